@@ -1,0 +1,103 @@
+"""Forms for user management and the second factor."""
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+
+from accounts.models import Department, User
+from hms import rbac
+
+
+class UserCreateForm(forms.ModelForm):
+    password = forms.CharField(
+        label="One-time password",
+        widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "new-password"}),
+        help_text="Give this to the person; they must choose their own at first sign-in.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "phone", "role", "department"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+        self.fields["role"].choices = [("", "Choose a role")] + rbac.ROLE_CHOICES
+        self.fields["department"].queryset = Department.objects.all()
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if email and User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("Another user already has this e-mail address.")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            probe = User(
+                username=cleaned.get("username", ""),
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+                email=cleaned.get("email", ""),
+            )
+            try:
+                validate_password(password, probe)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class UserEditForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "phone", "role", "department"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        clash = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if email and clash.exists():
+            raise forms.ValidationError("Another user already has this e-mail address.")
+        return email
+
+
+class SetPasswordForm(forms.Form):
+    password = forms.CharField(
+        label="New one-time password",
+        widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "new-password"}),
+    )
+
+
+class UserFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", max_length=100)
+    role = forms.ChoiceField(required=False, choices=[("", "All roles")] + rbac.ROLE_CHOICES)
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Active and inactive"), ("active", "Active"), ("inactive", "Inactive")],
+    )
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="6-digit code",
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9 ]*",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_token(self):
+        token = "".join(self.cleaned_data["token"].split())
+        if not token.isdigit() or len(token) != 6:
+            raise forms.ValidationError("Enter the 6 digits shown in your authenticator app.")
+        return token

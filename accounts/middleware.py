@@ -1,0 +1,50 @@
+"""After the password: the second factor, then a forced password change, before any other page."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.http import HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django_htmx.http import HttpResponseClientRedirect
+from django_otp import user_has_device
+
+from hms.rbac import PUBLIC
+
+# Pages a signed-in user can reach before finishing the second factor.
+SECOND_FACTOR_PAGES = {"account_logout", "otp_verify", "otp_setup"}
+PASSWORD_CHANGE_PAGES = SECOND_FACTOR_PAGES | {"account_change_password"}
+
+
+def _redirect(request, url_name: str):
+    target = resolve_url(url_name)
+    next_path = request.htmx.current_url_abs_path if request.htmx else request.get_full_path()
+    if next_path and not next_path.startswith("/accounts/"):
+        target = f"{target}?{urlencode({REDIRECT_FIELD_NAME: next_path})}"
+    if request.htmx:
+        return HttpResponseClientRedirect(target)
+    return HttpResponseRedirect(target)
+
+
+class SecondFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or getattr(view_func, "capability", None) == PUBLIC:
+            return None
+        url_name = request.resolver_match.url_name if request.resolver_match else None
+        if url_name in SECOND_FACTOR_PAGES:
+            return None
+        if not user.is_verified():
+            if user_has_device(user, confirmed=True):
+                return _redirect(request, "otp_verify")
+            if user.role in settings.OTP_REQUIRED_ROLES:
+                return _redirect(request, "otp_setup")
+        if user.must_change_password and url_name not in PASSWORD_CHANGE_PAGES:
+            return _redirect(request, "account_change_password")
+        return None

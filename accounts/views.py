@@ -1,0 +1,267 @@
+"""Dashboards, user management and the second factor. Thin: check, call a service, render."""
+
+from base64 import b32encode
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import services
+from accounts.forms import (
+    SetPasswordForm,
+    TokenForm,
+    UserCreateForm,
+    UserEditForm,
+    UserFilterForm,
+)
+from accounts.models import User
+from hms import rbac
+from hms.models import AuditEntry
+from hms.navigation import nav_for
+
+USERS_PER_PAGE = 25
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return settings.LOGIN_REDIRECT_URL
+
+
+# --- dashboards --------------------------------------------------------------------------------
+
+
+@rbac.signed_in
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Each role lands on its own dashboard: what that role does first."""
+    user = request.user
+    context = {
+        "work": [item for item in nav_for(user) if item.url_name != "dashboard"],
+        "has_second_factor": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        "capabilities": rbac.capabilities_of(user.role),
+    }
+    if user.role == rbac.ADMIN:
+        counts = dict(
+            User.objects.filter(is_active=True)
+            .values_list("role")
+            .annotate(n=Count("id"))
+            .values_list("role", "n")
+        )
+        context["role_counts"] = [(label, counts.get(role, 0)) for role, label in rbac.ROLE_CHOICES]
+        context["recent_audit"] = AuditEntry.objects.select_related(None).order_by("-id")[:8]
+    return render(request, f"accounts/dashboards/{user.role}.html", context)
+
+
+# --- user management (admin) -------------------------------------------------------------------
+
+
+@rbac.capability_required("users.manage")
+def user_list(request: HttpRequest) -> HttpResponse:
+    form = UserFilterForm(request.GET or None)
+    users = User.objects.select_related("department").order_by("last_name", "first_name", "id")
+    if form.is_valid():
+        q = form.cleaned_data["q"].strip()
+        if q:
+            users = users.filter(
+                Q(username__icontains=q)
+                | Q(first_name__icontains=q)
+                | Q(last_name__icontains=q)
+                | Q(email__icontains=q)
+            )
+        if form.cleaned_data["role"]:
+            users = users.filter(role=form.cleaned_data["role"])
+        if form.cleaned_data["status"]:
+            users = users.filter(is_active=form.cleaned_data["status"] == "active")
+    page = Paginator(users, USERS_PER_PAGE).get_page(request.GET.get("page"))
+    template = "accounts/user_list.html"
+    if request.htmx and request.htmx.target == "user-rows":
+        template += "#rows"
+    return render(request, template, {"form": form, "page": page})
+
+
+@rbac.capability_required("users.manage")
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = services.user_create(
+            actor=request.user,
+            username=data["username"],
+            role=data["role"],
+            password=data["password"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=data["phone"],
+            department=data["department"],
+            request=request,
+        )
+        messages.success(
+            request, f"{user} can now sign in as {user.username} with the one-time password."
+        )
+        return redirect("user_edit", pk=user.pk)
+    return render(request, "accounts/user_form.html", {"form": form, "creating": True})
+
+
+@rbac.capability_required("users.manage")
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = get_object_or_404(User.objects.select_related("department"), pk=pk)
+    form = UserEditForm(request.POST or None, instance=User.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update(
+                actor=request.user,
+                user=subject,
+                request=request,
+                **{name: form.cleaned_data[name] for name in form.Meta.fields},
+            )
+        except services.AccountError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Saved {form.cleaned_data['first_name']}'s details.")
+            return redirect("user_edit", pk=pk)
+    context = {
+        "form": form,
+        "subject": subject,
+        "password_form": SetPasswordForm(),
+        "has_second_factor": TOTPDevice.objects.filter(user=subject, confirmed=True).exists(),
+        "history": AuditEntry.objects.filter(
+            object_type=User._meta.label, object_id=str(subject.pk)
+        ).order_by("-id")[:10],
+    }
+    return render(request, "accounts/user_form.html", context)
+
+
+@require_POST
+def _user_set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
+    subject = get_object_or_404(User, pk=pk)
+    try:
+        services.user_set_active(actor=request.user, user=subject, active=active, request=request)
+    except services.AccountError as error:
+        messages.error(request, str(error))
+    else:
+        state = "reactivated" if active else "deactivated; they are signed out everywhere"
+        messages.success(request, f"{subject} is {state}.")
+    return redirect("user_edit", pk=pk)
+
+
+@rbac.capability_required("users.manage", post_only=True)
+def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _user_set_active(request, pk, False)
+
+
+@rbac.capability_required("users.manage", post_only=True)
+def user_activate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _user_set_active(request, pk, True)
+
+
+@rbac.capability_required("users.manage", post_only=True)
+@require_POST
+def user_set_password(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = get_object_or_404(User, pk=pk)
+    form = SetPasswordForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_set_password(
+                actor=request.user,
+                user=subject,
+                password=form.cleaned_data["password"],
+                request=request,
+            )
+        except services.AccountError as error:
+            messages.error(request, f"Password not changed: {error}")
+        else:
+            messages.success(
+                request, f"New one-time password set; {subject} must change it at next sign-in."
+            )
+    else:
+        messages.error(request, "Password not changed: enter a password.")
+    return redirect("user_edit", pk=pk)
+
+
+@rbac.capability_required("users.manage", post_only=True)
+@require_POST
+def user_remove_second_factor(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = get_object_or_404(User, pk=pk)
+    services.totp_remove(actor=request.user, user=subject, request=request)
+    messages.success(request, f"{subject}'s authenticator app was removed.")
+    return redirect("user_edit", pk=pk)
+
+
+# --- second factor -----------------------------------------------------------------------------
+
+
+def _qr_svg(text: str) -> str:
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    return image.to_string(encoding="unicode")
+
+
+@rbac.signed_in
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app: scan the QR code (or type the key), then confirm a code."""
+    if request.user.is_verified() and request.method == "GET" and "replace" not in request.GET:
+        return render(request, "accounts/otp_done.html")
+    device = services.totp_pending_device(user=request.user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.totp_confirm(
+                user=request.user, device=device, token=form.cleaned_data["token"], request=request
+            )
+        except services.AccountError as error:
+            form.add_error("token", str(error))
+        else:
+            otp_login(request, device)
+            messages.success(request, "Two-step sign-in is on for your account.")
+            return redirect(_next_url(request))
+    context = {
+        "form": form,
+        "qr_svg": _qr_svg(device.config_url),
+        "secret": b32encode(device.bin_key).decode(),
+        "required": request.user.second_factor_required,
+        "next": _next_url(request),
+    }
+    return render(request, "accounts/otp_setup.html", context)
+
+
+@rbac.signed_in
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """After the password: the code from the authenticator app."""
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.totp_check(
+                user=request.user, token=form.cleaned_data["token"], request=request
+            )
+        except services.AccountError as error:
+            form.add_error("token", str(error))
+        else:
+            otp_login(request, device)
+            return redirect(_next_url(request))
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@rbac.capability_required(rbac.SIGNED_IN, post_only=True)
+@require_POST
+def otp_remove(request: HttpRequest) -> HttpResponse:
+    """Turn two-step sign-in off for oneself: only where the role does not require it."""
+    if request.user.second_factor_required:
+        messages.error(request, "Your role requires two-step sign-in; it cannot be turned off.")
+    else:
+        services.totp_remove(actor=request.user, user=request.user, request=request)
+        messages.success(request, "Two-step sign-in is off for your account.")
+    return redirect("dashboard")

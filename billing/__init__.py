@@ -1,0 +1,1 @@
+"""Billing: charges, invoices, payments."""

@@ -1,0 +1,1 @@
+"""Clinical: patients, appointments, encounters."""

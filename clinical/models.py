@@ -1,0 +1,1 @@
+"""Models of clinical: filled in by its module's issue."""

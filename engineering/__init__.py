@@ -1,0 +1,1 @@
+"""Engineering: machines and maintenance."""

@@ -1,0 +1,1 @@
+"""Models of engineering: filled in by its module's issue."""

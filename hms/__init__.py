@@ -1,0 +1,1 @@
+"""HMS project package: settings, URLs, ASGI/WSGI and the cross-cutting core."""

@@ -1,0 +1,26 @@
+"""Load the demo hospital: every project app's `demo.seed(log)`, in INSTALLED_APPS order.
+
+Idempotent: records that exist are kept as they are, so running it again changes nothing.
+"""
+
+import importlib
+import importlib.util
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+
+class Command(BaseCommand):
+    help = "Load the demo hospital (one login per role and each module's demo records)."
+
+    def handle(self, *args, **options):
+        for app_name in settings.PROJECT_APPS:
+            module_name = f"{apps.get_app_config(app_name).name}.demo"
+            if importlib.util.find_spec(module_name) is None:
+                continue
+            module = importlib.import_module(module_name)
+            with transaction.atomic():
+                module.seed(self.stdout.write)
+        self.stdout.write(self.style.SUCCESS("Demo hospital ready."))

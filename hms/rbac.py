@@ -1,0 +1,223 @@
+"""The permission matrix: which role may do what, as data, in one place for the whole system.
+
+MATRIX is the table of DESIGN.md, row for row. A value other than ALL is a scope that the
+object-level checks in selectors and services read (a patient sees only their "own" records,
+reception sees "demographics" of a chart). Views declare what they need with
+`@capability_required(...)`; the matrix test walks every URL against this same table.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django_htmx.http import HttpResponseClientRedirect
+
+ADMIN = "admin"
+DOCTOR = "doctor"
+NURSE = "nurse"
+RECEPTIONIST = "receptionist"
+LAB_TECHNICIAN = "lab_technician"
+ENGINEER = "engineer"
+PHARMACIST = "pharmacist"
+ACCOUNTANT = "accountant"
+PATIENT = "patient"
+
+ROLE_CHOICES = [
+    (ADMIN, "Administrator"),
+    (DOCTOR, "Doctor"),
+    (NURSE, "Nurse"),
+    (RECEPTIONIST, "Receptionist"),
+    (LAB_TECHNICIAN, "Lab technician"),
+    (ENGINEER, "Engineer"),
+    (PHARMACIST, "Pharmacist"),
+    (ACCOUNTANT, "Accountant"),
+    (PATIENT, "Patient"),
+]
+ROLES = [role for role, _ in ROLE_CHOICES]
+STAFF_ROLES = [role for role in ROLES if role != PATIENT]
+
+# Scopes: what part of a capability a role has. ALL means the whole of it.
+ALL = "all"
+OWN = "own"
+DEMOGRAPHICS = "demographics"
+OWN_VERIFIED = "own, verified"
+FINANCE = "finance part"
+STAFF = "staff"
+STAFF_AND_OWN_PATIENTS = "staff + own patients"
+ASSIGNED_DOCTORS = "assigned doctors"
+
+MATRIX: dict[str, dict[str, str]] = {
+    "users.manage": {ADMIN: ALL},
+    "patients.register": {ADMIN: ALL, RECEPTIONIST: ALL},
+    "patients.view_chart": {
+        ADMIN: ALL,
+        DOCTOR: ALL,
+        NURSE: ALL,
+        RECEPTIONIST: DEMOGRAPHICS,
+        PATIENT: OWN,
+    },
+    "appointments.view": {
+        ADMIN: ALL,
+        DOCTOR: OWN,
+        NURSE: ALL,
+        RECEPTIONIST: ALL,
+        PATIENT: OWN,
+    },
+    "appointments.book": {ADMIN: ALL, RECEPTIONIST: ALL, PATIENT: OWN},
+    "clinical.consult": {ADMIN: ALL, DOCTOR: ALL},
+    "vitals.record": {ADMIN: ALL, DOCTOR: ALL, NURSE: ALL},
+    "tests.order": {ADMIN: ALL, DOCTOR: ALL},
+    "tests.process": {ADMIN: ALL, LAB_TECHNICIAN: ALL},
+    "tests.view_results": {
+        ADMIN: ALL,
+        DOCTOR: ALL,
+        NURSE: ALL,
+        LAB_TECHNICIAN: ALL,
+        PATIENT: OWN_VERIFIED,
+    },
+    "wards.admit": {ADMIN: ALL, NURSE: ALL, RECEPTIONIST: ALL},
+    "wards.order_discharge": {ADMIN: ALL, DOCTOR: ALL},
+    "billing.charge_master": {ADMIN: ALL},
+    "billing.invoices": {ADMIN: ALL, RECEPTIONIST: ALL, ACCOUNTANT: ALL, PATIENT: OWN},
+    "billing.adjust": {ADMIN: ALL, ACCOUNTANT: ALL},
+    "engineering.machines": {ADMIN: ALL, ENGINEER: ALL},
+    "engineering.request": dict.fromkeys(STAFF_ROLES, ALL),
+    "hr.self_service": {role: ALL for role in STAFF_ROLES if role != ADMIN},
+    "hr.approve_leave": {ADMIN: ALL},
+    "chat.use": {
+        ADMIN: ALL,
+        DOCTOR: STAFF_AND_OWN_PATIENTS,
+        NURSE: STAFF,
+        RECEPTIONIST: STAFF,
+        LAB_TECHNICIAN: STAFF,
+        ENGINEER: STAFF,
+        PHARMACIST: STAFF,
+        ACCOUNTANT: STAFF,
+        PATIENT: ASSIGNED_DOCTORS,
+    },
+    "analytics.view": {ADMIN: ALL, ACCOUNTANT: FINANCE},
+    "audit.view": {ADMIN: ALL},
+}
+
+# What each capability means, in the words of the hospital (shown on every dashboard).
+CAPABILITY_LABELS: dict[str, str] = {
+    "users.manage": "Manage users and roles",
+    "patients.register": "Register and edit patients",
+    "patients.view_chart": "View patient charts",
+    "appointments.view": "View appointments",
+    "appointments.book": "Book, reschedule and cancel appointments",
+    "clinical.consult": "Write consultation notes and prescriptions",
+    "vitals.record": "Record vitals",
+    "tests.order": "Request lab and imaging tests",
+    "tests.process": "Update test status and upload reports",
+    "tests.view_results": "View test results",
+    "wards.admit": "Admit patients, assign beds, transfer",
+    "wards.order_discharge": "Order discharge",
+    "billing.charge_master": "Manage the charge master (prices)",
+    "billing.invoices": "Invoices and payments",
+    "billing.adjust": "Discounts, refunds and credit notes",
+    "engineering.machines": "Machines and maintenance",
+    "engineering.request": "Raise maintenance requests",
+    "hr.self_service": "Apply for leave, own attendance",
+    "hr.approve_leave": "Approve leave",
+    "chat.use": "Chat",
+    "analytics.view": "Analytics",
+    "audit.view": "Audit log",
+}
+
+
+def capabilities_of(role: str) -> list[tuple[str, str]]:
+    """(label, scope) of every capability a role holds, in the order of the matrix."""
+    rows = []
+    for capability, roles in MATRIX.items():
+        if role == ADMIN:
+            rows.append((CAPABILITY_LABELS[capability], ALL))
+        elif role in roles:
+            rows.append((CAPABILITY_LABELS[capability], roles[role]))
+    return rows
+
+
+# Beyond the table: pages every signed-in user has (own dashboard, own password and second
+# factor, notifications), and pages anyone may open (login, password reset, health check).
+SIGNED_IN = "signed-in"
+PUBLIC = "public"
+
+
+def scope(user, capability: str) -> str | None:
+    """The scope `user` holds of `capability`, or None when the role may not do it at all.
+
+    Admin passes every check (DESIGN.md), with the whole scope.
+    """
+    if capability not in MATRIX:
+        raise KeyError(f"Unknown capability {capability!r}: add it to hms.rbac.MATRIX.")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.role == ADMIN:
+        return ALL
+    return MATRIX[capability].get(user.role)
+
+
+def has(user, capability: str) -> bool:
+    if capability == PUBLIC:
+        return True
+    if capability == SIGNED_IN:
+        return bool(getattr(user, "is_authenticated", False) and user.is_active)
+    return scope(user, capability) is not None
+
+
+def role_allowed(role: str, capability: str) -> bool:
+    """Whether a role may use a capability: the matrix test's expectation, from the same data."""
+    if capability in (PUBLIC, SIGNED_IN):
+        return True
+    return role == ADMIN or role in MATRIX[capability]
+
+
+def login_redirect(request: HttpRequest) -> HttpResponse:
+    """Send an anonymous (or timed-out) user to the login page.
+
+    An htmx request gets HX-Redirect, so the login page replaces the whole page instead of being
+    swapped into a fragment.
+    """
+    login_url = resolve_url(settings.LOGIN_URL)
+    if getattr(request, "htmx", False):
+        next_path = request.htmx.current_url_abs_path or "/"
+        return HttpResponseClientRedirect(f"{login_url}?{urlencode({'next': next_path})}")
+    from django.contrib.auth.views import redirect_to_login  # imports the user model
+
+    return redirect_to_login(request.get_full_path(), login_url)
+
+
+def capability_required(capability: str, *, post_only: bool = False) -> Callable:
+    """Decorate a view: anonymous users go to login, roles without `capability` get 403."""
+    if capability not in (PUBLIC, SIGNED_IN) and capability not in MATRIX:
+        raise KeyError(f"Unknown capability {capability!r}: add it to hms.rbac.MATRIX.")
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if capability != PUBLIC:
+                if not request.user.is_authenticated:
+                    return login_redirect(request)
+                if not has(request.user, capability):
+                    raise PermissionDenied(f"Your role may not use {capability}.")
+            return view(request, *args, **kwargs)
+
+        wrapped.capability = capability
+        wrapped.post_only = post_only
+        return wrapped
+
+    return decorator
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view anyone may open (login, password reset, health check)."""
+    return capability_required(PUBLIC)(view)
+
+
+def signed_in(view: Callable) -> Callable:
+    """Mark a view every signed-in user may open (own dashboard, own password)."""
+    return capability_required(SIGNED_IN)(view)

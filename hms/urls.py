@@ -1,0 +1,19 @@
+"""Every URL of the project. Each view declares its capability (hms.rbac); a test walks them all.
+
+Apps are included by module name, so the core package imports none of them.
+"""
+
+from django.urls import include, path
+
+from hms import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("accounts.urls")),
+    path("audit/", include("reports.urls")),
+]
+
+handler403 = "hms.views.permission_denied"
+handler404 = "hms.views.page_not_found"
+handler500 = "hms.views.server_error"

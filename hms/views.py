@@ -1,0 +1,69 @@
+"""Core pages: the health check, the front door, and the error pages."""
+
+import asyncio
+import logging
+import uuid
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from hms import rbac
+
+logger = logging.getLogger(__name__)
+CHANNEL_LAYER_TIMEOUT_SECONDS = 2
+
+
+async def _channel_layer_round_trip() -> None:
+    layer = get_channel_layer()
+    channel = await layer.new_channel(prefix="healthz")
+    token = uuid.uuid4().hex
+    await layer.send(channel, {"type": "healthz", "token": token})
+    message = await asyncio.wait_for(layer.receive(channel), CHANNEL_LAYER_TIMEOUT_SECONDS)
+    if message.get("token") != token:
+        raise RuntimeError("channel layer returned another message")
+
+
+@never_cache
+@rbac.public
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database and the channel layer answer; 503 naming the part that does not."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as error:  # any failure of the check is the answer, not a crash
+        logger.warning("healthz: database check failed: %s", error)
+        checks["database"] = f"failing: {type(error).__name__}"
+    try:
+        async_to_sync(_channel_layer_round_trip)()
+        checks["channel_layer"] = "ok"
+    except Exception as error:
+        logger.warning("healthz: channel layer check failed: %s", error)
+        checks["channel_layer"] = f"failing: {type(error).__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "failing", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+@rbac.signed_in
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("dashboard")
+
+
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)

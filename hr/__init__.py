@@ -1,0 +1,1 @@
+"""Staff attendance and leave."""

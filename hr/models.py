@@ -1,0 +1,1 @@
+"""Models of hr: filled in by its module's issue."""

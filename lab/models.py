@@ -1,0 +1,1 @@
+"""Models of lab: filled in by its module's issue."""

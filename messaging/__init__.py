@@ -1,0 +1,1 @@
+"""Messaging: real-time, notifications, chat."""

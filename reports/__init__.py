@@ -1,0 +1,1 @@
+"""Reports: analytics and the audit log viewer."""

@@ -1,0 +1,11 @@
+"""Filters of the audit log viewer."""
+
+from django import forms
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(required=False, max_length=64, help_text="e.g. auth.login, user.")
+    actor = forms.CharField(required=False, max_length=150, label="User")
+    patient_id = forms.CharField(required=False, max_length=64, label="Patient id")
+    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

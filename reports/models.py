@@ -1,0 +1,1 @@
+"""Models of reports: filled in by its module's issue."""

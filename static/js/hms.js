@@ -1,0 +1,55 @@
+// HMS page behaviour shared by every screen: toasts, and clear feedback when an htmx request fails.
+(function () {
+  "use strict";
+
+  function showToasts(root) {
+    root.querySelectorAll("[data-hms-toast]:not(.show)").forEach(function (el) {
+      bootstrap.Toast.getOrCreateInstance(el, { delay: 6000 }).show();
+    });
+  }
+
+  function toast(text, colour) {
+    var container = document.getElementById("toasts");
+    if (!container) return;
+    var el = document.createElement("div");
+    el.className = "toast align-items-center border-0 text-bg-" + (colour || "danger");
+    el.setAttribute("role", "alert");
+    el.setAttribute("data-hms-toast", "");
+    var row = document.createElement("div");
+    row.className = "d-flex";
+    var body = document.createElement("div");
+    body.className = "toast-body fs-6";
+    body.textContent = text;  // never HTML: the text may echo user input
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close btn-close-white me-2 m-auto";
+    close.setAttribute("data-bs-dismiss", "toast");
+    close.setAttribute("aria-label", "Close");
+    row.appendChild(body);
+    row.appendChild(close);
+    el.appendChild(row);
+    container.appendChild(el);
+    showToasts(container);
+  }
+  window.hmsToast = toast;
+
+  document.addEventListener("DOMContentLoaded", function () { showToasts(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { showToasts(event.target); });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 403) toast("Your role may not do that. Nothing was changed.", "warning");
+    else if (status === 404) toast("That record no longer exists. Reload the page.", "warning");
+    else toast("Something went wrong (" + status + "). Nothing was changed; please try again.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    toast("The server cannot be reached. Check the network and try again.");
+  });
+
+  // Buttons that need a second thought carry data-confirm: a plain confirm(), no inline script.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  }, true);
+})();

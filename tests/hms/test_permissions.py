@@ -1,0 +1,146 @@
+"""The permission matrix, walked over every URL the project defines.
+
+For anonymous and for each role, with and without HX-Request, every URL answers as hms.rbac says:
+allowed -> 200/302 (405 for a POST-only action opened with GET), denied -> 403 with no patient
+data, anonymous -> the login page (HX-Redirect for htmx). A URL whose view declares no capability,
+or whose arguments this test cannot fill, fails the walk: a new screen cannot ship without a rule.
+"""
+
+from urllib.parse import urlparse
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from hms import rbac
+from hms.models import AuditEntry
+from tests.conftest import sign_in
+
+# A name that only the sample records carry: it must never appear on a 403 page.
+SECRET_NAME = "Zebedee-Quillfeather"
+
+
+def walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def project_urls() -> list[tuple[str, URLPattern]]:
+    return list(walk(get_resolver().url_patterns))
+
+
+def sample_kwargs(samples) -> dict[str, dict]:
+    """Arguments for every URL that takes some, from real sample records."""
+    return {
+        "user_edit": {"pk": samples["subject"].pk},
+        "user_deactivate": {"pk": samples["subject"].pk},
+        "user_activate": {"pk": samples["subject"].pk},
+        "user_set_password": {"pk": samples["subject"].pk},
+        "user_remove_second_factor": {"pk": samples["subject"].pk},
+        "account_reset_password_from_key": {"uidb36": "1", "key": "not-a-real-key"},
+    }
+
+
+@pytest.fixture
+def samples(make_user):
+    return {"subject": make_user(rbac.NURSE, last_name=SECRET_NAME, username="subject")}
+
+
+def test_every_url_declares_a_capability_and_a_name():
+    missing = [
+        route
+        for route, pattern in project_urls()
+        if getattr(pattern.callback, "capability", None) is None or not pattern.name
+    ]
+
+    assert missing == [], f"URLs without a declared capability or name: {missing}"
+
+
+def test_every_capability_in_the_matrix_has_a_label_and_known_roles():
+    for capability, roles in rbac.MATRIX.items():
+        assert capability in rbac.CAPABILITY_LABELS
+        assert set(roles) <= set(rbac.ROLES)
+
+
+def _login_path() -> str:
+    return reverse("account_login")
+
+
+def _assert_goes_to_login(response, htmx: bool, where: str):
+    if htmx:
+        target = response.headers.get("HX-Redirect", "")
+        assert response.status_code == 200 and urlparse(target).path == _login_path(), where
+    else:
+        assert response.status_code == 302, where
+        assert urlparse(response["Location"]).path == _login_path(), where
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_matrix_over_every_url(db, samples, role_users, htmx):
+    kwargs_by_name = sample_kwargs(samples)
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://testserver/"} if htmx else {}
+    clients = {None: Client()}
+    for role, user in role_users.items():
+        clients[role] = sign_in(Client(), user)
+    checked = 0
+
+    for route, pattern in project_urls():
+        capability = pattern.callback.capability
+        post_only = getattr(pattern.callback, "post_only", False)
+        kwargs = kwargs_by_name.get(pattern.name, {})
+        assert set(pattern.pattern.regex.groupindex) <= set(kwargs), (
+            f"{route}: add sample arguments for {pattern.name!r} to sample_kwargs()"
+        )
+        url = reverse(pattern.name, kwargs=kwargs)
+        for role, client in clients.items():
+            where = f"{url} as {role or 'anonymous'}{' (htmx)' if htmx else ''}"
+            response = client.get(url, headers=headers)
+
+            if role is None:
+                if capability == rbac.PUBLIC:
+                    assert response.status_code in (200, 302), where
+                else:
+                    _assert_goes_to_login(response, htmx, where)
+            elif rbac.role_allowed(role, capability):
+                allowed = {200, 302} | ({405} if post_only else set())
+                assert response.status_code in allowed, f"{where}: {response.status_code}"
+            else:
+                assert response.status_code == 403, f"{where}: {response.status_code}"
+                assert SECRET_NAME not in response.content.decode(), where
+            checked += 1
+
+    assert checked >= len(project_urls()) * len(clients)
+
+
+def test_denied_post_changes_nothing(db, samples, role_users):
+    """Every POST action refused to a role leaves the records and the audit log as they were."""
+    kwargs_by_name = sample_kwargs(samples)
+    post_actions = [
+        pattern
+        for _route, pattern in project_urls()
+        if getattr(pattern.callback, "post_only", False)
+    ]
+    assert post_actions, "the project has POST-only actions to check"
+
+    for pattern in post_actions:
+        url = reverse(pattern.name, kwargs=kwargs_by_name.get(pattern.name, {}))
+        for role, user in role_users.items():
+            if rbac.role_allowed(role, pattern.callback.capability):
+                continue
+            client = sign_in(Client(), user)
+            audit_rows = AuditEntry.objects.count()
+            subject_before = (
+                samples["subject"].__class__.objects.filter(pk=samples["subject"].pk).values()[0]
+            )
+
+            response = client.post(url, {"password": "Another-password-42"})
+
+            assert response.status_code == 403, f"POST {url} as {role}"
+            assert AuditEntry.objects.count() == audit_rows
+            subject_after = (
+                samples["subject"].__class__.objects.filter(pk=samples["subject"].pk).values()[0]
+            )
+            assert subject_after == subject_before

@@ -1,0 +1,1 @@
+"""Wards, beds and admissions."""

@@ -1,0 +1,1 @@
+"""Models of wards: filled in by its module's issue."""
