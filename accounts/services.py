@@ -6,6 +6,7 @@ Each is one transaction with its audit row; callers (views, seed_demo) never sav
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Department, User
@@ -127,7 +128,6 @@ def user_set_password(
 def _end_sessions(user: User) -> None:
     """Sign the user out everywhere (sessions hold the user's id in their encoded data)."""
     from django.contrib.sessions.models import Session
-    from django.utils import timezone
 
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
@@ -175,9 +175,11 @@ def totp_check(*, user: User, token: str, request: HttpRequest | None = None) ->
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
         if device is None:
             raise AccountError("No authenticator app is set up for this account.")
-        allowed, _ = device.verify_is_allowed()
+        allowed, details = device.verify_is_allowed()
         if not allowed:
-            raise AccountError("Too many wrong codes. Wait a minute, then try again.")
+            wait = (details or {}).get("locked_until")
+            seconds = max(1, int((wait - timezone.now()).total_seconds()) + 1) if wait else 60
+            raise AccountError(f"Too many wrong codes. Wait {seconds} seconds, then try again.")
         matched = device.verify_token(_digits(token))
         if not matched:
             audit.record(actor=user, action="auth.otp_failed", obj=user, request=request)

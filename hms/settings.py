@@ -149,6 +149,8 @@ if DATABASE_URL:
     # persistent connection per thread would leak connections.
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    # One test database per process, so two test runs against one server never collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -163,7 +165,8 @@ else:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             # A file, not memory: the browser tests' server thread shares it with the test.
-            "TEST": {"NAME": str(VAR_DIR / "test-hms.sqlite3")},
+            # One per process, so two test runs on one machine never share it.
+            "TEST": {"NAME": str(VAR_DIR / f"test-hms-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

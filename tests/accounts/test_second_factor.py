@@ -1,0 +1,169 @@
+"""TOTP second factor: required for admin and accountant, optional for the other roles."""
+
+import time
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from hms import rbac
+from hms.models import AuditEntry
+from tests.factories import PASSWORD, TOTPDeviceFactory
+
+
+def code(device: TOTPDevice, at: float) -> int:
+    generator = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    generator.time = at
+    return generator.token()
+
+
+def code_for(device: TOTPDevice) -> str:
+    """The code the user's phone shows now."""
+    return f"{code(device, time.time()):06d}"
+
+
+def wrong_code_for(device: TOTPDevice) -> str:
+    return f"{(code(device, time.time()) + 500_000) % 10**6:06d}"
+
+
+def password_login(client: Client, username: str):
+    return client.post("/accounts/login/", {"login": username, "password": PASSWORD})
+
+
+@pytest.mark.parametrize("role", [rbac.ADMIN, rbac.ACCOUNTANT])
+def test_a_required_role_without_an_app_is_taken_to_enrolment(make_user, role):
+    make_user(role, username="newboss")
+    client = Client()
+
+    password_login(client, "newboss")
+    response = client.get(reverse("dashboard"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("otp_setup"))
+    assert client.get(reverse("user_list")).status_code == 302
+
+
+def test_enrolment_with_the_right_code_turns_it_on_and_opens_the_dashboard(make_user):
+    admin = make_user(rbac.ADMIN, username="newboss")
+    client = Client()
+    password_login(client, "newboss")
+    setup_page = client.get(reverse("otp_setup"))
+    device = TOTPDevice.objects.get(user=admin, confirmed=False)
+
+    response = client.post(reverse("otp_setup"), {"token": code_for(device)})
+
+    assert "<svg" in setup_page.content.decode()
+    assert response.status_code == 302
+    assert TOTPDevice.objects.get(user=admin).confirmed
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert AuditEntry.objects.filter(action="auth.otp_enrolled", actor=admin).exists()
+
+
+def test_enrolment_with_a_wrong_code_says_so_and_keeps_it_off(make_user):
+    admin = make_user(rbac.ADMIN, username="newboss")
+    client = Client()
+    password_login(client, "newboss")
+    client.get(reverse("otp_setup"))
+    device = TOTPDevice.objects.get(user=admin)
+
+    response = client.post(reverse("otp_setup"), {"token": wrong_code_for(device)})
+
+    assert response.status_code == 200
+    assert "did not match" in response.content.decode()
+    assert not TOTPDevice.objects.get(user=admin).confirmed
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_an_enrolled_user_is_asked_for_the_code_after_the_password(make_user):
+    admin = make_user(rbac.ADMIN, username="boss")
+    device = TOTPDeviceFactory(user=admin)
+    client = Client()
+
+    password_login(client, "boss")
+    redirected = client.get(reverse("user_list"))
+    wrong = client.post(reverse("otp_verify"), {"token": wrong_code_for(device)})
+    time.sleep(1.1)  # django-otp makes the next try wait 1 s after a wrong code
+    right = client.post(
+        reverse("otp_verify") + "?next=" + reverse("user_list"), {"token": code_for(device)}
+    )
+
+    assert redirected["Location"].startswith(reverse("otp_verify"))
+    assert "did not match" in wrong.content.decode()
+    assert AuditEntry.objects.filter(action="auth.otp_failed", actor=admin).exists()
+    assert right.status_code == 302 and right["Location"] == reverse("user_list")
+    assert client.get(reverse("user_list")).status_code == 200
+
+
+def test_a_code_cannot_be_used_twice(make_user):
+    admin = make_user(rbac.ADMIN, username="boss")
+    device = TOTPDeviceFactory(user=admin)
+    code = code_for(device)
+    first, second = Client(), Client()
+    password_login(first, "boss")
+    password_login(second, "boss")
+
+    first.post(reverse("otp_verify"), {"token": code})
+    replay = second.post(reverse("otp_verify"), {"token": code})
+
+    assert first.get(reverse("dashboard")).status_code == 200
+    assert replay.status_code == 200 and "did not match" in replay.content.decode()
+
+
+def test_repeated_wrong_codes_are_throttled(make_user):
+    admin = make_user(rbac.ADMIN, username="boss")
+    device = TOTPDeviceFactory(user=admin)
+    client = Client()
+    password_login(client, "boss")
+    for _ in range(3):
+        client.post(reverse("otp_verify"), {"token": wrong_code_for(device)})
+    response = client.post(reverse("otp_verify"), {"token": code_for(device)})
+
+    assert "Too many wrong codes" in response.content.decode()
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_a_nurse_may_sign_in_without_an_app_and_may_turn_one_off(make_user, client_for):
+    nurse = make_user(rbac.NURSE)
+    TOTPDeviceFactory(user=nurse)
+    client = Client()
+    client.force_login(nurse)
+
+    assert client.get(reverse("dashboard")).status_code == 302  # device present: code needed
+    device = TOTPDevice.objects.get(user=nurse)
+    client.post(reverse("otp_verify"), {"token": code_for(device)})
+    client.post(reverse("otp_remove"))
+
+    assert not TOTPDevice.objects.filter(user=nurse).exists()
+    assert client_for(make_user(rbac.NURSE)).get(reverse("dashboard")).status_code == 200
+
+
+def test_an_admin_cannot_turn_the_required_factor_off(make_user, client_for):
+    admin = make_user(rbac.ADMIN)
+    client = client_for(admin)
+
+    client.post(reverse("otp_remove"))
+
+    assert TOTPDevice.objects.filter(user=admin, confirmed=True).exists()
+
+
+def test_a_one_time_password_must_be_changed_before_anything_else(make_user):
+    make_user(rbac.RECEPTIONIST, username="faith", must_change_password=True)
+    client = Client()
+    password_login(client, "faith")
+
+    blocked = client.get(reverse("dashboard"))
+    changed = client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": PASSWORD,
+            "password1": "A-new-password-for-faith",
+            "password2": "A-new-password-for-faith",
+        },
+    )
+
+    assert blocked["Location"].startswith(reverse("account_change_password"))
+    assert changed.status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert AuditEntry.objects.filter(action="auth.password_changed").exists()

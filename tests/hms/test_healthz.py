@@ -1,0 +1,70 @@
+"""/healthz: 200 when the database and channel layer answer, 503 naming the part that fails."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.test import override_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_healthz_reports_each_part_ok(db, client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "channel_layer": "ok"},
+    }
+    assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+@override_settings(
+    CHANNEL_LAYERS={
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Nothing listens on port 1: a real, refused connection.
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+)
+def test_healthz_names_a_channel_layer_that_does_not_answer(db, client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["channel_layer"].startswith("failing")
+
+
+def test_healthz_names_a_database_that_does_not_answer(tmp_path):
+    code = """
+import django
+django.setup()
+from django.test import Client
+response = Client(HTTP_HOST="localhost").get("/healthz")
+print(response.status_code)
+print(response.content.decode())
+"""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "hms.settings",
+            "HMS_VAR_DIR": str(tmp_path),
+            # A PostgreSQL server that is not there: the connection is refused for real.
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nothing",
+        }
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    status, body = result.stdout.strip().split("\n", 1)
+    assert status == "503"
+    checks = json.loads(body)["checks"]
+    assert checks["database"].startswith("failing")
+    assert checks["channel_layer"] == "ok"

@@ -1,0 +1,92 @@
+"""Idle logoff, and the headers of pages that show patient data."""
+
+import time
+
+from django.urls import reverse
+
+from hms import rbac
+from hms.middleware import LAST_ACTIVITY_KEY
+from hms.models import AuditEntry
+
+
+def _age_session(client, seconds: int) -> None:
+    session = client.session
+    session[LAST_ACTIVITY_KEY] = int(time.time()) - seconds
+    session.save()
+
+
+def test_a_session_idle_longer_than_the_limit_is_signed_out(client_for, make_user, settings):
+    settings.IDLE_TIMEOUT_SECONDS = 15 * 60
+    client = client_for(make_user(rbac.NURSE))
+    client.get(reverse("dashboard"))
+    _age_session(client, 16 * 60)
+
+    response = client.get(reverse("dashboard"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert "_auth_user_id" not in client.session
+    entry = AuditEntry.objects.filter(action="auth.logout").latest("id")
+    assert entry.after == {"reason": "idle"}
+
+
+def test_an_idle_htmx_request_is_sent_to_the_login_page_not_given_a_form(client_for, make_user):
+    client = client_for(make_user(rbac.NURSE))
+    client.get(reverse("dashboard"))
+    _age_session(client, 16 * 60)
+
+    response = client.get(
+        reverse("dashboard"),
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/dashboard/"},
+    )
+
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"].startswith(reverse("account_login") + "?next=")
+    assert response.content == b""
+
+
+def test_background_polls_do_not_keep_a_session_alive(client_for, make_user):
+    client = client_for(make_user(rbac.NURSE))
+    client.get(reverse("dashboard"))
+    _age_session(client, 14 * 60)
+    stamp = client.session[LAST_ACTIVITY_KEY]
+
+    client.get(reverse("dashboard"), headers={"X-HMS-Background": "1"})
+
+    assert client.session[LAST_ACTIVITY_KEY] == stamp
+    _age_session(client, 16 * 60)
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_a_click_within_the_limit_keeps_the_session(client_for, make_user):
+    client = client_for(make_user(rbac.NURSE))
+    client.get(reverse("dashboard"))
+    _age_session(client, 14 * 60)
+
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert int(time.time()) - client.session[LAST_ACTIVITY_KEY] < 5
+
+
+def test_signed_in_pages_are_never_cached_and_vary_on_htmx(client_for, make_user):
+    client = client_for(make_user(rbac.ADMIN))
+
+    response = client.get(reverse("user_list"))
+
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+    assert "HX-Request" in response["Vary"]
+
+
+def test_pages_carry_the_security_headers(client):
+    response = client.get(reverse("account_login"))
+
+    assert response["X-Frame-Options"] == "DENY"
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_htmx_requests_send_the_csrf_token_from_the_body(client_for, make_user):
+    page = client_for(make_user(rbac.NURSE)).get(reverse("dashboard")).content.decode()
+
+    assert 'hx-headers=\'{"X-CSRFToken": "' in page

@@ -1,0 +1,63 @@
+"""`manage.py seed_demo`: one login per role, idempotent, and the README tells the truth."""
+
+from io import StringIO
+from pathlib import Path
+
+from django.core.management import call_command
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.demo import DEMO_TOTP_KEYS, DEMO_USERS, _base32
+from accounts.models import Department, User
+from hms import audit, rbac
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_creates_one_login_per_role_and_prints_them(db):
+    printed = seed()
+
+    assert sorted(User.objects.values_list("role", flat=True)) == sorted(rbac.ROLES)
+    for username, _role, *_rest, password in DEMO_USERS:
+        assert f"{username:<11} {password}" in printed
+    for username, key in DEMO_TOTP_KEYS.items():
+        assert TOTPDevice.objects.get(user__username=username, confirmed=True).key == key
+        assert _base32(key) in printed
+    assert Department.objects.count() >= 5
+
+
+def test_running_seed_demo_again_keeps_the_data(db):
+    seed()
+    doctor = User.objects.get(username="doctor")
+    doctor.set_password("changed-by-the-doctor-1")
+    doctor.save()
+    counts = (User.objects.count(), Department.objects.count(), TOTPDevice.objects.count())
+
+    seed()
+
+    assert (User.objects.count(), Department.objects.count(), TOTPDevice.objects.count()) == counts
+    assert User.objects.get(username="doctor").check_password("changed-by-the-doctor-1")
+    assert audit.verify().ok
+
+
+def test_every_demo_login_signs_in(db):
+    seed()
+    for username, _role, *_rest, password in DEMO_USERS:
+        client = Client()
+        client.post("/accounts/login/", {"login": username, "password": password})
+        assert "_auth_user_id" in client.session, username
+
+
+def test_the_readme_lists_the_demo_logins_and_secrets():
+    readme = README.read_text()
+
+    for username, _role, *_rest, password in DEMO_USERS:
+        assert f"| `{username}` | `{password}` |" in readme
+    for key in DEMO_TOTP_KEYS.values():
+        assert _base32(key) in readme

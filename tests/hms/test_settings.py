@@ -1,0 +1,113 @@
+"""Settings come from the environment: the embedded defaults, each production switch, and the
+production mode that refuses weak configuration and passes `check --deploy`."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "DJANGO_SECRET_KEY": "k3V9x-Q7mZ2pL8nR4tW6yB1cD5fG0hJ3kM7qS9uX2zA4eC6iO8rT1vY5wN3bF7gH",
+    "DJANGO_ALLOWED_HOSTS": "hms.example-hospital.org",
+}
+
+
+def run_django(code: str, env: dict, tmp_path) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh Python with exactly these settings variables."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HMS_"))}
+    clean.pop("DATABASE_URL", None)
+    clean.pop("REDIS_URL", None)
+    clean.pop("AWS_STORAGE_BUCKET_NAME", None)
+    clean.update({"HMS_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "hms.settings"})
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+SHOW = """
+import json, django
+django.setup()
+from django.conf import settings
+print(json.dumps({
+    "db": settings.DATABASES["default"]["ENGINE"],
+    "conn_max_age": settings.DATABASES["default"].get("CONN_MAX_AGE"),
+    "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "huey": settings.HUEY["huey_class"],
+    "storage": settings.STORAGES["default"]["BACKEND"],
+}))
+"""
+
+
+def test_the_defaults_are_the_embedded_mode(tmp_path):
+    result = run_django(SHOW, {}, tmp_path)
+
+    shown = json.loads(result.stdout)
+    assert shown["db"] == "django.db.backends.sqlite3"
+    assert shown["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert shown["cache"].endswith("LocMemCache")
+    assert shown["storage"] == "django.core.files.storage.FileSystemStorage"
+    assert (tmp_path / "secret_key").exists()  # generated once, kept for the next start
+
+
+def test_database_redis_and_bucket_variables_switch_to_the_services(tmp_path):
+    env = {
+        "DATABASE_URL": "postgres://hms:pw@db.internal:5432/hms",
+        "REDIS_URL": "redis://cache.internal:6379/0",
+        "AWS_STORAGE_BUCKET_NAME": "hospital-private",
+    }
+
+    shown = json.loads(run_django(SHOW, env, tmp_path).stdout)
+
+    assert shown["db"] == "django.db.backends.postgresql"
+    assert shown["conn_max_age"] == 0
+    assert shown["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert shown["huey"] == "huey.RedisHuey"
+    assert shown["storage"] == "storages.backends.s3.S3Storage"
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY"), ("DJANGO_ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS")],
+)
+def test_production_refuses_to_start_without_a_secret_and_hosts(tmp_path, missing, message):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+
+    result = run_django("import django; django.setup()", env, tmp_path)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+def test_production_refuses_a_weak_secret(tmp_path):
+    result = run_django(
+        "import django; django.setup()",
+        PRODUCTION_ENV | {"DJANGO_SECRET_KEY": "django-insecure-" + "a" * 50},
+        tmp_path,
+    )
+
+    assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_passes_check_deploy_with_no_warnings(tmp_path):
+    code = (
+        "import sys; from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])"
+    )
+
+    result = run_django(code, PRODUCTION_ENV, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
