@@ -4,7 +4,7 @@ from allauth.account.signals import password_changed, password_reset
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from hms import audit
+from hms import audit, realtime
 
 
 @receiver(user_logged_in, dispatch_uid="audit_login")
@@ -32,6 +32,9 @@ def audit_logout(sender, request, user, **kwargs) -> None:
     audit.record(
         actor=user, action="auth.logout", obj=user, after={"reason": reason}, request=request
     )
+    # Close this session's open sockets (other sessions of the same user stay up).
+    session_key = request.session.session_key if request is not None else None
+    realtime.end_sessions(user.pk, session_key)
 
 
 @receiver(password_changed, dispatch_uid="audit_password_changed")

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Department, User
-from hms import audit
+from hms import audit, realtime
 
 AUDITED_FIELDS = [
     "username",
@@ -132,6 +132,7 @@ def _end_sessions(user: User) -> None:
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
             session.delete()
+    realtime.end_sessions(user.pk)
 
 
 # --- second factor (TOTP) ----------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""ASGI entry point: pages over HTTP and, from the real-time backbone, websockets at /ws/."""
+"""ASGI entry point: pages over HTTP, and the one websocket per tab at /ws/.
+
+The websocket stack checks the Origin against ALLOWED_HOSTS and loads the session user, as the
+Channels docs recommend; the consumer itself refuses anyone a page would refuse.
+"""
 
 import os
 
@@ -6,8 +10,20 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hms.settings")
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 
+# Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+from messaging.routing import websocket_urlpatterns  # noqa: E402  (the entry point wires apps)
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

@@ -18,9 +18,11 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
+from hms import realtime
 from hms.models import AuditEntry
 
 GENESIS_HASH = "0" * 64
+AUDIT_TOPIC = "audit"
 # Chain rows are written one at a time: on PostgreSQL a transaction-scoped advisory lock
 # serializes writers (released at commit); SQLite already serializes writes (IMMEDIATE mode).
 _PG_LOCK_KEY = 7_410_001
@@ -119,6 +121,8 @@ def record(
         )
         entry.entry_hash = entry_hash(prev_hash, entry)
         entry.save()
+        # The audit screen shows new entries live to those allowed to watch it.
+        realtime.publish(AUDIT_TOPIC, "hms/audit_row_live.html", {"entry": entry})
     return entry
 
 

@@ -136,6 +136,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "hms.context_processors.hospital",
+                "messaging.context_processors.notifications",
             ],
         },
     }

@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("audit/", include("reports.urls")),
+    path("notifications/", include("messaging.urls")),
 ]
 
 handler403 = "hms.views.permission_denied"

@@ -33,7 +33,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     template = "reports/audit_list.html"
     if request.htmx and request.htmx.target == "audit-rows":
         template += "#rows"
-    return render(request, template, {"form": form, "page": page})
+    # New entries arrive live on the unfiltered first page (the one a supervisor keeps open).
+    live = not any(form.data.get(name) for name in form.fields) and page.number == 1
+    return render(request, template, {"form": form, "page": page, "live": live})
 
 
 @rbac.capability_required("audit.view", post_only=True)

@@ -46,6 +46,34 @@
     toast("The server cannot be reached. Check the network and try again.");
   });
 
+  // The live connection (htmx ws extension, one socket per tab). The extension reconnects with
+  // jittered back-off; we show when it is down, keep it alive with a heartbeat (which the server
+  // uses to notice signed-out and idle sessions), and on reconnect ask every live fragment of the
+  // page to fetch itself again: events missed while offline are not replayed, the page re-reads.
+  var heartbeat = null;
+  var everOpened = false;
+  function liveStatus(online) {
+    var badge = document.getElementById("live-status");
+    if (badge) badge.hidden = online;
+  }
+  document.addEventListener("htmx:wsOpen", function (event) {
+    var socket = event.detail.socketWrapper;
+    liveStatus(true);
+    clearInterval(heartbeat);
+    heartbeat = setInterval(function () { socket.send(JSON.stringify({ ping: 1 })); }, 25000);
+    if (everOpened) htmx.trigger(document.body, "hms:resync");
+    everOpened = true;
+  });
+  document.addEventListener("htmx:wsClose", function (event) {
+    clearInterval(heartbeat);
+    if (event.detail.event.code === 4401) {  // the session ended: sign-in page
+      window.location.reload();
+      return;
+    }
+    liveStatus(false);
+  });
+  document.addEventListener("htmx:wsAfterMessage", function () { showToasts(document); });
+
   // Buttons that need a second thought carry data-confirm: a plain confirm(), no inline script.
   document.addEventListener("submit", function (event) {
     var form = event.target;

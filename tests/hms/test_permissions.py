@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from hms import rbac
 from hms.models import AuditEntry
+from messaging.models import Notification
 from tests.conftest import sign_in
 
 # A name that only the sample records carry: it must never appear on a 403 page.
@@ -41,12 +42,17 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "user_set_password": {"pk": samples["subject"].pk},
         "user_remove_second_factor": {"pk": samples["subject"].pk},
         "account_reset_password_from_key": {"uidb36": "1", "key": "not-a-real-key"},
+        "notification_open": {"pk": samples["notification"].pk},
     }
 
 
 @pytest.fixture
 def samples(make_user):
-    return {"subject": make_user(rbac.NURSE, last_name=SECRET_NAME, username="subject")}
+    subject = make_user(rbac.NURSE, last_name=SECRET_NAME, username="subject")
+    return {
+        "subject": subject,
+        "notification": Notification.objects.create(recipient=subject, text=SECRET_NAME),
+    }
 
 
 def test_every_url_declares_a_capability_and_a_name():

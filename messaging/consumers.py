@@ -1,0 +1,112 @@
+"""The one websocket of every signed-in tab, at /ws/.
+
+It refuses anonymous, inactive, idle or half-signed-in (second factor pending) sessions; joins
+`user.<id>` and `role.<role>`; joins the topics the page asks for (`/ws/?topics=beds,thread.4`)
+only when messaging.topics allows them; delivers the fragments services publish; and closes when
+its session ends (sign-out, deactivation, idle logoff: checked again at every heartbeat).
+"""
+
+import json
+import logging
+import time
+from importlib import import_module
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from hms.middleware import LAST_ACTIVITY_KEY
+from hms.realtime import role_group, user_group
+from messaging import presence, topics
+
+logger = logging.getLogger(__name__)
+
+# Close codes the page understands (static/js/hms.js): the session is over, go to sign-in.
+CLOSE_SIGNED_OUT = 4401
+
+
+def session_is_live(user, session) -> bool:
+    """The same rules a page request meets: active user, not idle, second factor passed."""
+    from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
+
+    if not user.is_authenticated or not user.is_active or not session.session_key:
+        return False
+    if not session.exists(session.session_key):
+        return False
+    last = session.get(LAST_ACTIVITY_KEY)
+    if last is not None and time.time() - last > settings.IDLE_TIMEOUT_SECONDS:
+        return False
+    needs_factor = user.role in settings.OTP_REQUIRED_ROLES or user_has_device(user, confirmed=True)
+    return not needs_factor or bool(session.get(DEVICE_ID_SESSION_KEY))
+
+
+def _reload_session(session_key: str):
+    """Read the session afresh from its store (it may have been flushed or aged since connect)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    store.load()
+    return store
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        self.user = self.scope.get("user")
+        self.joined: list[str] = []
+        session = self.scope.get("session")
+        if self.user is None or session is None:
+            await self.close()
+            return
+        if not await database_sync_to_async(session_is_live)(self.user, session):
+            await self.close()
+            return
+        self.session_key = session.session_key
+        self.joined = [user_group(self.user.pk), role_group(self.user.role)]
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        for topic in topics.parse(",".join(query.get("topics", []))):
+            if await database_sync_to_async(topics.allowed)(self.user, topic):
+                self.joined.append(topic)
+            else:
+                logger.info("ws: user %s refused topic %s", self.user.pk, topic)
+        for group in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await presence.socket_seen(self.user.pk, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        for group in self.joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.joined:
+            await presence.socket_closed(self.user.pk, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            message = json.loads(text_data or "{}")
+        except ValueError:
+            return
+        if not isinstance(message, dict):
+            return
+        if "ping" in message:
+            await self._heartbeat()
+
+    async def _heartbeat(self):
+        live = await database_sync_to_async(self._still_live)()
+        if not live:
+            await self.close(code=CLOSE_SIGNED_OUT)
+            return
+        await presence.socket_seen(self.user.pk, self.channel_name)
+
+    def _still_live(self) -> bool:
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(pk=self.user.pk).first()
+        session = _reload_session(self.session_key)
+        return user is not None and session_is_live(user, session)
+
+    # --- events from the channel layer (handler name = event type) ----------------------------
+
+    async def fragment(self, event):
+        await self.send(text_data=event["html"])
+
+    async def session_end(self, event):
+        if not event.get("session_key") or event["session_key"] == self.session_key:
+            await self.close(code=CLOSE_SIGNED_OUT)

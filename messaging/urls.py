@@ -1,0 +1,10 @@
+from django.urls import path
+
+from messaging import views
+
+urlpatterns = [
+    path("", views.notification_list, name="notification_list"),
+    path("bell/", views.notification_bell, name="notification_bell"),
+    path("<int:pk>/open/", views.notification_open, name="notification_open"),
+    path("read-all/", views.notification_read_all, name="notification_read_all"),
+]
