@@ -20,6 +20,13 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("Dashboard", "dashboard", "speedometer2", rbac.SIGNED_IN, "Your day at a glance."),
     NavItem(
+        "Chat",
+        "chat_list",
+        "chat-dots",
+        "chat.use",
+        "Messages with colleagues (and, for doctors, their patients).",
+    ),
+    NavItem(
         "Users",
         "user_list",
         "people",

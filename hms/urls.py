@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("audit/", include("reports.urls")),
     path("notifications/", include("messaging.urls")),
+    path("chat/", include("messaging.chat_urls")),
 ]
 
 handler403 = "hms.views.permission_denied"

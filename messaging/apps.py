@@ -4,3 +4,32 @@ from django.apps import AppConfig
 class MessagingConfig(AppConfig):
     name = "messaging"
     verbose_name = "Messaging: real-time, notifications, chat"
+
+    def ready(self) -> None:
+        from hms import rbac
+        from messaging import topics
+        from messaging.models import ThreadMember
+
+        def thread_member(user, topic: str) -> bool:
+            _prefix, _, thread_id = topic.partition(".")
+            return (
+                thread_id.isdigit()
+                and rbac.has(user, "chat.use")
+                and ThreadMember.objects.filter(thread_id=int(thread_id), user=user).exists()
+            )
+
+        def may_see_presence(user, topic: str) -> bool:
+            from django.contrib.auth import get_user_model
+
+            from messaging import rules
+
+            _prefix, _, person_id = topic.partition(".")
+            person = (
+                get_user_model().objects.filter(pk=int(person_id)).first()
+                if person_id.isdigit()
+                else None
+            )
+            return person is not None and rules.may_talk(user, person)
+
+        topics.register("thread", thread_member)
+        topics.register("presence", may_see_presence)

@@ -15,15 +15,19 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.template.loader import render_to_string
 
 from hms.middleware import LAST_ACTIVITY_KEY
 from hms.realtime import role_group, user_group
 from messaging import presence, topics
+from messaging import services as chat
+from messaging.services import thread_group
 
 logger = logging.getLogger(__name__)
 
 # Close codes the page understands (static/js/hms.js): the session is over, go to sign-in.
 CLOSE_SIGNED_OUT = 4401
+TYPING_THROTTLE_SECONDS = 2
 
 
 def session_is_live(user, session) -> bool:
@@ -61,22 +65,36 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.session_key = session.session_key
         self.joined = [user_group(self.user.pk), role_group(self.user.role)]
+        self.threads: set[int] = set()
+        self.last_typing_at = 0.0
         query = parse_qs(self.scope.get("query_string", b"").decode())
         for topic in topics.parse(",".join(query.get("topics", []))):
             if await database_sync_to_async(topics.allowed)(self.user, topic):
                 self.joined.append(topic)
+                if topic.startswith("thread."):
+                    self.threads.add(int(topic.split(".", 1)[1]))
             else:
                 logger.info("ws: user %s refused topic %s", self.user.pk, topic)
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
-        await presence.socket_seen(self.user.pk, self.channel_name)
+        if await presence.socket_seen(self.user.pk, self.channel_name) == 1:
+            await self._announce_presence(online=True)
         await self.accept()
 
     async def disconnect(self, code):
         for group in self.joined:
             await self.channel_layer.group_discard(group, self.channel_name)
-        if self.joined:
-            await presence.socket_closed(self.user.pk, self.channel_name)
+        if self.joined and await presence.socket_closed(self.user.pk, self.channel_name) == 0:
+            await self._announce_presence(online=False)
+
+    async def _announce_presence(self, *, online: bool) -> None:
+        """First socket opened or last one closed: tell the pages watching this person."""
+        html = render_to_string(
+            "messaging/presence.html", {"person_id": self.user.pk, "online": online, "oob": True}
+        )
+        await self.channel_layer.group_send(
+            f"presence.{self.user.pk}", {"type": "fragment", "html": html}
+        )
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
@@ -87,6 +105,28 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         if "ping" in message:
             await self._heartbeat()
+        elif "typing" in message:
+            await self._typing(message["typing"])
+
+    async def _typing(self, thread_id) -> None:
+        """Tell the others in an open thread that this user is typing (at most every 2 s)."""
+        try:
+            thread_id = int(thread_id)
+        except (TypeError, ValueError):
+            return
+        now = time.monotonic()
+        if thread_id not in self.threads or now - self.last_typing_at < TYPING_THROTTLE_SECONDS:
+            return
+        self.last_typing_at = now
+        await self.channel_layer.group_send(
+            thread_group(thread_id),
+            {
+                "type": "chat.typing",
+                "thread_id": thread_id,
+                "user_id": self.user.pk,
+                "name": str(self.user),
+            },
+        )
 
     async def _heartbeat(self):
         live = await database_sync_to_async(self._still_live)()
@@ -106,6 +146,38 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def fragment(self, event):
         await self.send(text_data=event["html"])
+
+    async def chat_message(self, event):
+        message = event["message"]
+        html = render_to_string(
+            "messaging/chat_message_live.html",
+            {"message": message, "thread_id": event["thread_id"], "me": self.user.pk},
+        )
+        await self.send(text_data=html)
+        if message["sender_id"] != self.user.pk:
+            await self._delivered(event["thread_id"], message["id"])
+
+    async def chat_notice(self, event):
+        await self.send(text_data=event["badge"])
+        if event["thread_id"] not in self.threads:
+            await self.send(text_data=event["toast"])
+        await self._delivered(event["thread_id"], event["message_id"])
+
+    async def chat_typing(self, event):
+        if event["user_id"] != self.user.pk and event["thread_id"] in self.threads:
+            html = render_to_string("messaging/chat_typing.html", event)
+            await self.send(text_data=html)
+
+    async def chat_receipt(self, event):
+        mine = event["by_sender"].get(str(self.user.pk))
+        if mine and event["thread_id"] in self.threads:
+            html = render_to_string("messaging/chat_receipts.html", {"receipts": mine})
+            await self.send(text_data=html)
+
+    async def _delivered(self, thread_id: int, message_id: int) -> None:
+        await database_sync_to_async(chat.thread_mark_delivered)(
+            user=self.user, thread_id=thread_id, up_to_id=message_id
+        )
 
     async def session_end(self, event):
         if not event.get("session_key") or event["session_key"] == self.session_key:

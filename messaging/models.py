@@ -30,3 +30,64 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class Thread(models.Model):
+    """A conversation between two or more people. Who may be in one: messaging.rules."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Thread {self.pk}"
+
+
+class ThreadMember(models.Model):
+    """One person in a thread, with pointers that make receipts and unread counts cheap:
+    every message up to `last_delivered_id` reached one of their screens, up to `last_read_id`
+    they have seen."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="chat_memberships"
+    )
+    last_delivered_id = models.BigIntegerField(default=0)
+    last_read_id = models.BigIntegerField(default=0)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "user"], name="thread_member_once"),
+            models.CheckConstraint(
+                condition=models.Q(last_read_id__lte=models.F("last_delivered_id")),
+                name="thread_member_read_implies_delivered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in thread {self.thread_id}"
+
+
+class Message(models.Model):
+    BODY_LIMIT = 2000
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["thread", "-id"], name="message_thread_recent_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(body=""), name="message_body_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} in thread {self.thread_id}"

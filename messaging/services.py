@@ -1,12 +1,17 @@
-"""Notifications: every app tells people things through `notify`, which saves and publishes."""
+"""Notifications (every app tells people things through `notify`) and chat: one function per
+action, each saving first and publishing on commit."""
+
+import time
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 
 from hms import realtime
-from messaging.models import Notification
+from messaging import rules
+from messaging.models import Message, Notification, Thread, ThreadMember
 
 TEXT_LIMIT = Notification._meta.get_field("text").max_length
 
@@ -78,3 +83,219 @@ def notification_mark_all_read(*, user) -> int:
     if changed:
         _publish_bell(user)
     return changed
+
+
+# --- chat --------------------------------------------------------------------------------------
+
+SEND_LIMIT = 20  # messages
+SEND_WINDOW_SECONDS = 30
+RECEIPT_BATCH = 100
+
+
+class ChatError(Exception):
+    """A chat action the rules refuse, with the sentence a person reads."""
+
+
+def thread_group(thread_id: int) -> str:
+    return f"thread.{thread_id}"
+
+
+@transaction.atomic
+def thread_start(*, initiator, others: list) -> Thread:
+    """Open a conversation (or reopen the existing one between the same two people)."""
+    others = list({other.pk: other for other in others if other.pk != initiator.pk}.values())
+    if not others:
+        raise ChatError("Choose at least one person to write to.")
+    for other in others:
+        if not rules.may_start(initiator, other):
+            raise ChatError(rules.why_not(initiator, other))
+    if len(others) == 1:
+        shared = Thread.objects.filter(members__user=initiator).filter(members__user=others[0])
+        existing = (
+            Thread.objects.filter(pk__in=shared.values("pk"))
+            .annotate(size=Count("members"))
+            .filter(size=2)
+            .order_by("id")
+            .first()
+        )
+        if existing:
+            return existing
+    thread = Thread.objects.create(created_by=initiator)
+    ThreadMember.objects.bulk_create(
+        [ThreadMember(thread=thread, user=user) for user in [initiator, *others]]
+    )
+    return thread
+
+
+def _rate_limited(user) -> bool:
+    """A fixed window per user in the cache: a stuck key or a script cannot flood a ward."""
+    key = f"chat.sent.{user.pk}.{int(time.time()) // SEND_WINDOW_SECONDS}"
+    cache.add(key, 0, SEND_WINDOW_SECONDS * 2)
+    return cache.incr(key) > SEND_LIMIT
+
+
+@transaction.atomic
+def message_send(*, sender, thread: Thread, body: str) -> Message:
+    """Store the message, then (on commit) show it in the open thread pages and tell the others."""
+    body = body.strip()
+    if not body:
+        raise ChatError("Write a message first.")
+    if len(body) > Message.BODY_LIMIT:
+        raise ChatError(
+            f"Messages are limited to {Message.BODY_LIMIT} characters; this one has {len(body)}."
+        )
+    members = list(
+        ThreadMember.objects.select_for_update().select_related("user").filter(thread=thread)
+    )
+    me = next((m for m in members if m.user_id == sender.pk), None)
+    if me is None:
+        raise ChatError("You are not part of this conversation.")
+    for member in members:
+        if member.user_id != sender.pk and not rules.may_talk(sender, member.user):
+            raise ChatError(rules.why_not(sender, member.user))
+    if _rate_limited(sender):
+        raise ChatError("You are sending messages too quickly. Wait a few seconds.")
+
+    message = Message.objects.create(thread=thread, sender=sender, body=body)
+    Thread.objects.filter(pk=thread.pk).update(last_message_at=message.created_at)
+    ThreadMember.objects.filter(pk=me.pk).update(
+        last_delivered_id=message.pk, last_read_id=message.pk
+    )
+    event = {
+        "type": "chat.message",
+        "thread_id": thread.pk,
+        "message": message_event(message, sender),
+    }
+    transaction.on_commit(lambda: realtime.send_now(thread_group(thread.pk), event))
+    others = [m.user for m in members if m.user_id != sender.pk]
+    unread = unread_counts(others)
+    toast = realtime.render_fragment(
+        "messaging/chat_toast.html", {"message": message, "sender": sender}
+    )
+    for user in others:
+        notice = {
+            "type": "chat.notice",
+            "thread_id": thread.pk,
+            "message_id": message.pk,
+            "badge": realtime.render_fragment(
+                "messaging/chat_badge.html", {"chat_unread": unread.get(user.pk, 0), "oob": True}
+            ),
+            "toast": toast,
+        }
+        transaction.on_commit(
+            lambda user=user, notice=notice: realtime.send_now(realtime.user_group(user.pk), notice)
+        )
+    return message
+
+
+def message_event(message: Message, sender) -> dict:
+    """What a socket needs to render a message for its own user (mine or theirs)."""
+    local = timezone.localtime(message.created_at)
+    return {
+        "id": message.pk,
+        "sender_id": sender.pk,
+        "sender_name": str(sender),
+        "body": message.body,
+        "time": local.strftime("%H:%M"),
+        "date": local.strftime("%d %b %Y"),
+    }
+
+
+def unread_counts(users: list) -> dict[int, int]:
+    """Unread chat messages per user, all threads together (one query)."""
+    rows = (
+        Message.objects.filter(
+            thread__members__user__in=users,
+            id__gt=F("thread__members__last_read_id"),
+        )
+        .exclude(sender=F("thread__members__user"))
+        .values_list("thread__members__user")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)
+
+
+def chat_unread_count(user) -> int:
+    return unread_counts([user]).get(user.pk, 0)
+
+
+def _advance(*, user, thread_id: int, up_to_id: int, read: bool) -> list[int]:
+    """Move a member's delivered (and read) pointer forward; returns the message ids that changed
+    state, so their senders' receipts can be updated. Never moves a pointer back."""
+    member = ThreadMember.objects.select_for_update().filter(thread_id=thread_id, user=user).first()
+    if member is None:
+        raise ChatError("You are not part of this conversation.")
+    last_id = (
+        Message.objects.filter(thread_id=thread_id, id__lte=up_to_id)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    ) or 0
+    old = member.last_read_id if read else member.last_delivered_id
+    if last_id <= old:
+        return []
+    member.last_delivered_id = max(member.last_delivered_id, last_id)
+    if read:
+        member.last_read_id = last_id
+    member.save(update_fields=["last_delivered_id", "last_read_id"])
+    return list(
+        Message.objects.filter(thread_id=thread_id, id__gt=old, id__lte=last_id)
+        .exclude(sender=user)
+        .order_by("-id")
+        .values_list("id", flat=True)[:RECEIPT_BATCH]
+    )
+
+
+def _publish_receipts(thread_id: int, message_ids: list[int]) -> None:
+    if not message_ids:
+        return
+    messages = list(
+        Message.objects.filter(pk__in=message_ids).values_list("id", "sender_id").order_by("id")
+    )
+    statuses = receipt_statuses(thread_id, messages)
+    by_sender: dict[str, list[dict]] = {}
+    for message_id, sender_id in messages:
+        by_sender.setdefault(str(sender_id), []).append(
+            {"id": message_id, "status": statuses[message_id]}
+        )
+    event = {"type": "chat.receipt", "thread_id": thread_id, "by_sender": by_sender}
+    transaction.on_commit(lambda: realtime.send_now(thread_group(thread_id), event))
+
+
+def receipt_statuses(thread_id: int, messages: list[tuple[int, int]]) -> dict[int, str]:
+    """sent / delivered / read for each (message id, sender id): how far every *other* member's
+    pointers have come. One query for the whole thread."""
+    pointers = list(
+        ThreadMember.objects.filter(thread_id=thread_id).values_list(
+            "user_id", "last_delivered_id", "last_read_id"
+        )
+    )
+    statuses = {}
+    for message_id, sender_id in messages:
+        others = [p for p in pointers if p[0] != sender_id]
+        if others and all(read >= message_id for _u, _d, read in others):
+            statuses[message_id] = "read"
+        elif others and all(delivered >= message_id for _u, delivered, _r in others):
+            statuses[message_id] = "delivered"
+        else:
+            statuses[message_id] = "sent"
+    return statuses
+
+
+@transaction.atomic
+def thread_mark_delivered(*, user, thread_id: int, up_to_id: int) -> None:
+    _publish_receipts(
+        thread_id, _advance(user=user, thread_id=thread_id, up_to_id=up_to_id, read=False)
+    )
+
+
+@transaction.atomic
+def thread_mark_read(*, user, thread_id: int, up_to_id: int) -> None:
+    changed = _advance(user=user, thread_id=thread_id, up_to_id=up_to_id, read=True)
+    _publish_receipts(thread_id, changed)
+    if changed:
+        realtime.publish(
+            realtime.user_group(user.pk),
+            "messaging/chat_badge.html",
+            {"chat_unread": chat_unread_count(user), "oob": True},
+        )

@@ -52,12 +52,14 @@
   // page to fetch itself again: events missed while offline are not replayed, the page re-reads.
   var heartbeat = null;
   var everOpened = false;
+  var liveSocket = null;
   function liveStatus(online) {
     var badge = document.getElementById("live-status");
     if (badge) badge.hidden = online;
   }
   document.addEventListener("htmx:wsOpen", function (event) {
     var socket = event.detail.socketWrapper;
+    liveSocket = socket;
     liveStatus(true);
     clearInterval(heartbeat);
     heartbeat = setInterval(function () { socket.send(JSON.stringify({ ping: 1 })); }, 25000);
@@ -72,7 +74,80 @@
     }
     liveStatus(false);
   });
-  document.addEventListener("htmx:wsAfterMessage", function () { showToasts(document); });
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    showToasts(document);
+    chatArrived();
+  });
+
+  // Chat: keep the log scrolled to the newest message, tell the server what was read while the
+  // page is visible, and announce typing (the server throttles and checks membership too).
+  function chatThread() { return document.body.getAttribute("data-chat-thread"); }
+  function chatScroller() { return document.getElementById("chat-scroll"); }
+  function scrollChatToEnd() {
+    var box = chatScroller();
+    if (box) box.scrollTop = box.scrollHeight;
+  }
+  function markChatRead() {
+    var thread = chatThread();
+    if (!thread || document.visibilityState !== "visible") return;
+    var log = document.getElementById("chat-log-" + thread);
+    var form = document.getElementById("chat-read");
+    var all = log ? log.querySelectorAll(".chat-msg") : [];
+    var last = all.length ? all[all.length - 1] : null;
+    if (!last || !form) return;
+    var upTo = last.getAttribute("data-message-id");
+    if (form.elements.up_to.value === upTo) return;
+    form.elements.up_to.value = upTo;
+    htmx.trigger(form, "hms:chat-read");
+  }
+  function chatArrived() {
+    if (!chatThread()) return;
+    var box = chatScroller();
+    if (box && box.scrollHeight - box.scrollTop - box.clientHeight < 200) scrollChatToEnd();
+    markChatRead();
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!chatThread()) return;
+    scrollChatToEnd();
+    var input = document.getElementById("chat-body");
+    if (input) input.focus();
+  });
+  document.addEventListener("visibilitychange", markChatRead);
+  var lastTyping = 0;
+  document.addEventListener("input", function (event) {
+    if (event.target.id !== "chat-body" || !liveSocket) return;
+    var now = Date.now();
+    if (now - lastTyping < 2000) return;
+    lastTyping = now;
+    liveSocket.send(JSON.stringify({ typing: chatThread() }));
+  });
+  // Enter sends, Shift+Enter makes a new line.
+  document.addEventListener("keydown", function (event) {
+    if (event.target.id === "chat-body" && event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      event.target.form.requestSubmit();
+    }
+  });
+  // Older messages load above: keep the reader's place.
+  var heightBefore = 0;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "chat-older") {
+      heightBefore = chatScroller().scrollHeight;
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "chat-compose") {
+      var input = document.getElementById("chat-body");
+      if (input) input.focus();
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (heightBefore && chatScroller()) {
+      var box = chatScroller();
+      box.scrollTop += box.scrollHeight - heightBefore;
+      heightBefore = 0;
+    }
+  });
 
   // Buttons that need a second thought carry data-confirm: a plain confirm(), no inline script.
   document.addEventListener("submit", function (event) {

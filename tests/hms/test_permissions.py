@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from hms import rbac
 from hms.models import AuditEntry
-from messaging.models import Notification
+from messaging.models import Message, Notification, Thread, ThreadMember
 from tests.conftest import sign_in
 
 # A name that only the sample records carry: it must never appear on a 403 page.
@@ -43,15 +43,25 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "user_remove_second_factor": {"pk": samples["subject"].pk},
         "account_reset_password_from_key": {"uidb36": "1", "key": "not-a-real-key"},
         "notification_open": {"pk": samples["notification"].pk},
+        "chat_thread": {"pk": samples["thread"].pk},
+        "chat_older": {"pk": samples["thread"].pk},
+        "chat_send": {"pk": samples["thread"].pk},
+        "chat_read": {"pk": samples["thread"].pk},
     }
 
 
 @pytest.fixture
-def samples(make_user):
+def samples(make_user, role_users):
     subject = make_user(rbac.NURSE, last_name=SECRET_NAME, username="subject")
+    # Everyone is in the sample conversation, so the walk meets the role rule, not membership.
+    thread = Thread.objects.create(created_by=subject)
+    for user in [subject, *role_users.values()]:
+        ThreadMember.objects.create(thread=thread, user=user)
+    Message.objects.create(thread=thread, sender=subject, body=SECRET_NAME)
     return {
         "subject": subject,
         "notification": Notification.objects.create(recipient=subject, text=SECRET_NAME),
+        "thread": thread,
     }
 
 
