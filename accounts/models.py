@@ -1,6 +1,6 @@
 """Users of the hospital: one role each (DESIGN.md), an optional department."""
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
 from hms import rbac
@@ -17,6 +17,13 @@ class Department(models.Model):
         return self.name
 
 
+class HospitalUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `manage.py createsuperuser` makes the hospital's first administrator.
+        extra_fields.setdefault("role", rbac.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     role = models.CharField(max_length=32, choices=rbac.ROLE_CHOICES, db_index=True)
     department = models.ForeignKey(
@@ -25,6 +32,8 @@ class User(AbstractUser):
     phone = models.CharField(max_length=20, blank=True)
     # Set when an administrator (or reception, for portal logins) hands out a one-time password.
     must_change_password = models.BooleanField(default=False)
+
+    objects = HospitalUserManager()
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

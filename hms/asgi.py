@@ -4,6 +4,7 @@ The websocket stack checks the Origin against ALLOWED_HOSTS and loads the sessio
 Channels docs recommend; the consumer itself refuses anyone a page would refuse.
 """
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hms.settings")
@@ -18,6 +19,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from messaging.routing import websocket_urlpatterns  # noqa: E402  (the entry point wires apps)
+
+# Everything loaded so far lives as long as the process: keep it out of the garbage collector's
+# full passes, which otherwise pause every socket of this process (measured: docs/BENCHMARKS.md).
+gc.freeze()
 
 application = ProtocolTypeRouter(
     {

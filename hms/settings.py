@@ -65,6 +65,9 @@ if PRODUCTION and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
         "DJANGO_ENV=production needs DJANGO_ALLOWED_HOSTS: the host names this hospital serves."
     )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# Behind nginx/caddy (which overwrite X-Forwarded-For with the client's address) the audit log
+# takes the client's IP from that header; never set this without such a proxy in front.
+HMS_TRUST_X_FORWARDED_FOR = env_bool("HMS_TRUST_X_FORWARDED_FOR")
 
 # --- applications ------------------------------------------------------------------------------
 
@@ -183,9 +186,12 @@ if REDIS_URL:
             "KEY_PREFIX": "hms",
         }
     }
+    # Pub/sub: a group message crosses Redis once per server process, which then hands it to
+    # its local sockets; the list-based layer pays one Redis round trip per socket (measured in
+    # docs/BENCHMARKS.md). Delivery is at most once, which suits events that are only hints.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": "hms"},
         }
     }
@@ -365,5 +371,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HMS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # Huey's consumer adds its own handler; do not print its lines twice.
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

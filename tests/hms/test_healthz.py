@@ -25,7 +25,7 @@ def test_healthz_reports_each_part_ok(db, client):
 @override_settings(
     CHANNEL_LAYERS={
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             # Nothing listens on port 1: a real, refused connection.
             "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
         }

@@ -72,7 +72,7 @@ def test_database_redis_and_bucket_variables_switch_to_the_services(tmp_path):
 
     assert shown["db"] == "django.db.backends.postgresql"
     assert shown["conn_max_age"] == 0
-    assert shown["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert shown["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert shown["huey"] == "huey.RedisHuey"
     assert shown["storage"] == "storages.backends.s3.S3Storage"

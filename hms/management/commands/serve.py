@@ -43,7 +43,7 @@ class Command(BaseCommand):
                 port=port,
                 lifespan="off",
                 log_level="info",
-                ws="websockets",
+                ws="websockets-sansio",
             )
         finally:
             if consumer is not None:
