@@ -183,3 +183,13 @@ def test_the_user_list_keeps_a_constant_number_of_queries(
         response = admin_client.get(reverse("user_list"))
 
     assert response.status_code == 200
+
+
+def test_createsuperuser_makes_an_administrator(db):
+    from django.core.management import call_command
+
+    call_command(
+        "createsuperuser", username="first", email="first@hospital.test", interactive=False
+    )
+
+    assert User.objects.get(username="first").role == rbac.ADMIN

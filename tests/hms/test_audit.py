@@ -176,3 +176,15 @@ def test_concurrent_writers_keep_one_unbroken_chain(make_user):
     assert errors == []
     assert AuditEntry.objects.filter(action__startswith="test.thread").count() == 40
     assert audit.verify().ok
+
+
+def test_behind_a_trusted_proxy_the_clients_address_is_recorded(rf, make_user, settings):
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.1.2.3, 127.0.0.1")
+    actor = make_user("admin")
+
+    settings.HMS_TRUST_X_FORWARDED_FOR = False
+    direct = audit.record(actor=actor, action="test.direct", request=request)
+    settings.HMS_TRUST_X_FORWARDED_FOR = True
+    proxied = audit.record(actor=actor, action="test.proxied", request=request)
+
+    assert (direct.ip, proxied.ip) == ("127.0.0.1", "10.1.2.3")
