@@ -55,3 +55,17 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit entries are append-only: they cannot be deleted.")
+
+
+class NumberSeries(models.Model):
+    """Gapless human numbers (MRN, invoice numbers): the last number handed out per series.
+
+    `hms.numbering.next_number` locks the row, so two clerks saving at once get consecutive
+    numbers and a rolled-back save gives its number back.
+    """
+
+    name = models.CharField(max_length=50, unique=True)
+    last = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last}"

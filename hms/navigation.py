@@ -3,7 +3,7 @@
 Modules add their entries here as their screens land.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hms import rbac
 
@@ -15,10 +15,20 @@ class NavItem:
     icon: str
     capability: str
     description: str = ""
+    # What a patient sees instead (their own record, not "Patients").
+    patient_label: str = ""
 
 
 NAV: list[NavItem] = [
     NavItem("Dashboard", "dashboard", "speedometer2", rbac.SIGNED_IN, "Your day at a glance."),
+    NavItem(
+        "Patients",
+        "patient_list",
+        "person-vcard",
+        "patients.view_chart",
+        "Find a patient by name, MRN or phone; register new patients.",
+        patient_label="My record",
+    ),
     NavItem(
         "Chat",
         "chat_list",
@@ -44,4 +54,7 @@ NAV: list[NavItem] = [
 
 
 def nav_for(user) -> list[NavItem]:
-    return [item for item in NAV if rbac.has(user, item.capability)]
+    items = [item for item in NAV if rbac.has(user, item.capability)]
+    if user.role == rbac.PATIENT:
+        items = [replace(item, label=item.patient_label or item.label) for item in items]
+    return items

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
+    path("patients/", include("clinical.urls")),
     path("audit/", include("reports.urls")),
     path("notifications/", include("messaging.urls")),
     path("chat/", include("messaging.chat_urls")),

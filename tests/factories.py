@@ -42,3 +42,19 @@ class TOTPDeviceFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     name = "Authenticator app"
     confirmed = True
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    """A registered patient (MRN from a sequence: factories do not go through the service)."""
+
+    class Meta:
+        model = "clinical.Patient"
+
+    mrn = factory.Sequence(lambda n: f"9{n:05d}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=1, maximum_age=90)
+    sex = "F"
+    phone = factory.Sequence(lambda n: f"07{n:08d}")
+    name_key = factory.LazyAttribute(lambda p: f"{p.first_name} {p.last_name}".lower())
+    phone_digits = factory.LazyAttribute(lambda p: "".join(c for c in p.phone if c.isdigit()))

@@ -16,6 +16,7 @@ from hms import rbac
 from hms.models import AuditEntry
 from messaging.models import Message, Notification, Thread, ThreadMember
 from tests.conftest import sign_in
+from tests.factories import PatientFactory
 
 # A name that only the sample records carry: it must never appear on a 403 page.
 SECRET_NAME = "Zebedee-Quillfeather"
@@ -44,6 +45,10 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "account_reset_password_from_key": {"uidb36": "1", "key": "not-a-real-key"},
         "notification_open": {"pk": samples["notification"].pk},
         "chat_thread": {"pk": samples["thread"].pk},
+        "patient_chart": {"pk": samples["patient"].pk},
+        "patient_edit": {"pk": samples["patient"].pk},
+        "patient_archive": {"pk": samples["patient"].pk},
+        "patient_reactivate": {"pk": samples["patient"].pk},
         "chat_older": {"pk": samples["thread"].pk},
         "chat_send": {"pk": samples["thread"].pk},
         "chat_read": {"pk": samples["thread"].pk},
@@ -58,7 +63,10 @@ def samples(make_user, role_users):
     for user in [subject, *role_users.values()]:
         ThreadMember.objects.create(thread=thread, user=user)
     Message.objects.create(thread=thread, sender=subject, body=SECRET_NAME)
+    # The patient role's own record, so the walk meets the role rule, not "own records only".
+    patient = PatientFactory(last_name=SECRET_NAME, user=role_users[rbac.PATIENT])
     return {
+        "patient": patient,
         "subject": subject,
         "notification": Notification.objects.create(recipient=subject, text=SECRET_NAME),
         "thread": thread,

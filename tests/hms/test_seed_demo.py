@@ -9,6 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import DEMO_TOTP_KEYS, DEMO_USERS, _base32
 from accounts.models import Department, User
+from clinical.models import Patient
 from hms import audit, rbac
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -30,6 +31,8 @@ def test_seed_demo_creates_one_login_per_role_and_prints_them(db):
         assert TOTPDevice.objects.get(user__username=username, confirmed=True).key == key
         assert _base32(key) in printed
     assert Department.objects.count() >= 5
+    assert Patient.objects.get(user__username="patient").full_name == "John Mutua"
+    assert Patient.objects.count() >= 10
 
 
 def test_running_seed_demo_again_keeps_the_data(db):

@@ -1,0 +1,72 @@
+"""Demo records of clinical: a few dozen registered patients, one of them the portal patient."""
+
+from datetime import date
+
+from accounts.models import User
+from clinical import services
+from clinical.models import Patient
+
+# first, last, born, sex, blood group, phone, insurance (provider, policy, coverage %) or None
+DEMO_PATIENTS = [
+    ("John", "Mutua", date(1979, 3, 14), "M", "O+", "0712 100 001", ("NHIF", "NH-100001", "80")),
+    ("Achieng", "Odhiambo", date(1991, 7, 2), "F", "A+", "0712 100 002", None),
+    ("Wanjiru", "Kamau", date(1988, 4, 12), "F", "B+", "0712 100 003", ("AAR", "AAR-55231", "90")),
+    ("Kiprop", "Chebet", date(1965, 11, 30), "M", "O-", "0712 100 004", None),
+    ("Amani", "Njoroge", date(2019, 1, 9), "M", "A-", "0712 100 005", ("NHIF", "NH-100005", "100")),
+    ("Fatuma", "Hassan", date(1957, 5, 21), "F", "AB+", "0712 100 006", None),
+    ("Brian", "Otieno", date(2001, 9, 17), "M", "O+", "0712 100 007", None),
+    ("Grace", "Wambui", date(1995, 12, 3), "F", "", "0712 100 008", ("Jubilee", "JB-7781", "75")),
+    ("Samuel", "Kipchoge", date(1949, 2, 28), "M", "B-", "0712 100 009", None),
+    ("Mercy", "Akinyi", date(2010, 6, 6), "F", "A+", "0712 100 010", None),
+    ("Hassan", "Abdi", date(1983, 8, 19), "M", "O+", "0712 100 011", None),
+    (
+        "Esther",
+        "Nyambura",
+        date(1972, 10, 10),
+        "F",
+        "B+",
+        "0712 100 012",
+        ("NHIF", "NH-100012", "80"),
+    ),
+]
+
+
+def seed(log) -> None:
+    registrar = User.objects.filter(username="reception").first()
+    created = 0
+    for first, last, born, sex, blood, phone, insurance in DEMO_PATIENTS:
+        if Patient.objects.filter(first_name=first, last_name=last, date_of_birth=born).exists():
+            continue
+        services.patient_register(
+            actor=registrar,
+            fields={
+                "first_name": first,
+                "last_name": last,
+                "date_of_birth": born,
+                "sex": sex,
+                "blood_group": blood,
+                "phone": phone,
+                "address": "Nakuru",
+                "insurance": (
+                    {
+                        "provider": insurance[0],
+                        "policy_number": insurance[1],
+                        "coverage_percent": f"{insurance[2]}.00",
+                        "valid_until": "2027-12-31",
+                    }
+                    if insurance
+                    else {}
+                ),
+                "allergies": "Penicillin" if first == "Kiprop" else "",
+            },
+            not_a_duplicate=True,
+        )
+        created += 1
+    portal = User.objects.filter(username="patient").first()
+    john = Patient.objects.filter(first_name="John", last_name="Mutua").first()
+    if portal and john and john.user_id is None:
+        john.user = portal
+        john.save(update_fields=["user"])
+    log(
+        f"Patients: {Patient.objects.count()} ({created} new); the portal login 'patient' is John Mutua."
+    )

@@ -1,0 +1,107 @@
+"""Patient forms, with the checks a registration clerk understands."""
+
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+
+from clinical.models import Patient
+
+OLDEST_AGE_YEARS = 130
+
+
+class PatientForm(forms.ModelForm):
+    insurance_provider = forms.CharField(label="Insurer", max_length=100, required=False)
+    insurance_policy_number = forms.CharField(label="Policy number", max_length=50, required=False)
+    insurance_coverage_percent = forms.DecimalField(
+        label="Coverage %", min_value=0, max_value=100, decimal_places=2, required=False
+    )
+    insurance_valid_until = forms.DateField(
+        label="Valid until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    not_a_duplicate = forms.BooleanField(
+        required=False,
+        label="None of these is this patient: register a new record",
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "sex",
+            "blood_group",
+            "phone",
+            "address",
+            "emergency_name",
+            "emergency_relation",
+            "emergency_phone",
+            "allergies",
+            "medical_history",
+        ]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
+            "allergies": forms.Textarea(attrs={"rows": 2}),
+            "medical_history": forms.Textarea(attrs={"rows": 3}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            "emergency_phone": forms.TextInput(attrs={"inputmode": "tel"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        insurance = self.instance.insurance or {}
+        for key in ("provider", "policy_number", "coverage_percent", "valid_until"):
+            self.fields[f"insurance_{key}"].initial = insurance.get(key)
+        self.fields["sex"].choices = [("", "Choose")] + list(self.fields["sex"].choices)[1:]
+        if not self.instance._state.adding:  # (a new Patient already has its UUID)
+            del self.fields["not_a_duplicate"]
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if born > today:
+            raise forms.ValidationError("The date of birth cannot be in the future.")
+        if born < date(today.year - OLDEST_AGE_YEARS, today.month, 1):
+            raise forms.ValidationError(
+                f"That would make the patient older than {OLDEST_AGE_YEARS}: check the year."
+            )
+        return born
+
+    def clean(self):
+        cleaned = super().clean()
+        provider = cleaned.get("insurance_provider", "").strip()
+        policy = cleaned.get("insurance_policy_number", "").strip()
+        coverage = cleaned.get("insurance_coverage_percent")
+        valid_until = cleaned.get("insurance_valid_until")
+        if any([provider, policy, coverage is not None, valid_until]):
+            if not provider:
+                self.add_error("insurance_provider", "Name the insurer, or clear the insurance.")
+            if not policy:
+                self.add_error("insurance_policy_number", "Enter the policy number.")
+            if coverage is None:
+                self.add_error("insurance_coverage_percent", "Enter how much the policy covers.")
+        cleaned["insurance"] = (
+            {
+                "provider": provider,
+                "policy_number": policy,
+                "coverage_percent": str(coverage.quantize(Decimal("0.01")))
+                if coverage is not None
+                else "",
+                "valid_until": valid_until.isoformat() if valid_until else "",
+            }
+            if provider
+            else {}
+        )
+        return cleaned
+
+    def patient_fields(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["insurance"] = self.cleaned_data["insurance"]
+        return data
+
+
+class TransitionForm(forms.Form):
+    to_state = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=200, required=False)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from clinical import views
+
+urlpatterns = [
+    path("", views.patient_list, name="patient_list"),
+    path("register/", views.patient_register, name="patient_register"),
+    path("<uuid:pk>/", views.patient_chart, name="patient_chart"),
+    path("<uuid:pk>/edit/", views.patient_edit, name="patient_edit"),
+    path("<uuid:pk>/archive/", views.patient_archive, name="patient_archive"),
+    path("<uuid:pk>/reactivate/", views.patient_reactivate, name="patient_reactivate"),
+]

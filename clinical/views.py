@@ -1,0 +1,128 @@
+"""Patient screens: find, register (with duplicate check), edit, the chart, archive."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clinical import lifecycle, selectors, services
+from clinical.forms import PatientForm
+from clinical.models import Patient, PatientState
+from hms import rbac
+
+RECENT_PER_PAGE = 25
+
+
+def _patient_or_404(user, patient_id) -> Patient:
+    patient = selectors.patient_for(user, patient_id)
+    if patient is None:
+        raise Http404("No such patient.")
+    return patient
+
+
+@rbac.capability_required("patients.view_chart")
+def patient_list(request: HttpRequest) -> HttpResponse:
+    """Find a patient: search as you type; below, the latest registrations."""
+    if request.user.role == rbac.PATIENT:
+        record = Patient.objects.filter(user=request.user).first()
+        return redirect("patient_chart", pk=record.pk) if record else redirect("dashboard")
+    query = request.GET.get("q", "")[:80]
+    include_archived = request.GET.get("archived") == "1"
+    if request.htmx and request.htmx.target == "patient-results":
+        results = selectors.patient_search(query, include_archived=include_archived)
+        return render(
+            request,
+            "clinical/patient_list.html#results",
+            {"results": results, "query": query},
+        )
+    recent = Patient.objects.exclude(state=PatientState.ARCHIVED).order_by("-registered_at")
+    page = Paginator(recent, RECENT_PER_PAGE).get_page(request.GET.get("page"))
+    results = selectors.patient_search(query, include_archived=include_archived) if query else None
+    context = {"page": page, "results": results, "query": query, "archived": include_archived}
+    return render(request, "clinical/patient_list.html", context)
+
+
+@rbac.capability_required("patients.register")
+def patient_register(request: HttpRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.patient_register(
+                actor=request.user,
+                fields=form.patient_fields(),
+                not_a_duplicate=form.cleaned_data["not_a_duplicate"],
+                request=request,
+            )
+        except services.DuplicateSuspected as suspicion:
+            duplicates = suspicion.candidates
+        else:
+            messages.success(request, f"{patient.full_name} is registered with MRN {patient.mrn}.")
+            return redirect("patient_chart", pk=patient.pk)
+    return render(
+        request,
+        "clinical/patient_form.html",
+        {"form": form, "duplicates": duplicates, "creating": True},
+    )
+
+
+@rbac.capability_required("patients.register")
+def patient_edit(request: HttpRequest, pk) -> HttpResponse:
+    patient = _patient_or_404(request.user, pk)
+    form = PatientForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
+    if request.method == "POST" and form.is_valid():
+        services.patient_update(
+            actor=request.user, patient=patient, fields=form.patient_fields(), request=request
+        )
+        messages.success(request, "Saved.")
+        return redirect("patient_chart", pk=patient.pk)
+    return render(request, "clinical/patient_form.html", {"form": form, "patient": patient})
+
+
+@rbac.capability_required("patients.view_chart")
+def patient_chart(request: HttpRequest, pk) -> HttpResponse:
+    patient = _patient_or_404(request.user, pk)
+    services.patient_chart_opened(actor=request.user, patient=patient, request=request)
+    scope = rbac.scope(request.user, "patients.view_chart")
+    context = {
+        "patient": patient,
+        "age": patient.age_on(timezone.localdate()),
+        "clinical_view": scope != rbac.DEMOGRAPHICS,
+        "history": patient.state_changes.select_related("by")[:20],
+        "can_edit": rbac.has(request.user, "patients.register"),
+        "can_archive": PatientState.ARCHIVED in lifecycle.ALLOWED[patient.state],
+    }
+    return render(request, "clinical/patient_chart.html", context)
+
+
+def _transition(request: HttpRequest, pk, to_state: str, done: str) -> HttpResponse:
+    patient = _patient_or_404(request.user, pk)
+    try:
+        services.patient_transition(
+            actor=request.user,
+            patient=patient,
+            to_state=to_state,
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except lifecycle.TransitionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, done.format(name=patient.full_name))
+    return redirect("patient_chart", pk=patient.pk)
+
+
+@rbac.capability_required("patients.register", post_only=True)
+@require_POST
+def patient_archive(request: HttpRequest, pk) -> HttpResponse:
+    return _transition(
+        request, pk, PatientState.ARCHIVED, "{name} is archived: hidden from daily lists."
+    )
+
+
+@rbac.capability_required("patients.register", post_only=True)
+@require_POST
+def patient_reactivate(request: HttpRequest, pk) -> HttpResponse:
+    return _transition(request, pk, PatientState.REGISTERED, "{name}'s record is active again.")

@@ -1,0 +1,26 @@
+"""Gapless sequential numbers per series, safe under concurrent transactions."""
+
+from django.db import IntegrityError, transaction
+
+from hms.models import NumberSeries
+
+
+def next_number(series: str) -> int:
+    """The next number of `series`, taken inside the caller's transaction.
+
+    The series row stays locked until that transaction ends: numbers are consecutive, never
+    repeated, and a rolled-back transaction leaves no gap.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("next_number must run inside the transaction that uses the number")
+    row = NumberSeries.objects.select_for_update().filter(name=series).first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                NumberSeries.objects.create(name=series, last=0)
+        except IntegrityError:
+            pass  # another transaction created it first
+        row = NumberSeries.objects.select_for_update().get(name=series)
+    row.last += 1
+    row.save(update_fields=["last"])
+    return row.last

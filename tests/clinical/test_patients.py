@@ -1,0 +1,333 @@
+"""Patients: registration with duplicate detection, search, the chart, the lifecycle."""
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from clinical import lifecycle, selectors, services
+from clinical.models import Patient, PatientState
+from hms import rbac
+from hms.models import AuditEntry
+from tests.factories import PatientFactory
+
+FORM = {
+    "first_name": "Wanjiru",
+    "last_name": "Kamau",
+    "date_of_birth": "1988-04-12",
+    "sex": "F",
+    "blood_group": "O+",
+    "phone": "0712 345 678",
+    "address": "Kiambu Road",
+    "emergency_name": "Peter Kamau",
+    "emergency_relation": "Husband",
+    "emergency_phone": "0722 000 111",
+    "insurance_provider": "NHIF",
+    "insurance_policy_number": "NH-889911",
+    "insurance_coverage_percent": "80",
+    "insurance_valid_until": "2027-12-31",
+    "allergies": "Penicillin",
+    "medical_history": "Asthma",
+}
+
+
+@pytest.fixture
+def clerk(make_user, client_for):
+    return client_for(make_user(rbac.RECEPTIONIST, username="faith"))
+
+
+def register(client, **changes):
+    return client.post(reverse("patient_register"), FORM | changes)
+
+
+def test_registering_gives_sequential_mrns_and_is_audited(clerk):
+    first = register(clerk)
+    second = register(clerk, first_name="Otieno", phone="0733 111 222", date_of_birth="1970-01-01")
+
+    a, b = Patient.objects.order_by("mrn")
+    assert first.status_code == second.status_code == 302
+    assert (a.mrn, b.mrn) == ("000001", "000002")
+    assert a.insurance == {
+        "provider": "NHIF",
+        "policy_number": "NH-889911",
+        "coverage_percent": "80.00",
+        "valid_until": "2027-12-31",
+    }
+    assert a.state == PatientState.REGISTERED
+    assert a.state_changes.get().to_state == PatientState.REGISTERED
+    entry = AuditEntry.objects.get(action="patient.register", object_id=str(a.pk))
+    assert entry.patient_id == str(a.pk) and entry.after["mrn"] == "000001"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"date_of_birth": (date.today() + timedelta(days=1)).isoformat()},
+            "cannot be in the future",
+        ),
+        ({"date_of_birth": "1850-01-01"}, "older than 130"),
+        ({"phone": "12ab"}, "Enter a phone number of 9 to 15 digits"),
+        ({"blood_group": "Z+"}, "not one of the available choices"),
+        ({"insurance_policy_number": ""}, "Enter the policy number"),
+        ({"insurance_coverage_percent": "120"}, "less than or equal to 100"),
+        ({"first_name": ""}, "This field is required"),
+    ],
+)
+def test_bad_input_is_explained_keeps_what_was_typed_and_saves_nothing(clerk, changes, message):
+    response = register(clerk, **changes)
+
+    page = response.content.decode()
+    assert response.status_code == 200 and message in page
+    assert 'value="Kiambu Road"' in page
+    assert not Patient.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"first_name": "Grace", "date_of_birth": "1990-01-01", "phone": "+254 712 345 678"},
+        {"phone": "0799 999 999"},  # same name and birth date
+        {"first_name": "Wanjru", "phone": "0799 999 999"},  # a letter missing, same birth date
+    ],
+    ids=["same phone", "same name and birth date", "close spelling and birth date"],
+)
+def test_a_likely_duplicate_is_shown_and_saved_only_when_the_clerk_confirms(clerk, changes):
+    register(clerk)
+
+    warned = register(clerk, **changes)
+    confirmed = register(clerk, **changes, not_a_duplicate="on")
+
+    assert 'data-testid="duplicate-warning"' in warned.content.decode()
+    assert "MRN 000001" in warned.content.decode()
+    assert confirmed.status_code == 302
+    assert Patient.objects.count() == 2
+
+
+def test_a_different_person_is_not_flagged(clerk):
+    register(clerk)
+
+    response = register(
+        clerk,
+        first_name="Otieno",
+        last_name="Ouma",
+        phone="0733 111 222",
+        date_of_birth="1960-05-05",
+    )
+
+    assert response.status_code == 302
+
+
+def test_search_finds_by_mrn_phone_and_part_of_a_name(db):
+    patient = PatientFactory(
+        first_name="Achieng", last_name="Odhiambo", phone="0712 345 678", mrn="000123"
+    )
+    PatientFactory(first_name="Kiprop", last_name="Chebet", phone="0799 000 000")
+
+    for query in ["000123", "123", "0712345678", "712 345", "achi", "ODHIAM", "achieng odhiambo"]:
+        assert list(selectors.patient_search(query)) == [patient], query
+
+
+def test_archived_patients_are_hidden_from_search_unless_asked_for(db):
+    patient = PatientFactory(first_name="Archie", state=PatientState.ARCHIVED)
+
+    assert list(selectors.patient_search("archie")) == []
+    assert list(selectors.patient_search("archie", include_archived=True)) == [patient]
+
+
+def test_search_as_you_type_returns_only_the_results(clerk):
+    PatientFactory(first_name="Achieng", last_name="Odhiambo")
+
+    response = clerk.get(
+        reverse("patient_list"),
+        {"q": "achi"},
+        headers={"HX-Request": "true", "HX-Target": "patient-results"},
+    )
+
+    page = response.content.decode()
+    assert "Achieng Odhiambo" in page and "<html" not in page
+
+
+def test_the_patient_list_and_search_keep_a_constant_number_of_queries(
+    clerk, django_assert_max_num_queries
+):
+    PatientFactory.create_batch(3, first_name="Mary")
+    with django_assert_max_num_queries(20) as few:
+        clerk.get(reverse("patient_list"), {"q": "mary"})
+    PatientFactory.create_batch(300, first_name="Mary")
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = clerk.get(reverse("patient_list"), {"q": "mary"})
+
+    assert response.status_code == 200
+
+
+def test_opening_a_chart_is_audited_and_reception_sees_no_clinical_notes(make_user, client_for):
+    patient = PatientFactory(allergies="Penicillin", medical_history="Asthma since childhood")
+    clerk = make_user(rbac.RECEPTIONIST)
+    nurse = make_user(rbac.NURSE)
+
+    at_desk = client_for(clerk).get(reverse("patient_chart", args=[patient.pk])).content.decode()
+    on_ward = client_for(nurse).get(reverse("patient_chart", args=[patient.pk])).content.decode()
+
+    assert "Penicillin" not in at_desk and "Asthma" not in at_desk and patient.phone in at_desk
+    assert "Penicillin" in on_ward and "Asthma since childhood" in on_ward
+    viewers = set(
+        AuditEntry.objects.filter(
+            action="patient.view_chart", patient_id=str(patient.pk)
+        ).values_list("actor_username", flat=True)
+    )
+    assert viewers == {clerk.username, nurse.username}
+
+
+def test_a_patient_sees_only_their_own_record(make_user, client_for):
+    me = make_user(rbac.PATIENT)
+    mine = PatientFactory(user=me)
+    someone_else = PatientFactory(first_name="Secretia")
+    client = client_for(me)
+
+    own = client.get(reverse("patient_chart", args=[mine.pk]))
+    other = client.get(reverse("patient_chart", args=[someone_else.pk]))
+    listing = client.get(reverse("patient_list"))
+
+    assert own.status_code == 200
+    assert other.status_code == 404 and "Secretia" not in other.content.decode()
+    assert listing.status_code == 302 and listing["Location"] == reverse(
+        "patient_chart", args=[mine.pk]
+    )
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["<script>alert(1)</script>", '<img src=x onerror="alert(1)">', '<b hx-get="/users/">x</b>'],
+)
+def test_names_and_notes_are_escaped_wherever_they_appear(make_user, client_for, payload):
+    patient = PatientFactory(first_name=payload, allergies=payload, medical_history=payload)
+    client = client_for(make_user(rbac.DOCTOR))
+
+    pages = [
+        client.get(reverse("patient_chart", args=[patient.pk])).content.decode(),
+        client.get(reverse("patient_list")).content.decode(),
+        client.get(
+            reverse("patient_list"),
+            {"q": patient.last_name},
+            headers={"HX-Request": "true", "HX-Target": "patient-results"},
+        ).content.decode(),
+    ]
+
+    for page in pages:
+        assert payload not in page
+
+
+# --- lifecycle -----------------------------------------------------------------------------
+
+
+def test_allowed_transitions_are_recorded_with_who_and_why(make_user):
+    clerk = make_user(rbac.RECEPTIONIST)
+    patient = PatientFactory()
+
+    services.patient_transition(
+        actor=clerk, patient=patient, to_state=PatientState.ARCHIVED, reason="Moved away"
+    )
+    services.patient_transition(actor=clerk, patient=patient, to_state=PatientState.REGISTERED)
+
+    changes = list(
+        patient.state_changes.order_by("id").values_list("from_state", "to_state", "by", "reason")
+    )
+    assert changes == [
+        (PatientState.REGISTERED, PatientState.ARCHIVED, clerk.pk, "Moved away"),
+        (PatientState.ARCHIVED, PatientState.REGISTERED, clerk.pk, ""),
+    ]
+    assert AuditEntry.objects.filter(action="patient.state_change").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "message"),
+    [
+        (PatientState.ADMITTED, PatientState.ARCHIVED, "Discharge the patient first"),
+        (
+            PatientState.APPOINTMENT_SCHEDULED,
+            PatientState.ARCHIVED,
+            "Cancel the patient's appointments first",
+        ),
+        (PatientState.ARCHIVED, PatientState.ADMITTED, "Reactivate"),
+        (PatientState.REGISTERED, PatientState.DISCHARGED, "cannot become Discharged"),
+    ],
+)
+def test_an_invalid_transition_is_refused_and_changes_nothing(make_user, current, target, message):
+    patient = PatientFactory(state=current)
+
+    with pytest.raises(lifecycle.TransitionRefused, match=message):
+        services.patient_transition(actor=make_user(rbac.ADMIN), patient=patient, to_state=target)
+
+    assert Patient.objects.get(pk=patient.pk).state == current
+    assert not patient.state_changes.exists()
+
+
+def test_archiving_from_the_chart_hides_the_patient_and_keeps_the_record(clerk):
+    patient = PatientFactory(first_name="Zawadi")
+
+    clerk.post(reverse("patient_archive", args=[patient.pk]))
+
+    assert Patient.objects.get(pk=patient.pk).state == PatientState.ARCHIVED
+    listing = clerk.get(reverse("patient_list")).content.decode()
+    assert reverse("patient_chart", args=[patient.pk]) not in listing
+    assert clerk.get(reverse("patient_chart", args=[patient.pk])).status_code == 200
+
+
+def test_archiving_an_admitted_patient_from_the_chart_says_why_not(clerk):
+    patient = PatientFactory(state=PatientState.ADMITTED)
+
+    response = clerk.post(reverse("patient_archive", args=[patient.pk]), follow=True)
+
+    assert "Discharge the patient first" in response.content.decode()
+    assert Patient.objects.get(pk=patient.pk).state == PatientState.ADMITTED
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_clerks_registering_at_once_get_distinct_consecutive_mrns(make_user):
+    clerks = [make_user(rbac.RECEPTIONIST), make_user(rbac.RECEPTIONIST)]
+    errors, barrier = [], threading.Barrier(2)
+
+    def register_one(n: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(5):
+                services.patient_register(
+                    actor=clerks[n],
+                    fields={
+                        "first_name": f"Clerk{n}",
+                        "last_name": f"Patient{i}",
+                        "date_of_birth": date(1980 + n, 1, 1 + i),
+                        "sex": "F",
+                        "phone": f"07{n}{i}0000000",
+                    },
+                    not_a_duplicate=True,
+                )
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=register_one, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(Patient.objects.values_list("mrn", flat=True)) == [
+        f"{n:06d}" for n in range(1, 11)
+    ]
+
+
+def test_age_is_counted_in_whole_years(db):
+    patient = PatientFactory(date_of_birth=date(2000, 6, 15))
+
+    assert patient.age_on(date(2026, 6, 14)) == 25
+    assert patient.age_on(date(2026, 6, 15)) == 26
+    assert timezone.localdate()  # the chart uses the hospital's date
