@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
-from clinical.models import Patient
+from clinical.models import DoctorSchedule, Patient
 
 OLDEST_AGE_YEARS = 130
 
@@ -105,3 +105,54 @@ class PatientForm(forms.ModelForm):
 class TransitionForm(forms.Form):
     to_state = forms.CharField(widget=forms.HiddenInput)
     reason = forms.CharField(max_length=200, required=False)
+
+
+def _doctor_field() -> forms.ModelChoiceField:
+    from django.contrib.auth import get_user_model
+
+    from hms import rbac
+
+    return forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(role=rbac.DOCTOR, is_active=True),
+        empty_label="Choose a doctor",
+    )
+
+
+class ScheduleBlockForm(forms.ModelForm):
+    class Meta:
+        model = DoctorSchedule
+        fields = ["doctor", "weekday", "start_time", "end_time", "slot_minutes", "consultation_fee"]
+        widgets = {
+            "start_time": forms.TimeInput(attrs={"type": "time"}),
+            "end_time": forms.TimeInput(attrs={"type": "time"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["doctor"] = _doctor_field()
+        self.fields["slot_minutes"].min_value = 5
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_time"), cleaned.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", "The clinic must end after it starts.")
+        minutes = cleaned.get("slot_minutes")
+        if minutes is not None and not 5 <= minutes <= 240:
+            self.add_error("slot_minutes", "A slot is between 5 and 240 minutes long.")
+        fee = cleaned.get("consultation_fee")
+        if fee is not None and fee < 0:
+            self.add_error("consultation_fee", "The fee cannot be negative.")
+        return cleaned
+
+
+class ExceptionForm(forms.Form):
+    doctor = forms.ModelChoiceField(queryset=None)
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    reason = forms.CharField(max_length=120, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["doctor"] = _doctor_field()

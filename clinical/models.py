@@ -125,3 +125,163 @@ class PatientStateChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient_id}: {self.from_state or '—'} → {self.to_state}"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class DoctorSchedule(models.Model):
+    """One weekly block of a doctor's clinic hours, cut into slots of `slot_minutes`."""
+
+    doctor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="schedule_blocks"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    slot_minutes = models.PositiveSmallIntegerField(default=15)
+    consultation_fee = models.DecimalField(max_digits=10, decimal_places=2)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["doctor", "weekday", "start_time"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doctor", "weekday", "start_time"], name="schedule_block_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")),
+                name="schedule_block_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(slot_minutes__gte=5, slot_minutes__lte=240),
+                name="schedule_slot_length_sane",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(consultation_fee__gte=0), name="schedule_fee_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.doctor} {self.get_weekday_display()} "
+            f"{self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        )
+
+
+class ScheduleException(models.Model):
+    """A day (or part of one) a doctor does not see patients: no slots are offered then."""
+
+    doctor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="schedule_exceptions"
+    )
+    date = models.DateField()
+    start_time = models.TimeField(null=True, blank=True, help_text="Empty: the whole day.")
+    end_time = models.TimeField(null=True, blank=True)
+    reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["date", "start_time"]
+        indexes = [models.Index(fields=["doctor", "date"], name="schedule_exception_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.doctor} off {self.date}"
+
+
+class AppointmentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    CHECKED_IN = "checked_in", "Checked in"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
+
+
+LIVE_APPOINTMENT = ~models.Q(status=AppointmentStatus.CANCELLED)
+
+
+class Appointment(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    doctor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
+    )
+    reason = models.CharField("reason for visit", max_length=200, blank=True)
+    # The fee when booked: later schedule changes do not alter it.
+    fee = models.DecimalField(max_digits=10, decimal_places=2)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            # Two receptionists racing for one slot: the database lets one of them win.
+            models.UniqueConstraint(
+                fields=["doctor", "starts_at"],
+                condition=LIVE_APPOINTMENT,
+                name="one_live_appointment_per_doctor_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "starts_at"],
+                condition=LIVE_APPOINTMENT,
+                name="one_live_appointment_per_patient_time",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="appointment_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["doctor", "starts_at"], name="appointment_doctor_day_idx"),
+            models.Index(fields=["patient", "starts_at"], name="appointment_patient_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient.full_name} with {self.doctor} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status != AppointmentStatus.CANCELLED
+
+
+class AppointmentChange(models.Model):
+    """The history of an appointment: booked, moved (from → to), cancelled, checked in, ..."""
+
+    class Kind(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        RESCHEDULED = "rescheduled", "Rescheduled"
+        CANCELLED = "cancelled", "Cancelled"
+        CHECKED_IN = "checked_in", "Checked in"
+        COMPLETED = "completed", "Completed"
+        NO_SHOW = "no_show", "No-show"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    from_starts_at = models.DateTimeField(null=True, blank=True)
+    to_starts_at = models.DateTimeField(null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id} {self.kind}"

@@ -1,18 +1,26 @@
 """Read-only questions about patients, asked by clinical's screens and by other modules.
 
 The assigned-doctor relation (DESIGN.md): a doctor with a non-cancelled appointment with the
-patient, or the attending doctor of the patient's active admission. Appointments and admissions
-arrive with the scheduling part of this module and with wards; until then no doctor is assigned
-to any patient, so chat lets no patient write to anyone yet.
+patient, or the attending doctor of the patient's active admission (that half arrives with wards).
 """
 
 import difflib
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from clinical.models import Patient, PatientState
+from clinical.models import (
+    LIVE_APPOINTMENT,
+    Appointment,
+    DoctorSchedule,
+    Patient,
+    PatientState,
+    ScheduleException,
+)
 from hms import rbac
 
 SEARCH_LIMIT = 20
@@ -80,10 +88,113 @@ def patient_for(user, patient_id) -> Patient | None:
 
 
 def assigned_doctor_ids(patient_user) -> set[int]:
-    """User ids of the doctors assigned to the patient whose portal login is `patient_user`."""
-    return set()
+    """User ids of the doctors assigned to the patient whose portal login is `patient_user`:
+    those with a non-cancelled appointment with them (attending doctors of an active admission
+    join when wards lands)."""
+    return set(
+        Appointment.objects.filter(LIVE_APPOINTMENT, patient__user=patient_user).values_list(
+            "doctor_id", flat=True
+        )
+    )
 
 
 def assigned_patient_user_ids(doctor) -> set[int]:
     """Portal-login user ids of the patients `doctor` is assigned to."""
-    return set()
+    return set(
+        Appointment.objects.filter(LIVE_APPOINTMENT, doctor=doctor, patient__user__isnull=False)
+        .values_list("patient__user_id", flat=True)
+        .distinct()
+    )
+
+
+# --- schedules and slots -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: datetime
+    ends_at: datetime
+    fee: Decimal
+    free: bool
+
+
+def _aware(day: date, at: time) -> datetime:
+    return timezone.make_aware(datetime.combine(day, at))
+
+
+def slots_for(doctor, day: date, *, now: datetime | None = None) -> list[Slot]:
+    """The doctor's slots on `day` (hospital time): from the weekly schedule, less the day's
+    exceptions; each marked free unless a live appointment holds it or it has already begun."""
+    now = now or timezone.now()
+    blocks = DoctorSchedule.objects.filter(doctor=doctor, weekday=day.weekday(), active=True)
+    exceptions = list(ScheduleException.objects.filter(doctor=doctor, date=day))
+    if any(e.start_time is None for e in exceptions):
+        return []
+    day_start = _aware(day, time.min)
+    taken = set(
+        Appointment.objects.filter(
+            LIVE_APPOINTMENT,
+            doctor=doctor,
+            starts_at__gte=day_start,
+            starts_at__lt=day_start + timedelta(days=1),
+        ).values_list("starts_at", flat=True)
+    )
+    slots = []
+    for block in blocks.order_by("start_time"):
+        start = _aware(day, block.start_time)
+        block_end = _aware(day, block.end_time)
+        step = timedelta(minutes=block.slot_minutes)
+        while start + step <= block_end:
+            blocked = any(
+                _aware(day, e.start_time) < start + step and start < _aware(day, e.end_time)
+                for e in exceptions
+            )
+            if not blocked:
+                slots.append(
+                    Slot(
+                        start,
+                        start + step,
+                        block.consultation_fee,
+                        start not in taken and start > now,
+                    )
+                )
+            start += step
+    return slots
+
+
+def next_free_slots(doctor, after: datetime, *, count: int = 5, days: int = 14) -> list[Slot]:
+    """The first free slots of `doctor` from `after` on (the offer when a slot has just gone)."""
+    found: list[Slot] = []
+    day = timezone.localtime(after).date()
+    for offset in range(days):
+        for slot in slots_for(doctor, day + timedelta(days=offset)):
+            if slot.free and slot.starts_at >= after:
+                found.append(slot)
+                if len(found) == count:
+                    return found
+    return found
+
+
+def doctors():
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(role=rbac.DOCTOR, is_active=True)
+        .select_related("department")
+        .order_by("last_name", "first_name")
+    )
+
+
+def appointments_for(user) -> QuerySet:
+    """The appointments `user` may see: all for the desk and wards, a doctor's own, a patient's
+    own."""
+    appointments = Appointment.objects.select_related("patient", "doctor")
+    scope = rbac.scope(user, "appointments.view")
+    if scope is None:
+        return appointments.none()
+    if user.role == rbac.DOCTOR:
+        return appointments.filter(doctor=user)
+    if user.role == rbac.PATIENT:
+        return appointments.filter(patient__user=user)
+    return appointments

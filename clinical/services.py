@@ -1,14 +1,28 @@
-"""Business actions on patients: register, edit, move through the lifecycle, open the chart.
+"""Business actions of clinical: patients (register, edit, lifecycle, chart views), appointments
+(book, reschedule, cancel, check in, no-show) and doctors' schedules.
 
 Each is one transaction with its audit row; a refusal raises an error a clerk can read.
 """
 
-from django.db import transaction
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from clinical import lifecycle, selectors
-from clinical.models import Patient, PatientState, PatientStateChange
-from hms import audit
+from clinical.models import (
+    LIVE_APPOINTMENT,
+    Appointment,
+    AppointmentChange,
+    AppointmentStatus,
+    DoctorSchedule,
+    Patient,
+    PatientState,
+    PatientStateChange,
+    ScheduleException,
+)
+from hms import audit, rbac, realtime
 from hms.numbering import next_number
 
 AUDITED_FIELDS = [
@@ -143,3 +157,363 @@ def patient_chart_opened(*, actor, patient: Patient, request: HttpRequest | None
     audit.record(
         actor=actor, action="patient.view_chart", obj=patient, patient=patient, request=request
     )
+
+
+# --- appointments --------------------------------------------------------------------------
+
+# Patients may move or cancel their own appointment in the portal up to this long before it.
+PORTAL_CHANGE_CUTOFF = timedelta(hours=2)
+
+
+class BookingError(Exception):
+    """A booking action that cannot be done, with the sentence the person reads."""
+
+
+class SlotTaken(BookingError):
+    """Someone else took the slot a moment ago; `next_free` are the slots to offer instead."""
+
+    def __init__(self, doctor, starts_at):
+        self.next_free = selectors.next_free_slots(doctor, starts_at)
+        super().__init__(
+            f"The {timezone.localtime(starts_at):%H:%M} slot with {doctor} has just been taken."
+            " Choose one of the next free slots."
+        )
+
+
+def _check_slot(doctor, starts_at) -> selectors.Slot:
+    if doctor.role != rbac.DOCTOR or not doctor.is_active:
+        raise BookingError(f"{doctor} is not a doctor who sees patients here.")
+    day = timezone.localtime(starts_at).date()
+    slot = next((s for s in selectors.slots_for(doctor, day) if s.starts_at == starts_at), None)
+    if slot is None:
+        raise BookingError(
+            f"{doctor} does not see patients at {timezone.localtime(starts_at):%d %b %H:%M}."
+        )
+    if starts_at <= timezone.now():
+        raise BookingError("That time has already passed. Choose a later slot.")
+    return slot
+
+
+def _portal_rules(actor, appointment: Appointment) -> None:
+    if actor.role == rbac.PATIENT and appointment.starts_at - timezone.now() < PORTAL_CHANGE_CUTOFF:
+        hours = int(PORTAL_CHANGE_CUTOFF.total_seconds() // 3600)
+        raise BookingError(
+            f"Appointments can be changed online up to {hours} hours before. Please call the hospital."
+        )
+
+
+def _tell_doctor(appointment: Appointment, text: str) -> None:
+    from messaging.services import notify
+
+    notify(appointment.doctor, text, link=f"/appointments/{appointment.pk}/")
+    realtime.publish(
+        f"doctor.{appointment.doctor_id}.today",
+        "hms/signal.html",
+        {"event": f"hms:today-changed-{appointment.doctor_id}"},
+    )
+
+
+def _record(appointment: Appointment, kind: str, actor, **fields) -> None:
+    AppointmentChange.objects.create(appointment=appointment, kind=kind, by=actor, **fields)
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    actor,
+    patient: Patient,
+    doctor,
+    starts_at,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> Appointment:
+    """Book a free slot. If another booking takes it first, SlotTaken offers the next free ones
+    (the database's unique index decides the race)."""
+    if patient.is_archived:
+        raise BookingError(f"{patient.full_name}'s record is archived: reactivate it first.")
+    slot = _check_slot(doctor, starts_at)
+    try:
+        with transaction.atomic():
+            appointment = Appointment.objects.create(
+                patient=patient,
+                doctor=doctor,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                fee=slot.fee,
+                reason=reason[:200],
+                booked_by=actor,
+            )
+    except IntegrityError:
+        clash = Appointment.objects.filter(
+            LIVE_APPOINTMENT, patient=patient, starts_at=slot.starts_at
+        ).exists()
+        if clash:
+            raise BookingError(
+                f"{patient.full_name} already has an appointment at that time."
+            ) from None
+        raise SlotTaken(doctor, slot.starts_at) from None
+    _record(appointment, AppointmentChange.Kind.BOOKED, actor, to_starts_at=slot.starts_at)
+    if patient.state in (PatientState.REGISTERED, PatientState.DISCHARGED):
+        patient_transition(
+            actor=actor,
+            patient=patient,
+            to_state=PatientState.APPOINTMENT_SCHEDULED,
+            reason="Appointment booked",
+            request=request,
+        )
+    audit.record(
+        actor=actor,
+        action="appointment.book",
+        obj=appointment,
+        patient=patient,
+        after={"doctor": doctor.pk, "starts_at": slot.starts_at, "fee": slot.fee},
+        request=request,
+    )
+    _tell_doctor(
+        appointment,
+        f"New appointment: {patient.full_name}, {timezone.localtime(slot.starts_at):%a %d %b %H:%M}",
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *,
+    actor,
+    appointment: Appointment,
+    starts_at,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> Appointment:
+    appointment = (
+        Appointment.objects.select_for_update()
+        .select_related("patient", "doctor")
+        .get(pk=appointment.pk)
+    )
+    if appointment.status != AppointmentStatus.SCHEDULED:
+        raise BookingError(
+            f"Only a scheduled appointment can be moved; this one is {appointment.get_status_display()}."
+        )
+    _portal_rules(actor, appointment)
+    slot = _check_slot(appointment.doctor, starts_at)
+    old = appointment.starts_at
+    try:
+        with transaction.atomic():
+            appointment.starts_at, appointment.ends_at = slot.starts_at, slot.ends_at
+            appointment.save(update_fields=["starts_at", "ends_at"])
+    except IntegrityError:
+        raise SlotTaken(appointment.doctor, slot.starts_at) from None
+    _record(
+        appointment,
+        AppointmentChange.Kind.RESCHEDULED,
+        actor,
+        from_starts_at=old,
+        to_starts_at=slot.starts_at,
+        reason=reason[:200],
+    )
+    audit.record(
+        actor=actor,
+        action="appointment.reschedule",
+        obj=appointment,
+        patient=appointment.patient,
+        before={"starts_at": old},
+        after={"starts_at": slot.starts_at, "reason": reason[:200]},
+        request=request,
+    )
+    _tell_doctor(
+        appointment,
+        f"Moved: {appointment.patient.full_name} from {timezone.localtime(old):%a %d %b %H:%M}"
+        f" to {timezone.localtime(slot.starts_at):%a %d %b %H:%M}",
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_cancel(
+    *, actor, appointment: Appointment, reason: str = "", request: HttpRequest | None = None
+) -> Appointment:
+    appointment = (
+        Appointment.objects.select_for_update()
+        .select_related("patient", "doctor")
+        .get(pk=appointment.pk)
+    )
+    if appointment.status != AppointmentStatus.SCHEDULED:
+        raise BookingError(
+            f"Only a scheduled appointment can be cancelled; this one is {appointment.get_status_display()}."
+        )
+    _portal_rules(actor, appointment)
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancelled_at = timezone.now()
+    appointment.save(update_fields=["status", "cancelled_at"])
+    _record(
+        appointment,
+        AppointmentChange.Kind.CANCELLED,
+        actor,
+        from_starts_at=appointment.starts_at,
+        reason=reason[:200],
+    )
+    patient = appointment.patient
+    still_booked = Appointment.objects.filter(
+        patient=patient, status=AppointmentStatus.SCHEDULED
+    ).exists()
+    if patient.state == PatientState.APPOINTMENT_SCHEDULED and not still_booked:
+        patient_transition(
+            actor=actor,
+            patient=patient,
+            to_state=PatientState.REGISTERED,
+            reason="Appointment cancelled",
+            request=request,
+        )
+    audit.record(
+        actor=actor,
+        action="appointment.cancel",
+        obj=appointment,
+        patient=patient,
+        before={"status": AppointmentStatus.SCHEDULED},
+        after={"status": AppointmentStatus.CANCELLED, "reason": reason[:200]},
+        request=request,
+    )
+    _tell_doctor(
+        appointment,
+        f"Cancelled: {patient.full_name}, {timezone.localtime(appointment.starts_at):%a %d %b %H:%M}",
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_check_in(
+    *, actor, appointment: Appointment, request: HttpRequest | None = None
+) -> Appointment:
+    """The patient has arrived: the doctor's list shows them waiting."""
+    appointment = (
+        Appointment.objects.select_for_update()
+        .select_related("patient", "doctor")
+        .get(pk=appointment.pk)
+    )
+    if appointment.status != AppointmentStatus.SCHEDULED:
+        raise BookingError(
+            f"Only a scheduled appointment can be checked in; this one is {appointment.get_status_display()}."
+        )
+    if timezone.localtime(appointment.starts_at).date() != timezone.localdate():
+        raise BookingError("Patients are checked in on the day of their appointment.")
+    appointment.status = AppointmentStatus.CHECKED_IN
+    appointment.checked_in_at = timezone.now()
+    appointment.save(update_fields=["status", "checked_in_at"])
+    _record(appointment, AppointmentChange.Kind.CHECKED_IN, actor)
+    audit.record(
+        actor=actor,
+        action="appointment.check_in",
+        obj=appointment,
+        patient=appointment.patient,
+        request=request,
+    )
+    realtime.publish(
+        f"doctor.{appointment.doctor_id}.today",
+        "hms/signal.html",
+        {"event": f"hms:today-changed-{appointment.doctor_id}"},
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_no_show(
+    *, actor, appointment: Appointment, request: HttpRequest | None = None
+) -> Appointment:
+    appointment = (
+        Appointment.objects.select_for_update().select_related("patient").get(pk=appointment.pk)
+    )
+    if appointment.status != AppointmentStatus.SCHEDULED:
+        raise BookingError(
+            f"Only a scheduled appointment can be marked no-show; this one is {appointment.get_status_display()}."
+        )
+    if appointment.starts_at > timezone.now():
+        raise BookingError("An appointment can be marked no-show only after its time.")
+    appointment.status = AppointmentStatus.NO_SHOW
+    appointment.save(update_fields=["status"])
+    _record(appointment, AppointmentChange.Kind.NO_SHOW, actor)
+    if (
+        appointment.patient.state == PatientState.APPOINTMENT_SCHEDULED
+        and not Appointment.objects.filter(
+            patient=appointment.patient, status=AppointmentStatus.SCHEDULED
+        ).exists()
+    ):
+        patient_transition(
+            actor=actor,
+            patient=appointment.patient,
+            to_state=PatientState.REGISTERED,
+            reason="Did not attend",
+            request=request,
+        )
+    audit.record(
+        actor=actor,
+        action="appointment.no_show",
+        obj=appointment,
+        patient=appointment.patient,
+        request=request,
+    )
+    return appointment
+
+
+# --- doctor schedules (admin) ----------------------------------------------------------------
+
+
+@transaction.atomic
+def schedule_block_add(*, actor, request: HttpRequest | None = None, **fields) -> DoctorSchedule:
+    block = DoctorSchedule(**fields)
+    block.full_clean()
+    overlapping = DoctorSchedule.objects.filter(
+        doctor=block.doctor,
+        weekday=block.weekday,
+        start_time__lt=block.end_time,
+        end_time__gt=block.start_time,
+    )
+    if overlapping.exists():
+        raise BookingError("This block overlaps another block of the same doctor on that day.")
+    block.save()
+    audit.record(
+        actor=actor,
+        action="schedule.add",
+        obj=block,
+        after=audit.snapshot(
+            block,
+            ["doctor", "weekday", "start_time", "end_time", "slot_minutes", "consultation_fee"],
+        ),
+        request=request,
+    )
+    return block
+
+
+@transaction.atomic
+def schedule_block_remove(
+    *, actor, block: DoctorSchedule, request: HttpRequest | None = None
+) -> None:
+    """Future appointments already booked in the block stay booked; no new ones are offered."""
+    audit.record(
+        actor=actor,
+        action="schedule.remove",
+        obj=block,
+        before=audit.snapshot(block, ["doctor", "weekday", "start_time", "end_time"]),
+        request=request,
+    )
+    block.delete()
+
+
+@transaction.atomic
+def schedule_exception_add(
+    *, actor, request: HttpRequest | None = None, **fields
+) -> ScheduleException:
+    exception = ScheduleException(**fields)
+    if (exception.start_time is None) != (exception.end_time is None):
+        raise BookingError("Give both a start and an end time, or neither for the whole day.")
+    if exception.start_time and exception.end_time <= exception.start_time:
+        raise BookingError("The end time must be after the start time.")
+    exception.full_clean()
+    exception.save()
+    audit.record(
+        actor=actor,
+        action="schedule.exception_add",
+        obj=exception,
+        after={"date": exception.date, "reason": exception.reason},
+        request=request,
+    )
+    return exception

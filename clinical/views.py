@@ -35,7 +35,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "clinical/patient_list.html#results",
-            {"results": results, "query": query},
+            {"results": results, "query": query, "pick": request.GET.get("pick", "")},
         )
     recent = Patient.objects.exclude(state=PatientState.ARCHIVED).order_by("-registered_at")
     page = Paginator(recent, RECENT_PER_PAGE).get_page(request.GET.get("page"))
@@ -93,6 +93,12 @@ def patient_chart(request: HttpRequest, pk) -> HttpResponse:
         "history": patient.state_changes.select_related("by")[:20],
         "can_edit": rbac.has(request.user, "patients.register"),
         "can_archive": PatientState.ARCHIVED in lifecycle.ALLOWED[patient.state],
+        "can_book": rbac.has(request.user, "appointments.book") and not patient.is_archived,
+        "appointments": (
+            selectors.appointments_for(request.user)
+            .filter(patient=patient)
+            .order_by("-starts_at")[:10]
+        ),
     }
     return render(request, "clinical/patient_chart.html", context)
 

@@ -30,6 +30,14 @@ NAV: list[NavItem] = [
         patient_label="My record",
     ),
     NavItem(
+        "Appointments",
+        "appointment_list",
+        "calendar-week",
+        "appointments.view",
+        "The day's appointments; book, move, cancel and check patients in.",
+        patient_label="My appointments",
+    ),
+    NavItem(
         "Chat",
         "chat_list",
         "chat-dots",
@@ -42,6 +50,13 @@ NAV: list[NavItem] = [
         "people",
         "users.manage",
         "Create staff and portal logins, change roles, deactivate leavers.",
+    ),
+    NavItem(
+        "Schedules",
+        "schedule_list",
+        "clock",
+        "users.manage",
+        "Doctors' weekly clinic hours, slot lengths, fees and days off.",
     ),
     NavItem(
         "Audit log",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("patients/", include("clinical.urls")),
+    path("appointments/", include("clinical.appointment_urls")),
     path("audit/", include("reports.urls")),
     path("notifications/", include("messaging.urls")),
     path("chat/", include("messaging.chat_urls")),

@@ -74,8 +74,19 @@
     }
     liveStatus(false);
   });
+  // A live "signal" asks the parts of the page that show something to fetch it again (they
+  // listen with hx-trigger="<event> from:body"): the fragment says what changed, not how it looks.
+  function fireSignals() {
+    var box = document.getElementById("live-signals");
+    if (!box) return;
+    box.querySelectorAll("[data-hms-event]").forEach(function (signal) {
+      htmx.trigger(document.body, signal.getAttribute("data-hms-event"));
+      signal.remove();
+    });
+  }
   document.addEventListener("htmx:wsAfterMessage", function () {
     showToasts(document);
+    fireSignals();
     chatArrived();
   });
 

@@ -6,12 +6,16 @@ data, anonymous -> the login page (HX-Redirect for htmx). A URL whose view decla
 or whose arguments this test cannot fill, fails the walk: a new screen cannot ship without a rule.
 """
 
+from datetime import time, timedelta
+from decimal import Decimal
 from urllib.parse import urlparse
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from clinical.models import Appointment, DoctorSchedule
 from hms import rbac
 from hms.models import AuditEntry
 from messaging.models import Message, Notification, Thread, ThreadMember
@@ -46,6 +50,12 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "notification_open": {"pk": samples["notification"].pk},
         "chat_thread": {"pk": samples["thread"].pk},
         "patient_chart": {"pk": samples["patient"].pk},
+        "appointment_detail": {"pk": samples["appointment"].pk},
+        "appointment_reschedule": {"pk": samples["appointment"].pk},
+        "appointment_cancel": {"pk": samples["appointment"].pk},
+        "appointment_check_in": {"pk": samples["appointment"].pk},
+        "appointment_no_show": {"pk": samples["appointment"].pk},
+        "schedule_block_remove": {"pk": samples["block"].pk},
         "patient_edit": {"pk": samples["patient"].pk},
         "patient_archive": {"pk": samples["patient"].pk},
         "patient_reactivate": {"pk": samples["patient"].pk},
@@ -65,7 +75,26 @@ def samples(make_user, role_users):
     Message.objects.create(thread=thread, sender=subject, body=SECRET_NAME)
     # The patient role's own record, so the walk meets the role rule, not "own records only".
     patient = PatientFactory(last_name=SECRET_NAME, user=role_users[rbac.PATIENT])
+    doctor = role_users[rbac.DOCTOR]
+    block = DoctorSchedule.objects.create(
+        doctor=doctor,
+        weekday=0,
+        start_time=time(9),
+        end_time=time(12),
+        slot_minutes=15,
+        consultation_fee=Decimal("1500.00"),
+    )
+    starts = timezone.now().replace(microsecond=0) + timedelta(days=3)
+    appointment = Appointment.objects.create(
+        patient=patient,
+        doctor=doctor,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=15),
+        fee=Decimal("1500.00"),
+    )
     return {
+        "appointment": appointment,
+        "block": block,
         "patient": patient,
         "subject": subject,
         "notification": Notification.objects.create(recipient=subject, text=SECRET_NAME),

@@ -260,3 +260,51 @@ def test_unread_counts_per_thread_and_in_the_navigation(people, client_for):
     assert services.chat_unread_count(people["nurse"]) == 0  # one's own messages are not unread
     member = ThreadMember.objects.get(thread=thread, user=people["lab"])
     assert member.last_read_id == member.last_delivered_id == Message.objects.last().pk
+
+
+# --- patients and their doctors (the assigned-doctor relation) -------------------------------
+
+
+def _appointment(patient_user, doctor):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from clinical.models import Appointment
+    from tests.factories import PatientFactory
+
+    record = PatientFactory(user=patient_user)
+    starts = timezone.now() + timedelta(days=2)
+    return Appointment.objects.create(
+        patient=record,
+        doctor=doctor,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=15),
+        fee=Decimal("1500"),
+    )
+
+
+def test_a_patient_writes_to_the_doctor_they_have_an_appointment_with(people):
+    _appointment(people["patient"], people["doctor"])
+
+    thread = thread_between(people["patient"], people["doctor"])
+    message_send(sender=people["patient"], thread=thread, body="Should I fast before?")
+    answer = message_send(sender=people["doctor"], thread=thread, body="Yes, from midnight.")
+
+    assert answer.pk
+    assert list(rules.contactable(people["patient"])) == [people["doctor"]]
+    assert people["patient"] in set(rules.contactable(people["doctor"]))
+    assert people["patient"] not in set(rules.contactable(people["nurse"]))
+
+
+def test_once_the_appointment_is_cancelled_the_patient_can_no_longer_write(people):
+    from clinical.models import AppointmentStatus
+
+    appointment = _appointment(people["patient"], people["doctor"])
+    thread = thread_between(people["patient"], people["doctor"])
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.save()
+
+    with pytest.raises(ChatError, match="only the doctors looking after you"):
+        message_send(sender=people["patient"], thread=thread, body="Hello?")

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from clinical import appointment_views as views
+
+urlpatterns = [
+    path("", views.appointment_list, name="appointment_list"),
+    path("today/", views.doctor_today, name="doctor_today"),
+    path("book/", views.appointment_book, name="appointment_book"),
+    path("slots/", views.slot_picker, name="slot_picker"),
+    path("<int:pk>/", views.appointment_detail, name="appointment_detail"),
+    path("<int:pk>/reschedule/", views.appointment_reschedule, name="appointment_reschedule"),
+    path("<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
+    path("<int:pk>/check-in/", views.appointment_check_in, name="appointment_check_in"),
+    path("<int:pk>/no-show/", views.appointment_no_show, name="appointment_no_show"),
+    path("schedules/", views.schedule_list, name="schedule_list"),
+    path("schedules/<int:pk>/remove/", views.schedule_block_remove, name="schedule_block_remove"),
+    path("schedules/days-off/", views.schedule_exception_add, name="schedule_exception_add"),
+]

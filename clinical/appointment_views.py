@@ -1,0 +1,323 @@
+"""Appointment screens: the day's list, booking (desk and portal), one appointment with its
+history and actions, a doctor's live list of today, and the doctors' weekly schedules (admin)."""
+
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.http import require_POST
+
+from clinical import selectors, services
+from clinical.forms import ExceptionForm, ScheduleBlockForm
+from clinical.models import (
+    Appointment,
+    AppointmentStatus,
+    DoctorSchedule,
+    Patient,
+    ScheduleException,
+)
+from hms import rbac
+
+MAX_DAYS_AHEAD = 90
+
+
+def _day(value: str | None) -> date:
+    parsed = parse_date(value or "")
+    return parsed or timezone.localdate()
+
+
+def _appointment_or_404(user, pk: int) -> Appointment:
+    appointment = selectors.appointments_for(user).filter(pk=pk).first()
+    if appointment is None:
+        raise Http404("No such appointment.")
+    return appointment
+
+
+@rbac.capability_required("appointments.view")
+def appointment_list(request: HttpRequest) -> HttpResponse:
+    day = _day(request.GET.get("date"))
+    appointments = selectors.appointments_for(request.user)
+    doctor_id = request.GET.get("doctor", "")
+    if request.user.role == rbac.PATIENT:
+        upcoming = appointments.filter(starts_at__gte=timezone.now() - timedelta(hours=12))
+        past = appointments.filter(starts_at__lt=timezone.now() - timedelta(hours=12)).order_by(
+            "-starts_at"
+        )[:20]
+        return render(
+            request,
+            "clinical/appointments_portal.html",
+            {"upcoming": upcoming, "past": past},
+        )
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    appointments = appointments.filter(
+        starts_at__gte=start, starts_at__lt=start + timedelta(days=1)
+    )
+    if doctor_id.isdigit():
+        appointments = appointments.filter(doctor_id=int(doctor_id))
+    context = {
+        "day": day,
+        "previous_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+        "appointments": appointments.order_by("starts_at", "doctor__last_name"),
+        "doctors": selectors.doctors(),
+        "doctor_id": doctor_id,
+        "can_book": rbac.has(request.user, "appointments.book"),
+    }
+    return render(request, "clinical/appointment_list.html", context)
+
+
+@rbac.capability_required("appointments.view")
+def doctor_today(request: HttpRequest) -> HttpResponse:
+    """A doctor's appointments today, updated live as patients are booked and check in."""
+    doctor = request.user
+    if doctor.role != rbac.DOCTOR:
+        doctor_id = request.GET.get("doctor", "")
+        doctor = (
+            selectors.doctors().filter(pk=int(doctor_id)).first() if doctor_id.isdigit() else None
+        )
+        if doctor is None or request.user.role == rbac.PATIENT:
+            return redirect("appointment_list")
+    context = {"doctor": doctor, "today": _today_for(doctor)}
+    template = "clinical/doctor_today.html"
+    if request.htmx and request.htmx.target == f"today-{doctor.pk}":
+        template += "#today"
+    return render(request, template, context)
+
+
+def _today_for(doctor):
+    start = timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
+    return (
+        Appointment.objects.filter(
+            doctor=doctor, starts_at__gte=start, starts_at__lt=start + timedelta(days=1)
+        )
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .select_related("patient")
+        .order_by("starts_at")
+    )
+
+
+def _booking_patient(request: HttpRequest) -> Patient | None:
+    if request.user.role == rbac.PATIENT:
+        return Patient.objects.filter(user=request.user).first()
+    patient_id = request.GET.get("patient") or request.POST.get("patient")
+    return selectors.patient_for(request.user, patient_id) if patient_id else None
+
+
+@rbac.capability_required("appointments.book")
+def slot_picker(request: HttpRequest) -> HttpResponse:
+    """The free slots of a doctor on a day (htmx fragment of the booking form)."""
+    doctor_id = request.GET.get("doctor", "")
+    doctor = selectors.doctors().filter(pk=int(doctor_id)).first() if doctor_id.isdigit() else None
+    day = _day(request.GET.get("date"))
+    slots = selectors.slots_for(doctor, day) if doctor else []
+    return render(
+        request,
+        "clinical/appointment_book.html#slots",
+        {"slots": slots, "doctor": doctor, "day": day, "chosen": request.GET.get("starts_at")},
+    )
+
+
+@rbac.capability_required("appointments.book")
+def appointment_book(request: HttpRequest) -> HttpResponse:
+    patient = _booking_patient(request)
+    if request.user.role == rbac.PATIENT and patient is None:
+        messages.error(request, "Your login is not linked to a patient record yet.")
+        return redirect("dashboard")
+    doctors = selectors.doctors()
+    doctor_id = request.POST.get("doctor") or request.GET.get("doctor", "")
+    doctor = doctors.filter(pk=int(doctor_id)).first() if doctor_id.isdigit() else None
+    day = _day(request.POST.get("date") or request.GET.get("date"))
+    error, offered = "", []
+    if request.method == "POST":
+        starts_at = parse_datetime(request.POST.get("starts_at", ""))
+        if patient is None:
+            error = "Choose the patient first (search by name, MRN or phone)."
+        elif doctor is None:
+            error = "Choose a doctor."
+        elif starts_at is None:
+            error = "Choose one of the free slots."
+        elif day > timezone.localdate() + timedelta(days=MAX_DAYS_AHEAD):
+            error = f"Appointments can be booked up to {MAX_DAYS_AHEAD} days ahead."
+        else:
+            try:
+                appointment = services.appointment_book(
+                    actor=request.user,
+                    patient=patient,
+                    doctor=doctor,
+                    starts_at=starts_at,
+                    reason=request.POST.get("reason", ""),
+                    request=request,
+                )
+            except services.SlotTaken as taken:
+                error, offered = str(taken), taken.next_free
+            except services.BookingError as refusal:
+                error = str(refusal)
+            else:
+                messages.success(
+                    request,
+                    f"Booked: {patient.full_name} with {doctor}, "
+                    f"{timezone.localtime(appointment.starts_at):%a %d %b %H:%M}.",
+                )
+                return redirect("appointment_detail", pk=appointment.pk)
+    context = {
+        "patient": patient,
+        "doctors": doctors,
+        "doctor": doctor,
+        "day": day,
+        "slots": selectors.slots_for(doctor, day) if doctor else [],
+        "error": error,
+        "offered": offered,
+        "reason": request.POST.get("reason", ""),
+        "max_day": timezone.localdate() + timedelta(days=MAX_DAYS_AHEAD),
+    }
+    return render(request, "clinical/appointment_book.html", context)
+
+
+@rbac.capability_required("appointments.view")
+def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _appointment_or_404(request.user, pk)
+    can_book = rbac.has(request.user, "appointments.book")
+    day = _day(request.GET.get("date")) if "date" in request.GET else None
+    day = day or timezone.localtime(appointment.starts_at).date()
+    context = {
+        "appointment": appointment,
+        "changes": appointment.changes.select_related("by"),
+        "can_book": can_book,
+        "can_check_in": request.user.role != rbac.PATIENT and can_book,
+        "day": day,
+        "slots": selectors.slots_for(appointment.doctor, day) if can_book else [],
+    }
+    return render(request, "clinical/appointment_detail.html", context)
+
+
+def _act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResponse:
+    appointment = _appointment_or_404(request.user, pk)
+    try:
+        action(actor=request.user, appointment=appointment, request=request, **kwargs)
+    except services.BookingError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, done)
+    return redirect("appointment_detail", pk=appointment.pk)
+
+
+@rbac.capability_required("appointments.book", post_only=True)
+@require_POST
+def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    starts_at = parse_datetime(request.POST.get("starts_at", ""))
+    if starts_at is None:
+        messages.error(request, "Choose the new slot.")
+        return redirect("appointment_detail", pk=pk)
+    return _act(
+        request,
+        pk,
+        services.appointment_reschedule,
+        "The appointment is moved.",
+        starts_at=starts_at,
+        reason=request.POST.get("reason", ""),
+    )
+
+
+@rbac.capability_required("appointments.book", post_only=True)
+@require_POST
+def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        services.appointment_cancel,
+        "The appointment is cancelled.",
+        reason=request.POST.get("reason", ""),
+    )
+
+
+def _desk_only(request: HttpRequest) -> None:
+    if request.user.role == rbac.PATIENT:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Patients cannot check themselves in.")
+
+
+@rbac.capability_required("appointments.book", post_only=True)
+@require_POST
+def appointment_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    _desk_only(request)
+    return _act(request, pk, services.appointment_check_in, "Checked in: the doctor can see it.")
+
+
+@rbac.capability_required("appointments.book", post_only=True)
+@require_POST
+def appointment_no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    _desk_only(request)
+    return _act(request, pk, services.appointment_no_show, "Marked as no-show.")
+
+
+# --- schedules (admin) -----------------------------------------------------------------------
+
+
+@rbac.capability_required("users.manage")
+def schedule_list(request: HttpRequest) -> HttpResponse:
+    User = get_user_model()
+    block_form = ScheduleBlockForm(request.POST or None, prefix="block")
+    exception_form = ExceptionForm(prefix="exception")
+    if request.method == "POST" and block_form.is_valid():
+        try:
+            services.schedule_block_add(
+                actor=request.user, request=request, **block_form.cleaned_data
+            )
+        except services.BookingError as refusal:
+            block_form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Clinic hours added.")
+            return redirect("schedule_list")
+    doctors = (
+        User.objects.filter(role=rbac.DOCTOR)
+        .order_by("last_name")
+        .prefetch_related("schedule_blocks")
+    )
+    exceptions = (
+        ScheduleException.objects.filter(date__gte=timezone.localdate())
+        .select_related("doctor")
+        .order_by("date")[:50]
+    )
+    context = {
+        "doctors": doctors,
+        "block_form": block_form,
+        "exception_form": exception_form,
+        "exceptions": exceptions,
+    }
+    return render(request, "clinical/schedule_list.html", context)
+
+
+@rbac.capability_required("users.manage", post_only=True)
+@require_POST
+def schedule_block_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    block = get_object_or_404(DoctorSchedule, pk=pk)
+    services.schedule_block_remove(actor=request.user, block=block, request=request)
+    messages.success(request, "Clinic hours removed. Appointments already booked stay booked.")
+    return redirect("schedule_list")
+
+
+@rbac.capability_required("users.manage", post_only=True)
+@require_POST
+def schedule_exception_add(request: HttpRequest) -> HttpResponse:
+    form = ExceptionForm(request.POST, prefix="exception")
+    if form.is_valid():
+        try:
+            services.schedule_exception_add(
+                actor=request.user, request=request, **form.cleaned_data
+            )
+        except services.BookingError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, "Day off recorded: no slots are offered then.")
+    else:
+        messages.error(
+            request,
+            "Check the day off: "
+            + "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
+        )
+    return redirect("schedule_list")
