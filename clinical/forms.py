@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
-from clinical.models import DoctorSchedule, Patient
+from clinical.models import DoctorSchedule, Patient, Vitals
 
 OLDEST_AGE_YEARS = 130
 
@@ -156,3 +156,34 @@ class ExceptionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["doctor"] = _doctor_field()
+
+
+VITALS_FORM_FIELDS = [
+    "temperature_c",
+    "pulse",
+    "systolic",
+    "diastolic",
+    "respiratory_rate",
+    "spo2",
+    "weight_kg",
+    "height_cm",
+    "pain_score",
+    "note",
+]
+
+
+class VitalsForm(forms.Form):
+    """The readings as typed; clinical.services.vitals_record decides what is possible."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        numeric = {"inputmode": "decimal", "step": "any"}
+        self.fields.update(
+            forms.fields_for_model(
+                Vitals,
+                fields=VITALS_FORM_FIELDS,
+                widgets={
+                    name: forms.NumberInput(attrs=numeric) for name in VITALS_FORM_FIELDS[:-1]
+                },
+            )
+        )

@@ -285,3 +285,51 @@ class AppointmentChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment_id} {self.kind}"
+
+
+class Vitals(models.Model):
+    """One set of observations. Impossible values are refused (clinical.vitals), abnormal ones
+    flagged where they are shown."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="vitals")
+    recorded_at = models.DateTimeField(db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    temperature_c = models.DecimalField(
+        "temperature (°C)", max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    pulse = models.PositiveSmallIntegerField("pulse (/min)", null=True, blank=True)
+    systolic = models.PositiveSmallIntegerField("systolic BP (mmHg)", null=True, blank=True)
+    diastolic = models.PositiveSmallIntegerField("diastolic BP (mmHg)", null=True, blank=True)
+    respiratory_rate = models.PositiveSmallIntegerField(
+        "respiratory rate (/min)", null=True, blank=True
+    )
+    spo2 = models.PositiveSmallIntegerField("SpO₂ (%)", null=True, blank=True)
+    weight_kg = models.DecimalField(
+        "weight (kg)", max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    height_cm = models.DecimalField(
+        "height (cm)", max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    pain_score = models.PositiveSmallIntegerField("pain (0–10)", null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "-recorded_at"], name="vitals_patient_recent_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(pain_score__isnull=True) | models.Q(pain_score__lte=10),
+                name="vitals_pain_0_to_10",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(spo2__isnull=True) | models.Q(spo2__lte=100),
+                name="vitals_spo2_at_most_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Vitals of {self.patient_id} at {self.recorded_at:%Y-%m-%d %H:%M}"

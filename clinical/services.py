@@ -6,11 +6,12 @@ Each is one transaction with its audit row; a refusal raises an error a clerk ca
 
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from clinical import lifecycle, selectors
+from clinical import lifecycle, selectors, vitals
 from clinical.models import (
     LIVE_APPOINTMENT,
     Appointment,
@@ -21,6 +22,7 @@ from clinical.models import (
     PatientState,
     PatientStateChange,
     ScheduleException,
+    Vitals,
 )
 from hms import audit, rbac, realtime
 from hms.numbering import next_number
@@ -517,3 +519,94 @@ def schedule_exception_add(
         request=request,
     )
     return exception
+
+
+# --- the patient portal ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def portal_login_create(
+    *, actor, patient: Patient, username: str, email: str = "", request: HttpRequest | None = None
+):
+    """Give a registered patient a portal login with a one-time password (returned once, to be
+    printed or read out; the patient must change it at first sign-in)."""
+    import secrets
+
+    from accounts import services as accounts
+
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if patient.user_id:
+        raise BookingError(
+            f"{patient.full_name} already has a portal login ({patient.user.username})."
+        )
+    if patient.is_archived:
+        raise BookingError("The record is archived: reactivate it first.")
+    # Easy to read out over a counter: no 0/O or 1/l look-alikes.
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    password = "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
+    try:
+        user = accounts.user_create(
+            actor=actor,
+            username=username,
+            role=rbac.PATIENT,
+            password=password,
+            first_name=patient.first_name,
+            last_name=patient.last_name,
+            email=email,
+            phone=patient.phone,
+            must_change_password=True,
+            request=request,
+        )
+    except ValidationError as error:
+        raise BookingError(" ".join(error.messages)) from error
+    patient.user = user
+    patient.save(update_fields=["user"])
+    audit.record(
+        actor=actor,
+        action="patient.portal_login",
+        obj=patient,
+        patient=patient,
+        after={"username": username},
+        request=request,
+    )
+    return user, password
+
+
+# --- vitals ----------------------------------------------------------------------------------
+
+VITAL_FIELDS = list(vitals.RANGES)
+
+
+@transaction.atomic
+def vitals_record(
+    *, actor, patient: Patient, values: dict, note: str = "", request: HttpRequest | None = None
+) -> Vitals:
+    """Record a set of observations. Impossible values are refused with the reason; nothing is
+    saved unless every value is possible."""
+    readings = {name: values.get(name) for name in VITAL_FIELDS}
+    if all(value is None for value in readings.values()):
+        raise VitalsError("Enter at least one reading.")
+    problems = [p for name, value in readings.items() if (p := vitals.impossible(name, value))]
+    systolic, diastolic = readings["systolic"], readings["diastolic"]
+    if (systolic is None) != (diastolic is None):
+        problems.append("Enter both blood pressure numbers (e.g. 120 / 80).")
+    elif systolic is not None and diastolic >= systolic:
+        problems.append("The diastolic pressure must be lower than the systolic.")
+    if problems:
+        raise VitalsError(" ".join(problems))
+    record = Vitals.objects.create(
+        patient=patient, recorded_by=actor, recorded_at=timezone.now(), note=note[:200], **readings
+    )
+    audit.record(
+        actor=actor,
+        action="vitals.record",
+        obj=record,
+        patient=patient,
+        after=audit.snapshot(record, VITAL_FIELDS),
+        request=request,
+    )
+    return record
+
+
+class VitalsError(Exception):
+    """Readings that cannot be right, with the sentence a nurse reads."""

@@ -9,4 +9,6 @@ urlpatterns = [
     path("<uuid:pk>/edit/", views.patient_edit, name="patient_edit"),
     path("<uuid:pk>/archive/", views.patient_archive, name="patient_archive"),
     path("<uuid:pk>/reactivate/", views.patient_reactivate, name="patient_reactivate"),
+    path("<uuid:pk>/vitals/", views.patient_vitals, name="patient_vitals"),
+    path("<uuid:pk>/portal-login/", views.patient_portal_login, name="patient_portal_login"),
 ]

@@ -7,12 +7,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clinical import lifecycle, selectors, services
-from clinical.forms import PatientForm
+from clinical import lifecycle, selectors, services, vitals
+from clinical.forms import PatientForm, VitalsForm
 from clinical.models import Patient, PatientState
 from hms import rbac
 
 RECENT_PER_PAGE = 25
+VITALS_SHOWN = 50
 
 
 def _patient_or_404(user, patient_id) -> Patient:
@@ -92,6 +93,7 @@ def patient_chart(request: HttpRequest, pk) -> HttpResponse:
         "clinical_view": scope != rbac.DEMOGRAPHICS,
         "history": patient.state_changes.select_related("by")[:20],
         "can_edit": rbac.has(request.user, "patients.register"),
+        "can_record_vitals": rbac.has(request.user, "vitals.record"),
         "can_archive": PatientState.ARCHIVED in lifecycle.ALLOWED[patient.state],
         "can_book": rbac.has(request.user, "appointments.book") and not patient.is_archived,
         "appointments": (
@@ -132,3 +134,79 @@ def patient_archive(request: HttpRequest, pk) -> HttpResponse:
 @require_POST
 def patient_reactivate(request: HttpRequest, pk) -> HttpResponse:
     return _transition(request, pk, PatientState.REGISTERED, "{name}'s record is active again.")
+
+
+@rbac.capability_required("patients.register", post_only=True)
+@require_POST
+def patient_portal_login(request: HttpRequest, pk) -> HttpResponse:
+    """Create the patient's portal login and show the one-time password once."""
+    patient = _patient_or_404(request.user, pk)
+    username = request.POST.get("username", "").strip()
+    if not username:
+        messages.error(request, "Choose a username for the portal login.")
+        return redirect("patient_chart", pk=patient.pk)
+    try:
+        user, password = services.portal_login_create(
+            actor=request.user,
+            patient=patient,
+            username=username,
+            email=request.POST.get("email", "").strip(),
+            request=request,
+        )
+    except services.BookingError as refusal:
+        messages.error(request, f"No portal login created: {refusal}")
+        return redirect("patient_chart", pk=patient.pk)
+    return render(
+        request,
+        "clinical/portal_login_created.html",
+        {"patient": patient, "login": user, "password": password},
+    )
+
+
+@rbac.capability_required("vitals.record")
+def patient_vitals(request: HttpRequest, pk) -> HttpResponse:
+    """Record vitals (range-checked) and see them over time, abnormal ones flagged."""
+    patient = _patient_or_404(request.user, pk)
+    form = VitalsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data.get(name) for name in services.VITAL_FIELDS}
+        try:
+            services.vitals_record(
+                actor=request.user,
+                patient=patient,
+                values=values,
+                note=form.cleaned_data.get("note", ""),
+                request=request,
+            )
+        except services.VitalsError as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(request, "Vitals recorded.")
+            return redirect("patient_vitals", pk=patient.pk)
+    readings = list(patient.vitals.select_related("recorded_by")[:VITALS_SHOWN])
+    rows = [
+        {
+            "record": record,
+            "cells": [
+                (getattr(record, name), vitals.flag(name, getattr(record, name)))
+                for name in services.VITAL_FIELDS
+            ],
+        }
+        for record in readings
+    ]
+    series = {
+        name: [
+            {"x": timezone.localtime(r.recorded_at).strftime("%d %b %H:%M"), "y": float(v)}
+            for r in reversed(readings)
+            if (v := getattr(r, name)) is not None
+        ]
+        for name in ("temperature_c", "pulse", "systolic", "diastolic", "spo2")
+    }
+    context = {
+        "patient": patient,
+        "form": form,
+        "rows": rows,
+        "columns": [vitals.RANGES[name] for name in services.VITAL_FIELDS],
+        "series": series,
+    }
+    return render(request, "clinical/patient_vitals.html", context)

@@ -331,3 +331,28 @@ def test_age_is_counted_in_whole_years(db):
     assert patient.age_on(date(2026, 6, 14)) == 25
     assert patient.age_on(date(2026, 6, 15)) == 26
     assert timezone.localdate()  # the chart uses the hospital's date
+
+
+def test_reception_creates_a_portal_login_shown_once_and_changed_at_first_sign_in(clerk):
+    from django.test import Client
+
+    patient = PatientFactory(first_name="Achieng")
+
+    page = clerk.post(
+        reverse("patient_portal_login", args=[patient.pk]), {"username": "achieng"}
+    ).content.decode()
+    password = page.split('data-testid="portal-password">')[1].split("<")[0]
+    portal = Client()
+    portal.post("/accounts/login/", {"login": "achieng", "password": password})
+    first_page = portal.get(reverse("dashboard"))
+
+    patient.refresh_from_db()
+    assert patient.user.username == "achieng" and patient.user.role == rbac.PATIENT
+    assert first_page["Location"].startswith(reverse("account_change_password"))
+    assert AuditEntry.objects.filter(
+        action="patient.portal_login", patient_id=str(patient.pk)
+    ).exists()
+    again = clerk.post(
+        reverse("patient_portal_login", args=[patient.pk]), {"username": "other"}, follow=True
+    )
+    assert "already has a portal login" in again.content.decode()

@@ -59,6 +59,8 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "patient_edit": {"pk": samples["patient"].pk},
         "patient_archive": {"pk": samples["patient"].pk},
         "patient_reactivate": {"pk": samples["patient"].pk},
+        "patient_portal_login": {"pk": samples["patient"].pk},
+        "patient_vitals": {"pk": samples["patient"].pk},
         "chat_older": {"pk": samples["thread"].pk},
         "chat_send": {"pk": samples["thread"].pk},
         "chat_read": {"pk": samples["thread"].pk},
