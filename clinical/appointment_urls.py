@@ -1,6 +1,7 @@
 from django.urls import path
 
 from clinical import appointment_views as views
+from clinical import consult_views
 
 urlpatterns = [
     path("", views.appointment_list, name="appointment_list"),
@@ -12,6 +13,32 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path("<int:pk>/check-in/", views.appointment_check_in, name="appointment_check_in"),
     path("<int:pk>/no-show/", views.appointment_no_show, name="appointment_no_show"),
+    path(
+        "<int:appointment_pk>/consultation/",
+        consult_views.encounter_start,
+        name="encounter_start",
+    ),
+    path("consultations/<int:pk>/", consult_views.encounter, name="encounter"),
+    path(
+        "consultations/<int:pk>/complete/",
+        consult_views.encounter_complete,
+        name="encounter_complete",
+    ),
+    path(
+        "consultations/<int:pk>/prescriptions/",
+        consult_views.prescription_add,
+        name="prescription_add",
+    ),
+    path(
+        "consultations/<int:pk>/prescriptions.pdf",
+        consult_views.prescription_pdf,
+        name="prescription_pdf",
+    ),
+    path(
+        "prescriptions/<int:pk>/remove/",
+        consult_views.prescription_remove,
+        name="prescription_remove",
+    ),
     path("schedules/", views.schedule_list, name="schedule_list"),
     path("schedules/<int:pk>/remove/", views.schedule_block_remove, name="schedule_block_remove"),
     path("schedules/days-off/", views.schedule_exception_add, name="schedule_exception_add"),

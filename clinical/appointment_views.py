@@ -188,6 +188,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "changes": appointment.changes.select_related("by"),
         "can_book": can_book,
         "can_check_in": request.user.role != rbac.PATIENT and can_book,
+        "can_consult": rbac.has(request.user, "clinical.consult"),
         "day": day,
         "slots": selectors.slots_for(appointment.doctor, day) if can_book else [],
     }

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
-from clinical.models import DoctorSchedule, Patient, Vitals
+from clinical.models import DoctorSchedule, Encounter, Patient, Prescription, Vitals
 
 OLDEST_AGE_YEARS = 130
 
@@ -187,3 +187,26 @@ class VitalsForm(forms.Form):
                 },
             )
         )
+
+
+class EncounterForm(forms.ModelForm):
+    class Meta:
+        model = Encounter
+        fields = ["complaints", "examination", "diagnosis", "icd10_code", "plan"]
+        widgets = {
+            "complaints": forms.Textarea(attrs={"rows": 3}),
+            "examination": forms.Textarea(attrs={"rows": 3}),
+            "plan": forms.Textarea(attrs={"rows": 3}),
+            "icd10_code": forms.TextInput(
+                attrs={"placeholder": "e.g. J45.9", "style": "text-transform: uppercase"}
+            ),
+        }
+
+    def clean_icd10_code(self):
+        return self.cleaned_data["icd10_code"].strip().upper()
+
+
+class PrescriptionForm(forms.ModelForm):
+    class Meta:
+        model = Prescription
+        fields = ["drug", "strength", "dose", "route", "frequency", "duration", "instructions"]

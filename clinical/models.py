@@ -333,3 +333,74 @@ class Vitals(models.Model):
 
     def __str__(self) -> str:
         return f"Vitals of {self.patient_id} at {self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+ICD10_VALIDATOR = RegexValidator(
+    r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$",
+    "An ICD-10 code looks like J45 or J45.909 (a letter, two characters, then optional decimals).",
+)
+
+
+class Encounter(models.Model):
+    """A consultation: what the patient said, what the doctor found and decided."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "In progress"
+        COMPLETED = "completed", "Completed"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="encounters")
+    doctor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="encounters"
+    )
+    appointment = models.OneToOneField(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="encounter"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    started_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    complaints = models.TextField("presenting complaints", blank=True)
+    examination = models.TextField(blank=True)
+    diagnosis = models.CharField(max_length=200, blank=True)
+    icd10_code = models.CharField(
+        "ICD-10 code", max_length=8, blank=True, validators=[ICD10_VALIDATOR]
+    )
+    plan = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["patient", "-started_at"], name="encounter_patient_idx")]
+
+    def __str__(self) -> str:
+        return f"Consultation of {self.patient.full_name} on {self.started_at:%Y-%m-%d}"
+
+
+class Route(models.TextChoices):
+    ORAL = "oral", "By mouth"
+    IV = "iv", "Intravenous"
+    IM = "im", "Intramuscular"
+    SC = "sc", "Subcutaneous"
+    TOPICAL = "topical", "On the skin"
+    INHALED = "inhaled", "Inhaled"
+    RECTAL = "rectal", "Rectal"
+    OTHER = "other", "Other"
+
+
+class Prescription(models.Model):
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="prescriptions")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="prescriptions")
+    doctor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    drug = models.CharField(max_length=120)
+    strength = models.CharField(max_length=40, blank=True, help_text="e.g. 500 mg")
+    dose = models.CharField(max_length=40, help_text="e.g. 1 tablet")
+    route = models.CharField(max_length=10, choices=Route.choices, default=Route.ORAL)
+    frequency = models.CharField(max_length=40, help_text="e.g. three times a day")
+    duration = models.CharField(max_length=40, help_text="e.g. 5 days")
+    instructions = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["patient", "-created_at"], name="prescription_patient_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.drug} {self.strength} for {self.patient_id}"

@@ -169,11 +169,16 @@ def has(user, capability: str) -> bool:
     return scope(user, capability) is not None
 
 
-def role_allowed(role: str, capability: str) -> bool:
-    """Whether a role may use a capability: the matrix test's expectation, from the same data."""
+def role_allowed(role: str, capability: str, scopes: frozenset[str] | None = None) -> bool:
+    """Whether a role may use a capability (limited to some of its scopes, when a view says so):
+    the matrix test's expectation, from the same data."""
     if capability in (PUBLIC, SIGNED_IN):
         return True
-    return role == ADMIN or role in MATRIX[capability]
+    if role == ADMIN:
+        return True
+    if role not in MATRIX[capability]:
+        return False
+    return scopes is None or MATRIX[capability][role] in scopes
 
 
 def login_redirect(request: HttpRequest) -> HttpResponse:
@@ -191,8 +196,15 @@ def login_redirect(request: HttpRequest) -> HttpResponse:
     return redirect_to_login(request.get_full_path(), login_url)
 
 
-def capability_required(capability: str, *, post_only: bool = False) -> Callable:
-    """Decorate a view: anonymous users go to login, roles without `capability` get 403."""
+def capability_required(
+    capability: str, *, post_only: bool = False, scopes: set[str] | None = None
+) -> Callable:
+    """Decorate a view: anonymous users go to login, roles without `capability` get 403.
+
+    `scopes` narrows it to roles holding one of those scopes (reception's "demographics" view of
+    a chart does not reach the prescriptions, say); object-level checks stay in the view.
+    """
+    allowed_scopes = frozenset(scopes) if scopes is not None else None
     if capability not in (PUBLIC, SIGNED_IN) and capability not in MATRIX:
         raise KeyError(f"Unknown capability {capability!r}: add it to hms.rbac.MATRIX.")
 
@@ -202,12 +214,17 @@ def capability_required(capability: str, *, post_only: bool = False) -> Callable
             if capability != PUBLIC:
                 if not request.user.is_authenticated:
                     return login_redirect(request)
-                if not has(request.user, capability):
+                if not has(request.user, capability) or (
+                    allowed_scopes is not None
+                    and capability not in (PUBLIC, SIGNED_IN)
+                    and scope(request.user, capability) not in allowed_scopes
+                ):
                     raise PermissionDenied(f"Your role may not use {capability}.")
             return view(request, *args, **kwargs)
 
         wrapped.capability = capability
         wrapped.post_only = post_only
+        wrapped.scopes = allowed_scopes
         return wrapped
 
     return decorator

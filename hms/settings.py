@@ -373,6 +373,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("HMS_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # Huey's consumer adds its own handler; do not print its lines twice.
         "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

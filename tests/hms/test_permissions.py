@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from clinical.models import Appointment, DoctorSchedule
+from clinical.models import Appointment, DoctorSchedule, Encounter, Prescription
 from hms import rbac
 from hms.models import AuditEntry
 from messaging.models import Message, Notification, Thread, ThreadMember
@@ -56,6 +56,12 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "appointment_check_in": {"pk": samples["appointment"].pk},
         "appointment_no_show": {"pk": samples["appointment"].pk},
         "schedule_block_remove": {"pk": samples["block"].pk},
+        "encounter_start": {"appointment_pk": samples["appointment"].pk},
+        "encounter": {"pk": samples["encounter"].pk},
+        "encounter_complete": {"pk": samples["encounter"].pk},
+        "prescription_add": {"pk": samples["encounter"].pk},
+        "prescription_pdf": {"pk": samples["encounter"].pk},
+        "prescription_remove": {"pk": samples["prescription"].pk},
         "patient_edit": {"pk": samples["patient"].pk},
         "patient_archive": {"pk": samples["patient"].pk},
         "patient_reactivate": {"pk": samples["patient"].pk},
@@ -94,7 +100,21 @@ def samples(make_user, role_users):
         ends_at=starts + timedelta(minutes=15),
         fee=Decimal("1500.00"),
     )
+    encounter = Encounter.objects.create(
+        patient=patient, doctor=doctor, appointment=appointment, started_at=timezone.now()
+    )
+    prescription = Prescription.objects.create(
+        encounter=encounter,
+        patient=patient,
+        doctor=doctor,
+        drug="Amoxicillin",
+        dose="1 capsule",
+        frequency="three times a day",
+        duration="5 days",
+    )
     return {
+        "encounter": encounter,
+        "prescription": prescription,
         "appointment": appointment,
         "block": block,
         "patient": patient,
@@ -159,7 +179,7 @@ def test_matrix_over_every_url(db, samples, role_users, htmx):
                     assert response.status_code in (200, 302), where
                 else:
                     _assert_goes_to_login(response, htmx, where)
-            elif rbac.role_allowed(role, capability):
+            elif rbac.role_allowed(role, capability, pattern.callback.scopes):
                 allowed = {200, 302} | ({405} if post_only else set())
                 assert response.status_code in allowed, f"{where}: {response.status_code}"
             else:
@@ -183,7 +203,7 @@ def test_denied_post_changes_nothing(db, samples, role_users):
     for pattern in post_actions:
         url = reverse(pattern.name, kwargs=kwargs_by_name.get(pattern.name, {}))
         for role, user in role_users.items():
-            if rbac.role_allowed(role, pattern.callback.capability):
+            if rbac.role_allowed(role, pattern.callback.capability, pattern.callback.scopes):
                 continue
             client = sign_in(Client(), user)
             audit_rows = AuditEntry.objects.count()
