@@ -404,3 +404,42 @@ class Prescription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.drug} {self.strength} for {self.patient_id}"
+
+
+def document_path(instance, filename: str) -> str:
+    # The stored name never uses what the uploader typed: a random name under the patient.
+    return f"patients/{instance.patient_id}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class PatientDocument(models.Model):
+    class Kind(models.TextChoices):
+        NOTE = "note", "Medical note"
+        REFERRAL = "referral", "Referral letter"
+        REPORT = "report", "Outside report"
+        IMAGE = "image", "Photo / scan"
+        CONSENT = "consent", "Consent form"
+        OTHER = "other", "Other"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.NOTE)
+    title = models.CharField(max_length=120)
+    file = models.FileField(upload_to=document_path, max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        indexes = [models.Index(fields=["patient", "-uploaded_at"], name="document_patient_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.patient_id})"
+
+    @property
+    def extension(self) -> str:
+        return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
+            self.content_type, ""
+        )

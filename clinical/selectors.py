@@ -198,3 +198,113 @@ def appointments_for(user) -> QuerySet:
     if user.role == rbac.PATIENT:
         return appointments.filter(patient__user=user)
     return appointments
+
+
+# --- the patient's history -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    kind: str
+    icon: str
+    title: str
+    detail: str = ""
+    url: str = ""
+
+
+def patient_timeline(patient, *, before: datetime | None = None, size: int = 25) -> list[Event]:
+    """One timeline of everything that happened to the patient, newest first, `size` at a time
+    (one query per kind of record, whatever the page: each kind contributes its newest `size`
+    before the cursor, and the merge keeps the newest `size` of those)."""
+    from django.urls import reverse
+
+    from clinical.models import Encounter, PatientDocument, PatientStateChange, Prescription, Vitals
+
+    def window(queryset, field):
+        if before is not None:
+            queryset = queryset.filter(**{f"{field}__lt": before})
+        return queryset.order_by(f"-{field}")[:size]
+
+    events: list[Event] = []
+    for encounter in window(
+        Encounter.objects.filter(patient=patient).select_related("doctor"), "started_at"
+    ):
+        events.append(
+            Event(
+                encounter.started_at,
+                "consultation",
+                "clipboard2-pulse",
+                f"Consultation with Dr {encounter.doctor}",
+                encounter.diagnosis
+                + (f" ({encounter.icd10_code})" if encounter.icd10_code else ""),
+                reverse("encounter", args=[encounter.pk]),
+            )
+        )
+    for vitals in window(Vitals.objects.filter(patient=patient), "recorded_at"):
+        parts = []
+        if vitals.temperature_c is not None:
+            parts.append(f"T {vitals.temperature_c} °C")
+        if vitals.pulse is not None:
+            parts.append(f"P {vitals.pulse}")
+        if vitals.systolic is not None:
+            parts.append(f"BP {vitals.systolic}/{vitals.diastolic}")
+        if vitals.spo2 is not None:
+            parts.append(f"SpO₂ {vitals.spo2}%")
+        events.append(
+            Event(
+                vitals.recorded_at,
+                "vitals",
+                "heart-pulse",
+                "Vitals",
+                " · ".join(parts),
+                reverse("patient_vitals", args=[patient.pk]),
+            )
+        )
+    for item in window(Prescription.objects.filter(patient=patient), "created_at"):
+        events.append(
+            Event(
+                item.created_at,
+                "prescription",
+                "capsule",
+                f"Prescribed {item.drug} {item.strength}".strip(),
+                f"{item.dose}, {item.frequency}, {item.duration}",
+                reverse("encounter", args=[item.encounter_id]),
+            )
+        )
+    for appointment in window(
+        Appointment.objects.filter(patient=patient).select_related("doctor"), "starts_at"
+    ):
+        events.append(
+            Event(
+                appointment.starts_at,
+                "appointment",
+                "calendar-event",
+                f"Appointment with {appointment.doctor}",
+                appointment.get_status_display(),
+                reverse("appointment_detail", args=[appointment.pk]),
+            )
+        )
+    for document in window(PatientDocument.objects.filter(patient=patient), "uploaded_at"):
+        events.append(
+            Event(
+                document.uploaded_at,
+                "document",
+                "file-earmark-text",
+                f"Document: {document.title}",
+                document.get_kind_display(),
+                reverse("patient_documents", args=[patient.pk]),
+            )
+        )
+    for change in window(PatientStateChange.objects.filter(patient=patient), "at"):
+        events.append(
+            Event(
+                change.at,
+                "status",
+                "signpost",
+                f"Now {change.get_to_state_display()}",
+                change.reason,
+            )
+        )
+    events.sort(key=lambda event: event.at, reverse=True)
+    return events[:size]

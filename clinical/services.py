@@ -20,13 +20,14 @@ from clinical.models import (
     DoctorSchedule,
     Encounter,
     Patient,
+    PatientDocument,
     PatientState,
     PatientStateChange,
     Prescription,
     ScheduleException,
     Vitals,
 )
-from hms import audit, rbac, realtime
+from hms import audit, files, rbac, realtime
 from hms.numbering import next_number
 
 AUDITED_FIELDS = [
@@ -791,3 +792,41 @@ def prescription_remove(
         request=request,
     )
     prescription.delete()
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_upload(
+    *,
+    actor,
+    patient: Patient,
+    upload,
+    title: str,
+    kind: str = PatientDocument.Kind.NOTE,
+    request: HttpRequest | None = None,
+) -> PatientDocument:
+    """Store a PDF/JPEG/PNG in private storage (type recognised from its bytes, size checked)."""
+    content_type = files.check_upload(upload)
+    title = title.strip() or "Document"
+    document = PatientDocument(
+        patient=patient,
+        kind=kind,
+        title=title[:120],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    document.full_clean(exclude=["file"])
+    document.file.save("upload", upload, save=False)
+    document.save()
+    audit.record(
+        actor=actor,
+        action="document.upload",
+        obj=document,
+        patient=patient,
+        after={"title": document.title, "kind": kind, "size": document.size, "type": content_type},
+        request=request,
+    )
+    return document

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clinical import views
+from clinical import document_views, views
 
 urlpatterns = [
     path("", views.patient_list, name="patient_list"),
@@ -10,5 +10,13 @@ urlpatterns = [
     path("<uuid:pk>/archive/", views.patient_archive, name="patient_archive"),
     path("<uuid:pk>/reactivate/", views.patient_reactivate, name="patient_reactivate"),
     path("<uuid:pk>/vitals/", views.patient_vitals, name="patient_vitals"),
+    path("<uuid:pk>/history/", views.patient_history, name="patient_history"),
+    path("<uuid:pk>/documents/", document_views.patient_documents, name="patient_documents"),
+    path(
+        "<uuid:pk>/documents/upload/",
+        document_views.document_upload,
+        name="document_upload",
+    ),
+    path("documents/<str:token>/", document_views.document_download, name="document_download"),
     path("<uuid:pk>/portal-login/", views.patient_portal_login, name="patient_portal_login"),
 ]

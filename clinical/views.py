@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from clinical import lifecycle, selectors, services, vitals
@@ -14,6 +15,7 @@ from hms import rbac
 
 RECENT_PER_PAGE = 25
 VITALS_SHOWN = 50
+HISTORY_PAGE = 25
 
 
 def _patient_or_404(user, patient_id) -> Patient:
@@ -210,3 +212,20 @@ def patient_vitals(request: HttpRequest, pk) -> HttpResponse:
         "series": series,
     }
     return render(request, "clinical/patient_vitals.html", context)
+
+
+@rbac.capability_required("patients.view_chart", scopes={rbac.ALL})
+def patient_history(request: HttpRequest, pk) -> HttpResponse:
+    """Everything that happened to the patient, newest first; older pages load below."""
+    patient = _patient_or_404(request.user, pk)
+    before = parse_datetime(request.GET.get("before", "") or "")
+    events = selectors.patient_timeline(patient, before=before, size=HISTORY_PAGE)
+    context = {
+        "patient": patient,
+        "events": events,
+        "next_before": events[-1].at.isoformat() if len(events) == HISTORY_PAGE else "",
+    }
+    if request.htmx and before:
+        return render(request, "clinical/patient_history.html#page", context)
+    services.patient_chart_opened(actor=request.user, patient=patient, request=request)
+    return render(request, "clinical/patient_history.html", context)

@@ -45,6 +45,13 @@ NAV: list[NavItem] = [
         "Messages with colleagues (and, for doctors, their patients).",
     ),
     NavItem(
+        "Attendance",
+        "my_attendance",
+        "fingerprint",
+        "hr.self_service",
+        "Mark your arrival and departure; see your recent days.",
+    ),
+    NavItem(
         "Users",
         "user_list",
         "people",

@@ -11,12 +11,19 @@ from decimal import Decimal
 from urllib.parse import urlparse
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from clinical.models import Appointment, DoctorSchedule, Encounter, Prescription
-from hms import rbac
+from clinical.models import (
+    Appointment,
+    DoctorSchedule,
+    Encounter,
+    PatientDocument,
+    Prescription,
+)
+from hms import files, rbac
 from hms.models import AuditEntry
 from messaging.models import Message, Notification, Thread, ThreadMember
 from tests.conftest import sign_in
@@ -67,6 +74,10 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "patient_reactivate": {"pk": samples["patient"].pk},
         "patient_portal_login": {"pk": samples["patient"].pk},
         "patient_vitals": {"pk": samples["patient"].pk},
+        "patient_history": {"pk": samples["patient"].pk},
+        "patient_documents": {"pk": samples["patient"].pk},
+        "document_upload": {"pk": samples["patient"].pk},
+        "document_download": {"token": samples["document_token"]},
         "chat_older": {"pk": samples["thread"].pk},
         "chat_send": {"pk": samples["thread"].pk},
         "chat_read": {"pk": samples["thread"].pk},
@@ -112,7 +123,16 @@ def samples(make_user, role_users):
         frequency="three times a day",
         duration="5 days",
     )
+    document = PatientDocument.objects.create(
+        patient=patient,
+        title=SECRET_NAME,
+        file=ContentFile(b"%PDF-1.4 sample", name="sample.pdf"),
+        content_type="application/pdf",
+        size=15,
+        uploaded_by=doctor,
+    )
     return {
+        "document_token": files.sign("document", document.pk),
         "encounter": encounter,
         "prescription": prescription,
         "appointment": appointment,

@@ -1,0 +1,96 @@
+"""Patient documents: upload (type and size checked) and download through signed, expiring links."""
+
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from clinical import selectors, services
+from clinical.models import PatientDocument
+from hms import audit, files, rbac
+
+DOCUMENT_LINK = "document"
+
+
+def download_url(document: PatientDocument) -> str:
+    return reverse("document_download", args=[files.sign(DOCUMENT_LINK, document.pk)])
+
+
+def _patient(request: HttpRequest, pk):
+    patient = selectors.patient_for(request.user, pk)
+    if patient is None:
+        raise Http404("No such patient.")
+    return patient
+
+
+@rbac.capability_required("patients.view_chart", scopes={rbac.ALL})
+def patient_documents(request: HttpRequest, pk) -> HttpResponse:
+    patient = _patient(request, pk)
+    documents = [
+        (document, download_url(document))
+        for document in patient.documents.select_related("uploaded_by")[:100]
+    ]
+    context = {
+        "patient": patient,
+        "documents": documents,
+        "kinds": PatientDocument.Kind.choices,
+        "can_upload": rbac.has(request.user, "clinical.consult"),
+        "max_mb": files.MAX_UPLOAD_BYTES // 1048576,
+    }
+    return render(request, "clinical/patient_documents.html", context)
+
+
+@rbac.capability_required("clinical.consult", post_only=True)
+@require_POST
+def document_upload(request: HttpRequest, pk) -> HttpResponse:
+    patient = _patient(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose a file to upload.")
+        return redirect("patient_documents", pk=patient.pk)
+    kind = request.POST.get("kind", PatientDocument.Kind.NOTE)
+    if kind not in PatientDocument.Kind.values:
+        kind = PatientDocument.Kind.OTHER
+    try:
+        services.document_upload(
+            actor=request.user,
+            patient=patient,
+            upload=upload,
+            title=request.POST.get("title", ""),
+            kind=kind,
+            request=request,
+        )
+    except files.UploadRefused as refusal:
+        messages.error(request, f"Not uploaded: {refusal}")
+    else:
+        messages.success(request, "Document uploaded.")
+    return redirect("patient_documents", pk=patient.pk)
+
+
+@rbac.capability_required("patients.view_chart", scopes={rbac.ALL})
+def document_download(request: HttpRequest, token: str) -> HttpResponse:
+    """Only with a fresh, untampered link, and only for someone who may open the chart."""
+    document_id = files.unsign(token, DOCUMENT_LINK)
+    document = (
+        PatientDocument.objects.select_related("patient").filter(pk=document_id).first()
+        if document_id and document_id.isdigit()
+        else None
+    )
+    if document is None or selectors.patient_for(request.user, document.patient_id) is None:
+        raise Http404("This link is not valid any more. Open the document from the chart again.")
+    audit.record(
+        actor=request.user,
+        action="document.download",
+        obj=document,
+        patient=document.patient,
+        request=request,
+    )
+    if hasattr(default_storage, "bucket_name"):  # S3: a presigned URL that expires by itself
+        return HttpResponseRedirect(document.file.url)
+    return FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        filename=f"{document.title}{document.extension}",
+    )

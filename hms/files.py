@@ -1,0 +1,51 @@
+"""Private files: what may be uploaded, and signed, expiring links to download them.
+
+Files are never served from a public URL. A page shows a link carrying a signed, timestamped
+token; the download view checks the signature, its age (SIGNED_URL_MAX_AGE) and the user's right
+to the record again, then streams the file (local storage) or redirects to a short-lived S3
+presigned URL.
+"""
+
+from django.conf import settings
+from django.core import signing
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Recognised by their first bytes, not by the name or the browser's claim.
+MAGIC = {
+    b"%PDF-": "application/pdf",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+}
+
+
+class UploadRefused(Exception):
+    """A file that may not be stored, with the sentence the uploader reads."""
+
+
+def check_upload(upload) -> str:
+    """The real content type of an uploaded PDF/JPEG/PNG, or UploadRefused."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise UploadRefused(
+            f"The file is {upload.size / 1048576:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 1048576} MB."
+        )
+    if upload.size == 0:
+        raise UploadRefused("The file is empty.")
+    head = upload.read(16)
+    upload.seek(0)
+    for magic, content_type in MAGIC.items():
+        if head.startswith(magic):
+            return content_type
+    raise UploadRefused("Only PDF documents and JPEG or PNG pictures can be uploaded.")
+
+
+def sign(kind: str, object_id) -> str:
+    return signing.dumps({"k": kind, "id": str(object_id)}, salt="hms.files", compress=True)
+
+
+def unsign(token: str, kind: str) -> str | None:
+    """The object id the token was made for, or None when it is forged, expired or another kind."""
+    try:
+        data = signing.loads(token, salt="hms.files", max_age=settings.SIGNED_URL_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return data.get("id") if data.get("k") == kind else None

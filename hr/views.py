@@ -1,0 +1,39 @@
+"""Own attendance: mark in/out with one click, see one's recent days."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from hms import rbac
+from hr import services
+from hr.models import Attendance
+
+
+@rbac.capability_required("hr.self_service")
+def my_attendance(request: HttpRequest) -> HttpResponse:
+    days = Attendance.objects.filter(user=request.user)[:31]
+    today = Attendance.objects.filter(user=request.user, date=timezone.localdate()).first()
+    return render(request, "hr/my_attendance.html", {"days": days, "today": today})
+
+
+@rbac.capability_required("hr.self_service", post_only=True)
+@require_POST
+def attendance_mark(request: HttpRequest) -> HttpResponse:
+    try:
+        record = services.attendance_mark(user=request.user, request=request)
+    except services.AttendanceError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        if record.time_out:
+            messages.success(
+                request, f"Goodbye: out at {timezone.localtime(record.time_out):%H:%M}."
+            )
+        else:
+            messages.success(request, f"Welcome: in at {timezone.localtime(record.time_in):%H:%M}.")
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("my_attendance")
