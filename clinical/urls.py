@@ -1,10 +1,12 @@
 from django.urls import path
 
-from clinical import document_views, views
+from clinical import document_views, portal_views, views
 
 urlpatterns = [
     path("", views.patient_list, name="patient_list"),
     path("register/", views.patient_register, name="patient_register"),
+    path("portal/summary/", portal_views.portal_summary, name="portal_summary"),
+    path("portal/prescriptions/", portal_views.portal_prescriptions, name="portal_prescriptions"),
     path("<uuid:pk>/", views.patient_chart, name="patient_chart"),
     path("<uuid:pk>/edit/", views.patient_edit, name="patient_edit"),
     path("<uuid:pk>/archive/", views.patient_archive, name="patient_archive"),

@@ -356,3 +356,30 @@ def test_reception_creates_a_portal_login_shown_once_and_changed_at_first_sign_i
         reverse("patient_portal_login", args=[patient.pk]), {"username": "other"}, follow=True
     )
     assert "already has a portal login" in again.content.decode()
+
+
+def test_the_portal_shows_a_patient_only_their_own_prescriptions(make_user, client_for):
+    from clinical.models import Encounter, Prescription
+
+    me, other = make_user(rbac.PATIENT), make_user(rbac.PATIENT)
+    doctor = make_user(rbac.DOCTOR)
+    for user, drug in ((me, "Metformin"), (other, "Secretamol")):
+        record = PatientFactory(user=user)
+        visit = Encounter.objects.create(patient=record, doctor=doctor, started_at=timezone.now())
+        Prescription.objects.create(
+            encounter=visit,
+            patient=record,
+            doctor=doctor,
+            drug=drug,
+            dose="1",
+            frequency="bd",
+            duration="30 days",
+        )
+    client = client_for(me)
+
+    page = client.get(reverse("portal_prescriptions")).content.decode()
+    summary = client.get(reverse("portal_summary")).content.decode()
+
+    assert "Metformin" in page and "Secretamol" not in page
+    assert 'data-testid="portal-summary"' in summary
+    assert client_for(doctor).get(reverse("portal_prescriptions")).status_code == 403

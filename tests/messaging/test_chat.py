@@ -18,11 +18,11 @@ XSS = [
 @pytest.fixture
 def people(make_user):
     return {
-        "admin": make_user(rbac.ADMIN, first_name="Grace"),
-        "doctor": make_user(rbac.DOCTOR, first_name="Amina"),
-        "nurse": make_user(rbac.NURSE, first_name="Joseph"),
-        "lab": make_user(rbac.LAB_TECHNICIAN, first_name="Peter"),
-        "patient": make_user(rbac.PATIENT, first_name="John"),
+        "admin": make_user(rbac.ADMIN, first_name="Grace", last_name="Wanjiru"),
+        "doctor": make_user(rbac.DOCTOR, first_name="Amina", last_name="Otieno"),
+        "nurse": make_user(rbac.NURSE, first_name="Joseph", last_name="Kamau"),
+        "lab": make_user(rbac.LAB_TECHNICIAN, first_name="Peter", last_name="Mwangi"),
+        "patient": make_user(rbac.PATIENT, first_name="John", last_name="Mutua"),
     }
 
 
