@@ -89,22 +89,30 @@ def patient_for(user, patient_id) -> Patient | None:
 
 def assigned_doctor_ids(patient_user) -> set[int]:
     """User ids of the doctors assigned to the patient whose portal login is `patient_user`:
-    those with a non-cancelled appointment with them (attending doctors of an active admission
-    join when wards lands)."""
-    return set(
-        Appointment.objects.filter(LIVE_APPOINTMENT, patient__user=patient_user).values_list(
-            "doctor_id", flat=True
-        )
+    those with a non-cancelled appointment with them, and the attending doctor of their active
+    admission (wards' admissions, reached through the relation, not an import)."""
+    booked = Appointment.objects.filter(LIVE_APPOINTMENT, patient__user=patient_user).values_list(
+        "doctor_id", flat=True
     )
+    attending = Patient.objects.filter(
+        user=patient_user, admissions__discharged_at__isnull=True
+    ).values_list("admissions__attending_doctor_id", flat=True)
+    return set(booked) | set(attending)
 
 
 def assigned_patient_user_ids(doctor) -> set[int]:
     """Portal-login user ids of the patients `doctor` is assigned to."""
-    return set(
+    booked = (
         Appointment.objects.filter(LIVE_APPOINTMENT, doctor=doctor, patient__user__isnull=False)
         .values_list("patient__user_id", flat=True)
         .distinct()
     )
+    attending = Patient.objects.filter(
+        user__isnull=False,
+        admissions__attending_doctor=doctor,
+        admissions__discharged_at__isnull=True,
+    ).values_list("user_id", flat=True)
+    return set(booked) | set(attending)
 
 
 # --- schedules and slots -------------------------------------------------------------------

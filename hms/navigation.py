@@ -17,6 +17,8 @@ class NavItem:
     description: str = ""
     # What a patient sees instead (their own record, not "Patients").
     patient_label: str = ""
+    # Only roles holding one of these scopes of the capability (as the view's own check).
+    scopes: frozenset[str] | None = None
 
 
 NAV: list[NavItem] = [
@@ -36,6 +38,14 @@ NAV: list[NavItem] = [
         "appointments.view",
         "The day's appointments; book, move, cancel and check patients in.",
         patient_label="My appointments",
+    ),
+    NavItem(
+        "Bed board",
+        "bed_board",
+        "hospital",
+        "patients.view_chart",
+        "Every ward's beds, live: admit, transfer, discharge, get beds cleaned.",
+        scopes=frozenset({rbac.ALL, rbac.DEMOGRAPHICS}),
     ),
     NavItem(
         "Chat",
@@ -66,6 +76,13 @@ NAV: list[NavItem] = [
         "Doctors' weekly clinic hours, slot lengths, fees and days off.",
     ),
     NavItem(
+        "Wards",
+        "ward_list",
+        "grid-3x3-gap",
+        "users.manage",
+        "Open wards, add beds, set each ward's charge item.",
+    ),
+    NavItem(
         "Audit log",
         "audit_list",
         "shield-check",
@@ -76,7 +93,16 @@ NAV: list[NavItem] = [
 
 
 def nav_for(user) -> list[NavItem]:
-    items = [item for item in NAV if rbac.has(user, item.capability)]
+    items = [
+        item
+        for item in NAV
+        if rbac.has(user, item.capability)
+        and (
+            item.scopes is None
+            or user.role == rbac.ADMIN
+            or rbac.scope(user, item.capability) in item.scopes
+        )
+    ]
     if user.role == rbac.PATIENT:
         items = [replace(item, label=item.patient_label or item.label) for item in items]
     return items

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("patients/", include("clinical.urls")),
     path("appointments/", include("clinical.appointment_urls")),
+    path("wards/", include("wards.urls")),
     path("hr/", include("hr.urls")),
     path("audit/", include("reports.urls")),
     path("notifications/", include("messaging.urls")),

@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class WardsConfig(AppConfig):
     name = "wards"
     verbose_name = "Wards, beds and admissions"
+
+    def ready(self) -> None:
+        from hms import rbac
+        from messaging import topics
+        from wards.views import BOARD_SCOPES
+
+        topics.register(
+            "beds",
+            lambda user, topic: (
+                topic == "beds"
+                and rbac.has(user, "patients.view_chart")
+                and rbac.scope(user, "patients.view_chart") in BOARD_SCOPES
+            ),
+        )

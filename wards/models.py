@@ -1,1 +1,148 @@
-"""Models of wards: filled in by its module's issue."""
+"""Wards, beds, admissions and the beds each admission occupied (its stays)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class WardKind(models.TextChoices):
+    ICU = "icu", "ICU"
+    GENERAL = "general", "General"
+    PRIVATE = "private", "Private"
+    EMERGENCY = "emergency", "Emergency"
+
+
+class Ward(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    kind = models.CharField(max_length=10, choices=WardKind.choices)
+    # The charge master item its stays post (billing's catalogue, by code): per day, or per hour
+    # for Emergency.
+    charge_code = models.CharField(max_length=30)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def charged_per_hour(self) -> bool:
+        return self.kind == WardKind.EMERGENCY
+
+
+class BedStatus(models.TextChoices):
+    VACANT = "vacant", "Vacant"
+    OCCUPIED = "occupied", "Occupied"
+    CLEANING = "cleaning", "Cleaning"
+    MAINTENANCE = "maintenance", "Maintenance"
+
+
+class Bed(models.Model):
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="beds")
+    number = models.CharField(max_length=12)
+    status = models.CharField(max_length=12, choices=BedStatus.choices, default=BedStatus.VACANT)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ward__name", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "number"], name="bed_number_unique_in_ward"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ward.name} bed {self.number}"
+
+
+class AdmissionStatus(models.TextChoices):
+    ADMITTED = "admitted", "Admitted"
+    DISCHARGE_ORDERED = "discharge_ordered", "Discharge ordered"
+    DISCHARGED = "discharged", "Discharged"
+
+
+ACTIVE_ADMISSION = models.Q(discharged_at__isnull=True)
+
+
+class Admission(models.Model):
+    patient = models.ForeignKey(
+        "clinical.Patient", on_delete=models.PROTECT, related_name="admissions"
+    )
+    attending_doctor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attending_admissions"
+    )
+    bed = models.ForeignKey(Bed, on_delete=models.PROTECT, related_name="admissions")
+    status = models.CharField(
+        max_length=20, choices=AdmissionStatus.choices, default=AdmissionStatus.ADMITTED
+    )
+    reason = models.CharField("reason for admission", max_length=200)
+    diagnosis = models.CharField(max_length=200, blank=True)
+    expected_days = models.PositiveSmallIntegerField(
+        "expected length of stay (days)", null=True, blank=True
+    )
+    # Held until billing lands; billing then records it as an advance on the patient's account.
+    advance_deposit = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    admitted_at = models.DateTimeField()
+    admitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    discharge_ordered_at = models.DateTimeField(null=True, blank=True)
+    discharge_ordered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    discharged_at = models.DateTimeField(null=True, blank=True)
+    discharged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The discharge summary, written by the doctor who orders the discharge.
+    final_diagnosis = models.CharField(max_length=200, blank=True)
+    treatment_given = models.TextField(blank=True)
+    discharge_medications = models.TextField("medications on discharge", blank=True)
+    follow_up = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-admitted_at"]
+        constraints = [
+            # Two clerks assigning one bed, or admitting one patient twice: the database refuses.
+            models.UniqueConstraint(
+                fields=["bed"], condition=ACTIVE_ADMISSION, name="one_active_admission_per_bed"
+            ),
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=ACTIVE_ADMISSION,
+                name="one_active_admission_per_patient",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(advance_deposit__gte=0), name="admission_deposit_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Admission of {self.patient_id} ({self.admitted_at:%Y-%m-%d})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.discharged_at is None
+
+
+class BedStay(models.Model):
+    """A stretch of an admission in one bed: a transfer ends one stay and starts the next, so each
+    ward's rate applies to its own period."""
+
+    admission = models.ForeignKey(Admission, on_delete=models.CASCADE, related_name="stays")
+    bed = models.ForeignKey(Bed, on_delete=models.PROTECT, related_name="stays")
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="stays")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["admission"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_stay_per_admission",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.admission_id} in {self.bed_id} from {self.started_at:%Y-%m-%d %H:%M}"

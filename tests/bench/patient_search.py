@@ -27,12 +27,62 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hms.settings")
 if not os.environ.get("DATABASE_URL"):
     os.environ["HMS_SQLITE_PATH"] = str(Path(tempfile.mkdtemp()) / "search-bench.sqlite3")
 
-FIRST = ["Achieng", "Wanjiru", "Kiprop", "Otieno", "Amani", "Fatuma", "Brian", "Grace", "Samuel",
-         "Mercy", "Hassan", "Esther", "John", "Mary", "Peter", "Faith", "David", "Joy", "Kevin",
-         "Lucy", "Moses", "Naomi", "Paul", "Ruth", "Simon", "Tabitha", "Victor", "Winnie"]
-LAST = ["Odhiambo", "Kamau", "Chebet", "Njoroge", "Hassan", "Otieno", "Wambui", "Kipchoge",
-        "Akinyi", "Abdi", "Nyambura", "Mutua", "Mwangi", "Ochieng", "Kariuki", "Wafula",
-        "Cheruiyot", "Barasa", "Omondi", "Kiplagat", "Muthoni", "Wekesa", "Onyango", "Maina"]
+FIRST = [
+    "Achieng",
+    "Wanjiru",
+    "Kiprop",
+    "Otieno",
+    "Amani",
+    "Fatuma",
+    "Brian",
+    "Grace",
+    "Samuel",
+    "Mercy",
+    "Hassan",
+    "Esther",
+    "John",
+    "Mary",
+    "Peter",
+    "Faith",
+    "David",
+    "Joy",
+    "Kevin",
+    "Lucy",
+    "Moses",
+    "Naomi",
+    "Paul",
+    "Ruth",
+    "Simon",
+    "Tabitha",
+    "Victor",
+    "Winnie",
+]
+LAST = [
+    "Odhiambo",
+    "Kamau",
+    "Chebet",
+    "Njoroge",
+    "Hassan",
+    "Otieno",
+    "Wambui",
+    "Kipchoge",
+    "Akinyi",
+    "Abdi",
+    "Nyambura",
+    "Mutua",
+    "Mwangi",
+    "Ochieng",
+    "Kariuki",
+    "Wafula",
+    "Cheruiyot",
+    "Barasa",
+    "Omondi",
+    "Kiplagat",
+    "Muthoni",
+    "Wekesa",
+    "Onyango",
+    "Maina",
+]
 
 
 def ensure_database() -> None:
@@ -44,10 +94,16 @@ def ensure_database() -> None:
 
     config = dj_database_url.parse(url)
     with psycopg.connect(
-        host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"],
-        password=config["PASSWORD"] or None, dbname="postgres", autocommit=True,
+        host=config["HOST"],
+        port=config["PORT"] or 5432,
+        user=config["USER"],
+        password=config["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
     ) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone():
+        if not conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
+        ).fetchone():
             conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
 
 
@@ -108,8 +164,13 @@ def main() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE clinical_patient")
-    queries = {"name part": "kama", "full name": "grace odhiambo12", "MRN": "054321",
-               "phone part": "0712", "no match": "zzzz"}
+    queries = {
+        "name part": "kama",
+        "full name": "grace odhiambo12",
+        "MRN": "054321",
+        "phone part": "0712",
+        "no match": "zzzz",
+    }
     result = {"database": connection.vendor, "patients": args.patients, "load_s": loaded}
     result.update({f"{label} ({query!r}) ms": timed(query) for label, query in queries.items()})
     if connection.vendor == "postgresql":

@@ -28,6 +28,7 @@ from hms.models import AuditEntry
 from messaging.models import Message, Notification, Thread, ThreadMember
 from tests.conftest import sign_in
 from tests.factories import PatientFactory
+from wards.models import Admission, Bed, Ward
 
 # A name that only the sample records carry: it must never appear on a 403 page.
 SECRET_NAME = "Zebedee-Quillfeather"
@@ -75,6 +76,13 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "patient_portal_login": {"pk": samples["patient"].pk},
         "patient_vitals": {"pk": samples["patient"].pk},
         "patient_history": {"pk": samples["patient"].pk},
+        "admission_detail": {"pk": samples["admission"].pk},
+        "admission_transfer": {"pk": samples["admission"].pk},
+        "discharge_order": {"pk": samples["admission"].pk},
+        "discharge_process": {"pk": samples["admission"].pk},
+        "discharge_summary_pdf": {"pk": samples["admission"].pk},
+        "bed_status": {"pk": samples["bed"].pk},
+        "ward_add_bed": {"pk": samples["ward"].pk},
         "patient_documents": {"pk": samples["patient"].pk},
         "document_upload": {"pk": samples["patient"].pk},
         "document_download": {"token": samples["document_token"]},
@@ -131,7 +139,22 @@ def samples(make_user, role_users):
         size=15,
         uploaded_by=doctor,
     )
+    ward = Ward.objects.create(name="Sample ward", kind="general", charge_code="WARD-GEN")
+    bed = Bed.objects.create(ward=ward, number="01", status="occupied")
+    admission = Admission.objects.create(
+        patient=patient,
+        attending_doctor=doctor,
+        bed=bed,
+        reason=SECRET_NAME,
+        admitted_at=timezone.now(),
+        admitted_by=doctor,
+        discharge_ordered_at=timezone.now(),
+        final_diagnosis=SECRET_NAME,
+    )
     return {
+        "ward": ward,
+        "bed": bed,
+        "admission": admission,
         "document_token": files.sign("document", document.pk),
         "encounter": encounter,
         "prescription": prescription,

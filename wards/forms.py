@@ -1,0 +1,69 @@
+"""Ward forms."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from hms import rbac
+from wards.models import Bed, BedStatus, Ward
+
+
+class AdmissionForm(forms.Form):
+    patient = forms.UUIDField(
+        widget=forms.HiddenInput, error_messages={"required": "Choose the patient (search above)."}
+    )
+    attending_doctor = forms.ModelChoiceField(
+        queryset=None, empty_label="Choose the attending doctor"
+    )
+    bed = forms.ModelChoiceField(queryset=None, empty_label="Choose a vacant bed")
+    reason = forms.CharField(label="Reason for admission", max_length=200)
+    diagnosis = forms.CharField(max_length=200, required=False)
+    expected_days = forms.IntegerField(
+        label="Expected stay (days)", min_value=1, max_value=365, required=False
+    )
+    advance_deposit = forms.DecimalField(
+        label="Advance deposit (KES)",
+        min_value=0,
+        decimal_places=2,
+        max_digits=12,
+        required=False,
+        initial=Decimal("0"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attending_doctor"].queryset = get_user_model().objects.filter(
+            role=rbac.DOCTOR, is_active=True
+        )
+        self.fields["bed"].queryset = Bed.objects.filter(
+            status=BedStatus.VACANT, ward__active=True
+        ).select_related("ward")
+
+
+class TransferForm(forms.Form):
+    bed = forms.ModelChoiceField(queryset=None, empty_label="Choose a vacant bed")
+    reason = forms.CharField(max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bed"].queryset = Bed.objects.filter(
+            status=BedStatus.VACANT, ward__active=True
+        ).select_related("ward")
+
+
+class DischargeSummaryForm(forms.Form):
+    final_diagnosis = forms.CharField(label="Diagnosis", max_length=200)
+    treatment_given = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    discharge_medications = forms.CharField(
+        label="Medications on discharge", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    follow_up = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class WardForm(forms.ModelForm):
+    beds = forms.IntegerField(label="Number of beds", min_value=1, max_value=200, initial=10)
+
+    class Meta:
+        model = Ward
+        fields = ["name", "kind", "charge_code"]

@@ -1,0 +1,333 @@
+"""Business actions of the wards: admit, transfer, order and process discharge, bed status.
+
+Each is one transaction that locks the beds it reads (select_for_update), so two people assigning
+one bed cannot both succeed; the partial unique indexes back that up. Every change is audited and
+announced on the `beds` topic after commit, which makes every open bed board refresh itself.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from clinical import lifecycle
+from clinical import services as clinical
+from clinical.models import Patient, PatientState
+from hms import audit, rbac, realtime
+from messaging.services import notify
+from wards.models import ACTIVE_ADMISSION, Admission, AdmissionStatus, Bed, BedStatus, BedStay, Ward
+
+BEDS_TOPIC = "beds"
+SUMMARY_FIELDS = ["final_diagnosis", "treatment_given", "discharge_medications", "follow_up"]
+
+
+class WardError(Exception):
+    """A ward action that cannot be done, with the sentence the person reads."""
+
+
+class BedTaken(WardError):
+    """The bed was taken (or closed) a moment ago."""
+
+
+def _link(admission: Admission) -> str:
+    from django.urls import reverse
+
+    return reverse("admission_detail", args=[admission.pk])
+
+
+def _announce_beds() -> None:
+    realtime.publish(BEDS_TOPIC, "hms/signal.html", {"event": "hms:beds-changed"})
+
+
+def _set_bed(bed: Bed, status: str) -> None:
+    bed.status = status
+    bed.status_changed_at = timezone.now()
+    bed.save(update_fields=["status", "status_changed_at"])
+
+
+def _locked_bed(bed: Bed) -> Bed:
+    return Bed.objects.select_for_update().select_related("ward").get(pk=bed.pk)
+
+
+def _require_vacant(bed: Bed) -> None:
+    if bed.status != BedStatus.VACANT:
+        raise BedTaken(f"{bed} is {bed.get_status_display().lower()} now: choose another bed.")
+    if not bed.ward.active:
+        raise WardError(f"{bed.ward} is closed.")
+
+
+@transaction.atomic
+def admission_create(
+    *,
+    actor,
+    patient: Patient,
+    attending_doctor,
+    bed: Bed,
+    reason: str,
+    diagnosis: str = "",
+    expected_days: int | None = None,
+    advance_deposit: Decimal = Decimal("0"),
+    request: HttpRequest | None = None,
+) -> Admission:
+    """Admit a patient to a vacant bed. Assigning the bed starts the ward's charge (its stay)."""
+    if attending_doctor.role != rbac.DOCTOR or not attending_doctor.is_active:
+        raise WardError(f"{attending_doctor} is not a doctor who can attend patients.")
+    if not reason.strip():
+        raise WardError("Give the reason for admission.")
+    if advance_deposit < 0:
+        raise WardError("The advance deposit cannot be negative.")
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if Admission.objects.filter(ACTIVE_ADMISSION, patient=patient).exists():
+        raise WardError(f"{patient.full_name} is already admitted.")
+    if PatientState.ADMITTED not in lifecycle.ALLOWED[patient.state]:
+        raise WardError(
+            f"{patient.full_name} cannot be admitted while {patient.get_state_display().lower()}."
+        )
+    bed = _locked_bed(bed)
+    _require_vacant(bed)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            admission = Admission.objects.create(
+                patient=patient,
+                attending_doctor=attending_doctor,
+                bed=bed,
+                reason=reason.strip()[:200],
+                diagnosis=diagnosis.strip()[:200],
+                expected_days=expected_days,
+                advance_deposit=advance_deposit,
+                admitted_at=now,
+                admitted_by=actor,
+            )
+    except IntegrityError:
+        raise BedTaken(f"{bed} has just been taken: choose another bed.") from None
+    BedStay.objects.create(admission=admission, bed=bed, ward=bed.ward, started_at=now)
+    _set_bed(bed, BedStatus.OCCUPIED)
+    clinical.patient_transition(
+        actor=actor, patient=patient, to_state=PatientState.ADMITTED, reason=f"Admitted to {bed}"
+    )
+    audit.record(
+        actor=actor,
+        action="admission.create",
+        obj=admission,
+        patient=patient,
+        after={
+            "bed": str(bed),
+            "attending_doctor": attending_doctor.pk,
+            "reason": admission.reason,
+            "advance_deposit": advance_deposit,
+        },
+        request=request,
+    )
+    notify(rbac.RECEPTIONIST, f"{patient.full_name} admitted to {bed}", link=_link(admission))
+    notify(
+        attending_doctor, f"{patient.full_name} admitted under you to {bed}", link=_link(admission)
+    )
+    _announce_beds()
+    return admission
+
+
+@transaction.atomic
+def admission_transfer(
+    *, actor, admission: Admission, bed: Bed, reason: str, request: HttpRequest | None = None
+) -> Admission:
+    """Move the patient to another bed: the old one goes to Cleaning, the stay is split now."""
+    admission = (
+        Admission.objects.select_for_update().select_related("bed", "patient").get(pk=admission.pk)
+    )
+    if not admission.is_active:
+        raise WardError("This admission has ended: the patient was discharged.")
+    if not reason.strip():
+        raise WardError("Give the reason for the transfer.")
+    if bed.pk == admission.bed_id:
+        raise WardError("The patient is already in that bed.")
+    # Lock both beds in id order, so two transfers crossing each other cannot deadlock.
+    beds = {
+        b.pk: b
+        for b in Bed.objects.select_for_update()
+        .select_related("ward")
+        .filter(pk__in=sorted([bed.pk, admission.bed_id]))
+        .order_by("pk")
+    }
+    old_bed, new_bed = beds[admission.bed_id], beds[bed.pk]
+    _require_vacant(new_bed)
+    now = timezone.now()
+    BedStay.objects.filter(admission=admission, ended_at__isnull=True).update(ended_at=now)
+    try:
+        with transaction.atomic():
+            admission.bed = new_bed
+            admission.save(update_fields=["bed"])
+    except IntegrityError:
+        raise BedTaken(f"{new_bed} has just been taken: choose another bed.") from None
+    BedStay.objects.create(
+        admission=admission,
+        bed=new_bed,
+        ward=new_bed.ward,
+        started_at=now,
+        reason=reason.strip()[:200],
+    )
+    _set_bed(old_bed, BedStatus.CLEANING)
+    _set_bed(new_bed, BedStatus.OCCUPIED)
+    audit.record(
+        actor=actor,
+        action="admission.transfer",
+        obj=admission,
+        patient=admission.patient,
+        before={"bed": str(old_bed)},
+        after={"bed": str(new_bed), "reason": reason.strip()[:200]},
+        request=request,
+    )
+    _announce_beds()
+    return admission
+
+
+@transaction.atomic
+def discharge_order(
+    *, actor, admission: Admission, summary: dict, request: HttpRequest | None = None
+) -> Admission:
+    """The doctor orders the discharge and writes the discharge summary."""
+    admission = (
+        Admission.objects.select_for_update().select_related("patient", "bed").get(pk=admission.pk)
+    )
+    if not admission.is_active:
+        raise WardError("This patient has already been discharged.")
+    if admission.status == AdmissionStatus.DISCHARGE_ORDERED:
+        raise WardError("The discharge is already ordered; reception is processing it.")
+    for name in SUMMARY_FIELDS:
+        setattr(admission, name, (summary.get(name) or "").strip())
+    if not admission.final_diagnosis:
+        raise WardError("Write the diagnosis of the discharge summary first.")
+    try:
+        admission.full_clean(exclude=["patient", "attending_doctor", "bed", "admitted_by"])
+    except ValidationError as error:
+        raise WardError(" ".join(error.messages)) from error
+    admission.status = AdmissionStatus.DISCHARGE_ORDERED
+    admission.discharge_ordered_at = timezone.now()
+    admission.discharge_ordered_by = actor
+    admission.save()
+    audit.record(
+        actor=actor,
+        action="admission.discharge_order",
+        obj=admission,
+        patient=admission.patient,
+        after={name: getattr(admission, name) for name in SUMMARY_FIELDS},
+        request=request,
+    )
+    notify(
+        rbac.RECEPTIONIST,
+        f"Discharge ordered: {admission.patient.full_name}, {admission.bed}",
+        link=_link(admission),
+    )
+    _announce_beds()
+    return admission
+
+
+@transaction.atomic
+def discharge_process(
+    *, actor, admission: Admission, request: HttpRequest | None = None
+) -> Admission:
+    """Reception completes the discharge: the stay ends now, the bed goes to Cleaning."""
+    admission = Admission.objects.select_for_update().select_related("patient").get(pk=admission.pk)
+    if not admission.is_active:
+        raise WardError("This patient has already been discharged.")
+    if admission.status != AdmissionStatus.DISCHARGE_ORDERED:
+        raise WardError("A doctor must order the discharge (with its summary) first.")
+    now = timezone.now()
+    bed = _locked_bed(admission.bed)
+    BedStay.objects.filter(admission=admission, ended_at__isnull=True).update(ended_at=now)
+    admission.status = AdmissionStatus.DISCHARGED
+    admission.discharged_at = now
+    admission.discharged_by = actor
+    admission.save(update_fields=["status", "discharged_at", "discharged_by"])
+    _set_bed(bed, BedStatus.CLEANING)
+    clinical.patient_transition(
+        actor=actor,
+        patient=admission.patient,
+        to_state=PatientState.DISCHARGED,
+        reason=f"Discharged from {bed}",
+    )
+    audit.record(
+        actor=actor,
+        action="admission.discharge",
+        obj=admission,
+        patient=admission.patient,
+        after={"discharged_at": now, "bed": str(bed)},
+        request=request,
+    )
+    _announce_beds()
+    return admission
+
+
+BED_MOVES = {
+    # (from, to): who may do it
+    (BedStatus.CLEANING, BedStatus.VACANT): "wards.admit",
+    (BedStatus.VACANT, BedStatus.MAINTENANCE): "users.manage",
+    (BedStatus.CLEANING, BedStatus.MAINTENANCE): "users.manage",
+    (BedStatus.MAINTENANCE, BedStatus.VACANT): "users.manage",
+}
+
+
+@transaction.atomic
+def bed_set_status(*, actor, bed: Bed, status: str, request: HttpRequest | None = None) -> Bed:
+    """Cleaning -> Vacant (ward staff); in and out of Maintenance (admin). Occupied beds change
+    only through admissions."""
+    bed = _locked_bed(bed)
+    capability = BED_MOVES.get((bed.status, status))
+    if capability is None:
+        raise WardError(
+            f"{bed} is {bed.get_status_display().lower()}: it cannot become {BedStatus(status).label.lower()} from there."
+        )
+    if not rbac.has(actor, capability):
+        raise WardError("Your role cannot make that change.")
+    before = bed.status
+    _set_bed(bed, status)
+    audit.record(
+        actor=actor,
+        action="bed.status",
+        obj=bed,
+        before={"status": before},
+        after={"status": status},
+        request=request,
+    )
+    _announce_beds()
+    return bed
+
+
+@transaction.atomic
+def ward_create(
+    *, actor, name: str, kind: str, charge_code: str, beds: int, request: HttpRequest | None = None
+) -> Ward:
+    """Open a ward with `beds` vacant beds numbered 01, 02, ..."""
+    ward = Ward(name=name.strip(), kind=kind, charge_code=charge_code.strip().upper())
+    try:
+        ward.full_clean()
+    except ValidationError as error:
+        raise WardError(" ".join(error.messages)) from error
+    ward.save()
+    Bed.objects.bulk_create([Bed(ward=ward, number=f"{n:02d}") for n in range(1, beds + 1)])
+    audit.record(
+        actor=actor,
+        action="ward.create",
+        obj=ward,
+        after={"name": ward.name, "kind": kind, "charge_code": ward.charge_code, "beds": beds},
+        request=request,
+    )
+    _announce_beds()
+    return ward
+
+
+@transaction.atomic
+def ward_add_bed(*, actor, ward: Ward, request: HttpRequest | None = None) -> Bed:
+    numbers = [int(n) for n in ward.beds.values_list("number", flat=True) if n.isdigit()]
+    bed = Bed.objects.create(ward=ward, number=f"{max(numbers, default=0) + 1:02d}")
+    audit.record(
+        actor=actor,
+        action="bed.create",
+        obj=bed,
+        after={"ward": ward.name, "number": bed.number},
+        request=request,
+    )
+    _announce_beds()
+    return bed

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from wards import views
+
+urlpatterns = [
+    path("", views.bed_board, name="bed_board"),
+    path("admit/", views.admission_new, name="admission_new"),
+    path("admissions/<int:pk>/", views.admission_detail, name="admission_detail"),
+    path("admissions/<int:pk>/transfer/", views.admission_transfer, name="admission_transfer"),
+    path("admissions/<int:pk>/order-discharge/", views.discharge_order, name="discharge_order"),
+    path("admissions/<int:pk>/discharge/", views.discharge_process, name="discharge_process"),
+    path(
+        "admissions/<int:pk>/discharge-summary.pdf",
+        views.discharge_summary_pdf,
+        name="discharge_summary_pdf",
+    ),
+    path("beds/<int:pk>/status/", views.bed_status, name="bed_status"),
+    path("manage/", views.ward_list, name="ward_list"),
+    path("manage/<int:pk>/add-bed/", views.ward_add_bed, name="ward_add_bed"),
+]

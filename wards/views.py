@@ -1,0 +1,241 @@
+"""Ward screens: the live bed board, admitting, an admission (transfer, discharge), wards admin."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clinical import selectors as clinical
+from hms import rbac
+from hms.pdf import pdf_response
+from wards import services
+from wards.forms import AdmissionForm, DischargeSummaryForm, TransferForm, WardForm
+from wards.models import ACTIVE_ADMISSION, Admission, Bed, BedStatus, Ward, WardKind
+
+# The bed board and admissions show patients' names: staff who see charts or demographics.
+BOARD_SCOPES = {rbac.ALL, rbac.DEMOGRAPHICS}
+
+
+def _board_wards(ward_id: str = ""):
+    active = Admission.objects.filter(ACTIVE_ADMISSION).select_related(
+        "patient", "attending_doctor"
+    )
+    wards = (
+        Ward.objects.filter(active=True)
+        .annotate(
+            bed_count=Count("beds"),
+            occupied=Count("beds", filter=Q(beds__status=BedStatus.OCCUPIED)),
+            vacant=Count("beds", filter=Q(beds__status=BedStatus.VACANT)),
+        )
+        .prefetch_related(
+            Prefetch(
+                "beds",
+                queryset=Bed.objects.order_by("number").prefetch_related(
+                    Prefetch("admissions", queryset=active, to_attr="current")
+                ),
+            )
+        )
+        .order_by("kind", "name")
+    )
+    if ward_id.isdigit():
+        wards = wards.filter(pk=int(ward_id))
+    return wards
+
+
+@rbac.capability_required("patients.view_chart", scopes=BOARD_SCOPES)
+def bed_board(request: HttpRequest) -> HttpResponse:
+    ward_id = request.GET.get("ward", "")
+    wards = list(_board_wards(ward_id))
+    icu = [w for w in wards if w.kind == WardKind.ICU]
+    icu_beds = sum(w.bed_count for w in icu)
+    context = {
+        "wards": wards,
+        "all_wards": Ward.objects.filter(active=True).order_by("kind", "name"),
+        "ward_id": ward_id,
+        "now": timezone.now(),
+        "icu_occupancy": round(100 * sum(w.occupied for w in icu) / icu_beds) if icu_beds else None,
+        "can_admit": rbac.has(request.user, "wards.admit"),
+        "can_clean": rbac.has(request.user, "wards.admit"),
+    }
+    template = "wards/bed_board.html"
+    if request.htmx and request.htmx.target == "bed-board":
+        template += "#board"
+    return render(request, template, context)
+
+
+def _patient_for_admission(request: HttpRequest):
+    patient_id = request.POST.get("patient") or request.GET.get("patient")
+    return clinical.patient_for(request.user, patient_id) if patient_id else None
+
+
+@rbac.capability_required("wards.admit")
+def admission_new(request: HttpRequest) -> HttpResponse:
+    initial = {"bed": request.GET.get("bed"), "patient": request.GET.get("patient")}
+    form = AdmissionForm(request.POST or None, initial=initial)
+    patient = _patient_for_admission(request)
+    if request.method == "POST" and form.is_valid():
+        if patient is None:
+            form.add_error("patient", "Choose the patient (search above).")
+        else:
+            data = form.cleaned_data
+            try:
+                admission = services.admission_create(
+                    actor=request.user,
+                    patient=patient,
+                    attending_doctor=data["attending_doctor"],
+                    bed=data["bed"],
+                    reason=data["reason"],
+                    diagnosis=data["diagnosis"],
+                    expected_days=data["expected_days"],
+                    advance_deposit=data["advance_deposit"] or 0,
+                    request=request,
+                )
+            except services.WardError as refusal:
+                # The bed list is read again when the form is shown: the board as it is now.
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(request, f"{patient.full_name} is admitted to {admission.bed}.")
+                return redirect("admission_detail", pk=admission.pk)
+    return render(request, "wards/admission_new.html", {"form": form, "patient": patient})
+
+
+def _admission(request: HttpRequest, pk: int) -> Admission:
+    admission = (
+        Admission.objects.select_related("patient", "attending_doctor", "bed__ward", "admitted_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if admission is None:
+        raise Http404("No such admission.")
+    return admission
+
+
+@rbac.capability_required("patients.view_chart", scopes=BOARD_SCOPES)
+def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    admission = _admission(request, pk)
+    context = {
+        "admission": admission,
+        "stays": admission.stays.select_related("bed", "ward"),
+        "days": (timezone.now() - admission.admitted_at).days,
+        "transfer_form": TransferForm(),
+        "summary_form": DischargeSummaryForm(
+            initial={"final_diagnosis": admission.final_diagnosis or admission.diagnosis}
+        ),
+        "can_admit": rbac.has(request.user, "wards.admit"),
+        "can_order_discharge": rbac.has(request.user, "wards.order_discharge"),
+    }
+    return render(request, "wards/admission_detail.html", context)
+
+
+def _act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResponse:
+    admission = _admission(request, pk)
+    try:
+        action(actor=request.user, admission=admission, request=request, **kwargs)
+    except services.WardError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, done)
+    return redirect("admission_detail", pk=admission.pk)
+
+
+@rbac.capability_required("wards.admit", post_only=True)
+@require_POST
+def admission_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    form = TransferForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a vacant bed and give the reason for the transfer.")
+        return redirect("admission_detail", pk=pk)
+    return _act(
+        request,
+        pk,
+        services.admission_transfer,
+        "Transferred. The old bed is waiting to be cleaned.",
+        bed=form.cleaned_data["bed"],
+        reason=form.cleaned_data["reason"],
+    )
+
+
+@rbac.capability_required("wards.order_discharge", post_only=True)
+@require_POST
+def discharge_order(request: HttpRequest, pk: int) -> HttpResponse:
+    form = DischargeSummaryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write the diagnosis of the discharge summary first.")
+        return redirect("admission_detail", pk=pk)
+    return _act(
+        request,
+        pk,
+        services.discharge_order,
+        "Discharge ordered: reception completes it.",
+        summary=form.cleaned_data,
+    )
+
+
+@rbac.capability_required("wards.admit", post_only=True)
+@require_POST
+def discharge_process(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request, pk, services.discharge_process, "Discharged. The bed is waiting to be cleaned."
+    )
+
+
+@rbac.capability_required("patients.view_chart", scopes=BOARD_SCOPES)
+def discharge_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    admission = _admission(request, pk)
+    if not admission.discharge_ordered_at:
+        raise Http404("No discharge summary yet.")
+    html = render_to_string(
+        "wards/discharge_summary_pdf.html",
+        {
+            "admission": admission,
+            "patient": admission.patient,
+            "stays": admission.stays.select_related("bed", "ward"),
+            "hospital": {"name": settings.HOSPITAL_NAME, "address": settings.HOSPITAL_ADDRESS},
+            "printed_at": timezone.now(),
+        },
+    )
+    return pdf_response(html, f"discharge-{admission.patient.mrn}-{admission.pk}.pdf")
+
+
+@rbac.capability_required("wards.admit", post_only=True)
+@require_POST
+def bed_status(request: HttpRequest, pk: int) -> HttpResponse:
+    bed = get_object_or_404(Bed, pk=pk)
+    try:
+        services.bed_set_status(
+            actor=request.user, bed=bed, status=request.POST.get("status", ""), request=request
+        )
+    except (services.WardError, ValueError) as refusal:
+        messages.error(request, str(refusal))
+    if request.htmx:
+        return bed_board(request)
+    return redirect("bed_board")
+
+
+@rbac.capability_required("users.manage")
+def ward_list(request: HttpRequest) -> HttpResponse:
+    form = WardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ward_create(actor=request.user, request=request, **form.cleaned_data)
+        except services.WardError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Ward opened.")
+            return redirect("ward_list")
+    wards = Ward.objects.annotate(bed_count=Count("beds")).order_by("kind", "name")
+    return render(request, "wards/ward_list.html", {"form": form, "wards": wards})
+
+
+@rbac.capability_required("users.manage", post_only=True)
+@require_POST
+def ward_add_bed(request: HttpRequest, pk: int) -> HttpResponse:
+    bed = services.ward_add_bed(
+        actor=request.user, ward=get_object_or_404(Ward, pk=pk), request=request
+    )
+    messages.success(request, f"{bed} added.")
+    return redirect("ward_list")
