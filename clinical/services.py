@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from billing import services as billing
 from clinical import lifecycle, selectors, vitals
 from clinical.models import (
     LIVE_APPOINTMENT,
@@ -617,12 +618,30 @@ class VitalsError(Exception):
 
 # --- consultations and prescriptions -----------------------------------------------------------
 
+CONSULTATION_CHARGE = "CONSULT"
 ENCOUNTER_FIELDS = ["complaints", "examination", "diagnosis", "icd10_code", "plan"]
 PRESCRIPTION_FIELDS = ["drug", "strength", "dose", "route", "frequency", "duration", "instructions"]
 
 
 class ConsultationError(Exception):
     """A consultation action that cannot be done, with the sentence the doctor reads."""
+
+
+def _charge_consultation(actor, encounter: Encounter, appointment: Appointment) -> None:
+    try:
+        billing.charge_post(
+            actor=actor,
+            patient=encounter.patient,
+            code=CONSULTATION_CHARGE,
+            unit_price=appointment.fee,
+            description=f"Consultation, Dr {appointment.doctor}",
+            source=f"clinical.Appointment:{appointment.pk}",
+            accrual_key=f"consultation:{appointment.pk}",
+            service_from=encounter.started_at,
+            service_to=encounter.completed_at,
+        )
+    except billing.BillingError as error:
+        raise ConsultationError(f"The consultation fee cannot be charged: {error}") from error
 
 
 def _own_notes(actor, encounter: Encounter) -> None:
@@ -726,6 +745,8 @@ def encounter_complete(
         appointment.completed_at = encounter.completed_at
         appointment.save(update_fields=["status", "completed_at"])
         _record(appointment, AppointmentChange.Kind.COMPLETED, actor)
+        # The consultation fee fixed at booking goes to the patient's account.
+        _charge_consultation(actor, encounter, appointment)
         realtime.publish(
             f"doctor.{appointment.doctor_id}.today",
             "hms/signal.html",

@@ -96,6 +96,7 @@ def patient_chart(request: HttpRequest, pk) -> HttpResponse:
         "history": patient.state_changes.select_related("by")[:20],
         "can_edit": rbac.has(request.user, "patients.register"),
         "can_record_vitals": rbac.has(request.user, "vitals.record"),
+        "can_see_account": rbac.scope(request.user, "billing.invoices") == rbac.ALL,
         "can_archive": PatientState.ARCHIVED in lifecycle.ALLOWED[patient.state],
         "can_book": rbac.has(request.user, "appointments.book") and not patient.is_archived,
         "appointments": (

@@ -83,6 +83,13 @@ NAV: list[NavItem] = [
         "Open wards, add beds, set each ward's charge item.",
     ),
     NavItem(
+        "Charges",
+        "charge_master",
+        "tags",
+        "billing.charge_master",
+        "The charge master: every billable service, its price, tax and price history.",
+    ),
+    NavItem(
         "Audit log",
         "audit_list",
         "shield-check",

@@ -94,9 +94,9 @@ INSTALLED_APPS = [
 PROJECT_APPS = [
     "hms",
     "accounts",
+    "billing",
     "clinical",
     "wards",
-    "billing",
     "lab",
     "engineering",
     "hr",
@@ -178,12 +178,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- redis: cache, channel layer, huey ---------------------------------------------------------
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Test runs sharing one Redis (two developers, a browser-test server) must not hear each other.
+REDIS_PREFIX = f"hms-test-{os.getpid()}" if TESTING else "hms"
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "hms",
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
     # Pub/sub: a group message crosses Redis once per server process, which then hands it to
@@ -192,7 +194,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "hms"},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
     HUEY = {
@@ -322,6 +324,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "hms@localhost")
 HOSPITAL_NAME = os.environ.get("HMS_HOSPITAL_NAME", "HMS Demo Hospital")
 HOSPITAL_ADDRESS = os.environ.get("HMS_HOSPITAL_ADDRESS", "1 Hospital Road, Nakuru")
 HOSPITAL_TAX_NUMBER = os.environ.get("HMS_HOSPITAL_TAX_NUMBER", "P000000000A")
+
+HMS_CURRENCY = os.environ.get("HMS_CURRENCY", "KES")
+# Which calendar days of a stay are charged (docs/DECISIONS.md, "Billing"):
+#   "calendar": every calendar day the patient is in, admission day and discharge day included;
+#   "nights":   every midnight spent (the discharge day is not charged), at least one day.
+HMS_WARD_DAY_RULE = os.environ.get("HMS_WARD_DAY_RULE", "calendar")
+if HMS_WARD_DAY_RULE not in {"calendar", "nights"}:
+    raise ImproperlyConfigured("HMS_WARD_DAY_RULE must be 'calendar' or 'nights'.")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("HMS_TIME_ZONE", "Africa/Nairobi")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("patients/", include("clinical.urls")),
     path("appointments/", include("clinical.appointment_urls")),
     path("wards/", include("wards.urls")),
+    path("billing/", include("billing.urls")),
     path("hr/", include("hr.urls")),
     path("audit/", include("reports.urls")),
     path("notifications/", include("messaging.urls")),

@@ -77,14 +77,25 @@ def client_for(db):
     return make
 
 
+def _clear_cache() -> None:
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        # Only this run's keys: FLUSHDB would wipe whatever else shares the Redis database.
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(match=f"{settings.REDIS_PREFIX}:*", count=1000):
+            client.delete(key)
+    else:
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters and presence live in the cache: each test starts with none."""
-    from django.core.cache import cache
-
-    cache.clear()
+    _clear_cache()
     yield
-    cache.clear()
+    _clear_cache()
 
 
 @pytest.fixture(autouse=True)
@@ -97,3 +108,11 @@ def _private_files(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
         },
     }
+
+
+@pytest.fixture
+def charge_master(db):
+    """The demo charge master (ward, consultation, nursing items): what posting needs to exist."""
+    from billing import demo
+
+    demo.seed(lambda line: None)

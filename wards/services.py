@@ -12,11 +12,14 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from billing import services as billing
+from billing.models import ChargeItem, ChargeType
 from clinical import lifecycle
 from clinical import services as clinical
 from clinical.models import Patient, PatientState
 from hms import audit, rbac, realtime
 from messaging.services import notify
+from wards import accrual
 from wards.models import ACTIVE_ADMISSION, Admission, AdmissionStatus, Bed, BedStatus, BedStay, Ward
 
 BEDS_TOPIC = "beds"
@@ -105,6 +108,10 @@ def admission_create(
         raise BedTaken(f"{bed} has just been taken: choose another bed.") from None
     BedStay.objects.create(admission=admission, bed=bed, ward=bed.ward, started_at=now)
     _set_bed(bed, BedStatus.OCCUPIED)
+    try:
+        accrual.accrue_admission(admission, now=now, actor=actor)  # an hourly ward starts now
+    except billing.BillingError as error:
+        raise WardError(f"{bed.ward} cannot be charged: {error}") from error
     clinical.patient_transition(
         actor=actor, patient=patient, to_state=PatientState.ADMITTED, reason=f"Admitted to {bed}"
     )
@@ -170,6 +177,10 @@ def admission_transfer(
     )
     _set_bed(old_bed, BedStatus.CLEANING)
     _set_bed(new_bed, BedStatus.OCCUPIED)
+    try:
+        accrual.accrue_admission(admission, now=now, actor=actor)
+    except billing.BillingError as error:
+        raise WardError(f"{new_bed.ward} cannot be charged: {error}") from error
     audit.record(
         actor=actor,
         action="admission.transfer",
@@ -242,6 +253,8 @@ def discharge_process(
     admission.discharged_by = actor
     admission.save(update_fields=["status", "discharged_at", "discharged_by"])
     _set_bed(bed, BedStatus.CLEANING)
+    # The final partial period (the discharge day, the last hours) is posted now.
+    accrual.accrue_admission(admission, now=now, actor=actor)
     clinical.patient_transition(
         actor=actor,
         patient=admission.patient,
@@ -305,6 +318,14 @@ def ward_create(
         ward.full_clean()
     except ValidationError as error:
         raise WardError(" ".join(error.messages)) from error
+    expected = ChargeType.PER_HOUR if ward.charged_per_hour else ChargeType.PER_DAY
+    if not ChargeItem.objects.filter(
+        code=ward.charge_code, active=True, charge_type=expected
+    ).exists():
+        raise WardError(
+            f"The charge master has no active {ChargeType(expected).label.lower()} item"
+            f" {ward.charge_code!r}: create it first (Charges)."
+        )
     ward.save()
     Bed.objects.bulk_create([Bed(ward=ward, number=f"{n:02d}") for n in range(1, beds + 1)])
     audit.record(

@@ -31,7 +31,7 @@ def monday_morning():
 
 
 @pytest.fixture
-def doctor(make_user):
+def doctor(make_user, charge_master):
     doctor = make_user(rbac.DOCTOR, first_name="Amina", last_name="Otieno")
     DoctorSchedule.objects.create(
         doctor=doctor,
@@ -206,3 +206,34 @@ def test_the_consultation_page_escapes_notes(doctor, visit, client_for):
     page = client_for(doctor).get(reverse("encounter", args=[encounter.pk])).content.decode()
 
     assert "<script>x()</script>" not in page and "&lt;script&gt;x()&lt;/script&gt;" in page
+
+
+def test_completing_posts_the_consultation_fee_to_the_patients_account(doctor, visit):
+    from billing.models import Charge
+
+    encounter = services.encounter_start(actor=doctor, appointment=visit)
+    services.encounter_save(actor=doctor, encounter=encounter, fields={"diagnosis": "Asthma"})
+
+    services.encounter_complete(actor=doctor, encounter=encounter)
+
+    charge = Charge.objects.get(patient=visit.patient)
+    assert (charge.item.code, charge.unit_price, charge.source) == (
+        "CONSULT",
+        Decimal("1500.00"),
+        f"clinical.Appointment:{visit.pk}",
+    )
+
+
+def test_without_a_consultation_item_the_completion_is_refused_and_nothing_changes(doctor, visit):
+    from billing.models import ChargeItem
+
+    encounter = services.encounter_start(actor=doctor, appointment=visit)
+    services.encounter_save(actor=doctor, encounter=encounter, fields={"diagnosis": "Asthma"})
+    ChargeItem.objects.filter(code="CONSULT").update(active=False)
+
+    with pytest.raises(services.ConsultationError, match="fee cannot be charged"):
+        services.encounter_complete(actor=doctor, encounter=encounter)
+
+    assert Encounter.objects.get(pk=encounter.pk).status == Encounter.Status.OPEN
+    visit.refresh_from_db()
+    assert visit.status == AppointmentStatus.CHECKED_IN

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from billing.models import Charge, ChargeItem
 from clinical.models import (
     Appointment,
     DoctorSchedule,
@@ -77,6 +78,10 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "patient_vitals": {"pk": samples["patient"].pk},
         "patient_history": {"pk": samples["patient"].pk},
         "admission_detail": {"pk": samples["admission"].pk},
+        "charge_item_edit": {"pk": samples["charge"].item_id},
+        "patient_account": {"pk": samples["patient"].pk},
+        "manual_charge": {"pk": samples["patient"].pk},
+        "charge_reverse": {"pk": samples["charge"].pk},
         "admission_transfer": {"pk": samples["admission"].pk},
         "discharge_order": {"pk": samples["admission"].pk},
         "discharge_process": {"pk": samples["admission"].pk},
@@ -151,7 +156,27 @@ def samples(make_user, role_users):
         discharge_ordered_at=timezone.now(),
         final_diagnosis=SECRET_NAME,
     )
+    item = ChargeItem.objects.create(
+        code="NURS-X",
+        name="Dressing",
+        category="nursing",
+        charge_type="fixed",
+        price=Decimal("500"),
+    )
+    charge = Charge.objects.create(
+        patient=patient,
+        item=item,
+        category="nursing",
+        description=SECRET_NAME,
+        quantity=Decimal("1"),
+        unit_price=Decimal("500"),
+        tax_rate=Decimal("0"),
+        amount=Decimal("500"),
+        tax_amount=Decimal("0"),
+        posted_at=timezone.now(),
+    )
     return {
+        "charge": charge,
         "ward": ward,
         "bed": bed,
         "admission": admission,

@@ -20,7 +20,7 @@ from wards.models import Admission, AdmissionStatus, Bed, BedStatus, BedStay, Wa
 
 
 @pytest.fixture
-def staff(make_user):
+def staff(make_user, charge_master):
     return {
         "reception": make_user(rbac.RECEPTIONIST),
         "nurse": make_user(rbac.NURSE),
@@ -266,7 +266,7 @@ def test_admitting_through_the_screen_when_the_bed_has_just_gone_shows_the_board
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_people_assigning_one_bed_at_once_one_wins_the_other_is_told(make_user):
+def test_two_people_assigning_one_bed_at_once_one_wins_the_other_is_told(make_user, charge_master):
     admin = make_user(rbac.ADMIN)
     doctor = make_user(rbac.DOCTOR)
     clerks = [make_user(rbac.RECEPTIONIST), make_user(rbac.NURSE)]
@@ -309,7 +309,7 @@ def test_two_people_assigning_one_bed_at_once_one_wins_the_other_is_told(make_us
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_database_refuses_a_second_active_admission_of_a_bed(make_user):
+def test_the_database_refuses_a_second_active_admission_of_a_bed(make_user, charge_master):
     from django.db import IntegrityError
     from django.utils import timezone
 

@@ -11,7 +11,7 @@ from wards import services
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def test_an_admission_tells_every_open_board_and_no_patient(signed_in):  # noqa: F811
+async def test_an_admission_tells_every_open_board_and_no_patient(signed_in, charge_master):  # noqa: F811
     nurse, nurse_client = await sync_to_async(signed_in)(rbac.NURSE)
     _doctor, doctor_client = await sync_to_async(signed_in)(rbac.DOCTOR)
     _patient, patient_client = await sync_to_async(signed_in)(rbac.PATIENT)

@@ -1,0 +1,129 @@
+"""Billing screens: the charge master (admin) and a patient's account (the billing desk)."""
+
+from django.contrib import messages
+from django.db.models import Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from billing import services
+from billing.forms import ChargeItemForm, ManualChargeForm, ReverseForm
+from billing.models import Charge, ChargeItem
+from clinical import selectors as clinical
+from hms import rbac
+from hms.money import ZERO
+
+DESK = {rbac.ALL}
+
+
+@rbac.capability_required("billing.charge_master")
+def charge_master(request: HttpRequest) -> HttpResponse:
+    form = ChargeItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.charge_item_save(actor=request.user, fields=form.cleaned_data, request=request)
+        except services.BillingError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Charge item added.")
+            return redirect("charge_master")
+    items = ChargeItem.objects.order_by("category", "name")
+    return render(request, "billing/charge_master.html", {"form": form, "items": items})
+
+
+@rbac.capability_required("billing.charge_master")
+def charge_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(ChargeItem, pk=pk)
+    form = ChargeItemForm(request.POST or None, instance=ChargeItem.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.charge_item_save(
+                actor=request.user, item=item, fields=form.cleaned_data, request=request
+            )
+        except services.BillingError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Saved. Charges already posted keep their price.")
+            return redirect("charge_master")
+    history = item.price_changes.select_related("changed_by")[:20]
+    return render(
+        request, "billing/charge_item_edit.html", {"form": form, "item": item, "history": history}
+    )
+
+
+def _patient(request: HttpRequest, pk):
+    patient = clinical.patient_for(request.user, pk)
+    if patient is None:
+        raise Http404("No such patient.")
+    return patient
+
+
+@rbac.capability_required("billing.invoices", scopes=DESK)
+def patient_account(request: HttpRequest, pk) -> HttpResponse:
+    """Every charge on the patient's account, and what they add up to."""
+    patient = _patient(request, pk)
+    charges = Charge.objects.filter(patient=patient).select_related("item", "reversal", "posted_by")
+    totals = charges.aggregate(amount=Sum("amount"), tax=Sum("tax_amount"))
+    amount, tax = totals["amount"] or ZERO, totals["tax"] or ZERO
+    context = {
+        "patient": patient,
+        "charges": charges.order_by("-posted_at", "-id")[:300],
+        "amount": amount,
+        "tax": tax,
+        "total": amount + tax,
+        "form": ManualChargeForm(),
+        "reverse_form": ReverseForm(),
+        "can_reverse": rbac.has(request.user, "billing.adjust"),
+    }
+    template = "billing/patient_account.html"
+    if request.htmx and request.htmx.target == "account":
+        template += "#account"
+    return render(request, template, context)
+
+
+@rbac.capability_required("billing.invoices", scopes=DESK, post_only=True)
+@require_POST
+def manual_charge(request: HttpRequest, pk) -> HttpResponse:
+    patient = _patient(request, pk)
+    form = ManualChargeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Not charged: choose the service and a quantity above zero.")
+        return redirect("patient_account", pk=patient.pk)
+    data = form.cleaned_data
+    try:
+        services.charge_post(
+            actor=request.user,
+            patient=patient,
+            code=data["item"].code,
+            quantity=data["quantity"],
+            description=data["description"],
+            source="manual",
+            request=request,
+        )
+    except services.BillingError as refusal:
+        messages.error(request, f"Not charged: {refusal}")
+    else:
+        messages.success(request, f"Charged: {data['item'].name}.")
+    return redirect("patient_account", pk=patient.pk)
+
+
+@rbac.capability_required("billing.adjust", post_only=True)
+@require_POST
+def charge_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+    charge = get_object_or_404(Charge, pk=pk)
+    form = ReverseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the reason for the reversal.")
+    else:
+        try:
+            services.charge_reverse(
+                actor=request.user,
+                charge=charge,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except services.BillingError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, "Reversed: a negative line was added.")
+    return redirect("patient_account", pk=charge.patient_id)
