@@ -1,10 +1,13 @@
 """Demo records of clinical: a few dozen registered patients, one of them the portal patient."""
 
-from datetime import date
+from datetime import date, time, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
 
 from accounts.models import User
-from clinical import services
-from clinical.models import Patient
+from clinical import selectors, services
+from clinical.models import Appointment, DoctorSchedule, Patient
 
 # first, last, born, sex, blood group, phone, insurance (provider, policy, coverage %) or None
 DEMO_PATIENTS = [
@@ -70,3 +73,47 @@ def seed(log) -> None:
     log(
         f"Patients: {Patient.objects.count()} ({created} new); the portal login 'patient' is John Mutua."
     )
+    _seed_schedule_and_appointments(log, registrar)
+
+
+def _seed_schedule_and_appointments(log, registrar) -> None:
+    """The demo doctor's clinic hours and a few bookings from today on (John Mutua, the portal
+    patient, among them, so he can message his doctor)."""
+    doctor = User.objects.filter(username="doctor").first()
+    if doctor is None:
+        return
+    if not DoctorSchedule.objects.filter(doctor=doctor).exists():
+        for weekday in range(7):  # weekdays 8-13 and 14-17; weekends a long walk-in clinic
+            if weekday < 5:
+                blocks = [(time(8), time(13)), (time(14), time(17))]
+            else:
+                blocks = [(time(8), time(22))]
+            for start, end in blocks:
+                DoctorSchedule.objects.create(
+                    doctor=doctor,
+                    weekday=weekday,
+                    start_time=start,
+                    end_time=end,
+                    slot_minutes=15,
+                    consultation_fee=Decimal("1500.00"),
+                )
+    if Appointment.objects.filter(doctor=doctor).exists():
+        return
+    patients = list(Patient.objects.order_by("mrn")[:6])
+    booked = 0
+    day = timezone.localdate()
+    while booked < len(patients) and day < timezone.localdate() + timedelta(days=14):
+        for slot in selectors.slots_for(doctor, day):
+            if booked == len(patients):
+                break
+            if slot.free and slot.starts_at.minute in (0, 30):
+                services.appointment_book(
+                    actor=registrar,
+                    patient=patients[booked],
+                    doctor=doctor,
+                    starts_at=slot.starts_at,
+                    reason="Review" if booked % 2 else "New complaint",
+                )
+                booked += 1
+        day += timedelta(days=1)
+    log(f"Appointments: {booked} booked with {doctor}.")

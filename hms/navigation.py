@@ -19,6 +19,8 @@ class NavItem:
     patient_label: str = ""
     # Only roles holding one of these scopes of the capability (as the view's own check).
     scopes: frozenset[str] | None = None
+    # Where it shows: the main bar, the "Administration" menu, or the user's own menu.
+    place: str = "main"
 
 
 NAV: list[NavItem] = [
@@ -60,6 +62,7 @@ NAV: list[NavItem] = [
         "fingerprint",
         "hr.self_service",
         "Mark your arrival and departure; see your recent days.",
+        place="me",
     ),
     NavItem(
         "Users",
@@ -67,6 +70,7 @@ NAV: list[NavItem] = [
         "people",
         "users.manage",
         "Create staff and portal logins, change roles, deactivate leavers.",
+        place="admin",
     ),
     NavItem(
         "Schedules",
@@ -74,6 +78,7 @@ NAV: list[NavItem] = [
         "clock",
         "users.manage",
         "Doctors' weekly clinic hours, slot lengths, fees and days off.",
+        place="admin",
     ),
     NavItem(
         "Wards",
@@ -81,6 +86,7 @@ NAV: list[NavItem] = [
         "grid-3x3-gap",
         "users.manage",
         "Open wards, add beds, set each ward's charge item.",
+        place="admin",
     ),
     NavItem(
         "Charges",
@@ -88,6 +94,7 @@ NAV: list[NavItem] = [
         "tags",
         "billing.charge_master",
         "The charge master: every billable service, its price, tax and price history.",
+        place="admin",
     ),
     NavItem(
         "Audit log",
@@ -95,6 +102,7 @@ NAV: list[NavItem] = [
         "shield-check",
         "audit.view",
         "Who did what and when; check that no entry was altered.",
+        place="admin",
     ),
 ]
 

@@ -9,6 +9,7 @@ from hms import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("patients/", include("clinical.urls")),

@@ -52,6 +52,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+@rbac.public
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says."""
+    from django.templatetags.static import static
+
+    return redirect(static("favicon.svg"))
+
+
 @rbac.signed_in
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("dashboard")

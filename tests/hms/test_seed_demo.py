@@ -9,8 +9,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import DEMO_TOTP_KEYS, DEMO_USERS, _base32
 from accounts.models import Department, User
+from billing.models import ChargeItem
 from clinical.models import Patient
 from hms import audit, rbac
+from messaging import rules
+from wards.models import Admission
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -33,6 +36,10 @@ def test_seed_demo_creates_one_login_per_role_and_prints_them(db):
     assert Department.objects.count() >= 5
     assert Patient.objects.get(user__username="patient").full_name == "John Mutua"
     assert Patient.objects.count() >= 10
+    john = User.objects.get(username="patient")
+    assert rules.may_start(john, User.objects.get(username="doctor"))  # he has an appointment
+    assert Admission.objects.filter(discharged_at__isnull=True).count() >= 3
+    assert ChargeItem.objects.filter(code="CONSULT", active=True).exists()
 
 
 def test_running_seed_demo_again_keeps_the_data(db):
