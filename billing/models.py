@@ -99,6 +99,9 @@ class Charge(models.Model):
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    invoice = models.ForeignKey(
+        "Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+    )
 
     class Meta:
         ordering = ["posted_at", "id"]
@@ -110,3 +113,81 @@ class Charge(models.Model):
     @property
     def total(self):
         return self.amount + self.tax_amount
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ISSUED = "issued", "Issued"
+    PARTIALLY_PAID = "partially_paid", "Partially paid"
+    PAID = "paid", "Paid"
+    VOID = "void", "Void"
+
+
+class Invoice(models.Model):
+    """A bill: the charges it gathers, and (once issued) its number and totals, never edited
+    again; corrections after issue are credit notes."""
+
+    number = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    patient = models.ForeignKey(
+        "clinical.Patient", on_delete=models.PROTECT, related_name="invoices"
+    )
+    admission = models.ForeignKey(
+        "wards.Admission", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
+    )
+    status = models.CharField(
+        max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # Discount: an amount or a percentage of the subtotal, with its reason (admin/accountant).
+    discount_kind = models.CharField(
+        max_length=8, choices=[("amount", "Amount"), ("percent", "Percent")], blank=True
+    )
+    discount_value = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    discount_reason = models.CharField(max_length=200, blank=True)
+    # Fixed at issue.
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    subtotal = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    discount_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    tax_total = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    insurer = models.CharField(max_length=100, blank=True)
+    coverage_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    insurer_share = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    patient_share = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # The lines as issued (what the printed invoice shows, whatever happens to charges later).
+    lines_snapshot = models.JSONField(default=list, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    void_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="draft")
+                | models.Q(status="void", issued_at__isnull=True)
+                | models.Q(number__isnull=False),
+                name="invoice_issued_has_number",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total=models.F("insurer_share") + models.F("patient_share")),
+                name="invoice_insurer_plus_patient_is_total",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    total=models.F("subtotal") - models.F("discount_amount") + models.F("tax_total")
+                ),
+                name="invoice_total_reconciles",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"Draft invoice {self.pk}"

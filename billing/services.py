@@ -11,9 +11,11 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from billing.models import Charge, ChargeItem, PriceChange
-from hms import audit, realtime
+from billing import totals
+from billing.models import Charge, ChargeItem, Invoice, InvoiceStatus, PriceChange
+from hms import audit, rbac, realtime
 from hms.money import money, percent_of
+from hms.numbering import next_number
 
 ITEM_FIELDS = ["code", "name", "category", "charge_type", "price", "tax_rate", "active"]
 
@@ -207,3 +209,212 @@ def reverse_source(
     return [
         charge_reverse(actor=actor, charge=c, reason=reason, request=request) for c in open_charges
     ]
+
+
+# --- invoices --------------------------------------------------------------------------------
+
+VOIDABLE = {InvoiceStatus.ISSUED}
+
+
+def _insurance_of(patient, on_day) -> tuple[str, Decimal]:
+    """The insurer and coverage % of the patient's policy, if it is valid on `on_day`."""
+    policy = patient.insurance or {}
+    if not policy.get("provider") or not policy.get("coverage_percent"):
+        return "", Decimal("0")
+    valid_until = policy.get("valid_until")
+    if valid_until and valid_until < on_day.isoformat():
+        return "", Decimal("0")
+    return policy["provider"], Decimal(policy["coverage_percent"])
+
+
+def invoice_figures(invoice: Invoice, on_day=None) -> totals.Totals:
+    """The invoice's figures now: from its lines while a draft, as issued afterwards."""
+    if invoice.status != InvoiceStatus.DRAFT:
+        return totals.Totals(
+            invoice.subtotal,
+            invoice.discount_amount,
+            invoice.tax_total,
+            invoice.total,
+            invoice.insurer_share,
+            invoice.patient_share,
+        )
+    _, coverage = _insurance_of(invoice.patient, on_day or timezone.localdate())
+    lines = list(invoice.lines.values_list("amount", "tax_amount"))
+    return totals.compute(
+        lines,
+        discount_kind=invoice.discount_kind,
+        discount_value=invoice.discount_value,
+        coverage_percent=coverage,
+    )
+
+
+@transaction.atomic
+def invoice_draft(*, actor, patient, admission=None, request: HttpRequest | None = None) -> Invoice:
+    """Gather the patient's charges not yet on an invoice into a draft: an admission's charges
+    for an inpatient bill, or the charges outside any admission for a visit's bill. An open
+    draft for the same stay or visit is topped up instead of a second one."""
+    patient_id = getattr(patient, "pk", patient)
+    admission_id = getattr(admission, "pk", admission)
+    loose = Charge.objects.select_for_update().filter(
+        patient_id=patient_id, admission_id=admission_id, invoice__isnull=True
+    )
+    draft = Invoice.objects.filter(
+        patient_id=patient_id, admission_id=admission_id, status=InvoiceStatus.DRAFT
+    ).first()
+    if not loose.exists() and draft is None:
+        raise BillingError("There are no charges to invoice.")
+    if draft is None:
+        draft = Invoice.objects.create(
+            patient_id=patient_id, admission_id=admission_id, created_by=actor
+        )
+        audit.record(
+            actor=actor, action="invoice.draft", obj=draft, patient=patient_id, request=request
+        )
+    loose.update(invoice=draft)
+    _announce(patient_id)
+    return draft
+
+
+@transaction.atomic
+def invoice_set_discount(
+    *,
+    actor,
+    invoice: Invoice,
+    kind: str,
+    value: Decimal,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> Invoice:
+    if not rbac.has(actor, "billing.adjust"):
+        raise BillingError("Only an accountant or an administrator can give a discount.")
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise BillingError("An issued invoice is never changed: correct it with a credit note.")
+    if kind not in ("amount", "percent", ""):
+        raise BillingError("A discount is an amount or a percentage.")
+    value = money(value or 0)
+    if value < 0 or (kind == "percent" and value > 100):
+        raise BillingError("A discount is between 0 and 100 % (or a positive amount).")
+    if kind and value > 0 and not reason.strip():
+        raise BillingError("Give the reason for the discount.")
+    before = {
+        "kind": invoice.discount_kind,
+        "value": invoice.discount_value,
+        "reason": invoice.discount_reason,
+    }
+    invoice.discount_kind, invoice.discount_value = (
+        (kind, value) if value > 0 else ("", Decimal("0"))
+    )
+    invoice.discount_reason = reason.strip()[:200] if value > 0 else ""
+    invoice.save(update_fields=["discount_kind", "discount_value", "discount_reason"])
+    audit.record(
+        actor=actor,
+        action="invoice.discount",
+        obj=invoice,
+        patient=invoice.patient_id,
+        before=before,
+        after={
+            "kind": invoice.discount_kind,
+            "value": invoice.discount_value,
+            "reason": invoice.discount_reason,
+        },
+        request=request,
+    )
+    return invoice
+
+
+@transaction.atomic
+def invoice_issue(*, actor, invoice: Invoice, request: HttpRequest | None = None) -> Invoice:
+    """Fix the figures, take the next number of the year's series (gapless, also when two desks
+    issue at once) and freeze the lines."""
+    invoice = Invoice.objects.select_for_update().select_related("patient").get(pk=invoice.pk)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise BillingError(f"This invoice is already {invoice.get_status_display().lower()}.")
+    lines = list(invoice.lines.select_related("item").order_by("category", "posted_at", "id"))
+    if not lines:
+        raise BillingError("An invoice needs at least one line.")
+    today = timezone.localdate()
+    insurer, coverage = _insurance_of(invoice.patient, today)
+    figures = totals.compute(
+        [(line.amount, line.tax_amount) for line in lines],
+        discount_kind=invoice.discount_kind,
+        discount_value=invoice.discount_value,
+        coverage_percent=coverage,
+    )
+    if figures.total < 0:
+        raise BillingError("The invoice adds up to less than zero: check the reversals.")
+    year = today.year
+    invoice.number = f"INV-{year}-{next_number(f'invoice-{year}'):06d}"
+    invoice.status = InvoiceStatus.ISSUED
+    invoice.issued_at = timezone.now()
+    invoice.issued_by = actor
+    invoice.subtotal = figures.subtotal
+    invoice.discount_amount = figures.discount
+    invoice.tax_total = figures.tax
+    invoice.total = figures.total
+    invoice.insurer = insurer
+    invoice.coverage_percent = coverage
+    invoice.insurer_share = figures.insurer_share
+    invoice.patient_share = figures.patient_share
+    invoice.lines_snapshot = [
+        {
+            "category": line.get_category_display(),
+            "description": line.description,
+            "code": line.item.code,
+            "quantity": str(line.quantity),
+            "unit_price": str(line.unit_price),
+            "amount": str(line.amount),
+            "tax_rate": str(line.tax_rate),
+            "tax": str(line.tax_amount),
+        }
+        for line in lines
+    ]
+    invoice.save()
+    audit.record(
+        actor=actor,
+        action="invoice.issue",
+        obj=invoice,
+        patient=invoice.patient_id,
+        after={
+            "number": invoice.number,
+            "total": invoice.total,
+            "insurer_share": invoice.insurer_share,
+            "patient_share": invoice.patient_share,
+        },
+        request=request,
+    )
+    _announce(invoice.patient_id)
+    return invoice
+
+
+@transaction.atomic
+def invoice_void(
+    *, actor, invoice: Invoice, reason: str, request: HttpRequest | None = None
+) -> Invoice:
+    """Void an issued invoice that nothing was paid on; its charges can go on a new invoice."""
+    if not rbac.has(actor, "billing.adjust"):
+        raise BillingError("Only an accountant or an administrator can void an invoice.")
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status not in VOIDABLE:
+        raise BillingError(
+            f"Only an issued, unpaid invoice can be voided; this one is {invoice.get_status_display().lower()}."
+        )
+    if not reason.strip():
+        raise BillingError("Give the reason for voiding the invoice.")
+    invoice.status = InvoiceStatus.VOID
+    invoice.voided_at = timezone.now()
+    invoice.voided_by = actor
+    invoice.void_reason = reason.strip()[:200]
+    invoice.save(update_fields=["status", "voided_at", "voided_by", "void_reason"])
+    invoice.lines.update(invoice=None)  # what it showed stays in lines_snapshot
+    audit.record(
+        actor=actor,
+        action="invoice.void",
+        obj=invoice,
+        patient=invoice.patient_id,
+        before={"status": InvoiceStatus.ISSUED},
+        after={"status": InvoiceStatus.VOID, "reason": invoice.void_reason},
+        request=request,
+    )
+    _announce(invoice.patient_id)
+    return invoice

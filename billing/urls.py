@@ -8,4 +8,9 @@ urlpatterns = [
     path("patients/<uuid:pk>/", views.patient_account, name="patient_account"),
     path("patients/<uuid:pk>/charge/", views.manual_charge, name="manual_charge"),
     path("lines/<int:pk>/reverse/", views.charge_reverse, name="charge_reverse"),
+    path("patients/<uuid:pk>/invoice/", views.invoice_create, name="invoice_create"),
+    path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/issue/", views.invoice_issue, name="invoice_issue"),
+    path("invoices/<int:pk>/discount/", views.invoice_discount, name="invoice_discount"),
+    path("invoices/<int:pk>/void/", views.invoice_void, name="invoice_void"),
 ]

@@ -1,14 +1,17 @@
 """Billing screens: the charge master (admin) and a patient's account (the billing desk)."""
 
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
 from django.contrib import messages
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from billing import services
 from billing.forms import ChargeItemForm, ManualChargeForm, ReverseForm
-from billing.models import Charge, ChargeItem
+from billing.models import Charge, ChargeItem, Invoice, InvoiceStatus
 from clinical import selectors as clinical
 from hms import rbac
 from hms.money import ZERO
@@ -65,8 +68,16 @@ def patient_account(request: HttpRequest, pk) -> HttpResponse:
     charges = Charge.objects.filter(patient=patient).select_related("item", "reversal", "posted_by")
     totals = charges.aggregate(amount=Sum("amount"), tax=Sum("tax_amount"))
     amount, tax = totals["amount"] or ZERO, totals["tax"] or ZERO
+    uninvoiced = (
+        charges.filter(invoice__isnull=True)
+        .values("admission_id")
+        .annotate(lines=Count("id"), amount=Sum("amount"))
+        .order_by("admission_id")
+    )
     context = {
         "patient": patient,
+        "uninvoiced": uninvoiced,
+        "invoices": Invoice.objects.filter(patient=patient).order_by("-created_at")[:50],
         "charges": charges.order_by("-posted_at", "-id")[:300],
         "amount": amount,
         "tax": tax,
@@ -127,3 +138,100 @@ def charge_reverse(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Reversed: a negative line was added.")
     return redirect("patient_account", pk=charge.patient_id)
+
+
+# --- invoices --------------------------------------------------------------------------------
+
+
+def _invoice(pk: int) -> Invoice:
+    return get_object_or_404(Invoice.objects.select_related("patient", "admission"), pk=pk)
+
+
+@rbac.capability_required("billing.invoices", scopes=DESK, post_only=True)
+@require_POST
+def invoice_create(request: HttpRequest, pk) -> HttpResponse:
+    patient = _patient(request, pk)
+    admission_id = request.POST.get("admission", "")
+    try:
+        invoice = services.invoice_draft(
+            actor=request.user,
+            patient=patient,
+            admission=int(admission_id) if admission_id.isdigit() else None,
+            request=request,
+        )
+    except services.BillingError as refusal:
+        messages.error(request, str(refusal))
+        return redirect("patient_account", pk=patient.pk)
+    return redirect("invoice_detail", pk=invoice.pk)
+
+
+@rbac.capability_required("billing.invoices", scopes=DESK)
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = _invoice(pk)
+    if invoice.status == InvoiceStatus.DRAFT:
+        lines = [
+            {
+                "category": line.get_category_display(),
+                "description": line.description,
+                "code": line.item.code,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "amount": line.amount,
+                "tax": line.tax_amount,
+            }
+            for line in invoice.lines.select_related("item").order_by("category", "posted_at", "id")
+        ]
+    else:
+        lines = invoice.lines_snapshot
+    context = {
+        "invoice": invoice,
+        "lines": lines,
+        "figures": services.invoice_figures(invoice),
+        "can_adjust": rbac.has(request.user, "billing.adjust"),
+        "currency": settings.HMS_CURRENCY,
+    }
+    return render(request, "billing/invoice_detail.html", context)
+
+
+def _invoice_act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResponse:
+    invoice = _invoice(pk)
+    try:
+        action(actor=request.user, invoice=invoice, request=request, **kwargs)
+    except services.BillingError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, done)
+    return redirect("invoice_detail", pk=invoice.pk)
+
+
+@rbac.capability_required("billing.invoices", scopes=DESK, post_only=True)
+@require_POST
+def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    return _invoice_act(request, pk, services.invoice_issue, "Invoice issued.")
+
+
+@rbac.capability_required("billing.adjust", post_only=True)
+@require_POST
+def invoice_discount(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        value = Decimal(request.POST.get("value", "0") or "0")
+    except InvalidOperation:
+        messages.error(request, "Enter the discount as a number, e.g. 500 or 10.")
+        return redirect("invoice_detail", pk=pk)
+    return _invoice_act(
+        request,
+        pk,
+        services.invoice_set_discount,
+        "Discount saved.",
+        kind=request.POST.get("kind", ""),
+        value=value,
+        reason=request.POST.get("reason", ""),
+    )
+
+
+@rbac.capability_required("billing.adjust", post_only=True)
+@require_POST
+def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
+    return _invoice_act(
+        request, pk, services.invoice_void, "Invoice voided.", reason=request.POST.get("reason", "")
+    )

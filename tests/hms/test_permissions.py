@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from billing.models import Charge, ChargeItem
+from billing.models import Charge, ChargeItem, Invoice
 from clinical.models import (
     Appointment,
     DoctorSchedule,
@@ -82,6 +82,11 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "patient_account": {"pk": samples["patient"].pk},
         "manual_charge": {"pk": samples["patient"].pk},
         "charge_reverse": {"pk": samples["charge"].pk},
+        "invoice_create": {"pk": samples["patient"].pk},
+        "invoice_detail": {"pk": samples["invoice"].pk},
+        "invoice_issue": {"pk": samples["invoice"].pk},
+        "invoice_discount": {"pk": samples["invoice"].pk},
+        "invoice_void": {"pk": samples["invoice"].pk},
         "admission_transfer": {"pk": samples["admission"].pk},
         "discharge_order": {"pk": samples["admission"].pk},
         "discharge_process": {"pk": samples["admission"].pk},
@@ -175,7 +180,9 @@ def samples(make_user, role_users):
         tax_amount=Decimal("0"),
         posted_at=timezone.now(),
     )
+    invoice = Invoice.objects.create(patient=patient, created_by=doctor)
     return {
+        "invoice": invoice,
         "charge": charge,
         "ward": ward,
         "bed": bed,

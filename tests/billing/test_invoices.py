@@ -1,0 +1,318 @@
+"""Invoices: drafts gather charges; issuing fixes figures and a gapless number; never edited."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
+
+from billing import services, totals
+from billing.models import Charge, Invoice, InvoiceStatus
+from hms import rbac
+from hms.models import AuditEntry
+from hms.money import money
+from tests.factories import PatientFactory
+
+NHIF_80 = {
+    "provider": "NHIF",
+    "policy_number": "N1",
+    "coverage_percent": "80.00",
+    "valid_until": "2099-12-31",
+}
+
+
+@pytest.fixture
+def people(make_user, charge_master):
+    return {
+        "desk": make_user(rbac.RECEPTIONIST),
+        "accountant": make_user(rbac.ACCOUNTANT),
+        "admin": make_user(rbac.ADMIN),
+    }
+
+
+def charge(patient, code="NURS-DRESS", quantity="1", **extra):
+    return services.charge_post(
+        actor=None, patient=patient, code=code, quantity=Decimal(quantity), **extra
+    )
+
+
+def test_issuing_fixes_the_totals_and_the_insurer_and_patient_shares(people):
+    patient = PatientFactory(insurance=NHIF_80)
+    charge(patient, "NURS-DRESS", "2")  # 1,000.00, no tax
+    charge(patient, "MISC-COPY")  # 300.00 + 16 % = 48.00
+    draft = services.invoice_draft(actor=people["desk"], patient=patient)
+
+    invoice = services.invoice_issue(actor=people["desk"], invoice=draft)
+
+    assert (invoice.subtotal, invoice.tax_total, invoice.total) == (
+        Decimal("1300.00"),
+        Decimal("48.00"),
+        Decimal("1348.00"),
+    )
+    assert (invoice.insurer, invoice.insurer_share, invoice.patient_share) == (
+        "NHIF",
+        Decimal("1078.40"),
+        Decimal("269.60"),
+    )
+    assert invoice.number.startswith("INV-") and invoice.number.endswith("-000001")
+    assert len(invoice.lines_snapshot) == 2
+    assert AuditEntry.objects.filter(action="invoice.issue", object_id=str(invoice.pk)).exists()
+
+
+def test_numbers_are_sequential_and_a_failed_issue_uses_none(people):
+    numbers = []
+    for _ in range(3):
+        patient = PatientFactory()
+        charge(patient)
+        numbers.append(
+            services.invoice_issue(
+                actor=people["desk"],
+                invoice=services.invoice_draft(actor=people["desk"], patient=patient),
+            ).number
+        )
+    empty = Invoice.objects.create(patient=PatientFactory(), created_by=people["desk"])
+    with pytest.raises(services.BillingError, match="at least one line"):
+        services.invoice_issue(actor=people["desk"], invoice=empty)
+    patient = PatientFactory()
+    charge(patient)
+    after = services.invoice_issue(
+        actor=people["desk"], invoice=services.invoice_draft(actor=people["desk"], patient=patient)
+    )
+
+    assert [n[-6:] for n in numbers + [after.number]] == ["000001", "000002", "000003", "000004"]
+
+
+def test_inpatient_and_outpatient_charges_go_on_separate_invoices(people):
+    from wards.models import Admission
+
+    patient = PatientFactory()
+    charge(patient)
+    admission = Admission.objects.create(
+        patient=patient,
+        attending_doctor=people["admin"],
+        bed=_bed(),
+        reason="x",
+        admitted_at=_now(),
+        admitted_by=people["admin"],
+    )
+    charge(patient, "WARD-GEN", admission=admission)
+
+    visit = services.invoice_draft(actor=people["desk"], patient=patient)
+    stay = services.invoice_draft(actor=people["desk"], patient=patient, admission=admission)
+
+    assert [c.item.code for c in visit.lines.all()] == ["NURS-DRESS"]
+    assert [c.item.code for c in stay.lines.all()] == ["WARD-GEN"]
+    with pytest.raises(services.BillingError, match="no charges to invoice"):
+        services.invoice_draft(actor=people["desk"], patient=PatientFactory())
+
+
+def test_a_new_charge_tops_up_the_open_draft(people):
+    patient = PatientFactory()
+    charge(patient)
+    draft = services.invoice_draft(actor=people["desk"], patient=patient)
+    charge(patient, "NURS-INJ")
+
+    again = services.invoice_draft(actor=people["desk"], patient=patient)
+
+    assert again.pk == draft.pk and again.lines.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("who", "kind", "value", "reason", "message"),
+    [
+        ("desk", "percent", "10", "Staff", "Only an accountant or an administrator"),
+        ("accountant", "percent", "10", "", "Give the reason"),
+        ("accountant", "percent", "120", "x", "between 0 and 100"),
+    ],
+)
+def test_discounts_need_the_right_role_a_reason_and_sense(
+    people, who, kind, value, reason, message
+):
+    patient = PatientFactory()
+    charge(patient)
+    draft = services.invoice_draft(actor=people["desk"], patient=patient)
+
+    with pytest.raises(services.BillingError, match=message):
+        services.invoice_set_discount(
+            actor=people[who], invoice=draft, kind=kind, value=Decimal(value), reason=reason
+        )
+
+    assert Invoice.objects.get(pk=draft.pk).discount_value == 0
+
+
+def test_a_discount_comes_off_before_tax_and_is_audited(people):
+    patient = PatientFactory()
+    charge(patient, "NURS-DRESS", "4")  # 2,000.00
+    draft = services.invoice_draft(actor=people["desk"], patient=patient)
+    services.invoice_set_discount(
+        actor=people["accountant"],
+        invoice=draft,
+        kind="percent",
+        value=Decimal("10"),
+        reason="Hardship",
+    )
+
+    invoice = services.invoice_issue(actor=people["desk"], invoice=draft)
+
+    assert (invoice.discount_amount, invoice.total) == (Decimal("200.00"), Decimal("1800.00"))
+    assert AuditEntry.objects.get(action="invoice.discount").after["reason"] == "Hardship"
+
+
+def test_an_issued_invoice_is_never_changed(people):
+    patient = PatientFactory()
+    charge(patient)
+    invoice = services.invoice_issue(
+        actor=people["desk"], invoice=services.invoice_draft(actor=people["desk"], patient=patient)
+    )
+
+    with pytest.raises(services.BillingError, match="never changed"):
+        services.invoice_set_discount(
+            actor=people["accountant"],
+            invoice=invoice,
+            kind="amount",
+            value=Decimal("10"),
+            reason="x",
+        )
+    with pytest.raises(services.BillingError, match="already issued"):
+        services.invoice_issue(actor=people["desk"], invoice=invoice)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Invoice.objects.filter(pk=invoice.pk).update(
+            total=Decimal("1.00")
+        )  # figures that do not add up
+
+
+def test_voiding_releases_the_charges_and_keeps_what_was_shown(people, client_for):
+    patient = PatientFactory()
+    charge(patient)
+    invoice = services.invoice_issue(
+        actor=people["desk"], invoice=services.invoice_draft(actor=people["desk"], patient=patient)
+    )
+
+    refused = client_for(people["desk"]).post(
+        reverse("invoice_void", args=[invoice.pk]), {"reason": "Wrong patient"}
+    )
+    services.invoice_void(actor=people["accountant"], invoice=invoice, reason="Wrong patient")
+    again = services.invoice_draft(actor=people["desk"], patient=patient)
+
+    assert refused.status_code == 403
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.VOID and len(invoice.lines_snapshot) == 1
+    assert again.lines.count() == 1 and again.pk != invoice.pk
+
+
+def test_an_expired_policy_covers_nothing(people):
+    patient = PatientFactory(insurance=NHIF_80 | {"valid_until": "2020-01-01"})
+    charge(patient)
+
+    invoice = services.invoice_issue(
+        actor=people["desk"], invoice=services.invoice_draft(actor=people["desk"], patient=patient)
+    )
+
+    assert (invoice.insurer_share, invoice.patient_share) == (Decimal("0.00"), Decimal("500.00"))
+
+
+def test_the_desk_creates_and_issues_an_invoice_from_the_account(people, client_for):
+    patient = PatientFactory()
+    charge(patient)
+    desk = client_for(people["desk"])
+
+    created = desk.post(reverse("invoice_create", args=[patient.pk]), {"admission": ""})
+    invoice = Invoice.objects.get()
+    desk.post(reverse("invoice_issue", args=[invoice.pk]))
+    page = desk.get(reverse("invoice_detail", args=[invoice.pk])).content.decode()
+
+    assert created.status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.number in page and "Patient pays" in page and "500.00" in page
+
+
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.decimals(min_value=Decimal("-500"), max_value=Decimal("50000"), places=2),
+            st.sampled_from([Decimal("0"), Decimal("16"), Decimal("8")]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    discount=st.one_of(
+        st.tuples(st.just(""), st.just(Decimal("0"))),
+        st.tuples(
+            st.just("percent"),
+            st.decimals(min_value=Decimal("0"), max_value=Decimal("100"), places=2),
+        ),
+        st.tuples(
+            st.just("amount"),
+            st.decimals(min_value=Decimal("0"), max_value=Decimal("100000"), places=2),
+        ),
+    ),
+    coverage=st.decimals(min_value=Decimal("0"), max_value=Decimal("100"), places=2),
+    paid_fraction=st.decimals(min_value=Decimal("0"), max_value=Decimal("1"), places=2),
+)
+def test_the_figures_always_reconcile(lines, discount, coverage, paid_fraction):
+    priced = [(money(amount), money(amount * rate / 100)) for amount, rate in lines]
+
+    figures = totals.compute(
+        priced, discount_kind=discount[0], discount_value=discount[1], coverage_percent=coverage
+    )
+
+    assert figures.subtotal == sum(amount for amount, _ in priced)
+    assert figures.subtotal - figures.discount + figures.tax == figures.total
+    assert figures.insurer_share + figures.patient_share == figures.total
+    assert figures.discount >= 0 and (figures.subtotal < 0 or figures.discount <= figures.subtotal)
+    if figures.total > 0:
+        assert 0 <= figures.insurer_share <= figures.total
+    paid = money(figures.patient_share * paid_fraction)
+    assert paid + (figures.patient_share - paid) == figures.patient_share
+    for value in figures.__dict__.values():
+        assert value == value.quantize(Decimal("0.01"))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_desks_issuing_at_once_get_distinct_consecutive_numbers(make_user, charge_master):
+    desks = [make_user(rbac.RECEPTIONIST), make_user(rbac.ACCOUNTANT)]
+    drafts = []
+    for n in range(6):
+        patient = PatientFactory()
+        charge(patient)
+        drafts.append(services.invoice_draft(actor=desks[0], patient=patient))
+    barrier, errors = threading.Barrier(2), []
+
+    def issue(n: int) -> None:
+        try:
+            barrier.wait()
+            for draft in drafts[n::2]:
+                services.invoice_issue(actor=desks[n], invoice=draft)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issue, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(n[-6:] for n in Invoice.objects.values_list("number", flat=True)) == [
+        f"{n:06d}" for n in range(1, 7)
+    ]
+    assert Charge.objects.filter(invoice__isnull=True).count() == 0
+
+
+def _bed():
+    from wards.models import Bed, Ward
+
+    ward = Ward.objects.create(name="W", kind="general", charge_code="WARD-GEN")
+    return Bed.objects.create(ward=ward, number="01", status="occupied")
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
