@@ -276,7 +276,7 @@ def test_the_figures_always_reconcile(lines, discount, coverage, paid_fraction):
 def test_two_desks_issuing_at_once_get_distinct_consecutive_numbers(make_user, charge_master):
     desks = [make_user(rbac.RECEPTIONIST), make_user(rbac.ACCOUNTANT)]
     drafts = []
-    for n in range(6):
+    for _ in range(6):
         patient = PatientFactory()
         charge(patient)
         drafts.append(services.invoice_draft(actor=desks[0], patient=patient))
