@@ -160,6 +160,8 @@ class Invoice(models.Model):
     coverage_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     insurer_share = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     patient_share = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # Payments less refunds, kept in step by the payment services (balance = patient share − paid).
+    amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     # The lines as issued (what the printed invoice shows, whatever happens to charges later).
     lines_snapshot = models.JSONField(default=list, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
@@ -187,7 +189,69 @@ class Invoice(models.Model):
                 ),
                 name="invoice_total_reconciles",
             ),
+            # No overpayment: what was paid never exceeds what the patient owes.
+            models.CheckConstraint(
+                condition=models.Q(amount_paid__gte=0, amount_paid__lte=models.F("patient_share")),
+                name="invoice_paid_within_patient_share",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.number or f"Draft invoice {self.pk}"
+
+    @property
+    def balance(self):
+        return self.patient_share - self.amount_paid
+
+
+class PaymentMode(models.TextChoices):
+    CASH = "cash", "Cash"
+    CARD = "card", "Card"
+    UPI = "upi", "UPI"
+    MPESA = "mpesa", "M-Pesa"
+    BANK = "bank", "Bank transfer"
+
+
+class Payment(models.Model):
+    """Money the patient paid against an invoice's patient share, with its receipt number."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    patient = models.ForeignKey(
+        "clinical.Patient", on_delete=models.PROTECT, related_name="payments"
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    mode = models.CharField(max_length=8, choices=PaymentMode.choices)
+    reference = models.CharField(max_length=60, blank=True, help_text="M-Pesa code, card slip, ...")
+    receipt_number = models.CharField(max_length=20, unique=True)
+    received_at = models.DateTimeField()
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt_number
+
+
+class Refund(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    reason = models.CharField(max_length=200)
+    refunded_at = models.DateTimeField()
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["refunded_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund {self.amount} of {self.payment_id}"

@@ -7,12 +7,21 @@ manual charges); `charge_reverse` is how a charge is taken back (a visible negat
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from billing import totals
-from billing.models import Charge, ChargeItem, Invoice, InvoiceStatus, PriceChange
+from billing.models import (
+    Charge,
+    ChargeItem,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentMode,
+    PriceChange,
+    Refund,
+)
 from hms import audit, rbac, realtime
 from hms.money import money, percent_of
 from hms.numbering import next_number
@@ -213,7 +222,7 @@ def reverse_source(
 
 # --- invoices --------------------------------------------------------------------------------
 
-VOIDABLE = {InvoiceStatus.ISSUED}
+VOIDABLE = {InvoiceStatus.ISSUED}  # a void needs no payment on it: refund first
 
 
 def _insurance_of(patient, on_day) -> tuple[str, Decimal]:
@@ -418,3 +427,118 @@ def invoice_void(
     )
     _announce(invoice.patient_id)
     return invoice
+
+
+# --- payments and refunds ----------------------------------------------------------------------
+
+
+def _settle_status(invoice: Invoice) -> None:
+    if invoice.amount_paid >= invoice.patient_share:
+        invoice.status = InvoiceStatus.PAID
+    elif invoice.amount_paid > 0:
+        invoice.status = InvoiceStatus.PARTIALLY_PAID
+    else:
+        invoice.status = InvoiceStatus.ISSUED
+
+
+@transaction.atomic
+def payment_take(
+    *,
+    actor,
+    invoice: Invoice,
+    amount: Decimal,
+    mode: str,
+    reference: str = "",
+    request: HttpRequest | None = None,
+) -> Payment:
+    """Take a (partial) payment of the patient's share. More than the balance is refused, not
+    kept as credit (the desk gives change); two desks paying at once cannot overpay: the invoice
+    row is locked and the database checks paid ≤ patient share."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID):
+        raise BillingError(
+            f"Payments are taken on issued invoices; this one is {invoice.get_status_display().lower()}."
+        )
+    if mode not in PaymentMode.values:
+        raise BillingError("Choose how the patient paid.")
+    amount = money(amount)
+    if amount <= 0:
+        raise BillingError("Enter the amount paid.")
+    if amount > invoice.balance:
+        raise BillingError(
+            f"That is more than the balance of {invoice.balance}: take {invoice.balance} and give change."
+        )
+    if mode in (PaymentMode.MPESA, PaymentMode.CARD, PaymentMode.BANK) and not reference.strip():
+        raise BillingError(
+            "Enter the transaction reference (M-Pesa code, card slip or bank reference)."
+        )
+    year = timezone.localdate().year
+    payment = Payment.objects.create(
+        invoice=invoice,
+        patient_id=invoice.patient_id,
+        amount=amount,
+        mode=mode,
+        reference=reference.strip()[:60],
+        receipt_number=f"RCT-{year}-{next_number(f'receipt-{year}'):06d}",
+        received_at=timezone.now(),
+        received_by=actor,
+    )
+    invoice.amount_paid += amount
+    _settle_status(invoice)
+    invoice.save(update_fields=["amount_paid", "status"])
+    audit.record(
+        actor=actor,
+        action="payment.take",
+        obj=payment,
+        patient=invoice.patient_id,
+        after={
+            "invoice": invoice.number,
+            "amount": amount,
+            "mode": mode,
+            "receipt": payment.receipt_number,
+        },
+        request=request,
+    )
+    _announce(invoice.patient_id)
+    return payment
+
+
+@transaction.atomic
+def payment_refund(
+    *, actor, payment: Payment, amount: Decimal, reason: str, request: HttpRequest | None = None
+) -> Refund:
+    """Give money back against a payment: never more than was paid on it (less earlier refunds)."""
+    if not rbac.has(actor, "billing.adjust"):
+        raise BillingError("Only an accountant or an administrator can refund.")
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    amount = money(amount)
+    refunded = payment.refunds.aggregate(total=models.Sum("amount"))["total"] or Decimal("0")
+    if amount <= 0:
+        raise BillingError("Enter the amount to refund.")
+    if amount > payment.amount - refunded:
+        raise BillingError(
+            f"At most {payment.amount - refunded} can be refunded on receipt {payment.receipt_number}."
+        )
+    if not reason.strip():
+        raise BillingError("Give the reason for the refund.")
+    refund = Refund.objects.create(
+        payment=payment,
+        amount=amount,
+        reason=reason.strip()[:200],
+        refunded_at=timezone.now(),
+        refunded_by=actor,
+    )
+    invoice.amount_paid -= amount
+    _settle_status(invoice)
+    invoice.save(update_fields=["amount_paid", "status"])
+    audit.record(
+        actor=actor,
+        action="payment.refund",
+        obj=refund,
+        patient=invoice.patient_id,
+        after={"receipt": payment.receipt_number, "amount": amount, "reason": refund.reason},
+        request=request,
+    )
+    _announce(invoice.patient_id)
+    return refund

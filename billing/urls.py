@@ -13,4 +13,6 @@ urlpatterns = [
     path("invoices/<int:pk>/issue/", views.invoice_issue, name="invoice_issue"),
     path("invoices/<int:pk>/discount/", views.invoice_discount, name="invoice_discount"),
     path("invoices/<int:pk>/void/", views.invoice_void, name="invoice_void"),
+    path("invoices/<int:pk>/pay/", views.payment_take, name="payment_take"),
+    path("payments/<int:pk>/refund/", views.payment_refund, name="payment_refund"),
 ]

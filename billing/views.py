@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from billing import services
 from billing.forms import ChargeItemForm, ManualChargeForm, ReverseForm
-from billing.models import Charge, ChargeItem, Invoice, InvoiceStatus
+from billing.models import Charge, ChargeItem, Invoice, InvoiceStatus, Payment, PaymentMode
 from clinical import selectors as clinical
 from hms import rbac
 from hms.money import ZERO
@@ -189,6 +189,8 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "figures": services.invoice_figures(invoice),
         "can_adjust": rbac.has(request.user, "billing.adjust"),
         "currency": settings.HMS_CURRENCY,
+        "payments": invoice.payments.select_related("received_by").prefetch_related("refunds"),
+        "modes": PaymentMode.choices,
     }
     return render(request, "billing/invoice_detail.html", context)
 
@@ -235,3 +237,44 @@ def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
     return _invoice_act(
         request, pk, services.invoice_void, "Invoice voided.", reason=request.POST.get("reason", "")
     )
+
+
+@rbac.capability_required("billing.invoices", scopes=DESK, post_only=True)
+@require_POST
+def payment_take(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        amount = Decimal(request.POST.get("amount", "") or "0")
+    except InvalidOperation:
+        messages.error(request, "Enter the amount as a number, e.g. 1500 or 1500.50.")
+        return redirect("invoice_detail", pk=pk)
+    return _invoice_act(
+        request,
+        pk,
+        services.payment_take,
+        "Payment recorded.",
+        amount=amount,
+        mode=request.POST.get("mode", ""),
+        reference=request.POST.get("reference", ""),
+    )
+
+
+@rbac.capability_required("billing.adjust", post_only=True)
+@require_POST
+def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = get_object_or_404(Payment, pk=pk)
+    try:
+        amount = Decimal(request.POST.get("amount", "") or "0")
+        services.payment_refund(
+            actor=request.user,
+            payment=payment,
+            amount=amount,
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except InvalidOperation:
+        messages.error(request, "Enter the amount as a number.")
+    except services.BillingError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Refund recorded.")
+    return redirect("invoice_detail", pk=payment.invoice_id)

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from billing.models import Charge, ChargeItem, Invoice
+from billing.models import Charge, ChargeItem, Invoice, Payment
 from clinical.models import (
     Appointment,
     DoctorSchedule,
@@ -87,6 +87,8 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "invoice_issue": {"pk": samples["invoice"].pk},
         "invoice_discount": {"pk": samples["invoice"].pk},
         "invoice_void": {"pk": samples["invoice"].pk},
+        "payment_take": {"pk": samples["invoice"].pk},
+        "payment_refund": {"pk": samples["payment"].pk},
         "admission_transfer": {"pk": samples["admission"].pk},
         "discharge_order": {"pk": samples["admission"].pk},
         "discharge_process": {"pk": samples["admission"].pk},
@@ -181,7 +183,27 @@ def samples(make_user, role_users):
         posted_at=timezone.now(),
     )
     invoice = Invoice.objects.create(patient=patient, created_by=doctor)
+    paid = Invoice.objects.create(
+        patient=patient,
+        created_by=doctor,
+        number="INV-2026-900001",
+        status="partially_paid",
+        subtotal=Decimal("500"),
+        total=Decimal("500"),
+        patient_share=Decimal("500"),
+        amount_paid=Decimal("100"),
+    )
+    payment = Payment.objects.create(
+        invoice=paid,
+        patient=patient,
+        amount=Decimal("100"),
+        mode="cash",
+        receipt_number="RCT-2026-900001",
+        received_at=timezone.now(),
+        received_by=doctor,
+    )
     return {
+        "payment": payment,
         "invoice": invoice,
         "charge": charge,
         "ward": ward,

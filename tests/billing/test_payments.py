@@ -1,0 +1,140 @@
+"""Payments and refunds: partial payments, no overpayment, receipts, refunds within what was paid."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from billing import services
+from billing.models import Invoice, InvoiceStatus, Payment
+from hms import rbac
+from hms.models import AuditEntry
+from tests.factories import PatientFactory
+
+
+@pytest.fixture
+def people(make_user, charge_master):
+    return {"desk": make_user(rbac.RECEPTIONIST), "accountant": make_user(rbac.ACCOUNTANT)}
+
+
+def issued_invoice(people, quantity="4"):
+    patient = PatientFactory()
+    services.charge_post(actor=None, patient=patient, code="NURS-DRESS", quantity=Decimal(quantity))
+    draft = services.invoice_draft(actor=people["desk"], patient=patient)
+    return services.invoice_issue(actor=people["desk"], invoice=draft)  # 500.00 × quantity
+
+
+def pay(people, invoice, amount, mode="cash", reference=""):
+    return services.payment_take(
+        actor=people["desk"],
+        invoice=invoice,
+        amount=Decimal(amount),
+        mode=mode,
+        reference=reference,
+    )
+
+
+def test_partial_payments_then_paid_with_receipt_numbers(people):
+    invoice = issued_invoice(people)
+
+    first = pay(people, invoice, "500")
+    second = pay(people, invoice, "1500", mode="mpesa", reference="QWE123RTY")
+
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID and invoice.balance == Decimal("0.00")
+    assert first.receipt_number.endswith("-000001") and second.receipt_number.endswith("-000002")
+    assert AuditEntry.objects.filter(action="payment.take").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("amount", "mode", "reference", "message"),
+    [
+        ("2000.01", "cash", "", "more than the balance of 2000.00"),
+        ("0", "cash", "", "Enter the amount paid"),
+        ("100", "mpesa", "", "transaction reference"),
+        ("100", "cheque", "", "Choose how the patient paid"),
+    ],
+)
+def test_bad_payments_are_refused_and_change_nothing(people, amount, mode, reference, message):
+    invoice = issued_invoice(people)
+
+    with pytest.raises(services.BillingError, match=message):
+        pay(people, invoice, amount, mode, reference)
+
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == 0 and not Payment.objects.exists()
+
+
+def test_a_draft_cannot_be_paid(people):
+    patient = PatientFactory()
+    services.charge_post(actor=None, patient=patient, code="NURS-DRESS")
+    draft = services.invoice_draft(actor=people["desk"], patient=patient)
+
+    with pytest.raises(services.BillingError, match="issued invoices"):
+        pay(people, draft, "10")
+
+
+def test_refunds_never_exceed_what_was_paid_and_reopen_the_invoice(people):
+    invoice = issued_invoice(people)
+    payment = pay(people, invoice, "2000")
+
+    with pytest.raises(services.BillingError, match="Only an accountant"):
+        services.payment_refund(
+            actor=people["desk"], payment=payment, amount=Decimal("10"), reason="x"
+        )
+    services.payment_refund(
+        actor=people["accountant"],
+        payment=payment,
+        amount=Decimal("500"),
+        reason="Dressing not done",
+    )
+    with pytest.raises(services.BillingError, match="At most 1500.00"):
+        services.payment_refund(
+            actor=people["accountant"], payment=payment, amount=Decimal("1500.01"), reason="x"
+        )
+
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PARTIALLY_PAID and invoice.balance == Decimal("500.00")
+
+
+def test_the_desk_takes_a_payment_on_screen_and_sees_the_balance(people, client_for):
+    invoice = issued_invoice(people, quantity="1")
+    desk = client_for(people["desk"])
+
+    desk.post(reverse("payment_take", args=[invoice.pk]), {"amount": "200", "mode": "cash"})
+    page = desk.get(reverse("invoice_detail", args=[invoice.pk])).content.decode()
+    too_much = desk.post(
+        reverse("payment_take", args=[invoice.pk]), {"amount": "999", "mode": "cash"}, follow=True
+    )
+
+    assert 'data-testid="invoice-balance">300.00<' in page
+    assert "more than the balance of 300.00" in too_much.content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_desks_paying_the_whole_balance_at_once_cannot_overpay(make_user, charge_master):
+    people = {"desk": make_user(rbac.RECEPTIONIST), "accountant": make_user(rbac.ACCOUNTANT)}
+    invoice = issued_invoice(people, quantity="2")  # balance 1,000.00
+    barrier, outcome = threading.Barrier(2), []
+
+    def race() -> None:
+        try:
+            barrier.wait()
+            outcome.append(pay(people, invoice, "1000"))
+        except services.BillingError as refusal:
+            outcome.append(refusal)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=race) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(type(o).__name__ for o in outcome) == ["BillingError", "Payment"]
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    assert invoice.amount_paid == Decimal("1000.00") and invoice.status == InvoiceStatus.PAID
