@@ -162,6 +162,8 @@ class Invoice(models.Model):
     patient_share = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     # Payments less refunds, kept in step by the payment services (balance = patient share − paid).
     amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # The printable A4 PDF (rendered by a background task after issue and after each payment).
+    pdf = models.FileField(upload_to="invoices/", blank=True, max_length=200)
     # The lines as issued (what the printed invoice shows, whatever happens to charges later).
     lines_snapshot = models.JSONField(default=list, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
@@ -227,6 +229,7 @@ class Payment(models.Model):
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    pdf = models.FileField(upload_to="receipts/", blank=True, max_length=200)
 
     class Meta:
         ordering = ["received_at", "id"]

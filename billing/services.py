@@ -11,7 +11,7 @@ from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from billing import totals
+from billing import tasks, totals
 from billing.models import (
     Charge,
     ChargeItem,
@@ -379,6 +379,7 @@ def invoice_issue(*, actor, invoice: Invoice, request: HttpRequest | None = None
         for line in lines
     ]
     invoice.save()
+    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
     audit.record(
         actor=actor,
         action="invoice.issue",
@@ -486,6 +487,8 @@ def payment_take(
     invoice.amount_paid += amount
     _settle_status(invoice)
     invoice.save(update_fields=["amount_paid", "status"])
+    transaction.on_commit(lambda: tasks.render_receipt_pdf(payment.pk))
+    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
     audit.record(
         actor=actor,
         action="payment.take",
@@ -532,6 +535,7 @@ def payment_refund(
     invoice.amount_paid -= amount
     _settle_status(invoice)
     invoice.save(update_fields=["amount_paid", "status"])
+    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
     audit.record(
         actor=actor,
         action="payment.refund",

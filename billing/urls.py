@@ -15,4 +15,6 @@ urlpatterns = [
     path("invoices/<int:pk>/void/", views.invoice_void, name="invoice_void"),
     path("invoices/<int:pk>/pay/", views.payment_take, name="payment_take"),
     path("payments/<int:pk>/refund/", views.payment_refund, name="payment_refund"),
+    path("documents/<str:token>/", views.billing_document, name="billing_document"),
+    path("my-invoices/", views.portal_invoices, name="portal_invoices"),
 ]

@@ -2,18 +2,23 @@
 
 from decimal import Decimal, InvalidOperation
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.db.models import Count, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from billing import services
+from billing import documents, services
 from billing.forms import ChargeItemForm, ManualChargeForm, ReverseForm
 from billing.models import Charge, ChargeItem, Invoice, InvoiceStatus, Payment, PaymentMode
 from clinical import selectors as clinical
-from hms import rbac
+from hms import files, rbac
 from hms.money import ZERO
 
 DESK = {rbac.ALL}
@@ -189,7 +194,13 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "figures": services.invoice_figures(invoice),
         "can_adjust": rbac.has(request.user, "billing.adjust"),
         "currency": settings.HMS_CURRENCY,
-        "payments": invoice.payments.select_related("received_by").prefetch_related("refunds"),
+        "payments": [
+            (payment, receipt_pdf_url(payment))
+            for payment in invoice.payments.select_related("received_by").prefetch_related(
+                "refunds"
+            )
+        ],
+        "pdf_url": invoice_pdf_url(invoice) if invoice.number else "",
         "modes": PaymentMode.choices,
     }
     return render(request, "billing/invoice_detail.html", context)
@@ -278,3 +289,58 @@ def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Refund recorded.")
     return redirect("invoice_detail", pk=payment.invoice_id)
+
+
+# --- printed documents (signed, expiring links) -------------------------------------------------
+
+INVOICE_LINK, RECEIPT_LINK = "invoice", "receipt"
+
+
+def invoice_pdf_url(invoice: Invoice) -> str:
+    return reverse("billing_document", args=[files.sign(INVOICE_LINK, invoice.pk)])
+
+
+def receipt_pdf_url(payment: Payment) -> str:
+    return reverse("billing_document", args=[files.sign(RECEIPT_LINK, payment.pk)])
+
+
+def _visible_invoices(user):
+    invoices = Invoice.objects.select_related("patient")
+    if rbac.scope(user, "billing.invoices") == rbac.OWN:
+        invoices = invoices.filter(patient__user=user)
+    return invoices.exclude(number__isnull=True)
+
+
+# The billing desk's Print button loads the PDF in a frame of its own page: same origin only.
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": [SELF]})
+@rbac.capability_required("billing.invoices")
+def billing_document(request: HttpRequest, token: str) -> HttpResponse:
+    """An invoice or receipt PDF, for the desk and for the patient it belongs to."""
+    invoice_id, payment_id = files.unsign(token, INVOICE_LINK), files.unsign(token, RECEIPT_LINK)
+    visible = _visible_invoices(request.user)
+    if invoice_id and invoice_id.isdigit() and (invoice := visible.filter(pk=invoice_id).first()):
+        if not invoice.pdf:
+            documents.render_invoice(invoice)  # its background task has not run yet
+        stored, name = invoice.pdf, f"{invoice.number}.pdf"
+    elif (
+        payment_id
+        and payment_id.isdigit()
+        and (payment := Payment.objects.filter(pk=payment_id, invoice__in=visible).first())
+    ):
+        if not payment.pdf:
+            documents.render_receipt(payment)
+        stored, name = payment.pdf, f"{payment.receipt_number}.pdf"
+    else:
+        raise Http404("This link is not valid any more. Open the document from its page again.")
+    if hasattr(default_storage, "bucket_name"):
+        return HttpResponseRedirect(stored.url)
+    return FileResponse(stored.open("rb"), content_type="application/pdf", filename=name)
+
+
+@rbac.capability_required("billing.invoices", scopes={rbac.OWN})
+def portal_invoices(request: HttpRequest) -> HttpResponse:
+    invoices = [
+        (i, invoice_pdf_url(i)) for i in _visible_invoices(request.user).order_by("-issued_at")[:50]
+    ]
+    return render(request, "billing/portal_invoices.html", {"invoices": invoices})

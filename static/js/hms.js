@@ -160,6 +160,26 @@
     }
   });
 
+  // "Print" for a PDF (invoice, receipt): load it in a hidden frame and open the print dialog.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-print-pdf]");
+    if (!button) return;
+    var frame = document.getElementById("hms-print-frame");
+    if (frame) frame.remove();
+    frame = document.createElement("iframe");
+    frame.id = "hms-print-frame";
+    frame.style.position = "fixed";
+    frame.style.width = "1px";
+    frame.style.height = "1px";
+    frame.style.opacity = "0";
+    frame.src = button.getAttribute("data-print-pdf");
+    frame.onload = function () {
+      try { frame.contentWindow.focus(); frame.contentWindow.print(); }
+      catch (error) { window.open(frame.src, "_blank", "noopener"); }
+    };
+    document.body.appendChild(frame);
+  });
+
   // Buttons that need a second thought carry data-confirm: a plain confirm(), no inline script.
   document.addEventListener("submit", function (event) {
     var form = event.target;

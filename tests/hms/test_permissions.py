@@ -89,6 +89,7 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "invoice_void": {"pk": samples["invoice"].pk},
         "payment_take": {"pk": samples["invoice"].pk},
         "payment_refund": {"pk": samples["payment"].pk},
+        "billing_document": {"token": files.sign("receipt", samples["payment"].pk)},
         "admission_transfer": {"pk": samples["admission"].pk},
         "discharge_order": {"pk": samples["admission"].pk},
         "discharge_process": {"pk": samples["admission"].pk},
