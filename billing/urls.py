@@ -17,4 +17,5 @@ urlpatterns = [
     path("payments/<int:pk>/refund/", views.payment_refund, name="payment_refund"),
     path("documents/<str:token>/", views.billing_document, name="billing_document"),
     path("my-invoices/", views.portal_invoices, name="portal_invoices"),
+    path("outstanding/", views.outstanding, name="outstanding"),
 ]

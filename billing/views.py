@@ -11,6 +11,7 @@ from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -344,3 +345,41 @@ def portal_invoices(request: HttpRequest) -> HttpResponse:
         (i, invoice_pdf_url(i)) for i in _visible_invoices(request.user).order_by("-issued_at")[:50]
     ]
     return render(request, "billing/portal_invoices.html", {"invoices": invoices})
+
+
+AGING_BUCKETS = [
+    (0, 30, "0–30 days"),
+    (31, 60, "31–60 days"),
+    (61, 90, "61–90 days"),
+    (91, None, "90+ days"),
+]
+
+
+@rbac.capability_required("billing.invoices", scopes=DESK)
+def outstanding(request: HttpRequest) -> HttpResponse:
+    """Issued invoices with a balance, oldest first, grouped by age (the billing desk's worklist)."""
+    today = timezone.localdate()
+    open_invoices = list(
+        Invoice.objects.filter(status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID])
+        .select_related("patient")
+        .order_by("issued_at")[:500]
+    )
+    buckets = []
+    for low, high, label in AGING_BUCKETS:
+        rows = [
+            invoice
+            for invoice in open_invoices
+            if low <= (today - timezone.localtime(invoice.issued_at).date()).days
+            and (
+                high is None or (today - timezone.localtime(invoice.issued_at).date()).days <= high
+            )
+        ]
+        buckets.append(
+            {"label": label, "invoices": rows, "balance": sum((i.balance for i in rows), ZERO)}
+        )
+    context = {
+        "buckets": buckets,
+        "today": today,
+        "total": sum((b["balance"] for b in buckets), ZERO),
+    }
+    return render(request, "billing/outstanding.html", context)

@@ -1,6 +1,7 @@
 """Payments and refunds: partial payments, no overpayment, receipts, refunds within what was paid."""
 
 import threading
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -138,3 +139,21 @@ def test_two_desks_paying_the_whole_balance_at_once_cannot_overpay(make_user, ch
     assert sorted(type(o).__name__ for o in outcome) == ["BillingError", "Payment"]
     invoice = Invoice.objects.get(pk=invoice.pk)
     assert invoice.amount_paid == Decimal("1000.00") and invoice.status == InvoiceStatus.PAID
+
+
+def test_outstanding_invoices_are_grouped_by_age(people, client_for, django_assert_max_num_queries):
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now() - timedelta(days=45)):
+        old = issued_invoice(people, quantity="1")  # 500.00, 45 days ago
+    fresh = issued_invoice(people, quantity="2")
+    pay(people, fresh, "400")  # 600.00 left
+    desk = client_for(people["desk"])
+
+    with django_assert_max_num_queries(20):
+        page = desk.get(reverse("outstanding")).content.decode()
+
+    assert 'data-testid="outstanding-total">1100.00<' in page
+    assert page.index(fresh.number) < page.index(old.number)  # 0-30 days first, then 31-60
+    assert 'data-testid="aging">500.00<' in page and 'data-testid="aging">600.00<' in page
