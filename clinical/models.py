@@ -50,7 +50,7 @@ class Patient(models.Model):
     blood_group = models.CharField(max_length=3, choices=BloodGroup.choices, blank=True)
     phone = models.CharField(max_length=20, validators=[PHONE_VALIDATOR])
     address = models.CharField(max_length=250, blank=True)
-    emergency_name = models.CharField("emergency contact", max_length=120, blank=True)
+    emergency_name = models.CharField("name", max_length=120, blank=True)
     emergency_relation = models.CharField("relation", max_length=40, blank=True)
     emergency_phone = models.CharField(
         "emergency phone", max_length=20, blank=True, validators=[PHONE_VALIDATOR]
