@@ -75,10 +75,15 @@ class SetPasswordForm(forms.Form):
 
 class UserFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search", max_length=100)
-    role = forms.ChoiceField(required=False, choices=[("", "All roles")] + rbac.ROLE_CHOICES)
+    role = forms.ChoiceField(
+        required=False,
+        choices=[("", "All roles")] + rbac.ROLE_CHOICES,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     status = forms.ChoiceField(
         required=False,
         choices=[("", "Active and inactive"), ("active", "Active"), ("inactive", "Inactive")],
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
 

@@ -232,6 +232,8 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         "secret": b32encode(device.bin_key).decode(),
         "required": request.user.second_factor_required,
         "next": _next_url(request),
+        # Until the code is confirmed every other page sends the user back here.
+        "hide_navigation": request.user.second_factor_required and not request.user.is_verified(),
     }
     return render(request, "accounts/otp_setup.html", context)
 
@@ -252,7 +254,8 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         else:
             otp_login(request, device)
             return redirect(_next_url(request))
-    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+    context = {"form": form, "next": _next_url(request), "hide_navigation": True}
+    return render(request, "accounts/otp_verify.html", context)
 
 
 @rbac.capability_required(rbac.SIGNED_IN, post_only=True)

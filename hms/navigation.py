@@ -24,7 +24,6 @@ class NavItem:
 
 
 NAV: list[NavItem] = [
-    NavItem("Dashboard", "dashboard", "speedometer2", rbac.SIGNED_IN, "Your day at a glance."),
     NavItem(
         "Patients",
         "patient_list",

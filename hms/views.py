@@ -6,7 +6,7 @@ import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -65,12 +65,21 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("dashboard")
 
 
+def _error_page(request: HttpRequest, template: str, status: int) -> HttpResponse:
+    response = render(request, template, status=status)
+    # Under ASGI Django renders error pages on a worker thread of their own; the navigation's
+    # counts opened a connection there that nothing else would close.
+    if not connection.in_atomic_block:
+        close_old_connections()
+    return response
+
+
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
-    return render(request, "403.html", status=403)
+    return _error_page(request, "403.html", 403)
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
-    return render(request, "404.html", status=404)
+    return _error_page(request, "404.html", 404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

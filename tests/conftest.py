@@ -1,6 +1,7 @@
 """Shared fixtures: role users and signed-in clients, PostgreSQL-only tests, the audit trigger."""
 
 import os
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -11,6 +12,30 @@ from hms import rbac
 from tests.factories import TOTPDeviceFactory, UserFactory
 
 ON_POSTGRES = bool(os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")))
+
+
+def _remove_stale_sqlite_files() -> None:
+    """Test databases of runs that died leave `-wal`/`-shm` files; a later run that gets the same
+    process id would fail with "disk I/O error" on them."""
+    from django.conf import settings
+
+    folder = Path(settings.VAR_DIR)
+    for stale in folder.glob("test-hms-*.sqlite3*"):
+        pid = stale.name.removeprefix("test-hms-").split(".")[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            alive = int(pid) != os.getpid()
+        except OSError:
+            alive = False
+        if not alive:
+            stale.unlink(missing_ok=True)
+
+
+def pytest_configure(config):
+    if not ON_POSTGRES:
+        _remove_stale_sqlite_files()
 
 
 def pytest_collection_modifyitems(config, items):

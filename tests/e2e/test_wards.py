@@ -1,0 +1,93 @@
+"""A bed's day on the ward tablet: reception admits, the doctor orders discharge, reception
+discharges, the nurse has the bed cleaned; the bed board follows it all without a reload."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from hms import rbac
+from tests.e2e.conftest import snapshot
+from tests.e2e.live import browsers_fixture, expect_live, sign_in
+from tests.factories import PatientFactory, UserFactory
+from wards import services as wards
+from wards.models import Admission, BedStatus
+
+ADMISSION = re.compile(r"/wards/admissions/(\d+)/$")
+
+
+@pytest.fixture
+def browsers(request, transactional_db, live_server_url, browser, browser_errors):
+    # Depends on transactional_db so the browsers close before the database is flushed: a page
+    # still open then would reconnect its socket with a session that no longer exists.
+    yield from browsers_fixture(request, live_server_url, browser, browser_errors)
+
+
+@pytest.mark.browser
+def test_the_bed_board_on_a_ward_tablet_follows_admission_discharge_and_cleaning_live(
+    transactional_db, charge_master, browsers, live_server_url
+):
+    admin = UserFactory(role=rbac.ADMIN)
+    ward = wards.ward_create(
+        actor=admin, name="General Ward A", kind="general", charge_code="WARD-GEN", beds=4
+    )
+    bed = ward.beds.order_by("number").first()
+    doctor = UserFactory(role=rbac.DOCTOR, first_name="Amina", last_name="Odhiambo")
+    reception = UserFactory(role=rbac.RECEPTIONIST)
+    nurse = UserFactory(role=rbac.NURSE)
+    patient = PatientFactory(first_name="Wanjiku", last_name="Njeri")
+    tablet = browsers.open("nurse-tablet", tablet=True)
+    desk = browsers.open("reception")
+    doctor_page = browsers.open("doctor")
+    sign_in(tablet, live_server_url, nurse)
+    tablet.goto(f"{live_server_url}/wards/")
+    expect_live(tablet)
+    tile = tablet.locator(f"[data-testid=bed][data-bed='{bed.pk}']")
+    expect(tile).to_have_attribute("data-status", "vacant")
+    tablet.evaluate("window.__notReloaded = true")
+    sign_in(desk, live_server_url, reception)
+    sign_in(doctor_page, live_server_url, doctor)
+
+    # Reception admits the patient to the bed.
+    desk.goto(f"{live_server_url}/wards/admit/?bed={bed.pk}&patient={patient.pk}")
+    expect(desk.get_by_test_id("admission-patient")).to_contain_text("Wanjiku Njeri")
+    desk.locator("[name=attending_doctor]").select_option(str(doctor.pk))
+    expect(desk.locator("[name=bed]")).to_have_value(str(bed.pk))
+    desk.locator("[name=reason]").fill("Pneumonia, needs IV antibiotics")
+    desk.get_by_test_id("admit").click()
+    expect(desk).to_have_url(ADMISSION)
+    admission_url = desk.url
+
+    expect(tile).to_have_attribute("data-status", "occupied")
+    expect(tile.get_by_test_id("bed-patient")).to_have_text("Wanjiku Njeri")
+    expect(tile).to_contain_text("Dr Odhiambo")
+    snapshot(tablet, "wards-bed-board-tablet-occupied")
+
+    # The doctor orders the discharge.
+    doctor_page.goto(admission_url)
+    doctor_page.locator("[name=final_diagnosis]").fill("Community-acquired pneumonia")
+    doctor_page.locator("[name=follow_up]").fill("Outpatient clinic in one week")
+    doctor_page.get_by_test_id("order-discharge").click()
+    expect(doctor_page.get_by_test_id("admission-status")).to_have_text("Discharge ordered")
+
+    expect(tile).to_contain_text("Discharge ordered")
+
+    # Reception completes it (after a confirmation).
+    desk.goto(admission_url)
+    desk.once("dialog", lambda dialog: dialog.accept())
+    desk.get_by_test_id("discharge").click()
+    expect(desk.get_by_test_id("admission-status")).to_have_text("Discharged")
+
+    expect(tile).to_have_attribute("data-status", "cleaning")
+    expect(tile.get_by_test_id("bed-patient")).to_have_count(0)
+    snapshot(tablet, "wards-bed-board-tablet-cleaning")
+
+    # The nurse has the bed cleaned.
+    tile.get_by_test_id("mark-clean").click()
+
+    expect(tile).to_have_attribute("data-status", "vacant")
+    expect(tile.get_by_role("link", name="Admit here")).to_be_visible()
+    assert tablet.evaluate("window.__notReloaded === true"), "the bed board was reloaded"
+    bed.refresh_from_db()
+    assert bed.status == BedStatus.VACANT
+    assert Admission.objects.get(patient=patient).discharged_at is not None
