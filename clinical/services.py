@@ -219,6 +219,21 @@ def _tell_doctor(appointment: Appointment, text: str) -> None:
     )
 
 
+def _back_to_registered_if_nothing_booked(actor, patient: Patient, reason: str, request) -> None:
+    """A patient waiting for an appointment who has none left booked is simply registered."""
+    still_booked = Appointment.objects.filter(
+        patient=patient, status=AppointmentStatus.SCHEDULED
+    ).exists()
+    if patient.state == PatientState.APPOINTMENT_SCHEDULED and not still_booked:
+        patient_transition(
+            actor=actor,
+            patient=patient,
+            to_state=PatientState.REGISTERED,
+            reason=reason,
+            request=request,
+        )
+
+
 def _record(appointment: Appointment, kind: str, actor, **fields) -> None:
     AppointmentChange.objects.create(appointment=appointment, kind=kind, by=actor, **fields)
 
@@ -359,17 +374,7 @@ def appointment_cancel(
         reason=reason[:200],
     )
     patient = appointment.patient
-    still_booked = Appointment.objects.filter(
-        patient=patient, status=AppointmentStatus.SCHEDULED
-    ).exists()
-    if patient.state == PatientState.APPOINTMENT_SCHEDULED and not still_booked:
-        patient_transition(
-            actor=actor,
-            patient=patient,
-            to_state=PatientState.REGISTERED,
-            reason="Appointment cancelled",
-            request=request,
-        )
+    _back_to_registered_if_nothing_booked(actor, patient, "Appointment cancelled", request)
     audit.record(
         actor=actor,
         action="appointment.cancel",
@@ -437,19 +442,7 @@ def appointment_no_show(
     appointment.status = AppointmentStatus.NO_SHOW
     appointment.save(update_fields=["status"])
     _record(appointment, AppointmentChange.Kind.NO_SHOW, actor)
-    if (
-        appointment.patient.state == PatientState.APPOINTMENT_SCHEDULED
-        and not Appointment.objects.filter(
-            patient=appointment.patient, status=AppointmentStatus.SCHEDULED
-        ).exists()
-    ):
-        patient_transition(
-            actor=actor,
-            patient=appointment.patient,
-            to_state=PatientState.REGISTERED,
-            reason="Did not attend",
-            request=request,
-        )
+    _back_to_registered_if_nothing_booked(actor, appointment.patient, "Did not attend", request)
     audit.record(
         actor=actor,
         action="appointment.no_show",
