@@ -212,6 +212,7 @@ class PaymentMode(models.TextChoices):
     UPI = "upi", "UPI"
     MPESA = "mpesa", "M-Pesa"
     BANK = "bank", "Bank transfer"
+    ADVANCE = "advance", "From advance deposit"
 
 
 class Payment(models.Model):
@@ -258,3 +259,41 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"Refund {self.amount} of {self.payment_id}"
+
+
+class AdvanceDeposit(models.Model):
+    """Money paid ahead (at admission, usually), held on the patient's account until applied to
+    their invoices."""
+
+    patient = models.ForeignKey(
+        "clinical.Patient", on_delete=models.PROTECT, related_name="advances"
+    )
+    admission = models.ForeignKey(
+        "wards.Admission", null=True, blank=True, on_delete=models.PROTECT, related_name="advances"
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    applied = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    mode = models.CharField(max_length=8, choices=PaymentMode.choices)
+    reference = models.CharField(max_length=60, blank=True)
+    receipt_number = models.CharField(max_length=20, unique=True)
+    received_at = models.DateTimeField()
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="advance_positive"),
+            models.CheckConstraint(
+                condition=models.Q(applied__gte=0, applied__lte=models.F("amount")),
+                name="advance_applied_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt_number
+
+    @property
+    def available(self):
+        return self.amount - self.applied

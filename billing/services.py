@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from billing import tasks, totals
 from billing.models import (
+    AdvanceDeposit,
     Charge,
     ChargeItem,
     Invoice,
@@ -546,3 +547,83 @@ def payment_refund(
     )
     _announce(invoice.patient_id)
     return refund
+
+
+# --- advance deposits ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def advance_take(
+    *,
+    actor,
+    patient,
+    amount: Decimal,
+    mode: str,
+    reference: str = "",
+    admission=None,
+    request: HttpRequest | None = None,
+) -> AdvanceDeposit:
+    """Record money paid ahead (a deposit at admission): held on the patient's account."""
+    amount = money(amount)
+    if amount <= 0:
+        raise BillingError("Enter the deposit amount.")
+    if mode not in PaymentMode.values or mode == PaymentMode.ADVANCE:
+        raise BillingError("Choose how the deposit was paid.")
+    if mode in (PaymentMode.MPESA, PaymentMode.CARD, PaymentMode.BANK) and not reference.strip():
+        raise BillingError(
+            "Enter the transaction reference (M-Pesa code, card slip or bank reference)."
+        )
+    year = timezone.localdate().year
+    advance = AdvanceDeposit.objects.create(
+        patient_id=getattr(patient, "pk", patient),
+        admission_id=getattr(admission, "pk", admission),
+        amount=amount,
+        mode=mode,
+        reference=reference.strip()[:60],
+        receipt_number=f"RCT-{year}-{next_number(f'receipt-{year}'):06d}",
+        received_at=timezone.now(),
+        received_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="advance.take",
+        obj=advance,
+        patient=advance.patient_id,
+        after={"amount": amount, "mode": mode, "receipt": advance.receipt_number},
+        request=request,
+    )
+    _announce(advance.patient_id)
+    return advance
+
+
+@transaction.atomic
+def advance_apply(*, actor, invoice: Invoice, request: HttpRequest | None = None) -> list[Payment]:
+    """Pay the invoice's balance from the patient's advance deposits, oldest first, as far as
+    they go; each use is a payment of mode "advance" with its own receipt."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    advances = list(
+        AdvanceDeposit.objects.select_for_update()
+        .filter(patient_id=invoice.patient_id, applied__lt=models.F("amount"))
+        .order_by("received_at", "id")
+    )
+    if not advances:
+        raise BillingError("This patient has no advance deposit left to apply.")
+    payments = []
+    for advance in advances:
+        if invoice.balance <= 0:
+            break
+        use = min(advance.available, invoice.balance)
+        payments.append(
+            payment_take(
+                actor=actor,
+                invoice=invoice,
+                amount=use,
+                mode=PaymentMode.ADVANCE,
+                reference=advance.receipt_number,
+                request=request,
+            )
+        )
+        invoice.refresh_from_db()
+        advance.applied += use
+        advance.save(update_fields=["applied"])
+    return payments

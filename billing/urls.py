@@ -14,6 +14,7 @@ urlpatterns = [
     path("invoices/<int:pk>/discount/", views.invoice_discount, name="invoice_discount"),
     path("invoices/<int:pk>/void/", views.invoice_void, name="invoice_void"),
     path("invoices/<int:pk>/pay/", views.payment_take, name="payment_take"),
+    path("invoices/<int:pk>/pay-from-advance/", views.advance_apply, name="advance_apply"),
     path("payments/<int:pk>/refund/", views.payment_refund, name="payment_refund"),
     path("documents/<str:token>/", views.billing_document, name="billing_document"),
     path("my-invoices/", views.portal_invoices, name="portal_invoices"),

@@ -17,7 +17,15 @@ from django.views.decorators.http import require_POST
 
 from billing import documents, services
 from billing.forms import ChargeItemForm, ManualChargeForm, ReverseForm
-from billing.models import Charge, ChargeItem, Invoice, InvoiceStatus, Payment, PaymentMode
+from billing.models import (
+    AdvanceDeposit,
+    Charge,
+    ChargeItem,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentMode,
+)
 from clinical import selectors as clinical
 from hms import files, rbac
 from hms.money import ZERO
@@ -82,6 +90,7 @@ def patient_account(request: HttpRequest, pk) -> HttpResponse:
     )
     context = {
         "patient": patient,
+        "advances": AdvanceDeposit.objects.filter(patient=patient).order_by("-received_at")[:20],
         "uninvoiced": uninvoiced,
         "invoices": Invoice.objects.filter(patient=patient).order_by("-created_at")[:50],
         "charges": charges.order_by("-posted_at", "-id")[:300],
@@ -202,7 +211,11 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
         ],
         "pdf_url": invoice_pdf_url(invoice) if invoice.number else "",
-        "modes": PaymentMode.choices,
+        "modes": [(v, label) for v, label in PaymentMode.choices if v != PaymentMode.ADVANCE],
+        "advance_available": AdvanceDeposit.objects.filter(patient=invoice.patient).aggregate(
+            left=Sum("amount") - Sum("applied")
+        )["left"]
+        or ZERO,
     }
     return render(request, "billing/invoice_detail.html", context)
 
@@ -253,7 +266,16 @@ def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
 
 @rbac.capability_required("billing.invoices", scopes=DESK, post_only=True)
 @require_POST
+def advance_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    return _invoice_act(request, pk, services.advance_apply, "Paid from the advance deposit.")
+
+
+@rbac.capability_required("billing.invoices", scopes=DESK, post_only=True)
+@require_POST
 def payment_take(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.POST.get("mode") == PaymentMode.ADVANCE:
+        messages.error(request, "To use the advance deposit, press “Pay from advance”.")
+        return redirect("invoice_detail", pk=pk)
     try:
         amount = Decimal(request.POST.get("amount", "") or "0")
     except InvalidOperation:

@@ -22,6 +22,18 @@ class AdmissionForm(forms.Form):
     expected_days = forms.IntegerField(
         label="Expected stay (days)", min_value=1, max_value=365, required=False
     )
+    deposit_mode = forms.ChoiceField(
+        label="Deposit paid by",
+        choices=[
+            ("cash", "Cash"),
+            ("card", "Card"),
+            ("upi", "UPI"),
+            ("mpesa", "M-Pesa"),
+            ("bank", "Bank transfer"),
+        ],
+        initial="cash",
+    )
+    deposit_reference = forms.CharField(label="Deposit reference", max_length=60, required=False)
     advance_deposit = forms.DecimalField(
         label="Advance deposit (KES)",
         min_value=0,

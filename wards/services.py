@@ -72,6 +72,8 @@ def admission_create(
     diagnosis: str = "",
     expected_days: int | None = None,
     advance_deposit: Decimal = Decimal("0"),
+    deposit_mode: str = "cash",
+    deposit_reference: str = "",
     request: HttpRequest | None = None,
 ) -> Admission:
     """Admit a patient to a vacant bed. Assigning the bed starts the ward's charge (its stay)."""
@@ -115,6 +117,19 @@ def admission_create(
     clinical.patient_transition(
         actor=actor, patient=patient, to_state=PatientState.ADMITTED, reason=f"Admitted to {bed}"
     )
+    if advance_deposit > 0:
+        try:
+            billing.advance_take(
+                actor=actor,
+                patient=patient,
+                amount=advance_deposit,
+                mode=deposit_mode,
+                reference=deposit_reference,
+                admission=admission,
+                request=request,
+            )
+        except billing.BillingError as error:
+            raise WardError(f"Deposit not recorded: {error}") from error
     audit.record(
         actor=actor,
         action="admission.create",
@@ -255,6 +270,9 @@ def discharge_process(
     _set_bed(bed, BedStatus.CLEANING)
     # The final partial period (the discharge day, the last hours) is posted now.
     accrual.accrue_admission(admission, now=now, actor=actor)
+    # The final bill is prepared: a draft invoice of the stay, for the desk to check and issue.
+    if admission.charges.filter(invoice__isnull=True).exists():
+        billing.invoice_draft(actor=actor, patient=admission.patient, admission=admission)
     clinical.patient_transition(
         actor=actor,
         patient=admission.patient,

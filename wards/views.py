@@ -92,6 +92,8 @@ def admission_new(request: HttpRequest) -> HttpResponse:
                     diagnosis=data["diagnosis"],
                     expected_days=data["expected_days"],
                     advance_deposit=data["advance_deposit"] or 0,
+                    deposit_mode=data["deposit_mode"],
+                    deposit_reference=data["deposit_reference"],
                     request=request,
                 )
             except services.WardError as refusal:

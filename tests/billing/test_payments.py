@@ -157,3 +157,75 @@ def test_outstanding_invoices_are_grouped_by_age(people, client_for, django_asse
     assert 'data-testid="outstanding-total">1100.00<' in page
     assert page.index(fresh.number) < page.index(old.number)  # 0-30 days first, then 31-60
     assert 'data-testid="aging">500.00<' in page and 'data-testid="aging">600.00<' in page
+
+
+def test_a_deposit_at_admission_pays_the_final_bill_drafted_at_discharge(
+    make_user, charge_master, client_for
+):
+    from billing.models import AdvanceDeposit
+    from wards import services as wards
+
+    admin, nurse, doctor = make_user(rbac.ADMIN), make_user(rbac.NURSE), make_user(rbac.DOCTOR)
+    desk = make_user(rbac.RECEPTIONIST)
+    ward = wards.ward_create(
+        actor=admin, name="General", kind="general", charge_code="WARD-GEN", beds=1
+    )
+    patient = PatientFactory()
+    admission = wards.admission_create(
+        actor=nurse,
+        patient=patient,
+        attending_doctor=doctor,
+        bed=ward.beds.get(),
+        reason="x",
+        advance_deposit=Decimal("5000"),
+        deposit_mode="mpesa",
+        deposit_reference="QAZ123WSX",
+    )
+    wards.discharge_order(actor=doctor, admission=admission, summary={"final_diagnosis": "Better"})
+    wards.discharge_process(actor=desk, admission=admission)  # one day at 3,500.00
+
+    draft = Invoice.objects.get(admission=admission, status=InvoiceStatus.DRAFT)
+    invoice = services.invoice_issue(actor=desk, invoice=draft)
+    client_for(desk).post(reverse("advance_apply", args=[invoice.pk]))
+
+    invoice.refresh_from_db()
+    advance = AdvanceDeposit.objects.get(patient=patient)
+    assert advance.receipt_number.startswith("RCT-") and advance.mode == "mpesa"
+    assert invoice.status == InvoiceStatus.PAID and invoice.amount_paid == Decimal("3500.00")
+    assert advance.applied == Decimal("3500.00") and advance.available == Decimal("1500.00")
+    assert Payment.objects.get(invoice=invoice).mode == "advance"
+
+
+def test_a_deposit_needs_a_reference_for_mpesa_and_nothing_is_admitted_without_it(
+    make_user, charge_master
+):
+    from wards import services as wards
+    from wards.models import Admission
+
+    admin, nurse, doctor = make_user(rbac.ADMIN), make_user(rbac.NURSE), make_user(rbac.DOCTOR)
+    ward = wards.ward_create(
+        actor=admin, name="General", kind="general", charge_code="WARD-GEN", beds=1
+    )
+
+    with pytest.raises(wards.WardError, match="transaction reference"):
+        wards.admission_create(
+            actor=nurse,
+            patient=PatientFactory(),
+            attending_doctor=doctor,
+            bed=ward.beds.get(),
+            reason="x",
+            advance_deposit=Decimal("5000"),
+            deposit_mode="mpesa",
+        )
+
+    assert not Admission.objects.exists()
+
+
+def test_the_advance_mode_is_not_taken_from_the_desk_form(people, client_for):
+    invoice = issued_invoice(people, quantity="1")
+
+    client_for(people["desk"]).post(
+        reverse("payment_take", args=[invoice.pk]), {"amount": "100", "mode": "advance"}
+    )
+
+    assert not Payment.objects.exists()

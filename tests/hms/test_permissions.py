@@ -88,6 +88,7 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "invoice_discount": {"pk": samples["invoice"].pk},
         "invoice_void": {"pk": samples["invoice"].pk},
         "payment_take": {"pk": samples["invoice"].pk},
+        "advance_apply": {"pk": samples["invoice"].pk},
         "payment_refund": {"pk": samples["payment"].pk},
         "billing_document": {"token": files.sign("receipt", samples["payment"].pk)},
         "admission_transfer": {"pk": samples["admission"].pk},
