@@ -8,12 +8,13 @@ Groups: `user.<id>` and `role.<role>` are joined by every socket of that user; t
 (`beds`, `thread.<id>`, ...) only after the page's own permission check (messaging.topics).
 """
 
+import asyncio
 import logging
 import re
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 from django.template.loader import render_to_string
 
@@ -47,11 +48,39 @@ def publish_html(group: str, html: str) -> None:
     transaction.on_commit(lambda: send_now(group, {"type": "fragment", "html": html}))
 
 
+# The event loop serving the websockets of this process (remembered by the consumer). The
+# in-memory layer's queues belong to it: a thread of our own (a Huey worker of the embedded mode)
+# must hand its messages to that loop, or they wait until the loop happens to wake up.
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def remember_server_loop(loop: asyncio.AbstractEventLoop) -> None:
+    global _server_loop
+    _server_loop = loop
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def send_now(group: str, message: dict[str, Any]) -> bool:
     """Send a message to a group at once. A failing layer (Redis down) is logged, not raised:
     the user's action has already been saved, and the page shows it on its next load."""
+    layer = get_channel_layer()
+    loop = _server_loop
     try:
-        async_to_sync(get_channel_layer().group_send)(group, message)
+        if (
+            isinstance(layer, InMemoryChannelLayer)
+            and loop is not None
+            and loop.is_running()
+            and _running_loop() is not loop
+        ):
+            asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop).result(5)
+        else:
+            async_to_sync(layer.group_send)(group, message)
     except Exception:
         logger.exception("realtime: could not publish to %s", group)
         return False

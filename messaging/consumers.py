@@ -6,6 +6,7 @@ only when messaging.topics allows them; delivers the fragments services publish;
 its session ends (sign-out, deactivation, idle logoff: checked again at every heartbeat).
 """
 
+import asyncio
 import json
 import logging
 import time
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from hms.middleware import LAST_ACTIVITY_KEY
-from hms.realtime import role_group, user_group
+from hms.realtime import remember_server_loop, role_group, user_group
 from messaging import presence, topics
 from messaging import services as chat
 from messaging.services import thread_group
@@ -54,6 +55,7 @@ def _reload_session(session_key: str):
 
 class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self):
+        remember_server_loop(asyncio.get_running_loop())
         self.user = self.scope.get("user")
         self.joined: list[str] = []
         session = self.scope.get("session")
