@@ -303,6 +303,10 @@ def test_a_patient_cannot_see_or_touch_another_patients_appointment(doctor, cler
 
     assert client.get(reverse("appointment_detail", args=[theirs.pk])).status_code == 404
     assert client.post(reverse("appointment_cancel", args=[theirs.pk])).status_code == 404
+    moved = client.post(
+        reverse("appointment_reschedule", args=[theirs.pk]), {"starts_at": at(11).isoformat()}
+    )
+    assert moved.status_code == 404
     assert client.post(reverse("appointment_check_in", args=[theirs.pk])).status_code == 403
     assert Appointment.objects.get(pk=theirs.pk).status == AppointmentStatus.SCHEDULED
 
