@@ -6,7 +6,7 @@ import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -69,8 +69,8 @@ def _error_page(request: HttpRequest, template: str, status: int) -> HttpRespons
     response = render(request, template, status=status)
     # Under ASGI Django renders error pages on a worker thread of their own; the navigation's
     # counts opened a connection there that nothing else would close.
-    if not connection.in_atomic_block:
-        close_old_connections()
+    if connection.connection is not None and not connection.in_atomic_block:
+        connection.close()
     return response
 
 
