@@ -9,8 +9,9 @@ class BillingConfig(AppConfig):
         from hms import rbac
         from messaging import topics
 
-        # account.<patient id>: the billing desk's live view of one patient's account.
-        topics.register(
-            "account",
-            lambda user, topic: rbac.scope(user, "billing.invoices") == rbac.ALL,
-        )
+        # account.<patient id>: one patient's account; billing: the desk's outstanding list.
+        def billing_desk(user, topic: str) -> bool:
+            return rbac.scope(user, "billing.invoices") == rbac.ALL
+
+        topics.register("account", billing_desk)
+        topics.register("billing", billing_desk)

@@ -38,11 +38,16 @@ def account_topic(patient_id) -> str:
     return f"account.{patient_id}"
 
 
+BILLING_TOPIC = "billing"
+
+
 def _announce(patient_id) -> None:
-    """Tell open account screens (reception, accountant) to refresh their figures."""
+    """Tell open billing screens (the patient's account, the desk's outstanding list) to refresh
+    their figures."""
     realtime.publish(
         account_topic(patient_id), "hms/signal.html", {"event": f"hms:account-changed-{patient_id}"}
     )
+    realtime.publish(BILLING_TOPIC, "hms/signal.html", {"event": "hms:billing-changed"})
 
 
 @transaction.atomic
