@@ -380,6 +380,10 @@ AGING_BUCKETS = [
 @rbac.capability_required("billing.invoices", scopes=DESK)
 def outstanding(request: HttpRequest) -> HttpResponse:
     """Issued invoices with a balance, oldest first, grouped by age (the billing desk's worklist)."""
+    if request.htmx and request.htmx.target == "billing-patients":
+        # The desk finds a patient's account with clinical's search (accountants see no charts).
+        found = clinical.patient_search(request.GET.get("q", "")[:80])
+        return render(request, "billing/outstanding.html#patients", {"found": found})
     today = timezone.localdate()
     open_invoices = list(
         Invoice.objects.filter(status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID])

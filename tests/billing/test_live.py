@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def test_a_payment_refreshes_the_desks_outstanding_list_and_not_a_nurses(
-    signed_in, charge_master
-):  # noqa: F811
+    signed_in,  # noqa: F811
+    charge_master,
+):
     desk, desk_client = await sync_to_async(signed_in)(rbac.RECEPTIONIST)
     _accountant, accountant_client = await sync_to_async(signed_in)(rbac.ACCOUNTANT)
     _nurse, nurse_client = await sync_to_async(signed_in)(rbac.NURSE)

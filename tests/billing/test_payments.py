@@ -229,3 +229,17 @@ def test_the_advance_mode_is_not_taken_from_the_desk_form(people, client_for):
     )
 
     assert not Payment.objects.exists()
+
+
+def test_an_accountant_finds_a_patients_account_from_the_billing_page(people, client_for):
+    patient = PatientFactory(first_name="Zawadi", last_name="Akinyi")
+    client = client_for(people["accountant"])
+
+    found = client.get(
+        reverse("outstanding"),
+        {"q": "zawadi"},
+        headers={"HX-Request": "true", "HX-Target": "billing-patients"},
+    )
+
+    assert reverse("patient_account", args=[patient.pk]) in found.content.decode()
+    assert client.get(reverse("patient_account", args=[patient.pk])).status_code == 200
