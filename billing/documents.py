@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from billing.models import Invoice, Payment
+from billing.models import CreditNote, Invoice, Payment
 from hms.pdf import render_pdf
 
 
@@ -64,3 +64,15 @@ def render_receipt(payment: Payment) -> Payment:
     payment.pdf.save(f"{payment.receipt_number}.pdf", ContentFile(render_pdf(html)), save=False)
     Payment.objects.filter(pk=payment.pk).update(pdf=payment.pdf.name)
     return payment
+
+
+def credit_note_html(note: CreditNote) -> str:
+    return render_to_string(
+        "billing/credit_note_pdf.html",
+        {
+            "note": note,
+            "invoice": note.invoice,
+            "patient": note.invoice.patient,
+            "hospital": _hospital(),
+        },
+    )

@@ -162,6 +162,8 @@ class Invoice(models.Model):
     patient_share = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     # Payments less refunds, kept in step by the payment services (balance = patient share − paid).
     amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # Credit notes against it (corrections after issue), kept in step by the credit service.
+    amount_credited = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     # The printable A4 PDF (rendered by a background task after issue and after each payment).
     pdf = models.FileField(upload_to="invoices/", blank=True, max_length=200)
     # The lines as issued (what the printed invoice shows, whatever happens to charges later).
@@ -193,7 +195,11 @@ class Invoice(models.Model):
             ),
             # No overpayment: what was paid never exceeds what the patient owes.
             models.CheckConstraint(
-                condition=models.Q(amount_paid__gte=0, amount_paid__lte=models.F("patient_share")),
+                condition=models.Q(
+                    amount_paid__gte=0,
+                    amount_credited__gte=0,
+                    amount_paid__lte=models.F("patient_share") - models.F("amount_credited"),
+                ),
                 name="invoice_paid_within_patient_share",
             ),
         ]
@@ -203,7 +209,7 @@ class Invoice(models.Model):
 
     @property
     def balance(self):
-        return self.patient_share - self.amount_paid
+        return self.patient_share - self.amount_credited - self.amount_paid
 
 
 class PaymentMode(models.TextChoices):
@@ -297,3 +303,28 @@ class AdvanceDeposit(models.Model):
     @property
     def available(self):
         return self.amount - self.applied
+
+
+class CreditNote(models.Model):
+    """A correction to an issued invoice: an amount (or some of its lines) credited back, with
+    its own number; the invoice itself is never edited."""
+
+    number = models.CharField(max_length=20, unique=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    reason = models.CharField(max_length=200)
+    # The lines credited, as they were on the invoice (empty: an amount was credited).
+    lines = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_note_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -16,6 +16,7 @@ from billing.models import (
     AdvanceDeposit,
     Charge,
     ChargeItem,
+    CreditNote,
     Invoice,
     InvoiceStatus,
     Payment,
@@ -411,6 +412,8 @@ def invoice_void(
     if not rbac.has(actor, "billing.adjust"):
         raise BillingError("Only an accountant or an administrator can void an invoice.")
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.credit_notes.exists():
+        raise BillingError("This invoice has credit notes: it cannot be voided.")
     if invoice.status not in VOIDABLE:
         raise BillingError(
             f"Only an issued, unpaid invoice can be voided; this one is {invoice.get_status_display().lower()}."
@@ -440,7 +443,7 @@ def invoice_void(
 
 
 def _settle_status(invoice: Invoice) -> None:
-    if invoice.amount_paid >= invoice.patient_share:
+    if invoice.amount_paid + invoice.amount_credited >= invoice.patient_share:
         invoice.status = InvoiceStatus.PAID
     elif invoice.amount_paid > 0:
         invoice.status = InvoiceStatus.PARTIALLY_PAID
@@ -632,3 +635,80 @@ def advance_apply(*, actor, invoice: Invoice, request: HttpRequest | None = None
         advance.applied += use
         advance.save(update_fields=["applied"])
     return payments
+
+
+# --- credit notes ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def credit_note_issue(
+    *,
+    actor,
+    invoice: Invoice,
+    reason: str,
+    amount: Decimal | None = None,
+    charge_ids: list[int] | None = None,
+    request: HttpRequest | None = None,
+) -> CreditNote:
+    """Correct an issued invoice: credit some of its lines, or an amount, off what the patient
+    still owes. The invoice stays as issued; the credit note has its own gapless number."""
+    if not rbac.has(actor, "billing.adjust"):
+        raise BillingError("Only an accountant or an administrator can issue a credit note.")
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID):
+        raise BillingError(
+            f"Credit notes are for issued invoices with a balance; this one is"
+            f" {invoice.get_status_display().lower()} (refund a paid invoice instead)."
+        )
+    if not reason.strip():
+        raise BillingError("Give the reason for the credit note.")
+    lines = []
+    if charge_ids:
+        charges = list(invoice.lines.filter(pk__in=charge_ids).select_related("item"))
+        if len(charges) != len(set(charge_ids)):
+            raise BillingError("Credit only lines of this invoice.")
+        amount = sum((c.amount + c.tax_amount for c in charges), Decimal("0"))
+        lines = [
+            {
+                "description": c.description,
+                "code": c.item.code,
+                "total": str(c.amount + c.tax_amount),
+            }
+            for c in charges
+        ]
+    amount = money(amount or 0)
+    if amount <= 0:
+        raise BillingError("Enter the amount to credit, or choose the lines.")
+    if amount > invoice.balance:
+        raise BillingError(
+            f"That is more than the open balance of {invoice.balance}: refund the payment instead."
+        )
+    year = timezone.localdate().year
+    note = CreditNote.objects.create(
+        number=f"CN-{year}-{next_number(f'credit-{year}'):06d}",
+        invoice=invoice,
+        amount=amount,
+        reason=reason.strip()[:200],
+        lines=lines,
+        created_at=timezone.now(),
+        created_by=actor,
+    )
+    invoice.amount_credited += amount
+    _settle_status(invoice)
+    invoice.save(update_fields=["amount_credited", "status"])
+    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
+    audit.record(
+        actor=actor,
+        action="credit_note.issue",
+        obj=note,
+        patient=invoice.patient_id,
+        after={
+            "invoice": invoice.number,
+            "amount": amount,
+            "reason": note.reason,
+            "lines": len(lines),
+        },
+        request=request,
+    )
+    _announce(invoice.patient_id)
+    return note

@@ -13,6 +13,7 @@ urlpatterns = [
     path("invoices/<int:pk>/issue/", views.invoice_issue, name="invoice_issue"),
     path("invoices/<int:pk>/discount/", views.invoice_discount, name="invoice_discount"),
     path("invoices/<int:pk>/void/", views.invoice_void, name="invoice_void"),
+    path("invoices/<int:pk>/credit/", views.credit_note_create, name="credit_note_create"),
     path("invoices/<int:pk>/pay/", views.payment_take, name="payment_take"),
     path("invoices/<int:pk>/pay-from-advance/", views.advance_apply, name="advance_apply"),
     path("payments/<int:pk>/refund/", views.payment_refund, name="payment_refund"),

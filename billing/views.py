@@ -21,6 +21,7 @@ from billing.models import (
     AdvanceDeposit,
     Charge,
     ChargeItem,
+    CreditNote,
     Invoice,
     InvoiceStatus,
     Payment,
@@ -29,6 +30,7 @@ from billing.models import (
 from clinical import selectors as clinical
 from hms import files, rbac
 from hms.money import ZERO
+from hms.pdf import pdf_response
 
 DESK = {rbac.ALL}
 
@@ -211,6 +213,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
         ],
         "pdf_url": invoice_pdf_url(invoice) if invoice.number else "",
+        "credit_notes": [(note, credit_note_pdf_url(note)) for note in invoice.credit_notes.all()],
         "modes": [(v, label) for v, label in PaymentMode.choices if v != PaymentMode.ADVANCE],
         "advance_available": AdvanceDeposit.objects.filter(patient=invoice.patient).aggregate(
             left=Sum("amount") - Sum("applied")
@@ -316,7 +319,7 @@ def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- printed documents (signed, expiring links) -------------------------------------------------
 
-INVOICE_LINK, RECEIPT_LINK = "invoice", "receipt"
+INVOICE_LINK, RECEIPT_LINK, CREDIT_LINK = "invoice", "receipt", "credit"
 
 
 def invoice_pdf_url(invoice: Invoice) -> str:
@@ -325,6 +328,10 @@ def invoice_pdf_url(invoice: Invoice) -> str:
 
 def receipt_pdf_url(payment: Payment) -> str:
     return reverse("billing_document", args=[files.sign(RECEIPT_LINK, payment.pk)])
+
+
+def credit_note_pdf_url(note: CreditNote) -> str:
+    return reverse("billing_document", args=[files.sign(CREDIT_LINK, note.pk)])
 
 
 def _visible_invoices(user):
@@ -341,6 +348,7 @@ def _visible_invoices(user):
 def billing_document(request: HttpRequest, token: str) -> HttpResponse:
     """An invoice or receipt PDF, for the desk and for the patient it belongs to."""
     invoice_id, payment_id = files.unsign(token, INVOICE_LINK), files.unsign(token, RECEIPT_LINK)
+    credit_id = files.unsign(token, CREDIT_LINK)
     visible = _visible_invoices(request.user)
     if invoice_id and invoice_id.isdigit() and (invoice := visible.filter(pk=invoice_id).first()):
         if not invoice.pdf:
@@ -354,6 +362,12 @@ def billing_document(request: HttpRequest, token: str) -> HttpResponse:
         if not payment.pdf:
             documents.render_receipt(payment)
         stored, name = payment.pdf, f"{payment.receipt_number}.pdf"
+    elif (
+        credit_id
+        and credit_id.isdigit()
+        and (note := CreditNote.objects.filter(pk=credit_id, invoice__in=visible).first())
+    ):
+        return pdf_response(documents.credit_note_html(note), f"{note.number}.pdf")
     else:
         raise Http404("This link is not valid any more. Open the document from its page again.")
     if hasattr(default_storage, "bucket_name"):
@@ -409,3 +423,23 @@ def outstanding(request: HttpRequest) -> HttpResponse:
         "total": sum((b["balance"] for b in buckets), ZERO),
     }
     return render(request, "billing/outstanding.html", context)
+
+
+@rbac.capability_required("billing.adjust", post_only=True)
+@require_POST
+def credit_note_create(request: HttpRequest, pk: int) -> HttpResponse:
+    charge_ids = [int(v) for v in request.POST.getlist("line") if v.isdigit()]
+    try:
+        amount = Decimal(request.POST.get("amount", "") or "0") if not charge_ids else None
+    except InvalidOperation:
+        messages.error(request, "Enter the amount as a number.")
+        return redirect("invoice_detail", pk=pk)
+    return _invoice_act(
+        request,
+        pk,
+        services.credit_note_issue,
+        "Credit note issued.",
+        reason=request.POST.get("reason", ""),
+        amount=amount,
+        charge_ids=charge_ids or None,
+    )

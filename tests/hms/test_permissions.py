@@ -87,6 +87,7 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "invoice_issue": {"pk": samples["invoice"].pk},
         "invoice_discount": {"pk": samples["invoice"].pk},
         "invoice_void": {"pk": samples["invoice"].pk},
+        "credit_note_create": {"pk": samples["invoice"].pk},
         "payment_take": {"pk": samples["invoice"].pk},
         "advance_apply": {"pk": samples["invoice"].pk},
         "payment_refund": {"pk": samples["payment"].pk},
