@@ -442,6 +442,13 @@ def invoice_void(
 # --- payments and refunds ----------------------------------------------------------------------
 
 
+def _require_reference(mode: str, reference: str) -> None:
+    if mode in (PaymentMode.MPESA, PaymentMode.CARD, PaymentMode.BANK) and not reference.strip():
+        raise BillingError(
+            "Enter the transaction reference (M-Pesa code, card slip or bank reference)."
+        )
+
+
 def _settle_status(invoice: Invoice) -> None:
     if invoice.amount_paid + invoice.amount_credited >= invoice.patient_share:
         invoice.status = InvoiceStatus.PAID
@@ -478,10 +485,7 @@ def payment_take(
         raise BillingError(
             f"That is more than the balance of {invoice.balance}: take {invoice.balance} and give change."
         )
-    if mode in (PaymentMode.MPESA, PaymentMode.CARD, PaymentMode.BANK) and not reference.strip():
-        raise BillingError(
-            "Enter the transaction reference (M-Pesa code, card slip or bank reference)."
-        )
+    _require_reference(mode, reference)
     year = timezone.localdate().year
     payment = Payment.objects.create(
         invoice=invoice,
@@ -577,10 +581,7 @@ def advance_take(
         raise BillingError("Enter the deposit amount.")
     if mode not in PaymentMode.values or mode == PaymentMode.ADVANCE:
         raise BillingError("Choose how the deposit was paid.")
-    if mode in (PaymentMode.MPESA, PaymentMode.CARD, PaymentMode.BANK) and not reference.strip():
-        raise BillingError(
-            "Enter the transaction reference (M-Pesa code, card slip or bank reference)."
-        )
+    _require_reference(mode, reference)
     year = timezone.localdate().year
     advance = AdvanceDeposit.objects.create(
         patient_id=getattr(patient, "pk", patient),

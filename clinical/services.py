@@ -234,6 +234,21 @@ def _back_to_registered_if_nothing_booked(actor, patient: Patient, reason: str, 
         )
 
 
+def _locked_scheduled(appointment: Appointment, doing: str) -> Appointment:
+    """The appointment, locked for this change, if it is still scheduled (else a clear refusal)."""
+    appointment = (
+        Appointment.objects.select_for_update()
+        .select_related("patient", "doctor")
+        .get(pk=appointment.pk)
+    )
+    if appointment.status != AppointmentStatus.SCHEDULED:
+        raise BookingError(
+            f"Only a scheduled appointment can be {doing}; this one is"
+            f" {appointment.get_status_display()}."
+        )
+    return appointment
+
+
 def _record(appointment: Appointment, kind: str, actor, **fields) -> None:
     AppointmentChange.objects.create(appointment=appointment, kind=kind, by=actor, **fields)
 
@@ -306,15 +321,7 @@ def appointment_reschedule(
     reason: str = "",
     request: HttpRequest | None = None,
 ) -> Appointment:
-    appointment = (
-        Appointment.objects.select_for_update()
-        .select_related("patient", "doctor")
-        .get(pk=appointment.pk)
-    )
-    if appointment.status != AppointmentStatus.SCHEDULED:
-        raise BookingError(
-            f"Only a scheduled appointment can be moved; this one is {appointment.get_status_display()}."
-        )
+    appointment = _locked_scheduled(appointment, "moved")
     _portal_rules(actor, appointment)
     slot = _check_slot(appointment.doctor, starts_at)
     old = appointment.starts_at
@@ -353,15 +360,7 @@ def appointment_reschedule(
 def appointment_cancel(
     *, actor, appointment: Appointment, reason: str = "", request: HttpRequest | None = None
 ) -> Appointment:
-    appointment = (
-        Appointment.objects.select_for_update()
-        .select_related("patient", "doctor")
-        .get(pk=appointment.pk)
-    )
-    if appointment.status != AppointmentStatus.SCHEDULED:
-        raise BookingError(
-            f"Only a scheduled appointment can be cancelled; this one is {appointment.get_status_display()}."
-        )
+    appointment = _locked_scheduled(appointment, "cancelled")
     _portal_rules(actor, appointment)
     appointment.status = AppointmentStatus.CANCELLED
     appointment.cancelled_at = timezone.now()
@@ -396,15 +395,7 @@ def appointment_check_in(
     *, actor, appointment: Appointment, request: HttpRequest | None = None
 ) -> Appointment:
     """The patient has arrived: the doctor's list shows them waiting."""
-    appointment = (
-        Appointment.objects.select_for_update()
-        .select_related("patient", "doctor")
-        .get(pk=appointment.pk)
-    )
-    if appointment.status != AppointmentStatus.SCHEDULED:
-        raise BookingError(
-            f"Only a scheduled appointment can be checked in; this one is {appointment.get_status_display()}."
-        )
+    appointment = _locked_scheduled(appointment, "checked in")
     if timezone.localtime(appointment.starts_at).date() != timezone.localdate():
         raise BookingError("Patients are checked in on the day of their appointment.")
     appointment.status = AppointmentStatus.CHECKED_IN
@@ -430,13 +421,7 @@ def appointment_check_in(
 def appointment_no_show(
     *, actor, appointment: Appointment, request: HttpRequest | None = None
 ) -> Appointment:
-    appointment = (
-        Appointment.objects.select_for_update().select_related("patient").get(pk=appointment.pk)
-    )
-    if appointment.status != AppointmentStatus.SCHEDULED:
-        raise BookingError(
-            f"Only a scheduled appointment can be marked no-show; this one is {appointment.get_status_display()}."
-        )
+    appointment = _locked_scheduled(appointment, "marked no-show")
     if appointment.starts_at > timezone.now():
         raise BookingError("An appointment can be marked no-show only after its time.")
     appointment.status = AppointmentStatus.NO_SHOW
