@@ -2,7 +2,7 @@
 
 from django import forms
 
-from billing.models import ChargeItem
+from billing.models import ChargeItem, ClaimStatus
 
 
 class ChargeItemForm(forms.ModelForm):
@@ -31,3 +31,45 @@ class ManualChargeForm(forms.Form):
 
 class ReverseForm(forms.Form):
     reason = forms.CharField(max_length=150)
+
+
+AMOUNT_ERRORS = {
+    "required": "Enter the amount.",
+    "invalid": "Enter the amount as a number, e.g. 12000 or 12000.50.",
+    "max_decimal_places": "Enter the amount in cents at most, e.g. 12000.50.",
+    "max_digits": "That amount is too large.",
+    "max_whole_digits": "That amount is too large.",
+}
+
+
+def _amount_field() -> forms.DecimalField:
+    return forms.DecimalField(max_digits=14, decimal_places=2, error_messages=AMOUNT_ERRORS)
+
+
+class ClaimApproveForm(forms.Form):
+    """The insurer's approval: how much of the claim, under which of its references (the service
+    checks the rules and says what is missing)."""
+
+    amount = _amount_field()
+    insurer_reference = forms.CharField(max_length=60, required=False)
+
+
+class ClaimRejectForm(forms.Form):
+    reason = forms.CharField(max_length=200, required=False)
+
+
+class ClaimPaymentForm(forms.Form):
+    amount = _amount_field()
+    reference = forms.CharField(max_length=60, required=False)
+
+
+class ClaimFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any status"), *ClaimStatus.choices], required=False)
+    insurer = forms.CharField(max_length=100, required=False)
+
+
+def first_error(form: forms.Form) -> str:
+    """The first thing wrong with a form, as one sentence for a message."""
+    for errors in form.errors.values():
+        return str(errors[0])
+    return ""

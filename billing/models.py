@@ -1,6 +1,8 @@
 """The charge master and the charges posted to patients' accounts (a ledger other modules post
 into: it refers to patients and admissions by model label and imports neither app)."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 
@@ -164,6 +166,10 @@ class Invoice(models.Model):
     amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     # Credit notes against it (corrections after issue), kept in step by the credit service.
     amount_credited = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # The insurer's side, kept in step by the claim services: what the insurer paid of its share,
+    # and what it declined (rejected, or approved short), which the patient owes instead.
+    insurer_paid = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    insurer_shortfall = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     # The printable A4 PDF (rendered by a background task after issue and after each payment).
     pdf = models.FileField(upload_to="invoices/", blank=True, max_length=200)
     # The lines as issued (what the printed invoice shows, whatever happens to charges later).
@@ -193,14 +199,26 @@ class Invoice(models.Model):
                 ),
                 name="invoice_total_reconciles",
             ),
-            # No overpayment: what was paid never exceeds what the patient owes.
+            # No overpayment: what was paid never exceeds what the patient owes (their share,
+            # plus what the insurer declined, less credit notes).
             models.CheckConstraint(
                 condition=models.Q(
                     amount_paid__gte=0,
                     amount_credited__gte=0,
-                    amount_paid__lte=models.F("patient_share") - models.F("amount_credited"),
+                    amount_paid__lte=models.F("patient_share")
+                    + models.F("insurer_shortfall")
+                    - models.F("amount_credited"),
                 ),
                 name="invoice_paid_within_patient_share",
+            ),
+            # The insurer's share is paid by it or moved to the patient, never more than once.
+            models.CheckConstraint(
+                condition=models.Q(
+                    insurer_paid__gte=0,
+                    insurer_shortfall__gte=0,
+                    insurer_share__gte=models.F("insurer_paid") + models.F("insurer_shortfall"),
+                ),
+                name="invoice_insurer_settled_within_share",
             ),
         ]
 
@@ -209,7 +227,14 @@ class Invoice(models.Model):
 
     @property
     def balance(self):
-        return self.patient_share - self.amount_credited - self.amount_paid
+        """What the patient still owes: their share, plus what the insurer declined, less credit
+        notes and payments."""
+        return self.patient_share + self.insurer_shortfall - self.amount_credited - self.amount_paid
+
+    @property
+    def insurer_balance(self):
+        """What the insurer still owes: its share, less what it declined and what it paid."""
+        return self.insurer_share - self.insurer_shortfall - self.insurer_paid
 
 
 class PaymentMode(models.TextChoices):
@@ -328,3 +353,82 @@ class CreditNote(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class ClaimStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    PAID = "paid", "Paid"
+    REJECTED = "rejected", "Rejected"
+
+
+class InsuranceClaim(models.Model):
+    """The insurer's share of an issued invoice, claimed from the insurer: submitted at issue, then
+    approved (in full or in part) and paid, or rejected. What the insurer declines the patient
+    owes (Invoice.insurer_shortfall); the invoice itself is never edited."""
+
+    number = models.CharField(max_length=20, unique=True)
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="claim")
+    insurer = models.CharField(max_length=100, db_index=True)
+    amount_claimed = models.DecimalField(max_digits=14, decimal_places=2)
+    status = models.CharField(
+        max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.SUBMITTED, db_index=True
+    )
+    approved_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    paid_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # The insurer's own claim number (given at approval).
+    insurer_reference = models.CharField(max_length=60, blank=True)
+    rejection_reason = models.CharField(max_length=200, blank=True)
+    # The insurer's remittance (bank transfer, cheque) reference for its payment.
+    payment_reference = models.CharField(max_length=60, blank=True)
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    amount_claimed__gt=0,
+                    approved_amount__gte=0,
+                    paid_amount__gte=0,
+                    approved_amount__lte=models.F("amount_claimed"),
+                    paid_amount__lte=models.F("approved_amount"),
+                ),
+                name="claim_amounts_within_claimed",
+            ),
+            # The amounts say the same as the status: nothing approved or paid until approval; a
+            # paid claim was paid its approved amount in full.
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["submitted", "rejected"], approved_amount=0, paid_amount=0
+                )
+                | models.Q(status="approved", approved_amount__gt=0, paid_amount=0)
+                | models.Q(
+                    status="paid", approved_amount__gt=0, paid_amount=models.F("approved_amount")
+                ),
+                name="claim_amounts_match_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def outstanding(self):
+        """What the insurer still owes on this claim."""
+        if self.status == ClaimStatus.SUBMITTED:
+            return self.amount_claimed
+        if self.status == ClaimStatus.APPROVED:
+            return self.approved_amount
+        return Decimal("0.00")  # paid, or rejected

@@ -4,7 +4,7 @@
 manual charges); `charge_reverse` is how a charge is taken back (a visible negative line).
 """
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -16,7 +16,9 @@ from billing.models import (
     AdvanceDeposit,
     Charge,
     ChargeItem,
+    ClaimStatus,
     CreditNote,
+    InsuranceClaim,
     Invoice,
     InvoiceStatus,
     Payment,
@@ -230,6 +232,7 @@ def reverse_source(
 # --- invoices --------------------------------------------------------------------------------
 
 VOIDABLE = {InvoiceStatus.ISSUED}  # a void needs no payment on it: refund first
+VOIDED_CLAIM_REASON = "Invoice voided"
 
 
 def _insurance_of(patient, on_day) -> tuple[str, Decimal]:
@@ -400,8 +403,36 @@ def invoice_issue(*, actor, invoice: Invoice, request: HttpRequest | None = None
         },
         request=request,
     )
+    if invoice.insurer_share > 0:
+        _claim_submit(actor=actor, invoice=invoice, request=request)
     _announce(invoice.patient_id)
     return invoice
+
+
+def _claim_submit(*, actor, invoice: Invoice, request: HttpRequest | None) -> InsuranceClaim:
+    """Claim the insurer's share of an invoice being issued (in the issue's transaction)."""
+    year = timezone.localdate().year
+    claim = InsuranceClaim.objects.create(
+        number=f"CLM-{year}-{next_number(f'claim-{year}'):06d}",
+        invoice=invoice,
+        insurer=invoice.insurer,
+        amount_claimed=invoice.insurer_share,
+        submitted_at=timezone.now(),
+        submitted_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="claim.submit",
+        obj=claim,
+        patient=invoice.patient_id,
+        after={
+            "invoice": invoice.number,
+            "insurer": claim.insurer,
+            "amount_claimed": claim.amount_claimed,
+        },
+        request=request,
+    )
+    return claim
 
 
 @transaction.atomic
@@ -420,6 +451,12 @@ def invoice_void(
         )
     if not reason.strip():
         raise BillingError("Give the reason for voiding the invoice.")
+    claim = InsuranceClaim.objects.select_for_update().filter(invoice=invoice).first()
+    if claim is not None and claim.status in (ClaimStatus.APPROVED, ClaimStatus.PAID):
+        raise BillingError(
+            f"The insurer has {claim.get_status_display().lower()} claim {claim.number}:"
+            " this invoice can no longer be voided."
+        )
     invoice.status = InvoiceStatus.VOID
     invoice.voided_at = timezone.now()
     invoice.voided_by = actor
@@ -435,6 +472,21 @@ def invoice_void(
         after={"status": InvoiceStatus.VOID, "reason": invoice.void_reason},
         request=request,
     )
+    if claim is not None and claim.status == ClaimStatus.SUBMITTED:
+        # Withdrawn from the insurer; the patient owes nothing on a void invoice either.
+        claim.status = ClaimStatus.REJECTED
+        claim.rejection_reason = VOIDED_CLAIM_REASON
+        claim.decided_at, claim.decided_by = invoice.voided_at, actor
+        claim.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
+        audit.record(
+            actor=actor,
+            action="claim.reject",
+            obj=claim,
+            patient=invoice.patient_id,
+            before={"status": ClaimStatus.SUBMITTED},
+            after={"status": ClaimStatus.REJECTED, "reason": VOIDED_CLAIM_REASON},
+            request=request,
+        )
     _announce(invoice.patient_id)
     return invoice
 
@@ -450,9 +502,10 @@ def _require_reference(mode: str, reference: str) -> None:
 
 
 def _settle_status(invoice: Invoice) -> None:
-    if invoice.amount_paid + invoice.amount_credited >= invoice.patient_share:
+    """Paid when neither the patient nor the insurer owes anything more."""
+    if invoice.balance <= 0 and invoice.insurer_balance <= 0:
         invoice.status = InvoiceStatus.PAID
-    elif invoice.amount_paid > 0:
+    elif invoice.amount_paid > 0 or invoice.insurer_paid > 0:
         invoice.status = InvoiceStatus.PARTIALLY_PAID
     else:
         invoice.status = InvoiceStatus.ISSUED
@@ -713,3 +766,178 @@ def credit_note_issue(
     )
     _announce(invoice.patient_id)
     return note
+
+
+# --- insurance claims ----------------------------------------------------------------------------
+
+
+def _claim_locked(actor, claim: InsuranceClaim, doing: str) -> tuple[Invoice, InsuranceClaim]:
+    """Check the role, then lock the invoice and its claim (in that order, as invoice_void does)."""
+    if not rbac.has(actor, "billing.adjust"):
+        raise BillingError(
+            f"Only an accountant or an administrator can {doing} an insurance claim."
+        )
+    invoice = Invoice.objects.select_for_update().get(pk=claim.invoice_id)
+    return invoice, InsuranceClaim.objects.select_for_update().get(pk=claim.pk)
+
+
+def _claim_state_error(claim: InsuranceClaim, wanted: str) -> BillingError:
+    state = claim.get_status_display().lower()
+    if claim.status == ClaimStatus.REJECTED and claim.rejection_reason:
+        state += f" ({claim.rejection_reason})"
+    return BillingError(f"Claim {claim.number} is {state}: only {wanted}.")
+
+
+def _claim_amount(value) -> Decimal:
+    try:
+        amount = money(value)
+    except (InvalidOperation, TypeError, ValueError) as error:
+        raise BillingError("Enter the amount as a number, e.g. 12000 or 12000.50.") from error
+    if amount.is_nan() or amount.is_infinite():
+        raise BillingError("Enter the amount as a number, e.g. 12000 or 12000.50.")
+    return amount
+
+
+def _claim_settled(invoice: Invoice, fields: list[str]) -> None:
+    _settle_status(invoice)
+    invoice.save(update_fields=[*fields, "status"])
+    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
+
+
+@transaction.atomic
+def claim_approve(
+    *,
+    actor,
+    claim: InsuranceClaim,
+    amount: Decimal,
+    insurer_reference: str,
+    request: HttpRequest | None = None,
+) -> InsuranceClaim:
+    """Record the insurer's approval of a submitted claim, in full or in part. What it did not
+    approve (claimed − approved) moves to the patient's balance."""
+    invoice, claim = _claim_locked(actor, claim, "approve")
+    if claim.status != ClaimStatus.SUBMITTED:
+        raise _claim_state_error(claim, "a submitted claim can be approved")
+    amount = _claim_amount(amount)
+    if amount <= 0:
+        raise BillingError(
+            "Enter the amount the insurer approved (if it approved nothing, reject the claim)."
+        )
+    if amount > claim.amount_claimed:
+        raise BillingError(
+            f"The insurer cannot approve more than the {claim.amount_claimed} claimed."
+        )
+    if not insurer_reference.strip():
+        raise BillingError("Enter the insurer's reference for the approval.")
+    claim.status = ClaimStatus.APPROVED
+    claim.approved_amount = amount
+    claim.insurer_reference = insurer_reference.strip()[:60]
+    claim.decided_at, claim.decided_by = timezone.now(), actor
+    claim.save(
+        update_fields=["status", "approved_amount", "insurer_reference", "decided_at", "decided_by"]
+    )
+    invoice.insurer_shortfall = claim.amount_claimed - amount
+    _claim_settled(invoice, ["insurer_shortfall"])
+    audit.record(
+        actor=actor,
+        action="claim.approve",
+        obj=claim,
+        patient=invoice.patient_id,
+        before={"status": ClaimStatus.SUBMITTED},
+        after={
+            "status": claim.status,
+            "approved_amount": amount,
+            "insurer_reference": claim.insurer_reference,
+            "moved_to_patient": invoice.insurer_shortfall,
+        },
+        request=request,
+    )
+    _announce(invoice.patient_id)
+    return claim
+
+
+@transaction.atomic
+def claim_reject(
+    *, actor, claim: InsuranceClaim, reason: str, request: HttpRequest | None = None
+) -> InsuranceClaim:
+    """Record the insurer's rejection of a submitted claim: the whole claimed amount moves to the
+    patient's balance."""
+    invoice, claim = _claim_locked(actor, claim, "reject")
+    if claim.status != ClaimStatus.SUBMITTED:
+        raise _claim_state_error(claim, "a submitted claim can be rejected")
+    if not reason.strip():
+        raise BillingError("Give the insurer's reason for the rejection.")
+    claim.status = ClaimStatus.REJECTED
+    claim.rejection_reason = reason.strip()[:200]
+    claim.decided_at, claim.decided_by = timezone.now(), actor
+    claim.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
+    invoice.insurer_shortfall = claim.amount_claimed
+    _claim_settled(invoice, ["insurer_shortfall"])
+    audit.record(
+        actor=actor,
+        action="claim.reject",
+        obj=claim,
+        patient=invoice.patient_id,
+        before={"status": ClaimStatus.SUBMITTED},
+        after={
+            "status": claim.status,
+            "reason": claim.rejection_reason,
+            "moved_to_patient": invoice.insurer_shortfall,
+        },
+        request=request,
+    )
+    _announce(invoice.patient_id)
+    return claim
+
+
+@transaction.atomic
+def claim_record_payment(
+    *,
+    actor,
+    claim: InsuranceClaim,
+    amount: Decimal,
+    reference: str,
+    request: HttpRequest | None = None,
+) -> InsuranceClaim:
+    """Record the insurer's payment of an approved claim: one remittance of exactly the approved
+    amount, which clears the insurer's side of the invoice. Two accountants recording it at once
+    record it once: the invoice and claim rows are locked, and a paid claim takes no payment."""
+    invoice, claim = _claim_locked(actor, claim, "record a payment on")
+    if claim.status == ClaimStatus.PAID:
+        raise BillingError(
+            f"Claim {claim.number} is already paid ({claim.paid_amount},"
+            f" reference {claim.payment_reference})."
+        )
+    if claim.status != ClaimStatus.APPROVED:
+        raise _claim_state_error(claim, "an approved claim can be paid")
+    amount = _claim_amount(amount)
+    if amount != claim.approved_amount:
+        raise BillingError(
+            f"Record the insurer's payment of the approved {claim.approved_amount}"
+            f" (not {amount}): a claim is paid once, in full."
+        )
+    if not reference.strip():
+        raise BillingError("Enter the insurer's remittance reference (bank or cheque reference).")
+    claim.status = ClaimStatus.PAID
+    claim.paid_amount = amount
+    claim.payment_reference = reference.strip()[:60]
+    claim.paid_at, claim.paid_by = timezone.now(), actor
+    claim.save(update_fields=["status", "paid_amount", "payment_reference", "paid_at", "paid_by"])
+    invoice.insurer_paid += amount
+    _claim_settled(invoice, ["insurer_paid"])
+    audit.record(
+        actor=actor,
+        action="claim.pay",
+        obj=claim,
+        patient=invoice.patient_id,
+        before={"status": ClaimStatus.APPROVED},
+        after={
+            "status": claim.status,
+            "paid_amount": amount,
+            "reference": claim.payment_reference,
+            "invoice_status": invoice.status,
+        },
+        request=request,
+    )
+    _announce(invoice.patient_id)
+    return claim

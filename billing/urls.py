@@ -20,4 +20,9 @@ urlpatterns = [
     path("documents/<str:token>/", views.billing_document, name="billing_document"),
     path("my-invoices/", views.portal_invoices, name="portal_invoices"),
     path("outstanding/", views.outstanding, name="outstanding"),
+    path("claims/", views.claim_list, name="claim_list"),
+    path("claims/<int:pk>/approve/", views.claim_approve, name="claim_approve"),
+    path("claims/<int:pk>/reject/", views.claim_reject, name="claim_reject"),
+    path("claims/<int:pk>/pay/", views.claim_pay, name="claim_pay"),
+    path("panel/", views.billing_panel, name="billing_panel"),
 ]

@@ -1,4 +1,5 @@
-"""Billing screens: the charge master (admin) and a patient's account (the billing desk)."""
+"""Billing screens: the charge master (admin), a patient's account and invoices (the billing
+desk), insurance claims, and the desk's panel on the dashboards."""
 
 from decimal import Decimal, InvalidOperation
 
@@ -7,21 +8,34 @@ from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from billing import documents, services
-from billing.forms import ChargeItemForm, ManualChargeForm, ReverseForm
+from billing import documents, selectors, services
+from billing.forms import (
+    ChargeItemForm,
+    ClaimApproveForm,
+    ClaimFilterForm,
+    ClaimPaymentForm,
+    ClaimRejectForm,
+    ManualChargeForm,
+    ReverseForm,
+    first_error,
+)
 from billing.models import (
     AdvanceDeposit,
     Charge,
     ChargeItem,
+    ClaimStatus,
     CreditNote,
+    InsuranceClaim,
     Invoice,
     InvoiceStatus,
     Payment,
@@ -29,10 +43,21 @@ from billing.models import (
 )
 from clinical import selectors as clinical
 from hms import files, rbac
-from hms.money import ZERO
+from hms.money import ZERO, money
 from hms.pdf import pdf_response
 
 DESK = {rbac.ALL}
+NOT_A_NUMBER = "Enter the amount as a number, e.g. 1500 or 1500.50."
+
+
+def _amount(value: str) -> Decimal | None:
+    """A typed amount as a Decimal (blank is 0), or None when it is not a number the ledger can
+    hold (NaN, infinity, or more digits than the database columns take)."""
+    try:
+        amount = Decimal((value or "0").strip() or "0")
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and abs(amount) < Decimal("1e10") else None
 
 
 @rbac.capability_required("billing.charge_master")
@@ -83,13 +108,15 @@ def patient_account(request: HttpRequest, pk) -> HttpResponse:
     patient = _patient(request, pk)
     charges = Charge.objects.filter(patient=patient).select_related("item", "reversal", "posted_by")
     totals = charges.aggregate(amount=Sum("amount"), tax=Sum("tax_amount"))
-    amount, tax = totals["amount"] or ZERO, totals["tax"] or ZERO
-    uninvoiced = (
-        charges.filter(invoice__isnull=True)
+    # Sums are rounded here: SQLite hands aggregates back as floats, not as 2-place decimals.
+    amount, tax = money(totals["amount"] or ZERO), money(totals["tax"] or ZERO)
+    uninvoiced = [
+        row | {"amount": money(row["amount"])}
+        for row in charges.filter(invoice__isnull=True)
         .values("admission_id")
         .annotate(lines=Count("id"), amount=Sum("amount"))
         .order_by("admission_id")
-    )
+    ]
     context = {
         "patient": patient,
         "advances": AdvanceDeposit.objects.filter(patient=patient).order_by("-received_at")[:20],
@@ -200,11 +227,17 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ]
     else:
         lines = invoice.lines_snapshot
+    claim = InsuranceClaim.objects.filter(invoice=invoice).first()
+    can_adjust = rbac.has(request.user, "billing.adjust")
     context = {
         "invoice": invoice,
         "lines": lines,
         "figures": services.invoice_figures(invoice),
-        "can_adjust": rbac.has(request.user, "billing.adjust"),
+        "can_adjust": can_adjust,
+        "claim": claim,
+        "can_void": can_adjust
+        and invoice.status == InvoiceStatus.ISSUED
+        and (claim is None or claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.REJECTED)),
         "currency": settings.HMS_CURRENCY,
         "payments": [
             (payment, receipt_pdf_url(payment))
@@ -215,10 +248,12 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pdf_url": invoice_pdf_url(invoice) if invoice.number else "",
         "credit_notes": [(note, credit_note_pdf_url(note)) for note in invoice.credit_notes.all()],
         "modes": [(v, label) for v, label in PaymentMode.choices if v != PaymentMode.ADVANCE],
-        "advance_available": AdvanceDeposit.objects.filter(patient=invoice.patient).aggregate(
-            left=Sum("amount") - Sum("applied")
-        )["left"]
-        or ZERO,
+        "advance_available": money(
+            AdvanceDeposit.objects.filter(patient=invoice.patient).aggregate(
+                left=Sum("amount") - Sum("applied")
+            )["left"]
+            or ZERO
+        ),
     }
     return render(request, "billing/invoice_detail.html", context)
 
@@ -243,9 +278,8 @@ def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
 @rbac.capability_required("billing.adjust", post_only=True)
 @require_POST
 def invoice_discount(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        value = Decimal(request.POST.get("value", "0") or "0")
-    except InvalidOperation:
+    value = _amount(request.POST.get("value", ""))
+    if value is None:
         messages.error(request, "Enter the discount as a number, e.g. 500 or 10.")
         return redirect("invoice_detail", pk=pk)
     return _invoice_act(
@@ -279,10 +313,9 @@ def payment_take(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("mode") == PaymentMode.ADVANCE:
         messages.error(request, "To use the advance deposit, press “Pay from advance”.")
         return redirect("invoice_detail", pk=pk)
-    try:
-        amount = Decimal(request.POST.get("amount", "") or "0")
-    except InvalidOperation:
-        messages.error(request, "Enter the amount as a number, e.g. 1500 or 1500.50.")
+    amount = _amount(request.POST.get("amount", ""))
+    if amount is None:
+        messages.error(request, NOT_A_NUMBER)
         return redirect("invoice_detail", pk=pk)
     return _invoice_act(
         request,
@@ -299,8 +332,10 @@ def payment_take(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
     payment = get_object_or_404(Payment, pk=pk)
+    amount = _amount(request.POST.get("amount", ""))
     try:
-        amount = Decimal(request.POST.get("amount", "") or "0")
+        if amount is None:
+            raise services.BillingError(NOT_A_NUMBER)
         services.payment_refund(
             actor=request.user,
             payment=payment,
@@ -308,8 +343,6 @@ def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
             reason=request.POST.get("reason", ""),
             request=request,
         )
-    except InvalidOperation:
-        messages.error(request, "Enter the amount as a number.")
     except services.BillingError as refusal:
         messages.error(request, str(refusal))
     else:
@@ -377,9 +410,12 @@ def billing_document(request: HttpRequest, token: str) -> HttpResponse:
 
 @rbac.capability_required("billing.invoices", scopes={rbac.OWN})
 def portal_invoices(request: HttpRequest) -> HttpResponse:
-    invoices = [
-        (i, invoice_pdf_url(i)) for i in _visible_invoices(request.user).order_by("-issued_at")[:50]
-    ]
+    visible = list(_visible_invoices(request.user).order_by("-issued_at")[:50])
+    claims = {
+        claim.invoice_id: claim
+        for claim in InsuranceClaim.objects.filter(invoice__in=[i.pk for i in visible])
+    }
+    invoices = [(i, invoice_pdf_url(i), claims.get(i.pk)) for i in visible]
     return render(request, "billing/portal_invoices.html", {"invoices": invoices})
 
 
@@ -400,9 +436,7 @@ def outstanding(request: HttpRequest) -> HttpResponse:
         return render(request, "billing/outstanding.html#patients", {"found": found})
     today = timezone.localdate()
     open_invoices = list(
-        Invoice.objects.filter(status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID])
-        .select_related("patient")
-        .order_by("issued_at")[:500]
+        selectors.open_patient_invoices().select_related("patient").order_by("issued_at")[:500]
     )
     buckets = []
     for low, high, label in AGING_BUCKETS:
@@ -421,6 +455,7 @@ def outstanding(request: HttpRequest) -> HttpResponse:
         "buckets": buckets,
         "today": today,
         "total": sum((b["balance"] for b in buckets), ZERO),
+        "insurers_owe": selectors.claims_outstanding(),
     }
     return render(request, "billing/outstanding.html", context)
 
@@ -429,10 +464,9 @@ def outstanding(request: HttpRequest) -> HttpResponse:
 @require_POST
 def credit_note_create(request: HttpRequest, pk: int) -> HttpResponse:
     charge_ids = [int(v) for v in request.POST.getlist("line") if v.isdigit()]
-    try:
-        amount = Decimal(request.POST.get("amount", "") or "0") if not charge_ids else None
-    except InvalidOperation:
-        messages.error(request, "Enter the amount as a number.")
+    amount = _amount(request.POST.get("amount", "")) if not charge_ids else None
+    if amount is None and not charge_ids:
+        messages.error(request, NOT_A_NUMBER)
         return redirect("invoice_detail", pk=pk)
     return _invoice_act(
         request,
@@ -442,4 +476,121 @@ def credit_note_create(request: HttpRequest, pk: int) -> HttpResponse:
         reason=request.POST.get("reason", ""),
         amount=amount,
         charge_ids=charge_ids or None,
+    )
+
+
+# --- insurance claims ----------------------------------------------------------------------------
+
+CLAIMS_PER_PAGE = 25
+
+
+@rbac.capability_required("billing.invoices", scopes=DESK)
+def claim_list(request: HttpRequest) -> HttpResponse:
+    """Every insurance claim, newest first, by status and insurer; accountants act on them here."""
+    form = ClaimFilterForm(request.GET)
+    wanted = form.cleaned_data if form.is_valid() else {"status": "", "insurer": ""}
+    found = selectors.claims(status=wanted["status"], insurer=wanted["insurer"])
+    context = {
+        "form": form,
+        "status": wanted["status"],
+        "insurer": wanted["insurer"],
+        "statuses": ClaimStatus.choices,
+        "insurers": selectors.claim_insurers(),
+        "page": Paginator(found, CLAIMS_PER_PAGE).get_page(request.GET.get("page")),
+        "outstanding": selectors.claims_outstanding(found),
+        "can_adjust": rbac.has(request.user, "billing.adjust"),
+        "currency": settings.HMS_CURRENCY,
+    }
+    template = "billing/claim_list.html"
+    if request.htmx and request.htmx.target == "claims":
+        template += "#claims"
+    return render(request, template, context)
+
+
+def _back_to(request: HttpRequest, claim: InsuranceClaim) -> HttpResponse:
+    """Back where the form was (the claims list with its filters, or the invoice)."""
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
+    return redirect("invoice_detail", pk=claim.invoice_id)
+
+
+def _claim_act(request: HttpRequest, pk: int, form_class, act) -> HttpResponse:
+    """Parse the form, make the one service call, and say what happened (or why not)."""
+    claim = get_object_or_404(InsuranceClaim, pk=pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Claim {claim.number}: {first_error(form)}")
+        return _back_to(request, claim)
+    try:
+        done = act(claim, form.cleaned_data)
+    except services.BillingError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, done)
+    return _back_to(request, claim)
+
+
+@rbac.capability_required("billing.adjust", post_only=True)
+@require_POST
+def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(claim: InsuranceClaim, data: dict) -> str:
+        claim = services.claim_approve(
+            actor=request.user,
+            claim=claim,
+            amount=data["amount"],
+            insurer_reference=data["insurer_reference"],
+            request=request,
+        )
+        short = claim.amount_claimed - claim.approved_amount
+        moved = f" {short} not covered moves to the patient's balance." if short else ""
+        return f"Claim {claim.number} approved: {claim.approved_amount}.{moved}"
+
+    return _claim_act(request, pk, ClaimApproveForm, act)
+
+
+@rbac.capability_required("billing.adjust", post_only=True)
+@require_POST
+def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(claim: InsuranceClaim, data: dict) -> str:
+        claim = services.claim_reject(
+            actor=request.user, claim=claim, reason=data["reason"], request=request
+        )
+        return (
+            f"Claim {claim.number} rejected: the {claim.amount_claimed} claimed moves to the"
+            " patient's balance."
+        )
+
+    return _claim_act(request, pk, ClaimRejectForm, act)
+
+
+@rbac.capability_required("billing.adjust", post_only=True)
+@require_POST
+def claim_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(claim: InsuranceClaim, data: dict) -> str:
+        claim = services.claim_record_payment(
+            actor=request.user,
+            claim=claim,
+            amount=data["amount"],
+            reference=data["reference"],
+            request=request,
+        )
+        return f"Insurer's payment of {claim.paid_amount} recorded on claim {claim.number}."
+
+    return _claim_act(request, pk, ClaimPaymentForm, act)
+
+
+# --- the desk's panel on the reception and accountant dashboards ---------------------------------
+
+
+@rbac.capability_required("billing.invoices", scopes=DESK)
+def billing_panel(request: HttpRequest) -> HttpResponse:
+    """Today at the billing desk, as a fragment the dashboards load (and reload on every billing
+    change)."""
+    return render(
+        request,
+        "billing/panel.html",
+        {"summary": selectors.desk_summary(), "currency": settings.HMS_CURRENCY},
     )

@@ -1,4 +1,5 @@
-"""Load the demo hospital: every project app's `demo.seed(log)`, in INSTALLED_APPS order.
+"""Load the demo hospital: every project app's `demo.seed(log)`, in INSTALLED_APPS order, then
+each `demo.seed_late(log)` (records that build on later apps' demo data).
 
 Idempotent: records that exist are kept as they are, so running it again changes nothing.
 """
@@ -16,11 +17,18 @@ class Command(BaseCommand):
     help = "Load the demo hospital (one login per role and each module's demo records)."
 
     def handle(self, *args, **options):
+        modules = []
         for app_name in settings.PROJECT_APPS:
             module_name = f"{apps.get_app_config(app_name).name}.demo"
             if importlib.util.find_spec(module_name) is None:
                 continue
             module = importlib.import_module(module_name)
+            modules.append(module)
             with transaction.atomic():
                 module.seed(self.stdout.write)
+        # Then what builds on other apps' records (billing's claims on clinical's patients).
+        for module in modules:
+            if hasattr(module, "seed_late"):
+                with transaction.atomic():
+                    module.seed_late(self.stdout.write)
         self.stdout.write(self.style.SUCCESS("Demo hospital ready."))

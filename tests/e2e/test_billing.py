@@ -1,0 +1,247 @@
+"""The billing desk in the browser: reception admits a patient with an advance deposit, the ward
+charges accrue, the desk invoices the stay, issues it, takes a partial payment (an overpayment is
+refused) and prints the receipt."""
+
+import io
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.utils import timezone
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from billing.models import AdvanceDeposit, Charge, Invoice, InvoiceStatus, Payment
+from hms import rbac
+from tests.e2e.conftest import snapshot
+from tests.e2e.live import run_elsewhere, sign_in
+from tests.factories import PatientFactory, UserFactory
+from wards import accrual
+from wards import services as wards
+from wards.models import Admission, BedStay
+
+ADMISSION = re.compile(r"/wards/admissions/(\d+)/$")
+PATIENT_CHART = re.compile(r"/patients/([0-9a-f-]{36})/$")
+ACCOUNT = re.compile(r"/billing/patients/([0-9a-f-]{36})/$")
+INVOICE = re.compile(r"/billing/invoices/(\d+)/$")
+INVOICE_NUMBER = re.compile(r"^INV-\d{4}-\d{6}$")
+RECEIPT_NUMBER = re.compile(r"RCT-\d{4}-\d{6}")
+DOCUMENT = "/billing/documents/"
+DAYS_IN_WARD = 2  # General ward bed (WARD-GEN): 3500.00 a day, VAT-exempt
+
+
+def pdf_text(content: bytes) -> str:
+    pages = PdfReader(io.BytesIO(content)).pages
+    return " ".join(" ".join(page.extract_text() for page in pages).split())
+
+
+def two_days_pass(admission: Admission) -> list:
+    """The patient has been in the ward for two days: move the stay (and the deposit taken at
+    admission) back 48 hours, then run the hourly accrual task as the task queue would. It runs
+    at the moment the admission really happened, now two days after it, so exactly two service
+    days are over whatever the time of day. Returns those days (hospital time)."""
+    shift = timedelta(days=DAYS_IN_WARD)
+    Admission.objects.filter(pk=admission.pk).update(admitted_at=F("admitted_at") - shift)
+    BedStay.objects.filter(admission=admission).update(started_at=F("started_at") - shift)
+    AdvanceDeposit.objects.filter(admission=admission).update(received_at=F("received_at") - shift)
+    admission.refresh_from_db()
+    posted = run_elsewhere(lambda: accrual.accrue_all(now=admission.admitted_at + shift))
+    assert posted == DAYS_IN_WARD
+    first = timezone.localdate(admission.admitted_at)
+    return [first + timedelta(days=n) for n in range(DAYS_IN_WARD)]
+
+
+def keep_documents(page) -> list[bytes]:
+    """The bodies of the billing documents (PDFs) the page loads from now on, as served."""
+    served: list[bytes] = []
+
+    def pass_through(route) -> None:
+        response = route.fetch()
+        served.append(response.body())
+        route.fulfill(response=response)
+
+    page.route(lambda url: DOCUMENT in url, pass_through)
+    return served
+
+
+def sum_cents() -> str:
+    """How the cents of a figure the page adds up in the database (Sum) are shown.
+
+    Known display bug: on SQLite, Django rounds decimals read from plain columns but not the
+    results of Sum(), so the account shows "7000" where PostgreSQL shows "7000.00". Tolerated
+    there (the amount itself must be right), required on PostgreSQL.
+    """
+    return r"(\.00)?" if connection.vendor == "sqlite" else r"\.00"
+
+
+def toast(page, text: str):
+    return page.locator("#toasts [data-hms-toast]").filter(has_text=text)
+
+
+@pytest.mark.browser
+def test_the_desk_admits_invoices_the_stay_takes_a_partial_payment_and_prints_the_receipt(
+    transactional_db, charge_master, page, live_server_url
+):
+    admin = UserFactory(role=rbac.ADMIN)
+    ward = run_elsewhere(
+        lambda: wards.ward_create(
+            actor=admin, name="General Ward A", kind="general", charge_code="WARD-GEN", beds=4
+        )
+    )
+    bed = ward.beds.order_by("number").first()
+    doctor = UserFactory(role=rbac.DOCTOR, first_name="Amina", last_name="Odhiambo")
+    reception = UserFactory(role=rbac.RECEPTIONIST)
+    patient = PatientFactory(first_name="Wanjiku", last_name="Njeri")
+    sign_in(page, live_server_url, reception)
+
+    # 1. Reception admits the patient to a bed from the bed board, taking a deposit.
+    page.goto(f"{live_server_url}/wards/")
+    page.locator(f"[data-testid=bed][data-bed='{bed.pk}']").get_by_role(
+        "link", name="Admit here"
+    ).click()
+    page.get_by_test_id("admission-patient-search").fill("Njeri")
+    page.get_by_test_id("patient-result").filter(has_text="Wanjiku Njeri").click()
+    expect(page.get_by_test_id("admission-patient")).to_contain_text("Wanjiku Njeri")
+    expect(page.get_by_test_id("admission-patient")).to_contain_text(f"MRN {patient.mrn}")
+    expect(page.locator("[name=bed]")).to_have_value(str(bed.pk))
+    page.locator("[name=attending_doctor]").select_option(str(doctor.pk))
+    page.get_by_label("Reason for admission").fill("Pneumonia, needs IV antibiotics")
+    page.get_by_label("Expected stay (days)").fill("3")
+    page.get_by_label("Advance deposit (KES)").fill("2000")
+    page.get_by_label("Deposit paid by").select_option(label="Cash")
+    snapshot(page, "billing-0-admission-form")
+    page.get_by_test_id("admit").click()
+
+    expect(page).to_have_url(ADMISSION)
+    expect(page.get_by_test_id("admission-status")).to_have_text("Admitted")
+    expect(page.locator("dd").filter(has_text="KES 2000.00")).to_be_visible()
+    expect(toast(page, f"Wanjiku Njeri is admitted to {bed}.")).to_be_visible()
+    snapshot(page, "billing-1-admitted")
+    admission = Admission.objects.get(patient=patient)
+
+    # 2. Two days pass; the hourly task posts the two ward days.
+    days = two_days_pass(admission)
+
+    # 3. The desk opens the patient's account from the bed board, sees the ward days, invoices.
+    page.goto(f"{live_server_url}/wards/")
+    page.locator(f"[data-testid=bed][data-bed='{bed.pk}']").get_by_test_id("bed-patient").click()
+    expect(page).to_have_url(f"{live_server_url}/wards/admissions/{admission.pk}/")
+    page.get_by_role("heading", name="Wanjiku Njeri").get_by_role("link").click()
+    expect(page).to_have_url(PATIENT_CHART)
+    page.get_by_role("link", name="Account", exact=True).click()
+    expect(page).to_have_url(ACCOUNT)
+
+    charges = page.get_by_test_id("charges").locator("tbody tr")
+    expect(charges).to_have_count(DAYS_IN_WARD)
+    for day in days:
+        line = charges.filter(has_text=f"General Ward A, {day:%d %b %Y}")
+        expect(line).to_contain_text("WARD-GEN")
+        expect(line.locator("td").nth(4)).to_have_text("3500.00")
+    totals = page.get_by_test_id("account-totals")
+    expect(totals).to_contain_text(re.compile(rf"Charges KES 7000{sum_cents()}\s*Tax"))
+    expect(totals).to_contain_text("Tax KES 0.00")
+    expect(totals).to_contain_text("Total KES 7000.00")
+    expect(page.get_by_test_id("advances")).to_contain_text("2000.00 (Cash) · 2000.00 left")
+    expect(page.get_by_test_id("invoices")).to_contain_text("None yet.")
+    snapshot(page, "billing-2-patient-account")
+    create = page.get_by_test_id("create-invoice")
+    expect(create).to_have_text(re.compile(rf"^Invoice 2 inpatient charges \(7000{sum_cents()}\)$"))
+    create.click()
+
+    expect(page).to_have_url(INVOICE)
+    expect(page.get_by_test_id("invoice-status")).to_have_text("Draft")
+    expect(page.get_by_test_id("invoice-number")).to_have_text(re.compile(r"^Draft invoice \d+$"))
+    lines = page.get_by_test_id("invoice-lines")
+    for day in days:
+        expect(lines).to_contain_text(f"General Ward A, {day:%d %b %Y}")
+    invoice_totals = page.get_by_test_id("invoice-totals")
+    expect(invoice_totals).to_contain_text(re.compile(r"Subtotal\s*7000\.00"))
+    expect(invoice_totals).to_contain_text(re.compile(r"Total \(KES\)\s*7000\.00"))
+    expect(invoice_totals).to_contain_text(re.compile(r"Patient pays\s*7000\.00"))
+    snapshot(page, "billing-3-draft-invoice")
+
+    # ... and issues it (after a confirmation).
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("issue-invoice").click()
+
+    expect(page.get_by_test_id("invoice-status")).to_have_text("Issued")
+    expect(toast(page, "Invoice issued.")).to_be_visible()
+    expect(page.get_by_test_id("invoice-number")).to_have_text(INVOICE_NUMBER)
+    number = page.get_by_test_id("invoice-number").inner_text().strip()
+    expect(invoice_totals).to_contain_text(re.compile(r"Total \(KES\)\s*7000\.00"))
+    expect(invoice_totals).to_contain_text(re.compile(r"Paid\s*0\.00"))
+    expect(page.get_by_test_id("invoice-balance")).to_have_text("7000.00")
+    expect(page.get_by_test_id("pay-amount")).to_have_value("7000.00")
+    expect(page.get_by_test_id("print-invoice")).to_be_visible()
+    # The deposit taken at admission is on offer (not used here: the patient pays in cash).
+    expect(page.get_by_test_id("apply-advance")).to_have_text(
+        re.compile(rf"Pay from advance \(2000{sum_cents()} available\)")
+    )
+    snapshot(page, "billing-4-issued-invoice")
+
+    # 4. A partial payment in cash.
+    page.get_by_test_id("pay-amount").fill("3000")
+    page.get_by_test_id("pay-mode").select_option(label="Cash")
+    page.get_by_test_id("take-payment").click()
+
+    expect(page.get_by_test_id("invoice-status")).to_have_text("Partially paid")
+    expect(toast(page, "Payment recorded.")).to_be_visible()
+    expect(invoice_totals).to_contain_text(re.compile(r"Paid\s*3000\.00"))
+    expect(page.get_by_test_id("invoice-balance")).to_have_text("4000.00")
+    payments = page.get_by_test_id("payments").locator("li")
+    expect(payments).to_have_count(1)
+    expect(payments).to_contain_text(RECEIPT_NUMBER)
+    expect(payments).to_contain_text("3000.00 Cash")
+    receipt = RECEIPT_NUMBER.search(payments.inner_text()).group(0)
+    snapshot(page, "billing-5-partial-payment")
+
+    # An overpayment is refused with a clear message, and nothing changes.
+    page.get_by_test_id("pay-amount").fill("4500")
+    page.get_by_test_id("take-payment").click()
+
+    expect(
+        toast(page, "That is more than the balance of 4000.00: take 4000.00 and give change.")
+    ).to_be_visible()
+    expect(page.get_by_test_id("invoice-status")).to_have_text("Partially paid")
+    expect(page.get_by_test_id("invoice-balance")).to_have_text("4000.00")
+    expect(payments).to_have_count(1)
+    snapshot(page, "billing-6-overpayment-refused")
+
+    # 5. Print the receipt: the button loads its PDF into a hidden frame of the page (and opens
+    # the print dialog) without leaving the invoice. Chromium hands its PDF viewer's page to
+    # Playwright as the frame's body, so the bytes served are kept on their way through.
+    served = keep_documents(page)
+    with page.expect_response(lambda response: DOCUMENT in response.url) as printed:
+        page.get_by_role("button", name=f"Print receipt {receipt}").click()
+    document = printed.value
+    assert document.status == 200
+    assert document.headers["content-type"] == "application/pdf"
+    assert f'filename="{receipt}.pdf"' in document.headers["content-disposition"]
+    assert len(served) == 1 and served[0].startswith(b"%PDF-")
+    text = pdf_text(served[0])
+    assert f"RECEIPT {receipt}" in text
+    assert "AMOUNT KES 3000.00" in text
+    assert number in text and "Wanjiku Njeri" in text
+    expect(page.locator("#hms-print-frame")).to_have_attribute("src", re.compile(DOCUMENT))
+    expect(page).to_have_url(INVOICE)
+
+    # What the screens showed is what was recorded.
+    invoice = Invoice.objects.get()
+    assert invoice.number == number and invoice.admission_id == admission.pk
+    assert invoice.issued_by == reception and invoice.issued_at is not None
+    assert invoice.status == InvoiceStatus.PARTIALLY_PAID
+    assert invoice.total == invoice.patient_share == Decimal("7000.00")
+    assert invoice.amount_paid == Decimal("3000.00") and invoice.balance == Decimal("4000.00")
+    assert Charge.objects.filter(patient=patient, invoice=invoice).count() == DAYS_IN_WARD
+    payment = Payment.objects.get()
+    assert (payment.invoice_id, payment.amount, payment.mode) == (
+        invoice.pk,
+        Decimal("3000.00"),
+        "cash",
+    )
+    assert payment.receipt_number == receipt and payment.received_by == reception
+    deposit = AdvanceDeposit.objects.get()
+    assert deposit.amount == Decimal("2000.00") and deposit.applied == Decimal("0.00")
