@@ -221,6 +221,16 @@ class Event:
     url: str = ""
 
 
+# Modules built on clinical add their records to the timeline (lab's tests, ...): each source is
+# called as source(patient, before, size) and returns its newest `size` events before the cursor.
+_timeline_sources: list = []
+
+
+def register_timeline(source) -> None:
+    if source not in _timeline_sources:
+        _timeline_sources.append(source)
+
+
 def patient_timeline(patient, *, before: datetime | None = None, size: int = 25) -> list[Event]:
     """One timeline of everything that happened to the patient, newest first, `size` at a time
     (one query per kind of record, whatever the page: each kind contributes its newest `size`
@@ -314,5 +324,7 @@ def patient_timeline(patient, *, before: datetime | None = None, size: int = 25)
                 change.reason,
             )
         )
+    for source in _timeline_sources:
+        events.extend(source(patient, before, size))
     events.sort(key=lambda event: event.at, reverse=True)
     return events[:size]

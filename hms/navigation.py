@@ -53,7 +53,7 @@ NAV: list[NavItem] = [
         "outstanding",
         "receipt",
         "billing.invoices",
-        "Outstanding invoices by age; patients' accounts, payments and receipts.",
+        "Outstanding invoices by age, insurance claims; patients' accounts, payments and receipts.",
         scopes=frozenset({rbac.ALL}),
     ),
     NavItem(
@@ -63,6 +63,21 @@ NAV: list[NavItem] = [
         "billing.invoices",
         "Your invoices and receipts, to view and download.",
         scopes=frozenset({rbac.OWN}),
+    ),
+    NavItem(
+        "Lab",
+        "lab_worklist",
+        "eyedropper",
+        "tests.process",
+        "Tests to collect, run and verify, most urgent first; tests past their target.",
+    ),
+    NavItem(
+        "My results",
+        "lab_portal_results",
+        "clipboard2-data",
+        "tests.view_results",
+        "Your verified test results and reports.",
+        scopes=frozenset({rbac.OWN_VERIFIED}),
     ),
     NavItem(
         "Chat",
@@ -109,6 +124,14 @@ NAV: list[NavItem] = [
         "tags",
         "billing.charge_master",
         "The charge master: every billable service, its price, tax and price history.",
+        place="admin",
+    ),
+    NavItem(
+        "Test catalogue",
+        "lab_catalogue",
+        "list-check",
+        "tests.catalogue",
+        "Lab and imaging tests: result fields, reference ranges, prices, turnaround targets.",
         place="admin",
     ),
     NavItem(

@@ -71,6 +71,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "clinical.consult": {ADMIN: ALL, DOCTOR: ALL},
     "vitals.record": {ADMIN: ALL, DOCTOR: ALL, NURSE: ALL},
     "tests.order": {ADMIN: ALL, DOCTOR: ALL},
+    "tests.catalogue": {ADMIN: ALL},
     "tests.process": {ADMIN: ALL, LAB_TECHNICIAN: ALL},
     "tests.view_results": {
         ADMIN: ALL,
@@ -113,6 +114,7 @@ CAPABILITY_LABELS: dict[str, str] = {
     "clinical.consult": "Write consultation notes and prescriptions",
     "vitals.record": "Record vitals",
     "tests.order": "Request lab and imaging tests",
+    "tests.catalogue": "Manage the test catalogue",
     "tests.process": "Update test status and upload reports",
     "tests.view_results": "View test results",
     "wards.admit": "Admit patients, assign beds, transfer",

@@ -333,6 +333,10 @@ HMS_WARD_DAY_RULE = os.environ.get("HMS_WARD_DAY_RULE", "calendar")
 if HMS_WARD_DAY_RULE not in {"calendar", "nights"}:
     raise ImproperlyConfigured("HMS_WARD_DAY_RULE must be 'calendar' or 'nights'.")
 
+# Lab results are verified by a second person (not the one who completed the test). A one-person
+# lab sets HMS_LAB_ALLOW_SELF_VERIFY=true to let that person verify their own results.
+HMS_LAB_ALLOW_SELF_VERIFY = env_bool("HMS_LAB_ALLOW_SELF_VERIFY")
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("HMS_TIME_ZONE", "Africa/Nairobi")
 USE_I18N = True

@@ -16,6 +16,7 @@ urlpatterns = [
     path("appointments/", include("clinical.appointment_urls")),
     path("wards/", include("wards.urls")),
     path("billing/", include("billing.urls")),
+    path("lab/", include("lab.urls")),
     path("hr/", include("hr.urls")),
     path("audit/", include("reports.urls")),
     path("notifications/", include("messaging.urls")),

@@ -1,6 +1,31 @@
+"""Lab and imaging tests."""
+
 from django.apps import AppConfig
 
 
 class LabConfig(AppConfig):
     name = "lab"
     verbose_name = "Lab and imaging tests"
+
+    def ready(self) -> None:
+        from clinical import selectors as clinical
+        from hms import rbac
+        from lab.selectors import timeline_events
+        from messaging import topics
+
+        # "lab": the worklist (technicians, admin); "lab.patient.<id>": a patient's orders as
+        # shown on consultation and admission pages (staff who view results); "lab.doctor.<id>":
+        # that doctor's own orders on their dashboard.
+        topics.register(
+            "lab",
+            lambda user, topic: (
+                rbac.has(user, "tests.process")
+                if topic == "lab"
+                else (
+                    topic.startswith("lab.patient.")
+                    and rbac.scope(user, "tests.view_results") == rbac.ALL
+                )
+                or (topic == f"lab.doctor.{user.pk}" and rbac.has(user, "tests.order"))
+            ),
+        )
+        clinical.register_timeline(timeline_events)

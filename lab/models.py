@@ -1,1 +1,362 @@
-"""Models of lab: filled in by its module's issue."""
+"""Lab and imaging tests: the catalogue (tests, their result fields and reference ranges), the
+orders doctors place, the technician's steps, the results and their verification.
+
+The steps of an order are one line (Pending -> Sample collected -> In progress -> Completed ->
+Verified), each stamped with who and when; the timestamps are what turnaround is measured from.
+Results are kept per version: a correction after verification adds a version and keeps the one
+before it.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Department(models.TextChoices):
+    HAEMATOLOGY = "haematology", "Haematology"
+    BIOCHEMISTRY = "biochemistry", "Biochemistry"
+    MICROBIOLOGY = "microbiology", "Microbiology"
+    PARASITOLOGY = "parasitology", "Parasitology"
+    URINALYSIS = "urinalysis", "Urinalysis"
+    RADIOLOGY = "radiology", "Radiology"
+    CARDIOLOGY = "cardiology", "Cardiology"
+
+
+class TestKind(models.TextChoices):
+    LAB = "lab", "Lab test"
+    IMAGING = "imaging", "Imaging / machine test"
+
+
+class MachineType(models.TextChoices):
+    XRAY = "xray", "X-ray"
+    ULTRASOUND = "ultrasound", "Ultrasound"
+    CT = "ct", "CT scanner"
+    MRI = "mri", "MRI scanner"
+    ECG = "ecg", "ECG machine"
+
+
+class SampleType(models.TextChoices):
+    BLOOD = "blood", "Blood"
+    URINE = "urine", "Urine"
+    STOOL = "stool", "Stool"
+    SPUTUM = "sputum", "Sputum"
+    SWAB = "swab", "Swab"
+    NONE = "none", "No sample (patient attends)"
+
+
+class LabTest(models.Model):
+    """A test the hospital offers: what it needs, what it costs (its charge item), how fast it
+    should be done, and for a lab test the values it reports."""
+
+    __test__ = False  # not a pytest test class
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=8, choices=TestKind.choices)
+    department = models.CharField(max_length=16, choices=Department.choices)
+    sample_type = models.CharField(max_length=8, choices=SampleType.choices)
+    machine_type = models.CharField(
+        max_length=12, choices=MachineType.choices, blank=True, help_text="Imaging tests only."
+    )
+    charge_item = models.ForeignKey(
+        "billing.ChargeItem", on_delete=models.PROTECT, related_name="lab_tests"
+    )
+    turnaround_minutes = models.PositiveIntegerField(
+        "turnaround target (minutes)", help_text="From order to verified result."
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["department", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="lab", machine_type="")
+                | models.Q(kind="imaging") & ~models.Q(machine_type=""),
+                name="labtest_machine_type_for_imaging_only",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(turnaround_minutes__gt=0), name="labtest_turnaround_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def is_imaging(self) -> bool:
+        return self.kind == TestKind.IMAGING
+
+
+class ResultField(models.Model):
+    """One value a lab test reports (haemoglobin in g/dL, ...). Numeric fields have reference
+    ranges; text fields (a smear's finding) do not."""
+
+    test = models.ForeignKey(LabTest, on_delete=models.CASCADE, related_name="fields")
+    name = models.CharField(max_length=80)
+    unit = models.CharField(max_length=20, blank=True)
+    numeric = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["test", "name"], name="resultfield_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})" if self.unit else self.name
+
+
+class ReferenceRange(models.Model):
+    """The normal range of a numeric field for a sex and an age band ([age_from, age_to) in
+    years; no sex = either, no age_to = no upper bound), with the critical limits beyond which the
+    doctor is told at once."""
+
+    field = models.ForeignKey(ResultField, on_delete=models.CASCADE, related_name="ranges")
+    sex = models.CharField(
+        max_length=1, choices=[("", "Any"), ("F", "Female"), ("M", "Male")], blank=True
+    )
+    age_from = models.PositiveSmallIntegerField(default=0)
+    age_to = models.PositiveSmallIntegerField(null=True, blank=True)
+    low = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    high = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    critical_low = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    critical_high = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        ordering = ["field", "sex", "age_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(age_to__isnull=True) | models.Q(age_to__gt=models.F("age_from")),
+                name="range_age_band_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(low__isnull=True)
+                | models.Q(high__isnull=True)
+                | models.Q(low__lte=models.F("high")),
+                name="range_low_not_above_high",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.low}–{self.high}"
+
+    def describe(self) -> str:
+        if self.low is not None and self.high is not None:
+            return f"{self.low.normalize():f}–{self.high.normalize():f}"
+        if self.low is not None:
+            return f"≥ {self.low.normalize():f}"
+        if self.high is not None:
+            return f"≤ {self.high.normalize():f}"
+        return ""
+
+
+class Priority(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    URGENT = "urgent", "Urgent"
+    STAT = "stat", "STAT"
+
+
+# Worklist order: STAT first, then urgent, then routine.
+PRIORITY_RANK = {Priority.STAT: 0, Priority.URGENT: 1, Priority.ROUTINE: 2}
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    COLLECTED = "collected", "Sample collected"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    VERIFIED = "verified", "Verified"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# The one line an order walks, a step at a time.
+STEPS = [
+    OrderStatus.PENDING,
+    OrderStatus.COLLECTED,
+    OrderStatus.IN_PROGRESS,
+    OrderStatus.COMPLETED,
+    OrderStatus.VERIFIED,
+]
+OPEN_STATUSES = [OrderStatus.PENDING, OrderStatus.COLLECTED, OrderStatus.IN_PROGRESS]
+
+
+def report_path(instance, filename: str) -> str:
+    # Never the uploader's file name: a random name under the order.
+    return f"lab/{instance.pk}/{uuid.uuid4().hex}.pdf"
+
+
+class TestOrder(models.Model):
+    """One test ordered for one patient, from a consultation or an admission, and its way
+    through the lab."""
+
+    __test__ = False
+
+    number = models.CharField(max_length=20, unique=True)
+    patient = models.ForeignKey(
+        "clinical.Patient", on_delete=models.PROTECT, related_name="test_orders"
+    )
+    test = models.ForeignKey(LabTest, on_delete=models.PROTECT, related_name="orders")
+    encounter = models.ForeignKey(
+        "clinical.Encounter",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="test_orders",
+    )
+    admission = models.ForeignKey(
+        "wards.Admission",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="test_orders",
+    )
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.ROUTINE)
+    priority_rank = models.PositiveSmallIntegerField(default=2, editable=False)
+    clinical_notes = models.CharField(max_length=500, blank=True)
+    machine_type = models.CharField(max_length=12, choices=MachineType.choices, blank=True)
+    status = models.CharField(
+        max_length=12, choices=OrderStatus.choices, default=OrderStatus.PENDING
+    )
+    ordered_at = models.DateTimeField()
+    # ordered_at + the test's turnaround target, fixed at ordering (the lab's "late" list).
+    due_at = models.DateTimeField()
+    ordered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lab_orders"
+    )
+    collected_at = models.DateTimeField(null=True, blank=True)
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    # Results: the version being worked on, and the last one a second person verified (what the
+    # patient sees). 0 = none yet.
+    result_version = models.PositiveSmallIntegerField(default=0)
+    verified_version = models.PositiveSmallIntegerField(default=0)
+    # Worst flag of the current version's values ("" normal, "abnormal", "critical").
+    flag = models.CharField(max_length=10, blank=True)
+    # The report (imaging, or a lab's own printout): a PDF in private storage.
+    report = models.FileField(upload_to=report_path, blank=True, max_length=200)
+    report_size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-ordered_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["status", "priority_rank", "ordered_at"], name="laborder_worklist_idx"
+            ),
+            models.Index(fields=["patient", "-ordered_at"], name="laborder_patient_idx"),
+            models.Index(fields=["ordered_by", "-ordered_at"], name="laborder_doctor_idx"),
+            models.Index(fields=["status", "due_at"], name="laborder_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=OrderStatus.values), name="laborder_status_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(verified_version__lte=models.F("result_version")),
+                name="laborder_verified_version_exists",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.test.name}"
+
+    def save(self, *args, **kwargs):
+        self.priority_rank = PRIORITY_RANK[self.priority]
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def next_status(self) -> str | None:
+        if self.status in (OrderStatus.CANCELLED, OrderStatus.VERIFIED):
+            return None
+        return STEPS[STEPS.index(self.status) + 1]
+
+    @property
+    def amended(self) -> bool:
+        return self.result_version > 1
+
+
+class Flag(models.TextChoices):
+    NORMAL = "", "Normal"
+    LOW = "L", "Low"
+    HIGH = "H", "High"
+    CRITICAL_LOW = "LL", "Critically low"
+    CRITICAL_HIGH = "HH", "Critically high"
+
+
+class ResultValue(models.Model):
+    """One reported value of one version of an order's result, with the reference range and
+    flag as they were when it was entered."""
+
+    order = models.ForeignKey(TestOrder, on_delete=models.PROTECT, related_name="values")
+    version = models.PositiveSmallIntegerField()
+    field = models.ForeignKey(ResultField, null=True, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=80)
+    unit = models.CharField(max_length=20, blank=True)
+    value = models.CharField(max_length=200)
+    numeric_value = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    reference = models.CharField(max_length=40, blank=True)
+    flag = models.CharField(max_length=2, choices=Flag.choices, blank=True)
+
+    class Meta:
+        ordering = ["version", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "version", "name"], name="resultvalue_one_per_field_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.value} {self.unit}".strip()
+
+    @property
+    def is_critical(self) -> bool:
+        return self.flag in (Flag.CRITICAL_LOW, Flag.CRITICAL_HIGH)
+
+
+class ResultVersion(models.Model):
+    """Who entered a version of the result, its findings (imaging), and for a correction why."""
+
+    order = models.ForeignKey(TestOrder, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveSmallIntegerField()
+    findings = models.TextField(blank=True)
+    entered_at = models.DateTimeField()
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    amendment_reason = models.CharField(max_length=200, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["version"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "version"], name="resultversion_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} v{self.version}"

@@ -129,6 +129,8 @@ def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "can_admit": rbac.has(request.user, "wards.admit"),
         "can_order_discharge": rbac.has(request.user, "wards.order_discharge"),
+        # The lab's panel: for those who view results (not the desk's demographics view).
+        "can_see_tests": rbac.scope(request.user, "tests.view_results") == rbac.ALL,
     }
     return render(request, "wards/admission_detail.html", context)
 

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from billing.models import Charge, ChargeItem, Invoice, Payment
+from billing.models import Charge, ChargeItem, InsuranceClaim, Invoice, Payment
 from clinical.models import (
     Appointment,
     DoctorSchedule,
@@ -26,6 +26,7 @@ from clinical.models import (
 )
 from hms import files, rbac
 from hms.models import AuditEntry
+from lab.models import LabTest, ReferenceRange, ResultField, TestOrder
 from messaging.models import Message, Notification, Thread, ThreadMember
 from tests.conftest import sign_in
 from tests.factories import PatientFactory
@@ -91,6 +92,9 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "payment_take": {"pk": samples["invoice"].pk},
         "advance_apply": {"pk": samples["invoice"].pk},
         "payment_refund": {"pk": samples["payment"].pk},
+        "claim_approve": {"pk": samples["claim"].pk},
+        "claim_reject": {"pk": samples["claim"].pk},
+        "claim_pay": {"pk": samples["claim"].pk},
         "billing_document": {"token": files.sign("receipt", samples["payment"].pk)},
         "admission_transfer": {"pk": samples["admission"].pk},
         "discharge_order": {"pk": samples["admission"].pk},
@@ -101,6 +105,18 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "patient_documents": {"pk": samples["patient"].pk},
         "document_upload": {"pk": samples["patient"].pk},
         "document_download": {"token": samples["document_token"]},
+        "lab_orders_panel": {"patient_pk": samples["patient"].pk},
+        "lab_order": {"pk": samples["lab_order"].pk},
+        "lab_order_cancel": {"pk": samples["lab_order"].pk},
+        "lab_order_advance": {"pk": samples["lab_order"].pk},
+        "lab_results_enter": {"pk": samples["lab_order"].pk},
+        "lab_results_amend": {"pk": samples["lab_order"].pk},
+        "lab_report_attach": {"pk": samples["lab_order"].pk},
+        "lab_report": {"token": files.sign("lab-report", samples["lab_order"].pk)},
+        "lab_catalogue_edit": {"pk": samples["lab_order"].test_id},
+        "lab_catalogue_field_add": {"pk": samples["lab_order"].test_id},
+        "lab_catalogue_range_add": {"pk": samples["lab_order"].test_id},
+        "lab_catalogue_range_remove": {"pk": samples["lab_range"].pk},
         "chat_older": {"pk": samples["thread"].pk},
         "chat_send": {"pk": samples["thread"].pk},
         "chat_read": {"pk": samples["thread"].pk},
@@ -205,7 +221,47 @@ def samples(make_user, role_users):
         received_at=timezone.now(),
         received_by=doctor,
     )
+    claim = InsuranceClaim.objects.create(
+        number="CLM-2026-900001",
+        invoice=paid,
+        insurer=SECRET_NAME,
+        amount_claimed=Decimal("100"),
+        submitted_at=timezone.now(),
+        submitted_by=doctor,
+    )
+    lab_item = ChargeItem.objects.create(
+        code="LAB-X", name="Sample test", category="lab", charge_type="per_test", price=100
+    )
+    lab_test = LabTest.objects.create(
+        code="SMPL",
+        name="Sample test",
+        kind="lab",
+        department="haematology",
+        sample_type="blood",
+        charge_item=lab_item,
+        turnaround_minutes=60,
+    )
+    lab_range = ReferenceRange.objects.create(
+        field=ResultField.objects.create(test=lab_test, name="Value", unit="u"), low=1, high=2
+    )
+    lab_order = TestOrder.objects.create(
+        number="LAB-2026-900001",
+        patient=patient,
+        test=lab_test,
+        encounter=encounter,
+        status="verified",
+        ordered_at=timezone.now(),
+        due_at=timezone.now(),
+        ordered_by=doctor,
+        result_version=1,
+        verified_version=1,
+        clinical_notes=SECRET_NAME,
+        report=ContentFile(b"%PDF-1.4 sample", name="report.pdf"),
+    )
     return {
+        "lab_order": lab_order,
+        "lab_range": lab_range,
+        "claim": claim,
         "payment": payment,
         "invoice": invoice,
         "charge": charge,

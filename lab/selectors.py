@@ -1,0 +1,205 @@
+"""Read-only queries of the lab: reference ranges, the worklist, a patient's results, turnaround."""
+
+import statistics
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from hms import rbac
+from lab.models import (
+    OPEN_STATUSES,
+    Flag,
+    LabTest,
+    OrderStatus,
+    ReferenceRange,
+    ResultField,
+    ResultValue,
+    TestOrder,
+)
+
+WORKLIST_SIZE = 50
+
+
+def reference_range(ranges: list[ReferenceRange], sex: str, age: int) -> ReferenceRange | None:
+    """The range of a field that applies to a patient of this sex and age: one for their sex
+    before one for either sex, the narrowest age band first."""
+    fitting = [
+        r
+        for r in ranges
+        if r.sex in (sex, "") and r.age_from <= age and (r.age_to is None or age < r.age_to)
+    ]
+    if not fitting:
+        return None
+    fitting.sort(key=lambda r: (r.sex == "", (r.age_to or 999) - r.age_from))
+    return fitting[0]
+
+
+def flag_of(value: Decimal, band: ReferenceRange | None) -> str:
+    if band is None:
+        return Flag.NORMAL
+    if band.critical_low is not None and value <= band.critical_low:
+        return Flag.CRITICAL_LOW
+    if band.critical_high is not None and value >= band.critical_high:
+        return Flag.CRITICAL_HIGH
+    if band.low is not None and value < band.low:
+        return Flag.LOW
+    if band.high is not None and value > band.high:
+        return Flag.HIGH
+    return Flag.NORMAL
+
+
+def fields_with_ranges(test: LabTest) -> list[ResultField]:
+    return list(test.fields.prefetch_related("ranges"))
+
+
+def worklist(*, department: str = "", status: str = "") -> QuerySet:
+    """The lab's open work: STAT before urgent before routine, oldest first within each."""
+    orders = TestOrder.objects.select_related("patient", "test", "ordered_by")
+    if status in OPEN_STATUSES or status == OrderStatus.COMPLETED:
+        orders = orders.filter(status=status)
+    else:
+        orders = orders.filter(status__in=OPEN_STATUSES)
+    if department:
+        orders = orders.filter(test__department=department)
+    return orders.order_by("priority_rank", "ordered_at", "id")
+
+
+def awaiting_verification(*, department: str = "") -> QuerySet:
+    orders = TestOrder.objects.select_related("patient", "test", "completed_by").filter(
+        status=OrderStatus.COMPLETED
+    )
+    if department:
+        orders = orders.filter(test__department=department)
+    return orders.order_by("priority_rank", "completed_at", "id")
+
+
+def values_of(order: TestOrder, version: int) -> list[ResultValue]:
+    return [v for v in order.values.all() if v.version == version]
+
+
+def orders_for(user, *, patient=None, encounter=None, admission=None) -> QuerySet:
+    """The orders `user` may see: every order for staff who view results, a patient's own
+    verified ones."""
+    orders = TestOrder.objects.select_related("test", "ordered_by", "patient")
+    scope = rbac.scope(user, "tests.view_results")
+    if scope is None and not rbac.has(user, "tests.order"):
+        return orders.none()
+    if scope == rbac.OWN_VERIFIED:
+        orders = orders.filter(patient__user=user, verified_version__gt=0)
+    if patient is not None:
+        orders = orders.filter(patient=patient)
+    if encounter is not None:
+        orders = orders.filter(encounter=encounter)
+    if admission is not None:
+        orders = orders.filter(admission=admission)
+    return orders
+
+
+def portal_results(user) -> QuerySet:
+    """A patient's verified results, newest first, with the values of the verified version."""
+    return (
+        TestOrder.objects.filter(patient__user=user, verified_version__gt=0)
+        .select_related("test")
+        .prefetch_related(Prefetch("values", queryset=ResultValue.objects.order_by("id")))
+        .prefetch_related("versions")
+        .order_by("-verified_at", "-id")
+    )
+
+
+def late_orders(now=None) -> QuerySet:
+    """Orders past their turnaround target and not verified yet, the longest overdue first."""
+    now = now or timezone.now()
+    return (
+        TestOrder.objects.filter(due_at__lt=now)
+        .exclude(status__in=[OrderStatus.VERIFIED, OrderStatus.CANCELLED])
+        .select_related("patient", "test", "ordered_by")
+        .order_by("due_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class Turnaround:
+    test: str
+    code: str
+    target: int
+    count: int
+    to_sample: float | None
+    to_completed: float | None
+    to_verified: float | None
+    within_target: int
+
+
+def _median_minutes(deltas: list[timedelta]) -> float | None:
+    return round(statistics.median(d.total_seconds() / 60 for d in deltas), 1) if deltas else None
+
+
+def turnaround(days: int = 30, now=None) -> list[Turnaround]:
+    """Per test, the median minutes from order to sample, to completed, to verified, over the
+    orders verified in the last `days` days, and how many were within the target."""
+    now = now or timezone.now()
+    rows = TestOrder.objects.filter(
+        status=OrderStatus.VERIFIED, verified_at__gte=now - timedelta(days=days)
+    ).values_list(
+        "test__name",
+        "test__code",
+        "test__turnaround_minutes",
+        "ordered_at",
+        "collected_at",
+        "completed_at",
+        "verified_at",
+    )
+    by_test: dict[str, list] = {}
+    for row in rows:
+        by_test.setdefault(row[1], []).append(row)
+    report = []
+    for code, items in sorted(by_test.items(), key=lambda kv: kv[1][0][0]):
+        name, target = items[0][0], items[0][2]
+        sample = [r[4] - r[3] for r in items if r[4]]
+        completed = [r[5] - r[3] for r in items if r[5]]
+        verified = [r[6] - r[3] for r in items]
+        report.append(
+            Turnaround(
+                name,
+                code,
+                target,
+                len(items),
+                _median_minutes(sample),
+                _median_minutes(completed),
+                _median_minutes(verified),
+                sum(1 for d in verified if d <= timedelta(minutes=target)),
+            )
+        )
+    return report
+
+
+def timeline_events(patient, before, size: int) -> list:
+    """The patient's tests on their history timeline: ordered, with the result once verified."""
+    from django.urls import reverse
+
+    from clinical.selectors import Event
+
+    orders = TestOrder.objects.filter(patient=patient).select_related("test", "ordered_by")
+    if before is not None:
+        orders = orders.filter(ordered_at__lt=before)
+    events = []
+    for order in orders.order_by("-ordered_at")[:size]:
+        detail = order.get_status_display()
+        if order.status == OrderStatus.VERIFIED:
+            detail = {
+                "critical": "Verified · critical values",
+                "abnormal": "Verified · abnormal",
+            }.get(order.flag, "Verified · normal")
+        events.append(
+            Event(
+                order.ordered_at,
+                "test",
+                "eyedropper" if order.test.kind == "lab" else "radioactive",
+                f"{order.test.name} ordered by Dr {order.ordered_by}",
+                f"{order.number} · {order.get_priority_display()} · {detail}",
+                reverse("lab_order", args=[order.pk]),
+            )
+        )
+    return events

@@ -1,0 +1,612 @@
+"""Business actions of the lab: order and cancel tests (posting and reversing their charges),
+move an order one step along, enter and correct results, attach the report, and the catalogue.
+
+Each is one transaction with its audit row; a refusal raises LabError with the sentence the user
+reads. The technicians' worklist and the ordering doctor hear about every change on commit.
+"""
+
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from billing import services as billing
+from clinical.models import Encounter, Patient, PatientState
+from hms import audit, files, rbac, realtime
+from hms.numbering import next_number
+from lab import selectors
+from lab.models import (
+    OPEN_STATUSES,
+    Flag,
+    LabTest,
+    OrderStatus,
+    Priority,
+    ResultValue,
+    ResultVersion,
+    TestOrder,
+)
+from messaging.services import notify
+from wards.models import ACTIVE_ADMISSION, Admission
+
+# The worklist's live topic (technicians and admin) and the event its page listens for.
+WORKLIST_TOPIC = "lab"
+WORKLIST_EVENT = "hms:lab-changed"
+CANCELLABLE = [OrderStatus.PENDING, OrderStatus.COLLECTED]
+STEP_STAMPS = {
+    OrderStatus.COLLECTED: ("collected_at", "collected_by"),
+    OrderStatus.IN_PROGRESS: ("started_at", "started_by"),
+    OrderStatus.COMPLETED: ("completed_at", "completed_by"),
+    OrderStatus.VERIFIED: ("verified_at", "verified_by"),
+}
+
+
+class LabError(Exception):
+    """A lab action that cannot be done, with the sentence the user reads."""
+
+
+def order_source(order: TestOrder) -> str:
+    return f"lab.TestOrder:{order.pk}"
+
+
+def _signal(order: TestOrder) -> None:
+    """Tell the lab's worklists, and the pages showing this patient's orders, that it changed."""
+    realtime.publish(WORKLIST_TOPIC, "hms/signal.html", {"event": WORKLIST_EVENT})
+    realtime.publish(
+        f"lab.patient.{order.patient_id}",
+        "hms/signal.html",
+        {"event": f"hms:lab-orders-{order.patient_id}"},
+    )
+    realtime.publish(
+        f"lab.doctor.{order.ordered_by_id}",
+        "hms/signal.html",
+        {"event": f"hms:lab-doctor-{order.ordered_by_id}"},
+    )
+
+
+def _result_link(order: TestOrder) -> str:
+    return reverse("lab_order", args=[order.pk])
+
+
+def _locked(order: TestOrder) -> TestOrder:
+    return TestOrder.objects.select_for_update().select_related("test", "patient").get(pk=order.pk)
+
+
+# --- ordering ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_tests(
+    *,
+    actor,
+    patient: Patient,
+    tests: list[LabTest],
+    priority: str = Priority.ROUTINE,
+    clinical_notes: str = "",
+    encounter: Encounter | None = None,
+    admission: Admission | None = None,
+    request: HttpRequest | None = None,
+) -> list[TestOrder]:
+    """Order one or several tests for a patient, from a consultation or an admission. Each test
+    is an order of its own (its own number, steps and result) and posts its charge: to the
+    admission's bill for an inpatient, to the patient's account otherwise."""
+    if not rbac.has(actor, "tests.order"):
+        raise LabError("Only a doctor can order tests.")
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if patient.state == PatientState.ARCHIVED:
+        raise LabError("This patient's record is archived: reactivate it before ordering tests.")
+    if not tests:
+        raise LabError("Choose at least one test.")
+    if priority not in Priority.values:
+        raise LabError("Choose the priority: routine, urgent or STAT.")
+    if encounter is not None and encounter.patient_id != patient.pk:
+        raise LabError("That consultation belongs to another patient.")
+    if admission is not None:
+        if admission.patient_id != patient.pk:
+            raise LabError("That admission belongs to another patient.")
+        if not Admission.objects.filter(ACTIVE_ADMISSION, pk=admission.pk).exists():
+            raise LabError("The patient has been discharged: order from a new visit.")
+    inactive = [t.name for t in tests if not t.active]
+    if inactive:
+        raise LabError(f"No longer offered: {', '.join(inactive)}.")
+    already = list(
+        TestOrder.objects.filter(
+            patient=patient, test__in=tests, status__in=OPEN_STATUSES
+        ).select_related("test")
+    )
+    if already:
+        names = ", ".join(f"{o.test.name} ({o.number})" for o in already)
+        raise LabError(f"Already ordered and not done yet: {names}. Cancel it first to re-order.")
+    now = timezone.now()
+    orders = []
+    for test in tests:
+        year = timezone.localdate().year
+        order = TestOrder.objects.create(
+            number=f"LAB-{year}-{next_number(f'lab-{year}'):06d}",
+            patient=patient,
+            test=test,
+            encounter=encounter,
+            admission=admission,
+            priority=priority,
+            clinical_notes=clinical_notes.strip()[:500],
+            machine_type=test.machine_type,
+            ordered_at=now,
+            due_at=now + timedelta(minutes=test.turnaround_minutes),
+            ordered_by=actor,
+        )
+        try:
+            billing.charge_post(
+                actor=actor,
+                patient=patient,
+                code=test.charge_item.code,
+                description=f"{test.name} ({order.number})",
+                admission=admission,
+                source=order_source(order),
+                accrual_key=f"lab-order:{order.pk}",
+                service_from=now,
+                request=request,
+            )
+        except billing.BillingError as error:
+            raise LabError(f"{test.name} cannot be charged: {error}") from error
+        audit.record(
+            actor=actor,
+            action="lab.order",
+            obj=order,
+            patient=patient,
+            after={
+                "number": order.number,
+                "test": test.code,
+                "priority": priority,
+                "encounter": encounter.pk if encounter else None,
+                "admission": admission.pk if admission else None,
+            },
+            request=request,
+        )
+        orders.append(order)
+    _signal(orders[0])
+    return orders
+
+
+@transaction.atomic
+def order_cancel(
+    *, actor, order: TestOrder, reason: str, request: HttpRequest | None = None
+) -> TestOrder:
+    """Cancel an order the lab has not started on; its charge is reversed with a visible line."""
+    if not rbac.has(actor, "tests.order"):
+        raise LabError("Only a doctor can cancel a test order.")
+    order = _locked(order)
+    if order.status not in CANCELLABLE:
+        raise LabError(
+            f"{order.number} is {order.get_status_display().lower()}: only a test the lab has not"
+            " started on can be cancelled."
+        )
+    if not reason.strip():
+        raise LabError("Give the reason for cancelling the test.")
+    before = order.status
+    order.status = OrderStatus.CANCELLED
+    order.cancelled_at = timezone.now()
+    order.cancelled_by = actor
+    order.cancel_reason = reason.strip()[:200]
+    order.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+    billing.reverse_source(
+        actor=actor,
+        source=order_source(order),
+        reason=f"{order.number} cancelled",
+        request=request,
+    )
+    audit.record(
+        actor=actor,
+        action="lab.cancel",
+        obj=order,
+        patient=order.patient_id,
+        before={"status": before},
+        after={"status": order.status, "reason": order.cancel_reason},
+        request=request,
+    )
+    _signal(order)
+    return order
+
+
+# --- the technician's steps ----------------------------------------------------------------
+
+
+def _may_complete(order: TestOrder) -> None:
+    if order.result_version == 0 and not order.report:
+        raise LabError("Enter the results (or attach the report) before completing the test.")
+    if order.test.is_imaging:
+        version = order.versions.filter(version=order.result_version).first()
+        if not order.report and not (version and version.findings.strip()):
+            raise LabError("Write the findings or attach the report before completing the test.")
+        return
+    entered = {
+        v.field_id for v in order.values.all() if v.version == order.result_version and v.value
+    }
+    missing = [f.name for f in order.test.fields.all() if f.numeric and f.pk not in entered]
+    if missing:
+        raise LabError(f"Enter every value before completing: {', '.join(missing)} missing.")
+
+
+def _may_verify(actor, order: TestOrder) -> None:
+    if (
+        order.completed_by_id == actor.pk
+        and not settings.HMS_LAB_ALLOW_SELF_VERIFY
+        and actor.role != rbac.ADMIN
+    ):
+        raise LabError(
+            "A second person verifies a result: you completed this test, so a colleague must"
+            " verify it."
+        )
+
+
+@transaction.atomic
+def order_advance(
+    *, actor, order: TestOrder, to_status: str, request: HttpRequest | None = None
+) -> TestOrder:
+    """Move an order one step along its line (Pending → Sample collected → In progress →
+    Completed → Verified), stamping who and when. Skipping a step, or going back, is refused."""
+    if not rbac.has(actor, "tests.process"):
+        raise LabError("Only the lab can change a test's status.")
+    order = _locked(order)
+    labels = dict(OrderStatus.choices)
+    if to_status not in labels:
+        raise LabError("Unknown status.")
+    if order.next_status is None:
+        raise LabError(f"{order.number} is {order.get_status_display().lower()}: nothing follows.")
+    if to_status != order.next_status:
+        raise LabError(
+            f"{order.number} is {order.get_status_display().lower()}: the next step is"
+            f" “{labels[order.next_status]}”, not “{labels[to_status]}”. Steps are taken one at a"
+            " time."
+        )
+    if to_status == OrderStatus.COMPLETED:
+        _may_complete(order)
+    if to_status == OrderStatus.VERIFIED:
+        _may_verify(actor, order)
+    before = order.status
+    now = timezone.now()
+    at_field, by_field = STEP_STAMPS[to_status]
+    setattr(order, at_field, now)
+    setattr(order, by_field, actor)
+    order.status = to_status
+    update = ["status", at_field, by_field]
+    if to_status == OrderStatus.VERIFIED:
+        order.verified_version = order.result_version
+        update.append("verified_version")
+        order.versions.filter(version=order.result_version).update(
+            verified_at=now, verified_by=actor
+        )
+    order.save(update_fields=update)
+    audit.record(
+        actor=actor,
+        action=f"lab.{to_status}",
+        obj=order,
+        patient=order.patient_id,
+        before={"status": before},
+        after={"status": to_status},
+        request=request,
+    )
+    if to_status in (OrderStatus.COMPLETED, OrderStatus.VERIFIED):
+        word = (
+            "verified" if to_status == OrderStatus.VERIFIED else "completed, awaiting verification"
+        )
+        flagged = {"critical": " CRITICAL values.", "abnormal": " Abnormal values."}.get(
+            order.flag, ""
+        )
+        notify(
+            order.ordered_by,
+            f"{order.test.name} for {order.patient.full_name} is {word}.{flagged}",
+            link=_result_link(order),
+        )
+    _signal(order)
+    return order
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+def _parse(field, raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.replace(",", "."))
+    except InvalidOperation:
+        raise LabError(f"{field.name}: enter a number, such as 13.5.") from None
+    if not value.is_finite() or abs(value) >= Decimal("1e9"):
+        raise LabError(f"{field.name}: enter a number, such as 13.5.")
+    return value.quantize(Decimal("0.001"))
+
+
+def _write_values(order: TestOrder, version: int, values: dict, findings: str) -> str:
+    """Store a version's values (flagged against the patient's reference range) and findings;
+    returns the worst flag: "critical", "abnormal" or ""."""
+    fields = selectors.fields_with_ranges(order.test)
+    patient = order.patient
+    age = patient.age_on(timezone.localdate())
+    rows = []
+    worst = ""
+    for field in fields:
+        raw = (values.get(str(field.pk)) or values.get(field.pk) or "").strip()
+        if not raw:
+            continue
+        if len(raw) > 200:
+            raise LabError(f"{field.name}: at most 200 characters.")
+        number, flag, reference = None, Flag.NORMAL, ""
+        if field.numeric:
+            number = _parse(field, raw)
+            band = selectors.reference_range(list(field.ranges.all()), patient.sex, age)
+            flag = selectors.flag_of(number, band)
+            reference = band.describe() if band else ""
+            raw = f"{number.normalize():f}"
+        if flag in (Flag.CRITICAL_LOW, Flag.CRITICAL_HIGH):
+            worst = "critical"
+        elif flag and not worst:
+            worst = "abnormal"
+        rows.append(
+            ResultValue(
+                order=order,
+                version=version,
+                field=field,
+                name=field.name,
+                unit=field.unit,
+                value=raw,
+                numeric_value=number,
+                reference=reference,
+                flag=flag,
+            )
+        )
+    order.values.filter(version=version).delete()
+    ResultValue.objects.bulk_create(rows)
+    return worst
+
+
+def _snapshot(order: TestOrder, version: int) -> dict:
+    values = {v.name: f"{v.value} {v.unit}".strip() for v in order.values.filter(version=version)}
+    entry = order.versions.filter(version=version).first()
+    return {"version": version, "values": values, "findings": entry.findings if entry else ""}
+
+
+def _tell_critical(order: TestOrder, before_flag: str) -> None:
+    """A critical value reaches the ordering doctor at once, before anyone verifies it."""
+    if order.flag == "critical" and before_flag != "critical":
+        critical = ", ".join(
+            f"{v.name} {v.value} {v.unit}".strip()
+            for v in order.values.filter(version=order.result_version)
+            if v.is_critical
+        )
+        notify(
+            order.ordered_by,
+            f"CRITICAL result for {order.patient.full_name} ({order.test.name}): {critical}."
+            " Call the lab.",
+            link=_result_link(order),
+            urgent=True,
+        )
+
+
+@transaction.atomic
+def results_enter(
+    *,
+    actor,
+    order: TestOrder,
+    values: dict,
+    findings: str = "",
+    request: HttpRequest | None = None,
+) -> TestOrder:
+    """Enter (or correct, until it is completed) the result of a test in progress: values per
+    field, flagged against the reference range for the patient's sex and age, and findings."""
+    if not rbac.has(actor, "tests.process"):
+        raise LabError("Only the lab can enter results.")
+    order = _locked(order)
+    if order.status != OrderStatus.IN_PROGRESS:
+        raise LabError(
+            f"Results are entered while a test is in progress; {order.number} is"
+            f" {order.get_status_display().lower()}."
+        )
+    findings = findings.strip()
+    if len(findings) > 5000:
+        raise LabError("Findings: at most 5,000 characters.")
+    version = order.result_version or 1
+    before = _snapshot(order, version) if order.result_version else None
+    before_flag = order.flag
+    order.flag = _write_values(order, version, values, findings)
+    entry, _ = ResultVersion.objects.update_or_create(
+        order=order,
+        version=version,
+        defaults={"findings": findings, "entered_at": timezone.now(), "entered_by": actor},
+    )
+    if not order.values.filter(version=version).exists() and not findings:
+        raise LabError("Enter at least one value or the findings.")
+    order.result_version = version
+    order.save(update_fields=["flag", "result_version"])
+    audit.record(
+        actor=actor,
+        action="lab.results",
+        obj=order,
+        patient=order.patient_id,
+        before=before,
+        after=_snapshot(order, version),
+        request=request,
+    )
+    _tell_critical(order, before_flag)
+    _signal(order)
+    return order
+
+
+@transaction.atomic
+def results_amend(
+    *,
+    actor,
+    order: TestOrder,
+    values: dict,
+    findings: str = "",
+    reason: str,
+    request: HttpRequest | None = None,
+) -> TestOrder:
+    """Correct a verified result: a new version is entered beside the original (which stays,
+    and stays what the patient sees) and goes back to Completed until a second person verifies
+    the correction."""
+    if not rbac.has(actor, "tests.process"):
+        raise LabError("Only the lab can amend results.")
+    order = _locked(order)
+    if order.status != OrderStatus.VERIFIED:
+        raise LabError("Only a verified result is amended; until then, correct it directly.")
+    if not reason.strip():
+        raise LabError("Give the reason for the amendment.")
+    findings = findings.strip()
+    if len(findings) > 5000:
+        raise LabError("Findings: at most 5,000 characters.")
+    original = _snapshot(order, order.result_version)
+    version = order.result_version + 1
+    before_flag = order.flag
+    order.flag = _write_values(order, version, values, findings)
+    if not order.values.filter(version=version).exists() and not findings:
+        raise LabError("Enter the corrected values or findings.")
+    now = timezone.now()
+    ResultVersion.objects.create(
+        order=order,
+        version=version,
+        findings=findings,
+        entered_at=now,
+        entered_by=actor,
+        amendment_reason=reason.strip()[:200],
+    )
+    order.result_version = version
+    order.status = OrderStatus.COMPLETED
+    order.completed_at, order.completed_by = now, actor
+    order.verified_at, order.verified_by = None, None
+    order.save(
+        update_fields=[
+            "flag",
+            "result_version",
+            "status",
+            "completed_at",
+            "completed_by",
+            "verified_at",
+            "verified_by",
+        ]
+    )
+    audit.record(
+        actor=actor,
+        action="lab.amend",
+        obj=order,
+        patient=order.patient_id,
+        before=original,
+        after=_snapshot(order, version) | {"reason": reason.strip()},
+        request=request,
+    )
+    notify(
+        order.ordered_by,
+        f"{order.test.name} for {order.patient.full_name} was amended ({reason.strip()[:80]});"
+        " the correction awaits verification.",
+        link=_result_link(order),
+    )
+    _tell_critical(order, before_flag)
+    _signal(order)
+    return order
+
+
+@transaction.atomic
+def report_attach(
+    *, actor, order: TestOrder, upload, request: HttpRequest | None = None
+) -> TestOrder:
+    """Attach the report PDF (type recognised from its bytes, size checked) to a test in
+    progress or completed; private storage, downloaded through signed links."""
+    if not rbac.has(actor, "tests.process"):
+        raise LabError("Only the lab can attach reports.")
+    order = _locked(order)
+    if order.status not in (OrderStatus.IN_PROGRESS, OrderStatus.COMPLETED):
+        raise LabError(
+            f"A report is attached while the test is in progress or completed; {order.number} is"
+            f" {order.get_status_display().lower()}."
+        )
+    try:
+        content_type = files.check_upload(upload)
+    except files.UploadRefused as refusal:
+        raise LabError(str(refusal)) from refusal
+    if content_type != "application/pdf":
+        raise LabError("The report must be a PDF.")
+    replaced = order.report.name
+    order.report.save("report.pdf", upload, save=False)
+    order.report_size = upload.size
+    order.save(update_fields=["report", "report_size"])
+    audit.record(
+        actor=actor,
+        action="lab.report",
+        obj=order,
+        patient=order.patient_id,
+        after={"size": upload.size, "replaced": bool(replaced)},
+        request=request,
+    )
+    _signal(order)
+    return order
+
+
+# --- catalogue -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def catalogue_save(
+    *, actor, test: LabTest, request: HttpRequest | None = None, **fields
+) -> LabTest:
+    """Create or change a catalogue test (admin)."""
+    if not rbac.has(actor, "tests.catalogue"):
+        raise LabError("Only an administrator can change the test catalogue.")
+    names = [
+        "code",
+        "name",
+        "kind",
+        "department",
+        "sample_type",
+        "machine_type",
+        "charge_item",
+        "turnaround_minutes",
+        "active",
+    ]
+    before = audit.snapshot(test, names) if test.pk else None
+    for name, value in fields.items():
+        setattr(test, name, value)
+    if test.kind == "lab":
+        test.machine_type = ""
+    elif not test.machine_type:
+        raise LabError("An imaging test names its machine type.")
+    test.save()
+    audit.record(
+        actor=actor,
+        action="lab.catalogue",
+        obj=test,
+        before=before,
+        after=audit.snapshot(test, names),
+        request=request,
+    )
+    return test
+
+
+@transaction.atomic
+def catalogue_part_save(*, actor, part, request: HttpRequest | None = None):
+    """Add a result field or a reference range to a catalogue test (admin). Results already
+    entered keep the range they were flagged against."""
+    if not rbac.has(actor, "tests.catalogue"):
+        raise LabError("Only an administrator can change the test catalogue.")
+    part.save()
+    audit.record(
+        actor=actor,
+        action=f"lab.catalogue.{type(part).__name__.lower()}",
+        obj=part,
+        after={"what": str(part)},
+        request=request,
+    )
+    return part
+
+
+@transaction.atomic
+def catalogue_part_remove(*, actor, part, request: HttpRequest | None = None) -> None:
+    if not rbac.has(actor, "tests.catalogue"):
+        raise LabError("Only an administrator can change the test catalogue.")
+    audit.record(
+        actor=actor,
+        action=f"lab.catalogue.{type(part).__name__.lower()}.remove",
+        obj=part,
+        before={"what": str(part)},
+        request=request,
+    )
+    part.delete()

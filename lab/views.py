@@ -1,0 +1,551 @@
+"""Screens of the lab: ordering (doctor), the worklist and an order's page (technician), late
+tests, the patient's results in the portal, and the catalogue (admin)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, Prefetch, When
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clinical import selectors as clinical
+from clinical.models import Encounter
+from hms import audit, files, rbac
+from lab import selectors, services
+from lab.forms import LabTestForm, OrderForm, ReasonForm, ReferenceRangeForm, ResultFieldForm
+from lab.models import (
+    Department,
+    LabTest,
+    OrderStatus,
+    ReferenceRange,
+    ResultField,
+    ResultValue,
+    TestOrder,
+)
+from wards.models import Admission
+
+REPORT_LINK = "lab-report"
+STAFF = {rbac.ALL}
+
+
+def report_url(order: TestOrder) -> str:
+    return reverse("lab_report", args=[files.sign(REPORT_LINK, order.pk)])
+
+
+def _order(pk: int) -> TestOrder:
+    return get_object_or_404(
+        TestOrder.objects.select_related(
+            "patient",
+            "test",
+            "ordered_by",
+            "collected_by",
+            "started_by",
+            "completed_by",
+            "verified_by",
+            "cancelled_by",
+            "encounter",
+            "admission",
+        ),
+        pk=pk,
+    )
+
+
+def _back(order: TestOrder) -> HttpResponse:
+    return redirect("lab_order", pk=order.pk)
+
+
+# --- ordering (doctor) -------------------------------------------------------------------------
+
+
+@rbac.capability_required("tests.order")
+def order_new(request: HttpRequest) -> HttpResponse:
+    """Order tests for the patient of a consultation (?encounter=) or an admission (?admission=)."""
+    source = request.GET if request.method == "GET" else request.POST
+    encounter = admission = None
+    if source.get("encounter", "").isdigit():
+        encounter = (
+            Encounter.objects.select_related("patient").filter(pk=source["encounter"]).first()
+        )
+    elif source.get("admission", "").isdigit():
+        admission = (
+            Admission.objects.select_related("patient").filter(pk=source["admission"]).first()
+        )
+    origin = encounter or admission
+    if origin is None:
+        messages.info(request, "Tests are ordered from a consultation or an admission: open one.")
+        return redirect("dashboard")
+    patient = origin.patient
+    back = (
+        reverse("encounter", args=[encounter.pk])
+        if encounter
+        else reverse("admission_detail", args=[admission.pk])
+    )
+    form = OrderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            orders = services.order_tests(
+                actor=request.user,
+                patient=patient,
+                tests=list(form.cleaned_data["tests"]),
+                priority=form.cleaned_data["priority"],
+                clinical_notes=form.cleaned_data["clinical_notes"],
+                encounter=encounter,
+                admission=admission,
+                request=request,
+            )
+        except services.LabError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                f"Ordered: {', '.join(o.test.name for o in orders)}. The lab sees it now.",
+            )
+            return redirect(back)
+    offered = list(form.fields["tests"].queryset)
+    context = {
+        "form": form,
+        "test_groups": [
+            ("Laboratory", [t for t in offered if not t.is_imaging]),
+            ("Imaging and machines", [t for t in offered if t.is_imaging]),
+        ],
+        "chosen": {int(v) for v in request.POST.getlist("tests") if v.isdigit()},
+        "patient": patient,
+        "encounter": encounter,
+        "admission": admission,
+        "back": back,
+        "open_orders": selectors.orders_for(request.user, patient=patient).filter(
+            status__in=[OrderStatus.PENDING, OrderStatus.COLLECTED, OrderStatus.IN_PROGRESS]
+        ),
+    }
+    return render(request, "lab/order_new.html", context)
+
+
+@rbac.capability_required("tests.view_results", scopes=STAFF)
+def orders_panel(request: HttpRequest, patient_pk) -> HttpResponse:
+    """A patient's tests (of one consultation or admission, or all), for the pages that show
+    them; refreshed live as the lab works."""
+    patient = clinical.patient_for(request.user, patient_pk)
+    if patient is None:
+        raise Http404("No such patient.")
+    orders = selectors.orders_for(request.user, patient=patient)
+    encounter_id = request.GET.get("encounter", "")
+    admission_id = request.GET.get("admission", "")
+    if encounter_id.isdigit():
+        orders = orders.filter(encounter_id=encounter_id)
+    elif admission_id.isdigit():
+        orders = orders.filter(admission_id=admission_id)
+    orders = orders.prefetch_related(
+        Prefetch("values", queryset=ResultValue.objects.exclude(flag=""))
+    )[:30]
+    context = {
+        "patient": patient,
+        "orders": orders,
+        "query": request.GET.urlencode(),
+        "order_query": f"encounter={encounter_id}"
+        if encounter_id.isdigit()
+        else (f"admission={admission_id}" if admission_id.isdigit() else ""),
+        "can_order": rbac.has(request.user, "tests.order")
+        and (encounter_id.isdigit() or admission_id.isdigit()),
+    }
+    return render(request, "lab/_orders_panel.html", context)
+
+
+@rbac.capability_required("tests.order", post_only=True)
+@require_POST
+def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Not cancelled: give the reason for cancelling the test.")
+        return _back(order)
+    try:
+        services.order_cancel(
+            actor=request.user, order=order, reason=form.cleaned_data["reason"], request=request
+        )
+    except services.LabError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"{order.number} cancelled; its charge was reversed.")
+    return _back(order)
+
+
+# --- an order's page: steps, results, report ---------------------------------------------------
+
+
+@rbac.capability_required("tests.view_results", scopes=STAFF)
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(pk)
+    values = list(order.values.all())
+    versions = list(order.versions.select_related("entered_by", "verified_by"))
+    fields = selectors.fields_with_ranges(order.test)
+    current = {v.field_id: v for v in values if v.version == order.result_version}
+    age = order.patient.age_on(timezone.localdate())
+    entry_rows = []
+    for field in fields:
+        band = selectors.reference_range(list(field.ranges.all()), order.patient.sex, age)
+        entry_rows.append(
+            {
+                "field": field,
+                "value": current[field.pk].value if field.pk in current else "",
+                "reference": band.describe() if band else "",
+            }
+        )
+    by_version = {}
+    for value in values:
+        by_version.setdefault(value.version, []).append(value)
+    history = [
+        {"entry": entry, "values": by_version.get(entry.version, [])}
+        for entry in reversed(versions)
+    ]
+    can_process = rbac.has(request.user, "tests.process")
+    current_entry = next((e for e in versions if e.version == order.result_version), None)
+    context = {
+        "order": order,
+        "patient": order.patient,
+        "age": age,
+        "history": history,
+        "entry_rows": entry_rows,
+        "findings": current_entry.findings if current_entry else "",
+        "can_process": can_process,
+        "can_cancel": rbac.has(request.user, "tests.order")
+        and order.status in services.CANCELLABLE,
+        "can_enter": can_process and order.status == OrderStatus.IN_PROGRESS,
+        "can_amend": can_process and order.status == OrderStatus.VERIFIED,
+        "can_attach": can_process
+        and order.status in (OrderStatus.IN_PROGRESS, OrderStatus.COMPLETED),
+        "next_status": order.next_status,
+        # The one who completed a test does not verify it (unless the lab is one person).
+        "verify_by_colleague": order.status == OrderStatus.COMPLETED
+        and order.completed_by_id == request.user.pk
+        and not settings.HMS_LAB_ALLOW_SELF_VERIFY
+        and request.user.role != rbac.ADMIN,
+        "next_label": dict(OrderStatus.choices).get(order.next_status, ""),
+        "report_url": report_url(order) if order.report else "",
+        "steps": [
+            ("Ordered", order.ordered_at, order.ordered_by),
+            ("Sample collected", order.collected_at, order.collected_by),
+            ("In progress", order.started_at, order.started_by),
+            ("Completed", order.completed_at, order.completed_by),
+            ("Verified", order.verified_at, order.verified_by),
+        ],
+        "late": order.due_at < timezone.now()
+        and order.status not in (OrderStatus.VERIFIED, OrderStatus.CANCELLED),
+    }
+    return render(request, "lab/order_detail.html", context)
+
+
+def _act(request: HttpRequest, order: TestOrder, action, done: str, **kwargs) -> HttpResponse:
+    try:
+        action(actor=request.user, order=order, request=request, **kwargs)
+    except services.LabError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, done)
+    if request.POST.get("next") == "worklist":
+        return redirect("lab_worklist")
+    return _back(order)
+
+
+@rbac.capability_required("tests.process", post_only=True)
+@require_POST
+def order_advance(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(pk)
+    to_status = request.POST.get("to", "")
+    label = dict(OrderStatus.choices).get(to_status, to_status)
+    return _act(
+        request,
+        order,
+        services.order_advance,
+        f"{order.number}: {label}.",
+        to_status=to_status,
+    )
+
+
+def _posted_values(request: HttpRequest) -> dict:
+    return {
+        key.removeprefix("field-"): value
+        for key, value in request.POST.items()
+        if key.startswith("field-")
+    }
+
+
+@rbac.capability_required("tests.process", post_only=True)
+@require_POST
+def results_enter(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(pk)
+    return _act(
+        request,
+        order,
+        services.results_enter,
+        "Results saved.",
+        values=_posted_values(request),
+        findings=request.POST.get("findings", ""),
+    )
+
+
+@rbac.capability_required("tests.process", post_only=True)
+@require_POST
+def results_amend(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(pk)
+    return _act(
+        request,
+        order,
+        services.results_amend,
+        "Amended result saved; it needs verifying by a second person.",
+        values=_posted_values(request),
+        findings=request.POST.get("findings", ""),
+        reason=request.POST.get("reason", ""),
+    )
+
+
+@rbac.capability_required("tests.process", post_only=True)
+@require_POST
+def report_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(pk)
+    upload = request.FILES.get("report")
+    if upload is None:
+        messages.error(request, "Choose the report PDF to attach.")
+        return _back(order)
+    return _act(request, order, services.report_attach, "Report attached.", upload=upload)
+
+
+@rbac.capability_required("tests.view_results")
+def report_download(request: HttpRequest, token: str) -> HttpResponse:
+    """Only with a fresh, untampered link; staff who view results, or the patient once the
+    result is verified."""
+    order_id = files.unsign(token, REPORT_LINK)
+    order = (
+        TestOrder.objects.select_related("patient").filter(pk=order_id).first()
+        if order_id and order_id.isdigit()
+        else None
+    )
+    own_only = rbac.scope(request.user, "tests.view_results") == rbac.OWN_VERIFIED
+    if (
+        order is not None
+        and own_only
+        and (order.patient.user_id != request.user.pk or not order.verified_version)
+    ):
+        order = None
+    if order is None or not order.report:
+        raise Http404("This link is not valid any more. Open the result again.")
+    audit.record(
+        actor=request.user,
+        action="lab.report_download",
+        obj=order,
+        patient=order.patient_id,
+        request=request,
+    )
+    if hasattr(default_storage, "bucket_name"):  # S3: a presigned URL that expires by itself
+        return HttpResponseRedirect(order.report.url)
+    return FileResponse(
+        order.report.open("rb"), content_type="application/pdf", filename=f"{order.number}.pdf"
+    )
+
+
+# --- the lab's screens -------------------------------------------------------------------------
+
+
+@rbac.capability_required("tests.process")
+def worklist(request: HttpRequest) -> HttpResponse:
+    department = request.GET.get("department", "")
+    if department not in Department.values:
+        department = ""
+    status = request.GET.get("status", "")
+    orders = selectors.worklist(department=department, status=status)
+    page = Paginator(orders, selectors.WORKLIST_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "orders": page.object_list,
+        "awaiting": selectors.awaiting_verification(department=department)[:50],
+        "late_count": selectors.late_orders().count(),
+        "departments": Department.choices,
+        "department": department,
+        "status": status,
+        "statuses": [
+            (OrderStatus.PENDING, "Pending"),
+            (OrderStatus.COLLECTED, "Sample collected"),
+            (OrderStatus.IN_PROGRESS, "In progress"),
+        ],
+        "now": timezone.now(),
+    }
+    if request.htmx and request.htmx.target == "worklist":
+        return render(request, "lab/worklist.html#worklist", context)
+    return render(request, "lab/worklist.html", context)
+
+
+@rbac.capability_required("tests.process")
+def late(request: HttpRequest) -> HttpResponse:
+    """Tests past their turnaround target, and the medians per test over 30 days."""
+    now = timezone.now()
+    page = Paginator(selectors.late_orders(now), 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "orders": page.object_list,
+        "now": now,
+        "report": selectors.turnaround(),
+    }
+    return render(request, "lab/late.html", context)
+
+
+@rbac.capability_required("tests.view_results", scopes={rbac.OWN_VERIFIED})
+def portal_results(request: HttpRequest) -> HttpResponse:
+    """The patient's own verified results (the verified version: a correction shows once a
+    second person has verified it) and reports."""
+    orders = selectors.portal_results(request.user)
+    page = Paginator(orders, 20).get_page(request.GET.get("page"))
+    rows = []
+    for order in page.object_list:
+        version = next(
+            (v for v in order.versions.all() if v.version == order.verified_version), None
+        )
+        rows.append(
+            {
+                "order": order,
+                "values": [v for v in order.values.all() if v.version == order.verified_version],
+                "findings": version.findings if version else "",
+                "verified_at": version.verified_at if version else order.verified_at,
+                "report_url": report_url(order) if order.report else "",
+            }
+        )
+    return render(request, "lab/portal_results.html", {"page": page, "rows": rows})
+
+
+# --- catalogue (admin) -------------------------------------------------------------------------
+
+
+@rbac.capability_required("tests.catalogue")
+def catalogue(request: HttpRequest) -> HttpResponse:
+    form = LabTestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            test = services.catalogue_save(
+                actor=request.user, test=LabTest(), request=request, **form.cleaned_data
+            )
+        except services.LabError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"{test.name} added. Now add its result fields.")
+            return redirect("lab_catalogue_edit", pk=test.pk)
+    tests = LabTest.objects.select_related("charge_item").prefetch_related("fields")
+    return render(request, "lab/catalogue.html", {"form": form, "tests": tests})
+
+
+@rbac.capability_required("tests.catalogue")
+def catalogue_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    test = get_object_or_404(LabTest.objects.select_related("charge_item"), pk=pk)
+    form = LabTestForm(request.POST or None, instance=test)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.catalogue_save(
+                actor=request.user, test=test, request=request, **form.cleaned_data
+            )
+        except services.LabError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Saved.")
+            return redirect("lab_catalogue_edit", pk=test.pk)
+    context = {
+        "test": test,
+        "form": form,
+        "fields": selectors.fields_with_ranges(test),
+        "field_form": ResultFieldForm(),
+        "range_form": ReferenceRangeForm(test=test),
+    }
+    return render(request, "lab/catalogue_edit.html", context)
+
+
+@rbac.capability_required("tests.catalogue", post_only=True)
+@require_POST
+def catalogue_field_add(request: HttpRequest, pk: int) -> HttpResponse:
+    test = get_object_or_404(LabTest, pk=pk)
+    form = ResultFieldForm(request.POST, instance=ResultField(test=test))
+    if form.is_valid():
+        services.catalogue_part_save(
+            actor=request.user, part=form.save(commit=False), request=request
+        )
+        messages.success(request, "Result field added.")
+    else:
+        messages.error(
+            request, "Not added: " + " ".join(m for e in form.errors.values() for m in e)
+        )
+    return redirect("lab_catalogue_edit", pk=test.pk)
+
+
+@rbac.capability_required("tests.catalogue", post_only=True)
+@require_POST
+def catalogue_range_add(request: HttpRequest, pk: int) -> HttpResponse:
+    test = get_object_or_404(LabTest, pk=pk)
+    form = ReferenceRangeForm(request.POST, test=test)
+    if form.is_valid():
+        services.catalogue_part_save(
+            actor=request.user, part=form.save(commit=False), request=request
+        )
+        messages.success(request, "Reference range added.")
+    else:
+        messages.error(
+            request,
+            "Not added: "
+            + "; ".join(
+                f"{form.fields[f].label if f in form.fields else ''}: {' '.join(e)}".lstrip(": ")
+                for f, e in form.errors.items()
+            ),
+        )
+    return redirect("lab_catalogue_edit", pk=test.pk)
+
+
+@rbac.capability_required("tests.catalogue", post_only=True)
+@require_POST
+def catalogue_range_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    band = get_object_or_404(ReferenceRange.objects.select_related("field"), pk=pk)
+    services.catalogue_part_remove(actor=request.user, part=band, request=request)
+    messages.success(request, "Reference range removed.")
+    return redirect("lab_catalogue_edit", pk=band.field.test_id)
+
+
+# --- dashboard panels ------------------------------------------------------------------------
+
+
+@rbac.capability_required("tests.process")
+def lab_summary(request: HttpRequest) -> HttpResponse:
+    """The lab's counts for the technician's dashboard, live."""
+    counts = dict(
+        TestOrder.objects.filter(status__in=[*selectors.OPEN_STATUSES, OrderStatus.COMPLETED])
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    context = {
+        "counts": [
+            ("Pending", counts.get(OrderStatus.PENDING, 0), "pending"),
+            ("Sample collected", counts.get(OrderStatus.COLLECTED, 0), "collected"),
+            ("In progress", counts.get(OrderStatus.IN_PROGRESS, 0), "in_progress"),
+        ],
+        "awaiting": counts.get(OrderStatus.COMPLETED, 0),
+        "stat": TestOrder.objects.filter(
+            status__in=selectors.OPEN_STATUSES, priority="stat"
+        ).count(),
+        "late": selectors.late_orders().count(),
+    }
+    return render(request, "lab/_summary.html", context)
+
+
+@rbac.capability_required("tests.order")
+def doctor_results(request: HttpRequest) -> HttpResponse:
+    """The doctor's own orders of the last seven days: flagged results first, then the newest."""
+    since = timezone.now() - timedelta(days=7)
+    orders = (
+        TestOrder.objects.filter(ordered_by=request.user, ordered_at__gte=since)
+        .exclude(status=OrderStatus.CANCELLED)
+        .select_related("patient", "test")
+        .order_by(
+            Case(When(flag="critical", then=0), When(flag="abnormal", then=1), default=2),
+            "-ordered_at",
+        )[:15]
+    )
+    return render(request, "lab/_doctor_results.html", {"orders": orders})
