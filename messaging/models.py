@@ -10,6 +10,8 @@ class Notification(models.Model):
     )
     text = models.CharField(max_length=300)
     link = models.CharField(max_length=300, blank=True)
+    # Urgent (a critical lab value): shown in red, and its toast stays until closed.
+    urgent = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -27,7 +27,7 @@ def _recipients(to) -> list:
 
 
 @transaction.atomic
-def notify(to, text: str, *, link: str = "") -> list[Notification]:
+def notify(to, text: str, *, link: str = "", urgent: bool = False) -> list[Notification]:
     """Save a notification for each recipient, then (on commit) update their bell and show a toast
     on every page they have open."""
     recipients = _recipients(to)
@@ -35,7 +35,7 @@ def notify(to, text: str, *, link: str = "") -> list[Notification]:
         return []
     text = text.strip()[:TEXT_LIMIT]
     notifications = Notification.objects.bulk_create(
-        [Notification(recipient=user, text=text, link=link) for user in recipients]
+        [Notification(recipient=user, text=text, link=link, urgent=urgent) for user in recipients]
     )
     unread = dict(
         Notification.objects.filter(recipient__in=recipients, read_at__isnull=True)

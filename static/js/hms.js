@@ -3,8 +3,12 @@
   "use strict";
 
   function showToasts(root) {
-    root.querySelectorAll("[data-hms-toast]:not(.show)").forEach(function (el) {
-      bootstrap.Toast.getOrCreateInstance(el, { delay: 6000 }).show();
+    // Only toasts never shown yet: a closed or timed-out one is removed, never shown again.
+    root.querySelectorAll("[data-hms-toast]:not(.show):not(.hide):not(.showing)").forEach(function (el) {
+      el.addEventListener("hidden.bs.toast", function () { el.remove(); }, { once: true });
+      // Urgent ones (a critical lab value) stay until the person closes them.
+      var sticky = el.hasAttribute("data-hms-sticky");
+      bootstrap.Toast.getOrCreateInstance(el, { delay: 6000, autohide: !sticky }).show();
     });
   }
 
