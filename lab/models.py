@@ -252,7 +252,8 @@ class TestOrder(models.Model):
     verified_version = models.PositiveSmallIntegerField(default=0)
     # Worst flag of the current version's values ("" normal, "abnormal", "critical").
     flag = models.CharField(max_length=10, blank=True)
-    # The report (imaging, or a lab's own printout): a PDF in private storage.
+    # The current version's report (imaging, or a lab's own printout): a PDF in private storage.
+    # Each ResultVersion keeps its own; this is the one staff see.
     report = models.FileField(upload_to=report_path, blank=True, max_length=200)
     report_size = models.PositiveIntegerField(default=0)
 
@@ -347,6 +348,10 @@ class ResultVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     amendment_reason = models.CharField(max_length=200, blank=True)
+    # The report PDF of this version (an amendment starts with the one before and may replace
+    # it): the patient is served the verified version's, never a correction still unverified.
+    report = models.FileField(upload_to="lab/versions/", blank=True, max_length=200)
+    report_size = models.PositiveIntegerField(default=0)
     verified_at = models.DateTimeField(null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

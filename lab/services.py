@@ -230,14 +230,18 @@ def _may_complete(order: TestOrder) -> None:
 
 
 def _may_verify(actor, order: TestOrder) -> None:
-    if (
-        order.completed_by_id == actor.pk
-        and not settings.HMS_LAB_ALLOW_SELF_VERIFY
-        and actor.role != rbac.ADMIN
-    ):
+    if settings.HMS_LAB_ALLOW_SELF_VERIFY or actor.role == rbac.ADMIN:
+        return
+    if order.completed_by_id == actor.pk:
         raise LabError(
             "A second person verifies a result: you completed this test, so a colleague must"
             " verify it."
+        )
+    entry = order.versions.filter(version=order.result_version).first()
+    if entry is not None and entry.entered_by_id == actor.pk:
+        raise LabError(
+            "A second person verifies a result: you entered these results, so a colleague must"
+            " verify them."
         )
 
 
@@ -462,6 +466,7 @@ def results_amend(
     if not order.values.filter(version=version).exists() and not findings:
         raise LabError("Enter the corrected values or findings.")
     now = timezone.now()
+    previous = order.versions.filter(version=version - 1).first()
     ResultVersion.objects.create(
         order=order,
         version=version,
@@ -469,6 +474,9 @@ def results_amend(
         entered_at=now,
         entered_by=actor,
         amendment_reason=reason.strip()[:200],
+        # The report carries over until a corrected one is attached.
+        report=previous.report.name if previous else "",
+        report_size=previous.report_size if previous else 0,
     )
     order.result_version = version
     order.status = OrderStatus.COMPLETED
@@ -526,9 +534,19 @@ def report_attach(
     if content_type != "application/pdf":
         raise LabError("The report must be a PDF.")
     replaced = order.report.name
+    # The report belongs to the version being worked on (the first one, if no values were
+    # entered: an imaging test reported by its PDF alone).
+    entry, _ = ResultVersion.objects.get_or_create(
+        order=order,
+        version=order.result_version or 1,
+        defaults={"entered_at": timezone.now(), "entered_by": actor},
+    )
     order.report.save("report.pdf", upload, save=False)
     order.report_size = upload.size
-    order.save(update_fields=["report", "report_size"])
+    order.result_version = entry.version
+    order.save(update_fields=["report", "report_size", "result_version"])
+    entry.report, entry.report_size = order.report.name, upload.size
+    entry.save(update_fields=["report", "report_size"])
     audit.record(
         actor=actor,
         action="lab.report",

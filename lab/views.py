@@ -325,14 +325,14 @@ def report_download(request: HttpRequest, token: str) -> HttpResponse:
         if order_id and order_id.isdigit()
         else None
     )
-    own_only = rbac.scope(request.user, "tests.view_results") == rbac.OWN_VERIFIED
-    if (
-        order is not None
-        and own_only
-        and (order.patient.user_id != request.user.pk or not order.verified_version)
-    ):
-        order = None
-    if order is None or not order.report:
+    report = order.report if order is not None else None
+    if order is not None and rbac.scope(request.user, "tests.view_results") == rbac.OWN_VERIFIED:
+        # A patient gets the report of the verified version only (never a correction that
+        # nobody has verified yet), and only of their own tests.
+        verified = order.versions.filter(version=order.verified_version).first()
+        mine = order.patient.user_id == request.user.pk and order.verified_version
+        report = verified.report if (mine and verified) else None
+    if order is None or not report:
         raise Http404("This link is not valid any more. Open the result again.")
     audit.record(
         actor=request.user,
@@ -342,9 +342,9 @@ def report_download(request: HttpRequest, token: str) -> HttpResponse:
         request=request,
     )
     if hasattr(default_storage, "bucket_name"):  # S3: a presigned URL that expires by itself
-        return HttpResponseRedirect(order.report.url)
+        return HttpResponseRedirect(report.url)
     return FileResponse(
-        order.report.open("rb"), content_type="application/pdf", filename=f"{order.number}.pdf"
+        report.open("rb"), content_type="application/pdf", filename=f"{order.number}.pdf"
     )
 
 
@@ -410,7 +410,7 @@ def portal_results(request: HttpRequest) -> HttpResponse:
                 "values": [v for v in order.values.all() if v.version == order.verified_version],
                 "findings": version.findings if version else "",
                 "verified_at": version.verified_at if version else order.verified_at,
-                "report_url": report_url(order) if order.report else "",
+                "report_url": report_url(order) if version and version.report else "",
             }
         )
     return render(request, "lab/portal_results.html", {"page": page, "rows": rows})

@@ -26,7 +26,7 @@ from clinical.models import (
 )
 from hms import files, rbac
 from hms.models import AuditEntry
-from lab.models import LabTest, ReferenceRange, ResultField, TestOrder
+from lab.models import LabTest, ReferenceRange, ResultField, ResultVersion, TestOrder
 from messaging.models import Message, Notification, Thread, ThreadMember
 from tests.conftest import sign_in
 from tests.factories import PatientFactory
@@ -257,6 +257,15 @@ def samples(make_user, role_users):
         verified_version=1,
         clinical_notes=SECRET_NAME,
         report=ContentFile(b"%PDF-1.4 sample", name="report.pdf"),
+    )
+    ResultVersion.objects.create(
+        order=lab_order,
+        version=1,
+        entered_at=timezone.now(),
+        entered_by=doctor,
+        verified_at=timezone.now(),
+        verified_by=doctor,
+        report=lab_order.report.name,
     )
     return {
         "lab_order": lab_order,
