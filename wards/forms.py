@@ -32,6 +32,7 @@ class AdmissionForm(forms.Form):
             ("bank", "Bank transfer"),
         ],
         initial="cash",
+        required=False,  # only when a deposit is taken (checked in clean)
     )
     deposit_reference = forms.CharField(label="Deposit reference", max_length=60, required=False)
     advance_deposit = forms.DecimalField(
@@ -42,6 +43,12 @@ class AdmissionForm(forms.Form):
         required=False,
         initial=Decimal("0"),
     )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("advance_deposit") and not data.get("deposit_mode"):
+            self.add_error("deposit_mode", "Say how the deposit was paid.")
+        return data
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
