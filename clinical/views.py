@@ -97,6 +97,8 @@ def patient_chart(request: HttpRequest, pk) -> HttpResponse:
         "can_edit": rbac.has(request.user, "patients.register"),
         "can_record_vitals": rbac.has(request.user, "vitals.record"),
         "can_see_account": rbac.scope(request.user, "billing.invoices") == rbac.ALL,
+        # The lab's panel of the patient's tests (staff who see results; not the desk's view).
+        "can_see_tests": rbac.scope(request.user, "tests.view_results") == rbac.ALL,
         "can_archive": PatientState.ARCHIVED in lifecycle.ALLOWED[patient.state],
         "can_book": rbac.has(request.user, "appointments.book") and not patient.is_archived,
         "appointments": (

@@ -102,3 +102,20 @@ def test_staff_do_not_open_the_portal_and_patients_do_not_open_the_lab_screens(
         reverse("patient_history", args=[orders["cbc"].patient_id]),
     ):
         assert patient.get(url).status_code == 403, url
+
+
+def test_the_chart_shows_the_patients_tests_to_clinical_staff_only(staff, catalog, client_for):
+    patient = make_patient()
+    (cbc,) = order(staff, catalog, patient, "CBC", priority="urgent")
+    panel_url = reverse("lab_orders_panel", args=[patient.pk])
+
+    for who in ("doctor", "nurse"):
+        chart = client_for(staff[who]).get(reverse("patient_chart", args=[patient.pk]))
+        assert panel_url in chart.content.decode()
+        panel = client_for(staff[who]).get(panel_url).content.decode()
+        assert "Full blood count" in panel and cbc.number in panel
+        assert 'data-testid="order-tests"' not in panel  # ordering starts from a visit
+
+    desk = client_for(staff["reception"])
+    assert panel_url not in desk.get(reverse("patient_chart", args=[patient.pk])).content.decode()
+    assert desk.get(panel_url).status_code == 403
