@@ -124,7 +124,6 @@ def prescription_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             "patient": current.patient,
             "prescriptions": current.prescriptions.all(),
             "printed_at": timezone.now(),
-            "age": current.patient.age_on(timezone.localdate()),
             "hospital": {"name": settings.HOSPITAL_NAME, "address": settings.HOSPITAL_ADDRESS},
         },
     )

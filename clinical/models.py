@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
+from clinical.ages import age_in_days, age_in_years, age_text
+
 PHONE_VALIDATOR = RegexValidator(
     r"^\+?[0-9 ]{9,18}$",
     "Enter a phone number of 9 to 15 digits, e.g. 0712 345 678 or +254 712 345 678.",
@@ -102,10 +104,16 @@ class Patient(models.Model):
         return self.state == PatientState.ARCHIVED
 
     def age_on(self, day) -> int:
-        years = day.year - self.date_of_birth.year
-        if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
-            years -= 1
-        return years
+        """Whole years on `day` (what a form or an export asks for; staff read `age_text_on`)."""
+        return age_in_years(self.date_of_birth, day)
+
+    def age_text_on(self, day) -> str:
+        """The age as written on screens and documents: "10 days", "2 months 5 days", "3 years"."""
+        return age_text(self.date_of_birth, day)
+
+    def age_in_days_on(self, day) -> int:
+        """Days lived on `day`: what the lab's reference-range bands compare."""
+        return age_in_days(self.date_of_birth, day)
 
 
 class PatientStateChange(models.Model):

@@ -91,7 +91,6 @@ def patient_chart(request: HttpRequest, pk) -> HttpResponse:
     scope = rbac.scope(request.user, "patients.view_chart")
     context = {
         "patient": patient,
-        "age": patient.age_on(timezone.localdate()),
         "clinical_view": scope != rbac.DEMOGRAPHICS,
         "history": patient.state_changes.select_related("by")[:20],
         "can_edit": rbac.has(request.user, "patients.register"),
