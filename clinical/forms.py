@@ -9,6 +9,9 @@ from django.utils import timezone
 from clinical.models import DoctorSchedule, Encounter, Patient, Prescription, Vitals
 
 OLDEST_AGE_YEARS = 130
+# What a patient's record says about their health: shown and edited only with the whole chart
+# (reception's "demographics" view of a record it edits leaves them out).
+CLINICAL_FIELDS = ["allergies", "medical_history"]
 
 
 class PatientForm(forms.ModelForm):
@@ -49,8 +52,11 @@ class PatientForm(forms.ModelForm):
             "emergency_phone": forms.TextInput(attrs={"inputmode": "tel"}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, clinical: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not clinical:
+            for name in CLINICAL_FIELDS:
+                del self.fields[name]
         insurance = self.instance.insurance or {}
         for key in ("provider", "policy_number", "coverage_percent", "valid_until"):
             self.fields[f"insurance_{key}"].initial = insurance.get(key)
@@ -97,7 +103,7 @@ class PatientForm(forms.ModelForm):
         return cleaned
 
     def patient_fields(self) -> dict:
-        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.fields}
         data["insurance"] = self.cleaned_data["insurance"]
         return data
 

@@ -74,7 +74,11 @@ def patient_register(request: HttpRequest) -> HttpResponse:
 @rbac.capability_required("patients.register")
 def patient_edit(request: HttpRequest, pk) -> HttpResponse:
     patient = _patient_or_404(request.user, pk)
-    form = PatientForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
+    # Editing a record shows what is on it: its allergies and history only with the whole chart.
+    clinical = rbac.scope(request.user, "patients.view_chart") == rbac.ALL
+    form = PatientForm(
+        request.POST or None, instance=Patient.objects.get(pk=patient.pk), clinical=clinical
+    )
     if request.method == "POST" and form.is_valid():
         services.patient_update(
             actor=request.user, patient=patient, fields=form.patient_fields(), request=request

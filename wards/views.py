@@ -18,6 +18,14 @@ from wards.models import ACTIVE_ADMISSION, Admission, Bed, BedStatus, Ward, Ward
 
 # The bed board and admissions show patients' names: staff who see charts or demographics.
 BOARD_SCOPES = {rbac.ALL, rbac.DEMOGRAPHICS}
+# The clinical content of a stay (diagnoses, treatment, medications, the discharge summary and its
+# PDF): the whole chart only. Reception's "demographics" sees dates, beds, doctor, status and who
+# signed the summary: what it needs to process the discharge and the bill (docs/DECISIONS.md).
+CLINICAL_SCOPES = {rbac.ALL}
+
+
+def _sees_clinical_content(user) -> bool:
+    return rbac.scope(user, "patients.view_chart") in CLINICAL_SCOPES
 
 
 def _board_wards(ward_id: str = ""):
@@ -129,6 +137,7 @@ def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "can_admit": rbac.has(request.user, "wards.admit"),
         "can_order_discharge": rbac.has(request.user, "wards.order_discharge"),
+        "clinical_view": _sees_clinical_content(request.user),
         # The lab's panel: for those who view results (not the desk's demographics view).
         "can_see_tests": rbac.scope(request.user, "tests.view_results") == rbac.ALL,
     }
@@ -187,7 +196,7 @@ def discharge_process(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@rbac.capability_required("patients.view_chart", scopes=BOARD_SCOPES)
+@rbac.capability_required("patients.view_chart", scopes=CLINICAL_SCOPES)
 def discharge_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     admission = _admission(request, pk)
     if not admission.discharge_ordered_at:

@@ -194,7 +194,7 @@ def test_the_discharge_summary_prints_as_a_pdf(staff, wards, client_for):
         summary={"final_diagnosis": "Malaria", "discharge_medications": "Artemether-lumefantrine"},
     )
 
-    response = client_for(staff["reception"]).get(
+    response = client_for(staff["doctor"]).get(
         reverse("discharge_summary_pdf", args=[admission.pk])
     )
 
