@@ -143,7 +143,8 @@ class Invoice(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    # Discount: an amount or a percentage of the subtotal, with its reason (admin/accountant).
+    # Discount: an amount or a percentage of the subtotal, with its reason (admin/accountant); it
+    # is spread over the lines and tax is charged on what is left (billing/totals.py).
     discount_kind = models.CharField(
         max_length=8, choices=[("amount", "Amount"), ("percent", "Percent")], blank=True
     )
@@ -198,6 +199,16 @@ class Invoice(models.Model):
                     total=models.F("subtotal") - models.F("discount_amount") + models.F("tax_total")
                 ),
                 name="invoice_total_reconciles",
+            ),
+            # The discount is spread over the lines (each line's tax is on its discounted
+            # amount), so it is never negative nor more than the subtotal it comes off.
+            models.CheckConstraint(
+                condition=models.Q(discount_amount__gte=0)
+                & (
+                    models.Q(discount_amount=0)
+                    | models.Q(discount_amount__lte=models.F("subtotal"))
+                ),
+                name="invoice_discount_within_subtotal",
             ),
             # No overpayment: what was paid never exceeds what the patient owes (their share,
             # plus what the insurer declined, less credit notes).

@@ -246,6 +246,42 @@ def _insurance_of(patient, on_day) -> tuple[str, Decimal]:
     return policy["provider"], Decimal(policy["coverage_percent"])
 
 
+def _invoice_charges(invoice: Invoice) -> list[Charge]:
+    """The invoice's charges in its printed order, which also decides which line gets a left-over
+    cent of the discount: always this order, so the draft, the issue and a credit note agree."""
+    return list(invoice.lines.select_related("item").order_by("category", "posted_at", "id"))
+
+
+def _figures_of(invoice: Invoice, charges: list[Charge], coverage: Decimal) -> totals.Totals:
+    return totals.compute(
+        lines=[(charge.amount, charge.tax_rate) for charge in charges],
+        discount_kind=invoice.discount_kind,
+        discount_value=invoice.discount_value,
+        coverage_percent=coverage,
+    )
+
+
+def _line_rows(charges: list[Charge], figures: totals.Totals) -> list[dict]:
+    """Each charge as an invoice line: its amount, its share of the invoice's discount, and its
+    tax on what is left."""
+    return [
+        {
+            "charge": charge.pk,
+            "category": charge.get_category_display(),
+            "description": charge.description,
+            "code": charge.item.code,
+            "quantity": charge.quantity,
+            "unit_price": charge.unit_price,
+            "amount": line.amount,
+            "discount": line.discount,
+            "tax_rate": charge.tax_rate,
+            "tax": line.tax,
+            "total": line.total,
+        }
+        for charge, line in zip(charges, figures.lines, strict=True)
+    ]
+
+
 def invoice_figures(invoice: Invoice, on_day=None) -> totals.Totals:
     """The invoice's figures now: from its lines while a draft, as issued afterwards."""
     if invoice.status != InvoiceStatus.DRAFT:
@@ -258,13 +294,16 @@ def invoice_figures(invoice: Invoice, on_day=None) -> totals.Totals:
             invoice.patient_share,
         )
     _, coverage = _insurance_of(invoice.patient, on_day or timezone.localdate())
-    lines = list(invoice.lines.values_list("amount", "tax_amount"))
-    return totals.compute(
-        lines,
-        discount_kind=invoice.discount_kind,
-        discount_value=invoice.discount_value,
-        coverage_percent=coverage,
-    )
+    return _figures_of(invoice, _invoice_charges(invoice), coverage)
+
+
+def invoice_lines(invoice: Invoice) -> list[dict]:
+    """The invoice's lines as shown and printed: as issued (frozen), or, for a draft, from its
+    charges now, each with its share of the discount and its tax after the discount."""
+    if invoice.status != InvoiceStatus.DRAFT:
+        return invoice.lines_snapshot
+    charges = _invoice_charges(invoice)
+    return _line_rows(charges, _figures_of(invoice, charges, Decimal("0")))
 
 
 @transaction.atomic
@@ -349,17 +388,12 @@ def invoice_issue(*, actor, invoice: Invoice, request: HttpRequest | None = None
     invoice = Invoice.objects.select_for_update().select_related("patient").get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
         raise BillingError(f"This invoice is already {invoice.get_status_display().lower()}.")
-    lines = list(invoice.lines.select_related("item").order_by("category", "posted_at", "id"))
-    if not lines:
+    charges = _invoice_charges(invoice)
+    if not charges:
         raise BillingError("An invoice needs at least one line.")
     today = timezone.localdate()
     insurer, coverage = _insurance_of(invoice.patient, today)
-    figures = totals.compute(
-        [(line.amount, line.tax_amount) for line in lines],
-        discount_kind=invoice.discount_kind,
-        discount_value=invoice.discount_value,
-        coverage_percent=coverage,
-    )
+    figures = _figures_of(invoice, charges, coverage)
     if figures.total < 0:
         raise BillingError("The invoice adds up to less than zero: check the reversals.")
     year = today.year
@@ -375,18 +409,14 @@ def invoice_issue(*, actor, invoice: Invoice, request: HttpRequest | None = None
     invoice.coverage_percent = coverage
     invoice.insurer_share = figures.insurer_share
     invoice.patient_share = figures.patient_share
+    # Frozen as JSON (amounts as strings), with each line's charge, so a credit note can credit
+    # exactly what the line was invoiced at.
     invoice.lines_snapshot = [
         {
-            "category": line.get_category_display(),
-            "description": line.description,
-            "code": line.item.code,
-            "quantity": str(line.quantity),
-            "unit_price": str(line.unit_price),
-            "amount": str(line.amount),
-            "tax_rate": str(line.tax_rate),
-            "tax": str(line.tax_amount),
+            name: value if isinstance(value, (int, str)) else str(value)
+            for name, value in row.items()
         }
-        for line in lines
+        for row in _line_rows(charges, figures)
     ]
     invoice.save()
     transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
@@ -694,6 +724,20 @@ def advance_apply(*, actor, invoice: Invoice, request: HttpRequest | None = None
 # --- credit notes ------------------------------------------------------------------------------
 
 
+def _invoiced_lines(invoice: Invoice) -> dict[int, dict]:
+    """The issued invoice's lines by charge id, as invoiced. Invoices issued before the lines kept
+    their charge have them worked out again from the charges and the discount as issued."""
+    if invoice.lines_snapshot and all("charge" in row for row in invoice.lines_snapshot):
+        return {row["charge"]: row for row in invoice.lines_snapshot}
+    charges = _invoice_charges(invoice)
+    figures = totals.compute(
+        lines=[(charge.amount, charge.tax_rate) for charge in charges],
+        discount_kind="amount",
+        discount_value=invoice.discount_amount,
+    )
+    return {row["charge"]: row for row in _line_rows(charges, figures)}
+
+
 @transaction.atomic
 def credit_note_issue(
     *,
@@ -718,18 +762,32 @@ def credit_note_issue(
         raise BillingError("Give the reason for the credit note.")
     lines = []
     if charge_ids:
-        charges = list(invoice.lines.filter(pk__in=charge_ids).select_related("item"))
-        if len(charges) != len(set(charge_ids)):
+        invoiced = _invoiced_lines(invoice)
+        wanted = set(charge_ids)
+        if not wanted <= invoiced.keys():
             raise BillingError("Credit only lines of this invoice.")
-        amount = sum((c.amount + c.tax_amount for c in charges), Decimal("0"))
+        credited = {
+            line.get("charge")
+            for earlier in invoice.credit_notes.all()
+            for line in earlier.lines
+            if line.get("charge")
+        }
+        if wanted & credited:
+            raise BillingError("A line of this invoice has already been credited.")
+        # What the line was invoiced at: its amount less its share of the discount, plus its tax.
         lines = [
             {
-                "description": c.description,
-                "code": c.item.code,
-                "total": str(c.amount + c.tax_amount),
+                "charge": pk,
+                "description": invoiced[pk]["description"],
+                "code": invoiced[pk]["code"],
+                "net": str(money(invoiced[pk]["amount"]) - money(invoiced[pk]["discount"])),
+                "tax": str(money(invoiced[pk]["tax"])),
+                "total": str(money(invoiced[pk]["total"])),
             }
-            for c in charges
+            for pk in invoiced
+            if pk in wanted
         ]
+        amount = sum((money(line["total"]) for line in lines), Decimal("0"))
     amount = money(amount or 0)
     if amount <= 0:
         raise BillingError("Enter the amount to credit, or choose the lines.")

@@ -212,21 +212,7 @@ def invoice_create(request: HttpRequest, pk) -> HttpResponse:
 @rbac.capability_required("billing.invoices", scopes=DESK)
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(pk)
-    if invoice.status == InvoiceStatus.DRAFT:
-        lines = [
-            {
-                "category": line.get_category_display(),
-                "description": line.description,
-                "code": line.item.code,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "amount": line.amount,
-                "tax": line.tax_amount,
-            }
-            for line in invoice.lines.select_related("item").order_by("category", "posted_at", "id")
-        ]
-    else:
-        lines = invoice.lines_snapshot
+    lines = services.invoice_lines(invoice)
     claim = InsuranceClaim.objects.filter(invoice=invoice).first()
     can_adjust = rbac.has(request.user, "billing.adjust")
     context = {

@@ -1,6 +1,8 @@
 """Money: Decimal with 2 places, rounded half-up, in one place. Never float."""
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -16,3 +18,23 @@ def money(value) -> Decimal:
 def percent_of(amount: Decimal, rate: Decimal) -> Decimal:
     """`rate` percent of `amount`, rounded half-up to the cent (tax, insurance share, discount)."""
     return money(Decimal(amount) * Decimal(rate) / Decimal(100))
+
+
+def spread(amount: Decimal, over: list[Decimal]) -> list[Decimal]:
+    """`amount` shared over the amounts `over` in proportion to them, in cents that add up to
+    exactly `amount` (largest remainder: every share is its exact part rounded down to the cent,
+    and the cents left go one each to the largest remainders, the first line winning a tie).
+    Nothing is shared over a total of zero or less."""
+    amount = money(amount)
+    weights = [int(money(value) * 100) for value in over]
+    whole = sum(weights)
+    if not weights or whole <= 0 or amount == 0:
+        return [ZERO] * len(weights)
+    cents = int(amount * 100)
+    exact = [Fraction(weight * cents, whole) for weight in weights]
+    shares = [math.floor(part) for part in exact]
+    left = cents - sum(shares)
+    by_remainder = sorted(range(len(shares)), key=lambda i: (shares[i] - exact[i], i))
+    for i in by_remainder[:left]:
+        shares[i] += 1
+    return [money(Decimal(share).scaleb(-2)) for share in shares]

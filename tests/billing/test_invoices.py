@@ -143,7 +143,7 @@ def test_discounts_need_the_right_role_a_reason_and_sense(
     assert Invoice.objects.get(pk=draft.pk).discount_value == 0
 
 
-def test_a_discount_comes_off_before_tax_and_is_audited(people):
+def test_a_discount_comes_off_the_subtotal_and_is_audited(people):
     patient = PatientFactory()
     charge(patient, "NURS-DRESS", "4")  # 2,000.00
     draft = services.invoice_draft(actor=people["desk"], patient=patient)
@@ -253,13 +253,18 @@ def test_the_desk_creates_and_issues_an_invoice_from_the_account(people, client_
     paid_fraction=st.decimals(min_value=Decimal("0"), max_value=Decimal("1"), places=2),
 )
 def test_the_figures_always_reconcile(lines, discount, coverage, paid_fraction):
-    priced = [(money(amount), money(amount * rate / 100)) for amount, rate in lines]
+    priced = [(money(amount), rate) for amount, rate in lines]
 
     figures = totals.compute(
-        priced, discount_kind=discount[0], discount_value=discount[1], coverage_percent=coverage
+        lines=priced,
+        discount_kind=discount[0],
+        discount_value=discount[1],
+        coverage_percent=coverage,
     )
 
     assert figures.subtotal == sum(amount for amount, _ in priced)
+    assert figures.discount == sum(line.discount for line in figures.lines)
+    assert figures.tax == sum(line.tax for line in figures.lines)
     assert figures.subtotal - figures.discount + figures.tax == figures.total
     assert figures.insurer_share + figures.patient_share == figures.total
     assert figures.discount >= 0 and (figures.subtotal < 0 or figures.discount <= figures.subtotal)
@@ -267,8 +272,12 @@ def test_the_figures_always_reconcile(lines, discount, coverage, paid_fraction):
         assert 0 <= figures.insurer_share <= figures.total
     paid = money(figures.patient_share * paid_fraction)
     assert paid + (figures.patient_share - paid) == figures.patient_share
-    for value in figures.__dict__.values():
-        assert value == value.quantize(Decimal("0.01"))
+    for value in (
+        *figures.__dict__.values(),
+        *(v for line in figures.lines for v in (line.discount, line.tax)),
+    ):
+        if isinstance(value, Decimal):
+            assert value == value.quantize(Decimal("0.01"))
 
 
 @pytest.mark.postgres
