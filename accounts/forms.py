@@ -1,5 +1,7 @@
 """Forms for user management and the second factor."""
 
+import re
+
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 
@@ -101,8 +103,21 @@ class TokenForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, ask_password: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if ask_password:
+            # Moving the app to a new phone: the password again, so an open session alone
+            # cannot swap the authenticator.
+            self.fields["password"] = forms.CharField(
+                label="Your password",
+                max_length=128,
+                strip=False,
+                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+            )
+            self.order_fields(["password", "token"])
+
     def clean_token(self):
         token = "".join(self.cleaned_data["token"].split())
-        if not token.isdigit() or len(token) != 6:
+        if not re.fullmatch(r"[0-9]{6}", token):
             raise forms.ValidationError("Enter the 6 digits shown in your authenticator app.")
         return token

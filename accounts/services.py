@@ -3,12 +3,17 @@
 Each is one transaction with its audit row; callers (views, seed_demo) never save a User directly.
 """
 
+import math
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import signals, tasks
 from accounts.models import Department, User
 from hms import audit, realtime
 
@@ -137,6 +142,26 @@ def _end_sessions(user: User) -> None:
 
 # --- second factor (TOTP) ----------------------------------------------------------------------
 
+SECOND_FACTOR_MOVED = (
+    "Your two-step sign-in was moved to a new authenticator app. "
+    "If this was not you, tell the administrator at once."
+)
+
+
+def _tell_user(user: User, text: str) -> None:
+    """A security change the person must hear about: their bell (messaging listens to the
+    signal) and, when they have an address, an e-mail sent in the background."""
+    signals.security_event.send(sender=User, user=user, text=text)
+    if user.email:
+        tasks.deliver_email(
+            EmailMessage(
+                subject=f"{settings.HOSPITAL_NAME}: two-step sign-in changed",
+                body=text,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[user.email],
+            )
+        )
+
 
 def totp_pending_device(*, user: User) -> TOTPDevice:
     """The unconfirmed device being enrolled (created once, reused until confirmed)."""
@@ -147,9 +172,30 @@ def totp_pending_device(*, user: User) -> TOTPDevice:
 
 
 def totp_confirm(
-    *, user: User, device: TOTPDevice, token: str, request: HttpRequest | None = None
+    *,
+    user: User,
+    device: TOTPDevice,
+    token: str,
+    password: str | None = None,
+    verified: bool = False,
+    request: HttpRequest | None = None,
 ) -> TOTPDevice:
-    """Confirm enrolment with a code from the app; replaces any earlier confirmed device."""
+    """Confirm enrolment with a code from the app.
+
+    A first device needs only the code. Replacing a confirmed device (a new phone) needs a
+    session that already passed the second factor (`verified`) and the account's password again:
+    otherwise a stolen password alone could swap the authenticator. A replacement is audited as
+    `auth.otp_replaced` and the user is told by notification and e-mail.
+
+    Raises AccountError when the code does not match, the password is wrong, or the session is
+    not verified while a confirmed device exists.
+    """
+    replacing = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).exists()
+    if replacing and not verified:
+        raise AccountError("Enter the code from your current authenticator app first.")
+    if replacing and not (password and user.check_password(password)):
+        audit.record(actor=user, action="auth.otp_replace_refused", obj=user, request=request)
+        raise AccountError("That password is not right. Enter your password to move the app.")
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user)
         matched = device.verify_token(_digits(token))
@@ -157,7 +203,10 @@ def totp_confirm(
             TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            audit.record(actor=user, action="auth.otp_enrolled", obj=user, request=request)
+            action = "auth.otp_replaced" if replacing else "auth.otp_enrolled"
+            audit.record(actor=user, action=action, obj=user, request=request)
+            if replacing:
+                transaction.on_commit(lambda: _tell_user(user, SECOND_FACTOR_MOVED))
         else:
             audit.record(actor=user, action="auth.otp_enrol_failed", obj=user, request=request)
     if not matched:
@@ -167,20 +216,48 @@ def totp_confirm(
     return device
 
 
-def totp_check(*, user: User, token: str, request: HttpRequest | None = None) -> TOTPDevice:
-    """Check a sign-in code against the user's confirmed device (throttled by django-otp).
+# A mistyped code costs nothing the first few times; from then on each wrong code doubles the wait
+# (15 s, 30 s, 1 min, … at most 15 min). django-otp's own throttle (1 s after the first mistake)
+# is off (OTP_TOTP_THROTTLE_FACTOR = 0): it refused the right code typed straight after a typo.
+FREE_WRONG_CODES = 3
+FIRST_WAIT_SECONDS = 15
+LONGEST_WAIT_SECONDS = 15 * 60
 
-    The failed attempt (throttle counter and audit row) is committed before the error is raised.
+
+def totp_wait_seconds(device: TOTPDevice, *, now=None) -> int:
+    """Whole seconds the user must wait before the next code is checked (0: check it now)."""
+    failures = device.throttling_failure_count
+    if failures < FREE_WRONG_CODES or device.throttling_failure_timestamp is None:
+        return 0
+    required = min(FIRST_WAIT_SECONDS * 2 ** (failures - FREE_WRONG_CODES), LONGEST_WAIT_SECONDS)
+    elapsed = ((now or timezone.now()) - device.throttling_failure_timestamp).total_seconds()
+    return max(0, math.ceil(required - elapsed))
+
+
+def duration_words(seconds: int) -> str:
+    """'1 second', '45 seconds', '1 minute', '3 minutes' (minutes rounded up past one minute)."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def totp_check(*, user: User, token: str, request: HttpRequest | None = None) -> TOTPDevice:
+    """Check a sign-in code against the user's confirmed device.
+
+    Raises AccountError when there is no device, when too many wrong codes came in a row (the
+    message says how long to wait), or when the code does not match. The failed attempt (counter
+    and audit row) is committed before the error is raised.
     """
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
         if device is None:
             raise AccountError("No authenticator app is set up for this account.")
-        allowed, details = device.verify_is_allowed()
-        if not allowed:
-            wait = (details or {}).get("locked_until")
-            seconds = max(1, int((wait - timezone.now()).total_seconds()) + 1) if wait else 60
-            raise AccountError(f"Too many wrong codes. Wait {seconds} seconds, then try again.")
+        wait = totp_wait_seconds(device)
+        if wait:
+            raise AccountError(
+                f"Too many wrong codes in a row. Try again in {duration_words(wait)}."
+            )
         matched = device.verify_token(_digits(token))
         if not matched:
             audit.record(actor=user, action="auth.otp_failed", obj=user, request=request)

@@ -1,6 +1,7 @@
 """Dashboards, user management and the second factor. Thin: check, call a service, render."""
 
 from base64 import b32encode
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
@@ -10,9 +11,11 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
+from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
@@ -210,32 +213,53 @@ def _qr_svg(text: str) -> str:
 
 @rbac.signed_in
 def otp_setup(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator app: scan the QR code (or type the key), then confirm a code."""
-    if request.user.is_verified() and request.method == "GET" and "replace" not in request.GET:
+    """Enrol an authenticator app: scan the QR code (or type the key), then confirm a code.
+
+    With a confirmed app already there, only a session that passed the second factor may move
+    it to a new phone, and only with the password again (the service checks both).
+    """
+    user = request.user
+    replacing = user_has_device(user, confirmed=True)
+    if replacing and not user.is_verified():
+        return redirect(f"{reverse('otp_verify')}?{urlencode({'next': _next_url(request)})}")
+    if replacing and request.method == "GET" and "replace" not in request.GET:
         return render(request, "accounts/otp_done.html")
-    device = services.totp_pending_device(user=request.user)
-    form = TokenForm(request.POST or None)
+    device = services.totp_pending_device(user=user)
+    form = TokenForm(request.POST or None, ask_password=replacing)
     if request.method == "POST" and form.is_valid():
         try:
             device = services.totp_confirm(
-                user=request.user, device=device, token=form.cleaned_data["token"], request=request
+                user=user,
+                device=device,
+                token=form.cleaned_data["token"],
+                password=form.cleaned_data.get("password"),
+                verified=user.is_verified(),
+                request=request,
             )
         except services.AccountError as error:
-            form.add_error("token", str(error))
+            form.add_error("password" if "password" in str(error) else "token", str(error))
         else:
-            otp_login(request, device)
+            _second_factor_passed(request, device)
             messages.success(request, "Two-step sign-in is on for your account.")
             return redirect(_next_url(request))
     context = {
         "form": form,
         "qr_svg": _qr_svg(device.config_url),
         "secret": b32encode(device.bin_key).decode(),
-        "required": request.user.second_factor_required,
+        "required": user.second_factor_required,
+        "replacing": replacing,
         "next": _next_url(request),
         # Until the code is confirmed every other page sends the user back here.
-        "hide_navigation": request.user.second_factor_required and not request.user.is_verified(),
+        "hide_navigation": user.second_factor_required and not user.is_verified(),
     }
     return render(request, "accounts/otp_setup.html", context)
+
+
+def _second_factor_passed(request: HttpRequest, device) -> None:
+    """Mark the session verified under a new session key: a key seen before the second factor
+    (by a shoulder, a proxy log, a fixation) is worth nothing after it."""
+    request.session.cycle_key()
+    otp_login(request, device)
 
 
 @rbac.signed_in
@@ -252,7 +276,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         except services.AccountError as error:
             form.add_error("token", str(error))
         else:
-            otp_login(request, device)
+            _second_factor_passed(request, device)
             return redirect(_next_url(request))
     context = {"form": form, "next": _next_url(request), "hide_navigation": True}
     return render(request, "accounts/otp_verify.html", context)

@@ -1,7 +1,8 @@
 """ASGI entry point: pages over HTTP, and the one websocket per tab at /ws/.
 
-The websocket stack checks the Origin against ALLOWED_HOSTS and loads the session user, as the
-Channels docs recommend; the consumer itself refuses anyone a page would refuse.
+The websocket stack checks that the Origin is this very site (scheme, host and port:
+hms.websocket_origin) and loads the session user, as the Channels docs recommend; the consumer
+itself refuses anyone a page would refuse.
 """
 
 import gc
@@ -16,8 +17,8 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from hms.websocket_origin import SameOriginValidator  # noqa: E402
 from messaging.routing import websocket_urlpatterns  # noqa: E402  (the entry point wires apps)
 
 # Everything loaded so far lives as long as the process: keep it out of the garbage collector's
@@ -27,8 +28,6 @@ gc.freeze()
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

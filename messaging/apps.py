@@ -33,3 +33,14 @@ class MessagingConfig(AppConfig):
 
         topics.register("thread", thread_member)
         topics.register("presence", may_see_presence)
+
+        from accounts.signals import security_event
+
+        def tell_of_security_event(sender, user, text: str, **kwargs) -> None:
+            from messaging.services import notify
+
+            notify(user, text, urgent=True)
+
+        security_event.connect(
+            tell_of_security_event, weak=False, dispatch_uid="notify_security_event"
+        )

@@ -23,8 +23,15 @@ from tests.conftest import sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def socket_for(client: Client | None, path: str = "/ws/", origin: bytes = b"http://localhost"):
-    headers = [(b"origin", origin)]
+def socket_for(
+    client: Client | None,
+    path: str = "/ws/",
+    origin: bytes = b"http://localhost",
+    host: bytes = b"localhost",
+    extra_headers: list[tuple[bytes, bytes]] = (),
+):
+    """A socket as a browser opens it: the page's Origin and the Host it connects to."""
+    headers = [(b"origin", origin), (b"host", host), *extra_headers]
     if client is not None:
         headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
     return WebsocketCommunicator(application, path, headers=headers)
@@ -58,6 +65,33 @@ async def test_a_socket_from_another_origin_is_refused(signed_in):
     connected, _ = await socket.connect()
 
     assert not connected
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "extra", "accepted"),
+    [
+        (b"http://localhost:9999", b"localhost", [], False),  # same host, another port
+        (b"https://localhost", b"localhost", [], False),  # same host, another scheme
+        (b"http://localhost:8000", b"localhost:8000", [], True),
+        (b"http://localhost", b"localhost:8000", [], False),
+        (b"null", b"localhost", [], False),  # a sandboxed frame or a file
+        (b"http://evil.example", b"evil.example", [], False),  # a host not in ALLOWED_HOSTS
+        (b"https://localhost", b"localhost", [(b"x-forwarded-proto", b"https")], "proxy"),
+    ],
+)
+async def test_a_socket_opens_only_from_this_very_origin(
+    signed_in, settings, origin, host, extra, accepted
+):
+    if accepted == "proxy":  # behind the TLS proxy (production), the proxy's header says https
+        settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    _user, client = await sync_to_async(signed_in)()
+    socket = socket_for(client, origin=origin, host=host, extra_headers=extra)
+
+    connected, _ = await socket.connect()
+
+    assert connected == bool(accepted)
+    if connected:
+        await socket.disconnect()
 
 
 async def test_a_signed_in_nurse_connects_and_receives_what_is_published_to_her(signed_in):
