@@ -3,6 +3,7 @@
 Two more of the hospital's rules live here because allauth asks the adapter:
 - failed sign-ins are counted per account, whatever was typed to name it (username in any case,
   or the e-mail address), so each spelling does not buy five more guesses;
+- after a sign-out the person did not choose, `next` serves only that same person;
 - mail leaves through the background queue, so a password-reset request answers in the same
   time whether or not the address has an account.
 """
@@ -13,6 +14,7 @@ from django.http import HttpRequest
 
 from accounts import tasks
 from accounts.models import User
+from hms.middleware import NEXT_OWNER_KEY
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -37,6 +39,14 @@ class AccountAdapter(DefaultAccountAdapter):
         if account_id is not None:
             return f"account:{account_id}"
         return f"login:{login.lower()}"
+
+    def post_login(self, request: HttpRequest, user, **kwargs):
+        """Honour the sign-in page's `next` only for the person it was left for: after an idle or
+        forced sign-out, someone else on the same tablet lands on their own dashboard."""
+        owner = request.session.pop(NEXT_OWNER_KEY, None)
+        if owner is not None and owner != user.pk:
+            kwargs["redirect_url"] = self.get_login_redirect_url(request)
+        return super().post_login(request, user, **kwargs)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         message = self.render_mail(template_prefix, email, context)

@@ -90,3 +90,75 @@ def test_htmx_requests_send_the_csrf_token_from_the_body(client_for, make_user):
     page = client_for(make_user(rbac.NURSE)).get(reverse("dashboard")).content.decode()
 
     assert 'hx-headers=\'{"X-CSRFToken": "' in page
+
+
+# --- a shared tablet: the sign-in page's `next` belongs to the person signed out ----------------
+
+
+def test_after_an_idle_sign_out_the_next_person_lands_on_their_own_dashboard(make_user):
+    from django.test import Client
+
+    doctor = make_user(rbac.DOCTOR, username="amina")
+    make_user(rbac.NURSE, username="joseph")
+    tablet = Client()
+    tablet.force_login(doctor)
+    tablet.get(reverse("dashboard"))
+    _age_session(tablet, 16 * 60)
+
+    signed_out = tablet.get(reverse("patient_list"))
+    nurse = tablet.post(signed_out["Location"], {"login": "joseph", "password": _password()})
+
+    assert "next=" in signed_out["Location"]
+    assert nurse.status_code == 302 and nurse["Location"] == reverse("dashboard")
+
+
+def test_after_an_idle_sign_out_the_same_person_goes_back_to_their_page(make_user):
+    from django.test import Client
+
+    doctor = make_user(rbac.DOCTOR, username="amina")
+    tablet = Client()
+    tablet.force_login(doctor)
+    tablet.get(reverse("dashboard"))
+    _age_session(tablet, 16 * 60)
+
+    signed_out = tablet.get(reverse("patient_list"))
+    again = tablet.post(signed_out["Location"], {"login": "amina", "password": _password()})
+
+    assert again.status_code == 302 and again["Location"] == reverse("patient_list")
+
+
+def test_after_a_session_ended_on_the_server_next_is_not_honoured(make_user):
+    """Deactivation, a password reset by the administrator or expiry end the session on the server:
+    whoever signs in on that browser next lands on their own dashboard."""
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    doctor = make_user(rbac.DOCTOR, username="amina")
+    make_user(rbac.NURSE, username="joseph")
+    tablet = Client()
+    tablet.force_login(doctor)
+    Session.objects.all().delete()
+
+    signed_out = tablet.get(reverse("patient_list"))
+    nurse = tablet.post(signed_out["Location"], {"login": "joseph", "password": _password()})
+
+    assert "next=" in signed_out["Location"]
+    assert nurse["Location"] == reverse("dashboard")
+
+
+def test_a_fresh_browser_following_a_link_still_returns_to_it_after_signing_in(make_user):
+    from django.test import Client
+
+    make_user(rbac.NURSE, username="joseph")
+    browser = Client()
+
+    sent = browser.get(reverse("patient_list"))
+    signed_in = browser.post(sent["Location"], {"login": "joseph", "password": _password()})
+
+    assert signed_in["Location"] == reverse("patient_list")
+
+
+def _password() -> str:
+    from tests.factories import PASSWORD
+
+    return PASSWORD
