@@ -22,8 +22,6 @@ from clinical.models import (
 )
 from hms import rbac
 
-MAX_DAYS_AHEAD = 90
-
 
 def _day(value: str | None) -> date:
     parsed = parse_date(value or "")
@@ -131,7 +129,7 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
     doctor_id = request.POST.get("doctor") or request.GET.get("doctor", "")
     doctor = doctors.filter(pk=int(doctor_id)).first() if doctor_id.isdigit() else None
     day = _day(request.POST.get("date") or request.GET.get("date"))
-    error, offered = "", []
+    error, error_field, offered = "", None, []
     if request.method == "POST":
         starts_at = parse_datetime(request.POST.get("starts_at", ""))
         if patient is None:
@@ -140,8 +138,6 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
             error = "Choose a doctor."
         elif starts_at is None:
             error = "Choose one of the free slots."
-        elif day > timezone.localdate() + timedelta(days=MAX_DAYS_AHEAD):
-            error = f"Appointments can be booked up to {MAX_DAYS_AHEAD} days ahead."
         else:
             try:
                 appointment = services.appointment_book(
@@ -149,13 +145,15 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
                     patient=patient,
                     doctor=doctor,
                     starts_at=starts_at,
+                    # The slot must lie on the day the form showed (checked by the service).
+                    on_date=day if request.POST.get("date") else None,
                     reason=request.POST.get("reason", ""),
                     request=request,
                 )
             except services.SlotTaken as taken:
                 error, offered = str(taken), taken.next_free
             except services.BookingError as refusal:
-                error = str(refusal)
+                error, error_field = str(refusal), refusal.field
             else:
                 messages.success(
                     request,
@@ -170,9 +168,10 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
         "day": day,
         "slots": selectors.slots_for(doctor, day) if doctor else [],
         "error": error,
+        "error_field": error_field,
         "offered": offered,
         "reason": request.POST.get("reason", ""),
-        "max_day": timezone.localdate() + timedelta(days=MAX_DAYS_AHEAD),
+        "max_day": services.booking_last_day(),
     }
     return render(request, "clinical/appointment_book.html", context)
 

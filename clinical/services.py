@@ -4,8 +4,9 @@
 Each is one transaction with its audit row; a refusal raises an error a clerk can read.
 """
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -172,7 +173,12 @@ PORTAL_CHANGE_CUTOFF = timedelta(hours=2)
 
 
 class BookingError(Exception):
-    """A booking action that cannot be done, with the sentence the person reads."""
+    """A booking action that cannot be done, with the sentence the person reads; `field` names
+    the part of the booking form it is about ("date", "starts_at"), when it is about one."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class SlotTaken(BookingError):
@@ -186,18 +192,86 @@ class SlotTaken(BookingError):
         )
 
 
-def _check_slot(doctor, starts_at) -> selectors.Slot:
+def booking_last_day() -> date:
+    """The last day (hospital time) an appointment may be booked or moved to, today included."""
+    return timezone.localdate() + timedelta(days=settings.HMS_BOOKING_HORIZON_DAYS)
+
+
+def _check_slot(doctor, starts_at: datetime, *, on_date: date | None = None) -> selectors.Slot:
+    """The slot of `doctor` that begins at `starts_at`, if it may be booked: a real slot of the
+    doctor, not begun, within the booking horizon, and on `on_date` (hospital time) when the
+    form chose a day. Whatever the form posted, these are checked on the slot itself."""
     if doctor.role != rbac.DOCTOR or not doctor.is_active:
         raise BookingError(f"{doctor} is not a doctor who sees patients here.")
-    day = timezone.localtime(starts_at).date()
+    if timezone.is_naive(starts_at):  # a time without an offset is the hospital's local time
+        starts_at = timezone.make_aware(starts_at)
+    local = timezone.localtime(starts_at)
+    day = local.date()
+    if on_date is not None and day != on_date:
+        raise BookingError(
+            f"The time chosen ({local:%a %d %b %H:%M}) is not on the day chosen"
+            f" ({on_date:%a %d %b}). Choose a time on that day.",
+            field="starts_at",
+        )
+    if starts_at <= timezone.now():
+        raise BookingError("That time has already passed. Choose a later slot.", field="starts_at")
+    last_day = booking_last_day()
+    if day > last_day:
+        raise BookingError(
+            f"Appointments can be booked up to {settings.HMS_BOOKING_HORIZON_DAYS} days ahead"
+            f" (until {last_day:%d %b %Y}). Choose an earlier day.",
+            field="date",
+        )
     slot = next((s for s in selectors.slots_for(doctor, day) if s.starts_at == starts_at), None)
     if slot is None:
         raise BookingError(
-            f"{doctor} does not see patients at {timezone.localtime(starts_at):%d %b %H:%M}."
+            f"{doctor} does not see patients at {local:%d %b %H:%M}.", field="starts_at"
         )
-    if starts_at <= timezone.now():
-        raise BookingError("That time has already passed. Choose a later slot.")
     return slot
+
+
+def _books_online(actor) -> bool:
+    """Whether `actor` books for themselves (the portal's "own" scope), and so within the
+    portal's limits; the desk (the whole scope) is not limited."""
+    return rbac.scope(actor, "appointments.book") == rbac.OWN
+
+
+def _check_portal_limits(
+    actor, patient: Patient, doctor, starts_at: datetime, *, moving: Appointment | None = None
+) -> None:
+    """A patient booking online holds at most HMS_PORTAL_MAX_BOOKINGS_PER_DOCTOR_DAY live
+    appointments with one doctor on one day and HMS_PORTAL_MAX_LIVE_BOOKINGS upcoming ones in
+    all (the appointment being moved does not count against its new day). Live: scheduled or
+    checked in, from today on."""
+    if not _books_online(actor):
+        return
+    today_start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    live = Appointment.objects.filter(
+        patient=patient,
+        status__in=[AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN],
+        starts_at__gte=today_start,
+    )
+    if moving is not None:
+        live = live.exclude(pk=moving.pk)
+    day = timezone.localtime(starts_at).date()
+    day_start = timezone.make_aware(datetime.combine(day, time.min))
+    per_day = settings.HMS_PORTAL_MAX_BOOKINGS_PER_DOCTOR_DAY
+    that_day = live.filter(
+        doctor=doctor, starts_at__gte=day_start, starts_at__lt=day_start + timedelta(days=1)
+    ).count()
+    if that_day >= per_day:
+        limit = "one appointment" if per_day == 1 else f"{per_day} appointments"
+        raise BookingError(
+            f"You already have an appointment with {doctor} on {day:%a %d %b}. Online, you can"
+            f" book {limit} with a doctor on a day: choose another day, or call the hospital.",
+            field="starts_at",
+        )
+    total = settings.HMS_PORTAL_MAX_LIVE_BOOKINGS
+    if moving is None and live.count() >= total:
+        raise BookingError(
+            f"You already have {total} upcoming appointments, the most you can book online."
+            " Cancel one you no longer need, or call the hospital."
+        )
 
 
 def _portal_rules(actor, appointment: Appointment) -> None:
@@ -259,15 +333,21 @@ def appointment_book(
     actor,
     patient: Patient,
     doctor,
-    starts_at,
+    starts_at: datetime,
+    on_date: date | None = None,
     reason: str = "",
     request: HttpRequest | None = None,
 ) -> Appointment:
-    """Book a free slot. If another booking takes it first, SlotTaken offers the next free ones
-    (the database's unique index decides the race)."""
+    """Book a free slot (on `on_date`, when the form chose a day). If another booking takes it
+    first, SlotTaken offers the next free ones (the database's unique index decides the race).
+    A patient booking for themselves is held to the portal's limits."""
+    # The record as it is now, locked: one patient's bookings are counted and made one at a time
+    # (two tabs racing), and its state is not the caller's stale copy.
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.is_archived:
         raise BookingError(f"{patient.full_name}'s record is archived: reactivate it first.")
-    slot = _check_slot(doctor, starts_at)
+    slot = _check_slot(doctor, starts_at, on_date=on_date)
+    _check_portal_limits(actor, patient, doctor, slot.starts_at)
     try:
         with transaction.atomic():
             appointment = Appointment.objects.create(
@@ -317,13 +397,21 @@ def appointment_reschedule(
     *,
     actor,
     appointment: Appointment,
-    starts_at,
+    starts_at: datetime,
+    on_date: date | None = None,
     reason: str = "",
     request: HttpRequest | None = None,
 ) -> Appointment:
+    """Move a scheduled appointment to another free slot of its doctor, under the same rules as
+    booking it (not past, within the horizon, the portal's limits)."""
     appointment = _locked_scheduled(appointment, "moved")
     _portal_rules(actor, appointment)
-    slot = _check_slot(appointment.doctor, starts_at)
+    slot = _check_slot(appointment.doctor, starts_at, on_date=on_date)
+    if _books_online(actor):
+        Patient.objects.select_for_update().get(pk=appointment.patient_id)  # one move at a time
+        _check_portal_limits(
+            actor, appointment.patient, appointment.doctor, slot.starts_at, moving=appointment
+        )
     old = appointment.starts_at
     try:
         with transaction.atomic():

@@ -346,6 +346,23 @@ if HMS_WARD_DAY_RULE not in {"calendar", "nights"}:
 # lab sets HMS_LAB_ALLOW_SELF_VERIFY=true to let that person verify their own results.
 HMS_LAB_ALLOW_SELF_VERIFY = env_bool("HMS_LAB_ALLOW_SELF_VERIFY")
 
+
+def env_positive_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least 1.")
+    return int(value)
+
+
+# Appointments (docs/DECISIONS.md, "Booking limits"): how far ahead a slot may be booked (desk and
+# portal alike), and how many live bookings a patient may hold when booking online for
+# themselves: per doctor per day, and in all. The desk is not limited.
+HMS_BOOKING_HORIZON_DAYS = env_positive_int("HMS_BOOKING_HORIZON_DAYS", 90)
+HMS_PORTAL_MAX_BOOKINGS_PER_DOCTOR_DAY = env_positive_int(
+    "HMS_PORTAL_MAX_BOOKINGS_PER_DOCTOR_DAY", 1
+)
+HMS_PORTAL_MAX_LIVE_BOOKINGS = env_positive_int("HMS_PORTAL_MAX_LIVE_BOOKINGS", 3)
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("HMS_TIME_ZONE", "Africa/Nairobi")
 USE_I18N = True
