@@ -2,12 +2,14 @@
 not past, within the horizon, on the day the form chose; a patient booking online is held to
 the portal's limits (per doctor per day, and in all), the desk is not."""
 
+import threading
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
 
 from clinical import services
@@ -366,3 +368,36 @@ def test_the_desk_is_not_limited(doctor, clerk, client_for):
 
     assert [r.status_code for r in responses] == [302] * 6
     assert Appointment.objects.filter(patient=patient).count() == 9
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_portal_tabs_racing_for_two_slots_of_one_doctor_book_one(doctor, make_user):
+    guard = time_machine.travel(at(6), tick=True)
+    guard.start()
+    user = make_user(rbac.PATIENT)
+    me = PatientFactory(user=user)
+    barrier = threading.Barrier(2)
+    outcome: dict[int, object] = {}
+
+    def race(n: int) -> None:
+        try:
+            barrier.wait()
+            outcome[n] = services.appointment_book(
+                actor=user, patient=me, doctor=doctor, starts_at=at(9, 15 * n)
+            )
+        except Exception as error:  # reported below
+            outcome[n] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    guard.stop()
+
+    kinds = sorted(type(value).__name__ for value in outcome.values())
+    assert kinds == ["Appointment", "BookingError"], outcome
+    assert Appointment.objects.filter(patient=me).count() == 1
