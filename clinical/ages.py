@@ -47,6 +47,20 @@ def age_in_days(born: date, on: date) -> int:
     return max((on - born).days, 0)
 
 
+def age_in_range_days(born: date, on: date) -> int:
+    """Age in days as the lab's reference-range bands count it (lab.models.ReferenceRange):
+    365 per completed year plus the days since the last birthday (or since birth), at most 364.
+
+    Under one year this is the true number of days lived, so a neonate band of 0–28 days means
+    exactly that; and a band bound of N × 365 days falls exactly on the Nth birthday, leap years
+    or not, so bands written in whole years mean what they say."""
+    if on <= born:
+        return 0
+    years = age_parts(born, on)[0] // 12
+    since_birthday = (on - _month_anniversary(born, 12 * years)).days
+    return 365 * years + min(since_birthday, 364)
+
+
 def age_in_years(born: date, on: date) -> int:
     """Whole years lived from `born` to `on`."""
     return age_parts(born, on)[0] // 12

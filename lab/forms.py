@@ -3,7 +3,14 @@
 from django import forms
 
 from billing.models import ChargeItem
-from lab.models import LabTest, Priority, ReferenceRange, ResultField
+from lab.models import (
+    DAYS_PER_YEAR,
+    LabTest,
+    Priority,
+    ReferenceRange,
+    ResultField,
+    age_to_range_days,
+)
 
 
 class TestChoiceField(forms.ModelMultipleChoiceField):
@@ -78,31 +85,51 @@ class ResultFieldForm(forms.ModelForm):
         labels = {"numeric": "Numeric (has reference ranges)"}
 
 
+AGE_UNIT_CHOICES = [("days", "days"), ("months", "months"), ("years", "years")]
+# The oldest age a band may name, per unit (130 years, as patient registration allows).
+OLDEST = {"days": 130 * DAYS_PER_YEAR, "months": 130 * 12, "years": 130}
+
+
 class ReferenceRangeForm(forms.ModelForm):
+    """A reference range with its age band entered as a number and a unit (stored in days: see
+    lab.models.DAYS_PER_YEAR), e.g. newborns 0 days to 29 days, adults from 18 years."""
+
+    age_from = forms.IntegerField(label="Age from", min_value=0, initial=0)
+    age_from_unit = forms.ChoiceField(label="unit", choices=AGE_UNIT_CHOICES, initial="years")
+    age_to = forms.IntegerField(
+        label="Age below",
+        min_value=1,
+        required=False,
+        help_text="Empty: no upper age.",
+    )
+    age_to_unit = forms.ChoiceField(label="unit", choices=AGE_UNIT_CHOICES, initial="years")
+
     class Meta:
         model = ReferenceRange
-        fields = [
-            "field",
-            "sex",
-            "age_from",
-            "age_to",
-            "low",
-            "high",
-            "critical_low",
-            "critical_high",
-        ]
-        labels = {"age_from": "Age from (years)", "age_to": "Age below (years)"}
+        fields = ["field", "sex", "low", "high", "critical_low", "critical_high"]
 
     def __init__(self, *args, test: LabTest, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["field"].queryset = test.fields.filter(numeric=True)
+
+    def _days(self, name: str) -> int | None:
+        count, unit = self.cleaned_data.get(name), self.cleaned_data.get(f"{name}_unit")
+        if count is None or unit is None:
+            return None
+        if count > OLDEST[unit]:
+            self.add_error(name, f"At most {OLDEST[unit]:,} {unit}.")
+            return None
+        return age_to_range_days(count, unit)
 
     def clean(self):
         data = super().clean()
         low, high = data.get("low"), data.get("high")
         if low is not None and high is not None and low > high:
             self.add_error("high", "The upper limit must not be below the lower one.")
-        age_from, age_to = data.get("age_from"), data.get("age_to")
+        age_from, age_to = self._days("age_from"), self._days("age_to")
         if age_to is not None and age_from is not None and age_to <= age_from:
             self.add_error("age_to", "The age band must end after it starts.")
+        if age_from is not None:
+            self.instance.age_from_days = age_from
+        self.instance.age_to_days = age_to
         return data

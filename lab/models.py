@@ -108,27 +108,67 @@ class ResultField(models.Model):
         return f"{self.name} ({self.unit})" if self.unit else self.name
 
 
+# Reference-range ages are whole days, counted as clinical.ages.age_in_range_days counts them:
+# 365 days to each completed year, so a bound of N years is N × 365 days and falls exactly on the
+# Nth birthday; a month is 365/12 days rounded to the nearest day (1 month = 30, 2 = 61, 6 = 183).
+DAYS_PER_YEAR = 365
+
+
+def age_to_range_days(count: int, unit: str) -> int:
+    """Days of a band bound entered as `count` days, months or years (see DAYS_PER_YEAR)."""
+    if unit == "years":
+        return count * DAYS_PER_YEAR
+    if unit == "months":
+        return (count * DAYS_PER_YEAR * 2 + 12) // 24  # 365/12 per month, halves rounded up
+    return count
+
+
+def range_days_as_age(days: int) -> tuple[int, str]:
+    """A band bound in days written back the way a lab manager enters it: (count, unit)."""
+    if days and days % DAYS_PER_YEAR == 0:
+        return days // DAYS_PER_YEAR, "year"
+    for months in range(1, 24):
+        if age_to_range_days(months, "months") == days and days >= 30:
+            return months, "month"
+    return days, "day"
+
+
+def _bound_text(days: int) -> str:
+    count, unit = range_days_as_age(days)
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+
+
 class ReferenceRange(models.Model):
-    """The normal range of a numeric field for a sex and an age band ([age_from, age_to) in
-    years; no sex = either, no age_to = no upper bound), with the critical limits beyond which the
-    doctor is told at once."""
+    """The normal range of a numeric field for a sex and an age band, with the critical limits
+    beyond which the doctor is told at once.
+
+    The band is [age_from_days, age_to_days) in days of age (DAYS_PER_YEAR explains how years are
+    counted): a neonate band is 0 to 29 (0–28 days), an infant band 29 to 365 (29 days to under
+    1 year), an adult band 18 × 365 with no end. No sex = either sex. A patient whose sex is
+    other or unknown is compared against the sexes' ranges combined (lab.selectors)."""
 
     field = models.ForeignKey(ResultField, on_delete=models.CASCADE, related_name="ranges")
     sex = models.CharField(
         max_length=1, choices=[("", "Any"), ("F", "Female"), ("M", "Male")], blank=True
     )
-    age_from = models.PositiveSmallIntegerField(default=0)
-    age_to = models.PositiveSmallIntegerField(null=True, blank=True)
+    age_from_days = models.PositiveIntegerField("age from (days)", default=0)
+    age_to_days = models.PositiveIntegerField(
+        "age below (days)", null=True, blank=True, help_text="Empty: no upper age."
+    )
     low = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     high = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     critical_low = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     critical_high = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
 
+    # Set on a range the selectors put together (not stored): why this range was chosen.
+    note = ""
+
     class Meta:
-        ordering = ["field", "sex", "age_from"]
+        ordering = ["field", "sex", "age_from_days"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(age_to__isnull=True) | models.Q(age_to__gt=models.F("age_from")),
+                condition=models.Q(age_to_days__isnull=True)
+                | models.Q(age_to_days__gt=models.F("age_from_days")),
                 name="range_age_band_ordered",
             ),
             models.CheckConstraint(
@@ -140,7 +180,7 @@ class ReferenceRange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.low}–{self.high}"
+        return f"{self.field}: {self.low}–{self.high} ({self.age_band})"
 
     def describe(self) -> str:
         if self.low is not None and self.high is not None:
@@ -150,6 +190,23 @@ class ReferenceRange(models.Model):
         if self.high is not None:
             return f"≤ {self.high.normalize():f}"
         return ""
+
+    def describe_with_note(self) -> str:
+        """The range as printed beside a result, with why it was chosen when that is not plain
+        ("12–17 (range for either sex)")."""
+        text = self.describe()
+        return f"{text} ({self.note})" if text and self.note else text
+
+    @property
+    def age_band(self) -> str:
+        """The band as staff read it: "0–28 days", "29 days to under 1 year", "18 years and
+        over"."""
+        start, end = self.age_from_days, self.age_to_days
+        if end is None:
+            return "any age" if start == 0 else f"{_bound_text(start)} and over"
+        if range_days_as_age(start)[1] == range_days_as_age(end)[1] == "day":
+            return f"{start}–{end - 1} days"
+        return f"{_bound_text(start)} to under {_bound_text(end)}"
 
 
 class Priority(models.TextChoices):
@@ -318,7 +375,7 @@ class ResultValue(models.Model):
     unit = models.CharField(max_length=20, blank=True)
     value = models.CharField(max_length=200)
     numeric_value = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
-    reference = models.CharField(max_length=40, blank=True)
+    reference = models.CharField(max_length=80, blank=True)
     flag = models.CharField(max_length=2, choices=Flag.choices, blank=True)
 
     class Meta:

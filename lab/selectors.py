@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from clinical.ages import age_in_range_days
 from hms import rbac
 from lab.models import (
     OPEN_STATUSES,
@@ -23,18 +24,79 @@ from lab.models import (
 WORKLIST_SIZE = 50
 
 
-def reference_range(ranges: list[ReferenceRange], sex: str, age: int) -> ReferenceRange | None:
-    """The range of a field that applies to a patient of this sex and age: one for their sex
-    before one for either sex, the narrowest age band first."""
+# Written beside a result compared against the sexes' ranges combined.
+EITHER_SEX_NOTE = "range for either sex"
+
+
+def _range_for_sex(ranges: list[ReferenceRange], sex: str, age_days: int):
     fitting = [
         r
         for r in ranges
-        if r.sex in (sex, "") and r.age_from <= age and (r.age_to is None or age < r.age_to)
+        if r.sex in (sex, "")
+        and r.age_from_days <= age_days
+        and (r.age_to_days is None or age_days < r.age_to_days)
     ]
     if not fitting:
         return None
-    fitting.sort(key=lambda r: (r.sex == "", (r.age_to or 999) - r.age_from))
+    fitting.sort(key=lambda r: (r.sex == "", (r.age_to_days or 10**9) - r.age_from_days))
     return fitting[0]
+
+
+def _lowest(values):
+    present = [v for v in values if v is not None]
+    return min(present) if len(present) == len(values) else None
+
+
+def _highest(values):
+    present = [v for v in values if v is not None]
+    return max(present) if len(present) == len(values) else None
+
+
+def reference_range(ranges: list[ReferenceRange], sex: str, age_days: int) -> ReferenceRange | None:
+    """The range of a field that applies to a patient of this sex and age in days (counted by
+    clinical.ages.age_in_range_days): one for their sex before one for either sex, the narrowest
+    age band first.
+
+    A patient whose sex is other or unknown ("O", "U") is compared against the range a woman and
+    a man of that age would get, combined: the normal range is the widest of the two (the lower
+    low, the higher high, so neither sex's normal value is flagged), the critical limits the more
+    cautious (a value critical for either sex is called). The combined range carries the note
+    "range for either sex"; when both would get the same either-sex range it is used as it is."""
+    if sex in ("F", "M"):
+        return _range_for_sex(ranges, sex, age_days)
+    chosen = []
+    for either in ("F", "M"):
+        band = _range_for_sex(ranges, either, age_days)
+        if band is not None and band not in chosen:
+            chosen.append(band)
+    if not chosen:
+        return None
+    if len(chosen) == 1 and chosen[0].sex == "":
+        return chosen[0]
+    first = chosen[0]
+    combined = ReferenceRange(
+        field_id=first.field_id,
+        sex="",
+        age_from_days=max(b.age_from_days for b in chosen),
+        age_to_days=min((b.age_to_days for b in chosen if b.age_to_days), default=None),
+        low=_lowest([b.low for b in chosen]),
+        high=_highest([b.high for b in chosen]),
+        critical_low=max(
+            (b.critical_low for b in chosen if b.critical_low is not None), default=None
+        ),
+        critical_high=min(
+            (b.critical_high for b in chosen if b.critical_high is not None), default=None
+        ),
+    )
+    combined.note = EITHER_SEX_NOTE
+    return combined
+
+
+def range_age_days(order: TestOrder) -> int:
+    """The patient's age in days (as reference ranges count it) on the day the sample was
+    collected, or today while it has not been: a newborn's ranges change by the week."""
+    when = order.collected_at or timezone.now()
+    return age_in_range_days(order.patient.date_of_birth, timezone.localdate(when))
 
 
 def flag_of(value: Decimal, band: ReferenceRange | None) -> str:

@@ -326,7 +326,7 @@ def _write_values(order: TestOrder, version: int, values: dict, findings: str) -
     returns the worst flag: "critical", "abnormal" or ""."""
     fields = selectors.fields_with_ranges(order.test)
     patient = order.patient
-    age = patient.age_on(timezone.localdate())
+    age_days = selectors.range_age_days(order)
     rows = []
     worst = ""
     for field in fields:
@@ -338,9 +338,9 @@ def _write_values(order: TestOrder, version: int, values: dict, findings: str) -
         number, flag, reference = None, Flag.NORMAL, ""
         if field.numeric:
             number = _parse(field, raw)
-            band = selectors.reference_range(list(field.ranges.all()), patient.sex, age)
+            band = selectors.reference_range(list(field.ranges.all()), patient.sex, age_days)
             flag = selectors.flag_of(number, band)
-            reference = band.describe() if band else ""
+            reference = band.describe_with_note() if band else ""
             raw = f"{number.normalize():f}"
         if flag in (Flag.CRITICAL_LOW, Flag.CRITICAL_HIGH):
             worst = "critical"

@@ -185,15 +185,15 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     versions = list(order.versions.select_related("entered_by", "verified_by"))
     fields = selectors.fields_with_ranges(order.test)
     current = {v.field_id: v for v in values if v.version == order.result_version}
-    age = order.patient.age_on(timezone.localdate())
+    age_days = selectors.range_age_days(order)
     entry_rows = []
     for field in fields:
-        band = selectors.reference_range(list(field.ranges.all()), order.patient.sex, age)
+        band = selectors.reference_range(list(field.ranges.all()), order.patient.sex, age_days)
         entry_rows.append(
             {
                 "field": field,
                 "value": current[field.pk].value if field.pk in current else "",
-                "reference": band.describe() if band else "",
+                "reference": band.describe_with_note() if band else "",
             }
         )
     by_version = {}
@@ -208,7 +208,6 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "order": order,
         "patient": order.patient,
-        "age": age,
         "history": history,
         "entry_rows": entry_rows,
         "findings": current_entry.findings if current_entry else "",

@@ -30,20 +30,18 @@ def enter(staff, placed, **values):
         # The same haemoglobin of 12.5 g/dL: low for a man, normal for a woman and a child.
         ("M", 40, "12.5", Flag.LOW, "13–17"),
         ("F", 40, "12.5", Flag.NORMAL, "12–15.5"),
-        ("F", 8, "12.5", Flag.NORMAL, "11–14.5"),
-        # 14.8 g/dL: normal for adults, high for a child.
-        ("M", 40, "14.8", Flag.NORMAL, "13–17"),
-        ("M", 8, "14.8", Flag.HIGH, "11–14.5"),
-        # The band changes on the 18th birthday; babies have their own.
-        ("M", 17, "12.5", Flag.NORMAL, "11–14.5"),
-        ("M", 18, "12.5", Flag.LOW, "13–17"),
-        ("F", 0, "15", Flag.HIGH, "10–14"),
-        # Critical limits (inclusive), and a baby's higher critical limit.
+        ("F", 8, "12.5", Flag.NORMAL, "11.5–15.5"),
+        # 15.8 g/dL: normal for a man, high for a child of 8 or a toddler.
+        ("M", 40, "15.8", Flag.NORMAL, "13–17"),
+        ("M", 8, "15.8", Flag.HIGH, "11.5–15.5"),
+        ("F", 3, "15.8", Flag.HIGH, "10.5–13.5"),
+        # The band changes on the 18th birthday.
+        ("M", 17, "16.5", Flag.HIGH, "13–16"),
+        ("M", 18, "16.5", Flag.NORMAL, "13–17"),
+        # Critical limits (inclusive).
         ("F", 40, "6.4", Flag.CRITICAL_LOW, "12–15.5"),
         ("M", 40, "7", Flag.CRITICAL_LOW, "13–17"),
         ("M", 40, "21", Flag.CRITICAL_HIGH, "13–17"),
-        ("F", 0, "21", Flag.HIGH, "10–14"),
-        ("F", 0, "22", Flag.CRITICAL_HIGH, "10–14"),
     ],
 )
 def test_haemoglobin_is_flagged_against_the_range_of_the_patients_sex_and_age(
@@ -81,7 +79,7 @@ def test_the_form_shows_the_patients_own_reference_range(staff, catalog, client_
     boy = in_progress(staff, catalog, make_patient(sex="M", age=6))
     tech = client_for(staff["tech"])
 
-    for placed, reference in ((woman, "ref 12–15.5"), (boy, "ref 11–14.5")):
+    for placed, reference in ((woman, "ref 12–15.5"), (boy, "ref 11.5–15.5")):
         page = tech.get(reverse("lab_order", args=[placed.pk])).content.decode()
         assert reference in page
 
