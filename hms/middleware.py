@@ -1,12 +1,18 @@
-"""Cross-cutting request handling: idle logoff, and headers for pages that show patient data."""
+"""Cross-cutting request handling: idle logoff, headers for pages that show patient data, and
+the refusal of text no database column can store (NUL bytes)."""
 
 import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 
+from hms import audit
 from hms.rbac import login_redirect
 
 LAST_ACTIVITY_KEY = "hms_last_activity"
@@ -78,3 +84,81 @@ class PrivatePageHeadersMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+def _has_nul(query_dict) -> bool:
+    return any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in query_dict.lists()
+    )
+
+
+class RefuseNulBytesMiddleware:
+    """Any query parameter or posted field holding a NUL byte is refused here, for every screen
+    at once: PostgreSQL cannot store one (SQLite would, silently), and nobody types one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            carries_nul = _has_nul(request.GET) or (
+                request.method == "POST" and _has_nul(request.POST)
+            )
+        except Exception:  # a body Django cannot parse is Django's own 400, answered later
+            carries_nul = False
+        if carries_nul or "\x00" in request.path:
+            return render(request, "400.html", status=400)
+        return self.get_response(request)
+
+
+# A refused request leaves a trace: who asked, for what, when and from where. A crawler cannot
+# flood the log: past DENIED_AUDIT_LIMIT refusals of one user in a window, one more row says the
+# rest were not written one by one (the window's count is kept in the cache).
+DENIED_AUDIT_LIMIT = 30
+DENIED_AUDIT_WINDOW_SECONDS = 10 * 60
+
+
+class DeniedAccessAuditMiddleware:
+    """Audit `access.denied` for signed-in users refused by a capability check (403) or by an
+    object-level check that answers "not found" rather than say the record exists (404)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, PermissionDenied | Http404):
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        window = int(time.time()) // DENIED_AUDIT_WINDOW_SECONDS
+        key = f"hms:denied-audit:{user.pk}:{window}"
+        cache.add(key, 0, timeout=DENIED_AUDIT_WINDOW_SECONDS)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the key expired between add and incr
+            count = 1
+        if count > DENIED_AUDIT_LIMIT + 1:
+            return None
+        match = request.resolver_match
+        asked = {
+            "method": request.method,
+            "path": request.get_full_path()[:300],
+            "view": match.view_name if match else "",
+            "status": 403 if isinstance(exception, PermissionDenied) else 404,
+        }
+        if count == DENIED_AUDIT_LIMIT + 1:
+            action = "access.denied_throttled"
+            asked["note"] = (
+                f"More than {DENIED_AUDIT_LIMIT} refusals in "
+                f"{DENIED_AUDIT_WINDOW_SECONDS // 60} minutes: the rest of this window's are "
+                "not written one by one."
+            )
+        else:
+            action = "access.denied"
+        audit.record(actor=user, action=action, after=asked, request=request)
+        return None

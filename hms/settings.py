@@ -121,6 +121,7 @@ MIDDLEWARE = [
     "hms.middleware.IdleLogoutMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
     "hms.middleware.PrivatePageHeadersMiddleware",
+    "hms.middleware.DeniedAccessAuditMiddleware",
 ]
 
 ROOT_URLCONF = "hms.urls"
