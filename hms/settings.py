@@ -336,10 +336,11 @@ HOSPITAL_ADDRESS = os.environ.get("HMS_HOSPITAL_ADDRESS", "1 Hospital Road, Naku
 HOSPITAL_TAX_NUMBER = os.environ.get("HMS_HOSPITAL_TAX_NUMBER", "P000000000A")
 
 HMS_CURRENCY = os.environ.get("HMS_CURRENCY", "KES")
-# Which calendar days of a stay are charged (docs/DECISIONS.md, "Billing"):
-#   "calendar": every calendar day the patient is in, admission day and discharge day included;
-#   "nights":   every midnight spent (the discharge day is not charged), at least one day.
-HMS_WARD_DAY_RULE = os.environ.get("HMS_WARD_DAY_RULE", "calendar")
+# Which days of a ward stay are charged (wards/accrual.py, docs/DECISIONS.md "Billing"):
+#   "nights" (default): every midnight crossed, at least one day (a same-day stay is one day;
+#                       the discharge day is not charged);
+#   "calendar":         every calendar day touched, admission day and discharge day included.
+HMS_WARD_DAY_RULE = os.environ.get("HMS_WARD_DAY_RULE", "nights")
 if HMS_WARD_DAY_RULE not in {"calendar", "nights"}:
     raise ImproperlyConfigured("HMS_WARD_DAY_RULE must be 'calendar' or 'nights'.")
 

@@ -1,104 +1,158 @@
-"""Ward charges: each stay's service days (or, in per-hour wards, started hours) posted to the
-patient's account exactly once, through billing's `charge_post` with an accrual key.
+"""Ward charges: what a stay costs at any moment, and posting it to the patient's account.
 
-Per-day wards: the days counted follow settings.HMS_WARD_DAY_RULE; a day is charged at the rate
-of the ward the patient was in at the end of that day (or, on the discharge day, at discharge),
-and only once it is over, except at discharge, which posts the final partial period. Per-hour
-wards (Emergency): every hour begun in the stay, as soon as it begins. Because every line has a
-unique key, running the accrual twice, or after the server was off for three days, posts exactly
-the missing lines.
+`stay_charge_units(admission, at=...)` is the one place that says which ward charges an admission
+has earned at a moment: the running bill (the periodic task and every admission, transfer and
+discharge call `accrue_admission`, which posts exactly those units through billing's
+`charge_post`) and the final bill at discharge are the same function at different moments, so a
+bill read at 10:20 equals the bill of a discharge at 10:20. Units are counted over the whole
+admission, never per bed, so a transfer never starts a charged period again; each unit is
+charged at the ward the patient was in when it fell due, and every unit has a unique accrual key,
+so running the accrual twice, or after the server was off for three days, posts exactly the
+missing lines.
+
+Daily wards, settings.HMS_WARD_DAY_RULE:
+  `nights` (default): the midnights crossed since the patient entered a daily ward, at least
+  one day (a same-day discharge is one day). The first day falls due on entering, at the ward
+  entered; each later day at the midnight that adds it, at the ward of the bed occupied then.
+  `calendar`: every calendar day touched, the admission and discharge days included; each day
+  falls due as it starts (the first on entering), at the ward of the bed occupied then.
+Hourly wards (Emergency): every hour begun of the time spent in hourly wards during the
+admission (a bed change inside Emergency does not start a new hour), each falling due as it
+begins, at the ward of the bed occupied then.
 """
 
 import logging
 import math
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from billing import services as billing
-from wards.models import ACTIVE_ADMISSION, Admission, BedStay
+from billing.models import Charge
+from wards.models import ACTIVE_ADMISSION, Admission, BedStay, Ward
 
 logger = logging.getLogger(__name__)
 
+HOUR = timedelta(hours=1)
 
-def _local_midnight(day) -> datetime:
+
+@dataclass(frozen=True)
+class ChargeUnit:
+    """One chargeable day or hour of an admission: which ward charges it and from when."""
+
+    key: str  # the accrual key: one line per admission and day (or hour), whatever runs
+    ward: Ward
+    description: str
+    service_from: datetime
+    service_to: datetime
+
+
+def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
-def _days_to_charge(admission: Admission, until: datetime, final: bool) -> list:
-    first = timezone.localdate(admission.admitted_at)
-    last = timezone.localdate(until)
-    if settings.HMS_WARD_DAY_RULE == "nights":
-        days = [first + timedelta(n) for n in range((last - first).days)] or [first]
-        if not final:
-            # A night is charged once it has been spent: the day before today at the latest.
-            days = [d for d in days if d < timezone.localdate(until)]
-        return days
-    days = [first + timedelta(n) for n in range((last - first).days + 1)]
-    if not final:
-        days = [d for d in days if d < timezone.localdate(until)]  # only days that are over
-    return days
+def _ward_at(stays: list[BedStay], moment: datetime) -> Ward:
+    """The ward of the bed occupied at `moment` (a transfer at that instant: the new bed)."""
+    return [stay for stay in stays if stay.started_at <= moment][-1].ward
 
 
-def _hours_begun(stay: BedStay, until: datetime) -> int:
-    """Hours begun in a stay: a stay of 2 h 10 min has begun 3; an ended stay of exactly 2 h, 2."""
-    seconds = ((stay.ended_at or until) - stay.started_at).total_seconds()
-    if stay.ended_at is not None:
-        return max(1, math.ceil(seconds / 3600))
-    return int(seconds // 3600) + 1
+def _day_units(admission: Admission, daily: list[BedStay], at: datetime) -> list[ChargeUnit]:
+    entered = daily[0].started_at
+    # Days stop counting when the patient leaves the last daily ward (for an hourly one).
+    left = min(daily[-1].ended_at or at, at)
+    first = timezone.localdate(entered)
+    midnights = (timezone.localdate(left) - first).days
+    nights = settings.HMS_WARD_DAY_RULE == "nights"
+    count = max(1, midnights) if nights else midnights + 1
+    units = []
+    for n in range(count):
+        day = first + timedelta(days=n)
+        # The first day falls due on entering; a later one at its midnight (nights: the midnight
+        # ending that night; calendar: the midnight starting that day).
+        midnight = _local_midnight(day + timedelta(days=1) if nights else day)
+        due = entered if n == 0 else midnight
+        ward = _ward_at(daily, due)
+        units.append(
+            ChargeUnit(
+                key=f"admission:{admission.pk}:day:{day.isoformat()}",
+                ward=ward,
+                description=f"{ward.name}, {day:%d %b %Y}",
+                service_from=max(_local_midnight(day), entered),
+                service_to=_local_midnight(day + timedelta(days=1)),
+            )
+        )
+    return units
+
+
+def _hour_units(admission: Admission, hourly: list[BedStay], at: datetime) -> list[ChargeUnit]:
+    spans = [(stay, stay.started_at, min(stay.ended_at or at, at)) for stay in hourly]
+    spent = sum((end - start for _, start, end in spans), timedelta())
+    count = max(1, math.ceil(spent / HOUR))
+    units = []
+    for n in range(count):
+        # Where the n-th hour of time spent in hourly wards begins (in real time).
+        before = n * HOUR
+        for stay, start, end in spans:
+            if before < end - start or stay is spans[-1][0]:
+                begins = start + before
+                break
+            before -= end - start
+        units.append(
+            ChargeUnit(
+                key=f"admission:{admission.pk}:hour:{n}",
+                ward=stay.ward,
+                description=f"{stay.ward.name}, hour from {timezone.localtime(begins):%d %b %H:%M}",
+                service_from=begins,
+                service_to=begins + HOUR,
+            )
+        )
+    return units
+
+
+def stay_charge_units(admission: Admission, *, at: datetime | None = None) -> list[ChargeUnit]:
+    """Every ward charge the admission has earned at `at` (now by default; never later than the
+    discharge): the running bill, the accrual and the discharge all ask this."""
+    at = at or timezone.now()
+    if admission.discharged_at is not None:
+        at = min(at, admission.discharged_at)
+    stays = [
+        stay
+        for stay in admission.stays.select_related("ward").order_by("started_at", "id")
+        if stay.started_at <= at
+    ]
+    daily = [stay for stay in stays if not stay.ward.charged_per_hour]
+    hourly = [stay for stay in stays if stay.ward.charged_per_hour]
+    units = _day_units(admission, daily, at) if daily else []
+    return units + (_hour_units(admission, hourly, at) if hourly else [])
 
 
 def accrue_admission(admission: Admission, *, now: datetime | None = None, actor=None) -> int:
-    """Post the admission's missing ward charges up to `now`; returns how many lines were posted."""
-    now = now or timezone.now()
-    final = admission.discharged_at is not None
-    until = admission.discharged_at if final else now
-    stays = list(admission.stays.select_related("ward").order_by("started_at", "id"))
-    daily = [s for s in stays if not s.ward.charged_per_hour]
+    """Post the admission's ward charges earned by `now` that are not posted yet; returns how many
+    lines were posted."""
+    posted_keys = set(
+        Charge.objects.filter(admission=admission, accrual_key__isnull=False).values_list(
+            "accrual_key", flat=True
+        )
+    )
     posted = 0
-    for day in _days_to_charge(admission, until, final):
-        day_starts = _local_midnight(day)
-        day_ends = _local_midnight(day + timedelta(days=1))
-        # The day is charged at the last daily ward the patient was in during it; a day spent
-        # only in an hourly ward (Emergency) is charged by the hour instead.
-        overlapping = [
-            s for s in daily if s.started_at < day_ends and (s.ended_at or until) > day_starts
-        ]
-        if not overlapping:
+    for unit in stay_charge_units(admission, at=now):
+        if unit.key in posted_keys:
             continue
-        stay = overlapping[-1]
         if billing.charge_post(
             actor=actor,
             patient=admission.patient_id,
             admission=admission,
-            code=stay.ward.charge_code,
-            description=f"{stay.ward.name}, {day:%d %b %Y}",
-            service_from=max(day_starts, admission.admitted_at),
-            service_to=min(day_ends, until),
+            code=unit.ward.charge_code,
+            description=unit.description,
+            service_from=unit.service_from,
+            service_to=unit.service_to,
             source=f"wards.Admission:{admission.pk}",
-            accrual_key=f"admission:{admission.pk}:day:{day.isoformat()}",
+            accrual_key=unit.key,
         ):
             posted += 1
-    for stay in stays:
-        if not stay.ward.charged_per_hour:
-            continue
-        stay_end = stay.ended_at or until
-        for hour in range(_hours_begun(stay, until)):
-            begins = stay.started_at + timedelta(hours=hour)
-            if billing.charge_post(
-                actor=actor,
-                patient=admission.patient_id,
-                admission=admission,
-                code=stay.ward.charge_code,
-                description=f"{stay.ward.name}, hour from {timezone.localtime(begins):%d %b %H:%M}",
-                service_from=begins,
-                service_to=min(begins + timedelta(hours=1), stay_end),
-                source=f"wards.Admission:{admission.pk}",
-                accrual_key=f"stay:{stay.pk}:hour:{hour}",
-            ):
-                posted += 1
     return posted
 
 

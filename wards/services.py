@@ -111,7 +111,8 @@ def admission_create(
     BedStay.objects.create(admission=admission, bed=bed, ward=bed.ward, started_at=now)
     _set_bed(bed, BedStatus.OCCUPIED)
     try:
-        accrual.accrue_admission(admission, now=now, actor=actor)  # an hourly ward starts now
+        # The first day (or hour) is charged on admission: the running bill starts with it.
+        accrual.accrue_admission(admission, now=now, actor=actor)
     except billing.BillingError as error:
         raise WardError(f"{bed.ward} cannot be charged: {error}") from error
     clinical.patient_transition(
@@ -268,7 +269,8 @@ def discharge_process(
     admission.discharged_by = actor
     admission.save(update_fields=["status", "discharged_at", "discharged_by"])
     _set_bed(bed, BedStatus.CLEANING)
-    # The final partial period (the discharge day, the last hours) is posted now.
+    # Whatever the stay earned up to this moment and the periodic task has not posted yet: the
+    # final bill is the running bill at the moment of discharge (wards.accrual).
     accrual.accrue_admission(admission, now=now, actor=actor)
     # The final bill is prepared: a draft invoice of the stay, for the desk to check and issue.
     if admission.charges.filter(invoice__isnull=True).exists():

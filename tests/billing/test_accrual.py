@@ -1,4 +1,5 @@
-"""Ward charges accrue once per service day (or begun hour), whatever runs and whenever."""
+"""Ward charges accrue once per service day (or begun hour), whatever runs and whenever (the
+worked cases of the day rule are in tests/wards/test_ward_charges.py)."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -73,7 +74,8 @@ def test_running_the_accrual_twice_posts_nothing_new(staff, beds):
         first = accrual.accrue_all()
         second = accrual.accrue_all()
 
-    assert (first, second) == (2, 0)  # the 23rd and the 24th are over; the 25th is not
+    # The 23rd was charged on admission; the midnight starting the 25th added the 24th.
+    assert (first, second) == (1, 0)
     assert [d for d, _ in day_lines(admission)] == ["General, 23 Nov 2026", "General, 24 Nov 2026"]
 
 
@@ -90,7 +92,7 @@ def test_after_three_days_off_the_accrual_catches_up_exactly(staff, beds):
     assert Charge.objects.filter(admission=admission).count() == 4
 
 
-def test_discharge_posts_the_final_day_and_a_transfer_charges_each_ward_its_days(staff, beds):
+def test_a_transfer_charges_each_night_at_the_bed_occupied_at_its_midnight(staff, beds):
     with time_machine.travel(local(10, 9), tick=False):
         admission = admit(staff, beds["general"])
     with time_machine.travel(local(11, 16), tick=False):
@@ -104,13 +106,14 @@ def test_discharge_posts_the_final_day_and_a_transfer_charges_each_ward_its_days
         services.discharge_process(actor=staff["desk"], admission=admission)
 
     lines = day_lines(admission)
+    # Three nights: the 10th in General (charged on admission), the 11th and the 12th in ICU
+    # (in ICU at the midnights ending them); the discharge day is not charged.
     assert [d for d, _ in lines] == [
         "General, 10 Nov 2026",
         "ICU, 11 Nov 2026",
         "ICU, 12 Nov 2026",
-        "ICU, 13 Nov 2026",
     ]
-    assert [str(p) for _, p in lines] == ["3500.00", "15000.00", "15000.00", "15000.00"]
+    assert [str(p) for _, p in lines] == ["3500.00", "15000.00", "15000.00"]
     with time_machine.travel(local(20, 9), tick=False):
         assert accrual.accrue_all() == 0  # discharged: nothing more, ever
 
@@ -162,7 +165,7 @@ def test_a_hanging_admission_does_not_stop_the_others(staff, beds, caplog):
     with time_machine.travel(local(3, 9), tick=False):
         accrual.accrue_all()
 
-    assert not Charge.objects.filter(admission=broken).exists()
+    assert Charge.objects.filter(admission=broken).count() == 1  # its first day, on admission
     assert Charge.objects.filter(admission=fine).count() == 2
     assert "ward accrual failed" in caplog.text
     _ = timedelta

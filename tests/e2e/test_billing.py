@@ -42,8 +42,11 @@ def two_days_pass(admission: Admission) -> list:
     """The patient has been in the ward for two days: move the stay (and the deposit taken at
     admission) back 48 hours, then run the hourly accrual task as the task queue would. It runs
     at the moment the admission really happened, now two days after it, so exactly two service
-    days are over whatever the time of day. Returns those days (hospital time)."""
+    days are over whatever the time of day. Returns those days (hospital time). The first day,
+    charged on admission under today's date, is taken off so the accrual charges it again under
+    the date the stay now starts on (two nights: the first day and the second)."""
     shift = timedelta(days=DAYS_IN_WARD)
+    Charge.objects.filter(admission=admission).delete()
     Admission.objects.filter(pk=admission.pk).update(admitted_at=F("admitted_at") - shift)
     BedStay.objects.filter(admission=admission).update(started_at=F("started_at") - shift)
     AdvanceDeposit.objects.filter(admission=admission).update(received_at=F("received_at") - shift)
