@@ -69,3 +69,24 @@ class NumberSeries(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.last}"
+
+
+class SubmissionReceipt(models.Model):
+    """One row per form submission that changed something (hms.submissions).
+
+    The form carries a one-time token; the service that acts inserts the token here in its own
+    transaction, so a second arrival of the same token (a double click, a resent form, a retry
+    after a dropped connection) finds the first one and shows its result instead of acting again.
+    """
+
+    token = models.UUIDField(primary_key=True)
+    action = models.CharField(max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.token} -> {self.object_type} {self.object_id}".strip()

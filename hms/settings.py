@@ -142,6 +142,8 @@ TEMPLATES = [
                 "hms.context_processors.hospital",
                 "messaging.context_processors.notifications",
             ],
+            # {% submission_field %} in every form that changes money or a record.
+            "builtins": ["hms.templatetags.submissions"],
         },
     }
 ]

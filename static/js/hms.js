@@ -190,4 +190,39 @@
     var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) event.preventDefault();
   }, true);
+
+  // A second tap on a form that is already sending does nothing: the first answer comes back.
+  // (The server is the real guard: each form's one-time token, hms.submissions. This spares the
+  // second request.) The submitting button is not disabled, so its name and value still go.
+  var SENDING_MS = 15000;  // a page that stays (a download, a lost answer) can be sent again
+  function markSending(form) {
+    form.setAttribute("data-hms-sending", "");
+    form.setAttribute("aria-busy", "true");
+    setTimeout(function () { unmarkSending(form); }, SENDING_MS);
+  }
+  function unmarkSending(form) {
+    form.removeAttribute("data-hms-sending");
+    form.removeAttribute("aria-busy");
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || (form.method || "").toLowerCase() !== "post") return;
+    if (form.hasAttribute("hx-post") || form.hasAttribute("data-hx-post")) return;  // htmx's own
+    if (form.hasAttribute("data-hms-sending")) { event.preventDefault(); return; }
+    markSending(form);
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt.closest ? event.detail.elt.closest("form") : null;
+    if (!form || (event.detail.requestConfig.verb || "").toLowerCase() !== "post") return;
+    if (form.hasAttribute("data-hms-sending")) { event.preventDefault(); return; }
+    markSending(form);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt.closest ? event.detail.elt.closest("form") : null;
+    if (form) unmarkSending(form);
+  });
+  // Coming back with the browser's Back button shows the page as it was: sendable again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-hms-sending]").forEach(unmarkSending);
+  });
 })();
