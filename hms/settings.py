@@ -367,6 +367,14 @@ HMS_PORTAL_MAX_BOOKINGS_PER_DOCTOR_DAY = env_positive_int(
 )
 HMS_PORTAL_MAX_LIVE_BOOKINGS = env_positive_int("HMS_PORTAL_MAX_LIVE_BOOKINGS", 3)
 
+# Attendance (hr/services.py): a click within this many hours of an open arrival is its departure,
+# even across midnight (a night shift in at 18:30, out at 07:10); a later click leaves that
+# arrival flagged "no clock-out" and starts a new one. At most 24: a forgotten clock-out must not
+# be closed by the next day's arrival.
+HMS_ATTENDANCE_MAX_SHIFT_HOURS = env_positive_int("HMS_ATTENDANCE_MAX_SHIFT_HOURS", 16)
+if HMS_ATTENDANCE_MAX_SHIFT_HOURS > 24:
+    raise ImproperlyConfigured("HMS_ATTENDANCE_MAX_SHIFT_HOURS must be from 1 to 24 hours.")
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("HMS_TIME_ZONE", "Africa/Nairobi")
 USE_I18N = True

@@ -27,12 +27,20 @@ def attendance_mark(request: HttpRequest) -> HttpResponse:
     except services.AttendanceError as refusal:
         messages.error(request, str(refusal))
     else:
-        if record.time_out:
-            messages.success(
-                request, f"Goodbye: out at {timezone.localtime(record.time_out):%H:%M}."
-            )
+        arrived, left = timezone.localtime(record.time_in), record.time_out
+        if left:
+            overnight = timezone.localdate(left) != record.date
+            since = f" (in since {arrived:%a %d %b %H:%M})" if overnight else ""
+            messages.success(request, f"Goodbye: out at {timezone.localtime(left):%H:%M}{since}.")
         else:
-            messages.success(request, f"Welcome: in at {timezone.localtime(record.time_in):%H:%M}.")
+            messages.success(request, f"Welcome: in at {arrived:%H:%M}.")
+        if getattr(record, "left_open", None):
+            earlier = timezone.localtime(record.left_open.time_in)
+            messages.warning(
+                request,
+                f"Your arrival on {earlier:%a %d %b} at {earlier:%H:%M} was never clocked out:"
+                " it is marked “no clock-out”. Ask your manager to correct it.",
+            )
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)
