@@ -1,7 +1,7 @@
 """Money: Decimal with 2 places, rounded half-up, in one place. Never float."""
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
 CENT = Decimal("0.01")
@@ -38,3 +38,20 @@ def spread(amount: Decimal, over: list[Decimal]) -> list[Decimal]:
     for i in by_remainder[:left]:
         shares[i] += 1
     return [money(Decimal(share).scaleb(-2)) for share in shares]
+
+
+def money_exact(value) -> Decimal:
+    """`value` as money when it already is a whole number of cents (1500, "1500.50"); ValueError
+    (with the sentence for the desk) otherwise: more places than money holds are refused, never
+    rounded away."""
+    if isinstance(value, float):
+        raise TypeError("Money is never a float: pass a Decimal or a string.")
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValueError("Enter the amount as a number, e.g. 1500 or 1500.50.") from None
+    if not number.is_finite():
+        raise ValueError("Enter the amount as a number, e.g. 1500 or 1500.50.")
+    if number != number.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise ValueError("Enter the amount in cents at most, e.g. 1500.50.")
+    return money(number)

@@ -1,0 +1,279 @@
+"""What a request carries, parsed once: query parameters and posted values as typed Python values.
+
+Every screen reads its query parameters and posted fields through these parsers (or a Django form
+built from the fields below), so an odd value (an impossible date, an id that is not an id, a number
+in Python's own syntax, an over-long text, a `next` that is not a path) turns into a fallback or a
+plain message, never into a 500 or into a value silently changed.
+
+Two kinds of parser:
+- query parameters (`date_param`, `db_id`, `uuid_param`, ...) answer None for a bad value: the
+  page falls back to its default (today, all doctors);
+- posted values (`amount`, `plain_decimal`, `bounded_text`) raise `ValueRefused` with the sentence
+  to show beside the field; the same rules are Django form fields (`MoneyField`,
+  `PlainDecimalField`, `PlainIntegerField`) and `plain_formfield` for model forms.
+"""
+
+import re
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpRequest
+from django.shortcuts import resolve_url
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from hms.money import money
+
+# The largest id a database column holds (bigint); a longer number is no id of ours.
+BIGINT_MAX = 2**63 - 1
+# Plain decimal notation as people type it: digits, at most one point, an optional sign. Not
+# Python's syntax (1_000, 1e3, NaN, Infinity) and no other scripts' digits (ASCII only).
+PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+PLAIN_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+# Amounts the ledger holds: 2 places, up to 14 digits (the widest money column).
+MONEY_PLACES = 2
+MONEY_DIGITS = 14
+NOT_A_NUMBER = "Enter a number in plain digits, e.g. 1500 or 1500.50."
+NOT_AN_AMOUNT = "Enter the amount as a number, e.g. 1500 or 1500.50."
+
+
+class ValueRefused(ValueError):
+    """A posted value that cannot be taken as typed; str() is the message for the person."""
+
+
+# --- query parameters (bad value -> None) ----------------------------------------------------
+
+
+def date_param(value: str | None) -> date | None:
+    """A calendar date typed as YYYY-MM-DD (2026-12-05), or None for anything else (2025-02-29,
+    2026-13-01, 0000-00-00)."""
+    if not isinstance(value, str) or len(value) > 10:
+        return None
+    try:
+        return parse_date(value.strip())
+    except ValueError:  # well formed but not a day of the calendar
+        return None
+
+
+def db_id(value) -> int | None:
+    """A database id (a positive whole number a bigint column holds) typed in plain digits, or
+    None ("x", "-1", "0", "1.5", "²", "1_000", 20 digits)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and 0 < len(value) <= 19 and value.isascii() and value.isdigit():
+        number = int(value)
+    else:
+        return None
+    return number if 0 < number <= BIGINT_MAX else None
+
+
+def db_ids(values) -> list[int]:
+    """The ids among `values` (a QueryDict's getlist), bad ones left out, each once."""
+    return list(dict.fromkeys(i for i in map(db_id, values) if i is not None))
+
+
+def uuid_param(value) -> uuid.UUID | None:
+    """A UUID (a patient's id), or None."""
+    if isinstance(value, uuid.UUID):
+        return value
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        return None
+
+
+def hospital_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_datetime(value: str | None) -> datetime | None:
+    """A date and time as a browser sends it (2026-12-05T10:00, or with an offset), as an aware
+    datetime: without an offset it is the hospital's local time (settings.TIME_ZONE). None for
+    anything that is not a real moment."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        moment = parse_datetime(value.strip())
+    except ValueError:  # well formed but impossible (month 13, 25 o'clock)
+        return None
+    if moment is None:
+        return None
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=hospital_zone())
+    return moment
+
+
+def choice_param(value, choices) -> str:
+    """`value` if it is one of `choices` (values or (value, label) pairs), else ""."""
+    allowed = {c[0] if isinstance(c, (tuple, list)) else c for c in choices}
+    return value if isinstance(value, str) and value in allowed else ""
+
+
+def search_text(value, limit: int = 80) -> str:
+    """A search box's text: stripped and cut to what a search needs (a search is not stored)."""
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def safe_next(request: HttpRequest, fallback: str, *args, **kwargs) -> str:
+    """Where to go after an action: the posted (or queried) `next` when it is a path on this
+    site, else `fallback` (a URL name with its arguments, or a path). Never an error: an action
+    that has been done must not answer with one."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if is_local_path(request, candidate):
+        return candidate
+    return resolve_url(fallback, *args, **kwargs)
+
+
+def is_local_path(request: HttpRequest, candidate) -> bool:
+    """Whether `candidate` is a path on this site ("/billing/claims/?status=paid"): not another
+    host, not a scheme (javascript:), not a word that is no path at all ("back-to-list")."""
+    return (
+        isinstance(candidate, str)
+        and candidate.startswith("/")
+        and len(candidate) <= 2000
+        and candidate.isprintable()
+        and " " not in candidate
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    )
+
+
+# --- posted values (bad value -> ValueRefused with its message) ------------------------------
+
+
+def plain_decimal(
+    value,
+    *,
+    places: int,
+    max_digits: int,
+    minimum: Decimal | None = None,
+    maximum: Decimal | None = None,
+    allow_negative: bool = False,
+) -> Decimal:
+    """A number typed in plain decimal notation, exactly as typed: more places than the field
+    holds, Python's syntax (1_000, 1e3, NaN) and too many digits are refused, never rounded."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not PLAIN_NUMBER.fullmatch(text):
+        raise ValueRefused(NOT_A_NUMBER)
+    if text.startswith("-") and not allow_negative and Decimal(text) != 0:
+        raise ValueRefused("Enter a number of zero or more.")
+    number = Decimal(text)
+    _, digits, exponent = number.as_tuple()
+    decimals = max(0, -exponent)
+    if decimals > places:
+        raise ValueRefused(
+            f"Enter at most {places} decimal places." if places else "Enter a whole number."
+        )
+    if len(digits) - decimals + places > max_digits and number != 0:
+        raise ValueRefused("That number is too large.")
+    if minimum is not None and number < minimum:
+        raise ValueRefused(f"Enter {minimum} or more.")
+    if maximum is not None and number > maximum:
+        raise ValueRefused(f"Enter {maximum} or less.")
+    return number
+
+
+def amount(value, *, blank_is_zero: bool = False) -> Decimal:
+    """An amount of money as typed at a desk (1500, 1500.50): 2 places at most, plain digits, at
+    most 14 digits; refused otherwise, never rounded."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text and blank_is_zero:
+        return money("0")
+    if not text:
+        raise ValueRefused("Enter the amount.")
+    try:
+        number = plain_decimal(
+            text, places=MONEY_PLACES, max_digits=MONEY_DIGITS, allow_negative=False
+        )
+    except ValueRefused as refusal:
+        if str(refusal) == NOT_A_NUMBER:
+            raise ValueRefused(NOT_AN_AMOUNT) from None
+        if "decimal places" in str(refusal):
+            raise ValueRefused("Enter the amount in cents at most, e.g. 1500.50.") from None
+        raise
+    return money(number)
+
+
+def bounded_text(value, *, limit: int, label: str = "", required: str = "") -> str:
+    """Free text stripped of surrounding spaces; longer than `limit` is refused with a message
+    naming the limit (never cut), blank is refused when `required` says what to write."""
+    text = value.strip() if isinstance(value, str) else ""
+    if "\x00" in text:
+        raise ValueRefused(f"{label or 'This text'} contains a character that cannot be stored.")
+    if len(text) > limit:
+        what = label or "This"
+        raise ValueRefused(f"{what}: at most {limit:,} characters (this has {len(text):,}).")
+    if not text and required:
+        raise ValueRefused(required)
+    return text
+
+
+def model_limit(model: type[models.Model], field: str) -> int:
+    """The max_length of a model's text field: the limit a posted text is checked against."""
+    return model._meta.get_field(field).max_length
+
+
+# --- the same rules as form fields -----------------------------------------------------------
+
+
+class PlainDecimalField(forms.DecimalField):
+    """forms.DecimalField that takes plain decimal notation only (Django's accepts 1_000 and
+    1e3 because Python's Decimal does)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if not PLAIN_NUMBER.fullmatch(text):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(text)
+
+
+class MoneyField(PlainDecimalField):
+    """An amount of money: plain digits, 2 places at most (refused, never rounded)."""
+
+    default_error_messages = {
+        "invalid": NOT_AN_AMOUNT,
+        "max_decimal_places": "Enter the amount in cents at most, e.g. 1500.50.",
+        "max_digits": "That amount is too large.",
+        "max_whole_digits": "That amount is too large.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", MONEY_DIGITS)
+        kwargs.setdefault("decimal_places", MONEY_PLACES)
+        super().__init__(**kwargs)
+
+
+class PlainIntegerField(forms.IntegerField):
+    """forms.IntegerField that takes plain digits only (Django's accepts 1_000 and ²-like digits
+    of other scripts because Python's int does)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if not PLAIN_INTEGER.fullmatch(text) or len(text.lstrip("+-")) > 18:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(text)
+
+
+def plain_formfield(db_field: models.Field, **kwargs):
+    """formfield_callback for model forms: numbers in plain notation only."""
+    if isinstance(db_field, models.DecimalField):
+        kwargs.setdefault("form_class", PlainDecimalField)
+    elif isinstance(db_field, models.IntegerField) and not db_field.choices:
+        kwargs.setdefault("form_class", PlainIntegerField)
+    return db_field.formfield(**kwargs)
