@@ -111,7 +111,9 @@ def slot_picker(request: HttpRequest) -> HttpResponse:
     doctor_id = request.GET.get("doctor", "")
     doctor = selectors.doctors().filter(pk=int(doctor_id)).first() if doctor_id.isdigit() else None
     day = _day(request.GET.get("date"))
-    slots = selectors.slots_for(doctor, day) if doctor else []
+    # Free for the doctor and, once the form has a patient, for that patient too.
+    patient = _booking_patient(request)
+    slots = selectors.slots_for(doctor, day, patient=patient) if doctor else []
     return render(
         request,
         "clinical/appointment_book.html#slots",
@@ -166,7 +168,7 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
         "doctors": doctors,
         "doctor": doctor,
         "day": day,
-        "slots": selectors.slots_for(doctor, day) if doctor else [],
+        "slots": selectors.slots_for(doctor, day, patient=patient) if doctor else [],
         "error": error,
         "error_field": error_field,
         "offered": offered,
@@ -189,7 +191,11 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_check_in": request.user.role != rbac.PATIENT and can_book,
         "can_consult": rbac.has(request.user, "clinical.consult"),
         "day": day,
-        "slots": selectors.slots_for(appointment.doctor, day) if can_book else [],
+        "slots": selectors.slots_for(
+            appointment.doctor, day, patient=appointment.patient, moving=appointment
+        )
+        if can_book
+        else [],
     }
     return render(request, "clinical/appointment_detail.html", context)
 

@@ -130,23 +130,58 @@ def _aware(day: date, at: time) -> datetime:
     return timezone.make_aware(datetime.combine(day, at))
 
 
-def slots_for(doctor, day: date, *, now: datetime | None = None) -> list[Slot]:
+def overlapping_appointments(
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    doctor=None,
+    patient: Patient | None = None,
+    excluding: Appointment | None = None,
+) -> QuerySet:
+    """The live appointments of `doctor` (or of `patient`, with any doctor) that overlap
+    [starts_at, ends_at): one starts before the other ends and ends after the other starts. Two
+    appointments touching end to start (09:00-09:15 and 09:15-09:30) do not overlap."""
+    found = Appointment.objects.filter(
+        LIVE_APPOINTMENT, starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+    if doctor is not None:
+        found = found.filter(doctor=doctor)
+    if patient is not None:
+        found = found.filter(patient=patient)
+    if excluding is not None:
+        found = found.exclude(pk=excluding.pk)
+    return found.select_related("doctor", "patient").order_by("starts_at")
+
+
+def slots_for(
+    doctor,
+    day: date,
+    *,
+    now: datetime | None = None,
+    patient: Patient | None = None,
+    moving: Appointment | None = None,
+) -> list[Slot]:
     """The doctor's slots on `day` (hospital time): from the weekly schedule, less the day's
-    exceptions; each marked free unless a live appointment holds it or it has already begun."""
+    exceptions; each marked free unless it has already begun or a live appointment overlaps it:
+    the doctor's (whatever slot length it was booked with: the schedule may have changed since)
+    and, when `patient` is given, the patient's with any doctor. The appointment being `moving`
+    does not hold its own time."""
     now = now or timezone.now()
     blocks = DoctorSchedule.objects.filter(doctor=doctor, weekday=day.weekday(), active=True)
     exceptions = list(ScheduleException.objects.filter(doctor=doctor, date=day))
     if any(e.start_time is None for e in exceptions):
         return []
     day_start = _aware(day, time.min)
-    taken = set(
-        Appointment.objects.filter(
-            LIVE_APPOINTMENT,
-            doctor=doctor,
-            starts_at__gte=day_start,
-            starts_at__lt=day_start + timedelta(days=1),
-        ).values_list("starts_at", flat=True)
+    holders = Q(doctor=doctor) | Q(patient=patient) if patient is not None else Q(doctor=doctor)
+    busy = Appointment.objects.filter(
+        holders,
+        LIVE_APPOINTMENT,
+        starts_at__lt=day_start + timedelta(days=1),
+        ends_at__gt=day_start,
     )
+    if moving is not None:
+        busy = busy.exclude(pk=moving.pk)
+    taken = list(busy.values_list("starts_at", "ends_at"))
     slots = []
     for block in blocks.order_by("start_time"):
         start = _aware(day, block.start_time)
@@ -158,24 +193,25 @@ def slots_for(doctor, day: date, *, now: datetime | None = None) -> list[Slot]:
                 for e in exceptions
             )
             if not blocked:
+                overlaps = any(
+                    held_from < start + step and start < held_to for held_from, held_to in taken
+                )
                 slots.append(
-                    Slot(
-                        start,
-                        start + step,
-                        block.consultation_fee,
-                        start not in taken and start > now,
-                    )
+                    Slot(start, start + step, block.consultation_fee, not overlaps and start > now)
                 )
             start += step
     return slots
 
 
-def next_free_slots(doctor, after: datetime, *, count: int = 5, days: int = 14) -> list[Slot]:
-    """The first free slots of `doctor` from `after` on (the offer when a slot has just gone)."""
+def next_free_slots(
+    doctor, after: datetime, *, count: int = 5, days: int = 14, patient: Patient | None = None
+) -> list[Slot]:
+    """The first free slots of `doctor` from `after` on (the offer when a slot has just gone),
+    free for `patient` too when given."""
     found: list[Slot] = []
     day = timezone.localtime(after).date()
     for offset in range(days):
-        for slot in slots_for(doctor, day + timedelta(days=offset)):
+        for slot in slots_for(doctor, day + timedelta(days=offset), patient=patient):
             if slot.free and slot.starts_at >= after:
                 found.append(slot)
                 if len(found) == count:

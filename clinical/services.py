@@ -15,7 +15,6 @@ from django.utils import timezone
 from billing import services as billing
 from clinical import lifecycle, selectors, vitals
 from clinical.models import (
-    LIVE_APPOINTMENT,
     Appointment,
     AppointmentChange,
     AppointmentStatus,
@@ -184,10 +183,11 @@ class BookingError(Exception):
 class SlotTaken(BookingError):
     """Someone else took the slot a moment ago; `next_free` are the slots to offer instead."""
 
-    def __init__(self, doctor, starts_at):
-        self.next_free = selectors.next_free_slots(doctor, starts_at)
+    def __init__(self, doctor, starts_at, *, patient: Patient | None = None, message: str = ""):
+        self.next_free = selectors.next_free_slots(doctor, starts_at, patient=patient)
         super().__init__(
-            f"The {timezone.localtime(starts_at):%H:%M} slot with {doctor} has just been taken."
+            message
+            or f"The {timezone.localtime(starts_at):%H:%M} slot with {doctor} has just been taken."
             " Choose one of the next free slots."
         )
 
@@ -228,6 +228,55 @@ def _check_slot(doctor, starts_at: datetime, *, on_date: date | None = None) -> 
             f"{doctor} does not see patients at {local:%d %b %H:%M}.", field="starts_at"
         )
     return slot
+
+
+def _span(appointment: Appointment) -> str:
+    starts, ends = (
+        timezone.localtime(appointment.starts_at),
+        timezone.localtime(appointment.ends_at),
+    )
+    return f"{starts:%a %d %b} {starts:%H:%M}–{ends:%H:%M}"
+
+
+def _check_no_overlap(
+    slot: selectors.Slot, *, doctor, patient: Patient, moving: Appointment | None = None
+) -> None:
+    """A slot is taken when any live appointment overlaps it, the doctor's (booked with whatever
+    slot length the schedule had then) or the patient's with any doctor. On PostgreSQL the
+    exclusion constraints refuse it too (a race); here the person is told which appointment is
+    in the way."""
+    window = {"starts_at": slot.starts_at, "ends_at": slot.ends_at, "excluding": moving}
+    mine = selectors.overlapping_appointments(patient=patient, **window).first()
+    if mine is not None:
+        raise BookingError(
+            f"{patient.full_name} already has an appointment with {mine.doctor} on {_span(mine)},"
+            f" which overlaps {timezone.localtime(slot.starts_at):%H:%M}–"
+            f"{timezone.localtime(slot.ends_at):%H:%M}. Choose a time after it, or move that"
+            " appointment first.",
+            field="starts_at",
+        )
+    doctors = selectors.overlapping_appointments(doctor=doctor, **window).first()
+    if doctors is not None and doctors.starts_at == slot.starts_at:
+        raise SlotTaken(doctor, slot.starts_at, patient=patient)
+    if doctors is not None:  # booked with another slot length, before the schedule changed
+        raise SlotTaken(
+            doctor,
+            slot.starts_at,
+            patient=patient,
+            message=f"{doctor} already has an appointment on {_span(doctors)}, which overlaps"
+            f" {timezone.localtime(slot.starts_at):%H:%M}–{timezone.localtime(slot.ends_at):%H:%M}."
+            " Choose one of the next free slots.",
+        )
+
+
+def _refusal_after_race(slot: selectors.Slot, *, doctor, patient: Patient, moving=None):
+    """What to tell the person whose booking the database refused (unique index or exclusion
+    constraint): the appointment that won, read now that it is committed."""
+    try:
+        _check_no_overlap(slot, doctor=doctor, patient=patient, moving=moving)
+    except BookingError as refusal:
+        return refusal
+    return SlotTaken(doctor, slot.starts_at, patient=patient)
 
 
 def _books_online(actor) -> bool:
@@ -348,6 +397,7 @@ def appointment_book(
         raise BookingError(f"{patient.full_name}'s record is archived: reactivate it first.")
     slot = _check_slot(doctor, starts_at, on_date=on_date)
     _check_portal_limits(actor, patient, doctor, slot.starts_at)
+    _check_no_overlap(slot, doctor=doctor, patient=patient)
     try:
         with transaction.atomic():
             appointment = Appointment.objects.create(
@@ -360,14 +410,7 @@ def appointment_book(
                 booked_by=actor,
             )
     except IntegrityError:
-        clash = Appointment.objects.filter(
-            LIVE_APPOINTMENT, patient=patient, starts_at=slot.starts_at
-        ).exists()
-        if clash:
-            raise BookingError(
-                f"{patient.full_name} already has an appointment at that time."
-            ) from None
-        raise SlotTaken(doctor, slot.starts_at) from None
+        raise _refusal_after_race(slot, doctor=doctor, patient=patient) from None
     _record(appointment, AppointmentChange.Kind.BOOKED, actor, to_starts_at=slot.starts_at)
     if patient.state in (PatientState.REGISTERED, PatientState.DISCHARGED):
         patient_transition(
@@ -404,21 +447,29 @@ def appointment_reschedule(
 ) -> Appointment:
     """Move a scheduled appointment to another free slot of its doctor, under the same rules as
     booking it (not past, within the horizon, the portal's limits)."""
+    # The patient first, as booking does: one patient's bookings and moves are made one at a
+    # time (the overlap check below reads them), in the same lock order.
+    Patient.objects.select_for_update().get(pk=appointment.patient_id)
     appointment = _locked_scheduled(appointment, "moved")
     _portal_rules(actor, appointment)
     slot = _check_slot(appointment.doctor, starts_at, on_date=on_date)
     if _books_online(actor):
-        Patient.objects.select_for_update().get(pk=appointment.patient_id)  # one move at a time
         _check_portal_limits(
             actor, appointment.patient, appointment.doctor, slot.starts_at, moving=appointment
         )
+    _check_no_overlap(
+        slot, doctor=appointment.doctor, patient=appointment.patient, moving=appointment
+    )
     old = appointment.starts_at
     try:
         with transaction.atomic():
             appointment.starts_at, appointment.ends_at = slot.starts_at, slot.ends_at
             appointment.save(update_fields=["starts_at", "ends_at"])
     except IntegrityError:
-        raise SlotTaken(appointment.doctor, slot.starts_at) from None
+        appointment.starts_at = old
+        raise _refusal_after_race(
+            slot, doctor=appointment.doctor, patient=appointment.patient, moving=appointment
+        ) from None
     _record(
         appointment,
         AppointmentChange.Kind.RESCHEDULED,
