@@ -12,7 +12,6 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
@@ -27,20 +26,11 @@ from accounts.forms import (
     UserFilterForm,
 )
 from accounts.models import User
-from hms import rbac
+from hms import params, rbac
 from hms.models import AuditEntry
 from hms.navigation import nav_for
 
 USERS_PER_PAGE = 25
-
-
-def _next_url(request: HttpRequest) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return settings.LOGIN_REDIRECT_URL
 
 
 # --- dashboards --------------------------------------------------------------------------------
@@ -221,7 +211,8 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     replacing = user_has_device(user, confirmed=True)
     if replacing and not user.is_verified():
-        return redirect(f"{reverse('otp_verify')}?{urlencode({'next': _next_url(request)})}")
+        back = params.safe_next(request, settings.LOGIN_REDIRECT_URL)
+        return redirect(f"{reverse('otp_verify')}?{urlencode({'next': back})}")
     if replacing and request.method == "GET" and "replace" not in request.GET:
         return render(request, "accounts/otp_done.html")
     device = services.totp_pending_device(user=user)
@@ -241,14 +232,14 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         else:
             _second_factor_passed(request, device)
             messages.success(request, "Two-step sign-in is on for your account.")
-            return redirect(_next_url(request))
+            return redirect(params.safe_next(request, settings.LOGIN_REDIRECT_URL))
     context = {
         "form": form,
         "qr_svg": _qr_svg(device.config_url),
         "secret": b32encode(device.bin_key).decode(),
         "required": user.second_factor_required,
         "replacing": replacing,
-        "next": _next_url(request),
+        "next": params.safe_next(request, settings.LOGIN_REDIRECT_URL),
         # Until the code is confirmed every other page sends the user back here.
         "hide_navigation": user.second_factor_required and not user.is_verified(),
     }
@@ -266,7 +257,7 @@ def _second_factor_passed(request: HttpRequest, device) -> None:
 def otp_verify(request: HttpRequest) -> HttpResponse:
     """After the password: the code from the authenticator app."""
     if request.user.is_verified():
-        return redirect(_next_url(request))
+        return redirect(params.safe_next(request, settings.LOGIN_REDIRECT_URL))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -277,8 +268,12 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             form.add_error("token", str(error))
         else:
             _second_factor_passed(request, device)
-            return redirect(_next_url(request))
-    context = {"form": form, "next": _next_url(request), "hide_navigation": True}
+            return redirect(params.safe_next(request, settings.LOGIN_REDIRECT_URL))
+    context = {
+        "form": form,
+        "next": params.safe_next(request, settings.LOGIN_REDIRECT_URL),
+        "hide_navigation": True,
+    }
     return render(request, "accounts/otp_verify.html", context)
 
 

@@ -8,7 +8,6 @@ from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_POST
 
 from clinical import selectors, services
@@ -20,12 +19,23 @@ from clinical.models import (
     Patient,
     ScheduleException,
 )
-from hms import rbac
+from hms import params, rbac
+
+REASON_LIMIT = params.model_limit(Appointment, "reason")
 
 
 def _day(value: str | None) -> date:
-    parsed = parse_date(value or "")
-    return parsed or timezone.localdate()
+    """The day asked for, or today when none (or an impossible one) is given."""
+    return params.date_param(value) or timezone.localdate()
+
+
+def _doctor(value):
+    doctor_id = params.db_id(value)
+    return selectors.doctors().filter(pk=doctor_id).first() if doctor_id else None
+
+
+def _reason(request: HttpRequest) -> str:
+    return params.bounded_text(request.POST.get("reason"), limit=REASON_LIMIT, label="Reason")
 
 
 def _appointment_or_404(user, pk: int) -> Appointment:
@@ -39,7 +49,7 @@ def _appointment_or_404(user, pk: int) -> Appointment:
 def appointment_list(request: HttpRequest) -> HttpResponse:
     day = _day(request.GET.get("date"))
     appointments = selectors.appointments_for(request.user)
-    doctor_id = request.GET.get("doctor", "")
+    doctor_id = params.db_id(request.GET.get("doctor"))
     if request.user.role == rbac.PATIENT:
         upcoming = appointments.filter(starts_at__gte=timezone.now() - timedelta(hours=12))
         past = appointments.filter(starts_at__lt=timezone.now() - timedelta(hours=12)).order_by(
@@ -54,15 +64,15 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
     appointments = appointments.filter(
         starts_at__gte=start, starts_at__lt=start + timedelta(days=1)
     )
-    if doctor_id.isdigit():
-        appointments = appointments.filter(doctor_id=int(doctor_id))
+    if doctor_id:
+        appointments = appointments.filter(doctor_id=doctor_id)
     context = {
         "day": day,
         "previous_day": day - timedelta(days=1),
         "next_day": day + timedelta(days=1),
         "appointments": appointments.order_by("starts_at", "doctor__last_name"),
         "doctors": selectors.doctors(),
-        "doctor_id": doctor_id,
+        "doctor_id": str(doctor_id or ""),
         "can_book": rbac.has(request.user, "appointments.book"),
     }
     return render(request, "clinical/appointment_list.html", context)
@@ -73,10 +83,7 @@ def doctor_today(request: HttpRequest) -> HttpResponse:
     """A doctor's appointments today, updated live as patients are booked and check in."""
     doctor = request.user
     if doctor.role != rbac.DOCTOR:
-        doctor_id = request.GET.get("doctor", "")
-        doctor = (
-            selectors.doctors().filter(pk=int(doctor_id)).first() if doctor_id.isdigit() else None
-        )
+        doctor = _doctor(request.GET.get("doctor"))
         if doctor is None or request.user.role == rbac.PATIENT:
             return redirect("appointment_list")
     context = {"doctor": doctor, "today": _today_for(doctor)}
@@ -101,15 +108,14 @@ def _today_for(doctor):
 def _booking_patient(request: HttpRequest) -> Patient | None:
     if request.user.role == rbac.PATIENT:
         return Patient.objects.filter(user=request.user).first()
-    patient_id = request.GET.get("patient") or request.POST.get("patient")
+    patient_id = params.uuid_param(request.GET.get("patient") or request.POST.get("patient"))
     return selectors.patient_for(request.user, patient_id) if patient_id else None
 
 
 @rbac.capability_required("appointments.book")
 def slot_picker(request: HttpRequest) -> HttpResponse:
     """The free slots of a doctor on a day (htmx fragment of the booking form)."""
-    doctor_id = request.GET.get("doctor", "")
-    doctor = selectors.doctors().filter(pk=int(doctor_id)).first() if doctor_id.isdigit() else None
+    doctor = _doctor(request.GET.get("doctor"))
     day = _day(request.GET.get("date"))
     # Free for the doctor and, once the form has a patient, for that patient too.
     patient = _booking_patient(request)
@@ -128,13 +134,20 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Your login is not linked to a patient record yet.")
         return redirect("dashboard")
     doctors = selectors.doctors()
-    doctor_id = request.POST.get("doctor") or request.GET.get("doctor", "")
-    doctor = doctors.filter(pk=int(doctor_id)).first() if doctor_id.isdigit() else None
+    doctor = _doctor(request.POST.get("doctor") or request.GET.get("doctor"))
     day = _day(request.POST.get("date") or request.GET.get("date"))
     error, error_field, offered = "", None, []
     if request.method == "POST":
-        starts_at = parse_datetime(request.POST.get("starts_at", ""))
-        if patient is None:
+        starts_at = params.local_datetime(request.POST.get("starts_at"))
+        try:
+            reason = _reason(request)
+        except params.ValueRefused as refusal:
+            reason, error = "", str(refusal)
+        if error:
+            pass  # the reason is refused: said above the form, nothing booked
+        elif request.POST.get("date") and params.date_param(request.POST["date"]) is None:
+            error, error_field = "Choose a day from the calendar.", "date"
+        elif patient is None:
             error = "Choose the patient first (search by name, MRN or phone)."
         elif doctor is None:
             error = "Choose a doctor."
@@ -149,7 +162,7 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
                     starts_at=starts_at,
                     # The slot must lie on the day the form showed (checked by the service).
                     on_date=day if request.POST.get("date") else None,
-                    reason=request.POST.get("reason", ""),
+                    reason=reason,
                     request=request,
                 )
             except services.SlotTaken as taken:
@@ -182,7 +195,7 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
 def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _appointment_or_404(request.user, pk)
     can_book = rbac.has(request.user, "appointments.book")
-    day = _day(request.GET.get("date")) if "date" in request.GET else None
+    day = params.date_param(request.GET.get("date"))
     day = day or timezone.localtime(appointment.starts_at).date()
     context = {
         "appointment": appointment,
@@ -214,9 +227,14 @@ def _act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResp
 @rbac.capability_required("appointments.book", post_only=True)
 @require_POST
 def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
-    starts_at = parse_datetime(request.POST.get("starts_at", ""))
+    starts_at = params.local_datetime(request.POST.get("starts_at"))
     if starts_at is None:
         messages.error(request, "Choose the new slot.")
+        return redirect("appointment_detail", pk=pk)
+    try:
+        reason = _reason(request)
+    except params.ValueRefused as refusal:
+        messages.error(request, f"Not moved: {refusal}")
         return redirect("appointment_detail", pk=pk)
     return _act(
         request,
@@ -224,19 +242,24 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         services.appointment_reschedule,
         "The appointment is moved.",
         starts_at=starts_at,
-        reason=request.POST.get("reason", ""),
+        reason=reason,
     )
 
 
 @rbac.capability_required("appointments.book", post_only=True)
 @require_POST
 def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        reason = _reason(request)
+    except params.ValueRefused as refusal:
+        messages.error(request, f"Not cancelled: {refusal}")
+        return redirect("appointment_detail", pk=pk)
     return _act(
         request,
         pk,
         services.appointment_cancel,
         "The appointment is cancelled.",
-        reason=request.POST.get("reason", ""),
+        reason=reason,
     )
 
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from clinical import selectors, services
 from clinical.models import PatientDocument
-from hms import audit, files, rbac
+from hms import audit, files, params, rbac
 
 DOCUMENT_LINK = "document"
 
@@ -54,15 +54,20 @@ def document_upload(request: HttpRequest, pk) -> HttpResponse:
     if kind not in PatientDocument.Kind.values:
         kind = PatientDocument.Kind.OTHER
     try:
+        title = params.bounded_text(
+            request.POST.get("title"),
+            limit=params.model_limit(PatientDocument, "title"),
+            label="Title",
+        )
         services.document_upload(
             actor=request.user,
             patient=patient,
             upload=upload,
-            title=request.POST.get("title", ""),
+            title=title,
             kind=kind,
             request=request,
         )
-    except files.UploadRefused as refusal:
+    except (params.ValueRefused, files.UploadRefused) as refusal:
         messages.error(request, f"Not uploaded: {refusal}")
     else:
         messages.success(request, "Document uploaded.")
@@ -72,10 +77,10 @@ def document_upload(request: HttpRequest, pk) -> HttpResponse:
 @rbac.capability_required("patients.view_chart", scopes={rbac.ALL})
 def document_download(request: HttpRequest, token: str) -> HttpResponse:
     """Only with a fresh, untampered link, and only for someone who may open the chart."""
-    document_id = files.unsign(token, DOCUMENT_LINK)
+    document_id = params.db_id(files.unsign(token, DOCUMENT_LINK))
     document = (
         PatientDocument.objects.select_related("patient").filter(pk=document_id).first()
-        if document_id and document_id.isdigit()
+        if document_id
         else None
     )
     if document is None or selectors.patient_for(request.user, document.patient_id) is None:

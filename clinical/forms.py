@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from clinical.models import DoctorSchedule, Encounter, Patient, Prescription, Vitals
+from hms.params import PlainDecimalField, plain_formfield
 
 OLDEST_AGE_YEARS = 130
 # What a patient's record says about their health: shown and edited only with the whole chart
@@ -15,9 +16,10 @@ CLINICAL_FIELDS = ["allergies", "medical_history"]
 
 
 class PatientForm(forms.ModelForm):
+    formfield_callback = plain_formfield
     insurance_provider = forms.CharField(label="Insurer", max_length=100, required=False)
     insurance_policy_number = forms.CharField(label="Policy number", max_length=50, required=False)
-    insurance_coverage_percent = forms.DecimalField(
+    insurance_coverage_percent = PlainDecimalField(
         label="Coverage %", min_value=0, max_value=100, decimal_places=2, required=False
     )
     insurance_valid_until = forms.DateField(
@@ -125,6 +127,8 @@ def _doctor_field() -> forms.ModelChoiceField:
 
 
 class ScheduleBlockForm(forms.ModelForm):
+    formfield_callback = plain_formfield
+
     class Meta:
         model = DoctorSchedule
         fields = ["doctor", "weekday", "start_time", "end_time", "slot_minutes", "consultation_fee"]
@@ -188,6 +192,7 @@ class VitalsForm(forms.Form):
             forms.fields_for_model(
                 Vitals,
                 fields=VITALS_FORM_FIELDS,
+                formfield_callback=plain_formfield,
                 widgets={
                     name: forms.NumberInput(attrs=numeric) for name in VITALS_FORM_FIELDS[:-1]
                 },

@@ -21,7 +21,7 @@ from clinical.models import (
     PatientState,
     ScheduleException,
 )
-from hms import rbac
+from hms import params, rbac
 
 SEARCH_LIMIT = 20
 MRN_DIGITS = 6
@@ -81,6 +81,9 @@ def patient_search(query: str, *, include_archived: bool = False) -> QuerySet:
 
 def patient_for(user, patient_id) -> Patient | None:
     """The patient record `user` may open, or None: a patient only ever gets their own."""
+    patient_id = params.uuid_param(patient_id)
+    if patient_id is None:  # "x" is nobody's id (and no reason for an error page)
+        return None
     patients = Patient.objects.select_related("user")
     if user.role == rbac.PATIENT:
         patients = patients.filter(user=user)

@@ -5,13 +5,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from clinical import lifecycle, selectors, services, vitals
 from clinical.forms import PatientForm, VitalsForm
-from clinical.models import Patient, PatientState
-from hms import rbac
+from clinical.models import Patient, PatientState, PatientStateChange
+from hms import params, rbac
 
 RECENT_PER_PAGE = 25
 VITALS_SHOWN = 50
@@ -31,14 +30,18 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     if request.user.role == rbac.PATIENT:
         record = Patient.objects.filter(user=request.user).first()
         return redirect("patient_chart", pk=record.pk) if record else redirect("dashboard")
-    query = request.GET.get("q", "")[:80]
+    query = params.search_text(request.GET.get("q"))
     include_archived = request.GET.get("archived") == "1"
     if request.htmx and request.htmx.target == "patient-results":
         results = selectors.patient_search(query, include_archived=include_archived)
         return render(
             request,
             "clinical/patient_list.html#results",
-            {"results": results, "query": query, "pick": request.GET.get("pick", "")},
+            {
+                "results": results,
+                "query": query,
+                "pick": params.search_text(request.GET.get("pick")),
+            },
         )
     recent = Patient.objects.exclude(state=PatientState.ARCHIVED).order_by("-registered_at")
     page = Paginator(recent, RECENT_PER_PAGE).get_page(request.GET.get("page"))
@@ -116,14 +119,19 @@ def patient_chart(request: HttpRequest, pk) -> HttpResponse:
 def _transition(request: HttpRequest, pk, to_state: str, done: str) -> HttpResponse:
     patient = _patient_or_404(request.user, pk)
     try:
+        reason = params.bounded_text(
+            request.POST.get("reason"),
+            limit=params.model_limit(PatientStateChange, "reason"),
+            label="Reason",
+        )
         services.patient_transition(
             actor=request.user,
             patient=patient,
             to_state=to_state,
-            reason=request.POST.get("reason", ""),
+            reason=reason,
             request=request,
         )
-    except lifecycle.TransitionRefused as refusal:
+    except (params.ValueRefused, lifecycle.TransitionRefused) as refusal:
         messages.error(request, str(refusal))
     else:
         messages.success(request, done.format(name=patient.full_name))
@@ -149,19 +157,18 @@ def patient_reactivate(request: HttpRequest, pk) -> HttpResponse:
 def patient_portal_login(request: HttpRequest, pk) -> HttpResponse:
     """Create the patient's portal login and show the one-time password once."""
     patient = _patient_or_404(request.user, pk)
-    username = request.POST.get("username", "").strip()
-    if not username:
-        messages.error(request, "Choose a username for the portal login.")
-        return redirect("patient_chart", pk=patient.pk)
     try:
-        user, password = services.portal_login_create(
-            actor=request.user,
-            patient=patient,
-            username=username,
-            email=request.POST.get("email", "").strip(),
-            request=request,
+        username = params.bounded_text(
+            request.POST.get("username"),
+            limit=150,
+            label="Username",
+            required="Choose a username for the portal login.",
         )
-    except services.BookingError as refusal:
+        email = params.bounded_text(request.POST.get("email"), limit=254, label="E-mail")
+        user, password = services.portal_login_create(
+            actor=request.user, patient=patient, username=username, email=email, request=request
+        )
+    except (params.ValueRefused, services.BookingError) as refusal:
         messages.error(request, f"No portal login created: {refusal}")
         return redirect("patient_chart", pk=patient.pk)
     return render(
@@ -224,7 +231,7 @@ def patient_vitals(request: HttpRequest, pk) -> HttpResponse:
 def patient_history(request: HttpRequest, pk) -> HttpResponse:
     """Everything that happened to the patient, newest first; older pages load below."""
     patient = _patient_or_404(request.user, pk)
-    before = parse_datetime(request.GET.get("before", "") or "")
+    before = params.local_datetime(request.GET.get("before"))
     events = selectors.patient_timeline(patient, before=before, size=HISTORY_PAGE)
     context = {
         "patient": patient,

@@ -3,6 +3,7 @@
 from django import forms
 
 from billing.models import ChargeItem
+from hms.params import PlainIntegerField, plain_formfield
 from lab.models import (
     DAYS_PER_YEAR,
     LabTest,
@@ -49,6 +50,8 @@ class ReasonForm(forms.Form):
 
 
 class LabTestForm(forms.ModelForm):
+    formfield_callback = plain_formfield
+
     class Meta:
         model = LabTest
         fields = [
@@ -79,6 +82,8 @@ class LabTestForm(forms.ModelForm):
 
 
 class ResultFieldForm(forms.ModelForm):
+    formfield_callback = plain_formfield
+
     class Meta:
         model = ResultField
         fields = ["name", "unit", "numeric", "position"]
@@ -94,9 +99,10 @@ class ReferenceRangeForm(forms.ModelForm):
     """A reference range with its age band entered as a number and a unit (stored in days: see
     lab.models.DAYS_PER_YEAR), e.g. newborns 0 days to 29 days, adults from 18 years."""
 
-    age_from = forms.IntegerField(label="Age from", min_value=0, initial=0)
+    formfield_callback = plain_formfield
+    age_from = PlainIntegerField(label="Age from", min_value=0, initial=0)
     age_from_unit = forms.ChoiceField(label="unit", choices=AGE_UNIT_CHOICES, initial="years")
-    age_to = forms.IntegerField(
+    age_to = PlainIntegerField(
         label="Age below",
         min_value=1,
         required=False,

@@ -2,6 +2,7 @@
 tests, the patient's results in the portal, and the catalogue (admin)."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from clinical import selectors as clinical
 from clinical.models import Encounter
-from hms import audit, files, rbac
+from hms import audit, files, params, rbac
 from lab import selectors, services
 from lab.forms import LabTestForm, OrderForm, ReasonForm, ReferenceRangeForm, ResultFieldForm
 from lab.models import (
@@ -68,14 +69,10 @@ def order_new(request: HttpRequest) -> HttpResponse:
     """Order tests for the patient of a consultation (?encounter=) or an admission (?admission=)."""
     source = request.GET if request.method == "GET" else request.POST
     encounter = admission = None
-    if source.get("encounter", "").isdigit():
-        encounter = (
-            Encounter.objects.select_related("patient").filter(pk=source["encounter"]).first()
-        )
-    elif source.get("admission", "").isdigit():
-        admission = (
-            Admission.objects.select_related("patient").filter(pk=source["admission"]).first()
-        )
+    if encounter_id := params.db_id(source.get("encounter")):
+        encounter = Encounter.objects.select_related("patient").filter(pk=encounter_id).first()
+    elif admission_id := params.db_id(source.get("admission")):
+        admission = Admission.objects.select_related("patient").filter(pk=admission_id).first()
     origin = encounter or admission
     if origin is None:
         messages.info(request, "Tests are ordered from a consultation or an admission: open one.")
@@ -114,7 +111,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
             ("Laboratory", [t for t in offered if not t.is_imaging]),
             ("Imaging and machines", [t for t in offered if t.is_imaging]),
         ],
-        "chosen": {int(v) for v in request.POST.getlist("tests") if v.isdigit()},
+        "chosen": set(params.db_ids(request.POST.getlist("tests"))),
         "patient": patient,
         "encounter": encounter,
         "admission": admission,
@@ -134,24 +131,27 @@ def orders_panel(request: HttpRequest, patient_pk) -> HttpResponse:
     if patient is None:
         raise Http404("No such patient.")
     orders = selectors.orders_for(request.user, patient=patient)
-    encounter_id = request.GET.get("encounter", "")
-    admission_id = request.GET.get("admission", "")
-    if encounter_id.isdigit():
+    encounter_id = params.db_id(request.GET.get("encounter"))
+    admission_id = params.db_id(request.GET.get("admission"))
+    if encounter_id:
         orders = orders.filter(encounter_id=encounter_id)
-    elif admission_id.isdigit():
+    elif admission_id:
         orders = orders.filter(admission_id=admission_id)
     orders = orders.prefetch_related(
         Prefetch("values", queryset=ResultValue.objects.exclude(flag=""))
     )[:30]
+    order_query = (
+        urlencode({"encounter": encounter_id})
+        if encounter_id
+        else (urlencode({"admission": admission_id}) if admission_id else "")
+    )
     context = {
         "patient": patient,
         "orders": orders,
-        "query": request.GET.urlencode(),
-        "order_query": f"encounter={encounter_id}"
-        if encounter_id.isdigit()
-        else (f"admission={admission_id}" if admission_id.isdigit() else ""),
-        "can_order": rbac.has(request.user, "tests.order")
-        and (encounter_id.isdigit() or admission_id.isdigit()),
+        # The panel reloads itself with the same (parsed) question.
+        "query": order_query,
+        "order_query": order_query,
+        "can_order": rbac.has(request.user, "tests.order") and bool(encounter_id or admission_id),
     }
     return render(request, "lab/_orders_panel.html", context)
 
@@ -255,7 +255,7 @@ def _act(request: HttpRequest, order: TestOrder, action, done: str, **kwargs) ->
 @require_POST
 def order_advance(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
-    to_status = request.POST.get("to", "")
+    to_status = params.choice_param(request.POST.get("to"), OrderStatus.choices)
     label = dict(OrderStatus.choices).get(to_status, to_status)
     return _act(
         request,
@@ -318,10 +318,10 @@ def report_attach(request: HttpRequest, pk: int) -> HttpResponse:
 def report_download(request: HttpRequest, token: str) -> HttpResponse:
     """Only with a fresh, untampered link; staff who view results, or the patient once the
     result is verified."""
-    order_id = files.unsign(token, REPORT_LINK)
+    order_id = params.db_id(files.unsign(token, REPORT_LINK))
     order = (
         TestOrder.objects.select_related("patient").filter(pk=order_id).first()
-        if order_id and order_id.isdigit()
+        if order_id
         else None
     )
     report = order.report if order is not None else None
@@ -352,10 +352,10 @@ def report_download(request: HttpRequest, token: str) -> HttpResponse:
 
 @rbac.capability_required("tests.process")
 def worklist(request: HttpRequest) -> HttpResponse:
-    department = request.GET.get("department", "")
-    if department not in Department.values:
-        department = ""
-    status = request.GET.get("status", "")
+    department = params.choice_param(request.GET.get("department"), Department.choices)
+    status = params.choice_param(
+        request.GET.get("status"), [*selectors.OPEN_STATUSES, OrderStatus.COMPLETED]
+    )
     orders = selectors.worklist(department=department, status=status)
     page = Paginator(orders, selectors.WORKLIST_SIZE).get_page(request.GET.get("page"))
     context = {

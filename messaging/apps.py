@@ -6,16 +6,16 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messaging: real-time, notifications, chat"
 
     def ready(self) -> None:
-        from hms import rbac
+        from hms import params, rbac
         from messaging import topics
         from messaging.models import ThreadMember
 
         def thread_member(user, topic: str) -> bool:
-            _prefix, _, thread_id = topic.partition(".")
+            thread_id = params.db_id(topic.partition(".")[2])
             return (
-                thread_id.isdigit()
+                thread_id is not None
                 and rbac.has(user, "chat.use")
-                and ThreadMember.objects.filter(thread_id=int(thread_id), user=user).exists()
+                and ThreadMember.objects.filter(thread_id=thread_id, user=user).exists()
             )
 
         def may_see_presence(user, topic: str) -> bool:
@@ -23,12 +23,8 @@ class MessagingConfig(AppConfig):
 
             from messaging import rules
 
-            _prefix, _, person_id = topic.partition(".")
-            person = (
-                get_user_model().objects.filter(pk=int(person_id)).first()
-                if person_id.isdigit()
-                else None
-            )
+            person_id = params.db_id(topic.partition(".")[2])
+            person = get_user_model().objects.filter(pk=person_id).first() if person_id else None
             return person is not None and rules.may_talk(user, person)
 
         topics.register("thread", thread_member)

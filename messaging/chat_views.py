@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from hms import rbac
+from hms import params, rbac
 from messaging import presence, rules, services
 from messaging.models import Message, Thread, ThreadMember
 
@@ -60,7 +60,7 @@ def chat_list(request: HttpRequest) -> HttpResponse:
 @rbac.capability_required("chat.use")
 def chat_picker(request: HttpRequest) -> HttpResponse:
     """People the user may start a conversation with, searched by name as they type."""
-    query = request.GET.get("q", "").strip()[:60]
+    query = params.search_text(request.GET.get("q"), 60)
     people = rules.contactable(request.user)
     if query:
         people = people.filter(
@@ -76,9 +76,10 @@ def chat_picker(request: HttpRequest) -> HttpResponse:
 @require_POST
 def chat_start(request: HttpRequest) -> HttpResponse:
     User = get_user_model()
-    ids = [value for value in request.POST.getlist("to") if value.isdigit()]
+    wanted = request.POST.getlist("to")
+    ids = params.db_ids(wanted)
     others = list(User.objects.filter(pk__in=ids))
-    if len(others) != len(set(ids)):
+    if len(others) != len(ids) or len(ids) != len(set(wanted)):
         flash.error(request, "That person could not be found.")
         return redirect("chat_list")
     try:
@@ -130,8 +131,7 @@ def chat_thread(request: HttpRequest, pk: int) -> HttpResponse:
 @rbac.capability_required("chat.use")
 def chat_older(request: HttpRequest, pk: int) -> HttpResponse:
     thread = _thread_for(request.user, pk)
-    before = request.GET.get("before", "")
-    events, more = _page_of_messages(thread, int(before) if before.isdigit() else None)
+    events, more = _page_of_messages(thread, params.db_id(request.GET.get("before")))
     context = {
         "thread": thread,
         "chat_messages": events,
@@ -171,7 +171,7 @@ def chat_send(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def chat_read(request: HttpRequest, pk: int) -> HttpResponse:
     thread = _thread_for(request.user, pk)
-    up_to = request.POST.get("up_to", "")
-    if up_to.isdigit():
-        services.thread_mark_read(user=request.user, thread_id=thread.pk, up_to_id=int(up_to))
+    up_to = params.db_id(request.POST.get("up_to"))
+    if up_to:
+        services.thread_mark_read(user=request.user, thread_id=thread.pk, up_to_id=up_to)
     return HttpResponse(status=204)

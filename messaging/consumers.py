@@ -18,6 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from hms import params
 from hms.middleware import LAST_ACTIVITY_KEY
 from hms.realtime import remember_server_loop, role_group, user_group
 from messaging import presence, topics
@@ -74,7 +75,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             if await database_sync_to_async(topics.allowed)(self.user, topic):
                 self.joined.append(topic)
                 if topic.startswith("thread."):
-                    self.threads.add(int(topic.split(".", 1)[1]))
+                    self.threads.add(params.db_id(topic.split(".", 1)[1]))
             else:
                 logger.info("ws: user %s refused topic %s", self.user.pk, topic)
         for group in self.joined:
@@ -112,10 +113,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _typing(self, thread_id) -> None:
         """Tell the others in an open thread that this user is typing (at most every 2 s)."""
-        try:
-            thread_id = int(thread_id)
-        except (TypeError, ValueError):
-            return
+        thread_id = params.db_id(thread_id)  # JSON may carry 1e999, true or "²": not an id
         now = time.monotonic()
         if thread_id not in self.threads or now - self.last_typing_at < TYPING_THROTTLE_SECONDS:
             return

@@ -3,10 +3,9 @@
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from hms import rbac
+from hms import params, rbac
 from messaging import services
 from messaging.models import Notification
 
@@ -34,9 +33,8 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read and go where it points."""
     notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
     services.notification_mark_read(user=request.user, notification_id=notification.pk)
-    target = notification.link
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
+    if params.is_local_path(request, notification.link):
+        return redirect(notification.link)
     return redirect("notification_list")
 
 

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from hms import rbac
+from hms.params import MoneyField, PlainIntegerField
 from wards.models import Bed, BedStatus, Ward
 
 
@@ -19,7 +20,7 @@ class AdmissionForm(forms.Form):
     bed = forms.ModelChoiceField(queryset=None, empty_label="Choose a vacant bed")
     reason = forms.CharField(label="Reason for admission", max_length=200)
     diagnosis = forms.CharField(max_length=200, required=False)
-    expected_days = forms.IntegerField(
+    expected_days = PlainIntegerField(
         label="Expected stay (days)", min_value=1, max_value=365, required=False
     )
     deposit_mode = forms.ChoiceField(
@@ -35,10 +36,9 @@ class AdmissionForm(forms.Form):
         required=False,  # only when a deposit is taken (checked in clean)
     )
     deposit_reference = forms.CharField(label="Deposit reference", max_length=60, required=False)
-    advance_deposit = forms.DecimalField(
+    advance_deposit = MoneyField(
         label="Advance deposit (KES)",
         min_value=0,
-        decimal_places=2,
         max_digits=12,
         required=False,
         initial=Decimal("0"),
@@ -81,7 +81,7 @@ class DischargeSummaryForm(forms.Form):
 
 
 class WardForm(forms.ModelForm):
-    beds = forms.IntegerField(label="Number of beds", min_value=1, max_value=200, initial=10)
+    beds = PlainIntegerField(label="Number of beds", min_value=1, max_value=200, initial=10)
 
     class Meta:
         model = Ward

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinical import selectors as clinical
-from hms import rbac
+from hms import params, rbac
 from hms.pdf import pdf_response
 from wards import services
 from wards.forms import AdmissionForm, DischargeSummaryForm, TransferForm, WardForm
@@ -28,7 +28,7 @@ def _sees_clinical_content(user) -> bool:
     return rbac.scope(user, "patients.view_chart") in CLINICAL_SCOPES
 
 
-def _board_wards(ward_id: str = ""):
+def _board_wards(ward_id: int | None = None):
     active = Admission.objects.filter(ACTIVE_ADMISSION).select_related(
         "patient", "attending_doctor"
     )
@@ -49,21 +49,21 @@ def _board_wards(ward_id: str = ""):
         )
         .order_by("kind", "name")
     )
-    if ward_id.isdigit():
-        wards = wards.filter(pk=int(ward_id))
+    if ward_id:
+        wards = wards.filter(pk=ward_id)
     return wards
 
 
 @rbac.capability_required("patients.view_chart", scopes=BOARD_SCOPES)
 def bed_board(request: HttpRequest) -> HttpResponse:
-    ward_id = request.GET.get("ward", "")
+    ward_id = params.db_id(request.GET.get("ward"))
     wards = list(_board_wards(ward_id))
     icu = [w for w in wards if w.kind == WardKind.ICU]
     icu_beds = sum(w.bed_count for w in icu)
     context = {
         "wards": wards,
         "all_wards": Ward.objects.filter(active=True).order_by("kind", "name"),
-        "ward_id": ward_id,
+        "ward_id": str(ward_id or ""),
         "now": timezone.now(),
         "icu_occupancy": round(100 * sum(w.occupied for w in icu) / icu_beds) if icu_beds else None,
         "can_admit": rbac.has(request.user, "wards.admit"),
@@ -76,13 +76,16 @@ def bed_board(request: HttpRequest) -> HttpResponse:
 
 
 def _patient_for_admission(request: HttpRequest):
-    patient_id = request.POST.get("patient") or request.GET.get("patient")
+    patient_id = params.uuid_param(request.POST.get("patient") or request.GET.get("patient"))
     return clinical.patient_for(request.user, patient_id) if patient_id else None
 
 
 @rbac.capability_required("wards.admit")
 def admission_new(request: HttpRequest) -> HttpResponse:
-    initial = {"bed": request.GET.get("bed"), "patient": request.GET.get("patient")}
+    initial = {
+        "bed": params.db_id(request.GET.get("bed")),
+        "patient": params.uuid_param(request.GET.get("patient")),
+    }
     form = AdmissionForm(request.POST or None, initial=initial)
     patient = _patient_for_admission(request)
     if request.method == "POST" and form.is_valid():
@@ -218,11 +221,12 @@ def discharge_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def bed_status(request: HttpRequest, pk: int) -> HttpResponse:
     bed = get_object_or_404(Bed, pk=pk)
+    status = params.choice_param(request.POST.get("status"), BedStatus.choices)
     try:
-        services.bed_set_status(
-            actor=request.user, bed=bed, status=request.POST.get("status", ""), request=request
-        )
-    except (services.WardError, ValueError) as refusal:
+        if not status:
+            raise services.WardError("Choose the bed's new state.")
+        services.bed_set_status(actor=request.user, bed=bed, status=status, request=request)
+    except services.WardError as refusal:
         messages.error(request, str(refusal))
     if request.htmx:
         return bed_board(request)
