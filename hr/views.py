@@ -4,10 +4,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from hms import rbac
+from hms import params, rbac
 from hr import services
 from hr.models import Attendance
 
@@ -41,7 +40,5 @@ def attendance_mark(request: HttpRequest) -> HttpResponse:
                 f"Your arrival on {earlier:%a %d %b} at {earlier:%H:%M} was never clocked out:"
                 " it is marked “no clock-out”. Ask your manager to correct it.",
             )
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
-    return redirect("my_attendance")
+    # The attendance is recorded by now: a `next` that is no path here falls back, never an error.
+    return redirect(params.safe_next(request, "my_attendance"))
