@@ -6,7 +6,7 @@ reads. The technicians' worklist and the ordering doctor hear about every change
 """
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from billing import services as billing
 from clinical.models import Encounter, Patient, PatientState
-from hms import audit, files, rbac, realtime
+from hms import audit, files, params, rbac, realtime
 from hms.numbering import next_number
 from lab import selectors
 from lab.models import (
@@ -311,14 +311,39 @@ def order_advance(
 # --- results ---------------------------------------------------------------------------------
 
 
+# Every numeric field of the catalogue is a count, a concentration, a ratio or a time: none can
+# be below zero. (A field that can, such as a base excess, would carry its own lowest value.)
+LOWEST_POSSIBLE = Decimal(0)
+# What a stored value holds (ResultValue.numeric_value): 3 places, 12 digits.
+VALUE_PLACES, VALUE_DIGITS = 3, 12
+
+
 def _parse(field, raw: str) -> Decimal:
+    """The number exactly as typed (a decimal comma is read as a point), or refused: Python's
+    syntax (1_5, 1e3), more places than are stored, or a value no patient can have."""
+    text = raw.strip()
+    if "," in text:
+        whole, _, decimals = text.partition(",")
+        if "." in text or "," in decimals or len(decimals) == 3:
+            # 1,000 could be a thousand or one: the reading is asked again, never guessed.
+            raise LabError(f"{field.name}: write the number without a thousands comma, e.g. 1000.")
+        text = f"{whole}.{decimals}"
     try:
-        value = Decimal(raw.replace(",", "."))
-    except InvalidOperation:
+        value = params.plain_decimal(
+            text, places=VALUE_PLACES, max_digits=VALUE_DIGITS, allow_negative=True
+        )
+    except params.ValueRefused as refusal:
+        if "decimal places" in str(refusal):
+            raise LabError(f"{field.name}: enter at most {VALUE_PLACES} decimal places.") from None
+        if "too large" in str(refusal):
+            raise LabError(f"{field.name}: that number is too large; check the reading.") from None
         raise LabError(f"{field.name}: enter a number, such as 13.5.") from None
-    if not value.is_finite() or abs(value) >= Decimal("1e9"):
-        raise LabError(f"{field.name}: enter a number, such as 13.5.")
-    return value.quantize(Decimal("0.001"))
+    if value < LOWEST_POSSIBLE:
+        raise LabError(
+            f"{field.name}: {text} is not possible (it cannot be below {LOWEST_POSSIBLE});"
+            " check the reading."
+        )
+    return value
 
 
 def _write_values(order: TestOrder, version: int, values: dict, findings: str) -> str:
@@ -456,6 +481,9 @@ def results_amend(
         raise LabError("Only a verified result is amended; until then, correct it directly.")
     if not reason.strip():
         raise LabError("Give the reason for the amendment.")
+    limit = params.model_limit(ResultVersion, "amendment_reason")
+    if len(reason.strip()) > limit:
+        raise LabError(f"Reason for the amendment: at most {limit} characters.")
     findings = findings.strip()
     if len(findings) > 5000:
         raise LabError("Findings: at most 5,000 characters.")
@@ -473,7 +501,7 @@ def results_amend(
         findings=findings,
         entered_at=now,
         entered_by=actor,
-        amendment_reason=reason.strip()[:200],
+        amendment_reason=reason.strip(),
         # The report carries over until a corrected one is attached.
         report=previous.report.name if previous else "",
         report_size=previous.report_size if previous else 0,
