@@ -2,10 +2,13 @@
 
 from django import forms
 
-from billing.models import ChargeItem, ClaimStatus
+from billing.models import ChargeItem, ClaimStatus, PaymentMode
+from hms.params import MoneyField, PlainDecimalField, plain_formfield
 
 
 class ChargeItemForm(forms.ModelForm):
+    formfield_callback = plain_formfield
+
     class Meta:
         model = ChargeItem
         fields = ["code", "name", "category", "charge_type", "price", "tax_rate", "active"]
@@ -16,7 +19,7 @@ class ChargeItemForm(forms.ModelForm):
 
 class ManualChargeForm(forms.Form):
     item = forms.ModelChoiceField(queryset=None, empty_label="Choose the service")
-    quantity = forms.DecimalField(min_value=0.01, max_digits=10, decimal_places=2, initial=1)
+    quantity = PlainDecimalField(min_value=0.01, max_digits=10, decimal_places=2, initial=1)
     description = forms.CharField(
         max_length=200, required=False, help_text="Optional: what exactly was done."
     )
@@ -33,6 +36,10 @@ class ReverseForm(forms.Form):
     reason = forms.CharField(max_length=150)
 
 
+# Over-long text is refused, naming the limit (the column would cut it without a word).
+REASON = {"max_length": "At most %(limit_value)d characters (this has %(show_value)d)."}
+
+
 AMOUNT_ERRORS = {
     "required": "Enter the amount.",
     "invalid": "Enter the amount as a number, e.g. 12000 or 12000.50.",
@@ -42,8 +49,8 @@ AMOUNT_ERRORS = {
 }
 
 
-def _amount_field() -> forms.DecimalField:
-    return forms.DecimalField(max_digits=14, decimal_places=2, error_messages=AMOUNT_ERRORS)
+def _amount_field(**kwargs) -> forms.DecimalField:
+    return MoneyField(error_messages=AMOUNT_ERRORS, **kwargs)
 
 
 class ClaimApproveForm(forms.Form):
@@ -51,21 +58,64 @@ class ClaimApproveForm(forms.Form):
     checks the rules and says what is missing)."""
 
     amount = _amount_field()
-    insurer_reference = forms.CharField(max_length=60, required=False)
+    insurer_reference = forms.CharField(max_length=60, required=False, error_messages=REASON)
 
 
 class ClaimRejectForm(forms.Form):
-    reason = forms.CharField(max_length=200, required=False)
+    reason = forms.CharField(max_length=200, required=False, error_messages=REASON)
 
 
 class ClaimPaymentForm(forms.Form):
     amount = _amount_field()
-    reference = forms.CharField(max_length=60, required=False)
+    reference = forms.CharField(max_length=60, required=False, error_messages=REASON)
 
 
 class ClaimFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any status"), *ClaimStatus.choices], required=False)
     insurer = forms.CharField(max_length=100, required=False)
+
+
+class PaymentForm(forms.Form):
+    """A payment at the desk: what is typed is taken exactly, or refused beside its field."""
+
+    amount = _amount_field()
+    mode = forms.ChoiceField(
+        choices=[(v, label) for v, label in PaymentMode.choices if v != PaymentMode.ADVANCE],
+        error_messages={"invalid_choice": "Choose how the patient paid."},
+    )
+    reference = forms.CharField(max_length=60, required=False, error_messages=REASON)
+
+
+class RefundForm(forms.Form):
+    amount = _amount_field()
+    reason = forms.CharField(max_length=200, required=False, error_messages=REASON)
+
+
+class CreditNoteForm(forms.Form):
+    """An amount off the open balance, or the lines ticked (the ids are read by the view)."""
+
+    amount = _amount_field(required=False)
+    reason = forms.CharField(max_length=200, required=False, error_messages=REASON)
+
+
+class DiscountForm(forms.Form):
+    value = PlainDecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        error_messages={
+            "invalid": "Enter the discount as a number, e.g. 500 or 10.",
+            "max_decimal_places": "Enter at most 2 decimal places.",
+            "max_digits": "That discount is too large.",
+            "max_whole_digits": "That discount is too large.",
+        },
+    )
+    kind = forms.ChoiceField(choices=[("amount", "Amount"), ("percent", "%")], required=False)
+    reason = forms.CharField(max_length=200, required=False, error_messages=REASON)
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(max_length=200, required=False, error_messages=REASON)
 
 
 def first_error(form: forms.Form) -> str:

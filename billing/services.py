@@ -4,7 +4,7 @@
 manual charges); `charge_reverse` is how a charge is taken back (a visible negative line).
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -26,11 +26,27 @@ from billing.models import (
     PriceChange,
     Refund,
 )
-from hms import audit, rbac, realtime
-from hms.money import money, percent_of
+from hms import audit, params, rbac, realtime
+from hms.money import money, money_exact, percent_of
 from hms.numbering import next_number
 
 ITEM_FIELDS = ["code", "name", "category", "charge_type", "price", "tax_rate", "active"]
+
+
+def _exact_amount(value) -> Decimal:
+    """The amount as given, in cents: more places are refused (never rounded away)."""
+    try:
+        return money_exact(value)
+    except (TypeError, ValueError) as refusal:
+        raise BillingError(str(refusal)) from None
+
+
+def _text(value: str, model, field: str, label: str) -> str:
+    """Free text within its column's length, or refused naming the limit (never cut)."""
+    try:
+        return params.bounded_text(value, limit=params.model_limit(model, field), label=label)
+    except params.ValueRefused as refusal:
+        raise BillingError(str(refusal)) from None
 
 
 class BillingError(Exception):
@@ -363,7 +379,9 @@ def invoice_set_discount(
     invoice.discount_kind, invoice.discount_value = (
         (kind, value) if value > 0 else ("", Decimal("0"))
     )
-    invoice.discount_reason = reason.strip()[:200] if value > 0 else ""
+    invoice.discount_reason = (
+        _text(reason, Invoice, "discount_reason", "Reason") if value > 0 else ""
+    )
     invoice.save(update_fields=["discount_kind", "discount_value", "discount_reason"])
     audit.record(
         actor=actor,
@@ -490,7 +508,7 @@ def invoice_void(
     invoice.status = InvoiceStatus.VOID
     invoice.voided_at = timezone.now()
     invoice.voided_by = actor
-    invoice.void_reason = reason.strip()[:200]
+    invoice.void_reason = _text(reason, Invoice, "void_reason", "Reason")
     invoice.save(update_fields=["status", "voided_at", "voided_by", "void_reason"])
     invoice.lines.update(invoice=None)  # what it showed stays in lines_snapshot
     audit.record(
@@ -561,7 +579,7 @@ def payment_take(
         )
     if mode not in PaymentMode.values:
         raise BillingError("Choose how the patient paid.")
-    amount = money(amount)
+    amount = _exact_amount(amount)
     if amount <= 0:
         raise BillingError("Enter the amount paid.")
     if amount > invoice.balance:
@@ -575,7 +593,7 @@ def payment_take(
         patient_id=invoice.patient_id,
         amount=amount,
         mode=mode,
-        reference=reference.strip()[:60],
+        reference=_text(reference, Payment, "reference", "Reference"),
         receipt_number=f"RCT-{year}-{next_number(f'receipt-{year}'):06d}",
         received_at=timezone.now(),
         received_by=actor,
@@ -611,7 +629,7 @@ def payment_refund(
         raise BillingError("Only an accountant or an administrator can refund.")
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
-    amount = money(amount)
+    amount = _exact_amount(amount)
     refunded = payment.refunds.aggregate(total=models.Sum("amount"))["total"] or Decimal("0")
     if amount <= 0:
         raise BillingError("Enter the amount to refund.")
@@ -624,7 +642,7 @@ def payment_refund(
     refund = Refund.objects.create(
         payment=payment,
         amount=amount,
-        reason=reason.strip()[:200],
+        reason=_text(reason, Refund, "reason", "Reason"),
         refunded_at=timezone.now(),
         refunded_by=actor,
     )
@@ -659,7 +677,7 @@ def advance_take(
     request: HttpRequest | None = None,
 ) -> AdvanceDeposit:
     """Record money paid ahead (a deposit at admission): held on the patient's account."""
-    amount = money(amount)
+    amount = _exact_amount(amount)
     if amount <= 0:
         raise BillingError("Enter the deposit amount.")
     if mode not in PaymentMode.values or mode == PaymentMode.ADVANCE:
@@ -671,7 +689,7 @@ def advance_take(
         admission_id=getattr(admission, "pk", admission),
         amount=amount,
         mode=mode,
-        reference=reference.strip()[:60],
+        reference=_text(reference, AdvanceDeposit, "reference", "Reference"),
         receipt_number=f"RCT-{year}-{next_number(f'receipt-{year}'):06d}",
         received_at=timezone.now(),
         received_by=actor,
@@ -788,7 +806,7 @@ def credit_note_issue(
             if pk in wanted
         ]
         amount = sum((money(line["total"]) for line in lines), Decimal("0"))
-    amount = money(amount or 0)
+    amount = _exact_amount(amount or 0)
     if amount <= 0:
         raise BillingError("Enter the amount to credit, or choose the lines.")
     if amount > invoice.balance:
@@ -800,7 +818,7 @@ def credit_note_issue(
         number=f"CN-{year}-{next_number(f'credit-{year}'):06d}",
         invoice=invoice,
         amount=amount,
-        reason=reason.strip()[:200],
+        reason=_text(reason, CreditNote, "reason", "Reason"),
         lines=lines,
         created_at=timezone.now(),
         created_by=actor,
@@ -847,13 +865,7 @@ def _claim_state_error(claim: InsuranceClaim, wanted: str) -> BillingError:
 
 
 def _claim_amount(value) -> Decimal:
-    try:
-        amount = money(value)
-    except (InvalidOperation, TypeError, ValueError) as error:
-        raise BillingError("Enter the amount as a number, e.g. 12000 or 12000.50.") from error
-    if amount.is_nan() or amount.is_infinite():
-        raise BillingError("Enter the amount as a number, e.g. 12000 or 12000.50.")
-    return amount
+    return _exact_amount(value)
 
 
 def _claim_settled(invoice: Invoice, fields: list[str]) -> None:
@@ -889,7 +901,9 @@ def claim_approve(
         raise BillingError("Enter the insurer's reference for the approval.")
     claim.status = ClaimStatus.APPROVED
     claim.approved_amount = amount
-    claim.insurer_reference = insurer_reference.strip()[:60]
+    claim.insurer_reference = _text(
+        insurer_reference, InsuranceClaim, "insurer_reference", "Insurer's reference"
+    )
     claim.decided_at, claim.decided_by = timezone.now(), actor
     claim.save(
         update_fields=["status", "approved_amount", "insurer_reference", "decided_at", "decided_by"]
@@ -926,7 +940,7 @@ def claim_reject(
     if not reason.strip():
         raise BillingError("Give the insurer's reason for the rejection.")
     claim.status = ClaimStatus.REJECTED
-    claim.rejection_reason = reason.strip()[:200]
+    claim.rejection_reason = _text(reason, InsuranceClaim, "rejection_reason", "Reason")
     claim.decided_at, claim.decided_by = timezone.now(), actor
     claim.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
     invoice.insurer_shortfall = claim.amount_claimed
@@ -978,7 +992,7 @@ def claim_record_payment(
         raise BillingError("Enter the insurer's remittance reference (bank or cheque reference).")
     claim.status = ClaimStatus.PAID
     claim.paid_amount = amount
-    claim.payment_reference = reference.strip()[:60]
+    claim.payment_reference = _text(reference, InsuranceClaim, "payment_reference", "Reference")
     claim.paid_at, claim.paid_by = timezone.now(), actor
     claim.save(update_fields=["status", "paid_amount", "payment_reference", "paid_at", "paid_by"])
     invoice.insurer_paid += amount

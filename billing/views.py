@@ -1,8 +1,6 @@
 """Billing screens: the charge master (admin), a patient's account and invoices (the billing
 desk), insurance claims, and the desk's panel on the dashboards."""
 
-from decimal import Decimal, InvalidOperation
-
 from csp.constants import SELF
 from csp.decorators import csp_replace
 from django.conf import settings
@@ -14,7 +12,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -25,8 +22,13 @@ from billing.forms import (
     ClaimFilterForm,
     ClaimPaymentForm,
     ClaimRejectForm,
+    CreditNoteForm,
+    DiscountForm,
     ManualChargeForm,
+    PaymentForm,
+    RefundForm,
     ReverseForm,
+    VoidForm,
     first_error,
 )
 from billing.models import (
@@ -42,22 +44,11 @@ from billing.models import (
     PaymentMode,
 )
 from clinical import selectors as clinical
-from hms import files, rbac
+from hms import files, params, rbac
 from hms.money import ZERO, money
 from hms.pdf import pdf_response
 
 DESK = {rbac.ALL}
-NOT_A_NUMBER = "Enter the amount as a number, e.g. 1500 or 1500.50."
-
-
-def _amount(value: str) -> Decimal | None:
-    """A typed amount as a Decimal (blank is 0), or None when it is not a number the ledger can
-    hold (NaN, infinity, or more digits than the database columns take)."""
-    try:
-        amount = Decimal((value or "0").strip() or "0")
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() and abs(amount) < Decimal("1e10") else None
 
 
 @rbac.capability_required("billing.charge_master")
@@ -195,12 +186,11 @@ def _invoice(pk: int) -> Invoice:
 @require_POST
 def invoice_create(request: HttpRequest, pk) -> HttpResponse:
     patient = _patient(request, pk)
-    admission_id = request.POST.get("admission", "")
     try:
         invoice = services.invoice_draft(
             actor=request.user,
             patient=patient,
-            admission=int(admission_id) if admission_id.isdigit() else None,
+            admission=params.db_id(request.POST.get("admission")),
             request=request,
         )
     except services.BillingError as refusal:
@@ -211,7 +201,12 @@ def invoice_create(request: HttpRequest, pk) -> HttpResponse:
 
 @rbac.capability_required("billing.invoices", scopes=DESK)
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    invoice = _invoice(pk)
+    return _invoice_page(request, _invoice(pk))
+
+
+def _invoice_page(request: HttpRequest, invoice: Invoice, **refused_forms) -> HttpResponse:
+    """The invoice's page; a refused form (`pay_form=...`) shows its messages beside its fields
+    and keeps what was typed."""
     lines = services.invoice_lines(invoice)
     claim = InsuranceClaim.objects.filter(invoice=invoice).first()
     can_adjust = rbac.has(request.user, "billing.adjust")
@@ -240,6 +235,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )["left"]
             or ZERO
         ),
+        **refused_forms,
     }
     return render(request, "billing/invoice_detail.html", context)
 
@@ -264,26 +260,28 @@ def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
 @rbac.capability_required("billing.adjust", post_only=True)
 @require_POST
 def invoice_discount(request: HttpRequest, pk: int) -> HttpResponse:
-    value = _amount(request.POST.get("value", ""))
-    if value is None:
-        messages.error(request, "Enter the discount as a number, e.g. 500 or 10.")
-        return redirect("invoice_detail", pk=pk)
+    form = DiscountForm(request.POST)
+    if not form.is_valid():
+        return _invoice_page(request, _invoice(pk), discount_form=form)
     return _invoice_act(
         request,
         pk,
         services.invoice_set_discount,
         "Discount saved.",
-        kind=request.POST.get("kind", ""),
-        value=value,
-        reason=request.POST.get("reason", ""),
+        kind=form.cleaned_data["kind"],
+        value=form.cleaned_data["value"] or ZERO,
+        reason=form.cleaned_data["reason"],
     )
 
 
 @rbac.capability_required("billing.adjust", post_only=True)
 @require_POST
 def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
+    form = VoidForm(request.POST)
+    if not form.is_valid():
+        return _invoice_page(request, _invoice(pk), void_form=form)
     return _invoice_act(
-        request, pk, services.invoice_void, "Invoice voided.", reason=request.POST.get("reason", "")
+        request, pk, services.invoice_void, "Invoice voided.", reason=form.cleaned_data["reason"]
     )
 
 
@@ -299,18 +297,17 @@ def payment_take(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("mode") == PaymentMode.ADVANCE:
         messages.error(request, "To use the advance deposit, press “Pay from advance”.")
         return redirect("invoice_detail", pk=pk)
-    amount = _amount(request.POST.get("amount", ""))
-    if amount is None:
-        messages.error(request, NOT_A_NUMBER)
-        return redirect("invoice_detail", pk=pk)
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        return _invoice_page(request, _invoice(pk), pay_form=form)
     return _invoice_act(
         request,
         pk,
         services.payment_take,
         "Payment recorded.",
-        amount=amount,
-        mode=request.POST.get("mode", ""),
-        reference=request.POST.get("reference", ""),
+        amount=form.cleaned_data["amount"],
+        mode=form.cleaned_data["mode"],
+        reference=form.cleaned_data["reference"],
     )
 
 
@@ -318,15 +315,17 @@ def payment_take(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
     payment = get_object_or_404(Payment, pk=pk)
-    amount = _amount(request.POST.get("amount", ""))
+    form = RefundForm(request.POST)
+    if not form.is_valid():
+        return _invoice_page(
+            request, _invoice(payment.invoice_id), refund_form=form, refund_payment_id=payment.pk
+        )
     try:
-        if amount is None:
-            raise services.BillingError(NOT_A_NUMBER)
         services.payment_refund(
             actor=request.user,
             payment=payment,
-            amount=amount,
-            reason=request.POST.get("reason", ""),
+            amount=form.cleaned_data["amount"],
+            reason=form.cleaned_data["reason"],
             request=request,
         )
     except services.BillingError as refusal:
@@ -369,22 +368,19 @@ def billing_document(request: HttpRequest, token: str) -> HttpResponse:
     invoice_id, payment_id = files.unsign(token, INVOICE_LINK), files.unsign(token, RECEIPT_LINK)
     credit_id = files.unsign(token, CREDIT_LINK)
     visible = _visible_invoices(request.user)
-    if invoice_id and invoice_id.isdigit() and (invoice := visible.filter(pk=invoice_id).first()):
+    invoice_id, payment_id, credit_id = map(params.db_id, (invoice_id, payment_id, credit_id))
+    if invoice_id and (invoice := visible.filter(pk=invoice_id).first()):
         if not invoice.pdf:
             documents.render_invoice(invoice)  # its background task has not run yet
         stored, name = invoice.pdf, f"{invoice.number}.pdf"
-    elif (
-        payment_id
-        and payment_id.isdigit()
-        and (payment := Payment.objects.filter(pk=payment_id, invoice__in=visible).first())
+    elif payment_id and (
+        payment := Payment.objects.filter(pk=payment_id, invoice__in=visible).first()
     ):
         if not payment.pdf:
             documents.render_receipt(payment)
         stored, name = payment.pdf, f"{payment.receipt_number}.pdf"
-    elif (
-        credit_id
-        and credit_id.isdigit()
-        and (note := CreditNote.objects.filter(pk=credit_id, invoice__in=visible).first())
+    elif credit_id and (
+        note := CreditNote.objects.filter(pk=credit_id, invoice__in=visible).first()
     ):
         return pdf_response(documents.credit_note_html(note), f"{note.number}.pdf")
     else:
@@ -418,7 +414,7 @@ def outstanding(request: HttpRequest) -> HttpResponse:
     """Issued invoices with a balance, oldest first, grouped by age (the billing desk's worklist)."""
     if request.htmx and request.htmx.target == "billing-patients":
         # The desk finds a patient's account with clinical's search (accountants see no charts).
-        found = clinical.patient_search(request.GET.get("q", "")[:80])
+        found = clinical.patient_search(params.search_text(request.GET.get("q")))
         return render(request, "billing/outstanding.html#patients", {"found": found})
     today = timezone.localdate()
     open_invoices = list(
@@ -449,18 +445,19 @@ def outstanding(request: HttpRequest) -> HttpResponse:
 @rbac.capability_required("billing.adjust", post_only=True)
 @require_POST
 def credit_note_create(request: HttpRequest, pk: int) -> HttpResponse:
-    charge_ids = [int(v) for v in request.POST.getlist("line") if v.isdigit()]
-    amount = _amount(request.POST.get("amount", "")) if not charge_ids else None
-    if amount is None and not charge_ids:
-        messages.error(request, NOT_A_NUMBER)
-        return redirect("invoice_detail", pk=pk)
+    charge_ids = params.db_ids(request.POST.getlist("line"))
+    form = CreditNoteForm(request.POST)
+    if form.is_valid() and not charge_ids and form.cleaned_data["amount"] is None:
+        form.add_error("amount", "Enter the amount to credit, or tick the lines.")
+    if not form.is_valid():
+        return _invoice_page(request, _invoice(pk), credit_form=form)
     return _invoice_act(
         request,
         pk,
         services.credit_note_issue,
         "Credit note issued.",
-        reason=request.POST.get("reason", ""),
-        amount=amount,
+        reason=form.cleaned_data["reason"],
+        amount=None if charge_ids else form.cleaned_data["amount"],
         charge_ids=charge_ids or None,
     )
 
@@ -494,13 +491,9 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 
 def _back_to(request: HttpRequest, claim: InsuranceClaim) -> HttpResponse:
-    """Back where the form was (the claims list with its filters, or the invoice)."""
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(back)
-    return redirect("invoice_detail", pk=claim.invoice_id)
+    """Back where the form was (the claims list with its filters, or the invoice); the claim is
+    already changed, so a `next` that is no path here falls back to the invoice, never an error."""
+    return redirect(params.safe_next(request, "invoice_detail", pk=claim.invoice_id))
 
 
 def _claim_act(request: HttpRequest, pk: int, form_class, act) -> HttpResponse:
