@@ -6,16 +6,17 @@ class ClinicalConfig(AppConfig):
     verbose_name = "Clinical: patients, appointments, encounters"
 
     def ready(self) -> None:
-        from hms import rbac
+        from hms import params, rbac
         from messaging import topics
 
         def doctor_day(user, topic: str) -> bool:
             # doctor.<id>.today: the doctor themself, or anyone who sees every appointment.
             parts = topic.split(".")
-            if len(parts) != 3 or not parts[1].isdigit() or parts[2] != "today":
+            doctor_id = params.db_id(parts[1]) if len(parts) == 3 else None
+            if doctor_id is None or parts[2] != "today":
                 return False
             if user.role == rbac.DOCTOR:
-                return int(parts[1]) == user.pk
+                return doctor_id == user.pk
             return rbac.scope(user, "appointments.view") == rbac.ALL
 
         topics.register("doctor", doctor_day)
