@@ -29,3 +29,9 @@ class LabConfig(AppConfig):
             ),
         )
         clinical.register_timeline(timeline_events)
+        # A discharge waits for the stay's tests not yet resulted: each is cancelled or carried
+        # over to outpatient follow-up (wards asks clinical's registry, never lab).
+        from clinical import open_orders
+        from lab.services import OPEN_ORDER_SOURCE
+
+        open_orders.register(OPEN_ORDER_SOURCE)

@@ -303,6 +303,13 @@ class TestOrder(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     cancel_reason = models.CharField(max_length=200, blank=True)
+    # Still open when its inpatient went home: carried over to outpatient follow-up (the patient
+    # comes back for it), decided and explained by a doctor at discharge (clinical.open_orders).
+    carried_over_at = models.DateTimeField(null=True, blank=True)
+    carried_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    carry_over_reason = models.CharField(max_length=200, blank=True)
     # Results: the version being worked on, and the last one a second person verified (what the
     # patient sees). 0 = none yet.
     result_version = models.PositiveSmallIntegerField(default=0)
@@ -332,6 +339,11 @@ class TestOrder(models.Model):
                 condition=models.Q(verified_version__lte=models.F("result_version")),
                 name="laborder_verified_version_exists",
             ),
+            # A carry-over always says why.
+            models.CheckConstraint(
+                condition=models.Q(carried_over_at__isnull=True) | ~models.Q(carry_over_reason=""),
+                name="laborder_carry_over_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -344,6 +356,10 @@ class TestOrder(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def carried_over(self) -> bool:
+        return self.carried_over_at is not None
 
     @property
     def next_status(self) -> str | None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from clinical.ages import age_in_range_days
@@ -158,6 +158,22 @@ def orders_for(user, *, patient=None, encounter=None, admission=None) -> QuerySe
     if admission is not None:
         orders = orders.filter(admission=admission)
     return orders
+
+
+def open_orders_of_stay(admission) -> QuerySet:
+    """The stay's tests not yet resulted (nor cancelled) and not carried over to outpatient
+    follow-up: ordered for the admission, or for its patient from a consultation since the
+    admission began. A discharge waits until each is cancelled or carried over."""
+    of_stay = Q(admission=admission) | Q(
+        admission__isnull=True,
+        patient_id=admission.patient_id,
+        ordered_at__gte=admission.admitted_at,
+    )
+    return (
+        TestOrder.objects.filter(of_stay, status__in=OPEN_STATUSES, carried_over_at__isnull=True)
+        .select_related("test", "ordered_by")
+        .order_by("ordered_at", "id")
+    )
 
 
 def portal_results(user) -> QuerySet:

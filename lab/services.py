@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing import services as billing
+from clinical import open_orders
 from clinical.models import Encounter, Patient, PatientState
 from hms import audit, files, params, rbac, realtime
 from hms.numbering import next_number
@@ -95,6 +96,11 @@ def order_tests(
     admission's bill for an inpatient, to the patient's account otherwise."""
     if not rbac.has(actor, "tests.order"):
         raise LabError("Only a doctor can order tests.")
+    if admission is not None:
+        # The stay before the patient, in the order a discharge locks them: a test ordered while
+        # the stay is being discharged waits, then is refused (the stay has ended) or is seen by
+        # the discharge as an open order.
+        Admission.objects.select_for_update().filter(pk=admission.pk).first()
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.state == PatientState.ARCHIVED:
         raise LabError("This patient's record is archived: reactivate it before ordering tests.")
@@ -208,6 +214,86 @@ def order_cancel(
     )
     _signal(order)
     return order
+
+
+@transaction.atomic
+def order_carry_over(
+    *, actor, order: TestOrder, reason: str, request: HttpRequest | None = None
+) -> TestOrder:
+    """Carry a test not yet resulted over to outpatient follow-up, when its inpatient goes home:
+    it stays on the worklist (marked, with the reason) and its charge stands; the result reaches
+    the ordering doctor as any other."""
+    if not rbac.has(actor, "tests.order"):
+        raise LabError("Only a doctor can carry a test over to outpatient follow-up.")
+    order = _locked(order)
+    if not order.is_open:
+        raise LabError(
+            f"{order.number} is {order.get_status_display().lower()}: only a test not yet"
+            " resulted is carried over."
+        )
+    if order.carried_over:
+        raise LabError(f"{order.number} is already carried over to outpatient follow-up.")
+    reason = reason.strip()
+    if not reason:
+        raise LabError(
+            "Give the reason for carrying the test over (the follow-up it is for, e.g. review in"
+            " clinic on Friday)."
+        )
+    limit = TestOrder._meta.get_field("carry_over_reason").max_length
+    if len(reason) > limit:
+        raise LabError(f"Reason for carrying over: at most {limit} characters.")
+    order.carried_over_at = timezone.now()
+    order.carried_over_by = actor
+    order.carry_over_reason = reason
+    order.save(update_fields=["carried_over_at", "carried_over_by", "carry_over_reason"])
+    audit.record(
+        actor=actor,
+        action="lab.carry_over",
+        obj=order,
+        patient=order.patient_id,
+        after={"status": order.status, "reason": reason, "admission": order.admission_id},
+        request=request,
+    )
+    _signal(order)
+    return order
+
+
+# --- open orders at discharge (clinical.open_orders: wards asks, lab answers) ---------------
+
+
+def _open_order(order: TestOrder) -> open_orders.OpenOrder:
+    return open_orders.OpenOrder(
+        source="lab",
+        order_id=order.pk,
+        number=order.number,
+        name=order.test.name,
+        status=order.get_status_display(),
+        ordered_at=order.ordered_at,
+        ordered_by=str(order.ordered_by),
+        link=_result_link(order),
+        cancellable=order.status in CANCELLABLE,
+        kind="Imaging" if order.test.is_imaging else "Lab test",
+    )
+
+
+def _settle(action, *, actor, order_id: int, reason: str, request=None) -> None:
+    order = TestOrder.objects.filter(pk=order_id).first()
+    if order is None:
+        raise open_orders.OrderRefused("That test order no longer exists.")
+    try:
+        action(actor=actor, order=order, reason=reason, request=request)
+    except LabError as refusal:
+        raise open_orders.OrderRefused(str(refusal)) from refusal
+
+
+OPEN_ORDER_SOURCE = open_orders.OrderSource(
+    name="lab",
+    open_for_stay=lambda admission: [
+        _open_order(order) for order in selectors.open_orders_of_stay(admission)
+    ],
+    cancel=lambda **kwargs: _settle(order_cancel, **kwargs),
+    carry_over=lambda **kwargs: _settle(order_carry_over, **kwargs),
+)
 
 
 # --- the technician's steps ----------------------------------------------------------------

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth import get_user_model
 
+from clinical import open_orders
 from hms import rbac
 from hms.params import MoneyField, PlainIntegerField
 from wards.models import Bed, BedStatus, Ward
@@ -86,3 +87,16 @@ class WardForm(forms.ModelForm):
     class Meta:
         model = Ward
         fields = ["name", "kind", "charge_code"]
+
+
+class OpenOrderDecisionForm(forms.Form):
+    """A doctor's decision on one open order of the stay, at discharge."""
+
+    source = forms.ChoiceField(choices=())
+    order = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    decision = forms.ChoiceField(choices=open_orders.DECISIONS)
+    reason = forms.CharField(max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [(name, name) for name in open_orders.sources()]

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from billing import services as billing
 from billing.models import ChargeItem, ChargeType
-from clinical import lifecycle
+from clinical import lifecycle, open_orders
 from clinical import services as clinical
 from clinical.models import Patient, PatientState
 from hms import audit, rbac, realtime
@@ -210,6 +210,78 @@ def admission_transfer(
     return admission
 
 
+def stay_open_orders(admission: Admission) -> list[open_orders.OpenOrder]:
+    """The stay's orders still open (tests not yet resulted, ...), from every module that takes
+    orders, through clinical's registry (wards never imports lab)."""
+    return open_orders.open_orders_of_stay(admission)
+
+
+def _refuse_with_open_orders(admission: Admission, doing: str) -> None:
+    still_open = stay_open_orders(admission)
+    if still_open:
+        count = "1 order" if len(still_open) == 1 else f"{len(still_open)} orders"
+        raise WardError(
+            f"{count} of this stay {'is' if len(still_open) == 1 else 'are'} still open:"
+            f" {open_orders.describe(still_open)}. Before {doing}, a doctor cancels each or"
+            " carries it over to outpatient follow-up, with the reason."
+        )
+
+
+@transaction.atomic
+def discharge_open_order_settle(
+    *,
+    actor,
+    admission: Admission,
+    source: str,
+    order_id: int,
+    decision: str,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> open_orders.OpenOrder:
+    """At discharge, a doctor settles one open order of the stay: cancels it (its charge is
+    reversed by the module that posted it) or carries it over to outpatient follow-up, with the
+    reason recorded on the order."""
+    if not rbac.has(actor, "wards.order_discharge"):
+        raise WardError("A doctor decides what happens to the stay's open orders.")
+    admission = Admission.objects.select_for_update().select_related("patient").get(pk=admission.pk)
+    if not admission.is_active:
+        raise WardError("This patient has already been discharged.")
+    order = next(
+        (o for o in stay_open_orders(admission) if o.source == source and o.order_id == order_id),
+        None,
+    )
+    if order is None:
+        raise WardError(
+            "That order is no longer open on this stay: it was resulted, cancelled or carried"
+            " over a moment ago."
+        )
+    if decision not in dict(open_orders.DECISIONS):
+        raise WardError("Choose to cancel the order or carry it over to outpatient follow-up.")
+    if not reason.strip():
+        doing = "cancelling" if decision == open_orders.CANCEL else "carrying over"
+        raise WardError(f"Give the reason for {doing} {order.name} ({order.number}).")
+    if decision == open_orders.CANCEL and not order.cancellable:
+        raise WardError(
+            f"{order.name} ({order.number}) is {order.status.lower()}: the work has begun, so it"
+            " cannot be cancelled. Carry it over to outpatient follow-up."
+        )
+    try:
+        open_orders.settle(
+            actor=actor, order=order, decision=decision, reason=reason.strip(), request=request
+        )
+    except open_orders.OrderRefused as refusal:
+        raise WardError(str(refusal)) from refusal
+    audit.record(
+        actor=actor,
+        action="admission.open_order",
+        obj=admission,
+        patient=admission.patient,
+        after={"order": order.number, "decision": decision, "reason": reason.strip()},
+        request=request,
+    )
+    return order
+
+
 @transaction.atomic
 def discharge_order(
     *, actor, admission: Admission, summary: dict, request: HttpRequest | None = None
@@ -222,6 +294,7 @@ def discharge_order(
         raise WardError("This patient has already been discharged.")
     if admission.status == AdmissionStatus.DISCHARGE_ORDERED:
         raise WardError("The discharge is already ordered; reception is processing it.")
+    _refuse_with_open_orders(admission, "ordering the discharge")
     for name in SUMMARY_FIELDS:
         setattr(admission, name, (summary.get(name) or "").strip())
     if not admission.final_diagnosis:
@@ -261,6 +334,7 @@ def discharge_process(
         raise WardError("This patient has already been discharged.")
     if admission.status != AdmissionStatus.DISCHARGE_ORDERED:
         raise WardError("A doctor must order the discharge (with its summary) first.")
+    _refuse_with_open_orders(admission, "the patient goes home")
     now = timezone.now()
     bed = _locked_bed(admission.bed)
     BedStay.objects.filter(admission=admission, ended_at__isnull=True).update(ended_at=now)

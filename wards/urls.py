@@ -8,6 +8,11 @@ urlpatterns = [
     path("admissions/<int:pk>/", views.admission_detail, name="admission_detail"),
     path("admissions/<int:pk>/transfer/", views.admission_transfer, name="admission_transfer"),
     path("admissions/<int:pk>/order-discharge/", views.discharge_order, name="discharge_order"),
+    path(
+        "admissions/<int:pk>/open-orders/",
+        views.discharge_open_order,
+        name="discharge_open_order",
+    ),
     path("admissions/<int:pk>/discharge/", views.discharge_process, name="discharge_process"),
     path(
         "admissions/<int:pk>/discharge-summary.pdf",

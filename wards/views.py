@@ -13,7 +13,13 @@ from clinical import selectors as clinical
 from hms import params, rbac
 from hms.pdf import pdf_response
 from wards import services
-from wards.forms import AdmissionForm, DischargeSummaryForm, TransferForm, WardForm
+from wards.forms import (
+    AdmissionForm,
+    DischargeSummaryForm,
+    OpenOrderDecisionForm,
+    TransferForm,
+    WardForm,
+)
 from wards.models import ACTIVE_ADMISSION, Admission, Bed, BedStatus, Ward, WardKind
 
 # The bed board and admissions show patients' names: staff who see charts or demographics.
@@ -140,6 +146,8 @@ def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "can_admit": rbac.has(request.user, "wards.admit"),
         "can_order_discharge": rbac.has(request.user, "wards.order_discharge"),
+        # Tests not yet resulted (...): each cancelled or carried over before the discharge.
+        "open_orders": services.stay_open_orders(admission) if admission.is_active else [],
         "clinical_view": _sees_clinical_content(request.user),
         # The lab's panel: for those who view results (not the desk's demographics view).
         "can_see_tests": rbac.scope(request.user, "tests.view_results") == rbac.ALL,
@@ -188,6 +196,30 @@ def discharge_order(request: HttpRequest, pk: int) -> HttpResponse:
         services.discharge_order,
         "Discharge ordered: reception completes it.",
         summary=form.cleaned_data,
+    )
+
+
+@rbac.capability_required("wards.order_discharge", post_only=True)
+@require_POST
+def discharge_open_order(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel one open order of the stay, or carry it over to outpatient follow-up."""
+    form = OpenOrderDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the reason (at most 200 characters), then choose again.")
+        return redirect("admission_detail", pk=pk)
+    data = form.cleaned_data
+    cancelled = data["decision"] == "cancel"
+    return _act(
+        request,
+        pk,
+        services.discharge_open_order_settle,
+        "Cancelled; its charge is reversed."
+        if cancelled
+        else "Carried over to outpatient follow-up.",
+        source=data["source"],
+        order_id=data["order"],
+        decision=data["decision"],
+        reason=data["reason"],
     )
 
 

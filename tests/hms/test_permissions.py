@@ -98,6 +98,7 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "billing_document": {"token": files.sign("receipt", samples["payment"].pk)},
         "admission_transfer": {"pk": samples["admission"].pk},
         "discharge_order": {"pk": samples["admission"].pk},
+        "discharge_open_order": {"pk": samples["admission"].pk},
         "discharge_process": {"pk": samples["admission"].pk},
         "discharge_summary_pdf": {"pk": samples["admission"].pk},
         "bed_status": {"pk": samples["bed"].pk},
