@@ -10,8 +10,8 @@ from django.urls import reverse
 from billing.models import Charge
 from clinical import open_orders
 from hms.models import AuditEntry
-from lab.models import OrderStatus
-from tests.lab.conftest import advance, make_patient, order, walk
+from lab.models import OrderStatus, TestOrder
+from tests.lab.conftest import advance, at_once, make_patient, order, walk
 from wards import services as wards
 from wards.models import AdmissionStatus
 
@@ -279,3 +279,25 @@ def test_odd_posts_are_answered_with_a_message_and_change_nothing(
     assert page.status_code == 200
     cbc.refresh_from_db()
     assert cbc.status == OrderStatus.PENDING and cbc.carried_over_at is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_test_ordered_while_reception_completes_the_discharge_is_never_left_behind(
+    staff, catalog, admit
+):
+    patient = make_patient()
+    admission = admit(patient)
+    order_discharge(staff, admission)
+
+    outcome = at_once(
+        lambda: wards.discharge_process(actor=staff["reception"], admission=admission),
+        lambda: order(staff, catalog, patient, "CBC", admission=admission),
+    )
+
+    admission.refresh_from_db()
+    placed = TestOrder.objects.filter(admission=admission)
+    if admission.is_active:  # the order came first: the discharge waits for it
+        assert isinstance(outcome[0], wards.WardError) and placed.count() == 1
+    else:  # the discharge came first: the order is refused
+        assert "has been discharged" in str(outcome[1]) and not placed.exists()
