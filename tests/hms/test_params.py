@@ -35,6 +35,12 @@ def test_what_is_not_a_database_id_is_none(value):
     assert params.db_id(value) is None
 
 
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 1.5, True, None, [], {}])
+def test_what_json_over_the_socket_may_carry_is_no_id(value):
+    # The chat socket's "typing" message names a thread: JSON may say 1e999, true or a list.
+    assert params.db_id(value) is None
+
+
 def test_a_database_id_is_read_up_to_bigint():
     assert params.db_id("42") == 42 and params.db_id(str(2**63 - 1)) == 2**63 - 1
     assert params.db_ids(["3", "x", "3", "²", "7"]) == [3, 7]
