@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 
 class ChargeCategory(models.TextChoices):
@@ -236,6 +237,9 @@ class Invoice(models.Model):
     def __str__(self) -> str:
         return self.number or f"Draft invoice {self.pk}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("invoice_detail", args=[self.pk])
+
     @property
     def balance(self):
         """What the patient still owes: their share, plus what the insurer declined, less credit
@@ -282,6 +286,9 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return self.receipt_number
+
+    def get_absolute_url(self) -> str:
+        return reverse("invoice_detail", args=[self.invoice_id])
 
 
 class Refund(models.Model):
@@ -336,6 +343,9 @@ class AdvanceDeposit(models.Model):
     def __str__(self) -> str:
         return self.receipt_number
 
+    def get_absolute_url(self) -> str:
+        return reverse("patient_account", args=[self.patient_id])
+
     @property
     def available(self):
         return self.amount - self.applied
@@ -364,6 +374,9 @@ class CreditNote(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("invoice_detail", args=[self.invoice_id])
 
 
 class ClaimStatus(models.TextChoices):
@@ -434,6 +447,9 @@ class InsuranceClaim(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("invoice_detail", args=[self.invoice_id])
 
     @property
     def outstanding(self):

@@ -26,7 +26,7 @@ from billing.models import (
     PriceChange,
     Refund,
 )
-from hms import audit, params, rbac, realtime
+from hms import audit, params, rbac, realtime, submissions
 from hms.money import money, money_exact, percent_of
 from hms.numbering import next_number
 
@@ -119,6 +119,7 @@ def charge_item_save(
 
 
 @transaction.atomic
+@submissions.once("charge.post")
 def charge_post(
     *,
     actor,
@@ -191,6 +192,7 @@ def charge_post(
 
 
 @transaction.atomic
+@submissions.once("charge.reverse")
 def charge_reverse(
     *, actor, charge: Charge, reason: str, request: HttpRequest | None = None
 ) -> Charge:
@@ -323,6 +325,7 @@ def invoice_lines(invoice: Invoice) -> list[dict]:
 
 
 @transaction.atomic
+@submissions.once("invoice.draft")
 def invoice_draft(*, actor, patient, admission=None, request: HttpRequest | None = None) -> Invoice:
     """Gather the patient's charges not yet on an invoice into a draft: an admission's charges
     for an inpatient bill, or the charges outside any admission for a visit's bill. An open
@@ -350,6 +353,7 @@ def invoice_draft(*, actor, patient, admission=None, request: HttpRequest | None
 
 
 @transaction.atomic
+@submissions.once("invoice.discount")
 def invoice_set_discount(
     *,
     actor,
@@ -400,6 +404,7 @@ def invoice_set_discount(
 
 
 @transaction.atomic
+@submissions.once("invoice.issue")
 def invoice_issue(*, actor, invoice: Invoice, request: HttpRequest | None = None) -> Invoice:
     """Fix the figures, take the next number of the year's series (gapless, also when two desks
     issue at once) and freeze the lines."""
@@ -484,6 +489,7 @@ def _claim_submit(*, actor, invoice: Invoice, request: HttpRequest | None) -> In
 
 
 @transaction.atomic
+@submissions.once("invoice.void")
 def invoice_void(
     *, actor, invoice: Invoice, reason: str, request: HttpRequest | None = None
 ) -> Invoice:
@@ -560,6 +566,7 @@ def _settle_status(invoice: Invoice) -> None:
 
 
 @transaction.atomic
+@submissions.once("payment.take")
 def payment_take(
     *,
     actor,
@@ -621,6 +628,7 @@ def payment_take(
 
 
 @transaction.atomic
+@submissions.once("payment.refund")
 def payment_refund(
     *, actor, payment: Payment, amount: Decimal, reason: str, request: HttpRequest | None = None
 ) -> Refund:
@@ -666,6 +674,7 @@ def payment_refund(
 
 
 @transaction.atomic
+@submissions.once("advance.take")
 def advance_take(
     *,
     actor,
@@ -707,6 +716,7 @@ def advance_take(
 
 
 @transaction.atomic
+@submissions.once("advance.apply")
 def advance_apply(*, actor, invoice: Invoice, request: HttpRequest | None = None) -> list[Payment]:
     """Pay the invoice's balance from the patient's advance deposits, oldest first, as far as
     they go; each use is a payment of mode "advance" with its own receipt."""
@@ -757,6 +767,7 @@ def _invoiced_lines(invoice: Invoice) -> dict[int, dict]:
 
 
 @transaction.atomic
+@submissions.once("credit_note.issue")
 def credit_note_issue(
     *,
     actor,
@@ -875,6 +886,7 @@ def _claim_settled(invoice: Invoice, fields: list[str]) -> None:
 
 
 @transaction.atomic
+@submissions.once("claim.approve")
 def claim_approve(
     *,
     actor,
@@ -929,6 +941,7 @@ def claim_approve(
 
 
 @transaction.atomic
+@submissions.once("claim.reject")
 def claim_reject(
     *, actor, claim: InsuranceClaim, reason: str, request: HttpRequest | None = None
 ) -> InsuranceClaim:
@@ -963,6 +976,7 @@ def claim_reject(
 
 
 @transaction.atomic
+@submissions.once("claim.pay")
 def claim_record_payment(
     *,
     actor,

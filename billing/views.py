@@ -44,7 +44,7 @@ from billing.models import (
     PaymentMode,
 )
 from clinical import selectors as clinical
-from hms import files, params, rbac
+from hms import files, params, rbac, submissions
 from hms.money import ZERO, money
 from hms.pdf import pdf_response
 
@@ -243,7 +243,15 @@ def _invoice_page(request: HttpRequest, invoice: Invoice, **refused_forms) -> Ht
 def _invoice_act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResponse:
     invoice = _invoice(pk)
     try:
-        action(actor=request.user, invoice=invoice, request=request, **kwargs)
+        action(
+            actor=request.user,
+            invoice=invoice,
+            request=request,
+            submission=submissions.token_from(request),
+            **kwargs,
+        )
+    except submissions.AlreadySubmitted:
+        messages.info(request, f"{done} The form arrived twice; it was done once.")
     except services.BillingError as refusal:
         messages.error(request, str(refusal))
     else:
@@ -327,7 +335,10 @@ def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
             amount=form.cleaned_data["amount"],
             reason=form.cleaned_data["reason"],
             request=request,
+            submission=submissions.token_from(request),
         )
+    except submissions.AlreadySubmitted:
+        messages.info(request, "Refund recorded. The form arrived twice; it was done once.")
     except services.BillingError as refusal:
         messages.error(request, str(refusal))
     else:

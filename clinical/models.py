@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.urls import reverse
 
 from clinical.ages import age_in_days, age_in_years, age_text
 
@@ -94,6 +95,9 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} (MRN {self.mrn})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("patient_chart", args=[self.pk])
 
     @property
     def full_name(self) -> str:
@@ -262,6 +266,9 @@ class Appointment(models.Model):
     def __str__(self) -> str:
         return f"{self.patient.full_name} with {self.doctor} at {self.starts_at:%Y-%m-%d %H:%M}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("appointment_detail", args=[self.pk])
+
     @property
     def is_live(self) -> bool:
         return self.status != AppointmentStatus.CANCELLED
@@ -381,6 +388,9 @@ class Encounter(models.Model):
     def __str__(self) -> str:
         return f"Consultation of {self.patient.full_name} on {self.started_at:%Y-%m-%d}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("encounter", args=[self.pk])
+
 
 class Route(models.TextChoices):
     ORAL = "oral", "By mouth"
@@ -412,6 +422,9 @@ class Prescription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.drug} {self.strength} for {self.patient_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("encounter", args=[self.encounter_id])
 
 
 def document_path(instance, filename: str) -> str:

@@ -28,7 +28,7 @@ from clinical.models import (
     ScheduleException,
     Vitals,
 )
-from hms import audit, files, rbac, realtime
+from hms import audit, files, rbac, realtime, submissions
 from hms.numbering import next_number
 
 AUDITED_FIELDS = [
@@ -62,6 +62,7 @@ def _keys(patient: Patient) -> None:
 
 
 @transaction.atomic
+@submissions.once("patient.register")
 def patient_register(
     *,
     actor,
@@ -377,6 +378,7 @@ def _record(appointment: Appointment, kind: str, actor, **fields) -> None:
 
 
 @transaction.atomic
+@submissions.once("appointment.book")
 def appointment_book(
     *,
     actor,
@@ -436,6 +438,7 @@ def appointment_book(
 
 
 @transaction.atomic
+@submissions.once("appointment.reschedule")
 def appointment_reschedule(
     *,
     actor,
@@ -496,6 +499,7 @@ def appointment_reschedule(
 
 
 @transaction.atomic
+@submissions.once("appointment.cancel")
 def appointment_cancel(
     *, actor, appointment: Appointment, reason: str = "", request: HttpRequest | None = None
 ) -> Appointment:
@@ -530,6 +534,7 @@ def appointment_cancel(
 
 
 @transaction.atomic
+@submissions.once("appointment.check_in")
 def appointment_check_in(
     *, actor, appointment: Appointment, request: HttpRequest | None = None
 ) -> Appointment:
@@ -699,6 +704,7 @@ VITAL_FIELDS = list(vitals.RANGES)
 
 
 @transaction.atomic
+@submissions.once("vitals.record")
 def vitals_record(
     *, actor, patient: Patient, values: dict, note: str = "", request: HttpRequest | None = None
 ) -> Vitals:
@@ -844,6 +850,7 @@ def encounter_save(
 
 
 @transaction.atomic
+@submissions.once("encounter.complete")
 def encounter_complete(
     *, actor, encounter: Encounter, request: HttpRequest | None = None
 ) -> Encounter:
@@ -889,6 +896,7 @@ def encounter_complete(
 
 
 @transaction.atomic
+@submissions.once("prescription.add")
 def prescription_add(
     *, actor, encounter: Encounter, fields: dict, request: HttpRequest | None = None
 ) -> Prescription:

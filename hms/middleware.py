@@ -9,10 +9,13 @@ from django.contrib.auth import logout
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import HttpResponseClientRedirect
 
-from hms import audit
+from hms import audit, submissions
+from hms.models import SubmissionReceipt
 from hms.rbac import login_redirect
 
 LAST_ACTIVITY_KEY = "hms_last_activity"
@@ -162,3 +165,48 @@ class DeniedAccessAuditMiddleware:
             action = "access.denied"
         audit.record(actor=user, action=action, after=asked, request=request)
         return None
+
+
+class DuplicateSubmissionMiddleware:
+    """A form that arrives a second time is answered with the first result: its page when it has
+    one, else the page the form was on, with a note.
+
+    Checked before the view runs (a used token: the form is not validated again against a world
+    the first submission changed, a bed now taken, a patient now registered), and again by the
+    service inside its transaction (hms.submissions.AlreadySubmitted), which settles two copies
+    arriving at the same moment. Views that know better catch the exception themselves.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        token = submissions.token_from(request)
+        if token is None or not request.user.is_authenticated:
+            return None
+        receipt = SubmissionReceipt.objects.filter(token=token).first()
+        if receipt is None:
+            return None
+        return self._first_result(request, submissions.AlreadySubmitted(receipt))
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, submissions.AlreadySubmitted):
+            return None
+        return self._first_result(request, exception)
+
+    def _first_result(self, request, repeat: submissions.AlreadySubmitted):
+        result = repeat.result
+        target = getattr(result, "get_absolute_url", lambda: "")() if result is not None else ""
+        if not target:
+            referer = request.headers.get("Referer", "")
+            safe = url_has_allowed_host_and_scheme(
+                referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            )
+            target = referer if safe and referer else resolve_url("dashboard")
+        messages.info(request, "That form arrived twice; it was done once. Here is the result.")
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(target)
+        return redirect(target)

@@ -123,6 +123,7 @@ MIDDLEWARE = [
     "accounts.middleware.SecondFactorMiddleware",
     "hms.middleware.PrivatePageHeadersMiddleware",
     "hms.middleware.DeniedAccessAuditMiddleware",
+    "hms.middleware.DuplicateSubmissionMiddleware",
 ]
 
 ROOT_URLCONF = "hms.urls"

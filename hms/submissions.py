@@ -14,6 +14,9 @@ race (two desks, two tabs) are serialized and checked one after the other.
 """
 
 import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+from functools import wraps
 
 from django.apps import apps
 from django.db import IntegrityError, transaction
@@ -45,6 +48,8 @@ class AlreadySubmitted(Exception):
 def token_from(request: HttpRequest | None) -> uuid.UUID | None:
     """The submission token a form posted, or None (no form, or not a UUID)."""
     if request is None:
+        return None
+    if request.method != "POST":
         return None
     value = request.POST.get(FIELD, "")
     try:
@@ -86,3 +91,44 @@ def complete(receipt: SubmissionReceipt | None, result: Model | None) -> None:
     receipt.object_type = result._meta.label
     receipt.object_id = str(result.pk)
     receipt.save(update_fields=["object_type", "object_id"])
+
+
+# The outermost guarded service of a request claims the token; services it calls (advance_apply
+# taking payments) act as part of it.
+_inside_guarded: ContextVar[bool] = ContextVar("hms_inside_guarded_service", default=False)
+
+
+def once(action: str) -> Callable:
+    """Decorate a service (under its @transaction.atomic) so one submission acts once.
+
+        @transaction.atomic
+        @submissions.once("payment.take")
+        def payment_take(*, actor, invoice, amount, ..., request=None) -> Payment: ...
+
+    The token is the `submission=` keyword when given, otherwise the one the form posted with
+    `request` (every service already takes the request for its audit row). It is claimed before
+    the service acts and completed with what it returns. Without a token (a task, seed data) the
+    service simply acts. Raises AlreadySubmitted, before acting, when the token was used; views
+    may catch it, and DuplicateSubmissionMiddleware answers it for those that do not.
+    """
+
+    def decorate(service: Callable) -> Callable:
+        @wraps(service)
+        def guarded(*args, submission: uuid.UUID | str | None = None, **kwargs):
+            if _inside_guarded.get():
+                return service(*args, **kwargs)
+            token = submission if submission is not None else token_from(kwargs.get("request"))
+            receipt = claim(token, actor=kwargs.get("actor"), action=action)
+            marker = _inside_guarded.set(True)
+            try:
+                result = service(*args, **kwargs)
+            finally:
+                _inside_guarded.reset(marker)
+            first = result[0] if isinstance(result, list | tuple) and result else result
+            complete(receipt, first if isinstance(first, Model) else None)
+            return result
+
+        guarded.submission_action = action
+        return guarded
+
+    return decorate

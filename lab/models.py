@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 
 class Department(models.TextChoices):
@@ -352,6 +353,9 @@ class TestOrder(models.Model):
     def save(self, *args, **kwargs):
         self.priority_rank = PRIORITY_RANK[self.priority]
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("lab_order", args=[self.pk])
 
     @property
     def is_open(self) -> bool:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from billing import services as billing
 from clinical import open_orders
 from clinical.models import Encounter, Patient, PatientState
-from hms import audit, files, params, rbac, realtime
+from hms import audit, files, params, rbac, realtime, submissions
 from hms.numbering import next_number
 from lab import selectors
 from lab.models import (
@@ -80,6 +80,7 @@ def _locked(order: TestOrder) -> TestOrder:
 
 
 @transaction.atomic
+@submissions.once("lab.order")
 def order_tests(
     *,
     actor,

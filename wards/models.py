@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 
 class WardKind(models.TextChoices):
@@ -117,6 +118,9 @@ class Admission(models.Model):
 
     def __str__(self) -> str:
         return f"Admission of {self.patient_id} ({self.admitted_at:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admission_detail", args=[self.pk])
 
     @property
     def is_active(self) -> bool:

@@ -17,7 +17,7 @@ from billing.models import ChargeItem, ChargeType
 from clinical import lifecycle, open_orders
 from clinical import services as clinical
 from clinical.models import Patient, PatientState
-from hms import audit, rbac, realtime
+from hms import audit, rbac, realtime, submissions
 from messaging.services import notify
 from wards import accrual
 from wards.models import ACTIVE_ADMISSION, Admission, AdmissionStatus, Bed, BedStatus, BedStay, Ward
@@ -62,6 +62,7 @@ def _require_vacant(bed: Bed) -> None:
 
 
 @transaction.atomic
+@submissions.once("admission.create")
 def admission_create(
     *,
     actor,
@@ -153,6 +154,7 @@ def admission_create(
 
 
 @transaction.atomic
+@submissions.once("admission.transfer")
 def admission_transfer(
     *, actor, admission: Admission, bed: Bed, reason: str, request: HttpRequest | None = None
 ) -> Admission:
@@ -228,6 +230,7 @@ def _refuse_with_open_orders(admission: Admission, doing: str) -> None:
 
 
 @transaction.atomic
+@submissions.once("discharge.open_order")
 def discharge_open_order_settle(
     *,
     actor,
@@ -283,6 +286,7 @@ def discharge_open_order_settle(
 
 
 @transaction.atomic
+@submissions.once("discharge.order")
 def discharge_order(
     *, actor, admission: Admission, summary: dict, request: HttpRequest | None = None
 ) -> Admission:
@@ -325,6 +329,7 @@ def discharge_order(
 
 
 @transaction.atomic
+@submissions.once("discharge.process")
 def discharge_process(
     *, actor, admission: Admission, request: HttpRequest | None = None
 ) -> Admission:

@@ -401,3 +401,21 @@ def test_two_portal_tabs_racing_for_two_slots_of_one_doctor_book_one(doctor, mak
     kinds = sorted(type(value).__name__ for value in outcome.values())
     assert kinds == ["Appointment", "BookingError"], outcome
     assert Appointment.objects.filter(patient=me).count() == 1
+
+
+def test_a_double_tap_on_book_books_once_and_shows_the_appointment(doctor, clerk, client_for):
+    patient = PatientFactory()
+    desk = client_for(clerk)
+    form = {
+        "patient": patient.pk,
+        "doctor": doctor.pk,
+        "date": "2026-11-23",
+        "starts_at": at(9).isoformat(),
+        "submission": "0b6f1f5e-7a52-4c1e-9d43-2f3a3f0c9a11",
+    }
+
+    first = desk.post(reverse("appointment_book"), form)
+    second = desk.post(reverse("appointment_book"), form)
+
+    booked = Appointment.objects.get(patient=patient)
+    assert first["Location"] == second["Location"] == booked.get_absolute_url()

@@ -303,3 +303,22 @@ def test_orders_placed_at_once_for_different_patients_get_consecutive_numbers(st
     assert all(isinstance(o, list) for o in outcome), outcome
     numbers = sorted(int(o.number.rsplit("-", 1)[1]) for placed in outcome for o in placed)
     assert numbers == list(range(numbers[0], numbers[0] + 8))
+
+
+def test_a_double_tap_on_order_orders_and_charges_once(staff, catalog, consultation, client_for):
+    patient = make_patient()
+    visit = consultation(patient)
+    doctor = client_for(staff["doctor"])
+    form = {
+        "encounter": visit.pk,
+        "tests": [catalog["RBS"].pk],
+        "priority": "routine",
+        "submission": "5d2b8c7e-1f0a-4f7b-9a61-3c9e2d1b7f40",
+    }
+
+    first = doctor.post(reverse("lab_order_new"), form)
+    second = doctor.post(reverse("lab_order_new"), form)
+
+    assert first.status_code == second.status_code == 302
+    assert TestOrder.objects.filter(patient=patient).count() == 1
+    assert Charge.objects.filter(patient=patient).count() == 1
