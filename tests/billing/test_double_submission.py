@@ -191,3 +191,36 @@ def test_two_desks_paying_the_last_balance_at_once_take_it_once(people):
 
     assert sorted(outcome.values()) == ["paid", "refused"]
     assert Payment.objects.filter(invoice=invoice).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_payment_form_sent_twice_at_the_same_moment_records_one_payment(people, client_for):
+    """The issue's double click as two real requests through the page, at the same moment, in two
+    PostgreSQL transactions: one payment, balance 300.00, and both answers lead to the invoice."""
+    invoice = issued_invoice(people, quantity="0.8")  # 400.00
+    form = {"amount": "100.00", "mode": "cash", "reference": "", "submission": str(uuid.uuid4())}
+    desks = [client_for(people["desk"]), client_for(people["desk"])]
+    barrier = threading.Barrier(2)
+    answers: dict[int, object] = {}
+
+    def click(n: int) -> None:
+        try:
+            barrier.wait()
+            answers[n] = desks[n].post(reverse("payment_take", args=[invoice.pk]), form)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    invoice.refresh_from_db()
+    assert [answers[n].status_code for n in range(2)] == [302, 302]
+    assert {answers[n]["Location"] for n in range(2)} == {
+        reverse("invoice_detail", args=[invoice.pk])
+    }
+    assert Payment.objects.filter(invoice=invoice).count() == 1
+    assert invoice.balance == Decimal("300.00")

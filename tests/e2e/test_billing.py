@@ -248,3 +248,36 @@ def test_the_desk_admits_invoices_the_stay_takes_a_partial_payment_and_prints_th
     assert payment.receipt_number == receipt and payment.received_by == reception
     deposit = AdvanceDeposit.objects.get()
     assert deposit.amount == Decimal("2000.00") and deposit.applied == Decimal("0.00")
+
+
+@pytest.mark.browser
+def test_a_double_click_on_record_payment_records_one_payment(
+    transactional_db, charge_master, page, live_server_url
+):
+    """Issue 12: a double click on "Record payment" for 100.00 on a 400.00 invoice recorded two
+    payments. Now the form ignores the second click while sending, and the server acts once per
+    form even if both arrive."""
+    from billing import services as billing
+
+    reception = UserFactory(role=rbac.RECEPTIONIST)
+    patient = PatientFactory(first_name="Achieng", last_name="Otieno")
+
+    def issued() -> Invoice:
+        billing.charge_post(actor=None, patient=patient, code="NURS-DRESS", quantity=Decimal("0.8"))
+        draft = billing.invoice_draft(actor=reception, patient=patient)
+        return billing.invoice_issue(actor=reception, invoice=draft)
+
+    invoice = run_elsewhere(issued)
+    assert invoice.total == Decimal("400.00")
+    sign_in(page, live_server_url, reception)
+    page.goto(f"{live_server_url}/billing/invoices/{invoice.pk}/")
+
+    page.get_by_test_id("pay-amount").fill("100")
+    page.get_by_test_id("pay-mode").select_option(label="Cash")
+    page.get_by_test_id("take-payment").dblclick()
+
+    expect(toast(page, "Payment recorded.")).to_be_visible()
+    expect(page.get_by_test_id("invoice-balance")).to_have_text("300.00")
+    expect(page.get_by_test_id("payments").locator("li")).to_have_count(1)
+    snapshot(page, "billing-7-double-click-one-payment")
+    assert Payment.objects.filter(invoice=invoice).count() == 1
