@@ -6,6 +6,7 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing: charges, invoices, payments"
 
     def ready(self) -> None:
+        # Imported here: other apps' modules and models can be loaded only once apps are ready.
         from hms import rbac
         from messaging import topics
 

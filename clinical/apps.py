@@ -6,6 +6,7 @@ class ClinicalConfig(AppConfig):
     verbose_name = "Clinical: patients, appointments, encounters"
 
     def ready(self) -> None:
+        # Imported here: other apps' modules and models can be loaded only once apps are ready.
         from hms import params, rbac
         from messaging import topics
 

@@ -4,9 +4,11 @@ from datetime import date
 from decimal import Decimal
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from clinical.models import DoctorSchedule, Encounter, Patient, Prescription, Vitals
+from hms import rbac
 from hms.params import PlainDecimalField, plain_formfield
 
 OLDEST_AGE_YEARS = 130
@@ -116,10 +118,6 @@ class TransitionForm(forms.Form):
 
 
 def _doctor_field() -> forms.ModelChoiceField:
-    from django.contrib.auth import get_user_model
-
-    from hms import rbac
-
     return forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(role=rbac.DOCTOR, is_active=True),
         empty_label="Choose a doctor",

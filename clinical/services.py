@@ -4,6 +4,7 @@
 Each is one transaction with its audit row; a refusal raises an error a clerk can read.
 """
 
+import secrets
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts import services as accounts
 from billing import services as billing
 from clinical import lifecycle, selectors, vitals
 from clinical.models import (
@@ -656,10 +658,6 @@ def portal_login_create(
 ):
     """Give a registered patient a portal login with a one-time password (returned once, to be
     printed or read out; the patient must change it at first sign-in)."""
-    import secrets
-
-    from accounts import services as accounts
-
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.user_id:
         raise BookingError(

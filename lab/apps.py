@@ -8,9 +8,10 @@ class LabConfig(AppConfig):
     verbose_name = "Lab and imaging tests"
 
     def ready(self) -> None:
+        # Imported here: other apps' modules and models can be loaded only once apps are ready.
         from clinical import selectors as clinical
         from hms import rbac
-        from lab.selectors import timeline_events
+        from lab.selectors import timeline_count, timeline_events
         from messaging import topics
 
         # "lab": the worklist (technicians, admin); "lab.patient.<id>": a patient's orders as
@@ -28,7 +29,7 @@ class LabConfig(AppConfig):
                 or (topic == f"lab.doctor.{user.pk}" and rbac.has(user, "tests.order"))
             ),
         )
-        clinical.register_timeline(timeline_events)
+        clinical.register_timeline(timeline_events, timeline_count)
         # A discharge waits for the stay's tests not yet resulted: each is cancelled or carried
         # over to outpatient follow-up (wards asks clinical's registry, never lab).
         from clinical import open_orders

@@ -8,8 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from clinical.models import Patient
 from lab import catalogue, services
-from lab.models import LabTest, OrderStatus, ResultVersion, TestOrder
-from wards.models import Admission
+from lab.models import LabTest, OrderStatus, ResultVersion, TestOrder, admission_model
 
 
 def _walk(order, to: str, technician, verifier, values=None, findings="") -> None:
@@ -62,7 +61,7 @@ def seed(log) -> None:
             admission=admission,
         )
 
-    admissions = {a.reason: a for a in Admission.objects.select_related("patient")}
+    admissions = {a.reason: a for a in admission_model().objects.select_related("patient")}
     malaria = admissions.get("Severe malaria")
     if malaria:
         smear, cbc = order(

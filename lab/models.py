@@ -442,3 +442,9 @@ class ResultVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} v{self.version}"
+
+
+def admission_model() -> type[models.Model]:
+    """The stay model, reached through the label the order's foreign key names
+    ("wards.Admission"): lab builds on clinical and never imports wards (DESIGN.md)."""
+    return TestOrder._meta.get_field("admission").related_model

@@ -29,9 +29,9 @@ from lab.models import (
     ResultValue,
     ResultVersion,
     TestOrder,
+    admission_model,
 )
 from messaging.services import notify
-from wards.models import ACTIVE_ADMISSION, Admission
 
 # The worklist's live topic (technicians and admin) and the event its page listens for.
 WORKLIST_TOPIC = "lab"
@@ -89,7 +89,7 @@ def order_tests(
     priority: str = Priority.ROUTINE,
     clinical_notes: str = "",
     encounter: Encounter | None = None,
-    admission: Admission | None = None,
+    admission=None,
     request: HttpRequest | None = None,
 ) -> list[TestOrder]:
     """Order one or several tests for a patient, from a consultation or an admission. Each test
@@ -101,7 +101,7 @@ def order_tests(
         # The stay before the patient, in the order a discharge locks them: a test ordered while
         # the stay is being discharged waits, then is refused (the stay has ended) or is seen by
         # the discharge as an open order.
-        Admission.objects.select_for_update().filter(pk=admission.pk).first()
+        admission_model().objects.select_for_update().filter(pk=admission.pk).first()
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.state == PatientState.ARCHIVED:
         raise LabError("This patient's record is archived: reactivate it before ordering tests.")
@@ -114,7 +114,11 @@ def order_tests(
     if admission is not None:
         if admission.patient_id != patient.pk:
             raise LabError("That admission belongs to another patient.")
-        if not Admission.objects.filter(ACTIVE_ADMISSION, pk=admission.pk).exists():
+        if (
+            not admission_model()
+            .objects.filter(pk=admission.pk, discharged_at__isnull=True)
+            .exists()
+        ):
             raise LabError("The patient has been discharged: order from a new visit.")
     inactive = [t.name for t in tests if not t.active]
     if inactive:

@@ -28,8 +28,8 @@ from lab.models import (
     ResultField,
     ResultValue,
     TestOrder,
+    admission_model,
 )
-from wards.models import Admission
 
 REPORT_LINK = "lab-report"
 STAFF = {rbac.ALL}
@@ -72,7 +72,9 @@ def order_new(request: HttpRequest) -> HttpResponse:
     if encounter_id := params.db_id(source.get("encounter")):
         encounter = Encounter.objects.select_related("patient").filter(pk=encounter_id).first()
     elif admission_id := params.db_id(source.get("admission")):
-        admission = Admission.objects.select_related("patient").filter(pk=admission_id).first()
+        admission = (
+            admission_model().objects.select_related("patient").filter(pk=admission_id).first()
+        )
     origin = encounter or admission
     if origin is None:
         messages.info(request, "Tests are ordered from a consultation or an admission: open one.")

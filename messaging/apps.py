@@ -6,6 +6,7 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messaging: real-time, notifications, chat"
 
     def ready(self) -> None:
+        # Imported here: other apps' modules and models can be loaded only once apps are ready.
         from hms import params, rbac
         from messaging import topics
         from messaging.models import ThreadMember

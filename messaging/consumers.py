@@ -17,6 +17,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
+from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
 
 from hms import params
 from hms.middleware import LAST_ACTIVITY_KEY
@@ -34,8 +35,6 @@ TYPING_THROTTLE_SECONDS = 2
 
 def session_is_live(user, session) -> bool:
     """The same rules a page request meets: active user, not idle, second factor passed."""
-    from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
-
     if not user.is_authenticated or not user.is_active or not session.session_key:
         return False
     if not session.exists(session.session_key):

@@ -6,6 +6,7 @@ class WardsConfig(AppConfig):
     verbose_name = "Wards, beds and admissions"
 
     def ready(self) -> None:
+        # Imported here: other apps' modules and models can be loaded only once apps are ready.
         from hms import rbac
         from messaging import topics
         from wards.views import BOARD_SCOPES
