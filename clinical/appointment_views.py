@@ -19,9 +19,12 @@ from clinical.models import (
     Patient,
     ScheduleException,
 )
-from hms import params, rbac
+from hms import paging, params, rbac
 
 REASON_LIMIT = params.model_limit(Appointment, "reason")
+PER_PAGE = 50
+PAST_PER_PAGE = 20
+EXCEPTIONS_PER_PAGE = 50
 
 
 def _day(value: str | None) -> date:
@@ -53,12 +56,12 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
     if request.user.role == rbac.PATIENT:
         upcoming = appointments.filter(starts_at__gte=timezone.now() - timedelta(hours=12))
         past = appointments.filter(starts_at__lt=timezone.now() - timedelta(hours=12)).order_by(
-            "-starts_at"
-        )[:20]
+            "-starts_at", "-pk"
+        )
         return render(
             request,
             "clinical/appointments_portal.html",
-            {"upcoming": upcoming, "past": past},
+            {"upcoming": upcoming, "past": paging.page_of(request, past, PAST_PER_PAGE)},
         )
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
     appointments = appointments.filter(
@@ -70,7 +73,9 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
         "day": day,
         "previous_day": day - timedelta(days=1),
         "next_day": day + timedelta(days=1),
-        "appointments": appointments.order_by("starts_at", "doctor__last_name"),
+        "appointments": paging.page_of(
+            request, appointments.order_by("starts_at", "doctor__last_name", "pk"), PER_PAGE
+        ),
         "doctors": selectors.doctors(),
         "doctor_id": str(doctor_id or ""),
         "can_book": rbac.has(request.user, "appointments.book"),
@@ -307,10 +312,12 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
         .order_by("last_name")
         .prefetch_related("schedule_blocks")
     )
-    exceptions = (
+    exceptions = paging.page_of(
+        request,
         ScheduleException.objects.filter(date__gte=timezone.localdate())
         .select_related("doctor")
-        .order_by("date")[:50]
+        .order_by("date", "start_time", "pk"),
+        EXCEPTIONS_PER_PAGE,
     )
     context = {
         "doctors": doctors,

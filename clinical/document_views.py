@@ -9,9 +9,10 @@ from django.views.decorators.http import require_POST
 
 from clinical import selectors, services
 from clinical.models import PatientDocument
-from hms import audit, files, params, rbac
+from hms import audit, files, paging, params, rbac
 
 DOCUMENT_LINK = "document"
+DOCUMENTS_PER_PAGE = 25
 
 
 def download_url(document: PatientDocument) -> str:
@@ -27,17 +28,28 @@ def _patient(request: HttpRequest, pk):
 
 @rbac.capability_required("patients.view_chart", scopes={rbac.ALL})
 def patient_documents(request: HttpRequest, pk) -> HttpResponse:
-    patient = _patient(request, pk)
-    documents = [
-        (document, download_url(document))
-        for document in patient.documents.select_related("uploaded_by")[:100]
-    ]
+    return _documents_page(request, _patient(request, pk))
+
+
+def _documents_page(
+    request: HttpRequest, patient, *, errors: dict | None = None, typed: dict | None = None
+) -> HttpResponse:
+    """The patient's documents, newest first and paged; a refused upload shows its message beside
+    its field and keeps the title and kind typed (a browser never keeps a chosen file)."""
+    page = paging.page_of(
+        request,
+        patient.documents.select_related("uploaded_by").order_by("-uploaded_at", "-pk"),
+        DOCUMENTS_PER_PAGE,
+    )
     context = {
         "patient": patient,
-        "documents": documents,
+        "page": page,
+        "documents": [(document, download_url(document)) for document in page.object_list],
         "kinds": PatientDocument.Kind.choices,
         "can_upload": rbac.has(request.user, "clinical.consult"),
         "max_mb": files.MAX_UPLOAD_BYTES // 1048576,
+        "errors": errors or {},
+        "typed": typed or {},
     }
     return render(request, "clinical/patient_documents.html", context)
 
@@ -46,31 +58,40 @@ def patient_documents(request: HttpRequest, pk) -> HttpResponse:
 @require_POST
 def document_upload(request: HttpRequest, pk) -> HttpResponse:
     patient = _patient(request, pk)
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, "Choose a file to upload.")
-        return redirect("patient_documents", pk=patient.pk)
-    kind = request.POST.get("kind", PatientDocument.Kind.NOTE)
-    if kind not in PatientDocument.Kind.values:
-        kind = PatientDocument.Kind.OTHER
+    kind = params.choice_param(
+        request.POST.get("kind", PatientDocument.Kind.NOTE), PatientDocument.Kind.choices
+    )
+    typed = {"title": request.POST.get("title", ""), "kind": kind}
     try:
         title = params.bounded_text(
             request.POST.get("title"),
             limit=params.model_limit(PatientDocument, "title"),
             label="Title",
         )
+    except params.ValueRefused as refusal:
+        return _documents_page(request, patient, errors={"title": str(refusal)}, typed=typed)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _documents_page(
+            request, patient, errors={"file": "Choose a file to upload."}, typed=typed
+        )
+    try:
         services.document_upload(
             actor=request.user,
             patient=patient,
             upload=upload,
             title=title,
-            kind=kind,
+            kind=kind or PatientDocument.Kind.OTHER,
             request=request,
         )
-    except (params.ValueRefused, files.UploadRefused) as refusal:
-        messages.error(request, f"Not uploaded: {refusal}")
-    else:
-        messages.success(request, "Document uploaded.")
+    except files.UploadRefused as refusal:
+        return _documents_page(
+            request,
+            patient,
+            errors={"file": f"{refusal} Choose the file again."},
+            typed=typed,
+        )
+    messages.success(request, "Document uploaded.")
     return redirect("patient_documents", pk=patient.pk)
 
 

@@ -6,9 +6,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from clinical.models import Appointment, AppointmentStatus, Encounter, Patient
-from hms import rbac
+from hms import paging, rbac
 
 PORTAL = {rbac.OWN}
+SUMMARY_SIZE = 5
+VISITS_PER_PAGE = 20
 
 
 def _own_record(request: HttpRequest) -> Patient | None:
@@ -19,12 +21,13 @@ def _own_record(request: HttpRequest) -> Patient | None:
 def portal_summary(request: HttpRequest) -> HttpResponse:
     """The patient's dashboard panel: next appointments and the latest prescriptions."""
     patient = _own_record(request)
-    upcoming = (
+    upcoming = paging.first_of(
         Appointment.objects.filter(
             patient=patient, status=AppointmentStatus.SCHEDULED, starts_at__gte=timezone.now()
-        ).select_related("doctor")[:5]
+        ).select_related("doctor")
         if patient
-        else []
+        else Appointment.objects.none(),
+        SUMMARY_SIZE,
     )
     return render(
         request, "clinical/portal_summary.html", {"patient": patient, "upcoming": upcoming}
@@ -34,16 +37,17 @@ def portal_summary(request: HttpRequest) -> HttpResponse:
 @rbac.capability_required("patients.view_chart", scopes=PORTAL)
 def portal_prescriptions(request: HttpRequest) -> HttpResponse:
     patient = _own_record(request)
-    encounters = (
+    visits = (
         Encounter.objects.filter(patient=patient)
         .select_related("doctor")
         .prefetch_related("prescriptions")
-        .order_by("-started_at")[:50]
+        .order_by("-started_at", "-pk")
         if patient
-        else []
+        else Encounter.objects.none()
     )
+    page = paging.page_of(request, visits, VISITS_PER_PAGE)
     return render(
         request,
         "clinical/portal_prescriptions.html",
-        {"patient": patient, "encounters": encounters},
+        {"patient": patient, "encounters": page, "page": page},
     )

@@ -17,9 +17,14 @@ from clinical.models import (
     LIVE_APPOINTMENT,
     Appointment,
     DoctorSchedule,
+    Encounter,
     Patient,
+    PatientDocument,
     PatientState,
+    PatientStateChange,
+    Prescription,
     ScheduleException,
+    Vitals,
 )
 from hms import params, rbac
 
@@ -51,17 +56,29 @@ def likely_duplicates(
         for patient in candidates.filter(phone_digits__endswith=digits[-9:])[:10]:
             found[patient.pk] = patient
     if date_of_birth:
-        for patient in candidates.filter(date_of_birth=date_of_birth)[:200]:
-            if patient.name_key == key or (
-                difflib.SequenceMatcher(None, patient.name_key, key).ratio() >= 0.8
-            ):
-                found[patient.pk] = patient
+        # Every patient born that day is compared (a common birth date, such as 1 January for
+        # an age only estimated, is shared by thousands): names only, then the few that match.
+        similar = [
+            pk
+            for pk, other in candidates.filter(date_of_birth=date_of_birth).values_list(
+                "pk", "name_key"
+            )
+            if other == key or difflib.SequenceMatcher(None, other, key).ratio() >= 0.8
+        ]
+        for patient in candidates.filter(pk__in=similar):
+            found[patient.pk] = patient
     return list(found.values())
 
 
 def patient_search(query: str, *, include_archived: bool = False) -> QuerySet:
-    """By MRN, phone or name, as the clerk types. Name and phone use indexed columns (a trigram
-    index on PostgreSQL), so this stays fast on 100,000 patients."""
+    """The first SEARCH_LIMIT matches of `patient_matches` (a quick picker's list; a screen that
+    shows results pages `patient_matches` and says how many there are)."""
+    return patient_matches(query, include_archived=include_archived)[:SEARCH_LIMIT]
+
+
+def patient_matches(query: str, *, include_archived: bool = False) -> QuerySet:
+    """Every patient found by MRN, phone or name, as the clerk types, by name. Name and phone use
+    indexed columns (a trigram index on PostgreSQL), so this stays fast on 100,000 patients."""
     query = query.strip()
     patients = Patient.objects.all()
     if not include_archived:
@@ -76,7 +93,7 @@ def patient_search(query: str, *, include_archived: bool = False) -> QuerySet:
             | Q(mrn__startswith=digits)
             | Q(phone_digits__contains=digits)
         )
-    return patients.filter(condition).order_by("last_name", "first_name")[:SEARCH_LIMIT]
+    return patients.filter(condition).order_by("last_name", "first_name", "mrn")
 
 
 def patient_for(user, patient_id) -> Patient | None:
@@ -261,13 +278,40 @@ class Event:
 
 
 # Modules built on clinical add their records to the timeline (lab's tests, ...): each source is
-# called as source(patient, before, size) and returns its newest `size` events before the cursor.
+# called as source(patient, before, size) and returns its newest `size` events before the cursor;
+# its counter, as count(patient, before), says how many events it has before the cursor.
 _timeline_sources: list = []
+_timeline_counters: list = []
 
 
-def register_timeline(source) -> None:
+def register_timeline(source, count=None) -> None:
     if source not in _timeline_sources:
         _timeline_sources.append(source)
+    if count is not None and count not in _timeline_counters:
+        _timeline_counters.append(count)
+
+
+def _timeline_querysets(patient) -> list[tuple[QuerySet, str]]:
+    """clinical's own records on the timeline, each with the moment it is placed at."""
+    return [
+        (Encounter.objects.filter(patient=patient), "started_at"),
+        (Vitals.objects.filter(patient=patient), "recorded_at"),
+        (Prescription.objects.filter(patient=patient), "created_at"),
+        (Appointment.objects.filter(patient=patient), "starts_at"),
+        (PatientDocument.objects.filter(patient=patient), "uploaded_at"),
+        (PatientStateChange.objects.filter(patient=patient), "at"),
+    ]
+
+
+def patient_timeline_count(patient, *, before: datetime | None = None) -> int:
+    """How many events the patient's timeline has (before the cursor, when given): counted in the
+    database, one query per kind of record, however long the history."""
+    total = 0
+    for queryset, field in _timeline_querysets(patient):
+        if before is not None:
+            queryset = queryset.filter(**{f"{field}__lt": before})
+        total += queryset.count()
+    return total + sum(count(patient, before) for count in _timeline_counters)
 
 
 def patient_timeline(patient, *, before: datetime | None = None, size: int = 25) -> list[Event]:
@@ -275,8 +319,6 @@ def patient_timeline(patient, *, before: datetime | None = None, size: int = 25)
     (one query per kind of record, whatever the page: each kind contributes its newest `size`
     before the cursor, and the merge keeps the newest `size` of those)."""
     from django.urls import reverse
-
-    from clinical.models import Encounter, PatientDocument, PatientStateChange, Prescription, Vitals
 
     def window(queryset, field):
         if before is not None:

@@ -1,7 +1,6 @@
 """Patient screens: find, register (with duplicate check), edit, the chart, archive."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -10,11 +9,14 @@ from django.views.decorators.http import require_POST
 from clinical import lifecycle, selectors, services, vitals
 from clinical.forms import PatientForm, VitalsForm
 from clinical.models import Patient, PatientState, PatientStateChange
-from hms import params, rbac
+from hms import paging, params, rbac
 
 RECENT_PER_PAGE = 25
-VITALS_SHOWN = 50
+SEARCH_PER_PAGE = 20
+VITALS_PER_PAGE = 50
+CHART_READINGS = 50
 HISTORY_PAGE = 25
+CHART_PANEL = 10
 
 
 def _patient_or_404(user, patient_id) -> Patient:
@@ -32,21 +34,27 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         return redirect("patient_chart", pk=record.pk) if record else redirect("dashboard")
     query = params.search_text(request.GET.get("q"))
     include_archived = request.GET.get("archived") == "1"
-    if request.htmx and request.htmx.target == "patient-results":
-        results = selectors.patient_search(query, include_archived=include_archived)
-        return render(
+    as_you_type = bool(request.htmx) and request.htmx.target == "patient-results"
+    context = {
+        "query": query,
+        "archived": include_archived,
+        "pick": params.search_text(request.GET.get("pick")),
+        "can_register": rbac.has(request.user, "patients.register"),
+        # Matches are paged like any list: "21–40 of 57 matches" (STYLE 17).
+        "results": paging.page_of(
             request,
-            "clinical/patient_list.html#results",
-            {
-                "results": results,
-                "query": query,
-                "pick": params.search_text(request.GET.get("pick")),
-            },
+            selectors.patient_matches(query, include_archived=include_archived),
+            SEARCH_PER_PAGE,
         )
-    recent = Patient.objects.exclude(state=PatientState.ARCHIVED).order_by("-registered_at")
-    page = Paginator(recent, RECENT_PER_PAGE).get_page(request.GET.get("page"))
-    results = selectors.patient_search(query, include_archived=include_archived) if query else None
-    context = {"page": page, "results": results, "query": query, "archived": include_archived}
+        if query or as_you_type
+        else None,
+        "page": None,
+    }
+    if as_you_type:
+        return render(request, "clinical/patient_list.html#results", context)
+    if not query:  # the latest registrations, while nothing is searched for
+        recent = Patient.objects.exclude(state=PatientState.ARCHIVED).order_by("-registered_at")
+        context["page"] = paging.page_of(request, recent, RECENT_PER_PAGE)
     return render(request, "clinical/patient_list.html", context)
 
 
@@ -99,7 +107,8 @@ def patient_chart(request: HttpRequest, pk) -> HttpResponse:
     context = {
         "patient": patient,
         "clinical_view": scope != rbac.DEMOGRAPHICS,
-        "history": patient.state_changes.select_related("by")[:20],
+        # Short panels: the latest few, "10 of 37 · see all" (the whole history is paged).
+        "history": paging.first_of(patient.state_changes.select_related("by"), CHART_PANEL),
         "can_edit": rbac.has(request.user, "patients.register"),
         "can_record_vitals": rbac.has(request.user, "vitals.record"),
         "can_see_account": rbac.scope(request.user, "billing.invoices") == rbac.ALL,
@@ -107,11 +116,11 @@ def patient_chart(request: HttpRequest, pk) -> HttpResponse:
         "can_see_tests": rbac.scope(request.user, "tests.view_results") == rbac.ALL,
         "can_archive": PatientState.ARCHIVED in lifecycle.ALLOWED[patient.state],
         "can_book": rbac.has(request.user, "appointments.book") and not patient.is_archived,
-        "appointments": (
-            selectors.appointments_for(request.user)
-            .filter(patient=patient)
-            .order_by("-starts_at")[:10]
+        "appointments": paging.first_of(
+            selectors.appointments_for(request.user).filter(patient=patient).order_by("-starts_at"),
+            CHART_PANEL,
         ),
+        "can_see_history": scope == rbac.ALL,
     }
     return render(request, "clinical/patient_chart.html", context)
 
@@ -198,7 +207,8 @@ def patient_vitals(request: HttpRequest, pk) -> HttpResponse:
         else:
             messages.success(request, "Vitals recorded.")
             return redirect("patient_vitals", pk=patient.pk)
-    readings = list(patient.vitals.select_related("recorded_by")[:VITALS_SHOWN])
+    readings = patient.vitals.select_related("recorded_by")
+    page = paging.page_of(request, readings, VITALS_PER_PAGE)
     rows = [
         {
             "record": record,
@@ -207,12 +217,16 @@ def patient_vitals(request: HttpRequest, pk) -> HttpResponse:
                 for name in services.VITAL_FIELDS
             ],
         }
-        for record in readings
+        for record in page.object_list
     ]
+    # The chart plots a window, the latest CHART_READINGS whatever page of the table is open,
+    # and says so; the table below pages through every reading.
+    latest = page.object_list if page.number == 1 else readings[:CHART_READINGS]
+    charted = list(latest)[:CHART_READINGS]
     series = {
         name: [
             {"x": timezone.localtime(r.recorded_at).strftime("%d %b %H:%M"), "y": float(v)}
-            for r in reversed(readings)
+            for r in reversed(charted)
             if (v := getattr(r, name)) is not None
         ]
         for name in ("temperature_c", "pulse", "systolic", "diastolic", "spo2")
@@ -223,6 +237,8 @@ def patient_vitals(request: HttpRequest, pk) -> HttpResponse:
         "rows": rows,
         "columns": [vitals.RANGES[name] for name in services.VITAL_FIELDS],
         "series": series,
+        "page": page,
+        "charted": len(charted),
     }
     return render(request, "clinical/patient_vitals.html", context)
 
@@ -233,10 +249,18 @@ def patient_history(request: HttpRequest, pk) -> HttpResponse:
     patient = _patient_or_404(request.user, pk)
     before = params.local_datetime(request.GET.get("before"))
     events = selectors.patient_timeline(patient, before=before, size=HISTORY_PAGE)
+    # Counted in the database, one query per kind of record: from the cursor on (the whole
+    # history on the first page), less the entries of this page, is what is still to load.
+    from_cursor = selectors.patient_timeline_count(patient, before=before)
+    older = max(from_cursor - len(events), 0)
     context = {
         "patient": patient,
         "events": events,
-        "next_before": events[-1].at.isoformat() if len(events) == HISTORY_PAGE else "",
+        "total": None
+        if request.htmx and before
+        else (selectors.patient_timeline_count(patient) if before else from_cursor),
+        "next_before": events[-1].at.isoformat() if older and events else "",
+        "older": older,
     }
     if request.htmx and before:
         return render(request, "clinical/patient_history.html#page", context)

@@ -253,6 +253,14 @@ def turnaround(days: int = 30, now=None) -> list[Turnaround]:
     return report
 
 
+def timeline_count(patient, before) -> int:
+    """How many of the patient's tests are on their timeline (before the cursor, when given)."""
+    orders = TestOrder.objects.filter(patient=patient)
+    if before is not None:
+        orders = orders.filter(ordered_at__lt=before)
+    return orders.count()
+
+
 def timeline_events(patient, before, size: int) -> list:
     """The patient's tests on their history timeline: ordered, with the result once verified."""
     from django.urls import reverse

@@ -1,0 +1,57 @@
+"""Lists shown a page at a time, always saying how many there are (STYLE habit 17).
+
+A list is never cut silently: either it is paged (`page_of`, shown with hms/pagination.html:
+"51–100 of 180") or, for a dashboard's deliberately short panel, it shows its first few and says
+how many there are with a link to the full list (`first_of`, shown with hms/more.html).
+"""
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
+
+from hms import params
+
+
+def page_number(request: HttpRequest, name: str = "page") -> int:
+    """The page asked for; the first for a missing or odd value ("x", "-1", 20 digits)."""
+    return params.db_id(request.GET.get(name)) or 1
+
+
+def page_of(request: HttpRequest, object_list, per_page: int, *, name: str = "page") -> Page:
+    """The page of `object_list` the request asks for (past the last: the last page). Counting
+    is one query in the database over every row, whatever the page."""
+    return Paginator(object_list, per_page).get_page(page_number(request, name))
+
+
+@dataclass(frozen=True)
+class FirstFew:
+    """The first `len(items)` rows of a list and how many rows the whole list has."""
+
+    items: list
+    count: int
+
+    @property
+    def shown(self) -> int:
+        return len(self.items)
+
+    @property
+    def cut(self) -> bool:
+        return self.count > len(self.items)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def first_of(queryset, size: int) -> FirstFew:
+    """A short panel's rows (the first `size`) and the count of all of them (two queries,
+    whatever the number of rows); an empty list asks for no count."""
+    items = list(queryset[:size])
+    count = len(items) if len(items) < size else queryset.count()
+    return FirstFew(items, count)
