@@ -147,9 +147,9 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
         try:
             reason = _reason(request)
         except params.ValueRefused as refusal:
-            reason, error = "", str(refusal)
+            reason, error, error_field = "", str(refusal), "reason"
         if error:
-            pass  # the reason is refused: said above the form, nothing booked
+            pass  # the reason is refused: said beside it, nothing booked
         elif request.POST.get("date") and params.date_param(request.POST["date"]) is None:
             error, error_field = "Choose a day from the calendar.", "date"
         elif patient is None:

@@ -46,7 +46,15 @@ STEP_STAMPS = {
 
 
 class LabError(Exception):
-    """A lab action that cannot be done, with the sentence the user reads."""
+    """A lab action that cannot be done, with the sentence the user reads. `fields` names the
+    posted fields it is about, each with its own sentence ({"field-12": "Haemoglobin: …",
+    "reason": "…"}), so the form shows each beside its field."""
+
+    def __init__(self, message: str, *, field: str | None = None, fields: dict | None = None):
+        super().__init__(message)
+        self.fields = dict(fields or {})
+        if field:
+            self.fields.setdefault(field, message)
 
 
 def order_source(order: TestOrder) -> str:
@@ -445,15 +453,20 @@ def _write_values(order: TestOrder, version: int, values: dict, findings: str) -
     age_days = selectors.range_age_days(order)
     rows = []
     worst = ""
+    refused = {}  # every refused value is named at once, each beside its field
     for field in fields:
         raw = (values.get(str(field.pk)) or values.get(field.pk) or "").strip()
         if not raw:
             continue
-        if len(raw) > 200:
-            raise LabError(f"{field.name}: at most 200 characters.")
-        number, flag, reference = None, Flag.NORMAL, ""
+        try:
+            if len(raw) > 200:
+                raise LabError(f"{field.name}: at most 200 characters.")
+            number = _parse(field, raw) if field.numeric else None
+        except LabError as refusal:
+            refused[f"field-{field.pk}"] = str(refusal)
+            continue
+        flag, reference = Flag.NORMAL, ""
         if field.numeric:
-            number = _parse(field, raw)
             band = selectors.reference_range(list(field.ranges.all()), patient.sex, age_days)
             flag = selectors.flag_of(number, band)
             reference = band.describe_with_note() if band else ""
@@ -475,6 +488,8 @@ def _write_values(order: TestOrder, version: int, values: dict, findings: str) -
                 flag=flag,
             )
         )
+    if refused:
+        raise LabError(" ".join(refused.values()), fields=refused)
     order.values.filter(version=version).delete()
     ResultValue.objects.bulk_create(rows)
     return worst
@@ -524,7 +539,7 @@ def results_enter(
         )
     findings = findings.strip()
     if len(findings) > 5000:
-        raise LabError("Findings: at most 5,000 characters.")
+        raise LabError("Findings: at most 5,000 characters.", field="findings")
     version = order.result_version or 1
     before = _snapshot(order, version) if order.result_version else None
     before_flag = order.flag
@@ -571,13 +586,13 @@ def results_amend(
     if order.status != OrderStatus.VERIFIED:
         raise LabError("Only a verified result is amended; until then, correct it directly.")
     if not reason.strip():
-        raise LabError("Give the reason for the amendment.")
+        raise LabError("Give the reason for the amendment.", field="reason")
     limit = params.model_limit(ResultVersion, "amendment_reason")
     if len(reason.strip()) > limit:
-        raise LabError(f"Reason for the amendment: at most {limit} characters.")
+        raise LabError(f"Reason for the amendment: at most {limit} characters.", field="reason")
     findings = findings.strip()
     if len(findings) > 5000:
-        raise LabError("Findings: at most 5,000 characters.")
+        raise LabError("Findings: at most 5,000 characters.", field="findings")
     original = _snapshot(order, order.result_version)
     version = order.result_version + 1
     before_flag = order.flag

@@ -182,7 +182,16 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @rbac.capability_required("tests.view_results", scopes=STAFF)
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    order = _order(pk)
+    return _order_page(request, _order(pk))
+
+
+def _order_page(
+    request: HttpRequest, order: TestOrder, refused: services.LabError | None = None
+) -> HttpResponse:
+    """An order's page. After a refused result entry or amendment (`refused`), the form shows
+    every value as typed, each refusal beside its field, and nothing is saved."""
+    typed = _posted_values(request) if refused is not None else {}
+    errors = refused.fields if refused is not None else {}
     values = list(order.values.all())
     versions = list(order.versions.select_related("entered_by", "verified_by"))
     fields = selectors.fields_with_ranges(order.test)
@@ -191,10 +200,12 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entry_rows = []
     for field in fields:
         band = selectors.reference_range(list(field.ranges.all()), order.patient.sex, age_days)
+        shown = current[field.pk].value if field.pk in current else ""
         entry_rows.append(
             {
                 "field": field,
-                "value": current[field.pk].value if field.pk in current else "",
+                "value": typed.get(str(field.pk), "") if refused is not None else shown,
+                "error": errors.get(f"field-{field.pk}", ""),
                 "reference": band.describe_with_note() if band else "",
             }
         )
@@ -212,7 +223,13 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "patient": order.patient,
         "history": history,
         "entry_rows": entry_rows,
-        "findings": current_entry.findings if current_entry else "",
+        "findings": request.POST.get("findings", "")
+        if refused is not None
+        else (current_entry.findings if current_entry else ""),
+        "errors": errors,
+        # A refusal about no one field (nothing entered at all) shows at the top of the form.
+        "form_error": str(refused) if refused is not None and not errors else "",
+        "typed_reason": request.POST.get("reason", "") if refused is not None else "",
         "can_process": can_process,
         "can_cancel": rbac.has(request.user, "tests.order")
         and order.status in services.CANCELLABLE,
@@ -276,31 +293,42 @@ def _posted_values(request: HttpRequest) -> dict:
     }
 
 
+def _results(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResponse:
+    """Save typed results; a refusal re-renders the order's page with what was typed."""
+    order = _order(pk)
+    try:
+        action(
+            actor=request.user,
+            order=order,
+            values=_posted_values(request),
+            findings=request.POST.get("findings", ""),
+            request=request,
+            **kwargs,
+        )
+    except services.LabError as refusal:
+        # The page as it now is (another step may have happened meanwhile), with the form kept.
+        order = _order(pk)
+        if order.status not in (OrderStatus.IN_PROGRESS, OrderStatus.VERIFIED):
+            messages.error(request, str(refusal))  # no form to show it in any more
+        return _order_page(request, order, refused=refusal)
+    messages.success(request, done)
+    return _back(order)
+
+
 @rbac.capability_required("tests.process", post_only=True)
 @require_POST
 def results_enter(request: HttpRequest, pk: int) -> HttpResponse:
-    order = _order(pk)
-    return _act(
-        request,
-        order,
-        services.results_enter,
-        "Results saved.",
-        values=_posted_values(request),
-        findings=request.POST.get("findings", ""),
-    )
+    return _results(request, pk, services.results_enter, "Results saved.")
 
 
 @rbac.capability_required("tests.process", post_only=True)
 @require_POST
 def results_amend(request: HttpRequest, pk: int) -> HttpResponse:
-    order = _order(pk)
-    return _act(
+    return _results(
         request,
-        order,
+        pk,
         services.results_amend,
         "Amended result saved; it needs verifying by a second person.",
-        values=_posted_values(request),
-        findings=request.POST.get("findings", ""),
         reason=request.POST.get("reason", ""),
     )
 
