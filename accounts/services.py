@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import signals, tasks
 from accounts.models import Department, User
 from hms import audit, realtime
+from hms.refusals import Refusal
 
 AUDITED_FIELDS = [
     "username",
@@ -29,7 +30,7 @@ AUDITED_FIELDS = [
 ]
 
 
-class AccountError(Exception):
+class AccountError(Refusal):
     """A user action that cannot be done, with the message a person should read."""
 
 

@@ -29,6 +29,7 @@ from billing.models import (
 from hms import audit, params, rbac, realtime, submissions
 from hms.money import money, money_exact, percent_of
 from hms.numbering import next_number
+from hms.refusals import Refusal
 
 ITEM_FIELDS = ["code", "name", "category", "charge_type", "price", "tax_rate", "active"]
 
@@ -49,7 +50,7 @@ def _text(value: str, model, field: str, label: str) -> str:
         raise BillingError(str(refusal)) from None
 
 
-class BillingError(Exception):
+class BillingError(Refusal):
     """A billing action that cannot be done, with the sentence the person reads."""
 
 

@@ -20,6 +20,7 @@ from clinical.models import (
     ScheduleException,
 )
 from hms import paging, params, rbac
+from hms.refusals import act
 
 REASON_LIMIT = params.model_limit(Appointment, "reason")
 PER_PAGE = 50
@@ -220,13 +221,8 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResponse:
     appointment = _appointment_or_404(request.user, pk)
-    try:
-        action(actor=request.user, appointment=appointment, request=request, **kwargs)
-    except services.BookingError as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, done)
-    return redirect("appointment_detail", pk=appointment.pk)
+    then = appointment.get_absolute_url()
+    return act(request, action, done=done, then=then, appointment=appointment, **kwargs)
 
 
 @rbac.capability_required("appointments.book", post_only=True)

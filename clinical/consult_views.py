@@ -13,6 +13,7 @@ from clinical.forms import EncounterForm, PrescriptionForm
 from clinical.models import Encounter, Prescription
 from hms import rbac
 from hms.pdf import pdf_response
+from hms.refusals import act
 
 
 def _encounter(pk: int) -> Encounter:
@@ -67,13 +68,9 @@ def encounter(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResponse:
     current = _encounter(pk)
-    try:
-        action(actor=request.user, encounter=current, request=request, **kwargs)
-    except services.ConsultationError as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, done)
-    return redirect("encounter", pk=current.pk)
+    return act(
+        request, action, done=done, then=current.get_absolute_url(), encounter=current, **kwargs
+    )
 
 
 @rbac.capability_required("clinical.consult", post_only=True)

@@ -7,6 +7,7 @@ reactivating). Services move patients only through `check`, which explains a ref
 """
 
 from clinical.models import PatientState as S
+from hms.refusals import Refusal
 
 ALLOWED: dict[str, set[str]] = {
     S.REGISTERED: {S.APPOINTMENT_SCHEDULED, S.UNDER_TREATMENT, S.ADMITTED, S.ARCHIVED},
@@ -26,7 +27,7 @@ HINTS: dict[tuple[str, str], str] = {
 }
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refusal):
     """A lifecycle step that is not allowed, with the sentence a clerk reads."""
 
 

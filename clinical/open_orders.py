@@ -13,12 +13,14 @@ from datetime import datetime
 
 from django.http import HttpRequest
 
+from hms.refusals import Refusal
+
 CANCEL = "cancel"
 CARRY_OVER = "carry_over"
 DECISIONS = [(CANCEL, "Cancel"), (CARRY_OVER, "Carry over to outpatient follow-up")]
 
 
-class OrderRefused(Exception):
+class OrderRefused(Refusal):
     """The source refused to cancel or carry over an order, with the sentence the person reads."""
 
 

@@ -32,6 +32,7 @@ from clinical.models import (
 )
 from hms import audit, files, rbac, realtime, submissions
 from hms.numbering import next_number
+from hms.refusals import Refusal
 
 AUDITED_FIELDS = [
     "first_name",
@@ -174,13 +175,9 @@ def patient_chart_opened(*, actor, patient: Patient, request: HttpRequest | None
 PORTAL_CHANGE_CUTOFF = timedelta(hours=2)
 
 
-class BookingError(Exception):
+class BookingError(Refusal):
     """A booking action that cannot be done, with the sentence the person reads; `field` names
     the part of the booking form it is about ("date", "starts_at"), when it is about one."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class SlotTaken(BookingError):
@@ -733,7 +730,7 @@ def vitals_record(
     return record
 
 
-class VitalsError(Exception):
+class VitalsError(Refusal):
     """Readings that cannot be right, with the sentence a nurse reads."""
 
 
@@ -744,7 +741,7 @@ ENCOUNTER_FIELDS = ["complaints", "examination", "diagnosis", "icd10_code", "pla
 PRESCRIPTION_FIELDS = ["drug", "strength", "dose", "route", "frequency", "duration", "instructions"]
 
 
-class ConsultationError(Exception):
+class ConsultationError(Refusal):
     """A consultation action that cannot be done, with the sentence the doctor reads."""
 
 

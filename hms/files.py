@@ -9,6 +9,8 @@ presigned URL.
 from django.conf import settings
 from django.core import signing
 
+from hms.refusals import Refusal
+
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Recognised by their first bytes, not by the name or the browser's claim.
 MAGIC = {
@@ -18,7 +20,7 @@ MAGIC = {
 }
 
 
-class UploadRefused(Exception):
+class UploadRefused(Refusal):
     """A file that may not be stored, with the sentence the uploader reads."""
 
 

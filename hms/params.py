@@ -30,6 +30,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from hms.money import money
+from hms.refusals import Refusal
 
 # The largest id a database column holds (bigint); a longer number is no id of ours.
 BIGINT_MAX = 2**63 - 1
@@ -44,7 +45,7 @@ NOT_A_NUMBER = "Enter a number in plain digits, e.g. 1500 or 1500.50."
 NOT_AN_AMOUNT = "Enter the amount as a number, e.g. 1500 or 1500.50."
 
 
-class ValueRefused(ValueError):
+class ValueRefused(Refusal, ValueError):
     """A posted value that cannot be taken as typed; str() is the message for the person."""
 
 

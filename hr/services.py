@@ -8,13 +8,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from hms import audit
+from hms.refusals import Refusal
 from hr.models import Attendance
 
 # A second click this soon after clocking out is a repeated tap, not a new arrival.
 REPEAT_TAP = timedelta(minutes=2)
 
 
-class AttendanceError(Exception):
+class AttendanceError(Refusal):
     """An attendance action that cannot be done, with the sentence the person reads."""
 
 

@@ -19,6 +19,7 @@ from clinical import open_orders
 from clinical.models import Encounter, Patient, PatientState
 from hms import audit, files, params, rbac, realtime, submissions
 from hms.numbering import next_number
+from hms.refusals import Refusal
 from lab import selectors
 from lab.models import (
     OPEN_STATUSES,
@@ -45,7 +46,7 @@ STEP_STAMPS = {
 }
 
 
-class LabError(Exception):
+class LabError(Refusal):
     """A lab action that cannot be done, with the sentence the user reads. `fields` names the
     posted fields it is about, each with its own sentence ({"field-12": "Haemoglobin: …",
     "reason": "…"}), so the form shows each beside its field."""

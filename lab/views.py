@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 
 from clinical import selectors as clinical
 from clinical.models import Encounter
-from hms import audit, files, params, rbac
+from hms import audit, files, paging, params, rbac
+from hms.refusals import act
 from lab import selectors, services
 from lab.forms import LabTestForm, OrderForm, ReasonForm, ReferenceRangeForm, ResultFieldForm
 from lab.models import (
@@ -259,15 +260,12 @@ def _order_page(
 
 
 def _act(request: HttpRequest, order: TestOrder, action, done: str, **kwargs) -> HttpResponse:
-    try:
-        action(actor=request.user, order=order, request=request, **kwargs)
-    except services.LabError as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, done)
-    if request.POST.get("next") == "worklist":
-        return redirect("lab_worklist")
-    return _back(order)
+    then = (
+        reverse("lab_worklist")
+        if request.POST.get("next") == "worklist"
+        else order.get_absolute_url()
+    )
+    return act(request, action, done=done, then=then, order=order, **kwargs)
 
 
 @rbac.capability_required("tests.process", post_only=True)

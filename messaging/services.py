@@ -10,6 +10,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from hms import realtime
+from hms.refusals import Refusal
 from messaging import rules
 from messaging.models import Message, Notification, Thread, ThreadMember
 
@@ -92,7 +93,7 @@ SEND_WINDOW_SECONDS = 30
 RECEIPT_BATCH = 100
 
 
-class ChatError(Exception):
+class ChatError(Refusal):
     """A chat action the rules refuse, with the sentence a person reads."""
 
 

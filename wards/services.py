@@ -18,6 +18,7 @@ from clinical import lifecycle, open_orders
 from clinical import services as clinical
 from clinical.models import Patient, PatientState
 from hms import audit, rbac, realtime, submissions
+from hms.refusals import Refusal
 from messaging.services import notify
 from wards import accrual
 from wards.models import ACTIVE_ADMISSION, Admission, AdmissionStatus, Bed, BedStatus, BedStay, Ward
@@ -26,7 +27,7 @@ BEDS_TOPIC = "beds"
 SUMMARY_FIELDS = ["final_diagnosis", "treatment_given", "discharge_medications", "follow_up"]
 
 
-class WardError(Exception):
+class WardError(Refusal):
     """A ward action that cannot be done, with the sentence the person reads."""
 
 

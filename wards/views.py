@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from clinical import selectors as clinical
 from hms import params, rbac
 from hms.pdf import pdf_response
+from hms.refusals import act
 from wards import services
 from wards.forms import (
     AdmissionForm,
@@ -157,13 +158,8 @@ def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResponse:
     admission = _admission(request, pk)
-    try:
-        action(actor=request.user, admission=admission, request=request, **kwargs)
-    except services.WardError as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, done)
-    return redirect("admission_detail", pk=admission.pk)
+    then = admission.get_absolute_url()
+    return act(request, action, done=done, then=then, admission=admission, **kwargs)
 
 
 @rbac.capability_required("wards.admit", post_only=True)
