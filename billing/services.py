@@ -28,7 +28,7 @@ from billing.models import (
 )
 from hms import audit, params, rbac, realtime, submissions
 from hms.money import money, money_exact, percent_of
-from hms.numbering import next_number
+from hms.numbering import yearly_number
 from hms.refusals import Refusal
 
 ITEM_FIELDS = ["code", "name", "category", "charge_type", "price", "tax_rate", "active"]
@@ -420,8 +420,7 @@ def invoice_issue(*, actor, invoice: Invoice, request: HttpRequest | None = None
     figures = _figures_of(invoice, charges, coverage)
     if figures.total < 0:
         raise BillingError("The invoice adds up to less than zero: check the reversals.")
-    year = today.year
-    invoice.number = f"INV-{year}-{next_number(f'invoice-{year}'):06d}"
+    invoice.number = yearly_number("INV", series="invoice")
     invoice.status = InvoiceStatus.ISSUED
     invoice.issued_at = timezone.now()
     invoice.issued_by = actor
@@ -465,9 +464,8 @@ def invoice_issue(*, actor, invoice: Invoice, request: HttpRequest | None = None
 
 def _claim_submit(*, actor, invoice: Invoice, request: HttpRequest | None) -> InsuranceClaim:
     """Claim the insurer's share of an invoice being issued (in the issue's transaction)."""
-    year = timezone.localdate().year
     claim = InsuranceClaim.objects.create(
-        number=f"CLM-{year}-{next_number(f'claim-{year}'):06d}",
+        number=yearly_number("CLM", series="claim"),
         invoice=invoice,
         insurer=invoice.insurer,
         amount_claimed=invoice.insurer_share,
@@ -595,14 +593,13 @@ def payment_take(
             f"That is more than the balance of {invoice.balance}: take {invoice.balance} and give change."
         )
     _require_reference(mode, reference)
-    year = timezone.localdate().year
     payment = Payment.objects.create(
         invoice=invoice,
         patient_id=invoice.patient_id,
         amount=amount,
         mode=mode,
         reference=_text(reference, Payment, "reference", "Reference"),
-        receipt_number=f"RCT-{year}-{next_number(f'receipt-{year}'):06d}",
+        receipt_number=yearly_number("RCT", series="receipt"),
         received_at=timezone.now(),
         received_by=actor,
     )
@@ -693,14 +690,13 @@ def advance_take(
     if mode not in PaymentMode.values or mode == PaymentMode.ADVANCE:
         raise BillingError("Choose how the deposit was paid.")
     _require_reference(mode, reference)
-    year = timezone.localdate().year
     advance = AdvanceDeposit.objects.create(
         patient_id=getattr(patient, "pk", patient),
         admission_id=getattr(admission, "pk", admission),
         amount=amount,
         mode=mode,
         reference=_text(reference, AdvanceDeposit, "reference", "Reference"),
-        receipt_number=f"RCT-{year}-{next_number(f'receipt-{year}'):06d}",
+        receipt_number=yearly_number("RCT", series="receipt"),
         received_at=timezone.now(),
         received_by=actor,
     )
@@ -825,9 +821,8 @@ def credit_note_issue(
         raise BillingError(
             f"That is more than the open balance of {invoice.balance}: refund the payment instead."
         )
-    year = timezone.localdate().year
     note = CreditNote.objects.create(
-        number=f"CN-{year}-{next_number(f'credit-{year}'):06d}",
+        number=yearly_number("CN", series="credit"),
         invoice=invoice,
         amount=amount,
         reason=_text(reason, CreditNote, "reason", "Reason"),

@@ -1,6 +1,7 @@
 """Gapless sequential numbers per series, safe under concurrent transactions."""
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from hms.models import NumberSeries
 
@@ -24,3 +25,15 @@ def next_number(series: str) -> int:
     row.last += 1
     row.save(update_fields=["last"])
     return row.last
+
+
+def yearly_number(prefix: str, *, series: str | None = None) -> str:
+    """The next document number of this year's series, e.g. "INV-2026-000123" for prefix "INV".
+
+    The series is `<series or prefix, lower case>-<year>` (year in the hospital's time zone), so
+    numbering starts again at 000001 each year; taken like next_number, in the caller's
+    transaction: gapless and never repeated.
+    """
+    year = timezone.localdate().year
+    name = f"{(series or prefix).lower()}-{year}"
+    return f"{prefix}-{year}-{next_number(name):06d}"

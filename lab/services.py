@@ -18,7 +18,7 @@ from billing import services as billing
 from clinical import open_orders
 from clinical.models import Encounter, Patient, PatientState
 from hms import audit, files, params, rbac, realtime, submissions
-from hms.numbering import next_number
+from hms.numbering import yearly_number
 from hms.refusals import Refusal
 from lab import selectors
 from lab.models import (
@@ -143,9 +143,8 @@ def order_tests(
     now = timezone.now()
     orders = []
     for test in tests:
-        year = timezone.localdate().year
         order = TestOrder.objects.create(
-            number=f"LAB-{year}-{next_number(f'lab-{year}'):06d}",
+            number=yearly_number("LAB"),
             patient=patient,
             test=test,
             encounter=encounter,
