@@ -26,7 +26,7 @@ from accounts.forms import (
     UserFilterForm,
 )
 from accounts.models import User
-from hms import params, rbac
+from hms import paging, params, rbac
 from hms.models import AuditEntry
 from hms.navigation import nav_for
 
@@ -53,7 +53,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .values_list("role", "n")
         )
         context["role_counts"] = [(label, counts.get(role, 0)) for role, label in rbac.ROLE_CHOICES]
-        context["recent_audit"] = AuditEntry.objects.select_related(None).order_by("-id")[:8]
+        # A short panel: the latest 8 and how many there are, with the way to the full log.
+        context["recent_audit"] = paging.first_of(
+            AuditEntry.objects.select_related(None).order_by("-id"), 8
+        )
     return render(request, f"accounts/dashboards/{user.role}.html", context)
 
 

@@ -50,8 +50,6 @@ class FirstFew:
 
 
 def first_of(queryset, size: int) -> FirstFew:
-    """A short panel's rows (the first `size`) and the count of all of them (two queries,
-    whatever the number of rows); an empty list asks for no count."""
-    items = list(queryset[:size])
-    count = len(items) if len(items) < size else queryset.count()
-    return FirstFew(items, count)
+    """A short panel's rows (the first `size`) and the count of all of them: two queries,
+    whatever the number of rows (a page's query count never grows with the data)."""
+    return FirstFew(list(queryset[:size]), queryset.count())

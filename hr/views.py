@@ -6,14 +6,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from hms import params, rbac
+from hms import paging, params, rbac
 from hr import services
 from hr.models import Attendance
+
+DAYS_PER_PAGE = 31
 
 
 @rbac.capability_required("hr.self_service")
 def my_attendance(request: HttpRequest) -> HttpResponse:
-    days = Attendance.objects.filter(user=request.user)[:31]
+    days = paging.page_of(request, Attendance.objects.filter(user=request.user), DAYS_PER_PAGE)
     today = Attendance.objects.filter(user=request.user, date=timezone.localdate()).first()
     return render(request, "hr/my_attendance.html", {"days": days, "today": today})
 

@@ -389,7 +389,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "orders": page.object_list,
-        "awaiting": selectors.awaiting_verification(department=department)[:50],
+        # The oldest 50 and how many there are; all of them under the step "Completed".
+        "awaiting": paging.first_of(selectors.awaiting_verification(department=department), 50),
         "late_count": selectors.late_orders().count(),
         "departments": Department.choices,
         "department": department,

@@ -8,12 +8,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from hms import params, rbac
+from hms import paging, params, rbac
 from messaging import presence, rules, services
 from messaging.models import Message, Thread, ThreadMember
 
 PAGE_SIZE = 30
 PICKER_LIMIT = 20
+THREADS_PER_PAGE = 50
 
 
 def _thread_for(user, thread_id: int) -> Thread:
@@ -53,8 +54,9 @@ def chat_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by(F("last_message_at").desc(nulls_last=True), "-id"),
         user,
-    )[:100]
-    return render(request, "messaging/chat_list.html", {"threads": threads})
+    )
+    page = paging.page_of(request, threads, THREADS_PER_PAGE)
+    return render(request, "messaging/chat_list.html", {"threads": page, "page": page})
 
 
 @rbac.capability_required("chat.use")
