@@ -52,7 +52,7 @@ class LabError(Refusal):
     "reason": "…"}), so the form shows each beside its field."""
 
     def __init__(self, message: str, *, field: str | None = None, fields: dict | None = None):
-        super().__init__(message)
+        super().__init__(message, field=field)
         self.fields = dict(fields or {})
         if field:
             self.fields.setdefault(field, message)
