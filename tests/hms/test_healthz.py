@@ -68,3 +68,24 @@ print(response.content.decode())
     checks = json.loads(body)["checks"]
     assert checks["database"].startswith("failing")
     assert checks["channel_layer"] == "ok"
+
+
+def test_healthz_checks_the_channel_layer_at_most_every_few_seconds(db, client, monkeypatch):
+    from hms import views
+
+    trips = []
+
+    async def round_trip():
+        trips.append(1)
+
+    monkeypatch.setattr(views, "_channel_layer_round_trip", round_trip)
+    monkeypatch.setattr(views, "_layer_check", {"layer": None, "at": 0.0, "answer": ""})
+    clock = [1000.0]
+    monkeypatch.setattr(views.time, "monotonic", lambda: clock[0])
+
+    for _ in range(5):
+        assert client.get("/healthz").status_code == 200
+    clock[0] += views.CHANNEL_LAYER_CHECK_SECONDS + 1
+    client.get("/healthz")
+
+    assert len(trips) == 2
