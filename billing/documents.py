@@ -1,5 +1,6 @@
 """Billing's printed documents: the A4 invoice and the 80 mm receipt, rendered with WeasyPrint
-and kept in private storage (S3 in production)."""
+and kept in private storage (S3 in production); credit notes and patients' statements, rendered
+when asked for."""
 
 import gc
 from contextlib import contextmanager
@@ -104,6 +105,8 @@ def render_receipt(payment: Payment) -> Payment:
     )
     with _collector_paused():
         pdf = render_pdf(html)
+    if payment.pdf:  # rendered again: the payment was reversed since
+        payment.pdf.delete(save=False)
     payment.pdf.save(f"{payment.receipt_number}.pdf", ContentFile(pdf), save=False)
     Payment.objects.filter(pk=payment.pk).update(pdf=payment.pdf.name)
     return payment
@@ -117,5 +120,18 @@ def credit_note_html(note: CreditNote) -> str:
             "invoice": note.invoice,
             "patient": note.invoice.patient,
             "hospital": _hospital(),
+        },
+    )
+
+
+def statement_html(statement) -> str:
+    """The patient's statement for its period, every row (the screen shows it a page at a time)."""
+    return render_to_string(
+        "billing/statement_pdf.html",
+        {
+            "statement": statement,
+            "patient": statement.patient,
+            "hospital": _hospital(),
+            "printed_at": timezone.now(),
         },
     )

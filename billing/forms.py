@@ -91,6 +91,12 @@ class RefundForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False, error_messages=REASON)
 
 
+class ReversePaymentForm(forms.Form):
+    """Why a payment is taken back (cheque bounced, M-Pesa reversed); the service requires it."""
+
+    reason = forms.CharField(max_length=200, required=False, error_messages=REASON)
+
+
 class CreditNoteForm(forms.Form):
     """An amount off the open balance, or the lines ticked (the ids are read by the view)."""
 

@@ -123,6 +123,10 @@ class InvoiceStatus(models.TextChoices):
     ISSUED = "issued", "Issued"
     PARTIALLY_PAID = "partially_paid", "Partially paid"
     PAID = "paid", "Paid"
+    # Settled with nothing paid: every amount owed was cancelled by credit notes.
+    CREDITED = "credited", "Cancelled by credit note"
+    # Settled with nothing kept: everything paid was given back (refunds drop what is owed).
+    REFUNDED = "refunded", "Refunded"
     VOID = "void", "Void"
 
 
@@ -164,8 +168,13 @@ class Invoice(models.Model):
     coverage_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     insurer_share = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     patient_share = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    # Payments less refunds, kept in step by the payment services (balance = patient share − paid).
+    # Payments less refunds and reversed payments: the money the hospital keeps, kept in step by
+    # the payment services.
     amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # Refunds: money given back because the patient was overcharged or the service was not given,
+    # so the hospital no longer claims it either (a refund never makes an invoice owed again; a
+    # bounced payment is reversed instead, which does).
+    amount_refunded = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     # Credit notes against it (corrections after issue), kept in step by the credit service.
     amount_credited = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     # The insurer's side, kept in step by the claim services: what the insurer paid of its share,
@@ -211,15 +220,17 @@ class Invoice(models.Model):
                 ),
                 name="invoice_discount_within_subtotal",
             ),
-            # No overpayment: what was paid never exceeds what the patient owes (their share,
-            # plus what the insurer declined, less credit notes).
+            # No overpayment: what was paid (kept, or refunded) never exceeds what the patient
+            # owes (their share, plus what the insurer declined, less credit notes).
             models.CheckConstraint(
                 condition=models.Q(
                     amount_paid__gte=0,
                     amount_credited__gte=0,
+                    amount_refunded__gte=0,
                     amount_paid__lte=models.F("patient_share")
                     + models.F("insurer_shortfall")
-                    - models.F("amount_credited"),
+                    - models.F("amount_credited")
+                    - models.F("amount_refunded"),
                 ),
                 name="invoice_paid_within_patient_share",
             ),
@@ -243,8 +254,14 @@ class Invoice(models.Model):
     @property
     def balance(self):
         """What the patient still owes: their share, plus what the insurer declined, less credit
-        notes and payments."""
-        return self.patient_share + self.insurer_shortfall - self.amount_credited - self.amount_paid
+        notes, refunds (no longer claimed) and payments kept."""
+        return (
+            self.patient_share
+            + self.insurer_shortfall
+            - self.amount_credited
+            - self.amount_refunded
+            - self.amount_paid
+        )
 
     @property
     def insurer_balance(self):
@@ -277,11 +294,23 @@ class Payment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     pdf = models.FileField(upload_to="receipts/", blank=True, max_length=200)
+    # A payment that never arrived (a bounced cheque, an M-Pesa reversal, a card chargeback): the
+    # amount is owed again. Its own action, with a reason; the receipt stays, marked reversed.
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reversal_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["received_at", "id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_positive"),
+            models.CheckConstraint(
+                condition=models.Q(reversed_at__isnull=True, reversal_reason="")
+                | models.Q(reversed_at__isnull=False) & ~models.Q(reversal_reason=""),
+                name="payment_reversal_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:

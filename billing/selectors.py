@@ -1,16 +1,19 @@
-"""Billing's read-only queries that screens share: insurance claims and the desk's day at a glance."""
+"""Billing's read-only queries that screens share: insurance claims, the desk's day at a glance, what
+patients owe (by age, over every open invoice), and a patient's balance and statement."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from billing.models import (
     AdvanceDeposit,
+    Charge,
     ClaimStatus,
+    CreditNote,
     InsuranceClaim,
     Invoice,
     InvoiceStatus,
@@ -26,7 +29,11 @@ _MONEY = DecimalField(max_digits=16, decimal_places=2)
 
 # Invoice.balance and InsuranceClaim.outstanding, as database expressions.
 PATIENT_BALANCE = (
-    F("patient_share") + F("insurer_shortfall") - F("amount_credited") - F("amount_paid")
+    F("patient_share")
+    + F("insurer_shortfall")
+    - F("amount_credited")
+    - F("amount_refunded")
+    - F("amount_paid")
 )
 CLAIM_OUTSTANDING = Case(
     When(status=ClaimStatus.SUBMITTED, then=F("amount_claimed")),
@@ -83,10 +90,11 @@ class Takings:
     label: str
     received: Decimal = ZERO
     refunded: Decimal = ZERO
+    reversed: Decimal = ZERO  # payments reversed today (bounced): money that never came
 
     @property
     def net(self) -> Decimal:
-        return self.received - self.refunded
+        return self.received - self.refunded - self.reversed
 
 
 @dataclass
@@ -150,6 +158,14 @@ def desk_summary(day=None) -> DeskSummary:
     )
     for entry in refunds:
         row(entry["payment__mode"]).refunded += money(entry["total"])
+    reversals = (
+        Payment.objects.filter(reversed_at__gte=start, reversed_at__lt=end)
+        .values("mode")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for entry in reversals:
+        row(entry["mode"]).reversed += money(entry["total"])
     order = list(labels)
     summary = DeskSummary(day=day, takings=sorted(rows.values(), key=lambda r: order.index(r.mode)))
 
@@ -171,3 +187,400 @@ def desk_summary(day=None) -> DeskSummary:
         .order_by("created_at", "id")[:5]
     )
     return summary
+
+
+# --- what patients owe, by age (the Outstanding report) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgeBucket:
+    key: str
+    label: str
+    low: int  # days since issue, inclusive
+    high: int | None  # inclusive; None: no upper end
+
+
+AGE_BUCKETS = [
+    AgeBucket("0-30", "0–30 days", 0, 30),
+    AgeBucket("31-60", "31–60 days", 31, 60),
+    AgeBucket("61-90", "61–90 days", 61, 90),
+    AgeBucket("90+", "90+ days", 91, None),
+]
+
+
+def _day_start(day) -> datetime:
+    return _day_bounds(day)[0]
+
+
+def age_filter(bucket: AgeBucket, today) -> Q:
+    """Invoices issued `bucket.low` to `bucket.high` days before `today` (hospital's days), as a
+    condition on issued_at the database checks (no date arithmetic per row)."""
+    condition = Q(issued_at__lt=_day_start(today - timedelta(days=bucket.low - 1)))
+    if bucket.high is not None:
+        condition &= Q(issued_at__gte=_day_start(today - timedelta(days=bucket.high)))
+    return condition
+
+
+def age_bucket_of(invoice: Invoice, today) -> AgeBucket:
+    days = (today - timezone.localtime(invoice.issued_at).date()).days
+    return next(
+        (b for b in AGE_BUCKETS if days <= (b.high if b.high is not None else days)),
+        AGE_BUCKETS[-1],
+    )
+
+
+@dataclass
+class Outstanding:
+    """What patients owe on every open invoice: the total and each age bucket's, counted by the
+    database over all rows (never over the page on screen)."""
+
+    count: int
+    total: Decimal
+    buckets: list[dict]
+
+
+def outstanding_figures(today=None) -> Outstanding:
+    """One query, whatever the number of open invoices: the count and balance in all, and per age
+    bucket (conditional sums on the issue date)."""
+    today = today or timezone.localdate()
+    sums = {"count": Count("id"), "total": _sum(PATIENT_BALANCE)}
+    for bucket in AGE_BUCKETS:
+        condition = age_filter(bucket, today)
+        sums[f"n_{bucket.key}"] = Count(Case(When(condition, then=F("id"))))
+        sums[f"s_{bucket.key}"] = _sum(
+            Case(When(condition, then=PATIENT_BALANCE), default=Value(ZERO), output_field=_MONEY)
+        )
+    figures = open_patient_invoices().aggregate(**sums)
+    return Outstanding(
+        count=figures["count"],
+        total=money(figures["total"]),
+        buckets=[
+            {
+                "bucket": bucket,
+                "count": figures[f"n_{bucket.key}"],
+                "balance": money(figures[f"s_{bucket.key}"]),
+            }
+            for bucket in AGE_BUCKETS
+        ],
+    )
+
+
+def outstanding_invoices(today=None, age: str = "") -> QuerySet[Invoice]:
+    """The open invoices, oldest first, optionally of one age bucket (by its key, "31-60")."""
+    found = open_patient_invoices().select_related("patient").order_by("issued_at", "id")
+    bucket = next((b for b in AGE_BUCKETS if b.key == age), None)
+    if bucket is not None:
+        found = found.filter(age_filter(bucket, today or timezone.localdate()))
+    return found
+
+
+# --- a patient's balance and statement ----------------------------------------------------------
+
+
+@dataclass
+class AccountBalance:
+    """Where a patient's account stands, summed by the database over every row: what they owe on
+    issued invoices, what is charged but not yet invoiced (before any discount or insurance), and
+    advance deposits held for them. Balance = owed + not invoiced − held (negative: in credit)."""
+
+    owed: Decimal
+    not_invoiced: Decimal
+    deposits_held: Decimal
+    credited: Decimal
+    refunded: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return self.owed + self.not_invoiced - self.deposits_held
+
+    @property
+    def balance_shown(self) -> Decimal:
+        """The balance as a figure to read beside "Balance owed" or "In credit"."""
+        return abs(self.balance)
+
+
+SETTLING_STATUSES = [
+    InvoiceStatus.ISSUED,
+    InvoiceStatus.PARTIALLY_PAID,
+    InvoiceStatus.PAID,
+    InvoiceStatus.CREDITED,
+    InvoiceStatus.REFUNDED,
+]
+
+
+def account_balance(patient) -> AccountBalance:
+    """The patient's balance in three queries, whatever the number of charges and invoices."""
+    invoices = Invoice.objects.filter(patient=patient, status__in=SETTLING_STATUSES).aggregate(
+        owed=_sum(PATIENT_BALANCE),
+        credited=_sum("amount_credited"),
+        refunded=_sum("amount_refunded"),
+    )
+    loose = (
+        Charge.objects.filter(patient=patient)
+        .filter(Q(invoice__isnull=True) | Q(invoice__status=InvoiceStatus.DRAFT))
+        .aggregate(total=_sum(F("amount") + F("tax_amount")))
+    )
+    held = AdvanceDeposit.objects.filter(patient=patient).aggregate(
+        held=_sum(F("amount") - F("applied"))
+    )
+    return AccountBalance(
+        owed=money(invoices["owed"]),
+        not_invoiced=money(loose["total"]),
+        deposits_held=money(held["held"]),
+        credited=money(invoices["credited"]),
+        refunded=money(invoices["refunded"]),
+    )
+
+
+def account_counts(patient) -> dict[str, int]:
+    """How many rows each of the account page's lists has (a count each, whatever the rows)."""
+    return {
+        "charges": Charge.objects.filter(patient=patient).count(),
+        "invoices": Invoice.objects.filter(patient=patient).count(),
+        "credit-notes": CreditNote.objects.filter(invoice__patient=patient).count(),
+        "deposits": AdvanceDeposit.objects.filter(patient=patient).count(),
+    }
+
+
+@dataclass
+class StatementRow:
+    """One line of a statement. `debit` adds to what the patient owes, `credit` takes off it; a
+    line with neither only records what happened (a deposit used on an invoice)."""
+
+    at: datetime
+    text: str
+    reference: str = ""
+    debit: Decimal | None = None
+    credit: Decimal | None = None
+    url: str = ""
+    order: int = 0
+    balance: Decimal = ZERO
+
+    @property
+    def effect(self) -> Decimal:
+        return (self.debit or ZERO) - (self.credit or ZERO)
+
+
+@dataclass
+class Statement:
+    patient: object
+    date_from: object
+    date_to: object
+    opening: Decimal
+    rows: list[StatementRow]
+    closing: Decimal
+
+    @property
+    def debits(self) -> Decimal:
+        return sum((row.debit or ZERO for row in self.rows), ZERO)
+
+    @property
+    def credits(self) -> Decimal:
+        return sum((row.credit or ZERO for row in self.rows), ZERO)
+
+
+def _signed(amount: Decimal) -> dict:
+    """An effect as a debit (more owed) or a credit (less owed); nothing for zero."""
+    amount = money(amount)
+    if amount > 0:
+        return {"debit": amount}
+    if amount < 0:
+        return {"credit": -amount}
+    return {}
+
+
+def _statement_rows(patient) -> list[StatementRow]:
+    """Every event of the patient's account, each with its effect on what they owe (seven
+    queries, whatever the number of rows)."""
+    rows: list[StatementRow] = []
+    posted: dict[int, Decimal] = {}
+    by_invoice: dict[int, Decimal] = {}
+    for charge in (
+        Charge.objects.filter(patient=patient)
+        .select_related("item")
+        .only("pk", "posted_at", "description", "amount", "tax_amount", "invoice_id", "item__code")
+    ):
+        total = charge.amount + charge.tax_amount
+        posted[charge.pk] = total
+        if charge.invoice_id:
+            by_invoice[charge.invoice_id] = by_invoice.get(charge.invoice_id, ZERO) + total
+        rows.append(
+            StatementRow(
+                at=charge.posted_at,
+                text=charge.description,
+                reference=charge.item.code,
+                order=1,
+                **_signed(total),
+            )
+        )
+    invoices = (
+        Invoice.objects.filter(patient=patient, issued_at__isnull=False)
+        .select_related("claim")
+        .order_by()
+    )
+    for invoice in invoices:
+        snapshot = invoice.lines_snapshot or []
+        if snapshot and all("charge" in line for line in snapshot):
+            charged = sum((posted.get(line["charge"], ZERO) for line in snapshot), ZERO)
+        else:
+            charged = by_invoice.get(invoice.pk, ZERO)
+        # What issuing changed: the discount, tax worked out after it, the insurer's share.
+        adjustment = invoice.total - charged
+        url = invoice.get_absolute_url()
+        rows.append(
+            StatementRow(
+                at=invoice.issued_at,
+                text=f"Invoice issued, total {invoice.total}"
+                + (": discount and tax after it" if adjustment else ""),
+                reference=invoice.number,
+                url=url,
+                order=2,
+                **_signed(adjustment),
+            )
+        )
+        if invoice.insurer_share:
+            rows.append(
+                StatementRow(
+                    at=invoice.issued_at,
+                    text=f"{invoice.insurer or 'Insurer'} covers its share"
+                    f" ({invoice.coverage_percent.normalize():f} %)",
+                    reference=invoice.number,
+                    url=url,
+                    order=3,
+                    credit=invoice.insurer_share,
+                )
+            )
+        claim = getattr(invoice, "claim", None)
+        if claim is not None and invoice.insurer_shortfall and claim.decided_at:
+            rows.append(
+                StatementRow(
+                    at=claim.decided_at,
+                    text=f"Not covered by {claim.insurer}"
+                    f" (claim {claim.get_status_display().lower()})",
+                    reference=claim.number,
+                    url=url,
+                    order=4,
+                    debit=invoice.insurer_shortfall,
+                )
+            )
+        if claim is not None and claim.status == ClaimStatus.PAID and claim.paid_at:
+            rows.append(
+                StatementRow(
+                    at=claim.paid_at,
+                    text=f"{claim.insurer} paid its share: {claim.paid_amount}",
+                    reference=claim.number,
+                    url=url,
+                    order=5,
+                )
+            )
+        if invoice.status == InvoiceStatus.VOID and invoice.voided_at:
+            # The void undoes what the invoice did; its charges are open to invoice again.
+            undone = (
+                adjustment
+                - invoice.insurer_share
+                + invoice.insurer_shortfall
+                - invoice.amount_credited
+                - invoice.amount_refunded
+            )
+            rows.append(
+                StatementRow(
+                    at=invoice.voided_at,
+                    text=f"Invoice voided: {invoice.void_reason}",
+                    reference=invoice.number,
+                    url=url,
+                    order=6,
+                    **_signed(-undone),
+                )
+            )
+    for note in CreditNote.objects.filter(invoice__patient=patient).select_related("invoice"):
+        rows.append(
+            StatementRow(
+                at=note.created_at,
+                text=f"Credit note on {note.invoice.number}: {note.reason}",
+                reference=note.number,
+                url=note.get_absolute_url(),
+                order=7,
+                credit=note.amount,
+            )
+        )
+    for deposit in AdvanceDeposit.objects.filter(patient=patient):
+        rows.append(
+            StatementRow(
+                at=deposit.received_at,
+                text=f"Advance deposit ({deposit.get_mode_display()})",
+                reference=deposit.receipt_number,
+                order=8,
+                credit=deposit.amount,
+            )
+        )
+    for payment in Payment.objects.filter(patient=patient).select_related("invoice"):
+        url = payment.get_absolute_url()
+        if payment.mode == PaymentMode.ADVANCE:
+            rows.append(
+                StatementRow(
+                    at=payment.received_at,
+                    text=f"{payment.amount} of advance deposit {payment.reference} used on"
+                    f" {payment.invoice.number}",
+                    reference=payment.receipt_number,
+                    url=url,
+                    order=9,
+                )
+            )
+        else:
+            rows.append(
+                StatementRow(
+                    at=payment.received_at,
+                    text=f"Payment on {payment.invoice.number} ({payment.get_mode_display()})",
+                    reference=payment.receipt_number,
+                    url=url,
+                    order=9,
+                    credit=payment.amount,
+                )
+            )
+        if payment.reversed_at:
+            rows.append(
+                StatementRow(
+                    at=payment.reversed_at,
+                    text=f"Payment reversed, owed again: {payment.reversal_reason}",
+                    reference=payment.receipt_number,
+                    url=url,
+                    order=10,
+                    debit=payment.amount,
+                )
+            )
+    for refund in Refund.objects.filter(payment__patient=patient).select_related("payment"):
+        # Money given back, and no longer owed: the two halves cancel out.
+        rows.append(
+            StatementRow(
+                at=refund.refunded_at,
+                text=f"Refund, given back and no longer owed: {refund.reason}",
+                reference=refund.payment.receipt_number,
+                url=refund.payment.get_absolute_url(),
+                order=11,
+                debit=refund.amount,
+                credit=refund.amount,
+            )
+        )
+    rows.sort(key=lambda row: (row.at, row.order))
+    return rows
+
+
+def account_statement(patient, *, date_from=None, date_to=None) -> Statement:
+    """The patient's statement for a period (all time by default): the balance brought forward,
+    every event of the period in date order with the running balance, and the closing balance.
+    The running balance is summed over every row of the account, not over a page."""
+    start = _day_start(date_from) if date_from else None
+    end = _day_start(date_to + timedelta(days=1)) if date_to else None
+    opening = ZERO
+    shown: list[StatementRow] = []
+    running = ZERO
+    for row in _statement_rows(patient):
+        if end is not None and row.at >= end:
+            break
+        running += row.effect
+        row.balance = running
+        if start is not None and row.at < start:
+            opening = running
+        else:
+            shown.append(row)
+    return Statement(patient, date_from, date_to, opening, shown, running)

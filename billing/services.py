@@ -364,7 +364,7 @@ def invoice_set_discount(
     reason: str,
     request: HttpRequest | None = None,
 ) -> Invoice:
-    if not rbac.has(actor, "billing.adjust"):
+    if not rbac.allows(actor, "billing.adjust"):
         raise BillingError("Only an accountant or an administrator can give a discount.")
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
@@ -493,7 +493,7 @@ def invoice_void(
     *, actor, invoice: Invoice, reason: str, request: HttpRequest | None = None
 ) -> Invoice:
     """Void an issued invoice that nothing was paid on; its charges can go on a new invoice."""
-    if not rbac.has(actor, "billing.adjust"):
+    if not rbac.allows(actor, "billing.adjust"):
         raise BillingError("Only an accountant or an administrator can void an invoice.")
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.credit_notes.exists():
@@ -555,13 +555,20 @@ def _require_reference(mode: str, reference: str) -> None:
 
 
 def _settle_status(invoice: Invoice) -> None:
-    """Paid when neither the patient nor the insurer owes anything more."""
-    if invoice.balance <= 0 and invoice.insurer_balance <= 0:
+    """Settled when neither the patient nor the insurer owes anything more: Paid when money was
+    kept, otherwise Refunded (everything paid was given back) or Cancelled by credit note (nothing
+    was ever paid). Never "Paid" for an invoice nobody paid."""
+    kept = invoice.amount_paid > 0 or invoice.insurer_paid > 0
+    if invoice.balance > 0 or invoice.insurer_balance > 0:
+        invoice.status = InvoiceStatus.PARTIALLY_PAID if kept else InvoiceStatus.ISSUED
+    elif kept:
         invoice.status = InvoiceStatus.PAID
-    elif invoice.amount_paid > 0 or invoice.insurer_paid > 0:
-        invoice.status = InvoiceStatus.PARTIALLY_PAID
+    elif invoice.amount_refunded > 0:
+        invoice.status = InvoiceStatus.REFUNDED
+    elif invoice.amount_credited > 0:
+        invoice.status = InvoiceStatus.CREDITED
     else:
-        invoice.status = InvoiceStatus.ISSUED
+        invoice.status = InvoiceStatus.PAID  # nothing was owed (a zero invoice settled)
 
 
 @transaction.atomic
@@ -630,18 +637,27 @@ def payment_take(
 def payment_refund(
     *, actor, payment: Payment, amount: Decimal, reason: str, request: HttpRequest | None = None
 ) -> Refund:
-    """Give money back against a payment: never more than was paid on it (less earlier refunds)."""
-    if not rbac.has(actor, "billing.adjust"):
+    """Give money back against a payment (the patient was overcharged, or the service was not
+    given): never more than was paid on it, less earlier refunds. The hospital no longer claims
+    what it gives back, so a refund lowers what was paid and what is owed alike: it never makes
+    an invoice owed again (a payment that bounced is reversed with `payment_reverse` instead)."""
+    if not rbac.allows(actor, "billing.adjust"):
         raise BillingError("Only an accountant or an administrator can refund.")
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
     invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
     amount = _exact_amount(amount)
+    if payment.reversed_at:
+        raise BillingError(
+            f"Receipt {payment.receipt_number} was reversed ({payment.reversal_reason}):"
+            " there is nothing to refund on it."
+        )
     refunded = payment.refunds.aggregate(total=models.Sum("amount"))["total"] or Decimal("0")
     if amount <= 0:
         raise BillingError("Enter the amount to refund.")
     if amount > payment.amount - refunded:
         raise BillingError(
-            f"At most {payment.amount - refunded} can be refunded on receipt {payment.receipt_number}."
+            f"At most {money(payment.amount - refunded)} can be refunded on receipt"
+            f" {payment.receipt_number}."
         )
     if not reason.strip():
         raise BillingError("Give the reason for the refund.")
@@ -652,20 +668,92 @@ def payment_refund(
         refunded_at=timezone.now(),
         refunded_by=actor,
     )
+    before = {"status": invoice.status, "paid": invoice.amount_paid, "balance": invoice.balance}
     invoice.amount_paid -= amount
+    invoice.amount_refunded += amount
     _settle_status(invoice)
-    invoice.save(update_fields=["amount_paid", "status"])
+    invoice.save(update_fields=["amount_paid", "amount_refunded", "status"])
     transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
     audit.record(
         actor=actor,
         action="payment.refund",
         obj=refund,
         patient=invoice.patient_id,
-        after={"receipt": payment.receipt_number, "amount": amount, "reason": refund.reason},
+        before=before,
+        after={
+            "receipt": payment.receipt_number,
+            "amount": amount,
+            "reason": refund.reason,
+            "status": invoice.status,
+            "paid": invoice.amount_paid,
+            "balance": invoice.balance,
+        },
         request=request,
     )
     _announce(invoice.patient_id)
     return refund
+
+
+@transaction.atomic
+@submissions.once("payment.reverse")
+def payment_reverse(
+    *, actor, payment: Payment, reason: str, request: HttpRequest | None = None
+) -> Payment:
+    """Take back a payment that never arrived (a bounced cheque, an M-Pesa reversal, a card
+    chargeback): the whole amount is owed again and the receipt is marked reversed. Unlike a
+    refund, the hospital still claims the money."""
+    if not rbac.allows(actor, "billing.adjust"):
+        raise BillingError("Only an accountant or an administrator can reverse a payment.")
+    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.reversed_at:
+        raise BillingError(
+            f"Receipt {payment.receipt_number} was already reversed"
+            f" on {timezone.localtime(payment.reversed_at):%d %b %Y %H:%M}."
+        )
+    if payment.mode == PaymentMode.ADVANCE:
+        raise BillingError(
+            "A payment from the advance deposit cannot bounce: the deposit's own receipt is the"
+            " money that came in."
+        )
+    if payment.refunds.exists():
+        raise BillingError(
+            f"Money was refunded on receipt {payment.receipt_number}: a payment partly given back"
+            " cannot be reversed."
+        )
+    reason = _text(reason, Payment, "reversal_reason", "Reason")
+    if not reason:
+        raise BillingError("Give the reason for the reversal (e.g. cheque bounced).")
+    before = {"status": invoice.status, "paid": invoice.amount_paid, "balance": invoice.balance}
+    payment.reversed_at, payment.reversed_by, payment.reversal_reason = (
+        timezone.now(),
+        actor,
+        reason,
+    )
+    payment.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
+    invoice.amount_paid -= payment.amount
+    _settle_status(invoice)
+    invoice.save(update_fields=["amount_paid", "status"])
+    transaction.on_commit(lambda: tasks.render_receipt_pdf(payment.pk))
+    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
+    audit.record(
+        actor=actor,
+        action="payment.reverse",
+        obj=payment,
+        patient=invoice.patient_id,
+        before=before,
+        after={
+            "receipt": payment.receipt_number,
+            "amount": payment.amount,
+            "reason": reason,
+            "status": invoice.status,
+            "paid": invoice.amount_paid,
+            "balance": invoice.balance,
+        },
+        request=request,
+    )
+    _announce(invoice.patient_id)
+    return payment
 
 
 # --- advance deposits ----------------------------------------------------------------------------
@@ -776,7 +864,7 @@ def credit_note_issue(
 ) -> CreditNote:
     """Correct an issued invoice: credit some of its lines, or an amount, off what the patient
     still owes. The invoice stays as issued; the credit note has its own gapless number."""
-    if not rbac.has(actor, "billing.adjust"):
+    if not rbac.allows(actor, "billing.adjust"):
         raise BillingError("Only an accountant or an administrator can issue a credit note.")
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID):
@@ -856,7 +944,7 @@ def credit_note_issue(
 
 def _claim_locked(actor, claim: InsuranceClaim, doing: str) -> tuple[Invoice, InsuranceClaim]:
     """Check the role, then lock the invoice and its claim (in that order, as invoice_void does)."""
-    if not rbac.has(actor, "billing.adjust"):
+    if not rbac.allows(actor, "billing.adjust"):
         raise BillingError(
             f"Only an accountant or an administrator can {doing} an insurance claim."
         )

@@ -6,7 +6,6 @@ from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,6 +27,7 @@ from billing.forms import (
     PaymentForm,
     RefundForm,
     ReverseForm,
+    ReversePaymentForm,
     VoidForm,
     first_error,
 )
@@ -44,11 +44,17 @@ from billing.models import (
     PaymentMode,
 )
 from clinical import selectors as clinical
-from hms import files, params, rbac, submissions
+from hms import files, paging, params, rbac, submissions
 from hms.money import ZERO, money
 from hms.pdf import pdf_response
 
 DESK = {rbac.ALL}
+PER_PAGE = 50
+
+
+def _page(request: HttpRequest, rows, per_page: int = PER_PAGE):
+    """The page of `rows` the request asks for, counted over every row (hms.paging)."""
+    return paging.page_of(request, rows, per_page)
 
 
 @rbac.capability_required("billing.charge_master")
@@ -62,8 +68,8 @@ def charge_master(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Charge item added.")
             return redirect("charge_master")
-    items = ChargeItem.objects.order_by("category", "name")
-    return render(request, "billing/charge_master.html", {"form": form, "items": items})
+    items = _page(request, ChargeItem.objects.order_by("category", "name", "id"))
+    return render(request, "billing/charge_master.html", {"form": form, "page": items})
 
 
 @rbac.capability_required("billing.charge_master")
@@ -80,7 +86,7 @@ def charge_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Saved. Charges already posted keep their price.")
             return redirect("charge_master")
-    history = item.price_changes.select_related("changed_by")[:20]
+    history = _page(request, item.price_changes.select_related("changed_by"), 20)
     return render(
         request, "billing/charge_item_edit.html", {"form": form, "item": item, "history": history}
     )
@@ -93,38 +99,92 @@ def _patient(request: HttpRequest, pk):
     return patient
 
 
+ACCOUNT_LISTS = [
+    ("charges", "Charges"),
+    ("invoices", "Invoices"),
+    ("credit-notes", "Credit notes"),
+    ("deposits", "Advance deposits"),
+]
+SIDEBAR = 5
+
+
 @rbac.capability_required("billing.invoices", scopes=DESK)
 def patient_account(request: HttpRequest, pk) -> HttpResponse:
-    """Every charge on the patient's account, and what they add up to."""
+    """The patient's balance, and one of their lists (charges, invoices, credit notes, deposits),
+    a page at a time with each list's count."""
     patient = _patient(request, pk)
-    charges = Charge.objects.filter(patient=patient).select_related("item", "reversal", "posted_by")
-    totals = charges.aggregate(amount=Sum("amount"), tax=Sum("tax_amount"))
+    showing = params.choice_param(request.GET.get("show"), ACCOUNT_LISTS) or "charges"
+    lists = {
+        "charges": Charge.objects.filter(patient=patient)
+        .select_related("item", "reversal")
+        .order_by("-posted_at", "-id"),
+        "invoices": Invoice.objects.filter(patient=patient).order_by("-created_at", "-id"),
+        "credit-notes": CreditNote.objects.filter(invoice__patient=patient)
+        .select_related("invoice", "created_by")
+        .order_by("-created_at", "-id"),
+        "deposits": AdvanceDeposit.objects.filter(patient=patient).order_by("-received_at", "-id"),
+    }
+    counts = selectors.account_counts(patient)
+    charged = lists["charges"].order_by().aggregate(amount=Sum("amount"), tax=Sum("tax_amount"))
     # Sums are rounded here: SQLite hands aggregates back as floats, not as 2-place decimals.
-    amount, tax = money(totals["amount"] or ZERO), money(totals["tax"] or ZERO)
+    amount, tax = money(charged["amount"] or ZERO), money(charged["tax"] or ZERO)
     uninvoiced = [
         row | {"amount": money(row["amount"])}
-        for row in charges.filter(invoice__isnull=True)
+        for row in Charge.objects.filter(patient=patient, invoice__isnull=True)
         .values("admission_id")
         .annotate(lines=Count("id"), amount=Sum("amount"))
         .order_by("admission_id")
     ]
     context = {
         "patient": patient,
-        "advances": AdvanceDeposit.objects.filter(patient=patient).order_by("-received_at")[:20],
+        "account": selectors.account_balance(patient),
+        "showing": showing,
+        "tabs": [(key, label, counts[key]) for key, label in ACCOUNT_LISTS],
+        "page": _page(request, lists[showing]),
         "uninvoiced": uninvoiced,
-        "invoices": Invoice.objects.filter(patient=patient).order_by("-created_at")[:50],
-        "charges": charges.order_by("-posted_at", "-id")[:300],
         "amount": amount,
         "tax": tax,
         "total": amount + tax,
+        # The sidebar's short lists: the newest few, with how many there are in all.
+        "invoices": lists["invoices"][:SIDEBAR],
+        "invoices_count": counts["invoices"],
+        "advances": lists["deposits"][:SIDEBAR],
+        "advances_count": counts["deposits"],
+        "currency": settings.HMS_CURRENCY,
         "form": ManualChargeForm(),
         "reverse_form": ReverseForm(),
-        "can_reverse": rbac.has(request.user, "billing.adjust"),
+        "can_reverse": rbac.allows(request.user, "billing.adjust"),
     }
     template = "billing/patient_account.html"
     if request.htmx and request.htmx.target == "account":
         template += "#account"
     return render(request, template, context)
+
+
+def _statement_period(request: HttpRequest) -> tuple:
+    """The statement's period from the query (YYYY-MM-DD; an odd date is ignored); from and to
+    the wrong way round are swapped rather than refused."""
+    date_from = params.date_param(request.GET.get("from"))
+    date_to = params.date_param(request.GET.get("to"))
+    if date_from and date_to and date_from > date_to:
+        date_from, date_to = date_to, date_from
+    return date_from, date_to
+
+
+@rbac.capability_required("billing.invoices", scopes=DESK)
+def patient_statement(request: HttpRequest, pk) -> HttpResponse:
+    """The patient's statement on screen, a page at a time (the PDF has every row)."""
+    patient = _patient(request, pk)
+    date_from, date_to = _statement_period(request)
+    statement = selectors.account_statement(patient, date_from=date_from, date_to=date_to)
+    context = {
+        "patient": patient,
+        "statement": statement,
+        "page": _page(request, statement.rows),
+        "pdf_url": statement_pdf_url(patient, date_from, date_to),
+        "currency": settings.HMS_CURRENCY,
+    }
+    return render(request, "billing/statement.html", context)
 
 
 @rbac.capability_required("billing.invoices", scopes=DESK, post_only=True)
@@ -209,7 +269,7 @@ def _invoice_page(request: HttpRequest, invoice: Invoice, **refused_forms) -> Ht
     and keeps what was typed."""
     lines = services.invoice_lines(invoice)
     claim = InsuranceClaim.objects.filter(invoice=invoice).first()
-    can_adjust = rbac.has(request.user, "billing.adjust")
+    can_adjust = rbac.allows(request.user, "billing.adjust")
     context = {
         "invoice": invoice,
         "lines": lines,
@@ -346,9 +406,58 @@ def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("invoice_detail", pk=payment.invoice_id)
 
 
+@rbac.capability_required("billing.adjust", post_only=True)
+@require_POST
+def payment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+    """A payment that bounced (cheque, M-Pesa reversal, chargeback): owed again."""
+    payment = get_object_or_404(Payment, pk=pk)
+    form = ReversePaymentForm(request.POST)
+    if not form.is_valid():
+        return _invoice_page(
+            request, _invoice(payment.invoice_id), reverse_form=form, reverse_payment_id=payment.pk
+        )
+    try:
+        services.payment_reverse(
+            actor=request.user,
+            payment=payment,
+            reason=form.cleaned_data["reason"],
+            request=request,
+            submission=submissions.token_from(request),
+        )
+    except submissions.AlreadySubmitted:
+        messages.info(request, "Payment reversed. The form arrived twice; it was done once.")
+    except services.BillingError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request, f"Payment {payment.receipt_number} reversed: {payment.amount} is owed again."
+        )
+    return redirect("invoice_detail", pk=payment.invoice_id)
+
+
 # --- printed documents (signed, expiring links) -------------------------------------------------
 
 INVOICE_LINK, RECEIPT_LINK, CREDIT_LINK = "invoice", "receipt", "credit"
+STATEMENT_LINK = "statement"
+
+
+def statement_pdf_url(patient, date_from=None, date_to=None) -> str:
+    """A signed link to the statement's PDF for the period (the period is part of what is signed)."""
+    period = f"{patient.pk}|{date_from or ''}|{date_to or ''}"
+    return reverse("billing_document", args=[files.sign(STATEMENT_LINK, period)])
+
+
+def _statement_pdf(request: HttpRequest, period: str) -> HttpResponse:
+    patient_id, _, dates = period.partition("|")
+    date_from, _, date_to = dates.partition("|")
+    patient = clinical.patient_for(request.user, patient_id)
+    if patient is None:
+        raise Http404("This link is not valid any more. Open the statement from its page again.")
+    statement = selectors.account_statement(
+        patient, date_from=params.date_param(date_from), date_to=params.date_param(date_to)
+    )
+    name = f"statement-{patient.mrn}.pdf"
+    return pdf_response(documents.statement_html(statement), name)
 
 
 def invoice_pdf_url(invoice: Invoice) -> str:
@@ -375,9 +484,12 @@ def _visible_invoices(user):
 @csp_replace({"frame-ancestors": [SELF]})
 @rbac.capability_required("billing.invoices")
 def billing_document(request: HttpRequest, token: str) -> HttpResponse:
-    """An invoice or receipt PDF, for the desk and for the patient it belongs to."""
+    """An invoice, receipt, credit note or statement PDF, for the desk and for the patient it
+    belongs to."""
     invoice_id, payment_id = files.unsign(token, INVOICE_LINK), files.unsign(token, RECEIPT_LINK)
     credit_id = files.unsign(token, CREDIT_LINK)
+    if period := files.unsign(token, STATEMENT_LINK):
+        return _statement_pdf(request, period)
     visible = _visible_invoices(request.user)
     invoice_id, payment_id, credit_id = map(params.db_id, (invoice_id, payment_id, credit_id))
     if invoice_id and (invoice := visible.filter(pk=invoice_id).first()):
@@ -403,51 +515,35 @@ def billing_document(request: HttpRequest, token: str) -> HttpResponse:
 
 @rbac.capability_required("billing.invoices", scopes={rbac.OWN})
 def portal_invoices(request: HttpRequest) -> HttpResponse:
-    visible = list(_visible_invoices(request.user).order_by("-issued_at")[:50])
+    page = _page(request, _visible_invoices(request.user).order_by("-issued_at", "-id"), 25)
     claims = {
         claim.invoice_id: claim
-        for claim in InsuranceClaim.objects.filter(invoice__in=[i.pk for i in visible])
+        for claim in InsuranceClaim.objects.filter(invoice__in=[i.pk for i in page])
     }
-    invoices = [(i, invoice_pdf_url(i), claims.get(i.pk)) for i in visible]
-    return render(request, "billing/portal_invoices.html", {"invoices": invoices})
-
-
-AGING_BUCKETS = [
-    (0, 30, "0–30 days"),
-    (31, 60, "31–60 days"),
-    (61, 90, "61–90 days"),
-    (91, None, "90+ days"),
-]
+    invoices = [(i, invoice_pdf_url(i), claims.get(i.pk)) for i in page]
+    return render(request, "billing/portal_invoices.html", {"invoices": invoices, "page": page})
 
 
 @rbac.capability_required("billing.invoices", scopes=DESK)
 def outstanding(request: HttpRequest) -> HttpResponse:
-    """Issued invoices with a balance, oldest first, grouped by age (the billing desk's worklist)."""
+    """Issued invoices with a balance, oldest first, a page at a time (optionally one age
+    bucket): the billing desk's worklist. The total and the age buckets are summed by the
+    database over every open invoice, so they equal the desk panel's "Patients owe"."""
     if request.htmx and request.htmx.target == "billing-patients":
         # The desk finds a patient's account with clinical's search (accountants see no charts).
         found = clinical.patient_search(params.search_text(request.GET.get("q")))
         return render(request, "billing/outstanding.html#patients", {"found": found})
     today = timezone.localdate()
-    open_invoices = list(
-        selectors.open_patient_invoices().select_related("patient").order_by("issued_at")[:500]
-    )
-    buckets = []
-    for low, high, label in AGING_BUCKETS:
-        rows = [
-            invoice
-            for invoice in open_invoices
-            if low <= (today - timezone.localtime(invoice.issued_at).date()).days
-            and (
-                high is None or (today - timezone.localtime(invoice.issued_at).date()).days <= high
-            )
-        ]
-        buckets.append(
-            {"label": label, "invoices": rows, "balance": sum((i.balance for i in rows), ZERO)}
-        )
+    age = params.choice_param(request.GET.get("age"), [b.key for b in selectors.AGE_BUCKETS])
+    page = _page(request, selectors.outstanding_invoices(today, age))
+    rows = [(invoice, selectors.age_bucket_of(invoice, today)) for invoice in page]
     context = {
-        "buckets": buckets,
+        "figures": selectors.outstanding_figures(today),
+        "age": age,
+        "age_label": next((b.label for b in selectors.AGE_BUCKETS if b.key == age), ""),
+        "page": page,
+        "rows": rows,
         "today": today,
-        "total": sum((b["balance"] for b in buckets), ZERO),
         "insurers_owe": selectors.claims_outstanding(),
     }
     return render(request, "billing/outstanding.html", context)
@@ -490,9 +586,9 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         "insurer": wanted["insurer"],
         "statuses": ClaimStatus.choices,
         "insurers": selectors.claim_insurers(),
-        "page": Paginator(found, CLAIMS_PER_PAGE).get_page(request.GET.get("page")),
+        "page": _page(request, found, CLAIMS_PER_PAGE),
         "outstanding": selectors.claims_outstanding(found),
-        "can_adjust": rbac.has(request.user, "billing.adjust"),
+        "can_adjust": rbac.allows(request.user, "billing.adjust"),
         "currency": settings.HMS_CURRENCY,
     }
     template = "billing/claim_list.html"

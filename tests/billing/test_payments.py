@@ -77,7 +77,7 @@ def test_a_draft_cannot_be_paid(people):
         pay(people, draft, "10")
 
 
-def test_refunds_never_exceed_what_was_paid_and_reopen_the_invoice(people):
+def test_refunds_never_exceed_what_was_paid_and_never_make_the_invoice_owed_again(people):
     invoice = issued_invoice(people)
     payment = pay(people, invoice, "2000")
 
@@ -97,7 +97,10 @@ def test_refunds_never_exceed_what_was_paid_and_reopen_the_invoice(people):
         )
 
     invoice.refresh_from_db()
-    assert invoice.status == InvoiceStatus.PARTIALLY_PAID and invoice.balance == Decimal("500.00")
+    # 500.00 given back and no longer claimed: 1,500.00 kept, nothing owed, still Paid.
+    assert invoice.status == InvoiceStatus.PAID and invoice.balance == Decimal("0.00")
+    assert invoice.amount_paid == Decimal("1500.00")
+    assert invoice.amount_refunded == Decimal("500.00")
 
 
 def test_the_desk_takes_a_payment_on_screen_and_sees_the_balance(people, client_for):
@@ -155,7 +158,7 @@ def test_outstanding_invoices_are_grouped_by_age(people, client_for, django_asse
         page = desk.get(reverse("outstanding")).content.decode()
 
     assert 'data-testid="outstanding-total">1100.00<' in page
-    assert page.index(fresh.number) < page.index(old.number)  # 0-30 days first, then 31-60
+    assert page.index(old.number) < page.index(fresh.number)  # the oldest debt first
     assert 'data-testid="aging">500.00<' in page and 'data-testid="aging">600.00<' in page
 
 
