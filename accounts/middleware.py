@@ -2,7 +2,6 @@
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
@@ -43,7 +42,7 @@ class SecondFactorMiddleware:
         if not user.is_verified():
             if user_has_device(user, confirmed=True):
                 return _redirect(request, "otp_verify")
-            if user.role in settings.OTP_REQUIRED_ROLES:
+            if user.second_factor_required:
                 return _redirect(request, "otp_setup")
         if user.must_change_password and url_name not in PASSWORD_CHANGE_PAGES:
             return _redirect(request, "account_change_password")

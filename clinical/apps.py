@@ -16,8 +16,9 @@ class ClinicalConfig(AppConfig):
             doctor_id = params.db_id(parts[1]) if len(parts) == 3 else None
             if doctor_id is None or parts[2] != "today":
                 return False
-            if user.role == rbac.DOCTOR:
-                return doctor_id == user.pk
-            return rbac.scope(user, "appointments.view") == rbac.ALL
+            scope = rbac.scope(user, "appointments.view")
+            if scope == rbac.OWN:  # a doctor's own day (a patient holds no doctor.<id> of theirs)
+                return doctor_id == user.pk and rbac.allows(user, "clinical.consult")
+            return scope == rbac.ALL
 
         topics.register("doctor", doctor_day)

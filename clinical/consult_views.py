@@ -52,9 +52,7 @@ def encounter(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Notes saved.")
             return redirect("encounter", pk=current.pk)
-    editable = current.status == Encounter.Status.OPEN and (
-        request.user.role == rbac.ADMIN or current.doctor_id == request.user.pk
-    )
+    editable = services.may_change_notes(request.user, current)
     context = {
         "encounter": current,
         "patient": current.patient,

@@ -46,7 +46,7 @@ def _documents_page(
         "page": page,
         "documents": [(document, download_url(document)) for document in page.object_list],
         "kinds": PatientDocument.Kind.choices,
-        "can_upload": rbac.has(request.user, "clinical.consult"),
+        "can_upload": rbac.allows(request.user, "clinical.consult"),
         "max_mb": files.MAX_UPLOAD_BYTES // 1048576,
         "errors": errors or {},
         "typed": typed or {},

@@ -102,7 +102,7 @@ def patient_for(user, patient_id) -> Patient | None:
     if patient_id is None:  # "x" is nobody's id (and no reason for an error page)
         return None
     patients = Patient.objects.select_related("user")
-    if user.role == rbac.PATIENT:
+    if rbac.scope(user, "patients.view_chart") == rbac.OWN:
         patients = patients.filter(user=user)
     return patients.filter(pk=patient_id).first()
 
@@ -257,10 +257,10 @@ def appointments_for(user) -> QuerySet:
     scope = rbac.scope(user, "appointments.view")
     if scope is None:
         return appointments.none()
-    if user.role == rbac.DOCTOR:
-        return appointments.filter(doctor=user)
-    if user.role == rbac.PATIENT:
-        return appointments.filter(patient__user=user)
+    if scope == rbac.OWN and rbac.scope(user, "patients.view_chart") == rbac.OWN:
+        return appointments.filter(patient__user=user)  # a patient: their own appointments
+    if scope == rbac.OWN:
+        return appointments.filter(doctor=user)  # a doctor: the appointments with them
     return appointments
 
 

@@ -324,7 +324,10 @@ def _check_portal_limits(
 
 
 def _portal_rules(actor, appointment: Appointment) -> None:
-    if actor.role == rbac.PATIENT and appointment.starts_at - timezone.now() < PORTAL_CHANGE_CUTOFF:
+    if (
+        rbac.scope(actor, "appointments.book") == rbac.OWN
+        and appointment.starts_at - timezone.now() < PORTAL_CHANGE_CUTOFF
+    ):
         hours = int(PORTAL_CHANGE_CUTOFF.total_seconds() // 3600)
         raise BookingError(
             f"Appointments can be changed online up to {hours} hours before. Please call the hospital."
@@ -537,7 +540,10 @@ def appointment_cancel(
 def appointment_check_in(
     *, actor, appointment: Appointment, request: HttpRequest | None = None
 ) -> Appointment:
-    """The patient has arrived: the doctor's list shows them waiting."""
+    """The patient has arrived: the doctor's list shows them waiting. Raises BookingError (a
+    portal patient, an appointment not scheduled or not today)."""
+    if not rbac.allows(actor, "appointments.book", scopes=[rbac.ALL]):
+        raise BookingError("Patients are checked in at the desk.")
     appointment = _locked_scheduled(appointment, "checked in")
     if timezone.localtime(appointment.starts_at).date() != timezone.localdate():
         raise BookingError("Patients are checked in on the day of their appointment.")
@@ -564,6 +570,10 @@ def appointment_check_in(
 def appointment_no_show(
     *, actor, appointment: Appointment, request: HttpRequest | None = None
 ) -> Appointment:
+    """The patient did not come: the slot's time is over and nobody is waiting. Raises
+    BookingError (a portal patient, not scheduled, not yet past)."""
+    if not rbac.allows(actor, "appointments.book", scopes=[rbac.ALL]):
+        raise BookingError("Only the desk marks a patient as not come.")
     appointment = _locked_scheduled(appointment, "marked no-show")
     if appointment.starts_at > timezone.now():
         raise BookingError("An appointment can be marked no-show only after its time.")
@@ -586,6 +596,8 @@ def appointment_no_show(
 
 @transaction.atomic
 def schedule_block_add(*, actor, request: HttpRequest | None = None, **fields) -> DoctorSchedule:
+    if not rbac.allows(actor, "schedules.manage"):
+        raise BookingError("Only an administrator sets doctors' schedules and days off.")
     block = DoctorSchedule(**fields)
     block.full_clean()
     overlapping = DoctorSchedule.objects.filter(
@@ -615,6 +627,8 @@ def schedule_block_remove(
     *, actor, block: DoctorSchedule, request: HttpRequest | None = None
 ) -> None:
     """Future appointments already booked in the block stay booked; no new ones are offered."""
+    if not rbac.allows(actor, "schedules.manage"):
+        raise BookingError("Only an administrator sets doctors' schedules and days off.")
     audit.record(
         actor=actor,
         action="schedule.remove",
@@ -629,6 +643,8 @@ def schedule_block_remove(
 def schedule_exception_add(
     *, actor, request: HttpRequest | None = None, **fields
 ) -> ScheduleException:
+    if not rbac.allows(actor, "schedules.manage"):
+        raise BookingError("Only an administrator sets doctors' schedules and days off.")
     exception = ScheduleException(**fields)
     if (exception.start_time is None) != (exception.end_time is None):
         raise BookingError("Give both a start and an end time, or neither for the whole day.")
@@ -762,8 +778,16 @@ def _charge_consultation(actor, encounter: Encounter, appointment: Appointment) 
         raise ConsultationError(f"The consultation fee cannot be charged: {error}") from error
 
 
+def may_change_notes(actor, encounter: Encounter) -> bool:
+    """Whether `actor` may write this consultation's notes and prescriptions: the doctor who
+    holds it, while it is open (an administrator passes every check)."""
+    return encounter.status == Encounter.Status.OPEN and (
+        rbac.passes_every_check(actor) or encounter.doctor_id == actor.pk
+    )
+
+
 def _own_notes(actor, encounter: Encounter) -> None:
-    if actor.role != rbac.ADMIN and encounter.doctor_id != actor.pk:
+    if not rbac.passes_every_check(actor) and encounter.doctor_id != actor.pk:
         raise ConsultationError("Only the doctor who holds this consultation can change its notes.")
     if encounter.status != Encounter.Status.OPEN:
         raise ConsultationError("This consultation is completed: its notes can no longer change.")
@@ -781,7 +805,7 @@ def encounter_start(
     existing = Encounter.objects.filter(appointment=appointment).first()
     if existing:
         return existing
-    if actor.role != rbac.ADMIN and appointment.doctor_id != actor.pk:
+    if not rbac.passes_every_check(actor) and appointment.doctor_id != actor.pk:
         raise ConsultationError("This appointment is with another doctor.")
     if appointment.status not in (AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN):
         raise ConsultationError(

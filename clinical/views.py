@@ -29,7 +29,7 @@ def _patient_or_404(user, patient_id) -> Patient:
 @rbac.capability_required("patients.view_chart")
 def patient_list(request: HttpRequest) -> HttpResponse:
     """Find a patient: search as you type; below, the latest registrations."""
-    if request.user.role == rbac.PATIENT:
+    if rbac.scope(request.user, "patients.view_chart") == rbac.OWN:  # the portal: own record
         record = Patient.objects.filter(user=request.user).first()
         return redirect("patient_chart", pk=record.pk) if record else redirect("dashboard")
     query = params.search_text(request.GET.get("q"))
@@ -39,7 +39,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         "query": query,
         "archived": include_archived,
         "pick": params.search_text(request.GET.get("pick")),
-        "can_register": rbac.has(request.user, "patients.register"),
+        "can_register": rbac.allows(request.user, "patients.register"),
         # Matches are paged like any list: "21–40 of 57 matches" (STYLE 17).
         "results": paging.page_of(
             request,
@@ -109,13 +109,13 @@ def patient_chart(request: HttpRequest, pk) -> HttpResponse:
         "clinical_view": scope != rbac.DEMOGRAPHICS,
         # Short panels: the latest few, "10 of 37 · see all" (the whole history is paged).
         "history": paging.first_of(patient.state_changes.select_related("by"), CHART_PANEL),
-        "can_edit": rbac.has(request.user, "patients.register"),
-        "can_record_vitals": rbac.has(request.user, "vitals.record"),
+        "can_edit": rbac.allows(request.user, "patients.register"),
+        "can_record_vitals": rbac.allows(request.user, "vitals.record"),
         "can_see_account": rbac.scope(request.user, "billing.invoices") == rbac.ALL,
         # The lab's panel of the patient's tests (staff who see results; not the desk's view).
         "can_see_tests": rbac.scope(request.user, "tests.view_results") == rbac.ALL,
         "can_archive": PatientState.ARCHIVED in lifecycle.ALLOWED[patient.state],
-        "can_book": rbac.has(request.user, "appointments.book") and not patient.is_archived,
+        "can_book": rbac.allows(request.user, "appointments.book") and not patient.is_archived,
         "appointments": paging.first_of(
             selectors.appointments_for(request.user).filter(patient=patient).order_by("-starts_at"),
             CHART_PANEL,

@@ -106,7 +106,7 @@ NAV: list[NavItem] = [
         "Schedules",
         "schedule_list",
         "clock",
-        "users.manage",
+        "schedules.manage",
         "Doctors' weekly clinic hours, slot lengths, fees and days off.",
         place="admin",
     ),
@@ -114,7 +114,7 @@ NAV: list[NavItem] = [
         "Wards",
         "ward_list",
         "grid-3x3-gap",
-        "users.manage",
+        "wards.manage",
         "Open wards, add beds, set each ward's charge item.",
         place="admin",
     ),
@@ -149,21 +149,14 @@ def nav_for(user) -> list[NavItem]:
     items = [
         item
         for item in NAV
-        if rbac.has(user, item.capability)
-        # Admin may open everything, but is not offered work the table gives admin no row for
-        # (own attendance and leave).
-        and not (
-            user.role == rbac.ADMIN
-            and item.capability in rbac.MATRIX
-            and rbac.ADMIN not in rbac.MATRIX[item.capability]
-        )
+        if rbac.offers(user, item.capability)
         and (
             item.scopes is None
             # Admin passes every check, but a page for one's own records is not admin's work.
-            or (user.role == rbac.ADMIN and rbac.ALL in item.scopes)
+            or (rbac.passes_every_check(user) and rbac.ALL in item.scopes)
             or rbac.scope(user, item.capability) in item.scopes
         )
     ]
-    if user.role == rbac.PATIENT:
+    if rbac.scope(user, "patients.view_chart") == rbac.OWN:  # the portal: "My record", …
         items = [replace(item, label=item.patient_label or item.label) for item in items]
     return items

@@ -145,7 +145,8 @@ TEMPLATES = [
                 "messaging.context_processors.notifications",
             ],
             # {% submission_field %} in every form that changes money or a record.
-            "builtins": ["hms.templatetags.submissions"],
+            # {% if user|can:"patients.register" %}: templates ask hms.rbac, never role names.
+            "builtins": ["hms.templatetags.submissions", "hms.templatetags.rbac_tags"],
         },
     }
 ]

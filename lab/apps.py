@@ -20,13 +20,13 @@ class LabConfig(AppConfig):
         topics.register(
             "lab",
             lambda user, topic: (
-                rbac.has(user, "tests.process")
+                rbac.allows(user, "tests.process")
                 if topic == "lab"
                 else (
                     topic.startswith("lab.patient.")
                     and rbac.scope(user, "tests.view_results") == rbac.ALL
                 )
-                or (topic == f"lab.doctor.{user.pk}" and rbac.has(user, "tests.order"))
+                or (topic == f"lab.doctor.{user.pk}" and rbac.allows(user, "tests.order"))
             ),
         )
         clinical.register_timeline(timeline_events, timeline_count)

@@ -147,7 +147,7 @@ def orders_for(user, *, patient=None, encounter=None, admission=None) -> QuerySe
     verified ones."""
     orders = TestOrder.objects.select_related("test", "ordered_by", "patient")
     scope = rbac.scope(user, "tests.view_results")
-    if scope is None and not rbac.has(user, "tests.order"):
+    if scope is None and not rbac.allows(user, "tests.order"):
         return orders.none()
     if scope == rbac.OWN_VERIFIED:
         orders = orders.filter(patient__user=user, verified_version__gt=0)

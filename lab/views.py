@@ -4,7 +4,6 @@ tests, the patient's results in the portal, and the catalogue (admin)."""
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -154,7 +153,8 @@ def orders_panel(request: HttpRequest, patient_pk) -> HttpResponse:
         # The panel reloads itself with the same (parsed) question.
         "query": order_query,
         "order_query": order_query,
-        "can_order": rbac.has(request.user, "tests.order") and bool(encounter_id or admission_id),
+        "can_order": rbac.allows(request.user, "tests.order")
+        and bool(encounter_id or admission_id),
     }
     return render(request, "lab/_orders_panel.html", context)
 
@@ -217,7 +217,7 @@ def _order_page(
         {"entry": entry, "values": by_version.get(entry.version, [])}
         for entry in reversed(versions)
     ]
-    can_process = rbac.has(request.user, "tests.process")
+    can_process = rbac.allows(request.user, "tests.process")
     current_entry = next((e for e in versions if e.version == order.result_version), None)
     context = {
         "order": order,
@@ -232,7 +232,7 @@ def _order_page(
         "form_error": str(refused) if refused is not None and not errors else "",
         "typed_reason": request.POST.get("reason", "") if refused is not None else "",
         "can_process": can_process,
-        "can_cancel": rbac.has(request.user, "tests.order")
+        "can_cancel": rbac.allows(request.user, "tests.order")
         and order.status in services.CANCELLABLE,
         "can_enter": can_process and order.status == OrderStatus.IN_PROGRESS,
         "can_amend": can_process and order.status == OrderStatus.VERIFIED,
@@ -241,9 +241,7 @@ def _order_page(
         "next_status": order.next_status,
         # The one who completed a test does not verify it (unless the lab is one person).
         "verify_by_colleague": order.status == OrderStatus.COMPLETED
-        and order.completed_by_id == request.user.pk
-        and not settings.HMS_LAB_ALLOW_SELF_VERIFY
-        and request.user.role != rbac.ADMIN,
+        and services.needs_a_colleague_to_verify(request.user, order),
         "next_label": dict(OrderStatus.choices).get(order.next_status, ""),
         "report_url": report_url(order) if order.report else "",
         "steps": [

@@ -15,7 +15,7 @@ class MessagingConfig(AppConfig):
             thread_id = params.db_id(topic.partition(".")[2])
             return (
                 thread_id is not None
-                and rbac.has(user, "chat.use")
+                and rbac.allows(user, "chat.use")
                 and ThreadMember.objects.filter(thread_id=thread_id, user=user).exists()
             )
 

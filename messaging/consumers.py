@@ -42,7 +42,7 @@ def session_is_live(user, session) -> bool:
     last = session.get(LAST_ACTIVITY_KEY)
     if last is not None and time.time() - last > settings.IDLE_TIMEOUT_SECONDS:
         return False
-    needs_factor = user.role in settings.OTP_REQUIRED_ROLES or user_has_device(user, confirmed=True)
+    needs_factor = user.second_factor_required or user_has_device(user, confirmed=True)
     return not needs_factor or bool(session.get(DEVICE_ID_SESSION_KEY))
 
 

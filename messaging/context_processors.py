@@ -15,6 +15,6 @@ def notifications(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     context = {"unread_count": cache(partial(unread_count, user))}
-    if rbac.has(user, "chat.use"):
+    if rbac.allows(user, "chat.use"):
         context["chat_unread"] = cache(partial(chat_unread_count, user))
     return context

@@ -15,19 +15,29 @@ from django.db.models import Q, QuerySet
 from clinical import selectors as clinical
 from hms import rbac
 
+# The chat row of the matrix, by scope: ALL talks with anyone; STAFF with staff;
+# STAFF_AND_OWN_PATIENTS also with their own patients; ASSIGNED_DOCTORS (a patient) only with the
+# doctors looking after them.
+STAFF_SCOPES = (rbac.ALL, rbac.STAFF, rbac.STAFF_AND_OWN_PATIENTS)
+
+
+def _chat_scope(user) -> str | None:
+    return rbac.scope(user, "chat.use")
+
 
 def may_start(initiator, other) -> bool:
     if initiator.pk == other.pk or not other.is_active or not initiator.is_active:
         return False
-    if not rbac.has(initiator, "chat.use") or not rbac.has(other, "chat.use"):
+    mine, theirs = _chat_scope(initiator), _chat_scope(other)
+    if mine is None or theirs is None:
         return False
-    if initiator.role == rbac.ADMIN:
+    if mine == rbac.ALL:
         return True
-    if initiator.role == rbac.PATIENT:
-        return other.role == rbac.DOCTOR and other.pk in clinical.assigned_doctor_ids(initiator)
-    if other.role == rbac.PATIENT:
-        return initiator.role == rbac.DOCTOR and other.pk in clinical.assigned_patient_user_ids(
-            initiator
+    if mine == rbac.ASSIGNED_DOCTORS:
+        return other.pk in clinical.assigned_doctor_ids(initiator)
+    if theirs == rbac.ASSIGNED_DOCTORS:
+        return mine == rbac.STAFF_AND_OWN_PATIENTS and other.pk in (
+            clinical.assigned_patient_user_ids(initiator)
         )
     return True
 
@@ -40,9 +50,9 @@ def why_not(initiator, other) -> str:
     """The sentence a person reads when the rule says no."""
     if not other.is_active:
         return f"{other} no longer has an account here."
-    if initiator.role == rbac.PATIENT:
+    if _chat_scope(initiator) == rbac.ASSIGNED_DOCTORS:
         return f"You can message only the doctors looking after you; {other} is not one of them."
-    if other.role == rbac.PATIENT:
+    if _chat_scope(other) == rbac.ASSIGNED_DOCTORS:
         return f"Only {other}'s own doctors can message them."
     return f"You cannot message {other}."
 
@@ -51,11 +61,14 @@ def contactable(user) -> QuerySet:
     """Everyone `user` may start a conversation with (the new-thread picker)."""
     User = get_user_model()
     people = User.objects.filter(is_active=True).exclude(pk=user.pk)
-    if user.role == rbac.ADMIN:
+    scope = _chat_scope(user)
+    if scope == rbac.ALL:
         return people
-    if user.role == rbac.PATIENT:
-        return people.filter(role=rbac.DOCTOR, pk__in=clinical.assigned_doctor_ids(user))
-    staff = Q(role__in=rbac.STAFF_ROLES)
-    if user.role == rbac.DOCTOR:
+    if scope == rbac.ASSIGNED_DOCTORS:
+        return people.filter(pk__in=clinical.assigned_doctor_ids(user))
+    if scope is None:
+        return people.none()
+    staff = Q(role__in=rbac.roles_with("chat.use", STAFF_SCOPES))
+    if scope == rbac.STAFF_AND_OWN_PATIENTS:
         staff |= Q(pk__in=clinical.assigned_patient_user_ids(user))
     return people.filter(staff)

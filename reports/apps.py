@@ -11,4 +11,4 @@ class ReportsConfig(AppConfig):
         from hms.audit import AUDIT_TOPIC
         from messaging import topics
 
-        topics.register(AUDIT_TOPIC, lambda user, topic: rbac.has(user, "audit.view"))
+        topics.register(AUDIT_TOPIC, lambda user, topic: rbac.allows(user, "audit.view"))

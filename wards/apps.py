@@ -15,7 +15,7 @@ class WardsConfig(AppConfig):
             "beds",
             lambda user, topic: (
                 topic == "beds"
-                and rbac.has(user, "patients.view_chart")
+                and rbac.allows(user, "patients.view_chart")
                 and rbac.scope(user, "patients.view_chart") in BOARD_SCOPES
             ),
         )

@@ -245,7 +245,7 @@ def discharge_open_order_settle(
     """At discharge, a doctor settles one open order of the stay: cancels it (its charge is
     reversed by the module that posted it) or carries it over to outpatient follow-up, with the
     reason recorded on the order."""
-    if not rbac.has(actor, "wards.order_discharge"):
+    if not rbac.allows(actor, "wards.order_discharge"):
         raise WardError("A doctor decides what happens to the stay's open orders.")
     admission = Admission.objects.select_for_update().select_related("patient").get(pk=admission.pk)
     if not admission.is_active:
@@ -376,9 +376,9 @@ def discharge_process(
 BED_MOVES = {
     # (from, to): who may do it
     (BedStatus.CLEANING, BedStatus.VACANT): "wards.admit",
-    (BedStatus.VACANT, BedStatus.MAINTENANCE): "users.manage",
-    (BedStatus.CLEANING, BedStatus.MAINTENANCE): "users.manage",
-    (BedStatus.MAINTENANCE, BedStatus.VACANT): "users.manage",
+    (BedStatus.VACANT, BedStatus.MAINTENANCE): "beds.maintenance",
+    (BedStatus.CLEANING, BedStatus.MAINTENANCE): "beds.maintenance",
+    (BedStatus.MAINTENANCE, BedStatus.VACANT): "beds.maintenance",
 }
 
 
@@ -392,7 +392,7 @@ def bed_set_status(*, actor, bed: Bed, status: str, request: HttpRequest | None 
         raise WardError(
             f"{bed} is {bed.get_status_display().lower()}: it cannot become {BedStatus(status).label.lower()} from there."
         )
-    if not rbac.has(actor, capability):
+    if not rbac.allows(actor, capability):
         raise WardError("Your role cannot make that change.")
     before = bed.status
     _set_bed(bed, status)
@@ -412,7 +412,9 @@ def bed_set_status(*, actor, bed: Bed, status: str, request: HttpRequest | None 
 def ward_create(
     *, actor, name: str, kind: str, charge_code: str, beds: int, request: HttpRequest | None = None
 ) -> Ward:
-    """Open a ward with `beds` vacant beds numbered 01, 02, ..."""
+    """Open a ward with `beds` vacant beds numbered 01, 02, ...; raises WardError."""
+    if not rbac.allows(actor, "wards.manage"):
+        raise WardError("Only an administrator opens wards and adds beds.")
     ward = Ward(name=name.strip(), kind=kind, charge_code=charge_code.strip().upper())
     try:
         ward.full_clean()
@@ -441,6 +443,9 @@ def ward_create(
 
 @transaction.atomic
 def ward_add_bed(*, actor, ward: Ward, request: HttpRequest | None = None) -> Bed:
+    """Add a vacant bed, numbered after the ward's highest; raises WardError."""
+    if not rbac.allows(actor, "wards.manage"):
+        raise WardError("Only an administrator opens wards and adds beds.")
     numbers = [int(n) for n in ward.beds.values_list("number", flat=True) if n.isdigit()]
     bed = Bed.objects.create(ward=ward, number=f"{max(numbers, default=0) + 1:02d}")
     audit.record(

@@ -73,8 +73,8 @@ def bed_board(request: HttpRequest) -> HttpResponse:
         "ward_id": str(ward_id or ""),
         "now": timezone.now(),
         "icu_occupancy": round(100 * sum(w.occupied for w in icu) / icu_beds) if icu_beds else None,
-        "can_admit": rbac.has(request.user, "wards.admit"),
-        "can_clean": rbac.has(request.user, "wards.admit"),
+        "can_admit": rbac.allows(request.user, "wards.admit"),
+        "can_clean": rbac.allows(request.user, "wards.admit"),
     }
     template = "wards/bed_board.html"
     if request.htmx and request.htmx.target == "bed-board":
@@ -145,8 +145,8 @@ def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "summary_form": DischargeSummaryForm(
             initial={"final_diagnosis": admission.final_diagnosis or admission.diagnosis}
         ),
-        "can_admit": rbac.has(request.user, "wards.admit"),
-        "can_order_discharge": rbac.has(request.user, "wards.order_discharge"),
+        "can_admit": rbac.allows(request.user, "wards.admit"),
+        "can_order_discharge": rbac.allows(request.user, "wards.order_discharge"),
         # Tests not yet resulted (...): each cancelled or carried over before the discharge.
         "open_orders": services.stay_open_orders(admission) if admission.is_active else [],
         "clinical_view": _sees_clinical_content(request.user),
@@ -261,7 +261,7 @@ def bed_status(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("bed_board")
 
 
-@rbac.capability_required("users.manage")
+@rbac.capability_required("wards.manage")
 def ward_list(request: HttpRequest) -> HttpResponse:
     form = WardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -276,7 +276,7 @@ def ward_list(request: HttpRequest) -> HttpResponse:
     return render(request, "wards/ward_list.html", {"form": form, "wards": wards})
 
 
-@rbac.capability_required("users.manage", post_only=True)
+@rbac.capability_required("wards.manage", post_only=True)
 @require_POST
 def ward_add_bed(request: HttpRequest, pk: int) -> HttpResponse:
     bed = services.ward_add_bed(

@@ -16,7 +16,7 @@ from django.urls import reverse
 from clinical import selectors, services
 from clinical.models import Appointment, AppointmentStatus, DoctorSchedule
 from hms import rbac
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, UserFactory
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 23)
@@ -185,8 +185,10 @@ def test_the_page_says_which_appointment_is_in_the_way(long_slots, short_slots, 
 
 
 def change_to_30_minute_slots(doctor, clerk) -> None:
+    """The administrator changes the doctor's Monday to 30-minute slots."""
     block = DoctorSchedule.objects.get(doctor=doctor, weekday=MONDAY.weekday())
-    services.schedule_block_remove(actor=clerk, block=block)
+    admin = UserFactory(role=rbac.ADMIN)
+    services.schedule_block_remove(actor=admin, block=block)
     clinic(doctor, 30)
 
 
