@@ -1,15 +1,14 @@
 """Patient documents: upload (type and size checked) and download through signed, expiring links."""
 
 from django.contrib import messages
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clinical import selectors, services
 from clinical.models import PatientDocument
-from hms import audit, files, paging, params, rbac
+from hms import files, paging, params, rbac
 
 DOCUMENT_LINK = "document"
 DOCUMENTS_PER_PAGE = 25
@@ -98,25 +97,12 @@ def document_upload(request: HttpRequest, pk) -> HttpResponse:
 @rbac.capability_required("patients.view_chart", scopes={rbac.ALL})
 def document_download(request: HttpRequest, token: str) -> HttpResponse:
     """Only with a fresh, untampered link, and only for someone who may open the chart."""
-    document_id = params.db_id(files.unsign(token, DOCUMENT_LINK))
-    document = (
-        PatientDocument.objects.select_related("patient").filter(pk=document_id).first()
-        if document_id
-        else None
-    )
-    if document is None or selectors.patient_for(request.user, document.patient_id) is None:
+    document = selectors.document_for(request.user, files.unsign(token, DOCUMENT_LINK))
+    if document is None:
         raise Http404("This link is not valid any more. Open the document from the chart again.")
-    audit.record(
-        actor=request.user,
-        action="document.download",
-        obj=document,
-        patient=document.patient,
-        request=request,
-    )
-    if hasattr(default_storage, "bucket_name"):  # S3: a presigned URL that expires by itself
-        return HttpResponseRedirect(document.file.url)
-    return FileResponse(
-        document.file.open("rb"),
+    services.document_downloaded(actor=request.user, document=document, request=request)
+    return files.download(
+        document.file,
         content_type=document.content_type,
         filename=f"{document.title}{document.extension}",
     )

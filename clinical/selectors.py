@@ -107,6 +107,19 @@ def patient_for(user, patient_id) -> Patient | None:
     return patients.filter(pk=patient_id).first()
 
 
+def document_for(user, document_id) -> PatientDocument | None:
+    """The document `user` may download (its patient's chart is one they may open), or None."""
+    document_id = params.db_id(document_id)
+    document = (
+        PatientDocument.objects.select_related("patient").filter(pk=document_id).first()
+        if document_id
+        else None
+    )
+    if document is None or patient_for(user, document.patient_id) is None:
+        return None
+    return document
+
+
 def assigned_doctor_ids(patient_user) -> set[int]:
     """User ids of the doctors assigned to the patient whose portal login is `patient_user`:
     those with a non-cancelled appointment with them, and the attending doctor of their active

@@ -761,7 +761,9 @@ class ConsultationError(Refusal):
     """A consultation action that cannot be done, with the sentence the doctor reads."""
 
 
-def _charge_consultation(actor, encounter: Encounter, appointment: Appointment) -> None:
+def _charge_consultation(
+    actor, encounter: Encounter, appointment: Appointment, request: HttpRequest | None = None
+) -> None:
     try:
         billing.charge_post(
             actor=actor,
@@ -773,6 +775,7 @@ def _charge_consultation(actor, encounter: Encounter, appointment: Appointment) 
             accrual_key=f"consultation:{appointment.pk}",
             service_from=encounter.started_at,
             service_to=encounter.completed_at,
+            request=request,
         )
     except billing.BillingError as error:
         raise ConsultationError(f"The consultation fee cannot be charged: {error}") from error
@@ -889,7 +892,7 @@ def encounter_complete(
         appointment.save(update_fields=["status", "completed_at"])
         _record(appointment, AppointmentChange.Kind.COMPLETED, actor)
         # The consultation fee fixed at booking goes to the patient's account.
-        _charge_consultation(actor, encounter, appointment)
+        _charge_consultation(actor, encounter, appointment, request)
         realtime.publish(
             f"doctor.{appointment.doctor_id}.today",
             "hms/signal.html",
@@ -960,6 +963,20 @@ def prescription_remove(
 
 
 # --- documents -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_downloaded(
+    *, actor, document: PatientDocument, request: HttpRequest | None = None
+) -> None:
+    """Every download of a patient's document is audited: who took a copy of what, and when."""
+    audit.record(
+        actor=actor,
+        action="document.download",
+        obj=document,
+        patient=document.patient,
+        request=request,
+    )
 
 
 @transaction.atomic

@@ -8,6 +8,9 @@ presigned URL.
 
 from django.conf import settings
 from django.core import signing
+from django.core.files.storage import default_storage
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 
 from hms.refusals import Refusal
 
@@ -51,3 +54,11 @@ def unsign(token: str, kind: str) -> str | None:
     except signing.BadSignature:
         return None
     return data.get("id") if data.get("k") == kind else None
+
+
+def download(file: FieldFile, *, content_type: str, filename: str) -> HttpResponse:
+    """The response that hands over a stored file: a redirect to a presigned URL that expires by
+    itself on S3, the file streamed from private storage otherwise."""
+    if hasattr(default_storage, "bucket_name"):
+        return HttpResponseRedirect(file.url)
+    return FileResponse(file.open("rb"), content_type=content_type, filename=filename)

@@ -6,10 +6,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from clinical.ages import age_in_range_days
-from hms import rbac
+from hms import params, rbac
 from lab.models import (
     OPEN_STATUSES,
     Flag,
@@ -185,6 +186,26 @@ def portal_results(user) -> QuerySet:
         .prefetch_related("versions")
         .order_by("-verified_at", "-id")
     )
+
+
+def downloadable_report(user, order_id) -> tuple[TestOrder, FieldFile] | None:
+    """The order and the report PDF `user` may download, or None: staff who view results get the
+    order's report; a patient gets the report of the verified version only (never a correction
+    that nobody has verified yet), and only of their own tests."""
+    order_id = params.db_id(order_id)
+    order = (
+        TestOrder.objects.select_related("patient").filter(pk=order_id).first()
+        if order_id
+        else None
+    )
+    if order is None:
+        return None
+    report = order.report
+    if rbac.scope(user, "tests.view_results") == rbac.OWN_VERIFIED:
+        verified = order.versions.filter(version=order.verified_version).first()
+        mine = order.patient.user_id == user.pk and order.verified_version
+        report = verified.report if (mine and verified) else None
+    return (order, report) if report else None
 
 
 def late_orders(now=None) -> QuerySet:

@@ -656,6 +656,18 @@ def results_amend(
 
 
 @transaction.atomic
+def report_downloaded(*, actor, order: TestOrder, request: HttpRequest | None = None) -> None:
+    """Every download of a lab report is audited: who took a copy of whose result, and when."""
+    audit.record(
+        actor=actor,
+        action="lab.report_download",
+        obj=order,
+        patient=order.patient_id,
+        request=request,
+    )
+
+
+@transaction.atomic
 def report_attach(
     *, actor, order: TestOrder, upload, request: HttpRequest | None = None
 ) -> TestOrder:

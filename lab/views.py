@@ -5,10 +5,9 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, Prefetch, When
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from clinical import selectors as clinical
 from clinical.models import Encounter
-from hms import audit, files, paging, params, rbac
+from hms import files, paging, params, rbac
 from hms.refusals import act
 from lab import selectors, services
 from lab.forms import LabTestForm, OrderForm, ReasonForm, ReferenceRangeForm, ResultFieldForm
@@ -344,33 +343,12 @@ def report_attach(request: HttpRequest, pk: int) -> HttpResponse:
 def report_download(request: HttpRequest, token: str) -> HttpResponse:
     """Only with a fresh, untampered link; staff who view results, or the patient once the
     result is verified."""
-    order_id = params.db_id(files.unsign(token, REPORT_LINK))
-    order = (
-        TestOrder.objects.select_related("patient").filter(pk=order_id).first()
-        if order_id
-        else None
-    )
-    report = order.report if order is not None else None
-    if order is not None and rbac.scope(request.user, "tests.view_results") == rbac.OWN_VERIFIED:
-        # A patient gets the report of the verified version only (never a correction that
-        # nobody has verified yet), and only of their own tests.
-        verified = order.versions.filter(version=order.verified_version).first()
-        mine = order.patient.user_id == request.user.pk and order.verified_version
-        report = verified.report if (mine and verified) else None
-    if order is None or not report:
+    found = selectors.downloadable_report(request.user, files.unsign(token, REPORT_LINK))
+    if found is None:
         raise Http404("This link is not valid any more. Open the result again.")
-    audit.record(
-        actor=request.user,
-        action="lab.report_download",
-        obj=order,
-        patient=order.patient_id,
-        request=request,
-    )
-    if hasattr(default_storage, "bucket_name"):  # S3: a presigned URL that expires by itself
-        return HttpResponseRedirect(report.url)
-    return FileResponse(
-        report.open("rb"), content_type="application/pdf", filename=f"{order.number}.pdf"
-    )
+    order, report = found
+    services.report_downloaded(actor=request.user, order=order, request=request)
+    return files.download(report, content_type="application/pdf", filename=f"{order.number}.pdf")
 
 
 # --- the lab's screens -------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from billing import services as billing
@@ -129,9 +130,16 @@ def stay_charge_units(admission: Admission, *, at: datetime | None = None) -> li
     return units + (_hour_units(admission, hourly, at) if hourly else [])
 
 
-def accrue_admission(admission: Admission, *, now: datetime | None = None, actor=None) -> int:
+def accrue_admission(
+    admission: Admission,
+    *,
+    now: datetime | None = None,
+    actor=None,
+    request: HttpRequest | None = None,
+) -> int:
     """Post the admission's ward charges earned by `now` that are not posted yet; returns how many
-    lines were posted."""
+    lines were posted. `request` is the one of the admission, transfer or discharge that caught
+    the bill up (none for the periodic task), so its audit rows carry the IP and user agent."""
     posted_keys = set(
         Charge.objects.filter(admission=admission, accrual_key__isnull=False).values_list(
             "accrual_key", flat=True
@@ -151,6 +159,7 @@ def accrue_admission(admission: Admission, *, now: datetime | None = None, actor
             service_to=unit.service_to,
             source=f"wards.Admission:{admission.pk}",
             accrual_key=unit.key,
+            request=request,
         ):
             posted += 1
     return posted

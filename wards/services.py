@@ -114,11 +114,15 @@ def admission_create(
     _set_bed(bed, BedStatus.OCCUPIED)
     try:
         # The first day (or hour) is charged on admission: the running bill starts with it.
-        accrual.accrue_admission(admission, now=now, actor=actor)
+        accrual.accrue_admission(admission, now=now, actor=actor, request=request)
     except billing.BillingError as error:
         raise WardError(f"{bed.ward} cannot be charged: {error}") from error
     clinical.patient_transition(
-        actor=actor, patient=patient, to_state=PatientState.ADMITTED, reason=f"Admitted to {bed}"
+        actor=actor,
+        patient=patient,
+        to_state=PatientState.ADMITTED,
+        reason=f"Admitted to {bed}",
+        request=request,
     )
     if advance_deposit > 0:
         try:
@@ -197,7 +201,7 @@ def admission_transfer(
     _set_bed(old_bed, BedStatus.CLEANING)
     _set_bed(new_bed, BedStatus.OCCUPIED)
     try:
-        accrual.accrue_admission(admission, now=now, actor=actor)
+        accrual.accrue_admission(admission, now=now, actor=actor, request=request)
     except billing.BillingError as error:
         raise WardError(f"{new_bed.ward} cannot be charged: {error}") from error
     audit.record(
@@ -351,14 +355,17 @@ def discharge_process(
     _set_bed(bed, BedStatus.CLEANING)
     # Whatever the stay earned up to this moment and the periodic task has not posted yet: the
     # final bill is the running bill at the moment of discharge (wards.accrual).
-    accrual.accrue_admission(admission, now=now, actor=actor)
+    accrual.accrue_admission(admission, now=now, actor=actor, request=request)
     # The final bill is prepared: a draft invoice of the stay, for the desk to check and issue.
     if admission.charges.filter(invoice__isnull=True).exists():
-        billing.invoice_draft(actor=actor, patient=admission.patient, admission=admission)
+        billing.invoice_draft(
+            actor=actor, patient=admission.patient, admission=admission, request=request
+        )
     clinical.patient_transition(
         actor=actor,
         patient=admission.patient,
         to_state=PatientState.DISCHARGED,
+        request=request,
         reason=f"Discharged from {bed}",
     )
     audit.record(

@@ -68,6 +68,10 @@ QUERY_PARAMETERS = [
     "date_from",
     "date_to",
     "replace",
+    "from",
+    "to",
+    "show",
+    "age",
 ]
 
 # Fields a POST view reads by hand (beside those of the forms on its page).
