@@ -11,7 +11,7 @@ from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from billing import tasks, totals
+from billing import live, tasks, totals
 from billing.models import (
     AdvanceDeposit,
     Charge,
@@ -26,7 +26,7 @@ from billing.models import (
     PriceChange,
     Refund,
 )
-from hms import audit, params, rbac, realtime, submissions
+from hms import audit, params, rbac, submissions
 from hms.money import money, money_exact, percent_of
 from hms.numbering import yearly_number
 from hms.refusals import Refusal
@@ -54,20 +54,10 @@ class BillingError(Refusal):
     """A billing action that cannot be done, with the sentence the person reads."""
 
 
-def account_topic(patient_id) -> str:
-    return f"account.{patient_id}"
-
-
-BILLING_TOPIC = "billing"
-
-
 def _announce(patient_id) -> None:
     """Tell open billing screens (the patient's account, the desk's outstanding list) to refresh
     their figures."""
-    realtime.publish(
-        account_topic(patient_id), "hms/signal.html", {"event": f"hms:account-changed-{patient_id}"}
-    )
-    realtime.publish(BILLING_TOPIC, "hms/signal.html", {"event": "hms:billing-changed"})
+    live.account_changed(patient_id)
 
 
 @transaction.atomic
@@ -401,6 +391,7 @@ def invoice_set_discount(
         },
         request=request,
     )
+    _announce(invoice.patient_id)
     return invoice
 
 

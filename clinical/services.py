@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts import services as accounts
 from billing import services as billing
-from clinical import lifecycle, selectors, vitals
+from clinical import lifecycle, live, selectors, vitals
 from clinical.models import (
     Appointment,
     AppointmentChange,
@@ -30,7 +30,7 @@ from clinical.models import (
     ScheduleException,
     Vitals,
 )
-from hms import audit, files, rbac, realtime, submissions
+from hms import audit, files, rbac, submissions
 from hms.numbering import next_number
 from hms.refusals import Refusal
 
@@ -338,11 +338,7 @@ def _tell_doctor(appointment: Appointment, text: str) -> None:
     from messaging.services import notify
 
     notify(appointment.doctor, text, link=f"/appointments/{appointment.pk}/")
-    realtime.publish(
-        f"doctor.{appointment.doctor_id}.today",
-        "hms/signal.html",
-        {"event": f"hms:today-changed-{appointment.doctor_id}"},
-    )
+    live.today_changed(appointment.doctor_id)
 
 
 def _back_to_registered_if_nothing_booked(actor, patient: Patient, reason: str, request) -> None:
@@ -558,11 +554,7 @@ def appointment_check_in(
         patient=appointment.patient,
         request=request,
     )
-    realtime.publish(
-        f"doctor.{appointment.doctor_id}.today",
-        "hms/signal.html",
-        {"event": f"hms:today-changed-{appointment.doctor_id}"},
-    )
+    live.today_changed(appointment.doctor_id)
     return appointment
 
 
@@ -588,6 +580,7 @@ def appointment_no_show(
         patient=appointment.patient,
         request=request,
     )
+    live.today_changed(appointment.doctor_id)
     return appointment
 
 
@@ -893,11 +886,7 @@ def encounter_complete(
         _record(appointment, AppointmentChange.Kind.COMPLETED, actor)
         # The consultation fee fixed at booking goes to the patient's account.
         _charge_consultation(actor, encounter, appointment, request)
-        realtime.publish(
-            f"doctor.{appointment.doctor_id}.today",
-            "hms/signal.html",
-            {"event": f"hms:today-changed-{appointment.doctor_id}"},
-        )
+        live.today_changed(appointment.doctor_id)
     if encounter.patient.state == PatientState.UNDER_TREATMENT:
         patient_transition(
             actor=actor,

@@ -10,25 +10,11 @@ class LabConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: other apps' modules and models can be loaded only once apps are ready.
         from clinical import selectors as clinical
-        from hms import rbac
+        from lab import live
         from lab.selectors import timeline_count, timeline_events
         from messaging import topics
 
-        # "lab": the worklist (technicians, admin); "lab.patient.<id>": a patient's orders as
-        # shown on consultation and admission pages (staff who view results); "lab.doctor.<id>":
-        # that doctor's own orders on their dashboard.
-        topics.register(
-            "lab",
-            lambda user, topic: (
-                rbac.allows(user, "tests.process")
-                if topic == "lab"
-                else (
-                    topic.startswith("lab.patient.")
-                    and rbac.scope(user, "tests.view_results") == rbac.ALL
-                )
-                or (topic == f"lab.doctor.{user.pk}" and rbac.allows(user, "tests.order"))
-            ),
-        )
+        topics.register_all(live.TOPICS)
         clinical.register_timeline(timeline_events, timeline_count)
         # A discharge waits for the stay's tests not yet resulted: each is cancelled or carried
         # over to outpatient follow-up (wards asks clinical's registry, never lab).

@@ -17,10 +17,10 @@ from django.utils import timezone
 from billing import services as billing
 from clinical import open_orders
 from clinical.models import Encounter, Patient, PatientState
-from hms import audit, files, params, rbac, realtime, submissions
+from hms import audit, files, params, rbac, submissions
 from hms.numbering import yearly_number
 from hms.refusals import Refusal
-from lab import selectors
+from lab import live, selectors
 from lab.models import (
     OPEN_STATUSES,
     Flag,
@@ -35,8 +35,6 @@ from lab.models import (
 from messaging.services import notify
 
 # The worklist's live topic (technicians and admin) and the event its page listens for.
-WORKLIST_TOPIC = "lab"
-WORKLIST_EVENT = "hms:lab-changed"
 CANCELLABLE = [OrderStatus.PENDING, OrderStatus.COLLECTED]
 STEP_STAMPS = {
     OrderStatus.COLLECTED: ("collected_at", "collected_by"),
@@ -64,17 +62,7 @@ def order_source(order: TestOrder) -> str:
 
 def _signal(order: TestOrder) -> None:
     """Tell the lab's worklists, and the pages showing this patient's orders, that it changed."""
-    realtime.publish(WORKLIST_TOPIC, "hms/signal.html", {"event": WORKLIST_EVENT})
-    realtime.publish(
-        f"lab.patient.{order.patient_id}",
-        "hms/signal.html",
-        {"event": f"hms:lab-orders-{order.patient_id}"},
-    )
-    realtime.publish(
-        f"lab.doctor.{order.ordered_by_id}",
-        "hms/signal.html",
-        {"event": f"hms:lab-doctor-{order.ordered_by_id}"},
-    )
+    live.order_changed(patient_id=order.patient_id, ordered_by_id=order.ordered_by_id)
 
 
 def _result_link(order: TestOrder) -> str:

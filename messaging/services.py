@@ -12,6 +12,7 @@ from django.utils import timezone
 from hms import realtime
 from hms.refusals import Refusal
 from messaging import rules
+from messaging.live import thread_group
 from messaging.models import Message, Notification, Thread, ThreadMember
 
 TEXT_LIMIT = Notification._meta.get_field("text").max_length
@@ -95,10 +96,6 @@ RECEIPT_BATCH = 100
 
 class ChatError(Refusal):
     """A chat action the rules refuse, with the sentence a person reads."""
-
-
-def thread_group(thread_id: int) -> str:
-    return f"thread.{thread_id}"
 
 
 @transaction.atomic

@@ -7,8 +7,7 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: other apps' modules and models can be loaded only once apps are ready.
-        from hms import rbac
-        from hms.audit import AUDIT_TOPIC
         from messaging import topics
+        from reports import live
 
-        topics.register(AUDIT_TOPIC, lambda user, topic: rbac.allows(user, "audit.view"))
+        topics.register_all(live.TOPICS)

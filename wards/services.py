@@ -17,13 +17,12 @@ from billing.models import ChargeItem, ChargeType
 from clinical import lifecycle, open_orders
 from clinical import services as clinical
 from clinical.models import Patient, PatientState
-from hms import audit, rbac, realtime, submissions
+from hms import audit, rbac, submissions
 from hms.refusals import Refusal
 from messaging.services import notify
-from wards import accrual
+from wards import accrual, live
 from wards.models import ACTIVE_ADMISSION, Admission, AdmissionStatus, Bed, BedStatus, BedStay, Ward
 
-BEDS_TOPIC = "beds"
 SUMMARY_FIELDS = ["final_diagnosis", "treatment_given", "discharge_medications", "follow_up"]
 
 
@@ -42,7 +41,7 @@ def _link(admission: Admission) -> str:
 
 
 def _announce_beds() -> None:
-    realtime.publish(BEDS_TOPIC, "hms/signal.html", {"event": "hms:beds-changed"})
+    live.beds_changed()
 
 
 def _set_bed(bed: Bed, status: str) -> None:

@@ -21,10 +21,9 @@ from wards.forms import (
     TransferForm,
     WardForm,
 )
+from wards.live import BOARD_SCOPES
 from wards.models import ACTIVE_ADMISSION, Admission, Bed, BedStatus, Ward, WardKind
 
-# The bed board and admissions show patients' names: staff who see charts or demographics.
-BOARD_SCOPES = {rbac.ALL, rbac.DEMOGRAPHICS}
 # The clinical content of a stay (diagnoses, treatment, medications, the discharge summary and its
 # PDF): the whole chart only. Reception's "demographics" sees dates, beds, doctor, status and who
 # signed the summary: what it needs to process the discharge and the bill (docs/DECISIONS.md).

@@ -1,0 +1,64 @@
+"""Live updates of clinical: the topics its pages join, who may join them, and which services
+refresh them (PUBLISHES, kept true by tests/hms/test_live_topics.py)."""
+
+from hms import params, rbac, realtime
+
+SIGNAL = "hms/signal.html"
+
+
+def doctor_today_topic(doctor_id: int) -> str:
+    """doctor.<id>.today: one doctor's list of the day (their dashboard, the desk's view)."""
+    return f"doctor.{doctor_id}.today"
+
+
+def doctor_today_event(doctor_id: int) -> str:
+    return f"hms:today-changed-{doctor_id}"
+
+
+def today_changed(doctor_id: int) -> None:
+    """Tell the pages showing the doctor's day to fetch it again (after commit)."""
+    realtime.publish(
+        doctor_today_topic(doctor_id), SIGNAL, {"event": doctor_today_event(doctor_id)}
+    )
+
+
+def may_join_doctor_day(user, topic: str) -> bool:
+    """The doctor themself, or anyone who sees every appointment."""
+    parts = topic.split(".")
+    doctor_id = params.db_id(parts[1]) if len(parts) == 3 else None
+    if doctor_id is None or parts[2] != "today":
+        return False
+    scope = rbac.scope(user, "appointments.view")
+    if scope == rbac.OWN:  # a doctor's own day (a patient holds no doctor.<id> of theirs)
+        return doctor_id == user.pk and rbac.allows(user, "clinical.consult")
+    return scope == rbac.ALL
+
+
+# Topic prefix -> the check a page makes before showing it (registered by ClinicalConfig.ready).
+TOPICS = {"doctor": may_join_doctor_day}
+
+# Every state-changing service and the topic groups it refreshes (`<...>` is an id). An empty
+# list is a choice: no open page shows what the service changes live (it shows on next load).
+# Not listed: a person's own `user.<id>` group (messaging.notify refreshes their bell) and the
+# audit log's `audit` topic, which every audited action reaches (hms.audit).
+PUBLISHES: dict[str, list[str]] = {
+    "patient_register": [],
+    "patient_update": [],
+    "patient_transition": [],
+    "appointment_book": ["doctor.<doctor>.today"],
+    "appointment_reschedule": ["doctor.<doctor>.today"],
+    "appointment_cancel": ["doctor.<doctor>.today"],
+    "appointment_check_in": ["doctor.<doctor>.today"],
+    "appointment_no_show": ["doctor.<doctor>.today"],
+    "schedule_block_add": [],
+    "schedule_block_remove": [],
+    "schedule_exception_add": [],
+    "portal_login_create": [],
+    "vitals_record": [],
+    "encounter_start": [],
+    "encounter_save": [],
+    "encounter_complete": ["doctor.<doctor>.today", "account.<patient>", "billing"],
+    "prescription_add": [],
+    "prescription_remove": [],
+    "document_upload": [],
+}

@@ -1,0 +1,13 @@
+"""Live updates of the reports: the audit log's topic (every audited action publishes its row to
+it, hms.audit) and who may join it. Reports has no services of its own."""
+
+from hms import rbac
+from hms.audit import AUDIT_TOPIC
+
+
+def may_join_audit(user, topic: str) -> bool:
+    return rbac.allows(user, "audit.view")
+
+
+# Topic prefix -> the check a page makes before showing it (registered by ReportsConfig.ready).
+TOPICS = {AUDIT_TOPIC: may_join_audit}
