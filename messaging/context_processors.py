@@ -3,7 +3,7 @@
 from functools import cache, partial
 
 from hms import rbac
-from messaging.services import chat_unread_count, unread_count
+from messaging.selectors import chat_unread_count, unread_count
 
 
 def notifications(request) -> dict:

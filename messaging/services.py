@@ -1,12 +1,13 @@
 """Notifications (every app tells people things through `notify`) and chat: one function per
-action, each saving first and publishing on commit."""
+action, each saving first and publishing on commit. The reads they use (unread counts, receipt
+statuses) live in messaging.selectors."""
 
 import time
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count
 from django.utils import timezone
 
 from hms import realtime
@@ -14,6 +15,13 @@ from hms.refusals import Refusal
 from messaging import rules
 from messaging.live import thread_group
 from messaging.models import Message, Notification, Thread, ThreadMember
+from messaging.selectors import (
+    chat_unread_count,
+    message_event,
+    receipt_statuses,
+    unread_count,
+    unread_counts,
+)
 
 TEXT_LIMIT = Notification._meta.get_field("text").max_length
 
@@ -61,10 +69,6 @@ def _publish_bell(user) -> None:
         "messaging/bell.html",
         {"unread_count": unread_count(user), "oob": True},
     )
-
-
-def unread_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
 @transaction.atomic
@@ -186,37 +190,6 @@ def message_send(*, sender, thread: Thread, body: str) -> Message:
     return message
 
 
-def message_event(message: Message, sender) -> dict:
-    """What a socket needs to render a message for its own user (mine or theirs)."""
-    local = timezone.localtime(message.created_at)
-    return {
-        "id": message.pk,
-        "sender_id": sender.pk,
-        "sender_name": str(sender),
-        "body": message.body,
-        "time": local.strftime("%H:%M"),
-        "date": local.strftime("%d %b %Y"),
-    }
-
-
-def unread_counts(users: list) -> dict[int, int]:
-    """Unread chat messages per user, all threads together (one query)."""
-    rows = (
-        Message.objects.filter(
-            thread__members__user__in=users,
-            id__gt=F("thread__members__last_read_id"),
-        )
-        .exclude(sender=F("thread__members__user"))
-        .values_list("thread__members__user")
-        .annotate(n=Count("id"))
-    )
-    return dict(rows)
-
-
-def chat_unread_count(user) -> int:
-    return unread_counts([user]).get(user.pk, 0)
-
-
 def _advance(*, user, thread_id: int, up_to_id: int, read: bool) -> list[int]:
     """Move a member's delivered (and read) pointer forward; returns the message ids that changed
     state, so their senders' receipts can be updated. Never moves a pointer back."""
@@ -258,26 +231,6 @@ def _publish_receipts(thread_id: int, message_ids: list[int]) -> None:
         )
     event = {"type": "chat.receipt", "thread_id": thread_id, "by_sender": by_sender}
     transaction.on_commit(lambda: realtime.send_now(thread_group(thread_id), event))
-
-
-def receipt_statuses(thread_id: int, messages: list[tuple[int, int]]) -> dict[int, str]:
-    """sent / delivered / read for each (message id, sender id): how far every *other* member's
-    pointers have come. One query for the whole thread."""
-    pointers = list(
-        ThreadMember.objects.filter(thread_id=thread_id).values_list(
-            "user_id", "last_delivered_id", "last_read_id"
-        )
-    )
-    statuses = {}
-    for message_id, sender_id in messages:
-        others = [p for p in pointers if p[0] != sender_id]
-        if others and all(read >= message_id for _u, _d, read in others):
-            statuses[message_id] = "read"
-        elif others and all(delivered >= message_id for _u, delivered, _r in others):
-            statuses[message_id] = "delivered"
-        else:
-            statuses[message_id] = "sent"
-    return statuses
 
 
 @transaction.atomic

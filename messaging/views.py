@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from hms import params, rbac
-from messaging import services
+from messaging import selectors, services
 from messaging.models import Notification
 
 PER_PAGE = 30
@@ -23,7 +23,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 def notification_bell(request: HttpRequest) -> HttpResponse:
     """The bell alone: pages fetch it again when their socket reconnects."""
     return render(
-        request, "messaging/bell.html", {"unread_count": services.unread_count(request.user)}
+        request, "messaging/bell.html", {"unread_count": selectors.unread_count(request.user)}
     )
 
 

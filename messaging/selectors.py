@@ -1,0 +1,145 @@
+"""Reads of notifications and chat: unread counts, a user's conversations, a page of messages with
+their receipts, and the people one may write to. Nothing here changes a row."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from messaging import rules
+from messaging.models import Message, Notification, Thread, ThreadMember
+
+MESSAGES_PER_PAGE = 30
+PICKER_LIMIT = 20
+
+
+def unread_count(user) -> int:
+    """Notifications `user` has not read yet (the bell)."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def unread_counts(users: list) -> dict[int, int]:
+    """Unread chat messages per user, all threads together (one query)."""
+    rows = (
+        Message.objects.filter(
+            thread__members__user__in=users,
+            id__gt=F("thread__members__last_read_id"),
+        )
+        .exclude(sender=F("thread__members__user"))
+        .values_list("thread__members__user")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)
+
+
+def chat_unread_count(user) -> int:
+    """Unread chat messages of `user` (the chat badge)."""
+    return unread_counts([user]).get(user.pk, 0)
+
+
+def message_event(message: Message, sender) -> dict:
+    """What a socket needs to render a message for its own user (mine or theirs)."""
+    local = timezone.localtime(message.created_at)
+    return {
+        "id": message.pk,
+        "sender_id": sender.pk,
+        "sender_name": str(sender),
+        "body": message.body,
+        "time": local.strftime("%H:%M"),
+        "date": local.strftime("%d %b %Y"),
+    }
+
+
+def receipt_statuses(thread_id: int, messages: list[tuple[int, int]]) -> dict[int, str]:
+    """sent / delivered / read for each (message id, sender id): how far every *other* member's
+    pointers have come. One query for the whole thread."""
+    pointers = list(
+        ThreadMember.objects.filter(thread_id=thread_id).values_list(
+            "user_id", "last_delivered_id", "last_read_id"
+        )
+    )
+    statuses = {}
+    for message_id, sender_id in messages:
+        others = [p for p in pointers if p[0] != sender_id]
+        if others and all(read >= message_id for _u, _d, read in others):
+            statuses[message_id] = "read"
+        elif others and all(delivered >= message_id for _u, delivered, _r in others):
+            statuses[message_id] = "delivered"
+        else:
+            statuses[message_id] = "sent"
+    return statuses
+
+
+def thread_for(user, thread_id: int) -> Thread | None:
+    """The thread if `user` is in it, or None (its existence is nobody else's business)."""
+    return Thread.objects.filter(pk=thread_id, members__user=user).first()
+
+
+def with_people(threads: QuerySet, user) -> QuerySet:
+    """`threads` with each one's other members (`thread.others`) and their users, prefetched."""
+    return threads.prefetch_related(
+        Prefetch(
+            "members",
+            queryset=ThreadMember.objects.select_related("user").exclude(user=user),
+            to_attr="others",
+        )
+    )
+
+
+def thread_with_people(thread: Thread, user) -> Thread:
+    """`thread` again, with its other members (`thread.others`) and their users."""
+    return with_people(Thread.objects.filter(pk=thread.pk), user)[0]
+
+
+def people_by_id(ids: list[int]) -> list:
+    """The users of these ids that exist."""
+    return list(get_user_model().objects.filter(pk__in=ids))
+
+
+def threads_of(user) -> QuerySet:
+    """`user`'s conversations, latest first, each with its last message's body and how many of
+    its messages `user` has not read."""
+    last_body = Message.objects.filter(thread=OuterRef("pk")).order_by("-id").values("body")[:1]
+    return with_people(
+        Thread.objects.filter(members__user=user)
+        .annotate(
+            my_last_read=F("members__last_read_id"),
+            last_body=Subquery(last_body),
+        )
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__id__gt=F("my_last_read")) & ~Q(messages__sender=user),
+                distinct=True,
+            )
+        )
+        .order_by(F("last_message_at").desc(nulls_last=True), "-id"),
+        user,
+    )
+
+
+def people_to_contact(user, query: str) -> QuerySet:
+    """The first people `user` may start a conversation with whose name matches `query`."""
+    people = rules.contactable(user)
+    if query:
+        people = people.filter(
+            Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(username__icontains=query)
+        )
+    return people.select_related("department").order_by("first_name", "last_name")[:PICKER_LIMIT]
+
+
+def messages_page(thread: Thread, before: int | None) -> tuple[list[dict], bool]:
+    """The page of `thread`'s messages before message `before` (the latest without it), oldest
+    first, each with its receipt status; and whether there are older ones."""
+    rows = Message.objects.filter(thread=thread).select_related("sender").order_by("-id")
+    if before:
+        rows = rows.filter(id__lt=before)
+    batch = list(rows[: MESSAGES_PER_PAGE + 1])
+    more = len(batch) > MESSAGES_PER_PAGE
+    batch = batch[:MESSAGES_PER_PAGE][::-1]
+    events = [message_event(message, message.sender) for message in batch]
+    statuses = receipt_statuses(thread.pk, [(event["id"], event["sender_id"]) for event in events])
+    for event in events:
+        event["status"] = statuses[event["id"]]
+    return events, more
