@@ -26,6 +26,7 @@ from clinical.models import (
     ScheduleException,
     Vitals,
 )
+from clinical.vitals import RANGES, Range, flag
 from hms import params, rbac
 
 SEARCH_LIMIT = 20
@@ -422,3 +423,42 @@ def patient_timeline(patient, *, before: datetime | None = None, size: int = 25)
         events.extend(source(patient, before, size))
     events.sort(key=lambda event: event.at, reverse=True)
     return events[:size]
+
+
+# --- vitals ------------------------------------------------------------------------------------
+
+CHARTED_VITALS = ("temperature_c", "pulse", "systolic", "diastolic", "spo2")
+
+
+def vitals_columns() -> list[Range]:
+    """The vitals table's columns: every measured vital with its unit and normal range."""
+    return list(RANGES.values())
+
+
+def vitals_rows(records) -> list[dict]:
+    """Each reading with its values in column order, each beside its flag (high, low or none)."""
+    return [
+        {
+            "record": record,
+            "cells": [
+                (getattr(record, name), flag(name, getattr(record, name))) for name in RANGES
+            ],
+        }
+        for record in records
+    ]
+
+
+def vitals_chart(page, readings: QuerySet, limit: int) -> tuple[dict[str, list[dict]], int]:
+    """The chart's series (oldest first) and how many readings it plots: a window of the latest
+    `limit` readings whatever page of the table is open (page 1 already holds them)."""
+    latest = page.object_list if page.number == 1 else readings[:limit]
+    charted = list(latest)[:limit]
+    series = {
+        name: [
+            {"x": timezone.localtime(r.recorded_at).strftime("%d %b %H:%M"), "y": float(v)}
+            for r in reversed(charted)
+            if (v := getattr(r, name)) is not None
+        ]
+        for name in CHARTED_VITALS
+    }
+    return series, len(charted)

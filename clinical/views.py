@@ -3,10 +3,9 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clinical import lifecycle, selectors, services, vitals
+from clinical import lifecycle, selectors, services
 from clinical.forms import PatientForm, VitalsForm
 from clinical.models import Patient, PatientState, PatientStateChange
 from hms import paging, params, rbac
@@ -193,12 +192,11 @@ def patient_vitals(request: HttpRequest, pk) -> HttpResponse:
     patient = _patient_or_404(request.user, pk)
     form = VitalsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data.get(name) for name in services.VITAL_FIELDS}
         try:
             services.vitals_record(
                 actor=request.user,
                 patient=patient,
-                values=values,
+                values={name: form.cleaned_data.get(name) for name in services.VITAL_FIELDS},
                 note=form.cleaned_data.get("note", ""),
                 request=request,
             )
@@ -207,38 +205,23 @@ def patient_vitals(request: HttpRequest, pk) -> HttpResponse:
         else:
             messages.success(request, "Vitals recorded.")
             return redirect("patient_vitals", pk=patient.pk)
+    return _vitals_page(request, patient, form)
+
+
+def _vitals_page(request: HttpRequest, patient: Patient, form: VitalsForm) -> HttpResponse:
+    """The vitals table, paged, and a chart of the latest CHART_READINGS whatever page of the
+    table is open (it says how many it plots)."""
     readings = patient.vitals.select_related("recorded_by")
     page = paging.page_of(request, readings, VITALS_PER_PAGE)
-    rows = [
-        {
-            "record": record,
-            "cells": [
-                (getattr(record, name), vitals.flag(name, getattr(record, name)))
-                for name in services.VITAL_FIELDS
-            ],
-        }
-        for record in page.object_list
-    ]
-    # The chart plots a window, the latest CHART_READINGS whatever page of the table is open,
-    # and says so; the table below pages through every reading.
-    latest = page.object_list if page.number == 1 else readings[:CHART_READINGS]
-    charted = list(latest)[:CHART_READINGS]
-    series = {
-        name: [
-            {"x": timezone.localtime(r.recorded_at).strftime("%d %b %H:%M"), "y": float(v)}
-            for r in reversed(charted)
-            if (v := getattr(r, name)) is not None
-        ]
-        for name in ("temperature_c", "pulse", "systolic", "diastolic", "spo2")
-    }
+    series, charted = selectors.vitals_chart(page, readings, CHART_READINGS)
     context = {
         "patient": patient,
         "form": form,
-        "rows": rows,
-        "columns": [vitals.RANGES[name] for name in services.VITAL_FIELDS],
+        "rows": selectors.vitals_rows(page.object_list),
+        "columns": selectors.vitals_columns(),
         "series": series,
         "page": page,
-        "charted": len(charted),
+        "charted": charted,
     }
     return render(request, "clinical/patient_vitals.html", context)
 
