@@ -61,4 +61,5 @@ PUBLISHES: dict[str, list[str]] = {
     "prescription_add": [],
     "prescription_remove": [],
     "document_upload": [],
+    "document_downloaded": [],
 }
