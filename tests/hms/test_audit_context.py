@@ -22,8 +22,9 @@ SERVICE_MODULES = ("services.py", "accrual.py", "tasks.py")
 def _modules(names: tuple[str, ...] | None = None) -> list[Path]:
     found = []
     for app in APPS:
-        for path in sorted((ROOT / app).glob("*.py")):
-            if names is None or path.name.endswith(names):
+        # A services package (billing/services/, clinical/services/) counts as service modules.
+        for path in sorted([*(ROOT / app).glob("*.py"), *(ROOT / app).glob("services/*.py")]):
+            if names is None or path.name.endswith(names) or path.parent.name == "services":
                 found.append(path)
     return found
 

@@ -1,0 +1,93 @@
+"""Advance deposits: money taken before there is an invoice, and applying it to one later."""
+
+from decimal import Decimal
+
+from django.db import models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from billing.models import (
+    AdvanceDeposit,
+    Invoice,
+    Payment,
+    PaymentMode,
+)
+from billing.services.common import BillingError, _announce, _exact_amount, _text
+from billing.services.payments import _require_reference, payment_take
+from hms import audit, submissions
+from hms.numbering import yearly_number
+
+
+@transaction.atomic
+@submissions.once("advance.take")
+def advance_take(
+    *,
+    actor,
+    patient,
+    amount: Decimal,
+    mode: str,
+    reference: str = "",
+    admission=None,
+    request: HttpRequest | None = None,
+) -> AdvanceDeposit:
+    """Record money paid ahead (a deposit at admission): held on the patient's account."""
+    amount = _exact_amount(amount)
+    if amount <= 0:
+        raise BillingError("Enter the deposit amount.")
+    if mode not in PaymentMode.values or mode == PaymentMode.ADVANCE:
+        raise BillingError("Choose how the deposit was paid.")
+    _require_reference(mode, reference)
+    advance = AdvanceDeposit.objects.create(
+        patient_id=getattr(patient, "pk", patient),
+        admission_id=getattr(admission, "pk", admission),
+        amount=amount,
+        mode=mode,
+        reference=_text(reference, AdvanceDeposit, "reference", "Reference"),
+        receipt_number=yearly_number("RCT", series="receipt"),
+        received_at=timezone.now(),
+        received_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="advance.take",
+        obj=advance,
+        patient=advance.patient_id,
+        after={"amount": amount, "mode": mode, "receipt": advance.receipt_number},
+        request=request,
+    )
+    _announce(advance.patient_id)
+    return advance
+
+
+@transaction.atomic
+@submissions.once("advance.apply")
+def advance_apply(*, actor, invoice: Invoice, request: HttpRequest | None = None) -> list[Payment]:
+    """Pay the invoice's balance from the patient's advance deposits, oldest first, as far as
+    they go; each use is a payment of mode "advance" with its own receipt."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    advances = list(
+        AdvanceDeposit.objects.select_for_update()
+        .filter(patient_id=invoice.patient_id, applied__lt=models.F("amount"))
+        .order_by("received_at", "id")
+    )
+    if not advances:
+        raise BillingError("This patient has no advance deposit left to apply.")
+    payments = []
+    for advance in advances:
+        if invoice.balance <= 0:
+            break
+        use = min(advance.available, invoice.balance)
+        payments.append(
+            payment_take(
+                actor=actor,
+                invoice=invoice,
+                amount=use,
+                mode=PaymentMode.ADVANCE,
+                reference=advance.receipt_number,
+                request=request,
+            )
+        )
+        invoice.refresh_from_db()
+        advance.applied += use
+        advance.save(update_fields=["applied"])
+    return payments

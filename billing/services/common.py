@@ -1,0 +1,36 @@
+"""What every billing action shares: the error a person reads, amounts and free text checked as
+typed, and the nudge that refreshes open billing screens.
+"""
+
+from decimal import Decimal
+
+from billing import live
+from hms import params
+from hms.money import money_exact
+from hms.refusals import Refusal
+
+
+def _exact_amount(value) -> Decimal:
+    """The amount as given, in cents: more places are refused (never rounded away)."""
+    try:
+        return money_exact(value)
+    except (TypeError, ValueError) as refusal:
+        raise BillingError(str(refusal)) from None
+
+
+def _text(value: str, model, field: str, label: str) -> str:
+    """Free text within its column's length, or refused naming the limit (never cut)."""
+    try:
+        return params.bounded_text(value, limit=params.model_limit(model, field), label=label)
+    except params.ValueRefused as refusal:
+        raise BillingError(str(refusal)) from None
+
+
+class BillingError(Refusal):
+    """A billing action that cannot be done, with the sentence the person reads."""
+
+
+def _announce(patient_id) -> None:
+    """Tell open billing screens (the patient's account, the desk's outstanding list) to refresh
+    their figures."""
+    live.account_changed(patient_id)

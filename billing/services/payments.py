@@ -1,0 +1,231 @@
+"""Payments on an invoice: taking one, refunding it, reversing one taken by mistake, and the
+invoice's settled status that follows.
+"""
+
+from decimal import Decimal
+
+from django.db import models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from billing import tasks
+from billing.models import (
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentMode,
+    Refund,
+)
+from billing.services.common import BillingError, _announce, _exact_amount, _text
+from hms import audit, rbac, submissions
+from hms.money import money
+from hms.numbering import yearly_number
+
+
+def _require_reference(mode: str, reference: str) -> None:
+    if mode in (PaymentMode.MPESA, PaymentMode.CARD, PaymentMode.BANK) and not reference.strip():
+        raise BillingError(
+            "Enter the transaction reference (M-Pesa code, card slip or bank reference)."
+        )
+
+
+def _settle_status(invoice: Invoice) -> None:
+    """Settled when neither the patient nor the insurer owes anything more: Paid when money was
+    kept, otherwise Refunded (everything paid was given back) or Cancelled by credit note (nothing
+    was ever paid). Never "Paid" for an invoice nobody paid."""
+    kept = invoice.amount_paid > 0 or invoice.insurer_paid > 0
+    if invoice.balance > 0 or invoice.insurer_balance > 0:
+        invoice.status = InvoiceStatus.PARTIALLY_PAID if kept else InvoiceStatus.ISSUED
+    elif kept:
+        invoice.status = InvoiceStatus.PAID
+    elif invoice.amount_refunded > 0:
+        invoice.status = InvoiceStatus.REFUNDED
+    elif invoice.amount_credited > 0:
+        invoice.status = InvoiceStatus.CREDITED
+    else:
+        invoice.status = InvoiceStatus.PAID  # nothing was owed (a zero invoice settled)
+
+
+@transaction.atomic
+@submissions.once("payment.take")
+def payment_take(
+    *,
+    actor,
+    invoice: Invoice,
+    amount: Decimal,
+    mode: str,
+    reference: str = "",
+    request: HttpRequest | None = None,
+) -> Payment:
+    """Take a (partial) payment of the patient's share. More than the balance is refused, not
+    kept as credit (the desk gives change); two desks paying at once cannot overpay: the invoice
+    row is locked and the database checks paid ≤ patient share."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID):
+        raise BillingError(
+            f"Payments are taken on issued invoices; this one is {invoice.get_status_display().lower()}."
+        )
+    if mode not in PaymentMode.values:
+        raise BillingError("Choose how the patient paid.")
+    amount = _exact_amount(amount)
+    if amount <= 0:
+        raise BillingError("Enter the amount paid.")
+    if amount > invoice.balance:
+        raise BillingError(
+            f"That is more than the balance of {invoice.balance}: take {invoice.balance} and give change."
+        )
+    _require_reference(mode, reference)
+    payment = Payment.objects.create(
+        invoice=invoice,
+        patient_id=invoice.patient_id,
+        amount=amount,
+        mode=mode,
+        reference=_text(reference, Payment, "reference", "Reference"),
+        receipt_number=yearly_number("RCT", series="receipt"),
+        received_at=timezone.now(),
+        received_by=actor,
+    )
+    invoice.amount_paid += amount
+    _settle_status(invoice)
+    invoice.save(update_fields=["amount_paid", "status"])
+    transaction.on_commit(lambda: tasks.render_receipt_pdf(payment.pk))
+    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
+    audit.record(
+        actor=actor,
+        action="payment.take",
+        obj=payment,
+        patient=invoice.patient_id,
+        after={
+            "invoice": invoice.number,
+            "amount": amount,
+            "mode": mode,
+            "receipt": payment.receipt_number,
+        },
+        request=request,
+    )
+    _announce(invoice.patient_id)
+    return payment
+
+
+@transaction.atomic
+@submissions.once("payment.refund")
+def payment_refund(
+    *, actor, payment: Payment, amount: Decimal, reason: str, request: HttpRequest | None = None
+) -> Refund:
+    """Give money back against a payment (the patient was overcharged, or the service was not
+    given): never more than was paid on it, less earlier refunds. The hospital no longer claims
+    what it gives back, so a refund lowers what was paid and what is owed alike: it never makes
+    an invoice owed again (a payment that bounced is reversed with `payment_reverse` instead)."""
+    if not rbac.allows(actor, "billing.adjust"):
+        raise BillingError("Only an accountant or an administrator can refund.")
+    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    amount = _exact_amount(amount)
+    if payment.reversed_at:
+        raise BillingError(
+            f"Receipt {payment.receipt_number} was reversed ({payment.reversal_reason}):"
+            " there is nothing to refund on it."
+        )
+    refunded = payment.refunds.aggregate(total=models.Sum("amount"))["total"] or Decimal("0")
+    if amount <= 0:
+        raise BillingError("Enter the amount to refund.")
+    if amount > payment.amount - refunded:
+        raise BillingError(
+            f"At most {money(payment.amount - refunded)} can be refunded on receipt"
+            f" {payment.receipt_number}."
+        )
+    if not reason.strip():
+        raise BillingError("Give the reason for the refund.")
+    refund = Refund.objects.create(
+        payment=payment,
+        amount=amount,
+        reason=_text(reason, Refund, "reason", "Reason"),
+        refunded_at=timezone.now(),
+        refunded_by=actor,
+    )
+    before = {"status": invoice.status, "paid": invoice.amount_paid, "balance": invoice.balance}
+    invoice.amount_paid -= amount
+    invoice.amount_refunded += amount
+    _settle_status(invoice)
+    invoice.save(update_fields=["amount_paid", "amount_refunded", "status"])
+    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
+    audit.record(
+        actor=actor,
+        action="payment.refund",
+        obj=refund,
+        patient=invoice.patient_id,
+        before=before,
+        after={
+            "receipt": payment.receipt_number,
+            "amount": amount,
+            "reason": refund.reason,
+            "status": invoice.status,
+            "paid": invoice.amount_paid,
+            "balance": invoice.balance,
+        },
+        request=request,
+    )
+    _announce(invoice.patient_id)
+    return refund
+
+
+@transaction.atomic
+@submissions.once("payment.reverse")
+def payment_reverse(
+    *, actor, payment: Payment, reason: str, request: HttpRequest | None = None
+) -> Payment:
+    """Take back a payment that never arrived (a bounced cheque, an M-Pesa reversal, a card
+    chargeback): the whole amount is owed again and the receipt is marked reversed. Unlike a
+    refund, the hospital still claims the money."""
+    if not rbac.allows(actor, "billing.adjust"):
+        raise BillingError("Only an accountant or an administrator can reverse a payment.")
+    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.reversed_at:
+        raise BillingError(
+            f"Receipt {payment.receipt_number} was already reversed"
+            f" on {timezone.localtime(payment.reversed_at):%d %b %Y %H:%M}."
+        )
+    if payment.mode == PaymentMode.ADVANCE:
+        raise BillingError(
+            "A payment from the advance deposit cannot bounce: the deposit's own receipt is the"
+            " money that came in."
+        )
+    if payment.refunds.exists():
+        raise BillingError(
+            f"Money was refunded on receipt {payment.receipt_number}: a payment partly given back"
+            " cannot be reversed."
+        )
+    reason = _text(reason, Payment, "reversal_reason", "Reason")
+    if not reason:
+        raise BillingError("Give the reason for the reversal (e.g. cheque bounced).")
+    before = {"status": invoice.status, "paid": invoice.amount_paid, "balance": invoice.balance}
+    payment.reversed_at, payment.reversed_by, payment.reversal_reason = (
+        timezone.now(),
+        actor,
+        reason,
+    )
+    payment.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
+    invoice.amount_paid -= payment.amount
+    _settle_status(invoice)
+    invoice.save(update_fields=["amount_paid", "status"])
+    transaction.on_commit(lambda: tasks.render_receipt_pdf(payment.pk))
+    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
+    audit.record(
+        actor=actor,
+        action="payment.reverse",
+        obj=payment,
+        patient=invoice.patient_id,
+        before=before,
+        after={
+            "receipt": payment.receipt_number,
+            "amount": payment.amount,
+            "reason": reason,
+            "status": invoice.status,
+            "paid": invoice.amount_paid,
+            "balance": invoice.balance,
+        },
+        request=request,
+    )
+    _announce(invoice.patient_id)
+    return payment
