@@ -1,4 +1,5 @@
-"""Shared fixtures: role users and signed-in clients, PostgreSQL-only tests, the audit trigger."""
+"""Shared fixtures: the named staff and signed-in clients, PostgreSQL-only tests, the audit
+trigger."""
 
 import os
 from pathlib import Path
@@ -9,7 +10,7 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from hms import rbac
-from tests.factories import TOTPDeviceFactory, UserFactory
+from tests.factories import PatientFactory, TOTPDeviceFactory, UserFactory
 
 ON_POSTGRES = bool(os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")))
 
@@ -75,10 +76,54 @@ def make_user(db):
     return make
 
 
+def _named(role: str, first_name: str, last_name: str):
+    return UserFactory(
+        role=role,
+        username=f"{first_name}.{last_name}".lower(),
+        first_name=first_name,
+        last_name=last_name,
+    )
+
+
+class Staff:
+    """The hospital's named people, one per role (`staff.doctor` is Dr Amina Odhiambo), all
+    there from the start as the hospital's staff would be. A second doctor and a second patient
+    are there for "own records only" tests: a colleague's notes, another patient's ids."""
+
+    def __init__(self) -> None:
+        self.admin = _named(rbac.ADMIN, "Wanjiku", "Kamau")
+        self.doctor = _named(rbac.DOCTOR, "Amina", "Odhiambo")
+        self.second_doctor = _named(rbac.DOCTOR, "Hassan", "Omar")
+        self.nurse = _named(rbac.NURSE, "Grace", "Wanjiru")
+        self.receptionist = _named(rbac.RECEPTIONIST, "Brian", "Kiprono")
+        self.lab_technician = _named(rbac.LAB_TECHNICIAN, "Peter", "Mwangi")
+        self.engineer = _named(rbac.ENGINEER, "Samuel", "Njoroge")
+        self.pharmacist = _named(rbac.PHARMACIST, "Faith", "Chebet")
+        self.accountant = _named(rbac.ACCOUNTANT, "Joseph", "Mutua")
+        # Mary Akinyi signs in to the portal as `patient_user`; `patient` is her record.
+        self.patient_user = _named(rbac.PATIENT, "Mary", "Akinyi")
+        self.patient = PatientFactory(user=self.patient_user, first_name="Mary", last_name="Akinyi")
+        # John Otieno: the ids Mary must never reach.
+        self.other_patient_user = _named(rbac.PATIENT, "John", "Otieno")
+        self.other_patient = PatientFactory(
+            user=self.other_patient_user, first_name="John", last_name="Otieno"
+        )
+
+    def of_role(self, role: str):
+        """The named user of `role` (for the patient role, Mary's portal sign-in)."""
+        return self.patient_user if role == rbac.PATIENT else getattr(self, role)
+
+
 @pytest.fixture
-def role_users(make_user):
-    """One user per role, named by role."""
-    return {role: make_user(role, username=f"the_{role}") for role in rbac.ROLES}
+def staff(db) -> Staff:
+    """The hospital's named people (see Staff); a module with its own `staff` overrides it."""
+    return Staff()
+
+
+@pytest.fixture
+def role_users(staff) -> dict:
+    """One named user per role, by role."""
+    return {role: staff.of_role(role) for role in rbac.ROLES}
 
 
 def sign_in(client: Client, user) -> Client:

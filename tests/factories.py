@@ -1,9 +1,19 @@
-"""Factories for test data: named role users first, the rest as modules land."""
+"""Factories and builders for test data: users and patients, appointments and encounters,
+admissions, charges, invoices and payments, lab orders. Builders named for what they leave
+(`invoice_issued`) go through the service where the figures must reconcile."""
+
+from datetime import timedelta
+from decimal import Decimal
 
 import factory
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Department, User
+from billing import services as billing
+from hms.money import money, percent_of
+from lab.models import ResultVersion
+from wards.models import Bed, BedStatus, BedStay
 
 PASSWORD = "correct-horse-battery"
 
@@ -58,3 +68,252 @@ class PatientFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"07{n:08d}")
     name_key = factory.LazyAttribute(lambda p: f"{p.first_name} {p.last_name}".lower())
     phone_digits = factory.LazyAttribute(lambda p: "".join(c for c in p.phone if c.isdigit()))
+
+
+# --- Clinical -------------------------------------------------------------------------------
+
+
+class DoctorFactory(UserFactory):
+    role = "doctor"
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """A scheduled 15-minute appointment three days ahead (a row, not a booking: no slot rules)."""
+
+    class Meta:
+        model = "clinical.Appointment"
+
+    patient = factory.SubFactory(PatientFactory)
+    doctor = factory.SubFactory(DoctorFactory)
+    starts_at = factory.LazyFunction(
+        lambda: timezone.now().replace(microsecond=0) + timedelta(days=3)
+    )
+    ends_at = factory.LazyAttribute(lambda a: a.starts_at + timedelta(minutes=15))
+    fee = Decimal("1500.00")
+
+
+class EncounterFactory(factory.django.DjangoModelFactory):
+    """An open consultation; give `appointment=` to hold it for a booked visit."""
+
+    class Meta:
+        model = "clinical.Encounter"
+
+    patient = factory.SubFactory(PatientFactory)
+    doctor = factory.SubFactory(DoctorFactory)
+    started_at = factory.LazyFunction(timezone.now)
+
+
+# --- Wards ----------------------------------------------------------------------------------
+
+
+class WardFactory(factory.django.DjangoModelFactory):
+    """A general ward charged per day (WARD-GEN: seed the charge master before accruing)."""
+
+    class Meta:
+        model = "wards.Ward"
+
+    name = factory.Sequence(lambda n: f"Ward {n}")
+    kind = "general"
+    charge_code = "WARD-GEN"
+
+
+class BedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "wards.Bed"
+
+    ward = factory.SubFactory(WardFactory)
+    number = factory.Sequence(lambda n: f"{n + 1:02d}")
+
+
+class AdmissionFactory(factory.django.DjangoModelFactory):
+    """An active admission whose bed is occupied and whose stay (BedStay) in that bed's ward
+    started when the patient was admitted: the records admission_create leaves, without its
+    charge, audit row or patient transition."""
+
+    class Meta:
+        model = "wards.Admission"
+        skip_postgeneration_save = True
+
+    patient = factory.SubFactory(PatientFactory)
+    attending_doctor = factory.SubFactory(DoctorFactory)
+    bed = factory.SubFactory(BedFactory)
+    reason = "Severe malaria"
+    admitted_at = factory.LazyFunction(timezone.now)
+    admitted_by = factory.SelfAttribute("attending_doctor")
+
+    @factory.post_generation
+    def stay(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        BedStay.objects.create(
+            admission=obj, bed=obj.bed, ward=obj.bed.ward, started_at=obj.admitted_at
+        )
+        Bed.objects.filter(pk=obj.bed_id).update(status=BedStatus.OCCUPIED)
+        obj.bed.status = BedStatus.OCCUPIED
+
+
+# --- Billing --------------------------------------------------------------------------------
+
+
+class ChargeItemFactory(factory.django.DjangoModelFactory):
+    """A charge master item (fixed price, no tax unless told)."""
+
+    class Meta:
+        model = "billing.ChargeItem"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"MISC-{n:03d}")
+    name = factory.Sequence(lambda n: f"Sundry {n}")
+    category = "misc"
+    charge_type = "fixed"
+    price = Decimal("500.00")
+    tax_rate = Decimal("0")
+
+
+class ChargeFactory(factory.django.DjangoModelFactory):
+    """A posted charge with figures that agree with its item (amount = quantity × price, tax at
+    the item's rate); billing.services.charge_post is the way with an audit row."""
+
+    class Meta:
+        model = "billing.Charge"
+
+    patient = factory.SubFactory(PatientFactory)
+    item = factory.SubFactory(ChargeItemFactory)
+    category = factory.SelfAttribute("item.category")
+    description = factory.SelfAttribute("item.name")
+    quantity = Decimal("1")
+    unit_price = factory.SelfAttribute("item.price")
+    tax_rate = factory.SelfAttribute("item.tax_rate")
+    amount = factory.LazyAttribute(lambda c: money(c.quantity * c.unit_price))
+    tax_amount = factory.LazyAttribute(lambda c: percent_of(c.amount, c.tax_rate))
+    posted_at = factory.LazyFunction(timezone.now)
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """An empty draft invoice (no lines yet); use `invoice_issued` for one with figures."""
+
+    class Meta:
+        model = "billing.Invoice"
+
+    patient = factory.SubFactory(PatientFactory)
+    created_by = factory.SubFactory(UserFactory, role="receptionist")
+
+
+def charge_posted(patient, code: str = "NURS-DRESS", quantity="1", **extra):
+    """A charge posted through billing's service, as a task would (no actor)."""
+    return billing.charge_post(
+        actor=None, patient=patient, code=code, quantity=Decimal(quantity), **extra
+    )
+
+
+def invoice_drafted(actor, patient, *lines, admission=None):
+    """A draft invoice over the patient's loose charges, after posting one charge per line: a
+    charge code, or a (code, quantity) pair."""
+    for line in lines:
+        code, quantity = (line, "1") if isinstance(line, str) else line
+        charge_posted(patient, code, quantity, admission=admission)
+    return billing.invoice_draft(actor=actor, patient=patient, admission=admission)
+
+
+def invoice_issued(actor, patient, *lines, admission=None):
+    """An issued invoice (lines as for invoice_drafted), its figures and number fixed by
+    billing's service."""
+    draft = invoice_drafted(actor, patient, *lines, admission=admission)
+    return billing.invoice_issue(actor=actor, invoice=draft)
+
+
+def payment_taken(actor, invoice, amount, mode: str = "cash", reference: str = ""):
+    """A payment on an issued invoice through billing's service (receipt number, balance)."""
+    return billing.payment_take(
+        actor=actor, invoice=invoice, amount=Decimal(amount), mode=mode, reference=reference
+    )
+
+
+# --- Lab ------------------------------------------------------------------------------------
+
+
+class LabTestFactory(factory.django.DjangoModelFactory):
+    """A blood test of the catalogue with its own per-test charge item; `fields=["Value", ...]`
+    gives it numeric result fields."""
+
+    class Meta:
+        model = "lab.LabTest"
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"T{n:03d}")
+    name = factory.Sequence(lambda n: f"Test {n}")
+    kind = "lab"
+    department = "haematology"
+    sample_type = "blood"
+    charge_item = factory.SubFactory(
+        ChargeItemFactory,
+        code=factory.LazyAttribute(lambda i: f"LAB-{i.factory_parent.code}"),
+        name=factory.SelfAttribute("..name"),
+        category="lab",
+        charge_type="per_test",
+        price=Decimal("100.00"),
+    )
+    turnaround_minutes = 60
+
+    @factory.post_generation
+    def fields(obj, create, extracted, **kwargs):
+        if create and extracted:
+            for position, name in enumerate(extracted):
+                ResultFieldFactory(test=obj, name=name, position=position)
+
+
+class ResultFieldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "lab.ResultField"
+
+    test = factory.SubFactory(LabTestFactory)
+    name = factory.Sequence(lambda n: f"Value {n}")
+    unit = "u"
+
+
+class ReferenceRangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "lab.ReferenceRange"
+
+    field = factory.SubFactory(ResultFieldFactory)
+    low = Decimal("1")
+    high = Decimal("2")
+
+
+class LabOrderFactory(factory.django.DjangoModelFactory):
+    """A test order as lab.services.order_tests leaves it (ordered, due after the test's
+    turnaround), without its charge. `verified=True` gives it a first result version, entered and
+    verified by the ordering doctor unless `versions__entered_by=`/`versions__verified_by=` say who."""
+
+    class Meta:
+        model = "lab.TestOrder"
+        skip_postgeneration_save = True
+
+    class Params:
+        verified = factory.Trait(status="verified", result_version=1, verified_version=1)
+
+    number = factory.Sequence(lambda n: f"LAB-{timezone.now().year}-9{n:05d}")
+    patient = factory.SubFactory(PatientFactory)
+    test = factory.SubFactory(LabTestFactory)
+    ordered_by = factory.SubFactory(DoctorFactory)
+    ordered_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(
+        lambda o: o.ordered_at + timedelta(minutes=o.test.turnaround_minutes)
+    )
+
+    @factory.post_generation
+    def versions(obj, create, extracted, **kwargs):
+        """One ResultVersion per result version the order says it has (the report as its own)."""
+        if not create:
+            return
+        for version in range(1, obj.result_version + 1):
+            verified = version <= obj.verified_version
+            ResultVersion.objects.create(
+                order=obj,
+                version=version,
+                entered_at=obj.ordered_at,
+                entered_by=kwargs.get("entered_by", obj.ordered_by),
+                verified_at=obj.ordered_at if verified else None,
+                verified_by=kwargs.get("verified_by", obj.ordered_by) if verified else None,
+                report=obj.report.name if obj.report else "",
+            )

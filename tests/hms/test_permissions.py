@@ -6,7 +6,7 @@ data, anonymous -> the login page (HX-Redirect for htmx). A URL whose view decla
 or whose arguments this test cannot fill, fails the walk: a new screen cannot ship without a rule.
 """
 
-from datetime import time, timedelta
+from datetime import time
 from decimal import Decimal
 from urllib.parse import urlparse
 
@@ -16,21 +16,24 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from billing.models import Charge, ChargeItem, InsuranceClaim, Invoice, Payment
-from clinical.models import (
-    Appointment,
-    DoctorSchedule,
-    Encounter,
-    PatientDocument,
-    Prescription,
-)
+from billing.models import InsuranceClaim
+from clinical.models import DoctorSchedule, PatientDocument, Prescription
 from hms import files, rbac
 from hms.models import AuditEntry
-from lab.models import LabTest, ReferenceRange, ResultField, ResultVersion, TestOrder
 from messaging.models import Message, Notification, Thread, ThreadMember
 from tests.conftest import sign_in
-from tests.factories import PatientFactory
-from wards.models import Admission, Bed, Ward
+from tests.factories import (
+    AdmissionFactory,
+    AppointmentFactory,
+    ChargeFactory,
+    ChargeItemFactory,
+    EncounterFactory,
+    InvoiceFactory,
+    LabOrderFactory,
+    ReferenceRangeFactory,
+    invoice_issued,
+    payment_taken,
+)
 
 # A name that only the sample records carry: it must never appear on a 403 page.
 SECRET_NAME = "Zebedee-Quillfeather"
@@ -127,15 +130,18 @@ def sample_kwargs(samples) -> dict[str, dict]:
 
 
 @pytest.fixture
-def samples(make_user, role_users):
+def samples(make_user, role_users, staff):
+    """One record of every kind a URL takes, all the patient role's own (so the walk meets the
+    role rule, not "own records only"), marked with SECRET_NAME wherever a page could show it."""
     subject = make_user(rbac.NURSE, last_name=SECRET_NAME, username="subject")
     # Everyone is in the sample conversation, so the walk meets the role rule, not membership.
     thread = Thread.objects.create(created_by=subject)
     for user in [subject, *role_users.values()]:
         ThreadMember.objects.create(thread=thread, user=user)
     Message.objects.create(thread=thread, sender=subject, body=SECRET_NAME)
-    # The patient role's own record, so the walk meets the role rule, not "own records only".
-    patient = PatientFactory(last_name=SECRET_NAME, user=role_users[rbac.PATIENT])
+    patient = staff.patient  # the patient role's own record, under a name a 403 must not show
+    patient.last_name = SECRET_NAME
+    patient.save(update_fields=["last_name"])
     doctor = role_users[rbac.DOCTOR]
     block = DoctorSchedule.objects.create(
         doctor=doctor,
@@ -145,17 +151,8 @@ def samples(make_user, role_users):
         slot_minutes=15,
         consultation_fee=Decimal("1500.00"),
     )
-    starts = timezone.now().replace(microsecond=0) + timedelta(days=3)
-    appointment = Appointment.objects.create(
-        patient=patient,
-        doctor=doctor,
-        starts_at=starts,
-        ends_at=starts + timedelta(minutes=15),
-        fee=Decimal("1500.00"),
-    )
-    encounter = Encounter.objects.create(
-        patient=patient, doctor=doctor, appointment=appointment, started_at=timezone.now()
-    )
+    appointment = AppointmentFactory(patient=patient, doctor=doctor)
+    encounter = EncounterFactory(patient=patient, doctor=doctor, appointment=appointment)
     prescription = Prescription.objects.create(
         encounter=encounter,
         patient=patient,
@@ -173,57 +170,18 @@ def samples(make_user, role_users):
         size=15,
         uploaded_by=doctor,
     )
-    ward = Ward.objects.create(name="Sample ward", kind="general", charge_code="WARD-GEN")
-    bed = Bed.objects.create(ward=ward, number="01", status="occupied")
-    admission = Admission.objects.create(
+    admission = AdmissionFactory(
         patient=patient,
         attending_doctor=doctor,
-        bed=bed,
+        bed__ward__name="Sample ward",
         reason=SECRET_NAME,
-        admitted_at=timezone.now(),
-        admitted_by=doctor,
         discharge_ordered_at=timezone.now(),
         final_diagnosis=SECRET_NAME,
     )
-    item = ChargeItem.objects.create(
-        code="NURS-X",
-        name="Dressing",
-        category="nursing",
-        charge_type="fixed",
-        price=Decimal("500"),
-    )
-    charge = Charge.objects.create(
-        patient=patient,
-        item=item,
-        category="nursing",
-        description=SECRET_NAME,
-        quantity=Decimal("1"),
-        unit_price=Decimal("500"),
-        tax_rate=Decimal("0"),
-        amount=Decimal("500"),
-        tax_amount=Decimal("0"),
-        posted_at=timezone.now(),
-    )
-    invoice = Invoice.objects.create(patient=patient, created_by=doctor)
-    paid = Invoice.objects.create(
-        patient=patient,
-        created_by=doctor,
-        number="INV-2026-900001",
-        status="partially_paid",
-        subtotal=Decimal("500"),
-        total=Decimal("500"),
-        patient_share=Decimal("500"),
-        amount_paid=Decimal("100"),
-    )
-    payment = Payment.objects.create(
-        invoice=paid,
-        patient=patient,
-        amount=Decimal("100"),
-        mode="cash",
-        receipt_number="RCT-2026-900001",
-        received_at=timezone.now(),
-        received_by=doctor,
-    )
+    dressing = ChargeItemFactory(code="NURS-X", name="Dressing", category="nursing")
+    # Issued for 500 and 100 paid, through billing's services, so its figures reconcile.
+    paid = invoice_issued(doctor, patient, dressing.code)
+    payment = payment_taken(doctor, paid, "100")
     claim = InsuranceClaim.objects.create(
         number="CLM-2026-900001",
         invoice=paid,
@@ -232,43 +190,17 @@ def samples(make_user, role_users):
         submitted_at=timezone.now(),
         submitted_by=doctor,
     )
-    lab_item = ChargeItem.objects.create(
-        code="LAB-X", name="Sample test", category="lab", charge_type="per_test", price=100
-    )
-    lab_test = LabTest.objects.create(
-        code="SMPL",
-        name="Sample test",
-        kind="lab",
-        department="haematology",
-        sample_type="blood",
-        charge_item=lab_item,
-        turnaround_minutes=60,
-    )
-    lab_range = ReferenceRange.objects.create(
-        field=ResultField.objects.create(test=lab_test, name="Value", unit="u"), low=1, high=2
-    )
-    lab_order = TestOrder.objects.create(
-        number="LAB-2026-900001",
+    charge = ChargeFactory(patient=patient, item=dressing, description=SECRET_NAME)
+    invoice = InvoiceFactory(patient=patient, created_by=doctor)  # a draft with no lines yet
+    lab_range = ReferenceRangeFactory(field__test__code="SMPL", field__name="Value")
+    lab_order = LabOrderFactory(
+        verified=True,
         patient=patient,
-        test=lab_test,
+        test=lab_range.field.test,
         encounter=encounter,
-        status="verified",
-        ordered_at=timezone.now(),
-        due_at=timezone.now(),
         ordered_by=doctor,
-        result_version=1,
-        verified_version=1,
         clinical_notes=SECRET_NAME,
         report=ContentFile(b"%PDF-1.4 sample", name="report.pdf"),
-    )
-    ResultVersion.objects.create(
-        order=lab_order,
-        version=1,
-        entered_at=timezone.now(),
-        entered_by=doctor,
-        verified_at=timezone.now(),
-        verified_by=doctor,
-        report=lab_order.report.name,
     )
     return {
         "lab_order": lab_order,
@@ -277,8 +209,8 @@ def samples(make_user, role_users):
         "payment": payment,
         "invoice": invoice,
         "charge": charge,
-        "ward": ward,
-        "bed": bed,
+        "ward": admission.bed.ward,
+        "bed": admission.bed,
         "admission": admission,
         "document_token": files.sign("document", document.pk),
         "encounter": encounter,
