@@ -10,31 +10,23 @@ from pypdf import PdfReader
 from billing import services
 from billing.models import CreditNote, Invoice, InvoiceStatus
 from billing.views import credit_note_pdf_url
-from hms import rbac
 from hms.models import AuditEntry
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, invoice_issued, payment_taken
+
+pytestmark = pytest.mark.usefixtures("charge_master")
 
 
-@pytest.fixture
-def people(make_user, charge_master):
-    return {"desk": make_user(rbac.RECEPTIONIST), "accountant": make_user(rbac.ACCOUNTANT)}
+def issued(staff):
+    """Two dressings and an injection (1,000.00 + 200.00), issued at the desk."""
+    return invoice_issued(staff.receptionist, PatientFactory(), ("NURS-DRESS", 2), "NURS-INJ")
 
 
-def issued(people):
-    patient = PatientFactory()
-    services.charge_post(actor=None, patient=patient, code="NURS-DRESS", quantity=Decimal("2"))
-    services.charge_post(actor=None, patient=patient, code="NURS-INJ")
-    return services.invoice_issue(
-        actor=people["desk"], invoice=services.invoice_draft(actor=people["desk"], patient=patient)
-    )
-
-
-def test_crediting_a_line_lowers_the_balance_and_leaves_the_invoice_as_issued(people):
-    invoice = issued(people)  # 1,000.00 + 200.00
+def test_crediting_a_line_lowers_the_balance_and_leaves_the_invoice_as_issued(staff):
+    invoice = issued(staff)  # 1,000.00 + 200.00
     injection = invoice.lines.get(item__code="NURS-INJ")
 
     note = services.credit_note_issue(
-        actor=people["accountant"], invoice=invoice, reason="Not given", charge_ids=[injection.pk]
+        actor=staff.accountant, invoice=invoice, reason="Not given", charge_ids=[injection.pk]
     )
 
     invoice.refresh_from_db()
@@ -52,44 +44,44 @@ def test_crediting_a_line_lowers_the_balance_and_leaves_the_invoice_as_issued(pe
     assert AuditEntry.objects.filter(action="credit_note.issue").exists()
 
 
-def test_crediting_the_rest_settles_the_invoice_and_a_void_is_then_refused(people):
-    invoice = issued(people)
-    services.payment_take(actor=people["desk"], invoice=invoice, amount=Decimal("700"), mode="cash")
+def test_crediting_the_rest_settles_the_invoice_and_a_void_is_then_refused(staff):
+    invoice = issued(staff)
+    payment_taken(staff.receptionist, invoice, "700")
 
     services.credit_note_issue(
-        actor=people["accountant"], invoice=invoice, reason="Goodwill", amount=Decimal("500")
+        actor=staff.accountant, invoice=invoice, reason="Goodwill", amount=Decimal("500")
     )
 
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PAID and invoice.balance == 0
     with pytest.raises(services.BillingError):
-        services.invoice_void(actor=people["accountant"], invoice=invoice, reason="x")
+        services.invoice_void(actor=staff.accountant, invoice=invoice, reason="x")
 
 
 @pytest.mark.parametrize(
     ("who", "amount", "reason", "message"),
     [
-        ("desk", "10", "x", "Only an accountant"),
+        ("receptionist", "10", "x", "Only an accountant"),
         ("accountant", "1200.01", "x", "more than the open balance of 1200.00"),
         ("accountant", "0", "x", "Enter the amount"),
         ("accountant", "10", "", "Give the reason"),
     ],
 )
-def test_a_bad_credit_note_is_refused_and_changes_nothing(people, who, amount, reason, message):
-    invoice = issued(people)
+def test_a_bad_credit_note_is_refused_and_changes_nothing(staff, who, amount, reason, message):
+    invoice = issued(staff)
 
     with pytest.raises(services.BillingError, match=message):
         services.credit_note_issue(
-            actor=people[who], invoice=invoice, reason=reason, amount=Decimal(amount)
+            actor=getattr(staff, who), invoice=invoice, reason=reason, amount=Decimal(amount)
         )
 
     assert not CreditNote.objects.exists()
     assert Invoice.objects.get(pk=invoice.pk).amount_credited == 0
 
 
-def test_the_credit_note_prints_with_its_number_and_the_invoice(people, client_for):
-    invoice = issued(people)
-    client = client_for(people["accountant"])
+def test_the_credit_note_prints_with_its_number_and_the_invoice(staff, client_for):
+    invoice = issued(staff)
+    client = client_for(staff.accountant)
     client.post(
         reverse("credit_note_create", args=[invoice.pk]),
         {"amount": "150", "reason": "Overcharged dressing"},

@@ -11,10 +11,16 @@ from hypothesis import strategies as st
 
 from billing import services, totals
 from billing.models import Charge, Invoice, InvoiceStatus
-from hms import rbac
 from hms.models import AuditEntry
 from hms.money import money
-from tests.factories import PatientFactory
+from tests.factories import (
+    AdmissionFactory,
+    InvoiceFactory,
+    PatientFactory,
+    charge_posted,
+    invoice_drafted,
+    invoice_issued,
+)
 
 NHIF_80 = {
     "provider": "NHIF",
@@ -24,28 +30,16 @@ NHIF_80 = {
 }
 
 
-@pytest.fixture
-def people(make_user, charge_master):
-    return {
-        "desk": make_user(rbac.RECEPTIONIST),
-        "accountant": make_user(rbac.ACCOUNTANT),
-        "admin": make_user(rbac.ADMIN),
-    }
+pytestmark = pytest.mark.usefixtures("charge_master")
 
 
-def charge(patient, code="NURS-DRESS", quantity="1", **extra):
-    return services.charge_post(
-        actor=None, patient=patient, code=code, quantity=Decimal(quantity), **extra
-    )
-
-
-def test_issuing_fixes_the_totals_and_the_insurer_and_patient_shares(people):
+def test_issuing_fixes_the_totals_and_the_insurer_and_patient_shares(staff):
     patient = PatientFactory(insurance=NHIF_80)
-    charge(patient, "NURS-DRESS", "2")  # 1,000.00, no tax
-    charge(patient, "MISC-COPY")  # 300.00 + 16 % = 48.00
-    draft = services.invoice_draft(actor=people["desk"], patient=patient)
+    charge_posted(patient, "NURS-DRESS", "2")  # 1,000.00, no tax
+    charge_posted(patient, "MISC-COPY")  # 300.00 + 16 % = 48.00
+    draft = services.invoice_draft(actor=staff.receptionist, patient=patient)
 
-    invoice = services.invoice_issue(actor=people["desk"], invoice=draft)
+    invoice = services.invoice_issue(actor=staff.receptionist, invoice=draft)
 
     assert (invoice.subtotal, invoice.tax_total, invoice.total) == (
         Decimal("1300.00"),
@@ -62,60 +56,39 @@ def test_issuing_fixes_the_totals_and_the_insurer_and_patient_shares(people):
     assert AuditEntry.objects.filter(action="invoice.issue", object_id=str(invoice.pk)).exists()
 
 
-def test_numbers_are_sequential_and_a_failed_issue_uses_none(people):
-    numbers = []
-    for _ in range(3):
-        patient = PatientFactory()
-        charge(patient)
-        numbers.append(
-            services.invoice_issue(
-                actor=people["desk"],
-                invoice=services.invoice_draft(actor=people["desk"], patient=patient),
-            ).number
-        )
-    empty = Invoice.objects.create(patient=PatientFactory(), created_by=people["desk"])
+def test_numbers_are_sequential_and_a_failed_issue_uses_none(staff):
+    desk = staff.receptionist
+    numbers = [invoice_issued(desk, PatientFactory(), "NURS-DRESS").number for _ in range(3)]
+    empty = InvoiceFactory(created_by=desk)
     with pytest.raises(services.BillingError, match="at least one line"):
-        services.invoice_issue(actor=people["desk"], invoice=empty)
-    patient = PatientFactory()
-    charge(patient)
-    after = services.invoice_issue(
-        actor=people["desk"], invoice=services.invoice_draft(actor=people["desk"], patient=patient)
-    )
+        services.invoice_issue(actor=desk, invoice=empty)
+    after = invoice_issued(desk, PatientFactory(), "NURS-DRESS")
 
     assert [n[-6:] for n in numbers + [after.number]] == ["000001", "000002", "000003", "000004"]
 
 
-def test_inpatient_and_outpatient_charges_go_on_separate_invoices(people):
-    from wards.models import Admission
-
+def test_inpatient_and_outpatient_charges_go_on_separate_invoices(staff):
     patient = PatientFactory()
-    charge(patient)
-    admission = Admission.objects.create(
-        patient=patient,
-        attending_doctor=people["admin"],
-        bed=_bed(),
-        reason="x",
-        admitted_at=_now(),
-        admitted_by=people["admin"],
-    )
-    charge(patient, "WARD-GEN", admission=admission)
+    charge_posted(patient)
+    admission = AdmissionFactory(patient=patient)
+    charge_posted(patient, "WARD-GEN", admission=admission)
 
-    visit = services.invoice_draft(actor=people["desk"], patient=patient)
-    stay = services.invoice_draft(actor=people["desk"], patient=patient, admission=admission)
+    visit = services.invoice_draft(actor=staff.receptionist, patient=patient)
+    stay = services.invoice_draft(actor=staff.receptionist, patient=patient, admission=admission)
 
     assert [c.item.code for c in visit.lines.all()] == ["NURS-DRESS"]
     assert [c.item.code for c in stay.lines.all()] == ["WARD-GEN"]
     with pytest.raises(services.BillingError, match="no charges to invoice"):
-        services.invoice_draft(actor=people["desk"], patient=PatientFactory())
+        services.invoice_draft(actor=staff.receptionist, patient=PatientFactory())
 
 
-def test_a_new_charge_tops_up_the_open_draft(people):
+def test_a_new_charge_tops_up_the_open_draft(staff):
     patient = PatientFactory()
-    charge(patient)
-    draft = services.invoice_draft(actor=people["desk"], patient=patient)
-    charge(patient, "NURS-INJ")
+    charge_posted(patient)
+    draft = services.invoice_draft(actor=staff.receptionist, patient=patient)
+    charge_posted(patient, "NURS-INJ")
 
-    again = services.invoice_draft(actor=people["desk"], patient=patient)
+    again = services.invoice_draft(actor=staff.receptionist, patient=patient)
 
     assert again.pk == draft.pk and again.lines.count() == 2
 
@@ -123,79 +96,70 @@ def test_a_new_charge_tops_up_the_open_draft(people):
 @pytest.mark.parametrize(
     ("who", "kind", "value", "reason", "message"),
     [
-        ("desk", "percent", "10", "Staff", "Only an accountant or an administrator"),
+        ("receptionist", "percent", "10", "Staff", "Only an accountant or an administrator"),
         ("accountant", "percent", "10", "", "Give the reason"),
         ("accountant", "percent", "120", "x", "between 0 and 100"),
     ],
 )
-def test_discounts_need_the_right_role_a_reason_and_sense(
-    people, who, kind, value, reason, message
-):
+def test_discounts_need_the_right_role_a_reason_and_sense(staff, who, kind, value, reason, message):
     patient = PatientFactory()
-    charge(patient)
-    draft = services.invoice_draft(actor=people["desk"], patient=patient)
+    charge_posted(patient)
+    draft = services.invoice_draft(actor=staff.receptionist, patient=patient)
 
     with pytest.raises(services.BillingError, match=message):
         services.invoice_set_discount(
-            actor=people[who], invoice=draft, kind=kind, value=Decimal(value), reason=reason
+            actor=getattr(staff, who), invoice=draft, kind=kind, value=Decimal(value), reason=reason
         )
 
     assert Invoice.objects.get(pk=draft.pk).discount_value == 0
 
 
-def test_a_discount_comes_off_the_subtotal_and_is_audited(people):
+def test_a_discount_comes_off_the_subtotal_and_is_audited(staff):
     patient = PatientFactory()
-    charge(patient, "NURS-DRESS", "4")  # 2,000.00
-    draft = services.invoice_draft(actor=people["desk"], patient=patient)
+    charge_posted(patient, "NURS-DRESS", "4")  # 2,000.00
+    draft = services.invoice_draft(actor=staff.receptionist, patient=patient)
     services.invoice_set_discount(
-        actor=people["accountant"],
+        actor=staff.accountant,
         invoice=draft,
         kind="percent",
         value=Decimal("10"),
         reason="Hardship",
     )
 
-    invoice = services.invoice_issue(actor=people["desk"], invoice=draft)
+    invoice = services.invoice_issue(actor=staff.receptionist, invoice=draft)
 
     assert (invoice.discount_amount, invoice.total) == (Decimal("200.00"), Decimal("1800.00"))
     assert AuditEntry.objects.get(action="invoice.discount").after["reason"] == "Hardship"
 
 
-def test_an_issued_invoice_is_never_changed(people):
-    patient = PatientFactory()
-    charge(patient)
-    invoice = services.invoice_issue(
-        actor=people["desk"], invoice=services.invoice_draft(actor=people["desk"], patient=patient)
-    )
+def test_an_issued_invoice_is_never_changed(staff):
+    invoice = invoice_issued(staff.receptionist, PatientFactory(), "NURS-DRESS")
 
     with pytest.raises(services.BillingError, match="never changed"):
         services.invoice_set_discount(
-            actor=people["accountant"],
+            actor=staff.accountant,
             invoice=invoice,
             kind="amount",
             value=Decimal("10"),
             reason="x",
         )
     with pytest.raises(services.BillingError, match="already issued"):
-        services.invoice_issue(actor=people["desk"], invoice=invoice)
+        services.invoice_issue(actor=staff.receptionist, invoice=invoice)
     with pytest.raises(IntegrityError), transaction.atomic():
         Invoice.objects.filter(pk=invoice.pk).update(
             total=Decimal("1.00")
         )  # figures that do not add up
 
 
-def test_voiding_releases_the_charges_and_keeps_what_was_shown(people, client_for):
+def test_voiding_releases_the_charges_and_keeps_what_was_shown(staff, client_for):
     patient = PatientFactory()
-    charge(patient)
-    invoice = services.invoice_issue(
-        actor=people["desk"], invoice=services.invoice_draft(actor=people["desk"], patient=patient)
-    )
+    invoice = invoice_issued(staff.receptionist, patient, "NURS-DRESS")
 
-    refused = client_for(people["desk"]).post(
+    refused = client_for(staff.receptionist).post(
         reverse("invoice_void", args=[invoice.pk]), {"reason": "Wrong patient"}
     )
-    services.invoice_void(actor=people["accountant"], invoice=invoice, reason="Wrong patient")
-    again = services.invoice_draft(actor=people["desk"], patient=patient)
+    services.invoice_void(actor=staff.accountant, invoice=invoice, reason="Wrong patient")
+    again = services.invoice_draft(actor=staff.receptionist, patient=patient)
 
     assert refused.status_code == 403
     invoice.refresh_from_db()
@@ -203,21 +167,22 @@ def test_voiding_releases_the_charges_and_keeps_what_was_shown(people, client_fo
     assert again.lines.count() == 1 and again.pk != invoice.pk
 
 
-def test_an_expired_policy_covers_nothing(people):
+def test_an_expired_policy_covers_nothing(staff):
     patient = PatientFactory(insurance=NHIF_80 | {"valid_until": "2020-01-01"})
-    charge(patient)
+    charge_posted(patient)
 
     invoice = services.invoice_issue(
-        actor=people["desk"], invoice=services.invoice_draft(actor=people["desk"], patient=patient)
+        actor=staff.receptionist,
+        invoice=services.invoice_draft(actor=staff.receptionist, patient=patient),
     )
 
     assert (invoice.insurer_share, invoice.patient_share) == (Decimal("0.00"), Decimal("500.00"))
 
 
-def test_the_desk_creates_and_issues_an_invoice_from_the_account(people, client_for):
+def test_the_desk_creates_and_issues_an_invoice_from_the_account(staff, client_for):
     patient = PatientFactory()
-    charge(patient)
-    desk = client_for(people["desk"])
+    charge_posted(patient)
+    desk = client_for(staff.receptionist)
 
     created = desk.post(reverse("invoice_create", args=[patient.pk]), {"admission": ""})
     invoice = Invoice.objects.get()
@@ -282,13 +247,9 @@ def test_the_figures_always_reconcile(lines, discount, coverage, paid_fraction):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_desks_issuing_at_once_get_distinct_consecutive_numbers(make_user, charge_master):
-    desks = [make_user(rbac.RECEPTIONIST), make_user(rbac.ACCOUNTANT)]
-    drafts = []
-    for _ in range(6):
-        patient = PatientFactory()
-        charge(patient)
-        drafts.append(services.invoice_draft(actor=desks[0], patient=patient))
+def test_two_desks_issuing_at_once_get_distinct_consecutive_numbers(staff):
+    desks = [staff.receptionist, staff.accountant]
+    drafts = [invoice_drafted(desks[0], PatientFactory(), "NURS-DRESS") for _ in range(6)]
     barrier, errors = threading.Barrier(2), []
 
     def issue(n: int) -> None:
@@ -312,16 +273,3 @@ def test_two_desks_issuing_at_once_get_distinct_consecutive_numbers(make_user, c
         f"{n:06d}" for n in range(1, 7)
     ]
     assert Charge.objects.filter(invoice__isnull=True).count() == 0
-
-
-def _bed():
-    from wards.models import Bed, Ward
-
-    ward = Ward.objects.create(name="W", kind="general", charge_code="WARD-GEN")
-    return Bed.objects.create(ward=ward, number="01", status="occupied")
-
-
-def _now():
-    from django.utils import timezone
-
-    return timezone.now()
