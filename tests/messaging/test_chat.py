@@ -3,27 +3,16 @@
 import pytest
 from django.urls import reverse
 
-from hms import rbac
 from messaging import rules, services
 from messaging.models import Message, Thread, ThreadMember
 from messaging.services import ChatError, message_send, thread_start
+from tests.factories import AppointmentFactory
 
 XSS = [
     "<script>alert('x')</script>",
     '<img src=x onerror="alert(1)">',
     '<div hx-get="/users/" hx-trigger="load">click</div>',
 ]
-
-
-@pytest.fixture
-def people(make_user):
-    return {
-        "admin": make_user(rbac.ADMIN, first_name="Grace", last_name="Wanjiru"),
-        "doctor": make_user(rbac.DOCTOR, first_name="Amina", last_name="Otieno"),
-        "nurse": make_user(rbac.NURSE, first_name="Joseph", last_name="Kamau"),
-        "lab": make_user(rbac.LAB_TECHNICIAN, first_name="Peter", last_name="Mwangi"),
-        "patient": make_user(rbac.PATIENT, first_name="John", last_name="Mutua"),
-    }
 
 
 def thread_between(a, b) -> Thread:
@@ -33,10 +22,10 @@ def thread_between(a, b) -> Thread:
 # --- the rules -----------------------------------------------------------------------------
 
 
-def test_staff_talk_with_staff(people):
-    thread = thread_between(people["nurse"], people["lab"])
+def test_staff_talk_with_staff(staff):
+    thread = thread_between(staff.nurse, staff.lab_technician)
 
-    message = message_send(sender=people["lab"], thread=thread, body="Sample received")
+    message = message_send(sender=staff.lab_technician, thread=thread, body="Sample received")
 
     assert Message.objects.get(pk=message.pk).body == "Sample received"
 
@@ -44,62 +33,62 @@ def test_staff_talk_with_staff(people):
 @pytest.mark.parametrize(
     ("initiator", "other", "reason"),
     [
-        ("patient", "doctor", "only the doctors looking after you"),
-        ("patient", "admin", "only the doctors looking after you"),
-        ("patient", "nurse", "only the doctors looking after you"),
-        ("nurse", "patient", "Only John"),
-        ("doctor", "patient", "Only John"),  # not (yet) assigned: no appointment, no admission
+        ("patient_user", "doctor", "only the doctors looking after you"),
+        ("patient_user", "admin", "only the doctors looking after you"),
+        ("patient_user", "nurse", "only the doctors looking after you"),
+        ("nurse", "patient_user", "Only Mary"),
+        ("doctor", "patient_user", "Only Mary"),  # not (yet) assigned: no appointment, no admission
     ],
 )
 def test_a_conversation_the_rules_forbid_is_refused_and_nothing_is_stored(
-    people, initiator, other, reason
+    staff, initiator, other, reason
 ):
     with pytest.raises(ChatError, match=reason):
-        thread_start(initiator=people[initiator], others=[people[other]])
+        thread_start(initiator=getattr(staff, initiator), others=[getattr(staff, other)])
 
     assert not Thread.objects.exists()
 
 
-def test_admin_may_write_to_a_patient_and_the_patient_may_answer(people):
-    thread = thread_between(people["admin"], people["patient"])
+def test_admin_may_write_to_a_patient_and_the_patient_may_answer(staff):
+    thread = thread_between(staff.admin, staff.patient_user)
 
-    reply = message_send(sender=people["patient"], thread=thread, body="Thank you")
+    reply = message_send(sender=staff.patient_user, thread=thread, body="Thank you")
 
     assert reply.pk
 
 
-def test_nobody_can_write_to_a_deactivated_colleague(people):
-    thread = thread_between(people["nurse"], people["lab"])
-    people["lab"].is_active = False
-    people["lab"].save()
+def test_nobody_can_write_to_a_deactivated_colleague(staff):
+    thread = thread_between(staff.nurse, staff.lab_technician)
+    staff.lab_technician.is_active = False
+    staff.lab_technician.save()
 
     with pytest.raises(ChatError, match="no longer has an account"):
-        message_send(sender=people["nurse"], thread=thread, body="Hello?")
+        message_send(sender=staff.nurse, thread=thread, body="Hello?")
 
     assert not Message.objects.exists()
 
 
-def test_starting_again_with_the_same_person_reopens_the_conversation(people):
-    first = thread_between(people["nurse"], people["doctor"])
+def test_starting_again_with_the_same_person_reopens_the_conversation(staff):
+    first = thread_between(staff.nurse, staff.doctor)
 
-    again = thread_between(people["doctor"], people["nurse"])
+    again = thread_between(staff.doctor, staff.nurse)
 
     assert again.pk == first.pk
 
 
-def test_the_picker_lists_only_people_one_may_write_to(people):
-    nurse_sees = set(rules.contactable(people["nurse"]))
-    admin_sees = set(rules.contactable(people["admin"]))
+def test_the_picker_lists_only_people_one_may_write_to(staff):
+    nurse_sees = set(rules.contactable(staff.nurse))
+    admin_sees = set(rules.contactable(staff.admin))
 
-    assert people["patient"] not in nurse_sees and people["doctor"] in nurse_sees
-    assert people["patient"] in admin_sees
-    assert list(rules.contactable(people["patient"])) == []
+    assert staff.patient_user not in nurse_sees and staff.doctor in nurse_sees
+    assert staff.patient_user in admin_sees
+    assert list(rules.contactable(staff.patient_user)) == []
 
 
-def test_the_picker_page_filters_by_name(people, client_for):
-    page = client_for(people["nurse"]).get(reverse("chat_picker"), {"q": "amin"}).content.decode()
+def test_the_picker_page_filters_by_name(staff, client_for):
+    page = client_for(staff.nurse).get(reverse("chat_picker"), {"q": "amin"}).content.decode()
 
-    assert "Amina" in page and "Peter" not in page and "John" not in page
+    assert "Amina" in page and "Peter" not in page and "Mary" not in page
 
 
 # --- sending -------------------------------------------------------------------------------
@@ -109,19 +98,19 @@ def test_the_picker_page_filters_by_name(people, client_for):
     ("body", "reason"),
     [("   ", "Write a message first"), ("x" * 2001, "limited to 2000 characters")],
 )
-def test_empty_and_overlong_messages_are_refused(people, body, reason):
-    thread = thread_between(people["nurse"], people["lab"])
+def test_empty_and_overlong_messages_are_refused(staff, body, reason):
+    thread = thread_between(staff.nurse, staff.lab_technician)
 
     with pytest.raises(ChatError, match=reason):
-        message_send(sender=people["nurse"], thread=thread, body=body)
+        message_send(sender=staff.nurse, thread=thread, body=body)
 
     assert not Message.objects.exists()
 
 
-def test_someone_outside_the_conversation_cannot_post_or_read_it(people, client_for):
-    thread = thread_between(people["nurse"], people["lab"])
-    message_send(sender=people["nurse"], thread=thread, body="Private note")
-    outsider = client_for(people["doctor"])
+def test_someone_outside_the_conversation_cannot_post_or_read_it(staff, client_for):
+    thread = thread_between(staff.nurse, staff.lab_technician)
+    message_send(sender=staff.nurse, thread=thread, body="Private note")
+    outsider = client_for(staff.doctor)
 
     posted = outsider.post(reverse("chat_send", args=[thread.pk]), {"body": "Let me in"})
     viewed = outsider.get(reverse("chat_thread", args=[thread.pk]))
@@ -130,23 +119,23 @@ def test_someone_outside_the_conversation_cannot_post_or_read_it(people, client_
     assert posted.status_code == viewed.status_code == older.status_code == 404
     assert Message.objects.count() == 1
     with pytest.raises(ChatError):
-        message_send(sender=people["doctor"], thread=thread, body="Let me in")
+        message_send(sender=staff.doctor, thread=thread, body="Let me in")
 
 
-def test_sending_too_fast_is_refused_with_a_clear_message(people):
-    thread = thread_between(people["nurse"], people["lab"])
+def test_sending_too_fast_is_refused_with_a_clear_message(staff):
+    thread = thread_between(staff.nurse, staff.lab_technician)
     for n in range(services.SEND_LIMIT):
-        message_send(sender=people["nurse"], thread=thread, body=f"Message {n}")
+        message_send(sender=staff.nurse, thread=thread, body=f"Message {n}")
 
     with pytest.raises(ChatError, match="too quickly"):
-        message_send(sender=people["nurse"], thread=thread, body="One more")
+        message_send(sender=staff.nurse, thread=thread, body="One more")
 
     assert Message.objects.count() == services.SEND_LIMIT
 
 
-def test_the_send_form_shows_a_refusal_and_keeps_the_text(people, client_for):
-    thread = thread_between(people["nurse"], people["lab"])
-    client = client_for(people["nurse"])
+def test_the_send_form_shows_a_refusal_and_keeps_the_text(staff, client_for):
+    thread = thread_between(staff.nurse, staff.lab_technician)
+    client = client_for(staff.nurse)
 
     response = client.post(
         reverse("chat_send", args=[thread.pk]),
@@ -161,17 +150,17 @@ def test_the_send_form_shows_a_refusal_and_keeps_the_text(people, client_for):
 
 
 @pytest.mark.parametrize("payload", XSS)
-def test_message_text_is_escaped_everywhere_it_appears(people, client_for, payload):
-    thread = thread_between(people["nurse"], people["lab"])
-    message_send(sender=people["nurse"], thread=thread, body=payload)
-    client = client_for(people["lab"])
+def test_message_text_is_escaped_everywhere_it_appears(staff, client_for, payload):
+    thread = thread_between(staff.nurse, staff.lab_technician)
+    message_send(sender=staff.nurse, thread=thread, body=payload)
+    client = client_for(staff.lab_technician)
 
     pages = [
         client.get(reverse("chat_thread", args=[thread.pk])).content.decode(),
         client.get(reverse("chat_list")).content.decode(),
         services.realtime.render_fragment(
             "messaging/chat_toast.html",
-            {"message": Message.objects.get(), "sender": people["nurse"]},
+            {"message": Message.objects.get(), "sender": staff.nurse},
         ),
     ]
 
@@ -184,12 +173,12 @@ def test_message_text_is_escaped_everywhere_it_appears(people, client_for, paylo
 # --- paging, receipts, unread --------------------------------------------------------------
 
 
-def test_history_pages_backwards_from_the_newest(people, client_for):
-    thread = thread_between(people["nurse"], people["lab"])
+def test_history_pages_backwards_from_the_newest(staff, client_for):
+    thread = thread_between(staff.nurse, staff.lab_technician)
     Message.objects.bulk_create(
-        [Message(thread=thread, sender=people["nurse"], body=f"m{n:03d}") for n in range(75)]
+        [Message(thread=thread, sender=staff.nurse, body=f"m{n:03d}") for n in range(75)]
     )
-    client = client_for(people["lab"])
+    client = client_for(staff.lab_technician)
 
     first = client.get(reverse("chat_thread", args=[thread.pk])).content.decode()
     oldest_shown = Message.objects.get(body="m045").pk
@@ -206,20 +195,20 @@ def test_history_pages_backwards_from_the_newest(people, client_for):
 
 
 def test_the_thread_page_and_list_keep_a_constant_number_of_queries(
-    people, client_for, django_assert_max_num_queries
+    staff, client_for, django_assert_max_num_queries
 ):
-    client = client_for(people["nurse"])
-    thread = thread_between(people["nurse"], people["lab"])
-    message_send(sender=people["lab"], thread=thread, body="first")
+    client = client_for(staff.nurse)
+    thread = thread_between(staff.nurse, staff.lab_technician)
+    message_send(sender=staff.lab_technician, thread=thread, body="first")
     with django_assert_max_num_queries(40) as few_thread:
         client.get(reverse("chat_thread", args=[thread.pk]))
     with django_assert_max_num_queries(40) as few_list:
         client.get(reverse("chat_list"))
     Message.objects.bulk_create(
-        [Message(thread=thread, sender=people["lab"], body=f"m{n}") for n in range(300)]
+        [Message(thread=thread, sender=staff.lab_technician, body=f"m{n}") for n in range(300)]
     )
-    for other in [people["doctor"], people["admin"], people["lab"]]:
-        extra = thread_start(initiator=people["nurse"], others=[other, people["doctor"]])
+    for other in [staff.doctor, staff.admin, staff.lab_technician]:
+        extra = thread_start(initiator=staff.nurse, others=[other, staff.doctor])
         Message.objects.create(thread=extra, sender=other, body="hello")
 
     with django_assert_max_num_queries(len(few_thread.captured_queries)):
@@ -228,27 +217,29 @@ def test_the_thread_page_and_list_keep_a_constant_number_of_queries(
         client.get(reverse("chat_list"))
 
 
-def test_receipts_go_sent_then_delivered_then_read(people):
-    thread = thread_between(people["nurse"], people["lab"])
-    message = message_send(sender=people["nurse"], thread=thread, body="Ready?")
+def test_receipts_go_sent_then_delivered_then_read(staff):
+    thread = thread_between(staff.nurse, staff.lab_technician)
+    message = message_send(sender=staff.nurse, thread=thread, body="Ready?")
 
     def status():
-        return services.receipt_statuses(thread.pk, [(message.pk, people["nurse"].pk)])[message.pk]
+        return services.receipt_statuses(thread.pk, [(message.pk, staff.nurse.pk)])[message.pk]
 
     assert status() == "sent"
-    services.thread_mark_delivered(user=people["lab"], thread_id=thread.pk, up_to_id=message.pk)
+    services.thread_mark_delivered(
+        user=staff.lab_technician, thread_id=thread.pk, up_to_id=message.pk
+    )
     assert status() == "delivered"
-    services.thread_mark_read(user=people["lab"], thread_id=thread.pk, up_to_id=message.pk)
+    services.thread_mark_read(user=staff.lab_technician, thread_id=thread.pk, up_to_id=message.pk)
     assert status() == "read"
-    services.thread_mark_delivered(user=people["lab"], thread_id=thread.pk, up_to_id=0)
+    services.thread_mark_delivered(user=staff.lab_technician, thread_id=thread.pk, up_to_id=0)
     assert status() == "read"  # pointers never move back
 
 
-def test_unread_counts_per_thread_and_in_the_navigation(people, client_for):
-    thread = thread_between(people["nurse"], people["lab"])
+def test_unread_counts_per_thread_and_in_the_navigation(staff, client_for):
+    thread = thread_between(staff.nurse, staff.lab_technician)
     for n in range(3):
-        message_send(sender=people["nurse"], thread=thread, body=f"note {n}")
-    client = client_for(people["lab"])
+        message_send(sender=staff.nurse, thread=thread, body=f"note {n}")
+    client = client_for(staff.lab_technician)
 
     listing = client.get(reverse("chat_list")).content.decode()
     client.get(reverse("chat_thread", args=[thread.pk]))  # opening it reads it
@@ -257,54 +248,34 @@ def test_unread_counts_per_thread_and_in_the_navigation(people, client_for):
     assert 'data-testid="thread-unread">3<' in listing
     assert 'data-testid="chat-unread">3<' in listing
     assert 'data-testid="thread-unread"' not in after and 'data-testid="chat-unread"' not in after
-    assert services.chat_unread_count(people["nurse"]) == 0  # one's own messages are not unread
-    member = ThreadMember.objects.get(thread=thread, user=people["lab"])
+    assert services.chat_unread_count(staff.nurse) == 0  # one's own messages are not unread
+    member = ThreadMember.objects.get(thread=thread, user=staff.lab_technician)
     assert member.last_read_id == member.last_delivered_id == Message.objects.last().pk
 
 
 # --- patients and their doctors (the assigned-doctor relation) -------------------------------
 
 
-def _appointment(patient_user, doctor):
-    from datetime import timedelta
-    from decimal import Decimal
+def test_a_patient_writes_to_the_doctor_they_have_an_appointment_with(staff):
+    AppointmentFactory(patient=staff.patient, doctor=staff.doctor)
 
-    from django.utils import timezone
-
-    from clinical.models import Appointment
-    from tests.factories import PatientFactory
-
-    record = PatientFactory(user=patient_user)
-    starts = timezone.now() + timedelta(days=2)
-    return Appointment.objects.create(
-        patient=record,
-        doctor=doctor,
-        starts_at=starts,
-        ends_at=starts + timedelta(minutes=15),
-        fee=Decimal("1500"),
-    )
-
-
-def test_a_patient_writes_to_the_doctor_they_have_an_appointment_with(people):
-    _appointment(people["patient"], people["doctor"])
-
-    thread = thread_between(people["patient"], people["doctor"])
-    message_send(sender=people["patient"], thread=thread, body="Should I fast before?")
-    answer = message_send(sender=people["doctor"], thread=thread, body="Yes, from midnight.")
+    thread = thread_between(staff.patient_user, staff.doctor)
+    message_send(sender=staff.patient_user, thread=thread, body="Should I fast before?")
+    answer = message_send(sender=staff.doctor, thread=thread, body="Yes, from midnight.")
 
     assert answer.pk
-    assert list(rules.contactable(people["patient"])) == [people["doctor"]]
-    assert people["patient"] in set(rules.contactable(people["doctor"]))
-    assert people["patient"] not in set(rules.contactable(people["nurse"]))
+    assert list(rules.contactable(staff.patient_user)) == [staff.doctor]
+    assert staff.patient_user in set(rules.contactable(staff.doctor))
+    assert staff.patient_user not in set(rules.contactable(staff.nurse))
 
 
-def test_once_the_appointment_is_cancelled_the_patient_can_no_longer_write(people):
+def test_once_the_appointment_is_cancelled_the_patient_can_no_longer_write(staff):
     from clinical.models import AppointmentStatus
 
-    appointment = _appointment(people["patient"], people["doctor"])
-    thread = thread_between(people["patient"], people["doctor"])
+    appointment = AppointmentFactory(patient=staff.patient, doctor=staff.doctor)
+    thread = thread_between(staff.patient_user, staff.doctor)
     appointment.status = AppointmentStatus.CANCELLED
     appointment.save()
 
     with pytest.raises(ChatError, match="only the doctors looking after you"):
-        message_send(sender=people["patient"], thread=thread, body="Hello?")
+        message_send(sender=staff.patient_user, thread=thread, body="Hello?")
