@@ -8,7 +8,6 @@ import pytest
 import time_machine
 
 from billing.models import Charge
-from hms import rbac
 from tests.factories import PatientFactory
 from wards import accrual, services
 from wards.models import Bed
@@ -20,27 +19,20 @@ def local(day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=NAIROBI)
 
 
-@pytest.fixture
-def staff(make_user, charge_master):
-    return {
-        "admin": make_user(rbac.ADMIN),
-        "nurse": make_user(rbac.NURSE),
-        "doctor": make_user(rbac.DOCTOR),
-        "desk": make_user(rbac.RECEPTIONIST),
-    }
+pytestmark = pytest.mark.usefixtures("charge_master")
 
 
 @pytest.fixture
 def beds(staff):
     with time_machine.travel(local(1, 8), tick=False):
         general = services.ward_create(
-            actor=staff["admin"], name="General", kind="general", charge_code="WARD-GEN", beds=2
+            actor=staff.admin, name="General", kind="general", charge_code="WARD-GEN", beds=2
         )
         icu = services.ward_create(
-            actor=staff["admin"], name="ICU", kind="icu", charge_code="WARD-ICU", beds=2
+            actor=staff.admin, name="ICU", kind="icu", charge_code="WARD-ICU", beds=2
         )
         emergency = services.ward_create(
-            actor=staff["admin"], name="Emergency", kind="emergency", charge_code="WARD-EMR", beds=2
+            actor=staff.admin, name="Emergency", kind="emergency", charge_code="WARD-EMR", beds=2
         )
     return {
         "general": general.beds.first(),
@@ -51,9 +43,9 @@ def beds(staff):
 
 def admit(staff, bed: Bed):
     return services.admission_create(
-        actor=staff["nurse"],
+        actor=staff.nurse,
         patient=PatientFactory(),
-        attending_doctor=staff["doctor"],
+        attending_doctor=staff.doctor,
         bed=bed,
         reason="x",
     )
@@ -97,13 +89,13 @@ def test_a_transfer_charges_each_night_at_the_bed_occupied_at_its_midnight(staff
         admission = admit(staff, beds["general"])
     with time_machine.travel(local(11, 16), tick=False):
         services.admission_transfer(
-            actor=staff["nurse"], admission=admission, bed=beds["icu"], reason="Worse"
+            actor=staff.nurse, admission=admission, bed=beds["icu"], reason="Worse"
         )
     with time_machine.travel(local(13, 11), tick=False):
         services.discharge_order(
-            actor=staff["doctor"], admission=admission, summary={"final_diagnosis": "Sepsis"}
+            actor=staff.doctor, admission=admission, summary={"final_diagnosis": "Sepsis"}
         )
-        services.discharge_process(actor=staff["desk"], admission=admission)
+        services.discharge_process(actor=staff.receptionist, admission=admission)
 
     lines = day_lines(admission)
     # Three nights: the 10th in General (charged on admission), the 11th and the 12th in ICU
@@ -124,9 +116,9 @@ def test_under_the_nights_rule_the_discharge_day_is_not_charged(staff, beds, set
         admission = admit(staff, beds["general"])
     with time_machine.travel(local(12, 11), tick=False):
         services.discharge_order(
-            actor=staff["doctor"], admission=admission, summary={"final_diagnosis": "x"}
+            actor=staff.doctor, admission=admission, summary={"final_diagnosis": "x"}
         )
-        services.discharge_process(actor=staff["desk"], admission=admission)
+        services.discharge_process(actor=staff.receptionist, admission=admission)
 
     assert [d for d, _ in day_lines(admission)] == ["General, 10 Nov 2026", "General, 11 Nov 2026"]
 
@@ -139,7 +131,7 @@ def test_an_hourly_ward_charges_every_hour_begun(staff, beds):
         accrual.accrue_all()
     with time_machine.travel(local(5, 13, 5), tick=False):
         services.admission_transfer(
-            actor=staff["nurse"], admission=admission, bed=beds["general"], reason="Stable"
+            actor=staff.nurse, admission=admission, bed=beds["general"], reason="Stable"
         )
 
     hourly = Charge.objects.filter(admission=admission, item__code="WARD-EMR")
@@ -150,7 +142,7 @@ def test_an_hourly_ward_charges_every_hour_begun(staff, beds):
 def test_a_ward_whose_charge_item_is_missing_cannot_be_opened(staff):
     with pytest.raises(services.WardError, match="no active per day item 'WARD-NONE'"):
         services.ward_create(
-            actor=staff["admin"], name="X", kind="general", charge_code="WARD-NONE", beds=1
+            actor=staff.admin, name="X", kind="general", charge_code="WARD-NONE", beds=1
         )
 
 

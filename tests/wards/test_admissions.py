@@ -10,7 +10,6 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from clinical.models import PatientState
-from hms import rbac
 from hms.models import AuditEntry
 from messaging import rules
 from messaging.models import Notification
@@ -18,24 +17,16 @@ from tests.factories import PatientFactory
 from wards import services
 from wards.models import Admission, AdmissionStatus, Bed, BedStatus, BedStay, Ward
 
-
-@pytest.fixture
-def staff(make_user, charge_master):
-    return {
-        "reception": make_user(rbac.RECEPTIONIST),
-        "nurse": make_user(rbac.NURSE),
-        "doctor": make_user(rbac.DOCTOR, first_name="Amina", last_name="Otieno"),
-        "admin": make_user(rbac.ADMIN),
-    }
+pytestmark = pytest.mark.usefixtures("charge_master")
 
 
 @pytest.fixture
 def wards(staff):
     general = services.ward_create(
-        actor=staff["admin"], name="General A", kind="general", charge_code="WARD-GEN", beds=4
+        actor=staff.admin, name="General A", kind="general", charge_code="WARD-GEN", beds=4
     )
     icu = services.ward_create(
-        actor=staff["admin"], name="ICU", kind="icu", charge_code="WARD-ICU", beds=2
+        actor=staff.admin, name="ICU", kind="icu", charge_code="WARD-ICU", beds=2
     )
     return general, icu
 
@@ -46,9 +37,9 @@ def bed(ward: Ward, number: str) -> Bed:
 
 def admit(staff, patient, to_bed, **extra):
     return services.admission_create(
-        actor=staff["reception"],
+        actor=staff.receptionist,
         patient=patient,
-        attending_doctor=staff["doctor"],
+        attending_doctor=staff.doctor,
         bed=to_bed,
         reason="Pneumonia",
         **extra,
@@ -69,9 +60,9 @@ def test_admitting_occupies_the_bed_starts_the_stay_and_tells_reception_and_doct
     assert patient.state == PatientState.ADMITTED
     assert AuditEntry.objects.filter(action="admission.create", patient_id=str(patient.pk)).exists()
     assert Notification.objects.filter(
-        recipient=staff["reception"], text__contains="admitted to General A bed 01"
+        recipient=staff.receptionist, text__contains="admitted to General A bed 01"
     ).exists()
-    assert Notification.objects.filter(recipient=staff["doctor"]).exists()
+    assert Notification.objects.filter(recipient=staff.doctor).exists()
 
 
 @pytest.mark.parametrize("status", [BedStatus.OCCUPIED, BedStatus.CLEANING, BedStatus.MAINTENANCE])
@@ -103,7 +94,7 @@ def test_a_transfer_splits_the_stay_and_sends_the_old_bed_to_cleaning(staff, war
     admission = admit(staff, PatientFactory(), bed(general, "01"))
 
     services.admission_transfer(
-        actor=staff["nurse"], admission=admission, bed=bed(icu, "01"), reason="Deteriorating"
+        actor=staff.nurse, admission=admission, bed=bed(icu, "01"), reason="Deteriorating"
     )
 
     first, second = BedStay.objects.filter(admission=admission).order_by("started_at")
@@ -120,7 +111,7 @@ def test_a_transfer_to_an_occupied_bed_is_refused_and_nothing_moves(staff, wards
 
     with pytest.raises(services.BedTaken):
         services.admission_transfer(
-            actor=staff["nurse"], admission=first, bed=bed(general, "02"), reason="Window"
+            actor=staff.nurse, admission=first, bed=bed(general, "02"), reason="Window"
         )
 
     assert Admission.objects.get(pk=first.pk).bed == bed(general, "01")
@@ -133,18 +124,18 @@ def test_discharge_the_doctor_orders_reception_completes_and_the_bed_goes_to_cle
     admission = admit(staff, patient, bed(general, "01"))
 
     with pytest.raises(services.WardError, match="must order the discharge"):
-        services.discharge_process(actor=staff["reception"], admission=admission)
+        services.discharge_process(actor=staff.receptionist, admission=admission)
     with pytest.raises(services.WardError, match="diagnosis"):
-        services.discharge_order(actor=staff["doctor"], admission=admission, summary={})
+        services.discharge_order(actor=staff.doctor, admission=admission, summary={})
     services.discharge_order(
-        actor=staff["doctor"],
+        actor=staff.doctor,
         admission=admission,
         summary={
             "final_diagnosis": "Community-acquired pneumonia",
             "follow_up": "Clinic in 2 weeks",
         },
     )
-    services.discharge_process(actor=staff["reception"], admission=admission)
+    services.discharge_process(actor=staff.receptionist, admission=admission)
 
     admission.refresh_from_db()
     patient.refresh_from_db()
@@ -153,10 +144,10 @@ def test_discharge_the_doctor_orders_reception_completes_and_the_bed_goes_to_cle
     assert Bed.objects.get(pk=admission.bed_id).status == BedStatus.CLEANING
     assert patient.state == PatientState.DISCHARGED
     with pytest.raises(services.WardError, match="already been discharged"):
-        services.discharge_process(actor=staff["reception"], admission=admission)
+        services.discharge_process(actor=staff.receptionist, admission=admission)
     with pytest.raises(services.WardError, match="already been discharged"):
         services.discharge_order(
-            actor=staff["doctor"], admission=admission, summary={"final_diagnosis": "x"}
+            actor=staff.doctor, admission=admission, summary={"final_diagnosis": "x"}
         )
 
 
@@ -165,38 +156,35 @@ def test_cleaning_makes_a_bed_vacant_and_only_admin_handles_maintenance(staff, w
     target = bed(general, "01")
     Bed.objects.filter(pk=target.pk).update(status=BedStatus.CLEANING)
 
-    services.bed_set_status(actor=staff["nurse"], bed=target, status=BedStatus.VACANT)
+    services.bed_set_status(actor=staff.nurse, bed=target, status=BedStatus.VACANT)
     with pytest.raises(services.WardError, match="cannot become vacant"):
-        services.bed_set_status(actor=staff["nurse"], bed=target, status=BedStatus.VACANT)
+        services.bed_set_status(actor=staff.nurse, bed=target, status=BedStatus.VACANT)
     with pytest.raises(services.WardError, match="Your role cannot"):
-        services.bed_set_status(actor=staff["nurse"], bed=target, status=BedStatus.MAINTENANCE)
-    services.bed_set_status(actor=staff["admin"], bed=target, status=BedStatus.MAINTENANCE)
+        services.bed_set_status(actor=staff.nurse, bed=target, status=BedStatus.MAINTENANCE)
+    services.bed_set_status(actor=staff.admin, bed=target, status=BedStatus.MAINTENANCE)
 
     assert Bed.objects.get(pk=target.pk).status == BedStatus.MAINTENANCE
     assert AuditEntry.objects.filter(action="bed.status").count() == 2
 
 
-def test_the_attending_doctor_is_an_assigned_doctor_for_chat(staff, wards, make_user):
+def test_the_attending_doctor_is_an_assigned_doctor_for_chat(staff, wards):
     general, _ = wards
-    portal = make_user(rbac.PATIENT)
-    admit(staff, PatientFactory(user=portal), bed(general, "01"))
+    admit(staff, staff.patient, bed(general, "01"))
 
-    assert rules.may_start(portal, staff["doctor"])
-    assert rules.may_start(staff["doctor"], portal)
+    assert rules.may_start(staff.patient_user, staff.doctor)
+    assert rules.may_start(staff.doctor, staff.patient_user)
 
 
 def test_the_discharge_summary_prints_as_a_pdf(staff, wards, client_for):
     general, _ = wards
     admission = admit(staff, PatientFactory(first_name="Achieng"), bed(general, "01"))
     services.discharge_order(
-        actor=staff["doctor"],
+        actor=staff.doctor,
         admission=admission,
         summary={"final_diagnosis": "Malaria", "discharge_medications": "Artemether-lumefantrine"},
     )
 
-    response = client_for(staff["doctor"]).get(
-        reverse("discharge_summary_pdf", args=[admission.pk])
-    )
+    response = client_for(staff.doctor).get(reverse("discharge_summary_pdf", args=[admission.pk]))
 
     text = " ".join(
         " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).split()
@@ -209,29 +197,29 @@ def test_the_bed_board_shows_names_counts_and_icu_occupancy(staff, wards, client
     general, icu = wards
     admit(staff, PatientFactory(first_name="Achieng", last_name="Odhiambo"), bed(icu, "01"))
 
-    page = client_for(staff["nurse"]).get(reverse("bed_board")).content.decode()
+    page = client_for(staff.nurse).get(reverse("bed_board")).content.decode()
 
     assert "Achieng Odhiambo" in page and "ICU occupancy: <strong>50%</strong>" in page
     assert "1 of 2 occupied" in page and "0 of 4 occupied" in page
 
 
-def test_patients_never_see_the_bed_board(make_user, client_for, wards):
-    assert client_for(make_user(rbac.PATIENT)).get(reverse("bed_board")).status_code == 403
+def test_patients_never_see_the_bed_board(staff, client_for, wards):
+    assert client_for(staff.patient_user).get(reverse("bed_board")).status_code == 403
 
 
 def test_the_bed_board_keeps_a_constant_number_of_queries_with_500_beds(
     staff, client_for, django_assert_max_num_queries
 ):
     ward = services.ward_create(
-        actor=staff["admin"], name="Small", kind="general", charge_code="WARD-GEN", beds=2
+        actor=staff.admin, name="Small", kind="general", charge_code="WARD-GEN", beds=2
     )
     admit(staff, PatientFactory(), bed(ward, "01"))
-    client = client_for(staff["nurse"])
+    client = client_for(staff.nurse)
     with django_assert_max_num_queries(30) as few:
         client.get(reverse("bed_board"))
     for n in range(5):
         big = services.ward_create(
-            actor=staff["admin"], name=f"Ward {n}", kind="general", charge_code="WARD-GEN", beds=100
+            actor=staff.admin, name=f"Ward {n}", kind="general", charge_code="WARD-GEN", beds=100
         )
         for number in ("01", "02", "03"):
             admit(staff, PatientFactory(), bed(big, number))
@@ -249,13 +237,13 @@ def test_admitting_through_the_screen_when_the_bed_has_just_gone_shows_the_board
     target = bed(general, "01")
     form = {
         "patient": PatientFactory().pk,
-        "attending_doctor": staff["doctor"].pk,
+        "attending_doctor": staff.doctor.pk,
         "bed": target.pk,
         "reason": "Fever",
     }
     admit(staff, PatientFactory(), target)  # someone else, a moment earlier
 
-    response = client_for(staff["reception"]).post(reverse("admission_new"), form)
+    response = client_for(staff.receptionist).post(reverse("admission_new"), form)
 
     page = response.content.decode()
     assert response.status_code == 200 and (
@@ -266,12 +254,10 @@ def test_admitting_through_the_screen_when_the_bed_has_just_gone_shows_the_board
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_people_assigning_one_bed_at_once_one_wins_the_other_is_told(make_user, charge_master):
-    admin = make_user(rbac.ADMIN)
-    doctor = make_user(rbac.DOCTOR)
-    clerks = [make_user(rbac.RECEPTIONIST), make_user(rbac.NURSE)]
+def test_two_people_assigning_one_bed_at_once_one_wins_the_other_is_told(staff):
+    clerks = [staff.receptionist, staff.nurse]
     ward = services.ward_create(
-        actor=admin, name="Race ward", kind="general", charge_code="WARD-GEN", beds=1
+        actor=staff.admin, name="Race ward", kind="general", charge_code="WARD-GEN", beds=1
     )
     target = ward.beds.get()
     patients = [PatientFactory(), PatientFactory()]
@@ -284,7 +270,7 @@ def test_two_people_assigning_one_bed_at_once_one_wins_the_other_is_told(make_us
             outcome[n] = services.admission_create(
                 actor=clerks[n],
                 patient=patients[n],
-                attending_doctor=doctor,
+                attending_doctor=staff.doctor,
                 bed=target,
                 reason="Race",
             )
@@ -309,21 +295,20 @@ def test_two_people_assigning_one_bed_at_once_one_wins_the_other_is_told(make_us
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_database_refuses_a_second_active_admission_of_a_bed(make_user, charge_master):
+def test_the_database_refuses_a_second_active_admission_of_a_bed(staff):
     from django.db import IntegrityError
     from django.utils import timezone
 
-    admin, doctor = make_user(rbac.ADMIN), make_user(rbac.DOCTOR)
     ward = services.ward_create(
-        actor=admin, name="Index ward", kind="general", charge_code="WARD-GEN", beds=1
+        actor=staff.admin, name="Index ward", kind="general", charge_code="WARD-GEN", beds=1
     )
     target = ward.beds.get()
     fields = {
-        "attending_doctor": doctor,
+        "attending_doctor": staff.doctor,
         "bed": target,
         "reason": "x",
         "admitted_at": timezone.now(),
-        "admitted_by": admin,
+        "admitted_by": staff.admin,
     }
     Admission.objects.create(patient=PatientFactory(), **fields)
 

@@ -14,7 +14,6 @@ import time_machine
 from django.db.models import Sum
 
 from billing.models import Charge
-from hms import rbac
 from tests.factories import PatientFactory
 from wards import accrual, services
 from wards.models import Admission, Bed
@@ -26,14 +25,7 @@ def local(day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=NAIROBI)
 
 
-@pytest.fixture
-def staff(make_user, charge_master):
-    return {
-        "admin": make_user(rbac.ADMIN),
-        "nurse": make_user(rbac.NURSE),
-        "doctor": make_user(rbac.DOCTOR),
-        "desk": make_user(rbac.RECEPTIONIST),
-    }
+pytestmark = pytest.mark.usefixtures("charge_master")
 
 
 @pytest.fixture
@@ -41,7 +33,7 @@ def beds(staff):
     with time_machine.travel(local(1, 8), tick=False):
         made = {
             kind: services.ward_create(
-                actor=staff["admin"], name=name, kind=kind, charge_code=code, beds=6
+                actor=staff.admin, name=name, kind=kind, charge_code=code, beds=6
             )
             for kind, name, code in [
                 ("general", "General", "WARD-GEN"),
@@ -63,9 +55,9 @@ def vacant(beds, kind: str) -> Bed:
 def admit(staff, beds, kind: str, at: datetime) -> Admission:
     with time_machine.travel(at, tick=False):
         return services.admission_create(
-            actor=staff["nurse"],
+            actor=staff.nurse,
             patient=PatientFactory(),
-            attending_doctor=staff["doctor"],
+            attending_doctor=staff.doctor,
             bed=vacant(beds, kind),
             reason="x",
         )
@@ -74,16 +66,16 @@ def admit(staff, beds, kind: str, at: datetime) -> Admission:
 def transfer(staff, beds, admission: Admission, kind: str, at: datetime) -> None:
     with time_machine.travel(at, tick=False):
         services.admission_transfer(
-            actor=staff["nurse"], admission=admission, bed=vacant(beds, kind), reason="Moved"
+            actor=staff.nurse, admission=admission, bed=vacant(beds, kind), reason="Moved"
         )
 
 
 def discharge(staff, admission: Admission, at: datetime) -> None:
     with time_machine.travel(at, tick=False):
         services.discharge_order(
-            actor=staff["doctor"], admission=admission, summary={"final_diagnosis": "Better"}
+            actor=staff.doctor, admission=admission, summary={"final_diagnosis": "Better"}
         )
-        services.discharge_process(actor=staff["desk"], admission=admission)
+        services.discharge_process(actor=staff.receptionist, admission=admission)
 
 
 def running_bill(admission: Admission, at: datetime) -> Decimal:
