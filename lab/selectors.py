@@ -4,13 +4,17 @@ import statistics
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Model, Prefetch, Q, QuerySet
 from django.db.models.fields.files import FieldFile
+from django.urls import reverse
 from django.utils import timezone
 
 from clinical.ages import age_in_range_days
-from hms import params, rbac
+from clinical.models import Encounter, Patient
+from hms import files, params, rbac
+from hms.refusals import Refusal
 from lab.models import (
     OPEN_STATUSES,
     Flag,
@@ -20,6 +24,7 @@ from lab.models import (
     ResultField,
     ResultValue,
     TestOrder,
+    admission_model,
 )
 
 WORKLIST_SIZE = 50
@@ -284,8 +289,6 @@ def timeline_count(patient, before) -> int:
 
 def timeline_events(patient, before, size: int) -> list:
     """The patient's tests on their history timeline: ordered, with the result once verified."""
-    from django.urls import reverse
-
     from clinical.selectors import Event
 
     orders = TestOrder.objects.filter(patient=patient).select_related("test", "ordered_by")
@@ -310,3 +313,175 @@ def timeline_events(patient, before, size: int) -> list:
             )
         )
     return events
+
+
+# --- what the lab's pages show ----------------------------------------------------------------
+
+REPORT_LINK = "lab-report"
+
+
+def report_url(order: TestOrder) -> str:
+    """The signed, expiring link to an order's report PDF."""
+    return reverse("lab_report", args=[files.sign(REPORT_LINK, order.pk)])
+
+
+@dataclass(frozen=True)
+class OrderOrigin:
+    """Where tests are ordered from: a consultation or an admission (one of the two)."""
+
+    encounter: Encounter | None = None
+    admission: Model | None = None
+
+    @property
+    def patient(self) -> Patient:
+        return (self.encounter or self.admission).patient
+
+    @property
+    def back(self) -> str:
+        """The page the doctor came from, and returns to once the tests are ordered."""
+        if self.encounter is not None:
+            return reverse("encounter", args=[self.encounter.pk])
+        return reverse("admission_detail", args=[self.admission.pk])
+
+
+def order_origin(encounter_id, admission_id) -> OrderOrigin | None:
+    """The consultation (?encounter=) or else the admission (?admission=) tests are ordered
+    from, or None when neither names one."""
+    if encounter_id := params.db_id(encounter_id):
+        encounter = Encounter.objects.select_related("patient").filter(pk=encounter_id).first()
+        return OrderOrigin(encounter=encounter) if encounter else None
+    if admission_id := params.db_id(admission_id):
+        stays = admission_model().objects.select_related("patient")
+        admission = stays.filter(pk=admission_id).first()
+        return OrderOrigin(admission=admission) if admission else None
+    return None
+
+
+def order_new_page(user, origin: OrderOrigin, *, form, chosen: list) -> dict:
+    """The ordering form's page: the tests offered (laboratory, then imaging and machines), the
+    ones ticked, and the patient's tests still open."""
+    offered = list(form.fields["tests"].queryset)
+    patient = origin.patient
+    return {
+        "form": form,
+        "test_groups": [
+            ("Laboratory", [t for t in offered if not t.is_imaging]),
+            ("Imaging and machines", [t for t in offered if t.is_imaging]),
+        ],
+        "chosen": set(params.db_ids(chosen)),
+        "patient": patient,
+        "encounter": origin.encounter,
+        "admission": origin.admission,
+        "back": origin.back,
+        "open_orders": orders_for(user, patient=patient).filter(
+            status__in=[OrderStatus.PENDING, OrderStatus.COLLECTED, OrderStatus.IN_PROGRESS]
+        ),
+    }
+
+
+def orders_panel(user, patient: Patient, *, encounter_id: int | None, admission_id: int | None):
+    """A patient's tests (of one consultation or admission, or all), the newest 30 with their
+    flagged values, and the query the panel reloads itself with."""
+    orders = orders_for(user, patient=patient)
+    if encounter_id:
+        orders = orders.filter(encounter_id=encounter_id)
+    elif admission_id:
+        orders = orders.filter(admission_id=admission_id)
+    orders = orders.prefetch_related(
+        Prefetch("values", queryset=ResultValue.objects.exclude(flag=""))
+    )[:30]
+    order_query = (
+        urlencode({"encounter": encounter_id})
+        if encounter_id
+        else (urlencode({"admission": admission_id}) if admission_id else "")
+    )
+    return {
+        "patient": patient,
+        "orders": orders,
+        # The panel reloads itself with the same (parsed) question.
+        "query": order_query,
+        "order_query": order_query,
+        "can_order": rbac.allows(user, "tests.order") and bool(encounter_id or admission_id),
+    }
+
+
+def _entry_rows(order: TestOrder, values: list, typed: dict | None, errors: dict) -> list[dict]:
+    """One row per result field: the value shown (as typed after a refusal, else the current
+    version's), its refusal, and the reference range that applies to the patient."""
+    current = {v.field_id: v for v in values if v.version == order.result_version}
+    age_days = range_age_days(order)
+    rows = []
+    for field in fields_with_ranges(order.test):
+        band = reference_range(list(field.ranges.all()), order.patient.sex, age_days)
+        shown = current[field.pk].value if field.pk in current else ""
+        rows.append(
+            {
+                "field": field,
+                "value": typed.get(str(field.pk), "") if typed is not None else shown,
+                "error": errors.get(f"field-{field.pk}", ""),
+                "reference": band.describe_with_note() if band else "",
+            }
+        )
+    return rows
+
+
+def order_page(
+    user,
+    order: TestOrder,
+    *,
+    refused: Refusal | None,
+    typed: dict | None,
+    posted,
+    cancellable: bool,
+    colleague_must_verify: bool,
+) -> dict:
+    """An order's page: its steps, results (each version), the entry form and what the user may
+    do. After a refused result entry or amendment (`refused`), the form shows every value as
+    typed (`typed`, by field id; findings and reason as `posted`), each refusal beside its field.
+    `cancellable` and `colleague_must_verify` are the lab services' answers for this order and
+    user."""
+    errors = refused.fields if refused is not None else {}
+    values = list(order.values.all())
+    versions = list(order.versions.select_related("entered_by", "verified_by"))
+    entry_rows = _entry_rows(order, values, typed, errors)
+    by_version = {}
+    for value in values:
+        by_version.setdefault(value.version, []).append(value)
+    can_process = rbac.allows(user, "tests.process")
+    current_entry = next((e for e in versions if e.version == order.result_version), None)
+    return {
+        "order": order,
+        "patient": order.patient,
+        "history": [
+            {"entry": entry, "values": by_version.get(entry.version, [])}
+            for entry in reversed(versions)
+        ],
+        "entry_rows": entry_rows,
+        "findings": posted.get("findings", "")
+        if refused is not None
+        else (current_entry.findings if current_entry else ""),
+        "errors": errors,
+        # A refusal about no one field (nothing entered at all) shows at the top of the form.
+        "form_error": str(refused) if refused is not None and not errors else "",
+        "typed_reason": posted.get("reason", "") if refused is not None else "",
+        "can_process": can_process,
+        "can_cancel": rbac.allows(user, "tests.order") and cancellable,
+        "can_enter": can_process and order.status == OrderStatus.IN_PROGRESS,
+        "can_amend": can_process and order.status == OrderStatus.VERIFIED,
+        "can_attach": can_process
+        and order.status in (OrderStatus.IN_PROGRESS, OrderStatus.COMPLETED),
+        "next_status": order.next_status,
+        # The one who completed a test does not verify it (unless the lab is one person).
+        "verify_by_colleague": order.status == OrderStatus.COMPLETED and colleague_must_verify,
+        "next_label": dict(OrderStatus.choices).get(order.next_status, ""),
+        "report_url": report_url(order) if order.report else "",
+        "steps": [
+            ("Ordered", order.ordered_at, order.ordered_by),
+            ("Sample collected", order.collected_at, order.collected_by),
+            ("In progress", order.started_at, order.started_by),
+            ("Completed", order.completed_at, order.completed_by),
+            ("Verified", order.verified_at, order.verified_by),
+        ],
+        "late": order.due_at < timezone.now()
+        and order.status not in (OrderStatus.VERIFIED, OrderStatus.CANCELLED),
+    }

@@ -2,11 +2,10 @@
 tests, the patient's results in the portal, and the catalogue (admin)."""
 
 from datetime import timedelta
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Prefetch, When
+from django.db.models import Case, Count, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +13,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinical import selectors as clinical
-from clinical.models import Encounter
 from hms import files, paging, params, rbac
 from hms.refusals import act
 from lab import selectors, services
@@ -25,17 +23,11 @@ from lab.models import (
     OrderStatus,
     ReferenceRange,
     ResultField,
-    ResultValue,
     TestOrder,
-    admission_model,
 )
+from lab.selectors import REPORT_LINK, report_url
 
-REPORT_LINK = "lab-report"
 STAFF = {rbac.ALL}
-
-
-def report_url(order: TestOrder) -> str:
-    return reverse("lab_report", args=[files.sign(REPORT_LINK, order.pk)])
 
 
 def _order(pk: int) -> TestOrder:
@@ -67,60 +59,31 @@ def _back(order: TestOrder) -> HttpResponse:
 def order_new(request: HttpRequest) -> HttpResponse:
     """Order tests for the patient of a consultation (?encounter=) or an admission (?admission=)."""
     source = request.GET if request.method == "GET" else request.POST
-    encounter = admission = None
-    if encounter_id := params.db_id(source.get("encounter")):
-        encounter = Encounter.objects.select_related("patient").filter(pk=encounter_id).first()
-    elif admission_id := params.db_id(source.get("admission")):
-        admission = (
-            admission_model().objects.select_related("patient").filter(pk=admission_id).first()
-        )
-    origin = encounter or admission
+    origin = selectors.order_origin(source.get("encounter"), source.get("admission"))
     if origin is None:
         messages.info(request, "Tests are ordered from a consultation or an admission: open one.")
         return redirect("dashboard")
-    patient = origin.patient
-    back = (
-        reverse("encounter", args=[encounter.pk])
-        if encounter
-        else reverse("admission_detail", args=[admission.pk])
-    )
     form = OrderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             orders = services.order_tests(
                 actor=request.user,
-                patient=patient,
+                patient=origin.patient,
                 tests=list(form.cleaned_data["tests"]),
                 priority=form.cleaned_data["priority"],
                 clinical_notes=form.cleaned_data["clinical_notes"],
-                encounter=encounter,
-                admission=admission,
+                encounter=origin.encounter,
+                admission=origin.admission,
                 request=request,
             )
         except services.LabError as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(
-                request,
-                f"Ordered: {', '.join(o.test.name for o in orders)}. The lab sees it now.",
-            )
-            return redirect(back)
-    offered = list(form.fields["tests"].queryset)
-    context = {
-        "form": form,
-        "test_groups": [
-            ("Laboratory", [t for t in offered if not t.is_imaging]),
-            ("Imaging and machines", [t for t in offered if t.is_imaging]),
-        ],
-        "chosen": set(params.db_ids(request.POST.getlist("tests"))),
-        "patient": patient,
-        "encounter": encounter,
-        "admission": admission,
-        "back": back,
-        "open_orders": selectors.orders_for(request.user, patient=patient).filter(
-            status__in=[OrderStatus.PENDING, OrderStatus.COLLECTED, OrderStatus.IN_PROGRESS]
-        ),
-    }
+            names = ", ".join(o.test.name for o in orders)
+            messages.success(request, f"Ordered: {names}. The lab sees it now.")
+            return redirect(origin.back)
+    chosen = request.POST.getlist("tests")
+    context = selectors.order_new_page(request.user, origin, form=form, chosen=chosen)
     return render(request, "lab/order_new.html", context)
 
 
@@ -131,30 +94,12 @@ def orders_panel(request: HttpRequest, patient_pk) -> HttpResponse:
     patient = clinical.patient_for(request.user, patient_pk)
     if patient is None:
         raise Http404("No such patient.")
-    orders = selectors.orders_for(request.user, patient=patient)
-    encounter_id = params.db_id(request.GET.get("encounter"))
-    admission_id = params.db_id(request.GET.get("admission"))
-    if encounter_id:
-        orders = orders.filter(encounter_id=encounter_id)
-    elif admission_id:
-        orders = orders.filter(admission_id=admission_id)
-    orders = orders.prefetch_related(
-        Prefetch("values", queryset=ResultValue.objects.exclude(flag=""))
-    )[:30]
-    order_query = (
-        urlencode({"encounter": encounter_id})
-        if encounter_id
-        else (urlencode({"admission": admission_id}) if admission_id else "")
+    context = selectors.orders_panel(
+        request.user,
+        patient,
+        encounter_id=params.db_id(request.GET.get("encounter")),
+        admission_id=params.db_id(request.GET.get("admission")),
     )
-    context = {
-        "patient": patient,
-        "orders": orders,
-        # The panel reloads itself with the same (parsed) question.
-        "query": order_query,
-        "order_query": order_query,
-        "can_order": rbac.allows(request.user, "tests.order")
-        and bool(encounter_id or admission_id),
-    }
     return render(request, "lab/_orders_panel.html", context)
 
 
@@ -190,69 +135,15 @@ def _order_page(
 ) -> HttpResponse:
     """An order's page. After a refused result entry or amendment (`refused`), the form shows
     every value as typed, each refusal beside its field, and nothing is saved."""
-    typed = _posted_values(request) if refused is not None else {}
-    errors = refused.fields if refused is not None else {}
-    values = list(order.values.all())
-    versions = list(order.versions.select_related("entered_by", "verified_by"))
-    fields = selectors.fields_with_ranges(order.test)
-    current = {v.field_id: v for v in values if v.version == order.result_version}
-    age_days = selectors.range_age_days(order)
-    entry_rows = []
-    for field in fields:
-        band = selectors.reference_range(list(field.ranges.all()), order.patient.sex, age_days)
-        shown = current[field.pk].value if field.pk in current else ""
-        entry_rows.append(
-            {
-                "field": field,
-                "value": typed.get(str(field.pk), "") if refused is not None else shown,
-                "error": errors.get(f"field-{field.pk}", ""),
-                "reference": band.describe_with_note() if band else "",
-            }
-        )
-    by_version = {}
-    for value in values:
-        by_version.setdefault(value.version, []).append(value)
-    history = [
-        {"entry": entry, "values": by_version.get(entry.version, [])}
-        for entry in reversed(versions)
-    ]
-    can_process = rbac.allows(request.user, "tests.process")
-    current_entry = next((e for e in versions if e.version == order.result_version), None)
-    context = {
-        "order": order,
-        "patient": order.patient,
-        "history": history,
-        "entry_rows": entry_rows,
-        "findings": request.POST.get("findings", "")
-        if refused is not None
-        else (current_entry.findings if current_entry else ""),
-        "errors": errors,
-        # A refusal about no one field (nothing entered at all) shows at the top of the form.
-        "form_error": str(refused) if refused is not None and not errors else "",
-        "typed_reason": request.POST.get("reason", "") if refused is not None else "",
-        "can_process": can_process,
-        "can_cancel": rbac.allows(request.user, "tests.order")
-        and order.status in services.CANCELLABLE,
-        "can_enter": can_process and order.status == OrderStatus.IN_PROGRESS,
-        "can_amend": can_process and order.status == OrderStatus.VERIFIED,
-        "can_attach": can_process
-        and order.status in (OrderStatus.IN_PROGRESS, OrderStatus.COMPLETED),
-        "next_status": order.next_status,
-        # The one who completed a test does not verify it (unless the lab is one person).
-        "verify_by_colleague": order.status == OrderStatus.COMPLETED
-        and services.needs_a_colleague_to_verify(request.user, order),
-        "next_label": dict(OrderStatus.choices).get(order.next_status, ""),
-        "report_url": report_url(order) if order.report else "",
-        "steps": [
-            ("Ordered", order.ordered_at, order.ordered_by),
-            ("Sample collected", order.collected_at, order.collected_by),
-            ("In progress", order.started_at, order.started_by),
-            ("Completed", order.completed_at, order.completed_by),
-            ("Verified", order.verified_at, order.verified_by),
-        ],
-        "late": order.due_at < timezone.now()
-        and order.status not in (OrderStatus.VERIFIED, OrderStatus.CANCELLED),
-    }
+    context = selectors.order_page(
+        request.user,
+        order,
+        refused=refused,
+        typed=_posted_values(request) if refused is not None else None,
+        posted=request.POST,
+        cancellable=order.status in services.CANCELLABLE,
+        colleague_must_verify=services.needs_a_colleague_to_verify(request.user, order),
+    )
     return render(request, "lab/order_detail.html", context)
 
 

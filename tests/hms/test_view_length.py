@@ -21,9 +21,6 @@ LONG_VIEWS = {
     "clinical/appointment_views.py:appointment_book": 61,
     "clinical/appointment_views.py:schedule_list": 33,
     "clinical/document_views.py:document_upload": 37,
-    "lab/views.py:order_new": 58,
-    "lab/views.py:orders_panel": 31,
-    "lab/views.py:_order_page": 69,
     "accounts/views.py:otp_setup": 42,
     "wards/views.py:admission_new": 33,
 }
