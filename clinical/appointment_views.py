@@ -4,7 +4,6 @@ history and actions, a doctor's live list of today, and the doctors' weekly sche
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,7 +16,6 @@ from clinical.models import (
     AppointmentStatus,
     DoctorSchedule,
     Patient,
-    ScheduleException,
 )
 from hms import paging, params, rbac
 from hms.refusals import act
@@ -51,36 +49,16 @@ def _appointment_or_404(user, pk: int) -> Appointment:
 
 @rbac.capability_required("appointments.view")
 def appointment_list(request: HttpRequest) -> HttpResponse:
-    day = _day(request.GET.get("date"))
-    appointments = selectors.appointments_for(request.user)
-    doctor_id = params.db_id(request.GET.get("doctor"))
     if _for_themselves(request.user):
-        upcoming = appointments.filter(starts_at__gte=timezone.now() - timedelta(hours=12))
-        past = appointments.filter(starts_at__lt=timezone.now() - timedelta(hours=12)).order_by(
-            "-starts_at", "-pk"
-        )
-        return render(
-            request,
-            "clinical/appointments_portal.html",
-            {"upcoming": upcoming, "past": paging.page_of(request, past, PAST_PER_PAGE)},
-        )
-    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
-    appointments = appointments.filter(
-        starts_at__gte=start, starts_at__lt=start + timedelta(days=1)
+        context = selectors.portal_appointments(request.user)
+        context["past"] = paging.page_of(request, context["past"], PAST_PER_PAGE)
+        return render(request, "clinical/appointments_portal.html", context)
+    context = selectors.appointment_day_page(
+        request.user,
+        day=_day(request.GET.get("date")),
+        doctor_id=params.db_id(request.GET.get("doctor")),
     )
-    if doctor_id:
-        appointments = appointments.filter(doctor_id=doctor_id)
-    context = {
-        "day": day,
-        "previous_day": day - timedelta(days=1),
-        "next_day": day + timedelta(days=1),
-        "appointments": paging.page_of(
-            request, appointments.order_by("starts_at", "doctor__last_name", "pk"), PER_PAGE
-        ),
-        "doctors": selectors.doctors(),
-        "doctor_id": str(doctor_id or ""),
-        "can_book": rbac.allows(request.user, "appointments.book"),
-    }
+    context["appointments"] = paging.page_of(request, context["appointments"], PER_PAGE)
     return render(request, "clinical/appointment_list.html", context)
 
 
@@ -145,62 +123,57 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
     if _for_themselves(request.user) and patient is None:
         messages.error(request, "Your login is not linked to a patient record yet.")
         return redirect("dashboard")
-    doctors = selectors.doctors()
     doctor = _doctor(request.POST.get("doctor") or request.GET.get("doctor"))
     day = _day(request.POST.get("date") or request.GET.get("date"))
-    error, error_field, offered = "", None, []
+    refusal = None
     if request.method == "POST":
-        starts_at = params.local_datetime(request.POST.get("starts_at"))
         try:
-            reason = _reason(request)
-        except params.ValueRefused as refusal:
-            reason, error, error_field = "", str(refusal), "reason"
-        if error:
-            pass  # the reason is refused: said beside it, nothing booked
-        elif request.POST.get("date") and params.date_param(request.POST["date"]) is None:
-            error, error_field = "Choose a day from the calendar.", "date"
-        elif patient is None:
-            error = "Choose the patient first (search by name, MRN or phone)."
-        elif doctor is None:
-            error = "Choose a doctor."
-        elif starts_at is None:
-            error = "Choose one of the free slots."
+            appointment = _book(request, patient=patient, doctor=doctor, day=day)
+        except (services.BookingError, params.ValueRefused) as refused:
+            refusal = refused  # said beside its field (a taken slot: with the next free ones)
         else:
-            try:
-                appointment = services.appointment_book(
-                    actor=request.user,
-                    patient=patient,
-                    doctor=doctor,
-                    starts_at=starts_at,
-                    # The slot must lie on the day the form showed (checked by the service).
-                    on_date=day if request.POST.get("date") else None,
-                    reason=reason,
-                    request=request,
-                )
-            except services.SlotTaken as taken:
-                error, offered = str(taken), taken.next_free
-            except services.BookingError as refusal:
-                error, error_field = str(refusal), refusal.field
-            else:
-                messages.success(
-                    request,
-                    f"Booked: {patient.full_name} with {doctor}, "
-                    f"{timezone.localtime(appointment.starts_at):%a %d %b %H:%M}.",
-                )
-                return redirect("appointment_detail", pk=appointment.pk)
-    context = {
-        "patient": patient,
-        "doctors": doctors,
-        "doctor": doctor,
-        "day": day,
-        "slots": selectors.slots_for(doctor, day, patient=patient) if doctor else [],
-        "error": error,
-        "error_field": error_field,
-        "offered": offered,
-        "reason": request.POST.get("reason", ""),
-        "max_day": services.booking_last_day(),
-    }
+            when = timezone.localtime(appointment.starts_at)
+            messages.success(
+                request, f"Booked: {patient.full_name} with {doctor}, {when:%a %d %b %H:%M}."
+            )
+            return redirect("appointment_detail", pk=appointment.pk)
+    context = selectors.booking_page(
+        patient=patient,
+        doctor=doctor,
+        day=day,
+        refusal=refusal,
+        reason=request.POST.get("reason", ""),
+        max_day=services.booking_last_day(),
+    )
     return render(request, "clinical/appointment_book.html", context)
+
+
+def _book(request: HttpRequest, *, patient, doctor, day: date) -> Appointment:
+    """Book the posted slot. What the form lacks is refused like a rule of booking, with the
+    field it is about (when it is about one); nothing is booked then."""
+    starts_at = params.local_datetime(request.POST.get("starts_at"))
+    try:
+        reason = _reason(request)
+    except params.ValueRefused as refusal:
+        raise params.ValueRefused(str(refusal), field="reason") from refusal
+    if request.POST.get("date") and params.date_param(request.POST["date"]) is None:
+        raise params.ValueRefused("Choose a day from the calendar.", field="date")
+    if patient is None:
+        raise params.ValueRefused("Choose the patient first (search by name, MRN or phone).")
+    if doctor is None:
+        raise params.ValueRefused("Choose a doctor.")
+    if starts_at is None:
+        raise params.ValueRefused("Choose one of the free slots.")
+    return services.appointment_book(
+        actor=request.user,
+        patient=patient,
+        doctor=doctor,
+        starts_at=starts_at,
+        # The slot must lie on the day the form showed (checked by the service).
+        on_date=day if request.POST.get("date") else None,
+        reason=reason,
+        request=request,
+    )
 
 
 @rbac.capability_required("appointments.view")
@@ -289,7 +262,6 @@ def appointment_no_show(request: HttpRequest, pk: int) -> HttpResponse:
 
 @rbac.capability_required("schedules.manage")
 def schedule_list(request: HttpRequest) -> HttpResponse:
-    User = get_user_model()
     block_form = ScheduleBlockForm(request.POST or None, prefix="block")
     exception_form = ExceptionForm(prefix="exception")
     if request.method == "POST" and block_form.is_valid():
@@ -302,24 +274,9 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Clinic hours added.")
             return redirect("schedule_list")
-    doctors = (
-        User.objects.filter(role=rbac.DOCTOR)
-        .order_by("last_name")
-        .prefetch_related("schedule_blocks")
-    )
-    exceptions = paging.page_of(
-        request,
-        ScheduleException.objects.filter(date__gte=timezone.localdate())
-        .select_related("doctor")
-        .order_by("date", "start_time", "pk"),
-        EXCEPTIONS_PER_PAGE,
-    )
-    context = {
-        "doctors": doctors,
-        "block_form": block_form,
-        "exception_form": exception_form,
-        "exceptions": exceptions,
-    }
+    context = selectors.schedules_page()
+    context["exceptions"] = paging.page_of(request, context["exceptions"], EXCEPTIONS_PER_PAGE)
+    context |= {"block_form": block_form, "exception_form": exception_form}
     return render(request, "clinical/schedule_list.html", context)
 
 

@@ -12,6 +12,7 @@ from hms import files, paging, params, rbac
 
 DOCUMENT_LINK = "document"
 DOCUMENTS_PER_PAGE = 25
+TITLE_LIMIT = params.model_limit(PatientDocument, "title")
 
 
 def download_url(document: PatientDocument) -> str:
@@ -60,38 +61,39 @@ def document_upload(request: HttpRequest, pk) -> HttpResponse:
     kind = params.choice_param(
         request.POST.get("kind", PatientDocument.Kind.NOTE), PatientDocument.Kind.choices
     )
-    typed = {"title": request.POST.get("title", ""), "kind": kind}
-    try:
-        title = params.bounded_text(
-            request.POST.get("title"),
-            limit=params.model_limit(PatientDocument, "title"),
-            label="Title",
-        )
-    except params.ValueRefused as refusal:
-        return _documents_page(request, patient, errors={"title": str(refusal)}, typed=typed)
-    upload = request.FILES.get("file")
-    if upload is None:
-        return _documents_page(
-            request, patient, errors={"file": "Choose a file to upload."}, typed=typed
-        )
     try:
         services.document_upload(
             actor=request.user,
             patient=patient,
-            upload=upload,
-            title=title,
+            title=_posted_title(request),
+            upload=_posted_file(request),
             kind=kind or PatientDocument.Kind.OTHER,
             request=request,
         )
+    except params.ValueRefused as refusal:
+        errors = {refusal.field: str(refusal)}
     except files.UploadRefused as refusal:
-        return _documents_page(
-            request,
-            patient,
-            errors={"file": f"{refusal} Choose the file again."},
-            typed=typed,
-        )
-    messages.success(request, "Document uploaded.")
-    return redirect("patient_documents", pk=patient.pk)
+        errors = {"file": f"{refusal} Choose the file again."}
+    else:
+        messages.success(request, "Document uploaded.")
+        return redirect("patient_documents", pk=patient.pk)
+    typed = {"title": request.POST.get("title", ""), "kind": kind}
+    return _documents_page(request, patient, errors=errors, typed=typed)
+
+
+def _posted_title(request: HttpRequest) -> str:
+    try:
+        return params.bounded_text(request.POST.get("title"), limit=TITLE_LIMIT, label="Title")
+    except params.ValueRefused as refusal:
+        raise params.ValueRefused(str(refusal), field="title") from refusal
+
+
+def _posted_file(request: HttpRequest):
+    """The chosen file (checked by the service: type and size)."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise params.ValueRefused("Choose a file to upload.", field="file")
+    return upload
 
 
 @rbac.capability_required("patients.view_chart", scopes={rbac.ALL})

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from clinical.models import (
 )
 from clinical.vitals import RANGES, Range, flag
 from hms import params, rbac
+from hms.refusals import Refusal
 
 SEARCH_LIMIT = 20
 MRN_DIGITS = 6
@@ -462,3 +464,77 @@ def vitals_chart(page, readings: QuerySet, limit: int) -> tuple[dict[str, list[d
         for name in CHARTED_VITALS
     }
     return series, len(charted)
+
+
+# --- what the appointment screens show ------------------------------------------------------
+
+
+def portal_appointments(user) -> dict:
+    """A patient's own appointments: the upcoming ones (from 12 hours ago on) and the past ones,
+    newest first (the view pages them)."""
+    since = timezone.now() - timedelta(hours=12)
+    mine = appointments_for(user)
+    return {
+        "upcoming": mine.filter(starts_at__gte=since),
+        "past": mine.filter(starts_at__lt=since).order_by("-starts_at", "-pk"),
+    }
+
+
+def appointment_day_page(user, *, day: date, doctor_id: int | None) -> dict:
+    """The desk's list of a day: its appointments (of one doctor when chosen; the view pages
+    them), the days either side, the doctors to choose from and whether `user` may book."""
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    appointments = appointments_for(user).filter(
+        starts_at__gte=start, starts_at__lt=start + timedelta(days=1)
+    )
+    if doctor_id:
+        appointments = appointments.filter(doctor_id=doctor_id)
+    return {
+        "day": day,
+        "previous_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+        "appointments": appointments.order_by("starts_at", "doctor__last_name", "pk"),
+        "doctors": doctors(),
+        "doctor_id": str(doctor_id or ""),
+        "can_book": rbac.allows(user, "appointments.book"),
+    }
+
+
+def booking_page(
+    *,
+    patient: Patient | None,
+    doctor,
+    day: date,
+    refusal: Refusal | None,
+    reason: str,
+    max_day: date,
+) -> dict:
+    """The booking form: the doctors, the free slots of the chosen doctor's day (free for the
+    patient too), and after a refused booking its sentence beside its field and, when the slot
+    was just taken, the next free ones."""
+    return {
+        "patient": patient,
+        "doctors": doctors(),
+        "doctor": doctor,
+        "day": day,
+        "slots": slots_for(doctor, day, patient=patient) if doctor else [],
+        "error": str(refusal) if refusal is not None else "",
+        "error_field": refusal.field if refusal is not None else None,
+        "offered": getattr(refusal, "next_free", []),
+        "reason": reason,
+        "max_day": max_day,
+    }
+
+
+def schedules_page() -> dict:
+    """The doctors with their weekly clinic hours, and the days off from today on (the view
+    pages them)."""
+    return {
+        "doctors": get_user_model()
+        .objects.filter(role=rbac.DOCTOR)
+        .order_by("last_name")
+        .prefetch_related("schedule_blocks"),
+        "exceptions": ScheduleException.objects.filter(date__gte=timezone.localdate())
+        .select_related("doctor")
+        .order_by("date", "start_time", "pk"),
+    }

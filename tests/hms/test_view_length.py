@@ -17,10 +17,6 @@ MAX_LINES = 30
 LONG_VIEWS = {
     "billing/views.py:patient_account": 50,
     "billing/views.py:_invoice_page": 34,
-    "clinical/appointment_views.py:appointment_list": 32,
-    "clinical/appointment_views.py:appointment_book": 61,
-    "clinical/appointment_views.py:schedule_list": 33,
-    "clinical/document_views.py:document_upload": 37,
     "accounts/views.py:otp_setup": 42,
     "wards/views.py:admission_new": 33,
 }
