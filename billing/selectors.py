@@ -5,8 +5,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import (
@@ -21,6 +23,7 @@ from billing.models import (
     PaymentMode,
     Refund,
 )
+from hms import files, rbac
 from hms.money import ZERO, money
 
 OPEN_STATUSES = [InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID]
@@ -584,3 +587,101 @@ def account_statement(patient, *, date_from=None, date_to=None) -> Statement:
         else:
             shown.append(row)
     return Statement(patient, date_from, date_to, opening, shown, running)
+
+
+# --- what the account and invoice pages show ---------------------------------------------------
+
+# The account page's lists, each a tab: (the ?show= value, its label).
+ACCOUNT_LISTS = [
+    ("charges", "Charges"),
+    ("invoices", "Invoices"),
+    ("credit-notes", "Credit notes"),
+    ("deposits", "Advance deposits"),
+]
+# How many of the newest invoices and deposits the account page's sidebar shows.
+SIDEBAR = 5
+INVOICE_LINK, RECEIPT_LINK, CREDIT_LINK = "invoice", "receipt", "credit"
+
+
+def invoice_pdf_url(invoice: Invoice) -> str:
+    return reverse("billing_document", args=[files.sign(INVOICE_LINK, invoice.pk)])
+
+
+def receipt_pdf_url(payment: Payment) -> str:
+    return reverse("billing_document", args=[files.sign(RECEIPT_LINK, payment.pk)])
+
+
+def credit_note_pdf_url(note: CreditNote) -> str:
+    return reverse("billing_document", args=[files.sign(CREDIT_LINK, note.pk)])
+
+
+def account_page(patient, *, showing: str) -> dict:
+    """A patient's account: the balance, the list `showing` (unpaged: the view pages it as
+    `page`) under tabs with each list's count, what is not invoiced yet (per stay), the sum of
+    every charge, and the sidebar's newest invoices and deposits with how many there are."""
+    lists = {
+        "charges": Charge.objects.filter(patient=patient)
+        .select_related("item", "reversal")
+        .order_by("-posted_at", "-id"),
+        "invoices": Invoice.objects.filter(patient=patient).order_by("-created_at", "-id"),
+        "credit-notes": CreditNote.objects.filter(invoice__patient=patient)
+        .select_related("invoice", "created_by")
+        .order_by("-created_at", "-id"),
+        "deposits": AdvanceDeposit.objects.filter(patient=patient).order_by("-received_at", "-id"),
+    }
+    counts = account_counts(patient)
+    charged = lists["charges"].order_by().aggregate(amount=Sum("amount"), tax=Sum("tax_amount"))
+    # Sums are rounded here: SQLite hands aggregates back as floats, not as 2-place decimals.
+    amount, tax = money(charged["amount"] or ZERO), money(charged["tax"] or ZERO)
+    uninvoiced = [
+        row | {"amount": money(row["amount"])}
+        for row in Charge.objects.filter(patient=patient, invoice__isnull=True)
+        .values("admission_id")
+        .annotate(lines=Count("id"), amount=Sum("amount"))
+        .order_by("admission_id")
+    ]
+    return {
+        "patient": patient,
+        "account": account_balance(patient),
+        "showing": showing,
+        "tabs": [(key, label, counts[key]) for key, label in ACCOUNT_LISTS],
+        "page": lists[showing],
+        "uninvoiced": uninvoiced,
+        "amount": amount,
+        "tax": tax,
+        "total": amount + tax,
+        # The sidebar's short lists: the newest few, with how many there are in all.
+        "invoices": lists["invoices"][:SIDEBAR],
+        "invoices_count": counts["invoices"],
+        "advances": lists["deposits"][:SIDEBAR],
+        "advances_count": counts["deposits"],
+        "currency": settings.HMS_CURRENCY,
+    }
+
+
+def invoice_page(user, invoice: Invoice, *, lines: list[dict], figures) -> dict:
+    """An invoice's page: its `lines` and `figures` (billing's services compute them), its
+    payments, credit notes and documents, its claim, the advance the patient has left, and what
+    `user` may do (voiding waits while an insurer has approved or paid the claim)."""
+    claim = InsuranceClaim.objects.filter(invoice=invoice).first()
+    can_adjust = rbac.allows(user, "billing.adjust")
+    payments = invoice.payments.select_related("received_by").prefetch_related("refunds")
+    advance = AdvanceDeposit.objects.filter(patient=invoice.patient).aggregate(
+        left=Sum("amount") - Sum("applied")
+    )["left"]
+    return {
+        "invoice": invoice,
+        "lines": lines,
+        "figures": figures,
+        "can_adjust": can_adjust,
+        "claim": claim,
+        "can_void": can_adjust
+        and invoice.status == InvoiceStatus.ISSUED
+        and (claim is None or claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.REJECTED)),
+        "currency": settings.HMS_CURRENCY,
+        "payments": [(payment, receipt_pdf_url(payment)) for payment in payments],
+        "pdf_url": invoice_pdf_url(invoice) if invoice.number else "",
+        "credit_notes": [(note, credit_note_pdf_url(note)) for note in invoice.credit_notes.all()],
+        "modes": [(v, label) for v, label in PaymentMode.choices if v != PaymentMode.ADVANCE],
+        "advance_available": money(advance or ZERO),
+    }

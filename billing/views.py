@@ -6,7 +6,6 @@ from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,20 +31,27 @@ from billing.forms import (
     first_error,
 )
 from billing.models import (
-    AdvanceDeposit,
     Charge,
     ChargeItem,
     ClaimStatus,
     CreditNote,
     InsuranceClaim,
     Invoice,
-    InvoiceStatus,
     Payment,
     PaymentMode,
 )
+from billing.selectors import (
+    ACCOUNT_LISTS,
+    CREDIT_LINK,
+    INVOICE_LINK,
+    RECEIPT_LINK,
+    credit_note_pdf_url,  # noqa: F401 (the documents' links, asked of this module too)
+    invoice_pdf_url,
+    receipt_pdf_url,  # noqa: F401
+)
 from clinical import selectors as clinical
 from hms import files, paging, params, rbac, submissions
-from hms.money import ZERO, money
+from hms.money import ZERO
 from hms.pdf import pdf_response
 
 DESK = {rbac.ALL}
@@ -99,58 +105,15 @@ def _patient(request: HttpRequest, pk):
     return patient
 
 
-ACCOUNT_LISTS = [
-    ("charges", "Charges"),
-    ("invoices", "Invoices"),
-    ("credit-notes", "Credit notes"),
-    ("deposits", "Advance deposits"),
-]
-SIDEBAR = 5
-
-
 @rbac.capability_required("billing.invoices", scopes=DESK)
 def patient_account(request: HttpRequest, pk) -> HttpResponse:
     """The patient's balance, and one of their lists (charges, invoices, credit notes, deposits),
     a page at a time with each list's count."""
     patient = _patient(request, pk)
     showing = params.choice_param(request.GET.get("show"), ACCOUNT_LISTS) or "charges"
-    lists = {
-        "charges": Charge.objects.filter(patient=patient)
-        .select_related("item", "reversal")
-        .order_by("-posted_at", "-id"),
-        "invoices": Invoice.objects.filter(patient=patient).order_by("-created_at", "-id"),
-        "credit-notes": CreditNote.objects.filter(invoice__patient=patient)
-        .select_related("invoice", "created_by")
-        .order_by("-created_at", "-id"),
-        "deposits": AdvanceDeposit.objects.filter(patient=patient).order_by("-received_at", "-id"),
-    }
-    counts = selectors.account_counts(patient)
-    charged = lists["charges"].order_by().aggregate(amount=Sum("amount"), tax=Sum("tax_amount"))
-    # Sums are rounded here: SQLite hands aggregates back as floats, not as 2-place decimals.
-    amount, tax = money(charged["amount"] or ZERO), money(charged["tax"] or ZERO)
-    uninvoiced = [
-        row | {"amount": money(row["amount"])}
-        for row in Charge.objects.filter(patient=patient, invoice__isnull=True)
-        .values("admission_id")
-        .annotate(lines=Count("id"), amount=Sum("amount"))
-        .order_by("admission_id")
-    ]
-    context = {
-        "patient": patient,
-        "account": selectors.account_balance(patient),
-        "showing": showing,
-        "tabs": [(key, label, counts[key]) for key, label in ACCOUNT_LISTS],
-        "page": _page(request, lists[showing]),
-        "uninvoiced": uninvoiced,
-        "amount": amount,
-        "tax": tax,
-        "total": amount + tax,
-        # The sidebar's short lists: the newest few, with how many there are in all.
-        "invoices": lists["invoices"][:SIDEBAR],
-        "invoices_count": counts["invoices"],
-        "advances": lists["deposits"][:SIDEBAR],
-        "advances_count": counts["deposits"],
-        "currency": settings.HMS_CURRENCY,
+    context = selectors.account_page(patient, showing=showing)
+    context |= {
+        "page": _page(request, context["page"]),
         "form": ManualChargeForm(),
         "reverse_form": ReverseForm(),
         "can_reverse": rbac.allows(request.user, "billing.adjust"),
@@ -267,37 +230,13 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _invoice_page(request: HttpRequest, invoice: Invoice, **refused_forms) -> HttpResponse:
     """The invoice's page; a refused form (`pay_form=...`) shows its messages beside its fields
     and keeps what was typed."""
-    lines = services.invoice_lines(invoice)
-    claim = InsuranceClaim.objects.filter(invoice=invoice).first()
-    can_adjust = rbac.allows(request.user, "billing.adjust")
-    context = {
-        "invoice": invoice,
-        "lines": lines,
-        "figures": services.invoice_figures(invoice),
-        "can_adjust": can_adjust,
-        "claim": claim,
-        "can_void": can_adjust
-        and invoice.status == InvoiceStatus.ISSUED
-        and (claim is None or claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.REJECTED)),
-        "currency": settings.HMS_CURRENCY,
-        "payments": [
-            (payment, receipt_pdf_url(payment))
-            for payment in invoice.payments.select_related("received_by").prefetch_related(
-                "refunds"
-            )
-        ],
-        "pdf_url": invoice_pdf_url(invoice) if invoice.number else "",
-        "credit_notes": [(note, credit_note_pdf_url(note)) for note in invoice.credit_notes.all()],
-        "modes": [(v, label) for v, label in PaymentMode.choices if v != PaymentMode.ADVANCE],
-        "advance_available": money(
-            AdvanceDeposit.objects.filter(patient=invoice.patient).aggregate(
-                left=Sum("amount") - Sum("applied")
-            )["left"]
-            or ZERO
-        ),
-        **refused_forms,
-    }
-    return render(request, "billing/invoice_detail.html", context)
+    context = selectors.invoice_page(
+        request.user,
+        invoice,
+        lines=services.invoice_lines(invoice),
+        figures=services.invoice_figures(invoice),
+    )
+    return render(request, "billing/invoice_detail.html", context | refused_forms)
 
 
 def _invoice_act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResponse:
@@ -437,7 +376,6 @@ def payment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- printed documents (signed, expiring links) -------------------------------------------------
 
-INVOICE_LINK, RECEIPT_LINK, CREDIT_LINK = "invoice", "receipt", "credit"
 STATEMENT_LINK = "statement"
 
 
@@ -458,18 +396,6 @@ def _statement_pdf(request: HttpRequest, period: str) -> HttpResponse:
     )
     name = f"statement-{patient.mrn}.pdf"
     return pdf_response(documents.statement_html(statement), name)
-
-
-def invoice_pdf_url(invoice: Invoice) -> str:
-    return reverse("billing_document", args=[files.sign(INVOICE_LINK, invoice.pk)])
-
-
-def receipt_pdf_url(payment: Payment) -> str:
-    return reverse("billing_document", args=[files.sign(RECEIPT_LINK, payment.pk)])
-
-
-def credit_note_pdf_url(note: CreditNote) -> str:
-    return reverse("billing_document", args=[files.sign(CREDIT_LINK, note.pk)])
 
 
 def _visible_invoices(user):

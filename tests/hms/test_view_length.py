@@ -15,8 +15,6 @@ MAX_LINES = 30
 
 # "module:function": lines (from the def to the last line, decorators not counted).
 LONG_VIEWS = {
-    "billing/views.py:patient_account": 50,
-    "billing/views.py:_invoice_page": 34,
     "accounts/views.py:otp_setup": 42,
     "wards/views.py:admission_new": 33,
 }
