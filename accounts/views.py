@@ -1,10 +1,7 @@
 """Dashboards, user management and the second factor. Thin: check, call a service, render."""
 
-from base64 import b32encode
 from urllib.parse import urlencode
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -17,7 +14,7 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services
+from accounts import selectors, services
 from accounts.forms import (
     SetPasswordForm,
     TokenForm,
@@ -199,25 +196,15 @@ def user_remove_second_factor(request: HttpRequest, pk: int) -> HttpResponse:
 # --- second factor -----------------------------------------------------------------------------
 
 
-def _qr_svg(text: str) -> str:
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    return image.to_string(encoding="unicode")
-
-
 @rbac.signed_in
 def otp_setup(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator app: scan the QR code (or type the key), then confirm a code.
-
-    With a confirmed app already there, only a session that passed the second factor may move
-    it to a new phone, and only with the password again (the service checks both).
-    """
+    """Enrol an authenticator app: scan the QR code (or type the key), then confirm a code. With a
+    confirmed app already there, only a session that passed the second factor may move it to a
+    new phone, and only with the password again (the service checks both)."""
     user = request.user
     replacing = user_has_device(user, confirmed=True)
-    if replacing and not user.is_verified():
-        back = params.safe_next(request, settings.LOGIN_REDIRECT_URL)
-        return redirect(f"{reverse('otp_verify')}?{urlencode({'next': back})}")
-    if replacing and request.method == "GET" and "replace" not in request.GET:
-        return render(request, "accounts/otp_done.html")
+    if replacing and (answer := _before_replacing(request)) is not None:
+        return answer
     device = services.totp_pending_device(user=user)
     form = TokenForm(request.POST or None, ask_password=replacing)
     if request.method == "POST" and form.is_valid():
@@ -236,17 +223,20 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             _second_factor_passed(request, device)
             messages.success(request, "Two-step sign-in is on for your account.")
             return redirect(params.safe_next(request, settings.LOGIN_REDIRECT_URL))
-    context = {
-        "form": form,
-        "qr_svg": _qr_svg(device.config_url),
-        "secret": b32encode(device.bin_key).decode(),
-        "required": user.second_factor_required,
-        "replacing": replacing,
-        "next": params.safe_next(request, settings.LOGIN_REDIRECT_URL),
-        # Until the code is confirmed every other page sends the user back here.
-        "hide_navigation": user.second_factor_required and not user.is_verified(),
-    }
+    context = selectors.otp_setup_page(user, device, replacing=replacing)
+    context |= {"form": form, "next": params.safe_next(request, settings.LOGIN_REDIRECT_URL)}
     return render(request, "accounts/otp_setup.html", context)
+
+
+def _before_replacing(request: HttpRequest) -> HttpResponse | None:
+    """With a confirmed app already there: a session that has not passed the second factor
+    passes it first, and a visit that does not ask to replace the app hears it is set up."""
+    if not request.user.is_verified():
+        back = params.safe_next(request, settings.LOGIN_REDIRECT_URL)
+        return redirect(f"{reverse('otp_verify')}?{urlencode({'next': back})}")
+    if request.method == "GET" and "replace" not in request.GET:
+        return render(request, "accounts/otp_done.html")
+    return None
 
 
 def _second_factor_passed(request: HttpRequest, device) -> None:
