@@ -98,21 +98,8 @@ def admission_new(request: HttpRequest) -> HttpResponse:
         if patient is None:
             form.add_error("patient", "Choose the patient (search above).")
         else:
-            data = form.cleaned_data
             try:
-                admission = services.admission_create(
-                    actor=request.user,
-                    patient=patient,
-                    attending_doctor=data["attending_doctor"],
-                    bed=data["bed"],
-                    reason=data["reason"],
-                    diagnosis=data["diagnosis"],
-                    expected_days=data["expected_days"],
-                    advance_deposit=data["advance_deposit"] or 0,
-                    deposit_mode=data["deposit_mode"],
-                    deposit_reference=data["deposit_reference"],
-                    request=request,
-                )
+                admission = _admit(request, patient, form.cleaned_data)
             except services.WardError as refusal:
                 # The bed list is read again when the form is shown: the board as it is now.
                 form.add_error(None, str(refusal))
@@ -120,6 +107,23 @@ def admission_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"{patient.full_name} is admitted to {admission.bed}.")
                 return redirect("admission_detail", pk=admission.pk)
     return render(request, "wards/admission_new.html", {"form": form, "patient": patient})
+
+
+def _admit(request: HttpRequest, patient, data: dict) -> Admission:
+    """Admit `patient` as the admission form (`data`, cleaned) asks."""
+    return services.admission_create(
+        actor=request.user,
+        patient=patient,
+        attending_doctor=data["attending_doctor"],
+        bed=data["bed"],
+        reason=data["reason"],
+        diagnosis=data["diagnosis"],
+        expected_days=data["expected_days"],
+        advance_deposit=data["advance_deposit"] or 0,
+        deposit_mode=data["deposit_mode"],
+        deposit_reference=data["deposit_reference"],
+        request=request,
+    )
 
 
 def _admission(request: HttpRequest, pk: int) -> Admission:
