@@ -28,7 +28,7 @@ APPS = [
 # What a person *is* (the doctor chosen for a booking or an admission must be a doctor), not what
 # the one acting may do: a fact about the record, not a permission.
 WHO_SOMEONE_IS = {
-    ("clinical/services.py", "doctor.role != rbac.DOCTOR"),
+    ("clinical/services/appointments.py", "doctor.role != rbac.DOCTOR"),
     ("wards/services.py", "attending_doctor.role != rbac.DOCTOR"),
 }
 HAND_COMPARISON = re.compile(r"\.role\s*(==|!=|in\b|not in\b)")

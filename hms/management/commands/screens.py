@@ -55,7 +55,8 @@ def _project_module(module_name: str) -> bool:
 
 
 def _followed(module_name: str) -> bool:
-    return _project_module(module_name) and module_name.split(".")[-1] not in NOT_FOLLOWED
+    # Any part: a services package's modules (billing.services.invoices) are services too.
+    return _project_module(module_name) and not set(module_name.split(".")) & set(NOT_FOLLOWED)
 
 
 @cache

@@ -1,0 +1,90 @@
+"""Business actions of clinical, one module per area; every name is re-exported here, so callers
+keep `from clinical import services` and `services.appointment_book(...)`.
+
+- `patients`: register, edit, lifecycle state changes, chart views.
+- `appointments`: book, reschedule, cancel, check in, no-show (and the rules they share).
+- `schedules`: doctors' weekly schedule blocks and days off (admin).
+- `portal`: the patient portal's login.
+- `vitals`: recording vitals.
+- `consultations`: encounters and prescriptions (and the consultation charge).
+- `documents`: patient documents, uploaded and downloaded.
+
+Each is one transaction with its audit row; a refusal raises an error a clerk can read.
+"""
+
+from clinical.services.appointments import (
+    PORTAL_CHANGE_CUTOFF,
+    BookingError,
+    SlotTaken,
+    appointment_book,
+    appointment_cancel,
+    appointment_check_in,
+    appointment_no_show,
+    appointment_reschedule,
+    booking_last_day,
+)
+from clinical.services.consultations import (
+    CONSULTATION_CHARGE,
+    ENCOUNTER_FIELDS,
+    PRESCRIPTION_FIELDS,
+    ConsultationError,
+    encounter_complete,
+    encounter_save,
+    encounter_start,
+    may_change_notes,
+    prescription_add,
+    prescription_remove,
+)
+from clinical.services.documents import document_downloaded, document_upload
+from clinical.services.patients import (
+    AUDITED_FIELDS,
+    DuplicateSuspected,
+    patient_chart_opened,
+    patient_register,
+    patient_transition,
+    patient_update,
+)
+from clinical.services.portal import portal_login_create
+from clinical.services.schedules import (
+    schedule_block_add,
+    schedule_block_remove,
+    schedule_exception_add,
+)
+from clinical.services.vitals import VITAL_FIELDS, VitalsError, vitals_record
+
+__all__ = [
+    "AUDITED_FIELDS",
+    "DuplicateSuspected",
+    "patient_register",
+    "patient_update",
+    "patient_transition",
+    "patient_chart_opened",
+    "PORTAL_CHANGE_CUTOFF",
+    "BookingError",
+    "SlotTaken",
+    "booking_last_day",
+    "appointment_book",
+    "appointment_reschedule",
+    "appointment_cancel",
+    "appointment_check_in",
+    "appointment_no_show",
+    "schedule_block_add",
+    "schedule_block_remove",
+    "schedule_exception_add",
+    "portal_login_create",
+    "VITAL_FIELDS",
+    "vitals_record",
+    "VitalsError",
+    "CONSULTATION_CHARGE",
+    "ENCOUNTER_FIELDS",
+    "PRESCRIPTION_FIELDS",
+    "ConsultationError",
+    "may_change_notes",
+    "encounter_start",
+    "encounter_save",
+    "encounter_complete",
+    "prescription_add",
+    "prescription_remove",
+    "document_downloaded",
+    "document_upload",
+]

@@ -1,0 +1,434 @@
+"""Appointments: booking, rescheduling, cancelling, check-in and no-show, with the slot, overlap,
+booking-horizon and portal rules every caller is held to.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from clinical import live, selectors
+from clinical.models import (
+    Appointment,
+    AppointmentChange,
+    AppointmentStatus,
+    Patient,
+    PatientState,
+)
+from clinical.services.patients import patient_transition
+from hms import audit, rbac, submissions
+from hms.refusals import Refusal
+
+# Patients may move or cancel their own appointment in the portal up to this long before it.
+PORTAL_CHANGE_CUTOFF = timedelta(hours=2)
+
+
+class BookingError(Refusal):
+    """A booking action that cannot be done, with the sentence the person reads; `field` names
+    the part of the booking form it is about ("date", "starts_at"), when it is about one."""
+
+
+class SlotTaken(BookingError):
+    """Someone else took the slot a moment ago; `next_free` are the slots to offer instead."""
+
+    def __init__(self, doctor, starts_at, *, patient: Patient | None = None, message: str = ""):
+        self.next_free = selectors.next_free_slots(doctor, starts_at, patient=patient)
+        super().__init__(
+            message
+            or f"The {timezone.localtime(starts_at):%H:%M} slot with {doctor} has just been taken."
+            " Choose one of the next free slots."
+        )
+
+
+def booking_last_day() -> date:
+    """The last day (hospital time) an appointment may be booked or moved to, today included."""
+    return timezone.localdate() + timedelta(days=settings.HMS_BOOKING_HORIZON_DAYS)
+
+
+def _check_slot(doctor, starts_at: datetime, *, on_date: date | None = None) -> selectors.Slot:
+    """The slot of `doctor` that begins at `starts_at`, if it may be booked: a real slot of the
+    doctor, not begun, within the booking horizon, and on `on_date` (hospital time) when the
+    form chose a day. Whatever the form posted, these are checked on the slot itself."""
+    if doctor.role != rbac.DOCTOR or not doctor.is_active:
+        raise BookingError(f"{doctor} is not a doctor who sees patients here.")
+    if timezone.is_naive(starts_at):  # a time without an offset is the hospital's local time
+        starts_at = timezone.make_aware(starts_at)
+    local = timezone.localtime(starts_at)
+    day = local.date()
+    if on_date is not None and day != on_date:
+        raise BookingError(
+            f"The time chosen ({local:%a %d %b %H:%M}) is not on the day chosen"
+            f" ({on_date:%a %d %b}). Choose a time on that day.",
+            field="starts_at",
+        )
+    if starts_at <= timezone.now():
+        raise BookingError("That time has already passed. Choose a later slot.", field="starts_at")
+    last_day = booking_last_day()
+    if day > last_day:
+        raise BookingError(
+            f"Appointments can be booked up to {settings.HMS_BOOKING_HORIZON_DAYS} days ahead"
+            f" (until {last_day:%d %b %Y}). Choose an earlier day.",
+            field="date",
+        )
+    slot = next((s for s in selectors.slots_for(doctor, day) if s.starts_at == starts_at), None)
+    if slot is None:
+        raise BookingError(
+            f"{doctor} does not see patients at {local:%d %b %H:%M}.", field="starts_at"
+        )
+    return slot
+
+
+def _span(appointment: Appointment) -> str:
+    starts, ends = (
+        timezone.localtime(appointment.starts_at),
+        timezone.localtime(appointment.ends_at),
+    )
+    return f"{starts:%a %d %b} {starts:%H:%M}–{ends:%H:%M}"
+
+
+def _check_no_overlap(
+    slot: selectors.Slot, *, doctor, patient: Patient, moving: Appointment | None = None
+) -> None:
+    """A slot is taken when any live appointment overlaps it, the doctor's (booked with whatever
+    slot length the schedule had then) or the patient's with any doctor. On PostgreSQL the
+    exclusion constraints refuse it too (a race); here the person is told which appointment is
+    in the way."""
+    window = {"starts_at": slot.starts_at, "ends_at": slot.ends_at, "excluding": moving}
+    mine = selectors.overlapping_appointments(patient=patient, **window).first()
+    if mine is not None:
+        raise BookingError(
+            f"{patient.full_name} already has an appointment with {mine.doctor} on {_span(mine)},"
+            f" which overlaps {timezone.localtime(slot.starts_at):%H:%M}–"
+            f"{timezone.localtime(slot.ends_at):%H:%M}. Choose a time after it, or move that"
+            " appointment first.",
+            field="starts_at",
+        )
+    doctors = selectors.overlapping_appointments(doctor=doctor, **window).first()
+    if doctors is not None and doctors.starts_at == slot.starts_at:
+        raise SlotTaken(doctor, slot.starts_at, patient=patient)
+    if doctors is not None:  # booked with another slot length, before the schedule changed
+        raise SlotTaken(
+            doctor,
+            slot.starts_at,
+            patient=patient,
+            message=f"{doctor} already has an appointment on {_span(doctors)}, which overlaps"
+            f" {timezone.localtime(slot.starts_at):%H:%M}–{timezone.localtime(slot.ends_at):%H:%M}."
+            " Choose one of the next free slots.",
+        )
+
+
+def _refusal_after_race(slot: selectors.Slot, *, doctor, patient: Patient, moving=None):
+    """What to tell the person whose booking the database refused (unique index or exclusion
+    constraint): the appointment that won, read now that it is committed."""
+    try:
+        _check_no_overlap(slot, doctor=doctor, patient=patient, moving=moving)
+    except BookingError as refusal:
+        return refusal
+    return SlotTaken(doctor, slot.starts_at, patient=patient)
+
+
+def _books_online(actor) -> bool:
+    """Whether `actor` books for themselves (the portal's "own" scope), and so within the
+    portal's limits; the desk (the whole scope) is not limited."""
+    return rbac.scope(actor, "appointments.book") == rbac.OWN
+
+
+def _check_portal_limits(
+    actor, patient: Patient, doctor, starts_at: datetime, *, moving: Appointment | None = None
+) -> None:
+    """A patient booking online holds at most HMS_PORTAL_MAX_BOOKINGS_PER_DOCTOR_DAY live
+    appointments with one doctor on one day and HMS_PORTAL_MAX_LIVE_BOOKINGS upcoming ones in
+    all (the appointment being moved does not count against its new day). Live: scheduled or
+    checked in, from today on."""
+    if not _books_online(actor):
+        return
+    today_start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    live = Appointment.objects.filter(
+        patient=patient,
+        status__in=[AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN],
+        starts_at__gte=today_start,
+    )
+    if moving is not None:
+        live = live.exclude(pk=moving.pk)
+    day = timezone.localtime(starts_at).date()
+    day_start = timezone.make_aware(datetime.combine(day, time.min))
+    per_day = settings.HMS_PORTAL_MAX_BOOKINGS_PER_DOCTOR_DAY
+    that_day = live.filter(
+        doctor=doctor, starts_at__gte=day_start, starts_at__lt=day_start + timedelta(days=1)
+    ).count()
+    if that_day >= per_day:
+        limit = "one appointment" if per_day == 1 else f"{per_day} appointments"
+        raise BookingError(
+            f"You already have an appointment with {doctor} on {day:%a %d %b}. Online, you can"
+            f" book {limit} with a doctor on a day: choose another day, or call the hospital.",
+            field="starts_at",
+        )
+    total = settings.HMS_PORTAL_MAX_LIVE_BOOKINGS
+    if moving is None and live.count() >= total:
+        raise BookingError(
+            f"You already have {total} upcoming appointments, the most you can book online."
+            " Cancel one you no longer need, or call the hospital."
+        )
+
+
+def _portal_rules(actor, appointment: Appointment) -> None:
+    if (
+        rbac.scope(actor, "appointments.book") == rbac.OWN
+        and appointment.starts_at - timezone.now() < PORTAL_CHANGE_CUTOFF
+    ):
+        hours = int(PORTAL_CHANGE_CUTOFF.total_seconds() // 3600)
+        raise BookingError(
+            f"Appointments can be changed online up to {hours} hours before. Please call the hospital."
+        )
+
+
+def _tell_doctor(appointment: Appointment, text: str) -> None:
+    from messaging.services import notify
+
+    notify(appointment.doctor, text, link=f"/appointments/{appointment.pk}/")
+    live.today_changed(appointment.doctor_id)
+
+
+def _back_to_registered_if_nothing_booked(actor, patient: Patient, reason: str, request) -> None:
+    """A patient waiting for an appointment who has none left booked is simply registered."""
+    still_booked = Appointment.objects.filter(
+        patient=patient, status=AppointmentStatus.SCHEDULED
+    ).exists()
+    if patient.state == PatientState.APPOINTMENT_SCHEDULED and not still_booked:
+        patient_transition(
+            actor=actor,
+            patient=patient,
+            to_state=PatientState.REGISTERED,
+            reason=reason,
+            request=request,
+        )
+
+
+def _locked_scheduled(appointment: Appointment, doing: str) -> Appointment:
+    """The appointment, locked for this change, if it is still scheduled (else a clear refusal)."""
+    appointment = (
+        Appointment.objects.select_for_update()
+        .select_related("patient", "doctor")
+        .get(pk=appointment.pk)
+    )
+    if appointment.status != AppointmentStatus.SCHEDULED:
+        raise BookingError(
+            f"Only a scheduled appointment can be {doing}; this one is"
+            f" {appointment.get_status_display()}."
+        )
+    return appointment
+
+
+def _record(appointment: Appointment, kind: str, actor, **fields) -> None:
+    AppointmentChange.objects.create(appointment=appointment, kind=kind, by=actor, **fields)
+
+
+@transaction.atomic
+@submissions.once("appointment.book")
+def appointment_book(
+    *,
+    actor,
+    patient: Patient,
+    doctor,
+    starts_at: datetime,
+    on_date: date | None = None,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> Appointment:
+    """Book a free slot (on `on_date`, when the form chose a day). If another booking takes it
+    first, SlotTaken offers the next free ones (the database's unique index decides the race).
+    A patient booking for themselves is held to the portal's limits."""
+    # The record as it is now, locked: one patient's bookings are counted and made one at a time
+    # (two tabs racing), and its state is not the caller's stale copy.
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if patient.is_archived:
+        raise BookingError(f"{patient.full_name}'s record is archived: reactivate it first.")
+    slot = _check_slot(doctor, starts_at, on_date=on_date)
+    _check_portal_limits(actor, patient, doctor, slot.starts_at)
+    _check_no_overlap(slot, doctor=doctor, patient=patient)
+    try:
+        with transaction.atomic():
+            appointment = Appointment.objects.create(
+                patient=patient,
+                doctor=doctor,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                fee=slot.fee,
+                reason=reason[:200],
+                booked_by=actor,
+            )
+    except IntegrityError:
+        raise _refusal_after_race(slot, doctor=doctor, patient=patient) from None
+    _record(appointment, AppointmentChange.Kind.BOOKED, actor, to_starts_at=slot.starts_at)
+    if patient.state in (PatientState.REGISTERED, PatientState.DISCHARGED):
+        patient_transition(
+            actor=actor,
+            patient=patient,
+            to_state=PatientState.APPOINTMENT_SCHEDULED,
+            reason="Appointment booked",
+            request=request,
+        )
+    audit.record(
+        actor=actor,
+        action="appointment.book",
+        obj=appointment,
+        patient=patient,
+        after={"doctor": doctor.pk, "starts_at": slot.starts_at, "fee": slot.fee},
+        request=request,
+    )
+    _tell_doctor(
+        appointment,
+        f"New appointment: {patient.full_name}, {timezone.localtime(slot.starts_at):%a %d %b %H:%M}",
+    )
+    return appointment
+
+
+@transaction.atomic
+@submissions.once("appointment.reschedule")
+def appointment_reschedule(
+    *,
+    actor,
+    appointment: Appointment,
+    starts_at: datetime,
+    on_date: date | None = None,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> Appointment:
+    """Move a scheduled appointment to another free slot of its doctor, under the same rules as
+    booking it (not past, within the horizon, the portal's limits)."""
+    # The patient first, as booking does: one patient's bookings and moves are made one at a
+    # time (the overlap check below reads them), in the same lock order.
+    Patient.objects.select_for_update().get(pk=appointment.patient_id)
+    appointment = _locked_scheduled(appointment, "moved")
+    _portal_rules(actor, appointment)
+    slot = _check_slot(appointment.doctor, starts_at, on_date=on_date)
+    if _books_online(actor):
+        _check_portal_limits(
+            actor, appointment.patient, appointment.doctor, slot.starts_at, moving=appointment
+        )
+    _check_no_overlap(
+        slot, doctor=appointment.doctor, patient=appointment.patient, moving=appointment
+    )
+    old = appointment.starts_at
+    try:
+        with transaction.atomic():
+            appointment.starts_at, appointment.ends_at = slot.starts_at, slot.ends_at
+            appointment.save(update_fields=["starts_at", "ends_at"])
+    except IntegrityError:
+        appointment.starts_at = old
+        raise _refusal_after_race(
+            slot, doctor=appointment.doctor, patient=appointment.patient, moving=appointment
+        ) from None
+    _record(
+        appointment,
+        AppointmentChange.Kind.RESCHEDULED,
+        actor,
+        from_starts_at=old,
+        to_starts_at=slot.starts_at,
+        reason=reason[:200],
+    )
+    audit.record(
+        actor=actor,
+        action="appointment.reschedule",
+        obj=appointment,
+        patient=appointment.patient,
+        before={"starts_at": old},
+        after={"starts_at": slot.starts_at, "reason": reason[:200]},
+        request=request,
+    )
+    _tell_doctor(
+        appointment,
+        f"Moved: {appointment.patient.full_name} from {timezone.localtime(old):%a %d %b %H:%M}"
+        f" to {timezone.localtime(slot.starts_at):%a %d %b %H:%M}",
+    )
+    return appointment
+
+
+@transaction.atomic
+@submissions.once("appointment.cancel")
+def appointment_cancel(
+    *, actor, appointment: Appointment, reason: str = "", request: HttpRequest | None = None
+) -> Appointment:
+    appointment = _locked_scheduled(appointment, "cancelled")
+    _portal_rules(actor, appointment)
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancelled_at = timezone.now()
+    appointment.save(update_fields=["status", "cancelled_at"])
+    _record(
+        appointment,
+        AppointmentChange.Kind.CANCELLED,
+        actor,
+        from_starts_at=appointment.starts_at,
+        reason=reason[:200],
+    )
+    patient = appointment.patient
+    _back_to_registered_if_nothing_booked(actor, patient, "Appointment cancelled", request)
+    audit.record(
+        actor=actor,
+        action="appointment.cancel",
+        obj=appointment,
+        patient=patient,
+        before={"status": AppointmentStatus.SCHEDULED},
+        after={"status": AppointmentStatus.CANCELLED, "reason": reason[:200]},
+        request=request,
+    )
+    _tell_doctor(
+        appointment,
+        f"Cancelled: {patient.full_name}, {timezone.localtime(appointment.starts_at):%a %d %b %H:%M}",
+    )
+    return appointment
+
+
+@transaction.atomic
+@submissions.once("appointment.check_in")
+def appointment_check_in(
+    *, actor, appointment: Appointment, request: HttpRequest | None = None
+) -> Appointment:
+    """The patient has arrived: the doctor's list shows them waiting. Raises BookingError (a
+    portal patient, an appointment not scheduled or not today)."""
+    if not rbac.allows(actor, "appointments.book", scopes=[rbac.ALL]):
+        raise BookingError("Patients are checked in at the desk.")
+    appointment = _locked_scheduled(appointment, "checked in")
+    if timezone.localtime(appointment.starts_at).date() != timezone.localdate():
+        raise BookingError("Patients are checked in on the day of their appointment.")
+    appointment.status = AppointmentStatus.CHECKED_IN
+    appointment.checked_in_at = timezone.now()
+    appointment.save(update_fields=["status", "checked_in_at"])
+    _record(appointment, AppointmentChange.Kind.CHECKED_IN, actor)
+    audit.record(
+        actor=actor,
+        action="appointment.check_in",
+        obj=appointment,
+        patient=appointment.patient,
+        request=request,
+    )
+    live.today_changed(appointment.doctor_id)
+    return appointment
+
+
+@transaction.atomic
+def appointment_no_show(
+    *, actor, appointment: Appointment, request: HttpRequest | None = None
+) -> Appointment:
+    """The patient did not come: the slot's time is over and nobody is waiting. Raises
+    BookingError (a portal patient, not scheduled, not yet past)."""
+    if not rbac.allows(actor, "appointments.book", scopes=[rbac.ALL]):
+        raise BookingError("Only the desk marks a patient as not come.")
+    appointment = _locked_scheduled(appointment, "marked no-show")
+    if appointment.starts_at > timezone.now():
+        raise BookingError("An appointment can be marked no-show only after its time.")
+    appointment.status = AppointmentStatus.NO_SHOW
+    appointment.save(update_fields=["status"])
+    _record(appointment, AppointmentChange.Kind.NO_SHOW, actor)
+    _back_to_registered_if_nothing_booked(actor, appointment.patient, "Did not attend", request)
+    audit.record(
+        actor=actor,
+        action="appointment.no_show",
+        obj=appointment,
+        patient=appointment.patient,
+        request=request,
+    )
+    live.today_changed(appointment.doctor_id)
+    return appointment

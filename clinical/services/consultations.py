@@ -1,0 +1,228 @@
+"""Consultations and prescriptions: starting, writing and completing an encounter (which posts the
+consultation charge), and its prescription lines; a doctor changes only their own notes.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from billing import services as billing
+from clinical import lifecycle, live
+from clinical.models import (
+    Appointment,
+    AppointmentChange,
+    AppointmentStatus,
+    Encounter,
+    PatientState,
+    Prescription,
+)
+from clinical.services.appointments import _record
+from clinical.services.patients import patient_transition
+from hms import audit, rbac, submissions
+from hms.refusals import Refusal
+
+CONSULTATION_CHARGE = "CONSULT"
+ENCOUNTER_FIELDS = ["complaints", "examination", "diagnosis", "icd10_code", "plan"]
+PRESCRIPTION_FIELDS = ["drug", "strength", "dose", "route", "frequency", "duration", "instructions"]
+
+
+class ConsultationError(Refusal):
+    """A consultation action that cannot be done, with the sentence the doctor reads."""
+
+
+def _charge_consultation(
+    actor, encounter: Encounter, appointment: Appointment, request: HttpRequest | None = None
+) -> None:
+    try:
+        billing.charge_post(
+            actor=actor,
+            patient=encounter.patient,
+            code=CONSULTATION_CHARGE,
+            unit_price=appointment.fee,
+            description=f"Consultation, Dr {appointment.doctor}",
+            source=f"clinical.Appointment:{appointment.pk}",
+            accrual_key=f"consultation:{appointment.pk}",
+            service_from=encounter.started_at,
+            service_to=encounter.completed_at,
+            request=request,
+        )
+    except billing.BillingError as error:
+        raise ConsultationError(f"The consultation fee cannot be charged: {error}") from error
+
+
+def may_change_notes(actor, encounter: Encounter) -> bool:
+    """Whether `actor` may write this consultation's notes and prescriptions: the doctor who
+    holds it, while it is open (an administrator passes every check)."""
+    return encounter.status == Encounter.Status.OPEN and (
+        rbac.passes_every_check(actor) or encounter.doctor_id == actor.pk
+    )
+
+
+def _own_notes(actor, encounter: Encounter) -> None:
+    if not rbac.passes_every_check(actor) and encounter.doctor_id != actor.pk:
+        raise ConsultationError("Only the doctor who holds this consultation can change its notes.")
+    if encounter.status != Encounter.Status.OPEN:
+        raise ConsultationError("This consultation is completed: its notes can no longer change.")
+
+
+@transaction.atomic
+def encounter_start(
+    *, actor, appointment: Appointment, request: HttpRequest | None = None
+) -> Encounter:
+    """Start (or reopen the page of) the consultation of a checked-in or scheduled appointment
+    of today. The patient is now under treatment."""
+    appointment = (
+        Appointment.objects.select_for_update().select_related("patient").get(pk=appointment.pk)
+    )
+    existing = Encounter.objects.filter(appointment=appointment).first()
+    if existing:
+        return existing
+    if not rbac.passes_every_check(actor) and appointment.doctor_id != actor.pk:
+        raise ConsultationError("This appointment is with another doctor.")
+    if appointment.status not in (AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN):
+        raise ConsultationError(
+            f"A consultation starts from a scheduled or checked-in appointment; this one is"
+            f" {appointment.get_status_display()}."
+        )
+    if timezone.localtime(appointment.starts_at).date() != timezone.localdate():
+        raise ConsultationError("A consultation is held on the day of the appointment.")
+    encounter = Encounter.objects.create(
+        patient=appointment.patient,
+        doctor=appointment.doctor,
+        appointment=appointment,
+        started_at=timezone.now(),
+    )
+    if PatientState.UNDER_TREATMENT in lifecycle.ALLOWED[appointment.patient.state]:
+        patient_transition(
+            actor=actor,
+            patient=appointment.patient,
+            to_state=PatientState.UNDER_TREATMENT,
+            reason="Consultation started",
+            request=request,
+        )
+    audit.record(
+        actor=actor,
+        action="encounter.start",
+        obj=encounter,
+        patient=appointment.patient,
+        request=request,
+    )
+    return encounter
+
+
+@transaction.atomic
+def encounter_save(
+    *, actor, encounter: Encounter, fields: dict, request: HttpRequest | None = None
+) -> Encounter:
+    encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
+    _own_notes(actor, encounter)
+    before = audit.snapshot(encounter, ENCOUNTER_FIELDS)
+    for name in ENCOUNTER_FIELDS:
+        if name in fields:
+            setattr(encounter, name, (fields[name] or "").strip())
+    encounter.icd10_code = encounter.icd10_code.upper()
+    try:
+        encounter.full_clean()
+    except ValidationError as error:
+        raise ConsultationError(" ".join(error.messages)) from error
+    encounter.save()
+    after = audit.snapshot(encounter, ENCOUNTER_FIELDS)
+    if before != after:
+        audit.record(
+            actor=actor,
+            action="encounter.update",
+            obj=encounter,
+            patient=encounter.patient_id,
+            before=before,
+            after=after,
+            request=request,
+        )
+    return encounter
+
+
+@transaction.atomic
+@submissions.once("encounter.complete")
+def encounter_complete(
+    *, actor, encounter: Encounter, request: HttpRequest | None = None
+) -> Encounter:
+    """Finish the consultation: the appointment is completed (its fee, fixed at booking, is what
+    billing charges) and the patient's visit is over."""
+    encounter = Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
+    _own_notes(actor, encounter)
+    if not encounter.diagnosis:
+        raise ConsultationError("Enter a diagnosis (or working diagnosis) before completing.")
+    encounter.status = Encounter.Status.COMPLETED
+    encounter.completed_at = timezone.now()
+    encounter.save(update_fields=["status", "completed_at"])
+    if encounter.appointment_id:
+        appointment = Appointment.objects.select_for_update().get(pk=encounter.appointment_id)
+        appointment.status = AppointmentStatus.COMPLETED
+        appointment.completed_at = encounter.completed_at
+        appointment.save(update_fields=["status", "completed_at"])
+        _record(appointment, AppointmentChange.Kind.COMPLETED, actor)
+        # The consultation fee fixed at booking goes to the patient's account.
+        _charge_consultation(actor, encounter, appointment, request)
+        live.today_changed(appointment.doctor_id)
+    if encounter.patient.state == PatientState.UNDER_TREATMENT:
+        patient_transition(
+            actor=actor,
+            patient=encounter.patient,
+            to_state=PatientState.DISCHARGED,
+            reason="Consultation completed",
+            request=request,
+        )
+    audit.record(
+        actor=actor,
+        action="encounter.complete",
+        obj=encounter,
+        patient=encounter.patient,
+        after={"diagnosis": encounter.diagnosis, "icd10_code": encounter.icd10_code},
+        request=request,
+    )
+    return encounter
+
+
+@transaction.atomic
+@submissions.once("prescription.add")
+def prescription_add(
+    *, actor, encounter: Encounter, fields: dict, request: HttpRequest | None = None
+) -> Prescription:
+    encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
+    _own_notes(actor, encounter)
+    prescription = Prescription(
+        encounter=encounter,
+        patient_id=encounter.patient_id,
+        doctor_id=encounter.doctor_id,
+        **{name: (fields.get(name) or "").strip() for name in PRESCRIPTION_FIELDS},
+    )
+    try:
+        prescription.full_clean()
+    except ValidationError as error:
+        raise ConsultationError(" ".join(error.messages)) from error
+    prescription.save()
+    audit.record(
+        actor=actor,
+        action="prescription.add",
+        obj=prescription,
+        patient=encounter.patient_id,
+        after=audit.snapshot(prescription, PRESCRIPTION_FIELDS),
+        request=request,
+    )
+    return prescription
+
+
+@transaction.atomic
+def prescription_remove(
+    *, actor, prescription: Prescription, request: HttpRequest | None = None
+) -> None:
+    _own_notes(actor, prescription.encounter)
+    audit.record(
+        actor=actor,
+        action="prescription.remove",
+        obj=prescription,
+        patient=prescription.patient_id,
+        before=audit.snapshot(prescription, PRESCRIPTION_FIELDS),
+        request=request,
+    )
+    prescription.delete()

@@ -1,0 +1,59 @@
+"""Patient documents: uploading a file to the chart and the audited download of one."""
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from clinical.models import (
+    Patient,
+    PatientDocument,
+)
+from hms import audit, files
+
+
+@transaction.atomic
+def document_downloaded(
+    *, actor, document: PatientDocument, request: HttpRequest | None = None
+) -> None:
+    """Every download of a patient's document is audited: who took a copy of what, and when."""
+    audit.record(
+        actor=actor,
+        action="document.download",
+        obj=document,
+        patient=document.patient,
+        request=request,
+    )
+
+
+@transaction.atomic
+def document_upload(
+    *,
+    actor,
+    patient: Patient,
+    upload,
+    title: str,
+    kind: str = PatientDocument.Kind.NOTE,
+    request: HttpRequest | None = None,
+) -> PatientDocument:
+    """Store a PDF/JPEG/PNG in private storage (type recognised from its bytes, size checked)."""
+    content_type = files.check_upload(upload)
+    title = title.strip() or "Document"
+    document = PatientDocument(
+        patient=patient,
+        kind=kind,
+        title=title[:120],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    document.full_clean(exclude=["file"])
+    document.file.save("upload", upload, save=False)
+    document.save()
+    audit.record(
+        actor=actor,
+        action="document.upload",
+        obj=document,
+        patient=patient,
+        after={"title": document.title, "kind": kind, "size": document.size, "type": content_type},
+        request=request,
+    )
+    return document

@@ -1,0 +1,58 @@
+"""The patient portal: giving a registered patient a login of their own."""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+
+from accounts import services as accounts
+from clinical.models import (
+    Patient,
+)
+from clinical.services.appointments import BookingError
+from hms import audit, rbac
+
+
+@transaction.atomic
+def portal_login_create(
+    *, actor, patient: Patient, username: str, email: str = "", request: HttpRequest | None = None
+):
+    """Give a registered patient a portal login with a one-time password (returned once, to be
+    printed or read out; the patient must change it at first sign-in)."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if patient.user_id:
+        raise BookingError(
+            f"{patient.full_name} already has a portal login ({patient.user.username})."
+        )
+    if patient.is_archived:
+        raise BookingError("The record is archived: reactivate it first.")
+    # Easy to read out over a counter: no 0/O or 1/l look-alikes.
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    password = "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
+    try:
+        user = accounts.user_create(
+            actor=actor,
+            username=username,
+            role=rbac.PATIENT,
+            password=password,
+            first_name=patient.first_name,
+            last_name=patient.last_name,
+            email=email,
+            phone=patient.phone,
+            must_change_password=True,
+            request=request,
+        )
+    except ValidationError as error:
+        raise BookingError(" ".join(error.messages)) from error
+    patient.user = user
+    patient.save(update_fields=["user"])
+    audit.record(
+        actor=actor,
+        action="patient.portal_login",
+        obj=patient,
+        patient=patient,
+        after={"username": username},
+        request=request,
+    )
+    return user, password

@@ -1,0 +1,79 @@
+"""Doctors' schedules (admin): weekly blocks of bookable time and the days off that close them."""
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from clinical.models import (
+    DoctorSchedule,
+    ScheduleException,
+)
+from clinical.services.appointments import BookingError
+from hms import audit, rbac
+
+
+@transaction.atomic
+def schedule_block_add(*, actor, request: HttpRequest | None = None, **fields) -> DoctorSchedule:
+    if not rbac.allows(actor, "schedules.manage"):
+        raise BookingError("Only an administrator sets doctors' schedules and days off.")
+    block = DoctorSchedule(**fields)
+    block.full_clean()
+    overlapping = DoctorSchedule.objects.filter(
+        doctor=block.doctor,
+        weekday=block.weekday,
+        start_time__lt=block.end_time,
+        end_time__gt=block.start_time,
+    )
+    if overlapping.exists():
+        raise BookingError("This block overlaps another block of the same doctor on that day.")
+    block.save()
+    audit.record(
+        actor=actor,
+        action="schedule.add",
+        obj=block,
+        after=audit.snapshot(
+            block,
+            ["doctor", "weekday", "start_time", "end_time", "slot_minutes", "consultation_fee"],
+        ),
+        request=request,
+    )
+    return block
+
+
+@transaction.atomic
+def schedule_block_remove(
+    *, actor, block: DoctorSchedule, request: HttpRequest | None = None
+) -> None:
+    """Future appointments already booked in the block stay booked; no new ones are offered."""
+    if not rbac.allows(actor, "schedules.manage"):
+        raise BookingError("Only an administrator sets doctors' schedules and days off.")
+    audit.record(
+        actor=actor,
+        action="schedule.remove",
+        obj=block,
+        before=audit.snapshot(block, ["doctor", "weekday", "start_time", "end_time"]),
+        request=request,
+    )
+    block.delete()
+
+
+@transaction.atomic
+def schedule_exception_add(
+    *, actor, request: HttpRequest | None = None, **fields
+) -> ScheduleException:
+    if not rbac.allows(actor, "schedules.manage"):
+        raise BookingError("Only an administrator sets doctors' schedules and days off.")
+    exception = ScheduleException(**fields)
+    if (exception.start_time is None) != (exception.end_time is None):
+        raise BookingError("Give both a start and an end time, or neither for the whole day.")
+    if exception.start_time and exception.end_time <= exception.start_time:
+        raise BookingError("The end time must be after the start time.")
+    exception.full_clean()
+    exception.save()
+    audit.record(
+        actor=actor,
+        action="schedule.exception_add",
+        obj=exception,
+        after={"date": exception.date, "reason": exception.reason},
+        request=request,
+    )
+    return exception
