@@ -6,6 +6,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
 from billing.models import (
     AdvanceDeposit,
     Invoice,
@@ -22,12 +23,12 @@ from hms.numbering import yearly_number
 @submissions.once("advance.take")
 def advance_take(
     *,
-    actor,
-    patient,
+    actor: User,
+    patient: models.Model,
     amount: Decimal,
     mode: str,
     reference: str = "",
-    admission=None,
+    admission: models.Model | None = None,
     request: HttpRequest | None = None,
 ) -> AdvanceDeposit:
     """Record money paid ahead (a deposit at admission): held on the patient's account."""
@@ -61,7 +62,9 @@ def advance_take(
 
 @transaction.atomic
 @submissions.once("advance.apply")
-def advance_apply(*, actor, invoice: Invoice, request: HttpRequest | None = None) -> list[Payment]:
+def advance_apply(
+    *, actor: User, invoice: Invoice, request: HttpRequest | None = None
+) -> list[Payment]:
     """Pay the invoice's balance from the patient's advance deposits, oldest first, as far as
     they go; each use is a payment of mode "advance" with its own receipt."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)

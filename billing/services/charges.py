@@ -4,13 +4,15 @@
 manual charges); `charge_reverse` is how a charge is taken back (a visible negative line).
 """
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
 from billing.models import (
     Charge,
     ChargeItem,
@@ -25,7 +27,7 @@ ITEM_FIELDS = ["code", "name", "category", "charge_type", "price", "tax_rate", "
 
 @transaction.atomic
 def charge_item_save(
-    *, actor, fields: dict, item: ChargeItem | None = None, request: HttpRequest | None = None
+    *, actor: User, fields: dict, item: ChargeItem | None = None, request: HttpRequest | None = None
 ) -> ChargeItem:
     """Create an item, or change one. A price or tax change is kept in the item's history and
     audited; charges already posted keep their own snapshot."""
@@ -76,16 +78,16 @@ def charge_item_save(
 @submissions.once("charge.post")
 def charge_post(
     *,
-    actor,
-    patient,
+    actor: User,
+    patient: models.Model,
     code: str,
-    quantity=Decimal("1"),
+    quantity: Decimal = Decimal("1"),
     description: str = "",
     unit_price: Decimal | None = None,
-    admission=None,
+    admission: models.Model | None = None,
     source: str = "",
-    service_from=None,
-    service_to=None,
+    service_from: datetime | None = None,
+    service_to: datetime | None = None,
     accrual_key: str | None = None,
     request: HttpRequest | None = None,
 ) -> Charge | None:
@@ -148,7 +150,7 @@ def charge_post(
 @transaction.atomic
 @submissions.once("charge.reverse")
 def charge_reverse(
-    *, actor, charge: Charge, reason: str, request: HttpRequest | None = None
+    *, actor: User, charge: Charge, reason: str, request: HttpRequest | None = None
 ) -> Charge:
     """Take a charge back with a negative line that points at it (the original stays visible)."""
     charge = Charge.objects.select_for_update().get(pk=charge.pk)
@@ -190,7 +192,7 @@ def charge_reverse(
 
 
 def reverse_source(
-    *, actor, source: str, reason: str, request: HttpRequest | None = None
+    *, actor: User, source: str, reason: str, request: HttpRequest | None = None
 ) -> list[Charge]:
     """Reverse every charge a source (a cancelled order) posted that is not reversed yet."""
     open_charges = Charge.objects.filter(

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
 from billing import tasks
 from billing.models import (
     ClaimStatus,
@@ -19,7 +20,7 @@ from billing.services.payments import _settle_status
 from hms import audit, rbac, submissions
 
 
-def _claim_locked(actor, claim: InsuranceClaim, doing: str) -> tuple[Invoice, InsuranceClaim]:
+def _claim_locked(actor: User, claim: InsuranceClaim, doing: str) -> tuple[Invoice, InsuranceClaim]:
     """Check the role, then lock the invoice and its claim (in that order, as invoice_void does)."""
     if not rbac.allows(actor, "billing.adjust"):
         raise BillingError(
@@ -36,7 +37,7 @@ def _claim_state_error(claim: InsuranceClaim, wanted: str) -> BillingError:
     return BillingError(f"Claim {claim.number} is {state}: only {wanted}.")
 
 
-def _claim_amount(value) -> Decimal:
+def _claim_amount(value: object) -> Decimal:
     return _exact_amount(value)
 
 
@@ -50,7 +51,7 @@ def _claim_settled(invoice: Invoice, fields: list[str]) -> None:
 @submissions.once("claim.approve")
 def claim_approve(
     *,
-    actor,
+    actor: User,
     claim: InsuranceClaim,
     amount: Decimal,
     insurer_reference: str,
@@ -104,7 +105,7 @@ def claim_approve(
 @transaction.atomic
 @submissions.once("claim.reject")
 def claim_reject(
-    *, actor, claim: InsuranceClaim, reason: str, request: HttpRequest | None = None
+    *, actor: User, claim: InsuranceClaim, reason: str, request: HttpRequest | None = None
 ) -> InsuranceClaim:
     """Record the insurer's rejection of a submitted claim: the whole claimed amount moves to the
     patient's balance."""
@@ -140,7 +141,7 @@ def claim_reject(
 @submissions.once("claim.pay")
 def claim_record_payment(
     *,
-    actor,
+    actor: User,
     claim: InsuranceClaim,
     amount: Decimal,
     reference: str,

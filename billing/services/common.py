@@ -4,13 +4,15 @@ typed, and the nudge that refreshes open billing screens.
 
 from decimal import Decimal
 
+from django.db import models
+
 from billing import live
 from hms import params
 from hms.money import money_exact
 from hms.refusals import Refusal
 
 
-def _exact_amount(value) -> Decimal:
+def _exact_amount(value: object) -> Decimal:
     """The amount as given, in cents: more places are refused (never rounded away)."""
     try:
         return money_exact(value)
@@ -18,7 +20,7 @@ def _exact_amount(value) -> Decimal:
         raise BillingError(str(refusal)) from None
 
 
-def _text(value: str, model, field: str, label: str) -> str:
+def _text(value: str, model: type[models.Model], field: str, label: str) -> str:
     """Free text within its column's length, or refused naming the limit (never cut)."""
     try:
         return params.bounded_text(value, limit=params.model_limit(model, field), label=label)
@@ -30,7 +32,7 @@ class BillingError(Refusal):
     """A billing action that cannot be done, with the sentence the person reads."""
 
 
-def _announce(patient_id) -> None:
+def _announce(patient_id: int) -> None:
     """Tell open billing screens (the patient's account, the desk's outstanding list) to refresh
     their figures."""
     live.account_changed(patient_id)

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
 from billing import tasks, totals
 from billing.models import (
     CreditNote,
@@ -38,7 +39,7 @@ def _invoiced_lines(invoice: Invoice) -> dict[int, dict]:
 @submissions.once("credit_note.issue")
 def credit_note_issue(
     *,
-    actor,
+    actor: User,
     invoice: Invoice,
     reason: str,
     amount: Decimal | None = None,

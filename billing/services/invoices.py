@@ -2,12 +2,14 @@
 insurance claim) and voiding it; and the figures and lines an invoice shows.
 """
 
+from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
 from billing import tasks, totals
 from billing.models import (
     Charge,
@@ -25,7 +27,7 @@ VOIDABLE = {InvoiceStatus.ISSUED}  # a void needs no payment on it: refund first
 VOIDED_CLAIM_REASON = "Invoice voided"
 
 
-def _insurance_of(patient, on_day) -> tuple[str, Decimal]:
+def _insurance_of(patient: models.Model, on_day: date) -> tuple[str, Decimal]:
     """The insurer and coverage % of the patient's policy, if it is valid on `on_day`."""
     policy = patient.insurance or {}
     if not policy.get("provider") or not policy.get("coverage_percent"):
@@ -72,7 +74,7 @@ def _line_rows(charges: list[Charge], figures: totals.Totals) -> list[dict]:
     ]
 
 
-def invoice_figures(invoice: Invoice, on_day=None) -> totals.Totals:
+def invoice_figures(invoice: Invoice, on_day: date | None = None) -> totals.Totals:
     """The invoice's figures now: from its lines while a draft, as issued afterwards."""
     if invoice.status != InvoiceStatus.DRAFT:
         return totals.Totals(
@@ -98,7 +100,13 @@ def invoice_lines(invoice: Invoice) -> list[dict]:
 
 @transaction.atomic
 @submissions.once("invoice.draft")
-def invoice_draft(*, actor, patient, admission=None, request: HttpRequest | None = None) -> Invoice:
+def invoice_draft(
+    *,
+    actor: User,
+    patient: models.Model,
+    admission: models.Model | None = None,
+    request: HttpRequest | None = None,
+) -> Invoice:
     """Gather the patient's charges not yet on an invoice into a draft: an admission's charges
     for an inpatient bill, or the charges outside any admission for a visit's bill. An open
     draft for the same stay or visit is topped up instead of a second one."""
@@ -128,7 +136,7 @@ def invoice_draft(*, actor, patient, admission=None, request: HttpRequest | None
 @submissions.once("invoice.discount")
 def invoice_set_discount(
     *,
-    actor,
+    actor: User,
     invoice: Invoice,
     kind: str,
     value: Decimal,
@@ -178,7 +186,7 @@ def invoice_set_discount(
 
 @transaction.atomic
 @submissions.once("invoice.issue")
-def invoice_issue(*, actor, invoice: Invoice, request: HttpRequest | None = None) -> Invoice:
+def invoice_issue(*, actor: User, invoice: Invoice, request: HttpRequest | None = None) -> Invoice:
     """Fix the figures, take the next number of the year's series (gapless, also when two desks
     issue at once) and freeze the lines."""
     invoice = Invoice.objects.select_for_update().select_related("patient").get(pk=invoice.pk)
@@ -234,7 +242,7 @@ def invoice_issue(*, actor, invoice: Invoice, request: HttpRequest | None = None
     return invoice
 
 
-def _claim_submit(*, actor, invoice: Invoice, request: HttpRequest | None) -> InsuranceClaim:
+def _claim_submit(*, actor: User, invoice: Invoice, request: HttpRequest | None) -> InsuranceClaim:
     """Claim the insurer's share of an invoice being issued (in the issue's transaction)."""
     claim = InsuranceClaim.objects.create(
         number=yearly_number("CLM", series="claim"),
@@ -262,7 +270,7 @@ def _claim_submit(*, actor, invoice: Invoice, request: HttpRequest | None) -> In
 @transaction.atomic
 @submissions.once("invoice.void")
 def invoice_void(
-    *, actor, invoice: Invoice, reason: str, request: HttpRequest | None = None
+    *, actor: User, invoice: Invoice, reason: str, request: HttpRequest | None = None
 ) -> Invoice:
     """Void an issued invoice that nothing was paid on; its charges can go on a new invoice."""
     if not rbac.allows(actor, "billing.adjust"):

@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
 from billing import tasks
 from billing.models import (
     Invoice,
@@ -50,7 +51,7 @@ def _settle_status(invoice: Invoice) -> None:
 @submissions.once("payment.take")
 def payment_take(
     *,
-    actor,
+    actor: User,
     invoice: Invoice,
     amount: Decimal,
     mode: str,
@@ -110,7 +111,12 @@ def payment_take(
 @transaction.atomic
 @submissions.once("payment.refund")
 def payment_refund(
-    *, actor, payment: Payment, amount: Decimal, reason: str, request: HttpRequest | None = None
+    *,
+    actor: User,
+    payment: Payment,
+    amount: Decimal,
+    reason: str,
+    request: HttpRequest | None = None,
 ) -> Refund:
     """Give money back against a payment (the patient was overcharged, or the service was not
     given): never more than was paid on it, less earlier refunds. The hospital no longer claims
@@ -172,7 +178,7 @@ def payment_refund(
 @transaction.atomic
 @submissions.once("payment.reverse")
 def payment_reverse(
-    *, actor, payment: Payment, reason: str, request: HttpRequest | None = None
+    *, actor: User, payment: Payment, reason: str, request: HttpRequest | None = None
 ) -> Payment:
     """Take back a payment that never arrived (a bounced cheque, an M-Pesa reversal, a card
     chargeback): the whole amount is owed again and the receipt is marked reversed. Unlike a

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
 from clinical import live, selectors
 from clinical.models import (
     Appointment,
@@ -33,7 +34,14 @@ class BookingError(Refusal):
 class SlotTaken(BookingError):
     """Someone else took the slot a moment ago; `next_free` are the slots to offer instead."""
 
-    def __init__(self, doctor, starts_at, *, patient: Patient | None = None, message: str = ""):
+    def __init__(
+        self,
+        doctor: User,
+        starts_at: datetime,
+        *,
+        patient: Patient | None = None,
+        message: str = "",
+    ) -> None:
         self.next_free = selectors.next_free_slots(doctor, starts_at, patient=patient)
         super().__init__(
             message
@@ -47,7 +55,9 @@ def booking_last_day() -> date:
     return timezone.localdate() + timedelta(days=settings.HMS_BOOKING_HORIZON_DAYS)
 
 
-def _check_slot(doctor, starts_at: datetime, *, on_date: date | None = None) -> selectors.Slot:
+def _check_slot(
+    doctor: User, starts_at: datetime, *, on_date: date | None = None
+) -> selectors.Slot:
     """The slot of `doctor` that begins at `starts_at`, if it may be booked: a real slot of the
     doctor, not begun, within the booking horizon, and on `on_date` (hospital time) when the
     form chose a day. Whatever the form posted, these are checked on the slot itself."""
@@ -89,7 +99,7 @@ def _span(appointment: Appointment) -> str:
 
 
 def _check_no_overlap(
-    slot: selectors.Slot, *, doctor, patient: Patient, moving: Appointment | None = None
+    slot: selectors.Slot, *, doctor: User, patient: Patient, moving: Appointment | None = None
 ) -> None:
     """A slot is taken when any live appointment overlaps it, the doctor's (booked with whatever
     slot length the schedule had then) or the patient's with any doctor. On PostgreSQL the
@@ -119,7 +129,9 @@ def _check_no_overlap(
         )
 
 
-def _refusal_after_race(slot: selectors.Slot, *, doctor, patient: Patient, moving=None):
+def _refusal_after_race(
+    slot: selectors.Slot, *, doctor: User, patient: Patient, moving: Appointment | None = None
+) -> BookingError:
     """What to tell the person whose booking the database refused (unique index or exclusion
     constraint): the appointment that won, read now that it is committed."""
     try:
@@ -129,14 +141,19 @@ def _refusal_after_race(slot: selectors.Slot, *, doctor, patient: Patient, movin
     return SlotTaken(doctor, slot.starts_at, patient=patient)
 
 
-def _books_online(actor) -> bool:
+def _books_online(actor: User) -> bool:
     """Whether `actor` books for themselves (the portal's "own" scope), and so within the
     portal's limits; the desk (the whole scope) is not limited."""
     return rbac.scope(actor, "appointments.book") == rbac.OWN
 
 
 def _check_portal_limits(
-    actor, patient: Patient, doctor, starts_at: datetime, *, moving: Appointment | None = None
+    actor: User,
+    patient: Patient,
+    doctor: User,
+    starts_at: datetime,
+    *,
+    moving: Appointment | None = None,
 ) -> None:
     """A patient booking online holds at most HMS_PORTAL_MAX_BOOKINGS_PER_DOCTOR_DAY live
     appointments with one doctor on one day and HMS_PORTAL_MAX_LIVE_BOOKINGS upcoming ones in
@@ -173,7 +190,7 @@ def _check_portal_limits(
         )
 
 
-def _portal_rules(actor, appointment: Appointment) -> None:
+def _portal_rules(actor: User, appointment: Appointment) -> None:
     if (
         rbac.scope(actor, "appointments.book") == rbac.OWN
         and appointment.starts_at - timezone.now() < PORTAL_CHANGE_CUTOFF
@@ -191,7 +208,9 @@ def _tell_doctor(appointment: Appointment, text: str) -> None:
     live.today_changed(appointment.doctor_id)
 
 
-def _back_to_registered_if_nothing_booked(actor, patient: Patient, reason: str, request) -> None:
+def _back_to_registered_if_nothing_booked(
+    actor: User, patient: Patient, reason: str, request: HttpRequest | None
+) -> None:
     """A patient waiting for an appointment who has none left booked is simply registered."""
     still_booked = Appointment.objects.filter(
         patient=patient, status=AppointmentStatus.SCHEDULED
@@ -221,7 +240,7 @@ def _locked_scheduled(appointment: Appointment, doing: str) -> Appointment:
     return appointment
 
 
-def _record(appointment: Appointment, kind: str, actor, **fields) -> None:
+def _record(appointment: Appointment, kind: str, actor: User, **fields: object) -> None:
     AppointmentChange.objects.create(appointment=appointment, kind=kind, by=actor, **fields)
 
 
@@ -229,9 +248,9 @@ def _record(appointment: Appointment, kind: str, actor, **fields) -> None:
 @submissions.once("appointment.book")
 def appointment_book(
     *,
-    actor,
+    actor: User,
     patient: Patient,
-    doctor,
+    doctor: User,
     starts_at: datetime,
     on_date: date | None = None,
     reason: str = "",
@@ -289,7 +308,7 @@ def appointment_book(
 @submissions.once("appointment.reschedule")
 def appointment_reschedule(
     *,
-    actor,
+    actor: User,
     appointment: Appointment,
     starts_at: datetime,
     on_date: date | None = None,
@@ -349,7 +368,7 @@ def appointment_reschedule(
 @transaction.atomic
 @submissions.once("appointment.cancel")
 def appointment_cancel(
-    *, actor, appointment: Appointment, reason: str = "", request: HttpRequest | None = None
+    *, actor: User, appointment: Appointment, reason: str = "", request: HttpRequest | None = None
 ) -> Appointment:
     appointment = _locked_scheduled(appointment, "cancelled")
     _portal_rules(actor, appointment)
@@ -384,7 +403,7 @@ def appointment_cancel(
 @transaction.atomic
 @submissions.once("appointment.check_in")
 def appointment_check_in(
-    *, actor, appointment: Appointment, request: HttpRequest | None = None
+    *, actor: User, appointment: Appointment, request: HttpRequest | None = None
 ) -> Appointment:
     """The patient has arrived: the doctor's list shows them waiting. Raises BookingError (a
     portal patient, an appointment not scheduled or not today)."""
@@ -410,7 +429,7 @@ def appointment_check_in(
 
 @transaction.atomic
 def appointment_no_show(
-    *, actor, appointment: Appointment, request: HttpRequest | None = None
+    *, actor: User, appointment: Appointment, request: HttpRequest | None = None
 ) -> Appointment:
     """The patient did not come: the slot's time is over and nobody is waiting. Raises
     BookingError (a portal patient, not scheduled, not yet past)."""

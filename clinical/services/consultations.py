@@ -7,6 +7,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
 from billing import services as billing
 from clinical import lifecycle, live
 from clinical.models import (
@@ -32,7 +33,7 @@ class ConsultationError(Refusal):
 
 
 def _charge_consultation(
-    actor, encounter: Encounter, appointment: Appointment, request: HttpRequest | None = None
+    actor: User, encounter: Encounter, appointment: Appointment, request: HttpRequest | None = None
 ) -> None:
     try:
         billing.charge_post(
@@ -51,7 +52,7 @@ def _charge_consultation(
         raise ConsultationError(f"The consultation fee cannot be charged: {error}") from error
 
 
-def may_change_notes(actor, encounter: Encounter) -> bool:
+def may_change_notes(actor: User, encounter: Encounter) -> bool:
     """Whether `actor` may write this consultation's notes and prescriptions: the doctor who
     holds it, while it is open (an administrator passes every check)."""
     return encounter.status == Encounter.Status.OPEN and (
@@ -59,7 +60,7 @@ def may_change_notes(actor, encounter: Encounter) -> bool:
     )
 
 
-def _own_notes(actor, encounter: Encounter) -> None:
+def _own_notes(actor: User, encounter: Encounter) -> None:
     if not rbac.passes_every_check(actor) and encounter.doctor_id != actor.pk:
         raise ConsultationError("Only the doctor who holds this consultation can change its notes.")
     if encounter.status != Encounter.Status.OPEN:
@@ -68,7 +69,7 @@ def _own_notes(actor, encounter: Encounter) -> None:
 
 @transaction.atomic
 def encounter_start(
-    *, actor, appointment: Appointment, request: HttpRequest | None = None
+    *, actor: User, appointment: Appointment, request: HttpRequest | None = None
 ) -> Encounter:
     """Start (or reopen the page of) the consultation of a checked-in or scheduled appointment
     of today. The patient is now under treatment."""
@@ -113,7 +114,7 @@ def encounter_start(
 
 @transaction.atomic
 def encounter_save(
-    *, actor, encounter: Encounter, fields: dict, request: HttpRequest | None = None
+    *, actor: User, encounter: Encounter, fields: dict, request: HttpRequest | None = None
 ) -> Encounter:
     encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
     _own_notes(actor, encounter)
@@ -144,7 +145,7 @@ def encounter_save(
 @transaction.atomic
 @submissions.once("encounter.complete")
 def encounter_complete(
-    *, actor, encounter: Encounter, request: HttpRequest | None = None
+    *, actor: User, encounter: Encounter, request: HttpRequest | None = None
 ) -> Encounter:
     """Finish the consultation: the appointment is completed (its fee, fixed at booking, is what
     billing charges) and the patient's visit is over."""
@@ -186,7 +187,7 @@ def encounter_complete(
 @transaction.atomic
 @submissions.once("prescription.add")
 def prescription_add(
-    *, actor, encounter: Encounter, fields: dict, request: HttpRequest | None = None
+    *, actor: User, encounter: Encounter, fields: dict, request: HttpRequest | None = None
 ) -> Prescription:
     encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
     _own_notes(actor, encounter)
@@ -214,7 +215,7 @@ def prescription_add(
 
 @transaction.atomic
 def prescription_remove(
-    *, actor, prescription: Prescription, request: HttpRequest | None = None
+    *, actor: User, prescription: Prescription, request: HttpRequest | None = None
 ) -> None:
     _own_notes(actor, prescription.encounter)
     audit.record(

@@ -1,8 +1,10 @@
 """Patient documents: uploading a file to the chart and the audited download of one."""
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 
+from accounts.models import User
 from clinical.models import (
     Patient,
     PatientDocument,
@@ -12,7 +14,7 @@ from hms import audit, files
 
 @transaction.atomic
 def document_downloaded(
-    *, actor, document: PatientDocument, request: HttpRequest | None = None
+    *, actor: User, document: PatientDocument, request: HttpRequest | None = None
 ) -> None:
     """Every download of a patient's document is audited: who took a copy of what, and when."""
     audit.record(
@@ -27,9 +29,9 @@ def document_downloaded(
 @transaction.atomic
 def document_upload(
     *,
-    actor,
+    actor: User,
     patient: Patient,
-    upload,
+    upload: UploadedFile,
     title: str,
     kind: str = PatientDocument.Kind.NOTE,
     request: HttpRequest | None = None,

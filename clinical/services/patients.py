@@ -5,6 +5,7 @@ changes, and the audited opening of a chart.
 from django.db import transaction
 from django.http import HttpRequest
 
+from accounts.models import User
 from clinical import lifecycle, selectors
 from clinical.models import (
     Patient,
@@ -34,7 +35,7 @@ AUDITED_FIELDS = [
 class DuplicateSuspected(Exception):
     """The new patient looks like someone already registered: the clerk must decide."""
 
-    def __init__(self, candidates: list[Patient]):
+    def __init__(self, candidates: list[Patient]) -> None:
         super().__init__("This patient may already be registered.")
         self.candidates = candidates
 
@@ -48,7 +49,7 @@ def _keys(patient: Patient) -> None:
 @submissions.once("patient.register")
 def patient_register(
     *,
-    actor,
+    actor: User,
     fields: dict,
     not_a_duplicate: bool = False,
     request: HttpRequest | None = None,
@@ -85,7 +86,7 @@ def patient_register(
 
 @transaction.atomic
 def patient_update(
-    *, actor, patient: Patient, fields: dict, request: HttpRequest | None = None
+    *, actor: User, patient: Patient, fields: dict, request: HttpRequest | None = None
 ) -> Patient:
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     before = audit.snapshot(patient, AUDITED_FIELDS)
@@ -114,7 +115,7 @@ def patient_update(
 @transaction.atomic
 def patient_transition(
     *,
-    actor,
+    actor: User,
     patient: Patient,
     to_state: str,
     reason: str = "",
@@ -142,7 +143,9 @@ def patient_transition(
     return patient
 
 
-def patient_chart_opened(*, actor, patient: Patient, request: HttpRequest | None = None) -> None:
+def patient_chart_opened(
+    *, actor: User, patient: Patient, request: HttpRequest | None = None
+) -> None:
     """Every opening of a chart is audited: who looked at whose record, and when."""
     audit.record(
         actor=actor, action="patient.view_chart", obj=patient, patient=patient, request=request

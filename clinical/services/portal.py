@@ -7,6 +7,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from accounts import services as accounts
+from accounts.models import User
 from clinical.models import (
     Patient,
 )
@@ -16,8 +17,13 @@ from hms import audit, rbac
 
 @transaction.atomic
 def portal_login_create(
-    *, actor, patient: Patient, username: str, email: str = "", request: HttpRequest | None = None
-):
+    *,
+    actor: User,
+    patient: Patient,
+    username: str,
+    email: str = "",
+    request: HttpRequest | None = None,
+) -> tuple[User, str]:
     """Give a registered patient a portal login with a one-time password (returned once, to be
     printed or read out; the patient must change it at first sign-in)."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)

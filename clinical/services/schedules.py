@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.http import HttpRequest
 
+from accounts.models import User
 from clinical.models import (
     DoctorSchedule,
     ScheduleException,
@@ -12,7 +13,9 @@ from hms import audit, rbac
 
 
 @transaction.atomic
-def schedule_block_add(*, actor, request: HttpRequest | None = None, **fields) -> DoctorSchedule:
+def schedule_block_add(
+    *, actor: User, request: HttpRequest | None = None, **fields: object
+) -> DoctorSchedule:
     if not rbac.allows(actor, "schedules.manage"):
         raise BookingError("Only an administrator sets doctors' schedules and days off.")
     block = DoctorSchedule(**fields)
@@ -41,7 +44,7 @@ def schedule_block_add(*, actor, request: HttpRequest | None = None, **fields) -
 
 @transaction.atomic
 def schedule_block_remove(
-    *, actor, block: DoctorSchedule, request: HttpRequest | None = None
+    *, actor: User, block: DoctorSchedule, request: HttpRequest | None = None
 ) -> None:
     """Future appointments already booked in the block stay booked; no new ones are offered."""
     if not rbac.allows(actor, "schedules.manage"):
@@ -58,7 +61,7 @@ def schedule_block_remove(
 
 @transaction.atomic
 def schedule_exception_add(
-    *, actor, request: HttpRequest | None = None, **fields
+    *, actor: User, request: HttpRequest | None = None, **fields: object
 ) -> ScheduleException:
     if not rbac.allows(actor, "schedules.manage"):
         raise BookingError("Only an administrator sets doctors' schedules and days off.")

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
 from clinical import vitals
 from clinical.models import (
     Patient,
@@ -18,7 +19,12 @@ VITAL_FIELDS = list(vitals.RANGES)
 @transaction.atomic
 @submissions.once("vitals.record")
 def vitals_record(
-    *, actor, patient: Patient, values: dict, note: str = "", request: HttpRequest | None = None
+    *,
+    actor: User,
+    patient: Patient,
+    values: dict,
+    note: str = "",
+    request: HttpRequest | None = None,
 ) -> Vitals:
     """Record a set of observations. Impossible values are refused with the reason; nothing is
     saved unless every value is possible."""
