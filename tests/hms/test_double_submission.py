@@ -10,7 +10,7 @@ from clinical.models import Patient
 from hms import rbac
 from tests.clinical.test_patients import FORM as REGISTRATION
 from tests.factories import PatientFactory
-from tests.wards.test_admissions import bed, staff, wards  # noqa: F401
+from tests.wards.test_admissions import bed, wards  # noqa: F401
 from wards.models import Admission
 
 
@@ -30,16 +30,16 @@ def test_registering_twice_with_one_form_makes_one_patient(make_user, client_for
     assert second.redirect_chain[-1][0] == first["Location"]  # the first result's page
 
 
-def test_admitting_twice_with_one_form_admits_once(staff, wards, client_for):  # noqa: F811
+def test_admitting_twice_with_one_form_admits_once(staff, charge_master, wards, client_for):  # noqa: F811
     general, _ = wards
     form = {
         "patient": PatientFactory().pk,
-        "attending_doctor": staff["doctor"].pk,
+        "attending_doctor": staff.doctor.pk,
         "bed": bed(general, "01").pk,
         "reason": "Fever",
     }
 
-    first, second = twice(client_for(staff["reception"]), reverse("admission_new"), form)
+    first, second = twice(client_for(staff.receptionist), reverse("admission_new"), form)
 
     assert first.status_code == 302 and second.status_code == 200
     assert Admission.objects.count() == 1
