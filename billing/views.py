@@ -50,9 +50,10 @@ from billing.selectors import (
     receipt_pdf_url,  # noqa: F401
 )
 from clinical import selectors as clinical
-from hms import files, paging, params, rbac, submissions
+from hms import files, paging, params, rbac
 from hms.money import ZERO
 from hms.pdf import pdf_response
+from hms.refusals import act
 
 DESK = {rbac.ALL}
 PER_PAGE = 50
@@ -240,22 +241,12 @@ def _invoice_page(request: HttpRequest, invoice: Invoice, **refused_forms) -> Ht
 
 
 def _invoice_act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResponse:
+    """One posted action on an invoice. A form sent twice is answered with the first result by
+    hms.middleware.DuplicateSubmissionMiddleware (the service raises AlreadySubmitted)."""
     invoice = _invoice(pk)
-    try:
-        action(
-            actor=request.user,
-            invoice=invoice,
-            request=request,
-            submission=submissions.token_from(request),
-            **kwargs,
-        )
-    except submissions.AlreadySubmitted:
-        messages.info(request, f"{done} The form arrived twice; it was done once.")
-    except services.BillingError as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, done)
-    return redirect("invoice_detail", pk=invoice.pk)
+    return act(
+        request, action, done=done, then=invoice.get_absolute_url(), invoice=invoice, **kwargs
+    )
 
 
 @rbac.capability_required("billing.invoices", scopes=DESK, post_only=True)
@@ -327,22 +318,15 @@ def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
         return _invoice_page(
             request, _invoice(payment.invoice_id), refund_form=form, refund_payment_id=payment.pk
         )
-    try:
-        services.payment_refund(
-            actor=request.user,
-            payment=payment,
-            amount=form.cleaned_data["amount"],
-            reason=form.cleaned_data["reason"],
-            request=request,
-            submission=submissions.token_from(request),
-        )
-    except submissions.AlreadySubmitted:
-        messages.info(request, "Refund recorded. The form arrived twice; it was done once.")
-    except services.BillingError as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, "Refund recorded.")
-    return redirect("invoice_detail", pk=payment.invoice_id)
+    return act(
+        request,
+        services.payment_refund,
+        done="Refund recorded.",
+        then=payment.get_absolute_url(),
+        payment=payment,
+        amount=form.cleaned_data["amount"],
+        reason=form.cleaned_data["reason"],
+    )
 
 
 @rbac.capability_required("billing.adjust", post_only=True)
@@ -355,23 +339,14 @@ def payment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
         return _invoice_page(
             request, _invoice(payment.invoice_id), reverse_form=form, reverse_payment_id=payment.pk
         )
-    try:
-        services.payment_reverse(
-            actor=request.user,
-            payment=payment,
-            reason=form.cleaned_data["reason"],
-            request=request,
-            submission=submissions.token_from(request),
-        )
-    except submissions.AlreadySubmitted:
-        messages.info(request, "Payment reversed. The form arrived twice; it was done once.")
-    except services.BillingError as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(
-            request, f"Payment {payment.receipt_number} reversed: {payment.amount} is owed again."
-        )
-    return redirect("invoice_detail", pk=payment.invoice_id)
+    return act(
+        request,
+        services.payment_reverse,
+        done=f"Payment {payment.receipt_number} reversed: {payment.amount} is owed again.",
+        then=payment.get_absolute_url(),
+        payment=payment,
+        reason=form.cleaned_data["reason"],
+    )
 
 
 # --- printed documents (signed, expiring links) -------------------------------------------------
