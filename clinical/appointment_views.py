@@ -10,7 +10,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinical import selectors, services
-from clinical.forms import ExceptionForm, ScheduleBlockForm
+from clinical.forms import (
+    AppointmentCancelForm,
+    AppointmentMoveForm,
+    ExceptionForm,
+    ScheduleBlockForm,
+)
 from clinical.models import (
     Appointment,
     AppointmentStatus,
@@ -18,7 +23,7 @@ from clinical.models import (
     Patient,
 )
 from hms import paging, params, rbac
-from hms.refusals import act
+from hms.refusals import act, refuse_into
 
 REASON_LIMIT = params.model_limit(Appointment, "reason")
 PER_PAGE = 50
@@ -179,23 +184,41 @@ def _book(request: HttpRequest, *, patient, doctor, day: date) -> Appointment:
 @rbac.capability_required("appointments.view")
 def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _appointment_or_404(request.user, pk)
-    can_book = rbac.allows(request.user, "appointments.book")
+    return _appointment_page(request, appointment)
+
+
+def _appointment_page(request: HttpRequest, appointment: Appointment, **refused_forms):
+    """The appointment's page; a refused form (`move_form=...`, `cancel_form=...`) shows its
+    messages beside its fields and keeps what was typed."""
     day = params.date_param(request.GET.get("date"))
-    day = day or timezone.localtime(appointment.starts_at).date()
-    context = {
-        "appointment": appointment,
-        "changes": appointment.changes.select_related("by"),
-        "can_book": can_book,
-        "can_check_in": rbac.allows(request.user, "appointments.book", scopes=[rbac.ALL]),
-        "can_consult": rbac.allows(request.user, "clinical.consult"),
-        "day": day,
-        "slots": selectors.slots_for(
-            appointment.doctor, day, patient=appointment.patient, moving=appointment
-        )
-        if can_book
-        else [],
-    }
-    return render(request, "clinical/appointment_detail.html", context)
+    context = selectors.appointment_page(request.user, appointment, day=day)
+    return render(request, "clinical/appointment_detail.html", context | refused_forms)
+
+
+def _change(request: HttpRequest, pk: int, form, action, done: str) -> HttpResponse:
+    """Move or cancel: a bad value or a refusal re-renders the page with the form as typed."""
+    appointment = _appointment_or_404(request.user, pk)
+    name = "move_form" if "starts_at" in form.fields else "cancel_form"
+    if form.is_valid():
+        try:
+            action(
+                actor=request.user, request=request, appointment=appointment, **form.cleaned_data
+            )
+        except services.BookingError as refusal:
+            _refuse(request, form, refusal)
+        else:
+            messages.success(request, done)
+            return redirect(appointment.get_absolute_url())
+    return _appointment_page(request, appointment, **{name: form})
+
+
+def _refuse(request: HttpRequest, form, refusal) -> None:
+    """Beside its field when it is about one; otherwise a message above the page (the form may
+    no longer be shown, e.g. once the appointment is no longer scheduled)."""
+    if refusal.field in form.fields:
+        refuse_into(form, refusal)
+    else:
+        messages.error(request, str(refusal))
 
 
 def _act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResponse:
@@ -207,40 +230,15 @@ def _act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResp
 @rbac.capability_required("appointments.book", post_only=True)
 @require_POST
 def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
-    starts_at = params.local_datetime(request.POST.get("starts_at"))
-    if starts_at is None:
-        messages.error(request, "Choose the new slot.")
-        return redirect("appointment_detail", pk=pk)
-    try:
-        reason = _reason(request)
-    except params.ValueRefused as refusal:
-        messages.error(request, f"Not moved: {refusal}")
-        return redirect("appointment_detail", pk=pk)
-    return _act(
-        request,
-        pk,
-        services.appointment_reschedule,
-        "The appointment is moved.",
-        starts_at=starts_at,
-        reason=reason,
-    )
+    form = AppointmentMoveForm(request.POST)
+    return _change(request, pk, form, services.appointment_reschedule, "The appointment is moved.")
 
 
 @rbac.capability_required("appointments.book", post_only=True)
 @require_POST
 def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        reason = _reason(request)
-    except params.ValueRefused as refusal:
-        messages.error(request, f"Not cancelled: {refusal}")
-        return redirect("appointment_detail", pk=pk)
-    return _act(
-        request,
-        pk,
-        services.appointment_cancel,
-        "The appointment is cancelled.",
-        reason=reason,
-    )
+    form = AppointmentCancelForm(request.POST)
+    return _change(request, pk, form, services.appointment_cancel, "The appointment is cancelled.")
 
 
 # Checking in and marking a no-show are the desk's (the whole scope of booking): a portal
@@ -274,6 +272,11 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Clinic hours added.")
             return redirect("schedule_list")
+    return _schedules_page(request, block_form=block_form, exception_form=exception_form)
+
+
+def _schedules_page(request: HttpRequest, *, block_form, exception_form) -> HttpResponse:
+    """The schedules page with its two forms (bound and showing their errors after a refusal)."""
     context = selectors.schedules_page()
     context["exceptions"] = paging.page_of(request, context["exceptions"], EXCEPTIONS_PER_PAGE)
     context |= {"block_form": block_form, "exception_form": exception_form}
@@ -299,13 +302,9 @@ def schedule_exception_add(request: HttpRequest) -> HttpResponse:
                 actor=request.user, request=request, **form.cleaned_data
             )
         except services.BookingError as refusal:
-            messages.error(request, str(refusal))
+            refuse_into(form, refusal)
         else:
             messages.success(request, "Day off recorded: no slots are offered then.")
-    else:
-        messages.error(
-            request,
-            "Check the day off: "
-            + "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
-        )
-    return redirect("schedule_list")
+            return redirect("schedule_list")
+    block_form = ScheduleBlockForm(prefix="block")
+    return _schedules_page(request, block_form=block_form, exception_form=form)

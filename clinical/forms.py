@@ -7,8 +7,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from clinical.models import DoctorSchedule, Encounter, Patient, Prescription, Vitals
-from hms import rbac
+from clinical.models import Appointment, DoctorSchedule, Encounter, Patient, Prescription, Vitals
+from hms import params, rbac
 from hms.params import PlainDecimalField, plain_formfield
 
 OLDEST_AGE_YEARS = 130
@@ -110,6 +110,26 @@ class PatientForm(forms.ModelForm):
         data = {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.fields}
         data["insurance"] = self.cleaned_data["insurance"]
         return data
+
+
+class AppointmentCancelForm(forms.Form):
+    """Why an appointment is cancelled (optional); too long a reason is said beside it."""
+
+    reason = forms.CharField(
+        label="Reason", max_length=Appointment._meta.get_field("reason").max_length, required=False
+    )
+
+
+class AppointmentMoveForm(AppointmentCancelForm):
+    """The new slot (one of the free times offered) and why the appointment moves."""
+
+    starts_at = forms.CharField(required=False)
+
+    def clean_starts_at(self):
+        starts_at = params.local_datetime(self.cleaned_data["starts_at"])
+        if starts_at is None:
+            raise forms.ValidationError("Choose the new slot.")
+        return starts_at
 
 
 class TransitionForm(forms.Form):

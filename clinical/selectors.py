@@ -526,6 +526,24 @@ def booking_page(
     }
 
 
+def appointment_page(user, appointment: Appointment, *, day: date | None) -> dict:
+    """One appointment: its history, what `user` may do with it and, for moving it, the free
+    times of `day` (the appointment's own day when none is asked for)."""
+    can_book = rbac.allows(user, "appointments.book")
+    day = day or timezone.localtime(appointment.starts_at).date()
+    return {
+        "appointment": appointment,
+        "changes": appointment.changes.select_related("by"),
+        "can_book": can_book,
+        "can_check_in": rbac.allows(user, "appointments.book", scopes=[rbac.ALL]),
+        "can_consult": rbac.allows(user, "clinical.consult"),
+        "day": day,
+        "slots": slots_for(appointment.doctor, day, patient=appointment.patient, moving=appointment)
+        if can_book
+        else [],
+    }
+
+
 def schedules_page() -> dict:
     """The doctors with their weekly clinic hours, and the days off from today on (the view
     pages them)."""
