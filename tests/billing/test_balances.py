@@ -337,7 +337,7 @@ def test_the_account_page_shows_the_balance_at_the_top_and_links_the_statement(p
     assert reverse("patient_statement", args=[patient.pk]) in account
     assert statement.count('data-testid="statement-row"') == 12
     assert 'data-testid="statement-closing">-1200.00<' in statement
-    assert "12 in all" in statement or "of 12" in statement
+    assert "12 entries in all" in statement or "of 12" in statement
 
 
 def test_the_statement_is_paged_on_screen_and_whole_in_the_pdf(people, client_for):
