@@ -6,7 +6,8 @@ from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.core.paginator import Paginator
+from django.db.models import Case, Model, Prefetch, Q, QuerySet, When
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
@@ -379,9 +380,15 @@ def order_new_page(user, origin: OrderOrigin, *, form, chosen: list) -> dict:
     }
 
 
-def orders_panel(user, patient: Patient, *, encounter_id: int | None, admission_id: int | None):
-    """A patient's tests (of one consultation or admission, or all), the newest 30 with their
-    flagged values, and the query the panel reloads itself with."""
+ORDERS_PANEL_SIZE = 30
+
+
+def orders_panel(
+    user, patient: Patient, *, encounter_id: int | None, admission_id: int | None, page: int = 1
+):
+    """A patient's tests (of one consultation or admission, or all), a page of the newest
+    ORDERS_PANEL_SIZE with their flagged values and how many there are, and the query the panel
+    reloads itself with (keeping its page)."""
     orders = orders_for(user, patient=patient)
     if encounter_id:
         orders = orders.filter(encounter_id=encounter_id)
@@ -389,18 +396,21 @@ def orders_panel(user, patient: Patient, *, encounter_id: int | None, admission_
         orders = orders.filter(admission_id=admission_id)
     orders = orders.prefetch_related(
         Prefetch("values", queryset=ResultValue.objects.exclude(flag=""))
-    )[:30]
+    )
+    orders = Paginator(orders, ORDERS_PANEL_SIZE).get_page(page)
     order_query = (
         urlencode({"encounter": encounter_id})
         if encounter_id
         else (urlencode({"admission": admission_id}) if admission_id else "")
     )
+    page_query = urlencode({"page": orders.number}) if orders.number > 1 else ""
     return {
         "patient": patient,
         "orders": orders,
-        # The panel reloads itself with the same (parsed) question.
-        "query": order_query,
+        # The panel reloads itself with the same (parsed) question, on the page it shows.
+        "query": "&".join(part for part in (order_query, page_query) if part),
         "order_query": order_query,
+        "panel_target": f"#lab-orders-{patient.pk}",
         "can_order": rbac.allows(user, "tests.order") and bool(encounter_id or admission_id),
     }
 
@@ -485,3 +495,23 @@ def order_page(
         "late": order.due_at < timezone.now()
         and order.status not in (OrderStatus.VERIFIED, OrderStatus.CANCELLED),
     }
+
+
+DOCTOR_RESULTS_DAYS = 7
+
+
+def doctor_recent_orders(doctor) -> QuerySet:
+    """The doctor's own orders of the last DOCTOR_RESULTS_DAYS days (not cancelled): flagged
+    results first, then the newest (the dashboard's panel shows the first few, the doctor's
+    results page all of them, a page at a time)."""
+    since = timezone.now() - timedelta(days=DOCTOR_RESULTS_DAYS)
+    return (
+        TestOrder.objects.filter(ordered_by=doctor, ordered_at__gte=since)
+        .exclude(status=OrderStatus.CANCELLED)
+        .select_related("patient", "test")
+        .order_by(
+            Case(When(flag="critical", then=0), When(flag="abnormal", then=1), default=2),
+            "-ordered_at",
+            "-id",
+        )
+    )

@@ -7,6 +7,7 @@ urlpatterns = [
     path("late/", views.late, name="lab_late"),
     path("summary/", views.lab_summary, name="lab_summary"),
     path("my-orders/", views.doctor_results, name="lab_doctor_results"),
+    path("my-orders/all/", views.doctor_results_all, name="lab_doctor_results_all"),
     path("order/", views.order_new, name="lab_order_new"),
     path("patients/<uuid:patient_pk>/orders/", views.orders_panel, name="lab_orders_panel"),
     path("orders/<int:pk>/", views.order_detail, name="lab_order"),

@@ -1,11 +1,9 @@
 """Screens of the lab: ordering (doctor), the worklist and an order's page (technician), late
 tests, the patient's results in the portal, and the catalogue (admin)."""
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, When
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -99,6 +97,7 @@ def orders_panel(request: HttpRequest, patient_pk) -> HttpResponse:
         patient,
         encounter_id=params.db_id(request.GET.get("encounter")),
         admission_id=params.db_id(request.GET.get("admission")),
+        page=paging.page_number(request),
     )
     return render(request, "lab/_orders_panel.html", context)
 
@@ -430,17 +429,23 @@ def lab_summary(request: HttpRequest) -> HttpResponse:
     return render(request, "lab/_summary.html", context)
 
 
+DOCTOR_PANEL_SIZE = 15
+DOCTOR_RESULTS_PER_PAGE = 50
+
+
 @rbac.capability_required("tests.order")
 def doctor_results(request: HttpRequest) -> HttpResponse:
-    """The doctor's own orders of the last seven days: flagged results first, then the newest."""
-    since = timezone.now() - timedelta(days=7)
-    orders = (
-        TestOrder.objects.filter(ordered_by=request.user, ordered_at__gte=since)
-        .exclude(status=OrderStatus.CANCELLED)
-        .select_related("patient", "test")
-        .order_by(
-            Case(When(flag="critical", then=0), When(flag="abnormal", then=1), default=2),
-            "-ordered_at",
-        )[:15]
-    )
+    """The doctor's own orders of the last seven days: flagged results first, then the newest;
+    the first few, with how many there are and a link to all of them."""
+    orders = paging.first_of(selectors.doctor_recent_orders(request.user), DOCTOR_PANEL_SIZE)
     return render(request, "lab/_doctor_results.html", {"orders": orders})
+
+
+@rbac.capability_required("tests.order")
+def doctor_results_all(request: HttpRequest) -> HttpResponse:
+    """My patients' results: every test the doctor ordered in the last seven days, flagged
+    results first, a page at a time."""
+    page = paging.page_of(
+        request, selectors.doctor_recent_orders(request.user), DOCTOR_RESULTS_PER_PAGE
+    )
+    return render(request, "lab/doctor_results.html", {"page": page, "orders": page.object_list})
