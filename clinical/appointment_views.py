@@ -23,7 +23,7 @@ from clinical.models import (
     Patient,
 )
 from hms import paging, params, rbac
-from hms.refusals import act, refuse_into
+from hms.refusals import act, refuse_beside, refuse_into
 
 REASON_LIMIT = params.model_limit(Appointment, "reason")
 PER_PAGE = 50
@@ -205,20 +205,11 @@ def _change(request: HttpRequest, pk: int, form, action, done: str) -> HttpRespo
                 actor=request.user, request=request, appointment=appointment, **form.cleaned_data
             )
         except services.BookingError as refusal:
-            _refuse(request, form, refusal)
+            refuse_beside(request, form, refusal)
         else:
             messages.success(request, done)
             return redirect(appointment.get_absolute_url())
     return _appointment_page(request, appointment, **{name: form})
-
-
-def _refuse(request: HttpRequest, form, refusal) -> None:
-    """Beside its field when it is about one; otherwise a message above the page (the form may
-    no longer be shown, e.g. once the appointment is no longer scheduled)."""
-    if refusal.field in form.fields:
-        refuse_into(form, refusal)
-    else:
-        messages.error(request, str(refusal))
 
 
 def _act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResponse:

@@ -7,7 +7,15 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from clinical.models import Appointment, DoctorSchedule, Encounter, Patient, Prescription, Vitals
+from clinical.models import (
+    Appointment,
+    DoctorSchedule,
+    Encounter,
+    Patient,
+    PatientStateChange,
+    Prescription,
+    Vitals,
+)
 from hms import params, rbac
 from hms.params import PlainDecimalField, plain_formfield
 
@@ -112,11 +120,20 @@ class PatientForm(forms.ModelForm):
         return data
 
 
+# Too long a reason is refused, never cut, and the message names the limit.
+REASON_ERRORS = {
+    "max_length": "Reason: at most %(limit_value)d characters (this has %(show_value)d)."
+}
+
+
 class AppointmentCancelForm(forms.Form):
-    """Why an appointment is cancelled (optional); too long a reason is said beside it."""
+    """Why an appointment is cancelled (optional)."""
 
     reason = forms.CharField(
-        label="Reason", max_length=Appointment._meta.get_field("reason").max_length, required=False
+        label="Reason",
+        max_length=params.model_limit(Appointment, "reason"),
+        required=False,
+        error_messages=REASON_ERRORS,
     )
 
 
@@ -130,6 +147,28 @@ class AppointmentMoveForm(AppointmentCancelForm):
         if starts_at is None:
             raise forms.ValidationError("Choose the new slot.")
         return starts_at
+
+
+class PatientStateForm(forms.Form):
+    """Why a record is archived or made active again (optional)."""
+
+    reason = forms.CharField(
+        label="Reason",
+        max_length=params.model_limit(PatientStateChange, "reason"),
+        required=False,
+        error_messages=REASON_ERRORS,
+    )
+
+
+class PortalLoginForm(forms.Form):
+    """The patient's portal username, and an e-mail for resetting the password (optional)."""
+
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        error_messages={"required": "Choose a username for the portal login."},
+    )
+    email = forms.EmailField(label="E-mail", max_length=254, required=False)
 
 
 class TransitionForm(forms.Form):

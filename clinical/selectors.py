@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from clinical import lifecycle
 from clinical.models import (
     LIVE_APPOINTMENT,
     Appointment,
@@ -28,7 +29,7 @@ from clinical.models import (
     Vitals,
 )
 from clinical.vitals import RANGES, Range, flag
-from hms import params, rbac
+from hms import paging, params, rbac
 from hms.refusals import Refusal
 
 SEARCH_LIMIT = 20
@@ -523,6 +524,31 @@ def booking_page(
         "offered": getattr(refusal, "next_free", []),
         "reason": reason,
         "max_day": max_day,
+    }
+
+
+CHART_PANEL = 10
+
+
+def patient_chart_page(user, patient: Patient) -> dict:
+    """A patient's chart as `user` may see it: short panels of the latest few (the whole history
+    is paged elsewhere) and what `user` may do with the record."""
+    scope = rbac.scope(user, "patients.view_chart")
+    return {
+        "patient": patient,
+        "clinical_view": scope != rbac.DEMOGRAPHICS,
+        "history": paging.first_of(patient.state_changes.select_related("by"), CHART_PANEL),
+        "can_edit": rbac.allows(user, "patients.register"),
+        "can_record_vitals": rbac.allows(user, "vitals.record"),
+        "can_see_account": rbac.scope(user, "billing.invoices") == rbac.ALL,
+        # The lab's panel of the patient's tests (staff who see results; not the desk's view).
+        "can_see_tests": rbac.scope(user, "tests.view_results") == rbac.ALL,
+        "can_archive": PatientState.ARCHIVED in lifecycle.ALLOWED[patient.state],
+        "can_book": rbac.allows(user, "appointments.book") and not patient.is_archived,
+        "appointments": paging.first_of(
+            appointments_for(user).filter(patient=patient).order_by("-starts_at"), CHART_PANEL
+        ),
+        "can_see_history": scope == rbac.ALL,
     }
 
 

@@ -6,16 +6,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from clinical import lifecycle, selectors, services
-from clinical.forms import PatientForm, VitalsForm
-from clinical.models import Patient, PatientState, PatientStateChange
+from clinical.forms import PatientForm, PatientStateForm, PortalLoginForm, VitalsForm
+from clinical.models import Patient, PatientState
 from hms import paging, params, rbac
+from hms.refusals import refuse_beside
 
 RECENT_PER_PAGE = 25
 SEARCH_PER_PAGE = 20
 VITALS_PER_PAGE = 50
 CHART_READINGS = 50
 HISTORY_PAGE = 25
-CHART_PANEL = 10
 
 
 def _patient_or_404(user, patient_id) -> Patient:
@@ -102,48 +102,34 @@ def patient_edit(request: HttpRequest, pk) -> HttpResponse:
 def patient_chart(request: HttpRequest, pk) -> HttpResponse:
     patient = _patient_or_404(request.user, pk)
     services.patient_chart_opened(actor=request.user, patient=patient, request=request)
-    scope = rbac.scope(request.user, "patients.view_chart")
-    context = {
-        "patient": patient,
-        "clinical_view": scope != rbac.DEMOGRAPHICS,
-        # Short panels: the latest few, "10 of 37 · see all" (the whole history is paged).
-        "history": paging.first_of(patient.state_changes.select_related("by"), CHART_PANEL),
-        "can_edit": rbac.allows(request.user, "patients.register"),
-        "can_record_vitals": rbac.allows(request.user, "vitals.record"),
-        "can_see_account": rbac.scope(request.user, "billing.invoices") == rbac.ALL,
-        # The lab's panel of the patient's tests (staff who see results; not the desk's view).
-        "can_see_tests": rbac.scope(request.user, "tests.view_results") == rbac.ALL,
-        "can_archive": PatientState.ARCHIVED in lifecycle.ALLOWED[patient.state],
-        "can_book": rbac.allows(request.user, "appointments.book") and not patient.is_archived,
-        "appointments": paging.first_of(
-            selectors.appointments_for(request.user).filter(patient=patient).order_by("-starts_at"),
-            CHART_PANEL,
-        ),
-        "can_see_history": scope == rbac.ALL,
-    }
-    return render(request, "clinical/patient_chart.html", context)
+    return _chart_page(request, patient)
+
+
+def _chart_page(request: HttpRequest, patient: Patient, **refused_forms) -> HttpResponse:
+    """The chart; a refused form (`state_form=...`, `portal_form=...`) shows its messages beside
+    its fields and keeps what was typed."""
+    context = selectors.patient_chart_page(request.user, patient)
+    return render(request, "clinical/patient_chart.html", context | refused_forms)
 
 
 def _transition(request: HttpRequest, pk, to_state: str, done: str) -> HttpResponse:
     patient = _patient_or_404(request.user, pk)
-    try:
-        reason = params.bounded_text(
-            request.POST.get("reason"),
-            limit=params.model_limit(PatientStateChange, "reason"),
-            label="Reason",
-        )
-        services.patient_transition(
-            actor=request.user,
-            patient=patient,
-            to_state=to_state,
-            reason=reason,
-            request=request,
-        )
-    except (params.ValueRefused, lifecycle.TransitionRefused) as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, done.format(name=patient.full_name))
-    return redirect("patient_chart", pk=patient.pk)
+    form = PatientStateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.patient_transition(
+                actor=request.user,
+                patient=patient,
+                to_state=to_state,
+                request=request,
+                reason=form.cleaned_data["reason"],
+            )
+        except lifecycle.TransitionRefused as refusal:
+            messages.error(request, str(refusal))  # about the record, not the reason
+        else:
+            messages.success(request, done.format(name=patient.full_name))
+            return redirect("patient_chart", pk=patient.pk)
+    return _chart_page(request, patient, state_form=form)
 
 
 @rbac.capability_required("patients.register", post_only=True)
@@ -165,25 +151,18 @@ def patient_reactivate(request: HttpRequest, pk) -> HttpResponse:
 def patient_portal_login(request: HttpRequest, pk) -> HttpResponse:
     """Create the patient's portal login and show the one-time password once."""
     patient = _patient_or_404(request.user, pk)
-    try:
-        username = params.bounded_text(
-            request.POST.get("username"),
-            limit=150,
-            label="Username",
-            required="Choose a username for the portal login.",
-        )
-        email = params.bounded_text(request.POST.get("email"), limit=254, label="E-mail")
-        user, password = services.portal_login_create(
-            actor=request.user, patient=patient, username=username, email=email, request=request
-        )
-    except (params.ValueRefused, services.BookingError) as refusal:
-        messages.error(request, f"No portal login created: {refusal}")
-        return redirect("patient_chart", pk=patient.pk)
-    return render(
-        request,
-        "clinical/portal_login_created.html",
-        {"patient": patient, "login": user, "password": password},
-    )
+    form = PortalLoginForm(request.POST)
+    if form.is_valid():
+        try:
+            user, password = services.portal_login_create(
+                actor=request.user, patient=patient, request=request, **form.cleaned_data
+            )
+        except services.BookingError as refusal:
+            refuse_beside(request, form, refusal)
+        else:
+            context = {"patient": patient, "login": user, "password": password}
+            return render(request, "clinical/portal_login_created.html", context)
+    return _chart_page(request, patient, portal_form=form)
 
 
 @rbac.capability_required("vitals.record")

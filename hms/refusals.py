@@ -35,3 +35,13 @@ def refuse_into(form, refusal: Refusal) -> None:
     """Show a refusal on its form: beside its field when the form has it, else above the form."""
     field = refusal.field if refusal.field in getattr(form, "fields", {}) else None
     form.add_error(field, str(refusal))
+
+
+def refuse_beside(request: HttpRequest, form, refusal: Refusal) -> None:
+    """Show a refusal beside its field when the form has that field, else as a message above the
+    page: a refusal about the record (already cancelled, already has a login) may come from a
+    page that no longer shows the form."""
+    if refusal.field is not None and refusal.field in getattr(form, "fields", {}):
+        refuse_into(form, refusal)
+    else:
+        messages.error(request, str(refusal))

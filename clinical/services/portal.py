@@ -50,7 +50,9 @@ def portal_login_create(
             request=request,
         )
     except ValidationError as error:
-        raise BookingError(" ".join(error.messages)) from error
+        # Said beside the field it is about (a taken username) when it is about one.
+        field = next(iter(getattr(error, "error_dict", {})), None)
+        raise BookingError(" ".join(error.messages), field=field) from error
     patient.user = user
     patient.save(update_fields=["user"])
     audit.record(

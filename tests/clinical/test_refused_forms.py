@@ -15,6 +15,7 @@ from clinical.models import (
     AppointmentChange,
     AppointmentStatus,
     DoctorSchedule,
+    PatientState,
     ScheduleException,
 )
 from hms import rbac
@@ -144,3 +145,72 @@ def test_a_day_off_with_half_a_time_range_says_so_above_the_form(doctor, make_us
     assert "Give both a start and an end time" in page
     assert 'value="Half day"' in page and 'value="09:00"' in page
     assert not ScheduleException.objects.exists()
+
+
+# --- the chart: archive, reactivate, the portal login -----------------------------------------
+
+
+def test_an_over_long_reason_for_archiving_is_said_beside_it(clerk, client_for):
+    patient = PatientFactory()
+    typed = "Moved abroad " + TOO_LONG
+
+    response = client_for(clerk).post(
+        reverse("patient_archive", args=[patient.pk]), {"reason": typed}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="state-reason-error"' in page and "Reason: at most 200 characters" in page
+    assert typed in page
+    patient.refresh_from_db()
+    assert not patient.is_archived
+    assert not patient.state_changes.filter(to_state=PatientState.ARCHIVED).exists()
+
+
+def test_an_over_long_reason_for_reactivating_is_said_beside_it(clerk, client_for):
+    patient = PatientFactory()
+    services.patient_transition(actor=clerk, patient=patient, to_state=PatientState.ARCHIVED)
+    typed = "Back in Nairobi " + TOO_LONG
+
+    response = client_for(clerk).post(
+        reverse("patient_reactivate", args=[patient.pk]), {"reason": typed}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="state-reason-error"' in page and "is-invalid" in page
+    assert typed in page
+    patient.refresh_from_db()
+    assert patient.is_archived
+
+
+def test_a_taken_portal_username_is_said_beside_it(clerk, client_for, make_user):
+    make_user(rbac.PATIENT, username="wanjiku.000042")
+    patient = PatientFactory()
+
+    response = client_for(clerk).post(
+        reverse("patient_portal_login", args=[patient.pk]),
+        {"username": "wanjiku.000042", "email": "wanjiku@example.com"},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="portal-username-error"' in page and "is-invalid" in page
+    assert 'value="wanjiku.000042"' in page and 'value="wanjiku@example.com"' in page
+    patient.refresh_from_db()
+    assert patient.user_id is None
+
+
+def test_an_empty_portal_username_asks_for_one(clerk, client_for):
+    patient = PatientFactory()
+
+    response = client_for(clerk).post(
+        reverse("patient_portal_login", args=[patient.pk]), {"username": " ", "email": "a@b.co"}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="portal-username-error"' in page and "Choose a username" in page
+    assert 'value="a@b.co"' in page
+    patient.refresh_from_db()
+    assert patient.user_id is None
