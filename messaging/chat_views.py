@@ -31,7 +31,9 @@ def chat_list(request: HttpRequest) -> HttpResponse:
 def chat_picker(request: HttpRequest) -> HttpResponse:
     """People the user may start a conversation with, searched by name as they type."""
     query = params.search_text(request.GET.get("q"), 60)
-    people = selectors.people_to_contact(request.user, query)
+    people = paging.first_of(
+        selectors.people_to_contact(request.user, query), selectors.PICKER_LIMIT
+    )
     return render(request, "messaging/chat_picker.html", {"people": people, "query": query})
 
 

@@ -118,7 +118,8 @@ def threads_of(user) -> QuerySet:
 
 
 def people_to_contact(user, query: str) -> QuerySet:
-    """The first people `user` may start a conversation with whose name matches `query`."""
+    """The people `user` may start a conversation with whose name matches `query`, by name (the
+    picker shows the first PICKER_LIMIT and says how many match)."""
     people = rules.contactable(user)
     if query:
         people = people.filter(
@@ -126,18 +127,19 @@ def people_to_contact(user, query: str) -> QuerySet:
             | Q(last_name__icontains=query)
             | Q(username__icontains=query)
         )
-    return people.select_related("department").order_by("first_name", "last_name")[:PICKER_LIMIT]
+    return people.select_related("department").order_by("first_name", "last_name", "id")
 
 
-def messages_page(thread: Thread, before: int | None) -> tuple[list[dict], bool]:
+def messages_page(thread: Thread, before: int | None) -> tuple[list[dict], int]:
     """The page of `thread`'s messages before message `before` (the latest without it), oldest
-    first, each with its receipt status; and whether there are older ones."""
+    first, each with its receipt status; and how many older ones there are (counted by the
+    database)."""
     rows = Message.objects.filter(thread=thread).select_related("sender").order_by("-id")
     if before:
         rows = rows.filter(id__lt=before)
-    batch = list(rows[: MESSAGES_PER_PAGE + 1])
-    more = len(batch) > MESSAGES_PER_PAGE
-    batch = batch[:MESSAGES_PER_PAGE][::-1]
+    batch = list(rows[:MESSAGES_PER_PAGE])[::-1]
+    # Counted whenever the page has messages (a page's query count never grows with the thread).
+    more = rows.filter(id__lt=batch[0].pk).count() if batch else 0
     events = [message_event(message, message.sender) for message in batch]
     statuses = receipt_statuses(thread.pk, [(event["id"], event["sender_id"]) for event in events])
     for event in events:
