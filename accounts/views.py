@@ -130,9 +130,8 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "subject": subject,
         "password_form": SetPasswordForm(),
         "has_second_factor": TOTPDevice.objects.filter(user=subject, confirmed=True).exists(),
-        "history": AuditEntry.objects.filter(
-            object_type=User._meta.label, object_id=str(subject.pk)
-        ).order_by("-id")[:10],
+        "history": selectors.user_history(subject),
+        "history_url": selectors.user_history_url(subject),
     }
     return render(request, "accounts/user_form.html", context)
 

@@ -9,3 +9,6 @@ class AuditFilterForm(forms.Form):
     patient_id = forms.CharField(required=False, max_length=64, label="Patient id")
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # The entries about one record (a user's page links to its whole history).
+    object_type = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+    object_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)

@@ -29,6 +29,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             entries = entries.filter(at__date__gte=data["date_from"])
         if data["date_to"]:
             entries = entries.filter(at__date__lte=data["date_to"])
+        if data["object_type"] and data["object_id"]:
+            entries = entries.filter(object_type=data["object_type"], object_id=data["object_id"])
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     template = "reports/audit_list.html"
     if request.htmx and request.htmx.target == "audit-rows":
