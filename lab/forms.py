@@ -46,7 +46,15 @@ class OrderForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=200, error_messages={"required": "Give the reason."})
+    """Why a test is cancelled: required, and refused (never cut) when too long."""
+
+    reason = forms.CharField(
+        max_length=200,
+        error_messages={
+            "required": "Give the reason for cancelling the test.",
+            "max_length": "Reason: at most %(limit_value)d characters (this has %(show_value)d).",
+        },
+    )
 
 
 class LabTestForm(forms.ModelForm):

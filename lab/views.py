@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from clinical import selectors as clinical
 from hms import files, paging, params, rbac
-from hms.refusals import act
+from hms.refusals import act, refuse_beside
 from lab import selectors, services
 from lab.forms import LabTestForm, OrderForm, ReasonForm, ReferenceRangeForm, ResultFieldForm
 from lab.models import (
@@ -107,18 +107,17 @@ def orders_panel(request: HttpRequest, patient_pk) -> HttpResponse:
 def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
     form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Not cancelled: give the reason for cancelling the test.")
-        return _back(order)
-    try:
-        services.order_cancel(
-            actor=request.user, order=order, reason=form.cleaned_data["reason"], request=request
-        )
-    except services.LabError as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, f"{order.number} cancelled; its charge was reversed.")
-    return _back(order)
+    if form.is_valid():
+        try:
+            services.order_cancel(
+                actor=request.user, order=order, reason=form.cleaned_data["reason"], request=request
+            )
+        except services.LabError as refusal:
+            refuse_beside(request, form, refusal)
+        else:
+            messages.success(request, f"{order.number} cancelled; its charge was reversed.")
+            return _back(order)
+    return _order_page(request, order, cancel_form=form)
 
 
 # --- an order's page: steps, results, report ---------------------------------------------------
@@ -130,10 +129,14 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _order_page(
-    request: HttpRequest, order: TestOrder, refused: services.LabError | None = None
+    request: HttpRequest,
+    order: TestOrder,
+    refused: services.LabError | None = None,
+    cancel_form: ReasonForm | None = None,
 ) -> HttpResponse:
     """An order's page. After a refused result entry or amendment (`refused`), the form shows
-    every value as typed, each refusal beside its field, and nothing is saved."""
+    every value as typed, each refusal beside its field, and nothing is saved; so does a refused
+    cancellation (`cancel_form`)."""
     context = selectors.order_page(
         request.user,
         order,
@@ -143,7 +146,7 @@ def _order_page(
         cancellable=order.status in services.CANCELLABLE,
         colleague_must_verify=services.needs_a_colleague_to_verify(request.user, order),
     )
-    return render(request, "lab/order_detail.html", context)
+    return render(request, "lab/order_detail.html", context | {"cancel_form": cancel_form})
 
 
 def _act(request: HttpRequest, order: TestOrder, action, done: str, **kwargs) -> HttpResponse:
@@ -344,53 +347,52 @@ def catalogue_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Saved.")
             return redirect("lab_catalogue_edit", pk=test.pk)
+    return _catalogue_page(request, test, form=form)
+
+
+def _catalogue_page(request: HttpRequest, test: LabTest, **forms) -> HttpResponse:
+    """A test's catalogue page; a refused form (`field_form=...`, `range_form=...`) shows its
+    messages beside its fields and keeps what was typed."""
     context = {
         "test": test,
-        "form": form,
+        "form": LabTestForm(instance=test),
         "fields": selectors.fields_with_ranges(test),
         "field_form": ResultFieldForm(),
         "range_form": ReferenceRangeForm(test=test),
     }
-    return render(request, "lab/catalogue_edit.html", context)
+    return render(request, "lab/catalogue_edit.html", context | forms)
+
+
+def _catalogue_part_add(request: HttpRequest, test: LabTest, form, done: str) -> HttpResponse:
+    """Add a result field or a reference range; a bad value re-renders the page with the form."""
+    if form.is_valid():
+        try:
+            services.catalogue_part_save(
+                actor=request.user, part=form.save(commit=False), request=request
+            )
+        except services.LabError as refusal:
+            refuse_beside(request, form, refusal)
+        else:
+            messages.success(request, done)
+            return redirect("lab_catalogue_edit", pk=test.pk)
+    name = "range_form" if isinstance(form, ReferenceRangeForm) else "field_form"
+    return _catalogue_page(request, test, **{name: form})
 
 
 @rbac.capability_required("tests.catalogue", post_only=True)
 @require_POST
 def catalogue_field_add(request: HttpRequest, pk: int) -> HttpResponse:
-    test = get_object_or_404(LabTest, pk=pk)
+    test = get_object_or_404(LabTest.objects.select_related("charge_item"), pk=pk)
     form = ResultFieldForm(request.POST, instance=ResultField(test=test))
-    if form.is_valid():
-        services.catalogue_part_save(
-            actor=request.user, part=form.save(commit=False), request=request
-        )
-        messages.success(request, "Result field added.")
-    else:
-        messages.error(
-            request, "Not added: " + " ".join(m for e in form.errors.values() for m in e)
-        )
-    return redirect("lab_catalogue_edit", pk=test.pk)
+    return _catalogue_part_add(request, test, form, "Result field added.")
 
 
 @rbac.capability_required("tests.catalogue", post_only=True)
 @require_POST
 def catalogue_range_add(request: HttpRequest, pk: int) -> HttpResponse:
-    test = get_object_or_404(LabTest, pk=pk)
+    test = get_object_or_404(LabTest.objects.select_related("charge_item"), pk=pk)
     form = ReferenceRangeForm(request.POST, test=test)
-    if form.is_valid():
-        services.catalogue_part_save(
-            actor=request.user, part=form.save(commit=False), request=request
-        )
-        messages.success(request, "Reference range added.")
-    else:
-        messages.error(
-            request,
-            "Not added: "
-            + "; ".join(
-                f"{form.fields[f].label if f in form.fields else ''}: {' '.join(e)}".lstrip(": ")
-                for f, e in form.errors.items()
-            ),
-        )
-    return redirect("lab_catalogue_edit", pk=test.pk)
+    return _catalogue_part_add(request, test, form, "Reference range added.")
 
 
 @rbac.capability_required("tests.catalogue", post_only=True)

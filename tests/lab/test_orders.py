@@ -122,7 +122,7 @@ def test_cancelling_a_test_the_lab_has_started_is_refused_and_nothing_changes(
         f"{cbc.number} is in progress: only a test the lab has not started on can be cancelled"
         in refused
     )
-    assert "give the reason for cancelling" in no_reason.content.decode()
+    assert "Give the reason for cancelling the test." in no_reason.content.decode()
     cbc.refresh_from_db()
     assert cbc.status == OrderStatus.IN_PROGRESS and cbc.cancelled_at is None
     assert Charge.objects.filter(patient=patient).count() == 1
