@@ -47,17 +47,23 @@ def phone_digits(phone: str) -> str:
 def likely_duplicates(
     *, first_name: str, last_name: str, date_of_birth: date | None, phone: str, exclude=None
 ) -> list[Patient]:
-    """Patients who may be this same person: same phone, same name and birth date, or a name
-    spelt a little differently with the same birth date."""
+    """Patients who may be this same person: same phone (the first PHONE_MATCHES, the list
+    saying how many more share it: a clinic's or a relative's phone is shared by many), same
+    name and birth date, or a name spelt a little differently with the same birth date."""
     key = name_key(first_name, last_name)
     digits = phone_digits(phone)
     found: dict = {}
+    more_with_phone = 0
     candidates = Patient.objects.all()
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
     if len(digits) >= 9:
         # The last 9 digits: 0712… and +254712… are the same Kenyan number.
-        for patient in candidates.filter(phone_digits__endswith=digits[-9:])[:10]:
+        same_phone = candidates.filter(phone_digits__endswith=digits[-9:]).order_by("mrn")
+        first = list(same_phone[:PHONE_MATCHES])
+        if len(first) == PHONE_MATCHES:
+            more_with_phone = same_phone.count() - PHONE_MATCHES
+        for patient in first:
             found[patient.pk] = patient
     if date_of_birth:
         # Every patient born that day is compared (a common birth date, such as 1 January for
@@ -71,7 +77,7 @@ def likely_duplicates(
         ]
         for patient in candidates.filter(pk__in=similar):
             found[patient.pk] = patient
-    return list(found.values())
+    return Duplicates(found.values(), more_with_phone=more_with_phone, phone=digits[-9:])
 
 
 def patient_search(query: str, *, include_archived: bool = False) -> QuerySet:
@@ -582,3 +588,16 @@ def schedules_page() -> dict:
         .select_related("doctor")
         .order_by("date", "start_time", "pk"),
     }
+
+
+PHONE_MATCHES = 10
+
+
+class Duplicates(list):
+    """`likely_duplicates`' patients, how many more share the phone than are listed, and the
+    phone's last 9 digits (the patient search that lists them all)."""
+
+    def __init__(self, patients=(), *, more_with_phone: int = 0, phone: str = "") -> None:
+        super().__init__(patients)
+        self.more_with_phone = more_with_phone
+        self.phone = phone
