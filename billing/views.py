@@ -432,7 +432,8 @@ def outstanding(request: HttpRequest) -> HttpResponse:
     database over every open invoice, so they equal the desk panel's "Patients owe"."""
     if request.htmx and request.htmx.target == "billing-patients":
         # The desk finds a patient's account with clinical's search (accountants see no charts).
-        found = clinical.patient_search(params.search_text(request.GET.get("q")))
+        matches = clinical.patient_matches(params.search_text(request.GET.get("q")))
+        found = paging.first_of(matches, clinical.SEARCH_LIMIT)
         return render(request, "billing/outstanding.html#patients", {"found": found})
     today = timezone.localdate()
     age = params.choice_param(request.GET.get("age"), [b.key for b in selectors.AGE_BUCKETS])
