@@ -87,9 +87,16 @@ def _callee(module: ModuleType, call: ast.Call) -> Callable | None:
     return target
 
 
+def templates_of(function: Callable, _visiting: frozenset = frozenset()) -> frozenset[str]:
+    """Template names written in `function` and the view and document helpers it calls (a helper
+    already being read higher up the same chain of calls is not read again: no endless loop)."""
+    if function in _visiting:
+        return frozenset()
+    return _templates_of(function, _visiting | {function})
+
+
 @cache
-def templates_of(function: Callable) -> frozenset[str]:
-    """Template names written in `function` and the view and document helpers it calls."""
+def _templates_of(function: Callable, visiting: frozenset) -> frozenset[str]:
     module = inspect.getmodule(function)
     tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
     constants = _module_constants(module)
@@ -112,7 +119,7 @@ def templates_of(function: Callable) -> frozenset[str]:
         if isinstance(node, ast.Call):
             callee = _callee(module, node)
             if callee is not None and callee is not function:
-                found |= templates_of(callee)
+                found |= templates_of(callee, visiting)
     return frozenset(found)
 
 
