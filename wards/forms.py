@@ -62,14 +62,28 @@ class AdmissionForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    bed = forms.ModelChoiceField(queryset=None, empty_label="Choose a vacant bed")
-    reason = forms.CharField(max_length=200)
+    bed = forms.ModelChoiceField(
+        queryset=None,
+        empty_label="Choose a vacant bed",
+        error_messages={"required": "Choose a vacant bed."},
+    )
+    reason = forms.CharField(
+        max_length=200,
+        error_messages={
+            "required": "Give the reason for the transfer.",
+            "max_length": "Reason: at most %(limit_value)d characters (this has %(show_value)d).",
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["bed"].queryset = Bed.objects.filter(
             status=BedStatus.VACANT, ward__active=True
         ).select_related("ward")
+
+    def answers(self) -> dict:
+        """What wards.services.admission_transfer takes."""
+        return {"bed": self.cleaned_data["bed"], "reason": self.cleaned_data["reason"]}
 
 
 class DischargeSummaryForm(forms.Form):
@@ -79,6 +93,10 @@ class DischargeSummaryForm(forms.Form):
         label="Medications on discharge", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     follow_up = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def answers(self) -> dict:
+        """What wards.services.discharge_order takes."""
+        return {"summary": self.cleaned_data}
 
 
 class WardForm(forms.ModelForm):

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from clinical import selectors as clinical
 from hms import params, rbac
 from hms.pdf import pdf_response
-from hms.refusals import act
-from wards import services
+from hms.refusals import act, refuse_beside
+from wards import selectors, services
 from wards.forms import (
     AdmissionForm,
     DischargeSummaryForm,
@@ -23,15 +23,6 @@ from wards.forms import (
 )
 from wards.live import BOARD_SCOPES
 from wards.models import ACTIVE_ADMISSION, Admission, Bed, BedStatus, Ward, WardKind
-
-# The clinical content of a stay (diagnoses, treatment, medications, the discharge summary and its
-# PDF): the whole chart only. Reception's "demographics" sees dates, beds, doctor, status and who
-# signed the summary: what it needs to process the discharge and the bill (docs/DECISIONS.md).
-CLINICAL_SCOPES = {rbac.ALL}
-
-
-def _sees_clinical_content(user) -> bool:
-    return rbac.scope(user, "patients.view_chart") in CLINICAL_SCOPES
 
 
 def _board_wards(ward_id: int | None = None):
@@ -62,6 +53,12 @@ def _board_wards(ward_id: int | None = None):
 
 @rbac.capability_required("patients.view_chart", scopes=BOARD_SCOPES)
 def bed_board(request: HttpRequest) -> HttpResponse:
+    return _board_page(request)
+
+
+def _board_page(request: HttpRequest, **refused) -> HttpResponse:
+    """The board (its fragment for htmx); after a refused bed action (`refused_bed`,
+    `bed_refusal`) the sentence shows on that bed's tile."""
     ward_id = params.db_id(request.GET.get("ward"))
     wards = list(_board_wards(ward_id))
     icu = [w for w in wards if w.kind == WardKind.ICU]
@@ -78,7 +75,7 @@ def bed_board(request: HttpRequest) -> HttpResponse:
     template = "wards/bed_board.html"
     if request.htmx and request.htmx.target == "bed-board":
         template += "#board"
-    return render(request, template, context)
+    return render(request, template, context | refused)
 
 
 def _patient_for_admission(request: HttpRequest):
@@ -139,24 +136,14 @@ def _admission(request: HttpRequest, pk: int) -> Admission:
 
 @rbac.capability_required("patients.view_chart", scopes=BOARD_SCOPES)
 def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    admission = _admission(request, pk)
-    context = {
-        "admission": admission,
-        "stays": admission.stays.select_related("bed", "ward"),
-        "days": (timezone.now() - admission.admitted_at).days,
-        "transfer_form": TransferForm(),
-        "summary_form": DischargeSummaryForm(
-            initial={"final_diagnosis": admission.final_diagnosis or admission.diagnosis}
-        ),
-        "can_admit": rbac.allows(request.user, "wards.admit"),
-        "can_order_discharge": rbac.allows(request.user, "wards.order_discharge"),
-        # Tests not yet resulted (...): each cancelled or carried over before the discharge.
-        "open_orders": services.stay_open_orders(admission) if admission.is_active else [],
-        "clinical_view": _sees_clinical_content(request.user),
-        # The lab's panel: for those who view results (not the desk's demographics view).
-        "can_see_tests": rbac.scope(request.user, "tests.view_results") == rbac.ALL,
-    }
-    return render(request, "wards/admission_detail.html", context)
+    return _admission_page(request, _admission(request, pk))
+
+
+def _admission_page(request: HttpRequest, admission: Admission, **refused_forms) -> HttpResponse:
+    """The admission's page; a refused form (`transfer_form=...`, `summary_form=...`) shows its
+    messages beside its fields and keeps what was typed."""
+    context = selectors.admission_page(request.user, admission)
+    return render(request, "wards/admission_detail.html", context | refused_forms)
 
 
 def _act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResponse:
@@ -165,37 +152,35 @@ def _act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResp
     return act(request, action, done=done, then=then, admission=admission, **kwargs)
 
 
+def _decide(request: HttpRequest, pk: int, form, name: str, action, done: str) -> HttpResponse:
+    """Transfer or order the discharge: a bad value or a refusal re-renders the page with the
+    form as typed (a refusal about the stay, e.g. a bed taken a moment ago, above the form)."""
+    admission = _admission(request, pk)
+    if form.is_valid():
+        try:
+            action(actor=request.user, admission=admission, request=request, **form.answers())
+        except services.WardError as refusal:
+            refuse_beside(request, form, refusal)
+        else:
+            messages.success(request, done)
+            return redirect(admission.get_absolute_url())
+    return _admission_page(request, admission, **{name: form})
+
+
 @rbac.capability_required("wards.admit", post_only=True)
 @require_POST
 def admission_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     form = TransferForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a vacant bed and give the reason for the transfer.")
-        return redirect("admission_detail", pk=pk)
-    return _act(
-        request,
-        pk,
-        services.admission_transfer,
-        "Transferred. The old bed is waiting to be cleaned.",
-        bed=form.cleaned_data["bed"],
-        reason=form.cleaned_data["reason"],
-    )
+    done = "Transferred. The old bed is waiting to be cleaned."
+    return _decide(request, pk, form, "transfer_form", services.admission_transfer, done)
 
 
 @rbac.capability_required("wards.order_discharge", post_only=True)
 @require_POST
 def discharge_order(request: HttpRequest, pk: int) -> HttpResponse:
     form = DischargeSummaryForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Write the diagnosis of the discharge summary first.")
-        return redirect("admission_detail", pk=pk)
-    return _act(
-        request,
-        pk,
-        services.discharge_order,
-        "Discharge ordered: reception completes it.",
-        summary=form.cleaned_data,
-    )
+    done = "Discharge ordered: reception completes it."
+    return _decide(request, pk, form, "summary_form", services.discharge_order, done)
 
 
 @rbac.capability_required("wards.order_discharge", post_only=True)
@@ -230,7 +215,7 @@ def discharge_process(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@rbac.capability_required("patients.view_chart", scopes=CLINICAL_SCOPES)
+@rbac.capability_required("patients.view_chart", scopes=selectors.CLINICAL_SCOPES)
 def discharge_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     admission = _admission(request, pk)
     if not admission.discharge_ordered_at:
@@ -253,14 +238,16 @@ def discharge_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def bed_status(request: HttpRequest, pk: int) -> HttpResponse:
     bed = get_object_or_404(Bed, pk=pk)
     status = params.choice_param(request.POST.get("status"), BedStatus.choices)
+    if not status:  # about the bed's own form: said on its tile
+        return _board_page(request, refused_bed=bed.pk, bed_refusal="Choose the bed's new state.")
     try:
-        if not status:
-            raise services.WardError("Choose the bed's new state.")
         services.bed_set_status(actor=request.user, bed=bed, status=status, request=request)
     except services.WardError as refusal:
+        # About the bed as it is now (taken, no longer cleaning): a message above the board.
         messages.error(request, str(refusal))
+        return _board_page(request)
     if request.htmx:
-        return bed_board(request)
+        return _board_page(request)
     return redirect("bed_board")
 
 
