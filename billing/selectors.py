@@ -136,39 +136,36 @@ def desk_summary(day=None) -> DeskSummary:
     def row(mode: str) -> Takings:
         return rows.setdefault(mode, Takings(mode, labels.get(mode, mode)))
 
-    received = (
-        Payment.objects.filter(received_at__gte=start, received_at__lt=end)
-        .exclude(mode=PaymentMode.ADVANCE)
-        .values("mode")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    for entry in received:
-        row(entry["mode"]).received += money(entry["total"])
-    deposits = (
-        AdvanceDeposit.objects.filter(received_at__gte=start, received_at__lt=end)
-        .values("mode")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    for entry in deposits:
-        row(entry["mode"]).received += money(entry["total"])
-    refunds = (
-        Refund.objects.filter(refunded_at__gte=start, refunded_at__lt=end)
-        .values("payment__mode")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    for entry in refunds:
-        row(entry["payment__mode"]).refunded += money(entry["total"])
-    reversals = (
-        Payment.objects.filter(reversed_at__gte=start, reversed_at__lt=end)
-        .values("mode")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    for entry in reversals:
-        row(entry["mode"]).reversed += money(entry["total"])
+    # Money in and out at the desk today, by payment mode: (rows, the mode's field, the column).
+    movements = [
+        (
+            Payment.objects.filter(received_at__gte=start, received_at__lt=end).exclude(
+                mode=PaymentMode.ADVANCE
+            ),
+            "mode",
+            "received",
+        ),
+        (
+            AdvanceDeposit.objects.filter(received_at__gte=start, received_at__lt=end),
+            "mode",
+            "received",
+        ),
+        (
+            Refund.objects.filter(refunded_at__gte=start, refunded_at__lt=end),
+            "payment__mode",
+            "refunded",
+        ),
+        (
+            Payment.objects.filter(reversed_at__gte=start, reversed_at__lt=end),
+            "mode",
+            "reversed",
+        ),
+    ]
+    for rows_of_day, mode_field, column in movements:
+        totals = rows_of_day.values(mode_field).annotate(total=Sum("amount")).order_by()
+        for entry in totals:
+            taking = row(entry[mode_field])
+            setattr(taking, column, getattr(taking, column) + money(entry["total"]))
     order = list(labels)
     summary = DeskSummary(day=day, takings=sorted(rows.values(), key=lambda r: order.index(r.mode)))
 
