@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
 from billing import services as billing
 from billing.models import ChargeItem, ChargeType
 from clinical import lifecycle, open_orders
@@ -65,9 +66,9 @@ def _require_vacant(bed: Bed) -> None:
 @submissions.once("admission.create")
 def admission_create(
     *,
-    actor,
+    actor: User,
     patient: Patient,
-    attending_doctor,
+    attending_doctor: User,
     bed: Bed,
     reason: str,
     diagnosis: str = "",
@@ -160,7 +161,7 @@ def admission_create(
 @transaction.atomic
 @submissions.once("admission.transfer")
 def admission_transfer(
-    *, actor, admission: Admission, bed: Bed, reason: str, request: HttpRequest | None = None
+    *, actor: User, admission: Admission, bed: Bed, reason: str, request: HttpRequest | None = None
 ) -> Admission:
     """Move the patient to another bed: the old one goes to Cleaning, the stay is split now."""
     admission = (
@@ -237,7 +238,7 @@ def _refuse_with_open_orders(admission: Admission, doing: str) -> None:
 @submissions.once("discharge.open_order")
 def discharge_open_order_settle(
     *,
-    actor,
+    actor: User,
     admission: Admission,
     source: str,
     order_id: int,
@@ -292,7 +293,7 @@ def discharge_open_order_settle(
 @transaction.atomic
 @submissions.once("discharge.order")
 def discharge_order(
-    *, actor, admission: Admission, summary: dict, request: HttpRequest | None = None
+    *, actor: User, admission: Admission, summary: dict, request: HttpRequest | None = None
 ) -> Admission:
     """The doctor orders the discharge and writes the discharge summary."""
     admission = (
@@ -335,7 +336,7 @@ def discharge_order(
 @transaction.atomic
 @submissions.once("discharge.process")
 def discharge_process(
-    *, actor, admission: Admission, request: HttpRequest | None = None
+    *, actor: User, admission: Admission, request: HttpRequest | None = None
 ) -> Admission:
     """Reception completes the discharge: the stay ends now, the bed goes to Cleaning."""
     admission = Admission.objects.select_for_update().select_related("patient").get(pk=admission.pk)
@@ -389,7 +390,9 @@ BED_MOVES = {
 
 
 @transaction.atomic
-def bed_set_status(*, actor, bed: Bed, status: str, request: HttpRequest | None = None) -> Bed:
+def bed_set_status(
+    *, actor: User, bed: Bed, status: str, request: HttpRequest | None = None
+) -> Bed:
     """Cleaning -> Vacant (ward staff); in and out of Maintenance (admin). Occupied beds change
     only through admissions."""
     bed = _locked_bed(bed)
@@ -416,7 +419,13 @@ def bed_set_status(*, actor, bed: Bed, status: str, request: HttpRequest | None 
 
 @transaction.atomic
 def ward_create(
-    *, actor, name: str, kind: str, charge_code: str, beds: int, request: HttpRequest | None = None
+    *,
+    actor: User,
+    name: str,
+    kind: str,
+    charge_code: str,
+    beds: int,
+    request: HttpRequest | None = None,
 ) -> Ward:
     """Open a ward with `beds` vacant beds numbered 01, 02, ...; raises WardError."""
     if not rbac.allows(actor, "wards.manage"):
@@ -448,7 +457,7 @@ def ward_create(
 
 
 @transaction.atomic
-def ward_add_bed(*, actor, ward: Ward, request: HttpRequest | None = None) -> Bed:
+def ward_add_bed(*, actor: User, ward: Ward, request: HttpRequest | None = None) -> Bed:
     """Add a vacant bed, numbered after the ward's highest; raises WardError."""
     if not rbac.allows(actor, "wards.manage"):
         raise WardError("Only an administrator opens wards and adds beds.")
