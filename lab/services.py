@@ -5,15 +5,18 @@ Each is one transaction with its audit row; a refusal raises LabError with the s
 reads. The technicians' worklist and the ordering doctor hear about every change on commit.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from billing import services as billing
 from clinical import open_orders
 from clinical.models import Encounter, Patient, PatientState
@@ -27,6 +30,8 @@ from lab.models import (
     LabTest,
     OrderStatus,
     Priority,
+    ReferenceRange,
+    ResultField,
     ResultValue,
     ResultVersion,
     TestOrder,
@@ -49,7 +54,9 @@ class LabError(Refusal):
     posted fields it is about, each with its own sentence ({"field-12": "Haemoglobin: …",
     "reason": "…"}), so the form shows each beside its field."""
 
-    def __init__(self, message: str, *, field: str | None = None, fields: dict | None = None):
+    def __init__(
+        self, message: str, *, field: str | None = None, fields: dict | None = None
+    ) -> None:
         super().__init__(message, field=field)
         self.fields = dict(fields or {})
         if field:
@@ -80,13 +87,13 @@ def _locked(order: TestOrder) -> TestOrder:
 @submissions.once("lab.order")
 def order_tests(
     *,
-    actor,
+    actor: User,
     patient: Patient,
     tests: list[LabTest],
     priority: str = Priority.ROUTINE,
     clinical_notes: str = "",
     encounter: Encounter | None = None,
-    admission=None,
+    admission: models.Model | None = None,
     request: HttpRequest | None = None,
 ) -> list[TestOrder]:
     """Order one or several tests for a patient, from a consultation or an admission. Each test
@@ -179,7 +186,7 @@ def order_tests(
 
 @transaction.atomic
 def order_cancel(
-    *, actor, order: TestOrder, reason: str, request: HttpRequest | None = None
+    *, actor: User, order: TestOrder, reason: str, request: HttpRequest | None = None
 ) -> TestOrder:
     """Cancel an order the lab has not started on; its charge is reversed with a visible line."""
     if not rbac.allows(actor, "tests.order"):
@@ -219,7 +226,7 @@ def order_cancel(
 
 @transaction.atomic
 def order_carry_over(
-    *, actor, order: TestOrder, reason: str, request: HttpRequest | None = None
+    *, actor: User, order: TestOrder, reason: str, request: HttpRequest | None = None
 ) -> TestOrder:
     """Carry a test not yet resulted over to outpatient follow-up, when its inpatient goes home:
     it stays on the worklist (marked, with the reason) and its charge stands; the result reaches
@@ -277,7 +284,14 @@ def _open_order(order: TestOrder) -> open_orders.OpenOrder:
     )
 
 
-def _settle(action, *, actor, order_id: int, reason: str, request=None) -> None:
+def _settle(
+    action: Callable[..., object],
+    *,
+    actor: User,
+    order_id: int,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> None:
     order = TestOrder.objects.filter(pk=order_id).first()
     if order is None:
         raise open_orders.OrderRefused("That test order no longer exists.")
@@ -316,7 +330,7 @@ def _may_complete(order: TestOrder) -> None:
         raise LabError(f"Enter every value before completing: {', '.join(missing)} missing.")
 
 
-def needs_a_colleague_to_verify(actor, order: TestOrder) -> bool:
+def needs_a_colleague_to_verify(actor: User, order: TestOrder) -> bool:
     """Whether `actor` completed or entered this result and so may not verify it themself (a
     second person verifies; a one-person lab sets HMS_LAB_ALLOW_SELF_VERIFY)."""
     if settings.HMS_LAB_ALLOW_SELF_VERIFY or rbac.passes_every_check(actor):
@@ -324,7 +338,7 @@ def needs_a_colleague_to_verify(actor, order: TestOrder) -> bool:
     return order.completed_by_id == actor.pk
 
 
-def _may_verify(actor, order: TestOrder) -> None:
+def _may_verify(actor: User, order: TestOrder) -> None:
     if settings.HMS_LAB_ALLOW_SELF_VERIFY or rbac.passes_every_check(actor):
         return
     if order.completed_by_id == actor.pk:
@@ -342,7 +356,7 @@ def _may_verify(actor, order: TestOrder) -> None:
 
 @transaction.atomic
 def order_advance(
-    *, actor, order: TestOrder, to_status: str, request: HttpRequest | None = None
+    *, actor: User, order: TestOrder, to_status: str, request: HttpRequest | None = None
 ) -> TestOrder:
     """Move an order one step along its line (Pending → Sample collected → In progress →
     Completed → Verified), stamping who and when. Skipping a step, or going back, is refused."""
@@ -413,7 +427,7 @@ LOWEST_POSSIBLE = Decimal(0)
 VALUE_PLACES, VALUE_DIGITS = 3, 12
 
 
-def _parse(field, raw: str) -> Decimal:
+def _parse(field: ResultField, raw: str) -> Decimal:
     """The number exactly as typed (a decimal comma is read as a point), or refused: Python's
     syntax (1_5, 1e3), more places than are stored, or a value no patient can have."""
     text = raw.strip()
@@ -517,7 +531,7 @@ def _tell_critical(order: TestOrder, before_flag: str) -> None:
 @transaction.atomic
 def results_enter(
     *,
-    actor,
+    actor: User,
     order: TestOrder,
     values: dict,
     findings: str = "",
@@ -566,7 +580,7 @@ def results_enter(
 @transaction.atomic
 def results_amend(
     *,
-    actor,
+    actor: User,
     order: TestOrder,
     values: dict,
     findings: str = "",
@@ -644,7 +658,7 @@ def results_amend(
 
 
 @transaction.atomic
-def report_downloaded(*, actor, order: TestOrder, request: HttpRequest | None = None) -> None:
+def report_downloaded(*, actor: User, order: TestOrder, request: HttpRequest | None = None) -> None:
     """Every download of a lab report is audited: who took a copy of whose result, and when."""
     audit.record(
         actor=actor,
@@ -657,7 +671,7 @@ def report_downloaded(*, actor, order: TestOrder, request: HttpRequest | None = 
 
 @transaction.atomic
 def report_attach(
-    *, actor, order: TestOrder, upload, request: HttpRequest | None = None
+    *, actor: User, order: TestOrder, upload: UploadedFile, request: HttpRequest | None = None
 ) -> TestOrder:
     """Attach the report PDF (type recognised from its bytes, size checked) to a test in
     progress or completed; private storage, downloaded through signed links."""
@@ -706,7 +720,7 @@ def report_attach(
 
 @transaction.atomic
 def catalogue_save(
-    *, actor, test: LabTest, request: HttpRequest | None = None, **fields
+    *, actor: User, test: LabTest, request: HttpRequest | None = None, **fields: object
 ) -> LabTest:
     """Create or change a catalogue test (admin)."""
     if not rbac.allows(actor, "tests.catalogue"):
@@ -742,7 +756,9 @@ def catalogue_save(
 
 
 @transaction.atomic
-def catalogue_part_save(*, actor, part, request: HttpRequest | None = None):
+def catalogue_part_save(
+    *, actor: User, part: ResultField | ReferenceRange, request: HttpRequest | None = None
+) -> ResultField | ReferenceRange:
     """Add a result field or a reference range to a catalogue test (admin). Results already
     entered keep the range they were flagged against."""
     if not rbac.allows(actor, "tests.catalogue"):
@@ -759,7 +775,9 @@ def catalogue_part_save(*, actor, part, request: HttpRequest | None = None):
 
 
 @transaction.atomic
-def catalogue_part_remove(*, actor, part, request: HttpRequest | None = None) -> None:
+def catalogue_part_remove(
+    *, actor: User, part: ResultField | ReferenceRange, request: HttpRequest | None = None
+) -> None:
     if not rbac.allows(actor, "tests.catalogue"):
         raise LabError("Only an administrator can change the test catalogue.")
     audit.record(
