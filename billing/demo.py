@@ -33,15 +33,13 @@ def seed(log) -> None:
             continue
         services.charge_item_save(
             actor=admin,
-            fields={
-                "code": code,
-                "name": name,
-                "category": category,
-                "charge_type": charge_type,
-                "price": Decimal(price),
-                "tax_rate": Decimal(tax),
-                "active": True,
-            },
+            code=code,
+            name=name,
+            category=category,
+            charge_type=charge_type,
+            price=Decimal(price),
+            tax_rate=Decimal(tax),
+            active=True,
         )
         created += 1
     log(f"Charge master: {ChargeItem.objects.count()} items ({created} new).")

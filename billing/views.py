@@ -69,7 +69,7 @@ def charge_master(request: HttpRequest) -> HttpResponse:
     form = ChargeItemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.charge_item_save(actor=request.user, fields=form.cleaned_data, request=request)
+            services.charge_item_save(actor=request.user, request=request, **form.cleaned_data)
         except services.BillingError as refusal:
             form.add_error(None, str(refusal))
         else:
@@ -86,7 +86,7 @@ def charge_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.charge_item_save(
-                actor=request.user, item=item, fields=form.cleaned_data, request=request
+                actor=request.user, item=item, request=request, **form.cleaned_data
             )
         except services.BillingError as refusal:
             form.add_error(None, str(refusal))

@@ -88,9 +88,7 @@ def prescription_add(request: HttpRequest, pk: int) -> HttpResponse:
             + "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()),
         )
         return redirect("encounter", pk=pk)
-    return _act(
-        request, pk, services.prescription_add, "Prescription added.", fields=form.cleaned_data
-    )
+    return _act(request, pk, services.prescription_add, "Prescription added.", **form.cleaned_data)
 
 
 @rbac.capability_required("clinical.consult", post_only=True)

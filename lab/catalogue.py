@@ -193,15 +193,13 @@ def load(actor) -> int:
         if item is None:
             item = billing.charge_item_save(
                 actor=actor,
-                fields={
-                    "code": charge_code,
-                    "name": name,
-                    "category": "lab" if kind == "lab" else "machine",
-                    "charge_type": "per_test",
-                    "price": Decimal(price),
-                    "tax_rate": Decimal("0"),
-                    "active": True,
-                },
+                code=charge_code,
+                name=name,
+                category="lab" if kind == "lab" else "machine",
+                charge_type="per_test",
+                price=Decimal(price),
+                tax_rate=Decimal("0"),
+                active=True,
             )
         if LabTest.objects.filter(code=code).exists():
             continue

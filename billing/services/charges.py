@@ -27,16 +27,36 @@ ITEM_FIELDS = ["code", "name", "category", "charge_type", "price", "tax_rate", "
 
 @transaction.atomic
 def charge_item_save(
-    *, actor: User, fields: dict, item: ChargeItem | None = None, request: HttpRequest | None = None
+    *,
+    actor: User,
+    item: ChargeItem | None = None,
+    code: str | None = None,
+    name: str | None = None,
+    category: str | None = None,
+    charge_type: str | None = None,
+    price: Decimal | None = None,
+    tax_rate: Decimal | None = None,
+    active: bool | None = None,
+    request: HttpRequest | None = None,
 ) -> ChargeItem:
     """Create an item, or change one. A price or tax change is kept in the item's history and
-    audited; charges already posted keep their own snapshot."""
+    audited; charges already posted keep their own snapshot. A value left as None keeps what the
+    item has (a new item's model default)."""
     creating = item is None
     item = ChargeItem() if creating else ChargeItem.objects.select_for_update().get(pk=item.pk)
     before = None if creating else audit.snapshot(item, ITEM_FIELDS)
-    for name in ITEM_FIELDS:
-        if name in fields:
-            setattr(item, name, fields[name])
+    given = {
+        "code": code,
+        "name": name,
+        "category": category,
+        "charge_type": charge_type,
+        "price": price,
+        "tax_rate": tax_rate,
+        "active": active,
+    }
+    for field_name, value in given.items():
+        if value is not None:
+            setattr(item, field_name, value)
     item.code = item.code.strip().upper()
     item.price = money(item.price)
     try:

@@ -187,7 +187,17 @@ def encounter_complete(
 @transaction.atomic
 @submissions.once("prescription.add")
 def prescription_add(
-    *, actor: User, encounter: Encounter, fields: dict, request: HttpRequest | None = None
+    *,
+    actor: User,
+    encounter: Encounter,
+    drug: str = "",
+    strength: str = "",
+    dose: str = "",
+    route: str = "",
+    frequency: str = "",
+    duration: str = "",
+    instructions: str = "",
+    request: HttpRequest | None = None,
 ) -> Prescription:
     encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
     _own_notes(actor, encounter)
@@ -195,7 +205,13 @@ def prescription_add(
         encounter=encounter,
         patient_id=encounter.patient_id,
         doctor_id=encounter.doctor_id,
-        **{name: (fields.get(name) or "").strip() for name in PRESCRIPTION_FIELDS},
+        drug=(drug or "").strip(),
+        strength=(strength or "").strip(),
+        dose=(dose or "").strip(),
+        route=(route or "").strip(),
+        frequency=(frequency or "").strip(),
+        duration=(duration or "").strip(),
+        instructions=(instructions or "").strip(),
     )
     try:
         prescription.full_clean()

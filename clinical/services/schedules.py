@@ -1,5 +1,8 @@
 """Doctors' schedules (admin): weekly blocks of bookable time and the days off that close them."""
 
+import datetime
+from decimal import Decimal
+
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -14,11 +17,26 @@ from hms import audit, rbac
 
 @transaction.atomic
 def schedule_block_add(
-    *, actor: User, request: HttpRequest | None = None, **fields: object
+    *,
+    actor: User,
+    doctor: User | None = None,
+    weekday: int | None = None,
+    start_time: datetime.time | None = None,
+    end_time: datetime.time | None = None,
+    slot_minutes: int = 15,
+    consultation_fee: Decimal | None = None,
+    request: HttpRequest | None = None,
 ) -> DoctorSchedule:
     if not rbac.allows(actor, "schedules.manage"):
         raise BookingError("Only an administrator sets doctors' schedules and days off.")
-    block = DoctorSchedule(**fields)
+    block = DoctorSchedule(
+        doctor=doctor,
+        weekday=weekday,
+        start_time=start_time,
+        end_time=end_time,
+        slot_minutes=slot_minutes,
+        consultation_fee=consultation_fee,
+    )
     block.full_clean()
     overlapping = DoctorSchedule.objects.filter(
         doctor=block.doctor,
@@ -61,11 +79,20 @@ def schedule_block_remove(
 
 @transaction.atomic
 def schedule_exception_add(
-    *, actor: User, request: HttpRequest | None = None, **fields: object
+    *,
+    actor: User,
+    doctor: User | None = None,
+    date: datetime.date | None = None,
+    start_time: datetime.time | None = None,
+    end_time: datetime.time | None = None,
+    reason: str = "",
+    request: HttpRequest | None = None,
 ) -> ScheduleException:
     if not rbac.allows(actor, "schedules.manage"):
         raise BookingError("Only an administrator sets doctors' schedules and days off.")
-    exception = ScheduleException(**fields)
+    exception = ScheduleException(
+        doctor=doctor, date=date, start_time=start_time, end_time=end_time, reason=reason
+    )
     if (exception.start_time is None) != (exception.end_time is None):
         raise BookingError("Give both a start and an end time, or neither for the whole day.")
     if exception.start_time and exception.end_time <= exception.start_time:

@@ -76,15 +76,13 @@ def build_invoice(lines: int):
     for code, name, category, charge_type, price, tax in EXTRA_ITEMS:
         services.charge_item_save(
             actor=accountant,
-            fields={
-                "code": code,
-                "name": name,
-                "category": category,
-                "charge_type": charge_type,
-                "price": Decimal(price),
-                "tax_rate": Decimal(tax),
-                "active": True,
-            },
+            code=code,
+            name=name,
+            category=category,
+            charge_type=charge_type,
+            price=Decimal(price),
+            tax_rate=Decimal(tax),
+            active=True,
         )
     patient = Patient.objects.create(
         mrn="B00001",

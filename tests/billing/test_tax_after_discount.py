@@ -27,15 +27,13 @@ def people(make_user, charge_master):
     admin = make_user(rbac.ADMIN)
     services.charge_item_save(
         actor=admin,
-        fields={
-            "code": "MISC-VAT5",
-            "name": "Taxed sundry",
-            "category": "misc",
-            "charge_type": "fixed",
-            "price": Decimal("200.00"),
-            "tax_rate": Decimal("5"),
-            "active": True,
-        },
+        code="MISC-VAT5",
+        name="Taxed sundry",
+        category="misc",
+        charge_type="fixed",
+        price=Decimal("200.00"),
+        tax_rate=Decimal("5"),
+        active=True,
     )
     return {
         "admin": admin,

@@ -133,7 +133,10 @@ def test_completing_needs_a_diagnosis_then_locks_the_notes(doctor, visit):
         services.prescription_add(
             actor=doctor,
             encounter=encounter,
-            fields={"drug": "X", "dose": "1", "frequency": "od", "duration": "1 day"},
+            drug="X",
+            dose="1",
+            frequency="od",
+            duration="1 day",
         )
 
 
@@ -142,14 +145,12 @@ def test_prescriptions_print_as_a_pdf_with_the_patient_and_the_medicines(doctor,
     services.prescription_add(
         actor=doctor,
         encounter=encounter,
-        fields={
-            "drug": "Salbutamol inhaler",
-            "strength": "100 mcg",
-            "dose": "2 puffs",
-            "route": "inhaled",
-            "frequency": "when needed",
-            "duration": "1 month",
-        },
+        drug="Salbutamol inhaler",
+        strength="100 mcg",
+        dose="2 puffs",
+        route="inhaled",
+        frequency="when needed",
+        duration="1 month",
     )
 
     response = client_for(doctor).get(reverse("prescription_pdf", args=[encounter.pk]))
