@@ -4,6 +4,7 @@ Each is one transaction with its audit row; callers (views, seed_demo) never sav
 """
 
 import math
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -74,7 +75,9 @@ def user_create(
 
 
 @transaction.atomic
-def user_update(*, actor: User, user: User, request: HttpRequest | None = None, **changes) -> User:
+def user_update(
+    *, actor: User, user: User, request: HttpRequest | None = None, **changes: object
+) -> User:
     """Edit a user's details or role. A role change is audited as its own action."""
     unknown = set(changes) - set(AUDITED_FIELDS) - {"must_change_password"}
     if unknown:
@@ -225,7 +228,7 @@ FIRST_WAIT_SECONDS = 15
 LONGEST_WAIT_SECONDS = 15 * 60
 
 
-def totp_wait_seconds(device: TOTPDevice, *, now=None) -> int:
+def totp_wait_seconds(device: TOTPDevice, *, now: datetime | None = None) -> int:
     """Whole seconds the user must wait before the next code is checked (0: check it now)."""
     failures = device.throttling_failure_count
     if failures < FREE_WRONG_CODES or device.throttling_failure_timestamp is None:
