@@ -3,6 +3,7 @@ action, each saving first and publishing on commit. The reads they use (unread c
 statuses) live in messaging.selectors."""
 
 import time
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from accounts.models import User
 from hms import realtime
 from hms.refusals import Refusal
 from messaging import rules
@@ -26,7 +28,7 @@ from messaging.selectors import (
 TEXT_LIMIT = Notification._meta.get_field("text").max_length
 
 
-def _recipients(to) -> list:
+def _recipients(to: User | Iterable[User] | str) -> list:
     """A user, several users, or a role name (every active user of that role)."""
     User = get_user_model()
     if isinstance(to, str):
@@ -37,7 +39,9 @@ def _recipients(to) -> list:
 
 
 @transaction.atomic
-def notify(to, text: str, *, link: str = "", urgent: bool = False) -> list[Notification]:
+def notify(
+    to: User | Iterable[User] | str, text: str, *, link: str = "", urgent: bool = False
+) -> list[Notification]:
     """Save a notification for each recipient, then (on commit) update their bell and show a toast
     on every page they have open."""
     recipients = _recipients(to)
@@ -63,7 +67,7 @@ def notify(to, text: str, *, link: str = "", urgent: bool = False) -> list[Notif
     return notifications
 
 
-def _publish_bell(user) -> None:
+def _publish_bell(user: User) -> None:
     realtime.publish(
         realtime.user_group(user.pk),
         "messaging/bell.html",
@@ -72,7 +76,7 @@ def _publish_bell(user) -> None:
 
 
 @transaction.atomic
-def notification_mark_read(*, user, notification_id: int) -> Notification:
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
     notification = Notification.objects.select_for_update().get(pk=notification_id, recipient=user)
     if notification.read_at is None:
         notification.read_at = timezone.now()
@@ -82,7 +86,7 @@ def notification_mark_read(*, user, notification_id: int) -> Notification:
 
 
 @transaction.atomic
-def notification_mark_all_read(*, user) -> int:
+def notification_mark_all_read(*, user: User) -> int:
     changed = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
@@ -103,7 +107,7 @@ class ChatError(Refusal):
 
 
 @transaction.atomic
-def thread_start(*, initiator, others: list) -> Thread:
+def thread_start(*, initiator: User, others: list) -> Thread:
     """Open a conversation (or reopen the existing one between the same two people)."""
     others = list({other.pk: other for other in others if other.pk != initiator.pk}.values())
     if not others:
@@ -129,7 +133,7 @@ def thread_start(*, initiator, others: list) -> Thread:
     return thread
 
 
-def _rate_limited(user) -> bool:
+def _rate_limited(user: User) -> bool:
     """A fixed window per user in the cache: a stuck key or a script cannot flood a ward."""
     key = f"chat.sent.{user.pk}.{int(time.time()) // SEND_WINDOW_SECONDS}"
     cache.add(key, 0, SEND_WINDOW_SECONDS * 2)
@@ -137,7 +141,7 @@ def _rate_limited(user) -> bool:
 
 
 @transaction.atomic
-def message_send(*, sender, thread: Thread, body: str) -> Message:
+def message_send(*, sender: User, thread: Thread, body: str) -> Message:
     """Store the message, then (on commit) show it in the open thread pages and tell the others."""
     body = body.strip()
     if not body:
@@ -190,7 +194,7 @@ def message_send(*, sender, thread: Thread, body: str) -> Message:
     return message
 
 
-def _advance(*, user, thread_id: int, up_to_id: int, read: bool) -> list[int]:
+def _advance(*, user: User, thread_id: int, up_to_id: int, read: bool) -> list[int]:
     """Move a member's delivered (and read) pointer forward; returns the message ids that changed
     state, so their senders' receipts can be updated. Never moves a pointer back."""
     member = ThreadMember.objects.select_for_update().filter(thread_id=thread_id, user=user).first()
@@ -234,14 +238,14 @@ def _publish_receipts(thread_id: int, message_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def thread_mark_delivered(*, user, thread_id: int, up_to_id: int) -> None:
+def thread_mark_delivered(*, user: User, thread_id: int, up_to_id: int) -> None:
     _publish_receipts(
         thread_id, _advance(user=user, thread_id=thread_id, up_to_id=up_to_id, read=False)
     )
 
 
 @transaction.atomic
-def thread_mark_read(*, user, thread_id: int, up_to_id: int) -> None:
+def thread_mark_read(*, user: User, thread_id: int, up_to_id: int) -> None:
     changed = _advance(user=user, thread_id=thread_id, up_to_id=up_to_id, read=True)
     _publish_receipts(thread_id, changed)
     if changed:
