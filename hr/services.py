@@ -1,12 +1,13 @@
 """Attendance: one click marks arrival, the next marks leaving; the server's clock decides."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
 from hms import audit
 from hms.refusals import Refusal
 from hr.models import Attendance
@@ -19,12 +20,12 @@ class AttendanceError(Refusal):
     """An attendance action that cannot be done, with the sentence the person reads."""
 
 
-def _at(moment) -> str:
+def _at(moment: datetime) -> str:
     return f"{timezone.localtime(moment):%H:%M}"
 
 
 @transaction.atomic
-def attendance_mark(*, user, request: HttpRequest | None = None) -> Attendance:
+def attendance_mark(*, user: User, request: HttpRequest | None = None) -> Attendance:
     """One click of the attendance button, by the server's clock, in the hospital's zone.
 
     - An open attendance that began at most HMS_ATTENDANCE_MAX_SHIFT_HOURS hours ago is closed:
