@@ -6,14 +6,17 @@ patient, or the attending doctor of the patient's active admission (that half ar
 
 import difflib
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.paginator import Page
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from clinical import lifecycle
 from clinical.models import (
     LIVE_APPOINTMENT,
@@ -45,7 +48,12 @@ def phone_digits(phone: str) -> str:
 
 
 def likely_duplicates(
-    *, first_name: str, last_name: str, date_of_birth: date | None, phone: str, exclude=None
+    *,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date | None,
+    phone: str,
+    exclude: Patient | None = None,
 ) -> list[Patient]:
     """Patients who may be this same person: same phone (the first PHONE_MATCHES, the list
     saying how many more share it: a clinic's or a relative's phone is shared by many), same
@@ -106,7 +114,7 @@ def patient_matches(query: str, *, include_archived: bool = False) -> QuerySet:
     return patients.filter(condition).order_by("last_name", "first_name", "mrn")
 
 
-def patient_for(user, patient_id) -> Patient | None:
+def patient_for(user: User, patient_id: object) -> Patient | None:
     """The patient record `user` may open, or None: a patient only ever gets their own."""
     patient_id = params.uuid_param(patient_id)
     if patient_id is None:  # "x" is nobody's id (and no reason for an error page)
@@ -117,7 +125,7 @@ def patient_for(user, patient_id) -> Patient | None:
     return patients.filter(pk=patient_id).first()
 
 
-def document_for(user, document_id) -> PatientDocument | None:
+def document_for(user: User, document_id: object) -> PatientDocument | None:
     """The document `user` may download (its patient's chart is one they may open), or None."""
     document_id = params.db_id(document_id)
     document = (
@@ -130,7 +138,7 @@ def document_for(user, document_id) -> PatientDocument | None:
     return document
 
 
-def assigned_doctor_ids(patient_user) -> set[int]:
+def assigned_doctor_ids(patient_user: User) -> set[int]:
     """User ids of the doctors assigned to the patient whose portal login is `patient_user`:
     those with a non-cancelled appointment with them, and the attending doctor of their active
     admission (wards' admissions, reached through the relation, not an import)."""
@@ -143,7 +151,7 @@ def assigned_doctor_ids(patient_user) -> set[int]:
     return set(booked) | set(attending)
 
 
-def assigned_patient_user_ids(doctor) -> set[int]:
+def assigned_patient_user_ids(doctor: User) -> set[int]:
     """Portal-login user ids of the patients `doctor` is assigned to."""
     booked = (
         Appointment.objects.filter(LIVE_APPOINTMENT, doctor=doctor, patient__user__isnull=False)
@@ -177,7 +185,7 @@ def overlapping_appointments(
     *,
     starts_at: datetime,
     ends_at: datetime,
-    doctor=None,
+    doctor: User | None = None,
     patient: Patient | None = None,
     excluding: Appointment | None = None,
 ) -> QuerySet:
@@ -197,7 +205,7 @@ def overlapping_appointments(
 
 
 def slots_for(
-    doctor,
+    doctor: User,
     day: date,
     *,
     now: datetime | None = None,
@@ -247,7 +255,7 @@ def slots_for(
 
 
 def next_free_slots(
-    doctor, after: datetime, *, count: int = 5, days: int = 14, patient: Patient | None = None
+    doctor: User, after: datetime, *, count: int = 5, days: int = 14, patient: Patient | None = None
 ) -> list[Slot]:
     """The first free slots of `doctor` from `after` on (the offer when a slot has just gone),
     free for `patient` too when given."""
@@ -262,7 +270,7 @@ def next_free_slots(
     return found
 
 
-def doctors():
+def doctors() -> QuerySet[User]:
     from django.contrib.auth import get_user_model
 
     return (
@@ -273,7 +281,7 @@ def doctors():
     )
 
 
-def appointments_for(user) -> QuerySet:
+def appointments_for(user: User) -> QuerySet:
     """The appointments `user` may see: all for the desk and wards, a doctor's own, a patient's
     own."""
     appointments = Appointment.objects.select_related("patient", "doctor")
@@ -307,14 +315,14 @@ _timeline_sources: list = []
 _timeline_counters: list = []
 
 
-def register_timeline(source, count=None) -> None:
+def register_timeline(source: Callable[..., list], count: Callable[..., int] | None = None) -> None:
     if source not in _timeline_sources:
         _timeline_sources.append(source)
     if count is not None and count not in _timeline_counters:
         _timeline_counters.append(count)
 
 
-def _timeline_querysets(patient) -> list[tuple[QuerySet, str]]:
+def _timeline_querysets(patient: Patient) -> list[tuple[QuerySet, str]]:
     """clinical's own records on the timeline, each with the moment it is placed at."""
     return [
         (Encounter.objects.filter(patient=patient), "started_at"),
@@ -326,7 +334,7 @@ def _timeline_querysets(patient) -> list[tuple[QuerySet, str]]:
     ]
 
 
-def patient_timeline_count(patient, *, before: datetime | None = None) -> int:
+def patient_timeline_count(patient: Patient, *, before: datetime | None = None) -> int:
     """How many events the patient's timeline has (before the cursor, when given): counted in the
     database, one query per kind of record, however long the history."""
     total = 0
@@ -337,13 +345,15 @@ def patient_timeline_count(patient, *, before: datetime | None = None) -> int:
     return total + sum(count(patient, before) for count in _timeline_counters)
 
 
-def patient_timeline(patient, *, before: datetime | None = None, size: int = 25) -> list[Event]:
+def patient_timeline(
+    patient: Patient, *, before: datetime | None = None, size: int = 25
+) -> list[Event]:
     """One timeline of everything that happened to the patient, newest first, `size` at a time
     (one query per kind of record, whatever the page: each kind contributes its newest `size`
     before the cursor, and the merge keeps the newest `size` of those)."""
     from django.urls import reverse
 
-    def window(queryset, field):
+    def window(queryset: QuerySet, field: str) -> QuerySet:
         if before is not None:
             queryset = queryset.filter(**{f"{field}__lt": before})
         return queryset.order_by(f"-{field}")[:size]
@@ -444,7 +454,7 @@ def vitals_columns() -> list[Range]:
     return list(RANGES.values())
 
 
-def vitals_rows(records) -> list[dict]:
+def vitals_rows(records: Iterable[Vitals]) -> list[dict]:
     """Each reading with its values in column order, each beside its flag (high, low or none)."""
     return [
         {
@@ -457,7 +467,7 @@ def vitals_rows(records) -> list[dict]:
     ]
 
 
-def vitals_chart(page, readings: QuerySet, limit: int) -> tuple[dict[str, list[dict]], int]:
+def vitals_chart(page: Page, readings: QuerySet, limit: int) -> tuple[dict[str, list[dict]], int]:
     """The chart's series (oldest first) and how many readings it plots: a window of the latest
     `limit` readings whatever page of the table is open (page 1 already holds them)."""
     latest = page.object_list if page.number == 1 else readings[:limit]
@@ -476,7 +486,7 @@ def vitals_chart(page, readings: QuerySet, limit: int) -> tuple[dict[str, list[d
 # --- what the appointment screens show ------------------------------------------------------
 
 
-def portal_appointments(user) -> dict:
+def portal_appointments(user: User) -> dict:
     """A patient's own appointments: the upcoming ones (from 12 hours ago on) and the past ones,
     newest first (the view pages them)."""
     since = timezone.now() - timedelta(hours=12)
@@ -487,7 +497,7 @@ def portal_appointments(user) -> dict:
     }
 
 
-def appointment_day_page(user, *, day: date, doctor_id: int | None) -> dict:
+def appointment_day_page(user: User, *, day: date, doctor_id: int | None) -> dict:
     """The desk's list of a day: its appointments (of one doctor when chosen; the view pages
     them), the days either side, the doctors to choose from and whether `user` may book."""
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
@@ -510,7 +520,7 @@ def appointment_day_page(user, *, day: date, doctor_id: int | None) -> dict:
 def booking_page(
     *,
     patient: Patient | None,
-    doctor,
+    doctor: User,
     day: date,
     refusal: Refusal | None,
     reason: str,
@@ -536,7 +546,7 @@ def booking_page(
 CHART_PANEL = 10
 
 
-def patient_chart_page(user, patient: Patient) -> dict:
+def patient_chart_page(user: User, patient: Patient) -> dict:
     """A patient's chart as `user` may see it: short panels of the latest few (the whole history
     is paged elsewhere) and what `user` may do with the record."""
     scope = rbac.scope(user, "patients.view_chart")
@@ -558,7 +568,7 @@ def patient_chart_page(user, patient: Patient) -> dict:
     }
 
 
-def appointment_page(user, appointment: Appointment, *, day: date | None) -> dict:
+def appointment_page(user: User, appointment: Appointment, *, day: date | None) -> dict:
     """One appointment: its history, what `user` may do with it and, for moving it, the free
     times of `day` (the appointment's own day when none is asked for)."""
     can_book = rbac.allows(user, "appointments.book")
@@ -597,7 +607,9 @@ class Duplicates(list):
     """`likely_duplicates`' patients, how many more share the phone than are listed, and the
     phone's last 9 digits (the patient search that lists them all)."""
 
-    def __init__(self, patients=(), *, more_with_phone: int = 0, phone: str = "") -> None:
+    def __init__(
+        self, patients: Iterable[Patient] = (), *, more_with_phone: int = 0, phone: str = ""
+    ) -> None:
         super().__init__(patients)
         self.more_with_phone = more_with_phone
         self.phone = phone
