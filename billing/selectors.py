@@ -2,15 +2,18 @@
 patients owe (by age, over every open invoice), and a patient's balance and statement."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from billing.models import (
     AdvanceDeposit,
     Charge,
@@ -23,6 +26,7 @@ from billing.models import (
     PaymentMode,
     Refund,
 )
+from billing.totals import Totals
 from hms import files, rbac
 from hms.money import ZERO, money
 
@@ -46,7 +50,7 @@ CLAIM_OUTSTANDING = Case(
 )
 
 
-def _sum(expression) -> Coalesce:
+def _sum(expression: str | Combinable) -> Coalesce:
     return Coalesce(Sum(expression, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
 
 
@@ -118,13 +122,13 @@ class DeskSummary:
         return sum((row.net for row in self.takings), ZERO)
 
 
-def _day_bounds(day) -> tuple[datetime, datetime]:
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
     """The hospital's local day as aware datetimes [start, end)."""
     start = timezone.make_aware(datetime.combine(day, time.min))
     return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
-def desk_summary(day=None) -> DeskSummary:
+def desk_summary(day: date | None = None) -> DeskSummary:
     """The billing desk's day: takings by mode (payments and deposits received, less refunds;
     paying from a deposit is not new money), invoices issued, what patients and insurers still
     owe, and the drafts waiting to be issued. A fixed number of queries, whatever the volume."""
@@ -208,11 +212,11 @@ AGE_BUCKETS = [
 ]
 
 
-def _day_start(day) -> datetime:
+def _day_start(day: date) -> datetime:
     return _day_bounds(day)[0]
 
 
-def age_filter(bucket: AgeBucket, today) -> Q:
+def age_filter(bucket: AgeBucket, today: date) -> Q:
     """Invoices issued `bucket.low` to `bucket.high` days before `today` (hospital's days), as a
     condition on issued_at the database checks (no date arithmetic per row)."""
     condition = Q(issued_at__lt=_day_start(today - timedelta(days=bucket.low - 1)))
@@ -221,7 +225,7 @@ def age_filter(bucket: AgeBucket, today) -> Q:
     return condition
 
 
-def age_bucket_of(invoice: Invoice, today) -> AgeBucket:
+def age_bucket_of(invoice: Invoice, today: date) -> AgeBucket:
     days = (today - timezone.localtime(invoice.issued_at).date()).days
     return next(
         (b for b in AGE_BUCKETS if days <= (b.high if b.high is not None else days)),
@@ -239,7 +243,7 @@ class Outstanding:
     buckets: list[dict]
 
 
-def outstanding_figures(today=None) -> Outstanding:
+def outstanding_figures(today: date | None = None) -> Outstanding:
     """One query, whatever the number of open invoices: the count and balance in all, and per age
     bucket (conditional sums on the issue date)."""
     today = today or timezone.localdate()
@@ -265,7 +269,7 @@ def outstanding_figures(today=None) -> Outstanding:
     )
 
 
-def outstanding_invoices(today=None, age: str = "") -> QuerySet[Invoice]:
+def outstanding_invoices(today: date | None = None, age: str = "") -> QuerySet[Invoice]:
     """The open invoices, oldest first, optionally of one age bucket (by its key, "31-60")."""
     found = open_patient_invoices().select_related("patient").order_by("issued_at", "id")
     bucket = next((b for b in AGE_BUCKETS if b.key == age), None)
@@ -308,7 +312,7 @@ SETTLING_STATUSES = [
 ]
 
 
-def account_balance(patient) -> AccountBalance:
+def account_balance(patient: models.Model) -> AccountBalance:
     """The patient's balance in three queries, whatever the number of charges and invoices."""
     invoices = Invoice.objects.filter(patient=patient, status__in=SETTLING_STATUSES).aggregate(
         owed=_sum(PATIENT_BALANCE),
@@ -332,7 +336,7 @@ def account_balance(patient) -> AccountBalance:
     )
 
 
-def account_counts(patient) -> dict[str, int]:
+def account_counts(patient: models.Model) -> dict[str, int]:
     """How many rows each of the account page's lists has (a count each, whatever the rows)."""
     return {
         "charges": Charge.objects.filter(patient=patient).count(),
@@ -389,7 +393,7 @@ def _signed(amount: Decimal) -> dict:
     return {}
 
 
-def _statement_rows(patient) -> list[StatementRow]:
+def _statement_rows(patient: models.Model) -> list[StatementRow]:
     """Every event of the patient's account, each with its effect on what they owe (seven
     queries, whatever the number of rows)."""
     rows: list[StatementRow] = []
@@ -565,7 +569,9 @@ def _statement_rows(patient) -> list[StatementRow]:
     return rows
 
 
-def account_statement(patient, *, date_from=None, date_to=None) -> Statement:
+def account_statement(
+    patient: models.Model, *, date_from: date | None = None, date_to: date | None = None
+) -> Statement:
     """The patient's statement for a period (all time by default): the balance brought forward,
     every event of the period in date order with the running balance, and the closing balance.
     The running balance is summed over every row of the account, not over a page."""
@@ -612,7 +618,7 @@ def credit_note_pdf_url(note: CreditNote) -> str:
     return reverse("billing_document", args=[files.sign(CREDIT_LINK, note.pk)])
 
 
-def account_page(patient, *, showing: str) -> dict:
+def account_page(patient: models.Model, *, showing: str) -> dict:
     """A patient's account: the balance, the list `showing` (unpaged: the view pages it as
     `page`) under tabs with each list's count, what is not invoiced yet (per stay), the sum of
     every charge, and the sidebar's newest invoices and deposits with how many there are."""
@@ -656,7 +662,7 @@ def account_page(patient, *, showing: str) -> dict:
     }
 
 
-def invoice_page(user, invoice: Invoice, *, lines: list[dict], figures) -> dict:
+def invoice_page(user: User, invoice: Invoice, *, lines: list[dict], figures: Totals) -> dict:
     """An invoice's page: its `lines` and `figures` (billing's services compute them), its
     payments, credit notes and documents, its claim, the advance the patient has left, and what
     `user` may do (voiding waits while an insurer has approved or paid the claim)."""
