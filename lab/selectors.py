@@ -1,17 +1,20 @@
 """Read-only queries of the lab: reference ranges, the worklist, a patient's results, turnaround."""
 
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Case, Model, Prefetch, Q, QuerySet, When
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from clinical.ages import age_in_range_days
 from clinical.models import Encounter, Patient
 from hms import files, params, rbac
@@ -35,7 +38,7 @@ WORKLIST_SIZE = 50
 EITHER_SEX_NOTE = "range for either sex"
 
 
-def _range_for_sex(ranges: list[ReferenceRange], sex: str, age_days: int):
+def _range_for_sex(ranges: list[ReferenceRange], sex: str, age_days: int) -> ReferenceRange | None:
     fitting = [
         r
         for r in ranges
@@ -49,12 +52,12 @@ def _range_for_sex(ranges: list[ReferenceRange], sex: str, age_days: int):
     return fitting[0]
 
 
-def _lowest(values):
+def _lowest(values: list[Decimal | None]) -> Decimal | None:
     present = [v for v in values if v is not None]
     return min(present) if len(present) == len(values) else None
 
 
-def _highest(values):
+def _highest(values: list[Decimal | None]) -> Decimal | None:
     present = [v for v in values if v is not None]
     return max(present) if len(present) == len(values) else None
 
@@ -149,7 +152,13 @@ def values_of(order: TestOrder, version: int) -> list[ResultValue]:
     return [v for v in order.values.all() if v.version == version]
 
 
-def orders_for(user, *, patient=None, encounter=None, admission=None) -> QuerySet:
+def orders_for(
+    user: User,
+    *,
+    patient: Patient | None = None,
+    encounter: Encounter | None = None,
+    admission: Model | None = None,
+) -> QuerySet:
     """The orders `user` may see: every order for staff who view results, a patient's own
     verified ones."""
     orders = TestOrder.objects.select_related("test", "ordered_by", "patient")
@@ -167,7 +176,7 @@ def orders_for(user, *, patient=None, encounter=None, admission=None) -> QuerySe
     return orders
 
 
-def open_orders_of_stay(admission) -> QuerySet:
+def open_orders_of_stay(admission: Model) -> QuerySet:
     """The stay's tests not yet resulted (nor cancelled) and not carried over to outpatient
     follow-up: ordered for the admission, or for its patient from a consultation since the
     admission began. A discharge waits until each is cancelled or carried over."""
@@ -183,7 +192,7 @@ def open_orders_of_stay(admission) -> QuerySet:
     )
 
 
-def portal_results(user) -> QuerySet:
+def portal_results(user: User) -> QuerySet:
     """A patient's verified results, newest first, with the values of the verified version."""
     return (
         TestOrder.objects.filter(patient__user=user, verified_version__gt=0)
@@ -194,7 +203,7 @@ def portal_results(user) -> QuerySet:
     )
 
 
-def downloadable_report(user, order_id) -> tuple[TestOrder, FieldFile] | None:
+def downloadable_report(user: User, order_id: object) -> tuple[TestOrder, FieldFile] | None:
     """The order and the report PDF `user` may download, or None: staff who view results get the
     order's report; a patient gets the report of the verified version only (never a correction
     that nobody has verified yet), and only of their own tests."""
@@ -214,7 +223,7 @@ def downloadable_report(user, order_id) -> tuple[TestOrder, FieldFile] | None:
     return (order, report) if report else None
 
 
-def late_orders(now=None) -> QuerySet:
+def late_orders(now: datetime | None = None) -> QuerySet:
     """Orders past their turnaround target and not verified yet, the longest overdue first."""
     now = now or timezone.now()
     return (
@@ -241,7 +250,7 @@ def _median_minutes(deltas: list[timedelta]) -> float | None:
     return round(statistics.median(d.total_seconds() / 60 for d in deltas), 1) if deltas else None
 
 
-def turnaround(days: int = 30, now=None) -> list[Turnaround]:
+def turnaround(days: int = 30, now: datetime | None = None) -> list[Turnaround]:
     """Per test, the median minutes from order to sample, to completed, to verified, over the
     orders verified in the last `days` days, and how many were within the target."""
     now = now or timezone.now()
@@ -280,7 +289,7 @@ def turnaround(days: int = 30, now=None) -> list[Turnaround]:
     return report
 
 
-def timeline_count(patient, before) -> int:
+def timeline_count(patient: Patient, before: datetime | None) -> int:
     """How many of the patient's tests are on their timeline (before the cursor, when given)."""
     orders = TestOrder.objects.filter(patient=patient)
     if before is not None:
@@ -288,7 +297,7 @@ def timeline_count(patient, before) -> int:
     return orders.count()
 
 
-def timeline_events(patient, before, size: int) -> list:
+def timeline_events(patient: Patient, before: datetime | None, size: int) -> list:
     """The patient's tests on their history timeline: ordered, with the result once verified."""
     from clinical.selectors import Event
 
@@ -345,7 +354,7 @@ class OrderOrigin:
         return reverse("admission_detail", args=[self.admission.pk])
 
 
-def order_origin(encounter_id, admission_id) -> OrderOrigin | None:
+def order_origin(encounter_id: object, admission_id: object) -> OrderOrigin | None:
     """The consultation (?encounter=) or else the admission (?admission=) tests are ordered
     from, or None when neither names one."""
     if encounter_id := params.db_id(encounter_id):
@@ -358,7 +367,7 @@ def order_origin(encounter_id, admission_id) -> OrderOrigin | None:
     return None
 
 
-def order_new_page(user, origin: OrderOrigin, *, form, chosen: list) -> dict:
+def order_new_page(user: User, origin: OrderOrigin, *, form: forms.Form, chosen: list) -> dict:
     """The ordering form's page: the tests offered (laboratory, then imaging and machines), the
     ones ticked, and the patient's tests still open."""
     offered = list(form.fields["tests"].queryset)
@@ -384,8 +393,13 @@ ORDERS_PANEL_SIZE = 30
 
 
 def orders_panel(
-    user, patient: Patient, *, encounter_id: int | None, admission_id: int | None, page: int = 1
-):
+    user: User,
+    patient: Patient,
+    *,
+    encounter_id: int | None,
+    admission_id: int | None,
+    page: int = 1,
+) -> dict:
     """A patient's tests (of one consultation or admission, or all), a page of the newest
     ORDERS_PANEL_SIZE with their flagged values and how many there are, and the query the panel
     reloads itself with (keeping its page)."""
@@ -436,12 +450,12 @@ def _entry_rows(order: TestOrder, values: list, typed: dict | None, errors: dict
 
 
 def order_page(
-    user,
+    user: User,
     order: TestOrder,
     *,
     refused: Refusal | None,
     typed: dict | None,
-    posted,
+    posted: Mapping[str, str],
     cancellable: bool,
     colleague_must_verify: bool,
 ) -> dict:
@@ -500,7 +514,7 @@ def order_page(
 DOCTOR_RESULTS_DAYS = 7
 
 
-def doctor_recent_orders(doctor) -> QuerySet:
+def doctor_recent_orders(doctor: User) -> QuerySet:
     """The doctor's own orders of the last DOCTOR_RESULTS_DAYS days (not cancelled): flagged
     results first, then the newest (the dashboard's panel shows the first few, the doctor's
     results page all of them, a page at a time)."""
