@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from accounts.models import User
 from hms import rbac
 from wards import services
 from wards.forms import DischargeSummaryForm, TransferForm
@@ -13,11 +14,11 @@ from wards.models import Admission
 CLINICAL_SCOPES = {rbac.ALL}
 
 
-def sees_clinical_content(user) -> bool:
+def sees_clinical_content(user: User) -> bool:
     return rbac.scope(user, "patients.view_chart") in CLINICAL_SCOPES
 
 
-def admission_page(user, admission: Admission) -> dict:
+def admission_page(user: User, admission: Admission) -> dict:
     """An admission as `user` may see it, with blank transfer and discharge-summary forms (a
     refused one is put in their place by the view, bound to what was typed)."""
     return {
