@@ -662,10 +662,12 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
     }
 
 
-def invoice_page(user: User, invoice: Invoice, *, lines: list[dict], figures: Totals) -> dict:
-    """An invoice's page: its `lines` and `figures` (billing's services compute them), its
-    payments, credit notes and documents, its claim, the advance the patient has left, and what
-    `user` may do (voiding waits while an insurer has approved or paid the claim)."""
+def invoice_page(
+    user: User, invoice: Invoice, *, lines: list[dict], figures: Totals, can_void: bool
+) -> dict:
+    """An invoice's page: its `lines` and `figures` and whether `user` may void it (`can_void`;
+    billing's services compute all three), its payments, credit notes and documents, its claim,
+    the advance the patient has left, and what else `user` may do."""
     claim = InsuranceClaim.objects.filter(invoice=invoice).first()
     can_adjust = rbac.allows(user, "billing.adjust")
     payments = invoice.payments.select_related("received_by").prefetch_related("refunds")
@@ -678,9 +680,7 @@ def invoice_page(user: User, invoice: Invoice, *, lines: list[dict], figures: To
         "figures": figures,
         "can_adjust": can_adjust,
         "claim": claim,
-        "can_void": can_adjust
-        and invoice.status == InvoiceStatus.ISSUED
-        and (claim is None or claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.REJECTED)),
+        "can_void": can_void,
         "currency": settings.HMS_CURRENCY,
         "payments": [(payment, receipt_pdf_url(payment)) for payment in payments],
         "pdf_url": invoice_pdf_url(invoice) if invoice.number else "",

@@ -236,6 +236,7 @@ def _invoice_page(request: HttpRequest, invoice: Invoice, **refused_forms) -> Ht
         invoice,
         lines=services.invoice_lines(invoice),
         figures=services.invoice_figures(invoice),
+        can_void=services.invoice_voidable(request.user, invoice),
     )
     return render(request, "billing/invoice_detail.html", context | refused_forms)
 

@@ -389,6 +389,13 @@ BED_MOVES = {
 }
 
 
+def bed_status_allowed(actor: User, bed: Bed, to_status: str) -> bool:
+    """Whether `actor` may move `bed` from the state it is in to `to_status` (BED_MOVES): the one
+    rule bed_set_status acts on and the bed board asks before offering a button."""
+    capability = BED_MOVES.get((bed.status, to_status))
+    return capability is not None and rbac.allows(actor, capability)
+
+
 @transaction.atomic
 def bed_set_status(
     *, actor: User, bed: Bed, status: str, request: HttpRequest | None = None
@@ -401,7 +408,7 @@ def bed_set_status(
         raise WardError(
             f"{bed} is {bed.get_status_display().lower()}: it cannot become {BedStatus(status).label.lower()} from there."
         )
-    if not rbac.allows(actor, capability):
+    if not bed_status_allowed(actor, bed, status):
         raise WardError("Your role cannot make that change.")
     before = bed.status
     _set_bed(bed, status)

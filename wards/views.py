@@ -61,6 +61,9 @@ def _board_page(request: HttpRequest, **refused) -> HttpResponse:
     `bed_refusal`) the sentence shows on that bed's tile."""
     ward_id = params.db_id(request.GET.get("ward"))
     wards = list(_board_wards(ward_id))
+    for ward in wards:
+        for bed in ward.beds.all():  # the prefetched beds the template shows
+            bed.can_mark_clean = services.bed_status_allowed(request.user, bed, BedStatus.VACANT)
     icu = [w for w in wards if w.kind == WardKind.ICU]
     icu_beds = sum(w.bed_count for w in icu)
     context = {
@@ -70,7 +73,6 @@ def _board_page(request: HttpRequest, **refused) -> HttpResponse:
         "now": timezone.now(),
         "icu_occupancy": round(100 * sum(w.occupied for w in icu) / icu_beds) if icu_beds else None,
         "can_admit": rbac.allows(request.user, "wards.admit"),
-        "can_clean": rbac.allows(request.user, "wards.admit"),
     }
     template = "wards/bed_board.html"
     if request.htmx and request.htmx.target == "bed-board":

@@ -31,6 +31,7 @@ from billing.services.invoices import (
     invoice_lines,
     invoice_set_discount,
     invoice_void,
+    invoice_voidable,
 )
 from billing.services.payments import payment_refund, payment_reverse, payment_take
 
@@ -49,6 +50,7 @@ __all__ = [
     "invoice_set_discount",
     "invoice_issue",
     "invoice_void",
+    "invoice_voidable",
     "payment_take",
     "payment_refund",
     "payment_reverse",

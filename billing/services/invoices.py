@@ -267,29 +267,45 @@ def _claim_submit(*, actor: User, invoice: Invoice, request: HttpRequest | None)
     return claim
 
 
+def _void_refusal(actor: User, invoice: Invoice, claim: InsuranceClaim | None) -> str | None:
+    """The sentence refusing `actor` a void of `invoice` (whose insurance claim is `claim`), or
+    None when the void may go ahead: the one rule invoice_void and invoice_voidable share."""
+    if not rbac.allows(actor, "billing.adjust"):
+        return "Only an accountant or an administrator can void an invoice."
+    if invoice.credit_notes.exists():
+        return "This invoice has credit notes: it cannot be voided."
+    if invoice.status not in VOIDABLE:
+        return f"Only an issued, unpaid invoice can be voided; this one is {invoice.get_status_display().lower()}."
+    if claim is not None and claim.status in (ClaimStatus.APPROVED, ClaimStatus.PAID):
+        return (
+            f"The insurer has {claim.get_status_display().lower()} claim {claim.number}:"
+            " this invoice can no longer be voided."
+        )
+    return None
+
+
+def invoice_voidable(actor: User, invoice: Invoice) -> bool:
+    """Whether `actor` may void `invoice` as it is now (the invoice page asks before offering the
+    form; invoice_void checks the same rule on the locked rows)."""
+    claim = InsuranceClaim.objects.filter(invoice=invoice).first()
+    return _void_refusal(actor, invoice, claim) is None
+
+
 @transaction.atomic
 @submissions.once("invoice.void")
 def invoice_void(
     *, actor: User, invoice: Invoice, reason: str, request: HttpRequest | None = None
 ) -> Invoice:
     """Void an issued invoice that nothing was paid on; its charges can go on a new invoice."""
-    if not rbac.allows(actor, "billing.adjust"):
+    if not rbac.allows(actor, "billing.adjust"):  # before taking any lock
         raise BillingError("Only an accountant or an administrator can void an invoice.")
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.credit_notes.exists():
-        raise BillingError("This invoice has credit notes: it cannot be voided.")
-    if invoice.status not in VOIDABLE:
-        raise BillingError(
-            f"Only an issued, unpaid invoice can be voided; this one is {invoice.get_status_display().lower()}."
-        )
+    claim = InsuranceClaim.objects.select_for_update().filter(invoice=invoice).first()
+    refusal = _void_refusal(actor, invoice, claim)
+    if refusal is not None:
+        raise BillingError(refusal)
     if not reason.strip():
         raise BillingError("Give the reason for voiding the invoice.")
-    claim = InsuranceClaim.objects.select_for_update().filter(invoice=invoice).first()
-    if claim is not None and claim.status in (ClaimStatus.APPROVED, ClaimStatus.PAID):
-        raise BillingError(
-            f"The insurer has {claim.get_status_display().lower()} claim {claim.number}:"
-            " this invoice can no longer be voided."
-        )
     invoice.status = InvoiceStatus.VOID
     invoice.voided_at = timezone.now()
     invoice.voided_by = actor
