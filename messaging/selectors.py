@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from accounts.models import User
 from messaging import rules
 from messaging.models import Message, Notification, Thread, ThreadMember
 
@@ -12,7 +13,7 @@ MESSAGES_PER_PAGE = 30
 PICKER_LIMIT = 20
 
 
-def unread_count(user) -> int:
+def unread_count(user: User) -> int:
     """Notifications `user` has not read yet (the bell)."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
@@ -31,12 +32,12 @@ def unread_counts(users: list) -> dict[int, int]:
     return dict(rows)
 
 
-def chat_unread_count(user) -> int:
+def chat_unread_count(user: User) -> int:
     """Unread chat messages of `user` (the chat badge)."""
     return unread_counts([user]).get(user.pk, 0)
 
 
-def message_event(message: Message, sender) -> dict:
+def message_event(message: Message, sender: User) -> dict:
     """What a socket needs to render a message for its own user (mine or theirs)."""
     local = timezone.localtime(message.created_at)
     return {
@@ -69,12 +70,12 @@ def receipt_statuses(thread_id: int, messages: list[tuple[int, int]]) -> dict[in
     return statuses
 
 
-def thread_for(user, thread_id: int) -> Thread | None:
+def thread_for(user: User, thread_id: int) -> Thread | None:
     """The thread if `user` is in it, or None (its existence is nobody else's business)."""
     return Thread.objects.filter(pk=thread_id, members__user=user).first()
 
 
-def with_people(threads: QuerySet, user) -> QuerySet:
+def with_people(threads: QuerySet, user: User) -> QuerySet:
     """`threads` with each one's other members (`thread.others`) and their users, prefetched."""
     return threads.prefetch_related(
         Prefetch(
@@ -85,7 +86,7 @@ def with_people(threads: QuerySet, user) -> QuerySet:
     )
 
 
-def thread_with_people(thread: Thread, user) -> Thread:
+def thread_with_people(thread: Thread, user: User) -> Thread:
     """`thread` again, with its other members (`thread.others`) and their users."""
     return with_people(Thread.objects.filter(pk=thread.pk), user)[0]
 
@@ -95,7 +96,7 @@ def people_by_id(ids: list[int]) -> list:
     return list(get_user_model().objects.filter(pk__in=ids))
 
 
-def threads_of(user) -> QuerySet:
+def threads_of(user: User) -> QuerySet:
     """`user`'s conversations, latest first, each with its last message's body and how many of
     its messages `user` has not read."""
     last_body = Message.objects.filter(thread=OuterRef("pk")).order_by("-id").values("body")[:1]
@@ -117,7 +118,7 @@ def threads_of(user) -> QuerySet:
     )
 
 
-def people_to_contact(user, query: str) -> QuerySet:
+def people_to_contact(user: User, query: str) -> QuerySet:
     """The people `user` may start a conversation with whose name matches `query`, by name (the
     picker shows the first PICKER_LIMIT and says how many match)."""
     people = rules.contactable(user)
