@@ -50,6 +50,10 @@ def user_create(
     must_change_password: bool = True,
     request: HttpRequest | None = None,
 ) -> User:
+    """Create a staff login with `role`, audited.
+
+    Raises django's ValidationError when the username is taken or a field is invalid (full_clean).
+    """
     user = User(
         username=username,
         role=role,
@@ -78,7 +82,11 @@ def user_create(
 def user_update(
     *, actor: User, user: User, request: HttpRequest | None = None, **changes: object
 ) -> User:
-    """Edit a user's details or role. A role change is audited as its own action."""
+    """Edit a user's details or role. A role change is audited as its own action.
+
+    Raises AccountError when the actor changes their own role or deactivates their own account;
+    ValueError when asked to change a field it does not manage.
+    """
     unknown = set(changes) - set(AUDITED_FIELDS) - {"must_change_password"}
     if unknown:
         raise ValueError(f"user_update cannot change {sorted(unknown)}")
@@ -108,6 +116,10 @@ def user_update(
 def user_set_active(
     *, actor: User, user: User, active: bool, request: HttpRequest | None = None
 ) -> User:
+    """Activate or deactivate `user` (a deactivated user's sessions end), audited.
+
+    Raises AccountError when the actor deactivates their own account (user_update's check).
+    """
     user = user_update(actor=actor, user=user, is_active=active, request=request)
     if not active:
         _end_sessions(user)
@@ -118,7 +130,10 @@ def user_set_active(
 def user_set_password(
     *, actor: User, user: User, password: str, request: HttpRequest | None = None
 ) -> User:
-    """An administrator hands out a one-time password; the user must change it at next login."""
+    """An administrator hands out a one-time password; the user must change it at next login.
+
+    Raises AccountError when the password fails the password validators.
+    """
     from django.contrib.auth.password_validation import validate_password
 
     try:
@@ -168,7 +183,10 @@ def _tell_user(user: User, text: str) -> None:
 
 
 def totp_pending_device(*, user: User) -> TOTPDevice:
-    """The unconfirmed device being enrolled (created once, reused until confirmed)."""
+    """The unconfirmed device being enrolled (created once, reused until confirmed).
+
+    Raises no domain error.
+    """
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
@@ -229,7 +247,10 @@ LONGEST_WAIT_SECONDS = 15 * 60
 
 
 def totp_wait_seconds(device: TOTPDevice, *, now: datetime | None = None) -> int:
-    """Whole seconds the user must wait before the next code is checked (0: check it now)."""
+    """Whole seconds the user must wait before the next code is checked (0: check it now).
+
+    Raises no domain error.
+    """
     failures = device.throttling_failure_count
     if failures < FREE_WRONG_CODES or device.throttling_failure_timestamp is None:
         return 0
@@ -239,7 +260,10 @@ def totp_wait_seconds(device: TOTPDevice, *, now: datetime | None = None) -> int
 
 
 def duration_words(seconds: int) -> str:
-    """'1 second', '45 seconds', '1 minute', '3 minutes' (minutes rounded up past one minute)."""
+    """'1 second', '45 seconds', '1 minute', '3 minutes' (minutes rounded up past one minute).
+
+    Raises no domain error.
+    """
     if seconds < 60:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
     minutes = math.ceil(seconds / 60)
@@ -276,7 +300,10 @@ def _digits(token: str) -> str:
 
 @transaction.atomic
 def totp_remove(*, actor: User, user: User, request: HttpRequest | None = None) -> None:
-    """Remove a user's authenticator (lost phone). Required roles will enrol again at login."""
+    """Remove a user's authenticator (lost phone). Required roles will enrol again at login.
+
+    Raises no domain error (removing no device is a no-op).
+    """
     deleted, _ = TOTPDevice.objects.filter(user=user).delete()
     if deleted:
         audit.record(actor=actor, action="auth.otp_removed", obj=user, request=request)

@@ -35,7 +35,11 @@ def attendance_mark(*, user: User, request: HttpRequest | None = None) -> Attend
     - Otherwise the click is an arrival: one a calendar day (the day of arrival).
 
     Returns the attendance the click arrived or left on; `left_open` is set on it (None or the
-    earlier attendance flagged by this click)."""
+    earlier attendance flagged by this click).
+
+    Raises AttendanceError when today's arrival or departure is already recorded, or a tap comes a
+    moment after clocking out.
+    """
     now = timezone.now()
     today = timezone.localdate(now)
     longest = timedelta(hours=settings.HMS_ATTENDANCE_MAX_SHIFT_HOURS)

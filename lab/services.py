@@ -64,6 +64,10 @@ class LabError(Refusal):
 
 
 def order_source(order: TestOrder) -> str:
+    """The charge source label of a test order (how billing refers to it).
+
+    Raises no domain error.
+    """
     return f"lab.TestOrder:{order.pk}"
 
 
@@ -98,7 +102,13 @@ def order_tests(
 ) -> list[TestOrder]:
     """Order one or several tests for a patient, from a consultation or an admission. Each test
     is an order of its own (its own number, steps and result) and posts its charge: to the
-    admission's bill for an inpatient, to the patient's account otherwise."""
+    admission's bill for an inpatient, to the patient's account otherwise.
+
+    Raises LabError when the actor may not order tests, the record is archived, no test or priority
+    is chosen, the consultation or admission is another patient's, the patient was discharged, a
+    test is no longer offered or already pending, or a test cannot be charged; AlreadySubmitted
+    (hms.submissions) when the same form was already sent.
+    """
     if not rbac.allows(actor, "tests.order"):
         raise LabError("Only a doctor can order tests.")
     if admission is not None:
@@ -188,7 +198,11 @@ def order_tests(
 def order_cancel(
     *, actor: User, order: TestOrder, reason: str, request: HttpRequest | None = None
 ) -> TestOrder:
-    """Cancel an order the lab has not started on; its charge is reversed with a visible line."""
+    """Cancel an order the lab has not started on; its charge is reversed with a visible line.
+
+    Raises LabError when the actor may not order tests, the lab has already begun the test, or no
+    reason is given.
+    """
     if not rbac.allows(actor, "tests.order"):
         raise LabError("Only a doctor can cancel a test order.")
     order = _locked(order)
@@ -230,7 +244,11 @@ def order_carry_over(
 ) -> TestOrder:
     """Carry a test not yet resulted over to outpatient follow-up, when its inpatient goes home:
     it stays on the worklist (marked, with the reason) and its charge stands; the result reaches
-    the ordering doctor as any other."""
+    the ordering doctor as any other.
+
+    Raises LabError when the actor may not order tests, the test is done or cancelled, already
+    carried over, or the reason is missing or too long.
+    """
     if not rbac.allows(actor, "tests.order"):
         raise LabError("Only a doctor can carry a test over to outpatient follow-up.")
     order = _locked(order)
@@ -332,7 +350,10 @@ def _may_complete(order: TestOrder) -> None:
 
 def needs_a_colleague_to_verify(actor: User, order: TestOrder) -> bool:
     """Whether `actor` completed or entered this result and so may not verify it themself (a
-    second person verifies; a one-person lab sets HMS_LAB_ALLOW_SELF_VERIFY)."""
+    second person verifies; a one-person lab sets HMS_LAB_ALLOW_SELF_VERIFY).
+
+    Raises no domain error.
+    """
     if settings.HMS_LAB_ALLOW_SELF_VERIFY or rbac.passes_every_check(actor):
         return False
     return order.completed_by_id == actor.pk
@@ -359,7 +380,12 @@ def order_advance(
     *, actor: User, order: TestOrder, to_status: str, request: HttpRequest | None = None
 ) -> TestOrder:
     """Move an order one step along its line (Pending → Sample collected → In progress →
-    Completed → Verified), stamping who and when. Skipping a step, or going back, is refused."""
+    Completed → Verified), stamping who and when. Skipping a step, or going back, is refused.
+
+    Raises LabError when the actor may not process tests, the status is unknown or not the next
+    step, results are missing before completing, or the actor verifies a test they completed or
+    results they entered (a colleague must).
+    """
     if not rbac.allows(actor, "tests.process"):
         raise LabError("Only the lab can change a test's status.")
     order = _locked(order)
@@ -538,7 +564,11 @@ def results_enter(
     request: HttpRequest | None = None,
 ) -> TestOrder:
     """Enter (or correct, until it is completed) the result of a test in progress: values per
-    field, flagged against the reference range for the patient's sex and age, and findings."""
+    field, flagged against the reference range for the patient's sex and age, and findings.
+
+    Raises LabError when the actor may not process tests, the test is not in progress, the findings
+    or a value are too long or refused, or nothing is entered.
+    """
     if not rbac.allows(actor, "tests.process"):
         raise LabError("Only the lab can enter results.")
     order = _locked(order)
@@ -589,7 +619,11 @@ def results_amend(
 ) -> TestOrder:
     """Correct a verified result: a new version is entered beside the original (which stays,
     and stays what the patient sees) and goes back to Completed until a second person verifies
-    the correction."""
+    the correction.
+
+    Raises LabError when the actor may not process tests, the result is not verified, the reason is
+    missing or too long, the findings or a value are too long or refused, or nothing is entered.
+    """
     if not rbac.allows(actor, "tests.process"):
         raise LabError("Only the lab can amend results.")
     order = _locked(order)
@@ -659,7 +693,10 @@ def results_amend(
 
 @transaction.atomic
 def report_downloaded(*, actor: User, order: TestOrder, request: HttpRequest | None = None) -> None:
-    """Every download of a lab report is audited: who took a copy of whose result, and when."""
+    """Every download of a lab report is audited: who took a copy of whose result, and when.
+
+    Raises no domain error.
+    """
     audit.record(
         actor=actor,
         action="lab.report_download",
@@ -674,7 +711,11 @@ def report_attach(
     *, actor: User, order: TestOrder, upload: UploadedFile, request: HttpRequest | None = None
 ) -> TestOrder:
     """Attach the report PDF (type recognised from its bytes, size checked) to a test in
-    progress or completed; private storage, downloaded through signed links."""
+    progress or completed; private storage, downloaded through signed links.
+
+    Raises LabError when the actor may not process tests, the test is not in progress or completed,
+    or the upload is refused or not a PDF.
+    """
     if not rbac.allows(actor, "tests.process"):
         raise LabError("Only the lab can attach reports.")
     order = _locked(order)
@@ -722,7 +763,11 @@ def report_attach(
 def catalogue_save(
     *, actor: User, test: LabTest, request: HttpRequest | None = None, **fields: object
 ) -> LabTest:
-    """Create or change a catalogue test (admin)."""
+    """Create or change a catalogue test (admin).
+
+    Raises LabError when the actor may not change the catalogue or an imaging test names no machine
+    type.
+    """
     if not rbac.allows(actor, "tests.catalogue"):
         raise LabError("Only an administrator can change the test catalogue.")
     names = [
@@ -760,7 +805,10 @@ def catalogue_part_save(
     *, actor: User, part: ResultField | ReferenceRange, request: HttpRequest | None = None
 ) -> ResultField | ReferenceRange:
     """Add a result field or a reference range to a catalogue test (admin). Results already
-    entered keep the range they were flagged against."""
+    entered keep the range they were flagged against.
+
+    Raises LabError when the actor may not change the catalogue.
+    """
     if not rbac.allows(actor, "tests.catalogue"):
         raise LabError("Only an administrator can change the test catalogue.")
     part.save()
@@ -778,6 +826,10 @@ def catalogue_part_save(
 def catalogue_part_remove(
     *, actor: User, part: ResultField | ReferenceRange, request: HttpRequest | None = None
 ) -> None:
+    """Remove a result field or a reference range from the catalogue, audited.
+
+    Raises LabError when the actor may not change the catalogue.
+    """
     if not rbac.allows(actor, "tests.catalogue"):
         raise LabError("Only an administrator can change the test catalogue.")
     audit.record(

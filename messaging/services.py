@@ -43,7 +43,10 @@ def notify(
     to: User | Iterable[User] | str, text: str, *, link: str = "", urgent: bool = False
 ) -> list[Notification]:
     """Save a notification for each recipient, then (on commit) update their bell and show a toast
-    on every page they have open."""
+    on every page they have open.
+
+    Raises no domain error.
+    """
     recipients = _recipients(to)
     if not recipients:
         return []
@@ -77,6 +80,10 @@ def _publish_bell(user: User) -> None:
 
 @transaction.atomic
 def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    """Mark one of `user`'s notifications read and refresh their bell.
+
+    Raises Notification.DoesNotExist when the notification is not `user`'s.
+    """
     notification = Notification.objects.select_for_update().get(pk=notification_id, recipient=user)
     if notification.read_at is None:
         notification.read_at = timezone.now()
@@ -87,6 +94,10 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
 
 @transaction.atomic
 def notification_mark_all_read(*, user: User) -> int:
+    """Mark all of `user`'s notifications read; returns how many changed.
+
+    Raises no domain error.
+    """
     changed = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
@@ -108,7 +119,11 @@ class ChatError(Refusal):
 
 @transaction.atomic
 def thread_start(*, initiator: User, others: list) -> Thread:
-    """Open a conversation (or reopen the existing one between the same two people)."""
+    """Open a conversation (or reopen the existing one between the same two people).
+
+    Raises ChatError when no one is chosen or the messaging rules do not let the initiator write to
+    that person.
+    """
     others = list({other.pk: other for other in others if other.pk != initiator.pk}.values())
     if not others:
         raise ChatError("Choose at least one person to write to.")
@@ -142,7 +157,11 @@ def _rate_limited(user: User) -> bool:
 
 @transaction.atomic
 def message_send(*, sender: User, thread: Thread, body: str) -> Message:
-    """Store the message, then (on commit) show it in the open thread pages and tell the others."""
+    """Store the message, then (on commit) show it in the open thread pages and tell the others.
+
+    Raises ChatError when the message is empty or too long, the sender is not in the conversation,
+    the messaging rules refuse a member, or the sender is sending too quickly.
+    """
     body = body.strip()
     if not body:
         raise ChatError("Write a message first.")
@@ -239,6 +258,10 @@ def _publish_receipts(thread_id: int, message_ids: list[int]) -> None:
 
 @transaction.atomic
 def thread_mark_delivered(*, user: User, thread_id: int, up_to_id: int) -> None:
+    """Mark `user`'s messages in a thread delivered up to `up_to_id` and tell the senders.
+
+    Raises ChatError when `user` is not part of the conversation.
+    """
     _publish_receipts(
         thread_id, _advance(user=user, thread_id=thread_id, up_to_id=up_to_id, read=False)
     )
@@ -246,6 +269,10 @@ def thread_mark_delivered(*, user: User, thread_id: int, up_to_id: int) -> None:
 
 @transaction.atomic
 def thread_mark_read(*, user: User, thread_id: int, up_to_id: int) -> None:
+    """Mark `user`'s messages in a thread read up to `up_to_id` and tell the senders.
+
+    Raises ChatError when `user` is not part of the conversation.
+    """
     changed = _advance(user=user, thread_id=thread_id, up_to_id=up_to_id, read=True)
     _publish_receipts(thread_id, changed)
     if changed:

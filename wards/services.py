@@ -78,7 +78,13 @@ def admission_create(
     deposit_reference: str = "",
     request: HttpRequest | None = None,
 ) -> Admission:
-    """Admit a patient to a vacant bed. Assigning the bed starts the ward's charge (its stay)."""
+    """Admit a patient to a vacant bed. Assigning the bed starts the ward's charge (its stay).
+
+    Raises WardError when the doctor cannot attend, no reason is given, the deposit is negative,
+    the patient is already admitted or in a state that cannot be admitted, the ward is closed or
+    cannot be charged, or the deposit is refused; BedTaken when the bed is no longer vacant;
+    AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     if attending_doctor.role != rbac.DOCTOR or not attending_doctor.is_active:
         raise WardError(f"{attending_doctor} is not a doctor who can attend patients.")
     if not reason.strip():
@@ -163,7 +169,12 @@ def admission_create(
 def admission_transfer(
     *, actor: User, admission: Admission, bed: Bed, reason: str, request: HttpRequest | None = None
 ) -> Admission:
-    """Move the patient to another bed: the old one goes to Cleaning, the stay is split now."""
+    """Move the patient to another bed: the old one goes to Cleaning, the stay is split now.
+
+    Raises WardError when the admission has ended, no reason is given, the patient is already in
+    that bed, or the ward is closed or cannot be charged; BedTaken when the new bed is no longer
+    vacant; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     admission = (
         Admission.objects.select_for_update().select_related("bed", "patient").get(pk=admission.pk)
     )
@@ -219,7 +230,10 @@ def admission_transfer(
 
 def stay_open_orders(admission: Admission) -> list[open_orders.OpenOrder]:
     """The stay's orders still open (tests not yet resulted, ...), from every module that takes
-    orders, through clinical's registry (wards never imports lab)."""
+    orders, through clinical's registry (wards never imports lab).
+
+    Raises no domain error.
+    """
     return open_orders.open_orders_of_stay(admission)
 
 
@@ -248,7 +262,12 @@ def discharge_open_order_settle(
 ) -> open_orders.OpenOrder:
     """At discharge, a doctor settles one open order of the stay: cancels it (its charge is
     reversed by the module that posted it) or carries it over to outpatient follow-up, with the
-    reason recorded on the order."""
+    reason recorded on the order.
+
+    Raises WardError when the actor may not order discharges, the patient is discharged, the order
+    is no longer open, no choice or reason is given, the work has begun, or the lab refuses the
+    cancel or carry-over; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     if not rbac.allows(actor, "wards.order_discharge"):
         raise WardError("A doctor decides what happens to the stay's open orders.")
     admission = Admission.objects.select_for_update().select_related("patient").get(pk=admission.pk)
@@ -295,7 +314,12 @@ def discharge_open_order_settle(
 def discharge_order(
     *, actor: User, admission: Admission, summary: dict, request: HttpRequest | None = None
 ) -> Admission:
-    """The doctor orders the discharge and writes the discharge summary."""
+    """The doctor orders the discharge and writes the discharge summary.
+
+    Raises WardError when the patient is discharged, the discharge is already ordered, the summary
+    has no diagnosis or fails validation, or the stay has open orders; AlreadySubmitted
+    (hms.submissions) when the same form was already sent.
+    """
     admission = (
         Admission.objects.select_for_update().select_related("patient", "bed").get(pk=admission.pk)
     )
@@ -338,7 +362,11 @@ def discharge_order(
 def discharge_process(
     *, actor: User, admission: Admission, request: HttpRequest | None = None
 ) -> Admission:
-    """Reception completes the discharge: the stay ends now, the bed goes to Cleaning."""
+    """Reception completes the discharge: the stay ends now, the bed goes to Cleaning.
+
+    Raises WardError when the patient is discharged, no doctor has ordered the discharge, or the
+    stay has open orders; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     admission = Admission.objects.select_for_update().select_related("patient").get(pk=admission.pk)
     if not admission.is_active:
         raise WardError("This patient has already been discharged.")
@@ -391,7 +419,10 @@ BED_MOVES = {
 
 def bed_status_allowed(actor: User, bed: Bed, to_status: str) -> bool:
     """Whether `actor` may move `bed` from the state it is in to `to_status` (BED_MOVES): the one
-    rule bed_set_status acts on and the bed board asks before offering a button."""
+    rule bed_set_status acts on and the bed board asks before offering a button.
+
+    Raises no domain error.
+    """
     capability = BED_MOVES.get((bed.status, to_status))
     return capability is not None and rbac.allows(actor, capability)
 
@@ -401,7 +432,11 @@ def bed_set_status(
     *, actor: User, bed: Bed, status: str, request: HttpRequest | None = None
 ) -> Bed:
     """Cleaning -> Vacant (ward staff); in and out of Maintenance (admin). Occupied beds change
-    only through admissions."""
+    only through admissions.
+
+    Raises WardError when the bed cannot go from its state to `status`, or the actor's role may not
+    make that change.
+    """
     bed = _locked_bed(bed)
     capability = BED_MOVES.get((bed.status, status))
     if capability is None:
@@ -434,7 +469,11 @@ def ward_create(
     beds: int,
     request: HttpRequest | None = None,
 ) -> Ward:
-    """Open a ward with `beds` vacant beds numbered 01, 02, ...; raises WardError."""
+    """Open a ward with `beds` vacant beds numbered 01, 02, ...; raises WardError.
+
+    Raises WardError when the actor may not manage wards, a field fails validation, or the charge
+    master has no active item for the ward's charge code.
+    """
     if not rbac.allows(actor, "wards.manage"):
         raise WardError("Only an administrator opens wards and adds beds.")
     ward = Ward(name=name.strip(), kind=kind, charge_code=charge_code.strip().upper())
@@ -465,7 +504,10 @@ def ward_create(
 
 @transaction.atomic
 def ward_add_bed(*, actor: User, ward: Ward, request: HttpRequest | None = None) -> Bed:
-    """Add a vacant bed, numbered after the ward's highest; raises WardError."""
+    """Add a vacant bed, numbered after the ward's highest; raises WardError.
+
+    Raises WardError when the actor may not manage wards.
+    """
     if not rbac.allows(actor, "wards.manage"):
         raise WardError("Only an administrator opens wards and adds beds.")
     numbers = [int(n) for n in ward.beds.values_list("number", flat=True) if n.isdigit()]

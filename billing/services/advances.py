@@ -31,7 +31,12 @@ def advance_take(
     admission: models.Model | None = None,
     request: HttpRequest | None = None,
 ) -> AdvanceDeposit:
-    """Record money paid ahead (a deposit at admission): held on the patient's account."""
+    """Record money paid ahead (a deposit at admission): held on the patient's account.
+
+    Raises BillingError when the amount is missing or not an exact positive amount, the payment
+    mode is missing, a mode that needs a reference has none, or a text is too long;
+    AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     amount = _exact_amount(amount)
     if amount <= 0:
         raise BillingError("Enter the deposit amount.")
@@ -66,7 +71,11 @@ def advance_apply(
     *, actor: User, invoice: Invoice, request: HttpRequest | None = None
 ) -> list[Payment]:
     """Pay the invoice's balance from the patient's advance deposits, oldest first, as far as
-    they go; each use is a payment of mode "advance" with its own receipt."""
+    they go; each use is a payment of mode "advance" with its own receipt.
+
+    Raises BillingError when the patient has no advance deposit left to apply (or the invoice takes
+    no payment); AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     advances = list(
         AdvanceDeposit.objects.select_for_update()

@@ -41,7 +41,11 @@ def charge_item_save(
 ) -> ChargeItem:
     """Create an item, or change one. A price or tax change is kept in the item's history and
     audited; charges already posted keep their own snapshot. A value left as None keeps what the
-    item has (a new item's model default)."""
+    item has (a new item's model default).
+
+    Raises BillingError when the item fails validation (e.g. a code already used, a negative price,
+    a tax rate outside 0-100).
+    """
     creating = item is None
     item = ChargeItem() if creating else ChargeItem.objects.select_for_update().get(pk=item.pk)
     before = None if creating else audit.snapshot(item, ITEM_FIELDS)
@@ -113,7 +117,11 @@ def charge_post(
 ) -> Charge | None:
     """Post a charge at the item's current price (or `unit_price`, for fees set elsewhere, like a
     doctor's consultation fee). With an `accrual_key` the same charge is posted at most once:
-    posting it again returns None and changes nothing."""
+    posting it again returns None and changes nothing.
+
+    Raises BillingError when there is no active charge item with `code` or the quantity is not more
+    than zero; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     item = ChargeItem.objects.filter(code=code).first()
     if item is None or not item.active:
         raise BillingError(f"There is no active charge item {code!r} in the charge master.")
@@ -172,7 +180,11 @@ def charge_post(
 def charge_reverse(
     *, actor: User, charge: Charge, reason: str, request: HttpRequest | None = None
 ) -> Charge:
-    """Take a charge back with a negative line that points at it (the original stays visible)."""
+    """Take a charge back with a negative line that points at it (the original stays visible).
+
+    Raises BillingError when the charge is itself a reversal, has already been reversed, or no
+    reason is given; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     charge = Charge.objects.select_for_update().get(pk=charge.pk)
     if charge.reversal_of_id:
         raise BillingError("A reversal line cannot itself be reversed.")
@@ -214,7 +226,10 @@ def charge_reverse(
 def reverse_source(
     *, actor: User, source: str, reason: str, request: HttpRequest | None = None
 ) -> list[Charge]:
-    """Reverse every charge a source (a cancelled order) posted that is not reversed yet."""
+    """Reverse every charge a source (a cancelled order) posted that is not reversed yet.
+
+    Raises no domain error.
+    """
     open_charges = Charge.objects.filter(
         source=source, reversal_of__isnull=True, reversal__isnull=True
     )

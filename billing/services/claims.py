@@ -58,7 +58,12 @@ def claim_approve(
     request: HttpRequest | None = None,
 ) -> InsuranceClaim:
     """Record the insurer's approval of a submitted claim, in full or in part. What it did not
-    approve (claimed − approved) moves to the patient's balance."""
+    approve (claimed − approved) moves to the patient's balance.
+
+    Raises BillingError when the actor is not an accountant or administrator, the claim is not
+    submitted, the approved amount is missing or more than claimed, or the insurer's reference is
+    missing; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     invoice, claim = _claim_locked(actor, claim, "approve")
     if claim.status != ClaimStatus.SUBMITTED:
         raise _claim_state_error(claim, "a submitted claim can be approved")
@@ -108,7 +113,12 @@ def claim_reject(
     *, actor: User, claim: InsuranceClaim, reason: str, request: HttpRequest | None = None
 ) -> InsuranceClaim:
     """Record the insurer's rejection of a submitted claim: the whole claimed amount moves to the
-    patient's balance."""
+    patient's balance.
+
+    Raises BillingError when the actor is not an accountant or administrator, the claim is not
+    submitted, or the insurer's reason is missing; AlreadySubmitted (hms.submissions) when the same
+    form was already sent.
+    """
     invoice, claim = _claim_locked(actor, claim, "reject")
     if claim.status != ClaimStatus.SUBMITTED:
         raise _claim_state_error(claim, "a submitted claim can be rejected")
@@ -149,7 +159,12 @@ def claim_record_payment(
 ) -> InsuranceClaim:
     """Record the insurer's payment of an approved claim: one remittance of exactly the approved
     amount, which clears the insurer's side of the invoice. Two accountants recording it at once
-    record it once: the invoice and claim rows are locked, and a paid claim takes no payment."""
+    record it once: the invoice and claim rows are locked, and a paid claim takes no payment.
+
+    Raises BillingError when the actor is not an accountant or administrator, the claim is already
+    paid or not approved, the amount is not the approved amount, or the remittance reference is
+    missing; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     invoice, claim = _claim_locked(actor, claim, "record a payment on")
     if claim.status == ClaimStatus.PAID:
         raise BillingError(

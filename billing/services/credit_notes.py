@@ -47,7 +47,13 @@ def credit_note_issue(
     request: HttpRequest | None = None,
 ) -> CreditNote:
     """Correct an issued invoice: credit some of its lines, or an amount, off what the patient
-    still owes. The invoice stays as issued; the credit note has its own gapless number."""
+    still owes. The invoice stays as issued; the credit note has its own gapless number.
+
+    Raises BillingError when the actor is not an accountant or administrator, the invoice is not
+    issued with a balance, no reason is given, a line is not on this invoice or already credited,
+    no amount or lines are given, or the amount exceeds the open balance; AlreadySubmitted
+    (hms.submissions) when the same form was already sent.
+    """
     if not rbac.allows(actor, "billing.adjust"):
         raise BillingError("Only an accountant or an administrator can issue a credit note.")
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)

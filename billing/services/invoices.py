@@ -75,7 +75,10 @@ def _line_rows(charges: list[Charge], figures: totals.Totals) -> list[dict]:
 
 
 def invoice_figures(invoice: Invoice, on_day: date | None = None) -> totals.Totals:
-    """The invoice's figures now: from its lines while a draft, as issued afterwards."""
+    """The invoice's figures now: from its lines while a draft, as issued afterwards.
+
+    Raises no domain error.
+    """
     if invoice.status != InvoiceStatus.DRAFT:
         return totals.Totals(
             invoice.subtotal,
@@ -91,7 +94,10 @@ def invoice_figures(invoice: Invoice, on_day: date | None = None) -> totals.Tota
 
 def invoice_lines(invoice: Invoice) -> list[dict]:
     """The invoice's lines as shown and printed: as issued (frozen), or, for a draft, from its
-    charges now, each with its share of the discount and its tax after the discount."""
+    charges now, each with its share of the discount and its tax after the discount.
+
+    Raises no domain error.
+    """
     if invoice.status != InvoiceStatus.DRAFT:
         return invoice.lines_snapshot
     charges = _invoice_charges(invoice)
@@ -109,7 +115,11 @@ def invoice_draft(
 ) -> Invoice:
     """Gather the patient's charges not yet on an invoice into a draft: an admission's charges
     for an inpatient bill, or the charges outside any admission for a visit's bill. An open
-    draft for the same stay or visit is topped up instead of a second one."""
+    draft for the same stay or visit is topped up instead of a second one.
+
+    Raises BillingError when the patient has no uninvoiced charges; AlreadySubmitted
+    (hms.submissions) when the same form was already sent.
+    """
     patient_id = getattr(patient, "pk", patient)
     admission_id = getattr(admission, "pk", admission)
     loose = Charge.objects.select_for_update().filter(
@@ -143,6 +153,12 @@ def invoice_set_discount(
     reason: str,
     request: HttpRequest | None = None,
 ) -> Invoice:
+    """Set the discount of a draft invoice (an amount or a percentage), audited.
+
+    Raises BillingError when the actor is not an accountant or administrator, the invoice is
+    already issued, the kind is neither amount nor percentage, the value is out of range, or no
+    reason is given; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     if not rbac.allows(actor, "billing.adjust"):
         raise BillingError("Only an accountant or an administrator can give a discount.")
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -188,7 +204,11 @@ def invoice_set_discount(
 @submissions.once("invoice.issue")
 def invoice_issue(*, actor: User, invoice: Invoice, request: HttpRequest | None = None) -> Invoice:
     """Fix the figures, take the next number of the year's series (gapless, also when two desks
-    issue at once) and freeze the lines."""
+    issue at once) and freeze the lines.
+
+    Raises BillingError when the invoice is not a draft, has no lines, or adds up to less than
+    zero; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     invoice = Invoice.objects.select_for_update().select_related("patient").get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
         raise BillingError(f"This invoice is already {invoice.get_status_display().lower()}.")
@@ -286,7 +306,10 @@ def _void_refusal(actor: User, invoice: Invoice, claim: InsuranceClaim | None) -
 
 def invoice_voidable(actor: User, invoice: Invoice) -> bool:
     """Whether `actor` may void `invoice` as it is now (the invoice page asks before offering the
-    form; invoice_void checks the same rule on the locked rows)."""
+    form; invoice_void checks the same rule on the locked rows).
+
+    Raises no domain error.
+    """
     claim = InsuranceClaim.objects.filter(invoice=invoice).first()
     return _void_refusal(actor, invoice, claim) is None
 
@@ -296,7 +319,12 @@ def invoice_voidable(actor: User, invoice: Invoice) -> bool:
 def invoice_void(
     *, actor: User, invoice: Invoice, reason: str, request: HttpRequest | None = None
 ) -> Invoice:
-    """Void an issued invoice that nothing was paid on; its charges can go on a new invoice."""
+    """Void an issued invoice that nothing was paid on; its charges can go on a new invoice.
+
+    Raises BillingError when the actor is not an accountant or administrator, the invoice has
+    credit notes, is not issued and unpaid, the insurer has approved or paid its claim, or no
+    reason is given; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     if not rbac.allows(actor, "billing.adjust"):  # before taking any lock
         raise BillingError("Only an accountant or an administrator can void an invoice.")
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)

@@ -60,7 +60,12 @@ def payment_take(
 ) -> Payment:
     """Take a (partial) payment of the patient's share. More than the balance is refused, not
     kept as credit (the desk gives change); two desks paying at once cannot overpay: the invoice
-    row is locked and the database checks paid ≤ patient share."""
+    row is locked and the database checks paid ≤ patient share.
+
+    Raises BillingError when the invoice is not issued with a balance, the payment mode or amount
+    is missing or not exact, a mode that needs a reference has none, or the amount exceeds the
+    balance; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID):
         raise BillingError(
@@ -121,7 +126,12 @@ def payment_refund(
     """Give money back against a payment (the patient was overcharged, or the service was not
     given): never more than was paid on it, less earlier refunds. The hospital no longer claims
     what it gives back, so a refund lowers what was paid and what is owed alike: it never makes
-    an invoice owed again (a payment that bounced is reversed with `payment_reverse` instead)."""
+    an invoice owed again (a payment that bounced is reversed with `payment_reverse` instead).
+
+    Raises BillingError when the actor is not an accountant or administrator, the payment was
+    reversed, the amount is missing or more than is left to refund, or no reason is given;
+    AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     if not rbac.allows(actor, "billing.adjust"):
         raise BillingError("Only an accountant or an administrator can refund.")
     invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
@@ -182,7 +192,12 @@ def payment_reverse(
 ) -> Payment:
     """Take back a payment that never arrived (a bounced cheque, an M-Pesa reversal, a card
     chargeback): the whole amount is owed again and the receipt is marked reversed. Unlike a
-    refund, the hospital still claims the money."""
+    refund, the hospital still claims the money.
+
+    Raises BillingError when the actor is not an accountant or administrator, the payment was
+    already reversed, was paid from the advance deposit, has refunds on it, or no reason is given;
+    AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     if not rbac.allows(actor, "billing.adjust"):
         raise BillingError("Only an accountant or an administrator can reverse a payment.")
     invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)

@@ -51,7 +51,10 @@ class SlotTaken(BookingError):
 
 
 def booking_last_day() -> date:
-    """The last day (hospital time) an appointment may be booked or moved to, today included."""
+    """The last day (hospital time) an appointment may be booked or moved to, today included.
+
+    Raises no domain error.
+    """
     return timezone.localdate() + timedelta(days=settings.HMS_BOOKING_HORIZON_DAYS)
 
 
@@ -258,7 +261,13 @@ def appointment_book(
 ) -> Appointment:
     """Book a free slot (on `on_date`, when the form chose a day). If another booking takes it
     first, SlotTaken offers the next free ones (the database's unique index decides the race).
-    A patient booking for themselves is held to the portal's limits."""
+    A patient booking for themselves is held to the portal's limits.
+
+    Raises BookingError when the record is archived, the doctor does not see patients, the slot is
+    past, outside the doctor's hours or a day off, or breaks the portal's limits; SlotTaken (a
+    BookingError) when the doctor or the patient is already booked then; AlreadySubmitted
+    (hms.submissions) when the same form was already sent.
+    """
     # The record as it is now, locked: one patient's bookings are counted and made one at a time
     # (two tabs racing), and its state is not the caller's stale copy.
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
@@ -316,7 +325,13 @@ def appointment_reschedule(
     request: HttpRequest | None = None,
 ) -> Appointment:
     """Move a scheduled appointment to another free slot of its doctor, under the same rules as
-    booking it (not past, within the horizon, the portal's limits)."""
+    booking it (not past, within the horizon, the portal's limits).
+
+    Raises BookingError when the appointment is no longer scheduled, the portal's rules or limits
+    refuse it, or the new slot is past, outside the doctor's hours or a day off; SlotTaken (a
+    BookingError) when the doctor or the patient is already booked then; AlreadySubmitted
+    (hms.submissions) when the same form was already sent.
+    """
     # The patient first, as booking does: one patient's bookings and moves are made one at a
     # time (the overlap check below reads them), in the same lock order.
     Patient.objects.select_for_update().get(pk=appointment.patient_id)
@@ -370,6 +385,12 @@ def appointment_reschedule(
 def appointment_cancel(
     *, actor: User, appointment: Appointment, reason: str = "", request: HttpRequest | None = None
 ) -> Appointment:
+    """Cancel a scheduled appointment (the patient goes back to registered if nothing else is
+    booked), audited.
+
+    Raises BookingError when the appointment is no longer scheduled or a patient cancels online too
+    close to the time; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     appointment = _locked_scheduled(appointment, "cancelled")
     _portal_rules(actor, appointment)
     appointment.status = AppointmentStatus.CANCELLED

@@ -54,7 +54,10 @@ def _charge_consultation(
 
 def may_change_notes(actor: User, encounter: Encounter) -> bool:
     """Whether `actor` may write this consultation's notes and prescriptions: the doctor who
-    holds it, while it is open (an administrator passes every check)."""
+    holds it, while it is open (an administrator passes every check).
+
+    Raises no domain error.
+    """
     return encounter.status == Encounter.Status.OPEN and (
         rbac.passes_every_check(actor) or encounter.doctor_id == actor.pk
     )
@@ -72,7 +75,11 @@ def encounter_start(
     *, actor: User, appointment: Appointment, request: HttpRequest | None = None
 ) -> Encounter:
     """Start (or reopen the page of) the consultation of a checked-in or scheduled appointment
-    of today. The patient is now under treatment."""
+    of today. The patient is now under treatment.
+
+    Raises ConsultationError when the appointment is with another doctor, is not scheduled or
+    checked in, or is not today.
+    """
     appointment = (
         Appointment.objects.select_for_update().select_related("patient").get(pk=appointment.pk)
     )
@@ -116,6 +123,11 @@ def encounter_start(
 def encounter_save(
     *, actor: User, encounter: Encounter, fields: dict, request: HttpRequest | None = None
 ) -> Encounter:
+    """Save the notes of an open consultation, audited.
+
+    Raises ConsultationError when the actor is not the consultation's doctor, the consultation is
+    completed, or a field fails validation.
+    """
     encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
     _own_notes(actor, encounter)
     before = audit.snapshot(encounter, ENCOUNTER_FIELDS)
@@ -148,7 +160,12 @@ def encounter_complete(
     *, actor: User, encounter: Encounter, request: HttpRequest | None = None
 ) -> Encounter:
     """Finish the consultation: the appointment is completed (its fee, fixed at booking, is what
-    billing charges) and the patient's visit is over."""
+    billing charges) and the patient's visit is over.
+
+    Raises ConsultationError when the actor is not the consultation's doctor, it is already
+    completed, no diagnosis is written, or the consultation fee cannot be charged; AlreadySubmitted
+    (hms.submissions) when the same form was already sent.
+    """
     encounter = Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
     _own_notes(actor, encounter)
     if not encounter.diagnosis:
@@ -199,6 +216,12 @@ def prescription_add(
     instructions: str = "",
     request: HttpRequest | None = None,
 ) -> Prescription:
+    """Add a prescription to an open consultation, audited.
+
+    Raises ConsultationError when the actor is not the consultation's doctor, the consultation is
+    completed, or a field fails validation (e.g. no drug or dose); AlreadySubmitted
+    (hms.submissions) when the same form was already sent.
+    """
     encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
     _own_notes(actor, encounter)
     prescription = Prescription(
@@ -233,6 +256,11 @@ def prescription_add(
 def prescription_remove(
     *, actor: User, prescription: Prescription, request: HttpRequest | None = None
 ) -> None:
+    """Remove a prescription from an open consultation, audited.
+
+    Raises ConsultationError when the actor is not the consultation's doctor or the consultation is
+    completed.
+    """
     _own_notes(actor, prescription.encounter)
     audit.record(
         actor=actor,

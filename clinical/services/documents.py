@@ -16,7 +16,10 @@ from hms import audit, files
 def document_downloaded(
     *, actor: User, document: PatientDocument, request: HttpRequest | None = None
 ) -> None:
-    """Every download of a patient's document is audited: who took a copy of what, and when."""
+    """Every download of a patient's document is audited: who took a copy of what, and when.
+
+    Raises no domain error.
+    """
     audit.record(
         actor=actor,
         action="document.download",
@@ -36,7 +39,11 @@ def document_upload(
     kind: str = PatientDocument.Kind.NOTE,
     request: HttpRequest | None = None,
 ) -> PatientDocument:
-    """Store a PDF/JPEG/PNG in private storage (type recognised from its bytes, size checked)."""
+    """Store a PDF/JPEG/PNG in private storage (type recognised from its bytes, size checked).
+
+    Raises UploadRefused (hms.files) when the file is empty, too large or not an allowed type;
+    django's ValidationError when a field fails validation.
+    """
     content_type = files.check_upload(upload)
     title = title.strip() or "Document"
     document = PatientDocument(

@@ -55,7 +55,11 @@ def patient_register(
     request: HttpRequest | None = None,
 ) -> Patient:
     """Register a patient with the next MRN. Unless the clerk has confirmed it is someone new,
-    likely duplicates stop the registration (DuplicateSuspected) and nothing is saved."""
+    likely duplicates stop the registration (DuplicateSuspected) and nothing is saved.
+
+    Raises DuplicateSuspected when likely duplicates exist and `not_a_duplicate` is not set;
+    AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
     patient = Patient(registered_by=actor, **fields)
     if not not_a_duplicate:
         candidates = selectors.likely_duplicates(
@@ -88,6 +92,10 @@ def patient_register(
 def patient_update(
     *, actor: User, patient: Patient, fields: dict, request: HttpRequest | None = None
 ) -> Patient:
+    """Change a patient's demographics, audited.
+
+    Raises ValueError when asked to change a field it does not manage.
+    """
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     before = audit.snapshot(patient, AUDITED_FIELDS)
     for name, value in fields.items():
@@ -122,7 +130,11 @@ def patient_transition(
     request: HttpRequest | None = None,
 ) -> Patient:
     """Move a patient to another lifecycle state, if the lifecycle allows it from where they are
-    (read under a row lock: two clerks cannot move one patient two ways at once)."""
+    (read under a row lock: two clerks cannot move one patient two ways at once).
+
+    Raises TransitionRefused (clinical.lifecycle) when the lifecycle does not allow `to_state` from
+    the patient's state.
+    """
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     lifecycle.check(patient.state, to_state)
     from_state = patient.state
@@ -146,7 +158,10 @@ def patient_transition(
 def patient_chart_opened(
     *, actor: User, patient: Patient, request: HttpRequest | None = None
 ) -> None:
-    """Every opening of a chart is audited: who looked at whose record, and when."""
+    """Every opening of a chart is audited: who looked at whose record, and when.
+
+    Raises no domain error.
+    """
     audit.record(
         actor=actor, action="patient.view_chart", obj=patient, patient=patient, request=request
     )

@@ -25,7 +25,11 @@ def portal_login_create(
     request: HttpRequest | None = None,
 ) -> tuple[User, str]:
     """Give a registered patient a portal login with a one-time password (returned once, to be
-    printed or read out; the patient must change it at first sign-in)."""
+    printed or read out; the patient must change it at first sign-in).
+
+    Raises BookingError when the patient already has a portal login, the record is archived, or the
+    username or password is refused.
+    """
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.user_id:
         raise BookingError(

@@ -27,6 +27,11 @@ def schedule_block_add(
     consultation_fee: Decimal | None = None,
     request: HttpRequest | None = None,
 ) -> DoctorSchedule:
+    """Add a weekly block of bookable time for a doctor, audited.
+
+    Raises BookingError when the actor may not manage schedules or the block overlaps another block
+    of the same doctor that day; django's ValidationError when a field fails validation.
+    """
     if not rbac.allows(actor, "schedules.manage"):
         raise BookingError("Only an administrator sets doctors' schedules and days off.")
     block = DoctorSchedule(
@@ -64,7 +69,10 @@ def schedule_block_add(
 def schedule_block_remove(
     *, actor: User, block: DoctorSchedule, request: HttpRequest | None = None
 ) -> None:
-    """Future appointments already booked in the block stay booked; no new ones are offered."""
+    """Future appointments already booked in the block stay booked; no new ones are offered.
+
+    Raises BookingError when the actor may not manage schedules.
+    """
     if not rbac.allows(actor, "schedules.manage"):
         raise BookingError("Only an administrator sets doctors' schedules and days off.")
     audit.record(
@@ -88,6 +96,12 @@ def schedule_exception_add(
     reason: str = "",
     request: HttpRequest | None = None,
 ) -> ScheduleException:
+    """Record a doctor's day (or hours) off, when no slots are offered, audited.
+
+    Raises BookingError when the actor may not manage schedules, only one of start and end time is
+    given, or the end is not after the start; django's ValidationError when a field fails
+    validation.
+    """
     if not rbac.allows(actor, "schedules.manage"):
         raise BookingError("Only an administrator sets doctors' schedules and days off.")
     exception = ScheduleException(

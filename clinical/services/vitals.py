@@ -27,7 +27,12 @@ def vitals_record(
     request: HttpRequest | None = None,
 ) -> Vitals:
     """Record a set of observations. Impossible values are refused with the reason; nothing is
-    saved unless every value is possible."""
+    saved unless every value is possible.
+
+    Raises VitalsError when no reading is entered or a reading is impossible or the blood pressure
+    is incomplete or inverted; AlreadySubmitted (hms.submissions) when the same form was already
+    sent.
+    """
     readings = {name: values.get(name) for name in VITAL_FIELDS}
     if all(value is None for value in readings.values()):
         raise VitalsError("Enter at least one reading.")
