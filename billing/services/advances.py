@@ -73,8 +73,9 @@ def advance_apply(
     """Pay the invoice's balance from the patient's advance deposits, oldest first, as far as
     they go; each use is a payment of mode "advance" with its own receipt.
 
-    Raises BillingError when the patient has no advance deposit left to apply (or the invoice takes
-    no payment); AlreadySubmitted (hms.submissions) when the same form was already sent.
+    Raises BillingError when the patient has no advance deposit left to apply, or when payment_take
+    refuses the payment (the invoice is not issued with a balance); AlreadySubmitted
+    (hms.submissions) when the same form was already sent.
     """
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     advances = list(
