@@ -27,8 +27,8 @@ NHIF_80 = {
 
 
 @pytest.fixture
-def people(make_user, charge_master):
-    return {"desk": make_user(rbac.RECEPTIONIST), "accountant": make_user(rbac.ACCOUNTANT)}
+def people(staff, charge_master):
+    return {"desk": staff.receptionist, "accountant": staff.accountant}
 
 
 def issued(people, patient=None, quantity="2", code="NURS-DRESS") -> Invoice:

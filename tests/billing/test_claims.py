@@ -29,12 +29,8 @@ NHIF_80 = {
 
 
 @pytest.fixture
-def people(make_user, charge_master):
-    return {
-        "desk": make_user(rbac.RECEPTIONIST),
-        "accountant": make_user(rbac.ACCOUNTANT),
-        "admin": make_user(rbac.ADMIN),
-    }
+def people(staff, charge_master):
+    return {"desk": staff.receptionist, "accountant": staff.accountant, "admin": staff.admin}
 
 
 def issued(people, insurance=NHIF_80, quantity="4", **patient_fields) -> Invoice:

@@ -12,14 +12,14 @@ from django.urls import reverse
 
 from billing import services
 from billing.models import AdvanceDeposit, CreditNote, Invoice, Payment, Refund
-from hms import rbac, submissions
+from hms import submissions
 from tests.billing.test_payments import issued_invoice, pay
 from tests.factories import PatientFactory
 
 
 @pytest.fixture
-def people(make_user, charge_master):
-    return {"desk": make_user(rbac.RECEPTIONIST), "accountant": make_user(rbac.ACCOUNTANT)}
+def people(staff, charge_master):
+    return {"desk": staff.receptionist, "accountant": staff.accountant}
 
 
 def test_a_double_click_on_record_payment_records_one_payment(people, client_for):

@@ -24,8 +24,8 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=NAIROBI)
 
 
 @pytest.fixture
-def people(make_user, charge_master):
-    return {"desk": make_user(rbac.RECEPTIONIST), "accountant": make_user(rbac.ACCOUNTANT)}
+def people(staff, charge_master):
+    return {"desk": staff.receptionist, "accountant": staff.accountant}
 
 
 def text_of(client, url, **kwargs) -> str:

@@ -16,8 +16,8 @@ from tests.factories import PatientFactory
 
 
 @pytest.fixture
-def people(make_user, charge_master):
-    return {"desk": make_user(rbac.RECEPTIONIST), "accountant": make_user(rbac.ACCOUNTANT)}
+def people(staff, charge_master):
+    return {"desk": staff.receptionist, "accountant": staff.accountant}
 
 
 def issued_invoice(people, quantity="4"):

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from billing import documents, services, totals
 from billing.models import CreditNote, Invoice
-from hms import rbac
 from hms.money import money, percent_of, spread
 from tests.factories import PatientFactory
 
@@ -23,8 +22,8 @@ NHIF_80 = {
 
 
 @pytest.fixture
-def people(make_user, charge_master):
-    admin = make_user(rbac.ADMIN)
+def people(staff, charge_master):
+    admin = staff.admin
     services.charge_item_save(
         actor=admin,
         code="MISC-VAT5",
@@ -37,8 +36,8 @@ def people(make_user, charge_master):
     )
     return {
         "admin": admin,
-        "desk": make_user(rbac.RECEPTIONIST),
-        "accountant": make_user(rbac.ACCOUNTANT),
+        "desk": staff.receptionist,
+        "accountant": staff.accountant,
     }
 
 

@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from billing import services
 from billing.models import AdvanceDeposit, CreditNote, InsuranceClaim, Invoice, Payment, Refund
-from hms import rbac
 from hms.models import AuditEntry
 from tests.factories import PatientFactory
 
@@ -26,8 +25,8 @@ NHIF = {
 
 
 @pytest.fixture
-def people(make_user, charge_master):
-    return {"desk": make_user(rbac.RECEPTIONIST), "accountant": make_user(rbac.ACCOUNTANT)}
+def people(staff, charge_master):
+    return {"desk": staff.receptionist, "accountant": staff.accountant}
 
 
 def issued_invoice(people, **patient_fields) -> Invoice:
