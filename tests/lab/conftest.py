@@ -29,17 +29,19 @@ def make_patient(sex: str = "F", age: int = 40, **fields):
 
 
 @pytest.fixture
-def staff(make_user, charge_master):
+def staff(staff, make_user, charge_master):
     """The people of the lab tests: the ordering doctor, two technicians (one completes, the other
-    verifies), and the roles that may not touch the lab."""
+    verifies), and the roles that may not touch the lab. The admin, nurse, reception and
+    accountant are the shared staff's; the doctor and the technicians are built here because the
+    lab tests assert their names (Dr Amina Otieno, Peter Kamau, Grace Wanjiru)."""
     return {
         "doctor": make_user(rbac.DOCTOR, first_name="Amina", last_name="Otieno"),
         "tech": make_user(rbac.LAB_TECHNICIAN, first_name="Peter", last_name="Kamau"),
         "tech2": make_user(rbac.LAB_TECHNICIAN, first_name="Grace", last_name="Wanjiru"),
-        "admin": make_user(rbac.ADMIN),
-        "nurse": make_user(rbac.NURSE),
-        "reception": make_user(rbac.RECEPTIONIST),
-        "accountant": make_user(rbac.ACCOUNTANT),
+        "admin": staff.admin,
+        "nurse": staff.nurse,
+        "reception": staff.receptionist,
+        "accountant": staff.accountant,
     }
 
 
