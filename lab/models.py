@@ -13,6 +13,9 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+# Engineering owns the machine types; an imaging test names one of those a test is done on.
+from engineering.models import IMAGING_MACHINE_TYPE_CHOICES
+
 
 class Department(models.TextChoices):
     HAEMATOLOGY = "haematology", "Haematology"
@@ -27,14 +30,6 @@ class Department(models.TextChoices):
 class TestKind(models.TextChoices):
     LAB = "lab", "Lab test"
     IMAGING = "imaging", "Imaging / machine test"
-
-
-class MachineType(models.TextChoices):
-    XRAY = "xray", "X-ray"
-    ULTRASOUND = "ultrasound", "Ultrasound"
-    CT = "ct", "CT scanner"
-    MRI = "mri", "MRI scanner"
-    ECG = "ecg", "ECG machine"
 
 
 class SampleType(models.TextChoices):
@@ -58,7 +53,10 @@ class LabTest(models.Model):
     department = models.CharField(max_length=16, choices=Department.choices)
     sample_type = models.CharField(max_length=8, choices=SampleType.choices)
     machine_type = models.CharField(
-        max_length=12, choices=MachineType.choices, blank=True, help_text="Imaging tests only."
+        max_length=12,
+        choices=IMAGING_MACHINE_TYPE_CHOICES,
+        blank=True,
+        help_text="Imaging tests only.",
     )
     charge_item = models.ForeignKey(
         "billing.ChargeItem", on_delete=models.PROTECT, related_name="lab_tests"
@@ -273,7 +271,7 @@ class TestOrder(models.Model):
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.ROUTINE)
     priority_rank = models.PositiveSmallIntegerField(default=2, editable=False)
     clinical_notes = models.CharField(max_length=500, blank=True)
-    machine_type = models.CharField(max_length=12, choices=MachineType.choices, blank=True)
+    machine_type = models.CharField(max_length=12, choices=IMAGING_MACHINE_TYPE_CHOICES, blank=True)
     status = models.CharField(
         max_length=12, choices=OrderStatus.choices, default=OrderStatus.PENDING
     )
