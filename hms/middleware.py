@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+from django.utils.functional import LazyObject, empty
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -37,6 +38,26 @@ def is_background(request) -> bool:
 # user's patient.
 NEXT_OWNER_KEY = "hms_next_owner"
 UNKNOWN_OWNER = 0
+
+
+class ResolvedUserMiddleware:
+    """`request.user` becomes the user itself instead of two lazy proxies (Django's, then
+    django-otp's around it). Templates, the navigation and hms.rbac read it a few hundred times a
+    page, and each read through the proxies costs (tests/bench/pages.py: about 1 ms of a
+    dashboard's 8). Every page after this one reads the user anyway (idle logoff, the second
+    factor), so loading it here costs nothing more."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        while isinstance(user, LazyObject):
+            if user._wrapped is empty:
+                user._setup()
+            user = user._wrapped
+        request.user = user
+        return self.get_response(request)
 
 
 class IdleLogoutMiddleware:

@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "hms.middleware.ResolvedUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "hms.middleware.RefuseNulBytesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -267,8 +268,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's ModelBackend, loading the department with the user (accounts/backends.py).
+    "accounts.backends.UserBackend",
+    "accounts.backends.EmailOrUsernameBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"

@@ -3,18 +3,20 @@
 from functools import cache, partial
 
 from hms import rbac
-from messaging.selectors import chat_unread_count, unread_count
+from messaging.selectors import navigation_counts
 
 
 def notifications(request) -> dict:
     """The bell's and the chat badge's counts in every signed-in page's navigation.
 
-    Each is counted when a template first shows it (a memoized callable, which the template
-    language calls): an htmx fragment without the navigation asks the database nothing."""
+    Both are counted, in one query, when a template first shows one (memoized callables, which
+    the template language calls): an htmx fragment without the navigation asks nothing."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    context = {"unread_count": cache(partial(unread_count, user))}
-    if rbac.allows(user, "chat.use"):
-        context["chat_unread"] = cache(partial(chat_unread_count, user))
+    chat = rbac.allows(user, "chat.use")
+    counts = cache(partial(navigation_counts, user, chat=chat))
+    context = {"unread_count": lambda: counts()[0]}
+    if chat:
+        context["chat_unread"] = lambda: counts()[1]
     return context

@@ -2,7 +2,7 @@
 their receipts, and the people one may write to. Nothing here changes a row."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -35,6 +35,31 @@ def unread_counts(users: list) -> dict[int, int]:
 def chat_unread_count(user: User) -> int:
     """Unread chat messages of `user` (the chat badge)."""
     return unread_counts([user]).get(user.pk, 0)
+
+
+def navigation_counts(user: User, *, chat: bool) -> tuple[int, int | None]:
+    """(unread notifications, unread chat messages or None when `chat` is False) of `user`, in
+    one query: the two badges of every signed-in page's navigation."""
+    unread_notifications = (
+        Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+        .order_by()
+        .annotate(n=Func("id", function="COUNT"))
+        .values("n")
+    )
+    counts = {"unread_notifications": Subquery(unread_notifications)}
+    if chat:
+        counts["unread_chat"] = Subquery(
+            Message.objects.filter(
+                thread__members__user=OuterRef("pk"),
+                id__gt=F("thread__members__last_read_id"),
+            )
+            .exclude(sender=OuterRef("pk"))
+            .order_by()
+            .annotate(n=Func("id", function="COUNT"))
+            .values("n")
+        )
+    row = User.objects.filter(pk=user.pk).values(**counts).first() or {}
+    return row.get("unread_notifications") or 0, (row.get("unread_chat") or 0) if chat else None
 
 
 def message_event(message: Message, sender: User) -> dict:
