@@ -28,8 +28,8 @@ from pathlib import Path
 import benchdb
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--runs", type=int, default=20, help="timed requests per screen")
-parser.add_argument("--warmup", type=int, default=3, help="untimed requests per screen first")
+parser.add_argument("--runs", type=int, default=30, help="timed requests per screen")
+parser.add_argument("--warmup", type=int, default=10, help="untimed requests per screen first")
 parser.add_argument("--large", action="store_true", help="the large hospital, as it is")
 parser.add_argument(
     "--sqlite", default=None, help="the SQLite file of --large (default var/bench/large.sqlite3)"
@@ -39,6 +39,9 @@ parser.add_argument("--reuse", action="store_true", help="measure the kept demo 
 parser.add_argument("--only", default="", help="comma-separated screen names (substrings)")
 parser.add_argument("--json", default="", help="write the figures to this file")
 parser.add_argument("--profile", action="store_true", help="cProfile one request per screen")
+parser.add_argument(
+    "--sql", action="store_true", help="print the queries of one request per screen"
+)
 parser.add_argument("--throughput", action="store_true", help="also gunicorn + a load tool")
 parser.add_argument("--duration", type=int, default=5, help="seconds of load per screen")
 parser.add_argument("--connections", type=int, default=20, help="open connections of the load")
@@ -237,6 +240,9 @@ def measure(screen: dict, client: Client) -> dict:
         cpu.append((time.thread_time() - start_cpu) * 1000)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(screen["path"], **headers)
+    if args.sql:
+        for query in queries.captured_queries:
+            print(f"    {query['time']}s {query['sql'][:220]}")
     timings.sort()
     p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
     return {
