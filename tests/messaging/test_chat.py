@@ -259,6 +259,37 @@ def test_unread_counts_per_thread_and_in_the_navigation(staff, client_for):
     assert member.last_read_id == member.last_delivered_id == Message.objects.last().pk
 
 
+def test_the_navigation_badges_count_what_the_lists_count(staff):
+    from django.utils import timezone
+
+    from messaging.models import Notification
+    from messaging.selectors import navigation_counts
+
+    with_nurse = thread_between(staff.nurse, staff.lab_technician)
+    with_doctor = thread_between(staff.doctor, staff.lab_technician)
+    for n in range(3):
+        message_send(sender=staff.nurse, thread=with_nurse, body=f"note {n}")
+    message_send(sender=staff.lab_technician, thread=with_doctor, body="Sample is in.")
+    message_send(sender=staff.doctor, thread=with_doctor, body="Thanks: bed 4 next?")
+    services.thread_mark_read(
+        user=staff.lab_technician,
+        thread_id=with_nurse.pk,
+        up_to_id=Message.objects.filter(thread=with_nurse).order_by("pk")[0].pk,
+    )
+    for read_at in (None, None, timezone.now()):
+        Notification.objects.create(recipient=staff.lab_technician, text="Sample", read_at=read_at)
+
+    counts = navigation_counts(staff.lab_technician, chat=True)
+
+    assert counts == (2, 3)  # two notes after the one read, the doctor's one; never one's own
+    assert counts == (
+        services.unread_count(staff.lab_technician),
+        services.chat_unread_count(staff.lab_technician),
+    )
+    assert navigation_counts(staff.lab_technician, chat=False) == (2, None)
+    assert navigation_counts(staff.nurse, chat=True) == (0, 0)
+
+
 # --- patients and their doctors (the assigned-doctor relation) -------------------------------
 
 
