@@ -417,14 +417,22 @@ BED_MOVES = {
 }
 
 
-def bed_status_allowed(actor: User, bed: Bed, to_status: str) -> bool:
-    """Whether `actor` may move `bed` from the state it is in to `to_status` (BED_MOVES): the one
-    rule bed_set_status acts on and the bed board asks before offering a button.
+def bed_move_allowed(actor: User, from_status: str, to_status: str) -> bool:
+    """Whether `actor` may move a bed from `from_status` to `to_status` (BED_MOVES): the one rule
+    bed_set_status acts on and the bed board asks before offering a button.
 
     Raises no domain error.
     """
-    capability = BED_MOVES.get((bed.status, to_status))
+    capability = BED_MOVES.get((from_status, to_status))
     return capability is not None and rbac.allows(actor, capability)
+
+
+def bed_status_allowed(actor: User, bed: Bed, to_status: str) -> bool:
+    """Whether `actor` may move `bed`, from the state it is in, to `to_status` (bed_move_allowed).
+
+    Raises no domain error.
+    """
+    return bed_move_allowed(actor, bed.status, to_status)
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -22,33 +22,7 @@ from wards.forms import (
     WardForm,
 )
 from wards.live import BOARD_SCOPES
-from wards.models import ACTIVE_ADMISSION, Admission, Bed, BedStatus, Ward, WardKind
-
-
-def _board_wards(ward_id: int | None = None):
-    active = Admission.objects.filter(ACTIVE_ADMISSION).select_related(
-        "patient", "attending_doctor"
-    )
-    wards = (
-        Ward.objects.filter(active=True)
-        .annotate(
-            bed_count=Count("beds"),
-            occupied=Count("beds", filter=Q(beds__status=BedStatus.OCCUPIED)),
-            vacant=Count("beds", filter=Q(beds__status=BedStatus.VACANT)),
-        )
-        .prefetch_related(
-            Prefetch(
-                "beds",
-                queryset=Bed.objects.order_by("number").prefetch_related(
-                    Prefetch("admissions", queryset=active, to_attr="current")
-                ),
-            )
-        )
-        .order_by("kind", "name")
-    )
-    if ward_id:
-        wards = wards.filter(pk=ward_id)
-    return wards
+from wards.models import Admission, Bed, BedStatus, Ward
 
 
 @rbac.capability_required("patients.view_chart", scopes=BOARD_SCOPES)
@@ -60,18 +34,8 @@ def _board_page(request: HttpRequest, **refused) -> HttpResponse:
     """The board (its fragment for htmx); after a refused bed action (`refused_bed`,
     `bed_refusal`) the sentence shows on that bed's tile."""
     ward_id = params.db_id(request.GET.get("ward"))
-    wards = list(_board_wards(ward_id))
-    for ward in wards:
-        for bed in ward.beds.all():  # the prefetched beds the template shows
-            bed.can_mark_clean = services.bed_status_allowed(request.user, bed, BedStatus.VACANT)
-    icu = [w for w in wards if w.kind == WardKind.ICU]
-    icu_beds = sum(w.bed_count for w in icu)
-    context = {
-        "wards": wards,
-        "all_wards": Ward.objects.filter(active=True).order_by("kind", "name"),
+    context = selectors.bed_board(request.user, ward_id=ward_id) | {
         "ward_id": str(ward_id or ""),
-        "now": timezone.now(),
-        "icu_occupancy": round(100 * sum(w.occupied for w in icu) / icu_beds) if icu_beds else None,
         "can_admit": rbac.allows(request.user, "wards.admit"),
     }
     template = "wards/bed_board.html"
