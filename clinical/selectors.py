@@ -313,6 +313,7 @@ class Event:
 # its counter, as count(patient, before), says how many events it has before the cursor.
 _timeline_sources: list = []
 _timeline_counters: list = []
+_timeline_counter_of: dict = {}
 
 
 def register_timeline(source: Callable[..., list], count: Callable[..., int] | None = None) -> None:
@@ -320,6 +321,7 @@ def register_timeline(source: Callable[..., list], count: Callable[..., int] | N
         _timeline_sources.append(source)
     if count is not None and count not in _timeline_counters:
         _timeline_counters.append(count)
+        _timeline_counter_of[source] = count
 
 
 def _timeline_querysets(patient: Patient) -> list[tuple[QuerySet, str]]:
@@ -351,12 +353,27 @@ def patient_timeline(
     """One timeline of everything that happened to the patient, newest first, `size` at a time
     (one query per kind of record, whatever the page: each kind contributes its newest `size`
     before the cursor, and the merge keeps the newest `size` of those)."""
+    return patient_timeline_page(patient, before=before, size=size)[0]
+
+
+def patient_timeline_page(
+    patient: Patient, *, before: datetime | None = None, size: int = 25
+) -> tuple[list[Event], int]:
+    """(the page of patient_timeline, how many events the timeline has from the cursor on).
+
+    A kind that gave fewer than `size` records has given all it has before the cursor: only the
+    kinds that filled their window are counted in the database (at most one more query each; a
+    short history asks none)."""
     from django.urls import reverse
 
-    def window(queryset: QuerySet, field: str) -> QuerySet:
+    windows: list[tuple[QuerySet, list]] = []
+
+    def window(queryset: QuerySet, field: str) -> list:
         if before is not None:
             queryset = queryset.filter(**{f"{field}__lt": before})
-        return queryset.order_by(f"-{field}")[:size]
+        rows = list(queryset.order_by(f"-{field}")[:size])
+        windows.append((queryset, rows))
+        return rows
 
     events: list[Event] = []
     for encounter in window(
@@ -438,10 +455,14 @@ def patient_timeline(
                 change.reason,
             )
         )
+    total = sum(len(rows) if len(rows) < size else queryset.count() for queryset, rows in windows)
     for source in _timeline_sources:
-        events.extend(source(patient, before, size))
+        found = source(patient, before, size)
+        events.extend(found)
+        count = _timeline_counter_of.get(source)
+        total += count(patient, before) if count and len(found) >= size else len(found)
     events.sort(key=lambda event: event.at, reverse=True)
-    return events[:size]
+    return events[:size], total
 
 
 # --- vitals ------------------------------------------------------------------------------------

@@ -210,10 +210,9 @@ def patient_history(request: HttpRequest, pk) -> HttpResponse:
     """Everything that happened to the patient, newest first; older pages load below."""
     patient = _patient_or_404(request.user, pk)
     before = params.local_datetime(request.GET.get("before"))
-    events = selectors.patient_timeline(patient, before=before, size=HISTORY_PAGE)
-    # Counted in the database, one query per kind of record: from the cursor on (the whole
-    # history on the first page), less the entries of this page, is what is still to load.
-    from_cursor = selectors.patient_timeline_count(patient, before=before)
+    # From the cursor on (the whole history on the first page), less the entries of this page,
+    # is what is still to load.
+    events, from_cursor = selectors.patient_timeline_page(patient, before=before, size=HISTORY_PAGE)
     older = max(from_cursor - len(events), 0)
     context = {
         "patient": patient,

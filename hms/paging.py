@@ -50,6 +50,8 @@ class FirstFew:
 
 
 def first_of(queryset, size: int) -> FirstFew:
-    """A short panel's rows (the first `size`) and the count of all of them: two queries,
-    whatever the number of rows (a page's query count never grows with the data)."""
-    return FirstFew(list(queryset[:size]), queryset.count())
+    """A short panel's rows (the first `size`) and the count of all of them: one query when the
+    panel is not full (the rows are all there are), two when it is, whatever the number of rows
+    (a page's query count never grows with the data)."""
+    items = list(queryset[:size])
+    return FirstFew(items, len(items) if len(items) < size else queryset.count())
