@@ -156,10 +156,16 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    # No persistent connections: under ASGI each request may run on another thread, and a
-    # persistent connection per thread would leak connections.
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    # Seconds a connection is kept for the next request. 0 (the default): none, since under
+    # ASGI (the websockets, the embedded server) a request may run on another thread and a
+    # connection kept per thread would leak. The WSGI workers (gunicorn: deploy/) set 60: each
+    # page then skips opening a PostgreSQL connection (docs/BENCHMARKS.md, throughput).
+    _CONN_MAX_AGE = os.environ.get("HMS_DB_CONN_MAX_AGE", "0")
+    if not _CONN_MAX_AGE.isdigit():
+        raise ImproperlyConfigured("HMS_DB_CONN_MAX_AGE must be a number of seconds (0: none).")
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(_CONN_MAX_AGE))}
+    # A kept connection is checked before reuse, so a restarted database costs no failed page.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = int(_CONN_MAX_AGE) > 0
     # One test database per process, so two test runs against one server never collide.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 else:

@@ -339,7 +339,13 @@ def throughput(rows: list[dict], clients: dict) -> list[dict]:
     import shutil
     import urllib.request
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench_settings", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench_settings",
+        "PYTHONUNBUFFERED": "1",
+        # As deploy/systemd/hms-web.service runs the pages.
+        "HMS_DB_CONN_MAX_AGE": "60",
+    }
     bench_dir = Path(__file__).resolve().parent
     server = subprocess.Popen(
         [

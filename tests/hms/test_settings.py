@@ -78,6 +78,22 @@ def test_database_redis_and_bucket_variables_switch_to_the_services(tmp_path):
     assert shown["storage"] == "storages.backends.s3.S3Storage"
 
 
+def test_the_wsgi_workers_keep_their_database_connection_when_told(tmp_path):
+    env = {"DATABASE_URL": "postgres://hms:pw@db.internal:5432/hms", "HMS_DB_CONN_MAX_AGE": "60"}
+    show = SHOW.replace(
+        '"conn_max_age":',
+        '"health_checks": settings.DATABASES["default"]["CONN_HEALTH_CHECKS"], "conn_max_age":',
+    )
+
+    shown = json.loads(run_django(show, env, tmp_path).stdout)
+    refused = run_django(SHOW, env | {"HMS_DB_CONN_MAX_AGE": "a minute"}, tmp_path)
+
+    assert shown["conn_max_age"] == 60
+    assert shown["health_checks"] is True  # a restarted database costs no failed page
+    assert refused.returncode != 0
+    assert "HMS_DB_CONN_MAX_AGE must be a number of seconds" in refused.stderr
+
+
 @pytest.mark.parametrize(
     ("missing", "message"),
     [("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY"), ("DJANGO_ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS")],
