@@ -7,7 +7,20 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -336,13 +349,29 @@ def account_balance(patient: models.Model) -> AccountBalance:
     )
 
 
+def _count_of(queryset: QuerySet) -> Subquery:
+    """`queryset`'s number of rows as a value another query selects."""
+    return Subquery(queryset.order_by().annotate(n=Func("id", function="COUNT")).values("n"))
+
+
 def account_counts(patient: models.Model) -> dict[str, int]:
-    """How many rows each of the account page's lists has (a count each, whatever the rows)."""
+    """How many rows each of the account page's lists has: one query, whatever the rows."""
+    counts = (
+        type(patient)
+        .objects.filter(pk=patient.pk)
+        .values(
+            n_charges=_count_of(Charge.objects.filter(patient=OuterRef("pk"))),
+            n_invoices=_count_of(Invoice.objects.filter(patient=OuterRef("pk"))),
+            n_credit_notes=_count_of(CreditNote.objects.filter(invoice__patient=OuterRef("pk"))),
+            n_deposits=_count_of(AdvanceDeposit.objects.filter(patient=OuterRef("pk"))),
+        )
+        .get()
+    )
     return {
-        "charges": Charge.objects.filter(patient=patient).count(),
-        "invoices": Invoice.objects.filter(patient=patient).count(),
-        "credit-notes": CreditNote.objects.filter(invoice__patient=patient).count(),
-        "deposits": AdvanceDeposit.objects.filter(patient=patient).count(),
+        "charges": counts["n_charges"],
+        "invoices": counts["n_invoices"],
+        "credit-notes": counts["n_credit_notes"],
+        "deposits": counts["n_deposits"],
     }
 
 
@@ -648,6 +677,7 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
         "account": account_balance(patient),
         "showing": showing,
         "tabs": [(key, label, counts[key]) for key, label in ACCOUNT_LISTS],
+        "counts": counts,
         "page": lists[showing],
         "uninvoiced": uninvoiced,
         "amount": amount,

@@ -59,9 +59,10 @@ DESK = {rbac.ALL}
 PER_PAGE = 50
 
 
-def _page(request: HttpRequest, rows, per_page: int = PER_PAGE):
-    """The page of `rows` the request asks for, counted over every row (hms.paging)."""
-    return paging.page_of(request, rows, per_page)
+def _page(request: HttpRequest, rows, per_page: int = PER_PAGE, *, count: int | None = None):
+    """The page of `rows` the request asks for, counted over every row (hms.paging) unless the
+    `count` is known."""
+    return paging.page_of(request, rows, per_page, count=count)
 
 
 @rbac.capability_required("billing.charge_master")
@@ -114,7 +115,7 @@ def patient_account(request: HttpRequest, pk) -> HttpResponse:
     showing = params.choice_param(request.GET.get("show"), ACCOUNT_LISTS) or "charges"
     context = selectors.account_page(patient, showing=showing)
     context |= {
-        "page": _page(request, context["page"]),
+        "page": _page(request, context["page"], count=context["counts"][showing]),
         "form": ManualChargeForm(),
         "reverse_form": ReverseForm(),
         "can_reverse": rbac.allows(request.user, "billing.adjust"),

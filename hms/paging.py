@@ -18,10 +18,21 @@ def page_number(request: HttpRequest, name: str = "page") -> int:
     return params.db_id(request.GET.get(name)) or 1
 
 
-def page_of(request: HttpRequest, object_list, per_page: int, *, name: str = "page") -> Page:
+def page_of(
+    request: HttpRequest,
+    object_list,
+    per_page: int,
+    *,
+    name: str = "page",
+    count: int | None = None,
+) -> Page:
     """The page of `object_list` the request asks for (past the last: the last page). Counting
-    is one query in the database over every row, whatever the page."""
-    return Paginator(object_list, per_page).get_page(page_number(request, name))
+    is one query in the database over every row, whatever the page; a page that has counted
+    its rows already (a tab's badge) passes `count` and saves it."""
+    paginator = Paginator(object_list, per_page)
+    if count is not None:
+        paginator.count = count  # the cached property, filled in
+    return paginator.get_page(page_number(request, name))
 
 
 @dataclass(frozen=True)
