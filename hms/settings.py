@@ -393,6 +393,8 @@ USE_TZ = True
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Select boxes written out in Python, the rest of a form by Django's templates (hms/form_renderer.py).
+FORM_RENDERER = "hms.form_renderer.FormRenderer"
 
 MESSAGE_TAGS = {40: "danger"}
 

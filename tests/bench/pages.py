@@ -119,6 +119,24 @@ def ensure_chat_thread():
     return thread
 
 
+def ensure_consultation(doctor):
+    """The demo has appointments but no consultation yet: the doctor starts today's first."""
+    from clinical.models import Appointment, Encounter
+    from clinical.services import encounter_start
+
+    encounter = Encounter.objects.filter(doctor=doctor).order_by("-started_at").first()
+    if encounter is None:
+        today = timezone.localdate()
+        appointment = (
+            Appointment.objects.filter(doctor=doctor, starts_at__date=today)
+            .order_by("starts_at")
+            .first()
+        )
+        if appointment is not None:
+            encounter = encounter_start(actor=doctor, appointment=appointment)
+    return encounter
+
+
 def client_for(username: str) -> Client:
     from accounts.models import User
 
@@ -137,7 +155,6 @@ def screens() -> list[dict]:
     """(name, role, path, htmx target or None) of every main screen and its fragments."""
     from accounts.models import User
     from billing.models import Invoice
-    from clinical.models import Encounter
     from lab.models import TestOrder
     from wards.models import Admission
 
@@ -147,7 +164,7 @@ def screens() -> list[dict]:
         Admission.objects.filter(discharged_at__isnull=True).order_by("admitted_at", "pk").first()
     )
     patient = admission.patient
-    encounter = Encounter.objects.filter(doctor=doctor).order_by("-started_at").first()
+    encounter = ensure_consultation(doctor)
     order = TestOrder.objects.order_by("-ordered_at").first()
     invoice = (
         Invoice.objects.exclude(number=None).order_by("-issued_at").first()
