@@ -4,6 +4,9 @@ Modules add their entries here as their screens land.
 """
 
 from dataclasses import dataclass, replace
+from functools import cached_property
+
+from django.urls import reverse
 
 from hms import rbac
 
@@ -21,6 +24,11 @@ class NavItem:
     scopes: frozenset[str] | None = None
     # Where it shows: the main bar, the "Administration" menu, or the user's own menu.
     place: str = "main"
+
+    @cached_property
+    def href(self) -> str:
+        """The entry's address, reversed once per process (every page shows the menu)."""
+        return reverse(self.url_name)
 
 
 NAV: list[NavItem] = [
