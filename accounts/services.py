@@ -5,6 +5,7 @@ Each is one transaction with its audit row; callers (views, seed_demo) never sav
 
 import math
 from datetime import datetime
+from importlib import import_module
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -153,9 +154,10 @@ def _end_sessions(user: User) -> None:
     """Sign the user out everywhere (sessions hold the user's id in their encoded data)."""
     from django.contrib.sessions.models import Session
 
+    store = import_module(settings.SESSION_ENGINE).SessionStore
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
+            store(session.session_key).delete()  # and its cached copy (cached_db, production)
     realtime.end_sessions(user.pk)
 
 

@@ -201,6 +201,9 @@ if REDIS_URL:
             "KEY_PREFIX": REDIS_PREFIX,
         }
     }
+    # Sessions are read from Redis and written to both: every signed-in request skips a query,
+    # and a restarted Redis loses no one's session (the database still holds it).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     # Pub/sub: a group message crosses Redis once per server process, which then hands it to
     # its local sockets; the list-based layer pays one Redis round trip per socket (measured in
     # docs/BENCHMARKS.md). Delivery is at most once, which suits events that are only hints.

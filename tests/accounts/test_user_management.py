@@ -142,6 +142,24 @@ def test_a_new_one_time_password_is_checked_and_audited(admin_client, make_user)
     assert AuditEntry.objects.filter(action="user.password_reset_by_admin").count() == 1
 
 
+def test_a_one_time_password_ends_every_session_of_the_user_cached_copies_too(
+    admin_client, make_user, client_for, settings
+):
+    from importlib import import_module
+
+    nurse = make_user(rbac.NURSE)
+    nurse_client = client_for(nurse)
+    nurse_client.get(reverse("dashboard"))  # read once: cached_db (production) keeps a copy
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    key = nurse_client.session.session_key
+    assert store(key).load()
+
+    admin_client.post(reverse("user_set_password", args=[nurse.pk]), {"password": "Blue-Ward-7x"})
+
+    assert store(key).load() == {}
+    assert nurse_client.get(reverse("dashboard")).status_code == 302
+
+
 def test_the_user_list_searches_and_filters(admin_client, make_user):
     make_user(rbac.DOCTOR, first_name="Amina", last_name="Otieno")
     make_user(rbac.NURSE, first_name="Joseph", last_name="Kamau")
