@@ -152,7 +152,8 @@ def test_the_lab_pages_keep_a_constant_number_of_queries_from_20_to_10000_tests(
         assert client.get(url, query).status_code == 200  # warm: session, first-use caches
         with django_assert_max_num_queries(60) as few:
             client.get(url, query)
-        bounds.append(len(few.captured_queries))
+        # One more once a short panel fills: a short one is its own count (hms.paging.first_of).
+        bounds.append(len(few.captured_queries) + 1)
 
     bulk_orders(staff, pool, 20, 9_980)
     assert TestOrder.objects.count() == 10_000

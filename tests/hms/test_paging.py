@@ -1,0 +1,29 @@
+"""A short panel is never cut silently and never counted twice: the rows it shows are its count
+when there are fewer than it shows; a full one asks the database how many there are."""
+
+from hms import audit, paging
+from hms.models import AuditEntry
+
+
+def test_a_short_panel_is_its_own_count_in_one_query(staff, django_assert_num_queries):
+    for n in range(3):
+        audit.record(actor=staff.admin, action="test.note", after={"n": n})
+    rows = AuditEntry.objects.filter(action="test.note").order_by("-id")
+
+    with django_assert_num_queries(1):
+        panel = paging.first_of(rows, 5)
+
+    assert (panel.count, panel.shown, panel.cut) == (3, 3, False)
+
+
+def test_a_full_panel_counts_every_row(staff, django_assert_num_queries):
+    for n in range(7):
+        audit.record(actor=staff.admin, action="test.note", after={"n": n})
+    rows = AuditEntry.objects.filter(action="test.note").order_by("-id")
+
+    with django_assert_num_queries(2):
+        panel = paging.first_of(rows, 5)
+    exactly_full = paging.first_of(rows, 7)
+
+    assert (panel.count, panel.shown, panel.cut) == (7, 5, True)
+    assert (exactly_full.count, exactly_full.cut) == (7, False)
