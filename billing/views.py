@@ -439,10 +439,13 @@ def outstanding(request: HttpRequest) -> HttpResponse:
         return render(request, "billing/outstanding.html#patients", {"found": found})
     today = timezone.localdate()
     age = params.choice_param(request.GET.get("age"), [b.key for b in selectors.AGE_BUCKETS])
-    page = _page(request, selectors.outstanding_invoices(today, age))
+    figures = selectors.outstanding_figures(today)
+    # The figures have counted the open invoices (in all and per age): the page needs no count.
+    counted = next((b["count"] for b in figures.buckets if b["bucket"].key == age), figures.count)
+    page = _page(request, selectors.outstanding_invoices(today, age), count=counted)
     rows = [(invoice, selectors.age_bucket_of(invoice, today)) for invoice in page]
     context = {
-        "figures": selectors.outstanding_figures(today),
+        "figures": figures,
         "age": age,
         "age_label": next((b.label for b in selectors.AGE_BUCKETS if b.key == age), ""),
         "page": page,
