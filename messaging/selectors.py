@@ -162,8 +162,9 @@ def messages_page(thread: Thread, before: int | None) -> tuple[list[dict], int]:
     if before:
         rows = rows.filter(id__lt=before)
     batch = list(rows[:MESSAGES_PER_PAGE])[::-1]
-    # Counted whenever the page has messages (a page's query count never grows with the thread).
-    more = rows.filter(id__lt=batch[0].pk).count() if batch else 0
+    # A page that is not full holds the oldest message: nothing older to count. A full one is
+    # counted by the database (a page's query count never grows with the thread).
+    more = rows.filter(id__lt=batch[0].pk).count() if len(batch) == MESSAGES_PER_PAGE else 0
     events = [message_event(message, message.sender) for message in batch]
     statuses = receipt_statuses(thread.pk, [(event["id"], event["sender_id"]) for event in events])
     for event in events:
