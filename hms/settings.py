@@ -15,6 +15,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from hms import static_files
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HMS_VAR_DIR", BASE_DIR / "var"))
 
@@ -272,6 +274,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # The LAN box serves its own static files straight from the source folders: no collectstatic step.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
+# Hashed names and versioned vendor folders are cached for ever, in both modes (hms/static_files.py).
+WHITENOISE_IMMUTABLE_FILE_TEST = static_files.immutable_file
 
 # --- authentication ----------------------------------------------------------------------------
 
