@@ -28,7 +28,7 @@ from billing.models import (
 )
 from billing.totals import Totals
 from hms import files, rbac
-from hms.money import ZERO, money
+from hms.money import ZERO, money, money_text
 
 OPEN_STATUSES = [InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID]
 OPEN_CLAIMS = [ClaimStatus.SUBMITTED, ClaimStatus.APPROVED]
@@ -434,7 +434,7 @@ def _statement_rows(patient: models.Model) -> list[StatementRow]:
         rows.append(
             StatementRow(
                 at=invoice.issued_at,
-                text=f"Invoice issued, total {invoice.total}"
+                text=f"Invoice issued, total {money_text(invoice.total)}"
                 + (": discount and tax after it" if adjustment else ""),
                 reference=invoice.number,
                 url=url,
@@ -471,7 +471,7 @@ def _statement_rows(patient: models.Model) -> list[StatementRow]:
             rows.append(
                 StatementRow(
                     at=claim.paid_at,
-                    text=f"{claim.insurer} paid its share: {claim.paid_amount}",
+                    text=f"{claim.insurer} paid its share: {money_text(claim.paid_amount)}",
                     reference=claim.number,
                     url=url,
                     order=5,
@@ -523,7 +523,7 @@ def _statement_rows(patient: models.Model) -> list[StatementRow]:
             rows.append(
                 StatementRow(
                     at=payment.received_at,
-                    text=f"{payment.amount} of advance deposit {payment.reference} used on"
+                    text=f"{money_text(payment.amount)} of advance deposit {payment.reference} used on"
                     f" {payment.invoice.number}",
                     reference=payment.receipt_number,
                     url=url,

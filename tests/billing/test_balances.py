@@ -233,7 +233,7 @@ def test_the_reverse_screen_is_for_accountants_and_needs_a_reason(people, client
     assert refused.status_code == 403
     assert "Give the reason for the reversal" in html.unescape(blank.content.decode())
     assert too_long.status_code == 200 and "At most 200 characters" in too_long.content.decode()
-    assert "1000.00 is owed again" in html.unescape(done.content.decode())
+    assert "KES 1,000.00 is owed again" in html.unescape(done.content.decode())
     assert fresh(invoice).balance == Decimal("1000.00")
 
 

@@ -225,7 +225,7 @@ def test_a_partial_approval_moves_the_shortfall_to_the_patient(people):
     assert_reconciles(invoice)
 
     patient_pays(people, invoice, "1000")
-    with pytest.raises(services.BillingError, match="more than the balance of 0.00"):
+    with pytest.raises(services.BillingError, match="more than the balance of KES 0.00"):
         patient_pays(people, invoice, "0.01")
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PARTIALLY_PAID  # the insurer still owes 1,000.00
@@ -303,7 +303,7 @@ def test_a_credit_note_after_a_rejection_lowers_what_the_patient_owes(people):
         (["reject"], "approve", r"is rejected \(Not covered by the policy\): only a submitted"),
         (["reject"], "pay", r"is rejected \(Not covered by the policy\): only an approved claim"),
         ([], "pay", r"is submitted: only an approved claim can be paid"),
-        (["approve", "pay"], "pay", r"is already paid \(1600.00, reference EFT-778899\)"),
+        (["approve", "pay"], "pay", r"is already paid \(KES 1,600.00, reference EFT-778899\)"),
         (["approve", "pay"], "approve", r"is paid: only a submitted claim can be approved"),
         (["approve", "pay"], "reject", r"is paid: only a submitted claim can be rejected"),
     ],
@@ -331,12 +331,17 @@ def test_invalid_transitions_are_refused_and_change_nothing(people, steps, actio
     [
         ("approve", "0", "REF", "if it approved nothing, reject the claim"),
         ("approve", "-5", "REF", "if it approved nothing, reject the claim"),
-        ("approve", "1600.01", "REF", "cannot approve more than the 1600.00 claimed"),
+        ("approve", "1600.01", "REF", "cannot approve more than the KES 1,600.00 claimed"),
         ("approve", "NaN", "REF", "Enter the amount as a number"),
         ("approve", "1000", "  ", "Enter the insurer's reference"),
         ("reject", None, "  ", "Give the insurer's reason"),
-        ("pay", "999.99", "EFT-1", r"approved 1000.00 \(not 999.99\): a claim is paid once"),
-        ("pay", "1000.01", "EFT-1", r"approved 1000.00 \(not 1000.01\)"),
+        (
+            "pay",
+            "999.99",
+            "EFT-1",
+            r"approved KES 1,000.00 \(not KES 999.99\): a claim is paid once",
+        ),
+        ("pay", "1000.01", "EFT-1", r"approved KES 1,000.00 \(not KES 1,000.01\)"),
         ("pay", "1000", "", "Enter the insurer's remittance reference"),
     ],
 )
@@ -477,7 +482,7 @@ def test_the_accountant_decides_a_claim_on_the_invoice_page(people, client_for):
     assert 'name="amount" inputmode="decimal" value="1600.00"' in before  # prefilled
     assert reverse("claim_reject", args=[claim.pk]) in before
     assert approved.redirect_chain[-1][0] == url
-    assert f"Claim {claim.number} approved: 1000.00. 600.00 not covered moves" in after
+    assert f"Claim {claim.number} approved: KES 1,000.00. KES 600.00 not covered moves" in after
     assert 'data-testid="claim-status">Approved<' in after
     assert 'data-testid="insurer-shortfall">+KES 600.00<' in after
     assert 'data-testid="invoice-balance">KES 1,000.00<' in after

@@ -52,7 +52,7 @@ def test_partial_payments_then_paid_with_receipt_numbers(people):
 @pytest.mark.parametrize(
     ("amount", "mode", "reference", "message"),
     [
-        ("2000.01", "cash", "", "more than the balance of 2000.00"),
+        ("2000.01", "cash", "", "more than the balance of KES 2,000.00"),
         ("0", "cash", "", "Enter the amount paid"),
         ("100", "mpesa", "", "transaction reference"),
         ("100", "cheque", "", "Choose how the patient paid"),
@@ -114,7 +114,7 @@ def test_the_desk_takes_a_payment_on_screen_and_sees_the_balance(people, client_
     )
 
     assert 'data-testid="invoice-balance">KES 300.00<' in page
-    assert "more than the balance of 300.00" in too_much.content.decode()
+    assert "more than the balance of KES 300.00" in too_much.content.decode()
 
 
 @pytest.mark.postgres
