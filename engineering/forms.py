@@ -1,8 +1,19 @@
-"""Forms of engineering: a machine's register entry, a status change."""
+"""Forms of engineering: a machine's register entry, a status change, a fault report, a stretch
+of work, escalating and resolving a work order."""
 
 from django import forms
 
-from engineering.models import Machine, MachineStatus, MachineStatusChange
+from engineering.models import (
+    FaultRequest,
+    Machine,
+    MachineStatus,
+    MachineStatusChange,
+    PartUsed,
+    Priority,
+    WorkLogEntry,
+    WorkOrder,
+)
+from engineering.services import PartLine
 from hms import params
 from hms.params import plain_formfield
 
@@ -77,6 +88,159 @@ class StatusChangeForm(forms.Form):
         if moment is None:
             raise forms.ValidationError("Enter a date and time, e.g. 2026-12-05 08:30.")
         return moment
+
+    def answers(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class FaultRequestForm(forms.Form):
+    """A fault report: what is wrong, whether the machine can be used at all, how urgent."""
+
+    description = forms.CharField(
+        label="What is wrong?",
+        max_length=FaultRequest._meta.get_field("description").max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Say what is wrong with the machine.",
+            "max_length": "At most %(limit_value)d characters (this has %(show_value)d).",
+        },
+    )
+    unusable = forms.TypedChoiceField(
+        label="Can the machine still be used?",
+        choices=[("no", "Yes, it still works"), ("yes", "No, it is unusable")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        initial="no",
+        error_messages={"required": "Say whether the machine can still be used."},
+    )
+    priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
+
+    def answers(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+def _moment_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=40,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        error_messages={"required": f"Enter when the work {label.split()[-1]}."},
+    )
+
+
+PART_ROWS = 3
+
+
+class WorkLogForm(forms.Form):
+    """A stretch of work: what was done, labour, start and end, and up to three parts (name,
+    quantity, cost of one)."""
+
+    work_done = forms.CharField(
+        label="What was done",
+        max_length=WorkLogEntry._meta.get_field("work_done").max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Say what was done.",
+            "max_length": "At most %(limit_value)d characters (this has %(show_value)d).",
+        },
+    )
+    labour_minutes = params.PlainIntegerField(
+        label="Labour (minutes)",
+        min_value=0,
+        max_value=7 * 24 * 60,
+        error_messages={"required": "Enter the labour in minutes (0 if none)."},
+    )
+    started_at = _moment_field("Work started")
+    ended_at = _moment_field("Work ended")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(1, PART_ROWS + 1):
+            self.fields[f"part_{n}_name"] = forms.CharField(
+                label=f"Part {n}",
+                required=False,
+                max_length=PartUsed._meta.get_field("name").max_length,
+            )
+            self.fields[f"part_{n}_qty"] = params.PlainIntegerField(
+                label="Quantity", required=False, min_value=1, max_value=100_000
+            )
+            self.fields[f"part_{n}_cost"] = params.MoneyField(
+                label="Cost of one", required=False, min_value=0, max_digits=12
+            )
+
+    def _moment(self, name: str):
+        moment = params.local_datetime(self.cleaned_data[name])
+        if moment is None:
+            raise forms.ValidationError("Enter a date and time, e.g. 2026-12-05 08:30.")
+        return moment
+
+    def clean_started_at(self):
+        return self._moment("started_at")
+
+    def clean_ended_at(self):
+        return self._moment("ended_at")
+
+    def clean(self):
+        data = super().clean()
+        for n in range(1, PART_ROWS + 1):
+            name, qty, cost = (f"part_{n}_name", f"part_{n}_qty", f"part_{n}_cost")
+            typed = [data.get(name), data.get(qty), data.get(cost)]
+            if not any(value not in (None, "") for value in typed) or self.has_error(name):
+                continue
+            if not data.get(name):
+                self.add_error(name, "Name the part (or leave its row empty).")
+            if data.get(qty) is None and not self.has_error(qty):
+                self.add_error(qty, "How many?")
+            if data.get(cost) is None and not self.has_error(cost):
+                self.add_error(cost, "The cost of one (0 if free).")
+        return data
+
+    def part_rows(self) -> list[tuple]:
+        """The part fields row by row, for the template."""
+        return [
+            (self[f"part_{n}_name"], self[f"part_{n}_qty"], self[f"part_{n}_cost"])
+            for n in range(1, PART_ROWS + 1)
+        ]
+
+    def answers(self) -> dict:
+        data = self.cleaned_data
+        parts = [
+            PartLine(
+                name=data[f"part_{n}_name"],
+                quantity=data[f"part_{n}_qty"],
+                unit_cost=data[f"part_{n}_cost"],
+            )
+            for n in range(1, PART_ROWS + 1)
+            if data.get(f"part_{n}_name")
+        ]
+        return {
+            "work_done": data["work_done"],
+            "labour_minutes": data["labour_minutes"],
+            "started_at": data["started_at"],
+            "ended_at": data["ended_at"],
+            "parts": parts,
+        }
+
+
+class EscalateForm(forms.Form):
+    vendor_reference = forms.CharField(
+        label="Vendor's reference",
+        max_length=WorkOrder._meta.get_field("vendor_reference").max_length,
+        help_text="Their ticket or job number.",
+        error_messages={"required": "Enter the vendor's reference (their ticket or job number)."},
+    )
+
+    def answers(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(
+        label="How it was resolved",
+        max_length=WorkOrder._meta.get_field("resolution").max_length,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say how it was resolved."},
+    )
 
     def answers(self) -> dict:
         return dict(self.cleaned_data)

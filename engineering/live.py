@@ -53,4 +53,10 @@ PUBLISHES: dict[str, list[str]] = {
     "machine_register": ["engineering"],
     "machine_edit": _MACHINE,
     "machine_status_change": _MACHINE,
+    # The requester hears of each step in their own group (messaging.notify), not listed here.
+    "fault_request_raise": _MACHINE,
+    "fault_request_take": _MACHINE,
+    "work_log_add": _MACHINE,
+    "work_order_escalate": _MACHINE,
+    "work_order_resolve": _MACHINE,
 }

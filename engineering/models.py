@@ -6,10 +6,14 @@ when it took effect, who, why), and Machine.status / status_since are the last e
 timeline, kept beside the machine so lists need no history query.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+
+from hms.money import money
 
 
 class MachineType(models.TextChoices):
@@ -176,3 +180,164 @@ class MachineStatusChange(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("A status history entry is never removed: add a correction.")
+
+
+# --- fault requests and work orders ----------------------------------------------------------
+
+
+class Priority(models.TextChoices):
+    URGENT = "urgent", "Urgent"
+    HIGH = "high", "High"
+    NORMAL = "normal", "Normal"
+    LOW = "low", "Low"
+
+
+# The queue's order: the most pressing first.
+PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+
+
+class FaultRequest(models.Model):
+    """What a member of staff reports about a machine: what is wrong, whether the machine can be
+    used at all, how pressing it is. Open until an engineer takes it (its work order)."""
+
+    number = models.CharField(max_length=20, unique=True)
+    machine = models.ForeignKey(Machine, on_delete=models.PROTECT, related_name="fault_requests")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="fault_requests"
+    )
+    raised_at = models.DateTimeField()
+    description = models.CharField("what is wrong", max_length=1000)
+    unusable = models.BooleanField("machine unusable", default=False)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    priority_rank = models.PositiveSmallIntegerField(default=2, editable=False)
+
+    class Meta:
+        ordering = ["priority_rank", "raised_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(priority__in=Priority.values), name="fault_priority_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["priority_rank", "raised_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.machine.asset_tag}"
+
+
+class WorkOrderStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", "In progress"
+    WAITING_VENDOR = "waiting_vendor", "Waiting for the vendor"
+    RESOLVED = "resolved", "Resolved"
+
+
+OPEN_WORK = [WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.WAITING_VENDOR]
+
+
+class WorkOrder(models.Model):
+    """An engineer's job on a machine: made when an engineer takes a fault request (one work
+    order per request, the database's unique key settles two engineers taking it at once)."""
+
+    number = models.CharField(max_length=20, unique=True)
+    machine = models.ForeignKey(Machine, on_delete=models.PROTECT, related_name="work_orders")
+    fault_request = models.OneToOneField(
+        FaultRequest,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="work_order",
+    )
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="work_orders"
+    )
+    opened_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=16, choices=WorkOrderStatus.choices, default=WorkOrderStatus.IN_PROGRESS
+    )
+    vendor_reference = models.CharField(max_length=100, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolution = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=WorkOrderStatus.values),
+                name="work_order_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="resolved") | models.Q(resolved_at__isnull=False),
+                name="work_order_resolved_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="waiting_vendor") | ~models.Q(vendor_reference=""),
+                name="work_order_vendor_has_reference",
+            ),
+        ]
+        indexes = [models.Index(fields=["engineer", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.machine.asset_tag}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("work_order_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_WORK
+
+
+class WorkLogEntry(models.Model):
+    """One stretch of work on a work order: what was done, from when to when, the labour."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="log")
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    work_done = models.CharField("what was done", max_length=1000)
+    labour_minutes = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    logged_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__gte=models.F("started_at")),
+                name="work_log_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_order.number}: {self.labour_minutes} min"
+
+
+class PartUsed(models.Model):
+    """A part used in a stretch of work: how many, at what cost each (money, 2 places)."""
+
+    entry = models.ForeignKey(WorkLogEntry, on_delete=models.PROTECT, related_name="parts")
+    name = models.CharField(max_length=120)
+    quantity = models.PositiveIntegerField()
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="part_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unit_cost__gte=0), name="part_unit_cost_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.name}"
+
+    @property
+    def cost(self) -> Decimal:
+        return money(self.quantity * self.unit_cost)

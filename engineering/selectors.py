@@ -1,17 +1,28 @@
 """Read-only queries of engineering: the asset register and its filters, a machine's page and
-status history, the QR label that opens it."""
+status history, the QR label that opens it, the engineers' queue and a work order's page."""
 
 from dataclasses import dataclass
 
 import qrcode
 import qrcode.image.svg
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
 from accounts.models import Department, User
-from engineering.models import Machine, MachineStatus, MachineStatusChange, MachineType
+from engineering.models import (
+    OPEN_WORK,
+    FaultRequest,
+    Machine,
+    MachineStatus,
+    MachineStatusChange,
+    MachineType,
+    Priority,
+    WorkLogEntry,
+    WorkOrder,
+)
 from hms import paging, params, rbac
+from hms.money import ZERO, money
 
 MACHINES_PER_PAGE = 50
 HISTORY_PER_PAGE = 20
@@ -98,6 +109,8 @@ def machine_page(request: HttpRequest, machine: Machine) -> dict:
         ),
         "can_manage": rbac.allows(user, "engineering.machines"),
         "today": timezone.localdate(),
+        "open_requests": list(open_requests().filter(machine=machine)),
+        "open_work": list(open_work_orders().filter(machine=machine)),
     }
 
 
@@ -105,3 +118,85 @@ def label_svg(url: str) -> str:
     """The QR code of `url` as an SVG (one path), for the machine's printed label."""
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     return image.to_string(encoding="unicode")
+
+
+# --- fault requests and work orders ----------------------------------------------------------
+
+QUEUE_PER_PAGE = 50
+MY_WORK_SIZE = 20
+
+
+def open_requests() -> QuerySet[FaultRequest]:
+    """Fault requests no engineer has taken yet, the most pressing first (priority, then the
+    oldest), with their machine and who raised them."""
+    return (
+        FaultRequest.objects.filter(work_order__isnull=True)
+        .select_related("machine__department", "raised_by")
+        .order_by("priority_rank", "raised_at", "id")
+    )
+
+
+def open_work_orders() -> QuerySet[WorkOrder]:
+    """Work orders not resolved yet (in progress or waiting for the vendor), the oldest first."""
+    return (
+        WorkOrder.objects.filter(status__in=OPEN_WORK)
+        .select_related("machine", "engineer", "fault_request__raised_by")
+        .order_by("opened_at", "id")
+    )
+
+
+def queue_counts() -> list[tuple[str, str, int]]:
+    """(priority, label, how many open requests) for every priority: one query."""
+    counts = dict(
+        FaultRequest.objects.filter(work_order__isnull=True)
+        .values_list("priority")
+        .annotate(n=Count("id"))
+        .values_list("priority", "n")
+    )
+    return [(value, label, counts.get(value, 0)) for value, label in Priority.choices]
+
+
+def queue_page(request: HttpRequest) -> dict:
+    """The engineers' queue: a page of the open requests (the most pressing first) and how many
+    there are of each priority, and the actor's own open work orders (the first few, counted)."""
+    page = paging.page_of(request, open_requests(), QUEUE_PER_PAGE)
+    mine = open_work_orders().filter(engineer=request.user)
+    return {
+        "page": page,
+        "requests": page.object_list,
+        "counts": queue_counts(),
+        "mine": paging.first_of(mine, MY_WORK_SIZE),
+        "now": timezone.now(),
+    }
+
+
+def work_order(pk: int) -> WorkOrder | None:
+    return (
+        WorkOrder.objects.select_related(
+            "machine__department", "engineer", "resolved_by", "fault_request__raised_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def work_log(work_order: WorkOrder) -> list[WorkLogEntry]:
+    """A work order's log, the earliest first, each entry with its parts."""
+    return list(
+        work_order.log.select_related("engineer").prefetch_related("parts").order_by("started_at")
+    )
+
+
+def work_order_page(work_order: WorkOrder) -> dict:
+    """A work order's page: the order, its log with the totals (labour minutes, parts cost as
+    money)."""
+    log = work_log(work_order)
+    parts_cost = money(sum((part.cost for entry in log for part in entry.parts.all()), ZERO))
+    return {
+        "work_order": work_order,
+        "machine": work_order.machine,
+        "fault": work_order.fault_request,
+        "log": log,
+        "labour_minutes": sum(entry.labour_minutes for entry in log),
+        "parts_cost": parts_cost,
+    }

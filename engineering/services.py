@@ -1,4 +1,5 @@
-"""Business actions of engineering: register and edit machines, change a machine's status.
+"""Business actions of engineering: register and edit machines, change a machine's status,
+report a fault, take it as a work order, log work, escalate to the vendor, resolve.
 
 Each is one transaction with its audit row; a refusal raises EngineeringError with the sentence
 the person reads (and the form field it is about). A machine's status changes only through
@@ -6,18 +7,35 @@ machine_status_change, which appends to its history and never rewrites it; the e
 and the machine's page hear about every change on commit.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import formats, timezone
 
 from accounts.models import Department, User
 from engineering import live
-from engineering.models import Machine, MachineStatus, MachineStatusChange
-from hms import audit, rbac, submissions
+from engineering.models import (
+    PRIORITY_RANK,
+    FaultRequest,
+    Machine,
+    MachineStatus,
+    MachineStatusChange,
+    PartUsed,
+    Priority,
+    WorkLogEntry,
+    WorkOrder,
+    WorkOrderStatus,
+)
+from hms import audit, params, rbac, submissions
+from hms.money import money, money_exact
+from hms.numbering import yearly_number
 from hms.refusals import Refusal
+from messaging.services import notify
 
 # What a machine's audit rows show of it.
 MACHINE_FIELDS = [
@@ -363,4 +381,383 @@ def machine_status_change(
         reason=reason,
         effective_at=effective_at,
         request=request,
+    )
+
+
+# --- fault requests and work orders ----------------------------------------------------------
+
+DESCRIPTION_LIMIT = FaultRequest._meta.get_field("description").max_length
+WORK_DONE_LIMIT = WorkLogEntry._meta.get_field("work_done").max_length
+RESOLUTION_LIMIT = WorkOrder._meta.get_field("resolution").max_length
+VENDOR_REFERENCE_LIMIT = WorkOrder._meta.get_field("vendor_reference").max_length
+PART_NAME_LIMIT = PartUsed._meta.get_field("name").max_length
+# A stretch of work logged at once: at most a week of labour.
+LABOUR_LIMIT_MINUTES = 7 * 24 * 60
+
+
+class AlreadyTaken(EngineeringError):
+    """Another engineer took the request a moment ago."""
+
+
+@dataclass(frozen=True)
+class PartLine:
+    """A part used: its name, how many (a whole number, 1 or more), the cost of one (money)."""
+
+    name: str
+    quantity: int
+    unit_cost: Decimal
+
+
+def _text(value: str, *, limit: int, field: str, required: str) -> str:
+    try:
+        return params.bounded_text(value, limit=limit, required=required)
+    except params.ValueRefused as refusal:
+        raise EngineeringError(str(refusal), field=field) from None
+
+
+def _machine_link(machine: Machine) -> str:
+    return reverse("machine_detail", args=[machine.pk])
+
+
+def _tell_requester(work_order: WorkOrder, text: str) -> None:
+    """The person who raised the request hears of each step (their bell, live)."""
+    fault = work_order.fault_request
+    if fault is not None:
+        notify(
+            fault.raised_by,
+            f"{fault.number} ({work_order.machine.name}): {text}",
+            link=_machine_link(work_order.machine),
+        )
+
+
+@transaction.atomic
+@submissions.once("engineering.fault_raise")
+def fault_request_raise(
+    *,
+    actor: User,
+    machine: Machine,
+    description: str,
+    unusable: bool,
+    priority: str = Priority.NORMAL,
+    request: HttpRequest | None = None,
+) -> FaultRequest:
+    """Report a fault on a machine (any member of staff). A machine reported unusable is Out of
+    order at once (an entry of its history, by the reporter); the engineers' queue shows the
+    request live, and engineers are notified of an urgent or unusable one.
+
+    Raises EngineeringError (with the field) when the actor is not staff, the description is
+    missing or longer than 1,000 characters, or the priority is unknown; AlreadySubmitted when
+    the same form was already sent.
+    """
+    if not rbac.allows(actor, "engineering.request"):
+        raise EngineeringError("Only the hospital's staff can report a machine fault.")
+    description = _text(
+        description,
+        limit=DESCRIPTION_LIMIT,
+        field="description",
+        required="Say what is wrong with the machine.",
+    )
+    if priority not in Priority.values:
+        raise EngineeringError("Choose how urgent it is.", field="priority")
+    machine = Machine.objects.select_for_update().get(pk=machine.pk)
+    fault = FaultRequest.objects.create(
+        number=yearly_number("FR"),
+        machine=machine,
+        raised_by=actor,
+        raised_at=timezone.now(),
+        description=description,
+        unusable=unusable,
+        priority=priority,
+        priority_rank=PRIORITY_RANK[priority],
+    )
+    audit.record(
+        actor=actor,
+        action="fault.raise",
+        obj=fault,
+        after={"machine": machine.asset_tag, "unusable": unusable, "priority": priority},
+        request=request,
+    )
+    if unusable and machine.status != MachineStatus.OUT_OF_ORDER:
+        _status_apply(
+            actor=actor,
+            machine=machine,
+            to_status=MachineStatus.OUT_OF_ORDER,
+            reason=f"{fault.number}: reported unusable: {description}"[:REASON_LIMIT],
+            request=request,
+        )
+    else:
+        live.machine_changed(machine.pk)
+    if unusable or priority == Priority.URGENT:
+        notify(
+            rbac.ENGINEER,
+            f"{fault.get_priority_display()} fault {fault.number}: {machine}"
+            f"{' is unusable' if unusable else ''}. {description[:120]}",
+            link=reverse("work_queue"),
+            urgent=True,
+        )
+    return fault
+
+
+@transaction.atomic
+@submissions.once("engineering.fault_take")
+def fault_request_take(
+    *, actor: User, fault_request: FaultRequest, request: HttpRequest | None = None
+) -> WorkOrder:
+    """Take an open fault request: it becomes the actor's work order (In progress). One engineer
+    at a time: the request's row is locked, and the work order's unique link to it settles two
+    engineers taking it at the same moment.
+
+    Raises AlreadyTaken (an EngineeringError) naming who has it when another engineer took it
+    first; EngineeringError when the actor is not an engineer or administrator; AlreadySubmitted
+    when the same form was already sent.
+    """
+    _may_manage(actor, "take a fault request")
+    fault = (
+        FaultRequest.objects.select_for_update(of=("self",))
+        .select_related("machine")
+        .get(pk=fault_request.pk)
+    )
+    taken = WorkOrder.objects.filter(fault_request=fault).select_related("engineer").first()
+    if taken is not None:
+        who = "You" if taken.engineer_id == actor.pk else str(taken.engineer)
+        raise AlreadyTaken(
+            f"{who} took {fault.number} at {_when(taken.opened_at)} ({taken.number})."
+        )
+    try:
+        with transaction.atomic():
+            work_order = WorkOrder.objects.create(
+                number=yearly_number("WO"),
+                machine=fault.machine,
+                fault_request=fault,
+                engineer=actor,
+                opened_at=timezone.now(),
+            )
+    except IntegrityError:  # taken in the same instant by a transaction that held no lock
+        raise AlreadyTaken(f"Another engineer took {fault.number} a moment ago.") from None
+    audit.record(
+        actor=actor,
+        action="work_order.take",
+        obj=work_order,
+        after={"fault_request": fault.number, "machine": fault.machine.asset_tag},
+        request=request,
+    )
+    _tell_requester(work_order, f"{actor} is on it.")
+    live.machine_changed(fault.machine_id)
+    return work_order
+
+
+def _locked_open(work_order: WorkOrder) -> WorkOrder:
+    work_order = (
+        WorkOrder.objects.select_for_update(of=("self",))
+        .select_related("machine", "fault_request__raised_by")
+        .get(pk=work_order.pk)
+    )
+    if not work_order.is_open:
+        raise EngineeringError(
+            f"{work_order.number} was resolved at {_when(work_order.resolved_at)}: nothing more"
+            " is done on it. Raise a new request if the fault is back."
+        )
+    return work_order
+
+
+def _moment(value: datetime | None, field: str, label: str) -> datetime:
+    if value is None:
+        raise EngineeringError(f"Enter when the work {label}.", field=field)
+    if value > timezone.now():
+        raise EngineeringError(f"The work cannot have {label} in the future.", field=field)
+    return value
+
+
+def _parts(parts: list[PartLine]) -> list[PartLine]:
+    checked = []
+    for n, part in enumerate(parts, 1):
+        name = _text(
+            part.name, limit=PART_NAME_LIMIT, field=f"part_{n}_name", required="Name the part."
+        )
+        if not isinstance(part.quantity, int) or part.quantity < 1:
+            raise EngineeringError(f"{name}: the quantity is 1 or more.", field=f"part_{n}_qty")
+        try:
+            cost = money_exact(part.unit_cost)
+        except (TypeError, ValueError) as error:
+            raise EngineeringError(f"{name}: {error}", field=f"part_{n}_cost") from None
+        if cost < 0:
+            raise EngineeringError(f"{name}: a cost is 0 or more.", field=f"part_{n}_cost")
+        checked.append(PartLine(name=name, quantity=part.quantity, unit_cost=cost))
+    return checked
+
+
+@transaction.atomic
+@submissions.once("engineering.work_log")
+def work_log_add(
+    *,
+    actor: User,
+    work_order: WorkOrder,
+    work_done: str,
+    labour_minutes: int,
+    started_at: datetime | None,
+    ended_at: datetime | None,
+    parts: list[PartLine] | None = None,
+    request: HttpRequest | None = None,
+) -> WorkLogEntry:
+    """Log a stretch of work on an open work order: what was done, the labour in minutes, when it
+    started and ended (aware datetimes, not in the future), the parts used (each with its
+    quantity and the cost of one, money). The requester is told.
+
+    Raises EngineeringError (with the field) when the actor is not an engineer or administrator,
+    the work order is resolved, what was done is missing or too long, the minutes are not 0 to a
+    week, a time is missing or in the future, it ends before it starts, or a part has no name, a
+    quantity under 1 or a cost that is not money; AlreadySubmitted when the same form was already
+    sent.
+    """
+    _may_manage(actor, "log work on a machine")
+    work_done = _text(
+        work_done, limit=WORK_DONE_LIMIT, field="work_done", required="Say what was done."
+    )
+    if not isinstance(labour_minutes, int) or not 0 <= labour_minutes <= LABOUR_LIMIT_MINUTES:
+        raise EngineeringError(
+            f"Labour: 0 to {LABOUR_LIMIT_MINUTES:,} minutes.", field="labour_minutes"
+        )
+    started_at = _moment(started_at, "started_at", "started")
+    ended_at = _moment(ended_at, "ended_at", "ended")
+    if ended_at < started_at:
+        raise EngineeringError("The work ends after it starts.", field="ended_at")
+    checked = _parts(parts or [])
+    work_order = _locked_open(work_order)
+    entry = WorkLogEntry.objects.create(
+        work_order=work_order,
+        engineer=actor,
+        work_done=work_done,
+        labour_minutes=labour_minutes,
+        started_at=started_at,
+        ended_at=ended_at,
+        logged_at=timezone.now(),
+    )
+    PartUsed.objects.bulk_create(
+        PartUsed(entry=entry, name=p.name, quantity=p.quantity, unit_cost=p.unit_cost)
+        for p in checked
+    )
+    parts_cost = money(sum((money(p.quantity * p.unit_cost) for p in checked), Decimal(0)))
+    audit.record(
+        actor=actor,
+        action="work_order.log",
+        obj=work_order,
+        after={
+            "work_done": work_done,
+            "labour_minutes": labour_minutes,
+            "parts": [[p.name, p.quantity, p.unit_cost] for p in checked],
+            "parts_cost": parts_cost,
+        },
+        request=request,
+    )
+    _tell_requester(work_order, f"{actor} logged work: {work_done[:120]}")
+    live.machine_changed(work_order.machine_id)
+    return entry
+
+
+@transaction.atomic
+@submissions.once("engineering.work_escalate")
+def work_order_escalate(
+    *,
+    actor: User,
+    work_order: WorkOrder,
+    vendor_reference: str,
+    request: HttpRequest | None = None,
+) -> WorkOrder:
+    """Hand an open work order to the machine's service vendor: it waits for the vendor, with the
+    vendor's reference (their ticket or job number). The requester is told.
+
+    Raises EngineeringError (with the field) when the actor is not an engineer or administrator,
+    the work order is resolved or already waiting for the vendor, or the reference is missing or
+    longer than 100 characters; AlreadySubmitted when the same form was already sent.
+    """
+    _may_manage(actor, "escalate a work order")
+    reference = _text(
+        vendor_reference,
+        limit=VENDOR_REFERENCE_LIMIT,
+        field="vendor_reference",
+        required="Enter the vendor's reference (their ticket or job number).",
+    )
+    work_order = _locked_open(work_order)
+    if work_order.status == WorkOrderStatus.WAITING_VENDOR:
+        raise EngineeringError(
+            f"{work_order.number} is already with the vendor ({work_order.vendor_reference})."
+        )
+    work_order.status = WorkOrderStatus.WAITING_VENDOR
+    work_order.vendor_reference = reference
+    work_order.escalated_at = timezone.now()
+    work_order.save(update_fields=["status", "vendor_reference", "escalated_at"])
+    audit.record(
+        actor=actor,
+        action="work_order.escalate",
+        obj=work_order,
+        before={"status": WorkOrderStatus.IN_PROGRESS},
+        after={"status": work_order.status, "vendor_reference": reference},
+        request=request,
+    )
+    vendor = work_order.machine.service_vendor or "the vendor"
+    _tell_requester(work_order, f"waiting for {vendor} (reference {reference}).")
+    live.machine_changed(work_order.machine_id)
+    return work_order
+
+
+@transaction.atomic
+@submissions.once("engineering.work_resolve")
+def work_order_resolve(
+    *,
+    actor: User,
+    work_order: WorkOrder,
+    resolution: str,
+    request: HttpRequest | None = None,
+) -> WorkOrder:
+    """Resolve an open work order: the machine is back to Operational (an entry of its history),
+    unless another open fault request on it still says it is unusable. The requester is told.
+
+    Raises EngineeringError (with the field) when the actor is not an engineer or administrator,
+    the work order is already resolved, or the resolution is missing or longer than 1,000
+    characters; AlreadySubmitted when the same form was already sent.
+    """
+    _may_manage(actor, "resolve a work order")
+    resolution = _text(
+        resolution,
+        limit=RESOLUTION_LIMIT,
+        field="resolution",
+        required="Say how it was resolved.",
+    )
+    work_order = _locked_open(work_order)
+    before = work_order.status
+    work_order.status = WorkOrderStatus.RESOLVED
+    work_order.resolved_at = timezone.now()
+    work_order.resolved_by = actor
+    work_order.resolution = resolution
+    work_order.save(update_fields=["status", "resolved_at", "resolved_by", "resolution"])
+    audit.record(
+        actor=actor,
+        action="work_order.resolve",
+        obj=work_order,
+        before={"status": before},
+        after={"status": work_order.status, "resolution": resolution},
+        request=request,
+    )
+    machine = Machine.objects.select_for_update().get(pk=work_order.machine_id)
+    if machine.status != MachineStatus.OPERATIONAL and not _still_unusable(machine, work_order):
+        _status_apply(
+            actor=actor,
+            machine=machine,
+            to_status=MachineStatus.OPERATIONAL,
+            reason=f"{work_order.number} resolved: {resolution}"[:REASON_LIMIT],
+            request=request,
+        )
+    else:
+        live.machine_changed(machine.pk)
+    _tell_requester(work_order, f"resolved by {actor}: {resolution[:120]}")
+    return work_order
+
+
+def _still_unusable(machine: Machine, resolved: WorkOrder) -> bool:
+    """Whether another fault request on the machine, not resolved, reported it unusable."""
+    return (
+        FaultRequest.objects.filter(machine=machine, unusable=True)
+        .exclude(pk=resolved.fault_request_id)
+        .exclude(work_order__status=WorkOrderStatus.RESOLVED)
+        .exists()
     )

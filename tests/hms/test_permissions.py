@@ -129,6 +129,12 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "machine_status": {"pk": samples["machine"].pk},
         "machine_label": {"pk": samples["machine"].pk},
         "machine_by_tag": {"tag": samples["machine"].asset_tag},
+        "fault_raise": {"pk": samples["machine"].pk},
+        "request_take": {"pk": samples["fault_request"].pk},
+        "work_order_detail": {"pk": samples["work_order"].pk},
+        "work_log_add": {"pk": samples["work_order"].pk},
+        "work_order_escalate": {"pk": samples["work_order"].pk},
+        "work_order_resolve": {"pk": samples["work_order"].pk},
         "chat_older": {"pk": samples["thread"].pk},
         "chat_send": {"pk": samples["thread"].pk},
         "chat_read": {"pk": samples["thread"].pk},
@@ -214,8 +220,19 @@ def samples(make_user, role_users, staff):
         asset_tag="SMPL-001",
         machine_type="xray",
     )
+    fault_request = engineering.fault_request_raise(
+        actor=role_users[rbac.NURSE], machine=machine, description=SECRET_NAME, unusable=False
+    )
+    taken = engineering.fault_request_raise(
+        actor=role_users[rbac.NURSE], machine=machine, description=SECRET_NAME, unusable=True
+    )
+    work_order = engineering.fault_request_take(
+        actor=role_users[rbac.ENGINEER], fault_request=taken
+    )
     return {
         "machine": machine,
+        "fault_request": fault_request,
+        "work_order": work_order,
         "lab_order": lab_order,
         "lab_range": lab_range,
         "claim": claim,
