@@ -90,13 +90,16 @@ def _by_number(patients: QuerySet, query: str) -> QuerySet:
     digits = re.sub(r"\D", "", query)
     phone, from_start = phone_query_digits(query)
     in_phone = Q(phone_digits__startswith=phone) if from_start else Q(phone_digits__contains=phone)
-    mrn_exact = Q(mrn=digits.zfill(MRN_DIGITS)) if len(digits) <= MRN_DIGITS else Q(pk__in=[])
+    # An MRN typed whole (000123) or without its zeros (123); "0712" is a phone's start, not an
+    # MRN: a phone typed the local way is found before MRNs that start with the same digits.
+    whole = len(digits) == MRN_DIGITS or (len(digits) < MRN_DIGITS and digits[:1] != "0")
+    mrn_exact = Q(mrn=digits.zfill(MRN_DIGITS)) if whole else Q(pk__in=[])
     condition = mrn_exact | Q(mrn__startswith=digits) | _documents(query) | in_phone
     rank = Case(
         When(mrn_exact, then=Value(0)),
         When(id_number=digits, then=Value(1)),
-        When(Q(mrn__startswith=digits), then=Value(2)),
-        When(Q(phone_digits__startswith=phone), then=Value(3)),
+        When(Q(phone_digits__startswith=phone), then=Value(2 if from_start else 3)),
+        When(Q(mrn__startswith=digits), then=Value(3 if from_start else 2)),
         default=Value(4),
         output_field=IntegerField(),
     )

@@ -66,6 +66,14 @@ def test_the_closest_name_comes_first(people):
     assert close in results
 
 
+def test_a_phone_typed_the_local_way_comes_before_mrns_with_the_same_digits(people):
+    PatientFactory(mrn="071200", phone="+254799123456")
+    PatientFactory(mrn="000712", phone="+254799123457")
+
+    assert found("0712")[0] == people["wanjiru"]
+    assert found("000712")[0].mrn == "000712"  # an MRN typed whole is that MRN
+
+
 def test_a_name_nobody_has_finds_nobody(people):
     assert found("Zzyzx") == []
     assert found("Otieno Barasa") == []
