@@ -2,16 +2,18 @@
 status history, the QR label that opens it, the engineers' queue and a work order's page."""
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import qrcode
 import qrcode.image.svg
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
 from accounts.models import Department, User
 from engineering.models import (
     OPEN_WORK,
+    Criticality,
     FaultRequest,
     Machine,
     MachineStatus,
@@ -199,4 +201,55 @@ def work_order_page(work_order: WorkOrder) -> dict:
         "log": log,
         "labour_minutes": sum(entry.labour_minutes for entry in log),
         "parts_cost": parts_cost,
+    }
+
+
+# --- the engineer's dashboard ----------------------------------------------------------------
+
+DASHBOARD_SIZE = 5
+WARRANTY_WARNING_DAYS = 60
+# Machines down, the most critical first.
+CRITICALITY_RANK = Case(
+    When(criticality=Criticality.LIFE_SUPPORT, then=Value(0)),
+    When(criticality=Criticality.HIGH, then=Value(1)),
+    When(criticality=Criticality.MEDIUM, then=Value(2)),
+    default=Value(3),
+)
+
+
+def machines_down() -> QuerySet[Machine]:
+    """Machines not Operational (out of order or under maintenance), the most critical and then
+    the longest down first."""
+    return (
+        Machine.objects.exclude(status=MachineStatus.OPERATIONAL)
+        .select_related("department")
+        .order_by(CRITICALITY_RANK, "status_since", "id")
+    )
+
+
+def warranties_ending(today: date, days: int = WARRANTY_WARNING_DAYS) -> QuerySet[Machine]:
+    """Machines whose warranty ends from `today` to `days` days on, the soonest first."""
+    return (
+        Machine.objects.filter(
+            warranty_end_date__gte=today, warranty_end_date__lte=today + timedelta(days=days)
+        )
+        .select_related("department")
+        .order_by("warranty_end_date", "name")
+    )
+
+
+def dashboard(user: User) -> dict:
+    """The engineer's dashboard: their open work orders, the open queue by priority (its counts
+    and the most pressing few), machines down, warranties ending within 60 days; each panel its
+    first few rows and how many there are, in a number of queries that does not grow."""
+    today = timezone.localdate()
+    return {
+        "mine": paging.first_of(open_work_orders().filter(engineer=user), DASHBOARD_SIZE),
+        "counts": queue_counts(),
+        "queue": paging.first_of(open_requests(), DASHBOARD_SIZE),
+        "down": paging.first_of(machines_down(), DASHBOARD_SIZE),
+        "warranties": paging.first_of(warranties_ending(today), DASHBOARD_SIZE),
+        "warranty_days": WARRANTY_WARNING_DAYS,
+        "today": today,
+        "now": timezone.now(),
     }

@@ -12,6 +12,7 @@ urlpatterns = [
     path("machines/<int:pk>/label/", views.machine_label, name="machine_label"),
     path("machines/<int:pk>/fault/", views.fault_raise, name="fault_raise"),
     path("queue/", views.work_queue, name="work_queue"),
+    path("summary/", views.engineering_summary, name="engineering_summary"),
     path("requests/<int:pk>/take/", views.request_take, name="request_take"),
     path("work-orders/<int:pk>/", views.work_order_detail, name="work_order_detail"),
     path("work-orders/<int:pk>/log/", views.work_log_add, name="work_log_add"),

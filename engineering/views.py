@@ -256,3 +256,9 @@ def work_order_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     form = ResolveForm(request.POST)
     done = "Resolved; the requester was told."
     return _work_step(request, pk, form, "resolve_form", services.work_order_resolve, done)
+
+
+@rbac.capability_required("engineering.machines")
+def engineering_summary(request: HttpRequest) -> HttpResponse:
+    """The engineer's dashboard panels (loaded into the dashboard, refreshed live)."""
+    return render(request, "engineering/_dashboard.html", selectors.dashboard(request.user))
