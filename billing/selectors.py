@@ -41,7 +41,7 @@ from billing.models import (
 )
 from billing.totals import Totals
 from hms import files, rbac
-from hms.money import ZERO, money
+from hms.money import ZERO, money, money_text
 
 OPEN_STATUSES = [InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID]
 OPEN_CLAIMS = [ClaimStatus.SUBMITTED, ClaimStatus.APPROVED]
@@ -463,7 +463,7 @@ def _statement_rows(patient: models.Model) -> list[StatementRow]:
         rows.append(
             StatementRow(
                 at=invoice.issued_at,
-                text=f"Invoice issued, total {invoice.total}"
+                text=f"Invoice issued, total {money_text(invoice.total)}"
                 + (": discount and tax after it" if adjustment else ""),
                 reference=invoice.number,
                 url=url,
@@ -500,7 +500,7 @@ def _statement_rows(patient: models.Model) -> list[StatementRow]:
             rows.append(
                 StatementRow(
                     at=claim.paid_at,
-                    text=f"{claim.insurer} paid its share: {claim.paid_amount}",
+                    text=f"{claim.insurer} paid its share: {money_text(claim.paid_amount)}",
                     reference=claim.number,
                     url=url,
                     order=5,
@@ -552,7 +552,7 @@ def _statement_rows(patient: models.Model) -> list[StatementRow]:
             rows.append(
                 StatementRow(
                     at=payment.received_at,
-                    text=f"{payment.amount} of advance deposit {payment.reference} used on"
+                    text=f"{money_text(payment.amount)} of advance deposit {payment.reference} used on"
                     f" {payment.invoice.number}",
                     reference=payment.receipt_number,
                     url=url,

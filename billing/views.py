@@ -51,7 +51,7 @@ from billing.selectors import (
 )
 from clinical import selectors as clinical
 from hms import files, paging, params, rbac
-from hms.money import ZERO
+from hms.money import ZERO, money_text
 from hms.pdf import pdf_response
 from hms.refusals import act
 
@@ -344,7 +344,7 @@ def payment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     return act(
         request,
         services.payment_reverse,
-        done=f"Payment {payment.receipt_number} reversed: {payment.amount} is owed again.",
+        done=f"Payment {payment.receipt_number} reversed: {money_text(payment.amount)} is owed again.",
         then=payment.get_absolute_url(),
         payment=payment,
         reason=form.cleaned_data["reason"],
@@ -538,8 +538,8 @@ def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
         )
         short = claim.amount_claimed - claim.approved_amount
-        moved = f" {short} not covered moves to the patient's balance." if short else ""
-        return f"Claim {claim.number} approved: {claim.approved_amount}.{moved}"
+        moved = f" {money_text(short)} not covered moves to the patient's balance." if short else ""
+        return f"Claim {claim.number} approved: {money_text(claim.approved_amount)}.{moved}"
 
     return _claim_act(request, pk, ClaimApproveForm, act)
 
@@ -552,7 +552,7 @@ def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, claim=claim, reason=data["reason"], request=request
         )
         return (
-            f"Claim {claim.number} rejected: the {claim.amount_claimed} claimed moves to the"
+            f"Claim {claim.number} rejected: the {money_text(claim.amount_claimed)} claimed moves to the"
             " patient's balance."
         )
 
@@ -570,7 +570,7 @@ def claim_pay(request: HttpRequest, pk: int) -> HttpResponse:
             reference=data["reference"],
             request=request,
         )
-        return f"Insurer's payment of {claim.paid_amount} recorded on claim {claim.number}."
+        return f"Insurer's payment of {money_text(claim.paid_amount)} recorded on claim {claim.number}."
 
     return _claim_act(request, pk, ClaimPaymentForm, act)
 

@@ -9,13 +9,13 @@ from accounts.models import User
 from clinical import selectors, services
 from clinical.models import Appointment, DoctorSchedule, Patient
 
-# first, last, born, sex, blood group, phone, insurance (provider, policy, coverage %) or None
+# first, last, born, sex, blood group, phone, insurance (scheme, member number, coverage %) or None
 DEMO_PATIENTS = [
-    ("John", "Mutua", date(1979, 3, 14), "M", "O+", "0712 100 001", ("NHIF", "NH-100001", "80")),
+    ("John", "Mutua", date(1979, 3, 14), "M", "O+", "0712 100 001", ("SHA", "SHA-100001", "80")),
     ("Achieng", "Odhiambo", date(1991, 7, 2), "F", "A+", "0712 100 002", None),
     ("Wanjiru", "Kamau", date(1988, 4, 12), "F", "B+", "0712 100 003", ("AAR", "AAR-55231", "90")),
     ("Kiprop", "Chebet", date(1965, 11, 30), "M", "O-", "0712 100 004", None),
-    ("Amani", "Njoroge", date(2019, 1, 9), "M", "A-", "0712 100 005", ("NHIF", "NH-100005", "100")),
+    ("Amani", "Njoroge", date(2019, 1, 9), "M", "A-", "0712 100 005", ("SHA", "SHA-100005", "100")),
     ("Fatuma", "Hassan", date(1957, 5, 21), "F", "AB+", "0712 100 006", None),
     ("Brian", "Otieno", date(2001, 9, 17), "M", "O+", "0712 100 007", None),
     ("Grace", "Wambui", date(1995, 12, 3), "F", "", "0712 100 008", ("Jubilee", "JB-7781", "75")),
@@ -29,9 +29,26 @@ DEMO_PATIENTS = [
         "F",
         "B+",
         "0712 100 012",
-        ("NHIF", "NH-100012", "80"),
+        ("SHA", "SHA-100012", "80"),
     ),
 ]
+
+
+# Identity documents: a national ID for most adults, a birth certificate for the child, a
+# passport and an alien ID for two who are not Kenyan citizens; Mercy (16) has none to hand.
+DEMO_DOCUMENTS = {
+    "Mutua": ("national_id", "21000001"),
+    "Odhiambo": ("national_id", "29000002"),
+    "Kamau": ("national_id", "25000003"),
+    "Chebet": ("national_id", "10000004"),
+    "Njoroge": ("birth_certificate", "300000005"),
+    "Hassan": ("alien_id", "400006"),
+    "Otieno": ("national_id", "37000007"),
+    "Wambui": ("national_id", "32000008"),
+    "Kipchoge": ("national_id", "5000009"),
+    "Abdi": ("passport", "AK0000011"),
+    "Nyambura": ("national_id", "14000012"),
+}
 
 
 def seed(log) -> None:
@@ -49,6 +66,8 @@ def seed(log) -> None:
                 "sex": sex,
                 "blood_group": blood,
                 "phone": phone,
+                "id_type": DEMO_DOCUMENTS.get(last, ("", ""))[0],
+                "id_number": DEMO_DOCUMENTS.get(last, ("", ""))[1],
                 "address": "Nakuru",
                 "insurance": (
                     {

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -11,13 +12,15 @@ from clinical.models import (
     Appointment,
     DoctorSchedule,
     Encounter,
+    IdentityDocument,
     Patient,
     PatientStateChange,
     Prescription,
     Vitals,
 )
 from hms import params, rbac
-from hms.params import PlainDecimalField, plain_formfield
+from hms.params import DayField, PlainDecimalField, plain_formfield
+from hms.phones import PhoneRefused, phone_e164, phone_local
 
 OLDEST_AGE_YEARS = 130
 # What a patient's record says about their health: shown and edited only with the whole chart
@@ -25,22 +28,33 @@ OLDEST_AGE_YEARS = 130
 CLINICAL_FIELDS = ["allergies", "medical_history"]
 
 
+def insurance_schemes(current: str = "") -> list[tuple[str, str]]:
+    """The schemes a patient's cover may name (settings.HMS_INSURANCE_SCHEMES, SHA first), and
+    the one a record already names when it is no longer on the list (kept, not lost)."""
+    schemes = list(settings.HMS_INSURANCE_SCHEMES)
+    if current and current not in schemes:
+        schemes.append(current)
+    return [("", "No insurance")] + [(name, SCHEME_NAMES.get(name, name)) for name in schemes]
+
+
+SCHEME_NAMES = {"SHA": "SHA (Social Health Authority)"}
+
+
 class PatientForm(forms.ModelForm):
-    formfield_callback = plain_formfield
-    insurance_provider = forms.CharField(label="Insurer", max_length=100, required=False)
-    insurance_policy_number = forms.CharField(label="Policy number", max_length=50, required=False)
+    insurance_provider = forms.ChoiceField(label="Insurance scheme", required=False)
+    insurance_policy_number = forms.CharField(label="Member number", max_length=50, required=False)
     insurance_coverage_percent = PlainDecimalField(
         label="Coverage %", min_value=0, max_value=100, decimal_places=2, required=False
     )
-    insurance_valid_until = forms.DateField(
-        label="Valid until", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    insurance_valid_until = DayField(label="Valid until", required=False)
     not_a_duplicate = forms.BooleanField(
         required=False,
         label="None of these is this patient: register a new record",
     )
 
     class Meta:
+        # In Meta: Django 5 reads a model form's formfield_callback only there.
+        formfield_callback = plain_formfield
         model = Patient
         fields = [
             "first_name",
@@ -49,6 +63,8 @@ class PatientForm(forms.ModelForm):
             "sex",
             "blood_group",
             "phone",
+            "id_type",
+            "id_number",
             "address",
             "emergency_name",
             "emergency_relation",
@@ -57,7 +73,6 @@ class PatientForm(forms.ModelForm):
             "medical_history",
         ]
         widgets = {
-            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
             "allergies": forms.Textarea(attrs={"rows": 2}),
             "medical_history": forms.Textarea(attrs={"rows": 3}),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
@@ -72,6 +87,17 @@ class PatientForm(forms.ModelForm):
         insurance = self.instance.insurance or {}
         for key in ("provider", "policy_number", "coverage_percent", "valid_until"):
             self.fields[f"insurance_{key}"].initial = insurance.get(key)
+        if insurance.get("valid_until"):
+            self.fields["insurance_valid_until"].initial = date.fromisoformat(
+                insurance["valid_until"]
+            )
+        scheme = self.fields["insurance_provider"]
+        scheme.choices = insurance_schemes(insurance.get("provider"))
+        scheme.help_text = f"A member number with no scheme is {settings.HMS_INSURANCE_SCHEMES[0]}."
+        self.fields["id_type"].choices = [("", "None shown")] + list(IdentityDocument.choices)
+        for name in ("phone", "emergency_phone"):  # the stored E.164, shown the local way
+            if self.initial.get(name):
+                self.initial[name] = phone_local(self.initial[name])
         self.fields["sex"].choices = [("", "Choose")] + list(self.fields["sex"].choices)[1:]
         if not self.instance._state.adding:  # (a new Patient already has its UUID)
             del self.fields["not_a_duplicate"]
@@ -87,17 +113,42 @@ class PatientForm(forms.ModelForm):
             )
         return born
 
+    def validate_unique(self):
+        """The service checks the identity document, naming the record that holds it."""
+
+    def _clean_phone(self, name: str) -> str:
+        typed = self.cleaned_data.get(name, "")
+        if not typed:
+            return typed
+        try:
+            return phone_e164(typed)
+        except PhoneRefused as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+
+    def clean_phone(self):
+        return self._clean_phone("phone")
+
+    def clean_emergency_phone(self):
+        return self._clean_phone("emergency_phone")
+
     def clean(self):
         cleaned = super().clean()
-        provider = cleaned.get("insurance_provider", "").strip()
+        id_type, id_number = cleaned.get("id_type"), cleaned.get("id_number", "").strip()
+        if id_number and not id_type:
+            self.add_error("id_type", "Choose which document this number is from.")
+        if id_type and not id_number:
+            self.add_error("id_number", "Enter the document's number, or choose “None shown”.")
         policy = cleaned.get("insurance_policy_number", "").strip()
+        provider = cleaned.get("insurance_provider", "").strip()
+        if policy and not provider:  # a member number with no scheme chosen: the default scheme
+            provider = cleaned["insurance_provider"] = settings.HMS_INSURANCE_SCHEMES[0]
         coverage = cleaned.get("insurance_coverage_percent")
         valid_until = cleaned.get("insurance_valid_until")
         if any([provider, policy, coverage is not None, valid_until]):
             if not provider:
-                self.add_error("insurance_provider", "Name the insurer, or clear the insurance.")
+                self.add_error("insurance_provider", "Choose the scheme, or clear the insurance.")
             if not policy:
-                self.add_error("insurance_policy_number", "Enter the policy number.")
+                self.add_error("insurance_policy_number", "Enter the member number.")
             if coverage is None:
                 self.add_error("insurance_coverage_percent", "Enter how much the policy covers.")
         cleaned["insurance"] = (
@@ -184,9 +235,8 @@ def _doctor_field() -> forms.ModelChoiceField:
 
 
 class ScheduleBlockForm(forms.ModelForm):
-    formfield_callback = plain_formfield
-
     class Meta:
+        formfield_callback = plain_formfield
         model = DoctorSchedule
         fields = ["doctor", "weekday", "start_time", "end_time", "slot_minutes", "consultation_fee"]
         widgets = {
@@ -215,7 +265,7 @@ class ScheduleBlockForm(forms.ModelForm):
 
 class ExceptionForm(forms.Form):
     doctor = forms.ModelChoiceField(queryset=None)
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = DayField()
     start_time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     end_time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     reason = forms.CharField(max_length=120, required=False)

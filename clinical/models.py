@@ -1,18 +1,25 @@
 """Patients and their lifecycle (appointments, encounters and the rest join as they land)."""
 
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from clinical.ages import age_in_days, age_in_years, age_text
+from hms.phones import validate_phone
 
-PHONE_VALIDATOR = RegexValidator(
-    r"^\+?[0-9 ]{9,18}$",
-    "Enter a phone number of 9 to 15 digits, e.g. 0712 345 678 or +254 712 345 678.",
-)
+
+class IdentityDocument(models.TextChoices):
+    """The document a patient is identified by (Kenya's: an alien ID is a foreign resident's)."""
+
+    NATIONAL_ID = "national_id", "National ID"
+    PASSPORT = "passport", "Passport"
+    BIRTH_CERTIFICATE = "birth_certificate", "Birth certificate"
+    ALIEN_ID = "alien_id", "Alien ID"
 
 
 class Sex(models.TextChoices):
@@ -51,23 +58,34 @@ class Patient(models.Model):
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=1, choices=Sex.choices)
     blood_group = models.CharField(max_length=3, choices=BloodGroup.choices, blank=True)
-    phone = models.CharField(max_length=20, validators=[PHONE_VALIDATOR])
+    # E.164 ("+254712100003"), shown the local way ("0712 100 003") by the |phone filter.
+    phone = models.CharField(max_length=20, validators=[validate_phone])
+    id_type = models.CharField(
+        "identity document", max_length=20, choices=IdentityDocument.choices, blank=True
+    )
+    # Upper case, no spaces or dashes ("A1234567"): one document names one patient.
+    id_number = models.CharField("document number", max_length=30, blank=True)
     address = models.CharField(max_length=250, blank=True)
     emergency_name = models.CharField("name", max_length=120, blank=True)
     emergency_relation = models.CharField("relation", max_length=40, blank=True)
     emergency_phone = models.CharField(
-        "emergency phone", max_length=20, blank=True, validators=[PHONE_VALIDATOR]
+        "emergency phone", max_length=20, blank=True, validators=[validate_phone]
     )
-    # {"provider", "policy_number", "coverage_percent", "valid_until"}: see clinical.forms.
+    # {"provider", "policy_number", "coverage_percent", "valid_until"}: see clinical.forms. The
+    # provider is one of settings.HMS_INSURANCE_SCHEMES (SHA first), the policy number the
+    # patient's member number of that scheme.
     insurance = models.JSONField(default=dict, blank=True)
     allergies = models.TextField(blank=True)
     medical_history = models.TextField(blank=True)
     state = models.CharField(
         max_length=24, choices=PatientState.choices, default=PatientState.REGISTERED
     )
-    # Search keys kept in step by the services: lower-case "first last" and the phone's digits.
+    # Search keys kept in step by the services (clinical.selectors): "first last" in lower case
+    # without accents or apostrophes ("sean obrien"), the phone's E.164 digits, and the insurance
+    # member number in upper case without spaces or dashes.
     name_key = models.CharField(max_length=170, db_index=True, editable=False)
     phone_digits = models.CharField(max_length=20, db_index=True, editable=False)
+    member_key = models.CharField(max_length=50, blank=True, db_index=True, editable=False)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -91,6 +109,17 @@ class Patient(models.Model):
             models.CheckConstraint(
                 condition=models.Q(state__in=PatientState.values), name="patient_state_known"
             ),
+            # One document (type and number) names one patient; many patients have none.
+            models.UniqueConstraint(
+                fields=["id_type", "id_number"],
+                condition=~models.Q(id_number=""),
+                name="patient_identity_document_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(id_type="", id_number="")
+                | (~models.Q(id_type="") & ~models.Q(id_number="")),
+                name="patient_identity_type_with_number",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -102,6 +131,14 @@ class Patient(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def insurance_valid_until(self) -> date | None:
+        """The last day the patient's cover is valid (stored as an ISO date in `insurance`)."""
+        try:
+            return date.fromisoformat((self.insurance or {}).get("valid_until") or "")
+        except ValueError:
+            return None
 
     @property
     def is_archived(self) -> bool:
@@ -264,7 +301,7 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient.full_name} with {self.doctor} at {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.patient.full_name} with {self.doctor} at {timezone.localtime(self.starts_at):%d %b %Y %H:%M}"
 
     def get_absolute_url(self) -> str:
         return reverse("appointment_detail", args=[self.pk])
@@ -347,7 +384,9 @@ class Vitals(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Vitals of {self.patient_id} at {self.recorded_at:%Y-%m-%d %H:%M}"
+        return (
+            f"Vitals of {self.patient_id} at {timezone.localtime(self.recorded_at):%d %b %Y %H:%M}"
+        )
 
 
 ICD10_VALIDATOR = RegexValidator(
@@ -386,7 +425,7 @@ class Encounter(models.Model):
         indexes = [models.Index(fields=["patient", "-started_at"], name="encounter_patient_idx")]
 
     def __str__(self) -> str:
-        return f"Consultation of {self.patient.full_name} on {self.started_at:%Y-%m-%d}"
+        return f"Consultation of {self.patient.full_name} on {timezone.localtime(self.started_at):%d %b %Y}"
 
     def get_absolute_url(self) -> str:
         return reverse("encounter", args=[self.pk])

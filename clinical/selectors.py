@@ -4,8 +4,6 @@ The assigned-doctor relation (DESIGN.md): a doctor with a non-cancelled appointm
 patient, or the attending doctor of the patient's active admission (that half arrives with wards).
 """
 
-import difflib
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -17,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from clinical import lifecycle
+from clinical import lifecycle, search
 from clinical.models import (
     LIVE_APPOINTMENT,
     Appointment,
@@ -31,20 +29,18 @@ from clinical.models import (
     ScheduleException,
     Vitals,
 )
+from clinical.search import (  # the search keys and MRN width, re-exported for other modules
+    MRN_DIGITS,  # noqa: F401
+    RankedPatients,
+    document_key,
+    name_key,
+    phone_digits,
+)
 from clinical.vitals import RANGES, Range, flag
 from hms import paging, params, rbac
 from hms.refusals import Refusal
 
 SEARCH_LIMIT = 20
-MRN_DIGITS = 6
-
-
-def name_key(first_name: str, last_name: str) -> str:
-    return " ".join(f"{first_name} {last_name}".lower().split())
-
-
-def phone_digits(phone: str) -> str:
-    return re.sub(r"\D", "", phone or "")
 
 
 def likely_duplicates(
@@ -53,11 +49,16 @@ def likely_duplicates(
     last_name: str,
     date_of_birth: date | None,
     phone: str,
+    member_number: str = "",
+    scheme: str = "",
     exclude: Patient | None = None,
-) -> list[Patient]:
-    """Patients who may be this same person: same phone (the first PHONE_MATCHES, the list
-    saying how many more share it: a clinic's or a relative's phone is shared by many), same
-    name and birth date, or a name spelt a little differently with the same birth date."""
+) -> "Duplicates":
+    """Patients who may be this same person, the surest first: the same insurance member number
+    of the same scheme; the same phone (the first PHONE_MATCHES, the list saying how many more
+    share it: a clinic's or a relative's phone is shared by many); the same birth date with a name
+    the patient search would find (a letter or two wrong, or the words in another order). Each
+    patient carries `duplicate_reason`, the sentence the clerk reads. (A taken identity document
+    is no question: patient_register refuses it.)"""
     key = name_key(first_name, last_name)
     digits = phone_digits(phone)
     found: dict = {}
@@ -65,14 +66,24 @@ def likely_duplicates(
     candidates = Patient.objects.all()
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
+
+    def note(patients: Iterable[Patient], reason: str) -> None:
+        for patient in patients:
+            if patient.pk not in found:
+                patient.duplicate_reason = reason
+                found[patient.pk] = patient
+
+    member = document_key(member_number)
+    if member:
+        same_member = candidates.filter(member_key=member, insurance__provider=scheme)
+        note(same_member.order_by("mrn")[:PHONE_MATCHES], f"same {scheme} member number")
     if len(digits) >= 9:
         # The last 9 digits: 0712… and +254712… are the same Kenyan number.
         same_phone = candidates.filter(phone_digits__endswith=digits[-9:]).order_by("mrn")
         first = list(same_phone[:PHONE_MATCHES])
         if len(first) == PHONE_MATCHES:
             more_with_phone = same_phone.count() - PHONE_MATCHES
-        for patient in first:
-            found[patient.pk] = patient
+        note(first, "same phone")
     if date_of_birth:
         # Every patient born that day is compared (a common birth date, such as 1 January for
         # an age only estimated, is shared by thousands): names only, then the few that match.
@@ -81,37 +92,25 @@ def likely_duplicates(
             for pk, other in candidates.filter(date_of_birth=date_of_birth).values_list(
                 "pk", "name_key"
             )
-            if other == key or difflib.SequenceMatcher(None, other, key).ratio() >= 0.8
+            if search.names_alike(key, other)
         ]
-        for patient in candidates.filter(pk__in=similar):
-            found[patient.pk] = patient
+        note(
+            candidates.filter(pk__in=similar).order_by("mrn"),
+            "same birth date, a name like this one",
+        )
     return Duplicates(found.values(), more_with_phone=more_with_phone, phone=digits[-9:])
 
 
-def patient_search(query: str, *, include_archived: bool = False) -> QuerySet:
+def patient_search(query: str, *, include_archived: bool = False) -> QuerySet | list[Patient]:
     """The first SEARCH_LIMIT matches of `patient_matches` (a quick picker's list; a screen that
     shows results pages `patient_matches` and says how many there are)."""
     return patient_matches(query, include_archived=include_archived)[:SEARCH_LIMIT]
 
 
-def patient_matches(query: str, *, include_archived: bool = False) -> QuerySet:
-    """Every patient found by MRN, phone or name, as the clerk types, by name. Name and phone use
-    indexed columns (a trigram index on PostgreSQL), so this stays fast on 100,000 patients."""
-    query = query.strip()
-    patients = Patient.objects.all()
-    if not include_archived:
-        patients = patients.exclude(state=PatientState.ARCHIVED)
-    if not query:
-        return patients.none()
-    digits = phone_digits(query)
-    condition = Q(name_key__contains=" ".join(query.lower().split()))
-    if digits and len(digits) == len(query.replace(" ", "").lstrip("+")):
-        condition = (
-            Q(mrn=digits.zfill(MRN_DIGITS))
-            | Q(mrn__startswith=digits)
-            | Q(phone_digits__contains=digits)
-        )
-    return patients.filter(condition).order_by("last_name", "first_name", "mrn")
+def patient_matches(query: str, *, include_archived: bool = False) -> QuerySet | RankedPatients:
+    """Every patient found by name (typos, any word order, accents and apostrophes forgiven),
+    MRN, phone, identity document or member number, the best match first (clinical.search)."""
+    return search.patient_matches(query, include_archived=include_archived)
 
 
 def patient_for(user: User, patient_id: object) -> Patient | None:

@@ -9,7 +9,7 @@ from clinical import lifecycle, selectors, services
 from clinical.forms import PatientForm, PatientStateForm, PortalLoginForm, VitalsForm
 from clinical.models import Patient, PatientState
 from hms import paging, params, rbac
-from hms.refusals import refuse_beside
+from hms.refusals import Refusal, refuse_beside, refuse_into
 
 RECENT_PER_PAGE = 25
 SEARCH_PER_PAGE = 20
@@ -71,6 +71,8 @@ def patient_register(request: HttpRequest) -> HttpResponse:
             )
         except services.DuplicateSuspected as suspicion:
             duplicates = suspicion.candidates
+        except Refusal as refusal:  # the identity document is another patient's
+            refuse_into(form, refusal)
         else:
             messages.success(request, f"{patient.full_name} is registered with MRN {patient.mrn}.")
             return redirect("patient_chart", pk=patient.pk)
@@ -90,11 +92,15 @@ def patient_edit(request: HttpRequest, pk) -> HttpResponse:
         request.POST or None, instance=Patient.objects.get(pk=patient.pk), clinical=clinical
     )
     if request.method == "POST" and form.is_valid():
-        services.patient_update(
-            actor=request.user, patient=patient, fields=form.patient_fields(), request=request
-        )
-        messages.success(request, "Saved.")
-        return redirect("patient_chart", pk=patient.pk)
+        try:
+            services.patient_update(
+                actor=request.user, patient=patient, fields=form.patient_fields(), request=request
+            )
+        except Refusal as refusal:
+            refuse_into(form, refusal)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("patient_chart", pk=patient.pk)
     return render(request, "clinical/patient_form.html", {"form": form, "patient": patient})
 
 

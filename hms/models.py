@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -46,7 +47,7 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.action} by {self.actor_username or 'system'} at {self.at:%Y-%m-%d %H:%M:%S}"
+        return f"#{self.pk} {self.action} by {self.actor_username or 'system'} at {timezone.localtime(self.at):%d %b %Y %H:%M:%S}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None or not self._state.adding:

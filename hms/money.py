@@ -4,6 +4,8 @@ import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
+from django.conf import settings
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
@@ -55,3 +57,19 @@ def money_exact(value) -> Decimal:
     if number != number.quantize(CENT, rounding=ROUND_HALF_UP):
         raise ValueError("Enter the amount in cents at most, e.g. 1500.50.")
     return money(number)
+
+
+def money_text(value, *, currency: bool = True) -> str:
+    """An amount as the hospital writes it: the currency, thousands separated, 2 places
+    ("KES 40,250.00"; "KES -1,000.00" for a credit). `currency=False` for a column whose heading
+    names the currency ("40,250.00"). Empty ("") for no amount at all (None, "")."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float):
+        raise TypeError("Money is never a float: pass a Decimal or a string.")
+    try:
+        amount = money(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)  # not an amount: shown as it is rather than hidden
+    text = f"{amount:,.2f}"
+    return f"{settings.HMS_CURRENCY} {text}" if currency else text

@@ -88,6 +88,13 @@ NAV: list[NavItem] = [
         scopes=frozenset({rbac.OWN_VERIFIED}),
     ),
     NavItem(
+        "Machines",
+        "machine_list",
+        "tools",
+        "engineering.machines",
+        "The asset register: every machine, its status and history, QR labels.",
+    ),
+    NavItem(
         "Chat",
         "chat_list",
         "chat-dots",
@@ -100,6 +107,14 @@ NAV: list[NavItem] = [
         "fingerprint",
         "hr.self_service",
         "Mark your arrival and departure; see your recent days.",
+        place="me",
+    ),
+    NavItem(
+        "Report a machine fault",
+        "machine_find",
+        "wrench-adjustable",
+        "engineering.request",
+        "Find a machine by its asset tag (or scan its label) and tell engineering what is wrong.",
         place="me",
     ),
     NavItem(

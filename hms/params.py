@@ -52,15 +52,42 @@ class ValueRefused(Refusal, ValueError):
 # --- query parameters (bad value -> None) ----------------------------------------------------
 
 
+# What a date input takes: day first, the year in full ("04/12/1988" is 4 December 1988), or the
+# ISO form links and older bookmarks carry (2026-12-05). Never month first, never a 2-digit year.
+DAY_INPUT_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d %B %Y", "%Y-%m-%d"]
+DAY_PLACEHOLDER = "dd/mm/yyyy"
+
+
+def day_typed(value: str | None) -> date | None:
+    """A calendar date as a person types it (DAY_INPUT_FORMATS), or None for anything else
+    (31/02/2026, 12/31/1988 read day first, a 2-digit year, text)."""
+    if not isinstance(value, str) or not 8 <= len(value.strip()) <= 20:
+        return None
+    text = " ".join(value.split())
+    for pattern in DAY_INPUT_FORMATS:
+        try:
+            typed = datetime.strptime(text, pattern).date()  # noqa: DTZ007 (a date, no time)
+        except ValueError:
+            continue
+        if typed.year >= 1000:  # "1/1/88" is no year of a record
+            return typed
+    return None
+
+
 def date_param(value: str | None) -> date | None:
-    """A calendar date typed as YYYY-MM-DD (2026-12-05), or None for anything else (2025-02-29,
-    2026-13-01, 0000-00-00)."""
-    if not isinstance(value, str) or len(value) > 10:
+    """A calendar date in a query: typed day first (05/12/2026) or as YYYY-MM-DD (2026-12-05);
+    None for anything else (2025-02-29, 2026-13-01, 0000-00-00)."""
+    if not isinstance(value, str) or len(value) > 20:
         return None
     try:
-        return parse_date(value.strip())
+        return parse_date(value.strip()) or day_typed(value)
     except ValueError:  # well formed but not a day of the calendar
         return None
+
+
+def day_value(day: date | None) -> str:
+    """A date as a date input shows it: "04/12/1988" (DAY_INPUT_FORMATS' first)."""
+    return day.strftime("%d/%m/%Y") if day else ""
 
 
 def db_id(value) -> int | None:
@@ -271,9 +298,46 @@ class PlainIntegerField(forms.IntegerField):
         return super().to_python(text)
 
 
+class DayInput(forms.DateInput):
+    """A date typed as text, day first: the browser's date picker shows the date in the
+    browser's locale (mm/dd/yyyy on a US-set tablet), so it is not used."""
+
+    input_type = "text"
+
+    def __init__(self, attrs: dict | None = None):
+        defaults = {
+            "placeholder": DAY_PLACEHOLDER,
+            "autocomplete": "off",
+            "maxlength": "20",
+        }
+        super().__init__(attrs=defaults | (attrs or {}), format="%d/%m/%Y")
+
+
+class DayField(forms.DateField):
+    """A date typed day first (DAY_INPUT_FORMATS), with a message that shows how to write it."""
+
+    widget = DayInput
+    input_formats = DAY_INPUT_FORMATS
+    default_error_messages = {
+        "invalid": "Enter the date as day/month/year, e.g. 04/12/1988 for 4 December 1988.",
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            typed = day_typed(value)
+            if typed is None:
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+            return typed
+        return super().to_python(value)
+
+
 def plain_formfield(db_field: models.Field, **kwargs):
-    """formfield_callback for model forms: numbers in plain notation only."""
-    if isinstance(db_field, models.DecimalField):
+    """formfield_callback for model forms: numbers in plain notation only, dates typed day first
+    (DayField)."""
+    if isinstance(db_field, models.DateField) and not isinstance(db_field, models.DateTimeField):
+        kwargs.setdefault("form_class", DayField)
+        kwargs.setdefault("widget", DayInput)
+    elif isinstance(db_field, models.DecimalField):
         kwargs.setdefault("form_class", PlainDecimalField)
     elif isinstance(db_field, models.IntegerField) and not db_field.choices:
         kwargs.setdefault("form_class", PlainIntegerField)

@@ -149,7 +149,12 @@ TEMPLATES = [
             ],
             # {% submission_field %} in every form that changes money or a record.
             # {% if user|can:"patients.register" %}: templates ask hms.rbac, never role names.
-            "builtins": ["hms.templatetags.submissions", "hms.templatetags.rbac_tags"],
+            # {{ invoice.total|money }} "KES 40,250.00", {{ patient.phone|phone }} "0712 100 003".
+            "builtins": [
+                "hms.templatetags.submissions",
+                "hms.templatetags.rbac_tags",
+                "hms.templatetags.display",
+            ],
         },
     }
 ]
@@ -356,6 +361,14 @@ HOSPITAL_ADDRESS = os.environ.get("HMS_HOSPITAL_ADDRESS", "1 Hospital Road, Naku
 HOSPITAL_TAX_NUMBER = os.environ.get("HMS_HOSPITAL_TAX_NUMBER", "P000000000A")
 
 HMS_CURRENCY = os.environ.get("HMS_CURRENCY", "KES")
+# Phone numbers typed without a country code belong to this country (hms/phones.py): stored in
+# E.164, shown the local way.
+HMS_PHONE_REGION = os.environ.get("HMS_PHONE_REGION", "KE").upper()
+# The insurance schemes a patient's cover may name; the first is the default (a member number
+# typed with no scheme chosen). SHA (Social Health Authority) replaced NHIF in October 2024.
+HMS_INSURANCE_SCHEMES = env_list(
+    "HMS_INSURANCE_SCHEMES", "SHA,AAR,Jubilee,Britam,CIC,Madison,Old Mutual,APA"
+)
 # Which days of a ward stay are charged (wards/accrual.py, docs/DECISIONS.md "Billing"):
 #   "nights" (default): every midnight crossed, at least one day (a same-day stay is one day;
 #                       the discharge day is not charged);
@@ -394,6 +407,8 @@ if HMS_ATTENDANCE_MAX_SHIFT_HOURS > 24:
     raise ImproperlyConfigured("HMS_ATTENDANCE_MAX_SHIFT_HOURS must be from 1 to 24 hours.")
 
 LANGUAGE_CODE = "en-gb"
+# Dates "30 Nov 2026", times "14:05" in the hospital's zone, typed dates day first (hms/formats).
+FORMAT_MODULE_PATH = ["hms.formats"]
 TIME_ZONE = os.environ.get("HMS_TIME_ZONE", "Africa/Nairobi")
 USE_I18N = True
 USE_TZ = True

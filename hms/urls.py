@@ -17,6 +17,7 @@ urlpatterns = [
     path("wards/", include("wards.urls")),
     path("billing/", include("billing.urls")),
     path("lab/", include("lab.urls")),
+    path("engineering/", include("engineering.urls")),
     path("hr/", include("hr.urls")),
     path("audit/", include("reports.urls")),
     path("notifications/", include("messaging.urls")),

@@ -3,6 +3,7 @@
 from django import forms
 
 from billing.models import ChargeItem
+from hms.money import money_text
 from hms.params import PlainIntegerField, plain_formfield
 from lab.models import (
     DAYS_PER_YEAR,
@@ -17,7 +18,7 @@ from lab.models import (
 class TestChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: LabTest) -> str:
         extra = f" · {obj.get_machine_type_display()}" if obj.machine_type else ""
-        return f"{obj.name} ({obj.code}){extra} · KES {obj.charge_item.price}"
+        return f"{obj.name} ({obj.code}){extra} · {money_text(obj.charge_item.price)}"
 
 
 class OrderForm(forms.Form):

@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Department, User
 from billing import services as billing
+from clinical import search
 from hms.money import money, percent_of
 from lab.models import ResultVersion
 from wards.models import Bed, BedStatus, BedStay
@@ -66,8 +67,14 @@ class PatientFactory(factory.django.DjangoModelFactory):
     date_of_birth = factory.Faker("date_of_birth", minimum_age=1, maximum_age=90)
     sex = "F"
     phone = factory.Sequence(lambda n: f"07{n:08d}")
-    name_key = factory.LazyAttribute(lambda p: f"{p.first_name} {p.last_name}".lower())
-    phone_digits = factory.LazyAttribute(lambda p: "".join(c for c in p.phone if c.isdigit()))
+    # The search keys the services keep (clinical.search), computed the same way.
+    name_key = factory.LazyAttribute(lambda p: search.name_key(p.first_name, p.last_name))
+    phone_digits = factory.LazyAttribute(lambda p: search.phone_digits(p.phone))
+    member_key = factory.LazyAttribute(
+        lambda p: search.document_key(
+            (getattr(p, "insurance", None) or {}).get("policy_number", "")
+        )
+    )
 
 
 # --- Clinical -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 class WardKind(models.TextChoices):
@@ -117,7 +118,7 @@ class Admission(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Admission of {self.patient_id} ({self.admitted_at:%Y-%m-%d})"
+        return f"Admission of {self.patient_id} ({timezone.localtime(self.admitted_at):%d %b %Y})"
 
     def get_absolute_url(self) -> str:
         return reverse("admission_detail", args=[self.pk])
@@ -149,4 +150,4 @@ class BedStay(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.admission_id} in {self.bed_id} from {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.admission_id} in {self.bed_id} from {timezone.localtime(self.started_at):%d %b %Y %H:%M}"

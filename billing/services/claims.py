@@ -18,6 +18,7 @@ from billing.models import (
 from billing.services.common import BillingError, _announce, _exact_amount, _text
 from billing.services.payments import _settle_status
 from hms import audit, rbac, submissions
+from hms.money import money_text
 
 
 def _claim_locked(actor: User, claim: InsuranceClaim, doing: str) -> tuple[Invoice, InsuranceClaim]:
@@ -74,7 +75,7 @@ def claim_approve(
         )
     if amount > claim.amount_claimed:
         raise BillingError(
-            f"The insurer cannot approve more than the {claim.amount_claimed} claimed."
+            f"The insurer cannot approve more than the {money_text(claim.amount_claimed)} claimed."
         )
     if not insurer_reference.strip():
         raise BillingError("Enter the insurer's reference for the approval.")
@@ -168,7 +169,7 @@ def claim_record_payment(
     invoice, claim = _claim_locked(actor, claim, "record a payment on")
     if claim.status == ClaimStatus.PAID:
         raise BillingError(
-            f"Claim {claim.number} is already paid ({claim.paid_amount},"
+            f"Claim {claim.number} is already paid ({money_text(claim.paid_amount)},"
             f" reference {claim.payment_reference})."
         )
     if claim.status != ClaimStatus.APPROVED:
@@ -176,8 +177,8 @@ def claim_record_payment(
     amount = _claim_amount(amount)
     if amount != claim.approved_amount:
         raise BillingError(
-            f"Record the insurer's payment of the approved {claim.approved_amount}"
-            f" (not {amount}): a claim is paid once, in full."
+            f"Record the insurer's payment of the approved {money_text(claim.approved_amount)}"
+            f" (not {money_text(amount)}): a claim is paid once, in full."
         )
     if not reference.strip():
         raise BillingError("Enter the insurer's remittance reference (bank or cheque reference).")

@@ -17,7 +17,7 @@ from billing.services.common import BillingError, _announce, _exact_amount, _tex
 from billing.services.invoices import _invoice_charges, _line_rows
 from billing.services.payments import _settle_status
 from hms import audit, rbac, submissions
-from hms.money import money
+from hms.money import money, money_text
 from hms.numbering import yearly_number
 
 
@@ -97,7 +97,8 @@ def credit_note_issue(
         raise BillingError("Enter the amount to credit, or choose the lines.")
     if amount > invoice.balance:
         raise BillingError(
-            f"That is more than the open balance of {invoice.balance}: refund the payment instead."
+            f"That is more than the open balance of {money_text(invoice.balance)}: refund the"
+            " payment instead."
         )
     note = CreditNote.objects.create(
         number=yearly_number("CN", series="credit"),

@@ -19,7 +19,7 @@ from billing.models import (
 )
 from billing.services.common import BillingError, _announce, _exact_amount, _text
 from hms import audit, rbac, submissions
-from hms.money import money
+from hms.money import money, money_text
 from hms.numbering import yearly_number
 
 
@@ -78,7 +78,8 @@ def payment_take(
         raise BillingError("Enter the amount paid.")
     if amount > invoice.balance:
         raise BillingError(
-            f"That is more than the balance of {invoice.balance}: take {invoice.balance} and give change."
+            f"That is more than the balance of {money_text(invoice.balance)}: take"
+            f" {money_text(invoice.balance)} and give change."
         )
     _require_reference(mode, reference)
     payment = Payment.objects.create(

@@ -39,6 +39,7 @@ from clinical.services.documents import document_downloaded, document_upload
 from clinical.services.patients import (
     AUDITED_FIELDS,
     DuplicateSuspected,
+    IdentityTaken,
     patient_chart_opened,
     patient_register,
     patient_transition,
@@ -55,6 +56,7 @@ from clinical.services.vitals import VITAL_FIELDS, VitalsError, vitals_record
 __all__ = [
     "AUDITED_FIELDS",
     "DuplicateSuspected",
+    "IdentityTaken",
     "patient_register",
     "patient_update",
     "patient_transition",

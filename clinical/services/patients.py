@@ -2,11 +2,11 @@
 changes, and the audited opening of a chart.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from accounts.models import User
-from clinical import lifecycle, selectors
+from clinical import lifecycle, search, selectors
 from clinical.models import (
     Patient,
     PatientState,
@@ -14,6 +14,8 @@ from clinical.models import (
 )
 from hms import audit, submissions
 from hms.numbering import next_number
+from hms.phones import phone_e164
+from hms.refusals import Refusal
 
 AUDITED_FIELDS = [
     "first_name",
@@ -22,6 +24,8 @@ AUDITED_FIELDS = [
     "sex",
     "blood_group",
     "phone",
+    "id_type",
+    "id_number",
     "address",
     "emergency_name",
     "emergency_relation",
@@ -40,9 +44,51 @@ class DuplicateSuspected(Exception):
         self.candidates = candidates
 
 
-def _keys(patient: Patient) -> None:
-    patient.name_key = selectors.name_key(patient.first_name, patient.last_name)
-    patient.phone_digits = selectors.phone_digits(patient.phone)
+class IdentityTaken(Refusal):
+    """The identity document typed is already another patient's: one document, one record."""
+
+
+def _normalise(patient: Patient) -> None:
+    """Phones in E.164, the document number as compared, and the search keys in step.
+
+    Raises PhoneRefused (field "phone" or "emergency_phone") for a number that is no number.
+    """
+    patient.phone = phone_e164(patient.phone, field="phone")
+    if patient.emergency_phone:
+        patient.emergency_phone = phone_e164(patient.emergency_phone, field="emergency_phone")
+    patient.id_number = search.document_key(patient.id_number)
+    if not patient.id_number:
+        patient.id_type = ""
+    patient.name_key = search.name_key(patient.first_name, patient.last_name)
+    patient.phone_digits = search.phone_digits(patient.phone)
+    patient.member_key = search.document_key((patient.insurance or {}).get("policy_number", ""))
+
+
+def _identity_holder(patient: Patient) -> Patient | None:
+    if not patient.id_number:
+        return None
+    others = Patient.objects.filter(id_type=patient.id_type, id_number=patient.id_number)
+    return others.exclude(pk=patient.pk).first()
+
+
+def _refuse_taken_identity(patient: Patient) -> None:
+    holder = _identity_holder(patient)
+    if holder is not None:
+        raise IdentityTaken(
+            f"This {patient.get_id_type_display().lower()} number is already on the record of"
+            f" {holder.full_name}, MRN {holder.mrn}: open that record instead.",
+            field="id_number",
+        )
+
+
+def _save(patient: Patient) -> None:
+    """Save, the database's unique document rule deciding a race with another clerk."""
+    try:
+        with transaction.atomic():
+            patient.save()
+    except IntegrityError:
+        _refuse_taken_identity(patient)
+        raise
 
 
 @transaction.atomic
@@ -57,23 +103,32 @@ def patient_register(
     """Register a patient with the next MRN. Unless the clerk has confirmed it is someone new,
     likely duplicates stop the registration (DuplicateSuspected) and nothing is saved.
 
-    Raises DuplicateSuspected when likely duplicates exist and `not_a_duplicate` is not set;
-    AlreadySubmitted (hms.submissions) when the same form was already sent.
+    The identity document is checked first: one already on another record is refused
+    (IdentityTaken), confirmed or not. Then the insurance member number, the phone and the name
+    with the birth date (selectors.likely_duplicates).
+
+    Raises IdentityTaken (field "id_number") when another patient holds the document;
+    PhoneRefused when a phone is no phone number; DuplicateSuspected when likely duplicates exist
+    and `not_a_duplicate` is not set; AlreadySubmitted (hms.submissions) when the same form was
+    already sent.
     """
     patient = Patient(registered_by=actor, **fields)
+    _normalise(patient)
+    _refuse_taken_identity(patient)
     if not not_a_duplicate:
         candidates = selectors.likely_duplicates(
             first_name=patient.first_name,
             last_name=patient.last_name,
             date_of_birth=patient.date_of_birth,
             phone=patient.phone,
+            member_number=patient.member_key,
+            scheme=(patient.insurance or {}).get("provider", ""),
         )
         if candidates:
             raise DuplicateSuspected(candidates)
-    _keys(patient)
     patient.mrn = f"{next_number('mrn'):0{selectors.MRN_DIGITS}d}"
     patient.full_clean()
-    patient.save()
+    _save(patient)
     PatientStateChange.objects.create(
         patient=patient, from_state="", to_state=PatientState.REGISTERED, by=actor
     )
@@ -94,7 +149,9 @@ def patient_update(
 ) -> Patient:
     """Change a patient's demographics, audited.
 
-    Raises ValueError when asked to change a field it does not manage.
+    Raises IdentityTaken (field "id_number") when another patient holds the document typed;
+    PhoneRefused when a phone is no phone number; ValueError when asked to change a field it does
+    not manage.
     """
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     before = audit.snapshot(patient, AUDITED_FIELDS)
@@ -102,9 +159,10 @@ def patient_update(
         if name not in AUDITED_FIELDS:
             raise ValueError(f"patient_update cannot change {name}")
         setattr(patient, name, value)
-    _keys(patient)
+    _normalise(patient)
+    _refuse_taken_identity(patient)
     patient.full_clean()
-    patient.save()
+    _save(patient)
     after = audit.snapshot(patient, AUDITED_FIELDS)
     if before != after:
         changed = [name for name in AUDITED_FIELDS if before[name] != after[name]]

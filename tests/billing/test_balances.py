@@ -86,10 +86,10 @@ def test_a_never_paid_invoice_cancelled_by_credit_note_is_not_labelled_paid(peop
     page = text_of(accountant, reverse("invoice_detail", args=[invoice.pk]))
     account = text_of(accountant, reverse("patient_account", args=[invoice.patient_id]))
     assert 'data-testid="invoice-status">Cancelled by credit note<' in page
-    assert 'data-testid="invoice-credited">−1000.00<' in page
+    assert 'data-testid="invoice-credited">−KES 1,000.00<' in page
     # The account shows the credit, and a balance of nothing owed.
     assert ">Cancelled by credit note<" in account
-    assert 'data-testid="account-credited">1000.00<' in account
+    assert 'data-testid="account-credited">KES 1,000.00<' in account
     assert 'data-testid="account-balance">KES 0.00<' in account
     assert "Credit notes <span" in account
 
@@ -119,7 +119,7 @@ def test_a_refund_never_puts_a_settled_invoice_back_into_patients_owe(people, cl
     assert (invoice.amount_paid, invoice.amount_refunded) == (Decimal("700.00"), Decimal("300.00"))
     assert selectors.desk_summary().open_total == Decimal("0.00")
     outstanding = text_of(client_for(people["desk"]), reverse("outstanding"))
-    assert 'data-testid="outstanding-total">0.00<' in outstanding
+    assert 'data-testid="outstanding-total">KES 0.00<' in outstanding
     assert invoice.number not in outstanding
     entry = AuditEntry.objects.get(action="payment.refund")
     assert entry.after["balance"] == "0.00" and entry.after["status"] == InvoiceStatus.PAID
@@ -233,7 +233,7 @@ def test_the_reverse_screen_is_for_accountants_and_needs_a_reason(people, client
     assert refused.status_code == 403
     assert "Give the reason for the reversal" in html.unescape(blank.content.decode())
     assert too_long.status_code == 200 and "At most 200 characters" in too_long.content.decode()
-    assert "1000.00 is owed again" in html.unescape(done.content.decode())
+    assert "KES 1,000.00 is owed again" in html.unescape(done.content.decode())
     assert fresh(invoice).balance == Decimal("1000.00")
 
 
@@ -333,10 +333,10 @@ def test_the_account_page_shows_the_balance_at_the_top_and_links_the_statement(p
     account = text_of(desk, reverse("patient_account", args=[patient.pk]))
     statement = text_of(desk, reverse("patient_statement", args=[patient.pk]))
 
-    assert "In credit" in account and 'data-testid="account-balance">KES 1200.00<' in account
+    assert "In credit" in account and 'data-testid="account-balance">KES 1,200.00<' in account
     assert reverse("patient_statement", args=[patient.pk]) in account
     assert statement.count('data-testid="statement-row"') == 12
-    assert 'data-testid="statement-closing">-1200.00<' in statement
+    assert 'data-testid="statement-closing">KES -1,200.00<' in statement
     assert "12 entries in all" in statement or "of 12" in statement
 
 
@@ -354,7 +354,7 @@ def test_the_statement_is_paged_on_screen_and_whole_in_the_pdf(people, client_fo
     pdf = desk.get(pdf_url)
 
     assert second.count('data-testid="statement-row"') == 10 and "51–60 of 60" in second
-    assert 'data-testid="statement-closing">12000.00<' in second  # over all 60, not the page
+    assert 'data-testid="statement-closing">KES 12,000.00<' in second  # over all 60, not the page
     assert printed.count("Injection administration") == 60
     assert 'href="/billing/documents/' in text_of(desk, url)
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"

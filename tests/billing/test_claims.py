@@ -225,7 +225,7 @@ def test_a_partial_approval_moves_the_shortfall_to_the_patient(people):
     assert_reconciles(invoice)
 
     patient_pays(people, invoice, "1000")
-    with pytest.raises(services.BillingError, match="more than the balance of 0.00"):
+    with pytest.raises(services.BillingError, match="more than the balance of KES 0.00"):
         patient_pays(people, invoice, "0.01")
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PARTIALLY_PAID  # the insurer still owes 1,000.00
@@ -303,7 +303,7 @@ def test_a_credit_note_after_a_rejection_lowers_what_the_patient_owes(people):
         (["reject"], "approve", r"is rejected \(Not covered by the policy\): only a submitted"),
         (["reject"], "pay", r"is rejected \(Not covered by the policy\): only an approved claim"),
         ([], "pay", r"is submitted: only an approved claim can be paid"),
-        (["approve", "pay"], "pay", r"is already paid \(1600.00, reference EFT-778899\)"),
+        (["approve", "pay"], "pay", r"is already paid \(KES 1,600.00, reference EFT-778899\)"),
         (["approve", "pay"], "approve", r"is paid: only a submitted claim can be approved"),
         (["approve", "pay"], "reject", r"is paid: only a submitted claim can be rejected"),
     ],
@@ -331,12 +331,17 @@ def test_invalid_transitions_are_refused_and_change_nothing(people, steps, actio
     [
         ("approve", "0", "REF", "if it approved nothing, reject the claim"),
         ("approve", "-5", "REF", "if it approved nothing, reject the claim"),
-        ("approve", "1600.01", "REF", "cannot approve more than the 1600.00 claimed"),
+        ("approve", "1600.01", "REF", "cannot approve more than the KES 1,600.00 claimed"),
         ("approve", "NaN", "REF", "Enter the amount as a number"),
         ("approve", "1000", "  ", "Enter the insurer's reference"),
         ("reject", None, "  ", "Give the insurer's reason"),
-        ("pay", "999.99", "EFT-1", r"approved 1000.00 \(not 999.99\): a claim is paid once"),
-        ("pay", "1000.01", "EFT-1", r"approved 1000.00 \(not 1000.01\)"),
+        (
+            "pay",
+            "999.99",
+            "EFT-1",
+            r"approved KES 1,000.00 \(not KES 999.99\): a claim is paid once",
+        ),
+        ("pay", "1000.01", "EFT-1", r"approved KES 1,000.00 \(not KES 1,000.01\)"),
         ("pay", "1000", "", "Enter the insurer's remittance reference"),
     ],
 )
@@ -477,11 +482,11 @@ def test_the_accountant_decides_a_claim_on_the_invoice_page(people, client_for):
     assert 'name="amount" inputmode="decimal" value="1600.00"' in before  # prefilled
     assert reverse("claim_reject", args=[claim.pk]) in before
     assert approved.redirect_chain[-1][0] == url
-    assert f"Claim {claim.number} approved: 1000.00. 600.00 not covered moves" in after
+    assert f"Claim {claim.number} approved: KES 1,000.00. KES 600.00 not covered moves" in after
     assert 'data-testid="claim-status">Approved<' in after
-    assert 'data-testid="insurer-shortfall">+600.00<' in after
-    assert 'data-testid="invoice-balance">1000.00<' in after
-    assert 'data-testid="insurer-balance">1000.00<' in after
+    assert 'data-testid="insurer-shortfall">+KES 600.00<' in after
+    assert 'data-testid="invoice-balance">KES 1,000.00<' in after
+    assert 'data-testid="insurer-balance">KES 1,000.00<' in after
     assert reverse("claim_pay", args=[claim.pk]) in after
     assert f'value="1000.00" aria-label="Amount the insurer paid on {claim.number}"' in after
 
@@ -583,11 +588,11 @@ def test_the_claims_list_filters_by_status_and_insurer(people, client_for):
 
     assert all(c.number in everything for c in nhif + aar)
     assert everything.count('data-testid="claim-row"') == 3
-    assert 'data-testid="claims-outstanding">4800.00<' in everything
+    assert 'data-testid="claims-outstanding">KES 4,800.00<' in everything
     assert nhif[0].number in approved and approved.count('data-testid="claim-row"') == 1
     assert by_aar.count('data-testid="claim-row"') == 1 and aar[0].number in by_aar
     assert "<html" not in by_aar  # the htmx filter swaps in the list only
-    assert 'data-testid="claims-outstanding">1600.00<' in by_aar
+    assert 'data-testid="claims-outstanding">KES 1,600.00<' in by_aar
     assert nonsense.status_code == 200
 
 
@@ -635,10 +640,10 @@ def test_patients_see_their_insurers_share_the_claim_and_what_they_owe(
     page = page_of(client_for(owner), reverse("portal_invoices"))
 
     assert invoice.number in page
-    assert "NHIF covers 1600.00" in page
-    assert 'data-testid="claim-status">Approved<' in page and "(1000.00 approved)" in page
-    assert "not covered, added to your balance: 600.00" in page
-    assert 'data-testid="my-invoice-balance">1000.00<' in page
+    assert "NHIF covers KES 1,600.00" in page
+    assert 'data-testid="claim-status">Approved<' in page and "(KES 1,000.00 approved)" in page
+    assert "not covered, added to your balance: KES 600.00" in page
+    assert 'data-testid="my-invoice-balance">KES 1,000.00<' in page
 
 
 def test_the_outstanding_page_shows_what_insurers_owe_and_only_patient_balances(people, client_for):
@@ -648,9 +653,9 @@ def test_the_outstanding_page_shows_what_insurers_owe_and_only_patient_balances(
 
     page = page_of(client_for(people["desk"]), reverse("outstanding"))
 
-    assert 'data-testid="outstanding-total">1000.00<' in page
+    assert 'data-testid="outstanding-total">KES 1,000.00<' in page
     assert partly.number in page and covered.number not in page
-    assert "Insurers owe" in page and "3000.00" in page  # 2,000.00 claimed + 1,000.00 approved
+    assert "Insurers owe" in page and "KES 3,000.00" in page  # 2,000.00 claimed + 1,000.00 approved
     assert "on 2 open claims" in page
 
 
@@ -705,13 +710,16 @@ def test_the_panel_shows_todays_figures(people, client_for):
         dashboard = page_of(client_for(people["accountant"]), reverse("dashboard"))
 
     # Cash: 400.00 paid + 2,000.00 deposit − 50.00 refunded; M-Pesa 300.00.
-    assert 'data-testid="panel-takings">2650.00<' in panel
-    assert "Cash <strong>2350.00</strong>" in panel and "(2400.00 in, 50.00 refunded)" in panel
-    assert "M-Pesa <strong>300.00</strong>" in panel
-    assert 'data-testid="panel-issued">2 <span class="fs-6 fw-normal">· 3000.00<' in panel
+    assert 'data-testid="panel-takings">KES 2,650.00<' in panel
+    assert (
+        "Cash <strong>KES 2,350.00</strong>" in panel
+        and "(KES 2,400.00 in, KES 50.00 refunded)" in panel
+    )
+    assert "M-Pesa <strong>KES 300.00</strong>" in panel
+    assert 'data-testid="panel-issued">2 <span class="fs-6 fw-normal">· KES 3,000.00<' in panel
     # Patients owe: yesterday's 400.00 + today's 700.00; the refunded 50.00 is not owed again.
-    assert 'data-testid="panel-patients-owe">1100.00<' in panel and "on 2 invoices" in panel
-    assert 'data-testid="panel-insurers-owe">1600.00<' in panel and "on 1 open claim<" in panel
+    assert 'data-testid="panel-patients-owe">KES 1,100.00<' in panel and "on 2 invoices" in panel
+    assert 'data-testid="panel-insurers-owe">KES 1,600.00<' in panel and "on 1 open claim<" in panel
     assert 'data-testid="panel-drafts">1<' in panel
     assert reverse("invoice_detail", args=[draft.pk]) in panel and "Waiting Draft" in panel
     assert reverse("claim_list") in panel and reverse("outstanding") in panel

@@ -62,7 +62,7 @@ def test_crediting_the_rest_settles_the_invoice_and_a_void_is_then_refused(staff
     ("who", "amount", "reason", "message"),
     [
         ("receptionist", "10", "x", "Only an accountant"),
-        ("accountant", "1200.01", "x", "more than the open balance of 1200.00"),
+        ("accountant", "1200.01", "x", "more than the open balance of KES 1,200.00"),
         ("accountant", "0", "x", "Enter the amount"),
         ("accountant", "10", "", "Give the reason"),
     ],

@@ -68,7 +68,7 @@ def test_the_invoice_pdf_shows_number_lines_split_payments_and_balance(billed, c
         and "Achieng" in text
         and f"MRN {invoice.patient.mrn}" in text
     )
-    assert "Wound dressing" in text and "1500.00" in text
+    assert "Wound dressing" in text and "1,500.00" in text
     assert "Insurer's share 750.00" in text and "Patient's share 750.00" in text
     assert billed["payment"].receipt_number in text and "Balance due 500.00" in text
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from billing import selectors
 from billing.models import Charge, ChargeItem, Invoice, InvoiceStatus
 from hms import rbac
+from hms.money import money_text
 from tests.factories import PatientFactory
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
@@ -109,11 +110,11 @@ def test_the_outstanding_report_sums_all_520_open_invoices_like_the_desk_panel(p
     }
     assert expected["0-30"] > 0
     # The screen says the same, and the panel's "Patients owe" is the same figure.
-    assert f'data-testid="outstanding-total">{expected["total"]}<' in page
+    assert f'data-testid="outstanding-total">{money_text(expected["total"])}<' in page
     assert "on 520 invoices" in page
     for key in ("0-30", "31-60", "61-90", "90+"):
-        assert f'data-testid="aging">{expected[key]}<' in page
-    assert f'data-testid="panel-patients-owe">{expected["total"]}<' in panel
+        assert f'data-testid="aging">{money_text(expected[key])}<' in page
+    assert f'data-testid="panel-patients-owe">{money_text(expected["total"])}<' in panel
     assert "on 520 invoices" in panel
     # Paged, with the count: the first page 50 rows, the last 501–520.
     assert page.count('data-testid="outstanding-row"') == 50 and "1–50 of 520" in page
@@ -130,7 +131,7 @@ def test_an_age_bucket_lists_only_its_invoices_and_keeps_the_totals_of_all(peopl
 
     assert page.count('data-testid="outstanding-row"') == min(in_bucket, 50)
     assert re.search(rf"of {in_bucket}\b|\b{in_bucket} [a-z ]*in all", page)
-    assert f'data-testid="outstanding-total">{expected["total"]}<' in page
+    assert f'data-testid="outstanding-total">{money_text(expected["total"])}<' in page
     assert "Issued 31–60 days ago" in page
 
 
@@ -193,8 +194,8 @@ def test_the_account_pages_its_charges_and_invoices_and_sums_every_row(
 
     assert len(many.captured_queries) == len(few.captured_queries)
     assert "51–100 of 180" in second and second.count("Injection ") >= 50
-    assert "Total <strong>KES 36000.00</strong>" in second  # every charge, not the page
-    assert 'data-testid="account-balance">KES 36000.00<' in second
+    assert "Total <strong>KES 36,000.00</strong>" in second  # every charge, not the page
+    assert 'data-testid="account-balance">KES 36,000.00<' in second
     assert "Newest 5 of 55" in second  # the sidebar's short list says it is short
     assert "51–55 of 55" in invoices
 

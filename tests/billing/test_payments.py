@@ -52,7 +52,7 @@ def test_partial_payments_then_paid_with_receipt_numbers(people):
 @pytest.mark.parametrize(
     ("amount", "mode", "reference", "message"),
     [
-        ("2000.01", "cash", "", "more than the balance of 2000.00"),
+        ("2000.01", "cash", "", "more than the balance of KES 2,000.00"),
         ("0", "cash", "", "Enter the amount paid"),
         ("100", "mpesa", "", "transaction reference"),
         ("100", "cheque", "", "Choose how the patient paid"),
@@ -113,8 +113,8 @@ def test_the_desk_takes_a_payment_on_screen_and_sees_the_balance(people, client_
         reverse("payment_take", args=[invoice.pk]), {"amount": "999", "mode": "cash"}, follow=True
     )
 
-    assert 'data-testid="invoice-balance">300.00<' in page
-    assert "more than the balance of 300.00" in too_much.content.decode()
+    assert 'data-testid="invoice-balance">KES 300.00<' in page
+    assert "more than the balance of KES 300.00" in too_much.content.decode()
 
 
 @pytest.mark.postgres
@@ -157,9 +157,9 @@ def test_outstanding_invoices_are_grouped_by_age(people, client_for, django_asse
     with django_assert_max_num_queries(20):
         page = desk.get(reverse("outstanding")).content.decode()
 
-    assert 'data-testid="outstanding-total">1100.00<' in page
+    assert 'data-testid="outstanding-total">KES 1,100.00<' in page
     assert page.index(old.number) < page.index(fresh.number)  # the oldest debt first
-    assert 'data-testid="aging">500.00<' in page and 'data-testid="aging">600.00<' in page
+    assert 'data-testid="aging">KES 500.00<' in page and 'data-testid="aging">KES 600.00<' in page
 
 
 def test_a_deposit_at_admission_pays_the_final_bill_drafted_at_discharge(

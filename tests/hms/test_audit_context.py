@@ -14,7 +14,18 @@ from tests.factories import PatientFactory
 from wards import services as wards
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "billing", "clinical", "hms", "hr", "lab", "messaging", "reports", "wards"]
+APPS = [
+    "accounts",
+    "billing",
+    "clinical",
+    "engineering",
+    "hms",
+    "hr",
+    "lab",
+    "messaging",
+    "reports",
+    "wards",
+]
 # Modules whose functions are services or the helpers services call.
 SERVICE_MODULES = ("services.py", "accrual.py", "tasks.py")
 

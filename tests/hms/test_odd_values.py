@@ -72,6 +72,8 @@ QUERY_PARAMETERS = [
     "to",
     "show",
     "age",
+    "type",
+    "history",
 ]
 
 # Fields a POST view reads by hand (beside those of the forms on its page).
@@ -149,6 +151,12 @@ HOST_PAGE = {
     "lab_catalogue_field_add": ("lab_catalogue_edit", "lab_test"),
     "lab_catalogue_range_add": ("lab_catalogue_edit", "lab_test"),
     "user_set_password": ("user_edit", "subject"),
+    "machine_status": ("machine_detail", "machine"),
+    "fault_raise": ("machine_detail", "machine"),
+    "request_take": ("work_queue", None),
+    "work_log_add": ("work_order_detail", "work_order"),
+    "work_order_escalate": ("work_order_detail", "work_order"),
+    "work_order_resolve": ("work_order_detail", "work_order"),
 }
 
 # Actions that would end the walk's own session or are not forms of this project.

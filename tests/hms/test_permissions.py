@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from billing.models import InsuranceClaim
 from clinical.models import DoctorSchedule, PatientDocument, Prescription
+from engineering import services as engineering
 from hms import files, rbac
 from hms.models import AuditEntry
 from messaging.models import Message, Notification, Thread, ThreadMember
@@ -123,6 +124,17 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "lab_catalogue_field_add": {"pk": samples["lab_order"].test_id},
         "lab_catalogue_range_add": {"pk": samples["lab_order"].test_id},
         "lab_catalogue_range_remove": {"pk": samples["lab_range"].pk},
+        "machine_detail": {"pk": samples["machine"].pk},
+        "machine_edit": {"pk": samples["machine"].pk},
+        "machine_status": {"pk": samples["machine"].pk},
+        "machine_label": {"pk": samples["machine"].pk},
+        "machine_by_tag": {"tag": samples["machine"].asset_tag},
+        "fault_raise": {"pk": samples["machine"].pk},
+        "request_take": {"pk": samples["fault_request"].pk},
+        "work_order_detail": {"pk": samples["work_order"].pk},
+        "work_log_add": {"pk": samples["work_order"].pk},
+        "work_order_escalate": {"pk": samples["work_order"].pk},
+        "work_order_resolve": {"pk": samples["work_order"].pk},
         "chat_older": {"pk": samples["thread"].pk},
         "chat_send": {"pk": samples["thread"].pk},
         "chat_read": {"pk": samples["thread"].pk},
@@ -202,7 +214,25 @@ def samples(make_user, role_users, staff):
         clinical_notes=SECRET_NAME,
         report=ContentFile(b"%PDF-1.4 sample", name="report.pdf"),
     )
+    machine = engineering.machine_register(
+        actor=role_users[rbac.ADMIN],
+        name=SECRET_NAME,
+        asset_tag="SMPL-001",
+        machine_type="xray",
+    )
+    fault_request = engineering.fault_request_raise(
+        actor=role_users[rbac.NURSE], machine=machine, description=SECRET_NAME, unusable=False
+    )
+    taken = engineering.fault_request_raise(
+        actor=role_users[rbac.NURSE], machine=machine, description=SECRET_NAME, unusable=True
+    )
+    work_order = engineering.fault_request_take(
+        actor=role_users[rbac.ENGINEER], fault_request=taken
+    )
     return {
+        "machine": machine,
+        "fault_request": fault_request,
+        "work_order": work_order,
         "lab_order": lab_order,
         "lab_range": lab_range,
         "claim": claim,

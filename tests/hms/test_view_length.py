@@ -10,7 +10,18 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "billing", "clinical", "hms", "hr", "lab", "messaging", "reports", "wards"]
+APPS = [
+    "accounts",
+    "billing",
+    "clinical",
+    "engineering",
+    "hms",
+    "hr",
+    "lab",
+    "messaging",
+    "reports",
+    "wards",
+]
 MAX_LINES = 30
 
 # "module:function": lines (from the def to the last line, decorators not counted).

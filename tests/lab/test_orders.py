@@ -215,7 +215,7 @@ def test_a_doctor_orders_from_the_consultation_screen_and_sees_the_order_in_its_
     ).content.decode()
 
     choices = form.split('data-testid="test-choices"')[1]
-    assert re.search(r"Full blood count\b.{0,120}?KES 1200\.00", choices, re.S)
+    assert re.search(r"Full blood count\b.{0,120}?KES 1,200\.00", choices, re.S)
     assert placed.status_code == 302
     assert placed["Location"] == reverse("encounter", args=[visit.pk])
     orders = list(TestOrder.objects.filter(encounter=visit).order_by("number"))

@@ -131,7 +131,7 @@ def test_reception_editing_a_record_neither_sees_nor_clears_allergies_and_histor
 
     patient.refresh_from_db()
     assert "Penicillin" not in form and "Asthma" not in form and 'name="allergies"' not in form
-    assert saved.status_code == 302 and patient.phone == "0799 000 111"
+    assert saved.status_code == 302 and patient.phone == "+254799000111"
     assert patient.allergies == "Penicillin" and patient.medical_history == "Asthma since childhood"
 
 

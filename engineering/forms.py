@@ -1,0 +1,246 @@
+"""Forms of engineering: a machine's register entry, a status change, a fault report, a stretch
+of work, escalating and resolving a work order."""
+
+from django import forms
+
+from engineering.models import (
+    FaultRequest,
+    Machine,
+    MachineStatus,
+    MachineStatusChange,
+    PartUsed,
+    Priority,
+    WorkLogEntry,
+    WorkOrder,
+)
+from engineering.services import PartLine
+from hms import params
+from hms.params import plain_formfield
+
+
+class MachineForm(forms.ModelForm):
+    """A machine's register entry (its status changes on its own form, with a reason)."""
+
+    class Meta:
+        model = Machine
+        # Numbers in plain digits, dates typed day first (also for the form built on this one).
+        formfield_callback = plain_formfield
+        fields = [
+            "name",
+            "asset_tag",
+            "machine_type",
+            "department",
+            "criticality",
+            "manufacturer",
+            "model_name",
+            "serial_number",
+            "installed_date",
+            "warranty_end_date",
+            "last_serviced_date",
+            "pm_interval_days",
+            "service_vendor",
+            "vendor_contact",
+        ]
+        help_texts = {"asset_tag": "As on the machine's label, e.g. ENG-0042."}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = self.fields["department"].queryset.order_by("name")
+
+    def validate_unique(self) -> None:
+        """The service says whose tag it is (a model form would say only "already exists")."""
+
+    def answers(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class MachineRegisterForm(MachineForm):
+    """A new machine: its register entry and the status it enters the register with."""
+
+    status = forms.ChoiceField(choices=MachineStatus.choices, initial=MachineStatus.OPERATIONAL)
+
+
+class StatusChangeForm(forms.Form):
+    """A status change: the new status, why, and (for a back-dated correction) when it took
+    effect."""
+
+    to_status = forms.ChoiceField(label="New status", choices=MachineStatus.choices)
+    reason = forms.CharField(
+        max_length=MachineStatusChange._meta.get_field("reason").max_length,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "max_length": "Reason: at most %(limit_value)d characters (this has %(show_value)d).",
+            "required": "Say why the status changes.",
+        },
+    )
+    effective_at = forms.CharField(
+        label="Took effect at (for a correction)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Leave empty when it changes now.",
+    )
+
+    def clean_effective_at(self):
+        typed = self.cleaned_data["effective_at"].strip()
+        if not typed:
+            return None
+        moment = params.local_datetime(typed)
+        if moment is None:
+            raise forms.ValidationError("Enter a date and time, e.g. 2026-12-05 08:30.")
+        return moment
+
+    def answers(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class FaultRequestForm(forms.Form):
+    """A fault report: what is wrong, whether the machine can be used at all, how urgent."""
+
+    description = forms.CharField(
+        label="What is wrong?",
+        max_length=FaultRequest._meta.get_field("description").max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Say what is wrong with the machine.",
+            "max_length": "At most %(limit_value)d characters (this has %(show_value)d).",
+        },
+    )
+    unusable = forms.TypedChoiceField(
+        label="Can the machine still be used?",
+        choices=[("no", "Yes, it still works"), ("yes", "No, it is unusable")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        initial="no",
+        error_messages={"required": "Say whether the machine can still be used."},
+    )
+    priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
+
+    def answers(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+def _moment_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=40,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        error_messages={"required": f"Enter when the work {label.split()[-1]}."},
+    )
+
+
+PART_ROWS = 3
+
+
+class WorkLogForm(forms.Form):
+    """A stretch of work: what was done, labour, start and end, and up to three parts (name,
+    quantity, cost of one)."""
+
+    work_done = forms.CharField(
+        label="What was done",
+        max_length=WorkLogEntry._meta.get_field("work_done").max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Say what was done.",
+            "max_length": "At most %(limit_value)d characters (this has %(show_value)d).",
+        },
+    )
+    labour_minutes = params.PlainIntegerField(
+        label="Labour (minutes)",
+        min_value=0,
+        max_value=7 * 24 * 60,
+        error_messages={"required": "Enter the labour in minutes (0 if none)."},
+    )
+    started_at = _moment_field("Work started")
+    ended_at = _moment_field("Work ended")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(1, PART_ROWS + 1):
+            self.fields[f"part_{n}_name"] = forms.CharField(
+                label=f"Part {n}",
+                required=False,
+                max_length=PartUsed._meta.get_field("name").max_length,
+            )
+            self.fields[f"part_{n}_qty"] = params.PlainIntegerField(
+                label="Quantity", required=False, min_value=1, max_value=100_000
+            )
+            self.fields[f"part_{n}_cost"] = params.MoneyField(
+                label="Cost of one", required=False, min_value=0, max_digits=12
+            )
+
+    def _moment(self, name: str):
+        moment = params.local_datetime(self.cleaned_data[name])
+        if moment is None:
+            raise forms.ValidationError("Enter a date and time, e.g. 2026-12-05 08:30.")
+        return moment
+
+    def clean_started_at(self):
+        return self._moment("started_at")
+
+    def clean_ended_at(self):
+        return self._moment("ended_at")
+
+    def clean(self):
+        data = super().clean()
+        for n in range(1, PART_ROWS + 1):
+            name, qty, cost = (f"part_{n}_name", f"part_{n}_qty", f"part_{n}_cost")
+            typed = [data.get(name), data.get(qty), data.get(cost)]
+            if not any(value not in (None, "") for value in typed) or self.has_error(name):
+                continue
+            if not data.get(name):
+                self.add_error(name, "Name the part (or leave its row empty).")
+            if data.get(qty) is None and not self.has_error(qty):
+                self.add_error(qty, "How many?")
+            if data.get(cost) is None and not self.has_error(cost):
+                self.add_error(cost, "The cost of one (0 if free).")
+        return data
+
+    def part_rows(self) -> list[tuple]:
+        """The part fields row by row, for the template."""
+        return [
+            (self[f"part_{n}_name"], self[f"part_{n}_qty"], self[f"part_{n}_cost"])
+            for n in range(1, PART_ROWS + 1)
+        ]
+
+    def answers(self) -> dict:
+        data = self.cleaned_data
+        parts = [
+            PartLine(
+                name=data[f"part_{n}_name"],
+                quantity=data[f"part_{n}_qty"],
+                unit_cost=data[f"part_{n}_cost"],
+            )
+            for n in range(1, PART_ROWS + 1)
+            if data.get(f"part_{n}_name")
+        ]
+        return {
+            "work_done": data["work_done"],
+            "labour_minutes": data["labour_minutes"],
+            "started_at": data["started_at"],
+            "ended_at": data["ended_at"],
+            "parts": parts,
+        }
+
+
+class EscalateForm(forms.Form):
+    vendor_reference = forms.CharField(
+        label="Vendor's reference",
+        max_length=WorkOrder._meta.get_field("vendor_reference").max_length,
+        help_text="Their ticket or job number.",
+        error_messages={"required": "Enter the vendor's reference (their ticket or job number)."},
+    )
+
+    def answers(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(
+        label="How it was resolved",
+        max_length=WorkOrder._meta.get_field("resolution").max_length,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say how it was resolved."},
+    )
+
+    def answers(self) -> dict:
+        return dict(self.cleaned_data)

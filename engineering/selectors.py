@@ -1,0 +1,255 @@
+"""Read-only queries of engineering: the asset register and its filters, a machine's page and
+status history, the QR label that opens it, the engineers' queue and a work order's page."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import qrcode
+import qrcode.image.svg
+from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.http import HttpRequest, QueryDict
+from django.utils import timezone
+
+from accounts.models import Department, User
+from engineering.models import (
+    OPEN_WORK,
+    Criticality,
+    FaultRequest,
+    Machine,
+    MachineStatus,
+    MachineStatusChange,
+    MachineType,
+    Priority,
+    WorkLogEntry,
+    WorkOrder,
+)
+from hms import paging, params, rbac
+from hms.money import ZERO, money
+
+MACHINES_PER_PAGE = 50
+HISTORY_PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class MachineFilters:
+    """What the register is narrowed to: a search (asset tag, name or serial number), a status, a
+    machine type, a department (its id)."""
+
+    q: str = ""
+    status: str = ""
+    machine_type: str = ""
+    department: int | None = None
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> "MachineFilters":
+        """The filters a query string asks for; an odd value is no filter."""
+        return cls(
+            q=params.search_text(query.get("q")),
+            status=params.choice_param(query.get("status"), MachineStatus.choices),
+            machine_type=params.choice_param(query.get("type"), MachineType.choices),
+            department=params.db_id(query.get("department")),
+        )
+
+
+def machines(filters: MachineFilters) -> QuerySet[Machine]:
+    """The register's machines matching `filters`, by name, with their department: one query
+    per page whatever the number of machines."""
+    rows = Machine.objects.select_related("department")
+    if filters.q:
+        rows = rows.filter(
+            Q(asset_tag__icontains=filters.q)
+            | Q(name__icontains=filters.q)
+            | Q(serial_number__icontains=filters.q)
+        )
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.machine_type:
+        rows = rows.filter(machine_type=filters.machine_type)
+    if filters.department:
+        rows = rows.filter(department_id=filters.department)
+    return rows.order_by("name", "asset_tag")
+
+
+def register_page(request: HttpRequest) -> dict:
+    """The asset register's page: the page of machines the query asks for (and how many there
+    are), the filters and their choices."""
+    filters = MachineFilters.from_query(request.GET)
+    page = paging.page_of(request, machines(filters), MACHINES_PER_PAGE)
+    return {
+        "page": page,
+        "machines": page.object_list,
+        "filters": filters,
+        "statuses": MachineStatus.choices,
+        "machine_types": MachineType.choices,
+        "departments": list(Department.objects.values_list("pk", "name")),
+    }
+
+
+def machine_by_tag(tag: str) -> Machine | None:
+    """The machine whose asset tag is `tag` (any case), or None."""
+    tag = params.search_text(tag, limit=30)
+    return Machine.objects.filter(asset_tag__iexact=tag).first() if tag else None
+
+
+def machine_with_department(pk: int) -> Machine | None:
+    return Machine.objects.select_related("department").filter(pk=pk).first()
+
+
+def status_history(machine: Machine) -> QuerySet[MachineStatusChange]:
+    """A machine's status history, the latest effective first, with who changed it."""
+    return machine.status_changes.select_related("changed_by").order_by("-effective_at", "-id")
+
+
+def machine_page(request: HttpRequest, machine: Machine) -> dict:
+    """A machine's page for whoever may look it up: the machine, a page of its status history
+    (?history=), and what the person may do with it."""
+    user: User = request.user
+    return {
+        "machine": machine,
+        "history": paging.page_of(
+            request, status_history(machine), HISTORY_PER_PAGE, name="history"
+        ),
+        "can_manage": rbac.allows(user, "engineering.machines"),
+        "today": timezone.localdate(),
+        "open_requests": list(open_requests().filter(machine=machine)),
+        "open_work": list(open_work_orders().filter(machine=machine)),
+    }
+
+
+def label_svg(url: str) -> str:
+    """The QR code of `url` as an SVG (one path), for the machine's printed label."""
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    return image.to_string(encoding="unicode")
+
+
+# --- fault requests and work orders ----------------------------------------------------------
+
+QUEUE_PER_PAGE = 50
+MY_WORK_SIZE = 20
+
+
+def open_requests() -> QuerySet[FaultRequest]:
+    """Fault requests no engineer has taken yet, the most pressing first (priority, then the
+    oldest), with their machine and who raised them."""
+    return (
+        FaultRequest.objects.filter(work_order__isnull=True)
+        .select_related("machine__department", "raised_by")
+        .order_by("priority_rank", "raised_at", "id")
+    )
+
+
+def open_work_orders() -> QuerySet[WorkOrder]:
+    """Work orders not resolved yet (in progress or waiting for the vendor), the oldest first."""
+    return (
+        WorkOrder.objects.filter(status__in=OPEN_WORK)
+        .select_related("machine", "engineer", "fault_request__raised_by")
+        .order_by("opened_at", "id")
+    )
+
+
+def queue_counts() -> list[tuple[str, str, int]]:
+    """(priority, label, how many open requests) for every priority: one query."""
+    counts = dict(
+        FaultRequest.objects.filter(work_order__isnull=True)
+        .values_list("priority")
+        .annotate(n=Count("id"))
+        .values_list("priority", "n")
+    )
+    return [(value, label, counts.get(value, 0)) for value, label in Priority.choices]
+
+
+def queue_page(request: HttpRequest) -> dict:
+    """The engineers' queue: a page of the open requests (the most pressing first) and how many
+    there are of each priority, and the actor's own open work orders (the first few, counted)."""
+    page = paging.page_of(request, open_requests(), QUEUE_PER_PAGE)
+    mine = open_work_orders().filter(engineer=request.user)
+    return {
+        "page": page,
+        "requests": page.object_list,
+        "counts": queue_counts(),
+        "mine": paging.first_of(mine, MY_WORK_SIZE),
+        "now": timezone.now(),
+    }
+
+
+def work_order(pk: int) -> WorkOrder | None:
+    return (
+        WorkOrder.objects.select_related(
+            "machine__department", "engineer", "resolved_by", "fault_request__raised_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def work_log(work_order: WorkOrder) -> list[WorkLogEntry]:
+    """A work order's log, the earliest first, each entry with its parts."""
+    return list(
+        work_order.log.select_related("engineer").prefetch_related("parts").order_by("started_at")
+    )
+
+
+def work_order_page(work_order: WorkOrder) -> dict:
+    """A work order's page: the order, its log with the totals (labour minutes, parts cost as
+    money)."""
+    log = work_log(work_order)
+    parts_cost = money(sum((part.cost for entry in log for part in entry.parts.all()), ZERO))
+    return {
+        "work_order": work_order,
+        "machine": work_order.machine,
+        "fault": work_order.fault_request,
+        "log": log,
+        "labour_minutes": sum(entry.labour_minutes for entry in log),
+        "parts_cost": parts_cost,
+    }
+
+
+# --- the engineer's dashboard ----------------------------------------------------------------
+
+DASHBOARD_SIZE = 5
+WARRANTY_WARNING_DAYS = 60
+# Machines down, the most critical first.
+CRITICALITY_RANK = Case(
+    When(criticality=Criticality.LIFE_SUPPORT, then=Value(0)),
+    When(criticality=Criticality.HIGH, then=Value(1)),
+    When(criticality=Criticality.MEDIUM, then=Value(2)),
+    default=Value(3),
+)
+
+
+def machines_down() -> QuerySet[Machine]:
+    """Machines not Operational (out of order or under maintenance), the most critical and then
+    the longest down first."""
+    return (
+        Machine.objects.exclude(status=MachineStatus.OPERATIONAL)
+        .select_related("department")
+        .order_by(CRITICALITY_RANK, "status_since", "id")
+    )
+
+
+def warranties_ending(today: date, days: int = WARRANTY_WARNING_DAYS) -> QuerySet[Machine]:
+    """Machines whose warranty ends from `today` to `days` days on, the soonest first."""
+    return (
+        Machine.objects.filter(
+            warranty_end_date__gte=today, warranty_end_date__lte=today + timedelta(days=days)
+        )
+        .select_related("department")
+        .order_by("warranty_end_date", "name")
+    )
+
+
+def dashboard(user: User) -> dict:
+    """The engineer's dashboard: their open work orders, the open queue by priority (its counts
+    and the most pressing few), machines down, warranties ending within 60 days; each panel its
+    first few rows and how many there are, in a number of queries that does not grow."""
+    today = timezone.localdate()
+    return {
+        "mine": paging.first_of(open_work_orders().filter(engineer=user), DASHBOARD_SIZE),
+        "counts": queue_counts(),
+        "queue": paging.first_of(open_requests(), DASHBOARD_SIZE),
+        "down": paging.first_of(machines_down(), DASHBOARD_SIZE),
+        "warranties": paging.first_of(warranties_ending(today), DASHBOARD_SIZE),
+        "warranty_days": WARRANTY_WARNING_DAYS,
+        "today": today,
+        "now": timezone.now(),
+    }
