@@ -78,7 +78,9 @@ def open_patient_invoices() -> QuerySet[Invoice]:
 
 def claims(*, status: str = "", insurer: str = "") -> QuerySet[InsuranceClaim]:
     """Claims, newest first, with their invoice and patient (one query for a page of them)."""
-    found = InsuranceClaim.objects.select_related("invoice__patient")
+    found = InsuranceClaim.objects.select_related("invoice__patient").defer(
+        "invoice__lines_snapshot"
+    )
     if status:
         found = found.filter(status=status)
     if insurer:
@@ -284,7 +286,14 @@ def outstanding_figures(today: date | None = None) -> Outstanding:
 
 def outstanding_invoices(today: date | None = None, age: str = "") -> QuerySet[Invoice]:
     """The open invoices, oldest first, optionally of one age bucket (by its key, "31-60")."""
-    found = open_patient_invoices().select_related("patient").order_by("issued_at", "id")
+    # A list never shows an invoice's lines: their frozen copy (JSON, 200 rows on a long stay)
+    # is not read for it.
+    found = (
+        open_patient_invoices()
+        .select_related("patient")
+        .defer("lines_snapshot")
+        .order_by("issued_at", "id")
+    )
     bucket = next((b for b in AGE_BUCKETS if b.key == age), None)
     if bucket is not None:
         found = found.filter(age_filter(bucket, today or timezone.localdate()))
@@ -655,7 +664,9 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
         "charges": Charge.objects.filter(patient=patient)
         .select_related("item", "reversal")
         .order_by("-posted_at", "-id"),
-        "invoices": Invoice.objects.filter(patient=patient).order_by("-created_at", "-id"),
+        "invoices": Invoice.objects.filter(patient=patient)
+        .defer("lines_snapshot")
+        .order_by("-created_at", "-id"),
         "credit-notes": CreditNote.objects.filter(invoice__patient=patient)
         .select_related("invoice", "created_by")
         .order_by("-created_at", "-id"),

@@ -5,19 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clinical', '0010_patient_keys_e164_sha'),
+        ("clinical", "0010_patient_keys_e164_sha"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['starts_at'], name='appointment_day_idx'),
+            model_name="appointment",
+            index=models.Index(fields=["starts_at"], name="appointment_day_idx"),
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(condition=models.Q(('state', 'archived'), _negated=True), fields=['-registered_at'], name='patient_recent_idx'),
+            model_name="patient",
+            index=models.Index(
+                condition=models.Q(("state", "archived"), _negated=True),
+                fields=["-registered_at"],
+                name="patient_recent_idx",
+            ),
         ),
     ]
