@@ -43,6 +43,9 @@ parser.add_argument(
     "--sql", action="store_true", help="print the queries of one request per screen"
 )
 parser.add_argument("--throughput", action="store_true", help="also gunicorn + a load tool")
+parser.add_argument(
+    "--before", default="", help="a --json file of an earlier run: print a before/after table"
+)
 parser.add_argument("--duration", type=int, default=5, help="seconds of load per screen")
 parser.add_argument("--connections", type=int, default=20, help="open connections of the load")
 parser.add_argument("--port", type=int, default=8917)
@@ -415,6 +418,20 @@ def throughput(rows: list[dict], clients: dict) -> list[dict]:
         server.wait(timeout=20)
 
 
+def print_comparison(before: dict, after: dict) -> None:
+    """A Markdown table of each screen's median, CPU and queries, before and after."""
+    earlier = {row["name"]: row for row in before["screens"]}
+    print("\n| screen | before median / CPU ms | queries | after median / CPU ms | queries |")
+    print("| --- | --- | --- | --- | --- |")
+    for row in after["screens"]:
+        old = earlier.get(row["name"])
+        was = f"{old['median_ms']:.1f} / {old['cpu_ms']:.1f} | {old['queries']}" if old else "— | —"
+        print(
+            f"| {row['name']} | {was} | {row['median_ms']:.1f} / {row['cpu_ms']:.1f} "
+            f"| {row['queries']} |"
+        )
+
+
 def main() -> None:
     prepare_database()
     rows = screens()
@@ -452,6 +469,8 @@ def main() -> None:
     }
     if args.throughput:
         report["throughput"] = throughput(rows, clients)
+    if args.before:
+        print_comparison(json.loads(Path(args.before).read_text()), report)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(report, indent=2))
