@@ -147,7 +147,14 @@ TEMPLATES = [
             ],
             # {% submission_field %} in every form that changes money or a record.
             # {% if user|can:"patients.register" %}: templates ask hms.rbac, never role names.
-            "builtins": ["hms.templatetags.submissions", "hms.templatetags.rbac_tags"],
+            # {{ form|crispy }}, {{ form.field|as_crispy_field }}: crispy's HTML without its
+            # templates (hms/templatetags/form_fields.py); a {% load crispy_forms_tags %} would
+            # bring crispy's filters back.
+            "builtins": [
+                "hms.templatetags.submissions",
+                "hms.templatetags.rbac_tags",
+                "hms.templatetags.form_fields",
+            ],
         },
     }
 ]
