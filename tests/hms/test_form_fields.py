@@ -275,6 +275,22 @@ def test_templates_use_the_builtins_without_a_load(hospital):
     assert "is-invalid" in rendered
 
 
+def test_no_template_loads_crispys_tags_over_the_builtins():
+    """{% load crispy_forms_tags %} would put crispy's filters back in that template."""
+    folders = [settings.BASE_DIR / "templates"] + [
+        settings.BASE_DIR / app / "templates" for app in settings.PROJECT_APPS
+    ]
+    loading = [
+        str(path.relative_to(settings.BASE_DIR))
+        for folder in folders
+        if folder.is_dir()
+        for path in folder.rglob("*.html")
+        if "crispy_forms_tags" in path.read_text()
+    ]
+
+    assert loading == []
+
+
 def test_the_widget_of_a_field_is_rendered_once_whatever_rendered_it_before(db):
     """crispy writes its classes into the widget's attrs; these filters leave them as they were,
     so rendering twice gives the same HTML and the form's own {{ field }} is untouched."""
