@@ -150,10 +150,14 @@ TEMPLATES = [
             # {% submission_field %} in every form that changes money or a record.
             # {% if user|can:"patients.register" %}: templates ask hms.rbac, never role names.
             # {{ invoice.total|money }} "KES 40,250.00", {{ patient.phone|phone }} "0712 100 003".
+            # {{ form|crispy }}, {{ form.field|as_crispy_field }}: crispy's HTML without its
+            # templates (hms/templatetags/form_fields.py); a {% load crispy_forms_tags %} would
+            # bring crispy's filters back.
             "builtins": [
                 "hms.templatetags.submissions",
                 "hms.templatetags.rbac_tags",
                 "hms.templatetags.display",
+                "hms.templatetags.form_fields",
             ],
         },
     }
