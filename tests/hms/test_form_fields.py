@@ -91,6 +91,7 @@ VARIANTS: list[tuple[str, dict]] = [
 LEFT_TO_CRISPY = {
     ("lab.forms.OrderForm", "tests"): forms.CheckboxSelectMultiple,
     ("lab.forms.OrderForm", "priority"): forms.RadioSelect,
+    ("engineering.forms.FaultRequestForm", "unusable"): forms.RadioSelect,
 }
 
 FORMS = [form for form in _project_forms() + ALLAUTH_FORMS if form not in SKIPPED]
