@@ -1,11 +1,12 @@
-"""Django's form renderer, with select boxes written out in Python.
+"""Django's form renderer, with select boxes, inputs and text areas written out in Python.
 
 Django renders a <select> through a template that includes one template per <option> and one
 more for each option's attributes: a ward's bed list or the charge master's items in a select
-cost ~40 µs an option, and the admission page spent 8 ms of its 17 on two selects
-(tests/bench/pages.py --profile). The HTML is the same, character for character
-(tests/hms/test_form_renderer.py holds it to Django's own templates); any other widget, and a
-select whose options use another template, goes through the templates as before.
+cost ~40 µs an option, and the admission page spent 8 ms of its 17 on two selects; an <input>
+is two templates deep, ~150 µs a field (tests/bench/pages.py --profile). The HTML is the same,
+character for character (tests/hms/test_form_renderer.py holds it to Django's own templates);
+any other widget, and a select whose options use another template, goes through the templates
+as before.
 """
 
 from django.forms.renderers import DjangoTemplates
@@ -15,6 +16,28 @@ from django.utils.safestring import SafeString, mark_safe
 
 SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
+TEXTAREA = "django/forms/widgets/textarea.html"
+# The widget templates that are only `{% include "django/forms/widgets/input.html" %}`.
+INPUTS = {
+    f"django/forms/widgets/{name}.html"
+    for name in [
+        "checkbox",
+        "color",
+        "date",
+        "datetime",
+        "email",
+        "file",
+        "hidden",
+        "input",
+        "number",
+        "password",
+        "search",
+        "tel",
+        "text",
+        "time",
+        "url",
+    ]
+}
 
 
 def _text(value: object) -> str:
@@ -50,10 +73,34 @@ def render_select(widget: dict) -> SafeString | None:
     return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
 
 
+def render_input(widget: dict) -> SafeString:
+    """An <input> as django/forms/widgets/input.html writes it."""
+    value = widget["value"]
+    shown = "" if value is None else f' value="{_text(str(value))}"'
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{shown}'
+        f"{_attrs(widget['attrs'])}>"
+    )
+
+
+def render_textarea(widget: dict) -> SafeString:
+    """A <textarea> as django/forms/widgets/textarea.html writes it."""
+    value = widget["value"]
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>\n'
+        f"{_text(value) if value else ''}</textarea>"
+    )
+
+
 class FormRenderer(DjangoTemplates):
-    """settings.FORM_RENDERER: selects written out (render_select), the rest by templates."""
+    """settings.FORM_RENDERER: selects, inputs and text areas written out, the rest by
+    templates."""
 
     def render(self, template_name: str, context: dict, request=None) -> str:  # noqa: ANN001
+        if template_name in INPUTS:
+            return render_input(context["widget"])
+        if template_name == TEXTAREA:
+            return render_textarea(context["widget"])
         if template_name == SELECT:
             rendered = render_select(context["widget"])
             if rendered is not None:

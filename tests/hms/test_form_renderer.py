@@ -1,5 +1,5 @@
-"""Select boxes are written out in Python (hms/form_renderer.py) exactly as Django's own
-templates write them: the same HTML, option for option, whatever the choices hold."""
+"""Select boxes, inputs and text areas are written out in Python (hms/form_renderer.py) exactly
+as Django's own templates write them: the same HTML, whatever the values hold."""
 
 import pytest
 from django import forms
@@ -44,3 +44,38 @@ def test_the_project_renders_forms_with_it(settings):
 
     assert isinstance(get_default_renderer(), FormRenderer)
     assert settings.FORM_RENDERER == "hms.form_renderer.FormRenderer"
+
+
+class Typed(forms.Form):
+    name = forms.CharField(max_length=20, widget=forms.TextInput(attrs={"class": "form-control"}))
+    age = forms.IntegerField(min_value=0, required=False)
+    email = forms.EmailField(required=False)
+    secret = forms.CharField(widget=forms.PasswordInput(render_value=True), required=False)
+    token = forms.CharField(widget=forms.HiddenInput, required=False)
+    day = forms.DateField(required=False)
+    at = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    when = forms.TimeField(required=False)
+    site = forms.URLField(required=False, assume_scheme="https")
+    phone = forms.CharField(widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+    agree = forms.BooleanField(required=False)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    scan = forms.FileField(required=False)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {},
+        {"name": 'Achieng "A" <O\'Neill> & co', "age": "7", "agree": "on", "notes": "a\n<b>"},
+        {"age": "x", "day": "31/02/2026", "email": "not-mail", "secret": "p<w>"},
+    ],
+    ids=["blank", "typed", "odd"],
+)
+@pytest.mark.parametrize("name", list(Typed.base_fields))
+def test_an_input_or_text_area_is_the_html_djangos_templates_write(values, name):
+    ours = Typed(values or None, renderer=FormRenderer(), initial={"token": "t<1>"})
+    djangos = Typed(values or None, renderer=DjangoTemplates(), initial={"token": "t<1>"})
+
+    assert str(ours[name]) == str(djangos[name])
