@@ -51,7 +51,7 @@ def seed(log) -> None:
             criticality=criticality,
             manufacturer=maker,
             model_name=model,
-            serial_number=f"{maker[:3].upper().replace('.', '')}-{2019 + years}{n:04d}",
+            serial_number=f"{''.join(c for c in maker if c.isalpha())[:3].upper()}-{2019 + years}{n:04d}",
             installed_date=installed,
             warranty_end_date=(
                 today + timedelta(days=warranty) if warranty else installed + timedelta(days=365)
