@@ -1,7 +1,10 @@
 """Forms of engineering: a machine's register entry, a status change, a fault report, a stretch
 of work, escalating and resolving a work order."""
 
+from datetime import datetime
+
 from django import forms
+from django.utils import timezone
 
 from engineering.models import (
     FaultRequest,
@@ -16,6 +19,51 @@ from engineering.models import (
 from engineering.services import PartLine
 from hms import params
 from hms.params import plain_formfield
+
+# A moment typed day first, as dates are (hms/formats): the browser's own date-time picker would
+# show the tablet's locale (mm/dd/yyyy on a US-set one). ISO (2026-12-05T08:30) is taken too.
+MOMENT_FORMATS = [
+    "%d/%m/%Y %H:%M",
+    "%d-%m-%Y %H:%M",
+    "%d.%m.%Y %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+]
+MOMENT_PLACEHOLDER = "dd/mm/yyyy hh:mm"
+NOT_A_MOMENT = "Enter the date and time as day/month/year hours:minutes, e.g. 05/12/2026 08:30."
+
+
+def moment_typed(value: str) -> datetime | None:
+    """A date and time as a person types it (MOMENT_FORMATS), in the hospital's time zone, or
+    None for anything else (31/02/2026 10:00, 25:00, a 2-digit year, text)."""
+    text = " ".join(value.split()) if isinstance(value, str) and len(value) <= 40 else ""
+    for pattern in MOMENT_FORMATS:
+        try:
+            typed = datetime.strptime(text, pattern)  # noqa: DTZ007 (made aware below)
+        except ValueError:
+            continue
+        if typed.year >= 1000:
+            return timezone.make_aware(typed, params.hospital_zone())
+    return None
+
+
+class MomentField(forms.CharField):
+    """A date and time typed day first, as an aware datetime (None when left empty)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 40)
+        attrs = {"placeholder": MOMENT_PLACEHOLDER, "autocomplete": "off", "inputmode": "numeric"}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        moment = moment_typed(text)
+        if moment is None:
+            raise forms.ValidationError(NOT_A_MOMENT)
+        return moment
 
 
 class MachineForm(forms.ModelForm):
@@ -73,21 +121,11 @@ class StatusChangeForm(forms.Form):
             "required": "Say why the status changes.",
         },
     )
-    effective_at = forms.CharField(
+    effective_at = MomentField(
         label="Took effect at (for a correction)",
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="Leave empty when it changes now.",
     )
-
-    def clean_effective_at(self):
-        typed = self.cleaned_data["effective_at"].strip()
-        if not typed:
-            return None
-        moment = params.local_datetime(typed)
-        if moment is None:
-            raise forms.ValidationError("Enter a date and time, e.g. 2026-12-05 08:30.")
-        return moment
 
     def answers(self) -> dict:
         return dict(self.cleaned_data)
@@ -119,12 +157,9 @@ class FaultRequestForm(forms.Form):
         return dict(self.cleaned_data)
 
 
-def _moment_field(label: str) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        max_length=40,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        error_messages={"required": f"Enter when the work {label.split()[-1]}."},
+def _moment_field(label: str) -> MomentField:
+    return MomentField(
+        label=label, error_messages={"required": f"Enter when the work {label.split()[-1]}."}
     )
 
 
@@ -167,18 +202,6 @@ class WorkLogForm(forms.Form):
             self.fields[f"part_{n}_cost"] = params.MoneyField(
                 label="Cost of one", required=False, min_value=0, max_digits=12
             )
-
-    def _moment(self, name: str):
-        moment = params.local_datetime(self.cleaned_data[name])
-        if moment is None:
-            raise forms.ValidationError("Enter a date and time, e.g. 2026-12-05 08:30.")
-        return moment
-
-    def clean_started_at(self):
-        return self._moment("started_at")
-
-    def clean_ended_at(self):
-        return self._moment("ended_at")
 
     def clean(self):
         data = super().clean()

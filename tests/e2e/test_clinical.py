@@ -74,9 +74,9 @@ def choose_doctor_day_and_last_free_slot(page, doctor, day) -> str:
     refetching_the_free_times(
         page, lambda: page.get_by_test_id("booking-doctor").select_option(str(doctor.pk))
     )
-    refetching_the_free_times(
-        page, lambda: page.get_by_test_id("booking-date").fill(day.isoformat())
-    )
+    day_box = page.get_by_test_id("booking-date")
+    # Typed day first, as the desk writes it; leaving the box (Tab) asks for that day's times.
+    refetching_the_free_times(page, lambda: (day_box.fill(f"{day:%d/%m/%Y}"), day_box.press("Tab")))
     slots = page.get_by_test_id("slot")
     expect(slots.first).to_be_visible()
     chosen = slots.last
@@ -108,14 +108,14 @@ def test_reception_registering_the_same_person_twice_is_warned_and_opens_the_fir
     reception = UserFactory(role=rbac.RECEPTIONIST)
     sign_in(page, live_server_url, reception)
     page.goto(f"{live_server_url}/patients/register/")
-    fill_registration(page, first="Wanjiku", last="Njeri", born="1988-04-12", phone="0712 345 678")
+    fill_registration(page, first="Wanjiku", last="Njeri", born="12/04/1988", phone="0712 345 678")
     page.get_by_role("button", name="Register patient").click()
     expect(page).to_have_url(PATIENT_CHART)
     first_record = Patient.objects.get()
     expect(page.get_by_test_id("patient-mrn")).to_have_text(f"MRN {first_record.mrn}")
 
     page.goto(f"{live_server_url}/patients/register/")
-    fill_registration(page, first="Wanjiku", last="Njeri", born="1988-04-12", phone="0712345678")
+    fill_registration(page, first="Wanjiku", last="Njeri", born="12/04/1988", phone="0712345678")
     page.get_by_role("button", name="Register patient").click()
 
     warning = page.get_by_test_id("duplicate-warning")

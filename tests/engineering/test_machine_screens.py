@@ -2,9 +2,12 @@
 finding one by its tag, its QR label, status changes; refusals beside their field, values kept."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from engineering.models import Machine
 from tests.engineering.conftest import register
@@ -169,3 +172,21 @@ def test_the_register_searches_by_tag_or_name(staff, client_for, machine):
 
     assert [m.asset_tag for m in by_tag.context["machines"]] == ["ICU-MON-1"]
     assert [m.asset_tag for m in by_name.context["machines"]] == ["ENG-0001"]
+
+
+def test_a_correction_is_typed_day_first_in_the_hospitals_time(staff, client_for, machine):
+    later = timezone.localtime() + timedelta(hours=2)
+    typed = (later - timedelta(hours=1)).strftime("%d/%m/%Y %H:%M")
+
+    with time_machine.travel(later, tick=False):
+        client_for(staff.engineer).post(
+            reverse("machine_status", args=[machine.pk]),
+            {
+                "to_status": "out_of_order",
+                "reason": "Stopped before the report",
+                "effective_at": typed,
+            },
+        )
+
+    entry = machine.status_changes.get(correction=True)
+    assert timezone.localtime(entry.effective_at).strftime("%d/%m/%Y %H:%M") == typed

@@ -132,8 +132,8 @@ def _log_form(**change) -> dict:
     return {
         "work_done": "Replaced the power supply",
         "labour_minutes": "60",
-        "started_at": start.strftime("%Y-%m-%dT%H:%M"),
-        "ended_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "started_at": start.strftime("%d/%m/%Y %H:%M"),
+        "ended_at": (start + timedelta(hours=1)).strftime("%d/%m/%Y %H:%M"),
         "part_1_name": "PSU 12V",
         "part_1_qty": "1",
         "part_1_cost": "3200.50",
@@ -156,7 +156,7 @@ def test_an_engineer_logs_work_with_a_part(staff, client_for, work_order):
         ({"part_1_cost": "12.345"}, "part_1_cost", "cents"),
         ({"part_1_qty": ""}, "part_1_qty", "How many?"),
         ({"labour_minutes": "1_0"}, "labour_minutes", ""),
-        ({"ended_at": "2026-13-01T10:00"}, "ended_at", "Enter a date and time"),
+        ({"ended_at": "31/02/2026 10:00"}, "ended_at", "day/month/year hours:minutes"),
         (
             {"started_at": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")},
             "started_at",

@@ -1,0 +1,49 @@
+"""The demo hospital's engineering department: the lab's imaging machines and the wards'
+equipment, some under warranty, one out of order with its fault report waiting."""
+
+from io import StringIO
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from engineering.models import FaultRequest, Machine, WorkOrder
+from hms import audit
+from lab.models import LabTest
+
+
+def seed() -> None:
+    call_command("seed_demo", stdout=StringIO())
+
+
+def test_the_demo_has_a_working_engineering_department(db):
+    seed()
+
+    today = timezone.localdate()
+    imaging = set(
+        LabTest.objects.filter(active=True)
+        .exclude(machine_type="")
+        .values_list("machine_type", flat=True)
+    )
+    operational = set(
+        Machine.objects.filter(status="operational").values_list("machine_type", flat=True)
+    )
+    assert imaging and imaging <= operational  # every imaging test has a machine to run on
+    assert {"ventilator", "monitor", "infusion_pump", "autoclave"} <= set(
+        Machine.objects.values_list("machine_type", flat=True)
+    )
+    assert Machine.objects.filter(warranty_end_date__gte=today).count() >= 3
+    down = Machine.objects.get(status="out_of_order")
+    assert FaultRequest.objects.filter(
+        machine=down, work_order__isnull=True, unusable=True
+    ).exists()
+    assert WorkOrder.objects.filter(engineer__username="engineer", status="in_progress").exists()
+
+
+def test_seeding_again_adds_no_machine(db):
+    seed()
+    counts = (Machine.objects.count(), FaultRequest.objects.count())
+
+    seed()
+
+    assert (Machine.objects.count(), FaultRequest.objects.count()) == counts
+    assert audit.verify().ok
