@@ -1,6 +1,7 @@
 """Billing's read-only queries that screens share: insurance claims, the desk's day at a glance, what
 patients owe (by age, over every open invoice), and a patient's balance and statement."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -41,6 +42,7 @@ from billing.models import (
 )
 from billing.totals import Totals
 from hms import files, rbac
+from hms.links import link_to
 from hms.money import ZERO, money, money_text
 
 OPEN_STATUSES = [InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID]
@@ -298,6 +300,21 @@ def outstanding_invoices(today: date | None = None, age: str = "") -> QuerySet[I
     if bucket is not None:
         found = found.filter(age_filter(bucket, today or timezone.localdate()))
     return found
+
+
+def outstanding_rows(invoices: Iterable[Invoice], today: date) -> list[tuple]:
+    """The outstanding list's rows: (invoice, its age bucket, its link, its patient's account
+    link), the links reversed once for the page (hms.links)."""
+    invoice_link, account_link = link_to("invoice_detail"), link_to("patient_account")
+    return [
+        (
+            invoice,
+            age_bucket_of(invoice, today),
+            invoice_link(invoice.pk),
+            account_link(invoice.patient_id),
+        )
+        for invoice in invoices
+    ]
 
 
 # --- a patient's balance and statement ----------------------------------------------------------

@@ -443,7 +443,7 @@ def outstanding(request: HttpRequest) -> HttpResponse:
     # The figures have counted the open invoices (in all and per age): the page needs no count.
     counted = next((b["count"] for b in figures.buckets if b["bucket"].key == age), figures.count)
     page = _page(request, selectors.outstanding_invoices(today, age), count=counted)
-    rows = [(invoice, selectors.age_bucket_of(invoice, today)) for invoice in page]
+    rows = selectors.outstanding_rows(page, today)
     context = {
         "figures": figures,
         "age": age,
