@@ -190,3 +190,9 @@ def test_a_correction_is_typed_day_first_in_the_hospitals_time(staff, client_for
 
     entry = machine.status_changes.get(correction=True)
     assert timezone.localtime(entry.effective_at).strftime("%d/%m/%Y %H:%M") == typed
+
+
+def test_the_lab_worklist_offers_to_report_a_machine_fault(staff, client_for):
+    page = client_for(staff.lab_technician).get(reverse("lab_worklist")).content.decode()
+
+    assert f'href="{reverse("machine_find")}"' in page and "Report a machine fault" in page
