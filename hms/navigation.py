@@ -22,7 +22,8 @@ class NavItem:
     patient_label: str = ""
     # Only roles holding one of these scopes of the capability (as the view's own check).
     scopes: frozenset[str] | None = None
-    # Where it shows: the main bar, the "Administration" menu, or the user's own menu.
+    # Where it shows: the main bar, the "Administration" menu, the user's own menu, or only as
+    # a tool of the bar (the chat badge) and a dashboard card.
     place: str = "main"
 
     @cached_property
@@ -100,6 +101,9 @@ NAV: list[NavItem] = [
         "chat-dots",
         "chat.use",
         "Messages with colleagues (and, for doctors, their patients).",
+        # The bar's chat badge (its count of unread messages) is the way in; a link beside it
+        # would say the same, and the admin's bar would no longer fit a 1280 px screen.
+        place="tools",
     ),
     NavItem(
         "Attendance",

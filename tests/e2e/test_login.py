@@ -204,6 +204,7 @@ def test_the_dashboard_of_each_role_fits_a_desktop_screen_without_sideways_scrol
     scroll_width, inner_width = page.evaluate(
         "[document.documentElement.scrollWidth, window.innerWidth]"
     )
+    snapshot(page, f"dashboard-desk-{role}")
 
     assert scroll_width <= inner_width
     expect(page.get_by_test_id("user-menu")).to_be_in_viewport()
