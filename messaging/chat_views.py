@@ -56,9 +56,11 @@ def chat_start(request: HttpRequest) -> HttpResponse:
 
 @rbac.capability_required("chat.use")
 def chat_thread(request: HttpRequest, pk: int) -> HttpResponse:
-    thread = selectors.thread_with_people(_thread_for(request.user, pk), request.user)
+    thread = selectors.thread_open(request.user, pk)
+    if thread is None:
+        raise Http404("No such conversation.")
     events, more = selectors.messages_page(thread, None)
-    if events:
+    if events and events[-1]["id"] > thread.my_last_read:  # read already: nothing to move
         services.thread_mark_read(user=request.user, thread_id=thread.pk, up_to_id=events[-1]["id"])
     others = [member.user for member in thread.others]
     context = {

@@ -109,9 +109,15 @@ def with_people(threads: QuerySet, user: User) -> QuerySet:
     )
 
 
-def thread_with_people(thread: Thread, user: User) -> Thread:
-    """`thread` again, with its other members (`thread.others`) and their users."""
-    return with_people(Thread.objects.filter(pk=thread.pk), user)[0]
+def thread_open(user: User, thread_id: int) -> Thread | None:
+    """The thread if `user` is in it (else None), with its other members (`thread.others`) and
+    how far `user` has read (`thread.my_last_read`, a message id): what opening it needs."""
+    return with_people(
+        Thread.objects.filter(pk=thread_id, members__user=user).annotate(
+            my_last_read=F("members__last_read_id")
+        ),
+        user,
+    ).first()
 
 
 def people_by_id(ids: list[int]) -> list:

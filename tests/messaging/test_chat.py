@@ -316,3 +316,23 @@ def test_once_the_appointment_is_cancelled_the_patient_can_no_longer_write(staff
 
     with pytest.raises(ChatError, match="only the doctors looking after you"):
         message_send(sender=staff.patient_user, thread=thread, body="Hello?")
+
+
+def test_reopening_a_conversation_read_already_writes_nothing(staff, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    thread = thread_between(staff.nurse, staff.lab_technician)
+    message_send(sender=staff.nurse, thread=thread, body="Sample 4 is in.")
+    client = client_for(staff.lab_technician)
+    client.get(reverse("chat_thread", args=[thread.pk]))  # reads it
+
+    with CaptureQueriesContext(connection) as again:
+        page = client.get(reverse("chat_thread", args=[thread.pk]))
+
+    assert page.status_code == 200 and "Sample 4 is in." in page.content.decode()
+    # No transaction at all (its savepoint, inside the test's), no row locked.
+    assert not [q for q in again.captured_queries if "SAVEPOINT" in q["sql"]]
+    assert not [q for q in again.captured_queries if "FOR UPDATE" in q["sql"]]
+    member = ThreadMember.objects.get(thread=thread, user=staff.lab_technician)
+    assert member.last_read_id == Message.objects.get(thread=thread).pk
