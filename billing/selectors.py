@@ -65,8 +65,11 @@ CLAIM_OUTSTANDING = Case(
 )
 
 
-def _sum(expression: str | Combinable) -> Coalesce:
-    return Coalesce(Sum(expression, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+def _sum(expression: str | Combinable, *, only: Q | None = None) -> Coalesce:
+    """The sum of `expression` (over the rows matching `only`, when given), 0 when none."""
+    return Coalesce(
+        Sum(expression, output_field=_MONEY, filter=only), Value(ZERO), output_field=_MONEY
+    )
 
 
 def open_patient_invoices() -> QuerySet[Invoice]:
@@ -331,6 +334,9 @@ class AccountBalance:
     deposits_held: Decimal
     credited: Decimal
     refunded: Decimal
+    # Every charge ever posted, before tax and its tax (invoiced or not): the account's totals.
+    charged: Decimal = ZERO
+    charged_tax: Decimal = ZERO
 
     @property
     def balance(self) -> Decimal:
@@ -358,10 +364,13 @@ def account_balance(patient: models.Model) -> AccountBalance:
         credited=_sum("amount_credited"),
         refunded=_sum("amount_refunded"),
     )
-    loose = (
-        Charge.objects.filter(patient=patient)
-        .filter(Q(invoice__isnull=True) | Q(invoice__status=InvoiceStatus.DRAFT))
-        .aggregate(total=_sum(F("amount") + F("tax_amount")))
+    loose = Charge.objects.filter(patient=patient).aggregate(
+        total=_sum(
+            F("amount") + F("tax_amount"),
+            only=Q(invoice__isnull=True) | Q(invoice__status=InvoiceStatus.DRAFT),
+        ),
+        charged=_sum("amount"),
+        charged_tax=_sum("tax_amount"),
     )
     held = AdvanceDeposit.objects.filter(patient=patient).aggregate(
         held=_sum(F("amount") - F("applied"))
@@ -372,6 +381,8 @@ def account_balance(patient: models.Model) -> AccountBalance:
         deposits_held=money(held["held"]),
         credited=money(invoices["credited"]),
         refunded=money(invoices["refunded"]),
+        charged=money(loose["charged"]),
+        charged_tax=money(loose["charged_tax"]),
     )
 
 
@@ -690,9 +701,8 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
         "deposits": AdvanceDeposit.objects.filter(patient=patient).order_by("-received_at", "-id"),
     }
     counts = account_counts(patient)
-    charged = lists["charges"].order_by().aggregate(amount=Sum("amount"), tax=Sum("tax_amount"))
-    # Sums are rounded here: SQLite hands aggregates back as floats, not as 2-place decimals.
-    amount, tax = money(charged["amount"] or ZERO), money(charged["tax"] or ZERO)
+    account = account_balance(patient)
+    amount, tax = account.charged, account.charged_tax
     uninvoiced = [
         row | {"amount": money(row["amount"])}
         for row in Charge.objects.filter(patient=patient, invoice__isnull=True)
@@ -702,7 +712,7 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
     ]
     return {
         "patient": patient,
-        "account": account_balance(patient),
+        "account": account,
         "showing": showing,
         "tabs": [(key, label, counts[key]) for key, label in ACCOUNT_LISTS],
         "counts": counts,
@@ -726,7 +736,7 @@ def invoice_page(
     """An invoice's page: its `lines` and `figures` and whether `user` may void it (`can_void`;
     billing's services compute all three), its payments, credit notes and documents, its claim,
     the advance the patient has left, and what else `user` may do."""
-    claim = InsuranceClaim.objects.filter(invoice=invoice).first()
+    claim = getattr(invoice, "claim", None)  # read once, kept on the invoice (one-to-one)
     can_adjust = rbac.allows(user, "billing.adjust")
     payments = invoice.payments.select_related("received_by").prefetch_related("refunds")
     advance = AdvanceDeposit.objects.filter(patient=invoice.patient).aggregate(
