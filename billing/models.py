@@ -4,6 +4,7 @@ into: it refers to patients and admissions by model label and imports neither ap
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -30,8 +31,22 @@ class ChargeItem(models.Model):
     name = models.CharField(max_length=120)
     category = models.CharField(max_length=12, choices=ChargeCategory.choices)
     charge_type = models.CharField(max_length=10, choices=ChargeType.choices)
-    price = models.DecimalField(max_digits=12, decimal_places=2)
-    tax_rate = models.DecimalField("tax rate (%)", max_digits=5, decimal_places=2, default=0)
+    # The validators say in words what the check constraints below enforce (beside the field).
+    price = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(0, "A price cannot be below zero.")],
+    )
+    tax_rate = models.DecimalField(
+        "tax rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        validators=[
+            MinValueValidator(0, "A tax rate is from 0 to 100 per cent."),
+            MaxValueValidator(100, "A tax rate is from 0 to 100 per cent."),
+        ],
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -9,7 +9,7 @@ timeline, kept beside the machine so lists need no history query.
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 
@@ -98,7 +98,10 @@ class Machine(models.Model):
     status_since = models.DateTimeField(editable=False)
     last_serviced_date = models.DateField("last serviced", null=True, blank=True)
     pm_interval_days = models.PositiveIntegerField(
-        "preventive maintenance every (days)", null=True, blank=True
+        "preventive maintenance every (days)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1, "At least every day, or leave it empty for none.")],
     )
     registered_at = models.DateTimeField(editable=False)
 

@@ -10,6 +10,7 @@ before it.
 import uuid
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -62,7 +63,9 @@ class LabTest(models.Model):
         "billing.ChargeItem", on_delete=models.PROTECT, related_name="lab_tests"
     )
     turnaround_minutes = models.PositiveIntegerField(
-        "turnaround target (minutes)", help_text="From order to verified result."
+        "turnaround target (minutes)",
+        help_text="From order to verified result.",
+        validators=[MinValueValidator(1, "A target of at least one minute.")],
     )
     active = models.BooleanField(default=True)
 
