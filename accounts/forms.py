@@ -7,9 +7,24 @@ from django.contrib.auth.password_validation import validate_password
 
 from accounts.models import Department, User
 from hms import rbac
+from hms.phones import PhoneRefused, phone_e164, phone_local
 
 
-class UserCreateForm(forms.ModelForm):
+class StaffPhone:
+    """A staff member's phone, checked and stored as patients' are (E.164, hms.phones), shown
+    the local way in the form."""
+
+    def clean_phone(self) -> str:
+        typed = self.cleaned_data["phone"].strip()
+        if not typed:
+            return ""
+        try:
+            return phone_e164(typed)
+        except PhoneRefused as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+
+
+class UserCreateForm(StaffPhone, forms.ModelForm):
     password = forms.CharField(
         label="One-time password",
         widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "new-password"}),
@@ -50,7 +65,7 @@ class UserCreateForm(forms.ModelForm):
         return cleaned
 
 
-class UserEditForm(forms.ModelForm):
+class UserEditForm(StaffPhone, forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "email", "phone", "role", "department"]
@@ -59,6 +74,8 @@ class UserEditForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
+        if self.instance.phone and not self.is_bound:
+            self.initial["phone"] = phone_local(self.instance.phone)
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()

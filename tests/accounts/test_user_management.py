@@ -211,3 +211,28 @@ def test_createsuperuser_makes_an_administrator(db):
     )
 
     assert User.objects.get(username="first").role == rbac.ADMIN
+
+
+def test_a_staff_phone_is_checked_and_kept_as_patients_phones_are(admin_client, make_user):
+    nurse = make_user(rbac.NURSE, first_name="Mercy", last_name="Atieno")
+    form = {
+        "first_name": "Mercy",
+        "last_name": "Atieno",
+        "email": "",
+        "role": rbac.NURSE,
+        "department": "",
+    }
+
+    refused = admin_client.post(
+        reverse("user_edit", args=[nurse.pk]), form | {"phone": "abc 😀 <b>"}
+    ).content.decode()
+    nurse.refresh_from_db()
+    kept = nurse.phone
+    admin_client.post(reverse("user_edit", args=[nurse.pk]), form | {"phone": "0712 100 003"})
+    nurse.refresh_from_db()
+    shown = admin_client.get(reverse("user_edit", args=[nurse.pk])).content.decode()
+
+    assert "abc 😀 &lt;b&gt;" in refused and "invalid-feedback" in refused
+    assert kept == ""
+    assert nurse.phone == "+254712100003"
+    assert 'value="0712 100 003"' in shown
