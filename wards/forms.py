@@ -10,6 +10,8 @@ from hms import rbac
 from hms.params import MoneyField, PlainIntegerField
 from wards.models import Bed, BedStatus, Ward
 
+BED_TAKEN = "That bed is no longer free (taken a moment ago): choose another."
+
 
 class AdmissionForm(forms.Form):
     patient = forms.UUIDField(
@@ -18,7 +20,12 @@ class AdmissionForm(forms.Form):
     attending_doctor = forms.ModelChoiceField(
         queryset=None, empty_label="Choose the attending doctor"
     )
-    bed = forms.ModelChoiceField(queryset=None, empty_label="Choose a vacant bed")
+    bed = forms.ModelChoiceField(
+        queryset=None,
+        empty_label="Choose a vacant bed",
+        # The list offers vacant beds only: a bed gone from it was taken while the form was open.
+        error_messages={"invalid_choice": BED_TAKEN},
+    )
     reason = forms.CharField(label="Reason for admission", max_length=200)
     diagnosis = forms.CharField(max_length=200, required=False)
     expected_days = PlainIntegerField(
@@ -65,7 +72,7 @@ class TransferForm(forms.Form):
     bed = forms.ModelChoiceField(
         queryset=None,
         empty_label="Choose a vacant bed",
-        error_messages={"required": "Choose a vacant bed."},
+        error_messages={"required": "Choose a vacant bed.", "invalid_choice": BED_TAKEN},
     )
     reason = forms.CharField(
         max_length=200,

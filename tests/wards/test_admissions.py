@@ -247,8 +247,10 @@ def test_admitting_through_the_screen_when_the_bed_has_just_gone_shows_the_board
 
     page = response.content.decode()
     assert response.status_code == 200 and (
-        "is occupied now" in page or "Select a valid choice" in page
+        "is occupied now" in page
+        or "That bed is no longer free (taken a moment ago): choose another." in page
     )
+    assert "Select a valid choice" not in page
     assert Admission.objects.count() == 1
 
 
