@@ -31,6 +31,9 @@ PAST_PER_PAGE = 20
 EXCEPTIONS_PER_PAGE = 50
 
 
+DAY_UNREADABLE = "That is not a day: type it as day/month/year, e.g. 04/12/2026."
+
+
 def _day(value: str | None) -> date:
     """The day asked for, or today when none (or an impossible one) is given."""
     return params.date_param(value) or timezone.localdate()
@@ -112,14 +115,23 @@ def slot_picker(request: HttpRequest) -> HttpResponse:
     """The free slots of a doctor on a day (htmx fragment of the booking form)."""
     doctor = _doctor(request.GET.get("doctor"))
     day = _day(request.GET.get("date"))
+    # A day that cannot be read, or past the booking horizon, offers no times (never today's).
+    refused = _day_refused(request.GET.get("date"), day)
     # Free for the doctor and, once the form has a patient, for that patient too.
     patient = _booking_patient(request)
-    slots = selectors.slots_for(doctor, day, patient=patient) if doctor else []
-    return render(
-        request,
-        "clinical/appointment_book.html#slots",
-        {"slots": slots, "doctor": doctor, "day": day, "chosen": request.GET.get("starts_at")},
-    )
+    slots = selectors.slots_for(doctor, day, patient=patient) if doctor and not refused else []
+    context = {"slots": slots, "doctor": doctor, "day": day, "day_refused": refused}
+    context["chosen"] = request.GET.get("starts_at")
+    return render(request, "clinical/appointment_book.html#slots", context)
+
+
+def _day_refused(typed: str | None, day: date) -> str:
+    """Why the typed day offers no times ("" when it does)."""
+    if typed and params.date_param(typed) is None:
+        return DAY_UNREADABLE
+    if day > services.booking_last_day():
+        return f"Bookings open up to {services.booking_last_day():%d %b %Y}: choose an earlier day."
+    return ""
 
 
 @rbac.capability_required("appointments.book")
@@ -162,7 +174,7 @@ def _book(request: HttpRequest, *, patient, doctor, day: date) -> Appointment:
     except params.ValueRefused as refusal:
         raise params.ValueRefused(str(refusal), field="reason") from refusal
     if request.POST.get("date") and params.date_param(request.POST["date"]) is None:
-        raise params.ValueRefused("Choose a day from the calendar.", field="date")
+        raise params.ValueRefused(DAY_UNREADABLE, field="date")
     if patient is None:
         raise params.ValueRefused("Choose the patient first (search by name, MRN or phone).")
     if doctor is None:

@@ -326,3 +326,27 @@ def test_two_overlapping_slots_of_one_doctor_racing_after_the_slot_length_change
     kinds = sorted(type(value).__name__ for value in outcome.values())
     assert kinds == ["IntegrityError", "str"], outcome
     assert Appointment.objects.filter(doctor=short_slots).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("31/02/2026", "That is not a day: type it as day/month/year"),
+        ("abc", "That is not a day: type it as day/month/year"),
+        ("01/01/2030", "Bookings open up to"),
+    ],
+)
+def test_a_day_that_is_not_one_or_too_far_offers_no_times(
+    short_slots, clerk, client_for, typed, said
+):
+    picker = client_for(clerk).get(
+        reverse("slot_picker"), {"doctor": short_slots.pk, "date": typed}
+    )
+    good = client_for(clerk).get(
+        reverse("slot_picker"), {"doctor": short_slots.pk, "date": MONDAY.strftime("%d/%m/%Y")}
+    )
+
+    html = picker.content.decode()
+    assert said in html
+    assert 'name="starts_at"' not in html  # never today's times under another day
+    assert 'name="starts_at"' in good.content.decode()
