@@ -29,8 +29,12 @@ class Migration(migrations.Migration):
                 default=0,
                 max_digits=5,
                 validators=[
-                    django.core.validators.MinValueValidator(0, "A tax rate is from 0 to 100 per cent."),
-                    django.core.validators.MaxValueValidator(100, "A tax rate is from 0 to 100 per cent."),
+                    django.core.validators.MinValueValidator(
+                        0, "A tax rate is from 0 to 100 per cent."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        100, "A tax rate is from 0 to 100 per cent."
+                    ),
                 ],
                 verbose_name="tax rate (%)",
             ),
