@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from hms import rbac
+from hms.durations import elapsed
 from hms.links import link_to
 from wards import services
 from wards.forms import DischargeSummaryForm, TransferForm
@@ -51,25 +52,6 @@ def admission_page(user: User, admission: Admission) -> dict:
         # The lab's panel: for those who view results (not the desk's demographics view).
         "can_see_tests": rbac.scope(user, "tests.view_results") == rbac.ALL,
     }
-
-
-def _count(n: int, unit: str) -> str:
-    return f"{n} {unit}{'' if n == 1 else 's'}"
-
-
-def stay_length(since: datetime, now: datetime) -> str:
-    """How long a patient has been on the ward, as the bed board says it: "3 days, 2 hours",
-    "5 hours, 12 minutes", "12 minutes" (days however many: a ward counts days, not months).
-    Written out rather than Django's timesince, which translates each unit and cost the
-    200-bed board ~4 ms (tests/bench/pages.py --large)."""
-    minutes = max(int((now - since).total_seconds() // 60), 0)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return _count(days, "day") + (f", {_count(hours, 'hour')}" if hours else "")
-    if hours:
-        return _count(hours, "hour") + (f", {_count(minutes, 'minute')}" if minutes else "")
-    return _count(minutes, "minute")
 
 
 def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = None) -> dict:
@@ -133,8 +115,7 @@ def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = 
             tile["patient_name"] = f"{stay['patient__first_name']} {stay['patient__last_name']}"
             tile["admission_url"] = admission_url(stay["pk"])
             tile["stay"] = (
-                f"{stay_length(stay['admitted_at'], now)} · "
-                f"Dr {stay['attending_doctor__last_name']}"
+                f"{elapsed(stay['admitted_at'], now)} · Dr {stay['attending_doctor__last_name']}"
             )
             tile["discharge_ordered"] = stay["status"] == AdmissionStatus.DISCHARGE_ORDERED
         elif bed["status"] == BedStatus.VACANT and can_admit:

@@ -85,7 +85,7 @@ def test_a_discharge_ordered_stay_says_so_on_its_tile(staff, ward, client_for):
 def test_the_stay_is_said_in_days_and_hours_or_hours_and_minutes():
     from datetime import UTC, datetime, timedelta
 
-    from wards.selectors import stay_length
+    from hms.durations import elapsed as stay_length
 
     now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
