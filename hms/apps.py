@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class HmsConfig(AppConfig):
     name = "hms"
     verbose_name = "HMS core"
+
+    def ready(self) -> None:
+        from hms.form_renderer import use_listed_model_choices
+
+        use_listed_model_choices()

@@ -79,3 +79,41 @@ def test_an_input_or_text_area_is_the_html_djangos_templates_write(values, name)
     djangos = Typed(values or None, renderer=DjangoTemplates(), initial={"token": "t<1>"})
 
     assert str(ours[name]) == str(djangos[name])
+
+
+class WardPick(forms.Form):
+    ward = forms.ModelChoiceField(queryset=None, required=False)
+    wards = forms.ModelMultipleChoiceField(queryset=None, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from wards.models import Ward
+
+        super().__init__(*args, **kwargs)
+        self.fields["ward"].queryset = Ward.objects.order_by("name")
+        self.fields["wards"].queryset = Ward.objects.order_by("name")
+
+
+@pytest.mark.django_db
+def test_a_model_select_reads_its_options_with_one_plain_query(django_assert_num_queries):
+    """No server-side cursor (DECLARE, FETCH, FETCH, CLOSE on PostgreSQL) for a select's few
+    rows: one SELECT per select box, and the options Django would list."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wards.models import Ward
+
+    for name in ["Maternity", "Amani ward"]:
+        Ward.objects.create(name=name, kind="general", charge_code="WARD-GEN")
+    maternity = Ward.objects.get(name="Maternity")
+    form = WardPick(initial={"ward": maternity.pk})
+    with CaptureQueriesContext(connection) as queries:
+        html = str(form["ward"]) + str(form["wards"])
+
+    assert len(queries.captured_queries) == 2
+    assert not any("DECLARE" in query["sql"] for query in queries.captured_queries)
+    assert html.index("Amani ward") < html.index("Maternity")
+    assert '" selected>Maternity</option>' in html
+    chosen = WardPick({"ward": str(maternity.pk), "wards": [str(maternity.pk)]})
+    assert chosen.is_valid(), chosen.errors
+    assert chosen.cleaned_data["ward"] == maternity
+    assert list(chosen.cleaned_data["wards"]) == [maternity]
