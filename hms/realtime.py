@@ -10,7 +10,10 @@ Groups: `user.<id>` and `role.<role>` are joined by every socket of that user; t
 
 import asyncio
 import logging
+import os
 import re
+import threading
+from collections.abc import Awaitable
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -66,20 +69,58 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
+# This process's own event loop for talking to the channel layer from synchronous code (a
+# gunicorn worker, a Huey task, the test client): one daemon thread, started on first use and
+# again after a fork. async_to_sync made a new thread and event loop for every message, and
+# channels-redis keeps its connections per event loop, so each message also opened a new Redis
+# connection: ~2 ms a message with Redis, ~1.7 ms with the in-memory layer (the thread alone);
+# now ~0.1 ms (tests/bench/pages.py; docs/BENCHMARKS.md).
+_sender: tuple[int, asyncio.AbstractEventLoop] | None = None
+_sender_lock = threading.Lock()
+
+
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    global _sender
+    with _sender_lock:
+        if _sender is None or _sender[0] != os.getpid() or _sender[1].is_closed():
+            loop = asyncio.new_event_loop()
+            started = threading.Event()
+            loop.call_soon(started.set)
+            threading.Thread(
+                target=loop.run_forever, name="hms-realtime-sender", daemon=True
+            ).start()
+            started.wait(5)
+            _sender = (os.getpid(), loop)
+        return _sender[1]
+
+
+def run_on_layer_loop(coroutine: Awaitable, timeout: float = 5) -> Any:
+    """Run `coroutine` (a channel layer call) to its end from synchronous code and return its
+    result: on the server's loop when the in-memory layer's sockets live there, else on this
+    process's sender loop. Raises what the coroutine raises, or TimeoutError after `timeout`
+    seconds. Not for use from inside a running event loop (await the coroutine there)."""
+    layer = get_channel_layer()
+    loop = _server_loop
+    if not (
+        isinstance(layer, InMemoryChannelLayer)
+        and loop is not None
+        and loop.is_running()
+        and _running_loop() is not loop
+    ):
+        loop = _sender_loop()
+    return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
+
+
 def send_now(group: str, message: dict[str, Any]) -> bool:
     """Send a message to a group at once. A failing layer (Redis down) is logged, not raised:
     the user's action has already been saved, and the page shows it on its next load."""
     layer = get_channel_layer()
-    loop = _server_loop
     try:
-        if (
-            isinstance(layer, InMemoryChannelLayer)
-            and loop is not None
-            and loop.is_running()
-            and _running_loop() is not loop
-        ):
-            asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop).result(5)
+        if _running_loop() is None:
+            run_on_layer_loop(layer.group_send(group, message))
         else:
+            # A thread whose own loop is running (async code must await group_send itself):
+            # asgiref refuses this, and the refusal is logged below.
             async_to_sync(layer.group_send)(group, message)
     except Exception:
         logger.exception("realtime: could not publish to %s", group)

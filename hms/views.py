@@ -6,20 +6,19 @@ import threading
 import time
 import uuid
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from hms import rbac
+from hms import rbac, realtime
 
 logger = logging.getLogger(__name__)
 CHANNEL_LAYER_TIMEOUT_SECONDS = 2
-# A round trip through the channel layer opens its own connection (a new event loop each call,
-# so a new Redis connection under channels-redis): ~100 ms. Its answer is kept this long in the
-# process, so a load balancer polling every second costs one round trip per process per period.
+# A round trip through the channel layer (on the process's sender loop, hms.realtime, so it keeps
+# its Redis connection) is kept this long in the process, so a load balancer polling every second
+# costs one round trip per process per period.
 CHANNEL_LAYER_CHECK_SECONDS = 5
 _layer_check = {"layer": None, "at": 0.0, "answer": ""}
 _layer_check_lock = threading.Lock()
@@ -44,7 +43,9 @@ def _channel_layer_state() -> str:
         if _layer_check["layer"] is layer and fresh:
             return _layer_check["answer"]
         try:
-            async_to_sync(_channel_layer_round_trip)()
+            realtime.run_on_layer_loop(
+                _channel_layer_round_trip(), timeout=CHANNEL_LAYER_TIMEOUT_SECONDS + 1
+            )
             answer = "ok"
         except Exception as error:  # any failure of the check is the answer, not a crash
             logger.warning("healthz: channel layer check failed: %s", error)
