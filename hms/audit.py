@@ -24,8 +24,8 @@ from hms.models import AuditEntry
 GENESIS_HASH = "0" * 64
 AUDIT_TOPIC = "audit"
 # Chain rows are written one at a time: on PostgreSQL a transaction-scoped advisory lock
-# serializes writers (released at commit); SQLite already serializes writes (IMMEDIATE mode).
-_PG_LOCK_KEY = 7_410_001
+# (key 7410001, taken in hms_audit_append) serializes writers until commit; SQLite already
+# serializes writes (IMMEDIATE mode).
 
 
 def _jsonable(value: Any) -> Any:
@@ -93,37 +93,71 @@ def record(
     object_id: str = "",
     actor_username: str = "",
 ) -> AuditEntry:
-    """Append one audit row. Call it inside the transaction of the change it describes."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-        prev_hash = (
-            AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
-            or GENESIS_HASH
-        )
-        is_user = actor is not None and getattr(actor, "is_authenticated", False)
-        entry = AuditEntry(
-            at=timezone.now(),
-            actor=actor if is_user else None,
-            actor_username=(actor.get_username() if is_user else actor_username)[:150],
-            actor_role=(getattr(actor, "role", "") if is_user else "") or "",
-            action=action,
-            object_type=object_type or (obj._meta.label if obj is not None else ""),
-            object_id=object_id or (str(obj.pk) if obj is not None else ""),
-            object_repr=str(obj)[:200] if obj is not None else "",
-            patient_id=str(getattr(patient, "pk", patient) or ""),
-            before=_jsonable(before),
-            after=_jsonable(after),
-            ip=client_ip(request),
-            user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:300],
-            prev_hash=prev_hash,
-        )
-        entry.entry_hash = entry_hash(prev_hash, entry)
-        entry.save()
-        # The audit screen shows new entries live to those allowed to watch it.
-        realtime.publish(AUDIT_TOPIC, "hms/audit_row_live.html", {"entry": entry})
+    """Append one audit row. Call it inside the transaction of the change it describes.
+
+    On PostgreSQL the row is appended by one statement (`hms_audit_append`, migration 0005:
+    the chain's lock, the last hash, the new hash and the INSERT); elsewhere in Python under
+    SQLite's write lock. Both hash the same canonical JSON, so `verify()` reads either."""
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    entry = AuditEntry(
+        at=timezone.now(),
+        actor=actor if is_user else None,
+        actor_username=(actor.get_username() if is_user else actor_username)[:150],
+        actor_role=(getattr(actor, "role", "") if is_user else "") or "",
+        action=action,
+        object_type=object_type or (obj._meta.label if obj is not None else ""),
+        object_id=object_id or (str(obj.pk) if obj is not None else ""),
+        object_repr=str(obj)[:200] if obj is not None else "",
+        patient_id=str(getattr(patient, "pk", patient) or ""),
+        before=_jsonable(before),
+        after=_jsonable(after),
+        ip=client_ip(request),
+        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:300],
+    )
+    if connection.vendor == "postgresql":
+        _append_in_postgres(entry)
+    else:
+        with transaction.atomic():
+            entry.prev_hash = (
+                AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
+                or GENESIS_HASH
+            )
+            entry.entry_hash = entry_hash(entry.prev_hash, entry)
+            entry.save()
+    # The audit screen shows new entries live to those allowed to watch it.
+    realtime.publish(AUDIT_TOPIC, "hms/audit_row_live.html", {"entry": entry})
     return entry
+
+
+def _json_or_null(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def _append_in_postgres(entry: AuditEntry) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT entry_id, prev_hash, entry_hash FROM hms_audit_append("
+            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s)",
+            [
+                entry.at,
+                entry.actor_id,
+                entry.actor_username,
+                entry.actor_role,
+                entry.action,
+                entry.object_type,
+                entry.object_id,
+                entry.object_repr,
+                entry.patient_id,
+                _json_or_null(entry.before),
+                _json_or_null(entry.after),
+                entry.ip,
+                entry.user_agent,
+                canonical_json(_payload(entry)),
+            ],
+        )
+        entry.pk, entry.prev_hash, entry.entry_hash = cursor.fetchone()
+    entry._state.adding = False
+    entry._state.db = connection.alias
 
 
 @dataclass

@@ -188,3 +188,23 @@ def test_behind_a_trusted_proxy_the_clients_address_is_recorded(rf, make_user, s
     proxied = audit.record(actor=actor, action="test.proxied", request=request)
 
     assert (direct.ip, proxied.ip) == ("127.0.0.1", "10.1.2.3")
+
+
+@pytest.mark.postgres
+def test_on_postgres_an_entry_is_one_statement_with_the_hash_python_makes(
+    make_user, django_assert_num_queries
+):
+    """hms_audit_append takes the lock, chains and inserts in one round trip; the hash it makes
+    over the canonical JSON is the one hms.audit.entry_hash makes, accents and all."""
+    actor = make_user("admin")
+    first = audit.record(actor=actor, action="test.first", after={"name": "Wanjirũ Ng'ang'a"})
+    with django_assert_num_queries(1):
+        second = audit.record(
+            actor=actor, action="test.second", before={"n": 1}, after={"price": "1,250.00 KES"}
+        )
+
+    stored = AuditEntry.objects.get(pk=second.pk)
+    assert stored.prev_hash == first.entry_hash == audit.entry_hash(first.prev_hash, first)
+    assert stored.entry_hash == second.entry_hash == audit.entry_hash(stored.prev_hash, stored)
+    assert stored.after == {"price": "1,250.00 KES"}
+    assert audit.verify().ok
