@@ -357,33 +357,11 @@ SETTLING_STATUSES = [
 ]
 
 
-def account_balance(patient: models.Model) -> AccountBalance:
-    """The patient's balance in three queries, whatever the number of charges and invoices."""
-    invoices = Invoice.objects.filter(patient=patient, status__in=SETTLING_STATUSES).aggregate(
-        owed=_sum(PATIENT_BALANCE),
-        credited=_sum("amount_credited"),
-        refunded=_sum("amount_refunded"),
-    )
-    loose = Charge.objects.filter(patient=patient).aggregate(
-        total=_sum(
-            F("amount") + F("tax_amount"),
-            only=Q(invoice__isnull=True) | Q(invoice__status=InvoiceStatus.DRAFT),
-        ),
-        charged=_sum("amount"),
-        charged_tax=_sum("tax_amount"),
-    )
-    held = AdvanceDeposit.objects.filter(patient=patient).aggregate(
-        held=_sum(F("amount") - F("applied"))
-    )
-    return AccountBalance(
-        owed=money(invoices["owed"]),
-        not_invoiced=money(loose["total"]),
-        deposits_held=money(held["held"]),
-        credited=money(invoices["credited"]),
-        refunded=money(invoices["refunded"]),
-        charged=money(loose["charged"]),
-        charged_tax=money(loose["charged_tax"]),
-    )
+def _figure(queryset: QuerySet, expression: Combinable) -> Coalesce:
+    """The sum of `expression` over `queryset`'s rows (0.00 when none) as a value another query
+    selects (the rows name their patient by OuterRef("pk"))."""
+    summed = queryset.order_by().values("patient").annotate(figure=Sum(expression)).values("figure")
+    return Coalesce(Subquery(summed, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
 
 
 def _count_of(queryset: QuerySet) -> Subquery:
@@ -391,25 +369,60 @@ def _count_of(queryset: QuerySet) -> Subquery:
     return Subquery(queryset.order_by().annotate(n=Func("id", function="COUNT")).values("n"))
 
 
-def account_counts(patient: models.Model) -> dict[str, int]:
-    """How many rows each of the account page's lists has: one query, whatever the rows."""
-    counts = (
+def account_figures(patient: models.Model) -> tuple[AccountBalance, dict[str, int]]:
+    """The patient's balance and how many rows each of the account page's lists has, in one
+    query whatever the number of charges, invoices and deposits: (balance, {"charges": n,
+    "invoices": n, "credit-notes": n, "deposits": n})."""
+    settling = Invoice.objects.filter(patient=OuterRef("pk"), status__in=SETTLING_STATUSES)
+    charges = Charge.objects.filter(patient=OuterRef("pk"))
+    deposits = AdvanceDeposit.objects.filter(patient=OuterRef("pk"))
+    row = (
         type(patient)
         .objects.filter(pk=patient.pk)
         .values(
-            n_charges=_count_of(Charge.objects.filter(patient=OuterRef("pk"))),
+            owed=_figure(settling, PATIENT_BALANCE),
+            credited=_figure(settling, F("amount_credited")),
+            refunded=_figure(settling, F("amount_refunded")),
+            not_invoiced=_figure(
+                charges.filter(Q(invoice__isnull=True) | Q(invoice__status=InvoiceStatus.DRAFT)),
+                F("amount") + F("tax_amount"),
+            ),
+            charged=_figure(charges, F("amount")),
+            charged_tax=_figure(charges, F("tax_amount")),
+            held=_figure(deposits, F("amount") - F("applied")),
+            n_charges=_count_of(charges),
             n_invoices=_count_of(Invoice.objects.filter(patient=OuterRef("pk"))),
             n_credit_notes=_count_of(CreditNote.objects.filter(invoice__patient=OuterRef("pk"))),
-            n_deposits=_count_of(AdvanceDeposit.objects.filter(patient=OuterRef("pk"))),
+            n_deposits=_count_of(deposits),
         )
         .get()
     )
-    return {
-        "charges": counts["n_charges"],
-        "invoices": counts["n_invoices"],
-        "credit-notes": counts["n_credit_notes"],
-        "deposits": counts["n_deposits"],
+    balance = AccountBalance(
+        owed=money(row["owed"]),
+        not_invoiced=money(row["not_invoiced"]),
+        deposits_held=money(row["held"]),
+        credited=money(row["credited"]),
+        refunded=money(row["refunded"]),
+        charged=money(row["charged"]),
+        charged_tax=money(row["charged_tax"]),
+    )
+    counts = {
+        "charges": row["n_charges"],
+        "invoices": row["n_invoices"],
+        "credit-notes": row["n_credit_notes"],
+        "deposits": row["n_deposits"],
     }
+    return balance, counts
+
+
+def account_balance(patient: models.Model) -> AccountBalance:
+    """The patient's balance in one query, whatever the number of charges and invoices."""
+    return account_figures(patient)[0]
+
+
+def account_counts(patient: models.Model) -> dict[str, int]:
+    """How many rows each of the account page's lists has: one query, whatever the rows."""
+    return account_figures(patient)[1]
 
 
 @dataclass
@@ -700,8 +713,7 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
         .order_by("-created_at", "-id"),
         "deposits": AdvanceDeposit.objects.filter(patient=patient).order_by("-received_at", "-id"),
     }
-    counts = account_counts(patient)
-    account = account_balance(patient)
+    account, counts = account_figures(patient)
     amount, tax = account.charged, account.charged_tax
     uninvoiced = [
         row | {"amount": money(row["amount"])}
@@ -722,9 +734,10 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
         "tax": tax,
         "total": amount + tax,
         # The sidebar's short lists: the newest few, with how many there are in all.
-        "invoices": lists["invoices"][:SIDEBAR],
+        # (none to read when the count says there are none)
+        "invoices": lists["invoices"][:SIDEBAR] if counts["invoices"] else [],
         "invoices_count": counts["invoices"],
-        "advances": lists["deposits"][:SIDEBAR],
+        "advances": lists["deposits"][:SIDEBAR] if counts["deposits"] else [],
         "advances_count": counts["deposits"],
         "currency": settings.HMS_CURRENCY,
     }
