@@ -40,7 +40,9 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         "pick": params.search_text(request.GET.get("pick")),
         "can_register": rbac.allows(request.user, "patients.register"),
         # Matches are paged like any list: "21–40 of 57 matches" (STYLE 17).
-        "results": paging.page_of(
+        # Matches are ranked by closeness, so the database reads every one: the page and the
+        # count in one query.
+        "results": paging.ranked_page_of(
             request,
             selectors.patient_matches(query, include_archived=include_archived),
             SEARCH_PER_PAGE,

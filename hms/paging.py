@@ -8,6 +8,7 @@ how many there are with a link to the full list (`first_of`, shown with hms/more
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window
 from django.http import HttpRequest
 
 from hms import params
@@ -33,6 +34,24 @@ def page_of(
     if count is not None:
         paginator.count = count  # the cached property, filled in
     return paginator.get_page(page_number(request, name))
+
+
+def ranked_page_of(request: HttpRequest, object_list, per_page: int, *, name: str = "page") -> Page:
+    """page_of for a list whose order makes the database read every row anyway (matches ranked
+    by a score): the page's rows carry the number of all rows (COUNT(*) OVER ()), one query
+    instead of a count and a page. A list an index serves in order keeps page_of: a count over
+    its window would make the database read every row it otherwise skips. Past the last page,
+    or for a list that is not a QuerySet, it is page_of."""
+    if not isinstance(object_list, QuerySet):
+        return page_of(request, object_list, per_page, name=name)
+    number = page_number(request, name)
+    start = (number - 1) * per_page
+    rows = list(object_list.annotate(rows_in_all=Window(Count("pk")))[start : start + per_page])
+    if not rows and number > 1:
+        return page_of(request, object_list, per_page, name=name)
+    paginator = Paginator(object_list, per_page)
+    paginator.count = rows[0].rows_in_all if rows else 0
+    return Page(rows, number, paginator)
 
 
 @dataclass(frozen=True)

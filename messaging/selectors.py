@@ -167,10 +167,12 @@ def messages_page(thread: Thread, before: int | None) -> tuple[list[dict], int]:
     rows = Message.objects.filter(thread=thread).select_related("sender").order_by("-id")
     if before:
         rows = rows.filter(id__lt=before)
-    batch = list(rows[:MESSAGES_PER_PAGE])[::-1]
-    # A page that is not full holds the oldest message: nothing older to count. A full one is
-    # counted by the database (a page's query count never grows with the thread).
-    more = rows.filter(id__lt=batch[0].pk).count() if len(batch) == MESSAGES_PER_PAGE else 0
+    # One row past the page says whether anything is older: when nothing is, there is nothing
+    # to count; otherwise the database counts it (a page's query count never grows).
+    batch = list(rows[: MESSAGES_PER_PAGE + 1])
+    older = len(batch) > MESSAGES_PER_PAGE
+    batch = batch[:MESSAGES_PER_PAGE][::-1]
+    more = rows.filter(id__lt=batch[0].pk).count() if older else 0
     events = [message_event(message, message.sender) for message in batch]
     statuses = receipt_statuses(thread.pk, [(event["id"], event["sender_id"]) for event in events])
     for event in events:

@@ -27,3 +27,23 @@ def test_a_full_panel_counts_every_row(staff, django_assert_num_queries):
 
     assert (panel.count, panel.shown, panel.cut) == (7, 5, True)
     assert (exactly_full.count, exactly_full.cut) == (7, False)
+
+
+def test_a_ranked_list_reads_its_page_and_its_count_in_one_query(
+    staff, rf, django_assert_num_queries
+):
+    for n in range(12):
+        audit.record(actor=staff.admin, action="test.note", after={"n": n})
+    rows = AuditEntry.objects.filter(action="test.note").order_by("-id")
+
+    with django_assert_num_queries(1):
+        second = paging.ranked_page_of(rf.get("/", {"page": "2"}), rows, 5)
+        labels = [entry.after["n"] for entry in second]
+    last = paging.ranked_page_of(rf.get("/", {"page": "9"}), rows, 5)  # past the end
+    none = paging.ranked_page_of(rf.get("/"), rows.filter(action="nothing"), 5)
+
+    assert labels == [6, 5, 4, 3, 2]
+    assert (second.paginator.count, second.number, second.paginator.num_pages) == (12, 2, 3)
+    assert (second.start_index(), second.end_index()) == (6, 10)
+    assert (last.number, [entry.after["n"] for entry in last]) == (3, [1, 0])
+    assert (none.paginator.count, list(none)) == (0, [])
