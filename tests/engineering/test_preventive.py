@@ -2,6 +2,7 @@
 that makes the work orders falling due (once per machine and due date, whatever how often it runs
 or how long the server was off), and completing one step by step, a failed step opening a fault."""
 
+import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -345,3 +346,21 @@ def test_completing_on_the_work_orders_page_a_failed_step_needs_its_note(
     assert FaultRequest.objects.get().description.endswith("Leak test: Leaks")
     page = engineer.get(work_order.get_absolute_url()).content.decode()
     assert 'data-testid="pm-results"' in page and "Fault reported: FR-" in page
+
+
+def test_the_same_completion_sent_twice_acts_once(staff, client_for, ventilator):
+    [work_order] = services.pm_work_orders_create()
+    engineer = client_for(staff.engineer)
+    answers = {
+        "step_1_result": "pass",
+        "step_2_result": "fail_report",
+        "step_2_note": "Leaks",
+        "step_3_result": "pass",
+        "submission": str(uuid.uuid4()),
+    }
+
+    engineer.post(reverse("pm_complete", args=[work_order.pk]), answers)
+    second = engineer.post(reverse("pm_complete", args=[work_order.pk]), answers, follow=True)
+
+    assert FaultRequest.objects.count() == 1
+    assert "arrived twice; it was done once" in second.content.decode()
