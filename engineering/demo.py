@@ -1,7 +1,8 @@
 """Demo records of engineering: the imaging machines the lab's catalogue is done on and the wards'
 equipment (ventilators, monitors, infusion pumps, an autoclave), some under warranty (one ending
 soon), one infusion pump out of order with its fault report waiting for an engineer, and a
-monitor the engineer is working on."""
+monitor the engineer is working on; every machine with a preventive-maintenance plan and its
+checklist, the X-ray room's maintenance due this week and the autoclave's overdue."""
 
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Department, User
 from engineering import services
-from engineering.models import Machine, MachineStatus
+from engineering.models import Machine, MachineStatus, PmStep
 
 # tag, name, type, department code, criticality, manufacturer, model, installed (years ago),
 # warranty left (days; None: ended long ago), vendor, PM interval (days)
@@ -30,10 +31,43 @@ DEMO_MACHINES = [
 ]  # fmt: skip
 
 
+# The checklist of each machine type's preventive maintenance.
+PM_CHECKLISTS = {
+    "xray": ["Check tube head and collimator for oil leaks and damage", "Test the exposure switch and emergency stop", "Measure kV and mA accuracy with the test meter", "Check lead aprons and room shielding signs", "Electrical safety test (earth leakage)"],
+    "ultrasound": ["Inspect probes and cables for cracks", "Clean air filters", "Image quality check on the phantom", "Electrical safety test (earth leakage)"],
+    "ct": ["Run the vendor's daily calibration and air scan", "Check gantry and table movement", "Clean the cooling filters", "Image quality check on the water phantom"],
+    "ecg": ["Inspect leads and electrodes", "Record a simulator trace at 1 mV", "Check the printer and paper feed", "Battery runs 30 minutes unplugged"],
+    "ventilator": ["Replace the inlet filters", "Leak and compliance test", "Check alarms: disconnection, high pressure, low O2", "Calibrate the O2 sensor", "Battery runs 30 minutes unplugged"],
+    "monitor": ["Check SpO2, NIBP and ECG against the simulator", "Check alarm volume and limits", "Inspect cables and cuffs", "Battery runs 30 minutes unplugged"],
+    "infusion_pump": ["Flow-rate accuracy test (volumetric)", "Occlusion alarm test", "Check the door latch and clamp", "Battery runs 30 minutes unplugged"],
+    "autoclave": ["Inspect and clean the door seal", "Bowie-Dick test cycle", "Check the safety valve", "Record a biological indicator test", "Drain and clean the chamber and reservoir"],
+}  # fmt: skip
+# Days since each demo machine was last serviced, where not half its interval: the X-ray room is
+# due this week (180-day interval) and the autoclave overdue (90-day interval).
+PM_LAST_SERVICED = {"RAD-XR-01": 176, "SUR-AUTO-01": 95}
+
+
+def seed_preventive(engineer: User, log) -> None:
+    """Each demo machine's maintenance plan, and the work orders of those falling due."""
+    if PmStep.objects.exists():
+        return
+    for machine in Machine.objects.filter(asset_tag__in=[row[0] for row in DEMO_MACHINES]):
+        services.pm_plan_save(
+            actor=engineer,
+            machine=machine,
+            pm_interval_days=machine.pm_interval_days,
+            steps=PM_CHECKLISTS.get(machine.machine_type, []),
+        )
+    made = services.pm_work_orders_create()
+    log(f"Engineering: {len(made)} preventive maintenance work orders due.")
+
+
 def seed(log) -> None:
     engineer = User.objects.filter(username="engineer").first()
     nurse = User.objects.filter(username="nurse").first()
     if engineer is None or Machine.objects.exists():
+        if engineer is not None:
+            seed_preventive(engineer, log)
         log(f"Engineering: {Machine.objects.count()} machines in the register.")
         return
     departments = {d.code: d for d in Department.objects.all()}
@@ -58,7 +92,7 @@ def seed(log) -> None:
             ),
             service_vendor=vendor,
             vendor_contact="+254 20 000 0000",
-            last_serviced_date=today - timedelta(days=pm // 2),
+            last_serviced_date=today - timedelta(days=PM_LAST_SERVICED.get(tag, pm // 2)),
             pm_interval_days=pm,
         )
     if nurse is not None:
@@ -94,4 +128,5 @@ def seed(log) -> None:
         to_status=MachineStatus.UNDER_MAINTENANCE,
         reason="Door seal replacement and chamber validation",
     )
+    seed_preventive(engineer, log)
     log(f"Engineering: {Machine.objects.count()} machines in the register.")

@@ -1,22 +1,25 @@
 """Forms of engineering: a machine's register entry, a status change, a fault report, a stretch
-of work, escalating and resolving a work order."""
+of work, escalating and resolving a work order, a preventive-maintenance plan and its completion,
+the downtime overview's period."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import forms
 from django.utils import timezone
 
+from accounts.models import Department
 from engineering.models import (
     FaultRequest,
     Machine,
     MachineStatus,
     MachineStatusChange,
     PartUsed,
+    PmCheck,
     Priority,
     WorkLogEntry,
     WorkOrder,
 )
-from engineering.services import PartLine
+from engineering.services import PartLine, StepOutcome
 from hms import params
 from hms.params import plain_formfield
 
@@ -267,3 +270,144 @@ class ResolveForm(forms.Form):
 
     def answers(self) -> dict:
         return dict(self.cleaned_data)
+
+
+# --- preventive maintenance ------------------------------------------------------------------
+
+
+class PmPlanForm(forms.Form):
+    """A machine's preventive-maintenance plan: every how many days, and the checklist, one step a
+    line."""
+
+    pm_interval_days = params.PlainIntegerField(
+        label="Preventive maintenance every (days)",
+        required=False,
+        min_value=1,
+        max_value=3650,
+        help_text="Leave empty for no preventive maintenance.",
+    )
+    steps = forms.CharField(
+        label="Checklist",
+        required=False,
+        max_length=30 * 202,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="One step a line, in the order they are done (at most 30).",
+    )
+
+    def answers(self) -> dict:
+        return {
+            "pm_interval_days": self.cleaned_data["pm_interval_days"],
+            "steps": self.cleaned_data["steps"].splitlines(),
+        }
+
+
+# A checklist step's outcome, as the completing engineer picks it.
+PASS, FAIL, FAIL_REPORT, FAIL_UNUSABLE = "pass", "fail", "fail_report", "fail_unusable"
+STEP_RESULTS = [
+    ("", "Choose…"),
+    (PASS, "Pass"),
+    (FAIL, "Fail"),
+    (FAIL_REPORT, "Fail: report a fault"),
+    (FAIL_UNUSABLE, "Fail: report it, machine unusable"),
+]
+
+
+class PmCompleteForm(forms.Form):
+    """Completing a preventive maintenance: each checklist step's outcome and note, and a note on
+    the whole."""
+
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=WorkOrder._meta.get_field("resolution").max_length - 50,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, checks=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.checks = list(checks)
+        for check in self.checks:
+            n = check.position
+            self.fields[f"step_{n}_result"] = forms.ChoiceField(
+                label=f"{n}. {check.text}",
+                choices=STEP_RESULTS,
+                error_messages={"required": f"Step {n}: passed or failed?"},
+            )
+            self.fields[f"step_{n}_note"] = forms.CharField(
+                label="Note",
+                required=False,
+                max_length=PmCheck._meta.get_field("note").max_length,
+            )
+
+    def clean(self):
+        data = super().clean()
+        for check in self.checks:
+            n = check.position
+            result = data.get(f"step_{n}_result")
+            failed = result and result != PASS
+            unexplained = not (data.get(f"step_{n}_note") or "").strip()
+            if failed and unexplained and not self.has_error(f"step_{n}_note"):
+                self.add_error(f"step_{n}_note", f"Step {n} failed: say what was wrong.")
+        return data
+
+    def step_rows(self) -> list[tuple]:
+        return [
+            (self[f"step_{c.position}_result"], self[f"step_{c.position}_note"])
+            for c in self.checks
+        ]
+
+    def answers(self) -> dict:
+        data = self.cleaned_data
+        outcomes = []
+        for check in self.checks:
+            n = check.position
+            result = data[f"step_{n}_result"]
+            outcomes.append(
+                StepOutcome(
+                    position=n,
+                    passed=result == PASS,
+                    note=data[f"step_{n}_note"],
+                    report_fault=result in (FAIL_REPORT, FAIL_UNUSABLE),
+                    unusable=result == FAIL_UNUSABLE,
+                )
+            )
+        return {"outcomes": outcomes, "note": data["note"]}
+
+
+# --- downtime figures ------------------------------------------------------------------------
+
+# The longest period the overview computes at once.
+PERIOD_LIMIT_DAYS = 3 * 366
+
+
+class PeriodForm(forms.Form):
+    """The overview's period, whole days typed day first (from and to, both included), and a
+    department to narrow it to."""
+
+    start = params.DayField(label="From")
+    end = params.DayField(label="To (included)")
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.order_by("name"),
+        required=False,
+        empty_label="Every department",
+        error_messages={"invalid_choice": "Choose a department from the list."},
+    )
+
+    def __init__(self, data=None, **kwargs) -> None:
+        today = timezone.localdate()
+        initial = {"start": today - timedelta(days=29), "end": today}
+        if data is not None and not any(data.get(name) for name in ("start", "end")):
+            data = data.copy()
+            data["start"], data["end"] = (params.day_value(day) for day in initial.values())
+        super().__init__(data if data is not None else None, initial=initial, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and start > timezone.localdate():
+            self.add_error("start", "The period cannot start in the future.")
+        elif start and end and end < start:
+            self.add_error("end", "The period ends on or after the day it starts.")
+        elif start and end and (end - start).days >= PERIOD_LIMIT_DAYS:
+            self.add_error("end", f"At most {PERIOD_LIMIT_DAYS:,} days at a time.")
+        return data

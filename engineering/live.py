@@ -59,4 +59,9 @@ PUBLISHES: dict[str, list[str]] = {
     "work_log_add": _MACHINE,
     "work_order_escalate": _MACHINE,
     "work_order_resolve": _MACHINE,
+    "pm_plan_save": _MACHINE,
+    # The periodic task: the engineers' screens show the new work orders (their machines' pages
+    # show them on next load).
+    "pm_work_orders_create": ["engineering"],
+    "pm_complete": _MACHINE,
 }

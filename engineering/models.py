@@ -6,12 +6,14 @@ when it took effect, who, why), and Machine.status / status_since are the last e
 timeline, kept beside the machine so lists need no history query.
 """
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from hms.money import money
 
@@ -133,6 +135,18 @@ class Machine(models.Model):
     def is_down(self) -> bool:
         return self.status != MachineStatus.OPERATIONAL
 
+    @property
+    def pm_next_due_date(self) -> date | None:
+        """When the next preventive maintenance falls due: `pm_interval_days` after the machine
+        was last serviced (never serviced: after it was installed, or entered the register);
+        None without a plan."""
+        if not self.pm_interval_days:
+            return None
+        base = (
+            self.last_serviced_date or self.installed_date or timezone.localdate(self.registered_at)
+        )
+        return base + timedelta(days=self.pm_interval_days)
+
 
 class MachineStatusChange(models.Model):
     """One entry of a machine's status history; never changed or removed once written.
@@ -228,17 +242,26 @@ class FaultRequest(models.Model):
 
 
 class WorkOrderStatus(models.TextChoices):
+    # A preventive-maintenance work order made by the periodic task, no engineer on it yet.
+    DUE = "due", "Due"
     IN_PROGRESS = "in_progress", "In progress"
     WAITING_VENDOR = "waiting_vendor", "Waiting for the vendor"
     RESOLVED = "resolved", "Resolved"
 
 
-OPEN_WORK = [WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.WAITING_VENDOR]
+OPEN_WORK = [WorkOrderStatus.DUE, WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.WAITING_VENDOR]
+
+
+class WorkKind(models.TextChoices):
+    CORRECTIVE = "corrective", "Fault repair"
+    PREVENTIVE = "preventive", "Preventive maintenance"
 
 
 class WorkOrder(models.Model):
     """An engineer's job on a machine: made when an engineer takes a fault request (one work
-    order per request, the database's unique key settles two engineers taking it at once)."""
+    order per request, the database's unique key settles two engineers taking it at once), or
+    by the periodic task when a machine's preventive maintenance falls due (one per machine and
+    due date, and one open at a time per machine: both unique keys)."""
 
     number = models.CharField(max_length=20, unique=True)
     machine = models.ForeignKey(Machine, on_delete=models.PROTECT, related_name="work_orders")
@@ -249,8 +272,16 @@ class WorkOrder(models.Model):
         on_delete=models.PROTECT,
         related_name="work_order",
     )
+    kind = models.CharField(max_length=12, choices=WorkKind.choices, default=WorkKind.CORRECTIVE)
+    # The day a preventive maintenance fell due (empty for a fault repair).
+    pm_due_date = models.DateField("due", null=True, blank=True)
+    # Empty only for a preventive maintenance nobody has started yet.
     engineer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="work_orders"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="work_orders",
     )
     opened_at = models.DateTimeField()
     status = models.CharField(
@@ -279,8 +310,31 @@ class WorkOrder(models.Model):
                 condition=~models.Q(status="waiting_vendor") | ~models.Q(vendor_reference=""),
                 name="work_order_vendor_has_reference",
             ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=WorkKind.values), name="work_order_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="preventive", pm_due_date__isnull=False)
+                | models.Q(kind="corrective", pm_due_date__isnull=True),
+                name="work_order_pm_has_due_date",
+            ),
+            # The periodic task may run twice, or catch up after the server was off: one work
+            # order per machine and due date, and never two open preventive ones on a machine.
+            models.UniqueConstraint(
+                fields=["machine", "pm_due_date"],
+                condition=models.Q(pm_due_date__isnull=False),
+                name="work_order_one_pm_per_due_date",
+            ),
+            models.UniqueConstraint(
+                fields=["machine"],
+                condition=models.Q(kind="preventive", status__in=OPEN_WORK),
+                name="work_order_one_open_pm_per_machine",
+            ),
         ]
-        indexes = [models.Index(fields=["engineer", "status"])]
+        indexes = [
+            models.Index(fields=["engineer", "status"]),
+            models.Index(fields=["kind", "status", "pm_due_date"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.machine.asset_tag}"
@@ -291,6 +345,10 @@ class WorkOrder(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_WORK
+
+    @property
+    def is_preventive(self) -> bool:
+        return self.kind == WorkKind.PREVENTIVE
 
 
 class WorkLogEntry(models.Model):
@@ -344,3 +402,52 @@ class PartUsed(models.Model):
     @property
     def cost(self) -> Decimal:
         return money(self.quantity * self.unit_cost)
+
+
+# --- preventive maintenance ------------------------------------------------------------------
+
+
+class PmStep(models.Model):
+    """One step of a machine's preventive-maintenance checklist (its plan: the machine's
+    `pm_interval_days` and these steps, in order). A work order copies the steps when it is made,
+    so editing the plan changes the next maintenance, never one already due or done."""
+
+    machine = models.ForeignKey(Machine, on_delete=models.CASCADE, related_name="pm_steps")
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["machine", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["machine", "position"], name="pm_step_position_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.machine.asset_tag} step {self.position}: {self.text}"
+
+
+class PmCheck(models.Model):
+    """A checklist step of one preventive-maintenance work order and its outcome: pass or fail
+    (empty until the work order is completed) and the engineer's note."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="checks")
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=200)
+    passed = models.BooleanField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    # The fault request a failed step opened, if any.
+    fault_request = models.OneToOneField(
+        FaultRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="pm_check"
+    )
+
+    class Meta:
+        ordering = ["work_order", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_order", "position"], name="pm_check_position_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        outcome = {True: "pass", False: "fail", None: "not done"}[self.passed]
+        return f"{self.work_order.number} step {self.position}: {outcome}"

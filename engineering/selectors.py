@@ -1,5 +1,6 @@
 """Read-only queries of engineering: the asset register and its filters, a machine's page and
-status history, the QR label that opens it, the engineers' queue and a work order's page."""
+status history, the QR label that opens it, the engineers' queue and a work order's page, the
+preventive maintenance due, the downtime overview (its figures: engineering.downtime)."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -11,6 +12,7 @@ from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
 from accounts.models import Department, User
+from engineering import downtime
 from engineering.models import (
     OPEN_WORK,
     Criticality,
@@ -19,7 +21,9 @@ from engineering.models import (
     MachineStatus,
     MachineStatusChange,
     MachineType,
+    PmCheck,
     Priority,
+    WorkKind,
     WorkLogEntry,
     WorkOrder,
 )
@@ -104,16 +108,35 @@ def machine_page(request: HttpRequest, machine: Machine) -> dict:
     """A machine's page for whoever may look it up: the machine, a page of its status history
     (?history=), and what the person may do with it."""
     user: User = request.user
+    today = timezone.localdate()
     return {
         "machine": machine,
         "history": paging.page_of(
             request, status_history(machine), HISTORY_PER_PAGE, name="history"
         ),
         "can_manage": rbac.allows(user, "engineering.machines"),
-        "today": timezone.localdate(),
+        "today": today,
         "open_requests": list(open_requests().filter(machine=machine)),
         "open_work": list(open_work_orders().filter(machine=machine)),
+        "pm_steps": list(machine.pm_steps.values_list("text", flat=True)),
+        "figures": machine_figures(machine, today),
     }
+
+
+# What a machine's page shows of its downtime: the last 30 days and the last 12 months.
+MACHINE_PERIODS = [("Last 30 days", 30), ("Last 12 months", 365)]
+
+
+def machine_figures(machine: Machine, today: date) -> list[tuple[str, downtime.Figures]]:
+    """The machine's downtime figures over the last 30 days and 12 months (today included)."""
+    periods = [
+        downtime.period_of_days(today - timedelta(days=days - 1), today)
+        for _label, days in MACHINE_PERIODS
+    ]
+    reports = downtime.downtime_reports(periods=periods, machine_ids=[machine.pk])
+    return [
+        (label, report.total) for (label, _), report in zip(MACHINE_PERIODS, reports, strict=True)
+    ]
 
 
 def label_svg(url: str) -> str:
@@ -169,7 +192,7 @@ def queue_page(request: HttpRequest) -> dict:
         "counts": queue_counts(),
         "mine": paging.first_of(mine, MY_WORK_SIZE),
         "now": timezone.now(),
-    }
+    } | preventive_panel(timezone.localdate(), PM_QUEUE_SIZE)
 
 
 def work_order(pk: int) -> WorkOrder | None:
@@ -191,9 +214,11 @@ def work_log(work_order: WorkOrder) -> list[WorkLogEntry]:
 
 def work_order_page(work_order: WorkOrder) -> dict:
     """A work order's page: the order, its log with the totals (labour minutes, parts cost as
-    money)."""
+    money), and a preventive maintenance's checklist."""
     log = work_log(work_order)
     parts_cost = money(sum((part.cost for entry in log for part in entry.parts.all()), ZERO))
+    if work_order.is_preventive:
+        work_order.days_late = (timezone.localdate() - work_order.pm_due_date).days
     return {
         "work_order": work_order,
         "machine": work_order.machine,
@@ -201,7 +226,41 @@ def work_order_page(work_order: WorkOrder) -> dict:
         "log": log,
         "labour_minutes": sum(entry.labour_minutes for entry in log),
         "parts_cost": parts_cost,
+        "checks": pm_checks(work_order) if work_order.is_preventive else [],
+        "today": timezone.localdate(),
     }
+
+
+def pm_checks(work_order: WorkOrder) -> list[PmCheck]:
+    """A preventive maintenance's checklist in order, each step with the fault it opened."""
+    return list(work_order.checks.select_related("fault_request").order_by("position"))
+
+
+# --- preventive maintenance due --------------------------------------------------------------
+
+PM_QUEUE_SIZE = 20
+
+
+def open_preventive() -> QuerySet[WorkOrder]:
+    """Preventive maintenance not done yet, the earliest due first (the overdue at the top), with
+    the machine and the engineer on it (none until someone starts it)."""
+    return (
+        WorkOrder.objects.filter(kind=WorkKind.PREVENTIVE, status__in=OPEN_WORK)
+        .select_related("machine__department", "engineer")
+        .order_by("pm_due_date", "id")
+    )
+
+
+def preventive_panel(today: date, size: int) -> dict:
+    """The first `size` preventive maintenances not done, how many there are, how many overdue."""
+    pm = paging.first_of(open_preventive(), size)
+    for work_order in pm:
+        work_order.days_late = (today - work_order.pm_due_date).days
+    if pm.cut:
+        overdue = open_preventive().filter(pm_due_date__lt=today).count()
+    else:  # every one is on the panel: count them there
+        overdue = sum(work_order.days_late > 0 for work_order in pm)
+    return {"pm": pm, "pm_overdue": overdue, "today": today}
 
 
 # --- the engineer's dashboard ----------------------------------------------------------------
@@ -250,6 +309,19 @@ def dashboard(user: User) -> dict:
         "down": paging.first_of(machines_down(), DASHBOARD_SIZE),
         "warranties": paging.first_of(warranties_ending(today), DASHBOARD_SIZE),
         "warranty_days": WARRANTY_WARNING_DAYS,
-        "today": today,
         "now": timezone.now(),
-    }
+    } | preventive_panel(today, DASHBOARD_SIZE)
+
+
+# --- the downtime overview -------------------------------------------------------------------
+
+OVERVIEW_PER_PAGE = 50
+
+
+def overview_page(request: HttpRequest, first: date, last: date, department: int | None) -> dict:
+    """The overview of the days `first` to `last` (both included): the hospital's and each
+    department's figures, and a page of the machines' (the most hours down first)."""
+    start, end = downtime.period_of_days(first, last)
+    report = downtime.downtime_report(start=start, end=end, department_id=department)
+    page = paging.page_of(request, report.machines, OVERVIEW_PER_PAGE)
+    return {"report": report, "page": page, "rows": page.object_list}

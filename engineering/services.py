@@ -1,5 +1,7 @@
 """Business actions of engineering: register and edit machines, change a machine's status,
-report a fault, take it as a work order, log work, escalate to the vendor, resolve.
+report a fault, take it as a work order, log work, escalate to the vendor, resolve; a machine's
+preventive-maintenance plan, the work orders the periodic task makes when one falls due, and
+completing one with its checklist.
 
 Each is one transaction with its audit row; a refusal raises EngineeringError with the sentence
 the person reads (and the form field it is about). A machine's status changes only through
@@ -8,7 +10,7 @@ and the machine's page hear about every change on commit.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -20,13 +22,17 @@ from django.utils import formats, timezone
 from accounts.models import Department, User
 from engineering import live
 from engineering.models import (
+    OPEN_WORK,
     PRIORITY_RANK,
     FaultRequest,
     Machine,
     MachineStatus,
     MachineStatusChange,
     PartUsed,
+    PmCheck,
+    PmStep,
     Priority,
+    WorkKind,
     WorkLogEntry,
     WorkOrder,
     WorkOrderStatus,
@@ -560,6 +566,15 @@ def _locked_open(work_order: WorkOrder) -> WorkOrder:
     return work_order
 
 
+def _start(work_order: WorkOrder, actor: User) -> None:
+    """A preventive maintenance nobody has started yet becomes the actor's, in progress (on its
+    first logged work, escalation or completion)."""
+    if work_order.status == WorkOrderStatus.DUE:
+        work_order.engineer = actor
+        work_order.status = WorkOrderStatus.IN_PROGRESS
+        work_order.save(update_fields=["engineer", "status"])
+
+
 def _moment(value: datetime | None, field: str, label: str) -> datetime:
     if value is None:
         raise EngineeringError(f"Enter when the work {label}.", field=field)
@@ -623,6 +638,7 @@ def work_log_add(
         raise EngineeringError("The work ends after it starts.", field="ended_at")
     checked = _parts(parts or [])
     work_order = _locked_open(work_order)
+    _start(work_order, actor)
     entry = WorkLogEntry.objects.create(
         work_order=work_order,
         engineer=actor,
@@ -682,6 +698,8 @@ def work_order_escalate(
         raise EngineeringError(
             f"{work_order.number} is already with the vendor ({work_order.vendor_reference})."
         )
+    before = work_order.status
+    _start(work_order, actor)
     work_order.status = WorkOrderStatus.WAITING_VENDOR
     work_order.vendor_reference = reference
     work_order.escalated_at = timezone.now()
@@ -690,7 +708,7 @@ def work_order_escalate(
         actor=actor,
         action="work_order.escalate",
         obj=work_order,
-        before={"status": WorkOrderStatus.IN_PROGRESS},
+        before={"status": before},
         after={"status": work_order.status, "vendor_reference": reference},
         request=request,
     )
@@ -724,6 +742,10 @@ def work_order_resolve(
         required="Say how it was resolved.",
     )
     work_order = _locked_open(work_order)
+    if work_order.is_preventive:
+        raise EngineeringError(
+            f"{work_order.number} is a preventive maintenance: complete it with its checklist."
+        )
     before = work_order.status
     work_order.status = WorkOrderStatus.RESOLVED
     work_order.resolved_at = timezone.now()
@@ -761,3 +783,292 @@ def _still_unusable(machine: Machine, resolved: WorkOrder) -> bool:
         .exclude(work_order__status=WorkOrderStatus.RESOLVED)
         .exists()
     )
+
+
+# --- preventive maintenance ------------------------------------------------------------------
+
+# A preventive maintenance's work order is made this many days before it falls due, so the
+# engineers can plan it (and it shows in the queue as "due in 5 days").
+PM_LEAD_DAYS = 7
+PM_INTERVAL_LIMIT = 3650
+PM_STEPS_LIMIT = 30
+PM_STEP_LIMIT = PmStep._meta.get_field("text").max_length
+PM_NOTE_LIMIT = PmCheck._meta.get_field("note").max_length
+
+
+def _pm_steps(steps: list[str]) -> list[str]:
+    """The checklist's steps as typed, blank ones left out, each checked for length."""
+    kept = [" ".join(step.split()) for step in steps if step and step.strip()]
+    if len(kept) > PM_STEPS_LIMIT:
+        raise EngineeringError(
+            f"At most {PM_STEPS_LIMIT} steps (this has {len(kept)}).", field="steps"
+        )
+    for n, step in enumerate(kept, 1):
+        if len(step) > PM_STEP_LIMIT:
+            raise EngineeringError(
+                f"Step {n}: at most {PM_STEP_LIMIT} characters (it has {len(step)}).",
+                field="steps",
+            )
+    return kept
+
+
+@transaction.atomic
+@submissions.once("engineering.pm_plan")
+def pm_plan_save(
+    *,
+    actor: User,
+    machine: Machine,
+    pm_interval_days: int | None,
+    steps: list[str],
+    request: HttpRequest | None = None,
+) -> Machine:
+    """Set a machine's preventive-maintenance plan: every how many days (None: no plan) and the
+    checklist's steps in order (blank ones dropped). Work orders already made keep the steps they
+    were made with.
+
+    Raises EngineeringError (with the field) when the actor is not an engineer or administrator,
+    the interval is not 1 to 3,650 days, or there are more than 30 steps or one longer than 200
+    characters; AlreadySubmitted when the same form was already sent.
+    """
+    _may_manage(actor, "change a maintenance plan")
+    if pm_interval_days is not None and not 1 <= pm_interval_days <= PM_INTERVAL_LIMIT:
+        raise EngineeringError(
+            f"Every 1 to {PM_INTERVAL_LIMIT:,} days, or leave it empty for no plan.",
+            field="pm_interval_days",
+        )
+    kept = _pm_steps(steps)
+    machine = Machine.objects.select_for_update().get(pk=machine.pk)
+    before = {
+        "pm_interval_days": machine.pm_interval_days,
+        "steps": list(machine.pm_steps.values_list("text", flat=True)),
+    }
+    machine.pm_interval_days = pm_interval_days
+    machine.save(update_fields=["pm_interval_days"])
+    machine.pm_steps.all().delete()
+    PmStep.objects.bulk_create(
+        PmStep(machine=machine, position=n, text=text) for n, text in enumerate(kept, 1)
+    )
+    audit.record(
+        actor=actor,
+        action="machine.pm_plan",
+        obj=machine,
+        before=before,
+        after={"pm_interval_days": pm_interval_days, "steps": kept},
+        request=request,
+    )
+    live.machine_changed(machine.pk)
+    return machine
+
+
+@transaction.atomic
+def pm_work_orders_create(*, today: date | None = None) -> list[WorkOrder]:
+    """Make the preventive-maintenance work orders that are due (the periodic task): one for each
+    machine with a plan whose next due date (Machine.pm_next_due_date) is at most PM_LEAD_DAYS
+    away and that has no preventive work order open, with the plan's checklist copied; engineers
+    are told in one notification. Returns the work orders made.
+
+    Safe to run twice, or at once on two workers: a machine has one work order per due date and
+    one open at a time (both unique keys; a run that meets one skips that machine). After the
+    server was off, the due date is still the one the last service set, so a machine gets one
+    work order for it (already overdue), never one per interval missed.
+    """
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=PM_LEAD_DAYS)
+    busy = set(
+        WorkOrder.objects.filter(kind=WorkKind.PREVENTIVE, status__in=OPEN_WORK).values_list(
+            "machine_id", flat=True
+        )
+    )
+    candidates = Machine.objects.filter(pm_interval_days__isnull=False).only(
+        "name",
+        "asset_tag",
+        "installed_date",
+        "last_serviced_date",
+        "pm_interval_days",
+        "registered_at",
+    )
+    due = [
+        (machine, machine.pm_next_due_date)
+        for machine in candidates.iterator(chunk_size=2000)
+        if machine.pk not in busy and machine.pm_next_due_date <= horizon
+    ]
+    steps: dict[int, list[tuple[int, str]]] = {}
+    for machine_id, position, text in PmStep.objects.filter(
+        machine_id__in=[machine.pk for machine, _ in due]
+    ).values_list("machine_id", "position", "text"):
+        steps.setdefault(machine_id, []).append((position, text))
+    made = []
+    for machine, due_date in due:
+        work_order = _pm_work_order_create(machine, due_date, steps.get(machine.pk, []))
+        if work_order is not None:
+            made.append(work_order)
+    if made:
+        _tell_engineers_pm_due(made, today)
+        live.register_changed()
+    return made
+
+
+def _pm_work_order_create(
+    machine: Machine, due_date: date, steps: list[tuple[int, str]]
+) -> WorkOrder | None:
+    """One preventive work order with its checklist, or None when the database already holds
+    one for that due date or one open for the machine (another run made it)."""
+    try:
+        with transaction.atomic():
+            work_order = WorkOrder.objects.create(
+                number=yearly_number("PM"),
+                machine=machine,
+                kind=WorkKind.PREVENTIVE,
+                pm_due_date=due_date,
+                status=WorkOrderStatus.DUE,
+                opened_at=timezone.now(),
+            )
+            PmCheck.objects.bulk_create(
+                PmCheck(work_order=work_order, position=position, text=text)
+                for position, text in sorted(steps)
+            )
+            audit.record(
+                actor=None,
+                actor_username="system",
+                action="work_order.pm_due",
+                obj=work_order,
+                after={"machine": machine.asset_tag, "due": due_date, "steps": len(steps)},
+            )
+    except IntegrityError:
+        return None
+    return work_order
+
+
+def _tell_engineers_pm_due(made: list[WorkOrder], today: date) -> None:
+    overdue = [w for w in made if w.pm_due_date < today]
+    names = ", ".join(
+        f"{w.machine.name} ({formats.date_format(w.pm_due_date, 'DATE_FORMAT')})" for w in made[:5]
+    )
+    more = f" and {len(made) - 5} more" if len(made) > 5 else ""
+    late = f", {len(overdue)} overdue" if overdue else ""
+    notify(
+        rbac.ENGINEER,
+        f"Preventive maintenance due: {len(made)} work order{'s' if len(made) != 1 else ''}"
+        f"{late}: {names}{more}.",
+        link=reverse("work_queue"),
+        urgent=bool(overdue),
+    )
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """A checklist step's outcome: its position, pass or fail, the engineer's note, and for a
+    failed step whether to report a fault on the machine (and whether it is unusable)."""
+
+    position: int
+    passed: bool
+    note: str = ""
+    report_fault: bool = False
+    unusable: bool = False
+
+
+def _outcomes(checks: list[PmCheck], outcomes: list[StepOutcome]) -> dict[int, StepOutcome]:
+    by_position = {outcome.position: outcome for outcome in outcomes}
+    for check in checks:
+        n = check.position
+        outcome = by_position.get(n)
+        if outcome is None:
+            raise EngineeringError(f"Step {n}: passed or failed?", field=f"step_{n}_result")
+        note = (outcome.note or "").strip()
+        if len(note) > PM_NOTE_LIMIT:
+            raise EngineeringError(
+                f"Step {n}: at most {PM_NOTE_LIMIT} characters.", field=f"step_{n}_note"
+            )
+        if not outcome.passed and not note:
+            raise EngineeringError(f"Step {n} failed: say what was wrong.", field=f"step_{n}_note")
+    return by_position
+
+
+@transaction.atomic
+@submissions.once("engineering.pm_complete")
+def pm_complete(
+    *,
+    actor: User,
+    work_order: WorkOrder,
+    outcomes: list[StepOutcome],
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> WorkOrder:
+    """Complete an open preventive maintenance: each checklist step passed or failed with its note
+    (a failed one needs a note), the work order resolved, the machine's last serviced date today
+    (so its next due date is `pm_interval_days` on). A machine Under maintenance is back to
+    Operational unless a request still says it is unusable; a failed step marked to report a
+    fault opens a fault request on the machine (fault_request_raise: unusable puts it Out of
+    order, and engineers are told).
+
+    Raises EngineeringError (with the field) when the actor is not an engineer or administrator,
+    the work order is resolved or is a fault repair, a step has no outcome, a failed step has no
+    note or a note is longer than 500 characters; AlreadySubmitted when the same form was already
+    sent.
+    """
+    _may_manage(actor, "complete a preventive maintenance")
+    note = _text(note, limit=RESOLUTION_LIMIT - 50, field="note", required="")
+    work_order = _locked_open(work_order)
+    if not work_order.is_preventive:
+        raise EngineeringError(
+            f"{work_order.number} is a fault repair: resolve it, there is no checklist."
+        )
+    checks = list(work_order.checks.order_by("position"))
+    by_position = _outcomes(checks, outcomes)
+    for check in checks:
+        check.passed = by_position[check.position].passed
+        check.note = by_position[check.position].note.strip()
+    PmCheck.objects.bulk_update(checks, ["passed", "note"])
+    failed = [check for check in checks if not check.passed]
+    before = work_order.status
+    _start(work_order, actor)
+    work_order.status = WorkOrderStatus.RESOLVED
+    work_order.resolved_at = timezone.now()
+    work_order.resolved_by = actor
+    passed = f"{len(checks) - len(failed)} of {len(checks)} steps passed"
+    work_order.resolution = (f"{passed}. {note}" if note else f"{passed}.")[:RESOLUTION_LIMIT]
+    work_order.save(update_fields=["status", "resolved_at", "resolved_by", "resolution"])
+    machine = Machine.objects.select_for_update().get(pk=work_order.machine_id)
+    serviced_before = machine.last_serviced_date
+    machine.last_serviced_date = timezone.localdate()
+    machine.save(update_fields=["last_serviced_date"])
+    audit.record(
+        actor=actor,
+        action="work_order.pm_complete",
+        obj=work_order,
+        before={"status": before, "last_serviced_date": serviced_before},
+        after={
+            "status": work_order.status,
+            "steps": [[c.position, c.passed, c.note] for c in checks],
+            "last_serviced_date": machine.last_serviced_date,
+            "next_due": machine.pm_next_due_date,
+        },
+        request=request,
+    )
+    if machine.status == MachineStatus.UNDER_MAINTENANCE and not _still_unusable(
+        machine, work_order
+    ):
+        _status_apply(
+            actor=actor,
+            machine=machine,
+            to_status=MachineStatus.OPERATIONAL,
+            reason=f"{work_order.number} preventive maintenance done ({passed})",
+            request=request,
+        )
+    else:
+        live.machine_changed(machine.pk)
+    for check in failed:
+        outcome = by_position[check.position]
+        if outcome.report_fault:
+            check.fault_request = fault_request_raise(
+                actor=actor,
+                machine=machine,
+                description=(
+                    f"{work_order.number} step {check.position} failed: {check.text}: {check.note}"
+                )[:DESCRIPTION_LIMIT],
+                unusable=outcome.unusable,
+                priority=Priority.HIGH if outcome.unusable else Priority.NORMAL,
+                request=request,
+            )
+            check.save(update_fields=["fault_request"])
+    return work_order

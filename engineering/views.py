@@ -1,6 +1,9 @@
 """Screens of engineering: the asset register (engineers, admin), a machine's page and its QR
 label (every member of staff may look a machine up and report a fault from it), status changes,
-the engineers' queue and a work order's page (log work, escalate, resolve)."""
+the engineers' queue and a work order's page (log work, escalate, resolve, complete a preventive
+maintenance's checklist), a machine's maintenance plan, the downtime overview and its CSV."""
+
+import csv
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -8,12 +11,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from engineering import selectors, services
+from engineering import downtime, selectors, services
 from engineering.forms import (
     EscalateForm,
     FaultRequestForm,
     MachineForm,
     MachineRegisterForm,
+    PeriodForm,
+    PmCompleteForm,
+    PmPlanForm,
     ResolveForm,
     StatusChangeForm,
     WorkLogForm,
@@ -218,10 +224,12 @@ def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _work_order_page(request: HttpRequest, work_order: WorkOrder, **forms) -> HttpResponse:
     """A work order's page; a refused form (`log_form=...`) keeps what was typed, each message
     beside its field."""
-    context = selectors.work_order_page(work_order) | {
+    context = selectors.work_order_page(work_order)
+    context |= {
         "log_form": WorkLogForm(),
         "escalate_form": EscalateForm(),
         "resolve_form": ResolveForm(),
+        "complete_form": PmCompleteForm(checks=context["checks"]),
     }
     return render(request, "engineering/work_order_detail.html", context | forms)
 
@@ -262,3 +270,71 @@ def work_order_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 def engineering_summary(request: HttpRequest) -> HttpResponse:
     """The engineer's dashboard panels (loaded into the dashboard, refreshed live)."""
     return render(request, "engineering/_dashboard.html", selectors.dashboard(request.user))
+
+
+@rbac.capability_required("engineering.machines", post_only=True)
+@require_POST
+def pm_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Complete a preventive maintenance: each checklist step passed or failed."""
+    form = PmCompleteForm(request.POST, checks=selectors.pm_checks(_work_order(pk)))
+    done = "Preventive maintenance done; the machine's next one is counted from today."
+    return _work_step(request, pk, form, "complete_form", services.pm_complete, done)
+
+
+# --- a machine's preventive-maintenance plan -------------------------------------------------
+
+
+@rbac.capability_required("engineering.machines")
+def pm_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The machine's plan: every how many days, and the checklist (one step a line)."""
+    machine = _machine(pk)
+    steps = "\n".join(machine.pm_steps.values_list("text", flat=True))
+    initial = {"pm_interval_days": machine.pm_interval_days, "steps": steps}
+    form = PmPlanForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        done = "Maintenance plan saved."
+        then = machine.get_absolute_url()
+        answered = _submit(
+            request, form, services.pm_plan_save, done=done, then=then, machine=machine
+        )
+        if answered:
+            return answered
+    return render(request, "engineering/pm_plan.html", {"form": form, "machine": machine})
+
+
+# --- downtime and the department's figures ---------------------------------------------------
+
+
+def _period(request: HttpRequest) -> tuple[PeriodForm, dict | None]:
+    """The overview's period form and, when it is valid, its days and department."""
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    department = data["department"].pk if data["department"] else None
+    return form, {"first": data["start"], "last": data["end"], "department": department}
+
+
+@rbac.capability_required("engineering.machines")
+def engineering_overview(request: HttpRequest) -> HttpResponse:
+    """Downtime, availability, failures, MTBF, MTTR, PM compliance and open requests for a period,
+    for the hospital, each department and each machine."""
+    form, period = _period(request)
+    context = {"form": form} | (selectors.overview_page(request, **period) if period else {})
+    return render(request, "engineering/overview.html", context)
+
+
+@rbac.capability_required("engineering.machines")
+def engineering_overview_csv(request: HttpRequest) -> HttpResponse:
+    """The overview's figures as a spreadsheet (every machine); a bad period goes back to the
+    overview, where it is said beside its field."""
+    form, period = _period(request)
+    if period is None:
+        return redirect(f"{reverse('engineering_overview')}?{request.GET.urlencode()}")
+    start, end = downtime.period_of_days(period["first"], period["last"])
+    report = downtime.downtime_report(start=start, end=end, department_id=period["department"])
+    name = f"machine-downtime-{period['first']:%Y%m%d}-{period['last']:%Y%m%d}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    csv.writer(response).writerows(downtime.csv_rows(report))
+    return response

@@ -15,6 +15,12 @@ class LabConfig(AppConfig):
         from messaging import topics
 
         topics.register_all(live.TOPICS)
+        # A machine going down or coming back shows on the lab's banner (lab.live.machine_saved).
+        from django.db.models.signals import post_save
+
+        from engineering.models import Machine
+
+        post_save.connect(live.machine_saved, sender=Machine, dispatch_uid="lab_machine_saved")
         clinical.register_timeline(timeline_events, timeline_count)
         # A discharge waits for the stay's tests not yet resulted: each is cancelled or carried
         # over to outpatient follow-up (wards asks clinical's registry, never lab).

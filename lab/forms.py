@@ -36,6 +36,20 @@ class OrderForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="What the lab should know: suspected diagnosis, fasting, medication.",
     )
+    # Offered with the refusal of an imaging test whose machines are all down.
+    when_machine_back = forms.BooleanField(
+        required=False, label="Order it anyway, to be done when the machine is back"
+    )
+    machine_wait_reason = forms.CharField(
+        label="Why order it now",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(),
+        help_text="e.g. needed before Friday's surgical review; the lab sees this on its worklist.",
+        error_messages={
+            "max_length": "Reason: at most %(limit_value)d characters (this has %(show_value)d).",
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,15 +1,19 @@
 """Live updates of the lab: the topics its pages join, who may join them, and which services
 refresh them (PUBLISHES, kept true by tests/hms/test_live_topics.py)."""
 
+from engineering.models import IMAGING_MACHINE_TYPES
 from hms import rbac, realtime
 
 SIGNAL = "hms/signal.html"
 
 # "lab": the worklist (technicians, admin); "lab.patient.<id>": a patient's orders as shown on
 # consultation and admission pages (staff who view results); "lab.doctor.<id>": that doctor's own
-# orders on their dashboard.
+# orders on their dashboard; "lab.machines": the banner of imaging machines not working, on the
+# worklist and the doctor's order form (staff, who may look machines up anyway).
 WORKLIST_TOPIC = "lab"
 WORKLIST_EVENT = "hms:lab-changed"
+MACHINES_TOPIC = "lab.machines"
+MACHINES_EVENT = "hms:lab-machines-changed"
 
 
 def patient_topic(patient_id: int) -> str:
@@ -36,7 +40,25 @@ def order_changed(*, patient_id: int, ordered_by_id: int) -> None:
     realtime.publish(doctor_topic(ordered_by_id), SIGNAL, {"event": doctor_event(ordered_by_id)})
 
 
+def machines_changed() -> None:
+    """Tell the pages showing which imaging machines are down to fetch it again (after commit)."""
+    realtime.publish(MACHINES_TOPIC, SIGNAL, {"event": MACHINES_EVENT})
+
+
+def machine_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    """Engineering saved a machine (post_save, connected by LabConfig.ready): its status settled
+    from its history, or it was registered or edited. Engineering builds on accounts and knows
+    nothing of the lab's pages, so the lab listens rather than engineering publishing to them;
+    realtime.publish waits for the commit, so a rolled-back change is never announced."""
+    if update_fields is None or (
+        "status" in update_fields and instance.machine_type in IMAGING_MACHINE_TYPES
+    ):
+        machines_changed()
+
+
 def may_join_lab(user, topic: str) -> bool:
+    if topic == MACHINES_TOPIC:
+        return rbac.allows(user, "engineering.request")
     if topic == WORKLIST_TOPIC:
         return rbac.allows(user, "tests.process")
     if topic.startswith("lab.patient."):

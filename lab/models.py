@@ -312,6 +312,11 @@ class TestOrder(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     carry_over_reason = models.CharField(max_length=200, blank=True)
+    # Ordered while no machine of its type was Operational, "to be done when the machine is
+    # back": why it was ordered anyway (set only then; the lab sees it on the worklist).
+    machine_wait_reason = models.CharField(
+        "why order it while the machine is down", max_length=200, blank=True
+    )
     # Results: the version being worked on, and the last one a second person verified (what the
     # patient sees). 0 = none yet.
     result_version = models.PositiveSmallIntegerField(default=0)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from clinical.ages import age_in_range_days
 from clinical.models import Encounter, Patient
+from engineering import availability
 from hms import files, params, rbac
 from hms.refusals import Refusal
 from lab.models import (
@@ -367,9 +368,12 @@ def order_origin(encounter_id: object, admission_id: object) -> OrderOrigin | No
     return None
 
 
-def order_new_page(user: User, origin: OrderOrigin, *, form: forms.Form, chosen: list) -> dict:
+def order_new_page(
+    user: User, origin: OrderOrigin, *, form: forms.Form, chosen: list, offer_wait: bool = False
+) -> dict:
     """The ordering form's page: the tests offered (laboratory, then imaging and machines), the
-    ones ticked, and the patient's tests still open."""
+    ones ticked, the patient's tests still open, the imaging machines down (the banner), and
+    whether to offer ordering "to be done when the machine is back"."""
     offered = list(form.fields["tests"].queryset)
     patient = origin.patient
     return {
@@ -386,6 +390,9 @@ def order_new_page(user: User, origin: OrderOrigin, *, form: forms.Form, chosen:
         "open_orders": orders_for(user, patient=patient).filter(
             status__in=[OrderStatus.PENDING, OrderStatus.COLLECTED, OrderStatus.IN_PROGRESS]
         ),
+        "machines_down": availability.machines_down(),
+        "offer_wait": offer_wait,
+        "now": timezone.now(),
     }
 
 

@@ -6,7 +6,7 @@ reads. The technicians' worklist and the ordering doctor hear about every change
 """
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,12 +14,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from accounts.models import User
 from billing import services as billing
 from clinical import open_orders
 from clinical.models import Encounter, Patient, PatientState
+from engineering import availability
+from engineering.models import Machine, MachineType
 from hms import audit, files, params, rbac, submissions
 from hms.numbering import yearly_number
 from hms.refusals import Refusal
@@ -63,6 +65,66 @@ class LabError(Refusal):
             self.fields.setdefault(field, message)
 
 
+class MachineUnavailable(LabError):
+    """An imaging test whose machine type has no Operational machine: `down` names the machines
+    of each such type (their status and since when), so the form can offer to order it "to be
+    done when the machine is back"."""
+
+    def __init__(self, message: str, *, down: dict[str, list[Machine]]) -> None:
+        super().__init__(message)
+        self.down = down
+
+
+MACHINE_WAIT_LIMIT = TestOrder._meta.get_field("machine_wait_reason").max_length
+
+
+def _since(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def machines_down_sentence(down: dict[str, list[Machine]]) -> str:
+    """What a doctor reads when no machine of a test's type works: each type, each of its
+    machines with its status and since when (engineering's own "since")."""
+    parts = []
+    for machine_type, machines in down.items():
+        listed = "; ".join(
+            f"{m.name} ({m.asset_tag}) {m.get_status_display().lower()} since {_since(m.status_since)}"
+            for m in machines
+        )
+        parts.append(f"No {MachineType(machine_type).label} machine is working: {listed}.")
+    return " ".join(parts)
+
+
+def _machine_wait(
+    tests: list[LabTest], *, when_machine_back: bool, reason: str
+) -> tuple[dict[str, list[Machine]], str]:
+    """The machine types of the imaging `tests` with no Operational machine (one query), and the
+    reason the doctor gave for ordering them anyway; refuses when none was given."""
+    types = {t.machine_type for t in tests if t.machine_type}
+    down = availability.unavailable(types) if types else {}
+    if not down:
+        return {}, ""
+    sentence = machines_down_sentence(down)
+    if not when_machine_back:
+        raise MachineUnavailable(
+            f"{sentence} Order it to be done when the machine is back (tick it below and say"
+            " why), or leave it out.",
+            down=down,
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise LabError(
+            f"{sentence} Say why it is ordered now, to be done when the machine is back.",
+            field="machine_wait_reason",
+        )
+    if len(reason) > MACHINE_WAIT_LIMIT:
+        raise LabError(
+            f"Reason: at most {MACHINE_WAIT_LIMIT} characters (this has {len(reason)}).",
+            field="machine_wait_reason",
+        )
+    return down, reason
+
+
 def order_source(order: TestOrder) -> str:
     """The charge source label of a test order (how billing refers to it).
 
@@ -98,16 +160,24 @@ def order_tests(
     clinical_notes: str = "",
     encounter: Encounter | None = None,
     admission: models.Model | None = None,
+    when_machine_back: bool = False,
+    machine_wait_reason: str = "",
     request: HttpRequest | None = None,
 ) -> list[TestOrder]:
     """Order one or several tests for a patient, from a consultation or an admission. Each test
     is an order of its own (its own number, steps and result) and posts its charge: to the
     admission's bill for an inpatient, to the patient's account otherwise.
 
-    Raises LabError when the actor may not order tests, the record is archived, no test or priority
-    is chosen, the consultation or admission is another patient's, the patient was discharged, a
-    test is no longer offered or already pending, or a test cannot be charged; AlreadySubmitted
-    (hms.submissions) when the same form was already sent.
+    An imaging test whose machine type has machines in engineering's register but none
+    Operational is refused, naming them; with `when_machine_back` and a reason it is ordered "to
+    be done when the machine is back" (the reason stored on the order and audited).
+
+    Raises MachineUnavailable (a LabError) when an imaging test's machines are all down and
+    `when_machine_back` is not set; LabError when the actor may not order tests, the record is
+    archived, no test or priority is chosen, the consultation or admission is another patient's,
+    the patient was discharged, a test is no longer offered or already pending, the reason for
+    ordering while the machine is down is missing or over 200 characters, or a test cannot be
+    charged; AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     if not rbac.allows(actor, "tests.order"):
         raise LabError("Only a doctor can order tests.")
@@ -145,6 +215,9 @@ def order_tests(
     if already:
         names = ", ".join(f"{o.test.name} ({o.number})" for o in already)
         raise LabError(f"Already ordered and not done yet: {names}. Cancel it first to re-order.")
+    down, wait_reason = _machine_wait(
+        tests, when_machine_back=when_machine_back, reason=machine_wait_reason
+    )
     now = timezone.now()
     orders = []
     for test in tests:
@@ -157,6 +230,7 @@ def order_tests(
             priority=priority,
             clinical_notes=clinical_notes.strip()[:500],
             machine_type=test.machine_type,
+            machine_wait_reason=wait_reason if test.machine_type in down else "",
             ordered_at=now,
             due_at=now + timedelta(minutes=test.turnaround_minutes),
             ordered_by=actor,
@@ -186,12 +260,26 @@ def order_tests(
                 "priority": priority,
                 "encounter": encounter.pk if encounter else None,
                 "admission": admission.pk if admission else None,
+                **_waiting(order, down),
             },
             request=request,
         )
         orders.append(order)
     _signal(orders[0])
     return orders
+
+
+def _waiting(order: TestOrder, down: dict[str, list[Machine]]) -> dict:
+    """An order's audit of waiting for its machine: the reason and the machines down then."""
+    if not order.machine_wait_reason:
+        return {}
+    return {
+        "machine_wait_reason": order.machine_wait_reason,
+        "machines_down": [
+            f"{m.asset_tag} {m.status} since {m.status_since.isoformat()}"
+            for m in down[order.machine_type]
+        ],
+    }
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ urlpatterns = [
     path("my-orders/", views.doctor_results, name="lab_doctor_results"),
     path("my-orders/all/", views.doctor_results_all, name="lab_doctor_results_all"),
     path("order/", views.order_new, name="lab_order_new"),
+    path("machines-down/", views.machines_down, name="lab_machines_down"),
     path("patients/<uuid:patient_pk>/orders/", views.orders_panel, name="lab_orders_panel"),
     path("orders/<int:pk>/", views.order_detail, name="lab_order"),
     path("orders/<int:pk>/cancel/", views.order_cancel, name="lab_order_cancel"),

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinical import selectors as clinical
+from engineering import availability
 from hms import files, paging, params, rbac
-from hms.refusals import act, refuse_beside
+from hms.refusals import act, refuse_beside, refuse_into
 from lab import selectors, services
 from lab.forms import LabTestForm, OrderForm, ReasonForm, ReferenceRangeForm, ResultFieldForm
 from lab.models import (
@@ -70,27 +71,62 @@ def order_new(request: HttpRequest) -> HttpResponse:
         messages.info(request, "Tests are ordered from a consultation or an admission: open one.")
         return redirect("dashboard")
     form = OrderForm(request.POST or None)
+    # "To be done when the machine is back" is offered once an imaging test was refused for its
+    # machines being down, and stays while the doctor uses it (or has typed a reason).
+    offer_wait = any(request.POST.get(f) for f in ("when_machine_back", "machine_wait_reason"))
     if request.method == "POST" and form.is_valid():
-        try:
-            orders = services.order_tests(
-                actor=request.user,
-                patient=origin.patient,
-                tests=list(form.cleaned_data["tests"]),
-                priority=form.cleaned_data["priority"],
-                clinical_notes=form.cleaned_data["clinical_notes"],
-                encounter=origin.encounter,
-                admission=origin.admission,
-                request=request,
-            )
-        except services.LabError as refusal:
-            form.add_error(None, str(refusal))
-        else:
+        orders, machines_down = _place_order(request, origin, form)
+        if orders:
             names = ", ".join(o.test.name for o in orders)
-            messages.success(request, f"Ordered: {names}. The lab sees it now.")
+            waiting = " (to be done when its machine is back)" if _waiting(orders) else ""
+            messages.success(request, f"Ordered: {names}{waiting}. The lab sees it now.")
             return redirect(origin.back)
+        offer_wait = offer_wait or machines_down
     chosen = request.POST.getlist("tests")
-    context = selectors.order_new_page(request.user, origin, form=form, chosen=chosen)
+    context = selectors.order_new_page(
+        request.user, origin, form=form, chosen=chosen, offer_wait=offer_wait
+    )
     return render(request, "lab/order_new.html", context)
+
+
+def _place_order(
+    request: HttpRequest, origin: selectors.OrderOrigin, form: OrderForm
+) -> tuple[list[TestOrder], bool]:
+    """Order what the form says: (the orders, False), or ([], whether it was refused for the
+    machines being down) with the refusal on the form, beside its field when it has one."""
+    data = form.cleaned_data
+    try:
+        orders = services.order_tests(
+            actor=request.user,
+            patient=origin.patient,
+            tests=list(data["tests"]),
+            priority=data["priority"],
+            clinical_notes=data["clinical_notes"],
+            encounter=origin.encounter,
+            admission=origin.admission,
+            when_machine_back=data["when_machine_back"],
+            machine_wait_reason=data["machine_wait_reason"],
+            request=request,
+        )
+    except services.MachineUnavailable as refusal:
+        form.add_error(None, str(refusal))
+        return [], True
+    except services.LabError as refusal:
+        refuse_into(form, refusal)
+        return [], False
+    return orders, False
+
+
+def _waiting(orders: list[TestOrder]) -> bool:
+    return any(o.machine_wait_reason for o in orders)
+
+
+@rbac.capability_required("engineering.request")
+def machines_down(request: HttpRequest) -> HttpResponse:
+    """The banner of imaging machines not working (the worklist's and the order form's),
+    fetched again live when engineering changes a machine."""
+    context = {"machines_down": availability.machines_down(), "now": timezone.now()}
+    return render(request, "lab/_machines_down.html", context)
 
 
 @rbac.capability_required("tests.view_results", scopes=STAFF)
@@ -281,6 +317,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     }
     if request.htmx and request.htmx.target == "worklist":
         return render(request, "lab/worklist.html#worklist", context)
+    context["machines_down"] = availability.machines_down()
     return render(request, "lab/worklist.html", context)
 
 

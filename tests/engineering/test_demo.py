@@ -1,6 +1,7 @@
 """The demo hospital's engineering department: the lab's imaging machines and the wards'
 equipment, some under warranty, one out of order with its fault report waiting."""
 
+from datetime import timedelta
 from io import StringIO
 
 from django.core.management import call_command
@@ -47,3 +48,21 @@ def test_seeding_again_adds_no_machine(db):
 
     assert (Machine.objects.count(), FaultRequest.objects.count()) == counts
     assert audit.verify().ok
+
+
+def test_the_demo_has_maintenance_plans_one_due_this_week_and_one_overdue(db):
+    seed()
+
+    today = timezone.localdate()
+    assert not Machine.objects.filter(
+        pm_interval_days__isnull=False, pm_steps__isnull=True
+    ).exists()
+    due = dict(
+        WorkOrder.objects.filter(kind="preventive", status="due").values_list(
+            "machine__asset_tag", "pm_due_date"
+        )
+    )
+    assert today <= due["RAD-XR-01"] <= today + timedelta(days=7)
+    assert due["SUR-AUTO-01"] < today
+    seed()
+    assert WorkOrder.objects.filter(kind="preventive").count() == len(due)

@@ -135,6 +135,8 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "work_log_add": {"pk": samples["work_order"].pk},
         "work_order_escalate": {"pk": samples["work_order"].pk},
         "work_order_resolve": {"pk": samples["work_order"].pk},
+        "pm_plan": {"pk": samples["machine"].pk},
+        "pm_complete": {"pk": samples["work_order"].pk},
         "chat_older": {"pk": samples["thread"].pk},
         "chat_send": {"pk": samples["thread"].pk},
         "chat_read": {"pk": samples["thread"].pk},
