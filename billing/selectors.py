@@ -49,14 +49,8 @@ OPEN_STATUSES = [InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID]
 OPEN_CLAIMS = [ClaimStatus.SUBMITTED, ClaimStatus.APPROVED]
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
 
-# Invoice.balance and InsuranceClaim.outstanding, as database expressions.
-PATIENT_BALANCE = (
-    F("patient_share")
-    + F("insurer_shortfall")
-    - F("amount_credited")
-    - F("amount_refunded")
-    - F("amount_paid")
-)
+# InsuranceClaim.outstanding as a database expression (Invoice.balance is the database's own
+# column, Invoice.patient_balance).
 CLAIM_OUTSTANDING = Case(
     When(status=ClaimStatus.SUBMITTED, then=F("amount_claimed")),
     When(status=ClaimStatus.APPROVED, then=F("approved_amount")),
@@ -74,11 +68,7 @@ def _sum(expression: str | Combinable, *, only: Q | None = None) -> Coalesce:
 
 def open_patient_invoices() -> QuerySet[Invoice]:
     """Issued invoices on which the patient still owes something."""
-    return (
-        Invoice.objects.filter(status__in=OPEN_STATUSES)
-        .alias(open_balance=PATIENT_BALANCE)
-        .filter(open_balance__gt=0)
-    )
+    return Invoice.objects.filter(status__in=OPEN_STATUSES).filter(patient_balance__gt=0)
 
 
 def claims(*, status: str = "", insurer: str = "") -> QuerySet[InsuranceClaim]:
@@ -199,7 +189,7 @@ def desk_summary(day: date | None = None) -> DeskSummary:
         .aggregate(count=Count("id"), total=_sum("total"))
     )
     summary.issued_count, summary.issued_total = issued["count"], money(issued["total"])
-    owed = open_patient_invoices().aggregate(count=Count("id"), total=_sum(PATIENT_BALANCE))
+    owed = open_patient_invoices().aggregate(count=Count("id"), total=_sum("patient_balance"))
     summary.open_count, summary.open_total = owed["count"], money(owed["total"])
     claims_open = claims_outstanding()
     summary.claims_count, summary.claims_amount = claims_open["count"], claims_open["amount"]
@@ -267,12 +257,14 @@ def outstanding_figures(today: date | None = None) -> Outstanding:
     """One query, whatever the number of open invoices: the count and balance in all, and per age
     bucket (conditional sums on the issue date)."""
     today = today or timezone.localdate()
-    sums = {"count": Count("id"), "total": _sum(PATIENT_BALANCE)}
+    sums = {"count": Count("id"), "total": _sum("patient_balance")}
     for bucket in AGE_BUCKETS:
         condition = age_filter(bucket, today)
         sums[f"n_{bucket.key}"] = Count(Case(When(condition, then=F("id"))))
         sums[f"s_{bucket.key}"] = _sum(
-            Case(When(condition, then=PATIENT_BALANCE), default=Value(ZERO), output_field=_MONEY)
+            Case(
+                When(condition, then=F("patient_balance")), default=Value(ZERO), output_field=_MONEY
+            )
         )
     figures = open_patient_invoices().aggregate(**sums)
     return Outstanding(
@@ -380,7 +372,7 @@ def account_figures(patient: models.Model) -> tuple[AccountBalance, dict[str, in
         type(patient)
         .objects.filter(pk=patient.pk)
         .values(
-            owed=_figure(settling, PATIENT_BALANCE),
+            owed=_figure(settling, F("patient_balance")),
             credited=_figure(settling, F("amount_credited")),
             refunded=_figure(settling, F("amount_refunded")),
             not_invoiced=_figure(

@@ -390,3 +390,15 @@ def test_odd_statement_and_account_queries_fall_back_without_an_error(people, cl
     for name in ("patient_statement", "patient_account"):
         assert desk.get(reverse(name, args=[patient.pk]), query).status_code == 200
     assert desk.get(reverse("outstanding"), query).status_code == 200
+
+
+def test_the_database_keeps_each_invoices_balance_as_the_invoice_works_it_out(people):
+    """Invoice.patient_balance (a column the database computes) is Invoice.balance after every
+    kind of event: insurer share, shortfall, deposit, credit note, refunds, a bounced cheque."""
+    patient, insured = _a_busy_account(people)
+    invoices = Invoice.objects.filter(patient=patient)  # read afresh
+
+    assert invoices.exists()
+    for invoice in invoices:
+        assert invoice.patient_balance == invoice.balance
+    assert Invoice.objects.get(pk=insured.pk).patient_balance == Decimal("0.00")  # see above
