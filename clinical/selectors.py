@@ -38,6 +38,7 @@ from clinical.search import (  # the search keys and MRN width, re-exported for 
 )
 from clinical.vitals import RANGES, Range, flag
 from hms import paging, params, rbac
+from hms.links import link_to
 from hms.refusals import Refusal
 
 SEARCH_LIMIT = 20
@@ -363,8 +364,10 @@ def patient_timeline_page(
     A kind that gave fewer than `size` records has given all it has before the cursor: only the
     kinds that filled their window are counted in the database (at most one more query each; a
     short history asks none)."""
-    from django.urls import reverse
-
+    encounter_link = link_to("encounter")
+    vitals_link = link_to("patient_vitals")(patient.pk)
+    appointment_link = link_to("appointment_detail")
+    documents_link = link_to("patient_documents")(patient.pk)
     windows: list[tuple[QuerySet, list]] = []
 
     def window(queryset: QuerySet, field: str) -> list:
@@ -386,7 +389,7 @@ def patient_timeline_page(
                 f"Consultation with Dr {encounter.doctor}",
                 encounter.diagnosis
                 + (f" ({encounter.icd10_code})" if encounter.icd10_code else ""),
-                reverse("encounter", args=[encounter.pk]),
+                encounter_link(encounter.pk),
             )
         )
     for vitals in window(Vitals.objects.filter(patient=patient), "recorded_at"):
@@ -406,7 +409,7 @@ def patient_timeline_page(
                 "heart-pulse",
                 "Vitals",
                 " · ".join(parts),
-                reverse("patient_vitals", args=[patient.pk]),
+                vitals_link,
             )
         )
     for item in window(Prescription.objects.filter(patient=patient), "created_at"):
@@ -417,7 +420,7 @@ def patient_timeline_page(
                 "capsule",
                 f"Prescribed {item.drug} {item.strength}".strip(),
                 f"{item.dose}, {item.frequency}, {item.duration}",
-                reverse("encounter", args=[item.encounter_id]),
+                encounter_link(item.encounter_id),
             )
         )
     for appointment in window(
@@ -430,7 +433,7 @@ def patient_timeline_page(
                 "calendar-event",
                 f"Appointment with {appointment.doctor}",
                 appointment.get_status_display(),
-                reverse("appointment_detail", args=[appointment.pk]),
+                appointment_link(appointment.pk),
             )
         )
     for document in window(PatientDocument.objects.filter(patient=patient), "uploaded_at"):
@@ -441,7 +444,7 @@ def patient_timeline_page(
                 "file-earmark-text",
                 f"Document: {document.title}",
                 document.get_kind_display(),
-                reverse("patient_documents", args=[patient.pk]),
+                documents_link,
             )
         )
     for change in window(PatientStateChange.objects.filter(patient=patient), "at"):

@@ -19,6 +19,7 @@ from clinical.ages import age_in_range_days
 from clinical.models import Encounter, Patient
 from engineering import availability
 from hms import files, params, rbac
+from hms.links import link_to
 from hms.refusals import Refusal
 from lab.models import (
     OPEN_STATUSES,
@@ -305,7 +306,7 @@ def timeline_events(patient: Patient, before: datetime | None, size: int) -> lis
     orders = TestOrder.objects.filter(patient=patient).select_related("test", "ordered_by")
     if before is not None:
         orders = orders.filter(ordered_at__lt=before)
-    events = []
+    events, order_link = [], link_to("lab_order")
     for order in orders.order_by("-ordered_at")[:size]:
         detail = order.get_status_display()
         if order.status == OrderStatus.VERIFIED:
@@ -320,7 +321,7 @@ def timeline_events(patient: Patient, before: datetime | None, size: int) -> lis
                 "eyedropper" if order.test.kind == "lab" else "radioactive",
                 f"{order.test.name} ordered by Dr {order.ordered_by}",
                 f"{order.number} · {order.get_priority_display()} · {detail}",
-                reverse("lab_order", args=[order.pk]),
+                order_link(order.pk),
             )
         )
     return events
