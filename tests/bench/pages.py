@@ -158,6 +158,7 @@ def screens() -> list[dict]:
     """(name, role, path, htmx target or None) of every main screen and its fragments."""
     from accounts.models import User
     from billing.models import Invoice
+    from engineering.models import Machine, WorkOrder
     from lab.models import TestOrder
     from wards.models import Admission
 
@@ -175,6 +176,9 @@ def screens() -> list[dict]:
     )
     account_patient = invoice.patient if invoice else patient
     thread = ensure_chat_thread()
+    # Engineering (issue 16): the machine with the longest history, the newest work order.
+    machine = Machine.objects.order_by("-status_changes__effective_at", "pk").first()
+    work_order = WorkOrder.objects.order_by("-pk").first()
     today = timezone.localdate().isoformat()
     query = patient.last_name[:4].lower()
     rows = [
@@ -225,7 +229,15 @@ def screens() -> list[dict]:
         ("chat thread", "doctor", f"/chat/{thread.pk}/", None),
         ("notifications", "doctor", "/notifications/", None),
         ("notification bell", "doctor", "/notifications/bell/", "bell"),
+        ("lab machines-down banner", "lab", "/lab/machines-down/", "machines-down"),
+        ("machine register", "engineer", "/engineering/machines/", None),
+        ("machine page", "engineer", f"/engineering/machines/{machine.pk}/", None),
+        ("machine page (nurse)", "nurse", f"/engineering/machines/{machine.pk}/", None),
+        ("engineering queue", "engineer", "/engineering/queue/", None),
+        ("engineering overview", "engineer", "/engineering/overview/", None),
     ]
+    if work_order:
+        rows.append(("work order", "engineer", f"/engineering/work-orders/{work_order.pk}/", None))
     if encounter:
         rows.append(
             ("consultation", "doctor", f"/appointments/consultations/{encounter.pk}/", None)
