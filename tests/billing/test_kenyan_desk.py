@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
-from billing import demo, selectors, services
+from billing import demo, documents, selectors, services
 from billing.documents import render_receipt
 from billing.forms import PaymentForm, RefundForm
 from billing.models import (
@@ -296,6 +296,11 @@ def test_the_refund_receipt_pdf_says_how_and_under_which_reference_it_went_back(
     assert "Card reversal" in text and "RVSL-55120" in text
     assert "450.00" in text and payment.receipt_number in text and invoice.number in text
     assert "Double charge" in text
+    # The invoice's own PDF lists the refund the same way.
+    invoice.refresh_from_db()
+    assert f"Refund {refund.number} by Card reversal (RVSL-55120): Double charge" in (
+        documents.invoice_html(invoice)
+    )
 
 
 def test_the_statement_says_how_a_refund_went_back(people):

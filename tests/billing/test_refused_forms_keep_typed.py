@@ -293,6 +293,7 @@ def test_a_refused_claim_payment_on_the_invoice_keeps_what_was_typed(people, cli
     form = form_posting_to(response, url)
     marked_in_row(form, "reference", "Enter the insurer's remittance reference")
     assert value_of(form, "amount") == "1600"
+    assert value_of(form, "next") == back  # the invoice, not the address the form posted to
     assert InsuranceClaim.objects.get(pk=claim.pk).status == "approved"
 
 
