@@ -1,5 +1,7 @@
 """Demo records of billing: the hospital's charge master (prices in KES), and a few insured
-patients' invoices with their insurance claims at different stages."""
+patients' invoices with their insurance claims at different stages: SHA (the Social Health
+Authority, which replaced NHIF in October 2024) and private schemes (AAR, Jubilee), the patients
+paying their part the Kenyan way (M-Pesa, with its transaction code)."""
 
 from decimal import Decimal
 
@@ -49,9 +51,12 @@ def seed_late(log) -> None:
     _seed_claims(log)
 
 
-# Insured demo patients (clinical's demo registers them), what they were charged, and how far
-# their claim has gone: paid by the insurer, approved in part, or still waiting.
+# Insured demo patients (clinical's demo registers them with their scheme), what they were
+# charged, and how far their claim has gone: paid by the insurer, approved in part, or still
+# waiting. Esther Nyambura and John Mutua are SHA members; Wanjiru Kamau is with AAR and Grace
+# Wambui with Jubilee (private schemes).
 DEMO_CLAIMS = [
+    ("Esther", "Nyambura", [("CONSULT", "1"), ("NURS-DRESS", "2")], "paid"),
     ("Wanjiru", "Kamau", [("CONSULT", "1"), ("NURS-DRESS", "2")], "paid"),
     ("John", "Mutua", [("CONSULT", "1"), ("MISC-COPY", "1")], "part-approved"),
     ("Grace", "Wambui", [("CONSULT", "1"), ("NURS-INJ", "1")], "submitted"),
@@ -103,7 +108,11 @@ def _seed_claims(log) -> None:
             )
             invoice.refresh_from_db()
             services.payment_take(
-                actor=reception, invoice=invoice, amount=invoice.balance, mode=PaymentMode.CASH
+                actor=reception,
+                invoice=invoice,
+                amount=invoice.balance,
+                mode=PaymentMode.MPESA,
+                reference=f"QK{claim.pk:03d}DEMO7",
             )
         elif stage == "part-approved":
             services.claim_approve(

@@ -1,6 +1,6 @@
 """Billing's printed documents: the A4 invoice and the 80 mm receipt, rendered with WeasyPrint
-and kept in private storage (S3 in production); credit notes and patients' statements, rendered
-when asked for."""
+and kept in private storage (S3 in production); refund receipts, credit notes and patients'
+statements, rendered when asked for."""
 
 import gc
 from contextlib import contextmanager
@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from billing.models import CreditNote, Invoice, Payment
+from billing.models import CreditNote, Invoice, Payment, Refund
 from hms.pdf import render_pdf
 
 
@@ -110,6 +110,22 @@ def render_receipt(payment: Payment) -> Payment:
     payment.pdf.save(f"{payment.receipt_number}.pdf", ContentFile(pdf), save=False)
     Payment.objects.filter(pk=payment.pk).update(pdf=payment.pdf.name)
     return payment
+
+
+def refund_html(refund: Refund) -> str:
+    """The 80 mm refund receipt: how much went back, how (method and reference) and why; rendered
+    when asked for, like credit notes (nothing about a refund changes after it is made)."""
+    payment = refund.payment
+    return render_to_string(
+        "billing/refund_pdf.html",
+        {
+            "refund": refund,
+            "payment": payment,
+            "invoice": payment.invoice,
+            "patient": payment.invoice.patient,
+            "hospital": _hospital(),
+        },
+    )
 
 
 def credit_note_html(note: CreditNote) -> str:

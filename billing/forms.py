@@ -2,7 +2,7 @@
 
 from django import forms
 
-from billing.models import ChargeItem, ClaimStatus, PaymentMode
+from billing.models import PAYMENT_MODES, ChargeItem, ClaimStatus, RefundMethod
 from hms.params import MoneyField, PlainDecimalField, plain_formfield
 
 
@@ -80,14 +80,28 @@ class PaymentForm(forms.Form):
 
     amount = _amount_field()
     mode = forms.ChoiceField(
-        choices=[(v, label) for v, label in PaymentMode.choices if v != PaymentMode.ADVANCE],
-        error_messages={"invalid_choice": "Choose how the patient paid."},
+        choices=PAYMENT_MODES,
+        error_messages={
+            "required": "Choose how the patient paid.",
+            "invalid_choice": "Choose how the patient paid.",
+        },
     )
     reference = forms.CharField(max_length=60, required=False, error_messages=REASON)
 
 
 class RefundForm(forms.Form):
+    """Money given back: how much, how (the service requires a reference for every method but
+    cash), and why."""
+
     amount = _amount_field()
+    method = forms.ChoiceField(
+        choices=RefundMethod.choices,
+        error_messages={
+            "required": "Choose how the money goes back to the patient.",
+            "invalid_choice": "Choose how the money goes back to the patient.",
+        },
+    )
+    reference = forms.CharField(max_length=60, required=False, error_messages=REASON)
     reason = forms.CharField(max_length=200, required=False, error_messages=REASON)
 
 
@@ -122,10 +136,3 @@ class DiscountForm(forms.Form):
 
 class VoidForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False, error_messages=REASON)
-
-
-def first_error(form: forms.Form) -> str:
-    """The first thing wrong with a form, as one sentence for a message."""
-    for errors in form.errors.values():
-        return str(errors[0])
-    return ""

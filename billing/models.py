@@ -286,7 +286,13 @@ class Invoice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.number or f"Draft invoice {self.pk}"
+        # A draft has no number yet: never a name that reads like one ("Draft invoice 4" was
+        # taken for invoice 4).
+        if self.number:
+            return self.number
+        if self.status == InvoiceStatus.VOID:
+            return "Voided draft (never issued)"
+        return "Draft — not yet issued"
 
     def get_absolute_url(self) -> str:
         return reverse("invoice_detail", args=[self.pk])
@@ -310,12 +316,45 @@ class Invoice(models.Model):
 
 
 class PaymentMode(models.TextChoices):
+    """How money reaches the desk in Kenya. (UPI, India's, was offered once: the payments stored
+    with it became bank transfers, their reference saying "UPI"; migration 0013.)"""
+
     CASH = "cash", "Cash"
-    CARD = "card", "Card"
-    UPI = "upi", "UPI"
     MPESA = "mpesa", "M-Pesa"
+    CARD = "card", "Card"
     BANK = "bank", "Bank transfer"
+    # A scheme paying the patient's part at the desk (a top-up cover's guarantee, an employer's
+    # scheme), with its authorisation number; the insurer's share of an insured invoice is its
+    # claim instead.
+    INSURANCE = "insurance", "Insurance"
     ADVANCE = "advance", "From advance deposit"
+
+
+# What the desk offers: a payment on an invoice (the advance deposit has its own button), and a
+# deposit taken ahead (cash, M-Pesa, card or bank: no scheme pays a deposit).
+PAYMENT_MODES = [(v, label) for v, label in PaymentMode.choices if v != PaymentMode.ADVANCE]
+DEPOSIT_MODES = [
+    (v, label)
+    for v, label in PaymentMode.choices
+    if v not in (PaymentMode.ADVANCE, PaymentMode.INSURANCE)
+]
+# Modes whose money is traced by a reference the desk must type.
+MODES_WITH_REFERENCE = {
+    PaymentMode.MPESA,
+    PaymentMode.CARD,
+    PaymentMode.BANK,
+    PaymentMode.INSURANCE,
+}
+
+
+class RefundMethod(models.TextChoices):
+    """How money goes back to the patient (the values are the payment modes it leaves by, so the
+    desk's takings net them off the same rows)."""
+
+    CASH = "cash", "Cash"
+    MPESA = "mpesa", "M-Pesa reversal"
+    CARD = "card", "Card reversal"
+    BANK = "bank", "Bank transfer"
 
 
 class Payment(models.Model):
@@ -326,8 +365,11 @@ class Payment(models.Model):
         "clinical.Patient", on_delete=models.PROTECT, related_name="payments"
     )
     amount = models.DecimalField(max_digits=14, decimal_places=2)
-    mode = models.CharField(max_length=8, choices=PaymentMode.choices)
+    mode = models.CharField(max_length=12, choices=PaymentMode.choices)
     reference = models.CharField(max_length=60, blank=True, help_text="M-Pesa code, card slip, ...")
+    # What the patient still owed on the invoice once this was paid (printed on the receipt);
+    # empty for payments taken before it was kept.
+    balance_after = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     receipt_number = models.CharField(max_length=20, unique=True)
     received_at = models.DateTimeField()
     received_by = models.ForeignKey(
@@ -347,6 +389,9 @@ class Payment(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_positive"),
             models.CheckConstraint(
+                condition=models.Q(mode__in=PaymentMode.values), name="payment_mode_known"
+            ),
+            models.CheckConstraint(
                 condition=models.Q(reversed_at__isnull=True, reversal_reason="")
                 | models.Q(reversed_at__isnull=False) & ~models.Q(reversal_reason=""),
                 name="payment_reversal_has_reason",
@@ -361,8 +406,15 @@ class Payment(models.Model):
 
 
 class Refund(models.Model):
+    """Money given back on a payment, with its own receipt (RF-2026-000001): how it went back
+    (cash, an M-Pesa or card reversal, a bank transfer) and that transaction's reference."""
+
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    # Numbered per year like receipts; refunds made before numbering were numbered by migration.
+    number = models.CharField(max_length=20, unique=True, null=True, blank=True)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
+    method = models.CharField(max_length=8, choices=RefundMethod.choices, blank=True)
+    reference = models.CharField(max_length=60, blank=True)
     reason = models.CharField(max_length=200)
     refunded_at = models.DateTimeField()
     refunded_by = models.ForeignKey(
@@ -373,10 +425,23 @@ class Refund(models.Model):
         ordering = ["refunded_at", "id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_positive"),
+            models.CheckConstraint(
+                condition=models.Q(method__in=[*RefundMethod.values, ""]),
+                name="refund_method_known",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"Refund {self.amount} of {self.payment_id}"
+        return self.number or f"Refund on {self.payment_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("invoice_detail", args=[self.payment.invoice_id])
+
+    @property
+    def method_text(self) -> str:
+        """How it went back, for a sentence ("by M-Pesa reversal"); refunds recorded before the
+        method was asked say so."""
+        return self.get_method_display() if self.method else "a method not recorded"
 
 
 class AdvanceDeposit(models.Model):
@@ -391,7 +456,7 @@ class AdvanceDeposit(models.Model):
     )
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     applied = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    mode = models.CharField(max_length=8, choices=PaymentMode.choices)
+    mode = models.CharField(max_length=12, choices=PaymentMode.choices)
     reference = models.CharField(max_length=60, blank=True)
     receipt_number = models.CharField(max_length=20, unique=True)
     received_at = models.DateTimeField()
@@ -403,6 +468,10 @@ class AdvanceDeposit(models.Model):
         ordering = ["received_at", "id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="advance_positive"),
+            models.CheckConstraint(
+                condition=models.Q(mode__in=[v for v, _ in DEPOSIT_MODES]),
+                name="advance_mode_known",
+            ),
             models.CheckConstraint(
                 condition=models.Q(applied__gte=0, applied__lte=models.F("amount")),
                 name="advance_applied_within_amount",

@@ -23,12 +23,13 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from billing.models import (
+    PAYMENT_MODES,
     AdvanceDeposit,
     Charge,
     ClaimStatus,
@@ -39,6 +40,7 @@ from billing.models import (
     Payment,
     PaymentMode,
     Refund,
+    RefundMethod,
 )
 from billing.totals import Totals
 from hms import files, rbac
@@ -165,8 +167,12 @@ def desk_summary(day: date | None = None) -> DeskSummary:
             "received",
         ),
         (
-            Refund.objects.filter(refunded_at__gte=start, refunded_at__lt=end),
-            "payment__mode",
+            # Money goes out the way it was given back (a refund recorded before the method was
+            # asked: the way it came in).
+            Refund.objects.filter(refunded_at__gte=start, refunded_at__lt=end).annotate(
+                desk_mode=Coalesce(NullIf("method", Value("")), "payment__mode")
+            ),
+            "desk_mode",
             "refunded",
         ),
         (
@@ -625,11 +631,14 @@ def _statement_rows(patient: models.Model) -> list[StatementRow]:
             )
     for refund in Refund.objects.filter(payment__patient=patient).select_related("payment"):
         # Money given back, and no longer owed: the two halves cancel out.
+        traced = f", ref {refund.reference}" if refund.reference else ""
         rows.append(
             StatementRow(
                 at=refund.refunded_at,
-                text=f"Refund, given back and no longer owed: {refund.reason}",
-                reference=refund.payment.receipt_number,
+                text=f"Refund {refund.number or ''} by {refund.method_text}{traced}"
+                f" (on receipt {refund.payment.receipt_number}), given back and no longer owed:"
+                f" {refund.reason}",
+                reference=refund.number or refund.payment.receipt_number,
                 url=refund.payment.get_absolute_url(),
                 order=11,
                 debit=refund.amount,
@@ -674,7 +683,7 @@ ACCOUNT_LISTS = [
 ]
 # How many of the newest invoices and deposits the account page's sidebar shows.
 SIDEBAR = 5
-INVOICE_LINK, RECEIPT_LINK, CREDIT_LINK = "invoice", "receipt", "credit"
+INVOICE_LINK, RECEIPT_LINK, CREDIT_LINK, REFUND_LINK = "invoice", "receipt", "credit", "refund"
 
 
 def invoice_pdf_url(invoice: Invoice) -> str:
@@ -683,6 +692,10 @@ def invoice_pdf_url(invoice: Invoice) -> str:
 
 def receipt_pdf_url(payment: Payment) -> str:
     return reverse("billing_document", args=[files.sign(RECEIPT_LINK, payment.pk)])
+
+
+def refund_pdf_url(refund: Refund) -> str:
+    return reverse("billing_document", args=[files.sign(REFUND_LINK, refund.pk)])
 
 
 def credit_note_pdf_url(note: CreditNote) -> str:
@@ -743,7 +756,12 @@ def invoice_page(
     the advance the patient has left, and what else `user` may do."""
     claim = getattr(invoice, "claim", None)  # read once, kept on the invoice (one-to-one)
     can_adjust = rbac.allows(user, "billing.adjust")
-    payments = invoice.payments.select_related("received_by").prefetch_related("refunds")
+    payments = list(
+        invoice.payments.select_related("received_by").prefetch_related("refunds__refunded_by")
+    )
+    for payment in payments:  # each refund's receipt, for its Print button
+        for refund in payment.refunds.all():
+            refund.pdf_url = refund_pdf_url(refund)
     advance = AdvanceDeposit.objects.filter(patient=invoice.patient).aggregate(
         left=Sum("amount") - Sum("applied")
     )["left"]
@@ -758,6 +776,10 @@ def invoice_page(
         "payments": [(payment, receipt_pdf_url(payment)) for payment in payments],
         "pdf_url": invoice_pdf_url(invoice) if invoice.number else "",
         "credit_notes": [(note, credit_note_pdf_url(note)) for note in invoice.credit_notes.all()],
-        "modes": [(v, label) for v, label in PaymentMode.choices if v != PaymentMode.ADVANCE],
+        "modes": PAYMENT_MODES,
+        "refund_methods": RefundMethod.choices,
+        # Offered before money is taken: what the deposit would pay of this balance.
         "advance_available": money(advance or ZERO),
+        "advance_to_apply": min(money(advance or ZERO), invoice.balance),
+        "advance_leaves": max(invoice.balance - money(advance or ZERO), ZERO),
     }

@@ -1,12 +1,21 @@
 """Billing screens: the charge master (admin), a patient's account and invoices (the billing
 desk), insurance claims, and the desk's panel on the dashboards."""
 
+from urllib.parse import urlsplit
+
 from csp.constants import SELF
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +37,6 @@ from billing.forms import (
     ReverseForm,
     ReversePaymentForm,
     VoidForm,
-    first_error,
 )
 from billing.models import (
     Charge,
@@ -39,12 +47,14 @@ from billing.models import (
     Invoice,
     Payment,
     PaymentMode,
+    Refund,
 )
 from billing.selectors import (
     ACCOUNT_LISTS,
     CREDIT_LINK,
     INVOICE_LINK,
     RECEIPT_LINK,
+    REFUND_LINK,
     credit_note_pdf_url,  # noqa: F401 (the documents' links, asked of this module too)
     invoice_pdf_url,
     receipt_pdf_url,  # noqa: F401
@@ -53,7 +63,7 @@ from clinical import selectors as clinical
 from hms import files, paging, params, rbac
 from hms.money import ZERO, money_text
 from hms.pdf import pdf_response
-from hms.refusals import act
+from hms.refusals import act, refuse_into
 
 DESK = {rbac.ALL}
 PER_PAGE = 50
@@ -251,6 +261,37 @@ def _invoice_act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> 
     )
 
 
+def _form_act(
+    request: HttpRequest,
+    invoice_id: int,
+    form,
+    action,
+    *,
+    done,
+    shown_as: dict,
+    **arguments,
+) -> HttpResponse:
+    """One posted money action from a form on the invoice page. Done: say `done` (a sentence, or
+    a function of what the service returned) and show the invoice. Refused: show the invoice page
+    again with the form as it was typed (`shown_as` names it for the template) and the refusal
+    beside its field, never a page that has forgotten what was typed. A refusal about the invoice
+    as it is now (not about a value typed) is said above the invoice's page. The refused submission's
+    token was rolled back with everything else, so the corrected form goes through once (the
+    page draws a new token anyway). A form sent twice is answered by
+    hms.middleware.DuplicateSubmissionMiddleware."""
+    try:
+        result = action(actor=request.user, request=request, **arguments)
+    except services.BillingError as refusal:
+        if refusal.field in form.fields:
+            refuse_into(form, refusal)
+            return _invoice_page(request, _invoice(invoice_id), **shown_as)
+        # About the invoice as it is now (paid meanwhile, voided): said above its page.
+        messages.error(request, str(refusal))
+        return redirect("invoice_detail", pk=invoice_id)
+    messages.success(request, done(result) if callable(done) else done)
+    return redirect("invoice_detail", pk=invoice_id)
+
+
 @rbac.capability_required("billing.invoices", scopes=DESK, post_only=True)
 @require_POST
 def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
@@ -263,11 +304,14 @@ def invoice_discount(request: HttpRequest, pk: int) -> HttpResponse:
     form = DiscountForm(request.POST)
     if not form.is_valid():
         return _invoice_page(request, _invoice(pk), discount_form=form)
-    return _invoice_act(
+    return _form_act(
         request,
         pk,
+        form,
         services.invoice_set_discount,
-        "Discount saved.",
+        done="Discount saved.",
+        shown_as={"discount_form": form},
+        invoice=_invoice(pk),
         kind=form.cleaned_data["kind"],
         value=form.cleaned_data["value"] or ZERO,
         reason=form.cleaned_data["reason"],
@@ -280,8 +324,15 @@ def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
     form = VoidForm(request.POST)
     if not form.is_valid():
         return _invoice_page(request, _invoice(pk), void_form=form)
-    return _invoice_act(
-        request, pk, services.invoice_void, "Invoice voided.", reason=form.cleaned_data["reason"]
+    return _form_act(
+        request,
+        pk,
+        form,
+        services.invoice_void,
+        done="Invoice voided.",
+        shown_as={"void_form": form},
+        invoice=_invoice(pk),
+        reason=form.cleaned_data["reason"],
     )
 
 
@@ -300,15 +351,22 @@ def payment_take(request: HttpRequest, pk: int) -> HttpResponse:
     form = PaymentForm(request.POST)
     if not form.is_valid():
         return _invoice_page(request, _invoice(pk), pay_form=form)
-    return _invoice_act(
+    return _form_act(
         request,
         pk,
+        form,
         services.payment_take,
-        "Payment recorded.",
+        done=_payment_done,
+        shown_as={"pay_form": form},
+        invoice=_invoice(pk),
         amount=form.cleaned_data["amount"],
         mode=form.cleaned_data["mode"],
         reference=form.cleaned_data["reference"],
     )
+
+
+def _payment_done(payment: Payment) -> str:
+    return f"Payment recorded: receipt {payment.receipt_number}, {money_text(payment.amount)}."
 
 
 @rbac.capability_required("billing.adjust", post_only=True)
@@ -316,17 +374,23 @@ def payment_take(request: HttpRequest, pk: int) -> HttpResponse:
 def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
     payment = get_object_or_404(Payment, pk=pk)
     form = RefundForm(request.POST)
+    shown_as = {"refund_form": form, "refund_payment_id": payment.pk}
     if not form.is_valid():
-        return _invoice_page(
-            request, _invoice(payment.invoice_id), refund_form=form, refund_payment_id=payment.pk
-        )
-    return act(
+        return _invoice_page(request, _invoice(payment.invoice_id), **shown_as)
+    return _form_act(
         request,
+        payment.invoice_id,
+        form,
         services.payment_refund,
-        done="Refund recorded.",
-        then=payment.get_absolute_url(),
+        done=lambda refund: (
+            f"Refund {refund.number} recorded: {money_text(refund.amount)} by"
+            f" {refund.get_method_display()}."
+        ),
+        shown_as=shown_as,
         payment=payment,
         amount=form.cleaned_data["amount"],
+        method=form.cleaned_data["method"],
+        reference=form.cleaned_data["reference"],
         reason=form.cleaned_data["reason"],
     )
 
@@ -337,15 +401,16 @@ def payment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     """A payment that bounced (cheque, M-Pesa reversal, chargeback): owed again."""
     payment = get_object_or_404(Payment, pk=pk)
     form = ReversePaymentForm(request.POST)
+    shown_as = {"reverse_form": form, "reverse_payment_id": payment.pk}
     if not form.is_valid():
-        return _invoice_page(
-            request, _invoice(payment.invoice_id), reverse_form=form, reverse_payment_id=payment.pk
-        )
-    return act(
+        return _invoice_page(request, _invoice(payment.invoice_id), **shown_as)
+    return _form_act(
         request,
+        payment.invoice_id,
+        form,
         services.payment_reverse,
         done=f"Payment {payment.receipt_number} reversed: {money_text(payment.amount)} is owed again.",
-        then=payment.get_absolute_url(),
+        shown_as=shown_as,
         payment=payment,
         reason=form.cleaned_data["reason"],
     )
@@ -387,14 +452,15 @@ def _visible_invoices(user):
 @csp_replace({"frame-ancestors": [SELF]})
 @rbac.capability_required("billing.invoices")
 def billing_document(request: HttpRequest, token: str) -> HttpResponse:
-    """An invoice, receipt, credit note or statement PDF, for the desk and for the patient it
-    belongs to."""
-    invoice_id, payment_id = files.unsign(token, INVOICE_LINK), files.unsign(token, RECEIPT_LINK)
-    credit_id = files.unsign(token, CREDIT_LINK)
+    """An invoice, receipt, refund receipt, credit note or statement PDF, for the desk and for the
+    patient it belongs to."""
     if period := files.unsign(token, STATEMENT_LINK):
         return _statement_pdf(request, period)
     visible = _visible_invoices(request.user)
-    invoice_id, payment_id, credit_id = map(params.db_id, (invoice_id, payment_id, credit_id))
+    if rendered := _rendered_when_asked(token, visible):
+        return rendered
+    invoice_id, payment_id = files.unsign(token, INVOICE_LINK), files.unsign(token, RECEIPT_LINK)
+    invoice_id, payment_id = params.db_id(invoice_id), params.db_id(payment_id)
     if invoice_id and (invoice := visible.filter(pk=invoice_id).first()):
         if not invoice.pdf:
             documents.render_invoice(invoice)  # its background task has not run yet
@@ -405,15 +471,27 @@ def billing_document(request: HttpRequest, token: str) -> HttpResponse:
         if not payment.pdf:
             documents.render_receipt(payment)
         stored, name = payment.pdf, f"{payment.receipt_number}.pdf"
-    elif credit_id and (
-        note := CreditNote.objects.filter(pk=credit_id, invoice__in=visible).first()
-    ):
-        return pdf_response(documents.credit_note_html(note), f"{note.number}.pdf")
     else:
         raise Http404("This link is not valid any more. Open the document from its page again.")
     if hasattr(default_storage, "bucket_name"):
         return HttpResponseRedirect(stored.url)
     return FileResponse(stored.open("rb"), content_type="application/pdf", filename=name)
+
+
+def _rendered_when_asked(token: str, visible) -> HttpResponse | None:
+    """A refund receipt or a credit note the link names, among the `visible` invoices: rendered
+    when asked for (nothing about them changes once made); None for any other link."""
+    if (refund_id := params.db_id(files.unsign(token, REFUND_LINK))) and (
+        refund := Refund.objects.select_related("payment__invoice__patient", "refunded_by")
+        .filter(pk=refund_id, payment__invoice__in=visible)
+        .first()
+    ):
+        return pdf_response(documents.refund_html(refund), f"{refund.number}.pdf")
+    if (credit_id := params.db_id(files.unsign(token, CREDIT_LINK))) and (
+        note := CreditNote.objects.filter(pk=credit_id, invoice__in=visible).first()
+    ):
+        return pdf_response(documents.credit_note_html(note), f"{note.number}.pdf")
+    return None
 
 
 @rbac.capability_required("billing.invoices", scopes={rbac.OWN})
@@ -465,11 +543,14 @@ def credit_note_create(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_error("amount", "Enter the amount to credit, or tick the lines.")
     if not form.is_valid():
         return _invoice_page(request, _invoice(pk), credit_form=form)
-    return _invoice_act(
+    return _form_act(
         request,
         pk,
+        form,
         services.credit_note_issue,
-        "Credit note issued.",
+        done="Credit note issued.",
+        shown_as={"credit_form": form},
+        invoice=_invoice(pk),
         reason=form.cleaned_data["reason"],
         amount=None if charge_ids else form.cleaned_data["amount"],
         charge_ids=charge_ids or None,
@@ -484,6 +565,12 @@ CLAIMS_PER_PAGE = 25
 @rbac.capability_required("billing.invoices", scopes=DESK)
 def claim_list(request: HttpRequest) -> HttpResponse:
     """Every insurance claim, newest first, by status and insurer; accountants act on them here."""
+    return _claim_list_page(request)
+
+
+def _claim_list_page(request: HttpRequest, **refused) -> HttpResponse:
+    """The claims list for the request's filters and page; a refused claim form (`claim_form`,
+    with `back`, the list's address) shows its messages beside its fields."""
     form = ClaimFilterForm(request.GET)
     wanted = form.cleaned_data if form.is_valid() else {"status": "", "insurer": ""}
     found = selectors.claims(status=wanted["status"], insurer=wanted["insurer"])
@@ -501,7 +588,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     template = "billing/claim_list.html"
     if request.htmx and request.htmx.target == "claims":
         template += "#claims"
-    return render(request, template, context)
+    return render(request, template, context | refused)
 
 
 def _back_to(request: HttpRequest, claim: InsuranceClaim) -> HttpResponse:
@@ -510,20 +597,32 @@ def _back_to(request: HttpRequest, claim: InsuranceClaim) -> HttpResponse:
     return redirect(params.safe_next(request, "invoice_detail", pk=claim.invoice_id))
 
 
-def _claim_act(request: HttpRequest, pk: int, form_class, act) -> HttpResponse:
-    """Parse the form, make the one service call, and say what happened (or why not)."""
+def _claim_act(request: HttpRequest, pk: int, form_class, kind: str, act) -> HttpResponse:
+    """Parse the form, make the one service call, and say what happened; refused, the page the
+    form was on (the claims list with its filters and page, or the invoice) is shown again with
+    the form as typed and the refusal beside its field."""
     claim = get_object_or_404(InsuranceClaim, pk=pk)
     form = form_class(request.POST)
-    if not form.is_valid():
-        messages.error(request, f"Claim {claim.number}: {first_error(form)}")
-        return _back_to(request, claim)
-    try:
-        done = act(claim, form.cleaned_data)
-    except services.BillingError as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, done)
-    return _back_to(request, claim)
+    if form.is_valid():
+        try:
+            done = act(claim, form.cleaned_data)
+        except services.BillingError as refusal:
+            if refusal.field not in form.fields:
+                # About the claim as it is now (decided meanwhile): said above the page.
+                messages.error(request, str(refusal))
+                return _back_to(request, claim)
+            refuse_into(form, refusal)
+        else:
+            messages.success(request, done)
+            return _back_to(request, claim)
+    shown_as = {"claim_form": form, "claim_form_for": claim.pk, "claim_form_kind": kind}
+    back = params.safe_next(request, "invoice_detail", pk=claim.invoice_id)
+    where = urlsplit(back)
+    if where.path == reverse("claim_list"):
+        # The list as it was shown: its filters and page come with the form's `next`.
+        request.GET = QueryDict(where.query)
+        return _claim_list_page(request, back=back, **shown_as)
+    return _invoice_page(request, _invoice(claim.invoice_id), **shown_as)
 
 
 @rbac.capability_required("billing.adjust", post_only=True)
@@ -541,7 +640,7 @@ def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
         moved = f" {money_text(short)} not covered moves to the patient's balance." if short else ""
         return f"Claim {claim.number} approved: {money_text(claim.approved_amount)}.{moved}"
 
-    return _claim_act(request, pk, ClaimApproveForm, act)
+    return _claim_act(request, pk, ClaimApproveForm, "approve", act)
 
 
 @rbac.capability_required("billing.adjust", post_only=True)
@@ -556,7 +655,7 @@ def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
             " patient's balance."
         )
 
-    return _claim_act(request, pk, ClaimRejectForm, act)
+    return _claim_act(request, pk, ClaimRejectForm, "reject", act)
 
 
 @rbac.capability_required("billing.adjust", post_only=True)
@@ -572,7 +671,7 @@ def claim_pay(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return f"Insurer's payment of {money_text(claim.paid_amount)} recorded on claim {claim.number}."
 
-    return _claim_act(request, pk, ClaimPaymentForm, act)
+    return _claim_act(request, pk, ClaimPaymentForm, "pay", act)
 
 
 # --- the desk's panel on the reception and accountant dashboards ---------------------------------

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth import get_user_model
 
+from billing.models import DEPOSIT_MODES
 from clinical import open_orders
 from hms import rbac
 from hms.params import MoneyField, PlainIntegerField
@@ -33,13 +34,7 @@ class AdmissionForm(forms.Form):
     )
     deposit_mode = forms.ChoiceField(
         label="Deposit paid by",
-        choices=[
-            ("cash", "Cash"),
-            ("card", "Card"),
-            ("upi", "UPI"),
-            ("mpesa", "M-Pesa"),
-            ("bank", "Bank transfer"),
-        ],
+        choices=DEPOSIT_MODES,  # billing's: the modes a Kenyan desk takes a deposit by
         initial="cash",
         required=False,  # only when a deposit is taken (checked in clean)
     )

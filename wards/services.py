@@ -142,7 +142,11 @@ def admission_create(
                 request=request,
             )
         except billing.BillingError as error:
-            raise WardError(f"Deposit not recorded: {error}") from error
+            # Beside the admission form's deposit field the refusal is about.
+            field = {"amount": "advance_deposit", "mode": "deposit_mode"}.get(
+                error.field, f"deposit_{error.field}" if error.field else None
+            )
+            raise WardError(f"Deposit not recorded: {error}", field=field) from error
     audit.record(
         actor=actor,
         action="admission.create",

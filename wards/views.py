@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from clinical import selectors as clinical
 from hms import params, rbac
 from hms.pdf import pdf_response
-from hms.refusals import act, refuse_beside
+from hms.refusals import act, refuse_beside, refuse_into
 from wards import selectors, services
 from wards.forms import (
     AdmissionForm,
@@ -65,7 +65,7 @@ def admission_new(request: HttpRequest) -> HttpResponse:
                 admission = _admit(request, patient, form.cleaned_data)
             except services.WardError as refusal:
                 # The bed list is read again when the form is shown: the board as it is now.
-                form.add_error(None, str(refusal))
+                refuse_into(form, refusal)
             else:
                 messages.success(request, f"{patient.full_name} is admitted to {admission.bed}.")
                 return redirect("admission_detail", pk=admission.pk)

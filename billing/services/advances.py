@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.models import (
+    DEPOSIT_MODES,
     AdvanceDeposit,
     Invoice,
     Payment,
@@ -39,9 +40,9 @@ def advance_take(
     """
     amount = _exact_amount(amount)
     if amount <= 0:
-        raise BillingError("Enter the deposit amount.")
-    if mode not in PaymentMode.values or mode == PaymentMode.ADVANCE:
-        raise BillingError("Choose how the deposit was paid.")
+        raise BillingError("Enter the deposit amount.", field="amount")
+    if mode not in {value for value, _ in DEPOSIT_MODES}:
+        raise BillingError("Choose how the deposit was paid.", field="mode")
     _require_reference(mode, reference)
     advance = AdvanceDeposit.objects.create(
         patient_id=getattr(patient, "pk", patient),

@@ -71,14 +71,18 @@ def claim_approve(
     amount = _claim_amount(amount)
     if amount <= 0:
         raise BillingError(
-            "Enter the amount the insurer approved (if it approved nothing, reject the claim)."
+            "Enter the amount the insurer approved (if it approved nothing, reject the claim).",
+            field="amount",
         )
     if amount > claim.amount_claimed:
         raise BillingError(
-            f"The insurer cannot approve more than the {money_text(claim.amount_claimed)} claimed."
+            f"The insurer cannot approve more than the {money_text(claim.amount_claimed)} claimed.",
+            field="amount",
         )
     if not insurer_reference.strip():
-        raise BillingError("Enter the insurer's reference for the approval.")
+        raise BillingError(
+            "Enter the insurer's reference for the approval.", field="insurer_reference"
+        )
     claim.status = ClaimStatus.APPROVED
     claim.approved_amount = amount
     claim.insurer_reference = _text(
@@ -124,9 +128,11 @@ def claim_reject(
     if claim.status != ClaimStatus.SUBMITTED:
         raise _claim_state_error(claim, "a submitted claim can be rejected")
     if not reason.strip():
-        raise BillingError("Give the insurer's reason for the rejection.")
+        raise BillingError("Give the insurer's reason for the rejection.", field="reason")
     claim.status = ClaimStatus.REJECTED
-    claim.rejection_reason = _text(reason, InsuranceClaim, "rejection_reason", "Reason")
+    claim.rejection_reason = _text(
+        reason, InsuranceClaim, "rejection_reason", "Reason", form_field="reason"
+    )
     claim.decided_at, claim.decided_by = timezone.now(), actor
     claim.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
     invoice.insurer_shortfall = claim.amount_claimed
@@ -178,13 +184,19 @@ def claim_record_payment(
     if amount != claim.approved_amount:
         raise BillingError(
             f"Record the insurer's payment of the approved {money_text(claim.approved_amount)}"
-            f" (not {money_text(amount)}): a claim is paid once, in full."
+            f" (not {money_text(amount)}): a claim is paid once, in full.",
+            field="amount",
         )
     if not reference.strip():
-        raise BillingError("Enter the insurer's remittance reference (bank or cheque reference).")
+        raise BillingError(
+            "Enter the insurer's remittance reference (bank or cheque reference).",
+            field="reference",
+        )
     claim.status = ClaimStatus.PAID
     claim.paid_amount = amount
-    claim.payment_reference = _text(reference, InsuranceClaim, "payment_reference", "Reference")
+    claim.payment_reference = _text(
+        reference, InsuranceClaim, "payment_reference", "Reference", form_field="reference"
+    )
     claim.paid_at, claim.paid_by = timezone.now(), actor
     claim.save(update_fields=["status", "paid_amount", "payment_reference", "paid_at", "paid_by"])
     invoice.insurer_paid += amount

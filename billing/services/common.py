@@ -12,20 +12,24 @@ from hms.money import money_exact
 from hms.refusals import Refusal
 
 
-def _exact_amount(value: object) -> Decimal:
-    """The amount as given, in cents: more places are refused (never rounded away)."""
+def _exact_amount(value: object, *, field: str = "amount") -> Decimal:
+    """The amount as given, in cents: more places are refused (never rounded away), beside the
+    form's `field`."""
     try:
         return money_exact(value)
     except (TypeError, ValueError) as refusal:
-        raise BillingError(str(refusal)) from None
+        raise BillingError(str(refusal), field=field) from None
 
 
-def _text(value: str, model: type[models.Model], field: str, label: str) -> str:
-    """Free text within its column's length, or refused naming the limit (never cut)."""
+def _text(
+    value: str, model: type[models.Model], field: str, label: str, *, form_field: str = ""
+) -> str:
+    """Free text within its column's length, or refused naming the limit (never cut), beside
+    the form's field of the same name (or `form_field`)."""
     try:
         return params.bounded_text(value, limit=params.model_limit(model, field), label=label)
     except params.ValueRefused as refusal:
-        raise BillingError(str(refusal)) from None
+        raise BillingError(str(refusal), field=form_field or field) from None
 
 
 class BillingError(Refusal):

@@ -63,7 +63,7 @@ def credit_note_issue(
             f" {invoice.get_status_display().lower()} (refund a paid invoice instead)."
         )
     if not reason.strip():
-        raise BillingError("Give the reason for the credit note.")
+        raise BillingError("Give the reason for the credit note.", field="reason")
     lines = []
     if charge_ids:
         invoiced = _invoiced_lines(invoice)
@@ -94,11 +94,12 @@ def credit_note_issue(
         amount = sum((money(line["total"]) for line in lines), Decimal("0"))
     amount = _exact_amount(amount or 0)
     if amount <= 0:
-        raise BillingError("Enter the amount to credit, or choose the lines.")
+        raise BillingError("Enter the amount to credit, or choose the lines.", field="amount")
     if amount > invoice.balance:
         raise BillingError(
             f"That is more than the open balance of {money_text(invoice.balance)}: refund the"
-            " payment instead."
+            " payment instead.",
+            field="amount",
         )
     note = CreditNote.objects.create(
         number=yearly_number("CN", series="credit"),

@@ -168,9 +168,11 @@ def invoice_set_discount(
         raise BillingError("A discount is an amount or a percentage.")
     value = money(value or 0)
     if value < 0 or (kind == "percent" and value > 100):
-        raise BillingError("A discount is between 0 and 100 % (or a positive amount).")
+        raise BillingError(
+            "A discount is between 0 and 100 % (or a positive amount).", field="value"
+        )
     if kind and value > 0 and not reason.strip():
-        raise BillingError("Give the reason for the discount.")
+        raise BillingError("Give the reason for the discount.", field="reason")
     before = {
         "kind": invoice.discount_kind,
         "value": invoice.discount_value,
@@ -180,7 +182,9 @@ def invoice_set_discount(
         (kind, value) if value > 0 else ("", Decimal("0"))
     )
     invoice.discount_reason = (
-        _text(reason, Invoice, "discount_reason", "Reason") if value > 0 else ""
+        _text(reason, Invoice, "discount_reason", "Reason", form_field="reason")
+        if value > 0
+        else ""
     )
     invoice.save(update_fields=["discount_kind", "discount_value", "discount_reason"])
     audit.record(
@@ -334,11 +338,11 @@ def invoice_void(
     if refusal is not None:
         raise BillingError(refusal)
     if not reason.strip():
-        raise BillingError("Give the reason for voiding the invoice.")
+        raise BillingError("Give the reason for voiding the invoice.", field="reason")
     invoice.status = InvoiceStatus.VOID
     invoice.voided_at = timezone.now()
     invoice.voided_by = actor
-    invoice.void_reason = _text(reason, Invoice, "void_reason", "Reason")
+    invoice.void_reason = _text(reason, Invoice, "void_reason", "Reason", form_field="reason")
     invoice.save(update_fields=["status", "voided_at", "voided_by", "void_reason"])
     invoice.lines.update(invoice=None)  # what it showed stays in lines_snapshot
     audit.record(

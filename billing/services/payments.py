@@ -11,22 +11,30 @@ from django.utils import timezone
 from accounts.models import User
 from billing import tasks
 from billing.models import (
+    MODES_WITH_REFERENCE,
     Invoice,
     InvoiceStatus,
     Payment,
     PaymentMode,
     Refund,
+    RefundMethod,
 )
 from billing.services.common import BillingError, _announce, _exact_amount, _text
 from hms import audit, rbac, submissions
-from hms.money import money, money_text
+from hms.money import money_text
 from hms.numbering import yearly_number
 
 
 def _require_reference(mode: str, reference: str) -> None:
-    if mode in (PaymentMode.MPESA, PaymentMode.CARD, PaymentMode.BANK) and not reference.strip():
+    if mode in MODES_WITH_REFERENCE and not reference.strip():
         raise BillingError(
-            "Enter the transaction reference (M-Pesa code, card slip or bank reference)."
+            {
+                PaymentMode.MPESA: "Enter the M-Pesa transaction code (e.g. QJK3X7Y2ZA).",
+                PaymentMode.CARD: "Enter the card slip's reference.",
+                PaymentMode.BANK: "Enter the bank transfer's reference.",
+                PaymentMode.INSURANCE: "Enter the scheme's authorisation number.",
+            }[mode],
+            field="reference",
         )
 
 
@@ -72,14 +80,15 @@ def payment_take(
             f"Payments are taken on issued invoices; this one is {invoice.get_status_display().lower()}."
         )
     if mode not in PaymentMode.values:
-        raise BillingError("Choose how the patient paid.")
+        raise BillingError("Choose how the patient paid.", field="mode")
     amount = _exact_amount(amount)
     if amount <= 0:
-        raise BillingError("Enter the amount paid.")
+        raise BillingError("Enter the amount paid.", field="amount")
     if amount > invoice.balance:
         raise BillingError(
             f"That is more than the balance of {money_text(invoice.balance)}: take"
-            f" {money_text(invoice.balance)} and give change."
+            f" {money_text(invoice.balance)} and give change.",
+            field="amount",
         )
     _require_reference(mode, reference)
     payment = Payment.objects.create(
@@ -95,6 +104,8 @@ def payment_take(
     invoice.amount_paid += amount
     _settle_status(invoice)
     invoice.save(update_fields=["amount_paid", "status"])
+    payment.balance_after = invoice.balance
+    payment.save(update_fields=["balance_after"])
     transaction.on_commit(lambda: tasks.render_receipt_pdf(payment.pk))
     transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
     audit.record(
@@ -122,16 +133,21 @@ def payment_refund(
     payment: Payment,
     amount: Decimal,
     reason: str,
+    method: str,
+    reference: str = "",
     request: HttpRequest | None = None,
 ) -> Refund:
     """Give money back against a payment (the patient was overcharged, or the service was not
-    given): never more than was paid on it, less earlier refunds. The hospital no longer claims
-    what it gives back, so a refund lowers what was paid and what is owed alike: it never makes
-    an invoice owed again (a payment that bounced is reversed with `payment_reverse` instead).
+    given): never more than was paid on it, less earlier refunds, by `method` (cash, an M-Pesa
+    or card reversal, a bank transfer) with that transaction's `reference` (not for cash). The
+    refund takes the next RF number (its printed receipt). The hospital no longer claims what it
+    gives back, so a refund lowers what was paid and what is owed alike: it never makes an
+    invoice owed again (a payment that bounced is reversed with `payment_reverse` instead).
 
     Raises BillingError when the actor is not an accountant or administrator, the payment was
-    reversed, the amount is missing or more than is left to refund, or no reason is given;
-    AlreadySubmitted (hms.submissions) when the same form was already sent.
+    reversed, the amount is missing or more than is left to refund, the method is missing or a
+    method that needs a reference has none, or no reason is given; AlreadySubmitted
+    (hms.submissions) when the same form was already sent.
     """
     if not rbac.allows(actor, "billing.adjust"):
         raise BillingError("Only an accountant or an administrator can refund.")
@@ -145,17 +161,29 @@ def payment_refund(
         )
     refunded = payment.refunds.aggregate(total=models.Sum("amount"))["total"] or Decimal("0")
     if amount <= 0:
-        raise BillingError("Enter the amount to refund.")
+        raise BillingError("Enter the amount to refund.", field="amount")
     if amount > payment.amount - refunded:
         raise BillingError(
-            f"At most {money(payment.amount - refunded)} can be refunded on receipt"
-            f" {payment.receipt_number}."
+            f"At most {money_text(payment.amount - refunded)} can be refunded on receipt"
+            f" {payment.receipt_number}.",
+            field="amount",
+        )
+    if method not in RefundMethod.values:
+        raise BillingError("Choose how the money goes back to the patient.", field="method")
+    if method != RefundMethod.CASH and not reference.strip():
+        raise BillingError(
+            f"Enter the reference of the {RefundMethod(method).label.lower()}"
+            " (the M-Pesa code, the card slip or the bank's reference).",
+            field="reference",
         )
     if not reason.strip():
-        raise BillingError("Give the reason for the refund.")
+        raise BillingError("Give the reason for the refund.", field="reason")
     refund = Refund.objects.create(
         payment=payment,
+        number=yearly_number("RF", series="refund"),
         amount=amount,
+        method=method,
+        reference=_text(reference, Refund, "reference", "Reference"),
         reason=_text(reason, Refund, "reason", "Reason"),
         refunded_at=timezone.now(),
         refunded_by=actor,
@@ -174,7 +202,10 @@ def payment_refund(
         before=before,
         after={
             "receipt": payment.receipt_number,
+            "refund": refund.number,
             "amount": amount,
+            "method": method,
+            "reference": refund.reference,
             "reason": refund.reason,
             "status": invoice.status,
             "paid": invoice.amount_paid,
@@ -218,9 +249,11 @@ def payment_reverse(
             f"Money was refunded on receipt {payment.receipt_number}: a payment partly given back"
             " cannot be reversed."
         )
-    reason = _text(reason, Payment, "reversal_reason", "Reason")
+    reason = _text(reason, Payment, "reversal_reason", "Reason", form_field="reason")
     if not reason:
-        raise BillingError("Give the reason for the reversal (e.g. cheque bounced).")
+        raise BillingError(
+            "Give the reason for the reversal (e.g. cheque bounced).", field="reason"
+        )
     before = {"status": invoice.status, "paid": invoice.amount_paid, "balance": invoice.balance}
     payment.reversed_at, payment.reversed_by, payment.reversal_reason = (
         timezone.now(),

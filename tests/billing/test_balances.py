@@ -51,7 +51,11 @@ def pay(people, invoice, amount, mode="cash", reference="") -> Payment:
 
 def refund(people, payment, amount, reason="Overcharged"):
     return services.payment_refund(
-        actor=people["accountant"], payment=payment, amount=Decimal(amount), reason=reason
+        actor=people["accountant"],
+        payment=payment,
+        amount=Decimal(amount),
+        reason=reason,
+        method="cash",
     )
 
 

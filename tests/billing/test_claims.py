@@ -697,7 +697,11 @@ def test_the_panel_shows_todays_figures(people, client_for):
             reference="QWE123",
         )
         services.payment_refund(
-            actor=people["accountant"], payment=cash, amount=Decimal("50"), reason="Overcharged"
+            actor=people["accountant"],
+            payment=cash,
+            amount=Decimal("50"),
+            reason="Overcharged",
+            method="cash",
         )
         services.advance_take(
             actor=people["desk"], patient=PatientFactory(), amount=Decimal("2000"), mode="cash"

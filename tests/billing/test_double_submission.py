@@ -93,6 +93,7 @@ def test_every_money_action_done_twice_with_one_token_is_done_once(people, act):
             payment=payment,
             amount=Decimal("100"),
             reason="Overcharged",
+            method="cash",
             submission=token,
         ),
         "discount": lambda: services.invoice_set_discount(
@@ -138,6 +139,7 @@ def test_two_refund_requests_of_one_form_at_the_same_moment_refund_once(people):
                 payment=payment,
                 amount=Decimal("100"),
                 reason="Overcharged",
+                method="cash",
                 submission=token,
             )
             outcome[n] = "refunded"

@@ -54,7 +54,7 @@ def test_partial_payments_then_paid_with_receipt_numbers(people):
     [
         ("2000.01", "cash", "", "more than the balance of KES 2,000.00"),
         ("0", "cash", "", "Enter the amount paid"),
-        ("100", "mpesa", "", "transaction reference"),
+        ("100", "mpesa", "", "M-Pesa transaction code"),
         ("100", "cheque", "", "Choose how the patient paid"),
     ],
 )
@@ -83,17 +83,22 @@ def test_refunds_never_exceed_what_was_paid_and_never_make_the_invoice_owed_agai
 
     with pytest.raises(services.BillingError, match="Only an accountant"):
         services.payment_refund(
-            actor=people["desk"], payment=payment, amount=Decimal("10"), reason="x"
+            actor=people["desk"], payment=payment, amount=Decimal("10"), reason="x", method="cash"
         )
     services.payment_refund(
         actor=people["accountant"],
         payment=payment,
         amount=Decimal("500"),
         reason="Dressing not done",
+        method="cash",
     )
-    with pytest.raises(services.BillingError, match="At most 1500.00"):
+    with pytest.raises(services.BillingError, match="At most KES 1,500.00"):
         services.payment_refund(
-            actor=people["accountant"], payment=payment, amount=Decimal("1500.01"), reason="x"
+            actor=people["accountant"],
+            payment=payment,
+            amount=Decimal("1500.01"),
+            reason="x",
+            method="cash",
         )
 
     invoice.refresh_from_db()
@@ -210,7 +215,7 @@ def test_a_deposit_needs_a_reference_for_mpesa_and_nothing_is_admitted_without_i
         actor=admin, name="General", kind="general", charge_code="WARD-GEN", beds=1
     )
 
-    with pytest.raises(wards.WardError, match="transaction reference"):
+    with pytest.raises(wards.WardError, match="M-Pesa transaction code"):
         wards.admission_create(
             actor=nurse,
             patient=PatientFactory(),

@@ -83,7 +83,7 @@ POSTED_FIELDS = {
     "claim_reject": ["reason", "next"],
     "claim_pay": ["amount", "reference", "next"],
     "payment_take": ["amount", "mode", "reference"],
-    "payment_refund": ["amount", "reason"],
+    "payment_refund": ["amount", "method", "reference", "reason"],
     "credit_note_create": ["amount", "reason", "line"],
     "invoice_discount": ["value", "kind", "reason"],
     "invoice_void": ["reason"],
