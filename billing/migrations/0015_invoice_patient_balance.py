@@ -7,10 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0011_field_limits_in_words"),
-        ("clinical", "0012_trigram_function_costs"),
-        ("wards", "0002_hourly_accrual_keys_per_admission"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("billing", "0014_kenyan_modes_checked"),
     ]
 
     operations = [
