@@ -39,9 +39,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         "archived": include_archived,
         "pick": params.search_text(request.GET.get("pick")),
         "can_register": rbac.allows(request.user, "patients.register"),
-        # Matches are paged like any list: "21–40 of 57 matches" (STYLE 17).
-        # Matches are ranked by closeness, so the database reads every one: the page and the
-        # count in one query.
+        # Paged like any list (STYLE 17); ranked, so its page and count are one query.
         "results": paging.ranked_page_of(
             request,
             selectors.patient_matches(query, include_archived=include_archived),
