@@ -118,7 +118,7 @@ def ticket_issue(
             raise QueueError(
                 f"{patient.full_name} already holds ticket {holding.label} at"
                 f" {holding.service_point}: send it on from there instead.",
-                field="patient",
+                field="mrn",  # the desk's form names the patient by MRN
             )
     day = timezone.localdate()
     try:
@@ -134,7 +134,7 @@ def ticket_issue(
                 issued_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
     except IntegrityError:  # the index over open tickets: another desk was a moment faster
-        raise QueueError("That patient was given a ticket a moment ago.", field="patient") from None
+        raise QueueError("That patient was given a ticket a moment ago.", field="mrn") from None
     _audit(actor, "queue.ticket_issue", ticket, request, priority=priority)
     live.queue_changed(point.pk)
     return ticket

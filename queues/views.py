@@ -247,4 +247,4 @@ def queue_display_board(request: HttpRequest, token: str) -> HttpResponse:
     """The TV's board alone (its live panel fetches it when a number is called)."""
     display = _display_or_404(token)
     context = selectors.display_board(display, timezone.localdate()) | {"token": token}
-    return render(request, "queues/display.html#board", context)
+    return render(request, "queues/_display_board.html", context)
