@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -67,7 +68,10 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
         doctor_id=params.db_id(request.GET.get("doctor")),
     )
     context["appointments"] = paging.page_of(request, context["appointments"], PER_PAGE)
-    return render(request, "clinical/appointment_list.html", context)
+    template = "clinical/appointment_list.html"
+    if request.htmx and request.htmx.target == "appointment-rows":
+        template += "#rows"
+    return render(request, template, context)
 
 
 @rbac.capability_required("appointments.view")
@@ -249,7 +253,24 @@ def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @rbac.capability_required("appointments.book", post_only=True, scopes={rbac.ALL})
 @require_POST
 def appointment_check_in(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, services.appointment_check_in, "Checked in: the doctor can see it.")
+    """Check the patient in (and, through the arrival hooks, give them a queue ticket); back to
+    the appointments list when the button was on it, else to the appointment."""
+    appointment = _appointment_or_404(request.user, pk)
+    then = (
+        f"{reverse('appointment_list')}?date={timezone.localdate():%Y-%m-%d}"
+        if request.POST.get("back") == "list"
+        else appointment.get_absolute_url()
+    )
+    try:
+        checked = services.appointment_check_in(
+            actor=request.user, request=request, appointment=appointment
+        )
+    except services.BookingError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        said = " ".join(getattr(checked, "arrival_notes", []))
+        messages.success(request, f"{appointment.patient.full_name} is checked in. {said}".strip())
+    return redirect(then)
 
 
 @rbac.capability_required("appointments.book", post_only=True, scopes={rbac.ALL})

@@ -15,11 +15,18 @@ def doctor_today_event(doctor_id: int) -> str:
     return f"hms:today-changed-{doctor_id}"
 
 
+# The desk's appointments list (every doctor's appointments, any day): one topic for the desk.
+APPOINTMENTS_TOPIC = "appointments"
+APPOINTMENTS_EVENT = "hms:appointments-changed"
+
+
 def today_changed(doctor_id: int) -> None:
-    """Tell the pages showing the doctor's day to fetch it again (after commit)."""
+    """Tell the pages showing the doctor's appointments (their day, the desk's list) to fetch
+    them again (after commit)."""
     realtime.publish(
         doctor_today_topic(doctor_id), SIGNAL, {"event": doctor_today_event(doctor_id)}
     )
+    realtime.publish(APPOINTMENTS_TOPIC, SIGNAL, {"event": APPOINTMENTS_EVENT})
 
 
 def may_join_doctor_day(user, topic: str) -> bool:
@@ -34,8 +41,13 @@ def may_join_doctor_day(user, topic: str) -> bool:
     return scope == rbac.ALL
 
 
+def may_join_appointments(user, topic: str) -> bool:
+    """The desk's list of every doctor's appointments: those who see them all."""
+    return topic == APPOINTMENTS_TOPIC and rbac.scope(user, "appointments.view") == rbac.ALL
+
+
 # Topic prefix -> the check a page makes before showing it (registered by ClinicalConfig.ready).
-TOPICS = {"doctor": may_join_doctor_day}
+TOPICS = {"doctor": may_join_doctor_day, "appointments": may_join_appointments}
 
 # Every state-changing service and the topic groups it refreshes (`<...>` is an id). An empty
 # list is a choice: no open page shows what the service changes live (it shows on next load).
@@ -45,11 +57,11 @@ PUBLISHES: dict[str, list[str]] = {
     "patient_register": [],
     "patient_update": [],
     "patient_transition": [],
-    "appointment_book": ["doctor.<doctor>.today"],
-    "appointment_reschedule": ["doctor.<doctor>.today"],
-    "appointment_cancel": ["doctor.<doctor>.today"],
-    "appointment_check_in": ["doctor.<doctor>.today"],
-    "appointment_no_show": ["doctor.<doctor>.today"],
+    "appointment_book": ["doctor.<doctor>.today", "appointments"],
+    "appointment_reschedule": ["doctor.<doctor>.today", "appointments"],
+    "appointment_cancel": ["doctor.<doctor>.today", "appointments"],
+    "appointment_check_in": ["doctor.<doctor>.today", "appointments"],
+    "appointment_no_show": ["doctor.<doctor>.today", "appointments"],
     "schedule_block_add": [],
     "schedule_block_remove": [],
     "schedule_exception_add": [],
@@ -57,7 +69,12 @@ PUBLISHES: dict[str, list[str]] = {
     "vitals_record": [],
     "encounter_start": [],
     "encounter_save": [],
-    "encounter_complete": ["doctor.<doctor>.today", "account.<patient>", "billing"],
+    "encounter_complete": [
+        "doctor.<doctor>.today",
+        "appointments",
+        "account.<patient>",
+        "billing",
+    ],
     "prescription_add": [],
     "prescription_remove": [],
     "document_upload": [],

@@ -1,4 +1,5 @@
-"""ASGI entry point: pages over HTTP, and the one websocket per tab at /ws/.
+"""ASGI entry point: pages over HTTP, the one websocket per tab at /ws/, and the waiting-area
+TVs' sockets at /ws/display/<token>/ (queues.consumers: a display token instead of a session).
 
 The websocket stack checks that the Origin is this very site (scheme, host and port:
 hms.websocket_origin) and loads the session user, as the Channels docs recommend; the consumer
@@ -20,6 +21,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from hms.websocket_origin import SameOriginValidator  # noqa: E402
 from messaging.routing import websocket_urlpatterns  # noqa: E402  (the entry point wires apps)
+from queues.routing import websocket_urlpatterns as display_urlpatterns  # noqa: E402
 
 # Everything loaded so far lives as long as the process: keep it out of the garbage collector's
 # full passes, which otherwise pause every socket of this process (measured: docs/BENCHMARKS.md).
@@ -28,6 +30,8 @@ gc.freeze()
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SameOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns + display_urlpatterns))
+        ),
     }
 )

@@ -50,6 +50,13 @@ NAV: list[NavItem] = [
         patient_label="My appointments",
     ),
     NavItem(
+        "Queue",
+        "queue_overview",
+        "people",
+        "queue.view",
+        "Today's queue at every service point: who waits, call the next, send patients on.",
+    ),
+    NavItem(
         "Bed board",
         "bed_board",
         "hospital",
@@ -159,6 +166,14 @@ NAV: list[NavItem] = [
         "list-check",
         "tests.catalogue",
         "Lab and imaging tests: result fields, reference ranges, prices, turnaround targets.",
+        place="admin",
+    ),
+    NavItem(
+        "Service points",
+        "queue_setup",
+        "display",
+        "queue.setup",
+        "The queue's service points and the waiting-area TVs' addresses.",
         place="admin",
     ),
     NavItem(

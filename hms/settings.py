@@ -103,6 +103,7 @@ PROJECT_APPS = [
     "engineering",
     "hr",
     "messaging",
+    "queues",
     "reports",
 ]
 INSTALLED_APPS += PROJECT_APPS
@@ -401,6 +402,13 @@ HMS_PORTAL_MAX_BOOKINGS_PER_DOCTOR_DAY = env_positive_int(
     "HMS_PORTAL_MAX_BOOKINGS_PER_DOCTOR_DAY", 1
 )
 HMS_PORTAL_MAX_LIVE_BOOKINGS = env_positive_int("HMS_PORTAL_MAX_LIVE_BOOKINGS", 3)
+
+# The queue (docs/DECISIONS.md, "Queue"): where a checked-in appointment's ticket is issued:
+# "doctor" (the doctor's own room, else the general consultation queue) or "triage" (every
+# arrival is seen at triage first and sent on to the doctor from there).
+HMS_QUEUE_CHECK_IN_TO = os.environ.get("HMS_QUEUE_CHECK_IN_TO", "doctor").strip() or "doctor"
+if HMS_QUEUE_CHECK_IN_TO not in ("doctor", "triage"):
+    raise ImproperlyConfigured('HMS_QUEUE_CHECK_IN_TO must be "doctor" or "triage".')
 
 # Attendance (hr/services.py): a click within this many hours of an open arrival is its departure,
 # even across midnight (a night shift in at 18:30, out at 07:10); a later click leaves that

@@ -19,6 +19,7 @@ urlpatterns = [
     path("lab/", include("lab.urls")),
     path("engineering/", include("engineering.urls")),
     path("hr/", include("hr.urls")),
+    path("queue/", include("queues.urls")),
     path("audit/", include("reports.urls")),
     path("notifications/", include("messaging.urls")),
     path("chat/", include("messaging.chat_urls")),

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from clinical import live, selectors
+from clinical import arrivals, live, selectors
 from clinical.models import (
     Appointment,
     AppointmentChange,
@@ -426,8 +426,9 @@ def appointment_cancel(
 def appointment_check_in(
     *, actor: User, appointment: Appointment, request: HttpRequest | None = None
 ) -> Appointment:
-    """The patient has arrived: the doctor's list shows them waiting. Raises BookingError (a
-    portal patient, an appointment not scheduled or not today)."""
+    """The patient has arrived: the doctor's list shows them waiting, and the modules told of
+    arrivals act (the queue issues a ticket; what they said is `appointment.arrival_notes`).
+    Raises BookingError (a portal patient, an appointment not scheduled or not today)."""
     if not rbac.allows(actor, "appointments.book", scopes=[rbac.ALL]):
         raise BookingError("Patients are checked in at the desk.")
     appointment = _locked_scheduled(appointment, "checked in")
@@ -443,6 +444,9 @@ def appointment_check_in(
         obj=appointment,
         patient=appointment.patient,
         request=request,
+    )
+    appointment.arrival_notes = arrivals.arrived(
+        actor=actor, appointment=appointment, request=request
     )
     live.today_changed(appointment.doctor_id)
     return appointment

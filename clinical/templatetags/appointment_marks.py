@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from hms import submissions
 from hms.links import link_to
 
 register = template.Library()
@@ -36,11 +37,15 @@ def appointment_status(appointment: object) -> SafeString:
     return status_badge(appointment.status, appointment.get_status_display())
 
 
-@register.simple_tag
-def appointment_rows(appointments: object) -> SafeString:
+@register.simple_tag(takes_context=True)
+def appointment_rows(
+    context: template.Context, appointments: object, check_in: bool = False
+) -> SafeString:
     """The rows of the day's appointments: time (the link), patient, MRN, doctor, reason,
-    status; one row saying so when there are none."""
+    status; one row saying so when there are none. With `check_in` (the desk), a last cell
+    holds a Check in button on each appointment booked for today (its own one-time token)."""
     link = link_to("appointment_detail")
+    cell = _check_in_cell(context) if check_in else None
     rows = format_html_join(
         "\n",
         "<tr>\n"
@@ -49,7 +54,7 @@ def appointment_rows(appointments: object) -> SafeString:
         "    <td>{}</td>\n"
         "    <td>{}</td>\n"
         "    <td>{}</td>\n"
-        "    <td>{}</td>\n"
+        "    <td>{}</td>{}\n"
         "  </tr>",
         (
             (
@@ -60,13 +65,46 @@ def appointment_rows(appointments: object) -> SafeString:
                 appointment.doctor,
                 appointment.reason or "—",
                 status_badge(appointment.status, appointment.get_status_display()),
+                cell(appointment) if cell else "",
             )
             for appointment in appointments
         ),
     )
-    return rows or SafeString(
-        '<tr><td colspan="6" class="text-body-secondary">No appointments on this day.</td></tr>'
+    columns = 7 if check_in else 6
+    return rows or format_html(
+        '<tr><td colspan="{}" class="text-body-secondary">No appointments on this day.</td></tr>',
+        columns,
     )
+
+
+def _check_in_cell(context: template.Context):
+    """Each row's last cell: a Check in form for an appointment booked for today, else nothing.
+    The check-in URL is reversed once and the CSRF token read once for the whole list."""
+    link = link_to("appointment_check_in")
+    csrf = str(context.get("csrf_token", ""))
+    today = timezone.localdate()
+
+    def cell(appointment: object) -> SafeString:
+        if (
+            appointment.status != "scheduled"
+            or timezone.localtime(appointment.starts_at).date() != today
+        ):
+            return SafeString("\n    <td></td>")
+        return format_html(
+            '\n    <td><form method="post" action="{}">'
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<input type="hidden" name="{}" value="{}">'
+            '<input type="hidden" name="back" value="list">'
+            '<button class="btn btn-success" type="submit" data-testid="row-check-in"'
+            ' aria-label="Check in {}">Check in</button></form></td>',
+            link(appointment.pk),
+            csrf,
+            submissions.FIELD,
+            submissions.new_token(),
+            appointment.patient.full_name,
+        )
+
+    return cell
 
 
 @register.simple_tag

@@ -238,6 +238,21 @@ def screens() -> list[dict]:
     ]
     if work_order:
         rows.append(("work order", "engineer", f"/engineering/work-orders/{work_order.pk}/", None))
+    from queues.models import DisplayScreen, ServicePoint
+
+    triage = ServicePoint.objects.filter(prefix="T").first()
+    display = DisplayScreen.objects.filter(is_active=True).first()
+    if triage is not None:
+        rows += [
+            ("queue overview", "reception", "/queue/", None),
+            ("queue of a service point", "nurse", f"/queue/{triage.pk}/", None),
+            ("queue flow panel", "reception", "/queue/flow/", None),
+        ]
+    if display is not None:
+        rows += [
+            ("queue display (TV)", None, f"/queue/display/{display.token}/", None),
+            ("queue display board", None, f"/queue/display/{display.token}/board/", None),
+        ]
     if encounter:
         rows.append(
             ("consultation", "doctor", f"/appointments/consultations/{encounter.pk}/", None)

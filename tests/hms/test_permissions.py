@@ -22,6 +22,8 @@ from engineering import services as engineering
 from hms import files, rbac
 from hms.models import AuditEntry
 from messaging.models import Message, Notification, Thread, ThreadMember
+from queues import services as queues
+from queues.models import DisplayScreen, PointKind, ServicePoint
 from tests.conftest import sign_in
 from tests.factories import (
     AdmissionFactory,
@@ -137,6 +139,17 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "work_order_resolve": {"pk": samples["work_order"].pk},
         "pm_plan": {"pk": samples["machine"].pk},
         "pm_complete": {"pk": samples["work_order"].pk},
+        "point_queue": {"pk": samples["ticket"].service_point_id},
+        "call_next": {"pk": samples["ticket"].service_point_id},
+        "ticket_recall": {"pk": samples["ticket"].pk},
+        "ticket_serve": {"pk": samples["ticket"].pk},
+        "ticket_finish": {"pk": samples["ticket"].pk},
+        "ticket_no_show": {"pk": samples["ticket"].pk},
+        "ticket_transfer": {"pk": samples["ticket"].pk},
+        "service_point_toggle": {"pk": samples["ticket"].service_point_id},
+        "display_revoke": {"pk": samples["display"].pk},
+        "queue_display": {"token": samples["display"].token},
+        "queue_display_board": {"token": samples["display"].token},
         "chat_older": {"pk": samples["thread"].pk},
         "chat_send": {"pk": samples["thread"].pk},
         "chat_read": {"pk": samples["thread"].pk},
@@ -231,7 +244,12 @@ def samples(make_user, role_users, staff):
     work_order = engineering.fault_request_take(
         actor=role_users[rbac.ENGINEER], fault_request=taken
     )
+    triage = ServicePoint.objects.create(name="Triage", kind=PointKind.TRIAGE, prefix="T")
+    ticket = queues.ticket_issue(actor=None, service_point=triage, patient=patient)
+    display = DisplayScreen.objects.create(name="Waiting area")
     return {
+        "ticket": ticket,
+        "display": display,
         "machine": machine,
         "fault_request": fault_request,
         "work_order": work_order,

@@ -1,0 +1,23 @@
+"""What else happens when a patient arrives for an appointment: the modules built on clinical
+register a hook here in their AppConfig.ready (the queue issues a ticket), and the check-in
+service calls them in its own transaction, so clinical never imports them (DESIGN.md).
+
+A hook takes keyword arguments actor, appointment and request, and returns a sentence for the
+desk ("Ticket D-004: Consultation") or "" when it did nothing. A hook that raises a Refusal
+refuses the check-in with its sentence.
+"""
+
+from collections.abc import Callable
+
+ArrivalHook = Callable[..., str]
+_HOOKS: dict[str, ArrivalHook] = {}
+
+
+def register(name: str, hook: ArrivalHook) -> None:
+    _HOOKS[name] = hook
+
+
+def arrived(*, actor, appointment, request=None) -> list[str]:
+    """Run every hook for the appointment just checked in; the sentences they return."""
+    said = [hook(actor=actor, appointment=appointment, request=request) for hook in _HOOKS.values()]
+    return [sentence for sentence in said if sentence]

@@ -1,0 +1,81 @@
+"""The queue's forms: a ticket at the desk, sending a patient on, a service point, a display."""
+
+from django import forms
+
+from clinical.models import Patient
+from clinical.selectors import doctors
+from queues.models import ServicePoint
+from queues.selectors import active_points
+
+
+class TicketIssueForm(forms.Form):
+    service_point = forms.ModelChoiceField(
+        queryset=ServicePoint.objects.none(),
+        label="Service point",
+        empty_label=None,
+        error_messages={"invalid_choice": "That service point is closed now: choose another."},
+    )
+    mrn = forms.CharField(
+        label="Patient's MRN",
+        max_length=12,
+        required=False,
+        help_text="Leave empty for a walk-in without a record (a payment, a purchase).",
+    )
+    priority = forms.BooleanField(
+        required=False, label="Priority (emergency, elderly, pregnant, a small child)"
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service_point"].queryset = active_points()
+
+    def clean_mrn(self) -> Patient | None:
+        mrn = "".join(self.cleaned_data["mrn"].split())
+        if not mrn:
+            return None
+        patient = Patient.objects.filter(mrn=mrn).first()
+        if patient is None:
+            raise forms.ValidationError(f"No patient has MRN {mrn}: find them under Patients.")
+        return patient
+
+
+class TransferForm(forms.Form):
+    to_point = forms.ModelChoiceField(
+        queryset=ServicePoint.objects.none(),
+        label="Send to",
+        error_messages={"invalid_choice": "That service point is closed now: choose another."},
+    )
+    priority = forms.BooleanField(required=False, label="Priority")
+
+    def __init__(self, *args, exclude: ServicePoint | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        points = active_points()
+        if exclude is not None:
+            points = points.exclude(pk=exclude.pk)
+        self.fields["to_point"].queryset = points
+
+
+class ServicePointForm(forms.ModelForm):
+    class Meta:
+        model = ServicePoint
+        fields = ["name", "kind", "prefix", "doctor", "position"]
+        help_texts = {
+            "prefix": "Tickets read prefix-number: T-012. One to three letters.",
+            "doctor": "Only for a doctor's own room; empty for a general queue.",
+            "position": "Order on the lists and the displays.",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["doctor"].queryset = doctors()
+        self.fields["doctor"].required = False
+
+    def clean_prefix(self) -> str:
+        prefix = self.cleaned_data["prefix"].strip().upper()
+        if not prefix.isalpha():
+            raise forms.ValidationError("Use letters only, e.g. T or LAB.")
+        return prefix
+
+
+class DisplayForm(forms.Form):
+    name = forms.CharField(label="Display name", max_length=60, help_text="Where the TV hangs.")

@@ -1,0 +1,152 @@
+"""Reads of the queue: the day's figures per service point, one point's line, a TV's board."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.utils import timezone
+
+from clinical.models import Appointment
+from queues.models import OPEN_STATUSES, DisplayScreen, QueueTicket, ServicePoint, TicketStatus
+
+WAIT = ExpressionWrapper(
+    F("tickets__called_at") - F("tickets__issued_at"), output_field=DurationField()
+)
+# A TV shows the last few calls of each point.
+CALLS_SHOWN = 3
+
+
+def active_points() -> QuerySet[ServicePoint]:
+    return ServicePoint.objects.filter(is_active=True).select_related("doctor")
+
+
+def points_with_figures(day: date) -> list[ServicePoint]:
+    """Every open service point with its day in figures, one query: `waiting`, `at_window`
+    (called or being seen), `done` (finished, sent on or not answered), `average_wait` (issue to
+    first call, over those called)."""
+    today = Q(tickets__day=day)
+    return list(
+        active_points().annotate(
+            waiting=Count("tickets", filter=today & Q(tickets__status=TicketStatus.WAITING)),
+            at_window=Count(
+                "tickets",
+                filter=today & Q(tickets__status__in=[TicketStatus.CALLED, TicketStatus.SERVING]),
+            ),
+            done=Count(
+                "tickets",
+                filter=today
+                & Q(
+                    tickets__status__in=[
+                        TicketStatus.DONE,
+                        TicketStatus.TRANSFERRED,
+                        TicketStatus.NO_SHOW,
+                    ]
+                ),
+            ),
+            average_wait=Avg(WAIT, filter=today & Q(tickets__called_at__isnull=False)),
+        )
+    )
+
+
+def day_flow(day: date) -> dict:
+    """The desk's "today": each point's figures, and the day's appointments checked in and seen."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    arrivals = Appointment.objects.filter(
+        starts_at__gte=start, starts_at__lt=start + timedelta(days=1)
+    ).aggregate(
+        checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
+        seen=Count("pk", filter=Q(completed_at__isnull=False)),
+        booked=Count("pk", filter=Q(status="scheduled")),
+    )
+    points = points_with_figures(day)
+    return {
+        "points": points,
+        "waiting_now": sum(point.waiting for point in points),
+        **arrivals,
+    }
+
+
+def point_line(point: ServicePoint, day: date) -> dict:
+    """One point's day: the tickets at the window now (called, being seen), the waiting line in
+    calling order (the view pages it) and the day's figures."""
+    tickets = QueueTicket.objects.filter(service_point=point, day=day).select_related("patient")
+    figures = points_with_figures(day)
+    return {
+        "point": point,
+        "at_window": list(
+            tickets.filter(status__in=[TicketStatus.CALLED, TicketStatus.SERVING]).order_by(
+                "-last_called_at", "pk"
+            )
+        ),
+        "waiting": tickets.filter(status=TicketStatus.WAITING).order_by(
+            "-priority", "issued_at", "pk"
+        ),
+        "figures": next((p for p in figures if p.pk == point.pk), point),
+        "points": figures,
+    }
+
+
+def open_ticket_of(patient_id: object) -> QueueTicket | None:
+    return (
+        QueueTicket.objects.filter(patient_id=patient_id, status__in=OPEN_STATUSES)
+        .select_related("service_point")
+        .first()
+    )
+
+
+def display_for(token: str) -> DisplayScreen | None:
+    """The active display holding `token`, or None (a wrong or revoked token)."""
+    if not token or len(token) > 64:
+        return None
+    return DisplayScreen.objects.filter(token=token, is_active=True).first()
+
+
+@dataclass
+class BoardPoint:
+    name: str
+    waiting: int
+    calls: list[dict] = field(default_factory=list)
+
+
+def display_board(display: DisplayScreen, day: date) -> dict:
+    """What a TV shows: for each of its points the last few numbers called and how many wait;
+    and the latest call of all (the one to announce). Numbers and places only, never a name."""
+    points = active_points()
+    chosen = list(display.service_points.values_list("pk", flat=True))
+    if chosen:
+        points = points.filter(pk__in=chosen)
+    waiting = Count("tickets", filter=Q(tickets__day=day, tickets__status=TicketStatus.WAITING))
+    board = {
+        p.pk: BoardPoint(name=p.name, waiting=p.waiting)
+        for p in points.annotate(waiting=waiting).select_related(None)
+    }
+    recent = (
+        QueueTicket.objects.filter(
+            day=day, service_point__in=list(board), last_called_at__isnull=False
+        )
+        .order_by("-last_called_at", "-pk")
+        .values(
+            "pk",
+            "service_point_id",
+            "service_point__prefix",
+            "number",
+            "status",
+            "calls",
+            "last_called_at",
+        )[: CALLS_SHOWN * max(len(board), 1) * 4]
+    )
+    latest = None
+    for row in recent:
+        calls = board[row["service_point_id"]].calls
+        if len(calls) >= CALLS_SHOWN:
+            continue
+        call = {
+            "label": f"{row['service_point__prefix']}-{row['number']:03d}",
+            "now": row["status"] == TicketStatus.CALLED,
+            "key": f"{row['pk']}-{row['calls']}",
+            "point": board[row["service_point_id"]].name,
+        }
+        calls.append(call)
+        if latest is None and call["now"]:
+            latest = call
+    return {"display": display, "points": list(board.values()), "latest": latest}
