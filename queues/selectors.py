@@ -69,7 +69,9 @@ def day_flow(day: date) -> dict:
 def point_line(point: ServicePoint, day: date) -> dict:
     """One point's day: the tickets at the window now (called, being seen), the waiting line in
     calling order (the view pages it) and the day's figures."""
-    tickets = QueueTicket.objects.filter(service_point=point, day=day).select_related("patient")
+    tickets = QueueTicket.objects.filter(service_point=point, day=day).select_related(
+        "patient", "service_point"
+    )
     figures = points_with_figures(day)
     return {
         "point": point,

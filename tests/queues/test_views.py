@@ -181,3 +181,27 @@ def test_the_flow_panel_counts_waiting_checked_in_and_seen(points, staff):
     page = desk.get("/queue/flow/").content.decode()
 
     assert 'data-testid="flow-waiting">2<' in page and "2 waiting" in page
+
+
+def test_a_points_line_asks_the_same_queries_however_many_wait(
+    points, staff, django_assert_max_num_queries
+):
+    nurse = sign_in(Client(), staff.nurse)
+    url = f"/queue/{points['T'].pk}/"
+
+    def queue(how_many: int) -> None:
+        for _ in range(how_many):
+            services.ticket_issue(
+                actor=staff.receptionist, service_point=points["T"], patient=PatientFactory()
+            )
+        services.ticket_call_next(actor=staff.nurse, service_point=points["T"])
+
+    queue(2)
+    nurse.get(url)
+    with django_assert_max_num_queries(30) as few:
+        nurse.get(url)
+    queue(12)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = nurse.get(url).content.decode()
+
+    assert page.count('data-testid="at-window"') == 2 and "T-014" in page
