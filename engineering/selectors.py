@@ -263,6 +263,29 @@ def preventive_panel(today: date, size: int) -> dict:
     return {"pm": pm, "pm_overdue": overdue, "today": today}
 
 
+PM_PER_PAGE = 50
+# What the full list of maintenance due may be narrowed to.
+PM_SHOW = [("overdue", "Overdue only")]
+
+
+def maintenance_due_page(request: HttpRequest) -> dict:
+    """Every preventive maintenance not done yet, a page at a time (the earliest due first), how
+    many there are and how many are overdue (each counted by the database over every row), or
+    only the overdue ones (?show=overdue)."""
+    today = timezone.localdate()
+    show = params.choice_param(request.GET.get("show"), PM_SHOW)
+    rows = open_preventive()
+    overdue = rows.filter(pm_due_date__lt=today)
+    overdue_count = overdue.count()
+    if show == "overdue":
+        page = paging.page_of(request, overdue, PM_PER_PAGE, count=overdue_count)
+    else:
+        page = paging.page_of(request, rows, PM_PER_PAGE)
+    for work_order in page.object_list:
+        work_order.days_late = (today - work_order.pm_due_date).days
+    return {"page": page, "pm_overdue": overdue_count, "show": show, "today": today}
+
+
 # --- the engineer's dashboard ----------------------------------------------------------------
 
 DASHBOARD_SIZE = 5

@@ -267,6 +267,17 @@ def work_order_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @rbac.capability_required("engineering.machines")
+def maintenance_due(request: HttpRequest) -> HttpResponse:
+    """Every preventive maintenance not done yet, the earliest due first (overdue at the top),
+    paged with its count: where the queue's and the dashboard's short panels lead."""
+    context = selectors.maintenance_due_page(request)
+    template = "engineering/maintenance_due.html"
+    if request.htmx and request.htmx.target == "maintenance":
+        template += "#maintenance"
+    return render(request, template, context)
+
+
+@rbac.capability_required("engineering.machines")
 def engineering_summary(request: HttpRequest) -> HttpResponse:
     """The engineer's dashboard panels (loaded into the dashboard, refreshed live)."""
     return render(request, "engineering/_dashboard.html", selectors.dashboard(request.user))
