@@ -95,6 +95,18 @@ def machine_by_tag(tag: str) -> Machine | None:
     return Machine.objects.filter(asset_tag__iexact=tag).first() if tag else None
 
 
+FIND_SIZE = 20
+
+
+def machines_like(text: str) -> paging.FirstFew:
+    """For someone looking a machine up who did not type its exact tag: the first machines whose
+    tag, name or serial number holds `text`, and how many there are (none for an empty text)."""
+    text = params.search_text(text, limit=30)
+    if not text:
+        return paging.FirstFew([], 0)
+    return paging.first_of(machines(MachineFilters(q=text)), FIND_SIZE)
+
+
 def machine_with_department(pk: int) -> Machine | None:
     return Machine.objects.select_related("department").filter(pk=pk).first()
 

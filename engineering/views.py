@@ -120,12 +120,14 @@ def _machine_page(request: HttpRequest, machine: Machine, **forms) -> HttpRespon
 
 @rbac.capability_required("engineering.request")
 def machine_find(request: HttpRequest) -> HttpResponse:
-    """Look a machine up by its asset tag (?q=): straight to its page when one has that tag."""
+    """Look a machine up by its asset tag (?q=): straight to its page when one has that tag, else
+    the machines whose tag, name or serial number holds what was typed."""
     tag = params.search_text(request.GET.get("q"), limit=30)
     machine = selectors.machine_by_tag(tag)
     if machine is not None:
         return redirect(machine.get_absolute_url())
-    return render(request, "engineering/machine_find.html", {"q": tag})
+    context = {"q": tag, "matches": selectors.machines_like(tag)}
+    return render(request, "engineering/machine_find.html", context)
 
 
 @rbac.capability_required("engineering.request")
