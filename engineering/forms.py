@@ -208,6 +208,10 @@ class WorkLogForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        # Said with the form's other refusals at once (the service checks it too).
+        started, ended = data.get("started_at"), data.get("ended_at")
+        if started and ended and ended < started:
+            self.add_error("ended_at", "The work ends after it starts.")
         for n in range(1, PART_ROWS + 1):
             name, qty, cost = (f"part_{n}_name", f"part_{n}_qty", f"part_{n}_cost")
             typed = [data.get(name), data.get(qty), data.get(cost)]

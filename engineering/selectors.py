@@ -95,6 +95,18 @@ def machine_by_tag(tag: str) -> Machine | None:
     return Machine.objects.filter(asset_tag__iexact=tag).first() if tag else None
 
 
+FIND_SIZE = 20
+
+
+def machines_like(text: str) -> paging.FirstFew:
+    """For someone looking a machine up who did not type its exact tag: the first machines whose
+    tag, name or serial number holds `text`, and how many there are (none for an empty text)."""
+    text = params.search_text(text, limit=30)
+    if not text:
+        return paging.FirstFew([], 0)
+    return paging.first_of(machines(MachineFilters(q=text)), FIND_SIZE)
+
+
 def machine_with_department(pk: int) -> Machine | None:
     return Machine.objects.select_related("department").filter(pk=pk).first()
 
@@ -261,6 +273,29 @@ def preventive_panel(today: date, size: int) -> dict:
     else:  # every one is on the panel: count them there
         overdue = sum(work_order.days_late > 0 for work_order in pm)
     return {"pm": pm, "pm_overdue": overdue, "today": today}
+
+
+PM_PER_PAGE = 50
+# What the full list of maintenance due may be narrowed to.
+PM_SHOW = [("overdue", "Overdue only")]
+
+
+def maintenance_due_page(request: HttpRequest) -> dict:
+    """Every preventive maintenance not done yet, a page at a time (the earliest due first), how
+    many there are and how many are overdue (each counted by the database over every row), or
+    only the overdue ones (?show=overdue)."""
+    today = timezone.localdate()
+    show = params.choice_param(request.GET.get("show"), PM_SHOW)
+    rows = open_preventive()
+    overdue = rows.filter(pm_due_date__lt=today)
+    overdue_count = overdue.count()
+    if show == "overdue":
+        page = paging.page_of(request, overdue, PM_PER_PAGE, count=overdue_count)
+    else:
+        page = paging.page_of(request, rows, PM_PER_PAGE)
+    for work_order in page.object_list:
+        work_order.days_late = (today - work_order.pm_due_date).days
+    return {"page": page, "pm_overdue": overdue_count, "show": show, "today": today}
 
 
 # --- the engineer's dashboard ----------------------------------------------------------------

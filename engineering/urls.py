@@ -13,6 +13,7 @@ urlpatterns = [
     path("machines/<int:pk>/fault/", views.fault_raise, name="fault_raise"),
     path("machines/<int:pk>/maintenance-plan/", views.pm_plan, name="pm_plan"),
     path("queue/", views.work_queue, name="work_queue"),
+    path("maintenance/", views.maintenance_due, name="maintenance_due"),
     path("summary/", views.engineering_summary, name="engineering_summary"),
     path("requests/<int:pk>/take/", views.request_take, name="request_take"),
     path("work-orders/<int:pk>/", views.work_order_detail, name="work_order_detail"),

@@ -120,12 +120,14 @@ def _machine_page(request: HttpRequest, machine: Machine, **forms) -> HttpRespon
 
 @rbac.capability_required("engineering.request")
 def machine_find(request: HttpRequest) -> HttpResponse:
-    """Look a machine up by its asset tag (?q=): straight to its page when one has that tag."""
+    """Look a machine up by its asset tag (?q=): straight to its page when one has that tag, else
+    the machines whose tag, name or serial number holds what was typed."""
     tag = params.search_text(request.GET.get("q"), limit=30)
     machine = selectors.machine_by_tag(tag)
     if machine is not None:
         return redirect(machine.get_absolute_url())
-    return render(request, "engineering/machine_find.html", {"q": tag})
+    context = {"q": tag, "matches": selectors.machines_like(tag)}
+    return render(request, "engineering/machine_find.html", context)
 
 
 @rbac.capability_required("engineering.request")
@@ -264,6 +266,17 @@ def work_order_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     form = ResolveForm(request.POST)
     done = "Resolved; the requester was told."
     return _work_step(request, pk, form, "resolve_form", services.work_order_resolve, done)
+
+
+@rbac.capability_required("engineering.machines")
+def maintenance_due(request: HttpRequest) -> HttpResponse:
+    """Every preventive maintenance not done yet, the earliest due first (overdue at the top),
+    paged with its count: where the queue's and the dashboard's short panels lead."""
+    context = selectors.maintenance_due_page(request)
+    template = "engineering/maintenance_due.html"
+    if request.htmx and request.htmx.target == "maintenance":
+        template += "#maintenance"
+    return render(request, template, context)
 
 
 @rbac.capability_required("engineering.machines")

@@ -22,8 +22,8 @@ class NavItem:
     patient_label: str = ""
     # Only roles holding one of these scopes of the capability (as the view's own check).
     scopes: frozenset[str] | None = None
-    # Where it shows: the main bar, the "Administration" menu, the user's own menu, or only as
-    # a tool of the bar (the chat badge) and a dashboard card.
+    # Where it shows: the main bar, the "Administration" menu, the user's own menu, only as
+    # a tool of the bar (the chat badge) and a dashboard card, or only as a dashboard card.
     place: str = "main"
 
     @cached_property
@@ -101,6 +101,18 @@ NAV: list[NavItem] = [
         "tools",
         "engineering.machines",
         "The asset register: every machine, its status and history, QR labels.",
+    ),
+    NavItem(
+        "Downtime and availability",
+        "engineering_overview",
+        "graph-up",
+        "engineering.machines",
+        "Hours down, availability, failures, MTBF, MTTR and maintenance done on time, for any"
+        " period: the hospital, each department, each machine; a CSV.",
+        # A card on the dashboard beside Machines: the bar has no room for a second engineering
+        # link on the administrator's 1280 px screen (see Chat), and the queue, the dashboard and
+        # every machine's page link to it.
+        place="card",
     ),
     NavItem(
         "Chat",

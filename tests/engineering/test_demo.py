@@ -7,7 +7,8 @@ from io import StringIO
 from django.core.management import call_command
 from django.utils import timezone
 
-from engineering.models import FaultRequest, Machine, WorkOrder
+from engineering import downtime
+from engineering.models import FaultRequest, Machine, MachineStatusChange, WorkOrder
 from hms import audit
 from lab.models import LabTest
 
@@ -64,5 +65,35 @@ def test_the_demo_has_maintenance_plans_one_due_this_week_and_one_overdue(db):
     )
     assert today <= due["RAD-XR-01"] <= today + timedelta(days=7)
     assert due["SUR-AUTO-01"] < today
+    made = WorkOrder.objects.filter(kind="preventive").count()
     seed()
-    assert WorkOrder.objects.filter(kind="preventive").count() == len(due)
+    assert WorkOrder.objects.filter(kind="preventive").count() == made
+
+
+def test_the_demo_machines_have_a_past_the_figures_can_count(db):
+    seed()
+
+    today = timezone.localdate()
+    for days in (30, 365):
+        start, end = downtime.period_of_days(today - timedelta(days=days - 1), today)
+        figures = downtime.downtime_report(start=start, end=end).total
+        assert 95 < figures.availability < 100, days
+        assert figures.failures >= 3 and figures.mtbf_hours and figures.mttr_hours, days
+        assert 0 < figures.pm_compliance < 100, days
+    assert Machine.objects.filter(registered_at__date__lt=today - timedelta(days=300)).exists()
+
+
+def test_the_demo_history_reads_as_if_recorded_as_it_happened(db):
+    seed()
+
+    for machine in Machine.objects.all():
+        entries = list(machine.status_changes.order_by("effective_at", "id"))
+        assert entries[0].from_status == "" and entries[0].effective_at == machine.registered_at
+        for before, entry in zip(entries, entries[1:], strict=False):
+            assert entry.from_status == before.to_status != entry.to_status, entry
+        assert entries[-1].to_status == machine.status
+    assert not MachineStatusChange.objects.filter(correction=True).exists()
+    assert all(
+        entry.effective_at <= entry.recorded_at <= timezone.now()
+        for entry in MachineStatusChange.objects.all()
+    )

@@ -110,6 +110,21 @@ def test_an_unknown_tag_says_so_beside_the_box(staff, client_for):
     assert "No machine has the tag “NOPE-1”" in response.content.decode()
 
 
+def test_part_of_a_name_or_tag_lists_the_machines_that_have_it(staff, client_for, machine):
+    register(staff.engineer, tag="WARD-PUMP-1", name="Infusion pump, ward 1")
+    register(staff.engineer, tag="WARD-PUMP-2", name="Infusion pump, ward 2")
+    nurse = client_for(staff.nurse)
+
+    by_name = nurse.get(reverse("machine_find"), {"q": "infusion"})
+    by_tag = nurse.get(reverse("machine_find"), {"q": "pump"})
+
+    for response in (by_name, by_tag):
+        page = response.content.decode()
+        assert response.status_code == 200 and page.count('data-testid="machine-match"') == 2
+        assert "WARD-PUMP-1" in page and "X-ray unit" not in page
+        assert 'data-testid="tag-not-found"' not in page
+
+
 def test_the_label_carries_the_tag_and_a_qr_code_of_the_machines_address(
     staff, client_for, machine
 ):

@@ -158,7 +158,10 @@ def test_an_engineer_logs_work_with_a_part(staff, client_for, work_order):
         ({"labour_minutes": "1_0"}, "labour_minutes", ""),
         ({"ended_at": "31/02/2026 10:00"}, "ended_at", "day/month/year hours:minutes"),
         (
-            {"started_at": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")},
+            {
+                "started_at": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+                "ended_at": (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+            },
             "started_at",
             "future",
         ),
@@ -195,6 +198,24 @@ def test_an_engineer_escalates_then_resolves_and_the_machine_is_back(
     machine.refresh_from_db()
     assert machine.status == "operational"
     assert "GE-4471" in page and "Vendor replaced the board" in page
+
+
+def test_an_end_before_the_start_is_said_with_the_forms_other_refusals_at_once(
+    staff, client_for, work_order
+):
+    start = timezone.localtime() - timedelta(hours=2)
+
+    response = client_for(staff.engineer).post(
+        reverse("work_log_add", args=[work_order.pk]),
+        _log_form(
+            ended_at=(start - timedelta(hours=1)).strftime("%d/%m/%Y %H:%M"), part_1_cost="1.001"
+        ),
+    )
+
+    page = response.content.decode()
+    assert 'id="error_1_id_ended_at"' in page and "The work ends after it starts." in page
+    assert 'id="error_1_id_part_1_cost"' in page
+    assert not WorkLogEntry.objects.exists()
 
 
 def test_an_escalation_without_a_reference_says_so_beside_the_field(staff, client_for, work_order):
