@@ -68,7 +68,7 @@ def test_check_in_from_the_list_shows_on_the_tv_and_the_doctors_call_is_announce
         snapshot(desk, "queue-appointments-list")
         row.get_by_test_id("row-check-in").click()
 
-        expect(desk.locator("#toasts")).to_contain_text("Ticket D-001: Consultation.")
+        expect(desk.locator("#messages")).to_contain_text("Ticket D-001: Consultation.")
         expect(row.get_by_test_id("appointment-status")).to_have_text("Checked in")
         expect(row.get_by_test_id("row-check-in")).to_have_count(0)
         # The TV, live: one waiting at consultation, no name anywhere on it.
