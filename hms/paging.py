@@ -29,11 +29,18 @@ def page_of(
 ) -> Page:
     """The page of `object_list` the request asks for (past the last: the last page). Counting
     is one query in the database over every row, whatever the page; a page that has counted
-    its rows already (a tab's badge) passes `count` and saves it."""
+    its rows already (a tab's badge) passes `count` and saves it. The first page of a short
+    list is its own count: its rows are read with one more, and a list that fits on the page
+    asks no count at all (a full one is counted as before, its rows kept for the page)."""
     paginator = Paginator(object_list, per_page)
+    number = page_number(request, name)
+    if count is None and number == 1 and isinstance(object_list, QuerySet):
+        rows = list(object_list[: per_page + 1])
+        paginator.count = len(rows) if len(rows) <= per_page else object_list.count()
+        return Page(rows[:per_page], 1, paginator)
     if count is not None:
         paginator.count = count  # the cached property, filled in
-    return paginator.get_page(page_number(request, name))
+    return paginator.get_page(number)
 
 
 def ranked_page_of(request: HttpRequest, object_list, per_page: int, *, name: str = "page") -> Page:

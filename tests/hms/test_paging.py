@@ -47,3 +47,20 @@ def test_a_ranked_list_reads_its_page_and_its_count_in_one_query(
     assert (second.start_index(), second.end_index()) == (6, 10)
     assert (last.number, [entry.after["n"] for entry in last]) == (3, [1, 0])
     assert (none.paginator.count, list(none)) == (0, [])
+
+
+def test_a_short_lists_first_page_is_its_own_count(staff, rf, django_assert_num_queries):
+    for n in range(7):
+        audit.record(actor=staff.admin, action="test.note", after={"n": n})
+    rows = AuditEntry.objects.filter(action="test.note").order_by("-id")
+
+    with django_assert_num_queries(1):
+        short = paging.page_of(rf.get("/"), rows, 10)
+        assert (short.paginator.count, len(short.object_list)) == (7, 7)
+    with django_assert_num_queries(2):
+        full = paging.page_of(rf.get("/"), rows, 5)
+        assert [entry.after["n"] for entry in full] == [6, 5, 4, 3, 2]
+    second = paging.page_of(rf.get("/", {"page": "2"}), rows, 5)
+
+    assert (full.paginator.count, full.paginator.num_pages, full.has_next()) == (7, 2, True)
+    assert [entry.after["n"] for entry in second] == [1, 0]
