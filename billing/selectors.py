@@ -7,17 +7,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import (
     Case,
     Count,
     DecimalField,
     F,
-    Func,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -355,60 +352,76 @@ SETTLING_STATUSES = [
 ]
 
 
-def _figure(queryset: QuerySet, expression: Combinable) -> Coalesce:
-    """The sum of `expression` over `queryset`'s rows (0.00 when none) as a value another query
-    selects (the rows name their patient by OuterRef("pk"))."""
-    summed = queryset.order_by().values("patient").annotate(figure=Sum(expression)).values("figure")
-    return Coalesce(Subquery(summed, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+# The account's figures in one statement: each table read once for its sums and counts. Written
+# out because the ORM took ~4 ms to build the same query (eleven subqueries) and ~0.1 ms to run
+# it; tests/billing/test_balances.py holds it to the ORM's sums and counts on both databases.
+_ACCOUNT_FIGURES_SQL = """
+SELECT owed, credited, refunded, n_invoices, not_invoiced, charged, charged_tax, n_charges,
+       held, n_deposits, n_credit_notes
+FROM (SELECT COALESCE(SUM(CASE WHEN status IN ({settling}) THEN patient_balance END), 0) AS owed,
+             COALESCE(SUM(CASE WHEN status IN ({settling}) THEN amount_credited END), 0)
+                 AS credited,
+             COALESCE(SUM(CASE WHEN status IN ({settling}) THEN amount_refunded END), 0)
+                 AS refunded,
+             COUNT(*) AS n_invoices
+      FROM billing_invoice WHERE patient_id = %(patient)s) AS invoices,
+     (SELECT COALESCE(SUM(CASE WHEN c.invoice_id IS NULL OR i.status = %(draft)s
+                          THEN c.amount + c.tax_amount END), 0) AS not_invoiced,
+             COALESCE(SUM(c.amount), 0) AS charged,
+             COALESCE(SUM(c.tax_amount), 0) AS charged_tax,
+             COUNT(*) AS n_charges
+      FROM billing_charge c LEFT JOIN billing_invoice i ON i.id = c.invoice_id
+      WHERE c.patient_id = %(patient)s) AS charges,
+     (SELECT COALESCE(SUM(amount - applied), 0) AS held, COUNT(*) AS n_deposits
+      FROM billing_advancedeposit WHERE patient_id = %(patient)s) AS deposits,
+     (SELECT COUNT(*) AS n_credit_notes
+      FROM billing_creditnote n JOIN billing_invoice i ON i.id = n.invoice_id
+      WHERE i.patient_id = %(patient)s) AS credit_notes
+""".format(settling=", ".join(f"'{status}'" for status in SETTLING_STATUSES))  # noqa: S608 (constants)
 
 
-def _count_of(queryset: QuerySet) -> Subquery:
-    """`queryset`'s number of rows as a value another query selects."""
-    return Subquery(queryset.order_by().annotate(n=Func("id", function="COUNT")).values("n"))
+def _amount(value: object) -> Decimal:
+    """A sum as the database gives it (SQLite: an int or a float) as money."""
+    return money(Decimal(str(value)) if isinstance(value, float) else value)
 
 
 def account_figures(patient: models.Model) -> tuple[AccountBalance, dict[str, int]]:
     """The patient's balance and how many rows each of the account page's lists has, in one
     query whatever the number of charges, invoices and deposits: (balance, {"charges": n,
-    "invoices": n, "credit-notes": n, "deposits": n})."""
-    settling = Invoice.objects.filter(patient=OuterRef("pk"), status__in=SETTLING_STATUSES)
-    charges = Charge.objects.filter(patient=OuterRef("pk"))
-    deposits = AdvanceDeposit.objects.filter(patient=OuterRef("pk"))
-    row = (
-        type(patient)
-        .objects.filter(pk=patient.pk)
-        .values(
-            owed=_figure(settling, F("patient_balance")),
-            credited=_figure(settling, F("amount_credited")),
-            refunded=_figure(settling, F("amount_refunded")),
-            not_invoiced=_figure(
-                charges.filter(Q(invoice__isnull=True) | Q(invoice__status=InvoiceStatus.DRAFT)),
-                F("amount") + F("tax_amount"),
-            ),
-            charged=_figure(charges, F("amount")),
-            charged_tax=_figure(charges, F("tax_amount")),
-            held=_figure(deposits, F("amount") - F("applied")),
-            n_charges=_count_of(charges),
-            n_invoices=_count_of(Invoice.objects.filter(patient=OuterRef("pk"))),
-            n_credit_notes=_count_of(CreditNote.objects.filter(invoice__patient=OuterRef("pk"))),
-            n_deposits=_count_of(deposits),
+    "invoices": n, "credit-notes": n, "deposits": n}). Raises nothing for a patient with no
+    account yet (every figure 0)."""
+    patient_id = type(patient)._meta.pk.get_db_prep_value(patient.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ACCOUNT_FIGURES_SQL, {"patient": patient_id, "draft": InvoiceStatus.DRAFT.value}
         )
-        .get()
-    )
+        (
+            owed,
+            credited,
+            refunded,
+            n_invoices,
+            not_invoiced,
+            charged,
+            charged_tax,
+            n_charges,
+            held,
+            n_deposits,
+            n_credit_notes,
+        ) = cursor.fetchone()
     balance = AccountBalance(
-        owed=money(row["owed"]),
-        not_invoiced=money(row["not_invoiced"]),
-        deposits_held=money(row["held"]),
-        credited=money(row["credited"]),
-        refunded=money(row["refunded"]),
-        charged=money(row["charged"]),
-        charged_tax=money(row["charged_tax"]),
+        owed=_amount(owed),
+        not_invoiced=_amount(not_invoiced),
+        deposits_held=_amount(held),
+        credited=_amount(credited),
+        refunded=_amount(refunded),
+        charged=_amount(charged),
+        charged_tax=_amount(charged_tax),
     )
     counts = {
-        "charges": row["n_charges"],
-        "invoices": row["n_invoices"],
-        "credit-notes": row["n_credit_notes"],
-        "deposits": row["n_deposits"],
+        "charges": n_charges,
+        "invoices": n_invoices,
+        "credit-notes": n_credit_notes,
+        "deposits": n_deposits,
     }
     return balance, counts
 

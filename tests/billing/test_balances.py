@@ -406,3 +406,66 @@ def test_the_database_keeps_each_invoices_balance_as_the_invoice_works_it_out(pe
     for invoice in invoices:
         assert invoice.patient_balance == invoice.balance
     assert Invoice.objects.get(pk=insured.pk).patient_balance == Decimal("0.00")  # see above
+
+
+def _figures_by_the_orm(patient) -> tuple:
+    """The account's figures as the ORM sums and counts them (what the written-out statement of
+    selectors.account_figures must equal)."""
+    from django.db.models import Count, F, Q, Sum
+
+    from billing.models import AdvanceDeposit, Charge, CreditNote
+
+    zero = Decimal("0.00")
+    settling = Invoice.objects.filter(patient=patient, status__in=selectors.SETTLING_STATUSES)
+    sums = settling.aggregate(
+        owed=Sum("patient_balance"),
+        credited=Sum("amount_credited"),
+        refunded=Sum("amount_refunded"),
+    )
+    charges = Charge.objects.filter(patient=patient)
+    loose = charges.filter(Q(invoice__isnull=True) | Q(invoice__status="draft")).aggregate(
+        total=Sum(F("amount") + F("tax_amount"))
+    )
+    charged = charges.aggregate(amount=Sum("amount"), tax=Sum("tax_amount"))
+    held = AdvanceDeposit.objects.filter(patient=patient).aggregate(
+        held=Sum(F("amount") - F("applied"))
+    )
+    counts = {
+        "charges": charges.count(),
+        "invoices": Invoice.objects.filter(patient=patient).count(),
+        "credit-notes": CreditNote.objects.filter(invoice__patient=patient).count(),
+        "deposits": AdvanceDeposit.objects.filter(patient=patient).aggregate(n=Count("id"))["n"],
+    }
+    figures = (
+        sums["owed"] or zero,
+        loose["total"] or zero,
+        held["held"] or zero,
+        sums["credited"] or zero,
+        sums["refunded"] or zero,
+        charged["amount"] or zero,
+        charged["tax"] or zero,
+    )
+    return tuple(selectors.money(value) for value in figures), counts
+
+
+def test_the_accounts_written_out_figures_are_the_orms(people):
+    """One statement gives the balance and the lists' counts (billing.selectors.account_figures):
+    the same as the ORM's sums and counts, on an account with every kind of event, and on one
+    with none."""
+    patient, _insured = _a_busy_account(people)
+    untouched = PatientFactory()
+
+    for someone in [patient, untouched]:
+        balance, counts = selectors.account_figures(someone)
+        ours = (
+            balance.owed,
+            balance.not_invoiced,
+            balance.deposits_held,
+            balance.credited,
+            balance.refunded,
+            balance.charged,
+            balance.charged_tax,
+        )
+        assert (ours, counts) == _figures_by_the_orm(someone)
+    assert selectors.account_figures(patient)[1]["charges"] > 0
+    assert selectors.account_figures(untouched)[0].balance == Decimal("0.00")
