@@ -128,8 +128,17 @@ def machine_page(request: HttpRequest, machine: Machine) -> dict:
         ),
         "can_manage": rbac.allows(user, "engineering.machines"),
         "today": today,
-        "open_requests": list(open_requests().filter(machine=machine)),
-        "open_work": list(open_work_orders().filter(machine=machine)),
+        # (the machine is this one: only the people are joined in)
+        "open_requests": list(
+            FaultRequest.objects.filter(machine=machine, work_order__isnull=True)
+            .select_related("raised_by")
+            .order_by("priority_rank", "raised_at", "id")
+        ),
+        "open_work": list(
+            WorkOrder.objects.filter(machine=machine, status__in=OPEN_WORK)
+            .select_related("engineer", "fault_request__raised_by")
+            .order_by("opened_at", "id")
+        ),
         "pm_steps": list(machine.pm_steps.values_list("text", flat=True)),
         "figures": machine_figures(machine, today),
     }
