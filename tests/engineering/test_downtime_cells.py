@@ -1,0 +1,64 @@
+"""The downtime figures' cells and the overview's machine rows are written out in Python
+(engineering/templatetags/downtime_cells.py): the same HTML the templates wrote, for figures of
+every kind (none yet, below 95 %, old open requests) and names that need escaping."""
+
+import pytest
+from django.template import Context, Template
+
+from engineering.downtime import Figures, MachineFigures
+
+pytestmark = pytest.mark.django_db
+
+# The templates the tags replaced, as they were.
+CELLS = '{% if machines %}<td class="text-end">{{ f.machines }}</td>{% endif %}<td class="text-end fw-semibold{% if f.availability is not None and f.availability < 95 %} text-danger{% endif %}" data-testid="availability">{% if f.availability is None %}—{% else %}{{ f.availability|floatformat:1 }} %{% endif %}</td><td class="text-end">{{ f.hours_down|floatformat:1 }}</td><td class="text-end">{{ f.failures }}</td><td class="text-end">{% if f.mtbf_hours is None %}—{% else %}{{ f.mtbf_hours|floatformat:1 }}{% endif %}</td><td class="text-end">{% if f.mttr_hours is None %}—{% else %}{{ f.mttr_hours|floatformat:1 }}{% endif %}</td><td class="text-end">{% if f.pm_compliance is None %}—{% else %}{{ f.pm_compliance|floatformat:0 }} % <span class="small text-body-secondary">{{ f.pm_on_time }}/{{ f.pm_due }}</span>{% endif %}</td><td class="text-end">{{ f.open_requests }}{% if f.open_by_age.3 %} <span class="badge text-bg-danger" title="open over 30 days">{{ f.open_by_age.3 }} &gt; 30 d</span>{% endif %}</td>\n'
+ROWS = '{% for row in rows %}\n    <tr data-testid="overview-machine" data-tag="{{ row.asset_tag }}"><td><a href="{% url \'machine_detail\' row.machine_id %}">{{ row.name }}</a> <code class="small">{{ row.asset_tag }}</code></td><td>{{ row.department|default:"—" }}</td>{% with f=row.figures machines=False %}{% if machines %}<td class="text-end">{{ f.machines }}</td>{% endif %}<td class="text-end fw-semibold{% if f.availability is not None and f.availability < 95 %} text-danger{% endif %}" data-testid="availability">{% if f.availability is None %}—{% else %}{{ f.availability|floatformat:1 }} %{% endif %}</td><td class="text-end">{{ f.hours_down|floatformat:1 }}</td><td class="text-end">{{ f.failures }}</td><td class="text-end">{% if f.mtbf_hours is None %}—{% else %}{{ f.mtbf_hours|floatformat:1 }}{% endif %}</td><td class="text-end">{% if f.mttr_hours is None %}—{% else %}{{ f.mttr_hours|floatformat:1 }}{% endif %}</td><td class="text-end">{% if f.pm_compliance is None %}—{% else %}{{ f.pm_compliance|floatformat:0 }} % <span class="small text-body-secondary">{{ f.pm_on_time }}/{{ f.pm_due }}</span>{% endif %}</td><td class="text-end">{{ f.open_requests }}{% if f.open_by_age.3 %} <span class="badge text-bg-danger" title="open over 30 days">{{ f.open_by_age.3 }} &gt; 30 d</span>{% endif %}</td>{% endwith %}</tr>\n  {% empty %}<tr><td colspan="9" class="text-body-secondary">No machine in the register.</td></tr>{% endfor %}'
+
+FIGURES = [
+    Figures(),  # a machine with no time observed: every ratio a dash
+    Figures(
+        machines=3,
+        observed=360_000.0,
+        down=36_000.0,
+        failures=2,
+        restorations=2,
+        restoration_time=7_200.0,
+        pm_due=3,
+        pm_on_time=2,
+        open_by_age=[1, 0, 2, 4],
+    ),
+    Figures(machines=1, observed=86_400.0, down=0.0, pm_due=1, pm_on_time=1),
+]
+
+
+def _render(source: str, **context) -> str:
+    return Template("{% load downtime_cells %}" + source).render(Context(context))
+
+
+@pytest.mark.parametrize("figures", FIGURES, ids=["empty", "busy", "perfect"])
+@pytest.mark.parametrize("machines", [True, False])
+def test_the_cells_are_the_html_the_template_wrote(figures, machines):
+    assert _render("{% figure_cells f machines %}", f=figures, machines=machines) == _render(
+        CELLS, f=figures, machines=machines
+    ).rstrip("\n")  # (the file's last line break)
+
+
+def test_the_machine_rows_are_the_html_the_template_wrote():
+    rows = [
+        MachineFigures(
+            machine_id=n,
+            name=f"X-ray <{n}> & co",
+            asset_tag=f"RAD-{n}",
+            department=department,
+            figures=figures,
+        )
+        for n, (department, figures) in enumerate(
+            zip(["Radiology", "", "ICU"], FIGURES, strict=True), 1
+        )
+    ]
+
+    ours = _render("{% overview_machine_rows rows %}", rows=rows)
+
+    assert " ".join(ours.split()) == " ".join(_render(ROWS, rows=rows).split())
+    assert _render("{% overview_machine_rows rows %}", rows=[]) == " ".join(
+        _render(ROWS, rows=[]).split()
+    )
