@@ -154,7 +154,7 @@ def machine_figures(machine: Machine, today: date) -> list[tuple[str, downtime.F
         downtime.period_of_days(today - timedelta(days=days - 1), today)
         for _label, days in MACHINE_PERIODS
     ]
-    reports = downtime.downtime_reports(periods=periods, machine_ids=[machine.pk])
+    reports = downtime.downtime_reports(periods=periods, machine=machine)
     return [
         (label, report.total) for (label, _), report in zip(MACHINE_PERIODS, reports, strict=True)
     ]

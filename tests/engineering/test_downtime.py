@@ -250,3 +250,17 @@ def test_the_report_needs_four_queries_whatever_the_history(staff, xray, django_
         downtime.downtime_reports(
             periods=[(START, END), (START - timedelta(days=30), END)], now=AFTER
         )
+
+
+def test_a_machine_already_loaded_is_not_read_again(xray, django_assert_num_queries):
+    """A machine's page hands its machine over: the same figures, in three queries."""
+    from engineering.selectors import machine_with_department
+
+    machine = machine_with_department(xray.pk)
+    periods = [(START, END), (START - timedelta(days=30), END)]
+    with django_assert_num_queries(3):
+        given = downtime.downtime_reports(periods=periods, now=AFTER, machine=machine)
+    by_id = downtime.downtime_reports(periods=periods, now=AFTER, machine_ids=[xray.pk])
+
+    assert [r.machines for r in given] == [r.machines for r in by_id]
+    assert given[0].total.down == 28 * HOURS and given[0].machines[0].department == "Radiology"
