@@ -136,7 +136,7 @@ def machine_page(request: HttpRequest, machine: Machine) -> dict:
         ),
         "open_work": list(
             WorkOrder.objects.filter(machine=machine, status__in=OPEN_WORK)
-            .select_related("engineer", "fault_request__raised_by")
+            .select_related("engineer", "fault_request")
             .order_by("opened_at", "id")
         ),
         "pm_steps": list(machine.pm_steps.values_list("text", flat=True)),
