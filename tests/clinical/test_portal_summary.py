@@ -36,3 +36,15 @@ def test_a_visit_already_seen_is_not_among_the_next_appointments(staff, client_f
     summary = client_for(staff.patient_user).get(reverse("portal_summary")).content.decode()
 
     assert "None booked." in summary
+
+
+def test_a_patient_reading_their_record_sees_no_record_states(staff, client_for):
+    url = reverse("patient_chart", args=[staff.patient.pk])
+
+    mine = client_for(staff.patient_user).get(url).content.decode()
+    desk = client_for(staff.receptionist).get(url).content.decode()
+
+    assert 'data-testid="state-history"' not in mine
+    assert 'data-testid="patient-state"' not in mine
+    assert "Record status" not in mine
+    assert 'data-testid="state-history"' in desk
