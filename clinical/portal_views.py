@@ -1,6 +1,9 @@
 """The patient portal's own pages: a summary for the dashboard and the patient's prescriptions.
 Everything here reads only the signed-in patient's own record."""
 
+from datetime import datetime, time
+
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -19,12 +22,18 @@ def _own_record(request: HttpRequest) -> Patient | None:
 
 @rbac.capability_required("patients.view_chart", scopes=PORTAL)
 def portal_summary(request: HttpRequest) -> HttpResponse:
-    """The patient's dashboard panel: next appointments and the latest prescriptions."""
+    """The patient's dashboard panel: next appointments (today's once checked in too) and the
+    latest prescriptions."""
     patient = _own_record(request)
+    today_start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
     upcoming = paging.first_of(
         Appointment.objects.filter(
-            patient=patient, status=AppointmentStatus.SCHEDULED, starts_at__gte=timezone.now()
-        ).select_related("doctor")
+            Q(status=AppointmentStatus.SCHEDULED, starts_at__gte=timezone.now())
+            | Q(status=AppointmentStatus.CHECKED_IN, starts_at__gte=today_start),
+            patient=patient,
+        )
+        .order_by("starts_at", "pk")
+        .select_related("doctor")
         if patient
         else Appointment.objects.none(),
         SUMMARY_SIZE,

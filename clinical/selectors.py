@@ -576,6 +576,8 @@ def patient_chart_page(user: User, patient: Patient) -> dict:
     return {
         "patient": patient,
         "clinical_view": scope != rbac.DEMOGRAPHICS,
+        # The patient reading their own record: no record states (staff's lifecycle words).
+        "is_portal": scope == rbac.OWN,
         "history": paging.first_of(patient.state_changes.select_related("by"), CHART_PANEL),
         "can_edit": rbac.allows(user, "patients.register"),
         "can_record_vitals": rbac.allows(user, "vitals.record"),

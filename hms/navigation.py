@@ -18,8 +18,9 @@ class NavItem:
     icon: str
     capability: str
     description: str = ""
-    # What a patient sees instead (their own record, not "Patients").
+    # What a patient sees instead (their own record, not "Patients"), and its card's words.
     patient_label: str = ""
+    patient_description: str = ""
     # Only roles holding one of these scopes of the capability (as the view's own check).
     scopes: frozenset[str] | None = None
     # Where it shows: the main bar, the "Administration" menu, the user's own menu, only as
@@ -43,6 +44,7 @@ NAV: list[NavItem] = [
         "patients.view_chart",
         "Find a patient by name, MRN or phone; register new patients.",
         patient_label="My record",
+        patient_description="Your details as the hospital holds them.",
     ),
     NavItem(
         "Appointments",
@@ -51,6 +53,7 @@ NAV: list[NavItem] = [
         "appointments.view",
         "The day's appointments; book, move, cancel and check patients in.",
         patient_label="My appointments",
+        patient_description="Your appointments: book, move or cancel one.",
     ),
     NavItem(
         "Queue",
@@ -125,6 +128,7 @@ NAV: list[NavItem] = [
         "chat-dots",
         "chat.use",
         "Messages with colleagues (and, for doctors, their patients).",
+        patient_description="Messages with your doctors.",
         # The bar's chat badge (its count of unread messages) is the way in; a link beside it
         # would say the same, and the admin's bar would no longer fit a 1280 px screen.
         place="tools",
@@ -221,5 +225,12 @@ def nav_for(user) -> list[NavItem]:
             replace(item, place=item.admin_place) if item.admin_place else item for item in items
         ]
     if rbac.scope(user, "patients.view_chart") == rbac.OWN:  # the portal: "My record", …
-        items = [replace(item, label=item.patient_label or item.label) for item in items]
+        items = [
+            replace(
+                item,
+                label=item.patient_label or item.label,
+                description=item.patient_description or item.description,
+            )
+            for item in items
+        ]
     return items
