@@ -62,3 +62,44 @@ def test_the_machine_rows_are_the_html_the_template_wrote():
     assert _render("{% overview_machine_rows rows %}", rows=[]) == " ".join(
         _render(ROWS, rows=[]).split()
     )
+
+
+# The machine page's history rows, as the template wrote them.
+HISTORY_ROWS = '{% for entry in history %}\n      <tr data-testid="history-row"><td>{{ entry.get_from_status_display|default:"—" }}</td><td>{{ entry.get_to_status_display }}</td>\n        <td>{{ entry.effective_at|date:"SHORT_DATETIME_FORMAT" }}{% if entry.correction %}<div class="small text-warning-emphasis" data-testid="correction">correction, recorded {{ entry.recorded_at|date:"SHORT_DATETIME_FORMAT" }}</div>{% endif %}</td>\n        <td>{{ entry.changed_by|default:"system" }}</td><td>{{ entry.reason }}</td></tr>\n      {% endfor %}'
+
+
+def test_the_status_history_rows_are_the_html_the_template_wrote(staff):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from engineering import services
+    from engineering.selectors import status_history
+    from tests.engineering.conftest import register
+
+    with time_machine.travel(timezone.now() - timedelta(hours=2), tick=False):
+        machine = register(staff.engineer, tag="XR-9")
+    services.machine_status_change(
+        actor=staff.engineer,
+        machine=machine,
+        to_status="out_of_order",
+        reason="Tube <blown> & more",
+    )
+    services.machine_status_change(
+        actor=staff.engineer,
+        machine=machine,
+        to_status="maintenance",
+        reason="It really stopped earlier",
+        effective_at=timezone.now() - timedelta(minutes=5),
+    )
+    history = list(status_history(machine))
+    context = {"history": history}
+    ours = Template("{% load machine_marks %}{% status_history_rows history %}").render(
+        Context(context)
+    )
+
+    assert len(history) == 3 and 'data-testid="correction"' in ours
+    assert " ".join(ours.split()) == " ".join(
+        Template(HISTORY_ROWS).render(Context(context)).split()
+    )
