@@ -108,7 +108,14 @@ def machines_like(text: str) -> paging.FirstFew:
 
 
 def machine_with_department(pk: int) -> Machine | None:
-    return Machine.objects.select_related("department").filter(pk=pk).first()
+    """The machine with its department and how many steps its maintenance plan has
+    (`pm_step_count`), in one query."""
+    return (
+        Machine.objects.select_related("department")
+        .annotate(pm_step_count=Count("pm_steps"))
+        .filter(pk=pk)
+        .first()
+    )
 
 
 def status_history(machine: Machine) -> QuerySet[MachineStatusChange]:
@@ -139,7 +146,9 @@ def machine_page(request: HttpRequest, machine: Machine) -> dict:
             .select_related("engineer", "fault_request")
             .order_by("opened_at", "id")
         ),
-        "pm_steps": list(machine.pm_steps.values_list("text", flat=True)),
+        "pm_step_count": machine.pm_step_count
+        if hasattr(machine, "pm_step_count")
+        else machine.pm_steps.count(),
         "figures": machine_figures(machine, today),
     }
 
