@@ -69,6 +69,11 @@ class ServicePointForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["doctor"].queryset = doctors()
         self.fields["doctor"].required = False
+        self.fields["doctor"].empty_label = "No one: a general queue"
+        self.fields["kind"].choices = [
+            ("", "Choose the kind of place…") if value == "" else (value, label)
+            for value, label in self.fields["kind"].choices
+        ]
 
     def clean_prefix(self) -> str:
         prefix = self.cleaned_data["prefix"].strip().upper()

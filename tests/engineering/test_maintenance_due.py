@@ -43,7 +43,7 @@ def test_the_list_shows_every_maintenance_not_done_the_overdue_first_with_the_co
     page = response.content.decode()
     rows = list(response.context["page"].object_list)
     assert [row.machine.name.split()[0] for row in rows] == ["Late"] * 2 + ["Soon"] * 4
-    assert "6 maintenances in all" in page
+    assert "6 maintenance visits in all" in page
     assert 'data-testid="pm-overdue-count">2 overdue' in page
     assert page.count("Overdue 10 days") == 2 and "list-group-item-danger" in page
 
@@ -54,7 +54,7 @@ def test_overdue_only_lists_the_overdue_ones_and_counts_them(staff, client_for):
     response = client_for(staff.engineer).get(reverse("maintenance_due"), {"show": "overdue"})
 
     assert [row.machine.name.split()[0] for row in response.context["page"]] == ["Late"] * 2
-    assert "2 maintenances in all" in response.content.decode()
+    assert "2 maintenance visits in all" in response.content.decode()
 
 
 def test_an_odd_show_or_page_is_the_whole_list_first_page(staff, client_for):
@@ -93,7 +93,7 @@ def test_the_list_is_paged_and_keeps_its_query_count(
         second = engineer.get(reverse("maintenance_due"), {"page": 2})
 
     assert len(first.context["page"].object_list) == selectors.PM_PER_PAGE
-    assert f"1–50 of {selectors.PM_PER_PAGE + 10} maintenances" in first.content.decode()
+    assert f"1–50 of {selectors.PM_PER_PAGE + 10} maintenance visits" in first.content.decode()
     assert len(second.context["page"].object_list) == 10
 
 
