@@ -56,4 +56,6 @@ PUBLISHES: dict[str, list[str]] = {
     "claim_approve": _DESK,
     "claim_reject": _DESK,
     "claim_record_payment": _DESK,
+    # An exemption: the account page and the desk show the stay may now end owing.
+    "discharge_exemption_grant": _DESK,
 }

@@ -89,6 +89,7 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "patient_account": {"pk": samples["patient"].pk},
         "patient_statement": {"pk": samples["patient"].pk},
         "manual_charge": {"pk": samples["patient"].pk},
+        "discharge_exemption": {"pk": samples["patient"].pk},
         "charge_reverse": {"pk": samples["charge"].pk},
         "invoice_create": {"pk": samples["patient"].pk},
         "invoice_detail": {"pk": samples["invoice"].pk},
