@@ -304,6 +304,15 @@ def _assert_goes_to_login(response, htmx: bool, where: str):
         assert urlparse(response["Location"]).path == _login_path(), where
 
 
+@pytest.mark.parametrize("role", rbac.ROLES)
+def test_only_accountants_and_admins_may_let_a_patient_leave_owing(db, make_user, role):
+    user = make_user(role)
+
+    allowed = rbac.allows(user, "billing.exempt")
+
+    assert allowed == (role in {rbac.ADMIN, rbac.ACCOUNTANT})
+
+
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 def test_matrix_over_every_url(db, samples, role_users, htmx):
     kwargs_by_name = sample_kwargs(samples)
