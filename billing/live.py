@@ -43,6 +43,7 @@ PUBLISHES: dict[str, list[str]] = {
     "charge_item_save": [],
     "charge_post": _DESK,
     "charge_reverse": _DESK,
+    "charges_join_stay": _DESK,
     "invoice_draft": _DESK,
     "invoice_set_discount": _DESK,
     "invoice_issue": _DESK,

@@ -120,6 +120,8 @@ def admission_create(
         raise BedTaken(f"{bed} has just been taken: choose another bed.") from None
     BedStay.objects.create(admission=admission, bed=bed, ward=bed.ward, started_at=now)
     _set_bed(bed, BedStatus.OCCUPIED)
+    # The consultation and tests that led here are billed with the stay: one invoice.
+    billing.charges_join_stay(actor=actor, patient=patient, admission=admission, request=request)
     try:
         # The first day (or hour) is charged on admission: the running bill starts with it.
         accrual.accrue_admission(admission, now=now, actor=actor, request=request)

@@ -18,6 +18,7 @@ from billing.services.charges import (
     charge_item_save,
     charge_post,
     charge_reverse,
+    charges_join_stay,
     reverse_source,
 )
 from billing.services.claims import claim_approve, claim_record_payment, claim_reject
@@ -43,6 +44,7 @@ __all__ = [
     "charge_item_save",
     "charge_post",
     "charge_reverse",
+    "charges_join_stay",
     "reverse_source",
     "VOIDABLE",
     "VOIDED_CLAIM_REASON",
