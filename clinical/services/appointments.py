@@ -468,6 +468,8 @@ def appointment_cancel(
     )
     patient = appointment.patient
     _fee_reverse(actor, appointment, "Appointment cancelled", request)
+    if was == AppointmentStatus.CHECKED_IN:  # left before being seen: the queue lets go
+        arrivals.left(actor=actor, appointment=appointment, request=request)
     _back_to_registered_if_nothing_booked(actor, patient, "Appointment cancelled", request)
     audit.record(
         actor=actor,
@@ -534,10 +536,13 @@ def appointment_no_show(
     appointment = _locked_scheduled(appointment, "marked no-show", or_waiting=True)
     if appointment.starts_at > timezone.now():
         raise BookingError("An appointment can be marked no-show only after its time.")
+    was = appointment.status
     appointment.status = AppointmentStatus.NO_SHOW
     appointment.save(update_fields=["status"])
     _record(appointment, AppointmentChange.Kind.NO_SHOW, actor)
     _fee_reverse(actor, appointment, "Did not attend", request)
+    if was == AppointmentStatus.CHECKED_IN:  # left before being seen: the queue lets go
+        arrivals.left(actor=actor, appointment=appointment, request=request)
     _back_to_registered_if_nothing_booked(actor, appointment.patient, "Did not attend", request)
     audit.record(
         actor=actor,

@@ -12,7 +12,7 @@ from clinical import services as clinical
 from clinical.models import Appointment, AppointmentStatus
 from hms.models import AuditEntry
 from queues import services
-from queues.models import PointKind, QueueTicket, ServicePoint, TicketStatus
+from queues.models import OPEN_STATUSES, PointKind, QueueTicket, ServicePoint, TicketStatus
 from tests.factories import AppointmentFactory, PatientFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("charge_master")]
@@ -178,6 +178,19 @@ def test_checking_in_an_appointment_issues_a_ticket_at_consultation(points, staf
     ticket = QueueTicket.objects.get(appointment=appointment)
     assert ticket.service_point == points["D"] and ticket.patient == appointment.patient
     assert queue_notes(checked) == ["Ticket D-001: Consultation."]
+
+
+def test_a_checked_in_patient_who_leaves_before_being_seen_leaves_the_queue(points, staff):
+    appointment = _todays_appointment(staff.doctor)
+    clinical.appointment_check_in(actor=staff.receptionist, appointment=appointment)
+
+    clinical.appointment_cancel(
+        actor=staff.receptionist, appointment=appointment, reason="Left before being seen"
+    )
+
+    ticket = QueueTicket.objects.get(appointment=appointment)
+    assert ticket.status == TicketStatus.NO_SHOW and ticket.finished_at is not None
+    assert not QueueTicket.objects.filter(status__in=OPEN_STATUSES).exists()
 
 
 def test_a_doctors_own_room_takes_their_patients_at_check_in(points, staff):
