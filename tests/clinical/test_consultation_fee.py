@@ -185,3 +185,16 @@ def test_check_in_from_the_list_says_the_fee_to_collect(booked, clerk, client_fo
     )
 
     assert "Consultation fee KES 1,500.00 is on the patient" in response.content.decode()
+
+
+def test_the_desk_cancels_a_checked_in_visit_from_its_page_and_the_fee_is_reversed(
+    booked, clerk, client_for
+):
+    services.appointment_check_in(actor=clerk, appointment=booked)
+    desk = client_for(clerk)
+    page = desk.get(reverse("appointment_detail", args=[booked.pk])).content.decode()
+
+    desk.post(reverse("appointment_cancel", args=[booked.pk]), {"reason": "Left"})
+
+    assert 'data-testid="left-before-seen"' in page
+    assert fees(booked) == [FEE, -FEE]
