@@ -136,3 +136,14 @@ class DiscountForm(forms.Form):
 
 class VoidForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False, error_messages=REASON)
+
+
+class DischargeExemptionForm(forms.Form):
+    """An accountant lets a stay end with the patient owing (billing.services.exemptions)."""
+
+    admission = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    reason = forms.CharField(
+        max_length=200,
+        error_messages={"required": "Give the reason for letting the patient leave owing."}
+        | REASON,
+    )

@@ -43,6 +43,7 @@ PUBLISHES: dict[str, list[str]] = {
     "charge_item_save": [],
     "charge_post": _DESK,
     "charge_reverse": _DESK,
+    "charges_join_stay": _DESK,
     "invoice_draft": _DESK,
     "invoice_set_discount": _DESK,
     "invoice_issue": _DESK,
@@ -56,4 +57,6 @@ PUBLISHES: dict[str, list[str]] = {
     "claim_approve": _DESK,
     "claim_reject": _DESK,
     "claim_record_payment": _DESK,
+    # An exemption: the account page and the desk show the stay may now end owing.
+    "discharge_exemption_grant": _DESK,
 }

@@ -597,3 +597,35 @@ class InsuranceClaim(models.Model):
         if self.status == ClaimStatus.APPROVED:
             return self.approved_amount
         return Decimal("0.00")  # paid, or rejected
+
+
+class DischargeExemption(models.Model):
+    """An accountant's (or administrator's) authority for a stay to end while the patient still
+    owes: up to `amount`, the balance when it was given, for the reason written. Wards asks for it
+    at discharge (docs/DECISIONS.md, "Discharge clearance")."""
+
+    patient = models.ForeignKey(
+        "clinical.Patient", on_delete=models.PROTECT, related_name="discharge_exemptions"
+    )
+    admission = models.ForeignKey(
+        "wards.Admission", on_delete=models.PROTECT, related_name="discharge_exemptions"
+    )
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text="the most the patient may leave owing"
+    )
+    reason = models.CharField(max_length=200)
+    granted_at = models.DateTimeField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="discharge_exemption_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Discharge exemption of {self.amount} for admission {self.admission_id}"

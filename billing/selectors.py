@@ -31,6 +31,7 @@ from billing.models import (
     Charge,
     ClaimStatus,
     CreditNote,
+    DischargeExemption,
     InsuranceClaim,
     Invoice,
     InvoiceStatus,
@@ -429,6 +430,52 @@ def account_figures(patient: models.Model) -> tuple[AccountBalance, dict[str, in
 def account_balance(patient: models.Model) -> AccountBalance:
     """The patient's balance in one query, whatever the number of charges and invoices."""
     return account_figures(patient)[0]
+
+
+@dataclass
+class DischargeClearance:
+    """Whether a stay may end as far as the bill goes: nothing owed, advance deposits covering
+    what is owed, or an exemption covering it (docs/DECISIONS.md, "Discharge clearance")."""
+
+    account: AccountBalance
+    exemption: DischargeExemption | None
+
+    @property
+    def owing(self) -> Decimal:
+        """What the patient owes after their deposits (0 when the deposits cover it)."""
+        return max(self.account.balance, ZERO)
+
+    @property
+    def deposit_covers(self) -> bool:
+        return self.owing == 0 and self.account.owed + self.account.not_invoiced > 0
+
+    @property
+    def exempted(self) -> bool:
+        return self.owing > 0 and self.exemption is not None and self.exemption.amount >= self.owing
+
+    @property
+    def cleared(self) -> bool:
+        return self.owing == 0 or self.exempted
+
+
+def discharge_clearance(patient: models.Model, admission: models.Model) -> DischargeClearance:
+    """Where the patient's account stands for `admission`'s discharge, in two queries: the
+    account's balance (issued invoices owed + not invoiced − deposits held) and the stay's latest
+    exemption. Raises nothing."""
+    exemption = (
+        DischargeExemption.objects.filter(admission_id=admission.pk)
+        .select_related("granted_by")
+        .first()
+    )
+    return DischargeClearance(account=account_balance(patient), exemption=exemption)
+
+
+def stays_awaiting_discharge(patient: models.Model) -> list[dict]:
+    """The patient's stays not yet ended, each with where its discharge stands on the bill:
+    [{"admission", "clearance"}] (billing reads stays through the patient, never importing
+    wards)."""
+    stays = list(patient.admissions.filter(discharged_at__isnull=True).order_by("admitted_at"))
+    return [{"admission": stay, "clearance": discharge_clearance(patient, stay)} for stay in stays]
 
 
 def account_counts(patient: models.Model) -> dict[str, int]:

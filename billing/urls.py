@@ -8,6 +8,11 @@ urlpatterns = [
     path("patients/<uuid:pk>/", views.patient_account, name="patient_account"),
     path("patients/<uuid:pk>/statement/", views.patient_statement, name="patient_statement"),
     path("patients/<uuid:pk>/charge/", views.manual_charge, name="manual_charge"),
+    path(
+        "patients/<uuid:pk>/discharge-exemption/",
+        views.discharge_exemption,
+        name="discharge_exemption",
+    ),
     path("lines/<int:pk>/reverse/", views.charge_reverse, name="charge_reverse"),
     path("patients/<uuid:pk>/invoice/", views.invoice_create, name="invoice_create"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),

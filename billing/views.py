@@ -30,6 +30,7 @@ from billing.forms import (
     ClaimPaymentForm,
     ClaimRejectForm,
     CreditNoteForm,
+    DischargeExemptionForm,
     DiscountForm,
     ManualChargeForm,
     PaymentForm,
@@ -123,6 +124,11 @@ def patient_account(request: HttpRequest, pk) -> HttpResponse:
     a page at a time with each list's count."""
     patient = _patient(request, pk)
     showing = params.choice_param(request.GET.get("show"), ACCOUNT_LISTS) or "charges"
+    return _account_page(request, patient, showing)
+
+
+def _account_page(request: HttpRequest, patient, showing: str, **refused) -> HttpResponse:
+    """The account page; a refused exemption (`exemption_form=...`) keeps what was typed."""
     context = selectors.account_page(patient, showing=showing)
     context |= {
         "page": _page(request, context["page"], count=context["counts"][showing]),
@@ -130,10 +136,45 @@ def patient_account(request: HttpRequest, pk) -> HttpResponse:
         "reverse_form": ReverseForm(),
         "can_reverse": rbac.allows(request.user, "billing.adjust"),
     }
+    if rbac.allows(request.user, "billing.exempt"):
+        context["stays_to_exempt"] = selectors.stays_awaiting_discharge(patient)
+        context.setdefault("exemption_form", DischargeExemptionForm())
+    context |= refused
     template = "billing/patient_account.html"
     if request.htmx and request.htmx.target == "account":
         template += "#account"
     return render(request, template, context)
+
+
+@rbac.capability_required("billing.exempt", scopes=DESK, post_only=True)
+@require_POST
+def discharge_exemption(request: HttpRequest, pk) -> HttpResponse:
+    """Let one stay of the patient end while they owe what they owe now, for the reason given."""
+    patient = _patient(request, pk)
+    form = DischargeExemptionForm(request.POST)
+    if form.is_valid():
+        admission = patient.admissions.filter(pk=form.cleaned_data["admission"]).first()
+        if admission is None:
+            messages.error(request, "That stay is not this patient's.")
+            return redirect("patient_account", pk=patient.pk)
+        try:
+            exemption = services.discharge_exemption_grant(
+                actor=request.user,
+                patient=patient,
+                admission=admission,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except services.BillingError as refusal:
+            if refusal.field != "reason":  # about the stay as it is now: above the page
+                messages.error(request, str(refusal))
+                return redirect("patient_account", pk=patient.pk)
+            refuse_into(form, refusal)
+        else:
+            owing = money_text(exemption.amount)
+            messages.success(request, f"Exempted: the stay may end with {owing} owing.")
+            return redirect("patient_account", pk=patient.pk)
+    return _account_page(request, patient, "charges", exemption_form=form)
 
 
 def _statement_period(request: HttpRequest) -> tuple:

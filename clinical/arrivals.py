@@ -5,6 +5,9 @@ service calls them in its own transaction, so clinical never imports them (DESIG
 A hook takes keyword arguments actor, appointment and request, and returns a sentence for the
 desk ("Ticket D-004: Consultation") or "" when it did nothing. A hook that raises a Refusal
 refuses the check-in with its sentence.
+
+Departure hooks are told when a checked-in appointment is cancelled or marked no-show before the
+consultation (the patient left): the queue closes the ticket it gave.
 """
 
 from collections.abc import Callable
@@ -20,4 +23,21 @@ def register(name: str, hook: ArrivalHook) -> None:
 def arrived(*, actor, appointment, request=None) -> list[str]:
     """Run every hook for the appointment just checked in; the sentences they return."""
     said = [hook(actor=actor, appointment=appointment, request=request) for hook in _HOOKS.values()]
+    return [sentence for sentence in said if sentence]
+
+
+_DEPARTURE_HOOKS: dict[str, ArrivalHook] = {}
+
+
+def register_departure(name: str, hook: ArrivalHook) -> None:
+    _DEPARTURE_HOOKS[name] = hook
+
+
+def left(*, actor, appointment, request=None) -> list[str]:
+    """Run every departure hook for the checked-in appointment just cancelled or marked no-show;
+    the sentences they return."""
+    said = [
+        hook(actor=actor, appointment=appointment, request=request)
+        for hook in _DEPARTURE_HOOKS.values()
+    ]
     return [sentence for sentence in said if sentence]

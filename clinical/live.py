@@ -60,7 +60,15 @@ PUBLISHES: dict[str, list[str]] = {
     "appointment_book": ["doctor.<doctor>.today", "appointments"],
     "appointment_reschedule": ["doctor.<doctor>.today", "appointments"],
     "appointment_cancel": ["doctor.<doctor>.today", "appointments"],
-    "appointment_check_in": ["doctor.<doctor>.today", "appointments"],
+    # The consultation fee is posted at check-in (HMS_CONSULTATION_FEE_AT=check_in, the default):
+    # the patient's account and the desk follow. Posted at booking instead, or reversed by a
+    # cancel or no-show after it was posted, it refreshes them from those services too.
+    "appointment_check_in": [
+        "doctor.<doctor>.today",
+        "appointments",
+        "account.<patient>",
+        "billing",
+    ],
     "appointment_no_show": ["doctor.<doctor>.today", "appointments"],
     "schedule_block_add": [],
     "schedule_block_remove": [],

@@ -410,6 +410,15 @@ HMS_QUEUE_CHECK_IN_TO = os.environ.get("HMS_QUEUE_CHECK_IN_TO", "doctor").strip(
 if HMS_QUEUE_CHECK_IN_TO not in ("doctor", "triage"):
     raise ImproperlyConfigured('HMS_QUEUE_CHECK_IN_TO must be "doctor" or "triage".')
 
+# The consultation fee (docs/DECISIONS.md, "Consultation fee"): posted to the patient's account
+# when the appointment is checked in ("check_in": the desk collects before the doctor) or when it
+# is booked ("booking"); reversed if the appointment is then cancelled or marked no-show.
+HMS_CONSULTATION_FEE_AT = (
+    os.environ.get("HMS_CONSULTATION_FEE_AT", "check_in").strip() or "check_in"
+)
+if HMS_CONSULTATION_FEE_AT not in ("check_in", "booking"):
+    raise ImproperlyConfigured('HMS_CONSULTATION_FEE_AT must be "check_in" or "booking".')
+
 # Attendance (hr/services.py): a click within this many hours of an open arrival is its departure,
 # even across midnight (a night shift in at 18:30, out at 07:10); a later click leaves that
 # arrival flagged "no clock-out" and starts a new one. At most 24: a forgotten clock-out must not

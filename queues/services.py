@@ -175,6 +175,24 @@ def ticket_for_arrival(
     return f"Ticket {ticket.label}: {point}."
 
 
+def tickets_for_departure(
+    *, actor: User, appointment: Appointment, request: HttpRequest | None = None
+) -> str:
+    """clinical's departure hook: the checked-in appointment was cancelled or marked no-show
+    before the consultation (the patient left), so its open tickets close as not answered."""
+    closed = []
+    for ticket in QueueTicket.objects.select_for_update().filter(
+        appointment_id=appointment.pk, status__in=OPEN_STATUSES
+    ):
+        ticket.status = TicketStatus.NO_SHOW
+        ticket.finished_at = timezone.now()
+        ticket.save(update_fields=["status", "finished_at"])
+        _audit(actor, "queue.ticket_left", ticket, request)
+        live.queue_changed(ticket.service_point_id)
+        closed.append(ticket.label)
+    return f"Ticket {', '.join(closed)} closed." if closed else ""
+
+
 @transaction.atomic
 @submissions.once("queue.call_next")
 def ticket_call_next(

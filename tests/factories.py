@@ -324,3 +324,18 @@ class LabOrderFactory(factory.django.DjangoModelFactory):
                 verified_by=kwargs.get("verified_by", obj.ordered_by) if verified else None,
                 report=obj.report.name if obj.report else "",
             )
+
+
+def cleared_for_discharge(admission):
+    """An exemption wide enough for any bill, for tests whose subject is not the bill: the
+    discharge's clearance (docs/DECISIONS.md) is tested in tests/wards/test_discharge_clearance.py."""
+    from billing.models import DischargeExemption
+
+    return DischargeExemption.objects.create(
+        patient_id=admission.patient_id,
+        admission_id=admission.pk,
+        amount=Decimal("999999999.00"),
+        reason="not what this test is about",
+        granted_at=timezone.now(),
+        granted_by=admission.admitted_by,
+    )

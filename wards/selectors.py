@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from billing import selectors as billing_selectors
+from billing.models import Invoice
 from hms import rbac
 from hms.durations import elapsed
 from hms.links import link_to
@@ -51,7 +53,30 @@ def admission_page(user: User, admission: Admission) -> dict:
         "clinical_view": sees_clinical_content(user),
         # The lab's panel: for those who view results (not the desk's demographics view).
         "can_see_tests": rbac.scope(user, "tests.view_results") == rbac.ALL,
+    } | _bill(user, admission)
+
+
+def _bill(user: User, admission: Admission) -> dict:
+    """The bill beside the discharge: while it waits for reception, how the account stands (the
+    discharge is refused until it is cleared); once discharged, the way to the account and the
+    stay's invoice for those who take payments."""
+    sees_bill = rbac.allows(user, "billing.invoices")
+    bill = {
+        "account_url": reverse("patient_account", args=[admission.patient_id]) if sees_bill else "",
+        "clearance": None,
+        "stay_invoice": None,
     }
+    if admission.status == AdmissionStatus.DISCHARGE_ORDERED and rbac.allows(user, "wards.admit"):
+        clearance = billing_selectors.discharge_clearance(admission.patient, admission)
+        bill |= {"clearance": clearance, "clearance_text": services.clearance_text(clearance)}
+    if admission.status == AdmissionStatus.DISCHARGED and sees_bill:
+        bill["stay_invoice"] = (
+            Invoice.objects.filter(admission=admission)
+            .defer("lines_snapshot")
+            .order_by("-created_at", "-id")
+            .first()
+        )
+    return bill
 
 
 def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = None) -> dict:

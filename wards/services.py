@@ -13,12 +13,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
+from billing import selectors as billing_selectors
 from billing import services as billing
 from billing.models import ChargeItem, ChargeType
 from clinical import lifecycle, open_orders
 from clinical import services as clinical
 from clinical.models import Patient, PatientState
 from hms import audit, rbac, submissions
+from hms.money import money_text
 from hms.refusals import Refusal
 from messaging.services import notify
 from wards import accrual, live
@@ -118,6 +120,8 @@ def admission_create(
         raise BedTaken(f"{bed} has just been taken: choose another bed.") from None
     BedStay.objects.create(admission=admission, bed=bed, ward=bed.ward, started_at=now)
     _set_bed(bed, BedStatus.OCCUPIED)
+    # The consultation and tests that led here are billed with the stay: one invoice.
+    billing.charges_join_stay(actor=actor, patient=patient, admission=admission, request=request)
     try:
         # The first day (or hour) is charged on admission: the running bill starts with it.
         accrual.accrue_admission(admission, now=now, actor=actor, request=request)
@@ -361,6 +365,39 @@ def discharge_order(
     return admission
 
 
+def clearance_text(clearance: billing_selectors.DischargeClearance) -> str:
+    """How the bill stands for the discharge, in a few words (the audit row, the page)."""
+    if clearance.exempted:
+        return (
+            f"{money_text(clearance.owing)} owed, exempted by {clearance.exemption.granted_by}:"
+            f" {clearance.exemption.reason}"
+        )
+    if clearance.owing > 0:
+        return f"{money_text(clearance.owing)} owed"
+    if clearance.deposit_covers:
+        return "covered by the advance deposit"
+    return "nothing owed"
+
+
+def _require_clearance(admission: Admission) -> billing_selectors.DischargeClearance:
+    clearance = billing_selectors.discharge_clearance(admission.patient, admission)
+    if clearance.cleared:
+        return clearance
+    held = clearance.account.deposits_held
+    after = f" after the deposit held ({money_text(held)})" if held else ""
+    exempted = (
+        f" The exemption given covers {money_text(clearance.exemption.amount)} only."
+        if clearance.exemption
+        else ""
+    )
+    raise WardError(
+        f"{money_text(clearance.owing)} is owed{after}.{exempted} Before the bed is released the"
+        " patient pays at the desk, or an accountant authorises an exemption on the patient's"
+        " account.",
+        field="bill",
+    )
+
+
 @transaction.atomic
 @submissions.once("discharge.process")
 def discharge_process(
@@ -368,8 +405,9 @@ def discharge_process(
 ) -> Admission:
     """Reception completes the discharge: the stay ends now, the bed goes to Cleaning.
 
-    Raises WardError when the patient is discharged, no doctor has ordered the discharge, or the
-    stay has open orders; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    Raises WardError when the patient is discharged, no doctor has ordered the discharge, the
+    stay has open orders, or the patient owes more (after deposits) than any exemption covers
+    (`field="bill"`); AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     admission = Admission.objects.select_for_update().select_related("patient").get(pk=admission.pk)
     if not admission.is_active:
@@ -388,6 +426,8 @@ def discharge_process(
     # Whatever the stay earned up to this moment and the periodic task has not posted yet: the
     # final bill is the running bill at the moment of discharge (wards.accrual).
     accrual.accrue_admission(admission, now=now, actor=actor, request=request)
+    # The bed is released only when the bill is cleared; refusing rolls all of this back.
+    clearance = _require_clearance(admission)
     # The final bill is prepared: a draft invoice of the stay, for the desk to check and issue.
     if admission.charges.filter(invoice__isnull=True).exists():
         billing.invoice_draft(
@@ -405,7 +445,7 @@ def discharge_process(
         action="admission.discharge",
         obj=admission,
         patient=admission.patient,
-        after={"discharged_at": now, "bed": str(bed)},
+        after={"discharged_at": now, "bed": str(bed), "bill": clearance_text(clearance)},
         request=request,
     )
     _announce_beds()

@@ -176,9 +176,18 @@ def discharge_open_order(request: HttpRequest, pk: int) -> HttpResponse:
 @rbac.capability_required("wards.admit", post_only=True)
 @require_POST
 def discharge_process(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request, pk, services.discharge_process, "Discharged. The bed is waiting to be cleaned."
-    )
+    """Complete the discharge; refused for the bill, the page again with the sentence beside the
+    bill's figures (nothing changed), otherwise above the page."""
+    admission = _admission(request, pk)
+    try:
+        services.discharge_process(actor=request.user, admission=admission, request=request)
+    except services.WardError as refusal:
+        if refusal.field == "bill":
+            return _admission_page(request, admission, discharge_refusal=str(refusal))
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Discharged. The bed is waiting to be cleaned.")
+    return redirect(admission.get_absolute_url())
 
 
 @rbac.capability_required("patients.view_chart", scopes=selectors.CLINICAL_SCOPES)

@@ -7,6 +7,7 @@
 - `payments`: payments, refunds and reversals, and the settled status they leave.
 - `advances`: advance deposits and applying them to an invoice.
 - `credit_notes`: corrections of an issued invoice.
+- `exemptions`: an accountant's authority for a stay to end while the patient owes.
 - `claims`: approving, rejecting and paying insurance claims.
 - `common`: what they share (`BillingError`, amounts and text checked as typed, the screen refresh).
 """
@@ -17,11 +18,13 @@ from billing.services.charges import (
     charge_item_save,
     charge_post,
     charge_reverse,
+    charges_join_stay,
     reverse_source,
 )
 from billing.services.claims import claim_approve, claim_record_payment, claim_reject
 from billing.services.common import BillingError
 from billing.services.credit_notes import credit_note_issue
+from billing.services.exemptions import discharge_exemption_grant
 from billing.services.invoices import (
     VOIDABLE,
     VOIDED_CLAIM_REASON,
@@ -41,6 +44,7 @@ __all__ = [
     "charge_item_save",
     "charge_post",
     "charge_reverse",
+    "charges_join_stay",
     "reverse_source",
     "VOIDABLE",
     "VOIDED_CLAIM_REASON",
@@ -57,6 +61,7 @@ __all__ = [
     "advance_take",
     "advance_apply",
     "credit_note_issue",
+    "discharge_exemption_grant",
     "claim_approve",
     "claim_reject",
     "claim_record_payment",

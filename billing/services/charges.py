@@ -4,7 +4,7 @@
 manual charges); `charge_reverse` is how a charge is taken back (a visible negative line).
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -236,3 +236,47 @@ def reverse_source(
     return [
         charge_reverse(actor=actor, charge=c, reason=reason, request=request) for c in open_charges
     ]
+
+
+# The visit that led to an admission: its consultation and tests join the stay's bill when
+# posted this long before the admission and not yet on an invoice (docs/DECISIONS.md).
+PRE_ADMISSION_WINDOW = timedelta(hours=24)
+
+
+@transaction.atomic
+def charges_join_stay(
+    *,
+    actor: User,
+    patient: models.Model,
+    admission: models.Model,
+    request: HttpRequest | None = None,
+) -> int:
+    """Put the patient's outpatient charges of the last day, not yet on any invoice, on
+    `admission`: the consultation and tests that led to the admission are billed with the stay,
+    on one invoice. Only which bill they go to changes (never an amount); audited. Returns how
+    many joined.
+
+    Raises no domain error.
+    """
+    since = admission.admitted_at - PRE_ADMISSION_WINDOW
+    joining = Charge.objects.select_for_update().filter(
+        patient_id=patient.pk,
+        admission__isnull=True,
+        invoice__isnull=True,
+        posted_at__gte=since,
+        posted_at__lte=admission.admitted_at,
+    )
+    ids = list(joining.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    Charge.objects.filter(pk__in=ids).update(admission=admission)
+    audit.record(
+        actor=actor,
+        action="charge.join_stay",
+        obj=admission,
+        patient=patient,
+        after={"charges": ids},
+        request=request,
+    )
+    _announce(patient.pk)
+    return len(ids)

@@ -13,6 +13,7 @@ Each is one transaction with its audit row; a refusal raises an error a clerk ca
 """
 
 from clinical.services.appointments import (
+    CONSULTATION_CHARGE,
     PORTAL_CHANGE_CUTOFF,
     BookingError,
     SlotTaken,
@@ -22,9 +23,9 @@ from clinical.services.appointments import (
     appointment_no_show,
     appointment_reschedule,
     booking_last_day,
+    consultation_fee_post,
 )
 from clinical.services.consultations import (
-    CONSULTATION_CHARGE,
     ENCOUNTER_FIELDS,
     PRESCRIPTION_FIELDS,
     ConsultationError,
@@ -78,6 +79,7 @@ __all__ = [
     "vitals_record",
     "VitalsError",
     "CONSULTATION_CHARGE",
+    "consultation_fee_post",
     "ENCOUNTER_FIELDS",
     "PRESCRIPTION_FIELDS",
     "ConsultationError",

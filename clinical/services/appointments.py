@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
+from billing import services as billing
 from clinical import arrivals, live, selectors
 from clinical.models import (
     Appointment,
@@ -20,10 +21,12 @@ from clinical.models import (
 )
 from clinical.services.patients import patient_transition
 from hms import audit, rbac, submissions
+from hms.money import money_text
 from hms.refusals import Refusal
 
 # Patients may move or cancel their own appointment in the portal up to this long before it.
 PORTAL_CHANGE_CUTOFF = timedelta(hours=2)
+CONSULTATION_CHARGE = "CONSULT"
 
 
 class BookingError(Refusal):
@@ -228,14 +231,67 @@ def _back_to_registered_if_nothing_booked(
         )
 
 
-def _locked_scheduled(appointment: Appointment, doing: str) -> Appointment:
-    """The appointment, locked for this change, if it is still scheduled (else a clear refusal)."""
+def consultation_fee_post(
+    *,
+    actor: User | None,
+    appointment: Appointment,
+    service_from: datetime | None = None,
+    service_to: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Post the appointment's consultation fee (fixed at booking) to the patient's account, at
+    most once whoever asks (booking, check-in, completing the consultation: its accrual key).
+    True when it was posted now, False when it was already.
+
+    Raises BookingError when billing refuses the charge (no consultation item in the price list).
+    """
+    try:
+        charge = billing.charge_post(
+            actor=actor,
+            patient=appointment.patient,
+            code=CONSULTATION_CHARGE,
+            unit_price=appointment.fee,
+            description=f"Consultation, Dr {appointment.doctor}",
+            source=fee_source(appointment),
+            accrual_key=f"consultation:{appointment.pk}",
+            service_from=service_from or appointment.starts_at,
+            service_to=service_to or appointment.ends_at,
+            request=request,
+        )
+    except billing.BillingError as error:
+        raise BookingError(f"The consultation fee cannot be charged: {error}") from error
+    return charge is not None
+
+
+def fee_source(appointment: Appointment) -> str:
+    return f"clinical.Appointment:{appointment.pk}"
+
+
+def _fee_reverse(
+    actor: User, appointment: Appointment, reason: str, request: HttpRequest | None
+) -> None:
+    """Take the posted consultation fee off the account (a visible reversal line), if any."""
+    billing.reverse_source(
+        actor=actor, source=fee_source(appointment), reason=reason, request=request
+    )
+
+
+def _locked_scheduled(
+    appointment: Appointment, doing: str, *, or_waiting: bool = False
+) -> Appointment:
+    """The appointment, locked for this change, if it is still scheduled (else a clear refusal);
+    `or_waiting`: or checked in and not yet seen (no consultation started)."""
     appointment = (
         Appointment.objects.select_for_update()
         .select_related("patient", "doctor")
         .get(pk=appointment.pk)
     )
-    if appointment.status != AppointmentStatus.SCHEDULED:
+    waiting = (
+        or_waiting
+        and appointment.status == AppointmentStatus.CHECKED_IN
+        and not hasattr(appointment, "encounter")
+    )
+    if appointment.status != AppointmentStatus.SCHEDULED and not waiting:
         raise BookingError(
             f"Only a scheduled appointment can be {doing}; this one is"
             f" {appointment.get_status_display()}."
@@ -290,6 +346,8 @@ def appointment_book(
     except IntegrityError:
         raise _refusal_after_race(slot, doctor=doctor, patient=patient) from None
     _record(appointment, AppointmentChange.Kind.BOOKED, actor, to_starts_at=slot.starts_at)
+    if settings.HMS_CONSULTATION_FEE_AT == "booking":
+        consultation_fee_post(actor=actor, appointment=appointment, request=request)
     if patient.state in (PatientState.REGISTERED, PatientState.DISCHARGED):
         patient_transition(
             actor=actor,
@@ -391,7 +449,12 @@ def appointment_cancel(
     Raises BookingError when the appointment is no longer scheduled or a patient cancels online too
     close to the time; AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
-    appointment = _locked_scheduled(appointment, "cancelled")
+    appointment = _locked_scheduled(
+        appointment,
+        "cancelled",
+        or_waiting=rbac.allows(actor, "appointments.book", scopes=[rbac.ALL]),
+    )
+    was = appointment.status
     _portal_rules(actor, appointment)
     appointment.status = AppointmentStatus.CANCELLED
     appointment.cancelled_at = timezone.now()
@@ -404,13 +467,16 @@ def appointment_cancel(
         reason=reason[:200],
     )
     patient = appointment.patient
+    _fee_reverse(actor, appointment, "Appointment cancelled", request)
+    if was == AppointmentStatus.CHECKED_IN:  # left before being seen: the queue lets go
+        arrivals.left(actor=actor, appointment=appointment, request=request)
     _back_to_registered_if_nothing_booked(actor, patient, "Appointment cancelled", request)
     audit.record(
         actor=actor,
         action="appointment.cancel",
         obj=appointment,
         patient=patient,
-        before={"status": AppointmentStatus.SCHEDULED},
+        before={"status": was},
         after={"status": AppointmentStatus.CANCELLED, "reason": reason[:200]},
         request=request,
     )
@@ -438,6 +504,9 @@ def appointment_check_in(
     appointment.checked_in_at = timezone.now()
     appointment.save(update_fields=["status", "checked_in_at"])
     _record(appointment, AppointmentChange.Kind.CHECKED_IN, actor)
+    fee = settings.HMS_CONSULTATION_FEE_AT == "check_in" and consultation_fee_post(
+        actor=actor, appointment=appointment, request=request
+    )
     audit.record(
         actor=actor,
         action="appointment.check_in",
@@ -448,6 +517,10 @@ def appointment_check_in(
     appointment.arrival_notes = arrivals.arrived(
         actor=actor, appointment=appointment, request=request
     )
+    if fee:  # the desk collects it before the doctor
+        appointment.arrival_notes.append(
+            f"Consultation fee {money_text(appointment.fee)} is on the patient's account."
+        )
     live.today_changed(appointment.doctor_id)
     return appointment
 
@@ -460,12 +533,16 @@ def appointment_no_show(
     BookingError (a portal patient, not scheduled, not yet past)."""
     if not rbac.allows(actor, "appointments.book", scopes=[rbac.ALL]):
         raise BookingError("Only the desk marks a patient as not come.")
-    appointment = _locked_scheduled(appointment, "marked no-show")
+    appointment = _locked_scheduled(appointment, "marked no-show", or_waiting=True)
     if appointment.starts_at > timezone.now():
         raise BookingError("An appointment can be marked no-show only after its time.")
+    was = appointment.status
     appointment.status = AppointmentStatus.NO_SHOW
     appointment.save(update_fields=["status"])
     _record(appointment, AppointmentChange.Kind.NO_SHOW, actor)
+    _fee_reverse(actor, appointment, "Did not attend", request)
+    if was == AppointmentStatus.CHECKED_IN:  # left before being seen: the queue lets go
+        arrivals.left(actor=actor, appointment=appointment, request=request)
     _back_to_registered_if_nothing_booked(actor, appointment.patient, "Did not attend", request)
     audit.record(
         actor=actor,

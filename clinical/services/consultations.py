@@ -8,7 +8,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from billing import services as billing
 from clinical import lifecycle, live
 from clinical.models import (
     Appointment,
@@ -18,12 +17,15 @@ from clinical.models import (
     PatientState,
     Prescription,
 )
-from clinical.services.appointments import _record
+from clinical.services.appointments import (
+    BookingError,
+    _record,
+    consultation_fee_post,
+)
 from clinical.services.patients import patient_transition
 from hms import audit, rbac, submissions
 from hms.refusals import Refusal
 
-CONSULTATION_CHARGE = "CONSULT"
 ENCOUNTER_FIELDS = ["complaints", "examination", "diagnosis", "icd10_code", "plan"]
 PRESCRIPTION_FIELDS = ["drug", "strength", "dose", "route", "frequency", "duration", "instructions"]
 
@@ -35,21 +37,17 @@ class ConsultationError(Refusal):
 def _charge_consultation(
     actor: User, encounter: Encounter, appointment: Appointment, request: HttpRequest | None = None
 ) -> None:
+    """The fee, unless check-in or booking posted it already (never twice: its accrual key)."""
     try:
-        billing.charge_post(
+        consultation_fee_post(
             actor=actor,
-            patient=encounter.patient,
-            code=CONSULTATION_CHARGE,
-            unit_price=appointment.fee,
-            description=f"Consultation, Dr {appointment.doctor}",
-            source=f"clinical.Appointment:{appointment.pk}",
-            accrual_key=f"consultation:{appointment.pk}",
+            appointment=appointment,
             service_from=encounter.started_at,
             service_to=encounter.completed_at,
             request=request,
         )
-    except billing.BillingError as error:
-        raise ConsultationError(f"The consultation fee cannot be charged: {error}") from error
+    except BookingError as error:
+        raise ConsultationError(str(error)) from error
 
 
 def may_change_notes(actor: User, encounter: Encounter) -> bool:

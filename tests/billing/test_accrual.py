@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from billing.models import Charge
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, cleared_for_discharge
 from wards import accrual, services
 from wards.models import Bed
 
@@ -95,6 +95,7 @@ def test_a_transfer_charges_each_night_at_the_bed_occupied_at_its_midnight(staff
         services.discharge_order(
             actor=staff.doctor, admission=admission, summary={"final_diagnosis": "Sepsis"}
         )
+        cleared_for_discharge(admission)
         services.discharge_process(actor=staff.receptionist, admission=admission)
 
     lines = day_lines(admission)
@@ -118,6 +119,7 @@ def test_under_the_nights_rule_the_discharge_day_is_not_charged(staff, beds, set
         services.discharge_order(
             actor=staff.doctor, admission=admission, summary={"final_diagnosis": "x"}
         )
+        cleared_for_discharge(admission)
         services.discharge_process(actor=staff.receptionist, admission=admission)
 
     assert [d for d, _ in day_lines(admission)] == ["General, 10 Nov 2026", "General, 11 Nov 2026"]

@@ -256,7 +256,7 @@ def test_cancelling_twice_is_refused(doctor, clerk):
         services.appointment_cancel(actor=clerk, appointment=appointment)
 
 
-def test_check_in_only_on_the_day_and_no_show_only_afterwards(doctor, clerk):
+def test_check_in_only_on_the_day_and_no_show_only_afterwards(doctor, clerk, charge_master):
     tomorrow = book(clerk, PatientFactory(), doctor, at(9, day=MONDAY + timedelta(days=1)))
     today = book(clerk, PatientFactory(), doctor, at(9))
 

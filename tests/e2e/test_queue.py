@@ -31,7 +31,7 @@ def _context(browser, browser_errors, viewport):
 
 @pytest.mark.browser
 def test_check_in_from_the_list_shows_on_the_tv_and_the_doctors_call_is_announced(
-    transactional_db, live_server_url, browser, browser_errors, tmp_path
+    transactional_db, charge_master, live_server_url, browser, browser_errors, tmp_path
 ):
     desk_user = UserFactory(role=rbac.RECEPTIONIST)
     doctor = UserFactory(role=rbac.DOCTOR, first_name="Amina", last_name="Odhiambo")
@@ -69,6 +69,8 @@ def test_check_in_from_the_list_shows_on_the_tv_and_the_doctors_call_is_announce
         row.get_by_test_id("row-check-in").click()
 
         expect(desk.locator("#messages")).to_contain_text("Ticket D-001: Consultation.")
+        # The fee is on the account at check-in: the desk collects it before the doctor.
+        expect(desk.locator("#messages")).to_contain_text("Consultation fee KES 1,500.00")
         expect(row.get_by_test_id("appointment-status")).to_have_text("Checked in")
         expect(row.get_by_test_id("row-check-in")).to_have_count(0)
         # The TV, live: one waiting at consultation, no name anywhere on it.

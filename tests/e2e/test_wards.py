@@ -1,5 +1,6 @@
-"""A bed's day on the ward tablet: reception admits, the doctor orders discharge, reception
-discharges, the nurse has the bed cleaned; the bed board follows it all without a reload."""
+"""A bed's day on the ward tablet: reception admits, the doctor orders discharge, reception is
+refused while the bill is owed, the accountant exempts it, reception discharges, the nurse has the
+bed cleaned; the bed board follows it all without a reload."""
 
 import re
 
@@ -7,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from hms import rbac
-from tests.e2e.conftest import snapshot
+from tests.e2e.conftest import login, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, sign_in
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import PASSWORD, PatientFactory, TOTPDeviceFactory, UserFactory
 from wards import services as wards
 from wards.models import Admission, BedStatus
 
@@ -72,11 +73,32 @@ def test_the_bed_board_on_a_ward_tablet_follows_admission_discharge_and_cleaning
 
     expect(tile).to_contain_text("Discharge ordered")
 
-    # Reception completes it (after a confirmation).
+    # Reception tries to complete it: the day charged is owed, so the bed is not released.
+    desk.goto(admission_url)
+    expect(desk.get_by_test_id("discharge-balance")).to_have_text("KES 3,500.00")
+    desk.once("dialog", lambda dialog: dialog.accept())
+    desk.get_by_test_id("discharge").click()
+    expect(desk.get_by_test_id("bill-clearance")).to_contain_text("KES 3,500.00 is owed")
+    expect(desk.get_by_test_id("admission-status")).to_have_text("Discharge ordered")
+
+    # The accountant lets the patient leave owing, with the reason, on the patient's account.
+    accountant = browsers.open("accountant")
+    cashier = UserFactory(role=rbac.ACCOUNTANT)  # a role that signs in with a second factor
+    login(
+        accountant, live_server_url, cashier.username, PASSWORD, TOTPDeviceFactory(user=cashier).key
+    )
+    accountant.goto(f"{live_server_url}/billing/patients/{patient.pk}/")
+    accountant.get_by_test_id("exemption-reason").fill("Waiver approved by the finance committee")
+    accountant.get_by_test_id("exempt").click()
+    expect(accountant.get_by_test_id("exempted")).to_contain_text("Waiver approved")
+
+    # Reception completes it (after a confirmation), and is led to the bill.
     desk.goto(admission_url)
     desk.once("dialog", lambda dialog: dialog.accept())
     desk.get_by_test_id("discharge").click()
     expect(desk.get_by_test_id("admission-status")).to_have_text("Discharged")
+    expect(desk.get_by_test_id("stay-invoice")).to_have_text("Draft — not yet issued")
+    expect(desk.get_by_test_id("discharged-account")).to_be_visible()
 
     expect(tile).to_have_attribute("data-status", "cleaning")
     expect(tile.get_by_test_id("bed-patient")).to_have_count(0)

@@ -10,7 +10,7 @@ from django.test import RequestFactory
 
 from hms import rbac
 from hms.models import AuditEntry
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, cleared_for_discharge
 from wards import services as wards
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,6 +116,7 @@ def test_admission_and_discharge_audit_every_row_with_the_ip_and_user_agent(
     wards.discharge_order(
         actor=doctor, admission=admission, summary={"final_diagnosis": "Pneumonia"}
     )
+    cleared_for_discharge(admission)
     wards.discharge_process(actor=admin, admission=admission, request=request)
 
     rows = AuditEntry.objects.order_by("pk")[first:]

@@ -89,6 +89,7 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "patient_account": {"pk": samples["patient"].pk},
         "patient_statement": {"pk": samples["patient"].pk},
         "manual_charge": {"pk": samples["patient"].pk},
+        "discharge_exemption": {"pk": samples["patient"].pk},
         "charge_reverse": {"pk": samples["charge"].pk},
         "invoice_create": {"pk": samples["patient"].pk},
         "invoice_detail": {"pk": samples["invoice"].pk},
@@ -301,6 +302,15 @@ def _assert_goes_to_login(response, htmx: bool, where: str):
     else:
         assert response.status_code == 302, where
         assert urlparse(response["Location"]).path == _login_path(), where
+
+
+@pytest.mark.parametrize("role", rbac.ROLES)
+def test_only_accountants_and_admins_may_let_a_patient_leave_owing(db, make_user, role):
+    user = make_user(role)
+
+    allowed = rbac.allows(user, "billing.exempt")
+
+    assert allowed == (role in {rbac.ADMIN, rbac.ACCOUNTANT})
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])

@@ -11,6 +11,7 @@ from billing.models import Charge
 from clinical import open_orders
 from hms.models import AuditEntry
 from lab.models import OrderStatus, TestOrder
+from tests.factories import cleared_for_discharge
 from tests.lab.conftest import advance, at_once, make_patient, order, walk
 from wards import services as wards
 from wards.models import AdmissionStatus
@@ -90,6 +91,7 @@ def test_cancelling_at_discharge_reverses_the_charge_and_lets_the_discharge_comp
         follow=True,
     )
     order_discharge(staff, admission)
+    cleared_for_discharge(admission)
     wards.discharge_process(actor=staff["reception"], admission=admission)
 
     assert "Cancelled; its charge is reversed." in page.content.decode()
@@ -123,6 +125,7 @@ def test_carrying_over_keeps_the_test_on_the_worklist_marked_with_the_reason(
         follow=True,
     )
     order_discharge(staff, admission)
+    cleared_for_discharge(admission)
     wards.discharge_process(actor=staff["reception"], admission=admission)
 
     assert "Carried over to outpatient follow-up." in page.content.decode()
@@ -290,6 +293,7 @@ def test_a_test_ordered_while_reception_completes_the_discharge_is_never_left_be
     admission = admit(patient)
     order_discharge(staff, admission)
 
+    cleared_for_discharge(admission)
     outcome = at_once(
         lambda: wards.discharge_process(actor=staff["reception"], admission=admission),
         lambda: order(staff, catalog, patient, "CBC", admission=admission),

@@ -14,6 +14,7 @@ from hms import rbac
 from hms.models import AuditEntry
 from lab import services
 from lab.models import OrderStatus, TestOrder
+from tests.factories import cleared_for_discharge
 from tests.lab.conftest import advance, at_once, make_patient, order
 from wards import services as wards
 
@@ -154,6 +155,7 @@ def test_a_discharged_admission_or_an_archived_patient_cannot_have_tests_ordered
     wards.discharge_order(
         actor=staff["doctor"], admission=admission, summary={"final_diagnosis": "Malaria"}
     )
+    cleared_for_discharge(admission)
     wards.discharge_process(actor=staff["reception"], admission=admission)
     archived = make_patient(state=PatientState.ARCHIVED)
 

@@ -13,7 +13,11 @@ from queues import services
 from queues.models import QueueTicket, TicketStatus
 from tests.factories import AppointmentFactory, PatientFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("charge_master"),
+]
 
 
 def _race(work) -> dict:

@@ -12,10 +12,16 @@ from clinical import services as clinical
 from clinical.models import Appointment, AppointmentStatus
 from hms.models import AuditEntry
 from queues import services
-from queues.models import PointKind, QueueTicket, ServicePoint, TicketStatus
+from queues.models import OPEN_STATUSES, PointKind, QueueTicket, ServicePoint, TicketStatus
 from tests.factories import AppointmentFactory, PatientFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("charge_master")]
+
+
+def queue_notes(appointment) -> list[str]:
+    """What the queue said at check-in (the fee posted then is said after it)."""
+    return [note for note in appointment.arrival_notes if "Consultation fee" not in note]
+
 
 MORNING = timezone.make_aware(timezone.datetime(2026, 11, 23, 8, 0))
 
@@ -171,7 +177,20 @@ def test_checking_in_an_appointment_issues_a_ticket_at_consultation(points, staf
 
     ticket = QueueTicket.objects.get(appointment=appointment)
     assert ticket.service_point == points["D"] and ticket.patient == appointment.patient
-    assert checked.arrival_notes == ["Ticket D-001: Consultation."]
+    assert queue_notes(checked) == ["Ticket D-001: Consultation."]
+
+
+def test_a_checked_in_patient_who_leaves_before_being_seen_leaves_the_queue(points, staff):
+    appointment = _todays_appointment(staff.doctor)
+    clinical.appointment_check_in(actor=staff.receptionist, appointment=appointment)
+
+    clinical.appointment_cancel(
+        actor=staff.receptionist, appointment=appointment, reason="Left before being seen"
+    )
+
+    ticket = QueueTicket.objects.get(appointment=appointment)
+    assert ticket.status == TicketStatus.NO_SHOW and ticket.finished_at is not None
+    assert not QueueTicket.objects.filter(status__in=OPEN_STATUSES).exists()
 
 
 def test_a_doctors_own_room_takes_their_patients_at_check_in(points, staff):
@@ -201,7 +220,7 @@ def test_check_in_without_any_service_point_still_checks_in(staff):
 
     checked = clinical.appointment_check_in(actor=staff.receptionist, appointment=appointment)
 
-    assert checked.status == AppointmentStatus.CHECKED_IN and checked.arrival_notes == []
+    assert checked.status == AppointmentStatus.CHECKED_IN and queue_notes(checked) == []
     assert not QueueTicket.objects.exists()
 
 
@@ -213,5 +232,5 @@ def test_check_in_of_a_patient_already_queueing_says_where_they_are(points, staf
         actor=staff.receptionist, appointment=_todays_appointment(staff.doctor, patient)
     )
 
-    assert checked.arrival_notes == ["Already in the queue: ticket L-001 at Laboratory."]
+    assert queue_notes(checked) == ["Already in the queue: ticket L-001 at Laboratory."]
     assert QueueTicket.objects.count() == 1

@@ -13,7 +13,7 @@ from clinical.models import PatientState
 from hms.models import AuditEntry
 from messaging import rules
 from messaging.models import Notification
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, cleared_for_discharge
 from wards import services
 from wards.models import Admission, AdmissionStatus, Bed, BedStatus, BedStay, Ward
 
@@ -135,6 +135,7 @@ def test_discharge_the_doctor_orders_reception_completes_and_the_bed_goes_to_cle
             "follow_up": "Clinic in 2 weeks",
         },
     )
+    cleared_for_discharge(admission)
     services.discharge_process(actor=staff.receptionist, admission=admission)
 
     admission.refresh_from_db()

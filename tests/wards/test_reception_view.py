@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, cleared_for_discharge
 from wards import services
 
 DIAGNOSIS = "Plasmodium falciparum malaria"
@@ -91,6 +91,8 @@ def test_reception_may_not_print_the_discharge_summary(staff, ordered, client_fo
 
 
 def test_reception_still_discharges_after_the_order(staff, ordered, client_for):
+    cleared_for_discharge(ordered)
+
     response = client_for(staff.receptionist).post(
         reverse("discharge_process", args=[ordered.pk]), follow=True
     )

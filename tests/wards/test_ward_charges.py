@@ -14,7 +14,7 @@ import time_machine
 from django.db.models import Sum
 
 from billing.models import Charge
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, cleared_for_discharge
 from wards import accrual, services
 from wards.models import Admission, Bed
 
@@ -75,6 +75,7 @@ def discharge(staff, admission: Admission, at: datetime) -> None:
         services.discharge_order(
             actor=staff.doctor, admission=admission, summary={"final_diagnosis": "Better"}
         )
+        cleared_for_discharge(admission)
         services.discharge_process(actor=staff.receptionist, admission=admission)
 
 
