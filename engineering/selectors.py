@@ -128,6 +128,10 @@ def machine_page(request: HttpRequest, machine: Machine) -> dict:
     (?history=), and what the person may do with it."""
     user: User = request.user
     today = timezone.localdate()
+    figures = machine_figures(machine, today)
+    # The figures have counted the requests open now (the last 30 days' end is now): with none,
+    # there is none waiting for an engineer to read.
+    requests_open_now = figures[0][1].open_requests
     return {
         "machine": machine,
         "history": paging.page_of(
@@ -140,7 +144,9 @@ def machine_page(request: HttpRequest, machine: Machine) -> dict:
             FaultRequest.objects.filter(machine=machine, work_order__isnull=True)
             .select_related("raised_by")
             .order_by("priority_rank", "raised_at", "id")
-        ),
+        )
+        if requests_open_now
+        else [],
         "open_work": list(
             WorkOrder.objects.filter(machine=machine, status__in=OPEN_WORK)
             .select_related("engineer", "fault_request")
@@ -149,7 +155,7 @@ def machine_page(request: HttpRequest, machine: Machine) -> dict:
         "pm_step_count": machine.pm_step_count
         if hasattr(machine, "pm_step_count")
         else machine.pm_steps.count(),
-        "figures": machine_figures(machine, today),
+        "figures": figures,
     }
 
 

@@ -1,6 +1,7 @@
-"""`{% figure_cells f machines %}` and `{% overview_machine_rows rows %}`: the downtime figures'
-table cells and the overview's machine rows, written out in Python. The overview lists 50
-machines a page with eight figures each; the included template per row cost ~4 ms of its 10
+"""`{% figure_cells f machines %}`, `{% overview_machine_rows rows %}` and
+`{% figures_table columns %}`: the downtime figures' table cells, the overview's machine rows and
+a machine page's figures side by side, written out in Python. The overview lists 50 machines a
+page with eight figures each; the included template per row cost ~4 ms of its 10
 (tests/bench/pages.py --profile). The HTML is what the templates wrote
 (tests/engineering/test_downtime_cells.py)."""
 
@@ -78,4 +79,73 @@ def overview_machine_rows(rows: list) -> SafeString:
             )
             for row in rows
         ),
+    )
+
+
+_FIGURE_ROWS = [
+    ("Availability", 'class="text-end fw-semibold" data-testid="availability"'),
+    ("Hours not operational", 'class="text-end" data-testid="hours-down"'),
+    ("Failures (out of order)", 'class="text-end" data-testid="failures"'),
+    (
+        '<abbr title="Mean operating time between failures: operational hours / failures">'
+        "MTBF</abbr>",
+        'class="text-end"',
+    ),
+    (
+        '<abbr title="Mean time to restoration: from out of order to operational again, over the'
+        ' restorations completed in the period">MTTR</abbr>',
+        'class="text-end"',
+    ),
+    ("Preventive maintenance on time", 'class="text-end"'),
+    ("Open requests at the end", 'class="text-end"'),
+]
+
+
+def _figure_values(f: object) -> list:
+    pm = (
+        _DASH
+        if f.pm_compliance is None
+        else format_html(
+            '{} % <span class="small text-body-secondary">({} of {})</span>',
+            floatformat(f.pm_compliance, 0),
+            f.pm_on_time,
+            f.pm_due,
+        )
+    )
+    return [
+        _or_dash(f.availability, 1, " %"),
+        floatformat(f.hours_down, 1),
+        f.failures,
+        _or_dash(f.mtbf_hours, 1, " h"),
+        _or_dash(f.mttr_hours, 1, " h"),
+        pm,
+        f.open_requests,
+    ]
+
+
+@register.simple_tag
+def figures_table(columns: list) -> SafeString:
+    """Downtime figures side by side: `columns` is a list of (heading, Figures)."""
+    values = [_figure_values(f) for _heading, f in columns]
+    head = format_html_join(
+        "", '<th scope="col" class="text-end">{}</th>', columns and [(h,) for h, _f in columns]
+    )
+    rows = mark_safe(  # noqa: S308 (each row made by format_html)
+        "".join(
+            format_html(
+                '\n    <tr><th scope="row" class="fw-normal">{}</th>{}</tr>',
+                mark_safe(heading),  # noqa: S308 (fixed markup)
+                format_html_join(
+                    "", "<td " + attrs + ">{}</td>", ((column[n],) for column in values)
+                ),
+            )
+            for n, (heading, attrs) in enumerate(_FIGURE_ROWS)
+        )
+    )
+    return format_html(
+        '<div class="table-responsive">\n<table class="table table-sm mb-0 align-middle"'
+        ' data-testid="figures">\n  <thead><tr><th scope="col"><span class="visually-hidden">'
+        "Figure</span></th>{}</tr></thead>\n  <tbody>{}\n  </tbody>\n</table>\n</div>\n",
+        head,
+        rows,
     )

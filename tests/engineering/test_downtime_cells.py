@@ -103,3 +103,16 @@ def test_the_status_history_rows_are_the_html_the_template_wrote(staff):
     assert " ".join(ours.split()) == " ".join(
         Template(HISTORY_ROWS).render(Context(context)).split()
     )
+
+
+# A machine page's figures side by side, as the template wrote them.
+FIGURES_TABLE = '{% comment %}Downtime figures side by side: `columns` is a list of (heading, engineering.downtime.Figures).{% endcomment %}<div class="table-responsive">\n<table class="table table-sm mb-0 align-middle" data-testid="figures">\n  <thead><tr><th scope="col"><span class="visually-hidden">Figure</span></th>{% for heading, f in columns %}<th scope="col" class="text-end">{{ heading }}</th>{% endfor %}</tr></thead>\n  <tbody>\n    <tr><th scope="row" class="fw-normal">Availability</th>{% for heading, f in columns %}<td class="text-end fw-semibold" data-testid="availability">{% if f.availability is None %}—{% else %}{{ f.availability|floatformat:1 }} %{% endif %}</td>{% endfor %}</tr>\n    <tr><th scope="row" class="fw-normal">Hours not operational</th>{% for heading, f in columns %}<td class="text-end" data-testid="hours-down">{{ f.hours_down|floatformat:1 }}</td>{% endfor %}</tr>\n    <tr><th scope="row" class="fw-normal">Failures (out of order)</th>{% for heading, f in columns %}<td class="text-end" data-testid="failures">{{ f.failures }}</td>{% endfor %}</tr>\n    <tr><th scope="row" class="fw-normal"><abbr title="Mean operating time between failures: operational hours / failures">MTBF</abbr></th>{% for heading, f in columns %}<td class="text-end">{% if f.mtbf_hours is None %}—{% else %}{{ f.mtbf_hours|floatformat:1 }} h{% endif %}</td>{% endfor %}</tr>\n    <tr><th scope="row" class="fw-normal"><abbr title="Mean time to restoration: from out of order to operational again, over the restorations completed in the period">MTTR</abbr></th>{% for heading, f in columns %}<td class="text-end">{% if f.mttr_hours is None %}—{% else %}{{ f.mttr_hours|floatformat:1 }} h{% endif %}</td>{% endfor %}</tr>\n    <tr><th scope="row" class="fw-normal">Preventive maintenance on time</th>{% for heading, f in columns %}<td class="text-end">{% if f.pm_compliance is None %}—{% else %}{{ f.pm_compliance|floatformat:0 }} % <span class="small text-body-secondary">({{ f.pm_on_time }} of {{ f.pm_due }})</span>{% endif %}</td>{% endfor %}</tr>\n    <tr><th scope="row" class="fw-normal">Open requests at the end</th>{% for heading, f in columns %}<td class="text-end">{{ f.open_requests }}</td>{% endfor %}</tr>\n  </tbody>\n</table>\n</div>\n'
+
+
+def test_the_figures_table_is_the_html_the_template_wrote():
+    columns = [("Last 30 days", FIGURES[1]), ("Last 12 months", FIGURES[0]), ("Now", FIGURES[2])]
+
+    ours = _render("{% figures_table columns %}", columns=columns)
+
+    assert " ".join(ours.split()) == " ".join(_render(FIGURES_TABLE, columns=columns).split())
+    assert ours.count("<tr>") == 8
