@@ -169,6 +169,87 @@ def _field(field: BoundField) -> str:
     )
 
 
+def _radio_written_out(field: object) -> bool:
+    """A plain radio list (bootstrap5/layout/radio_checkbox_select.html, flat choices, shown
+    with its label) is written out too; anything else of the kind goes to crispy."""
+    if not isinstance(field, BoundField):
+        return False
+    widget = field.field.widget
+    return (
+        type(widget) is forms.RadioSelect
+        and bool(field.label)
+        and not field.field.show_hidden_initial
+        and not any(group for group, _options, _index in widget.optgroups(field.html_name, []))
+    )
+
+
+def _option_attrs(attrs: dict) -> str:
+    """bootstrap5/layout/attrs.html: each attribute, True ones bare, False ones left out."""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _radio_field(field: BoundField) -> str:
+    """bootstrap5/field.html of a radio list _radio_written_out() accepts: a fieldset whose
+    legend is the label, one form-check per choice, the errors after the last, the help text."""
+    errors = field.errors
+    auto_id = field.auto_id
+    required = field.field.required
+    invalid = " is-invalid" if errors else ""
+    css_classes = field.css_classes()
+    css_classes = f" {conditional_escape(css_classes)}" if css_classes else ""
+    described = field.aria_describedby
+    described = f' aria-describedby="{conditional_escape(described)}"' if described else ""
+    widget = field.field.widget
+    # crispy's |optgroups: the id, then what the bound field adds (required, aria-invalid).
+    id_ = widget.attrs.get("id") or auto_id
+    attrs = field.build_widget_attrs({"id": id_} if id_ else {})
+    value = widget.format_value(field.value())
+    options = [
+        option
+        for _group, group_options, _index in widget.optgroups(field.html_name, value, attrs)
+        for option in group_options
+    ]
+    checks = []
+    for number, option in enumerate(options, start=1):
+        error_block = (
+            f"\n            {_errors(errors, auto_id)}\n        "
+            if errors and number == len(options)
+            else ""
+        )
+        checks.append(
+            '\n    \n    \n      <div class="form-check">'
+            f'\n        <input type="{option["type"]}" class="form-check-input{invalid}"  '
+            f'name="{conditional_escape(field.html_name)}" '
+            f'value="{conditional_escape(option["value"])}" {_option_attrs(option["attrs"])}>'
+            f'\n        <label for="{conditional_escape(option["attrs"].get("id", ""))}"'
+            f' class="form-check-label">\n            {conditional_escape(option["label"])}'
+            f"\n        </label>\n        {error_block}\n     </div>\n    \n    "
+        )
+    help_text = f"{_help_text(field, auto_id).strip(chr(10))}\n\n" if field.help_text else ""
+    return (
+        f'\n\n\n    \n    <div id="div_{conditional_escape(auto_id)}" class="mb-3{css_classes}">'
+        f"\n        \n            <fieldset{described}>\n            <legend\n                 "
+        f'class="form-label{" requiredField" if required else ""} fs-6">'
+        f"\n                {conditional_escape(field.label)}{ASTERISK if required else ''}"
+        "\n            </legend>\n        \n\n        \n            \n\n\n<div >\n\n    "
+        f"{''.join(checks)}\n\n</div>\n\n\n{help_text}\n\n        \n\n        "
+        "\n        </fieldset>\n    </div>\n    \n\n"
+    )
+
+
+def _written_out_field(field: BoundField) -> str:
+    """The field as bootstrap5/field.html writes it: written out here, or by crispy."""
+    if _written_out(field):
+        return _field(field)
+    if _radio_written_out(field):
+        return _radio_field(field)
+    return _crispy_field(field)
+
+
 def _crispy_field(field: BoundField) -> str:
     """bootstrap5/field.html as crispy renders it in a form (which ignores a FormHelper)."""
     return get_template(f"{PACK}/field.html").render(
@@ -188,12 +269,12 @@ def as_crispy_field(field: BoundField, template_pack: str | None = None) -> Safe
     if (
         template_pack is not None
         or TEMPLATE_PACK != PACK
-        or not _written_out(field)
+        or not (_written_out(field) or _radio_written_out(field))
         or getattr(field.form, "helper", None) is not None
     ):
         return crispy_forms_filters.as_crispy_field(field, template_pack or TEMPLATE_PACK)
     # Every value in it is escaped, but the help text, which crispy shows as safe too.
-    return mark_safe(_field(field))  # noqa: S308
+    return mark_safe(_written_out_field(field))  # noqa: S308
 
 
 @register.filter(name="crispy")
@@ -214,10 +295,7 @@ def as_crispy_form(form: forms.BaseForm, template_pack: str | None = None) -> Sa
         )
     else:
         errors = "\n"
-    fields = "".join(
-        f"\n        {_field(field) if _written_out(field) else _crispy_field(field)}\n    "
-        for field in form
-    )
+    fields = "".join(f"\n        {_written_out_field(field)}\n    " for field in form)
     body = f"\n    \n    \n        {errors}\n    \n    {fields}\n"
     body = SELF_CLOSED_THEN_TAG.sub("/> <", SPACES_BETWEEN_TAGS.sub("> <", body.strip()))
     return mark_safe(f"\n\n{body}\n")  # noqa: S308 (made of escaped fields, as crispy's)

@@ -86,12 +86,10 @@ VARIANTS: list[tuple[str, dict]] = [
     ("accounts.forms.TokenForm", {"ask_password": True}),
     ("clinical.forms.PatientForm", {"clinical": False}),
 ]
-# Widgets crispy renders with templates of their own, which form_fields leaves to crispy: HMS
-# writes these fields out itself (lab/order_new.html: the tests and the priority).
+# Widgets crispy renders with templates of their own, which form_fields leaves to crispy (a
+# plain radio list it writes out too): HMS writes this field out itself (lab/order_new.html).
 LEFT_TO_CRISPY = {
     ("lab.forms.OrderForm", "tests"): forms.CheckboxSelectMultiple,
-    ("lab.forms.OrderForm", "priority"): forms.RadioSelect,
-    ("engineering.forms.FaultRequestForm", "unusable"): forms.RadioSelect,
 }
 
 FORMS = [form for form in _project_forms() + ALLAUTH_FORMS if form not in SKIPPED]
