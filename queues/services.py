@@ -90,6 +90,22 @@ def _audit(
 
 @transaction.atomic
 @submissions.once("queue.ticket_issue")
+def _moved(
+    actor: User | None,
+    action: str,
+    ticket: QueueTicket,
+    request: HttpRequest | None,
+    fields: list[str],
+    **after: object,
+) -> QueueTicket:
+    """A ticket's step written: the changed `fields` saved, the audit row, the point's screens
+    told (on commit)."""
+    ticket.save(update_fields=fields)
+    _audit(actor, action, ticket, request, **after)
+    live.queue_changed(ticket.service_point_id)
+    return ticket
+
+
 def ticket_issue(
     *,
     actor: User | None,
@@ -251,10 +267,14 @@ def ticket_recall(
     ticket = _step(actor, ticket, allowed_from=[TicketStatus.CALLED], doing="called again")
     ticket.last_called_at = timezone.now()
     ticket.calls += 1
-    ticket.save(update_fields=["last_called_at", "calls"])
-    _audit(actor, "queue.ticket_recall", ticket, request, calls=ticket.calls)
-    live.queue_changed(ticket.service_point_id)
-    return ticket
+    return _moved(
+        actor,
+        "queue.ticket_recall",
+        ticket,
+        request,
+        ["last_called_at", "calls"],
+        calls=ticket.calls,
+    )
 
 
 @transaction.atomic
@@ -266,10 +286,7 @@ def ticket_serve(
     ticket = _step(actor, ticket, allowed_from=[TicketStatus.CALLED], doing="started")
     ticket.status = TicketStatus.SERVING
     ticket.serving_at = timezone.now()
-    ticket.save(update_fields=["status", "serving_at"])
-    _audit(actor, "queue.ticket_serve", ticket, request)
-    live.queue_changed(ticket.service_point_id)
-    return ticket
+    return _moved(actor, "queue.ticket_serve", ticket, request, ["status", "serving_at"])
 
 
 @transaction.atomic
@@ -285,10 +302,9 @@ def ticket_finish(
     ticket.status = TicketStatus.DONE
     ticket.serving_at = ticket.serving_at or ticket.called_at or now  # seen from the call
     ticket.finished_at = now
-    ticket.save(update_fields=["status", "serving_at", "finished_at"])
-    _audit(actor, "queue.ticket_finish", ticket, request)
-    live.queue_changed(ticket.service_point_id)
-    return ticket
+    return _moved(
+        actor, "queue.ticket_finish", ticket, request, ["status", "serving_at", "finished_at"]
+    )
 
 
 @transaction.atomic
@@ -300,10 +316,14 @@ def ticket_no_show(
     ticket = _step(actor, ticket, allowed_from=[TicketStatus.CALLED], doing="marked not answered")
     ticket.status = TicketStatus.NO_SHOW
     ticket.finished_at = timezone.now()
-    ticket.save(update_fields=["status", "finished_at"])
-    _audit(actor, "queue.ticket_no_show", ticket, request, calls=ticket.calls)
-    live.queue_changed(ticket.service_point_id)
-    return ticket
+    return _moved(
+        actor,
+        "queue.ticket_no_show",
+        ticket,
+        request,
+        ["status", "finished_at"],
+        calls=ticket.calls,
+    )
 
 
 @transaction.atomic
