@@ -208,6 +208,17 @@ NAV: list[NavItem] = [
 ]
 
 
+_ADMIN_ITEMS: dict[NavItem, NavItem] = {}
+
+
+def _as_admin(item: NavItem) -> NavItem:
+    """The entry where the administrator sees it: made once per process, so its link is
+    reversed once, like every other entry's."""
+    if not item.admin_place:
+        return item
+    return _ADMIN_ITEMS.setdefault(item, replace(item, place=item.admin_place))
+
+
 def nav_for(user) -> list[NavItem]:
     items = [
         item
@@ -221,9 +232,7 @@ def nav_for(user) -> list[NavItem]:
         )
     ]
     if rbac.passes_every_check(user):
-        items = [
-            replace(item, place=item.admin_place) if item.admin_place else item for item in items
-        ]
+        items = [_as_admin(item) for item in items]
     if rbac.scope(user, "patients.view_chart") == rbac.OWN:  # the portal: "My record", …
         items = [
             replace(
