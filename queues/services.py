@@ -88,8 +88,6 @@ def _audit(
     )
 
 
-@transaction.atomic
-@submissions.once("queue.ticket_issue")
 def _moved(
     actor: User | None,
     action: str,
@@ -106,6 +104,8 @@ def _moved(
     return ticket
 
 
+@transaction.atomic
+@submissions.once("queue.ticket_issue")
 def ticket_issue(
     *,
     actor: User | None,

@@ -205,3 +205,18 @@ def test_a_points_line_asks_the_same_queries_however_many_wait(
         page = nurse.get(url).content.decode()
 
     assert page.count('data-testid="at-window"') == 2 and "T-014" in page
+
+
+def test_a_ticket_form_sent_twice_gives_one_ticket(points, staff):
+    """A double tap on Give a ticket for a walk-in (who may hold several): the same one-time
+    token, one ticket."""
+    desk = sign_in(Client(), staff.receptionist)
+    form = desk.get("/queue/issue/").content.decode()
+    token = form.split('name="submission" value="')[1].split('"')[0]
+    sent = {"service_point": points["B"].pk, "mrn": "", "submission": token}
+
+    first = desk.post("/queue/issue/", sent, follow=True)
+    second = desk.post("/queue/issue/", sent, follow=True)
+
+    assert QueueTicket.objects.count() == 1
+    assert first.status_code == second.status_code == 200
