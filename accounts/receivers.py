@@ -5,6 +5,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from hms import audit, realtime
+from hms.middleware import ENDED_SESSION_ATTR
 
 
 @receiver(user_logged_in, dispatch_uid="audit_login")
@@ -32,9 +33,12 @@ def audit_logout(sender, request, user, **kwargs) -> None:
     audit.record(
         actor=user, action="auth.logout", obj=user, after={"reason": reason}, request=request
     )
-    # Close this session's open sockets (other sessions of the same user stay up).
-    session_key = request.session.session_key if request is not None else None
-    realtime.end_sessions(user.pk, session_key)
+    # Close this session's open sockets (other sessions of the same user stay up), once
+    # logout() has flushed the session: hms.middleware.IdleLogoutMiddleware does it then.
+    if request is None:
+        realtime.end_sessions(user.pk)
+        return
+    setattr(request, ENDED_SESSION_ATTR, (user.pk, request.session.session_key))
 
 
 @receiver(password_changed, dispatch_uid="audit_password_changed")

@@ -15,7 +15,7 @@ from django.utils.functional import LazyObject, empty
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
-from hms import audit, submissions
+from hms import audit, realtime, submissions
 from hms.models import SubmissionReceipt
 from hms.rbac import login_redirect
 
@@ -60,13 +60,29 @@ class ResolvedUserMiddleware:
         return self.get_response(request)
 
 
+# Set by accounts.receivers on sign-out: (user id, session key) whose sockets are to close.
+ENDED_SESSION_ATTR = "hms_ended_session"
+
+
 class IdleLogoutMiddleware:
-    """Sign a user out after IDLE_TIMEOUT_SECONDS without a request they made themselves."""
+    """Sign a user out after IDLE_TIMEOUT_SECONDS without a request they made themselves; and
+    close a signed-out session's sockets only once the session is gone from its store.
+
+    Django sends `user_logged_out` before it flushes the session. Closing the tab's socket from
+    the signal let the page reload itself in that gap, and the reload still found the session:
+    the person who had pressed "Sign out" saw their dashboard again (CI, stop 25)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        response = self._respond(request)
+        ended = getattr(request, ENDED_SESSION_ATTR, None)
+        if ended is not None:
+            realtime.end_sessions(*ended)
+        return response
+
+    def _respond(self, request):
         if request.user.is_authenticated:
             now = int(time.time())
             last = request.session.get(LAST_ACTIVITY_KEY)

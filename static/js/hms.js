@@ -70,10 +70,15 @@
     if (everOpened) htmx.trigger(document.body, "hms:resync");
     everOpened = true;
   });
+  // A page already on its way elsewhere (a form sent, a link followed: "Sign out" is one) must
+  // not reload itself over that navigation: the reload would cancel it. If the page is still
+  // here after a few seconds (a download, say), it reloads then.
+  var leaving = false;
+  window.addEventListener("beforeunload", function () { leaving = true; });
   document.addEventListener("htmx:wsClose", function (event) {
     clearInterval(heartbeat);
     if (event.detail.event.code === 4401) {  // the session ended: sign-in page
-      window.location.reload();
+      setTimeout(function () { window.location.reload(); }, leaving ? 3000 : 0);
       return;
     }
     liveStatus(false);

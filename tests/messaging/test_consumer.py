@@ -4,10 +4,12 @@ Runs against the real channel layer of the mode: in-memory by default, Redis whe
 """
 
 import time
+from importlib import import_module
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
+from django.conf import settings
 from django.db import transaction
 from django.test import Client
 
@@ -239,6 +241,30 @@ async def test_signing_out_closes_that_sessions_socket_only(signed_in):
     assert closed == {"type": "websocket.close", "code": CLOSE_SIGNED_OUT}
     assert await second_socket.receive_nothing(timeout=0.3)
     await second_socket.disconnect()
+
+
+def test_a_signed_out_tabs_socket_closes_only_once_its_session_is_gone(signed_in, monkeypatch):
+    """A tab reloads itself when its socket closes (static/js/hms.js). Closed before logout()
+    had flushed the session, the reload found the person still signed in: they had pressed
+    "Sign out" and saw their dashboard again."""
+    _user, client = signed_in()
+    key = client.cookies["sessionid"].value
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    at_close = []
+    send_now = realtime.send_now
+
+    def closing(group, message):
+        if message.get("type") == "session.end":
+            reload = Client()
+            reload.cookies["sessionid"] = key
+            at_close.append((store().exists(key), reload.get("/dashboard/").status_code))
+        return send_now(group, message)
+
+    monkeypatch.setattr(realtime, "send_now", closing)
+
+    client.post("/accounts/logout/")
+
+    assert at_close == [(False, 302)]
 
 
 async def test_deactivating_a_user_closes_all_their_sockets(signed_in):
