@@ -9,7 +9,8 @@ class EngineeringConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: other apps' modules can be loaded only once apps are ready.
-        from engineering import live
+        from engineering import figures_cache, live
         from messaging import topics
 
         topics.register_all(live.TOPICS)
+        figures_cache.connect()

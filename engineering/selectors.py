@@ -7,12 +7,13 @@ from datetime import date, timedelta
 
 import qrcode
 import qrcode.image.svg
+from django.core.cache import cache
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
 from accounts.models import Department, User
-from engineering import downtime
+from engineering import downtime, figures_cache
 from engineering.models import (
     OPEN_WORK,
     Criticality,
@@ -164,15 +165,23 @@ MACHINE_PERIODS = [("Last 30 days", 30), ("Last 12 months", 365)]
 
 
 def machine_figures(machine: Machine, today: date) -> list[tuple[str, downtime.Figures]]:
-    """The machine's downtime figures over the last 30 days and 12 months (today included)."""
+    """The machine's downtime figures over the last 30 days and 12 months (today included), as
+    [(label, downtime.Figures)]; kept a minute under the machine's events_version
+    (engineering.figures_cache)."""
+    key = figures_cache.cache_key(machine, today)
+    kept = cache.get(key)
+    if kept is not None:
+        return kept
     periods = [
         downtime.period_of_days(today - timedelta(days=days - 1), today)
         for _label, days in MACHINE_PERIODS
     ]
     reports = downtime.downtime_reports(periods=periods, machine=machine)
-    return [
+    figures = [
         (label, report.total) for (label, _), report in zip(MACHINE_PERIODS, reports, strict=True)
     ]
+    cache.set(key, figures, figures_cache.FIGURES_SECONDS)
+    return figures
 
 
 def label_svg(url: str) -> str:
