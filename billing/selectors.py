@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from billing import unposted
 from billing.models import (
     PAYMENT_MODES,
     AdvanceDeposit,
@@ -439,15 +440,20 @@ class DischargeClearance:
 
     account: AccountBalance
     exemption: DischargeExemption | None
+    # The stay's charges earned and not posted yet (ward days since the last accrual run), tax
+    # included: the discharge posts them, so the balance shown beforehand counts them already.
+    unposted: Decimal = ZERO
 
     @property
     def owing(self) -> Decimal:
-        """What the patient owes after their deposits (0 when the deposits cover it)."""
-        return max(self.account.balance, ZERO)
+        """What the patient owes after their deposits, unposted ward days included (0 when the
+        deposits cover it)."""
+        return max(self.account.balance + self.unposted, ZERO)
 
     @property
     def deposit_covers(self) -> bool:
-        return self.owing == 0 and self.account.owed + self.account.not_invoiced > 0
+        charged = self.account.owed + self.account.not_invoiced + self.unposted
+        return self.owing == 0 and charged > 0
 
     @property
     def exempted(self) -> bool:
@@ -459,15 +465,19 @@ class DischargeClearance:
 
 
 def discharge_clearance(patient: models.Model, admission: models.Model) -> DischargeClearance:
-    """Where the patient's account stands for `admission`'s discharge, in two queries: the
-    account's balance (issued invoices owed + not invoiced − deposits held) and the stay's latest
-    exemption. Raises nothing."""
+    """Where the patient's account stands for `admission`'s discharge: the account's balance
+    (issued invoices owed + not invoiced − deposits held, one query), the stay's charges earned
+    and not posted yet (billing.unposted) and its latest exemption. Raises nothing."""
     exemption = (
         DischargeExemption.objects.filter(admission_id=admission.pk)
         .select_related("granted_by")
         .first()
     )
-    return DischargeClearance(account=account_balance(patient), exemption=exemption)
+    return DischargeClearance(
+        account=account_balance(patient),
+        exemption=exemption,
+        unposted=unposted.unposted_for_stay(admission),
+    )
 
 
 def stays_awaiting_discharge(patient: models.Model) -> list[dict]:

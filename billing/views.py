@@ -168,12 +168,13 @@ def discharge_exemption(request: HttpRequest, pk) -> HttpResponse:
         except services.BillingError as refusal:
             if refusal.field != "reason":  # about the stay as it is now: above the page
                 messages.error(request, str(refusal))
-                return redirect("patient_account", pk=patient.pk)
+                return redirect(params.safe_next(request, "patient_account", pk=patient.pk))
             refuse_into(form, refusal)
         else:
             owing = money_text(exemption.amount)
             messages.success(request, f"Exempted: the stay may end with {owing} owing.")
-            return redirect("patient_account", pk=patient.pk)
+            # Given from the discharge card of the admission's page: back to that page.
+            return redirect(params.safe_next(request, "patient_account", pk=patient.pk))
     return _account_page(request, patient, "charges", exemption_form=form)
 
 

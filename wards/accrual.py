@@ -165,6 +165,22 @@ def accrue_admission(
     return posted
 
 
+def unposted_codes(admission: Admission) -> list[str]:
+    """The charge item codes of the ward units the admission has earned by now and the accrual
+    has not posted yet, one per unit (billing.unposted prices them for the discharge's balance).
+    Two queries: the posted keys and the stays with their wards."""
+    posted_keys = set(
+        Charge.objects.filter(admission=admission, accrual_key__isnull=False).values_list(
+            "accrual_key", flat=True
+        )
+    )
+    return [
+        unit.ward.charge_code
+        for unit in stay_charge_units(admission)
+        if unit.key not in posted_keys and unit.ward.charge_code
+    ]
+
+
 def accrue_all(*, now: datetime | None = None) -> int:
     """Every active admission, caught up to `now` (the periodic task). One admission's problem
     (a ward whose charge item was switched off) is logged and does not stop the others."""

@@ -68,7 +68,11 @@ def _bill(user: User, admission: Admission) -> dict:
     }
     if admission.status == AdmissionStatus.DISCHARGE_ORDERED and rbac.allows(user, "wards.admit"):
         clearance = billing_selectors.discharge_clearance(admission.patient, admission)
-        bill |= {"clearance": clearance, "clearance_text": services.clearance_text(clearance)}
+        bill |= {
+            "clearance": clearance,
+            "clearance_text": services.clearance_text(clearance),
+            "can_exempt": rbac.allows(user, "billing.exempt"),
+        }
     if admission.status == AdmissionStatus.DISCHARGED and sees_bill:
         bill["stay_invoice"] = (
             Invoice.objects.filter(admission=admission)

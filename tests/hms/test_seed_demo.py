@@ -9,6 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import DEMO_TOTP_KEYS, DEMO_USERS, _base32
 from accounts.models import Department, User
+from billing import selectors as billing_selectors
 from billing.models import ChargeItem
 from clinical.models import Patient
 from hms import audit, rbac
@@ -40,6 +41,19 @@ def test_seed_demo_creates_one_login_per_role_and_prints_them(db):
     assert rules.may_start(john, User.objects.get(username="doctor"))  # he has an appointment
     assert Admission.objects.filter(discharged_at__isnull=True).count() >= 3
     assert ChargeItem.objects.filter(code="CONSULT", active=True).exists()
+
+
+def test_the_demo_shows_a_stay_with_one_bill_and_one_exempted(db):
+    seed()
+
+    went_home = Admission.objects.get(patient__last_name="Kiprono")
+    invoice = went_home.invoices.get()  # one bill: the clinic's consultation and the ward day
+    assert invoice.number.startswith("INV-")
+    assert sorted(invoice.lines.values_list("item__code", flat=True)) == ["CONSULT", "WARD-GEN"]
+    waiting = Admission.objects.get(patient__last_name="Chebet")
+    assert waiting.status == "discharge_ordered"
+    assert waiting.charges.filter(item__code="CONSULT").exists()
+    assert billing_selectors.discharge_clearance(waiting.patient, waiting).exempted
 
 
 def test_running_seed_demo_again_keeps_the_data(db):

@@ -1,10 +1,14 @@
 """Discharge clearance: the bed is released only when nothing is owed, the advance deposit
 covers the bill, or an accountant (or administrator) has exempted it with a reason."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.db.models import Sum
 from django.urls import reverse
+from django.utils import timezone
 
 from billing import services as billing
 from billing.models import DischargeExemption
@@ -215,3 +219,63 @@ def test_an_exemption_refused_for_the_stay_as_it_is_now_is_said_above_the_accoun
 
     assert "needs no exemption" in response.content.decode()
     assert not DischargeExemption.objects.exists()
+
+
+def test_ward_days_not_posted_yet_count_in_the_balance_before_the_discharge(staff, client_for):
+    """Two nights later, before the periodic accrual has run: the card, the refusal and the
+    exemption all count the second day the discharge will post, not only the day posted."""
+    with time_machine.travel(timezone.now() - timedelta(days=2)):
+        admission = ordered_stay(staff, deposit="1000")
+    two_days = 2 * ONE_DAY  # HMS_WARD_DAY_RULE "nights": two midnights, two days
+    assert admission.charges.aggregate(total=Sum("amount"))["total"] == ONE_DAY
+
+    html = (
+        client_for(staff.receptionist)
+        .get(reverse("admission_detail", args=[admission.pk]))
+        .content.decode()
+    )
+    assert 'data-testid="discharge-unposted">KES 3,500.00' in html
+    assert 'data-testid="discharge-balance">KES 6,000.00' in html
+    with pytest.raises(services.WardError, match="KES 6,000.00 is owed"):
+        services.discharge_process(actor=staff.receptionist, admission=admission)
+
+    exemption = billing.discharge_exemption_grant(
+        actor=staff.accountant, patient=admission.patient, admission=admission, reason="Waiver"
+    )
+    assert exemption.amount == two_days - 1000
+    services.discharge_process(actor=staff.receptionist, admission=admission)
+    admission.refresh_from_db()
+    assert admission.status == AdmissionStatus.DISCHARGED
+    assert admission.charges.aggregate(total=Sum("amount"))["total"] == two_days
+
+
+def test_the_administrator_exempts_at_the_bedside_and_comes_back_to_the_stay(staff, client_for):
+    admission = ordered_stay(staff)
+    admin = client_for(staff.admin)
+    url = reverse("admission_detail", args=[admission.pk])
+    page = admin.get(url).content.decode()
+    desk_page = client_for(staff.receptionist).get(url).content.decode()
+
+    response = admin.post(
+        reverse("discharge_exemption", args=[admission.patient_id]),
+        {"admission": admission.pk, "reason": "Hardship, approved by the director", "next": url},
+    )
+
+    assert 'data-testid="exemption-reason"' in page and "leave owing KES 3,500.00" in page
+    assert 'data-testid="exemption-reason"' not in desk_page  # the desk may not exempt
+    assert response.status_code == 302 and response["Location"] == url
+    assert DischargeExemption.objects.get(admission=admission).amount == ONE_DAY
+    after = admin.get(url).content.decode()
+    assert "Bill: KES 3,500.00 owed, exempted by" in after
+    assert 'data-testid="exemption-reason"' not in after
+
+
+def test_an_exemption_leads_back_only_to_a_page_of_this_site(staff, client_for):
+    admission = ordered_stay(staff)
+
+    response = client_for(staff.admin).post(
+        reverse("discharge_exemption", args=[admission.patient_id]),
+        {"admission": admission.pk, "reason": "Hardship", "next": "https://evil.example/"},
+    )
+
+    assert response["Location"] == reverse("patient_account", args=[admission.patient_id])
