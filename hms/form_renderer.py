@@ -17,6 +17,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
+# Django's blank choice reads "---------": to someone new to computers, a line, not a question.
+BLANK_DASHES = "---------"
+BLANK_LABEL = "Choose…"
 TEXTAREA = "django/forms/widgets/textarea.html"
 # The widget templates that are only `{% include "django/forms/widgets/input.html" %}`.
 INPUTS = {
@@ -64,9 +67,12 @@ def render_select(widget: dict) -> SafeString | None:
         for option in group_choices:
             if option["template_name"] != OPTION:
                 return None
+            label = option["label"]
+            if label == BLANK_DASHES and option["value"] in ("", None):
+                label = BLANK_LABEL
             parts.append(
                 f'\n  <option value="{_text(str(option["value"]))}"{_attrs(option["attrs"])}>'
-                f"{_text(option['label'])}</option>\n"  # the option template's last line break
+                f"{_text(label)}</option>\n"  # the option template's last line break
             )
         if group_name:
             parts.append("\n  </optgroup>")

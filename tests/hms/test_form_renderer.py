@@ -117,3 +117,19 @@ def test_a_model_select_reads_its_options_with_one_plain_query(django_assert_num
     assert chosen.is_valid(), chosen.errors
     assert chosen.cleaned_data["ward"] == maternity
     assert list(chosen.cleaned_data["wards"]) == [maternity]
+
+
+def test_a_blank_choice_asks_to_choose_instead_of_a_line_of_dashes(db):
+    """Django's blank choice ("---------") of an optional model select, and of a model field's
+    choices without a blank of their own."""
+    from accounts.models import User
+
+    class Pick(forms.Form):
+        person = forms.ModelChoiceField(queryset=User.objects.all(), required=False)
+        role = forms.ChoiceField(choices=[("", "---------"), ("nurse", "Nurse")], required=False)
+
+    for name in ("person", "role"):
+        html = str(Pick(renderer=FormRenderer())[name])
+
+        assert '<option value="" selected>Choose…</option>' in html
+        assert "---------" not in html
