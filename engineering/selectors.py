@@ -41,19 +41,26 @@ class MachineFilters:
     machine type, a department (its id)."""
 
     q: str = ""
-    status: str = ""
+    status: str = ""  # a MachineStatus, or DOWN: any but Operational
     machine_type: str = ""
     department: int | None = None
+    warranty_ending: bool = False  # only those whose warranty ends within the warning days
 
     @classmethod
     def from_query(cls, query: QueryDict) -> "MachineFilters":
         """The filters a query string asks for; an odd value is no filter."""
         return cls(
             q=params.search_text(query.get("q")),
-            status=params.choice_param(query.get("status"), MachineStatus.choices),
+            status=params.choice_param(query.get("status"), STATUS_FILTERS),
             machine_type=params.choice_param(query.get("type"), MachineType.choices),
             department=params.db_id(query.get("department")),
+            warranty_ending=query.get("warranty") == "ending",
         )
+
+
+# The register's status filter: each status, and "down" (the dashboard's "Machines down" panel).
+DOWN = "down"
+STATUS_FILTERS = [(DOWN, "Down (out of order or under maintenance)"), *MachineStatus.choices]
 
 
 def machines(filters: MachineFilters) -> QuerySet[Machine]:
@@ -66,12 +73,20 @@ def machines(filters: MachineFilters) -> QuerySet[Machine]:
             | Q(name__icontains=filters.q)
             | Q(serial_number__icontains=filters.q)
         )
-    if filters.status:
+    if filters.status == DOWN:
+        rows = rows.exclude(status=MachineStatus.OPERATIONAL)
+    elif filters.status:
         rows = rows.filter(status=filters.status)
     if filters.machine_type:
         rows = rows.filter(machine_type=filters.machine_type)
     if filters.department:
         rows = rows.filter(department_id=filters.department)
+    if filters.warranty_ending:
+        today = timezone.localdate()
+        return rows.filter(
+            warranty_end_date__gte=today,
+            warranty_end_date__lte=today + timedelta(days=WARRANTY_WARNING_DAYS),
+        ).order_by("warranty_end_date", "name", "asset_tag")
     return rows.order_by("name", "asset_tag")
 
 
@@ -84,7 +99,8 @@ def register_page(request: HttpRequest) -> dict:
         "page": page,
         "machines": page.object_list,
         "filters": filters,
-        "statuses": MachineStatus.choices,
+        "statuses": STATUS_FILTERS,
+        "warranty_days": WARRANTY_WARNING_DAYS,
         "machine_types": MachineType.choices,
         "departments": list(Department.objects.values_list("pk", "name")),
     }

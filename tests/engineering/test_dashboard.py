@@ -88,3 +88,33 @@ def test_the_panel_keeps_its_query_count_with_many_machines_and_requests(
 def test_only_engineers_and_the_administrator_see_the_panel(staff, client_for):
     assert client_for(staff.nurse).get(reverse("engineering_summary")).status_code == 403
     assert client_for(staff.admin).get(reverse("engineering_summary")).status_code == 200
+
+
+def test_a_cut_panel_leads_to_every_machine_down_and_every_warranty_ending(staff, client_for):
+    """Seven machines down and seven warranties ending: the panels show five of each and lead to
+    the register filtered to all seven."""
+    today = timezone.localdate()
+    for n in range(7):
+        machine = register(
+            staff.engineer,
+            tag=f"PUMP-{n}",
+            name=f"Pump {n}",
+            warranty_end_date=today + timedelta(days=50 - n),
+        )
+        services.machine_status_change(
+            actor=staff.engineer, machine=machine, to_status="out_of_order", reason="Broken"
+        )
+    register(staff.engineer, tag="MON-1", name="Monitor", warranty_end_date=today + timedelta(90))
+    engineer = client_for(staff.engineer)
+    panel = engineer.get(reverse("engineering_summary")).content.decode()
+
+    down_url = reverse("machine_list") + "?status=down"
+    ending_url = reverse("machine_list") + "?warranty=ending"
+    assert panel.count('data-testid="more">5 of 7') == 2
+    assert f'href="{down_url}"' in panel and f'href="{ending_url}"' in panel
+    down = engineer.get(down_url).content.decode()
+    assert down.count('data-testid="machine-row"') == 7 and "Monitor" not in down
+    ending = engineer.get(ending_url).content.decode()
+    assert ending.count('data-testid="warranty-ends"') == 7 and "Monitor" not in ending
+    assert ending.index("Pump 6") < ending.index("Pump 0")  # the soonest end first
+    assert 'data-testid="warranty-filter"' in ending
