@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from billing.models import CreditNote, Invoice, Payment, Refund
+from billing.models import AdvanceDeposit, CreditNote, Invoice, Payment, Refund
 from hms.pdf import render_pdf
 
 
@@ -125,6 +125,16 @@ def refund_html(refund: Refund) -> str:
             "patient": payment.invoice.patient,
             "hospital": _hospital(),
         },
+    )
+
+
+def deposit_html(advance: AdvanceDeposit) -> str:
+    """The 80 mm receipt of an advance deposit: what was paid, how, and that it is held on the
+    account until an invoice uses it; rendered when asked for (a deposit's money never changes,
+    only how much of it invoices have used, which the receipt does not claim)."""
+    return render_to_string(
+        "billing/deposit_pdf.html",
+        {"advance": advance, "patient": advance.patient, "invoice": None, "hospital": _hospital()},
     )
 
 

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from billing.models import PAYMENT_MODES, ChargeItem, ClaimStatus, RefundMethod
+from billing.models import DEPOSIT_MODES, PAYMENT_MODES, ChargeItem, ClaimStatus, RefundMethod
 from hms.params import MoneyField, PlainDecimalField, plain_formfield
 
 
@@ -84,6 +84,21 @@ class PaymentForm(forms.Form):
         error_messages={
             "required": "Choose how the patient paid.",
             "invalid_choice": "Choose how the patient paid.",
+        },
+    )
+    reference = forms.CharField(max_length=60, required=False, error_messages=REASON)
+
+
+class DepositForm(forms.Form):
+    """An advance deposit at the desk (a visit's fee collected before the doctor, money paid
+    ahead of a procedure): held on the patient's account until an invoice uses it."""
+
+    amount = _amount_field()
+    mode = forms.ChoiceField(
+        choices=DEPOSIT_MODES,
+        error_messages={
+            "required": "Choose how the deposit was paid.",
+            "invalid_choice": "Choose how the deposit was paid.",
         },
     )
     reference = forms.CharField(max_length=60, required=False, error_messages=REASON)

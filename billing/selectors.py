@@ -754,6 +754,7 @@ ACCOUNT_LISTS = [
 # How many of the newest invoices and deposits the account page's sidebar shows.
 SIDEBAR = 5
 INVOICE_LINK, RECEIPT_LINK, CREDIT_LINK, REFUND_LINK = "invoice", "receipt", "credit", "refund"
+DEPOSIT_LINK = "deposit"
 
 
 def invoice_pdf_url(invoice: Invoice) -> str:
@@ -766,6 +767,10 @@ def receipt_pdf_url(payment: Payment) -> str:
 
 def refund_pdf_url(refund: Refund) -> str:
     return reverse("billing_document", args=[files.sign(REFUND_LINK, refund.pk)])
+
+
+def deposit_pdf_url(advance: AdvanceDeposit) -> str:
+    return reverse("billing_document", args=[files.sign(DEPOSIT_LINK, advance.pk)])
 
 
 def credit_note_pdf_url(note: CreditNote) -> str:

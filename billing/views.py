@@ -1,6 +1,7 @@
 """Billing screens: the charge master (admin), a patient's account and invoices (the billing
 desk), insurance claims, and the desk's panel on the dashboards."""
 
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from csp.constants import SELF
@@ -30,6 +31,7 @@ from billing.forms import (
     ClaimPaymentForm,
     ClaimRejectForm,
     CreditNoteForm,
+    DepositForm,
     DischargeExemptionForm,
     DiscountForm,
     ManualChargeForm,
@@ -40,6 +42,7 @@ from billing.forms import (
     VoidForm,
 )
 from billing.models import (
+    AdvanceDeposit,
     Charge,
     ChargeItem,
     ClaimStatus,
@@ -53,10 +56,12 @@ from billing.models import (
 from billing.selectors import (
     ACCOUNT_LISTS,
     CREDIT_LINK,
+    DEPOSIT_LINK,
     INVOICE_LINK,
     RECEIPT_LINK,
     REFUND_LINK,
     credit_note_pdf_url,  # noqa: F401 (the documents' links, asked of this module too)
+    deposit_pdf_url,  # noqa: F401
     invoice_pdf_url,
     receipt_pdf_url,  # noqa: F401
 )
@@ -127,6 +132,18 @@ def patient_account(request: HttpRequest, pk) -> HttpResponse:
     return _account_page(request, patient, showing)
 
 
+def _deposit_asked(request: HttpRequest) -> dict:
+    """The deposit form's amount when a page sent the desk here to take one (`?deposit=1500`: a
+    checked-in visit's fee); anything that is no amount is no suggestion."""
+    try:
+        amount = params.plain_decimal(
+            request.GET.get("deposit"), places=2, max_digits=14, minimum=Decimal("0.01")
+        )
+    except params.ValueRefused:
+        return {}
+    return {"amount": amount}
+
+
 def _account_page(request: HttpRequest, patient, showing: str, **refused) -> HttpResponse:
     """The account page; a refused exemption (`exemption_form=...`) keeps what was typed."""
     context = selectors.account_page(patient, showing=showing)
@@ -136,6 +153,7 @@ def _account_page(request: HttpRequest, patient, showing: str, **refused) -> Htt
         "reverse_form": ReverseForm(),
         "can_reverse": rbac.allows(request.user, "billing.adjust"),
     }
+    context.setdefault("deposit_form", DepositForm(initial=_deposit_asked(request)))
     if rbac.allows(request.user, "billing.exempt"):
         context["stays_to_exempt"] = selectors.stays_awaiting_discharge(patient)
         context.setdefault("exemption_form", DischargeExemptionForm())
@@ -176,6 +194,35 @@ def discharge_exemption(request: HttpRequest, pk) -> HttpResponse:
             # Given from the discharge card of the admission's page: back to that page.
             return redirect(params.safe_next(request, "patient_account", pk=patient.pk))
     return _account_page(request, patient, "charges", exemption_form=form)
+
+
+@rbac.capability_required("billing.invoices", scopes=DESK, post_only=True)
+@require_POST
+def advance_take(request: HttpRequest, pk) -> HttpResponse:
+    """Take an advance deposit at the desk; refused, the account page again with the form as
+    typed and the refusal beside its field."""
+    patient = _patient(request, pk)
+    form = DepositForm(request.POST)
+    if form.is_valid():
+        try:
+            advance = services.advance_take(
+                actor=request.user,
+                patient=patient,
+                amount=form.cleaned_data["amount"],
+                mode=form.cleaned_data["mode"],
+                reference=form.cleaned_data["reference"],
+                request=request,
+            )
+        except services.BillingError as refusal:
+            refuse_into(form, refusal)
+        else:
+            messages.success(
+                request,
+                f"Deposit received: receipt {advance.receipt_number},"
+                f" {money_text(advance.amount)}, held on the account.",
+            )
+            return redirect(params.safe_next(request, "patient_account", pk=patient.pk))
+    return _account_page(request, patient, "deposits", deposit_form=form)
 
 
 def _statement_period(request: HttpRequest) -> tuple:
@@ -499,7 +546,7 @@ def billing_document(request: HttpRequest, token: str) -> HttpResponse:
     if period := files.unsign(token, STATEMENT_LINK):
         return _statement_pdf(request, period)
     visible = _visible_invoices(request.user)
-    if rendered := _rendered_when_asked(token, visible):
+    if rendered := _rendered_when_asked(token, visible, request.user):
         return rendered
     invoice_id, payment_id = files.unsign(token, INVOICE_LINK), files.unsign(token, RECEIPT_LINK)
     invoice_id, payment_id = params.db_id(invoice_id), params.db_id(payment_id)
@@ -520,9 +567,10 @@ def billing_document(request: HttpRequest, token: str) -> HttpResponse:
     return FileResponse(stored.open("rb"), content_type="application/pdf", filename=name)
 
 
-def _rendered_when_asked(token: str, visible) -> HttpResponse | None:
-    """A refund receipt or a credit note the link names, among the `visible` invoices: rendered
-    when asked for (nothing about them changes once made); None for any other link."""
+def _rendered_when_asked(token: str, visible, visible_to) -> HttpResponse | None:
+    """A refund receipt or a credit note the link names, among the `visible` invoices, or a
+    deposit receipt of a patient `visible_to` (the user) may see: rendered when asked for
+    (nothing about them changes once made); None for any other link."""
     if (refund_id := params.db_id(files.unsign(token, REFUND_LINK))) and (
         refund := Refund.objects.select_related("payment__invoice__patient", "refunded_by")
         .filter(pk=refund_id, payment__invoice__in=visible)
@@ -533,6 +581,12 @@ def _rendered_when_asked(token: str, visible) -> HttpResponse | None:
         note := CreditNote.objects.filter(pk=credit_id, invoice__in=visible).first()
     ):
         return pdf_response(documents.credit_note_html(note), f"{note.number}.pdf")
+    if deposit_id := params.db_id(files.unsign(token, DEPOSIT_LINK)):
+        deposits = AdvanceDeposit.objects.select_related("patient", "received_by")
+        if rbac.scope(visible_to, "billing.invoices") == rbac.OWN:
+            deposits = deposits.filter(patient__user=visible_to)
+        if advance := deposits.filter(pk=deposit_id).first():
+            return pdf_response(documents.deposit_html(advance), f"{advance.receipt_number}.pdf")
     return None
 
 

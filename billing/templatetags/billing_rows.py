@@ -61,3 +61,11 @@ def outstanding_rows(rows: list, age: str) -> SafeString:
             for invoice, bucket, invoice_url, account_url in rows
         )
     )
+
+
+@register.filter
+def deposit_receipt_url(advance) -> str:
+    """The signed link of an advance deposit's receipt PDF."""
+    from billing.selectors import deposit_pdf_url
+
+    return deposit_pdf_url(advance)

@@ -90,6 +90,7 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "patient_statement": {"pk": samples["patient"].pk},
         "manual_charge": {"pk": samples["patient"].pk},
         "discharge_exemption": {"pk": samples["patient"].pk},
+        "advance_take": {"pk": samples["patient"].pk},
         "charge_reverse": {"pk": samples["charge"].pk},
         "invoice_create": {"pk": samples["patient"].pk},
         "invoice_detail": {"pk": samples["invoice"].pk},
