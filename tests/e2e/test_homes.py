@@ -194,3 +194,32 @@ def test_the_portal_home_on_a_phone_speaks_to_the_patient(phone, live_server_url
         assert state not in page.locator("main").inner_text(), state
     _fits_the_screen(page)
     snapshot(page, "portal-invoices-phone-390")
+
+    page.goto(f"{live_server_url}/appointments/")
+    expect(page.get_by_test_id("upcoming")).to_contain_text(in_words)
+    expect(page.get_by_test_id("appointment-status")).to_have_text("Booked")
+    _fits_the_screen(page)
+    page.get_by_test_id("upcoming").get_by_role("link").first.click()
+    expect(page.locator("h1")).to_contain_text(in_words)
+    _fits_the_screen(page)
+    snapshot(page, "portal-appointment-phone-390")
+
+
+@pytest.mark.browser
+def test_the_desk_home_keeps_its_own_tools_small_and_what_it_may_do_folded(
+    page, transactional_db, live_server_url
+):
+    reception = UserFactory(role=rbac.RECEPTIONIST, first_name="Brian", last_name="Kiprono")
+
+    sign_in(page, live_server_url, reception)
+
+    capabilities = page.get_by_test_id("role-capabilities")
+    expect(page.get_by_test_id("desk-actions")).to_be_visible()
+    expect(capabilities).to_be_hidden()
+    attendance = page.get_by_test_id("mark-attendance")
+    assert attendance.bounding_box()["height"] < 48, "a link-sized control, not a big button"
+    assert attendance.bounding_box()["y"] > page.get_by_test_id("desk-actions").bounding_box()["y"]
+    page.get_by_text("What I can do").click()
+    expect(capabilities).to_be_visible()
+    expect(capabilities).to_contain_text("Register and edit patients")
+    snapshot(page, "desk-home-1280")
