@@ -137,6 +137,21 @@ def test_the_nurse_home_on_a_tablet_shows_what_is_due_and_follows_the_vitals_liv
     assert page.evaluate("window.__notReloaded") is True
     snapshot(page, "nurse-home-tablet-1024-after-vitals")
 
+    # Another ward opens; the nurse picks hers, and the pick holds when the panel reloads.
+    other = WardFactory(name="Surgical Ward")
+    AdmissionFactory(
+        bed=BedFactory(ward=other, number="1"),
+        patient=PatientFactory(first_name="Chebet", last_name="Kiprop"),
+    )
+    page.reload()
+    expect(rows).to_have_count(3)
+    page.get_by_test_id("ward-pick").select_option(label="Surgical Ward")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Chebet Kiprop")
+    page.reload()
+    expect(rows).to_have_count(1)
+    expect(page.get_by_test_id("ward-pick")).to_have_value(str(other.pk))
+
 
 @pytest.mark.browser
 def test_the_portal_home_on_a_phone_speaks_to_the_patient(phone, live_server_url, charge_master):

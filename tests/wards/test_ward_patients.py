@@ -10,6 +10,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from clinical.live import may_join_vitals
 from clinical.models import Vitals
 from tests.conftest import sign_in
 from tests.factories import AdmissionFactory, BedFactory, PatientFactory, WardFactory
@@ -185,3 +186,10 @@ def test_the_panel_costs_the_same_queries_for_60_patients_as_for_6(
         page = nurse.get(reverse("ward_patients"), headers=headers)
 
     assert page.content.decode().count('data-testid="ward-patient"') == 60
+
+
+def test_only_those_who_see_whole_charts_may_follow_the_vitals_live(staff):
+    assert may_join_vitals(staff.nurse, "vitals") and may_join_vitals(staff.doctor, "vitals")
+    assert not may_join_vitals(staff.receptionist, "vitals")
+    assert not may_join_vitals(staff.patient_user, "vitals")
+    assert not may_join_vitals(staff.nurse, "vitals.1")
