@@ -46,8 +46,27 @@ def may_join_appointments(user, topic: str) -> bool:
     return topic == APPOINTMENTS_TOPIC and rbac.scope(user, "appointments.view") == rbac.ALL
 
 
+# Every recorded set of vitals (the ward's home shows the latest NEWS2 and when the next is due).
+VITALS_TOPIC = "vitals"
+VITALS_EVENT = "hms:vitals-changed"
+
+
+def vitals_changed() -> None:
+    """Tell the pages showing the latest vitals of the ward's patients to fetch them again."""
+    realtime.publish(VITALS_TOPIC, SIGNAL, {"event": VITALS_EVENT})
+
+
+def may_join_vitals(user, topic: str) -> bool:
+    """Observations are clinical: those who see the whole chart."""
+    return topic == VITALS_TOPIC and rbac.scope(user, "patients.view_chart") == rbac.ALL
+
+
 # Topic prefix -> the check a page makes before showing it (registered by ClinicalConfig.ready).
-TOPICS = {"doctor": may_join_doctor_day, "appointments": may_join_appointments}
+TOPICS = {
+    "doctor": may_join_doctor_day,
+    "appointments": may_join_appointments,
+    "vitals": may_join_vitals,
+}
 
 # Every state-changing service and the topic groups it refreshes (`<...>` is an id). An empty
 # list is a choice: no open page shows what the service changes live (it shows on next load).
@@ -74,7 +93,7 @@ PUBLISHES: dict[str, list[str]] = {
     "schedule_block_remove": [],
     "schedule_exception_add": [],
     "portal_login_create": [],
-    "vitals_record": [],
+    "vitals_record": ["vitals"],
     "encounter_start": [],
     "encounter_save": [],
     "encounter_complete": [

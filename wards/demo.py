@@ -1,10 +1,13 @@
-"""Demo records of wards: four wards with beds, a few patients admitted, a bed being cleaned."""
+"""Demo records of wards: four wards with beds, a few patients admitted, a bed being cleaned, and
+the admitted patients' first observations (so the nurse's home shows NEWS2 and what is due)."""
 
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
+
 from accounts.models import User
-from clinical.models import Patient, PatientState
+from clinical.models import Patient, PatientState, Vitals
 from wards import services
 from wards.models import Admission, Bed, BedStatus, Ward
 
@@ -24,6 +27,7 @@ def seed(log) -> None:
         if not Ward.objects.filter(name=name).exists():
             services.ward_create(actor=admin, name=name, kind=kind, charge_code=code, beds=beds)
     if Admission.objects.exists() or not (nurse and doctor):
+        _observe(nurse)
         log(f"Wards: {Ward.objects.count()}, beds: {Bed.objects.count()}.")
         return
     # Admit a few registered patients (not the portal patient, who has appointments).
@@ -46,9 +50,66 @@ def seed(log) -> None:
         )
     Bed.objects.filter(ward__name="General Ward A", number="07").update(status=BedStatus.CLEANING)
     Bed.objects.filter(ward__name="Private Wing", number="08").update(status=BedStatus.MAINTENANCE)
+    _observe(nurse)
     log(
         f"Wards: {Ward.objects.count()}, beds: {Bed.objects.count()}, admitted: {Admission.objects.count()}."
     )
+
+
+# The first set of each demo stay, by bed: a NEWS2 of 9 in intensive care (continuous: due again
+# within minutes), 5 with pneumonia (hourly), 0 for the foot ulcer (12-hourly); the road traffic
+# injury in the Emergency Unit has none yet, so the ward's home shows it due at once.
+FIRST_OBSERVATIONS = {
+    ("Intensive Care Unit", "01"): {
+        "temperature_c": Decimal("39.4"),
+        "pulse": 124,
+        "systolic": 98,
+        "diastolic": 60,
+        "respiratory_rate": 23,
+        "spo2": 94,
+    },
+    ("General Ward A", "03"): {
+        "temperature_c": Decimal("38.6"),
+        "pulse": 104,
+        "systolic": 118,
+        "diastolic": 74,
+        "respiratory_rate": 22,
+        "spo2": 95,
+    },
+    ("General Ward A", "04"): {
+        "temperature_c": Decimal("36.9"),
+        "pulse": 78,
+        "systolic": 132,
+        "diastolic": 84,
+        "respiratory_rate": 16,
+        "spo2": 98,
+    },
+}
+
+
+def _observe(nurse: User | None) -> None:
+    """Each demo stay's first observations, once (a stay observed since admission is left)."""
+    if nurse is None:
+        return
+    for (ward, number), readings in FIRST_OBSERVATIONS.items():
+        admission = (
+            Admission.objects.filter(bed__ward__name=ward, bed__number=number)
+            .filter(discharged_at__isnull=True)
+            .first()
+        )
+        if (
+            admission is None
+            or Vitals.objects.filter(
+                patient=admission.patient_id, recorded_at__gte=admission.admitted_at
+            ).exists()
+        ):
+            continue
+        Vitals.objects.create(
+            patient_id=admission.patient_id,
+            recorded_by=nurse,
+            recorded_at=max(timezone.now(), admission.admitted_at),
+            **readings,
+        )
 
 
 # Two stays that show the bill of a stay: each patient was seen in clinic this morning (the

@@ -3,13 +3,15 @@ shows."""
 
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from billing import selectors as billing_selectors
 from billing.models import Invoice
+from clinical import news2
+from clinical.models import Vitals
 from hms import rbac
 from hms.durations import elapsed
 from hms.links import link_to
@@ -86,7 +88,7 @@ def _bill(user: User, admission: Admission) -> dict:
 def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = None) -> dict:
     """The bed board as `user` sees it, in three queries however many beds.
 
-    Returns {"wards": [ward], "all_wards": [(id, name)], "icu_occupancy": int % or None} where
+    Returns {"now", "wards": [ward], "all_wards": [(id, name)], "icu_occupancy": int % or None} where
     each ward is {"pk", "name", "bed_count", "occupied", "vacant", "tiles": [tile]} and each tile
     is what one bed's square shows: {"pk", "number", "status", "status_label", "patient_name",
     "admission_url", "stay" ("3 days · Dr Otieno"), "discharge_ordered", "admit_url",
@@ -163,3 +165,128 @@ def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = 
             round(100 * sum(ward["occupied"] for ward in icu) / icu_beds) if icu_beds else None
         ),
     }
+
+
+# --- the ward's patients and what is due (the nurse's home) ---------------------------------------
+
+# Readings NEWS2 scores: a set holding none of them (a weight alone) is not an observation round.
+_SCORED_SET = Q()
+for _name in news2.SCORED:
+    _SCORED_SET |= Q(**{f"{_name}__isnull": False})
+
+
+def ward_patients(user: User, *, ward_id: int | None = None, now: datetime | None = None) -> dict:
+    """Every active admission of the ward (or of every ward, grouped), bed by bed, with what the
+    nurse has to do: observations due by NEWS2 (clinical.news2: the RCP chart's frequencies),
+    discharges ordered and waiting, beds waiting to be cleaned, beds free to admit into.
+
+    Four queries however many patients: the wards with their vacant beds, the admissions (each
+    with the id of its patient's latest scored set of vitals, a subquery on the vitals'
+    patient/time index), those sets, and the beds waiting to be cleaned.
+
+    Returns {"now", "wards": [ward], "all_wards": [(id, name)], "due": {"vitals", "discharges",
+    "cleaning"}} where each ward is {"pk", "name", "vacant", "rows", "cleaning": [bed],
+    "discharges": int, "vitals_due": int, "admit_url"} and each row is what one patient's line
+    shows: {"bed", "name", "mrn", "admission_url", "vitals_url", "days_in", "last_vitals_at",
+    "news2" (clinical.news2.News2 or None), "due_at", "overdue", "discharge_ordered"} (links
+    only where `user` may follow them).
+    """
+    now = now or timezone.now()
+    records_vitals = rbac.allows(user, "vitals.record")
+    can_admit = rbac.allows(user, "wards.admit")
+    cleanable = services.bed_move_allowed(user, BedStatus.CLEANING, BedStatus.VACANT)
+    wards = list(
+        Ward.objects.filter(active=True)
+        .annotate(vacant=Count("beds", filter=Q(beds__status=BedStatus.VACANT)))
+        .order_by("kind", "name")
+        .values("pk", "name", "vacant")
+    )
+    shown = [ward for ward in wards if ward_id is None or ward["pk"] == ward_id]
+    shown_ids = [ward["pk"] for ward in shown]
+    latest = (
+        Vitals.objects.filter(_SCORED_SET, patient=OuterRef("patient_id"))
+        .order_by("-recorded_at", "-id")
+        .values("pk")[:1]
+    )
+    admissions = list(
+        Admission.objects.filter(ACTIVE_ADMISSION, bed__ward__in=shown_ids)
+        .annotate(latest_vitals=Subquery(latest))
+        .values(
+            "pk",
+            "status",
+            "admitted_at",
+            "patient_id",
+            "patient__first_name",
+            "patient__last_name",
+            "patient__mrn",
+            "bed__number",
+            "bed__ward_id",
+            "latest_vitals",
+        )
+    )
+    readings = {
+        row["pk"]: row
+        for row in Vitals.objects.filter(
+            pk__in=[a["latest_vitals"] for a in admissions if a["latest_vitals"]]
+        ).values("pk", "recorded_at", *news2.SCORED)
+    }
+    cleaning = list(
+        Bed.objects.filter(ward__in=shown_ids, status=BedStatus.CLEANING)
+        .order_by("number")
+        .values("pk", "ward_id", "number", "status_changed_at")
+    )
+    admission_url, vitals_url = link_to("admission_detail"), link_to("patient_vitals")
+    clean_url, admit_url = link_to("bed_status"), reverse("admission_new")
+    by_ward: dict[int, dict] = {}
+    for ward in shown:
+        ward |= {
+            "rows": [],
+            "cleaning": [],
+            "discharges": 0,
+            "vitals_due": 0,
+            "admit_url": admit_url if can_admit and ward["vacant"] else "",
+        }
+        by_ward[ward["pk"]] = ward
+    for admission in admissions:
+        reading = readings.get(admission["latest_vitals"])
+        score = news2.news2_of(reading) if reading else None
+        last_at = reading["recorded_at"] if reading else None
+        due_at = news2.next_due(last_at=last_at, news2=score, admitted_at=admission["admitted_at"])
+        ward = by_ward[admission["bed__ward_id"]]
+        row = {
+            "bed": admission["bed__number"],
+            "name": f"{admission['patient__first_name']} {admission['patient__last_name']}",
+            "mrn": admission["patient__mrn"],
+            "admission_url": admission_url(admission["pk"]),
+            "vitals_url": vitals_url(admission["patient_id"]) if records_vitals else "",
+            "days_in": (now - admission["admitted_at"]).days,
+            "last_vitals_at": last_at,
+            "news2": score,
+            "due_at": due_at,
+            "overdue": due_at <= now,
+            "discharge_ordered": admission["status"] == AdmissionStatus.DISCHARGE_ORDERED,
+        }
+        ward["rows"].append(row)
+        ward["vitals_due"] += row["overdue"]
+        ward["discharges"] += row["discharge_ordered"]
+    for bed in cleaning:
+        bed["clean_url"] = clean_url(bed["pk"]) if cleanable else ""
+        by_ward[bed["ward_id"]]["cleaning"].append(bed)
+    for ward in shown:
+        ward["rows"].sort(key=lambda row: _bed_order(row["bed"]))
+    return {
+        "now": now,
+        "continuous_minutes": news2.CONTINUOUS_MINUTES,
+        "wards": shown,
+        "all_wards": [(ward["pk"], ward["name"]) for ward in wards],
+        "due": {
+            "vitals": sum(ward["vitals_due"] for ward in shown),
+            "discharges": sum(ward["discharges"] for ward in shown),
+            "cleaning": len(cleaning),
+        },
+    }
+
+
+def _bed_order(number: str) -> tuple:
+    """Beds in the order they stand: "2" before "10", numbers before names ("Side room")."""
+    return (0, int(number), "") if number.isdigit() else (1, 0, number)

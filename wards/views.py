@@ -44,6 +44,32 @@ def _board_page(request: HttpRequest, **refused) -> HttpResponse:
     return render(request, template, context | refused)
 
 
+# The ward a nurse last picked on her home, kept for the shift (the session), not for ever.
+WARD_PICKED = "wards.ward_patients.ward"
+
+
+@rbac.capability_required("patients.view_chart", scopes=selectors.CLINICAL_SCOPES)
+def ward_patients(request: HttpRequest) -> HttpResponse:
+    """The ward's patients and what is due, bed by bed: a page of its own, and the panel the
+    nurse's home loads (and reloads on every bed or vitals change). `?ward=<id>` picks a ward
+    (remembered in the session), `?ward=` every ward."""
+    if "ward" in request.GET:
+        request.session[WARD_PICKED] = params.db_id(request.GET["ward"])
+    ward_id = request.session.get(WARD_PICKED)
+    context = selectors.ward_patients(request.user, ward_id=ward_id)
+    if ward_id is not None and not context["wards"]:  # the picked ward was closed since
+        request.session.pop(WARD_PICKED, None)
+        ward_id = None
+        context = selectors.ward_patients(request.user)
+    # Where a bed marked clean comes back to: the page the panel is on (the home), or this one.
+    here = (request.htmx and request.htmx.current_url_abs_path) or request.get_full_path()
+    context |= {"ward_id": str(ward_id or ""), "here": here}
+    template = "wards/ward_patients.html"
+    if request.htmx:
+        template += "#panel"
+    return render(request, template, context)
+
+
 def _patient_for_admission(request: HttpRequest):
     patient_id = params.uuid_param(request.POST.get("patient") or request.GET.get("patient"))
     return clinical.patient_for(request.user, patient_id) if patient_id else None
@@ -223,7 +249,8 @@ def bed_status(request: HttpRequest, pk: int) -> HttpResponse:
         return _board_page(request)
     if request.htmx:
         return _board_page(request)
-    return redirect("bed_board")
+    # A plain form (the nurse's home) comes back where it was sent from.
+    return redirect(params.safe_next(request, "bed_board"))
 
 
 @rbac.capability_required("wards.manage")

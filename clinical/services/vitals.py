@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from clinical import vitals
+from clinical import live, vitals
 from clinical.models import (
     Patient,
     Vitals,
@@ -55,6 +55,7 @@ def vitals_record(
         after=audit.snapshot(record, VITAL_FIELDS),
         request=request,
     )
+    live.vitals_changed()
     return record
 
 

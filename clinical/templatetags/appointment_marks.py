@@ -31,9 +31,40 @@ def status_badge(status: str, label: str) -> SafeString:
     )
 
 
+# What the portal says of each state: a patient's words, not the desk's (issue 15, item 8).
+PATIENT_WORDS = {
+    "scheduled": "Booked",
+    "checked_in": "You are checked in",
+    "completed": "Seen",
+    "cancelled": "Cancelled",
+    "no_show": "Missed",
+}
+
+
+# An appointment's history as the portal tells it.
+PATIENT_CHANGE_WORDS = {
+    "booked": "Booked",
+    "rescheduled": "Moved",
+    "cancelled": "Cancelled",
+    "checked_in": "Checked in",
+    "completed": "Seen by the doctor",
+    "no_show": "Missed",
+}
+
+
+@register.filter
+def change_for_patient(change: object) -> str:
+    """What happened to the appointment, in the patient's words."""
+    return PATIENT_CHANGE_WORDS.get(change.kind, change.get_kind_display())
+
+
 @register.simple_tag
-def appointment_status(appointment: object) -> SafeString:
-    """Booked, Checked in, Completed, Cancelled or No-show, coloured."""
+def appointment_status(appointment: object, for_patient: bool = False) -> SafeString:
+    """Scheduled, Checked in, Completed, Cancelled or No-show, coloured; `for_patient`: the
+    patient's words (Booked, You are checked in, Seen, Cancelled, Missed)."""
+    if for_patient:
+        label = PATIENT_WORDS.get(appointment.status, appointment.get_status_display())
+        return status_badge(appointment.status, label)
     return status_badge(appointment.status, appointment.get_status_display())
 
 

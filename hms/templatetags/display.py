@@ -5,9 +5,14 @@
 {{ line.amount|money:"plain" }}      40,250.00   (a column whose heading names the currency)
 {{ patient.phone|phone }}            0712 100 003
 {{ order.ordered_at|elapsed:now }}   3 hours, 12 minutes   (hms.durations)
+{{ appointment.starts_at|in_words }} Tuesday 4 December 2026, 10:30   (the portal: for a patient)
+{{ invoice.issued_at|in_words:"day" }}   4 December 2026
 """
 
+from datetime import datetime
+
 from django import template
+from django.utils import dateformat, timezone
 
 from hms.durations import elapsed as elapsed_text
 from hms.money import money_text
@@ -29,3 +34,22 @@ def phone(value) -> str:
 @register.filter
 def elapsed(since, now) -> str:
     return elapsed_text(since, now) if since and now else ""
+
+
+# How the portal writes a moment for a patient: the month in words, nothing to misread.
+_IN_WORDS = {"": "l j F Y, H:i", "day": "j F Y", "weekday": "l j F Y"}
+
+
+@register.filter
+def in_words(value, part: str = "") -> str:
+    """A date or a moment in words, in the hospital's zone: "Tuesday 4 December 2026, 10:30";
+    `"day"` the date alone ("4 December 2026"), `"weekday"` with its day of the week. A date
+    without a time is written as a date."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+    elif part == "":
+        part = "weekday"
+    return dateformat.format(value, _IN_WORDS.get(part, _IN_WORDS[""]))

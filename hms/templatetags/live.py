@@ -9,6 +9,8 @@ background: X-HMS-Background, so the fetch neither counts as activity nor shows 
 event arrives (a service published it to a topic the page joined, see <app>/live.py) and when the
 socket reconnects (`hms:resync`). `%s` in `id` and `event` is replaced by `of`; `q_<name>=value`
 adds `?name=value` to the url (when the value is set), `query` a ready-made query string.
+`event` may name several events, comma-separated (a panel showing beds and vitals); `every`
+("60s") also refetches on a timer, for a panel whose content ages by itself (what is overdue).
 """
 
 from typing import Any
@@ -37,6 +39,7 @@ def live_panel(
     css: str = "",
     testid: str = "",
     polite: bool = False,
+    every: str = "",
     **params: Any,
 ) -> str:
     if of is not None:
@@ -56,6 +59,8 @@ def live_panel(
             "id": id,
             "url": f"{url}?{query}" if query else url,
             "event": event,
+            "triggers": [name.strip() for name in event.split(",") if name.strip()],
+            "every": every,
             "select": select,
             "swap": swap,
             "load": load,

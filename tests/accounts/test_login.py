@@ -1,5 +1,7 @@
 """Sign-in, sign-out, rate limits and the audit of each, through the real allauth views."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -98,10 +100,12 @@ def test_there_is_no_self_sign_up():
     assert Client().get("/accounts/signup/").status_code == 404
 
 
-@pytest.mark.parametrize(
-    ("role", "heading"),
-    [(role, "Administration" if role == rbac.ADMIN else None) for role in rbac.ROLES],
-)
+def _heading_of(role: str) -> str | None:
+    """Administration for the administrator; the portal greets the patient by name."""
+    return {rbac.ADMIN: "Administration", rbac.PATIENT: "Hello, "}.get(role)
+
+
+@pytest.mark.parametrize(("role", "heading"), [(role, _heading_of(role)) for role in rbac.ROLES])
 def test_each_role_has_its_own_dashboard(client_for, make_user, role, heading):
     user = make_user(role)
     client = client_for(user)
@@ -113,7 +117,10 @@ def test_each_role_has_its_own_dashboard(client_for, make_user, role, heading):
         assert 'data-testid="role-counts"' in page
         return
     if role == rbac.PATIENT:  # the portal lists no permissions (issue 15, item 8)
+        assert f"Hello, {user.first_name}" in page
         assert 'data-testid="role-capabilities"' not in page
+        words = re.sub(r"<[^>]*>", " ", page.split("<main", 1)[1])
+        assert "dashboard" not in words.lower()
         return
     for label, _scope in rbac.capabilities_of(role):
         assert label.replace("&", "&amp;") in page

@@ -20,7 +20,7 @@ def test_a_patient_checked_in_today_sees_that_visit_on_the_portal_home(staff, cl
 
     summary = client_for(staff.patient_user).get(reverse("portal_summary")).content.decode()
 
-    assert "None booked." not in summary
+    assert "No visits booked." not in summary
     assert "You are checked in" in summary
 
 
@@ -35,7 +35,7 @@ def test_a_visit_already_seen_is_not_among_the_next_appointments(staff, client_f
 
     summary = client_for(staff.patient_user).get(reverse("portal_summary")).content.decode()
 
-    assert "None booked." in summary
+    assert "No visits booked." in summary
 
 
 def test_a_patient_reading_their_record_sees_no_record_states(staff, client_for):

@@ -270,7 +270,9 @@ def test_a_patient_books_online_and_sees_the_appointment_under_my_appointments(
     expect(upcoming).to_have_count(1)
     expect(upcoming).to_contain_text(slot)
     expect(upcoming).to_contain_text("Amina Odhiambo")
-    expect(upcoming.get_by_test_id("appointment-status")).to_have_text("Scheduled")
+    expect(upcoming.get_by_test_id("appointment-status")).to_have_text(
+        "Booked"
+    )  # the patient's word (issue 15)
     snapshot(page, "clinical-portal-my-appointments")
     booked = Appointment.objects.get()
     assert booked.patient == patient and booked.doctor == doctor and booked.fee == FEE

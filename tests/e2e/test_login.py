@@ -33,7 +33,11 @@ def make_user(role: str):
 
 
 def dashboard_heading(user) -> str:
-    return "Administration" if user.role == rbac.ADMIN else f"{user.role_label} dashboard"
+    if user.role == rbac.ADMIN:
+        return "Administration"
+    if user.role == rbac.PATIENT:  # the portal greets the patient (issue 15, item 8)
+        return f"Hello, {user.first_name}"
+    return f"{user.role_label} dashboard"
 
 
 def a_wrong_code(device) -> str:

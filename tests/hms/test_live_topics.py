@@ -154,6 +154,14 @@ SCENARIOS = {
         ),
         lambda p, a: clinical.appointment_cancel(actor=p["desk"], appointment=a),
     ),
+    # The ward's home shows each patient's latest NEWS2 and when the next set is due.
+    "vitals_record": (
+        "clinical",
+        lambda p: None,
+        lambda p, _: clinical.vitals_record(
+            actor=p["nurse"], patient=p["patient"], values={"pulse": 88, "spo2": 97}
+        ),
+    ),
     "charge_post": (
         "billing",
         lambda p: None,

@@ -384,3 +384,17 @@ def test_denied_post_changes_nothing(db, samples, role_users):
                 samples["subject"].__class__.objects.filter(pk=samples["subject"].pk).values()[0]
             )
             assert subject_after == subject_before
+
+
+@pytest.mark.parametrize("role", rbac.ROLES)
+def test_the_wards_patients_and_their_observations_are_for_those_who_see_whole_charts(
+    db, role_users, role
+):
+    """The nurse's home panel (wards/patients/) shows NEWS2 and vitals: clinical content, so the
+    desk's demographics view and the portal are refused, as every other role without charts."""
+    client = sign_in(Client(), role_users[role])
+
+    response = client.get(reverse("ward_patients"))
+
+    allowed = role in {rbac.ADMIN, rbac.DOCTOR, rbac.NURSE}
+    assert response.status_code == (200 if allowed else 403), role

@@ -11,7 +11,7 @@ from accounts.demo import DEMO_TOTP_KEYS, DEMO_USERS, _base32
 from accounts.models import Department, User
 from billing import selectors as billing_selectors
 from billing.models import ChargeItem
-from clinical.models import Patient
+from clinical.models import Patient, Vitals
 from hms import audit, rbac
 from messaging import rules
 from wards.models import Admission
@@ -85,3 +85,19 @@ def test_the_readme_lists_the_demo_logins_and_secrets():
         assert f"| `{username}` | `{password}` |" in readme
     for key in DEMO_TOTP_KEYS.values():
         assert _base32(key) in readme
+
+
+def test_the_demo_nurse_home_shows_the_wards_patients_and_something_due(db):
+    seed()
+    seed()  # the first observations are made once
+    nurse = User.objects.get(username="nurse")
+    client = Client()
+    client.force_login(nurse)
+
+    panel = client.get("/wards/patients/", headers={"HX-Request": "true"}).content.decode()
+
+    assert Vitals.objects.count() == 3
+    assert panel.count('data-testid="ward-patient"') >= 4
+    assert "NEWS2 9" in panel and "NEWS2 5" in panel and "NEWS2 0" in panel
+    assert 'data-overdue="true"' in panel  # the injury in the Emergency Unit: none yet
+    assert "is clean" in panel  # General Ward A's bed 07
