@@ -23,6 +23,7 @@ from clinical.models import (
     Encounter,
     Patient,
     PatientDocument,
+    PatientMerge,
     PatientState,
     PatientStateChange,
     Prescription,
@@ -64,7 +65,7 @@ def likely_duplicates(
     digits = phone_digits(phone)
     found: dict = {}
     more_with_phone = 0
-    candidates = Patient.objects.all()
+    candidates = Patient.objects.filter(merged_into__isnull=True)
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
 
@@ -590,6 +591,15 @@ def patient_chart_page(user: User, patient: Patient) -> dict:
             appointments_for(user).filter(patient=patient).order_by("-starts_at"), CHART_PANEL
         ),
         "can_see_history": scope == rbac.ALL,
+        "can_merge": rbac.allows(user, "patients.merge"),
+        # Records merged into this one (their MRNs lead here), for those who may undo a merge.
+        "merges_in": list(
+            PatientMerge.objects.filter(survivor=patient, unmerged_at__isnull=True).select_related(
+                "merged"
+            )
+        )
+        if rbac.allows(user, "patients.merge")
+        else [],
     }
 
 
