@@ -209,6 +209,19 @@ def test_the_merged_mrn_finds_and_opens_the_record_kept(staff, client_for):
     )
 
 
+def test_a_ticket_given_to_the_merged_mrn_goes_to_the_record_kept(staff):
+    from queues.forms import TicketIssueForm
+
+    kept, duplicate = PatientFactory(), PatientFactory()
+    services.patient_merge(actor=staff.admin, survivor=kept, merged=duplicate)
+    point = ServicePoint.objects.create(name="Triage", kind=PointKind.TRIAGE, prefix="T")
+
+    form = TicketIssueForm({"mrn": duplicate.mrn, "service_point": point.pk})
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["mrn"] == kept
+
+
 def test_the_portal_login_moves_or_the_merged_one_is_switched_off(staff, make_user):
     lone = PatientFactory(user=make_user(rbac.PATIENT))
     kept = PatientFactory()
