@@ -121,6 +121,7 @@ def _merge_page(request: HttpRequest, merge: PatientMerge, form: SecondPersonFor
         }
         for entry in merge.moved
     ]
+    moved.sort(key=lambda row: row["label"])
     deadline = merging.unmerge_deadline(merge)
     context = {
         "merge": merge,

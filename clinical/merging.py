@@ -58,7 +58,8 @@ class Holding:
 
 
 def holdings(first: Patient, second: Patient) -> list[Holding]:
-    """Per relation to Patient, how many rows point at each record: one query per relation."""
+    """Per relation to Patient, how many rows point at each record (one query per relation), in
+    the order of their labels."""
     found = []
     for field in merge_relations():
         rows = (
@@ -73,7 +74,7 @@ def holdings(first: Patient, second: Patient) -> list[Holding]:
         found.append(
             Holding(relation_key(field), relation_label(field), counts[first.pk], counts[second.pk])
         )
-    return found
+    return sorted(found, key=lambda holding: holding.label)
 
 
 def unique_collisions(survivor: Patient, merged: Patient) -> list[str]:

@@ -464,6 +464,7 @@ class Vitals(models.Model):
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = verbose_name_plural = "vitals"
         ordering = ["-recorded_at", "-id"]
         indexes = [
             models.Index(fields=["patient", "-recorded_at"], name="vitals_patient_recent_idx")
@@ -517,6 +518,7 @@ class Encounter(models.Model):
     plan = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = "consultation"  # the hospital's word for it
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["patient", "-started_at"], name="encounter_patient_idx")]
 
