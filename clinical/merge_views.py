@@ -66,6 +66,9 @@ def patient_merge(request: HttpRequest, pk) -> HttpResponse:
                 f" (MRN {merge.survivor.mrn}): {merge.rows_moved} records moved.",
             )
             return redirect(merge)
+    if request.method == "GET":  # both records' details are shown: audited as chart views
+        for record in (patient, other):
+            services.patient_chart_opened(actor=request.user, patient=record, request=request)
     context = {
         "patient": patient,
         "other": other,
