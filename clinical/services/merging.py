@@ -19,8 +19,14 @@ from django.utils import timezone
 
 from accounts import services as accounts
 from accounts.models import User
-from clinical import merging
-from clinical.models import Patient, PatientMerge, PatientState, PatientStateChange
+from clinical import live, merging
+from clinical.models import (
+    Appointment,
+    Patient,
+    PatientMerge,
+    PatientState,
+    PatientStateChange,
+)
 from hms import audit, rbac, submissions
 from hms.refusals import Refusal
 
@@ -172,6 +178,14 @@ def _hand_over_identity(survivor: Patient, merged: Patient) -> dict:
     return identity
 
 
+def _appointments_changed(moved: list[dict]) -> None:
+    """The day lists showing an appointment that changed hands fetch themselves again."""
+    pks = [pk for entry in moved if entry["model"] == "clinical.Appointment" for pk in entry["pks"]]
+    doctors = Appointment.objects.filter(pk__in=pks).values_list("doctor_id", flat=True)
+    for doctor_id in sorted(set(doctors)):
+        live.today_changed(doctor_id)
+
+
 def _set_state(patient: Patient, to_state: str, *, actor: User, reason: str) -> None:
     if patient.state == to_state:
         return
@@ -241,6 +255,7 @@ def patient_merge(
         survivor_state_before=survivor_state,
         survivor_state_after=survivor.state,
     )
+    _appointments_changed(moved)
     summary = {
         "survivor": survivor.mrn,
         "merged": merged.mrn,
@@ -342,6 +357,7 @@ def patient_unmerge(
     merge.unmerge_confirmed_by = confirmed_by
     merge.save(update_fields=["unmerged_at", "unmerged_by", "unmerge_confirmed_by"])
     merge.restored = restored
+    _appointments_changed(restored)
     summary = {
         "survivor": survivor.mrn,
         "merged": merged.mrn,
