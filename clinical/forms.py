@@ -341,10 +341,15 @@ class SecondPersonForm(forms.Form):
         label="Their password", max_length=128, strip=False, widget=forms.PasswordInput
     )
 
-    def __init__(self, *args, request=None, needs_second_person: bool = True, **kwargs) -> None:
+    def __init__(
+        self, *args, request=None, needs_second_person: bool | None = None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.request = request
         self.confirmer = None
+        if needs_second_person is None:  # as the clerk's role says (an administrator: no)
+            user = getattr(request, "user", None)
+            needs_second_person = rbac.scope(user, "patients.merge") != rbac.ALL
         if not needs_second_person:
             del self.fields["confirm_username"]
             del self.fields["confirm_password"]

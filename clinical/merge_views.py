@@ -30,24 +30,14 @@ def _needs_second_person(user) -> bool:
 
 @rbac.capability_required(CAPABILITY)
 def patient_merge(request: HttpRequest, pk) -> HttpResponse:
-    """Step 1 (no `other`): find the other record, likely duplicates offered first. Step 2: the
-    two side by side with what each holds, the record to keep, and the confirmation."""
+    """Find the other record (likely duplicates first); then both side by side, which to keep."""
     patient = _patient_or_404(request.user, pk)
     if patient.merged_into_id:
-        live = merging.live_record(patient)
-        messages.info(request, f"MRN {patient.mrn} is already merged into MRN {live.mrn}.")
-        return redirect("patient_chart", pk=live.pk)
-    other_id = params.uuid_param(request.POST.get("other") or request.GET.get("other"))
-    other = selectors.patient_for(request.user, other_id) if other_id else None
+        return _merged_already(request, patient)
+    other = _other_record(request)
     if other is None or other.pk == patient.pk:
         return _pick_page(request, patient)
-    form = MergeForm(
-        request.POST or None,
-        first=patient,
-        second=other,
-        request=request,
-        needs_second_person=_needs_second_person(request.user),
-    )
+    form = MergeForm(request.POST or None, first=patient, second=other, request=request)
     if request.method == "POST" and form.is_valid():
         try:
             merge = services.patient_merge(
@@ -60,12 +50,33 @@ def patient_merge(request: HttpRequest, pk) -> HttpResponse:
         except services.MergeRefused as refusal:
             refuse_into(form, refusal)
         else:
-            messages.success(
-                request,
-                f"MRN {merge.merged.mrn} is merged into {merge.survivor.full_name}'s record"
-                f" (MRN {merge.survivor.mrn}): {merge.rows_moved} records moved.",
-            )
+            messages.success(request, _merged_text(merge))
             return redirect(merge)
+    return _compare_page(request, patient, other, form)
+
+
+def _other_record(request: HttpRequest) -> Patient | None:
+    """The record to compare with (`other`, in the link or the posted form), if one is given."""
+    other_id = params.uuid_param(request.POST.get("other") or request.GET.get("other"))
+    return selectors.patient_for(request.user, other_id) if other_id else None
+
+
+def _merged_already(request: HttpRequest, patient: Patient) -> HttpResponse:
+    live = merging.live_record(patient)
+    messages.info(request, f"MRN {patient.mrn} is already merged into MRN {live.mrn}.")
+    return redirect("patient_chart", pk=live.pk)
+
+
+def _merged_text(merge: PatientMerge) -> str:
+    return (
+        f"MRN {merge.merged.mrn} is merged into {merge.survivor.full_name}'s record"
+        f" (MRN {merge.survivor.mrn}): {merge.rows_moved} records moved."
+    )
+
+
+def _compare_page(
+    request: HttpRequest, patient: Patient, other: Patient, form: MergeForm
+) -> HttpResponse:
     if request.method == "GET":  # both records' details are shown: audited as chart views
         for record in (patient, other):
             services.patient_chart_opened(actor=request.user, patient=record, request=request)

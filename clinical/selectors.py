@@ -115,6 +115,12 @@ def patient_matches(query: str, *, include_archived: bool = False) -> QuerySet |
     return search.patient_matches(query, include_archived=include_archived)
 
 
+def latest_registrations() -> QuerySet:
+    """The records registered last, newest first: neither archived nor merged into another."""
+    active = Patient.objects.exclude(state=PatientState.ARCHIVED).filter(merged_into__isnull=True)
+    return active.order_by("-registered_at")
+
+
 def patient_for(user: User, patient_id: object) -> Patient | None:
     """The patient record `user` may open, or None: a patient only ever gets their own."""
     patient_id = params.uuid_param(patient_id)

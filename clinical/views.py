@@ -66,10 +66,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     if as_you_type:
         return render(request, "clinical/patient_list.html#results", context)
     if not query:  # the latest registrations, while nothing is searched for
-        recent = Patient.objects.exclude(state=PatientState.ARCHIVED).filter(
-            merged_into__isnull=True
-        )
-        recent = recent.order_by("-registered_at")
+        recent = selectors.latest_registrations()
         context["page"] = paging.page_of(request, recent, RECENT_PER_PAGE)
     return render(request, "clinical/patient_list.html", context)
 
