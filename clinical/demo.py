@@ -136,3 +136,50 @@ def _seed_schedule_and_appointments(log, registrar) -> None:
                 booked += 1
         day += timedelta(days=1)
     log(f"Appointments: {booked} booked with {doctor}.")
+
+
+# Duplicates the desk can practise on (registered after every other module's records, so no
+# stay or queue ticket of the demo lands on them): Wanjeru Kamau is Wanjiru Kamau registered a
+# second time with a misspelt name and a new phone, to merge; Bryan Otieno was Brian Otieno's
+# duplicate, already merged, so his MRN shows the alias at work.
+DEMO_DUPLICATES = [
+    # first, last, born, phone, the record it duplicates (first, last), merged already
+    ("Wanjeru", "Kamau", date(1988, 4, 12), "0722 300 003", ("Wanjiru", "Kamau"), False),
+    ("Bryan", "Otieno", date(2001, 9, 17), "0722 300 007", ("Brian", "Otieno"), True),
+]
+
+
+def seed_late(log) -> None:
+    registrar = User.objects.filter(username="reception").first()
+    admin = User.objects.filter(username="admin").first()
+    for first, last, born, phone, (of_first, of_last), merged in DEMO_DUPLICATES:
+        original = Patient.objects.filter(
+            first_name=of_first, last_name=of_last, date_of_birth=born
+        ).first()
+        if (
+            original is None
+            or Patient.objects.filter(first_name=first, last_name=last, date_of_birth=born).exists()
+        ):
+            continue
+        duplicate = services.patient_register(
+            actor=registrar,
+            fields={
+                "first_name": first,
+                "last_name": last,
+                "date_of_birth": born,
+                "sex": original.sex,
+                "phone": phone,
+                "address": "Nakuru",
+            },
+            not_a_duplicate=True,
+        )
+        if merged and admin is not None:
+            services.patient_merge(actor=admin, survivor=original, merged=duplicate)
+        log(
+            f"Duplicate record: {duplicate.full_name} (MRN {duplicate.mrn})"
+            + (
+                f", merged into MRN {original.mrn}."
+                if merged
+                else f" of MRN {original.mrn}, to merge."
+            )
+        )

@@ -328,3 +328,79 @@ class PrescriptionForm(forms.ModelForm):
     class Meta:
         model = Prescription
         fields = ["drug", "strength", "dose", "route", "frequency", "duration", "instructions"]
+
+
+class SecondPersonForm(forms.Form):
+    """A second person's confirmation on the same screen: another receptionist or an
+    administrator types their own username and password (a receptionist merging needs one; an
+    administrator's form has no such fields). The password is checked here; the service checks
+    the person may merge and is not the clerk."""
+
+    confirm_username = forms.CharField(label="Second person's username", max_length=150)
+    confirm_password = forms.CharField(
+        label="Their password", max_length=128, strip=False, widget=forms.PasswordInput
+    )
+
+    def __init__(
+        self, *args, request=None, needs_second_person: bool | None = None, **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.confirmer = None
+        if needs_second_person is None:  # as the clerk's role says (an administrator: no)
+            user = getattr(request, "user", None)
+            needs_second_person = rbac.scope(user, "patients.merge") != rbac.ALL
+        if not needs_second_person:
+            del self.fields["confirm_username"]
+            del self.fields["confirm_password"]
+        else:
+            self.fields["confirm_username"].error_messages["required"] = (
+                "A second person must confirm: their username."
+            )
+            self.fields["confirm_password"].error_messages["required"] = (
+                "The second person types their own password."
+            )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        username, password = data.get("confirm_username"), data.get("confirm_password")
+        if "confirm_username" in self.fields and username and password:
+            from django.contrib.auth import authenticate
+
+            self.confirmer = authenticate(self.request, username=username, password=password)
+            if self.confirmer is None:
+                self.add_error(
+                    "confirm_password",
+                    "That username and password do not match: the second person types their own.",
+                )
+        return data
+
+
+class MergeForm(SecondPersonForm):
+    """Which of two records is kept (the other is merged into it), with the second person when
+    the clerk's role needs one."""
+
+    survivor = forms.ChoiceField(
+        label="Keep which record?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the record to keep."},
+    )
+
+    def __init__(self, *args, first: Patient, second: Patient, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.pair = {str(first.pk): first, str(second.pk): second}
+        self.fields["survivor"].choices = [
+            (str(p.pk), f"{p.full_name}, MRN {p.mrn}") for p in (first, second)
+        ]
+        # The older record usually holds the longer history: offered as the one to keep.
+        older = min((first, second), key=lambda p: (p.registered_at, p.mrn))
+        self.fields["survivor"].initial = str(older.pk)
+        self.order_fields(["survivor", "confirm_username", "confirm_password"])
+
+    @property
+    def kept(self) -> Patient:
+        return self.pair[self.cleaned_data["survivor"]]
+
+    @property
+    def merged(self) -> Patient:
+        return next(p for key, p in self.pair.items() if key != self.cleaned_data["survivor"])

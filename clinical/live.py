@@ -89,6 +89,10 @@ PUBLISHES: dict[str, list[str]] = {
         "billing",
     ],
     "appointment_no_show": ["doctor.<doctor>.today", "appointments"],
+    # The appointments that moved show the other record's name now (or again). The patient's
+    # other pages (account, bills, tests) show the merge on their next load.
+    "patient_merge": ["doctor.<doctor>.today", "appointments"],
+    "patient_unmerge": ["doctor.<doctor>.today", "appointments"],
     "schedule_block_add": [],
     "schedule_block_remove": [],
     "schedule_exception_add": [],

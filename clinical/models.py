@@ -98,6 +98,17 @@ class Patient(models.Model):
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A duplicate merged into another record (clinical.merging) is kept, hidden from lists and
+    # searches; its MRN leads to the record it was merged into.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="merged_records",
+    )
+    merged_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "mrn"]
@@ -127,6 +138,15 @@ class Patient(models.Model):
                 | (~models.Q(id_type="") & ~models.Q(id_number="")),
                 name="patient_identity_type_with_number",
             ),
+            # A merged record says when, and never into itself.
+            models.CheckConstraint(
+                condition=models.Q(merged_into__isnull=True, merged_at__isnull=True)
+                | (
+                    models.Q(merged_into__isnull=False, merged_at__isnull=False)
+                    & ~models.Q(merged_into=models.F("id"))
+                ),
+                name="patient_merged_into_another_with_time",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -151,6 +171,10 @@ class Patient(models.Model):
     def is_archived(self) -> bool:
         return self.state == PatientState.ARCHIVED
 
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
+
     def age_on(self, day) -> int:
         """Whole years on `day` (what a form or an export asks for; staff read `age_text_on`)."""
         return age_in_years(self.date_of_birth, day)
@@ -162,6 +186,69 @@ class Patient(models.Model):
     def age_in_days_on(self, day) -> int:
         """Days lived on `day`: what the lab's reference-range bands compare."""
         return age_in_days(self.date_of_birth, day)
+
+
+class PatientMerge(models.Model):
+    """One duplicate record merged into the surviving one (clinical.merging): who, when, who
+    confirmed it, and exactly which rows moved, so that an un-merge puts back those rows only.
+
+    `moved` is a list of {"model": "billing.Charge", "field": "patient", "pks": [...]}, one entry
+    per relation to Patient that had rows; `login` says what happened to the merged record's
+    portal login: {"user": id, "username": ..., "action": "moved" | "deactivated",
+    "was_active": bool}, or {} when it had none; `identity` the identity document handed to a
+    survivor that had none: {"id_type": ..., "id_number": ...}, or {}.
+    """
+
+    survivor = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="merges_in")
+    merged = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="merges_out")
+    merged_at = models.DateTimeField()
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    moved = models.JSONField(default=list)
+    login = models.JSONField(default=dict, blank=True)
+    identity = models.JSONField(default=dict, blank=True)
+    survivor_state_before = models.CharField(max_length=24, choices=PatientState.choices)
+    survivor_state_after = models.CharField(max_length=24, choices=PatientState.choices)
+    unmerged_at = models.DateTimeField(null=True, blank=True)
+    unmerged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unmerge_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+        constraints = [
+            # A record is merged away once at a time (two clerks at once: one wins).
+            models.UniqueConstraint(
+                fields=["merged"],
+                condition=models.Q(unmerged_at__isnull=True),
+                name="patient_merged_once",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(survivor=models.F("merged")),
+                name="patient_merge_two_records",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"MRN {self.merged.mrn} merged into MRN {self.survivor.mrn}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("patient_merge_detail", args=[self.pk])
+
+    @property
+    def is_undone(self) -> bool:
+        return self.unmerged_at is not None
+
+    @property
+    def rows_moved(self) -> int:
+        return sum(len(entry["pks"]) for entry in self.moved)
 
 
 class PatientStateChange(models.Model):
@@ -377,6 +464,7 @@ class Vitals(models.Model):
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = verbose_name_plural = "vitals"
         ordering = ["-recorded_at", "-id"]
         indexes = [
             models.Index(fields=["patient", "-recorded_at"], name="vitals_patient_recent_idx")
@@ -430,6 +518,7 @@ class Encounter(models.Model):
     plan = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = "consultation"  # the hospital's word for it
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["patient", "-started_at"], name="encounter_patient_idx")]
 

@@ -63,7 +63,8 @@ def phone_digits(phone: str) -> str:
 def patient_matches(query: str, *, include_archived: bool = False) -> "QuerySet | RankedPatients":
     """Every patient the query finds, best first: a QuerySet on PostgreSQL, RankedPatients on
     SQLite (both page, count and slice alike)."""
-    patients = Patient.objects.all()
+    # A record merged into another is found through its MRN only, which leads to the survivor.
+    patients = Patient.objects.filter(merged_into__isnull=True)
     if not include_archived:
         patients = patients.exclude(state=PatientState.ARCHIVED)
     query = (query or "").strip()
@@ -94,6 +95,9 @@ def _by_number(patients: QuerySet, query: str) -> QuerySet:
     # MRN: a phone typed the local way is found before MRNs that start with the same digits.
     whole = len(digits) == MRN_DIGITS or (len(digits) < MRN_DIGITS and digits[:1] != "0")
     mrn_exact = Q(mrn=digits.zfill(MRN_DIGITS)) if whole else Q(pk__in=[])
+    if whole:  # the MRN of a record merged into this one (an alias)
+        merged = Patient.objects.filter(mrn=digits.zfill(MRN_DIGITS), merged_into__isnull=False)
+        mrn_exact |= Q(pk__in=merged.values("merged_into"))
     condition = mrn_exact | Q(mrn__startswith=digits) | _documents(query) | in_phone
     rank = Case(
         When(mrn_exact, then=Value(0)),

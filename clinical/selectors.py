@@ -23,6 +23,7 @@ from clinical.models import (
     Encounter,
     Patient,
     PatientDocument,
+    PatientMerge,
     PatientState,
     PatientStateChange,
     Prescription,
@@ -64,7 +65,7 @@ def likely_duplicates(
     digits = phone_digits(phone)
     found: dict = {}
     more_with_phone = 0
-    candidates = Patient.objects.all()
+    candidates = Patient.objects.filter(merged_into__isnull=True)
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
 
@@ -112,6 +113,12 @@ def patient_matches(query: str, *, include_archived: bool = False) -> QuerySet |
     """Every patient found by name (typos, any word order, accents and apostrophes forgiven),
     MRN, phone, identity document or member number, the best match first (clinical.search)."""
     return search.patient_matches(query, include_archived=include_archived)
+
+
+def latest_registrations() -> QuerySet:
+    """The records registered last, newest first: neither archived nor merged into another."""
+    active = Patient.objects.exclude(state=PatientState.ARCHIVED).filter(merged_into__isnull=True)
+    return active.order_by("-registered_at")
 
 
 def patient_for(user: User, patient_id: object) -> Patient | None:
@@ -590,6 +597,15 @@ def patient_chart_page(user: User, patient: Patient) -> dict:
             appointments_for(user).filter(patient=patient).order_by("-starts_at"), CHART_PANEL
         ),
         "can_see_history": scope == rbac.ALL,
+        "can_merge": rbac.allows(user, "patients.merge"),
+        # Records merged into this one (their MRNs lead here), for those who may undo a merge.
+        "merges_in": list(
+            PatientMerge.objects.filter(survivor=patient, unmerged_at__isnull=True).select_related(
+                "merged"
+            )
+        )
+        if rbac.allows(user, "patients.merge")
+        else [],
     }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clinical import document_views, portal_views, views
+from clinical import document_views, merge_views, portal_views, views
 
 urlpatterns = [
     path("", views.patient_list, name="patient_list"),
@@ -21,4 +21,7 @@ urlpatterns = [
     ),
     path("documents/<str:token>/", document_views.document_download, name="document_download"),
     path("<uuid:pk>/portal-login/", views.patient_portal_login, name="patient_portal_login"),
+    path("<uuid:pk>/merge/", merge_views.patient_merge, name="patient_merge"),
+    path("merges/<int:pk>/", merge_views.patient_merge_detail, name="patient_merge_detail"),
+    path("merges/<int:pk>/undo/", merge_views.patient_unmerge, name="patient_unmerge"),
 ]

@@ -3,9 +3,10 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clinical import lifecycle, selectors, services
+from clinical import lifecycle, merging, selectors, services
 from clinical.forms import PatientForm, PatientStateForm, PortalLoginForm, VitalsForm
 from clinical.models import Patient, PatientState
 from hms import paging, params, rbac
@@ -23,6 +24,19 @@ def _patient_or_404(user, patient_id) -> Patient:
     if patient is None:
         raise Http404("No such patient.")
     return patient
+
+
+def _merged_away(request: HttpRequest, patient: Patient) -> HttpResponse | None:
+    """A merged record's pages lead to the record it was merged into (its MRN is an alias)."""
+    if patient.merged_into_id is None:
+        return None
+    live = merging.live_record(patient)
+    messages.info(
+        request,
+        f"MRN {patient.mrn} was merged into {live.full_name}'s record (MRN {live.mrn})"
+        f" on {timezone.localtime(patient.merged_at):%d %b %Y}: this is that record.",
+    )
+    return redirect("patient_chart", pk=live.pk)
 
 
 @rbac.capability_required("patients.view_chart")
@@ -52,7 +66,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     if as_you_type:
         return render(request, "clinical/patient_list.html#results", context)
     if not query:  # the latest registrations, while nothing is searched for
-        recent = Patient.objects.exclude(state=PatientState.ARCHIVED).order_by("-registered_at")
+        recent = selectors.latest_registrations()
         context["page"] = paging.page_of(request, recent, RECENT_PER_PAGE)
     return render(request, "clinical/patient_list.html", context)
 
@@ -86,6 +100,8 @@ def patient_register(request: HttpRequest) -> HttpResponse:
 @rbac.capability_required("patients.register")
 def patient_edit(request: HttpRequest, pk) -> HttpResponse:
     patient = _patient_or_404(request.user, pk)
+    if (elsewhere := _merged_away(request, patient)) is not None:
+        return elsewhere
     # Editing a record shows what is on it: its allergies and history only with the whole chart.
     clinical = rbac.scope(request.user, "patients.view_chart") == rbac.ALL
     form = PatientForm(
@@ -107,6 +123,8 @@ def patient_edit(request: HttpRequest, pk) -> HttpResponse:
 @rbac.capability_required("patients.view_chart")
 def patient_chart(request: HttpRequest, pk) -> HttpResponse:
     patient = _patient_or_404(request.user, pk)
+    if (elsewhere := _merged_away(request, patient)) is not None:
+        return elsewhere
     services.patient_chart_opened(actor=request.user, patient=patient, request=request)
     return _chart_page(request, patient)
 
@@ -176,6 +194,8 @@ def patient_vitals(request: HttpRequest, pk) -> HttpResponse:
     """Record vitals (range-checked) and see them over time, abnormal ones flagged."""
     patient = _patient_or_404(request.user, pk)
     form = VitalsForm(request.POST or None)
+    if (elsewhere := _merged_away(request, patient)) is not None:
+        return elsewhere
     if request.method == "POST" and form.is_valid():
         try:
             services.vitals_record(
@@ -215,6 +235,8 @@ def _vitals_page(request: HttpRequest, patient: Patient, form: VitalsForm) -> Ht
 def patient_history(request: HttpRequest, pk) -> HttpResponse:
     """Everything that happened to the patient, newest first; older pages load below."""
     patient = _patient_or_404(request.user, pk)
+    if (elsewhere := _merged_away(request, patient)) is not None:
+        return elsewhere
     before = params.local_datetime(request.GET.get("before"))
     # From the cursor on (the whole history on the first page), less the entries of this page,
     # is what is still to load.

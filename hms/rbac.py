@@ -49,6 +49,9 @@ FINANCE = "finance part"
 STAFF = "staff"
 STAFF_AND_OWN_PATIENTS = "staff + own patients"
 ASSIGNED_DOCTORS = "assigned doctors"
+# A merge of duplicate patients done by reception needs a second person (another receptionist or
+# an administrator) to confirm it on the same screen with their own password (clinical.merging).
+WITH_SECOND_PERSON = "with a second person's confirmation"
 
 MATRIX: dict[str, dict[str, str]] = {
     "users.manage": {ADMIN: ALL},
@@ -56,6 +59,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "wards.manage": {ADMIN: ALL},
     "beds.maintenance": {ADMIN: ALL},
     "patients.register": {ADMIN: ALL, RECEPTIONIST: ALL},
+    "patients.merge": {ADMIN: ALL, RECEPTIONIST: WITH_SECOND_PERSON},
     "patients.view_chart": {
         ADMIN: ALL,
         DOCTOR: ALL,
@@ -127,6 +131,7 @@ CAPABILITY_LABELS: dict[str, str] = {
     "wards.manage": "Open wards and add beds",
     "beds.maintenance": "Take beds out of service for maintenance and back",
     "patients.register": "Register and edit patients",
+    "patients.merge": "Merge duplicate patient records, and undo a merge",
     "patients.view_chart": "View patient charts",
     "appointments.view": "View appointments",
     "appointments.book": "Book, reschedule and cancel appointments",

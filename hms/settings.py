@@ -403,6 +403,10 @@ HMS_PORTAL_MAX_BOOKINGS_PER_DOCTOR_DAY = env_positive_int(
 )
 HMS_PORTAL_MAX_LIVE_BOOKINGS = env_positive_int("HMS_PORTAL_MAX_LIVE_BOOKINGS", 3)
 
+# Merging duplicate patients (docs/DECISIONS.md, "Merging duplicate patients"): how many days a
+# merge may be undone, restoring exactly what moved; after that the un-merge is refused.
+HMS_PATIENT_UNMERGE_DAYS = env_positive_int("HMS_PATIENT_UNMERGE_DAYS", 30)
+
 # The queue (docs/DECISIONS.md, "Queue"): where a checked-in appointment's ticket is issued:
 # "doctor" (the doctor's own room, else the general consultation queue) or "triage" (every
 # arrival is seen at triage first and sent on to the doctor from there).

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from clinical.merging import live_record
 from clinical.models import Patient
 from clinical.selectors import doctors
 from queues.models import ServicePoint
@@ -36,7 +37,7 @@ class TicketIssueForm(forms.Form):
         patient = Patient.objects.filter(mrn=mrn).first()
         if patient is None:
             raise forms.ValidationError(f"No patient has MRN {mrn}: find them under Patients.")
-        return patient
+        return live_record(patient)  # a merged record's MRN is the survivor's alias
 
 
 class TransferForm(forms.Form):

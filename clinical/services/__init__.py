@@ -8,6 +8,7 @@ keep `from clinical import services` and `services.appointment_book(...)`.
 - `vitals`: recording vitals.
 - `consultations`: encounters and prescriptions (and the consultation charge).
 - `documents`: patient documents, uploaded and downloaded.
+- `merging`: merging a duplicate record into the surviving one, and undoing it.
 
 Each is one transaction with its audit row; a refusal raises an error a clerk can read.
 """
@@ -37,6 +38,7 @@ from clinical.services.consultations import (
     prescription_remove,
 )
 from clinical.services.documents import document_downloaded, document_upload
+from clinical.services.merging import MergeRefused, patient_merge, patient_unmerge
 from clinical.services.patients import (
     AUDITED_FIELDS,
     DuplicateSuspected,
@@ -91,4 +93,7 @@ __all__ = [
     "prescription_remove",
     "document_downloaded",
     "document_upload",
+    "MergeRefused",
+    "patient_merge",
+    "patient_unmerge",
 ]

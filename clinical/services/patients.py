@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from accounts.models import User
-from clinical import lifecycle, search, selectors
+from clinical import lifecycle, merging, search, selectors
 from clinical.models import (
     Patient,
     PatientState,
@@ -74,6 +74,7 @@ def _identity_holder(patient: Patient) -> Patient | None:
 def _refuse_taken_identity(patient: Patient) -> None:
     holder = _identity_holder(patient)
     if holder is not None:
+        holder = merging.live_record(holder)  # a merged record's document: open the survivor
         raise IdentityTaken(
             f"This {patient.get_id_type_display().lower()} number is already on the record of"
             f" {holder.full_name}, MRN {holder.mrn}: open that record instead.",

@@ -24,6 +24,7 @@ from django.template.base import VariableNode
 from django.test import RequestFactory
 from django.utils.safestring import mark_safe
 
+from clinical.forms import MergeForm
 from hms.templatetags import form_fields
 from lab.forms import OrderForm, ReferenceRangeForm
 from tests.factories import (
@@ -31,6 +32,7 @@ from tests.factories import (
     ChargeItemFactory,
     DoctorFactory,
     LabTestFactory,
+    PatientFactory,
     UserFactory,
 )
 
@@ -77,6 +79,7 @@ ARGUMENTS: dict[type, Callable[[], dict]] = {
     allauth_forms.ReauthenticateForm: lambda: {"user": UserFactory()},
     allauth_forms.ResetPasswordKeyForm: lambda: {"user": UserFactory(), "temp_key": "key"},
     allauth_forms.ChangePasswordForm: lambda: {"user": UserFactory()},
+    MergeForm: lambda: {"first": PatientFactory(), "second": PatientFactory()},
 }
 # Forms whose constructor needs what this test cannot give, and why. None so far: a new form
 # that needs arguments fails below until it is given them in ARGUMENTS or listed here.
@@ -85,6 +88,7 @@ SKIPPED: dict[type, str] = {}
 VARIANTS: list[tuple[str, dict]] = [
     ("accounts.forms.TokenForm", {"ask_password": True}),
     ("clinical.forms.PatientForm", {"clinical": False}),
+    ("clinical.forms.SecondPersonForm", {"needs_second_person": False}),
 ]
 # Widgets crispy renders with templates of their own, which form_fields leaves to crispy (a
 # plain radio list it writes out too): HMS writes this field out itself (lab/order_new.html).

@@ -135,8 +135,21 @@ def _draft(desk, patient):
     return billing.invoice_draft(actor=desk, patient=patient)
 
 
+def _duplicate_with_appointment(doctor):
+    duplicate = PatientFactory()
+    _appointment(doctor, duplicate, starts_at=timezone.now() + timedelta(days=2))
+    return duplicate
+
+
 # service -> (its app, what to do before, the call); each receives the people of the hospital.
 SCENARIOS = {
+    "patient_merge": (
+        "clinical",
+        lambda p: _duplicate_with_appointment(p["doctor"]),
+        lambda p, duplicate: clinical.patient_merge(
+            actor=p["admin"], survivor=p["patient"], merged=duplicate
+        ),
+    ),
     "appointment_check_in": (
         "clinical",
         lambda p: _appointment(p["doctor"], p["patient"], starts_at=timezone.now()),

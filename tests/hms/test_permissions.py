@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from billing.models import InsuranceClaim
-from clinical.models import DoctorSchedule, PatientDocument, Prescription
+from clinical.models import DoctorSchedule, PatientDocument, PatientMerge, Prescription
 from engineering import services as engineering
 from hms import files, rbac
 from hms.models import AuditEntry
@@ -33,6 +33,7 @@ from tests.factories import (
     EncounterFactory,
     InvoiceFactory,
     LabOrderFactory,
+    PatientFactory,
     ReferenceRangeFactory,
     invoice_issued,
     payment_taken,
@@ -82,6 +83,9 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "patient_archive": {"pk": samples["patient"].pk},
         "patient_reactivate": {"pk": samples["patient"].pk},
         "patient_portal_login": {"pk": samples["patient"].pk},
+        "patient_merge": {"pk": samples["patient"].pk},
+        "patient_merge_detail": {"pk": samples["merge"].pk},
+        "patient_unmerge": {"pk": samples["merge"].pk},
         "patient_vitals": {"pk": samples["patient"].pk},
         "patient_history": {"pk": samples["patient"].pk},
         "admission_detail": {"pk": samples["admission"].pk},
@@ -249,7 +253,16 @@ def samples(make_user, role_users, staff):
     triage = ServicePoint.objects.create(name="Triage", kind=PointKind.TRIAGE, prefix="T")
     ticket = queues.ticket_issue(actor=None, service_point=triage, patient=patient)
     display = DisplayScreen.objects.create(name="Waiting area")
+    merge = PatientMerge.objects.create(
+        survivor=patient,
+        merged=PatientFactory(last_name=SECRET_NAME),
+        merged_at=timezone.now(),
+        merged_by=role_users[rbac.ADMIN],
+        survivor_state_before="registered",
+        survivor_state_after="registered",
+    )
     return {
+        "merge": merge,
         "ticket": ticket,
         "display": display,
         "machine": machine,

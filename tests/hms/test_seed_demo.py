@@ -41,6 +41,11 @@ def test_seed_demo_creates_one_login_per_role_and_prints_them(db):
     assert rules.may_start(john, User.objects.get(username="doctor"))  # he has an appointment
     assert Admission.objects.filter(discharged_at__isnull=True).count() >= 3
     assert ChargeItem.objects.filter(code="CONSULT", active=True).exists()
+    # A duplicate for the desk to merge, and one merged already whose MRN leads to the survivor.
+    wanjeru = Patient.objects.get(first_name="Wanjeru", merged_into__isnull=True)
+    assert wanjeru.state == "registered" and not wanjeru.admissions.exists()
+    bryan = Patient.objects.get(first_name="Bryan")
+    assert bryan.merged_into.full_name == "Brian Otieno"
 
 
 def test_the_demo_shows_a_stay_with_one_bill_and_one_exempted(db):
