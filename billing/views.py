@@ -117,7 +117,9 @@ def charge_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _patient(request: HttpRequest, pk):
-    patient = clinical.patient_for(request.user, pk)
+    """The patient of the page; a merged record's is the record kept (what is posted to a merged
+    record's old page, a deposit or a charge, goes to the record kept)."""
+    patient = clinical.live_patient_for(request.user, pk)
     if patient is None:
         raise Http404("No such patient.")
     return patient
@@ -128,6 +130,11 @@ def patient_account(request: HttpRequest, pk) -> HttpResponse:
     """The patient's balance, and one of their lists (charges, invoices, credit notes, deposits),
     a page at a time with each list's count."""
     patient = _patient(request, pk)
+    if str(patient.pk) != str(pk):  # a merged record's account is the record kept's
+        messages.info(
+            request, f"That record was merged into MRN {patient.mrn}: this is its account."
+        )
+        return redirect("patient_account", pk=patient.pk)
     showing = params.choice_param(request.GET.get("show"), ACCOUNT_LISTS) or "charges"
     return _account_page(request, patient, showing)
 
@@ -519,7 +526,7 @@ def statement_pdf_url(patient, date_from=None, date_to=None) -> str:
 def _statement_pdf(request: HttpRequest, period: str) -> HttpResponse:
     patient_id, _, dates = period.partition("|")
     date_from, _, date_to = dates.partition("|")
-    patient = clinical.patient_for(request.user, patient_id)
+    patient = clinical.live_patient_for(request.user, patient_id)
     if patient is None:
         raise Http404("This link is not valid any more. Open the statement from its page again.")
     statement = selectors.account_statement(

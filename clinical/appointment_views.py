@@ -111,7 +111,7 @@ def _booking_patient(request: HttpRequest) -> Patient | None:
     if _for_themselves(request.user):
         return Patient.objects.filter(user=request.user).first()
     patient_id = params.uuid_param(request.GET.get("patient") or request.POST.get("patient"))
-    return selectors.patient_for(request.user, patient_id) if patient_id else None
+    return selectors.live_patient_for(request.user, patient_id) if patient_id else None
 
 
 @rbac.capability_required("appointments.book")

@@ -20,7 +20,7 @@ def download_url(document: PatientDocument) -> str:
 
 
 def _patient(request: HttpRequest, pk):
-    patient = selectors.patient_for(request.user, pk)
+    patient = selectors.live_patient_for(request.user, pk)
     if patient is None:
         raise Http404("No such patient.")
     return patient

@@ -132,6 +132,17 @@ def patient_for(user: User, patient_id: object) -> Patient | None:
     return patients.filter(pk=patient_id).first()
 
 
+def live_patient_for(user: User, patient_id: object) -> Patient | None:
+    """patient_for, a merged record followed to the record kept (its MRN is an alias): what
+    other modules' pages open, so nothing is ever added to a record merged away."""
+    patient = patient_for(user, patient_id)
+    if patient is None or patient.merged_into_id is None:
+        return patient
+    from clinical.merging import live_record
+
+    return live_record(patient)
+
+
 def document_for(user: User, document_id: object) -> PatientDocument | None:
     """The document `user` may download (its patient's chart is one they may open), or None."""
     document_id = params.db_id(document_id)

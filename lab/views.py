@@ -133,7 +133,7 @@ def machines_down(request: HttpRequest) -> HttpResponse:
 def orders_panel(request: HttpRequest, patient_pk) -> HttpResponse:
     """A patient's tests (of one consultation or admission, or all), for the pages that show
     them; refreshed live as the lab works."""
-    patient = clinical.patient_for(request.user, patient_pk)
+    patient = clinical.live_patient_for(request.user, patient_pk)
     if patient is None:
         raise Http404("No such patient.")
     context = selectors.orders_panel(

@@ -72,7 +72,7 @@ def ward_patients(request: HttpRequest) -> HttpResponse:
 
 def _patient_for_admission(request: HttpRequest):
     patient_id = params.uuid_param(request.POST.get("patient") or request.GET.get("patient"))
-    return clinical.patient_for(request.user, patient_id) if patient_id else None
+    return clinical.live_patient_for(request.user, patient_id) if patient_id else None
 
 
 @rbac.capability_required("wards.admit")
