@@ -94,6 +94,8 @@ def admission_create(
     if advance_deposit < 0:
         raise WardError("The advance deposit cannot be negative.")
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if patient.merged_into_id is not None:
+        raise WardError("This record was merged into another: admit the record kept.")
     if Admission.objects.filter(ACTIVE_ADMISSION, patient=patient).exists():
         raise WardError(f"{patient.full_name} is already admitted.")
     if PatientState.ADMITTED not in lifecycle.ALLOWED[patient.state]:

@@ -329,6 +329,8 @@ def appointment_book(
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.is_archived:
         raise BookingError(f"{patient.full_name}'s record is archived: reactivate it first.")
+    if patient.merged_into_id is not None:
+        raise BookingError("This record was merged into another: book on the record kept.")
     slot = _check_slot(doctor, starts_at, on_date=on_date)
     _check_portal_limits(actor, patient, doctor, slot.starts_at)
     _check_no_overlap(slot, doctor=doctor, patient=patient)

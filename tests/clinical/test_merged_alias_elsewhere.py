@@ -63,3 +63,36 @@ def test_admitting_or_booking_the_merged_record_picks_the_record_kept(
 
     assert str(kept.pk) in page and kept.mrn in page
     assert str(duplicate.pk) not in page
+
+
+def test_the_services_refuse_to_admit_or_book_a_record_merged_away(
+    staff, merged_pair, charge_master
+):
+    """Whatever a caller hands them (an API, a stale object): the record kept, never the alias."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from clinical.services import BookingError, appointment_book
+    from wards import services as wards
+
+    _kept, duplicate = merged_pair
+    ward = wards.ward_create(
+        actor=staff.admin, name="General A", kind="general", charge_code="WARD-GEN", beds=1
+    )
+
+    with pytest.raises(wards.WardError, match="merged into another"):
+        wards.admission_create(
+            actor=staff.nurse,
+            patient=duplicate,
+            attending_doctor=staff.doctor,
+            bed=ward.beds.get(),
+            reason="Fever",
+        )
+    with pytest.raises(BookingError, match="merged into another"):
+        appointment_book(
+            actor=staff.receptionist,
+            patient=duplicate,
+            doctor=staff.doctor,
+            starts_at=timezone.now() + timedelta(days=1),
+        )
