@@ -261,27 +261,32 @@ def patient_statement(request: HttpRequest, pk) -> HttpResponse:
 @rbac.capability_required("billing.invoices", scopes=DESK, post_only=True)
 @require_POST
 def manual_charge(request: HttpRequest, pk) -> HttpResponse:
+    """A service no other screen posts (a dressing, meals), on the stay's bill while the patient
+    is admitted; refused, the account page again with what was typed and the reason beside it."""
     patient = _patient(request, pk)
     form = ManualChargeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Not charged: choose the service and a quantity above zero.")
-        return redirect("patient_account", pk=patient.pk)
-    data = form.cleaned_data
-    try:
-        services.charge_post(
-            actor=request.user,
-            patient=patient,
-            code=data["item"].code,
-            quantity=data["quantity"],
-            description=data["description"],
-            source="manual",
-            request=request,
-        )
-    except services.BillingError as refusal:
-        messages.error(request, f"Not charged: {refusal}")
-    else:
-        messages.success(request, f"Charged: {data['item'].name}.")
-    return redirect("patient_account", pk=patient.pk)
+    if form.is_valid():
+        data = form.cleaned_data
+        # Billing reads the stay through the patient, never importing wards.
+        stay = patient.admissions.filter(discharged_at__isnull=True).first()
+        try:
+            services.charge_post(
+                actor=request.user,
+                patient=patient,
+                code=data["item"].code,
+                quantity=data["quantity"],
+                description=data["description"],
+                admission=stay,
+                source="manual",
+                request=request,
+            )
+        except services.BillingError as refusal:
+            refuse_into(form, refusal)
+        else:
+            on = " (on the stay's bill)" if stay else ""
+            messages.success(request, f"Charged: {data['item'].name}{on}.")
+            return redirect("patient_account", pk=patient.pk)
+    return _account_page(request, patient, "charges", form=form)
 
 
 @rbac.capability_required("billing.adjust", post_only=True)

@@ -67,6 +67,11 @@ def _point_page(request: HttpRequest, point: ServicePoint, transfer_form=None) -
         request, context["waiting"], WAITING_PER_PAGE, count=context["figures"].waiting
     )
     context["may_serve"] = services.may_serve(request.user, point)
+    # The lab's or pharmacy's line shows names without a link to a chart they may not open.
+    context["may_open_charts"] = rbac.scope(request.user, "patients.view_chart") in {
+        rbac.ALL,
+        rbac.DEMOGRAPHICS,
+    }
     context["transfer_form"] = transfer_form or TransferForm(exclude=point)
     template = "queues/point.html"
     if request.htmx and request.htmx.target == f"line-{point.pk}":

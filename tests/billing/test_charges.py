@@ -154,3 +154,47 @@ def test_line_amounts_are_exact_cents_rounded_half_up(quantity, price, rate):
     exact = amount * rate / 100
     if (exact * 100) % 1 == Decimal("0.5"):
         assert tax > exact  # half a cent goes up
+
+
+def test_a_refused_manual_charge_keeps_what_was_typed_beside_its_field(
+    admin, charge_master, make_user, client_for
+):
+    desk = client_for(make_user(rbac.RECEPTIONIST))
+    patient = PatientFactory()
+
+    response = desk.post(
+        reverse("manual_charge", args=[patient.pk]),
+        {"item": "", "quantity": "3", "description": "Ceftriaxone 1 g"},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200 and not Charge.objects.exists()
+    form = page[page.index('data-testid="charge-form"') :]
+    assert 'value="3"' in form and 'value="Ceftriaxone 1 g"' in form
+    assert "invalid-feedback" in form[: form.index('name="quantity"')]  # beside the service
+
+
+def test_a_desk_charge_for_an_admitted_patient_goes_on_the_stays_bill(
+    admin, charge_master, make_user, client_for, staff
+):
+    from wards import services as wards
+
+    ward = wards.ward_create(
+        actor=staff.admin, name="General A", kind="general", charge_code="WARD-GEN", beds=1
+    )
+    admission = wards.admission_create(
+        actor=staff.nurse,
+        patient=PatientFactory(),
+        attending_doctor=staff.doctor,
+        bed=ward.beds.get(),
+        reason="Fever",
+    )
+    desk = client_for(make_user(rbac.RECEPTIONIST))
+
+    desk.post(
+        reverse("manual_charge", args=[admission.patient_id]),
+        {"item": ChargeItem.objects.get(code="NURS-INJ").pk, "quantity": "1"},
+    )
+
+    charge = Charge.objects.get(item__code="NURS-INJ")
+    assert charge.admission_id == admission.pk

@@ -427,6 +427,8 @@ def test_the_payment_form_offers_the_advance_deposit_first_with_its_amount(peopl
     assert re.search(
         r'data-testid="apply-advance">Pay KES 1,200\.00 from the advance deposit<', page
     )
+    # The payment form asks only for what the deposit leaves: the deposit is not paid twice.
+    assert 'value="800.00" data-testid="pay-amount"' in page
 
     token = re.search(
         r'action="{}"[^>]*>.*?name="submission" value="([^"]+)"'.format(
