@@ -20,6 +20,7 @@ from tests.factories import (
     AppointmentFactory,
     DoctorFactory,
     PatientFactory,
+    TOTPDeviceFactory,
     UserFactory,
     invoice_issued,
 )
@@ -70,6 +71,35 @@ def assert_whole_menu_in_sight(page, user) -> None:
         expect(link).to_be_in_viewport()
         assert_big_enough_to_tap(link, f"the menu's “{label}”")
     expect(page.get_by_test_id("user-menu")).to_be_in_viewport()
+
+
+# --- every role's menu on a tablet --------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("role", [role for role in rbac.ROLES if role != rbac.PATIENT])
+def test_every_entry_of_each_staff_menu_is_in_sight_on_a_tablet(
+    role, transactional_db, tablet, live_server_url
+):
+    user = UserFactory(role=role, first_name="Jacqueline", last_name="Washington")
+    totp_key = TOTPDeviceFactory(user=user).key if user.second_factor_required else None
+
+    login(tablet, live_server_url, user.username, PASSWORD, totp_key)
+
+    expect(tablet.get_by_test_id("dashboard-title")).to_be_visible()
+    assert_whole_menu_in_sight(tablet, user)
+    if any(item.place == "admin" for item in nav_for(user)):
+        administration = tablet.get_by_test_id("admin-menu")
+        expect(administration).to_be_in_viewport()
+        assert_big_enough_to_tap(administration, "the Administration menu")
+        administration.tap()
+        for item in (item for item in nav_for(user) if item.place == "admin"):
+            entry = tablet.get_by_role("link", name=item.label, exact=True)
+            expect(entry).to_be_visible()
+            assert_big_enough_to_tap(entry, f"Administration’s “{item.label}”")
+        tablet.keyboard.press("Escape")
+    assert_fit_for_fingers(tablet, f"The {role}'s dashboard")
+    snapshot(tablet, f"tablet-1024-menu-{role}")
 
 
 # --- the nurse on a tablet ---------------------------------------------------------------------
