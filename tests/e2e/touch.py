@@ -25,6 +25,7 @@ CONTROLS = ", ".join(
         ".dropdown-item",
         ".list-group-item-action",
         "summary",
+        ".form-check",
     ]
 )
 
