@@ -11,9 +11,10 @@ from playwright.sync_api import expect
 
 from hms import rbac
 from hms.navigation import nav_for
+from messaging import services as messaging
 from tests.e2e.axe import assert_no_serious_violations
 from tests.e2e.conftest import _open_page, login, snapshot
-from tests.e2e.live import run_elsewhere
+from tests.e2e.live import expect_live, run_elsewhere, watch_socket
 from tests.e2e.touch import assert_big_enough_to_tap, touch_problems
 from tests.factories import (
     PASSWORD,
@@ -123,6 +124,7 @@ def test_a_nurse_on_a_tablet_admits_from_the_bed_board_and_records_vitals(
     patient = PatientFactory(first_name="Wanjiku", last_name="Njeri")
     PatientFactory.create_batch(5)
     page = tablet
+    watch_socket(page.context)
     login(page, live_server_url, nurse.username, PASSWORD)
     assert_whole_menu_in_sight(page, nurse)
 
@@ -176,6 +178,18 @@ def test_a_nurse_on_a_tablet_admits_from_the_bed_board_and_records_vitals(
     assert_whole_menu_in_sight(page, nurse)
     assert_fit_for_fingers(page, "The vitals after saving")
     snapshot(page, "tablet-1024-nurse-vitals")
+
+    # An urgent notice arrives as a toast that stays until closed: its close button is a target.
+    expect_live(page)
+    run_elsewhere(lambda: messaging.notify(nurse, "Bed 01: SpO2 94 %, review", urgent=True))
+    toast = page.get_by_test_id("notification-toast")
+    expect(toast).to_have_class(re.compile(r"\bshow\b"))
+    close = toast.get_by_role("button", name="Close")
+    assert_big_enough_to_tap(close, "the notice's close button")
+    assert_fit_for_fingers(page, "The vitals with a notice")
+    snapshot(page, "tablet-1024-nurse-notice")
+    close.tap()
+    expect(toast).to_have_count(0)
 
 
 # --- the lab technician on a tablet ------------------------------------------------------------
