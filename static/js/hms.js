@@ -38,6 +38,18 @@
   window.hmsToast = toast;
 
   document.addEventListener("DOMContentLoaded", function () { showToasts(document); });
+
+  // A refused field takes the focus (autofocus) and says why just under itself: bring that reason
+  // into sight too, or a field at the foot of the screen hides it below the fold.
+  function showRefusalReason() {
+    var field = document.querySelector("[autofocus][aria-describedby]");
+    if (!field) return;
+    var reason = document.getElementById(field.getAttribute("aria-describedby").split(" ")[0]);
+    if (reason) reason.scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    window.requestAnimationFrame(showRefusalReason);
+  });
   document.addEventListener("htmx:afterSettle", function (event) { showToasts(event.target); });
 
   document.addEventListener("htmx:responseError", function (event) {

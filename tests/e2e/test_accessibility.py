@@ -1,0 +1,134 @@
+"""axe-core on every main page of every role, over the demo hospital (full tables, live banners):
+no serious or critical accessibility problem, and every control a finger uses is big enough.
+
+The pages are each role's dashboard, every entry of its navigation (the bar, the Administration
+menu, the user's own menu, the chat badge, the dashboard's cards) and the records those lists
+open (a patient's chart and account, an invoice, an admission, a test order, a machine, a work
+order, a chat conversation, the notifications, the portal's own pages).
+"""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
+
+from accounts.demo import DEMO_USERS
+from accounts.models import User
+from hms import rbac
+from hms.navigation import nav_for
+from tests.e2e.axe import AXE_VERSION, describe, serious_violations
+from tests.e2e.conftest import login, next_totp_code, path_of, snapshot
+from tests.e2e.live import run_elsewhere
+from tests.e2e.touch import touch_problems
+
+PASSWORDS = {username: password for username, _role, *_rest, password in DEMO_USERS}
+USERNAMES = {role: username for username, role, *_rest in DEMO_USERS}
+
+
+def demo_hospital() -> None:
+    """`manage.py seed_demo` (what `make run` shows), and conversations for the chat pages."""
+    from messaging import services as messaging
+
+    call_command("seed_demo", stdout=StringIO())
+    doctor = User.objects.get(username="doctor")
+    for username in ("nurse", "patient", "admin"):
+        other = User.objects.get(username=username)
+        thread = messaging.thread_start(initiator=other, others=[doctor])
+        messaging.message_send(sender=other, thread=thread, body="Is bed 4 ready for review?")
+        messaging.message_send(sender=doctor, thread=thread, body="Yes, in ten minutes.")
+
+
+def sign_in(page, base_url: str, role: str) -> User:
+    user = User.objects.get(username=USERNAMES[role])
+    login(page, base_url, user.username, PASSWORDS[user.username])
+    if path_of(page) == "/accounts/2fa/verify/":
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        page.locator("input[name=token]").fill(next_totp_code(device))
+        page.get_by_role("button", name="Continue", exact=True).click()
+    expect(page.get_by_test_id("dashboard-title")).to_be_visible()
+    return user
+
+
+def pages_of(user) -> list[str]:
+    """The addresses a person of this role reaches from the bar and the dashboard, and a record
+    of each kind those lists open."""
+    from billing.models import Invoice
+    from clinical.models import Appointment
+    from engineering.models import Machine, WorkOrder
+    from lab.models import TestOrder
+    from messaging.models import Thread
+    from wards.models import Admission
+
+    def scope(capability: str) -> str | None:
+        return rbac.ALL if rbac.passes_every_check(user) else rbac.scope(user, capability)
+
+    addresses = [reverse("dashboard"), *(item.href for item in nav_for(user))]
+    addresses.append(reverse("notification_list"))
+    admission = Admission.objects.filter(discharged_at__isnull=True).order_by("pk").first()
+    if scope("patients.view_chart") in (rbac.ALL, rbac.DEMOGRAPHICS):
+        addresses.append(reverse("patient_chart", args=[admission.patient_id]))
+        addresses.append(reverse("admission_detail", args=[admission.pk]))
+    if scope("billing.invoices") == rbac.ALL:
+        invoice = Invoice.objects.exclude(number="").order_by("-pk").first()
+        addresses.append(reverse("patient_account", args=[invoice.patient_id]))
+        addresses.append(reverse("invoice_detail", args=[invoice.pk]))
+    if scope("patients.view_chart") == rbac.OWN:
+        addresses.append(reverse("portal_prescriptions"))
+    if scope("appointments.view") is not None:
+        appointments = Appointment.objects.order_by("starts_at")
+        if user.role == rbac.PATIENT:
+            appointments = appointments.filter(patient__user=user)
+        elif user.role == rbac.DOCTOR:
+            appointments = appointments.filter(doctor=user)
+        addresses.append(reverse("appointment_detail", args=[appointments[0].pk]))
+    if rbac.offers(user, "tests.process"):
+        # An order at each step that shows a form: results to enter, to verify, a report.
+        for status in ("in_progress", "completed", "verified"):
+            order = TestOrder.objects.filter(status=status).order_by("pk").first()
+            if order is not None:
+                addresses.append(reverse("lab_order", args=[order.pk]))
+    if rbac.offers(user, "engineering.machines"):
+        addresses.append(reverse("machine_detail", args=[Machine.objects.order_by("pk")[0].pk]))
+        addresses.append(reverse("work_queue"))
+        work_order = WorkOrder.objects.order_by("-pk").first()
+        if work_order is not None:
+            addresses.append(reverse("work_order_detail", args=[work_order.pk]))
+    thread = Thread.objects.filter(members__user=user).first()
+    if thread is not None:
+        addresses.append(reverse("chat_thread", args=[thread.pk]))
+    return list(dict.fromkeys(addresses))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("role", rbac.ROLES)
+def test_every_main_page_of_each_role_has_no_serious_accessibility_problem(
+    role, transactional_db, page, live_server_url
+):
+    run_elsewhere(demo_hospital)
+    user = sign_in(page, live_server_url, role)
+    addresses = pages_of(user)
+    found: dict[str, str] = {}
+    too_small: dict[str, list[str]] = {}
+
+    for address in addresses:
+        response = page.goto(f"{live_server_url}{address}")
+        assert response is not None and response.ok, f"{address} answered {response.status}"
+        expect(page.locator("main#main"), address).to_be_visible()
+        violations = serious_violations(page)
+        if violations:
+            found[address] = describe(violations)
+        problems = touch_problems(page)
+        if problems:
+            too_small[address] = problems
+        snapshot(page, f"a11y-{role}-{address.strip('/').replace('/', '-') or 'home'}")
+
+    assert len(addresses) >= 5, addresses
+    assert not found, f"axe-core {AXE_VERSION}, serious or critical, as {role}:\n" + "\n".join(
+        f"== {address}\n{text}" for address, text in found.items()
+    )
+    assert not too_small, f"too small to tap or read, as {role}:\n" + "\n".join(
+        f"== {address}\n  " + "\n  ".join(problems) for address, problems in too_small.items()
+    )
