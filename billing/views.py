@@ -191,7 +191,9 @@ def discharge_exemption(request: HttpRequest, pk) -> HttpResponse:
                 request=request,
             )
         except services.BillingError as refusal:
-            if refusal.field != "reason":  # about the stay as it is now: above the page
+            # About the stay as it is now, or sent from the admission page's card (which has
+            # only the reason): said above the page it came from.
+            if refusal.field != "reason" or request.POST.get("next"):
                 messages.error(request, str(refusal))
                 return redirect(params.safe_next(request, "patient_account", pk=patient.pk))
             refuse_into(form, refusal)
@@ -200,6 +202,9 @@ def discharge_exemption(request: HttpRequest, pk) -> HttpResponse:
             messages.success(request, f"Exempted: the stay may end with {owing} owing.")
             # Given from the discharge card of the admission's page: back to that page.
             return redirect(params.safe_next(request, "patient_account", pk=patient.pk))
+    elif request.POST.get("next"):  # the admission page's card: its sentence above that page
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(params.safe_next(request, "patient_account", pk=patient.pk))
     return _account_page(request, patient, "charges", exemption_form=form)
 
 

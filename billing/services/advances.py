@@ -40,7 +40,7 @@ def advance_take(
     """
     amount = _exact_amount(amount)
     if amount <= 0:
-        raise BillingError("Enter the deposit amount.", field="amount")
+        raise BillingError("Enter an amount above zero.", field="amount")
     if mode not in {value for value, _ in DEPOSIT_MODES}:
         raise BillingError("Choose how the deposit was paid.", field="mode")
     _require_reference(mode, reference)

@@ -279,3 +279,18 @@ def test_an_exemption_leads_back_only_to_a_page_of_this_site(staff, client_for):
     )
 
     assert response["Location"] == reverse("patient_account", args=[admission.patient_id])
+
+
+def test_a_blank_reason_at_the_bedside_is_said_on_the_admission_page(staff, client_for):
+    admission = ordered_stay(staff)
+    url = reverse("admission_detail", args=[admission.pk])
+
+    response = client_for(staff.admin).post(
+        reverse("discharge_exemption", args=[admission.patient_id]),
+        {"admission": admission.pk, "reason": "   ", "next": url},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == url
+    assert "Give the reason for letting the patient leave owing." in response.content.decode()
+    assert not DischargeExemption.objects.exists()
