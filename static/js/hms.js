@@ -52,6 +52,25 @@
   });
   document.addEventListener("htmx:afterSettle", function (event) { showToasts(event.target); });
 
+  // A table wider than its box scrolls sideways: someone on a keyboard must be able to reach it
+  // and scroll it (WCAG 2.1.1; axe's scrollable-region-focusable). Only boxes that do scroll
+  // become a tab stop, named by the heading above them.
+  function reachableTables(root) {
+    root.querySelectorAll(".table-responsive:not([tabindex])").forEach(function (box) {
+      if (box.scrollWidth <= box.clientWidth + 1) return;
+      var card = box.closest(".card, section, main");
+      var heading = card && card.querySelector("h1, h2, h3, h4");
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", (heading ? heading.textContent.trim() + ": " : "") +
+        "table, scrolls sideways");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { reachableTables(document); });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target.querySelectorAll) reachableTables(event.target);
+  });
+
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
     if (status === 403) toast("Your role may not do that. Nothing was changed.", "warning");

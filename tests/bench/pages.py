@@ -214,6 +214,7 @@ def screens() -> list[dict]:
         ),
         ("bed board", "nurse", "/wards/", None),
         ("bed board (fragment)", "nurse", "/wards/", "bed-board"),
+        ("ward's patients (nurse's home panel)", "nurse", "/wards/patients/", None),
         ("admission", "nurse", f"/wards/admissions/{admission.pk}/", None),
         ("lab worklist", "lab", "/lab/", None),
         ("lab worklist (fragment)", "lab", "/lab/", "worklist"),
