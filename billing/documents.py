@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from billing.models import AdvanceDeposit, CreditNote, Invoice, Payment, Refund
+from billing.models import AdvanceDeposit, AdvanceRefund, CreditNote, Invoice, Payment, Refund
 from hms.pdf import render_pdf
 
 
@@ -135,6 +135,22 @@ def deposit_html(advance: AdvanceDeposit) -> str:
     return render_to_string(
         "billing/deposit_pdf.html",
         {"advance": advance, "patient": advance.patient, "invoice": None, "hospital": _hospital()},
+    )
+
+
+def deposit_refund_html(given_back: AdvanceRefund) -> str:
+    """The 80 mm slip of money of an advance deposit given back: how much, how, under which
+    reference and why, with a line for the patient's signature; rendered when asked for."""
+    advance = given_back.advance
+    return render_to_string(
+        "billing/deposit_refund_pdf.html",
+        {
+            "refund": given_back,
+            "advance": advance,
+            "patient": advance.patient,
+            "invoice": None,
+            "hospital": _hospital(),
+        },
     )
 
 

@@ -456,6 +456,8 @@ class AdvanceDeposit(models.Model):
     )
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     applied = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # Given back to the patient (AdvanceRefund rows): what is left is amount − applied − refunded.
+    refunded = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     mode = models.CharField(max_length=12, choices=PaymentMode.choices)
     reference = models.CharField(max_length=60, blank=True)
     receipt_number = models.CharField(max_length=20, unique=True)
@@ -473,8 +475,12 @@ class AdvanceDeposit(models.Model):
                 name="advance_mode_known",
             ),
             models.CheckConstraint(
-                condition=models.Q(applied__gte=0, applied__lte=models.F("amount")),
-                name="advance_applied_within_amount",
+                condition=models.Q(
+                    applied__gte=0,
+                    refunded__gte=0,
+                    applied__lte=models.F("amount") - models.F("refunded"),
+                ),
+                name="advance_used_within_amount",
             ),
         ]
 
@@ -486,7 +492,39 @@ class AdvanceDeposit(models.Model):
 
     @property
     def available(self):
-        return self.amount - self.applied
+        return self.amount - self.applied - self.refunded
+
+
+class AdvanceRefund(models.Model):
+    """Money of an advance deposit given back to the patient (a visit cancelled after its fee was
+    collected, a stay that cost less than its deposit): the deposit holds that much less. Its
+    number is of the refunds' RF series (its printed receipt)."""
+
+    advance = models.ForeignKey(AdvanceDeposit, on_delete=models.PROTECT, related_name="refunds")
+    number = models.CharField(max_length=20, unique=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    method = models.CharField(max_length=8, choices=RefundMethod.choices)
+    reference = models.CharField(max_length=60, blank=True)
+    reason = models.CharField(max_length=200)
+    refunded_at = models.DateTimeField()
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["refunded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="advance_refund_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(method__in=RefundMethod.values),
+                name="advance_refund_method_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class CreditNote(models.Model):

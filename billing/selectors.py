@@ -29,6 +29,7 @@ from billing import unposted
 from billing.models import (
     PAYMENT_MODES,
     AdvanceDeposit,
+    AdvanceRefund,
     Charge,
     ClaimStatus,
     CreditNote,
@@ -172,6 +173,11 @@ def desk_summary(day: date | None = None) -> DeskSummary:
                 desk_mode=Coalesce(NullIf("method", Value("")), "payment__mode")
             ),
             "desk_mode",
+            "refunded",
+        ),
+        (
+            AdvanceRefund.objects.filter(refunded_at__gte=start, refunded_at__lt=end),
+            "method",
             "refunded",
         ),
         (
@@ -374,7 +380,7 @@ FROM (SELECT COALESCE(SUM(CASE WHEN status IN ({settling}) THEN patient_balance 
              COUNT(*) AS n_charges
       FROM billing_charge c LEFT JOIN billing_invoice i ON i.id = c.invoice_id
       WHERE c.patient_id = %(patient)s) AS charges,
-     (SELECT COALESCE(SUM(amount - applied), 0) AS held, COUNT(*) AS n_deposits
+     (SELECT COALESCE(SUM(amount - applied - refunded), 0) AS held, COUNT(*) AS n_deposits
       FROM billing_advancedeposit WHERE patient_id = %(patient)s) AS deposits,
      (SELECT COUNT(*) AS n_credit_notes
       FROM billing_creditnote n JOIN billing_invoice i ON i.id = n.invoice_id
@@ -664,6 +670,19 @@ def _statement_rows(patient: models.Model) -> list[StatementRow]:
                 credit=deposit.amount,
             )
         )
+    for given_back in AdvanceRefund.objects.filter(advance__patient=patient).select_related(
+        "advance"
+    ):
+        rows.append(
+            StatementRow(
+                at=given_back.refunded_at,
+                text=f"Advance deposit {given_back.advance.receipt_number} refunded"
+                f" ({given_back.get_method_display()}): {given_back.reason}",
+                reference=given_back.number,
+                order=8,
+                debit=given_back.amount,
+            )
+        )
     for payment in Payment.objects.filter(patient=patient).select_related("invoice"):
         url = payment.get_absolute_url()
         if payment.mode == PaymentMode.ADVANCE:
@@ -754,7 +773,7 @@ ACCOUNT_LISTS = [
 # How many of the newest invoices and deposits the account page's sidebar shows.
 SIDEBAR = 5
 INVOICE_LINK, RECEIPT_LINK, CREDIT_LINK, REFUND_LINK = "invoice", "receipt", "credit", "refund"
-DEPOSIT_LINK = "deposit"
+DEPOSIT_LINK, DEPOSIT_REFUND_LINK = "deposit", "deposit-refund"
 
 
 def invoice_pdf_url(invoice: Invoice) -> str:
@@ -771,6 +790,10 @@ def refund_pdf_url(refund: Refund) -> str:
 
 def deposit_pdf_url(advance: AdvanceDeposit) -> str:
     return reverse("billing_document", args=[files.sign(DEPOSIT_LINK, advance.pk)])
+
+
+def deposit_refund_pdf_url(given_back: AdvanceRefund) -> str:
+    return reverse("billing_document", args=[files.sign(DEPOSIT_REFUND_LINK, given_back.pk)])
 
 
 def credit_note_pdf_url(note: CreditNote) -> str:
@@ -791,7 +814,9 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
         "credit-notes": CreditNote.objects.filter(invoice__patient=patient)
         .select_related("invoice", "created_by")
         .order_by("-created_at", "-id"),
-        "deposits": AdvanceDeposit.objects.filter(patient=patient).order_by("-received_at", "-id"),
+        "deposits": AdvanceDeposit.objects.filter(patient=patient)
+        .prefetch_related("refunds")
+        .order_by("-received_at", "-id"),
     }
     account, counts = account_figures(patient)
     amount, tax = account.charged, account.charged_tax
@@ -838,7 +863,7 @@ def invoice_page(
         for refund in payment.refunds.all():
             refund.pdf_url = refund_pdf_url(refund)
     advance = AdvanceDeposit.objects.filter(patient=invoice.patient).aggregate(
-        left=Sum("amount") - Sum("applied")
+        left=Sum("amount") - Sum("applied") - Sum("refunded")
     )["left"]
     return {
         "invoice": invoice,

@@ -23,6 +23,7 @@ urlpatterns = [
     path("invoices/<int:pk>/pay/", views.payment_take, name="payment_take"),
     path("invoices/<int:pk>/pay-from-advance/", views.advance_apply, name="advance_apply"),
     path("patients/<uuid:pk>/deposit/", views.advance_take, name="advance_take"),
+    path("deposits/<int:pk>/refund/", views.advance_refund, name="advance_refund"),
     path("payments/<int:pk>/refund/", views.payment_refund, name="payment_refund"),
     path("payments/<int:pk>/reverse/", views.payment_reverse, name="payment_reverse"),
     path("documents/<str:token>/", views.billing_document, name="billing_document"),

@@ -43,6 +43,7 @@ from billing.forms import (
 )
 from billing.models import (
     AdvanceDeposit,
+    AdvanceRefund,
     Charge,
     ChargeItem,
     ClaimStatus,
@@ -52,11 +53,13 @@ from billing.models import (
     Payment,
     PaymentMode,
     Refund,
+    RefundMethod,
 )
 from billing.selectors import (
     ACCOUNT_LISTS,
     CREDIT_LINK,
     DEPOSIT_LINK,
+    DEPOSIT_REFUND_LINK,
     INVOICE_LINK,
     RECEIPT_LINK,
     REFUND_LINK,
@@ -159,6 +162,7 @@ def _account_page(request: HttpRequest, patient, showing: str, **refused) -> Htt
         "form": ManualChargeForm(),
         "reverse_form": ReverseForm(),
         "can_reverse": rbac.allows(request.user, "billing.adjust"),
+        "refund_methods": RefundMethod.choices,
     }
     context.setdefault("deposit_form", DepositForm(initial=_deposit_asked(request)))
     if rbac.allows(request.user, "billing.exempt"):
@@ -235,6 +239,39 @@ def advance_take(request: HttpRequest, pk) -> HttpResponse:
             )
             return redirect(params.safe_next(request, "patient_account", pk=patient.pk))
     return _account_page(request, patient, "deposits", deposit_form=form)
+
+
+@rbac.capability_required("billing.adjust", post_only=True)
+@require_POST
+def advance_refund(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give back money of an advance deposit; refused, the account's deposits again with the
+    form as typed and the reason beside its field."""
+    advance = get_object_or_404(AdvanceDeposit.objects.select_related("patient"), pk=pk)
+    patient = _patient(request, advance.patient_id)
+    form = RefundForm(request.POST)
+    if form.is_valid():
+        try:
+            given_back = services.advance_refund(
+                actor=request.user,
+                advance=advance,
+                amount=form.cleaned_data["amount"],
+                method=form.cleaned_data["method"],
+                reference=form.cleaned_data["reference"],
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except services.BillingError as refusal:
+            refuse_into(form, refusal)
+        else:
+            messages.success(
+                request,
+                f"Refund {given_back.number}: {money_text(given_back.amount)} of deposit"
+                f" {advance.receipt_number} given back by {given_back.get_method_display()}.",
+            )
+            return redirect(reverse("patient_account", args=[patient.pk]) + "?show=deposits")
+    return _account_page(
+        request, patient, "deposits", deposit_refund_form=form, deposit_refund_id=advance.pk
+    )
 
 
 def _statement_period(request: HttpRequest) -> tuple:
@@ -598,6 +635,14 @@ def _rendered_when_asked(token: str, visible, visible_to) -> HttpResponse | None
         note := CreditNote.objects.filter(pk=credit_id, invoice__in=visible).first()
     ):
         return pdf_response(documents.credit_note_html(note), f"{note.number}.pdf")
+    if given_back_id := params.db_id(files.unsign(token, DEPOSIT_REFUND_LINK)):
+        refunds = AdvanceRefund.objects.select_related("advance__patient", "refunded_by")
+        if rbac.scope(visible_to, "billing.invoices") == rbac.OWN:
+            refunds = refunds.filter(advance__patient__user=visible_to)
+        if given_back := refunds.filter(pk=given_back_id).first():
+            return pdf_response(
+                documents.deposit_refund_html(given_back), f"{given_back.number}.pdf"
+            )
     if deposit_id := params.db_id(files.unsign(token, DEPOSIT_LINK)):
         deposits = AdvanceDeposit.objects.select_related("patient", "received_by")
         if rbac.scope(visible_to, "billing.invoices") == rbac.OWN:

@@ -12,7 +12,7 @@
 - `common`: what they share (`BillingError`, amounts and text checked as typed, the screen refresh).
 """
 
-from billing.services.advances import advance_apply, advance_take
+from billing.services.advances import advance_apply, advance_refund, advance_take
 from billing.services.charges import (
     ITEM_FIELDS,
     charge_item_save,
@@ -60,6 +60,7 @@ __all__ = [
     "payment_reverse",
     "advance_take",
     "advance_apply",
+    "advance_refund",
     "credit_note_issue",
     "discharge_exemption_grant",
     "claim_approve",

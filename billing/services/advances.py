@@ -1,4 +1,5 @@
-"""Advance deposits: money taken before there is an invoice, and applying it to one later."""
+"""Advance deposits: money taken before there is an invoice, applying it to one later, and
+giving back what is not used."""
 
 from decimal import Decimal
 
@@ -10,13 +11,16 @@ from accounts.models import User
 from billing.models import (
     DEPOSIT_MODES,
     AdvanceDeposit,
+    AdvanceRefund,
     Invoice,
     Payment,
     PaymentMode,
+    RefundMethod,
 )
 from billing.services.common import BillingError, _announce, _exact_amount, _text
 from billing.services.payments import _require_reference, payment_take
-from hms import audit, submissions
+from hms import audit, rbac, submissions
+from hms.money import money_text
 from hms.numbering import yearly_number
 
 
@@ -81,7 +85,10 @@ def advance_apply(
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     advances = list(
         AdvanceDeposit.objects.select_for_update()
-        .filter(patient_id=invoice.patient_id, applied__lt=models.F("amount"))
+        .filter(
+            patient_id=invoice.patient_id,
+            applied__lt=models.F("amount") - models.F("refunded"),
+        )
         .order_by("received_at", "id")
     )
     if not advances:
@@ -105,3 +112,81 @@ def advance_apply(
         advance.applied += use
         advance.save(update_fields=["applied"])
     return payments
+
+
+@transaction.atomic
+@submissions.once("advance.refund")
+def advance_refund(
+    *,
+    actor: User,
+    advance: AdvanceDeposit,
+    amount: Decimal,
+    method: str,
+    reason: str,
+    reference: str = "",
+    request: HttpRequest | None = None,
+) -> AdvanceRefund:
+    """Give back money of an advance deposit not yet used (KES, exact to the cent): never more
+    than the deposit has left, by `method` (cash, an M-Pesa or card reversal, a bank transfer)
+    with that transaction's `reference` (not for cash), for `reason`. The deposit holds that much
+    less; the refund takes the next RF number (its printed receipt) and comes off the day's
+    takings of its method.
+
+    Raises BillingError when the actor is not an accountant or administrator, the amount is
+    missing or more than the deposit has left, the method is missing, a method that needs a
+    reference has none, or no reason is given; AlreadySubmitted (hms.submissions) when the same
+    form was already sent.
+    """
+    if not rbac.allows(actor, "billing.adjust"):
+        raise BillingError("Only an accountant or an administrator can refund.")
+    # Locked: an invoice paid from this deposit at the same moment waits, and then sees less.
+    advance = AdvanceDeposit.objects.select_for_update().get(pk=advance.pk)
+    amount = _exact_amount(amount)
+    if amount <= 0:
+        raise BillingError("Enter the amount to give back.", field="amount")
+    if amount > advance.available:
+        raise BillingError(
+            f"At most {money_text(advance.available)} of deposit {advance.receipt_number} is"
+            " left to give back.",
+            field="amount",
+        )
+    if method not in RefundMethod.values:
+        raise BillingError("Choose how the money goes back to the patient.", field="method")
+    if method != RefundMethod.CASH and not reference.strip():
+        raise BillingError(
+            f"Enter the reference of the {RefundMethod(method).label.lower()}"
+            " (the M-Pesa code, the card slip or the bank's reference).",
+            field="reference",
+        )
+    if not reason.strip():
+        raise BillingError("Give the reason for the refund.", field="reason")
+    given_back = AdvanceRefund.objects.create(
+        advance=advance,
+        number=yearly_number("RF", series="refund"),
+        amount=amount,
+        method=method,
+        reference=_text(reference, AdvanceRefund, "reference", "Reference"),
+        reason=_text(reason, AdvanceRefund, "reason", "Reason"),
+        refunded_at=timezone.now(),
+        refunded_by=actor,
+    )
+    advance.refunded += amount
+    advance.save(update_fields=["refunded"])
+    audit.record(
+        actor=actor,
+        action="advance.refund",
+        obj=given_back,
+        patient=advance.patient_id,
+        after={
+            "deposit": advance.receipt_number,
+            "refund": given_back.number,
+            "amount": amount,
+            "method": method,
+            "reference": given_back.reference,
+            "reason": given_back.reason,
+            "left": advance.available,
+        },
+        request=request,
+    )
+    _announce(advance.patient_id)
+    return given_back

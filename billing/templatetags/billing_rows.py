@@ -69,3 +69,11 @@ def deposit_receipt_url(advance) -> str:
     from billing.selectors import deposit_pdf_url
 
     return deposit_pdf_url(advance)
+
+
+@register.filter
+def deposit_refund_url(given_back) -> str:
+    """The signed link of a deposit refund's slip PDF."""
+    from billing.selectors import deposit_refund_pdf_url
+
+    return deposit_refund_pdf_url(given_back)

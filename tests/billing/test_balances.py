@@ -428,7 +428,7 @@ def _figures_by_the_orm(patient) -> tuple:
     )
     charged = charges.aggregate(amount=Sum("amount"), tax=Sum("tax_amount"))
     held = AdvanceDeposit.objects.filter(patient=patient).aggregate(
-        held=Sum(F("amount") - F("applied"))
+        held=Sum(F("amount") - F("applied") - F("refunded"))
     )
     counts = {
         "charges": charges.count(),

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from billing import services as billing_services
 from billing.models import InsuranceClaim
 from clinical.models import DoctorSchedule, PatientDocument, PatientMerge, Prescription
 from engineering import services as engineering
@@ -95,6 +96,7 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "manual_charge": {"pk": samples["patient"].pk},
         "discharge_exemption": {"pk": samples["patient"].pk},
         "advance_take": {"pk": samples["patient"].pk},
+        "advance_refund": {"pk": samples["advance"].pk},
         "charge_reverse": {"pk": samples["charge"].pk},
         "invoice_create": {"pk": samples["patient"].pk},
         "invoice_detail": {"pk": samples["invoice"].pk},
@@ -261,7 +263,11 @@ def samples(make_user, role_users, staff):
         survivor_state_before="registered",
         survivor_state_after="registered",
     )
+    advance = billing_services.advance_take(
+        actor=role_users[rbac.RECEPTIONIST], patient=patient, amount=Decimal("500"), mode="cash"
+    )
     return {
+        "advance": advance,
         "merge": merge,
         "ticket": ticket,
         "display": display,
