@@ -178,38 +178,40 @@ def _account_page(request: HttpRequest, patient, showing: str, **refused) -> Htt
 @rbac.capability_required("billing.exempt", scopes=DESK, post_only=True)
 @require_POST
 def discharge_exemption(request: HttpRequest, pk) -> HttpResponse:
-    """Let one stay of the patient end while they owe what they owe now, for the reason given."""
+    """Let one stay of the patient end while they owe what they owe now, for the reason given.
+    Sent from the account page, a refused reason shows beside its field; from the admission
+    page's card (`next`), every refusal is said above the page it came from."""
     patient = _patient(request, pk)
     form = DischargeExemptionForm(request.POST)
-    if form.is_valid():
-        admission = patient.admissions.filter(pk=form.cleaned_data["admission"]).first()
-        if admission is None:
-            messages.error(request, "That stay is not this patient's.")
-            return redirect("patient_account", pk=patient.pk)
-        try:
-            exemption = services.discharge_exemption_grant(
-                actor=request.user,
-                patient=patient,
-                admission=admission,
-                reason=form.cleaned_data["reason"],
-                request=request,
-            )
-        except services.BillingError as refusal:
-            # About the stay as it is now, or sent from the admission page's card (which has
-            # only the reason): said above the page it came from.
-            if refusal.field != "reason" or request.POST.get("next"):
-                messages.error(request, str(refusal))
-                return redirect(params.safe_next(request, "patient_account", pk=patient.pk))
-            refuse_into(form, refusal)
-        else:
-            owing = money_text(exemption.amount)
-            messages.success(request, f"Exempted: the stay may end with {owing} owing.")
-            # Given from the discharge card of the admission's page: back to that page.
-            return redirect(params.safe_next(request, "patient_account", pk=patient.pk))
-    elif request.POST.get("next"):  # the admission page's card: its sentence above that page
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect(params.safe_next(request, "patient_account", pk=patient.pk))
-    return _account_page(request, patient, "charges", exemption_form=form)
+    try:
+        exemption = _exempt(request, patient, form)
+    except services.BillingError as refused:
+        if refused.field == "reason" and not request.POST.get("next"):
+            if not form.errors:
+                refuse_into(form, refused)
+            return _account_page(request, patient, "charges", exemption_form=form)
+        messages.error(request, str(refused))
+    else:
+        owing = money_text(exemption.amount)
+        messages.success(request, f"Exempted: the stay may end with {owing} owing.")
+    return redirect(params.safe_next(request, "patient_account", pk=patient.pk))
+
+
+def _exempt(request: HttpRequest, patient, form: DischargeExemptionForm):
+    """The exemption the form asks for; BillingError (field "reason" for the reason) otherwise."""
+    if not form.is_valid():
+        errors = " ".join(e for found in form.errors.values() for e in found)
+        raise services.BillingError(errors, field="reason" if "reason" in form.errors else None)
+    admission = patient.admissions.filter(pk=form.cleaned_data["admission"]).first()
+    if admission is None:
+        raise services.BillingError("That stay is not this patient's.")
+    return services.discharge_exemption_grant(
+        actor=request.user,
+        patient=patient,
+        admission=admission,
+        reason=form.cleaned_data["reason"],
+        request=request,
+    )
 
 
 @rbac.capability_required("billing.invoices", scopes=DESK, post_only=True)
