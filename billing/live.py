@@ -53,6 +53,7 @@ PUBLISHES: dict[str, list[str]] = {
     "payment_reverse": _DESK,
     "advance_take": _DESK,
     "advance_apply": _DESK,
+    "advance_refund": _DESK,
     "credit_note_issue": _DESK,
     "claim_approve": _DESK,
     "claim_reject": _DESK,
