@@ -15,10 +15,9 @@ from billing.models import (
     Invoice,
     Payment,
     PaymentMode,
-    RefundMethod,
 )
 from billing.services.common import BillingError, _announce, _exact_amount, _text
-from billing.services.payments import _require_reference, payment_take
+from billing.services.payments import _require_reference, _require_refund_terms, payment_take
 from hms import audit, rbac, submissions
 from hms.money import money_text
 from hms.numbering import yearly_number
@@ -150,16 +149,7 @@ def advance_refund(
             " left to give back.",
             field="amount",
         )
-    if method not in RefundMethod.values:
-        raise BillingError("Choose how the money goes back to the patient.", field="method")
-    if method != RefundMethod.CASH and not reference.strip():
-        raise BillingError(
-            f"Enter the reference of the {RefundMethod(method).label.lower()}"
-            " (the M-Pesa code, the card slip or the bank's reference).",
-            field="reference",
-        )
-    if not reason.strip():
-        raise BillingError("Give the reason for the refund.", field="reason")
+    _require_refund_terms(method, reference, reason)
     given_back = AdvanceRefund.objects.create(
         advance=advance,
         number=yearly_number("RF", series="refund"),

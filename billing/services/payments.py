@@ -38,6 +38,21 @@ def _require_reference(mode: str, reference: str) -> None:
         )
 
 
+def _require_refund_terms(method: str, reference: str, reason: str) -> None:
+    """What every refund needs, a payment's or a deposit's: how the money goes back, that
+    transaction's reference (not for cash), and why. Raises BillingError with the field."""
+    if method not in RefundMethod.values:
+        raise BillingError("Choose how the money goes back to the patient.", field="method")
+    if method != RefundMethod.CASH and not reference.strip():
+        raise BillingError(
+            f"Enter the reference of the {RefundMethod(method).label.lower()}"
+            " (the M-Pesa code, the card slip or the bank's reference).",
+            field="reference",
+        )
+    if not reason.strip():
+        raise BillingError("Give the reason for the refund.", field="reason")
+
+
 def _settle_status(invoice: Invoice) -> None:
     """Settled when neither the patient nor the insurer owes anything more: Paid when money was
     kept, otherwise Refunded (everything paid was given back) or Cancelled by credit note (nothing
@@ -168,16 +183,7 @@ def payment_refund(
             f" {payment.receipt_number}.",
             field="amount",
         )
-    if method not in RefundMethod.values:
-        raise BillingError("Choose how the money goes back to the patient.", field="method")
-    if method != RefundMethod.CASH and not reference.strip():
-        raise BillingError(
-            f"Enter the reference of the {RefundMethod(method).label.lower()}"
-            " (the M-Pesa code, the card slip or the bank's reference).",
-            field="reference",
-        )
-    if not reason.strip():
-        raise BillingError("Give the reason for the refund.", field="reason")
+    _require_refund_terms(method, reference, reason)
     refund = Refund.objects.create(
         payment=payment,
         number=yearly_number("RF", series="refund"),
