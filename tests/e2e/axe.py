@@ -23,7 +23,14 @@ def _axe_source() -> str:
 
 
 def axe_violations(page, *, context: str | dict = "document") -> list[dict]:
-    """Run axe on what the page shows now; every violation axe reports, of any impact."""
+    """Run axe on what the page shows once its fades are over (a toast half faded in reads as
+    low contrast: CI, session 6); every violation axe reports, of any impact."""
+    page.evaluate(
+        """() => Promise.race([
+            Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null))),
+            new Promise((done) => setTimeout(done, 3000)),  // an endless spinner: wait no more
+        ])"""
+    )
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(_axe_source())
     result = page.evaluate(
