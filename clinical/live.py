@@ -96,6 +96,8 @@ PUBLISHES: dict[str, list[str]] = {
     "schedule_block_add": [],
     "schedule_block_remove": [],
     "schedule_exception_add": [],
+    "days_off_for_leave": [],
+    "days_off_for_leave_lifted": [],
     "portal_login_create": [],
     "vitals_record": ["vitals"],
     "encounter_start": [],

@@ -329,6 +329,13 @@ class ScheduleException(models.Model):
     start_time = models.TimeField(null=True, blank=True, help_text="Empty: the whole day.")
     end_time = models.TimeField(null=True, blank=True)
     reason = models.CharField(max_length=120, blank=True)
+    source = models.CharField(
+        max_length=40,
+        blank=True,
+        db_index=True,
+        help_text="What closed these hours: empty when set by hand; another module's record"
+        " (e.g. 'leave:42' for approved leave), which alone may lift them again.",
+    )
 
     class Meta:
         ordering = ["date", "start_time"]

@@ -16,9 +16,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from clinical import lifecycle, search
+from clinical.day_parts import HALF_DAY_SPLIT
 from clinical.models import (
     LIVE_APPOINTMENT,
     Appointment,
+    AppointmentStatus,
     DoctorSchedule,
     Encounter,
     Patient,
@@ -220,6 +222,35 @@ def overlapping_appointments(
     if excluding is not None:
         found = found.exclude(pk=excluding.pk)
     return found.select_related("doctor", "patient").order_by("starts_at")
+
+
+def appointments_in_days(doctor: User, days: Iterable[tuple[date, str]]) -> QuerySet:
+    """The doctor's live appointments still to come (scheduled or checked in) that fall in `days`:
+    (date, part) pairs, part "day", "morning" or "afternoon" as in
+    `clinical.services.schedules.days_off_for_leave` (split at HALF_DAY_SPLIT, hospital time).
+    What approving a doctor's leave would leave booked; hr counts them before the admin confirms.
+    """
+    spans = Q()
+    for day, part in days:
+        start = _aware(day, HALF_DAY_SPLIT if part == "afternoon" else time.min)
+        end = (
+            _aware(day, HALF_DAY_SPLIT)
+            if part == "morning"
+            else _aware(day + timedelta(days=1), time.min)
+        )
+        spans |= Q(starts_at__lt=end, ends_at__gt=start)
+    if not spans:
+        return Appointment.objects.none()
+    return (
+        Appointment.objects.filter(
+            spans,
+            doctor=doctor,
+            status__in=[AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN],
+            ends_at__gt=timezone.now(),
+        )
+        .select_related("patient")
+        .order_by("starts_at")
+    )
 
 
 def slots_for(

@@ -150,7 +150,7 @@ CAPABILITY_LABELS: dict[str, str] = {
     "engineering.machines": "Machines and maintenance",
     "engineering.request": "Raise maintenance requests",
     "hr.self_service": "Apply for leave, own attendance",
-    "hr.approve_leave": "Approve leave",
+    "hr.approve_leave": "Approve leave, run the roster, see team attendance",
     "chat.use": "Chat",
     "queue.view": "See the queues; call patients at your service point",
     "queue.issue": "Give patients queue tickets",

@@ -394,6 +394,13 @@ def env_positive_int(name: str, default: int) -> int:
     return int(value)
 
 
+def env_non_negative_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number (0 or more).")
+    return int(value)
+
+
 # Appointments (docs/DECISIONS.md, "Booking limits"): how far ahead a slot may be booked (desk and
 # portal alike), and how many live bookings a patient may hold when booking online for
 # themselves: per doctor per day, and in all. The desk is not limited.
@@ -430,6 +437,15 @@ if HMS_CONSULTATION_FEE_AT not in ("check_in", "booking"):
 HMS_ATTENDANCE_MAX_SHIFT_HOURS = env_positive_int("HMS_ATTENDANCE_MAX_SHIFT_HOURS", 16)
 if HMS_ATTENDANCE_MAX_SHIFT_HOURS > 24:
     raise ImproperlyConfigured("HMS_ATTENDANCE_MAX_SHIFT_HOURS must be from 1 to 24 hours.")
+
+# Leave and the roster (hr): the country (ISO 3166 code) and region whose public holidays are not
+# working days, the days a leave may start in the past (a sick day recorded on return), and the
+# minutes after a rostered start (or before its end) that are not yet late (or an early leave);
+# overtime counts only beyond them.
+HMS_HOLIDAYS_COUNTRY = os.environ.get("HMS_HOLIDAYS_COUNTRY", "KE").strip().upper() or "KE"
+HMS_HOLIDAYS_SUBDIVISION = os.environ.get("HMS_HOLIDAYS_SUBDIVISION", "").strip() or None
+HMS_LEAVE_BACKDATE_DAYS = env_non_negative_int("HMS_LEAVE_BACKDATE_DAYS", 7)
+HMS_ATTENDANCE_GRACE_MINUTES = env_non_negative_int("HMS_ATTENDANCE_GRACE_MINUTES", 10)
 
 LANGUAGE_CODE = "en-gb"
 # Dates "30 Nov 2026", times "14:05" in the hospital's zone, typed dates day first (hms/formats).

@@ -50,6 +50,10 @@ from clinical.services.patients import (
 )
 from clinical.services.portal import portal_login_create
 from clinical.services.schedules import (
+    DAY_PARTS,
+    HALF_DAY_SPLIT,
+    days_off_for_leave,
+    days_off_for_leave_lifted,
     schedule_block_add,
     schedule_block_remove,
     schedule_exception_add,
@@ -57,6 +61,10 @@ from clinical.services.schedules import (
 from clinical.services.vitals import VITAL_FIELDS, VitalsError, vitals_record
 
 __all__ = [
+    "DAY_PARTS",
+    "HALF_DAY_SPLIT",
+    "days_off_for_leave",
+    "days_off_for_leave_lifted",
     "AUDITED_FIELDS",
     "DuplicateSuspected",
     "IdentityTaken",

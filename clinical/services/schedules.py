@@ -1,12 +1,14 @@
 """Doctors' schedules (admin): weekly blocks of bookable time and the days off that close them."""
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.models import User
+from clinical.day_parts import DAY_PARTS, HALF_DAY_SPLIT
 from clinical.models import (
     DoctorSchedule,
     ScheduleException,
@@ -121,3 +123,94 @@ def schedule_exception_add(
         request=request,
     )
     return exception
+
+
+def _part_hours(part: str) -> tuple[datetime.time | None, datetime.time | None]:
+    if part == "day":
+        return None, None
+    if part == "morning":
+        return datetime.time(0, 0), HALF_DAY_SPLIT
+    if part == "afternoon":
+        return HALF_DAY_SPLIT, datetime.time(23, 59, 59)
+    raise ValueError(f"A day part is one of {DAY_PARTS}, not {part!r}.")
+
+
+@transaction.atomic
+def days_off_for_leave(
+    *,
+    actor: User,
+    doctor: User,
+    days: Iterable[tuple[datetime.date, str]],
+    reason: str,
+    source: str,
+    request: HttpRequest | None = None,
+) -> list[ScheduleException]:
+    """Close a doctor's bookable hours for approved leave (called by hr when leave is approved;
+    clinical never imports hr). `days` are (date, part) with part "day", "morning" (until
+    HALF_DAY_SPLIT) or "afternoon" (from it); `source` names the leave ("leave:42") so that
+    `days_off_for_leave_lifted` lifts exactly these. Appointments already booked on those hours
+    stay booked: they are listed for the desk by `clinical.selectors.appointments_to_move`.
+
+    Idempotent per (source, date, part). Returns the exceptions created. Audited once.
+    Raises BookingError when the actor may neither manage schedules nor approve leave, or
+    `source` is empty; ValueError on an unknown part.
+    """
+    if not (rbac.allows(actor, "schedules.manage") or rbac.allows(actor, "hr.approve_leave")):
+        raise BookingError("Only an administrator closes a doctor's hours for leave.")
+    if not source:
+        raise BookingError("Leave's days off name the leave they come from.")
+    created = []
+    for day, part in days:
+        start_time, end_time = _part_hours(part)
+        exception, was_created = ScheduleException.objects.get_or_create(
+            doctor=doctor,
+            date=day,
+            source=source,
+            start_time=start_time,
+            end_time=end_time,
+            defaults={"reason": reason[:120]},
+        )
+        if was_created:
+            created.append(exception)
+    if created:
+        audit.record(
+            actor=actor,
+            action="schedule.leave_days_off",
+            obj=doctor,
+            after={"source": source, "days": [str(e.date) for e in created], "reason": reason},
+            request=request,
+        )
+    return created
+
+
+@transaction.atomic
+def days_off_for_leave_lifted(
+    *,
+    actor: User,
+    source: str,
+    from_day: datetime.date | None = None,
+    request: HttpRequest | None = None,
+) -> int:
+    """Reopen the hours `days_off_for_leave` closed for `source` (the leave was cancelled), from
+    `from_day` on when given (days already past stay as they were). Returns how many exceptions
+    were lifted; audited when any were. Raises BookingError as `days_off_for_leave` does.
+    """
+    if not (rbac.allows(actor, "schedules.manage") or rbac.allows(actor, "hr.approve_leave")):
+        raise BookingError("Only an administrator reopens a doctor's hours.")
+    if not source:
+        raise BookingError("Leave's days off name the leave they come from.")
+    lifted = ScheduleException.objects.filter(source=source)
+    if from_day is not None:
+        lifted = lifted.filter(date__gte=from_day)
+    days = sorted({str(day) for day in lifted.values_list("date", flat=True)})
+    count, _ = lifted.delete()
+    if count:
+        audit.record(
+            actor=actor,
+            action="schedule.leave_days_off_lifted",
+            object_type="clinical.ScheduleException",
+            object_id=source,
+            after={"source": source, "days": days},
+            request=request,
+        )
+    return count

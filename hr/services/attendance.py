@@ -12,6 +12,8 @@ from hms import audit
 from hms.refusals import Refusal
 from hr.models import Attendance
 
+__all__ = ["AttendanceError", "attendance_mark"]
+
 # A second click this soon after clocking out is a repeated tap, not a new arrival.
 REPEAT_TAP = timedelta(minutes=2)
 

@@ -1,0 +1,3 @@
+"""Leave: types and entitlements, the hospital's closure days, requests and their decisions."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Leave: applying, withdrawing, cancelling and deciding, and the balance they move."""
+
+__all__: list[str] = []

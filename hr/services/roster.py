@@ -1,0 +1,3 @@
+"""Shifts and the roster, and attendance matched to them."""
+
+__all__: list[str] = []
