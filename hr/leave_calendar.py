@@ -1,0 +1,30 @@
+"""Who is on approved leave on which days: the one question attendance, the roster and the
+monthly report ask of leave (hr.models.leave owns the requests)."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class LeaveDay:
+    """One day of approved leave of one person.
+
+    `leave_type` is the type's name as people read it ("Annual leave"); `part` is "day",
+    "morning" or "afternoon" (clinical.day_parts); `fraction` is what the day costs the balance:
+    Decimal("1"), Decimal("0.5"), or Decimal("0") for a weekend, holiday or closure day inside a
+    leave counted in working days."""
+
+    leave_type: str
+    part: str
+    fraction: Decimal
+
+
+def approved_leave_days(
+    *, user_ids: Iterable[int] | None, first: date, last: date
+) -> dict[int, dict[date, LeaveDay]]:
+    """{user id: {date: LeaveDay}} for every day from `first` to `last` inclusive that falls in
+    an approved (not cancelled) leave of those users (all users when `user_ids` is None).
+    A constant number of queries whatever the number of people and days."""
+    return {}  # filled in by the leave part of issue 17
