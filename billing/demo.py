@@ -112,7 +112,7 @@ def _seed_claims(log) -> None:
                 invoice=invoice,
                 amount=invoice.balance,
                 mode=PaymentMode.MPESA,
-                reference=f"QK{claim.pk:03d}DEMO7",
+                reference=f"QK{claim.pk:06d}DM",
             )
         elif stage == "part-approved":
             services.claim_approve(

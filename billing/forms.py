@@ -75,7 +75,22 @@ class ClaimFilterForm(forms.Form):
     insurer = forms.CharField(max_length=100, required=False)
 
 
-class PaymentForm(forms.Form):
+class _MoneyAtTheDesk(forms.Form):
+    """What a payment and a deposit share: "Yes, record another", hidden until the service
+    refuses the same amount recorded for the patient minutes ago (most often the form sent again
+    with the Back button); then shown as a box to tick beside that sentence."""
+
+    again = forms.BooleanField(
+        required=False, widget=forms.HiddenInput, label="Yes, record another"
+    )
+
+    def add_error(self, field, error):
+        if field == "again":
+            self.fields["again"].widget = forms.CheckboxInput()
+        super().add_error(field, error)
+
+
+class PaymentForm(_MoneyAtTheDesk):
     """A payment at the desk: what is typed is taken exactly, or refused beside its field."""
 
     amount = _amount_field()
@@ -89,7 +104,7 @@ class PaymentForm(forms.Form):
     reference = forms.CharField(max_length=60, required=False, error_messages=REASON)
 
 
-class DepositForm(forms.Form):
+class DepositForm(_MoneyAtTheDesk):
     """An advance deposit at the desk (a visit's fee collected before the doctor, money paid
     ahead of a procedure): held on the patient's account until an invoice uses it."""
 

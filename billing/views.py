@@ -229,6 +229,7 @@ def advance_take(request: HttpRequest, pk) -> HttpResponse:
                 amount=form.cleaned_data["amount"],
                 mode=form.cleaned_data["mode"],
                 reference=form.cleaned_data["reference"],
+                again=form.cleaned_data["again"],
                 request=request,
             )
         except services.BillingError as refusal:
@@ -507,6 +508,7 @@ def payment_take(request: HttpRequest, pk: int) -> HttpResponse:
         amount=form.cleaned_data["amount"],
         mode=form.cleaned_data["mode"],
         reference=form.cleaned_data["reference"],
+        again=form.cleaned_data["again"],
     )
 
 

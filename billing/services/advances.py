@@ -17,7 +17,12 @@ from billing.models import (
     PaymentMode,
 )
 from billing.services.common import BillingError, _announce, _exact_amount, _text
-from billing.services.payments import _require_reference, _require_refund_terms, payment_take
+from billing.services.payments import (
+    _require_not_a_repeat,
+    _require_reference,
+    _require_refund_terms,
+    payment_take,
+)
 from hms import audit, rbac, submissions
 from hms.money import money_text
 from hms.numbering import yearly_number
@@ -33,12 +38,15 @@ def advance_take(
     mode: str,
     reference: str = "",
     admission: models.Model | None = None,
+    again: bool = False,
     request: HttpRequest | None = None,
 ) -> AdvanceDeposit:
     """Record money paid ahead (a deposit at admission): held on the patient's account.
 
     Raises BillingError when the amount is missing or not an exact positive amount, the payment
-    mode is missing, a mode that needs a reference has none, or a text is too long;
+    mode is missing, a mode that needs a reference has none or gives one already on a receipt, a
+    text is too long, or the same amount was recorded for the patient minutes ago and `again`
+    (the desk's "yes, another one") is not set;
     AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     amount = _exact_amount(amount)
@@ -46,7 +54,10 @@ def advance_take(
         raise BillingError("Enter an amount above zero.", field="amount")
     if mode not in {value for value, _ in DEPOSIT_MODES}:
         raise BillingError("Choose how the deposit was paid.", field="mode")
-    _require_reference(mode, reference)
+    reference = _require_reference(mode, reference)
+    _require_not_a_repeat(
+        patient_id=getattr(patient, "pk", patient), amount=amount, confirmed=again
+    )
     advance = AdvanceDeposit.objects.create(
         patient_id=getattr(patient, "pk", patient),
         admission_id=getattr(admission, "pk", admission),

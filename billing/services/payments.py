@@ -2,6 +2,8 @@
 invoice's settled status that follows.
 """
 
+import re
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import models, transaction
@@ -12,6 +14,7 @@ from accounts.models import User
 from billing import tasks
 from billing.models import (
     MODES_WITH_REFERENCE,
+    AdvanceDeposit,
     Invoice,
     InvoiceStatus,
     Payment,
@@ -24,8 +27,28 @@ from hms import audit, rbac, submissions
 from hms.money import money_text
 from hms.numbering import yearly_number
 
+# An M-Pesa transaction code: ten letters and digits (Safaricom's receipt, e.g. QJK3X7Y2ZA).
+MPESA_CODE = re.compile(r"[A-Z0-9]{10}")
+# Modes whose reference names one transaction of money: recorded once, never on two receipts.
+# (A scheme's authorisation number may cover several invoices of one treatment.)
+MODES_WITH_ONE_USE_REFERENCE = {PaymentMode.MPESA, PaymentMode.CARD, PaymentMode.BANK}
 
-def _require_reference(mode: str, reference: str) -> None:
+
+def reference_key(mode: str, reference: str) -> str:
+    """The reference as it is stored and compared: without spaces, upper case for M-Pesa codes
+    (people type "qjk3 x7y2za" off a phone's message)."""
+    reference = reference.strip()
+    if mode == PaymentMode.MPESA:
+        return "".join(reference.split()).upper()
+    return reference
+
+
+def _require_reference(mode: str, reference: str) -> str:
+    """The reference a mode needs, checked, as it is to be stored (`reference_key`).
+
+    Raises BillingError (field "reference") when a mode that needs one has none, an M-Pesa code
+    is not ten letters and digits, or the same M-Pesa code, card slip or bank reference is already
+    on a receipt (a payment not reversed, or a deposit): the same money recorded twice."""
     if mode in MODES_WITH_REFERENCE and not reference.strip():
         raise BillingError(
             {
@@ -35,6 +58,68 @@ def _require_reference(mode: str, reference: str) -> None:
                 PaymentMode.INSURANCE: "Enter the scheme's authorisation number.",
             }[mode],
             field="reference",
+        )
+    key = reference_key(mode, reference)
+    if mode == PaymentMode.MPESA and not MPESA_CODE.fullmatch(key):
+        raise BillingError(
+            "An M-Pesa transaction code is 10 letters and digits, as in the patient's M-Pesa"
+            " message (e.g. QJK3X7Y2ZA).",
+            field="reference",
+        )
+    if mode in MODES_WITH_ONE_USE_REFERENCE and key:
+        earlier = (
+            Payment.objects.filter(mode=mode, reference__iexact=key, reversed_at__isnull=True)
+            .values_list("receipt_number", "received_at")
+            .first()
+        ) or (
+            AdvanceDeposit.objects.filter(mode=mode, reference__iexact=key)
+            .values_list("receipt_number", "received_at")
+            .first()
+        )
+        if earlier is not None:
+            receipt, at = earlier
+            raise BillingError(
+                f"{PaymentMode(mode).label} reference {key} is already on receipt {receipt}"
+                f" ({timezone.localtime(at):%d %b %Y %H:%M}): the same money cannot be recorded"
+                " twice. Check the reference; if that receipt was a mistake, reverse it first.",
+                field="reference",
+            )
+    return key
+
+
+# The same amount for the same patient this soon after a receipt is most often the form sent again
+# (the Back button, a second desk): it needs the desk's "yes, another one" to be recorded.
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def _require_not_a_repeat(*, patient_id: int, amount: Decimal, confirmed: bool) -> None:
+    """Refuse money of exactly `amount` for a patient who had a receipt of that amount in the
+    last REPEAT_WINDOW (a payment not reversed, or a deposit), unless the desk `confirmed` it is
+    another one. Raises BillingError on the field "again" naming the earlier receipt."""
+    if confirmed:
+        return
+    since = timezone.now() - REPEAT_WINDOW
+    earlier = (
+        Payment.objects.filter(
+            patient_id=patient_id, amount=amount, received_at__gte=since, reversed_at__isnull=True
+        )
+        .exclude(mode=PaymentMode.ADVANCE)
+        .order_by("-received_at")
+        .values_list("receipt_number", "received_at")
+        .first()
+    ) or (
+        AdvanceDeposit.objects.filter(patient_id=patient_id, amount=amount, received_at__gte=since)
+        .order_by("-received_at")
+        .values_list("receipt_number", "received_at")
+        .first()
+    )
+    if earlier is not None:
+        receipt, at = earlier
+        raise BillingError(
+            f"{money_text(amount)} was already recorded for this patient at"
+            f" {timezone.localtime(at):%H:%M} (receipt {receipt}). If this is a second, separate"
+            " payment, tick “Yes, record another” and send again.",
+            field="again",
         )
 
 
@@ -79,6 +164,7 @@ def payment_take(
     amount: Decimal,
     mode: str,
     reference: str = "",
+    again: bool = False,
     request: HttpRequest | None = None,
 ) -> Payment:
     """Take a (partial) payment of the patient's share. More than the balance is refused, not
@@ -87,7 +173,9 @@ def payment_take(
 
     Raises BillingError when the invoice is not issued with a balance, the payment mode or amount
     is missing or not exact, a mode that needs a reference has none, or the amount exceeds the
-    balance; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    balance, the reference is already on a receipt, or the same amount was recorded for the
+    patient minutes ago and `again` (the desk's "yes, another one") is not set;
+    AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID):
@@ -105,7 +193,9 @@ def payment_take(
             f" {money_text(invoice.balance)} and give change.",
             field="amount",
         )
-    _require_reference(mode, reference)
+    reference = _require_reference(mode, reference)
+    if mode != PaymentMode.ADVANCE:  # a deposit used on the bill is its own receipt's money
+        _require_not_a_repeat(patient_id=invoice.patient_id, amount=amount, confirmed=again)
     payment = Payment.objects.create(
         invoice=invoice,
         patient_id=invoice.patient_id,

@@ -138,7 +138,7 @@ def build_invoice(lines: int):
     invoice = services.invoice_issue(actor=desk, invoice=draft)
     services.payment_take(actor=desk, invoice=invoice, amount=Decimal("5000"), mode="cash")
     services.payment_take(
-        actor=desk, invoice=invoice, amount=Decimal("2500.50"), mode="mpesa", reference="SKL4XY7Q2"
+        actor=desk, invoice=invoice, amount=Decimal("2500.50"), mode="mpesa", reference="SKL4XY7Q2A"
     )
     invoice.refresh_from_db()
     return invoice

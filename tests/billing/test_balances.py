@@ -225,7 +225,7 @@ def test_a_reversed_payment_cannot_be_refunded(people):
 
 def test_the_reverse_screen_is_for_accountants_and_needs_a_reason(people, client_for):
     invoice = issued(people)
-    payment = pay(people, invoice, "1000", mode="mpesa", reference="QWE123")
+    payment = pay(people, invoice, "1000", mode="mpesa", reference="QWE123RTYU")
     url = reverse("payment_reverse", args=[payment.pk])
 
     refused = client_for(people["desk"]).post(url, {"reason": "Reversed by Safaricom"})
@@ -279,7 +279,7 @@ def _a_busy_account(people):
     with on_next_day():  # 9 Nov: 2 injections 400.00                           −200.00
         services.charge_post(actor=None, patient=patient, code="NURS-INJ", quantity=Decimal("2"))
     with on_next_day():  # 10 Nov: M-Pesa 1,000.00 on the first invoice      −1,200.00
-        mpesa = pay(people, insured, "1000", mode="mpesa", reference="QWE1")
+        mpesa = pay(people, insured, "1000", mode="mpesa", reference="QWE1RTY2UI")
     with on_next_day():  # 11 Nov: 200.00 of it refunded (no change)         −1,200.00
         refund(people, mpesa, "200", reason="Dressing not done")
     return patient, insured

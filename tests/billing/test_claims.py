@@ -694,7 +694,7 @@ def test_the_panel_shows_todays_figures(people, client_for):
             invoice=plain,
             amount=Decimal("300"),
             mode="mpesa",
-            reference="QWE123",
+            reference="QWE123RTYU",
         )
         services.payment_refund(
             actor=people["accountant"],

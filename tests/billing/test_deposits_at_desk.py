@@ -141,7 +141,11 @@ def test_an_unused_deposit_is_given_back_with_its_own_slip(people, staff, client
     so, and the refund has its numbered slip."""
     patient = PatientFactory()
     advance = services.advance_take(
-        actor=people["desk"], patient=patient, amount=Decimal("1500"), mode="mpesa", reference="Q1"
+        actor=people["desk"],
+        patient=patient,
+        amount=Decimal("1500"),
+        mode="mpesa",
+        reference="QKA1B2C3D4",
     )
     accountant = client_for(staff.accountant)
 

@@ -193,7 +193,11 @@ def test_a_payment_refused_because_the_invoice_was_paid_meanwhile_says_so_above_
 def test_a_refused_refund_keeps_amount_method_reference_and_reason(people, client_for):
     invoice = issued_invoice(people)
     payment = services.payment_take(
-        actor=people["desk"], invoice=invoice, amount=Decimal("500"), mode="mpesa", reference="Q1"
+        actor=people["desk"],
+        invoice=invoice,
+        amount=Decimal("500"),
+        mode="mpesa",
+        reference="QKA1B2C3D4",
     )
     url = reverse("payment_refund", args=[payment.pk])
     typed = {"amount": "900", "method": "mpesa", "reference": "QRV55", "reason": "Overcharged"}

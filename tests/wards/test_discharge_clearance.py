@@ -35,7 +35,7 @@ def ordered_stay(staff, *, deposit: str = "0") -> Admission:
         reason="Fever for five days",
         advance_deposit=Decimal(deposit),
         deposit_mode="mpesa",
-        deposit_reference="QAZ123WSX",
+        deposit_reference="QAZ123WSXE",
     )
     return services.discharge_order(
         actor=staff.doctor, admission=admission, summary={"final_diagnosis": "Malaria"}
