@@ -13,8 +13,8 @@ def _count(n: int, unit: str) -> str:
 
 
 def elapsed(since: datetime, now: datetime) -> str:
-    """The time from `since` to `now` (both aware), in its two largest units; never negative
-    (a clock a little ahead reads "0 minutes")."""
+    """The time from `since` to `now` (both aware), in its two largest units; under a minute (or a
+    clock a little ahead) reads "under a minute", never "0 minutes"."""
     minutes = max(int((now - since).total_seconds() // 60), 0)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
@@ -22,4 +22,4 @@ def elapsed(since: datetime, now: datetime) -> str:
         return _count(days, "day") + (f", {_count(hours, 'hour')}" if hours else "")
     if hours:
         return _count(hours, "hour") + (f", {_count(minutes, 'minute')}" if minutes else "")
-    return _count(minutes, "minute")
+    return _count(minutes, "minute") if minutes else "under a minute"

@@ -4,7 +4,8 @@
 {{ invoice.total|money }}            KES 40,250.00
 {{ line.amount|money:"plain" }}      40,250.00   (a column whose heading names the currency)
 {{ patient.phone|phone }}            0712 100 003
-{{ order.ordered_at|elapsed:now }}   3 hours, 12 minutes   (hms.durations)
+{{ order.ordered_at|elapsed:now }}   3 hours, 12 minutes; "under a minute", never "0 minutes"
+{{ notification.created_at|ago }}    5 minutes ago (from now)
 {{ appointment.starts_at|in_words }} Tuesday 4 December 2026, 10:30   (the portal: for a patient)
 {{ invoice.issued_at|in_words:"day" }}   4 December 2026
 """
@@ -34,6 +35,12 @@ def phone(value) -> str:
 @register.filter
 def elapsed(since, now) -> str:
     return elapsed_text(since, now) if since and now else ""
+
+
+@register.filter
+def ago(moment) -> str:
+    """How long ago `moment` was, from now: "5 minutes ago", "under a minute ago"."""
+    return f"{elapsed_text(moment, timezone.now())} ago" if moment else ""
 
 
 # How the portal writes a moment for a patient: the month in words, nothing to misread.

@@ -88,3 +88,27 @@ def test_dates_and_times_read_day_month_in_words_year_in_the_hospitals_zone(sett
     assert rendered("{{ day }}", day=date(2026, 11, 30)) == "30 Nov 2026"
     assert rendered("{{ at }}", at=moment) == "30 Nov 2026 14:05"
     assert rendered("{{ at|time }}", at=moment) == "14:05"
+
+
+def test_a_moment_under_a_minute_ago_never_reads_0_minutes():
+    """A fault raised seconds ago, a machine down this instant, a notification just sent: "under a
+    minute", never "0 minutes" (Django's timesince said "since 0 minutes")."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    shown = Template(
+        "{{ a|elapsed:now }} · since {{ b|elapsed:now }} · {{ c|ago }} · {{ d|ago }}"
+    ).render(
+        Context(
+            {
+                "now": now,
+                "a": now - timedelta(seconds=20),
+                "b": now - timedelta(minutes=61),
+                "c": timezone.now() - timedelta(seconds=5),
+                "d": timezone.now() - timedelta(minutes=3, seconds=10),
+            }
+        )
+    )
+    assert shown == "under a minute · since 1 hour, 1 minute · under a minute ago · 3 minutes ago"

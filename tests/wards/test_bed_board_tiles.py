@@ -93,5 +93,7 @@ def test_the_stay_is_said_in_days_and_hours_or_hours_and_minutes():
     assert stay_length(now - timedelta(days=1, minutes=59), now) == "1 day"
     assert stay_length(now - timedelta(hours=1, minutes=1), now) == "1 hour, 1 minute"
     assert stay_length(now - timedelta(hours=5), now) == "5 hours"
-    assert stay_length(now - timedelta(seconds=30), now) == "0 minutes"
-    assert stay_length(now + timedelta(minutes=5), now) == "0 minutes"  # a clock a little ahead
+    assert stay_length(now - timedelta(seconds=30), now) == "under a minute"
+    assert (
+        stay_length(now + timedelta(minutes=5), now) == "under a minute"
+    )  # a clock a little ahead
