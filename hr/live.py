@@ -5,4 +5,14 @@ on purpose for each service."""
 # page shows what the service changes live (it shows on next load).
 PUBLISHES: dict[str, list[str]] = {
     "attendance_mark": [],
+    # Leave: the applicant's own "My leave" pages (user.<id>, with the bell) and the
+    # administrator's bell are refreshed through the person's own group, not a topic.
+    "leave_apply": [],
+    "leave_withdraw": [],
+    "leave_cancel": [],
+    "leave_approve": [],
+    "leave_reject": [],
+    "leave_type_update": [],
+    "closure_day_add": [],
+    "closure_day_remove": [],
 }
