@@ -1,6 +1,8 @@
 """Leave screens: my leave and applying (every staff role), the administrator's requests queue,
 decision, who is away, balances, leave types and closure days."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -192,7 +194,7 @@ def leave_away(request: HttpRequest) -> HttpResponse:
     department = typed.get("department")
     rows = selectors.who_is_away(first, AWAY_DAYS, department.pk if department else None)
     page = paging.page_of(request, rows, PER_PAGE)
-    strip = [day for day, _part, _type in rows[0].days] if rows else []
+    strip = [first + timedelta(days=n) for n in range(AWAY_DAYS)]
     context = {"form": form, "page": page, "first": first, "strip": strip, "rows": page}
     return render(request, "hr/leave/away.html", context)
 

@@ -166,8 +166,9 @@ def leave_apply(
         except files.UploadRefused as refusal:
             raise LeaveError(f"{refusal} Choose the file again.", field="attachment") from None
     elif quote.document_required:
+        beyond = leave_type.document_after_days
         raise LeaveError(
-            f"{leave_type.name} of more than {days_said(leave_type.document_after_days)} needs a"
+            f"{leave_type.name}{f' of more than {days_said(beyond)}' if beyond else ''} needs a"
             " document (a sick note, a letter): attach a PDF or a photo.",
             field="attachment",
         )
