@@ -12,6 +12,7 @@ from clinical import selectors as clinical_selectors
 from clinical import services as clinical
 from clinical.models import Patient
 from hr import leave_days, services
+from hr.leave_defaults import ensure_leave_types
 from hr.leave_selectors import off_days
 from hr.models import LeaveRequest, LeaveType
 
@@ -41,6 +42,7 @@ def _apply(user: User, code: str, start: date, end: date, **extra) -> LeaveReque
 def seed_leave(log) -> None:
     """Leave in every state: pending, approved (past and future), rejected, withdrawn,
     cancelled; and the demo doctor's approved leave on a day with a patient booked."""
+    ensure_leave_types()
     people = {user.username: user for user in User.objects.filter(is_active=True)}
     admin = people.get("admin")
     needed = ("admin", "nurse", "reception", "lab", "pharmacist", "doctor")

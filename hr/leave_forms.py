@@ -102,6 +102,10 @@ class YearForm(forms.Form):
     year = params.PlainIntegerField(required=False, min_value=2000, max_value=2100)
     q = forms.CharField(required=False, max_length=80, label="Name")
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = timezone.localdate().year
+
     def year_or_this(self) -> int:
         if self.is_valid() and self.cleaned_data["year"]:
             return self.cleaned_data["year"]

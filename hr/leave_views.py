@@ -31,7 +31,8 @@ def my_leave(request: HttpRequest) -> HttpResponse:
 
 
 def _apply_page(request: HttpRequest, form) -> HttpResponse:
-    quote = _quote(request.user, form) if form.is_bound else None
+    # A refused request still shows what it would cost (its own form carries the refusal).
+    quote = _quote(request.user, forms.LeavePreviewForm(request.POST)) if form.is_bound else None
     return render(request, "hr/leave/apply.html", {"form": form, "quote": quote})
 
 

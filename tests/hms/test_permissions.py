@@ -22,6 +22,7 @@ from clinical.models import DoctorSchedule, PatientDocument, PatientMerge, Presc
 from engineering import services as engineering
 from hms import files, rbac
 from hms.models import AuditEntry
+from hr.leave_defaults import ensure_leave_types
 from hr.models import ClosureDay, LeaveRequest, LeaveType
 from messaging.models import Message, Notification, Thread, ThreadMember
 from queues import services as queues
@@ -273,6 +274,7 @@ def samples(make_user, role_users, staff):
     advance = billing_services.advance_take(
         actor=role_users[rbac.RECEPTIONIST], patient=patient, amount=Decimal("500"), mode="cash"
     )
+    ensure_leave_types()  # a transactional test before may have emptied the tables
     leave_request = LeaveRequest.objects.create(
         user=subject,
         leave_type=LeaveType.objects.get(code="sick"),

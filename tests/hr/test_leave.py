@@ -25,6 +25,8 @@ from tests.factories import AppointmentFactory
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 16)
 
+pytestmark = pytest.mark.usefixtures("leave_types")
+
 
 @pytest.fixture(autouse=True)
 def frozen():

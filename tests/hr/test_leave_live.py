@@ -25,7 +25,7 @@ def early_march():
         yield
 
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("leave_types")]
 
 
 def _socket(client: Client) -> WebsocketCommunicator:
@@ -72,8 +72,8 @@ async def test_the_applicant_sees_the_approval_and_the_new_balance_live(make_use
     assert "is approved" in fragments  # the toast
     assert f'id="leave-{leave.pk}" hx-swap-oob="true"' in fragments
     assert ">Approved<" in fragments
-    assert 'id="leave-balances" hx-swap-oob="true"' in fragments
-    assert f'data-testid="balance-annual">{21 - leave.days:g} ' in fragments
+    assert 'id="leave-balances" class="mb-4" hx-swap-oob="true"' in fragments
+    assert f'data-testid="balance-annual">{int(21 - leave.days)} ' in fragments
     await socket.disconnect()
 
 

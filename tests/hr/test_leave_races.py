@@ -22,7 +22,11 @@ def early_march():
         yield
 
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("leave_types"),
+]
 
 
 def _race(work) -> dict:

@@ -18,6 +18,8 @@ from tests.factories import AppointmentFactory, UserFactory
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 16)
 
+pytestmark = pytest.mark.usefixtures("leave_types")
+
 
 @pytest.fixture(autouse=True)
 def frozen():
@@ -247,6 +249,8 @@ def test_the_administrator_changes_a_leave_type_and_a_bad_number_is_said_beside_
     assert bad.status_code == 200 and "1e3" in bad.content.decode()
     assert "Annual leave saved" in good.content.decode()
     assert leave_type.entitlements.get(role=rbac.NURSE).days == 24
+    listed = client.get(reverse("leave_types")).content.decode()
+    assert "24 <span" in listed and "(Nurse)" in listed and "no limit" in listed
 
 
 def test_a_closure_day_is_added_and_removed(staff, client_for):
