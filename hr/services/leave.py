@@ -20,7 +20,7 @@ from clinical import selectors as clinical_selectors
 from clinical import services as clinical
 from hms import audit, files, rbac, realtime, submissions
 from hms.refusals import Refusal
-from hr import leave_days
+from hr import leave_days, live
 from hr import leave_selectors as selectors
 from hr.leave_selectors import days_said
 from hr.models import (
@@ -63,20 +63,21 @@ def _save_charges(leave_request: LeaveRequest, by_year: dict[int, Decimal]) -> N
 
 
 def _publish_mine(leave_request: LeaveRequest) -> None:
-    """Refresh the applicant's open "My leave" pages: the request's row and the balances."""
+    """Refresh the applicant's open "My leave" pages (topic leave.<user>): the request's row
+    and the balances."""
     user = leave_request.user
     year = _today().year
-    realtime.publish(
-        realtime.user_group(user.pk),
-        "hr/leave/my_leave.html#live",
-        {
-            "leave_request": leave_request,
-            "balances": selectors.balances_for([user], year)[user.pk],
-            "year": year,
-            "user": user,
-            "oob": True,
-        },
-    )
+    context = {
+        "leave_request": leave_request,
+        "balances": selectors.balances_for([user], year)[user.pk],
+        "year": year,
+        "user": user,
+        "oob": True,
+    }
+    # Two messages: a table row swaps only from a fragment that starts with it (HTML parses a
+    # <tr> after other elements away), and the ws extension swaps each message's top elements.
+    for part in ("balances", "row"):
+        realtime.publish(live.leave_topic(user.pk), f"hr/leave/my_leave.html#{part}", context)
 
 
 def _refusals_of_dates(start: date, end: date, starts_afternoon: bool, ends_morning: bool):

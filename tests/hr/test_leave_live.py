@@ -15,6 +15,7 @@ from hms import rbac
 from hms.asgi import application
 from hr import services
 from hr.models import LeaveType
+from messaging import topics
 from tests.conftest import sign_in
 
 
@@ -28,13 +29,13 @@ def early_march():
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("leave_types")]
 
 
-def _socket(client: Client) -> WebsocketCommunicator:
+def _socket(client: Client, path: str = "/ws/") -> WebsocketCommunicator:
     headers = [
         (b"origin", b"http://localhost"),
         (b"host", b"localhost"),
         (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
     ]
-    return WebsocketCommunicator(application, "/ws/", headers=headers)
+    return WebsocketCommunicator(application, path, headers=headers)
 
 
 def _arrange(make_user):
@@ -62,7 +63,7 @@ async def _received(socket, wanted: str, tries: int = 6) -> str:
 
 async def test_the_applicant_sees_the_approval_and_the_new_balance_live(make_user):
     nurse, admin, client, leave = await sync_to_async(_arrange)(make_user)
-    socket = _socket(client)
+    socket = _socket(client, f"/ws/?topics=leave.{nurse.pk}")
     connected, _ = await socket.connect()
     assert connected
 
@@ -96,3 +97,11 @@ async def test_the_administrator_hears_of_a_new_request(make_user):
     fragment = await _received(socket, "Grace Wanjiru asks for annual leave")
     assert "Grace Wanjiru asks for annual leave" in fragment
     await socket.disconnect()
+
+
+def test_only_the_person_joins_their_leave_pages_topic(make_user):
+    nurse, other, admin = make_user(rbac.NURSE), make_user(rbac.NURSE), make_user(rbac.ADMIN)
+
+    assert topics.allowed(nurse, f"leave.{nurse.pk}")
+    assert not topics.allowed(other, f"leave.{nurse.pk}")
+    assert not topics.allowed(nurse, "leave.x") and not topics.allowed(admin, f"leave.{nurse.pk}")
