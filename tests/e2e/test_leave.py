@@ -58,6 +58,7 @@ def test_a_nurse_applies_on_a_tablet_the_admin_approves_and_the_nurse_sees_it_li
     expect(tablet.get_by_test_id("preview-days")).to_have_text("3 days")
     expect(tablet.get_by_test_id("leave-preview")).to_contain_text("18 days after this")
     snapshot(tablet, "leave-apply-tablet")
+    tablet.wait_for_load_state("networkidle")  # the last preview in, before the page moves on
     tablet.get_by_test_id("leave-submit").click()
     expect(tablet.get_by_test_id("leave-state")).to_have_text("Waiting for a decision")
     expect(tablet.get_by_test_id("balance-annual")).to_contain_text("18")
