@@ -6,8 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.models import Department
 from hms import rbac
 from hr import services
 from hr.leave_calendar import LeaveDay, approved_leave_days
@@ -276,3 +278,37 @@ def test_staff_find_my_leave_in_their_menu_and_the_administrator_the_leave_scree
     for name in ("leave_queue", "leave_away", "leave_balances", "leave_types", "closure_days"):
         assert reverse(name) in admins, name
     assert f'href="{reverse("my_leave")}"' not in admins
+
+
+def test_a_sick_note_is_uploaded_with_the_request_and_only_the_administrator_opens_it(
+    staff, client_for
+):
+    note = SimpleUploadedFile("note.pdf", b"%PDF-1.4 sick note", content_type="application/pdf")
+
+    client_for(staff.nurse).post(
+        reverse("leave_apply"),
+        typed(MONDAY, MONDAY + timedelta(days=2), "sick") | {"attachment": note},
+    )
+
+    leave = LeaveRequest.objects.get(user=staff.nurse)
+    url = reverse("leave_attachment", args=[leave.pk])
+    opened = client_for(staff.admin).get(url)
+    assert opened.status_code == 200 and b"".join(opened.streaming_content).startswith(b"%PDF")
+    assert client_for(staff.nurse).get(url).status_code == 403
+
+
+def test_who_is_away_shows_one_department(staff, client_for):
+    medicine = Department.objects.create(name="Medicine", code="MED")
+    staff.nurse.department = medicine
+    staff.nurse.save(update_fields=["department"])
+    for person in (staff.nurse, staff.receptionist):
+        leave = apply(person, MONDAY + timedelta(days=1), MONDAY + timedelta(days=1))
+        services.leave_approve(actor=staff.admin, leave_request=leave)
+
+    page = (
+        client_for(staff.admin)
+        .get(reverse("leave_away"), {"department": medicine.pk})
+        .content.decode()
+    )
+
+    assert page.count('data-testid="away-row"') == 1 and str(staff.nurse) in page
