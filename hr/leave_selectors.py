@@ -181,7 +181,23 @@ class Quote:
                     f"In {year}: {days_said(left)} left now, {days_said(left - days)} after this"
                     f" ({days_said(days)} of {year})."
                 )
+            half_pay = self.half_pay_days(year)
+            if half_pay:
+                lines.append(
+                    f"{days_said(half_pay)} of these {'is' if half_pay <= 1 else 'are'} on half pay"
+                    f" (the first {days_said(leave_type.full_pay_days)} of a year are on full pay)."
+                )
         return lines
+
+    def half_pay_days(self, year: int) -> Decimal:
+        """Days of `year` this request adds beyond the type's full-pay days (sick leave: 7, the
+        Act's s.30), counting what was taken or asked for already that year."""
+        balance = self.balances[year]
+        full_pay = balance.leave_type.full_pay_days
+        if full_pay is None:
+            return ZERO
+        full_left = max(ZERO, full_pay - balance.taken - balance.pending)
+        return max(ZERO, self.by_year[year] - full_left)
 
     @property
     def short_year(self) -> int | None:

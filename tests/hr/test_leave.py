@@ -17,7 +17,7 @@ from hms import rbac
 from hms.models import AuditEntry
 from hms.submissions import AlreadySubmitted
 from hr import services
-from hr.leave_selectors import balance_of
+from hr.leave_selectors import balance_of, leave_quote
 from hr.models import ClosureDay, LeaveCharge, LeaveRequest, LeaveStatus, LeaveType
 from messaging.models import Notification
 from tests.factories import AppointmentFactory
@@ -418,3 +418,27 @@ def test_a_closure_day_is_added_once(staff):
         services.closure_day_add(actor=staff.admin, day=MONDAY, name="Again")
 
     assert caught.value.field == "date" and ClosureDay.objects.count() == 1
+
+
+def test_the_quote_says_which_sick_days_are_on_half_pay(staff):
+    sick = LeaveType.objects.get(code="sick")
+    taken = apply(
+        staff.nurse,
+        MONDAY - timedelta(days=7),
+        MONDAY - timedelta(days=3),
+        "sick",
+        attachment=SimpleUploadedFile("n.pdf", b"%PDF-1.4 note"),
+    )
+    services.leave_approve(actor=staff.admin, leave_request=taken)  # 5 days on full pay
+
+    quote = leave_quote(
+        user=staff.nurse,
+        leave_type=sick,
+        start=MONDAY + timedelta(days=7),
+        end=MONDAY + timedelta(days=9),
+    )
+
+    assert quote.half_pay_days(2026) == 1
+    assert "1 day of these is on half pay (the first 7 days of a year are on full pay)." in (
+        quote.lines
+    )
