@@ -205,6 +205,55 @@ NAV: list[NavItem] = [
         "Who did what and when; check that no entry was altered.",
         place="admin",
     ),
+    # Leave (issue 17).
+    NavItem(
+        "My leave",
+        "my_leave",
+        "calendar-heart",
+        "hr.self_service",
+        "Apply for leave, see what you have left and what was decided.",
+        place="me",
+    ),
+    NavItem(
+        "Leave requests",
+        "leave_queue",
+        "calendar-check",
+        "hr.approve_leave",
+        "Approve or refuse staff leave; what was decided lately.",
+        place="admin",
+    ),
+    NavItem(
+        "Who is away",
+        "leave_away",
+        "calendar3",
+        "hr.approve_leave",
+        "Approved leave by day and department, two weeks at a time.",
+        place="card",
+    ),
+    NavItem(
+        "Leave balances",
+        "leave_balances",
+        "table",
+        "hr.approve_leave",
+        "Each person's days of each leave type: entitled, carried over, taken, waiting, left.",
+        place="card",
+    ),
+    NavItem(
+        "Leave types",
+        "leave_types",
+        "sliders",
+        "hr.approve_leave",
+        "Leave types, days a year per role, carry-over and documents required.",
+        place="admin",
+    ),
+    NavItem(
+        "Closure days",
+        "closure_days",
+        "calendar-x",
+        "hr.approve_leave",
+        "Days the hospital closes beyond public holidays: not counted as leave.",
+        place="card",
+    ),
 ]
 
 

@@ -27,4 +27,24 @@ def approved_leave_days(
     """{user id: {date: LeaveDay}} for every day from `first` to `last` inclusive that falls in
     an approved (not cancelled) leave of those users (all users when `user_ids` is None).
     A constant number of queries whatever the number of people and days."""
-    return {}  # filled in by the leave part of issue 17
+    from hr import leave_days
+    from hr.leave_selectors import off_days, request_parts
+    from hr.models import LeaveRequest, LeaveStatus
+
+    requests = LeaveRequest.objects.filter(
+        status=LeaveStatus.APPROVED, start_date__lte=last, end_date__gte=first
+    ).select_related("leave_type")
+    if user_ids is not None:
+        requests = requests.filter(user_id__in=list(user_ids))
+    closed = off_days(first, last)
+    found: dict[int, dict[date, LeaveDay]] = {}
+    for leave_request in requests:
+        counts = leave_request.leave_type.counts
+        for day, part in request_parts(leave_request):
+            if first <= day <= last:
+                found.setdefault(leave_request.user_id, {})[day] = LeaveDay(
+                    leave_type=leave_request.leave_type.name,
+                    part=part,
+                    fraction=leave_days.part_cost(day, part, counts=counts, off_days=closed),
+                )
+    return found

@@ -19,6 +19,9 @@ from billing import services as billing
 from clinical import services as clinical
 from clinical.models import Appointment, AppointmentStatus
 from hms import rbac, realtime
+from hr import services as hr
+from hr.leave_defaults import ensure_leave_types
+from hr.models import LeaveType
 from messaging import services as messaging
 from messaging import topics
 from tests.factories import PatientFactory
@@ -135,6 +138,17 @@ def _draft(desk, patient):
     return billing.invoice_draft(actor=desk, patient=patient)
 
 
+def _leave_asked(user):
+    ensure_leave_types()
+    start = timezone.localdate() + timedelta(days=30)
+    return hr.leave_apply(
+        actor=user,
+        leave_type=LeaveType.objects.get(code="annual"),
+        start_date=start,
+        end_date=start + timedelta(days=6),
+    )
+
+
 def _duplicate_with_appointment(doctor):
     duplicate = PatientFactory()
     _appointment(doctor, duplicate, starts_at=timezone.now() + timedelta(days=2))
@@ -238,6 +252,12 @@ SCENARIOS = {
         "messaging",
         lambda p: messaging.notify(p["nurse"], "Bed 4 needs cleaning"),
         lambda p, _: messaging.notification_mark_all_read(user=p["nurse"]),
+    ),
+    # The applicant's "My leave" page (leave.<user>) shows the decision as it is made.
+    "leave_approve": (
+        "hr",
+        lambda p: _leave_asked(p["nurse"]),
+        lambda p, leave: hr.leave_approve(actor=p["admin"], leave_request=leave),
     ),
 }
 

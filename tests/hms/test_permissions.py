@@ -22,6 +22,8 @@ from clinical.models import DoctorSchedule, PatientDocument, PatientMerge, Presc
 from engineering import services as engineering
 from hms import files, rbac
 from hms.models import AuditEntry
+from hr.leave_defaults import ensure_leave_types
+from hr.models import ClosureDay, LeaveRequest, LeaveType
 from messaging.models import Message, Notification, Thread, ThreadMember
 from queues import services as queues
 from queues.models import DisplayScreen, PointKind, ServicePoint
@@ -161,6 +163,12 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "chat_older": {"pk": samples["thread"].pk},
         "chat_send": {"pk": samples["thread"].pk},
         "chat_read": {"pk": samples["thread"].pk},
+        "leave_withdraw": {"pk": samples["leave_request"].pk},
+        "leave_cancel": {"pk": samples["leave_request"].pk},
+        "leave_decide": {"pk": samples["leave_request"].pk},
+        "leave_attachment": {"pk": samples["leave_request"].pk},
+        "leave_type_edit": {"pk": samples["leave_request"].leave_type_id},
+        "closure_day_remove": {"pk": samples["closure"].pk},
     }
 
 
@@ -266,7 +274,23 @@ def samples(make_user, role_users, staff):
     advance = billing_services.advance_take(
         actor=role_users[rbac.RECEPTIONIST], patient=patient, amount=Decimal("500"), mode="cash"
     )
+    ensure_leave_types()  # a transactional test before may have emptied the tables
+    leave_request = LeaveRequest.objects.create(
+        user=subject,
+        leave_type=LeaveType.objects.get(code="sick"),
+        start_date=timezone.localdate(),
+        end_date=timezone.localdate(),
+        reason=SECRET_NAME,
+        days=1,
+        attachment=ContentFile(b"%PDF-1.4 sample", name="note.pdf"),
+        attachment_type="application/pdf",
+    )
+    closure = ClosureDay.objects.create(
+        date=timezone.localdate(), name=SECRET_NAME, created_by=role_users[rbac.ADMIN]
+    )
     return {
+        "leave_request": leave_request,
+        "closure": closure,
         "advance": advance,
         "merge": merge,
         "ticket": ticket,
