@@ -269,6 +269,15 @@ def day_off_at(doctor: User, starts_at: datetime) -> ScheduleException | None:
     )
 
 
+def whole_day_off(doctor: User, day: date) -> ScheduleException | None:
+    """The doctor's whole day off on `day` (leave or set by hand), to say why it offers no time."""
+    return (
+        ScheduleException.objects.filter(doctor=doctor, date=day, start_time__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+
+
 def _days_off_over(appointment_ref: str = "doctor") -> QuerySet:
     """The days off of the outer appointment's doctor that overlap it (hospital time): the whole
     day, or hours off meeting its own. For Exists/Subquery over appointments annotated with
@@ -688,12 +697,15 @@ def booking_page(
     """The booking form: the doctors, the free slots of the chosen doctor's day (free for the
     patient too), and after a refused booking its sentence beside its field and, when the slot
     was just taken, the next free ones."""
+    slots = slots_for(doctor, day, patient=patient) if doctor else []
     return {
         "patient": patient,
         "doctors": doctors(),
         "doctor": doctor,
         "day": day,
-        "slots": slots_for(doctor, day, patient=patient) if doctor else [],
+        "slots": slots,
+        # Why a day offers no time at all, when the doctor is away (asked only then).
+        "day_off": whole_day_off(doctor, day) if doctor and not slots else None,
         "error": str(refusal) if refusal is not None else "",
         "error_field": refusal.field if refusal is not None else None,
         "offered": getattr(refusal, "next_free", []),

@@ -93,6 +93,10 @@ def test_a_whole_day_of_leave_offers_no_time_at_the_desk_or_on_the_portal(
     assert offered(desk, doctor, WEDNESDAY) == [] and offered(online, doctor, WEDNESDAY) == []
     assert len(offered(desk, doctor, THURSDAY)) == 14  # the next day is untouched
     assert len(offered(online, doctor, THURSDAY)) == 14
+    said = online.get(
+        reverse("slot_picker"), {"doctor": doctor.pk, "date": WEDNESDAY.isoformat()}
+    ).content.decode()
+    assert f"Amina Otieno is away on Wednesday 25 Nov ({LEAVE})" in said
 
 
 def test_a_morning_of_leave_leaves_the_afternoon_bookable(doctor, admin, clerk, client_for, portal):
