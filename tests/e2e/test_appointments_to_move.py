@@ -40,9 +40,7 @@ def clinic(doctor) -> None:
         )
 
 
-def test_the_desk_sees_the_leave_live_and_moves_the_patient_in_one_click(
-    browsers, live_server_url
-):
+def test_the_desk_sees_the_leave_live_and_moves_the_patient_in_one_click(browsers, live_server_url):
     admin = UserFactory(role=rbac.ADMIN)
     clerk = UserFactory(role=rbac.RECEPTIONIST, first_name="Faith", last_name="Achieng")
     doctor = UserFactory(role=rbac.DOCTOR, first_name="Amina", last_name="Otieno")
