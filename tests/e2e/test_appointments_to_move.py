@@ -12,8 +12,10 @@ from playwright.sync_api import expect
 from clinical import services
 from clinical.models import Appointment, AppointmentStatus, DoctorSchedule
 from hms import rbac
+from tests.e2e.axe import assert_no_serious_violations
 from tests.e2e.conftest import snapshot
 from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
+from tests.e2e.touch import touch_problems
 from tests.factories import PatientFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -76,6 +78,7 @@ def test_the_desk_sees_the_leave_live_and_moves_the_patient_in_one_click(browser
 
     expect(desk.get_by_test_id("to-move-count")).to_have_text("1")
     snapshot(desk, "to-move-dashboard-1366x768")
+    assert_no_serious_violations(desk, "the reception dashboard with appointments to move")
     desk.get_by_test_id("to-move-link").click()
     row = desk.get_by_test_id("to-move-row")
     expect(row).to_contain_text("Zawadi Mwende")
@@ -88,6 +91,8 @@ def test_the_desk_sees_the_leave_live_and_moves_the_patient_in_one_click(browser
     first_time = row.get_by_test_id("offers-same-doctor").get_by_test_id("offer").first
     expect(first_time).to_have_text(f"{after_leave:%a %d %b}, 09:00")
     snapshot(desk, "to-move-list-1024x600")
+    assert_no_serious_violations(desk, "appointments to move")
+    assert touch_problems(desk) == []
     first_time.click()
 
     expect(desk.get_by_test_id("to-move-none")).to_be_visible()
