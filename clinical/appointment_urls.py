@@ -1,7 +1,7 @@
 from django.urls import path
 
 from clinical import appointment_views as views
-from clinical import consult_views
+from clinical import consult_views, moving_views
 
 urlpatterns = [
     path("", views.appointment_list, name="appointment_list"),
@@ -42,4 +42,9 @@ urlpatterns = [
     path("schedules/", views.schedule_list, name="schedule_list"),
     path("schedules/<int:pk>/remove/", views.schedule_block_remove, name="schedule_block_remove"),
     path("schedules/days-off/", views.schedule_exception_add, name="schedule_exception_add"),
+    path("to-move/", moving_views.appointments_to_move, name="appointments_to_move"),
+    path("to-move/count/", moving_views.to_move_count, name="to_move_count"),
+    path("to-move/<int:pk>/offers/", moving_views.to_move_offers, name="to_move_offers"),
+    path("to-move/<int:pk>/move/", moving_views.to_move_move, name="to_move_move"),
+    path("to-move/<int:pk>/cancel/", moving_views.to_move_cancel, name="to_move_cancel"),
 ]

@@ -124,7 +124,9 @@ def slot_picker(request: HttpRequest) -> HttpResponse:
     # Free for the doctor and, once the form has a patient, for that patient too.
     patient = _booking_patient(request)
     slots = selectors.slots_for(doctor, day, patient=patient) if doctor and not refused else []
+    day_off = selectors.whole_day_off(doctor, day) if doctor and not refused and not slots else None
     context = {"slots": slots, "doctor": doctor, "day": day, "day_refused": refused}
+    context["day_off"] = day_off
     context["chosen"] = request.GET.get("starts_at")
     return render(request, "clinical/appointment_book.html#slots", context)
 

@@ -404,3 +404,28 @@ class MergeForm(SecondPersonForm):
     @property
     def merged(self) -> Patient:
         return next(p for key, p in self.pair.items() if key != self.cleaned_data["survivor"])
+
+
+class MoveOfferForm(forms.Form):
+    """One of the times offered for an appointment whose doctor is away: the slot's start and
+    its doctor (the appointment's own, or another who sees patients that day)."""
+
+    starts_at = forms.CharField(required=False)
+    doctor = forms.CharField(required=False)
+
+    def clean_starts_at(self):
+        starts_at = params.local_datetime(self.cleaned_data["starts_at"])
+        if starts_at is None:
+            raise forms.ValidationError("Choose one of the times offered.")
+        return starts_at
+
+    def clean_doctor(self):
+        doctor_id = params.db_id(self.cleaned_data["doctor"])
+        doctor = (
+            get_user_model().objects.filter(pk=doctor_id, role=rbac.DOCTOR).first()
+            if doctor_id
+            else None
+        )
+        if doctor is None:
+            raise forms.ValidationError("Choose one of the doctors offered.")
+        return doctor

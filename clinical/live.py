@@ -29,6 +29,12 @@ def today_changed(doctor_id: int) -> None:
     realtime.publish(APPOINTMENTS_TOPIC, SIGNAL, {"event": APPOINTMENTS_EVENT})
 
 
+def to_move_changed() -> None:
+    """Tell the desk's pages (the appointments to move, the dashboards' count of them) that a
+    doctor's days off changed (after commit)."""
+    realtime.publish(APPOINTMENTS_TOPIC, SIGNAL, {"event": APPOINTMENTS_EVENT})
+
+
 def may_join_doctor_day(user, topic: str) -> bool:
     """The doctor themself, or anyone who sees every appointment."""
     parts = topic.split(".")
@@ -78,6 +84,7 @@ PUBLISHES: dict[str, list[str]] = {
     "patient_transition": [],
     "appointment_book": ["doctor.<doctor>.today", "appointments"],
     "appointment_reschedule": ["doctor.<doctor>.today", "appointments"],
+    "appointment_move_to_doctor": ["doctor.<doctor>.today", "appointments"],
     "appointment_cancel": ["doctor.<doctor>.today", "appointments"],
     # The consultation fee is posted at check-in (HMS_CONSULTATION_FEE_AT=check_in, the default):
     # the patient's account and the desk follow. Posted at booking instead, or reversed by a
@@ -96,8 +103,9 @@ PUBLISHES: dict[str, list[str]] = {
     "schedule_block_add": [],
     "schedule_block_remove": [],
     "schedule_exception_add": [],
-    "days_off_for_leave": [],
-    "days_off_for_leave_lifted": [],
+    # The desk's "appointments to move" (its list and the dashboards' count) follow a leave.
+    "days_off_for_leave": ["appointments"],
+    "days_off_for_leave_lifted": ["appointments"],
     "portal_login_create": [],
     "vitals_record": ["vitals"],
     "encounter_start": [],

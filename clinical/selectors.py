@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncDate, TruncTime
 from django.utils import timezone
 
 from accounts.models import User
@@ -253,6 +254,63 @@ def appointments_in_days(doctor: User, days: Iterable[tuple[date, str]]) -> Quer
     )
 
 
+def day_off_at(doctor: User, starts_at: datetime) -> ScheduleException | None:
+    """The doctor's day off (ScheduleException, any source: leave or set by hand) that closes the
+    moment `starts_at` (hospital time): a whole day off on that date, or hours off that contain
+    it. None when the doctor is not away then. The whole day first."""
+    local = timezone.localtime(starts_at)
+    return (
+        ScheduleException.objects.filter(doctor=doctor, date=local.date())
+        .filter(
+            Q(start_time__isnull=True) | Q(start_time__lte=local.time(), end_time__gt=local.time())
+        )
+        .order_by(F("start_time").asc(nulls_first=True), "pk")
+        .first()
+    )
+
+
+def whole_day_off(doctor: User, day: date) -> ScheduleException | None:
+    """The doctor's whole day off on `day` (leave or set by hand), to say why it offers no time."""
+    return (
+        ScheduleException.objects.filter(doctor=doctor, date=day, start_time__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _days_off_over(appointment_ref: str = "doctor") -> QuerySet:
+    """The days off of the outer appointment's doctor that overlap it (hospital time): the whole
+    day, or hours off meeting its own. For Exists/Subquery over appointments annotated with
+    `local_day`, `local_start` and `local_end` (TruncDate/TruncTime in the hospital's zone)."""
+    return ScheduleException.objects.filter(
+        Q(start_time__isnull=True)
+        | Q(start_time__lt=OuterRef("local_end"), end_time__gt=OuterRef("local_start")),
+        doctor=OuterRef(appointment_ref),
+        date=OuterRef("local_day"),
+    ).order_by(F("start_time").asc(nulls_first=True), "pk")
+
+
+def appointments_to_move() -> QuerySet:
+    """The scheduled appointments still to come (not ended yet) whose time falls inside a day off
+    of their doctor (leave or set by hand: whole day or hours), each annotated with
+    `day_off_reason` (the day off's reason, "" when none was given), ordered by time. Checked-in
+    patients are not listed: they are at the desk already, and are seen or sent home there.
+    One query for the rows (and one to count them), however many there are."""
+    closing = _days_off_over()
+    return (
+        Appointment.objects.filter(status=AppointmentStatus.SCHEDULED, ends_at__gt=timezone.now())
+        .annotate(
+            local_day=TruncDate("starts_at"),
+            local_start=TruncTime("starts_at"),
+            local_end=TruncTime("ends_at"),
+        )
+        .filter(Exists(closing))
+        .annotate(day_off_reason=Subquery(closing.values("reason")[:1]))
+        .select_related("patient", "doctor")
+        .order_by("starts_at", "pk")
+    )
+
+
 def slots_for(
     doctor: User,
     day: date,
@@ -317,6 +375,44 @@ def next_free_slots(
                 if len(found) == count:
                     return found
     return found
+
+
+# How far ahead the desk is offered the doctor's own next free times (a leave of weeks).
+MOVE_OFFER_DAYS = 31
+MOVE_OFFERS = 3
+
+
+def move_offers(appointment: Appointment) -> dict:
+    """What the desk may move an appointment to when its doctor is away: `same_doctor`, the
+    doctor's next free slots after the day off (the closed days offer none), and `other_doctors`,
+    (doctor, slot) pairs: other doctors with a free slot the same day, the one nearest the
+    booked time, up to MOVE_OFFERS of each; all free for the patient too. Reads the slots of
+    each day looked at (a few queries a day): for one appointment, not a list."""
+    patient, starts_at = appointment.patient, appointment.starts_at
+    after = max(starts_at, timezone.now())
+    same = next_free_slots(
+        appointment.doctor, after, count=MOVE_OFFERS, days=MOVE_OFFER_DAYS, patient=patient
+    )
+    day = timezone.localtime(starts_at).date()
+    seeing_that_day = (
+        doctors()
+        .exclude(pk=appointment.doctor_id)
+        .filter(schedule_blocks__weekday=day.weekday(), schedule_blocks__active=True)
+        .distinct()
+    )
+    others = []
+    for doctor in seeing_that_day:
+        free = [
+            slot
+            for slot in slots_for(doctor, day, patient=patient, moving=appointment)
+            if slot.free
+        ]
+        if free:
+            nearest = min(free, key=lambda slot: abs(slot.starts_at - starts_at))
+            others.append((doctor, nearest))
+            if len(others) == MOVE_OFFERS:
+                break
+    return {"appointment": appointment, "same_doctor": same, "other_doctors": others}
 
 
 def doctors() -> QuerySet[User]:
@@ -601,12 +697,15 @@ def booking_page(
     """The booking form: the doctors, the free slots of the chosen doctor's day (free for the
     patient too), and after a refused booking its sentence beside its field and, when the slot
     was just taken, the next free ones."""
+    slots = slots_for(doctor, day, patient=patient) if doctor else []
     return {
         "patient": patient,
         "doctors": doctors(),
         "doctor": doctor,
         "day": day,
-        "slots": slots_for(doctor, day, patient=patient) if doctor else [],
+        "slots": slots,
+        # Why a day offers no time at all, when the doctor is away (asked only then).
+        "day_off": whole_day_off(doctor, day) if doctor and not slots else None,
         "error": str(refusal) if refusal is not None else "",
         "error_field": refusal.field if refusal is not None else None,
         "offered": getattr(refusal, "next_free", []),

@@ -21,10 +21,12 @@ from clinical.services.appointments import (
     appointment_book,
     appointment_cancel,
     appointment_check_in,
+    appointment_move_to_doctor,
     appointment_no_show,
     appointment_reschedule,
     booking_last_day,
     consultation_fee_post,
+    day_off_words,
 )
 from clinical.services.consultations import (
     ENCOUNTER_FIELDS,
@@ -77,7 +79,9 @@ __all__ = [
     "SlotTaken",
     "booking_last_day",
     "appointment_book",
+    "appointment_move_to_doctor",
     "appointment_reschedule",
+    "day_off_words",
     "appointment_cancel",
     "appointment_check_in",
     "appointment_no_show",

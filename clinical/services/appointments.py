@@ -18,6 +18,7 @@ from clinical.models import (
     AppointmentStatus,
     Patient,
     PatientState,
+    ScheduleException,
 )
 from clinical.services.patients import patient_transition
 from hms import audit, rbac, submissions
@@ -88,12 +89,34 @@ def _check_slot(
             f" (until {last_day:%d %b %Y}). Choose an earlier day.",
             field="date",
         )
+    _check_not_away(doctor, starts_at)
     slot = next((s for s in selectors.slots_for(doctor, day) if s.starts_at == starts_at), None)
     if slot is None:
         raise BookingError(
             f"{doctor} does not see patients at {local:%d %b %H:%M}.", field="starts_at"
         )
     return slot
+
+
+def day_off_words(day_off: ScheduleException) -> str:
+    """A day off as the desk reads it: "Fri 04 Dec" for a whole day, "Fri 04 Dec 13:00–23:59"
+    for hours, then its reason in brackets when it has one."""
+    when = f"{day_off.date:%a %d %b}"
+    if day_off.start_time is not None:
+        when += f" {day_off.start_time:%H:%M}–{day_off.end_time:%H:%M}"
+    return f"{when} ({day_off.reason})" if day_off.reason else when
+
+
+def _check_not_away(doctor: User, starts_at: datetime) -> None:
+    """Refuse a time inside one of the doctor's days off (leave or set by hand), naming it: the
+    slot lists hide those times, and a form posted from an older page is held to it too."""
+    day_off = selectors.day_off_at(doctor, starts_at)
+    if day_off is not None:
+        raise BookingError(
+            f"{doctor} is away on {day_off_words(day_off)} and sees no patients then."
+            " Choose another day, or another doctor.",
+            field="starts_at",
+        )
 
 
 def _span(appointment: Appointment) -> str:
@@ -438,6 +461,100 @@ def appointment_reschedule(
         f" to {timezone.localtime(slot.starts_at):%a %d %b %H:%M}",
     )
     return appointment
+
+
+@transaction.atomic
+@submissions.once("appointment.move_to_doctor")
+def appointment_move_to_doctor(
+    *,
+    actor: User,
+    appointment: Appointment,
+    doctor: User,
+    starts_at: datetime,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> Appointment:
+    """Move a scheduled appointment to another doctor's free slot (the desk, when its doctor is
+    away). An appointment belongs to its doctor (its fee is theirs, their list shows it), so the
+    move is a cancel and a booking in one transaction, both or neither: the old appointment is
+    cancelled saying where it went, its consultation fee reversed if it was posted; the new one
+    is booked under the same rules as `appointment_book` (the new doctor's fee, posted when fees
+    are posted at booking). The patient's state stays "appointment scheduled". Both doctors are
+    told. Returns the new appointment.
+
+    Raises BookingError when the actor is not the desk (the whole scope of booking), the
+    appointment is no longer scheduled, `doctor` is its own doctor (choose a new time instead),
+    or the slot is refused as booking refuses it (past, beyond the horizon, not the doctor's
+    hours, a day off); SlotTaken (a BookingError) when the new doctor or the patient is booked
+    then; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    """
+    if not rbac.allows(actor, "appointments.book", scopes=[rbac.ALL]):
+        raise BookingError("Only the desk moves an appointment to another doctor.")
+    patient = Patient.objects.select_for_update().get(pk=appointment.patient_id)
+    appointment = _locked_scheduled(appointment, "moved")
+    if doctor.pk == appointment.doctor_id:
+        raise BookingError(
+            f"This appointment is already with {doctor}: choose a new time instead.",
+            field="doctor",
+        )
+    slot = _check_slot(doctor, starts_at)
+    _check_no_overlap(slot, doctor=doctor, patient=patient, moving=appointment)
+    old_doctor, old_starts_at = appointment.doctor, appointment.starts_at
+    said = reason[:200]
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancelled_at = timezone.now()
+    appointment.save(update_fields=["status", "cancelled_at"])
+    when = timezone.localtime(slot.starts_at)
+    _record(
+        appointment,
+        AppointmentChange.Kind.CANCELLED,
+        actor,
+        from_starts_at=old_starts_at,
+        reason=(f"Moved to {doctor}, {when:%a %d %b %H:%M}. {said}").strip()[:200],
+    )
+    _fee_reverse(actor, appointment, f"Appointment moved to {doctor}", request)
+    try:
+        with transaction.atomic():
+            moved = Appointment.objects.create(
+                patient=patient,
+                doctor=doctor,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                fee=slot.fee,
+                reason=appointment.reason,
+                booked_by=actor,
+            )
+    except IntegrityError:
+        raise _refusal_after_race(slot, doctor=doctor, patient=patient) from None
+    _record(
+        moved,
+        AppointmentChange.Kind.BOOKED,
+        actor,
+        to_starts_at=slot.starts_at,
+        reason=(
+            f"Moved from {old_doctor}, {timezone.localtime(old_starts_at):%a %d %b %H:%M}. {said}"
+        ).strip()[:200],
+    )
+    if settings.HMS_CONSULTATION_FEE_AT == "booking":
+        consultation_fee_post(actor=actor, appointment=moved, request=request)
+    audit.record(
+        actor=actor,
+        action="appointment.move_to_doctor",
+        obj=moved,
+        patient=patient,
+        before={"appointment": appointment.pk, "doctor": old_doctor.pk, "starts_at": old_starts_at},
+        after={"doctor": doctor.pk, "starts_at": slot.starts_at, "fee": slot.fee, "reason": said},
+        request=request,
+    )
+    _tell_doctor(
+        appointment,
+        f"Moved to {doctor}: {patient.full_name},"
+        f" {timezone.localtime(old_starts_at):%a %d %b %H:%M}",
+    )
+    _tell_doctor(
+        moved, f"New appointment: {patient.full_name}, {when:%a %d %b %H:%M} (from {old_doctor})"
+    )
+    return moved
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.models import User
+from clinical import live
 from clinical.day_parts import DAY_PARTS, HALF_DAY_SPLIT
 from clinical.models import (
     DoctorSchedule,
@@ -135,6 +136,17 @@ def _part_hours(part: str) -> tuple[datetime.time | None, datetime.time | None]:
     raise ValueError(f"A day part is one of {DAY_PARTS}, not {part!r}.")
 
 
+def _check_may_close(actor: User, source: str) -> None:
+    """Leave's days off are set and lifted by an administrator, and always name their leave."""
+    if not (rbac.allows(actor, "schedules.manage") or rbac.allows(actor, "hr.approve_leave")):
+        raise BookingError("Only an administrator closes or reopens a doctor's hours for leave.")
+    limit = ScheduleException._meta.get_field("source").max_length
+    if not source or len(source) > limit:
+        raise BookingError(
+            f"Leave's days off name the leave they come from (1 to {limit} characters)."
+        )
+
+
 @transaction.atomic
 def days_off_for_leave(
     *,
@@ -151,17 +163,19 @@ def days_off_for_leave(
     `days_off_for_leave_lifted` lifts exactly these. Appointments already booked on those hours
     stay booked: they are listed for the desk by `clinical.selectors.appointments_to_move`.
 
-    Idempotent per (source, date, part). Returns the exceptions created. Audited once.
+    Idempotent per (source, date, part). Returns the exceptions created (none for a member of
+    staff who is not a doctor: they have no bookable hours). Audited once, when any were
+    created; the desk's pages (the appointments to move) refresh live.
     Raises BookingError when the actor may neither manage schedules nor approve leave, or
-    `source` is empty; ValueError on an unknown part.
+    `source` is empty or longer than the field; ValueError on an unknown part (before anything
+    is written).
     """
-    if not (rbac.allows(actor, "schedules.manage") or rbac.allows(actor, "hr.approve_leave")):
-        raise BookingError("Only an administrator closes a doctor's hours for leave.")
-    if not source:
-        raise BookingError("Leave's days off name the leave they come from.")
+    _check_may_close(actor, source)
+    hours = [(day, *_part_hours(part)) for day, part in days]
+    if doctor.role != rbac.DOCTOR:
+        return []
     created = []
-    for day, part in days:
-        start_time, end_time = _part_hours(part)
+    for day, start_time, end_time in hours:
         exception, was_created = ScheduleException.objects.get_or_create(
             doctor=doctor,
             date=day,
@@ -173,6 +187,7 @@ def days_off_for_leave(
         if was_created:
             created.append(exception)
     if created:
+        live.to_move_changed()
         audit.record(
             actor=actor,
             action="schedule.leave_days_off",
@@ -195,16 +210,14 @@ def days_off_for_leave_lifted(
     `from_day` on when given (days already past stay as they were). Returns how many exceptions
     were lifted; audited when any were. Raises BookingError as `days_off_for_leave` does.
     """
-    if not (rbac.allows(actor, "schedules.manage") or rbac.allows(actor, "hr.approve_leave")):
-        raise BookingError("Only an administrator reopens a doctor's hours.")
-    if not source:
-        raise BookingError("Leave's days off name the leave they come from.")
+    _check_may_close(actor, source)
     lifted = ScheduleException.objects.filter(source=source)
     if from_day is not None:
         lifted = lifted.filter(date__gte=from_day)
     days = sorted({str(day) for day in lifted.values_list("date", flat=True)})
     count, _ = lifted.delete()
     if count:
+        live.to_move_changed()
         audit.record(
             actor=actor,
             action="schedule.leave_days_off_lifted",

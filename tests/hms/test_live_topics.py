@@ -8,7 +8,7 @@ import importlib
 import inspect
 import pkgutil
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,14 +17,14 @@ from django.utils import timezone
 
 from billing import services as billing
 from clinical import services as clinical
-from clinical.models import Appointment, AppointmentStatus
+from clinical.models import Appointment, AppointmentStatus, DoctorSchedule
 from hms import rbac, realtime
 from hr import services as hr
 from hr.leave_defaults import ensure_leave_types
 from hr.models import LeaveType
 from messaging import services as messaging
 from messaging import topics
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, UserFactory
 from wards import services as wards
 from wards.models import Bed, BedStatus, Ward
 
@@ -133,6 +133,23 @@ def _appointment(doctor, patient, *, starts_at=None, status=AppointmentStatus.SC
     )
 
 
+def _appointment_and_a_colleague_free_then(doctor, patient):
+    """An appointment two days ahead at 10:00, and another doctor whose clinic is open then."""
+    starts_at = timezone.make_aware(
+        datetime.combine(timezone.localdate() + timedelta(days=2), time(10))
+    )
+    colleague = UserFactory(role=rbac.DOCTOR)
+    DoctorSchedule.objects.create(
+        doctor=colleague,
+        weekday=starts_at.weekday(),
+        start_time=time(9),
+        end_time=time(12),
+        slot_minutes=15,
+        consultation_fee=Decimal("1500.00"),
+    )
+    return _appointment(doctor, patient, starts_at=starts_at), colleague
+
+
 def _draft(desk, patient):
     billing.charge_post(actor=None, patient=patient, code="NURS-DRESS")
     return billing.invoice_draft(actor=desk, patient=patient)
@@ -180,6 +197,39 @@ SCENARIOS = {
             p["doctor"], p["patient"], starts_at=timezone.now() + timedelta(days=2)
         ),
         lambda p, a: clinical.appointment_cancel(actor=p["desk"], appointment=a),
+    ),
+    # A doctor's leave closes (or reopens) their days: the desk's appointments to move follow.
+    "days_off_for_leave": (
+        "clinical",
+        lambda p: None,
+        lambda p, _: clinical.days_off_for_leave(
+            actor=p["admin"],
+            doctor=p["doctor"],
+            days=[(timezone.localdate() + timedelta(days=2), "day")],
+            reason="annual leave",
+            source="leave:1",
+        ),
+    ),
+    "days_off_for_leave_lifted": (
+        "clinical",
+        lambda p: clinical.days_off_for_leave(
+            actor=p["admin"],
+            doctor=p["doctor"],
+            days=[(timezone.localdate() + timedelta(days=2), "day")],
+            reason="annual leave",
+            source="leave:1",
+        ),
+        lambda p, _: clinical.days_off_for_leave_lifted(actor=p["admin"], source="leave:1"),
+    ),
+    "appointment_move_to_doctor": (
+        "clinical",
+        lambda p: _appointment_and_a_colleague_free_then(p["doctor"], p["patient"]),
+        lambda p, moving: clinical.appointment_move_to_doctor(
+            actor=p["desk"],
+            appointment=moving[0],
+            doctor=moving[1],
+            starts_at=moving[0].starts_at,
+        ),
     ),
     # The ward's home shows each patient's latest NEWS2 and when the next set is due.
     "vitals_record": (
