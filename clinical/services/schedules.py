@@ -136,9 +136,12 @@ def _part_hours(part: str) -> tuple[datetime.time | None, datetime.time | None]:
     raise ValueError(f"A day part is one of {DAY_PARTS}, not {part!r}.")
 
 
-def _check_may_close(actor: User, source: str) -> None:
-    """Leave's days off are set and lifted by an administrator, and always name their leave."""
-    if not (rbac.allows(actor, "schedules.manage") or rbac.allows(actor, "hr.approve_leave")):
+def _check_may_close(actor: User, source: str, *, own: bool = False) -> None:
+    """Leave's days off are set by an administrator and lifted by one or, `own`, by the doctor
+    whose days they are (cancelling their own leave); they always name their leave."""
+    if not own and not (
+        rbac.allows(actor, "schedules.manage") or rbac.allows(actor, "hr.approve_leave")
+    ):
         raise BookingError("Only an administrator closes or reopens a doctor's hours for leave.")
     limit = ScheduleException._meta.get_field("source").max_length
     if not source or len(source) > limit:
@@ -208,10 +211,12 @@ def days_off_for_leave_lifted(
 ) -> int:
     """Reopen the hours `days_off_for_leave` closed for `source` (the leave was cancelled), from
     `from_day` on when given (days already past stay as they were). Returns how many exceptions
-    were lifted; audited when any were. Raises BookingError as `days_off_for_leave` does.
+    were lifted; audited when any were. The doctor whose days they are may lift them (they
+    cancelled their own leave); otherwise raises BookingError as `days_off_for_leave` does.
     """
-    _check_may_close(actor, source)
     lifted = ScheduleException.objects.filter(source=source)
+    own = lifted.exists() and not lifted.exclude(doctor_id=actor.pk).exists()
+    _check_may_close(actor, source, own=own)
     if from_day is not None:
         lifted = lifted.filter(date__gte=from_day)
     days = sorted({str(day) for day in lifted.values_list("date", flat=True)})

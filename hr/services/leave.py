@@ -252,8 +252,8 @@ def leave_cancel(
     A leave not yet begun is cancelled whole. A leave already begun is cut short: it now ends
     yesterday, the days from today on return (begun today: cancelled whole). A doctor's leave
     reopens their clinic hours from today on (clinical.services.days_off_for_leave_lifted).
-    The applicant cancels their own, except a doctor, whose clinic hours only the administrator
-    reopens; the administrator cancels anyone's.
+    The applicant cancels their own (a doctor's clinic hours open again with it); the
+    administrator cancels anyone's.
 
     Raises LeaveError when the actor may not, the leave is not approved, or it is over.
     """
@@ -261,11 +261,6 @@ def leave_cancel(
     deciding = rbac.allows(actor, "hr.approve_leave")
     if not deciding and leave_request.user_id != actor.pk:
         raise LeaveError("Only the person on leave or the administrator can cancel it.")
-    if not deciding and leave_request.closes_clinic_hours:
-        raise LeaveError(
-            "Your clinic hours were closed for this leave: ask the administrator to cancel it,"
-            " so they are opened again."
-        )
     if leave_request.status != LeaveStatus.APPROVED:
         raise LeaveError(
             f"This request is {leave_request.get_status_display().lower()}: only approved leave"

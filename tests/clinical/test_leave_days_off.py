@@ -298,6 +298,21 @@ def test_no_one_but_an_administrator_closes_or_reopens_a_doctors_hours(
     assert list(ScheduleException.objects.values_list("date", flat=True)) == [THURSDAY]
 
 
+def test_the_doctor_whose_leave_it_was_reopens_their_own_hours_and_no_one_elses(
+    doctor, admin, make_user
+):
+    colleague = make_user(rbac.DOCTOR)
+    leave(admin, doctor, (WEDNESDAY, "day"))
+    leave(admin, colleague, (THURSDAY, "day"), source="leave:43")
+
+    with pytest.raises(services.BookingError, match="Only an administrator"):
+        services.days_off_for_leave_lifted(actor=doctor, source="leave:43")
+    lifted = services.days_off_for_leave_lifted(actor=doctor, source="leave:42")
+
+    assert lifted == 1
+    assert list(ScheduleException.objects.values_list("date", flat=True)) == [THURSDAY]
+
+
 def test_an_unknown_part_of_a_day_writes_nothing(doctor, admin):
     with pytest.raises(ValueError, match="day part"):
         leave(admin, doctor, (WEDNESDAY, "day"), (THURSDAY, "evening"))

@@ -368,12 +368,21 @@ def test_a_doctors_half_day_closes_only_that_half(staff):
     assert ScheduleException.objects.filter(source=f"leave:{leave.pk}").count() == 1
 
 
-def test_a_doctor_asks_the_administrator_to_cancel_who_reopens_the_clinic_hours(staff):
+def test_a_doctor_cancels_their_own_leave_and_the_clinic_hours_open_again(staff):
     leave = apply(staff.doctor, MONDAY + timedelta(days=7), MONDAY + timedelta(days=8))
     services.leave_approve(actor=staff.admin, leave_request=leave)
 
-    with pytest.raises(services.LeaveError, match="ask the administrator"):
-        services.leave_cancel(actor=staff.doctor, leave_request=leave)
+    services.leave_cancel(actor=staff.doctor, leave_request=leave)
+
+    leave.refresh_from_db()
+    assert leave.status == "cancelled"
+    assert not ScheduleException.objects.filter(source=f"leave:{leave.pk}").exists()
+
+
+def test_the_administrator_cancels_a_doctors_leave_and_tells_them(staff):
+    leave = apply(staff.doctor, MONDAY + timedelta(days=7), MONDAY + timedelta(days=8))
+    services.leave_approve(actor=staff.admin, leave_request=leave)
+
     services.leave_cancel(actor=staff.admin, leave_request=leave)
 
     assert not ScheduleException.objects.filter(source=f"leave:{leave.pk}").exists()
