@@ -205,6 +205,30 @@ NAV: list[NavItem] = [
         "Who did what and when; check that no entry was altered.",
         place="admin",
     ),
+    NavItem(
+        "Team attendance",
+        "team_attendance",
+        "person-check",
+        "hr.approve_leave",
+        "Who is in now, late, absent or on leave today, by department; overtime.",
+        place="admin",
+    ),
+    NavItem(
+        "Roster",
+        "roster",
+        "calendar3",
+        "hr.approve_leave",
+        "Who works which shift on which day: a week by department; copy last week.",
+        place="admin",
+    ),
+    NavItem(
+        "Attendance report",
+        "attendance_report",
+        "table",
+        "hr.approve_leave",
+        "Each person's month: days present, late, absent, leave, hours and overtime; a CSV.",
+        place="admin",
+    ),
 ]
 
 

@@ -22,6 +22,7 @@ from clinical.models import DoctorSchedule, PatientDocument, PatientMerge, Presc
 from engineering import services as engineering
 from hms import files, rbac
 from hms.models import AuditEntry
+from hr.models import Shift
 from messaging.models import Message, Notification, Thread, ThreadMember
 from queues import services as queues
 from queues.models import DisplayScreen, PointKind, ServicePoint
@@ -67,6 +68,7 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "account_reset_password_from_key": {"uidb36": "1", "key": "not-a-real-key"},
         "notification_open": {"pk": samples["notification"].pk},
         "chat_thread": {"pk": samples["thread"].pk},
+        "shift_edit": {"pk": Shift.objects.first().pk},
         "patient_chart": {"pk": samples["patient"].pk},
         "appointment_detail": {"pk": samples["appointment"].pk},
         "appointment_reschedule": {"pk": samples["appointment"].pk},

@@ -37,7 +37,9 @@ def get_at(client: Client, moment: datetime, name: str = "dashboard"):
 
 
 def intervals(user):
-    return list(Attendance.objects.filter(user=user, started_by=Started.SIGN_IN).order_by("time_in"))
+    return list(
+        Attendance.objects.filter(user=user, started_by=Started.SIGN_IN).order_by("time_in")
+    )
 
 
 def test_signing_in_records_arrival_and_signing_out_departure(make_user, settings):
