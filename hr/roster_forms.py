@@ -7,6 +7,15 @@ from accounts.models import Department
 from hr.models import Shift
 
 
+def with_default(query, name: str, value: str):
+    """The query's values with `name` filled in when it was not given, so the form shows the
+    day, week or month the page shows (a value typed wrong is kept, to be said wrong)."""
+    values = query.copy()
+    if not values.get(name):
+        values[name] = value
+    return values
+
+
 def _department_field() -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         queryset=Department.objects.all(), required=False, empty_label="Every department"

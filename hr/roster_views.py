@@ -19,6 +19,7 @@ from hr.roster_forms import (
     RosterCellForm,
     RosterWeekForm,
     ShiftForm,
+    with_default,
 )
 
 PEOPLE_PER_PAGE = 25
@@ -34,7 +35,9 @@ def _cell(person, day, entry, matched, shifts):
 
 @rbac.capability_required("hr.approve_leave")
 def roster(request: HttpRequest) -> HttpResponse:
-    form = RosterWeekForm(request.GET or None)
+    form = RosterWeekForm(
+        with_default(request.GET, "week", f"{_monday(timezone.localdate()):%Y-%m-%d}")
+    )
     valid = form.is_valid()
     week = _monday((valid and form.cleaned_data["week"]) or timezone.localdate())
     department = form.cleaned_data.get("department") if valid else None

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from hms import paging, params, rbac
 from hr import attendance_rules, attendance_selectors, services
 from hr.models import Attendance
-from hr.roster_forms import MonthForm, TeamDayForm
+from hr.roster_forms import MonthForm, TeamDayForm, with_default
 
 DAYS_PER_PAGE = 31
 PEOPLE_PER_PAGE = 50
@@ -107,7 +107,7 @@ def _staff(department):
 
 @rbac.capability_required("hr.approve_leave")
 def team_attendance(request: HttpRequest) -> HttpResponse:
-    form = TeamDayForm(request.GET or None)
+    form = TeamDayForm(with_default(request.GET, "day", f"{timezone.localdate():%Y-%m-%d}"))
     day = form.chosen_day()
     department = form.cleaned_data.get("department") if form.is_valid() else None
     people = list(_staff(department))
@@ -138,7 +138,7 @@ def team_attendance(request: HttpRequest) -> HttpResponse:
 
 
 def _month_report(request: HttpRequest):
-    form = MonthForm(request.GET or None)
+    form = MonthForm(with_default(request.GET, "month", f"{timezone.localdate():%Y-%m}"))
     month = (form.is_valid() and form.cleaned_data["month"]) or timezone.localdate().replace(day=1)
     department = form.cleaned_data.get("department") if form.is_valid() else None
     return form, month, department
