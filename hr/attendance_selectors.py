@@ -144,3 +144,64 @@ def month_lines(users: list, month: date, *, now: datetime | None = None) -> lis
 
 def day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone())
+
+
+def my_fortnight(user, today: date) -> list[list[tuple]]:
+    """This week and next of `user` (Monday first): [(date, RosterEntry or None, Day or None)]
+    per week, for "My attendance"."""
+    monday = today - timedelta(days=today.weekday())
+    fortnight = [monday + timedelta(days=n) for n in range(14)]
+    matched = days_of([user.pk], fortnight[0], fortnight[-1])[user.pk]
+    roster = roster_of([user.pk], fortnight[0], fortnight[-1]).get(user.pk, {})
+    rows = [(day, roster.get(day), matched.get(day)) for day in fortnight]
+    return [rows[:7], rows[7:]]
+
+
+def my_days(user, dates: list[date], *, now: datetime | None = None) -> list[dict]:
+    """Each of `dates` with `user`'s intervals begun that day and the day's worked time (their
+    union; an interval still open counts until now): one query."""
+    now = now or timezone.now()
+    by_date: dict[date, list[Attendance]] = defaultdict(list)
+    for row in Attendance.objects.filter(user=user, date__in=dates).order_by("time_in"):
+        by_date[row.date].append(row)
+    return [
+        {
+            "date": day,
+            "intervals": by_date[day],
+            "worked": attendance_rules.union_length(
+                Interval(r.time_in, r.time_out, r.no_clock_out).span(now) for r in by_date[day]
+            ),
+        }
+        for day in dates
+    ]
+
+
+def roster_grid(people: list, days: list[date]) -> list[tuple]:
+    """The roster's rows: (person, [cell]) with a cell per day: {person, day, entry (or None),
+    matched (Day or None), shifts}; four queries whatever the number of people."""
+    from hr.models import Shift
+
+    ids = [person.pk for person in people]
+    entries = roster_of(ids, days[0], days[-1])
+    matched = days_of(ids, days[0], days[-1])
+    shifts = list(Shift.objects.all())
+    return [
+        (
+            person,
+            [
+                roster_cell(
+                    person,
+                    day,
+                    entries.get(person.pk, {}).get(day),
+                    matched[person.pk].get(day),
+                    shifts,
+                )
+                for day in days
+            ],
+        )
+        for person in people
+    ]
+
+
+def roster_cell(person, day: date, entry, matched, shifts) -> dict:
+    return {"person": person, "day": day, "entry": entry, "matched": matched, "shifts": shifts}

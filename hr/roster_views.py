@@ -29,10 +29,6 @@ def _monday(day):
     return day - timedelta(days=day.weekday())
 
 
-def _cell(person, day, entry, matched, shifts):
-    return {"person": person, "day": day, "entry": entry, "matched": matched, "shifts": shifts}
-
-
 @rbac.capability_required("hr.approve_leave")
 def roster(request: HttpRequest) -> HttpResponse:
     form = RosterWeekForm(
@@ -46,26 +42,6 @@ def roster(request: HttpRequest) -> HttpResponse:
         people = people.filter(department=department)
     page = paging.page_of(request, people, PEOPLE_PER_PAGE)
     days = [week + timedelta(days=n) for n in range(7)]
-    ids = [person.pk for person in page]
-    entries = attendance_selectors.roster_of(ids, days[0], days[-1])
-    matched = attendance_selectors.days_of(ids, days[0], days[-1])
-    shifts = list(Shift.objects.all())
-    grid = [
-        (
-            person,
-            [
-                _cell(
-                    person,
-                    day,
-                    entries.get(person.pk, {}).get(day),
-                    matched[person.pk].get(day),
-                    shifts,
-                )
-                for day in days
-            ],
-        )
-        for person in page
-    ]
     return render(
         request,
         "hr/roster.html",
@@ -75,9 +51,8 @@ def roster(request: HttpRequest) -> HttpResponse:
             "days": days,
             "today": timezone.localdate(),
             "page": page,
-            "grid": grid,
+            "grid": attendance_selectors.roster_grid(list(page), days),
             "department": department,
-            "shifts": shifts,
             "previous": week - timedelta(days=7),
             "next": week + timedelta(days=7),
             "range_form": DepartmentRangeForm(
@@ -89,6 +64,13 @@ def roster(request: HttpRequest) -> HttpResponse:
 
 def _back(request: HttpRequest) -> str:
     return params.safe_next(request, "roster")
+
+
+def _saved_cell(request: HttpRequest, person, day, entry) -> HttpResponse:
+    """The cell just saved, for htmx to swap in (green: saved)."""
+    matched = attendance_selectors.days_of([person.pk], day, day)[person.pk].get(day)
+    cell = attendance_selectors.roster_cell(person, day, entry, matched, list(Shift.objects.all()))
+    return render(request, "hr/roster.html#cell", {"cell": cell, "saved": True})
 
 
 @rbac.capability_required("hr.approve_leave", post_only=True)
@@ -112,12 +94,7 @@ def roster_cell(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(refusal))
         return redirect(_back(request))
     if request.htmx:
-        matched = attendance_selectors.days_of([person.pk], day, day)[person.pk].get(day)
-        return render(
-            request,
-            "hr/roster.html#cell",
-            {"cell": _cell(person, day, entry, matched, list(Shift.objects.all())), "saved": True},
-        )
+        return _saved_cell(request, person, day, entry)
     who = person.get_full_name() or person.username
     messages.success(request, f"{who}, {day:%a %d %b}: {shift.name if shift else 'day off'}.")
     return redirect(_back(request))

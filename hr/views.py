@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from hms import paging, params, rbac
-from hr import attendance_rules, attendance_selectors, services
+from hr import attendance_selectors, services
 from hr.models import Attendance
 from hr.roster_forms import MonthForm, TeamDayForm, with_default
 
@@ -28,16 +28,7 @@ def length_text(length: timedelta) -> str:
 
 @rbac.capability_required("hr.self_service")
 def my_attendance(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    today = timezone.localdate()
-    monday = today - timedelta(days=today.weekday())
-    fortnight = [monday + timedelta(days=n) for n in range(14)]
-    matched = attendance_selectors.days_of([user.pk], fortnight[0], fortnight[-1])[user.pk]
-    roster = attendance_selectors.roster_of([user.pk], fortnight[0], fortnight[-1]).get(user.pk, {})
-    weeks = [
-        [(day, roster.get(day), matched.get(day)) for day in fortnight[:7]],
-        [(day, roster.get(day), matched.get(day)) for day in fortnight[7:]],
-    ]
+    user, today = request.user, timezone.localdate()
     dates = paging.page_of(
         request,
         Attendance.objects.filter(user=user)
@@ -46,28 +37,18 @@ def my_attendance(request: HttpRequest) -> HttpResponse:
         .order_by("-date"),
         DAYS_PER_PAGE,
     )
-    rows = Attendance.objects.filter(user=user, date__in=list(dates)).order_by("time_in")
-    now = timezone.now()
-    by_date: dict = {}
-    for row in rows:
-        by_date.setdefault(row.date, []).append(row)
-    days = [
-        {
-            "date": day,
-            "intervals": by_date.get(day, []),
-            "total": length_text(
-                attendance_rules.union_length(
-                    attendance_rules.Interval(r.time_in, r.time_out, r.no_clock_out).span(now)
-                    for r in by_date.get(day, [])
-                )
-            ),
-        }
-        for day in dates
-    ]
+    days = attendance_selectors.my_days(user, list(dates))
+    for day in days:
+        day["total"] = length_text(day["worked"])
     return render(
         request,
         "hr/my_attendance.html",
-        {"weeks": weeks, "dates": dates, "days": days, "today": today},
+        {
+            "weeks": attendance_selectors.my_fortnight(user, today),
+            "dates": dates,
+            "days": days,
+            "today": today,
+        },
     )
 
 
