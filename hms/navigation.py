@@ -138,7 +138,7 @@ NAV: list[NavItem] = [
         "my_attendance",
         "fingerprint",
         "hr.self_service",
-        "Mark your arrival and departure; see your recent days.",
+        "Your shifts this week and next and the hours you worked; the attendance button.",
         place="me",
     ),
     NavItem(
