@@ -238,7 +238,7 @@ def attendance_close_forgotten() -> int:
     five minutes (hr.tasks). Returns how many were closed."""
     now = timezone.now()
     open_intervals = (
-        Attendance.objects.select_for_update(skip_locked=True)
+        Attendance.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(
             time_out__isnull=True, started_by=Started.SIGN_IN, time_in__lte=now - _idle_timeout()
         )
