@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from accounts.models import Department
 from hms import rbac
 from hr.models import RosterEntry, Shift
+from hr.models.roster import STANDARD_SHIFTS
 from tests.e2e.conftest import login, snapshot
 from tests.factories import PASSWORD, TOTPDeviceFactory, UserFactory
 
@@ -35,6 +36,10 @@ def both_sizes(page, name: str) -> None:
 def test_the_admin_rosters_a_nurse_on_a_tablet_and_she_sees_her_shift(
     transactional_db, page, live_server_url, browser
 ):
+    for name, starts_at, ends_at in STANDARD_SHIFTS:  # flushed by an earlier browser test
+        Shift.objects.get_or_create(
+            name=name, defaults={"starts_at": starts_at, "ends_at": ends_at}
+        )
     ward = Department.objects.create(name="Medical ward", code="MEDW")
     nurse = UserFactory(role=rbac.NURSE, first_name="Grace", last_name="Wanjiru", department=ward)
     for n in range(5):

@@ -5,9 +5,12 @@ attendance for each rostered day (some late, some with overtime), made with bulk
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from accounts.models import Department, User
 from hms import rbac
 from hr.models import Attendance, RosterEntry, Shift
+from hr.models.roster import STANDARD_SHIFTS
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 
@@ -59,3 +62,15 @@ def large_staff(*, people: int, days: int, end: date) -> list[User]:
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=NAIROBI)
+
+
+@pytest.fixture(autouse=True)
+def standard_shifts(db) -> dict[str, Shift]:
+    """The three shifts migration hr 0003 seeds, made again when a transactional test (a browser
+    test) has flushed the tables since: import it into a test module to use it."""
+    return {
+        name: Shift.objects.get_or_create(
+            name=name, defaults={"starts_at": starts_at, "ends_at": ends_at}
+        )[0]
+        for name, starts_at, ends_at in STANDARD_SHIFTS
+    }

@@ -16,7 +16,7 @@ from hms import rbac
 from hr import leave_calendar, services
 from hr.leave_calendar import LeaveDay
 from hr.models import Attendance, Shift
-from tests.hr.staffing import large_staff
+from tests.hr.staffing import large_staff, standard_shifts  # noqa: F401 (autouse)
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 

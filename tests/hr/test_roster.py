@@ -15,7 +15,7 @@ from hms.models import AuditEntry
 from hr import leave_calendar, services
 from hr.leave_calendar import LeaveDay
 from hr.models import RosterEntry, Shift
-from tests.hr.staffing import large_staff
+from tests.hr.staffing import large_staff, standard_shifts  # noqa: F401 (autouse)
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 23)
