@@ -192,3 +192,23 @@ def test_the_roster_page_asks_a_constant_number_of_queries(
 
     assert response.status_code == 200
     assert response.content.decode().count('data-testid="roster-row"') == 25
+
+
+def test_a_department_range_form_arriving_twice_is_done_once(staff, ward, client_for):
+    staff.nurse.department = ward
+    staff.nurse.save()
+    form = {
+        "department": ward.pk,
+        "shift": shift("Evening").pk,
+        "first": "2026-11-23",
+        "last": "2026-11-24",
+        "submission": "6f1d3c2e-8a4b-4c5d-9e6f-7a8b9c0d1e2f",
+    }
+    admin = client_for(staff.admin)
+    admin.post(reverse("roster_department"), form)
+    services.roster_assign(actor=staff.admin, user=staff.nurse, day=MONDAY, shift=shift("Night"))
+
+    again = admin.post(reverse("roster_department"), form, follow=True)
+
+    assert "That form arrived twice; it was done once." in again.content.decode()
+    assert RosterEntry.objects.get(user=staff.nurse, date=MONDAY).shift.name == "Night"
