@@ -138,7 +138,7 @@ NAV: list[NavItem] = [
         "my_attendance",
         "fingerprint",
         "hr.self_service",
-        "Mark your arrival and departure; see your recent days.",
+        "Your shifts this week and next and the hours you worked; the attendance button.",
         place="me",
     ),
     NavItem(
@@ -252,6 +252,32 @@ NAV: list[NavItem] = [
         "calendar-x",
         "hr.approve_leave",
         "Days the hospital closes beyond public holidays: not counted as leave.",
+        place="card",
+    ),
+    NavItem(
+        "Team attendance",
+        "team_attendance",
+        "person-check",
+        "hr.approve_leave",
+        "Who is in now, late, absent or on leave today, by department; overtime.",
+        # A dashboard card (and a link from the roster): the Administration menu must still
+        # fit a 1024×600 tablet.
+        place="card",
+    ),
+    NavItem(
+        "Roster",
+        "roster",
+        "calendar-week",
+        "hr.approve_leave",
+        "Who works which shift on which day: a week by department; copy last week.",
+        place="admin",
+    ),
+    NavItem(
+        "Attendance report",
+        "attendance_report",
+        "table",
+        "hr.approve_leave",
+        "Each person's month: days present, late, absent, leave, hours and overtime; a CSV.",
         place="card",
     ),
 ]

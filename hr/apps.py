@@ -11,3 +11,5 @@ class HrConfig(AppConfig):
         from messaging import topics
 
         topics.register_all(live.TOPICS)
+
+        from hr import receivers  # noqa: F401  (connects the automatic attendance)

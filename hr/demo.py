@@ -1,5 +1,6 @@
-"""Demo records of hr: leave in every state for several demo staff, and a doctor's approved leave
-on a day a patient was already booked (so reception's "to move" list has something in it).
+"""Demo records of hr: shifts, a roster and a month of attendance (hr.demo_attendance); leave in
+every state for several demo staff, and a doctor's approved leave on a day a patient was already
+booked (so reception's "to move" list has something in it).
 
 Each part of hr seeds in its own function called from `seed(log)`; every one is idempotent."""
 
@@ -12,12 +13,14 @@ from clinical import selectors as clinical_selectors
 from clinical import services as clinical
 from clinical.models import Patient
 from hr import leave_days, services
+from hr.demo_attendance import seed_attendance
 from hr.leave_defaults import ensure_leave_types
 from hr.leave_selectors import off_days
 from hr.models import LeaveRequest, LeaveType
 
 
 def seed(log) -> None:
+    seed_attendance(log)
     seed_leave(log)
 
 

@@ -23,7 +23,9 @@ def may_join_leave(user, topic: str) -> bool:
 TOPICS = {"leave": may_join_leave}
 
 # Every state-changing service and the groups it refreshes. An empty list is a choice: no open
-# page shows what the service changes live (it shows on next load).
+# page shows what the service changes live (it shows on next load). The team's day and the
+# roster are read by one administrator, who reloads them; a sign-in refreshing every open
+# admin page would cost more than it tells.
 PUBLISHES: dict[str, list[str]] = {
     "attendance_mark": [],
     # Leave: the applicant's "My leave" page (leave.<user>); the bells (notify) go to user.<id>.
@@ -35,4 +37,12 @@ PUBLISHES: dict[str, list[str]] = {
     "leave_type_update": [],
     "closure_day_add": [],
     "closure_day_remove": [],
+    "attendance_sign_in": [],
+    "attendance_sign_out": [],
+    "attendance_close_forgotten": [],
+    "shift_save": [],
+    "roster_assign": [],
+    "roster_unassign": [],
+    "roster_copy_week": [],
+    "roster_assign_department": [],
 }

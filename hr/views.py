@@ -1,5 +1,10 @@
-"""Own attendance: mark in/out with one click, see one's recent days."""
+"""Attendance screens: my attendance (the button, my intervals and day totals, my shifts this
+week and next), the team's day and the monthly report with its CSV (the administrator's)."""
 
+import csv
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -7,17 +12,44 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from hms import paging, params, rbac
-from hr import services
+from hr import attendance_selectors, services
 from hr.models import Attendance
+from hr.roster_forms import MonthForm, TeamDayForm, with_default
 
 DAYS_PER_PAGE = 31
+PEOPLE_PER_PAGE = 50
+
+
+def length_text(length: timedelta) -> str:
+    """7 h 05 min: how the attendance screens write a length of time."""
+    minutes = int(length.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 @rbac.capability_required("hr.self_service")
 def my_attendance(request: HttpRequest) -> HttpResponse:
-    days = paging.page_of(request, Attendance.objects.filter(user=request.user), DAYS_PER_PAGE)
-    today = Attendance.objects.filter(user=request.user, date=timezone.localdate()).first()
-    return render(request, "hr/my_attendance.html", {"days": days, "today": today})
+    user, today = request.user, timezone.localdate()
+    dates = paging.page_of(
+        request,
+        Attendance.objects.filter(user=user)
+        .values_list("date", flat=True)
+        .distinct()
+        .order_by("-date"),
+        DAYS_PER_PAGE,
+    )
+    days = attendance_selectors.my_days(user, list(dates))
+    for day in days:
+        day["total"] = length_text(day["worked"])
+    return render(
+        request,
+        "hr/my_attendance.html",
+        {
+            "weeks": attendance_selectors.my_fortnight(user, today),
+            "dates": dates,
+            "days": days,
+            "today": today,
+        },
+    )
 
 
 @rbac.capability_required("hr.self_service", post_only=True)
@@ -44,3 +76,114 @@ def attendance_mark(request: HttpRequest) -> HttpResponse:
             )
     # The attendance is recorded by now: a `next` that is no path here falls back, never an error.
     return redirect(params.safe_next(request, "my_attendance"))
+
+
+# --- the administrator's: the team's day, the monthly report ----------------------------------
+
+
+def _staff(department):
+    people = services.rosterable_staff().select_related("department")
+    return people.filter(department=department) if department is not None else people
+
+
+@rbac.capability_required("hr.approve_leave")
+def team_attendance(request: HttpRequest) -> HttpResponse:
+    form = TeamDayForm(with_default(request.GET, "day", f"{timezone.localdate():%Y-%m-%d}"))
+    day = form.chosen_day()
+    department = form.cleaned_data.get("department") if form.is_valid() else None
+    people = list(_staff(department))
+    matched = attendance_selectors.days_of([p.pk for p in people], day, day)
+    rows = [(person, matched[person.pk][day]) for person in people if day in matched[person.pk]]
+    counts = {
+        "in now": sum(d.still_in for _, d in rows),
+        "present": sum(d.present for _, d in rows),
+        "late": sum(d.late for _, d in rows),
+        "absent": sum(d.absent for _, d in rows),
+        "on leave": sum(d.on_leave and not d.present for _, d in rows),
+        "overtime": sum(bool(d.overtime) for _, d in rows),
+    }
+    page = paging.page_of(request, rows, PEOPLE_PER_PAGE)
+    return render(
+        request,
+        "hr/team_attendance.html",
+        {
+            "form": form,
+            "day": day,
+            "counts": counts,
+            "page": page,
+            "rows": [(p, d, length_text(d.worked), length_text(d.overtime)) for p, d in page],
+            "previous": day - timedelta(days=1),
+            "next": day + timedelta(days=1),
+        },
+    )
+
+
+def _month_report(request: HttpRequest):
+    form = MonthForm(with_default(request.GET, "month", f"{timezone.localdate():%Y-%m}"))
+    month = (form.is_valid() and form.cleaned_data["month"]) or timezone.localdate().replace(day=1)
+    department = form.cleaned_data.get("department") if form.is_valid() else None
+    return form, month, department
+
+
+REPORT_COLUMNS = [
+    "Name",
+    "Role",
+    "Department",
+    "Days present",
+    "Days late",
+    "Days absent",
+    "Days off worked",
+    "Hours worked",
+    "Overtime hours",
+]
+
+
+@rbac.capability_required("hr.approve_leave")
+def attendance_report(request: HttpRequest) -> HttpResponse:
+    form, month, department = _month_report(request)
+    page = paging.page_of(request, _staff(department), PEOPLE_PER_PAGE)
+    lines = attendance_selectors.month_lines(list(page), month)
+    return render(
+        request,
+        "hr/attendance_report.html",
+        {
+            "form": form,
+            "month": month,
+            "page": page,
+            "lines": lines,
+            "grace_minutes": settings.HMS_ATTENDANCE_GRACE_MINUTES,
+        },
+    )
+
+
+def report_rows(lines) -> list[list[str]]:
+    """The report's rows as the CSV writes them: the same figures as the screen."""
+    leave_types = sorted({name for line in lines for name in line.leave_by_type})
+    rows = [REPORT_COLUMNS + [f"Leave: {name} (days)" for name in leave_types]]
+    for line in lines:
+        user = line.user
+        rows.append(
+            [
+                user.get_full_name() or user.username,
+                user.get_role_display(),
+                user.department.name if user.department else "",
+                str(line.days_present),
+                str(line.days_late),
+                str(line.days_absent),
+                str(line.days_off_worked),
+                str(line.hours_worked),
+                str(line.overtime_hours),
+            ]
+            + [str(line.leave_by_type.get(name, "0")) for name in leave_types]
+        )
+    return rows
+
+
+@rbac.capability_required("hr.approve_leave")
+def attendance_report_csv(request: HttpRequest) -> HttpResponse:
+    _form, month, department = _month_report(request)
+    lines = attendance_selectors.month_lines(list(_staff(department)), month)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="attendance-{month:%Y-%m}.csv"'
+    csv.writer(response).writerows(report_rows(lines))
+    return response

@@ -963,6 +963,7 @@ class Generator:
                         date=day,
                         time_in=arrived,
                         time_out=arrived + timedelta(minutes=self.rng.randrange(420, 600)),
+                        ended_by="click",
                     )
                 )
         _bulk(Attendance, rows, self.log)

@@ -79,6 +79,8 @@ QUERY_PARAMETERS = [
 # Fields a POST view reads by hand (beside those of the forms on its page).
 POSTED_FIELDS = {
     "attendance_mark": ["next"],
+    "roster_cell": ["user", "day", "shift", "next"],
+    "roster_copy_week": ["week", "department", "next"],
     "claim_approve": ["amount", "insurer_reference", "next"],
     "claim_reject": ["reason", "next"],
     "claim_pay": ["amount", "reference", "next"],

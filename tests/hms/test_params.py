@@ -141,7 +141,7 @@ def test_marking_attendance_with_a_next_that_is_no_path_goes_to_my_attendance(
     response = client_for(nurse).post(reverse("attendance_mark"), {"next": "my attendance"})
 
     assert response.status_code == 302 and response["Location"] == reverse("my_attendance")
-    assert Attendance.objects.filter(user=nurse).count() == 1
+    assert Attendance.objects.filter(user=nurse, started_by="click").count() == 1
 
 
 def test_a_nul_byte_anywhere_is_refused_with_a_page_saying_why(client_for, make_user):

@@ -23,7 +23,7 @@ from engineering import services as engineering
 from hms import files, rbac
 from hms.models import AuditEntry
 from hr.leave_defaults import ensure_leave_types
-from hr.models import ClosureDay, LeaveRequest, LeaveType
+from hr.models import ClosureDay, LeaveRequest, LeaveType, Shift
 from messaging.models import Message, Notification, Thread, ThreadMember
 from queues import services as queues
 from queues.models import DisplayScreen, PointKind, ServicePoint
@@ -41,6 +41,8 @@ from tests.factories import (
     invoice_issued,
     payment_taken,
 )
+
+MORNING = {"starts_at": time(7), "ends_at": time(15)}
 
 # A name that only the sample records carry: it must never appear on a 403 page.
 SECRET_NAME = "Zebedee-Quillfeather"
@@ -69,6 +71,7 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "account_reset_password_from_key": {"uidb36": "1", "key": "not-a-real-key"},
         "notification_open": {"pk": samples["notification"].pk},
         "chat_thread": {"pk": samples["thread"].pk},
+        "shift_edit": {"pk": Shift.objects.get_or_create(name="Morning", defaults=MORNING)[0].pk},
         "patient_chart": {"pk": samples["patient"].pk},
         "appointment_detail": {"pk": samples["appointment"].pk},
         "appointment_reschedule": {"pk": samples["appointment"].pk},

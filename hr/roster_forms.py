@@ -1,0 +1,80 @@
+"""Forms of the roster, the shifts, the team's day and the monthly report."""
+
+from django import forms
+from django.utils import timezone
+
+from accounts.models import Department
+from hr.models import Shift
+
+
+def with_default(query, name: str, value: str):
+    """The query's values with `name` filled in when it was not given, so the form shows the
+    day, week or month the page shows (a value typed wrong is kept, to be said wrong)."""
+    values = query.copy()
+    if not values.get(name):
+        values[name] = value
+    return values
+
+
+def _department_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=Department.objects.all(), required=False, empty_label="Every department"
+    )
+
+
+class TeamDayForm(forms.Form):
+    day = forms.DateField(
+        label="Day", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    department = _department_field()
+
+    def chosen_day(self):
+        return (self.is_valid() and self.cleaned_data["day"]) or timezone.localdate()
+
+
+class RosterWeekForm(forms.Form):
+    week = forms.DateField(
+        label="Week of", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    department = _department_field()
+
+
+class MonthForm(forms.Form):
+    month = forms.DateField(
+        label="Month",
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": "Choose a month, for example 2026-11."},
+    )
+    department = _department_field()
+
+
+class ShiftForm(forms.Form):
+    name = forms.CharField(max_length=40)
+    starts_at = forms.TimeField(
+        label="Starts", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    ends_at = forms.TimeField(
+        label="Ends",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="An end before the start ends the next morning (night 19:00 to 07:00).",
+    )
+
+
+class RosterCellForm(forms.Form):
+    user = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    day = forms.DateField()
+    shift = forms.ModelChoiceField(queryset=Shift.objects.all(), required=False)
+
+
+class DepartmentRangeForm(forms.Form):
+    department = forms.ModelChoiceField(queryset=Department.objects.all(), empty_label=None)
+    shift = forms.ModelChoiceField(queryset=Shift.objects.all(), empty_label=None)
+    first = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    last = forms.DateField(label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CopyWeekForm(forms.Form):
+    week = forms.DateField()
+    department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False)

@@ -1,0 +1,51 @@
+"""My attendance: my shifts this week and next with each day's status (late, on leave, absent),
+my intervals and the day's total; the button stays."""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.urls import reverse
+
+from hr import leave_calendar, services
+from hr.leave_calendar import LeaveDay
+from hr.models import Attendance
+from tests.hr.staffing import standard_shifts  # noqa: F401 (autouse)
+
+NAIROBI = ZoneInfo("Africa/Nairobi")
+MONDAY = date(2026, 11, 23)
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(date(2026, 11, day), time(hour, minute), tzinfo=NAIROBI)
+
+
+def test_my_week_shows_each_days_shift_and_status(staff, client_for, monkeypatch, standard_shifts):  # noqa: F811
+    nurse = staff.nurse
+    for day in (23, 24, 25, 30):
+        services.roster_assign(
+            actor=staff.admin, user=nurse, day=date(2026, 11, day), shift=standard_shifts["Morning"]
+        )
+    Attendance.objects.create(
+        user=nurse, date=MONDAY, time_in=at(23, 7, 30), time_out=at(23, 15, 0), ended_by="click"
+    )
+
+    # The one permitted stand-in: the leave part of issue 17 writes approved_leave_days in
+    # parallel; at merge this becomes a real approved leave.
+    def approved(*, user_ids, first, last):
+        return {nurse.pk: {date(2026, 11, 25): LeaveDay("Sick leave", "day", Decimal("1"))}}
+
+    monkeypatch.setattr(leave_calendar, "approved_leave_days", approved)
+    with time_machine.travel(at(26, 10), tick=False):
+        page = client_for(nurse).get(reverse("my_attendance")).content.decode()
+
+    def day(n: int) -> str:
+        return page.split(f'data-testid="my-day-2026-11-{n:02d}"')[1][:900]
+
+    assert "Morning" in day(23) and "late 30 min" in day(23)
+    assert "absent" in day(24)
+    assert "on leave (Sick leave)" in day(25)
+    assert "Day off" in day(26) and "Morning" in day(30)
+    assert 'data-testid="mark-attendance"' in page
+    assert "7 h 30 min" in page.split('data-testid="day-total-2026-11-23"')[1][:40]
