@@ -2,15 +2,14 @@
 my intervals and the day's total; the button stays."""
 
 from datetime import date, datetime, time
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import time_machine
 from django.urls import reverse
 
-from hr import leave_calendar, services
-from hr.leave_calendar import LeaveDay
+from hr import services
 from hr.models import Attendance
+from tests.hr.conftest import approved_leave
 from tests.hr.staffing import standard_shifts  # noqa: F401 (autouse)
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
@@ -21,7 +20,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(date(2026, 11, day), time(hour, minute), tzinfo=NAIROBI)
 
 
-def test_my_week_shows_each_days_shift_and_status(staff, client_for, monkeypatch, standard_shifts):  # noqa: F811
+def test_my_week_shows_each_days_shift_and_status(staff, client_for, standard_shifts):  # noqa: F811
     nurse = staff.nurse
     for day in (23, 24, 25, 30):
         services.roster_assign(
@@ -31,12 +30,7 @@ def test_my_week_shows_each_days_shift_and_status(staff, client_for, monkeypatch
         user=nurse, date=MONDAY, time_in=at(23, 7, 30), time_out=at(23, 15, 0), ended_by="click"
     )
 
-    # The one permitted stand-in: the leave part of issue 17 writes approved_leave_days in
-    # parallel; at merge this becomes a real approved leave.
-    def approved(*, user_ids, first, last):
-        return {nurse.pk: {date(2026, 11, 25): LeaveDay("Sick leave", "day", Decimal("1"))}}
-
-    monkeypatch.setattr(leave_calendar, "approved_leave_days", approved)
+    approved_leave(nurse, staff.admin, date(2026, 11, 25), date(2026, 11, 25), code="sick")
     with time_machine.travel(at(26, 10), tick=False):
         page = client_for(nurse).get(reverse("my_attendance")).content.decode()
 

@@ -5,7 +5,6 @@ screen says; the team's day; a constant number of queries with 300 staff and a y
 import csv
 import io
 from datetime import date, datetime, time
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,9 +12,9 @@ import time_machine
 from django.urls import reverse
 
 from hms import rbac
-from hr import leave_calendar, services
-from hr.leave_calendar import LeaveDay
+from hr import services
 from hr.models import Attendance, Shift
+from tests.hr.conftest import approved_leave
 from tests.hr.staffing import large_staff, standard_shifts  # noqa: F401 (autouse)
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
@@ -38,7 +37,7 @@ def worked(user, start: datetime, end: datetime) -> None:
 
 
 @pytest.fixture
-def january(staff, monkeypatch):
+def january(staff):
     """Nurse Grace in January 2027: three mornings (one late, one with overtime), one absent
     morning, two days of approved leave (one a half day) and the night of 31 January, which
     ends on 1 February with an hour and a half of overtime."""
@@ -53,16 +52,10 @@ def january(staff, monkeypatch):
     # the 7th: rostered, nobody came: absent
     worked(nurse, at(date(2027, 1, 31), 19), at(date(2027, 2, 1), 8, 30))
 
-    # The one permitted stand-in: the leave part of issue 17 writes approved_leave_days in
-    # parallel; at merge this becomes real approved leave.
-    def approved(*, user_ids, first, last):
-        days = {
-            date(2027, 1, 11): LeaveDay("Annual leave", "day", Decimal("1")),
-            date(2027, 1, 12): LeaveDay("Sick leave", "morning", Decimal("0.5")),
-        }
-        return {nurse.pk: {d: v for d, v in days.items() if first <= d <= last}}
-
-    monkeypatch.setattr(leave_calendar, "approved_leave_days", approved)
+    approved_leave(nurse, staff.admin, date(2027, 1, 11), date(2027, 1, 11))
+    approved_leave(
+        nurse, staff.admin, date(2027, 1, 12), date(2027, 1, 12), code="sick", ends_morning=True
+    )
     return nurse
 
 

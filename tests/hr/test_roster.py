@@ -2,7 +2,6 @@
 a shift over a range of dates, leave shown on the grid, and the page's queries constant."""
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,9 +11,9 @@ from django.urls import reverse
 
 from accounts.models import Department
 from hms.models import AuditEntry
-from hr import leave_calendar, services
-from hr.leave_calendar import LeaveDay
+from hr import services
 from hr.models import RosterEntry, Shift
+from tests.hr.conftest import approved_leave
 from tests.hr.staffing import large_staff, standard_shifts  # noqa: F401 (autouse)
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
@@ -160,16 +159,11 @@ def test_a_shift_is_defined_and_one_with_no_length_is_refused(staff, client_for)
     assert not Shift.objects.filter(name="Nothing").exists()
 
 
-def test_the_grid_shows_leave_instead_of_absent(staff, client_for, monkeypatch):
+def test_the_grid_shows_leave_instead_of_absent(staff, client_for):
     services.roster_assign(actor=staff.admin, user=staff.nurse, day=MONDAY, shift=shift("Morning"))
     services.roster_assign(actor=staff.admin, user=staff.doctor, day=MONDAY, shift=shift("Morning"))
 
-    # The one permitted stand-in: the leave part of issue 17 writes approved_leave_days in
-    # parallel; at merge this becomes a real approved leave.
-    def approved(*, user_ids, first, last):
-        return {staff.nurse.pk: {MONDAY: LeaveDay("Annual leave", "day", Decimal("1"))}}
-
-    monkeypatch.setattr(leave_calendar, "approved_leave_days", approved)
+    approved_leave(staff.nurse, staff.admin, MONDAY, MONDAY)
     with time_machine.travel(datetime(2026, 11, 23, 12, tzinfo=NAIROBI), tick=False):
         page = client_for(staff.admin).get(reverse("roster"), {"week": "2026-11-23"})
 
