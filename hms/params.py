@@ -74,15 +74,22 @@ def day_typed(value: str | None) -> date | None:
     return None
 
 
+# The days a record of the hospital can be about: a birth in 1900, a leave, a report period. A year
+# 9999 typed by mistake is refused here rather than overflow a screen's "next two weeks".
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+
 def date_param(value: str | None) -> date | None:
     """A calendar date in a query: typed day first (05/12/2026) or as YYYY-MM-DD (2026-12-05);
-    None for anything else (2025-02-29, 2026-13-01, 0000-00-00)."""
+    None for anything else (2025-02-29, 2026-13-01, 0000-00-00) and outside FIRST_DAY..LAST_DAY."""
     if not isinstance(value, str) or len(value) > 20:
         return None
     try:
-        return parse_date(value.strip()) or day_typed(value)
+        found = parse_date(value.strip()) or day_typed(value)
     except ValueError:  # well formed but not a day of the calendar
         return None
+    return found if found is not None and FIRST_DAY <= found <= LAST_DAY else None
 
 
 def day_value(day: date | None) -> str:
@@ -327,8 +334,13 @@ class DayField(forms.DateField):
             typed = day_typed(value)
             if typed is None:
                 raise ValidationError(self.error_messages["invalid"], code="invalid")
-            return typed
-        return super().to_python(value)
+        else:
+            typed = super().to_python(value)
+        if typed is not None and not FIRST_DAY <= typed <= LAST_DAY:
+            raise ValidationError(
+                f"Enter a date from {FIRST_DAY.year} to {LAST_DAY.year}.", code="out_of_range"
+            )
+        return typed
 
 
 def plain_formfield(db_field: models.Field, **kwargs):

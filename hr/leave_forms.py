@@ -2,6 +2,7 @@
 balance sheet's year and the "who is away" strip's start and department."""
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from accounts.models import Department
@@ -72,9 +73,18 @@ class LeaveTypeForm(forms.ModelForm):
             "unpaid",
             "active",
         ]
+        error_messages = {"name": {"unique": "Another leave type already has this name."}}
 
     def __init__(self, *args, entitlements: dict | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # A day count is 0 to 366: a negative one would refuse every request (a document
+        # "beyond -3 days"), and the database's own check would otherwise be all that is said.
+        for name in ("carry_over_limit", "document_after_days", "full_pay_days"):
+            self.fields[name].validators += [
+                MinValueValidator(0, "Enter 0 or more days."),
+                MaxValueValidator(366, "Enter at most 366 days."),
+            ]
+            self.fields[name].widget.attrs["min"] = "0"
         entitlements = entitlements or {}
         for role in ENTITLED_ROLES:
             self.fields[f"days_{role}"] = params.PlainDecimalField(

@@ -44,6 +44,12 @@ def _quote(user: User, form) -> selectors.Quote | None:
     if not (typed["leave_type"] and typed["start_date"] and typed["end_date"]):
         return None
     try:
+        services.check_leave_dates(
+            typed["start_date"], typed["end_date"], typed["starts_afternoon"], typed["ends_morning"]
+        )
+    except services.LeaveError:
+        return None  # said beside its field when the form is sent
+    try:
         return selectors.leave_quote(
             user=user,
             leave_type=typed["leave_type"],
@@ -243,7 +249,9 @@ def leave_type_edit(request: HttpRequest, pk) -> HttpResponse:
         else:
             messages.success(request, f"{values['name']} saved.")
             return redirect("leave_types")
-    return render(request, "hr/leave/type_edit.html", {"form": form, "leave_type": leave_type})
+    # The name as saved, not as typed (a refused form has already written it on the instance).
+    shown = LeaveType.objects.get(pk=pk)
+    return render(request, "hr/leave/type_edit.html", {"form": form, "leave_type": shown})
 
 
 @rbac.capability_required("hr.approve_leave")
@@ -251,7 +259,7 @@ def closure_days(request: HttpRequest) -> HttpResponse:
     form = forms.ClosureDayForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.closure_day_add(
+            closure = services.closure_day_add(
                 actor=request.user,
                 day=form.cleaned_data["date"],
                 name=form.cleaned_data["name"],
@@ -260,7 +268,13 @@ def closure_days(request: HttpRequest) -> HttpResponse:
         except services.LeaveError as refusal:
             refusals.refuse_into(form, refusal)
         else:
-            messages.success(request, "Closure day added.")
+            booked = (
+                f" {closure.booked} booked patient{'s are' if closure.booked != 1 else ' is'}"
+                " listed for reception to move."
+                if closure.booked
+                else ""
+            )
+            messages.success(request, f"Closure day added: no clinic is booked that day.{booked}")
             return redirect("closure_days")
     page = paging.page_of(request, ClosureDay.objects.order_by("-date"), PER_PAGE)
     return render(request, "hr/leave/closures.html", {"form": form, "page": page})

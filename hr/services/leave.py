@@ -36,6 +36,7 @@ from messaging.services import notify
 __all__ = [
     "LEAVE_TYPE_FIELDS",
     "LeaveError",
+    "check_leave_dates",
     "closure_day_add",
     "closure_day_remove",
     "leave_apply",
@@ -80,13 +81,36 @@ def _publish_mine(leave_request: LeaveRequest) -> None:
         realtime.publish(live.leave_topic(user.pk), f"hr/leave/my_leave.html#{part}", context)
 
 
-def _refusals_of_dates(start: date, end: date, starts_afternoon: bool, ends_morning: bool):
+# One request covers at most a year of days, asked at most two years ahead: a longer absence is
+# one request a year, and a slip of the year (2062 for 2026) is refused before it is counted.
+LONGEST_REQUEST = timedelta(days=366)
+FURTHEST_AHEAD = timedelta(days=2 * 365)
+
+
+def check_leave_dates(start: date, end: date, starts_afternoon: bool, ends_morning: bool) -> None:
+    """The dates' own refusals, before anything is counted (the form's preview asks them too).
+
+    Raises LeaveError with its field: an end before the start, both half days on one day, a
+    request over LONGEST_REQUEST, a start more than FURTHEST_AHEAD away or more than
+    HMS_LEAVE_BACKDATE_DAYS in the past."""
     if end < start:
         raise LeaveError("The last day is before the first day.", field="end_date")
     if start == end and starts_afternoon and ends_morning:
         raise LeaveError(
             "A one-day leave is the whole day, its morning or its afternoon: tick one box only.",
             field="ends_morning",
+        )
+    if end - start >= LONGEST_REQUEST:
+        raise LeaveError(
+            "One request covers at most a year (366 days): ask for a longer absence one year at"
+            " a time.",
+            field="end_date",
+        )
+    if start > _today() + FURTHEST_AHEAD:
+        raise LeaveError(
+            f"Leave is asked at most two years ahead (until {_today() + FURTHEST_AHEAD:%-d %b %Y}):"
+            " check the year.",
+            field="start_date",
         )
     earliest = _today() - timedelta(days=settings.HMS_LEAVE_BACKDATE_DAYS)
     if start < earliest:
@@ -124,12 +148,19 @@ def leave_apply(
     (half days counted), they are more than the balance (unpaid leave excepted), or a document
     is required and missing or not an accepted file.
     """
-    if not rbac.allows(actor, "hr.self_service"):
-        raise LeaveError("Your role does not apply for leave here.")
+    if not rbac.offers(actor, "hr.self_service"):
+        # The administrator account decides leave; an administrator's own leave is asked from
+        # their staff account (rbac.offers), or nobody else could ever decide it.
+        raise LeaveError(
+            "The administrator account does not take leave: ask from your own staff account,"
+            " so that someone else decides it."
+            if rbac.passes_every_check(actor)
+            else "Your role does not apply for leave here."
+        )
     User.objects.select_for_update().filter(pk=actor.pk).first()
     if not leave_type.active:
         raise LeaveError(f"{leave_type.name} is no longer in use.", field="leave_type")
-    _refusals_of_dates(start_date, end_date, starts_afternoon, ends_morning)
+    check_leave_dates(start_date, end_date, starts_afternoon, ends_morning)
     quote = selectors.leave_quote(
         user=actor,
         leave_type=leave_type,
@@ -374,7 +405,9 @@ def leave_approve(
             actor=actor,
             doctor=leave_request.user,
             days=parts,
-            reason=f"{leave_request.leave_type.name} {leave_request.span}",
+            # "On leave", never the type: patients and the desk read it (sick or maternity
+            # leave is the doctor's own business).
+            reason=f"On leave {leave_request.span}",
             source=f"leave:{leave_request.pk}",
             request=request,
         )
@@ -487,22 +520,51 @@ def leave_type_update(
 def closure_day_add(
     *, actor: User, day: date, name: str, request: HttpRequest | None = None
 ) -> ClosureDay:
-    """Add a day the hospital's offices close (not a working day for leave counted in working
-    days; requests already made keep what they cost). Audited.
+    """Add a day the hospital closes: not a working day for leave counted in working days
+    (requests already made keep what they cost), and no doctor's clinic is offered for booking
+    that day (clinical.services.days_off_for_leave, source "closure:<pk>"); patients already
+    booked are listed for reception to move. `closure.booked` says how many. Audited.
 
-    Raises LeaveError when the actor may not, no name is given, or the day is already one.
+    Raises LeaveError when the actor may not, no name is given, the day is past, more than two
+    years ahead, a weekend or a public holiday (already not a working day), or already a closure.
     """
     if not rbac.allows(actor, "hr.approve_leave"):
         raise LeaveError("Only the administrator adds closure days.")
     name = name.strip()
     if not name:
         raise LeaveError("Name the day (e.g. “Staff retreat”).", field="name")
+    today = _today()
+    if day < today:
+        raise LeaveError("A closure day is added ahead: choose today or a later day.", field="date")
+    if day > today + FURTHEST_AHEAD:
+        raise LeaveError("A closure day is added at most two years ahead.", field="date")
+    if day.weekday() >= 5:
+        raise LeaveError(
+            f"{day:%A %-d %b %Y} is a weekend day: it is not a working day already.", field="date"
+        )
+    holiday = leave_days.public_holidays(day, day).get(day)
+    if holiday:
+        raise LeaveError(
+            f"{day:%a %-d %b %Y} is {holiday}, a public holiday: not a working day already.",
+            field="date",
+        )
     try:
         with transaction.atomic():
             closure = ClosureDay.objects.create(date=day, name=name[:80], created_by=actor)
     except IntegrityError:
         raise LeaveError(f"{day:%a %-d %b %Y} is already a closure day.", field="date") from None
     audit.record(actor=actor, action="leave.closure_add", obj=closure, request=request)
+    closure.booked = 0
+    for doctor in clinical_selectors.doctors():
+        closure.booked += clinical_selectors.appointments_in_days(doctor, [(day, "day")]).count()
+        clinical.days_off_for_leave(
+            actor=actor,
+            doctor=doctor,
+            days=[(day, "day")],
+            reason=f"Hospital closed: {closure.name}",
+            source=f"closure:{closure.pk}",
+            request=request,
+        )
     return closure
 
 
@@ -520,4 +582,5 @@ def closure_day_remove(
         before={"date": closure.date, "name": closure.name},
         request=request,
     )
+    clinical.days_off_for_leave_lifted(actor=actor, source=f"closure:{closure.pk}", request=request)
     closure.delete()
