@@ -30,9 +30,11 @@ ZERO = Decimal("0")
 
 
 def days_said(value: Decimal) -> str:
-    """How many days, said: "1 day", "2.5 days", "0.5 day"."""
+    """How many days, said: "1 day", "half a day", "2.5 days", "0 days"."""
+    if value == Decimal("0.5"):
+        return "half a day"
     text = f"{value.normalize():f}"
-    return f"{text} day" if value <= 1 else f"{text} days"
+    return f"{text} day" if value == 1 else f"{text} days"
 
 
 def off_days(first: date, last: date) -> set[date]:
