@@ -83,6 +83,7 @@ class _MoneyAtTheDesk(forms.Form):
     again = forms.BooleanField(
         required=False, widget=forms.HiddenInput, label="Yes, record another"
     )
+    field_order = ["amount", "mode", "reference", "again"]  # the box just above the button
 
     def add_error(self, field, error):
         if field == "again":

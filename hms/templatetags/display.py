@@ -4,6 +4,7 @@
 {{ invoice.total|money }}            KES 40,250.00
 {{ line.amount|money:"plain" }}      40,250.00   (a column whose heading names the currency)
 {{ patient.phone|phone }}            0712 100 003
+<a href="{{ patient.phone|tel }}">  tel:+254712100003 (a tap calls it)
 {{ order.ordered_at|elapsed:now }}   3 hours, 12 minutes; "under a minute", never "0 minutes"
 {{ notification.created_at|ago }}    5 minutes ago (from now)
 {{ appointment.starts_at|in_words }} Tuesday 4 December 2026, 10:30   (the portal: for a patient)
@@ -30,6 +31,12 @@ def money(value, style: str = "") -> str:
 @register.filter
 def phone(value) -> str:
     return phone_local(value or "")
+
+
+@register.filter
+def tel(value) -> str:
+    """A stored phone (E.164) as a link's address to call it: "tel:+254712100003"."""
+    return f"tel:{value}" if value else ""
 
 
 @register.filter

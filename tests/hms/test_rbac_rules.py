@@ -32,6 +32,7 @@ WHO_SOMEONE_IS = {
     ("wards/services.py", "attending_doctor.role != rbac.DOCTOR"),
     # A doctor's leave closes their clinic hours: whose leave it is, not who may approve it.
     ("hr/models/leave.py", "self.user.role == rbac.DOCTOR"),
+    ("clinical/services/schedules.py", "doctor.role != rbac.DOCTOR"),
 }
 HAND_COMPARISON = re.compile(r"\.role\s*(==|!=|in\b|not in\b)")
 
