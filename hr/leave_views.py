@@ -122,9 +122,16 @@ def leave_cancel(request: HttpRequest, pk) -> HttpResponse:
 
 @rbac.capability_required("hr.approve_leave")
 def leave_queue(request: HttpRequest) -> HttpResponse:
+    # The latest ten decided under the queue; "see all" (?decided=all) pages every decided
+    # request with its count, on a page of its own.
+    if request.GET.get("decided") == "all":
+        decided = paging.page_of(request, selectors.decided_recently(), PER_PAGE)
+        context = {"decided": decided, "all_decided": True}
+        return render(request, "hr/leave/queue.html", context)
     pending = paging.page_of(request, selectors.pending_queue(), PER_PAGE)
     decided = paging.first_of(selectors.decided_recently(), 10)
-    return render(request, "hr/leave/queue.html", {"page": pending, "decided": decided})
+    context = {"page": pending, "decided": decided, "all_decided": False}
+    return render(request, "hr/leave/queue.html", context)
 
 
 def _decide_page(request: HttpRequest, leave_request: LeaveRequest, form) -> HttpResponse:

@@ -239,6 +239,17 @@ def screens() -> list[dict]:
     ]
     if work_order:
         rows.append(("work order", "engineer", f"/engineering/work-orders/{work_order.pk}/", None))
+    rows += [  # issue 17: leave, attendance and the roster, and the desk's appointments to move
+        ("my leave", "nurse", "/hr/leave/", None),
+        ("leave requests", "admin", "/hr/leave/requests/", None),
+        ("who is away", "admin", "/hr/leave/away/", None),
+        ("leave balances", "admin", "/hr/leave/balances/", None),
+        ("my attendance", "nurse", "/hr/attendance/", None),
+        ("team attendance", "admin", "/hr/attendance/team/", None),
+        ("roster", "admin", "/hr/roster/", None),
+        ("attendance report", "admin", "/hr/attendance/report/", None),
+        ("appointments to move", "reception", "/appointments/to-move/", None),
+    ]
     from queues.models import DisplayScreen, ServicePoint
 
     triage = ServicePoint.objects.filter(prefix="T").first()

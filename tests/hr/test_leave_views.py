@@ -227,6 +227,24 @@ def test_the_leave_queue_and_who_is_away_keep_their_queries_as_requests_grow(
         client.get(reverse("leave_queue"))
     with django_assert_max_num_queries(20):
         client.get(reverse("leave_away"))
+    with django_assert_max_num_queries(20):
+        client.get(reverse("leave_queue"), {"decided": "all"})
+
+
+def test_every_decided_request_is_reached_from_the_latest_ten(staff, client_for):
+    people = UserFactory.create_batch(12, role=rbac.NURSE)
+    for person in people:
+        leave = apply(person, MONDAY + timedelta(days=1), MONDAY + timedelta(days=1))
+        services.leave_approve(actor=staff.admin, leave_request=leave)
+    client = client_for(staff.admin)
+
+    queue = client.get(reverse("leave_queue")).content.decode()
+    every = client.get(reverse("leave_queue"), {"decided": "all"}).content.decode()
+
+    assert "10 of 12" in queue and f'href="{reverse("leave_queue")}?decided=all"' in queue
+    decided = every.split('data-testid="leave-decided"')[1].split("</table>")[0]
+    assert decided.count("<tr><td>") == 12 and "12 requests decided in all" in every
+    assert 'data-testid="leave-queue"' not in every
 
 
 def test_the_administrator_changes_a_leave_type_and_a_bad_number_is_said_beside_it(
