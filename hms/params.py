@@ -74,9 +74,10 @@ def day_typed(value: str | None) -> date | None:
     return None
 
 
-# The days a record of the hospital can be about: a birth in 1900, a leave, a report period. A year
-# 9999 typed by mistake is refused here rather than overflow a screen's "next two weeks".
-FIRST_DAY = date(1900, 1, 1)
+# The days a record of the hospital can be about: a birth long ago (clinical says "older than
+# 130" itself), a leave, a report period. A year 9999 typed by mistake is refused here rather
+# than overflow a screen's "next two weeks".
+FIRST_DAY = date(1800, 1, 1)
 LAST_DAY = date(2100, 12, 31)
 
 
