@@ -12,6 +12,7 @@ from django.urls import reverse
 class ChargeCategory(models.TextChoices):
     WARD = "ward", "Ward"
     LAB = "lab", "Lab"
+    PHARMACY = "pharmacy", "Pharmacy"
     MACHINE = "machine", "Machine"
     CONSULTATION = "consultation", "Consultation"
     NURSING = "nursing", "Nursing"

@@ -559,16 +559,59 @@ class Prescription(models.Model):
     duration = models.CharField(max_length=40, help_text="e.g. 5 days")
     instructions = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The formulary item prescribed (pharmacy.FormularyItem, by label: clinical never imports
+    # pharmacy); `drug` and `strength` keep its words. None: free text, as before the formulary,
+    # or a drug the hospital does not stock (`outside`: the patient buys it elsewhere).
+    formulary_item = models.ForeignKey(
+        "pharmacy.FormularyItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="prescriptions",
+    )
+    outside = models.BooleanField(default=False)
+    # Dispensing units to hand over (dose x frequency x duration where that is unambiguous,
+    # clinical.dosing; typed otherwise), and how many pharmacy has handed over so far.
+    quantity = models.PositiveIntegerField(null=True, blank=True)
+    dispensed_quantity = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["patient", "-created_at"], name="prescription_patient_idx")]
+        indexes = [
+            models.Index(fields=["patient", "-created_at"], name="prescription_patient_idx"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(formulary_item__isnull=False, outside=False),
+                name="prescription_to_dispense_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.drug} {self.strength} for {self.patient_id}"
 
     def get_absolute_url(self) -> str:
         return reverse("encounter", args=[self.encounter_id])
+
+    @property
+    def to_dispense(self) -> int:
+        """Units still to hand over (0 when outside, free text, or all given)."""
+        if self.outside or self.formulary_item_id is None or self.quantity is None:
+            return 0
+        return max(self.quantity - self.dispensed_quantity, 0)
+
+    @property
+    def dispensing_status(self) -> str:
+        """What the doctor and the pharmacist read: "Outside", "Not stocked", "Waiting",
+        "Part dispensed (4 of 10)", "Dispensed"."""
+        if self.outside:
+            return "Outside (not stocked here)"
+        if self.formulary_item_id is None or self.quantity is None:
+            return "Free text"
+        if self.dispensed_quantity == 0:
+            return "Waiting at pharmacy"
+        if self.dispensed_quantity < self.quantity:
+            return f"Part dispensed ({self.dispensed_quantity} of {self.quantity})"
+        return "Dispensed"
 
 
 def document_path(instance, filename: str) -> str:

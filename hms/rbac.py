@@ -52,6 +52,10 @@ ASSIGNED_DOCTORS = "assigned doctors"
 # A merge of duplicate patients done by reception needs a second person (another receptionist or
 # an administrator) to confirm it on the same screen with their own password (clinical.merging).
 WITH_SECOND_PERSON = "with a second person's confirmation"
+# A nurse's part of the stores: receive a transfer into their ward's store, record the ward's use.
+WARD_STOCK = "ward transfers in, ward use"
+# The accountant's part of the stock reports: the value of stock, not the clinical detail.
+VALUE_ONLY = "value only"
 
 MATRIX: dict[str, dict[str, str]] = {
     "users.manage": {ADMIN: ALL},
@@ -95,6 +99,11 @@ MATRIX: dict[str, dict[str, str]] = {
     "billing.exempt": {ADMIN: ALL, ACCOUNTANT: ALL},
     "engineering.machines": {ADMIN: ALL, ENGINEER: ALL},
     "engineering.request": dict.fromkeys(STAFF_ROLES, ALL),
+    "pharmacy.formulary": {ADMIN: ALL, PHARMACIST: ALL},
+    "pharmacy.stock_view": {ADMIN: ALL, DOCTOR: ALL, NURSE: ALL, PHARMACIST: ALL},
+    "pharmacy.stock_move": {ADMIN: ALL, NURSE: WARD_STOCK, PHARMACIST: ALL},
+    "pharmacy.dispense": {ADMIN: ALL, PHARMACIST: ALL},
+    "pharmacy.reports": {ADMIN: ALL, PHARMACIST: ALL, ACCOUNTANT: VALUE_ONLY},
     "hr.self_service": {role: ALL for role in STAFF_ROLES if role != ADMIN},
     "hr.approve_leave": {ADMIN: ALL},
     "chat.use": {
@@ -149,6 +158,11 @@ CAPABILITY_LABELS: dict[str, str] = {
     "billing.exempt": "Let a patient be discharged owing (an exemption, with the reason)",
     "engineering.machines": "Machines and maintenance",
     "engineering.request": "Raise maintenance requests",
+    "pharmacy.formulary": "The formulary: drugs and supplies, forms, strengths, prices",
+    "pharmacy.stock_view": "See stock levels",
+    "pharmacy.stock_move": "Receive stock, transfers between stores, stock takes",
+    "pharmacy.dispense": "Dispense prescriptions, over-the-counter sales",
+    "pharmacy.reports": "Stock reports",
     "hr.self_service": "Apply for leave, own attendance",
     "hr.approve_leave": "Approve leave, run the roster, see team attendance",
     "chat.use": "Chat",

@@ -101,6 +101,7 @@ PROJECT_APPS = [
     "wards",
     "lab",
     "engineering",
+    "pharmacy",
     "hr",
     "messaging",
     "queues",
@@ -446,6 +447,10 @@ HMS_HOLIDAYS_COUNTRY = os.environ.get("HMS_HOLIDAYS_COUNTRY", "KE").strip().uppe
 HMS_HOLIDAYS_SUBDIVISION = os.environ.get("HMS_HOLIDAYS_SUBDIVISION", "").strip() or None
 HMS_LEAVE_BACKDATE_DAYS = env_non_negative_int("HMS_LEAVE_BACKDATE_DAYS", 7)
 HMS_ATTENDANCE_GRACE_MINUTES = env_non_negative_int("HMS_ATTENDANCE_GRACE_MINUTES", 10)
+
+# Pharmacy: batches expiring within this many days are listed on the pharmacists' alerts (the
+# daily check, pharmacy.tasks).
+HMS_PHARMACY_EXPIRY_WARNING_DAYS = env_non_negative_int("HMS_PHARMACY_EXPIRY_WARNING_DAYS", 90)
 
 LANGUAGE_CODE = "en-gb"
 # Dates "30 Nov 2026", times "14:05" in the hospital's zone, typed dates day first (hms/formats).

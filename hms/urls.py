@@ -18,6 +18,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("lab/", include("lab.urls")),
     path("engineering/", include("engineering.urls")),
+    path("pharmacy/", include("pharmacy.urls")),
     path("hr/", include("hr.urls")),
     path("queue/", include("queues.urls")),
     path("audit/", include("reports.urls")),

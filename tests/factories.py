@@ -339,3 +339,77 @@ def cleared_for_discharge(admission):
         granted_at=timezone.now(),
         granted_by=admission.admitted_by,
     )
+
+
+class PharmacyChargeItemFactory(ChargeItemFactory):
+    """The charge master item a formulary item sells at (per dispensing unit)."""
+
+    code = factory.Sequence(lambda n: f"PH-{n:04d}")
+    name = factory.Sequence(lambda n: f"Drug {n}")
+    category = "pharmacy"
+    charge_type = "fixed"
+    price = Decimal("10.00")
+
+
+class FormularyItemFactory(factory.django.DjangoModelFactory):
+    """A tablet in the formulary, sold at KES 10 a tablet (its charge item), reorder level 100."""
+
+    class Meta:
+        model = "pharmacy.FormularyItem"
+
+    generic_name = factory.Sequence(lambda n: f"Testamol {n}")
+    form = "tablet"
+    strength = "500 mg"
+    dispensing_unit = "tablet"
+    pack_size = 100
+    category = "drug"
+    reorder_level = 100
+    charge_item = factory.SubFactory(
+        PharmacyChargeItemFactory, name=factory.SelfAttribute("..generic_name")
+    )
+
+
+class StoreFactory(factory.django.DjangoModelFactory):
+    """The pharmacy's store unless told (kind "main", or "ward" with a ward)."""
+
+    class Meta:
+        model = "pharmacy.Store"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Store {n}")
+    kind = "pharmacy"
+
+
+class SupplierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pharmacy.Supplier"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Supplier {n}")
+
+
+class BatchFactory(factory.django.DjangoModelFactory):
+    """A batch of an item expiring a year from today (in the hospital's time zone)."""
+
+    class Meta:
+        model = "pharmacy.Batch"
+
+    item = factory.SubFactory(FormularyItemFactory)
+    batch_number = factory.Sequence(lambda n: f"B{n:05d}")
+    expiry_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=365))
+    unit_cost = Decimal("4.00")
+
+
+def stock_put(
+    store, batch, quantity: int, actor, kind: str = "adjustment", reason: str = "test stock"
+):
+    """`quantity` units of `batch` put into `store` through the ledger (an adjustment unless
+    told), for tests whose subject is not how stock arrived."""
+    from django.db import transaction
+
+    from pharmacy import ledger
+
+    with transaction.atomic():
+        return ledger.move(
+            store=store, batch=batch, kind=kind, quantity=quantity, actor=actor, reason=reason
+        )

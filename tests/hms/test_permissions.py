@@ -41,6 +41,7 @@ from tests.factories import (
     invoice_issued,
     payment_taken,
 )
+from tests.pharmacy import matrix_samples as pharmacy_samples
 
 MORNING = {"starts_at": time(7), "ends_at": time(15)}
 
@@ -175,6 +176,7 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "leave_attachment": {"pk": samples["leave_request"].pk},
         "leave_type_edit": {"pk": samples["leave_request"].leave_type_id},
         "closure_day_remove": {"pk": samples["closure"].pk},
+        **pharmacy_samples.kwargs(samples),
     }
 
 
@@ -294,7 +296,11 @@ def samples(make_user, role_users, staff):
     closure = ClosureDay.objects.create(
         date=timezone.localdate(), name=SECRET_NAME, created_by=role_users[rbac.ADMIN]
     )
+    pharmacy = pharmacy_samples.records(
+        role_users=role_users, patient=patient, prescription=prescription, admission=admission
+    )
     return {
+        **pharmacy,
         "leave_request": leave_request,
         "closure": closure,
         "advance": advance,

@@ -1,0 +1,5 @@
+"""Demo records of the pharmacy: the formulary part."""
+
+
+def seed(log) -> None:
+    """Nothing yet."""

@@ -1,0 +1,3 @@
+"""The dispensing screens of the pharmacy."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The formulary screens of the pharmacy."""
+
+urlpatterns: list = []

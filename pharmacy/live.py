@@ -1,0 +1,69 @@
+"""Live updates of the pharmacy: the topics its pages join, who may join them, and which services
+refresh them (PUBLISHES, kept true by tests/hms/test_live_topics.py)."""
+
+from hms import rbac, realtime
+
+SIGNAL = "hms/signal.html"
+
+# "pharmacy.queue": the dispensing queue (a prescription written, dispensed, returned);
+# "pharmacy.alerts": the reorder and expiry alerts and the stock figures pharmacists watch;
+# "pharmacy.patient.<id>": what has been dispensed of a patient's prescriptions, as the doctor's
+# consultation and the admission pages show it; "pharmacy.store.<id>": a store's transfers
+# waiting to be received (the ward nurse's list).
+QUEUE_TOPIC = "pharmacy.queue"
+QUEUE_EVENT = "hms:pharmacy-queue-changed"
+ALERTS_TOPIC = "pharmacy.alerts"
+ALERTS_EVENT = "hms:pharmacy-alerts-changed"
+
+
+def patient_topic(patient_id: int) -> str:
+    return f"pharmacy.patient.{patient_id}"
+
+
+def patient_event(patient_id: int) -> str:
+    return f"hms:pharmacy-patient-{patient_id}"
+
+
+def store_topic(store_id: int) -> str:
+    return f"pharmacy.store.{store_id}"
+
+
+def store_event(store_id: int) -> str:
+    return f"hms:pharmacy-store-{store_id}"
+
+
+def queue_changed(*, patient_id: int | None = None) -> None:
+    """Tell the dispensing queue (and the pages showing the patient's prescriptions) to fetch
+    them again, after commit."""
+    realtime.publish(QUEUE_TOPIC, SIGNAL, {"event": QUEUE_EVENT})
+    if patient_id is not None:
+        realtime.publish(patient_topic(patient_id), SIGNAL, {"event": patient_event(patient_id)})
+
+
+def stock_changed(*, store_ids: list[int] | tuple[int, ...] = ()) -> None:
+    """Tell the pages showing stock figures and alerts, and the stores' transfer lists, to fetch
+    them again, after commit."""
+    realtime.publish(ALERTS_TOPIC, SIGNAL, {"event": ALERTS_EVENT})
+    for store_id in store_ids:
+        realtime.publish(store_topic(store_id), SIGNAL, {"event": store_event(store_id)})
+
+
+def may_join_pharmacy(user, topic: str) -> bool:
+    if topic in (QUEUE_TOPIC, ALERTS_TOPIC):
+        return rbac.allows(user, "pharmacy.dispense") or (
+            topic == ALERTS_TOPIC and rbac.allows(user, "pharmacy.stock_view")
+        )
+    if topic.startswith("pharmacy.patient."):
+        return rbac.scope(user, "patients.view_chart") == rbac.ALL
+    if topic.startswith("pharmacy.store."):
+        return rbac.allows(user, "pharmacy.stock_move")
+    return False
+
+
+# Topic prefix -> the check a page makes before showing it (registered by PharmacyConfig.ready).
+TOPICS = {"pharmacy": may_join_pharmacy}
+
+# Every state-changing service and the topic groups it refreshes (`<...>` is an id). An empty
+# list is a choice: no open page shows what the service changes live (it shows on next load).
+# Each part of the pharmacy (formulary, stock, dispensing) adds its services here.
+PUBLISHES: dict[str, list[str]] = {}

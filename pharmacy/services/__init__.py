@@ -1,0 +1,9 @@
+"""Business actions of the pharmacy and stores, one module per part: the formulary
+(formulary.py), stores, receipts, transfers, stock takes and alerts (stock.py), dispensing,
+returns and over-the-counter sales (dispensing.py). Each is one transaction with its audit row,
+checks its own capability, and moves stock only through pharmacy.ledger.move; a refusal raises
+PharmacyError (hms.refusals) with the sentence the person reads and the field it is about."""
+
+from pharmacy.services.common import PharmacyError
+
+__all__ = ["PharmacyError"]

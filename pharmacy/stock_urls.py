@@ -1,0 +1,3 @@
+"""The stock screens of the pharmacy."""
+
+urlpatterns: list = []
