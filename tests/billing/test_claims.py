@@ -3,14 +3,13 @@
 billing desk's panel on the reception and accountant dashboards."""
 
 import html
-import threading
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from billing import services
@@ -18,6 +17,7 @@ from billing.models import ClaimStatus, InsuranceClaim, Invoice, InvoiceStatus
 from hms import rbac
 from hms.models import AuditEntry
 from tests.factories import PatientFactory
+from tests.races import race
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 NHIF_80 = {
@@ -769,22 +769,14 @@ def test_two_accountants_recording_the_insurers_payment_at_once_record_it_once(
     }
     invoice = issued(people)
     claim = approve(people, InsuranceClaim.objects.get(invoice=invoice), "1600")
-    barrier, outcome = threading.Barrier(2), []
 
-    def record(who: str) -> None:
+    def record(who: str) -> object:
         try:
-            barrier.wait()
-            outcome.append(pay_claim(people, claim, "1600", reference=f"EFT-{who}", who=who))
+            return pay_claim(people, claim, "1600", reference=f"EFT-{who}", who=who)
         except services.BillingError as refusal:
-            outcome.append(refusal)
-        finally:
-            connection.close()
+            return refusal
 
-    threads = [threading.Thread(target=record, args=(who,)) for who in ("accountant", "admin")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcome = list(race(lambda n: record(("accountant", "admin")[n])).values())
 
     assert sorted(type(o).__name__ for o in outcome) == ["BillingError", "InsuranceClaim"]
     refusal = next(o for o in outcome if isinstance(o, services.BillingError))

@@ -2,12 +2,10 @@
 (issue 12): every money action carries the form's one-time token (hms.submissions) and locks the
 row it changes."""
 
-import threading
 import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from billing import services
@@ -15,6 +13,7 @@ from billing.models import AdvanceDeposit, CreditNote, Invoice, Payment, Refund
 from hms import submissions
 from tests.billing.test_payments import issued_invoice, pay
 from tests.factories import PatientFactory
+from tests.races import race
 
 
 @pytest.fixture
@@ -130,12 +129,9 @@ def test_two_refund_requests_of_one_form_at_the_same_moment_refund_once(people):
     invoice = issued_invoice(people, quantity="0.8")
     payment = pay(people, invoice, "400")
     token = uuid.uuid4()
-    barrier = threading.Barrier(2)
-    outcome: dict[int, str] = {}
 
-    def refund(n: int) -> None:
+    def refund(n: int) -> object:
         try:
-            barrier.wait()
             services.payment_refund(
                 actor=people["accountant"],
                 payment=payment,
@@ -144,17 +140,11 @@ def test_two_refund_requests_of_one_form_at_the_same_moment_refund_once(people):
                 method="cash",
                 submission=token,
             )
-            outcome[n] = "refunded"
+            return "refunded"
         except submissions.AlreadySubmitted:
-            outcome[n] = "already"
-        finally:
-            connection.close()
+            return "already"
 
-    threads = [threading.Thread(target=refund, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcome = race(refund)
 
     invoice.refresh_from_db()
     assert sorted(outcome.values()) == ["already", "refunded"]
@@ -168,12 +158,9 @@ def test_two_desks_paying_the_last_balance_at_once_take_it_once(people):
     """Two different forms (two desks) racing for the last 400.00: the invoice row lock
     serializes them and the second is refused as an overpayment."""
     invoice = issued_invoice(people, quantity="0.8")
-    barrier = threading.Barrier(2)
-    outcome: dict[int, str] = {}
 
-    def desk(n: int) -> None:
+    def desk(n: int) -> object:
         try:
-            barrier.wait()
             services.payment_take(
                 actor=people["desk"],
                 invoice=Invoice.objects.get(pk=invoice.pk),
@@ -181,17 +168,11 @@ def test_two_desks_paying_the_last_balance_at_once_take_it_once(people):
                 mode="cash",
                 submission=uuid.uuid4(),
             )
-            outcome[n] = "paid"
+            return "paid"
         except services.BillingError:
-            outcome[n] = "refused"
-        finally:
-            connection.close()
+            return "refused"
 
-    threads = [threading.Thread(target=desk, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcome = race(desk)
 
     assert sorted(outcome.values()) == ["paid", "refused"]
     assert Payment.objects.filter(invoice=invoice).count() == 1
@@ -205,21 +186,11 @@ def test_one_payment_form_sent_twice_at_the_same_moment_records_one_payment(peop
     invoice = issued_invoice(people, quantity="0.8")  # 400.00
     form = {"amount": "100.00", "mode": "cash", "reference": "", "submission": str(uuid.uuid4())}
     desks = [client_for(people["desk"]), client_for(people["desk"])]
-    barrier = threading.Barrier(2)
-    answers: dict[int, object] = {}
 
-    def click(n: int) -> None:
-        try:
-            barrier.wait()
-            answers[n] = desks[n].post(reverse("payment_take", args=[invoice.pk]), form)
-        finally:
-            connection.close()
+    def click(n: int) -> object:
+        return desks[n].post(reverse("payment_take", args=[invoice.pk]), form)
 
-    threads = [threading.Thread(target=click, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = race(click)
 
     invoice.refresh_from_db()
     assert [answers[n].status_code for n in range(2)] == [302, 302]

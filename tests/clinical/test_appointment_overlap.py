@@ -3,20 +3,20 @@ start), the doctor's or the patient's with any doctor: refused by the service on
 (with the appointment in the way named), by exclusion constraints on PostgreSQL, and never
 offered in the slot lists, also after a doctor's slot length changes."""
 
-import threading
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from clinical import selectors, services
 from clinical.models import Appointment, AppointmentStatus, DoctorSchedule
 from hms import rbac
 from tests.factories import PatientFactory, UserFactory
+from tests.races import race
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 23)
@@ -258,24 +258,12 @@ def test_two_overlapping_bookings_for_one_patient_with_two_doctors_racing_one_wi
     clerks = [make_user(rbac.RECEPTIONIST), make_user(rbac.RECEPTIONIST)]
     patient = PatientFactory()
     wanted = [(long_slots, at(9)), (short_slots, at(9, 15))]
-    barrier = threading.Barrier(2)
-    outcome: dict[int, object] = {}
 
-    def race(n: int) -> None:
-        try:
-            barrier.wait()
-            doctor, starts_at = wanted[n]
-            outcome[n] = book(clerks[n], patient, doctor, starts_at)
-        except Exception as error:  # reported below
-            outcome[n] = error
-        finally:
-            connection.close()
+    def attempt(n: int) -> object:
+        doctor, starts_at = wanted[n]
+        return book(clerks[n], patient, doctor, starts_at)
 
-    threads = [threading.Thread(target=race, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcome = race(attempt)
     guard.stop()
 
     kinds = sorted(type(value).__name__ for value in outcome.values())
@@ -296,31 +284,19 @@ def test_two_overlapping_slots_of_one_doctor_racing_after_the_slot_length_change
     guard.start()
     patients = [PatientFactory(), PatientFactory()]
     rows = [at(9), at(9, 15)]
-    barrier = threading.Barrier(2)
-    outcome: dict[int, object] = {}
 
-    def race(n: int) -> None:
-        try:
-            barrier.wait()
-            with transaction.atomic():
-                Appointment.objects.create(
-                    patient=patients[n],
-                    doctor=short_slots,
-                    starts_at=rows[n],
-                    ends_at=rows[n] + timedelta(minutes=30 - 15 * n),
-                    fee=Decimal("1500.00"),
-                )
-            outcome[n] = "booked"
-        except Exception as error:  # reported below
-            outcome[n] = error
-        finally:
-            connection.close()
+    def attempt(n: int) -> object:
+        with transaction.atomic():
+            Appointment.objects.create(
+                patient=patients[n],
+                doctor=short_slots,
+                starts_at=rows[n],
+                ends_at=rows[n] + timedelta(minutes=30 - 15 * n),
+                fee=Decimal("1500.00"),
+            )
+        return "booked"
 
-    threads = [threading.Thread(target=race, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcome = race(attempt)
     guard.stop()
 
     # The loser is refused by the exclusion constraint; PostgreSQL may report two conflicting

@@ -1,13 +1,11 @@
 """Doctor schedules, slots, booking (and its race), rescheduling, cancelling, the portal."""
 
-import threading
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
 from django.urls import reverse
 
 from clinical import selectors, services
@@ -22,6 +20,7 @@ from hms import rbac
 from hms.models import AuditEntry
 from messaging.models import Notification
 from tests.factories import PatientFactory
+from tests.races import race
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 23)
@@ -175,25 +174,11 @@ def test_two_receptionists_racing_for_one_slot_one_wins_the_other_is_told(doctor
     time_machine_guard.start()
     clerks = [make_user(rbac.RECEPTIONIST), make_user(rbac.RECEPTIONIST)]
     patients = [PatientFactory(), PatientFactory()]
-    barrier = threading.Barrier(2)
-    outcome: dict[int, object] = {}
 
-    def race(n: int) -> None:
-        try:
-            barrier.wait()
-            outcome[n] = book(clerks[n], patients[n], doctor, at(10))
-        except services.SlotTaken as taken:
-            outcome[n] = taken
-        except Exception as error:  # reported below
-            outcome[n] = error
-        finally:
-            connection.close()
+    def attempt(n: int) -> object:
+        return book(clerks[n], patients[n], doctor, at(10))
 
-    threads = [threading.Thread(target=race, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcome = race(attempt)
     time_machine_guard.stop()
 
     kinds = sorted(type(value).__name__ for value in outcome.values())

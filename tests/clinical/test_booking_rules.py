@@ -2,20 +2,19 @@
 not past, within the horizon, on the day the form chose; a patient booking online is held to
 the portal's limits (per doctor per day, and in all), the desk is not."""
 
-import threading
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
 from django.urls import reverse
 
 from clinical import services
 from clinical.models import Appointment, AppointmentStatus, DoctorSchedule
 from hms import rbac
 from tests.factories import PatientFactory
+from tests.races import race
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 23)
@@ -377,25 +376,13 @@ def test_two_portal_tabs_racing_for_two_slots_of_one_doctor_book_one(doctor, mak
     guard.start()
     user = make_user(rbac.PATIENT)
     me = PatientFactory(user=user)
-    barrier = threading.Barrier(2)
-    outcome: dict[int, object] = {}
 
-    def race(n: int) -> None:
-        try:
-            barrier.wait()
-            outcome[n] = services.appointment_book(
-                actor=user, patient=me, doctor=doctor, starts_at=at(9, 15 * n)
-            )
-        except Exception as error:  # reported below
-            outcome[n] = error
-        finally:
-            connection.close()
+    def attempt(n: int) -> object:
+        return services.appointment_book(
+            actor=user, patient=me, doctor=doctor, starts_at=at(9, 15 * n)
+        )
 
-    threads = [threading.Thread(target=race, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcome = race(attempt)
     guard.stop()
 
     kinds = sorted(type(value).__name__ for value in outcome.values())

@@ -1,14 +1,12 @@
 """Merging duplicate patients (clinical.services.merging): every row of every app moves to the
 record kept and comes back on an un-merge; the refusals; the merged MRN as an alias; who may."""
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,6 +37,7 @@ from tests.factories import (
     invoice_issued,
     payment_taken,
 )
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 
@@ -475,26 +474,12 @@ def test_two_clerks_merging_the_same_pair_at_once_merge_it_once(staff):
     AppointmentFactory(patient=first)
     # One keeps the first record, the other the second: the locks decide, the loser is told.
     ways = [(first, second), (second, first)]
-    barrier = threading.Barrier(2)
-    outcome = {}
 
-    def race(n: int) -> None:
+    def attempt(n: int) -> object:
         survivor, merged = ways[n]
-        try:
-            barrier.wait()
-            outcome[n] = services.patient_merge(actor=staff.admin, survivor=survivor, merged=merged)
-        except services.MergeRefused as refusal:
-            outcome[n] = refusal
-        except Exception as error:  # reported below
-            outcome[n] = error
-        finally:
-            connection.close()
+        return services.patient_merge(actor=staff.admin, survivor=survivor, merged=merged)
 
-    threads = [threading.Thread(target=race, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcome = race(attempt)
 
     kinds = sorted(type(v).__name__ for v in outcome.values())
     assert kinds == ["MergeRefused", "PatientMerge"], outcome

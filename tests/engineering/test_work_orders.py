@@ -2,12 +2,10 @@
 Out of order at once), one engineer takes it, logs work with parts and labour, and resolves it
 (the machine back to Operational) or hands it to the vendor. The requester hears of each step."""
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from engineering import services
@@ -15,6 +13,7 @@ from engineering.models import FaultRequest, MachineStatus, PartUsed, WorkOrder
 from hms.models import AuditEntry
 from messaging.models import Notification
 from tests.engineering.conftest import register
+from tests.races import race
 
 
 def report(staff, machine, *, unusable=False, priority="normal", by=None):
@@ -123,25 +122,11 @@ def test_two_engineers_taking_one_request_at_once_one_wins_the_other_is_told(sta
     machine = register(staff.engineer)
     fault = report(staff, machine)
     engineers = [staff.engineer, make_user("engineer", first_name="Ann", last_name="Wairimu")]
-    barrier = threading.Barrier(2)
-    outcome = {}
 
-    def race(n: int) -> None:
-        try:
-            barrier.wait()
-            outcome[n] = services.fault_request_take(actor=engineers[n], fault_request=fault)
-        except services.EngineeringError as refusal:
-            outcome[n] = refusal
-        except Exception as error:  # reported below
-            outcome[n] = error
-        finally:
-            connection.close()
+    def attempt(n: int) -> object:
+        return services.fault_request_take(actor=engineers[n], fault_request=fault)
 
-    threads = [threading.Thread(target=race, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcome = race(attempt)
 
     kinds = sorted(type(v).__name__ for v in outcome.values())
     assert kinds == ["AlreadyTaken", "WorkOrder"], outcome

@@ -1,15 +1,15 @@
 """hms.submissions: one submission, one effect. The mechanism alone; each money and record action
 has its own double-submission test beside its other tests."""
 
-import threading
 import uuid
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.template import engines
 
 from hms import submissions
 from hms.models import AuditEntry, SubmissionReceipt
+from tests.races import race
 
 
 def test_every_form_can_carry_a_fresh_token_without_loading_anything():
@@ -61,28 +61,19 @@ def test_two_transactions_with_one_token_act_once(make_user):
     waits for the first, then finds its receipt."""
     actor = make_user()
     token = uuid.uuid4()
-    barrier = threading.Barrier(2)
-    outcome: dict[int, str] = {}
 
-    def submit(n: int) -> None:
+    def submit(n: int) -> object:
         try:
             with transaction.atomic():
-                barrier.wait()
                 submissions.claim(token, actor=actor, action="test.act")
                 from hms import audit
 
                 audit.record(actor=actor, action="test.acted")
-            outcome[n] = "acted"
+            return "acted"
         except submissions.AlreadySubmitted:
-            outcome[n] = "already"
-        finally:
-            connection.close()
+            return "already"
 
-    threads = [threading.Thread(target=submit, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcome = race(submit)
 
     assert sorted(outcome.values()) == ["acted", "already"]
     assert AuditEntry.objects.filter(action="test.acted").count() == 1

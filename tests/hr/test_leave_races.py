@@ -1,18 +1,17 @@
 """Two applications for overlapping days sent at once (two tabs, a double tap on two tablets):
 the person's row is locked, so exactly one passes and the other is refused as an overlap."""
 
-import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 
 from hms import rbac
 from hr import services
 from hr.models import LeaveRequest, LeaveType
+from tests.races import race
 
 
 @pytest.fixture(autouse=True)
@@ -29,33 +28,12 @@ pytestmark = [
 ]
 
 
-def _race(work) -> dict:
-    barrier = threading.Barrier(2)
-    outcome: dict[int, object] = {}
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait()
-            outcome[n] = work(n)
-        except Exception as error:  # reported by the test
-            outcome[n] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcome
-
-
 def test_two_overlapping_applications_at_once_let_only_one_through(make_user):
     nurse = make_user(rbac.NURSE)
     annual = LeaveType.objects.get(code="annual")
     start = timezone.localdate() + timedelta(days=14)
 
-    outcome = _race(
+    outcome = race(
         lambda n: services.leave_apply(
             actor=nurse,
             leave_type=annual,
@@ -77,7 +55,7 @@ def test_two_applications_that_together_overdraw_the_balance_let_only_one_throug
     first = timezone.localdate() + timedelta(days=14)
 
     # Each asks for 15 days of the 21, on days that do not overlap.
-    outcome = _race(
+    outcome = race(
         lambda n: services.leave_apply(
             actor=nurse,
             leave_type=annual,

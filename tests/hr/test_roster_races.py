@@ -1,38 +1,16 @@
 """Two administrators setting the same roster cell at once, on PostgreSQL with two real
 transactions: one shift for that person on that date, and no error for either."""
 
-import threading
 from datetime import date
 
 import pytest
-from django.db import connection
 
 from hr import services
 from hr.models import RosterEntry
 from tests.hr.staffing import standard_shifts  # noqa: F401 (autouse)
+from tests.races import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(work) -> dict:
-    barrier = threading.Barrier(2)
-    outcome: dict[int, object] = {}
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait()
-            outcome[n] = work(n)
-        except Exception as error:  # reported by the test
-            outcome[n] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcome
 
 
 def test_two_admins_setting_one_cell_at_once_leave_one_shift(staff, make_user, standard_shifts):  # noqa: F811
@@ -40,7 +18,7 @@ def test_two_admins_setting_one_cell_at_once_leave_one_shift(staff, make_user, s
     shifts = [standard_shifts["Morning"], standard_shifts["Night"]]
     day = date(2026, 12, 1)
 
-    outcome = _race(
+    outcome = race(
         lambda n: (
             services.roster_assign(
                 actor=admins[n], user=staff.nurse, day=day, shift=shifts[n]
@@ -63,7 +41,7 @@ def test_the_same_department_range_sent_twice_at_once_sets_each_cell_once(
     staff.nurse.department = ward
     staff.nurse.save()
 
-    outcome = _race(
+    outcome = race(
         lambda n: services.roster_assign_department(
             actor=staff.admin,
             department=ward,

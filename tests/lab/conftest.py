@@ -1,11 +1,9 @@
 """Shared fixtures of the lab tests: the staff, the real catalogue, patients of a given sex and age,
 a consultation and an admission to order from, and helpers that walk an order along its steps."""
 
-import threading
 from datetime import date
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from clinical.models import Encounter
@@ -13,6 +11,7 @@ from hms import rbac
 from lab import catalogue, services
 from lab.models import LabTest, OrderStatus, TestOrder
 from tests.factories import PatientFactory
+from tests.races import race
 from wards import services as wards
 
 
@@ -127,23 +126,5 @@ def walk(order_: TestOrder, to: str, staff, values: dict | None = None, findings
 
 def at_once(*actions):
     """Run the actions in threads released together; each returns its result or its refusal."""
-    barrier = threading.Barrier(len(actions))
-    outcome = {}
-
-    def run(n, action):
-        try:
-            barrier.wait()
-            outcome[n] = action()
-        except services.LabError as refusal:
-            outcome[n] = refusal
-        except Exception as error:  # reported by the assertions
-            outcome[n] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n, a)) for n, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcome = race(lambda n: actions[n](), runners=len(actions))
     return [outcome[n] for n in range(len(actions))]

@@ -1,45 +1,22 @@
 """Two desks and two staff at once, on PostgreSQL with two real transactions: each check-in
 gets its own number, and each Call next its own patient."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from clinical import services as clinical
 from queues import services
 from queues.models import QueueTicket, TicketStatus
 from tests.factories import AppointmentFactory, PatientFactory
+from tests.races import race
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("charge_master"),
 ]
-
-
-def _race(work) -> dict:
-    """Run work(0) and work(1) in two threads (two connections) that start together."""
-    barrier = threading.Barrier(2)
-    outcome: dict[int, object] = {}
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait()
-            outcome[n] = work(n)
-        except Exception as error:  # reported by the test
-            outcome[n] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcome
 
 
 def test_two_desks_checking_in_at_once_get_two_numbers(points, staff, make_user):
@@ -55,7 +32,7 @@ def test_two_desks_checking_in_at_once_get_two_numbers(points, staff, make_user)
         for doctor in (staff.doctor, staff.second_doctor)
     ]
 
-    outcome = _race(
+    outcome = race(
         lambda n: clinical.appointment_check_in(actor=desks[n], appointment=appointments[n])
     )
 
@@ -67,9 +44,7 @@ def test_two_desks_checking_in_at_once_get_two_numbers(points, staff, make_user)
 def test_two_walk_ins_at_once_at_two_desks_get_two_numbers(points, staff, make_user):
     desks = [staff.receptionist, make_user("receptionist")]
 
-    outcome = _race(
-        lambda n: services.ticket_issue(actor=desks[n], service_point=points["B"]).label
-    )
+    outcome = race(lambda n: services.ticket_issue(actor=desks[n], service_point=points["B"]).label)
 
     assert sorted(outcome.values()) == ["B-001", "B-002"], outcome
 
@@ -79,7 +54,7 @@ def test_two_staff_calling_next_at_once_get_two_different_patients(points, staff
     second = services.ticket_issue(actor=staff.receptionist, service_point=points["T"])
     callers = [staff.nurse, staff.doctor]
 
-    outcome = _race(
+    outcome = race(
         lambda n: services.ticket_call_next(actor=callers[n], service_point=points["T"]).pk
     )
 
@@ -92,7 +67,7 @@ def test_one_waiting_and_two_calling_one_gets_it_the_other_is_told(points, staff
     only = services.ticket_issue(actor=staff.receptionist, service_point=points["T"])
     callers = [staff.nurse, staff.doctor]
 
-    outcome = _race(
+    outcome = race(
         lambda n: services.ticket_call_next(actor=callers[n], service_point=points["T"]).pk
     )
 

@@ -1,11 +1,9 @@
 """Admissions, transfers, discharge, bed status, and the rules the database keeps."""
 
 import io
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -14,6 +12,7 @@ from hms.models import AuditEntry
 from messaging import rules
 from messaging.models import Notification
 from tests.factories import PatientFactory, cleared_for_discharge
+from tests.races import race
 from wards import services
 from wards.models import Admission, AdmissionStatus, Bed, BedStatus, BedStay, Ward
 
@@ -264,31 +263,17 @@ def test_two_people_assigning_one_bed_at_once_one_wins_the_other_is_told(staff):
     )
     target = ward.beds.get()
     patients = [PatientFactory(), PatientFactory()]
-    barrier = threading.Barrier(2)
-    outcome = {}
 
-    def race(n: int) -> None:
-        try:
-            barrier.wait()
-            outcome[n] = services.admission_create(
-                actor=clerks[n],
-                patient=patients[n],
-                attending_doctor=staff.doctor,
-                bed=target,
-                reason="Race",
-            )
-        except services.WardError as refusal:
-            outcome[n] = refusal
-        except Exception as error:  # reported below
-            outcome[n] = error
-        finally:
-            connection.close()
+    def attempt(n: int) -> object:
+        return services.admission_create(
+            actor=clerks[n],
+            patient=patients[n],
+            attending_doctor=staff.doctor,
+            bed=target,
+            reason="Race",
+        )
 
-    threads = [threading.Thread(target=race, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcome = race(attempt)
 
     kinds = sorted(type(v).__name__ for v in outcome.values())
     assert kinds == ["Admission", "BedTaken"], outcome
