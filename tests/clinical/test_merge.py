@@ -24,6 +24,7 @@ from clinical.models import (
 from hms import rbac
 from hms.models import AuditEntry
 from hms.submissions import AlreadySubmitted, new_token
+from pharmacy.models import Dispense
 from queues import services as queues
 from queues.models import PointKind, ServicePoint
 from tests.factories import (
@@ -32,8 +33,10 @@ from tests.factories import (
     AppointmentFactory,
     ChargeItemFactory,
     EncounterFactory,
+    FormularyItemFactory,
     LabOrderFactory,
     PatientFactory,
+    StoreFactory,
     invoice_issued,
     payment_taken,
 )
@@ -111,6 +114,16 @@ def every_kind(staff, patient: Patient, *, days_ahead: int, admitted: bool) -> N
         received_by=staff.receptionist,
     )
     LabOrderFactory(patient=patient, ordered_by=doctor)
+    Dispense.objects.create(
+        number=f"DSP-{patient.mrn}",
+        patient=patient,
+        item=FormularyItemFactory(),
+        store=StoreFactory(name="Pharmacy"),
+        quantity=1,
+        unit_price=Decimal("10.00"),
+        dispensed_by=staff.nurse,
+        dispensed_at=timezone.now(),
+    )
     point, _ = ServicePoint.objects.get_or_create(
         name="Triage", defaults={"kind": PointKind.TRIAGE, "prefix": "T"}
     )
