@@ -416,13 +416,16 @@ def test_denied_post_changes_nothing(db, samples, role_users):
         if getattr(pattern.callback, "post_only", False)
     ]
     assert post_actions, "the project has POST-only actions to check"
+    # One signed-in client per role for the whole walk: a refused POST changes nothing, its
+    # session included.
+    clients = {role: sign_in(Client(), user) for role, user in role_users.items()}
 
     for pattern in post_actions:
         url = reverse(pattern.name, kwargs=kwargs_by_name.get(pattern.name, {}))
-        for role, user in role_users.items():
+        for role in role_users:
             if rbac.role_allowed(role, pattern.callback.capability, pattern.callback.scopes):
                 continue
-            client = sign_in(Client(), user)
+            client = clients[role]
             audit_rows = AuditEntry.objects.exclude(action__startswith="access.denied").count()
             subject_before = (
                 samples["subject"].__class__.objects.filter(pk=samples["subject"].pk).values()[0]
