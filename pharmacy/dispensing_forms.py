@@ -27,6 +27,7 @@ class DispenseForm(forms.Form):
     store = forms.ModelChoiceField(
         queryset=Store.objects.none(),
         empty_label=None,
+        required=False,
         label="From",
         error_messages={"invalid_choice": "Choose a pharmacy store."},
     )
