@@ -11,6 +11,7 @@ from django.urls import reverse
 from billing.models import Charge
 from clinical.models import Prescription
 from pharmacy.models import Dispense, StockBalance
+from pharmacy.services import dispense, sale_record
 from tests.factories import AdmissionFactory, FormularyItemFactory, PatientFactory, UserFactory
 from tests.pharmacy.rx import prescribed, stocked
 
@@ -162,3 +163,28 @@ def test_a_return_from_the_dispense_page_credits_the_bill_and_refills_the_shelf(
     assert "4 on" in page and "Stopped" in page
     history = counter.get(reverse("patient_dispenses", args=[rx.patient_id])).content.decode()
     assert record.number in history and 'data-testid="return-link"' in history
+
+
+def test_the_sales_list_and_a_patients_history_keep_their_queries_as_they_grow(
+    counter, pharmacist, django_assert_max_num_queries
+):
+    item, _ = stocked(units=(500,), actor=pharmacist)
+    patient = PatientFactory()
+    rx = prescribed(item, 400, patient=patient)
+    for _ in range(26):
+        dispense(actor=pharmacist, prescription=rx, quantity=1)
+        sale_record(
+            actor=pharmacist,
+            customer_name="",
+            customer_phone="",
+            lines=[(item, 1)],
+            payment_mode="cash",
+        )
+
+    with django_assert_max_num_queries(14):
+        sales = counter.get(reverse("sale_list")).content.decode()
+    with django_assert_max_num_queries(16):
+        history = counter.get(reverse("patient_dispenses", args=[patient.pk])).content.decode()
+
+    assert "1–25 of 26 sales" in sales
+    assert "1–25 of 26 dispenses" in history
