@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from clinical.models import Patient
@@ -92,6 +93,19 @@ def _dispense_form(request: HttpRequest, prescription, data=None) -> tuple[Dispe
         "quantity": min(prescription.to_dispense, _on_shelf(balances)) or None,
     }
     form = DispenseForm(data, stores=stores, items=items, balances=balances, initial=initial)
+    # Choosing another item shows its batches and its charge at once (the rest of the form, and
+    # what was typed in it, stays as it is).
+    form.fields["item"].widget.attrs.update(
+        {
+            "hx-get": reverse("dispense_new", args=[prescription.pk]),
+            "hx-trigger": "change",
+            "hx-include": "closest form",
+            "hx-target": "#shelf",
+            "hx-select": "#shelf",
+            "hx-select-oob": "#batch-choice,#charge-preview",
+            "hx-swap": "outerHTML",
+        }
+    )
     return form, {"store": store, "item": item, "balances": balances, "query": query}
 
 
@@ -132,7 +146,8 @@ def dispense_new(request: HttpRequest, pk: int) -> HttpResponse:
     patient = prescription.patient
     today = timezone.localdate()
     item = found["item"]
-    quantity = form["quantity"].value()
+    quantity = form["quantity"].value() if data is not None else None
+    quantity = quantity or request.GET.get("quantity") or form["quantity"].value()
     quantity = params.db_id(str(quantity)) if quantity not in (None, "") else None
     context = {
         "form": form,

@@ -97,6 +97,7 @@ def test_a_prescription_arrives_live_is_dispensed_with_a_substitute_and_charged(
     row.click()
     expect(counter.get_by_test_id("no-stock")).to_be_visible()
     counter.get_by_label("Item to give").select_option(str(substitute.pk))
+    expect(counter.get_by_test_id("batches")).to_contain_text("60")  # its shelf, at once
     counter.get_by_label("Quantity").fill("24")
     counter.get_by_test_id("dispense").click()
     expect(
