@@ -96,6 +96,15 @@ NAV: list[NavItem] = [
         "Tests to collect, run and verify, most urgent first; tests past their target.",
     ),
     NavItem(
+        "Pharmacy",
+        "dispense_queue",
+        "capsule",
+        "pharmacy.dispense",
+        "Prescriptions waiting, live: dispense by batch, labels, returns; over-the-counter sales.",
+        # The administrator's bar is full (see Chat): theirs is in the Administration menu.
+        admin_place="admin",
+    ),
+    NavItem(
         "My results",
         "lab_portal_results",
         "clipboard2-data",

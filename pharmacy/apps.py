@@ -13,3 +13,15 @@ class PharmacyConfig(AppConfig):
         from pharmacy import live
 
         topics.register_all(live.TOPICS)
+        # A prescription written by a doctor appears in the dispensing queue without a reload
+        # (clinical never imports pharmacy: the pharmacy listens).
+        from django.db.models.signals import post_delete, post_save
+
+        from clinical.models import Prescription
+
+        post_save.connect(
+            live.prescription_saved, sender=Prescription, dispatch_uid="pharmacy_rx_saved"
+        )
+        post_delete.connect(
+            live.prescription_saved, sender=Prescription, dispatch_uid="pharmacy_rx_deleted"
+        )

@@ -66,4 +66,14 @@ TOPICS = {"pharmacy": may_join_pharmacy}
 # Every state-changing service and the topic groups it refreshes (`<...>` is an id). An empty
 # list is a choice: no open page shows what the service changes live (it shows on next load).
 # Each part of the pharmacy (formulary, stock, dispensing) adds its services here.
-PUBLISHES: dict[str, list[str]] = {}
+PUBLISHES: dict[str, list[str]] = {
+    "dispense": [QUEUE_TOPIC, "pharmacy.patient.<id>", ALERTS_TOPIC, "pharmacy.store.<id>"],
+    "dispense_return": [QUEUE_TOPIC, "pharmacy.patient.<id>", ALERTS_TOPIC, "pharmacy.store.<id>"],
+    "sale_record": [ALERTS_TOPIC, "pharmacy.store.<id>"],
+}
+
+
+def prescription_saved(sender, instance, **kwargs) -> None:
+    """A prescription written, changed or removed (clinical's service, which never imports the
+    pharmacy): the dispensing queue and the patient's pages fetch it again after commit."""
+    queue_changed(patient_id=instance.patient_id)

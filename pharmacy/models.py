@@ -283,6 +283,9 @@ class Dispense(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def get_absolute_url(self) -> str:
+        return reverse("dispense_detail", args=[self.pk])
+
 
 class DispenseReturn(models.Model):
     """Unused medicine brought back: stock back on the shelf, the charge reversed for it."""
@@ -303,6 +306,9 @@ class DispenseReturn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} returned of {self.dispense_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("dispense_detail", args=[self.dispense_id])
 
 
 class Sale(models.Model):
@@ -332,6 +338,9 @@ class Sale(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("sale_detail", args=[self.pk])
 
 
 class SaleLine(models.Model):

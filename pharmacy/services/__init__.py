@@ -5,5 +5,6 @@ checks its own capability, and moves stock only through pharmacy.ledger.move; a 
 PharmacyError (hms.refusals) with the sentence the person reads and the field it is about."""
 
 from pharmacy.services.common import PharmacyError
+from pharmacy.services.dispensing import dispense, dispense_return, sale_record
 
-__all__ = ["PharmacyError"]
+__all__ = ["PharmacyError", "dispense", "dispense_return", "sale_record"]

@@ -96,6 +96,23 @@ def pages_of(user) -> list[str]:
         work_order = WorkOrder.objects.order_by("-pk").first()
         if work_order is not None:
             addresses.append(reverse("work_order_detail", args=[work_order.pk]))
+    if rbac.offers(user, "pharmacy.dispense"):
+        # The counter: a prescription to dispense, a dispense with its return form, a sale.
+        from pharmacy import dispensing_selectors
+        from pharmacy.models import Dispense, Sale
+
+        waiting = dispensing_selectors.queue().first()
+        given = Dispense.objects.order_by("pk").first()
+        if waiting is not None:
+            addresses.append(reverse("dispense_new", args=[waiting.pk]))
+        if given is not None:
+            addresses.append(reverse("dispense_detail", args=[given.pk]))
+            addresses.append(reverse("patient_dispenses", args=[given.patient_id]))
+        addresses.append(reverse("sale_new"))
+        addresses.append(reverse("sale_list"))
+        sale = Sale.objects.order_by("pk").first()
+        if sale is not None:
+            addresses.append(reverse("sale_detail", args=[sale.pk]))
     thread = Thread.objects.filter(members__user=user).first()
     if thread is not None:
         addresses.append(reverse("chat_thread", args=[thread.pk]))

@@ -1,0 +1,126 @@
+"""Over-the-counter sales: priced and taxed per line as billing does, first expiry first out,
+M-Pesa with its code, a form that keeps what was typed when refused, the receipt, the list."""
+
+import subprocess
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from pharmacy import ledger
+from pharmacy.models import MovementKind, Sale, StockBalance, StockMovement
+from pharmacy.services import PharmacyError, sale_record
+from tests.factories import FormularyItemFactory, PharmacyChargeItemFactory, UserFactory
+from tests.pharmacy.rx import stocked
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pharmacist():
+    return UserFactory(role="pharmacist")
+
+
+def _taxed_item():
+    """Gauze at KES 33.35 a roll with 16% VAT (the tax of a line rounds half-up)."""
+    charge_item = PharmacyChargeItemFactory(price=Decimal("33.35"), tax_rate=Decimal("16"))
+    return FormularyItemFactory(generic_name="Gauze", form="supply", charge_item=charge_item)
+
+
+def test_a_sale_is_priced_and_taxed_per_line_and_leaves_by_first_expiry(pharmacist):
+    gauze, (late, soon) = stocked(_taxed_item(), units=(10, 2), days=(300, 20))
+    tablets, _ = stocked(units=(20,))
+
+    sale = sale_record(
+        actor=pharmacist,
+        customer_name="Walk-in",
+        customer_phone="0712000111",
+        lines=[(gauze, 3), (tablets, 5)],
+        payment_mode="cash",
+    )
+
+    # 3 × 33.35 = 100.05, 16% of it 16.008 -> 16.01; 5 × 10.00 = 50.00 untaxed.
+    assert (sale.subtotal, sale.tax, sale.total) == (
+        Decimal("150.05"),
+        Decimal("16.01"),
+        Decimal("166.06"),
+    )
+    assert sale.number.startswith("OTC-")
+    assert StockBalance.objects.get(batch=soon).quantity == 0
+    assert StockBalance.objects.get(batch=late).quantity == 9
+    assert StockMovement.objects.filter(sale=sale, kind=MovementKind.SALE).count() == 3
+
+
+def test_mpesa_needs_its_code_and_a_short_shelf_refuses_the_whole_sale(pharmacist):
+    tablets, _ = stocked(units=(4,))
+
+    with pytest.raises(PharmacyError) as no_code:
+        sale_record(
+            actor=pharmacist,
+            customer_name="",
+            customer_phone="",
+            lines=[(tablets, 1)],
+            payment_mode="mpesa",
+        )
+    with pytest.raises(ledger.StockError, match="holds only 4"):
+        sale_record(
+            actor=pharmacist,
+            customer_name="",
+            customer_phone="",
+            lines=[(tablets, 5)],
+            payment_mode="mpesa",
+            payment_reference="qjk3 x7y2za",
+        )
+    sale = sale_record(
+        actor=pharmacist,
+        customer_name="",
+        customer_phone="",
+        lines=[(tablets, 4)],
+        payment_mode="mpesa",
+        payment_reference="qjk3 x7y2za",
+    )
+
+    assert no_code.value.field == "payment_reference"
+    assert sale.payment_reference == "QJK3X7Y2ZA"
+    assert Sale.objects.count() == 1
+
+
+def test_the_sale_screen_keeps_what_was_typed_then_sells_and_prints_the_receipt(
+    client_for, pharmacist
+):
+    tablets, _ = stocked(units=(10,))
+    counter = client_for(pharmacist)
+    data = {
+        "line-TOTAL_FORMS": "4",
+        "line-INITIAL_FORMS": "0",
+        "line-0-item": tablets.pk,
+        "line-0-quantity": "3",
+        "customer_name": "Baraka",
+        "payment_mode": "mpesa",
+        "payment_reference": "",
+    }
+
+    refused = counter.post(reverse("sale_new"), data)
+    done = counter.post(reverse("sale_new"), {**data, "payment_reference": "QJK3X7Y2ZB"})
+
+    assert "M-Pesa transaction code" in " ".join(
+        refused.context["form"].errors["payment_reference"]
+    )
+    assert 'value="Baraka"' in refused.content.decode()
+    assert 'value="3"' in refused.content.decode()
+    sale = Sale.objects.get()
+    assert done["Location"] == reverse("sale_detail", args=[sale.pk])
+    receipt = counter.get(reverse("sale_receipt", args=[sale.pk]))
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", "-layout", "-", "-"],
+            input=receipt.content,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split()
+    )
+    assert sale.number in text and "KES 30.00" in text and "QJK3X7Y2ZB" in text
+    listing = counter.get(reverse("sale_list")).content.decode()
+    assert sale.number in listing and "1 sale in all" in listing
