@@ -2,10 +2,7 @@
 the last units go to one of them, the other is refused, and the shelf never goes below zero;
 one prescription is never handed over beyond what was prescribed."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from billing.models import Charge
 from clinical.models import Prescription
@@ -15,29 +12,9 @@ from pharmacy.models import Dispense, StockBalance
 from pharmacy.services import dispense
 from tests.factories import UserFactory
 from tests.pharmacy.rx import prescribed, stocked
+from tests.races import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(work) -> dict:
-    barrier = threading.Barrier(2)
-    outcome: dict[int, object] = {}
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait()
-            outcome[n] = work(n)
-        except Exception as error:  # reported by the test
-            outcome[n] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcome
 
 
 def test_two_dispenses_of_the_last_units_let_one_through_and_never_go_negative():
@@ -45,7 +22,7 @@ def test_two_dispenses_of_the_last_units_let_one_through_and_never_go_negative()
     item, (batch,) = stocked(units=(5,), actor=pharmacists[0])
     prescriptions = [prescribed(item, 5), prescribed(item, 5)]
 
-    outcome = _race(
+    outcome = race(
         lambda n: dispense(actor=pharmacists[n], prescription=prescriptions[n], quantity=5)
     )
 
@@ -63,7 +40,7 @@ def test_one_prescription_dispensed_twice_at_once_never_gives_more_than_prescrib
     item, _ = stocked(units=(50,), actor=pharmacists[0])
     rx = prescribed(item, 10)
 
-    outcome = _race(lambda n: dispense(actor=pharmacists[n], prescription=rx, quantity=6))
+    outcome = race(lambda n: dispense(actor=pharmacists[n], prescription=rx, quantity=6))
 
     assert sum(isinstance(value, Dispense) for value in outcome.values()) == 1, outcome
     refusal = next(value for value in outcome.values() if isinstance(value, Refusal))
