@@ -35,6 +35,22 @@ def to_move_changed() -> None:
     realtime.publish(APPOINTMENTS_TOPIC, SIGNAL, {"event": APPOINTMENTS_EVENT})
 
 
+# The pharmacy's topics (pharmacy/live.py owns them and who may join; clinical never imports
+# pharmacy, so it names them): the dispensing queue, and what is dispensed of one patient's
+# prescriptions.
+PHARMACY_QUEUE_TOPIC = "pharmacy.queue"
+PHARMACY_QUEUE_EVENT = "hms:pharmacy-queue-changed"
+
+
+def pharmacy_prescriptions_changed(patient_id) -> None:
+    """Tell the pharmacy's queue, and the pages showing the patient's prescriptions, that a
+    prescription to dispense was written or removed (after commit)."""
+    realtime.publish(PHARMACY_QUEUE_TOPIC, SIGNAL, {"event": PHARMACY_QUEUE_EVENT})
+    realtime.publish(
+        f"pharmacy.patient.{patient_id}", SIGNAL, {"event": f"hms:pharmacy-patient-{patient_id}"}
+    )
+
+
 def may_join_doctor_day(user, topic: str) -> bool:
     """The doctor themself, or anyone who sees every appointment."""
     parts = topic.split(".")
@@ -116,8 +132,10 @@ PUBLISHES: dict[str, list[str]] = {
         "account.<patient>",
         "billing",
     ],
-    "prescription_add": [],
-    "prescription_remove": [],
+    # A prescription from the formulary waits at the pharmacy: its queue and the patient's
+    # prescriptions (the consultation) refresh; a free-text or outside one publishes nothing.
+    "prescription_add": ["pharmacy.queue", "pharmacy.patient.<patient>"],
+    "prescription_remove": ["pharmacy.queue", "pharmacy.patient.<patient>"],
     "document_upload": [],
     "document_downloaded": [],
 }

@@ -66,4 +66,8 @@ TOPICS = {"pharmacy": may_join_pharmacy}
 # Every state-changing service and the topic groups it refreshes (`<...>` is an id). An empty
 # list is a choice: no open page shows what the service changes live (it shows on next load).
 # Each part of the pharmacy (formulary, stock, dispensing) adds its services here.
-PUBLISHES: dict[str, list[str]] = {}
+PUBLISHES: dict[str, list[str]] = {
+    # Formulary: no open page shows an item live; the lists, the prescribing search and the
+    # counter read it on their next load or keystroke.
+    "formulary_item_save": [],
+}

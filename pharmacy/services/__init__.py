@@ -5,5 +5,6 @@ checks its own capability, and moves stock only through pharmacy.ledger.move; a 
 PharmacyError (hms.refusals) with the sentence the person reads and the field it is about."""
 
 from pharmacy.services.common import PharmacyError
+from pharmacy.services.formulary import formulary_item_save
 
-__all__ = ["PharmacyError"]
+__all__ = ["PharmacyError", "formulary_item_save"]
