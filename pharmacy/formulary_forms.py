@@ -81,8 +81,10 @@ class FormularyItemForm(forms.ModelForm):
         self.fields["pack_size"].widget.attrs["min"] = 1
         self.fields["reorder_level"].widget.attrs["min"] = 0
 
-    def validate_unique(self) -> None:
-        """Left to the service, which says which item it would repeat."""
+    def _get_validation_exclusions(self):
+        # The one-item-per-name-brand-form-strength constraint is checked by the service, which
+        # names the item it would repeat, beside the generic name.
+        return super()._get_validation_exclusions() | {"generic_name", "brand", "form", "strength"}
 
     def answers(self) -> dict:
         """The service's keyword arguments."""
