@@ -156,7 +156,7 @@ def prescription_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "encounter": current,
             "patient": current.patient,
-            "prescriptions": current.prescriptions.all(),
+            "prescriptions": current.prescriptions.select_related("formulary_item"),
             "printed_at": timezone.now(),
             "hospital": {"name": settings.HOSPITAL_NAME, "address": settings.HOSPITAL_ADDRESS},
         },

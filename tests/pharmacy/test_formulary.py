@@ -231,3 +231,20 @@ def test_the_search_counts_only_unexpired_units_in_the_pharmacy(pharmacist, make
     assert "Nothing in the formulary matches" in (
         doctor.get(reverse("formulary_pick"), {"q": "zzz"}).content.decode()
     )
+
+
+def test_the_demo_formulary_loads_once_with_its_fixed_codes(make_user):
+    from pharmacy import demo_formulary
+
+    make_user(rbac.PHARMACIST, username="pharmacist")
+    lines: list[str] = []
+
+    demo_formulary.seed(lines.append)
+    demo_formulary.seed(lines.append)
+
+    assert FormularyItem.objects.count() == len(demo_formulary.DEMO_FORMULARY) >= 40
+    assert lines[-1].endswith("(0 new).")
+    amoxicillin = demo_formulary.demo_item("PH-000005")
+    assert amoxicillin.name == "Amoxicillin 500 mg capsule"
+    gloves = demo_formulary.demo_item("PH-000036")
+    assert (gloves.category, gloves.charge_item.tax_rate) == ("supply", Decimal("16.00"))
