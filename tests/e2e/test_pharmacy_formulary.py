@@ -2,11 +2,14 @@
 type, and the pharmacist finds and adds items on a tablet-sized screen."""
 
 import pytest
+from django.db import transaction
 from playwright.sync_api import expect
 
+from clinical.models import Prescription
 from hms import rbac
+from pharmacy import live
 from tests.e2e.conftest import snapshot
-from tests.e2e.live import sign_in
+from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
 from tests.factories import (
     BatchFactory,
     EncounterFactory,
@@ -20,9 +23,15 @@ from tests.factories import (
 SMALL_TABLET = {"width": 1024, "height": 600}
 
 
+@pytest.fixture
+def browsers(request, transactional_db, live_server_url, browser, browser_errors):
+    # Depends on transactional_db so the browsers close before the database is flushed.
+    yield from browsers_fixture(request, live_server_url, browser, browser_errors)
+
+
 @pytest.mark.browser
 def test_the_doctor_picks_amoxicillin_from_the_formulary_and_sees_the_quantity_computed(
-    transactional_db, page, live_server_url
+    browsers, live_server_url
 ):
     doctor = UserFactory(role=rbac.DOCTOR, first_name="Amina", last_name="Odhiambo")
     patient = PatientFactory(first_name="Wanjiku", last_name="Njeri")
@@ -32,6 +41,7 @@ def test_the_doctor_picks_amoxicillin_from_the_formulary_and_sees_the_quantity_c
     )
     FormularyItemFactory(generic_name="Amoxicillin", form="suspension", strength="250 mg/5 ml")
     stock_put(StoreFactory(name="Pharmacy"), BatchFactory(item=amoxicillin), 240, doctor)
+    page = browsers.open("doctor")
     sign_in(page, live_server_url, doctor)
     page.goto(f"{live_server_url}/appointments/consultations/{encounter.pk}/")
 
@@ -57,6 +67,21 @@ def test_the_doctor_picks_amoxicillin_from_the_formulary_and_sees_the_quantity_c
     line = page.get_by_test_id("prescription").filter(has_text="Amoxicillin 500 mg")
     expect(line).to_contain_text("15 × capsule")
     expect(line.get_by_test_id("dispensing-status")).to_have_text("Waiting at pharmacy")
+
+    # The pharmacy hands over 6 of the 15 (its dispensing screen is another part's): the line
+    # says so on the open consultation, without a reload.
+    expect_live(page)
+    page.evaluate("window.__notReloaded = true")
+    run_elsewhere(lambda: _pharmacy_hands_over(patient, 6))
+
+    expect(line.get_by_test_id("dispensing-status")).to_have_text("Part dispensed (6 of 15)")
+    assert page.evaluate("window.__notReloaded === true"), "the consultation reloaded"
+
+
+def _pharmacy_hands_over(patient, quantity: int) -> None:
+    with transaction.atomic():
+        Prescription.objects.filter(patient=patient).update(dispensed_quantity=quantity)
+        live.queue_changed(patient_id=patient.pk)
 
 
 @pytest.mark.browser
