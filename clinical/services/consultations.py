@@ -259,8 +259,9 @@ def prescription_add(
             )
             if reading.quantity is None:
                 raise ConsultationError(
-                    f"Type the quantity to dispense (in {formulary_item.dispensing_unit}): "
-                    + reading.why_not.removesuffix(": type it."),
+                    f"Type how many to dispense (unit: {formulary_item.dispensing_unit}). "
+                    + reading.why_not.removesuffix(": type it.")
+                    + ".",
                     field="quantity",
                 )
             quantity = reading.quantity
@@ -303,8 +304,8 @@ def prescription_remove(
 ) -> None:
     """Remove a prescription from an open consultation, audited.
 
-    Raises ConsultationError when the actor is not the consultation's doctor or the consultation is
-    completed.
+    Raises ConsultationError when the actor is not the consultation's doctor, the consultation is
+    completed, or the pharmacy has dispensed any of it (it stays on the record).
     """
     _own_notes(actor, prescription.encounter)
     prescription = Prescription.objects.select_for_update().get(pk=prescription.pk)

@@ -97,8 +97,8 @@ def formulary_item_save(
     dispensing units in a pack as bought, `reorder_level` units held across the hospital. A new
     item gets a charge item coded "PH-000123" from the formulary's series, or `code` when given
     (the demo's fixed codes; the screens never pass one), in category Pharmacy, charged a fixed
-    price per unit; a price or tax change goes through billing's charge_item_save, which keeps the price
-    history (charges already posted keep theirs). Deactivating keeps every record: the item is
+    price per unit; a price or tax change goes through billing's charge_item_save, which keeps
+    the price history (charges already posted keep theirs). Deactivating keeps every record: the item is
     no longer offered to prescribe, receive or sell, and its charge item is switched off with it.
 
     Raises PermissionDenied without `pharmacy.formulary`; PharmacyError (with its field) for an

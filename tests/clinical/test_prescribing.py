@@ -90,7 +90,7 @@ def test_a_quantity_the_words_cannot_give_must_be_typed_and_what_was_typed_stays
 
     assert response.status_code == 200
     errors = response.context["prescription_form"].errors
-    assert "Type the quantity to dispense (in bottle of 100 ml)" in " ".join(errors["quantity"])
+    assert "Type how many to dispense (unit: bottle of 100 ml)" in " ".join(errors["quantity"])
     assert 'value="After food"' in response.content.decode()
     assert not Prescription.objects.exists()
 
