@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from clinical.models import Prescription
 from hms import rbac
 from pharmacy import live
+from tests.e2e.axe import assert_no_serious_violations
 from tests.e2e.conftest import snapshot
 from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
 from tests.factories import (
@@ -52,6 +53,7 @@ def test_the_doctor_picks_amoxicillin_from_the_formulary_and_sees_the_quantity_c
         "Out of stock"
     )
     snapshot(page, "pharmacy-prescribe-search")
+    assert_no_serious_violations(page, "the consultation with the formulary search open")
     choice.click()
 
     expect(page.locator("[name=strength]")).to_have_value("500 mg")
@@ -111,6 +113,7 @@ def test_the_pharmacist_searches_the_formulary_and_adds_an_item_on_a_small_table
     page.locator("[name=price]").fill("3.5")
     page.locator("[name=tax_rate]").fill("0")
     snapshot(page, "pharmacy-formulary-add")
+    assert_no_serious_violations(page, "the formulary's add form")
     page.get_by_test_id("formulary-save").click()
 
     expect(page.get_by_text("Zinc sulphate 20 mg tablet added to the formulary.")).to_be_visible()
