@@ -4,7 +4,7 @@ of stock (a subquery over the balance table)."""
 
 from datetime import date
 
-from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -60,9 +60,13 @@ def items_to_prescribe(text: str, *, on_day: date | None = None) -> paging.First
     usable = StockBalance.objects.filter(
         store__kind=StoreKind.PHARMACY, store__active=True, expiry_date__gt=on_day
     )
+    # Names that begin with the text first ("para" → paracetamol before sulfadoxine-para…).
+    starts = Case(
+        When(Q(generic_name__istartswith=text) | Q(brand__istartswith=text), then=0), default=1
+    )
     rows = (
         _matching(FormularyItem.objects.filter(active=True), text)
-        .annotate(in_stock=_held(usable))
-        .order_by("generic_name", "strength", "form", "brand", "id")
+        .annotate(in_stock=_held(usable), begins=starts)
+        .order_by("begins", "generic_name", "strength", "form", "brand", "id")
     )
     return paging.first_of(rows, PICK_SIZE)

@@ -216,6 +216,7 @@ def test_the_list_and_the_search_ask_as_many_queries_for_three_items_as_for_six_
 def test_the_search_counts_only_unexpired_units_in_the_pharmacy(pharmacist, make_user, client_for):
     item = FormularyItemFactory(generic_name="Amoxicillin", form="capsule")
     FormularyItemFactory(generic_name="Paracetamol", brand="Amoxamol-free")
+    FormularyItemFactory(generic_name="Codeine + paracetamol")
     today = timezone.localdate()
     pharmacy, main = StoreFactory(name="Pharmacy"), StoreFactory(name="Main store", kind="main")
     stock_put(pharmacy, BatchFactory(item=item), 240, pharmacist)
@@ -227,6 +228,8 @@ def test_the_search_counts_only_unexpired_units_in_the_pharmacy(pharmacist, make
 
     assert "240 in stock" in page
     assert "Amoxamol-free" in page and "Out of stock" in page
+    para = doctor.get(reverse("formulary_pick"), {"q": "para"}).content.decode()
+    assert para.index("Paracetamol") < para.index("Codeine")  # names that begin with it first
     assert "pick-item" not in doctor.get(reverse("formulary_pick"), {"q": ""}).content.decode()
     assert "Nothing in the formulary matches" in (
         doctor.get(reverse("formulary_pick"), {"q": "zzz"}).content.decode()
