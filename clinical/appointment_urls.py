@@ -35,6 +35,11 @@ urlpatterns = [
         name="prescription_pdf",
     ),
     path(
+        "prescriptions/quantity/",
+        consult_views.prescription_quantity,
+        name="prescription_quantity",
+    ),
+    path(
         "prescriptions/<int:pk>/remove/",
         consult_views.prescription_remove,
         name="prescription_remove",

@@ -8,12 +8,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clinical import selectors, services
+from clinical import dosing, selectors, services
 from clinical.forms import EncounterForm, PrescriptionForm
 from clinical.models import Encounter, Prescription
 from hms import rbac
 from hms.pdf import pdf_response
-from hms.refusals import act
+from hms.refusals import act, refuse_into
 
 
 def _encounter(pk: int) -> Encounter:
@@ -52,14 +52,25 @@ def encounter(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Notes saved.")
             return redirect("encounter", pk=current.pk)
-    editable = services.may_change_notes(request.user, current)
+    return _encounter_page(request, current, form=form)
+
+
+def _encounter_page(
+    request: HttpRequest,
+    current: Encounter,
+    *,
+    form: EncounterForm | None = None,
+    prescription_form: PrescriptionForm | None = None,
+) -> HttpResponse:
+    """The consultation screen; a refused form shows its reasons beside its fields and keeps
+    what was typed."""
     context = {
         "encounter": current,
         "patient": current.patient,
-        "form": form,
-        "prescription_form": PrescriptionForm(),
-        "prescriptions": current.prescriptions.all(),
-        "editable": editable,
+        "form": form or EncounterForm(instance=current),
+        "prescription_form": prescription_form or PrescriptionForm(),
+        "prescriptions": current.prescriptions.select_related("formulary_item"),
+        "editable": services.may_change_notes(request.user, current),
     }
     return render(request, "clinical/encounter.html", context)
 
@@ -80,15 +91,45 @@ def encounter_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @rbac.capability_required("clinical.consult", post_only=True)
 @require_POST
 def prescription_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a line; a refused one redraws the consultation with the reasons beside the fields and
+    what was typed kept (a completed consultation, or one not the doctor's, says so above)."""
+    current = _encounter(pk)
     form = PrescriptionForm(request.POST)
-    if not form.is_valid():
-        messages.error(
-            request,
-            "Prescription not added: "
-            + "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()),
+    if form.is_valid():
+        try:
+            services.prescription_add(
+                actor=request.user, encounter=current, request=request, **form.cleaned_data
+            )
+        except services.ConsultationError as refusal:
+            if refusal.field is None:
+                messages.error(request, str(refusal))
+                return redirect("encounter", pk=current.pk)
+            refuse_into(form, refusal)
+        else:
+            messages.success(request, "Prescription added.")
+            return redirect("encounter", pk=current.pk)
+    messages.error(request, "Prescription not added: see the reasons beside the fields.")
+    return _encounter_page(request, current, prescription_form=form)
+
+
+@rbac.capability_required("clinical.consult")
+def prescription_quantity(request: HttpRequest) -> HttpResponse:
+    """The quantity the prescription form would dispense for the dose, frequency and duration
+    typed and the item picked (`formulary_item`): a fragment under the quantity box."""
+    form = PrescriptionForm(request.GET)
+    form.is_valid()  # only its cleaned item and words are read
+    item = form.cleaned_data.get("formulary_item")
+    reading = None
+    if item is not None and not form.cleaned_data.get("outside"):
+        reading = dosing.quantity_to_dispense(
+            dose=request.GET.get("dose", "")[:40],
+            frequency=request.GET.get("frequency", "")[:40],
+            duration=request.GET.get("duration", "")[:40],
+            form=item.form,
         )
-        return redirect("encounter", pk=pk)
-    return _act(request, pk, services.prescription_add, "Prescription added.", **form.cleaned_data)
+    return render(
+        request, "clinical/_prescription_quantity.html", {"reading": reading, "item": item}
+    )
 
 
 @rbac.capability_required("clinical.consult", post_only=True)
@@ -115,7 +156,7 @@ def prescription_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "encounter": current,
             "patient": current.patient,
-            "prescriptions": current.prescriptions.all(),
+            "prescriptions": current.prescriptions.select_related("formulary_item"),
             "printed_at": timezone.now(),
             "hospital": {"name": settings.HOSPITAL_NAME, "address": settings.HOSPITAL_ADDRESS},
         },

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 
 from clinical.models import (
@@ -324,10 +325,91 @@ class EncounterForm(forms.ModelForm):
         return self.cleaned_data["icd10_code"].strip().upper()
 
 
+def formulary_model():
+    """pharmacy.FormularyItem, reached through the prescription's field (clinical never imports
+    pharmacy)."""
+    return Prescription._meta.get_field("formulary_item").related_model
+
+
 class PrescriptionForm(forms.ModelForm):
+    """A prescription line: a formulary item picked from the search (its id in
+    `formulary_item`, its words in drug and strength), or a drug the hospital does not stock
+    (`outside` ticked, typed as free text). The quantity to dispense is computed from dose ×
+    frequency × duration when left blank (clinical.dosing), and must be typed when it cannot be."""
+
+    formulary_item = forms.CharField(required=False, widget=forms.HiddenInput)
+    outside = forms.BooleanField(
+        required=False, label="Not stocked here (the patient buys it outside)"
+    )
+    quantity = params.PlainIntegerField(
+        label="Quantity to dispense",
+        required=False,
+        min_value=1,
+        max_value=10_000,
+        help_text="Left blank: computed from the dose, frequency and duration.",
+        error_messages={
+            "invalid": "Type the quantity as a whole number, e.g. 15.",
+            "min_value": "At least 1.",
+            "max_value": "At most 10,000 units on one prescription.",
+        },
+    )
+
     class Meta:
         model = Prescription
         fields = ["drug", "strength", "dose", "route", "frequency", "duration", "instructions"]
+        labels = {"drug": "Drug"}
+        error_messages = {
+            "drug": {"required": "Type the drug's name, and pick it from the formulary list."},
+            "dose": {"required": "Enter the dose, e.g. 1 tablet."},
+            "frequency": {"required": "Enter how often, e.g. three times a day (TDS)."},
+            "duration": {"required": "Enter for how long, e.g. 5 days."},
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The drug box is the formulary search: as the doctor types, pharmacy's item list (with
+        # what is in stock) shows under it; a tap fills the line (static/js/prescribing.js).
+        self.fields["drug"].widget.attrs.update(
+            {
+                "autocomplete": "off",
+                "placeholder": "Type to search the formulary, e.g. amox",
+                "hx-get": reverse("formulary_pick"),
+                "hx-trigger": "input changed delay:250ms, focus",
+                "hx-target": "#formulary-pick",
+                "hx-swap": "outerHTML",
+                "data-testid": "drug-search",
+            }
+        )
+        self.fields["quantity"].widget.attrs.update({"inputmode": "numeric", "min": 1})
+        self.fields["outside"].widget.attrs["data-testid"] = "outside"
+
+    def clean_formulary_item(self):
+        """The picked item (an active one), or None."""
+        value = self.cleaned_data.get("formulary_item") or ""
+        if not value.strip():
+            return None
+        pk = params.db_id(value.strip())
+        item = formulary_model().objects.filter(pk=pk).first() if pk else None
+        if item is None:
+            raise forms.ValidationError("That item is not in the formulary: search again.")
+        if not item.active:
+            raise forms.ValidationError(
+                f"{item} is no longer in use in the formulary: choose another."
+            )
+        return item
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("outside"):
+            data["formulary_item"] = None
+            data["quantity"] = None
+        elif data.get("formulary_item") is None and "formulary_item" not in self.errors:
+            self.add_error(
+                "drug",
+                "Pick the drug from the formulary list as you type, or tick “Not stocked here” "
+                "for a drug the patient buys outside.",
+            )
+        return data
 
 
 class SecondPersonForm(forms.Form):

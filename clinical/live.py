@@ -116,8 +116,10 @@ PUBLISHES: dict[str, list[str]] = {
         "account.<patient>",
         "billing",
     ],
-    "prescription_add": [],
-    "prescription_remove": [],
+    # The pharmacy listens for a prescription saved or deleted (pharmacy.live.prescription_saved,
+    # as lab listens for machines): its queue and the patient's prescriptions refresh.
+    "prescription_add": ["pharmacy.queue", "pharmacy.patient.<patient>"],
+    "prescription_remove": ["pharmacy.queue", "pharmacy.patient.<patient>"],
     "document_upload": [],
     "document_downloaded": [],
 }

@@ -191,6 +191,15 @@ NAV: list[NavItem] = [
         place="admin",
     ),
     NavItem(
+        "Formulary",
+        "formulary_list",
+        "capsule",
+        "pharmacy.formulary",
+        "Drugs and supplies the hospital stocks: forms, strengths, prices, reorder levels, stock.",
+        # The pharmacist's bar; the administrator's is full, so theirs is beside Charges.
+        admin_place="admin",
+    ),
+    NavItem(
         "Test catalogue",
         "lab_catalogue",
         "list-check",

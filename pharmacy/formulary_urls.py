@@ -1,3 +1,12 @@
 """The formulary screens of the pharmacy."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from pharmacy import formulary_views as views
+
+urlpatterns: list = [
+    path("formulary/", views.formulary_list, name="formulary_list"),
+    path("formulary/add/", views.formulary_add, name="formulary_add"),
+    path("formulary/<int:pk>/", views.formulary_edit, name="formulary_edit"),
+    path("formulary/pick/", views.formulary_pick, name="formulary_pick"),
+]

@@ -67,6 +67,9 @@ TOPICS = {"pharmacy": may_join_pharmacy}
 # list is a choice: no open page shows what the service changes live (it shows on next load).
 # Each part of the pharmacy (formulary, stock, dispensing) adds its services here.
 PUBLISHES: dict[str, list[str]] = {
+    # Formulary: no open page shows an item live; the lists, the prescribing search and the
+    # counter read it on their next load or keystroke.
+    "formulary_item_save": [],
     "dispense": [QUEUE_TOPIC, "pharmacy.patient.<id>", ALERTS_TOPIC, "pharmacy.store.<id>"],
     "dispense_return": [QUEUE_TOPIC, "pharmacy.patient.<id>", ALERTS_TOPIC, "pharmacy.store.<id>"],
     "sale_record": [ALERTS_TOPIC, "pharmacy.store.<id>"],

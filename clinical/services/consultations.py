@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from clinical import lifecycle, live
+from clinical import dosing, lifecycle, live
 from clinical.models import (
     Appointment,
     AppointmentChange,
@@ -27,7 +27,18 @@ from hms import audit, rbac, submissions
 from hms.refusals import Refusal
 
 ENCOUNTER_FIELDS = ["complaints", "examination", "diagnosis", "icd10_code", "plan"]
-PRESCRIPTION_FIELDS = ["drug", "strength", "dose", "route", "frequency", "duration", "instructions"]
+PRESCRIPTION_FIELDS = [
+    "drug",
+    "strength",
+    "dose",
+    "route",
+    "frequency",
+    "duration",
+    "instructions",
+    "formulary_item",
+    "outside",
+    "quantity",
+]
 
 
 class ConsultationError(Refusal):
@@ -212,16 +223,49 @@ def prescription_add(
     frequency: str = "",
     duration: str = "",
     instructions: str = "",
+    formulary_item: object | None = None,
+    outside: bool = False,
+    quantity: int | None = None,
     request: HttpRequest | None = None,
 ) -> Prescription:
     """Add a prescription to an open consultation, audited.
 
+    `formulary_item` is the pharmacy.FormularyItem prescribed (its generic name and strength fill
+    a blank drug and strength), which the pharmacy then dispenses: `quantity` dispensing units,
+    or, when None, dose × frequency × duration as clinical.dosing reads them. `outside` marks a
+    drug the hospital does not stock (free text, never dispensed here). Without either it is free
+    text, as before the formulary. The pharmacy hears the prescription saved (its queue and the
+    patient's pages refresh live: pharmacy.live.prescription_saved).
+
     Raises ConsultationError when the actor is not the consultation's doctor, the consultation is
-    completed, or a field fails validation (e.g. no drug or dose); AlreadySubmitted
-    (hms.submissions) when the same form was already sent.
+    completed, the item is no longer in use (field "formulary_item"), the quantity cannot be
+    computed and was not typed (field "quantity"), or a field fails validation (e.g. no drug or
+    dose); AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
     _own_notes(actor, encounter)
+    if outside:
+        formulary_item, quantity = None, None
+    if formulary_item is not None:
+        if not formulary_item.active:
+            raise ConsultationError(
+                f"{formulary_item} is no longer in use in the formulary: choose another.",
+                field="formulary_item",
+            )
+        drug = drug or formulary_item.generic_name
+        strength = strength or formulary_item.strength
+        if quantity is None:
+            reading = dosing.quantity_to_dispense(
+                dose=dose, frequency=frequency, duration=duration, form=formulary_item.form
+            )
+            if reading.quantity is None:
+                raise ConsultationError(
+                    f"Type how many to dispense (unit: {formulary_item.dispensing_unit}). "
+                    + reading.why_not.removesuffix(": type it.")
+                    + ".",
+                    field="quantity",
+                )
+            quantity = reading.quantity
     prescription = Prescription(
         encounter=encounter,
         patient_id=encounter.patient_id,
@@ -233,6 +277,9 @@ def prescription_add(
         frequency=(frequency or "").strip(),
         duration=(duration or "").strip(),
         instructions=(instructions or "").strip(),
+        formulary_item=formulary_item,
+        outside=bool(outside),
+        quantity=quantity if formulary_item is not None else None,
     )
     try:
         prescription.full_clean()
@@ -256,10 +303,15 @@ def prescription_remove(
 ) -> None:
     """Remove a prescription from an open consultation, audited.
 
-    Raises ConsultationError when the actor is not the consultation's doctor or the consultation is
-    completed.
+    Raises ConsultationError when the actor is not the consultation's doctor, the consultation is
+    completed, or the pharmacy has dispensed any of it (it stays on the record).
     """
     _own_notes(actor, prescription.encounter)
+    prescription = Prescription.objects.select_for_update().get(pk=prescription.pk)
+    if prescription.dispensed_quantity or prescription.dispenses.exists():
+        raise ConsultationError(
+            f"The pharmacy has already dispensed {prescription.drug}: it stays on the record."
+        )
     audit.record(
         actor=actor,
         action="prescription.remove",

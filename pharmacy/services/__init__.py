@@ -6,5 +6,6 @@ PharmacyError (hms.refusals) with the sentence the person reads and the field it
 
 from pharmacy.services.common import PharmacyError
 from pharmacy.services.dispensing import dispense, dispense_return, sale_record
+from pharmacy.services.formulary import formulary_item_save
 
-__all__ = ["PharmacyError", "dispense", "dispense_return", "sale_record"]
+__all__ = ["PharmacyError", "dispense", "dispense_return", "formulary_item_save", "sale_record"]

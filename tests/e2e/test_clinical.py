@@ -214,6 +214,7 @@ def test_the_doctor_consults_writes_notes_prescribes_and_completes_the_visit(
     expect(page.locator("[name=icd10_code]")).to_have_value("J45.9")
 
     page.locator("[name=drug]").fill("Salbutamol inhaler")
+    page.get_by_test_id("outside").check()  # not in this test's formulary: bought outside
     page.locator("[name=strength]").fill("100 mcg")
     page.locator("[name=dose]").fill("2 puffs")
     page.locator("[name=route]").select_option("inhaled")

@@ -24,7 +24,7 @@ from hr.leave_defaults import ensure_leave_types
 from hr.models import LeaveType
 from messaging import services as messaging
 from messaging import topics
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import EncounterFactory, FormularyItemFactory, PatientFactory, UserFactory
 from wards import services as wards
 from wards.models import Bed, BedStatus, Ward
 
@@ -174,6 +174,22 @@ def _duplicate_with_appointment(doctor):
 
 # service -> (its app, what to do before, the call); each receives the people of the hospital.
 SCENARIOS = {
+    "prescription_add": (
+        "clinical",
+        lambda p: (
+            EncounterFactory(doctor=p["doctor"], patient=p["patient"]),
+            FormularyItemFactory(form="tablet"),
+        ),
+        lambda p, made: clinical.prescription_add(
+            actor=p["doctor"],
+            encounter=made[0],
+            formulary_item=made[1],
+            dose="1 tablet",
+            route="oral",
+            frequency="BD",
+            duration="5 days",
+        ),
+    ),
     "patient_merge": (
         "clinical",
         lambda p: _duplicate_with_appointment(p["doctor"]),

@@ -1,0 +1,104 @@
+"""Forms of the formulary: an item with its price and tax, and the list's filters."""
+
+from django import forms
+
+from hms import params
+from hms.params import MoneyField, PlainDecimalField, plain_formfield
+from pharmacy.models import FormularyItem, ItemCategory, ItemForm
+
+TAX_ERRORS = {
+    "invalid": "Enter the tax rate as a number, e.g. 16 or 0.",
+    "max_decimal_places": "At most two decimal places, e.g. 16.00.",
+    "max_digits": "A tax rate is from 0 to 100 per cent.",
+    "max_whole_digits": "A tax rate is from 0 to 100 per cent.",
+    "min_value": "A tax rate is from 0 to 100 per cent.",
+    "max_value": "A tax rate is from 0 to 100 per cent.",
+}
+TEXT_ERRORS = {"max_length": "At most %(limit_value)d characters (this has %(show_value)d)."}
+
+
+class FormularyItemForm(forms.ModelForm):
+    """An item of the formulary, with the selling price per dispensing unit and the tax rate its
+    charge item carries."""
+
+    formfield_callback = plain_formfield
+
+    price = MoneyField(
+        label="Selling price per unit (KES)",
+        min_value=0,
+        help_text="What the patient pays for one dispensing unit.",
+        error_messages={
+            "required": "Enter the price of one unit.",
+            "min_value": "A price cannot be below zero.",
+        },
+    )
+    tax_rate = PlainDecimalField(
+        label="Tax rate (%)",
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        initial=0,
+        help_text="0 for VAT-exempt medicines; 16 for VAT-rated supplies.",
+        error_messages=TAX_ERRORS,
+    )
+
+    class Meta:
+        model = FormularyItem
+        fields = [
+            "generic_name",
+            "brand",
+            "form",
+            "strength",
+            "dispensing_unit",
+            "pack_size",
+            "category",
+            "reorder_level",
+            "active",
+        ]
+        labels = {
+            "generic_name": "Generic name",
+            "brand": "Brand (optional)",
+            "active": "In use (offered to prescribe, receive and sell)",
+        }
+        error_messages = {
+            name: TEXT_ERRORS | {"required": message}
+            for name, message in {
+                "generic_name": "Enter the generic name, e.g. Amoxicillin.",
+                "form": "Choose the form.",
+                "dispensing_unit": "Enter what one unit on the shelf is, e.g. capsule.",
+                "pack_size": "Enter how many units a pack holds.",
+                "category": "Choose drug or medical supply.",
+                "reorder_level": "Enter the reorder level (0 for none).",
+            }.items()
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and not self.is_bound:
+            self.initial["price"] = self.instance.charge_item.price
+            self.initial["tax_rate"] = self.instance.charge_item.tax_rate
+        self.fields["pack_size"].widget.attrs["min"] = 1
+        self.fields["reorder_level"].widget.attrs["min"] = 0
+
+    def _get_validation_exclusions(self):
+        # The one-item-per-name-brand-form-strength constraint is checked by the service, which
+        # names the item it would repeat, beside the generic name.
+        return super()._get_validation_exclusions() | {"generic_name", "brand", "form", "strength"}
+
+    def answers(self) -> dict:
+        """The service's keyword arguments."""
+        return {name: self.cleaned_data[name] for name in [*self.Meta.fields, "price", "tax_rate"]}
+
+
+ACTIVE_CHOICES = [("yes", "In use"), ("no", "Switched off")]
+
+
+def filters_from(query) -> dict:
+    """The list's search and filters from a query string; an odd value is no filter."""
+    return {
+        "q": params.search_text(query.get("q")),
+        "category": params.choice_param(query.get("category"), ItemCategory.choices),
+        "form": params.choice_param(query.get("form"), ItemForm.choices),
+        "active": params.choice_param(query.get("active"), ACTIVE_CHOICES),
+    }
