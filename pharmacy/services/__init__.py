@@ -5,5 +5,41 @@ checks its own capability, and moves stock only through pharmacy.ledger.move; a 
 PharmacyError (hms.refusals) with the sentence the person reads and the field it is about."""
 
 from pharmacy.services.common import PharmacyError
+from pharmacy.services.stock import (
+    Count,
+    LineError,
+    ReceiptLine,
+    TransferRequest,
+    expired_write_off,
+    receipt_record,
+    stock_adjust,
+    stock_alerts_refresh,
+    stock_take_post,
+    stock_take_save,
+    stock_take_start,
+    store_save,
+    supplier_save,
+    transfer_receive,
+    transfer_send,
+    ward_use_record,
+)
 
-__all__ = ["PharmacyError"]
+__all__ = [
+    "Count",
+    "LineError",
+    "PharmacyError",
+    "ReceiptLine",
+    "TransferRequest",
+    "expired_write_off",
+    "receipt_record",
+    "stock_adjust",
+    "stock_alerts_refresh",
+    "stock_take_post",
+    "stock_take_save",
+    "stock_take_start",
+    "store_save",
+    "supplier_save",
+    "transfer_receive",
+    "transfer_send",
+    "ward_use_record",
+]
