@@ -3,6 +3,7 @@ and its value per store, consumption per item over a period, expiring and expire
 dispensing by doctor. Each page with `?format=csv` is the same query as a spreadsheet."""
 
 import csv
+from decimal import Decimal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from hms import paging, rbac
+from hms.money import money
 from pharmacy import selectors
 from pharmacy.models import ItemForm
 
@@ -19,7 +21,10 @@ FORMS = dict(ItemForm.choices)
 
 
 def _cell(value: object) -> object:
-    """A name as a spreadsheet cell: one that starts like a formula is kept as text."""
+    """A spreadsheet cell: money with its 2 places (the database may drop them), a name that
+    starts like a formula kept as text."""
+    if isinstance(value, Decimal):
+        return f"{money(value):.2f}"
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return f"'{value}"
     return value
