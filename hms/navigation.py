@@ -123,6 +123,25 @@ NAV: list[NavItem] = [
         place="card",
     ),
     NavItem(
+        "Stock",
+        "stock_levels",
+        "box-seam",
+        # The stores' people (pharmacist, the ward's nurse) have it in the bar; a doctor sees
+        # stock levels from the prescription form, and the administrator's bar is full.
+        "pharmacy.stock_move",
+        "Stock on hand per store, receipts from suppliers, transfers, ward stores, stock takes.",
+        admin_place="admin",
+    ),
+    NavItem(
+        "Stock reports",
+        "stock_reports",
+        "clipboard-data",
+        "pharmacy.reports",
+        "Stock on hand and its value per store; consumption, expiring batches, dispensing by"
+        " doctor; a CSV of each.",
+        place="card",
+    ),
+    NavItem(
         "Chat",
         "chat_list",
         "chat-dots",

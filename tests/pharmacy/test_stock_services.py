@@ -292,3 +292,24 @@ def test_the_alerts_find_low_stock_expiring_and_expired_batches(staff, stores, s
         ("expiring", low.pk, 40),
         ("reorder", low.pk, 40),
     ]
+
+
+def test_the_demo_stocks_the_stores_once_with_a_transfer_waiting_for_a_ward(make_user):
+    from pharmacy import demo_stock
+    from pharmacy.models import Store, Transfer
+
+    for role in ("admin", "pharmacist", "nurse"):
+        make_user(role, username=role)
+    WardFactory(name="General Ward A")
+    items = [FormularyItemFactory(reorder_level=100) for _ in range(8)]
+
+    demo_stock.seed(lambda line: None)
+    demo_stock.seed(lambda line: None)
+
+    assert Store.objects.filter(kind="ward", ward__name="General Ward A").count() == 1
+    assert PurchaseReceipt.objects.count() == 3
+    waiting = Transfer.objects.filter(status=TransferStatus.SENT)
+    assert [t.to_store.kind for t in waiting] == ["ward"]
+    kinds = set(StockAlert.objects.values_list("kind", flat=True))
+    assert kinds == {"reorder", "expiring", "expired"}
+    assert ledger.on_hand(item=items[0], store=Store.objects.get(kind="pharmacy")) == 60
