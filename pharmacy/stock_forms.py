@@ -10,6 +10,9 @@ from hms.params import DayField, MoneyField, PlainIntegerField
 from pharmacy.models import Batch, FormularyItem, StockTakeLine, Store, StoreKind, Supplier
 from pharmacy.services import ReceiptLine, TransferRequest
 
+# The most units one line, count or correction may carry: more is a typing slip (and would not
+# fit the ledger's integer column).
+MOST_UNITS = 1_000_000
 REASON = {"max_length": "Reason: at most %(limit_value)d characters (this has %(show_value)d)."}
 
 
@@ -65,8 +68,10 @@ class ReceiptLineForm(forms.Form):
     item = ItemChoiceField(queryset=None)
     batch_number = forms.CharField(max_length=40)
     expiry_date = DayField(label="Expiry date")
-    quantity = PlainIntegerField(min_value=1, help_text="Dispensing units (tablets, bottles…)")
-    unit_cost = MoneyField(min_value=0, label="Cost per unit")
+    quantity = PlainIntegerField(
+        min_value=1, max_value=MOST_UNITS, help_text="Dispensing units (tablets, bottles…)"
+    )
+    unit_cost = MoneyField(min_value=0, max_digits=12, label="Cost per unit")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,7 +89,7 @@ class TransferForm(forms.Form):
 
 class TransferLineForm(forms.Form):
     item = ItemChoiceField(queryset=None)
-    quantity = PlainIntegerField(min_value=1)
+    quantity = PlainIntegerField(min_value=1, max_value=MOST_UNITS)
     batch_number = forms.CharField(
         max_length=40, required=False, help_text="Empty: first expiry first out"
     )
@@ -138,7 +143,7 @@ def with_another_line(post, formset_class, prefix: str = "form"):
 
 class WardUseForm(forms.Form):
     item = ItemChoiceField(queryset=None)
-    quantity = PlainIntegerField(min_value=1)
+    quantity = PlainIntegerField(min_value=1, max_value=MOST_UNITS)
     reason = forms.CharField(
         max_length=200,
         label="Used for",
@@ -158,7 +163,10 @@ class WardUseForm(forms.Form):
 class AdjustForm(forms.Form):
     store = forms.ModelChoiceField(queryset=None)
     quantity = PlainIntegerField(
-        label="Units to add (+) or take off (−)", help_text="e.g. 5 found, -3 broken"
+        min_value=-MOST_UNITS,
+        max_value=MOST_UNITS,
+        label="Units to add (+) or take off (−)",
+        help_text="e.g. 5 found, -3 broken",
     )
     reason = forms.CharField(max_length=200, error_messages=REASON)
 
@@ -184,7 +192,11 @@ class StockTakeForm(forms.Form):
         self.lines = lines
         for line in lines:
             self.fields[f"counted_{line.pk}"] = PlainIntegerField(
-                min_value=0, required=False, initial=line.counted, label="Counted"
+                min_value=0,
+                max_value=MOST_UNITS,
+                required=False,
+                initial=line.counted,
+                label="Counted",
             )
             self.fields[f"reason_{line.pk}"] = forms.CharField(
                 max_length=200, required=False, initial=line.reason, error_messages=REASON
