@@ -4,6 +4,7 @@ by hand here) and their CSVs."""
 
 from datetime import timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 from django.urls import reverse
@@ -206,3 +207,16 @@ def test_dispensing_by_doctor_counts_units_and_value_net_of_returns(staff, store
         2,
     )
     assert row["value"] == Decimal("162.50")  # (10 − 2 + 5) × 12.50
+
+
+def test_a_receipt_sent_twice_with_one_form_is_received_once(staff, stores, client_for):
+    item = FormularyItemFactory()
+    form = _receipt_post(SupplierFactory(), stores["main"], item) | {"submission": str(uuid4())}
+    pharmacist = client_for(staff.pharmacist)
+
+    first = pharmacist.post(reverse("receipt_new"), form)
+    second = pharmacist.post(reverse("receipt_new"), form)
+
+    assert first["Location"] == second["Location"]
+    assert PurchaseReceipt.objects.count() == 1
+    assert ledger.on_hand(item=item, store=stores["main"]) == 1000
