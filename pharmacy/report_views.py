@@ -49,9 +49,9 @@ def _item_name(row: dict) -> str:
     return f"{text} ({row['item__brand']})" if row["item__brand"] else text
 
 
-def _page(request: HttpRequest, tab: str, context: dict) -> HttpResponse:
+def _page(request: HttpRequest, template: str, tab: str, context: dict) -> HttpResponse:
     context |= {"tab": tab, "full": rbac.allows(request.user, REPORTS, scopes=WHOLE)}
-    return render(request, f"pharmacy/stock/report_{tab}.html", context)
+    return render(request, template, context)
 
 
 @rbac.capability_required(REPORTS)
@@ -72,7 +72,9 @@ def stock_reports(request: HttpRequest) -> HttpResponse:
         key: sum(row[key] for row in rows)
         for key in ("units", "value", "expired_units", "expired_value")
     }
-    return _page(request, "value", {"rows": rows, "totals": totals})
+    return _page(
+        request, "pharmacy/stock/report_value.html", "value", {"rows": rows, "totals": totals}
+    )
 
 
 @rbac.capability_required(REPORTS, scopes=WHOLE)
@@ -88,7 +90,12 @@ def consumption_report(request: HttpRequest) -> HttpResponse:
     page = paging.page_of(request, rows, 50)
     for row in page:
         row["name"] = _item_name(row)
-    return _page(request, "consumption", {"page": page, "period": period})
+    return _page(
+        request,
+        "pharmacy/stock/report_consumption.html",
+        "consumption",
+        {"page": page, "period": period},
+    )
 
 
 @rbac.capability_required(REPORTS, scopes=WHOLE)
@@ -115,7 +122,12 @@ def expiry_report(request: HttpRequest) -> HttpResponse:
         )
     page = paging.page_of(request, rows, 50)
     context = {"page": page, "today": timezone.localdate()}
-    return _page(request, "expiry", context | {"days": settings.HMS_PHARMACY_EXPIRY_WARNING_DAYS})
+    return _page(
+        request,
+        "pharmacy/stock/report_expiry.html",
+        "expiry",
+        context | {"days": settings.HMS_PHARMACY_EXPIRY_WARNING_DAYS},
+    )
 
 
 @rbac.capability_required(REPORTS, scopes=WHOLE)
@@ -134,7 +146,9 @@ def doctors_report(request: HttpRequest) -> HttpResponse:
     page = paging.page_of(request, rows, 50)
     for row in page:
         row["doctor"] = _doctor(row)
-    return _page(request, "doctors", {"page": page, "period": period})
+    return _page(
+        request, "pharmacy/stock/report_doctors.html", "doctors", {"page": page, "period": period}
+    )
 
 
 def _doctor(row: dict) -> str:
