@@ -313,3 +313,32 @@ def test_the_demo_stocks_the_stores_once_with_a_transfer_waiting_for_a_ward(make
     kinds = set(StockAlert.objects.values_list("kind", flat=True))
     assert kinds == {"reorder", "expiring", "expired"}
     assert ledger.on_hand(item=items[0], store=Store.objects.get(kind="pharmacy")) == 60
+
+
+def test_a_transfer_tells_both_stores_pages_and_the_alerts_once_committed(
+    staff, stores, monkeypatch, django_capture_on_commit_callbacks
+):
+    from hms import realtime
+
+    batch = BatchFactory()
+    stock_put(stores["main"], batch, 10, staff.pharmacist)
+    groups: list[str] = []
+    monkeypatch.setattr(realtime, "send_now", lambda group, message: groups.append(group) or True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.transfer_send(
+            actor=staff.pharmacist,
+            from_store=stores["main"],
+            to_store=stores["ward"],
+            lines=[TransferRequest(item=batch.item, quantity=2)],
+        )
+        sent_before_commit = list(groups)
+
+    assert sent_before_commit == []
+    assert sorted(g for g in groups if g.startswith("pharmacy.")) == sorted(
+        [
+            "pharmacy.alerts",
+            f"pharmacy.store.{stores['main'].pk}",
+            f"pharmacy.store.{stores['ward'].pk}",
+        ]
+    )
