@@ -132,6 +132,26 @@ NAV: list[NavItem] = [
         place="card",
     ),
     NavItem(
+        "Stock",
+        "stock_levels",
+        "box-seam",
+        # The stores' people (pharmacist, the ward's nurse) have it in the bar; a doctor sees
+        # stock levels from the prescription form. The administrator's bar is full and the
+        # Administration menu must fit a 1024×600 tablet: a dashboard card.
+        "pharmacy.stock_move",
+        "Stock on hand per store, receipts from suppliers, transfers, ward stores, stock takes.",
+        admin_place="card",
+    ),
+    NavItem(
+        "Stock reports",
+        "stock_reports",
+        "clipboard-data",
+        "pharmacy.reports",
+        "Stock on hand and its value per store; consumption, expiring batches, dispensing by"
+        " doctor; a CSV of each.",
+        place="card",
+    ),
+    NavItem(
         "Chat",
         "chat_list",
         "chat-dots",

@@ -66,6 +66,9 @@ TOPICS = {"pharmacy": may_join_pharmacy}
 # Every state-changing service and the topic groups it refreshes (`<...>` is an id). An empty
 # list is a choice: no open page shows what the service changes live (it shows on next load).
 # Each part of the pharmacy (formulary, stock, dispensing) adds its services here.
+_ALERTS = ["pharmacy.alerts"]
+_STORE = ["pharmacy.alerts", "pharmacy.store.<store>"]
+_TWO_STORES = ["pharmacy.alerts", "pharmacy.store.<from_store>", "pharmacy.store.<to_store>"]
 PUBLISHES: dict[str, list[str]] = {
     # Formulary: no open page shows an item live; the lists, the prescribing search and the
     # counter read it on their next load or keystroke.
@@ -73,6 +76,22 @@ PUBLISHES: dict[str, list[str]] = {
     "dispense": [QUEUE_TOPIC, "pharmacy.patient.<id>", ALERTS_TOPIC, "pharmacy.store.<id>"],
     "dispense_return": [QUEUE_TOPIC, "pharmacy.patient.<id>", ALERTS_TOPIC, "pharmacy.store.<id>"],
     "sale_record": [ALERTS_TOPIC, "pharmacy.store.<id>"],
+    # Stores and stock (services/stock.py): every movement refreshes the stock figures and
+    # alerts, and the lists of the stores it touched.
+    "store_save": _STORE,
+    # The list of suppliers shows on next load; nothing open shows a supplier live.
+    "supplier_save": [],
+    "receipt_record": _STORE,
+    "transfer_send": _TWO_STORES,
+    "transfer_receive": _TWO_STORES,
+    "ward_use_record": _STORE,
+    "stock_adjust": _STORE,
+    "expired_write_off": _STORE,
+    # Starting a count and keeping counts typed so far move no stock.
+    "stock_take_start": [],
+    "stock_take_save": [],
+    "stock_take_post": _STORE,
+    "stock_alerts_refresh": _ALERTS,
 }
 
 

@@ -178,6 +178,9 @@ class PurchaseReceipt(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def get_absolute_url(self) -> str:
+        return reverse("receipt_detail", args=[self.pk])
+
 
 class TransferStatus(models.TextChoices):
     SENT = "sent", "Sent, not yet received"
@@ -214,6 +217,9 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("transfer_detail", args=[self.pk])
 
 
 class TransferLine(models.Model):
@@ -386,6 +392,9 @@ class StockTake(models.Model):
 
     def __str__(self) -> str:
         return f"Stock take of {self.store_id} ({self.started_at:%d/%m/%Y})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("stock_take", args=[self.pk])
 
 
 class StockTakeLine(models.Model):

@@ -7,5 +7,45 @@ PharmacyError (hms.refusals) with the sentence the person reads and the field it
 from pharmacy.services.common import PharmacyError
 from pharmacy.services.dispensing import dispense, dispense_return, sale_record
 from pharmacy.services.formulary import formulary_item_save
+from pharmacy.services.stock import (
+    Count,
+    LineError,
+    ReceiptLine,
+    TransferRequest,
+    expired_write_off,
+    receipt_record,
+    stock_adjust,
+    stock_alerts_refresh,
+    stock_take_post,
+    stock_take_save,
+    stock_take_start,
+    store_save,
+    supplier_save,
+    transfer_receive,
+    transfer_send,
+    ward_use_record,
+)
 
-__all__ = ["PharmacyError", "dispense", "dispense_return", "formulary_item_save", "sale_record"]
+__all__ = [
+    "Count",
+    "LineError",
+    "PharmacyError",
+    "ReceiptLine",
+    "TransferRequest",
+    "dispense",
+    "dispense_return",
+    "expired_write_off",
+    "formulary_item_save",
+    "receipt_record",
+    "sale_record",
+    "stock_adjust",
+    "stock_alerts_refresh",
+    "stock_take_post",
+    "stock_take_save",
+    "stock_take_start",
+    "store_save",
+    "supplier_save",
+    "transfer_receive",
+    "transfer_send",
+    "ward_use_record",
+]

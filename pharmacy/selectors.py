@@ -1,0 +1,283 @@
+"""Read-only queries of the stock screens and reports. Each is aggregate in the database: a page
+costs the same few queries whatever the number of items, batches and ledger rows."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from hms import params
+from pharmacy.models import (
+    Dispense,
+    FormularyItem,
+    MovementKind,
+    PurchaseReceipt,
+    StockAlert,
+    StockBalance,
+    StockMovement,
+    StockTake,
+    Store,
+    StoreKind,
+    Transfer,
+    TransferStatus,
+)
+
+ZERO = Value(0)
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+# What leaves the shelves to patients and wards (consumption), and what comes back.
+USED = [MovementKind.DISPENSE, MovementKind.SALE, MovementKind.WARD_USE, MovementKind.RETURN]
+
+
+def active_stores() -> list[Store]:
+    return list(Store.objects.filter(active=True).select_related("ward"))
+
+
+def ward_stores() -> QuerySet[Store]:
+    return Store.objects.filter(kind=StoreKind.WARD, active=True).select_related("ward")
+
+
+def stock_levels(*, stores: list[Store], q: str = "", low_only: bool = False) -> QuerySet:
+    """Active items (matching `q`) with their unexpired units on hand per store (`at_<store id>`)
+    and in all (`usable`), `low` when below the reorder level: one query for a page."""
+    today = timezone.localdate()
+    usable = Q(balances__expiry_date__gt=today)
+    per_store = {
+        f"at_{store.pk}": Coalesce(
+            Sum("balances__quantity", filter=usable & Q(balances__store_id=store.pk)), ZERO
+        )
+        for store in stores
+    }
+    items = FormularyItem.objects.filter(active=True)
+    if q:
+        items = items.filter(Q(generic_name__icontains=q) | Q(brand__icontains=q))
+    items = items.annotate(usable=Coalesce(Sum("balances__quantity", filter=usable), ZERO))
+    items = items.annotate(**per_store)
+    if low_only:
+        items = items.filter(usable__lt=F("reorder_level"))
+    return items.order_by("generic_name", "strength", "form", "brand", "pk")
+
+
+def store_figures(item: dict | FormularyItem, stores: list[Store]) -> list[int]:
+    return [getattr(item, f"at_{store.pk}", 0) for store in stores]
+
+
+def item_batches(item: FormularyItem) -> list[StockBalance]:
+    """Where each batch of `item` is and how much: expired ones marked (`expired`)."""
+    today = timezone.localdate()
+    rows = list(
+        StockBalance.objects.filter(item=item, quantity__gt=0)
+        .select_related("store", "batch")
+        .order_by("store__kind", "store__name", "expiry_date", "batch_id")
+    )
+    for row in rows:
+        row.expired = row.expiry_date <= today
+    return rows
+
+
+def item_history(item: FormularyItem) -> QuerySet[StockMovement]:
+    return (
+        StockMovement.objects.filter(item=item)
+        .select_related("store", "batch", "moved_by")
+        .order_by("-moved_at", "-id")
+    )
+
+
+def receipts() -> QuerySet[PurchaseReceipt]:
+    return (
+        PurchaseReceipt.objects.select_related("supplier", "store", "received_by")
+        .annotate(
+            lines=Count("movements"),
+            value=Coalesce(
+                Sum(
+                    ExpressionWrapper(
+                        F("movements__quantity") * F("movements__batch__unit_cost"),
+                        output_field=MONEY,
+                    )
+                ),
+                Value(0, output_field=MONEY),
+            ),
+        )
+        .order_by("-received_at", "-id")
+    )
+
+
+def receipt_movements(receipt: PurchaseReceipt) -> QuerySet[StockMovement]:
+    return receipt.movements.select_related("batch", "item").order_by("id")
+
+
+def transfers(*, store: Store | None = None) -> QuerySet[Transfer]:
+    """Transfers, those waiting to be received first (into `store`, or from or to it)."""
+    rows = Transfer.objects.select_related("from_store", "to_store", "sent_by", "received_by")
+    if store is not None:
+        rows = rows.filter(Q(to_store=store) | Q(from_store=store))
+    # "sent" sorts after "received": the transfers waiting to be received come first.
+    return rows.annotate(units=Coalesce(Sum("lines__quantity"), ZERO)).order_by(
+        "-status", "-sent_at", "-id"
+    )
+
+
+def waiting_for(store: Store) -> QuerySet[Transfer]:
+    return (
+        Transfer.objects.filter(to_store=store, status=TransferStatus.SENT)
+        .select_related("from_store", "sent_by")
+        .annotate(units=Coalesce(Sum("lines__quantity"), ZERO))
+        .order_by("sent_at", "id")
+    )
+
+
+def store_stock(store: Store) -> QuerySet[StockBalance]:
+    """What a store holds now, by item and expiry (expired ones included, marked by the page)."""
+    return (
+        StockBalance.objects.filter(store=store, quantity__gt=0)
+        .select_related("item", "batch")
+        .order_by("item__generic_name", "item__strength", "expiry_date", "batch_id")
+    )
+
+
+def stock_takes() -> QuerySet[StockTake]:
+    return (
+        StockTake.objects.select_related("store", "started_by", "posted_by")
+        .annotate(line_count=Count("lines"))
+        .order_by("-started_at", "-id")
+    )
+
+
+def stock_take_lines(take: StockTake) -> list:
+    """The lines of a count with the ledger's figure now (`held`) and the variance so far."""
+    lines = list(take.lines.select_related("batch", "batch__item").order_by("id"))
+    held = dict(
+        StockBalance.objects.filter(
+            store_id=take.store_id, batch_id__in=[line.batch_id for line in lines]
+        ).values_list("batch_id", "quantity")
+    )
+    for line in lines:
+        line.held = held.get(line.batch_id, 0)
+        line.variance = None if line.counted is None else line.counted - line.held
+    return lines
+
+
+def alerts() -> dict:
+    """The alerts panel: how many of each kind, and the first few of each."""
+    rows = StockAlert.objects.select_related("item", "store", "batch")
+    counts = dict(rows.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    return {
+        "reorder": list(rows.filter(kind="reorder").order_by("item__generic_name")[:8]),
+        "expiring": list(rows.filter(kind="expiring").order_by("expiry_date")[:8]),
+        "expired": list(rows.filter(kind="expired").order_by("expiry_date")[:8]),
+        "counts": counts,
+        "warning_days": settings.HMS_PHARMACY_EXPIRY_WARNING_DAYS,
+    }
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A report's days, first and last included (the hospital's calendar)."""
+
+    first: date
+    last: date
+
+    @property
+    def starts_at(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.first, time.min), params.hospital_zone())
+
+    @property
+    def ends_before(self) -> datetime:
+        next_day = self.last + timedelta(days=1)
+        return timezone.make_aware(datetime.combine(next_day, time.min), params.hospital_zone())
+
+
+def period_of(first: str | None, last: str | None) -> Period:
+    """The period a query asks for (`from`, `to`), else the last 30 days up to today; the two
+    dates put in order."""
+    today = timezone.localdate()
+    end = params.date_param(last) or today
+    start = params.date_param(first) or end - timedelta(days=29)
+    return Period(*sorted((start, end)))
+
+
+def stock_value() -> list[dict]:
+    """Per store: units on hand and their value (units × the batch's unit cost), expired stock
+    counted apart (it is on a shelf but worth nothing to sell)."""
+    today = timezone.localdate()
+    value = ExpressionWrapper(F("quantity") * F("batch__unit_cost"), output_field=MONEY)
+    zero = Value(0, output_field=MONEY)
+    return list(
+        StockBalance.objects.filter(quantity__gt=0)
+        .values("store_id", "store__name")
+        .annotate(
+            units=Sum("quantity"),
+            value=Coalesce(Sum(value), zero),
+            expired_units=Coalesce(Sum("quantity", filter=Q(expiry_date__lte=today)), ZERO),
+            expired_value=Coalesce(Sum(value, filter=Q(expiry_date__lte=today)), zero),
+        )
+        .order_by("store__name")
+    )
+
+
+def consumption(period: Period) -> QuerySet:
+    """Per item over `period`: units dispensed, sold, used on wards, returned, and consumed
+    (dispensed + sold + ward use − returns), from the ledger; most consumed first."""
+    rows = StockMovement.objects.filter(
+        kind__in=USED, moved_at__gte=period.starts_at, moved_at__lt=period.ends_before
+    )
+
+    def of(kind: str) -> Coalesce:
+        return Coalesce(Sum("quantity", filter=Q(kind=kind)), ZERO)
+
+    return (
+        rows.values("item_id", "item__generic_name", "item__strength", "item__form", "item__brand")
+        .annotate(
+            dispensed=-of(MovementKind.DISPENSE),
+            sold=-of(MovementKind.SALE),
+            ward_use=-of(MovementKind.WARD_USE),
+            returned=of(MovementKind.RETURN),
+            consumed=-Sum("quantity"),
+        )
+        .order_by("-consumed", "item__generic_name", "item_id")
+    )
+
+
+def expiry(*, within_days: int | None = None) -> QuerySet[StockBalance]:
+    """Batches on a shelf expired or expiring within `within_days` (default the setting)."""
+    days = settings.HMS_PHARMACY_EXPIRY_WARNING_DAYS if within_days is None else within_days
+    until = timezone.localdate() + timedelta(days=days)
+    value = ExpressionWrapper(F("quantity") * F("batch__unit_cost"), output_field=MONEY)
+    return (
+        StockBalance.objects.filter(quantity__gt=0, expiry_date__lte=until)
+        .select_related("store", "batch", "item")
+        .annotate(value=value)
+        .order_by("expiry_date", "store__name", "batch_id")
+    )
+
+
+def dispensing_by_doctor(period: Period) -> QuerySet:
+    """Per prescribing doctor over `period`: dispenses, units given, units returned and the
+    value charged net of returns (units × the dispense's unit price)."""
+    net = ExpressionWrapper(
+        (F("quantity") - F("returned_quantity")) * F("unit_price"), output_field=MONEY
+    )
+    return (
+        Dispense.objects.filter(
+            prescription__isnull=False,
+            dispensed_at__gte=period.starts_at,
+            dispensed_at__lt=period.ends_before,
+        )
+        .values(
+            "prescription__doctor_id",
+            "prescription__doctor__first_name",
+            "prescription__doctor__last_name",
+        )
+        .annotate(
+            dispenses=Count("id"),
+            units=Sum("quantity"),
+            returned=Sum("returned_quantity"),
+            value=Coalesce(Sum(net), Value(0, output_field=MONEY)),
+        )
+        .order_by("-value", "prescription__doctor__last_name")
+    )
