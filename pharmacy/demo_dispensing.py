@@ -26,7 +26,7 @@ ITEMS = [
     ("Amoxicillin", "500 mg", "capsule", "capsule", "PH-AMOX-500", "12.00"),
     ("Artemether-lumefantrine", "20/120 mg", "tablet", "tablet", "PH-AL-20120", "15.00"),
     ("Metformin", "500 mg", "tablet", "tablet", "PH-METF-500", "4.00"),
-    ("Oral rehydration salts", "20.5 g", "sachet", "sachet", "PH-ORS", "20.00"),
+    ("Oral rehydration salts", "20.5 g/l", "sachet", "sachet", "PH-ORS", "20.00"),
 ]
 
 # patient (first, last), item, dose, frequency, duration, quantity, dispensed now
@@ -39,10 +39,16 @@ PLAN = [
 
 
 def _item(generic: str) -> FormularyItem:
-    found = FormularyItem.objects.filter(generic_name__iexact=generic, active=True).first()
+    name, strength, form, unit, code, price = next(row for row in ITEMS if row[0] == generic)
+    found = (
+        FormularyItem.objects.filter(
+            generic_name__iexact=generic, strength=strength, form=form, active=True
+        )
+        .order_by("pk")
+        .first()
+    )
     if found is not None:
         return found
-    name, strength, form, unit, code, price = next(row for row in ITEMS if row[0] == generic)
     charge_item, _ = ChargeItem.objects.get_or_create(
         code=code,
         defaults={

@@ -29,6 +29,7 @@ from pharmacy.models import (
     StoreKind,
 )
 from pharmacy.services.dispensing import batches_given, open_admission, pharmacy_stores
+from pharmacy.units import in_units
 
 DISPENSE = "pharmacy.dispense"
 
@@ -140,7 +141,8 @@ def dispense_new(request: HttpRequest, pk: int) -> HttpResponse:
             refuse_into(form, _on_form(refusal))
         else:
             messages.success(
-                request, f"Dispensed {record.quantity} {record.item.dispensing_unit}: {record}."
+                request,
+                f"Dispensed {in_units(record.quantity, record.item.dispensing_unit)}: {record}.",
             )
             return redirect("dispense_detail", pk=record.pk)
     patient = prescription.patient
@@ -204,7 +206,7 @@ def dispense_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{form.cleaned_data['quantity']} {record.item.dispensing_unit} back on the shelf;"
+                f"{in_units(form.cleaned_data['quantity'], record.item.dispensing_unit)} back on the shelf;"
                 " the charge is reversed for them.",
             )
             return redirect("dispense_detail", pk=record.pk)

@@ -26,6 +26,7 @@ from pharmacy.models import (
     StockMovement,
     Store,
 )
+from pharmacy.units import in_units
 
 
 class StockError(Refusal):
@@ -136,7 +137,7 @@ def fefo_take(
     if wanted > 0:
         held = sum(balance.quantity for balance in balances)
         raise StockError(
-            f"{store} holds only {held} unexpired {item.dispensing_unit} of {item.name}; "
+            f"{store} holds only {in_units(held, item.dispensing_unit)} of {item.name} not expired; "
             f"{quantity} were asked for.",
             field="quantity",
         )

@@ -151,7 +151,7 @@ class Batch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.batch_number} (exp. {self.expiry_date:%d/%m/%Y})"
+        return f"{self.batch_number} (exp. {self.expiry_date:%-d %b %Y})"
 
 
 class PurchaseReceipt(models.Model):
@@ -391,7 +391,7 @@ class StockTake(models.Model):
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
-        return f"Stock take of {self.store_id} ({self.started_at:%d/%m/%Y})"
+        return f"Stock take of {self.store_id} ({self.started_at:%-d %b %Y})"
 
     def get_absolute_url(self) -> str:
         return reverse("stock_take", args=[self.pk])

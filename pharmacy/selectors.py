@@ -164,9 +164,9 @@ def alerts() -> dict:
     rows = StockAlert.objects.select_related("item", "store", "batch")
     counts = dict(rows.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
     return {
-        "reorder": list(rows.filter(kind="reorder").order_by("item__generic_name")[:8]),
-        "expiring": list(rows.filter(kind="expiring").order_by("expiry_date")[:8]),
-        "expired": list(rows.filter(kind="expired").order_by("expiry_date")[:8]),
+        "reorder": list(rows.filter(kind="reorder").order_by("item__generic_name")[:4]),
+        "expiring": list(rows.filter(kind="expiring").order_by("expiry_date")[:4]),
+        "expired": list(rows.filter(kind="expired").order_by("expiry_date")[:4]),
         "counts": counts,
         "warning_days": settings.HMS_PHARMACY_EXPIRY_WARNING_DAYS,
     }

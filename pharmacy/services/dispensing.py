@@ -34,6 +34,7 @@ from pharmacy.models import (
     StoreKind,
 )
 from pharmacy.services.common import PharmacyError, require
+from pharmacy.units import in_units
 
 REASON_LIMIT = 200
 
@@ -169,7 +170,7 @@ def dispense(
     quantity = _whole(quantity)
     if quantity < 1 or quantity > left:
         raise PharmacyError(
-            f"Dispense between 1 and {left} {prescription.formulary_item.dispensing_unit}"
+            f"Dispense between 1 and {in_units(left, prescription.formulary_item.dispensing_unit)}"
             f" (what is left of the {prescription.quantity} prescribed).",
             field="quantity",
         )
@@ -310,7 +311,7 @@ def dispense_return(
     quantity = _whole(quantity)
     if quantity < 1 or quantity > can_return:
         raise PharmacyError(
-            f"Return between 1 and {can_return} {record.item.dispensing_unit}"
+            f"Return between 1 and {in_units(can_return, record.item.dispensing_unit)}"
             f" (given {record.quantity}, back already {record.returned_quantity}).",
             field="quantity",
         )

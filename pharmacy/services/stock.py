@@ -248,7 +248,7 @@ def _receipt_batch(line: ReceiptLine, index: int, today: date) -> Batch:
         )
     if batch.expiry_date != line.expiry_date:
         raise LineError(
-            f"Batch {number} of {line.item.name} expires on {batch.expiry_date:%d/%m/%Y}: "
+            f"Batch {number} of {line.item.name} expires on {batch.expiry_date:%-d %b %Y}: "
             "check the expiry date printed on the pack.",
             line=index,
             field="expiry_date",
@@ -566,7 +566,7 @@ def expired_write_off(
     _whole_stores(actor)
     if not ledger.is_expired(batch):
         raise PharmacyError(
-            f"Batch {batch.batch_number} expires on {batch.expiry_date:%d/%m/%Y}: it is not "
+            f"Batch {batch.batch_number} expires on {batch.expiry_date:%-d %b %Y}: it is not "
             "expired yet (use an adjustment for damaged stock).",
             field="batch",
         )

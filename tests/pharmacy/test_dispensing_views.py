@@ -137,7 +137,8 @@ def test_the_label_names_patient_drug_directions_batch_and_who_dispensed(counter
         "1 tablet twice a day for 5 days",
         "After meals",
         batch.batch_number,
-        f"{batch.expiry_date:%d/%m/%Y}",
+        f"{batch.expiry_date:%-d %b %Y}",
+        "10 tablets",
         "Faith Otieno",
         record.number,
     ):
