@@ -36,7 +36,12 @@ def active_stores() -> list[Store]:
 
 
 def ward_stores() -> QuerySet[Store]:
-    return Store.objects.filter(kind=StoreKind.WARD, active=True).select_related("ward")
+    """Active ward stores, each with `waiting`: the transfers sent to it not yet received."""
+    return (
+        Store.objects.filter(kind=StoreKind.WARD, active=True)
+        .select_related("ward")
+        .annotate(waiting=Count("transfers_in", filter=Q(transfers_in__status="sent")))
+    )
 
 
 def stock_levels(*, stores: list[Store], q: str = "", low_only: bool = False) -> QuerySet:

@@ -48,16 +48,19 @@ def test_a_nurse_receives_a_transfer_into_her_ward_store_from_its_page(staff, st
     page_url = reverse("ward_store", args=[stores["ward"].pk])
     receive_url = reverse("transfer_receive", args=[transfer.pk])
 
+    listed = nurse.get(reverse("ward_stores")).content.decode()
     waiting = nurse.get(page_url).content.decode()
     nurse.post(receive_url, {"next": page_url})
     again = nurse.post(receive_url, {"next": page_url}, follow=True).content.decode()
 
+    assert "1 transfer to receive" in listed
     assert transfer.number in waiting
     transfer.refresh_from_db()
     assert (transfer.status, transfer.received_by) == (TransferStatus.RECEIVED, staff.nurse)
     assert ledger.on_hand(item=batch.item, store=stores["ward"]) == 12
     assert "received already" in again
     assert "Nothing on its way." in again
+    assert "to receive" not in nurse.get(reverse("ward_stores")).content.decode()
     assert nurse.get(reverse("transfer_list")).status_code == 403
 
 
