@@ -107,6 +107,17 @@ def _dispense_form(request: HttpRequest, prescription, data=None) -> tuple[Dispe
             "hx-swap": "outerHTML",
         }
     )
+    # Typing the quantity shows what the charge will be (only the preview is redrawn).
+    form.fields["quantity"].widget.attrs.update(
+        {
+            "hx-get": reverse("dispense_new", args=[prescription.pk]),
+            "hx-trigger": "input changed delay:300ms, change",
+            "hx-include": "closest form",
+            "hx-target": "#charge-preview",
+            "hx-select": "#charge-preview",
+            "hx-swap": "outerHTML",
+        }
+    )
     return form, {"store": store, "item": item, "balances": balances, "query": query}
 
 
@@ -213,7 +224,11 @@ def dispense_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "record": record,
         "batches": batches_given(record),
-        "returns": record.returns.select_related("returned_by", "reversal"),
+        "returns": [
+            # What each return took off the bill: its units at the price they were charged at.
+            (back, money(back.quantity * record.unit_price))
+            for back in record.returns.select_related("returned_by")
+        ],
         "form": form,
         "can_return": record.quantity - record.returned_quantity,
         "prescription": record.prescription,

@@ -186,7 +186,9 @@ def dispense(
         )
     else:
         substitution_reason = ""
-    if not item.active:
+    # A prescription written before its item was taken out of use may still be given from what is
+    # left on the shelf; a substitute must be an item in use.
+    if not item.active and item.pk != prescription.formulary_item_id:
         raise PharmacyError(f"{item.name} is no longer in the formulary.", field="item")
     store = _dispensing_store(store)
     takes, batch_choice_reason = _takes(

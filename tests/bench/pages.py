@@ -250,6 +250,31 @@ def screens() -> list[dict]:
         ("attendance report", "admin", "/hr/attendance/report/", None),
         ("appointments to move", "reception", "/appointments/to-move/", None),
     ]
+    from clinical.models import Prescription
+    from pharmacy.models import FormularyItem
+
+    waiting = (
+        Prescription.objects.filter(formulary_item__isnull=False, outside=False)
+        .order_by("pk")
+        .first()
+    )
+    item = FormularyItem.objects.order_by("pk").first()
+    rows += [  # issue 18: the pharmacy and stores
+        ("dispensing queue", "pharmacist", "/pharmacy/dispensing/", None),
+        ("pharmacy home panel", "pharmacist", "/pharmacy/dispensing/summary/", "pharmacy"),
+        ("formulary", "pharmacist", "/pharmacy/formulary/", None),
+        ("formulary search (prescribing)", "doctor", "/pharmacy/formulary/pick/?q=amo", "pick"),
+        ("stock levels", "pharmacist", "/pharmacy/stock/", None),
+        ("stock alerts panel", "pharmacist", "/pharmacy/stock/alerts/", "stock-alerts"),
+        ("stock value report", "accountant", "/pharmacy/stock/reports/", None),
+        ("ward stores", "nurse", "/pharmacy/stock/wards/", None),
+    ]
+    if waiting is not None:
+        rows.append(
+            ("dispense", "pharmacist", f"/pharmacy/dispensing/prescriptions/{waiting.pk}/", None)
+        )
+    if item is not None:
+        rows.append(("stock item", "pharmacist", f"/pharmacy/stock/items/{item.pk}/", None))
     from queues.models import DisplayScreen, ServicePoint
 
     triage = ServicePoint.objects.filter(prefix="T").first()

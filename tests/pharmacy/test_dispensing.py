@@ -224,3 +224,28 @@ def test_a_return_needs_a_reason(pharmacist):
 
     assert refused.value.field == "reason"
     assert ledger.on_hand(item=item) == 48
+
+
+def test_an_item_taken_out_of_use_is_still_given_to_whom_it_was_prescribed_but_not_substituted(
+    pharmacist,
+):
+    item, _ = stocked(units=(30,), actor=pharmacist)
+    other, _ = stocked(units=(30,), actor=pharmacist)
+    rx = prescribed(item, 10)
+    dispense(actor=pharmacist, prescription=rx, quantity=4)
+    type(item).objects.filter(pk__in=[item.pk, other.pk]).update(active=False)
+    for record in (rx, item, other):
+        record.refresh_from_db()
+
+    rest = dispense(actor=pharmacist, prescription=rx, quantity=6)
+    with pytest.raises(PharmacyError, match="no longer in the formulary"):
+        dispense(
+            actor=pharmacist,
+            prescription=prescribed(item, 5),
+            quantity=5,
+            item=other,
+            substitution_reason="Out of the usual brand",
+        )
+
+    assert rest.quantity == 6
+    assert Prescription.objects.get(pk=rx.pk).dispensed_quantity == 10

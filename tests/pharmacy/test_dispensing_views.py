@@ -73,7 +73,9 @@ def test_a_quantity_over_what_is_left_is_refused_beside_it_and_keeps_what_was_ty
     page = counter.get(url).content.decode()
     response = counter.post(url, {"item": item.pk, "quantity": "11", "substitution_reason": "x y"})
 
-    assert "10 tablet" in page and "FEFO" in page
+    assert "10 tablets" in page and "FEFO" in page
+    preview = counter.get(url, {"item": item.pk, "quantity": "3"}, headers={"HX-Request": "true"})
+    assert "Charge: 3 × KES 10.00 = <strong>KES 30.00</strong>" in preview.content.decode()
     assert response.status_code == 200
     form = response.context["form"]
     assert "between 1 and 10" in " ".join(form.errors["quantity"])
@@ -161,7 +163,9 @@ def test_a_return_from_the_dispense_page_credits_the_bill_and_refills_the_shelf(
     assert StockBalance.objects.get(batch=batch).quantity == 24
     assert Charge.objects.filter(description__startswith="Reversal:").count() == 1
     page = counter.get(url).content.decode()
-    assert "4 on" in page and "Stopped" in page
+    assert "4 tablets on" in page and "Stopped" in page
+    # The credit shown is the returned units' worth (4 × KES 10.00), not the reversed charge.
+    assert "KES 40.00 taken off the bill" in page
     history = counter.get(reverse("patient_dispenses", args=[rx.patient_id])).content.decode()
     assert record.number in history and 'data-testid="return-link"' in history
 
