@@ -20,6 +20,7 @@ from clinical.models import PatientState, Prescription
 from hms import audit, submissions
 from hms.money import ZERO, money, percent_of
 from hms.numbering import yearly_number
+from hms.phones import phone_e164
 from pharmacy import ledger, live
 from pharmacy.models import (
     Batch,
@@ -433,7 +434,9 @@ def sale_record(
                 field="payment_reference",
             )
     customer_name = (customer_name or "").strip()[:120]
-    customer_phone = (customer_phone or "").strip()[:20]
+    customer_phone = (customer_phone or "").strip()
+    if customer_phone:  # stored as every phone is (E.164), shown the local way
+        customer_phone = phone_e164(customer_phone, field="customer_phone")
     store = _dispensing_store(store)
     now = timezone.now()
     priced = []

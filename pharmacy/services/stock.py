@@ -27,6 +27,7 @@ from accounts.models import User
 from hms import audit, rbac, submissions
 from hms.money import money
 from hms.numbering import yearly_number
+from hms.phones import phone_e164
 from pharmacy import ledger, live
 from pharmacy.models import (
     Batch,
@@ -192,7 +193,10 @@ def supplier_save(
         raise PharmacyError(f"{name} is already a supplier.", field="name")
     before = audit.snapshot(supplier, SUPPLIER_FIELDS) if supplier is not None else None
     supplier = supplier or Supplier()
-    supplier.name, supplier.phone, supplier.active = name, (phone or "").strip(), bool(active)
+    phone = (phone or "").strip()
+    if phone:  # stored as every phone is (E.164), shown the local way
+        phone = phone_e164(phone, field="phone")
+    supplier.name, supplier.phone, supplier.active = name, phone, bool(active)
     try:
         with transaction.atomic():
             supplier.save()

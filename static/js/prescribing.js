@@ -50,6 +50,16 @@
     }
   });
 
+  // A search answered after "not stocked here" was ticked is dropped: the list would appear under
+  // the drug box and push the form down while the doctor goes on typing or clicks Add.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var form = document.getElementById("prescription-form");
+    if (target && target.id === "formulary-pick" && form && form.elements.outside.checked) {
+      event.detail.shouldSwap = false;
+    }
+  });
+
   // The computed quantity shows in the empty quantity box as its placeholder.
   document.addEventListener("htmx:afterSwap", function () {
     var form = document.getElementById("prescription-form");

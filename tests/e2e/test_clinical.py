@@ -214,7 +214,10 @@ def test_the_doctor_consults_writes_notes_prescribes_and_completes_the_visit(
     expect(page.locator("[name=icd10_code]")).to_have_value("J45.9")
 
     page.locator("[name=drug]").fill("Salbutamol inhaler")
-    page.get_by_test_id("outside").check()  # not in this test's formulary: bought outside
+    # Not in this test's formulary: the search says so, and the doctor marks it bought outside.
+    expect(page.get_by_test_id("formulary-pick")).to_contain_text("Nothing in the formulary")
+    page.get_by_test_id("outside").check()
+    expect(page.get_by_test_id("formulary-pick")).to_be_empty()
     page.locator("[name=strength]").fill("100 mcg")
     page.locator("[name=dose]").fill("2 puffs")
     page.locator("[name=route]").select_option("inhaled")

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from hms.phones import PhoneRefused
 from pharmacy import ledger
 from pharmacy.models import MovementKind, Sale, StockBalance, StockMovement
 from pharmacy.services import PharmacyError, sale_record
@@ -46,6 +47,7 @@ def test_a_sale_is_priced_and_taxed_per_line_and_leaves_by_first_expiry(pharmaci
         Decimal("166.06"),
     )
     assert sale.number.startswith("OTC-")
+    assert sale.customer_phone == "+254712000111"  # stored as every phone is, shown 0712 000 111
     assert StockBalance.objects.get(batch=soon).quantity == 0
     assert StockBalance.objects.get(batch=late).quantity == 9
     assert StockMovement.objects.filter(sale=sale, kind=MovementKind.SALE).count() == 3
@@ -124,3 +126,19 @@ def test_the_sale_screen_keeps_what_was_typed_then_sells_and_prints_the_receipt(
     assert sale.number in text and "KES 30.00" in text and "QJK3X7Y2ZB" in text
     listing = counter.get(reverse("sale_list")).content.decode()
     assert sale.number in listing and "1 sale in all" in listing
+
+
+def test_a_customer_phone_that_is_no_phone_is_refused_beside_it(pharmacist):
+    tablets, _ = stocked(units=(4,))
+
+    with pytest.raises(PhoneRefused) as refused:
+        sale_record(
+            actor=pharmacist,
+            customer_name="Walk-in",
+            customer_phone="12",
+            lines=[(tablets, 1)],
+            payment_mode="cash",
+        )
+
+    assert refused.value.field == "customer_phone"
+    assert not StockMovement.objects.filter(kind=MovementKind.SALE).exists()
