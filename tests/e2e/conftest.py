@@ -72,6 +72,39 @@ def _file_name(node_name: str) -> str:
 # --- live server -------------------------------------------------------------------------------
 
 
+class InFlight:
+    """The live server's application, counting the requests and sockets it is still serving.
+
+    A test ends as soon as what it checks is on the screen, while the page may still be loading
+    an htmx fragment or closing its socket. The database flush after the test (TRUNCATE) must not
+    run beside such a request: the two take their table locks in different orders and PostgreSQL
+    ends one of them as a deadlock ("couldn't be flushed"). The page fixtures close the browser
+    context and then wait here until the server is idle.
+    """
+
+    def __init__(self, application) -> None:
+        self.application = application
+        self.active = 0
+        self.lock = threading.Lock()
+
+    async def __call__(self, scope, receive, send):
+        with self.lock:
+            self.active += 1
+        try:
+            await self.application(scope, receive, send)
+        finally:
+            with self.lock:
+                self.active -= 1
+
+    def wait_idle(self, seconds: float = SERVER_START_SECONDS) -> None:
+        deadline = time.monotonic() + seconds
+        while self.active and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+SERVER = InFlight(None)
+
+
 class ServerConnections:
     """Database connections the server's threads open, closed when the server stops.
 
@@ -105,6 +138,7 @@ def live_server_url(django_db_setup, django_db_blocker):
     """
     from hms.asgi import application
 
+    SERVER.application = application
     server_connections = ServerConnections()
     connection_created.connect(server_connections.remember)
     with django_db_blocker.unblock():
@@ -114,7 +148,7 @@ def live_server_url(django_db_setup, django_db_blocker):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         config = uvicorn.Config(
-            application,
+            SERVER,
             host="127.0.0.1",
             port=port,
             lifespan="off",
@@ -242,16 +276,21 @@ def _open_page(request, browser, browser_errors, **context_options):
             pytest.fail("The browser reported errors:\n" + "\n".join(unexpected))
     finally:
         context.close()
+        SERVER.wait_idle()
+
+
+# The page fixtures ask for `transactional_db` so that they are set up after it and torn down
+# before its flush (see InFlight).
 
 
 @pytest.fixture
-def page(request, live_server_url, browser, browser_errors):
+def page(request, transactional_db, live_server_url, browser, browser_errors):
     """A fresh browser context (no cookies) on a 1280x800 desktop screen."""
     yield from _open_page(request, browser, browser_errors, viewport=DESKTOP_VIEWPORT)
 
 
 @pytest.fixture
-def tablet_page(request, live_server_url, browser, browser_errors):
+def tablet_page(request, transactional_db, live_server_url, browser, browser_errors):
     """A fresh browser context on a 10-inch ward tablet: portrait 800x1280, touch screen."""
     yield from _open_page(
         request,

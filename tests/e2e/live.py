@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import (
     DESKTOP_VIEWPORT,
     FAILURE_SCREENSHOTS,
+    SERVER,
     TABLET_VIEWPORT,
     TIMEOUT_MS,
     login,
@@ -164,6 +165,7 @@ class Browsers:
                     print(f"No screenshot of {name}: {error}")
         for _name, page in self.pages:
             page.context.close()
+        SERVER.wait_idle()
         unexpected = self.browser_errors.unexpected()
         if unexpected:
             pytest.fail("The browser reported errors:\n" + "\n".join(unexpected))

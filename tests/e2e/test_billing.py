@@ -289,7 +289,7 @@ TABLET_SCREEN = {"width": 1024, "height": 600}
 
 
 @pytest.fixture
-def cashier_page(request, live_server_url, browser, browser_errors):
+def cashier_page(request, transactional_db, live_server_url, browser, browser_errors):
     """A fresh browser context on the screen the test is parametrized with."""
     yield from _open_page(request, browser, browser_errors, viewport=request.param)
 

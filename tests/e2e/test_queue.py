@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from clinical.models import Appointment, AppointmentStatus
 from hms import rbac
 from queues.models import DisplayScreen, PointKind, QueueTicket, ServicePoint
-from tests.e2e.conftest import TIMEOUT_MS, snapshot
+from tests.e2e.conftest import SERVER, TIMEOUT_MS, snapshot
 from tests.e2e.live import expect_live, sign_in, watch_socket
 from tests.factories import PatientFactory, UserFactory
 
@@ -97,5 +97,6 @@ def test_check_in_from_the_list_shows_on_the_tv_and_the_doctors_call_is_announce
     finally:
         for page in pages:
             page.context.close()
+        SERVER.wait_idle()
     unexpected = browser_errors.unexpected()
     assert not unexpected, unexpected

@@ -11,7 +11,7 @@ from accounts.models import Department
 from hms import rbac
 from hr.models import RosterEntry, Shift
 from hr.models.roster import STANDARD_SHIFTS
-from tests.e2e.conftest import login, snapshot
+from tests.e2e.conftest import SERVER, login, snapshot
 from tests.factories import PASSWORD, TOTPDeviceFactory, UserFactory
 
 SMALL_TABLET = {"width": 1024, "height": 600}
@@ -84,4 +84,5 @@ def test_the_admin_rosters_a_nurse_on_a_tablet_and_she_sees_her_shift(
         both_sizes(nurse_page, "my-attendance")
     finally:
         context.close()
+        SERVER.wait_idle()
     assert Shift.objects.count() == 3

@@ -32,7 +32,7 @@ ADMISSION = re.compile(r"/wards/admissions/(\d+)/$")
 
 
 @pytest.fixture
-def tablet(request, live_server_url, browser, browser_errors):
+def tablet(request, transactional_db, live_server_url, browser, browser_errors):
     """A 10-inch ward tablet held sideways: 1024×600, a touch screen."""
     yield from _open_page(
         request, browser, browser_errors, viewport=TABLET, has_touch=True, is_mobile=True
