@@ -12,6 +12,9 @@ class Notification(models.Model):
     link = models.CharField(max_length=300, blank=True)
     # Urgent (a critical lab value): shown in red, and its toast stays until closed.
     urgent = models.BooleanField(default=False)
+    # What the notification is about, for grouping and muting (e.g. "critical_result", "news2",
+    # "appointment"); blank for the older ones.
+    kind = models.CharField(max_length=40, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

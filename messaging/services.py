@@ -40,10 +40,16 @@ def _recipients(to: User | Iterable[User] | str) -> list:
 
 @transaction.atomic
 def notify(
-    to: User | Iterable[User] | str, text: str, *, link: str = "", urgent: bool = False
+    to: User | Iterable[User] | str,
+    text: str,
+    *,
+    link: str = "",
+    urgent: bool = False,
+    kind: str = "",
 ) -> list[Notification]:
     """Save a notification for each recipient, then (on commit) update their bell and show a toast
-    on every page they have open.
+    on every page they have open. `kind` names what it is about ("critical_result", "news2", ...)
+    for grouping and muting.
 
     Raises no domain error.
     """
@@ -52,7 +58,10 @@ def notify(
         return []
     text = text.strip()[:TEXT_LIMIT]
     notifications = Notification.objects.bulk_create(
-        [Notification(recipient=user, text=text, link=link, urgent=urgent) for user in recipients]
+        [
+            Notification(recipient=user, text=text, link=link, urgent=urgent, kind=kind)
+            for user in recipients
+        ]
     )
     unread = dict(
         Notification.objects.filter(recipient__in=recipients, read_at__isnull=True)
