@@ -18,7 +18,14 @@ from billing.models import ChargeItem
 from clinical.models import Encounter, Patient, Prescription
 from clinical.services import prescription_add
 from pharmacy import ledger, services
-from pharmacy.models import Batch, Dispense, FormularyItem, MovementKind, Store, StoreKind
+from pharmacy.models import (
+    Batch,
+    FormularyItem,
+    MovementKind,
+    Store,
+    StoreKind,
+    admission_model,
+)
 
 # generic name, strength, form, dispensing unit, charge code, price a unit
 ITEMS = [
@@ -131,9 +138,9 @@ def seed_late(log) -> None:
         return
     store = _store()
     plan = list(PLAN)
-    admission_model = Dispense._meta.get_field("admission").related_model
     admission = (
-        admission_model.objects.filter(discharged_at__isnull=True)
+        admission_model()
+        .objects.filter(discharged_at__isnull=True)
         .select_related("patient")
         .order_by("admitted_at", "pk")
         .first()

@@ -8,7 +8,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from clinical.models import Prescription
-from pharmacy.models import Dispense, FormularyItem, Sale, StockBalance, Store
+from pharmacy.models import Dispense, FormularyItem, Sale, StockBalance, Store, admission_model
 
 QUEUE_PAGE = 25
 HISTORY_PAGE = 25
@@ -16,10 +16,11 @@ SALES_PAGE = 25
 
 
 def _open_admissions() -> QuerySet:
-    admission_model = Dispense._meta.get_field("admission").related_model
-    return admission_model.objects.filter(
-        patient=OuterRef("patient"), discharged_at__isnull=True
-    ).order_by("-admitted_at")
+    return (
+        admission_model()
+        .objects.filter(patient=OuterRef("patient"), discharged_at__isnull=True)
+        .order_by("-admitted_at")
+    )
 
 
 def waiting() -> QuerySet[Prescription]:

@@ -1,6 +1,8 @@
 """Live updates of the pharmacy: the topics its pages join, who may join them, and which services
 refresh them (PUBLISHES, kept true by tests/hms/test_live_topics.py)."""
 
+from django.db.models.signals import post_delete
+
 from hms import rbac, realtime
 
 SIGNAL = "hms/signal.html"
@@ -97,5 +99,11 @@ PUBLISHES: dict[str, list[str]] = {
 
 def prescription_saved(sender, instance, **kwargs) -> None:
     """A prescription written, changed or removed (clinical's service, which never imports the
-    pharmacy): the dispensing queue and the patient's pages fetch it again after commit."""
+    pharmacy): the dispensing queue and the patient's pages fetch it again after commit.
+
+    A drug from outside the hospital never enters the queue: writing or removing one changes
+    nothing there. (A changed one still tells: it may have been a formulary item before.)"""
+    outside = instance.formulary_item_id is None
+    if outside and (kwargs.get("created") or kwargs.get("signal") is post_delete):
+        return
     queue_changed(patient_id=instance.patient_id)

@@ -556,3 +556,9 @@ class StockAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.item_id}"
+
+
+def admission_model() -> type[models.Model]:
+    """The stay model, reached through the label the dispense's foreign key names
+    ("wards.Admission"): pharmacy refers to wards by label only (pyproject's import contracts)."""
+    return Dispense._meta.get_field("admission").related_model

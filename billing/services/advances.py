@@ -19,9 +19,9 @@ from billing.models import (
 from billing.services.common import BillingError, _announce, _exact_amount, _text
 from billing.services.payments import (
     _require_not_a_repeat,
-    _require_reference,
     _require_refund_terms,
     payment_take,
+    require_reference,
 )
 from hms import audit, rbac, submissions
 from hms.money import money_text
@@ -54,7 +54,7 @@ def advance_take(
         raise BillingError("Enter an amount above zero.", field="amount")
     if mode not in {value for value, _ in DEPOSIT_MODES}:
         raise BillingError("Choose how the deposit was paid.", field="mode")
-    reference = _require_reference(mode, reference)
+    reference = require_reference(mode, reference)
     _require_not_a_repeat(
         patient_id=getattr(patient, "pk", patient), amount=amount, confirmed=again
     )

@@ -43,7 +43,7 @@ def reference_key(mode: str, reference: str) -> str:
     return reference
 
 
-def _require_reference(mode: str, reference: str) -> str:
+def require_reference(mode: str, reference: str) -> str:
     """The reference a mode needs, checked, as it is to be stored (`reference_key`).
 
     Raises BillingError (field "reference") when a mode that needs one has none, an M-Pesa code
@@ -193,7 +193,7 @@ def payment_take(
             f" {money_text(invoice.balance)} and give change.",
             field="amount",
         )
-    reference = _require_reference(mode, reference)
+    reference = require_reference(mode, reference)
     if mode != PaymentMode.ADVANCE:  # a deposit used on the bill is its own receipt's money
         _require_not_a_repeat(patient_id=invoice.patient_id, amount=amount, confirmed=again)
     payment = Payment.objects.create(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from billing.services import charges as billing_charges
 from billing.services.common import BillingError
-from billing.services.payments import _require_reference
+from billing.services.payments import require_reference
 from clinical.models import PatientState, Prescription
 from hms import audit, submissions
 from hms.money import ZERO, money, percent_of
@@ -33,11 +33,10 @@ from pharmacy.models import (
     StockMovement,
     Store,
     StoreKind,
+    admission_model,
 )
-from pharmacy.services.common import PharmacyError, require
+from pharmacy.services.common import PharmacyError, reason_text, require
 from pharmacy.units import in_units
-
-REASON_LIMIT = 200
 
 
 def pharmacy_stores() -> list[Store]:
@@ -60,9 +59,9 @@ def _dispensing_store(store: Store | None) -> Store:
 
 def open_admission(patient_id: object) -> object | None:
     """The patient's admission not yet discharged (wards.Admission, by label), or None."""
-    admission_model = Dispense._meta.get_field("admission").related_model
     return (
-        admission_model.objects.filter(patient_id=patient_id, discharged_at__isnull=True)
+        admission_model()
+        .objects.filter(patient_id=patient_id, discharged_at__isnull=True)
         .order_by("-admitted_at")
         .first()
     )
@@ -76,17 +75,6 @@ def _whole(value: object, *, field: str = "quantity") -> int:
     if number != value and str(number) != str(value).strip():
         raise PharmacyError("Enter the quantity as a whole number.", field=field)
     return number
-
-
-def _reason(text: str, *, field: str, missing: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise PharmacyError(missing, field=field)
-    if len(text) > REASON_LIMIT:
-        raise PharmacyError(
-            f"At most {REASON_LIMIT} characters (this has {len(text)}).", field=field
-        )
-    return text
 
 
 def _takes(
@@ -111,7 +99,7 @@ def _takes(
         fefo = []
     if len(fefo) == 1 and fefo[0].batch.pk == batch.pk:
         return fefo, ""  # the batch first-expiry-first-out takes: no reason needed
-    reason = _reason(
+    reason = reason_text(
         reason,
         field="batch_choice_reason",
         missing=(
@@ -177,7 +165,7 @@ def dispense(
         )
     item = item or prescription.formulary_item
     if item.pk != prescription.formulary_item_id:
-        substitution_reason = _reason(
+        substitution_reason = reason_text(
             substitution_reason,
             field="substitution_reason",
             missing=(
@@ -318,7 +306,7 @@ def dispense_return(
             f" (given {record.quantity}, back already {record.returned_quantity}).",
             field="quantity",
         )
-    reason = _reason(
+    reason = reason_text(
         reason, field="reason", missing="Say why it came back (e.g. treatment changed)."
     )
     now = timezone.now()
@@ -420,7 +408,7 @@ def sale_record(
     if payment_mode not in Sale.PaymentMode.values:
         raise PharmacyError("Choose how the customer pays.", field="payment_mode")
     try:
-        reference = _require_reference(payment_mode, payment_reference or "")
+        reference = require_reference(payment_mode, payment_reference or "")
     except BillingError as refusal:
         raise PharmacyError(str(refusal), field="payment_reference") from None
     if reference and payment_mode != Sale.PaymentMode.CASH:

@@ -48,9 +48,8 @@ from pharmacy.models import (
     TransferLine,
     TransferStatus,
 )
-from pharmacy.services.common import PharmacyError, require
+from pharmacy.services.common import REASON_LIMIT, PharmacyError, reason_text, require
 
-REASON_LIMIT = 200
 STOCK = "pharmacy.stock_move"
 
 
@@ -76,15 +75,6 @@ def _ward_store_work(actor: User, store: Store) -> None:
     if rbac.allows(actor, STOCK, scopes=(rbac.WARD_STOCK,)) and store.kind == StoreKind.WARD:
         return
     raise PermissionDenied
-
-
-def _reason(text: str, *, required: str, field: str = "reason") -> str:
-    text = (text or "").strip()
-    if not text:
-        raise PharmacyError(required, field=field)
-    if len(text) > REASON_LIMIT:
-        raise PharmacyError(f"Reason: at most {REASON_LIMIT} characters.", field=field)
-    return text
 
 
 def _stock_refusal(error: ledger.StockError, *, line: int | None = None) -> PharmacyError:
@@ -487,7 +477,7 @@ def ward_use_record(
         raise PharmacyError("A ward's use is recorded from a ward store.", field="store")
     if int(quantity) < 1:
         raise PharmacyError("Record at least one unit.", field="quantity")
-    reason = _reason(reason, required="Say what it was used for (patient, bed or procedure).")
+    reason = reason_text(reason, missing="Say what it was used for (patient, bed or procedure).")
     try:
         takes = ledger.fefo_take(store=store, item=item, quantity=int(quantity))
     except ledger.StockError as error:
@@ -531,7 +521,7 @@ def stock_adjust(
     _whole_stores(actor)
     if int(quantity) == 0:
         raise PharmacyError("Enter how many units to add (+) or take off (−).", field="quantity")
-    reason = _reason(reason, required="Give the reason for the adjustment.")
+    reason = reason_text(reason, missing="Give the reason for the adjustment.")
     try:
         movement = ledger.move(
             store=store,

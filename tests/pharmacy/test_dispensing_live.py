@@ -74,3 +74,29 @@ async def test_a_new_prescription_and_a_dispense_reach_the_open_queue(make_user)
     assert await outsider.receive_nothing(timeout=0.5)
     await socket.disconnect()
     await outsider.disconnect()
+
+
+def _prescribe_outside(encounter):
+    """A drug the hospital does not stock, bought outside: it never enters the queue."""
+    return prescription_add(
+        actor=encounter.doctor,
+        encounter=encounter,
+        drug="Rivaroxaban",
+        strength="20 mg",
+        dose="1 tablet",
+        route="oral",
+        frequency="once a day",
+        duration="30 days",
+        outside=True,
+    )
+
+
+async def test_a_drug_from_outside_the_hospital_does_not_stir_the_queue(make_user):
+    pharmacist, (desk, _ward), item, encounter = await sync_to_async(_arrange)(make_user)
+    socket = _socket(desk)
+    assert (await socket.connect())[0]
+
+    await sync_to_async(_prescribe_outside)(encounter)
+
+    assert await socket.receive_nothing(timeout=1)
+    await socket.disconnect()
