@@ -448,6 +448,10 @@ HMS_HOLIDAYS_SUBDIVISION = os.environ.get("HMS_HOLIDAYS_SUBDIVISION", "").strip(
 HMS_LEAVE_BACKDATE_DAYS = env_non_negative_int("HMS_LEAVE_BACKDATE_DAYS", 7)
 HMS_ATTENDANCE_GRACE_MINUTES = env_non_negative_int("HMS_ATTENDANCE_GRACE_MINUTES", 10)
 
+# The inpatient record (docs/DECISIONS.md, "Ward-round and nursing notes"): how many minutes its
+# author may correct a note after writing it; after that an addendum is written instead.
+HMS_NOTE_EDIT_MINUTES = env_positive_int("HMS_NOTE_EDIT_MINUTES", 15)
+
 # Pharmacy: batches expiring within this many days are listed on the pharmacists' alerts (the
 # daily check, pharmacy.tasks).
 HMS_PHARMACY_EXPIRY_WARNING_DAYS = env_non_negative_int("HMS_PHARMACY_EXPIRY_WARNING_DAYS", 90)

@@ -400,6 +400,35 @@ def order_new_page(
 ORDERS_PANEL_SIZE = 30
 
 
+# The consultation that led to an admission: one held this long before it, at most.
+ADMITTING_CONSULTATION_WINDOW = timedelta(hours=24)
+
+
+def episode_orders(patient: Patient, admission_id: int) -> Q:
+    """The tests of one inpatient episode, as a filter on TestOrder: those ordered on the stay,
+    those of the consultation that led to it (an encounter of the patient started within
+    ADMITTING_CONSULTATION_WINDOW before the admission: the morning's CBC of the issue's ward
+    round), and the patient's outpatient orders placed while the stay lasted. An order tied to
+    another stay never shows. An admission of another patient: nothing."""
+    stay = (
+        admission_model()
+        .objects.filter(pk=admission_id, patient=patient)
+        .values("admitted_at", "discharged_at")
+        .first()
+    )
+    if stay is None:
+        return Q(pk__in=[])
+    admitted_at, ended_at = stay["admitted_at"], stay["discharged_at"]
+    during = Q(ordered_at__gte=admitted_at)
+    if ended_at is not None:
+        during &= Q(ordered_at__lte=ended_at)
+    admitting = Q(
+        encounter__started_at__gte=admitted_at - ADMITTING_CONSULTATION_WINDOW,
+        encounter__started_at__lte=admitted_at,
+    )
+    return Q(admission_id=admission_id) | (Q(admission__isnull=True) & (admitting | during))
+
+
 def orders_panel(
     user: User,
     patient: Patient,
@@ -415,7 +444,7 @@ def orders_panel(
     if encounter_id:
         orders = orders.filter(encounter_id=encounter_id)
     elif admission_id:
-        orders = orders.filter(admission_id=admission_id)
+        orders = orders.filter(episode_orders(patient, admission_id))
     orders = orders.prefetch_related(
         Prefetch("values", queryset=ResultValue.objects.exclude(flag=""))
     )

@@ -28,6 +28,7 @@ def seed(log) -> None:
             services.ward_create(actor=admin, name=name, kind=kind, charge_code=code, beds=beds)
     if Admission.objects.exists() or not (nurse and doctor):
         _observe(nurse)
+        _write_notes(doctor, nurse)
         log(f"Wards: {Ward.objects.count()}, beds: {Bed.objects.count()}.")
         return
     # Admit a few registered patients (not the portal patient, who has appointments).
@@ -51,6 +52,7 @@ def seed(log) -> None:
     Bed.objects.filter(ward__name="General Ward A", number="07").update(status=BedStatus.CLEANING)
     Bed.objects.filter(ward__name="Private Wing", number="08").update(status=BedStatus.MAINTENANCE)
     _observe(nurse)
+    _write_notes(doctor, nurse)
     log(
         f"Wards: {Ward.objects.count()}, beds: {Bed.objects.count()}, admitted: {Admission.objects.count()}."
     )
@@ -196,3 +198,38 @@ def seed_late(log) -> None:
             draft = admission.invoices.get()
             billing.invoice_issue(actor=users["accountant"], invoice=draft)
     log("Wards: one stay exempted at discharge, one discharged with its one bill.")
+
+
+# The ward round and the night's nursing notes of two demo stays (once: a stay with notes is left).
+DEMO_NOTES = {
+    ("Intensive Care Unit", "01"): [
+        (
+            "doctor",
+            "Ward round. Day 1 of IV artesunate. Febrile 39.4, tachycardic, BP holding."
+            " Plan: artesunate 2.4 mg/kg at 12 and 24 h, then daily; strict input/output;"
+            " glucose 4-hourly; repeat FBC and parasitaemia tomorrow.",
+        ),
+        ("nurse", "Night: restless until 02:00, tepid sponging for fever, passed 600 ml urine."),
+    ],
+    ("General Ward A", "03"): [
+        (
+            "doctor",
+            "Ward round. Right lower lobe pneumonia, on IV ceftriaxone. Still febrile, SpO2 95%"
+            " on air. Plan: continue antibiotics, chest physiotherapy, review chest X-ray.",
+        ),
+    ],
+}
+
+
+def _write_notes(doctor: User | None, nurse: User | None) -> None:
+    authors = {"doctor": doctor, "nurse": nurse}
+    if None in authors.values():
+        return
+    for (ward, number), notes in DEMO_NOTES.items():
+        admission = Admission.objects.filter(
+            bed__ward__name=ward, bed__number=number, discharged_at__isnull=True
+        ).first()
+        if admission is None or admission.notes.exists():
+            continue
+        for author, text in notes:
+            services.note_write(actor=authors[author], admission=admission, text=text)

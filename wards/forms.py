@@ -120,3 +120,13 @@ class OpenOrderDecisionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["source"].choices = [(name, name) for name in open_orders.sources()]
+
+
+class NoteForm(forms.Form):
+    """A ward-round or nursing note, or an addendum (the service checks length and blanks)."""
+
+    text = forms.CharField(
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Write the note first."},
+    )

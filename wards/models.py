@@ -151,3 +151,38 @@ class BedStay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.admission_id} in {self.bed_id} from {timezone.localtime(self.started_at):%d %b %Y %H:%M}"
+
+
+class NoteKind(models.TextChoices):
+    WARD_ROUND = "ward_round", "Ward round"
+    NURSING = "nursing", "Nursing"
+
+
+class InpatientNote(models.Model):
+    """A signed, timestamped note of the stay: a doctor's ward-round (progress) note or a nurse's
+    nursing note. Its author may correct it within HMS_NOTE_EDIT_MINUTES of writing it; after
+    that it stands as written, and what is to be added or corrected is an addendum (a note of its
+    own, pointing at this one). Never deleted."""
+
+    admission = models.ForeignKey(Admission, on_delete=models.PROTECT, related_name="notes")
+    kind = models.CharField(max_length=12, choices=NoteKind.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField()
+    text = models.TextField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    addendum_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="addenda"
+    )
+
+    class Meta:
+        ordering = ["-written_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["admission", "-written_at"],
+                name="note_admission_recent_idx",
+                condition=models.Q(addendum_to__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} note of {self.admission_id} by {self.author_id}"

@@ -1,9 +1,11 @@
 """Read-only questions the ward screens ask: the bed board's tiles, what an admission's page
 shows."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,13 +18,14 @@ from hms import rbac
 from hms.durations import elapsed
 from hms.links import link_to
 from wards import services
-from wards.forms import DischargeSummaryForm, TransferForm
+from wards.forms import DischargeSummaryForm, NoteForm, TransferForm
 from wards.models import (
     ACTIVE_ADMISSION,
     Admission,
     AdmissionStatus,
     Bed,
     BedStatus,
+    InpatientNote,
     Ward,
     WardKind,
 )
@@ -37,25 +40,67 @@ def sees_clinical_content(user: User) -> bool:
     return rbac.scope(user, "patients.view_chart") in CLINICAL_SCOPES
 
 
-def admission_page(user: User, admission: Admission) -> dict:
+def admission_page(user: User, admission: Admission, *, notes_page_number: int = 1) -> dict:
     """An admission as `user` may see it, with blank transfer and discharge-summary forms (a
     refused one is put in their place by the view, bound to what was typed)."""
+    return (
+        {
+            "admission": admission,
+            "stays": admission.stays.select_related("bed", "ward"),
+            "days": (timezone.now() - admission.admitted_at).days,
+            "transfer_form": TransferForm(),
+            "summary_form": DischargeSummaryForm(
+                initial={"final_diagnosis": admission.final_diagnosis or admission.diagnosis}
+            ),
+            "can_admit": rbac.allows(user, "wards.admit"),
+            "can_order_discharge": rbac.allows(user, "wards.order_discharge"),
+            # Tests not yet resulted (...): each cancelled or carried over before the discharge.
+            "open_orders": services.stay_open_orders(admission) if admission.is_active else [],
+            "clinical_view": sees_clinical_content(user),
+            # The lab's panel: for those who view results (not the desk's demographics view).
+            "can_see_tests": rbac.scope(user, "tests.view_results") == rbac.ALL,
+        }
+        | _bill(user, admission)
+        | notes_page(user, admission, page=notes_page_number)
+    )
+
+
+NOTES_PAGE = 20
+
+
+def notes_page(user: User, admission: Admission, *, page: int = 1) -> dict:
+    """The stay's ward-round and nursing notes for whoever sees clinical content: a page of the
+    newest NOTES_PAGE notes, each with its addenda (oldest first), in three queries however many;
+    {"notes": Page (or None when `user` may not see them), "can_write_notes": bool,
+    "note_form": blank NoteForm, "note_edit_minutes": int}."""
+    if not sees_clinical_content(user):
+        return {"notes": None, "can_write_notes": False}
+    notes = (
+        InpatientNote.objects.filter(admission=admission, addendum_to__isnull=True)
+        .select_related("author")
+        .prefetch_related(
+            Prefetch(
+                "addenda",
+                queryset=InpatientNote.objects.select_related("author").order_by(
+                    "written_at", "id"
+                ),
+            )
+        )
+    )
+    notes = Paginator(notes, NOTES_PAGE).get_page(page)
+    editable_since = timezone.now() - timedelta(minutes=settings.HMS_NOTE_EDIT_MINUTES)
+    for note in notes:
+        note.editable = note.author_id == user.pk and note.written_at >= editable_since
+        for addendum in note.addenda.all():
+            addendum.editable = (
+                addendum.author_id == user.pk and addendum.written_at >= editable_since
+            )
     return {
-        "admission": admission,
-        "stays": admission.stays.select_related("bed", "ward"),
-        "days": (timezone.now() - admission.admitted_at).days,
-        "transfer_form": TransferForm(),
-        "summary_form": DischargeSummaryForm(
-            initial={"final_diagnosis": admission.final_diagnosis or admission.diagnosis}
-        ),
-        "can_admit": rbac.allows(user, "wards.admit"),
-        "can_order_discharge": rbac.allows(user, "wards.order_discharge"),
-        # Tests not yet resulted (...): each cancelled or carried over before the discharge.
-        "open_orders": services.stay_open_orders(admission) if admission.is_active else [],
-        "clinical_view": sees_clinical_content(user),
-        # The lab's panel: for those who view results (not the desk's demographics view).
-        "can_see_tests": rbac.scope(user, "tests.view_results") == rbac.ALL,
-    } | _bill(user, admission)
+        "notes": notes,
+        "can_write_notes": rbac.allows(user, "wards.notes"),
+        "note_form": NoteForm(),
+        "note_edit_minutes": settings.HMS_NOTE_EDIT_MINUTES,
+    }
 
 
 def _bill(user: User, admission: Admission) -> dict:

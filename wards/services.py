@@ -5,9 +5,11 @@ one bed cannot both succeed; the partial unique indexes back that up. Every chan
 announced on the `beds` topic after commit, which makes every open bed board refresh itself.
 """
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -24,7 +26,17 @@ from hms.money import money_text
 from hms.refusals import Refusal
 from messaging.services import notify
 from wards import accrual, live
-from wards.models import ACTIVE_ADMISSION, Admission, AdmissionStatus, Bed, BedStatus, BedStay, Ward
+from wards.models import (
+    ACTIVE_ADMISSION,
+    Admission,
+    AdmissionStatus,
+    Bed,
+    BedStatus,
+    BedStay,
+    InpatientNote,
+    NoteKind,
+    Ward,
+)
 
 SUMMARY_FIELDS = ["final_diagnosis", "treatment_given", "discharge_medications", "follow_up"]
 
@@ -575,3 +587,144 @@ def ward_add_bed(*, actor: User, ward: Ward, request: HttpRequest | None = None)
     )
     _announce_beds()
     return bed
+
+
+# --- ward-round and nursing notes ----------------------------------------------------------------
+
+NOTE_LIMIT = 4000  # characters: a long ward round fits, a pasted document does not
+
+
+def note_kind_for(actor: User) -> str:
+    """A nurse writes nursing notes; a doctor (or an administrator) ward-round notes."""
+    return NoteKind.NURSING if actor.role == rbac.NURSE else NoteKind.WARD_ROUND
+
+
+def _note_text(text: str | None) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise WardError("Write the note first.", field="text")
+    if len(text) > NOTE_LIMIT:
+        raise WardError(
+            f"A note holds at most {NOTE_LIMIT} characters (this has {len(text)}): split it.",
+            field="text",
+        )
+    return text
+
+
+def _require_notes(actor: User) -> None:
+    if not rbac.allows(actor, "wards.notes"):
+        raise PermissionDenied
+
+
+def note_editable_until(note: InpatientNote) -> datetime:
+    """When the note's author can no longer correct it (aware datetime)."""
+    return note.written_at + timedelta(minutes=settings.HMS_NOTE_EDIT_MINUTES)
+
+
+@transaction.atomic
+@submissions.once("note.write")
+def note_write(
+    *, actor: User, admission: Admission, text: str, request: HttpRequest | None = None
+) -> InpatientNote:
+    """Write a signed note of the stay: a ward-round note by a doctor, a nursing note by a nurse
+    (`note_kind_for`), timestamped now. Audited.
+
+    Raises PermissionDenied for a role without wards.notes; WardError when the patient has been
+    discharged (an addendum to an existing note is still possible) or the text is blank or longer
+    than NOTE_LIMIT characters (field "text"); AlreadySubmitted when the same form was sent.
+    """
+    _require_notes(actor)
+    admission = Admission.objects.select_related("patient").get(pk=admission.pk)
+    if not admission.is_active:
+        raise WardError(
+            "The patient has been discharged: add to an existing note (addendum) instead."
+        )
+    note = InpatientNote.objects.create(
+        admission=admission,
+        kind=note_kind_for(actor),
+        author=actor,
+        written_at=timezone.now(),
+        text=_note_text(text),
+    )
+    audit.record(
+        actor=actor,
+        action="admission.note",
+        obj=note,
+        patient=admission.patient,
+        after={"kind": note.kind, "text": note.text},
+        request=request,
+    )
+    return note
+
+
+@transaction.atomic
+def note_edit(
+    *, actor: User, note: InpatientNote, text: str, request: HttpRequest | None = None
+) -> InpatientNote:
+    """Correct a note: its author only, within HMS_NOTE_EDIT_MINUTES of writing it. Audited with
+    the text before and after.
+
+    Raises PermissionDenied for a role without wards.notes; WardError when the actor is not the
+    author, the time to correct it has passed (write an addendum), or the text is blank or too
+    long (field "text").
+    """
+    _require_notes(actor)
+    note = InpatientNote.objects.select_for_update().get(pk=note.pk)
+    if note.author_id != actor.pk:
+        raise WardError("Only the person who wrote a note may correct it: add an addendum.")
+    if timezone.now() > note_editable_until(note):
+        raise WardError(
+            f"A note can be corrected for {settings.HMS_NOTE_EDIT_MINUTES} minutes after it is"
+            " written; this one stands as written: add an addendum."
+        )
+    before = note.text
+    note.text = _note_text(text)
+    if note.text == before:
+        return note
+    note.edited_at = timezone.now()
+    note.save(update_fields=["text", "edited_at"])
+    admission = Admission.objects.select_related("patient").get(pk=note.admission_id)
+    audit.record(
+        actor=actor,
+        action="admission.note_edit",
+        obj=note,
+        patient=admission.patient,
+        before={"text": before},
+        after={"text": note.text},
+        request=request,
+    )
+    return note
+
+
+@transaction.atomic
+@submissions.once("note.addendum")
+def note_addendum(
+    *, actor: User, note: InpatientNote, text: str, request: HttpRequest | None = None
+) -> InpatientNote:
+    """Add to a note that stands as written: a signed, timestamped note of its own under it (an
+    addendum to an addendum goes under the note itself). Possible after the discharge too (a late
+    entry). Audited.
+
+    Raises PermissionDenied for a role without wards.notes; WardError when the text is blank or
+    too long (field "text"); AlreadySubmitted when the same form was sent.
+    """
+    _require_notes(actor)
+    note = InpatientNote.objects.select_related("admission__patient").get(pk=note.pk)
+    parent = note if note.addendum_to_id is None else note.addendum_to
+    addendum = InpatientNote.objects.create(
+        admission=note.admission,
+        kind=note_kind_for(actor),
+        author=actor,
+        written_at=timezone.now(),
+        text=_note_text(text),
+        addendum_to=parent,
+    )
+    audit.record(
+        actor=actor,
+        action="admission.note_addendum",
+        obj=addendum,
+        patient=note.admission.patient,
+        after={"addendum_to": parent.pk, "text": addendum.text},
+        request=request,
+    )
+    return addendum

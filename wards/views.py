@@ -10,19 +10,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinical import selectors as clinical
-from hms import params, rbac
+from hms import paging, params, rbac
 from hms.pdf import pdf_response
 from hms.refusals import act, refuse_beside, refuse_into
 from wards import selectors, services
 from wards.forms import (
     AdmissionForm,
     DischargeSummaryForm,
+    NoteForm,
     OpenOrderDecisionForm,
     TransferForm,
     WardForm,
 )
 from wards.live import BOARD_SCOPES
-from wards.models import Admission, Bed, BedStatus, Ward
+from wards.models import Admission, Bed, BedStatus, InpatientNote, Ward
 
 
 @rbac.capability_required("patients.view_chart", scopes=BOARD_SCOPES)
@@ -134,7 +135,9 @@ def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _admission_page(request: HttpRequest, admission: Admission, **refused_forms) -> HttpResponse:
     """The admission's page; a refused form (`transfer_form=...`, `summary_form=...`) shows its
     messages beside its fields and keeps what was typed."""
-    context = selectors.admission_page(request.user, admission)
+    context = selectors.admission_page(
+        request.user, admission, notes_page_number=paging.page_number(request)
+    )
     return render(request, "wards/admission_detail.html", context | refused_forms)
 
 
@@ -276,3 +279,81 @@ def ward_add_bed(request: HttpRequest, pk: int) -> HttpResponse:
     )
     messages.success(request, f"{bed} added.")
     return redirect("ward_list")
+
+
+# --- ward-round and nursing notes ----------------------------------------------------------------
+
+
+@rbac.capability_required("wards.notes", post_only=True)
+@require_POST
+def admission_note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write a note of the stay; a refusal shows beside the note with what was typed."""
+    admission = _admission(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.note_write(
+                actor=request.user,
+                admission=admission,
+                text=form.cleaned_data["text"],
+                request=request,
+            )
+        except services.WardError as refusal:
+            refuse_beside(request, form, refusal)
+        else:
+            messages.success(request, "Note saved and signed.")
+            return redirect(admission.get_absolute_url() + "#notes")
+    return _admission_page(request, admission, note_form=form)
+
+
+def _note(request: HttpRequest, pk: int) -> InpatientNote:
+    note = get_object_or_404(InpatientNote.objects.select_related("admission"), pk=pk)
+    _admission(request, note.admission_id)  # the stay as the person may see it (404 otherwise)
+    return note
+
+
+@rbac.capability_required("wards.notes")
+def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct one's own note within the minutes allowed; after them, the way to an addendum."""
+    note = _note(request, pk)
+    form = NoteForm(request.POST or None, initial={"text": note.text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.note_edit(
+                actor=request.user, note=note, text=form.cleaned_data["text"], request=request
+            )
+        except services.WardError as refusal:
+            refuse_beside(request, form, refusal)
+        else:
+            messages.success(request, "Note corrected.")
+            return redirect(note.admission.get_absolute_url() + "#notes")
+    return render(
+        request,
+        "wards/note_edit.html",
+        {
+            "note": note,
+            "form": form,
+            "editable_until": services.note_editable_until(note),
+            "still_editable": note.author_id == request.user.pk
+            and timezone.now() <= services.note_editable_until(note),
+        },
+    )
+
+
+@rbac.capability_required("wards.notes", post_only=True)
+@require_POST
+def note_addendum(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add to a note that stands as written; a refusal shows beside that note's addendum box."""
+    note = _note(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.note_addendum(
+                actor=request.user, note=note, text=form.cleaned_data["text"], request=request
+            )
+        except services.WardError as refusal:
+            refuse_beside(request, form, refusal)
+        else:
+            messages.success(request, "Addendum saved and signed.")
+            return redirect(note.admission.get_absolute_url() + f"#note-{note.pk}")
+    return _admission_page(request, note.admission, addendum_form=form, addendum_note_id=note.pk)

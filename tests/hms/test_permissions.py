@@ -42,6 +42,7 @@ from tests.factories import (
     payment_taken,
 )
 from tests.pharmacy import matrix_samples as pharmacy_samples
+from wards.models import InpatientNote, NoteKind
 
 MORNING = {"starts_at": time(7), "ends_at": time(15)}
 
@@ -126,6 +127,9 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "discharge_open_order": {"pk": samples["admission"].pk},
         "discharge_process": {"pk": samples["admission"].pk},
         "discharge_summary_pdf": {"pk": samples["admission"].pk},
+        "admission_note_add": {"pk": samples["admission"].pk},
+        "note_edit": {"pk": samples["note"].pk},
+        "note_addendum": {"pk": samples["note"].pk},
         "bed_status": {"pk": samples["bed"].pk},
         "ward_add_bed": {"pk": samples["ward"].pk},
         "patient_documents": {"pk": samples["patient"].pk},
@@ -319,6 +323,13 @@ def samples(make_user, role_users, staff):
         "ward": admission.bed.ward,
         "bed": admission.bed,
         "admission": admission,
+        "note": InpatientNote.objects.create(
+            admission=admission,
+            kind=NoteKind.WARD_ROUND,
+            author=doctor,
+            written_at=timezone.now(),
+            text=SECRET_NAME,
+        ),
         "document_token": files.sign("document", document.pk),
         "encounter": encounter,
         "prescription": prescription,

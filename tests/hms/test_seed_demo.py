@@ -106,3 +106,16 @@ def test_the_demo_nurse_home_shows_the_wards_patients_and_something_due(db):
     assert "NEWS2 9" in panel and "NEWS2 5" in panel and "NEWS2 0" in panel
     assert 'data-overdue="true"' in panel  # the injury in the Emergency Unit: none yet
     assert "is clean" in panel  # General Ward A's bed 07
+
+
+def test_the_demo_stay_in_intensive_care_has_its_ward_round_and_nursing_notes(db):
+    seed()
+    seed()  # the notes are written once
+    icu = Admission.objects.get(bed__ward__name="Intensive Care Unit", discharged_at__isnull=True)
+    client = Client()
+    client.force_login(User.objects.get(username="doctor"))
+
+    page = client.get(f"/wards/admissions/{icu.pk}/").content.decode()
+
+    assert sorted(icu.notes.values_list("kind", flat=True)) == ["nursing", "ward_round"]
+    assert "Day 1 of IV artesunate" in page and "tepid sponging" in page
