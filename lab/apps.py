@@ -28,3 +28,8 @@ class LabConfig(AppConfig):
         from lab.services import OPEN_ORDER_SOURCE
 
         open_orders.register(OPEN_ORDER_SOURCE)
+        # The discharge summary lists the episode's investigations with their results and flags.
+        from clinical import episode_record
+        from lab.selectors import episode_investigations
+
+        episode_record.register_investigations("lab", episode_investigations)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from clinical import episode_record
 from clinical.ages import age_in_range_days
 from clinical.models import Encounter, Patient
 from engineering import availability
@@ -404,29 +405,70 @@ ORDERS_PANEL_SIZE = 30
 ADMITTING_CONSULTATION_WINDOW = timedelta(hours=24)
 
 
-def episode_orders(patient: Patient, admission_id: int) -> Q:
-    """The tests of one inpatient episode, as a filter on TestOrder: those ordered on the stay,
-    those of the consultation that led to it (an encounter of the patient started within
-    ADMITTING_CONSULTATION_WINDOW before the admission: the morning's CBC of the issue's ward
-    round), and the patient's outpatient orders placed while the stay lasted. An order tied to
-    another stay never shows. An admission of another patient: nothing."""
-    stay = (
-        admission_model()
-        .objects.filter(pk=admission_id, patient=patient)
-        .values("admitted_at", "discharged_at")
-        .first()
-    )
-    if stay is None:
-        return Q(pk__in=[])
-    admitted_at, ended_at = stay["admitted_at"], stay["discharged_at"]
-    during = Q(ordered_at__gte=admitted_at)
-    if ended_at is not None:
-        during &= Q(ordered_at__lte=ended_at)
+def episode_orders(admission: Model) -> Q:
+    """The tests of one inpatient episode (a wards.Admission, passed in), as a filter on
+    TestOrder: those ordered on the stay, those of the consultation that led to it (an encounter
+    of the patient started within ADMITTING_CONSULTATION_WINDOW before the admission: the
+    morning's CBC), and the patient's outpatient orders placed while the stay lasted. An order
+    tied to another stay never shows."""
+    during = Q(ordered_at__gte=admission.admitted_at)
+    if admission.discharged_at is not None:
+        during &= Q(ordered_at__lte=admission.discharged_at)
     admitting = Q(
-        encounter__started_at__gte=admitted_at - ADMITTING_CONSULTATION_WINDOW,
-        encounter__started_at__lte=admitted_at,
+        encounter__started_at__gte=admission.admitted_at - ADMITTING_CONSULTATION_WINDOW,
+        encounter__started_at__lte=admission.admitted_at,
     )
-    return Q(admission_id=admission_id) | (Q(admission__isnull=True) & (admitting | during))
+    return Q(patient_id=admission.patient_id) & (
+        Q(admission_id=admission.pk) | (Q(admission__isnull=True) & (admitting | during))
+    )
+
+
+def episode_investigations(admission: Model) -> list[episode_record.Investigation]:
+    """The episode's tests for its discharge (clinical.episode_record's lab source): each with
+    the values of its verified version and their flags; one not verified is listed by its status
+    only (no unverified value leaves the lab). Cancelled tests are left out. Three queries."""
+    orders = (
+        TestOrder.objects.filter(episode_orders(admission))
+        .exclude(status=OrderStatus.CANCELLED)
+        .select_related("test")
+        .prefetch_related(Prefetch("values", queryset=ResultValue.objects.order_by("id")))
+        .prefetch_related("versions")
+        .order_by("ordered_at", "id")
+    )
+    found = []
+    for order in orders:
+        verified = order.verified_version > 0
+        values = [v for v in order.values.all() if verified and v.version == order.verified_version]
+        findings = next(
+            (
+                version.findings
+                for version in order.versions.all()
+                if verified and version.version == order.verified_version
+            ),
+            "",
+        )
+        found.append(
+            episode_record.Investigation(
+                number=order.number,
+                name=order.test.name,
+                ordered_at=order.ordered_at,
+                status=order.get_status_display(),
+                verified=verified,
+                findings=findings,
+                results=[
+                    episode_record.ResultLine(
+                        name=value.name,
+                        value=value.value,
+                        unit=value.unit,
+                        reference=value.reference,
+                        flag=value.flag,
+                        flag_label=value.get_flag_display() if value.flag else "",
+                    )
+                    for value in values
+                ],
+            )
+        )
+    return found
 
 
 def orders_panel(
@@ -444,7 +486,8 @@ def orders_panel(
     if encounter_id:
         orders = orders.filter(encounter_id=encounter_id)
     elif admission_id:
-        orders = orders.filter(episode_orders(patient, admission_id))
+        stay = admission_model().objects.filter(pk=admission_id, patient=patient).first()
+        orders = orders.filter(episode_orders(stay)) if stay else orders.none()
     orders = orders.prefetch_related(
         Prefetch("values", queryset=ResultValue.objects.exclude(flag=""))
     )

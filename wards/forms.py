@@ -91,8 +91,14 @@ class TransferForm(forms.Form):
 class DischargeSummaryForm(forms.Form):
     final_diagnosis = forms.CharField(label="Diagnosis", max_length=200)
     treatment_given = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    procedures = forms.CharField(
+        label="Procedures done", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
     discharge_medications = forms.CharField(
-        label="Medications on discharge", widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label="Medications on discharge",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="The medicines on the chart are filled in: continue, change or stop each.",
     )
     follow_up = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 

@@ -97,6 +97,7 @@ class Admission(models.Model):
     # The discharge summary, written by the doctor who orders the discharge.
     final_diagnosis = models.CharField(max_length=200, blank=True)
     treatment_given = models.TextField(blank=True)
+    procedures = models.TextField("procedures done", blank=True)
     discharge_medications = models.TextField("medications on discharge", blank=True)
     follow_up = models.TextField(blank=True)
 

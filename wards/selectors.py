@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from billing import selectors as billing_selectors
 from billing.models import Invoice
-from clinical import news2
+from clinical import episode_record, news2
 from clinical.models import Vitals
 from hms import rbac
 from hms.durations import elapsed
@@ -49,9 +49,7 @@ def admission_page(user: User, admission: Admission, *, notes_page_number: int =
             "stays": admission.stays.select_related("bed", "ward"),
             "days": (timezone.now() - admission.admitted_at).days,
             "transfer_form": TransferForm(),
-            "summary_form": DischargeSummaryForm(
-                initial={"final_diagnosis": admission.final_diagnosis or admission.diagnosis}
-            ),
+            "summary_form": DischargeSummaryForm(initial=_summary_initial(admission)),
             "can_admit": rbac.allows(user, "wards.admit"),
             "can_order_discharge": rbac.allows(user, "wards.order_discharge"),
             # Tests not yet resulted (...): each cancelled or carried over before the discharge.
@@ -61,6 +59,7 @@ def admission_page(user: User, admission: Admission, *, notes_page_number: int =
             "can_see_tests": rbac.scope(user, "tests.view_results") == rbac.ALL,
         }
         | _bill(user, admission)
+        | _episode(user, admission)
         | notes_page(user, admission, page=notes_page_number)
     )
 
@@ -100,6 +99,32 @@ def notes_page(user: User, admission: Admission, *, page: int = 1) -> dict:
         "can_write_notes": rbac.allows(user, "wards.notes"),
         "note_form": NoteForm(),
         "note_edit_minutes": settings.HMS_NOTE_EDIT_MINUTES,
+    }
+
+
+def _summary_initial(admission: Admission) -> dict:
+    """The discharge order as it opens: the admission's diagnosis and the medicines on the chart
+    (clinical.episode_record, from pharmacy's orders when it has any), for the doctor to edit."""
+    if admission.status != AdmissionStatus.ADMITTED:
+        return {}
+    return {
+        "final_diagnosis": admission.final_diagnosis or admission.diagnosis,
+        "discharge_medications": admission.discharge_medications
+        or episode_record.medications_text(episode_record.medications(admission)),
+    }
+
+
+def _episode(user: User, admission: Admission) -> dict:
+    """The episode's investigations with a flagged value, beside the discharge order (for those
+    who see clinical content and may order the discharge): the key results."""
+    if not (
+        admission.status == AdmissionStatus.ADMITTED
+        and rbac.allows(user, "wards.order_discharge")
+        and sees_clinical_content(user)
+    ):
+        return {"key_results": []}
+    return {
+        "key_results": [test for test in episode_record.investigations(admission) if test.flagged]
     }
 
 

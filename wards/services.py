@@ -38,7 +38,13 @@ from wards.models import (
     Ward,
 )
 
-SUMMARY_FIELDS = ["final_diagnosis", "treatment_given", "discharge_medications", "follow_up"]
+SUMMARY_FIELDS = [
+    "final_diagnosis",
+    "treatment_given",
+    "procedures",
+    "discharge_medications",
+    "follow_up",
+]
 
 
 class WardError(Refusal):

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from clinical import episode_record
 from clinical import selectors as clinical
 from hms import paging, params, rbac
 from hms.pdf import pdf_response
@@ -230,6 +231,8 @@ def discharge_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             "admission": admission,
             "patient": admission.patient,
             "stays": admission.stays.select_related("bed", "ward"),
+            # The episode's tests with their verified results and flags (lab's, by registry).
+            "investigations": episode_record.investigations(admission),
             "hospital": {"name": settings.HOSPITAL_NAME, "address": settings.HOSPITAL_ADDRESS},
             "printed_at": timezone.now(),
         },
