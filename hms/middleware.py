@@ -93,12 +93,14 @@ class IdleLogoutMiddleware:
                 request.session[NEXT_OWNER_KEY] = user_id
                 minutes = max(1, settings.IDLE_TIMEOUT_SECONDS // 60)
                 messages.info(
-                    request, f"You were signed out after {minutes} minutes without activity."
+                    request,
+                    f"You were signed out after {minutes} minute{'s' if minutes > 1 else ''}"
+                    " without activity. Sign in again to carry on where you were.",
                 )
                 return login_redirect(request)
-            if not is_background(request) and (
-                last is None or now - last >= ACTIVITY_RESOLUTION_SECONDS
-            ):
+            # (A limit shorter than a couple of minutes, as in a browser test, gets a finer clock.)
+            resolution = min(ACTIVITY_RESOLUTION_SECONDS, settings.IDLE_TIMEOUT_SECONDS // 8)
+            if not is_background(request) and (last is None or now - last >= resolution):
                 request.session[LAST_ACTIVITY_KEY] = now
         elif (
             request.COOKIES.get(settings.SESSION_COOKIE_NAME)

@@ -7,12 +7,15 @@ import time
 import uuid
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from hms import rbac, realtime
+from hms.middleware import LAST_ACTIVITY_KEY
 
 logger = logging.getLogger(__name__)
 CHANNEL_LAYER_TIMEOUT_SECONDS = 2
@@ -106,3 +109,21 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
+
+
+@never_cache
+@rbac.signed_in
+@require_http_methods(["GET", "POST"])
+def activity(request: HttpRequest) -> JsonResponse:
+    """The idle clock of the signed-in session, for the page's idle watch (static/js/idle.js).
+
+    POST: the person has pressed a key, clicked or touched the page in the last minute (the page
+    reports real input at most once a minute): like any request of their own it restarts the
+    clock (hms.middleware.IdleLogoutMiddleware). GET with X-HMS-Background: how long is left, without
+    counting as activity (another tab may have been used meanwhile). Answers {"seconds_left":
+    int}. A session already idle past the limit is signed out by the middleware before it gets here
+    (the answer is then the sign-in redirect).
+    """
+    last = request.session.get(LAST_ACTIVITY_KEY) or int(time.time())
+    left = settings.IDLE_TIMEOUT_SECONDS - (int(time.time()) - last)
+    return JsonResponse({"seconds_left": max(0, left)})
