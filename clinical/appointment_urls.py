@@ -20,6 +20,16 @@ urlpatterns = [
     ),
     path("consultations/<int:pk>/", consult_views.encounter, name="encounter"),
     path(
+        "consultations/<int:pk>/draft/",
+        consult_views.encounter_draft,
+        name="encounter_draft",
+    ),
+    path(
+        "consultations/<int:pk>/draft/discard/",
+        consult_views.encounter_draft_discard,
+        name="encounter_draft_discard",
+    ),
+    path(
         "consultations/<int:pk>/complete/",
         consult_views.encounter_complete,
         name="encounter_complete",

@@ -52,7 +52,7 @@ def encounter(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Notes saved.")
             return redirect("encounter", pk=current.pk)
-    return _encounter_page(request, current, form=form)
+    return _encounter_page(request, current, form=form if form.is_bound else None)
 
 
 def _encounter_page(
@@ -64,13 +64,19 @@ def _encounter_page(
 ) -> HttpResponse:
     """The consultation screen; a refused form shows its reasons beside its fields and keeps
     what was typed."""
+    editable = services.may_change_notes(request.user, current)
+    # Notes typed and not saved (kept while typing) come back into the form after any reload.
+    draft = services.encounter_draft_for(request.user, current) if editable and not form else None
+    if form is None:
+        form = EncounterForm(instance=current, initial=draft.fields if draft else None)
     context = {
         "encounter": current,
         "patient": current.patient,
-        "form": form or EncounterForm(instance=current),
+        "form": form,
+        "draft": draft,
         "prescription_form": prescription_form or PrescriptionForm(),
         "prescriptions": current.prescriptions.select_related("formulary_item"),
-        "editable": services.may_change_notes(request.user, current),
+        "editable": editable,
     }
     return render(request, "clinical/encounter.html", context)
 
@@ -162,3 +168,33 @@ def prescription_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         },
     )
     return pdf_response(html, f"prescription-{current.patient.mrn}-{current.pk}.pdf")
+
+
+@rbac.capability_required("clinical.consult", post_only=True)
+@require_POST
+def encounter_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep what the doctor has typed into the notes (sent by static/js/drafts.js while typing
+    and on leaving a field); answers the line that says so."""
+    current = _encounter(pk)
+    try:
+        draft = services.encounter_draft_save(
+            actor=request.user,
+            encounter=current,
+            fields={
+                name: request.POST[name]
+                for name in services.ENCOUNTER_FIELDS
+                if name in request.POST
+            },
+        )
+    except services.ConsultationError as refusal:
+        return render(request, "clinical/_draft_status.html", {"refusal": str(refusal)})
+    return render(request, "clinical/_draft_status.html", {"draft": draft})
+
+
+@rbac.capability_required("clinical.consult", post_only=True)
+@require_POST
+def encounter_draft_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    current = _encounter(pk)
+    services.encounter_draft_discard(actor=request.user, encounter=current)
+    messages.success(request, "The unsaved notes were discarded; the saved notes are shown.")
+    return redirect("encounter", pk=current.pk)

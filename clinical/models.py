@@ -651,3 +651,23 @@ class PatientDocument(models.Model):
         return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
             self.content_type, ""
         )
+
+
+class EncounterDraft(models.Model):
+    """What the consultation's doctor has typed into its notes and not yet saved, kept on the
+    server while they type (a short debounce, and on leaving a field): a reload, a sign-out or a
+    crashed tablet loses nothing. Saving the notes (or completing the consultation) takes it in
+    and deletes it. Scratch, not the record: not audited, never shown to anyone but its writer."""
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="drafts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    fields = models.JSONField(default=dict)
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["encounter", "author"], name="one_draft_per_writer")
+        ]
+
+    def __str__(self) -> str:
+        return f"Draft of {self.encounter_id} by {self.author_id}"

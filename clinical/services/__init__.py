@@ -40,6 +40,11 @@ from clinical.services.consultations import (
     prescription_remove,
 )
 from clinical.services.documents import document_downloaded, document_upload
+from clinical.services.drafts import (
+    encounter_draft_discard,
+    encounter_draft_for,
+    encounter_draft_save,
+)
 from clinical.services.merging import MergeRefused, patient_merge, patient_unmerge
 from clinical.services.patients import (
     AUDITED_FIELDS,
@@ -103,6 +108,9 @@ __all__ = [
     "encounter_complete",
     "prescription_add",
     "prescription_remove",
+    "encounter_draft_save",
+    "encounter_draft_for",
+    "encounter_draft_discard",
     "document_downloaded",
     "document_upload",
     "MergeRefused",

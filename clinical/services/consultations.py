@@ -14,6 +14,7 @@ from clinical.models import (
     AppointmentChange,
     AppointmentStatus,
     Encounter,
+    EncounterDraft,
     PatientState,
     Prescription,
 )
@@ -139,6 +140,16 @@ def encounter_save(
     """
     encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
     _own_notes(actor, encounter)
+    _write_notes(actor, encounter, fields, request)
+    # What was typed is now the record: the draft kept while typing has served.
+    EncounterDraft.objects.filter(encounter=encounter, author=actor).delete()
+    return encounter
+
+
+def _write_notes(
+    actor: User, encounter: Encounter, fields: dict, request: HttpRequest | None
+) -> None:
+    """Put `fields` into the (locked) consultation's notes, validated, audited when changed."""
     before = audit.snapshot(encounter, ENCOUNTER_FIELDS)
     for name in ENCOUNTER_FIELDS:
         if name in fields:
@@ -160,7 +171,6 @@ def encounter_save(
             after=after,
             request=request,
         )
-    return encounter
 
 
 @transaction.atomic
@@ -169,7 +179,8 @@ def encounter_complete(
     *, actor: User, encounter: Encounter, request: HttpRequest | None = None
 ) -> Encounter:
     """Finish the consultation: the appointment is completed (its fee, fixed at booking, is what
-    billing charges) and the patient's visit is over.
+    billing charges) and the patient's visit is over. Notes the doctor typed and did not save (their
+    draft) are saved first, validated and audited like a save.
 
     Raises ConsultationError when the actor is not the consultation's doctor, it is already
     completed, no diagnosis is written, or the consultation fee cannot be charged; AlreadySubmitted
@@ -177,6 +188,11 @@ def encounter_complete(
     """
     encounter = Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
     _own_notes(actor, encounter)
+    # Notes typed and not yet saved (the draft kept while typing) are part of what is completed.
+    draft = EncounterDraft.objects.filter(encounter=encounter, author=actor).first()
+    if draft is not None:
+        _write_notes(actor, encounter, draft.fields, request)
+        draft.delete()
     if not encounter.diagnosis:
         raise ConsultationError("Enter a diagnosis (or working diagnosis) before completing.")
     encounter.status = Encounter.Status.COMPLETED

@@ -109,6 +109,7 @@
   document.addEventListener("htmx:wsClose", function (event) {
     clearInterval(heartbeat);
     if (event.detail.event.code === 4401) {  // the session ended: sign-in page
+      window.hmsLeavingQuietly = true;  // no "leave the page?" (static/js/drafts.js): it is kept
       setTimeout(function () { window.location.reload(); }, leaving ? 3000 : 0);
       return;
     }

@@ -34,7 +34,10 @@
     // The middleware signed the session out: its answer is the sign-in page.
     return response.redirected || response.status === 401 || response.status === 403;
   }
-  function goToSignIn() { window.location.reload(); }
+  function goToSignIn() {
+    window.hmsLeavingQuietly = true;  // typed notes are kept as a draft (static/js/drafts.js)
+    window.location.reload();
+  }
 
   function schedule(secondsLeft) {
     deadline = Date.now() + secondsLeft * 1000;

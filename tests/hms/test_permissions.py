@@ -87,6 +87,8 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "encounter_start": {"appointment_pk": samples["appointment"].pk},
         "encounter": {"pk": samples["encounter"].pk},
         "encounter_complete": {"pk": samples["encounter"].pk},
+        "encounter_draft": {"pk": samples["encounter"].pk},
+        "encounter_draft_discard": {"pk": samples["encounter"].pk},
         "prescription_add": {"pk": samples["encounter"].pk},
         "prescription_pdf": {"pk": samples["encounter"].pk},
         "prescription_remove": {"pk": samples["prescription"].pk},

@@ -1,0 +1,66 @@
+"""The consultation notes' server-side draft: saved while the doctor types, restored on the next
+page, taken in when the notes are saved (clinical.models.EncounterDraft)."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from clinical.models import Encounter, EncounterDraft
+from clinical.services.consultations import ENCOUNTER_FIELDS, _own_notes
+
+# Characters kept of each field of a draft: far more than any note (the record's own limits are
+# checked when the notes are saved), far less than a pasted book.
+DRAFT_FIELD_LIMIT = 20_000
+
+
+@transaction.atomic
+def encounter_draft_save(*, actor: User, encounter: Encounter, fields: dict) -> EncounterDraft:
+    """Keep what `actor` has typed into the consultation's notes: `fields` maps the note fields
+    (clinical.services.ENCOUNTER_FIELDS; others are ignored) to their text as typed. One draft
+    per consultation and writer, replaced each time; not audited (scratch, not the record).
+
+    Raises ConsultationError when the actor is not the consultation's doctor or it is completed.
+    """
+    encounter = Encounter.objects.get(pk=encounter.pk)
+    _own_notes(actor, encounter)
+    typed = {
+        name: str(fields.get(name) or "")[:DRAFT_FIELD_LIMIT]
+        for name in ENCOUNTER_FIELDS
+        if name in fields
+    }
+    now = timezone.now()
+    updated = EncounterDraft.objects.filter(encounter=encounter, author=actor).update(
+        fields=typed, saved_at=now
+    )
+    if updated:
+        return EncounterDraft.objects.get(encounter=encounter, author=actor)
+    try:
+        with transaction.atomic():
+            return EncounterDraft.objects.create(
+                encounter=encounter, author=actor, fields=typed, saved_at=now
+            )
+    except IntegrityError:  # the same writer's other tab created it a moment ago
+        EncounterDraft.objects.filter(encounter=encounter, author=actor).update(
+            fields=typed, saved_at=now
+        )
+        return EncounterDraft.objects.get(encounter=encounter, author=actor)
+
+
+def encounter_draft_for(actor: User, encounter: Encounter) -> EncounterDraft | None:
+    """`actor`'s draft of the consultation's notes when it says something the saved notes do not
+    (a draft equal to them is stale: it is deleted), else None."""
+    draft = EncounterDraft.objects.filter(encounter=encounter, author=actor).first()
+    if draft is None:
+        return None
+    saved = {name: getattr(encounter, name) or "" for name in draft.fields}
+    if all((draft.fields[name] or "").strip() == saved[name].strip() for name in draft.fields):
+        draft.delete()
+        return None
+    return draft
+
+
+@transaction.atomic
+def encounter_draft_discard(*, actor: User, encounter: Encounter) -> int:
+    """Throw away `actor`'s draft of the consultation's notes; returns how many were deleted."""
+    deleted, _ = EncounterDraft.objects.filter(encounter=encounter, author=actor).delete()
+    return deleted
