@@ -32,6 +32,8 @@ from pharmacy.services.dispensing import batches_given, open_admission, pharmacy
 from pharmacy.units import in_units
 
 DISPENSE = "pharmacy.dispense"
+# The most substitutes "Item to give" offers at once (a search narrows a longer list).
+SUBSTITUTES_SHOWN = 30
 
 
 def _hospital() -> dict:
@@ -71,16 +73,24 @@ def _dispense_form(request: HttpRequest, prescription, data=None) -> tuple[Dispe
     query = (request.GET.get("q") or "").strip()[:60]
     prescribed = prescription.formulary_item
     wanted = {prescribed.pk}
+    more_matches = False
     if store is not None:
         chosen = params.db_id(source.get("item"))
         if chosen:
             wanted.add(chosen)
         # With a search, the items in stock it finds; without, the same medicine in another
-        # brand or strength (the usual substitute).
+        # brand or strength (the usual substitute). A list too long to choose from is cut, and
+        # says so: the search narrows it.
         matches = selectors.items_in_stock(store, query=query)
         if not query:
             matches = matches.filter(generic_name__iexact=prescribed.generic_name)
-        wanted |= set(matches.values_list("pk", flat=True)[:30])
+        found = list(
+            matches.order_by("generic_name", "strength", "brand", "id").values_list(
+                "pk", flat=True
+            )[: SUBSTITUTES_SHOWN + 1]
+        )
+        more_matches = len(found) > SUBSTITUTES_SHOWN
+        wanted |= set(found[:SUBSTITUTES_SHOWN])
     items = FormularyItem.objects.select_related("charge_item").filter(
         Q(pk__in=wanted, active=True) | Q(pk=prescribed.pk)
     )
@@ -118,7 +128,13 @@ def _dispense_form(request: HttpRequest, prescription, data=None) -> tuple[Dispe
             "hx-swap": "outerHTML",
         }
     )
-    return form, {"store": store, "item": item, "balances": balances, "query": query}
+    return form, {
+        "store": store,
+        "item": item,
+        "balances": balances,
+        "query": query,
+        "more_matches": more_matches,
+    }
 
 
 def _on_shelf(balances) -> int:
@@ -171,6 +187,7 @@ def dispense_new(request: HttpRequest, pk: int) -> HttpResponse:
         "item": item,
         "balances": found["balances"],
         "query": found["query"],
+        "more_matches": found["more_matches"],
         "store": found["store"],
         "several_stores": form.fields["store"].queryset.count() > 1,
         "charge": _charge_preview(item, quantity),

@@ -58,10 +58,12 @@ def _dispensing_store(store: Store | None) -> Store:
 
 
 def open_admission(patient_id: object) -> object | None:
-    """The patient's admission not yet discharged (wards.Admission, by label), or None."""
+    """The patient's admission not yet discharged (wards.Admission, by label, with its bed and
+    ward), or None."""
     return (
         admission_model()
         .objects.filter(patient_id=patient_id, discharged_at__isnull=True)
+        .select_related("bed__ward")
         .order_by("-admitted_at")
         .first()
     )

@@ -51,3 +51,10 @@ def prescribed(item, quantity: int = 10, *, patient=None, encounter=None, **fiel
         quantity=quantity,
         **fields,
     )
+
+
+# What the counter's screens may cost in queries, whatever the number of rows: checked with a
+# few rows (test_dispensing_views.py) and with thousands (test_dispensing_query_counts.py).
+QUEUE_QUERIES = 14
+SUMMARY_QUERIES = 10
+DISPENSE_SCREEN_QUERIES = 18

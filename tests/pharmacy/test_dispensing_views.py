@@ -13,7 +13,13 @@ from clinical.models import Prescription
 from pharmacy.models import Dispense, StockBalance
 from pharmacy.services import dispense, sale_record
 from tests.factories import AdmissionFactory, FormularyItemFactory, PatientFactory, UserFactory
-from tests.pharmacy.rx import prescribed, stocked
+from tests.pharmacy.rx import (
+    DISPENSE_SCREEN_QUERIES,
+    QUEUE_QUERIES,
+    SUMMARY_QUERIES,
+    prescribed,
+    stocked,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,10 +63,41 @@ def test_the_queue_marks_inpatients_and_what_is_left_with_constant_queries(
     assert "2 waiting in all" in page
     for _ in range(30):
         prescribed(item, 5, patient=AdmissionFactory().patient)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(QUEUE_QUERIES):
         many = counter.get(reverse("dispense_queue")).content.decode()
     assert many.count('data-testid="queue-row"') == 25
     assert "1–25 of 32 waiting" in many
+
+
+def test_the_home_panel_and_the_dispense_screen_keep_their_queries_with_32_waiting(
+    counter, pharmacist, django_assert_max_num_queries
+):
+    item, _ = stocked(units=(500,), actor=pharmacist)
+    for brand in ("Alpha", "Beta", "Gamma"):
+        stocked(FormularyItemFactory(generic_name=item.generic_name, brand=brand), units=(40,))
+    for n in range(32):
+        prescribed(item, 5, patient=AdmissionFactory().patient if n % 2 else None)
+    rx = prescribed(item, 5, patient=AdmissionFactory(bed__ward__name="Maternity").patient)
+    for _ in range(6):
+        sale_record(
+            actor=pharmacist,
+            customer_name="",
+            customer_phone="",
+            lines=[(item, 1)],
+            payment_mode="cash",
+        )
+    url = reverse("dispense_new", args=[rx.pk])
+
+    with django_assert_max_num_queries(SUMMARY_QUERIES):
+        panel = counter.get(reverse("pharmacy_summary")).content.decode()
+    with django_assert_max_num_queries(DISPENSE_SCREEN_QUERIES):
+        page = counter.get(url).content.decode()
+    with django_assert_max_num_queries(DISPENSE_SCREEN_QUERIES):
+        counter.get(url, {"item": item.pk, "quantity": "3"}, headers={"HX-Request": "true"})
+
+    assert ">33<" in panel
+    assert "Inpatient · Maternity" in page and "Beta" in page
+    assert 'data-testid="more-items"' not in page
 
 
 def test_a_quantity_over_what_is_left_is_refused_beside_it_and_keeps_what_was_typed(
