@@ -79,7 +79,7 @@ def test_registering_gives_sequential_mrns_and_is_audited(clerk):
         ({"phone": "12ab"}, "Enter a phone number, e.g. 0712 345 678"),
         ({"blood_group": "Z+"}, "not one of the available choices"),
         ({"insurance_policy_number": ""}, "Enter the member number"),
-        ({"insurance_coverage_percent": "120"}, "less than or equal to 100"),
+        ({"insurance_coverage_percent": "120"}, "Enter 100 or less."),
         ({"first_name": ""}, "This field is required"),
     ],
 )
