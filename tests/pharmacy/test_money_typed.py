@@ -48,7 +48,14 @@ def test_an_amount_box_is_a_text_box_a_comma_can_be_typed_in():
         (lambda data: DiscountForm(data), "value"),
         (lambda data: PaymentForm(data), "amount"),
     ],
-    ids=["formulary price", "receipt cost", "charge price", "consultation fee", "discount", "payment"],
+    ids=[
+        "formulary price",
+        "receipt cost",
+        "charge price",
+        "consultation fee",
+        "discount",
+        "payment",
+    ],
 )
 def test_every_money_box_takes_1_comma_500(form, field):
     filled = form({field: "1,500"})
