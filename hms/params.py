@@ -52,8 +52,8 @@ NOT_AN_AMOUNT = "Enter the amount as a number, e.g. 1500, 1,500 or 1500.50."
 GROUPED_AMOUNT = re.compile(
     r"[+-]?[0-9]{1,3}(?P<sep>[, \u00a0\u202f])[0-9]{3}(?:(?P=sep)[0-9]{3})*(?:\.[0-9]*)?", re.ASCII
 )
-# The minus signs people type: hyphen-minus, and the true minus (U+2212) a hint or a pasted
-# figure carries; a dash (U+2013) from a word processor too.
+# Minus signs people type besides the hyphen-minus: the true minus (U+2212) a hint or a pasted
+# figure carries, and the en dash (U+2013) a word processor puts in its place.
 MINUS_SIGNS = "\u2212\u2013"
 
 
