@@ -12,6 +12,7 @@ class ChargeItemForm(forms.ModelForm):
     class Meta:
         model = ChargeItem
         fields = ["code", "name", "category", "charge_type", "price", "tax_rate", "active"]
+        field_classes = {"price": MoneyField}  # "1,500" as well as "1500"
 
     def clean_code(self):
         return self.cleaned_data["code"].strip().upper()
@@ -150,7 +151,7 @@ class CreditNoteForm(forms.Form):
 
 
 class DiscountForm(forms.Form):
-    value = PlainDecimalField(
+    value = MoneyField(
         max_digits=14,
         decimal_places=2,
         required=False,

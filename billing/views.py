@@ -277,23 +277,17 @@ def advance_refund(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _statement_period(request: HttpRequest) -> tuple:
-    """The statement's period from the query (YYYY-MM-DD; an odd date is ignored); from and to
-    the wrong way round are swapped rather than refused."""
-    date_from = params.date_param(request.GET.get("from"))
-    date_to = params.date_param(request.GET.get("to"))
-    if date_from and date_to and date_from > date_to:
-        date_from, date_to = date_to, date_from
-    return date_from, date_to
-
-
 @rbac.capability_required("billing.invoices", scopes=DESK)
 def patient_statement(request: HttpRequest, pk) -> HttpResponse:
-    """The patient's statement on screen, a page at a time (the PDF has every row)."""
+    """The patient's statement on screen, a page at a time (the PDF has every row). A date that
+    is no date is said beside its box (the statement then runs from the start, or to today);
+    from and to the wrong way round are swapped, and said so."""
     patient = _patient(request, pk)
-    date_from, date_to = _statement_period(request)
+    typed = params.period_typed(request.GET)
+    date_from, date_to = typed.first, typed.last
     statement = selectors.account_statement(patient, date_from=date_from, date_to=date_to)
     context = {
+        "typed": typed,
         "patient": patient,
         "statement": statement,
         "page": _page(request, statement.rows),

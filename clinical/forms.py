@@ -20,7 +20,7 @@ from clinical.models import (
     Vitals,
 )
 from hms import params, rbac
-from hms.params import DayField, PlainDecimalField, plain_formfield
+from hms.params import DayField, MoneyField, PlainDecimalField, day_example, plain_formfield
 from hms.phones import PhoneRefused, phone_e164, phone_local
 
 OLDEST_AGE_YEARS = 130
@@ -78,6 +78,10 @@ class PatientForm(forms.ModelForm):
             "medical_history": forms.Textarea(attrs={"rows": 3}),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
             "emergency_phone": forms.TextInput(attrs={"inputmode": "tel"}),
+        }
+        # A birth date's example is a birth date (the other date fields show a day to come).
+        error_messages = {
+            "date_of_birth": {"invalid": day_example("date of birth", date(1988, 12, 4))}
         }
 
     def __init__(self, *args, clinical: bool = True, **kwargs):
@@ -240,6 +244,7 @@ class ScheduleBlockForm(forms.ModelForm):
         formfield_callback = plain_formfield
         model = DoctorSchedule
         fields = ["doctor", "weekday", "start_time", "end_time", "slot_minutes", "consultation_fee"]
+        field_classes = {"consultation_fee": MoneyField}  # "1,500" as well as "1500"
         widgets = {
             "start_time": forms.TimeInput(attrs={"type": "time"}),
             "end_time": forms.TimeInput(attrs={"type": "time"}),

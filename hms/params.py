@@ -15,6 +15,7 @@ Two kinds of parser:
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
@@ -42,7 +44,37 @@ PLAIN_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 MONEY_PLACES = 2
 MONEY_DIGITS = 14
 NOT_A_NUMBER = "Enter a number in plain digits, e.g. 1500 or 1500.50."
-NOT_AN_AMOUNT = "Enter the amount as a number, e.g. 1500 or 1500.50."
+NOT_AN_AMOUNT = "Enter the amount as a number, e.g. 1500, 1,500 or 1500.50."
+# An amount as the desk writes it, thousands grouped by threes with a comma or a space (what a
+# phone's keyboard and a pasted M-Pesa message put there): "1,500", "1 500", "12,000.50". One
+# separator throughout; a group of other than three digits ("1,50", "15,00") is refused, since
+# a comma there may be someone's decimal point.
+GROUPED_AMOUNT = re.compile(
+    r"[+-]?[0-9]{1,3}(?P<sep>[, \u00a0\u202f])[0-9]{3}(?:(?P=sep)[0-9]{3})*(?:\.[0-9]*)?", re.ASCII
+)
+# Minus signs people type besides the hyphen-minus: the true minus (U+2212) a hint or a pasted
+# figure carries, and the en dash (U+2013) a word processor puts in its place.
+MINUS_SIGNS = "\u2212\u2013"
+
+
+def ungrouped(value):
+    """`value` with its thousands separators taken out when it is an amount grouped by threes
+    ("1,500.50" -> "1500.50", "1 500" -> "1500"); anything else unchanged (for the parser that
+    follows to accept or refuse)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if GROUPED_AMOUNT.fullmatch(text):
+        return re.sub(r"[, \u00a0\u202f]", "", text)
+    return value
+
+
+def with_plain_minus(value):
+    """`value` with a leading true minus ("\u22125", as a hint shows it) written as the
+    hyphen-minus every parser reads; anything else unchanged."""
+    if isinstance(value, str) and value.strip()[:1] in MINUS_SIGNS:
+        return "-" + value.strip()[1:]
+    return value
 
 
 class ValueRefused(Refusal, ValueError):
@@ -96,6 +128,45 @@ def date_param(value: str | None) -> date | None:
 def day_value(day: date | None) -> str:
     """A date as a date input shows it: "04/12/1988" (DAY_INPUT_FORMATS' first)."""
     return day.strftime("%d/%m/%Y") if day else ""
+
+
+@dataclass(frozen=True)
+class TypedPeriod:
+    """A period picker's two dates as read from a query (`first`, `last`: None when blank or
+    refused), what was typed in each box (`typed`, by parameter name, to show it again) and why
+    a box was not taken (`refused`, by parameter name, the sentence to show beside it)."""
+
+    first: date | None
+    last: date | None
+    typed: dict[str, str]
+    refused: dict[str, str]
+    swapped: bool = False
+
+
+def period_typed(query, *, first: str = "from", last: str = "to") -> TypedPeriod:
+    """The period a query asks for, without falling back in silence: a date that is no day of
+    the calendar ("2026-02-31", "abc") is refused with a sentence naming what was typed; a period
+    whose first day comes after its last is taken the right way round (`swapped`) and said so.
+    The screen chooses its own default for a missing end and shows the period it used."""
+    typed, refused, days = {}, {}, {}
+    for name in (first, last):
+        text = query.get(name) if isinstance(query.get(name), str) else ""
+        typed[name] = text.strip()[:40]
+        days[name] = date_param(text) if text.strip() else None
+        if text.strip() and days[name] is None:
+            shown = typed[name][:20]
+            refused[name] = (
+                f"“{shown}” is not a date of the calendar: write it as day/month/year,"
+                f" e.g. {day_value(EXAMPLE_DAY)}."
+            )
+    start, end = days[first], days[last]
+    swapped = bool(start and end and start > end)
+    if swapped:
+        start, end = end, start
+        refused[last] = (
+            "The period ended before it started: the two dates are taken the other way round."
+        )
+    return TypedPeriod(start, end, typed, refused, swapped)
 
 
 def db_id(value) -> int | None:
@@ -199,8 +270,9 @@ def plain_decimal(
     allow_negative: bool = False,
 ) -> Decimal:
     """A number typed in plain decimal notation, exactly as typed: more places than the field
-    holds, Python's syntax (1_000, 1e3, NaN) and too many digits are refused, never rounded."""
-    text = value.strip() if isinstance(value, str) else ""
+    holds, Python's syntax (1_000, 1e3, NaN) and too many digits are refused, never rounded; a
+    true minus (U+2212) reads as the hyphen-minus."""
+    text = with_plain_minus(value).strip() if isinstance(value, str) else ""
     if not PLAIN_NUMBER.fullmatch(text):
         raise ValueRefused(NOT_A_NUMBER)
     if text.startswith("-") and not allow_negative and Decimal(text) != 0:
@@ -222,9 +294,10 @@ def plain_decimal(
 
 
 def amount(value, *, blank_is_zero: bool = False) -> Decimal:
-    """An amount of money as typed at a desk (1500, 1500.50): 2 places at most, plain digits, at
-    most 14 digits; refused otherwise, never rounded."""
-    text = value.strip() if isinstance(value, str) else ""
+    """An amount of money as typed at a desk (1500, 1,500, 1 500, 1500.50): 2 places at most,
+    plain digits (thousands grouped by threes allowed), at most 14 digits; refused otherwise,
+    never rounded."""
+    text = ungrouped(value).strip() if isinstance(value, str) else ""
     if not text and blank_is_zero:
         return money("0")
     if not text:
@@ -264,9 +337,35 @@ def model_limit(model: type[models.Model], field: str) -> int:
 # --- the same rules as form fields -----------------------------------------------------------
 
 
+def plain_limits(field: forms.Field) -> None:
+    """The field's least and greatest value said in plain words ("Enter 1 or more.") where the
+    validator has Django's own ("Ensure this value is greater than or equal to 1."); a message
+    a model or a form gave the limit is kept."""
+    plain = {
+        MinValueValidator: "Enter %(limit_value)s or more.",
+        MaxValueValidator: "Enter %(limit_value)s or less.",
+    }
+    for at, validator in enumerate(field.validators):
+        kind = type(validator)
+        if kind in plain and validator.message == kind.message:
+            field.validators[at] = kind(validator.limit_value, plain[kind])
+
+
 class PlainDecimalField(forms.DecimalField):
     """forms.DecimalField that takes plain decimal notation only (Django's accepts 1_000 and
-    1e3 because Python's Decimal does)."""
+    1e3 because Python's Decimal does); its messages in plain words ("Enter 0 or more.", never
+    Django's "Ensure this value is greater than or equal to 0.")."""
+
+    default_error_messages = {
+        "invalid": NOT_A_NUMBER,
+        "max_digits": "That number is too large.",
+        "max_whole_digits": "That number is too large.",
+        "max_decimal_places": "Enter at most %(max)s decimal places.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        plain_limits(self)
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -277,9 +376,18 @@ class PlainDecimalField(forms.DecimalField):
         return super().to_python(text)
 
 
-class MoneyField(PlainDecimalField):
-    """An amount of money: plain digits, 2 places at most (refused, never rounded)."""
+class AmountInput(forms.TextInput):
+    """A text box for an amount: a number box (type=number) would not let "1,500" be typed."""
 
+    def __init__(self, attrs: dict | None = None):
+        super().__init__(attrs={"inputmode": "decimal", "autocomplete": "off"} | (attrs or {}))
+
+
+class MoneyField(PlainDecimalField):
+    """An amount of money: plain digits, thousands grouped by threes allowed ("1,500", "1 500"),
+    2 places at most (refused, never rounded)."""
+
+    widget = AmountInput
     default_error_messages = {
         "invalid": NOT_AN_AMOUNT,
         "max_decimal_places": "Enter the amount in cents at most, e.g. 1500.50.",
@@ -292,15 +400,28 @@ class MoneyField(PlainDecimalField):
         kwargs.setdefault("decimal_places", MONEY_PLACES)
         super().__init__(**kwargs)
 
+    def to_python(self, value):
+        return super().to_python(ungrouped(value))
+
 
 class PlainIntegerField(forms.IntegerField):
     """forms.IntegerField that takes plain digits only (Django's accepts 1_000 and ²-like digits
-    of other scripts because Python's int does)."""
+    of other scripts because Python's int does); a negative number may start with the true
+    minus (U+2212) as well as the hyphen-minus, so "−5" as a hint writes it is "-5". Its
+    messages in plain words, never Django's "Ensure this value is ..."."""
+
+    default_error_messages = {
+        "invalid": "Enter a whole number, e.g. 24.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        plain_limits(self)
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        text = str(value).strip()
+        text = with_plain_minus(str(value))
         if not PLAIN_INTEGER.fullmatch(text) or len(text.lstrip("+-")) > 18:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(text)
@@ -321,14 +442,38 @@ class DayInput(forms.DateInput):
         super().__init__(attrs=defaults | (attrs or {}), format="%d/%m/%Y")
 
 
+# The day a date field's message shows as its example unless the field gives its own (a birth
+# date's example is a birth date, an expiry date's one to come).
+EXAMPLE_DAY = date(2026, 12, 4)
+
+
+def day_example(what: str = "date", example: date = EXAMPLE_DAY) -> str:
+    """How to write `what` (a date field's name in words): "Enter the expiry date as
+    day/month/year, e.g. 30/11/2028 for 30 November 2028."."""
+    return (
+        f"Enter the {what} as day/month/year, e.g. {example:%d/%m/%Y}"
+        f" for {example.day} {example:%B %Y}."
+    )
+
+
 class DayField(forms.DateField):
-    """A date typed day first (DAY_INPUT_FORMATS), with a message that shows how to write it."""
+    """A date typed day first (DAY_INPUT_FORMATS), with a message that shows how to write it:
+    `what` names the date ("expiry date") and `example` is a day such a date could be."""
 
     widget = DayInput
     input_formats = DAY_INPUT_FORMATS
     default_error_messages = {
-        "invalid": "Enter the date as day/month/year, e.g. 04/12/1988 for 4 December 1988.",
+        "invalid": day_example(),
+        "required": "Enter the date.",
     }
+
+    def __init__(self, *, what: str = "", example: date | None = None, **kwargs):
+        super().__init__(**kwargs)
+        messages = kwargs.get("error_messages") or {}
+        if what and "invalid" not in messages:
+            self.error_messages["invalid"] = day_example(what, example or EXAMPLE_DAY)
+        if what and "required" not in messages:
+            self.error_messages["required"] = f"Enter the {what}."
 
     def to_python(self, value):
         if isinstance(value, str) and value.strip():

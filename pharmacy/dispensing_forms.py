@@ -35,7 +35,10 @@ class DispenseForm(forms.Form):
         queryset=FormularyItem.objects.none(),
         empty_label=None,
         label="Item to give",
-        error_messages={"invalid_choice": "Choose an item from the list."},
+        error_messages={
+            "required": "Choose the item to give.",
+            "invalid_choice": "Choose an item from the list.",
+        },
     )
     substitution_reason = forms.CharField(
         label="Why another item (a substitution)",
@@ -48,7 +51,7 @@ class DispenseForm(forms.Form):
         min_value=1,
         error_messages={
             "required": "Enter how many to give.",
-            "invalid": "Enter a whole number.",
+            "invalid": "Enter a whole number of units, e.g. 2.",
             "min_value": "Give at least 1.",
         },
     )
@@ -80,7 +83,7 @@ class ReturnForm(forms.Form):
         label="Units brought back",
         error_messages={
             "required": "Enter how many came back.",
-            "invalid": "Enter a whole number.",
+            "invalid": "Enter a whole number of units, e.g. 2.",
             "min_value": "At least 1.",
         },
     )
@@ -92,19 +95,28 @@ class ReturnForm(forms.Form):
 
 
 class SaleForm(forms.Form):
-    customer_name = forms.CharField(label="Customer's name", required=False, max_length=120)
-    customer_phone = forms.CharField(label="Phone", required=False, max_length=20)
+    customer_name = forms.CharField(
+        label="Customer's name", required=False, max_length=120, error_messages=REASON_ERRORS
+    )
+    customer_phone = forms.CharField(
+        label="Phone", required=False, max_length=20, error_messages=REASON_ERRORS
+    )
     payment_mode = forms.ChoiceField(
         choices=Sale.PaymentMode.choices,
         initial=Sale.PaymentMode.CASH,
         widget=forms.RadioSelect,
         label="Paid by",
+        error_messages={
+            "required": "Choose how the customer pays.",
+            "invalid_choice": "Choose how the customer pays.",
+        },
     )
     payment_reference = forms.CharField(
         label="Reference",
         required=False,
         max_length=40,
         help_text="M-Pesa transaction code or card slip number (not for cash).",
+        error_messages=REASON_ERRORS,
     )
 
 
@@ -118,7 +130,10 @@ class SaleLineForm(forms.Form):
     quantity = PlainIntegerField(
         min_value=1,
         required=False,
-        error_messages={"invalid": "Enter a whole number.", "min_value": "At least 1."},
+        error_messages={
+            "invalid": "Enter a whole number of units, e.g. 2.",
+            "min_value": "Enter a quantity of at least 1.",
+        },
     )
 
     def __init__(self, *args, items=None, **kwargs):

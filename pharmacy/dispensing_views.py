@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from clinical.models import Patient
 from hms import paging, params, rbac
-from hms.money import ZERO, money, percent_of
+from hms.money import ZERO, money, money_text, percent_of
 from hms.pdf import pdf_response
 from hms.refusals import Refusal, refuse_into
 from pharmacy import dispensing_selectors as selectors
@@ -312,6 +312,17 @@ def sale_new(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = SaleForm(data)
     lines = SaleLineFormSet(data, prefix="line", form_kwargs={"items": items})
+    if request.htmx and request.htmx.target == "sale-total":
+        # The running total as the cashier types: htmx asks on every change, the lines typed
+        # so far in the query; only the total is drawn again.
+        typed = SaleLineFormSet(request.GET, prefix="line", form_kwargs={"items": items})
+        price = services.sale_price(_priced_lines(typed))
+        return render(request, "pharmacy/dispensing/sale_new.html#sale-total", {"price": price})
+    price = services.sale_price(_priced_lines(lines)) if data is not None else None
+    if data is not None and "preview" in data:  # "Work out the total" without JavaScript
+        return render(
+            request, "pharmacy/dispensing/sale_new.html", _sale_page(form, lines, price, stores)
+        )
     if data is not None and form.is_valid() and lines.is_valid():
         chosen = [
             (line["item"], line["quantity"]) for line in lines.cleaned_data if line.get("item")
@@ -332,10 +343,38 @@ def sale_new(request: HttpRequest) -> HttpResponse:
             except Refusal as refusal:
                 refuse_into(form, refusal)
             else:
-                messages.success(request, f"Sale {sale.number} recorded: {sale.total}.")
+                messages.success(request, f"Sale {sale.number} recorded: {money_text(sale.total)}.")
                 return redirect("sale_detail", pk=sale.pk)
-    context = {"form": form, "lines": lines, "no_store": not stores}
-    return render(request, "pharmacy/dispensing/sale_new.html", context)
+    return render(
+        request, "pharmacy/dispensing/sale_new.html", _sale_page(form, lines, price, stores)
+    )
+
+
+def _priced_lines(lines) -> list[tuple[FormularyItem, int]]:
+    """The (item, quantity) of the lines typed well so far (a line still being typed, or
+    refused, is left out of the running total: it is not what would be recorded)."""
+    if not lines.is_bound or not lines.management_form.is_valid():
+        return []
+    return [
+        (line.cleaned_data["item"], line.cleaned_data["quantity"])
+        for line in lines.forms
+        if line.is_valid() and line.cleaned_data.get("item") and line.cleaned_data.get("quantity")
+    ]
+
+
+def _sale_page(form, lines, price, stores) -> dict:
+    """The sale page's context; each line's item and quantity ask for the running total."""
+    asks = {
+        "hx-get": reverse("sale_new"),
+        "hx-trigger": "input changed delay:300ms, change",
+        "hx-include": "closest form",
+        "hx-target": "#sale-total",
+        "hx-swap": "outerHTML",
+    }
+    for line in lines.forms:
+        for name in ("item", "quantity"):
+            line.fields[name].widget.attrs.update(asks)
+    return {"form": form, "lines": lines, "price": price, "no_store": not stores}
 
 
 def _sale(pk: int) -> Sale:

@@ -7,6 +7,7 @@ from hms.params import MoneyField, PlainDecimalField, plain_formfield
 from pharmacy.models import FormularyItem, ItemCategory, ItemForm
 
 TAX_ERRORS = {
+    "required": "Enter the tax rate (0 for VAT-exempt).",
     "invalid": "Enter the tax rate as a number, e.g. 16 or 0.",
     "max_decimal_places": "At most two decimal places, e.g. 16.00.",
     "max_digits": "A tax rate is from 0 to 100 per cent.",
@@ -62,15 +63,28 @@ class FormularyItemForm(forms.ModelForm):
             "active": "In use (offered to prescribe, receive and sell)",
         }
         error_messages = {
-            name: TEXT_ERRORS | {"required": message}
+            name: TEXT_ERRORS | {"required": message, "invalid_choice": message}
             for name, message in {
                 "generic_name": "Enter the generic name, e.g. Amoxicillin.",
                 "form": "Choose the form.",
                 "dispensing_unit": "Enter what one unit on the shelf is, e.g. capsule.",
-                "pack_size": "Enter how many units a pack holds.",
                 "category": "Choose drug or medical supply.",
-                "reorder_level": "Enter the reorder level (0 for none).",
             }.items()
+        } | {
+            "brand": TEXT_ERRORS,
+            "strength": TEXT_ERRORS,
+            "pack_size": {
+                "required": "Enter how many units a pack holds.",
+                "invalid": "Enter how many units a pack holds, in whole numbers, e.g. 100.",
+                "min_value": "A pack holds at least 1 unit.",
+                "max_value": "A pack holds at most %(limit_value)s units.",
+            },
+            "reorder_level": {
+                "required": "Enter the reorder level (0 for none).",
+                "invalid": "Enter the reorder level in whole units, e.g. 50 (0 for none).",
+                "min_value": "The reorder level is 0 or more.",
+                "max_value": "The reorder level is at most %(limit_value)s units.",
+            },
         }
 
     def __init__(self, *args, **kwargs) -> None:

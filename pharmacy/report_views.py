@@ -10,14 +10,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from hms import paging, rbac
+from hms import paging, params, rbac
 from hms.money import money
 from pharmacy import selectors
-from pharmacy.models import ItemForm
+from pharmacy.models import FormularyItem
+from pharmacy.units import in_units
 
 REPORTS = "pharmacy.reports"
 WHOLE = {rbac.ALL}
-FORMS = dict(ItemForm.choices)
 
 
 def _cell(value: object) -> object:
@@ -44,9 +44,13 @@ def _wants_csv(request: HttpRequest) -> bool:
 
 
 def _item_name(row: dict) -> str:
-    words = [row["item__generic_name"], row["item__strength"], FORMS.get(row["item__form"], "")]
-    text = " ".join(word for word in words if word)
-    return f"{text} ({row['item__brand']})" if row["item__brand"] else text
+    """The item's name as everywhere else ("Amoxicillin 500 mg capsule"): FormularyItem.name."""
+    return FormularyItem(
+        generic_name=row["item__generic_name"],
+        strength=row["item__strength"],
+        form=row["item__form"],
+        brand=row["item__brand"],
+    ).name
 
 
 def _page(request: HttpRequest, template: str, tab: str, context: dict) -> HttpResponse:
@@ -80,7 +84,8 @@ def stock_reports(request: HttpRequest) -> HttpResponse:
 @rbac.capability_required(REPORTS, scopes=WHOLE)
 def consumption_report(request: HttpRequest) -> HttpResponse:
     """Per item over a period (dates in the URL): dispensed + sold + ward use − returns."""
-    period = selectors.period_of(request.GET.get("from"), request.GET.get("to"))
+    typed = params.period_typed(request.GET)
+    period = selectors.period_of(typed.first, typed.last)
     rows = selectors.consumption(period)
     if _wants_csv(request):
         header = ["Item", "Dispensed", "Sold", "Ward use", "Returned", "Consumed"]
@@ -90,11 +95,15 @@ def consumption_report(request: HttpRequest) -> HttpResponse:
     page = paging.page_of(request, rows, 50)
     for row in page:
         row["name"] = _item_name(row)
+        row["shown"] = {
+            key: in_units(row[key], row["item__dispensing_unit"])
+            for key in ("dispensed", "sold", "ward_use", "returned", "consumed")
+        }
     return _page(
         request,
         "pharmacy/stock/report_consumption.html",
         "consumption",
-        {"page": page, "period": period},
+        {"page": page, "period": period, "typed": typed},
     )
 
 
@@ -133,7 +142,8 @@ def expiry_report(request: HttpRequest) -> HttpResponse:
 @rbac.capability_required(REPORTS, scopes=WHOLE)
 def doctors_report(request: HttpRequest) -> HttpResponse:
     """Per prescribing doctor over a period: dispenses, units, returns and value."""
-    period = selectors.period_of(request.GET.get("from"), request.GET.get("to"))
+    typed = params.period_typed(request.GET)
+    period = selectors.period_of(typed.first, typed.last)
     rows = selectors.dispensing_by_doctor(period)
     if _wants_csv(request):
         header = ["Doctor", "Dispenses", "Units", "Returned", "Value"]
@@ -147,7 +157,10 @@ def doctors_report(request: HttpRequest) -> HttpResponse:
     for row in page:
         row["doctor"] = _doctor(row)
     return _page(
-        request, "pharmacy/stock/report_doctors.html", "doctors", {"page": page, "period": period}
+        request,
+        "pharmacy/stock/report_doctors.html",
+        "doctors",
+        {"page": page, "period": period, "typed": typed},
     )
 
 

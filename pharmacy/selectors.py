@@ -197,12 +197,12 @@ class Period:
         return timezone.make_aware(datetime.combine(next_day, time.min), params.hospital_zone())
 
 
-def period_of(first: str | None, last: str | None) -> Period:
-    """The period a query asks for (`from`, `to`), else the last 30 days up to today; the two
-    dates put in order."""
-    today = timezone.localdate()
-    end = params.date_param(last) or today
-    start = params.date_param(first) or end - timedelta(days=29)
+def period_of(first: date | None, last: date | None) -> Period:
+    """The period from `first` to `last` (a params.TypedPeriod's days, None where a box was
+    blank or refused): a missing end is today, a missing start the 30 days up to the end; the
+    two dates put in order."""
+    end = last or timezone.localdate()
+    start = first or end - timedelta(days=29)
     return Period(*sorted((start, end)))
 
 
@@ -236,7 +236,14 @@ def consumption(period: Period) -> QuerySet:
         return Coalesce(Sum("quantity", filter=Q(kind=kind)), ZERO)
 
     return (
-        rows.values("item_id", "item__generic_name", "item__strength", "item__form", "item__brand")
+        rows.values(
+            "item_id",
+            "item__generic_name",
+            "item__strength",
+            "item__form",
+            "item__brand",
+            "item__dispensing_unit",
+        )
         .annotate(
             dispensed=-of(MovementKind.DISPENSE),
             sold=-of(MovementKind.SALE),

@@ -2,6 +2,8 @@
 a ward's use, an adjustment, a stock take's counts. Numbers in plain digits, dates day first
 (hms.params); the services say no to what breaks a rule, beside the field it is about."""
 
+from datetime import date
+
 from django import forms
 from django.forms import formset_factory
 from django.forms.utils import ErrorDict, ErrorList
@@ -13,7 +15,31 @@ from pharmacy.services import ReceiptLine, TransferRequest
 # The most units one line, count or correction may carry: more is a typing slip (and would not
 # fit the ledger's integer column).
 MOST_UNITS = 1_000_000
-REASON = {"max_length": "Reason: at most %(limit_value)d characters (this has %(show_value)d)."}
+# An expiry date's example in its message: a day a medicine on the shelf could expire.
+EXPIRY_EXAMPLE = date(2028, 11, 30)
+REASON = {
+    "required": "Say why.",
+    "max_length": "Reason: at most %(limit_value)d characters (this has %(show_value)d).",
+}
+# Every message a person may see beside a field, in the words of the stores (never Django's
+# "This field is required." or "Ensure this value is greater than or equal to 1.").
+TEXT = {"max_length": "At most %(limit_value)d characters (this has %(show_value)d)."}
+UNITS = {
+    "required": "Enter how many units.",
+    "invalid": "Enter a whole number of units, e.g. 24.",
+    "min_value": "Enter a quantity of at least 1.",
+    "max_value": f"At most {MOST_UNITS:,} units on one line.",
+}
+
+
+def _choice(required: str) -> dict:
+    """A list's messages: `required` when nothing is chosen, the same when what came back is
+    not on the list (a store closed meanwhile, a page kept open)."""
+    return {"required": required, "invalid_choice": f"{required} (from the list)"}
+
+
+def _text(required: str) -> dict:
+    return TEXT | {"required": required}
 
 
 def _ward_model():
@@ -31,10 +57,17 @@ def _items():
 
 
 class StoreForm(forms.Form):
-    name = forms.CharField(max_length=80)
-    kind = forms.ChoiceField(choices=StoreKind.choices, label="Kind of store")
+    name = forms.CharField(max_length=80, error_messages=_text("Enter the store's name."))
+    kind = forms.ChoiceField(
+        choices=StoreKind.choices,
+        label="Kind of store",
+        error_messages=_choice("Choose the kind of store."),
+    )
     ward = forms.ModelChoiceField(
-        queryset=None, required=False, help_text="Only for a ward store: the ward it serves."
+        queryset=None,
+        required=False,
+        help_text="Only for a ward store: the ward it serves.",
+        error_messages=_choice("Choose the ward."),
     )
     active = forms.BooleanField(required=False, initial=True, label="Open (in use)")
 
@@ -47,8 +80,8 @@ class StoreForm(forms.Form):
 
 
 class SupplierForm(forms.Form):
-    name = forms.CharField(max_length=120)
-    phone = forms.CharField(max_length=20, required=False)
+    name = forms.CharField(max_length=120, error_messages=_text("Enter the supplier's name."))
+    phone = forms.CharField(max_length=20, required=False, error_messages=TEXT)
     active = forms.BooleanField(required=False, initial=True, label="Still supplying us")
 
     def answers(self) -> dict:
@@ -56,22 +89,44 @@ class SupplierForm(forms.Form):
 
 
 class ReceiptForm(forms.Form):
-    supplier = forms.ModelChoiceField(queryset=Supplier.objects.filter(active=True))
-    invoice_number = forms.CharField(max_length=40, label="Supplier's invoice number")
-    store = forms.ModelChoiceField(
-        queryset=Store.objects.filter(active=True), label="Received into"
+    supplier = forms.ModelChoiceField(
+        queryset=Supplier.objects.filter(active=True),
+        error_messages=_choice("Choose the supplier."),
     )
-    note = forms.CharField(max_length=200, required=False)
+    invoice_number = forms.CharField(
+        max_length=40,
+        label="Supplier's invoice number",
+        error_messages=_text("Enter the number on the supplier's invoice."),
+    )
+    store = forms.ModelChoiceField(
+        queryset=Store.objects.filter(active=True),
+        label="Received into",
+        error_messages=_choice("Choose the store it goes into."),
+    )
+    note = forms.CharField(max_length=200, required=False, error_messages=TEXT)
 
 
 class ReceiptLineForm(forms.Form):
-    item = ItemChoiceField(queryset=None)
-    batch_number = forms.CharField(max_length=40)
-    expiry_date = DayField(label="Expiry date")
-    quantity = PlainIntegerField(
-        min_value=1, max_value=MOST_UNITS, help_text="Dispensing units (tablets, bottles…)"
+    item = ItemChoiceField(queryset=None, error_messages=_choice("Choose the item."))
+    batch_number = forms.CharField(
+        max_length=40, error_messages=_text("Enter the batch number on the pack.")
     )
-    unit_cost = MoneyField(min_value=0, max_digits=12, label="Cost per unit")
+    expiry_date = DayField(label="Expiry date", what="expiry date", example=EXPIRY_EXAMPLE)
+    quantity = PlainIntegerField(
+        min_value=1,
+        max_value=MOST_UNITS,
+        help_text="Dispensing units (tablets, bottles…)",
+        error_messages=UNITS,
+    )
+    unit_cost = MoneyField(
+        min_value=0,
+        max_digits=12,
+        label="Cost per unit",
+        error_messages={
+            "required": "Enter what one unit cost (0 if free).",
+            "min_value": "A cost cannot be below zero.",
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,16 +137,27 @@ class ReceiptLineForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    from_store = forms.ModelChoiceField(queryset=Store.objects.filter(active=True), label="From")
-    to_store = forms.ModelChoiceField(queryset=Store.objects.filter(active=True), label="To")
-    note = forms.CharField(max_length=200, required=False)
+    from_store = forms.ModelChoiceField(
+        queryset=Store.objects.filter(active=True),
+        label="From",
+        error_messages=_choice("Choose the store it comes from."),
+    )
+    to_store = forms.ModelChoiceField(
+        queryset=Store.objects.filter(active=True),
+        label="To",
+        error_messages=_choice("Choose the store it goes to."),
+    )
+    note = forms.CharField(max_length=200, required=False, error_messages=TEXT)
 
 
 class TransferLineForm(forms.Form):
-    item = ItemChoiceField(queryset=None)
-    quantity = PlainIntegerField(min_value=1, max_value=MOST_UNITS)
+    item = ItemChoiceField(queryset=None, error_messages=_choice("Choose the item."))
+    quantity = PlainIntegerField(min_value=1, max_value=MOST_UNITS, error_messages=UNITS)
     batch_number = forms.CharField(
-        max_length=40, required=False, help_text="Empty: first expiry first out"
+        max_length=40,
+        required=False,
+        help_text="Empty: first expiry first out",
+        error_messages=TEXT,
     )
 
     def __init__(self, *args, **kwargs):
@@ -142,13 +208,13 @@ def with_another_line(post, formset_class, prefix: str = "form"):
 
 
 class WardUseForm(forms.Form):
-    item = ItemChoiceField(queryset=None)
-    quantity = PlainIntegerField(min_value=1, max_value=MOST_UNITS)
+    item = ItemChoiceField(queryset=None, error_messages=_choice("Choose the item."))
+    quantity = PlainIntegerField(min_value=1, max_value=MOST_UNITS, error_messages=UNITS)
     reason = forms.CharField(
         max_length=200,
         label="Used for",
         help_text="The patient, bed or procedure",
-        error_messages=REASON,
+        error_messages=REASON | {"required": "Say what it was used for."},
     )
 
     def __init__(self, *args, store: Store, **kwargs):
@@ -161,12 +227,20 @@ class WardUseForm(forms.Form):
 
 
 class AdjustForm(forms.Form):
-    store = forms.ModelChoiceField(queryset=None)
+    store = forms.ModelChoiceField(queryset=None, error_messages=_choice("Choose the store."))
+    # A text box: a number box would drop "−3" (the true minus) before the form saw it.
     quantity = PlainIntegerField(
         min_value=-MOST_UNITS,
         max_value=MOST_UNITS,
         label="Units to add (+) or take off (−)",
-        help_text="e.g. 5 found, -3 broken",
+        help_text="e.g. 5 found, −3 broken",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={
+            "required": "Enter the units to add, or to take off with a minus (−3).",
+            "invalid": "Enter a whole number: 5 to add, −3 to take off.",
+            "min_value": f"At most {MOST_UNITS:,} units at a time.",
+            "max_value": f"At most {MOST_UNITS:,} units at a time.",
+        },
     )
     reason = forms.CharField(max_length=200, error_messages=REASON)
 
@@ -180,7 +254,9 @@ class AdjustForm(forms.Form):
 
 
 class StoreChoiceForm(forms.Form):
-    store = forms.ModelChoiceField(queryset=Store.objects.filter(active=True))
+    store = forms.ModelChoiceField(
+        queryset=Store.objects.filter(active=True), error_messages=_choice("Choose the store.")
+    )
 
 
 class StockTakeForm(forms.Form):
@@ -197,6 +273,7 @@ class StockTakeForm(forms.Form):
                 required=False,
                 initial=line.counted,
                 label="Counted",
+                error_messages=UNITS | {"min_value": "A count cannot be below 0."},
             )
             self.fields[f"reason_{line.pk}"] = forms.CharField(
                 max_length=200, required=False, initial=line.reason, error_messages=REASON

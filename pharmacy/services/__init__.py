@@ -5,7 +5,7 @@ checks its own capability, and moves stock only through pharmacy.ledger.move; a 
 PharmacyError (hms.refusals) with the sentence the person reads and the field it is about."""
 
 from pharmacy.services.common import PharmacyError
-from pharmacy.services.dispensing import dispense, dispense_return, sale_record
+from pharmacy.services.dispensing import dispense, dispense_return, sale_price, sale_record
 from pharmacy.services.formulary import formulary_item_save
 from pharmacy.services.stock import (
     Count,
@@ -37,6 +37,7 @@ __all__ = [
     "expired_write_off",
     "formulary_item_save",
     "receipt_record",
+    "sale_price",
     "sale_record",
     "stock_adjust",
     "stock_alerts_refresh",

@@ -5,6 +5,7 @@ Quantities are whole dispensing units (pharmacy.models); money is Decimal with 2
 only through pharmacy.ledger.move; charges go through billing's charge_post and charge_reverse.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -378,6 +379,55 @@ def dispense_return(
     return returned
 
 
+@dataclass(frozen=True)
+class PricedLine:
+    """One line of a sale priced: `unit_price` and `tax_rate` (per cent) from the item's charge
+    item, `amount` = unit price × quantity, `tax` = percent_of(amount, rate); KES."""
+
+    item: FormularyItem
+    quantity: int
+    unit_price: Decimal
+    tax_rate: Decimal
+    amount: Decimal
+    tax: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.amount + self.tax
+
+
+@dataclass(frozen=True)
+class SalePrice:
+    """A sale's lines priced and its sums (KES): what the counter shows while the cashier types
+    and what sale_record stores, worked out by the one function below."""
+
+    lines: list[PricedLine]
+    subtotal: Decimal
+    tax: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal + self.tax
+
+
+def sale_price(lines: list[tuple[FormularyItem, int]]) -> SalePrice:
+    """`lines` ((item, quantity in dispensing units), ...) priced as a sale is: each at its
+    charge item's price, its tax percent_of(amount, rate) rounded half-up per line as billing
+    does, the sale's tax the sum of the lines'. Reads only (the items' charge items); raises
+    nothing: the checks are sale_record's."""
+    priced = []
+    for item, quantity in lines:
+        unit_price = money(item.charge_item.price)
+        amount = money(unit_price * quantity)
+        rate = item.charge_item.tax_rate
+        priced.append(
+            PricedLine(item, quantity, unit_price, rate, amount, percent_of(amount, rate))
+        )
+    subtotal = sum((line.amount for line in priced), ZERO)
+    tax = sum((line.tax for line in priced), ZERO)
+    return SalePrice(priced, subtotal, tax)
+
+
 @transaction.atomic
 @submissions.once("pharmacy.sale")
 def sale_record(
@@ -429,41 +479,38 @@ def sale_record(
         customer_phone = phone_e164(customer_phone, field="customer_phone")
     store = _dispensing_store(store)
     now = timezone.now()
-    priced = []
+    wanted = []
     for item, quantity in lines:
         quantity = _whole(quantity)
         if quantity < 1:
             raise PharmacyError("Each quantity is at least 1.", field="quantity")
         if not item.active or not item.charge_item.active:
             raise PharmacyError(f"{item.name} is not for sale.", field="item")
-        price = money(item.charge_item.price)
-        amount = money(price * quantity)
-        rate = item.charge_item.tax_rate
-        priced.append((item, quantity, price, rate, amount, percent_of(amount, rate)))
-    subtotal = sum((row[4] for row in priced), ZERO)
-    tax = sum((row[5] for row in priced), ZERO)
+        wanted.append((item, quantity))
+    price = sale_price(wanted)
     sale = Sale.objects.create(
         number=yearly_number("OTC"),
         customer_name=customer_name,
         customer_phone=customer_phone,
         store=store,
-        subtotal=subtotal,
-        tax=tax,
-        total=subtotal + tax,
+        subtotal=price.subtotal,
+        tax=price.tax,
+        total=price.total,
         payment_mode=payment_mode,
         payment_reference="" if payment_mode == Sale.PaymentMode.CASH else reference,
         sold_by=actor,
         sold_at=now,
     )
-    for item, quantity, price, rate, amount, line_tax in priced:
+    for line in price.lines:
+        item, quantity = line.item, line.quantity
         SaleLine.objects.create(
             sale=sale,
             item=item,
             quantity=quantity,
-            unit_price=price,
-            tax_rate=rate,
-            amount=amount,
-            tax_amount=line_tax,
+            unit_price=line.unit_price,
+            tax_rate=line.tax_rate,
+            amount=line.amount,
+            tax_amount=line.tax,
         )
         for take in ledger.fefo_take(store=store, item=item, quantity=quantity):
             ledger.move(
@@ -481,7 +528,7 @@ def sale_record(
         obj=sale,
         after={
             "number": sale.number,
-            "lines": [(row[0].name, row[1], row[4], row[5]) for row in priced],
+            "lines": [(ln.item.name, ln.quantity, ln.amount, ln.tax) for ln in price.lines],
             "total": sale.total,
             "payment_mode": payment_mode,
             "reference": sale.payment_reference,

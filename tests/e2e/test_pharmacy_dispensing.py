@@ -123,3 +123,40 @@ def test_a_prescription_arrives_live_is_dispensed_with_a_substitute_and_charged(
     desk.goto(f"{live_server_url}/billing/patients/{patient.pk}/")
     expect(desk.get_by_text(re.compile(rf"Lumartem.*× 24 \({record.number}\)"))).to_be_visible()
     expect(desk.get_by_text("360.00").first).to_be_visible()
+
+
+@pytest.mark.browser
+def test_the_sale_screen_adds_up_as_the_cashier_types_and_records_that_total(
+    transactional_db, browsers, live_server_url
+):
+    pharmacist = UserFactory(role=rbac.PHARMACIST)
+    gauze, _ = stocked(
+        FormularyItemFactory(
+            generic_name="Gauze",
+            form="supply",
+            dispensing_unit="roll",
+            charge_item=PharmacyChargeItemFactory(price=Decimal("33.35"), tax_rate=Decimal("16")),
+        ),
+        units=(10,),
+        actor=pharmacist,
+    )
+    tablets, _ = stocked(units=(20,), actor=pharmacist)
+
+    counter = browsers.open("pharmacist")
+    counter.set_viewport_size(COUNTER)
+    sign_in(counter, live_server_url, pharmacist)
+    counter.goto(f"{live_server_url}/pharmacy/sales/new/")
+    expect(counter.get_by_test_id("sale-total-empty")).to_be_visible()
+    counter.locator("#id_line-0-item").select_option(str(gauze.pk))
+    counter.locator("#id_line-0-quantity").fill("3")
+    expect(counter.get_by_test_id("sale-total-amount")).to_have_text("KES 116.06")
+    counter.locator("#id_line-1-item").select_option(str(tablets.pk))
+    counter.locator("#id_line-1-quantity").fill("5")
+
+    # 3 × 33.35 = 100.05 + 16% tax 16.01; 5 × 10.00 = 50.00 untaxed.
+    expect(counter.get_by_test_id("sale-total-amount")).to_have_text("KES 166.06")
+    expect(counter.get_by_test_id("sale-total-line")).to_have_count(2)
+    snapshot(counter, "pharmacy-sale-total-1024")
+    counter.get_by_test_id("sell").click()
+
+    expect(counter.get_by_text("recorded: KES 166.06")).to_be_visible()

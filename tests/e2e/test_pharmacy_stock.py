@@ -77,3 +77,23 @@ def test_a_ward_nurse_sees_a_transfer_arrive_and_receives_it(browsers, live_serv
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0, f"the ward store page is {overflow}px wider than the tablet"
+
+
+@pytest.mark.browser
+def test_a_report_period_that_is_no_date_is_said_beside_the_picker(
+    transactional_db, browsers, live_server_url
+):
+    pharmacist = UserFactory(role=rbac.PHARMACIST)
+    desk = browsers.open("pharmacist")
+    desk.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(desk, live_server_url, pharmacist)
+
+    desk.goto(f"{live_server_url}/pharmacy/stock/reports/consumption/?from=2026-02-31&to=abc")
+
+    expect(desk.get_by_test_id("period-from-error")).to_contain_text(
+        "“2026-02-31” is not a date of the calendar"
+    )
+    expect(desk.get_by_test_id("period-to-error")).to_contain_text("“abc” is not a date")
+    expect(desk.get_by_test_id("period-from")).to_have_value("2026-02-31")
+    expect(desk.get_by_test_id("period-used")).to_contain_text("a date above could not be read")
+    snapshot(desk, "pharmacy-report-period-refused-1366")

@@ -142,3 +142,57 @@ def test_a_customer_phone_that_is_no_phone_is_refused_beside_it(pharmacist):
 
     assert refused.value.field == "customer_phone"
     assert not StockMovement.objects.filter(kind=MovementKind.SALE).exists()
+
+
+def _lines(*typed) -> dict:
+    data = {"line-TOTAL_FORMS": "4", "line-INITIAL_FORMS": "0"}
+    for n, (item, quantity) in enumerate(typed):
+        data |= {f"line-{n}-item": item, f"line-{n}-quantity": quantity}
+    return data
+
+
+def test_the_sale_screen_shows_each_lines_amount_and_the_taxed_total_as_it_is_typed(
+    client_for, pharmacist
+):
+    gauze, _ = stocked(_taxed_item(), units=(10,))
+    tablets, _ = stocked(units=(20,))
+    counter = client_for(pharmacist)
+    asked = _lines((gauze.pk, "3"), (tablets.pk, "5"), ("", ""))
+
+    shown = counter.get(
+        reverse("sale_new"), asked, headers={"HX-Request": "true", "HX-Target": "sale-total"}
+    )
+    page = counter.get(reverse("sale_new")).content.decode()
+    counter.post(reverse("sale_new"), {**asked, "payment_mode": "cash"})
+
+    text = shown.content.decode()
+    assert text.lstrip().startswith('<div class="card mb-3" id="sale-total"')  # only the total
+    assert "KES 100.05" in text and "+ tax KES 16.01" in text and "KES 50.00" in text
+    assert 'data-testid="sale-total-amount">KES 166.06<' in text
+    assert Sale.objects.get().total == Decimal("166.06")  # what was shown is what is recorded
+    assert 'hx-get="/pharmacy/sales/new/"' in page and 'hx-target="#sale-total"' in page
+
+
+def test_a_line_still_being_typed_is_left_out_of_the_running_total(client_for, pharmacist):
+    tablets, _ = stocked(units=(20,))
+    counter = client_for(pharmacist)
+
+    shown = counter.get(
+        reverse("sale_new"),
+        _lines((tablets.pk, "2"), (tablets.pk, "x")),
+        headers={"HX-Request": "true", "HX-Target": "sale-total"},
+    ).content.decode()
+
+    assert 'data-testid="sale-total-amount">KES 20.00<' in shown
+
+
+def test_working_out_the_total_without_javascript_records_nothing(client_for, pharmacist):
+    tablets, _ = stocked(units=(20,))
+
+    page = client_for(pharmacist).post(
+        reverse("sale_new"), {**_lines((tablets.pk, "4")), "payment_mode": "cash", "preview": "1"}
+    )
+
+    assert 'data-testid="sale-total-amount">KES 40.00<' in page.content.decode()
+    assert 'value="4"' in page.content.decode()
+    assert not Sale.objects.exists()

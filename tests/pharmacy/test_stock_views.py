@@ -129,7 +129,9 @@ def reported(staff, stores):
     """Hand-made figures: main holds 10 at 4.00 and 5 expired at 2.50; the pharmacy 8 at 4.00.
     In the period: 3 dispensed, 2 used on a ward, 1 returned."""
     today = timezone.localdate()
-    item = FormularyItemFactory(generic_name="Amoxicillin", strength="500 mg", form="capsule")
+    item = FormularyItemFactory(
+        generic_name="Amoxicillin", strength="500 mg", form="capsule", dispensing_unit="capsule"
+    )
     good = BatchFactory(item=item, unit_cost=Decimal("4.00"))
     old = BatchFactory(item=item, unit_cost=Decimal("2.50"), expiry_date=today - timedelta(days=3))
     stock_put(stores["main"], good, 10, staff.pharmacist)
@@ -170,8 +172,22 @@ def test_consumption_is_dispensed_plus_ward_use_less_returns_in_the_period(
 
     (row,) = page.context["page"]
     assert (row["dispensed"], row["ward_use"], row["returned"], row["consumed"]) == (3, 2, 1, 4)
-    assert "Amoxicillin 500 mg Capsule,3,0,2,1,4" in csv_text.content.decode()
+    assert "Amoxicillin 500 mg capsule,3,0,2,1,4" in csv_text.content.decode()
     assert list(before.context["page"]) == []
+
+
+def test_consumption_names_the_form_in_lower_case_and_counts_in_its_units(
+    staff, reported, client_for
+):
+    today = timezone.localdate().isoformat()
+
+    page = client_for(staff.pharmacist).get(
+        reverse("stock_report_consumption"), {"from": today, "to": today}
+    )
+
+    text = page.content.decode()
+    assert "Amoxicillin 500 mg capsule" in text and "Capsule" not in text
+    assert "3 capsules" in text and "1 capsule<" in text and "0 capsules" in text
 
 
 def test_dispensing_by_doctor_counts_units_and_value_net_of_returns(staff, stores, client_for):
