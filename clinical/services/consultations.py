@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from clinical import dosing, lifecycle, live
+from clinical import arrivals, dosing, lifecycle, live
 from clinical.models import (
     Appointment,
     AppointmentChange,
@@ -84,11 +84,15 @@ def encounter_start(
     *, actor: User, appointment: Appointment, request: HttpRequest | None = None
 ) -> Encounter:
     """Start (or reopen the page of) the consultation of a checked-in or scheduled appointment
-    of today. The patient is now under treatment.
+    of today. The appointment is then "In consultation" (its history says who started it and
+    when), the patient is under treatment, the doctor's day and the desk's list follow live, and
+    the modules told of arrivals act (the queue shows the patient's ticket as being seen).
 
-    Raises ConsultationError when the appointment is with another doctor, is not scheduled or
-    checked in, or is not today.
+    Raises ConsultationError when the actor may not consult, the appointment is with another
+    doctor, is not scheduled or checked in, or is not today.
     """
+    if not rbac.allows(actor, "clinical.consult"):
+        raise ConsultationError("Consultations are held by doctors.")
     appointment = (
         Appointment.objects.select_for_update().select_related("patient").get(pk=appointment.pk)
     )
@@ -110,6 +114,10 @@ def encounter_start(
         appointment=appointment,
         started_at=timezone.now(),
     )
+    was = appointment.status
+    appointment.status = AppointmentStatus.IN_CONSULTATION
+    appointment.save(update_fields=["status"])
+    _record(appointment, AppointmentChange.Kind.IN_CONSULTATION, actor)
     if PatientState.UNDER_TREATMENT in lifecycle.ALLOWED[appointment.patient.state]:
         patient_transition(
             actor=actor,
@@ -123,8 +131,12 @@ def encounter_start(
         action="encounter.start",
         obj=encounter,
         patient=appointment.patient,
+        before={"appointment_status": was},
+        after={"appointment_status": AppointmentStatus.IN_CONSULTATION},
         request=request,
     )
+    arrivals.consultation_started(actor=actor, appointment=appointment, request=request)
+    live.today_changed(appointment.doctor_id)
     return encounter
 
 

@@ -202,6 +202,12 @@ SCENARIOS = {
         lambda p: _appointment(p["doctor"], p["patient"], starts_at=timezone.now()),
         lambda p, a: clinical.appointment_check_in(actor=p["desk"], appointment=a),
     ),
+    # The appointment is "In consultation": the doctor's day and the desk's list show it.
+    "encounter_start": (
+        "clinical",
+        lambda p: _appointment(p["doctor"], p["patient"], starts_at=timezone.now()),
+        lambda p, a: clinical.encounter_start(actor=p["doctor"], appointment=a),
+    ),
     "appointment_no_show": (
         "clinical",
         lambda p: _appointment(p["doctor"], p["patient"]),
