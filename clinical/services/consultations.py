@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from clinical import arrivals, dosing, lifecycle, live
+from clinical import arrivals, dosing, icd10, lifecycle, live
 from clinical.models import (
     Appointment,
     AppointmentChange,
@@ -144,10 +144,13 @@ def encounter_start(
 def encounter_save(
     *, actor: User, encounter: Encounter, fields: dict, request: HttpRequest | None = None
 ) -> Encounter:
-    """Save the notes of an open consultation, audited.
+    """Save the notes of an open consultation, audited. The ICD-10 code, when given, is written
+    as the WHO list writes it ("j459" -> "J45.9") and must be one of its categories or
+    subcategories (clinical.icd10, WHO ICD-10 2019); the diagnosis beside it is free text.
 
     Raises ConsultationError when the actor is not the consultation's doctor, the consultation is
-    completed, or a field fails validation.
+    completed, the code is not shaped like one or not in the WHO list (field "icd10_code"), or a
+    field fails validation (its field named when it is one).
     """
     encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
     _own_notes(actor, encounter)
@@ -155,11 +158,18 @@ def encounter_save(
     for name in ENCOUNTER_FIELDS:
         if name in fields:
             setattr(encounter, name, (fields[name] or "").strip())
-    encounter.icd10_code = encounter.icd10_code.upper()
+    try:
+        encounter.icd10_code = icd10.checked(encounter.icd10_code)
+    except ValidationError as error:
+        raise ConsultationError(" ".join(error.messages), field="icd10_code") from error
     try:
         encounter.full_clean()
     except ValidationError as error:
-        raise ConsultationError(" ".join(error.messages)) from error
+        fields_refused = list(getattr(error, "error_dict", {}))
+        raise ConsultationError(
+            " ".join(error.messages),
+            field=fields_refused[0] if len(fields_refused) == 1 else None,
+        ) from error
     encounter.save()
     after = audit.snapshot(encounter, ENCOUNTER_FIELDS)
     if before != after:
