@@ -44,6 +44,7 @@ urlpatterns = [
         consult_views.prescription_pdf,
         name="prescription_pdf",
     ),
+    path("consultations/icd10/", consult_views.icd10_pick, name="icd10_pick"),
     path(
         "prescriptions/quantity/",
         consult_views.prescription_quantity,

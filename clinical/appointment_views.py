@@ -66,6 +66,7 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
         request.user,
         day=_day(request.GET.get("date")),
         doctor_id=params.db_id(request.GET.get("doctor")),
+        status=params.choice_param(request.GET.get("status"), AppointmentStatus.choices),
     )
     context["appointments"] = paging.page_of(request, context["appointments"], PER_PAGE)
     template = "clinical/appointment_list.html"

@@ -8,6 +8,9 @@ refuses the check-in with its sentence.
 
 Departure hooks are told when a checked-in appointment is cancelled or marked no-show before the
 consultation (the patient left): the queue closes the ticket it gave.
+
+Consultation hooks are told when the doctor starts the consultation (the appointment is "In
+consultation"): the queue shows the patient's ticket at the doctor's room as being seen.
 """
 
 from collections.abc import Callable
@@ -39,5 +42,22 @@ def left(*, actor, appointment, request=None) -> list[str]:
     said = [
         hook(actor=actor, appointment=appointment, request=request)
         for hook in _DEPARTURE_HOOKS.values()
+    ]
+    return [sentence for sentence in said if sentence]
+
+
+_CONSULTATION_HOOKS: dict[str, ArrivalHook] = {}
+
+
+def register_consultation(name: str, hook: ArrivalHook) -> None:
+    _CONSULTATION_HOOKS[name] = hook
+
+
+def consultation_started(*, actor, appointment, request=None) -> list[str]:
+    """Run every consultation hook for the appointment whose consultation just started (inside
+    the starting transaction); the sentences they return."""
+    said = [
+        hook(actor=actor, appointment=appointment, request=request)
+        for hook in _CONSULTATION_HOOKS.values()
     ]
     return [sentence for sentence in said if sentence]

@@ -8,10 +8,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clinical import dosing, selectors, services
+from clinical import dosing, icd10, selectors, services
 from clinical.forms import EncounterForm, PrescriptionForm
 from clinical.models import Encounter, Prescription
-from hms import rbac
+from hms import params, rbac
 from hms.pdf import pdf_response
 from hms.refusals import act, refuse_into
 
@@ -48,7 +48,7 @@ def encounter(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, encounter=current, fields=form.cleaned_data, request=request
             )
         except services.ConsultationError as refusal:
-            form.add_error(None, str(refusal))
+            refuse_into(form, refusal)
         else:
             messages.success(request, "Notes saved.")
             return redirect("encounter", pk=current.pk)
@@ -116,6 +116,19 @@ def prescription_add(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("encounter", pk=current.pk)
     messages.error(request, "Prescription not added: see the reasons beside the fields.")
     return _encounter_page(request, current, prescription_form=form)
+
+
+@rbac.capability_required("clinical.consult")
+def icd10_pick(request: HttpRequest) -> HttpResponse:
+    """The diagnosis box's search of the WHO ICD-10 list (`q`, or what the diagnosis or code box
+    holds): a fragment under the boxes; a tap fills the code and its title
+    (static/js/diagnosis.js)."""
+    text = params.search_text(
+        request.GET.get("q") or request.GET.get("diagnosis") or request.GET.get("icd10_code"),
+        limit=80,
+    )
+    found = icd10.search(text)
+    return render(request, "clinical/_icd10_pick.html", {"found": found, "text": text})
 
 
 @rbac.capability_required("clinical.consult")

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from clinical import icd10
 from clinical.models import (
     Appointment,
     DoctorSchedule,
@@ -314,6 +315,11 @@ class VitalsForm(forms.Form):
 
 
 class EncounterForm(forms.ModelForm):
+    """The consultation's notes. The diagnosis box searches the WHO ICD-10 list as the doctor
+    types (by words or code: clinical.icd10, the list under it); a tap fills the code and its
+    title (static/js/diagnosis.js), and the diagnosis stays free text the doctor may change or
+    write without a code. A code not in the WHO list is refused beside it."""
+
     class Meta:
         model = Encounter
         fields = ["complaints", "examination", "diagnosis", "icd10_code", "plan"]
@@ -325,9 +331,31 @@ class EncounterForm(forms.ModelForm):
                 attrs={"placeholder": "e.g. J45.9", "style": "text-transform: uppercase"}
             ),
         }
+        help_texts = {
+            "diagnosis": "Type words or a code to search the WHO ICD-10 list, or write your own.",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        search = {
+            "autocomplete": "off",
+            "hx-get": reverse("icd10_pick"),
+            "hx-trigger": "input changed delay:250ms",
+            "hx-target": "#icd10-pick",
+            "hx-swap": "outerHTML",
+        }
+        self.fields["diagnosis"].widget.attrs.update(
+            search | {"placeholder": "e.g. malaria, or B54", "data-testid": "diagnosis-search"}
+        )
+        self.fields["icd10_code"].widget.attrs.update(
+            search | {"data-testid": "icd10-code", "maxlength": 8}
+        )
+        # The shape (ICD10_VALIDATOR) is checked on the model once the code is cleaned: a code
+        # typed in lower case or without its dot ("j459") is read as the list writes it.
+        self.fields["icd10_code"].validators = []
 
     def clean_icd10_code(self):
-        return self.cleaned_data["icd10_code"].strip().upper()
+        return icd10.checked(self.cleaned_data["icd10_code"])
 
 
 def formulary_model():

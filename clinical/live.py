@@ -108,8 +108,13 @@ PUBLISHES: dict[str, list[str]] = {
     "days_off_for_leave_lifted": ["appointments"],
     "portal_login_create": [],
     "vitals_record": ["vitals"],
-    "encounter_start": [],
+    # The appointment is "In consultation": the doctor's day and the desk's list follow (and the
+    # queue's screens, when the patient's ticket at the room becomes "being seen").
+    "encounter_start": ["doctor.<doctor>.today", "appointments"],
     "encounter_save": [],
+    # The draft is its writer's scratch: nobody else's page shows it.
+    "encounter_draft_save": [],
+    "encounter_draft_discard": [],
     "encounter_complete": [
         "doctor.<doctor>.today",
         "appointments",

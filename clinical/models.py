@@ -348,12 +348,17 @@ class ScheduleException(models.Model):
 class AppointmentStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     CHECKED_IN = "checked_in", "Checked in"
+    # The doctor has started the consultation (clinical.services.encounter_start): the patient is
+    # with the doctor now; completing the consultation completes the appointment.
+    IN_CONSULTATION = "in_consultation", "In consultation"
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
     NO_SHOW = "no_show", "No-show"
 
 
 LIVE_APPOINTMENT = ~models.Q(status=AppointmentStatus.CANCELLED)
+# The patient has arrived and is not yet done: waiting (checked in) or with the doctor.
+ARRIVED_STATUSES = (AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_CONSULTATION)
 
 
 class Appointment(models.Model):
@@ -364,7 +369,7 @@ class Appointment(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     status = models.CharField(
-        max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
+        max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
     )
     reason = models.CharField("reason for visit", max_length=200, blank=True)
     # The fee when booked: later schedule changes do not alter it.
@@ -422,11 +427,12 @@ class AppointmentChange(models.Model):
         RESCHEDULED = "rescheduled", "Rescheduled"
         CANCELLED = "cancelled", "Cancelled"
         CHECKED_IN = "checked_in", "Checked in"
+        IN_CONSULTATION = "in_consultation", "Consultation started"
         COMPLETED = "completed", "Completed"
         NO_SHOW = "no_show", "No-show"
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="changes")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
     from_starts_at = models.DateTimeField(null=True, blank=True)
     to_starts_at = models.DateTimeField(null=True, blank=True)
     by = models.ForeignKey(
@@ -493,8 +499,10 @@ class Vitals(models.Model):
         )
 
 
+# The shape of a code; whether it is a code of the WHO's ICD-10 list is clinical.icd10's check
+# (the services refuse one that is not). U is the WHO's letter for emergency use (U07.1 COVID-19).
 ICD10_VALIDATOR = RegexValidator(
-    r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$",
+    r"^[A-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$",
     "An ICD-10 code looks like J45 or J45.909 (a letter, two characters, then optional decimals).",
 )
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from clinical.models import Appointment, AppointmentStatus, Encounter, Patient
+from clinical.models import ARRIVED_STATUSES, Appointment, AppointmentStatus, Encounter, Patient
 from hms import paging, rbac
 
 PORTAL = {rbac.OWN}
@@ -22,14 +22,14 @@ def _own_record(request: HttpRequest) -> Patient | None:
 
 @rbac.capability_required("patients.view_chart", scopes=PORTAL)
 def portal_summary(request: HttpRequest) -> HttpResponse:
-    """The patient's dashboard panel: next appointments (today's once checked in too) and the
-    latest prescriptions."""
+    """The patient's dashboard panel: next appointments (today's once checked in or with the
+    doctor too) and the latest prescriptions."""
     patient = _own_record(request)
     today_start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
     upcoming = paging.first_of(
         Appointment.objects.filter(
             Q(status=AppointmentStatus.SCHEDULED, starts_at__gte=timezone.now())
-            | Q(status=AppointmentStatus.CHECKED_IN, starts_at__gte=today_start),
+            | Q(status__in=ARRIVED_STATUSES, starts_at__gte=today_start),
             patient=patient,
         )
         .order_by("starts_at", "pk")

@@ -19,6 +19,7 @@ from accounts.models import User
 from clinical import lifecycle, search
 from clinical.day_parts import HALF_DAY_SPLIT
 from clinical.models import (
+    ARRIVED_STATUSES,
     LIVE_APPOINTMENT,
     Appointment,
     AppointmentStatus,
@@ -226,8 +227,8 @@ def overlapping_appointments(
 
 
 def appointments_in_days(doctor: User, days: Iterable[tuple[date, str]]) -> QuerySet:
-    """The doctor's live appointments still to come (scheduled or checked in) that fall in `days`:
-    (date, part) pairs, part "day", "morning" or "afternoon" as in
+    """The doctor's live appointments still to come (scheduled, checked in or in consultation)
+    that fall in `days`: (date, part) pairs, part "day", "morning" or "afternoon" as in
     `clinical.services.schedules.days_off_for_leave` (split at HALF_DAY_SPLIT, hospital time).
     What approving a doctor's leave would leave booked; hr counts them before the admin confirms.
     """
@@ -246,7 +247,7 @@ def appointments_in_days(doctor: User, days: Iterable[tuple[date, str]]) -> Quer
         Appointment.objects.filter(
             spans,
             doctor=doctor,
-            status__in=[AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN],
+            status__in=[AppointmentStatus.SCHEDULED, *ARRIVED_STATUSES],
             ends_at__gt=timezone.now(),
         )
         .select_related("patient")
@@ -665,16 +666,21 @@ def portal_appointments(user: User) -> dict:
     }
 
 
-def appointment_day_page(user: User, *, day: date, doctor_id: int | None) -> dict:
-    """The desk's list of a day: its appointments (of one doctor when chosen; the view pages
-    them), the days either side, the doctors to choose from and whether `user` may book."""
+def appointment_day_page(user: User, *, day: date, doctor_id: int | None, status: str = "") -> dict:
+    """The desk's list of a day: its appointments (of one doctor when chosen, in one status
+    when chosen: an AppointmentStatus value, "" for any; the view pages them), the days either
+    side, the doctors and statuses to choose from and whether `user` may book."""
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
     appointments = appointments_for(user).filter(
         starts_at__gte=start, starts_at__lt=start + timedelta(days=1)
     )
     if doctor_id:
         appointments = appointments.filter(doctor_id=doctor_id)
+    if status:
+        appointments = appointments.filter(status=status)
     return {
+        "status": status,
+        "statuses": AppointmentStatus.choices,
         "day": day,
         "previous_day": day - timedelta(days=1),
         "next_day": day + timedelta(days=1),

@@ -14,3 +14,4 @@ class QueuesConfig(AppConfig):
         topics.register_all(live.TOPICS)
         arrivals.register("queue", services.ticket_for_arrival)
         arrivals.register_departure("queue", services.tickets_for_departure)
+        arrivals.register_consultation("queue", services.ticket_for_consultation)

@@ -40,7 +40,8 @@ def seed(log) -> None:
 
 def _seed_today(log) -> None:
     """Walk-ins at triage (one called), one at the lab, two at the cashier; today's first
-    appointment checked in (its ticket at consultation) and called."""
+    appointment checked in (its ticket at consultation) and called, the second in consultation
+    (its ticket being seen)."""
     desk = User.objects.filter(username="reception").first()
     nurse = User.objects.filter(username="nurse").first()
     doctor = User.objects.filter(username="doctor").first()
@@ -59,13 +60,17 @@ def _seed_today(log) -> None:
     if nurse is not None:
         services.ticket_call_next(actor=nurse, service_point=points["T"])
     today = timezone.localdate()
-    first = (
-        Appointment.objects.filter(status=AppointmentStatus.SCHEDULED, starts_at__date=today)
-        .order_by("starts_at")
-        .first()
-    )
+    todays = Appointment.objects.filter(
+        status=AppointmentStatus.SCHEDULED, starts_at__date=today
+    ).order_by("starts_at")
+    first, second = todays.first(), todays[1:2].first()
     if first is not None and desk is not None:
         clinical.appointment_check_in(actor=desk, appointment=first)
         if doctor is not None:
             services.ticket_call_next(actor=doctor, service_point=points["D"])
+    if second is not None and desk is not None:
+        # Checked in, and the doctor has started the consultation: "In consultation" on the
+        # doctor's day and the desk's list, "With the doctor" on the TV.
+        clinical.appointment_check_in(actor=desk, appointment=second)
+        clinical.encounter_start(actor=second.doctor, appointment=second)
     log(f"Queue today: {QueueTicket.objects.filter(day=today).count()} tickets.")

@@ -6,8 +6,16 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
-from clinical.models import Appointment
-from queues.models import OPEN_STATUSES, DisplayScreen, QueueTicket, ServicePoint, TicketStatus
+from clinical.models import Appointment, AppointmentStatus
+from queues.models import (
+    OPEN_STATUSES,
+    DisplayScreen,
+    PointKind,
+    QueueTicket,
+    ServicePoint,
+    TicketStatus,
+    ticket_label,
+)
 
 WAIT = ExpressionWrapper(
     F("tickets__called_at") - F("tickets__issued_at"), output_field=DurationField()
@@ -49,14 +57,16 @@ def points_with_figures(day: date) -> list[ServicePoint]:
 
 
 def day_flow(day: date) -> dict:
-    """The desk's "today": each point's figures, and the day's appointments checked in and seen."""
+    """The desk's "today": each point's figures, and the day's appointments checked in, with the
+    doctor now (in consultation), seen, and still to come."""
     start = timezone.make_aware(datetime.combine(day, time.min))
     arrivals = Appointment.objects.filter(
         starts_at__gte=start, starts_at__lt=start + timedelta(days=1)
     ).aggregate(
         checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
         seen=Count("pk", filter=Q(completed_at__isnull=False)),
-        booked=Count("pk", filter=Q(status="scheduled")),
+        with_doctor=Count("pk", filter=Q(status=AppointmentStatus.IN_CONSULTATION)),
+        booked=Count("pk", filter=Q(status=AppointmentStatus.SCHEDULED)),
     )
     points = points_with_figures(day)
     return {
@@ -107,19 +117,27 @@ def display_for(token: str) -> DisplayScreen | None:
 class BoardPoint:
     name: str
     waiting: int
+    kind: str = ""
     calls: list[dict] = field(default_factory=list)
+    # The numbers being seen now (at a consultation room: with the doctor), oldest first.
+    serving: list[str] = field(default_factory=list)
+
+    @property
+    def serving_words(self) -> str:
+        return "With the doctor" if self.kind == PointKind.CONSULTATION else "Being served"
 
 
 def display_board(display: DisplayScreen, day: date) -> dict:
-    """What a TV shows: for each of its points the last few numbers called and how many wait;
-    and the latest call of all (the one to announce). Numbers and places only, never a name."""
+    """What a TV shows: for each of its points the last few numbers called, the numbers being
+    seen now (a consultation room's patient with the doctor) and how many wait; and the latest
+    call of all (the one to announce). Numbers and places only, never a name."""
     points = active_points()
     chosen = list(display.service_points.values_list("pk", flat=True))
     if chosen:
         points = points.filter(pk__in=chosen)
     waiting = Count("tickets", filter=Q(tickets__day=day, tickets__status=TicketStatus.WAITING))
     board = {
-        p.pk: BoardPoint(name=p.name, waiting=p.waiting)
+        p.pk: BoardPoint(name=p.name, waiting=p.waiting, kind=p.kind)
         for p in points.annotate(waiting=waiting).select_related(None)
     }
     recent = (
@@ -151,4 +169,14 @@ def display_board(display: DisplayScreen, day: date) -> dict:
         calls.append(call)
         if latest is None and call["now"]:
             latest = call
+    for row in (
+        QueueTicket.objects.filter(
+            day=day, service_point__in=list(board), status=TicketStatus.SERVING
+        )
+        .order_by("serving_at", "pk")
+        .values("service_point_id", "service_point__prefix", "number")
+    ):
+        board[row["service_point_id"]].serving.append(
+            ticket_label(row["service_point__prefix"], row["number"])
+        )
     return {"display": display, "points": list(board.values()), "latest": latest}

@@ -209,6 +209,39 @@ def tickets_for_departure(
     return f"Ticket {', '.join(closed)} closed." if closed else ""
 
 
+def ticket_for_consultation(
+    *, actor: User, appointment: Appointment, request: HttpRequest | None = None
+) -> str:
+    """clinical's consultation hook: the doctor started the appointment's consultation, so the
+    patient's open ticket at a consultation room (the doctor's own or the general one) is being
+    seen from now, called first if nobody had called it (the doctor fetched the patient without
+    the queue). A ticket elsewhere (still at triage, at the lab) is left as it is: the patient
+    holds one place at a time, and the doctor may have started before sending them on."""
+    ticket = (
+        QueueTicket.objects.select_for_update(of=("self",))
+        .select_related("service_point")
+        .filter(
+            appointment_id=appointment.pk,
+            status__in=[TicketStatus.WAITING, TicketStatus.CALLED],
+            service_point__kind=PointKind.CONSULTATION,
+        )
+        .first()
+    )
+    if ticket is None:
+        return ""
+    now = timezone.now()
+    fields = ["status", "serving_at"]
+    if ticket.called_at is None:
+        ticket.called_at = ticket.last_called_at = now
+        ticket.calls = max(ticket.calls, 1)
+        ticket.called_by = actor
+        fields += ["called_at", "last_called_at", "calls", "called_by"]
+    ticket.status = TicketStatus.SERVING
+    ticket.serving_at = now
+    _moved(actor, "queue.ticket_serve", ticket, request, fields, by="consultation started")
+    return f"Ticket {ticket.label}: being seen."
+
+
 @transaction.atomic
 @submissions.once("queue.call_next")
 def ticket_call_next(

@@ -5,8 +5,10 @@ import os
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from hms import rbac
@@ -186,3 +188,13 @@ def charge_master(db):
     from billing import demo
 
     demo.seed(lambda line: None)
+
+
+@pytest.fixture
+def midday():
+    """Noon today in the hospital's time zone, the clock running. A test that books "today, in a
+    few minutes" from the real clock books tomorrow (or yesterday) late in a Nairobi evening, which
+    is when CI often runs; under this fixture "today" has hours on both sides."""
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    with time_machine.travel(noon, tick=True):
+        yield noon

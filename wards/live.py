@@ -45,6 +45,10 @@ PUBLISHES: dict[str, list[str]] = {
         "billing",
     ],
     "discharge_order": ["beds"],
+    # A note shows on the stay's page when it is next opened (a ward round is read, not watched).
+    "note_write": [],
+    "note_edit": [],
+    "note_addendum": [],
     "discharge_process": ["beds", "account.<patient>", "billing"],
     "bed_set_status": ["beds"],
     "ward_create": ["beds"],

@@ -13,6 +13,7 @@ from accounts.models import User
 from billing import services as billing
 from clinical import arrivals, live, selectors
 from clinical.models import (
+    ARRIVED_STATUSES,
     Appointment,
     AppointmentChange,
     AppointmentStatus,
@@ -187,13 +188,13 @@ def _check_portal_limits(
     """A patient booking online holds at most HMS_PORTAL_MAX_BOOKINGS_PER_DOCTOR_DAY live
     appointments with one doctor on one day and HMS_PORTAL_MAX_LIVE_BOOKINGS upcoming ones in
     all (the appointment being moved does not count against its new day). Live: scheduled or
-    checked in, from today on."""
+    checked in or in consultation, from today on."""
     if not _books_online(actor):
         return
     today_start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
     live = Appointment.objects.filter(
         patient=patient,
-        status__in=[AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN],
+        status__in=[AppointmentStatus.SCHEDULED, *ARRIVED_STATUSES],
         starts_at__gte=today_start,
     )
     if moving is not None:
@@ -303,7 +304,8 @@ def _locked_scheduled(
     appointment: Appointment, doing: str, *, or_waiting: bool = False
 ) -> Appointment:
     """The appointment, locked for this change, if it is still scheduled (else a clear refusal);
-    `or_waiting`: or checked in and not yet seen (no consultation started)."""
+    `or_waiting`: or checked in and not yet seen (no consultation started). An appointment in
+    consultation is refused with its own sentence: the patient is with the doctor."""
     appointment = (
         Appointment.objects.select_for_update()
         .select_related("patient", "doctor")
@@ -314,6 +316,13 @@ def _locked_scheduled(
         and appointment.status == AppointmentStatus.CHECKED_IN
         and not hasattr(appointment, "encounter")
     )
+    if appointment.status == AppointmentStatus.IN_CONSULTATION or (
+        or_waiting and hasattr(appointment, "encounter")
+    ):
+        raise BookingError(
+            f"{appointment.patient.full_name} is with the doctor now (in consultation): the"
+            f" appointment cannot be {doing}. The doctor completes it."
+        )
     if appointment.status != AppointmentStatus.SCHEDULED and not waiting:
         raise BookingError(
             f"Only a scheduled appointment can be {doing}; this one is"

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from clinical import dosing, lifecycle, live
+from clinical import arrivals, dosing, icd10, lifecycle, live
 from clinical.models import (
     Appointment,
     AppointmentChange,
@@ -85,11 +85,15 @@ def encounter_start(
     *, actor: User, appointment: Appointment, request: HttpRequest | None = None
 ) -> Encounter:
     """Start (or reopen the page of) the consultation of a checked-in or scheduled appointment
-    of today. The patient is now under treatment.
+    of today. The appointment is then "In consultation" (its history says who started it and
+    when), the patient is under treatment, the doctor's day and the desk's list follow live, and
+    the modules told of arrivals act (the queue shows the patient's ticket as being seen).
 
-    Raises ConsultationError when the appointment is with another doctor, is not scheduled or
-    checked in, or is not today.
+    Raises ConsultationError when the actor may not consult, the appointment is with another
+    doctor, is not scheduled or checked in, or is not today.
     """
+    if not rbac.allows(actor, "clinical.consult"):
+        raise ConsultationError("Consultations are held by doctors.")
     appointment = (
         Appointment.objects.select_for_update().select_related("patient").get(pk=appointment.pk)
     )
@@ -111,6 +115,10 @@ def encounter_start(
         appointment=appointment,
         started_at=timezone.now(),
     )
+    was = appointment.status
+    appointment.status = AppointmentStatus.IN_CONSULTATION
+    appointment.save(update_fields=["status"])
+    _record(appointment, AppointmentChange.Kind.IN_CONSULTATION, actor)
     if PatientState.UNDER_TREATMENT in lifecycle.ALLOWED[appointment.patient.state]:
         patient_transition(
             actor=actor,
@@ -124,8 +132,12 @@ def encounter_start(
         action="encounter.start",
         obj=encounter,
         patient=appointment.patient,
+        before={"appointment_status": was},
+        after={"appointment_status": AppointmentStatus.IN_CONSULTATION},
         request=request,
     )
+    arrivals.consultation_started(actor=actor, appointment=appointment, request=request)
+    live.today_changed(appointment.doctor_id)
     return encounter
 
 
@@ -133,10 +145,13 @@ def encounter_start(
 def encounter_save(
     *, actor: User, encounter: Encounter, fields: dict, request: HttpRequest | None = None
 ) -> Encounter:
-    """Save the notes of an open consultation, audited.
+    """Save the notes of an open consultation, audited. The ICD-10 code, when given, is written
+    as the WHO list writes it ("j459" -> "J45.9") and must be one of its categories or
+    subcategories (clinical.icd10, WHO ICD-10 2019); the diagnosis beside it is free text.
 
     Raises ConsultationError when the actor is not the consultation's doctor, the consultation is
-    completed, or a field fails validation.
+    completed, the code is not shaped like one or not in the WHO list (field "icd10_code"), or a
+    field fails validation (its field named when it is one).
     """
     encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
     _own_notes(actor, encounter)
@@ -154,11 +169,18 @@ def _write_notes(
     for name in ENCOUNTER_FIELDS:
         if name in fields:
             setattr(encounter, name, (fields[name] or "").strip())
-    encounter.icd10_code = encounter.icd10_code.upper()
+    try:
+        encounter.icd10_code = icd10.checked(encounter.icd10_code)
+    except ValidationError as error:
+        raise ConsultationError(" ".join(error.messages), field="icd10_code") from error
     try:
         encounter.full_clean()
     except ValidationError as error:
-        raise ConsultationError(" ".join(error.messages)) from error
+        fields_refused = list(getattr(error, "error_dict", {}))
+        raise ConsultationError(
+            " ".join(error.messages),
+            field=fields_refused[0] if len(fields_refused) == 1 else None,
+        ) from error
     encounter.save()
     after = audit.snapshot(encounter, ENCOUNTER_FIELDS)
     if before != after:

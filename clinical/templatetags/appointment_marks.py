@@ -17,6 +17,7 @@ register = template.Library()
 
 _STATUS_CLASS = {
     "checked_in": "text-bg-warning",
+    "in_consultation": "text-bg-primary",
     "completed": "text-bg-success",
     "cancelled": "text-bg-secondary",
     "no_show": "text-bg-dark",
@@ -35,6 +36,7 @@ def status_badge(status: str, label: str) -> SafeString:
 PATIENT_WORDS = {
     "scheduled": "Booked",
     "checked_in": "You are checked in",
+    "in_consultation": "With the doctor now",
     "completed": "Seen",
     "cancelled": "Cancelled",
     "no_show": "Missed",
@@ -47,6 +49,7 @@ PATIENT_CHANGE_WORDS = {
     "rescheduled": "Moved",
     "cancelled": "Cancelled",
     "checked_in": "Checked in",
+    "in_consultation": "With the doctor",
     "completed": "Seen by the doctor",
     "no_show": "Missed",
 }
@@ -60,8 +63,9 @@ def change_for_patient(change: object) -> str:
 
 @register.simple_tag
 def appointment_status(appointment: object, for_patient: bool = False) -> SafeString:
-    """Scheduled, Checked in, Completed, Cancelled or No-show, coloured; `for_patient`: the
-    patient's words (Booked, You are checked in, Seen, Cancelled, Missed)."""
+    """Scheduled, Checked in, In consultation, Completed, Cancelled or No-show, coloured;
+    `for_patient`: the patient's words (Booked, You are checked in, With the doctor now, Seen,
+    Cancelled, Missed)."""
     if for_patient:
         label = PATIENT_WORDS.get(appointment.status, appointment.get_status_display())
         return status_badge(appointment.status, label)

@@ -13,9 +13,10 @@ from tests.factories import AppointmentFactory, DoctorFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
-# The templates these tags replaced, as they were.
+# The templates these tags replaced, as they were (with "In consultation" since issue 19).
 BADGE = (
     "<span class=\"badge {% if status == 'checked_in' %}text-bg-warning{% elif status == "
+    "'in_consultation' %}text-bg-primary{% elif status == "
     "'completed' %}text-bg-success{% elif status == 'cancelled' %}text-bg-secondary{% elif "
     "status == 'no_show' %}text-bg-dark{% else %}text-bg-info{% endif %}\" "
     'data-testid="appointment-status">{{ label }}</span>'

@@ -237,4 +237,4 @@ def test_without_a_consultation_item_the_completion_is_refused_and_nothing_chang
 
     assert Encounter.objects.get(pk=encounter.pk).status == Encounter.Status.OPEN
     visit.refresh_from_db()
-    assert visit.status == AppointmentStatus.CHECKED_IN
+    assert visit.status == AppointmentStatus.IN_CONSULTATION

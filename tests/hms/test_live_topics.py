@@ -28,6 +28,9 @@ from tests.factories import EncounterFactory, FormularyItemFactory, PatientFacto
 from wards import services as wards
 from wards.models import Bed, BedStatus, Ward
 
+# "Today, half an hour ago" must still be today, whatever the hour CI runs at.
+pytestmark = pytest.mark.usefixtures("midday")
+
 
 def _service_apps() -> list[str]:
     return [
@@ -201,6 +204,12 @@ SCENARIOS = {
         "clinical",
         lambda p: _appointment(p["doctor"], p["patient"], starts_at=timezone.now()),
         lambda p, a: clinical.appointment_check_in(actor=p["desk"], appointment=a),
+    ),
+    # The appointment is "In consultation": the doctor's day and the desk's list show it.
+    "encounter_start": (
+        "clinical",
+        lambda p: _appointment(p["doctor"], p["patient"], starts_at=timezone.now()),
+        lambda p, a: clinical.encounter_start(actor=p["doctor"], appointment=a),
     ),
     "appointment_no_show": (
         "clinical",

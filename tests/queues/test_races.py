@@ -15,7 +15,7 @@ from tests.races import race
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("charge_master"),
+    pytest.mark.usefixtures("midday", "charge_master"),
 ]
 
 

@@ -15,7 +15,8 @@ from queues import services
 from queues.models import OPEN_STATUSES, PointKind, QueueTicket, ServicePoint, TicketStatus
 from tests.factories import AppointmentFactory, PatientFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("charge_master")]
+# "Today, in half an hour" must still be today, whatever the hour CI runs at.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("midday", "charge_master")]
 
 
 def queue_notes(appointment) -> list[str]:

@@ -13,7 +13,8 @@ from queues.models import QueueTicket, TicketStatus
 from tests.conftest import sign_in
 from tests.factories import AppointmentFactory, DoctorFactory, PatientFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("charge_master")]
+# "Today, in half an hour" must still be today, whatever the hour CI runs at.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("midday", "charge_master")]
 
 
 def test_the_desk_gives_a_walk_in_a_ticket_by_mrn(points, staff):
