@@ -55,6 +55,8 @@ def vitals_record(
         problems.append("Consciousness is one of Alert, new Confusion, Voice, Pain, Unresponsive.")
     if problems:
         raise VitalsError(" ".join(problems))
+    # Read now, not from the caller's copy: a target set a moment ago already applies.
+    scale_2 = Patient.objects.filter(pk=patient.pk, spo2_target_88_92=True).exists()
     record = Vitals.objects.create(
         patient=patient,
         recorded_by=actor,
@@ -62,7 +64,7 @@ def vitals_record(
         note=note[:200],
         on_oxygen=on_oxygen,
         consciousness=consciousness,
-        spo2_scale=2 if patient.spo2_target_88_92 else 1,
+        spo2_scale=2 if scale_2 else 1,
         **readings,
     )
     audit.record(
