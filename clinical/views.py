@@ -252,8 +252,7 @@ def _vitals_page(request: HttpRequest, patient: Patient, form: VitalsForm) -> Ht
     return render(request, "clinical/patient_vitals.html", context)
 
 
-@require_POST
-@rbac.capability_required("clinical.consult")
+@rbac.capability_required("clinical.consult", post_only=True)
 def patient_spo2_target(request: HttpRequest, pk) -> HttpResponse:
     """A doctor sets or clears the patient's SpO2 target of 88-92% (NEWS2 scale 2)."""
     patient = _patient_or_404(request.user, pk)
