@@ -637,6 +637,29 @@ def vitals_rows(records: Iterable[Vitals]) -> list[dict]:
     ]
 
 
+# A set holding any measured reading NEWS2 scores (a weight alone is not an observation round).
+SCORED_SET = Q()
+for _name in news2.MEASURED:
+    SCORED_SET |= Q(**{f"{_name}__isnull": False})
+
+
+def latest_observations(patient_ids: Iterable, *, since: datetime | None = None) -> dict:
+    """Each patient's latest scored set of vitals (recorded since `since`, when given), by
+    patient id: {"record": Vitals, "news2": clinical.news2.News2}. Two queries however many
+    patients (the vitals' patient/time index answers each patient's latest)."""
+    latest = Vitals.objects.filter(SCORED_SET, patient=OuterRef("pk"))
+    if since is not None:
+        latest = latest.filter(recorded_at__gte=since)
+    ids = Patient.objects.filter(pk__in=list(patient_ids)).annotate(
+        latest=Subquery(latest.order_by("-recorded_at", "-id").values("pk")[:1])
+    )
+    records = Vitals.objects.filter(pk__in=ids.filter(latest__isnull=False).values("latest"))
+    return {
+        record.patient_id: {"record": record, "news2": news2_of_record(record)}
+        for record in records
+    }
+
+
 def news2_of_record(record: Vitals) -> news2.News2 | None:
     """The NEWS2 of a saved set (None when it holds no measured reading)."""
     return news2.news2_of({name: getattr(record, name) for name in news2.FIELDS})

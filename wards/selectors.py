@@ -203,9 +203,15 @@ def _scores(vitals_ids: list[int | None]) -> dict[int, news2.News2]:
     }
 
 
-def ward_patients(user: User, *, ward_id: int | None = None, now: datetime | None = None) -> dict:
+def ward_patients(
+    user: User,
+    *,
+    ward_id: int | None = None,
+    now: datetime | None = None,
+    attending: User | None = None,
+) -> dict:
     """Every active admission of the ward (or of every ward, grouped), bed by bed, with what the
-    nurse has to do: observations due by NEWS2 (clinical.news2: the RCP chart's frequencies),
+    nurse has to do (`attending`: only that doctor's patients): observations due by NEWS2 (clinical.news2: the RCP chart's frequencies),
     discharges ordered and waiting, beds waiting to be cleaned, beds free to admit into.
 
     Four queries however many patients: the wards with their vacant beds, the admissions (each
@@ -235,6 +241,7 @@ def ward_patients(user: User, *, ward_id: int | None = None, now: datetime | Non
     shown_ids = [ward["pk"] for ward in shown]
     admissions = list(
         Admission.objects.filter(ACTIVE_ADMISSION, bed__ward__in=shown_ids)
+        .filter(**({"attending_doctor": attending} if attending else {}))
         .annotate(latest_vitals=Subquery(_latest_scored_set()))
         .values(
             "pk",
@@ -314,7 +321,7 @@ def ward_patients(user: User, *, ward_id: int | None = None, now: datetime | Non
                 reverse=True,
             ),
             # The sickest first: the highest NEWS2, a red parameter before none; unscored last.
-            "by_score": sorted(rows, key=_score_order)[:BY_SCORE_SHOWN],
+            "by_score": sorted(rows, key=_score_order),
         },
         "due_soon_minutes": int(DUE_SOON.total_seconds() // 60),
         "continuous_minutes": news2.CONTINUOUS_MINUTES,
@@ -328,10 +335,9 @@ def ward_patients(user: User, *, ward_id: int | None = None, now: datetime | Non
     }
 
 
-# The nurse's lists: sets due within the hour, admissions of the last day, the top of the ward by score.
+# The nurse's lists: sets due within the hour, and admissions of the last day.
 DUE_SOON = timedelta(hours=1)
 NEWEST_WITHIN = timedelta(hours=24)
-BY_SCORE_SHOWN = 10
 
 
 def _due_order(row: dict) -> tuple:
