@@ -108,6 +108,7 @@ PUBLISHES: dict[str, list[str]] = {
     "days_off_for_leave_lifted": ["appointments"],
     "portal_login_create": [],
     "vitals_record": ["vitals"],
+    "patient_spo2_target_set": [],  # the vitals page shows it on its next load
     "encounter_start": [],
     "encounter_save": [],
     "encounter_complete": [
