@@ -84,7 +84,14 @@ def doctor_today(request: HttpRequest) -> HttpResponse:
         doctor = _doctor(request.GET.get("doctor"))
         if doctor is None or _for_themselves(request.user):
             return redirect("appointment_list")
-    context = {"doctor": doctor, "today": _today_for(doctor)}
+    today = list(_today_for(doctor))
+    if rbac.scope(request.user, "patients.view_chart") == rbac.ALL:
+        # Each patient's NEWS2 of the last day beside the appointment (the desk does not see it).
+        since = timezone.now() - timedelta(hours=24)
+        latest = selectors.latest_observations({a.patient_id for a in today}, since=since)
+        for appointment in today:
+            appointment.latest = latest.get(appointment.patient_id)
+    context = {"doctor": doctor, "today": today}
     template = "clinical/doctor_today.html"
     if request.htmx and request.htmx.target == f"today-{doctor.pk}":
         template += "#today"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from clinical import icd10
 from clinical.models import (
     Appointment,
+    Consciousness,
     DoctorSchedule,
     Encounter,
     IdentityDocument,
@@ -312,6 +313,40 @@ class VitalsForm(forms.Form):
                 },
             )
         )
+        # NEWS2's air/oxygen and ACVPU: offered as air and alert, the usual answers, for the nurse
+        # to change; a form sent without them (an older page, the API) records them as unknown.
+        self.fields["supply"] = forms.ChoiceField(
+            label="Air or oxygen",
+            choices=[(AIR, "Air"), (OXYGEN, "Oxygen")],
+            required=False,
+            initial=AIR,
+            widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+        )
+        self.fields["consciousness"] = forms.ChoiceField(
+            label="Consciousness (ACVPU)",
+            choices=Consciousness.choices,
+            required=False,
+            initial=Consciousness.ALERT,
+            widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        supply = cleaned.pop("supply", "")
+        cleaned["on_oxygen"] = {AIR: False, OXYGEN: True}.get(supply)
+        return cleaned
+
+
+AIR, OXYGEN = "air", "oxygen"
+
+
+class Spo2TargetForm(forms.Form):
+    """A doctor's SpO2 target: 88-92% (NEWS2 scale 2) or the usual one (scale 1)."""
+
+    target_88_92 = forms.TypedChoiceField(
+        choices=[("1", "88–92% (scale 2)"), ("0", "The usual target (scale 1)")],
+        coerce=lambda value: value == "1",
+    )
 
 
 class EncounterForm(forms.ModelForm):

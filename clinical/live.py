@@ -108,6 +108,7 @@ PUBLISHES: dict[str, list[str]] = {
     "days_off_for_leave_lifted": ["appointments"],
     "portal_login_create": [],
     "vitals_record": ["vitals"],
+    "patient_spo2_target_set": [],  # the vitals page shows it on its next load
     # The appointment is "In consultation": the doctor's day and the desk's list follow (and the
     # queue's screens, when the patient's ticket at the room becomes "being seen").
     "encounter_start": ["doctor.<doctor>.today", "appointments"],

@@ -109,6 +109,11 @@ class Patient(models.Model):
         related_name="merged_records",
     )
     merged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A doctor's prescribed SpO2 target of 88-92% (hypercapnic respiratory failure): NEWS2 then
+    # scores SpO2 on scale 2 (RCP 2017, chart 2). Set and cleared by a doctor, audited.
+    spo2_target_88_92 = models.BooleanField(
+        "SpO₂ target 88–92% (NEWS2 scale 2)", default=False, editable=False
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "mrn"]
@@ -448,6 +453,16 @@ class AppointmentChange(models.Model):
         return f"{self.appointment_id} {self.kind}"
 
 
+class Consciousness(models.TextChoices):
+    """ACVPU (RCP NEWS2 2017): anything but Alert scores 3; new confusion counts as much."""
+
+    ALERT = "A", "Alert"
+    NEW_CONFUSION = "C", "New confusion"
+    VOICE = "V", "Responds to voice"
+    PAIN = "P", "Responds to pain"
+    UNRESPONSIVE = "U", "Unresponsive"
+
+
 class Vitals(models.Model):
     """One set of observations. Impossible values are refused (clinical.vitals), abnormal ones
     flagged where they are shown."""
@@ -474,6 +489,18 @@ class Vitals(models.Model):
         "height (cm)", max_digits=5, decimal_places=1, null=True, blank=True
     )
     pain_score = models.PositiveSmallIntegerField("pain (0–10)", null=True, blank=True)
+    # NEWS2's two unmeasured parameters; empty on sets recorded before HMS asked for them.
+    on_oxygen = models.BooleanField(
+        "air or oxygen", null=True, blank=True, choices=[(False, "Air"), (True, "Oxygen")]
+    )
+    consciousness = models.CharField(
+        "consciousness (ACVPU)", max_length=1, choices=Consciousness.choices, blank=True
+    )
+    # The SpO2 scale in force when the set was taken (the patient's target then), so a later
+    # change of target never re-scores the past.
+    spo2_scale = models.PositiveSmallIntegerField(
+        "SpO₂ scale", default=1, choices=[(1, "Scale 1"), (2, "Scale 2 (target 88–92%)")]
+    )
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -490,6 +517,9 @@ class Vitals(models.Model):
             models.CheckConstraint(
                 condition=models.Q(spo2__isnull=True) | models.Q(spo2__lte=100),
                 name="vitals_spo2_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(spo2_scale__in=[1, 2]), name="vitals_spo2_scale_1_or_2"
             ),
         ]
 

@@ -2,20 +2,23 @@
 
 Source: Royal College of Physicians, "National Early Warning Score (NEWS) 2: Standardising the
 assessment of acute-illness severity in the NHS", updated report of a working party, London: RCP,
-December 2017; chart 1 (the scoring system) and chart 4 (clinical response: the minimum
-frequency of monitoring):
+December 2017; chart 1 (the scoring system), chart 2 (the observation chart: SpO2 scale 2) and
+chart 4 (clinical response: the minimum frequency of monitoring):
 
     total 0                                  -> at least every 12 hours
     total 1-4                                -> at least every 4-6 hours (HMS takes 4)
     total 5-6, or 3 in any single parameter  -> at least every hour
     total 7 or more                          -> continuous monitoring
 
+The seven parameters: respiration rate, SpO2 (scale 1, or scale 2 when a clinician has set a
+target of 88-92% for hypercapnic respiratory failure), air or oxygen, systolic blood pressure,
+pulse, consciousness (ACVPU: Alert scores 0; new Confusion, Voice, Pain, Unresponsive score 3)
+and temperature. A set scores from the parameters it holds; `News2.parameters` says how many of
+the seven that was (sets recorded before HMS asked for air/oxygen and ACVPU hold five), so
+nobody mistakes a partial score for the full chart.
+
 HMS records vitals as discrete sets, so "continuous" reads here as a set due every
-CONTINUOUS_MINUTES. The vitals record holds no "air or oxygen" and no consciousness (ACVPU)
-field: a set is scored as on air and alert, which can only under-score it; the ward sees "NEWS2
-from 5 of 7 parameters" so nobody mistakes it for the full chart. SpO2 is scored on scale 1 (scale
-2 is for a prescribed target of 88-92% in hypercapnic respiratory failure, which HMS does not
-record either).
+CONTINUOUS_MINUTES.
 """
 
 from dataclasses import dataclass
@@ -24,9 +27,26 @@ from decimal import Decimal
 
 # "Continuous" monitoring, as a deadline for the next recorded set.
 CONTINUOUS_MINUTES = 15
-# The parameters HMS scores, of the chart's seven (air/oxygen and consciousness are not recorded).
-SCORED = ("respiratory_rate", "spo2", "systolic", "pulse", "temperature_c")
-CHART_PARAMETERS = 7
+# The measured readings: a set holding none of them (a weight alone) is no observation round.
+MEASURED = ("respiratory_rate", "spo2", "systolic", "pulse", "temperature_c")
+# The chart's seven parameters, as Vitals field names, in the chart's order.
+SCORED = (
+    "respiratory_rate",
+    "spo2",
+    "on_oxygen",
+    "systolic",
+    "pulse",
+    "consciousness",
+    "temperature_c",
+)
+# Every Vitals field the score reads (the SpO2 scale in force when the set was taken included).
+FIELDS = (*SCORED, "spo2_scale")
+CHART_PARAMETERS = len(SCORED)
+# ACVPU: only Alert scores 0 (chart 1); new confusion scores as Voice, Pain or Unresponsive do.
+ALERT = "A"
+# Thresholds of chart 4 (and of who HMS alerts: clinical.services.vitals).
+URGENT_TOTAL = 5
+EMERGENCY_TOTAL = 7
 
 
 def _band(value: Decimal, bands: list[tuple[Decimal | None, int]]) -> int:
@@ -49,6 +69,21 @@ BANDS: dict[str, list[tuple[Decimal | None, int]]] = {
     "pulse": [(_d(40), 3), (_d(50), 1), (_d(90), 0), (_d(110), 1), (_d(130), 2), (None, 3)],
     "temperature_c": [(_d(35.0), 3), (_d(36.0), 1), (_d(38.0), 0), (_d(39.0), 1), (None, 2)],
 }
+# SpO2 scale 2 (target 88-92%): below 88 as on scale 1's shape; 88 and above scores 0 on air,
+# and on oxygen climbs again from 93 (over-oxygenation is the danger in hypercapnic failure).
+SPO2_SCALE_2_LOW: list[tuple[Decimal | None, int]] = [
+    (_d(83), 3),
+    (_d(85), 2),
+    (_d(87), 1),
+    (None, 0),
+]
+SPO2_SCALE_2_ON_OXYGEN: list[tuple[Decimal | None, int]] = [
+    (_d(92), 0),
+    (_d(94), 1),
+    (_d(96), 2),
+    (None, 3),
+]
+OXYGEN_POINTS = 2
 
 
 @dataclass(frozen=True)
@@ -58,13 +93,19 @@ class News2:
     red_parameter: bool
     # How many of the chart's seven parameters the score was taken from.
     parameters: int
+    # The points of each parameter held, by Vitals field name (for the vitals table's cells).
+    points: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return self.parameters == CHART_PARAMETERS
 
     @property
     def interval(self) -> timedelta:
         """The longest gap allowed before the next set (chart 4)."""
-        if self.score >= 7:
+        if self.score >= EMERGENCY_TOTAL:
             return timedelta(minutes=CONTINUOUS_MINUTES)
-        if self.score >= 5 or self.red_parameter:
+        if self.score >= URGENT_TOTAL or self.red_parameter:
             return timedelta(hours=1)
         if self.score >= 1:
             return timedelta(hours=4)
@@ -73,9 +114,9 @@ class News2:
     @property
     def frequency(self) -> str:
         """The monitoring frequency in the chart's words."""
-        if self.score >= 7:
+        if self.score >= EMERGENCY_TOTAL:
             return "continuous"
-        if self.score >= 5 or self.red_parameter:
+        if self.score >= URGENT_TOTAL or self.red_parameter:
             return "hourly"
         if self.score >= 1:
             return "4-hourly"
@@ -84,30 +125,66 @@ class News2:
     @property
     def risk(self) -> str:
         """The chart's clinical risk: low, low-medium (a red parameter), medium or high."""
-        if self.score >= 7:
+        if self.score >= EMERGENCY_TOTAL:
             return "high"
-        if self.score >= 5:
+        if self.score >= URGENT_TOTAL:
             return "medium"
         if self.red_parameter:
             return "low-medium"
         return "low"
 
+    @property
+    def response(self) -> str:
+        """Who must hear of it (chart 4 and HMS's routing): "emergency" (7 or more), "urgent"
+        (5-6 or a red parameter) or "" (the ward's own routine)."""
+        if self.score >= EMERGENCY_TOTAL:
+            return "emergency"
+        if self.score >= URGENT_TOTAL or self.red_parameter:
+            return "urgent"
+        return ""
 
-def news2_of(values: dict) -> News2 | None:
-    """The NEWS2 of one set of readings (a dict of Vitals field names to values), from the
-    parameters it holds; None when it holds none of them (a weight alone is no observation)."""
+
+def _spo2_points(spo2, *, scale: int, on_oxygen: bool | None) -> int:
+    value = _d(spo2)
+    if scale != 2:
+        return _band(value, BANDS["spo2"])
+    if value < 88 or not on_oxygen:  # an unknown supply scores as air: it can only under-score
+        return _band(value, SPO2_SCALE_2_LOW)
+    return _band(value, SPO2_SCALE_2_ON_OXYGEN)
+
+
+def parameter_points(values: dict) -> dict[str, int]:
+    """The points of each chart parameter `values` holds (a dict of Vitals field names: the five
+    readings, "on_oxygen" True/False/None, "consciousness" "A"/"C"/"V"/"P"/"U"/"" and
+    "spo2_scale" 1 or 2, 1 when absent)."""
     points = {
         name: _band(_d(values[name]), BANDS[name])
-        for name in SCORED
+        for name in ("respiratory_rate", "systolic", "pulse", "temperature_c")
         if values.get(name) is not None
     }
-    if not points:
+    if values.get("spo2") is not None:
+        points["spo2"] = _spo2_points(
+            values["spo2"], scale=values.get("spo2_scale") or 1, on_oxygen=values.get("on_oxygen")
+        )
+    if values.get("on_oxygen") is not None:
+        points["on_oxygen"] = OXYGEN_POINTS if values["on_oxygen"] else 0
+    if values.get("consciousness"):
+        points["consciousness"] = 0 if values["consciousness"] == ALERT else 3
+    return points
+
+
+def news2_of(values: dict) -> News2 | None:
+    """The NEWS2 of one set of readings (a dict of Vitals field names to values: see
+    parameter_points), from the parameters it holds; None when it holds no measured reading (a
+    weight alone, or air and alert alone, is no observation round)."""
+    if all(values.get(name) is None for name in MEASURED):
         return None
-    # The two unrecorded parameters count as on air (0) and alert (0).
+    points = parameter_points(values)
     return News2(
         score=sum(points.values()),
         red_parameter=any(score == 3 for score in points.values()),
         parameters=len(points),
+        points=tuple((name, points[name]) for name in SCORED if name in points),
     )
 
 

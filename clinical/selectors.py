@@ -16,7 +16,7 @@ from django.db.models.functions import TruncDate, TruncTime
 from django.utils import timezone
 
 from accounts.models import User
-from clinical import lifecycle, search
+from clinical import lifecycle, news2, search
 from clinical.day_parts import HALF_DAY_SPLIT
 from clinical.models import (
     ARRIVED_STATUSES,
@@ -624,16 +624,119 @@ def vitals_columns() -> list[Range]:
 
 
 def vitals_rows(records: Iterable[Vitals]) -> list[dict]:
-    """Each reading with its values in column order, each beside its flag (high, low or none)."""
+    """Each reading with its values in column order, each beside its flag (high, low or none),
+    and its NEWS2 (clinical.news2.News2, None for a set with no measured reading)."""
     return [
         {
             "record": record,
             "cells": [
                 (getattr(record, name), flag(name, getattr(record, name))) for name in RANGES
             ],
+            "news2": news2_of_record(record),
         }
         for record in records
     ]
+
+
+# A set holding any measured reading NEWS2 scores (a weight alone is not an observation round).
+SCORED_SET = Q()
+for _name in news2.MEASURED:
+    SCORED_SET |= Q(**{f"{_name}__isnull": False})
+
+
+def latest_observations(patient_ids: Iterable, *, since: datetime | None = None) -> dict:
+    """Each patient's latest scored set of vitals (recorded since `since`, when given), by
+    patient id: {"record": Vitals, "news2": clinical.news2.News2}. Two queries however many
+    patients (the vitals' patient/time index answers each patient's latest)."""
+    latest = Vitals.objects.filter(SCORED_SET, patient=OuterRef("pk"))
+    if since is not None:
+        latest = latest.filter(recorded_at__gte=since)
+    ids = Patient.objects.filter(pk__in=list(patient_ids)).annotate(
+        latest=Subquery(latest.order_by("-recorded_at", "-id").values("pk")[:1])
+    )
+    records = Vitals.objects.filter(pk__in=ids.filter(latest__isnull=False).values("latest"))
+    return {
+        record.patient_id: {"record": record, "news2": news2_of_record(record)}
+        for record in records
+    }
+
+
+def news2_of_record(record: Vitals) -> news2.News2 | None:
+    """The NEWS2 of a saved set (None when it holds no measured reading)."""
+    return news2.news2_of({name: getattr(record, name) for name in news2.FIELDS})
+
+
+# Nurses who recorded a set on the ward within this many hours are taken as working it now.
+WARD_SHIFT_HOURS = 12
+
+
+def news2_alert_recipients(record: Vitals, score: news2.News2) -> tuple[str, list[User]]:
+    """Who hears of a set's NEWS2, and as what: ("urgent" | "emergency" | "", [users]).
+
+    The doctor is the attending doctor of the patient's open admission (for an outpatient, the
+    doctor of their open consultation, if any). Urgent (5-6, or a 3 in one parameter) also goes
+    to the ward's nurses: the nurses who recorded a set on that ward's patients in the last
+    WARD_SHIFT_HOURS hours (HMS ties no nurse to a ward; working it is the sign), every active
+    nurse when nobody has yet, never the nurse who took this set (she has it in front of her).
+    Emergency (7 or more) goes to the doctor and the administrators on duty: every active
+    administrator (the roster holds no administrators: docs/DECISIONS.md).
+    """
+    response = score.response
+    if not response:
+        return "", []
+    patient = record.patient
+    # wards' admission, reached through the relation (clinical imports no wards).
+    admission = (
+        patient.admissions.filter(discharged_at__isnull=True)
+        .select_related("attending_doctor", "bed")
+        .first()
+    )
+    doctor = admission.attending_doctor if admission else None
+    if doctor is None:
+        encounter = (
+            patient.encounters.filter(status=Encounter.Status.OPEN)
+            .select_related("doctor")
+            .order_by("-started_at")
+            .first()
+        )
+        doctor = encounter.doctor if encounter else None
+    people = [doctor] if doctor is not None and doctor.is_active else []
+    if response == "emergency":
+        people += list(User.objects.filter(role=rbac.ADMIN, is_active=True))
+    elif admission is not None:
+        since = record.recorded_at - timedelta(hours=WARD_SHIFT_HOURS)
+        active_nurses = User.objects.filter(role=rbac.NURSE, is_active=True)
+        working = active_nurses.filter(
+            pk__in=Vitals.objects.filter(
+                patient__admissions__bed__ward_id=admission.bed.ward_id,
+                patient__admissions__discharged_at__isnull=True,
+                recorded_at__gte=since,
+            ).values("recorded_by_id")
+        )
+        nurses = list(working) or list(active_nurses)
+        people += [nurse for nurse in nurses if nurse.pk != record.recorded_by_id]
+    unique = {person.pk: person for person in people}
+    return response, list(unique.values())
+
+
+def vitals_saved(record: Vitals) -> dict:
+    """What the nurse sees first after saving a set: the row (as vitals_rows makes it), the
+    readings out of range by name ("Pulse 131 /min high"), the NEWS2, when the next set is due
+    by it, and who was told (the names news2_alert_recipients picks)."""
+    row = vitals_rows([record])[0]
+    flagged = [
+        f"{spec.label} {value} {spec.unit} {mark}"
+        for spec, (value, mark) in zip(RANGES.values(), row["cells"], strict=True)
+        if mark
+    ]
+    score = row["news2"]
+    response, told = news2_alert_recipients(record, score) if score else ("", [])
+    return row | {
+        "flagged": flagged,
+        "next_due_at": record.recorded_at + score.interval if score else None,
+        "response": response,
+        "told": [person.get_full_name() or person.username for person in told],
+    }
 
 
 def vitals_chart(page: Page, readings: QuerySet, limit: int) -> tuple[dict[str, list[dict]], int]:

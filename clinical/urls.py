@@ -12,6 +12,11 @@ urlpatterns = [
     path("<uuid:pk>/archive/", views.patient_archive, name="patient_archive"),
     path("<uuid:pk>/reactivate/", views.patient_reactivate, name="patient_reactivate"),
     path("<uuid:pk>/vitals/", views.patient_vitals, name="patient_vitals"),
+    path(
+        "<uuid:pk>/vitals/spo2-target/",
+        views.patient_spo2_target,
+        name="patient_spo2_target",
+    ),
     path("<uuid:pk>/history/", views.patient_history, name="patient_history"),
     path("<uuid:pk>/documents/", document_views.patient_documents, name="patient_documents"),
     path(

@@ -3,13 +3,20 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinical import lifecycle, merging, selectors, services
-from clinical.forms import PatientForm, PatientStateForm, PortalLoginForm, VitalsForm
+from clinical.forms import (
+    PatientForm,
+    PatientStateForm,
+    PortalLoginForm,
+    Spo2TargetForm,
+    VitalsForm,
+)
 from clinical.models import Patient, PatientState
-from hms import paging, params, rbac
+from hms import paging, params, rbac, submissions
 from hms.refusals import Refusal, refuse_beside, refuse_into
 
 RECENT_PER_PAGE = 25
@@ -191,44 +198,83 @@ def patient_portal_login(request: HttpRequest, pk) -> HttpResponse:
 
 @rbac.capability_required("vitals.record")
 def patient_vitals(request: HttpRequest, pk) -> HttpResponse:
-    """Record vitals (range-checked) and see them over time, abnormal ones flagged."""
+    """Record vitals (range-checked, scored by NEWS2) and see them over time, abnormal ones
+    flagged; after a save the set just saved, its flags and its score lead the page."""
     patient = _patient_or_404(request.user, pk)
     form = VitalsForm(request.POST or None)
     if (elsewhere := _merged_away(request, patient)) is not None:
         return elsewhere
     if request.method == "POST" and form.is_valid():
+        record = None
         try:
-            services.vitals_record(
+            record = services.vitals_record(
                 actor=request.user,
                 patient=patient,
                 values={name: form.cleaned_data.get(name) for name in services.VITAL_FIELDS},
+                on_oxygen=form.cleaned_data.get("on_oxygen"),
+                consciousness=form.cleaned_data.get("consciousness", ""),
                 note=form.cleaned_data.get("note", ""),
                 request=request,
             )
         except services.VitalsError as problem:
             form.add_error(None, str(problem))
+        except submissions.AlreadySubmitted as first:  # a double tap shows the first save
+            record = first.result
         else:
             messages.success(request, "Vitals recorded.")
-            return redirect("patient_vitals", pk=patient.pk)
+        if record is not None:
+            return redirect(f"{reverse('patient_vitals', args=[patient.pk])}?saved={record.pk}")
     return _vitals_page(request, patient, form)
 
 
 def _vitals_page(request: HttpRequest, patient: Patient, form: VitalsForm) -> HttpResponse:
     """The vitals table, paged, and a chart of the latest CHART_READINGS whatever page of the
-    table is open (it says how many it plots)."""
+    table is open (it says how many it plots); `?saved=<id>` puts that set first."""
     readings = patient.vitals.select_related("recorded_by")
     page = paging.page_of(request, readings, VITALS_PER_PAGE)
     series, charted = selectors.vitals_chart(page, readings, CHART_READINGS)
+    saved_id = params.db_id(request.GET.get("saved"))
+    saved = readings.filter(pk=saved_id).first() if saved_id else None
     context = {
         "patient": patient,
         "form": form,
+        "saved": selectors.vitals_saved(saved) if saved else None,
         "rows": selectors.vitals_rows(page.object_list),
         "columns": selectors.vitals_columns(),
         "series": series,
         "page": page,
         "charted": charted,
+        "can_set_target": rbac.allows(request.user, "clinical.consult"),
+        "target_form": Spo2TargetForm(
+            initial={"target_88_92": "0" if patient.spo2_target_88_92 else "1"}
+        ),
     }
     return render(request, "clinical/patient_vitals.html", context)
+
+
+@rbac.capability_required("clinical.consult", post_only=True)
+def patient_spo2_target(request: HttpRequest, pk) -> HttpResponse:
+    """A doctor sets or clears the patient's SpO2 target of 88-92% (NEWS2 scale 2)."""
+    patient = _patient_or_404(request.user, pk)
+    form = Spo2TargetForm(request.POST)
+    if form.is_valid():
+        target = form.cleaned_data["target_88_92"]
+        try:
+            services.patient_spo2_target_set(
+                actor=request.user, patient=patient, target_88_92=target, request=request
+            )
+        except services.VitalsError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request,
+                "SpO₂ target 88–92%: NEWS2 scores SpO₂ on scale 2 from now on."
+                if target
+                else "The usual SpO₂ target: NEWS2 scores SpO₂ on scale 1 from now on.",
+            )
+    else:
+        messages.error(request, "Choose the SpO₂ target.")
+    return redirect("patient_vitals", pk=patient.pk)
 
 
 @rbac.capability_required("patients.view_chart", scopes={rbac.ALL})

@@ -1,13 +1,12 @@
 """Demo records of wards: four wards with beds, a few patients admitted, a bed being cleaned, and
 the admitted patients' first observations (so the nurse's home shows NEWS2 and what is due)."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.utils import timezone
-
 from accounts.models import User
-from clinical.models import Patient, PatientState, Vitals
+from clinical import services as clinical_services
+from clinical.models import Consciousness, Patient, PatientState, Vitals
 from wards import services
 from wards.models import Admission, Bed, BedStatus, Ward
 
@@ -89,8 +88,51 @@ FIRST_OBSERVATIONS = {
 }
 
 
+# The pneumonia in General Ward A, bed 03, was watched in the Emergency Unit before the bed was
+# free: NEWS2 rising 1, 2, 3 over the night (hours before admission, readings), then 5 on the ward
+# (FIRST_OBSERVATIONS), which alerts Dr Otieno and the ward's nurses as urgent.
+RISING_BEFORE = {
+    ("General Ward A", "03"): [
+        (
+            9,
+            {
+                "temperature_c": Decimal("37.6"),
+                "pulse": 92,
+                "systolic": 124,
+                "diastolic": 80,
+                "respiratory_rate": 18,
+                "spo2": 97,
+            },
+        ),
+        (
+            5,
+            {
+                "temperature_c": Decimal("38.2"),
+                "pulse": 96,
+                "systolic": 122,
+                "diastolic": 78,
+                "respiratory_rate": 20,
+                "spo2": 96,
+            },
+        ),
+        (
+            2,
+            {
+                "temperature_c": Decimal("38.4"),
+                "pulse": 98,
+                "systolic": 120,
+                "diastolic": 76,
+                "respiratory_rate": 20,
+                "spo2": 95,
+            },
+        ),
+    ]
+}
+
+
 def _observe(nurse: User | None) -> None:
-    """Each demo stay's first observations, once (a stay observed since admission is left)."""
+    """Each demo stay's first observations, once (a stay observed since admission is left),
+    recorded through the vitals service on air and alert, so NEWS2 alerts go where they go."""
     if nurse is None:
         return
     for (ward, number), readings in FIRST_OBSERVATIONS.items():
@@ -106,11 +148,21 @@ def _observe(nurse: User | None) -> None:
             ).exists()
         ):
             continue
-        Vitals.objects.create(
-            patient_id=admission.patient_id,
-            recorded_by=nurse,
-            recorded_at=max(timezone.now(), admission.admitted_at),
-            **readings,
+        for hours_before, earlier in RISING_BEFORE.get((ward, number), []):
+            Vitals.objects.create(
+                patient_id=admission.patient_id,
+                recorded_by=nurse,
+                recorded_at=admission.admitted_at - timedelta(hours=hours_before),
+                on_oxygen=False,
+                consciousness=Consciousness.ALERT,
+                **earlier,
+            )
+        clinical_services.vitals_record(
+            actor=nurse,
+            patient=admission.patient,
+            values=readings,
+            on_oxygen=False,
+            consciousness=Consciousness.ALERT,
         )
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -182,9 +182,13 @@ def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = 
     )
     shown = [ward for ward in wards if ward_id is None or ward["pk"] == ward_id]
     beds = Bed.objects.filter(ward__in=[ward["pk"] for ward in shown]).order_by("number")
+    stay_rows = Admission.objects.filter(ACTIVE_ADMISSION, bed__in=beds)
+    clinical = sees_clinical_content(user)
+    if clinical:  # each stay's latest NEWS2 on its tile: one more query, however many beds
+        stay_rows = stay_rows.annotate(latest_vitals=Subquery(_latest_scored_set()))
     stays = {
         row["bed_id"]: row
-        for row in Admission.objects.filter(ACTIVE_ADMISSION, bed__in=beds).values(
+        for row in stay_rows.values(
             "pk",
             "bed_id",
             "status",
@@ -192,8 +196,10 @@ def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = 
             "patient__first_name",
             "patient__last_name",
             "attending_doctor__last_name",
+            *(["latest_vitals"] if clinical else []),
         )
     }
+    scores = _scores([stay.get("latest_vitals") for stay in stays.values()]) if clinical else {}
     admit_url = reverse("admission_new")
     # Reversed once, the id put in per bed: 150 reversals cost the 200-bed board ~3 ms.
     admission_url, clean_url = link_to("admission_detail"), link_to("bed_status")
@@ -208,6 +214,7 @@ def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = 
             "admission_url": "",
             "stay": "",
             "discharge_ordered": False,
+            "news2": None,
             "admit_url": "",
             "clean_url": "",
         }
@@ -219,6 +226,7 @@ def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = 
                 f"{elapsed(stay['admitted_at'], now)} · Dr {stay['attending_doctor__last_name']}"
             )
             tile["discharge_ordered"] = stay["status"] == AdmissionStatus.DISCHARGE_ORDERED
+            tile["news2"] = scores.get(stay.get("latest_vitals"))
         elif bed["status"] == BedStatus.VACANT and can_admit:
             tile["admit_url"] = f"{admit_url}?bed={bed['pk']}"
         elif bed["status"] == BedStatus.CLEANING and cleanable:
@@ -241,13 +249,39 @@ def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = 
 
 # Readings NEWS2 scores: a set holding none of them (a weight alone) is not an observation round.
 _SCORED_SET = Q()
-for _name in news2.SCORED:
+for _name in news2.MEASURED:
     _SCORED_SET |= Q(**{f"{_name}__isnull": False})
 
 
-def ward_patients(user: User, *, ward_id: int | None = None, now: datetime | None = None) -> dict:
+def _latest_scored_set() -> QuerySet:
+    """The id of the admitted patient's latest scored set of vitals, as a subquery on an
+    admission (the vitals' patient/time index answers it)."""
+    return (
+        Vitals.objects.filter(_SCORED_SET, patient=OuterRef("patient_id"))
+        .order_by("-recorded_at", "-id")
+        .values("pk")[:1]
+    )
+
+
+def _scores(vitals_ids: list[int | None]) -> dict[int, news2.News2]:
+    """The NEWS2 of each of these sets of vitals, by id (one query)."""
+    return {
+        row["pk"]: news2.news2_of(row)
+        for row in Vitals.objects.filter(pk__in=[pk for pk in vitals_ids if pk]).values(
+            "pk", *news2.FIELDS
+        )
+    }
+
+
+def ward_patients(
+    user: User,
+    *,
+    ward_id: int | None = None,
+    now: datetime | None = None,
+    attending: User | None = None,
+) -> dict:
     """Every active admission of the ward (or of every ward, grouped), bed by bed, with what the
-    nurse has to do: observations due by NEWS2 (clinical.news2: the RCP chart's frequencies),
+    nurse has to do (`attending`: only that doctor's patients): observations due by NEWS2 (clinical.news2: the RCP chart's frequencies),
     discharges ordered and waiting, beds waiting to be cleaned, beds free to admit into.
 
     Four queries however many patients: the wards with their vacant beds, the admissions (each
@@ -258,8 +292,10 @@ def ward_patients(user: User, *, ward_id: int | None = None, now: datetime | Non
     "cleaning"}} where each ward is {"pk", "name", "vacant", "rows", "cleaning": [bed],
     "discharges": int, "vitals_due": int, "admit_url"} and each row is what one patient's line
     shows: {"bed", "name", "mrn", "admission_url", "vitals_url", "days_in", "last_vitals_at",
-    "news2" (clinical.news2.News2 or None), "due_at", "overdue", "discharge_ordered"} (links
-    only where `user` may follow them).
+    "news2" (clinical.news2.News2 or None), "due_at", "overdue", "due_soon", "discharge_ordered",
+    "admitted_at", "ward_name"} (links only where `user` may follow them). "lists" holds the same
+    rows three ways for the nurse's home: {"due": overdue or due within the hour, soonest first;
+    "newest": admitted in the last 24 hours, newest first; "by_score": the highest NEWS2 first}.
     """
     now = now or timezone.now()
     records_vitals = rbac.allows(user, "vitals.record")
@@ -273,14 +309,10 @@ def ward_patients(user: User, *, ward_id: int | None = None, now: datetime | Non
     )
     shown = [ward for ward in wards if ward_id is None or ward["pk"] == ward_id]
     shown_ids = [ward["pk"] for ward in shown]
-    latest = (
-        Vitals.objects.filter(_SCORED_SET, patient=OuterRef("patient_id"))
-        .order_by("-recorded_at", "-id")
-        .values("pk")[:1]
-    )
     admissions = list(
         Admission.objects.filter(ACTIVE_ADMISSION, bed__ward__in=shown_ids)
-        .annotate(latest_vitals=Subquery(latest))
+        .filter(**({"attending_doctor": attending} if attending else {}))
+        .annotate(latest_vitals=Subquery(_latest_scored_set()))
         .values(
             "pk",
             "status",
@@ -298,7 +330,7 @@ def ward_patients(user: User, *, ward_id: int | None = None, now: datetime | Non
         row["pk"]: row
         for row in Vitals.objects.filter(
             pk__in=[a["latest_vitals"] for a in admissions if a["latest_vitals"]]
-        ).values("pk", "recorded_at", *news2.SCORED)
+        ).values("pk", "recorded_at", *news2.FIELDS)
     }
     cleaning = list(
         Bed.objects.filter(ward__in=shown_ids, status=BedStatus.CLEANING)
@@ -335,6 +367,9 @@ def ward_patients(user: User, *, ward_id: int | None = None, now: datetime | Non
             "due_at": due_at,
             "overdue": due_at <= now,
             "discharge_ordered": admission["status"] == AdmissionStatus.DISCHARGE_ORDERED,
+            "admitted_at": admission["admitted_at"],
+            "ward_name": ward["name"],
+            "due_soon": now < due_at <= now + DUE_SOON,
         }
         ward["rows"].append(row)
         ward["vitals_due"] += row["overdue"]
@@ -344,8 +379,21 @@ def ward_patients(user: User, *, ward_id: int | None = None, now: datetime | Non
         by_ward[bed["ward_id"]]["cleaning"].append(bed)
     for ward in shown:
         ward["rows"].sort(key=lambda row: _bed_order(row["bed"]))
+    rows = [row for ward in shown for row in ward["rows"]]
     return {
         "now": now,
+        "lists": {
+            # Observations overdue, then due within DUE_SOON, soonest first.
+            "due": sorted((r for r in rows if r["overdue"] or r["due_soon"]), key=_due_order),
+            "newest": sorted(
+                (r for r in rows if r["admitted_at"] >= now - NEWEST_WITHIN),
+                key=lambda row: row["admitted_at"],
+                reverse=True,
+            ),
+            # The sickest first: the highest NEWS2, a red parameter before none; unscored last.
+            "by_score": sorted(rows, key=_score_order),
+        },
+        "due_soon_minutes": int(DUE_SOON.total_seconds() // 60),
         "continuous_minutes": news2.CONTINUOUS_MINUTES,
         "wards": shown,
         "all_wards": [(ward["pk"], ward["name"]) for ward in wards],
@@ -355,6 +403,22 @@ def ward_patients(user: User, *, ward_id: int | None = None, now: datetime | Non
             "cleaning": len(cleaning),
         },
     }
+
+
+# The nurse's lists: sets due within the hour, and admissions of the last day.
+DUE_SOON = timedelta(hours=1)
+NEWEST_WITHIN = timedelta(hours=24)
+
+
+def _due_order(row: dict) -> tuple:
+    return (row["due_at"], _bed_order(row["bed"]))
+
+
+def _score_order(row: dict) -> tuple:
+    score = row["news2"]
+    if score is None:
+        return (1, 0, 0, _bed_order(row["bed"]))
+    return (0, -score.score, -score.red_parameter, _bed_order(row["bed"]))
 
 
 def _bed_order(number: str) -> tuple:

@@ -5,6 +5,7 @@ from wards import views
 urlpatterns = [
     path("", views.bed_board, name="bed_board"),
     path("patients/", views.ward_patients, name="ward_patients"),
+    path("my-inpatients/", views.doctor_inpatients, name="doctor_inpatients"),
     path("admit/", views.admission_new, name="admission_new"),
     path("admissions/<int:pk>/", views.admission_detail, name="admission_detail"),
     path("admissions/<int:pk>/transfer/", views.admission_transfer, name="admission_transfer"),

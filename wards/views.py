@@ -72,6 +72,17 @@ def ward_patients(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@rbac.capability_required("clinical.consult")
+def doctor_inpatients(request: HttpRequest) -> HttpResponse:
+    """The doctor's own inpatients, the highest NEWS2 first, with when the next set is due: a
+    panel of the doctor's dashboard (reloaded on every bed or vitals change) and a page."""
+    context = selectors.ward_patients(request.user, attending=request.user)
+    template = "wards/doctor_inpatients.html"
+    if request.htmx:
+        template += "#panel"
+    return render(request, template, context)
+
+
 def _patient_for_admission(request: HttpRequest):
     patient_id = params.uuid_param(request.POST.get("patient") or request.GET.get("patient"))
     return clinical.live_patient_for(request.user, patient_id) if patient_id else None

@@ -65,7 +65,12 @@ from clinical.services.schedules import (
     schedule_block_remove,
     schedule_exception_add,
 )
-from clinical.services.vitals import VITAL_FIELDS, VitalsError, vitals_record
+from clinical.services.vitals import (
+    VITAL_FIELDS,
+    VitalsError,
+    patient_spo2_target_set,
+    vitals_record,
+)
 
 __all__ = [
     "DAY_PARTS",
@@ -96,6 +101,7 @@ __all__ = [
     "portal_login_create",
     "VITAL_FIELDS",
     "vitals_record",
+    "patient_spo2_target_set",
     "VitalsError",
     "CONSULTATION_CHARGE",
     "consultation_fee_post",

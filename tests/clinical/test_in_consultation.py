@@ -264,7 +264,7 @@ def test_the_portal_says_with_the_doctor_now(with_doctor, staff, client_for):
 
 
 def test_the_migration_puts_todays_open_consultations_in_consultation(doctor):
-    migration = importlib.import_module("clinical.migrations.0018_in_consultation")
+    migration = importlib.import_module("clinical.migrations.0019_in_consultation")
     today = AppointmentFactory(
         doctor=doctor, starts_at=at(9), status="checked_in", checked_in_at=at(8, 50)
     )

@@ -100,6 +100,7 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "patient_merge_detail": {"pk": samples["merge"].pk},
         "patient_unmerge": {"pk": samples["merge"].pk},
         "patient_vitals": {"pk": samples["patient"].pk},
+        "patient_spo2_target": {"pk": samples["patient"].pk},
         "patient_history": {"pk": samples["patient"].pk},
         "admission_detail": {"pk": samples["admission"].pk},
         "charge_item_edit": {"pk": samples["charge"].item_id},

@@ -11,9 +11,11 @@ from accounts.demo import DEMO_TOTP_KEYS, DEMO_USERS, _base32
 from accounts.models import Department, User
 from billing import selectors as billing_selectors
 from billing.models import ChargeItem
+from clinical import selectors
 from clinical.models import Patient, Vitals
 from hms import audit, rbac
 from messaging import rules
+from messaging.models import Notification
 from wards.models import Admission
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -101,7 +103,7 @@ def test_the_demo_nurse_home_shows_the_wards_patients_and_something_due(db):
 
     panel = client.get("/wards/patients/", headers={"HX-Request": "true"}).content.decode()
 
-    assert Vitals.objects.count() == 3
+    assert Vitals.objects.count() == 3 + 3  # the pneumonia's three sets before admission
     assert panel.count('data-testid="ward-patient"') >= 4
     assert "NEWS2 9" in panel and "NEWS2 5" in panel and "NEWS2 0" in panel
     assert 'data-overdue="true"' in panel  # the injury in the Emergency Unit: none yet
@@ -119,3 +121,17 @@ def test_the_demo_stay_in_intensive_care_has_its_ward_round_and_nursing_notes(db
 
     assert sorted(icu.notes.values_list("kind", flat=True)) == ["nursing", "ward_round"]
     assert "Day 1 of IV artesunate" in page and "tepid sponging" in page
+
+
+def test_the_demo_has_an_inpatient_whose_news2_is_rising_and_the_doctor_was_alerted(db):
+    seed()
+    admission = Admission.objects.get(bed__ward__name="General Ward A", bed__number="03")
+
+    sets = Vitals.objects.filter(patient=admission.patient).order_by("recorded_at")
+
+    assert [selectors.news2_of_record(s).score for s in sets] == [1, 2, 3, 5]
+    alerts = Notification.objects.filter(recipient__username="doctor", kind="news2", urgent=True)
+    assert {alert.text.split(",")[0] for alert in alerts} == {
+        "Urgent: NEWS2 5",  # the pneumonia
+        "Emergency: NEWS2 9",  # intensive care
+    }

@@ -18,6 +18,24 @@ from hms.templatetags.submissions import submission_field
 register = template.Library()
 
 DISCHARGE_ORDERED = '<span class="badge text-bg-warning">Discharge ordered</span>'
+# NEWS2's colour bands, as templates/clinical/_news2_badge.html draws them.
+NEWS2_BADGE = {
+    "high": "text-bg-danger",
+    "medium": "text-bg-warning",
+    "low-medium": "bg-warning-subtle text-warning-emphasis border border-warning",
+    "low": "text-bg-light border",
+}
+
+
+def _news2(score) -> str:
+    """The tile's NEWS2 badge (clinical.news2.News2 or None: not shown), its band in words."""
+    if score is None:
+        return ""
+    return (
+        f'<span class="badge {NEWS2_BADGE[score.risk]}" data-testid="news2" '
+        f'data-risk="{score.risk}" title="{score.risk} clinical risk, observations '
+        f'{score.frequency}">NEWS2 {score.score}</span>'
+    )
 
 
 def _inside(tile: dict, request, refused_bed: int | None, refusal: str) -> str:
@@ -29,6 +47,7 @@ def _inside(tile: dict, request, refused_bed: int | None, refusal: str) -> str:
             f'data-testid="bed-patient">{escape(tile["patient_name"])}</div></a>'
             '<div class="small text-truncate" data-testid="bed-days">'
             f"{escape(tile['stay'])}</div>"
+            f"{_news2(tile['news2'])}"
             f"{DISCHARGE_ORDERED if tile['discharge_ordered'] else ''}"
         )
     if tile["admit_url"]:
