@@ -24,8 +24,15 @@ class MessagingConfig(AppConfig):
 
         def pop_up_urgent_at_sign_in(sender, request, user, **kwargs) -> None:
             # The next full page shows what urgent arrived while the person was away
-            # (messaging.context_processors).
-            if request is not None and hasattr(request, "session"):
+            # (messaging.context_processors); asked once here, so that a sign-in with nothing
+            # waiting costs the pages nothing.
+            from messaging.models import Notification
+
+            if request is None or not hasattr(request, "session"):
+                return
+            if Notification.objects.filter(
+                recipient=user, urgent=True, acknowledged_at__isnull=True
+            ).exists():
                 request.session[URGENT_POPUP_SESSION_KEY] = True
 
         user_logged_in.connect(
