@@ -10,7 +10,7 @@ from hms import rbac
 from messaging import services as messaging
 from messaging.models import Notification
 from tests.e2e.conftest import snapshot
-from tests.e2e.live import expect_live, run_elsewhere, sign_in
+from tests.e2e.live import expect_live, run_elsewhere, sign_in, watch_socket
 from tests.factories import UserFactory
 
 HB = "CRITICAL result for Juma Mwangi (Full blood count): Haemoglobin 5.8 g/dL. Call the lab."
@@ -19,10 +19,14 @@ K = "CRITICAL result for Wanjiku Kamau (Urea and electrolytes): Potassium 6.9 mm
 
 def _pinned_flow(page, live_server_url, name: str) -> None:
     doctor = UserFactory(role=rbac.DOCTOR, first_name="Amina", last_name="Otieno")
-    messaging.notify(doctor, HB, link="/dashboard/", urgent=True, kind="critical_result")
-    for n in range(3):
-        messaging.notify(doctor, f"Appointment {n + 1} booked for tomorrow", kind="appointment")
 
+    def while_away() -> None:
+        messaging.notify(doctor, HB, link="/dashboard/", urgent=True, kind="critical_result")
+        for n in range(3):
+            messaging.notify(doctor, f"Appointment {n + 1} booked for tomorrow", kind="appointment")
+
+    run_elsewhere(while_away)
+    watch_socket(page.context)
     sign_in(page, live_server_url, doctor)
     popup = page.get_by_test_id("urgent-popup")
     expect(popup).to_be_visible()

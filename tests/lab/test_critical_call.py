@@ -52,7 +52,7 @@ def test_the_technician_records_the_call_and_everyone_sees_it_on_the_result(
     assert entry.actor == staff["tech"] and entry.after["read_back"] is True
     page = client_for(staff["doctor"]).get(reverse("lab_order", args=[cbc.pk])).content.decode()
     assert "Dr Amina Otieno, medical ward called by Peter Kamau" in page
-    assert 'action="%s"' % url not in page  # the doctor sees the call, not the form
+    assert f'action="{url}"' not in page  # the doctor sees the call, not the form
 
 
 def test_a_refused_call_keeps_what_was_typed_and_saves_nothing(staff, catalog, client_for):

@@ -270,3 +270,23 @@ def test_routine_and_non_clinical_urgent_kinds_never_escalate(medicine):
         notify(medicine["doctor"], "New sign-in", urgent=True, kind="security")
         clock.shift(timedelta(hours=3))
         assert services.urgent_escalate() == 0
+
+
+def test_the_notifications_page_keeps_its_query_count_however_many(
+    client_for, make_user, django_assert_max_num_queries
+):
+    doctor = make_user(rbac.DOCTOR)
+    client = client_for(doctor)
+    client.get(reverse("dashboard"))
+    for n in range(12):
+        _critical(doctor, f"CRITICAL result {n}")
+    for kind in ("appointment", "lab_result", "admission", "leave"):
+        for n in range(15):
+            notify(doctor, f"{kind} {n}", kind=kind)
+    client.post(reverse("notification_mute"), {"kind": "leave", "muted": "1"})
+
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("notification_list"))
+
+    assert page.content.decode().count('data-testid="pinned-notification"') == 12
+    assert "1–30 of 72" in page.content.decode()
