@@ -290,3 +290,14 @@ def test_the_notifications_page_keeps_its_query_count_however_many(
 
     assert page.content.decode().count('data-testid="pinned-notification"') == 12
     assert "1–30 of 72" in page.content.decode()
+
+
+def test_the_minute_task_escalates_what_is_overdue(medicine):
+    from messaging.tasks import escalate_unacknowledged_alerts
+
+    with time_machine.travel(MORNING, tick=False) as clock:
+        _critical(medicine["doctor"])
+        clock.shift(timedelta(minutes=45))
+        assert escalate_unacknowledged_alerts.call_local() == 1
+
+    assert len(_received_by(medicine["colleague"])) == 1
