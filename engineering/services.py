@@ -433,6 +433,7 @@ def _tell_requester(work_order: WorkOrder, text: str) -> None:
             fault.raised_by,
             f"{fault.number} ({work_order.machine.name}): {text}",
             link=_machine_link(work_order.machine),
+            kind="equipment_repair",
         )
 
 
@@ -500,6 +501,7 @@ def fault_request_raise(
             f"{' is unusable' if unusable else ''}. {description[:120]}",
             link=reverse("work_queue"),
             urgent=True,
+            kind="equipment_fault",
         )
     return fault
 
@@ -952,6 +954,7 @@ def _tell_engineers_pm_due(made: list[WorkOrder], today: date) -> None:
         f"{late}: {names}{more}.",
         link=reverse("work_queue"),
         urgent=bool(overdue),
+        kind="maintenance",
     )
 
 

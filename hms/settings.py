@@ -456,6 +456,10 @@ HMS_NOTE_EDIT_MINUTES = env_positive_int("HMS_NOTE_EDIT_MINUTES", 15)
 # daily check, pharmacy.tasks).
 HMS_PHARMACY_EXPIRY_WARNING_DAYS = env_non_negative_int("HMS_PHARMACY_EXPIRY_WARNING_DAYS", 90)
 
+# Urgent clinical alerts (critical results, NEWS2) not acknowledged within this many minutes go on
+# to a second doctor and the admins (messaging.tasks; docs/DECISIONS.md).
+HMS_URGENT_ESCALATION_MINUTES = env_positive_int("HMS_URGENT_ESCALATION_MINUTES", 30)
+
 LANGUAGE_CODE = "en-gb"
 # Dates "30 Nov 2026", times "14:05" in the hospital's zone, typed dates day first (hms/formats).
 FORMAT_MODULE_PATH = ["hms.formats"]

@@ -83,6 +83,15 @@ def seed(log) -> None:
         )
         _backdate(smear, 300, 12)
         _backdate(cbc, 95, 15)
+        # The critical haemoglobin was phoned through; the doctor's alert waits, pinned, for
+        # acknowledgement (and escalates if nobody does: messaging.tasks).
+        services.critical_call_record(
+            actor=technician,
+            order=cbc,
+            called_person=f"Dr {doctor.get_full_name() or doctor}, by phone to the ward",
+            called_at=timezone.now() - timedelta(minutes=20),
+            read_back=True,
+        )
     pneumonia = admissions.get("Pneumonia")
     if pneumonia:
         xray, cbc = order(

@@ -162,3 +162,42 @@ class ReferenceRangeForm(forms.ModelForm):
             self.instance.age_from_days = age_from
         self.instance.age_to_days = age_to
         return data
+
+
+class CriticalCallForm(forms.Form):
+    """The critical-value telephone call: who, at what time (today, hospital time; a time later
+    than now is yesterday's, a call recorded after midnight), and whether the values were read
+    back."""
+
+    called_person = forms.CharField(
+        label="Person called (name, role, where)",
+        max_length=120,
+        error_messages={"required": "Name the person called."},
+    )
+    called_time = forms.TimeField(
+        label="Called at",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": "Give the time of the call.",
+            "invalid": "Type a time like 14:05.",
+        },
+    )
+    read_back = forms.TypedChoiceField(
+        label="Values read back",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda answer: answer == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether the values were read back."},
+    )
+
+    def called_at(self):
+        """The call's moment, aware, from the typed time."""
+        from datetime import datetime, timedelta
+
+        from django.utils import timezone
+
+        now = timezone.localtime()
+        moment = timezone.make_aware(datetime.combine(now.date(), self.cleaned_data["called_time"]))
+        if moment > now + timedelta(minutes=1):
+            moment -= timedelta(days=1)
+        return moment

@@ -461,3 +461,24 @@ def admission_model() -> type[models.Model]:
     """The stay model, reached through the label the order's foreign key names
     ("wards.Admission"): lab builds on clinical and never imports wards (DESIGN.md)."""
     return TestOrder._meta.get_field("admission").related_model
+
+
+class CriticalCall(models.Model):
+    """The lab's telephone call about a critical value (docs/DECISIONS.md, "Critical results
+    cannot be missed"): who was called, when, and whether they read the values back."""
+
+    order = models.ForeignKey(TestOrder, on_delete=models.PROTECT, related_name="critical_calls")
+    result_version = models.PositiveSmallIntegerField()
+    called_person = models.CharField(max_length=120)
+    called_at = models.DateTimeField()
+    read_back = models.BooleanField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["called_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Call about {self.order_id} to {self.called_person}"

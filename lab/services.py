@@ -28,6 +28,7 @@ from hms.refusals import Refusal
 from lab import live, selectors
 from lab.models import (
     OPEN_STATUSES,
+    CriticalCall,
     Flag,
     LabTest,
     OrderStatus,
@@ -526,6 +527,7 @@ def order_advance(
             order.ordered_by,
             f"{order.test.name} for {order.patient.full_name} is {word}.{flagged}",
             link=_result_link(order),
+            kind="lab_result",
         )
     _signal(order)
     return order
@@ -639,6 +641,8 @@ def _tell_critical(order: TestOrder, before_flag: str) -> None:
             " Call the lab.",
             link=_result_link(order),
             urgent=True,
+            kind="critical_result",
+            event=f"critical_result:{order.pk}:{order.result_version}",
         )
 
 
@@ -773,10 +777,70 @@ def results_amend(
         f"{order.test.name} for {order.patient.full_name} was amended ({reason.strip()[:80]});"
         " the correction awaits verification.",
         link=_result_link(order),
+        kind="lab_result",
     )
     _tell_critical(order, before_flag)
     _signal(order)
     return order
+
+
+CALLED_PERSON_LIMIT = 120
+
+
+@transaction.atomic
+@submissions.once("lab.critical_call")
+def critical_call_record(
+    *,
+    actor: User,
+    order: TestOrder,
+    called_person: str,
+    called_at: datetime,
+    read_back: bool,
+    request: HttpRequest | None = None,
+) -> CriticalCall:
+    """Record the lab's telephone call about a critical result: who was called (name and role,
+    e.g. "Dr Otieno, ward 3"), when (not in the future), and whether they read the values back.
+    Audited as `lab.critical_call`; shown on the result.
+
+    Raises LabError when the actor may not process tests, the result has no critical value, the
+    person is missing or too long, or the time is in the future.
+    """
+    if not rbac.allows(actor, "tests.process"):
+        raise LabError("Only the lab records the critical-value call.")
+    order = _locked(order)
+    if order.flag != "critical":
+        raise LabError(f"{order.number} has no critical value to call about.")
+    called_person = called_person.strip()
+    if not called_person:
+        raise LabError("Name the person called.", field="called_person")
+    if len(called_person) > CALLED_PERSON_LIMIT:
+        raise LabError(
+            f"Person called: at most {CALLED_PERSON_LIMIT} characters.", field="called_person"
+        )
+    if called_at > timezone.now() + timedelta(minutes=1):
+        raise LabError("The call cannot be in the future.", field="called_at")
+    call = CriticalCall.objects.create(
+        order=order,
+        result_version=order.result_version,
+        called_person=called_person,
+        called_at=called_at,
+        read_back=read_back,
+        recorded_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="lab.critical_call",
+        obj=order,
+        patient=order.patient_id,
+        after={
+            "called_person": called_person,
+            "called_at": called_at,
+            "read_back": read_back,
+            "result_version": order.result_version,
+        },
+        request=request,
+    )
+    return call
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ urlpatterns = [
     path("orders/<int:pk>/step/", views.order_advance, name="lab_order_advance"),
     path("orders/<int:pk>/results/", views.results_enter, name="lab_results_enter"),
     path("orders/<int:pk>/amend/", views.results_amend, name="lab_results_amend"),
+    path("orders/<int:pk>/critical-call/", views.critical_call, name="lab_critical_call"),
     path("orders/<int:pk>/report/", views.report_attach, name="lab_report_attach"),
     path("reports/<str:token>/", views.report_download, name="lab_report"),
     path("my-results/", views.portal_results, name="lab_portal_results"),

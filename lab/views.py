@@ -16,7 +16,14 @@ from engineering import availability
 from hms import files, paging, params, rbac
 from hms.refusals import act, refuse_beside, refuse_into
 from lab import selectors, services
-from lab.forms import LabTestForm, OrderForm, ReasonForm, ReferenceRangeForm, ResultFieldForm
+from lab.forms import (
+    CriticalCallForm,
+    LabTestForm,
+    OrderForm,
+    ReasonForm,
+    ReferenceRangeForm,
+    ResultFieldForm,
+)
 from lab.models import (
     Department,
     LabTest,
@@ -177,6 +184,7 @@ def _order_page(
     order: TestOrder,
     refused: services.LabError | None = None,
     cancel_form: ReasonForm | None = None,
+    call_form: CriticalCallForm | None = None,
 ) -> HttpResponse:
     """An order's page. After a refused result entry or amendment (`refused`), the form shows
     every value as typed, each refusal beside its field, and nothing is saved; so does a refused
@@ -190,7 +198,46 @@ def _order_page(
         cancellable=order.status in services.CANCELLABLE,
         colleague_must_verify=services.needs_a_colleague_to_verify(request.user, order),
     )
-    return render(request, "lab/order_detail.html", context | {"cancel_form": cancel_form})
+    if call_form is None:
+        call_form = CriticalCallForm(
+            initial={"called_time": timezone.localtime().strftime("%H:%M")}
+        )
+    return render(
+        request,
+        "lab/order_detail.html",
+        context
+        | {
+            "cancel_form": cancel_form,
+            "call_form": call_form,
+            "critical_calls": list(order.critical_calls.select_related("recorded_by")),
+        },
+    )
+
+
+@rbac.capability_required("tests.process", post_only=True)
+@require_POST
+def critical_call(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the critical-value telephone call; a refusal keeps what was typed beside its field."""
+    order = _order(pk)
+    form = CriticalCallForm(request.POST)
+    if form.is_valid():
+        try:
+            services.critical_call_record(
+                actor=request.user,
+                order=order,
+                called_person=form.cleaned_data["called_person"],
+                called_at=form.called_at(),
+                read_back=form.cleaned_data["read_back"],
+                request=request,
+            )
+        except services.LabError as refusal:
+            if refusal.field == "called_at":
+                refusal.field = "called_time"
+            refuse_beside(request, form, refusal)
+        else:
+            messages.success(request, f"{order.number}: the call is recorded.")
+            return _back(order)
+    return _order_page(request, order, call_form=form)
 
 
 def _act(request: HttpRequest, order: TestOrder, action, done: str, **kwargs) -> HttpResponse:

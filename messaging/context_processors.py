@@ -3,7 +3,8 @@
 from functools import cache, partial
 
 from hms import rbac
-from messaging.selectors import navigation_counts
+from messaging.apps import URGENT_POPUP_SESSION_KEY
+from messaging.selectors import navigation_counts, pinned_notifications
 
 
 def notifications(request) -> dict:
@@ -16,7 +17,19 @@ def notifications(request) -> dict:
         return {}
     chat = rbac.allows(user, "chat.use")
     counts = cache(partial(navigation_counts, user, chat=chat))
-    context = {"unread_count": lambda: counts()[0]}
+    context = {
+        "unread_count": lambda: counts()[0],
+        "urgent_popup": partial(_urgent_popup, request, user),
+    }
     if chat:
         context["chat_unread"] = lambda: counts()[1]
     return context
+
+
+def _urgent_popup(request, user) -> list:
+    """Once after signing in, on the first full page: the urgent notifications still waiting for
+    acknowledgement (they arrived while the person was away). Empty afterwards."""
+    session = getattr(request, "session", None)
+    if session is None or not session.pop(URGENT_POPUP_SESSION_KEY, False):
+        return []
+    return pinned_notifications(user)

@@ -15,12 +15,34 @@ class Notification(models.Model):
     # What the notification is about, for grouping and muting (e.g. "critical_result", "news2",
     # "appointment"); blank for the older ones.
     kind = models.CharField(max_length=40, blank=True, default="")
+    # The event it tells of: every notification sent about one event (each recipient of one
+    # notify(), and the escalation copies) shares it, so one acknowledgement settles them all.
+    event = models.CharField(max_length=80, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # An urgent notification stays pinned until acknowledged, with a note of what was done
+    # (docs/DECISIONS.md, "Critical results cannot be missed").
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    acknowledgement_note = models.CharField(max_length=500, blank=True)
+    # When it was passed on to a second doctor and the admin (escalated: this row is that copy).
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    is_escalation = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
+            models.Index(
+                fields=["recipient", "created_at"],
+                name="notification_pinned_idx",
+                condition=models.Q(urgent=True, acknowledged_at__isnull=True),
+            ),
             models.Index(
                 fields=["recipient", "created_at"],
                 name="notification_unread_idx",
@@ -35,6 +57,30 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def is_pinned(self) -> bool:
+        """Urgent and not yet acknowledged: shown above everything else."""
+        return self.urgent and self.acknowledged_at is None
+
+
+class NotificationMute(models.Model):
+    """A routine kind of notification a person chose not to be interrupted by: it is still kept
+    in their list, but arrives read and without a pop-up. Urgent kinds cannot be muted."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_mutes"
+    )
+    kind = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_mute_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} mutes {self.kind}"
 
 
 class Thread(models.Model):

@@ -178,3 +178,43 @@ def messages_page(thread: Thread, before: int | None) -> tuple[list[dict], int]:
     for event in events:
         event["status"] = statuses[event["id"]]
     return events, more
+
+
+def pinned_notifications(user: User) -> list[Notification]:
+    """`user`'s urgent notifications nobody has acknowledged yet, oldest first: pinned above
+    everything else until acknowledged."""
+    return list(
+        Notification.objects.filter(
+            recipient=user, urgent=True, acknowledged_at__isnull=True
+        ).order_by("created_at", "id")
+    )
+
+
+def notification_groups(user: User) -> list[dict]:
+    """The kinds `user` has notifications of, each {kind, label, total, unread, muted, urgent},
+    urgent kinds first then by label; with every routine kind they muted (to unmute it). One query
+    for the counts, one for the mutes."""
+    from messaging import kinds
+    from messaging.models import NotificationMute
+
+    counts = {
+        kind: (total, unread)
+        for kind, total, unread in Notification.objects.filter(recipient=user)
+        .values_list("kind")
+        .annotate(total=Count("id"), unread=Count("id", filter=Q(read_at__isnull=True)))
+        .values_list("kind", "total", "unread")
+    }
+    muted = set(NotificationMute.objects.filter(user=user).values_list("kind", flat=True))
+    groups = [
+        {
+            "kind": kind,
+            "label": kinds.label(kind),
+            "total": counts.get(kind, (0, 0))[0],
+            "unread": counts.get(kind, (0, 0))[1],
+            "muted": kind in muted,
+            "urgent": kind in kinds.URGENT_KINDS,
+            "mutable": kind in kinds.ROUTINE_KINDS,
+        }
+        for kind in set(counts) | (muted & set(kinds.ROUTINE_KINDS))
+    ]
+    return sorted(groups, key=lambda g: (not g["urgent"], g["kind"] == "", g["label"]))

@@ -3,20 +3,25 @@ action, each saving first and publishing on commit. The reads they use (unread c
 statuses) live in messaging.selectors."""
 
 import time
+import uuid
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from hms import realtime
+from clinical import selectors as clinical_selectors
+from hms import audit, rbac, realtime, submissions
 from hms.refusals import Refusal
-from messaging import rules
+from messaging import kinds, rules
 from messaging.live import thread_group
-from messaging.models import Message, Notification, Thread, ThreadMember
+from messaging.models import Message, Notification, NotificationMute, Thread, ThreadMember
 from messaging.selectors import (
     chat_unread_count,
     message_event,
@@ -46,20 +51,56 @@ def notify(
     link: str = "",
     urgent: bool = False,
     kind: str = "",
+    event: str = "",
 ) -> list[Notification]:
     """Save a notification for each recipient, then (on commit) update their bell and show a toast
     on every page they have open. `kind` names what it is about ("critical_result", "news2", ...)
-    for grouping and muting.
+    for grouping and muting (messaging.kinds). `event` names the event it tells of, so that one
+    acknowledgement settles every notification about it; an urgent notification without one gets
+    a fresh one shared by this call's recipients. A recipient who muted a routine `kind` still gets
+    the notification in their list, already read and without a pop-up.
 
     Raises no domain error.
     """
     recipients = _recipients(to)
     if not recipients:
         return []
+    if urgent and not event:
+        event = uuid.uuid4().hex
+    return _deliver(recipients, text, link=link, urgent=urgent, kind=kind, event=event)
+
+
+def _deliver(
+    recipients: list,
+    text: str,
+    *,
+    link: str,
+    urgent: bool,
+    kind: str,
+    event: str,
+    is_escalation: bool = False,
+) -> list[Notification]:
     text = text.strip()[:TEXT_LIMIT]
+    muted: set[int] = set()
+    if kind and not urgent:
+        muted = set(
+            NotificationMute.objects.filter(user__in=recipients, kind=kind).values_list(
+                "user_id", flat=True
+            )
+        )
+    now = timezone.now()
     notifications = Notification.objects.bulk_create(
         [
-            Notification(recipient=user, text=text, link=link, urgent=urgent, kind=kind)
+            Notification(
+                recipient=user,
+                text=text,
+                link=link,
+                urgent=urgent,
+                kind=kind,
+                event=event[:80],
+                is_escalation=is_escalation,
+                read_at=now if user.pk in muted else None,
+            )
             for user in recipients
         ]
     )
@@ -71,6 +112,8 @@ def notify(
     )
     for notification in notifications:
         user_id = notification.recipient_id
+        if user_id in muted:
+            continue
         realtime.publish(
             realtime.user_group(user_id),
             "messaging/live_notification.html",
@@ -113,6 +156,185 @@ def notification_mark_all_read(*, user: User) -> int:
     if changed:
         _publish_bell(user)
     return changed
+
+
+class NotificationError(Refusal):
+    """A notification action refused, with the sentence a person reads."""
+
+
+ACKNOWLEDGEMENT_LIMIT = Notification._meta.get_field("acknowledgement_note").max_length
+
+
+@transaction.atomic
+@submissions.once("notification.acknowledge")
+def notification_acknowledge(
+    *, actor: User, notification_id: int, note: str, request: HttpRequest | None = None
+) -> list[Notification]:
+    """Acknowledge an urgent notification with a note of what was done: it and every other
+    notification about the same event (the other recipients', the escalation copies) are settled
+    at once, marked read and unpinned; audited as `notification.acknowledge`. Returns the
+    notifications it settled.
+
+    Raises Notification.DoesNotExist when the notification is not `actor`'s; NotificationError
+    when it is not urgent, the note is missing or longer than 500 characters, or someone already
+    acknowledged it (naming who and when).
+    """
+    notification = Notification.objects.select_for_update().get(pk=notification_id, recipient=actor)
+    if not notification.urgent:
+        raise NotificationError("Only urgent notifications are acknowledged; open it instead.")
+    if notification.acknowledged_at is not None:
+        who = notification.acknowledged_by or "someone"
+        at = timezone.localtime(notification.acknowledged_at).strftime("%H:%M")
+        raise NotificationError(f"Already acknowledged by {who} at {at}.")
+    note = note.strip()
+    if not note:
+        raise NotificationError("Say what was done about it.", field="note")
+    if len(note) > ACKNOWLEDGEMENT_LIMIT:
+        raise NotificationError(
+            f"Note: at most {ACKNOWLEDGEMENT_LIMIT} characters; this one has {len(note)}.",
+            field="note",
+        )
+    same_event = Notification.objects.select_for_update().filter(acknowledged_at__isnull=True)
+    if notification.event:
+        same_event = same_event.filter(event=notification.event, urgent=True)
+    else:
+        same_event = same_event.filter(pk=notification.pk)
+    settled = list(same_event.select_related("recipient"))
+    now = timezone.now()
+    for row in settled:
+        row.acknowledged_at, row.acknowledged_by, row.acknowledgement_note = now, actor, note
+        row.read_at = row.read_at or now
+    Notification.objects.bulk_update(
+        settled, ["acknowledged_at", "acknowledged_by", "acknowledgement_note", "read_at"]
+    )
+    audit.record(
+        actor=actor,
+        action="notification.acknowledge",
+        obj=notification,
+        after={
+            "note": note,
+            "kind": notification.kind,
+            "event": notification.event,
+            "text": notification.text,
+            "recipients": sorted({row.recipient_id for row in settled}),
+        },
+        request=request,
+    )
+    for user in {row.recipient_id: row.recipient for row in settled}.values():
+        _publish_bell(user)
+        realtime.publish(
+            realtime.user_group(user.pk),
+            "messaging/acknowledged_live.html",
+            {"settled": [row for row in settled if row.recipient_id == user.pk], "by": actor},
+        )
+    return settled
+
+
+@transaction.atomic
+def notification_mute(*, user: User, kind: str, muted: bool) -> None:
+    """Mute (or, with muted=False, unmute) a routine kind of notification for `user`: muted ones
+    are still listed but arrive read and without a pop-up.
+
+    Raises NotificationError when the kind is unknown or urgent (urgent kinds cannot be muted).
+    """
+    if kind in kinds.URGENT_KINDS:
+        raise NotificationError(f"{kinds.label(kind)} cannot be muted.")
+    if kind not in kinds.ROUTINE_KINDS:
+        raise NotificationError("There is no such kind of notification.")
+    if muted:
+        NotificationMute.objects.get_or_create(user=user, kind=kind)
+    else:
+        NotificationMute.objects.filter(user=user, kind=kind).delete()
+
+
+def _second_doctor(event_rows: list[Notification], now: datetime) -> User | None:
+    """Who an unacknowledged alert goes to next (docs/DECISIONS.md): an active doctor of the same
+    department as the doctor it went to, not away now, with the fewest alerts waiting on them;
+    when the department has none, any such doctor of the hospital. Never someone it already
+    reached."""
+    reached = {row.recipient_id for row in event_rows}
+    first_doctor = next(
+        (row.recipient for row in event_rows if row.recipient.role == rbac.DOCTOR), None
+    )
+    candidates = [doctor for doctor in clinical_selectors.doctors() if doctor.pk not in reached]
+    candidates = [d for d in candidates if clinical_selectors.day_off_at(d, now) is None]
+    if not candidates:
+        return None
+    waiting = dict(
+        Notification.objects.filter(
+            recipient__in=candidates, urgent=True, acknowledged_at__isnull=True
+        )
+        .values_list("recipient")
+        .annotate(n=Count("id"))
+        .values_list("recipient", "n")
+    )
+    department = first_doctor.department_id if first_doctor else None
+    colleagues = [d for d in candidates if department and d.department_id == department]
+    pool = colleagues or candidates
+    return min(pool, key=lambda d: (waiting.get(d.pk, 0), d.last_name, d.first_name, d.pk))
+
+
+@transaction.atomic
+def urgent_escalate(*, now: datetime | None = None) -> int:
+    """Pass every urgent clinical alert (messaging.kinds.ESCALATING_KINDS) not acknowledged within
+    HMS_URGENT_ESCALATION_MINUTES on to a second doctor and the admins, once per event; audited
+    as `notification.escalate`. Run every minute by messaging.tasks; running it twice escalates
+    nothing twice. Returns how many events were escalated.
+
+    Raises no domain error.
+    """
+    now = now or timezone.now()
+    due = now - timedelta(minutes=settings.HMS_URGENT_ESCALATION_MINUTES)
+    overdue = list(
+        Notification.objects.select_for_update(of=("self",))
+        .select_related("recipient")
+        .filter(
+            urgent=True,
+            acknowledged_at__isnull=True,
+            escalated_at__isnull=True,
+            is_escalation=False,
+            kind__in=kinds.ESCALATING_KINDS,
+            created_at__lte=due,
+        )
+        .exclude(event="")
+        .order_by("created_at", "id")
+    )
+    by_event: dict[str, list[Notification]] = {}
+    for row in overdue:
+        by_event.setdefault(row.event, []).append(row)
+    User = get_user_model()
+    admins = list(User.objects.filter(role=rbac.ADMIN, is_active=True))
+    for event, rows in by_event.items():
+        first = rows[0]
+        doctor = _second_doctor(rows, now)
+        reached = {row.recipient_id for row in rows}
+        to = [u for u in ([doctor] if doctor else []) + admins if u.pk not in reached]
+        names = ", ".join(sorted({str(row.recipient) for row in rows}))
+        minutes = settings.HMS_URGENT_ESCALATION_MINUTES
+        text = f"Not acknowledged in {minutes} min by {names}: {first.text}"
+        copies = _deliver(
+            to,
+            text,
+            link=first.link,
+            urgent=True,
+            kind=first.kind,
+            event=event,
+            is_escalation=True,
+        )
+        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(escalated_at=now)
+        audit.record(
+            actor=None,
+            actor_username="system",
+            action="notification.escalate",
+            obj=first,
+            after={
+                "event": event,
+                "kind": first.kind,
+                "to": sorted(copy.recipient_id for copy in copies),
+                "second_doctor": doctor.pk if doctor else None,
+            },
+        )
+    return len(by_event)
 
 
 # --- chat --------------------------------------------------------------------------------------

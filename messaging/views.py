@@ -1,12 +1,13 @@
 """Notification screens: the list, mark read, and the bell fragment a page re-fetches."""
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from hms import params, rbac
-from messaging import selectors, services
+from messaging import kinds, selectors, services
 from messaging.models import Notification
 
 PER_PAGE = 30
@@ -14,9 +15,73 @@ PER_PAGE = 30
 
 @rbac.signed_in
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notifications = Notification.objects.filter(recipient=request.user)
+    return _list_page(request)
+
+
+def _list_page(
+    request: HttpRequest, *, refused_pk: int | None = None, refusal: str = "", note: str = ""
+) -> HttpResponse:
+    """Urgent notifications not yet acknowledged pinned on top, each with its acknowledgement
+    form (after a refused acknowledgement, the note as typed and the refusal beside it); below,
+    the rest, filtered by kind (`?kind=`), with each kind's counts and mute switch."""
+    groups = selectors.notification_groups(request.user)
+    known = {group["kind"] for group in groups}
+    kind = request.GET.get("kind")
+    kind = kind if kind in known else None
+    notifications = Notification.objects.filter(recipient=request.user).select_related(
+        "acknowledged_by"
+    )
+    if kind is not None:
+        notifications = notifications.filter(kind=kind)
     page = Paginator(notifications, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "messaging/notifications.html", {"page": page})
+    return render(
+        request,
+        "messaging/notifications.html",
+        {
+            "page": page,
+            "pinned": selectors.pinned_notifications(request.user),
+            "groups": groups,
+            "kind": kind,
+            "refused_pk": refused_pk,
+            "refusal": refusal,
+            "typed_note": note,
+        },
+    )
+
+
+@rbac.capability_required(rbac.SIGNED_IN, post_only=True)
+@require_POST
+def notification_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Acknowledge an urgent notification with a note of what was done."""
+    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    note = request.POST.get("note", "")
+    try:
+        services.notification_acknowledge(
+            actor=request.user, notification_id=notification.pk, note=note, request=request
+        )
+    except services.NotificationError as refusal:
+        if refusal.field is None:
+            messages.error(request, str(refusal))
+            return redirect("notification_list")
+        return _list_page(request, refused_pk=notification.pk, refusal=str(refusal), note=note)
+    messages.success(request, "Acknowledged. Everyone it went to sees what was done.")
+    return redirect("notification_list")
+
+
+@rbac.capability_required(rbac.SIGNED_IN, post_only=True)
+@require_POST
+def notification_mute(request: HttpRequest) -> HttpResponse:
+    """Mute or unmute one routine kind of notification (`kind`, `muted` = "1" or "0")."""
+    kind = request.POST.get("kind", "")
+    muted = request.POST.get("muted") == "1"
+    try:
+        services.notification_mute(user=request.user, kind=kind, muted=muted)
+    except services.NotificationError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        word = "muted: they are kept here, without a pop-up" if muted else "no longer muted"
+        messages.success(request, f"{kinds.label(kind)} {word}.")
+    return redirect("notification_list")
 
 
 @rbac.signed_in

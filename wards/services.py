@@ -184,9 +184,17 @@ def admission_create(
         },
         request=request,
     )
-    notify(rbac.RECEPTIONIST, f"{patient.full_name} admitted to {bed}", link=_link(admission))
     notify(
-        attending_doctor, f"{patient.full_name} admitted under you to {bed}", link=_link(admission)
+        rbac.RECEPTIONIST,
+        f"{patient.full_name} admitted to {bed}",
+        link=_link(admission),
+        kind="admission",
+    )
+    notify(
+        attending_doctor,
+        f"{patient.full_name} admitted under you to {bed}",
+        link=_link(admission),
+        kind="admission",
     )
     _announce_beds()
     return admission
@@ -380,6 +388,7 @@ def discharge_order(
         rbac.RECEPTIONIST,
         f"Discharge ordered: {admission.patient.full_name}, {admission.bed}",
         link=_link(admission),
+        kind="admission",
     )
     _announce_beds()
     return admission

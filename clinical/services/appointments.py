@@ -234,7 +234,7 @@ def _portal_rules(actor: User, appointment: Appointment) -> None:
 def _tell_doctor(appointment: Appointment, text: str) -> None:
     from messaging.services import notify
 
-    notify(appointment.doctor, text, link=f"/appointments/{appointment.pk}/")
+    notify(appointment.doctor, text, link=f"/appointments/{appointment.pk}/", kind="appointment")
     live.today_changed(appointment.doctor_id)
 
 

@@ -237,6 +237,7 @@ def leave_apply(
         rbac.ADMIN,
         f"{actor} asks for {leave_type.name.lower()}: {leave_request.span} ({days_said(quote.days)}).",
         link=reverse("leave_queue"),
+        kind="leave",
     )
     _publish_mine(leave_request)
     return leave_request
@@ -337,6 +338,7 @@ def leave_cancel(
             f"Your {leave_request.leave_type.name.lower()} ({leave_request.span}) was cancelled"
             " by the administrator.",
             link=reverse("my_leave"),
+            kind="leave",
         )
     _publish_mine(leave_request)
     return leave_request
@@ -417,6 +419,7 @@ def leave_approve(
         f"Your {leave_request.leave_type.name.lower()} ({leave_request.span}) is approved."
         + comment_said,
         link=reverse("my_leave"),
+        kind="leave",
     )
     _publish_mine(leave_request)
     return leave_request
@@ -458,6 +461,7 @@ def leave_reject(
         f"Your {leave_request.leave_type.name.lower()} ({leave_request.span}) was not approved:"
         f" “{comment}”",
         link=reverse("my_leave"),
+        kind="leave",
     )
     _publish_mine(leave_request)
     return leave_request

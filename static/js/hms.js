@@ -39,6 +39,13 @@
 
   document.addEventListener("DOMContentLoaded", function () { showToasts(document); });
 
+  // The sign-in pop-up of urgent notifications (messaging/urgent_popup.html) opens by itself.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-hms-modal-open]").forEach(function (el) {
+      bootstrap.Modal.getOrCreateInstance(el).show();
+    });
+  });
+
   // A refused field takes the focus (autofocus) and says why just under itself: bring that reason
   // into sight too, or a field at the foot of the screen hides it below the fold.
   function showRefusalReason() {
