@@ -30,6 +30,21 @@ def _urgent_popup(request, user) -> list:
     """Once after signing in, on the first full page: the urgent notifications still waiting for
     acknowledgement (they arrived while the person was away). Empty afterwards."""
     session = getattr(request, "session", None)
-    if session is None or not session.pop(URGENT_POPUP_SESSION_KEY, False):
+    if session is None or not session.get(URGENT_POPUP_SESSION_KEY, False):
         return []
+    if not _fully_signed_in(user):
+        return []  # the code page or the new password's: patients' names wait for the next page
+    session.pop(URGENT_POPUP_SESSION_KEY, None)
     return pinned_notifications(user)
+
+
+def _fully_signed_in(user) -> bool:
+    """Past the second factor (where one is set up or required) and the new password: what the
+    sign-in leaves before any page shows a patient's name (accounts.middleware)."""
+    from django_otp import user_has_device
+
+    if getattr(user, "must_change_password", False):
+        return False
+    if user.is_verified():
+        return True
+    return not user.second_factor_required and not user_has_device(user, confirmed=True)

@@ -301,3 +301,27 @@ def test_the_minute_task_escalates_what_is_overdue(medicine):
         assert escalate_unacknowledged_alerts.call_local() == 1
 
     assert len(_received_by(medicine["colleague"])) == 1
+
+
+def test_the_pop_up_waits_until_the_second_factor_is_passed(make_user):
+    """The code page comes before any patient's name: the pop-up shows on the first page after it."""
+    from django_otp.oath import totp
+
+    from tests.factories import PASSWORD, TOTPDeviceFactory
+
+    admin = make_user(rbac.ADMIN)
+    device = TOTPDeviceFactory(user=admin)
+    _critical(admin)
+    client = Client()
+
+    code_page = client.post(
+        reverse("account_login"), {"login": admin.username, "password": PASSWORD}, follow=True
+    )
+    verified = client.post(
+        reverse("otp_verify"), {"token": f"{totp(device.bin_key):06d}"}, follow=True
+    )
+
+    assert code_page.request["PATH_INFO"] == reverse("otp_verify")
+    assert 'data-testid="urgent-popup"' not in code_page.content.decode()
+    assert "Haemoglobin" not in code_page.content.decode()
+    assert 'data-testid="urgent-popup"' in verified.content.decode()
