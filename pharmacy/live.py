@@ -34,6 +34,25 @@ def store_event(store_id: int) -> str:
     return f"hms:pharmacy-store-{store_id}"
 
 
+def mar_ward_topic(ward_id: int) -> str:
+    return f"pharmacy.mar.ward.{ward_id}"
+
+
+def mar_ward_event(ward_id: int) -> str:
+    return f"hms:pharmacy-mar-ward-{ward_id}"
+
+
+def mar_patient_event(patient_id: int) -> str:
+    return f"hms:pharmacy-mar-patient-{patient_id}"
+
+
+def mar_changed(*, patient_id: object, ward_id: int) -> None:
+    """Tell the patient's medication chart and the ward's MAR round (and the overdue-doses panel
+    of the nurse's home) to fetch them again, after commit."""
+    realtime.publish(patient_topic(patient_id), SIGNAL, {"event": mar_patient_event(patient_id)})
+    realtime.publish(mar_ward_topic(ward_id), SIGNAL, {"event": mar_ward_event(ward_id)})
+
+
 def queue_changed(*, patient_id: int | None = None) -> None:
     """Tell the dispensing queue (and the pages showing the patient's prescriptions) to fetch
     them again, after commit."""
@@ -55,7 +74,7 @@ def may_join_pharmacy(user, topic: str) -> bool:
         return rbac.allows(user, "pharmacy.dispense") or (
             topic == ALERTS_TOPIC and rbac.allows(user, "pharmacy.stock_view")
         )
-    if topic.startswith("pharmacy.patient."):
+    if topic.startswith(("pharmacy.patient.", "pharmacy.mar.")):
         return rbac.scope(user, "patients.view_chart") == rbac.ALL
     if topic.startswith("pharmacy.store."):
         return rbac.allows(user, "pharmacy.stock_move")
@@ -94,6 +113,16 @@ PUBLISHES: dict[str, list[str]] = {
     "stock_take_save": [],
     "stock_take_post": _STORE,
     "stock_alerts_refresh": _ALERTS,
+    # The medication administration record (services/mar.py): the patient's chart and the ward's
+    # round; a dose given also moves the ward store's stock.
+    "medication_order_create": ["pharmacy.patient.<id>", "pharmacy.mar.ward.<ward>"],
+    "medication_order_stop": ["pharmacy.patient.<id>", "pharmacy.mar.ward.<ward>"],
+    "dose_record": [
+        "pharmacy.patient.<id>",
+        "pharmacy.mar.ward.<ward>",
+        ALERTS_TOPIC,
+        "pharmacy.store.<id>",
+    ],
 }
 
 
