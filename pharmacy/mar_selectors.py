@@ -165,8 +165,13 @@ def round_rows(stays: list, *, now: datetime | None = None) -> dict:
         for row in rows:
             if row.order.admission_id != stay.pk:
                 continue
-            # The earlier shift's doses show only when nothing was recorded (missed, overdue).
-            row.earlier = [dose for dose in row.earlier if dose.record is None]
+            # The earlier shift's doses show while nothing is recorded (missed, overdue), and once
+            # recorded late in this shift.
+            row.earlier = [
+                dose
+                for dose in row.earlier
+                if dose.record is None or dose.record.recorded_at >= shift.starts_at
+            ]
             if row.earlier or row.current or (row.order.is_prn and row.order.ends_at is None):
                 shown.append(row)
             for dose in row.earlier + row.current:
