@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from clinical import episode_record
 from pharmacy import mar
 from pharmacy.models import (
     DoseFrequency,
@@ -233,3 +234,36 @@ def admission_summary(admission: object, *, now: datetime | None = None) -> dict
         "overdue": sum(dose.overdue for dose in doses),
         "due": sum(dose.record is None for dose in doses),
     }
+
+
+def episode_medications(admission: object) -> list[episode_record.MedicationLine]:
+    """The stay's medication orders for its discharge (clinical.episode_record's pharmacy
+    source): each with its dose, route and frequency, active or not at this moment."""
+    now = timezone.now()
+    active = set(
+        MedicationOrder.objects.filter(admission=admission)
+        .filter(active_orders_q(now))
+        .values_list("pk", flat=True)
+    )
+    lines = []
+    for order in (
+        MedicationOrder.objects.filter(admission=admission)
+        .select_related("item")
+        .order_by("start_at", "id")
+    ):
+        frequency = order.get_frequency_display()
+        if order.is_prn:
+            frequency = (
+                f"when required, at most {order.prn_max_per_24h} in 24 hours"
+                + (f" ({order.indication})" if order.indication else "")
+            )
+        lines.append(
+            episode_record.MedicationLine(
+                name=order.item.name,
+                dose=order.dose,
+                route=order.get_route_display().lower(),
+                frequency=frequency,
+                active=order.pk in active,
+            )
+        )
+    return lines

@@ -7,7 +7,7 @@ import time_machine
 from django.urls import reverse
 
 from hms.submissions import new_token
-from pharmacy import ledger
+from pharmacy import ledger, services
 from pharmacy.models import MedicationAdministration, MedicationOrder
 from tests.factories import AdmissionFactory, BedFactory, UserFactory
 from tests.pharmacy.mar_rx import local, ordered, stocked_ward
@@ -184,3 +184,15 @@ def test_the_pages_read_a_fixed_number_of_queries_with_a_60_bed_ward(
         client.get(reverse("medication_chart", args=[stays[0].pk]))
     with django_assert_max_num_queries(10):
         client.get(reverse("medication_panel", args=[stays[0].pk]))
+
+
+def test_the_discharge_order_opens_with_the_charts_active_medicines(clock, client_for):
+    admission, item, _ = stocked_ward(10)
+    ordered(admission, item, dose="1 g", route="oral", frequency="tds")
+    stopped = ordered(admission, item, dose="500 mg", frequency="od")
+    doctor = UserFactory(role="doctor")
+    services.medication_order_stop(actor=doctor, order=stopped, reason="Course complete")
+    page = client_for(doctor).get(reverse("admission_detail", args=[admission.pk]))
+    text = page.content.decode()
+    assert f"{item.name} 1 g by mouth Three times daily (06:00, 14:00, 22:00)" in text
+    assert f"{item.name} 500 mg" not in text
