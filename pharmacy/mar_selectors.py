@@ -253,9 +253,8 @@ def episode_medications(admission: object) -> list[episode_record.MedicationLine
     ):
         frequency = order.get_frequency_display()
         if order.is_prn:
-            frequency = (
-                f"when required, at most {order.prn_max_per_24h} in 24 hours"
-                + (f" ({order.indication})" if order.indication else "")
+            frequency = f"when required, at most {order.prn_max_per_24h} in 24 hours" + (
+                f" ({order.indication})" if order.indication else ""
             )
         lines.append(
             episode_record.MedicationLine(

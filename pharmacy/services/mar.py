@@ -87,7 +87,7 @@ def medication_order_create(
     """Order `item` for an admitted patient (wards.Admission, by label): `dose` as the nurse
     reads it ("1 g"), `units_per_dose` whole dispensing units taken from the ward store per dose,
     `route` (clinical.models.Route), `frequency` (pharmacy.models.DoseFrequency), from `start_at`
-    (default now) to the optional planned `stop_at`. A PRN order needs `prn_max_per_24h` (1–24)
+    (default now) to the optional planned `stop_at`, both to the minute (seconds dropped). A PRN order needs `prn_max_per_24h` (1–24)
     and its `indication`.
 
     Raises PermissionDenied unless the actor orders medicines (doctor, admin); PharmacyError (with
@@ -116,7 +116,10 @@ def medication_order_create(
     if frequency not in DoseFrequency.values:
         raise PharmacyError("Choose how often.", field="frequency")
     now = timezone.now()
-    start_at = start_at or now
+    # Orders are timed to the minute: every dose time is then a whole minute the screens name.
+    start_at = (start_at or now).replace(second=0, microsecond=0)
+    if stop_at is not None:
+        stop_at = stop_at.replace(second=0, microsecond=0)
     if stop_at is not None and stop_at <= start_at:
         raise PharmacyError("The planned stop must be after the start.", field="stop_at")
     indication = (indication or "").strip()[:120]
