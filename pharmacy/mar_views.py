@@ -43,6 +43,9 @@ def _chart_page(request: HttpRequest, stay: object, **forms: object) -> HttpResp
         "stop_refused": forms.get("stop_refused"),
         "dose_refused": forms.get("dose_refused"),
         "back": request.get_full_path() if request.method == "GET" else _chart_url(stay),
+        # A discharged stay's chart is read-only: no dose is recorded, no order written.
+        "can_record": stay.discharged_at is None and rbac.allows(request.user, RECORD),
+        "can_order": stay.discharged_at is None and rbac.allows(request.user, ORDER),
     }
     return render(request, "pharmacy/mar/chart.html", context)
 

@@ -196,3 +196,15 @@ def test_the_discharge_order_opens_with_the_charts_active_medicines(clock, clien
     text = page.content.decode()
     assert f"{item.name} 1 g by mouth Three times daily (06:00, 14:00, 22:00)" in text
     assert f"{item.name} 500 mg" not in text
+
+
+def test_a_discharged_stays_chart_is_read_only(clock, client_for, nurse):
+    admission, item, _ = stocked_ward(10)
+    ordered(admission, item, start_at=START)
+    type(admission).objects.filter(pk=admission.pk).update(discharged_at=NOON)
+    chart = client_for(nurse).get(reverse("medication_chart", args=[admission.pk]))
+    assert 'data-testid="give"' not in chart.content.decode()
+    doctors = client_for(UserFactory(role="doctor")).get(
+        reverse("medication_chart", args=[admission.pk])
+    )
+    assert 'data-testid="order-form"' not in doctors.content.decode()
