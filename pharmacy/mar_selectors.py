@@ -173,7 +173,7 @@ def round_rows(stays: list, *, now: datetime | None = None) -> dict:
                 for dose in row.earlier
                 if dose.record is None or dose.record.recorded_at >= shift.starts_at
             ]
-            if row.earlier or row.current or (row.order.is_prn and row.order.ends_at is None):
+            if row.earlier or row.current or (row.order.is_prn and row.order.is_active):
                 shown.append(row)
             for dose in row.earlier + row.current:
                 counts["due"] += 1

@@ -13,6 +13,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from clinical.models import Route
 
@@ -682,6 +683,11 @@ class MedicationOrder(models.Model):
     @property
     def is_prn(self) -> bool:
         return self.frequency == DoseFrequency.PRN
+
+    @property
+    def is_active(self) -> bool:
+        """Neither stopped nor past its planned stop, now."""
+        return self.ends_at is None or self.ends_at > timezone.now()
 
 
 class DoseOutcome(models.TextChoices):

@@ -2,6 +2,8 @@
 stops, refusals show beside what they are about with what was typed, a repeated submission
 records once, and the pages read a fixed number of queries with a 60-bed ward."""
 
+from datetime import timedelta
+
 import pytest
 import time_machine
 from django.urls import reverse
@@ -208,3 +210,19 @@ def test_a_discharged_stays_chart_is_read_only(clock, client_for, nurse):
         reverse("medication_chart", args=[admission.pk])
     )
     assert 'data-testid="order-form"' not in doctors.content.decode()
+
+
+def test_a_prn_order_with_a_planned_stop_is_given_until_then(clock, client_for, nurse):
+    admission, item, store = stocked_ward(10)
+    order = ordered(
+        admission,
+        item,
+        frequency="prn",
+        prn_max_per_24h=4,
+        indication="pain",
+        units_per_dose=1,
+        stop_at=NOON + timedelta(days=2),
+    )
+    page = client_for(nurse).get(reverse("mar_round"), {"ward": admission.bed.ward_id})
+    prn = page.content.decode().split(f'data-testid="prn" data-order="{order.pk}"')[1]
+    assert 'data-testid="give"' in prn.split("</details>")[0]
