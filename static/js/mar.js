@@ -18,7 +18,8 @@
     var button = event.target.closest("[data-pick-item]");
     var form = orderForm(button);
     if (!form) { return; }
-    form.elements.item.value = button.dataset.pickItem;
+    // namedItem: `elements.item` is the collection's item() method, not the field named "item".
+    form.elements.namedItem("item").value = button.dataset.pickItem;
     form.elements.drug.value = (button.dataset.drug + " " + button.dataset.strength).trim();
     showPicked(true);
     var list = document.getElementById("formulary-pick");
@@ -28,8 +29,8 @@
 
   document.addEventListener("input", function (event) {
     var form = orderForm(event.target);
-    if (form && event.target.name === "drug" && form.elements.item.value) {
-      form.elements.item.value = "";
+    if (form && event.target.name === "drug" && form.elements.namedItem("item").value) {
+      form.elements.namedItem("item").value = "";
       showPicked(false);
     }
   });

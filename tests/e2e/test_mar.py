@@ -1,7 +1,7 @@
 """The medication round as the ward uses it, on the tablet: the nurse's home shows a dose
 overdue, the round shows it in red under its bed, "not given" without a reason is refused beside
-it, and "Given" records it; the doctor at the desk sees it given on the chart and stops the
-order."""
+it, and "Given" records it; the doctor at the desk sees it given on the chart, stops the
+order and writes a new one from the formulary search."""
 
 from datetime import timedelta
 
@@ -99,3 +99,15 @@ def test_the_nurse_records_an_overdue_dose_from_the_round_and_sees_it_given(
     expect(desk.get_by_test_id("ended-order")).to_contain_text("Fever settled")
     order.refresh_from_db()
     assert order.stopped_by == doctor
+
+    # A new order from the formulary search, as on the consultation screen.
+    form = desk.get_by_test_id("order-form")
+    form.get_by_test_id("drug-search").fill("Parac")
+    form.get_by_test_id("pick-item").first.click()
+    expect(form.get_by_test_id("picked-drug")).to_be_visible()
+    form.locator("input[name=dose]").fill("1 g")
+    form.locator("input[name=units_per_dose]").fill("2")
+    form.locator("select[name=frequency]").select_option("qds")
+    form.get_by_test_id("order-add").click()
+    expect(desk.get_by_test_id("order")).to_contain_text("Four times daily")
+    snapshot(desk, "mar-ordered-desk")
