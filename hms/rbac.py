@@ -105,6 +105,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "pharmacy.stock_move": {ADMIN: ALL, NURSE: WARD_STOCK, PHARMACIST: ALL},
     "pharmacy.dispense": {ADMIN: ALL, PHARMACIST: ALL},
     "pharmacy.reports": {ADMIN: ALL, PHARMACIST: ALL, ACCOUNTANT: VALUE_ONLY},
+    "pharmacy.mar_order": {ADMIN: ALL, DOCTOR: ALL},
+    "pharmacy.mar_record": {ADMIN: ALL, DOCTOR: ALL, NURSE: ALL},
     "hr.self_service": {role: ALL for role in STAFF_ROLES if role != ADMIN},
     "hr.approve_leave": {ADMIN: ALL},
     "chat.use": {
@@ -165,6 +167,8 @@ CAPABILITY_LABELS: dict[str, str] = {
     "pharmacy.stock_move": "Receive stock, transfers between stores, stock takes",
     "pharmacy.dispense": "Dispense prescriptions, over-the-counter sales",
     "pharmacy.reports": "Stock reports",
+    "pharmacy.mar_order": "Order and stop inpatient medicines (the medication chart)",
+    "pharmacy.mar_record": "Record doses given, held, refused or not available (the MAR)",
     "hr.self_service": "Apply for leave, own attendance",
     "hr.approve_leave": "Approve leave, run the roster, see team attendance",
     "chat.use": "Chat",

@@ -460,6 +460,13 @@ HMS_PHARMACY_EXPIRY_WARNING_DAYS = env_non_negative_int("HMS_PHARMACY_EXPIRY_WAR
 # to a second doctor and the admins (messaging.tasks; docs/DECISIONS.md).
 HMS_URGENT_ESCALATION_MINUTES = env_positive_int("HMS_URGENT_ESCALATION_MINUTES", 30)
 
+# The medication administration record (docs/DECISIONS.md, "The medication administration
+# record"): when the ward's nursing shifts start (local times, "HH:MM" comma-separated, each shift
+# running to the next start, the last one across midnight), and how many minutes after its time a
+# dose with nothing recorded is overdue.
+HMS_WARD_SHIFT_STARTS = os.environ.get("HMS_WARD_SHIFT_STARTS", "07:00,19:00")
+HMS_MAR_OVERDUE_MINUTES = env_positive_int("HMS_MAR_OVERDUE_MINUTES", 60)
+
 LANGUAGE_CODE = "en-gb"
 # Dates "30 Nov 2026", times "14:05" in the hospital's zone, typed dates day first (hms/formats).
 FORMAT_MODULE_PATH = ["hms.formats"]

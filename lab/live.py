@@ -83,6 +83,8 @@ PUBLISHES: dict[str, list[str]] = {
     "results_amend": _ORDER,
     "report_attach": _ORDER,
     "report_downloaded": [],
+    # The lab's record of the critical-value call shows on the result when it is next opened.
+    "critical_call_record": [],
     "catalogue_save": [],
     "catalogue_part_save": [],
     "catalogue_part_remove": [],

@@ -44,6 +44,12 @@ PUBLISHES: dict[str, list[str]] = {
     "notify": ["user.<recipient>"],
     "notification_mark_read": ["user.<reader>"],
     "notification_mark_all_read": ["user.<reader>"],
+    # One acknowledgement settles the event for everyone it went to: their bells and pinned lists.
+    "notification_acknowledge": ["user.<recipient>"],
+    # A muted kind changes what arrives next, not what is on screen.
+    "notification_mute": [],
+    # The escalation is a notification to the second doctor and the admins.
+    "urgent_escalate": ["user.<recipient>"],
     # A new conversation shows once its first message is sent.
     "thread_start": [],
     "message_send": ["thread.<thread>", "user.<member>"],

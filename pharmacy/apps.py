@@ -13,6 +13,12 @@ class PharmacyConfig(AppConfig):
         from pharmacy import live
 
         topics.register_all(live.TOPICS)
+        # The stay's medication orders reach the discharge order and summary through clinical's
+        # registry (wards never imports the pharmacy).
+        from clinical import episode_record
+        from pharmacy.mar_selectors import episode_medications
+
+        episode_record.register_medications("pharmacy", episode_medications)
         # A prescription written by a doctor appears in the dispensing queue without a reload
         # (clinical never imports pharmacy: the pharmacy listens).
         from django.db.models.signals import post_delete, post_save

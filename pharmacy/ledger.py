@@ -71,7 +71,7 @@ def move(
     """Move `quantity` units (signed: positive into `store`, negative out of it) of `batch`.
 
     `kind` is a MovementKind whose sign the quantity must carry (an adjustment may go either
-    way); `document` names the row it belongs to (receipt=, transfer=, dispense=, sale=,
+    way); `document` names the row it belongs to (receipt=, transfer=, dispense=, sale=, administration=,
     stock_take=). Must run inside the caller's transaction (it is one step of a business action,
     which writes the audit row). Raises StockError when the store holds fewer units than are
     taken out; ValueError for a zero quantity or a sign the kind does not carry (a programming

@@ -10,8 +10,10 @@ SIGNAL = "hms/signal.html"
 # "pharmacy.queue": the dispensing queue (a prescription written, dispensed, returned);
 # "pharmacy.alerts": the reorder and expiry alerts and the stock figures pharmacists watch;
 # "pharmacy.patient.<id>": what has been dispensed of a patient's prescriptions, as the doctor's
-# consultation and the admission pages show it; "pharmacy.store.<id>": a store's transfers
-# waiting to be received (the ward nurse's list).
+# consultation and the admission pages show it, and the patient's medication chart;
+# "pharmacy.store.<id>": a store's transfers waiting to be received (the ward nurse's list);
+# "pharmacy.mar.ward.<id>": the ward's medication round; "pharmacy.mar": the overdue doses of
+# the nurse's home.
 QUEUE_TOPIC = "pharmacy.queue"
 QUEUE_EVENT = "hms:pharmacy-queue-changed"
 ALERTS_TOPIC = "pharmacy.alerts"
@@ -32,6 +34,30 @@ def store_topic(store_id: int) -> str:
 
 def store_event(store_id: int) -> str:
     return f"hms:pharmacy-store-{store_id}"
+
+
+MAR_TOPIC = "pharmacy.mar"
+MAR_EVENT = "hms:pharmacy-mar-changed"
+
+
+def mar_ward_topic(ward_id: int) -> str:
+    return f"pharmacy.mar.ward.{ward_id}"
+
+
+def mar_ward_event(ward_id: int) -> str:
+    return f"hms:pharmacy-mar-ward-{ward_id}"
+
+
+def mar_patient_event(patient_id: int) -> str:
+    return f"hms:pharmacy-mar-patient-{patient_id}"
+
+
+def mar_changed(*, patient_id: object, ward_id: int) -> None:
+    """Tell the patient's medication chart and the ward's MAR round (and the overdue-doses panel
+    of the nurse's home) to fetch them again, after commit."""
+    realtime.publish(patient_topic(patient_id), SIGNAL, {"event": mar_patient_event(patient_id)})
+    realtime.publish(mar_ward_topic(ward_id), SIGNAL, {"event": mar_ward_event(ward_id)})
+    realtime.publish(MAR_TOPIC, SIGNAL, {"event": MAR_EVENT})
 
 
 def queue_changed(*, patient_id: int | None = None) -> None:
@@ -55,7 +81,7 @@ def may_join_pharmacy(user, topic: str) -> bool:
         return rbac.allows(user, "pharmacy.dispense") or (
             topic == ALERTS_TOPIC and rbac.allows(user, "pharmacy.stock_view")
         )
-    if topic.startswith("pharmacy.patient."):
+    if topic == MAR_TOPIC or topic.startswith(("pharmacy.patient.", "pharmacy.mar.")):
         return rbac.scope(user, "patients.view_chart") == rbac.ALL
     if topic.startswith("pharmacy.store."):
         return rbac.allows(user, "pharmacy.stock_move")
@@ -71,6 +97,7 @@ TOPICS = {"pharmacy": may_join_pharmacy}
 _ALERTS = ["pharmacy.alerts"]
 _STORE = ["pharmacy.alerts", "pharmacy.store.<store>"]
 _TWO_STORES = ["pharmacy.alerts", "pharmacy.store.<from_store>", "pharmacy.store.<to_store>"]
+_MAR = ["pharmacy.patient.<id>", "pharmacy.mar.ward.<ward>", MAR_TOPIC]
 PUBLISHES: dict[str, list[str]] = {
     # Formulary: no open page shows an item live; the lists, the prescribing search and the
     # counter read it on their next load or keystroke.
@@ -94,6 +121,15 @@ PUBLISHES: dict[str, list[str]] = {
     "stock_take_save": [],
     "stock_take_post": _STORE,
     "stock_alerts_refresh": _ALERTS,
+    # The medication administration record (services/mar.py): the patient's chart and the ward's
+    # round; a dose given also moves the ward store's stock.
+    "medication_order_create": _MAR,
+    "medication_order_stop": _MAR,
+    "dose_record": [
+        *_MAR,
+        ALERTS_TOPIC,
+        "pharmacy.store.<id>",
+    ],
 }
 
 

@@ -13,6 +13,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
+
+from clinical.models import Route
 
 
 class ItemForm(models.TextChoices):
@@ -421,6 +424,7 @@ class MovementKind(models.TextChoices):
     DISPENSE = "dispense", "Dispensed"
     SALE = "sale", "Sold over the counter"
     WARD_USE = "ward_use", "Used on the ward"
+    ADMINISTER = "administer", "Given on the ward (MAR)"
     RETURN = "return", "Returned by the patient"
     ADJUSTMENT = "adjustment", "Adjustment"
     WRITE_OFF = "write_off", "Expired, written off"
@@ -435,6 +439,7 @@ MOVEMENT_SIGN = {
     MovementKind.DISPENSE: -1,
     MovementKind.SALE: -1,
     MovementKind.WARD_USE: -1,
+    MovementKind.ADMINISTER: -1,
     MovementKind.WRITE_OFF: -1,
     MovementKind.ADJUSTMENT: 0,
 }
@@ -471,6 +476,13 @@ class StockMovement(models.Model):
     stock_take = models.ForeignKey(
         StockTake, on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
     )
+    administration = models.ForeignKey(
+        "pharmacy.MedicationAdministration",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="movements",
+    )
 
     class Meta:
         ordering = ["moved_at", "id"]
@@ -479,7 +491,14 @@ class StockMovement(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=["receipt", "transfer_in", "return"], quantity__gt=0)
                 | Q(
-                    kind__in=["transfer_out", "dispense", "sale", "ward_use", "write_off"],
+                    kind__in=[
+                        "transfer_out",
+                        "dispense",
+                        "sale",
+                        "ward_use",
+                        "administer",
+                        "write_off",
+                    ],
                     quantity__lt=0,
                 )
                 | Q(kind="adjustment"),
@@ -556,6 +575,174 @@ class StockAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.item_id}"
+
+
+class DoseFrequency(models.TextChoices):
+    """How often an inpatient medication order is given. The fixed-time ones fall at the ward's
+    standard times in the hospital's time zone (DOSE_TIMES); the "every N hours" ones count from
+    the order's start; "once only" is due at the start; "when required" (PRN) has no schedule."""
+
+    ONCE_DAILY = "od", "Once daily (08:00)"
+    TWICE_DAILY = "bd", "Twice daily (08:00, 20:00)"
+    THREE_TIMES = "tds", "Three times daily (06:00, 14:00, 22:00)"
+    FOUR_TIMES = "qds", "Four times daily (06:00, 12:00, 18:00, 00:00)"
+    AT_NIGHT = "nocte", "At night (22:00)"
+    EVERY_6H = "q6h", "Every 6 hours from the start"
+    EVERY_8H = "q8h", "Every 8 hours from the start"
+    EVERY_12H = "q12h", "Every 12 hours from the start"
+    ONCE = "stat", "Once only, at the start"
+    PRN = "prn", "When required (PRN)"
+
+
+# The ward's standard administration times (hour, minute) of the fixed-time frequencies.
+DOSE_TIMES: dict[str, tuple[tuple[int, int], ...]] = {
+    DoseFrequency.ONCE_DAILY: ((8, 0),),
+    DoseFrequency.TWICE_DAILY: ((8, 0), (20, 0)),
+    DoseFrequency.THREE_TIMES: ((6, 0), (14, 0), (22, 0)),
+    DoseFrequency.FOUR_TIMES: ((0, 0), (6, 0), (12, 0), (18, 0)),
+    DoseFrequency.AT_NIGHT: ((22, 0),),
+}
+# Hours between doses of the interval frequencies, counted from the order's start.
+DOSE_INTERVAL_HOURS: dict[str, int] = {
+    DoseFrequency.EVERY_6H: 6,
+    DoseFrequency.EVERY_8H: 8,
+    DoseFrequency.EVERY_12H: 12,
+}
+
+
+class MedicationOrder(models.Model):
+    """A doctor's inpatient order for a formulary item: the dose as read ("1 g"), the whole
+    dispensing units one dose takes from the ward store, the route and how often, from start to
+    an optional planned stop; "when required" (PRN) orders carry their indication and the most
+    doses in any 24 hours. Stopping it early is the doctor's (stopped_by/at/reason), audited."""
+
+    admission = models.ForeignKey(
+        "wards.Admission", on_delete=models.PROTECT, related_name="medication_orders"
+    )
+    patient = models.ForeignKey(
+        "clinical.Patient", on_delete=models.PROTECT, related_name="medication_orders"
+    )
+    item = models.ForeignKey(
+        FormularyItem, on_delete=models.PROTECT, related_name="medication_orders"
+    )
+    dose = models.CharField(max_length=40, help_text="As the nurse reads it, e.g. 1 g, 2 tablets")
+    units_per_dose = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="Whole dispensing units one dose takes from the ward store",
+    )
+    route = models.CharField(max_length=10, choices=Route.choices)
+    frequency = models.CharField(max_length=6, choices=DoseFrequency.choices)
+    prn_max_per_24h = models.PositiveSmallIntegerField(
+        "most doses in 24 hours", null=True, blank=True
+    )
+    indication = models.CharField(max_length=120, blank=True, help_text="What it is for (PRN)")
+    start_at = models.DateTimeField()
+    stop_at = models.DateTimeField("planned stop", null=True, blank=True)
+    ordered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    ordered_at = models.DateTimeField()
+    stopped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(units_per_dose__gte=1), name="medication_order_units_1"
+            ),
+            models.CheckConstraint(
+                condition=~Q(frequency="prn") | Q(prn_max_per_24h__gte=1),
+                name="medication_order_prn_has_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(stop_at__isnull=True) | Q(stop_at__gt=models.F("start_at")),
+                name="medication_order_stops_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["admission", "start_at"], name="medication_order_adm_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.dose} {self.get_frequency_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("medication_chart", args=[self.admission_id])
+
+    @property
+    def ends_at(self):  # noqa: ANN201
+        """When doses stop falling due: the earlier of the planned stop and the doctor's stop."""
+        ends = [moment for moment in (self.stop_at, self.stopped_at) if moment is not None]
+        return min(ends) if ends else None
+
+    @property
+    def is_prn(self) -> bool:
+        return self.frequency == DoseFrequency.PRN
+
+    @property
+    def is_active(self) -> bool:
+        """Neither stopped nor past its planned stop, now."""
+        return self.ends_at is None or self.ends_at > timezone.now()
+
+
+class DoseOutcome(models.TextChoices):
+    GIVEN = "given", "Given"
+    HELD = "held", "Held"
+    REFUSED = "refused", "Refused by the patient"
+    NOT_AVAILABLE = "not_available", "Not available"
+
+
+class MedicationAdministration(models.Model):
+    """One dose on the medication administration record: the scheduled time it was due (none for
+    a PRN dose), what happened (given, held, refused, not available; a reason unless given), who
+    recorded it and when. A dose given took its units from the ward store (its ledger rows,
+    `movements`) and posted its charge to the stay."""
+
+    order = models.ForeignKey(
+        MedicationOrder, on_delete=models.PROTECT, related_name="administrations"
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=14, choices=DoseOutcome.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    charge = models.ForeignKey(
+        "billing.Charge", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["order_id", "due_at", "recorded_at", "id"]
+        constraints = [
+            # A scheduled dose is recorded once: a double tap, or two nurses at once, meet this.
+            models.UniqueConstraint(
+                fields=["order", "due_at"],
+                condition=Q(due_at__isnull=False),
+                name="administration_once_per_due_dose",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="given") | ~Q(reason=""),
+                name="administration_reason_unless_given",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["order", "recorded_at"], name="administration_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()}: {self.order_id} due {self.due_at}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("medication_chart", args=[self.order.admission_id])
 
 
 def admission_model() -> type[models.Model]:

@@ -83,13 +83,13 @@ def stock_reports(request: HttpRequest) -> HttpResponse:
 
 @rbac.capability_required(REPORTS, scopes=WHOLE)
 def consumption_report(request: HttpRequest) -> HttpResponse:
-    """Per item over a period (dates in the URL): dispensed + sold + ward use − returns."""
+    """Per item over a period (dates in the URL): dispensed + sold + ward use + MAR doses − returns."""
     typed = params.period_typed(request.GET)
     period = selectors.period_of(typed.first, typed.last)
     rows = selectors.consumption(period)
     if _wants_csv(request):
-        header = ["Item", "Dispensed", "Sold", "Ward use", "Returned", "Consumed"]
-        keys = ("dispensed", "sold", "ward_use", "returned", "consumed")
+        header = ["Item", "Dispensed", "Sold", "Ward use", "Given (MAR)", "Returned", "Consumed"]
+        keys = ("dispensed", "sold", "ward_use", "administered", "returned", "consumed")
         name = f"consumption-{period.first:%Y%m%d}-{period.last:%Y%m%d}"
         return _csv(name, header, ([_item_name(r), *(r[k] for k in keys)] for r in rows))
     page = paging.page_of(request, rows, 50)
@@ -97,7 +97,7 @@ def consumption_report(request: HttpRequest) -> HttpResponse:
         row["name"] = _item_name(row)
         row["shown"] = {
             key: in_units(row[key], row["item__dispensing_unit"])
-            for key in ("dispensed", "sold", "ward_use", "returned", "consumed")
+            for key in ("dispensed", "sold", "ward_use", "administered", "returned", "consumed")
         }
     return _page(
         request,

@@ -28,7 +28,13 @@ from pharmacy.models import (
 ZERO = Value(0)
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 # What leaves the shelves to patients and wards (consumption), and what comes back.
-USED = [MovementKind.DISPENSE, MovementKind.SALE, MovementKind.WARD_USE, MovementKind.RETURN]
+USED = [
+    MovementKind.DISPENSE,
+    MovementKind.SALE,
+    MovementKind.WARD_USE,
+    MovementKind.ADMINISTER,
+    MovementKind.RETURN,
+]
 
 
 def active_stores() -> list[Store]:
@@ -226,8 +232,9 @@ def stock_value() -> list[dict]:
 
 
 def consumption(period: Period) -> QuerySet:
-    """Per item over `period`: units dispensed, sold, used on wards, returned, and consumed
-    (dispensed + sold + ward use − returns), from the ledger; most consumed first."""
+    """Per item over `period`: units dispensed, sold, used on wards, given on wards as MAR doses,
+    returned, and consumed (dispensed + sold + ward use + given − returns), from the ledger; most
+    consumed first."""
     rows = StockMovement.objects.filter(
         kind__in=USED, moved_at__gte=period.starts_at, moved_at__lt=period.ends_before
     )
@@ -248,6 +255,7 @@ def consumption(period: Period) -> QuerySet:
             dispensed=-of(MovementKind.DISPENSE),
             sold=-of(MovementKind.SALE),
             ward_use=-of(MovementKind.WARD_USE),
+            administered=-of(MovementKind.ADMINISTER),
             returned=of(MovementKind.RETURN),
             consumed=-Sum("quantity"),
         )

@@ -26,6 +26,7 @@ from wards.models import (
     Bed,
     BedStatus,
     InpatientNote,
+    NoteKind,
     Ward,
     WardKind,
 )
@@ -65,6 +66,8 @@ def admission_page(user: User, admission: Admission, *, notes_page_number: int =
 
 
 NOTES_PAGE = 20
+# How the note form says what the writer's note will be ("Signed as a nursing note by ...").
+NOTE_KIND_WORDS = {NoteKind.WARD_ROUND: "ward-round", NoteKind.NURSING: "nursing"}
 
 
 def notes_page(user: User, admission: Admission, *, page: int = 1) -> dict:
@@ -97,6 +100,7 @@ def notes_page(user: User, admission: Admission, *, page: int = 1) -> dict:
     return {
         "notes": notes,
         "can_write_notes": rbac.allows(user, "wards.notes"),
+        "note_kind_words": NOTE_KIND_WORDS[services.note_kind_for(user)],
         "note_form": NoteForm(),
         "note_edit_minutes": settings.HMS_NOTE_EDIT_MINUTES,
     }

@@ -70,5 +70,9 @@ def test_the_nurse_home_loads_the_wards_patients_and_follows_beds_and_vitals(sta
     trigger = re.search(r'hx-trigger="([^"]*)"', panel.group(0)).group(1)
     assert "load" in trigger and "every 60s" in trigger
     assert "hms:beds-changed from:body" in trigger and "hms:vitals-changed from:body" in trigger
-    assert re.search(r'ws-connect="/ws/\?topics=beds,vitals"', page)
+    assert re.search(r'ws-connect="/ws/\?topics=beds,vitals,pharmacy.mar"', page)
+    # The doses overdue on the wards, from the pharmacy's MAR (loaded by URL, live).
+    overdue = re.search(r'<div id="mar-overdue-panel"[^>]*>', page)
+    assert overdue and f'hx-get="{reverse("mar_overdue")}"' in overdue.group(0)
+    assert "hms:pharmacy-mar-changed from:body" in overdue.group(0)
     assert "Your shift: record vitals" not in page  # the old lead paragraph gave way to the ward

@@ -33,6 +33,10 @@ WHO_SOMEONE_IS = {
     # A doctor's leave closes their clinic hours: whose leave it is, not who may approve it.
     ("hr/models/leave.py", "self.user.role == rbac.DOCTOR"),
     ("clinical/services/schedules.py", "doctor.role != rbac.DOCTOR"),
+    # A note's kind is its writer's profession (a nurse's note is a nursing note), not a permission.
+    ("wards/services.py", "NoteKind.NURSING if actor.role == rbac.NURSE else NoteKind.WARD_ROUND"),
+    # An unacknowledged alert goes on to a second doctor: which recipient was the doctor.
+    ("messaging/services.py", "row.recipient.role == rbac.DOCTOR"),
 }
 HAND_COMPARISON = re.compile(r"\.role\s*(==|!=|in\b|not in\b)")
 

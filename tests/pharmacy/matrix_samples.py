@@ -1,9 +1,9 @@
 """The pharmacy's sample records and URL arguments for the permission matrix walk
 (tests/hms/test_permissions.py): one part per file, so each part of the pharmacy adds its own."""
 
-from tests.pharmacy import matrix_dispensing, matrix_formulary, matrix_stock
+from tests.pharmacy import matrix_dispensing, matrix_formulary, matrix_mar, matrix_stock
 
-PARTS = (matrix_formulary, matrix_stock, matrix_dispensing)
+PARTS = (matrix_formulary, matrix_stock, matrix_dispensing, matrix_mar)
 
 
 def records(*, role_users, patient, prescription, admission) -> dict:

@@ -172,7 +172,7 @@ def test_consumption_is_dispensed_plus_ward_use_less_returns_in_the_period(
 
     (row,) = page.context["page"]
     assert (row["dispensed"], row["ward_use"], row["returned"], row["consumed"]) == (3, 2, 1, 4)
-    assert "Amoxicillin 500 mg capsule,3,0,2,1,4" in csv_text.content.decode()
+    assert "Amoxicillin 500 mg capsule,3,0,2,0,1,4" in csv_text.content.decode()
     assert list(before.context["page"]) == []
 
 

@@ -1,0 +1,48 @@
+"""What the MAR tests share: an admitted patient on a ward whose store holds a drug, and orders."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pharmacy import services
+from tests.factories import (
+    AdmissionFactory,
+    BatchFactory,
+    FormularyItemFactory,
+    StoreFactory,
+    UserFactory,
+    stock_put,
+)
+
+NAIROBI = ZoneInfo("Africa/Nairobi")
+
+
+def local(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    """An aware time in the hospital's zone (settings.TIME_ZONE, Africa/Nairobi in the tests)."""
+    return datetime(year, month, day, hour, minute, tzinfo=NAIROBI)
+
+
+def stocked_ward(units: int = 10, *, item=None, admission=None):
+    """An admission whose ward store holds `units` of `item` (a new tablet unless given).
+    Returns (admission, item, store)."""
+    admission = admission or AdmissionFactory()
+    item = item or FormularyItemFactory(generic_name="Paracetamol")
+    store = StoreFactory(
+        name=f"{admission.bed.ward.name} store", kind="ward", ward=admission.bed.ward
+    )
+    if units:
+        stock_put(store, BatchFactory(item=item), units, UserFactory(role="pharmacist"))
+    return admission, item, store
+
+
+def ordered(admission, item, *, doctor=None, **fields):
+    """An order of `item` for `admission`, written by a doctor through the service."""
+    values = {
+        "dose": "1 g",
+        "units_per_dose": 2,
+        "route": "oral",
+        "frequency": "tds",
+    }
+    values.update(fields)
+    return services.medication_order_create(
+        actor=doctor or UserFactory(role="doctor"), admission=admission, item=item, **values
+    )
