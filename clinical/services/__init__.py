@@ -8,11 +8,20 @@ keep `from clinical import services` and `services.appointment_book(...)`.
 - `vitals`: recording vitals.
 - `consultations`: encounters and prescriptions (and the consultation charge).
 - `documents`: patient documents, uploaded and downloaded.
+- `allergies`: a patient's allergies, "no known allergies", and the drug interaction table.
 - `merging`: merging a duplicate record into the surviving one, and undoing it.
 
 Each is one transaction with its audit row; a refusal raises an error a clerk can read.
 """
 
+from clinical.services.allergies import (
+    AllergyError,
+    allergy_record,
+    allergy_remove,
+    drug_interaction_add,
+    drug_interaction_deactivate,
+    patient_no_known_allergies,
+)
 from clinical.services.appointments import (
     CONSULTATION_CHARGE,
     PORTAL_CHANGE_CUTOFF,
@@ -32,6 +41,7 @@ from clinical.services.consultations import (
     ENCOUNTER_FIELDS,
     PRESCRIPTION_FIELDS,
     ConsultationError,
+    PrescribingStopped,
     encounter_complete,
     encounter_save,
     encounter_start,
@@ -63,6 +73,13 @@ from clinical.services.schedules import (
 from clinical.services.vitals import VITAL_FIELDS, VitalsError, vitals_record
 
 __all__ = [
+    "AllergyError",
+    "allergy_record",
+    "allergy_remove",
+    "drug_interaction_add",
+    "drug_interaction_deactivate",
+    "patient_no_known_allergies",
+    "PrescribingStopped",
     "DAY_PARTS",
     "HALF_DAY_SPLIT",
     "days_off_for_leave",
