@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clinical import document_views, merge_views, portal_views, views
+from clinical import allergy_views, document_views, merge_views, portal_views, views
 
 urlpatterns = [
     path("", views.patient_list, name="patient_list"),
@@ -12,6 +12,13 @@ urlpatterns = [
     path("<uuid:pk>/archive/", views.patient_archive, name="patient_archive"),
     path("<uuid:pk>/reactivate/", views.patient_reactivate, name="patient_reactivate"),
     path("<uuid:pk>/vitals/", views.patient_vitals, name="patient_vitals"),
+    path("<uuid:pk>/allergies/", allergy_views.patient_allergies, name="patient_allergies"),
+    path(
+        "<uuid:pk>/allergies/none-known/",
+        allergy_views.patient_no_known_allergies,
+        name="patient_no_known_allergies",
+    ),
+    path("allergies/<int:pk>/remove/", allergy_views.allergy_remove, name="allergy_remove"),
     path("<uuid:pk>/history/", views.patient_history, name="patient_history"),
     path("<uuid:pk>/documents/", document_views.patient_documents, name="patient_documents"),
     path(

@@ -60,7 +60,7 @@ class PrescribingStopped(ConsultationError):
     """A prescription the checks stopped (clinical.prescribing): `findings` are what the doctor
     reads; `blocks` those only an override reason lets through; `warnings` those to confirm."""
 
-    def __init__(self, findings: list[prescribing.Finding]):
+    def __init__(self, findings: list[prescribing.Finding]) -> None:
         self.findings = findings
         self.blocks = [f for f in findings if f.blocks]
         self.warnings = [f for f in findings if not f.blocks]
