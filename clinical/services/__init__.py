@@ -47,6 +47,7 @@ from clinical.services.consultations import (
     encounter_start,
     may_change_notes,
     prescription_add,
+    prescription_findings,
     prescription_remove,
 )
 from clinical.services.documents import document_downloaded, document_upload
@@ -119,6 +120,7 @@ __all__ = [
     "encounter_save",
     "encounter_complete",
     "prescription_add",
+    "prescription_findings",
     "prescription_remove",
     "document_downloaded",
     "document_upload",
