@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinical import dosing, icd10, selectors, services
-from clinical.forms import EncounterForm, PrescriptionForm
+from clinical.forms import EncounterForm, PrescriptionCheckForm, PrescriptionForm
 from clinical.models import Encounter, Prescription
 from hms import params, rbac
 from hms.pdf import pdf_response
@@ -61,6 +61,8 @@ def _encounter_page(
     *,
     form: EncounterForm | None = None,
     prescription_form: PrescriptionForm | None = None,
+    stopped: services.PrescribingStopped | None = None,
+    check_form: PrescriptionCheckForm | None = None,
 ) -> HttpResponse:
     """The consultation screen; a refused form shows its reasons beside its fields and keeps
     what was typed."""
@@ -77,6 +79,8 @@ def _encounter_page(
         "prescription_form": prescription_form or PrescriptionForm(),
         "prescriptions": current.prescriptions.select_related("formulary_item"),
         "editable": editable,
+        "stopped": stopped,
+        "check_form": check_form or PrescriptionCheckForm(),
     }
     return render(request, "clinical/encounter.html", context)
 
@@ -101,11 +105,14 @@ def prescription_add(request: HttpRequest, pk: int) -> HttpResponse:
     what was typed kept (a completed consultation, or one not the doctor's, says so above)."""
     current = _encounter(pk)
     form = PrescriptionForm(request.POST)
+    checks = PrescriptionCheckForm(request.POST)
+    stopped = None
     if form.is_valid():
         try:
-            services.prescription_add(
-                actor=request.user, encounter=current, request=request, **form.cleaned_data
-            )
+            _prescribe(request, current, form, checks)
+        except services.PrescribingStopped as refusal:
+            stopped = refusal
+            refuse_into(form, refusal)
         except services.ConsultationError as refusal:
             if refusal.field is None:
                 messages.error(request, str(refusal))
@@ -115,7 +122,28 @@ def prescription_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Prescription added.")
             return redirect("encounter", pk=current.pk)
     messages.error(request, "Prescription not added: see the reasons beside the fields.")
-    return _encounter_page(request, current, prescription_form=form)
+    # A second look after a stop starts with the box unticked: the doctor reads again.
+    shown = PrescriptionCheckForm(
+        initial={"allergy_override_reason": request.POST.get("allergy_override_reason", "")[:300]}
+    )
+    return _encounter_page(
+        request, current, prescription_form=form, stopped=stopped, check_form=shown
+    )
+
+
+def _prescribe(request: HttpRequest, current: Encounter, form, checks) -> None:
+    """The line as typed (`form`, valid) with the doctor's answers to the checks (`checks`: an
+    allergy override's reason, the warnings confirmed), through the prescribing service."""
+    services.prescription_add(
+        actor=request.user,
+        encounter=current,
+        request=request,
+        allergy_override_reason=(
+            checks.cleaned_data["allergy_override_reason"] if checks.is_valid() else ""
+        ),
+        warnings_confirmed=checks.confirmed(),
+        **form.cleaned_data,
+    )
 
 
 @rbac.capability_required("clinical.consult")
@@ -176,6 +204,7 @@ def prescription_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             "encounter": current,
             "patient": current.patient,
             "prescriptions": current.prescriptions.select_related("formulary_item"),
+            "allergies": current.patient.allergy_records.filter(removed_at__isnull=True),
             "printed_at": timezone.now(),
             "hospital": {"name": settings.HOSPITAL_NAME, "address": settings.HOSPITAL_ADDRESS},
         },

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from clinical import selectors, services
-from clinical.models import Appointment, DoctorSchedule, Patient
+from clinical.models import AllergenClass, AllergySeverity, Appointment, DoctorSchedule, Patient
 
 # first, last, born, sex, blood group, phone, insurance (scheme, member number, coverage %) or None
 DEMO_PATIENTS = [
@@ -92,7 +92,33 @@ def seed(log) -> None:
     log(
         f"Patients: {Patient.objects.count()} ({created} new); the portal login 'patient' is John Mutua."
     )
+    _seed_allergies(log)
     _seed_schedule_and_appointments(log, registrar)
+
+
+def _seed_allergies(log) -> None:
+    """Kiprop Chebet's penicillin allergy, coded (the doctor meets it prescribing amoxicillin),
+    and John Mutua asked and found to have none; the rest stay "not recorded", as in life."""
+    nurse = (
+        User.objects.filter(username="nurse").first()
+        or User.objects.filter(username="admin").first()
+    )
+    if nurse is None:
+        return
+    kiprop = Patient.objects.filter(first_name="Kiprop", last_name="Chebet").first()
+    if kiprop and not kiprop.allergy_records.exists():
+        services.allergy_record(
+            actor=nurse,
+            patient=kiprop,
+            allergen_class=AllergenClass.PENICILLINS,
+            allergen="amoxicillin",
+            reaction="urticaria and lip swelling in 2019",
+            severity=AllergySeverity.SEVERE,
+        )
+        log("Allergies: Kiprop Chebet is allergic to penicillins (amoxicillin).")
+    john = Patient.objects.filter(first_name="John", last_name="Mutua").first()
+    if john and john.no_known_allergies_at is None and not john.allergy_records.exists():
+        services.patient_no_known_allergies(actor=nurse, patient=john)
 
 
 def _seed_schedule_and_appointments(log, registrar) -> None:

@@ -10,6 +10,7 @@ doctor types the quantity (docs/DECISIONS.md, "Pharmacy: formulary").
 import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 # Forms whose dose is counted in whole shelf units (a tablet, a vial, a sachet). A syrup's dose is
@@ -146,3 +147,39 @@ def quantity_to_dispense(*, dose: str, frequency: str, duration: str, form: str)
     if total <= 0:
         return Reading(None, "The dose gives nothing to dispense: type it.")
     return Reading(total)
+
+
+_AMOUNT = re.compile(r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>mg|g|mcg|microgram|micrograms)$")
+_MG_PER = {"mg": Fraction(1), "g": Fraction(1000), "mcg": Fraction(1, 1000)}
+_MG_PER["microgram"] = _MG_PER["micrograms"] = _MG_PER["mcg"]
+
+
+def _milligrams(text: str) -> Fraction | None:
+    match = _AMOUNT.match(re.sub(r"\s+", " ", (text or "").strip().lower()))
+    return Fraction(match["number"]) * _MG_PER[match["unit"]] if match else None
+
+
+def daily_dose_mg(*, dose: str, frequency: str, strength: str) -> Decimal | None:
+    """Milligrams a day: a dose in mg/g/mcg ("1 g") or in shelf units ("2 tablets") of a single
+    strength ("500 mg"), times doses a day; None when the words do not say it for certain (a
+    combination strength "20/120 mg", millilitres, "as needed")."""
+    per_day = doses_per_day(frequency)
+    if per_day is None:
+        return None
+    amount = _milligrams(dose)
+    if amount is None:
+        units = units_per_dose(dose)
+        strength_mg = _milligrams(strength)
+        if units is None or strength_mg is None:
+            return None
+        amount = units * strength_mg
+    total = amount * per_day
+    return (Decimal(total.numerator) / Decimal(total.denominator)).quantize(Decimal("0.01"))
+
+
+def mg_words(amount: Decimal) -> str:
+    """ "4000 mg" → "4 g"; "400 mg" stays; for the doctor's sentence."""
+    amount = Decimal(amount)
+    if amount >= 1000 and amount % 1000 == 0:
+        return f"{amount / 1000:f}".rstrip("0").rstrip(".") + " g"
+    return f"{amount.normalize():f} mg"

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from clinical import icd10
 from clinical.models import (
+    AllergenClass,
+    AllergySeverity,
     Appointment,
     Consciousness,
     DoctorSchedule,
@@ -579,3 +581,49 @@ class MoveOfferForm(forms.Form):
         if doctor is None:
             raise forms.ValidationError("Choose one of the doctors offered.")
         return doctor
+
+
+class AllergyForm(forms.Form):
+    """One allergy: a coded class (or "other" with its words), the reaction and its severity."""
+
+    allergen_class = forms.ChoiceField(
+        label="Allergen",
+        choices=[("", "Choose…"), *AllergenClass.choices],
+        error_messages={"required": "Choose the allergen (or “Other” and name it)."},
+    )
+    allergen = forms.CharField(
+        label="Allergen in words",
+        max_length=120,
+        required=False,
+        help_text="Required for “Other”; optional otherwise, e.g. amoxicillin.",
+    )
+    reaction = forms.CharField(
+        max_length=200, required=False, help_text="What happened, e.g. rash, wheeze, swelling."
+    )
+    severity = forms.ChoiceField(choices=AllergySeverity.choices, initial=AllergySeverity.UNKNOWN)
+
+
+class AllergyRemoveForm(forms.Form):
+    reason = forms.CharField(
+        max_length=200, min_length=3, help_text="e.g. entered in error; tolerated a full course."
+    )
+
+
+class PrescriptionCheckForm(forms.Form):
+    """What the prescribing checks ask on a second submit: the override reason of an allergy
+    block, and the confirmation of the warnings read (their codes, carried in a hidden field)."""
+
+    allergy_override_reason = forms.CharField(
+        label="Reason to prescribe despite the allergy",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    warnings_read = forms.BooleanField(label="I have read the warning", required=False)
+    warning_codes = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
+
+    def confirmed(self) -> list[str]:
+        """The warning codes confirmed: those shown, when the box is ticked."""
+        if not self.is_valid() or not self.cleaned_data["warnings_read"]:
+            return []
+        return [c for c in self.cleaned_data["warning_codes"].split("\n") if c]

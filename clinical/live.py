@@ -109,6 +109,13 @@ PUBLISHES: dict[str, list[str]] = {
     "portal_login_create": [],
     "vitals_record": ["vitals"],
     "patient_spo2_target_set": [],  # the vitals page shows it on its next load
+    # Allergies and the interaction table show on the chart and the prescribing form when next
+    # opened (the prescription service reads them afresh at every line).
+    "allergy_record": [],
+    "allergy_remove": [],
+    "patient_no_known_allergies": [],
+    "drug_interaction_add": [],
+    "drug_interaction_deactivate": [],
     # The appointment is "In consultation": the doctor's day and the desk's list follow (and the
     # queue's screens, when the patient's ticket at the room becomes "being seen").
     "encounter_start": ["doctor.<doctor>.today", "appointments"],

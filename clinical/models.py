@@ -114,6 +114,19 @@ class Patient(models.Model):
     spo2_target_88_92 = models.BooleanField(
         "SpO₂ target 88–92% (NEWS2 scale 2)", default=False, editable=False
     )
+    # "No known allergies", stated by a doctor or nurse who asked (not the same as nothing
+    # recorded: docs/DECISIONS.md, "Allergies and prescribing checks"). Cleared when an allergy is
+    # recorded. `allergies` above stays what reception typed at registration, shown beside the
+    # coded records and read by the prescribing checks too.
+    no_known_allergies_at = models.DateTimeField(null=True, blank=True, editable=False)
+    no_known_allergies_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "mrn"]
@@ -612,6 +625,12 @@ class Prescription(models.Model):
     # clinical.dosing; typed otherwise), and how many pharmacy has handed over so far.
     quantity = models.PositiveIntegerField(null=True, blank=True)
     dispensed_quantity = models.PositiveIntegerField(default=0)
+    # Prescribed despite a recorded allergy: the doctor's reason, audited and printed on the
+    # prescription (clinical.prescribing). Empty: no allergy stood in the way.
+    allergy_override_reason = models.CharField(max_length=300, blank=True)
+    # The warnings (cross-reactivity, duplicate therapy, dose above the maximum, interactions)
+    # the doctor read and confirmed, as their sentences.
+    warnings_confirmed = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -650,6 +669,119 @@ class Prescription(models.Model):
         if self.dispensed_quantity < self.quantity:
             return f"Part dispensed ({self.dispensed_quantity} of {self.quantity})"
         return "Dispensed"
+
+
+class AllergenClass(models.TextChoices):
+    """The coded allergen classes a patient's allergy and a formulary item carry."""
+
+    PENICILLINS = "penicillins", "Penicillins"
+    CEPHALOSPORINS = "cephalosporins", "Cephalosporins"
+    SULFONAMIDES = "sulfonamides", "Sulfonamides (sulfa drugs)"
+    NSAIDS = "nsaids", "NSAIDs"
+    ASPIRIN = "aspirin", "Aspirin"
+    OPIOIDS = "opioids", "Opioids"
+    IODINATED_CONTRAST = "iodinated_contrast", "Iodinated contrast"
+    LATEX = "latex", "Latex"
+    OTHER = "other", "Other (named in words)"
+
+
+class AllergySeverity(models.TextChoices):
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe (anaphylaxis, airway, SJS)"
+    UNKNOWN = "unknown", "Not known"
+
+
+class Allergy(models.Model):
+    """One allergy of a patient: a coded allergen class, or words for the rest ("other"), with
+    the reaction and its severity. Removing one (entered in error, disproved) keeps the row."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergy_records")
+    allergen_class = models.CharField("allergen", max_length=20, choices=AllergenClass.choices)
+    allergen = models.CharField(
+        "allergen in words",
+        max_length=120,
+        blank=True,
+        help_text="Required for “Other”: e.g. ciprofloxacin, eggs, bee stings",
+    )
+    reaction = models.CharField(max_length=200, blank=True, help_text="e.g. rash, wheeze")
+    severity = models.CharField(
+        max_length=10, choices=AllergySeverity.choices, default=AllergySeverity.UNKNOWN
+    )
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    removed_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        verbose_name_plural = "allergies"
+        indexes = [models.Index(fields=["patient", "removed_at"], name="allergy_patient_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(allergen_class__in=AllergenClass.values),
+                name="allergy_class_known",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(allergen_class="other") | ~models.Q(allergen=""),
+                name="allergy_other_named",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.patient_id})"
+
+    @property
+    def name(self) -> str:
+        """What the banner reads: "Penicillins (amoxicillin)" or the words of an "other"."""
+        if self.allergen_class == AllergenClass.OTHER:
+            return self.allergen
+        label = self.get_allergen_class_display()
+        return f"{label} ({self.allergen})" if self.allergen else label
+
+
+class InteractionSeverity(models.TextChoices):
+    CAUTION = "caution", "Caution: monitor"
+    SERIOUS = "serious", "Serious: avoid or adjust"
+    CONTRAINDICATED = "contraindicated", "Contraindicated"
+
+
+class DrugInteraction(models.Model):
+    """A dangerous pair the prescribing checks warn about, kept by the hospital (pharmacist or
+    administrator). Each side is an allergen class code ("nsaids") or a drug's generic name
+    ("enalapril"), matched against the formulary item's classes and the words of its name."""
+
+    first = models.CharField(max_length=60, help_text="A drug's generic name or a class code")
+    second = models.CharField(max_length=60, help_text="A drug's generic name or a class code")
+    severity = models.CharField(max_length=16, choices=InteractionSeverity.choices)
+    advice = models.CharField(max_length=300, help_text="What happens and what to do")
+    source = models.CharField(max_length=200, help_text="e.g. BNF, Appendix 1")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["first", "second"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="interaction_pair_once"),
+            models.CheckConstraint(
+                condition=models.Q(severity__in=InteractionSeverity.values),
+                name="interaction_severity_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first} + {self.second}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("interaction_list")
 
 
 def document_path(instance, filename: str) -> str:

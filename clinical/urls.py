@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clinical import document_views, merge_views, portal_views, views
+from clinical import allergy_views, document_views, merge_views, portal_views, views
 
 urlpatterns = [
     path("", views.patient_list, name="patient_list"),
@@ -17,6 +17,13 @@ urlpatterns = [
         views.patient_spo2_target,
         name="patient_spo2_target",
     ),
+    path("<uuid:pk>/allergies/", allergy_views.patient_allergies, name="patient_allergies"),
+    path(
+        "<uuid:pk>/allergies/none-known/",
+        allergy_views.patient_no_known_allergies,
+        name="patient_no_known_allergies",
+    ),
+    path("allergies/<int:pk>/remove/", allergy_views.allergy_remove, name="allergy_remove"),
     path("<uuid:pk>/history/", views.patient_history, name="patient_history"),
     path("<uuid:pk>/documents/", document_views.patient_documents, name="patient_documents"),
     path(

@@ -198,20 +198,21 @@ def _order_page(
         cancellable=order.status in services.CANCELLABLE,
         colleague_must_verify=services.needs_a_colleague_to_verify(request.user, order),
     )
-    if call_form is None:
-        call_form = CriticalCallForm(
-            initial={"called_time": timezone.localtime().strftime("%H:%M")}
-        )
     return render(
         request,
         "lab/order_detail.html",
-        context
-        | {
-            "cancel_form": cancel_form,
-            "call_form": call_form,
-            "critical_calls": list(order.critical_calls.select_related("recorded_by")),
-        },
+        context | {"cancel_form": cancel_form} | _critical_call(order, call_form),
     )
+
+
+def _critical_call(order: TestOrder, call_form: CriticalCallForm | None) -> dict:
+    """The critical-value call's form (the time now, or as typed after a refusal) and the calls
+    recorded."""
+    now = timezone.localtime().strftime("%H:%M")
+    return {
+        "call_form": call_form or CriticalCallForm(initial={"called_time": now}),
+        "critical_calls": list(order.critical_calls.select_related("recorded_by")),
+    }
 
 
 @rbac.capability_required("tests.process", post_only=True)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from billing.models import ChargeItem
 from clinical.models import Encounter, Patient, Prescription
-from clinical.services import prescription_add
+from clinical.services import prescription_add, prescription_findings
 from pharmacy import ledger, services
 from pharmacy.models import (
     Batch,
@@ -112,7 +112,18 @@ def _prescribe(doctor: User, patient: Patient, item: FormularyItem, row) -> Pres
         complaints="Demo consultation",
     )
     _patient, _name, dose, frequency, duration, quantity, _given = row
+    # The demo doctor has read the checks' warnings (the inpatient's second paracetamol is a
+    # duplicate therapy the pharmacist then sees on the queue).
+    findings = prescription_findings(
+        patient=patient,
+        encounter=encounter,
+        drug=item.generic_name,
+        strength=item.strength,
+        dose=dose,
+        frequency=frequency,
+    )
     rx = prescription_add(
+        warnings_confirmed=[f.code for f in findings if not f.blocks],
         actor=doctor,
         encounter=encounter,
         drug=item.generic_name,

@@ -144,6 +144,30 @@ DEMO_FORMULARY: list[DemoItem] = [
 ]
 
 
+# Allergen classes and adult maximum daily doses (BNF, 2024-25 adult monographs) of the demo
+# items, by charge code; the checks read them when a doctor prescribes (clinical.prescribing).
+DEMO_SAFETY: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "PH-000001": ((), "4000"),  # paracetamol: 4 g a day
+    "PH-000003": (("nsaids",), "2400"),  # ibuprofen: 2.4 g a day
+    "PH-000004": (("nsaids",), "150"),  # diclofenac: 150 mg a day
+    "PH-000005": (("penicillins",), "3000"),  # amoxicillin oral: 1 g three times a day
+    "PH-000006": (("penicillins",), None),
+    "PH-000007": (("penicillins",), None),  # co-amoxiclav: a combination strength
+    "PH-000008": ((), "1500"),  # ciprofloxacin: 750 mg twice a day
+    "PH-000009": ((), "2000"),  # metronidazole oral: 2 g (single dose)
+    "PH-000010": (("sulfonamides",), "3840"),  # co-trimoxazole 960 mg: 2 tablets twice a day
+    "PH-000011": ((), "200"),  # doxycycline: 200 mg a day
+    "PH-000012": (("cephalosporins",), "4000"),  # ceftriaxone: 4 g a day
+    "PH-000014": (("penicillins",), None),  # benzylpenicillin, dosed in units
+    "PH-000023": ((), "3000"),  # metformin: 3 g a day
+    "PH-000024": ((), "10"),  # amlodipine: 10 mg a day
+    "PH-000025": ((), "40"),  # enalapril: 40 mg a day
+    "PH-000029": ((), "120"),  # omeprazole: 120 mg a day (Zollinger-Ellison)
+    "PH-000036": (("latex",), None),  # examination gloves (latex)
+    "PH-000042": (("latex",), None),  # Foley catheter (latex)
+}
+
+
 def demo_item(code: str) -> FormularyItem | None:
     """The demo formulary's item with this charge code (the stock and dispensing demos' way in)."""
     return FormularyItem.objects.filter(charge_item__code=code).first()
@@ -166,6 +190,7 @@ def seed(log) -> None:
     added = 0
     for item in DEMO_FORMULARY:
         if item.code in have:
+            _fill_safety(item.code)
             continue
         formulary_item_save(
             actor=actor,
@@ -182,5 +207,20 @@ def seed(log) -> None:
             tax_rate=Decimal(item.tax_rate),
             active=True,
         )
+        _fill_safety(item.code)
         added += 1
     log(f"Pharmacy: {len(DEMO_FORMULARY)} items in the demo formulary ({added} new).")
+
+
+def _fill_safety(code: str) -> None:
+    """Give a demo item its allergen classes and maximum dose once (an item a pharmacist has
+    given either keeps theirs): a database seeded before the prescribing checks gets them too."""
+    classes, maximum = DEMO_SAFETY.get(code, ((), None))
+    item = demo_item(code)
+    if item is None or item.allergen_classes or item.max_daily_dose_mg is not None:
+        return
+    if not classes and maximum is None:
+        return
+    item.allergen_classes = list(classes)
+    item.max_daily_dose_mg = Decimal(maximum) if maximum else None
+    item.save(update_fields=["allergen_classes", "max_daily_dose_mg"])

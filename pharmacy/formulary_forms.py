@@ -1,7 +1,10 @@
 """Forms of the formulary: an item with its price and tax, and the list's filters."""
 
+from decimal import Decimal
+
 from django import forms
 
+from clinical.models import AllergenClass, InteractionSeverity
 from hms import params
 from hms.params import MoneyField, PlainDecimalField, plain_formfield
 from pharmacy.models import FormularyItem, ItemCategory, ItemForm
@@ -42,6 +45,23 @@ class FormularyItemForm(forms.ModelForm):
         initial=0,
         help_text="0 for VAT-exempt medicines; 16 for VAT-rated supplies.",
         error_messages=TAX_ERRORS,
+    )
+
+    allergen_classes = forms.MultipleChoiceField(
+        label="Allergen classes",
+        required=False,
+        choices=[c for c in AllergenClass.choices if c[0] != AllergenClass.OTHER],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Prescribing it to a patient allergic to one of these is stopped.",
+    )
+    max_daily_dose_mg = PlainDecimalField(
+        label="Maximum daily dose (mg)",
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=9,
+        decimal_places=2,
+        help_text="The adult maximum a day (BNF); more warns the prescriber. Empty: not checked.",
+        error_messages={"min_value": "More than nothing, or leave it empty."},
     )
 
     class Meta:
@@ -92,6 +112,8 @@ class FormularyItemForm(forms.ModelForm):
         if self.instance.pk is not None and not self.is_bound:
             self.initial["price"] = self.instance.charge_item.price
             self.initial["tax_rate"] = self.instance.charge_item.tax_rate
+            self.initial["allergen_classes"] = self.instance.allergen_classes
+            self.initial["max_daily_dose_mg"] = self.instance.max_daily_dose_mg
         self.fields["pack_size"].widget.attrs["min"] = 1
         self.fields["reorder_level"].widget.attrs["min"] = 0
 
@@ -102,7 +124,16 @@ class FormularyItemForm(forms.ModelForm):
 
     def answers(self) -> dict:
         """The service's keyword arguments."""
-        return {name: self.cleaned_data[name] for name in [*self.Meta.fields, "price", "tax_rate"]}
+        return {
+            name: self.cleaned_data[name]
+            for name in [
+                *self.Meta.fields,
+                "price",
+                "tax_rate",
+                "allergen_classes",
+                "max_daily_dose_mg",
+            ]
+        }
 
 
 ACTIVE_CHOICES = [("yes", "In use"), ("no", "Switched off")]
@@ -116,3 +147,19 @@ def filters_from(query) -> dict:
         "form": params.choice_param(query.get("form"), ItemForm.choices),
         "active": params.choice_param(query.get("active"), ACTIVE_CHOICES),
     }
+
+
+class DrugInteractionForm(forms.Form):
+    """A dangerous pair: each side a generic name or an allergen class code."""
+
+    first = forms.CharField(
+        label="First drug or class", max_length=60, help_text="e.g. enalapril, or nsaids"
+    )
+    second = forms.CharField(label="Second drug or class", max_length=60)
+    severity = forms.ChoiceField(choices=InteractionSeverity.choices)
+    advice = forms.CharField(
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What happens and what to do.",
+    )
+    source = forms.CharField(max_length=200, help_text="e.g. BNF, Interactions")

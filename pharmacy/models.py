@@ -8,6 +8,8 @@ StockBalance row, changed only by pharmacy.ledger.move in the same transaction a
 StockMovement row that explains it; a check constraint makes a negative balance impossible.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -63,6 +65,21 @@ class FormularyItem(models.Model):
     )
     charge_item = models.OneToOneField(
         "billing.ChargeItem", on_delete=models.PROTECT, related_name="formulary_item"
+    )
+    # The allergen classes of the drug (clinical.models.AllergenClass values, e.g.
+    # ["penicillins"]): prescribing it to a patient allergic to one is stopped.
+    allergen_classes = models.JSONField(default=list, blank=True)
+    # The most a patient takes in a day, in milligrams of the strength's active ingredient (BNF
+    # adult maximum); prescribing more warns. Empty: not checked (liquids, insulin, supplies).
+    max_daily_dose_mg = models.DecimalField(
+        "maximum daily dose (mg)",
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(Decimal("0.01"), "A maximum daily dose is more than nothing.")
+        ],
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

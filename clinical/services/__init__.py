@@ -8,11 +8,20 @@ keep `from clinical import services` and `services.appointment_book(...)`.
 - `vitals`: recording vitals.
 - `consultations`: encounters and prescriptions (and the consultation charge).
 - `documents`: patient documents, uploaded and downloaded.
+- `allergies`: a patient's allergies, "no known allergies", and the drug interaction table.
 - `merging`: merging a duplicate record into the surviving one, and undoing it.
 
 Each is one transaction with its audit row; a refusal raises an error a clerk can read.
 """
 
+from clinical.services.allergies import (
+    AllergyError,
+    allergy_record,
+    allergy_remove,
+    drug_interaction_add,
+    drug_interaction_deactivate,
+    patient_no_known_allergies,
+)
 from clinical.services.appointments import (
     CONSULTATION_CHARGE,
     PORTAL_CHANGE_CUTOFF,
@@ -32,11 +41,13 @@ from clinical.services.consultations import (
     ENCOUNTER_FIELDS,
     PRESCRIPTION_FIELDS,
     ConsultationError,
+    PrescribingStopped,
     encounter_complete,
     encounter_save,
     encounter_start,
     may_change_notes,
     prescription_add,
+    prescription_findings,
     prescription_remove,
 )
 from clinical.services.documents import document_downloaded, document_upload
@@ -73,6 +84,13 @@ from clinical.services.vitals import (
 )
 
 __all__ = [
+    "AllergyError",
+    "allergy_record",
+    "allergy_remove",
+    "drug_interaction_add",
+    "drug_interaction_deactivate",
+    "patient_no_known_allergies",
+    "PrescribingStopped",
     "DAY_PARTS",
     "HALF_DAY_SPLIT",
     "days_off_for_leave",
@@ -113,6 +131,7 @@ __all__ = [
     "encounter_save",
     "encounter_complete",
     "prescription_add",
+    "prescription_findings",
     "prescription_remove",
     "encounter_draft_save",
     "encounter_draft_for",

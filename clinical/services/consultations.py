@@ -2,19 +2,26 @@
 consultation charge), and its prescription lines; a doctor changes only their own notes.
 """
 
+from collections.abc import Iterable
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from clinical import arrivals, dosing, icd10, lifecycle, live
+from clinical import arrivals, dosing, icd10, lifecycle, live, prescribing
 from clinical.models import (
+    AllergenClass,
+    Allergy,
     Appointment,
     AppointmentChange,
     AppointmentStatus,
+    DrugInteraction,
     Encounter,
     EncounterDraft,
+    Patient,
     PatientState,
     Prescription,
 )
@@ -39,11 +46,32 @@ PRESCRIPTION_FIELDS = [
     "formulary_item",
     "outside",
     "quantity",
+    "allergy_override_reason",
+    "warnings_confirmed",
 ]
+# How far back a prescription of an earlier visit may still be active (its duration decides).
+ACTIVE_LOOKBACK = timedelta(days=90)
 
 
 class ConsultationError(Refusal):
     """A consultation action that cannot be done, with the sentence the doctor reads."""
+
+
+class PrescribingStopped(ConsultationError):
+    """A prescription the checks stopped (clinical.prescribing): `findings` are what the doctor
+    reads; `blocks` those only an override reason lets through; `warnings` those to confirm."""
+
+    def __init__(self, findings: list[prescribing.Finding]) -> None:
+        self.findings = findings
+        self.blocks = [f for f in findings if f.blocks]
+        self.warnings = [f for f in findings if not f.blocks]
+        if self.blocks:
+            message = " ".join(f.message for f in self.blocks) + (
+                " Prescribe something else, or give your reason to override."
+            )
+        else:
+            message = "Read the warnings and confirm them to prescribe."
+        super().__init__(message, field="drug")
 
 
 def _charge_consultation(
@@ -264,6 +292,8 @@ def prescription_add(
     formulary_item: object | None = None,
     outside: bool = False,
     quantity: int | None = None,
+    allergy_override_reason: str = "",
+    warnings_confirmed: Iterable[str] = (),
     request: HttpRequest | None = None,
 ) -> Prescription:
     """Add a prescription to an open consultation, audited.
@@ -275,7 +305,14 @@ def prescription_add(
     text, as before the formulary. The pharmacy hears the prescription saved (its queue and the
     patient's pages refresh live: pharmacy.live.prescription_saved).
 
-    Raises ConsultationError when the actor is not the consultation's doctor, the consultation is
+    Every line passes the prescribing checks (clinical.prescribing, `prescription_findings`): an
+    allergy to the drug's class stops it unless `allergy_override_reason` is given (audited as
+    "prescription.allergy_override" and printed on the prescription); the warnings
+    (cross-reactivity, duplicate therapy, a dose above the item's maximum a day, an interaction
+    in the hospital's table) stop it until their codes are in `warnings_confirmed`.
+
+    Raises PrescribingStopped (a ConsultationError, field "drug", carrying the findings) when a
+    check stops it; ConsultationError when the actor is not the consultation's doctor, the consultation is
     completed, the item is no longer in use (field "formulary_item"), the quantity cannot be
     computed and was not typed (field "quantity"), or a field fails validation (e.g. no drug or
     dose); AlreadySubmitted (hms.submissions) when the same form was already sent.
@@ -304,7 +341,25 @@ def prescription_add(
                     field="quantity",
                 )
             quantity = reading.quantity
+    findings = prescription_findings(
+        patient=encounter.patient,
+        encounter=encounter,
+        drug=drug,
+        strength=strength,
+        dose=dose,
+        frequency=frequency,
+        formulary_item=formulary_item,
+    )
+    reason = (allergy_override_reason or "").strip()
+    stopped = PrescribingStopped(findings)
+    confirmed = set(warnings_confirmed or ())
+    if (stopped.blocks and len(reason) < 5) or any(
+        w.code not in confirmed for w in stopped.warnings
+    ):
+        raise stopped
     prescription = Prescription(
+        allergy_override_reason=reason[:300] if stopped.blocks else "",
+        warnings_confirmed=[w.message for w in stopped.warnings],
         encounter=encounter,
         patient_id=encounter.patient_id,
         doctor_id=encounter.doctor_id,
@@ -324,6 +379,18 @@ def prescription_add(
     except ValidationError as error:
         raise ConsultationError(" ".join(error.messages)) from error
     prescription.save()
+    if stopped.blocks:
+        audit.record(
+            actor=actor,
+            action="prescription.allergy_override",
+            obj=prescription,
+            patient=encounter.patient_id,
+            after={
+                "allergies": [f.message for f in stopped.blocks],
+                "reason": prescription.allergy_override_reason,
+            },
+            request=request,
+        )
     audit.record(
         actor=actor,
         action="prescription.add",
@@ -333,6 +400,96 @@ def prescription_add(
         request=request,
     )
     return prescription
+
+
+def _allergies_on_record(patient: Patient) -> list[prescribing.AllergyOnRecord]:
+    allergies = [
+        prescribing.AllergyOnRecord(
+            allergen_class=allergy.allergen_class,
+            name=allergy.name,
+            allergen=allergy.allergen,
+            reaction=allergy.reaction,
+            severity=allergy.get_severity_display(),
+        )
+        for allergy in Allergy.objects.filter(patient=patient, removed_at__isnull=True)
+    ]
+    note = (patient.allergies or "").strip()
+    if note:  # what reception typed at registration counts too, in its own words
+        allergies.append(
+            prescribing.AllergyOnRecord(
+                allergen_class=AllergenClass.OTHER, name=note[:120], allergen=note
+            )
+        )
+    return allergies
+
+
+def _active_medicines(patient: Patient, encounter: Encounter) -> list[prescribing.Medicine]:
+    """The patient's prescriptions still running: this consultation's, and earlier ones whose
+    duration (read as days) has not ended."""
+    today = timezone.localdate()
+    since = timezone.now() - ACTIVE_LOOKBACK
+    medicines = []
+    for line in (
+        Prescription.objects.filter(patient=patient, created_at__gte=since)
+        .select_related("formulary_item")
+        .order_by("created_at")
+    ):
+        if line.encounter_id != encounter.pk:
+            days = dosing.days_of(line.duration)
+            started = timezone.localdate(line.created_at)
+            if days is None or started + timedelta(days=days) <= today:
+                continue
+        item = line.formulary_item
+        medicines.append(
+            prescribing.medicine_for(
+                name=str(item) if item else line.drug,
+                generic_name=item.generic_name if item else line.drug,
+                classes=item.allergen_classes if item else (),
+            )
+        )
+    return medicines
+
+
+def prescription_findings(
+    *,
+    patient: Patient,
+    encounter: Encounter,
+    drug: str,
+    strength: str = "",
+    dose: str = "",
+    frequency: str = "",
+    formulary_item: object | None = None,
+) -> list[prescribing.Finding]:
+    """What the prescribing checks find for this line (clinical.prescribing.findings_for), read
+    from the patient's allergies (and reception's note), their active prescriptions and the
+    hospital's active interaction table. Raises nothing."""
+    item = formulary_item
+    medicine = prescribing.medicine_for(
+        name=str(item) if item is not None else (drug or "").strip(),
+        generic_name=item.generic_name if item is not None else (drug or "").strip(),
+        classes=(item.allergen_classes or []) if item is not None else (),
+    )
+    interactions = [
+        prescribing.Interaction(
+            pk=row.pk,
+            first=row.first,
+            second=row.second,
+            severity=row.get_severity_display().split(":")[0].lower(),
+            advice=row.advice,
+            source=row.source,
+        )
+        for row in DrugInteraction.objects.filter(active=True)
+    ]
+    return prescribing.findings_for(
+        medicine=medicine,
+        allergies=_allergies_on_record(patient),
+        active=_active_medicines(patient, encounter),
+        interactions=interactions,
+        dose=dose,
+        frequency=frequency,
+        strength=strength or (getattr(item, "strength", "") if item is not None else ""),
+        max_daily_dose_mg=getattr(item, "max_daily_dose_mg", None),
+    )
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from billing import services as billing
 from billing.models import ChargeCategory, ChargeItem, ChargeType
+from clinical.models import AllergenClass
 from hms import audit, submissions
 from hms.numbering import next_number
 from pharmacy.models import FormularyItem
@@ -25,6 +26,8 @@ ITEM_FIELDS = [
     "reorder_level",
     "active",
     "charge_item",
+    "allergen_classes",
+    "max_daily_dose_mg",
 ]
 CODE_SERIES = "formulary"
 CODE_PREFIX = "PH-"
@@ -89,6 +92,8 @@ def formulary_item_save(
     tax_rate: Decimal,
     active: bool,
     code: str | None = None,
+    allergen_classes: list[str] | None = None,
+    max_daily_dose_mg: Decimal | None = None,
     request: HttpRequest | None = None,
 ) -> FormularyItem:
     """Add an item to the formulary (item None) or change one, with its charge item.
@@ -96,7 +101,10 @@ def formulary_item_save(
     `price` is KES per dispensing unit (2 places), `tax_rate` a percentage 0-100, `pack_size` the
     dispensing units in a pack as bought, `reorder_level` units held across the hospital. A new
     item gets a charge item coded "PH-000123" from the formulary's series, or `code` when given
-    (the demo's fixed codes; the screens never pass one), in category Pharmacy, charged a fixed
+    (the demo's fixed codes; the screens never pass one). `allergen_classes` are
+    clinical.models.AllergenClass values (prescribing to a patient allergic to one is stopped);
+    `max_daily_dose_mg` the most a day in mg (more warns the prescriber); None leaves either as
+    it was, in category Pharmacy, charged a fixed
     price per unit; a price or tax change goes through billing's charge_item_save, which keeps
     the price history (charges already posted keep theirs). Deactivating keeps every record: the item is
     no longer offered to prescribe, receive or sell, and its charge item is switched off with it.
@@ -124,6 +132,14 @@ def formulary_item_save(
     item.category = category
     item.reorder_level = reorder_level
     item.active = bool(active)
+    if allergen_classes is not None:
+        known = set(AllergenClass.values) - {AllergenClass.OTHER}
+        unknown = [value for value in allergen_classes if value not in known]
+        if unknown:
+            raise PharmacyError("Choose allergen classes from the list.", field="allergen_classes")
+        item.allergen_classes = sorted(set(allergen_classes))
+    if max_daily_dose_mg is not None or allergen_classes is not None:
+        item.max_daily_dose_mg = max_daily_dose_mg
     if (twin := _duplicate_of(item)) is not None:
         raise PharmacyError(
             f"{twin.name} is already in the formulary"

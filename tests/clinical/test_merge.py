@@ -13,6 +13,8 @@ from django.utils import timezone
 from billing.models import AdvanceDeposit, DischargeExemption
 from clinical import merging, selectors, services
 from clinical.models import (
+    AllergenClass,
+    Allergy,
     Patient,
     PatientDocument,
     PatientMerge,
@@ -24,7 +26,7 @@ from clinical.models import (
 from hms import rbac
 from hms.models import AuditEntry
 from hms.submissions import AlreadySubmitted, new_token
-from pharmacy.models import Dispense
+from pharmacy.models import Dispense, MedicationOrder
 from queues import services as queues
 from queues.models import PointKind, ServicePoint
 from tests.factories import (
@@ -123,6 +125,24 @@ def every_kind(staff, patient: Patient, *, days_ahead: int, admitted: bool) -> N
         unit_price=Decimal("10.00"),
         dispensed_by=staff.nurse,
         dispensed_at=timezone.now(),
+    )
+    Allergy.objects.create(
+        patient=patient,
+        allergen_class=AllergenClass.PENICILLINS,
+        reaction="rash",
+        recorded_at=timezone.now(),
+        recorded_by=doctor,
+    )
+    MedicationOrder.objects.create(
+        admission=admission,
+        patient=patient,
+        item=FormularyItemFactory(),
+        dose="1 g",
+        route="oral",
+        frequency="bd",
+        start_at=timezone.now(),
+        ordered_by=doctor,
+        ordered_at=timezone.now(),
     )
     point, _ = ServicePoint.objects.get_or_create(
         name="Triage", defaults={"kind": PointKind.TRIAGE, "prefix": "T"}

@@ -27,6 +27,7 @@ from hr.models import ClosureDay, LeaveRequest, LeaveType, Shift
 from messaging.models import Message, Notification, Thread, ThreadMember
 from queues import services as queues
 from queues.models import DisplayScreen, PointKind, ServicePoint
+from tests.clinical import matrix_allergies
 from tests.conftest import sign_in
 from tests.factories import (
     AdmissionFactory,
@@ -186,6 +187,7 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "leave_type_edit": {"pk": samples["leave_request"].leave_type_id},
         "closure_day_remove": {"pk": samples["closure"].pk},
         **pharmacy_samples.kwargs(samples),
+        **matrix_allergies.kwargs(samples),
     }
 
 
@@ -310,6 +312,7 @@ def samples(make_user, role_users, staff):
     )
     return {
         **pharmacy,
+        **matrix_allergies.records(role_users=role_users, patient=patient),
         "leave_request": leave_request,
         "closure": closure,
         "advance": advance,

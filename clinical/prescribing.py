@@ -1,0 +1,241 @@
+"""The prescribing checks: what stops a prescription (an allergy) and what warns (a cross-reacting
+class, the same drug or class already active, a dose above the item's maximum a day, a pair in
+the hospital's interaction table).
+
+Pure rules over plain values, no database: `clinical.services.consultations.prescription_add`
+gathers the patient's allergies, active prescriptions and the interaction table and asks
+`findings_for`, so the consultation screen, the API and any later screen meet the same rules.
+Sources: docs/DECISIONS.md, "Allergies and prescribing checks".
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from clinical import dosing
+from clinical.models import AllergenClass
+
+# Words that name an allergen class, in free text (an "other" allergy, reception's note, a drug
+# typed as free text). Kenyan brand names a patient says are included (Septrin, Brufen).
+CLASS_WORDS: dict[str, tuple[str, ...]] = {
+    AllergenClass.PENICILLINS: (
+        "penicillin", "amoxicillin", "amoxil", "ampicillin", "augmentin", "cloxacillin",
+        "flucloxacillin", "benzylpenicillin", "benzathine", "piperacillin",
+    ),
+    AllergenClass.CEPHALOSPORINS: (
+        "cephalosporin", "ceftriaxone", "cefuroxime", "cefalexin", "cephalexin", "cefixime",
+        "cefotaxime", "ceftazidime", "cefazolin",
+    ),
+    AllergenClass.SULFONAMIDES: (
+        "sulfa", "sulpha", "sulfonamide", "sulphonamide", "cotrimoxazole", "co-trimoxazole",
+        "septrin", "sulfamethoxazole", "sulfadoxine", "fansidar",
+    ),
+    AllergenClass.NSAIDS: ("nsaid", "ibuprofen", "brufen", "diclofenac", "naproxen", "indomethacin"),
+    AllergenClass.ASPIRIN: ("aspirin", "acetylsalicylic"),
+    AllergenClass.OPIOIDS: (
+        "opioid", "opiate", "morphine", "codeine", "tramadol", "pethidine", "fentanyl",
+    ),
+    AllergenClass.IODINATED_CONTRAST: ("contrast", "iodine", "iodinated"),
+    AllergenClass.LATEX: ("latex",),
+}  # fmt: skip
+
+# Classes that cross-react: an allergy to the first warns on the second. Penicillin and
+# cephalosporin: about 1-2 % cross-reactivity, higher with similar side chains (BNF,
+# "Antibacterials, use for prophylaxis" / penicillins: hypersensitivity; Romano et al., J Allergy
+# Clin Immunol Pract 2018). Aspirin and other NSAIDs: NSAID-exacerbated respiratory disease and
+# cross-intolerant urticaria (BNF, NSAIDs: cautions; EAACI position paper, Kowalski 2019).
+CROSS_REACTIONS: dict[str, tuple[str, ...]] = {
+    AllergenClass.PENICILLINS: (AllergenClass.CEPHALOSPORINS,),
+    AllergenClass.CEPHALOSPORINS: (AllergenClass.PENICILLINS,),
+    AllergenClass.ASPIRIN: (AllergenClass.NSAIDS,),
+    AllergenClass.NSAIDS: (AllergenClass.ASPIRIN,),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the doctor must read: `blocks` stops the prescription until a reason is given;
+    otherwise a warning the doctor confirms. `code` names it across two submissions."""
+
+    code: str
+    message: str
+    blocks: bool = False
+
+
+@dataclass(frozen=True)
+class AllergyOnRecord:
+    """A patient's allergy as the checks read it."""
+
+    allergen_class: str
+    name: str
+    allergen: str = ""
+    reaction: str = ""
+    severity: str = ""
+
+
+@dataclass(frozen=True)
+class Medicine:
+    """A drug being prescribed or already active: its name, generic name and allergen classes."""
+
+    name: str
+    generic_name: str
+    classes: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A row of the interaction table."""
+
+    pk: int
+    first: str
+    second: str
+    severity: str
+    advice: str
+    source: str
+
+
+def classes_named_in(text: str) -> set[str]:
+    """The allergen classes the words of `text` name: "Penicillin (rash)" → {"penicillins"},
+    "Septrin" → {"sulfonamides"}; an empty set when none."""
+    words = (text or "").lower()
+    return {
+        allergen_class
+        for allergen_class, names in CLASS_WORDS.items()
+        if any(re.search(rf"\b{re.escape(name)}", words) for name in names)
+    }
+
+
+def medicine_for(*, name: str, generic_name: str, classes: Iterable[str] = ()) -> Medicine:
+    """A Medicine whose classes are the item's own plus those its names imply (a drug typed as
+    free text has no item: its words alone say its class)."""
+    found = set(classes) | classes_named_in(generic_name) | classes_named_in(name)
+    return Medicine(name=name, generic_name=generic_name, classes=frozenset(found))
+
+
+def terms_of(medicine: Medicine) -> set[str]:
+    """What an interaction side may name: the classes, the generic name and each ingredient
+    ("artemether-lumefantrine" → artemether, lumefantrine)."""
+    generic = (medicine.generic_name or medicine.name).lower().strip()
+    parts = {part.strip() for part in re.split(r"\s*(?:\+|-|/|,| and )\s*", generic)}
+    first_word = generic.split(" ")[0] if generic else ""
+    return {term for term in {generic, first_word, *parts, *medicine.classes} if term}
+
+
+def classes_of(allergy: AllergyOnRecord) -> set[str]:
+    """The classes an allergy names: its coded class, and those its words name."""
+    named = classes_named_in(f"{allergy.allergen} {allergy.name}")
+    if allergy.allergen_class != AllergenClass.OTHER:
+        named.add(allergy.allergen_class)
+    return named
+
+
+def _allergy_blocks(allergy: AllergyOnRecord, medicine: Medicine) -> bool:
+    if classes_of(allergy) & medicine.classes:
+        return True
+    words = f"{allergy.allergen} {allergy.name}".lower()
+    return any(
+        len(term) > 3 and re.search(rf"\b{re.escape(term)}\b", words)
+        for term in terms_of(medicine) - set(AllergenClass.values)
+    )
+
+
+def findings_for(
+    *,
+    medicine: Medicine,
+    allergies: Iterable[AllergyOnRecord],
+    active: Iterable[Medicine],
+    interactions: Iterable[Interaction],
+    dose: str = "",
+    frequency: str = "",
+    strength: str = "",
+    max_daily_dose_mg: Decimal | None = None,
+) -> list[Finding]:
+    """Every finding for prescribing `medicine` to a patient with `allergies` who already takes
+    `active` medicines: blocks first (allergy), then warnings (cross-reactivity, duplicate
+    therapy, maximum daily dose, interactions), each named in the sentence the doctor reads.
+    """
+    allergies = list(allergies)
+    active = list(active)
+    blocks: list[Finding] = []
+    warnings: list[Finding] = []
+    for allergy in allergies:
+        if _allergy_blocks(allergy, medicine):
+            reaction = f": {allergy.reaction}" if allergy.reaction else ""
+            severity = (
+                f" ({allergy.severity.lower()})"
+                if allergy.severity and allergy.severity != "Not known"
+                else ""
+            )
+            blocks.append(
+                Finding(
+                    code=f"allergy:{allergy.allergen_class}:{allergy.name.lower()}",
+                    message=(
+                        f"Allergy: the patient is allergic to {allergy.name}"
+                        f"{severity}{reaction}. {medicine.name} is stopped."
+                    ),
+                    blocks=True,
+                )
+            )
+    allergic_classes = {c for a in allergies for c in classes_of(a)}
+    for allergic in sorted(allergic_classes):
+        for crossing in CROSS_REACTIONS.get(allergic, ()):
+            if crossing in medicine.classes and crossing not in allergic_classes:
+                allergy = next(a for a in allergies if allergic in classes_of(a))
+                warnings.append(
+                    Finding(
+                        code=f"cross:{allergic}:{crossing}",
+                        message=(
+                            f"Cross-reactivity: the patient is allergic to {allergy.name}, and"
+                            f" {medicine.name} is one of the"
+                            f" {AllergenClass(crossing).label.lower()}, which can cross-react."
+                        ),
+                    )
+                )
+    generic = (medicine.generic_name or medicine.name).lower().strip()
+    for other in active:
+        other_generic = (other.generic_name or other.name).lower().strip()
+        shared = sorted(medicine.classes & other.classes - {AllergenClass.OTHER})
+        if generic and other_generic == generic:
+            reason = "the same drug"
+        elif shared:
+            reason = f"also one of the {AllergenClass(shared[0]).label.lower()}"
+        else:
+            continue
+        warnings.append(
+            Finding(
+                code=f"duplicate:{other_generic}",
+                message=f"Duplicate therapy: {other.name} is already active ({reason}).",
+            )
+        )
+    daily = dosing.daily_dose_mg(dose=dose, frequency=frequency, strength=strength)
+    if max_daily_dose_mg is not None and daily is not None and daily > max_daily_dose_mg:
+        warnings.append(
+            Finding(
+                code=f"max-dose:{daily}",
+                message=(
+                    f"Dose: {dose} {frequency} is {dosing.mg_words(daily)} a day, above"
+                    f" {medicine.name}'s maximum of {dosing.mg_words(max_daily_dose_mg)} a day."
+                ),
+            )
+        )
+    mine = terms_of(medicine)
+    for interaction in interactions:
+        first, second = interaction.first.lower(), interaction.second.lower()
+        for other in active:
+            theirs = terms_of(other)
+            if (first in mine and second in theirs) or (second in mine and first in theirs):
+                warnings.append(
+                    Finding(
+                        code=f"interaction:{interaction.pk}",
+                        message=(
+                            f"Interaction ({interaction.severity}): {medicine.name} with"
+                            f" {other.name}. {interaction.advice} Source: {interaction.source}."
+                        ),
+                    )
+                )
+                break
+    unique: dict[str, Finding] = {}
+    for finding in blocks + warnings:
+        unique.setdefault(finding.code, finding)
+    return list(unique.values())
