@@ -32,19 +32,20 @@ def _urgent_popup(request, user) -> list:
     session = getattr(request, "session", None)
     if session is None or not session.get(URGENT_POPUP_SESSION_KEY, False):
         return []
-    if not _fully_signed_in(user):
+    if not _fully_signed_in(request, user):
         return []  # the code page or the new password's: patients' names wait for the next page
     session.pop(URGENT_POPUP_SESSION_KEY, None)
     return pinned_notifications(user)
 
 
-def _fully_signed_in(user) -> bool:
-    """Past the second factor (where one is set up or required) and the new password: what the
-    sign-in leaves before any page shows a patient's name (accounts.middleware)."""
-    from django_otp import user_has_device
+def _fully_signed_in(request, user) -> bool:
+    """Past the second factor and the new password: not one of the pages the sign-in leads
+    through before any page shows a patient's name (accounts.middleware sends every other page
+    there while they are due). No query."""
+    from accounts.middleware import PASSWORD_CHANGE_PAGES, SECOND_FACTOR_PAGES
 
-    if getattr(user, "must_change_password", False):
+    match = getattr(request, "resolver_match", None)
+    url_name = match.url_name if match else None
+    if url_name in SECOND_FACTOR_PAGES or url_name in PASSWORD_CHANGE_PAGES:
         return False
-    if user.is_verified():
-        return True
-    return not user.second_factor_required and not user_has_device(user, confirmed=True)
+    return not (user.second_factor_required and not user.is_verified())

@@ -53,6 +53,7 @@ class FormularyItemForm(forms.ModelForm):
         choices=[c for c in AllergenClass.choices if c[0] != AllergenClass.OTHER],
         widget=forms.CheckboxSelectMultiple,
         help_text="Prescribing it to a patient allergic to one of these is stopped.",
+        error_messages={"invalid_choice": "Tick allergen classes from the list shown."},
     )
     max_daily_dose_mg = PlainDecimalField(
         label="Maximum daily dose (mg)",

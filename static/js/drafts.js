@@ -30,9 +30,11 @@
     var data = typed();
     var now = text(data);
     if (now === lastKept) return;
-    fetch(url, { method: "POST", body: data, credentials: "same-origin", keepalive: true })
+    fetch(url, {
+      method: "POST", body: data, credentials: "same-origin", keepalive: true, redirect: "manual",
+    })
       .then(function (response) {
-        if (!response.ok || response.redirected) return null;
+        if (!response.ok) return null;  // a redirect (signed out) is not followed: nothing kept
         lastKept = now;
         return response.text();
       })

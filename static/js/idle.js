@@ -15,6 +15,8 @@
   var url = dialog.getAttribute("data-idle-url");
   var timeoutMs = parseInt(dialog.getAttribute("data-idle-timeout"), 10) * 1000;
   if (!url || !timeoutMs) return;
+  // Asking how long is left neither counts as activity nor follows a redirect to the sign-in page.
+  var BACKGROUND = { credentials: "same-origin", redirect: "manual", headers: { "X-HMS-Background": "1" } };
   var REPORT_EVERY_MS = Math.min(60000, timeoutMs / 4);
   var WARN_BEFORE_MS = Math.min(60000, timeoutMs / 2);
   var lastReport = Date.now();  // loading this page was a request of the person's own
@@ -31,8 +33,10 @@
     }
   }
   function signedOut(response) {
-    // The middleware signed the session out: its answer is the sign-in page.
-    return response.redirected || response.status === 401 || response.status === 403;
+    // The middleware signed the session out: its answer is a redirect to the sign-in page, not
+    // followed here (the page would take the "You were signed out" message meant for the reload).
+    return response.type === "opaqueredirect" || response.redirected ||
+      response.status === 401 || response.status === 403;
   }
   function goToSignIn() {
     window.hmsLeavingQuietly = true;  // typed notes are kept as a draft (static/js/drafts.js)
@@ -55,6 +59,7 @@
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
+      redirect: "manual",
       headers: { "X-CSRFToken": csrfToken() },
     }).then(answered).then(function (secondsLeft) {
       if (secondsLeft !== null && secondsLeft !== undefined) schedule(secondsLeft);
@@ -63,7 +68,7 @@
   }
   function check() {
     if (inputSinceReport) { report(); return; }
-    fetch(url, { credentials: "same-origin", headers: { "X-HMS-Background": "1" } })
+    fetch(url, BACKGROUND)
       .then(answered)
       .then(function (secondsLeft) {
         if (secondsLeft === null || secondsLeft === undefined) return;
@@ -93,7 +98,7 @@
   // was used meanwhile, time is left and the page carries on. A plain reload here would itself
   // count as activity and keep the session.
   function expire() {
-    fetch(url, { credentials: "same-origin", headers: { "X-HMS-Background": "1" } })
+    fetch(url, BACKGROUND)
       .then(answered)
       .then(function (secondsLeft) {
         if (secondsLeft === null || secondsLeft === undefined) return;
