@@ -76,6 +76,7 @@ def _encounter_page(
         "patient": current.patient,
         "form": form,
         "draft": draft,
+        "notes_version": services.notes_version(current),
         "prescription_form": prescription_form or PrescriptionForm(),
         "prescriptions": current.prescriptions.select_related("formulary_item"),
         "editable": editable,
@@ -227,6 +228,7 @@ def encounter_draft(request: HttpRequest, pk: int) -> HttpResponse:
                 for name in services.ENCOUNTER_FIELDS
                 if name in request.POST
             },
+            based_on=request.POST.get("notes_version", "")[:32] or None,
         )
     except services.ConsultationError as refusal:
         return render(request, "clinical/_draft_status.html", {"refusal": str(refusal)})

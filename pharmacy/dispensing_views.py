@@ -370,6 +370,9 @@ def _sale_page(form, lines, price, stores) -> dict:
         "hx-include": "closest form",
         "hx-target": "#sale-total",
         "hx-swap": "outerHTML",
+        # One question at a time, the newest waiting its turn: an older answer (the line before
+        # its quantity was typed) never lands over the newer total.
+        "hx-sync": "closest form:queue last",
     }
     for line in lines.forms:
         for name in ("item", "quantity"):

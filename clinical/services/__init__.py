@@ -55,6 +55,7 @@ from clinical.services.drafts import (
     encounter_draft_discard,
     encounter_draft_for,
     encounter_draft_save,
+    notes_version,
 )
 from clinical.services.merging import MergeRefused, patient_merge, patient_unmerge
 from clinical.services.patients import (
@@ -136,6 +137,7 @@ __all__ = [
     "encounter_draft_save",
     "encounter_draft_for",
     "encounter_draft_discard",
+    "notes_version",
     "document_downloaded",
     "document_upload",
     "MergeRefused",

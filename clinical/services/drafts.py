@@ -1,6 +1,9 @@
 """The consultation notes' server-side draft: saved while the doctor types, restored on the next
 page, taken in when the notes are saved (clinical.models.EncounterDraft)."""
 
+import hashlib
+import json
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -13,16 +16,30 @@ from clinical.services.consultations import ENCOUNTER_FIELDS, _own_notes
 DRAFT_FIELD_LIMIT = 20_000
 
 
+def notes_version(encounter: Encounter) -> str:
+    """A short fingerprint of the consultation's saved notes: the page that drew the form sends
+    it back with each draft, so a draft typed against notes saved since is known for stale."""
+    saved = {name: getattr(encounter, name) or "" for name in ENCOUNTER_FIELDS}
+    return hashlib.sha256(json.dumps(saved, sort_keys=True).encode()).hexdigest()[:16]
+
+
 @transaction.atomic
-def encounter_draft_save(*, actor: User, encounter: Encounter, fields: dict) -> EncounterDraft:
+def encounter_draft_save(
+    *, actor: User, encounter: Encounter, fields: dict, based_on: str | None = None
+) -> EncounterDraft | None:
     """Keep what `actor` has typed into the consultation's notes: `fields` maps the note fields
     (clinical.services.ENCOUNTER_FIELDS; others are ignored) to their text as typed. One draft
     per consultation and writer, replaced each time; not audited (scratch, not the record).
+    `based_on` is the `notes_version` of the notes the page showed: when they have been saved
+    since (the doctor pressed Save while this draft was on its way), the draft is stale and
+    nothing is kept (returns None), so it cannot come back over the saved notes.
 
     Raises ConsultationError when the actor is not the consultation's doctor or it is completed.
     """
-    encounter = Encounter.objects.get(pk=encounter.pk)
+    encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
     _own_notes(actor, encounter)
+    if based_on is not None and based_on != notes_version(encounter):
+        return None
     typed = {
         name: str(fields.get(name) or "")[:DRAFT_FIELD_LIMIT]
         for name in ENCOUNTER_FIELDS

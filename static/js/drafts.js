@@ -15,9 +15,15 @@
   var PAUSE_MS = 1500;
   var timer = null;
 
+  var version = form.getAttribute("data-notes-version") || "";
   function typed() {
     var data = new FormData(form);
     data.delete("submission");  // the draft is not the submission of the form
+    return data;
+  }
+  function withVersion(data) {
+    // The saved notes this page showed: a draft still on its way when they are saved is stale.
+    data.append("notes_version", version);
     return data;
   }
   function text(data) { return new URLSearchParams(data).toString(); }
@@ -31,7 +37,8 @@
     var now = text(data);
     if (now === lastKept) return;
     fetch(url, {
-      method: "POST", body: data, credentials: "same-origin", keepalive: true, redirect: "manual",
+      method: "POST", body: withVersion(data), credentials: "same-origin", keepalive: true,
+      redirect: "manual",
     })
       .then(function (response) {
         if (!response.ok) return null;  // a redirect (signed out) is not followed: nothing kept
@@ -58,7 +65,7 @@
   window.addEventListener("beforeunload", function (event) {
     var now = text(typed());
     if (now !== lastKept && navigator.sendBeacon) {
-      navigator.sendBeacon(url, typed());
+      navigator.sendBeacon(url, withVersion(typed()));
       lastKept = now;
     }
     if (sending || window.hmsLeavingQuietly) return;

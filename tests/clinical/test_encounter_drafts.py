@@ -122,3 +122,24 @@ def test_discarding_the_draft_shows_the_saved_notes(encounter, client_for):
 
     assert COMPLAINTS not in client.get(reverse("encounter", args=[encounter.pk])).content.decode()
     assert not EncounterDraft.objects.exists()
+
+
+def test_a_draft_arriving_after_the_notes_were_saved_is_not_kept(encounter, client_for):
+    """Pressing Save sends the last keystrokes as a draft too; when that draft lands after the
+    save it must not come back over the saved notes (it held "j45.9", the record "J45.9")."""
+    client = client_for(encounter.doctor)
+    page = client.get(reverse("encounter", args=[encounter.pk])).content.decode()
+    version = page.split('data-notes-version="')[1].split('"')[0]
+    client.post(
+        reverse("encounter", args=[encounter.pk]),
+        {"complaints": COMPLAINTS, "diagnosis": "Asthma", "icd10_code": "j45.9"},
+    )
+
+    late = client.post(
+        reverse("encounter_draft", args=[encounter.pk]),
+        {"complaints": COMPLAINTS, "icd10_code": "j45.9", "notes_version": version},
+    )
+
+    assert late.status_code == 200 and not EncounterDraft.objects.exists()
+    page = client.get(reverse("encounter", args=[encounter.pk])).content.decode()
+    assert 'data-testid="draft-restored"' not in page and 'value="J45.9"' in page
