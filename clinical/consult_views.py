@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from clinical import dosing, icd10, selectors, services
 from clinical.forms import EncounterForm, PrescriptionCheckForm, PrescriptionForm
@@ -40,6 +41,8 @@ def encounter_start(request: HttpRequest, appointment_pk: int) -> HttpResponse:
 
 @rbac.capability_required("clinical.consult")
 def encounter(request: HttpRequest, pk: int) -> HttpResponse:
+    """The consultation screen; its notes are saved from it (by htmx: only the notes' line
+    changes, nothing else on the page is redrawn under the doctor's hands)."""
     current = _encounter(pk)
     form = EncounterForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
@@ -50,9 +53,24 @@ def encounter(request: HttpRequest, pk: int) -> HttpResponse:
         except services.ConsultationError as refusal:
             refuse_into(form, refusal)
         else:
-            messages.success(request, "Notes saved.")
-            return redirect("encounter", pk=current.pk)
-    return _encounter_page(request, current, form=form if form.is_bound else None)
+            return _notes_saved(request, current)
+    part = "notes-form" if request.htmx and form.is_bound else None
+    return _encounter_page(request, current, form=form if form.is_bound else None, part=part)
+
+
+def _notes_saved(request: HttpRequest, current: Encounter) -> HttpResponse:
+    """After a save: by htmx, the line under the notes says so (the form stays as typed) and the
+    page learns the saved notes' version (static/js/drafts.js); else the page again."""
+    if not request.htmx:
+        messages.success(request, "Notes saved.")
+        return redirect("encounter", pk=current.pk)
+    current.refresh_from_db()
+    response = render(request, "clinical/_notes_saved.html", {"saved_at": timezone.now()})
+    response = reswap(retarget(response, "#draft-status"), "outerHTML")
+    saved = {name: getattr(current, name) or "" for name in services.ENCOUNTER_FIELDS}
+    return trigger_client_event(
+        response, "hms:notes-saved", {"version": services.notes_version(current), "fields": saved}
+    )
 
 
 def _encounter_page(
@@ -60,12 +78,13 @@ def _encounter_page(
     current: Encounter,
     *,
     form: EncounterForm | None = None,
-    prescription_form: PrescriptionForm | None = None,
-    stopped: services.PrescribingStopped | None = None,
-    check_form: PrescriptionCheckForm | None = None,
+    part: str | None = None,
+    **shown,
 ) -> HttpResponse:
-    """The consultation screen; a refused form shows its reasons beside its fields and keeps
-    what was typed."""
+    """The consultation screen, or one `part` of it (a partial of clinical/encounter.html: the
+    notes form, the prescriptions card) for htmx. `shown` may give the prescription form as
+    refused (`prescription_form`, `stopped`, `check_form`) or what was done
+    (`prescription_said`): a refused form keeps what was typed, its reasons beside it."""
     editable = services.may_change_notes(request.user, current)
     # Notes typed and not saved (kept while typing) come back into the form after any reload.
     draft = services.encounter_draft_for(request.user, current) if editable and not form else None
@@ -77,13 +96,13 @@ def _encounter_page(
         "form": form,
         "draft": draft,
         "notes_version": services.notes_version(current),
-        "prescription_form": prescription_form or PrescriptionForm(),
+        "prescription_form": PrescriptionForm(),
         "prescriptions": current.prescriptions.select_related("formulary_item"),
         "editable": editable,
-        "stopped": stopped,
-        "check_form": check_form or PrescriptionCheckForm(),
-    }
-    return render(request, "clinical/encounter.html", context)
+        "check_form": PrescriptionCheckForm(),
+    } | shown
+    template = f"clinical/encounter.html#{part}" if part else "clinical/encounter.html"
+    return render(request, template, context)
 
 
 def _act(request: HttpRequest, pk: int, action, done: str, **kwargs) -> HttpResponse:
@@ -102,40 +121,66 @@ def encounter_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @rbac.capability_required("clinical.consult", post_only=True)
 @require_POST
 def prescription_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """Add a line; a refused one redraws the consultation with the reasons beside the fields and
-    what was typed kept (a completed consultation, or one not the doctor's, says so above)."""
+    """Add a line; by htmx only the prescriptions card is redrawn (the notes stay as typed). A
+    refused line shows the reasons beside the fields with what was typed kept; a refusal about
+    the consultation (completed, not the doctor's) says so above the form."""
     current = _encounter(pk)
     form = PrescriptionForm(request.POST)
     checks = PrescriptionCheckForm(request.POST)
     stopped = None
     if form.is_valid():
         try:
-            _prescribe(request, current, form, checks)
+            line = _prescribe(request, current, form, checks)
         except services.PrescribingStopped as refusal:
-            stopped = refusal
-            refuse_into(form, refusal)
+            stopped = refusal  # shown once, under the drug, with what it asks
         except services.ConsultationError as refusal:
-            if refusal.field is None:
+            if refusal.field is None and not request.htmx:
                 messages.error(request, str(refusal))
                 return redirect("encounter", pk=current.pk)
             refuse_into(form, refusal)
         else:
-            messages.success(request, "Prescription added.")
-            return redirect("encounter", pk=current.pk)
-    messages.error(request, "Prescription not added: see the reasons beside the fields.")
+            return _prescriptions_changed(request, current, f"Added: {line.drug} {line.strength}.")
+    return _prescription_refused(request, current, form, stopped)
+
+
+def _prescription_refused(
+    request: HttpRequest, current: Encounter, form: PrescriptionForm, stopped
+) -> HttpResponse:
+    if not request.htmx:
+        messages.error(request, "Prescription not added: see the reasons beside the fields.")
     # A second look after a stop starts with the box unticked: the doctor reads again.
-    shown = PrescriptionCheckForm(
-        initial={"allergy_override_reason": request.POST.get("allergy_override_reason", "")[:300]}
-    )
+    reason = request.POST.get("allergy_override_reason", "")[:300]
+    shown = PrescriptionCheckForm({"allergy_override_reason": reason})
+    shown.is_valid()  # bound, so a refusal can be said beside the box
+    if stopped and stopped.blocks and 0 < len(reason.strip()) < services.OVERRIDE_REASON_MIN:
+        shown.add_error(
+            "allergy_override_reason",
+            f"Write the reason in a few words (at least {services.OVERRIDE_REASON_MIN}"
+            " characters): what makes it safe for this patient.",
+        )
     return _encounter_page(
-        request, current, prescription_form=form, stopped=stopped, check_form=shown
+        request,
+        current,
+        prescription_form=form,
+        stopped=stopped,
+        check_form=shown,
+        part="prescriptions-card" if request.htmx else None,
     )
 
 
-def _prescribe(request: HttpRequest, current: Encounter, form, checks) -> None:
+def _prescriptions_changed(request: HttpRequest, current: Encounter, said: str) -> HttpResponse:
+    """After a line is added or removed: by htmx the prescriptions card again, saying so; else
+    the page again with the message."""
+    if not request.htmx:
+        messages.success(request, said)
+        return redirect("encounter", pk=current.pk)
+    return _encounter_page(request, current, part="prescriptions-card", prescription_said=said)
+
+
+def _prescribe(request: HttpRequest, current: Encounter, form, checks) -> Prescription:
     """The line as typed (`form`, valid) with the doctor's answers to the checks (`checks`: an
     allergy override's reason, the warnings confirmed), through the prescribing service."""
-    services.prescription_add(
+    return services.prescription_add(
         actor=request.user,
         encounter=current,
         request=request,
@@ -184,13 +229,19 @@ def prescription_quantity(request: HttpRequest) -> HttpResponse:
 @require_POST
 def prescription_remove(request: HttpRequest, pk: int) -> HttpResponse:
     prescription = get_object_or_404(Prescription.objects.select_related("encounter"), pk=pk)
+    current = _encounter(prescription.encounter_id)
     try:
         services.prescription_remove(actor=request.user, prescription=prescription, request=request)
     except services.ConsultationError as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, "Prescription removed.")
-    return redirect("encounter", pk=prescription.encounter_id)
+        if not request.htmx:
+            messages.error(request, str(refusal))
+            return redirect("encounter", pk=current.pk)
+        form = PrescriptionForm()
+        refuse_into(form, refusal)
+        return _encounter_page(request, current, prescription_form=form, part="prescriptions-card")
+    return _prescriptions_changed(
+        request, current, f"Removed: {prescription.drug} {prescription.strength}."
+    )
 
 
 @rbac.capability_required("patients.view_chart", scopes={rbac.ALL, rbac.OWN})

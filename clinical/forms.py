@@ -21,6 +21,7 @@ from clinical.models import (
     Patient,
     PatientStateChange,
     Prescription,
+    Route,
     Vitals,
 )
 from hms import params, rbac
@@ -364,9 +365,7 @@ class EncounterForm(forms.ModelForm):
             "complaints": forms.Textarea(attrs={"rows": 3}),
             "examination": forms.Textarea(attrs={"rows": 3}),
             "plan": forms.Textarea(attrs={"rows": 3}),
-            "icd10_code": forms.TextInput(
-                attrs={"placeholder": "e.g. J45.9", "style": "text-transform: uppercase"}
-            ),
+            "icd10_code": forms.TextInput(attrs={"placeholder": "e.g. J45.9"}),
         }
         help_texts = {
             "diagnosis": "Type words or a code to search the WHO ICD-10 list, or write your own.",
@@ -452,6 +451,11 @@ class PrescriptionForm(forms.ModelForm):
         )
         self.fields["quantity"].widget.attrs.update({"inputmode": "numeric", "min": 1})
         self.fields["outside"].widget.attrs["data-testid"] = "outside"
+        # No route is assumed: an injection printed "By mouth" is worse than a question. Picking
+        # a tablet, syrup or cream from the formulary fills it (static/js/prescribing.js).
+        self.fields["route"].choices = [("", "Choose the route")] + list(Route.choices)
+        self.fields["route"].initial = ""
+        self.fields["route"].error_messages["required"] = "Choose the route, e.g. by mouth."
 
     def clean_formulary_item(self):
         """The picked item (an active one), or None."""

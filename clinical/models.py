@@ -744,6 +744,11 @@ class Allergy(models.Model):
         label = self.get_allergen_class_display()
         return f"{label} ({self.allergen})" if self.allergen else label
 
+    @property
+    def severity_words(self) -> str:
+        """The severity as a sentence reads it: "mild", "moderate", "severe"; "" not known."""
+        return "" if self.severity == AllergySeverity.UNKNOWN else self.severity
+
 
 class InteractionSeverity(models.TextChoices):
     CAUTION = "caution", "Caution: monitor"

@@ -13,32 +13,64 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from rapidfuzz import fuzz, process
+
 from clinical import dosing
 from clinical.models import AllergenClass
 
 # Words that name an allergen class, in free text (an "other" allergy, reception's note, a drug
-# typed as free text). Kenyan brand names a patient says are included (Septrin, Brufen).
+# typed as free text). Brand names Kenyan patients and prescribers use are included (Septrin,
+# Brufen, Ampiclox, Voltaren, Ponstan); the WHO INN stems below and a spelling tolerance catch
+# the rest.
 CLASS_WORDS: dict[str, tuple[str, ...]] = {
     AllergenClass.PENICILLINS: (
-        "penicillin", "amoxicillin", "amoxil", "ampicillin", "augmentin", "cloxacillin",
-        "flucloxacillin", "benzylpenicillin", "benzathine", "piperacillin",
+        "penicillin", "amoxicillin", "amoxycillin", "amoxil", "ampicillin", "augmentin",
+        "cloxacillin", "flucloxacillin", "benzylpenicillin", "benzathine", "piperacillin",
+        "amoxiclav", "co-amoxiclav", "ampiclox", "phenoxymethylpenicillin", "pen v", "tazocin",
     ),
     AllergenClass.CEPHALOSPORINS: (
         "cephalosporin", "ceftriaxone", "cefuroxime", "cefalexin", "cephalexin", "cefixime",
-        "cefotaxime", "ceftazidime", "cefazolin",
+        "cefotaxime", "ceftazidime", "cefazolin", "cefadroxil", "cefaclor", "cefpodoxime",
+        "cefepime", "cephradine", "keflex", "rocephin", "zinnat",
     ),
     AllergenClass.SULFONAMIDES: (
-        "sulfa", "sulpha", "sulfonamide", "sulphonamide", "cotrimoxazole", "co-trimoxazole",
-        "septrin", "sulfamethoxazole", "sulfadoxine", "fansidar",
+        "sulfonamide", "sulphonamide", "cotrimoxazole", "co-trimoxazole",
+        "septrin", "bactrim", "sulfamethoxazole", "sulfadoxine", "fansidar", "sulfasalazine",
+        "sulfadiazine",
     ),
-    AllergenClass.NSAIDS: ("nsaid", "ibuprofen", "brufen", "diclofenac", "naproxen", "indomethacin"),
-    AllergenClass.ASPIRIN: ("aspirin", "acetylsalicylic"),
+    AllergenClass.NSAIDS: (
+        "nsaid", "ibuprofen", "ibuprophen", "brufen", "diclofenac", "diclophenac", "voltaren", "cataflam", "naproxen",
+        "indomethacin", "mefenamic", "ponstan", "meloxicam", "piroxicam", "ketorolac",
+        "ketoprofen", "flurbiprofen", "aceclofenac", "celecoxib", "etoricoxib",
+    ),
+    AllergenClass.ASPIRIN: ("aspirin", "acetylsalicylic", "disprin", "ecotrin"),
     AllergenClass.OPIOIDS: (
         "opioid", "opiate", "morphine", "codeine", "tramadol", "pethidine", "fentanyl",
+        "oxycodone", "dihydrocodeine", "buprenorphine", "methadone", "hydromorphone",
+        "diamorphine", "nalbuphine",
     ),
-    AllergenClass.IODINATED_CONTRAST: ("contrast", "iodine", "iodinated"),
+    AllergenClass.IODINATED_CONTRAST: ("contrast", "iodine", "iodinated", "omnipaque", "iohexol"),
     AllergenClass.LATEX: ("latex",),
 }  # fmt: skip
+
+# WHO INN stems that name a class whatever the drug (WHO, "The use of stems in the selection of
+# International Nonproprietary Names for pharmaceutical substances", 2018): -cillin penicillins,
+# cef-/ceph- cephalosporins, sulfa- sulfonamides (not a sulfate salt: ferrous sulfate is not one),
+# -profen, -fenac, -oxicam, -coxib NSAIDs.
+INN_STEMS: tuple[tuple[re.Pattern, str], ...] = (
+    (re.compile(r"\w*cillin"), AllergenClass.PENICILLINS),
+    (re.compile(r"\bce(?:f|ph)[a-z]{4,}"), AllergenClass.CEPHALOSPORINS),
+    (re.compile(r"\bsul(?:f|ph)a(?!tes?\b)[a-z]*"), AllergenClass.SULFONAMIDES),
+    (re.compile(r"\w+(?:profen|fenac|oxicam|coxib)\b"), AllergenClass.NSAIDS),
+)
+
+# A word this close to a listed name (RapidFuzz ratio, 0-100) is read as that name: a typo
+# ("amoxicilin") must not let a drug pass. Only words of six letters or more are compared, so
+# short words do not match by chance; at 90 clotrimazole (88 to cotrimoxazole) is not taken for
+# co-trimoxazole. Spellings further off that prescribers use are listed above (ibuprophen).
+SPELLING_TOLERANCE = 90
+_NAME_CLASS = {name: cls for cls, names in CLASS_WORDS.items() for name in names}
+_LONG_NAMES = [name for name in _NAME_CLASS if len(name) >= 6 and " " not in name]
 
 # Classes that cross-react: an allergy to the first warns on the second. Penicillin and
 # cephalosporin: about 1-2 % cross-reactivity, higher with similar side chains (BNF,
@@ -71,6 +103,7 @@ class AllergyOnRecord:
     name: str
     allergen: str = ""
     reaction: str = ""
+    # "mild", "moderate", "severe", or "" (not known): Allergy.severity_words.
     severity: str = ""
 
 
@@ -97,13 +130,22 @@ class Interaction:
 
 def classes_named_in(text: str) -> set[str]:
     """The allergen classes the words of `text` name: "Penicillin (rash)" → {"penicillins"},
-    "Septrin" → {"sulfonamides"}; an empty set when none."""
+    "Septrin" → {"sulfonamides"}, "Amoxicilin" (a typo) → {"penicillins"}, "cefadroxil" (an INN
+    stem) → {"cephalosporins"}; an empty set when none."""
     words = (text or "").lower()
-    return {
+    found = {
         allergen_class
         for allergen_class, names in CLASS_WORDS.items()
         if any(re.search(rf"\b{re.escape(name)}", words) for name in names)
     }
+    found |= {allergen_class for stem, allergen_class in INN_STEMS if stem.search(words)}
+    for word in re.findall(r"[a-z][a-z-]{5,}", words):
+        match = process.extractOne(
+            word, _LONG_NAMES, scorer=fuzz.ratio, score_cutoff=SPELLING_TOLERANCE
+        )
+        if match is not None:
+            found.add(_NAME_CLASS[match[0]])
+    return found
 
 
 def medicine_for(*, name: str, generic_name: str, classes: Iterable[str] = ()) -> Medicine:
@@ -161,12 +203,8 @@ def findings_for(
     warnings: list[Finding] = []
     for allergy in allergies:
         if _allergy_blocks(allergy, medicine):
-            reaction = f": {allergy.reaction}" if allergy.reaction else ""
-            severity = (
-                f" ({allergy.severity.lower()})"
-                if allergy.severity and allergy.severity != "Not known"
-                else ""
-            )
+            reaction = f"; reaction: {allergy.reaction}" if allergy.reaction else ""
+            severity = f", {allergy.severity}" if allergy.severity else ""
             blocks.append(
                 Finding(
                     code=f"allergy:{allergy.allergen_class}:{allergy.name.lower()}",

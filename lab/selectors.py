@@ -506,6 +506,8 @@ def orders_panel(
         "order_query": order_query,
         "panel_target": f"#lab-orders-{patient.pk}",
         "can_order": rbac.allows(user, "tests.order") and bool(encounter_id or admission_id),
+        # In a consultation the ordering form opens on the page, under the panel.
+        "order_inline": bool(encounter_id),
     }
 
 

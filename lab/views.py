@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 from clinical import selectors as clinical
 from engineering import availability
@@ -84,16 +85,31 @@ def order_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         orders, machines_down = _place_order(request, origin, form)
         if orders:
-            names = ", ".join(o.test.name for o in orders)
-            waiting = " (to be done when its machine is back)" if _waiting(orders) else ""
-            messages.success(request, f"Ordered: {names}{waiting}. The lab sees it now.")
-            return redirect(origin.back)
+            return _ordered(request, origin, orders)
         offer_wait = offer_wait or machines_down
     chosen = request.POST.getlist("tests")
     context = selectors.order_new_page(
         request.user, origin, form=form, chosen=chosen, offer_wait=offer_wait
     )
-    return render(request, "lab/order_new.html", context)
+    # From a consultation, by htmx: the form opens under the tests, the notes stay as typed.
+    context["inline"] = bool(request.htmx and origin.encounter)
+    part = "#order-form" if context["inline"] else ""
+    return render(request, f"lab/order_new.html{part}", context)
+
+
+def _ordered(
+    request: HttpRequest, origin: selectors.OrderOrigin, orders: list[TestOrder]
+) -> HttpResponse:
+    """Say what was ordered: in place of the form opened in a consultation (and its tests panel
+    fetches itself again), else on the page ordered from."""
+    names = ", ".join(o.test.name for o in orders)
+    waiting = " (to be done when its machine is back)" if _waiting(orders) else ""
+    said = f"Ordered: {names}{waiting}. The lab sees it now."
+    if request.htmx and origin.encounter:
+        response = render(request, "lab/_order_placed.html", {"said": said})
+        return trigger_client_event(response, f"hms:lab-orders-{origin.patient.pk}")
+    messages.success(request, said)
+    return redirect(origin.back)
 
 
 def _place_order(

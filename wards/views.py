@@ -244,6 +244,7 @@ def discharge_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             "stays": admission.stays.select_related("bed", "ward"),
             # The episode's tests with their verified results and flags (lab's, by registry).
             "investigations": episode_record.investigations(admission),
+            "allergies": admission.patient.allergy_records.filter(removed_at__isnull=True),
             "hospital": {"name": settings.HOSPITAL_NAME, "address": settings.HOSPITAL_ADDRESS},
             "printed_at": timezone.now(),
         },

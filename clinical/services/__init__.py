@@ -39,6 +39,7 @@ from clinical.services.appointments import (
 )
 from clinical.services.consultations import (
     ENCOUNTER_FIELDS,
+    OVERRIDE_REASON_MIN,
     PRESCRIPTION_FIELDS,
     ConsultationError,
     PrescribingStopped,
@@ -125,6 +126,7 @@ __all__ = [
     "CONSULTATION_CHARGE",
     "consultation_fee_post",
     "ENCOUNTER_FIELDS",
+    "OVERRIDE_REASON_MIN",
     "PRESCRIPTION_FIELDS",
     "ConsultationError",
     "may_change_notes",

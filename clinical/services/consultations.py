@@ -57,6 +57,10 @@ class ConsultationError(Refusal):
     """A consultation action that cannot be done, with the sentence the doctor reads."""
 
 
+# An override reason is a few words the pharmacist and the next doctor can read, not "ok".
+OVERRIDE_REASON_MIN = 5
+
+
 class PrescribingStopped(ConsultationError):
     """A prescription the checks stopped (clinical.prescribing): `findings` are what the doctor
     reads; `blocks` those only an override reason lets through; `warnings` those to confirm."""
@@ -353,7 +357,7 @@ def prescription_add(
     reason = (allergy_override_reason or "").strip()
     stopped = PrescribingStopped(findings)
     confirmed = set(warnings_confirmed or ())
-    if (stopped.blocks and len(reason) < 5) or any(
+    if (stopped.blocks and len(reason) < OVERRIDE_REASON_MIN) or any(
         w.code not in confirmed for w in stopped.warnings
     ):
         raise stopped
@@ -409,7 +413,7 @@ def _allergies_on_record(patient: Patient) -> list[prescribing.AllergyOnRecord]:
             name=allergy.name,
             allergen=allergy.allergen,
             reaction=allergy.reaction,
-            severity=allergy.get_severity_display(),
+            severity=allergy.severity_words,
         )
         for allergy in Allergy.objects.filter(patient=patient, removed_at__isnull=True)
     ]

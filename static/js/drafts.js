@@ -3,36 +3,48 @@
  * While the doctor types, what is in the notes form is kept on the server as a draft (after a
  * pause in typing, and at once on leaving a field, with keepalive so it survives the page
  * going away); the next page shows it again (clinical.services.encounter_draft_for) until the
- * notes are saved. Leaving the page by a link with notes not yet saved asks first; sending a
- * form of this page (a prescription, a test order) does not, the draft is already kept.
+ * notes are saved. The page's parts (notes, prescriptions, tests) are sent by htmx and only their
+ * own part is redrawn, so what is typed elsewhere stays. Saving the notes redraws only the line
+ * under them (hms:notes-saved carries the saved notes' version). Leaving the page by a link with
+ * notes not yet saved asks first; sending a whole-page form of this page does not, the draft is
+ * already kept.
  */
 (function () {
   "use strict";
-  var form = document.querySelector("form[data-draft-url]");
-  if (!form) return;
-  var url = form.getAttribute("data-draft-url");
-  var status = document.getElementById("draft-status");
   var PAUSE_MS = 1500;
+  var form = null;      // the notes form now on the page (redrawn when a save is refused)
+  var url = "";
+  var version = "";     // the saved notes the page knows of: a draft typed against older is stale
+  var lastKept = "";    // what the server holds as draft (or saved notes)
+  var recorded = null;  // the notes as the record has them; null: not what the form shows
+  var saving = null;    // what a save on its way sent
   var timer = null;
 
-  var version = form.getAttribute("data-notes-version") || "";
   function typed() {
     var data = new FormData(form);
     data.delete("submission");  // the draft is not the submission of the form
     return data;
   }
   function withVersion(data) {
-    // The saved notes this page showed: a draft still on its way when they are saved is stale.
     data.append("notes_version", version);
     return data;
   }
   function text(data) { return new URLSearchParams(data).toString(); }
-  var lastKept = text(typed());
-  // The notes as the record has them; a restored draft or a refused save is not the record.
-  var recorded = form.hasAttribute("data-unsaved") ? null : lastKept;
+  function status() { return document.getElementById("draft-status"); }
+
+  function adopt(element) {
+    // The notes form of the first page, or the one drawn again after a refused save.
+    if (element === form) return;
+    form = element;
+    url = form.getAttribute("data-draft-url");
+    version = form.getAttribute("data-notes-version") || version;
+    lastKept = text(typed());
+    recorded = form.hasAttribute("data-unsaved") ? null : lastKept;
+  }
 
   function keep() {
     clearTimeout(timer);
+    if (!form || !document.body.contains(form)) return;
     var data = typed();
     var now = text(data);
     if (now === lastKept) return;
@@ -45,24 +57,62 @@
         lastKept = now;
         return response.text();
       })
-      .then(function (html) { if (html && status) status.innerHTML = html; })
+      .then(function (html) { var line = status(); if (html && line) line.innerHTML = html; })
       .catch(function () {
-        if (status) status.textContent = "Not kept yet (no connection): keep this page open.";
+        var line = status();
+        if (line) line.textContent = "Not kept yet (no connection): keep this page open.";
       });
   }
-  form.addEventListener("input", function () {
+
+  htmx.onLoad(function (content) {
+    var found = content.matches && content.matches("form[data-draft-url]")
+      ? content : content.querySelector && content.querySelector("form[data-draft-url]");
+    if (found) adopt(found);
+  });
+
+  document.addEventListener("input", function (event) {
+    if (!form || !form.contains(event.target)) return;
     clearTimeout(timer);
     timer = setTimeout(keep, PAUSE_MS);
-    if (status) status.textContent = "Typing…";
+    var line = status();
+    if (line) line.textContent = "Typing…";
   });
-  form.addEventListener("focusout", keep);
+  document.addEventListener("focusout", function (event) {
+    if (form && form.contains(event.target)) keep();
+  });
+
+  // A save by htmx: what it sent becomes the record when the server says it is saved.
+  // The record may write a box differently (a code in capitals, spaces trimmed): a box not
+  // touched since it was sent shows what was saved.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (form && event.detail.elt === form) { clearTimeout(timer); saving = typed(); }
+  });
+  document.body.addEventListener("hms:notes-saved", function (event) {
+    version = event.detail.version;
+    if (form) form.setAttribute("data-notes-version", version);
+    if (!form || saving === null) return;
+    var written = event.detail.fields || {};
+    Object.keys(written).forEach(function (name) {
+      var box = form.elements[name];
+      var value = String(written[name]).replace(/\r\n/g, "\n");
+      if (!saving.has(name)) return;
+      if (box && box.value === saving.get(name)) box.value = value;
+      saving.set(name, value);
+    });
+    recorded = lastKept = text(saving);
+    saving = null;
+    if (text(typed()) !== lastKept) keep();  // typed on while it was saving
+  });
 
   var sending = false;
   document.addEventListener("submit", function (event) {
-    sending = true;
-    if (event.target !== form) keep();
+    var target = event.target;
+    if (target !== form) keep();
+    // A whole-page form leaves the page (the draft is kept); an htmx one keeps the page.
+    if (!target.hasAttribute("hx-post")) sending = true;
   }, true);
   window.addEventListener("beforeunload", function (event) {
+    if (!form || !document.body.contains(form)) return;
     var now = text(typed());
     if (now !== lastKept && navigator.sendBeacon) {
       navigator.sendBeacon(url, withVersion(typed()));

@@ -228,6 +228,13 @@
     document.body.appendChild(frame);
   });
 
+  // A button with data-clear="<id>" empties that element (a form opened in place, closed).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-clear]") : null;
+    var box = button ? document.getElementById(button.getAttribute("data-clear")) : null;
+    if (box) box.innerHTML = "";
+  });
+
   // Buttons that need a second thought carry data-confirm: a plain confirm(), no inline script.
   document.addEventListener("submit", function (event) {
     var form = event.target;

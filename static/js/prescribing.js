@@ -4,6 +4,12 @@
 (function () {
   "use strict";
 
+  var ROUTE_OF_FORM = {
+    tablet: "oral", capsule: "oral", syrup: "oral", suspension: "oral", sachet: "oral",
+    infusion: "iv", cream: "topical", ointment: "topical", inhaler: "inhaled",
+    suppository: "rectal",
+  };
+
   function prescriptionForm(element) {
     var form = element && element.closest ? element.closest("form") : null;
     return form && form.id === "prescription-form" ? form : null;
@@ -27,6 +33,10 @@
     form.elements.drug.value = button.dataset.drug;
     form.elements.strength.value = button.dataset.strength;
     form.elements.outside.checked = false;
+    // The route follows from the dosage form where there is one; an injection is the doctor's
+    // choice (intravenous, intramuscular or subcutaneous), so it is asked, never assumed.
+    var route = ROUTE_OF_FORM[button.dataset.form] || "";
+    if (route || form.elements.route.value === "") form.elements.route.value = route;
     showPicked(form, true);
     clearList();
     document.body.dispatchEvent(new CustomEvent("hms:item-picked"));

@@ -84,6 +84,67 @@ def test_prescribing_a_drug_of_an_allergic_class_is_stopped_with_the_allergy_nam
     assert not Prescription.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("typed", "allergen_class"),
+    [
+        ("Amoxycillin", "penicillins"),  # the spelling common in Kenya
+        ("Amoxicilin", "penicillins"),  # a typo
+        ("Co-amoxiclav", "penicillins"),
+        ("Ampiclox", "penicillins"),
+        ("Phenoxymethylpenicillin", "penicillins"),
+        ("Cefadroxil", "cephalosporins"),  # the cef- stem
+        ("Mefenamic acid", "nsaids"),
+        ("Meloxicam", "nsaids"),
+        ("Voltaren", "nsaids"),
+        ("Etoricoxib", "nsaids"),
+        ("Bactrim", "sulfonamides"),
+        ("Sulphadoxine-pyrimethamine", "sulfonamides"),
+    ],
+)
+def test_a_drug_typed_as_free_text_is_stopped_by_its_name_brand_stem_or_a_typo(
+    doctor, nurse, encounter, typed, allergen_class
+):
+    services.allergy_record(
+        actor=nurse,
+        patient=encounter.patient,
+        allergen_class=allergen_class,
+        reaction="rash",
+        severity=AllergySeverity.MODERATE,
+    )
+    line = {"dose": "1 tablet", "route": "oral", "frequency": "BD", "duration": "5 days"}
+
+    with pytest.raises(services.PrescribingStopped) as stopped:
+        services.prescription_add(
+            actor=doctor, encounter=encounter, drug=typed, outside=True, quantity=10, **line
+        )
+
+    assert f"{typed} is stopped" in str(stopped.value)
+    assert not Prescription.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Ferrous sulfate", "Magnesium sulphate", "Morphine sulfate", "Clotrimazole", "Cetirizine"],
+)
+def test_a_sulfate_salt_or_a_look_alike_name_is_not_taken_for_a_sulfa_drug(
+    doctor, nurse, encounter, typed
+):
+    services.allergy_record(
+        actor=nurse,
+        patient=encounter.patient,
+        allergen_class="sulfonamides",
+        reaction="rash",
+        severity=AllergySeverity.MODERATE,
+    )
+    line = {"dose": "1 tablet", "route": "oral", "frequency": "BD", "duration": "5 days"}
+
+    added = services.prescription_add(
+        actor=doctor, encounter=encounter, drug=typed, outside=True, quantity=10, **line
+    )
+
+    assert added.allergy_override_reason == ""
+
+
 def test_the_doctor_overrides_an_allergy_only_with_a_reason_which_is_audited_and_printed(
     doctor, nurse, encounter, amoxicillin, client_for
 ):
@@ -345,3 +406,40 @@ def test_the_interaction_list_is_paged_with_a_bounded_number_of_queries(
         page = client.get(reverse("interaction_list")).content.decode()
 
     assert "in all" in page and "enalapril + nsaids" in page
+
+
+def test_a_reason_too_short_to_read_is_refused_beside_its_box(
+    doctor, nurse, encounter, amoxicillin, client_for
+):
+    _penicillin_allergy(nurse, encounter.patient)
+    line = {
+        "drug": "Amoxicillin",
+        "formulary_item": str(amoxicillin.pk),
+        "dose": "1 capsule",
+        "route": "oral",
+        "frequency": "TDS",
+        "duration": "5 days",
+        "allergy_override_reason": "ok",
+    }
+
+    page = client_for(doctor).post(
+        reverse("prescription_add", args=[encounter.pk]), line, headers={"HX-Request": "true"}
+    )
+
+    body = page.content.decode()
+    assert "at least 5 characters" in body and "\nok</textarea>" in body
+    # The stop is said once, under the drug (not again beside the drug box).
+    assert body.count("allergic to Penicillins") == 1
+    assert not Prescription.objects.exists()
+
+
+def test_no_route_is_assumed_for_a_drug_typed_by_hand(doctor, encounter, client_for):
+    line = {"drug": "Ceftriaxone", "strength": "1 g", "outside": "on", "quantity": "1"}
+    line |= {"dose": "1 g", "frequency": "once a day", "duration": "5 days"}
+
+    page = client_for(doctor).post(
+        reverse("prescription_add", args=[encounter.pk]), line, headers={"HX-Request": "true"}
+    )
+
+    assert "Choose the route, e.g. by mouth." in page.content.decode()
+    assert not Prescription.objects.exists()

@@ -209,7 +209,7 @@ def test_the_doctor_consults_writes_notes_prescribes_and_completes_the_visit(
     page.locator("[name=icd10_code]").fill("j45.9")
     page.get_by_test_id("save-notes").click()
 
-    expect(page.get_by_text("Notes saved.")).to_be_visible()
+    expect(page.get_by_test_id("draft-status")).to_contain_text("Notes saved at")
     expect(page.locator("[name=diagnosis]")).to_have_value("Asthma, mild persistent")
     expect(page.locator("[name=icd10_code]")).to_have_value("J45.9")
 

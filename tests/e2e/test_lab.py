@@ -115,7 +115,8 @@ def test_a_critical_blood_count_goes_from_the_doctor_through_the_lab_tablet_and_
 
     panel.get_by_test_id("order-tests").click()
 
-    expect(desk).to_have_url(ORDER_FORM)
+    # The form opens under the tests, on the consultation: the notes stay as typed.
+    expect(desk.get_by_test_id("order-form")).to_be_visible()
     expect(desk.get_by_role("heading", name="Order tests")).to_be_visible()
     desk.get_by_label(re.compile(r"^Full blood count\b")).check()
     desk.get_by_label("Urgent", exact=True).check()
@@ -123,8 +124,10 @@ def test_a_critical_blood_count_goes_from_the_doctor_through_the_lab_tablet_and_
     snapshot(desk, "lab-01-doctor-order-form")
     desk.get_by_test_id("place-order").click()
 
+    expect(desk.get_by_test_id("order-placed")).to_have_text(
+        "Ordered: Full blood count. The lab sees it now."
+    )
     expect(desk).to_have_url(consultation_url)
-    expect(desk.get_by_text("Ordered: Full blood count. The lab sees it now.")).to_be_visible()
     panel_row = panel.get_by_test_id("lab-panel-row").filter(has_text="Full blood count")
     expect(panel_row).to_have_count(1)
     expect(panel_row.get_by_test_id("order-status")).to_have_text("Pending")

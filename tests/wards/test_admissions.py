@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from clinical import services as clinical_services
 from clinical.models import PatientState
 from hms.models import AuditEntry
 from messaging import rules
@@ -191,6 +192,30 @@ def test_the_discharge_summary_prints_as_a_pdf(staff, wards, client_for):
     )
     assert "Discharge summary" in text and "Malaria" in text and "Artemether-lumefantrine" in text
     assert "Achieng" in text and "General A bed 01" in text
+    assert "Allergies Not recorded" in text
+
+
+def test_the_discharge_summary_names_the_allergies_with_their_severity(staff, wards, client_for):
+    general, _ = wards
+    patient = PatientFactory(first_name="Achieng")
+    clinical_services.allergy_record(
+        actor=staff.nurse,
+        patient=patient,
+        allergen_class="penicillins",
+        reaction="hives",
+        severity="severe",
+    )
+    admission = admit(staff, patient, bed(general, "01"))
+    services.discharge_order(
+        actor=staff.doctor, admission=admission, summary={"final_diagnosis": "Malaria"}
+    )
+
+    response = client_for(staff.doctor).get(reverse("discharge_summary_pdf", args=[admission.pk]))
+
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).split()
+    )
+    assert "Allergies Penicillins (severe: hives)" in text
 
 
 def test_the_bed_board_shows_names_counts_and_icu_occupancy(staff, wards, client_for):
