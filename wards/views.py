@@ -331,6 +331,9 @@ def _note(request: HttpRequest, pk: int) -> InpatientNote:
 def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct one's own note within the minutes allowed; after them, the way to an addendum."""
     note = _note(request, pk)
+    if note.author_id != request.user.pk:  # another's note is answered by an addendum
+        messages.info(request, "Only its author corrects a note: add an addendum to it instead.")
+        return redirect(note.admission.get_absolute_url() + "#notes")
     form = NoteForm(request.POST or None, initial={"text": note.text})
     if request.method == "POST" and form.is_valid():
         try:
@@ -349,8 +352,7 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "note": note,
             "form": form,
             "editable_until": services.note_editable_until(note),
-            "still_editable": note.author_id == request.user.pk
-            and timezone.now() <= services.note_editable_until(note),
+            "still_editable": timezone.now() <= services.note_editable_until(note),
         },
     )
 

@@ -238,3 +238,12 @@ def test_without_a_consultation_item_the_completion_is_refused_and_nothing_chang
     assert Encounter.objects.get(pk=encounter.pk).status == Encounter.Status.OPEN
     visit.refresh_from_db()
     assert visit.status == AppointmentStatus.IN_CONSULTATION
+
+
+def test_the_consultation_says_when_no_vitals_are_recorded(doctor, visit, client_for):
+    encounter = services.encounter_start(actor=doctor, appointment=visit)
+
+    page = client_for(doctor).get(reverse("encounter", args=[encounter.pk])).content.decode()
+
+    assert "No vitals recorded yet" in page
+    assert reverse("patient_vitals", args=[visit.patient_id]) in page

@@ -173,3 +173,17 @@ def test_the_notes_are_paged_with_their_count_in_constant_queries(
         page = client.get(url)
 
     assert "1–20 of 303 notes" in page.content.decode()
+
+
+def test_another_persons_note_is_not_offered_for_correction(staff, admission, client_for):
+    note = services.note_write(actor=staff.doctor, admission=admission, text="BP 90/60")
+    url = reverse("note_edit", args=[note.pk])
+
+    opened = client_for(staff.nurse).get(url, follow=True)
+    sent = client_for(staff.nurse).post(url, {"text": "BP 120/80"})
+
+    assert "Only its author corrects a note: add an addendum" in opened.content.decode()
+    assert "Correct your" not in opened.content.decode()
+    assert sent.status_code == 302
+    note.refresh_from_db()
+    assert note.text == "BP 90/60"
