@@ -148,16 +148,9 @@ def _prescription_refused(
 ) -> HttpResponse:
     if not request.htmx:
         messages.error(request, "Prescription not added: see the reasons beside the fields.")
-    # A second look after a stop starts with the box unticked: the doctor reads again.
-    reason = request.POST.get("allergy_override_reason", "")[:300]
-    shown = PrescriptionCheckForm({"allergy_override_reason": reason})
-    shown.is_valid()  # bound, so a refusal can be said beside the box
-    if stopped and stopped.blocks and 0 < len(reason.strip()) < services.OVERRIDE_REASON_MIN:
-        shown.add_error(
-            "allergy_override_reason",
-            f"Write the reason in a few words (at least {services.OVERRIDE_REASON_MIN}"
-            " characters): what makes it safe for this patient.",
-        )
+    shown = PrescriptionCheckForm.after_stop(
+        request.POST, stopped, shortest=services.OVERRIDE_REASON_MIN
+    )
     return _encounter_page(
         request,
         current,

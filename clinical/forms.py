@@ -626,6 +626,22 @@ class PrescriptionCheckForm(forms.Form):
     warnings_read = forms.BooleanField(label="I have read the warning", required=False)
     warning_codes = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
 
+    @classmethod
+    def after_stop(cls, posted, stopped, *, shortest: int) -> "PrescriptionCheckForm":
+        """The checks as drawn again after a stop: the reason as typed (kept, refused beside its
+        box when shorter than `shortest` characters), the warnings' box unticked (the doctor
+        reads again). `stopped` is the PrescribingStopped, or None."""
+        reason = posted.get("allergy_override_reason", "")[:300]
+        shown = cls({"allergy_override_reason": reason})
+        shown.is_valid()  # bound, so a refusal can be said beside the box
+        if stopped and stopped.blocks and 0 < len(reason.strip()) < shortest:
+            shown.add_error(
+                "allergy_override_reason",
+                f"Write the reason in a few words (at least {shortest} characters): what makes"
+                " it safe for this patient.",
+            )
+        return shown
+
     def confirmed(self) -> list[str]:
         """The warning codes confirmed: those shown, when the box is ticked."""
         if not self.is_valid() or not self.cleaned_data["warnings_read"]:

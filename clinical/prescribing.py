@@ -5,11 +5,13 @@ the hospital's interaction table).
 Pure rules over plain values, no database: `clinical.services.consultations.prescription_add`
 gathers the patient's allergies, active prescriptions and the interaction table and asks
 `findings_for`, so the consultation screen, the API and any later screen meet the same rules.
+Medicines running outside the consultations (pharmacy's inpatient medication orders) reach the
+checks through `register_active_medicines`, so clinical never imports the module holding them.
 Sources: docs/DECISIONS.md, "Allergies and prescribing checks".
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -126,6 +128,20 @@ class Interaction:
     severity: str
     advice: str
     source: str
+
+
+_ACTIVE_SOURCES: dict[str, Callable[[object], list[Medicine]]] = {}
+
+
+def register_active_medicines(name: str, source: Callable[[object], list[Medicine]]) -> None:
+    """`source(patient_id)` returns the patient's medicines running under another module (the
+    pharmacy registers its active inpatient orders in its AppConfig.ready)."""
+    _ACTIVE_SOURCES[name] = source
+
+
+def active_elsewhere(patient_id: object) -> list[Medicine]:
+    """The patient's running medicines from every registered source."""
+    return [medicine for source in _ACTIVE_SOURCES.values() for medicine in source(patient_id)]
 
 
 def classes_named_in(text: str) -> set[str]:

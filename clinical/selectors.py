@@ -744,15 +744,45 @@ def vitals_chart(page: Page, readings: QuerySet, limit: int) -> tuple[dict[str, 
     `limit` readings whatever page of the table is open (page 1 already holds them)."""
     latest = page.object_list if page.number == 1 else readings[:limit]
     charted = list(latest)[:limit]
+    return chart_series(charted), len(charted)
+
+
+def chart_series(newest_first: Iterable[Vitals]) -> dict[str, list[dict]]:
+    """What static/js/vitals-chart.js draws from these readings (newest first, as the tables
+    hold them): each charted vital, and "news2" (the score of each scored set), oldest first as
+    {"x": "30 Nov 14:00", "y": value}; "at", every reading's time in order (the x axis), so a
+    reading without a value leaves a gap in its line only."""
+    oldest_first = list(newest_first)[::-1]
+    when = {r.pk: timezone.localtime(r.recorded_at).strftime("%d %b %H:%M") for r in oldest_first}
     series = {
         name: [
-            {"x": timezone.localtime(r.recorded_at).strftime("%d %b %H:%M"), "y": float(v)}
-            for r in reversed(charted)
+            {"x": when[r.pk], "y": float(v)}
+            for r in oldest_first
             if (v := getattr(r, name)) is not None
         ]
         for name in CHARTED_VITALS
     }
-    return series, len(charted)
+    series["at"] = list(dict.fromkeys(when[r.pk] for r in oldest_first))
+    series["news2"] = [
+        {"x": when[r.pk], "y": score.score}
+        for r in oldest_first
+        if (score := news2_of_record(r)) is not None
+    ]
+    return series
+
+
+def episode_vitals_chart(
+    patient_id: object, *, since: datetime, until: datetime | None = None, limit: int
+) -> tuple[dict[str, list[dict]], int, int]:
+    """The vitals of one stay (recorded from `since` to `until`, or to now) for its chart: the
+    series of the latest `limit` readings (chart_series), how many it plots, and how many the
+    stay holds. Two queries however many."""
+    readings = Vitals.objects.filter(patient_id=patient_id, recorded_at__gte=since)
+    if until is not None:
+        readings = readings.filter(recorded_at__lte=until)
+    charted = list(readings.order_by("-recorded_at", "-id")[:limit])
+    total = len(charted) if len(charted) < limit else readings.count()
+    return chart_series(charted), len(charted), total
 
 
 # --- what the appointment screens show ------------------------------------------------------

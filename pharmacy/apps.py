@@ -15,10 +15,13 @@ class PharmacyConfig(AppConfig):
         topics.register_all(live.TOPICS)
         # The stay's medication orders reach the discharge order and summary through clinical's
         # registry (wards never imports the pharmacy).
-        from clinical import episode_record
-        from pharmacy.mar_selectors import episode_medications
+        from clinical import episode_record, prescribing
+        from pharmacy.mar_selectors import active_medicines, episode_medications
 
         episode_record.register_medications("pharmacy", episode_medications)
+        # An inpatient's active orders count as running medicines in the prescribing checks
+        # (duplicate therapy, interactions), in a consultation as on the medication chart.
+        prescribing.register_active_medicines("pharmacy", active_medicines)
         # A prescription written by a doctor appears in the dispensing queue without a reload
         # (clinical never imports pharmacy: the pharmacy listens).
         from django.db.models.signals import post_delete, post_save

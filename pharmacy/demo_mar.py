@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import User
+from clinical.services import PrescribingStopped
 from hms.refusals import Refusal
 from pharmacy import mar, services
 from pharmacy.models import (
@@ -36,6 +37,18 @@ ORDERS = [
     ("Omeprazole", "20 mg", "20 mg", 1, "oral", "od", None, ""),
 ]
 WARD_STOCK = {"Artesunate": 24, "Paracetamol": 60, "Omeprazole": 14}
+
+
+def _order_read(**fields: object) -> object:
+    """An order the demo doctor writes having read what the prescribing checks warn (the ICU
+    patient may have paracetamol on an outpatient prescription too: duplicate therapy)."""
+    try:
+        return services.medication_order_create(**fields)
+    except PrescribingStopped as stopped:
+        if stopped.blocks:
+            raise
+        codes = [warning.code for warning in stopped.warnings]
+        return services.medication_order_create(warnings_confirmed=codes, **fields)
 
 
 def _icu_stay() -> object | None:
@@ -90,7 +103,7 @@ def seed_late(log) -> None:
     start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=18)
     recorded = 0
     for generic, _strength, dose, units, route, frequency, most, indication in ORDERS:
-        order = services.medication_order_create(
+        order = _order_read(
             actor=doctor,
             admission=stay,
             item=items[generic],

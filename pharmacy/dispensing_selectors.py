@@ -1,13 +1,14 @@
 """Read-only queries of the dispensing counter: the queue, a patient's dispenses, the batches a
-pharmacist may take, the sales, and the home panel's figures. Each list is one query whatever
-its length (the ward and bed of an inpatient come as subqueries, not one query per row)."""
+pharmacist may take, the sales, and the home panel's figures. Each list is a fixed number of
+queries whatever its length (the ward and bed of an inpatient come as subqueries, the queue's
+allergies as one prefetch, not one query per row)."""
 
 from datetime import date
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from clinical.models import Prescription
+from clinical.models import Allergy, Prescription
 from pharmacy.models import Dispense, FormularyItem, Sale, StockBalance, Store, admission_model
 
 QUEUE_PAGE = 25
@@ -35,12 +36,20 @@ def waiting() -> QuerySet[Prescription]:
 
 
 def queue() -> QuerySet[Prescription]:
-    """The dispensing queue: waiting() with the patient, item and doctor, and an inpatient's
-    ward and bed (None for an outpatient)."""
+    """The dispensing queue: waiting() with the patient, item and doctor, the patient's current
+    allergies (`patient.current_allergies`, one query for the page: the allergy line) and an
+    inpatient's ward and bed (None for an outpatient)."""
     admissions = _open_admissions()
     return (
         waiting()
         .select_related("patient", "formulary_item", "doctor")
+        .prefetch_related(
+            Prefetch(
+                "patient__allergy_records",
+                queryset=Allergy.objects.filter(removed_at__isnull=True),
+                to_attr="current_allergies",
+            )
+        )
         .annotate(
             ward_name=Subquery(admissions.values("bed__ward__name")[:1]),
             bed_number=Subquery(admissions.values("bed__number")[:1]),

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from clinical import episode_record
+from clinical import episode_record, prescribing
 from pharmacy import mar
 from pharmacy.models import (
     DoseFrequency,
@@ -266,3 +266,23 @@ def episode_medications(admission: object) -> list[episode_record.MedicationLine
             )
         )
     return lines
+
+
+def active_medicines(patient_id: object) -> list[prescribing.Medicine]:
+    """The patient's active inpatient orders as the prescribing checks read them (clinical's
+    registry: duplicate therapy and interactions count them as running), on a stay not yet
+    discharged; one query."""
+    orders = (
+        MedicationOrder.objects.filter(patient_id=patient_id, admission__discharged_at__isnull=True)
+        .filter(active_orders_q(timezone.now()))
+        .select_related("item")
+        .order_by("start_at", "id")
+    )
+    return [
+        prescribing.medicine_for(
+            name=order.item.name,
+            generic_name=order.item.generic_name,
+            classes=order.item.allergen_classes or (),
+        )
+        for order in orders
+    ]

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from clinical.forms import PrescriptionCheckForm
+from clinical.services import OVERRIDE_REASON_MIN, PrescribingStopped
 from hms import paging, params, rbac
 from hms.refusals import Refusal, refuse_beside
 from pharmacy import mar_selectors as selectors
@@ -41,6 +43,8 @@ def _chart_page(request: HttpRequest, stay: object, **forms: object) -> HttpResp
         "ended_page": ended,
         "order_form": forms.get("order_form") or MedicationOrderForm(),
         "stop_refused": forms.get("stop_refused"),
+        "stopped": forms.get("stopped"),
+        "check_form": forms.get("check_form"),
         "dose_refused": forms.get("dose_refused"),
         "back": request.get_full_path() if request.method == "GET" else _chart_url(stay),
         # A discharged stay's chart is read-only: no dose is recorded, no order written.
@@ -71,32 +75,47 @@ def medication_panel(request: HttpRequest, pk: int) -> HttpResponse:
 @rbac.capability_required(ORDER, post_only=True)
 @require_POST
 def medication_order_new(request: HttpRequest, pk: int) -> HttpResponse:
-    """The doctor's new order; a refusal shows beside its field with what was typed."""
+    """The doctor's new order; a refusal shows beside its field with what was typed, and what
+    the prescribing checks found above the drug (the allergy's override reason, the warnings to
+    confirm), as on the consultation."""
     stay = _stay(pk)
     form = MedicationOrderForm(request.POST)
+    checks = PrescriptionCheckForm(request.POST)
+    stopped = None
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            order = services.medication_order_create(
-                actor=request.user,
-                admission=stay,
-                item=data["item"],
-                dose=data["dose"],
-                units_per_dose=data["units_per_dose"],
-                route=data["route"],
-                frequency=data["frequency"],
-                start_at=data["start_at"],
-                stop_at=data["stop_at"],
-                prn_max_per_24h=data["prn_max_per_24h"],
-                indication=data["indication"],
-                request=request,
-            )
+            order = _order(request, stay, form.cleaned_data, checks)
+        except PrescribingStopped as refusal:
+            stopped = refusal  # shown once, under the item, with what it asks
         except Refusal as refusal:
             refuse_beside(request, form, refusal)
         else:
             messages.success(request, f"{order.item.name} {order.dose} ordered.")
             return redirect(_chart_url(stay))
-    return _chart_page(request, stay, order_form=form)
+    shown = PrescriptionCheckForm.after_stop(request.POST, stopped, shortest=OVERRIDE_REASON_MIN)
+    return _chart_page(request, stay, order_form=form, stopped=stopped, check_form=shown)
+
+
+def _order(request: HttpRequest, stay: object, data: dict, checks: PrescriptionCheckForm):
+    """The order as typed (`data`, cleaned) with the doctor's answers to the prescribing checks."""
+    return services.medication_order_create(
+        actor=request.user,
+        admission=stay,
+        item=data["item"],
+        dose=data["dose"],
+        units_per_dose=data["units_per_dose"],
+        route=data["route"],
+        frequency=data["frequency"],
+        start_at=data["start_at"],
+        stop_at=data["stop_at"],
+        prn_max_per_24h=data["prn_max_per_24h"],
+        indication=data["indication"],
+        allergy_override_reason=(
+            checks.cleaned_data["allergy_override_reason"] if checks.is_valid() else ""
+        ),
+        warnings_confirmed=checks.confirmed(),
+        request=request,
+    )
 
 
 @rbac.capability_required(ORDER, post_only=True)

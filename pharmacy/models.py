@@ -665,6 +665,10 @@ class MedicationOrder(models.Model):
     )
     stopped_at = models.DateTimeField(null=True, blank=True)
     stop_reason = models.CharField(max_length=200, blank=True)
+    # The prescribing checks' answers, as on a prescription: why it was ordered despite an
+    # allergy (audited), and the warnings the doctor read and confirmed, as their sentences.
+    allergy_override_reason = models.CharField(max_length=300, blank=True)
+    warnings_confirmed = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["start_at", "id"]

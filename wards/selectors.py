@@ -13,6 +13,7 @@ from accounts.models import User
 from billing import selectors as billing_selectors
 from billing.models import Invoice
 from clinical import episode_record, news2
+from clinical import selectors as clinical_selectors
 from clinical.models import Vitals
 from hms import rbac
 from hms.durations import elapsed
@@ -44,15 +45,19 @@ def sees_clinical_content(user: User) -> bool:
 def admission_page(user: User, admission: Admission, *, notes_page_number: int = 1) -> dict:
     """An admission as `user` may see it, with blank transfer and discharge-summary forms (a
     refused one is put in their place by the view, bound to what was typed)."""
+    can_order_discharge = rbac.allows(user, "wards.order_discharge")
+    # The discharge order's form opens filled from the chart (medicines: a pharmacy query) only
+    # for those who see it: the only form shown to someone else is a refused one, bound.
+    initial = _summary_initial(admission) if can_order_discharge else {}
     return (
         {
             "admission": admission,
             "stays": admission.stays.select_related("bed", "ward"),
             "days": (timezone.now() - admission.admitted_at).days,
             "transfer_form": TransferForm(),
-            "summary_form": DischargeSummaryForm(initial=_summary_initial(admission)),
+            "summary_form": DischargeSummaryForm(initial=initial),
             "can_admit": rbac.allows(user, "wards.admit"),
-            "can_order_discharge": rbac.allows(user, "wards.order_discharge"),
+            "can_order_discharge": can_order_discharge,
             # Tests not yet resulted (...): each cancelled or carried over before the discharge.
             "open_orders": services.stay_open_orders(admission) if admission.is_active else [],
             "clinical_view": sees_clinical_content(user),
@@ -61,6 +66,7 @@ def admission_page(user: User, admission: Admission, *, notes_page_number: int =
         }
         | _bill(user, admission)
         | _episode(user, admission)
+        | _vitals_chart(user, admission)
         | notes_page(user, admission, page=notes_page_number)
     )
 
@@ -116,6 +122,25 @@ def _summary_initial(admission: Admission) -> dict:
         "discharge_medications": admission.discharge_medications
         or episode_record.medications_text(episode_record.medications(admission)),
     }
+
+
+# The stay's vitals chart plots its latest readings (the vitals page keeps every one).
+CHART_READINGS = 50
+
+
+def _vitals_chart(user: User, admission: Admission) -> dict:
+    """The stay's vitals over time with their NEWS2, for those who see clinical content:
+    {"vitals_series" (clinical.selectors.chart_series, or None), "vitals_charted",
+    "vitals_count"}."""
+    if not sees_clinical_content(user):
+        return {"vitals_series": None}
+    series, charted, total = clinical_selectors.episode_vitals_chart(
+        admission.patient_id,
+        since=admission.admitted_at,
+        until=admission.discharged_at,
+        limit=CHART_READINGS,
+    )
+    return {"vitals_series": series, "vitals_charted": charted, "vitals_count": total}
 
 
 def _episode(user: User, admission: Admission) -> dict:

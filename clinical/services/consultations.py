@@ -354,13 +354,11 @@ def prescription_add(
         frequency=frequency,
         formulary_item=formulary_item,
     )
-    reason = (allergy_override_reason or "").strip()
-    stopped = PrescribingStopped(findings)
-    confirmed = set(warnings_confirmed or ())
-    if (stopped.blocks and len(reason) < OVERRIDE_REASON_MIN) or any(
-        w.code not in confirmed for w in stopped.warnings
-    ):
-        raise stopped
+    stopped, reason = checks_answered(
+        findings,
+        allergy_override_reason=allergy_override_reason,
+        warnings_confirmed=warnings_confirmed,
+    )
     prescription = Prescription(
         allergy_override_reason=reason[:300] if stopped.blocks else "",
         warnings_confirmed=[w.message for w in stopped.warnings],
@@ -406,6 +404,27 @@ def prescription_add(
     return prescription
 
 
+def checks_answered(
+    findings: list[prescribing.Finding],
+    *,
+    allergy_override_reason: str = "",
+    warnings_confirmed: Iterable[str] = (),
+) -> tuple[PrescribingStopped, str]:
+    """Whether the prescriber has answered what the checks found: an allergy block needs an
+    override reason (OVERRIDE_REASON_MIN characters or more), each warning its code among `warnings_confirmed`.
+    Returns (the findings as PrescribingStopped, the reason stripped) to record with the line;
+    raises that PrescribingStopped when something is unanswered. Every prescribing screen (the
+    consultation, the medication chart) lets a line through by this one rule."""
+    reason = (allergy_override_reason or "").strip()
+    stopped = PrescribingStopped(findings)
+    confirmed = set(warnings_confirmed or ())
+    if (stopped.blocks and len(reason) < OVERRIDE_REASON_MIN) or any(
+        w.code not in confirmed for w in stopped.warnings
+    ):
+        raise stopped
+    return stopped, reason
+
+
 def _allergies_on_record(patient: Patient) -> list[prescribing.AllergyOnRecord]:
     allergies = [
         prescribing.AllergyOnRecord(
@@ -427,9 +446,10 @@ def _allergies_on_record(patient: Patient) -> list[prescribing.AllergyOnRecord]:
     return allergies
 
 
-def _active_medicines(patient: Patient, encounter: Encounter) -> list[prescribing.Medicine]:
-    """The patient's prescriptions still running: this consultation's, and earlier ones whose
-    duration (read as days) has not ended."""
+def _active_medicines(patient: Patient, encounter: Encounter | None) -> list[prescribing.Medicine]:
+    """The patient's medicines running: this consultation's prescriptions (when prescribing in
+    one), earlier ones whose duration (read as days) has not ended, and those registered from
+    elsewhere (an inpatient's active medication orders: prescribing.active_elsewhere)."""
     today = timezone.localdate()
     since = timezone.now() - ACTIVE_LOOKBACK
     medicines = []
@@ -438,7 +458,7 @@ def _active_medicines(patient: Patient, encounter: Encounter) -> list[prescribin
         .select_related("formulary_item")
         .order_by("created_at")
     ):
-        if line.encounter_id != encounter.pk:
+        if encounter is None or line.encounter_id != encounter.pk:
             days = dosing.days_of(line.duration)
             started = timezone.localdate(line.created_at)
             if days is None or started + timedelta(days=days) <= today:
@@ -451,13 +471,13 @@ def _active_medicines(patient: Patient, encounter: Encounter) -> list[prescribin
                 classes=item.allergen_classes if item else (),
             )
         )
-    return medicines
+    return medicines + prescribing.active_elsewhere(patient.pk)
 
 
 def prescription_findings(
     *,
     patient: Patient,
-    encounter: Encounter,
+    encounter: Encounter | None,
     drug: str,
     strength: str = "",
     dose: str = "",
@@ -465,8 +485,10 @@ def prescription_findings(
     formulary_item: object | None = None,
 ) -> list[prescribing.Finding]:
     """What the prescribing checks find for this line (clinical.prescribing.findings_for), read
-    from the patient's allergies (and reception's note), their active prescriptions and the
-    hospital's active interaction table. Raises nothing."""
+    from the patient's allergies (and reception's note), their active medicines (prescriptions,
+    and inpatient orders: `_active_medicines`; `encounter` None outside a consultation, as for
+    an inpatient medication order) and the hospital's active interaction table. Raises
+    nothing."""
     item = formulary_item
     medicine = prescribing.medicine_for(
         name=str(item) if item is not None else (drug or "").strip(),

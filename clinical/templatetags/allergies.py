@@ -1,5 +1,6 @@
 """The allergy banner every patient header shows: the allergies, "No known allergies", or
-"Allergies not recorded" in a warning colour."""
+"Allergies not recorded" in a warning colour; and the same words on one line of a list (the
+dispensing queue)."""
 
 from django import template
 
@@ -8,14 +9,35 @@ from clinical.models import Allergy, Patient
 register = template.Library()
 
 
+def _current(patient: Patient) -> list[Allergy]:
+    """The patient's allergies not removed: those a list read for all its rows beforehand
+    (`current_allergies`, a Prefetch of allergy_records with removed_at null), else one query."""
+    if hasattr(patient, "current_allergies"):
+        return list(patient.current_allergies)
+    return list(Allergy.objects.filter(patient=patient, removed_at__isnull=True))
+
+
 @register.inclusion_tag("clinical/_allergy_banner.html", takes_context=True)
 def allergy_banner(context, patient: Patient) -> dict:
     """The banner of `patient` (one query). Also shows reception's registration note."""
-    allergies = list(Allergy.objects.filter(patient=patient, removed_at__isnull=True))
+    allergies = _current(patient)
     return {
         "patient": patient,
         "allergies": allergies,
         "note": (patient.allergies or "").strip(),
         "none_known": patient.no_known_allergies_at is not None and not allergies,
         "user": context.get("user"),
+    }
+
+
+@register.inclusion_tag("clinical/_allergy_line.html")
+def allergy_line(patient: Patient) -> dict:
+    """The banner's words on one line of a list: no query when the list prefetched the
+    patients' `current_allergies` (see _current)."""
+    allergies = _current(patient)
+    return {
+        "patient": patient,
+        "allergies": allergies,
+        "note": (patient.allergies or "").strip(),
+        "none_known": patient.no_known_allergies_at is not None and not allergies,
     }

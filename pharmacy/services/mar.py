@@ -8,6 +8,7 @@ the doctor's ("pharmacy.mar_order"); recording a dose is the nurse's and the doc
 ("pharmacy.mar_record"). Each action is one transaction with its audit row.
 """
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.services import charges as billing_charges
+from clinical import services as clinical_services
 from clinical.models import PatientState, Route
 from hms import audit, submissions
 from hms.money import ZERO, money
@@ -82,6 +84,8 @@ def medication_order_create(
     stop_at: datetime | None = None,
     prn_max_per_24h: int | None = None,
     indication: str = "",
+    allergy_override_reason: str = "",
+    warnings_confirmed: Iterable[str] = (),
     request: HttpRequest | None = None,
 ) -> MedicationOrder:
     """Order `item` for an admitted patient (wards.Admission, by label): `dose` as the nurse
@@ -90,10 +94,18 @@ def medication_order_create(
     (default now) to the optional planned `stop_at`, both to the minute (seconds dropped). A PRN order needs `prn_max_per_24h` (1–24)
     and its `indication`.
 
+    The order passes the prescribing checks a consultation's prescription does
+    (clinical.services.prescription_findings: the patient's allergies, their running
+    prescriptions and other active orders, the item's maximum a day, the interaction table): an
+    allergy stops it unless `allergy_override_reason` is given (kept on the order and audited as
+    "pharmacy.medication_order_allergy_override"); each warning stops it until its code is in
+    `warnings_confirmed` (their sentences are kept on the order).
+
     Raises PermissionDenied unless the actor orders medicines (doctor, admin); PharmacyError (with
     its field) when the stay is discharged or the record archived, the item is not an active drug,
     the dose is blank, the units, route or frequency are not valid, the stop is not after the
-    start, or a PRN order lacks its maximum or indication; AlreadySubmitted on a resent form.
+    start, or a PRN order lacks its maximum or indication; clinical's PrescribingStopped (field
+    "drug", with the findings) when a check stops it; AlreadySubmitted on a resent form.
     """
     require(actor, ORDER)
     stay = _open_admission(admission)
@@ -142,6 +154,21 @@ def medication_order_create(
             )
     else:
         prn_max_per_24h = None
+    findings = clinical_services.prescription_findings(
+        patient=stay.patient,
+        encounter=None,
+        drug=item.generic_name,
+        strength=item.strength,
+        dose=dose,
+        # A PRN order's most in 24 hours is what its maximum a day is checked against.
+        frequency=f"{prn_max_per_24h} times a day" if prn_max_per_24h else frequency,
+        formulary_item=item,
+    )
+    checked, override = clinical_services.checks_answered(
+        findings,
+        allergy_override_reason=allergy_override_reason,
+        warnings_confirmed=warnings_confirmed,
+    )
     order = MedicationOrder.objects.create(
         admission_id=stay.pk,
         patient_id=stay.patient_id,
@@ -156,7 +183,21 @@ def medication_order_create(
         stop_at=stop_at,
         ordered_by=actor,
         ordered_at=now,
+        allergy_override_reason=override[:300] if checked.blocks else "",
+        warnings_confirmed=[warning.message for warning in checked.warnings],
     )
+    if checked.blocks:
+        audit.record(
+            actor=actor,
+            action="pharmacy.medication_order_allergy_override",
+            obj=order,
+            patient=stay.patient_id,
+            after={
+                "allergies": [finding.message for finding in checked.blocks],
+                "reason": order.allergy_override_reason,
+            },
+            request=request,
+        )
     audit.record(
         actor=actor,
         action="pharmacy.medication_order_create",
@@ -173,6 +214,7 @@ def medication_order_create(
             "indication": indication,
             "start_at": start_at.isoformat(),
             "stop_at": stop_at.isoformat() if stop_at else None,
+            "warnings_confirmed": order.warnings_confirmed,
         },
         request=request,
     )

@@ -3,6 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from clinical.services import PrescribingStopped
 from pharmacy import services
 from tests.factories import (
     AdmissionFactory,
@@ -34,8 +35,10 @@ def stocked_ward(units: int = 10, *, item=None, admission=None):
     return admission, item, store
 
 
-def ordered(admission, item, *, doctor=None, **fields):
-    """An order of `item` for `admission`, written by a doctor through the service."""
+def ordered(admission, item, *, doctor=None, read_warnings=True, **fields):
+    """An order of `item` for `admission`, written by a doctor through the service; the doctor
+    confirms what the prescribing checks warn (a second order of the same drug) unless
+    `read_warnings` is False."""
     values = {
         "dose": "1 g",
         "units_per_dose": 2,
@@ -43,6 +46,11 @@ def ordered(admission, item, *, doctor=None, **fields):
         "frequency": "tds",
     }
     values.update(fields)
-    return services.medication_order_create(
-        actor=doctor or UserFactory(role="doctor"), admission=admission, item=item, **values
-    )
+    values |= {"actor": doctor or UserFactory(role="doctor"), "admission": admission, "item": item}
+    try:
+        return services.medication_order_create(**values)
+    except PrescribingStopped as stopped:
+        if stopped.blocks or not read_warnings:
+            raise
+        codes = [warning.code for warning in stopped.warnings]
+        return services.medication_order_create(warnings_confirmed=codes, **values)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from billing.models import ChargeItem
 from clinical import search
-from clinical.models import Encounter, Patient, Prescription
+from clinical.models import Allergy, Encounter, Patient, Prescription
 from hms import rbac
 from pharmacy.models import Batch, FormularyItem, StockBalance, StockMovement, Store
 from tests.factories import AdmissionFactory
@@ -26,6 +26,7 @@ from tests.pharmacy.rx import DISPENSE_SCREEN_QUERIES, QUEUE_QUERIES, SUMMARY_QU
 ITEMS = 2_000  # one prescription waiting for each
 PATIENTS = 500  # four prescriptions each
 INPATIENTS = 20  # of them, on a ward
+ALLERGIC = 5  # of them, allergic to penicillins (and as many with no known allergies)
 BRANDS = 50  # items sharing a generic name (the substitutes the dispense screen offers)
 MOVEMENTS = 200_000
 KINDS = [("receipt", 1), ("dispense", -1), ("ward_use", -1), ("return", 1), ("sale", -1)]
@@ -117,6 +118,22 @@ def _build() -> dict:
             )
             for n, item in enumerate(items)
         )
+        # The queue's first patients have coded allergies; the next have none known; the rest
+        # were never asked (the allergy line of each row: one query for the page).
+        Allergy.objects.bulk_create(
+            Allergy(
+                patient=patient,
+                allergen_class="penicillins",
+                reaction="hives",
+                severity="severe",
+                recorded_at=now,
+                recorded_by=doctor,
+            )
+            for patient in patients[:ALLERGIC]
+        )
+        Patient.objects.filter(pk__in=[p.pk for p in patients[ALLERGIC : 2 * ALLERGIC]]).update(
+            no_known_allergies_at=now
+        )
         for patient in patients[:INPATIENTS]:
             AdmissionFactory(
                 patient=patient,
@@ -160,6 +177,7 @@ def _remove(*, keeper, doctor, store) -> None:
         StockBalance.objects.filter(store=store).delete()
         Batch.objects.filter(batch_number__startswith="BRX").delete()
         Prescription.objects.filter(doctor=doctor).delete()
+        Allergy.objects.filter(recorded_by=doctor).delete()
         Encounter.objects.filter(doctor=doctor).delete()
         BedStay.objects.filter(admission__attending_doctor=doctor).delete()
         Admission.objects.filter(attending_doctor=doctor).delete()
@@ -197,6 +215,9 @@ def test_the_queue_counts_and_pages_all_2000_waiting_in_a_few_queries(
     assert page.count('data-testid="queue-row"') == 25
     assert "1–25 of 2,000 waiting" in page and "Page 1 of 80" in page
     assert "Inpatient · Bulkrx ward" in page  # the oldest are the inpatients
+    assert page.count('data-testid="allergy-line"') == 25
+    assert "Allergies: Penicillins (severe: hives)" in page
+    assert "No known allergies" in page and "Allergies not recorded" in page
     assert "10 tablets" in page and "9 of 10 left" in page
     end = last.content.decode()
     assert end.count('data-testid="queue-row"') == 25
@@ -238,6 +259,7 @@ def test_dispensing_one_of_them_costs_a_few_queries_beside_200000_ledger_rows(
     # brands of the same medicine (the one written first) of the 50 held, and says there are more;
     # a search finds the others.
     assert "Inpatient · Bulkrx ward" in page
+    assert 'data-testid="allergy-banner"' in page and "hives" in page
     assert "BRX00000" in page and ">500<" in page
     assert _offered(page) == 30 and 'data-testid="more-items"' in page
     assert _offered(searched) == 30 and 'data-testid="more-items"' in searched
