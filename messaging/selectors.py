@@ -180,6 +180,14 @@ def messages_page(thread: Thread, before: int | None) -> tuple[list[dict], int]:
     return events, more
 
 
+def event_waiting(event: str) -> bool:
+    """Whether an urgent notification about `event` still waits for acknowledgement (one
+    acknowledgement settles every notification of an event)."""
+    return bool(event) and (
+        Notification.objects.filter(event=event, urgent=True, acknowledged_at__isnull=True).exists()
+    )
+
+
 def pinned_notifications(user: User) -> list[Notification]:
     """`user`'s urgent notifications nobody has acknowledged yet, oldest first: pinned above
     everything else until acknowledged."""
