@@ -515,6 +515,12 @@ class Vitals(models.Model):
         "SpO₂ scale", default=1, choices=[(1, "Scale 1"), (2, "Scale 2 (target 88–92%)")]
     )
     note = models.CharField(max_length=200, blank=True)
+    # The NEWS2 alert this set raised ("urgent" or "emergency", and the event its notifications
+    # share), or the earlier one still waiting that covers it; blank when it called for none.
+    # While an alert waits for acknowledgement, later sets at the same level or lower raise no
+    # new one (docs/DECISIONS.md, "One NEWS2 alert at a time").
+    alert_level = models.CharField(max_length=9, blank=True, default="")
+    alert_event = models.CharField(max_length=80, blank=True, default="")
 
     class Meta:
         verbose_name = verbose_name_plural = "vitals"

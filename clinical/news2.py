@@ -47,6 +47,8 @@ ALERT = "A"
 # Thresholds of chart 4 (and of who HMS alerts: clinical.services.vitals).
 URGENT_TOTAL = 5
 EMERGENCY_TOTAL = 7
+# The responses in rising order: a set alerts anew when its response outranks the waiting alert's.
+RESPONSE_RANK = {"": 0, "urgent": 1, "emergency": 2}
 
 
 def _band(value: Decimal, bands: list[tuple[Decimal | None, int]]) -> int:

@@ -719,10 +719,30 @@ def news2_alert_recipients(record: Vitals, score: news2.News2) -> tuple[str, lis
     return response, list(unique.values())
 
 
+def news2_alert_before(record: Vitals) -> Vitals | None:
+    """The latest earlier set of `record`'s patient that raised a NEWS2 alert in the current
+    stay: since the open admission began, or for a patient not admitted within the last
+    WARD_SHIFT_HOURS hours (an alert of an earlier stay is no one's to act on now)."""
+    admission = record.patient.admissions.filter(discharged_at__isnull=True).first()
+    since = (
+        admission.admitted_at
+        if admission is not None
+        else record.recorded_at - timedelta(hours=WARD_SHIFT_HOURS)
+    )
+    return (
+        Vitals.objects.filter(patient_id=record.patient_id, recorded_at__gte=since)
+        .exclude(pk=record.pk)
+        .exclude(alert_event="")
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+
+
 def vitals_saved(record: Vitals) -> dict:
     """What the nurse sees first after saving a set: the row (as vitals_rows makes it), the
     readings out of range by name ("Pulse 131 /min high"), the NEWS2, when the next set is due
-    by it, and who was told (the names news2_alert_recipients picks)."""
+    by it, and who was told: the people its alert went to, or (`covered_by`) the earlier set
+    whose alert was still waiting for acknowledgement, so no new one was sent."""
     row = vitals_rows([record])[0]
     flagged = [
         f"{spec.label} {value} {spec.unit} {mark}"
@@ -730,12 +750,25 @@ def vitals_saved(record: Vitals) -> dict:
         if mark
     ]
     score = row["news2"]
-    response, told = news2_alert_recipients(record, score) if score else ("", [])
+    told, covered_by = [], None
+    if record.alert_event:
+        first = (
+            Vitals.objects.filter(patient_id=record.patient_id, alert_event=record.alert_event)
+            .order_by("recorded_at", "id")
+            .first()
+        )
+        if first is not None and first.pk != record.pk:
+            covered_by = first
+        else:  # messaging's notifications, reached through the relation: in the order sent
+            told = User.objects.filter(
+                notifications__event=record.alert_event, notifications__is_escalation=False
+            ).order_by("notifications__id")
     return row | {
         "flagged": flagged,
         "next_due_at": record.recorded_at + score.interval if score else None,
-        "response": response,
+        "response": score.response if score else "",
         "told": [person.get_full_name() or person.username for person in told],
+        "covered_by": covered_by,
     }
 
 

@@ -8,7 +8,8 @@ from messaging.selectors import navigation_counts, pinned_notifications
 
 
 def notifications(request) -> dict:
-    """The bell's and the chat badge's counts in every signed-in page's navigation.
+    """The bell's counts (unread; urgent waiting for acknowledgement) and the chat badge's in
+    every signed-in page's navigation.
 
     Both are counted, in one query, when a template first shows one (memoized callables, which
     the template language calls): an htmx fragment without the navigation asks nothing."""
@@ -19,10 +20,13 @@ def notifications(request) -> dict:
     counts = cache(partial(navigation_counts, user, chat=chat))
     context = {
         "unread_count": lambda: counts()[0],
+        "urgent_waiting": lambda: counts()[1],
+        # The pinned list of a page that shows it (the dashboards): asked only when one waits.
+        "urgent_pinned": cache(lambda: pinned_notifications(user) if counts()[1] else []),
         "urgent_popup": partial(_urgent_popup, request, user),
     }
     if chat:
-        context["chat_unread"] = lambda: counts()[1]
+        context["chat_unread"] = lambda: counts()[2]
     return context
 
 

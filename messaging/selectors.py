@@ -14,9 +14,34 @@ MESSAGES_PER_PAGE = 30
 PICKER_LIMIT = 20
 
 
+# Urgent and not yet acknowledged: pinned, and counted on the bell apart from the unread ones (an
+# urgent notification opened, so read, still waits for its acknowledgement).
+WAITING = Q(urgent=True, acknowledged_at__isnull=True)
+
+
 def unread_count(user: User) -> int:
-    """Notifications `user` has not read yet (the bell)."""
+    """Notifications `user` has not read yet (the bell's number)."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def urgent_waiting_count(user: User) -> int:
+    """`user`'s urgent notifications waiting for acknowledgement (the bell's red pin): as many as
+    pinned_notifications lists, read or not."""
+    return Notification.objects.filter(WAITING, recipient=user).count()
+
+
+def bell_counts(users: list) -> dict[int, tuple[int, int]]:
+    """(unread, urgent waiting) per user id, for the bells of several people at once (one query);
+    a user with neither is absent."""
+    rows = (
+        Notification.objects.filter(Q(read_at__isnull=True) | WAITING, recipient__in=users)
+        .values_list("recipient")
+        .annotate(
+            unread=Count("id", filter=Q(read_at__isnull=True)), waiting=Count("id", filter=WAITING)
+        )
+        .values_list("recipient", "unread", "waiting")
+    )
+    return {user_id: (unread, waiting) for user_id, unread, waiting in rows}
 
 
 def unread_counts(users: list) -> dict[int, int]:
@@ -44,20 +69,23 @@ def chat_unread_count(user: User) -> int:
 _NAVIGATION_COUNTS_SQL = (
     "SELECT (SELECT COUNT(*) FROM messaging_notification"
     " WHERE recipient_id = %s AND read_at IS NULL),"
+    " (SELECT COUNT(*) FROM messaging_notification"
+    " WHERE recipient_id = %s AND urgent = %s AND acknowledged_at IS NULL),"
     " (SELECT COUNT(*) FROM messaging_message m"
     " INNER JOIN messaging_threadmember tm ON tm.thread_id = m.thread_id"
     " WHERE tm.user_id = %s AND m.id > tm.last_read_id AND m.sender_id <> %s)"
 )
 
 
-def navigation_counts(user: User, *, chat: bool) -> tuple[int, int | None]:
-    """(unread notifications, unread chat messages or None when `chat` is False) of `user`, in
-    one query: the badges of every signed-in page's navigation. The same counts as
-    unread_count and chat_unread_count (tests/messaging hold them to it)."""
+def navigation_counts(user: User, *, chat: bool) -> tuple[int, int, int | None]:
+    """(unread notifications, urgent ones waiting for acknowledgement, unread chat messages or
+    None when `chat` is False) of `user`, in one query: the badges of every signed-in page's
+    navigation. The same counts as unread_count, urgent_waiting_count and chat_unread_count
+    (tests/messaging hold them to it)."""
     with connection.cursor() as cursor:
-        cursor.execute(_NAVIGATION_COUNTS_SQL, [user.pk, user.pk, user.pk])
-        notifications, unread_chat = cursor.fetchone()
-    return notifications, unread_chat if chat else None
+        cursor.execute(_NAVIGATION_COUNTS_SQL, [user.pk, user.pk, True, user.pk, user.pk])
+        notifications, waiting, unread_chat = cursor.fetchone()
+    return notifications, waiting, unread_chat if chat else None
 
 
 def message_event(message: Message, sender: User) -> dict:
@@ -178,6 +206,14 @@ def messages_page(thread: Thread, before: int | None) -> tuple[list[dict], int]:
     for event in events:
         event["status"] = statuses[event["id"]]
     return events, more
+
+
+def event_waiting(event: str) -> bool:
+    """Whether an urgent notification about `event` still waits for acknowledgement (one
+    acknowledgement settles every notification of an event)."""
+    return bool(event) and (
+        Notification.objects.filter(event=event, urgent=True, acknowledged_at__isnull=True).exists()
+    )
 
 
 def pinned_notifications(user: User) -> list[Notification]:

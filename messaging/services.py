@@ -23,11 +23,13 @@ from messaging import kinds, rules
 from messaging.live import thread_group
 from messaging.models import Message, Notification, NotificationMute, Thread, ThreadMember
 from messaging.selectors import (
+    bell_counts,
     chat_unread_count,
     message_event,
     receipt_statuses,
     unread_count,
     unread_counts,
+    urgent_waiting_count,
 )
 
 TEXT_LIMIT = Notification._meta.get_field("text").max_length
@@ -104,20 +106,17 @@ def _deliver(
             for user in recipients
         ]
     )
-    unread = dict(
-        Notification.objects.filter(recipient__in=recipients, read_at__isnull=True)
-        .values_list("recipient")
-        .annotate(n=Count("id"))
-        .values_list("recipient", "n")
-    )
+    counts = bell_counts(recipients)
     for notification in notifications:
         user_id = notification.recipient_id
         if user_id in muted:
             continue
+        unread, waiting = counts.get(user_id, (0, 0))
+        # An urgent one also asks the pages showing the pinned list to fetch it again.
         realtime.publish(
             realtime.user_group(user_id),
             "messaging/live_notification.html",
-            {"notification": notification, "unread_count": unread.get(user_id, 0)},
+            {"notification": notification, "unread_count": unread, "urgent_waiting": waiting},
         )
     return notifications
 
@@ -126,7 +125,11 @@ def _publish_bell(user: User) -> None:
     realtime.publish(
         realtime.user_group(user.pk),
         "messaging/bell.html",
-        {"unread_count": unread_count(user), "oob": True},
+        {
+            "unread_count": unread_count(user),
+            "urgent_waiting": urgent_waiting_count(user),
+            "oob": True,
+        },
     )
 
 

@@ -87,9 +87,19 @@ def notification_mute(request: HttpRequest) -> HttpResponse:
 @rbac.signed_in
 def notification_bell(request: HttpRequest) -> HttpResponse:
     """The bell alone: pages fetch it again when their socket reconnects."""
-    return render(
-        request, "messaging/bell.html", {"unread_count": selectors.unread_count(request.user)}
-    )
+    counts = {
+        "unread_count": selectors.unread_count(request.user),
+        "urgent_waiting": selectors.urgent_waiting_count(request.user),
+    }
+    return render(request, "messaging/bell.html", counts)
+
+
+@rbac.signed_in
+def notification_pinned(request: HttpRequest) -> HttpResponse:
+    """The pinned list alone: a page showing it fetches it again when an urgent notification
+    arrives or is acknowledged (on any screen of the person) and when its socket reconnects."""
+    pinned = selectors.pinned_notifications(request.user)
+    return render(request, "messaging/pinned.html", {"pinned": pinned})
 
 
 @rbac.capability_required(rbac.SIGNED_IN, post_only=True)

@@ -1,6 +1,9 @@
 """Vitals: recording a patient's observations, each checked against its plausible range, scored
 by NEWS2 (clinical.news2) and, when the score calls for it, told to the people who must act."""
 
+import uuid
+
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -36,12 +39,17 @@ def vitals_record(
 
     A NEWS2 of 5-6 or a 3 in one parameter notifies the attending doctor and the ward's nurses as
     urgent; 7 or more notifies the attending doctor and the administrators as an emergency (see
-    clinical.selectors.news2_alert_recipients).
+    clinical.selectors.news2_alert_recipients). One alert at a time per patient: while the alert
+    of an earlier set of this stay waits for acknowledgement, a set at the same response or lower
+    raises none; a higher response (5-6 to 7+) always does (docs/DECISIONS.md).
 
-    Raises VitalsError when no reading is entered or a reading is impossible or the blood pressure
-    is incomplete or inverted or the consciousness is not one of ACVPU; AlreadySubmitted
-    (hms.submissions) when the same form was already sent.
+    Raises PermissionDenied when the actor may not record vitals; VitalsError when no reading is
+    entered or a reading is impossible or the blood pressure is incomplete or inverted or the
+    consciousness is not one of ACVPU; AlreadySubmitted (hms.submissions) when the same form was
+    already sent.
     """
+    if not rbac.allows(actor, "vitals.record"):
+        raise PermissionDenied
     readings = {name: values.get(name) for name in VITAL_FIELDS}
     if all(value is None for value in readings.values()):
         raise VitalsError("Enter at least one reading.")
@@ -83,10 +91,24 @@ def vitals_record(
 
 
 def _alert(record: Vitals, score: news2.News2, actor: User) -> None:
+    from messaging.selectors import event_waiting
     from messaging.services import notify
 
     response, people = selectors.news2_alert_recipients(record, score)
     if not people:
+        return
+    # Two nurses saving sets of one patient at once must not both find no alert waiting.
+    Patient.objects.select_for_update().filter(pk=record.patient_id).first()
+    before = selectors.news2_alert_before(record)
+    if (
+        before is not None
+        and news2.RESPONSE_RANK[response] <= news2.RESPONSE_RANK.get(before.alert_level, 0)
+        and event_waiting(before.alert_event)
+    ):
+        # The waiting alert already says so (its card stays pinned until acknowledged): the set
+        # is kept under it, so the nurse is told which alert covers it.
+        record.alert_level, record.alert_event = before.alert_level, before.alert_event
+        record.save(update_fields=["alert_level", "alert_event"])
         return
     patient = record.patient
     admission = patient.admissions.filter(discharged_at__isnull=True).select_related("bed__ward")
@@ -97,13 +119,17 @@ def _alert(record: Vitals, score: news2.News2, actor: User) -> None:
         f"{score.risk} risk, {patient.full_name} ({patient.mrn}){where}; "
         f"observations {score.frequency}. Recorded by {actor.get_full_name() or actor.username}."
     )
+    event = f"news2.{uuid.uuid4().hex}"
     notify(
         people,
         text,
         link=reverse("patient_vitals", args=[patient.pk]),
         urgent=True,
         kind="news2",
+        event=event,
     )
+    record.alert_level, record.alert_event = response, event
+    record.save(update_fields=["alert_level", "alert_event"])
 
 
 @transaction.atomic

@@ -6,8 +6,11 @@
     // Only toasts never shown yet: a closed or timed-out one is removed, never shown again.
     root.querySelectorAll("[data-hms-toast]:not(.show):not(.hide):not(.showing)").forEach(function (el) {
       el.addEventListener("hidden.bs.toast", function () { el.remove(); }, { once: true });
-      // Urgent ones (a critical lab value) stay until the person closes them.
-      var sticky = el.hasAttribute("data-hms-sticky");
+      // Urgent ones (a critical lab value) stay until the person closes them, except on a page
+      // that pins them (dashboards, notifications): there the pinned card holds the alert until
+      // it is acknowledged, and a toast left standing would cover its Acknowledge button.
+      var sticky = el.hasAttribute("data-hms-sticky") &&
+        !document.getElementById("pinned-notifications");
       bootstrap.Toast.getOrCreateInstance(el, { delay: 6000, autohide: !sticky }).show();
     });
   }

@@ -2,12 +2,15 @@
 ward's nurses (urgent); 7 or more tells the doctor and the administrator (emergency); the nurse
 sees the saved set, its flags and its score first; a doctor's 88-92% target scores on scale 2."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from clinical import selectors, services
 from clinical.models import Vitals
@@ -179,6 +182,114 @@ def test_a_nurse_may_not_set_the_oxygen_target(staff, ward_patient, client_for):
     assert response.status_code == 403
     patient.refresh_from_db()
     assert not patient.spo2_target_88_92
+
+
+def emergencies_to(user) -> list[str]:
+    return list(
+        Notification.objects.filter(recipient=user, kind="news2")
+        .order_by("id")
+        .values_list("text", flat=True)
+    )
+
+
+def acknowledge(user, note: str = "Reviewed, fluids started") -> None:
+    from messaging.services import notification_acknowledge
+
+    waiting = Notification.objects.get(recipient=user, kind="news2", acknowledged_at__isnull=True)
+    notification_acknowledge(actor=user, notification_id=waiting.pk, note=note)
+
+
+def test_a_patient_still_scoring_7_raises_no_second_emergency_while_the_first_waits(
+    staff, ward_patient
+):
+    record(staff.nurse, ward_patient.patient, HIGH)
+
+    again = record(staff.nurse, ward_patient.patient, HIGH)
+    lower = record(staff.nurse, ward_patient.patient, MEDIUM)
+
+    assert len(emergencies_to(staff.doctor)) == 1
+    first = Vitals.objects.order_by("id").first()
+    assert again.alert_event == lower.alert_event == first.alert_event != ""
+    assert Notification.objects.filter(kind="news2").count() == 2  # the doctor and the admin
+
+
+def test_once_acknowledged_a_set_still_at_7_alerts_again(staff, ward_patient):
+    record(staff.nurse, ward_patient.patient, HIGH)
+    acknowledge(staff.doctor)
+
+    record(staff.nurse, ward_patient.patient, HIGH)
+
+    texts = emergencies_to(staff.doctor)
+    assert len(texts) == 2 and all(t.startswith("Emergency: NEWS2 9") for t in texts)
+    assert (
+        Notification.objects.filter(recipient=staff.doctor, acknowledged_at__isnull=True).count()
+        == 1
+    )
+
+
+def test_a_rise_from_5_to_7_alerts_as_an_emergency_though_the_urgent_alert_waits(
+    staff, ward_patient
+):
+    record(staff.nurse, ward_patient.patient, MEDIUM)
+
+    record(staff.nurse, ward_patient.patient, HIGH)
+
+    texts = emergencies_to(staff.doctor)
+    assert [t.split(",")[0] for t in texts] == ["Urgent: NEWS2 5", "Emergency: NEWS2 9"]
+    assert len(told()) == 2 and "Wanjiku Kamau" in told()  # the admin hears of the emergency
+
+
+def test_a_red_parameter_waiting_is_outranked_by_nothing_but_an_emergency(staff, ward_patient):
+    record(staff.nurse, ward_patient.patient, STEADY, consciousness="C")
+
+    record(staff.nurse, ward_patient.patient, MEDIUM)
+
+    assert len(emergencies_to(staff.doctor)) == 1
+
+
+def test_an_alert_of_an_earlier_stay_does_not_silence_this_one(staff, ward_patient):
+    record(staff.nurse, ward_patient.patient, HIGH)
+    Vitals.objects.update(recorded_at=ward_patient.admitted_at - timedelta(days=3))
+
+    record(staff.nurse, ward_patient.patient, HIGH)
+
+    assert len(emergencies_to(staff.doctor)) == 2
+
+
+def test_the_nurse_is_told_the_waiting_alert_covers_the_set(staff, ward_patient, client_for):
+    first = record(staff.nurse, ward_patient.patient, HIGH)
+    nurse = client_for(staff.nurse)
+    url = reverse("patient_vitals", args=[ward_patient.patient.pk])
+    form = {k: str(v) for k, v in HIGH.items()} | {"supply": "air", "consciousness": "A"}
+
+    html = nurse.post(url, form, follow=True).content.decode()
+
+    at = timezone.localtime(first.recorded_at).strftime("%H:%M")
+    assert (
+        f"Emergency: no new alert, the emergency alert of {at} was still waiting for "
+        "acknowledgement." in html
+    )
+    assert len(emergencies_to(staff.doctor)) == 1
+
+
+def test_a_role_without_record_vitals_is_refused_by_the_service_itself(staff, ward_patient):
+    with pytest.raises(PermissionDenied):
+        record(staff.receptionist, ward_patient.patient, HIGH)
+
+    assert not Vitals.objects.exists() and not Notification.objects.exists()
+    assert not AuditEntry.objects.filter(action="vitals.record").exists()
+
+
+def test_a_role_without_record_vitals_gets_403_and_nothing_is_saved(
+    staff, ward_patient, client_for
+):
+    url = reverse("patient_vitals", args=[ward_patient.patient.pk])
+    form = {k: str(v) for k, v in HIGH.items()} | {"supply": "air", "consciousness": "A"}
+
+    for user in (staff.receptionist, staff.pharmacist, staff.patient_user):
+        assert client_for(user).post(url, form).status_code == 403, user.role
+
+    assert not Vitals.objects.exists() and not Notification.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,7 +1,7 @@
 """An urgent notification cannot be missed (issue 19, item 4): a critical result that arrived while
 the doctor was away pops up at sign-in; on the notifications page it is pinned above the routine
-ones; a new alert arrives live as a sticky toast; the doctor acknowledges it with a note, and it
-leaves the pinned list with the note shown."""
+ones; a new alert arrives live as a toast and joins the pinned list; the doctor acknowledges one
+with a note, and it leaves the pinned list with the note shown."""
 
 import pytest
 from playwright.sync_api import expect
@@ -47,8 +47,12 @@ def _pinned_flow(page, live_server_url, name: str) -> None:
     )
     toast = page.get_by_test_id("notification-toast")
     expect(toast).to_contain_text("Potassium 6.9 mmol/L")
+    # It joins the pinned list at once, oldest first, without a reload.
+    expect(page.get_by_test_id("pinned-notification")).to_have_count(2)
+    expect(page.get_by_test_id("pinned-notification").last).to_contain_text("Potassium")
     snapshot(page, f"urgent-pinned-{name}")
 
+    pinned = page.get_by_test_id("pinned-notification").filter(has_text="Haemoglobin")
     pinned.get_by_test_id("acknowledge").click()  # without a note: refused beside the field
     expect(page.get_by_test_id("error-note")).to_contain_text("Say what was done about it.")
     pinned = page.get_by_test_id("pinned-notification").filter(has_text="Haemoglobin")

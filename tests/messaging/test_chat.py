@@ -263,7 +263,7 @@ def test_the_navigation_badges_count_what_the_lists_count(staff):
     from django.utils import timezone
 
     from messaging.models import Notification
-    from messaging.selectors import navigation_counts
+    from messaging.selectors import navigation_counts, urgent_waiting_count
 
     with_nurse = thread_between(staff.nurse, staff.lab_technician)
     with_doctor = thread_between(staff.doctor, staff.lab_technician)
@@ -278,16 +278,28 @@ def test_the_navigation_badges_count_what_the_lists_count(staff):
     )
     for read_at in (None, None, timezone.now()):
         Notification.objects.create(recipient=staff.lab_technician, text="Sample", read_at=read_at)
+    # Urgent and opened (read) but not acknowledged: waiting; an acknowledged one is not.
+    Notification.objects.create(
+        recipient=staff.lab_technician, text="Critical", urgent=True, read_at=timezone.now()
+    )
+    Notification.objects.create(
+        recipient=staff.lab_technician,
+        text="Critical, seen to",
+        urgent=True,
+        read_at=timezone.now(),
+        acknowledged_at=timezone.now(),
+    )
 
     counts = navigation_counts(staff.lab_technician, chat=True)
 
-    assert counts == (2, 3)  # two notes after the one read, the doctor's one; never one's own
+    assert counts == (2, 1, 3)  # two notes after the one read, the doctor's one; never one's own
     assert counts == (
         services.unread_count(staff.lab_technician),
+        urgent_waiting_count(staff.lab_technician),
         services.chat_unread_count(staff.lab_technician),
     )
-    assert navigation_counts(staff.lab_technician, chat=False) == (2, None)
-    assert navigation_counts(staff.nurse, chat=True) == (0, 0)
+    assert navigation_counts(staff.lab_technician, chat=False) == (2, 1, None)
+    assert navigation_counts(staff.nurse, chat=True) == (0, 0, 0)
 
 
 # --- patients and their doctors (the assigned-doctor relation) -------------------------------

@@ -59,6 +59,61 @@ def test_opening_it_or_marking_all_read_does_not_unpin_it(client_for, make_user)
     assert f'id="pinned-{alert.pk}"' in page
 
 
+def test_the_bell_counts_an_opened_alert_as_waiting_until_it_is_acknowledged(client_for, make_user):
+    doctor = make_user(rbac.DOCTOR)
+    [alert] = _critical(doctor)
+    notify(doctor, "Appointment booked", kind="appointment")
+    client = client_for(doctor)
+    client.post(reverse("notification_read_all"))
+
+    page = client.get(reverse("dashboard")).content.decode()
+
+    assert 'data-testid="bell-count"' not in page  # nothing unread...
+    assert 'data-testid="bell-urgent-count">1<' in page  # ...but the alert still waits
+    assert "1 urgent notification waiting for acknowledgement" in page
+    assert page.count('data-testid="pinned-notification"') == 1  # the same one the bell counts
+    assert f'id="pinned-{alert.pk}"' in page
+
+    client.post(reverse("notification_acknowledge", args=[alert.pk]), {"note": "Transfused"})
+
+    page = client.get(reverse("dashboard")).content.decode()
+    assert (
+        'data-testid="bell-urgent' not in page and 'data-testid="pinned-notification"' not in page
+    )
+
+
+def test_the_bell_and_the_pinned_list_fetched_alone_agree(client_for, make_user):
+    doctor = make_user(rbac.DOCTOR)
+    _critical(doctor, "CRITICAL result one")
+    _critical(doctor, "CRITICAL result two")
+    notify(doctor, "Appointment booked", kind="appointment")
+    client = client_for(doctor)
+
+    bell = client.get(reverse("notification_bell")).content.decode()
+    pinned = client.get(reverse("notification_pinned")).content.decode()
+
+    assert 'data-testid="bell-count">3<' in bell and 'data-testid="bell-urgent-count">2<' in bell
+    assert pinned.count('data-testid="pinned-notification"') == 2
+    assert "Urgent, waiting for acknowledgement (2)" in pinned
+
+
+def test_a_dashboard_with_nothing_waiting_asks_nothing_more(
+    client_for, make_user, django_assert_max_num_queries
+):
+    doctor = make_user(rbac.DOCTOR)
+    client = client_for(doctor)
+    client.get(reverse("dashboard"))
+    with django_assert_max_num_queries(30) as counted:
+        client.get(reverse("dashboard"))
+    quiet = len(counted.captured_queries)
+    _critical(doctor)
+
+    with django_assert_max_num_queries(quiet + 1):
+        page = client.get(reverse("dashboard")).content.decode()
+
+    assert page.count('data-testid="pinned-notification"') == 1
+
+
 def test_acknowledging_needs_a_note_and_keeps_what_was_typed(client_for, make_user):
     doctor = make_user(rbac.DOCTOR)
     [alert] = _critical(doctor)

@@ -96,3 +96,36 @@ async def test_the_alert_reaches_the_doctor_then_escalates_to_the_colleague_and_
     assert "acknowledged: Transfused 2 units" in fragments
     for socket in sockets.values():
         await socket.disconnect()
+
+
+async def test_a_new_alert_and_its_acknowledgement_refresh_every_open_pinned_list(
+    signed_in,  # noqa: F811
+):
+    doctor, doctor_client, *_ = await sync_to_async(_arrange)(signed_in)
+    first_tab, second_tab = socket_for(doctor_client), socket_for(doctor_client)
+    for socket in (first_tab, second_tab):
+        connected, _ = await socket.connect()
+        assert connected
+
+    alert = await sync_to_async(_critical)(doctor)
+
+    for socket in (first_tab, second_tab):
+        fragments = await _received(socket, 'data-hms-event="hms:pinned"')
+        assert 'data-hms-event="hms:pinned"' in fragments  # the pinned lists fetch themselves
+        assert 'data-testid="bell-urgent-count">1<' in fragments
+    pinned = await sync_to_async(doctor_client.get)("/notifications/pinned/")
+    assert f'id="pinned-{alert.pk}"' in pinned.content.decode()
+
+    await sync_to_async(services.notification_acknowledge)(
+        actor=doctor, notification_id=alert.pk, note="Transfused 2 units"
+    )
+
+    for socket in (first_tab, second_tab):
+        fragments = await _received(socket, 'data-hms-event="hms:pinned"')
+        assert f'id="pinned-{alert.pk}" hx-swap-oob="delete"' in fragments
+        assert 'data-hms-event="hms:pinned"' in fragments
+        assert 'data-testid="bell-urgent' not in fragments.split("notification-bell")[-1]
+    pinned = await sync_to_async(doctor_client.get)("/notifications/pinned/")
+    assert 'data-testid="pinned-notification"' not in pinned.content.decode()
+    for socket in (first_tab, second_tab):
+        await socket.disconnect()
