@@ -6,10 +6,11 @@ pharmacy.mar)."""
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from clinical import episode_record, prescribing
+from clinical.models import Allergy
 from pharmacy import mar
 from pharmacy.models import (
     DoseFrequency,
@@ -134,11 +135,19 @@ def wards() -> list[tuple[int, str]]:
 
 
 def stays_on_ward(ward_id: int) -> QuerySet:
-    """The active admissions in the ward's beds, by bed number."""
+    """The active admissions in the ward's beds, by bed number, with each patient's current
+    allergies (`patient.current_allergies`: one query for the page, the round's allergy line)."""
     return (
         admission_model()
         .objects.filter(discharged_at__isnull=True, bed__ward_id=ward_id)
         .select_related("patient", "bed")
+        .prefetch_related(
+            Prefetch(
+                "patient__allergy_records",
+                queryset=Allergy.objects.filter(removed_at__isnull=True),
+                to_attr="current_allergies",
+            )
+        )
         .order_by("bed__number", "pk")
     )
 

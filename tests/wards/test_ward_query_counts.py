@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from clinical.models import Vitals
+from clinical.models import Allergy, Vitals
 from pharmacy.models import MedicationOrder
 from tests.factories import (
     AdmissionFactory,
@@ -37,14 +37,16 @@ STEADY = {
 }
 # The bound of each page, the same for 3 beds and for 60.
 NURSE_PAGES = {
-    "admission": 14,
+    "admission": 15,  # 14, and the allergy banner
     "medication_panel": 6,
     "lab_panel": 8,
     "dashboard": 5,
     "ward_patients": 7,
     "mar_overdue": 5,
+    "mar_round": 14,  # a page of 20 beds, their allergies in one query
+    "medication_chart": 10,
 }
-DOCTOR_PAGES = {"admission": 18, "doctor_inpatients": 7}
+DOCTOR_PAGES = {"admission": 19, "doctor_inpatients": 7}
 
 
 @pytest.fixture(autouse=True)
@@ -91,6 +93,17 @@ def full_ward(staff, beds: int):
         for minutes in range(0, 40 * 2, 2)
     ]
     Vitals.objects.bulk_create(vitals)
+    Allergy.objects.bulk_create(
+        Allergy(
+            patient=stay.patient,
+            allergen_class="penicillins",
+            reaction="hives",
+            severity="severe",
+            recorded_at=NOW - timedelta(days=30),
+            recorded_by=staff.nurse,
+        )
+        for stay in stays
+    )
     orders = [(stay, 1) for stay in stays] + [(looked_at, 7)]
     MedicationOrder.objects.bulk_create(
         MedicationOrder(
@@ -146,6 +159,8 @@ def _urls(stay) -> dict:
         "dashboard": reverse("dashboard"),
         "ward_patients": reverse("ward_patients"),
         "mar_overdue": reverse("mar_overdue"),
+        "mar_round": reverse("mar_round") + f"?ward={stay.bed.ward_id}",
+        "medication_chart": reverse("medication_chart", args=[stay.pk]),
         "doctor_inpatients": reverse("doctor_inpatients"),
     }
 
@@ -171,6 +186,11 @@ def test_the_nurses_pages_keep_their_queries_as_the_ward_fills(
     panel = pages["ward_patients"].content.decode()
     assert panel.count("Otieno") >= beds
     # Each order's 22:00 and 06:00 doses are overdue (its 14:00 one is due now).
+    # The allergies are on every page a dose is ordered or given from.
+    for name in ("admission", "medication_chart"):
+        assert 'data-testid="allergy">Penicillins<' in pages[name].content.decode(), name
+    round_page = pages["mar_round"].content.decode()
+    assert round_page.count("Penicillins (severe: hives)") == min(beds, 20)
     overdue = pages["mar_overdue"].content.decode()
     assert f'data-testid="mar-overdue-count">{2 * (beds + 7)}<' in overdue
 
