@@ -316,20 +316,18 @@ class VitalsForm(forms.Form):
                 },
             )
         )
-        # NEWS2's air/oxygen and ACVPU: offered as air and alert, the usual answers, for the nurse
-        # to change; a form sent without them (an older page, the API) records them as unknown.
+        # NEWS2's air/oxygen and ACVPU: nothing preselected, so a value counts only when the
+        # nurse chose it; left unchosen they are recorded as unknown and the set as incomplete.
         self.fields["supply"] = forms.ChoiceField(
             label="Air or oxygen",
             choices=[(AIR, "Air"), (OXYGEN, "Oxygen")],
             required=False,
-            initial=AIR,
             widget=forms.RadioSelect(attrs={"class": "btn-check"}),
         )
         self.fields["consciousness"] = forms.ChoiceField(
             label="Consciousness (ACVPU)",
             choices=Consciousness.choices,
             required=False,
-            initial=Consciousness.ALERT,
             widget=forms.RadioSelect(attrs={"class": "btn-check"}),
         )
 

@@ -19,6 +19,12 @@ nobody mistakes a partial score for the full chart.
 
 HMS records vitals as discrete sets, so "continuous" reads here as a set due every
 CONTINUOUS_MINUTES.
+
+An incomplete set (fewer than the seven) is a lower bound, never a reassurance (RCP 2017: the
+score and its response are of the full chart; a missing parameter is not a normal one): its
+score shows as "≥ N", it never shows lower than the latest complete set before it, and it never
+makes the next set due later than that complete set's schedule, nor, alone, 12-hourly
+(`standing`, `next_due`; docs/DECISIONS.md, "An incomplete NEWS2 set is a lower bound").
 """
 
 from dataclasses import dataclass
@@ -97,10 +103,17 @@ class News2:
     parameters: int
     # The points of each parameter held, by Vitals field name (for the vitals table's cells).
     points: tuple[tuple[str, int], ...] = ()
+    # The score of the latest complete set this (incomplete) standing was raised to, if any.
+    complete_score: int | None = None
 
     @property
     def complete(self) -> bool:
         return self.parameters == CHART_PARAMETERS
+
+    @property
+    def at_least(self) -> bool:
+        """The score is a lower bound: parameters are missing, each may add points."""
+        return not self.complete
 
     @property
     def interval(self) -> timedelta:
@@ -109,7 +122,7 @@ class News2:
             return timedelta(minutes=CONTINUOUS_MINUTES)
         if self.score >= URGENT_TOTAL or self.red_parameter:
             return timedelta(hours=1)
-        if self.score >= 1:
+        if self.score >= 1 or not self.complete:  # an incomplete 0 is no proven 0
             return timedelta(hours=4)
         return timedelta(hours=12)
 
@@ -120,7 +133,7 @@ class News2:
             return "continuous"
         if self.score >= URGENT_TOTAL or self.red_parameter:
             return "hourly"
-        if self.score >= 1:
+        if self.score >= 1 or not self.complete:  # an incomplete 0 is no proven 0
             return "4-hourly"
         return "12-hourly"
 
@@ -153,6 +166,28 @@ def _spo2_points(spo2, *, scale: int, on_oxygen: bool | None) -> int:
     if value < 88 or not on_oxygen:  # an unknown supply scores as air: it can only under-score
         return _band(value, SPO2_SCALE_2_LOW)
     return _band(value, SPO2_SCALE_2_ON_OXYGEN)
+
+
+def _side(value: Decimal, bands: list[tuple[Decimal | None, int]]) -> str:
+    """'low' or 'high' when `value` scores points (below or above the band scoring 0), else ''."""
+    seen_zero = False
+    for upper, points in bands:
+        if upper is None or value <= upper:
+            return "" if points == 0 else ("high" if seen_zero else "low")
+        seen_zero = seen_zero or points == 0
+    raise ValueError("The last band must be open-ended.")
+
+
+def reading_flag(name: str, value, *, spo2_scale: int = 1, on_oxygen: bool | None = None) -> str:
+    """'low', 'high' or '' for one reading NEWS2 scores (a name of BANDS): flagged exactly when
+    it scores points, so the vitals table agrees with the chart. On scale 2 the 88-92% target is
+    no low; on oxygen 93% and above is high."""
+    number = _d(value)
+    if name != "spo2" or spo2_scale != 2:
+        return _side(number, BANDS[name])
+    if number < 88 or not on_oxygen:
+        return _side(number, SPO2_SCALE_2_LOW)
+    return _side(number, SPO2_SCALE_2_ON_OXYGEN)
 
 
 def parameter_points(values: dict) -> dict[str, int]:
@@ -190,9 +225,40 @@ def news2_of(values: dict) -> News2 | None:
     )
 
 
-def next_due(*, last_at: datetime | None, news2: News2 | None, admitted_at: datetime) -> datetime:
+def standing(latest: News2 | None, complete: News2 | None) -> News2 | None:
+    """What a patient's NEWS2 stands at for the lists, the bed board and the banners, from their
+    latest scored set and the latest complete set at or before it (None: none). A complete
+    latest set stands as it is; an incomplete one stands at least as high as that complete set:
+    the higher score, a red parameter if either had one, still marked incomplete."""
+    if latest is None or latest.complete or complete is None or not complete.complete:
+        return latest
+    if complete.score <= latest.score and (latest.red_parameter or not complete.red_parameter):
+        return latest
+    return News2(
+        score=max(latest.score, complete.score),
+        red_parameter=latest.red_parameter or complete.red_parameter,
+        parameters=latest.parameters,
+        points=latest.points,
+        complete_score=complete.score,
+    )
+
+
+def next_due(
+    *,
+    last_at: datetime | None,
+    news2: News2 | None,
+    admitted_at: datetime,
+    complete_at: datetime | None = None,
+    complete: News2 | None = None,
+) -> datetime:
     """When the next set of observations is due: on admission when none was scored since, else
-    the last scored set's time plus its NEWS2 interval."""
+    the last scored set's time plus its NEWS2 interval. An incomplete last set (whose own
+    interval is never 12-hourly) never makes it later than the schedule of the latest complete
+    set of the stay (`complete_at`, `complete`); it makes it sooner when its own points ask."""
     if last_at is None or news2 is None or last_at < admitted_at:
         return admitted_at
-    return last_at + news2.interval
+    due = last_at + news2.interval
+    of_the_stay = complete_at is not None and complete_at >= admitted_at
+    if not news2.complete and complete is not None and of_the_stay:
+        due = min(due, complete_at + complete.interval)
+    return due

@@ -630,7 +630,11 @@ def vitals_rows(records: Iterable[Vitals]) -> list[dict]:
         {
             "record": record,
             "cells": [
-                (getattr(record, name), flag(name, getattr(record, name))) for name in RANGES
+                (
+                    value := getattr(record, name),
+                    flag(name, value, spo2_scale=record.spo2_scale, on_oxygen=record.on_oxygen),
+                )
+                for name in RANGES
             ],
             "news2": news2_of_record(record),
         }
@@ -644,21 +648,46 @@ for _name in news2.MEASURED:
     SCORED_SET |= Q(**{f"{_name}__isnull": False})
 
 
+# A complete set: all seven of the chart's parameters (clinical.news2.SCORED) recorded.
+COMPLETE_SET = Q(**{f"{name}__isnull": False for name in news2.SCORED}) & ~Q(consciousness="")
+
+
 def latest_observations(patient_ids: Iterable, *, since: datetime | None = None) -> dict:
     """Each patient's latest scored set of vitals (recorded since `since`, when given), by
-    patient id: {"record": Vitals, "news2": clinical.news2.News2}. Two queries however many
-    patients (the vitals' patient/time index answers each patient's latest)."""
+    patient id: {"record": Vitals, "news2": clinical.news2.News2} where the NEWS2 is where the
+    patient stands (clinical.news2.standing: an incomplete latest set never shows lower than the
+    latest complete one). Two queries however many patients (the vitals' patient/time index
+    answers each patient's latest)."""
     latest = Vitals.objects.filter(SCORED_SET, patient=OuterRef("pk"))
     if since is not None:
         latest = latest.filter(recorded_at__gte=since)
+    complete = latest.filter(COMPLETE_SET)
     ids = Patient.objects.filter(pk__in=list(patient_ids)).annotate(
-        latest=Subquery(latest.order_by("-recorded_at", "-id").values("pk")[:1])
+        latest=Subquery(latest.order_by("-recorded_at", "-id").values("pk")[:1]),
+        complete=Subquery(complete.order_by("-recorded_at", "-id").values("pk")[:1]),
     )
-    records = Vitals.objects.filter(pk__in=ids.filter(latest__isnull=False).values("latest"))
-    return {
-        record.patient_id: {"record": record, "news2": news2_of_record(record)}
-        for record in records
-    }
+    ids = list(ids.filter(latest__isnull=False).values("pk", "latest", "complete"))
+    records = Vitals.objects.in_bulk(
+        [pk for row in ids for pk in (row["latest"], row["complete"]) if pk]
+    )
+    found = {}
+    for row in ids:
+        record, last_complete = records[row["latest"]], records.get(row["complete"])
+        score = news2.standing(
+            news2_of_record(record), news2_of_record(last_complete) if last_complete else None
+        )
+        found[row["pk"]] = {"record": record, "news2": score}
+    return found
+
+
+def latest_complete_set(record: Vitals) -> Vitals | None:
+    """The patient's latest complete set recorded at or before `record` (itself when complete)."""
+    return (
+        Vitals.objects.filter(COMPLETE_SET, patient_id=record.patient_id)
+        .filter(recorded_at__lte=record.recorded_at)
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
 
 
 def news2_of_record(record: Vitals) -> news2.News2 | None:
@@ -763,9 +792,28 @@ def vitals_saved(record: Vitals) -> dict:
             told = User.objects.filter(
                 notifications__event=record.alert_event, notifications__is_escalation=False
             ).order_by("notifications__id")
+    due_at, standing = None, score
+    if score is not None:
+        # An incomplete set stands no lower, and is due no later, than the latest complete set of
+        # the stay (clinical.news2.standing, next_due).
+        complete = None if score.complete else latest_complete_set(record)
+        complete_score = news2_of_record(complete) if complete else None
+        standing = news2.standing(score, complete_score)
+        # wards' admission, reached through the relation (clinical imports no wards); an
+        # outpatient's "stay" reaches back to that complete set.
+        admission = record.patient.admissions.filter(discharged_at__isnull=True).first()
+        since = complete.recorded_at if complete else record.recorded_at
+        due_at = news2.next_due(
+            last_at=record.recorded_at,
+            news2=score,
+            admitted_at=admission.admitted_at if admission else since,
+            complete_at=complete.recorded_at if complete else None,
+            complete=complete_score,
+        )
     return row | {
         "flagged": flagged,
-        "next_due_at": record.recorded_at + score.interval if score else None,
+        "news2": standing,
+        "next_due_at": due_at,
         "response": score.response if score else "",
         "told": [person.get_full_name() or person.username for person in told],
         "covered_by": covered_by,

@@ -15,6 +15,7 @@ from billing.models import Invoice
 from clinical import episode_record, news2
 from clinical import selectors as clinical_selectors
 from clinical.models import Vitals
+from clinical.selectors import COMPLETE_SET
 from hms import rbac
 from hms.durations import elapsed
 from hms.links import link_to
@@ -214,7 +215,10 @@ def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = 
     stay_rows = Admission.objects.filter(ACTIVE_ADMISSION, bed__in=beds)
     clinical = sees_clinical_content(user)
     if clinical:  # each stay's latest NEWS2 on its tile: one more query, however many beds
-        stay_rows = stay_rows.annotate(latest_vitals=Subquery(_latest_scored_set()))
+        stay_rows = stay_rows.annotate(
+            latest_vitals=Subquery(_latest_scored_set()),
+            latest_complete=Subquery(_latest_scored_set(complete=True)),
+        )
     stays = {
         row["bed_id"]: row
         for row in stay_rows.values(
@@ -225,10 +229,14 @@ def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = 
             "patient__first_name",
             "patient__last_name",
             "attending_doctor__last_name",
-            *(["latest_vitals"] if clinical else []),
+            *(["latest_vitals", "latest_complete"] if clinical else []),
         )
     }
-    scores = _scores([stay.get("latest_vitals") for stay in stays.values()]) if clinical else {}
+    scores = (
+        _scores([stay.get(key) for stay in stays.values() for key in LATEST_SETS])
+        if clinical
+        else {}
+    )
     admit_url = reverse("admission_new")
     # Reversed once, the id put in per bed: 150 reversals cost the 200-bed board ~3 ms.
     admission_url, clean_url = link_to("admission_detail"), link_to("bed_status")
@@ -255,7 +263,9 @@ def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = 
                 f"{elapsed(stay['admitted_at'], now)} · Dr {stay['attending_doctor__last_name']}"
             )
             tile["discharge_ordered"] = stay["status"] == AdmissionStatus.DISCHARGE_ORDERED
-            tile["news2"] = scores.get(stay.get("latest_vitals"))
+            tile["news2"] = news2.standing(
+                scores.get(stay.get("latest_vitals")), scores.get(stay.get("latest_complete"))
+            )
         elif bed["status"] == BedStatus.VACANT and can_admit:
             tile["admit_url"] = f"{admit_url}?bed={bed['pk']}"
         elif bed["status"] == BedStatus.CLEANING and cleanable:
@@ -282,14 +292,19 @@ for _name in news2.MEASURED:
     _SCORED_SET |= Q(**{f"{_name}__isnull": False})
 
 
-def _latest_scored_set() -> QuerySet:
-    """The id of the admitted patient's latest scored set of vitals, as a subquery on an
-    admission (the vitals' patient/time index answers it)."""
-    return (
-        Vitals.objects.filter(_SCORED_SET, patient=OuterRef("patient_id"))
-        .order_by("-recorded_at", "-id")
-        .values("pk")[:1]
-    )
+# Each stay's latest scored set and latest complete set: an incomplete latest set stands no
+# lower, and is due no later, than the complete one (clinical.news2.standing, next_due).
+LATEST_SETS = ("latest_vitals", "latest_complete")
+
+
+def _latest_scored_set(*, complete: bool = False) -> QuerySet:
+    """The id of the admitted patient's latest scored set of vitals (`complete`: the latest
+    holding all seven parameters, of this stay), as a subquery on an admission (the vitals'
+    patient/time index answers it)."""
+    sets = Vitals.objects.filter(_SCORED_SET, patient=OuterRef("patient_id"))
+    if complete:
+        sets = sets.filter(COMPLETE_SET, recorded_at__gte=OuterRef("admitted_at"))
+    return sets.order_by("-recorded_at", "-id").values("pk")[:1]
 
 
 def _scores(vitals_ids: list[int | None]) -> dict[int, news2.News2]:
@@ -341,7 +356,10 @@ def ward_patients(
     admissions = list(
         Admission.objects.filter(ACTIVE_ADMISSION, bed__ward__in=shown_ids)
         .filter(**({"attending_doctor": attending} if attending else {}))
-        .annotate(latest_vitals=Subquery(_latest_scored_set()))
+        .annotate(
+            latest_vitals=Subquery(_latest_scored_set()),
+            latest_complete=Subquery(_latest_scored_set(complete=True)),
+        )
         .values(
             "pk",
             "status",
@@ -352,13 +370,13 @@ def ward_patients(
             "patient__mrn",
             "bed__number",
             "bed__ward_id",
-            "latest_vitals",
+            *LATEST_SETS,
         )
     )
     readings = {
         row["pk"]: row
         for row in Vitals.objects.filter(
-            pk__in=[a["latest_vitals"] for a in admissions if a["latest_vitals"]]
+            pk__in=[a[key] for a in admissions for key in LATEST_SETS if a[key]]
         ).values("pk", "recorded_at", *news2.FIELDS)
     }
     cleaning = list(
@@ -382,7 +400,15 @@ def ward_patients(
         reading = readings.get(admission["latest_vitals"])
         score = news2.news2_of(reading) if reading else None
         last_at = reading["recorded_at"] if reading else None
-        due_at = news2.next_due(last_at=last_at, news2=score, admitted_at=admission["admitted_at"])
+        complete_reading = readings.get(admission["latest_complete"])
+        complete = news2.news2_of(complete_reading) if complete_reading else None
+        due_at = news2.next_due(
+            last_at=last_at,
+            news2=score,
+            admitted_at=admission["admitted_at"],
+            complete_at=complete_reading["recorded_at"] if complete_reading else None,
+            complete=complete,
+        )
         ward = by_ward[admission["bed__ward_id"]]
         row = {
             "bed": admission["bed__number"],
@@ -392,7 +418,7 @@ def ward_patients(
             "vitals_url": vitals_url(admission["patient_id"]) if records_vitals else "",
             "days_in": (now - admission["admitted_at"]).days,
             "last_vitals_at": last_at,
-            "news2": score,
+            "news2": news2.standing(score, complete),
             "due_at": due_at,
             "overdue": due_at <= now,
             "discharge_ordered": admission["status"] == AdmissionStatus.DISCHARGE_ORDERED,

@@ -13,11 +13,18 @@ NORMAL = {"respiratory_rate": 16, "spo2": 98, "systolic": 120, "pulse": 72, "tem
 FULL = NORMAL | {"on_oxygen": False, "consciousness": "A"}
 
 
-def test_a_normal_set_scores_0_and_is_due_again_in_12_hours():
-    score = news2.news2_of(NORMAL)
+def test_a_normal_complete_set_scores_0_and_is_due_again_in_12_hours():
+    score = news2.news2_of(FULL)
 
     assert (score.score, score.frequency, score.interval) == (0, "12-hourly", timedelta(hours=12))
-    assert score.parameters == 5
+    assert score.parameters == 7
+
+
+def test_an_incomplete_set_scoring_0_is_no_proven_0_and_asks_for_4_hourly():
+    score = news2.news2_of(NORMAL)
+
+    assert (score.score, score.frequency, score.interval) == (0, "4-hourly", timedelta(hours=4))
+    assert (score.parameters, score.at_least) == (5, True)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,16 @@ from wards.models import AdmissionStatus, BedStatus
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 NOW = datetime(2026, 11, 30, 14, 0, tzinfo=NAIROBI)
-NORMAL = {"respiratory_rate": 16, "spo2": 98, "systolic": 120, "pulse": 72, "temperature_c": 36.8}
+# A complete set (all seven parameters): an incomplete one is never due 12-hourly.
+NORMAL = {
+    "respiratory_rate": 16,
+    "spo2": 98,
+    "systolic": 120,
+    "pulse": 72,
+    "temperature_c": 36.8,
+    "on_oxygen": False,
+    "consciousness": "A",
+}
 
 
 @pytest.fixture(autouse=True)

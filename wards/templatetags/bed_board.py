@@ -31,10 +31,13 @@ def _news2(score) -> str:
     """The tile's NEWS2 badge (clinical.news2.News2 or None: not shown), its band in words."""
     if score is None:
         return ""
+    # An incomplete latest set is a lower bound (clinical.news2.standing): "≥ N", k of 7.
+    incomplete = f"; incomplete, {score.parameters} of 7" if score.at_least else ""
     return (
         f'<span class="badge {NEWS2_BADGE[score.risk]}" data-testid="news2" '
         f'data-risk="{score.risk}" title="{score.risk} clinical risk, observations '
-        f'{score.frequency}">NEWS2 {score.score}</span>'
+        f'{score.frequency}{incomplete}">NEWS2 {"≥ " if score.at_least else ""}{score.score}'
+        f"{f' · {score.parameters}/7' if score.at_least else ''}</span>"
     )
 
 
