@@ -226,3 +226,18 @@ def test_a_prn_order_with_a_planned_stop_is_given_until_then(clock, client_for, 
     page = client_for(nurse).get(reverse("mar_round"), {"ward": admission.bed.ward_id})
     prn = page.content.decode().split(f'data-testid="prn" data-order="{order.pk}"')[1]
     assert 'data-testid="give"' in prn.split("</details>")[0]
+
+
+def test_a_dose_due_on_another_day_says_its_day(client_for, nurse):
+    with time_machine.travel(local(2026, 11, 30, 6, 30), tick=False):
+        admission, item, _store = stocked_ward(10)
+        ordered(admission, item, start_at=local(2026, 11, 29, 20, 0))
+        client = client_for(nurse)
+
+        round_page = client.get(reverse("mar_round"), {"ward": admission.bed.ward_id})
+        overdue = client.get(reverse("mar_overdue"))
+
+    text = round_page.content.decode()
+    assert 'data-due="22:00" data-overdue="true"' in text
+    assert 'data-testid="dose-day">Sun 29 Nov<' in text
+    assert "due 22:00 Sun 29 Nov" in overdue.content.decode()
