@@ -441,6 +441,8 @@ class PrescriptionForm(forms.ModelForm):
                 "autocomplete": "off",
                 "placeholder": "Type to search the formulary, e.g. amox",
                 "hx-get": reverse("formulary_pick"),
+                # The patient goes with the search: items their allergies stop are marked.
+                "hx-include": "#prescription-form [name=pick_patient]",
                 "hx-trigger": "input changed delay:250ms, focus",
                 "hx-target": "#formulary-pick",
                 "hx-swap": "outerHTML",

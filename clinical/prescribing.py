@@ -198,6 +198,12 @@ def _allergy_blocks(allergy: AllergyOnRecord, medicine: Medicine) -> bool:
     )
 
 
+def allergy_against(medicine: Medicine, allergies: Iterable[AllergyOnRecord]) -> str:
+    """The name of the first of `allergies` that stops `medicine` ("Penicillins"), or "": what a
+    list of drugs marks before the doctor picks one (the stop itself is findings_for's)."""
+    return next((a.name for a in allergies if _allergy_blocks(a, medicine)), "")
+
+
 def findings_for(
     *,
     medicine: Medicine,

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from clinical import selectors as clinical_selectors
+from clinical import services as clinical_services
 from hms import paging, params, rbac
 from hms.refusals import refuse_into
 from pharmacy import formulary_selectors as selectors
@@ -79,4 +81,13 @@ def formulary_pick(request: HttpRequest) -> HttpResponse:
     with the unexpired units the pharmacy holds; a fragment for the consultation screen."""
     text = params.search_text(request.GET.get("q") or request.GET.get("drug"), limit=60)
     found = selectors.items_to_prescribe(text)
+    # The patient prescribed for (`pick_patient`): items their allergies would stop are marked.
+    patient = clinical_selectors.patient_for(request.user, request.GET.get("pick_patient"))
+    marked = (
+        clinical_services.allergies_against_items(patient=patient, items=found)
+        if patient is not None and text
+        else {}
+    )
+    for item in found:
+        item.allergy = marked.get(item.pk, "")
     return render(request, "pharmacy/formulary/_pick.html", {"found": found, "text": text})

@@ -443,3 +443,22 @@ def test_no_route_is_assumed_for_a_drug_typed_by_hand(doctor, encounter, client_
 
     assert "Choose the route, e.g. by mouth." in page.content.decode()
     assert not Prescription.objects.exists()
+
+
+def test_the_formulary_search_marks_the_items_the_patients_allergy_stops(
+    doctor, nurse, encounter, amoxicillin, client_for
+):
+    FormularyItemFactory(generic_name="Amoxapine")  # an antidepressant: not a penicillin
+    _penicillin_allergy(nurse, encounter.patient)
+    client = client_for(doctor)
+    url = reverse("formulary_pick")
+
+    marked = client.get(url, {"q": "amox", "pick_patient": str(encounter.patient.pk)})
+    other = client.get(url, {"q": "amox", "pick_patient": str(EncounterFactory().patient.pk)})
+    nobody = client.get(url, {"q": "amox", "pick_patient": "not-an-id"})
+
+    page = marked.content.decode()
+    assert page.count('data-testid="pick-allergy"') == 1
+    assert "Allergy: Penicillins" in page and "Amoxapine" in page
+    assert 'data-testid="pick-allergy"' not in other.content.decode()
+    assert 'data-testid="pick-allergy"' not in nobody.content.decode()

@@ -20,9 +20,14 @@ from tests.factories import PASSWORD, EncounterFactory, FormularyItemFactory, Us
 NOTE = "Sore throat and fever for two days; tonsils enlarged with exudate."
 
 
-def _pick(page, typed: str, name: str) -> None:
+def _pick(page, typed: str, name: str, *, allergy: str = "") -> None:
     page.get_by_test_id("drug-search").press_sequentially(typed, delay=30)
-    page.get_by_test_id("pick-item").filter(has_text=name).click()
+    choice = page.get_by_test_id("pick-item").filter(has_text=name)
+    if allergy:  # marked in the list before the doctor picks it
+        expect(choice.get_by_test_id("pick-allergy")).to_have_text(f"Allergy: {allergy}")
+    else:
+        expect(choice.get_by_test_id("pick-allergy")).to_have_count(0)
+    choice.click()
     expect(page.get_by_test_id("picked-item")).to_be_visible()
 
 
@@ -78,7 +83,7 @@ def test_an_allergy_stops_the_line_until_a_reason_is_given_and_cross_reactivity_
     page.locator("#id_complaints").fill(NOTE)
 
     # --- amoxicillin is stopped, the allergy named -------------------------------------------
-    _pick(page, "amox", "Amoxicillin")
+    _pick(page, "amox", "Amoxicillin", allergy="Penicillins")
     _line(page, "1 capsule")
     _add(page)
     block = page.get_by_test_id("allergy-block")
