@@ -220,11 +220,28 @@ def patient_vitals(request: HttpRequest, pk) -> HttpResponse:
             form.add_error(None, str(problem))
         except submissions.AlreadySubmitted as first:  # a double tap shows the first save
             record = first.result
-        else:
-            messages.success(request, "Vitals recorded.")
         if record is not None:
-            return redirect(f"{reverse('patient_vitals', args=[patient.pk])}?saved={record.pk}")
+            return _vitals_saved(request, patient, record)
     return _vitals_page(request, patient, form)
+
+
+def _inline(request: HttpRequest) -> bool:
+    """Vitals opened in place on another page (the consultation), by htmx: `?inline=1`."""
+    return bool(request.htmx and (request.GET.get("inline") or request.POST.get("inline")))
+
+
+def _vitals_saved(request: HttpRequest, patient: Patient, record) -> HttpResponse:
+    """After a save: in place, the set saved with its flags and score (and the page's latest
+    vitals line again); else the vitals page with that set first."""
+    if not _inline(request):
+        messages.success(request, "Vitals recorded.")
+        return redirect(f"{reverse('patient_vitals', args=[patient.pk])}?saved={record.pk}")
+    context = {
+        "patient": patient,
+        "saved": selectors.vitals_saved(record),
+        "columns": selectors.vitals_columns(),
+    }
+    return render(request, "clinical/_vitals_inline_saved.html", context)
 
 
 def _vitals_page(request: HttpRequest, patient: Patient, form: VitalsForm) -> HttpResponse:
@@ -248,8 +265,10 @@ def _vitals_page(request: HttpRequest, patient: Patient, form: VitalsForm) -> Ht
         "target_form": Spo2TargetForm(
             initial={"target_88_92": "0" if patient.spo2_target_88_92 else "1"}
         ),
+        "inline": _inline(request),
     }
-    return render(request, "clinical/patient_vitals.html", context)
+    part = "#vitals-form" if context["inline"] else ""
+    return render(request, f"clinical/patient_vitals.html{part}", context)
 
 
 @rbac.capability_required("clinical.consult", post_only=True)

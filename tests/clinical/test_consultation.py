@@ -247,3 +247,24 @@ def test_the_consultation_says_when_no_vitals_are_recorded(doctor, visit, client
 
     assert "No vitals recorded yet" in page
     assert reverse("patient_vitals", args=[visit.patient_id]) in page
+
+
+def test_vitals_open_and_save_in_place_on_the_consultation(doctor, visit, client_for):
+    encounter = services.encounter_start(actor=doctor, appointment=visit)
+    client = client_for(doctor)
+    url = reverse("patient_vitals", args=[visit.patient_id])
+    htmx = {"HX-Request": "true"}
+
+    page = client.get(reverse("encounter", args=[encounter.pk])).content.decode()
+    opened = client.get(url, {"inline": "1"}, headers=htmx).content.decode()
+    refused = client.post(url, {"inline": "1", "temperature_c": "450"}, headers=htmx)
+    saved = client.post(url, {"inline": "1", "temperature_c": "38.6"}, headers=htmx)
+
+    assert 'data-testid="encounter-vitals"' in page and 'id="vitals-inline"' in page
+    assert "<html" not in opened
+    assert 'data-testid="vitals-form"' in opened and 'hx-target="#vitals-inline"' in opened
+    assert "<html" not in refused.content.decode() and 'value="450"' in refused.content.decode()
+    body = saved.content.decode()
+    assert 'data-testid="vitals-saved"' in body and "<html" not in body
+    assert 'id="latest-observations" hx-swap-oob="true"' in body and "T 38.6 °C" in body
+    assert visit.patient.vitals.count() == 1

@@ -65,6 +65,16 @@ def test_the_notes_survive_a_prescription_a_test_order_a_reload_and_signing_out(
     ).to_be_visible()
     snapshot(page, "tablet-1024-consultation-prescribed-and-ordered")
 
+    # Vitals, recorded in place: the set saved with its score, and the header's latest vitals.
+    page.get_by_test_id("encounter-vitals").click()
+    vitals = page.get_by_test_id("vitals-form")
+    vitals.locator("[name=temperature_c]").fill("38.6")
+    vitals.locator("[name=pulse]").fill("104")
+    vitals.get_by_test_id("save-vitals").click()
+    expect(page.get_by_test_id("vitals-saved")).to_contain_text("NEWS2")
+    expect(page.get_by_test_id("latest-vitals")).to_contain_text("T 38.6 °C")
+    snapshot(page, "tablet-1024-consultation-vitals-in-place")
+
     # The page was never drawn again: the notes are as typed, none of it saved yet.
     assert page.evaluate("window.__notReloaded === true"), "the consultation was reloaded"
     expect(complaints).to_have_value(COMPLAINTS + " No rash.")

@@ -35,6 +35,7 @@ def test_a_nurse_enters_vitals_scoring_7_and_sees_the_saved_set_with_its_score_f
     }.items():
         page.locator(f"[name={name}]").fill(value)
     page.get_by_text("Oxygen", exact=True).tap()
+    page.get_by_test_id("vitals-form").get_by_text("Alert", exact=True).tap()
     assert_fit_for_fingers(page, "The vitals form with air/oxygen and ACVPU")
     page.get_by_test_id("save-vitals").tap()
 

@@ -84,6 +84,7 @@ def test_the_doctor_sees_the_nurses_news2_of_7_arrive_live_and_acknowledges_it(
     for name, value in SEVEN.items():
         ward_tablet.locator(f"[name={name}]").fill(value)
     ward_tablet.get_by_text("Oxygen", exact=True).tap()
+    ward_tablet.get_by_test_id("vitals-form").get_by_text("Alert", exact=True).tap()
     ward_tablet.get_by_test_id("save-vitals").tap()
     saved = ward_tablet.get_by_test_id("vitals-saved")
     expect(saved.get_by_test_id("news2")).to_have_text("NEWS2 7")
