@@ -75,6 +75,8 @@ def test_the_nurse_home_on_a_tablet_shows_what_is_due_and_follows_the_vitals_liv
         systolic=118,
         pulse=104,
         temperature_c=38.6,
+        on_oxygen=False,
+        consciousness="A",
     )
     steady = AdmissionFactory(
         bed=BedFactory(ward=ward, number="1"),
@@ -90,6 +92,8 @@ def test_the_nurse_home_on_a_tablet_shows_what_is_due_and_follows_the_vitals_liv
         systolic=120,
         pulse=72,
         temperature_c=36.8,
+        on_oxygen=False,
+        consciousness="A",
     )
     BedFactory(ward=ward, number="7", status="cleaning")
     watch_socket(page.context)
@@ -128,6 +132,8 @@ def test_the_nurse_home_on_a_tablet_shows_what_is_due_and_follows_the_vitals_liv
                 "pulse": 88,
                 "temperature_c": 37.2,
             },
+            on_oxygen=False,
+            consciousness="A",
         )
     )
 
