@@ -184,6 +184,9 @@ def test_a_nurse_on_a_tablet_admits_from_the_bed_board_and_records_vitals(
     run_elsewhere(lambda: messaging.notify(nurse, "Bed 01: SpO2 94 %, review", urgent=True))
     toast = page.get_by_test_id("notification-toast")
     expect(toast).to_have_class(re.compile(r"\bshow\b"))
+    # Shown and done fading in: axe measures the colours as the eye sees them, mid-fade too.
+    expect(toast).not_to_have_class(re.compile(r"\bshowing\b"))
+    expect(toast).to_have_css("opacity", "1")
     close = toast.get_by_role("button", name="Close")
     assert_big_enough_to_tap(close, "the notice's close button")
     assert_fit_for_fingers(page, "The vitals with a notice")
