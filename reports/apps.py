@@ -7,7 +7,12 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: other apps' modules and models can be loaded only once apps are ready.
+        from importlib import import_module
+
         from messaging import topics
         from reports import live
+        from reports.metrics import METRIC_MODULES
 
         topics.register_all(live.TOPICS)
+        for module in METRIC_MODULES:
+            import_module(module)
