@@ -19,6 +19,7 @@
   var recorded = null;  // the notes as the record has them; null: not what the form shows
   var saving = null;    // what a save on its way sent
   var timer = null;
+  var saves = 0;        // notes saves begun: a draft answer from before the latest save is stale
 
   function typed() {
     var data = new FormData(form);
@@ -48,19 +49,25 @@
     var data = typed();
     var now = text(data);
     if (now === lastKept) return;
+    var sentAt = saves;
     fetch(url, {
       method: "POST", body: withVersion(data), credentials: "same-origin", keepalive: true,
       redirect: "manual",
     })
       .then(function (response) {
         if (!response.ok) return null;  // a redirect (signed out) is not followed: nothing kept
+        // A save sent since (leaving the last box sends this draft as the save's click lands)
+        // answers for the notes: this answer must not write over "Notes saved".
+        if (sentAt !== saves) return null;
         lastKept = now;
         return response.text();
       })
       .then(function (html) { var line = status(); if (html && line) line.innerHTML = html; })
       .catch(function () {
         var line = status();
-        if (line) line.textContent = "Not kept yet (no connection): keep this page open.";
+        if (line && sentAt === saves) {
+          line.textContent = "Not kept yet (no connection): keep this page open.";
+        }
       });
   }
 
@@ -85,7 +92,7 @@
   // The record may write a box differently (a code in capitals, spaces trimmed): a box not
   // touched since it was sent shows what was saved.
   document.addEventListener("htmx:beforeRequest", function (event) {
-    if (form && event.detail.elt === form) { clearTimeout(timer); saving = typed(); }
+    if (form && event.detail.elt === form) { clearTimeout(timer); saves += 1; saving = typed(); }
   });
   document.body.addEventListener("hms:notes-saved", function (event) {
     version = event.detail.version;
