@@ -968,6 +968,80 @@ class Generator:
                 )
         _bulk(Attendance, rows, self.log)
 
+    def make_machines(self, count: int = 120) -> None:
+        """`count` machines over the departments, each with two years of status history: a
+        breakdown every 20 to 120 days, restored after 2 hours to 4 days (some across midnight),
+        and a preventive service (Under maintenance, 1 to 6 hours) every 90 days."""
+        from accounts.models import Department
+        from engineering.models import (
+            Criticality,
+            Machine,
+            MachineStatus,
+            MachineStatusChange,
+            MachineType,
+        )
+
+        departments = list(Department.objects.order_by("pk"))
+        types = list(MachineType.values)
+        labels = dict(MachineType.choices)
+        start = self.at(self.first_day, 8)
+        machines = _bulk(
+            Machine,
+            [
+                Machine(
+                    name=f"{labels[types[n % len(types)]]} {n:03d}",
+                    asset_tag=f"BENCH-{n:04d}",
+                    department=departments[n % len(departments)] if departments else None,
+                    machine_type=types[n % len(types)],
+                    criticality=self.rng.choice(list(Criticality.values)),
+                    installed_date=self.first_day,
+                    pm_interval_days=90,
+                    status_since=start,
+                    registered_at=start,
+                )
+                for n in range(1, count + 1)
+            ],
+            self.log,
+        )
+        changes, final = [], {}
+        for machine in machines:
+            rows = [(start, "", MachineStatus.OPERATIONAL)]
+            at, status, next_service = start, MachineStatus.OPERATIONAL, start + timedelta(days=90)
+            while True:
+                at += timedelta(days=self.rng.uniform(20, 120))
+                if at >= self.now:
+                    break
+                if next_service < at:
+                    service = next_service
+                    rows.append((service, status, MachineStatus.UNDER_MAINTENANCE))
+                    back = service + timedelta(hours=self.rng.uniform(1, 6))
+                    rows.append((back, MachineStatus.UNDER_MAINTENANCE, MachineStatus.OPERATIONAL))
+                    next_service += timedelta(days=90)
+                    at = max(at, back + timedelta(hours=1))
+                rows.append((at, MachineStatus.OPERATIONAL, MachineStatus.OUT_OF_ORDER))
+                fixed = at + timedelta(hours=self.rng.uniform(2, 96))
+                if fixed >= self.now:
+                    status = MachineStatus.OUT_OF_ORDER
+                    break
+                rows.append((fixed, MachineStatus.OUT_OF_ORDER, MachineStatus.OPERATIONAL))
+                at = fixed
+            final[machine.pk] = (status, rows[-1][0])
+            changes += [
+                MachineStatusChange(
+                    machine=machine,
+                    from_status=before,
+                    to_status=after,
+                    effective_at=when,
+                    recorded_at=when,
+                    reason="Generated history",
+                )
+                for when, before, after in rows
+            ]
+        _bulk(MachineStatusChange, changes, self.log)
+        for machine in machines:
+            machine.status, machine.status_since = final[machine.pk]
+        Machine.objects.bulk_update(machines, ["status", "status_since"], batch_size=BATCH)
+
     def make_notifications(self) -> None:
         from accounts.models import User
         from messaging.models import Notification
@@ -1038,6 +1112,7 @@ def generate(
             ("invoices", generator.make_invoices),
             ("attendance", generator.make_attendance),
             ("notifications", generator.make_notifications),
+            ("machines", generator.make_machines),
         ]
         for name, step in steps:
             started = time.perf_counter()
@@ -1070,6 +1145,8 @@ COUNTED = [
     "billing.Payment",
     "billing.InsuranceClaim",
     "hr.Attendance",
+    "engineering.Machine",
+    "engineering.MachineStatusChange",
 ]
 
 
