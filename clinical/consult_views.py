@@ -177,10 +177,7 @@ def _prescribe(request: HttpRequest, current: Encounter, form, checks) -> Prescr
         actor=request.user,
         encounter=current,
         request=request,
-        allergy_override_reason=(
-            checks.cleaned_data["allergy_override_reason"] if checks.is_valid() else ""
-        ),
-        warnings_confirmed=checks.confirmed(),
+        **checks.answers(),
         **form.cleaned_data,
     )
 

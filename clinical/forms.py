@@ -647,3 +647,9 @@ class PrescriptionCheckForm(forms.Form):
         if not self.is_valid() or not self.cleaned_data["warnings_read"]:
             return []
         return [c for c in self.cleaned_data["warning_codes"].split("\n") if c]
+
+    def answers(self) -> dict:
+        """The answers as the prescribing services take them: `allergy_override_reason` (str,
+        "" when none or refused) and `warnings_confirmed` (the confirmed warning codes)."""
+        reason = self.cleaned_data["allergy_override_reason"] if self.is_valid() else ""
+        return {"allergy_override_reason": reason, "warnings_confirmed": self.confirmed()}

@@ -110,10 +110,7 @@ def _order(request: HttpRequest, stay: object, data: dict, checks: PrescriptionC
         stop_at=data["stop_at"],
         prn_max_per_24h=data["prn_max_per_24h"],
         indication=data["indication"],
-        allergy_override_reason=(
-            checks.cleaned_data["allergy_override_reason"] if checks.is_valid() else ""
-        ),
-        warnings_confirmed=checks.confirmed(),
+        **checks.answers(),
         request=request,
     )
 
