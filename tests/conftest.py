@@ -39,6 +39,22 @@ def _remove_stale_sqlite_files() -> None:
 def pytest_configure(config):
     if not ON_POSTGRES:
         _remove_stale_sqlite_files()
+    _commits_without_waiting_for_the_disk()
+
+
+def _commits_without_waiting_for_the_disk() -> None:
+    """A test database is thrown away, so its commits need not wait for the disk: PostgreSQL's
+    synchronous_commit=off, SQLite's synchronous=OFF. Durability knobs only: what a transaction
+    sees, locks and constraints are as in production (docs/DECISIONS.md, CI time)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    options = database.setdefault("OPTIONS", {})
+    if ON_POSTGRES:
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+    else:
+        command = options.get("init_command", "")
+        options["init_command"] = command.replace("synchronous=NORMAL", "synchronous=OFF")
 
 
 def pytest_collection_modifyitems(config, items):
