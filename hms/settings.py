@@ -245,6 +245,23 @@ if TESTING:
     # Tasks run inline in tests so a test sees their effect; the consumer is exercised apart.
     HUEY = {"huey_class": "huey.MemoryHuey", "name": "hms-test", "immediate": True}
 
+# --- audit checkpoints ---------------------------------------------------------------------------
+# The audit chain's daily checkpoint (hms.audit): the latest entry's id and hash, signed with a
+# key the database does not hold, appended to a file beside the backups. In production the key
+# comes from HMS_AUDIT_CHECKPOINT_KEY or a file named by HMS_AUDIT_CHECKPOINT_KEY_FILE (never
+# generated: a missing key is an error); the embedded box generates one in var/ on first use.
+HMS_AUDIT_CHECKPOINT_KEY = os.environ.get("HMS_AUDIT_CHECKPOINT_KEY", "")
+HMS_AUDIT_CHECKPOINT_KEY_FILE = Path(
+    os.environ.get("HMS_AUDIT_CHECKPOINT_KEY_FILE", VAR_DIR / "audit-checkpoint.key")
+)
+HMS_AUDIT_CHECKPOINT_KEY_GENERATE = not PRODUCTION
+HMS_AUDIT_CHECKPOINTS = Path(
+    os.environ.get(
+        "HMS_AUDIT_CHECKPOINTS",
+        Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups")) / "audit-checkpoints.jsonl",
+    )
+)
+
 # --- files -------------------------------------------------------------------------------------
 
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")

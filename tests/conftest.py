@@ -196,6 +196,9 @@ def _private_files(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
         },
     }
+    # The audit checkpoints and their key too (hms.audit): no test sees another's checkpoint.
+    settings.HMS_AUDIT_CHECKPOINTS = tmp_path / "backups" / "audit-checkpoints.jsonl"
+    settings.HMS_AUDIT_CHECKPOINT_KEY_FILE = tmp_path / "audit-checkpoint.key"
 
 
 @pytest.fixture

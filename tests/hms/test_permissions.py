@@ -104,6 +104,7 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "patient_vitals": {"pk": samples["patient"].pk},
         "patient_spo2_target": {"pk": samples["patient"].pk},
         "patient_history": {"pk": samples["patient"].pk},
+        "audit_patient": {"patient_id": str(samples["patient"].pk)},
         "admission_detail": {"pk": samples["admission"].pk},
         "charge_item_edit": {"pk": samples["charge"].item_id},
         "patient_account": {"pk": samples["patient"].pk},
