@@ -74,4 +74,5 @@ METRIC_MODULES = [
     # "reports.metrics.revenue",
     "reports.metrics.downtime",
     "reports.metrics.turnaround",
+    "reports.metrics.forecast",
 ]
