@@ -206,7 +206,7 @@ class WardKindForecast:
         return Chart(
             f"{self.label}: beds occupied at midnight, next {HORIZON} days",
             "line",
-            [f"{d:%a %d}" for d in self.days],
+            [f"{d:%a}"[:2] + f" {d.day}" for d in self.days],
             [Series("Expected", [round(v, 1) for v in self.expected])],
             "beds",
             limit=(f"{self.capacity} beds", self.capacity),

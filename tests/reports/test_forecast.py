@@ -164,10 +164,14 @@ def test_too_little_history_is_said_plainly(db):
 def test_a_ward_type_with_beds_but_no_stay_yet_has_no_history(db):
     BedFactory(ward=WardFactory(kind="emergency"))
 
-    (emergency,) = forecast.occupancy_forecast().wards
+    result = forecast.occupancy_forecast()
+
+    (emergency,) = result.wards
 
     assert (emergency.capacity, emergency.history_days, emergency.occupied_now) == (1, 0, 0)
     assert emergency.too_little_history
+    html = render_to_string("reports/panels/forecast.html", {"result": result})
+    assert "No stay in this ward type yet: nothing to forecast from." in html
 
 
 @pytest.fixture
@@ -205,6 +209,7 @@ def test_the_forecast_follows_the_weekends_and_warns_when_the_band_crosses_the_b
     assert bool(private.warning) == any(h > 2 for h in private.high)
     assert 'data-testid="forecast-backtest"' in html
     assert private.chart().limit == ("2 beds", 2)
+    assert private.chart().labels[:2] == ["Tu 1", "We 2"]
 
 
 def test_the_warning_names_the_ward_type_and_the_first_day_over():
