@@ -72,4 +72,7 @@ def metric(key: str) -> Metric | None:
 # (ReportsConfig.ready imports them, so the registry is full before the first request).
 METRIC_MODULES = [
     # "reports.metrics.revenue",
+    "reports.metrics.downtime",
+    "reports.metrics.turnaround",
+    "reports.metrics.forecast",
 ]
