@@ -236,6 +236,15 @@ NAV: list[NavItem] = [
         place="admin",
     ),
     NavItem(
+        "Analytics",
+        "analytics_dashboard",
+        "graph-up-arrow",
+        "analytics.view",
+        "Figures for any period: today's counts, money, beds, machines and the lab; CSV and XLSX.",
+        # The accountant's bar (the finance part); the administrator's is full.
+        admin_place="admin",
+    ),
+    NavItem(
         "Audit log",
         "audit_list",
         "shield-check",
