@@ -240,7 +240,7 @@ NAV: list[NavItem] = [
         "analytics_dashboard",
         "graph-up-arrow",
         "analytics.view",
-        "Figures for any period: today's counts, money, beds, machines and the lab; CSV and XLSX.",
+        "Figures for any period as charts and tables; each panel as a CSV, all as a workbook.",
         # The accountant's bar (the finance part); the administrator's is full.
         admin_place="admin",
     ),
