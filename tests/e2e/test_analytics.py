@@ -1,7 +1,8 @@
 """The analytics dashboard in the browser: the administrator changes the period with a preset and
 with typed days; the panels and their charts are drawn again without a reload and the address
 bar carries the period, so opening that address anew shows the same days. A refused day is said
-beside its box with what was typed kept. Readable at 1366×768 and on a 1024×600 tablet."""
+beside its box with what was typed kept. Readable at 1366×768 and on a 1024×600 tablet; printed
+without the navigation, each panel whole, the charts in black and greys."""
 
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
@@ -112,3 +113,14 @@ def test_the_admin_changes_the_period_and_can_open_it_again(
     expect(label).to_contain_text("Today")
     assert_fits(page, "the dashboard on a 1024×600 tablet")
     snapshot(page, "analytics-today-1024")
+
+    page.emulate_media(media="print")
+
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(page.get_by_test_id("period-form")).to_be_hidden()
+    expect(page.get_by_test_id("analytics-xlsx")).to_be_hidden()
+    panel = page.get_by_test_id("panel-today")
+    assert panel.evaluate("e => getComputedStyle(e).breakInside") == "avoid"
+    bar = panel.locator("svg rect.chart-series-0").first
+    assert bar.evaluate("e => getComputedStyle(e).fill") == "rgb(0, 0, 0)"
+    snapshot(page, "analytics-print")
