@@ -236,6 +236,15 @@ NAV: list[NavItem] = [
         place="admin",
     ),
     NavItem(
+        "Analytics",
+        "analytics_dashboard",
+        "graph-up-arrow",
+        "analytics.view",
+        "Figures for any period as charts and tables; each panel as a CSV, all as a workbook.",
+        # The accountant's bar (the finance part); the administrator's is full.
+        admin_place="admin",
+    ),
+    NavItem(
         "Audit log",
         "audit_list",
         "shield-check",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("hr/", include("hr.urls")),
     path("queue/", include("queues.urls")),
     path("audit/", include("reports.urls")),
+    path("analytics/", include("reports.analytics_urls")),
     path("notifications/", include("messaging.urls")),
     path("chat/", include("messaging.chat_urls")),
 ]

@@ -32,6 +32,8 @@ class ReportPeriod:
     preset: str = "custom"
     refused: dict[str, str] = field(default_factory=dict, compare=False)
     typed: dict[str, str] = field(default_factory=dict, compare=False)
+    # The two typed days were the wrong way round and were taken swapped (said, not refused).
+    swapped: bool = field(default=False, compare=False)
 
     @property
     def starts_at(self) -> datetime:
@@ -100,4 +102,4 @@ def period_from_query(query, *, today: date | None = None) -> ReportPeriod:
     last = typed.last or today
     first = typed.first or last - timedelta(days=29)
     first, last = sorted((first, last))
-    return ReportPeriod(first, last, "custom", typed.refused, typed.typed)
+    return ReportPeriod(first, last, "custom", typed.refused, typed.typed, typed.swapped)

@@ -71,6 +71,7 @@ def metric(key: str) -> Metric | None:
 # The metric modules, in the dashboard's order; each registers itself when imported
 # (ReportsConfig.ready imports them, so the registry is full before the first request).
 METRIC_MODULES = [
+    "reports.metrics.today",
     # "reports.metrics.revenue",
     "reports.metrics.downtime",
     "reports.metrics.turnaround",

@@ -476,3 +476,21 @@ def test_the_wards_patients_and_their_observations_are_for_those_who_see_whole_c
 
     allowed = role in {rbac.ADMIN, rbac.DOCTOR, rbac.NURSE}
     assert response.status_code == (200 if allowed else 403), role
+
+
+@pytest.mark.parametrize("role", rbac.ROLES)
+def test_analytics_is_the_administrators_and_the_accountants_finance_part(db, role_users, role):
+    """The dashboard and its exports (issue 20): admin whole, accountant the finance panels
+    (tests/reports/test_dashboard.py checks which), everyone else 403, anonymous to login."""
+    client = sign_in(Client(), role_users[role])
+    allowed = role in {rbac.ADMIN, rbac.ACCOUNTANT}
+
+    for name in ("analytics_dashboard", "analytics_xlsx"):
+        response = client.get(reverse(name))
+
+        assert response.status_code == (200 if allowed else 403), (name, role)
+        _assert_goes_to_login(Client().get(reverse(name)), False, name)
+    assert rbac.scope(role_users[role], "analytics.view") == {
+        rbac.ADMIN: rbac.ALL,
+        rbac.ACCOUNTANT: rbac.FINANCE,
+    }.get(role)
