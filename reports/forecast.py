@@ -33,8 +33,9 @@ type and day, and the beds per ward type.
 
 import warnings
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -219,10 +220,12 @@ class WardKindForecast:
 
 @dataclass(frozen=True)
 class OccupancyForecast:
-    """The forecast made on `today` for each ward type that has beds or a history."""
+    """The forecast made on `today` (at `made_at`) for each ward type that has beds or a
+    history."""
 
     today: date
     wards: list[WardKindForecast]
+    made_at: datetime | None = None
 
     @property
     def warnings(self) -> list[str]:
@@ -354,4 +357,29 @@ def occupancy_forecast(today: date | None = None) -> OccupancyForecast:
         start = max(first, first_days.get(kind, today))
         history = census[kind][(start - first).days :]
         wards.append(ward_kind_forecast(kind, beds.get(kind, 0), history, today))
-    return OccupancyForecast(today, wards)
+    return OccupancyForecast(today, wards, timezone.now())
+
+
+FORECAST_CACHE_SECONDS = 30 * 60
+
+
+def _cache_key(today: date) -> str:
+    return f"reports:occupancy-forecast:{today.isoformat()}"
+
+
+def forecast_refresh(today: date | None = None) -> OccupancyForecast:
+    """Make today's forecast and keep it in the cache (FORECAST_CACHE_SECONDS) for the
+    dashboard: the fits take seconds on a two-year history (docs/BENCHMARKS.md), too long for a
+    page. reports.tasks refreshes it every 15 minutes."""
+    today = today or timezone.localdate()
+    made = occupancy_forecast(today)
+    cache.set(_cache_key(today), made, FORECAST_CACHE_SECONDS)
+    return made
+
+
+def latest_forecast(today: date | None = None) -> OccupancyForecast:
+    """Today's forecast as last made (at most FORECAST_CACHE_SECONDS old, refreshed every 15
+    minutes), made now if none is kept (a new day, a restarted cache): no query when kept."""
+    today = today or timezone.localdate()
+    made = cache.get(_cache_key(today))
+    return made if made is not None else forecast_refresh(today)

@@ -1,4 +1,7 @@
-"""Periodic audit work (Huey): once a day the audit chain's newest entry is checkpointed, signed,
+"""Periodic work of the reports (Huey). The bed-occupancy forecast is made again every 15
+minutes, so the dashboard reads it from the cache instead of fitting its models for a page.
+
+Once a day the audit chain's newest entry is checkpointed, signed,
 outside the database (hms.audit.checkpoint_write), so deleting the newest rows is found.
 
 The project has no daily report to print it on: the task's log line carries the checkpoint
@@ -11,6 +14,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from hms import audit
+from reports import forecast
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +39,10 @@ def audit_checkpoint_daily() -> int | None:
         settings.HMS_AUDIT_CHECKPOINTS,
     )
     return checkpoint.entry_id
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def occupancy_forecast_refresh() -> int:
+    """Make today's bed-occupancy forecast and keep it for the dashboard; the ward types
+    forecast."""
+    return len(forecast.forecast_refresh().wards)

@@ -3,7 +3,7 @@ It looks ahead from today whatever period the dashboard shows."""
 
 from dataclasses import dataclass
 
-from reports.forecast import OccupancyForecast, occupancy_forecast
+from reports.forecast import OccupancyForecast, latest_forecast
 from reports.metrics import Metric, Table, register
 from reports.period import ReportPeriod
 
@@ -53,10 +53,11 @@ class ForecastResult(OccupancyForecast):
 
 
 def compute(period: ReportPeriod) -> ForecastResult:
-    """The forecast made today (the `period` is not used: a forecast looks ahead from today).
-    Four queries and a few Holt-Winters fits per ward type (reports.forecast)."""
-    made = occupancy_forecast()
-    return ForecastResult(made.today, made.wards)
+    """Today's forecast as last made (the `period` is not used: a forecast looks ahead from
+    today): kept in the cache and refreshed every 15 minutes (reports.tasks), made now when none
+    is kept (four queries and a few Holt-Winters fits per ward type: seconds)."""
+    made = latest_forecast()
+    return ForecastResult(made.today, made.wards, made.made_at)
 
 
 register(

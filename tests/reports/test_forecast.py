@@ -257,3 +257,25 @@ def test_four_queries_whatever_the_history(db, weeks, django_assert_num_queries)
         result = forecast.occupancy_forecast()
 
     assert [w.kind for w in result.wards] == ["icu", "general"]
+
+
+def test_the_dashboard_reads_the_kept_forecast_and_the_task_makes_it_again(
+    weekend_ward, django_assert_num_queries
+):
+    from reports import tasks
+
+    first = metric("forecast").compute(None)  # made now: nothing kept yet
+    with django_assert_num_queries(0):
+        again = metric("forecast").compute(None)
+    assert again.made_at == first.made_at
+    html = render_to_string("reports/panels/forecast.html", {"result": again})
+    assert "made at" in html and "every 15 minutes" in html
+
+    # An admission now: the kept forecast is shown until the task makes it again.
+    stay(BedFactory(ward=weekend_ward), datetime(2026, 11, 30, 9, 30, tzinfo=NAIROBI))
+    assert metric("forecast").compute(None).wards[0].occupied_now == 0
+    with time_machine.travel(datetime(2026, 11, 30, 12, 15, tzinfo=NAIROBI), tick=False):
+        assert tasks.occupancy_forecast_refresh.call_local() == 1
+    refreshed = metric("forecast").compute(None)
+    assert refreshed.wards[0].occupied_now == 1
+    assert refreshed.made_at > first.made_at
