@@ -71,5 +71,8 @@ def metric(key: str) -> Metric | None:
 # The metric modules, in the dashboard's order; each registers itself when imported
 # (ReportsConfig.ready imports them, so the registry is full before the first request).
 METRIC_MODULES = [
-    # "reports.metrics.revenue",
+    "reports.metrics.revenue",
+    "reports.metrics.receivables",
+    "reports.metrics.occupancy",
+    "reports.metrics.length_of_stay",
 ]
