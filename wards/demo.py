@@ -4,11 +4,13 @@ the admitted patients' first observations (so the nurse's home shows NEWS2 and w
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
+
 from accounts.models import User
 from clinical import services as clinical_services
 from clinical.models import Consciousness, Patient, PatientState, Vitals
 from wards import services
-from wards.models import Admission, Bed, BedStatus, Ward
+from wards.models import Admission, Bed, BedStatus, BedStatusChange, Ward
 
 DEMO_WARDS = [
     ("Intensive Care Unit", "icu", "WARD-ICU", 6),
@@ -16,6 +18,14 @@ DEMO_WARDS = [
     ("Private Wing", "private", "WARD-PRV", 8),
     ("Emergency Unit", "emergency", "WARD-EMR", 8),
 ]
+
+
+def _demo_status(bed: Bed, status: str) -> None:
+    """A demo bed put in a state no service move reaches from vacant (a bed being cleaned), with
+    its history row, as wards.services._set_bed writes it."""
+    now = timezone.now()
+    BedStatusChange.objects.create(bed=bed, from_status=bed.status, to_status=status, at=now)
+    Bed.objects.filter(pk=bed.pk).update(status=status, status_changed_at=now)
 
 
 def seed(log) -> None:
@@ -48,8 +58,11 @@ def seed(log) -> None:
             reason=reason,
             advance_deposit=Decimal("10000.00"),
         )
-    Bed.objects.filter(ward__name="General Ward A", number="07").update(status=BedStatus.CLEANING)
-    Bed.objects.filter(ward__name="Private Wing", number="08").update(status=BedStatus.MAINTENANCE)
+    for ward, number, status in [
+        ("General Ward A", "07", BedStatus.CLEANING),
+        ("Private Wing", "08", BedStatus.MAINTENANCE),
+    ]:
+        _demo_status(Bed.objects.get(ward__name=ward, number=number), status)
     _observe(nurse)
     _write_notes(doctor, nurse)
     log(

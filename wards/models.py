@@ -55,6 +55,49 @@ class Bed(models.Model):
         return f"{self.ward.name} bed {self.number}"
 
 
+class BedStatusChangeQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Bed status changes are append-only: they cannot be updated.")
+
+    def delete(self):
+        raise PermissionError("Bed status changes are append-only: they cannot be deleted.")
+
+
+class BedStatusChange(models.Model):
+    """One change of a bed's status (append-only), so the analytics can tell when a bed was in
+    maintenance. Written by wards.services._set_bed, the one place a bed's status changes.
+    `from_status` is blank on the row that opened a bed's history (migration 0005: each bed as it
+    stood, at its `status_changed_at`)."""
+
+    bed = models.ForeignKey(Bed, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=12, choices=BedStatus.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=BedStatus.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = BedStatusChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["to_status", "at"], name="bedstatus_to_at_idx"),
+            models.Index(fields=["from_status", "at"], name="bedstatus_from_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bed_id}: {self.from_status or '—'} → {self.to_status} at {timezone.localtime(self.at):%d %b %Y %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Bed status changes are append-only: they cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Bed status changes are append-only: they cannot be deleted.")
+
+
 class AdmissionStatus(models.TextChoices):
     ADMITTED = "admitted", "Admitted"
     DISCHARGE_ORDERED = "discharge_ordered", "Discharge ordered"

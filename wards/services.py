@@ -32,6 +32,7 @@ from wards.models import (
     AdmissionStatus,
     Bed,
     BedStatus,
+    BedStatusChange,
     BedStay,
     InpatientNote,
     NoteKind,
@@ -65,10 +66,16 @@ def _announce_beds() -> None:
     live.beds_changed()
 
 
-def _set_bed(bed: Bed, status: str) -> None:
+def _set_bed(bed: Bed, status: str, *, by: User | None) -> None:
+    """The one place a bed's status changes: the bed's row, and its history (BedStatusChange,
+    which the dashboard's occupancy reads for the time a bed was in maintenance)."""
+    before = bed.status
     bed.status = status
     bed.status_changed_at = timezone.now()
     bed.save(update_fields=["status", "status_changed_at"])
+    BedStatusChange.objects.create(
+        bed=bed, from_status=before, to_status=status, at=bed.status_changed_at, by=by
+    )
 
 
 def _locked_bed(bed: Bed) -> Bed:
@@ -139,7 +146,7 @@ def admission_create(
     except IntegrityError:
         raise BedTaken(f"{bed} has just been taken: choose another bed.") from None
     BedStay.objects.create(admission=admission, bed=bed, ward=bed.ward, started_at=now)
-    _set_bed(bed, BedStatus.OCCUPIED)
+    _set_bed(bed, BedStatus.OCCUPIED, by=actor)
     # The consultation and tests that led here are billed with the stay: one invoice.
     billing.charges_join_stay(actor=actor, patient=patient, admission=admission, request=request)
     try:
@@ -245,8 +252,8 @@ def admission_transfer(
         started_at=now,
         reason=reason.strip()[:200],
     )
-    _set_bed(old_bed, BedStatus.CLEANING)
-    _set_bed(new_bed, BedStatus.OCCUPIED)
+    _set_bed(old_bed, BedStatus.CLEANING, by=actor)
+    _set_bed(new_bed, BedStatus.OCCUPIED, by=actor)
     try:
         accrual.accrue_admission(admission, now=now, actor=actor, request=request)
     except billing.BillingError as error:
@@ -451,7 +458,7 @@ def discharge_process(
     admission.discharged_at = now
     admission.discharged_by = actor
     admission.save(update_fields=["status", "discharged_at", "discharged_by"])
-    _set_bed(bed, BedStatus.CLEANING)
+    _set_bed(bed, BedStatus.CLEANING, by=actor)
     # Whatever the stay earned up to this moment and the periodic task has not posted yet: the
     # final bill is the running bill at the moment of discharge (wards.accrual).
     accrual.accrue_admission(admission, now=now, actor=actor, request=request)
@@ -527,7 +534,7 @@ def bed_set_status(
     if not bed_status_allowed(actor, bed, status):
         raise WardError("Your role cannot make that change.")
     before = bed.status
-    _set_bed(bed, status)
+    _set_bed(bed, status, by=actor)
     audit.record(
         actor=actor,
         action="bed.status",

@@ -72,7 +72,10 @@ def metric(key: str) -> Metric | None:
 # (ReportsConfig.ready imports them, so the registry is full before the first request).
 METRIC_MODULES = [
     "reports.metrics.today",
-    # "reports.metrics.revenue",
+    "reports.metrics.revenue",
+    "reports.metrics.receivables",
+    "reports.metrics.occupancy",
+    "reports.metrics.length_of_stay",
     "reports.metrics.downtime",
     "reports.metrics.turnaround",
     "reports.metrics.forecast",
