@@ -89,7 +89,7 @@ def main() -> None:
             )
             cells.append(f"{median:.1f} / {p95:.1f} · {count}")
         print(f"| {metric.key} | {cells[0]} | {cells[1]} |")
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     admin = User.objects.get(username="admin")
     client.force_login(admin)
     device = TOTPDevice.objects.filter(user=admin, confirmed=True).first()
@@ -105,8 +105,10 @@ def main() -> None:
             response = client.get(url, query)
             assert response.status_code == 200, response.status_code
 
-        median, p95, count = timed(page, args.runs, args.warmup)
-        cells.append(f"{median:.1f} / {p95:.1f} · {count}")
+        median, p95, _count = timed(page, args.runs, args.warmup)
+        # Its queries are the metrics' plus the session's (tests/reports/test_dashboard.py
+        # holds the page to a constant count); the test client's request signals hide them here.
+        cells.append(f"{median:.1f} / {p95:.1f}")
     print(f"| whole page (admin) | {cells[0]} | {cells[1]} |")
 
 
