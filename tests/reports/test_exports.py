@@ -12,6 +12,8 @@ from openpyxl import load_workbook
 
 from clinical.models import AppointmentStatus
 from hms.models import AuditEntry
+from reports.metrics import METRICS
+from reports.period import period_from_query
 from tests.factories import AppointmentFactory, BedFactory, WardFactory
 from tests.reports.analytics_fakes import FORMULA
 
@@ -31,6 +33,12 @@ def clock():
 
 def rows_of(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def sheets_of(metrics, query=None) -> list[str]:
+    """The sheet names a workbook of `metrics` holds: each metric's tables, in order."""
+    period = period_from_query(query or {})
+    return [table.name for m in metrics for table in m.compute(period).tables()]
 
 
 def exports_audited():
@@ -108,7 +116,9 @@ def test_the_workbook_has_a_sheet_per_table_with_money_as_numbers(
 
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["today", "today-beds", "takings"]
+    # A sheet per table of every metric, in the dashboard's order (the test's own last).
+    assert book.sheetnames == sheets_of(METRICS, {"period": "this_month"})
+    assert book.sheetnames[:2] == ["today", "today-beds"] and book.sheetnames[-1] == "takings"
     sheet = book["takings"]
     assert [c.value for c in sheet[1]] == ["Day", "Payer", "Amount"]
     assert sheet["A1"].font.b
@@ -120,7 +130,7 @@ def test_the_workbook_has_a_sheet_per_table_with_money_as_numbers(
     assert book.properties.title == "Analytics: This month (01/11/2026 – 18/11/2026)"
     (entry,) = exports_audited()
     assert entry.after["format"] == "xlsx"
-    assert entry.after["metrics"] == ["today", "takings"]
+    assert entry.after["metrics"] == [m.key for m in METRICS]
 
 
 def test_the_accountants_workbook_holds_only_finance_figures(staff, client_for, takings_metric):
@@ -129,7 +139,9 @@ def test_the_accountants_workbook_holds_only_finance_figures(staff, client_for, 
     response = client_for(staff.accountant).get(XLSX_URL)
 
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["takings"]
+    finance = [m for m in METRICS if m.finance]
+    assert book.sheetnames == sheets_of(finance)
+    assert "takings" in book.sheetnames and "today" not in book.sheetnames
     cells = [c.value for sheet in book for row in sheet.iter_rows() for c in row]
     assert "Maternity" not in cells
-    assert exports_audited()[0].after["metrics"] == ["takings"]
+    assert exports_audited()[0].after["metrics"] == [m.key for m in finance]
