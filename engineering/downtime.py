@@ -60,6 +60,7 @@ from engineering.models import (
     WorkOrder,
 )
 from hms import params
+from hms.spreadsheet import spreadsheet_cell
 
 HOUR = 3600.0
 # Open requests' ages: (label, up to this many days).
@@ -373,11 +374,6 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
-def _cell(text: str) -> str:
-    """A name as a spreadsheet cell: one that starts like a formula is kept as text."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv_figures(figures: Figures) -> list:
     return [
         figures.machines,
@@ -400,14 +396,15 @@ def csv_rows(report: DowntimeReport) -> list[list]:
     (numbers with 2 places, empty where a figure has no value)."""
     rows = [CSV_HEADER, ["hospital", "", "", "", *_csv_figures(report.total)]]
     rows += [
-        ["department", _cell(name), "", "", *_csv_figures(f)] for name, f in report.departments
+        ["department", spreadsheet_cell(name), "", "", *_csv_figures(f)]
+        for name, f in report.departments
     ]
     rows += [
         [
             "machine",
-            _cell(m.department),
-            _cell(m.asset_tag),
-            _cell(m.name),
+            spreadsheet_cell(m.department),
+            spreadsheet_cell(m.asset_tag),
+            spreadsheet_cell(m.name),
             *_csv_figures(m.figures),
         ]
         for m in report.machines

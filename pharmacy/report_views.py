@@ -3,7 +3,6 @@ and its value per store, consumption per item over a period, expiring and expire
 dispensing by doctor. Each page with `?format=csv` is the same query as a spreadsheet."""
 
 import csv
-from decimal import Decimal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from hms import paging, params, rbac
-from hms.money import money
+from hms.spreadsheet import spreadsheet_cell
 from pharmacy import selectors
 from pharmacy.models import FormularyItem
 from pharmacy.units import in_units
@@ -20,22 +19,12 @@ REPORTS = "pharmacy.reports"
 WHOLE = {rbac.ALL}
 
 
-def _cell(value: object) -> object:
-    """A spreadsheet cell: money with its 2 places (the database may drop them), a name that
-    starts like a formula kept as text."""
-    if isinstance(value, Decimal):
-        return f"{money(value):.2f}"
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return f"'{value}"
-    return value
-
-
 def _csv(name: str, header: list[str], rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     writer = csv.writer(response)
     writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
+    writer.writerows([spreadsheet_cell(value) for value in row] for row in rows)
     return response
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from hms import params
 from hms.audit import canonical_json
 from hms.models import AuditEntry
+from hms.spreadsheet import spreadsheet_cell
 
 PATIENT_TYPE = "clinical.Patient"
 
@@ -110,14 +111,6 @@ CSV_HEADER = [
     "After",
     "Hash",
 ]
-
-
-def spreadsheet_cell(value) -> str:
-    """A value as a CSV cell a spreadsheet shows as text: one starting like a formula (= + - @,
-    a tab or a carriage return; OWASP "CSV Injection") gets a leading apostrophe, as
-    engineering's downtime export does."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def csv_rows(found: QuerySet[AuditEntry]) -> Iterator[list[str]]:

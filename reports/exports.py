@@ -8,7 +8,7 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
-from pharmacy.report_views import _cell as spreadsheet_cell
+from hms.spreadsheet import spreadsheet_cell
 from reports.period import ReportPeriod
 from reports.selectors import Panel
 
