@@ -307,8 +307,12 @@ def test_a_patient_on_a_phone_opens_the_menu_and_reads_appointments_and_invoices
     assert_fit_for_fingers(page, "My appointments")
     snapshot(page, "phone-390-patient-appointments")
 
-    # Invoices.
+    # Invoices: the menu of the new page, once its scripts run and it has finished opening (a
+    # tap on a link still sliding into place can land beside it: CI, session 11).
+    page.wait_for_load_state("load")
     menu.tap()
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
+    expect(page.locator("#main-nav.collapsing")).to_have_count(0)
     navigation.get_by_role("link", name="My invoices", exact=True).tap()
     expect(page).to_have_url(re.compile(r"/billing/my-invoices/$"))
     invoice = page.get_by_test_id("my-invoice").first
