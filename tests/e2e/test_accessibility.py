@@ -11,6 +11,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.test import TransactionTestCase
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
@@ -20,7 +21,15 @@ from accounts.models import User
 from hms import rbac
 from hms.navigation import nav_for
 from tests.e2e.axe import AXE_VERSION, describe, serious_violations
-from tests.e2e.conftest import login, next_totp_code, path_of, snapshot
+from tests.e2e.conftest import (
+    DESKTOP_VIEWPORT,
+    SERVER,
+    _open_page,
+    login,
+    next_totp_code,
+    path_of,
+    snapshot,
+)
 from tests.e2e.live import run_elsewhere
 from tests.e2e.touch import touch_problems
 
@@ -39,6 +48,35 @@ def demo_hospital() -> None:
         thread = messaging.thread_start(initiator=other, others=[doctor])
         messaging.message_send(sender=other, thread=thread, body="Is bed 4 ready for review?")
         messaging.message_send(sender=doctor, thread=thread, body="Yes, in ten minutes.")
+
+
+class _FlushedAfterTheWalk(TransactionTestCase):
+    """The flush every transactional test ends with (the same as pytest-django's
+    `transactional_db`), run once the module's walks are over."""
+
+    databases = {"default"}
+
+
+@pytest.fixture(scope="module")
+def walked_hospital(django_db_setup, django_db_blocker, live_server_url):
+    """The demo hospital, seeded once for every role's walk on this worker and flushed after
+    the last one: a walk only reads (its sign-in and the audit of what it opened touch no other
+    role's pages), and seeding the demo for each of the nine roles cost CI minutes."""
+    with django_db_blocker.unblock():
+        case = _FlushedAfterTheWalk(methodName="__init__")
+        case._pre_setup()
+        try:
+            run_elsewhere(demo_hospital)
+            yield live_server_url
+        finally:
+            SERVER.wait_idle()
+            case._post_teardown()
+
+
+@pytest.fixture
+def walk_page(request, walked_hospital, browser, browser_errors):
+    """A fresh browser context on a 1280x800 screen, over the seeded demo hospital."""
+    yield from _open_page(request, browser, browser_errors, viewport=DESKTOP_VIEWPORT)
 
 
 def sign_in(page, base_url: str, role: str) -> User:
@@ -122,9 +160,9 @@ def pages_of(user) -> list[str]:
 @pytest.mark.browser
 @pytest.mark.parametrize("role", rbac.ROLES)
 def test_every_main_page_of_each_role_has_no_serious_accessibility_problem(
-    role, transactional_db, page, live_server_url
+    role, walked_hospital, walk_page
 ):
-    run_elsewhere(demo_hospital)
+    page, live_server_url = walk_page, walked_hospital
     user = sign_in(page, live_server_url, role)
     addresses = pages_of(user)
     found: dict[str, str] = {}
