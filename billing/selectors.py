@@ -20,7 +20,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,7 +43,7 @@ from billing.models import (
     RefundMethod,
 )
 from billing.totals import Totals
-from hms import files, rbac
+from hms import files, params, rbac
 from hms.links import link_to
 from hms.money import ZERO, money, money_text
 
@@ -140,6 +140,85 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
+@dataclass(frozen=True)
+class DeskMoney:
+    """Money through the desk by one payment mode, over a span or one hospital day of it:
+    `kind` is "received" (payments, not from a deposit, and advance deposits), "refunded"
+    (refunds and advance refunds, by the way the money went back) or "reversed" (payments that
+    bounced, on the day they were reversed); `total` in the hospital's currency (>= 0)."""
+
+    day: date | None
+    mode: str
+    kind: str
+    total: Decimal
+    count: int
+
+
+def desk_money(*, start: datetime, end: datetime, per_day: bool = False) -> list[DeskMoney]:
+    """The desk's money movements in [start, end) (aware datetimes) by payment mode, and by the
+    hospital's calendar day of each movement when `per_day` (settings.TIME_ZONE; `day` None
+    otherwise): the desk's takings (desk_summary) and the dashboard's revenue per day
+    (reports.metrics.revenue) both read it. Paying an invoice from an advance deposit is not
+    new money (the deposit was counted the day it came in); a refund recorded before its method
+    was asked went back the way the money came in. Five grouped queries, whatever the volume."""
+    movements = [
+        (
+            Payment.objects.filter(received_at__gte=start, received_at__lt=end).exclude(
+                mode=PaymentMode.ADVANCE
+            ),
+            "received_at",
+            F("mode"),
+            "received",
+        ),
+        (
+            AdvanceDeposit.objects.filter(received_at__gte=start, received_at__lt=end),
+            "received_at",
+            F("mode"),
+            "received",
+        ),
+        (
+            Refund.objects.filter(refunded_at__gte=start, refunded_at__lt=end),
+            "refunded_at",
+            Coalesce(NullIf("method", Value("")), "payment__mode"),
+            "refunded",
+        ),
+        (
+            AdvanceRefund.objects.filter(refunded_at__gte=start, refunded_at__lt=end),
+            "refunded_at",
+            F("method"),
+            "refunded",
+        ),
+        (
+            Payment.objects.filter(reversed_at__gte=start, reversed_at__lt=end),
+            "reversed_at",
+            F("mode"),
+            "reversed",
+        ),
+    ]
+    found = []
+    for rows, moment, mode, kind in movements:
+        rows = rows.annotate(desk_mode=mode)
+        group = ["desk_mode"]
+        if per_day:
+            rows = rows.annotate(day=TruncDate(moment, tzinfo=params.hospital_zone()))
+            group.append("day")
+        for entry in (
+            rows.values(*group)
+            .annotate(total=Sum("amount", output_field=_MONEY), count=Count("pk"))
+            .order_by()
+        ):
+            found.append(
+                DeskMoney(
+                    day=entry.get("day"),
+                    mode=entry["desk_mode"],
+                    kind=kind,
+                    total=money(entry["total"]),
+                    count=entry["count"],
+                )
+            )
+    return found
+
+
 def desk_summary(day: date | None = None) -> DeskSummary:
     """The billing desk's day: takings by mode (payments and deposits received, less refunds;
     paying from a deposit is not new money), invoices issued, what patients and insurers still
@@ -152,45 +231,9 @@ def desk_summary(day: date | None = None) -> DeskSummary:
     def row(mode: str) -> Takings:
         return rows.setdefault(mode, Takings(mode, labels.get(mode, mode)))
 
-    # Money in and out at the desk today, by payment mode: (rows, the mode's field, the column).
-    movements = [
-        (
-            Payment.objects.filter(received_at__gte=start, received_at__lt=end).exclude(
-                mode=PaymentMode.ADVANCE
-            ),
-            "mode",
-            "received",
-        ),
-        (
-            AdvanceDeposit.objects.filter(received_at__gte=start, received_at__lt=end),
-            "mode",
-            "received",
-        ),
-        (
-            # Money goes out the way it was given back (a refund recorded before the method was
-            # asked: the way it came in).
-            Refund.objects.filter(refunded_at__gte=start, refunded_at__lt=end).annotate(
-                desk_mode=Coalesce(NullIf("method", Value("")), "payment__mode")
-            ),
-            "desk_mode",
-            "refunded",
-        ),
-        (
-            AdvanceRefund.objects.filter(refunded_at__gte=start, refunded_at__lt=end),
-            "method",
-            "refunded",
-        ),
-        (
-            Payment.objects.filter(reversed_at__gte=start, reversed_at__lt=end),
-            "mode",
-            "reversed",
-        ),
-    ]
-    for rows_of_day, mode_field, column in movements:
-        totals = rows_of_day.values(mode_field).annotate(total=Sum("amount")).order_by()
-        for entry in totals:
-            taking = row(entry[mode_field])
-            setattr(taking, column, getattr(taking, column) + money(entry["total"]))
+    for movement in desk_money(start=start, end=end):
+        taking = row(movement.mode)
+        setattr(taking, movement.kind, getattr(taking, movement.kind) + movement.total)
     order = list(labels)
     summary = DeskSummary(day=day, takings=sorted(rows.values(), key=lambda r: order.index(r.mode)))
 

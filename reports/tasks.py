@@ -1,5 +1,7 @@
 """Periodic work of the reports (Huey). The bed-occupancy forecast is made again every 15
 minutes, so the dashboard reads it from the cache instead of fitting its models for a page.
+Every hour the closed days not summarized yet get their daily summary (reports.summaries): once
+just after midnight for the day that has just closed, and again later if that run was missed.
 
 Once a day the audit chain's newest entry is checkpointed, signed,
 outside the database (hms.audit.checkpoint_write), so deleting the newest rows is found.
@@ -14,7 +16,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from hms import audit
-from reports import forecast
+from reports import forecast, summaries
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +48,10 @@ def occupancy_forecast_refresh() -> int:
     """Make today's bed-occupancy forecast and keep it for the dashboard; the ward types
     forecast."""
     return len(forecast.forecast_refresh().wards)
+
+
+@db_periodic_task(crontab(minute="5"))
+def daily_summary_close_days() -> str:
+    """Summarize every closed day after the summary's mark (nothing when it is up to date);
+    the new mark, as an ISO day."""
+    return summaries.summaries_close_days().isoformat()

@@ -1,29 +1,29 @@
 """Length of stay: how long the patients discharged in the period were in, by ward type."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Min
+from django.utils import timezone
 
+from hms import params
 from reports.charts import Chart, Series
 from reports.metrics import Metric, Table, register
+from reports.metrics.daily import local_day
 from reports.period import ReportPeriod
+from reports.summaries import DayFigure, Source, period_figures, register_source
 from wards.models import Admission, WardKind
 
 KINDS = list(WardKind.choices)
+_MICROSECONDS = Decimal(1_000_000)
 _DAY_MICROSECONDS = Decimal(86_400 * 1_000_000)
-_STAY = ExpressionWrapper(F("discharged_at") - F("admitted_at"), output_field=DurationField())
 _KIND = "bed__ward__kind"  # the ward of discharge: a transfer moves the admission's bed
 
 
-def days(duration: timedelta | None) -> Decimal | None:
-    """A duration in days with one decimal (half up): 36 hours → 1.5; None for None."""
-    if duration is None:
-        return None
-    microseconds = duration // timedelta(microseconds=1)
-    return (Decimal(microseconds) / _DAY_MICROSECONDS).quantize(Decimal("0.1"), ROUND_HALF_UP)
+def _in_days(microseconds: Decimal) -> Decimal:
+    """A duration given in microseconds, in days with one decimal (half up): 36 hours → 1.5."""
+    return (microseconds / _DAY_MICROSECONDS).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -66,57 +66,71 @@ class LengthOfStay:
         ]
 
 
-def _medians(found: QuerySet, partition: list) -> dict[str, timedelta]:
-    """The median stay of `found` per `partition` ([] for all: key ""), from the middle row or
-    two of each, picked by the database (a window's row number against the count: row r of n
-    is a middle row when n ≤ 2r ≤ n + 2), so only those rows are read."""
-    middle = (
-        found.annotate(
-            stay=_STAY,
-            place=Window(
-                RowNumber(), partition_by=partition, order_by=[_STAY.asc(), F("id").asc()]
-            ),
-            among=Window(Count("id"), partition_by=partition),
+# The summary's figure (reports.summaries): the stays that ended each hospital day, by the type of
+# the ward of discharge (count, total seconds, and each stay in microseconds for the median).
+DISCHARGED = "stay.discharged"
+
+
+def live(first: date, last: date) -> list[DayFigure]:
+    """The stays that ended on hospital days `first` to `last`, per day and ward type of
+    discharge, from the admissions: one query reading the days' discharges (their moments and
+    ward type only)."""
+    span = ReportPeriod(first, last)
+    stays: dict[tuple[date, str], list[int]] = {}
+    for day, kind, admitted_at, discharged_at in (
+        Admission.objects.filter(
+            discharged_at__gte=span.starts_at, discharged_at__lt=span.ends_before
         )
-        .annotate(twice=F("place") * 2)
-        .filter(twice__gte=F("among"), twice__lte=F("among") + 2)
-        .values_list(_KIND if partition else "id", "stay")
-    )
-    pairs: dict[str, list[timedelta]] = {}
-    for key, stay in middle:
-        pairs.setdefault(key if partition else "", []).append(stay)
-    return {key: sum(stays, timedelta()) / len(stays) for key, stays in pairs.items()}
+        .annotate(day=local_day("discharged_at"))
+        .values_list("day", _KIND, "admitted_at", "discharged_at")
+        .order_by()
+    ):
+        stays.setdefault((day, kind), []).append(
+            (discharged_at - admitted_at) // timedelta(microseconds=1)
+        )
+    return [
+        DayFigure(
+            DISCHARGED,
+            day,
+            kind,
+            len(micro),
+            Decimal(sum(micro)) / _MICROSECONDS,
+            tuple(sorted(micro)),
+        )
+        for (day, kind), micro in stays.items()
+    ]
+
+
+def _earliest() -> date | None:
+    first = Admission.objects.aggregate(first=Min("discharged_at"))["first"]
+    return None if first is None else timezone.localdate(first, params.hospital_zone())
+
+
+SOURCE = register_source(Source(figures=(DISCHARGED,), live=live, earliest=_earliest))
+
+
+def _figures(kind: str, label: str, micro: list[int]) -> StayFigures:
+    """Count, mean and median (the middle stay, or the mean of the middle two) of stays given
+    in microseconds, sorted."""
+    n = len(micro)
+    if not n:
+        return StayFigures(kind, label, 0, None, None)
+    middle = Decimal(micro[(n - 1) // 2] + micro[n // 2]) / 2
+    return StayFigures(kind, label, n, _in_days(Decimal(sum(micro)) / n), _in_days(middle))
 
 
 def compute(period: ReportPeriod) -> LengthOfStay:
     """The admissions discharged in the period (discharged_at within it): how many, the mean
-    and the median of discharged_at − admitted_at in days, overall and by the type of the
-    ward they were discharged from. 4 queries whatever their number (means by the database's
-    AVG, medians by a window function; the same on SQLite and PostgreSQL). Raises nothing."""
-    found = Admission.objects.filter(
-        discharged_at__gte=period.starts_at, discharged_at__lt=period.ends_before
-    )
-    by_kind = {
-        row[_KIND]: row
-        for row in found.values(_KIND).annotate(n=Count("id"), mean=Avg(_STAY)).order_by()
-    }
-    everyone = found.aggregate(n=Count("id"), mean=Avg(_STAY))
-    medians = _medians(found, [F(_KIND)])
-    overall_median = _medians(found, []).get("")
-    kinds = [
-        StayFigures(
-            kind=kind,
-            label=label,
-            discharges=by_kind.get(kind, {}).get("n", 0),
-            mean_days=days(by_kind.get(kind, {}).get("mean")),
-            median_days=days(medians.get(kind)),
-        )
-        for kind, label in KINDS
-    ]
-    overall = StayFigures(
-        "", "All wards", everyone["n"], days(everyone["mean"]), days(overall_median)
-    )
-    return LengthOfStay(overall=overall, kinds=kinds)
+    and the median of discharged_at − admitted_at in days (one decimal, half up), overall and by
+    the type of the ward they were discharged from. Reads the period's per-day figures
+    (reports.summaries: the daily summary for closed days, `live` for the rest): at most 3
+    queries, whatever the number of stays. Raises nothing."""
+    by_kind: dict[str, list[int]] = {kind: [] for kind, _ in KINDS}
+    for found in period_figures(SOURCE, period):
+        by_kind.setdefault(found.key, []).extend(found.values)
+    everyone = sorted(micro for stays in by_kind.values() for micro in stays)
+    kinds = [_figures(kind, label, sorted(by_kind[kind])) for kind, label in KINDS]
+    return LengthOfStay(overall=_figures("", "All wards", everyone), kinds=kinds)
 
 
 register(

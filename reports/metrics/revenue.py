@@ -4,23 +4,18 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, Expression, F, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Count, DecimalField, Min, QuerySet, Sum
+from django.utils import timezone
 
-from billing.models import (
-    AdvanceDeposit,
-    AdvanceRefund,
-    CreditNote,
-    Invoice,
-    Payment,
-    PaymentMode,
-    Refund,
-)
+from billing.models import AdvanceDeposit, CreditNote, Invoice, Payment, PaymentMode
+from billing.selectors import desk_money
+from hms import params
 from hms.money import ZERO, money
 from reports.charts import Chart, Series
 from reports.metrics import Metric, Table, register
 from reports.metrics.daily import day_label, local_day
 from reports.period import ReportPeriod
+from reports.summaries import DayFigure, Source, period_figures, register_source
 
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
 # The modes money comes in by (paying from an advance deposit is not new money: the deposit was
@@ -94,105 +89,107 @@ class Revenue:
         ]
 
 
-def _by_day_and_mode(found: QuerySet, moment: str, mode: str | Expression) -> list[dict]:
-    """Sums of `amount` of the rows `found`, by local day of `moment` and by `mode` (a field or
-    an expression)."""
-    return list(
-        found.annotate(day=local_day(moment), desk_mode=F(mode) if isinstance(mode, str) else mode)
-        .values("day", "desk_mode")
-        .annotate(total=Sum("amount", output_field=_MONEY))
-        .order_by()
-    )
+# The summary's figures (reports.summaries): money through the desk by mode, gross and given
+# back, and what was billed, each per hospital day.
+RECEIVED, GIVEN_BACK = "revenue.received", "revenue.given_back"
+ISSUED, VOIDED, CREDITED = "revenue.issued", "revenue.voided", "revenue.credited"
 
 
-def _by_day(found: QuerySet, moment: str, amount: str) -> list[dict]:
-    """Sums of `amount` of the rows `found`, by local day of `moment`."""
-    return list(
-        found.annotate(day=local_day(moment))
+def _billed_by_day(found: QuerySet, moment: str, amount: str, figure: str) -> list[DayFigure]:
+    return [
+        DayFigure(figure, row["day"], "", row["count"], money(row["total"]))
+        for row in found.annotate(day=local_day(moment))
         .values("day")
-        .annotate(total=Sum(amount, output_field=_MONEY))
+        .annotate(total=Sum(amount, output_field=_MONEY), count=Count("pk"))
         .order_by()
+    ]
+
+
+def live(first: date, last: date) -> list[DayFigure]:
+    """The revenue figures of hospital days `first` to `last` from the records, per day: money
+    received and given back by mode (billing.selectors.desk_money: payments and advance
+    deposits in; refunds, advance refunds and reversed payments back, each on its own day),
+    and invoices issued, voided (issued ones only) and credit notes. Eight grouped queries."""
+    span = ReportPeriod(first, last)
+    start, end = span.starts_at, span.ends_before
+    figures = [
+        DayFigure(
+            RECEIVED if movement.kind == "received" else GIVEN_BACK,
+            movement.day,
+            movement.mode,
+            movement.count,
+            movement.total,
+        )
+        for movement in desk_money(start=start, end=end, per_day=True)
+    ]
+    figures += _billed_by_day(
+        Invoice.objects.filter(issued_at__gte=start, issued_at__lt=end),
+        "issued_at",
+        "total",
+        ISSUED,
     )
+    figures += _billed_by_day(
+        Invoice.objects.filter(issued_at__isnull=False, voided_at__gte=start, voided_at__lt=end),
+        "voided_at",
+        "total",
+        VOIDED,
+    )
+    figures += _billed_by_day(
+        CreditNote.objects.filter(created_at__gte=start, created_at__lt=end),
+        "created_at",
+        "amount",
+        CREDITED,
+    )
+    return figures
+
+
+def _earliest() -> date | None:
+    """The hospital day of the first money movement or invoice."""
+    moments = [
+        Payment.objects.aggregate(first=Min("received_at"))["first"],
+        AdvanceDeposit.objects.aggregate(first=Min("received_at"))["first"],
+        Invoice.objects.aggregate(first=Min("issued_at"))["first"],
+        CreditNote.objects.aggregate(first=Min("created_at"))["first"],
+    ]
+    found = [moment for moment in moments if moment is not None]
+    return timezone.localdate(min(found), params.hospital_zone()) if found else None
+
+
+SOURCE = register_source(
+    Source(figures=(RECEIVED, GIVEN_BACK, ISSUED, VOIDED, CREDITED), live=live, earliest=_earliest)
+)
 
 
 def compute(period: ReportPeriod) -> Revenue:
-    """The period's revenue in 8 queries, whatever its length or the number of payments: one
-    sum per kind of movement, grouped by local day (and mode) in the database.
+    """The period's revenue from its per-day figures (reports.summaries: the daily summary for
+    closed days, `live` for the rest): at most 11 queries, whatever its length or the number of
+    payments.
 
-    Money received follows the desk's takings (billing.selectors.desk_summary): payments and
+    Money received follows the desk's takings (billing.selectors.desk_money): payments and
     advance deposits by the mode they came in; refunds by the way the money went back (the
     payment's mode when none was recorded), advance refunds by their method, and bounced
     payments on the day they were reversed, all below zero. Billed is what the patient and the
     insurer were invoiced: an issued invoice's total (after discount, with tax, both shares) on
     its issue day, less a voided invoice's total on the day it was voided and a credit note's
     amount on its day. Raises nothing; a period with no money has every figure 0."""
-    start, end = period.starts_at, period.ends_before
     index = {day: i for i, day in enumerate(period.days)}
     received = {mode: [ZERO] * len(index) for mode, _ in MODES}
     billed = [ZERO] * len(index)
     totals = {"gross": ZERO, "refunded": ZERO, "issued": ZERO, "corrected": ZERO}
-
-    money_in = [
-        (
-            Payment.objects.filter(received_at__gte=start, received_at__lt=end).exclude(
-                mode=PaymentMode.ADVANCE
-            ),
-            "received_at",
-            "mode",
-            1,
-        ),
-        (
-            AdvanceDeposit.objects.filter(received_at__gte=start, received_at__lt=end),
-            "received_at",
-            "mode",
-            1,
-        ),
-        (
-            Refund.objects.filter(refunded_at__gte=start, refunded_at__lt=end),
-            "refunded_at",
-            Coalesce(NullIf("method", Value("")), "payment__mode"),
-            -1,
-        ),
-        (
-            AdvanceRefund.objects.filter(refunded_at__gte=start, refunded_at__lt=end),
-            "refunded_at",
-            "method",
-            -1,
-        ),
-        (
-            Payment.objects.filter(reversed_at__gte=start, reversed_at__lt=end),
-            "reversed_at",
-            "mode",
-            -1,
-        ),
-    ]
-    for found, moment, mode, sign in money_in:
-        for row in _by_day_and_mode(found, moment, mode):
-            if row["desk_mode"] not in received:
-                continue  # given back from a deposit's use: no desk money moved (desk_summary)
-            amount = money(row["total"])
-            received[row["desk_mode"]][index[row["day"]]] += sign * amount
+    for found in period_figures(SOURCE, period):
+        at, amount = index[found.day], money(found.total)
+        if found.figure in (RECEIVED, GIVEN_BACK):
+            if found.key not in received:
+                continue  # given back from a deposit's use: no desk money moved (desk_money)
+            sign = 1 if found.figure == RECEIVED else -1
+            received[found.key][at] += sign * amount
             totals["gross" if sign > 0 else "refunded"] += amount
-
-    billing = [
-        (Invoice.objects.filter(issued_at__gte=start, issued_at__lt=end), "issued_at", 1),
-        (
-            Invoice.objects.filter(
-                issued_at__isnull=False, voided_at__gte=start, voided_at__lt=end
-            ),
-            "voided_at",
-            -1,
-        ),
-    ]
-    for found, moment, sign in billing:
-        for row in _by_day(found, moment, "total"):
-            billed[index[row["day"]]] += sign * money(row["total"])
-            totals["issued" if sign > 0 else "corrected"] += money(row["total"])
-    for row in _by_day(
-        CreditNote.objects.filter(created_at__gte=start, created_at__lt=end), "created_at", "amount"
-    ):
-        billed[index[row["day"]]] -= money(row["total"])
-        totals["corrected"] += money(row["total"])
+        elif found.figure == ISSUED:
+            billed[at] += amount
+            totals["issued"] += amount
+        else:
+            billed[at] -= amount
+            totals["corrected"] += amount
     return Revenue(
         days=period.days,
         received=received,

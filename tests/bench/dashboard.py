@@ -5,6 +5,8 @@ first with large_hospital.py): median and p95 wall time over N runs after a warm
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hms_bench_large \\
         .venv/bin/python tests/bench/dashboard.py --runs 10
     ... --explain revenue        # EXPLAIN ANALYZE of each query of one metric, two years
+    ... --summary live           # with no daily summary: every day read from the records
+    ... --summary summarized     # after the night's task (timed): closed days from the summary
 """
 
 import argparse
@@ -22,6 +24,12 @@ parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--runs", type=int, default=10)
 parser.add_argument("--warmup", type=int, default=2)
 parser.add_argument("--explain", default="", help="a metric key: EXPLAIN ANALYZE its queries")
+parser.add_argument(
+    "--summary",
+    choices=["as-is", "live", "summarized"],
+    default="as-is",
+    help="drop the daily summary first (live), or write it first and time that (summarized)",
+)
 parser.add_argument("--sqlite", default=None, help="SQLite file when DATABASE_URL is not set")
 args = parser.parse_args()
 
@@ -43,7 +51,9 @@ from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from reports import summaries  # noqa: E402
 from reports.metrics import METRICS  # noqa: E402
+from reports.models import DailyFigure  # noqa: E402
 from reports.period import ReportPeriod  # noqa: E402
 
 
@@ -79,6 +89,16 @@ def main() -> None:
                 print(query["sql"][:300], "\n", "\n".join(r[0] for r in cursor.fetchall()), "\n")
         return
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+    if args.summary != "as-is":
+        summaries.summaries_forget()
+    if args.summary == "summarized":
+        started = time.perf_counter()
+        through = summaries.summaries_close_days()
+        print(
+            f"daily summary written through {through} in {time.perf_counter() - started:.1f} s"
+            f" ({DailyFigure.objects.count()} rows)"
+        )
+    print(f"daily summary mark: {summaries.summary_mark()}")
     print("| part | 30 days: median / p95 ms · queries | two years |")
     print("| --- | --- | --- |")
     for metric in METRICS:

@@ -2,6 +2,7 @@ import pytest
 
 from reports.metrics import METRICS
 from tests.reports.analytics_fakes import TAKINGS
+from tests.reports.summarized import WAYS
 
 
 @pytest.fixture
@@ -10,3 +11,9 @@ def takings_metric():
     METRICS.append(TAKINGS)
     yield TAKINGS
     METRICS.remove(TAKINGS)
+
+
+@pytest.fixture(params=WAYS)
+def way(request) -> str:
+    """How the period stands against the daily summary (tests.reports.summarized.WAYS)."""
+    return request.param
