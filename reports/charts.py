@@ -7,6 +7,8 @@ table (the panel's "Show figures"), so nothing is only a picture.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.safestring import mark_safe
+
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 28
 # Okabe–Ito colours: told apart by people with the common colour-vision deficiencies.
@@ -100,9 +102,15 @@ def _geometry(chart: Chart) -> dict:
                 left = LEFT + slot * i + slot * 0.1 + bar_w * n
                 y0, y1 = sorted((y(0.0), y(float(value))))
                 bars.append(
-                    {"x": round(left, 1), "y": y0, "w": round(bar_w, 1), "h": round(y1 - y0, 1)}
+                    f'<rect class="chart-series-{n}" x="{round(left, 1)}" y="{y0}"'
+                    f' width="{round(bar_w, 1)}" height="{round(y1 - y0, 1)}" fill="{colour}"/>'
                 )
-            shapes.append({"name": series.name, "colour": colour, "bars": bars})
+            # Written here, not by the template: two years of days are some 1,500 bars, and a
+            # template variable per attribute cost a two-year page over 100 ms. Only numbers
+            # and the palette's colours go in, so the markup is safe as it is.
+            shapes.append(
+                {"name": series.name, "colour": colour, "bars": mark_safe("".join(bars))}  # noqa: S308
+            )
         else:
             points = " ".join(
                 f"{x(i)},{y(float(v))}" for i, v in enumerate(series.values) if v is not None

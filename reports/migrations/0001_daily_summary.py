@@ -4,34 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='SummaryMark',
+            name="SummaryMark",
             fields=[
-                ('name', models.CharField(max_length=20, primary_key=True, serialize=False)),
-                ('through', models.DateField()),
-                ('written_at', models.DateTimeField()),
+                ("name", models.CharField(max_length=20, primary_key=True, serialize=False)),
+                ("through", models.DateField()),
+                ("written_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='DailyFigure',
+            name="DailyFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('figure', models.CharField(max_length=40)),
-                ('key', models.CharField(blank=True, default='', max_length=40)),
-                ('count', models.PositiveIntegerField(default=0)),
-                ('total', models.DecimalField(decimal_places=6, default=0, max_digits=24)),
-                ('values', models.BinaryField(blank=True, default=b'')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("figure", models.CharField(max_length=40)),
+                ("key", models.CharField(blank=True, default="", max_length=40)),
+                ("count", models.PositiveIntegerField(default=0)),
+                ("total", models.DecimalField(decimal_places=6, default=0, max_digits=24)),
+                ("values", models.BinaryField(blank=True, default=b"")),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('figure', 'day', 'key'), name='reports_dailyfigure_one_per_day_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("figure", "day", "key"), name="reports_dailyfigure_one_per_day_key"
+                    )
+                ],
             },
         ),
     ]
