@@ -33,7 +33,7 @@ CLINIC_ADMISSIONS_PER_DAY = {
     "general": [0.12, 0.12, 0.12, 0.12, 0.12, 0.05, 0.0],
     "private": [0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.0],
 }
-CLINIC_VISITS_PER_DAY = [0.6, 0.55, 0.55, 0.55, 0.6, 0.7, 0.7]
+CLINIC_VISITS_PER_DAY = [0.55, 0.5, 0.5, 0.5, 0.55, 0.65, 0.65]
 RETURNING = 0.5  # the share of clinic patients seen before (after a stay, or an earlier visit)
 # Where the Emergency Unit's patients go: a ward (after waiting for a bed), or home.
 EMERGENCY_ONWARD = [("general", 0.45), ("icu", 0.2), ("home", 0.35)]
@@ -96,7 +96,7 @@ REASONS = {
         ("Febrile illness", ["BS-MPS"]),
     ],
 }
-SECOND_TEST = 0.1  # the chance a reason's further tests are ordered too (the first always is)
+SECOND_TEST = 0.05  # the chance a reason's further tests are ordered too (the first always is)
 # The clinic's extra lines and tests (each drawn with its chance).
 CLINIC_EXTRAS = [("NURS-INJ", 0.2), ("NURS-DRESS", 0.1)]
 CLINIC_TESTS = [("BS-MPS", 0.05), ("URINE", 0.04), ("RBS", 0.03)]

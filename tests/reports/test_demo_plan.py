@@ -73,6 +73,19 @@ def test_every_ward_type_has_discharges_in_the_dashboards_periods_and_a_forecast
         assert (now.date() - first.date()).days > forecast.MIN_HISTORY, kind
 
 
+@pytest.mark.parametrize("now", LOADED, ids=lambda now: f"{now:%a-%d-%H%M}")
+def test_money_comes_in_on_most_days_of_the_dashboards_periods(now):
+    plan = plan_at(now)
+    # A deposit on admission, the rest of the bill at the discharge, a clinic visit paid.
+    moments = [s.admitted_at for s in plan.stays] + [s.discharged_at for s in plan.stays]
+    days = {moment.astimezone(NAIROBI).date() for moment in moments}
+    days |= {visit.paid_at.astimezone(NAIROBI).date() for visit in plan.visits}
+
+    for preset in ("30d", "last_month"):
+        period = preset_period(preset, now.date())
+        assert len(days & set(period.days)) >= 22, preset
+
+
 def test_the_same_days_and_beds_make_the_same_plan():
     now = LOADED[4]
 
