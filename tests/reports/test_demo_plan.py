@@ -23,10 +23,12 @@ BEDS = {
 }
 TURNAROUND = {"RBS": 60, "UEC": 240, "ECG": 60, "CBC": 120, "BS-MPS": 60, "URINE": 120}
 TURNAROUND |= {"US-ABD": 1440, "CT-HEAD": 240, "XR-CHEST": 240}
-# Loaded on each day of a week and a month's turn, at night, in the morning and the evening.
+# Loaded on every day of the week, at a month's start and end and over New Year, at night, in
+# the morning and in the evening.
 LOADED = [
-    datetime(2026, 11, 25, tzinfo=NAIROBI) + timedelta(days=day, hours=hour)
-    for day in range(9)
+    datetime(2026, month, day, tzinfo=NAIROBI) + timedelta(days=offset, hours=hour)
+    for month, day in ((11, 28), (12, 28))
+    for offset in range(7)
     for hour in (0.5, 9.25, 21)
 ]
 
@@ -67,7 +69,10 @@ def test_every_ward_type_has_discharges_in_the_dashboards_periods_and_a_forecast
             for stay in plan.stays
             if period.starts_at <= stay.discharged_at < period.ends_before
         }
+        tests = [t for s in plan.stays for t in s.tests] + [t for v in plan.visits for t in v.tests]
+        verified = {t.code for t in tests if period.starts_at <= t.verified_at < period.ends_before}
         assert left == set(BEDS), (preset, left)
+        assert len(verified) >= 6, (preset, verified)
     for kind in BEDS:
         first = min(leg.start for stay in plan.stays for leg in stay.legs if leg.kind == kind)
         assert (now.date() - first.date()).days > forecast.MIN_HISTORY, kind
