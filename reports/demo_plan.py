@@ -4,7 +4,7 @@ billed and how each was paid. Pure: it reads and writes no database; the same da
 give the same plan (a seeded random generator).
 
 The hospital's week (docs/DECISIONS.md, "The demo's ninety days of history"): the Emergency
-Unit takes patients every day and night (a few more at weekends), the clinic sends admissions
+Unit takes patients every day and night (about as many at weekends), the clinic sends admissions
 and sees outpatients every day (the weekends' walk-in clinic open late), Tuesday's major
 operation spends a night or two in intensive care, ward rounds discharge in the morning and the
 desk completes the discharge an hour or two later, and a bed is cleaned within two hours of
@@ -27,11 +27,11 @@ LAST_GAP = timedelta(minutes=45)
 CLEANING = (45, 120)  # minutes from a bed being left to it being vacant again
 
 # Arrivals a day (Monday first): the Emergency Unit's patients, and those the clinic admits
-# straight to a ward (a steady flow at these means: _Planner.arrivals).
-EMERGENCY_PER_DAY = [0.28, 0.24, 0.24, 0.24, 0.28, 0.35, 0.35]
+# straight to a ward (a steady flow of these a week, each on a day drawn by these weights).
+EMERGENCY_PER_DAY = [0.3, 0.27, 0.27, 0.27, 0.3, 0.3, 0.3]
 CLINIC_ADMISSIONS_PER_DAY = {
     "general": [0.12, 0.12, 0.12, 0.12, 0.12, 0.05, 0.0],
-    "private": [0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.0],
+    "private": [0.14, 0.14, 0.14, 0.14, 0.14, 0.05, 0.0],
 }
 CLINIC_VISITS_PER_DAY = [0.55, 0.5, 0.5, 0.5, 0.55, 0.65, 0.65]
 RETURNING = 0.5  # the share of clinic patients seen before (after a stay, or an earlier visit)
@@ -99,7 +99,7 @@ REASONS = {
 SECOND_TEST = 0.05  # the chance a reason's further tests are ordered too (the first always is)
 # The clinic's extra lines and tests (each drawn with its chance).
 CLINIC_EXTRAS = [("NURS-INJ", 0.2), ("NURS-DRESS", 0.1)]
-CLINIC_TESTS = [("BS-MPS", 0.05), ("URINE", 0.04), ("RBS", 0.03)]
+CLINIC_TESTS = [("BS-MPS", 0.05), ("URINE", 0.04), ("RBS", 0.03), ("ECG", 0.02), ("US-ABD", 0.02)]
 # The test's steps: minutes from ordering to collection, to the start, to the result (a share
 # of the test's target turnaround) and to verification.
 TEST_MINUTES = {"collect": (5, 30), "start": (5, 30), "verify": (5, 30)}
@@ -268,9 +268,9 @@ class _Planner:
         return self.random.choices(names, weights)[0]
 
     def arrivals(self, stream: str, mean: float) -> int:
-        """How many of `stream` arrive today, `mean` a day on average: a steady flow (each
+        """How many of `stream` arrive this week, `mean` a week on average: a steady flow (each
         stream's running total rounded down, from a random start), so every month of the
-        history has its share, whichever weekday the history ends on."""
+        history has its share, whichever day the history ends on."""
         due = self.due.get(stream, self.random.random()) + mean
         self.due[stream] = due - int(due)
         return int(due)
@@ -490,18 +490,35 @@ class _Planner:
                 made += self.stay(self.at(before, 11), [(kind, None)], kind) is not None
                 if made == count:
                     break
-        for offset in range(HISTORY_DAYS + 1):
-            day = first + timedelta(days=offset)
-            weekday = day.weekday()
-            for _ in range(self.arrivals("emergency", EMERGENCY_PER_DAY[weekday])):
-                self.emergency(day)
-            for kind, means in CLINIC_ADMISSIONS_PER_DAY.items():
-                for _ in range(self.arrivals(kind, means[weekday])):
-                    self.clinic_admission(day, kind)
-            if weekday == THEATRE_WEEKDAY:
-                self.after_theatre(day)
-            for _ in range(self.arrivals("clinic", CLINIC_VISITS_PER_DAY[weekday])):
-                self.clinic_visit(day)
+        streams = [
+            ("emergency", EMERGENCY_PER_DAY, self.emergency),
+            *(
+                (kind, means, lambda day, kind=kind: self.clinic_admission(day, kind))
+                for kind, means in CLINIC_ADMISSIONS_PER_DAY.items()
+            ),
+            ("clinic", CLINIC_VISITS_PER_DAY, self.clinic_visit),
+        ]
+        for week in range(0, HISTORY_DAYS + 1, 7):
+            days = [first + timedelta(days=n) for n in range(week, min(week + 7, HISTORY_DAYS + 1))]
+            # The week's arrivals of each stream, each on a day drawn by the weekday's share of
+            # it among the days with the fewest of them so far (spread over the week).
+            arriving = []
+            for stream, means, arrive in streams:
+                weights = {day: means[day.weekday()] for day in days if means[day.weekday()]}
+                taken = dict.fromkeys(weights, 0)
+                for _ in range(self.arrivals(stream, sum(weights.values()))):
+                    fewest = min(taken.values())
+                    open_days = [day for day in weights if taken[day] == fewest]
+                    day = self.random.choices(open_days, [weights[d] for d in open_days])[0]
+                    taken[day] += 1
+                    arriving.append((day, len(arriving), arrive))
+            arriving += [
+                (day, len(arriving) + n, self.after_theatre)
+                for n, day in enumerate(days)
+                if day.weekday() == THEATRE_WEEKDAY
+            ]
+            for day, _order, arrive in sorted(arriving, key=lambda a: a[:2]):
+                arrive(day)
         self.corrections()
         return self.plan
 
