@@ -15,6 +15,7 @@ are adult ones).
 """
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -234,6 +235,8 @@ class _Beds:
 
 
 class _Planner:
+    """Plans the history day by day, booking beds as it goes (see `plan`)."""
+
     def __init__(
         self,
         *,
@@ -264,6 +267,7 @@ class _Planner:
         return timedelta(minutes=self.random.uniform(low, high))
 
     def choose(self, weighted: list[tuple[str, float]]) -> str:
+        """One of `weighted` ([(name, weight)]), drawn at random by weight."""
         names, weights = zip(*weighted, strict=True)
         return self.random.choices(names, weights)[0]
 
@@ -483,13 +487,7 @@ class _Planner:
 
     def make(self) -> HistoryPlan:
         first = self.today - timedelta(days=HISTORY_DAYS)
-        for kind, count in OPENING_CENSUS.items():
-            made = 0
-            for _try in range(10):
-                before = first - timedelta(days=self.random.randint(1, 4))
-                made += self.stay(self.at(before, 11), [(kind, None)], kind) is not None
-                if made == count:
-                    break
+        self.opening(first)
         streams = [
             ("emergency", EMERGENCY_PER_DAY, self.emergency),
             *(
@@ -500,27 +498,39 @@ class _Planner:
         ]
         for week in range(0, HISTORY_DAYS + 1, 7):
             days = [first + timedelta(days=n) for n in range(week, min(week + 7, HISTORY_DAYS + 1))]
-            # The week's arrivals of each stream, each on a day drawn by the weekday's share of
-            # it among the days with the fewest of them so far (spread over the week).
-            arriving = []
-            for stream, means, arrive in streams:
-                weights = {day: means[day.weekday()] for day in days if means[day.weekday()]}
-                taken = dict.fromkeys(weights, 0)
-                for _ in range(self.arrivals(stream, sum(weights.values()))):
-                    fewest = min(taken.values())
-                    open_days = [day for day in weights if taken[day] == fewest]
-                    day = self.random.choices(open_days, [weights[d] for d in open_days])[0]
-                    taken[day] += 1
-                    arriving.append((day, len(arriving), arrive))
-            arriving += [
-                (day, len(arriving) + n, self.after_theatre)
-                for n, day in enumerate(days)
-                if day.weekday() == THEATRE_WEEKDAY
-            ]
-            for day, _order, arrive in sorted(arriving, key=lambda a: a[:2]):
+            for day, arrive in self.week(days, streams):
                 arrive(day)
         self.corrections()
         return self.plan
+
+    def opening(self, first: date) -> None:
+        """OPENING_CENSUS: patients admitted in the days before `first`, still in bed then."""
+        for kind, count in OPENING_CENSUS.items():
+            made = 0
+            for _try in range(10):
+                before = first - timedelta(days=self.random.randint(1, 4))
+                made += self.stay(self.at(before, 11), [(kind, None)], kind) is not None
+                if made == count:
+                    break
+
+    def week(self, days: list[date], streams: list) -> list[tuple[date, Callable]]:
+        """The arrivals of a week's `days`, in day order: each stream's share of the week (a
+        steady flow), each on a day drawn by its weekday's weight among the days with the fewest
+        of that stream so far (spread over the week); and Tuesday's operation."""
+        arriving: list[tuple[date, int, Callable]] = []
+        for stream, means, arrive in streams:
+            weights = {day: means[day.weekday()] for day in days if means[day.weekday()]}
+            taken = dict.fromkeys(weights, 0)
+            for _ in range(self.arrivals(stream, sum(weights.values()))):
+                fewest = min(taken.values())
+                open_days = [day for day in weights if taken[day] == fewest]
+                day = self.random.choices(open_days, [weights[d] for d in open_days])[0]
+                taken[day] += 1
+                arriving.append((day, len(arriving), arrive))
+        for day in days:
+            if day.weekday() == THEATRE_WEEKDAY:
+                arriving.append((day, len(arriving), self.after_theatre))
+        return [(day, arrive) for day, _order, arrive in sorted(arriving, key=lambda a: a[:2])]
 
     def corrections(self) -> None:
         """The one credit note (a dressing charged but not done, taken off before paying) and
