@@ -6,13 +6,14 @@ The ICU store receives the vials and tablets from the main store (a transfer, re
 ward's nurse), and the doses due since the orders began are recorded: given, one held with its
 reason, the latest omeprazole dose left unrecorded (overdue on the nurse's home once an hour
 late). The orders start 18 hours before seeding (the first dose was given in the emergency unit
-before the transfer to the ICU), so the demo has a shift behind it.
+before the transfer to the ICU: wards' demo admits the stay there 19 hours before seeding), so the
+demo has a shift behind it; never before the stay's admission, so no dose precedes it.
 
 Made once: the stay's first medication order marks it. The doses are recorded through the
 service (stock drawn, charges posted); their recorded time is then set to ten minutes after each
-dose was due, as a nurse on that shift would have recorded it (demo data only)."""
+dose was due (at most now), as a nurse on that shift would have recorded it (demo data only)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -49,6 +50,12 @@ def _order_read(**fields: object) -> object:
             raise
         codes = [warning.code for warning in stopped.warnings]
         return services.medication_order_create(warnings_confirmed=codes, **fields)
+
+
+def _next_hour(moment: datetime) -> datetime:
+    """The first whole hour at or after `moment`."""
+    whole = moment.replace(minute=0, second=0, microsecond=0)
+    return whole if whole == moment else whole + timedelta(hours=1)
 
 
 def _icu_stay() -> object | None:
@@ -100,7 +107,10 @@ def seed_late(log) -> None:
         return
     _stock_ward(store, items, pharmacist, nurse)
     now = timezone.now()
-    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=18)
+    start = max(
+        now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=18),
+        _next_hour(stay.admitted_at),
+    )
     recorded = 0
     for generic, _strength, dose, units, route, frequency, most, indication in ORDERS:
         order = _order_read(
@@ -117,7 +127,7 @@ def seed_late(log) -> None:
         )
         if order.is_prn:
             done = [services.dose_record(actor=nurse, order=order, outcome=DoseOutcome.GIVEN)]
-            when = [now - timedelta(hours=5)]
+            when = [max(now - timedelta(hours=5), start + timedelta(minutes=30))]
         else:
             due = mar.due_times(order, start, now)
             if frequency == "od":
@@ -134,7 +144,7 @@ def seed_late(log) -> None:
                         reason="Nil by mouth: vomiting on arrival" if held else "",
                     )
                 )
-                when.append(due_at + timedelta(minutes=10))
+                when.append(min(due_at + timedelta(minutes=10), now))
         for record, at in zip(done, when, strict=True):
             MedicationAdministration.objects.filter(pk=record.pk).update(recorded_at=at)
         recorded += len(done)

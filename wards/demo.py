@@ -1,5 +1,9 @@
 """Demo records of wards: four wards with beds, a few patients admitted, a bed being cleaned, and
-the admitted patients' first observations (so the nurse's home shows NEWS2 and what is due)."""
+the admitted patients' first observations (so the nurse's home shows NEWS2 and what is due).
+
+The severe malaria came in through the Emergency Unit last night, 19 hours before seeding, and
+moved to the Intensive Care Unit three hours later (its medication chart starts there:
+pharmacy.demo_mar); the others were admitted as the demo is loaded."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -9,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from clinical import services as clinical_services
 from clinical.models import Consciousness, Patient, PatientState, Vitals
+from hms.demo_clock import DemoClock
 from wards import services
 from wards.models import Admission, Bed, BedStatus, BedStatusChange, Ward
 
@@ -50,6 +55,9 @@ def seed(log) -> None:
     ]
     for patient, (ward, number, reason) in zip(candidates, plan, strict=False):
         bed = Bed.objects.get(ward__name=ward, number=number)
+        if ward == "Intensive Care Unit":
+            _admit_through_emergency(nurse, doctor, patient, bed, reason)
+            continue
         services.admission_create(
             actor=nurse,
             patient=patient,
@@ -68,6 +76,38 @@ def seed(log) -> None:
     log(
         f"Wards: {Ward.objects.count()}, beds: {Bed.objects.count()}, admitted: {Admission.objects.count()}."
     )
+
+
+# The severe malaria's night: hours before seeding it arrived in the Emergency Unit's bed 01, moved
+# to intensive care, and that bed was cleaned.
+THROUGH_EMERGENCY = {"arrived": 19, "moved": 16, "cleaned": 15}
+
+
+def _admit_through_emergency(
+    nurse: User, doctor: User, patient: Patient, bed: Bed, reason: str
+) -> Admission:
+    """Admit `patient` to the Emergency Unit's bed 01 THROUGH_EMERGENCY["arrived"] hours ago
+    and move them to `bed` later, each step through the wards' services at its moment (the
+    demo's clock), so the stay, its charges, its audit rows and both beds' histories say so."""
+    now = timezone.now()
+    emergency = Bed.objects.get(ward__name="Emergency Unit", number="01")
+    with DemoClock() as clock:
+        clock.set(now - timedelta(hours=THROUGH_EMERGENCY["arrived"]))
+        admission = services.admission_create(
+            actor=nurse,
+            patient=patient,
+            attending_doctor=doctor,
+            bed=emergency,
+            reason=reason,
+            advance_deposit=Decimal("10000.00"),
+        )
+        clock.set(now - timedelta(hours=THROUGH_EMERGENCY["moved"]))
+        services.admission_transfer(
+            actor=nurse, admission=admission, bed=bed, reason="Needs intensive care"
+        )
+        clock.set(now - timedelta(hours=THROUGH_EMERGENCY["cleaned"]))
+        services.bed_set_status(actor=nurse, bed=emergency, status=BedStatus.VACANT)
+    return admission
 
 
 # The first set of each demo stay, by bed: a NEWS2 of 9 in intensive care (continuous: due again

@@ -118,7 +118,7 @@ def run_elsewhere(action: Callable[[], object]) -> object:
 
     thread = threading.Thread(target=work, name="e2e-server-side")
     thread.start()
-    thread.join(timeout=30)
+    thread.join(timeout=120)
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome.get("value")
