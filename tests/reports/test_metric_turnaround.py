@@ -126,7 +126,8 @@ def test_the_panel_says_how_many_are_not_verified_yet(hospital):
     html = render_to_string("reports/panels/turnaround.html", {"result": result, "period": PERIOD})
 
     assert "Full blood count" in html
-    assert "45 min" in html and "90 min" in html
+    assert "Median (min)" in html and "90th pct (min)" in html
+    assert '<td class="text-end">45</td><td class="text-end">90</td>' in html
     assert 'data-testid="turnaround-waiting">1<' in html
 
 
