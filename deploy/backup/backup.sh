@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Back up HMS: the database and the private files folder, into BACKUP_DIR/hms-<UTC time>/.
 #
-#   backup.sh [--env-file FILE] [--label NAME] [--keep N]
+#   backup.sh [--env-file FILE] [--label NAME] [--keep-all]
 #
 #   --env-file FILE  read settings from FILE (e.g. /etc/hms/hms.env) for variables not already set
 #   --label NAME     name the backup hms-<time>-NAME; labelled backups are never rotated away
-#   --keep N         keep the last N unlabelled backups (default BACKUP_KEEP or 14; 0 keeps all)
+#   --keep-all       remove no old backup this time (default: keep the newest of each of the
+#                    last 7 days, 4 weeks and 12 months: BACKUP_KEEP_DAILY/_WEEKLY/_MONTHLY)
 #
 # Database: PostgreSQL (DATABASE_URL) with `pg_dump --format=custom`; otherwise the SQLite file
 # (HMS_SQLITE_PATH, default HMS_VAR_DIR/hms.sqlite3) copied with SQLite's online backup, so the
@@ -34,10 +35,9 @@ while (($#)); do
 		label=$2
 		shift 2
 		;;
-	--keep)
-		[[ $# -ge 2 ]] || hms_die "--keep needs a number"
-		keep=$2
-		shift 2
+	--keep-all)
+		keep=0
+		shift
 		;;
 	-h | --help)
 		sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
@@ -120,14 +120,41 @@ echo "backup written: $dest"
 (cd "$dest" && ls -l -- *) | sed 's/^/  /'
 [[ $files_note != "not included"* ]] || echo "  note: private files $files_note"
 
-# --- rotation: keep the newest BACKUP_KEEP unlabelled backups ---------------------------------
-if [[ -z $label && $BACKUP_KEEP -gt 0 ]]; then
+# --- rotation: grandfather-father-son over the unlabelled backups ----------------------------
+# Newest first, a backup is kept when it is the newest of its day among the last
+# BACKUP_KEEP_DAILY days that have one, of its ISO week among the last BACKUP_KEEP_WEEKLY weeks,
+# or of its month among the last BACKUP_KEEP_MONTHLY months; the others are removed. Labelled
+# backups (pre-restore, before-upgrade ...) are never removed. BACKUP_KEEP=0 keeps everything.
+if [[ -z $label && $BACKUP_KEEP != 0 ]]; then
 	shopt -s nullglob
 	backups=("$BACKUP_DIR"/hms-[0-9]*T[0-9]*Z)
 	shopt -u nullglob
-	excess=$((${#backups[@]} - BACKUP_KEEP))
-	for ((i = 0; i < excess; i++)); do
-		echo "removing old backup: ${backups[i]}"
-		rm -rf -- "${backups[i]}"
+	declare -A seen_day=() seen_week=() seen_month=()
+	days=0 weeks=0 months=0
+	for ((i = ${#backups[@]} - 1; i >= 0; i--)); do
+		name=${backups[i]##*/hms-}
+		day=${name:0:8}
+		week=$(date -u -d "$day" +%G-W%V)
+		month=${day:0:6}
+		keep_it=0
+		if [[ -z ${seen_day[$day]+x} ]]; then
+			seen_day[$day]=1
+			if ((days < BACKUP_KEEP_DAILY)); then keep_it=1; fi
+			days=$((days + 1))
+		fi
+		if [[ -z ${seen_week[$week]+x} ]]; then
+			seen_week[$week]=1
+			if ((weeks < BACKUP_KEEP_WEEKLY)); then keep_it=1; fi
+			weeks=$((weeks + 1))
+		fi
+		if [[ -z ${seen_month[$month]+x} ]]; then
+			seen_month[$month]=1
+			if ((months < BACKUP_KEEP_MONTHLY)); then keep_it=1; fi
+			months=$((months + 1))
+		fi
+		if ((!keep_it)); then
+			echo "removing old backup: ${backups[i]}"
+			rm -rf -- "${backups[i]}"
+		fi
 	done
 fi

@@ -8,7 +8,9 @@
 #   AWS_STORAGE_BUCKET_NAME   set: private files live in S3, not on this disk
 # and two of the scripts' own:
 #   BACKUP_DIR         default: $HMS_VAR_DIR/backups
-#   BACKUP_KEEP        default: 14 (backups kept by backup.sh; 0 keeps all)
+#   BACKUP_KEEP_DAILY, BACKUP_KEEP_WEEKLY, BACKUP_KEEP_MONTHLY
+#                      defaults 7, 4, 12: backup.sh keeps the newest backup of each of that
+#                      many days, weeks and months (BACKUP_KEEP=0 keeps every backup)
 # (SC2034: the variables set here are used by the scripts that source this file.)
 
 HMS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -39,14 +41,21 @@ hms_load_env_file() {
 	done <"$file"
 }
 
-# Sets DB_KIND (postgres|sqlite), SQLITE_PATH, PRIVATE_ROOT, FILES_IN_S3, BACKUP_DIR, BACKUP_KEEP.
+# Sets DB_KIND (postgres|sqlite), SQLITE_PATH, PRIVATE_ROOT, FILES_IN_S3, BACKUP_DIR, BACKUP_KEEP
+# and BACKUP_KEEP_DAILY/_WEEKLY/_MONTHLY.
 hms_resolve_paths() {
 	VAR_DIR=${HMS_VAR_DIR:-$HMS_ROOT/var}
 	PRIVATE_ROOT=${HMS_PRIVATE_ROOT:-$VAR_DIR/private}
 	FILES_IN_S3=${AWS_STORAGE_BUCKET_NAME:-}
 	BACKUP_DIR=${BACKUP_DIR:-$VAR_DIR/backups}
-	BACKUP_KEEP=${BACKUP_KEEP:-14}
-	[[ $BACKUP_KEEP =~ ^[0-9]+$ ]] || hms_die "BACKUP_KEEP must be a whole number, not '$BACKUP_KEEP'"
+	BACKUP_KEEP=${BACKUP_KEEP:-gfs}
+	BACKUP_KEEP_DAILY=${BACKUP_KEEP_DAILY:-7}
+	BACKUP_KEEP_WEEKLY=${BACKUP_KEEP_WEEKLY:-4}
+	BACKUP_KEEP_MONTHLY=${BACKUP_KEEP_MONTHLY:-12}
+	local count
+	for count in "$BACKUP_KEEP_DAILY" "$BACKUP_KEEP_WEEKLY" "$BACKUP_KEEP_MONTHLY"; do
+		[[ $count =~ ^[0-9]+$ ]] || hms_die "BACKUP_KEEP_DAILY/_WEEKLY/_MONTHLY must be whole numbers, not '$count'"
+	done
 	SQLITE_PATH=""
 	case ${DATABASE_URL:-} in
 	"")

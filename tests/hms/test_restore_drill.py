@@ -8,6 +8,7 @@ format), as each CI pass runs."""
 import hashlib
 import os
 import subprocess
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -77,11 +78,17 @@ def hospital(staff, charge_master):
     default_storage.save("documents/referral.txt", ContentFile(b"Referral letter, page 1\n"))
 
 
-def backed_up(tmp_path: Path, environment: dict[str, str]) -> Path:
-    done = run("backup.sh", environment=environment)
+def backed_up_into(folder: Path, environment: dict[str, str]) -> Path:
+    """Run backup.sh; the backup it wrote."""
+    done = run("backup.sh", environment={**environment, "BACKUP_DIR": str(folder)})
     assert done.returncode == 0, done.stderr
-    (written,) = (tmp_path / "backups").glob("hms-*")
-    assert "backup written" in done.stdout
+    written = done.stdout.split("backup written: ", 1)[1].splitlines()[0]
+    return Path(written)
+
+
+def backed_up(tmp_path: Path, environment: dict[str, str]) -> Path:
+    written = backed_up_into(tmp_path / "backups", environment)
+    assert list((tmp_path / "backups").glob("hms-*")) == [written]
     return written
 
 
@@ -128,3 +135,34 @@ def test_an_altered_backup_is_refused_and_nothing_is_touched(hospital, tmp_path)
     assert done.returncode != 0
     assert "FAILED" in done.stdout + done.stderr or "checksum" in (done.stdout + done.stderr)
     assert tables() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_old_backups_are_thinned_to_7_days_4_weeks_and_12_months(tmp_path):
+    """Grandfather-father-son: after a backup, the newest of each of the last 7 days, 4 ISO
+    weeks and 12 months stay; labelled ones (pre-restore) always stay."""
+    folder = tmp_path / "backups"
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    for back in range(800):  # two backups a day for 800 days
+        day = yesterday - timedelta(days=back)
+        for hour in ("023000", "140000"):
+            (folder / f"hms-{day:%Y%m%d}T{hour}Z").mkdir(parents=True)
+    (folder / f"hms-{yesterday - timedelta(days=500):%Y%m%d}T090000Z-pre-restore").mkdir()
+
+    backed_up_now = backed_up_into(folder, script_environment(tmp_path))
+
+    kept = sorted(path.name for path in folder.iterdir() if not path.name.startswith("."))
+    dated = [name for name in kept if name.endswith("Z")]
+    days = {name[4:12] for name in dated}
+    today = datetime.now(UTC).date()
+    # The 7 newest days (today's new backup and the 6 days before it), each by its newest.
+    newest_days = [f"{today - timedelta(days=n):%Y%m%d}" for n in range(7)]
+    assert set(newest_days) <= days
+    assert all(f"hms-{day}T023000Z" not in kept for day in newest_days[1:])
+    # One per month for the last 12 months, none older (beyond the weeks' and days').
+    months = {name[4:10] for name in dated}
+    assert len(months) == 12
+    assert min(days) >= f"{today - timedelta(days=370):%Y%m%d}"
+    assert len(dated) <= 7 + 4 + 12
+    assert backed_up_now.name in kept
+    assert any(name.endswith("-pre-restore") for name in kept)
