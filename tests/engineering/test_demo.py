@@ -4,7 +4,9 @@ equipment, some under warranty, one out of order with its fault report waiting."
 from datetime import timedelta
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from engineering import downtime
@@ -17,9 +19,21 @@ def seed() -> None:
     call_command("seed_demo", stdout=StringIO())
 
 
-def test_the_demo_has_a_working_engineering_department(db):
-    seed()
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo hospital, seeded once for this module and rolled back after its last test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        seed()
+        yield
+        transaction.set_rollback(True)
 
+
+@pytest.fixture
+def seeded(demo, db):
+    """The demo hospital, each test in its own savepoint."""
+
+
+def test_the_demo_has_a_working_engineering_department(seeded):
     today = timezone.localdate()
     imaging = set(
         LabTest.objects.filter(active=True)
@@ -41,8 +55,7 @@ def test_the_demo_has_a_working_engineering_department(db):
     assert WorkOrder.objects.filter(engineer__username="engineer", status="in_progress").exists()
 
 
-def test_seeding_again_adds_no_machine(db):
-    seed()
+def test_seeding_again_adds_no_machine(seeded):
     counts = (Machine.objects.count(), FaultRequest.objects.count())
 
     seed()
@@ -51,9 +64,7 @@ def test_seeding_again_adds_no_machine(db):
     assert audit.verify().ok
 
 
-def test_the_demo_has_maintenance_plans_one_due_this_week_and_one_overdue(db):
-    seed()
-
+def test_the_demo_has_maintenance_plans_one_due_this_week_and_one_overdue(seeded):
     today = timezone.localdate()
     assert not Machine.objects.filter(
         pm_interval_days__isnull=False, pm_steps__isnull=True
@@ -70,9 +81,7 @@ def test_the_demo_has_maintenance_plans_one_due_this_week_and_one_overdue(db):
     assert WorkOrder.objects.filter(kind="preventive").count() == made
 
 
-def test_the_demo_machines_have_a_past_the_figures_can_count(db):
-    seed()
-
+def test_the_demo_machines_have_a_past_the_figures_can_count(seeded):
     today = timezone.localdate()
     for days in (30, 365):
         start, end = downtime.period_of_days(today - timedelta(days=days - 1), today)
@@ -83,9 +92,7 @@ def test_the_demo_machines_have_a_past_the_figures_can_count(db):
     assert Machine.objects.filter(registered_at__date__lt=today - timedelta(days=300)).exists()
 
 
-def test_the_demo_history_reads_as_if_recorded_as_it_happened(db):
-    seed()
-
+def test_the_demo_history_reads_as_if_recorded_as_it_happened(seeded):
     for machine in Machine.objects.all():
         entries = list(machine.status_changes.order_by("effective_at", "id"))
         assert entries[0].from_status == "" and entries[0].effective_at == machine.registered_at

@@ -3,7 +3,9 @@
 from io import StringIO
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -27,8 +29,26 @@ def seed() -> str:
     return out.getvalue()
 
 
-def test_seed_demo_creates_one_login_per_role_and_prints_them(db):
-    printed = seed()
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """What the first `seed_demo` printed, the demo hospital having been seeded twice (as a
+    second `make run` does), once for this module: each test runs in its own savepoint and the
+    whole is rolled back after the last (a seed takes seconds; the tests only read, or change
+    what their savepoint takes back)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        printed = seed()
+        seed()
+        yield printed
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def seeded(demo, db) -> str:
+    return demo
+
+
+def test_seed_demo_creates_one_login_per_role_and_prints_them(seeded):
+    printed = seeded
 
     assert sorted(User.objects.values_list("role", flat=True)) == sorted(rbac.ROLES)
     for username, _role, *_rest, password in DEMO_USERS:
@@ -50,9 +70,7 @@ def test_seed_demo_creates_one_login_per_role_and_prints_them(db):
     assert bryan.merged_into.full_name == "Brian Otieno"
 
 
-def test_the_demo_shows_a_stay_with_one_bill_and_one_exempted(db):
-    seed()
-
+def test_the_demo_shows_a_stay_with_one_bill_and_one_exempted(seeded):
     went_home = Admission.objects.get(patient__last_name="Kiprono")
     invoice = went_home.invoices.get()  # one bill: the clinic's consultation and the ward day
     assert invoice.number.startswith("INV-")
@@ -63,8 +81,7 @@ def test_the_demo_shows_a_stay_with_one_bill_and_one_exempted(db):
     assert billing_selectors.discharge_clearance(waiting.patient, waiting).exempted
 
 
-def test_running_seed_demo_again_keeps_the_data(db):
-    seed()
+def test_running_seed_demo_again_keeps_the_data(seeded):
     doctor = User.objects.get(username="doctor")
     doctor.set_password("changed-by-the-doctor-1")
     doctor.save()
@@ -77,8 +94,7 @@ def test_running_seed_demo_again_keeps_the_data(db):
     assert audit.verify().ok
 
 
-def test_every_demo_login_signs_in(db):
-    seed()
+def test_every_demo_login_signs_in(seeded):
     for username, _role, *_rest, password in DEMO_USERS:
         client = Client()
         client.post("/accounts/login/", {"login": username, "password": password})
@@ -94,9 +110,8 @@ def test_the_readme_lists_the_demo_logins_and_secrets():
         assert _base32(key) in readme
 
 
-def test_the_demo_nurse_home_shows_the_wards_patients_and_something_due(db):
-    seed()
-    seed()  # the first observations are made once
+def test_the_demo_nurse_home_shows_the_wards_patients_and_something_due(seeded):
+    # Seeded twice: the first observations are made once.
     nurse = User.objects.get(username="nurse")
     client = Client()
     client.force_login(nurse)
@@ -110,9 +125,8 @@ def test_the_demo_nurse_home_shows_the_wards_patients_and_something_due(db):
     assert "is clean" in panel  # General Ward A's bed 07
 
 
-def test_the_demo_stay_in_intensive_care_has_its_ward_round_and_nursing_notes(db):
-    seed()
-    seed()  # the notes are written once
+def test_the_demo_stay_in_intensive_care_has_its_ward_round_and_nursing_notes(seeded):
+    # Seeded twice: the notes are written once.
     icu = Admission.objects.get(bed__ward__name="Intensive Care Unit", discharged_at__isnull=True)
     client = Client()
     client.force_login(User.objects.get(username="doctor"))
@@ -123,8 +137,7 @@ def test_the_demo_stay_in_intensive_care_has_its_ward_round_and_nursing_notes(db
     assert "Day 1 of IV artesunate" in page and "tepid sponging" in page
 
 
-def test_the_demo_has_an_inpatient_whose_news2_is_rising_and_the_doctor_was_alerted(db):
-    seed()
+def test_the_demo_has_an_inpatient_whose_news2_is_rising_and_the_doctor_was_alerted(seeded):
     admission = Admission.objects.get(bed__ward__name="General Ward A", bed__number="03")
 
     sets = Vitals.objects.filter(patient=admission.patient).order_by("recorded_at")
