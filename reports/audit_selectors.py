@@ -69,15 +69,28 @@ def about_patient(patient_id: str) -> Q:
     return Q(patient_id=patient_id) | Q(object_type=PATIENT_TYPE, object_id=patient_id)
 
 
+# What the list and the export call an entry no user made (a task, the system itself).
+SYSTEM_ACTOR = "system"
+
+
+def made_by(typed: str) -> Q:
+    """Entries whose user's name holds `typed` (any case); "system" also finds the entries no
+    user made, as the list and the export name them."""
+    found = Q(actor_username__icontains=typed)
+    if typed.casefold() == SYSTEM_ACTOR:
+        found |= Q(actor_username="")
+    return found
+
+
 def entries(filters: dict, sort: str = DEFAULT_SORT) -> QuerySet[AuditEntry]:
     """The entries matching `filters` (AuditFilterForm's cleaned_data; missing or empty keys do
-    not filter) in the order of `sort`. Dates are the hospital's days: `date_to` includes the
+    not filter) in the order of `sort`. `actor` is part of the user's name (made_by). Dates are the hospital's days: `date_to` includes the
     whole of that day, up to local midnight."""
     found = AuditEntry.objects.all()
     if filters.get("entry"):
         found = found.filter(id=filters["entry"])
     if filters.get("actor"):
-        found = found.filter(actor_username__icontains=filters["actor"])
+        found = found.filter(made_by(filters["actor"]))
     if filters.get("role"):
         found = found.filter(actor_role=filters["role"])
     if filters.get("action"):
@@ -123,7 +136,7 @@ def csv_rows(found: QuerySet[AuditEntry]) -> Iterator[list[str]]:
             for value in (
                 entry.id,
                 f"{timezone.localtime(entry.at):%Y-%m-%d %H:%M:%S}",
-                entry.actor_username or "system",
+                entry.actor_username or SYSTEM_ACTOR,
                 entry.actor_role,
                 entry.action,
                 entry.object_type,

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from clinical.models import Patient
 from hms import audit, paging, params, rbac
@@ -28,6 +28,21 @@ def _filters(form: AuditFilterForm) -> dict:
         return {}
     form.is_valid()
     return form.cleaned_data
+
+
+def filters_in_words(form: AuditFilterForm) -> list[tuple[str, str]]:
+    """(label, value as typed) of each filter applied (typed and taken), for the printout:
+    a sheet of the log says which entries it holds."""
+    if not form.is_bound:
+        return []
+    form.is_valid()
+    applied = []
+    for name, field in form.fields.items():
+        typed = str(form.data.get(name, "")).strip()
+        if typed and name in form.cleaned_data and name not in form.errors:
+            shown = dict(field.choices).get(typed, typed) if hasattr(field, "choices") else typed
+            applied.append((str(field.label or name.replace("_", " ").capitalize()), shown))
+    return applied
 
 
 def headings(request: HttpRequest, sort: str, columns: list[selectors.Column]) -> list[dict]:
@@ -66,10 +81,13 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     checkpoint, checkpoint_problem = _last_checkpoint()
     context = {
         "form": form,
+        "sort": sort,
+        "default_sort": selectors.DEFAULT_SORT,
         "page": page,
         "live": live,
         "headings": headings(request, sort, selectors.COLUMNS),
         "export_query": request.GET.urlencode(),
+        "filters_in_words": filters_in_words(form),
         "checkpoint": checkpoint,
         "checkpoint_problem": checkpoint_problem,
     }
@@ -119,8 +137,15 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 
 
 @rbac.capability_required("audit.view", post_only=True)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def audit_verify(request: HttpRequest) -> HttpResponse:
+    """POST: walk the whole chain and say whether it is intact (reads only: sent twice, it
+    answers twice the same). GET (a bookmark, a reload without the form): the page with its
+    button and the last checkpoint, the chain not walked."""
+    if request.method != "POST":
+        checkpoint, checkpoint_problem = _last_checkpoint()
+        context = {"report": None, "checkpoint": checkpoint, "problem": checkpoint_problem}
+        return render(request, "reports/audit_verify.html", context)
     report = audit.verify()
     broken = None
     if report.broken_id is not None:

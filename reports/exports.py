@@ -59,9 +59,11 @@ def workbook(panels: list[Panel], period: ReportPeriod) -> bytes:
             sheet.append(list(table.headers))
             for cell in sheet[1]:
                 cell.font = bold
-            for row in table.rows:
-                sheet.append(list(row))
-                for cell, value in zip(sheet[sheet.max_row], row, strict=False):
+            # Cell by cell at known places: asking the sheet for its last row after each append
+            # (sheet.max_row) walks every cell written so far, which made a year's workbook slow.
+            for row_number, row in enumerate(table.rows, start=2):
+                for column_number, value in enumerate(row, start=1):
+                    cell = sheet.cell(row=row_number, column=column_number, value=value)
                     if cell.data_type == "f":  # text that looks like a formula stays text
                         cell.data_type = "s"
                     cell.number_format = _xlsx_format(value, cell.number_format)

@@ -6,7 +6,13 @@ from django import forms
 
 from clinical.models import Patient
 from hms import params, rbac
+from hms.models import AuditEntry
 from hms.params import DayField, PlainIntegerField
+from reports.audit_selectors import made_by
+
+
+def _shown(typed: str) -> str:
+    return typed if len(typed) <= 40 else f"{typed[:40]}…"
 
 
 class AuditFilterForm(forms.Form):
@@ -33,14 +39,34 @@ class AuditFilterForm(forms.Form):
     date_from = DayField(required=False, what="first day", label="From")
     date_to = DayField(required=False, what="last day", label="To")
 
+    # A user, an action or a record type the log has never seen empties the list without
+    # saying which box did it: refused instead, by name, and the other filters still apply.
+
     def clean_actor(self) -> str:
-        return self.cleaned_data["actor"].strip()
+        typed = self.cleaned_data["actor"].strip()
+        if typed and not AuditEntry.objects.filter(made_by(typed)).exists():
+            raise forms.ValidationError(
+                f"No entry in the log was made by a user whose name holds “{_shown(typed)}”."
+            )
+        return typed
 
     def clean_action(self) -> str:
-        return self.cleaned_data["action"].strip()
+        typed = self.cleaned_data["action"].strip()
+        if typed and not AuditEntry.objects.filter(action__startswith=typed).exists():
+            raise forms.ValidationError(
+                f"No entry in the log has an action starting with “{_shown(typed)}”;"
+                " e.g. auth.login, patient.view_chart."
+            )
+        return typed
 
     def clean_object_type(self) -> str:
-        return self.cleaned_data["object_type"].strip()
+        typed = self.cleaned_data["object_type"].strip()
+        if typed and not AuditEntry.objects.filter(object_type=typed).exists():
+            raise forms.ValidationError(
+                f"No entry in the log is about a record of type “{_shown(typed)}”; write it as"
+                " app.Model, e.g. billing.Invoice."
+            )
+        return typed
 
     def clean_object_id(self) -> str:
         return self.cleaned_data["object_id"].strip()

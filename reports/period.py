@@ -4,7 +4,7 @@ shared. Days are the hospital's calendar days (settings.TIME_ZONE, Africa/Nairob
 bounds are aware datetimes at the local midnights, `starts_at` included and `ends_before` not.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -20,6 +20,12 @@ PRESETS = {
     "custom": "Custom",
 }
 DEFAULT_PRESET = "30d"
+# The longest period the dashboard draws: two calendar years, a leap day included. Its daily
+# figures are one point a day, so a longer one is a chart nobody can read and minutes of a
+# core's work for its workbook (docs/DECISIONS.md); a longer review is made a year at a time.
+MAX_DAYS = 731
+# A preset named in the address that is not one (a hand-edited link) is shown back this long.
+SHOWN_TYPED = 20
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,12 @@ class ReportPeriod:
     typed: dict[str, str] = field(default_factory=dict, compare=False)
     # The two typed days were the wrong way round and were taken swapped (said, not refused).
     swapped: bool = field(default=False, compare=False)
+
+    @property
+    def taken_as_asked(self) -> bool:
+        """Whether the period is the one the query asked for: nothing refused (days typed the
+        wrong way round are only turned round). An export is made only of such a period."""
+        return not self.refused or (self.swapped and set(self.refused) == {"to"})
 
     @property
     def starts_at(self) -> datetime:
@@ -90,16 +102,38 @@ def preset_period(preset: str, today: date) -> ReportPeriod:
 
 
 def period_from_query(query, *, today: date | None = None) -> ReportPeriod:
-    """The period a request's query asks for: `period` a PRESETS key (unknown or missing: the
-    default, the last 30 days); "custom" reads `from` and `to` (day/month/year) through
-    hms.params.period_typed, a blank end being today and a blank start 30 days before the end;
-    refused dates are reported in `refused` and fall back to those defaults."""
+    """The period a request's query asks for: `period` a PRESETS key; "custom" (or no `period`
+    with a day typed, a hand-written link) reads `from` and `to` (day/month/year) through
+    hms.params.period_typed, a blank end being today and a blank start 30 days before the end.
+    What cannot be taken falls back to those defaults and says why in `refused`, by parameter:
+    "period" for a preset that is none (the last 30 days are shown), "from"/"to" for a day that
+    is no day of the calendar, "from" for a period longer than MAX_DAYS (the 30 days up to its
+    last day are shown)."""
     today = today or timezone.localdate()
-    preset = params.choice_param(query.get("period"), PRESETS) or DEFAULT_PRESET
+    asked = query.get("period")
+    preset = params.choice_param(asked, PRESETS)
+    if not preset and not asked and any(query.get(name) for name in ("from", "to")):
+        preset = "custom"
     if preset != "custom":
-        return preset_period(preset, today)
+        period = preset_period(preset or DEFAULT_PRESET, today)
+        if asked and not preset:
+            shown = asked if len(asked) <= SHOWN_TYPED else f"{asked[:SHOWN_TYPED]}…"
+            refused = {
+                "period": f"“{shown}” is not one of the periods offered: the last 30 days are"
+                " shown."
+            }
+            period = replace(period, refused=refused)
+        return period
     typed = params.period_typed(query)
     last = typed.last or today
     first = typed.first or last - timedelta(days=29)
     first, last = sorted((first, last))
+    days = (last - first).days + 1
+    if days > MAX_DAYS:
+        kept = {} if typed.swapped else dict(typed.refused)  # a refused end is still said
+        refused = kept | {
+            "from": f"A period can be at most two years ({MAX_DAYS} days); these dates span"
+            f" {days:,} days. Choose a later first day, or look at a year at a time."
+        }
+        return ReportPeriod(last - timedelta(days=29), last, "custom", refused, typed.typed)
     return ReportPeriod(first, last, "custom", typed.refused, typed.typed, typed.swapped)

@@ -3,7 +3,7 @@ viewer's views live in reports/audit_views.py."""
 
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -47,10 +47,15 @@ def _back_to_dashboard(request: HttpRequest) -> HttpResponse:
 @rbac.capability_required(ANALYTICS)
 def analytics_csv(request: HttpRequest) -> HttpResponse:
     """One metric's tables over the period as CSV (`?metric=<key>` and the period's query).
-    A metric the user may not see is 403 (the accountant's non-finance ones)."""
+    A key that is no metric's is 404; a metric the user may not see is 403 (the accountant's
+    non-finance ones); no key at all, or a period the dashboard refuses, goes back to the
+    dashboard (which says why beside the period's boxes)."""
+    asked = request.GET.get("metric")
+    found = metric(params.choice_param(asked, [m.key for m in METRICS]))
+    if found is None and asked:
+        raise Http404("No metric of the dashboard has that key.")
     period = period_from_query(request.GET)
-    found = metric(params.choice_param(request.GET.get("metric"), [m.key for m in METRICS]))
-    if found is None or period.refused and not period.swapped:
+    if found is None or not period.taken_as_asked:
         return _back_to_dashboard(request)
     services.analytics_export(
         actor=request.user,
@@ -70,7 +75,7 @@ def analytics_csv(request: HttpRequest) -> HttpResponse:
 def analytics_xlsx(request: HttpRequest) -> HttpResponse:
     """Every table of the dashboard the user may see, over the period, as one XLSX workbook."""
     period = period_from_query(request.GET)
-    if period.refused and not period.swapped:
+    if not period.taken_as_asked:
         return _back_to_dashboard(request)
     panels = selectors.panels(request.user, period)
     services.analytics_export(

@@ -86,11 +86,13 @@ class Occupancy:
 
     def tables(self) -> list[Table]:
         headers = ("Day", "Ward type", "Occupied beds at midnight", "Available beds", "Occupancy %")
-        rows = [
-            (day, kind.label, kind.occupied[i], kind.available[i], kind.percent_by_day[i])
-            for kind in self.kinds
-            for i, day in enumerate(self.days)
-        ]
+        rows = []
+        for kind in self.kinds:
+            percents = kind.percent_by_day  # worked out once per ward type, not once per day
+            rows += [
+                (day, kind.label, kind.occupied[i], kind.available[i], percents[i])
+                for i, day in enumerate(self.days)
+            ]
         summary = [
             (
                 kind.label,

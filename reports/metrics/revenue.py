@@ -60,8 +60,10 @@ class Revenue:
     def tables(self) -> list[Table]:
         headers = ("Day", *(label for _, label in MODES), "Received (net)", "Billed (net)")
         rows = [
-            (day, *(self.received[mode][i] for mode, _ in MODES), self.received_by_day[i], billed)
-            for i, (day, billed) in enumerate(zip(self.days, self.billed, strict=True))
+            (day, *(self.received[mode][i] for mode, _ in MODES), received, billed)
+            for i, (day, received, billed) in enumerate(
+                zip(self.days, self.received_by_day, self.billed, strict=True)
+            )
         ]
         return [Table("revenue-by-day", "Revenue per day", headers, rows)]
 

@@ -5,6 +5,8 @@ import csv
 import io
 import re
 from datetime import datetime
+from html import unescape
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 import time_machine
@@ -388,3 +390,226 @@ def test_the_audit_page_shows_the_last_checkpoint(client_for, admin, log):
 
     assert f"Last checkpoint: entry #{checkpoint.entry_id}" in page
     assert "the log matches it" in verified
+
+
+# --- odd filters: each said beside its box, what was typed kept, the list not filtered by it ----
+
+
+def _error(page: str, field: str) -> str:
+    found = re.search(rf'id="error_1_id_{field}"[^>]*>(.*?)</', page, re.S)
+    return found.group(1) if found else ""
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("actor", "nobody-here", "No entry in the log was made by a user whose name holds"),
+        ("action", "payroll.", "No entry in the log has an action starting with"),
+        ("object_type", "billing.Nope", "No entry in the log is about a record of type"),
+        ("actor", "Wanjikũ", "No entry in the log was made by a user whose name holds"),
+    ],
+)
+def test_a_user_action_or_record_type_the_log_never_saw_is_said_beside_its_box(
+    client_for, admin, log, field, typed, message
+):
+    page = client_for(admin).get(reverse("audit_list"), {field: typed, "role": rbac.NURSE})
+    html = page.content.decode()
+
+    assert page.status_code == 200
+    assert message in _error(html, field) and f"“{typed}”" in _error(html, field)
+    assert f'value="{typed}"' in html
+    # The other filters still apply; the refused one does not empty the list.
+    assert listed_ids(page, log) == [log["entries"][4].id, log["entries"][1].id]
+
+
+def test_system_finds_the_entries_no_user_made(client_for, admin, log):
+    """The list and the export call an entry without a user "system": so does the filter."""
+    made_by_the_system = audit.record(actor=None, action="audit.checkpoint")
+
+    page = client_for(admin).get(reverse("audit_list"), {"actor": "System"})
+
+    assert listed_ids(page) == [made_by_the_system.id]
+
+
+@pytest.mark.parametrize(
+    ("field", "typed"),
+    [
+        ("actor", "x" * 10000),
+        ("action", "y" * 500),
+        ("patient", "z" * 300),
+        ("object_type", "é" * 200),
+        ("object_id", "1" * 100),  # and no record type named: said beside that box
+        ("entry", "9" * 40),
+        ("entry", "-5"),
+        ("entry", "١٢"),
+        ("date_from", "01/01/0999"),
+        ("date_to", "31/12/9999"),
+        ("date_from", "日本"),
+        ("role", "superuser"),
+    ],
+)
+def test_over_long_impossible_or_foreign_filters_are_refused_beside_their_box(
+    client_for, admin, log, field, typed
+):
+    page = client_for(admin).get(reverse("audit_list"), {"role": rbac.NURSE} | {field: typed})
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert _error(html, field)
+    if field != "role":  # a list box shows its choices, not what was typed
+        assert f'value="{typed}"' in html
+        # The refused box does not filter; the others still do.
+        assert listed_ids(page, log) == [log["entries"][4].id, log["entries"][1].id]
+
+
+@pytest.mark.parametrize("number", ["-3", "0", "x", "99999999999999999999", "1e3", "3.5", "²"])
+def test_an_odd_page_number_shows_a_page_that_exists_with_the_count(client_for, admin, number):
+    for n in range(60):
+        audit.record(actor=admin, action=f"test.{n}")
+
+    page = client_for(admin).get(reverse("audit_list"), {"action": "test.", "page": number})
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "of 60 entries" in html
+    assert len(listed_ids(page)) in (50, 10)
+
+
+def test_a_page_past_the_last_shows_the_last(client_for, admin):
+    for n in range(60):
+        audit.record(actor=admin, action=f"test.{n}")
+
+    page = client_for(admin).get(reverse("audit_list"), {"action": "test.", "page": 99})
+
+    assert "51–60 of 60 entries" in page.content.decode()
+
+
+def test_the_filtering_form_keeps_the_sort_used_not_what_was_typed(client_for, admin, log):
+    html = client_for(admin).get(reverse("audit_list"), {"sort": "<evil>"}).content.decode()
+
+    assert 'name="sort"' not in html  # the default sort needs no hidden box
+    kept = client_for(admin).get(reverse("audit_list"), {"sort": "-ip"}).content.decode()
+    assert '<input type="hidden" name="sort" value="-ip">' in kept
+
+
+# --- paging: every page reached, the filters kept; the export holds every filtered row ---------
+
+
+def test_paging_a_filtered_list_keeps_every_filter_and_reaches_every_entry(
+    client_for, admin, make_user
+):
+    nurse = make_user(rbac.NURSE, username="nurse.night")
+    patient = PatientFactory()
+    with time_machine.travel(datetime.fromisoformat("2026-12-02T09:00Z"), tick=False):
+        ours = [
+            audit.record(actor=nurse, action="vitals.record", obj=patient, patient=patient)
+            for _ in range(120)
+        ]
+        audit.record(actor=admin, action="vitals.record", obj=patient, patient=patient)
+    query = {
+        "actor": "nurse.night",
+        "action": "vitals.",
+        "patient": patient.mrn,
+        "date_from": "02/12/2026",
+        "sort": "id",
+    }
+    client = client_for(admin)
+
+    seen, url, pages = [], reverse("audit_list") + "?" + urlencode(query), 0
+    while url:
+        html = client.get(url).content.decode()
+        pages += 1
+        seen += [int(i) for i in ROW_ID.findall(html)]
+        assert "of 120 entries" in html
+        following = re.search(r'href="([^"]*)" data-testid="page-next"', html)
+        url = unescape(following.group(1)) if following else ""
+        if url:
+            kept = parse_qs(urlparse(url).query)
+            assert {k: v[0] for k, v in kept.items() if k != "page"} == query
+
+    assert pages == 3
+    assert seen == [e.id for e in ours]
+
+
+def test_the_export_of_a_filtered_list_holds_every_page_of_it_and_nothing_else(
+    client_for, admin, make_user
+):
+    nurse = make_user(rbac.NURSE, username="nurse.night")
+    ours = [audit.record(actor=nurse, action="vitals.record") for _ in range(130)]
+    audit.record(actor=nurse, action="auth.login")
+    audit.record(actor=admin, action="vitals.record")
+
+    rows = _csv(
+        client_for(admin).get(
+            reverse("audit_export"), {"actor": "nurse.night", "action": "vitals.", "page": "2"}
+        )
+    )
+
+    assert [int(r[0]) for r in rows[1:]] == [e.id for e in reversed(ours)]
+
+
+def test_the_export_of_a_refused_filter_exports_nothing_and_says_why(client_for, admin, log):
+    response = client_for(admin).get(reverse("audit_export"), {"actor": "nobody-here"})
+
+    assert response.status_code == 302
+    page = client_for(admin).get(response["Location"]).content.decode()
+    assert "No entry in the log was made by a user whose name holds" in page
+    assert not AuditEntry.objects.filter(action="audit.export").exists()
+
+
+def test_two_exports_are_two_audit_entries(client_for, admin, log):
+    """Each file that leaves is a disclosure of the log: two downloads, two entries, each
+    naming the same filters (docs/DECISIONS.md)."""
+    client = client_for(admin)
+
+    first = _csv(client.get(reverse("audit_export"), {"role": rbac.NURSE}))
+    second = _csv(client.get(reverse("audit_export"), {"role": rbac.NURSE}))
+
+    assert first == second
+    exports = AuditEntry.objects.filter(action="audit.export")
+    assert [e.after for e in exports] == [{"filters": {"role": rbac.NURSE}, "sort": "-id"}] * 2
+
+
+# --- the chain check twice, and its address opened without the form ---------------------------
+
+
+def test_the_chain_check_sent_twice_answers_twice_the_same_and_writes_nothing(
+    client_for, admin, log
+):
+    client = client_for(admin)
+    client.get(reverse("audit_list"))
+    token = "6f1c1d8e-2f0c-4c39-9a53-0d1b5c2f7a10"
+    before = AuditEntry.objects.count()
+
+    first = client.post(reverse("audit_verify"), {"submission": token})
+    second = client.post(reverse("audit_verify"), {"submission": token})
+
+    assert first.status_code == second.status_code == 200
+    for answer in (first, second):
+        assert f"The log is intact.</strong> {before} entries checked" in answer.content.decode()
+    assert AuditEntry.objects.count() == before
+
+
+def test_the_chain_checks_address_opened_directly_offers_the_check(client_for, admin, log):
+    """A bookmark or a reload without the form: the page with its button, not a blank 405."""
+    page = client_for(admin).get(reverse("audit_verify"))
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Audit chain check" in html
+    assert re.search(r'<form method="post" action="/audit/verify/"', html)
+    assert 'data-testid="chain-result"' not in html
+
+
+def test_a_printed_page_says_which_entries_it_holds(client_for, admin, log):
+    """On paper there are no filter boxes: a line (shown only in print) names the filters
+    taken, a refused one left out."""
+    html = (
+        client_for(admin)
+        .get(reverse("audit_list"), {"actor": "ami", "role": rbac.DOCTOR, "date_from": "x"})
+        .content.decode()
+    )
+
+    line = re.search(r'data-testid="audit-print-filters">(.*?)</p>', html, re.S).group(1)
+    assert line.startswith("Entries where User: “ami”; Role: “Doctor”. Printed ")
+    assert "From" not in line and "by zadmin" in line

@@ -1,6 +1,7 @@
 """The analytics dashboard: who sees which panels, the period picker (presets, custom days,
 refused dates kept as typed), the htmx swap of the body, and a constant number of queries."""
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -157,3 +158,106 @@ def test_the_whole_dashboard_runs_the_same_queries_for_any_period_and_size(
     large = [_queries(client, week), _queries(client, two_years)]
 
     assert small == large == [small[0]] * 2
+
+
+# --- odd values in the address (a hand-edited link, an old bookmark, someone trying) ----------
+
+
+def test_a_period_longer_than_two_years_is_refused_beside_its_first_day(staff, client_for):
+    """300 years of daily figures would keep a core busy for minutes and draw charts nobody can
+    read: the first day is refused as typed, and the 30 days up to the last are shown."""
+    response = client_for(staff.admin).get(
+        URL, {"period": "custom", "from": "01/01/1800", "to": "18/11/2026"}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    error = re.search(r'data-testid="period-from-error">(.*?)</div>', page, re.S)
+    assert error and "at most two years (731 days)" in error.group(1)
+    assert "82,867 days" in error.group(1)
+    assert 'value="01/01/1800"' in page and 'value="18/11/2026"' in page
+    assert "20/10/2026 – 18/11/2026" in page
+
+
+def test_two_whole_years_with_a_leap_day_are_taken(staff, client_for):
+    response = client_for(staff.admin).get(
+        URL, {"period": "custom", "from": "01/01/2024", "to": "31/12/2025"}
+    )
+
+    page = response.content.decode()
+    assert "01/01/2024 – 31/12/2025" in page
+    assert "period-from-error" not in page and "period-to-error" not in page
+
+
+@pytest.mark.parametrize(
+    ("first", "last"), [("01/01/1800", "07/01/1800"), ("25/12/2100", "31/12/2100")]
+)
+def test_a_week_long_ago_or_far_ahead_is_shown_as_asked(staff, client_for, first, last):
+    response = client_for(staff.admin).get(URL, {"period": "custom", "from": first, "to": last})
+
+    assert response.status_code == 200
+    assert f"{first} – {last}" in response.content.decode()
+
+
+def test_an_unknown_preset_says_which_period_is_shown_instead(staff, client_for):
+    response = client_for(staff.admin).get(URL, {"period": "last_decade"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    note = re.search(r'data-testid="period-refused"[^>]*>(.*?)</div>', page, re.S)
+    assert note and "“last_decade” is not one of the periods offered" in note.group(1)
+    assert "Last 30 days (20/10/2026 – 18/11/2026)" in page
+
+
+def test_an_unknown_preset_of_any_length_or_script_is_said_escaped_and_cut(staff, client_for):
+    typed = "<b>日本語</b>" + "x" * 5000
+
+    page = client_for(staff.admin).get(URL, {"period": typed}).content.decode()
+
+    note = re.search(r'data-testid="period-refused"[^>]*>(.*?)</div>', page, re.S)
+    assert note and "&lt;b&gt;日本語&lt;/b&gt;xxxxxxxxxx…" in note.group(1)
+    assert "<b>日本語" not in page and "x" * 100 not in page
+
+
+def test_typed_days_without_a_period_are_taken_as_a_custom_period(staff, client_for):
+    """A link written by hand (?from=…&to=…) shows those days, not the last 30 in silence."""
+    response = client_for(staff.admin).get(URL, {"from": "01/10/2026", "to": "15/10/2026"})
+
+    page = response.content.decode()
+    assert "01/10/2026 – 15/10/2026" in page
+    assert 'data-testid="period-refused"' not in page
+
+
+def test_a_non_ascii_date_is_refused_as_typed(staff, client_for):
+    response = client_for(staff.admin).get(
+        URL, {"period": "custom", "from": "١٢/١٠/٢٠٢٦", "to": "15/10/2026"}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "“١٢/١٠/٢٠٢٦” is not a date of the calendar" in page
+    assert 'value="١٢/١٠/٢٠٢٦"' in page
+
+
+def test_a_repeated_parameter_is_read_once_the_same_way_everywhere(staff, client_for):
+    """?period=7d&period=today: the last one counts, for the heading, the buttons and the
+    export links alike."""
+    response = client_for(staff.admin).get(f"{URL}?period=7d&period=today")
+
+    page = response.content.decode()
+    assert "Today (18/11/2026)" in page
+    assert re.search(r'aria-current="true" data-testid="preset-today"', page)
+    assert f"{reverse('analytics_xlsx')}?period=today" in page
+
+
+# --- the htmx swap: one answer at a time, and a page that says it is loading --------------------
+
+
+def test_the_period_requests_replace_each_other_and_dim_the_panels_while_loading(staff, client_for):
+    """A second click while the first answer is on its way drops the first (htmx's hx-sync
+    "replace"): an older, slower answer can never be drawn over the newer one."""
+    page = client_for(staff.admin).get(URL).content.decode()
+
+    body = re.search(r'<div id="analytics-body"[^>]*>', page).group(0)
+    assert 'hx-sync="this:replace"' in body
+    assert 'hx-indicator="#analytics-body"' in body

@@ -91,12 +91,62 @@ def test_the_accountant_may_not_export_a_non_finance_metric(staff, client_for):
     assert exports_audited() == []
 
 
-def test_a_csv_without_a_known_metric_goes_back_to_the_dashboard(staff, client_for):
-    response = client_for(staff.admin).get(CSV_URL, {"metric": "nothing", "period": "7d"})
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"metric": "nothing", "period": "7d"},
+        {"metric": "TODAY"},
+        {"metric": "today-beds"},  # a table's name, not a metric's key
+        {"metric": "x" * 5000},
+        {"metric": "日本"},
+    ],
+)
+def test_a_csv_of_a_key_that_is_no_metric_is_not_found(staff, client_for, query):
+    response = client_for(staff.admin).get(CSV_URL, query)
+
+    assert response.status_code == 404
+    assert exports_audited() == []
+
+
+@pytest.mark.parametrize("query", [{"period": "7d"}, {"metric": "", "period": "7d"}])
+def test_a_csv_that_names_no_metric_goes_back_to_the_dashboard(staff, client_for, query):
+    response = client_for(staff.admin).get(CSV_URL, query)
 
     assert response.status_code == 302
     assert response["Location"].startswith("/analytics/?period=7d")
     assert exports_audited() == []
+
+
+@pytest.mark.parametrize("key", [m.key for m in METRICS if not m.finance])
+@pytest.mark.parametrize("url", [CSV_URL, XLSX_URL])
+def test_the_accountant_gets_no_admin_panel_by_its_key(staff, client_for, key, url):
+    """Every panel outside the finance part, by the CSV's key or slipped into the workbook's
+    query: the CSV is refused, the workbook holds the finance sheets only."""
+    BedFactory(ward=WardFactory(name="Maternity"), number="1")
+
+    response = client_for(staff.accountant).get(url, {"metric": key, "period": "7d"})
+
+    if url == CSV_URL:
+        assert response.status_code == 403
+        assert exports_audited() == []
+    else:
+        book = load_workbook(io.BytesIO(response.content))
+        assert book.sheetnames == sheets_of([m for m in METRICS if m.finance])
+        assert exports_audited()[0].after["metrics"] == [m.key for m in METRICS if m.finance]
+
+
+def test_two_downloads_are_two_audit_entries_of_the_same_figures(staff, client_for):
+    """A double click downloads the file twice: two copies left the system, so the log says
+    so twice (docs/DECISIONS.md), each with the same metric and days; nothing else is done."""
+    client = client_for(staff.admin)
+
+    first = client.get(CSV_URL, {"metric": "today", "period": "7d"})
+    second = client.get(CSV_URL, {"metric": "today", "period": "7d"})
+
+    assert first.content == second.content
+    entries = exports_audited()
+    assert len(entries) == 2
+    assert entries[0].after == entries[1].after
 
 
 def test_an_export_of_a_refused_period_goes_back_to_say_why(staff, client_for):
@@ -145,3 +195,33 @@ def test_the_accountants_workbook_holds_only_finance_figures(staff, client_for, 
     cells = [c.value for sheet in book for row in sheet.iter_rows() for c in row]
     assert "Maternity" not in cells
     assert exports_audited()[0].after["metrics"] == [m.key for m in finance]
+
+
+@pytest.mark.parametrize("url", [CSV_URL, XLSX_URL])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"period": "custom", "from": "01/01/1800", "to": "18/11/2026"},
+        {"period": "custom", "from": "18/11/2026", "to": "01/01/2000"},  # and the wrong way round
+        {"period": "next_century"},
+    ],
+)
+def test_an_export_of_a_period_the_dashboard_refuses_goes_back_to_say_why(
+    staff, client_for, url, query
+):
+    response = client_for(staff.admin).get(url, {"metric": "today", **query})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/analytics/?")
+    page = client_for(staff.admin).get(response["Location"]).content.decode()
+    assert "at most two years" in page or "is not one of the periods offered" in page
+    assert exports_audited() == []
+
+
+def test_an_export_of_dates_only_the_wrong_way_round_is_made_the_right_way_round(staff, client_for):
+    response = client_for(staff.admin).get(
+        CSV_URL, {"metric": "today", "period": "custom", "from": "15/11/2026", "to": "01/11/2026"}
+    )
+
+    assert response.status_code == 200
+    assert "analytics-today-2026-11-01-2026-11-15.csv" in response["Content-Disposition"]
