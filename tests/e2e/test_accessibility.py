@@ -31,6 +31,7 @@ from tests.e2e.conftest import (
     snapshot,
 )
 from tests.e2e.live import run_elsewhere
+from tests.e2e.live_panels import dead_live_panels
 from tests.e2e.touch import touch_problems
 
 PASSWORDS = {username: password for username, _role, *_rest, password in DEMO_USERS}
@@ -167,11 +168,14 @@ def test_every_main_page_of_each_role_has_no_serious_accessibility_problem(
     addresses = pages_of(user)
     found: dict[str, str] = {}
     too_small: dict[str, list[str]] = {}
+    deaf: dict[str, list[str]] = {}
 
     for address in addresses:
         response = page.goto(f"{live_server_url}{address}")
         assert response is not None and response.ok, f"{address} answered {response.status}"
         expect(page.locator("main#main"), address).to_be_visible()
+        if panels := dead_live_panels(page, response.text()):
+            deaf[address] = panels
         violations = serious_violations(page)
         if violations:
             found[address] = describe(violations)
@@ -184,6 +188,7 @@ def test_every_main_page_of_each_role_has_no_serious_accessibility_problem(
     assert not found, f"axe-core {AXE_VERSION}, serious or critical, as {role}:\n" + "\n".join(
         f"== {address}\n{text}" for address, text in found.items()
     )
+    assert not deaf, f"live panels that stopped listening after a refetch, as {role}: {deaf}"
     assert not too_small, f"too small to tap or read, as {role}:\n" + "\n".join(
         f"== {address}\n  " + "\n  ".join(problems) for address, problems in too_small.items()
     )
