@@ -1,0 +1,332 @@
+"""The production stack on this machine (deploy/local-stack.sh): nginx over TLS in front of
+gunicorn for pages and uvicorn for /ws/, the Huey worker as its own process, PostgreSQL, Redis
+and an S3 server with the private bucket, started the way the hospital's box starts them.
+
+One stack for the module, in a folder and on ports of its own, with the demo hospital loaded
+through its own settings; `down` at the end must leave no process behind.
+"""
+
+import os
+import random
+import re
+import socket
+import subprocess
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import boto3
+import pytest
+import redis
+import requests
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import CHROMIUM, DESKTOP_VIEWPORT, FAILURE_SCREENSHOTS, TIMEOUT_MS, login
+from tests.e2e.live import expect_live, watch_socket
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres]
+
+SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "local-stack.sh"
+PROCESSES = ("s3", "web", "ws", "worker", "nginx")
+# A Redis database of its own: the stack's queue and channel layer use the production prefix.
+STACK_REDIS_DB = 14
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _free_base() -> int:
+    """The first of five free consecutive ports (the stack's https, http, pages, /ws/, S3)."""
+    for _ in range(200):
+        base = random.randrange(20000, 60000, 10)
+        try:
+            for port in range(base, base + 5):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no five free ports in a row")
+
+
+class Stack:
+    def __init__(self, folder: Path, worker: str) -> None:
+        self.folder = folder
+        self.port = _free_base()
+        self.database = f"hms_stack_{worker}"
+        self.env = {
+            **os.environ,
+            "STACK_DIR": str(folder),
+            "STACK_PORT": str(self.port),
+            "STACK_DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{self.database}",
+            "STACK_REDIS_URL": f"redis://127.0.0.1:6379/{STACK_REDIS_DB}",
+        }
+        self.url = f"https://127.0.0.1:{self.port}"
+
+    def run(self, *arguments: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(SCRIPT), *arguments],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=check,
+        )
+
+    def shell(self, code: str) -> str:
+        """Run Python in manage.py shell with the stack's settings; what it printed."""
+        return self.run("manage", "shell", "--no-imports", "-c", code).stdout.strip()
+
+    def drain_queue(self) -> None:
+        """Wait until the worker has taken every queued task (the seed queues a PDF for each
+        invoice and receipt): a task queued after that runs at once."""
+        for _ in range(300):
+            pending = self.shell(
+                "from huey.contrib.djhuey import HUEY\nprint(HUEY.pending_count())"
+            )
+            if pending == "0":
+                return
+        raise AssertionError(f"the worker left {pending} tasks queued")
+
+    def pids(self) -> dict[str, int]:
+        found = {}
+        for name in PROCESSES:
+            pid_file = self.folder / "run" / f"{name}.pid"
+            if pid_file.exists():
+                found[name] = int(pid_file.read_text())
+        return found
+
+    def log(self, name: str) -> str:
+        return (self.folder / "log" / f"{name}.log").read_text()
+
+    def env_value(self, key: str) -> str:
+        for line in (self.folder / "hms.env").read_text().splitlines():
+            if line.startswith(f"{key}="):
+                return line.split("=", 1)[1]
+        raise KeyError(key)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _drop_database(name: str) -> None:
+    subprocess.run(
+        ["psql", "-q", "postgres://postgres@127.0.0.1:5432/postgres", "-c"]
+        + [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, worker_id):
+    stack = Stack(tmp_path_factory.mktemp("stack"), worker_id)
+    _drop_database(stack.database)
+    redis.Redis(host="127.0.0.1", port=6379, db=STACK_REDIS_DB).flushdb()
+    try:
+        started = stack.run("up", check=False)
+        assert started.returncode == 0, started.stdout + started.stderr
+        stack.run("manage", "seed_demo")
+        stack.drain_queue()
+        yield stack
+    finally:
+        pids = stack.pids()
+        stack.run("down", check=False)
+        left = [name for name, pid in pids.items() if _alive(pid)]
+        _drop_database(stack.database)
+        redis.Redis(host="127.0.0.1", port=6379, db=STACK_REDIS_DB).flushdb()
+        assert not left, f"still running after down: {left}"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Browser tests need Chromium at {CHROMIUM}: sudo apt-get install -y chromium")
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    playwright = sync_playwright().start()
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def people(request, chromium):
+    """Open browser contexts (the stack's certificate is self-signed); screenshots on failure."""
+    contexts = []
+
+    def open_page():
+        context = chromium.new_context(viewport=DESKTOP_VIEWPORT, ignore_https_errors=True)
+        context.set_default_timeout(TIMEOUT_MS)
+        watch_socket(context)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    failed = getattr(request.node, "rep_call", None)
+    for number, context in enumerate(contexts):
+        if failed is not None and failed.failed and context.pages:
+            FAILURE_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            path = FAILURE_SCREENSHOTS / f"local_stack_{request.node.name}_{number}.png"
+            context.pages[0].screenshot(path=str(path), full_page=True)
+        context.close()
+
+
+def test_the_site_answers_over_https_through_nginx_and_plain_http_is_sent_there(stack):
+    health = requests.get(f"{stack.url}/healthz", verify=False, timeout=10)
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "checks": {"database": "ok", "channel_layer": "ok"}}
+    assert health.headers["Server"] == "nginx"
+
+    plain = requests.get(
+        f"http://127.0.0.1:{stack.port + 1}/accounts/login/", allow_redirects=False, timeout=10
+    )
+    assert plain.status_code == 301
+    assert plain.headers["Location"] == f"{stack.url}/accounts/login/"
+
+
+def test_static_files_come_from_nginx_compressed_and_cached_for_a_year(stack):
+    page = requests.get(f"{stack.url}/accounts/login/", verify=False, timeout=10)
+    assert page.status_code == 200
+    stylesheet = re.search(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', page.text).group(1)
+
+    served = requests.get(
+        f"{stack.url}{stylesheet}", headers={"Accept-Encoding": "gzip"}, verify=False, timeout=10
+    )
+    assert served.status_code == 200
+    assert served.headers["Content-Encoding"] == "gzip"
+    assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert served.headers["Content-Type"] == "text/css"
+    # nginx served it from disk: Django's own headers (the page's CSP) are not on it.
+    assert "Content-Security-Policy" not in served.headers
+    assert "Content-Security-Policy" in page.headers
+
+
+def test_up_a_second_time_changes_nothing(stack):
+    before = stack.pids()
+    assert set(before) == set(PROCESSES)
+
+    again = stack.run("up")
+
+    assert stack.pids() == before
+    assert all(_alive(pid) for pid in before.values())
+    for name in ("s3", "web", "ws", "worker"):
+        assert f"{name} already running" in again.stdout
+    assert stack.run("status").returncode == 0
+
+
+def test_a_task_the_worker_runs_reaches_pages_open_on_the_websocket_workers(stack, people):
+    """The morning stock check runs in the Huey worker process; the pharmacists' open pages,
+    connected through nginx to the uvicorn workers, show the new alert without a reload."""
+    pages = []
+    for _ in range(2):
+        page = people()
+        login(page, stack.url, "pharmacist", "demo-pharmacist-2026")
+        page.goto(f"{stack.url}/pharmacy/stock/")
+        expect(page.get_by_test_id("stock-alerts-card")).to_be_visible()
+        expect_live(page)
+        pages.append(page)
+    item = stack.shell(
+        "from pharmacy.models import FormularyItem, StockAlert\n"
+        "listed = StockAlert.objects.filter(kind='reorder').values('item_id')\n"
+        "item = FormularyItem.objects.filter(active=True).exclude(pk__in=listed).order_by('pk')[0]\n"
+        "FormularyItem.objects.filter(pk=item.pk).update(reorder_level=10**6)\n"
+        "print(item.name)"
+    )
+    for page in pages:
+        expect(page.get_by_test_id("stock-alerts-card")).not_to_contain_text(item)
+
+    # Queued in Redis from a process of its own, as the worker's scheduler queues it at 00:05.
+    stack.shell("from pharmacy.tasks import refresh_stock_alerts\nrefresh_stock_alerts()")
+
+    for page in pages:
+        expect(page.get_by_test_id("stock-alerts-card")).to_contain_text(item)
+    assert "pharmacy.tasks.refresh_stock_alerts" in stack.log("worker")
+
+
+def test_documents_are_kept_in_the_private_bucket_and_handed_out_by_short_signed_links(
+    stack, people
+):
+    patient = stack.shell(
+        "from clinical.models import Patient\nprint(Patient.objects.order_by('mrn')[0].pk)"
+    )
+    page = people()
+    login(page, stack.url, "doctor", "demo-doctor-2026")
+    page.goto(f"{stack.url}/patients/{patient}/documents/")
+    page.locator("#doc-title").fill("Referral letter from the county hospital")
+    page.locator("#doc-file").set_input_files(
+        {"name": "referral.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    page.get_by_role("button", name="Upload").click()
+    link = page.get_by_role("link", name=re.compile("Referral letter from the county hospital"))
+    expect(link).to_be_visible()
+
+    # The object is in the bucket, not on the box's disk.
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=stack.env_value("AWS_S3_ENDPOINT_URL"),
+        region_name="us-east-1",
+        aws_access_key_id="local-stack",
+        aws_secret_access_key="local-stack",
+    )
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="hms-private")["Contents"]]
+    stored = [key for key in keys if key.startswith(f"patients/{patient}/")]
+    assert len(stored) == 1
+    assert s3.get_object(Bucket="hms-private", Key=stored[0])["Body"].read() == PDF
+    private = stack.folder / "var" / "private"
+    assert not private.exists() or not any(path.is_file() for path in private.rglob("*"))
+
+    # The page's link is checked again when followed, then sends the browser to a presigned
+    # URL that S3 honours for five minutes at most.
+    answer = page.context.request.get(f"{stack.url}{link.get_attribute('href')}", max_redirects=0)
+    assert answer.status == 302
+    presigned = answer.headers["location"]
+    query = parse_qs(urlparse(presigned).query)
+    assert int(query["X-Amz-Expires"][0]) <= 300
+    assert requests.get(presigned, timeout=10).content == PDF
+    # Without the signature the private bucket refuses.
+    unsigned = presigned.split("?", 1)[0]
+    assert requests.get(unsigned, timeout=10).status_code == 403
+
+    # Another person's browser, not signed in, gets nothing from the page's link.
+    stranger = people()
+    refused = stranger.context.request.get(
+        f"{stack.url}{link.get_attribute('href')}", max_redirects=0
+    )
+    assert refused.status == 302
+    assert "/accounts/login/" in refused.headers["location"]
+
+
+def test_invoices_the_worker_renders_go_to_the_bucket(stack):
+    """seed_demo's payments queued their PDFs; the worker rendered them into the bucket."""
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=stack.env_value("AWS_S3_ENDPOINT_URL"),
+        region_name="us-east-1",
+        aws_access_key_id="local-stack",
+        aws_secret_access_key="local-stack",
+    )
+    rendered = (
+        "from billing.models import Invoice\n"
+        "print(Invoice.objects.exclude(number='').exclude(pdf='').count())"
+    )
+    expected = int(stack.shell(rendered))
+    assert expected > 0
+    keys = []
+    for listing in s3.get_paginator("list_objects_v2").paginate(Bucket="hms-private"):
+        keys += [item["Key"] for item in listing.get("Contents", [])]
+    assert sum(key.startswith("invoices/") for key in keys) >= expected
