@@ -54,7 +54,7 @@ def test_the_defaults_are_the_embedded_mode(tmp_path):
     result = run_django(SHOW, {}, tmp_path)
 
     shown = json.loads(result.stdout)
-    assert shown["db"] == "django.db.backends.sqlite3"
+    assert shown["db"] == "django_prometheus.db.backends.sqlite3"  # Django's, counted
     assert shown["layer"] == "channels.layers.InMemoryChannelLayer"
     assert shown["cache"].endswith("LocMemCache")
     assert shown["storage"] == "django.core.files.storage.FileSystemStorage"
@@ -70,7 +70,7 @@ def test_database_redis_and_bucket_variables_switch_to_the_services(tmp_path):
 
     shown = json.loads(run_django(SHOW, env, tmp_path).stdout)
 
-    assert shown["db"] == "django.db.backends.postgresql"
+    assert shown["db"] == "django_prometheus.db.backends.postgresql"  # Django's, counted
     assert shown["conn_max_age"] == 0
     assert shown["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"

@@ -1,0 +1,56 @@
+"""The request id every log line carries: one per page request (nginx's X-Request-ID when it is
+well-formed, else one of our own), per websocket connection and per Huey task.
+
+The id lives in a context variable, so it follows a request through sync_to_async threads and a
+websocket through its consumer's task; RequestIdFilter copies it onto every log record, where
+the plain and the JSON formats print it.
+"""
+
+import contextvars
+import logging
+import re
+import uuid
+
+# nginx's $request_id is 32 hex digits; a load balancer's may be a UUID. Anything else (too long,
+# with spaces, quotes or newlines that would forge a log line) is replaced by an id of our own.
+WELL_FORMED = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+NO_REQUEST = "-"
+
+_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "hms_request_id", default=NO_REQUEST
+)
+
+
+def new_request_id() -> str:
+    """A fresh id: 32 lowercase hex digits, the same shape as nginx's $request_id."""
+    return uuid.uuid4().hex
+
+
+def request_id_from(offered: str | None) -> str:
+    """The id offered by the proxy (a header value) when it is well-formed, else a fresh one."""
+    if offered and WELL_FORMED.match(offered):
+        return offered
+    return new_request_id()
+
+
+def current_request_id() -> str:
+    """The id of the request, socket or task this code runs for; "-" outside any of them."""
+    return _request_id.get()
+
+
+def bind_request_id(request_id: str) -> contextvars.Token:
+    """Make `request_id` the current id; hand the token back to unbind_request_id()."""
+    return _request_id.set(request_id)
+
+
+def unbind_request_id(token: contextvars.Token) -> None:
+    _request_id.reset(token)
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds `request_id` to every record (LOGGING puts it on the handlers, so records of every
+    logger get it, third-party ones included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _request_id.get()
+        return True
