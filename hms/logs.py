@@ -49,8 +49,18 @@ def unbind_request_id(token: contextvars.Token) -> None:
 
 class RequestIdFilter(logging.Filter):
     """Adds `request_id` to every record (LOGGING puts it on the handlers, so records of every
-    logger get it, third-party ones included)."""
+    logger get it, third-party ones included). Django logs a page's 4xx and 5xx after the last
+    middleware has returned, with the request attached: its id is taken from there."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _request_id.get()
+        request_id = _request_id.get()
+        if request_id == NO_REQUEST:
+            request_id = getattr(getattr(record, "request", None), "request_id", NO_REQUEST)
+        record.request_id = request_id
         return True
+
+
+# Record attributes the JSON lines leave out, beyond the standard ones: Django attaches the
+# request to its 4xx/5xx lines, and its text is the full path, query string included (a
+# patient search's name or phone number). The message already names the path.
+NOT_LOGGED = ["request"]

@@ -15,8 +15,9 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from pythonjsonlogger.core import RESERVED_ATTRS
 
-from hms import static_files
+from hms import logs, static_files
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HMS_VAR_DIR", BASE_DIR / "var"))
@@ -594,6 +595,9 @@ LOGGING = {
             "rename_fields": {"levelname": "level", "name": "logger"},
             # ISO 8601 in UTC, from the record's own clock.
             "timestamp": "time",
+            # Names as written (Wanjirū), not \u escapes: a person reads these lines too.
+            "json_ensure_ascii": False,
+            "reserved_attrs": [*RESERVED_ATTRS, *logs.NOT_LOGGED],
         },
     },
     "handlers": {
