@@ -25,6 +25,7 @@ from pathlib import Path
 from django.conf import settings
 from django.http import HttpRequest
 from django_prometheus.middleware import PrometheusAfterMiddleware
+from huey import Huey
 from prometheus_client import REGISTRY, CollectorRegistry, Gauge, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -50,16 +51,22 @@ def multiprocess_dir() -> str:
 
 class HueyQueueCollector(Collector):
     """The Huey queue's length, read from its storage (Redis, SQLite or memory) at each scrape,
-    so it is right whichever process is scraped and costs nothing between scrapes."""
+    so it is right whichever process is scraped and costs nothing between scrapes. `huey`: the
+    queue to measure (default: the project's, settings.HUEY)."""
+
+    def __init__(self, huey: Huey | None = None) -> None:
+        self.huey = huey
 
     def collect(self) -> Iterator[Metric]:
-        from huey.contrib.djhuey import HUEY
-
+        if self.huey is None:
+            from huey.contrib.djhuey import HUEY as huey
+        else:
+            huey = self.huey
         reachable = GaugeMetricFamily(
             "hms_huey_queue_reachable", "1 when the task queue's storage answered this scrape."
         )
         try:
-            pending, scheduled = HUEY.pending_count(), HUEY.scheduled_count()
+            pending, scheduled = huey.pending_count(), huey.scheduled_count()
         except Exception as error:  # a queue that does not answer is the figure, not a crash
             logger.warning("metrics: the task queue did not answer: %s", type(error).__name__)
             reachable.add_metric([], 0)

@@ -127,3 +127,38 @@ def test_production_passes_check_deploy_with_no_warnings(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+LOGGING_SHOWN = """
+import json, os, django
+django.setup()
+from django.conf import settings
+print(json.dumps({
+    "format": settings.LOGGING["handlers"]["console"]["formatter"],
+    "metrics_dir": os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""),
+}))
+"""
+
+
+def test_production_logs_json_and_adds_up_its_processes_metrics_by_default(tmp_path):
+    production = json.loads(run_django(LOGGING_SHOWN, PRODUCTION_ENV, tmp_path).stdout)
+    embedded = json.loads(run_django(LOGGING_SHOWN, {}, tmp_path).stdout)
+
+    assert production == {"format": "json", "metrics_dir": str(tmp_path / "metrics")}
+    assert (tmp_path / "metrics").is_dir()
+    assert embedded == {"format": "plain", "metrics_dir": ""}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HMS_LOG_FORMAT", "xml"),
+        ("HMS_METRICS_ALLOWED_IPS", "127.0.0.1,the-monitoring-box"),
+        ("HMS_METRICS_TOKEN", "short"),
+    ],
+)
+def test_monitoring_settings_refuse_what_they_cannot_use(tmp_path, variable, value):
+    result = run_django("import django; django.setup()", {variable: value}, tmp_path)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and variable in result.stderr
