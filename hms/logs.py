@@ -60,6 +60,22 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+def bind_task_ids() -> None:
+    """Hook the project's Huey (HmsConfig.ready): a task logs under `task-<its id>`, and the id
+    that was current before it (a page's, when tasks run inline) is back after it."""
+    from huey.contrib.djhuey import HUEY
+
+    @HUEY.pre_execute(name="hms.logs.task_id")
+    def bind(task) -> None:  # noqa: ANN001
+        task.hms_log_token = bind_request_id(f"task-{task.id}")
+
+    @HUEY.post_execute(name="hms.logs.task_id")
+    def unbind(task, task_value, exc) -> None:  # noqa: ANN001
+        token = getattr(task, "hms_log_token", None)
+        if token is not None:
+            unbind_request_id(token)
+
+
 # Record attributes the JSON lines leave out, beyond the standard ones: Django attaches the
 # request to its 4xx/5xx lines, and its text is the full path, query string included (a
 # patient search's name or phone number). The message already names the path.
