@@ -568,8 +568,14 @@ except ValueError as error:
 # Production runs several processes (gunicorn's workers, uvicorn's, the Huey worker): each writes
 # its metrics to files in this folder and /metrics adds them up (prometheus_client's multiprocess
 # mode). It must be set before prometheus_client is first imported, which is after the settings.
-# Default in production: $HMS_VAR_DIR/metrics; the embedded mode's single process needs none.
-if PRODUCTION and not TESTING:
+# Default in production: $HMS_VAR_DIR/metrics, for the long-running servers only: a one-off
+# command (migrate, a backup's) would leave its files there for every later scrape to read. The
+# embedded mode's single process needs none.
+_PROGRAM = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
+SERVER_PROCESS = bool(
+    {_PROGRAM.name, _PROGRAM.parent.name} & {"gunicorn", "uvicorn"} or sys.argv[1:2] == ["run_huey"]
+)
+if PRODUCTION and not TESTING and SERVER_PROCESS:
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics"))
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)

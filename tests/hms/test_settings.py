@@ -130,23 +130,46 @@ def test_production_passes_check_deploy_with_no_warnings(tmp_path):
 
 
 LOGGING_SHOWN = """
-import json, os, django
+import json, os, sys
+sys.argv = {argv!r}
+import django
 django.setup()
 from django.conf import settings
-print(json.dumps({
+print(json.dumps({{
     "format": settings.LOGGING["handlers"]["console"]["formatter"],
     "metrics_dir": os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""),
-}))
+}}))
 """
 
 
-def test_production_logs_json_and_adds_up_its_processes_metrics_by_default(tmp_path):
-    production = json.loads(run_django(LOGGING_SHOWN, PRODUCTION_ENV, tmp_path).stdout)
-    embedded = json.loads(run_django(LOGGING_SHOWN, {}, tmp_path).stdout)
+def _logging_shown(argv: list[str], env: dict, tmp_path) -> dict:
+    result = run_django(LOGGING_SHOWN.format(argv=argv), env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
-    assert production == {"format": "json", "metrics_dir": str(tmp_path / "metrics")}
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["/opt/hms/.venv/bin/gunicorn", "hms.wsgi:application"],
+        ["/opt/hms/.venv/bin/uvicorn", "hms.asgi:application"],
+        ["manage.py", "run_huey", "--workers", "2"],
+    ],
+)
+def test_production_logs_json_and_its_servers_add_up_their_metrics(tmp_path, argv):
+    shown = _logging_shown(argv, PRODUCTION_ENV, tmp_path)
+
+    assert shown == {"format": "json", "metrics_dir": str(tmp_path / "metrics")}
     assert (tmp_path / "metrics").is_dir()
+
+
+def test_a_one_off_command_and_the_embedded_mode_write_no_metrics_files(tmp_path):
+    command = _logging_shown(["manage.py", "migrate"], PRODUCTION_ENV, tmp_path)
+    embedded = _logging_shown(["/opt/hms/.venv/bin/uvicorn"], {}, tmp_path)
+
+    assert command == {"format": "json", "metrics_dir": ""}
     assert embedded == {"format": "plain", "metrics_dir": ""}
+    assert not (tmp_path / "metrics").exists()
 
 
 @pytest.mark.parametrize(
