@@ -44,6 +44,7 @@ def bind_request_id(request_id: str) -> contextvars.Token:
 
 
 def unbind_request_id(token: contextvars.Token) -> None:
+    """Restore the id that was current before the bind_request_id() that gave `token`."""
     _request_id.reset(token)
 
 

@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from accounts.models import User
 from hms import monitoring, rbac
 from hms.asgi import application
+from queues.models import DisplayScreen
 from tests.conftest import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -203,6 +204,25 @@ async def test_open_websockets_are_counted_until_they_close(make_user):
     assert while_open == before + 2
     assert after == before
     assert after_refusal == before
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_waiting_area_display_is_counted_apart():
+    display = await sync_to_async(DisplayScreen.objects.create)(name="Main hall")
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    before = await sync_to_async(scraped)()
+
+    socket = WebsocketCommunicator(application, f"/ws/display/{display.token}/", headers=headers)
+    assert (await socket.connect())[0]
+    while_open = await sync_to_async(scraped)()
+    await socket.disconnect()
+
+    assert value(while_open, "hms_websocket_connections", consumer="display") == (
+        value(before, "hms_websocket_connections", consumer="display") + 1
+    )
+    assert value(while_open, "hms_websocket_connections", consumer="live") == value(
+        before, "hms_websocket_connections", consumer="live"
+    )
 
 
 # --- several processes -----------------------------------------------------------------------------
