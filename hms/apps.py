@@ -6,6 +6,9 @@ class HmsConfig(AppConfig):
     verbose_name = "HMS core"
 
     def ready(self) -> None:
+        from hms import logs, monitoring
         from hms.form_renderer import use_listed_model_choices
 
         use_listed_model_choices()
+        monitoring.start_process()
+        logs.bind_task_ids()

@@ -15,7 +15,7 @@ from django.utils.functional import LazyObject, empty
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
-from hms import audit, realtime, submissions
+from hms import audit, logs, realtime, submissions
 from hms.models import SubmissionReceipt
 from hms.rbac import login_redirect
 
@@ -38,6 +38,29 @@ def is_background(request) -> bool:
 # user's patient.
 NEXT_OWNER_KEY = "hms_next_owner"
 UNKNOWN_OWNER = 0
+
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+class RequestIdMiddleware:
+    """Give each request an id: nginx's X-Request-ID when it is well-formed, else a new one. Every
+    log line of the request carries it (hms.logs), and the response returns it in X-Request-ID,
+    so a person reporting a failed page can quote the id that finds its lines."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = logs.request_id_from(request.headers.get(REQUEST_ID_HEADER))
+        request.request_id = request_id
+        token = logs.bind_request_id(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            logs.unbind_request_id(token)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
 
 
 class ResolvedUserMiddleware:

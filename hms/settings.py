@@ -6,6 +6,7 @@ each switch one part to its production service; DJANGO_ENV=production switches o
 hardening and refuses to start without a real SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -14,8 +15,9 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from pythonjsonlogger.core import RESERVED_ATTRS
 
-from hms import static_files
+from hms import logs, static_files
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HMS_VAR_DIR", BASE_DIR / "var"))
@@ -110,6 +112,10 @@ PROJECT_APPS = [
 INSTALLED_APPS += PROJECT_APPS
 
 MIDDLEWARE = [
+    # Requests counted and timed from before the first middleware (django-prometheus) ...
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # ... and each given its request id, which every log line of it carries (hms.logs).
+    "hms.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -129,6 +135,8 @@ MIDDLEWARE = [
     "hms.middleware.PrivatePageHeadersMiddleware",
     "hms.middleware.DeniedAccessAuditMiddleware",
     "hms.middleware.DuplicateSubmissionMiddleware",
+    # Latency and responses per view and status (django-prometheus, method label bounded).
+    "hms.monitoring.PrometheusMiddleware",
 ]
 
 ROOT_URLCONF = "hms.urls"
@@ -177,6 +185,10 @@ if DATABASE_URL:
     if not _CONN_MAX_AGE.isdigit():
         raise ImproperlyConfigured("HMS_DB_CONN_MAX_AGE must be a number of seconds (0: none).")
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(_CONN_MAX_AGE))}
+    # Django's own backend, wrapped by django-prometheus to count queries, errors and connections
+    # (django_db_execute_total, ...): no query of its own, only counters in this process.
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
     # A kept connection is checked before reuse, so a restarted database costs no failed page.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = int(_CONN_MAX_AGE) > 0
     # One test database per process, so two test runs against one server never collide.
@@ -185,7 +197,8 @@ else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend with django-prometheus' query counters (as PostgreSQL).
+            "ENGINE": "django_prometheus.db.backends.sqlite3",
             "NAME": os.environ.get("HMS_SQLITE_PATH", str(VAR_DIR / "hms.sqlite3")),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so read-then-write services serialize
@@ -535,11 +548,71 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     CSRF_COOKIE_HTTPONLY = True
 
+# --- monitoring and logs ------------------------------------------------------------------------
+# docs/DEPLOYMENT.md, "Monitoring"; docs/DECISIONS.md, "Monitoring (#21)".
+
+# /metrics (Prometheus) answers requests carrying "Authorization: Bearer <HMS_METRICS_TOKEN>"
+# (when set) and requests from these addresses or networks (the client's address as the audit log
+# takes it); anyone else gets 403.
+HMS_METRICS_TOKEN = os.environ.get("HMS_METRICS_TOKEN", "").strip()
+if HMS_METRICS_TOKEN and len(HMS_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("HMS_METRICS_TOKEN must be at least 32 random characters.")
+try:
+    HMS_METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(item, strict=False)
+        for item in env_list("HMS_METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"HMS_METRICS_ALLOWED_IPS: {error}") from error
+
+# Production runs several processes (gunicorn's workers, uvicorn's, the Huey worker): each writes
+# its metrics to files in this folder and /metrics adds them up (prometheus_client's multiprocess
+# mode). It must be set before prometheus_client is first imported, which is after the settings.
+# Default in production: $HMS_VAR_DIR/metrics, for the long-running servers only: a one-off
+# command (migrate, a backup's) would leave its files there for every later scrape to read. The
+# embedded mode's single process needs none.
+_PROGRAM = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
+SERVER_PROCESS = bool(
+    {_PROGRAM.name, _PROGRAM.parent.name} & {"gunicorn", "uvicorn"} or sys.argv[1:2] == ["run_huey"]
+)
+if PRODUCTION and not TESTING and SERVER_PROCESS:
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics"))
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+# Request latency buckets (seconds): 2 s is the alert's threshold (deploy/prometheus/alerts.yml).
+PROMETHEUS_LATENCY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, float("inf"))
+
+# "json": one JSON object per line (python-json-logger), for journald/docker logs and a log
+# shipper; "plain": one readable line. Default: json in production, plain on the embedded box.
+HMS_LOG_FORMAT = os.environ.get("HMS_LOG_FORMAT", "json" if PRODUCTION else "plain").strip().lower()
+if HMS_LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured('HMS_LOG_FORMAT must be "json" or "plain".')
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line carries its request's id (hms.logs): the page's, the socket's or the task's.
+    "filters": {"request_id": {"()": "hms.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            # ISO 8601 in UTC, from the record's own clock.
+            "timestamp": "time",
+            # Names as written (Wanjirū), not \u escapes: a person reads these lines too.
+            "json_ensure_ascii": False,
+            "reserved_attrs": [*RESERVED_ATTRS, *logs.NOT_LOGGED],
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": HMS_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("HMS_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
@@ -549,3 +622,15 @@ LOGGING = {
         "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+# A copy of every log line, in the chosen format, to this file as well (CI points it at a file
+# and greps it for the demo patients: tests/log_privacy.py). Default: none.
+HMS_LOG_FILE = os.environ.get("HMS_LOG_FILE", "")
+if HMS_LOG_FILE:
+    LOGGING["handlers"]["file"] = {
+        "class": "logging.FileHandler",
+        "filename": HMS_LOG_FILE,
+        "formatter": HMS_LOG_FORMAT,
+        "filters": ["request_id"],
+    }
+    LOGGING["root"]["handlers"].append("file")
+    LOGGING["loggers"]["huey"]["handlers"].append("file")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", views.metrics, name="metrics"),
     path("activity/", views.activity, name="activity"),
     path("", include("accounts.urls")),
     path("patients/", include("clinical.urls")),

@@ -1,4 +1,4 @@
-"""Core pages: the health check, the front door, and the error pages."""
+"""Core pages: the health check, the metrics, the front door, and the error pages."""
 
 import asyncio
 import logging
@@ -9,12 +9,13 @@ import uuid
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from prometheus_client import CONTENT_TYPE_LATEST
 
-from hms import rbac, realtime
+from hms import monitoring, rbac, realtime
 from hms.middleware import LAST_ACTIVITY_KEY
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "failing", "checks": checks}, status=200 if healthy else 503
     )
+
+
+@never_cache
+@rbac.public
+@require_http_methods(["GET"])
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus' scrape: every metric in its text format (hms.monitoring), for the allowed
+    addresses and the bearer of HMS_METRICS_TOKEN; 403 (and no figure) for anyone else. No
+    query: the queue's length is read from Huey's storage, not the database."""
+    if not monitoring.may_scrape(request):
+        return HttpResponseForbidden(
+            "Metrics are for the monitoring server only.", content_type="text/plain"
+        )
+    return HttpResponse(monitoring.scrape(), content_type=CONTENT_TYPE_LATEST)
 
 
 @rbac.public

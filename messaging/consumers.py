@@ -21,6 +21,7 @@ from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
 
 from hms import params
 from hms.middleware import LAST_ACTIVITY_KEY
+from hms.monitoring import CountedSocketMixin
 from hms.realtime import remember_server_loop, role_group, user_group
 from messaging import presence, topics
 from messaging import services as chat
@@ -53,7 +54,9 @@ def _reload_session(session_key: str):
     return store
 
 
-class LiveConsumer(AsyncWebsocketConsumer):
+class LiveConsumer(CountedSocketMixin, AsyncWebsocketConsumer):
+    socket_label = "live"
+
     async def connect(self):
         remember_server_loop(asyncio.get_running_loop())
         self.user = self.scope.get("user")

@@ -6,6 +6,7 @@ every heartbeat, as the signed-in socket checks its session)."""
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from hms.monitoring import CountedSocketMixin
 from queues import live, selectors
 
 # The page's script (static/js/hms.js) reloads on this code; the reloaded page is then a 404.
@@ -16,7 +17,9 @@ def _token_is_live(token: str) -> bool:
     return selectors.display_for(token) is not None
 
 
-class DisplayConsumer(AsyncWebsocketConsumer):
+class DisplayConsumer(CountedSocketMixin, AsyncWebsocketConsumer):
+    socket_label = "display"
+
     async def connect(self):
         self.token = self.scope["url_route"]["kwargs"].get("token", "")
         self.joined = False

@@ -54,7 +54,7 @@ def test_the_defaults_are_the_embedded_mode(tmp_path):
     result = run_django(SHOW, {}, tmp_path)
 
     shown = json.loads(result.stdout)
-    assert shown["db"] == "django.db.backends.sqlite3"
+    assert shown["db"] == "django_prometheus.db.backends.sqlite3"  # Django's, counted
     assert shown["layer"] == "channels.layers.InMemoryChannelLayer"
     assert shown["cache"].endswith("LocMemCache")
     assert shown["storage"] == "django.core.files.storage.FileSystemStorage"
@@ -70,7 +70,7 @@ def test_database_redis_and_bucket_variables_switch_to_the_services(tmp_path):
 
     shown = json.loads(run_django(SHOW, env, tmp_path).stdout)
 
-    assert shown["db"] == "django.db.backends.postgresql"
+    assert shown["db"] == "django_prometheus.db.backends.postgresql"  # Django's, counted
     assert shown["conn_max_age"] == 0
     assert shown["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
@@ -127,3 +127,61 @@ def test_production_passes_check_deploy_with_no_warnings(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+LOGGING_SHOWN = """
+import json, os, sys
+sys.argv = {argv!r}
+import django
+django.setup()
+from django.conf import settings
+print(json.dumps({{
+    "format": settings.LOGGING["handlers"]["console"]["formatter"],
+    "metrics_dir": os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""),
+}}))
+"""
+
+
+def _logging_shown(argv: list[str], env: dict, tmp_path) -> dict:
+    result = run_django(LOGGING_SHOWN.format(argv=argv), env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["/opt/hms/.venv/bin/gunicorn", "hms.wsgi:application"],
+        ["/opt/hms/.venv/bin/uvicorn", "hms.asgi:application"],
+        ["manage.py", "run_huey", "--workers", "2"],
+    ],
+)
+def test_production_logs_json_and_its_servers_add_up_their_metrics(tmp_path, argv):
+    shown = _logging_shown(argv, PRODUCTION_ENV, tmp_path)
+
+    assert shown == {"format": "json", "metrics_dir": str(tmp_path / "metrics")}
+    assert (tmp_path / "metrics").is_dir()
+
+
+def test_a_one_off_command_and_the_embedded_mode_write_no_metrics_files(tmp_path):
+    command = _logging_shown(["manage.py", "migrate"], PRODUCTION_ENV, tmp_path)
+    embedded = _logging_shown(["/opt/hms/.venv/bin/uvicorn"], {}, tmp_path)
+
+    assert command == {"format": "json", "metrics_dir": ""}
+    assert embedded == {"format": "plain", "metrics_dir": ""}
+    assert not (tmp_path / "metrics").exists()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HMS_LOG_FORMAT", "xml"),
+        ("HMS_METRICS_ALLOWED_IPS", "127.0.0.1,the-monitoring-box"),
+        ("HMS_METRICS_TOKEN", "short"),
+    ],
+)
+def test_monitoring_settings_refuse_what_they_cannot_use(tmp_path, variable, value):
+    result = run_django("import django; django.setup()", {variable: value}, tmp_path)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and variable in result.stderr
