@@ -292,6 +292,9 @@ if AWS_STORAGE_BUCKET_NAME:
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": 300,
+            # Signature version 4 (AWS accepts no other for new buckets; the link carries its
+            # own lifetime, X-Amz-Expires).
+            "signature_version": "s3v4",
             "file_overwrite": False,
             "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
             "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,

@@ -257,6 +257,13 @@ def test_a_task_the_worker_runs_reaches_pages_open_on_the_websocket_workers(stac
         expect(page.get_by_test_id("stock-alerts-card")).to_contain_text(item)
     assert "pharmacy.tasks.refresh_stock_alerts" in stack.log("worker")
 
+    # Prometheus, scraping through nginx from this box, sees the sockets of both uvicorn workers
+    # and the pages of both gunicorn workers added up.
+    metrics = requests.get(f"{stack.url}/metrics", verify=False, timeout=10).text
+    sockets = re.search(r'^hms_websocket_connections\{consumer="live"\} (\S+)$', metrics, re.M)
+    assert sockets is not None and float(sockets.group(1)) >= 2
+    assert "hms_huey_tasks_pending 0.0" in metrics
+
 
 def test_documents_are_kept_in_the_private_bucket_and_handed_out_by_short_signed_links(
     stack, people
