@@ -53,7 +53,11 @@ def script_environment(tmp_path: Path) -> dict[str, str]:
         environment["HMS_SQLITE_PATH"] = str(database["NAME"])
     environment["HMS_PRIVATE_ROOT"] = settings.STORAGES["default"]["OPTIONS"]["location"]
     environment["BACKUP_DIR"] = str(tmp_path / "backups")
-    environment.pop("AWS_STORAGE_BUCKET_NAME", None)
+    environment["HMS_AUDIT_CHECKPOINTS"] = str(settings.HMS_AUDIT_CHECKPOINTS)
+    environment["HMS_AUDIT_CHECKPOINT_KEY_FILE"] = str(settings.HMS_AUDIT_CHECKPOINT_KEY_FILE)
+    for name in list(environment):
+        if name.startswith(("HMS_BACKUP_", "BACKUP_KEEP")) or name == "AWS_STORAGE_BUCKET_NAME":
+            del environment[name]
     return environment
 
 
