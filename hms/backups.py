@@ -28,7 +28,7 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -196,7 +196,7 @@ def _run(command: list[str], *, environment: dict[str, str] | None = None) -> No
 
 
 def _sqlite_check(path: Path) -> None:
-    with sqlite3.connect(path) as database:
+    with closing(sqlite3.connect(path)) as database:
         result = database.execute("PRAGMA integrity_check").fetchone()[0]
     if result != "ok":
         raise BackupError(f"SQLite integrity check of {path} failed: {result}")
@@ -289,10 +289,13 @@ def _write(work: Path, *, kind: str, age_recipients: list, now: datetime) -> Bac
         source = f"SQLite {path}"
         if not path.is_file():
             raise BackupError(f"no SQLite database at {path}")
-        with sqlite3.connect(path, timeout=20) as live, sqlite3.connect(database_file) as copy:
+        with (
+            closing(sqlite3.connect(path, timeout=20)) as live,
+            closing(sqlite3.connect(database_file)) as copy,
+        ):
             live.backup(copy)
-        live.close()
-        copy.close()
+            # The copy is one standalone file: no -wal/-shm beside it.
+            copy.execute("PRAGMA journal_mode=DELETE")
         _sqlite_check(database_file)
 
     private_root = _private_root()
