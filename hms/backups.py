@@ -113,11 +113,13 @@ def recipients() -> list[str]:
     return [line for line in found if line and not line.startswith("#")]
 
 
-def _age_recipients(lines: list[str]) -> list:
+def age_recipients() -> list:
+    """`recipients()` parsed as pyrage recipients. Raises `BackupError` naming the first line
+    that is neither an age public key (age1...) nor an SSH public key."""
     import pyrage
 
     parsed = []
-    for line in lines:
+    for line in recipients():
         try:
             if line.startswith("age1"):
                 parsed.append(pyrage.x25519.Recipient.from_str(line))
@@ -240,7 +242,7 @@ def backup_create(
         raise BackupError("a label is letters, digits, - and _")
     now = now or datetime.now(UTC)
     kind = _database_kind()
-    age_recipients = _age_recipients(recipients())
+    encrypt_to = age_recipients()
     folder = backup_dir()
     folder.mkdir(parents=True, exist_ok=True)
     name = f"hms-{now:%Y%m%dT%H%M%SZ}" + (f"-{label}" if label else "")
@@ -250,7 +252,7 @@ def backup_create(
             raise BackupError(f"{destination} already exists")
         work = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=folder))
         try:
-            backup = _write(work, kind=kind, age_recipients=age_recipients, now=now)
+            backup = _write(work, kind=kind, encrypt_to=encrypt_to, now=now)
             work.rename(destination)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
@@ -264,7 +266,7 @@ def backup_create(
     return backup
 
 
-def _write(work: Path, *, kind: str, age_recipients: list, now: datetime) -> Backup:
+def _write(work: Path, *, kind: str, encrypt_to: list, now: datetime) -> Backup:
     notes = []
     # The checkpoint first: the dump then holds the entry it signs.
     try:
@@ -310,23 +312,23 @@ def _write(work: Path, *, kind: str, age_recipients: list, now: datetime) -> Bac
     if files_note.startswith("not included"):
         notes.append(f"private files {files_note}")
 
-    if age_recipients:
+    if encrypt_to:
         import pyrage
 
         for plain in (database_file, work / PRIVATE_FILES):
             if plain.exists():
-                pyrage.encrypt_file(str(plain), f"{plain}{ENCRYPTED_SUFFIX}", age_recipients)
+                pyrage.encrypt_file(str(plain), f"{plain}{ENCRYPTED_SUFFIX}", encrypt_to)
                 plain.unlink()
 
     info = {
         "created": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "host": socket.gethostname() or "unknown",
         "database_kind": "postgres" if kind == "postgresql" else "sqlite",
-        "database_file": database_file.name + (ENCRYPTED_SUFFIX if age_recipients else ""),
+        "database_file": database_file.name + (ENCRYPTED_SUFFIX if encrypt_to else ""),
         "database_source": source,
         "private_files": files_note,
         "audit_checkpoint": checkpoint_note,
-        "encryption": f"age, {len(age_recipients)} recipient(s)" if age_recipients else "none",
+        "encryption": f"age, {len(encrypt_to)} recipient(s)" if encrypt_to else "none",
     }
     (work / "INFO").write_text("".join(f"{key}: {value}\n" for key, value in info.items()))
     sums = "".join(
@@ -335,7 +337,7 @@ def _write(work: Path, *, kind: str, age_recipients: list, now: datetime) -> Bac
         if path.name != "SHA256SUMS"
     )
     (work / "SHA256SUMS").write_text(sums)
-    return Backup(path=work, encrypted=bool(age_recipients), notes=notes)
+    return Backup(path=work, encrypted=bool(encrypt_to), notes=notes)
 
 
 def _backup_folders(folder: Path) -> list[Path]:

@@ -450,6 +450,9 @@ HMS_BACKUP_RECIPIENT_FILE = os.environ.get("HMS_BACKUP_RECIPIENT_FILE", "")
 # The offsite copy: an S3 bucket (AWS or any S3-compatible store). Empty: no offsite copy.
 # Keys empty: boto3's own chain (instance role, ~/.aws) is used.
 HMS_BACKUP_OFFSITE_BUCKET = os.environ.get("HMS_BACKUP_OFFSITE_BUCKET", "")
+# A box with no internet says "true" here when someone copies BACKUP_DIR off the box by hand
+# (USB disk, another machine): `check --deploy` then stops warning that there is no bucket.
+HMS_BACKUP_OFFSITE_BY_HAND = env_bool("HMS_BACKUP_OFFSITE_BY_HAND")
 HMS_BACKUP_OFFSITE_PREFIX = os.environ.get("HMS_BACKUP_OFFSITE_PREFIX", "hms-backups/")
 HMS_BACKUP_OFFSITE_ENDPOINT_URL = os.environ.get("HMS_BACKUP_OFFSITE_ENDPOINT_URL") or None
 HMS_BACKUP_OFFSITE_REGION = os.environ.get("HMS_BACKUP_OFFSITE_REGION") or None

@@ -1,10 +1,12 @@
 """Periodic work of the core (Huey): the daily backup (hms.backups) at settings.HMS_BACKUP_AT in
-the hospital's time zone, and every 5 minutes another try at copying the waiting backups offsite
-(each try waits out the back-off after a failure, so a dead link costs nothing)."""
+the hospital's time zone, and every 5 minutes a look at what is overdue: a backup missed because
+the box was off at that time (none for more than BACKUP_OVERDUE) is made then, and the backups
+waiting for the offsite copy are tried again when the back-off allows (so a dead link costs
+nothing and the box keeps working)."""
 
 import logging
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from huey import crontab
@@ -13,6 +15,9 @@ from huey.contrib.djhuey import HUEY, db_periodic_task
 from hms import backups
 
 logger = logging.getLogger(__name__)
+
+# A day and an hour: the box was off (or the worker stopped) at the backup's time.
+BACKUP_OVERDUE = timedelta(hours=25)
 
 
 def at_backup_time(moment: datetime) -> bool:
@@ -26,11 +31,7 @@ def at_backup_time(moment: datetime) -> bool:
     return (moment.hour, moment.minute) == (hour, minute)
 
 
-@db_periodic_task(at_backup_time)
-def backup_daily() -> str:
-    """Write today's backup and try to copy it offsite at once; the backup's folder name, "" when
-    it failed (logged as an error for the administrator). A failed offsite copy is only a
-    warning: the backup stays queued for the next try."""
+def _backup_now() -> str:
     try:
         backup = backups.backup_create()
     except backups.BackupError as error:
@@ -44,7 +45,22 @@ def backup_daily() -> str:
     return backup.path.name
 
 
+@db_periodic_task(at_backup_time)
+def backup_daily() -> str:
+    """Write today's backup and try to copy it offsite at once; the backup's folder name, "" when
+    it failed (logged as an error for the administrator). A failed offsite copy is only a
+    warning: the backup stays queued for the next try."""
+    return _backup_now()
+
+
 @db_periodic_task(crontab(minute="*/5"))
-def backup_offsite_retry() -> int:
-    """Copy the backups still waiting offsite when the back-off allows; how many were copied."""
-    return len(backups.offsite_push().uploaded)
+def backup_overdue_and_offsite() -> str:
+    """Make the backup missed while the box was off (when the daily one is on and the newest is
+    older than BACKUP_OVERDUE), else copy the waiting backups offsite when the back-off allows;
+    the new backup's name, or how many were copied ("copied N")."""
+    if settings.HMS_BACKUP_AT != "off":
+        last = backups.backup_status().last_backup_at
+        if last is None or datetime.now(UTC) - last > BACKUP_OVERDUE:
+            logger.warning("Backup overdue (last: %s): making one now", last or "never")
+            return _backup_now()
+    return f"copied {len(backups.offsite_push().uploaded)}"
