@@ -49,6 +49,8 @@ LOCK_FILE = ".backup.lock"
 # The offsite queue's wait after the n-th failure in a row: 5 minutes doubling, at most 6 hours.
 OFFSITE_FIRST_WAIT = timedelta(minutes=5)
 OFFSITE_LONGEST_WAIT = timedelta(hours=6)
+# A day and an hour without a backup: the nightly one was missed (the box was off, say).
+BACKUP_OVERDUE = timedelta(hours=25)
 
 
 class BackupError(Exception):
@@ -82,13 +84,21 @@ class OffsiteReport:
 @dataclass
 class BackupStatus:
     """For the administrator: when the newest backup was written and when a backup last reached
-    the offsite bucket (aware UTC, None when never), how many wait for it, and the last upload
-    error (empty after a success)."""
+    the offsite bucket (aware UTC, None when never), whether a bucket is set, how many wait for
+    it, and the last upload error (empty after a success)."""
 
     last_backup_at: datetime | None
     last_offsite_at: datetime | None
+    offsite_set: bool
     offsite_waiting: int
     offsite_error: str
+
+    @property
+    def overdue(self) -> bool:
+        """No backup, or none for more than BACKUP_OVERDUE."""
+        return self.last_backup_at is None or (
+            datetime.now(UTC) - self.last_backup_at > BACKUP_OVERDUE
+        )
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -687,6 +697,7 @@ def backup_status() -> BackupStatus:
     return BackupStatus(
         last_backup_at=last_backup,
         last_offsite_at=datetime.fromisoformat(last_offsite) if last_offsite else None,
+        offsite_set=bool(settings.HMS_BACKUP_OFFSITE_BUCKET),
         offsite_waiting=waiting,
         offsite_error=state.get("error", ""),
     )

@@ -1,12 +1,12 @@
 """Periodic work of the core (Huey): the daily backup (hms.backups) at settings.HMS_BACKUP_AT in
 the hospital's time zone, and every 5 minutes a look at what is overdue: a backup missed because
-the box was off at that time (none for more than BACKUP_OVERDUE) is made then, and the backups
+the box was off at that time (none for more than hms.backups.BACKUP_OVERDUE) is made then, and the backups
 waiting for the offsite copy are tried again when the back-off allows (so a dead link costs
 nothing and the box keeps working)."""
 
 import logging
 import zoneinfo
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from django.conf import settings
 from huey import crontab
@@ -15,9 +15,6 @@ from huey.contrib.djhuey import HUEY, db_periodic_task
 from hms import backups
 
 logger = logging.getLogger(__name__)
-
-# A day and an hour: the box was off (or the worker stopped) at the backup's time.
-BACKUP_OVERDUE = timedelta(hours=25)
 
 
 def at_backup_time(moment: datetime) -> bool:
@@ -56,11 +53,11 @@ def backup_daily() -> str:
 @db_periodic_task(crontab(minute="*/5"))
 def backup_overdue_and_offsite() -> str:
     """Make the backup missed while the box was off (when the daily one is on and the newest is
-    older than BACKUP_OVERDUE), else copy the waiting backups offsite when the back-off allows;
+    older than a day and an hour), else copy the waiting backups offsite when the back-off allows;
     the new backup's name, or how many were copied ("copied N")."""
     if settings.HMS_BACKUP_AT != "off":
-        last = backups.backup_status().last_backup_at
-        if last is None or datetime.now(UTC) - last > BACKUP_OVERDUE:
-            logger.warning("Backup overdue (last: %s): making one now", last or "never")
+        status = backups.backup_status()
+        if status.overdue:
+            logger.warning("Backup overdue (last: %s): making one now", status.last_backup_at)
             return _backup_now()
     return f"copied {len(backups.offsite_push().uploaded)}"

@@ -15,6 +15,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
 from moto.server import ThreadedMotoServer
 
 from hms import backups, tasks
@@ -130,7 +132,7 @@ def test_with_a_recipient_set_an_old_unencrypted_backup_never_leaves_the_box(s3,
 
 @pytest.mark.django_db(transaction=True)
 def test_with_the_link_down_the_backup_succeeds_and_the_copy_waits_with_back_off(
-    s3, encrypted, staff, client
+    s3, encrypted, staff, client, client_for
 ):
     s3.down()
 
@@ -153,6 +155,11 @@ def test_with_the_link_down_the_backup_succeeds_and_the_copy_waits_with_back_off
     again = backups.offsite_push(now=failed_at + timedelta(minutes=6))
     assert again.error and again.waiting == 1
     assert backups.offsite_push(now=failed_at + timedelta(minutes=6 + 9)).skipped
+
+    # The administrator sees it on the audit log's page.
+    page = client_for(staff.admin).get(reverse("audit_list")).content.decode()
+    assert f"Last backup: {timezone.localtime(status.last_backup_at):%d %b %Y %H:%M}" in page
+    assert "not copied offsite yet (1 waiting: " in page and "EndpointConnectionError" in page
 
     s3.up()  # the link is back
     assert s3.objects() == []
