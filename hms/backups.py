@@ -251,28 +251,33 @@ def backup_create(
     if label and not all(c.isalnum() or c in "-_" for c in label):
         raise BackupError("a label is letters, digits, - and _")
     now = now or datetime.now(UTC)
-    kind = _database_kind()
-    encrypt_to = age_recipients()
     folder = backup_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"hms-{now:%Y%m%dT%H%M%SZ}" + (f"-{label}" if label else "")
-    destination = folder / name
     with _lock(folder):
-        if destination.exists():
-            raise BackupError(f"{destination} already exists")
-        work = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=folder))
-        try:
-            backup = _write(work, kind=kind, encrypt_to=encrypt_to, now=now)
-            work.rename(destination)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-        backup.path = destination
+        backup = _backup_locked(folder, label=label, now=now)
         if not label and not keep_all and not settings.HMS_BACKUP_KEEP_ALL:
             for old in backups_to_thin(folder):
                 logger.info("removing old backup %s", old)
                 shutil.rmtree(old)
-    logger.info("backup written: %s", destination)
+    logger.info("backup written: %s", backup.path)
+    return backup
+
+
+def _backup_locked(folder: Path, *, label: str, now: datetime) -> Backup:
+    """Write the backup; the caller holds the backup folder's lock."""
+    kind = _database_kind()
+    encrypt_to = age_recipients()
+    destination = folder / (f"hms-{now:%Y%m%dT%H%M%SZ}" + (f"-{label}" if label else ""))
+    if destination.exists():
+        raise BackupError(f"{destination} already exists")
+    work = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".partial", dir=folder))
+    try:
+        backup = _write(work, kind=kind, encrypt_to=encrypt_to, now=now)
+        work.rename(destination)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    backup.path = destination
     return backup
 
 
@@ -423,7 +428,8 @@ def backup_restore(
     the current state is backed up as hms-<time>-pre-restore unless `safety_backup` is False;
     PostgreSQL: the public schema is dropped and the dump restored in one transaction; SQLite:
     the file is replaced; the private files folder is emptied and refilled; the current
-    checkpoints file is kept beside as `<name>.before-restore-<time>`. The HMS services must be
+    checkpoints file is kept beside as `<name>.before-restore-<time>`. Holds the backup folder's
+    lock throughout, so the nightly backup cannot run meanwhile. The HMS services must be
     stopped. Returns the safety backup's folder (None without one). Raises `BackupError`."""
     source = source.resolve()
     kind = backup_check(source)
@@ -442,10 +448,17 @@ def backup_restore(
                 f"there is no current database at {target} to back up first; "
                 "if this is a new box, restore without the safety backup"
             )
-    backup_dir().mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".restoring.", dir=backup_dir()) as scratch:
+    folder = backup_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    with (
+        _lock(folder),
+        tempfile.TemporaryDirectory(prefix=".restoring.", dir=folder) as scratch,
+    ):
         plain = _opened(source, Path(scratch), identity_file if encrypted else None)
-        safety = backup_create(label="pre-restore").path if safety_backup else None
+        safety = None
+        if safety_backup:
+            now = datetime.now(UTC)
+            safety = _backup_locked(folder, label="pre-restore", now=now).path
         connection.close()
         if kind == "postgresql":
             _restore_postgres(plain / DATABASE_FILES[kind])

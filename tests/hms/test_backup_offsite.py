@@ -4,7 +4,7 @@ with the link down the backup itself still succeeds, the hospital keeps working,
 and is tried again after a growing back-off, and goes through once the link is back. The daily
 schedule, the catch-up of a missed backup, and the deployment checks."""
 
-import socket
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -17,7 +17,8 @@ from django.core.management.base import SystemCheckError
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
-from moto.server import ThreadedMotoServer
+from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
 
 from hms import backups, tasks
 from tests.factories import PatientFactory
@@ -25,36 +26,43 @@ from tests.factories import PatientFactory
 PORTS = range(8300, 8310)
 
 
-def free_port() -> int:
-    """A port of this range that nothing listens on now."""
-    for port in PORTS:
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"no free port in {PORTS.start}..{PORTS.stop - 1}")
-
-
 class S3Server:
-    """moto's S3 server on one port, stopped and started again on the same port: the link."""
+    """moto's S3 server (moto.server, the app ThreadedMotoServer runs) on a port of this range,
+    stopped and started again on the same port: the link going down and coming back. The port
+    is bound before the thread starts, so a port another test holds is skipped, not waited on."""
 
     def __init__(self) -> None:
         # moto keeps its buckets per process, across servers: one bucket per test.
         self.bucket = f"offsite-{uuid.uuid4().hex[:12]}"
-        self.port = free_port()
+        self._server = None
+        for port in PORTS:
+            try:
+                self._listen(port)
+            except (OSError, SystemExit):  # werkzeug exits when the port is taken
+                continue
+            self.port = port
+            break
+        else:
+            pytest.fail(f"no free port in {PORTS.start}..{PORTS.stop - 1}")
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server: ThreadedMotoServer | None = None
+
+    def _listen(self, port: int) -> None:
+        self._server = make_server(
+            "127.0.0.1",
+            port,
+            DomainDispatcherApplication(create_backend_app),
+            threaded=True,
+            request_handler=MotoRequestHandler,
+        )
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def up(self) -> None:
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        self._server.start()
+        self._listen(self.port)
 
     def down(self) -> None:
         if self._server is not None:
-            self._server.stop()
+            self._server.shutdown()
+            self._server.server_close()
             self._server = None
 
     def client(self):
@@ -74,7 +82,6 @@ class S3Server:
 @pytest.fixture
 def s3(settings, tmp_path):
     server = S3Server()
-    server.up()
     server.client().create_bucket(Bucket=server.bucket)
     settings.HMS_BACKUP_DIR = tmp_path / "backups"
     settings.HMS_BACKUP_OFFSITE_BUCKET = server.bucket
@@ -108,6 +115,9 @@ def test_a_backup_is_copied_offsite_encrypted_with_its_sums_last(s3, encrypted, 
     assert f"offsite: copied {name}" in printed
     written = sorted(path.name for path in (backups.backup_dir() / name).iterdir())
     assert s3.objects() == [f"nakuru/{name}/{file}" for file in written]
+    for file in written:  # the same bytes
+        copied = s3.client().get_object(Bucket=s3.bucket, Key=f"nakuru/{name}/{file}")
+        assert copied["Body"].read() == (backups.backup_dir() / name / file).read_bytes()
     assert [file for file in written if file.startswith("database.")] == [
         "database.pgdump.age" if connection.vendor == "postgresql" else "database.sqlite3.age"
     ]
