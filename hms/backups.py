@@ -345,6 +345,8 @@ def _write(work: Path, *, kind: str, encrypt_to: list, now: datetime) -> Backup:
         "audit_checkpoint": checkpoint_note,
         "encryption": f"age, {len(encrypt_to)} recipient(s)" if encrypt_to else "none",
     }
+    if version := _code_version():
+        info["code_version"] = version
     (work / "INFO").write_text("".join(f"{key}: {value}\n" for key, value in info.items()))
     sums = "".join(
         f"{_sha256(path)}  {path.name}\n"
@@ -353,6 +355,19 @@ def _write(work: Path, *, kind: str, encrypt_to: list, now: datetime) -> Backup:
     )
     (work / "SHA256SUMS").write_text(sums)
     return Backup(path=work, encrypted=bool(encrypt_to), notes=notes)
+
+
+def _code_version() -> str:
+    """`git describe` of the code that wrote the backup, "" where there is no git checkout."""
+    root = Path(settings.BASE_DIR)
+    if shutil.which("git") is None or not (root / ".git").exists():
+        return ""
+    # safe.directory: the service user reads a checkout that root owns.
+    command = ["git", "-c", f"safe.directory={root}", "-C", str(root), "describe", "--always"]
+    done = subprocess.run(  # noqa: S603 (fixed arguments, no shell)
+        [*command, "--dirty"], capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 def _backup_folders(folder: Path) -> list[Path]:
