@@ -700,6 +700,56 @@ def offsite_push(*, force: bool = False, now: datetime | None = None) -> Offsite
     return report
 
 
+def offsite_fetch(*, name: str) -> Path:
+    """Download the backup `name` (hms-<time>[-label], or "latest": the newest whole one) from the
+    offsite bucket into BACKUP_DIR, for a restore on a new box; its folder there. Only whole
+    copies (with SHA256SUMS) are fetched. Raises `BackupError` when there is no bucket, the link or
+    the bucket fails, or no such backup is there (naming the newest ones that are)."""
+    if not settings.HMS_BACKUP_OFFSITE_BUCKET:
+        raise BackupError("no offsite bucket is set (HMS_BACKUP_OFFSITE_BUCKET)")
+    bucket, prefix = settings.HMS_BACKUP_OFFSITE_BUCKET, settings.HMS_BACKUP_OFFSITE_PREFIX
+    try:
+        client = _offsite_client()
+        whole = sorted(
+            item["Key"][len(prefix) :].split("/")[0]
+            for page in client.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, Prefix=prefix
+            )
+            for item in page.get("Contents", [])
+            if item["Key"].endswith("/SHA256SUMS")
+        )
+        if name == "latest" and whole:
+            name = whole[-1]
+        if name not in whole:
+            newest = ", ".join(whole[-5:]) or "none"
+            raise BackupError(f"no whole backup {name} in the bucket (the newest: {newest})")
+        destination = backup_dir() / name
+        if destination.exists():
+            raise BackupError(f"{destination} is here already: restore it from there")
+        backup_dir().mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=backup_dir()))
+        try:
+            listed = client.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}{name}/")
+            for item in listed.get("Contents", []):
+                file = item["Key"].rsplit("/", 1)[1]
+                client.download_file(bucket, item["Key"], str(partial / file))
+            partial.rename(destination)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+    except BackupError:
+        raise
+    except Exception as error:  # the link, DNS, credentials, the bucket
+        raise BackupError(
+            f"cannot fetch from the bucket: {type(error).__name__}: {error}"
+        ) from error
+    # Fetched, so it is offsite already: not to be sent back.
+    marks = backup_dir() / OFFSITE_FOLDER
+    marks.mkdir(parents=True, exist_ok=True)
+    (marks / f"{name}.done").write_text(datetime.now(UTC).isoformat(timespec="seconds") + "\n")
+    return destination
+
+
 def _offsite_marks_tidy(marks: Path) -> None:
     """Forget the marks of backups that were thinned away."""
     present = {path.name for path in _backup_folders(backup_dir())}

@@ -3,11 +3,13 @@
 # A thin wrapper around `manage.py restore` (hms/backups.py).
 #
 #   restore.sh [--env-file FILE] [--identity KEYFILE] [--yes] [--no-safety-backup] BACKUP_DIR/hms-<time>
+#   restore.sh [...] --from-offsite hms-<time>|latest
 #
 #   --env-file FILE      read settings from FILE (e.g. /etc/hms/hms.env) for unset variables
 #   --identity KEYFILE   the age secret key of an encrypted backup (bring it; it is not on the box)
 #   --yes                do not ask (for scripted disaster-recovery drills)
 #   --no-safety-backup   do not back up the current state first (e.g. a new, empty box)
+#   --from-offsite       download that backup from HMS_BACKUP_OFFSITE_BUCKET first (a new box)
 #
 # The target is the database and folder the settings point at. What happens, in order:
 #   1. the backup's SHA256SUMS are checked (and an encrypted one decrypted); nothing is touched
@@ -30,6 +32,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 arguments=()
 src=""
+from_offsite=0
 while (($#)); do
 	case $1 in
 	--env-file)
@@ -46,8 +49,13 @@ while (($#)); do
 		arguments+=("$1")
 		shift
 		;;
+	--from-offsite)
+		from_offsite=1
+		arguments+=("$1")
+		shift
+		;;
 	-h | --help)
-		sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	-*) hms_die "unknown option: $1 (see --help)" ;;
@@ -59,6 +67,9 @@ while (($#)); do
 	esac
 done
 [[ -n $src ]] || hms_die "which backup? restore.sh [options] BACKUP_DIR/hms-<time> (see --help)"
+if ((from_offsite)); then
+	hms_manage restore "${arguments[@]}" "$src"
+fi
 [[ -d $src ]] || hms_die "not a directory: $src"
 # manage.py runs from the project folder: a relative path must not change meaning.
 hms_manage restore "${arguments[@]}" "$(cd "$src" && pwd)"

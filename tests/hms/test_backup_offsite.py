@@ -4,6 +4,7 @@ with the link down the backup itself still succeeds, the hospital keeps working,
 and is tried again after a growing back-off, and goes through once the link is back. The daily
 schedule, the catch-up of a missed backup, and the deployment checks."""
 
+import shutil
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -20,8 +21,10 @@ from django.utils import timezone
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from hms import backups, tasks
+from clinical.models import Patient
+from hms import audit, backups, tasks
 from tests.factories import PatientFactory
+from tests.hms.test_restore_drill import tables
 
 PORTS = range(8300, 8310)
 
@@ -249,3 +252,36 @@ def test_a_recipient_that_is_not_a_public_key_is_an_error(settings, tmp_path):
     assert "hms.E001" in deploy_check_ids(settings)
     with pytest.raises(backups.BackupError, match="not an age or SSH public key"):
         backups.backup_create()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_box_restores_the_latest_offsite_copy_with_the_secret_key(
+    s3, settings, staff, tmp_path
+):
+    identity = pyrage.x25519.Identity.generate()
+    settings.HMS_BACKUP_RECIPIENTS = [str(identity.to_public())]
+    secret = tmp_path / "offbox.agekey"
+    secret.write_text(f"{identity}\n")
+    patient = PatientFactory()
+    before = tables()
+    backed_up()
+    # The box burns: database and backups gone; a new box with the same settings.
+    shutil.rmtree(backups.backup_dir())
+    call_command("flush", interactive=False, verbosity=0)
+
+    call_command(
+        "restore",
+        "latest",
+        "--from-offsite",
+        "--identity",
+        str(secret),
+        "--yes",
+        "--no-safety-backup",
+        stdout=StringIO(),
+    )
+
+    assert tables() == before
+    assert Patient.objects.get(pk=patient.pk).last_name == patient.last_name
+    assert audit.verify().ok
+    # What came from the bucket is not sent back.
+    assert backups.offsite_waiting() == []

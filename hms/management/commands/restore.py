@@ -15,7 +15,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("backup", type=Path, help="the backup folder, BACKUP_DIR/hms-<time>")
+        parser.add_argument(
+            "backup",
+            type=Path,
+            help="the backup folder, BACKUP_DIR/hms-<time>; with --from-offsite, its name there "
+            'or "latest"',
+        )
+        parser.add_argument(
+            "--from-offsite",
+            action="store_true",
+            help="first download the backup from HMS_BACKUP_OFFSITE_BUCKET into BACKUP_DIR",
+        )
         parser.add_argument(
             "--identity",
             type=Path,
@@ -28,7 +38,13 @@ class Command(BaseCommand):
             help="do not back up the current state first (a new, empty box)",
         )
 
-    def handle(self, *args, backup, identity, yes, no_safety_backup, **options):
+    def handle(self, *args, backup, from_offsite, identity, yes, no_safety_backup, **options):
+        if from_offsite:
+            try:
+                backup = backups.offsite_fetch(name=str(backup))
+            except backups.BackupError as error:
+                raise CommandError(f"Not restored: {error}.") from error
+            self.stdout.write(f"fetched from the offsite bucket: {backup}")
         if not backup.is_dir():
             raise CommandError(f"Not a directory: {backup}.")
         try:
