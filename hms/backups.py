@@ -251,6 +251,7 @@ def backup_create(
     if label and not all(c.isalnum() or c in "-_" for c in label):
         raise BackupError("a label is letters, digits, - and _")
     now = now or datetime.now(UTC)
+    age_recipients()  # a bad recipient stops it before anything is written
     folder = backup_dir()
     folder.mkdir(parents=True, exist_ok=True)
     with _lock(folder):

@@ -248,10 +248,12 @@ def test_a_recipient_that_is_not_a_public_key_is_an_error(settings, tmp_path):
     recipients.write_text("# the hospital's backup key\nAGE-SECRET-KEY-1NOTAPUBLICKEY\n")
     settings.HMS_BACKUP_RECIPIENT_FILE = str(recipients)
     settings.HMS_BACKUP_OFFSITE_BY_HAND = True
+    settings.HMS_BACKUP_DIR = tmp_path / "backups"
 
     assert "hms.E001" in deploy_check_ids(settings)
     with pytest.raises(backups.BackupError, match="not an age or SSH public key"):
         backups.backup_create()
+    assert not (tmp_path / "backups").exists()  # nothing written
 
 
 @pytest.mark.django_db(transaction=True)
