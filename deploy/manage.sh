@@ -21,7 +21,5 @@ if [[ ${1:-} == --env-file ]]; then
 fi
 hms_load_env_file "$env_file"
 
-python=$HMS_ROOT/.venv/bin/python
-[[ -x $python ]] || hms_die "no virtualenv at $HMS_ROOT/.venv (see docs/DEPLOYMENT.md)"
-cd "$HMS_ROOT"
-exec "$python" manage.py "$@"
+[[ -x ${HMS_PYTHON:-$HMS_ROOT/.venv/bin/python} ]] || hms_die "no virtualenv at $HMS_ROOT/.venv (see docs/DEPLOYMENT.md)"
+hms_manage "$@"

@@ -6,7 +6,11 @@ class HmsConfig(AppConfig):
     verbose_name = "HMS core"
 
     def ready(self) -> None:
-        from hms import logs, monitoring
+        from hms import (
+            checks,  # noqa: F401 (registers the deployment checks)
+            logs,
+            monitoring,
+        )
         from hms.form_renderer import use_listed_model_choices
 
         use_listed_model_choices()

@@ -8,6 +8,7 @@ hardening and refuses to start without a real SECRET_KEY and ALLOWED_HOSTS.
 
 import ipaddress
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -443,6 +444,39 @@ def env_non_negative_int(name: str, default: int) -> int:
 # Appointments (docs/DECISIONS.md, "Booking limits"): how far ahead a slot may be booked (desk and
 # portal alike), and how many live bookings a patient may hold when booking online for
 # themselves: per doctor per day, and in all. The desk is not limited.
+# --- backups (hms.backups, manage.py backup / restore, docs/DEPLOYMENT.md) ---------------------
+# Where backups go and how many stay: the newest of each of the last BACKUP_KEEP_DAILY days,
+# BACKUP_KEEP_WEEKLY ISO weeks and BACKUP_KEEP_MONTHLY months (BACKUP_KEEP=0 keeps every one).
+# The names are the ones deploy/backup/backup.sh always read.
+HMS_BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+HMS_BACKUP_KEEP_ALL = os.environ.get("BACKUP_KEEP", "").strip() == "0"
+HMS_BACKUP_KEEP_DAILY = env_non_negative_int("BACKUP_KEEP_DAILY", 7)
+HMS_BACKUP_KEEP_WEEKLY = env_non_negative_int("BACKUP_KEEP_WEEKLY", 4)
+HMS_BACKUP_KEEP_MONTHLY = env_non_negative_int("BACKUP_KEEP_MONTHLY", 12)
+# The daily backup by the Huey worker, "HH:MM" in the hospital's time zone; "off" when the box
+# runs deploy/systemd/hms-backup.timer (or cron) instead.
+HMS_BACKUP_AT = os.environ.get("HMS_BACKUP_AT", "02:30").strip().lower() or "02:30"
+if HMS_BACKUP_AT != "off" and not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", HMS_BACKUP_AT):
+    raise ImproperlyConfigured('HMS_BACKUP_AT must be a time "HH:MM" or "off".')
+# Encryption with age (https://age-encryption.org): the box holds only the public recipients
+# ("age1..." or an SSH public key), here comma-separated or one a line in the file; the secret
+# key stays off the box and is given to `manage.py restore --identity FILE`. None: unencrypted.
+HMS_BACKUP_RECIPIENTS = env_list("HMS_BACKUP_RECIPIENT")
+HMS_BACKUP_RECIPIENT_FILE = os.environ.get("HMS_BACKUP_RECIPIENT_FILE", "")
+# The offsite copy: an S3 bucket (AWS or any S3-compatible store). Empty: no offsite copy.
+# Keys empty: boto3's own chain (instance role, ~/.aws) is used.
+HMS_BACKUP_OFFSITE_BUCKET = os.environ.get("HMS_BACKUP_OFFSITE_BUCKET", "")
+# A box with no internet says "true" here when someone copies BACKUP_DIR off the box by hand
+# (USB disk, another machine): `check --deploy` then stops warning that there is no bucket.
+HMS_BACKUP_OFFSITE_BY_HAND = env_bool("HMS_BACKUP_OFFSITE_BY_HAND")
+HMS_BACKUP_OFFSITE_PREFIX = os.environ.get("HMS_BACKUP_OFFSITE_PREFIX", "hms-backups/")
+HMS_BACKUP_OFFSITE_ENDPOINT_URL = os.environ.get("HMS_BACKUP_OFFSITE_ENDPOINT_URL") or None
+HMS_BACKUP_OFFSITE_REGION = os.environ.get("HMS_BACKUP_OFFSITE_REGION") or None
+HMS_BACKUP_OFFSITE_ACCESS_KEY_ID = os.environ.get("HMS_BACKUP_OFFSITE_ACCESS_KEY_ID") or None
+HMS_BACKUP_OFFSITE_SECRET_ACCESS_KEY = (
+    os.environ.get("HMS_BACKUP_OFFSITE_SECRET_ACCESS_KEY") or None
+)
+
 HMS_BOOKING_HORIZON_DAYS = env_positive_int("HMS_BOOKING_HORIZON_DAYS", 90)
 HMS_PORTAL_MAX_BOOKINGS_PER_DOCTOR_DAY = env_positive_int(
     "HMS_PORTAL_MAX_BOOKINGS_PER_DOCTOR_DAY", 1

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clinical.models import Patient
-from hms import audit, paging, params, rbac
+from hms import audit, backups, paging, params, rbac
 from hms.models import AuditEntry
 from reports import audit_selectors as selectors
 from reports import audit_services
@@ -90,6 +90,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "filters_in_words": filters_in_words(form),
         "checkpoint": checkpoint,
         "checkpoint_problem": checkpoint_problem,
+        "backup": backups.backup_status(),
     }
     return render(request, template, context)
 

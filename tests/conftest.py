@@ -232,6 +232,8 @@ def _private_files(settings, tmp_path):
     }
     # The audit checkpoints and their key too (hms.audit): no test sees another's checkpoint.
     settings.HMS_AUDIT_CHECKPOINTS = tmp_path / "backups" / "audit-checkpoints.jsonl"
+    # And the backups beside them (hms.backups): no test writes or reads var/backups.
+    settings.HMS_BACKUP_DIR = tmp_path / "backups"
     settings.HMS_AUDIT_CHECKPOINT_KEY_FILE = tmp_path / "audit-checkpoint.key"
 
 

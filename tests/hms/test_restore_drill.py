@@ -1,7 +1,9 @@
-"""The restore drill: a hospital's records and files are backed up with deploy/backup/backup.sh,
-wiped, and restored with deploy/backup/restore.sh; every table comes back with the same rows
-(counted and checksummed table by table), the files with the same bytes, and the audit chain
-still verifies. A backup that was altered after it was written is refused before anything is
+"""The restore drill: a hospital's records and files are backed up, wiped, and restored; every
+table comes back with the same rows (counted and checksummed table by table), the files with the
+same bytes, and the audit chain still verifies. Through the scripts (deploy/backup/backup.sh and
+restore.sh), through `manage.py backup` / `restore`, each restoring what the other wrote, and
+encrypted with age (restored with the secret key the box does not hold). A backup that was
+altered after it was written, or that the key given cannot open, is refused before anything is
 touched. On the embedded database (SQLite's online backup) and on PostgreSQL (pg_dump's custom
 format), as each CI pass runs."""
 
@@ -10,14 +12,16 @@ import os
 import subprocess
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 
+import pyrage
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from billing.models import Payment
@@ -53,7 +57,11 @@ def script_environment(tmp_path: Path) -> dict[str, str]:
         environment["HMS_SQLITE_PATH"] = str(database["NAME"])
     environment["HMS_PRIVATE_ROOT"] = settings.STORAGES["default"]["OPTIONS"]["location"]
     environment["BACKUP_DIR"] = str(tmp_path / "backups")
-    environment.pop("AWS_STORAGE_BUCKET_NAME", None)
+    environment["HMS_AUDIT_CHECKPOINTS"] = str(settings.HMS_AUDIT_CHECKPOINTS)
+    environment["HMS_AUDIT_CHECKPOINT_KEY_FILE"] = str(settings.HMS_AUDIT_CHECKPOINT_KEY_FILE)
+    for name in list(environment):
+        if name.startswith(("HMS_BACKUP_", "BACKUP_KEEP")) or name == "AWS_STORAGE_BUCKET_NAME":
+            del environment[name]
     return environment
 
 
@@ -166,3 +174,121 @@ def test_old_backups_are_thinned_to_7_days_4_weeks_and_12_months(tmp_path):
     assert len(dated) <= 7 + 4 + 12
     assert backed_up_now.name in kept
     assert any(name.endswith("-pre-restore") for name in kept)
+
+
+def age_key_pair(tmp_path: Path) -> tuple[str, Path]:
+    """An age key pair as `age-keygen` makes it on the administrator's own machine: the public
+    recipient (for the box's settings) and the secret key's file (kept off the box)."""
+    identity = pyrage.x25519.Identity.generate()
+    secret = tmp_path / "offbox" / "hms-backup.agekey"
+    secret.parent.mkdir(parents=True)
+    secret.write_text(f"# public key: {identity.to_public()}\n{identity}\n")
+    return str(identity.to_public()), secret
+
+
+def backed_up_by_command(folder: Path, settings) -> Path:
+    settings.HMS_BACKUP_DIR = folder
+    out = StringIO()
+    call_command("backup", "--no-offsite", stdout=out)
+    return Path(out.getvalue().split("backup written: ", 1)[1].splitlines()[0])
+
+
+def disaster() -> None:
+    call_command("flush", interactive=False, verbosity=0)
+    default_storage.delete("documents/referral.txt")
+    assert Payment.objects.count() == 0 and not default_storage.exists("documents/referral.txt")
+
+
+def assert_restored(before: dict) -> None:
+    assert tables() == before
+    with default_storage.open("documents/referral.txt") as restored:
+        assert restored.read() == b"Referral letter, page 1\n"
+    report = audit.verify()
+    assert report.ok and report.matches_checkpoint
+    assert report.checked == before["hms_auditentry"][0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_encrypted_backup_by_the_command_restores_only_with_the_secret_key(
+    hospital, tmp_path, settings
+):
+    recipient, secret = age_key_pair(tmp_path)
+    settings.HMS_BACKUP_RECIPIENTS = [recipient]
+    before = tables()
+    backup = backed_up_by_command(tmp_path / "backups", settings)
+
+    # Nothing readable leaves the box: the database and the files are age files.
+    names = sorted(path.name for path in backup.iterdir())
+    assert names == [
+        "INFO",
+        "SHA256SUMS",
+        "audit-checkpoints.jsonl",
+        f"database.{'pgdump' if connection.vendor == 'postgresql' else 'sqlite3'}.age",
+        "private.tar.gz.age",
+    ]
+    for encrypted in backup.glob("*.age"):
+        assert encrypted.read_bytes().startswith(b"age-encryption.org/v1\n")
+    assert b"Referral letter" not in (backup / "private.tar.gz.age").read_bytes()
+    assert "encryption: age, 1 recipient(s)" in (backup / "INFO").read_text()
+    disaster()
+    wiped = tables()
+
+    with pytest.raises(CommandError, match="encrypted: give the age secret key"):
+        call_command("restore", str(backup), "--yes", "--no-safety-backup", stdout=StringIO())
+    _, stranger = age_key_pair(tmp_path / "stranger")
+    with pytest.raises(CommandError, match="cannot be decrypted with that key"):
+        call_command(
+            "restore", str(backup), "--yes", "--no-safety-backup", "--identity", str(stranger)
+        )
+    assert tables() == wiped  # refused before anything was touched
+
+    call_command(
+        "restore",
+        str(backup),
+        "--yes",
+        "--no-safety-backup",
+        "--identity",
+        str(secret),
+        stdout=StringIO(),
+    )
+
+    assert_restored(before)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_script_restores_what_the_command_wrote_and_keeps_the_state_it_replaced(
+    hospital, tmp_path, settings
+):
+    before = tables()
+    backup = backed_up_by_command(tmp_path / "backups", settings)
+    disaster()
+
+    done = run("restore.sh", "--yes", str(backup), environment=script_environment(tmp_path))
+
+    assert done.returncode == 0, done.stderr
+    assert_restored(before)
+    # The way back: the wiped state was backed up first, labelled, beside the restored one.
+    safety = Path(done.stdout.split("the state before the restore: ", 1)[1].splitlines()[0])
+    assert safety.name.endswith("-pre-restore") and safety.parent == backup.parent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_restores_what_the_script_wrote_encrypted(hospital, tmp_path):
+    recipient, secret = age_key_pair(tmp_path)
+    before = tables()
+    environment = {**script_environment(tmp_path), "HMS_BACKUP_RECIPIENT": recipient}
+    backup = backed_up(tmp_path, environment)
+    assert not (backup / "private.tar.gz").exists() and (backup / "private.tar.gz.age").exists()
+    disaster()
+
+    call_command(
+        "restore",
+        str(backup),
+        "--yes",
+        "--no-safety-backup",
+        "--identity",
+        str(secret),
+        stdout=StringIO(),
+    )
+
+    assert_restored(before)

@@ -11,6 +11,7 @@ import logging
 import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import autodiscover_modules
 from huey.consumer import Consumer
 from huey.contrib.djhuey import HUEY
 
@@ -32,6 +33,9 @@ class Command(BaseCommand):
         if not no_tasks:
             # A short back-off ceiling: SQLite Huey polls, and a task should start within
             # a fraction of a second, not after the default 10 s of idle back-off.
+            # As run_huey does: import every app's tasks module, so the periodic tasks no page
+            # imports (the nightly backup, the audit checkpoint, ...) are scheduled too.
+            autodiscover_modules("tasks")
             consumer = Consumer(HUEY, workers=2, worker_type="thread", max_delay=0.25)
             consumer.start()
         mode = "production" if settings.PRODUCTION else "embedded"
