@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from billing.models import AdvanceDeposit, AdvanceRefund, CreditNote, Invoice, Payment, Refund
+from hms import files
 from hms.pdf import render_pdf
 
 
@@ -86,15 +87,30 @@ def render_invoice(invoice: Invoice) -> Invoice:
     html = invoice_html(invoice)
     with _collector_paused():
         pdf = render_pdf(html)
-    if invoice.pdf:
-        invoice.pdf.delete(save=False)
-    invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(pdf), save=False)
-    Invoice.objects.filter(pk=invoice.pk).update(pdf=invoice.pdf.name)
+    _replace(invoice, invoice.pdf, f"{invoice.number}.pdf", pdf)
     return invoice
 
 
+def _replace(record, file, name: str, pdf: bytes) -> None:
+    """Store the new PDF, point the row at it, then delete the old one: a store that fails
+    (StorageUnavailable, hms.files) leaves the old PDF and the row as they were."""
+    old = file.name
+    files.store(file, name, ContentFile(pdf))
+    type(record).objects.filter(pk=record.pk).update(pdf=file.name)
+    if old and old != file.name:
+        file.storage.delete(old)
+
+
 def render_receipt(payment: Payment) -> Payment:
-    html = render_to_string(
+    """Render and store the payment's receipt (again: the payment was reversed since)."""
+    with _collector_paused():
+        pdf = render_pdf(receipt_html(payment))
+    _replace(payment, payment.pdf, f"{payment.receipt_number}.pdf", pdf)
+    return payment
+
+
+def receipt_html(payment: Payment) -> str:
+    return render_to_string(
         "billing/receipt_pdf.html",
         {
             "payment": payment,
@@ -103,13 +119,6 @@ def render_receipt(payment: Payment) -> Payment:
             "hospital": _hospital(),
         },
     )
-    with _collector_paused():
-        pdf = render_pdf(html)
-    if payment.pdf:  # rendered again: the payment was reversed since
-        payment.pdf.delete(save=False)
-    payment.pdf.save(f"{payment.receipt_number}.pdf", ContentFile(pdf), save=False)
-    Payment.objects.filter(pk=payment.pk).update(pdf=payment.pdf.name)
-    return payment
 
 
 def refund_html(refund: Refund) -> str:

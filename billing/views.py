@@ -603,15 +603,23 @@ def billing_document(request: HttpRequest, token: str) -> HttpResponse:
     invoice_id, payment_id = files.unsign(token, INVOICE_LINK), files.unsign(token, RECEIPT_LINK)
     invoice_id, payment_id = params.db_id(invoice_id), params.db_id(payment_id)
     if invoice_id and (invoice := visible.filter(pk=invoice_id).first()):
-        if not invoice.pdf:
-            documents.render_invoice(invoice)  # its background task has not run yet
-        stored, name = invoice.pdf, f"{invoice.number}.pdf"
+        name = f"{invoice.number}.pdf"
+        if not invoice.pdf:  # its background task has not run yet
+            try:
+                documents.render_invoice(invoice)
+            except files.StorageUnavailable:  # the desk still gets its invoice, not kept
+                return pdf_response(documents.invoice_html(invoice), name)
+        stored = invoice.pdf
     elif payment_id and (
         payment := Payment.objects.filter(pk=payment_id, invoice__in=visible).first()
     ):
+        name = f"{payment.receipt_number}.pdf"
         if not payment.pdf:
-            documents.render_receipt(payment)
-        stored, name = payment.pdf, f"{payment.receipt_number}.pdf"
+            try:
+                documents.render_receipt(payment)
+            except files.StorageUnavailable:
+                return pdf_response(documents.receipt_html(payment), name)
+        stored = payment.pdf
     else:
         raise Http404("This link is not valid any more. Open the document from its page again.")
     if hasattr(default_storage, "bucket_name"):

@@ -6,6 +6,9 @@ to the record again, then streams the file (local storage) or redirects to a sho
 presigned URL.
 """
 
+import logging
+
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core import signing
 from django.core.files.storage import default_storage
@@ -13,6 +16,8 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 
 from hms.refusals import Refusal
+
+logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Recognised by their first bytes, not by the name or the browser's claim.
@@ -25,6 +30,31 @@ MAGIC = {
 
 class UploadRefused(Refusal):
     """A file that may not be stored, with the sentence the uploader reads."""
+
+
+class StorageUnavailable(UploadRefused):
+    """The file store (the S3 bucket, or the disk) did not take the file; nothing was saved."""
+
+
+STORE_FAILED = (
+    "The document store is not answering, so nothing was saved. Try again in a few minutes;"
+    " if it keeps happening, tell IT."
+)
+
+
+def store(file: FieldFile, name: str, content) -> None:
+    """Write `content` (a File or an upload) to private storage as `file`, named from `name` by
+    the field's upload_to; the model row is not saved (the caller saves it after, so a failed
+    write leaves no row pointing at nothing).
+
+    Raises StorageUnavailable when the store refuses or cannot be reached (S3 down, the link to
+    it down, the disk full or read-only), with the sentence the uploader reads.
+    """
+    try:
+        file.save(name, content, save=False)
+    except (BotoCoreError, ClientError, OSError) as error:
+        logger.warning("files: the store refused %s: %s", type(error).__name__, error)
+        raise StorageUnavailable(STORE_FAILED) from error
 
 
 def check_upload(upload) -> str:

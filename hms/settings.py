@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from botocore.config import Config as BotoConfig
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from pythonjsonlogger.core import RESERVED_ATTRS
@@ -296,6 +297,11 @@ if AWS_STORAGE_BUCKET_NAME:
             # Signature version 4 (AWS accepts no other for new buckets; the link carries its
             # own lifetime, X-Amz-Expires).
             "signature_version": "s3v4",
+            # A bucket that does not answer is known in seconds, not after botocore's 60 s: the
+            # uploader reads "nothing was saved" (hms.files.store) while still at the desk.
+            "client_config": BotoConfig(
+                connect_timeout=5, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"}
+            ),
             "file_overwrite": False,
             "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
             "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
@@ -449,6 +455,10 @@ def env_non_negative_int(name: str, default: int) -> int:
 # BACKUP_KEEP_WEEKLY ISO weeks and BACKUP_KEEP_MONTHLY months (BACKUP_KEEP=0 keeps every one).
 # The names are the ones deploy/backup/backup.sh always read.
 HMS_BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+# /healthz says "disk: low" (503) below this many MB free where HMS writes (its state folder and
+# the backups), before a save or a backup fails for want of room. Off in tests (a CI machine's
+# disk is not the hospital's); tests of the check set it.
+HMS_DISK_MIN_FREE_MB = int(os.environ.get("HMS_DISK_MIN_FREE_MB", "0" if TESTING else "1024"))
 HMS_BACKUP_KEEP_ALL = os.environ.get("BACKUP_KEEP", "").strip() == "0"
 HMS_BACKUP_KEEP_DAILY = env_non_negative_int("BACKUP_KEEP_DAILY", 7)
 HMS_BACKUP_KEEP_WEEKLY = env_non_negative_int("BACKUP_KEEP_WEEKLY", 4)

@@ -2,9 +2,11 @@
 
 import asyncio
 import logging
+import shutil
 import threading
 import time
 import uuid
+from pathlib import Path
 
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -58,10 +60,29 @@ def _channel_layer_state() -> str:
         return answer
 
 
+def _disk_state() -> str:
+    """ "ok", or "low: N MB free" when a folder HMS writes to (its state folder: SQLite, private
+    files, metrics; the backups) has less than HMS_DISK_MIN_FREE_MB left: said while writes still
+    succeed, so someone can make room before saving a record or a backup fails. The folder is
+    logged, not shown (the answer is public)."""
+    least = None
+    for folder in {Path(settings.VAR_DIR), Path(settings.HMS_BACKUP_DIR)}:
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        free_mb = shutil.disk_usage(folder).free // (1024 * 1024)
+        if free_mb < settings.HMS_DISK_MIN_FREE_MB and (least is None or free_mb < least[0]):
+            least = (free_mb, folder)
+    if least is None:
+        return "ok"
+    logger.warning("healthz: %s MB free on %s", least[0], least[1])
+    return f"low: {least[0]} MB free (below {settings.HMS_DISK_MIN_FREE_MB} MB)"
+
+
 @never_cache
 @rbac.public
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the channel layer answer; 503 naming the part that does not."""
+    """200 when the database and the channel layer answer and the disk has room; 503 naming the
+    part that does not."""
     checks: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:
@@ -72,6 +93,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         logger.warning("healthz: database check failed: %s", error)
         checks["database"] = f"failing: {type(error).__name__}"
     checks["channel_layer"] = _channel_layer_state()
+    checks["disk"] = _disk_state()
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "failing", "checks": checks}, status=200 if healthy else 503

@@ -866,7 +866,7 @@ def report_attach(
     progress or completed; private storage, downloaded through signed links.
 
     Raises LabError when the actor may not process tests, the test is not in progress or completed,
-    or the upload is refused or not a PDF.
+    or the upload is refused, not a PDF, or the file store does not take it.
     """
     if not rbac.allows(actor, "tests.process"):
         raise LabError("Only the lab can attach reports.")
@@ -890,7 +890,10 @@ def report_attach(
         version=order.result_version or 1,
         defaults={"entered_at": timezone.now(), "entered_by": actor},
     )
-    order.report.save("report.pdf", upload, save=False)
+    try:
+        files.store(order.report, "report.pdf", upload)
+    except files.StorageUnavailable as refusal:
+        raise LabError(str(refusal)) from refusal
     order.report_size = upload.size
     order.result_version = entry.version
     order.save(update_fields=["report", "report_size", "result_version"])

@@ -253,3 +253,28 @@ def midday():
     noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
     with time_machine.travel(noon, tick=True):
         yield noon
+
+
+@pytest.fixture
+def store_down(settings):
+    """Private files go to an S3 bucket that cannot be reached (nothing listens on port 1: a real,
+    refused connection, at once), as when the bucket's service or the link to it is down."""
+    from botocore.config import Config
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": "hms-private",
+                "endpoint_url": "http://127.0.0.1:1",
+                "region_name": "us-east-1",
+                "access_key": "down",
+                "secret_key": "down",
+                "default_acl": "private",
+                "file_overwrite": False,
+                "client_config": Config(retries={"max_attempts": 1, "mode": "standard"}),
+            },
+        },
+    }
+    yield

@@ -41,7 +41,8 @@ def document_upload(
 ) -> PatientDocument:
     """Store a PDF/JPEG/PNG in private storage (type recognised from its bytes, size checked).
 
-    Raises UploadRefused (hms.files) when the file is empty, too large or not an allowed type;
+    Raises UploadRefused (hms.files) when the file is empty, too large or not an allowed type,
+    StorageUnavailable (one of them) when the store does not take it;
     django's ValidationError when a field fails validation.
     """
     content_type = files.check_upload(upload)
@@ -55,7 +56,7 @@ def document_upload(
         uploaded_by=actor,
     )
     document.full_clean(exclude=["file"])
-    document.file.save("upload", upload, save=False)
+    files.store(document.file, "upload", upload)
     document.save()
     audit.record(
         actor=actor,

@@ -216,7 +216,10 @@ def leave_apply(
         attachment_type=attachment_type,
     )
     if attachment:
-        leave_request.attachment.save("upload", attachment, save=False)
+        try:
+            files.store(leave_request.attachment, "upload", attachment)
+        except files.StorageUnavailable as refusal:
+            raise LeaveError(f"{refusal} Choose the file again.", field="attachment") from None
     leave_request.save()
     _save_charges(leave_request, quote.by_year)
     audit.record(

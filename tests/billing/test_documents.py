@@ -114,3 +114,31 @@ def test_the_pdf_can_be_framed_by_our_own_print_button_only(billed, client_for):
 
     assert response["X-Frame-Options"] == "SAMEORIGIN"
     assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
+
+
+def test_with_the_file_store_down_the_desk_still_prints_the_invoice_and_the_old_pdf_stays(
+    billed, client_for, store_down
+):
+    from billing import documents
+    from billing.models import Invoice
+    from hms import files
+
+    invoice, payment = billed["invoice"], billed["payment"]
+    kept = invoice.pdf.name
+    # A payment since: the background render cannot store the new PDF; the old one stays.
+    with pytest.raises(files.StorageUnavailable):
+        documents.render_invoice(invoice)
+    assert Invoice.objects.get(pk=invoice.pk).pdf.name == kept
+
+    # Not rendered yet and nowhere to keep it: the desk gets the PDF all the same.
+    Invoice.objects.filter(pk=invoice.pk).update(pdf="")
+    response = client_for(billed["desk"]).get(invoice_pdf_url(invoice))
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = " ".join(
+        " ".join(
+            page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
+        ).split()
+    )
+    assert f"Invoice {invoice.number}" in text and payment.receipt_number in text
+    assert Invoice.objects.get(pk=invoice.pk).pdf.name == ""

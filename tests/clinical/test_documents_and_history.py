@@ -138,3 +138,19 @@ def test_the_history_page_keeps_a_constant_number_of_queries(
         page = client.get(reverse("patient_history", args=[patient.pk])).content.decode()
 
     assert "Older entries" in page
+
+
+def test_with_the_file_store_down_the_upload_is_refused_beside_the_file_and_nothing_is_saved(
+    doctor, client_for, store_down
+):
+    patient = PatientFactory()
+
+    page = upload(client_for(doctor), patient, PDF, title="Discharge summary from Nakuru")
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'data-testid="error-file"' in text
+    assert "The document store is not answering, so nothing was saved" in text
+    assert 'value="Discharge summary from Nakuru"' in text  # what was typed is kept
+    assert not PatientDocument.objects.exists()
+    assert not AuditEntry.objects.filter(action="document.upload").exists()

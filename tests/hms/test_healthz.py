@@ -17,7 +17,7 @@ def test_healthz_reports_each_part_ok(db, client):
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "channel_layer": "ok"},
+        "checks": {"database": "ok", "channel_layer": "ok", "disk": "ok"},
     }
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
@@ -89,3 +89,25 @@ def test_healthz_checks_the_channel_layer_at_most_every_few_seconds(db, client, 
     client.get("/healthz")
 
     assert len(trips) == 2
+
+
+def test_healthz_says_the_disk_is_nearly_full_before_writes_fail(db, client, settings, tmp_path):
+    """The threshold is set just above what this disk has free: the check must see "low" while
+    the disk still takes writes; just below, it is ok again."""
+    import shutil
+
+    settings.HMS_BACKUP_DIR = tmp_path
+    free_mb = shutil.disk_usage(tmp_path).free // (1024 * 1024)
+
+    settings.HMS_DISK_MIN_FREE_MB = free_mb + 512
+    low = client.get("/healthz")
+    (tmp_path / "still-writable").write_bytes(b"x" * 4096)
+    settings.HMS_DISK_MIN_FREE_MB = max(free_mb - 512, 0)
+    room = client.get("/healthz")
+
+    assert low.status_code == 503
+    assert low.json()["status"] == "failing"
+    assert low.json()["checks"]["disk"].startswith("low: ")
+    assert f"below {free_mb + 512} MB" in low.json()["checks"]["disk"]
+    assert str(tmp_path) not in low.content.decode()  # the answer is public: no folder names
+    assert room.status_code == 200 and room.json()["checks"]["disk"] == "ok"

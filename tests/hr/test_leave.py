@@ -454,3 +454,15 @@ def test_the_quote_says_which_sick_days_are_on_half_pay(staff):
     assert "1 day of these is on half pay (the first 7 days of a year are on full pay)." in (
         quote.lines
     )
+
+
+def test_with_the_file_store_down_sick_leave_with_a_note_is_refused_beside_the_note(
+    staff, store_down
+):
+    note = SimpleUploadedFile("note.pdf", b"%PDF-1.4 a sick note", content_type="application/pdf")
+
+    said = refusal(staff.nurse, MONDAY, MONDAY + timedelta(days=2), "sick", attachment=note)
+
+    assert said.field == "attachment"
+    assert "nothing was saved" in str(said)
+    assert not LeaveRequest.objects.exists()

@@ -203,3 +203,16 @@ def test_a_report_replaced_during_an_amendment_is_not_shown_to_the_patient_befor
 
     assert xray.status == OrderStatus.COMPLETED and xray.verified_version == 1
     assert download.status_code == 200 and body(download) == PDF
+
+
+def test_with_the_file_store_down_a_report_is_refused_and_the_test_is_unchanged(
+    staff, xray, client_for, store_down
+):
+    before = TestOrder.objects.get(pk=xray.pk)
+
+    page = attach(client_for(staff["tech"]), xray, PDF)
+
+    assert "The document store is not answering, so nothing was saved" in page.content.decode()
+    after = TestOrder.objects.get(pk=xray.pk)
+    assert not after.report and after.result_version == before.result_version
+    assert after.versions.count() == before.versions.count()
