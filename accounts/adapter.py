@@ -50,4 +50,4 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         message = self.render_mail(template_prefix, email, context)
-        tasks.deliver_email(message)
+        tasks.send_in_background(message)

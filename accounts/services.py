@@ -174,7 +174,7 @@ def _tell_user(user: User, text: str) -> None:
     signal) and, when they have an address, an e-mail sent in the background."""
     signals.security_event.send(sender=User, user=user, text=text)
     if user.email:
-        tasks.deliver_email(
+        tasks.send_in_background(
             EmailMessage(
                 subject=f"{settings.HOSPITAL_NAME}: two-step sign-in changed",
                 body=text,

@@ -6,6 +6,7 @@
 #   deploy/local-stack.sh up        start whatever is not running (again: changes nothing)
 #   deploy/local-stack.sh down      stop everything it started
 #   deploy/local-stack.sh status    each process and the health check; exit 1 if one is down
+#   deploy/local-stack.sh stop NAME stop one process (a failure drill); `up` starts it again
 #   deploy/local-stack.sh manage …  manage.py with the stack's settings (e.g. `manage seed_demo`)
 #   deploy/local-stack.sh env       print the path of the stack's settings file
 #
@@ -17,9 +18,10 @@
 #   tasks     the Huey consumer (manage.py run_huey), as hms-worker.service runs it
 #   files     an S3 API server (moto's standalone server) on 127.0.0.1:STACK_PORT+4 with the
 #             private bucket hms-private; it keeps the files in memory until `down`
+#   redis     a Redis server of the stack's own on 127.0.0.1:STACK_PORT+5 (keeps nothing on disk),
+#             unless STACK_REDIS_URL names another
 #   database  PostgreSQL at STACK_DATABASE_URL (default: database hms_stack on 127.0.0.1:5432,
-#             created if missing), Redis at STACK_REDIS_URL (default redis://127.0.0.1:6379/5):
-#             the machine's own services, started if stopped (as .ci/run does)
+#             created if missing): the machine's own server, started if stopped (as .ci/run does)
 #
 # State, logs and pid files go to STACK_DIR (default <project>/var/stack): log/<process>.log.
 # The settings file STACK_DIR/hms.env (DJANGO_ENV=production) is written on the first `up`, with
@@ -36,13 +38,15 @@ HTTP_PORT=$((PORT + 1))
 WEB_PORT=$((PORT + 2))
 WS_PORT=$((PORT + 3))
 S3_PORT=$((PORT + 4))
+REDIS_PORT=$((PORT + 5))
 DATABASE_URL_STACK=${STACK_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hms_stack}
-REDIS_URL_STACK=${STACK_REDIS_URL:-redis://127.0.0.1:6379/5}
+REDIS_URL_STACK=${STACK_REDIS_URL:-redis://127.0.0.1:$REDIS_PORT/0}
+OWN_REDIS=$([[ -z ${STACK_REDIS_URL:-} ]] && echo yes || echo no)
 WEB_WORKERS=${STACK_WEB_WORKERS:-2}
 WS_WORKERS=${STACK_WS_WORKERS:-2}
 BIN=${STACK_VENV:-$ROOT/.venv}/bin
 ENV_FILE=$DIR/hms.env
-PROCESSES=(s3 web ws worker)
+PROCESSES=(redis s3 web ws worker)
 
 die() {
 	echo "local-stack: $*" >&2
@@ -121,10 +125,11 @@ ensure_postgres() {
 }
 
 ensure_redis() {
-	if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
-		say "starting Redis"
-		redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
-		for _ in $(seq 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
+	if [[ $OWN_REDIS == yes ]]; then
+		mkdir -p "$DIR/redis"
+		start redis redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+			--dir "$DIR/redis"
+		wait_for "Redis" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping
 	fi
 }
 
@@ -301,7 +306,7 @@ down() {
 		say "nginx stopped"
 	fi
 	local name
-	for name in worker ws web s3; do
+	for name in worker ws web s3 redis; do
 		stop_process "$name"
 	done
 }
@@ -335,8 +340,16 @@ manage)
 	manage "$@"
 	;;
 env) echo "$ENV_FILE" ;;
+stop)
+	[[ -n ${2:-} ]] || die "stop which process? (${PROCESSES[*]} nginx)"
+	if [[ $2 == nginx ]]; then
+		pid=$(pid_of nginx) && kill -QUIT "$pid" && say "nginx stopped"
+	else
+		stop_process "$2"
+	fi
+	;;
 *)
-	sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

@@ -204,7 +204,8 @@ class DeniedAccessAuditMiddleware:
         key = f"hms:denied-audit:{user.pk}:{window}"
         cache.add(key, 0, timeout=DENIED_AUDIT_WINDOW_SECONDS)
         try:
-            count = cache.incr(key)
+            # None: the cache is down (its errors are ignored); count this one as the first.
+            count = cache.incr(key) or 1
         except ValueError:  # the key expired between add and incr
             count = 1
         if count > DENIED_AUDIT_LIMIT + 1:

@@ -222,13 +222,24 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # Test runs sharing one Redis (two developers, a browser-test server) must not hear each other.
 REDIS_PREFIX = f"hms-test-{os.getpid()}" if TESTING else "hms"
 if REDIS_URL:
+    # django-redis rather than Django's own Redis cache: with Redis stopped, a cache read is a
+    # miss and a write is skipped (IGNORE_EXCEPTIONS, logged), so sign-in, pages and actions go on
+    # (docs/DEPLOYMENT.md, failure drills); Django's backend raises and every page answers 500.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "hms.redis_cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_PREFIX,
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                # A Redis that does not answer costs a page one second at most, not a hang.
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+            },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "hms.cache"
     # Sessions are read from Redis and written to both: every signed-in request skips a query,
     # and a restarted Redis loses no one's session (the database still holds it).
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -294,13 +305,15 @@ if AWS_STORAGE_BUCKET_NAME:
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": 300,
-            # Signature version 4 (AWS accepts no other for new buckets; the link carries its
-            # own lifetime, X-Amz-Expires).
-            "signature_version": "s3v4",
-            # A bucket that does not answer is known in seconds, not after botocore's 60 s: the
-            # uploader reads "nothing was saved" (hms.files.store) while still at the desk.
             "client_config": BotoConfig(
-                connect_timeout=5, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"}
+                # Signature version 4: AWS accepts no other for new buckets, and the link
+                # carries its own lifetime (X-Amz-Expires).
+                signature_version="s3v4",
+                # A bucket that does not answer is known in seconds, not after botocore's 60 s:
+                # the uploader reads "nothing was saved" (hms.files.store) while at the desk.
+                connect_timeout=5,
+                read_timeout=30,
+                retries={"max_attempts": 3, "mode": "standard"},
             ),
             "file_overwrite": False,
             "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,

@@ -31,6 +31,10 @@ logger = logging.getLogger(__name__)
 
 # Close codes the page understands (static/js/hms.js): the session is over, go to sign-in.
 CLOSE_SIGNED_OUT = 4401
+# "Try again later": the page shows "Offline" and its socket reconnects by itself, with back-off
+# (the htmx ws extension retries on 1006, 1011, 1012 and 1013 only).
+CLOSE_LAYER_DOWN = 1013
+LAYER_CHECK_SECONDS = 2
 TYPING_THROTTLE_SECONDS = 2
 
 
@@ -80,6 +84,9 @@ class LiveConsumer(CountedSocketMixin, AsyncWebsocketConsumer):
                     self.threads.add(params.db_id(topic.split(".", 1)[1]))
             else:
                 logger.info("ws: user %s refused topic %s", self.user.pk, topic)
+        if not await self._layer_answers():
+            await self.close(code=CLOSE_LAYER_DOWN)
+            return
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
         if await presence.socket_seen(self.user.pk, self.channel_name) == 1:
@@ -135,7 +142,28 @@ class LiveConsumer(CountedSocketMixin, AsyncWebsocketConsumer):
         if not live:
             await self.close(code=CLOSE_SIGNED_OUT)
             return
+        if not await self._layer_answers():
+            # Events cannot reach this socket (Redis down): say so on the page rather than let
+            # it look live while it misses them; it reconnects, and resyncs, when Redis is back.
+            await self.close(code=CLOSE_LAYER_DOWN)
+            return
         await presence.socket_seen(self.user.pk, self.channel_name)
+
+    async def _layer_answers(self) -> bool:
+        """Whether the channel layer takes a message now: a no-op sent to this very socket (with
+        Redis, a publish: it fails at once when Redis is down, or after LAYER_CHECK_SECONDS)."""
+        try:
+            await asyncio.wait_for(
+                self.channel_layer.send(self.channel_name, {"type": "layer.check"}),
+                LAYER_CHECK_SECONDS,
+            )
+        except Exception as error:  # Redis down or unreachable: that is the answer
+            logger.warning("ws: the channel layer did not take a message: %r", error)
+            return False
+        return True
+
+    async def layer_check(self, event):
+        """The no-op of _layer_answers coming back: nothing to do."""
 
     def _still_live(self) -> bool:
         from django.contrib.auth import get_user_model

@@ -386,7 +386,11 @@ def _rate_limited(user: User) -> bool:
     """A fixed window per user in the cache: a stuck key or a script cannot flood a ward."""
     key = f"chat.sent.{user.pk}.{int(time.time()) // SEND_WINDOW_SECONDS}"
     cache.add(key, 0, SEND_WINDOW_SECONDS * 2)
-    return cache.incr(key) > SEND_LIMIT
+    try:
+        # None: the cache is down (its errors are ignored); no limit is better than no chat.
+        return (cache.incr(key) or 0) > SEND_LIMIT
+    except ValueError:  # the key expired between add and incr
+        return False
 
 
 @transaction.atomic

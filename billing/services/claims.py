@@ -45,7 +45,7 @@ def _claim_amount(value: object) -> Decimal:
 def _claim_settled(invoice: Invoice, fields: list[str]) -> None:
     _settle_status(invoice)
     invoice.save(update_fields=[*fields, "status"])
-    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
+    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk), robust=True)
 
 
 @transaction.atomic

@@ -113,7 +113,7 @@ def credit_note_issue(
     invoice.amount_credited += amount
     _settle_status(invoice)
     invoice.save(update_fields=["amount_credited", "status"])
-    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
+    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk), robust=True)
     audit.record(
         actor=actor,
         action="credit_note.issue",

@@ -246,7 +246,7 @@ def invoice_issue(*, actor: User, invoice: Invoice, request: HttpRequest | None 
         for row in _line_rows(charges, figures)
     ]
     invoice.save()
-    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
+    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk), robust=True)
     audit.record(
         actor=actor,
         action="invoice.issue",

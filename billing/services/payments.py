@@ -211,8 +211,8 @@ def payment_take(
     invoice.save(update_fields=["amount_paid", "status"])
     payment.balance_after = invoice.balance
     payment.save(update_fields=["balance_after"])
-    transaction.on_commit(lambda: tasks.render_receipt_pdf(payment.pk))
-    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
+    transaction.on_commit(lambda: tasks.render_receipt_pdf(payment.pk), robust=True)
+    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk), robust=True)
     audit.record(
         actor=actor,
         action="payment.take",
@@ -289,7 +289,7 @@ def payment_refund(
     invoice.amount_refunded += amount
     _settle_status(invoice)
     invoice.save(update_fields=["amount_paid", "amount_refunded", "status"])
-    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
+    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk), robust=True)
     audit.record(
         actor=actor,
         action="payment.refund",
@@ -360,8 +360,8 @@ def payment_reverse(
     invoice.amount_paid -= payment.amount
     _settle_status(invoice)
     invoice.save(update_fields=["amount_paid", "status"])
-    transaction.on_commit(lambda: tasks.render_receipt_pdf(payment.pk))
-    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk))
+    transaction.on_commit(lambda: tasks.render_receipt_pdf(payment.pk), robust=True)
+    transaction.on_commit(lambda: tasks.render_invoice_pdf(invoice.pk), robust=True)
     audit.record(
         actor=actor,
         action="payment.reverse",

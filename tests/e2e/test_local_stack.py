@@ -11,12 +11,12 @@ import random
 import re
 import socket
 import subprocess
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
-import redis
 import requests
 from playwright.sync_api import expect
 
@@ -26,24 +26,22 @@ from tests.e2e.live import expect_live, watch_socket
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "local-stack.sh"
-PROCESSES = ("s3", "web", "ws", "worker", "nginx")
-# A Redis database of its own: the stack's queue and channel layer use the production prefix.
-STACK_REDIS_DB = 14
+PROCESSES = ("redis", "s3", "web", "ws", "worker", "nginx")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _free_base() -> int:
-    """The first of five free consecutive ports (the stack's https, http, pages, /ws/, S3)."""
+    """The first of six free consecutive ports (the stack's https, http, pages, /ws/, S3, Redis)."""
     for _ in range(200):
         base = random.randrange(20000, 60000, 10)
         try:
-            for port in range(base, base + 5):
+            for port in range(base, base + 6):
                 with socket.socket() as probe:
                     probe.bind(("127.0.0.1", port))
         except OSError:
             continue
         return base
-    raise RuntimeError("no five free ports in a row")
+    raise RuntimeError("no six free ports in a row")
 
 
 class Stack:
@@ -56,8 +54,9 @@ class Stack:
             "STACK_DIR": str(folder),
             "STACK_PORT": str(self.port),
             "STACK_DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{self.database}",
-            "STACK_REDIS_URL": f"redis://127.0.0.1:6379/{STACK_REDIS_DB}",
         }
+        # The stack runs its own Redis (a drill stops it) unless told otherwise.
+        self.env.pop("STACK_REDIS_URL", None)
         self.url = f"https://127.0.0.1:{self.port}"
 
     def run(self, *arguments: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -96,6 +95,12 @@ class Stack:
     def log(self, name: str) -> str:
         return (self.folder / "log" / f"{name}.log").read_text()
 
+    def tasks_done(self, task: str) -> int:
+        """How many times the worker has finished `task` (its log)."""
+        return sum(
+            1 for line in self.log("worker").splitlines() if task in line and "executed in" in line
+        )
+
     def env_value(self, key: str) -> str:
         for line in (self.folder / "hms.env").read_text().splitlines():
             if line.startswith(f"{key}="):
@@ -124,7 +129,6 @@ def _drop_database(name: str) -> None:
 def stack(tmp_path_factory, worker_id):
     stack = Stack(tmp_path_factory.mktemp("stack"), worker_id)
     _drop_database(stack.database)
-    redis.Redis(host="127.0.0.1", port=6379, db=STACK_REDIS_DB).flushdb()
     try:
         started = stack.run("up", check=False)
         assert started.returncode == 0, started.stdout + started.stderr
@@ -136,7 +140,6 @@ def stack(tmp_path_factory, worker_id):
         stack.run("down", check=False)
         left = [name for name, pid in pids.items() if _alive(pid)]
         _drop_database(stack.database)
-        redis.Redis(host="127.0.0.1", port=6379, db=STACK_REDIS_DB).flushdb()
         assert not left, f"still running after down: {left}"
 
 
@@ -227,7 +230,7 @@ def test_up_a_second_time_changes_nothing(stack):
 
     assert stack.pids() == before
     assert all(_alive(pid) for pid in before.values())
-    for name in ("s3", "web", "ws", "worker"):
+    for name in ("redis", "s3", "web", "ws", "worker"):
         assert f"{name} already running" in again.stdout
     assert stack.run("status").returncode == 0
 
@@ -340,3 +343,61 @@ def test_invoices_the_worker_renders_go_to_the_bucket(stack):
     for listing in s3.get_paginator("list_objects_v2").paginate(Bucket="hms-private"):
         keys += [item["Key"] for item in listing.get("Contents", [])]
     assert sum(key.startswith("invoices/") for key in keys) >= expected
+
+
+def test_with_redis_stopped_people_sign_in_and_work_and_live_updates_come_back_by_themselves(
+    stack, people
+):
+    """Redis carries the cache, the live events and the task queue. Stopped: pages load, a
+    person signs in, an upload and a payment are saved (the PDF it queues waits for the desk to
+    ask), the open page says it is offline; started again: the page is live again and the worker
+    takes tasks, with no process of HMS restarted."""
+    servers = {name: pid for name, pid in stack.pids().items() if name in ("web", "ws", "worker")}
+    watching = people()
+    login(watching, stack.url, "pharmacist", "demo-pharmacist-2026")
+    watching.goto(f"{stack.url}/pharmacy/stock/")
+    expect_live(watching)
+    offline = watching.locator("#live-status")
+    expect(offline).to_be_hidden()
+
+    stack.run("stop", "redis")
+
+    expect(offline).to_be_visible(timeout=60_000)  # at the next heartbeat (every 25 s)
+    patient = stack.shell(
+        "from clinical.models import Patient\nprint(Patient.objects.order_by('mrn')[1].pk)"
+    )
+    doctor = people()
+    login(doctor, stack.url, "doctor", "demo-doctor-2026")
+    expect(doctor.get_by_test_id("dashboard-title")).to_be_visible()
+    doctor.goto(f"{stack.url}/patients/{patient}/documents/")
+    doctor.locator("#doc-title").fill("Consent form signed while Redis was down")
+    doctor.locator("#doc-file").set_input_files(
+        {"name": "consent.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    doctor.get_by_role("button", name="Upload").click()
+    expect(
+        doctor.get_by_role("link", name=re.compile("Consent form signed while Redis"))
+    ).to_be_visible()
+    paid = stack.shell(
+        "from decimal import Decimal\n"
+        "from accounts.models import User\n"
+        "from billing import services\n"
+        "from billing.models import Invoice\n"
+        "invoice = Invoice.objects.filter(status__in=['issued', 'partially_paid']).order_by('pk')[0]\n"
+        "payment = services.payment_take(actor=User.objects.get(username='reception'),"
+        " invoice=invoice, amount=Decimal('1.00'), mode='cash', again=True)\n"
+        "print(payment.receipt_number, bool(payment.pdf))"
+    )
+    assert paid.split()[1] == "False"  # saved; its PDF could not be queued
+
+    stack.run("up")
+
+    expect(offline).to_be_hidden(timeout=120_000)  # the socket retries with back-off
+    assert {name: stack.pids()[name] for name in servers} == servers
+    before = stack.tasks_done("pharmacy.tasks.refresh_stock_alerts")
+    stack.shell("from pharmacy.tasks import refresh_stock_alerts\nrefresh_stock_alerts()")
+    for _ in range(300):
+        if stack.tasks_done("pharmacy.tasks.refresh_stock_alerts") > before:
+            break
+        time.sleep(0.2)
+    assert stack.tasks_done("pharmacy.tasks.refresh_stock_alerts") == before + 1

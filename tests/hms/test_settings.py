@@ -73,7 +73,7 @@ def test_database_redis_and_bucket_variables_switch_to_the_services(tmp_path):
     assert shown["db"] == "django_prometheus.db.backends.postgresql"  # Django's, counted
     assert shown["conn_max_age"] == 0
     assert shown["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
-    assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert shown["cache"] == "hms.redis_cache.DegradingRedisCache"
     assert shown["huey"] == "huey.RedisHuey"
     assert shown["storage"] == "storages.backends.s3.S3Storage"
 

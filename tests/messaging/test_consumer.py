@@ -347,3 +347,73 @@ async def test_notify_updates_the_bell_and_shows_an_escaped_toast(signed_in):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in fragment and "<script>" not in fragment
     assert 'hx-swap-oob="beforeend:#toasts"' in fragment
     await socket.disconnect()
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A Redis server of this test's own, which the test may stop (as a hospital's Redis stops)."""
+    import socket as sockets
+    import subprocess
+
+    with sockets.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        with sockets.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    yield port, server
+    server.kill()
+    server.wait()
+
+
+async def test_when_redis_stops_an_open_socket_is_told_to_try_again_later(
+    signed_in, settings, own_redis
+):
+    """Redis stopped under an open page: at its next heartbeat the socket is closed with 1013
+    ("try again later"), which the page's websocket extension answers by showing "Offline" and
+    reconnecting with back-off, instead of a socket that looks live and hears nothing."""
+    from channels.layers import channel_layers
+
+    from messaging.consumers import CLOSE_LAYER_DOWN
+
+    port, server = own_redis
+    _user, client = await sync_to_async(signed_in)()
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [f"redis://127.0.0.1:{port}/0"]},
+        }
+    }
+    channel_layers.backends.clear()
+    try:
+        socket = socket_for(client)
+        connected, _ = await socket.connect()
+        assert connected
+        await socket.send_to(text_data='{"ping": 1}')
+        assert await socket.receive_nothing(timeout=0.5)  # Redis up: the socket stays
+
+        server.kill()
+        await sync_to_async(server.wait)()
+        await socket.send_to(text_data='{"ping": 1}')
+        closed = await socket.receive_output(timeout=5)
+    finally:
+        channel_layers.backends.clear()
+
+    assert closed == {"type": "websocket.close", "code": CLOSE_LAYER_DOWN}
+    assert CLOSE_LAYER_DOWN == 1013
