@@ -401,3 +401,42 @@ def test_with_redis_stopped_people_sign_in_and_work_and_live_updates_come_back_b
             break
         time.sleep(0.2)
     assert stack.tasks_done("pharmacy.tasks.refresh_stock_alerts") == before + 1
+
+
+def test_when_postgresql_drops_every_connection_the_servers_reconnect_by_themselves(stack, people):
+    """What the app sees of a PostgreSQL restart: every connection of its database cut at once
+    (pg_terminate_backend; restarting the machine's server would cut the other tests' too).
+    The page workers keep connections between requests (CONN_MAX_AGE=60) and check them first,
+    so the next pages load; the worker's next task runs; nothing was restarted."""
+    servers = {name: pid for name, pid in stack.pids().items() if name in ("web", "ws", "worker")}
+    page = people()
+    login(page, stack.url, "reception", "demo-reception-2026")
+    for _ in range(4):  # both gunicorn workers now hold a connection
+        assert page.goto(f"{stack.url}/patients/").ok
+
+    cut = subprocess.run(
+        ["psql", "-qtA", "postgres://postgres@127.0.0.1:5432/postgres", "-c"]
+        + [
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            f" WHERE datname = '{stack.database}' AND pid <> pg_backend_pid()"
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert int(cut.stdout.strip()) >= 2
+
+    for address in ("/patients/", "/appointments/", "/dashboard/", "/patients/"):
+        answer = page.goto(f"{stack.url}{address}")
+        assert answer is not None and answer.status == 200, address
+    expect(page.get_by_test_id("dashboard-title").or_(page.locator("main#main"))).to_be_visible()
+    expect_live(page)
+    before = stack.tasks_done("pharmacy.tasks.refresh_stock_alerts")
+    stack.shell("from pharmacy.tasks import refresh_stock_alerts\nrefresh_stock_alerts()")
+    for _ in range(300):
+        if stack.tasks_done("pharmacy.tasks.refresh_stock_alerts") > before:
+            break
+        time.sleep(0.2)
+    assert stack.tasks_done("pharmacy.tasks.refresh_stock_alerts") == before + 1
+    assert {name: stack.pids()[name] for name in servers} == servers
+    assert "Traceback" not in stack.log("web")
