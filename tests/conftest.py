@@ -200,14 +200,12 @@ def client_for(db):
 
 
 def _clear_cache() -> None:
-    from django.conf import settings
     from django.core.cache import cache
 
-    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
-        # Only this run's keys: FLUSHDB would wipe whatever else shares the Redis database.
-        client = cache._cache.get_client(write=True)
-        for key in client.scan_iter(match=f"{settings.REDIS_PREFIX}:*", count=1000):
-            client.delete(key)
+    if hasattr(cache, "delete_pattern"):
+        # django-redis: only this run's keys (its KEY_PREFIX); FLUSHDB would wipe whatever else
+        # shares the Redis database.
+        cache.delete_pattern("*", itersize=1000)
     else:
         cache.clear()
 
