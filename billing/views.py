@@ -603,28 +603,33 @@ def billing_document(request: HttpRequest, token: str) -> HttpResponse:
     invoice_id, payment_id = files.unsign(token, INVOICE_LINK), files.unsign(token, RECEIPT_LINK)
     invoice_id, payment_id = params.db_id(invoice_id), params.db_id(payment_id)
     if invoice_id and (invoice := visible.filter(pk=invoice_id).first()):
-        name = f"{invoice.number}.pdf"
-        if not invoice.pdf:  # its background task has not run yet
-            try:
-                documents.render_invoice(invoice)
-            except files.StorageUnavailable:  # the desk still gets its invoice, not kept
-                return pdf_response(documents.invoice_html(invoice), name)
-        stored = invoice.pdf
-    elif payment_id and (
+        return _stored_pdf(
+            invoice, f"{invoice.number}.pdf", documents.render_invoice, documents.invoice_html
+        )
+    if payment_id and (
         payment := Payment.objects.filter(pk=payment_id, invoice__in=visible).first()
     ):
-        name = f"{payment.receipt_number}.pdf"
-        if not payment.pdf:
-            try:
-                documents.render_receipt(payment)
-            except files.StorageUnavailable:
-                return pdf_response(documents.receipt_html(payment), name)
-        stored = payment.pdf
-    else:
-        raise Http404("This link is not valid any more. Open the document from its page again.")
+        return _stored_pdf(
+            payment,
+            f"{payment.receipt_number}.pdf",
+            documents.render_receipt,
+            documents.receipt_html,
+        )
+    raise Http404("This link is not valid any more. Open the document from its page again.")
+
+
+def _stored_pdf(record, name: str, render, html_of) -> HttpResponse:
+    """An invoice's or a payment's stored PDF: rendered and stored first when its background task
+    has not run yet, handed over unstored when the file store does not answer (the desk still
+    prints; it is stored on a later render)."""
+    if not record.pdf:
+        try:
+            render(record)
+        except files.StorageUnavailable:
+            return pdf_response(html_of(record), name)
     if hasattr(default_storage, "bucket_name"):
-        return HttpResponseRedirect(stored.url)
-    return FileResponse(stored.open("rb"), content_type="application/pdf", filename=name)
+        return HttpResponseRedirect(record.pdf.url)
+    return FileResponse(record.pdf.open("rb"), content_type="application/pdf", filename=name)
 
 
 def _rendered_when_asked(token: str, visible, visible_to) -> HttpResponse | None:

@@ -20,7 +20,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CHROMIUM, DESKTOP_VIEWPORT, FAILURE_SCREENSHOTS, TIMEOUT_MS, login
+from tests.e2e.conftest import DESKTOP_VIEWPORT, FAILURE_SCREENSHOTS, TIMEOUT_MS, login
 from tests.e2e.live import expect_live, watch_socket
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -143,37 +143,13 @@ def stack(tmp_path_factory, worker_id):
         assert not left, f"still running after down: {left}"
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Browser tests need Chromium at {CHROMIUM}: sudo apt-get install -y chromium")
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    playwright = sync_playwright().start()
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-    finally:
-        playwright.stop()
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
 @pytest.fixture
-def people(request, chromium):
+def people(request, browser):
     """Open browser contexts (the stack's certificate is self-signed); screenshots on failure."""
     contexts = []
 
     def open_page():
-        context = chromium.new_context(viewport=DESKTOP_VIEWPORT, ignore_https_errors=True)
+        context = browser.new_context(viewport=DESKTOP_VIEWPORT, ignore_https_errors=True)
         context.set_default_timeout(TIMEOUT_MS)
         watch_socket(context)
         contexts.append(context)
