@@ -27,6 +27,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "local-stack.sh"
 PROCESSES = ("redis", "s3", "web", "ws", "worker", "nginx")
+# The morning stock check (pharmacy.tasks): a task any test can queue and see the worker run.
+STOCK_CHECK = "pharmacy.tasks.refresh_stock_alerts"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -100,6 +102,19 @@ class Stack:
         return sum(
             1 for line in self.log("worker").splitlines() if task in line and "executed in" in line
         )
+
+    def queue_stock_check(self) -> None:
+        """Queue the morning stock check from a process of its own, as the scheduler does."""
+        self.shell("from pharmacy.tasks import refresh_stock_alerts\nrefresh_stock_alerts()")
+
+    def wait_for_task(self, task: str, done_before: int) -> int:
+        """Wait until the worker has finished `task` more than `done_before` times (or gave up
+        after a minute); how many times it has now."""
+        for _ in range(300):
+            if (done := self.tasks_done(task)) > done_before:
+                return done
+            time.sleep(0.2)
+        return self.tasks_done(task)
 
     def env_value(self, key: str) -> str:
         for line in (self.folder / "hms.env").read_text().splitlines():
@@ -233,11 +248,11 @@ def test_a_task_the_worker_runs_reaches_pages_open_on_the_websocket_workers(stac
         expect(page.get_by_test_id("stock-alerts-card")).not_to_contain_text(item)
 
     # Queued in Redis from a process of its own, as the worker's scheduler queues it at 00:05.
-    stack.shell("from pharmacy.tasks import refresh_stock_alerts\nrefresh_stock_alerts()")
+    stack.queue_stock_check()
 
     for page in pages:
         expect(page.get_by_test_id("stock-alerts-card")).to_contain_text(item)
-    assert "pharmacy.tasks.refresh_stock_alerts" in stack.log("worker")
+    assert STOCK_CHECK in stack.log("worker")
 
     # Prometheus, scraping through nginx from this box, sees the sockets of both uvicorn workers
     # and the pages of both gunicorn workers added up.
@@ -370,13 +385,9 @@ def test_with_redis_stopped_people_sign_in_and_work_and_live_updates_come_back_b
 
     expect(offline).to_be_hidden(timeout=120_000)  # the socket retries with back-off
     assert {name: stack.pids()[name] for name in servers} == servers
-    before = stack.tasks_done("pharmacy.tasks.refresh_stock_alerts")
-    stack.shell("from pharmacy.tasks import refresh_stock_alerts\nrefresh_stock_alerts()")
-    for _ in range(300):
-        if stack.tasks_done("pharmacy.tasks.refresh_stock_alerts") > before:
-            break
-        time.sleep(0.2)
-    assert stack.tasks_done("pharmacy.tasks.refresh_stock_alerts") == before + 1
+    before = stack.tasks_done(STOCK_CHECK)
+    stack.queue_stock_check()
+    assert stack.wait_for_task(STOCK_CHECK, before) == before + 1
 
 
 def test_when_postgresql_drops_every_connection_the_servers_reconnect_by_themselves(stack, people):
@@ -408,13 +419,9 @@ def test_when_postgresql_drops_every_connection_the_servers_reconnect_by_themsel
         assert answer is not None and answer.status == 200, address
     expect(page.get_by_test_id("dashboard-title").or_(page.locator("main#main"))).to_be_visible()
     expect_live(page)
-    before = stack.tasks_done("pharmacy.tasks.refresh_stock_alerts")
-    stack.shell("from pharmacy.tasks import refresh_stock_alerts\nrefresh_stock_alerts()")
-    for _ in range(300):
-        if stack.tasks_done("pharmacy.tasks.refresh_stock_alerts") > before:
-            break
-        time.sleep(0.2)
-    assert stack.tasks_done("pharmacy.tasks.refresh_stock_alerts") == before + 1
+    before = stack.tasks_done(STOCK_CHECK)
+    stack.queue_stock_check()
+    assert stack.wait_for_task(STOCK_CHECK, before) == before + 1
     assert {name: stack.pids()[name] for name in servers} == servers
     assert "Traceback" not in stack.log("web")[logged:]  # no page failed on a dead connection
 
@@ -430,16 +437,13 @@ def test_a_worker_killed_loses_no_queued_task_and_runs_it_once_when_started_agai
         if not _alive(worker):
             break
         time.sleep(0.05)
-    before = stack.tasks_done("pharmacy.tasks.refresh_stock_alerts")
+    before = stack.tasks_done(STOCK_CHECK)
 
-    stack.shell("from pharmacy.tasks import refresh_stock_alerts\nrefresh_stock_alerts()")
+    stack.queue_stock_check()
     assert "worker: stopped" in stack.run("status", check=False).stdout
     stack.run("up")
 
-    for _ in range(300):
-        if stack.tasks_done("pharmacy.tasks.refresh_stock_alerts") > before:
-            break
-        time.sleep(0.2)
+    stack.wait_for_task(STOCK_CHECK, before)
     stack.drain_queue()
-    assert stack.tasks_done("pharmacy.tasks.refresh_stock_alerts") == before + 1
+    assert stack.tasks_done(STOCK_CHECK) == before + 1
     assert stack.pids()["worker"] != worker
