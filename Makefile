@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# The suite spreads over every core (pytest-xdist); PYTEST_ARGS="-n 0" runs it in one process.
-PYTEST_ARGS ?= -n auto
+# The suite spreads over every core (pytest-xdist); tests marked with one xdist_group share a
+# worker (a production stack comes up once). PYTEST_ARGS="-n 0" runs it in one process.
+PYTEST_ARGS ?= -n auto --dist loadgroup
 
 # WeasyPrint renders PDFs through Pango; Debian/Ubuntu package names.
 PANGO_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core

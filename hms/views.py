@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import shutil
+import sys
 import threading
 import time
 import uuid
@@ -10,9 +11,10 @@ from pathlib import Path
 
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -144,8 +146,26 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return _error_page(request, "404.html", 404)
 
 
+# How long a page tells the browser to wait before asking again when the database is down (a
+# PostgreSQL restart takes a few seconds; an outage longer, and the page says whom to tell).
+DATABASE_DOWN_RETRY_SECONDS = 30
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", status=500)
+    """The page of an unexpected failure. Rendered without the request's context: the failure may
+    be the database itself, which the navigation and the signed-in user would need again.
+
+    A lost database connection (PostgreSQL restarting, its machine unreachable: Django's
+    OperationalError or InterfaceError) answers 503 with Retry-After and says plainly that what
+    the person did was not saved; the transaction was rolled back, nothing is half-done, and the
+    request is not retried behind their back. Anything else answers 500.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        response = HttpResponse(render_to_string("503_database.html"), status=503)
+        response["Retry-After"] = str(DATABASE_DOWN_RETRY_SECONDS)
+        return response
+    return HttpResponse(render_to_string("500.html"), status=500)
 
 
 @never_cache

@@ -6,11 +6,16 @@ One stack for the module, in a folder and on ports of its own, with the demo hos
 through its own settings; `down` at the end must leave no process behind.
 """
 
+import contextlib
+import glob
 import os
+import pwd
 import random
 import re
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -23,7 +28,9 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import DESKTOP_VIEWPORT, FAILURE_SCREENSHOTS, TIMEOUT_MS, login
 from tests.e2e.live import expect_live, watch_socket
 
-pytestmark = [pytest.mark.browser, pytest.mark.postgres]
+# One stack per run: every test of this module on the same xdist worker (`--dist loadgroup`), so
+# the stack and its demo hospital come up once, not once per worker.
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.xdist_group("local_stack")]
 
 SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "local-stack.sh"
 PROCESSES = ("redis", "s3", "web", "ws", "worker", "nginx")
@@ -33,29 +40,86 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _free_base() -> int:
-    """The first of six free consecutive ports (the stack's https, http, pages, /ws/, S3, Redis)."""
+    """The first of seven free consecutive ports (the stack's https, http, pages, /ws/, S3, Redis,
+    and its PostgreSQL)."""
     for _ in range(200):
         base = random.randrange(20000, 60000, 10)
         try:
-            for port in range(base, base + 6):
+            for port in range(base, base + 7):
                 with socket.socket() as probe:
                     probe.bind(("127.0.0.1", port))
         except OSError:
             continue
         return base
-    raise RuntimeError("no six free ports in a row")
+    raise RuntimeError("no seven free ports in a row")
+
+
+class Cluster:
+    """A PostgreSQL server of the stack's own (initdb in a temporary folder), so a drill can stop
+    and restart it without cutting the other tests' database. initdb refuses root: as root the
+    server runs as the `postgres` system user, as deploy/backup/pitr-drill.sh does."""
+
+    def __init__(self, port: int) -> None:
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        assert found, "the PostgreSQL server binaries (Debian: postgresql) are needed"
+        self.bin = Path(found[-1]).parent
+        self.port = port
+        self.folder = Path(tempfile.mkdtemp(prefix="hms-stack-pg-"))
+        self.owner = "postgres" if os.geteuid() == 0 else None
+        if self.owner:
+            account = pwd.getpwnam(self.owner)
+            os.chown(self.folder, account.pw_uid, account.pw_gid)
+        self.url = f"postgres://postgres@127.0.0.1:{port}/hms_stack"
+
+    def _run(self, *command: str) -> None:
+        prefix = ["runuser", "-u", self.owner, "--"] if self.owner else []
+        subprocess.run(prefix + list(command), check=True, capture_output=True, timeout=120)
+
+    def create(self) -> None:
+        data = self.folder / "data"
+        self._run(str(self.bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust")
+        with open(data / "postgresql.conf", "a") as conf:
+            conf.write(
+                f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
+                f"unix_socket_directories = '{self.folder}'\nfsync = off\n"
+            )
+        self.start()
+
+    def pg_ctl(self, *arguments: str) -> None:
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.folder / "data"),
+            "-l",
+            str(self.folder / "server.log"),
+            "-w",
+            *arguments,
+        )
+
+    def start(self) -> None:
+        self.pg_ctl("start")
+
+    def stop(self) -> None:
+        """A fast shutdown: every session cut, open transactions rolled back, as `systemctl
+        restart postgresql` does."""
+        self.pg_ctl("stop", "-m", "fast")
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+            self.pg_ctl("stop", "-m", "immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Stack:
-    def __init__(self, folder: Path, worker: str) -> None:
+    def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.port = _free_base()
-        self.database = f"hms_stack_{worker}"
+        self.cluster = Cluster(self.port + 6)
         self.env = {
             **os.environ,
             "STACK_DIR": str(folder),
             "STACK_PORT": str(self.port),
-            "STACK_DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{self.database}",
+            "STACK_DATABASE_URL": self.cluster.url,
         }
         # The stack runs its own Redis (a drill stops it) unless told otherwise.
         self.env.pop("STACK_REDIS_URL", None)
@@ -131,20 +195,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _drop_database(name: str) -> None:
-    subprocess.run(
-        ["psql", "-q", "postgres://postgres@127.0.0.1:5432/postgres", "-c"]
-        + [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
-        check=True,
-        capture_output=True,
-    )
-
-
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, worker_id):
-    stack = Stack(tmp_path_factory.mktemp("stack"), worker_id)
-    _drop_database(stack.database)
+def stack(tmp_path_factory):
+    stack = Stack(tmp_path_factory.mktemp("stack"))
     try:
+        stack.cluster.create()
         started = stack.run("up", check=False)
         assert started.returncode == 0, started.stdout + started.stderr
         stack.run("manage", "seed_demo")
@@ -154,7 +209,7 @@ def stack(tmp_path_factory, worker_id):
         pids = stack.pids()
         stack.run("down", check=False)
         left = [name for name, pid in pids.items() if _alive(pid)]
-        _drop_database(stack.database)
+        stack.cluster.remove()
         assert not left, f"still running after down: {left}"
 
 
@@ -390,35 +445,52 @@ def test_with_redis_stopped_people_sign_in_and_work_and_live_updates_come_back_b
     assert stack.wait_for_task(STOCK_CHECK, before) == before + 1
 
 
-def test_when_postgresql_drops_every_connection_the_servers_reconnect_by_themselves(stack, people):
-    """What the app sees of a PostgreSQL restart: every connection of its database cut at once
-    (pg_terminate_backend; restarting the machine's server would cut the other tests' too).
-    The page workers keep connections between requests (CONN_MAX_AGE=60) and check them first,
-    so the next pages load; the worker's next task runs; nothing was restarted."""
+def test_when_postgresql_restarts_a_request_in_the_gap_says_nothing_was_saved_and_the_servers_recover_by_themselves(
+    stack, people
+):
+    """PostgreSQL stopped (fast shutdown: every session cut) and started again under the running
+    stack. While it is down a page answers 503 saying the database is not answering, and a form
+    sent then says what was typed was not saved, and nothing of it is in the database. When it is
+    back, pages load and the worker's next task runs, with no HMS process restarted: gunicorn's
+    workers check a kept connection before using it (CONN_HEALTH_CHECKS, CONN_MAX_AGE=60)."""
+    from tests.e2e.test_clinical import fill_registration
+
     servers = {name: pid for name, pid in stack.pids().items() if name in ("web", "ws", "worker")}
-    logged = len(stack.log("web"))
     page = people()
     login(page, stack.url, "reception", "demo-reception-2026")
     for _ in range(4):  # both gunicorn workers now hold a connection
         assert page.goto(f"{stack.url}/patients/").ok
+    page.goto(f"{stack.url}/patients/register/")
+    fill_registration(page, first="Gap", last="Restartson", born="02/03/1990", phone="0712 998 877")
 
-    cut = subprocess.run(
-        ["psql", "-qtA", "postgres://postgres@127.0.0.1:5432/postgres", "-c"]
-        + [
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            f" WHERE datname = '{stack.database}' AND pid <> pg_backend_pid()"
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert int(cut.stdout.strip()) >= 2
+    stack.cluster.stop()
+    try:
+        other_tab = page.context.new_page()
+        answer = other_tab.goto(f"{stack.url}/patients/")
+        assert answer is not None and answer.status == 503
+        assert answer.headers["retry-after"] == "30"
+        expect(other_tab.get_by_test_id("database-down")).to_be_visible()
 
+        with page.expect_navigation():
+            page.get_by_role("button", name="Register patient").click()
+        expect(page.get_by_test_id("database-down")).to_be_visible()
+        expect(page.get_by_text("What you just did was not saved.")).to_be_visible()
+    finally:
+        stack.cluster.start()
+
+    logged = len(stack.log("web"))
     for address in ("/patients/", "/appointments/", "/dashboard/", "/patients/"):
         answer = page.goto(f"{stack.url}{address}")
         assert answer is not None and answer.status == 200, address
     expect(page.get_by_test_id("dashboard-title").or_(page.locator("main#main"))).to_be_visible()
     expect_live(page)
+    assert (
+        stack.shell(
+            "from clinical.models import Patient\n"
+            "print(Patient.objects.filter(last_name='Restartson').count())"
+        )
+        == "0"
+    )
     before = stack.tasks_done(STOCK_CHECK)
     stack.queue_stock_check()
     assert stack.wait_for_task(STOCK_CHECK, before) == before + 1
