@@ -273,7 +273,7 @@ def _backup_locked(folder: Path, *, label: str, now: datetime) -> Backup:
         raise BackupError(f"{destination} already exists")
     work = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".partial", dir=folder))
     try:
-        backup = _write(work, kind=kind, encrypt_to=encrypt_to, now=now)
+        backup = _write(work, name=destination.name, kind=kind, encrypt_to=encrypt_to, now=now)
         work.rename(destination)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -282,9 +282,18 @@ def _backup_locked(folder: Path, *, label: str, now: datetime) -> Backup:
     return backup
 
 
-def _write(work: Path, *, kind: str, encrypt_to: list, now: datetime) -> Backup:
+def _write(work: Path, *, name: str, kind: str, encrypt_to: list, now: datetime) -> Backup:
     notes = []
-    # The checkpoint first: the dump then holds the entry it signs.
+    # The audit log says when each backup was taken (the entry is inside the backup it names),
+    # then the checkpoint: the dump holds the entry it signs.
+    audit.record(
+        actor=None,
+        actor_username="system",
+        action="backup.created",
+        object_type="backup",
+        object_id=name,
+        after={"encrypted": bool(encrypt_to)},
+    )
     try:
         checkpoint = audit.checkpoint_write()
         checkpoint_note = f"entry #{checkpoint.entry_id}" if checkpoint else "the log is empty"
@@ -482,6 +491,15 @@ def backup_restore(
             _restore_sqlite(plain / DATABASE_FILES[kind])
         _restore_private_files(plain / PRIVATE_FILES)
         _restore_checkpoints(source / CHECKPOINTS)
+        # The restored log goes on with the restore itself: who looks later sees the gap.
+        audit.record(
+            actor=None,
+            actor_username="system",
+            action="backup.restored",
+            object_type="backup",
+            object_id=source.name,
+            after={"safety_backup": safety.name if safety else None},
+        )
     return safety
 
 
