@@ -135,6 +135,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "queue.setup": {ADMIN: ALL},
     "analytics.view": {ADMIN: ALL, ACCOUNTANT: FINANCE},
     "audit.view": {ADMIN: ALL},
+    "api.schema": {ADMIN: ALL},
 }
 
 # What each capability means, in the words of the hospital (shown on every dashboard).
@@ -180,6 +181,7 @@ CAPABILITY_LABELS: dict[str, str] = {
     "queue.setup": "Set up service points and waiting-area displays",
     "analytics.view": "Analytics",
     "audit.view": "Audit log",
+    "api.schema": "The JSON API's schema and its interactive page",
 }
 
 

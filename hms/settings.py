@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -95,6 +96,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "huey.contrib.djhuey",
     "csp",
+    # The JSON API (/api/v1/): REST framework, JWT tokens with a list of revoked ones, and the
+    # OpenAPI schema with its interactive page served from the box (sidecar: no CDN on the LAN).
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 # Our own apps, in dependency order (seed_demo loads their demo records in this order too).
 PROJECT_APPS = [
@@ -624,6 +631,58 @@ try:
     ]
 except ValueError as error:
     raise ImproperlyConfigured(f"HMS_METRICS_ALLOWED_IPS: {error}") from error
+
+# The JSON API (hms.api, each app's api.py). Tokens only (no session cookie): a mobile app or
+# another system holds them, so no CSRF question arises; the schema page also takes the
+# administrator's session (GET only).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["hms.api.HasCapability"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "hms.api.CursorPage",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "hms.api.problem_details",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per user (per client address before sign-in); the sign-in endpoints have their own,
+    # tighter limit. Counted in the cache (Redis in production).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("HMS_API_RATE_ANON", "60/min"),
+        "user": os.environ.get("HMS_API_RATE_USER", "300/min"),
+        "token": os.environ.get("HMS_API_RATE_TOKEN", "10/min"),
+    },
+    "NUM_PROXIES": 1 if PRODUCTION else 0,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=7),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "SIGNING_KEY": SECRET_KEY,
+    # A password change revokes every token issued before it.
+    "CHECK_REVOKE_TOKEN": True,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "HMS API",
+    "DESCRIPTION": "The hospital's JSON API: the same permissions, services and audit as the "
+    "screens (docs/API.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["hms.api.HasCapability"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # Production runs several processes (gunicorn's workers, uvicorn's, the Huey worker): each writes
 # its metrics to files in this folder and /metrics adds them up (prometheus_client's multiprocess

@@ -17,9 +17,13 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from prometheus_client import CONTENT_TYPE_LATEST
+from rest_framework.authentication import SessionAuthentication
+from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from hms import monitoring, rbac, realtime
+from hms.api import HasCapability
 from hms.middleware import LAST_ACTIVITY_KEY
 
 logger = logging.getLogger(__name__)
@@ -184,3 +188,22 @@ def activity(request: HttpRequest) -> JsonResponse:
     last = request.session.get(LAST_ACTIVITY_KEY) or int(time.time())
     left = settings.IDLE_TIMEOUT_SECONDS - (int(time.time()) - last)
     return JsonResponse({"seconds_left": max(0, left)})
+
+
+class ApiSchema(SpectacularAPIView):
+    """The OpenAPI 3 schema of /api/v1/ (YAML, or JSON with ?format=json), for administrators:
+    signed in on the website or with a token."""
+
+    capability = "api.schema"
+    authentication_classes = [JWTAuthentication, SessionAuthentication]
+    permission_classes = [HasCapability]  # drf-spectacular's default lets anyone read it
+
+
+class ApiDocs(SpectacularSwaggerSplitView):
+    """The interactive page of the schema (Swagger UI, served from the box), for administrators
+    signed in on the website. Its script is a file of its own, so the page keeps the strict
+    Content-Security-Policy (no inline script)."""
+
+    capability = "api.schema"
+    authentication_classes = [JWTAuthentication, SessionAuthentication]
+    permission_classes = [HasCapability]  # drf-spectacular's default lets anyone read it

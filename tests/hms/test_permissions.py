@@ -21,6 +21,7 @@ from billing.models import InsuranceClaim
 from clinical.models import DoctorSchedule, PatientDocument, PatientMerge, Prescription
 from engineering import services as engineering
 from hms import files, rbac
+from hms.api import is_api_view
 from hms.models import AuditEntry
 from hr.leave_defaults import ensure_leave_types
 from hr.models import ClosureDay, LeaveRequest, LeaveType, Shift
@@ -60,7 +61,12 @@ def walk(patterns, prefix=""):
 
 
 def project_urls() -> list[tuple[str, URLPattern]]:
-    return list(walk(get_resolver().url_patterns))
+    """Every URL of the screens (the JSON API's have their own walk: tests/api/)."""
+    return [
+        (route, pattern)
+        for route, pattern in walk(get_resolver().url_patterns)
+        if not is_api_view(pattern.callback)
+    ]
 
 
 def sample_kwargs(samples) -> dict[str, dict]:

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from hms import rbac
+from hms.api import is_api_view
 
 SCREENS_PATH = Path(settings.BASE_DIR) / "docs" / "SCREENS.md"
 TEMPLATE_NAME = re.compile(r"^[\w./{}-]+\.(html|txt|xml)(#[\w-]+)?$")
@@ -168,6 +169,8 @@ def screens_markdown() -> str:
     by_app: dict[str, list[str]] = {}
     for route, pattern in _walk(get_resolver().url_patterns):
         callback = pattern.callback
+        if is_api_view(callback):
+            continue  # the JSON API is described in docs/API.md
         capability = callback.capability
         scopes = getattr(callback, "scopes", None)
         templates = "<br>".join(f"`{name}`" for name in view_templates(callback)) or "—"

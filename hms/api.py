@@ -1,0 +1,155 @@
+"""The JSON API's rules (/api/v1/), the same as the screens': each API view declares the capability
+of hms.rbac it needs, errors are RFC 9457 problem details, lists are cursor-paged.
+
+An API view is a Django REST framework view with two class attributes:
+
+    class MyAppointments(ListAPIView):
+        capability = "appointments.view"      # hms.rbac.MATRIX key, SIGNED_IN or PUBLIC
+        scopes = None                          # or a set of scopes, as capability_required takes
+
+Object-level checks come from the apps' selectors (a patient's token reaches only their own
+records) and every write goes through the apps' services, as in the views.
+"""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from hms import rbac
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+# Problem types (RFC 9457 §3.1.1): a URI naming the kind of problem; ours are relative to the API.
+PROBLEM_TYPES = {
+    400: "invalid-request",
+    401: "not-authenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    415: "unsupported-media-type",
+    429: "too-many-requests",
+}
+
+
+class HasCapability(BasePermission):
+    """The view's `capability` (and `scopes`) from hms.rbac, asked as the screens ask it.
+
+    A view without a capability is refused for everyone: a new endpoint cannot ship without a
+    rule (the API matrix test walks them all). Anonymous callers get 401, roles without the
+    capability 403 ("Your role may not …"), before the view runs."""
+
+    message = "Your role may not do this."
+
+    def has_permission(self, request, view) -> bool:
+        capability = getattr(view, "capability", None)
+        if capability is None:
+            logger.error("API view %s declares no capability", type(view).__name__)
+            return False
+        if capability == rbac.PUBLIC:
+            return True
+        if not (request.user and request.user.is_authenticated):
+            raise exceptions.NotAuthenticated()
+        if not rbac.allows(request.user, capability, scopes=getattr(view, "scopes", None)):
+            self.message = f"Your role may not use {capability}."
+            return False
+        return True
+
+
+class CursorPage(CursorPagination):
+    """Cursor paging (stable while rows are added): `next`/`previous` links and `results`. The
+    views order by their own field (`ordering`); page size 50, `?page_size=` up to 200."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = "-pk"
+
+
+class TokenRateThrottle(ScopedRateThrottle):
+    """The sign-in endpoints' own limit per client address (REST_FRAMEWORK's "token" rate):
+    guessing passwords or codes through the API is as slow as through the sign-in page."""
+
+    scope_attr = "throttle_scope"
+
+
+def _title(status_code: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status_code).phrase
+    except ValueError:
+        return "Error"
+
+
+def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
+    """DRF's nested error detail as a flat list of {"field", "message"} (field "" for the whole
+    request): what a mobile app shows beside each input."""
+    if isinstance(detail, dict):
+        errors = []
+        for key, value in detail.items():
+            name = "" if key == "non_field_errors" else (f"{prefix}.{key}" if prefix else key)
+            errors += _flatten(value, name)
+        return errors
+    if isinstance(detail, list):
+        return [error for item in detail for error in _flatten(item, prefix)]
+    return [{"field": prefix, "message": str(detail)}]
+
+
+def problem_details(exc: Exception, context: dict) -> Response | None:
+    """REST framework's exception handler, answering RFC 9457 problem details:
+    {"type", "title", "status", "detail", "instance"} plus "errors" (field → message) for an
+    invalid request, as application/problem+json. Django's Http404 and PermissionDenied are
+    converted as DRF converts them; anything else (a bug) is left to Django's 500 handling."""
+    # Imported here: REST framework's views module imports the permission class above.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = response.status_code
+    body: dict[str, Any] = {
+        "type": f"/api/v1/problems/{PROBLEM_TYPES.get(code, 'error')}",
+        "title": _title(code),
+        "status": code,
+    }
+    request = context.get("request")
+    if request is not None:
+        body["instance"] = request.path
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else None
+    if isinstance(detail, dict) and "detail" in detail:  # simplejwt's refusal of a token
+        body["detail"] = str(detail["detail"])
+    elif isinstance(detail, dict | list):
+        body["detail"] = "The request has errors: see each field's message."
+        body["errors"] = _flatten(detail)
+    elif detail is not None:
+        body["detail"] = str(detail)
+    if code == status.HTTP_429_TOO_MANY_REQUESTS and getattr(exc, "wait", None):
+        body["retry_after_seconds"] = int(exc.wait)
+    response.data = body
+    # Labelled as problem details where the body is JSON (not the schema's YAML, say).
+    renderer = getattr(request, "accepted_renderer", None)
+    if renderer is not None and renderer.format == "json":
+        response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def is_api_view(callback) -> bool:
+    """Whether a URL pattern's view is one of the API's (a REST framework view): the screens'
+    walks (the screens page, the permission matrix of pages) leave these to the API's own."""
+    from rest_framework.views import APIView
+
+    view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    return isinstance(view_class, type) and issubclass(view_class, APIView)

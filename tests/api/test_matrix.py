@@ -1,0 +1,60 @@
+"""The permission matrix over every URL of the JSON API: anonymous callers get 401, each role
+what hms.rbac gives it (403 as problem details, with no patient data, otherwise), and an API
+view that declares no capability fails the walk."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from hms import rbac
+from hms.api import is_api_view
+from tests.api.conftest import tokens_for
+
+
+def api_urls(patterns=None, prefix=""):
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            yield from api_urls(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and is_api_view(entry.callback):
+            yield "/" + prefix + str(entry.pattern), entry.callback.cls
+
+
+def _method(view_class) -> str:
+    return "get" if hasattr(view_class, "get") else "post"
+
+
+def test_every_api_view_declares_a_capability_of_the_matrix():
+    found = list(api_urls())
+    assert len(found) >= 8
+    for route, view_class in found:
+        capability = getattr(view_class, "capability", None)
+        assert capability is not None, f"{route} declares no capability"
+        assert capability in (rbac.PUBLIC, rbac.SIGNED_IN) or capability in rbac.MATRIX, route
+
+
+@pytest.mark.parametrize("role", [None, *rbac.ROLES])
+def test_matrix_over_every_api_url(staff, role):
+    client = APIClient()
+    if role is not None:
+        access = tokens_for(staff.of_role(role))["access"]
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    for route, view_class in api_urls():
+        capability = view_class.capability
+        answer = getattr(client, _method(view_class))(route, format="json")
+        where = f"{role or 'anonymous'} {route}"
+        if capability == rbac.PUBLIC:
+            assert answer.status_code not in (401, 403, 500), where
+        elif role is None:
+            assert answer.status_code == 401, where
+            assert answer["WWW-Authenticate"].startswith("Bearer"), where
+        elif rbac.role_allowed(role, capability, getattr(view_class, "scopes", None)):
+            assert answer.status_code in (200, 400), (where, answer.content[:300])
+        else:
+            assert answer.status_code == 403, where
+            # JSON problem details, except where the view speaks another format (the schema's
+            # YAML, the docs page's HTML: the 403 page).
+            if answer["Content-Type"] == "application/problem+json":
+                problem = answer.json()
+                assert problem["status"] == 403, where
+                assert problem["detail"].startswith("Your role may not"), where
+            assert staff.other_patient.last_name not in answer.content.decode()
