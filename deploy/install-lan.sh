@@ -41,6 +41,8 @@
 #   --start-directly    without systemd (a container, CI): start the units' own commands as the
 #                       user, with pid files and logs in VAR_DIR/run and VAR_DIR/log, and an nginx
 #                       of our own when NGINX_DIR is not /etc/nginx
+#   --restart           restart the services even if nothing changed (deploy/upgrade.sh: new code)
+#   --health-timeout S  seconds to wait for /healthz after starting                       [60]
 #   --venv-from DIR     CI only: let the new virtualenv see DIR's site-packages (a .pth file), so
 #                       `pip install` of the pinned dependencies finds them there instead of
 #                       downloading them. The install itself is the same `pip install PREFIX`.
@@ -77,16 +79,21 @@ ADMIN_EMAIL=""
 USE_APT=yes
 START_DIRECTLY=no
 VENV_FROM=""
+HEALTH_TIMEOUT=60
+# The options of this run, but for the one-off ones: deploy/upgrade.sh runs the installer of the
+# new version with them (install.conf keeps them).
+RECORDED_ARGS=()
 
 # Debian packages: the services, Python's venv, git for upgrades, the PostgreSQL client for
-# backups, and what WeasyPrint needs to render invoices (Pango, fonts).
-PACKAGES=(postgresql postgresql-client redis-server nginx python3 python3-venv git openssl curl
+# backups (postgresql brings its client, pg_dump), and what WeasyPrint needs to render invoices (Pango, fonts).
+PACKAGES=(postgresql redis-server nginx python3 python3-venv git openssl curl
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 SERVICES=(hms-web hms-ws hms-worker)
 
 CHANGES=()
 RESTART=no
 RELOAD_NGINX=no
+FORCE_RESTART=no
 
 say() { echo "install-lan: $*"; }
 die() {
@@ -104,6 +111,7 @@ parse_options() {
 		case $option in
 		--no-apt) USE_APT=no ;;
 		--start-directly) START_DIRECTLY=yes ;;
+		--restart) FORCE_RESTART=yes ;;
 		-h | --help)
 			sed -n '2,48p' "$0" | sed 's/^# \{0,1\}//'
 			exit 0
@@ -112,6 +120,10 @@ parse_options() {
 			[[ $# -ge 2 ]] || die "$option needs a value"
 			local value=$2
 			shift
+			case $option in
+			--admin-username | --admin-email | --health-timeout) ;;
+			*) RECORDED_ARGS+=("$option" "$value") ;;
+			esac
 			case $option in
 			--prefix) PREFIX=$value ;;
 			--config-dir) CONFIG_DIR=$value ;;
@@ -135,11 +147,13 @@ parse_options() {
 			--admin-username) ADMIN_USERNAME=$value ;;
 			--admin-email) ADMIN_EMAIL=$value ;;
 			--venv-from) VENV_FROM=$value ;;
+			--health-timeout) HEALTH_TIMEOUT=$value ;;
 			*) die "unknown option: $option (see --help)" ;;
 			esac
 			;;
 		*) die "unknown argument: $option (see --help)" ;;
 		esac
+		[[ $option != --no-apt && $option != --start-directly ]] || RECORDED_ARGS+=("$option")
 		shift
 	done
 	[[ $EUID -eq 0 ]] || die "run as root (it installs packages, users and services)"
@@ -147,8 +161,8 @@ parse_options() {
 	[[ $SERVER_NAME =~ ^[A-Za-z0-9.-]+$ ]] || die "--server-name: letters, digits, dots and dashes"
 	[[ $SERVICE_USER =~ ^[a-z_][a-z0-9_-]*$ ]] || die "--user: a lower-case system user name"
 	local port
-	for port in "$HTTPS_PORT" "$HTTP_PORT" "$WEB_PORT" "$WS_PORT"; do
-		[[ $port =~ ^[0-9]+$ ]] || die "a port is a number: $port"
+	for port in "$HTTPS_PORT" "$HTTP_PORT" "$WEB_PORT" "$WS_PORT" "$HEALTH_TIMEOUT"; do
+		[[ $port =~ ^[0-9]+$ ]] || die "a port (or timeout) is a number: $port"
 	done
 	if [[ -n $TLS_CERT || -n $TLS_KEY ]]; then
 		[[ -r $TLS_CERT && -r $TLS_KEY ]] || die "--tls-cert and --tls-key: both, readable files"
@@ -193,18 +207,9 @@ make_dir() {
 # never the caller's: a DATABASE_URL of the shell that runs this must not reach the hospital's.
 HMS_ENV=()
 load_settings() {
-	HMS_ENV=(PATH=/usr/local/bin:/usr/bin:/bin HOME="$VAR_DIR" LANG=C.UTF-8)
-	local line key value
-	while IFS= read -r line || [[ -n $line ]]; do
-		[[ $line =~ ^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
-		key=${BASH_REMATCH[1]}
-		value=${BASH_REMATCH[2]}
-		# systemd's EnvironmentFile removes one pair of surrounding quotes: so do we.
-		if [[ $value =~ ^\"(.*)\"[[:space:]]*$ || $value =~ ^\'(.*)\'[[:space:]]*$ ]]; then
-			value=${BASH_REMATCH[1]}
-		fi
-		HMS_ENV+=("$key=$value")
-	done <"$ENV_FILE"
+	local pairs
+	mapfile -t pairs < <(hms_env_pairs "$ENV_FILE")
+	HMS_ENV=(PATH=/usr/local/bin:/usr/bin:/bin HOME="$VAR_DIR" LANG=C.UTF-8 "${pairs[@]}")
 }
 
 # manage ARGS...: manage.py as the service user with the box's settings.
@@ -300,6 +305,15 @@ install_virtualenv() {
 	[[ -f $stamp && $(<"$stamp") == "$wanted" ]] && return 0
 	say "installing the pinned dependencies (pip install $PREFIX)"
 	"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$PREFIX"
+	if [[ -n $VENV_FROM ]]; then
+		# The servers' commands (bin/gunicorn, bin/uvicorn) the units run: found satisfied in
+		# VENV_FROM, pip wrote none here. Their pinned versions, without dependencies.
+		local pins
+		mapfile -t pins < <(grep -oE '"(gunicorn|uvicorn)(\[[a-z]+\])?==[^"]+"' "$PREFIX/pyproject.toml" |
+			tr -d '"' | sed 's/\[[a-z]*\]//')
+		"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+			--ignore-installed "${pins[@]}"
+	fi
 	echo "$wanted" >"$stamp"
 	changed "$venv: dependencies of pyproject.toml $wanted"
 	RESTART=yes
@@ -493,6 +507,9 @@ write_install_conf() {
 			SERVICE_USER SERVER_NAME WEB_PORT WS_PORT HTTPS_PORT RUN_MODE; do
 			printf '%s=%q\n' "$name" "${!name}"
 		done
+		printf 'INSTALL_ARGS=('
+		((${#RECORDED_ARGS[@]} == 0)) || printf ' %q' "${RECORDED_ARGS[@]}"
+		printf ' )\n'
 	) || true
 }
 
@@ -599,7 +616,7 @@ run_services() {
 
 wait_until_healthy() {
 	local _ url="http://127.0.0.1:$WEB_PORT/healthz"
-	for _ in $(seq 120); do
+	for _ in $(seq $((HEALTH_TIMEOUT * 2))); do
 		if curl -fsS -o /dev/null --max-time 5 -H "Host: $SERVER_NAME" \
 			-H "X-Forwarded-Proto: https" "$url" 2>/dev/null; then
 			say "healthy: $url answers 200"
@@ -612,6 +629,7 @@ wait_until_healthy() {
 
 main() {
 	parse_options "$@"
+	[[ $FORCE_RESTART == no ]] || RESTART=yes
 	install_packages
 	command -v systemd-analyze >/dev/null || die "systemd-analyze is missing (Debian package systemd)"
 	ensure_local_servers

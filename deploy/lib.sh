@@ -69,6 +69,26 @@ http {
 EOF
 }
 
+# --- settings ------------------------------------------------------------------------------------
+
+# hms_env_pairs FILE: the KEY=value lines of a settings file (hms.env), one a line, read the way
+# systemd's EnvironmentFile reads it (comments skipped, one pair of surrounding quotes removed),
+# without running it as shell code. Used with `env -i`, so nothing of the caller's environment
+# (a test run's DATABASE_URL) reaches an HMS process.
+hms_env_pairs() {
+	local line key value
+	while IFS= read -r line || [[ -n $line ]]; do
+		line=${line%$'\r'}
+		[[ $line =~ ^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
+		key=${BASH_REMATCH[1]}
+		value=${BASH_REMATCH[2]}
+		if [[ $value =~ ^\"(.*)\"[[:space:]]*$ || $value =~ ^\'(.*)\'[[:space:]]*$ ]]; then
+			value=${BASH_REMATCH[1]}
+		fi
+		printf '%s=%s\n' "$key" "$value"
+	done <"$1"
+}
+
 # --- TLS -----------------------------------------------------------------------------------------
 
 # hms_self_signed_certificate KEY CERT NAME...: a self-signed certificate (RSA 2048, 825 days: the
