@@ -501,7 +501,7 @@ ensure_administrator() {
 
 # What upgrade.sh needs to know about this install, in one file it reads.
 write_install_conf() {
-	put_file "$CONFIG_DIR/install.conf" 0644 root:root < <(
+	put_file "$CONFIG_DIR/install.conf" 0600 root:root < <(
 		echo "# Written by deploy/install-lan.sh; read by deploy/upgrade.sh. Re-run the installer to change."
 		for name in PREFIX CONFIG_DIR ENV_FILE VAR_DIR STATIC_DIR BACKUP_DIR UNIT_DIR NGINX_DIR \
 			SERVICE_USER SERVER_NAME WEB_PORT WS_PORT HTTPS_PORT RUN_MODE; do
