@@ -107,6 +107,10 @@ changed() {
 
 parse_options() {
 	while (($#)); do
+		# --name=value is --name value.
+		if [[ $1 == --*=* ]]; then
+			set -- "${1%%=*}" "${1#*=}" "${@:2}"
+		fi
 		local option=$1
 		case $option in
 		--no-apt) USE_APT=no ;;
@@ -466,12 +470,15 @@ migrate_and_collect() {
 		manage migrate --noinput >/dev/null
 		changed "database schema migrated"
 	fi
-	# collectstatic is run once per version of the code: the commit it was run for is kept.
-	local stamp=$VAR_DIR/.static-collected-for commit
-	commit=$(git -C "$PREFIX" rev-parse HEAD)
-	if [[ ! -f $stamp || $(<"$stamp") != "$commit" ]]; then
+	# collectstatic takes some 15 s (it compresses every file again) and rewrites its manifest:
+	# run it only when what it collects may have changed, i.e. a static/ folder, the pinned
+	# packages (Django's admin, django-htmx bring their own) or the settings (the storage).
+	local stamp=$VAR_DIR/.static-collected-from inputs
+	inputs=$(git -C "$PREFIX" -c safe.directory='*' ls-tree -r HEAD |
+		grep -E $'\t(.*/)?static/|\tpyproject.toml$|\thms/settings.py$' | sha256sum | cut -d' ' -f1)
+	if [[ ! -f $stamp || $(<"$stamp") != "$inputs" ]]; then
 		manage collectstatic --noinput >/dev/null
-		echo "$commit" >"$stamp"
+		echo "$inputs" >"$stamp"
 		changed "static files collected into $STATIC_DIR"
 	fi
 }

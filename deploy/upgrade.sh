@@ -50,7 +50,10 @@ shout() {
 
 parse_options() {
 	while (($#)); do
-		[[ $# -ge 2 ]] || die "$1 needs a value (see --help)"
+		if [[ $1 == --*=* ]]; then
+			set -- "${1%%=*}" "${1#*=}" "${@:2}"
+		fi
+		[[ $1 == -h || $1 == --help || $# -ge 2 ]] || die "$1 needs a value (see --help)"
 		case $1 in
 		--config-dir) CONFIG_DIR=$2 ;;
 		--from) FROM=$2 ;;
