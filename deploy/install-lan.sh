@@ -347,6 +347,15 @@ ensure_database() {
 		"${as_postgres[@]}" -c "CREATE DATABASE \"$SERVICE_USER\" OWNER \"$SERVICE_USER\""
 		changed "PostgreSQL database $SERVICE_USER"
 	fi
+	# The patient search's trigram extension, with its operators' true cost: only a superuser may
+	# set that (clinical migration 0012 explains why it matters, and only warns without it).
+	if [[ -z $("${as_postgres[@]}" -d "$SERVICE_USER" -c "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'") ]]; then
+		"${as_postgres[@]}" -d "$SERVICE_USER" -c "CREATE EXTENSION IF NOT EXISTS pg_trgm" \
+			-c "ALTER FUNCTION similarity_op(text, text) COST 100" \
+			-c "ALTER FUNCTION word_similarity_op(text, text) COST 100" \
+			-c "ALTER FUNCTION word_similarity_commutator_op(text, text) COST 100"
+		changed "PostgreSQL extension pg_trgm in $SERVICE_USER, its operators' costs set"
+	fi
 }
 
 # The settings file, from deploy/env.example with this box's values and new secrets in place of
@@ -575,17 +584,26 @@ start_unit_directly() {
 start_directly() {
 	make_dir "$RUN_DIR" 0755 root:root
 	make_dir "$LOG_DIR" 0755 root:root
-	local unit pid
+	local unit pid running=() stopped=()
 	for unit in "${SERVICES[@]}"; do
 		if pid=$(hms_pid_of "$RUN_DIR/$unit.pid"); then
-			[[ $RESTART == yes ]] || continue
-			hms_stop_process "$RUN_DIR/$unit.pid"
-			start_unit_directly "$unit"
-			changed "$unit restarted (pid $(<"$RUN_DIR/$unit.pid"), was $pid)"
+			running+=("$unit=$pid")
 		else
-			start_unit_directly "$unit"
-			changed "$unit started (pid $(<"$RUN_DIR/$unit.pid"))"
+			stopped+=("$unit")
 		fi
+	done
+	if [[ $RESTART == yes ]] && ((${#running[@]})); then
+		local entry files=()
+		for entry in "${running[@]}"; do files+=("$RUN_DIR/${entry%=*}.pid"); done
+		hms_stop_processes "${files[@]}"
+		for entry in "${running[@]}"; do
+			start_unit_directly "${entry%=*}"
+			changed "${entry%=*} restarted (pid $(<"$RUN_DIR/${entry%=*}.pid"), was ${entry#*=})"
+		done
+	fi
+	for unit in "${stopped[@]}"; do
+		start_unit_directly "$unit"
+		changed "$unit started (pid $(<"$RUN_DIR/$unit.pid"))"
 	done
 	local conf=$NGINX_DIR/nginx.conf nginx_pid=$RUN_DIR/nginx.pid
 	[[ $NGINX_DIR == /etc/nginx ]] && nginx_pid=/run/nginx.pid

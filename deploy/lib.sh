@@ -128,19 +128,27 @@ hms_start_detached() {
 	echo $! >"$pid_file"
 }
 
-# hms_stop_process PID_FILE: TERM to its session, up to 30 s to finish (the worker lets running
-# tasks end), then KILL.
-hms_stop_process() {
-	local pid
-	pid=$(hms_pid_of "$1") || {
-		rm -f "$1"
-		return 0
-	}
-	kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+# hms_stop_processes PID_FILE...: TERM to each one's session at once, up to 30 s for them to
+# finish (the worker lets running tasks end), then KILL what is left. Together, not one after the
+# other: a restart of the three services takes as long as the slowest.
+hms_stop_processes() {
+	local pid_file pid pids=()
+	for pid_file in "$@"; do
+		if pid=$(hms_pid_of "$pid_file"); then
+			pids+=("$pid")
+			kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+		fi
+	done
 	for _ in $(seq 60); do
-		kill -0 "$pid" 2>/dev/null || break
+		for pid in "${pids[@]}"; do
+			kill -0 "$pid" 2>/dev/null && break
+			pid=""
+		done
+		[[ -n ${pid:-} ]] || break
 		sleep 0.5
 	done
-	kill -KILL -- "-$pid" 2>/dev/null || true
-	rm -f "$1"
+	for pid in "${pids[@]}"; do
+		kill -KILL -- "-$pid" 2>/dev/null || true
+	done
+	rm -f "$@"
 }

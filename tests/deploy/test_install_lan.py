@@ -16,11 +16,14 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import requests
@@ -74,7 +77,7 @@ class Box:
         self.backups = folder / "backups"
         self.units = folder / "units"
         self.nginx = folder / "nginx"
-        suffix = re.sub(r"[^a-z0-9]", "", worker.lower())[:8] or "master"
+        suffix = re.sub(r"[^a-z0-9]", "", worker.lower())[:8] or "main"
         self.user = f"hmslan{suffix}"
         self.database = f"hms_lan_test_{suffix}"
         self.port = _free_ports(4)
@@ -232,33 +235,29 @@ def _clone_this_checkout(source: Path) -> None:
 
 
 def _stop_everything(box: Box) -> None:
+    """Stop every process the installer started (its pid files), as the scripts do: TERM to
+    each service's session and to nginx; KILL what is still there after 20 s."""
     run = box.var / "run"
+    pids = {}
     for pid_file in sorted(run.glob("*.pid")) if run.exists() else []:
-        try:
-            pid = int(pid_file.read_text())
-        except ValueError:
-            continue
-        if not _alive(pid):
-            continue
-        if pid_file.stem == "nginx":
-            os.kill(pid, 15)
+        text = pid_file.read_text().strip()
+        if text.isdigit() and _alive(int(text)):
+            pids[pid_file.stem] = int(text)
+    for name, pid in pids.items():
+        if name == "nginx":
+            os.kill(pid, signal.SIGTERM)  # fast: a graceful QUIT waits for idle keep-alives
         else:
             subprocess.run(["kill", "-TERM", "--", f"-{pid}"], check=False, capture_output=True)
-    for pid_file in sorted(run.glob("*.pid")) if run.exists() else []:
-        try:
-            pid = int(pid_file.read_text())
-        except ValueError:
-            continue
-        for _ in range(100):
-            if not _alive(pid):
-                break
-            subprocess.run(["sleep", "0.2"], check=True)
-        else:
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in pids.values()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in pids.values():
+        if _alive(pid):
             subprocess.run(["kill", "-KILL", "--", f"-{pid}"], check=False, capture_output=True)
 
 
 @pytest.fixture(scope="module")
-def box(worker_id):
+def box():
     if os.geteuid() != 0:
         if os.environ.get("CI") == "true":
             pytest.fail("the LAN installer is tested as root (it makes a user, runs services)")
@@ -267,7 +266,7 @@ def box(worker_id):
         assert shutil.which(tool), f"{tool} is missing: the installer needs it"
     folder = Path(tempfile.mkdtemp(prefix="hms-lan-", dir="/tmp"))
     folder.chmod(0o755)
-    box = Box(folder, worker_id)
+    box = Box(folder, os.environ.get("PYTEST_XDIST_WORKER", "main"))
     _psql(f'DROP DATABASE IF EXISTS "{box.database}" WITH (FORCE)')
     try:
         _clone_this_checkout(box.source)
@@ -276,14 +275,17 @@ def box(worker_id):
         box.first_output = installed.stdout
         yield box
     finally:
-        _stop_everything(box)
-        _psql(f'DROP DATABASE IF EXISTS "{box.database}" WITH (FORCE)')
-        subprocess.run(["userdel", box.user], check=False, capture_output=True)
-        subprocess.run(["groupdel", box.user], check=False, capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
-        subprocess.run(
-            ["redis-cli", "-u", box.redis_url, "flushdb"], check=False, capture_output=True
-        )
+        # Each step whatever the one before did: nothing of the box may outlive the module.
+        try:
+            _stop_everything(box)
+        finally:
+            _psql(f'DROP DATABASE IF EXISTS "{box.database}" WITH (FORCE)')
+            subprocess.run(["userdel", box.user], check=False, capture_output=True)
+            subprocess.run(["groupdel", box.user], check=False, capture_output=True)
+            shutil.rmtree(folder, ignore_errors=True)
+            subprocess.run(
+                ["redis-cli", "-u", box.redis_url, "flushdb"], check=False, capture_output=True
+            )
 
 
 def test_the_site_answers_over_tls_through_nginx_with_its_own_certificate(box):
@@ -335,20 +337,25 @@ def test_the_settings_have_a_secret_key_of_their_own_readable_by_root_and_the_se
 
 
 def test_the_first_administrator_signs_in_and_is_sent_to_set_up_their_authenticator(box):
-    session = requests.Session()
-    session.verify = box.certificate
-    login_page = session.get(f"{box.url}/accounts/login/", timeout=10)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text).group(1)
+    # verify= on each request: a Session's own is overridden by REQUESTS_CA_BUNDLE when set.
+    with requests.Session() as session:
+        login_page = session.get(f"{box.url}/accounts/login/", verify=box.certificate, timeout=10)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text)
 
-    signed_in = session.post(
-        f"{box.url}/accounts/login/",
-        data={"csrfmiddlewaretoken": token, "login": "chief", "password": ADMIN_PASSWORD},
-        headers={"Referer": f"{box.url}/accounts/login/"},
-        timeout=10,
-    )
+        signed_in = session.post(
+            f"{box.url}/accounts/login/",
+            data={
+                "csrfmiddlewaretoken": token.group(1),
+                "login": "chief",
+                "password": ADMIN_PASSWORD,
+            },
+            headers={"Referer": f"{box.url}/accounts/login/"},
+            verify=box.certificate,
+            timeout=10,
+        )
 
     assert signed_in.status_code == 200
-    assert signed_in.url == f"{box.url}/accounts/2fa/setup/"
+    assert urlparse(signed_in.url).path == "/accounts/2fa/setup/"
     assert box.manage("shell", "--no-imports", "-c", _ADMINS) == "chief admin True"
 
 
