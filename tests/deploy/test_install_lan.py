@@ -406,7 +406,7 @@ def test_an_upgrade_whose_health_check_fails_rolls_the_code_back_and_says_so(box
         "hms: a release whose health check fails",
     )
 
-    upgraded = box.upgrade(f"--from={box.source}", "--ref=HEAD", "--health-timeout=8")
+    upgraded = box.upgrade(f"--from={box.source}", "--ref=HEAD", "--health-timeout=4")
 
     assert upgraded.returncode == 2, upgraded.stdout + upgraded.stderr
     assert "ROLLING THE CODE BACK" in upgraded.stderr
