@@ -511,7 +511,8 @@ ensure_administrator() {
 		manage createsuperuser
 		changed "first administrator"
 	else
-		say "note: no administrator yet. Make one: $PREFIX/deploy/manage.sh --env-file $ENV_FILE createsuperuser"
+		say "note: no administrator yet. Make one (on a terminal):"
+		say "  runuser -u $SERVICE_USER -- $PREFIX/deploy/manage.sh --env-file $ENV_FILE createsuperuser"
 	fi
 }
 
