@@ -117,7 +117,7 @@ parse_options() {
 		--start-directly) START_DIRECTLY=yes ;;
 		--restart) FORCE_RESTART=yes ;;
 		-h | --help)
-			sed -n '2,48p' "$0" | sed 's/^# \{0,1\}//'
+			sed -n '2,50p' "$0" | sed 's/^# \{0,1\}//'
 			exit 0
 			;;
 		--*)

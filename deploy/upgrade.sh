@@ -60,7 +60,7 @@ parse_options() {
 		--ref) REF=$2 ;;
 		--health-timeout) HEALTH_TIMEOUT=$2 ;;
 		-h | --help)
-			sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
+			sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
 			exit 0
 			;;
 		*) die "unknown option: $1 (see --help)" ;;
