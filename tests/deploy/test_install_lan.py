@@ -14,6 +14,7 @@ import grp
 import hashlib
 import os
 import pwd
+import random
 import re
 import shutil
 import signal
@@ -36,9 +37,13 @@ ADMIN_PASSWORD = "Lan-install-first-admin-2026"
 GIT = ["git", "-c", "user.name=HMS tests", "-c", "user.email=tests@hms.invalid"]
 
 
-def _free_ports(count: int, start: int = 8460) -> int:
-    """The first of `count` free consecutive ports from `start` on (local-stack uses 8443-8448)."""
-    for base in range(start, start + 400, 10):
+def _free_ports(count: int) -> int:
+    """The first of `count` free consecutive ports from 8460 on (local-stack's are 8443-8448),
+    tried in a random order: two runs on one machine (two people, two checkouts) probe at the
+    same time and would both find the first block free until one of them binds it a minute later."""
+    blocks = list(range(8460, 9000, 10))
+    random.shuffle(blocks)
+    for base in blocks:
         try:
             for port in range(base, base + count):
                 with socket.socket() as probe:
@@ -46,7 +51,7 @@ def _free_ports(count: int, start: int = 8460) -> int:
         except OSError:
             continue
         return base
-    raise RuntimeError(f"no {count} free ports in a row from {start}")
+    raise RuntimeError(f"no {count} free ports in a row between 8460 and 9000")
 
 
 def _psql(sql: str) -> None:
