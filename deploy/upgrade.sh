@@ -106,6 +106,9 @@ main() {
 	parse_options "$@"
 	# shellcheck source=deploy/lib.sh
 	source "$PREFIX/deploy/lib.sh"
+	# Without running services there is no health to check, so no way to know whether to roll back.
+	[[ $RUN_MODE != none ]] || die "the services of this install are not running under systemd or" \
+		"started directly (install-lan.sh --start-directly): an upgrade could not check its health"
 	OLD=$(git_prefix rev-parse HEAD)
 	fetch_new_code
 	if [[ $NEW == "$OLD" ]]; then
