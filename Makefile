@@ -5,8 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# The suite spreads over every core (pytest-xdist); tests marked with one xdist_group share a
-# worker (a production stack comes up once). PYTEST_ARGS="-n 0" runs it in one process.
+# The suite spreads over every core (pytest-xdist), each xdist_group on one worker (the LAN
+# install tests share one box, the production stack comes up once); PYTEST_ARGS="-n 0" runs it in one process.
 PYTEST_ARGS ?= -n auto --dist loadgroup
 
 # WeasyPrint renders PDFs through Pango; Debian/Ubuntu package names.
@@ -14,7 +14,7 @@ PANGO_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dej
 # Browser tests drive Debian's Chromium (never a downloaded browser).
 BROWSER_PACKAGES := chromium
 
-.PHONY: run test install system-libs browser lint format clean-demo
+.PHONY: run test install system-libs browser lint format clean-demo upgrade
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "HMS needs Python 3.11 (found " + sys.version.split()[0] + ")")'
@@ -58,6 +58,16 @@ test: install browser
 lint:
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# On a LAN box installed by deploy/install-lan.sh, in its checkout (/opt/hms), as root: a backup,
+# then the new code, migrations, restart and health check; the code rolls back if it fails
+# (docs/DEPLOYMENT.md). REF=<tag|branch|commit> (default: the remote's HEAD), FROM=<repository>
+# (default: origin), CONFIG_DIR (default: /etc/hms).
+REF ?= HEAD
+FROM ?= origin
+CONFIG_DIR ?= /etc/hms
+upgrade:
+	deploy/upgrade.sh --config-dir "$(CONFIG_DIR)" --from "$(FROM)" --ref "$(REF)"
 
 # Start the demo hospital again from nothing (deletes var/: database, tasks, uploaded files).
 clean-demo:

@@ -31,6 +31,9 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The nginx site, the certificate and the pid-file processes, as deploy/install-lan.sh makes them.
+# shellcheck source=deploy/lib.sh
+source "$ROOT/deploy/lib.sh"
 DIR=${STACK_DIR:-$ROOT/var/stack}
 PORT=${STACK_PORT:-8443}
 HTTPS_PORT=$PORT
@@ -136,11 +139,7 @@ ensure_redis() {
 # --- our processes -----------------------------------------------------------------------------
 
 pid_of() {
-	local file=$DIR/run/$1.pid pid
-	[[ -f $file ]] || return 1
-	pid=$(<"$file")
-	kill -0 "$pid" 2>/dev/null || return 1
-	echo "$pid"
+	hms_pid_of "$DIR/run/$1.pid"
 }
 
 # start NAME COMMAND...: in its own session (so `down` stops its children too), logging to
@@ -152,10 +151,8 @@ start() {
 		say "$name already running (pid $(pid_of "$name"))"
 		return
 	fi
-	# exec all the way down: $! is the process itself, and no shell holds the caller's output.
-	(cd "$ROOT" && exec env -i "${STACK_ENV[@]}" setsid "$@") >>"$DIR/log/$name.log" 2>&1 </dev/null &
-	echo $! >"$DIR/run/$name.pid"
-	say "$name started (pid $!)"
+	hms_start_detached "$DIR/run/$name.pid" "$DIR/log/$name.log" "$ROOT" env -i "${STACK_ENV[@]}" "$@"
+	say "$name started (pid $(<"$DIR/run/$name.pid"))"
 }
 
 wait_for() {
@@ -175,47 +172,18 @@ http_ok() {
 write_nginx_conf() {
 	mkdir -p "$DIR/nginx/tmp" "$DIR/tls"
 	if [[ ! -f $DIR/tls/fullchain.pem ]]; then
-		openssl req -x509 -newkey rsa:2048 -sha256 -days 825 -nodes -subj "/CN=localhost" \
-			-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-			-keyout "$DIR/tls/privkey.pem" -out "$DIR/tls/fullchain.pem" 2>/dev/null
+		hms_self_signed_certificate "$DIR/tls/privkey.pem" "$DIR/tls/fullchain.pem" localhost 127.0.0.1
 	fi
 	# The shipped site, with this stack's ports, certificate and static folder put in.
-	sed -e "s#server 127.0.0.1:8001;#server 127.0.0.1:$WEB_PORT;#" \
-		-e "s#server 127.0.0.1:8002;#server 127.0.0.1:$WS_PORT;#" \
-		-e "s#listen 80;#listen 127.0.0.1:$HTTP_PORT;#" \
-		-e "s#listen 443 ssl http2;#listen 127.0.0.1:$HTTPS_PORT ssl http2;#" \
-		-e '/listen \[::\]/d' \
-		-e "s#https://\$host\$request_uri#https://\$host:$HTTPS_PORT\$request_uri#" \
-		-e "s#ssl_certificate     .*#ssl_certificate     $DIR/tls/fullchain.pem;#" \
-		-e "s#ssl_certificate_key .*#ssl_certificate_key $DIR/tls/privkey.pem;#" \
-		-e "s#root /var/www/hms;.*#root $DIR/www;#" \
-		-e "s#shared:hms_tls:#shared:hms_tls_$PORT:#" \
-		"$ROOT/deploy/nginx/hms.conf" >"$DIR/nginx/hms.conf"
-	grep -q "127.0.0.1:$WEB_PORT" "$DIR/nginx/hms.conf" || die "deploy/nginx/hms.conf changed: update write_nginx_conf"
+	hms_render_nginx_site "$ROOT/deploy/nginx/hms.conf" "$WEB_PORT" "$WS_PORT" \
+		"127.0.0.1:$HTTPS_PORT" "127.0.0.1:$HTTP_PORT" "$DIR/tls/fullchain.pem" \
+		"$DIR/tls/privkey.pem" "$DIR/www" "localhost 127.0.0.1" "hms_tls_$PORT" \
+		>"$DIR/nginx/hms.conf" || die "deploy/nginx/hms.conf changed: update deploy/lib.sh"
 	# Started by root, nginx would hand its workers to "nobody", who may not read this folder.
-	local user=""
-	[[ $EUID -ne 0 ]] || user="user $(id -un) $(id -gn);"
-	cat >"$DIR/nginx/nginx.conf" <<EOF
-# Written by deploy/local-stack.sh: Debian's nginx.conf, reduced to what the site needs.
-$user
-worker_processes 2;
-pid $DIR/run/nginx.pid;
-error_log $DIR/log/nginx-error.log warn;
-events { worker_connections 1024; }
-http {
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    sendfile on;
-    tcp_nopush on;
-    access_log $DIR/log/nginx-access.log;
-    client_body_temp_path $DIR/nginx/tmp/body;
-    proxy_temp_path $DIR/nginx/tmp/proxy;
-    fastcgi_temp_path $DIR/nginx/tmp/fastcgi;
-    uwsgi_temp_path $DIR/nginx/tmp/uwsgi;
-    scgi_temp_path $DIR/nginx/tmp/scgi;
-    include $DIR/nginx/hms.conf;
-}
-EOF
+	local user=()
+	[[ $EUID -ne 0 ]] || user=("$(id -un)" "$(id -gn)")
+	hms_nginx_main_conf "$DIR/nginx/hms.conf" "$DIR/run/nginx.pid" "$DIR/log" "$DIR/nginx/tmp" \
+		"${user[@]}" >"$DIR/nginx/nginx.conf"
 	nginx -t -q -c "$DIR/nginx/nginx.conf" -p "$DIR/nginx" 2>>"$DIR/log/nginx-error.log" ||
 		die "nginx refuses the configuration (see $DIR/log/nginx-error.log)"
 }
@@ -281,18 +249,12 @@ up() {
 }
 
 stop_process() {
-	local name=$1 pid
-	pid=$(pid_of "$name") || {
+	local name=$1
+	pid_of "$name" >/dev/null || {
 		rm -f "$DIR/run/$name.pid"
 		return 0
 	}
-	kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-	for _ in $(seq 60); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.5
-	done
-	kill -KILL -- "-$pid" 2>/dev/null || true
-	rm -f "$DIR/run/$name.pid"
+	hms_stop_processes "$DIR/run/$name.pid"
 	say "$name stopped"
 }
 

@@ -91,9 +91,31 @@ def _commits_without_waiting_for_the_disk() -> None:
         options["init_command"] = command.replace("synchronous=NORMAL", "synchronous=OFF")
 
 
+def _xdist_groups_kept_together(config, items) -> None:
+    """`--dist loadgroup` sends the tests of one `xdist_group` to one worker by adding
+    "@<group>" to their node ids. pytest-xdist 3.8 writes that to `item._nodeid`, which pytest 9
+    no longer reads (the id is `item._id`), so every group was spread over the workers (the LAN
+    install's tests each built a box of their own). Done here as xdist means it, until an xdist
+    release does it again."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        groups = sorted(
+            {
+                str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                for mark in item.iter_markers("xdist_group")
+            }
+        )
+        if groups and "@" not in item.nodeid.rsplit("]", 1)[-1]:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests of PostgreSQL behaviour (two real transactions, triggers) run in the PostgreSQL pass
     of CI; on the embedded database they are deselected, not skipped."""
+    _xdist_groups_kept_together(config, items)
     if ON_POSTGRES:
         return
     selected, deselected = [], []
