@@ -442,10 +442,12 @@ install_nginx_site() {
 	fi
 	make_dir "$NGINX_DIR/sites-available" 0755 root:root
 	make_dir "$NGINX_DIR/sites-enabled" 0755 root:root
-	local rendered
+	local rendered access_log=/var/log/nginx/hms-access.log
+	# An nginx of our own (CI, a second site on a test box) logs beside its other files.
+	[[ $NGINX_DIR == /etc/nginx ]] || access_log=$LOG_DIR/nginx-access.log
 	rendered=$(hms_render_nginx_site "$PREFIX/deploy/nginx/hms.conf" "$WEB_PORT" "$WS_PORT" \
 		"$listen_https" "$listen_http" "$CERT_FILE" "$KEY_FILE" "$(dirname "$STATIC_DIR")" \
-		"$SERVER_NAME" "hms_tls_$HTTPS_PORT")
+		"$SERVER_NAME" "hms_tls_$HTTPS_PORT" "$access_log")
 	if put_file "$site" 0644 root:root <<<"$rendered"; then
 		RELOAD_NGINX=yes
 	fi

@@ -7,14 +7,16 @@
 # --- nginx ---------------------------------------------------------------------------------------
 
 # hms_render_nginx_site SOURCE WEB_PORT WS_PORT HTTPS_LISTEN HTTP_LISTEN CERT KEY STATIC_PARENT
-#                       SERVER_NAME ZONE
+#                       SERVER_NAME ZONE [ACCESS_LOG]
 # Print deploy/nginx/hms.conf with this box's ports, certificate, static folder and name put in.
 # A listen of "ADDRESS:PORT" binds that address only (and drops the IPv6 lines); a bare port
-# listens everywhere. ZONE names the TLS session cache (unique per nginx). Fails if hms.conf no
+# listens everywhere. ZONE names the TLS session cache (unique per nginx). ACCESS_LOG: the access
+# log's file (default /var/log/nginx/hms-access.log, as shipped). Fails if hms.conf no
 # longer has the lines it replaces, rather than printing a site that points elsewhere.
 hms_render_nginx_site() {
 	local source=$1 web_port=$2 ws_port=$3 https_listen=$4 http_listen=$5 cert=$6 key=$7
 	local static_parent=$8 server_name=$9 zone=${10}
+	local access_log=${11:-/var/log/nginx/hms-access.log}
 	local https_port=${https_listen##*:} redirect_port="" extra=()
 	[[ $https_port == 443 ]] || redirect_port=":$https_port"
 	[[ $https_listen != *:* ]] || extra=(-e '/listen \[::\]/d')
@@ -31,6 +33,7 @@ hms_render_nginx_site() {
 		-e "s#ssl_certificate_key .*#ssl_certificate_key $key;#" \
 		-e "s#root /var/www/hms;.*#root $static_parent;#" \
 		-e "s#shared:hms_tls:#shared:$zone:#" \
+		-e "s#access_log /var/log/nginx/hms-access.log #access_log $access_log #" \
 		"$source")
 	if ! grep -q "server 127.0.0.1:$web_port;" <<<"$rendered" ||
 		! grep -q "ssl_certificate_key $key;" <<<"$rendered"; then

@@ -178,7 +178,7 @@ write_nginx_conf() {
 	hms_render_nginx_site "$ROOT/deploy/nginx/hms.conf" "$WEB_PORT" "$WS_PORT" \
 		"127.0.0.1:$HTTPS_PORT" "127.0.0.1:$HTTP_PORT" "$DIR/tls/fullchain.pem" \
 		"$DIR/tls/privkey.pem" "$DIR/www" "localhost 127.0.0.1" "hms_tls_$PORT" \
-		>"$DIR/nginx/hms.conf" || die "deploy/nginx/hms.conf changed: update deploy/lib.sh"
+		"$DIR/log/nginx-access.log" >"$DIR/nginx/hms.conf" || die "deploy/nginx/hms.conf changed: update deploy/lib.sh"
 	# Started by root, nginx would hand its workers to "nobody", who may not read this folder.
 	local user=()
 	[[ $EUID -ne 0 ]] || user=("$(id -un)" "$(id -gn)")

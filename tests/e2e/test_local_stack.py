@@ -317,6 +317,27 @@ def test_a_task_the_worker_runs_reaches_pages_open_on_the_websocket_workers(stac
     assert "hms_huey_tasks_pending 0.0" in metrics
 
 
+def test_the_access_logs_name_the_pages_but_not_what_was_searched(stack, people):
+    """A patient search through nginx and gunicorn: both access logs record the page and its
+    status, neither the search words nor the referring page's address (gunicorn.conf.py,
+    nginx's hms_private log format)."""
+    surname = stack.shell(
+        "from clinical.models import Patient\n"
+        "print(Patient.objects.order_by('mrn').values_list('last_name', flat=True).first())"
+    )
+    page = people()
+    login(page, stack.url, "reception", "demo-reception-2026")
+    answer = page.goto(f"{stack.url}/patients/?q={surname}")
+    assert answer is not None and answer.status == 200
+    expect(page.get_by_text(surname).first).to_be_visible()
+
+    for name in ("web", "nginx-access"):
+        logged = stack.log(name)
+        assert re.search(r'"GET /patients/ HTTP/[0-9.]+" 200', logged), name
+        assert surname not in logged, f"the {name} log names the patient searched for"
+        assert "q=" not in logged, name
+
+
 def test_documents_are_kept_in_the_private_bucket_and_handed_out_by_short_signed_links(
     stack, people
 ):
