@@ -17,8 +17,10 @@ from rest_framework.views import APIView
 
 from clinical import selectors
 from clinical.models import Appointment, Patient
+from clinical.services import appointments as booking
 from hms import rbac
-from hms.api import CursorPage
+from hms.api import CursorPage, idempotency_key
+from hms.submissions import AlreadySubmitted
 
 
 class PatientSummary(serializers.ModelSerializer):
@@ -139,3 +141,175 @@ class DayAppointments(ListAPIView):
         return selectors.appointments_for(self.request.user).filter(
             starts_at__gte=start, starts_at__lte=end
         )
+
+
+class DoctorRow(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    department = serializers.CharField(allow_null=True)
+
+
+class Doctors(APIView):
+    """The doctors a patient (or the desk) may book with."""
+
+    capability = "appointments.book"
+    pagination_class = None
+
+    @extend_schema(responses=DoctorRow(many=True))
+    def get(self, request):
+        return Response(
+            [
+                {
+                    "id": doctor.pk,
+                    "name": doctor.get_full_name() or doctor.username,
+                    "department": doctor.department.name if doctor.department else None,
+                }
+                for doctor in selectors.doctors()
+            ]
+        )
+
+
+class SlotRow(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    fee = serializers.DecimalField(max_digits=10, decimal_places=2)
+    free = serializers.BooleanField()
+
+
+def _own_patient(user) -> Patient:
+    patient = getattr(user, "patient_record", None)
+    if patient is None:
+        raise exceptions.PermissionDenied("Your login is not linked to a patient record yet.")
+    return patient
+
+
+class DoctorSlots(APIView):
+    """A doctor's slots on a day (today by default), free or taken; for a patient, a slot they
+    already hold with another doctor counts as taken."""
+
+    capability = "appointments.book"
+
+    @extend_schema(
+        parameters=[OpenApiParameter("day", OpenApiTypes.DATE, description="YYYY-MM-DD")],
+        responses=SlotRow(many=True),
+    )
+    def get(self, request, pk: int):
+        doctor = selectors.doctors().filter(pk=pk).first()
+        if doctor is None:
+            raise exceptions.NotFound("No doctor with that id sees patients.")
+        day = _day(request)
+        patient = getattr(request.user, "patient_record", None) if request.user.is_patient else None
+        slots = selectors.slots_for(doctor, day, patient=patient)
+        return Response(SlotRow(slots, many=True).data)
+
+
+def _day(request) -> date:
+    given = request.query_params.get("day", "")
+    try:
+        return date.fromisoformat(given) if given else timezone.localdate()
+    except ValueError as error:
+        raise exceptions.ValidationError({"day": ["Give the day as YYYY-MM-DD."]}) from error
+
+
+class BookingRequest(serializers.Serializer):
+    doctor = serializers.IntegerField()
+    starts_at = serializers.DateTimeField(help_text="one of the doctor's free slots")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class MoveRequest(serializers.Serializer):
+    starts_at = serializers.DateTimeField(help_text="another free slot of the same doctor")
+
+
+class CancelRequest(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+def _answer(appointment: Appointment, *, created: bool) -> Response:
+    return Response(AppointmentRow(appointment).data, status=201 if created else 200)
+
+
+class Book(APIView):
+    """A patient books a free slot for themselves, under the portal's rules (how far ahead, how
+    many at once). A taken slot answers 409 with the doctor's next free ones."""
+
+    capability = "appointments.book"
+    scopes = {rbac.OWN}
+
+    @extend_schema(request=BookingRequest, responses={201: AppointmentRow, 200: AppointmentRow})
+    def post(self, request):
+        patient = _own_patient(request.user)
+        given = BookingRequest(data=request.data)
+        given.is_valid(raise_exception=True)
+        doctor = selectors.doctors().filter(pk=given.validated_data["doctor"]).first()
+        if doctor is None:
+            raise exceptions.ValidationError({"doctor": ["No doctor with that id sees patients."]})
+        try:
+            appointment = booking.appointment_book(
+                actor=request.user,
+                patient=patient,
+                doctor=doctor,
+                starts_at=given.validated_data["starts_at"],
+                reason=given.validated_data.get("reason", ""),
+                request=request._request,
+                submission=idempotency_key(request),
+            )
+        except AlreadySubmitted as done:
+            return _answer(done.result, created=False)
+        return _answer(appointment, created=True)
+
+
+def _my_appointment(request, pk: int) -> Appointment:
+    """The caller's own appointment, or 404 (another patient's id answers as a missing one)."""
+    appointment = selectors.appointments_for(request.user).filter(pk=pk).first()
+    if appointment is None:
+        raise exceptions.NotFound("No appointment of yours has that id.")
+    return appointment
+
+
+class Reschedule(APIView):
+    """Move my appointment to another free slot of the same doctor."""
+
+    capability = "appointments.book"
+    scopes = {rbac.OWN}
+
+    @extend_schema(request=MoveRequest, responses=AppointmentRow)
+    def post(self, request, pk: int):
+        appointment = _my_appointment(request, pk)
+        given = MoveRequest(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            moved = booking.appointment_reschedule(
+                actor=request.user,
+                appointment=appointment,
+                starts_at=given.validated_data["starts_at"],
+                request=request._request,
+                submission=idempotency_key(request),
+            )
+        except AlreadySubmitted as done:
+            moved = done.result
+        return _answer(moved, created=False)
+
+
+class Cancel(APIView):
+    """Cancel my appointment (the portal's rule on how late applies)."""
+
+    capability = "appointments.book"
+    scopes = {rbac.OWN}
+
+    @extend_schema(request=CancelRequest, responses=AppointmentRow)
+    def post(self, request, pk: int):
+        appointment = _my_appointment(request, pk)
+        given = CancelRequest(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            cancelled = booking.appointment_cancel(
+                actor=request.user,
+                appointment=appointment,
+                reason=given.validated_data.get("reason", ""),
+                request=request._request,
+                submission=idempotency_key(request),
+            )
+        except AlreadySubmitted as done:
+            cancelled = done.result
+        return _answer(cancelled, created=False)

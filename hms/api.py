@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from hms import rbac
+from hms.refusals import Refusal
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,46 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     return [{"field": prefix, "message": str(detail)}]
 
 
+def _refusal_problem(refusal: Refusal, context: dict) -> Response:
+    """A service's refusal (a rule of the hospital: the slot is taken, the stock is short): 409
+    with the sentence the screens show, beside its field when it names one, and what the
+    refusal offers instead (a taken slot's next free ones)."""
+    request = context.get("request")
+    body: dict[str, Any] = {
+        "type": "/api/v1/problems/refused",
+        "title": "Refused by a rule",
+        "status": status.HTTP_409_CONFLICT,
+        "detail": str(refusal),
+        "errors": [{"field": refusal.field or "", "message": str(refusal)}],
+    }
+    if request is not None:
+        body["instance"] = request.path
+    offers = getattr(refusal, "next_free", None)
+    if offers is not None:
+        body["next_free"] = [
+            {"starts_at": slot.starts_at.isoformat(), "ends_at": slot.ends_at.isoformat()}
+            for slot in offers
+        ]
+    return Response(body, status=status.HTTP_409_CONFLICT, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def idempotency_key(request) -> str | None:
+    """The request's Idempotency-Key header as the submission token of hms.submissions (a UUID):
+    the same key sent again never acts twice, and answers the first result. Raises
+    ValidationError for a key that is not a UUID."""
+    import uuid
+
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return None
+    try:
+        return str(uuid.UUID(key))
+    except ValueError as error:
+        raise exceptions.ValidationError(
+            {"Idempotency-Key": ["Send a UUID (e.g. from uuidgen), new for each action."]}
+        ) from error
+
+
 def problem_details(exc: Exception, context: dict) -> Response | None:
     """REST framework's exception handler, answering RFC 9457 problem details:
     {"type", "title", "status", "detail", "instance"} plus "errors" (field → message) for an
@@ -112,6 +153,8 @@ def problem_details(exc: Exception, context: dict) -> Response | None:
     # Imported here: REST framework's views module imports the permission class above.
     from rest_framework.views import exception_handler as drf_exception_handler
 
+    if isinstance(exc, Refusal):
+        return _refusal_problem(exc, context)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
