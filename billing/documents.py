@@ -8,12 +8,14 @@ from contextlib import contextmanager
 import qrcode
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from billing.models import AdvanceDeposit, AdvanceRefund, CreditNote, Invoice, Payment, Refund
 from hms import files
-from hms.pdf import render_pdf
+from hms.pdf import pdf_response, render_pdf
 
 
 def _qr_svg(text: str) -> str:
@@ -186,3 +188,27 @@ def statement_html(statement) -> str:
             "printed_at": timezone.now(),
         },
     )
+
+
+def invoice_pdf_response(invoice: Invoice) -> HttpResponse:
+    """The invoice's PDF for whoever may see it (the desk's Print, the portal, the API)."""
+    return _stored_pdf(invoice, f"{invoice.number}.pdf", render_invoice, invoice_html)
+
+
+def receipt_pdf_response(payment: Payment) -> HttpResponse:
+    """The payment's receipt PDF for whoever may see it."""
+    return _stored_pdf(payment, f"{payment.receipt_number}.pdf", render_receipt, receipt_html)
+
+
+def _stored_pdf(record, name: str, render, html_of) -> HttpResponse:
+    """An invoice's or a payment's stored PDF: rendered and stored first when its background task
+    has not run yet, handed over unstored when the file store does not answer (the desk still
+    prints; it is stored on a later render); a presigned URL's redirect on S3."""
+    if not record.pdf:
+        try:
+            render(record)
+        except files.StorageUnavailable:
+            return pdf_response(html_of(record), name)
+    if hasattr(default_storage, "bucket_name"):
+        return HttpResponseRedirect(record.pdf.url)
+    return FileResponse(record.pdf.open("rb"), content_type="application/pdf", filename=name)

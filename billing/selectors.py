@@ -926,3 +926,11 @@ def invoice_page(
         "advance_to_apply": min(money(advance or ZERO), invoice.balance),
         "advance_leaves": max(invoice.balance - money(advance or ZERO), ZERO),
     }
+
+
+def visible_invoices(user: User) -> QuerySet[Invoice]:
+    """The issued invoices `user` may see: every one for the desk, a patient's own."""
+    invoices = Invoice.objects.select_related("patient").exclude(number__isnull=True)
+    if rbac.scope(user, "billing.invoices") == rbac.OWN:
+        invoices = invoices.filter(patient__user=user)
+    return invoices

@@ -8,13 +8,10 @@ from csp.constants import SELF
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseRedirect,
     QueryDict,
 )
 from django.shortcuts import get_object_or_404, redirect, render
@@ -581,13 +578,6 @@ def _statement_pdf(request: HttpRequest, period: str) -> HttpResponse:
     return pdf_response(documents.statement_html(statement), name)
 
 
-def _visible_invoices(user):
-    invoices = Invoice.objects.select_related("patient")
-    if rbac.scope(user, "billing.invoices") == rbac.OWN:
-        invoices = invoices.filter(patient__user=user)
-    return invoices.exclude(number__isnull=True)
-
-
 # The billing desk's Print button loads the PDF in a frame of its own page: same origin only.
 @xframe_options_sameorigin
 @csp_replace({"frame-ancestors": [SELF]})
@@ -597,39 +587,18 @@ def billing_document(request: HttpRequest, token: str) -> HttpResponse:
     patient it belongs to."""
     if period := files.unsign(token, STATEMENT_LINK):
         return _statement_pdf(request, period)
-    visible = _visible_invoices(request.user)
+    visible = selectors.visible_invoices(request.user)
     if rendered := _rendered_when_asked(token, visible, request.user):
         return rendered
     invoice_id, payment_id = files.unsign(token, INVOICE_LINK), files.unsign(token, RECEIPT_LINK)
     invoice_id, payment_id = params.db_id(invoice_id), params.db_id(payment_id)
     if invoice_id and (invoice := visible.filter(pk=invoice_id).first()):
-        return _stored_pdf(
-            invoice, f"{invoice.number}.pdf", documents.render_invoice, documents.invoice_html
-        )
+        return documents.invoice_pdf_response(invoice)
     if payment_id and (
         payment := Payment.objects.filter(pk=payment_id, invoice__in=visible).first()
     ):
-        return _stored_pdf(
-            payment,
-            f"{payment.receipt_number}.pdf",
-            documents.render_receipt,
-            documents.receipt_html,
-        )
+        return documents.receipt_pdf_response(payment)
     raise Http404("This link is not valid any more. Open the document from its page again.")
-
-
-def _stored_pdf(record, name: str, render, html_of) -> HttpResponse:
-    """An invoice's or a payment's stored PDF: rendered and stored first when its background task
-    has not run yet, handed over unstored when the file store does not answer (the desk still
-    prints; it is stored on a later render)."""
-    if not record.pdf:
-        try:
-            render(record)
-        except files.StorageUnavailable:
-            return pdf_response(html_of(record), name)
-    if hasattr(default_storage, "bucket_name"):
-        return HttpResponseRedirect(record.pdf.url)
-    return FileResponse(record.pdf.open("rb"), content_type="application/pdf", filename=name)
 
 
 def _rendered_when_asked(token: str, visible, visible_to) -> HttpResponse | None:
@@ -665,7 +634,9 @@ def _rendered_when_asked(token: str, visible, visible_to) -> HttpResponse | None
 
 @rbac.capability_required("billing.invoices", scopes={rbac.OWN})
 def portal_invoices(request: HttpRequest) -> HttpResponse:
-    page = _page(request, _visible_invoices(request.user).order_by("-issued_at", "-id"), 25)
+    page = _page(
+        request, selectors.visible_invoices(request.user).order_by("-issued_at", "-id"), 25
+    )
     claims = {
         claim.invoice_id: claim
         for claim in InsuranceClaim.objects.filter(invoice__in=[i.pk for i in page])

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinical import selectors
-from clinical.models import Appointment, Patient
+from clinical.models import Appointment, Patient, Prescription
 from clinical.services import appointments as booking
 from hms import rbac
 from hms.api import CursorPage, idempotency_key
@@ -313,3 +313,45 @@ class Cancel(APIView):
         except AlreadySubmitted as done:
             cancelled = done.result
         return _answer(cancelled, created=False)
+
+
+class PrescriptionRow(serializers.ModelSerializer):
+    doctor = serializers.SerializerMethodField()
+    route_label = serializers.CharField(source="get_route_display", read_only=True)
+
+    class Meta:
+        model = Prescription
+        fields = [
+            "id",
+            "created_at",
+            "drug",
+            "strength",
+            "dose",
+            "route",
+            "route_label",
+            "frequency",
+            "duration",
+            "instructions",
+            "quantity",
+            "dispensed_quantity",
+            "doctor",
+        ]
+
+    def get_doctor(self, prescription: Prescription) -> str:
+        return prescription.doctor.get_full_name() or prescription.doctor.username
+
+
+class PrescriptionPage(CursorPage):
+    ordering = ("-created_at", "-pk")
+
+
+class MyPrescriptions(ListAPIView):
+    """A patient's own prescriptions from every consultation, newest first."""
+
+    capability = "patients.view_chart"
+    scopes = {rbac.OWN}
+    serializer_class = PrescriptionRow
+    pagination_class = PrescriptionPage
+
+    def get_queryset(self):
+        return Prescription.objects.filter(patient__user=self.request.user).select_related("doctor")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("patients/", api.PatientSearch.as_view(), name="api_patient_search"),
     path("me/appointments/", api.MyAppointments.as_view(), name="api_my_appointments"),
     path("appointments/", api.DayAppointments.as_view(), name="api_day_appointments"),
+    path("me/prescriptions/", api.MyPrescriptions.as_view(), name="api_my_prescriptions"),
     path("doctors/", api.Doctors.as_view(), name="api_doctors"),
     path("doctors/<int:pk>/slots/", api.DoctorSlots.as_view(), name="api_doctor_slots"),
     path("me/appointments/book/", api.Book.as_view(), name="api_book"),

@@ -30,6 +30,9 @@ urlpatterns = [
     # The JSON API: each app's api_urls, and the schema with its page for administrators.
     path("api/v1/", include("accounts.api_urls")),
     path("api/v1/", include("clinical.api_urls")),
+    path("api/v1/", include("lab.api_urls")),
+    path("api/v1/", include("billing.api_urls")),
+    path("api/v1/", include("messaging.api_urls")),
     path("api/v1/schema/", views.ApiSchema.as_view(), name="api_schema"),
     path("api/v1/docs/", views.ApiDocs.as_view(url_name="api_schema"), name="api_docs"),
 ]
