@@ -52,7 +52,9 @@ def _staff(role: str) -> list:
 
 
 def _open_consultation(doctor) -> int | None:
-    """Today's consultation of the doctor: one already open, else one started now."""
+    """A consultation of today for the doctor to write and order in: the next waiting patient's,
+    started now (a run's orders stay open in the lab, and a test still open is not ordered
+    again), else the one already open."""
     from clinical.models import Appointment, AppointmentStatus, Encounter
     from clinical.services import encounter_start
 
@@ -63,8 +65,6 @@ def _open_consultation(doctor) -> int | None:
         .order_by("-pk")
         .first()
     )
-    if open_one is not None:
-        return open_one.pk
     waiting = (
         Appointment.objects.filter(
             doctor=doctor,
@@ -75,7 +75,7 @@ def _open_consultation(doctor) -> int | None:
         .first()
     )
     if waiting is None:
-        return None
+        return open_one.pk if open_one else None
     return encounter_start(actor=doctor, appointment=waiting).pk
 
 
