@@ -140,6 +140,7 @@ class Sampler(threading.Thread):
         self.loads: list[float] = []
         self.stop = threading.Event()
         self.before = self.cpu()
+        self.busy_before = self.busy()
 
     def cpu(self) -> dict[int, tuple[str, float]]:
         """CPU seconds so far of every process: pid -> (its group, seconds)."""
@@ -150,10 +151,32 @@ class Sampler(threading.Thread):
             times = process.info["cpu_times"]
             if times is None:
                 continue
-            line = " ".join(process.info["cmdline"] or [process.info["name"] or ""])
-            group = next((g for g, needle in self.GROUPS.items() if needle in line), "other")
+            group = self.group(process)
             seen[process.pid] = (group, times.user + times.system)
         return seen
+
+    def group(self, process) -> str:
+        """The kind of process, from its command line or its parent's (uvicorn's workers are
+        multiprocessing children)."""
+        import psutil
+
+        for candidate in (process, process.parent()):
+            try:
+                line = " ".join(candidate.cmdline()) if candidate else ""
+            except psutil.Error:
+                continue
+            for group, needle in self.GROUPS.items():
+                if needle in line:
+                    return group
+        return "other"
+
+    @staticmethod
+    def busy() -> tuple[float, float]:
+        """The machine's busy and total CPU ticks so far (/proc/stat)."""
+        with open("/proc/stat") as handle:
+            ticks = [float(t) for t in handle.readline().split()[1:]]
+        idle = ticks[3] + ticks[4]  # idle + iowait
+        return sum(ticks) - idle, sum(ticks)
 
     def watch(self, process: subprocess.Popen) -> float:
         """Wait for the process; its CPU seconds (read just before it ends)."""
@@ -184,7 +207,12 @@ class Sampler(threading.Thread):
             before = self.before.get(pid)
             spent = total - (before[1] if before and before[0] == group else 0.0)
             used[group] = used.get(group, 0.0) + spent
+        busy, total = self.busy()
         return {
+            # All cores, every process (ours, other people's, those that came and went).
+            "machine_busy_percent": round(
+                100 * (busy - self.busy_before[0]) / (total - self.busy_before[1]), 1
+            ),
             "load_average_1min": {
                 "median": round(statistics.median(self.loads), 1) if self.loads else None,
                 "max": round(max(self.loads), 1) if self.loads else None,
@@ -262,13 +290,15 @@ def locust_stats(prefix: Path) -> list[dict]:
 
 def websocket_figures(ws: dict, extra: dict, expected: int) -> dict:
     sent = {m["token"]: m for m in extra["chat_sent"]}
-    after_answer, after_send = [], []
+    after_answer, after_send, after_store = [], [], []
     for token, _client, arrived in ws["receipts"]:
         message = sent.get(token)
         if message is None:
             continue
         after_answer.append((arrived - message["answered"]) * 1000)
         after_send.append((arrived - message["sent"]) * 1000)
+        if message.get("stored"):
+            after_store.append((arrived - message["stored"]) * 1000)
     return {
         "clients": ws["clients"],
         "connected": ws["connected"],
@@ -279,6 +309,10 @@ def websocket_figures(ws: dict, extra: dict, expected: int) -> dict:
         "deliveries_expected": expected,
         "deliveries": len(after_send),
         "lost": expected - len(after_send),
+        # From the message's INSERT (its created_at, just before the commit) to receipt: the
+        # delivery latency, a few milliseconds long at most (the rest of the transaction).
+        "after_store_ms": {q: quantile(after_store, v) for q, v in QS.items()},
+        # Bounds: from the sender's answer (after the commit) and from the send (before it).
         "after_answer_ms": {q: quantile(after_answer, v) for q, v in QS.items()},
         "after_send_ms": {q: quantile(after_send, v) for q, v in QS.items()},
     }
@@ -320,6 +354,7 @@ def print_table(result: dict) -> None:
         f"early, {ws['frames']} frames; chat: {ws['chat_messages']} messages, "
         f"{ws['deliveries']} deliveries"
     )
+    print(f"  delivery after the message was stored (ms): {ws['after_store_ms']}")
     print(f"  delivery after the sender's answer (ms): {ws['after_answer_ms']}")
     print(f"  delivery after the send began (ms):      {ws['after_send_ms']}")
     print(f"refused (business answers, not errors): {result['refused']}")
@@ -423,6 +458,20 @@ def main() -> None:
 
     extra = json.loads(extra_out.read_text())
     ws_state = json.loads(ws_out.read_text())
+    tokens_path, stored_path = out_dir / f"tokens-{stamp}.json", out_dir / f"stored-{stamp}.json"
+    tokens_path.write_text(json.dumps([m["token"] for m in extra["chat_sent"]]))
+    stack(
+        env,
+        "manage",
+        "shell",
+        "--no-imports",
+        "-c",
+        f"from load import prepare; prepare.message_times({str(tokens_path)!r}, "
+        f"{str(stored_path)!r})",
+    )
+    stored = json.loads(stored_path.read_text())
+    for message in extra["chat_sent"]:
+        message["stored"] = stored.get(message["token"])
     refused = {int(n.split(":")[0]) for n in ws_state["refused"]}
     members = thread_members(prepared, set(range(ws_state["clients"])) - refused)
     expected = sum(members.get(m["thread"], 0) for m in extra["chat_sent"])

@@ -172,3 +172,21 @@ def main(out: str, *, users: int = 200, sockets: int = 200, seed: int = 1) -> No
         f"{len(result['sockets'])} sockets, {len(threads)} threads, "
         f"{len(result['admitted'])} admitted, {len(result['patients'])} patients"
     )
+
+
+def message_times(tokens: str, out: str) -> None:
+    """When each chat message of the run was stored (its created_at, taken in the sending
+    transaction just before the commit): token -> epoch seconds."""
+    from messaging.models import Message
+
+    with open(tokens) as handle:
+        wanted = set(json.load(handle))
+    stored = {}
+    for body, created_at in Message.objects.filter(body__contains="ref load-").values_list(
+        "body", "created_at"
+    ):
+        token = body.rsplit("load-", 1)[-1]
+        if token in wanted:
+            stored[token] = created_at.timestamp()
+    with open(out, "w") as handle:
+        json.dump(stored, handle)
