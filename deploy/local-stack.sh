@@ -23,6 +23,9 @@
 #   database  PostgreSQL at STACK_DATABASE_URL (default: database hms_stack on 127.0.0.1:5432,
 #             created if missing): the machine's own server, started if stopped (as .ci/run does)
 #
+# STACK_BENCH=1 serves the benchmarks' settings (tests/bench/bench_settings.py: every URL plus the
+# bare view /bench/bare, the yardstick of tests/bench/load_test.py); never on a hospital's box.
+#
 # State, logs and pid files go to STACK_DIR (default <project>/var/stack): log/<process>.log.
 # The settings file STACK_DIR/hms.env (DJANGO_ENV=production) is written on the first `up`, with
 # a generated secret key, and kept. The processes see only that file and PATH, never the caller's
@@ -100,6 +103,9 @@ load_env() {
 	while IFS= read -r line; do
 		[[ $line =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] && STACK_ENV+=("$line")
 	done <"$ENV_FILE"
+	if [[ ${STACK_BENCH:-} == 1 ]]; then
+		STACK_ENV+=(DJANGO_SETTINGS_MODULE=bench_settings PYTHONPATH="$ROOT/tests/bench")
+	fi
 }
 
 # Run a command with the stack's settings only.
