@@ -16,8 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinical import selectors
-from clinical.models import Appointment, Patient, Prescription
+from clinical.models import Appointment, Consciousness, Patient, Prescription
 from clinical.services import appointments as booking
+from clinical.services import vitals as vitals_service
 from hms import rbac
 from hms.api import CursorPage, idempotency_key
 from hms.submissions import AlreadySubmitted
@@ -355,3 +356,76 @@ class MyPrescriptions(ListAPIView):
 
     def get_queryset(self):
         return Prescription.objects.filter(patient__user=self.request.user).select_related("doctor")
+
+
+class VitalsRequest(serializers.Serializer):
+    """A set of observations: any of the readings (at least one), in the units the chart uses."""
+
+    temperature_c = serializers.DecimalField(max_digits=4, decimal_places=1, required=False)
+    pulse = serializers.IntegerField(required=False)
+    systolic = serializers.IntegerField(required=False)
+    diastolic = serializers.IntegerField(required=False)
+    respiratory_rate = serializers.IntegerField(required=False)
+    spo2 = serializers.IntegerField(required=False)
+    weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1, required=False)
+    height_cm = serializers.DecimalField(max_digits=4, decimal_places=1, required=False)
+    pain_score = serializers.IntegerField(required=False)
+    on_oxygen = serializers.BooleanField(required=False, allow_null=True, default=None)
+    consciousness = serializers.ChoiceField(
+        choices=Consciousness.choices, required=False, allow_blank=True, default=""
+    )
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class VitalsRecorded(serializers.Serializer):
+    id = serializers.IntegerField()
+    recorded_at = serializers.DateTimeField()
+    news2 = serializers.DictField(allow_null=True)
+
+
+class RecordVitals(APIView):
+    """Record a set of vitals for a patient, as the vitals form does: impossible values are
+    refused with the reason (409) and nothing is saved; NEWS2 is scored and alerts raised."""
+
+    capability = "vitals.record"
+
+    @extend_schema(request=VitalsRequest, responses={201: VitalsRecorded})
+    def post(self, request, pk):
+        patient = selectors.live_patient_for(request.user, pk)
+        if patient is None:
+            raise exceptions.NotFound("No patient has that id.")
+        given = VitalsRequest(data=request.data)
+        given.is_valid(raise_exception=True)
+        readings = {
+            name: value
+            for name, value in given.validated_data.items()
+            if name in vitals_service.VITAL_FIELDS
+        }
+        try:
+            record = vitals_service.vitals_record(
+                actor=request.user,
+                patient=patient,
+                values=readings,
+                on_oxygen=given.validated_data["on_oxygen"],
+                consciousness=given.validated_data["consciousness"],
+                note=given.validated_data["note"],
+                request=request._request,
+                submission=idempotency_key(request),
+            )
+        except AlreadySubmitted as done:
+            record, created = done.result, False
+        else:
+            created = True
+        score = selectors.news2_of_record(record)
+        body = {
+            "id": record.pk,
+            "recorded_at": record.recorded_at,
+            "news2": None
+            if score is None
+            else {
+                "score": score.score,
+                "red_parameter": score.red_parameter,
+                "parameters": score.parameters,
+            },
+        }
+        return Response(VitalsRecorded(body).data, status=201 if created else 200)

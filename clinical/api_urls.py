@@ -6,6 +6,7 @@ from clinical import api
 
 urlpatterns = [
     path("patients/", api.PatientSearch.as_view(), name="api_patient_search"),
+    path("patients/<uuid:pk>/vitals/", api.RecordVitals.as_view(), name="api_record_vitals"),
     path("me/appointments/", api.MyAppointments.as_view(), name="api_my_appointments"),
     path("appointments/", api.DayAppointments.as_view(), name="api_day_appointments"),
     path("me/prescriptions/", api.MyPrescriptions.as_view(), name="api_my_prescriptions"),

@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -73,6 +73,15 @@ class CursorPage(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = "-pk"
+
+
+class NumberedPage(PageNumberPagination):
+    """Numbered pages with the count, for work lists whose order is a ranking (the lab's STAT
+    first) rather than one column a cursor can follow: `count`, `next`, `previous`, `results`."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
 
 
 class TokenRateThrottle(ScopedRateThrottle):

@@ -33,6 +33,8 @@ urlpatterns = [
     path("api/v1/", include("lab.api_urls")),
     path("api/v1/", include("billing.api_urls")),
     path("api/v1/", include("messaging.api_urls")),
+    path("api/v1/", include("wards.api_urls")),
+    path("api/v1/", include("engineering.api_urls")),
     path("api/v1/schema/", views.ApiSchema.as_view(), name="api_schema"),
     path("api/v1/docs/", views.ApiDocs.as_view(url_name="api_schema"), name="api_docs"),
 ]

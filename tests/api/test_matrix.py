@@ -9,7 +9,8 @@ from rest_framework.test import APIClient
 from hms import rbac
 from hms.api import is_api_view
 from tests.api.conftest import tokens_for
-from tests.factories import AppointmentFactory
+from tests.engineering.conftest import register
+from tests.factories import AppointmentFactory, LabOrderFactory
 
 
 def api_urls(patterns=None, prefix=""):
@@ -24,15 +25,18 @@ def _method(view_class) -> str:
     return "get" if hasattr(view_class, "get") else "post"
 
 
-def _filled(route: str, ids: dict[str, int]) -> str:
-    """The route with its <int:pk> filled: Mary's appointment, Dr Odhiambo's slots."""
-    key = "doctors" if route.startswith("/api/v1/doctors/") else "appointment"
-    return route.replace("<int:pk>", str(ids[key]))
+def _filled(route: str, ids: dict) -> str:
+    """The route with its id filled from real sample records: Mary's record and appointment,
+    Dr Odhiambo's slots, a machine, a test order."""
+    prefixes = {"/api/v1/doctors/": "doctor", "/api/v1/machines/": "machine"}
+    prefixes["/api/v1/lab/orders/"] = "order"
+    key = next((key for prefix, key in prefixes.items() if route.startswith(prefix)), "appointment")
+    return route.replace("<int:pk>", str(ids[key])).replace("<uuid:pk>", str(ids["patient"]))
 
 
 def test_every_api_view_declares_a_capability_of_the_matrix():
     found = list(api_urls())
-    assert len(found) >= 13
+    assert len(found) >= 25
     for route, view_class in found:
         capability = getattr(view_class, "capability", None)
         assert capability is not None, f"{route} declares no capability"
@@ -42,7 +46,13 @@ def test_every_api_view_declares_a_capability_of_the_matrix():
 @pytest.mark.parametrize("role", [None, *rbac.ROLES])
 def test_matrix_over_every_api_url(staff, role):
     appointment = AppointmentFactory(patient=staff.patient, doctor=staff.doctor)
-    ids = {"appointment": appointment.pk, "doctors": staff.doctor.pk}
+    ids = {
+        "appointment": appointment.pk,
+        "doctor": staff.doctor.pk,
+        "patient": staff.patient.pk,
+        "machine": register(staff.engineer).pk,
+        "order": LabOrderFactory(patient=staff.patient).pk,
+    }
     client = APIClient()
     if role is not None:
         access = tokens_for(staff.of_role(role))["access"]
@@ -59,7 +69,7 @@ def test_matrix_over_every_api_url(staff, role):
         elif rbac.role_allowed(role, capability, getattr(view_class, "scopes", None)):
             # Allowed by the matrix; an object-level refusal (the administrator has no patient
             # record to book for) says so in its own words.
-            assert answer.status_code in (200, 400, 403, 404), (where, answer.content[:300])
+            assert answer.status_code in (200, 400, 403, 404, 409), (where, answer.content[:300])
             if answer.status_code in (403, 404):
                 assert not answer.json()["detail"].startswith("Your role may not"), where
                 assert role == rbac.ADMIN or answer.status_code == 404, where
