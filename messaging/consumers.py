@@ -212,3 +212,130 @@ class LiveConsumer(CountedSocketMixin, AsyncWebsocketConsumer):
     async def session_end(self, event):
         if not event.get("session_key") or event["session_key"] == self.session_key:
             await self.close(code=CLOSE_SIGNED_OUT)
+
+
+def _message_for(user, message_id: int) -> dict | None:
+    """A message of a conversation `user` is in, as the API shows it; None otherwise."""
+    from messaging.models import Message
+
+    message = (
+        Message.objects.select_related("sender")
+        .filter(pk=message_id, thread__members__user=user)
+        .first()
+    )
+    if message is None:
+        return None
+    return {
+        "message": {
+            "id": message.pk,
+            "sender": {"id": message.sender_id, "name": str(message.sender)},
+            "body": message.body,
+            "created_at": message.created_at.isoformat(),
+        }
+    }
+
+
+def _token_user(access: str):
+    """The active user a valid, unexpired access token (the API's, simplejwt) was issued to, and
+    the token's expiry (Unix time); (None, 0) otherwise (also after a password change)."""
+    from rest_framework_simplejwt.authentication import JWTAuthentication
+    from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+
+    authentication = JWTAuthentication()
+    try:
+        token = authentication.get_validated_token(access)
+        user = authentication.get_user(token)
+    except (InvalidToken, AuthenticationFailed):
+        return None, 0
+    return user, int(token["exp"])
+
+
+class ApiConsumer(CountedSocketMixin, AsyncWebsocketConsumer):
+    """The API's websocket, at /ws/api/, for a mobile app: signed in by its access token in the
+    handshake's `Authorization: Bearer <access>` header (no cookie, so no Origin check is
+    needed), it sends JSON events for the user: `chat.message` (a message in one of their
+    conversations, as /api/v1/chat/… returns it) and `changed` (something else of theirs
+    changed, a notification say: read it again through the API). Each message it sends is
+    marked delivered, as an open page does.
+
+    The socket lives as long as its access token: before it runs out the app sends
+    {"token": "<new access token>"} of the same user to go on; otherwise the socket closes with
+    4401 and the app reconnects with a fresh token. A deactivated account is closed at once."""
+
+    socket_label = "api"
+
+    async def connect(self):
+        remember_server_loop(asyncio.get_running_loop())
+        self.joined: list[str] = []
+        headers = dict(self.scope.get("headers") or [])
+        scheme, _, access = headers.get(b"authorization", b"").decode("latin1").partition(" ")
+        user, expires = (
+            await database_sync_to_async(_token_user)(access.strip())
+            if scheme.lower() == "bearer"
+            else (None, 0)
+        )
+        if user is None:
+            await self.close(code=CLOSE_SIGNED_OUT)
+            return
+        self.user = user
+        self.expires = expires
+        self.joined = [user_group(user.pk)]
+        for group in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        self.expiry = asyncio.create_task(self._close_at_expiry())
+
+    async def _close_at_expiry(self) -> None:
+        while (left := self.expires - time.time()) > 0:
+            await asyncio.sleep(min(left, 30))
+        await self.close(code=CLOSE_SIGNED_OUT)
+
+    async def disconnect(self, code):
+        if getattr(self, "expiry", None) is not None:
+            self.expiry.cancel()
+        for group in self.joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            message = json.loads(text_data or "{}")
+        except ValueError:
+            return
+        if not isinstance(message, dict) or not isinstance(message.get("token"), str):
+            return
+        user, expires = await database_sync_to_async(_token_user)(message["token"])
+        if user is None or user.pk != self.user.pk:
+            await self.close(code=CLOSE_SIGNED_OUT)
+            return
+        self.expires = expires
+
+    async def _send_json(self, event: dict) -> None:
+        await self.send(text_data=json.dumps(event))
+
+    async def fragment(self, event):
+        await self._send_json({"type": "changed"})
+
+    async def chat_notice(self, event):
+        """A new message for this user (services tell each member's user group): sent as the
+        API shows messages, and marked delivered, as an open page does."""
+        found = await database_sync_to_async(_message_for)(self.user, event["message_id"])
+        if found is None:
+            return
+        await self._send_json({"type": "chat.message", "thread_id": event["thread_id"], **found})
+        await database_sync_to_async(chat.thread_mark_delivered)(
+            user=self.user, thread_id=event["thread_id"], up_to_id=event["message_id"]
+        )
+
+    async def chat_typing(self, event):
+        """Typing notices are for open chat pages."""
+
+    async def chat_receipt(self, event):
+        """Receipts are read through the API."""
+
+    async def layer_check(self, event):
+        """Not used by this socket."""
+
+    async def session_end(self, event):
+        # A sign-out ends its own browser session only; deactivation (no session named) ends all.
+        if not event.get("session_key"):
+            await self.close(code=CLOSE_SIGNED_OUT)
