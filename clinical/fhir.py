@@ -163,7 +163,11 @@ def encounter_resource(encounter: Encounter) -> dict:
             ),
             "subject": reference("Patient", encounter.patient_id, encounter.patient.full_name),
             "participant": [
-                {"individual": reference("Practitioner", encounter.doctor_id, _person(encounter.doctor))}
+                {
+                    "individual": reference(
+                        "Practitioner", encounter.doctor_id, _person(encounter.doctor)
+                    )
+                }
             ],
             "appointment": [reference("Appointment", encounter.appointment_id)]
             if encounter.appointment_id
@@ -231,7 +235,9 @@ def medication_request_resource(prescription: Prescription) -> dict:
         "subject": reference("Patient", prescription.patient_id, prescription.patient.full_name),
         "encounter": reference("Encounter", prescription.encounter_id),
         "authoredOn": instant(prescription.created_at),
-        "requester": reference("Practitioner", prescription.doctor_id, _person(prescription.doctor)),
+        "requester": reference(
+            "Practitioner", prescription.doctor_id, _person(prescription.doctor)
+        ),
         "dosageInstruction": [{"text": dosage}],
     }
     if prescription.quantity:
@@ -306,9 +312,7 @@ def vital_sign_resource(record: Vitals, key: str) -> dict:
         "resourceType": "Observation",
         "id": f"vs-{record.pk}-{key}",
         "status": "final",
-        "category": [
-            {"coding": [coding(OBSERVATION_CATEGORY, "vital-signs", "Vital Signs")]}
-        ],
+        "category": [{"coding": [coding(OBSERVATION_CATEGORY, "vital-signs", "Vital Signs")]}],
         "code": {"coding": codings, "text": display},
         "subject": reference("Patient", record.patient_id),
         "effectiveDateTime": instant(record.recorded_at),
@@ -343,9 +347,11 @@ def _measured(key: str) -> Q:
 def vital_sign_segments(records: QuerySet, keys: list[str]) -> list[Segment]:
     """One segment per vital sign of `keys` over `records` (newest first), their counts asked in
     one query."""
-    counts = records.aggregate(
-        **{key: Count("pk", filter=_measured(key)) for key in keys}
-    ) if keys else {}
+    counts = (
+        records.aggregate(**{key: Count("pk", filter=_measured(key)) for key in keys})
+        if keys
+        else {}
+    )
     ordered = records.order_by("-recorded_at", "-pk")
     return [
         Segment(
@@ -508,7 +514,9 @@ class PatientSearch(FhirView):
 
     def get(self, request):
         return self.fhir(
-            search_page(request, "Patient", [one_segment(patients_found(request), patient_resource)])
+            search_page(
+                request, "Patient", [one_segment(patients_found(request), patient_resource)]
+            )
         )
 
     def post(self, request):
@@ -747,7 +755,9 @@ def register_one(request, resource: object, *, path: str) -> Imported:
     try:
         fields = patient_fields(resource, path)
     except Invalid as error:
-        raise Rejected(Imported(400, outcome([issue(str(error.detail), code="invalid", expression=path)]))) from error
+        raise Rejected(
+            Imported(400, outcome([issue(str(error.detail), code="invalid", expression=path)]))
+        ) from error
     try:
         patient = registration.patient_register(
             actor=request.user, fields=fields, request=request._request
@@ -758,7 +768,9 @@ def register_one(request, resource: object, *, path: str) -> Imported:
         body = outcome([issue(str(refused), code="business-rule", expression=path)])
         raise Rejected(Imported(409, body)) from None
     except ValidationError as invalid:
-        messages = [f"{field}: {' '.join(errors)}" for field, errors in invalid.message_dict.items()]
+        messages = [
+            f"{field}: {' '.join(errors)}" for field, errors in invalid.message_dict.items()
+        ]
         body = outcome(issue(message, code="invalid", expression=path) for message in messages)
         raise Rejected(Imported(400, body)) from None
     return Imported(201, patient_resource(patient), f"Patient/{patient.pk}")
@@ -793,9 +805,11 @@ def import_bundle(request, bundle: object) -> Imported:
         raise Invalid("At most 500 entries a Bundle.", expression="Bundle.entry")
     for index, item in enumerate(entries):
         wanted = item.get("request") if isinstance(item, dict) else None
-        if not isinstance(wanted, dict) or wanted.get("method") != "POST" or str(
-            wanted.get("url", "")
-        ).rstrip("/") not in ("Patient", "Patient/"):
+        if (
+            not isinstance(wanted, dict)
+            or wanted.get("method") != "POST"
+            or str(wanted.get("url", "")).rstrip("/") not in ("Patient", "Patient/")
+        ):
             raise Invalid(
                 "Each entry must be request POST Patient.",
                 issue_code="not-supported",
@@ -861,9 +875,18 @@ SEARCHES = {
     "Appointment": ["patient"],
     "Location": ["name", "type", "partof"],
 }
-SEARCH_TYPES = {"_id": "token", "identifier": "token", "code": "token", "category": "token",
-                "type": "token", "telecom": "token", "birthdate": "date", "patient": "reference",
-                "subject": "reference", "partof": "reference"}
+SEARCH_TYPES = {
+    "_id": "token",
+    "identifier": "token",
+    "code": "token",
+    "category": "token",
+    "type": "token",
+    "telecom": "token",
+    "birthdate": "date",
+    "patient": "reference",
+    "subject": "reference",
+    "partof": "reference",
+}
 
 
 def capability_statement(request) -> dict:

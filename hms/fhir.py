@@ -261,9 +261,7 @@ def search_page(request, resource_type: str, segments: list[Segment]) -> dict:
 
 def entry(request, resource: dict, *, mode: str = "match") -> dict:
     return {
-        "fullUrl": request.build_absolute_uri(
-            f"/fhir/{resource['resourceType']}/{resource['id']}"
-        ),
+        "fullUrl": request.build_absolute_uri(f"/fhir/{resource['resourceType']}/{resource['id']}"),
         "resource": resource,
         "search": {"mode": mode},
     }

@@ -29,7 +29,15 @@ from hms.fhir import (
     without_empty,
 )
 from lab import selectors
-from lab.models import Department, Flag, OrderStatus, ResultValue, ResultVersion, TestKind, TestOrder
+from lab.models import (
+    Department,
+    Flag,
+    OrderStatus,
+    ResultValue,
+    ResultVersion,
+    TestKind,
+    TestOrder,
+)
 
 LOCAL_TESTS = "urn:hms:lab-test"
 # LOINC codes of the starter catalogue (lab.catalogue): (test code, analyte) -> (code, display).
@@ -129,11 +137,7 @@ def lab_observation_resource(value: ResultValue) -> dict:
         "id": f"lab-{value.pk}",
         "status": _status(order, value.version),
         "category": [
-            {
-                "coding": [
-                    coding(clinical_fhir.OBSERVATION_CATEGORY, "laboratory", "Laboratory")
-                ]
-            }
+            {"coding": [coding(clinical_fhir.OBSERVATION_CATEGORY, "laboratory", "Laboratory")]}
         ],
         "code": {"coding": codings, "text": value.name},
         "subject": reference("Patient", order.patient_id),
@@ -163,7 +167,9 @@ def diagnostic_report_resource(order: TestOrder, version: int) -> dict:
     values = [v for v in order.values.all() if v.version == version]
     found = next((v for v in order.versions.all() if v.version == version), None)
     imaging = order.test.kind == TestKind.IMAGING
-    category = "RAD" if order.test.department == Department.RADIOLOGY else ("OTH" if imaging else "LAB")
+    category = (
+        "RAD" if order.test.department == Department.RADIOLOGY else ("OTH" if imaging else "LAB")
+    )
     return without_empty(
         {
             "resourceType": "DiagnosticReport",
@@ -184,7 +190,9 @@ def diagnostic_report_resource(order: TestOrder, version: int) -> dict:
 def _report_rows(user, rows: QuerySet) -> QuerySet:
     return rows.prefetch_related(
         Prefetch("values", queryset=ResultValue.objects.order_by("id")),
-        Prefetch("versions", queryset=ResultVersion.objects.only("order_id", "version", "findings")),
+        Prefetch(
+            "versions", queryset=ResultVersion.objects.only("order_id", "version", "findings")
+        ),
     ).order_by("-ordered_at", "-pk")
 
 
