@@ -34,17 +34,17 @@ class Record:
 
 
 def vitals_of(patient, by, **values) -> Vitals:
-    full = dict(
-        temperature_c=Decimal("37.2"),
-        pulse=88,
-        systolic=124,
-        diastolic=82,
-        respiratory_rate=18,
-        spo2=97,
-        weight_kg=Decimal("64.5"),
-        height_cm=Decimal("162.0"),
-        pain_score=2,
-    )
+    full = {
+        "temperature_c": Decimal("37.2"),
+        "pulse": 88,
+        "systolic": 124,
+        "diastolic": 82,
+        "respiratory_rate": 18,
+        "spo2": 97,
+        "weight_kg": Decimal("64.5"),
+        "height_cm": Decimal("162.0"),
+        "pain_score": 2,
+    }
     return Vitals.objects.create(
         patient=patient, recorded_by=by, recorded_at=timezone.now(), **(full | values)
     )
