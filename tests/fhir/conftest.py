@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from fhir.resources.R4B import get_fhir_model_class
 
 from clinical.models import Prescription, Vitals
 from lab.models import LabTest, ResultValue
@@ -120,3 +121,19 @@ def record(staff) -> Record:
         other_vitals=vitals_of(staff.other_patient, staff.nurse),
         other_order=blood_count(staff.other_patient, doctor),
     )
+
+
+def valid(resource: dict) -> dict:
+    """The resource, after fhir.resources has validated it (raises on any invalid element)."""
+    get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    for found in resource.get("entry", []):
+        if "resource" in found:
+            valid(found["resource"])
+    return resource
+
+
+def read(client, path: str, status: int = 200) -> dict:
+    answer = client.get(path)
+    assert answer.status_code == status, answer.content[:500]
+    assert answer["Content-Type"].startswith("application/fhir+json")
+    return valid(answer.json())

@@ -3,25 +3,9 @@ definitions with R4B's corrections), with the codes a receiving system looks for
 patient is audited as a chart view; a patient reaches only their own records."""
 
 import pytest
-from fhir.resources.R4B import get_fhir_model_class
 
 from hms.models import AuditEntry
-
-
-def valid(resource: dict) -> dict:
-    """The resource, after fhir.resources has validated it (raises on any invalid element)."""
-    get_fhir_model_class(resource["resourceType"]).model_validate(resource)
-    for found in resource.get("entry", []):
-        if "resource" in found:
-            valid(found["resource"])
-    return resource
-
-
-def read(client, path: str, status: int = 200) -> dict:
-    answer = client.get(path)
-    assert answer.status_code == status, answer.content[:500]
-    assert answer["Content-Type"].startswith("application/fhir+json")
-    return valid(answer.json())
+from tests.fhir.conftest import read, valid
 
 
 def codes(resource: dict) -> set[str]:
