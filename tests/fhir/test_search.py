@@ -18,7 +18,7 @@ def every_page(client, path: str) -> tuple[list[dict], int]:
     """Every entry, following `next` to the end; and the total the first page gave."""
     bundle = read(client, path)
     total, entries = bundle["total"], list(bundle["entry"])
-    while nxt := next((l["url"] for l in bundle["link"] if l["relation"] == "next"), None):
+    while nxt := next((k["url"] for k in bundle["link"] if k["relation"] == "next"), None):
         parts = urlsplit(nxt)
         bundle = read(client, f"{parts.path}?{parts.query}")
         entries += bundle["entry"]
