@@ -9,6 +9,7 @@ anything else answers 404), every write through clinical's services. Modules bui
 add their resources to `$everything` with `register_everything` (lab's results and reports).
 """
 
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -489,7 +490,7 @@ def patients_found(request) -> QuerySet:
         patient_id = params.uuid_param(query["_id"])
         rows = rows.filter(pk=patient_id) if patient_id else rows.none()
     if query.get("birthdate"):
-        born = params.date_param(query["birthdate"].removeprefix("eq"))
+        born = _fhir_date(query["birthdate"].removeprefix("eq"))
         if born is None:
             raise Invalid("birthdate: give it as YYYY-MM-DD.", expression="birthdate")
         rows = rows.filter(date_of_birth=born)
@@ -683,6 +684,16 @@ class Rejected(Exception):
         self.imported = imported
 
 
+def _fhir_date(value: object) -> date | None:
+    """A FHIR date given to the day (YYYY-MM-DD), or None."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 def patient_fields(resource: object, path: str) -> dict:
     """The registration form's fields from a FHIR Patient: official (or first) name, gender,
     birthDate, the first phone, the first address as text. Raises Invalid naming what is missing
@@ -697,7 +708,7 @@ def patient_fields(resource: object, path: str) -> dict:
     family = str(name.get("family") or "")
     if not given or not family:
         raise Invalid("A patient needs a family and a given name.", expression=f"{path}.name")
-    born = params.date_param(str(resource.get("birthDate") or ""))
+    born = _fhir_date(resource.get("birthDate"))
     if born is None or born > date.today():
         raise Invalid("birthDate: YYYY-MM-DD, not in the future.", expression=f"{path}.birthDate")
     phones = [
