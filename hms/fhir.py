@@ -133,6 +133,7 @@ class FhirView(APIView):
     renderer_classes = [FhirRenderer, FhirJsonRenderer]
     parser_classes = [FhirParser, JSONParser]
     pagination_class = None
+    schema = None  # not in the JSON API's OpenAPI schema: /fhir/metadata describes these
 
     def get_exception_handler(self) -> Callable:
         return operation_outcome
