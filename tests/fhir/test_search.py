@@ -110,3 +110,36 @@ def test_wards_and_beds(record, staff, api_for):
     assert [e["resource"]["id"] for e in beds["entry"]] == [f"bed-{record.bed.pk}"]
     assert ward in [e["resource"]["id"] for e in wards["entry"]]
     assert api_for(staff.patient_user).get("/fhir/Location").status_code == 403
+
+
+def test_everything_costs_the_same_queries_however_long_the_record(
+    staff, record, doctor, django_assert_max_num_queries
+):
+    for _ in range(40):
+        vitals_of(staff.patient, staff.nurse)
+        blood_count(staff.patient, staff.doctor)
+
+    # The token, the audit row, a count and a page per source: 19 on PostgreSQL.
+    with django_assert_max_num_queries(20):
+        bundle = read(doctor, f"/fhir/Patient/{staff.patient.pk}/$everything?_count=200")
+
+    # Mary, a consultation, its diagnosis, a prescription, an appointment; 8 signs a vitals set;
+    # two values a blood count (the amended one: its correction's one value); 41 reports.
+    assert bundle["total"] == 5 + 41 * 8 + (40 * 2 + 1) + 41
+    assert len(bundle["entry"]) == 200
+
+
+def test_bad_requests_answer_operation_outcomes(staff, doctor, api_for):
+    admin = api_for(staff.admin)
+
+    bad_count = read(doctor, "/fhir/Patient?_count=lots", status=400)
+    not_json = admin.post("/fhir/Patient", "{not json", content_type="application/fhir+json")
+    no_update = admin.put(f"/fhir/Patient/{staff.patient.pk}", {}, format="json")
+    not_a_bundle = admin.post("/fhir/", {"resourceType": "Patient"}, format="json")
+
+    assert bad_count["issue"][0]["expression"] == ["_count"]
+    assert not_json.status_code == 400
+    assert no_update.status_code == 405
+    assert not_a_bundle.status_code == 400
+    for answer in (not_json, no_update, not_a_bundle):
+        assert answer.json()["resourceType"] == "OperationOutcome"
