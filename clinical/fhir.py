@@ -767,7 +767,10 @@ def register_one(request, resource: object, *, path: str) -> Imported:
         fields = patient_fields(resource, path)
     except Invalid as error:
         raise Rejected(
-            Imported(400, outcome([issue(str(error.detail), code="invalid", expression=path)]))
+            Imported(
+                400,
+                outcome([issue(str(error.detail), code="invalid", expression=error.expression)]),
+            )
         ) from error
     try:
         patient = registration.patient_register(
@@ -788,6 +791,8 @@ def register_one(request, resource: object, *, path: str) -> Imported:
 
 
 def import_patient(request, resource: object, *, path: str) -> Imported:
+    """POST /fhir/Patient (and a batch's entry): register_one's answer, refused or not; a refusal
+    leaves nothing behind."""
     try:
         with transaction.atomic():
             return register_one(request, resource, path=path)

@@ -62,7 +62,7 @@ def test_an_invalid_patient_is_refused_with_the_element_named(staff, api_for):
     answer, outcome = post(api_for(staff.admin), "/fhir/Patient", fhir_patient(born="12/04/1990"))
 
     assert answer.status_code == 400
-    assert outcome["issue"][0]["expression"] == ["Patient"]
+    assert outcome["issue"][0]["expression"] == ["Patient.birthDate"]
     assert "birthDate" in outcome["issue"][0]["diagnostics"]
 
 
