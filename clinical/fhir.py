@@ -589,76 +589,70 @@ class PractitionerRead(FhirView):
         return self.fhir(practitioner_resource(found))
 
 
-def _read(rows: QuerySet, pk: str, resource_type: str, to_resource: Callable) -> dict:
-    row_id = params.db_id(pk)
-    found = rows.filter(pk=row_id).first() if row_id else None
-    if found is None:
-        raise exceptions.NotFound(f"No {resource_type}/{pk} here.")
-    return to_resource(found)
+class RecordsOfPatients(FhirView):
+    """GET /fhir/<type>?patient=… (search) and GET /fhir/<type>/<id> (read) of one resource type
+    over the same rows: `rows(request)`, the records the caller may see, newest first;
+    `to_resource`, one row as the resource."""
+
+    resource_type = ""
+
+    @staticmethod
+    def rows(request) -> QuerySet:
+        raise NotImplementedError
+
+    @staticmethod
+    def to_resource(row) -> dict:
+        raise NotImplementedError
+
+    def get(self, request, pk: str | None = None):
+        rows = self.rows(request)
+        if pk is None:
+            segment = one_segment(rows, self.to_resource)
+            return self.fhir(search_page(request, self.resource_type, [segment]))
+        row_id = params.db_id(pk)
+        found = rows.filter(pk=row_id).first() if row_id else None
+        if found is None:
+            raise exceptions.NotFound(f"No {self.resource_type}/{pk} here.")
+        return self.fhir(self.to_resource(found))
 
 
-def _search_and_read(
-    resource_type: str,
-    rows: Callable[[object], QuerySet],
-    to_resource: Callable,
-    capability: str,
-    scopes: set[str] | None,
-    doc: str,
-):
-    """The search view and the read view of one resource type over the same rows."""
+class EncounterRecords(RecordsOfPatients):
+    """Consultations (`patient`/`subject`)."""
 
-    class Search(FhirView):
-        __doc__ = f"GET /fhir/{resource_type}?patient=…: {doc}"
-
-        def get(self, request):
-            segment = one_segment(rows(request), to_resource)
-            return self.fhir(search_page(request, resource_type, [segment]))
-
-    class Read(FhirView):
-        __doc__ = f"GET /fhir/{resource_type}/<id>: {doc}"
-
-        def get(self, request, pk: str):
-            return self.fhir(_read(rows(request), pk, resource_type, to_resource))
-
-    for view in (Search, Read):
-        view.capability = capability
-        view.scopes = scopes
-        view.__name__ = view.__qualname__ = f"{resource_type}{view.__name__}"
-    return Search, Read
+    capability = "patients.view_chart"
+    scopes = CLINICAL_SCOPES
+    resource_type = "Encounter"
+    rows = staticmethod(encounters)
+    to_resource = staticmethod(encounter_resource)
 
 
-EncounterSearch, EncounterRead = _search_and_read(
-    "Encounter",
-    encounters,
-    encounter_resource,
-    "patients.view_chart",
-    CLINICAL_SCOPES,
-    "consultations, newest first.",
-)
-ConditionSearch, ConditionRead = _search_and_read(
-    "Condition",
-    conditions,
-    condition_resource,
-    "patients.view_chart",
-    CLINICAL_SCOPES,
-    "consultations' diagnoses (ICD-10; `code` searches it), newest first.",
-)
-MedicationRequestSearch, MedicationRequestRead = _search_and_read(
-    "MedicationRequest",
-    prescriptions,
-    medication_request_resource,
-    "patients.view_chart",
-    CLINICAL_SCOPES,
-    "prescriptions, newest first.",
-)
-AppointmentSearch, AppointmentRead = _search_and_read(
-    "Appointment",
-    appointments,
-    appointment_resource,
-    "appointments.view",
-    None,
-    "appointments the caller may see (a doctor's own, a patient's own), newest first.",
-)
+class ConditionRecords(RecordsOfPatients):
+    """Consultations' diagnoses (`patient`, `code` in ICD-10)."""
+
+    capability = "patients.view_chart"
+    scopes = CLINICAL_SCOPES
+    resource_type = "Condition"
+    rows = staticmethod(conditions)
+    to_resource = staticmethod(condition_resource)
+
+
+class MedicationRequestRecords(RecordsOfPatients):
+    """Prescriptions (`patient`)."""
+
+    capability = "patients.view_chart"
+    scopes = CLINICAL_SCOPES
+    resource_type = "MedicationRequest"
+    rows = staticmethod(prescriptions)
+    to_resource = staticmethod(medication_request_resource)
+
+
+class AppointmentRecords(RecordsOfPatients):
+    """The appointments the caller may see (a doctor's own, a patient's own; `patient`)."""
+
+    capability = "appointments.view"
+    resource_type = "Appointment"
+    rows = staticmethod(appointments)
+    to_resource = staticmethod(appointment_resource)
 
 
 # --- import -------------------------------------------------------------------------------------
