@@ -37,6 +37,10 @@ urlpatterns = [
     path("api/v1/", include("engineering.api_urls")),
     path("api/v1/schema/", views.ApiSchema.as_view(), name="api_schema"),
     path("api/v1/docs/", views.ApiDocs.as_view(url_name="api_schema"), name="api_docs"),
+    # FHIR R4 (docs/API.md): each app's fhir_urls, under the JSON API's permissions.
+    path("fhir/", include("clinical.fhir_urls")),
+    path("fhir/", include("lab.fhir_urls")),
+    path("fhir/", include("wards.fhir_urls")),
 ]
 
 handler403 = "hms.views.permission_denied"

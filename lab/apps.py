@@ -33,3 +33,8 @@ class LabConfig(AppConfig):
         from lab.selectors import episode_investigations
 
         episode_record.register_investigations("lab", episode_investigations)
+        # Patient/$everything (FHIR) includes the results and reports (clinical's registry).
+        from clinical import fhir as clinical_fhir
+        from lab import fhir as lab_fhir
+
+        clinical_fhir.register_everything(lab_fhir.everything)

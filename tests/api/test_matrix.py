@@ -4,13 +4,15 @@ view that declares no capability fails the walk."""
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from clinical.models import Prescription, Vitals
 from hms import rbac
 from hms.api import is_api_view
 from tests.api.conftest import tokens_for
 from tests.engineering.conftest import register
-from tests.factories import AppointmentFactory, LabOrderFactory
+from tests.factories import AppointmentFactory, BedFactory, EncounterFactory, LabOrderFactory
 
 
 def api_urls(patterns=None, prefix=""):
@@ -25,13 +27,54 @@ def _method(view_class) -> str:
     return "get" if hasattr(view_class, "get") else "post"
 
 
-def _filled(route: str, ids: dict) -> str:
+def _filled(route: str, ids: dict[str, object]) -> str:
     """The route with its id filled from real sample records: Mary's record and appointment,
-    Dr Odhiambo's slots, a machine, a test order."""
+    Dr Odhiambo's slots, a machine, a test order; a FHIR route's <str:pk> with Mary's record of
+    that resource type."""
+    if route.startswith("/fhir/") and "<str:pk>" in route:
+        resource_type = route.removeprefix("/fhir/").split("/")[0]
+        return route.replace("<str:pk>", str(ids[resource_type]))
     prefixes = {"/api/v1/doctors/": "doctor", "/api/v1/machines/": "machine"}
     prefixes["/api/v1/lab/orders/"] = "order"
     key = next((key for prefix, key in prefixes.items() if route.startswith(prefix)), "appointment")
     return route.replace("<int:pk>", str(ids[key])).replace("<uuid:pk>", str(ids["patient"]))
+
+
+def _refusal(answer) -> str:
+    """The sentence of a refusal: problem details' `detail`, an OperationOutcome's diagnostics."""
+    body = answer.json()
+    if body.get("resourceType") == "OperationOutcome":
+        return body["issue"][0]["diagnostics"]
+    return body["detail"]
+
+
+def _fhir_ids(staff, appointment) -> dict[str, object]:
+    """One of Mary's records of each FHIR resource type (and a ward's bed)."""
+    encounter = EncounterFactory(patient=staff.patient, doctor=staff.doctor, diagnosis="Malaria")
+    prescription = Prescription.objects.create(
+        encounter=encounter,
+        patient=staff.patient,
+        doctor=staff.doctor,
+        drug="Artemether/lumefantrine",
+        dose="4 tablets",
+        frequency="twice a day",
+        duration="3 days",
+    )
+    vitals = Vitals.objects.create(
+        patient=staff.patient, recorded_by=staff.nurse, recorded_at=timezone.now(), pulse=80
+    )
+    order = LabOrderFactory(patient=staff.patient, ordered_by=staff.doctor, verified=True)
+    return {
+        "Patient": staff.patient.pk,
+        "Practitioner": staff.doctor.pk,
+        "Encounter": encounter.pk,
+        "Condition": encounter.pk,
+        "MedicationRequest": prescription.pk,
+        "Appointment": appointment.pk,
+        "Observation": f"vs-{vitals.pk}-hr",
+        "DiagnosticReport": order.pk,
+        "Location": f"bed-{BedFactory().pk}",
+    }
 
 
 def test_every_api_view_declares_a_capability_of_the_matrix():
@@ -53,6 +96,7 @@ def test_matrix_over_every_api_url(staff, role):
         "machine": register(staff.engineer).pk,
         "order": LabOrderFactory(patient=staff.patient).pk,
     }
+    ids |= _fhir_ids(staff, appointment)
     client = APIClient()
     if role is not None:
         access = tokens_for(staff.of_role(role))["access"]
@@ -71,7 +115,7 @@ def test_matrix_over_every_api_url(staff, role):
             # record to book for) says so in its own words.
             assert answer.status_code in (200, 400, 403, 404, 409), (where, answer.content[:300])
             if answer.status_code in (403, 404):
-                assert not answer.json()["detail"].startswith("Your role may not"), where
+                assert not _refusal(answer).startswith("Your role may not"), where
                 assert role == rbac.ADMIN or answer.status_code == 404, where
         else:
             assert answer.status_code == 403, where
@@ -81,4 +125,6 @@ def test_matrix_over_every_api_url(staff, role):
                 problem = answer.json()
                 assert problem["status"] == 403, where
                 assert problem["detail"].startswith("Your role may not"), where
+            elif answer["Content-Type"].startswith("application/fhir+json"):
+                assert _refusal(answer).startswith("Your role may not"), where
             assert staff.other_patient.last_name not in answer.content.decode()
