@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,9 +18,10 @@ from rest_framework.views import APIView
 from clinical import selectors
 from clinical.models import Appointment, Consciousness, Patient, Prescription
 from clinical.services import appointments as booking
+from clinical.services import patients as registration
 from clinical.services import vitals as vitals_service
 from hms import rbac
-from hms.api import CursorPage, idempotency_key
+from hms.api import PROBLEM_CONTENT_TYPE, CursorPage, idempotency_key
 from hms.submissions import AlreadySubmitted
 
 
@@ -69,12 +70,81 @@ class AppointmentRow(serializers.ModelSerializer):
         }
 
 
+class Registration(serializers.ModelSerializer):
+    """What the desk's registration form takes (the clinical history is the doctor's)."""
+
+    not_a_duplicate = serializers.BooleanField(
+        default=False,
+        write_only=True,
+        help_text="The desk has checked the likely duplicates and none is this patient.",
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "sex",
+            "phone",
+            "id_type",
+            "id_number",
+            "address",
+            "emergency_name",
+            "emergency_relation",
+            "emergency_phone",
+            "not_a_duplicate",
+        ]
+
+
 class PatientSearch(APIView):
-    """The patient search of the front desk: the best 20 matches first; `more` says whether
-    there are others (then refine the words)."""
+    """GET: the patient search of the front desk, the best 20 matches first; `more` says
+    whether there are others (then refine the words). POST: register a patient as the desk's
+    form does: the next MRN, or 409 with the likely duplicates (`candidates`) and nothing saved,
+    unless `not_a_duplicate` says the desk has checked them."""
 
     capability = "patients.view_chart"
     scopes = {rbac.ALL, rbac.DEMOGRAPHICS}
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            self.capability, self.scopes = "patients.register", None
+        return super().get_permissions()
+
+    @extend_schema(request=Registration, responses={201: PatientSummary})
+    def post(self, request):
+        given = Registration(data=request.data)
+        given.is_valid(raise_exception=True)
+        fields = dict(given.validated_data)
+        confirmed = fields.pop("not_a_duplicate")
+        try:
+            patient = registration.patient_register(
+                actor=request.user,
+                fields=fields,
+                not_a_duplicate=confirmed,
+                request=request._request,
+                submission=idempotency_key(request),
+            )
+        except AlreadySubmitted as done:
+            return Response(PatientSummary(done.result).data)
+        except registration.DuplicateSuspected as duplicate:
+            return Response(
+                {
+                    "type": "/api/v1/problems/duplicate",
+                    "title": "Likely already registered",
+                    "status": status.HTTP_409_CONFLICT,
+                    "detail": "This patient may already be registered: nothing was saved. Open"
+                    " the record that is theirs, or send again with not_a_duplicate once checked.",
+                    "instance": request.path,
+                    "candidates": [
+                        {**PatientSummary(candidate).data, "reason": candidate.duplicate_reason}
+                        for candidate in duplicate.candidates
+                    ],
+                },
+                status=status.HTTP_409_CONFLICT,
+                content_type=PROBLEM_CONTENT_TYPE,
+            )
+        return Response(PatientSummary(patient).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="at least 2 characters")],

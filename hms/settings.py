@@ -682,6 +682,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set in the schema (several models have a `status` or a `priority`).
+    "ENUM_NAME_OVERRIDES": {
+        "AppointmentStatus": "clinical.models.AppointmentStatus",
+        "TestOrderStatus": "lab.models.OrderStatus",
+        "TestPriority": "lab.models.Priority",
+        "InvoiceStatus": "billing.models.InvoiceStatus",
+        "MachineStatus": "engineering.models.MachineStatus",
+        "FaultPriority": "engineering.models.Priority",
+    },
 }
 
 # Production runs several processes (gunicorn's workers, uvicorn's, the Huey worker): each writes

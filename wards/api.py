@@ -4,8 +4,8 @@ GET /api/v1/bed-board/?ward=<id>    every ward's beds, as the board shows them
 """
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,6 +30,39 @@ def _tile(tile: dict) -> dict:
     }
 
 
+_TILE = inline_serializer(
+    "BedTile",
+    {
+        "id": serializers.IntegerField(),
+        "number": serializers.CharField(),
+        "status": serializers.CharField(),
+        "status_label": serializers.CharField(),
+        "patient_name": serializers.CharField(allow_null=True),
+        "stay": serializers.CharField(allow_null=True),
+        "discharge_ordered": serializers.BooleanField(),
+        "news2": serializers.DictField(allow_null=True),
+    },
+)
+_BOARD = inline_serializer(
+    "BedBoard",
+    {
+        "icu_occupancy_percent": serializers.IntegerField(allow_null=True),
+        "wards": inline_serializer(
+            "BedBoardWard",
+            {
+                "id": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "beds": serializers.IntegerField(),
+                "occupied": serializers.IntegerField(),
+                "vacant": serializers.IntegerField(),
+                "tiles": _TILE.__class__(many=True),
+            },
+            many=True,
+        ),
+    },
+)
+
+
 class BedBoard(APIView):
     """The live bed board: each ward with its counts and beds (NEWS2 only for clinical staff),
     in a constant number of queries however many beds."""
@@ -37,7 +70,7 @@ class BedBoard(APIView):
     capability = "patients.view_chart"
     scopes = BOARD_SCOPES
 
-    @extend_schema(parameters=[OpenApiParameter("ward", OpenApiTypes.INT)])
+    @extend_schema(parameters=[OpenApiParameter("ward", OpenApiTypes.INT)], responses=_BOARD)
     def get(self, request):
         given = request.query_params.get("ward", "")
         if given and not given.isdigit():

@@ -83,6 +83,10 @@ def test_my_invoices_with_their_payments_and_pdfs(staff, charge_master, api_for)
     pdf = app.get(rows[0]["pdf"])
     assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
     assert app.get(f"/api/v1/invoices/{theirs.pk}/pdf/").status_code == 404
+    their_payment = payment_taken(staff.receptionist, theirs, "50")
+    receipt = app.get(rows[0]["payments"][0]["receipt"])
+    assert receipt.status_code == 200
+    assert app.get(f"/api/v1/payments/{their_payment.pk}/receipt/").status_code == 404
 
 
 def test_my_notifications_and_marking_one_read(staff, api_for):

@@ -39,3 +39,14 @@ def test_a_nurse_signed_in_on_the_website_is_refused_the_page(staff, client):
     sign_in(client, staff.nurse)
 
     assert client.get("/api/v1/docs/").status_code == 403
+
+
+def test_the_schema_is_valid_openapi_and_generates_without_a_warning(tmp_path):
+    from django.core.management import call_command
+
+    # --validate checks it against the OpenAPI 3 specification; --fail-on-warn fails on any
+    # view whose answer it cannot describe or any two choice sets under one name.
+    call_command(
+        "spectacular", "--file", str(tmp_path / "schema.yaml"), "--validate", "--fail-on-warn"
+    )
+    assert "BedTile" in (tmp_path / "schema.yaml").read_text()
