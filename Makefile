@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The suite spreads over every core (pytest-xdist), each xdist_group on one worker (the LAN
-# install tests share one box, the production stack comes up once); PYTEST_ARGS="-n 0" runs it in one process.
-PYTEST_ARGS ?= -n auto --dist loadgroup
+# install tests share one box, the production stack comes up once) in collection order (browser
+# tests last: tests/e2e/conftest.py); PYTEST_ARGS="-n 0" runs it in one process.
+PYTEST_ARGS ?= -n auto --dist loadgroup --no-loadscope-reorder
 
 # WeasyPrint renders PDFs through Pango; Debian/Ubuntu package names.
 PANGO_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core

@@ -261,6 +261,20 @@ def _stop_everything(box: Box) -> None:
             subprocess.run(["kill", "-KILL", "--", f"-{pid}"], check=False, capture_output=True)
 
 
+def _let_others_through(path: Path) -> list[tuple[Path, int]]:
+    """Let every user traverse the folders down to `path` (the test run's virtualenv, which the
+    box's services read through --venv-from): a checkout in a private folder (a CI clone under a
+    0700 temporary folder) would hide it from the box's system user. Returns (folder, mode) of
+    each folder changed, to put back."""
+    changed = []
+    for folder in [path, *path.parents]:
+        mode = folder.stat().st_mode & 0o7777
+        if not mode & 0o001:
+            folder.chmod(mode | 0o001)
+            changed.append((folder, mode))
+    return changed
+
+
 @pytest.fixture(scope="module")
 def box():
     if os.geteuid() != 0:
@@ -273,6 +287,7 @@ def box():
     folder.chmod(0o755)
     box = Box(folder, os.environ.get("PYTEST_XDIST_WORKER", "main"))
     _psql(f'DROP DATABASE IF EXISTS "{box.database}" WITH (FORCE)')
+    opened = _let_others_through(Path(sys.prefix))
     try:
         _clone_this_checkout(box.source)
         installed = box.install()
@@ -291,6 +306,8 @@ def box():
             subprocess.run(
                 ["redis-cli", "-u", box.redis_url, "flushdb"], check=False, capture_output=True
             )
+            for folder, mode in opened:
+                folder.chmod(mode)
 
 
 def test_the_site_answers_over_tls_through_nginx_with_its_own_certificate(box):
