@@ -201,11 +201,7 @@ class DayAppointments(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        given = self.request.query_params.get("day", "")
-        try:
-            day = date.fromisoformat(given) if given else timezone.localdate()
-        except ValueError as error:
-            raise exceptions.ValidationError({"day": ["Give the day as YYYY-MM-DD."]}) from error
+        day = _day(self.request)
         zone = timezone.get_current_timezone()
         start = timezone.make_aware(datetime.combine(day, time.min), zone)
         end = timezone.make_aware(datetime.combine(day, time.max), zone)

@@ -30,3 +30,14 @@ def api_for(db):
         return client
 
     return make
+
+
+def every_page(client: APIClient, url: str) -> list[dict]:
+    """Every row of a paged list, following its `next` links to the end."""
+    rows, answer = [], client.get(url)
+    while True:
+        assert answer.status_code == 200, answer.content
+        rows += answer.json()["results"]
+        if not answer.json()["next"]:
+            return rows
+        answer = client.get(answer.json()["next"])

@@ -6,22 +6,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from tests.api.conftest import every_page
 from tests.factories import AppointmentFactory, PatientFactory
 
 MINE = "/api/v1/me/appointments/"
 DAY = "/api/v1/appointments/"
 SEARCH = "/api/v1/patients/"
-
-
-def every_page(client, url: str) -> list[dict]:
-    rows, answer = [], client.get(url)
-    while True:
-        assert answer.status_code == 200, answer.content
-        rows += answer.json()["results"]
-        following = answer.json()["next"]
-        if not following:
-            return rows
-        answer = client.get(following)
 
 
 def test_a_patient_sees_only_their_own_appointments_newest_first(staff, api_for):

@@ -2,7 +2,10 @@
 what hms.rbac gives it (403 as problem details, with no patient data, otherwise), and an API
 view that declares no capability fails the walk."""
 
+import re
+
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -10,9 +13,18 @@ from rest_framework.test import APIClient
 from clinical.models import Prescription, Vitals
 from hms import rbac
 from hms.api import is_api_view
+from hms.models import AuditEntry
+from messaging import services as messaging
 from tests.api.conftest import tokens_for
 from tests.engineering.conftest import register
-from tests.factories import AppointmentFactory, BedFactory, EncounterFactory, LabOrderFactory
+from tests.factories import (
+    AppointmentFactory,
+    BedFactory,
+    EncounterFactory,
+    LabOrderFactory,
+    invoice_issued,
+    payment_taken,
+)
 
 
 def api_urls(patterns=None, prefix=""):
@@ -128,3 +140,81 @@ def test_matrix_over_every_api_url(staff, role):
             elif answer["Content-Type"].startswith("application/fhir+json"):
                 assert _refusal(answer).startswith("Your role may not"), where
             assert staff.other_patient.last_name not in answer.content.decode()
+
+
+def _marys_records(staff) -> dict[str, object]:
+    """One of Mary's records for every object route of the API and FHIR: route -> id."""
+    appointment = AppointmentFactory(patient=staff.patient, doctor=staff.doctor)
+    result = LabOrderFactory(patient=staff.patient, ordered_by=staff.doctor, verified=True)
+    result.report.save("cbc.pdf", ContentFile(b"%PDF-1.4 result"), save=True)
+    result.versions.update(report=result.report.name)
+    invoice = invoice_issued(staff.receptionist, staff.patient, "NURS-DRESS")
+    payment = payment_taken(staff.receptionist, invoice, "100")
+    messaging.notify(staff.patient_user, "Your result is ready")
+    thread = messaging.thread_start(initiator=staff.doctor, others=[staff.patient_user])
+    messaging.message_send(sender=staff.doctor, thread=thread, body="How is the cough?")
+    fhir = _fhir_ids(staff, appointment)
+    machine = register(staff.engineer).pk
+    return {
+        "/api/v1/patients/<uuid:pk>/vitals/": staff.patient.pk,
+        "/api/v1/doctors/<int:pk>/slots/": staff.doctor.pk,
+        "/api/v1/me/appointments/<int:pk>/reschedule/": appointment.pk,
+        "/api/v1/me/appointments/<int:pk>/cancel/": appointment.pk,
+        "/api/v1/results/<int:pk>/report/": result.pk,
+        "/api/v1/lab/orders/<int:pk>/advance/": result.pk,
+        "/api/v1/invoices/<int:pk>/pdf/": invoice.pk,
+        "/api/v1/payments/<int:pk>/receipt/": payment.pk,
+        "/api/v1/me/notifications/<int:pk>/read/": staff.patient_user.notifications.get().pk,
+        "/api/v1/chat/threads/<int:pk>/messages/": thread.pk,
+        "/api/v1/machines/<int:pk>/": machine,
+        "/api/v1/machines/<int:pk>/faults/": machine,
+        "/fhir/Patient/<str:pk>": fhir["Patient"],
+        "/fhir/Patient/<str:pk>/$everything": fhir["Patient"],
+        "/fhir/Practitioner/<str:pk>": fhir["Practitioner"],
+        "/fhir/Encounter/<str:pk>": fhir["Encounter"],
+        "/fhir/Condition/<str:pk>": fhir["Condition"],
+        "/fhir/MedicationRequest/<str:pk>": fhir["MedicationRequest"],
+        "/fhir/Appointment/<str:pk>": fhir["Appointment"],
+        "/fhir/Observation/<str:pk>": fhir["Observation"],
+        "/fhir/DiagnosticReport/<str:pk>": fhir["DiagnosticReport"],
+        "/fhir/Location/<str:pk>": fhir["Location"],
+    }
+
+
+# Object routes that are not a patient's records: any signed-in patient may read them.
+NOT_PRIVATE = {"/api/v1/doctors/<int:pk>/slots/", "/fhir/Practitioner/<str:pk>"}
+
+
+def test_a_second_patient_reaches_none_of_the_first_ones_records(staff, charge_master):
+    """John's token over every object URL filled with Mary's ids: 404 as if missing (or 403
+    where his role may not use the route at all), never her data, nothing changed; Mary's own
+    token reads the same URLs, so the ids are real."""
+    records = _marys_records(staff)
+    object_routes = {route: cls for route, cls in api_urls() if "<" in route}
+    assert set(object_routes) == set(records), "every object route needs one of Mary's records"
+    mary, john = APIClient(), APIClient()
+    mary.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(staff.patient_user)['access']}")
+    john.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(staff.other_patient_user)['access']}")
+    audit_before = AuditEntry.objects.count()
+
+    mine = []
+    for route, view_class in object_routes.items():
+        url = re.sub(r"<\w+:pk>", str(records[route]), route)
+        method = _method(view_class)
+        answer = getattr(john, method)(url, {}, format="json")
+        scopes = getattr(view_class, "scopes", None)
+        allowed = rbac.role_allowed(rbac.PATIENT, view_class.capability, scopes)
+        if route in NOT_PRIVATE:
+            assert answer.status_code == 200, route
+            continue
+        assert answer.status_code == (404 if allowed else 403), (route, answer.content[:200])
+        assert b"Akinyi" not in answer.content, route
+        if allowed and method == "get":
+            mine.append(url)
+
+    assert AuditEntry.objects.count() == audit_before, "John's tries changed nothing"
+    assert staff.patient_user.notifications.get().read_at is None
+    assert staff.patient.appointments.get().status == "scheduled"
+    assert len(mine) >= 8
+    for url in mine:
+        assert mary.get(url).status_code == 200, url

@@ -6,6 +6,7 @@ from django.core.files.base import ContentFile
 
 from hms.models import AuditEntry
 from messaging import services as messaging
+from tests.api.conftest import every_page
 from tests.factories import (
     AppointmentFactory,
     EncounterFactory,
@@ -13,16 +14,6 @@ from tests.factories import (
     invoice_issued,
     payment_taken,
 )
-
-
-def every_page(client, url: str) -> list[dict]:
-    rows, answer = [], client.get(url)
-    while True:
-        assert answer.status_code == 200, answer.content
-        rows += answer.json()["results"]
-        if not answer.json()["next"]:
-            return rows
-        answer = client.get(answer.json()["next"])
 
 
 def test_my_prescriptions_are_mine_newest_first(staff, api_for):
