@@ -43,9 +43,9 @@ def _on_commit(func: Callable[[], Any], using: str | None = None, robust: bool =
         _real_on_commit(func, using=using, robust=robust)
 
 
-def _publish(group: str, template: str, context: dict | None = None) -> None:
+def _publish(group: str, template: str, context: dict | None = None, **options: Any) -> None:
     if _moment.get() is None:
-        _real_publish(group, template, context)
+        _real_publish(group, template, context, **options)
 
 
 class DemoClock:

@@ -40,15 +40,28 @@ def render_fragment(template: str, context: dict[str, Any] | None = None) -> str
     return render_to_string(template, context or {})
 
 
-def publish(group: str, template: str, context: dict[str, Any] | None = None) -> None:
-    """Render now, send when the surrounding transaction commits (never for a rolled-back one)."""
-    publish_html(group, render_fragment(template, context))
+def publish(
+    group: str,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    api_event: dict[str, Any] | None = None,
+) -> None:
+    """Render now, send when the surrounding transaction commits (never for a rolled-back one).
+
+    `api_event` is what the API's socket (/ws/api/, a mobile app) sends for the same change
+    instead of the HTML: a JSON object with a "type" (plain values only: the channel layer
+    carries it as msgpack). Without one the app is sent {"type": "changed"}."""
+    publish_html(group, render_fragment(template, context), api_event=api_event)
 
 
-def publish_html(group: str, html: str) -> None:
+def publish_html(group: str, html: str, *, api_event: dict[str, Any] | None = None) -> None:
     if not GROUP_NAME.match(group):
         raise ValueError(f"Not a valid group name: {group!r}")
-    transaction.on_commit(lambda: send_now(group, {"type": "fragment", "html": html}))
+    message: dict[str, Any] = {"type": "fragment", "html": html}
+    if api_event is not None:
+        message["api"] = api_event
+    transaction.on_commit(lambda: send_now(group, message))
 
 
 # The event loop serving the websockets of this process (remembered by the consumer). The

@@ -214,6 +214,15 @@ class LiveConsumer(CountedSocketMixin, AsyncWebsocketConsumer):
             await self.close(code=CLOSE_SIGNED_OUT)
 
 
+def _notification_for(user, notification_id: int) -> dict | None:
+    """One of `user`'s notifications as /api/v1/me/notifications/ lists it; None otherwise."""
+    from messaging.api import NotificationRow
+    from messaging.models import Notification
+
+    notification = Notification.objects.filter(pk=notification_id, recipient=user).first()
+    return None if notification is None else dict(NotificationRow(notification).data)
+
+
 def _message_for(user, message_id: int) -> dict | None:
     """A message of a conversation `user` is in, as the API shows it; None otherwise."""
     from messaging.models import Message
@@ -253,10 +262,12 @@ def _token_user(access: str):
 class ApiConsumer(CountedSocketMixin, AsyncWebsocketConsumer):
     """The API's websocket, at /ws/api/, for a mobile app: signed in by its access token in the
     handshake's `Authorization: Bearer <access>` header (no cookie, so no Origin check is
-    needed), it sends JSON events for the user: `chat.message` (a message in one of their
-    conversations, as /api/v1/chat/… returns it) and `changed` (something else of theirs
-    changed, a notification say: read it again through the API). Each message it sends is
-    marked delivered, as an open page does.
+    needed), it sends JSON events for the user, each with a "type": `chat.message` (a message in
+    one of their conversations, as /api/v1/chat/… returns it), `chat.unread` (their unread
+    messages' count), `notification` (a new one, as /api/v1/me/notifications/ lists it, with
+    the bell's counts), `notifications.count`, `notifications.acknowledged` (an urgent one
+    settled, by whom), and `changed` (anything else of theirs: read it again through the API).
+    docs/API.md lists them. Each chat message it sends is marked delivered, as an open page does.
 
     The socket lives as long as its access token: before it runs out the app sends
     {"token": "<new access token>"} of the same user to go on; otherwise the socket closes with
@@ -313,7 +324,18 @@ class ApiConsumer(CountedSocketMixin, AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps(event))
 
     async def fragment(self, event):
-        await self._send_json({"type": "changed"})
+        """A change the pages get as HTML: sent as its JSON event (hms.realtime.publish's
+        `api_event`; a new notification as the API lists it), or {"type": "changed"}."""
+        api_event = event.get("api")
+        if api_event is None:
+            await self._send_json({"type": "changed"})
+        elif api_event["type"] == "notification":
+            row = await database_sync_to_async(_notification_for)(self.user, api_event["id"])
+            if row is not None:
+                counts = {k: v for k, v in api_event.items() if k not in ("type", "id")}
+                await self._send_json({"type": "notification", "notification": row, **counts})
+        else:
+            await self._send_json(api_event)
 
     async def chat_notice(self, event):
         """A new message for this user (services tell each member's user group): sent as the

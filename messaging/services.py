@@ -117,18 +117,26 @@ def _deliver(
             realtime.user_group(user_id),
             "messaging/live_notification.html",
             {"notification": notification, "unread_count": unread, "urgent_waiting": waiting},
+            api_event={
+                "type": "notification",
+                "id": notification.pk,
+                "unread_count": unread,
+                "urgent_waiting": waiting,
+            },
         )
     return notifications
 
 
 def _publish_bell(user: User) -> None:
+    unread, waiting = unread_count(user), urgent_waiting_count(user)
     realtime.publish(
         realtime.user_group(user.pk),
         "messaging/bell.html",
-        {
-            "unread_count": unread_count(user),
-            "urgent_waiting": urgent_waiting_count(user),
-            "oob": True,
+        {"unread_count": unread, "urgent_waiting": waiting, "oob": True},
+        api_event={
+            "type": "notifications.count",
+            "unread_count": unread,
+            "urgent_waiting": waiting,
         },
     )
 
@@ -229,6 +237,11 @@ def notification_acknowledge(
             realtime.user_group(user.pk),
             "messaging/acknowledged_live.html",
             {"settled": [row for row in settled if row.recipient_id == user.pk], "by": actor},
+            api_event={
+                "type": "notifications.acknowledged",
+                "ids": [row.pk for row in settled if row.recipient_id == user.pk],
+                "by": str(actor),
+            },
         )
     return settled
 
@@ -514,8 +527,10 @@ def thread_mark_read(*, user: User, thread_id: int, up_to_id: int) -> None:
     changed = _advance(user=user, thread_id=thread_id, up_to_id=up_to_id, read=True)
     _publish_receipts(thread_id, changed)
     if changed:
+        unread = chat_unread_count(user)
         realtime.publish(
             realtime.user_group(user.pk),
             "messaging/chat_badge.html",
-            {"chat_unread": chat_unread_count(user), "oob": True},
+            {"chat_unread": unread, "oob": True},
+            api_event={"type": "chat.unread", "count": unread},
         )

@@ -19,6 +19,8 @@ from tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+NOTIFICATIONS = "/api/v1/me/notifications/"
+
 
 def app_socket(access: str | None) -> WebsocketCommunicator:
     """The socket as a mobile app opens it: no Origin, no cookie, the token in the handshake."""
@@ -57,13 +59,45 @@ async def test_the_patients_app_hears_the_doctors_message_and_it_is_marked_deliv
     await socket.disconnect()
 
 
-async def test_a_notification_arrives_as_a_change_to_read_again(staff):
+async def test_a_notification_arrives_as_the_api_lists_it_with_the_bells_counts(staff, api_for):
     socket = app_socket((await sync_to_async(tokens_for)(staff.nurse))["access"])
     assert (await socket.connect())[0]
 
     await sync_to_async(messaging.notify)(staff.nurse, "Bed 4 needs cleaning")
+    event = await socket.receive_json_from(timeout=5)
+    listed = await sync_to_async(lambda: api_for(staff.nurse).get(NOTIFICATIONS).json())()
 
-    assert (await socket.receive_json_from(timeout=5)) == {"type": "changed"}
+    assert event == {
+        "type": "notification",
+        "notification": listed["results"][0],
+        "unread_count": 1,
+        "urgent_waiting": 0,
+    }
+    assert event["notification"]["text"] == "Bed 4 needs cleaning"
+
+    await sync_to_async(messaging.notification_mark_read)(
+        user=staff.nurse, notification_id=event["notification"]["id"]
+    )
+    assert (await socket.receive_json_from(timeout=5)) == {
+        "type": "notifications.count",
+        "unread_count": 0,
+        "urgent_waiting": 0,
+    }
+    await socket.disconnect()
+
+
+async def test_reading_the_chat_elsewhere_sends_the_unread_count(staff, conversation):
+    message = await sync_to_async(messaging.message_send)(
+        sender=staff.doctor, thread=conversation, body="Your results are back"
+    )
+    socket = app_socket((await sync_to_async(tokens_for)(staff.patient_user))["access"])
+    assert (await socket.connect())[0]
+
+    await sync_to_async(messaging.thread_mark_read)(
+        user=staff.patient_user, thread_id=conversation.pk, up_to_id=message.pk
+    )
+
+    assert (await socket.receive_json_from(timeout=5)) == {"type": "chat.unread", "count": 0}
     await socket.disconnect()
 
 

@@ -36,7 +36,7 @@ def test_the_past_is_not_announced_nor_left_for_after_the_commit(
     db, monkeypatch, django_capture_on_commit_callbacks
 ):
     sent, ran = [], []
-    monkeypatch.setattr(realtime, "publish_html", lambda group, html: sent.append(group))
+    monkeypatch.setattr(realtime, "publish_html", lambda group, html, **_: sent.append(group))
 
     with django_capture_on_commit_callbacks(execute=True):
         with DemoClock() as clock:
