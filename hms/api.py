@@ -210,3 +210,85 @@ def is_api_view(callback) -> bool:
 
     view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     return isinstance(view_class, type) and issubclass(view_class, APIView)
+
+
+# What a response's ids open next, as OpenAPI links: operationId -> (status, [(link name, target
+# operationId, {parameter: runtime expression}, request body or None)]). The operationIds are
+# drf-spectacular's (path-derived); a link to a missing operation fails schema_links.
+FIRST = "$response.body#/results/0/id"
+SCHEMA_LINKS: dict[str, tuple[str, list[tuple[str, str, dict[str, str], dict | None]]]] = {
+    "me_appointments_book_create": (
+        "201",
+        [
+            ("Reschedule", "me_appointments_reschedule_create", {"id": "$response.body#/id"}, None),
+            ("Cancel", "me_appointments_cancel_create", {"id": "$response.body#/id"}, None),
+        ],
+    ),
+    "me_appointments_list": (
+        "200",
+        [
+            ("Reschedule", "me_appointments_reschedule_create", {"id": FIRST}, None),
+            ("Cancel", "me_appointments_cancel_create", {"id": FIRST}, None),
+        ],
+    ),
+    "doctors_list": (
+        "200",
+        [("Slots", "doctors_slots_list", {"id": "$response.body#/0/id"}, None)],
+    ),
+    "doctors_slots_list": (
+        "200",
+        [
+            (
+                "Book",
+                "me_appointments_book_create",
+                {},
+                {"doctor": "$request.path.id", "starts_at": "$response.body#/0/starts_at"},
+            )
+        ],
+    ),
+    "patients_create": (
+        "201",
+        [("RecordVitals", "patients_vitals_create", {"id": "$response.body#/id"}, None)],
+    ),
+    "chat_threads_list": (
+        "200",
+        [
+            ("Messages", "chat_threads_messages_list", {"id": FIRST}, None),
+            ("Send", "chat_threads_messages_create", {"id": FIRST}, None),
+        ],
+    ),
+    "me_notifications_list": (
+        "200",
+        [("Read", "me_notifications_read_create", {"id": FIRST}, None)],
+    ),
+    "me_invoices_list": ("200", [("Pdf", "invoices_pdf_retrieve", {"id": FIRST}, None)]),
+    "me_results_list": ("200", [("Report", "results_report_retrieve", {"id": FIRST}, None)]),
+    "lab_worklist_list": ("200", [("Advance", "lab_orders_advance_create", {"id": FIRST}, None)]),
+}
+
+
+def schema_links(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: SCHEMA_LINKS added to the responses they start from.
+
+    Raises ValueError when a link names an operation the schema does not have (so a renamed
+    view cannot leave a dead link)."""
+    operations = {
+        operation["operationId"]: operation
+        for path in result.get("paths", {}).values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    for source, (status_code, links) in SCHEMA_LINKS.items():
+        if source not in operations:
+            raise ValueError(f"OpenAPI link from unknown operation {source}")
+        response = operations[source]["responses"].setdefault(status_code, {"description": ""})
+        for name, target, parameters, body in links:
+            if target not in operations:
+                raise ValueError(f"OpenAPI link {source} -> unknown operation {target}")
+            link: dict = {"operationId": target}
+            if parameters:
+                link["parameters"] = parameters
+            if body is not None:
+                link["requestBody"] = body
+            response.setdefault("links", {})[name] = link
+    return result

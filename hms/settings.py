@@ -691,6 +691,12 @@ SPECTACULAR_SETTINGS = {
         "MachineStatus": "engineering.models.MachineStatus",
         "FaultPriority": "engineering.models.Priority",
     },
+    # OpenAPI links (what a response's ids open next: a booking → its reschedule and cancel):
+    # for the app's developers, and what schemathesis' stateful test follows.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "hms.api.schema_links",
+    ],
 }
 
 # Production runs several processes (gunicorn's workers, uvicorn's, the Huey worker): each writes

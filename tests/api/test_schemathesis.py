@@ -6,14 +6,25 @@ failure: the API answers bad input with problem details, never with a crash.
 Each operation runs as a Hypothesis test of its own here (schemathesis' pytest plugin reads a
 node attribute pytest 9 no longer has)."""
 
+from datetime import datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
 import schemathesis
+import time_machine
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
+from clinical.models import DoctorSchedule
+from messaging import services as messaging
 from tests.api.conftest import tokens_for
+from tests.factories import AppointmentFactory
 
 EXAMPLES_PER_OPERATION = 25
+NAIROBI = ZoneInfo("Africa/Nairobi")
 
 
 def test_no_generated_request_makes_the_api_answer_a_server_error(
@@ -47,3 +58,68 @@ def test_no_generated_request_makes_the_api_answer_a_server_error(
             )
 
         no_server_error()
+
+
+@pytest.fixture
+def early_morning():
+    """Six in the morning at the hospital, the clock running: today's slots are all ahead."""
+    today = timezone.localdate()
+    with time_machine.travel(datetime.combine(today, time(6), tzinfo=NAIROBI), tick=True):
+        yield
+
+
+def test_following_the_schemas_links_as_a_patient_never_makes_a_server_error(
+    transactional_db, early_morning, staff, live_server, monkeypatch
+):
+    """Stateful: sequences of calls that follow the schema's OpenAPI links with real ids (the
+    doctors → a doctor's slots → book one → reschedule or cancel it; my notifications → read
+    one; my threads → send), as Mary's app, whose token may book. Hypothesis picks the chains
+    (derandomized, though the records' ids and the clock still vary between runs)."""
+    for throttle in (AnonRateThrottle, UserRateThrottle, ScopedRateThrottle):
+        monkeypatch.setattr(throttle, "THROTTLE_RATES", {"anon": None, "user": None, "token": None})
+    AppointmentFactory(patient=staff.patient, doctor=staff.doctor)
+    thread = messaging.thread_start(initiator=staff.doctor, others=[staff.patient_user])
+    messaging.message_send(sender=staff.doctor, thread=thread, body="How is the cough?")
+    messaging.notify(staff.patient_user, "Your result is ready")
+    for weekday in range(7):
+        DoctorSchedule.objects.create(
+            doctor=staff.doctor,
+            weekday=weekday,
+            start_time=time(8),
+            end_time=time(17),
+            slot_minutes=15,
+            consultation_fee=Decimal("1500.00"),
+        )
+    headers = {"Authorization": f"Bearer {tokens_for(staff.patient_user)['access']}"}
+    api_schema = schemathesis.openapi.from_dict(
+        SchemaGenerator().get_schema(request=None, public=True)
+    )
+    steps: list[tuple[str, int]] = []
+
+    class PatientsApp(api_schema.as_state_machine()):
+        def before_call(self, case):
+            case.headers = {**(case.headers or {}), **headers}
+
+        def get_call_kwargs(self, case):
+            return {"base_url": live_server.url}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            steps.append((case.operation.label, response.status_code))
+            case.validate_response(
+                response, checks=[schemathesis.checks.not_a_server_error], transport_kwargs=kwargs
+            )
+
+    PatientsApp.run(
+        settings=settings(
+            max_examples=80,
+            stateful_step_count=8,
+            derandomize=True,  # the same chains every run: a failure reproduces
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+
+    # Links were followed: operations on an id answered as for a real record, not 404.
+    reached = {label for label, status in steps if "{id}" in label and status != 404}
+    assert len(reached) >= 3, reached
