@@ -126,9 +126,47 @@ def pytest_collection_modifyitems(config, items):
         items[:] = selected
 
 
+_test_database_ready = False  # set by django_db_setup below: no check before the database exists
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After each test module, every fixture torn down (rollbacks and flushes done), no patient,
+    admission or user row is left committed. A test that commits outside its own
+    transaction (a thread's connection, a subprocess) would otherwise hand its rows to whichever
+    test runs next on the worker: a browser test that counts the ward's patients, say."""
+    result = yield
+    # Checked where a module ends (its module-scoped rows, a large fixture's, are gone then), not
+    # after the last test (the test database is gone with the session).
+    if not _test_database_ready or nextitem is None:
+        return result
+    if getattr(nextitem, "module", None) is getattr(item, "module", None):
+        return result
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        if connection.in_atomic_block:
+            return result
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT count(*) FROM clinical_patient), (SELECT count(*) FROM "
+                "wards_admission), (SELECT count(*) FROM accounts_user)"
+            )
+            left = cursor.fetchone()
+    if any(left):
+        patients, admissions, users = left
+        raise AssertionError(
+            f"{item.module.__name__} left behind {patients} patients, {admissions} admissions, {users} "
+            "users, committed outside its own transaction"
+        )
+    return result
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Let Django's test flush TRUNCATE the audit table of the test database (only there)."""
+    global _test_database_ready
+    _test_database_ready = True
     with django_db_blocker.unblock():
         if connection.vendor == "postgresql":
             name = connection.settings_dict["NAME"]
