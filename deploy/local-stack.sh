@@ -37,7 +37,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # The nginx site, the certificate and the pid-file processes, as deploy/install-lan.sh makes them.
 # shellcheck source=deploy/lib.sh
 source "$ROOT/deploy/lib.sh"
-DIR=${STACK_DIR:-$ROOT/var/stack}
+# Absolute: nginx reads its -c path relative to its -p prefix.
+DIR=$(realpath -m "${STACK_DIR:-$ROOT/var/stack}")
 PORT=${STACK_PORT:-8443}
 HTTPS_PORT=$PORT
 HTTP_PORT=$((PORT + 1))
