@@ -658,6 +658,9 @@ def latest_observations(patient_ids: Iterable, *, since: datetime | None = None)
     patient stands (clinical.news2.standing: an incomplete latest set never shows lower than the
     latest complete one). Two queries however many patients (the vitals' patient/time index
     answers each patient's latest)."""
+    patient_ids = list(patient_ids)
+    if len(patient_ids) == 1:
+        return _latest_observation_of(patient_ids[0], since=since)
     latest = Vitals.objects.filter(SCORED_SET, patient=OuterRef("pk"))
     if since is not None:
         latest = latest.filter(recorded_at__gte=since)
@@ -678,6 +681,23 @@ def latest_observations(patient_ids: Iterable, *, since: datetime | None = None)
         )
         found[row["pk"]] = {"record": record, "news2": score}
     return found
+
+
+def _latest_observation_of(patient_id: int, *, since: datetime | None) -> dict:
+    """latest_observations of one patient (every patient page's banner): one query when the
+    latest scored set is complete, as it most often is; two otherwise."""
+    scored = Vitals.objects.filter(SCORED_SET, patient_id=patient_id)
+    if since is not None:
+        scored = scored.filter(recorded_at__gte=since)
+    record = scored.order_by("-recorded_at", "-id").first()
+    if record is None:
+        return {}
+    own = news2_of_record(record)
+    if own is not None and own.complete:
+        return {patient_id: {"record": record, "news2": news2.standing(own, own)}}
+    last_complete = scored.filter(COMPLETE_SET).order_by("-recorded_at", "-id").first()
+    score = news2.standing(own, news2_of_record(last_complete) if last_complete else None)
+    return {patient_id: {"record": record, "news2": score}}
 
 
 def latest_complete_set(record: Vitals) -> Vitals | None:

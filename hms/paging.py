@@ -32,8 +32,12 @@ def page_of(
     its rows already (a tab's badge) passes `count` and saves it. The first page of a short
     list is its own count: its rows are read with one more, and a list that fits on the page
     asks no count at all (a full one is counted as before, its rows kept for the page)."""
+    return page_at(object_list, per_page, page_number(request, name), count=count)
+
+
+def page_at(object_list, per_page: int, number: int, *, count: int | None = None) -> Page:
+    """page_of for a page number already read (a selector's `page` argument)."""
     paginator = Paginator(object_list, per_page)
-    number = page_number(request, name)
     if count is None and number == 1 and isinstance(object_list, QuerySet):
         rows = list(object_list[: per_page + 1])
         paginator.count = len(rows) if len(rows) <= per_page else object_list.count()

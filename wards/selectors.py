@@ -4,7 +4,6 @@ shows."""
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +15,7 @@ from clinical import episode_record, news2
 from clinical import selectors as clinical_selectors
 from clinical.models import Vitals
 from clinical.selectors import COMPLETE_SET
-from hms import rbac
+from hms import paging, rbac
 from hms.durations import elapsed
 from hms.links import link_to
 from wards import services
@@ -53,7 +52,7 @@ def admission_page(user: User, admission: Admission, *, notes_page_number: int =
     return (
         {
             "admission": admission,
-            "stays": admission.stays.select_related("bed", "ward"),
+            "stays": admission.stays.select_related("bed__ward", "ward"),
             "days": (timezone.now() - admission.admitted_at).days,
             "transfer_form": TransferForm(),
             "summary_form": DischargeSummaryForm(initial=initial),
@@ -96,7 +95,7 @@ def notes_page(user: User, admission: Admission, *, page: int = 1) -> dict:
             )
         )
     )
-    notes = Paginator(notes, NOTES_PAGE).get_page(page)
+    notes = paging.page_at(notes, NOTES_PAGE, page)
     editable_since = timezone.now() - timedelta(minutes=settings.HMS_NOTE_EDIT_MINUTES)
     for note in notes:
         note.editable = note.author_id == user.pk and note.written_at >= editable_since
