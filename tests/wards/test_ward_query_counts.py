@@ -21,7 +21,7 @@ from tests.factories import (
     PatientFactory,
     WardFactory,
 )
-from wards.models import InpatientNote, NoteKind
+from wards.models import BedStay, InpatientNote, NoteKind
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 NOW = datetime(2026, 11, 30, 14, 0, tzinfo=NAIROBI)
@@ -37,7 +37,7 @@ STEADY = {
 }
 # The bound of each page, the same for 3 beds and for 60.
 NURSE_PAGES = {
-    "admission": 16,  # 14, the allergy banner, the latest complete set
+    "admission": 14,  # the stays with their beds and wards in one query however many moves
     "medication_panel": 6,
     "lab_panel": 8,
     "dashboard": 5,
@@ -46,7 +46,7 @@ NURSE_PAGES = {
     "mar_round": 14,  # a page of 20 beds, their allergies in one query
     "medication_chart": 10,
 }
-DOCTOR_PAGES = {"admission": 20, "doctor_inpatients": 7}
+DOCTOR_PAGES = {"admission": 18, "doctor_inpatients": 7}
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +60,7 @@ def full_ward(staff, beds: int):
     vitals (every third scoring 7, overdue), a three-times-daily order started yesterday (its
     morning dose not given: overdue) and a test; the first admitted today (the newest
     list: admitted four hours ago). The stay looked at (bed 1) also has 30 notes with an addendum each, 40 sets of vitals,
-    8 orders and 12 tests. Returns that stay."""
+    8 orders, 12 tests, and a move through another ward's bed for every ten beds. Returns that stay."""
     ward = WardFactory(name="Medical Ward")
     item = FormularyItemFactory(generic_name="Paracetamol")
     stays = []
@@ -83,6 +83,16 @@ def full_ward(staff, beds: int):
         for n, stay in enumerate(stays)
     ]
     looked_at = stays[0]
+    # Moved through a bed of another ward for every tenth bed of the ward, before this one.
+    for moves in range(beds // 10):
+        elsewhere = BedFactory(ward=WardFactory(name=f"Ward {moves}"), number="1")
+        BedStay.objects.create(
+            admission=looked_at,
+            bed=elsewhere,
+            ward=elsewhere.ward,
+            started_at=NOW - timedelta(hours=4, minutes=30 - moves),
+            ended_at=NOW - timedelta(hours=4, minutes=29 - moves),
+        )
     vitals += [
         Vitals(
             patient=looked_at.patient,
