@@ -63,9 +63,7 @@ def prescription_for_dispensing(pk: int) -> Prescription | None:
     inpatient's ward and bed (`ward_name`, `bed_number`; None for an outpatient): one query."""
     admissions = _open_admissions()
     return (
-        Prescription.objects.select_related(
-            "patient", "formulary_item__charge_item", "doctor", "encounter"
-        )
+        Prescription.objects.select_related("patient", "formulary_item__charge_item", "doctor")
         .annotate(
             ward_name=Subquery(admissions.values("bed__ward__name")[:1]),
             bed_number=Subquery(admissions.values("bed__number")[:1]),
