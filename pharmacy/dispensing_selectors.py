@@ -59,7 +59,7 @@ def queue() -> QuerySet[Prescription]:
 
 
 def prescription_for_dispensing(pk: int) -> Prescription | None:
-    """A prescription with its patient, item (and the item's charge), doctor and encounter, and an
+    """A prescription with its patient, item (and the item's charge) and doctor, and an
     inpatient's ward and bed (`ward_name`, `bed_number`; None for an outpatient): one query."""
     admissions = _open_admissions()
     return (
