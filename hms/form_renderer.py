@@ -122,13 +122,22 @@ class ListedModelChoiceIterator(ModelChoiceIterator):
     server-side cursor: DECLARE, two FETCHes and CLOSE, four round trips for the few dozen rows
     of a select (the patient account's charge-master select and deposit form asked six more round
     trips than queries). A select's options are a short list by design; the rows are read once
-    per form and kept with the form's own copy of the queryset."""
+    per form and kept with the form's own copy of the queryset; a view that has read them
+    already hands them over (`options_read`) and they are not read again."""
 
     def __iter__(self):  # noqa: ANN204
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset:
+        rows = getattr(self.field, "rows_read", None)
+        for obj in self.queryset if rows is None else rows:
             yield self.choice(obj)
+
+
+def options_read(field: ModelChoiceField, rows: list) -> None:
+    """The select of `field` lists `rows`, already read from its queryset (so a page that needed
+    them anyway does not read them twice); a posted choice is still checked against the
+    queryset, in the database."""
+    field.rows_read = rows
 
 
 def use_listed_model_choices() -> None:

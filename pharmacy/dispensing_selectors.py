@@ -5,7 +5,7 @@ allergies as one prefetch, not one query per row)."""
 
 from datetime import date
 
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from clinical.models import Allergy, Prescription
@@ -59,8 +59,15 @@ def queue() -> QuerySet[Prescription]:
 
 
 def prescription_for_dispensing(pk: int) -> Prescription | None:
+    """A prescription with its patient, item (and the item's charge) and doctor, and an
+    inpatient's ward and bed (`ward_name`, `bed_number`; None for an outpatient): one query."""
+    admissions = _open_admissions()
     return (
-        Prescription.objects.select_related("patient", "formulary_item", "doctor", "encounter")
+        Prescription.objects.select_related("patient", "formulary_item__charge_item", "doctor")
+        .annotate(
+            ward_name=Subquery(admissions.values("bed__ward__name")[:1]),
+            bed_number=Subquery(admissions.values("bed__number")[:1]),
+        )
         .filter(pk=pk)
         .first()
     )
@@ -88,6 +95,37 @@ def items_in_stock(store: Store, *, query: str = "", on_day: date | None = None)
     if query:
         items = items.filter(Q(generic_name__icontains=query) | Q(brand__icontains=query))
     return items
+
+
+def items_to_give(
+    store: Store | None,
+    prescribed: FormularyItem,
+    *,
+    chosen: int | None = None,
+    query: str = "",
+    shown: int,
+) -> QuerySet[FormularyItem]:
+    """What the dispense screen's "Item to give" offers, with each item's charge, in one query:
+    the item prescribed; the one `chosen` (when active); and the first `shown` items in stock in
+    `store` that `query` finds in generic names or brands, or, without a query, the prescribed
+    medicine in another brand or strength (the usual substitute). Each row has `more_matches`:
+    True when more items in stock match than are shown (the search narrows them)."""
+    offered = Q(pk=prescribed.pk)
+    more: Exists | Value = Value(False)
+    if store is not None:
+        matches = items_in_stock(store, query=query)
+        if not query:
+            matches = matches.filter(generic_name__iexact=prescribed.generic_name)
+        first = matches.order_by("generic_name", "strength", "brand", "id").values("pk")
+        offered |= Q(pk__in=first[:shown])
+        if chosen:
+            offered |= Q(pk=chosen, active=True)
+        more = Exists(matches.order_by()[shown:])
+    return (
+        FormularyItem.objects.select_related("charge_item")
+        .filter(offered)
+        .annotate(more_matches=more)
+    )
 
 
 def dispenses_of(patient_id: object) -> QuerySet[Dispense]:

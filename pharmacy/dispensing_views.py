@@ -4,7 +4,6 @@ over-the-counter sales with their receipts."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from clinical.models import Patient
 from hms import paging, params, rbac
+from hms.form_renderer import options_read
 from hms.money import ZERO, money, money_text, percent_of
 from hms.pdf import pdf_response
 from hms.refusals import Refusal, refuse_into
@@ -28,7 +28,7 @@ from pharmacy.models import (
     Store,
     StoreKind,
 )
-from pharmacy.services.dispensing import batches_given, open_admission, pharmacy_stores
+from pharmacy.services.dispensing import batches_given, pharmacy_stores
 from pharmacy.units import in_units
 
 DISPENSE = "pharmacy.dispense"
@@ -67,43 +67,36 @@ def pharmacy_summary(request: HttpRequest) -> HttpResponse:
 
 
 def _dispense_form(request: HttpRequest, prescription, data=None) -> tuple[DispenseForm, dict]:
+    # Each select's rows are read once: the page needs them anyway (the store chosen, the item's
+    # charge, the units on the shelf), and its selects list the same rows.
     stores = Store.objects.filter(kind=StoreKind.PHARMACY, active=True).order_by("name", "id")
+    store_rows = list(stores)
     source = data if data is not None else request.GET
-    store = stores.filter(pk=params.db_id(source.get("store"))).first() or stores.first()
+    store_id = params.db_id(source.get("store"))
+    store = next((row for row in store_rows if row.pk == store_id), None)
+    store = store or (store_rows[0] if store_rows else None)
     query = (request.GET.get("q") or "").strip()[:60]
     prescribed = prescription.formulary_item
-    wanted = {prescribed.pk}
-    more_matches = False
-    if store is not None:
-        chosen = params.db_id(source.get("item"))
-        if chosen:
-            wanted.add(chosen)
-        # With a search, the items in stock it finds; without, the same medicine in another
-        # brand or strength (the usual substitute). A list too long to choose from is cut, and
-        # says so: the search narrows it.
-        matches = selectors.items_in_stock(store, query=query)
-        if not query:
-            matches = matches.filter(generic_name__iexact=prescribed.generic_name)
-        found = list(
-            matches.order_by("generic_name", "strength", "brand", "id").values_list(
-                "pk", flat=True
-            )[: SUBSTITUTES_SHOWN + 1]
-        )
-        more_matches = len(found) > SUBSTITUTES_SHOWN
-        wanted |= set(found[:SUBSTITUTES_SHOWN])
-    items = FormularyItem.objects.select_related("charge_item").filter(
-        Q(pk__in=wanted, active=True) | Q(pk=prescribed.pk)
+    chosen = params.db_id(source.get("item"))
+    items = selectors.items_to_give(
+        store, prescribed, chosen=chosen, query=query, shown=SUBSTITUTES_SHOWN
     )
-    item = items.filter(pk=params.db_id(source.get("item"))).first() or prescribed
+    item_rows = list(items)
+    offered = {row.pk: row for row in item_rows}
+    item = offered.get(chosen) or offered[prescribed.pk]
     balances = (
         selectors.usable_batches(store, item) if store is not None else StockBalance.objects.none()
     )
+    balance_rows = list(balances)
     initial = {
         "store": store,
         "item": item,
-        "quantity": min(prescription.to_dispense, _on_shelf(balances)) or None,
+        "quantity": min(prescription.to_dispense, _on_shelf(balance_rows)) or None,
     }
     form = DispenseForm(data, stores=stores, items=items, balances=balances, initial=initial)
+    options_read(form.fields["store"], store_rows)
+    options_read(form.fields["item"], item_rows)
+    options_read(form.fields["balance"], balance_rows)
     # Choosing another item shows its batches and its charge at once (the rest of the form, and
     # what was typed in it, stays as it is).
     form.fields["item"].widget.attrs.update(
@@ -130,10 +123,11 @@ def _dispense_form(request: HttpRequest, prescription, data=None) -> tuple[Dispe
     )
     return form, {
         "store": store,
+        "several_stores": len(store_rows) > 1,
         "item": item,
-        "balances": balances,
+        "balances": balance_rows,
         "query": query,
-        "more_matches": more_matches,
+        "more_matches": item_rows[0].more_matches,
     }
 
 
@@ -183,13 +177,14 @@ def dispense_new(request: HttpRequest, pk: int) -> HttpResponse:
         "prescription": prescription,
         "patient": patient,
         "age": patient.age_text_on(today),
-        "admission": open_admission(patient.pk),
+        # An inpatient's ward and bed come with the prescription (ward_name, bed_number).
+        "inpatient": prescription.ward_name is not None,
         "item": item,
         "balances": found["balances"],
         "query": found["query"],
         "more_matches": found["more_matches"],
         "store": found["store"],
-        "several_stores": form.fields["store"].queryset.count() > 1,
+        "several_stores": found["several_stores"],
         "charge": _charge_preview(item, quantity),
         "today": today,
     }

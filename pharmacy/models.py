@@ -43,6 +43,12 @@ class ItemCategory(models.TextChoices):
     SUPPLY = "supply", "Medical supply"
 
 
+# What get_form_display() and get_category_display() show, read from a dict: Django's own builds
+# a hashable copy of every choice on each call, and a list of 50 items calls them per row.
+FORM_LABELS = dict(ItemForm.choices)
+CATEGORY_LABELS = dict(ItemCategory.choices)
+
+
 class FormularyItem(models.Model):
     """A drug or medical supply the hospital stocks. Its selling price per dispensing unit, and its
     tax rate, are those of its charge item in billing's charge master (category Pharmacy)."""
@@ -104,7 +110,7 @@ class FormularyItem(models.Model):
     @property
     def name(self) -> str:
         """What everyone reads: "Amoxicillin 500 mg capsule (Amoxil)"."""
-        words = [self.generic_name, self.strength, self.get_form_display().lower()]
+        words = [self.generic_name, self.strength, FORM_LABELS.get(self.form, self.form).lower()]
         if self.form == ItemForm.SUPPLY:
             words = [self.generic_name, self.strength]
         text = " ".join(word for word in words if word)

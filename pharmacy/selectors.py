@@ -5,8 +5,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from hms import params
@@ -16,6 +28,7 @@ from pharmacy.models import (
     MovementKind,
     PurchaseReceipt,
     StockAlert,
+    StockAlertKind,
     StockBalance,
     StockMovement,
     StockTake,
@@ -26,6 +39,8 @@ from pharmacy.models import (
 )
 
 ZERO = Value(0)
+# The alerts panel lists the first few of each kind, and links to the rest.
+ALERTS_SHOWN = 4
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 # What leaves the shelves to patients and wards (consumption), and what comes back.
 USED = [
@@ -171,14 +186,31 @@ def stock_take_lines(take: StockTake) -> list:
 
 
 def alerts() -> dict:
-    """The alerts panel: how many of each kind, and the first few of each."""
-    rows = StockAlert.objects.select_related("item", "store", "batch")
-    counts = dict(rows.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    """The alerts panel: how many of each kind, and the first few of each (the items below their
+    reorder level by name, the batches by expiry): one query, each kind's rows ranked and counted
+    by window functions."""
+    by_name = Case(When(kind=StockAlertKind.REORDER, then=F("item__generic_name")))
+    rows = (
+        StockAlert.objects.select_related("item", "store", "batch")
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("kind"),
+                order_by=[by_name.asc(), F("expiry_date").asc(), F("item_id").asc(), F("id").asc()],
+            ),
+            of_kind=Window(Count("id"), partition_by=F("kind")),
+        )
+        .filter(rank__lte=ALERTS_SHOWN)
+        .order_by("kind", "rank")
+    )
+    found: dict[str, list[StockAlert]] = {}
+    for row in rows:
+        found.setdefault(row.kind, []).append(row)
     return {
-        "reorder": list(rows.filter(kind="reorder").order_by("item__generic_name")[:4]),
-        "expiring": list(rows.filter(kind="expiring").order_by("expiry_date")[:4]),
-        "expired": list(rows.filter(kind="expired").order_by("expiry_date")[:4]),
-        "counts": counts,
+        "reorder": found.get(StockAlertKind.REORDER, []),
+        "expiring": found.get(StockAlertKind.EXPIRING, []),
+        "expired": found.get(StockAlertKind.EXPIRED, []),
+        "counts": {kind: shown[0].of_kind for kind, shown in found.items()},
         "warning_days": settings.HMS_PHARMACY_EXPIRY_WARNING_DAYS,
     }
 

@@ -133,3 +133,27 @@ def test_a_blank_choice_asks_to_choose_instead_of_a_line_of_dashes(db):
 
         assert '<option value="" selected>Choose…</option>' in html
         assert "---------" not in html
+
+
+@pytest.mark.django_db
+def test_a_model_select_given_the_rows_read_lists_them_without_a_query(django_assert_num_queries):
+    """A page that read a select's rows already (`options_read`) does not read them again to
+    draw the options; what is posted is still checked in the database."""
+    from hms.form_renderer import options_read
+    from wards.models import Ward
+
+    for name in ["Maternity", "Amani ward"]:
+        Ward.objects.create(name=name, kind="general", charge_code="WARD-GEN")
+    rows = list(Ward.objects.order_by("name"))
+    form = WardPick()
+    options_read(form.fields["ward"], rows)
+
+    with django_assert_num_queries(0):
+        html = str(form["ward"])
+    chosen = WardPick({"ward": str(rows[1].pk), "wards": []})
+    options_read(chosen.fields["ward"], rows[:1])
+    with django_assert_num_queries(1):
+        valid = chosen.is_valid()
+
+    assert html.index("Amani ward") < html.index("Maternity")
+    assert valid and chosen.cleaned_data["ward"] == rows[1]

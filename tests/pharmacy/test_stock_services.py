@@ -294,6 +294,49 @@ def test_the_alerts_find_low_stock_expiring_and_expired_batches(staff, stores, s
     ]
 
 
+def test_the_alerts_panel_shows_the_first_four_of_each_kind_and_counts_them_all_in_one_query(
+    stores, django_assert_num_queries
+):
+    from pharmacy import selectors
+
+    today = timezone.localdate()
+    for n, name in enumerate(["Zinc", "Amoxicillin", "Metformin", "Paracetamol", "Ibuprofen"]):
+        item = FormularyItemFactory(generic_name=name)
+        StockAlert.objects.create(kind="reorder", item=item, quantity=n, found_on=today)
+        batch = BatchFactory(item=item, expiry_date=today + timedelta(days=30 - n))
+        StockAlert.objects.create(
+            kind="expiring",
+            item=item,
+            batch=batch,
+            store=stores["main"],
+            quantity=10,
+            expiry_date=batch.expiry_date,
+            found_on=today,
+        )
+    gone = BatchFactory(expiry_date=today)
+    StockAlert.objects.create(
+        kind="expired", item=gone.item, batch=gone, quantity=3, expiry_date=today, found_on=today
+    )
+
+    with django_assert_num_queries(1):
+        panel = selectors.alerts()
+
+    assert panel["counts"] == {"reorder": 5, "expiring": 5, "expired": 1}
+    assert [a.item.generic_name for a in panel["reorder"]] == [
+        "Amoxicillin",
+        "Ibuprofen",
+        "Metformin",
+        "Paracetamol",
+    ]
+    assert [a.item.generic_name for a in panel["expiring"]] == [
+        "Ibuprofen",
+        "Paracetamol",
+        "Metformin",
+        "Amoxicillin",
+    ]
+    assert [a.batch for a in panel["expired"]] == [gone]
+
+
 def test_the_demo_stocks_the_stores_once_with_a_transfer_waiting_for_a_ward(make_user):
     from pharmacy import demo_stock
     from pharmacy.models import Store, Transfer

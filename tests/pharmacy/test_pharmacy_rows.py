@@ -1,0 +1,69 @@
+"""The formulary's and the stock levels' rows are written out in Python
+(pharmacy/templatetags/pharmacy_rows.py): the same HTML the templates wrote, to the character,
+whatever the items hold."""
+
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+
+from pharmacy import formulary_selectors, selectors
+from pharmacy.models import FormularyItem
+from tests.factories import FormularyItemFactory, StoreFactory
+from tests.pharmacy.rx import stocked
+
+pytestmark = pytest.mark.django_db
+
+# The templates' loops the tags replaced, as they were.
+FORMULARY_ROWS = '{% for item in items %}\n  <tr data-testid="formulary-row"{% if not item.active %} class="text-body-secondary"{% endif %}>\n    <td><a class="fw-semibold" href="{% url \'formulary_edit\' item.pk %}">{{ item.generic_name }}</a>{% if item.brand %} <span class="text-body-secondary">({{ item.brand }})</span>{% endif %}\n      <div class="small text-body-secondary"><code>{{ item.charge_item.code }}</code> · {{ item.get_category_display }}{% if not item.active %} · <span class="badge text-bg-secondary">Switched off</span>{% endif %}</div></td>\n    <td>{{ item.get_form_display }}</td>\n    <td>{{ item.strength|default:"—" }}</td>\n    <td>{{ item.dispensing_unit }}</td>\n    <td class="text-end">{{ item.pack_size|intcomma }}</td>\n    <td class="text-end text-nowrap">{{ item.charge_item.price|money }}</td>\n    <td class="text-end">{{ item.charge_item.tax_rate|floatformat:"-2" }} %</td>\n    <td class="text-end">{{ item.reorder_level|intcomma }}</td>\n    <td class="text-end text-nowrap" data-testid="on-hand">{{ item.on_hand|intcomma }}{% if item.active and item.on_hand < item.reorder_level %} <span class="badge text-bg-warning" title="Below the reorder level">Reorder</span>{% endif %}</td>\n  </tr>\n  {% endfor %}'
+STOCK_LEVEL_ROWS = '{% for item in page %}\n  <tr data-testid="stock-row">\n    <td><a class="fw-semibold" href="{% url \'stock_item\' item.pk %}">{{ item.name }}</a><div class="small text-body-secondary">{{ item.dispensing_unit }}</div></td>\n    {% for units in item.figures %}<td class="text-end">{{ units }}</td>{% endfor %}\n    <td class="text-end fw-semibold">{{ item.usable }}{% if item.usable < item.reorder_level %} <span class="badge text-bg-danger" data-testid="below-reorder">Low</span>{% endif %}</td>\n    <td class="text-end text-body-secondary">{{ item.reorder_level }}</td>\n  </tr>\n  {% endfor %}'
+
+
+def _render(source: str, **context) -> str:
+    return Template("{% load humanize pharmacy_rows %}" + source).render(Context(context))
+
+
+def _items() -> None:
+    """Items of every kind the rows tell apart: a brand or none, a strength or none, switched
+    off, below or above the reorder level, tax with places, large figures, text to escape."""
+    plain = FormularyItemFactory(generic_name='Para<b>cet</b>amol "A" & Co', brand="")
+    plain.charge_item.price = Decimal("1234.50")
+    plain.charge_item.tax_rate = Decimal("16.00")
+    plain.charge_item.save()
+    stocked(plain, units=(2500, 40), days=(200, -3))
+    branded = FormularyItemFactory(
+        generic_name="Amoxicillin", brand="Amoxil <x>", strength="", form="capsule"
+    )
+    branded.charge_item.tax_rate = Decimal("7.50")
+    branded.charge_item.save()
+    stocked(branded, units=(30,))
+    FormularyItemFactory(generic_name="Old drug", active=False, pack_size=12000)
+    FormularyItemFactory(generic_name="Gauze", form="supply", category="supply", reorder_level=0)
+
+
+def test_the_formulary_rows_are_the_html_the_template_wrote():
+    _items()
+    items = list(formulary_selectors.formulary_items({}))
+
+    ours = _render("{% formulary_rows items %}", items=items)
+
+    assert ours == _render(FORMULARY_ROWS, items=items)
+    assert ours.count('data-testid="formulary-row"') == 4
+    assert "Reorder</span>" in ours and "Switched off" in ours and "12,000" in ours
+
+
+def test_the_stock_level_rows_are_the_html_the_template_wrote():
+    StoreFactory(name="Main <store>", kind="main")
+    _items()
+    stores = selectors.active_stores()
+    page = list(selectors.stock_levels(stores=stores))
+    for item in page:
+        item.figures = selectors.store_figures(item, stores)
+
+    ours = _render("{% stock_level_rows page %}", page=page)
+
+    assert ours == _render(STOCK_LEVEL_ROWS, page=page)
+    assert (
+        ours.count('data-testid="stock-row"') == FormularyItem.objects.filter(active=True).count()
+    )
+    assert 'data-testid="below-reorder"' in ours and "2500" in ours
