@@ -1,15 +1,21 @@
-"""Lengths of time as the attendance screens write them ("7 h 05 min", "25 min"), and a matched
-day's status badges, written out in Python: the roster shows one in each of its 175 cells, and
-the template include cost ~0.1 ms each (tests/bench/pages.py --profile). The HTML is what
-templates/hr/_status.html wrote (tests/hr/test_attendance_marks.py)."""
+"""Lengths of time as the attendance screens write them ("7 h 05 min", "25 min"); a matched day's
+status badges and "My days" of my attendance, written out in Python: the roster shows a status
+in each of its 175 cells, and the template include cost ~0.1 ms each; my days are a month of
+intervals, each with times, dates and "how long" (~8 ms of the page's template time,
+tests/bench/pages.py --profile). The HTML is what the templates wrote
+(tests/hr/test_attendance_marks.py)."""
 
 from datetime import timedelta
 
 from django import template
-from django.utils.html import format_html
+from django.template.defaultfilters import timesince_filter
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from hr.attendance_rules import Day
+from hr.models.attendance import Ended, Started
 
 register = template.Library()
 
@@ -64,3 +70,64 @@ def day_status(day: Day | None) -> SafeString:
     if day.shift:
         return mark_safe(_NOT_YET)  # noqa: S308 (constant)
     return SafeString("")
+
+
+_STARTED, _ENDED = dict(Started.choices), dict(Ended.choices)
+_NO_CLOCK_OUT = '<span class="badge text-bg-warning" data-testid="no-clock-out">no clock-out</span>'
+_STILL_IN = '<span class="badge text-bg-success">still in</span>'
+
+
+def _out(row, day_date) -> str:
+    """When the interval ended: its time (and date, when another day), and how."""
+    if row.no_clock_out:
+        return _NO_CLOCK_OUT
+    if not row.time_out:
+        return _STILL_IN
+    left = timezone.localtime(row.time_out)
+    written = f"{left:%H:%M}"
+    if left.date() != day_date:
+        written += f' <span class="text-body-secondary">{date_format(left, "D d M")}</span>'
+    if row.ended_by:
+        how = escape(_ENDED.get(row.ended_by, row.ended_by))
+        written += f' <span class="small text-body-secondary">{how}</span>'
+    return written
+
+
+def _interval(row, day_date, said: str) -> str:
+    length = escape(timesince_filter(row.time_in, row.time_out)) if row.time_out else ""
+    return (
+        f"<tr><td>{said}</td>\n"
+        f'    <td class="text-nowrap">{timezone.localtime(row.time_in):%H:%M} <span class="small'
+        f' text-body-secondary">{escape(_STARTED.get(row.started_by, row.started_by))}</span></td>\n'
+        f'    <td class="text-nowrap">{_out(row, day_date)}</td>\n'
+        f'    <td class="text-end text-nowrap">{length}</td></tr>'
+    )
+
+
+@register.simple_tag
+def attendance_days(days: list[dict]) -> SafeString:
+    """My days: for each day (hr.attendance_selectors.my_days, with its `total` written), its
+    intervals (in, how; out, how, or still in, or no clock-out; how long) and the day's total."""
+    if not days:
+        return mark_safe(  # noqa: S308 (constant)
+            '<tbody><tr><td colspan="4" class="text-body-secondary">Nothing recorded yet.</td>'
+            "</tr></tbody>"
+        )
+    written = []
+    for day in days:
+        day_date = day["date"]
+        said = date_format(day_date, "D d M Y")
+        rows = "\n  ".join(
+            _interval(row, day_date, said if n == 0 else "")
+            for n, row in enumerate(day["intervals"])
+        )
+        written.append(
+            '<tbody class="border-top border-2">\n  '
+            + rows
+            + '\n  <tr class="table-light"><td colspan="3" class="fw-semibold">Worked on'
+            f' {said.rsplit(" ", 1)[0]} <span class="small fw-normal text-body-secondary">'
+            '(two devices at once count once)</span></td><td class="text-end fw-semibold'
+            f' text-nowrap" data-testid="day-total-{day_date:%Y-%m-%d}">{escape(day["total"])}'
+            "</td></tr>\n  </tbody>"
+        )
+    return mark_safe("\n  ".join(written))  # noqa: S308 (every value escaped)

@@ -61,3 +61,68 @@ def test_the_badges_are_the_html_the_template_wrote(day):
     written = Template("{% load attendance_marks %}{% day_status d %}").render(Context({"d": day}))
 
     assert written == Template(STATUS).render(Context({"d": day}))
+
+
+# "My days" of my attendance, as the template wrote them.
+MY_DAYS = (
+    '{% for day in days %}\n  <tbody class="border-top border-2">\n  {% for row in'
+    ' day.intervals %}\n  <tr><td>{% if forloop.first %}{{ day.date|date:"D d M Y" }}{% endif'
+    ' %}</td>\n    <td class="text-nowrap">{{ row.time_in|time:"H:i" }} <span class="small'
+    ' text-body-secondary">{{ row.get_started_by_display }}</span></td>\n    <td'
+    ' class="text-nowrap">{% if row.no_clock_out %}<span class="badge text-bg-warning"'
+    ' data-testid="no-clock-out">no clock-out</span>{% elif row.time_out %}{{'
+    ' row.time_out|time:"H:i" }}{% if row.time_out|date:"Ymd" != day.date|date:"Ymd" %} <span'
+    ' class="text-body-secondary">{{ row.time_out|date:"D d M" }}</span>{% endif %}{% if'
+    ' row.ended_by %} <span class="small text-body-secondary">{{ row.get_ended_by_display'
+    ' }}</span>{% endif %}{% else %}<span class="badge text-bg-success">still in</span>{% endif'
+    ' %}</td>\n    <td class="text-end text-nowrap">{% if row.time_out %}{{'
+    " row.time_in|timesince:row.time_out }}{% endif %}</td></tr>\n  {% endfor %}\n  <tr"
+    ' class="table-light"><td colspan="3" class="fw-semibold">Worked on {{ day.date|date:"D d'
+    ' M" }} <span class="small fw-normal text-body-secondary">(two devices at once count'
+    ' once)</span></td><td class="text-end fw-semibold text-nowrap" data-testid="day-total-{{'
+    " day.date|date:'Y-m-d' }}\">{{ day.total }}</td></tr>\n  </tbody>\n  {% empty"
+    ' %}<tbody><tr><td colspan="4" class="text-body-secondary">Nothing recorded'
+    " yet.</td></tr></tbody>{% endfor %}\n"
+)
+
+
+def _at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=NAIROBI)
+
+
+def test_my_days_are_the_html_the_template_wrote():
+    from hr.models import Attendance
+
+    days = [
+        {
+            "date": date(2026, 11, 23),
+            "intervals": [
+                Attendance(time_in=_at(23, 6, 55), time_out=_at(23, 12, 2), ended_by="sign_out"),
+                Attendance(time_in=_at(23, 12, 30), time_out=_at(23, 15, 1), ended_by="idle"),
+                Attendance(time_in=_at(23, 19), time_out=_at(24, 7, 10), ended_by=""),
+            ],
+            "total": "20 h 48 min <&>",
+        },
+        {
+            "date": date(2026, 11, 24),
+            "intervals": [
+                Attendance(time_in=_at(24, 8), no_clock_out=True, ended_by="longest_shift"),
+                Attendance(time_in=_at(24, 9), started_by="sign_in"),
+                Attendance(time_in=_at(24, 23, 30), time_out=_at(25, 0, 15), ended_by="click"),
+            ],
+            "total": "0 h 45 min",
+        },
+        {"date": date(2026, 11, 25), "intervals": [], "total": "0 h 00 min"},
+    ]
+
+    written = {}
+    for shown in (days, []):
+        ours = Template("{% load attendance_marks %}{% attendance_days days %}").render(
+            Context({"days": shown})
+        )
+        template = Template(MY_DAYS).render(Context({"days": shown}))
+        assert " ".join(ours.split()) == " ".join(template.split())
+        written[bool(shown)] = ours
+
+    assert "no clock-out" in written[True] and "Tue 24 Nov" in written[True]
+    assert "Nothing recorded yet." in written[False]
