@@ -131,3 +131,48 @@ def attendance_days(days: list[dict]) -> SafeString:
             "</td></tr>\n  </tbody>"
         )
     return mark_safe("\n  ".join(written))  # noqa: S308 (every value escaped)
+
+
+_TODAY = ' <span class="badge text-bg-primary">today</span>'
+_MARKED = " border-primary border-2"
+
+
+def _card(day, entry, matched, today) -> str:
+    is_today = day == today
+    if entry:
+        shift = entry.shift
+        rostered = (
+            f'{escape(shift.name)} <span class="text-body-secondary small text-nowrap">'
+            f"{shift.starts_at:%H:%M}–{shift.ends_at:%H:%M}</span>"
+        )
+    else:
+        rostered = '<span class="text-body-secondary">Day off</span>'
+    status = (
+        f'<div class="small" data-testid="my-status">{day_status(matched)}</div>'
+        if matched and day <= today
+        else ""
+    )
+    return (
+        f'<div class="col"><div class="card h-100{_MARKED if is_today else ""}"'
+        f' data-testid="my-day-{day:%Y-%m-%d}"><div class="card-body p-2">\n'
+        f'    <div class="fw-semibold">{date_format(day, "D d M")}'
+        f"{_TODAY if is_today else ''}</div>\n"
+        f"    <div>{rostered}</div>\n"
+        f"    {status}\n"
+        "  </div></div></div>"
+    )
+
+
+@register.simple_tag
+def my_weeks(weeks: list, today) -> SafeString:
+    """My shifts this week and next (hr.attendance_selectors.my_fortnight): a card a day with
+    its shift and hours (or day off), today marked, and the status of each day until today."""
+    return mark_safe(  # noqa: S308 (every value escaped)
+        "\n".join(
+            '<div class="row row-cols-2 row-cols-md-4 row-cols-xl-7 g-2 mb-2"'
+            ' data-testid="my-week">\n  '
+            + "\n  ".join(_card(day, entry, matched, today) for day, entry, matched in week)
+            + "\n</div>"
+            for week in weeks
+        )
+    )

@@ -1,7 +1,7 @@
 """A matched day's status badges are written out in Python (hr/templatetags/attendance_marks.py):
 the same HTML templates/hr/_status.html wrote, for every kind of day, whatever a name holds."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -126,3 +126,50 @@ def test_my_days_are_the_html_the_template_wrote():
 
     assert "no clock-out" in written[True] and "Tue 24 Nov" in written[True]
     assert "Nothing recorded yet." in written[False]
+
+
+# "My shifts this week and next", as the template wrote them.
+MY_WEEKS = (
+    "{% for week in weeks %}\n"
+    '<div class="row row-cols-2 row-cols-md-4 row-cols-xl-7 g-2 mb-2" data-testid="my-week">\n'
+    "  {% for day, entry, matched in week %}\n"
+    '  <div class="col"><div class="card h-100{% if day == today %} border-primary border-2{%'
+    ' endif %}" data-testid="my-day-{{ day|date:\'Y-m-d\' }}"><div class="card-body p-2">\n'
+    '    <div class="fw-semibold">{{ day|date:"D d M" }}{% if day == today %} <span'
+    ' class="badge text-bg-primary">today</span>{% endif %}</div>\n'
+    '    <div>{% if entry %}{{ entry.shift.name }} <span class="text-body-secondary small'
+    ' text-nowrap">{{ entry.shift.starts_at|time:"H:i" }}–{{ entry.shift.ends_at|time:"H:i"'
+    ' }}</span>{% else %}<span class="text-body-secondary">Day off</span>{% endif %}</div>\n'
+    '    {% if matched and day <= today %}<div class="small" data-testid="my-status">{%'
+    " day_status matched %}</div>{% endif %}\n"
+    "  </div></div></div>\n"
+    "  {% endfor %}\n"
+    "</div>\n"
+    "{% endfor %}\n"
+)
+
+
+def test_my_weeks_are_the_html_the_template_wrote():
+    from types import SimpleNamespace
+
+    night = SimpleNamespace(name="Night <&>", starts_at=time(19), ends_at=time(7, 30))
+    monday = date(2026, 11, 23)
+    kinds = [day for day in DAYS if day is not None] + [None, None]
+    rows = [
+        (
+            monday + timedelta(days=n),
+            SimpleNamespace(shift=night) if n % 3 else None,
+            kinds[n % len(kinds)],
+        )
+        for n in range(14)
+    ]
+    weeks = [rows[:7], rows[7:]]
+    context = {"weeks": weeks, "today": monday + timedelta(days=9)}
+
+    ours = Template("{% load attendance_marks %}{% my_weeks weeks today %}").render(
+        Context(context)
+    )
+
+    template = Template("{% load attendance_marks %}" + MY_WEEKS).render(Context(context))
+    assert " ".join(ours.split()) == " ".join(template.split())
+    assert ours.count('data-testid="my-status"') == 10 and "border-primary" in ours
