@@ -33,27 +33,39 @@ def roster_of(user_ids: list[int], first: date, last: date) -> dict[int, dict[da
     return found
 
 
-def intervals_of(user_ids: list[int], first: date, last: date) -> dict[int, list[Attendance]]:
-    """{user id: [Attendance]} started from `first` to `last` (dates of arrival): one query."""
-    found: dict[int, list[Attendance]] = defaultdict(list)
-    for row in (
+def intervals_of(user_ids: list[int], first: date, last: date) -> dict[int, list[Interval]]:
+    """{user id: [Interval]} started from `first` to `last` (dates of arrival), earliest first:
+    one query, read as plain values (a month of a page of people is ~200 rows)."""
+    found: dict[int, list[Interval]] = defaultdict(list)
+    for user_id, time_in, time_out, forgotten in (
         Attendance.objects.filter(user_id__in=user_ids, date__gte=first, date__lte=last)
-        .only("user_id", "date", "time_in", "time_out", "no_clock_out", "started_by", "ended_by")
         .order_by("time_in")
+        .values_list("user_id", "time_in", "time_out", "no_clock_out")
     ):
-        found[row.user_id].append(row)
+        found[user_id].append(Interval(time_in, time_out, forgotten))
     return found
 
 
 def days_of(
-    user_ids: list[int], first: date, last: date, *, now: datetime | None = None
+    user_ids: list[int],
+    first: date,
+    last: date,
+    *,
+    now: datetime | None = None,
+    roster: dict[int, dict[date, RosterEntry]] | None = None,
+    leave: dict[int, dict[date, leave_calendar.LeaveDay]] | None = None,
 ) -> dict[int, dict[date, Day]]:
     """Each person's matched days from `first` to `last` (hr.attendance_rules.match_days):
-    three queries and the leave calendar's, whatever the number of people and days."""
+    three queries and the leave calendar's, whatever the number of people and days. A caller
+    that shows the roster or the leave itself passes what it read (`roster`: roster_of from the
+    day before `first` to `last`; `leave`: the leave calendar of `first` to `last`), so neither
+    is read twice."""
     now = now or timezone.now()
-    roster = roster_of(user_ids, first - timedelta(days=1), last)
+    if roster is None:
+        roster = roster_of(user_ids, first - timedelta(days=1), last)
     intervals = intervals_of(user_ids, first - timedelta(days=1), last + timedelta(days=1))
-    leave = leave_calendar.approved_leave_days(user_ids=user_ids, first=first, last=last)
+    if leave is None:
+        leave = leave_calendar.approved_leave_days(user_ids=user_ids, first=first, last=last)
     result = {}
     for user_id in user_ids:
         shifts = {
@@ -64,10 +76,7 @@ def days_of(
             first=first,
             last=last,
             shifts=shifts,
-            intervals=[
-                Interval(row.time_in, row.time_out, row.no_clock_out)
-                for row in intervals.get(user_id, [])
-            ],
+            intervals=intervals.get(user_id, []),
             leave_types={day: leave.leave_type for day, leave in leave.get(user_id, {}).items()},
             now=now,
             grace=grace(),
@@ -122,8 +131,8 @@ def month_lines(users: list, month: date, *, now: datetime | None = None) -> lis
     days). A night shift begun on the month's last day counts to that month."""
     first, last = month_bounds(month)
     ids = [user.pk for user in users]
-    matched = days_of(ids, first, last, now=now)
     leave = leave_calendar.approved_leave_days(user_ids=ids, first=first, last=last)
+    matched = days_of(ids, first, last, now=now, leave=leave)
     lines = []
     for user in users:
         line = MonthLine(user=user)
@@ -151,8 +160,9 @@ def my_fortnight(user, today: date) -> list[list[tuple]]:
     per week, for "My attendance"."""
     monday = today - timedelta(days=today.weekday())
     fortnight = [monday + timedelta(days=n) for n in range(14)]
-    matched = days_of([user.pk], fortnight[0], fortnight[-1])[user.pk]
-    roster = roster_of([user.pk], fortnight[0], fortnight[-1]).get(user.pk, {})
+    read = roster_of([user.pk], fortnight[0] - timedelta(days=1), fortnight[-1])
+    matched = days_of([user.pk], fortnight[0], fortnight[-1], roster=read)[user.pk]
+    roster = read.get(user.pk, {})
     rows = [(day, roster.get(day), matched.get(day)) for day in fortnight]
     return [rows[:7], rows[7:]]
 
@@ -176,15 +186,13 @@ def my_days(user, dates: list[date], *, now: datetime | None = None) -> list[dic
     ]
 
 
-def roster_grid(people: list, days: list[date]) -> list[tuple]:
+def roster_grid(people: list, days: list[date], shifts: list) -> list[tuple]:
     """The roster's rows: (person, [cell]) with a cell per day: {person, day, entry (or None),
-    matched (Day or None), shifts}; four queries whatever the number of people."""
-    from hr.models import Shift
-
+    matched (Day or None), shifts (the page's list of every shift)}; four queries whatever the
+    number of people (the roster read once, for its cells and for matching the attendance)."""
     ids = [person.pk for person in people]
-    entries = roster_of(ids, days[0], days[-1])
-    matched = days_of(ids, days[0], days[-1])
-    shifts = list(Shift.objects.all())
+    entries = roster_of(ids, days[0] - timedelta(days=1), days[-1])
+    matched = days_of(ids, days[0], days[-1], roster=entries)
     return [
         (
             person,

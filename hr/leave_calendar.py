@@ -36,7 +36,9 @@ def approved_leave_days(
     ).select_related("leave_type")
     if user_ids is not None:
         requests = requests.filter(user_id__in=list(user_ids))
-    closed = off_days(first, last)
+    requests = list(requests)
+    # The closure days only price leave days: a week nobody is on leave does not ask for them.
+    closed = off_days(first, last) if requests else set()
     found: dict[int, dict[date, LeaveDay]] = {}
     for leave_request in requests:
         counts = leave_request.leave_type.counts

@@ -16,6 +16,15 @@ def with_default(query, name: str, value: str):
     return values
 
 
+def listed(form: forms.Form, name: str, rows: list) -> None:
+    """Give the form's model select `name` the options of `rows`, already read: a page that
+    shows the departments or the shifts in two forms (and its grid) reads them once. Only the
+    options shown; a value sent is still checked against the database."""
+    field = form.fields[name]
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = empty + [(row.pk, field.label_from_instance(row)) for row in rows]
+
+
 def _department_field() -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         queryset=Department.objects.all(), required=False, empty_label="Every department"

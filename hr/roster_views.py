@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.models import Department
 from hms import paging, params, rbac
 from hr import attendance_selectors, services
 from hr.models import Shift
@@ -19,6 +20,7 @@ from hr.roster_forms import (
     RosterCellForm,
     RosterWeekForm,
     ShiftForm,
+    listed,
     with_default,
 )
 
@@ -42,6 +44,13 @@ def roster(request: HttpRequest) -> HttpResponse:
         people = people.filter(department=department)
     page = paging.page_of(request, people, PEOPLE_PER_PAGE)
     days = [week + timedelta(days=n) for n in range(7)]
+    shifts, departments = list(Shift.objects.all()), list(Department.objects.all())
+    range_form = DepartmentRangeForm(
+        initial={"department": department, "first": week, "last": days[-1]}
+    )
+    listed(form, "department", departments)
+    listed(range_form, "department", departments)
+    listed(range_form, "shift", shifts)
     return render(
         request,
         "hr/roster.html",
@@ -51,13 +60,11 @@ def roster(request: HttpRequest) -> HttpResponse:
             "days": days,
             "today": timezone.localdate(),
             "page": page,
-            "grid": attendance_selectors.roster_grid(list(page), days),
+            "grid": attendance_selectors.roster_grid(list(page), days, shifts),
             "department": department,
             "previous": week - timedelta(days=7),
             "next": week + timedelta(days=7),
-            "range_form": DepartmentRangeForm(
-                initial={"department": department, "first": week, "last": days[-1]}
-            ),
+            "range_form": range_form,
         },
     )
 

@@ -4,13 +4,14 @@ my intervals and the day's total; the button stays."""
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from django.urls import reverse
 
 from hr import services
 from hr.models import Attendance
 from tests.hr.conftest import approved_leave
-from tests.hr.staffing import standard_shifts  # noqa: F401 (autouse)
+from tests.hr.staffing import large_staff, standard_shifts  # noqa: F401 (autouse)
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 23)
@@ -43,3 +44,18 @@ def test_my_week_shows_each_days_shift_and_status(staff, client_for, standard_sh
     assert "Day off" in day(26) and "Morning" in day(30)
     assert 'data-testid="mark-attendance"' in page
     assert "7 h 30 min" in page.split('data-testid="day-total-2026-11-23"')[1][:40]
+
+
+@pytest.mark.parametrize("days", [20, 365])
+def test_my_attendance_asks_a_constant_number_of_queries(
+    client_for, django_assert_max_num_queries, days
+):
+    nurse = large_staff(people=2, days=days, end=date(2026, 11, 29))[1]
+    client = client_for(nurse)
+
+    with time_machine.travel(at(26, 10), tick=False), django_assert_max_num_queries(13):
+        page = client.get(reverse("my_attendance")).content.decode()
+
+    worked = Attendance.objects.filter(user=nurse).values("date").distinct().count()
+    assert page.count('data-testid="day-total-') == min(worked, 31)
+    assert page.count('data-testid="my-status"') >= 3

@@ -206,7 +206,7 @@ def test_the_balance_sheet_of_300_staff_asks_a_constant_number_of_queries(
         apply(person, MONDAY + timedelta(days=7), MONDAY + timedelta(days=8))
     client = client_for(staff.admin)
 
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(12):
         page = client.get(reverse("leave_balances")).content.decode()
 
     assert page.count('data-testid="balance-row"') == 25
@@ -223,11 +223,11 @@ def test_the_leave_queue_and_who_is_away_keep_their_queries_as_requests_grow(
             services.leave_approve(actor=staff.admin, leave_request=leave)
     client = client_for(staff.admin)
 
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(11):
         client.get(reverse("leave_queue"))
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(6):
         client.get(reverse("leave_away"))
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(6):
         client.get(reverse("leave_queue"), {"decided": "all"})
 
 

@@ -152,11 +152,11 @@ def test_the_report_and_the_teams_day_ask_a_constant_number_of_queries(
     large_staff(people=people, days=365, end=date(2026, 11, 29))
     admin = client_for(staff.admin)
 
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(13):
         report = admin.get(reverse("attendance_report"), {"month": "2026-10"})
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(9):
         team = admin.get(reverse("team_attendance"), {"day": "2026-10-14"})
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(7):
         exported = admin.get(reverse("attendance_report_csv"), {"month": "2026-10"})
 
     assert report.content.decode().count('data-testid="report-row"') == min(50, people + 8)

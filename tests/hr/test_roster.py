@@ -181,7 +181,7 @@ def test_the_roster_page_asks_a_constant_number_of_queries(
     large_staff(people=people, days=365, end=MONDAY + timedelta(days=6))
     admin = client_for(staff.admin)
 
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(14):
         response = admin.get(reverse("roster"), {"week": "2026-11-23"})
 
     assert response.status_code == 200

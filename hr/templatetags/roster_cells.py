@@ -1,0 +1,112 @@
+"""`{% roster_rows grid %}` and `{% roster_cell cell saved %}`: the roster's rows and cells,
+written out in Python. A week of 25 people is 175 cells, each a form with its shift select and
+status; the template's ~60 lookups, two URL reversals and an include a cell were ~20 ms of the
+page's ~29 ms CPU (tests/bench/pages.py --profile). The HTML is what the template wrote
+(tests/hr/test_roster_cells.py)."""
+
+from datetime import date
+
+from django import template
+from django.template.defaulttags import CsrfTokenNode
+from django.urls import reverse
+from django.utils.dateformat import format as date_format
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from hr.templatetags.attendance_marks import day_status
+
+register = template.Library()
+
+
+class _Page:
+    """What every cell of one page shares: the form's action, the CSRF field, the way back."""
+
+    def __init__(self, context: template.Context) -> None:
+        self.action = escape(reverse("roster_cell"))
+        self.csrf = CsrfTokenNode().render(context)
+        request = context.get("request")
+        self.back = escape(request.get_full_path()) if request is not None else ""
+        self._options: dict[int, list[tuple[int, str, str]]] = {}
+        self._days: dict[date, tuple[str, str, str]] = {}
+
+    def day(self, day: date) -> tuple[str, str, str]:
+        """The day as the cell writes it (20261123, 2026-11-23, Mon 23 Nov), once a page."""
+        written = self._days.get(day)
+        if written is None:
+            written = self._days[day] = (
+                date_format(day, "Ymd"),
+                date_format(day, "Y-m-d"),
+                date_format(day, "D d M"),
+            )
+        return written
+
+    def options(self, shifts: list, chosen: int | None) -> str:
+        """The shifts' options, `chosen` selected; each shift's two forms written once a page."""
+        written = self._options.get(id(shifts))
+        if written is None:
+            written = self._options[id(shifts)] = [
+                (
+                    shift.pk,
+                    format_html('<option value="{}">{}</option>', shift.pk, shift.name),
+                    format_html('<option value="{}" selected>{}</option>', shift.pk, shift.name),
+                )
+                for shift in shifts
+            ]
+        return "".join(selected if pk == chosen else plain for pk, plain, selected in written)
+
+
+def _cell(page: _Page, cell: dict, saved: bool) -> str:
+    person, day, entry, matched = cell["person"], cell["day"], cell["entry"], cell["matched"]
+    compact, iso, said = page.day(day)
+    key = f"{person.pk}-{compact}"
+    status = f'<div class="small mt-1">{day_status(matched)}</div>' if matched else ""
+    green = ' class="table-success"' if saved else ""
+    return (
+        f'<td id="cell-{key}" data-testid="cell-{person.pk}-{iso}"{green}>\n'
+        f'      <form method="post" action="{page.action}" hx-post="{page.action}"'
+        ' hx-trigger="change" hx-target="closest td" hx-swap="outerHTML">'
+        f"{page.csrf}\n"
+        f'        <input type="hidden" name="user" value="{person.pk}">'
+        f'<input type="hidden" name="day" value="{iso}">'
+        f'<input type="hidden" name="next" value="{page.back}">\n'
+        f'        <label class="visually-hidden" for="shift-{key}">Shift of'
+        f" {escape(person.get_full_name())} on {said}</label>\n"
+        f'        <select class="form-select form-select-sm" name="shift" id="shift-{key}">\n'
+        '          <option value="">Day off</option>\n'
+        f"          {page.options(cell['shifts'], entry.shift_id if entry else None)}\n"
+        "        </select>\n"
+        '        <noscript><button class="btn btn-sm btn-outline-primary mt-1" type="submit">'
+        "Save</button></noscript>\n"
+        "      </form>\n"
+        f"      {status}\n"
+        "    </td>"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def roster_cell(context: template.Context, cell: dict, saved: bool = False) -> SafeString:
+    """One cell: the person's shift that day in a select that saves itself, and the day's
+    status once matched; `saved` marks it green (htmx swaps it in after a save)."""
+    return mark_safe(_cell(_Page(context), cell, saved))  # noqa: S308 (every value escaped)
+
+
+@register.simple_tag(takes_context=True)
+def roster_rows(context: template.Context, grid: list) -> SafeString:
+    """The grid's rows: a person (name, role, department) and a cell per day."""
+    if not grid:
+        return mark_safe(  # noqa: S308 (constant)
+            '<tr><td colspan="8" class="text-body-secondary">No staff in this department.</td></tr>'
+        )
+    page = _Page(context)
+    rows = []
+    for person, cells in grid:
+        department = f" · {escape(person.department)}" if person.department else ""
+        rows.append(
+            '<tr data-testid="roster-row"><th scope="row" class="fw-normal">'
+            f'<span class="fw-semibold">{escape(person.get_full_name() or person.username)}'
+            '</span><br><span class="small text-body-secondary">'
+            f"{escape(person.get_role_display())}{department}</span></th>\n    "
+            + "".join(_cell(page, cell, False) for cell in cells)
+            + "\n  </tr>"
+        )
+    return mark_safe("\n  ".join(rows))  # noqa: S308 (every value escaped)
