@@ -87,3 +87,19 @@ class DepartmentRangeForm(forms.Form):
 class CopyWeekForm(forms.Form):
     week = forms.DateField()
     department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False)
+
+
+def range_form_sharing_options(
+    week_form: RosterWeekForm, *, department: Department | None, first, last
+) -> tuple[list[Shift], DepartmentRangeForm]:
+    """The roster page's "department on a shift" form, and the shifts its grid offers: the
+    departments and shifts read once for the grid and both forms' selects (a posted choice is
+    still checked against the database). Returns (shifts, the range form)."""
+    shifts, departments = list(Shift.objects.all()), list(Department.objects.all())
+    range_form = DepartmentRangeForm(
+        initial={"department": department, "first": first, "last": last}
+    )
+    listed(week_form, "department", departments)
+    listed(range_form, "department", departments)
+    listed(range_form, "shift", shifts)
+    return shifts, range_form

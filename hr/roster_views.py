@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.models import Department
 from hms import paging, params, rbac
 from hr import attendance_selectors, services
 from hr.models import Shift
@@ -20,7 +19,7 @@ from hr.roster_forms import (
     RosterCellForm,
     RosterWeekForm,
     ShiftForm,
-    listed,
+    range_form_sharing_options,
     with_default,
 )
 
@@ -40,17 +39,12 @@ def roster(request: HttpRequest) -> HttpResponse:
     week = _monday((valid and form.cleaned_data["week"]) or timezone.localdate())
     department = form.cleaned_data.get("department") if valid else None
     people = services.rosterable_staff().select_related("department")
-    if department is not None:
-        people = people.filter(department=department)
+    people = people.filter(department=department) if department is not None else people
     page = paging.page_of(request, people, PEOPLE_PER_PAGE)
     days = [week + timedelta(days=n) for n in range(7)]
-    shifts, departments = list(Shift.objects.all()), list(Department.objects.all())
-    range_form = DepartmentRangeForm(
-        initial={"department": department, "first": week, "last": days[-1]}
+    shifts, range_form = range_form_sharing_options(
+        form, department=department, first=week, last=days[-1]
     )
-    listed(form, "department", departments)
-    listed(range_form, "department", departments)
-    listed(range_form, "shift", shifts)
     return render(
         request,
         "hr/roster.html",
