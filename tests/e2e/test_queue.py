@@ -31,7 +31,7 @@ def _context(browser, browser_errors, viewport):
 
 @pytest.mark.browser
 def test_check_in_from_the_list_shows_on_the_tv_and_the_doctors_call_is_announced(
-    transactional_db, charge_master, live_server_url, browser, browser_errors, tmp_path
+    transactional_db, midday, charge_master, live_server_url, browser, browser_errors, tmp_path
 ):
     desk_user = UserFactory(role=rbac.RECEPTIONIST)
     doctor = UserFactory(role=rbac.DOCTOR, first_name="Amina", last_name="Odhiambo")
