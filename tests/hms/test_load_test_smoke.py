@@ -99,6 +99,29 @@ def test_the_pharmacist_dispenses_as_the_load_does_with_the_form_read_from_its_p
     assert taken == {sooner.pk: -10, later.pk: -5}  # first expiry first out
 
 
+def test_a_colleague_giving_it_first_is_what_the_load_counts_as_a_refusal(make_user, client_for):
+    item, _ = stocked(units=(50,))
+    path = reverse("dispense_new", args=[prescribed(item, 10).pk])
+    first, second = (client_for(make_user(rbac.PHARMACIST)) for _ in range(2))
+    read = [
+        next(
+            f
+            for f in htmlforms.forms(c.get(path).content.decode())
+            if f.method == "post" and f.action == path
+        )
+        for c in (first, second)
+    ]
+    first.post(path, dict(read[0].values()))
+
+    late = second.post(path, dict(read[1].values()))
+    screen = second.get(path).content.decode()
+
+    # locustfile.GIVEN_ALREADY and GIVEN_IN_FULL: what the load counts apart, not as errors.
+    assert late.status_code == 200 and "Dispensed in full." in late.content.decode()
+    assert "Dispensed in full." in screen and f'action="{path}"' not in screen
+    assert Dispense.objects.count() == 1
+
+
 def _prescribing(make_user, client_for):
     doctor = make_user(rbac.DOCTOR)
     encounter = EncounterFactory(doctor=doctor)

@@ -105,9 +105,11 @@ class Staff(FastHttpUser):
 
     # --- requests ---------------------------------------------------------------------------
 
-    def page(self, path: str, name: str, *, target: str = "", must: str = "") -> str:
+    def page(
+        self, path: str, name: str, *, target: str = "", must: str = "", or_refused: str = ""
+    ) -> str:
         """GET a page (or, with `target`, the htmx fragment of it); its HTML. A page without
-        `must` in it is a failure."""
+        `must` in it is a failure, unless it says `or_refused` (a refusal, counted apart)."""
         headers = {"HX-Request": "true", "HX-Target": target} if target else {}
         with self.client.get(path, name=name, headers=headers, catch_response=True) as response:
             if response.status_code != 200:
@@ -115,7 +117,11 @@ class Staff(FastHttpUser):
                 return ""
             text = response.text or ""
             if must and must not in text:
-                response.failure(f"not on the page: {must}")
+                if or_refused and or_refused in text:
+                    refused[name] += 1
+                    reasons[f"{name}: {or_refused}"] += 1
+                else:
+                    response.failure(f"not on the page: {must}")
             return text
 
     def post(
@@ -467,8 +473,10 @@ class Lab(Staff):
 
 
 QUEUE_ROW = 'data-testid="queue-row"'
-# What the counter answers when another pharmacist gave the prescription (or part of it) first.
-GIVEN_ALREADY = ("has already been dispensed in full", "Dispense between 1 and")
+# What the counter says when another pharmacist gave the prescription (or part of it) first: on
+# the screen (no form then), and in answer to the form.
+GIVEN_IN_FULL = "Dispensed in full."
+GIVEN_ALREADY = (GIVEN_IN_FULL, "has already been dispensed in full", "Dispense between 1 and")
 
 
 class Pharmacy(Staff):
@@ -484,13 +492,13 @@ class Pharmacy(Staff):
         """Open one of the oldest prescriptions waiting and give it as the screen offers it (the
         quantity left, or what the shelf holds; the first batch to expire). An empty queue, a
         screen without its form, or a dispense not saved is a failure; a colleague having given
-        it a moment before is a refusal."""
+        it between the queue and the screen, or between the screen and the save, is a refusal."""
         html = self.page("/pharmacy/dispensing/", "dispensing queue", must=QUEUE_ROW)
         waiting = htmlforms.links(html, r"/pharmacy/dispensing/prescriptions/\d+/")
         if not waiting:
             return
         path = random.choice(waiting[:10])
-        html = self.page(path, "dispense: form", must=f'action="{path}"')
+        html = self.page(path, "dispense: form", must=f'action="{path}"', or_refused=GIVEN_IN_FULL)
         form = next(
             (f for f in htmlforms.forms(html) if f.method == "post" and f.action == path), None
         )
