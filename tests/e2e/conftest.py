@@ -310,6 +310,46 @@ def snapshot(page, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
+# The page's sideways overflow in px (the width a person would have to scroll to), and the
+# innermost elements that reach past the screen's right edge, as "tag#id.class[test id]".
+_OVERFLOW = """() => {
+  const root = document.documentElement;
+  const edge = root.clientWidth + 0.5;
+  const over = (el) => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.right + window.scrollX > edge;
+  };
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (typeof el.className === "string" && el.className.trim()
+       ? "." + el.className.trim().split(/\\s+/).slice(0, 3).join(".") : "")
+    + (el.dataset && el.dataset.testid ? "[" + el.dataset.testid + "]" : "");
+  const culprits = [...document.body.querySelectorAll("*")]
+    .filter((el) => over(el) && ![...el.children].some(over))
+    .slice(0, 5)
+    .map((el) => name(el) + " to " + Math.round(el.getBoundingClientRect().right + window.scrollX));
+  return [root.scrollWidth - root.clientWidth, culprits];
+}"""
+
+# How long a layout may take to settle (a chart resizing to its panel once the page's
+# scrollbar appears, a font swapping in) before an overflow counts.
+SETTLE_MS = 3000
+
+
+def assert_fits(page, screen: str) -> None:
+    """Nothing on the page is wider than the screen: no sideways scrolling once the layout has
+    settled. Measured against the width inside any scrollbar, so a page whose scrollbar pushes
+    content off the edge fails; the message names the elements that reach past the edge."""
+    waited = 0
+    overflow, culprits = page.evaluate(_OVERFLOW)
+    while overflow > 0 and waited < SETTLE_MS:
+        page.wait_for_timeout(100)
+        waited += 100
+        overflow, culprits = page.evaluate(_OVERFLOW)
+    assert overflow <= 0, (
+        f"{screen} is {overflow}px wider than the screen: {', '.join(culprits) or 'no element'}"
+    )
+
+
 # --- signing in --------------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from clinical.models import AppointmentStatus
 from hms import params, rbac
-from tests.e2e.conftest import login, snapshot
+from tests.e2e.conftest import assert_fits, login, snapshot
 from tests.factories import (
     PASSWORD,
     AdmissionFactory,
@@ -35,13 +35,6 @@ SMALL_TABLET = {"width": 1024, "height": 600}
 
 def query_of(page) -> dict:
     return {key: values[0] for key, values in parse_qs(urlparse(page.url).query).items()}
-
-
-def assert_fits(page, screen: str) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{screen} is {overflow}px wider than the screen"
 
 
 @pytest.mark.browser

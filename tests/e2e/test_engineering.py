@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from engineering import services as engineering
 from engineering.models import FaultRequest, MachineStatus, WorkOrder
 from hms import rbac
-from tests.e2e.conftest import snapshot
+from tests.e2e.conftest import assert_fits, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
 from tests.factories import UserFactory
 
@@ -41,13 +41,6 @@ def mark_not_reloaded(page) -> None:
 
 def assert_not_reloaded(page, who: str) -> None:
     assert page.evaluate("window.__notReloaded === true"), f"the {who}'s page was reloaded"
-
-
-def assert_fits(page, screen: str) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{screen} is {overflow}px wider than the screen"
 
 
 def assert_touchable(button, what: str) -> None:

@@ -16,7 +16,7 @@ from engineering.models import MachineStatus
 from hms import rbac
 from lab import catalogue
 from lab.models import TestOrder
-from tests.e2e.conftest import snapshot
+from tests.e2e.conftest import assert_fits, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
 from tests.factories import PatientFactory, UserFactory
 
@@ -36,13 +36,6 @@ def mark_not_reloaded(page) -> None:
 
 def assert_not_reloaded(page, who: str) -> None:
     assert page.evaluate("window.__notReloaded === true"), f"the {who}'s page was reloaded"
-
-
-def assert_fits(page, screen: str) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{screen} is {overflow}px wider than the screen"
 
 
 @pytest.mark.browser

@@ -11,18 +11,11 @@ from accounts.models import Department
 from hms import rbac
 from hr.models import RosterEntry, Shift
 from hr.models.roster import STANDARD_SHIFTS
-from tests.e2e.conftest import SERVER, login, snapshot
+from tests.e2e.conftest import SERVER, assert_fits, login, snapshot
 from tests.factories import PASSWORD, TOTPDeviceFactory, UserFactory
 
 SMALL_TABLET = {"width": 1024, "height": 600}
 LAPTOP = {"width": 1366, "height": 768}
-
-
-def assert_fits(page, screen: str) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{screen} is {overflow}px wider than the screen"
 
 
 def both_sizes(page, name: str) -> None:
