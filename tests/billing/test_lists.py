@@ -232,3 +232,22 @@ def test_the_charge_master_and_the_portal_invoices_are_paged(people, client_for,
 
     assert f"51–{count} of {count}" in master
     assert "26–30 of 30" in mine and mine.count('data-testid="my-invoice"') == 5
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_figures_as_at_a_past_day_leave_out_the_invoices_issued_since(people):
+    """Asked as at ten days ago, the count and total are those of the invoices issued by then
+    (ages 10 to 119 days today), the same as the sum of the age buckets; today's figures hold
+    every open invoice."""
+    made = open_invoices(people, 120)
+    then = TODAY - timedelta(days=10)
+    issued_by_then = [(age, balance) for age, balance in made if age >= 10]
+
+    figures = selectors.outstanding_figures(then)
+
+    assert figures.count == len(issued_by_then) == 110
+    assert figures.total == sum(balance for _, balance in issued_by_then)
+    assert figures.count == sum(row["count"] for row in figures.buckets)
+    assert figures.total == sum(row["balance"] for row in figures.buckets)
+    today = selectors.outstanding_figures(TODAY)
+    assert (today.count, today.total) == (120, sum(balance for _, balance in made))
