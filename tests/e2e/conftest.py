@@ -31,6 +31,8 @@ SNAPSHOT_DIR_ENV = "HMS_E2E_SNAPSHOT_DIR"
 DESKTOP_VIEWPORT = {"width": 1280, "height": 800}
 # A 10-inch ward tablet held upright.
 TABLET_VIEWPORT = {"width": 800, "height": 1280}
+# The 10-inch ward tablet held sideways, and the smallest screen a desk may have: 1024×600.
+SMALL_TABLET_VIEWPORT = {"width": 1024, "height": 600}
 TIMEOUT_MS = 10_000
 SERVER_START_SECONDS = 15
 
@@ -335,19 +337,23 @@ _OVERFLOW = """() => {
 SETTLE_MS = 3000
 
 
-def assert_fits(page, screen: str) -> None:
-    """Nothing on the page is wider than the screen: no sideways scrolling once the layout has
-    settled. Measured against the width inside any scrollbar, so a page whose scrollbar pushes
-    content off the edge fails; the message names the elements that reach past the edge."""
+def overflow_of(page) -> str:
+    """How far the page reaches past the screen's right edge once its layout has settled, as
+    "<n>px: <the elements that stick out>", or "" when it fits. Measured against the width
+    inside any scrollbar, so content a scrollbar pushes off the edge counts."""
     waited = 0
     overflow, culprits = page.evaluate(_OVERFLOW)
     while overflow > 0 and waited < SETTLE_MS:
         page.wait_for_timeout(100)
         waited += 100
         overflow, culprits = page.evaluate(_OVERFLOW)
-    assert overflow <= 0, (
-        f"{screen} is {overflow}px wider than the screen: {', '.join(culprits) or 'no element'}"
-    )
+    return f"{overflow}px: {', '.join(culprits) or 'no element'}" if overflow > 0 else ""
+
+
+def assert_fits(page, screen: str) -> None:
+    """Nothing on the page is wider than the screen: no sideways scrolling (overflow_of)."""
+    overflow = overflow_of(page)
+    assert not overflow, f"{screen} is wider than the screen by {overflow}"
 
 
 # --- signing in --------------------------------------------------------------------------------

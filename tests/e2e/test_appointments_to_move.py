@@ -12,7 +12,7 @@ from clinical import services
 from clinical.models import Appointment, AppointmentStatus
 from hms import rbac
 from tests.e2e.axe import assert_no_serious_violations
-from tests.e2e.conftest import snapshot
+from tests.e2e.conftest import SMALL_TABLET_VIEWPORT, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
 from tests.e2e.touch import touch_problems
 from tests.factories import DoctorScheduleFactory, PatientFactory, UserFactory
@@ -20,7 +20,6 @@ from tests.factories import DoctorScheduleFactory, PatientFactory, UserFactory
 pytestmark = pytest.mark.browser
 
 WIDE = {"width": 1366, "height": 768}
-SMALL_TABLET = {"width": 1024, "height": 600}
 
 
 @pytest.fixture
@@ -79,7 +78,7 @@ def test_the_desk_sees_the_leave_live_and_moves_the_patient_in_one_click(browser
     expect(row.get_by_test_id("offers-other-doctor")).to_contain_text("Brian Kiprop, 10:00")
     snapshot(desk, "to-move-list-1366x768")
 
-    desk.set_viewport_size(SMALL_TABLET)
+    desk.set_viewport_size(SMALL_TABLET_VIEWPORT)
     first_time = row.get_by_test_id("offers-same-doctor").get_by_test_id("offer").first
     expect(first_time).to_have_text(f"{after_leave:%a %d %b}, 09:00")
     snapshot(desk, "to-move-list-1024x600")

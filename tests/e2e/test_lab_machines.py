@@ -16,12 +16,11 @@ from engineering.models import MachineStatus
 from hms import rbac
 from lab import catalogue
 from lab.models import TestOrder
-from tests.e2e.conftest import assert_fits, snapshot
+from tests.e2e.conftest import SMALL_TABLET_VIEWPORT, assert_fits, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
 from tests.factories import PatientFactory, UserFactory
 
 # A 7-inch tablet held sideways.
-SMALL_TABLET = {"width": 1024, "height": 600}
 
 
 @pytest.fixture
@@ -56,7 +55,7 @@ def test_the_xray_going_down_shows_on_the_worklist_and_the_order_form_without_a_
     )
 
     bench = browsers.open("technician-tablet", tablet=True)
-    bench.set_viewport_size(SMALL_TABLET)
+    bench.set_viewport_size(SMALL_TABLET_VIEWPORT)
     desk = browsers.open("doctor")
     sign_in(bench, live_server_url, technician)
     sign_in(desk, live_server_url, doctor)
