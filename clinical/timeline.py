@@ -8,13 +8,17 @@ as one JSON object, and counts, in one more query, only the kinds that filled th
 """
 
 import json
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
+from django.db import connections, models, router
 from django.db.models import F, IntegerField, JSONField, QuerySet, Subquery, Value
 from django.db.models.functions import JSONObject
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from clinical.models import (
     Appointment,
@@ -106,6 +110,70 @@ def _counts(patient: Patient, before: datetime | None, kinds: list[TimelineSourc
     return sum(row.values())
 
 
+def _union(kinds: list[TimelineSource], patient: Patient, before: datetime | None, size: int):
+    """Each kind's newest `size` records before the cursor, as (kind, at, values) rows."""
+    windows = []
+    for i, source in enumerate(kinds):
+        records = _before(source, patient, before)
+        newest = records.order_by(f"-{source.at}").values("pk")[:size]
+        windows.append(
+            records.model._default_manager.filter(pk__in=Subquery(newest))
+            .order_by()
+            .annotate(
+                timeline_kind=Value(i),
+                timeline_at=F(source.at),
+                timeline_values=_Values(**{name: F(path) for name, path in source.columns.items()}),
+            )
+            .values("timeline_kind", "timeline_at", "timeline_values")
+        )
+    return windows[0].union(*windows[1:], all=True).order_by("timeline_kind", "-timeline_at")
+
+
+# Building and compiling that union costs more than running it (~6 ms of Python a page against
+# ~1 ms in PostgreSQL, measured on the demo): it is compiled once per database, page size and
+# with or without a cursor, for stand-in values, and run with the page's own in their places.
+_STAND_IN_PATIENT = uuid.UUID("00000000-0000-4000-8000-00000000d1ce")
+_STAND_IN_BEFORE = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+_compiled: dict[tuple, tuple[str, tuple]] = {}
+
+
+def _newest(
+    kinds: list[TimelineSource], patient: Patient, before: datetime | None, size: int
+) -> list[tuple[int, datetime, dict]]:
+    connection = connections[router.db_for_read(Patient)]
+    key = (connection.vendor, size, before is None, tuple(map(id, kinds)))
+    if key not in _compiled:
+        stand_in = Patient(pk=_STAND_IN_PATIENT)
+        query = _union(kinds, stand_in, None if before is None else _STAND_IN_BEFORE, size)
+        _compiled[key] = query.query.get_compiler(connection=connection).as_sql()
+    sql, params = _compiled[key]
+    pk_field, at_field = Patient._meta.pk, models.DateTimeField()
+    own = {
+        pk_field.get_db_prep_value(_STAND_IN_PATIENT, connection): pk_field.get_db_prep_value(
+            patient.pk, connection
+        )
+    }
+    if before is not None:
+        own[at_field.get_db_prep_value(_STAND_IN_BEFORE, connection)] = at_field.get_db_prep_value(
+            before, connection
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [own.get(p, p) if isinstance(p, Hashable) else p for p in params])
+        rows = cursor.fetchall()
+    return [(kind, _aware(at), _decoded(values)) for kind, at, values in rows]
+
+
+def _aware(at) -> datetime:
+    """A moment as the models read it (SQLite hands back text, naive UTC)."""
+    if isinstance(at, str):
+        at = parse_datetime(at)
+    return at if timezone.is_aware(at) else timezone.make_aware(at, UTC)
+
+
+def _decoded(values) -> dict:
+    return json.loads(values, cls=_DecimalsKept) if isinstance(values, str | bytes) else values
+
+
 def page(
     patient: Patient, *, before: datetime | None = None, size: int = 25
 ) -> tuple[list[Event], int]:
@@ -122,28 +190,11 @@ def page(
             routes[route] = link_to(route)
         return routes[route]
 
-    windows = []
-    for i, source in enumerate(kinds):
-        records = _before(source, patient, before)
-        newest = records.order_by(f"-{source.at}").values("pk")[:size]
-        windows.append(
-            source.records(patient)
-            .model._default_manager.filter(pk__in=Subquery(newest))
-            .order_by()
-            .annotate(
-                timeline_kind=Value(i),
-                timeline_at=F(source.at),
-                timeline_values=_Values(**{name: F(path) for name, path in source.columns.items()}),
-            )
-            .values("timeline_kind", "timeline_at", "timeline_values")
-        )
-    rows = windows[0].union(*windows[1:], all=True).order_by("timeline_kind", "-timeline_at")
     found: dict[int, int] = {}
     events: list[Event] = []
-    for row in rows:
-        kind = row["timeline_kind"]
+    for kind, at, values in _newest(kinds, patient, before, size):
         found[kind] = found.get(kind, 0) + 1
-        events.append(kinds[kind].event(patient, row["timeline_at"], row["timeline_values"], link))
+        events.append(kinds[kind].event(patient, at, values, link))
     full = [source for i, source in enumerate(kinds) if found.get(i, 0) >= size]
     total = sum(n for i, n in found.items() if n < size) + _counts(patient, before, full)
     events.sort(key=lambda event: event.at, reverse=True)
