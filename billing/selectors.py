@@ -887,7 +887,10 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
         # (none to read when the count says there are none)
         "invoices": lists["invoices"][:SIDEBAR] if counts["invoices"] else [],
         "invoices_count": counts["invoices"],
-        "advances": lists["deposits"][:SIDEBAR] if counts["deposits"] else [],
+        # (the sidebar shows no refunds: not read for it)
+        "advances": lists["deposits"].prefetch_related(None)[:SIDEBAR]
+        if counts["deposits"]
+        else [],
         "advances_count": counts["deposits"],
         "currency": settings.HMS_CURRENCY,
     }
