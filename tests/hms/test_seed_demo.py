@@ -159,5 +159,7 @@ def test_a_production_install_refuses_the_demo_and_loads_nothing(settings):
     with pytest.raises(CommandError, match="production install.*Nothing was loaded"):
         call_command("seed_demo", stdout=StringIO())
 
-    assert not User.objects.filter(username__in=[username for username, *_rest in DEMO_USERS]).exists()
+    assert not User.objects.filter(
+        username__in=[username for username, *_rest in DEMO_USERS]
+    ).exists()
     assert not Patient.objects.exists()
