@@ -642,10 +642,17 @@ class Prescription(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["patient", "-created_at"], name="prescription_patient_idx"),
+            # The dispensing queue (pharmacy's waiting()): only the prescriptions still to hand
+            # over, so it stays as small as the queue after years of dispensed ones.
             models.Index(
                 fields=["created_at"],
-                condition=models.Q(formulary_item__isnull=False, outside=False),
-                name="prescription_to_dispense_idx",
+                condition=models.Q(
+                    formulary_item__isnull=False,
+                    outside=False,
+                    quantity__isnull=False,
+                    dispensed_quantity__lt=models.F("quantity"),
+                ),
+                name="prescription_waiting_idx",
             ),
         ]
 

@@ -1,7 +1,8 @@
 """A large generated hospital for benchmarks: 50,000 patients, 200 beds, 300 staff and two years of
-appointments, consultations, admissions with their bed stays, lab orders with results, billing
-(charges, invoices, claims, payments) and attendance, on top of the demo hospital (its logins
-and catalogue), in bulk.
+appointments, consultations with their prescriptions, admissions with their bed stays, lab orders
+with results, the pharmacy (a formulary of about 230 items, stores, batches, deliveries, transfers,
+every prescription dispensed but the newest: large_pharmacy.py), billing (charges, invoices,
+claims, payments) and attendance, on top of the demo hospital (its logins and catalogue), in bulk.
 
     .venv/bin/python tests/bench/large_hospital.py --patients 2000     # SQLite, a small one
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hms_bench_large \\
@@ -13,11 +14,12 @@ From code (Django set up, the database migrated and empty):
     counts = generate(patients=50_000, beds=200, staff=300, days=730)
 
 The rows are consistent as the services would leave them: foreign keys valid, numbers taken from
-the real number series (MRN, LAB-, INV-, RCT-, CLM- per year, the series left at the last one),
-one active admission per bed and per patient, no two live appointments of one doctor or one
-patient overlapping (PostgreSQL's exclusion constraints check it), every invoice's figures from
-billing.totals over its lines (the check constraints hold), ward days keyed as the accrual keys
-them. What it does not write: audit rows (the hash chain is the services' job) and documents.
+the real number series (MRN, LAB-, INV-, RCT-, CLM-, GRN-, TRF-, DSP- per year, the series left
+at the last one), one active admission per bed and per patient, no two live appointments of one
+doctor or one patient overlapping (PostgreSQL's exclusion constraints check it), every invoice's
+figures from billing.totals over its lines (the check constraints hold), ward days keyed as the
+accrual keys them, every stock balance the sum of its movements. What it does not write: audit rows (the hash chain is the services' job; the formulary and
+the ward stores, made through the pharmacy's services, have theirs) and documents.
 """
 
 import argparse
@@ -128,13 +130,6 @@ DIAGNOSES = [
     ("Asthma", "J45.909"),
     ("Low back pain", "M54.5"),
     ("Anaemia", "D64.9"),
-]
-DRUGS = [
-    ("Paracetamol", "500 mg", "2 tablets", "three times a day", "5 days"),
-    ("Amoxicillin", "500 mg", "1 capsule", "three times a day", "7 days"),
-    ("Artemether-lumefantrine", "20/120 mg", "4 tablets", "twice a day", "3 days"),
-    ("Metformin", "500 mg", "1 tablet", "twice a day", "30 days"),
-    ("Amlodipine", "5 mg", "1 tablet", "once a day", "30 days"),
 ]
 INSURERS = ["NHIF", "AAR Insurance", "Jubilee Health", "Britam"]
 # Extra wards beside the demo's four: name, kind, charge code, share of the remaining beds.
@@ -381,7 +376,13 @@ class Generator:
         rows.sort(key=lambda a: a.starts_at)
         self.appointments = _bulk(Appointment, rows, self.log)
 
-    def make_consultations(self) -> None:
+    def make_formulary(self) -> None:
+        from large_pharmacy import Pharmacy
+
+        self.pharmacy = Pharmacy(self, _bulk)
+        self.pharmacy.make_formulary()
+
+    def make_consultations(self, waiting_prescriptions: int) -> None:
         from billing.models import Charge, ChargeItem
         from clinical.models import AppointmentStatus, Encounter, Prescription
 
@@ -405,23 +406,13 @@ class Generator:
                 )
             )
         self.encounters = _bulk(Encounter, encounters, self.log)
+        # Most consultations end with a prescription from the formulary (large_pharmacy.REGIMENS:
+        # the diagnosis's usual drugs); the newest are still waiting at the pharmacy's counter.
         prescriptions = []
         for encounter in self.encounters:
             if self.rng.random() < 0.6:
-                drug, strength, dose, frequency, duration = self.rng.choice(DRUGS)
-                prescriptions.append(
-                    Prescription(
-                        encounter=encounter,
-                        patient_id=encounter.patient_id,
-                        doctor_id=encounter.doctor_id,
-                        drug=drug,
-                        strength=strength,
-                        dose=dose,
-                        frequency=frequency,
-                        duration=duration,
-                        created_at=encounter.completed_at,
-                    )
-                )
+                prescriptions += self.pharmacy.prescribe(encounter, Prescription)
+        self.pharmacy.leave_waiting(prescriptions, waiting_prescriptions)
         _bulk(Prescription, prescriptions, self.log)
         consult = ChargeItem.objects.get(code="CONSULT")
         charges = [
@@ -1087,6 +1078,7 @@ def generate(
     days: int = 730,
     appointments_per_patient: float = 3.0,
     orders_per_visit: float = 0.6,
+    waiting_prescriptions: int = 150,
     seed: int = 1,
     log=print,
 ) -> dict:
@@ -1104,11 +1096,13 @@ def generate(
             ("schedules", generator.make_schedules),
             ("patients", generator.make_patients),
             ("appointments", lambda: generator.make_appointments(appointments_per_patient)),
-            ("consultations", generator.make_consultations),
+            ("formulary", generator.make_formulary),
+            ("consultations", lambda: generator.make_consultations(waiting_prescriptions)),
             ("wards", generator.make_wards),
             ("admissions", generator.make_admissions),
             ("vitals", generator.make_vitals),
             ("lab", lambda: generator.make_lab(orders_per_visit)),
+            ("pharmacy", lambda: generator.pharmacy.make_stock()),
             ("invoices", generator.make_invoices),
             ("attendance", generator.make_attendance),
             ("notifications", generator.make_notifications),
@@ -1126,6 +1120,7 @@ BACKDATED = [
     "clinical.Patient",
     "clinical.Appointment",
     "clinical.Prescription",
+    "pharmacy.Batch",
     "billing.Invoice",
     "messaging.Notification",
     "wards.Bed",
@@ -1140,6 +1135,11 @@ COUNTED = [
     "wards.Admission",
     "lab.TestOrder",
     "lab.ResultValue",
+    "clinical.Prescription",
+    "pharmacy.FormularyItem",
+    "pharmacy.Batch",
+    "pharmacy.StockMovement",
+    "pharmacy.Dispense",
     "billing.Charge",
     "billing.Invoice",
     "billing.Payment",
@@ -1158,6 +1158,12 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=730, help="days of history")
     parser.add_argument("--appointments-per-patient", type=float, default=3.0)
     parser.add_argument("--orders-per-visit", type=float, default=0.6)
+    parser.add_argument(
+        "--waiting-prescriptions",
+        type=int,
+        default=150,
+        help="the newest prescriptions left at the pharmacy's counter",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--sqlite",
@@ -1192,6 +1198,7 @@ def main() -> None:
         days=args.days,
         appointments_per_patient=args.appointments_per_patient,
         orders_per_visit=args.orders_per_visit,
+        waiting_prescriptions=args.waiting_prescriptions,
         seed=args.seed,
     )
     if connection.vendor == "postgresql":

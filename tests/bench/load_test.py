@@ -358,6 +358,7 @@ def print_table(result: dict) -> None:
     print(f"  delivery after the sender's answer (ms): {ws['after_answer_ms']}")
     print(f"  delivery after the send began (ms):      {ws['after_send_ms']}")
     print(f"refused (business answers, not errors): {result['refused']}")
+    print(f"done: {result['done']}")
     print(f"machine: {result['machine']}")
     busy = sum(row["busy_s"] for row in result["server_time"])
     print(f"Django's own time per view (mean ms; {busy:.0f} s busy in all):")
@@ -485,6 +486,8 @@ def main() -> None:
         "screens": locust_stats(csv_prefix),
         "refused": extra["refused"],
         "refusal_reasons": extra["reasons"],
+        # The work done that must be: prescription lines added, prescriptions dispensed.
+        "done": extra.get("done", {}),
         "websockets": websocket_figures(ws_state, extra, expected),
         "machine": machine,
         "server_time": server,

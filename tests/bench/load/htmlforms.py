@@ -4,6 +4,7 @@ test posts what the real page posts."""
 
 import re
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 
 
@@ -111,3 +112,29 @@ def links(html: str, pattern: str) -> list[str]:
     """Every distinct href matching `pattern` (a regular expression), in page order."""
     found = re.findall(rf'href="({pattern})"', html)
     return list(dict.fromkeys(found))
+
+
+_BUTTON = re.compile(r"<button\b([^>]*)>(.*?)</button>", re.S)
+_ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
+
+
+def picks(html: str) -> list[dict]:
+    """The items of the prescriber's formulary search (pharmacy/formulary/_pick.html) as a tap
+    reads them: `item` (the id), `drug` and `strength` (what the tap fills in), `form`, whether
+    the pharmacy has it in stock, and whether the patient's allergies mark it."""
+    found = []
+    for tag, inside in _BUTTON.findall(html):
+        attrs = {name: unescape(value) for name, value in _ATTRIBUTE.findall(tag)}
+        if "data-pick-item" not in attrs:
+            continue
+        found.append(
+            {
+                "item": attrs["data-pick-item"],
+                "drug": attrs.get("data-drug", ""),
+                "strength": attrs.get("data-strength", ""),
+                "form": attrs.get("data-form", ""),
+                "in_stock": " in stock<" in inside,
+                "allergy": 'data-testid="pick-allergy"' in inside,
+            }
+        )
+    return found

@@ -5,6 +5,9 @@ prepare.py), working through the real screens and posting the real forms: every 
 from its page (CSRF token and one-time submission token included) and posted as the browser would.
 Requests are named by screen, so locust's figures group per screen. A business refusal (a slot
 booked by another desk a moment before) is not an HTTP error: it is counted apart ("refused").
+Where the work must succeed (the pharmacist's dispensing: a prescription is waiting, the form
+posts as read, the dispense is saved) anything else is a failure of that request, and what was
+done is counted ("done": prescribed, dispensed).
 
     LOAD_PREPARED=var/load/prepared.json LOAD_OUT=var/load/locust-extra.json \\
         locust -f tests/bench/load/locustfile.py --headless -u 200 -r 20 -t 5m \\
@@ -55,6 +58,7 @@ def share(name: str) -> int:
 
 refused: Counter = Counter()
 reasons: Counter = Counter()
+done: Counter = Counter()
 REASON = re.compile(
     r'class="(?:invalid-feedback|alert alert-(?:danger|warning))[^"]*"[^>]*>\s*(?:<[^>]+>\s*)*([^<]{3,160})'
 )
@@ -101,14 +105,18 @@ class Staff(FastHttpUser):
 
     # --- requests ---------------------------------------------------------------------------
 
-    def page(self, path: str, name: str, *, target: str = "") -> str:
-        """GET a page (or, with `target`, the htmx fragment of it); its HTML."""
+    def page(self, path: str, name: str, *, target: str = "", must: str = "") -> str:
+        """GET a page (or, with `target`, the htmx fragment of it); its HTML. A page without
+        `must` in it is a failure."""
         headers = {"HX-Request": "true", "HX-Target": target} if target else {}
         with self.client.get(path, name=name, headers=headers, catch_response=True) as response:
             if response.status_code != 200:
                 response.failure(f"{response.status_code}")
                 return ""
-            return response.text or ""
+            text = response.text or ""
+            if must and must not in text:
+                response.failure(f"not on the page: {must}")
+            return text
 
     def post(
         self,
@@ -117,11 +125,15 @@ class Staff(FastHttpUser):
         name: str,
         *,
         htmx: bool = False,
-        expect: str = "",
+        expect: str | tuple[str, ...] = "",
+        refusals: tuple[str, ...] | None = None,
         **values,
     ) -> tuple[int, str, str]:
         """Post the form as the page would; (status, location, body). A 302 is success; a 200
-        is success for htmx posts when `expect` is in the answer, else a refusal."""
+        is success for htmx posts when `expect` (or one of them) is in the answer, else a
+        refusal; with `refusals`, only an answer saying one of them is a refusal, any other 200
+        a failure."""
+        expected = (expect,) if isinstance(expect, str) else expect
         action = form.action or page_path
         headers = {
             "Referer": self.origin + page_path,
@@ -142,9 +154,12 @@ class Staff(FastHttpUser):
             location = response.headers.get("Location", "") if status == 302 else ""
             if status >= 400:
                 response.failure(f"{status}")
-            elif status == 200 and not (htmx and expect and expect in body):
-                refused[name] += 1
-                reasons[f"{name}: {_reason(body)}"] += 1
+            elif status == 200 and not (htmx and any(e and e in body for e in expected)):
+                if refusals is not None and not any(r in body for r in refusals):
+                    response.failure(f"not done: {_reason(body)}")
+                else:
+                    refused[name] += 1
+                    reasons[f"{name}: {_reason(body)}"] += 1
             return status, location, body
 
     def follow(self, location: str, name: str) -> str:
@@ -216,6 +231,26 @@ class Reception(Staff):
         self.follow(location, "appointment")
 
 
+# What the doctors prescribe: the first letters typed into the formulary search, then the dose,
+# how often and how long (the doctor taps a tablet or capsule the pharmacy has in stock).
+PRESCRIBING = [
+    ("amox", "1 capsule", "three times a day", "5 days"),
+    ("parac", "2 tablets", "three times a day", "3 days"),
+    ("artem", "4 tablets", "twice a day", "3 days"),
+    ("metf", "1 tablet", "twice a day", "30 days"),
+    ("amlod", "1 tablet", "once a day", "30 days"),
+    ("cipro", "1 tablet", "twice a day", "5 days"),
+    ("metro", "1 tablet", "three times a day", "5 days"),
+    ("ibupr", "1 tablet", "three times a day", "5 days"),
+    ("omepr", "1 capsule", "once a day", "14 days"),
+    ("cetir", "1 tablet", "once a day", "5 days"),
+    ("enal", "1 tablet", "once a day", "30 days"),
+    ("zinc", "1 tablet", "once a day", "10 days"),
+]
+SAID = 'data-testid="prescription-said"'
+CHECKS = 'data-testid="prescribing-checks"'
+
+
 class Doctor(Staff):
     role = "doctor"
     fixed_count = share("Doctor")
@@ -224,6 +259,7 @@ class Doctor(Staff):
         me = _pick(self.role)
         self.encounter = me.get("encounter")
         self.ordered: set[str] = set()
+        self.prescribed: set[str] = set()
         self.start_with(me["session"])
 
     @task(4)
@@ -281,6 +317,70 @@ class Doctor(Staff):
             clinical_notes="Load test order.",
         )
         self.follow(location, "consultation")
+
+    @task(2)
+    def prescribe(self) -> None:
+        """A line of the consultation's prescription, as the screen writes it: the formulary
+        search as the drug is typed, a tap on an item in stock, the quantity the pharmacy will
+        give, then add it; the prescribing checks' warnings (the same drug or class already
+        running, an interaction) read and confirmed as the doctor does."""
+        if not self.encounter:
+            return
+        path = f"/appointments/consultations/{self.encounter}/"
+        action = f"{path}prescriptions/"
+        html = self.page(path, "consultation")
+        form = htmlforms.form(html, action)
+        if form is None:
+            return
+        fresh = [line for line in PRESCRIBING if line[0] not in self.prescribed] or PRESCRIBING
+        typed, dose, frequency, duration = random.choice(fresh)
+        self.prescribed.add(typed)
+        patient = dict(form.fields).get("pick_patient", "")
+        found = self.page(
+            f"/pharmacy/formulary/pick/?{urlencode({'drug': typed, 'pick_patient': patient})}",
+            "prescribe: formulary search",
+            target="formulary-pick",
+        )
+        picks = [
+            p
+            for p in htmlforms.picks(found)
+            if p["form"] in ("tablet", "capsule") and p["in_stock"] and not p["allergy"]
+        ]
+        if not picks:
+            refused["prescribe: nothing in stock to pick"] += 1
+            return
+        pick = random.choice(picks)
+        line = {
+            "formulary_item": pick["item"],
+            "drug": pick["drug"],
+            "strength": pick["strength"],
+            "dose": dose,
+            "route": "oral",
+            "frequency": frequency,
+            "duration": duration,
+        }
+        self.page(
+            f"/appointments/prescriptions/quantity/?{urlencode(line)}",
+            "prescribe: quantity to dispense",
+            target="quantity-hint",
+        )
+        status, _, body = self.post(
+            form, path, "prescribe: add", htmx=True, expect=(SAID, CHECKS), **line
+        )
+        if CHECKS in body and 'name="warning_codes"' in body:
+            again = htmlforms.form(body, action)
+            if again is None:
+                return
+            status, _, body = self.post(
+                again,
+                path,
+                "prescribe: add, warnings read",
+                htmx=True,
+                expect=SAID,
+                warnings_read="on",
+            )
+        if status == 200 and SAID in body:
+            done["prescribed"] += 1
 
 
 class Nurse(Staff):
@@ -366,6 +466,11 @@ class Lab(Staff):
         self.follow(location, "lab order")
 
 
+QUEUE_ROW = 'data-testid="queue-row"'
+# What the counter answers when another pharmacist gave the prescription (or part of it) first.
+GIVEN_ALREADY = ("has already been dispensed in full", "Dispense between 1 and")
+
+
 class Pharmacy(Staff):
     role = "pharmacist"
     fixed_count = share("Pharmacy")
@@ -376,19 +481,25 @@ class Pharmacy(Staff):
 
     @task(2)
     def dispense(self) -> None:
-        html = self.page("/pharmacy/dispensing/", "dispensing queue")
+        """Open one of the oldest prescriptions waiting and give it as the screen offers it (the
+        quantity left, or what the shelf holds; the first batch to expire). An empty queue, a
+        screen without its form, or a dispense not saved is a failure; a colleague having given
+        it a moment before is a refusal."""
+        html = self.page("/pharmacy/dispensing/", "dispensing queue", must=QUEUE_ROW)
         waiting = htmlforms.links(html, r"/pharmacy/dispensing/prescriptions/\d+/")
         if not waiting:
             return
         path = random.choice(waiting[:10])
-        html = self.page(path, "dispense: form")
+        html = self.page(path, "dispense: form", must=f'action="{path}"')
         form = next(
             (f for f in htmlforms.forms(html) if f.method == "post" and f.action == path), None
         )
         if form is None:
             return
-        status, location, _ = self.post(form, path, "dispense: save")
-        self.follow(location, "dispense: label page")
+        status, location, _ = self.post(form, path, "dispense: save", refusals=GIVEN_ALREADY)
+        if status == 302 and location.startswith("/pharmacy/dispensing/"):
+            done["dispensed"] += 1
+            self.follow(location, "dispense: label page")
 
 
 class Billing(Staff):
@@ -496,6 +607,11 @@ def _write_extra(**_kwargs) -> None:
     if OUT:
         with open(OUT, "w") as handle:
             json.dump(
-                {"refused": dict(refused), "reasons": dict(reasons), "chat_sent": chat_sent},
+                {
+                    "refused": dict(refused),
+                    "reasons": dict(reasons),
+                    "done": dict(done),
+                    "chat_sent": chat_sent,
+                },
                 handle,
             )
