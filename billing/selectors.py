@@ -309,7 +309,8 @@ class Outstanding:
 
 def outstanding_figures(today: date | None = None) -> Outstanding:
     """One query, whatever the number of open invoices: the count and balance in all, and per age
-    bucket (conditional sums on the issue date)."""
+    bucket (conditional sums on the issue date), of the invoices issued by the end of `today` (a
+    past day leaves out those issued since; balances are today's: they keep no history)."""
     today = today or timezone.localdate()
     sums = {"count": Count("id"), "total": _sum("patient_balance")}
     for bucket in AGE_BUCKETS:
@@ -320,7 +321,8 @@ def outstanding_figures(today: date | None = None) -> Outstanding:
                 When(condition, then=F("patient_balance")), default=Value(ZERO), output_field=_MONEY
             )
         )
-    figures = open_patient_invoices().aggregate(**sums)
+    issued_by_then = Q(issued_at__lt=_day_start(today + timedelta(days=1)))
+    figures = open_patient_invoices().filter(issued_by_then).aggregate(**sums)
     return Outstanding(
         count=figures["count"],
         total=money(figures["total"]),
@@ -885,7 +887,10 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
         # (none to read when the count says there are none)
         "invoices": lists["invoices"][:SIDEBAR] if counts["invoices"] else [],
         "invoices_count": counts["invoices"],
-        "advances": lists["deposits"][:SIDEBAR] if counts["deposits"] else [],
+        # (the sidebar shows no refunds: not read for it)
+        "advances": lists["deposits"].prefetch_related(None)[:SIDEBAR]
+        if counts["deposits"]
+        else [],
         "advances_count": counts["deposits"],
         "currency": settings.HMS_CURRENCY,
     }

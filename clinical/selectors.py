@@ -4,7 +4,7 @@ The assigned-doctor relation (DESIGN.md): a doctor with a non-cancelled appointm
 patient, or the attending doctor of the patient's active admission (that half arrives with wards).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -16,7 +16,7 @@ from django.db.models.functions import TruncDate, TruncTime
 from django.utils import timezone
 
 from accounts.models import User
-from clinical import lifecycle, news2, search
+from clinical import lifecycle, news2, search, timeline
 from clinical.day_parts import HALF_DAY_SPLIT
 from clinical.models import (
     ARRIVED_STATUSES,
@@ -29,8 +29,6 @@ from clinical.models import (
     PatientDocument,
     PatientMerge,
     PatientState,
-    PatientStateChange,
-    Prescription,
     ScheduleException,
     Vitals,
 )
@@ -41,9 +39,12 @@ from clinical.search import (  # the search keys and MRN width, re-exported for 
     name_key,
     phone_digits,
 )
+
+# The history's events and kinds of record, for the modules built on clinical to add theirs.
+from clinical.timeline import Event as Event
+from clinical.timeline import TimelineSource as TimelineSource
 from clinical.vitals import RANGES, Range, flag
 from hms import paging, params, rbac
-from hms.links import link_to
 from hms.refusals import Refusal
 
 SEARCH_LIMIT = 20
@@ -441,176 +442,30 @@ def appointments_for(user: User) -> QuerySet:
     return appointments
 
 
-# --- the patient's history -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Event:
-    at: datetime
-    kind: str
-    icon: str
-    title: str
-    detail: str = ""
-    url: str = ""
-
-
-# Modules built on clinical add their records to the timeline (lab's tests, ...): each source is
-# called as source(patient, before, size) and returns its newest `size` events before the cursor;
-# its counter, as count(patient, before), says how many events it has before the cursor.
-_timeline_sources: list = []
-_timeline_counters: list = []
-_timeline_counter_of: dict = {}
-
-
-def register_timeline(source: Callable[..., list], count: Callable[..., int] | None = None) -> None:
-    if source not in _timeline_sources:
-        _timeline_sources.append(source)
-    if count is not None and count not in _timeline_counters:
-        _timeline_counters.append(count)
-        _timeline_counter_of[source] = count
-
-
-def _timeline_querysets(patient: Patient) -> list[tuple[QuerySet, str]]:
-    """clinical's own records on the timeline, each with the moment it is placed at."""
-    return [
-        (Encounter.objects.filter(patient=patient), "started_at"),
-        (Vitals.objects.filter(patient=patient), "recorded_at"),
-        (Prescription.objects.filter(patient=patient), "created_at"),
-        (Appointment.objects.filter(patient=patient), "starts_at"),
-        (PatientDocument.objects.filter(patient=patient), "uploaded_at"),
-        (PatientStateChange.objects.filter(patient=patient), "at"),
-    ]
+# --- the patient's history (clinical.timeline) -----------------------------------------------
 
 
 def patient_timeline_count(patient: Patient, *, before: datetime | None = None) -> int:
     """How many events the patient's timeline has (before the cursor, when given): counted in the
-    database, one query per kind of record, however long the history."""
-    total = 0
-    for queryset, field in _timeline_querysets(patient):
-        if before is not None:
-            queryset = queryset.filter(**{f"{field}__lt": before})
-        total += queryset.count()
-    return total + sum(count(patient, before) for count in _timeline_counters)
+    database in one query, however long the history."""
+    return timeline.count(patient, before=before)
 
 
 def patient_timeline(
     patient: Patient, *, before: datetime | None = None, size: int = 25
 ) -> list[Event]:
     """One timeline of everything that happened to the patient, newest first, `size` at a time
-    (one query per kind of record, whatever the page: each kind contributes its newest `size`
-    before the cursor, and the merge keeps the newest `size` of those)."""
+    (one query whatever the page: each kind contributes its newest `size` before the cursor, and
+    the merge keeps the newest `size` of those)."""
     return patient_timeline_page(patient, before=before, size=size)[0]
 
 
 def patient_timeline_page(
     patient: Patient, *, before: datetime | None = None, size: int = 25
 ) -> tuple[list[Event], int]:
-    """(the page of patient_timeline, how many events the timeline has from the cursor on).
-
-    A kind that gave fewer than `size` records has given all it has before the cursor: only the
-    kinds that filled their window are counted in the database (at most one more query each; a
-    short history asks none)."""
-    encounter_link = link_to("encounter")
-    vitals_link = link_to("patient_vitals")(patient.pk)
-    appointment_link = link_to("appointment_detail")
-    documents_link = link_to("patient_documents")(patient.pk)
-    windows: list[tuple[QuerySet, list]] = []
-
-    def window(queryset: QuerySet, field: str) -> list:
-        if before is not None:
-            queryset = queryset.filter(**{f"{field}__lt": before})
-        rows = list(queryset.order_by(f"-{field}")[:size])
-        windows.append((queryset, rows))
-        return rows
-
-    events: list[Event] = []
-    for encounter in window(
-        Encounter.objects.filter(patient=patient).select_related("doctor"), "started_at"
-    ):
-        events.append(
-            Event(
-                encounter.started_at,
-                "consultation",
-                "clipboard2-pulse",
-                f"Consultation with Dr {encounter.doctor}",
-                encounter.diagnosis
-                + (f" ({encounter.icd10_code})" if encounter.icd10_code else ""),
-                encounter_link(encounter.pk),
-            )
-        )
-    for vitals in window(Vitals.objects.filter(patient=patient), "recorded_at"):
-        parts = []
-        if vitals.temperature_c is not None:
-            parts.append(f"T {vitals.temperature_c} °C")
-        if vitals.pulse is not None:
-            parts.append(f"P {vitals.pulse}")
-        if vitals.systolic is not None:
-            parts.append(f"BP {vitals.systolic}/{vitals.diastolic}")
-        if vitals.spo2 is not None:
-            parts.append(f"SpO₂ {vitals.spo2}%")
-        events.append(
-            Event(
-                vitals.recorded_at,
-                "vitals",
-                "heart-pulse",
-                "Vitals",
-                " · ".join(parts),
-                vitals_link,
-            )
-        )
-    for item in window(Prescription.objects.filter(patient=patient), "created_at"):
-        events.append(
-            Event(
-                item.created_at,
-                "prescription",
-                "capsule",
-                f"Prescribed {item.drug} {item.strength}".strip(),
-                f"{item.dose}, {item.frequency}, {item.duration}",
-                encounter_link(item.encounter_id),
-            )
-        )
-    for appointment in window(
-        Appointment.objects.filter(patient=patient).select_related("doctor"), "starts_at"
-    ):
-        events.append(
-            Event(
-                appointment.starts_at,
-                "appointment",
-                "calendar-event",
-                f"Appointment with {appointment.doctor}",
-                appointment.get_status_display(),
-                appointment_link(appointment.pk),
-            )
-        )
-    for document in window(PatientDocument.objects.filter(patient=patient), "uploaded_at"):
-        events.append(
-            Event(
-                document.uploaded_at,
-                "document",
-                "file-earmark-text",
-                f"Document: {document.title}",
-                document.get_kind_display(),
-                documents_link,
-            )
-        )
-    for change in window(PatientStateChange.objects.filter(patient=patient), "at"):
-        events.append(
-            Event(
-                change.at,
-                "status",
-                "signpost",
-                f"Now {change.get_to_state_display()}",
-                change.reason,
-            )
-        )
-    total = sum(len(rows) if len(rows) < size else queryset.count() for queryset, rows in windows)
-    for source in _timeline_sources:
-        found = source(patient, before, size)
-        events.extend(found)
-        count = _timeline_counter_of.get(source)
-        total += count(patient, before) if count and len(found) >= size else len(found)
-    events.sort(key=lambda event: event.at, reverse=True)
-    return events[:size], total
+    """(the page of patient_timeline, how many events the timeline has from the cursor on): one
+    query, and one more to count the kinds that filled their window (a short history asks none)."""
+    return timeline.page(patient, before=before, size=size)
 
 
 # --- vitals ------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@
 #   deploy/local-stack.sh down      stop everything it started
 #   deploy/local-stack.sh status    each process and the health check; exit 1 if one is down
 #   deploy/local-stack.sh stop NAME stop one process (a failure drill); `up` starts it again
-#   deploy/local-stack.sh manage …  manage.py with the stack's settings (e.g. `manage seed_demo`)
+#   deploy/local-stack.sh manage …  manage.py with the stack's settings (e.g. `manage seed_demo --on-production`)
 #   deploy/local-stack.sh env       print the path of the stack's settings file
 #
 # What runs (ports from STACK_PORT, default 8443):

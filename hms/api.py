@@ -216,7 +216,15 @@ def is_api_view(callback) -> bool:
 # operationId, {parameter: runtime expression}, request body or None)]). The operationIds are
 # drf-spectacular's (path-derived); a link to a missing operation fails schema_links.
 FIRST = "$response.body#/results/0/id"
-SCHEMA_LINKS: dict[str, tuple[str, list[tuple[str, str, dict[str, str], dict | None]]]] = {
+SchemaLink = tuple[str, str, dict[str, str], dict | None]
+
+
+def _first_row(name: str, target: str) -> SchemaLink:
+    """A link from a paged list to `target`, given the id of the list's first row."""
+    return (name, target, {"id": FIRST}, None)
+
+
+SCHEMA_LINKS: dict[str, tuple[str, list[SchemaLink]]] = {
     "me_appointments_book_create": (
         "201",
         [
@@ -227,8 +235,8 @@ SCHEMA_LINKS: dict[str, tuple[str, list[tuple[str, str, dict[str, str], dict | N
     "me_appointments_list": (
         "200",
         [
-            ("Reschedule", "me_appointments_reschedule_create", {"id": FIRST}, None),
-            ("Cancel", "me_appointments_cancel_create", {"id": FIRST}, None),
+            _first_row("Reschedule", "me_appointments_reschedule_create"),
+            _first_row("Cancel", "me_appointments_cancel_create"),
         ],
     ),
     "doctors_list": (
@@ -253,17 +261,17 @@ SCHEMA_LINKS: dict[str, tuple[str, list[tuple[str, str, dict[str, str], dict | N
     "chat_threads_list": (
         "200",
         [
-            ("Messages", "chat_threads_messages_list", {"id": FIRST}, None),
-            ("Send", "chat_threads_messages_create", {"id": FIRST}, None),
+            _first_row("Messages", "chat_threads_messages_list"),
+            _first_row("Send", "chat_threads_messages_create"),
         ],
     ),
     "me_notifications_list": (
         "200",
-        [("Read", "me_notifications_read_create", {"id": FIRST}, None)],
+        [_first_row("Read", "me_notifications_read_create")],
     ),
-    "me_invoices_list": ("200", [("Pdf", "invoices_pdf_retrieve", {"id": FIRST}, None)]),
-    "me_results_list": ("200", [("Report", "results_report_retrieve", {"id": FIRST}, None)]),
-    "lab_worklist_list": ("200", [("Advance", "lab_orders_advance_create", {"id": FIRST}, None)]),
+    "me_invoices_list": ("200", [_first_row("Pdf", "invoices_pdf_retrieve")]),
+    "me_results_list": ("200", [_first_row("Report", "results_report_retrieve")]),
+    "lab_worklist_list": ("200", [_first_row("Advance", "lab_orders_advance_create")]),
 }
 
 

@@ -306,7 +306,8 @@ class AwayRow:
 
 def who_is_away(first: date, days: int, department_id: int | None = None) -> list[AwayRow]:
     """Everyone with approved leave on any of `days` days from `first` (one department's
-    people when given), and which day parts they are away. Two queries."""
+    people when given), and which day parts they are away. One query: the requests with their
+    people, departments and leave types."""
     last = first + timedelta(days=days - 1)
     requests = (
         LeaveRequest.objects.filter(

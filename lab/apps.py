@@ -9,9 +9,9 @@ class LabConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: other apps' modules and models can be loaded only once apps are ready.
-        from clinical import selectors as clinical
+        from clinical import timeline
         from lab import live
-        from lab.selectors import timeline_count, timeline_events
+        from lab.selectors import TIMELINE_SOURCE
         from messaging import topics
 
         topics.register_all(live.TOPICS)
@@ -21,7 +21,7 @@ class LabConfig(AppConfig):
         from engineering.models import Machine
 
         post_save.connect(live.machine_saved, sender=Machine, dispatch_uid="lab_machine_saved")
-        clinical.register_timeline(timeline_events, timeline_count)
+        timeline.register(TIMELINE_SOURCE)
         # A discharge waits for the stay's tests not yet resulted: each is cancelled or carried
         # over to outpatient follow-up (wards asks clinical's registry, never lab).
         from clinical import open_orders

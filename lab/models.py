@@ -371,6 +371,12 @@ class TestOrder(models.Model):
         return reverse("lab_order", args=[self.pk])
 
     @property
+    def target_minutes(self) -> int:
+        """The turnaround target this order was given when it was ordered, in minutes (the
+        test's target may have changed since)."""
+        return int((self.due_at - self.ordered_at).total_seconds() // 60)
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 

@@ -1,7 +1,7 @@
 """Read-only queries of the lab: reference ranges, the worklist, a patient's results, turnaround."""
 
 import statistics
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -18,9 +18,9 @@ from accounts.models import User
 from clinical import episode_record
 from clinical.ages import age_in_range_days
 from clinical.models import Encounter, Patient
+from clinical.timeline import Event, TimelineSource
 from engineering import availability
 from hms import files, params, rbac
-from hms.links import link_to
 from hms.refusals import Refusal
 from lab.models import (
     OPEN_STATUSES,
@@ -255,7 +255,10 @@ def _median_minutes(deltas: list[timedelta]) -> float | None:
 
 def turnaround(days: int = 30, now: datetime | None = None) -> list[Turnaround]:
     """Per test, the median minutes from order to sample, to completed, to verified, over the
-    orders verified in the last `days` days, and how many were within the target."""
+    orders verified in the last `days` days, and how many were within their target: verified by
+    the order's `due_at`, fixed when it was ordered (as the analytics metric counts), so changing
+    a test's target later does not rewrite how past orders did. `target` is the test's current
+    target in minutes."""
     now = now or timezone.now()
     rows = TestOrder.objects.filter(
         status=OrderStatus.VERIFIED, verified_at__gte=now - timedelta(days=days)
@@ -267,6 +270,7 @@ def turnaround(days: int = 30, now: datetime | None = None) -> list[Turnaround]:
         "collected_at",
         "completed_at",
         "verified_at",
+        "due_at",
     )
     by_test: dict[str, list] = {}
     for row in rows:
@@ -286,46 +290,54 @@ def turnaround(days: int = 30, now: datetime | None = None) -> list[Turnaround]:
                 _median_minutes(sample),
                 _median_minutes(completed),
                 _median_minutes(verified),
-                sum(1 for d in verified if d <= timedelta(minutes=target)),
+                sum(1 for r in items if r[6] <= r[7]),
             )
         )
     return report
 
 
-def timeline_count(patient: Patient, before: datetime | None) -> int:
-    """How many of the patient's tests are on their timeline (before the cursor, when given)."""
-    orders = TestOrder.objects.filter(patient=patient)
-    if before is not None:
-        orders = orders.filter(ordered_at__lt=before)
-    return orders.count()
+_PRIORITY = dict(TestOrder._meta.get_field("priority").flatchoices)
+_STATUS = dict(TestOrder._meta.get_field("status").flatchoices)
+_VERIFIED = {"critical": "Verified · critical values", "abnormal": "Verified · abnormal"}
 
 
-def timeline_events(patient: Patient, before: datetime | None, size: int) -> list:
-    """The patient's tests on their history timeline: ordered, with the result once verified."""
-    from clinical.selectors import Event
+def _timeline_event(patient: Patient, at: datetime, values: dict, link: Callable) -> Event:
+    """A test on the patient's history: ordered, with the result once verified."""
+    status = values["status"]
+    detail = (
+        _VERIFIED.get(values["flag"], "Verified · normal")
+        if status == OrderStatus.VERIFIED
+        else _STATUS.get(status, status)
+    )
+    by = f"{values['by_first_name']} {values['by_last_name']}".strip() or values["by_username"]
+    return Event(
+        at,
+        "test",
+        "eyedropper" if values["test_kind"] == "lab" else "radioactive",
+        f"{values['test_name']} ordered by Dr {by}",
+        f"{values['number']} · {_PRIORITY.get(values['priority'], values['priority'])} · {detail}",
+        link("lab_order")(values["id"]),
+    )
 
-    orders = TestOrder.objects.filter(patient=patient).select_related("test", "ordered_by")
-    if before is not None:
-        orders = orders.filter(ordered_at__lt=before)
-    events, order_link = [], link_to("lab_order")
-    for order in orders.order_by("-ordered_at")[:size]:
-        detail = order.get_status_display()
-        if order.status == OrderStatus.VERIFIED:
-            detail = {
-                "critical": "Verified · critical values",
-                "abnormal": "Verified · abnormal",
-            }.get(order.flag, "Verified · normal")
-        events.append(
-            Event(
-                order.ordered_at,
-                "test",
-                "eyedropper" if order.test.kind == "lab" else "radioactive",
-                f"{order.test.name} ordered by Dr {order.ordered_by}",
-                f"{order.number} · {order.get_priority_display()} · {detail}",
-                order_link(order.pk),
-            )
-        )
-    return events
+
+# The patient's tests on their history timeline (registered in lab.apps).
+TIMELINE_SOURCE = TimelineSource(
+    records=lambda patient: TestOrder.objects.filter(patient=patient),
+    at="ordered_at",
+    columns={
+        "id": "id",
+        "number": "number",
+        "status": "status",
+        "flag": "flag",
+        "priority": "priority",
+        "test_name": "test__name",
+        "test_kind": "test__kind",
+        "by_first_name": "ordered_by__first_name",
+        "by_last_name": "ordered_by__last_name",
+        "by_username": "ordered_by__username",
+    },
+    event=_timeline_event,
+)
 
 
 # --- what the lab's pages show ----------------------------------------------------------------

@@ -2,7 +2,7 @@
 admissions, charges, invoices and payments, lab orders. Builders named for what they leave
 (`invoice_issued`) go through the service where the figures must reconcile."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import factory
@@ -97,6 +97,21 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     )
     ends_at = factory.LazyAttribute(lambda a: a.starts_at + timedelta(minutes=15))
     fee = Decimal("1500.00")
+
+
+class DoctorScheduleFactory(factory.django.DjangoModelFactory):
+    """A doctor's clinic hours on one weekday: Mondays 09:00–12:00 in 15-minute slots at
+    KES 1,500 unless told otherwise (`weekday` 0 is Monday, as `date.weekday()` counts)."""
+
+    class Meta:
+        model = "clinical.DoctorSchedule"
+
+    doctor = factory.SubFactory(DoctorFactory)
+    weekday = 0
+    start_time = time(9)
+    end_time = time(12)
+    slot_minutes = 15
+    consultation_fee = Decimal("1500.00")
 
 
 class EncounterFactory(factory.django.DjangoModelFactory):

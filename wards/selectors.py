@@ -4,7 +4,16 @@ shows."""
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.urls import reverse
 from django.utils import timezone
 
@@ -78,7 +87,8 @@ NOTE_KIND_WORDS = {NoteKind.WARD_ROUND: "ward-round", NoteKind.NURSING: "nursing
 
 def notes_page(user: User, admission: Admission, *, page: int = 1) -> dict:
     """The stay's ward-round and nursing notes for whoever sees clinical content: a page of the
-    newest NOTES_PAGE notes, each with its addenda (oldest first), in three queries however many;
+    newest NOTES_PAGE notes, each with its addenda (oldest first), in three queries however many
+    (two when no note of the page has an addendum);
     {"notes": Page (or None when `user` may not see them), "can_write_notes": bool,
     "note_form": blank NoteForm, "note_edit_minutes": int}."""
     if not sees_clinical_content(user):
@@ -86,20 +96,21 @@ def notes_page(user: User, admission: Admission, *, page: int = 1) -> dict:
     notes = (
         InpatientNote.objects.filter(admission=admission, addendum_to__isnull=True)
         .select_related("author")
-        .prefetch_related(
-            Prefetch(
-                "addenda",
-                queryset=InpatientNote.objects.select_related("author").order_by(
-                    "written_at", "id"
-                ),
-            )
-        )
+        .annotate(has_addenda=Exists(InpatientNote.objects.filter(addendum_to=OuterRef("pk"))))
     )
     notes = paging.page_at(notes, NOTES_PAGE, page)
+    # The addenda are read only when a note of the page has one (most have none): a query less.
+    prefetch_related_objects(
+        [note for note in notes if note.has_addenda],
+        Prefetch(
+            "addenda",
+            queryset=InpatientNote.objects.select_related("author").order_by("written_at", "id"),
+        ),
+    )
     editable_since = timezone.now() - timedelta(minutes=settings.HMS_NOTE_EDIT_MINUTES)
     for note in notes:
         note.editable = note.author_id == user.pk and note.written_at >= editable_since
-        for addendum in note.addenda.all():
+        for addendum in note.addenda.all() if note.has_addenda else ():
             addendum.editable = (
                 addendum.author_id == user.pk and addendum.written_at >= editable_since
             )

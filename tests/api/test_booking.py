@@ -3,14 +3,14 @@ rules as the portal's pages; a repeated request acts once; another patient's ids
 
 import uuid
 from datetime import date, datetime, time
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
-from clinical.models import Appointment, AppointmentStatus, DoctorSchedule
+from clinical.models import Appointment, AppointmentStatus
 from hms.models import AuditEntry
+from tests.factories import DoctorScheduleFactory
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 TUESDAY = date(2026, 11, 24)
@@ -30,14 +30,7 @@ def monday_morning():
 @pytest.fixture
 def hours(staff):
     for weekday in range(5):
-        DoctorSchedule.objects.create(
-            doctor=staff.doctor,
-            weekday=weekday,
-            start_time=time(9),
-            end_time=time(12),
-            slot_minutes=15,
-            consultation_fee=Decimal("1500.00"),
-        )
+        DoctorScheduleFactory(doctor=staff.doctor, weekday=weekday)
 
 
 def test_the_patient_finds_a_free_slot_and_books_it_once_however_often_the_app_sends_it(

@@ -7,7 +7,6 @@ Each operation runs as a Hypothesis test of its own here (schemathesis' pytest p
 node attribute pytest 9 no longer has)."""
 
 from datetime import datetime, time
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,10 +17,9 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
-from clinical.models import DoctorSchedule
 from messaging import services as messaging
 from tests.api.conftest import tokens_for
-from tests.factories import AppointmentFactory
+from tests.factories import AppointmentFactory, DoctorScheduleFactory
 
 EXAMPLES_PER_OPERATION = 25
 NAIROBI = ZoneInfo("Africa/Nairobi")
@@ -82,13 +80,8 @@ def test_following_the_schemas_links_as_a_patient_never_makes_a_server_error(
     messaging.message_send(sender=staff.doctor, thread=thread, body="How is the cough?")
     messaging.notify(staff.patient_user, "Your result is ready")
     for weekday in range(7):
-        DoctorSchedule.objects.create(
-            doctor=staff.doctor,
-            weekday=weekday,
-            start_time=time(8),
-            end_time=time(17),
-            slot_minutes=15,
-            consultation_fee=Decimal("1500.00"),
+        DoctorScheduleFactory(
+            doctor=staff.doctor, weekday=weekday, start_time=time(8), end_time=time(17)
         )
     headers = {"Authorization": f"Bearer {tokens_for(staff.patient_user)['access']}"}
     api_schema = schemathesis.openapi.from_dict(

@@ -15,7 +15,7 @@ from django.urls import reverse
 from clinical import selectors, services
 from clinical.models import Appointment, AppointmentStatus, DoctorSchedule
 from hms import rbac
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import DoctorScheduleFactory, PatientFactory, UserFactory
 from tests.races import race
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
@@ -34,14 +34,7 @@ def monday_morning():
 
 def clinic(doctor, minutes: int) -> None:
     """Monday clinic 09:00-12:00 in slots of `minutes`."""
-    DoctorSchedule.objects.create(
-        doctor=doctor,
-        weekday=MONDAY.weekday(),
-        start_time=time(9),
-        end_time=time(12),
-        slot_minutes=minutes,
-        consultation_fee=Decimal("1500.00"),
-    )
+    DoctorScheduleFactory(doctor=doctor, weekday=MONDAY.weekday(), slot_minutes=minutes)
 
 
 @pytest.fixture

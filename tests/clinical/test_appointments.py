@@ -12,14 +12,13 @@ from clinical import selectors, services
 from clinical.models import (
     Appointment,
     AppointmentStatus,
-    DoctorSchedule,
     PatientState,
     ScheduleException,
 )
 from hms import rbac
 from hms.models import AuditEntry
 from messaging.models import Notification
-from tests.factories import PatientFactory
+from tests.factories import DoctorScheduleFactory, PatientFactory
 from tests.races import race
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
@@ -41,14 +40,7 @@ def monday_morning():
 def doctor(make_user):
     doctor = make_user(rbac.DOCTOR, first_name="Amina", last_name="Otieno")
     for weekday in range(5):
-        DoctorSchedule.objects.create(
-            doctor=doctor,
-            weekday=weekday,
-            start_time=time(9),
-            end_time=time(12),
-            slot_minutes=15,
-            consultation_fee=Decimal("1500.00"),
-        )
+        DoctorScheduleFactory(doctor=doctor, weekday=weekday)
     return doctor
 
 
@@ -309,14 +301,7 @@ def test_a_patient_cannot_cancel_online_at_the_last_minute(doctor, clerk, portal
 
 def test_a_doctor_sees_only_their_own_appointments(doctor, clerk, make_user, client_for):
     other = make_user(rbac.DOCTOR)
-    DoctorSchedule.objects.create(
-        doctor=other,
-        weekday=0,
-        start_time=time(9),
-        end_time=time(10),
-        slot_minutes=15,
-        consultation_fee=Decimal("1000"),
-    )
+    DoctorScheduleFactory(doctor=other, end_time=time(10), consultation_fee=Decimal("1000"))
     mine = book(clerk, PatientFactory(first_name="Mineva"), doctor, at(9))
     theirs = book(clerk, PatientFactory(first_name="Otherine"), other, at(9))
     client = client_for(doctor)

@@ -12,10 +12,10 @@ import time_machine
 from django.urls import reverse
 
 from clinical import selectors, services
-from clinical.models import Appointment, AppointmentChange, AppointmentStatus, DoctorSchedule
+from clinical.models import Appointment, AppointmentChange, AppointmentStatus
 from hms import rbac, submissions
 from hms.models import AuditEntry
-from tests.factories import PatientFactory
+from tests.factories import DoctorScheduleFactory, PatientFactory
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 23)
@@ -35,14 +35,7 @@ def monday_morning():
 
 def clinic(doctor, *, until: int = 12) -> None:
     for weekday in range(7):
-        DoctorSchedule.objects.create(
-            doctor=doctor,
-            weekday=weekday,
-            start_time=time(9),
-            end_time=time(until),
-            slot_minutes=15,
-            consultation_fee=Decimal("1500.00"),
-        )
+        DoctorScheduleFactory(doctor=doctor, weekday=weekday, end_time=time(until))
 
 
 @pytest.fixture

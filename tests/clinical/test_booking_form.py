@@ -1,16 +1,15 @@
 """The booking form says what is wrong beside the field it is about and keeps what was typed."""
 
 from datetime import date, datetime, time
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.urls import reverse
 
-from clinical.models import Appointment, DoctorSchedule
+from clinical.models import Appointment
 from hms import rbac
-from tests.factories import PatientFactory
+from tests.factories import DoctorScheduleFactory, PatientFactory
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 23)
@@ -24,14 +23,7 @@ def monday_morning():
 
 def test_an_over_long_reason_is_refused_beside_the_reason_and_kept(make_user, client_for):
     doctor = make_user(rbac.DOCTOR)
-    DoctorSchedule.objects.create(
-        doctor=doctor,
-        weekday=MONDAY.weekday(),
-        start_time=time(9),
-        end_time=time(12),
-        slot_minutes=15,
-        consultation_fee=Decimal("1500.00"),
-    )
+    DoctorScheduleFactory(doctor=doctor, weekday=MONDAY.weekday())
     patient = PatientFactory()
     reason = "Cough " * 50
 

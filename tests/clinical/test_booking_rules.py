@@ -3,7 +3,6 @@ not past, within the horizon, on the day the form chose; a patient booking onlin
 the portal's limits (per doctor per day, and in all), the desk is not."""
 
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,9 +10,9 @@ import time_machine
 from django.urls import reverse
 
 from clinical import services
-from clinical.models import Appointment, AppointmentStatus, DoctorSchedule
+from clinical.models import Appointment, AppointmentStatus
 from hms import rbac
-from tests.factories import PatientFactory
+from tests.factories import DoctorScheduleFactory, PatientFactory
 from tests.races import race
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
@@ -37,14 +36,7 @@ def monday_morning():
 def clinic(doctor) -> None:
     """Clinic every day of the week, 09:00-12:00 in 15-minute slots."""
     for weekday in range(7):
-        DoctorSchedule.objects.create(
-            doctor=doctor,
-            weekday=weekday,
-            start_time=time(9),
-            end_time=time(12),
-            slot_minutes=15,
-            consultation_fee=Decimal("1500.00"),
-        )
+        DoctorScheduleFactory(doctor=doctor, weekday=weekday)
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from clinical import services
-from clinical.models import AppointmentStatus, DoctorSchedule, Encounter, PatientState
+from clinical.models import AppointmentStatus, Encounter, PatientState
 from hms import rbac
 from hms.models import AuditEntry
-from tests.factories import PatientFactory
+from tests.factories import DoctorScheduleFactory, PatientFactory
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 23)
@@ -33,22 +33,8 @@ def monday_morning():
 @pytest.fixture
 def doctor(make_user, charge_master):
     doctor = make_user(rbac.DOCTOR, first_name="Amina", last_name="Otieno")
-    DoctorSchedule.objects.create(
-        doctor=doctor,
-        weekday=0,
-        start_time=time(9),
-        end_time=time(12),
-        slot_minutes=15,
-        consultation_fee=Decimal("1500.00"),
-    )
-    DoctorSchedule.objects.create(
-        doctor=doctor,
-        weekday=1,
-        start_time=time(9),
-        end_time=time(12),
-        slot_minutes=15,
-        consultation_fee=Decimal("1500.00"),
-    )
+    DoctorScheduleFactory(doctor=doctor)
+    DoctorScheduleFactory(doctor=doctor, weekday=1)
     return doctor
 
 

@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from billing.models import Charge
 from clinical import services
-from clinical.models import AppointmentStatus, DoctorSchedule
+from clinical.models import AppointmentStatus
 from hms import rbac
 from hms.models import AuditEntry
-from tests.factories import PatientFactory
+from tests.factories import DoctorScheduleFactory, PatientFactory
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 23)
@@ -34,14 +34,7 @@ def clock():
 @pytest.fixture
 def doctor(make_user, charge_master):
     doctor = make_user(rbac.DOCTOR, first_name="Amina", last_name="Otieno")
-    DoctorSchedule.objects.create(
-        doctor=doctor,
-        weekday=0,
-        start_time=time(9),
-        end_time=time(12),
-        slot_minutes=15,
-        consultation_fee=FEE,
-    )
+    DoctorScheduleFactory(doctor=doctor, consultation_fee=FEE)
     return doctor
 
 

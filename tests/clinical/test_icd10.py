@@ -3,7 +3,6 @@ searches the list by words or code as the doctor types, a pick fills the code an
 diagnosis stays free text, and a code the WHO list does not have is refused beside the field."""
 
 from datetime import date, datetime, time
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,8 +10,9 @@ import time_machine
 from django.urls import reverse
 
 from clinical import icd10, services
-from clinical.models import DoctorSchedule, Encounter
+from clinical.models import Encounter
 from hms.models import AuditEntry
+from tests.factories import DoctorScheduleFactory
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 23)
@@ -86,14 +86,7 @@ def test_a_code_is_checked_against_the_list():
 def consultation(staff, charge_master):
     """Dr Odhiambo's open consultation of Mary, at 09:05 on Monday."""
     with time_machine.travel(at(8), tick=False) as clock:
-        DoctorSchedule.objects.create(
-            doctor=staff.doctor,
-            weekday=0,
-            start_time=time(9),
-            end_time=time(12),
-            slot_minutes=15,
-            consultation_fee=Decimal("1500.00"),
-        )
+        DoctorScheduleFactory(doctor=staff.doctor)
         booked = services.appointment_book(
             actor=staff.receptionist, patient=staff.patient, doctor=staff.doctor, starts_at=at(9)
         )

@@ -20,12 +20,16 @@ from clinical.models import (
     Appointment,
     AppointmentChange,
     AppointmentStatus,
-    DoctorSchedule,
     Encounter,
 )
 from hms import rbac
 from hms.models import AuditEntry
-from tests.factories import AppointmentFactory, EncounterFactory, PatientFactory
+from tests.factories import (
+    AppointmentFactory,
+    DoctorScheduleFactory,
+    EncounterFactory,
+    PatientFactory,
+)
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 23)
@@ -45,14 +49,7 @@ def monday_morning():
 @pytest.fixture
 def doctor(staff, charge_master):
     for weekday in (0, 1):
-        DoctorSchedule.objects.create(
-            doctor=staff.doctor,
-            weekday=weekday,
-            start_time=time(9),
-            end_time=time(12),
-            slot_minutes=15,
-            consultation_fee=FEE,
-        )
+        DoctorScheduleFactory(doctor=staff.doctor, weekday=weekday, consultation_fee=FEE)
     return staff.doctor
 
 

@@ -5,7 +5,6 @@ leave lifts exactly its own days (from a day on); only an administrator does eit
 
 import re
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,10 +12,10 @@ import time_machine
 from django.urls import reverse
 
 from clinical import selectors, services
-from clinical.models import Appointment, DoctorSchedule, ScheduleException
+from clinical.models import Appointment, ScheduleException
 from hms import rbac, realtime
 from hms.models import AuditEntry
-from tests.factories import PatientFactory
+from tests.factories import DoctorScheduleFactory, PatientFactory
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 23)
@@ -40,14 +39,7 @@ def doctor(make_user):
     """Dr Amina Otieno: clinic every day 09:00-16:00 in 30-minute slots."""
     doctor = make_user(rbac.DOCTOR, first_name="Amina", last_name="Otieno")
     for weekday in range(7):
-        DoctorSchedule.objects.create(
-            doctor=doctor,
-            weekday=weekday,
-            start_time=time(9),
-            end_time=time(16),
-            slot_minutes=30,
-            consultation_fee=Decimal("1500.00"),
-        )
+        DoctorScheduleFactory(doctor=doctor, weekday=weekday, end_time=time(16), slot_minutes=30)
     return doctor
 
 

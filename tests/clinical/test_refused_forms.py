@@ -2,7 +2,6 @@
 field, what was typed still in it, and nothing changed."""
 
 from datetime import date, datetime, time
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,12 +13,11 @@ from clinical.models import (
     Appointment,
     AppointmentChange,
     AppointmentStatus,
-    DoctorSchedule,
     PatientState,
     ScheduleException,
 )
 from hms import rbac
-from tests.factories import PatientFactory
+from tests.factories import DoctorScheduleFactory, PatientFactory
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 23)
@@ -39,14 +37,7 @@ def monday_morning():
 @pytest.fixture
 def doctor(make_user):
     doctor = make_user(rbac.DOCTOR, first_name="Amina", last_name="Otieno")
-    DoctorSchedule.objects.create(
-        doctor=doctor,
-        weekday=MONDAY.weekday(),
-        start_time=time(9),
-        end_time=time(12),
-        slot_minutes=15,
-        consultation_fee=Decimal("1500.00"),
-    )
+    DoctorScheduleFactory(doctor=doctor, weekday=MONDAY.weekday())
     return doctor
 
 

@@ -31,6 +31,8 @@ SNAPSHOT_DIR_ENV = "HMS_E2E_SNAPSHOT_DIR"
 DESKTOP_VIEWPORT = {"width": 1280, "height": 800}
 # A 10-inch ward tablet held upright.
 TABLET_VIEWPORT = {"width": 800, "height": 1280}
+# The 10-inch ward tablet held sideways, and the smallest screen a desk may have: 1024×600.
+SMALL_TABLET_VIEWPORT = {"width": 1024, "height": 600}
 TIMEOUT_MS = 10_000
 SERVER_START_SECONDS = 15
 
@@ -308,6 +310,50 @@ def snapshot(page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+# The page's sideways overflow in px (the width a person would have to scroll to), and the
+# innermost elements that reach past the screen's right edge, as "tag#id.class[test id]".
+_OVERFLOW = """() => {
+  const root = document.documentElement;
+  const edge = root.clientWidth + 0.5;
+  const over = (el) => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.right + window.scrollX > edge;
+  };
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (typeof el.className === "string" && el.className.trim()
+       ? "." + el.className.trim().split(/\\s+/).slice(0, 3).join(".") : "")
+    + (el.dataset && el.dataset.testid ? "[" + el.dataset.testid + "]" : "");
+  const culprits = [...document.body.querySelectorAll("*")]
+    .filter((el) => over(el) && ![...el.children].some(over))
+    .slice(0, 5)
+    .map((el) => name(el) + " to " + Math.round(el.getBoundingClientRect().right + window.scrollX));
+  return [root.scrollWidth - root.clientWidth, culprits];
+}"""
+
+# How long a layout may take to settle (a chart resizing to its panel once the page's
+# scrollbar appears, a font swapping in) before an overflow counts.
+SETTLE_MS = 3000
+
+
+def overflow_of(page) -> str:
+    """How far the page reaches past the screen's right edge once its layout has settled, as
+    "<n>px: <the elements that stick out>", or "" when it fits. Measured against the width
+    inside any scrollbar, so content a scrollbar pushes off the edge counts."""
+    waited = 0
+    overflow, culprits = page.evaluate(_OVERFLOW)
+    while overflow > 0 and waited < SETTLE_MS:
+        page.wait_for_timeout(100)
+        waited += 100
+        overflow, culprits = page.evaluate(_OVERFLOW)
+    return f"{overflow}px: {', '.join(culprits) or 'no element'}" if overflow > 0 else ""
+
+
+def assert_fits(page, screen: str) -> None:
+    """Nothing on the page is wider than the screen: no sideways scrolling (overflow_of)."""
+    overflow = overflow_of(page)
+    assert not overflow, f"{screen} is wider than the screen by {overflow}"
 
 
 # --- signing in --------------------------------------------------------------------------------

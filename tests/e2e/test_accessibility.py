@@ -1,5 +1,6 @@
 """axe-core on every main page of every role, over the demo hospital (full tables, live banners):
-no serious or critical accessibility problem, and every control a finger uses is big enough.
+no serious or critical accessibility problem, every control a finger uses is big enough, and
+nothing reaches past the edge of a 1024×600 ward tablet.
 
 The pages are each role's dashboard, every entry of its navigation (the bar, the Administration
 menu, the user's own menu, the chat badge, the dashboard's cards) and the records those lists
@@ -24,9 +25,11 @@ from tests.e2e.axe import AXE_VERSION, describe, serious_violations
 from tests.e2e.conftest import (
     DESKTOP_VIEWPORT,
     SERVER,
+    SMALL_TABLET_VIEWPORT,
     _open_page,
     login,
     next_totp_code,
+    overflow_of,
     path_of,
     snapshot,
 )
@@ -169,8 +172,10 @@ def test_every_main_page_of_each_role_has_no_serious_accessibility_problem(
     found: dict[str, str] = {}
     too_small: dict[str, list[str]] = {}
     deaf: dict[str, list[str]] = {}
+    too_wide: dict[str, str] = {}
 
     for address in addresses:
+        page.set_viewport_size(DESKTOP_VIEWPORT)
         response = page.goto(f"{live_server_url}{address}")
         assert response is not None and response.ok, f"{address} answered {response.status}"
         expect(page.locator("main#main"), address).to_be_visible()
@@ -183,10 +188,17 @@ def test_every_main_page_of_each_role_has_no_serious_accessibility_problem(
         if problems:
             too_small[address] = problems
         snapshot(page, f"a11y-{role}-{address.strip('/').replace('/', '-') or 'home'}")
+        # The same page turned into a 1024×600 ward tablet: nothing past the screen's edge.
+        page.set_viewport_size(SMALL_TABLET_VIEWPORT)
+        if overflow := overflow_of(page):
+            too_wide[address] = overflow
 
     assert len(addresses) >= 5, addresses
     assert not found, f"axe-core {AXE_VERSION}, serious or critical, as {role}:\n" + "\n".join(
         f"== {address}\n{text}" for address, text in found.items()
+    )
+    assert not too_wide, f"wider than a 1024×600 tablet, as {role}:\n" + "\n".join(
+        f"== {address}: {overflow}" for address, overflow in too_wide.items()
     )
     assert not deaf, f"live panels that stopped listening after a refetch, as {role}: {deaf}"
     assert not too_small, f"too small to tap or read, as {role}:\n" + "\n".join(

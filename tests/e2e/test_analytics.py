@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from clinical.models import AppointmentStatus
 from hms import params, rbac
-from tests.e2e.conftest import login, snapshot
+from tests.e2e.conftest import SMALL_TABLET_VIEWPORT, assert_fits, login, snapshot
 from tests.factories import (
     PASSWORD,
     AdmissionFactory,
@@ -30,18 +30,10 @@ from tests.factories import (
 )
 
 WIDE = {"width": 1366, "height": 768}
-SMALL_TABLET = {"width": 1024, "height": 600}
 
 
 def query_of(page) -> dict:
     return {key: values[0] for key, values in parse_qs(urlparse(page.url).query).items()}
-
-
-def assert_fits(page, screen: str) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{screen} is {overflow}px wider than the screen"
 
 
 @pytest.mark.browser
@@ -113,7 +105,7 @@ def test_the_admin_changes_the_period_and_can_open_it_again(
     expect(page.get_by_test_id("period-from-error")).to_contain_text("not a date of the calendar")
     expect(page.get_by_test_id("period-from")).to_have_value("31/02/2026")
 
-    page.set_viewport_size(SMALL_TABLET)
+    page.set_viewport_size(SMALL_TABLET_VIEWPORT)
     page.get_by_test_id("preset-today").click()
     expect(label).to_contain_text("Today")
     assert_fits(page, "the dashboard on a 1024×600 tablet")
@@ -132,7 +124,7 @@ def test_the_admin_changes_the_period_and_can_open_it_again(
 
 
 DESKTOP = {"width": 1280, "height": 800}
-SCREENS = {"1366": WIDE, "1280": DESKTOP, "1024": SMALL_TABLET}
+SCREENS = {"1366": WIDE, "1280": DESKTOP, "1024": SMALL_TABLET_VIEWPORT}
 
 
 def _hospital_with_takings() -> None:

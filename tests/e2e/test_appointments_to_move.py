@@ -3,25 +3,23 @@ when an administrator closes the doctor's days, and the receptionist moves the b
 with one click on a small tablet (1024x600) to the time offered; the row goes."""
 
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from clinical import services
-from clinical.models import Appointment, AppointmentStatus, DoctorSchedule
+from clinical.models import Appointment, AppointmentStatus
 from hms import rbac
 from tests.e2e.axe import assert_no_serious_violations
-from tests.e2e.conftest import snapshot
+from tests.e2e.conftest import SMALL_TABLET_VIEWPORT, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
 from tests.e2e.touch import touch_problems
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import DoctorScheduleFactory, PatientFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
 WIDE = {"width": 1366, "height": 768}
-SMALL_TABLET = {"width": 1024, "height": 600}
 
 
 @pytest.fixture
@@ -32,14 +30,7 @@ def browsers(request, transactional_db, live_server_url, browser, browser_errors
 def clinic(doctor) -> None:
     """Clinic every day, 09:00-12:00 in 15-minute slots."""
     for weekday in range(7):
-        DoctorSchedule.objects.create(
-            doctor=doctor,
-            weekday=weekday,
-            start_time=time(9),
-            end_time=time(12),
-            slot_minutes=15,
-            consultation_fee=Decimal("1500.00"),
-        )
+        DoctorScheduleFactory(doctor=doctor, weekday=weekday)
 
 
 def test_the_desk_sees_the_leave_live_and_moves_the_patient_in_one_click(browsers, live_server_url):
@@ -87,7 +78,7 @@ def test_the_desk_sees_the_leave_live_and_moves_the_patient_in_one_click(browser
     expect(row.get_by_test_id("offers-other-doctor")).to_contain_text("Brian Kiprop, 10:00")
     snapshot(desk, "to-move-list-1366x768")
 
-    desk.set_viewport_size(SMALL_TABLET)
+    desk.set_viewport_size(SMALL_TABLET_VIEWPORT)
     first_time = row.get_by_test_id("offers-same-doctor").get_by_test_id("offer").first
     expect(first_time).to_have_text(f"{after_leave:%a %d %b}, 09:00")
     snapshot(desk, "to-move-list-1024x600")

@@ -15,7 +15,7 @@ from django.test import RequestFactory
 from playwright.sync_api import expect
 
 from hms import audit, rbac
-from tests.e2e.conftest import login, snapshot
+from tests.e2e.conftest import assert_fits, login, snapshot
 from tests.factories import PASSWORD, PatientFactory, TOTPDeviceFactory, UserFactory
 
 SCREENS = {
@@ -28,13 +28,6 @@ AGENT = (
     "Mozilla/5.0 (Linux; Android 13; SM-X200 Build/TP1A.220624.014; wv) AppleWebKit/537.36 "
     "(KHTML, like Gecko) Version/4.0 Chrome/120.0.6099.230 Safari/537.36"
 )
-
-
-def assert_fits(page, screen: str) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{screen} is {overflow}px wider than the screen"
 
 
 def _signed_in(page, live_server_url, role, username=None):

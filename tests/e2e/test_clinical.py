@@ -14,7 +14,7 @@ from clinical.models import Appointment, AppointmentStatus, DoctorSchedule, Enco
 from hms import rbac
 from tests.e2e.conftest import snapshot
 from tests.e2e.live import browsers_fixture, expect_live, sign_in
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import DoctorScheduleFactory, PatientFactory, UserFactory
 
 PATIENT_CHART = re.compile(r"/patients/([0-9a-f-]{36})/$")
 APPOINTMENT = re.compile(r"/appointments/(\d+)/$")
@@ -49,7 +49,7 @@ def clinic_hours_today(doctor) -> DoctorSchedule:
         )
         clock.sleep(max(0.0, (tomorrow - timezone.now()).total_seconds()))
         return clinic_hours_today(doctor)
-    return DoctorSchedule.objects.create(
+    return DoctorScheduleFactory(
         doctor=doctor,
         weekday=now.date().weekday(),
         start_time=start,

@@ -13,12 +13,11 @@ from playwright.sync_api import expect
 from engineering import services as engineering
 from engineering.models import FaultRequest, MachineStatus, WorkOrder
 from hms import rbac
-from tests.e2e.conftest import snapshot
+from tests.e2e.conftest import SMALL_TABLET_VIEWPORT, assert_fits, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
 from tests.factories import UserFactory
 
 # A 7-inch tablet held sideways.
-SMALL_TABLET = {"width": 1024, "height": 600}
 # The smallest height a button a finger taps should have (Bootstrap's large button is 48 px).
 TOUCH_PX = 44
 
@@ -31,7 +30,7 @@ def browsers(request, transactional_db, live_server_url, browser, browser_errors
 
 def tablet(browsers, name: str):
     page = browsers.open(name, tablet=True)
-    page.set_viewport_size(SMALL_TABLET)
+    page.set_viewport_size(SMALL_TABLET_VIEWPORT)
     return page
 
 
@@ -41,13 +40,6 @@ def mark_not_reloaded(page) -> None:
 
 def assert_not_reloaded(page, who: str) -> None:
     assert page.evaluate("window.__notReloaded === true"), f"the {who}'s page was reloaded"
-
-
-def assert_fits(page, screen: str) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{screen} is {overflow}px wider than the screen"
 
 
 def assert_touchable(button, what: str) -> None:

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from clinical import services as clinical
 from clinical.models import Vitals
 from hms import rbac
-from tests.e2e.conftest import _open_page, snapshot
+from tests.e2e.conftest import _open_page, assert_fits, snapshot
 from tests.e2e.live import expect_live, run_elsewhere, sign_in, watch_socket
 from tests.factories import (
     AdmissionFactory,
@@ -46,11 +46,6 @@ def phone(request, transactional_db, live_server_url, browser, browser_errors):
     yield from _open_page(
         request, browser, browser_errors, viewport=PHONE, has_touch=True, is_mobile=True
     )
-
-
-def _fits_the_screen(page) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"the page is {overflow}px wider than the screen"
 
 
 @pytest.mark.browser
@@ -115,7 +110,7 @@ def test_the_nurse_home_on_a_tablet_shows_what_is_due_and_follows_the_vitals_liv
     box = record.bounding_box()
     assert box["x"] + box["width"] <= LANDSCAPE_TABLET["width"], "the action is on the screen"
     expect(page.get_by_test_id("what-i-can-do")).not_to_have_attribute("open", "")
-    _fits_the_screen(page)
+    assert_fits(page, "the nurse's home on the tablet")
     snapshot(page, "nurse-home-tablet-1024")
     page.evaluate("window.__notReloaded = true")
 
@@ -189,7 +184,7 @@ def test_the_portal_home_on_a_phone_speaks_to_the_patient(phone, live_server_url
         "dashboard",
     ):
         assert staff_words not in main, staff_words
-    _fits_the_screen(page)
+    assert_fits(page, "the patient's home on a phone")
     brand = page.locator(".navbar-brand")
     expect(brand).to_be_visible()
     assert brand.bounding_box()["y"] < 60, "the bar is one line on a phone"
@@ -201,7 +196,7 @@ def test_the_portal_home_on_a_phone_speaks_to_the_patient(phone, live_server_url
     expect(menu).not_to_have_class(re.compile(r"collapsing"))
     for entry in ("My record", "My appointments", "My invoices", "My results"):
         expect(menu.get_by_role("link", name=entry)).to_be_visible()
-    _fits_the_screen(page)
+    assert_fits(page, "the patient's home with the menu open")
     snapshot(page, "portal-home-phone-390-menu")
 
     menu.get_by_role("link", name="My invoices").click()
@@ -213,16 +208,16 @@ def test_the_portal_home_on_a_phone_speaks_to_the_patient(phone, live_server_url
     expect(download).to_be_visible()
     for state in ("Issued", "issued", "Draft", "partially_paid"):
         assert state not in page.locator("main").inner_text(), state
-    _fits_the_screen(page)
+    assert_fits(page, "the patient's invoices on a phone")
     snapshot(page, "portal-invoices-phone-390")
 
     page.goto(f"{live_server_url}/appointments/")
     expect(page.get_by_test_id("upcoming")).to_contain_text(in_words)
     expect(page.get_by_test_id("appointment-status")).to_have_text("Booked")
-    _fits_the_screen(page)
+    assert_fits(page, "the patient's appointments on a phone")
     page.get_by_test_id("upcoming").get_by_role("link").first.click()
     expect(page.locator("h1")).to_contain_text(in_words)
-    _fits_the_screen(page)
+    assert_fits(page, "the patient's appointment on a phone")
     snapshot(page, "portal-appointment-phone-390")
 
 

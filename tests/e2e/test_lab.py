@@ -14,7 +14,7 @@ from hms import rbac
 from lab import catalogue
 from lab import services as lab
 from lab.models import LabTest, OrderStatus, TestOrder
-from tests.e2e.conftest import snapshot
+from tests.e2e.conftest import assert_fits, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
 from tests.factories import PatientFactory, UserFactory
 
@@ -38,14 +38,6 @@ def mark_not_reloaded(page) -> None:
 
 def assert_not_reloaded(page, who: str) -> None:
     assert page.evaluate("window.__notReloaded === true"), f"the {who}'s page was reloaded"
-
-
-def assert_fits_the_tablet(page, screen: str) -> None:
-    """Nothing wider than the screen (no sideways scrolling on the tablet)."""
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{screen} is {overflow}px wider than the tablet's screen"
 
 
 def assert_big_enough_to_tap(locator, what: str) -> None:
@@ -147,7 +139,7 @@ def test_a_critical_blood_count_goes_from_the_doctor_through_the_lab_tablet_and_
     expect(row).to_contain_text("Tired and pale for a month; heavy periods.")
     expect(row.get_by_test_id("order-status")).to_have_text("Pending")
     assert_not_reloaded(bench, "technician")
-    assert_fits_the_tablet(bench, "The worklist")
+    assert_fits(bench, "The worklist on the tablet")
     snapshot(bench, "lab-02-tablet-worklist-new-order")
 
     # The colleague opens the order on their tablet, and leaves it there.
@@ -169,7 +161,7 @@ def test_a_critical_blood_count_goes_from_the_doctor_through_the_lab_tablet_and_
     expect(panel_row.get_by_test_id("order-status")).to_have_text("In progress")
     enter = row.get_by_test_id("enter-results")
     assert_big_enough_to_tap(enter, "the “Enter results” button")
-    assert_fits_the_tablet(bench, "The worklist")
+    assert_fits(bench, "The worklist on the tablet")
 
     # --- an invalid jump: the colleague's page is out of date; going back a step is refused ---
     stale_step.tap()
@@ -196,7 +188,7 @@ def test_a_critical_blood_count_goes_from_the_doctor_through_the_lab_tablet_and_
     bench.get_by_test_id("result-haemoglobin").fill("6.2")
     bench.get_by_test_id("result-white-cells").fill("7.5")
     bench.get_by_test_id("result-platelets").fill("250")
-    assert_fits_the_tablet(bench, "The result entry")
+    assert_fits(bench, "The result entry on the tablet")
     snapshot(bench, "lab-05-tablet-result-entry")
     bench.get_by_test_id("save-results").tap()
 
@@ -235,7 +227,7 @@ def test_a_critical_blood_count_goes_from_the_doctor_through_the_lab_tablet_and_
     expect(awaiting).to_contain_text("Critical")
     expect(awaiting).to_contain_text("completed by Peter Kamau")
     assert_not_reloaded(second, "verifier")
-    assert_fits_the_tablet(second, "The worklist")
+    assert_fits(second, "The worklist on the tablet")
     snapshot(second, "lab-08-tablet-awaiting-verification")
     assert_big_enough_to_tap(awaiting, "the awaiting-verification row")
     awaiting.tap()

@@ -16,12 +16,11 @@ from engineering.models import MachineStatus
 from hms import rbac
 from lab import catalogue
 from lab.models import TestOrder
-from tests.e2e.conftest import snapshot
+from tests.e2e.conftest import SMALL_TABLET_VIEWPORT, assert_fits, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
 from tests.factories import PatientFactory, UserFactory
 
 # A 7-inch tablet held sideways.
-SMALL_TABLET = {"width": 1024, "height": 600}
 
 
 @pytest.fixture
@@ -36,13 +35,6 @@ def mark_not_reloaded(page) -> None:
 
 def assert_not_reloaded(page, who: str) -> None:
     assert page.evaluate("window.__notReloaded === true"), f"the {who}'s page was reloaded"
-
-
-def assert_fits(page, screen: str) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{screen} is {overflow}px wider than the screen"
 
 
 @pytest.mark.browser
@@ -63,7 +55,7 @@ def test_the_xray_going_down_shows_on_the_worklist_and_the_order_form_without_a_
     )
 
     bench = browsers.open("technician-tablet", tablet=True)
-    bench.set_viewport_size(SMALL_TABLET)
+    bench.set_viewport_size(SMALL_TABLET_VIEWPORT)
     desk = browsers.open("doctor")
     sign_in(bench, live_server_url, technician)
     sign_in(desk, live_server_url, doctor)

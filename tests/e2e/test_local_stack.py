@@ -202,7 +202,7 @@ def stack(tmp_path_factory):
         stack.cluster.create()
         started = stack.run("up", check=False)
         assert started.returncode == 0, started.stdout + started.stderr
-        stack.run("manage", "seed_demo")
+        stack.run("manage", "seed_demo", "--on-production")
         stack.drain_queue()
         yield stack
     finally:

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from hms import rbac
 from tests.e2e.conftest import (
+    assert_fits,
     login,
     next_totp_code,
     snapshot,
@@ -176,13 +177,10 @@ def test_the_nurse_dashboard_fits_a_ward_tablet_with_every_menu_entry_in_sight(
     login(tablet_page, live_server_url, nurse.username, PASSWORD)
     expect(tablet_page.get_by_test_id("dashboard-title")).to_have_text("Nurse dashboard")
 
-    scroll_width, inner_width = tablet_page.evaluate(
-        "[document.documentElement.scrollWidth, window.innerWidth]"
-    )
     navigation = tablet_page.locator("#main-nav")
     snapshot(tablet_page, "tablet-nurse-dashboard")
 
-    assert scroll_width <= inner_width
+    assert_fits(tablet_page, "the nurse's dashboard on an upright tablet")
     for entry in ("Patients", "Appointments", "Queue", "Bed board"):
         expect(navigation.get_by_role("link", name=entry)).to_be_in_viewport()
     expect(tablet_page.get_by_role("button", name="Menu")).to_be_hidden()
@@ -200,10 +198,7 @@ def test_the_dashboard_of_each_role_fits_a_desktop_screen_without_sideways_scrol
     login(page, live_server_url, user.username, PASSWORD, totp_key)
     expect(page.get_by_test_id("dashboard-title")).to_be_visible()
 
-    scroll_width, inner_width = page.evaluate(
-        "[document.documentElement.scrollWidth, window.innerWidth]"
-    )
     snapshot(page, f"dashboard-desk-{role}")
 
-    assert scroll_width <= inner_width
+    assert_fits(page, f"the {role}'s dashboard at the desk")
     expect(page.get_by_test_id("user-menu")).to_be_in_viewport()

@@ -10,9 +10,15 @@ from playwright.sync_api import expect
 
 from clinical.models import Patient, PatientMerge, Vitals
 from hms import rbac
-from tests.e2e.conftest import snapshot
+from tests.e2e.conftest import assert_fits, login, snapshot
 from tests.e2e.live import sign_in
-from tests.factories import PASSWORD, AppointmentFactory, PatientFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    AppointmentFactory,
+    PatientFactory,
+    TOTPDeviceFactory,
+    UserFactory,
+)
 
 MERGE_DETAIL = re.compile(r"/patients/merges/(\d+)/$")
 
@@ -72,3 +78,27 @@ def test_reception_merges_a_duplicate_with_a_colleagues_confirmation(
     page.goto(f"{live_server_url}/patients/{duplicate.pk}/")
     expect(page.get_by_test_id("patient-mrn")).to_have_text(f"MRN {kept.mrn}")
     expect(page.get_by_test_id("merged-records")).to_contain_text(f"MRN {duplicate.mrn}")
+
+
+@pytest.mark.browser
+def test_the_administrators_patient_page_keeps_each_action_whole_on_a_tablet(
+    transactional_db, page, live_server_url
+):
+    """The administrator has the most actions on a patient (history to access history): on a
+    1024×600 tablet they wrap to a second row as whole buttons, none squeezed onto two lines of
+    text or pushed past the screen's edge."""
+    admin = UserFactory(role=rbac.ADMIN)
+    login(page, live_server_url, admin.username, PASSWORD, TOTPDeviceFactory(user=admin).key)
+    patient = PatientFactory(first_name="Wanjiru", last_name="Kamau")
+    page.set_viewport_size({"width": 1024, "height": 600})
+
+    page.goto(f"{live_server_url}/patients/{patient.pk}/")
+    expect(page.get_by_test_id("access-history-link")).to_be_visible()
+
+    assert_fits(page, "the administrator's patient page on the tablet")
+    actions = page.locator("main a.btn").filter(
+        has_text=re.compile("History|Documents|Vitals|Account|Edit|Merge|Access history")
+    )
+    heights = {round(action.bounding_box()["height"]) for action in actions.all()}
+    assert actions.count() >= 7 and len(heights) == 1, heights
+    snapshot(page, "clinical-patient-admin-1024")

@@ -9,7 +9,7 @@ from clinical.models import Prescription
 from hms import rbac
 from pharmacy import live
 from tests.e2e.axe import assert_no_serious_violations
-from tests.e2e.conftest import snapshot
+from tests.e2e.conftest import SMALL_TABLET_VIEWPORT, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
 from tests.factories import (
     BatchFactory,
@@ -20,8 +20,6 @@ from tests.factories import (
     UserFactory,
     stock_put,
 )
-
-SMALL_TABLET = {"width": 1024, "height": 600}
 
 
 @pytest.fixture
@@ -93,7 +91,7 @@ def test_the_pharmacist_searches_the_formulary_and_adds_an_item_on_a_small_table
     pharmacist = UserFactory(role=rbac.PHARMACIST, first_name="Mercy", last_name="Njeri")
     for name in ("Metformin", "Metronidazole", "Paracetamol"):
         FormularyItemFactory(generic_name=name)
-    page.set_viewport_size(SMALL_TABLET)
+    page.set_viewport_size(SMALL_TABLET_VIEWPORT)
     sign_in(page, live_server_url, pharmacist)
     page.get_by_role("link", name="Formulary").first.click()
 

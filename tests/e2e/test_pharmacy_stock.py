@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from hms import rbac
 from pharmacy.models import Transfer, TransferStatus
-from tests.e2e.conftest import snapshot
+from tests.e2e.conftest import SMALL_TABLET_VIEWPORT, assert_fits, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, sign_in
 from tests.factories import (
     BatchFactory,
@@ -17,8 +17,6 @@ from tests.factories import (
     WardFactory,
     stock_put,
 )
-
-SMALL_TABLET = {"width": 1024, "height": 600}
 
 
 @pytest.fixture
@@ -40,7 +38,7 @@ def test_a_ward_nurse_sees_a_transfer_arrive_and_receives_it(browsers, live_serv
     stock_put(main, batch, 500, pharmacist)
 
     ward_page = browsers.open("nurse", tablet=True)
-    ward_page.set_viewport_size(SMALL_TABLET)
+    ward_page.set_viewport_size(SMALL_TABLET_VIEWPORT)
     sign_in(ward_page, live_server_url, nurse)
     ward_page.goto(f"{live_server_url}/pharmacy/stock/wards/{ward.pk}/")
     expect_live(ward_page)
@@ -73,10 +71,7 @@ def test_a_ward_nurse_sees_a_transfer_arrive_and_receives_it(browsers, live_serv
     expect(ward_page.get_by_test_id("ward-stock")).to_contain_text("GLV2611")
     transfer = Transfer.objects.get()
     assert (transfer.status, transfer.received_by) == (TransferStatus.RECEIVED, nurse)
-    overflow = ward_page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"the ward store page is {overflow}px wider than the tablet"
+    assert_fits(ward_page, "the ward store page on the tablet")
 
 
 @pytest.mark.browser

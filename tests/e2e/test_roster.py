@@ -11,22 +11,14 @@ from accounts.models import Department
 from hms import rbac
 from hr.models import RosterEntry, Shift
 from hr.models.roster import STANDARD_SHIFTS
-from tests.e2e.conftest import SERVER, login, snapshot
+from tests.e2e.conftest import SERVER, SMALL_TABLET_VIEWPORT, assert_fits, login, snapshot
 from tests.factories import PASSWORD, TOTPDeviceFactory, UserFactory
 
-SMALL_TABLET = {"width": 1024, "height": 600}
 LAPTOP = {"width": 1366, "height": 768}
 
 
-def assert_fits(page, screen: str) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{screen} is {overflow}px wider than the screen"
-
-
 def both_sizes(page, name: str) -> None:
-    for label, size in (("1366", LAPTOP), ("1024", SMALL_TABLET)):
+    for label, size in (("1366", LAPTOP), ("1024", SMALL_TABLET_VIEWPORT)):
         page.set_viewport_size(size)
         assert_fits(page, f"{name} at {label}")
         snapshot(page, f"{name}-{label}")
@@ -47,7 +39,7 @@ def test_the_admin_rosters_a_nurse_on_a_tablet_and_she_sees_her_shift(
             role=rbac.NURSE, department=ward, first_name=f"Colleague{n}", last_name="Otieno"
         )
     admin = UserFactory(role=rbac.ADMIN)
-    page.set_viewport_size(SMALL_TABLET)
+    page.set_viewport_size(SMALL_TABLET_VIEWPORT)
     login(page, live_server_url, admin.username, PASSWORD, TOTPDeviceFactory(user=admin).key)
 
     page.get_by_test_id("admin-menu").click()
@@ -73,7 +65,7 @@ def test_the_admin_rosters_a_nurse_on_a_tablet_and_she_sees_her_shift(
         expect(page.locator("h1")).to_be_visible()
         both_sizes(page, name)
 
-    context = browser.new_context(viewport=SMALL_TABLET, has_touch=True)
+    context = browser.new_context(viewport=SMALL_TABLET_VIEWPORT, has_touch=True)
     try:
         nurse_page = context.new_page()
         login(nurse_page, live_server_url, nurse.username, PASSWORD)

@@ -13,7 +13,7 @@ from hms import rbac
 from hms.navigation import nav_for
 from messaging import services as messaging
 from tests.e2e.axe import assert_no_serious_violations
-from tests.e2e.conftest import _open_page, login, snapshot
+from tests.e2e.conftest import _open_page, assert_fits, login, snapshot
 from tests.e2e.live import expect_live, run_elsewhere, watch_socket
 from tests.e2e.touch import assert_big_enough_to_tap, touch_problems
 from tests.factories import (
@@ -47,16 +47,9 @@ def phone(request, live_server_url, browser, browser_errors):
     )
 
 
-def assert_fits_the_screen(page, screen: str) -> None:
-    scroll_width, inner_width = page.evaluate(
-        "[document.documentElement.scrollWidth, window.innerWidth]"
-    )
-    assert scroll_width <= inner_width, f"{screen} is {scroll_width - inner_width}px too wide"
-
-
 def assert_fit_for_fingers(page, screen: str) -> None:
     """No sideways scrolling, every control big enough to tap, no serious axe finding."""
-    assert_fits_the_screen(page, screen)
+    assert_fits(page, screen)
     assert touch_problems(page) == [], screen
     assert_no_serious_violations(page, screen)
 
@@ -297,7 +290,7 @@ def test_a_patient_on_a_phone_opens_the_menu_and_reads_appointments_and_invoices
         link = navigation.get_by_role("link", name=label, exact=True)
         expect(link).to_be_visible()
         assert_big_enough_to_tap(link, f"the menu's “{label}”")
-    assert_fits_the_screen(page, "The open menu")
+    assert_fits(page, "The open menu")
     snapshot(page, "phone-390-patient-menu-open")
 
     # Appointments.

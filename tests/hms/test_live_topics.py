@@ -17,14 +17,20 @@ from django.utils import timezone
 
 from billing import services as billing
 from clinical import services as clinical
-from clinical.models import Appointment, AppointmentStatus, DoctorSchedule
+from clinical.models import Appointment, AppointmentStatus
 from hms import rbac, realtime
 from hr import services as hr
 from hr.leave_defaults import ensure_leave_types
 from hr.models import LeaveType
 from messaging import services as messaging
 from messaging import topics
-from tests.factories import EncounterFactory, FormularyItemFactory, PatientFactory, UserFactory
+from tests.factories import (
+    DoctorScheduleFactory,
+    EncounterFactory,
+    FormularyItemFactory,
+    PatientFactory,
+    UserFactory,
+)
 from wards import services as wards
 from wards.models import Bed, BedStatus, Ward
 
@@ -142,14 +148,7 @@ def _appointment_and_a_colleague_free_then(doctor, patient):
         datetime.combine(timezone.localdate() + timedelta(days=2), time(10))
     )
     colleague = UserFactory(role=rbac.DOCTOR)
-    DoctorSchedule.objects.create(
-        doctor=colleague,
-        weekday=starts_at.weekday(),
-        start_time=time(9),
-        end_time=time(12),
-        slot_minutes=15,
-        consultation_fee=Decimal("1500.00"),
-    )
+    DoctorScheduleFactory(doctor=colleague, weekday=starts_at.weekday())
     return _appointment(doctor, patient, starts_at=starts_at), colleague
 
 

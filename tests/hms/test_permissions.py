@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from billing import services as billing_services
 from billing.models import InsuranceClaim
-from clinical.models import DoctorSchedule, PatientDocument, PatientMerge, Prescription
+from clinical.models import PatientDocument, PatientMerge, Prescription
 from engineering import services as engineering
 from hms import files, rbac
 from hms.api import is_api_view
@@ -35,6 +35,7 @@ from tests.factories import (
     AppointmentFactory,
     ChargeFactory,
     ChargeItemFactory,
+    DoctorScheduleFactory,
     EncounterFactory,
     InvoiceFactory,
     LabOrderFactory,
@@ -212,14 +213,7 @@ def samples(make_user, role_users, staff):
     patient.last_name = SECRET_NAME
     patient.save(update_fields=["last_name"])
     doctor = role_users[rbac.DOCTOR]
-    block = DoctorSchedule.objects.create(
-        doctor=doctor,
-        weekday=0,
-        start_time=time(9),
-        end_time=time(12),
-        slot_minutes=15,
-        consultation_fee=Decimal("1500.00"),
-    )
+    block = DoctorScheduleFactory(doctor=doctor)
     appointment = AppointmentFactory(patient=patient, doctor=doctor)
     encounter = EncounterFactory(patient=patient, doctor=doctor, appointment=appointment)
     prescription = Prescription.objects.create(

@@ -4,7 +4,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -148,3 +148,18 @@ def test_the_demo_has_an_inpatient_whose_news2_is_rising_and_the_doctor_was_aler
         "Urgent: NEWS2 5",  # the pneumonia
         "Emergency: NEWS2 9",  # intensive care
     }
+
+
+@pytest.mark.django_db
+def test_a_production_install_refuses_the_demo_and_loads_nothing(settings):
+    """Run by mistake on the hospital's real box, seed_demo says why it stops and adds no demo
+    login or patient; `--on-production` is the deliberate way on a demo or training box."""
+    settings.PRODUCTION = True
+
+    with pytest.raises(CommandError, match="production install.*Nothing was loaded"):
+        call_command("seed_demo", stdout=StringIO())
+
+    assert not User.objects.filter(
+        username__in=[username for username, *_rest in DEMO_USERS]
+    ).exists()
+    assert not Patient.objects.exists()

@@ -14,7 +14,7 @@ from billing.models import Charge
 from hms import rbac
 from hms.models import AuditEntry
 from lab import selectors, services
-from lab.models import OrderStatus, TestOrder
+from lab.models import LabTest, OrderStatus, TestOrder
 from tests.lab.conftest import (
     CBC_NORMAL,
     advance,
@@ -316,6 +316,8 @@ def test_the_late_list_shows_open_and_unverified_tests_past_their_target(
     walk(late_cbc, OrderStatus.COMPLETED, staff)
     walk(verified, OrderStatus.VERIFIED, staff)
     services.order_cancel(actor=staff["doctor"], order=cancelled, reason="Not needed")
+    # The glucose target shortened since: the late list keeps the one the order was given.
+    LabTest.objects.filter(code="RBS").update(turnaround_minutes=30)
     client = client_for(staff["tech"])
 
     page = client.get(reverse("lab_late")).content.decode()
@@ -323,6 +325,8 @@ def test_the_late_list_shows_open_and_unverified_tests_past_their_target(
 
     late_rows = page.split('data-testid="late-list"')[1].split("</table>")[0]
     assert late_rows.count('data-testid="late-row"') == 2
+    glucose_row = late_rows.split(late_glucose.number)[1].split("</tr>")[0]
+    assert "<td>60 min</td>" in glucose_row and "30 min" not in glucose_row
     assert late_rows.index(late_glucose.number) < late_rows.index(late_cbc.number)
     for absent in (head_ct, verified, cancelled):
         assert absent.number not in late_rows
@@ -352,10 +356,14 @@ def test_turnaround_medians_per_test_over_the_verified_tests(staff, catalog, cli
         (old,) = order(staff, catalog, make_patient(), "RBS")
         walk(old, OrderStatus.VERIFIED, staff, values={"Glucose": "5"})
 
+    # The lab manager shortens the target afterwards: the orders keep the target they were
+    # ordered with (their due_at), so the two verified within 60 minutes stay within target.
+    LabTest.objects.filter(code="RBS").update(turnaround_minutes=45)
+
     (row,) = selectors.turnaround()
     page = client_for(staff["tech"]).get(reverse("lab_late")).content.decode()
 
-    assert (row.code, row.count, row.target) == ("RBS", 3, 60)
+    assert (row.code, row.count, row.target) == ("RBS", 3, 45)
     assert (row.to_sample, row.to_completed, row.to_verified) == (12.0, 44.0, 58.0)
     assert row.within_target == 2
     table = page.split('data-testid="turnaround"')[1]

@@ -3,7 +3,6 @@ patient's ticket at the consultation room is being seen: the waiting-area TV say
 is with the doctor, and the desk's flow panel counts the patients with the doctor."""
 
 from datetime import date, datetime, time
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,9 +11,9 @@ from django.test import Client
 from django.urls import reverse
 
 from clinical import services
-from clinical.models import DoctorSchedule
 from queues import services as queues
 from queues.models import DisplayScreen, QueueTicket, TicketStatus
+from tests.factories import DoctorScheduleFactory
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 23)
@@ -33,14 +32,7 @@ def monday_morning():
 @pytest.fixture
 def checked_in(staff, charge_master):
     """Mary's 09:00 appointment with Dr Odhiambo, checked in at the desk."""
-    DoctorSchedule.objects.create(
-        doctor=staff.doctor,
-        weekday=0,
-        start_time=time(9),
-        end_time=time(12),
-        slot_minutes=15,
-        consultation_fee=Decimal("1500.00"),
-    )
+    DoctorScheduleFactory(doctor=staff.doctor)
     booked = services.appointment_book(
         actor=staff.receptionist, patient=staff.patient, doctor=staff.doctor, starts_at=at(9)
     )
@@ -81,14 +73,7 @@ def test_a_called_ticket_keeps_its_call(points, staff, checked_in, monday_mornin
 
 def test_a_ticket_still_at_triage_is_left_where_it_is(points, staff, charge_master, settings):
     settings.HMS_QUEUE_CHECK_IN_TO = "triage"
-    DoctorSchedule.objects.create(
-        doctor=staff.doctor,
-        weekday=0,
-        start_time=time(9),
-        end_time=time(12),
-        slot_minutes=15,
-        consultation_fee=Decimal("1500.00"),
-    )
+    DoctorScheduleFactory(doctor=staff.doctor)
     booked = services.appointment_book(
         actor=staff.receptionist, patient=staff.patient, doctor=staff.doctor, starts_at=at(9)
     )

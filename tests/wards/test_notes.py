@@ -177,6 +177,34 @@ def test_the_notes_are_paged_with_their_count_in_constant_queries(
     assert "1–20 of 303 notes" in page.content.decode()
 
 
+def test_a_page_of_notes_without_addenda_reads_no_addenda(
+    staff, admission, client_for, django_assert_max_num_queries
+):
+    client = client_for(staff.doctor)
+    url = reverse("admission_detail", args=[admission.pk])
+    notes = InpatientNote.objects.bulk_create(
+        InpatientNote(
+            admission=admission,
+            kind=NoteKind.NURSING,
+            author=staff.nurse,
+            written_at=timezone.now() - timedelta(minutes=i),
+            text=f"Note {i}",
+        )
+        for i in range(5)
+    )
+    client.get(url)  # warm the session
+    with django_assert_max_num_queries(40) as without:
+        bare = client.get(url).content.decode()
+    services.note_addendum(actor=staff.doctor, note=notes[2], text="Seen: settled overnight.")
+
+    with django_assert_max_num_queries(40) as with_one:
+        page = client.get(url).content.decode()
+
+    assert len(with_one.captured_queries) == len(without.captured_queries) + 1
+    assert bare.count('data-testid="note"') == 5 and 'data-testid="addendum"' not in bare
+    assert page.count('data-testid="addendum"') == 1 and "Seen: settled overnight." in page
+
+
 def test_another_persons_note_is_not_offered_for_correction(staff, admission, client_for):
     note = services.note_write(actor=staff.doctor, admission=admission, text="BP 90/60")
     url = reverse("note_edit", args=[note.pk])
