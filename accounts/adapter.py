@@ -14,7 +14,7 @@ from django.http import HttpRequest
 
 from accounts import tasks
 from accounts.models import User
-from hms.middleware import NEXT_OWNER_KEY
+from hms.middleware import NEXT_OWNER_KEY, SIGNED_OUT_NOTICE_KEY
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -44,6 +44,7 @@ class AccountAdapter(DefaultAccountAdapter):
         """Honour the sign-in page's `next` only for the person it was left for: after an idle or
         forced sign-out, someone else on the same tablet lands on their own dashboard."""
         owner = request.session.pop(NEXT_OWNER_KEY, None)
+        request.session.pop(SIGNED_OUT_NOTICE_KEY, None)
         if owner is not None and owner != user.pk:
             kwargs["redirect_url"] = self.get_login_redirect_url(request)
         return super().post_login(request, user, **kwargs)

@@ -38,6 +38,11 @@ def is_background(request) -> bool:
 # user's patient.
 NEXT_OWNER_KEY = "hms_next_owner"
 UNKNOWN_OWNER = 0
+# Why the session ended, shown by the sign-in page on every showing until someone signs in
+# (accounts.adapter removes it). Not a one-time message: the page that timed out may load the
+# sign-in page twice (its own reload and its socket's), and the first showing would take a
+# one-time message away from the one the person sees (CI, stop 34).
+SIGNED_OUT_NOTICE_KEY = "hms_signed_out_notice"
 
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -115,10 +120,9 @@ class IdleLogoutMiddleware:
                 logout(request)
                 request.session[NEXT_OWNER_KEY] = user_id
                 minutes = max(1, settings.IDLE_TIMEOUT_SECONDS // 60)
-                messages.info(
-                    request,
+                request.session[SIGNED_OUT_NOTICE_KEY] = (
                     f"You were signed out after {minutes} minute{'s' if minutes > 1 else ''}"
-                    " without activity. Sign in again to carry on where you were.",
+                    " without activity. Sign in again to carry on where you were."
                 )
                 return login_redirect(request)
             # (A limit shorter than a couple of minutes, as in a browser test, gets a finer clock.)

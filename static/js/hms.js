@@ -121,6 +121,8 @@
   document.addEventListener("htmx:wsClose", function (event) {
     clearInterval(heartbeat);
     if (event.detail.event.code === 4401) {  // the session ended: sign-in page
+      // The idle logoff (static/js/idle.js) may be reloading already: one reload, not two.
+      if (window.hmsLeavingQuietly) return;
       window.hmsLeavingQuietly = true;  // no "leave the page?" (static/js/drafts.js): it is kept
       setTimeout(function () { window.location.reload(); }, leaving ? 3000 : 0);
       return;

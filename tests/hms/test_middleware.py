@@ -168,3 +168,23 @@ def _password() -> str:
     from tests.factories import PASSWORD
 
     return PASSWORD
+
+
+def test_the_sign_in_page_says_why_on_every_showing_until_someone_signs_in(make_user):
+    """The timed-out page may load the sign-in page twice (its reload and its socket's); the
+    reason must be on the one the person sees, however many showings came before it."""
+    from django.test import Client
+
+    doctor = make_user(rbac.DOCTOR, username="amina")
+    tablet = Client()
+    tablet.force_login(doctor)
+    tablet.get(reverse("dashboard"))
+    _age_session(tablet, 16 * 60)
+
+    sign_in = tablet.get(reverse("patient_list"))["Location"]
+    showings = [tablet.get(sign_in).content.decode() for _ in range(3)]
+    tablet.post(sign_in, {"login": "amina", "password": _password()})
+    tablet.post(reverse("account_logout"))
+
+    assert all("You were signed out after 15 minutes without activity" in s for s in showings)
+    assert "signed out after" not in tablet.get(sign_in).content.decode()
