@@ -49,7 +49,11 @@ def test_typing_keeps_the_session_and_an_unanswered_warning_ends_it(
     # Left alone again, nobody answers: the sign-in page, then back to the same page.
     expect(dialog).to_be_visible(timeout=12_000)
     expect(page).to_have_url(SIGN_IN, timeout=15_000)
-    expect(page.get_by_text("signed out after")).to_be_visible()
+    expect(page.get_by_test_id("signed-out-notice")).to_contain_text("signed out after")
+    snapshot(page, "idle-signed-out")
+    # A reload of the sign-in page (the person's, or the page's own) still says why.
+    page.reload()
+    expect(page.get_by_test_id("signed-out-notice")).to_contain_text("signed out after")
     page.locator("input[name=login]").fill(nurse.username)
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
