@@ -1,6 +1,6 @@
 """No patient in the logs: the demo patients' names and phone numbers, searched for in log text.
 
-Used two ways: tests/hms/test_log_privacy.py drives the main screens over a seeded demo hospital
+Used two ways: tests/demo/test_log_privacy.py drives the main screens over a seeded demo hospital
 and checks what they logged; .ci/run points HMS_LOG_FILE at a file for the PostgreSQL half of the
 suite and then runs this script over it, so every log line of a full test run is checked too.
 

@@ -10,7 +10,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
@@ -511,12 +510,3 @@ def test_the_demo_claims_go_to_sha_and_a_private_scheme():
     insurers = {schemes[(first, last)] for first, last, *_ in demo.DEMO_CLAIMS}
 
     assert "SHA" in insurers and insurers - {"SHA"} and "NHIF" not in insurers
-
-
-def test_the_seeded_demo_claims_and_payments(db):
-    call_command("seed_demo", stdout=None)
-
-    claims = set(Invoice.objects.exclude(insurer="").values_list("insurer", flat=True).distinct())
-    assert "SHA" in claims and claims & {"AAR", "Jubilee"} and "NHIF" not in claims
-    assert set(Payment.objects.values_list("mode", flat=True)) <= set(PaymentMode.values)
-    assert Payment.objects.filter(mode="mpesa").exclude(reference="").exists()

@@ -1,18 +1,11 @@
 """The demo pharmacy's counter: a queue waiting (one inpatient's), one prescription partly
 dispensed, one dispensed, a sale; loading the demo again changes nothing."""
 
-from io import StringIO
-
-from django.core.management import call_command
-
 from pharmacy import dispensing_selectors as selectors
 from pharmacy.models import Dispense, Sale
 
 
-def test_the_demo_has_a_queue_a_partial_a_dispense_and_a_sale(db):
-    call_command("seed_demo", stdout=StringIO())
-    call_command("seed_demo", stdout=StringIO())
-
+def test_the_demo_has_a_queue_a_partial_a_dispense_and_a_sale(seeded):
     queue = list(selectors.queue())
     assert len(queue) >= 3
     assert any(rx.ward_name for rx in queue)  # an inpatient, with the ward and bed

@@ -2,11 +2,9 @@
 refused, with every log line captured at DEBUG as JSON, name none of the demo patients nor their
 phone numbers (tests/log_privacy.py; .ci/run checks a whole test run's log the same way)."""
 
-import io
 import json
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -43,11 +41,10 @@ def _plain_screens() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def demo_logs(django_db_setup, django_db_blocker):
+def demo_logs(demo, django_db_blocker):
     """What the demo hospital logged (JSON lines, DEBUG and up) while it was seeded and then
-    used through its screens; rolled back after the module."""
+    used through its screens; what the walk changed is rolled back after the module."""
     with django_db_blocker.unblock(), transaction.atomic(), json_logs() as captured:
-        call_command("seed_demo", stdout=io.StringIO())
         users = {user.username: user for user in User.objects.all()}
         patients = list(Patient.objects.all())
         wanjiru = Patient.objects.get(first_name="Wanjiru", last_name="Kamau")
@@ -98,7 +95,7 @@ def demo_logs(django_db_setup, django_db_blocker):
             clients["reception"].get("/patients/", {"q": "Wanjiru\x00Kamau"}).status_code
         )
         transaction.set_rollback(True)
-    return {"text": captured.getvalue(), "statuses": statuses}
+    return {"text": demo.logged + captured.getvalue(), "statuses": statuses}
 
 
 @pytest.fixture
