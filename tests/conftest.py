@@ -278,21 +278,36 @@ def _fresh_cache():
     _clear_cache()
 
 
-@pytest.fixture(autouse=True)
-def _private_files(settings, tmp_path):
-    """Uploaded and generated files of a test go to its own temporary folder."""
-    settings.STORAGES = {
+def private_file_storages(root: Path) -> dict:
+    """settings.STORAGES with the uploaded and generated files under `root`/private."""
+    from django.conf import settings
+
+    return {
         **settings.STORAGES,
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
+            "OPTIONS": {"location": str(root / "private"), "base_url": None},
         },
     }
-    # The audit checkpoints and their key too (hms.audit): no test sees another's checkpoint.
-    settings.HMS_AUDIT_CHECKPOINTS = tmp_path / "backups" / "audit-checkpoints.jsonl"
-    # And the backups beside them (hms.backups): no test writes or reads var/backups.
-    settings.HMS_BACKUP_DIR = tmp_path / "backups"
-    settings.HMS_AUDIT_CHECKPOINT_KEY_FILE = tmp_path / "audit-checkpoint.key"
+
+
+def private_file_settings(root: Path) -> dict:
+    """The settings that put a test's files under `root`: uploads and generated files, the audit
+    checkpoints and their key (hms.audit: no test sees another's checkpoint), and the backups
+    beside them (hms.backups: no test writes or reads var/backups)."""
+    return {
+        "STORAGES": private_file_storages(root),
+        "HMS_AUDIT_CHECKPOINTS": root / "backups" / "audit-checkpoints.jsonl",
+        "HMS_BACKUP_DIR": root / "backups",
+        "HMS_AUDIT_CHECKPOINT_KEY_FILE": root / "audit-checkpoint.key",
+    }
+
+
+@pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path):
+    """Uploaded and generated files of a test go to its own temporary folder."""
+    for name, value in private_file_settings(tmp_path).items():
+        setattr(settings, name, value)
 
 
 @pytest.fixture

@@ -6,19 +6,26 @@ value in each of its fields in turn (the other fields keeping the valid values t
 Impossible dates, ids that are not ids, numbers in Python's syntax or too long for the database,
 NUL bytes, 10,000 characters, a `next` that is not a path: each must end in a message, a
 fallback or a 4xx, never a 5xx, on SQLite and on PostgreSQL.
+
+The sample records are made once for the module (a few seconds each time, and there are some 270
+URLs), in a transaction rolled back after its last test; each URL's test runs in a savepoint
+inside it (pytest-django's `db`), so what one URL's posts change is undone for the next. The
+sample files stay in one folder for the module, so every download finds its file.
 """
 
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
 import pytest
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from billing.models import Invoice
 from hms import rbac
-from tests.conftest import sign_in
-from tests.hms.test_permissions import project_urls, sample_kwargs, samples  # noqa: F401
+from tests.conftest import Staff, private_file_settings, private_file_storages, sign_in
+from tests.hms.test_permissions import build_samples, project_urls, sample_kwargs
 
 ODD_VALUES = [
     "2025-02-29",
@@ -257,8 +264,44 @@ def _short(value: str) -> str:
     return repr(value if len(value) < 30 else value[:10] + f"…({len(value)})")
 
 
+@pytest.fixture(scope="module")
+def sample_folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("odd-values")
+
+
+@pytest.fixture(scope="module")
+def walk(django_db_setup, django_db_blocker, sample_folder):
+    """The hospital's staff and the sample records, made once for the module."""
+    with (
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+        override_settings(**private_file_settings(sample_folder)),
+    ):
+        staff = Staff()
+        role_users = {role: staff.of_role(role) for role in rbac.ROLES}
+        yield role_users, build_samples(role_users=role_users, staff=staff)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _private_files(_private_files, settings, sample_folder):
+    """Each test's files in its own folder as everywhere (tests/conftest.py), but the uploads and
+    generated files in the module's, where the sample records' files are."""
+    settings.STORAGES = private_file_storages(sample_folder)
+
+
+@pytest.fixture
+def role_users(walk, db) -> dict:
+    return walk[0]
+
+
+@pytest.fixture
+def samples(walk, db) -> dict:
+    return walk[1]
+
+
 @pytest.mark.parametrize("name", _walk_names())
-def test_odd_values_never_answer_a_server_error(db, samples, role_users, name):  # noqa: F811
+def test_odd_values_never_answer_a_server_error(samples, role_users, name):
     pattern = _patterns()[name]
     kwargs_by_name = sample_kwargs(samples)
     records = samples | {
@@ -300,3 +343,16 @@ def test_odd_values_never_answer_a_server_error(db, samples, role_users, name): 
                     failures.append(f"{role} POST {field}={_short(value)}: {problem}")
 
     assert failures == [], f"{path}: " + "; ".join(failures[:20])
+
+
+def test_the_walk_reaches_the_sample_records_files(samples, role_users):
+    """The module's records are made before each test's own folder: their files must still be
+    found, or every download in the walk would be a quiet 404 instead of the view's real path."""
+    admin = sign_in(Client(), role_users[rbac.ADMIN])
+    kwargs = sample_kwargs(samples)
+
+    document = admin.get(reverse("document_download", kwargs=kwargs["document_download"]))
+    report = admin.get(reverse("lab_report", kwargs=kwargs["lab_report"]))
+
+    assert document.status_code == 200 and b"".join(document) == b"%PDF-1.4 sample"
+    assert report.status_code == 200 and b"".join(report) == b"%PDF-1.4 sample"

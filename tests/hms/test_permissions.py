@@ -41,6 +41,7 @@ from tests.factories import (
     LabOrderFactory,
     PatientFactory,
     ReferenceRangeFactory,
+    UserFactory,
     invoice_issued,
     payment_taken,
 )
@@ -147,7 +148,7 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "ward_add_bed": {"pk": samples["ward"].pk},
         "patient_documents": {"pk": samples["patient"].pk},
         "document_upload": {"pk": samples["patient"].pk},
-        "document_download": {"token": samples["document_token"]},
+        "document_download": {"token": files.sign("document", samples["document"].pk)},
         "lab_orders_panel": {"patient_pk": samples["patient"].pk},
         "lab_order": {"pk": samples["lab_order"].pk},
         "lab_order_cancel": {"pk": samples["lab_order"].pk},
@@ -200,10 +201,16 @@ def sample_kwargs(samples) -> dict[str, dict]:
 
 
 @pytest.fixture
-def samples(make_user, role_users, staff):
+def samples(role_users, staff):
+    return build_samples(role_users=role_users, staff=staff)
+
+
+def build_samples(*, role_users: dict, staff) -> dict:
     """One record of every kind a URL takes, all the patient role's own (so the walk meets the
-    role rule, not "own records only"), marked with SECRET_NAME wherever a page could show it."""
-    subject = make_user(rbac.NURSE, last_name=SECRET_NAME, username="subject")
+    role rule, not "own records only"), marked with SECRET_NAME wherever a page could show it.
+    By name: the records, "subject" (a nurse named SECRET_NAME) and "document" (a PDF in the
+    default storage)."""
+    subject = UserFactory(role=rbac.NURSE, last_name=SECRET_NAME, username="subject")
     # Everyone is in the sample conversation, so the walk meets the role rule, not membership.
     thread = Thread.objects.create(created_by=subject)
     for user in [subject, *role_users.values()]:
@@ -339,7 +346,7 @@ def samples(make_user, role_users, staff):
             written_at=timezone.now(),
             text=SECRET_NAME,
         ),
-        "document_token": files.sign("document", document.pk),
+        "document": document,
         "encounter": encounter,
         "prescription": prescription,
         "appointment": appointment,
