@@ -428,3 +428,22 @@ def stock_put(
         return ledger.move(
             store=store, batch=batch, kind=kind, quantity=quantity, actor=actor, reason=reason
         )
+
+
+def rows_inserted(table: str, columns: list[str], rows) -> None:
+    """Write `rows` (tuples in the order of `columns`) straight into `table`, for the large
+    fixtures: PostgreSQL's COPY (200,000 ledger rows in a few seconds, against some 25 s of
+    executemany, which sends one INSERT a row), SQLite's executemany (fast there: no network).
+    No model instance is built, no save() or signal runs; the database's triggers and
+    constraints still do."""
+    from django.db import connection
+
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))  # noqa: S608
