@@ -352,7 +352,9 @@ def profile(screen: dict, client: Client) -> None:
         client.get(screen["path"], **headers)
     profiler.disable()
     print(f"\n--- profile of 10 requests: {screen['name']}")
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(int(os.environ.get("HMS_PROFILE_LINES", "35")))
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(
+        int(os.environ.get("HMS_PROFILE_LINES", "35"))
+    )
     pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
