@@ -17,6 +17,9 @@ from lab.models import ResultVersion
 from wards.models import Bed, BedStatus, BedStay
 
 PASSWORD = "correct-horse-battery"
+# Names from a sequence are zero-padded ("Ward 00012"): lists sort by name, and "Testamol 100"
+# sorts before "Testamol 99", so a test that counted on creation order failed only when its
+# records crossed a power of ten, that is, only after some number of earlier tests on the worker.
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
@@ -24,7 +27,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
         model = Department
         django_get_or_create = ("code",)
 
-    name = factory.Sequence(lambda n: f"Department {n}")
+    name = factory.Sequence(lambda n: f"Department {n:05d}")
     code = factory.Sequence(lambda n: f"D{n:03d}")
 
 
@@ -134,7 +137,7 @@ class WardFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "wards.Ward"
 
-    name = factory.Sequence(lambda n: f"Ward {n}")
+    name = factory.Sequence(lambda n: f"Ward {n:05d}")
     kind = "general"
     charge_code = "WARD-GEN"
 
@@ -185,7 +188,7 @@ class ChargeItemFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("code",)
 
     code = factory.Sequence(lambda n: f"MISC-{n:03d}")
-    name = factory.Sequence(lambda n: f"Sundry {n}")
+    name = factory.Sequence(lambda n: f"Sundry {n:05d}")
     category = "misc"
     charge_type = "fixed"
     price = Decimal("500.00")
@@ -263,7 +266,7 @@ class LabTestFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"T{n:03d}")
-    name = factory.Sequence(lambda n: f"Test {n}")
+    name = factory.Sequence(lambda n: f"Test {n:05d}")
     kind = "lab"
     department = "haematology"
     sample_type = "blood"
@@ -289,7 +292,7 @@ class ResultFieldFactory(factory.django.DjangoModelFactory):
         model = "lab.ResultField"
 
     test = factory.SubFactory(LabTestFactory)
-    name = factory.Sequence(lambda n: f"Value {n}")
+    name = factory.Sequence(lambda n: f"Value {n:05d}")
     unit = "u"
 
 
@@ -360,7 +363,7 @@ class PharmacyChargeItemFactory(ChargeItemFactory):
     """The charge master item a formulary item sells at (per dispensing unit)."""
 
     code = factory.Sequence(lambda n: f"PH-{n:04d}")
-    name = factory.Sequence(lambda n: f"Drug {n}")
+    name = factory.Sequence(lambda n: f"Drug {n:05d}")
     category = "pharmacy"
     charge_type = "fixed"
     price = Decimal("10.00")
@@ -372,7 +375,7 @@ class FormularyItemFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "pharmacy.FormularyItem"
 
-    generic_name = factory.Sequence(lambda n: f"Testamol {n}")
+    generic_name = factory.Sequence(lambda n: f"Testamol {n:05d}")
     form = "tablet"
     strength = "500 mg"
     dispensing_unit = "tablet"
@@ -391,7 +394,7 @@ class StoreFactory(factory.django.DjangoModelFactory):
         model = "pharmacy.Store"
         django_get_or_create = ("name",)
 
-    name = factory.Sequence(lambda n: f"Store {n}")
+    name = factory.Sequence(lambda n: f"Store {n:05d}")
     kind = "pharmacy"
 
 
@@ -400,7 +403,7 @@ class SupplierFactory(factory.django.DjangoModelFactory):
         model = "pharmacy.Supplier"
         django_get_or_create = ("name",)
 
-    name = factory.Sequence(lambda n: f"Supplier {n}")
+    name = factory.Sequence(lambda n: f"Supplier {n:05d}")
 
 
 class BatchFactory(factory.django.DjangoModelFactory):
