@@ -450,3 +450,35 @@ def rows_inserted(table: str, columns: list[str], rows) -> None:
         else:
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))  # noqa: S608
+
+
+# The large pharmacy fixtures' ledger: every kind of movement in turn, in and out.
+LEDGER_KINDS = [("receipt", 1), ("dispense", -1), ("ward_use", -1), ("return", 1), ("sale", -1)]
+
+
+def ledger_rows_inserted(*, count: int, stores, batches, keeper, now) -> None:
+    """`count` stock movements straight into the ledger's table (rows_inserted: COPY on
+    PostgreSQL), for the fixtures that hold a screen's queries to a bound under two years of
+    history: movement n is in stores[n % len(stores)], of batches[n % len(batches)], of
+    LEDGER_KINDS' kinds in turn, 1 to 7 units, moved by `keeper` up to 5,000 minutes before
+    `now`. The balances are the fixture's to write: no balance follows these rows."""
+    from pharmacy.models import StockMovement
+
+    columns = ["store_id", "batch_id", "item_id", "kind", "quantity", "reason", "moved_by_id"]
+    rows = []
+    for n in range(count):
+        batch = batches[n % len(batches)]
+        kind, sign = LEDGER_KINDS[n % len(LEDGER_KINDS)]
+        rows.append(
+            (
+                stores[n % len(stores)].pk,
+                batch.pk,
+                batch.item_id,
+                kind,
+                sign * (1 + n % 7),
+                "",
+                keeper.pk,
+                now - timedelta(minutes=n % 5_000),
+            )
+        )
+    rows_inserted(StockMovement._meta.db_table, [*columns, "moved_at"], rows)

@@ -20,7 +20,7 @@ from clinical import search
 from clinical.models import Allergy, Encounter, Patient, Prescription
 from hms import rbac
 from pharmacy.models import Batch, FormularyItem, StockBalance, StockMovement, Store
-from tests.factories import AdmissionFactory, rows_inserted
+from tests.factories import AdmissionFactory, ledger_rows_inserted
 from tests.pharmacy.rx import DISPENSE_SCREEN_QUERIES, QUEUE_QUERIES, SUMMARY_QUERIES
 
 ITEMS = 2_000  # one prescription waiting for each
@@ -29,7 +29,6 @@ INPATIENTS = 20  # of them, on a ward
 ALLERGIC = 5  # of them, allergic to penicillins (and as many with no known allergies)
 BRANDS = 50  # items sharing a generic name (the substitutes the dispense screen offers)
 MOVEMENTS = 200_000
-KINDS = [("receipt", 1), ("dispense", -1), ("ward_use", -1), ("return", 1), ("sale", -1)]
 MARK = "Bulkrx"  # names every row the module writes, so it can take them away again
 
 
@@ -142,34 +141,9 @@ def _build() -> dict:
                 bed__ward__name=f"{MARK} ward {patient.mrn}",
             )
         # Straight into the table (COPY on PostgreSQL): 200,000 model instances are slow in Python.
-        table = StockMovement._meta.db_table
-        columns = [
-            "store_id",
-            "batch_id",
-            "item_id",
-            "kind",
-            "quantity",
-            "reason",
-            "moved_by_id",
-            "moved_at",
-        ]
-        rows = []
-        for n in range(MOVEMENTS):
-            batch = batches[n % ITEMS]
-            kind, sign = KINDS[n % len(KINDS)]
-            rows.append(
-                (
-                    store.pk,
-                    batch.pk,
-                    batch.item_id,
-                    kind,
-                    sign * (1 + n % 7),
-                    "",
-                    keeper.pk,
-                    now - timedelta(minutes=n % 5_000),
-                )
-            )
-        rows_inserted(table, columns, rows)
+        ledger_rows_inserted(
+            count=MOVEMENTS, stores=[store], batches=batches, keeper=keeper, now=now
+        )
         return {"keeper": keeper, "doctor": doctor, "store": store}
 
 
