@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import signals, tasks
 from accounts.models import Department, User
 from hms import audit, realtime
+from hms.locking import locked
 from hms.refusals import Refusal
 
 AUDITED_FIELDS = [
@@ -91,7 +92,7 @@ def user_update(
     unknown = set(changes) - set(AUDITED_FIELDS) - {"must_change_password"}
     if unknown:
         raise ValueError(f"user_update cannot change {sorted(unknown)}")
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = locked(User.objects).get(pk=user.pk)
     if user.pk == actor.pk and changes.get("role", user.role) != user.role:
         raise AccountError("You cannot change your own role; ask another administrator.")
     if user.pk == actor.pk and changes.get("is_active") is False:
@@ -141,7 +142,7 @@ def user_set_password(
         validate_password(password, user)
     except ValidationError as error:
         raise AccountError(" ".join(error.messages)) from error
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = locked(User.objects).get(pk=user.pk)
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
@@ -221,7 +222,7 @@ def totp_confirm(
         audit.record(actor=user, action="auth.otp_replace_refused", obj=user, request=request)
         raise AccountError("That password is not right. Enter your password to move the app.")
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user)
+        device = locked(TOTPDevice.objects).get(pk=device.pk, user=user)
         matched = device.verify_token(_digits(token))
         if matched:
             TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
@@ -280,7 +281,7 @@ def totp_check(*, user: User, token: str, request: HttpRequest | None = None) ->
     and audit row) is committed before the error is raised.
     """
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+        device = locked(TOTPDevice.objects).filter(user=user, confirmed=True).first()
         if device is None:
             raise AccountError("No authenticator app is set up for this account.")
         wait = totp_wait_seconds(device)

@@ -38,6 +38,7 @@ from engineering.models import (
     WorkOrderStatus,
 )
 from hms import audit, params, rbac, submissions
+from hms.locking import locked
 from hms.money import money, money_exact
 from hms.numbering import yearly_number
 from hms.refusals import Refusal
@@ -216,7 +217,7 @@ def machine_edit(
     when the same form was already sent.
     """
     _may_manage(actor, "change the asset register")
-    machine = Machine.objects.select_for_update().get(pk=machine.pk)
+    machine = locked(Machine.objects).get(pk=machine.pk)
     before = audit.snapshot(machine, MACHINE_FIELDS)
     _save_fields(
         machine,
@@ -366,7 +367,7 @@ def machine_status_change(
         raise EngineeringError("Say why the status changes.", field="reason")
     if len(reason) > REASON_LIMIT:
         raise EngineeringError(f"Reason: at most {REASON_LIMIT} characters.", field="reason")
-    machine = Machine.objects.select_for_update().get(pk=machine.pk)
+    machine = locked(Machine.objects).get(pk=machine.pk)
     if effective_at is not None:
         if effective_at > timezone.now():
             raise EngineeringError(
@@ -466,7 +467,7 @@ def fault_request_raise(
     )
     if priority not in Priority.values:
         raise EngineeringError("Choose how urgent it is.", field="priority")
-    machine = Machine.objects.select_for_update().get(pk=machine.pk)
+    machine = locked(Machine.objects).get(pk=machine.pk)
     fault = FaultRequest.objects.create(
         number=yearly_number("FR"),
         machine=machine,
@@ -520,11 +521,7 @@ def fault_request_take(
     when the same form was already sent.
     """
     _may_manage(actor, "take a fault request")
-    fault = (
-        FaultRequest.objects.select_for_update(of=("self",))
-        .select_related("machine")
-        .get(pk=fault_request.pk)
-    )
+    fault = locked(FaultRequest.objects).select_related("machine").get(pk=fault_request.pk)
     taken = WorkOrder.objects.filter(fault_request=fault).select_related("engineer").first()
     if taken is not None:
         who = "You" if taken.engineer_id == actor.pk else str(taken.engineer)
@@ -556,7 +553,7 @@ def fault_request_take(
 
 def _locked_open(work_order: WorkOrder) -> WorkOrder:
     work_order = (
-        WorkOrder.objects.select_for_update(of=("self",))
+        locked(WorkOrder.objects)
         .select_related("machine", "fault_request__raised_by")
         .get(pk=work_order.pk)
     )
@@ -762,7 +759,7 @@ def work_order_resolve(
         after={"status": work_order.status, "resolution": resolution},
         request=request,
     )
-    machine = Machine.objects.select_for_update().get(pk=work_order.machine_id)
+    machine = locked(Machine.objects).get(pk=work_order.machine_id)
     if machine.status != MachineStatus.OPERATIONAL and not _still_unusable(machine, work_order):
         _status_apply(
             actor=actor,
@@ -839,7 +836,7 @@ def pm_plan_save(
             field="pm_interval_days",
         )
     kept = _pm_steps(steps)
-    machine = Machine.objects.select_for_update().get(pk=machine.pk)
+    machine = locked(Machine.objects).get(pk=machine.pk)
     before = {
         "pm_interval_days": machine.pm_interval_days,
         "steps": list(machine.pm_steps.values_list("text", flat=True)),
@@ -1031,7 +1028,7 @@ def pm_complete(
     passed = f"{len(checks) - len(failed)} of {len(checks)} steps passed"
     work_order.resolution = (f"{passed}. {note}" if note else f"{passed}.")[:RESOLUTION_LIMIT]
     work_order.save(update_fields=["status", "resolved_at", "resolved_by", "resolution"])
-    machine = Machine.objects.select_for_update().get(pk=work_order.machine_id)
+    machine = locked(Machine.objects).get(pk=work_order.machine_id)
     serviced_before = machine.last_serviced_date
     machine.last_serviced_date = timezone.localdate()
     machine.save(update_fields=["last_serviced_date"])

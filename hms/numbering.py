@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from hms.locking import locked
 from hms.models import NumberSeries
 
 
@@ -14,14 +15,14 @@ def next_number(series: str) -> int:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_number must run inside the transaction that uses the number")
-    row = NumberSeries.objects.select_for_update().filter(name=series).first()
+    row = locked(NumberSeries.objects).filter(name=series).first()
     if row is None:
         try:
             with transaction.atomic():
                 NumberSeries.objects.create(name=series, last=0)
         except IntegrityError:
             pass  # another transaction created it first
-        row = NumberSeries.objects.select_for_update().get(name=series)
+        row = locked(NumberSeries.objects).get(name=series)
     row.last += 1
     row.save(update_fields=["last"])
     return row.last

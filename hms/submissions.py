@@ -9,7 +9,7 @@ anyway. It then raises AlreadySubmitted carrying the first result, and the view 
 instead of an error. A failed action rolls its row back with everything else, so correcting the
 form and sending it again works.
 
-Services also lock the row they change (select_for_update), so two *different* submissions that
+Services also lock the row they change (hms.locking.locked), so two *different* submissions that
 race (two desks, two tabs) are serialized and checked one after the other.
 """
 

@@ -155,6 +155,23 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 DATABASE_DOWN_RETRY_SECONDS = 30
 
 
+# A transaction the database gave up on because another one was in its way, at the same moment,
+# on the same rows: PostgreSQL's deadlock (40P01), serialization failure (40001) and lock not
+# available (55P03); SQLite's "database is locked" after its busy timeout (SQLITE_BUSY).
+CONFLICT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def _is_conflict(error: BaseException) -> bool:
+    """Whether a database error is a collision with another person's change (hms.locking keeps
+    them rare), not the database being unreachable. Django's error wraps the driver's, whose
+    SQLSTATE (psycopg) or error name (sqlite3) says which."""
+    cause = error.__cause__
+    return (
+        getattr(cause, "sqlstate", None) in CONFLICT_SQLSTATES
+        or getattr(cause, "sqlite_errorname", None) == "SQLITE_BUSY"
+    )
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """The page of an unexpected failure. Rendered without the request's context: the failure may
     be the database itself, which the navigation and the signed-in user would need again.
@@ -162,9 +179,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
     A lost database connection (PostgreSQL restarting, its machine unreachable: Django's
     OperationalError or InterfaceError) answers 503 with Retry-After and says plainly that what
     the person did was not saved; the transaction was rolled back, nothing is half-done, and the
-    request is not retried behind their back. Anything else answers 500.
+    request is not retried behind their back. A transaction the database rolled back because it
+    collided with a colleague's (a deadlock, `_is_conflict`) answers 409 and says the same, with
+    "do it again" (the second try finds the other change saved). Anything else answers 500.
     """
     error = sys.exc_info()[1]
+    if isinstance(error, OperationalError) and _is_conflict(error):
+        return HttpResponse(render_to_string("409_conflict.html"), status=409)
     if isinstance(error, (OperationalError, InterfaceError)):
         response = HttpResponse(render_to_string("503_database.html"), status=503)
         response["Retry-After"] = str(DATABASE_DOWN_RETRY_SECONDS)

@@ -23,6 +23,7 @@ from clinical.models import Encounter, Patient, PatientState
 from engineering import availability
 from engineering.models import Machine, MachineType
 from hms import audit, files, params, rbac, submissions
+from hms.locking import locked
 from hms.numbering import yearly_number
 from hms.refusals import Refusal
 from lab import live, selectors
@@ -144,7 +145,7 @@ def _result_link(order: TestOrder) -> str:
 
 
 def _locked(order: TestOrder) -> TestOrder:
-    return TestOrder.objects.select_for_update().select_related("test", "patient").get(pk=order.pk)
+    return locked(TestOrder.objects).select_related("test", "patient").get(pk=order.pk)
 
 
 # --- ordering ----------------------------------------------------------------------------------
@@ -186,8 +187,8 @@ def order_tests(
         # The stay before the patient, in the order a discharge locks them: a test ordered while
         # the stay is being discharged waits, then is refused (the stay has ended) or is seen by
         # the discharge as an open order.
-        admission_model().objects.select_for_update().filter(pk=admission.pk).first()
-    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+        locked(admission_model().objects).filter(pk=admission.pk).first()
+    patient = locked(Patient.objects).get(pk=patient.pk)
     if patient.state == PatientState.ARCHIVED:
         raise LabError("This patient's record is archived: reactivate it before ordering tests.")
     if not tests:

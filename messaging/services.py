@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 from clinical import selectors as clinical_selectors
 from hms import audit, rbac, realtime, submissions
+from hms.locking import locked
 from hms.refusals import Refusal
 from messaging import kinds, rules
 from messaging.live import thread_group
@@ -147,7 +148,7 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
 
     Raises Notification.DoesNotExist when the notification is not `user`'s.
     """
-    notification = Notification.objects.select_for_update().get(pk=notification_id, recipient=user)
+    notification = locked(Notification.objects).get(pk=notification_id, recipient=user)
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
@@ -190,7 +191,7 @@ def notification_acknowledge(
     when it is not urgent, the note is missing or longer than 500 characters, or someone already
     acknowledged it (naming who and when).
     """
-    notification = Notification.objects.select_for_update().get(pk=notification_id, recipient=actor)
+    notification = locked(Notification.objects).get(pk=notification_id, recipient=actor)
     if not notification.urgent:
         raise NotificationError("Only urgent notifications are acknowledged; open it instead.")
     if notification.acknowledged_at is not None:
@@ -205,7 +206,7 @@ def notification_acknowledge(
             f"Note: at most {ACKNOWLEDGEMENT_LIMIT} characters; this one has {len(note)}.",
             field="note",
         )
-    same_event = Notification.objects.select_for_update().filter(acknowledged_at__isnull=True)
+    same_event = locked(Notification.objects).filter(acknowledged_at__isnull=True)
     if notification.event:
         same_event = same_event.filter(event=notification.event, urgent=True)
     else:
@@ -302,7 +303,7 @@ def urgent_escalate(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     due = now - timedelta(minutes=settings.HMS_URGENT_ESCALATION_MINUTES)
     overdue = list(
-        Notification.objects.select_for_update(of=("self",))
+        locked(Notification.objects)
         .select_related("recipient")
         .filter(
             urgent=True,
@@ -420,9 +421,7 @@ def message_send(*, sender: User, thread: Thread, body: str) -> Message:
         raise ChatError(
             f"Messages are limited to {Message.BODY_LIMIT} characters; this one has {len(body)}."
         )
-    members = list(
-        ThreadMember.objects.select_for_update().select_related("user").filter(thread=thread)
-    )
+    members = list(locked(ThreadMember.objects).select_related("user").filter(thread=thread))
     me = next((m for m in members if m.user_id == sender.pk), None)
     if me is None:
         raise ChatError("You are not part of this conversation.")
@@ -467,7 +466,7 @@ def message_send(*, sender: User, thread: Thread, body: str) -> Message:
 def _advance(*, user: User, thread_id: int, up_to_id: int, read: bool) -> list[int]:
     """Move a member's delivered (and read) pointer forward; returns the message ids that changed
     state, so their senders' receipts can be updated. Never moves a pointer back."""
-    member = ThreadMember.objects.select_for_update().filter(thread_id=thread_id, user=user).first()
+    member = locked(ThreadMember.objects).filter(thread_id=thread_id, user=user).first()
     if member is None:
         raise ChatError("You are not part of this conversation.")
     last_id = (

@@ -1,7 +1,7 @@
 """The stock ledger: the one place stock moves.
 
 `move` appends a StockMovement and changes the StockBalance of its store and batch in the same
-transaction, the balance row locked (SELECT … FOR UPDATE) so two counters taking the last units
+transaction, the balance row locked (SELECT … FOR NO KEY UPDATE, hms.locking) so two counters taking the last units
 are served one after the other; the balance's check constraint is the last guard. `fefo_take`
 chooses the batches a quantity comes from: first expiry first out, never an expired batch.
 
@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from hms.locking import locked
 from hms.refusals import Refusal
 from pharmacy.models import (
     MOVEMENT_SIGN,
@@ -40,7 +41,7 @@ def is_expired(batch: Batch, on_day: date | None = None) -> bool:
 
 
 def _locked_balance(store: Store, batch: Batch) -> StockBalance:
-    balance = StockBalance.objects.select_for_update().filter(store=store, batch=batch).first()
+    balance = locked(StockBalance.objects).filter(store=store, batch=batch).first()
     if balance is None:
         try:
             with transaction.atomic():
@@ -53,7 +54,7 @@ def _locked_balance(store: Store, batch: Batch) -> StockBalance:
                 )
         except IntegrityError:
             pass  # another transaction created it first
-        balance = StockBalance.objects.select_for_update().get(store=store, batch=batch)
+        balance = locked(StockBalance.objects).get(store=store, batch=batch)
     return balance
 
 
@@ -121,7 +122,7 @@ def fefo_take(
     then moves them. Raises StockError (field "quantity") when the unexpired stock is short."""
     on_day = on_day or timezone.localdate()
     balances = list(
-        StockBalance.objects.select_for_update(of=("self",))
+        locked(StockBalance.objects)
         .select_related("batch")
         .filter(store=store, item=item, quantity__gt=0, expiry_date__gt=on_day)
         .order_by("expiry_date", "batch__batch_number", "batch_id")

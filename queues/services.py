@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from clinical.models import Appointment, Patient
 from hms import audit, numbering, rbac, submissions
+from hms.locking import locked
 from hms.refusals import Refusal
 from queues import live
 from queues.models import (
@@ -64,11 +65,7 @@ def _series(point: ServicePoint, day: date) -> str:
 
 
 def _locked_ticket(ticket: QueueTicket) -> QueueTicket:
-    return (
-        QueueTicket.objects.select_for_update(of=("self",))
-        .select_related("service_point")
-        .get(pk=ticket.pk)
-    )
+    return locked(QueueTicket.objects).select_related("service_point").get(pk=ticket.pk)
 
 
 def _audit(
@@ -124,7 +121,7 @@ def ticket_issue(
         raise QueueError(f"{point} is closed: choose another service point.", field="service_point")
     if patient is not None:
         # One patient's tickets are issued one at a time (two desks at once).
-        patient = Patient.objects.select_for_update().get(pk=patient.pk)
+        patient = locked(Patient.objects).get(pk=patient.pk)
         holding = (
             QueueTicket.objects.filter(patient=patient, status__in=OPEN_STATUSES)
             .select_related("service_point")
@@ -197,7 +194,7 @@ def tickets_for_departure(
     """clinical's departure hook: the checked-in appointment was cancelled or marked no-show
     before the consultation (the patient left), so its open tickets close as not answered."""
     closed = []
-    for ticket in QueueTicket.objects.select_for_update().filter(
+    for ticket in locked(QueueTicket.objects).filter(
         appointment_id=appointment.pk, status__in=OPEN_STATUSES
     ):
         ticket.status = TicketStatus.NO_SHOW
@@ -218,7 +215,7 @@ def ticket_for_consultation(
     the queue). A ticket elsewhere (still at triage, at the lab) is left as it is: the patient
     holds one place at a time, and the doctor may have started before sending them on."""
     ticket = (
-        QueueTicket.objects.select_for_update(of=("self",))
+        locked(QueueTicket.objects)
         .select_related("service_point")
         .filter(
             appointment_id=appointment.pk,
@@ -252,7 +249,7 @@ def ticket_call_next(
     the actor does not work there."""
     _check_serves(actor, service_point)
     ticket = (
-        QueueTicket.objects.select_for_update(skip_locked=True, of=("self",))
+        locked(QueueTicket.objects, skip_locked=True)
         .select_related("service_point")
         .filter(service_point=service_point, status=TicketStatus.WAITING)
         .order_by("-priority", "issued_at", "pk")
@@ -409,7 +406,7 @@ def service_point_save(
     already used."""
     if not rbac.allows(actor, "queue.setup"):
         raise QueueError("Service points are set up by an administrator.")
-    point = ServicePoint.objects.select_for_update().get(pk=point.pk) if point else ServicePoint()
+    point = locked(ServicePoint.objects).get(pk=point.pk) if point else ServicePoint()
     before = {name: getattr(point, name) for name in fields} if point.pk else None
     for name, value in fields.items():
         setattr(point, name, value)
@@ -455,7 +452,7 @@ def display_revoke(
     heartbeat, within 25 seconds)."""
     if not rbac.allows(actor, "queue.setup"):
         raise QueueError("Displays are set up by an administrator.")
-    display = DisplayScreen.objects.select_for_update().get(pk=display.pk)
+    display = locked(DisplayScreen.objects).get(pk=display.pk)
     display.is_active = False
     display.save(update_fields=["is_active"])
     audit.record(actor=actor, action="queue.display_revoke", obj=display, request=request)

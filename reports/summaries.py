@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from hms.locking import locked
 from reports.models import DailyFigure, SummaryMark
 from reports.period import ReportPeriod
 
@@ -148,7 +149,7 @@ def _locked_mark(yesterday: date) -> SummaryMark:
                 )
         except IntegrityError:
             pass  # another run made it meanwhile
-    return SummaryMark.objects.select_for_update().get(name=MARK)
+    return locked(SummaryMark.objects).get(name=MARK)
 
 
 def summaries_forget() -> None:

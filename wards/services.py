@@ -1,6 +1,6 @@
 """Business actions of the wards: admit, transfer, order and process discharge, bed status.
 
-Each is one transaction that locks the beds it reads (select_for_update), so two people assigning
+Each is one transaction that locks the beds it reads (hms.locking.locked), so two people assigning
 one bed cannot both succeed; the partial unique indexes back that up. Every change is audited and
 announced on the `beds` topic after commit, which makes every open bed board refresh itself.
 """
@@ -22,6 +22,7 @@ from clinical import lifecycle, open_orders
 from clinical import services as clinical
 from clinical.models import Patient, PatientState
 from hms import audit, rbac, submissions
+from hms.locking import locked
 from hms.money import money_text
 from hms.refusals import Refusal
 from messaging.services import notify
@@ -79,7 +80,7 @@ def _set_bed(bed: Bed, status: str, *, by: User | None) -> None:
 
 
 def _locked_bed(bed: Bed) -> Bed:
-    return Bed.objects.select_for_update().select_related("ward").get(pk=bed.pk)
+    return locked(Bed.objects).select_related("ward").get(pk=bed.pk)
 
 
 def _require_vacant(bed: Bed) -> None:
@@ -118,7 +119,7 @@ def admission_create(
         raise WardError("Give the reason for admission.")
     if advance_deposit < 0:
         raise WardError("The advance deposit cannot be negative.")
-    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    patient = locked(Patient.objects).get(pk=patient.pk)
     if patient.merged_into_id is not None:
         raise WardError("This record was merged into another: admit the record kept.")
     if Admission.objects.filter(ACTIVE_ADMISSION, patient=patient).exists():
@@ -218,9 +219,7 @@ def admission_transfer(
     that bed, or the ward is closed or cannot be charged; BedTaken when the new bed is no longer
     vacant; AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
-    admission = (
-        Admission.objects.select_for_update().select_related("bed", "patient").get(pk=admission.pk)
-    )
+    admission = locked(Admission.objects).select_related("bed", "patient").get(pk=admission.pk)
     if not admission.is_active:
         raise WardError("This admission has ended: the patient was discharged.")
     if not reason.strip():
@@ -230,7 +229,7 @@ def admission_transfer(
     # Lock both beds in id order, so two transfers crossing each other cannot deadlock.
     beds = {
         b.pk: b
-        for b in Bed.objects.select_for_update()
+        for b in locked(Bed.objects)
         .select_related("ward")
         .filter(pk__in=sorted([bed.pk, admission.bed_id]))
         .order_by("pk")
@@ -313,7 +312,7 @@ def discharge_open_order_settle(
     """
     if not rbac.allows(actor, "wards.order_discharge"):
         raise WardError("A doctor decides what happens to the stay's open orders.")
-    admission = Admission.objects.select_for_update().select_related("patient").get(pk=admission.pk)
+    admission = locked(Admission.objects).select_related("patient").get(pk=admission.pk)
     if not admission.is_active:
         raise WardError("This patient has already been discharged.")
     order = next(
@@ -363,9 +362,7 @@ def discharge_order(
     has no diagnosis or fails validation, or the stay has open orders; AlreadySubmitted
     (hms.submissions) when the same form was already sent.
     """
-    admission = (
-        Admission.objects.select_for_update().select_related("patient", "bed").get(pk=admission.pk)
-    )
+    admission = locked(Admission.objects).select_related("patient", "bed").get(pk=admission.pk)
     if not admission.is_active:
         raise WardError("This patient has already been discharged.")
     if admission.status == AdmissionStatus.DISCHARGE_ORDERED:
@@ -445,7 +442,9 @@ def discharge_process(
     stay has open orders, or the patient owes more (after deposits) than any exemption covers
     (`field="bill"`); AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
-    admission = Admission.objects.select_for_update().select_related("patient").get(pk=admission.pk)
+    admission = (
+        locked(Admission.objects, also=("patient",)).select_related("patient").get(pk=admission.pk)
+    )
     if not admission.is_active:
         raise WardError("This patient has already been discharged.")
     if admission.status != AdmissionStatus.DISCHARGE_ORDERED:
@@ -691,7 +690,7 @@ def note_edit(
     long (field "text").
     """
     _require_notes(actor)
-    note = InpatientNote.objects.select_for_update().get(pk=note.pk)
+    note = locked(InpatientNote.objects).get(pk=note.pk)
     if note.author_id != actor.pk:
         raise WardError("Only the person who wrote a note may correct it: add an addendum.")
     if timezone.now() > note_editable_until(note):

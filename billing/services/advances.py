@@ -24,6 +24,7 @@ from billing.services.payments import (
     require_reference,
 )
 from hms import audit, rbac, submissions
+from hms.locking import locked
 from hms.money import money_text
 from hms.numbering import yearly_number
 
@@ -92,9 +93,9 @@ def advance_apply(
     refuses the payment (the invoice is not issued with a balance); AlreadySubmitted
     (hms.submissions) when the same form was already sent.
     """
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    invoice = locked(Invoice.objects).get(pk=invoice.pk)
     advances = list(
-        AdvanceDeposit.objects.select_for_update()
+        locked(AdvanceDeposit.objects)
         .filter(
             patient_id=invoice.patient_id,
             applied__lt=models.F("amount") - models.F("refunded"),
@@ -150,7 +151,7 @@ def advance_refund(
     if not rbac.allows(actor, "billing.adjust"):
         raise BillingError("Only an accountant or an administrator can refund.")
     # Locked: an invoice paid from this deposit at the same moment waits, and then sees less.
-    advance = AdvanceDeposit.objects.select_for_update().get(pk=advance.pk)
+    advance = locked(AdvanceDeposit.objects).get(pk=advance.pk)
     amount = _exact_amount(amount)
     if amount <= 0:
         raise BillingError("Enter the amount to give back.", field="amount")

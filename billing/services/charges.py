@@ -20,6 +20,7 @@ from billing.models import (
 )
 from billing.services.common import BillingError, _announce
 from hms import audit, submissions
+from hms.locking import locked
 from hms.money import money, percent_of
 
 ITEM_FIELDS = ["code", "name", "category", "charge_type", "price", "tax_rate", "active"]
@@ -47,7 +48,7 @@ def charge_item_save(
     a tax rate outside 0-100).
     """
     creating = item is None
-    item = ChargeItem() if creating else ChargeItem.objects.select_for_update().get(pk=item.pk)
+    item = ChargeItem() if creating else locked(ChargeItem.objects).get(pk=item.pk)
     before = None if creating else audit.snapshot(item, ITEM_FIELDS)
     given = {
         "code": code,
@@ -185,7 +186,7 @@ def charge_reverse(
     Raises BillingError when the charge is itself a reversal, has already been reversed, or no
     reason is given; AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
-    charge = Charge.objects.select_for_update().get(pk=charge.pk)
+    charge = locked(Charge.objects).get(pk=charge.pk)
     if charge.reversal_of_id:
         raise BillingError("A reversal line cannot itself be reversed.")
     if Charge.objects.filter(reversal_of=charge).exists():
@@ -259,7 +260,7 @@ def charges_join_stay(
     Raises no domain error.
     """
     since = admission.admitted_at - PRE_ADMISSION_WINDOW
-    joining = Charge.objects.select_for_update().filter(
+    joining = locked(Charge.objects).filter(
         patient_id=patient.pk,
         admission__isnull=True,
         invoice__isnull=True,

@@ -18,6 +18,7 @@ from billing.models import (
 from billing.services.common import BillingError, _announce, _exact_amount, _text
 from billing.services.payments import _settle_status
 from hms import audit, rbac, submissions
+from hms.locking import locked
 from hms.money import money_text
 
 
@@ -27,8 +28,8 @@ def _claim_locked(actor: User, claim: InsuranceClaim, doing: str) -> tuple[Invoi
         raise BillingError(
             f"Only an accountant or an administrator can {doing} an insurance claim."
         )
-    invoice = Invoice.objects.select_for_update().get(pk=claim.invoice_id)
-    return invoice, InsuranceClaim.objects.select_for_update().get(pk=claim.pk)
+    invoice = locked(Invoice.objects).get(pk=claim.invoice_id)
+    return invoice, locked(InsuranceClaim.objects).get(pk=claim.pk)
 
 
 def _claim_state_error(claim: InsuranceClaim, wanted: str) -> BillingError:

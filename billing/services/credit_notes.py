@@ -17,6 +17,7 @@ from billing.services.common import BillingError, _announce, _exact_amount, _tex
 from billing.services.invoices import _invoice_charges, _line_rows
 from billing.services.payments import _settle_status
 from hms import audit, rbac, submissions
+from hms.locking import locked
 from hms.money import money, money_text
 from hms.numbering import yearly_number
 
@@ -56,7 +57,7 @@ def credit_note_issue(
     """
     if not rbac.allows(actor, "billing.adjust"):
         raise BillingError("Only an accountant or an administrator can issue a credit note.")
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    invoice = locked(Invoice.objects).get(pk=invoice.pk)
     if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID):
         raise BillingError(
             f"Credit notes are for issued invoices with a balance; this one is"

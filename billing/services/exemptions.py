@@ -9,6 +9,7 @@ from billing import selectors
 from billing.models import DischargeExemption
 from billing.services.common import BillingError, _announce, _text
 from hms import audit, rbac, submissions
+from hms.locking import locked
 from hms.money import money_text
 
 
@@ -34,7 +35,7 @@ def discharge_exemption_grant(
     if admission.patient_id != patient.pk:
         raise BillingError("That stay is not this patient's.", field="admission")
     # The stay's row is locked: the discharge (which reads the exemption) waits for this.
-    admission = type(admission).objects.select_for_update().get(pk=admission.pk)
+    admission = locked(type(admission).objects).get(pk=admission.pk)
     if admission.discharged_at is not None:
         raise BillingError("This stay has already ended.", field="admission")
     reason = _text(reason, DischargeExemption, "reason", "Reason").strip()

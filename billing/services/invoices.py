@@ -20,6 +20,7 @@ from billing.models import (
 )
 from billing.services.common import BillingError, _announce, _text
 from hms import audit, rbac, submissions
+from hms.locking import locked
 from hms.money import money
 from hms.numbering import yearly_number
 
@@ -122,7 +123,7 @@ def invoice_draft(
     """
     patient_id = getattr(patient, "pk", patient)
     admission_id = getattr(admission, "pk", admission)
-    loose = Charge.objects.select_for_update().filter(
+    loose = locked(Charge.objects).filter(
         patient_id=patient_id, admission_id=admission_id, invoice__isnull=True
     )
     draft = Invoice.objects.filter(
@@ -161,7 +162,7 @@ def invoice_set_discount(
     """
     if not rbac.allows(actor, "billing.adjust"):
         raise BillingError("Only an accountant or an administrator can give a discount.")
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    invoice = locked(Invoice.objects).get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
         raise BillingError("An issued invoice is never changed: correct it with a credit note.")
     if kind not in ("amount", "percent", ""):
@@ -213,7 +214,7 @@ def invoice_issue(*, actor: User, invoice: Invoice, request: HttpRequest | None 
     Raises BillingError when the invoice is not a draft, has no lines, or adds up to less than
     zero; AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
-    invoice = Invoice.objects.select_for_update().select_related("patient").get(pk=invoice.pk)
+    invoice = locked(Invoice.objects).select_related("patient").get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
         raise BillingError(f"This invoice is already {invoice.get_status_display().lower()}.")
     charges = _invoice_charges(invoice)
@@ -332,8 +333,8 @@ def invoice_void(
     """
     if not rbac.allows(actor, "billing.adjust"):  # before taking any lock
         raise BillingError("Only an accountant or an administrator can void an invoice.")
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    claim = InsuranceClaim.objects.select_for_update().filter(invoice=invoice).first()
+    invoice = locked(Invoice.objects).get(pk=invoice.pk)
+    claim = locked(InsuranceClaim.objects).filter(invoice=invoice).first()
     refusal = _void_refusal(actor, invoice, claim)
     if refusal is not None:
         raise BillingError(refusal)

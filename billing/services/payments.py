@@ -24,6 +24,7 @@ from billing.models import (
 )
 from billing.services.common import BillingError, _announce, _exact_amount, _text
 from hms import audit, rbac, submissions
+from hms.locking import locked
 from hms.money import money_text
 from hms.numbering import yearly_number
 
@@ -177,7 +178,7 @@ def payment_take(
     patient minutes ago and `again` (the desk's "yes, another one") is not set;
     AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    invoice = locked(Invoice.objects).get(pk=invoice.pk)
     if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID):
         raise BillingError(
             f"Payments are taken on issued invoices; this one is {invoice.get_status_display().lower()}."
@@ -256,8 +257,8 @@ def payment_refund(
     """
     if not rbac.allows(actor, "billing.adjust"):
         raise BillingError("Only an accountant or an administrator can refund.")
-    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    invoice = locked(Invoice.objects).get(pk=payment.invoice_id)
+    payment = locked(Payment.objects).get(pk=payment.pk)
     amount = _exact_amount(amount)
     if payment.reversed_at:
         raise BillingError(
@@ -328,8 +329,8 @@ def payment_reverse(
     """
     if not rbac.allows(actor, "billing.adjust"):
         raise BillingError("Only an accountant or an administrator can reverse a payment.")
-    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    invoice = locked(Invoice.objects).get(pk=payment.invoice_id)
+    payment = locked(Payment.objects).get(pk=payment.pk)
     if payment.reversed_at:
         raise BillingError(
             f"Receipt {payment.receipt_number} was already reversed"

@@ -18,6 +18,7 @@ from clinical.models import (
     Patient,
 )
 from hms import audit, rbac, submissions
+from hms.locking import locked
 from hms.refusals import Refusal
 
 ALLERGY_FIELDS = ["allergen_class", "allergen", "reaction", "severity"]
@@ -59,7 +60,7 @@ def allergy_record(
     form was already sent.
     """
     _may_record(actor)
-    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    patient = locked(Patient.objects).get(pk=patient.pk)
     allergen = (allergen or "").strip()
     if allergen_class not in AllergenClass.values:
         raise AllergyError("Choose the allergen from the list.", field="allergen_class")
@@ -112,7 +113,7 @@ def allergy_remove(
     "reason"), or it is already removed.
     """
     _may_record(actor)
-    allergy = Allergy.objects.select_for_update().get(pk=allergy.pk)
+    allergy = locked(Allergy.objects).get(pk=allergy.pk)
     reason = (reason or "").strip()
     if allergy.removed_at is not None:
         raise AllergyError("This allergy was already removed.")
@@ -145,7 +146,7 @@ def patient_no_known_allergies(
     (remove it first).
     """
     _may_record(actor)
-    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    patient = locked(Patient.objects).get(pk=patient.pk)
     if Allergy.objects.filter(patient=patient, removed_at__isnull=True).exists():
         raise AllergyError(
             "Allergies are recorded for this patient: remove them first if they were wrong."
@@ -189,7 +190,7 @@ def drug_interaction_add(
         raise AllergyError("A drug does not interact with itself here.", field="second")
     if severity not in InteractionSeverity.values:
         raise AllergyError("Choose the severity from the list.", field="severity")
-    existing = DrugInteraction.objects.select_for_update().filter(first=first, second=second)
+    existing = locked(DrugInteraction.objects).filter(first=first, second=second)
     interaction = existing.first() or DrugInteraction(first=first, second=second, created_by=actor)
     before = audit.snapshot(interaction, INTERACTION_FIELDS) if interaction.pk else None
     interaction.severity = severity
@@ -223,7 +224,7 @@ def drug_interaction_deactivate(
     Raises AllergyError when the actor is not a pharmacist or administrator, or it is inactive.
     """
     _may_keep_interactions(actor)
-    interaction = DrugInteraction.objects.select_for_update().get(pk=interaction.pk)
+    interaction = locked(DrugInteraction.objects).get(pk=interaction.pk)
     if not interaction.active:
         raise AllergyError("This pair is already inactive.")
     interaction.active = False

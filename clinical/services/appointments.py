@@ -23,6 +23,7 @@ from clinical.models import (
 )
 from clinical.services.patients import patient_transition
 from hms import audit, rbac, submissions
+from hms.locking import locked
 from hms.money import money_text
 from hms.refusals import Refusal
 
@@ -307,9 +308,7 @@ def _locked_scheduled(
     `or_waiting`: or checked in and not yet seen (no consultation started). An appointment in
     consultation is refused with its own sentence: the patient is with the doctor."""
     appointment = (
-        Appointment.objects.select_for_update()
-        .select_related("patient", "doctor")
-        .get(pk=appointment.pk)
+        locked(Appointment.objects).select_related("patient", "doctor").get(pk=appointment.pk)
     )
     waiting = (
         or_waiting
@@ -358,7 +357,7 @@ def appointment_book(
     """
     # The record as it is now, locked: one patient's bookings are counted and made one at a time
     # (two tabs racing), and its state is not the caller's stale copy.
-    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    patient = locked(Patient.objects).get(pk=patient.pk)
     if patient.is_archived:
         raise BookingError(f"{patient.full_name}'s record is archived: reactivate it first.")
     if patient.merged_into_id is not None:
@@ -426,7 +425,7 @@ def appointment_reschedule(
     """
     # The patient first, as booking does: one patient's bookings and moves are made one at a
     # time (the overlap check below reads them), in the same lock order.
-    Patient.objects.select_for_update().get(pk=appointment.patient_id)
+    locked(Patient.objects).get(pk=appointment.patient_id)
     appointment = _locked_scheduled(appointment, "moved")
     _portal_rules(actor, appointment)
     slot = _check_slot(appointment.doctor, starts_at, on_date=on_date)
@@ -499,7 +498,7 @@ def appointment_move_to_doctor(
     """
     if not rbac.allows(actor, "appointments.book", scopes=[rbac.ALL]):
         raise BookingError("Only the desk moves an appointment to another doctor.")
-    patient = Patient.objects.select_for_update().get(pk=appointment.patient_id)
+    patient = locked(Patient.objects).get(pk=appointment.patient_id)
     appointment = _locked_scheduled(appointment, "moved")
     if doctor.pk == appointment.doctor_id:
         raise BookingError(

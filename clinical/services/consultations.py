@@ -32,6 +32,7 @@ from clinical.services.appointments import (
 )
 from clinical.services.patients import patient_transition
 from hms import audit, rbac, submissions
+from hms.locking import locked
 from hms.refusals import Refusal
 
 ENCOUNTER_FIELDS = ["complaints", "examination", "diagnosis", "icd10_code", "plan"]
@@ -126,9 +127,7 @@ def encounter_start(
     """
     if not rbac.allows(actor, "clinical.consult"):
         raise ConsultationError("Consultations are held by doctors.")
-    appointment = (
-        Appointment.objects.select_for_update().select_related("patient").get(pk=appointment.pk)
-    )
+    appointment = locked(Appointment.objects).select_related("patient").get(pk=appointment.pk)
     existing = Encounter.objects.filter(appointment=appointment).first()
     if existing:
         return existing
@@ -185,7 +184,7 @@ def encounter_save(
     completed, the code is not shaped like one or not in the WHO list (field "icd10_code"), or a
     field fails validation (its field named when it is one).
     """
-    encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
+    encounter = locked(Encounter.objects).get(pk=encounter.pk)
     _own_notes(actor, encounter)
     _write_notes(actor, encounter, fields, request)
     # What was typed is now the record: the draft kept while typing has served.
@@ -240,7 +239,7 @@ def encounter_complete(
     completed, no diagnosis is written, or the consultation fee cannot be charged; AlreadySubmitted
     (hms.submissions) when the same form was already sent.
     """
-    encounter = Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
+    encounter = locked(Encounter.objects).select_related("patient").get(pk=encounter.pk)
     _own_notes(actor, encounter)
     # Notes typed and not yet saved (the draft kept while typing) are part of what is completed.
     draft = EncounterDraft.objects.filter(encounter=encounter, author=actor).first()
@@ -253,7 +252,7 @@ def encounter_complete(
     encounter.completed_at = timezone.now()
     encounter.save(update_fields=["status", "completed_at"])
     if encounter.appointment_id:
-        appointment = Appointment.objects.select_for_update().get(pk=encounter.appointment_id)
+        appointment = locked(Appointment.objects).get(pk=encounter.appointment_id)
         appointment.status = AppointmentStatus.COMPLETED
         appointment.completed_at = encounter.completed_at
         appointment.save(update_fields=["status", "completed_at"])
@@ -321,7 +320,7 @@ def prescription_add(
     computed and was not typed (field "quantity"), or a field fails validation (e.g. no drug or
     dose); AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
-    encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
+    encounter = locked(Encounter.objects).get(pk=encounter.pk)
     _own_notes(actor, encounter)
     if outside:
         formulary_item, quantity = None, None
@@ -545,7 +544,7 @@ def prescription_remove(
     completed, or the pharmacy has dispensed any of it (it stays on the record).
     """
     _own_notes(actor, prescription.encounter)
-    prescription = Prescription.objects.select_for_update().get(pk=prescription.pk)
+    prescription = locked(Prescription.objects, deleting=True).get(pk=prescription.pk)
     if prescription.dispensed_quantity or prescription.dispenses.exists():
         raise ConsultationError(
             f"The pharmacy has already dispensed {prescription.drug}: it stays on the record."

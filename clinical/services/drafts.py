@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from clinical.models import Encounter, EncounterDraft
 from clinical.services.consultations import ENCOUNTER_FIELDS, _own_notes
+from hms.locking import locked
 
 # Characters kept of each field of a draft: far more than any note (the record's own limits are
 # checked when the notes are saved), far less than a pasted book.
@@ -36,7 +37,7 @@ def encounter_draft_save(
 
     Raises ConsultationError when the actor is not the consultation's doctor or it is completed.
     """
-    encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
+    encounter = locked(Encounter.objects).get(pk=encounter.pk)
     _own_notes(actor, encounter)
     if based_on is not None and based_on != notes_version(encounter):
         return None

@@ -28,6 +28,7 @@ from clinical.models import (
     PatientStateChange,
 )
 from hms import audit, rbac, submissions
+from hms.locking import locked
 from hms.refusals import Refusal
 
 CAPABILITY = "patients.merge"
@@ -72,13 +73,10 @@ def _check_who(actor: User, confirmed_by: User | None, doing: str) -> User | Non
 def _lock_pair(first: Patient, second: Patient) -> tuple[Patient, Patient]:
     """Both records, read again under row locks taken in one order (by id), so two clerks merging
     the same pair (either way round) wait for each other instead of deadlocking."""
-    locked = {
-        p.pk: p
-        for p in Patient.objects.select_for_update()
-        .filter(pk__in=[first.pk, second.pk])
-        .order_by("pk")
+    rows = {
+        p.pk: p for p in locked(Patient.objects).filter(pk__in=[first.pk, second.pk]).order_by("pk")
     }
-    return locked[first.pk], locked[second.pk]
+    return rows[first.pk], rows[second.pk]
 
 
 def _refuse_unsafe(survivor: Patient, merged: Patient) -> None:
@@ -299,7 +297,7 @@ def patient_unmerge(
     AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     confirmed_by = _check_who(actor, confirmed_by, "un-merge")
-    merge = PatientMerge.objects.select_for_update().get(pk=merge.pk)
+    merge = locked(PatientMerge.objects).get(pk=merge.pk)
     survivor, merged = _lock_pair(merge.survivor, merge.merged)
     if merge.is_undone:
         raise MergeRefused(

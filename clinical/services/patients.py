@@ -13,6 +13,7 @@ from clinical.models import (
     PatientStateChange,
 )
 from hms import audit, submissions
+from hms.locking import locked
 from hms.numbering import next_number
 from hms.phones import phone_e164
 from hms.refusals import Refusal
@@ -154,7 +155,7 @@ def patient_update(
     PhoneRefused when a phone is no phone number; ValueError when asked to change a field it does
     not manage.
     """
-    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    patient = locked(Patient.objects).get(pk=patient.pk)
     before = audit.snapshot(patient, AUDITED_FIELDS)
     for name, value in fields.items():
         if name not in AUDITED_FIELDS:
@@ -194,7 +195,7 @@ def patient_transition(
     Raises TransitionRefused (clinical.lifecycle) when the lifecycle does not allow `to_state` from
     the patient's state.
     """
-    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    patient = locked(Patient.objects).get(pk=patient.pk)
     lifecycle.check(patient.state, to_state)
     from_state = patient.state
     patient.state = to_state

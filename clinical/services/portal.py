@@ -13,6 +13,7 @@ from clinical.models import (
 )
 from clinical.services.appointments import BookingError
 from hms import audit, rbac
+from hms.locking import locked
 
 
 @transaction.atomic
@@ -30,7 +31,7 @@ def portal_login_create(
     Raises BookingError when the patient already has a portal login, the record is archived, or the
     username or password is refused.
     """
-    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    patient = locked(Patient.objects).get(pk=patient.pk)
     if patient.user_id:
         raise BookingError(
             f"{patient.full_name} already has a portal login ({patient.user.username})."

@@ -13,6 +13,7 @@ from accounts.models import User
 from clinical import live, news2, selectors, vitals
 from clinical.models import Consciousness, Patient, Vitals
 from hms import audit, rbac, submissions
+from hms.locking import locked
 from hms.refusals import Refusal
 
 VITAL_FIELDS = list(vitals.RANGES)
@@ -98,7 +99,7 @@ def _alert(record: Vitals, score: news2.News2, actor: User) -> None:
     if not people:
         return
     # Two nurses saving sets of one patient at once must not both find no alert waiting.
-    Patient.objects.select_for_update().filter(pk=record.patient_id).first()
+    locked(Patient.objects).filter(pk=record.patient_id).first()
     before = selectors.news2_alert_before(record)
     if (
         before is not None
@@ -144,7 +145,7 @@ def patient_spo2_target_set(
     """
     if not rbac.allows(actor, "clinical.consult"):
         raise VitalsError("Only a doctor sets the patient's oxygen target.")
-    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    patient = locked(Patient.objects).get(pk=patient.pk)
     if patient.spo2_target_88_92 == target_88_92:
         return patient
     before = {"spo2_target_88_92": patient.spo2_target_88_92}

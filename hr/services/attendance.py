@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from hms import audit, rbac
+from hms.locking import locked
 from hms.middleware import LAST_ACTIVITY_KEY
 from hms.refusals import Refusal
 from hr.models import Attendance, Ended, Started
@@ -60,7 +61,7 @@ def attendance_mark(*, user: User, request: HttpRequest | None = None) -> Attend
     today = timezone.localdate(now)
     longest = timedelta(hours=settings.HMS_ATTENDANCE_MAX_SHIFT_HOURS)
     still_open = (
-        Attendance.objects.select_for_update()
+        locked(Attendance.objects)
         .filter(user=user, time_out__isnull=True, no_clock_out=False, started_by=Started.CLICK)
         .order_by("-time_in")
         .first()
@@ -175,7 +176,7 @@ def attendance_sign_in(
         return None
     now = timezone.now()
     for interval in (
-        Attendance.objects.select_for_update()
+        locked(Attendance.objects)
         .filter(user=user, time_out__isnull=True, started_by=Started.SIGN_IN)
         .exclude(session_key=session_key)
     ):
@@ -220,7 +221,7 @@ def attendance_sign_out(
     if not session_key:
         return None
     interval = (
-        Attendance.objects.select_for_update()
+        locked(Attendance.objects)
         .filter(user=user, session_key=session_key, time_out__isnull=True)
         .first()
     )
@@ -238,7 +239,7 @@ def attendance_close_forgotten() -> int:
     five minutes (hr.tasks). Returns how many were closed."""
     now = timezone.now()
     open_intervals = (
-        Attendance.objects.select_for_update(skip_locked=True, of=("self",))
+        locked(Attendance.objects, skip_locked=True)
         .filter(
             time_out__isnull=True, started_by=Started.SIGN_IN, time_in__lte=now - _idle_timeout()
         )

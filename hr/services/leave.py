@@ -19,6 +19,7 @@ from accounts.models import User
 from clinical import selectors as clinical_selectors
 from clinical import services as clinical
 from hms import audit, files, rbac, realtime, submissions
+from hms.locking import locked
 from hms.refusals import Refusal
 from hr import leave_days, live
 from hr import leave_selectors as selectors
@@ -157,7 +158,7 @@ def leave_apply(
             if rbac.passes_every_check(actor)
             else "Your role does not apply for leave here."
         )
-    User.objects.select_for_update().filter(pk=actor.pk).first()
+    locked(User.objects).filter(pk=actor.pk).first()
     if not leave_type.active:
         raise LeaveError(f"{leave_type.name} is no longer in use.", field="leave_type")
     check_leave_dates(start_date, end_date, starts_afternoon, ends_morning)
@@ -248,9 +249,7 @@ def leave_apply(
 
 def _locked(leave_request: LeaveRequest) -> LeaveRequest:
     return (
-        LeaveRequest.objects.select_for_update(of=("self",))
-        .select_related("user", "leave_type")
-        .get(pk=leave_request.pk)
+        locked(LeaveRequest.objects).select_related("user", "leave_type").get(pk=leave_request.pk)
     )
 
 
@@ -497,7 +496,7 @@ def leave_type_update(
     """
     if not rbac.allows(actor, "hr.approve_leave"):
         raise LeaveError("Only the administrator changes leave types.")
-    leave_type = LeaveType.objects.select_for_update().get(pk=leave_type.pk)
+    leave_type = locked(LeaveType.objects).get(pk=leave_type.pk)
     before = {name: getattr(leave_type, name) for name in LEAVE_TYPE_FIELDS}
     before["entitlements"] = dict(leave_type.entitlements.values_list("role", "days"))
     for name in LEAVE_TYPE_FIELDS:

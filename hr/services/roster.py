@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Department, User
 from hms import audit, rbac, submissions
+from hms.locking import locked
 from hms.refusals import Refusal
 from hr.models import RosterEntry, Shift
 
@@ -71,7 +72,7 @@ def shift_save(
     if shift is None:
         shift = Shift(name=name, starts_at=starts_at, ends_at=ends_at)
     else:
-        shift = Shift.objects.select_for_update().get(pk=shift.pk)
+        shift = locked(Shift.objects).get(pk=shift.pk)
         before = {"name": shift.name, "starts": str(shift.starts_at), "ends": str(shift.ends_at)}
         shift.name, shift.starts_at, shift.ends_at = name, starts_at, ends_at
     shift.full_clean()
@@ -85,7 +86,7 @@ def shift_save(
 
 def _put(*, actor: User, user: User, day: date, shift: Shift, request=None) -> bool:
     """Roster `user` on `shift` on `day`; True when that changed anything."""
-    entry = RosterEntry.objects.select_for_update().filter(user=user, date=day).first()
+    entry = locked(RosterEntry.objects).filter(user=user, date=day).first()
     if entry is not None and entry.shift_id == shift.pk:
         return False
     before = {"shift": entry.shift.name} if entry is not None else None
@@ -94,7 +95,7 @@ def _put(*, actor: User, user: User, day: date, shift: Shift, request=None) -> b
             with transaction.atomic():
                 entry = RosterEntry.objects.create(user=user, date=day, shift=shift)
         except IntegrityError:  # the same cell set from two screens at once
-            entry = RosterEntry.objects.select_for_update().get(user=user, date=day)
+            entry = locked(RosterEntry.objects).get(user=user, date=day)
             if entry.shift_id == shift.pk:
                 return False
     if entry.shift_id != shift.pk:
@@ -126,7 +127,7 @@ def roster_assign(*, actor: User, user: User, day: date, shift: Shift, request=N
 def roster_unassign(*, actor: User, user: User, day: date, request=None) -> bool:
     """Take `user` off the roster on `day` (a day off). Returns whether there was a shift."""
     _check(actor)
-    entry = RosterEntry.objects.select_for_update().filter(user=user, date=day).first()
+    entry = locked(RosterEntry.objects, deleting=True).filter(user=user, date=day).first()
     if entry is None:
         return False
     audit.record(

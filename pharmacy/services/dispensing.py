@@ -19,6 +19,7 @@ from billing.services.common import BillingError
 from billing.services.payments import require_reference
 from clinical.models import PatientState, Prescription
 from hms import audit, submissions
+from hms.locking import locked
 from hms.money import ZERO, money, percent_of
 from hms.numbering import yearly_number
 from hms.phones import phone_e164
@@ -145,7 +146,7 @@ def dispense(
     """
     require(actor, "pharmacy.dispense")
     prescription = (
-        Prescription.objects.select_for_update(of=("self",))
+        locked(Prescription.objects)
         .select_related("patient", "formulary_item")
         .get(pk=prescription.pk)
     )
@@ -294,11 +295,7 @@ def dispense_return(
     AlreadySubmitted when the same form was already sent.
     """
     require(actor, "pharmacy.dispense")
-    record = (
-        Dispense.objects.select_for_update(of=("self",))
-        .select_related("item", "store", "charge")
-        .get(pk=dispense.pk)
-    )
+    record = locked(Dispense.objects).select_related("item", "store", "charge").get(pk=dispense.pk)
     can_return = record.quantity - record.returned_quantity
     if can_return == 0:
         raise PharmacyError(f"Everything given on {record.number} has already come back.")

@@ -11,6 +11,7 @@ from billing import services as billing
 from billing.models import ChargeCategory, ChargeItem, ChargeType
 from clinical.models import AllergenClass
 from hms import audit, submissions
+from hms.locking import locked
 from hms.numbering import next_number
 from pharmacy.models import FormularyItem
 from pharmacy.services.common import PharmacyError, require
@@ -120,7 +121,9 @@ def formulary_item_save(
         before = None
     else:
         item = (
-            FormularyItem.objects.select_for_update().select_related("charge_item").get(pk=item.pk)
+            locked(FormularyItem.objects, also=("charge_item",))
+            .select_related("charge_item")
+            .get(pk=item.pk)
         )
         before = audit.snapshot(item, ITEM_FIELDS) | _price_of(item.charge_item)
     item.generic_name = _words(generic_name)

@@ -21,6 +21,7 @@ from billing.services import charges as billing_charges
 from clinical import services as clinical_services
 from clinical.models import PatientState, Route
 from hms import audit, submissions
+from hms.locking import locked
 from hms.money import ZERO, money
 from pharmacy import ledger, live, mar
 from pharmacy.models import (
@@ -235,11 +236,7 @@ def medication_order_stop(
     resent form.
     """
     require(actor, ORDER)
-    order = (
-        MedicationOrder.objects.select_for_update(of=("self",))
-        .select_related("item")
-        .get(pk=order.pk)
-    )
+    order = locked(MedicationOrder.objects).select_related("item").get(pk=order.pk)
     now = timezone.now()
     if order.stopped_at is not None:
         raise PharmacyError(
@@ -315,9 +312,7 @@ def dose_record(
     """
     require(actor, RECORD)
     order = (
-        MedicationOrder.objects.select_for_update(of=("self",))
-        .select_related("item", "item__charge_item")
-        .get(pk=order.pk)
+        locked(MedicationOrder.objects).select_related("item", "item__charge_item").get(pk=order.pk)
     )
     stay = _open_admission(order.admission_id)
     now = timezone.now()

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from hms import audit, rbac, submissions
+from hms.locking import locked
 from hms.money import money
 from hms.numbering import yearly_number
 from hms.phones import phone_e164
@@ -122,7 +123,7 @@ def store_save(
     if kind != StoreKind.WARD:
         ward = None
     if store is not None:
-        store = Store.objects.select_for_update().get(pk=store.pk)
+        store = locked(Store.objects).get(pk=store.pk)
     taken = Store.objects.filter(name__iexact=name).exclude(pk=getattr(store, "pk", None))
     if taken.exists():
         raise PharmacyError(f"There is already a store called {name}.", field="name")
@@ -174,7 +175,7 @@ def supplier_save(
     if not name:
         raise PharmacyError("Give the supplier's name.", field="name")
     if supplier is not None:
-        supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+        supplier = locked(Supplier.objects).get(pk=supplier.pk)
     if (
         Supplier.objects.filter(name__iexact=name)
         .exclude(pk=getattr(supplier, "pk", None))
@@ -422,7 +423,7 @@ def transfer_receive(
 
     Raises PermissionDenied unless the actor holds the stores as a whole, or is a nurse and the
     receiving store is a ward store."""
-    transfer = Transfer.objects.select_for_update().select_related("to_store").get(pk=transfer.pk)
+    transfer = locked(Transfer.objects).select_related("to_store").get(pk=transfer.pk)
     _ward_store_work(actor, transfer.to_store)
     if transfer.status == TransferStatus.RECEIVED:
         return transfer
@@ -564,7 +565,7 @@ def expired_write_off(
             "expired yet (use an adjustment for damaged stock).",
             field="batch",
         )
-    balance = StockBalance.objects.select_for_update().filter(store=store, batch=batch).first()
+    balance = locked(StockBalance.objects).filter(store=store, batch=batch).first()
     if balance is None or balance.quantity <= 0:
         raise PharmacyError(f"{store} holds none of batch {batch.batch_number}.", field="batch")
     written = balance.quantity
@@ -597,7 +598,7 @@ def stock_take_start(*, actor: User, store: Store, request: HttpRequest | None =
     Raises PharmacyError when a count of that store is open already; PermissionDenied unless the
     actor holds the stores as a whole."""
     _whole_stores(actor)
-    store = Store.objects.select_for_update().get(pk=store.pk)
+    store = locked(Store.objects).get(pk=store.pk)
     if StockTake.objects.filter(store=store, status=StockTakeStatus.OPEN).exists():
         raise PharmacyError(f"A count of {store} is open already: finish it.", field="store")
     take = StockTake.objects.create(store=store, started_by=actor, started_at=timezone.now())
@@ -626,7 +627,7 @@ class Count:
 
 
 def _open_take(stock_take: StockTake) -> StockTake:
-    take = StockTake.objects.select_for_update().select_related("store").get(pk=stock_take.pk)
+    take = locked(StockTake.objects).select_related("store").get(pk=stock_take.pk)
     if take.status != StockTakeStatus.OPEN:
         raise PharmacyError("This count was posted already: start a new one.")
     return take
@@ -681,7 +682,7 @@ def stock_take_post(
     take = _open_take(stock_take)
     lines = _save_counts(take, counts)
     held = dict(
-        StockBalance.objects.select_for_update()
+        locked(StockBalance.objects)
         .filter(store=take.store, batch_id__in=[line.batch_id for line in lines])
         .values_list("batch_id", "quantity")
     )

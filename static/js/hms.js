@@ -85,6 +85,8 @@
     var status = event.detail.xhr.status;
     if (status === 403) toast("Your role may not do that. Nothing was changed.", "warning");
     else if (status === 404) toast("That record no longer exists. Reload the page.", "warning");
+    else if (status === 409) toast("Someone else was saving the same thing at that moment, so " +
+      "nothing of yours was saved. Look again and do it again.", "warning");
     else if (status === 503) toast("The hospital's database is not answering, so nothing was " +
       "saved. Wait a minute and try again.");
     else toast("Something went wrong (" + status + "). Nothing was changed; please try again.");
