@@ -164,8 +164,22 @@ def pytest_runtest_teardown(item, nextitem):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Let Django's test flush TRUNCATE the audit table of the test database (only there)."""
+    """The test database, always; and let Django's test flush TRUNCATE its audit table (only
+    there).
+
+    pytest-django creates the test database only when a collected test declares it (a `db` or
+    `transactional_db` fixture, a django_db marker). The browser walks reach it through
+    module-scoped fixtures of their own instead (`walked_hospital`), so a run of such a module
+    alone was left on the settings' own database: the developer's `make run` hospital, which the
+    walk would have seeded and then flushed (it stopped at "no such table" on a fresh checkout).
+    Whatever was collected, every test's database is the test database."""
+    from django.test.utils import setup_databases, teardown_databases
+
     global _test_database_ready
+    ours = None
+    with django_db_blocker.unblock():
+        if connection.settings_dict["NAME"] != connection.settings_dict["TEST"]["NAME"]:
+            ours = setup_databases(verbosity=0, interactive=False, aliases={"default"})
     _test_database_ready = True
     with django_db_blocker.unblock():
         if connection.vendor == "postgresql":
@@ -176,6 +190,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 )
             connection.close()
     yield
+    if ours is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(ours, verbosity=0)
 
 
 @pytest.fixture
