@@ -39,13 +39,13 @@ def locked(
     deleting: bool = False,
 ) -> QuerySet:
     """`queryset` (a QuerySet or a model's manager) to be read under FOR NO KEY UPDATE of its own
-        model's rows, and of the `select_related` relations named in `also` (e.g. `("patient",)`),
-        until the transaction ends. `skip_locked`: rows another transaction holds are left out
-        instead of waited for (the work queues that hand one item to each taker). `deleting`: the
-    service deletes the row it locked, so FOR UPDATE (see the module's docstring).
+    model's rows, and of the `select_related` relations named in `also` (e.g. `("patient",)`),
+    until the transaction ends. `skip_locked`: rows another transaction holds are left out instead
+    of waited for (the work queues that hand one item to each taker). `deleting`: the service
+    deletes the row it locked, so FOR UPDATE (see the module's docstring).
 
-        Must be evaluated inside `transaction.atomic()`, as any select_for_update (Django raises
-        TransactionManagementError otherwise)."""
+    Must be evaluated inside `transaction.atomic()`, as any select_for_update (Django raises
+    TransactionManagementError otherwise)."""
     return queryset.select_for_update(
         no_key=not deleting, of=("self", *also), skip_locked=skip_locked
     )

@@ -2,7 +2,6 @@
 acting on one row in turn without holding back anybody's insert that only points to it."""
 
 import ast
-import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from clinical.models import Patient
 from hms.locking import locked
 from lab.models import LabTest, TestOrder
 from tests.factories import LabOrderFactory
+from tests.races import race
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,22 +63,18 @@ def test_the_scan_finds_a_call_and_not_a_mention(tmp_path):
 
 def _other_connection_takes(sql: str, params: list) -> bool:
     """Whether another connection gets the lock `sql` asks for (NOWAIT: at once, or not at all)."""
-    taken: list[bool] = []
 
-    def run() -> None:
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, params)
-            taken.append(True)
-        except OperationalError:  # psycopg's LockNotAvailable, through Django
-            taken.append(False)
-        finally:
-            connection.close()
+    def take(_runner: int) -> bool:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return True
 
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    return taken[0]
+    outcome = race(take, runners=1)[0]
+    if isinstance(outcome, OperationalError):  # psycopg's LockNotAvailable, through Django
+        return False
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
 @pytest.mark.postgres
