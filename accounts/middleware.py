@@ -6,8 +6,8 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
-from django_otp import user_has_device
 
+from accounts.backends import has_confirmed_device
 from hms.rbac import PUBLIC
 
 # Pages a signed-in user can reach before finishing the second factor.
@@ -40,7 +40,7 @@ class SecondFactorMiddleware:
         if url_name in SECOND_FACTOR_PAGES:
             return None
         if not user.is_verified():
-            if user_has_device(user, confirmed=True):
+            if has_confirmed_device(user):
                 return _redirect(request, "otp_verify")
             if user.second_factor_required:
                 return _redirect(request, "otp_setup")

@@ -15,6 +15,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import selectors, services
+from accounts.backends import has_confirmed_device
 from accounts.forms import (
     SetPasswordForm,
     TokenForm,
@@ -39,9 +40,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {
         "work": [item for item in nav_for(user) if item.url_name != "dashboard"],
-        # A session past the second factor has a device: no need to ask the database.
-        "has_second_factor": user.is_verified()
-        or TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        # A session past the second factor has a device; otherwise read with the user.
+        "has_second_factor": user.is_verified() or has_confirmed_device(user),
         "capabilities": rbac.capabilities_of(user.role),
     }
     if rbac.allows(user, "users.manage"):  # the administrator's dashboard: who is here

@@ -514,6 +514,10 @@ def latest_observations(patient_ids: Iterable, *, since: datetime | None = None)
     latest complete one). Two queries however many patients (the vitals' patient/time index
     answers each patient's latest)."""
     patient_ids = list(patient_ids)
+    if not patient_ids:
+        # No query to run: building the two subqueries alone costs a few milliseconds (an
+        # empty doctor's day, an empty ward).
+        return {}
     if len(patient_ids) == 1:
         return _latest_observation_of(patient_ids[0], since=since)
     latest = Vitals.objects.filter(SCORED_SET, patient=OuterRef("pk"))

@@ -17,8 +17,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
-from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
+from django_otp import DEVICE_ID_SESSION_KEY
 
+from accounts.backends import has_confirmed_device
 from hms import params
 from hms.middleware import LAST_ACTIVITY_KEY
 from hms.monitoring import CountedSocketMixin
@@ -47,7 +48,7 @@ def session_is_live(user, session) -> bool:
     last = session.get(LAST_ACTIVITY_KEY)
     if last is not None and time.time() - last > settings.IDLE_TIMEOUT_SECONDS:
         return False
-    needs_factor = user.second_factor_required or user_has_device(user, confirmed=True)
+    needs_factor = user.second_factor_required or has_confirmed_device(user)
     return not needs_factor or bool(session.get(DEVICE_ID_SESSION_KEY))
 
 

@@ -1,13 +1,17 @@
 """TOTP second factor: required for admin and accountant, optional for the other roles."""
 
+import re
 import time
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.backends import has_confirmed_device
 from hms import rbac
 from hms.models import AuditEntry
 from tests.factories import PASSWORD, TOTPDeviceFactory
@@ -166,3 +170,33 @@ def test_a_one_time_password_must_be_changed_before_anything_else(make_user):
     assert changed.status_code == 302
     assert client.get(reverse("dashboard")).status_code == 200
     assert AuditEntry.objects.filter(action="auth.password_changed").exists()
+
+
+def test_a_device_set_up_elsewhere_asks_an_open_session_for_the_code_on_its_next_page(make_user):
+    """Whether the user has a device is read with the user on every request (one query, not
+    two): a session signed in without one is asked for the code as soon as one is confirmed,
+    and until then no page asks the device table anything."""
+    nurse = make_user(rbac.NURSE)
+    client = Client()
+    client.force_login(nurse)
+    client.get(reverse("notification_bell"))  # warm: the session's first use
+
+    with CaptureQueriesContext(connection) as queries:
+        before = client.get(reverse("notification_bell"))
+    # The user's own query may ask (as a subquery, aliased U0); no query of its own does.
+    sql = [q["sql"] for q in queries]  # read now: the next request empties the log
+    own_device_queries = [q for q in sql if re.search(r'FROM "otp_totp_totpdevice"(?! U\d)', q)]
+    TOTPDeviceFactory(user=nurse)  # confirmed on her phone, from another session
+    after = client.get(reverse("notification_bell"), HTTP_HX_REQUEST="true")
+
+    assert before.status_code == 200 and sql and own_device_queries == []
+    assert after["HX-Redirect"].startswith(reverse("otp_verify"))
+
+
+def test_has_confirmed_device_asks_the_database_for_a_user_not_loaded_by_a_request(make_user):
+    nurse = make_user(rbac.NURSE)
+    assert not has_confirmed_device(nurse)
+    TOTPDeviceFactory(user=nurse, confirmed=False)
+    assert not has_confirmed_device(nurse)
+    TOTPDeviceFactory(user=nurse)
+    assert has_confirmed_device(nurse)

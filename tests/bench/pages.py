@@ -356,6 +356,9 @@ def profile(screen: dict, client: Client) -> None:
         int(os.environ.get("HMS_PROFILE_LINES", "35"))
     )
     pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    # HMS_PROFILE_CALLERS=get_models: who calls the functions matching it
+    if callers := os.environ.get("HMS_PROFILE_CALLERS"):
+        pstats.Stats(profiler).print_callers(callers)
 
 
 def cookie_of(client: Client | None) -> str:

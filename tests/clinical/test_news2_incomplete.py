@@ -188,3 +188,11 @@ def test_the_vitals_table_flags_spo2_90_on_scale_2_as_the_target_not_low(
     table = html[html.index('data-testid="vitals-table"') :]
     assert ">90 ↓<" in table.replace("\n", "").replace("  ", "")  # the systolic 90: 3 points
     assert table.count("↓") == 1  # SpO2 90 on the 88-92% target is not flagged
+
+
+@pytest.mark.django_db
+def test_no_patients_have_no_latest_observations_and_cost_no_query(django_assert_num_queries):
+    # An empty doctor's day or ward: nothing to read (building the query alone cost ~5 ms).
+    with django_assert_num_queries(0):
+        assert selectors.latest_observations([]) == {}
+        assert selectors.latest_observations(iter(())) == {}
