@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing.websocket import WebsocketCommunicator
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services as accounts
@@ -16,18 +15,19 @@ from messaging.consumers import CLOSE_SIGNED_OUT
 from messaging.models import ThreadMember
 from tests.api.conftest import tokens_for
 from tests.factories import AppointmentFactory
+from tests.sockets import Socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOTIFICATIONS = "/api/v1/me/notifications/"
 
 
-def app_socket(access: str | None) -> WebsocketCommunicator:
+def app_socket(access: str | None) -> Socket:
     """The socket as a mobile app opens it: no Origin, no cookie, the token in the handshake."""
     headers = [(b"host", b"localhost")]
     if access is not None:
         headers.append((b"authorization", f"Bearer {access}".encode()))
-    return WebsocketCommunicator(application, "/ws/api/", headers=headers)
+    return Socket(application, "/ws/api/", headers=headers)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing.websocket import WebsocketCommunicator
 from django.db import connection
 from django.test import Client
 from huey import MemoryHuey, RedisHuey, SqliteHuey
@@ -20,6 +19,7 @@ from hms import monitoring, rbac
 from hms.asgi import application
 from queues.models import DisplayScreen
 from tests.conftest import sign_in
+from tests.sockets import Socket
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTSIDER = "203.0.113.9"  # TEST-NET-3: never one of ours
@@ -187,14 +187,14 @@ async def test_open_websockets_are_counted_until_they_close(make_user):
     headers = [(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie)]
     before = value(await sync_to_async(scraped)(), "hms_websocket_connections", consumer="live")
 
-    sockets = [WebsocketCommunicator(application, "/ws/", headers=headers) for _ in range(2)]
+    sockets = [Socket(application, "/ws/", headers=headers) for _ in range(2)]
     for socket in sockets:
         assert (await socket.connect())[0]
     while_open = value(await sync_to_async(scraped)(), "hms_websocket_connections", consumer="live")
     for socket in sockets:
         await socket.disconnect()
     after = value(await sync_to_async(scraped)(), "hms_websocket_connections", consumer="live")
-    refused = WebsocketCommunicator(application, "/ws/", headers=headers[:2])
+    refused = Socket(application, "/ws/", headers=headers[:2])
     assert not (await refused.connect())[0]
     await refused.disconnect()
     after_refusal = value(
@@ -212,7 +212,7 @@ async def test_a_waiting_area_display_is_counted_apart():
     headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
     before = await sync_to_async(scraped)()
 
-    socket = WebsocketCommunicator(application, f"/ws/display/{display.token}/", headers=headers)
+    socket = Socket(application, f"/ws/display/{display.token}/", headers=headers)
     assert (await socket.connect())[0]
     while_open = await sync_to_async(scraped)()
     await socket.disconnect()

@@ -6,7 +6,6 @@ import logging
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing.websocket import WebsocketCommunicator
 from django.test import Client, override_settings
 from huey.contrib.djhuey import HUEY
 
@@ -14,6 +13,7 @@ from hms import logs, rbac
 from hms.asgi import application
 from tests.conftest import sign_in
 from tests.hms.log_capture import json_logs
+from tests.sockets import Socket
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ async def test_a_websockets_lines_carry_its_handshakes_id(make_user):
     ]
 
     with json_logs(logging.INFO) as captured:
-        socket = WebsocketCommunicator(application, "/ws/?topics=audit", headers=headers)
+        socket = Socket(application, "/ws/?topics=audit", headers=headers)
         assert (await socket.connect())[0]
         await socket.disconnect()
 

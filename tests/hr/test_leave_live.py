@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from asgiref.sync import sync_to_async
-from channels.testing.websocket import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from hr import services
 from hr.models import LeaveType
 from messaging import topics
 from tests.conftest import sign_in
+from tests.sockets import Socket
 
 
 @pytest.fixture(autouse=True)
@@ -29,13 +29,13 @@ def early_march():
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("leave_types")]
 
 
-def _socket(client: Client, path: str = "/ws/") -> WebsocketCommunicator:
+def _socket(client: Client, path: str = "/ws/") -> Socket:
     headers = [
         (b"origin", b"http://localhost"),
         (b"host", b"localhost"),
         (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
     ]
-    return WebsocketCommunicator(application, path, headers=headers)
+    return Socket(application, path, headers=headers)
 
 
 def _arrange(make_user):

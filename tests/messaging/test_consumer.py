@@ -8,7 +8,6 @@ from importlib import import_module
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.testing.websocket import WebsocketCommunicator
 from django.conf import settings
 from django.db import transaction
 from django.test import Client
@@ -21,6 +20,7 @@ from messaging import presence
 from messaging.consumers import CLOSE_SIGNED_OUT
 from messaging.services import notify
 from tests.conftest import sign_in
+from tests.sockets import Socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,7 +36,7 @@ def socket_for(
     headers = [(b"origin", origin), (b"host", host), *extra_headers]
     if client is not None:
         headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
-    return WebsocketCommunicator(application, path, headers=headers)
+    return Socket(application, path, headers=headers)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ that may not dispense never hears it."""
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing.websocket import WebsocketCommunicator
 from django.test import Client
 
 from clinical.services import prescription_add
@@ -15,17 +14,18 @@ from pharmacy.services import dispense
 from tests.conftest import sign_in
 from tests.factories import EncounterFactory
 from tests.pharmacy.rx import stocked
+from tests.sockets import Socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _socket(client: Client) -> WebsocketCommunicator:
+def _socket(client: Client) -> Socket:
     headers = [
         (b"origin", b"http://localhost"),
         (b"host", b"localhost"),
         (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
     ]
-    return WebsocketCommunicator(application, "/ws/?topics=pharmacy.queue", headers=headers)
+    return Socket(application, "/ws/?topics=pharmacy.queue", headers=headers)
 
 
 def _arrange(make_user):

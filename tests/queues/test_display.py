@@ -4,20 +4,20 @@ over its own socket."""
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing.websocket import WebsocketCommunicator
 from django.test import Client
 
 from hms.asgi import application
 from queues import services
 from queues.models import DisplayScreen
 from tests.factories import PatientFactory
+from tests.sockets import Socket
 
 SECRET = "Zawadi-Kerubo"
 
 
-def _socket(token: str) -> WebsocketCommunicator:
+def _socket(token: str) -> Socket:
     headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
-    return WebsocketCommunicator(application, f"/ws/display/{token}/", headers=headers)
+    return Socket(application, f"/ws/display/{token}/", headers=headers)
 
 
 @pytest.mark.django_db
