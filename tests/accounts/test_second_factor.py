@@ -7,10 +7,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_otp import user_has_device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.backends import has_confirmed_device
+from accounts.backends import UserBackend, has_confirmed_device
 from hms import rbac
 from hms.models import AuditEntry
 from tests.factories import PASSWORD, TOTPDeviceFactory
@@ -202,10 +203,6 @@ def test_has_confirmed_device_asks_the_database_for_a_user_not_loaded_by_a_reque
 
 
 def test_the_user_as_each_request_loads_them_knows_their_device_as_django_otp_does(make_user):
-    from django_otp import user_has_device
-
-    from accounts.backends import UserBackend
-
     nobody, unconfirmed, confirmed = (make_user(rbac.NURSE) for _ in range(3))
     TOTPDeviceFactory(user=unconfirmed, confirmed=False)
     TOTPDeviceFactory(user=confirmed)
