@@ -11,6 +11,7 @@ from django.db.models.expressions import RawSQL
 from django_otp import device_classes, user_has_device
 
 from accounts.models import User
+from hms.prepared import Prepared
 
 
 @functools.cache
@@ -30,6 +31,18 @@ def _has_confirmed_device() -> RawSQL:
     return RawSQL(" OR ".join(exists), (), output_field=BooleanField())  # noqa: S611
 
 
+# Compiled once (hms.prepared): building and compiling this query cost ~0.7 ms of CPU on every
+# signed-in request, running it ~0.25 ms.
+_SIGNED_IN_USER = Prepared(
+    lambda pk: (
+        User._default_manager.select_related("department")
+        .annotate(has_confirmed_device=_has_confirmed_device())
+        .filter(pk=pk)
+    ),
+    pk=-1,
+)
+
+
 class _UserWithDepartment:
     """`get_user` runs on every signed-in request: it joins the department instead of asking
     for it later (one query fewer on each dashboard: tests/bench/pages.py), and reads whether
@@ -39,12 +52,10 @@ class _UserWithDepartment:
 
     def get_user(self, user_id: int) -> User | None:
         try:
-            user = (
-                User._default_manager.select_related("department")
-                .annotate(has_confirmed_device=_has_confirmed_device())
-                .get(pk=user_id)
-            )
-        except User.DoesNotExist:
+            user = _SIGNED_IN_USER.one(pk=int(user_id))
+        except (TypeError, ValueError):
+            return None
+        if user is None:
             return None
         return user if self.user_can_authenticate(user) else None
 

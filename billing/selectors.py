@@ -46,8 +46,22 @@ from billing.totals import Totals
 from hms import files, params, rbac
 from hms.links import link_to
 from hms.money import ZERO, money, money_text
+from hms.prepared import Prepared
 
 OPEN_STATUSES = [InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID]
+
+# An invoice's page and every action on it read the invoice with its patient and stay: compiled
+# once (hms.prepared).
+_INVOICE = Prepared(
+    lambda pk: Invoice.objects.select_related("patient", "admission").filter(pk=pk), pk=-1
+)
+
+
+def invoice_by_id(pk: int) -> Invoice | None:
+    """The invoice `pk` with its patient and stay, or None."""
+    return _INVOICE.one(pk=pk)
+
+
 OPEN_CLAIMS = [ClaimStatus.SUBMITTED, ClaimStatus.APPROVED]
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
 

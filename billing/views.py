@@ -351,7 +351,10 @@ def charge_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _invoice(pk: int) -> Invoice:
-    return get_object_or_404(Invoice.objects.select_related("patient", "admission"), pk=pk)
+    invoice = selectors.invoice_by_id(pk)
+    if invoice is None:
+        raise Http404("No such invoice.")
+    return invoice
 
 
 @rbac.capability_required("billing.invoices", scopes=DESK, post_only=True)

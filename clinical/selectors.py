@@ -4,6 +4,7 @@ The assigned-doctor relation (DESIGN.md): a doctor with a non-cancelled appointm
 patient, or the attending doctor of the patient's active admission (that half arrives with wards).
 """
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -45,6 +46,7 @@ from clinical.timeline import Event as Event
 from clinical.timeline import TimelineSource as TimelineSource
 from clinical.vitals import RANGES, Range, flag
 from hms import paging, params, rbac
+from hms.prepared import Prepared
 from hms.refusals import Refusal
 
 SEARCH_LIMIT = 20
@@ -126,15 +128,26 @@ def latest_registrations() -> QuerySet:
     return active.order_by("-registered_at")
 
 
+# Every patient page opens the record this way: compiled once (hms.prepared), for staff and for
+# a patient opening their own.
+_PATIENT = Prepared(
+    lambda pk: Patient.objects.select_related("user").filter(pk=pk), pk=uuid.UUID(int=1)
+)
+_OWN_PATIENT = Prepared(
+    lambda pk, user_id: Patient.objects.select_related("user").filter(pk=pk, user_id=user_id),
+    pk=uuid.UUID(int=1),
+    user_id=-1,
+)
+
+
 def patient_for(user: User, patient_id: object) -> Patient | None:
     """The patient record `user` may open, or None: a patient only ever gets their own."""
     patient_id = params.uuid_param(patient_id)
     if patient_id is None:  # "x" is nobody's id (and no reason for an error page)
         return None
-    patients = Patient.objects.select_related("user")
     if rbac.scope(user, "patients.view_chart") == rbac.OWN:
-        patients = patients.filter(user=user)
-    return patients.filter(pk=patient_id).first()
+        return _OWN_PATIENT.one(pk=patient_id, user_id=user.pk)
+    return _PATIENT.one(pk=patient_id)
 
 
 def live_patient_for(user: User, patient_id: object) -> Patient | None:

@@ -554,6 +554,10 @@ HMS_ATTENDANCE_GRACE_MINUTES = env_non_negative_int("HMS_ATTENDANCE_GRACE_MINUTE
 # author may correct a note after writing it; after that an addendum is written instead.
 HMS_NOTE_EDIT_MINUTES = env_positive_int("HMS_NOTE_EDIT_MINUTES", 15)
 
+# Under the tests, every prepared query (hms.prepared) is also compiled the ordinary way and must
+# give the same SQL and parameters: the suite holds each one to Django's own.
+HMS_PREPARED_CHECK = TESTING
+
 # Pharmacy: batches expiring within this many days are listed on the pharmacists' alerts (the
 # daily check, pharmacy.tasks).
 HMS_PHARMACY_EXPIRY_WARNING_DAYS = env_non_negative_int("HMS_PHARMACY_EXPIRY_WARNING_DAYS", 90)

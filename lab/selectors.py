@@ -21,6 +21,7 @@ from clinical.models import Encounter, Patient
 from clinical.timeline import Event, TimelineSource
 from engineering import availability
 from hms import files, params, rbac
+from hms.prepared import Prepared
 from hms.refusals import Refusal
 from lab.models import (
     OPEN_STATUSES,
@@ -35,6 +36,20 @@ from lab.models import (
 )
 
 WORKLIST_SIZE = 50
+
+# An order's page and every step on it read the order with its patient, test, consultation and
+# stay: compiled once (hms.prepared).
+_ORDER = Prepared(
+    lambda pk: TestOrder.objects.select_related("patient", "test", "encounter", "admission").filter(
+        pk=pk
+    ),
+    pk=-1,
+)
+
+
+def order_by_id(pk: int) -> TestOrder | None:
+    """The test order `pk` with its patient, test, consultation and stay, or None."""
+    return _ORDER.one(pk=pk)
 
 
 # Written beside a result compared against the sexes' ranges combined.

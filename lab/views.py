@@ -51,9 +51,9 @@ STEP_PEOPLE = (
 
 
 def _order(pk: int) -> TestOrder:
-    order = get_object_or_404(
-        TestOrder.objects.select_related("patient", "test", "encounter", "admission"), pk=pk
-    )
+    order = selectors.order_by_id(pk)
+    if order is None:
+        raise Http404("No such test order.")
     ids = {getattr(order, f"{step}_id") for step in STEP_PEOPLE} - {None}
     people = get_user_model().objects.in_bulk(ids)
     for step in STEP_PEOPLE:

@@ -129,11 +129,7 @@ def _admit(request: HttpRequest, patient, data: dict) -> Admission:
 
 
 def _admission(request: HttpRequest, pk: int) -> Admission:
-    admission = (
-        Admission.objects.select_related("patient", "attending_doctor", "bed__ward", "admitted_by")
-        .filter(pk=pk)
-        .first()
-    )
+    admission = selectors.admission_by_id(pk)
     if admission is None:
         raise Http404("No such admission.")
     return admission

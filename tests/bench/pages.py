@@ -42,6 +42,11 @@ parser.add_argument("--profile", action="store_true", help="cProfile one request
 parser.add_argument(
     "--sql", action="store_true", help="print the queries of one request per screen"
 )
+parser.add_argument(
+    "--explain",
+    action="store_true",
+    help="PostgreSQL: each SELECT of one request with its planning and execution time",
+)
 parser.add_argument("--throughput", action="store_true", help="also gunicorn + a load tool")
 parser.add_argument(
     "--before", default="", help="a --json file of an earlier run: print a before/after table"
@@ -327,6 +332,8 @@ def measure(screen: dict, client: Client) -> dict:
     if args.sql:
         for query in queries.captured_queries:
             print(f"    {query['time']}s {query['sql'][:220]}")
+    if args.explain:
+        explain(queries.captured_queries)
     timings.sort()
     p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
     return {
@@ -340,6 +347,23 @@ def measure(screen: dict, client: Client) -> dict:
     }
 
 
+def explain(captured: list[dict]) -> None:
+    """Planning and execution time of each SELECT, as PostgreSQL reports them (ms): the part of
+    a query's time spent in the database, against the rest spent building it in Python."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for query in captured:
+            if not query["sql"].lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, SUMMARY, FORMAT JSON) " + query["sql"])
+            plan = cursor.fetchone()[0][0]
+            print(
+                f"    plan {plan['Planning Time']:6.2f}ms  run {plan['Execution Time']:6.2f}ms"
+                f"  {query['sql'][:150]}"
+            )
+
+
 def profile(screen: dict, client: Client) -> None:
     import cProfile
     import pstats
@@ -351,6 +375,10 @@ def profile(screen: dict, client: Client) -> None:
     for _ in range(10):
         client.get(screen["path"], **headers)
     profiler.disable()
+    # HMS_PROFILE_DUMP=var/bench/prof: the raw stats too, one file per screen, for pstats/snakeviz
+    if dump := os.environ.get("HMS_PROFILE_DUMP"):
+        Path(dump).mkdir(parents=True, exist_ok=True)
+        profiler.dump_stats(Path(dump) / f"{screen['name'].replace('/', '-')}.prof")
     print(f"\n--- profile of 10 requests: {screen['name']}")
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(
         int(os.environ.get("HMS_PROFILE_LINES", "35"))
