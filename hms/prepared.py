@@ -59,6 +59,14 @@ _DB_VALUE = {
 }
 
 
+# The widest integer a database column holds (a signed 64-bit BIGINT).
+_WIDEST_INTEGER = 2**63 - 1
+
+
+def _beyond_any_integer_column(value: object) -> bool:
+    return type(value) is int and not -_WIDEST_INTEGER - 1 <= value <= _WIDEST_INTEGER
+
+
 class PreparedMismatch(AssertionError):
     """A prepared query's SQL or parameters differ from the queryset's own (tests only)."""
 
@@ -133,6 +141,10 @@ class Prepared:
         with their select_related objects, annotations and prefetches."""
         if values.keys() != self._stand_ins.keys():
             raise TypeError(f"Give exactly {sorted(self._stand_ins)}.")
+        if any(_beyond_any_integer_column(value) for value in values.values()):
+            # An id of 20 digits typed into an address: no row holds it (Django's own lookup
+            # answers no rows too, where the database would refuse the number).
+            return []
         if self._alias is None:
             self._alias = router.db_for_read(self._build(**self._stand_ins).model)
         alias = self._alias

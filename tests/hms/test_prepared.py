@@ -165,3 +165,18 @@ def test_a_lab_order_opens_and_a_missing_one_is_not_found(staff, client):
     assert page.status_code == 200
     assert order.number in page.content.decode()
     assert client.get(reverse("lab_order", args=[order.pk + 10_000])).status_code == 404
+
+
+def test_an_id_no_column_can_hold_is_not_found(staff, client):
+    """20 digits typed into the address: a 404, as for any other missing id (no database error)."""
+    admission = AdmissionFactory()
+    client.force_login(staff.nurse)
+    huge = "99999999999999999999"
+    assert client.get(reverse("admission_detail", args=[admission.pk])).status_code == 200
+    assert (
+        client.get(reverse("admission_detail", args=[1]).replace("/1/", f"/{huge}/")).status_code
+        == 404
+    )
+    client.force_login(staff.lab_technician)
+    assert client.get(reverse("lab_order", args=[1]).replace("/1/", f"/{huge}/")).status_code == 404
+    assert backends.UserBackend().get_user(int(huge)) is None
