@@ -6,13 +6,38 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
+from django_otp.middleware import OTPMiddleware
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.backends import has_confirmed_device
+from hms.prepared import Prepared
 from hms.rbac import PUBLIC
 
 # Pages a signed-in user can reach before finishing the second factor.
 SECOND_FACTOR_PAGES = {"account_logout", "otp_verify", "otp_setup"}
 PASSWORD_CHANGE_PAGES = SECOND_FACTOR_PAGES | {"account_change_password"}
+
+
+# The device that verified the session, read on every request of a user past the second factor
+# (the administrator's, the accountant's): compiled once (hms.prepared).
+_TOTP_DEVICE = Prepared(lambda pk: TOTPDevice.objects.filter(pk=pk), pk=-1)
+
+
+class VerifiedDeviceMiddleware(OTPMiddleware):
+    """django-otp's OTPMiddleware (user.otp_device, user.is_verified()), reading the session's
+    TOTP device, the only kind HMS enrols, by a prepared query; any other kind as django-otp
+    does. A device gone, of another user or not confirmed leaves the user unverified, as
+    django-otp's own `_finalize_device` decides."""
+
+    def _device_from_persistent_id(self, persistent_id: str):
+        persistent_id = self._normalize_persistent_id(persistent_id)
+        label, _, device_id = persistent_id.rpartition("/")
+        if label != TOTPDevice._meta.label_lower:
+            return super()._device_from_persistent_id(persistent_id)
+        try:
+            return _TOTP_DEVICE.one(pk=int(device_id))
+        except ValueError:  # a session holding no number there (django-otp: no device)
+            return None
 
 
 def _redirect(request, url_name: str):

@@ -18,9 +18,10 @@ from hms.refusals import act, refuse_into
 
 
 def _encounter(pk: int) -> Encounter:
-    return get_object_or_404(
-        Encounter.objects.select_related("patient", "doctor", "appointment"), pk=pk
-    )
+    encounter = selectors.encounter_by_id(pk)
+    if encounter is None:
+        raise Http404("No such consultation.")
+    return encounter
 
 
 @rbac.capability_required("clinical.consult", post_only=True)
@@ -97,7 +98,7 @@ def _encounter_page(
         "draft": draft,
         "notes_version": services.notes_version(current),
         "prescription_form": PrescriptionForm(),
-        "prescriptions": current.prescriptions.select_related("formulary_item"),
+        "prescriptions": selectors.encounter_prescriptions(current),
         "editable": editable,
         "check_form": PrescriptionCheckForm(),
     } | shown
@@ -245,7 +246,7 @@ def prescription_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "encounter": current,
             "patient": current.patient,
-            "prescriptions": current.prescriptions.select_related("formulary_item"),
+            "prescriptions": selectors.encounter_prescriptions(current),
             "allergies": current.patient.allergy_records.filter(removed_at__isnull=True),
             "printed_at": timezone.now(),
             "hospital": {"name": settings.HOSPITAL_NAME, "address": settings.HOSPITAL_ADDRESS},

@@ -30,6 +30,7 @@ from clinical.models import (
     PatientDocument,
     PatientMerge,
     PatientState,
+    Prescription,
     ScheduleException,
     Vitals,
 )
@@ -138,6 +139,33 @@ _OWN_PATIENT = Prepared(
     pk=uuid.UUID(int=1),
     user_id=-1,
 )
+
+
+# The consultation screen and every action on it open the encounter this way (hms.prepared).
+_ENCOUNTER = Prepared(
+    lambda pk: (
+        Encounter.objects.select_related("patient", "doctor", "appointment")
+        .filter(pk=pk)
+        .order_by()
+    ),
+    pk=-1,
+)
+_ENCOUNTER_PRESCRIPTIONS = Prepared(
+    lambda encounter_id: Prescription.objects.select_related("formulary_item").filter(
+        encounter_id=encounter_id
+    ),
+    encounter_id=-1,
+)
+
+
+def encounter_by_id(pk: int) -> Encounter | None:
+    """The encounter `pk` with its patient, doctor and appointment, or None."""
+    return _ENCOUNTER.one(pk=pk)
+
+
+def encounter_prescriptions(encounter: Encounter) -> list[Prescription]:
+    """The consultation's prescriptions in the order written, with their formulary items."""
+    return _ENCOUNTER_PRESCRIPTIONS.all(encounter_id=encounter.pk)
 
 
 def patient_for(user: User, patient_id: object) -> Patient | None:
@@ -555,19 +583,41 @@ def latest_observations(patient_ids: Iterable, *, since: datetime | None = None)
     return found
 
 
+# One patient's newest scored set, and newest complete set (hms.prepared: every patient page's
+# banner asks them; `since` none, the common case).
+_NEWEST_SCORED = Prepared(
+    lambda patient_id: Vitals.objects.filter(SCORED_SET, patient_id=patient_id).order_by(
+        "-recorded_at", "-id"
+    )[:1],
+    patient_id=uuid.UUID(int=1),
+)
+_NEWEST_COMPLETE = Prepared(
+    lambda patient_id: Vitals.objects.filter(
+        SCORED_SET, COMPLETE_SET, patient_id=patient_id
+    ).order_by("-recorded_at", "-id")[:1],
+    patient_id=uuid.UUID(int=1),
+)
+
+
 def _latest_observation_of(patient_id: int, *, since: datetime | None) -> dict:
     """latest_observations of one patient (every patient page's banner): one query when the
     latest scored set is complete, as it most often is; two otherwise."""
-    scored = Vitals.objects.filter(SCORED_SET, patient_id=patient_id)
-    if since is not None:
-        scored = scored.filter(recorded_at__gte=since)
-    record = scored.order_by("-recorded_at", "-id").first()
+    if since is None:
+        newest = _NEWEST_SCORED.all(patient_id=patient_id)
+        record = newest[0] if newest else None
+    else:
+        scored = Vitals.objects.filter(SCORED_SET, patient_id=patient_id, recorded_at__gte=since)
+        record = scored.order_by("-recorded_at", "-id").first()
     if record is None:
         return {}
     own = news2_of_record(record)
     if own is not None and own.complete:
         return {patient_id: {"record": record, "news2": news2.standing(own, own)}}
-    last_complete = scored.filter(COMPLETE_SET).order_by("-recorded_at", "-id").first()
+    if since is None:
+        newest = _NEWEST_COMPLETE.all(patient_id=patient_id)
+        last_complete = newest[0] if newest else None
+    else:
+        last_complete = scored.filter(COMPLETE_SET).order_by("-recorded_at", "-id").first()
     score = news2.standing(own, news2_of_record(last_complete) if last_complete else None)
     return {patient_id: {"record": record, "news2": score}}
 

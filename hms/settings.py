@@ -131,7 +131,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's OTPMiddleware, its device read by a prepared query.
+    "accounts.middleware.VerifiedDeviceMiddleware",
     "hms.middleware.ResolvedUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "hms.middleware.RefuseNulBytesMiddleware",

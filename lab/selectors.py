@@ -1,9 +1,10 @@
 """Read-only queries of the lab: reference ranges, the worklist, a patient's results, turnaround."""
 
 import statistics
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -194,19 +195,37 @@ def orders_for(
     return orders
 
 
-def open_orders_of_stay(admission: Model) -> QuerySet:
-    """The stay's tests not yet resulted (nor cancelled) and not carried over to outpatient
-    follow-up: ordered for the admission, or for its patient from a consultation since the
-    admission began. A discharge waits until each is cancelled or carried over."""
-    of_stay = Q(admission=admission) | Q(
-        admission__isnull=True,
-        patient_id=admission.patient_id,
-        ordered_at__gte=admission.admitted_at,
+def _open_orders_of_stay(
+    admission_id: int, patient_id: uuid.UUID, admitted_at: datetime
+) -> QuerySet:
+    of_stay = Q(admission_id=admission_id) | Q(
+        admission__isnull=True, patient_id=patient_id, ordered_at__gte=admitted_at
     )
     return (
         TestOrder.objects.filter(of_stay, status__in=OPEN_STATUSES, carried_over_at__isnull=True)
         .select_related("test", "ordered_by")
         .order_by("ordered_at", "id")
+    )
+
+
+# Every admission page asks it (and each discharge step): compiled once (hms.prepared).
+_OPEN_ORDERS_OF_STAY = Prepared(
+    _open_orders_of_stay,
+    admission_id=-1,
+    patient_id=uuid.UUID(int=1),
+    admitted_at=datetime(2000, 1, 1, tzinfo=UTC),
+)
+
+
+def open_orders_of_stay(admission: Model) -> list[TestOrder]:
+    """The stay's tests not yet resulted (nor cancelled) and not carried over to outpatient
+    follow-up, oldest first, with their test and who ordered them: ordered for the admission,
+    or for its patient from a consultation since the admission began. A discharge waits until
+    each is cancelled or carried over."""
+    return _OPEN_ORDERS_OF_STAY.all(
+        admission_id=admission.pk,
+        patient_id=admission.patient_id,
+        admitted_at=admission.admitted_at,
     )
 
 

@@ -36,6 +36,7 @@ from wards.models import (
     AdmissionStatus,
     Bed,
     BedStatus,
+    BedStay,
     InpatientNote,
     NoteKind,
     Ward,
@@ -55,6 +56,15 @@ _ADMISSION = Prepared(
         "patient", "attending_doctor", "bed__ward", "admitted_by"
     ).filter(pk=pk),
     pk=-1,
+)
+
+
+# The page's list of the beds the stay has been in, with their wards.
+_STAYS = Prepared(
+    lambda admission_id: BedStay.objects.select_related("bed__ward", "ward").filter(
+        admission_id=admission_id
+    ),
+    admission_id=-1,
 )
 
 
@@ -78,7 +88,7 @@ def admission_page(user: User, admission: Admission, *, notes_page_number: int =
     return (
         {
             "admission": admission,
-            "stays": admission.stays.select_related("bed__ward", "ward"),
+            "stays": _STAYS.all(admission_id=admission.pk),
             "days": (timezone.now() - admission.admitted_at).days,
             "transfer_form": TransferForm(),
             "summary_form": DischargeSummaryForm(initial=initial),

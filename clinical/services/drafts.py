@@ -11,6 +11,7 @@ from accounts.models import User
 from clinical.models import Encounter, EncounterDraft
 from clinical.services.consultations import ENCOUNTER_FIELDS, _own_notes
 from hms.locking import locked
+from hms.prepared import Prepared
 
 # Characters kept of each field of a draft: far more than any note (the record's own limits are
 # checked when the notes are saved), far less than a pasted book.
@@ -64,10 +65,20 @@ def encounter_draft_save(
         return EncounterDraft.objects.get(encounter=encounter, author=actor)
 
 
+# Every consultation screen its writer opens asks this (hms.prepared); one per writer.
+_DRAFT = Prepared(
+    lambda encounter_id, author_id: EncounterDraft.objects.filter(
+        encounter_id=encounter_id, author_id=author_id
+    ),
+    encounter_id=-1,
+    author_id=-1,
+)
+
+
 def encounter_draft_for(actor: User, encounter: Encounter) -> EncounterDraft | None:
     """`actor`'s draft of the consultation's notes when it says something the saved notes do not
     (a draft equal to them is stale: it is deleted), else None."""
-    draft = EncounterDraft.objects.filter(encounter=encounter, author=actor).first()
+    draft = _DRAFT.one(encounter_id=encounter.pk, author_id=actor.pk)
     if draft is None:
         return None
     saved = {name: getattr(encounter, name) or "" for name in draft.fields}

@@ -2,11 +2,20 @@
 "Allergies not recorded" in a warning colour; and the same words on one line of a list (the
 dispensing queue)."""
 
+import uuid
+
 from django import template
 
 from clinical.models import Allergy, Patient
+from hms.prepared import Prepared
 
 register = template.Library()
+
+# Every patient page's banner asks this once (hms.prepared: compiled once, not per request).
+_CURRENT = Prepared(
+    lambda patient_id: Allergy.objects.filter(patient_id=patient_id, removed_at__isnull=True),
+    patient_id=uuid.UUID(int=1),
+)
 
 
 def _current(patient: Patient) -> list[Allergy]:
@@ -14,7 +23,7 @@ def _current(patient: Patient) -> list[Allergy]:
     (`current_allergies`, a Prefetch of allergy_records with removed_at null), else one query."""
     if hasattr(patient, "current_allergies"):
         return list(patient.current_allergies)
-    return list(Allergy.objects.filter(patient=patient, removed_at__isnull=True))
+    return _CURRENT.all(patient_id=patient.pk)
 
 
 @register.inclusion_tag("clinical/_allergy_banner.html", takes_context=True)

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django_otp import user_has_device
+from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -213,3 +213,31 @@ def test_the_user_as_each_request_loads_them_knows_their_device_as_django_otp_do
     assert [loaded[user].has_confirmed_device for user in loaded] == [False, False, True]
     assert [user_has_device(user, confirmed=True) for user in loaded] == [False, False, True]
     assert all(loaded[user].department == user.department for user in loaded)
+
+
+def test_a_verified_session_whose_app_is_removed_must_enrol_again(make_user):
+    """The session's device is read on each request (accounts.middleware): once it is gone, the
+    next page asks for the second factor again; a session holding a device id that is not a
+    number, or another user's device, is not verified either (and no page fails)."""
+    admin = make_user(rbac.ADMIN, username="boss")
+    other = make_user(rbac.ADMIN, username="other")
+    device = TOTPDeviceFactory(user=admin)
+    others_device = TOTPDeviceFactory(user=other)
+    client = Client()
+    password_login(client, "boss")
+    client.post(reverse("otp_verify"), {"token": code_for(device)})
+    verified = client.get(reverse("user_list"))
+
+    session = client.session
+    for persistent_id in ("otp_totp.totpdevice/x", others_device.persistent_id):
+        session[DEVICE_ID_SESSION_KEY] = persistent_id
+        session.save()
+        assert client.get(reverse("user_list"))["Location"].startswith(reverse("otp_verify"))
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    again = client.get(reverse("user_list"))
+    device.delete()
+    removed = client.get(reverse("user_list"))
+
+    assert verified.status_code == 200 and again.status_code == 200
+    assert removed["Location"].startswith(reverse("otp_setup"))
