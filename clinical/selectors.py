@@ -4,10 +4,11 @@ The assigned-doctor relation (DESIGN.md): a doctor with a non-cancelled appointm
 patient, or the attending doctor of the patient's active admission (that half arrives with wards).
 """
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -794,6 +795,18 @@ def chart_series(newest_first: Iterable[Vitals]) -> dict[str, list[dict]]:
     return series
 
 
+@functools.cache
+def _stay_readings(limit: int) -> Prepared:
+    """The newest `limit` readings of a stay in progress (hms.prepared; one per `limit`)."""
+    return Prepared(
+        lambda patient_id, since: Vitals.objects.filter(
+            patient_id=patient_id, recorded_at__gte=since
+        ).order_by("-recorded_at", "-id")[:limit],
+        patient_id=uuid.UUID(int=1),
+        since=datetime(2000, 1, 1, tzinfo=UTC),
+    )
+
+
 def episode_vitals_chart(
     patient_id: object, *, since: datetime, until: datetime | None = None, limit: int
 ) -> tuple[dict[str, list[dict]], int, int]:
@@ -803,7 +816,9 @@ def episode_vitals_chart(
     readings = Vitals.objects.filter(patient_id=patient_id, recorded_at__gte=since)
     if until is not None:
         readings = readings.filter(recorded_at__lte=until)
-    charted = list(readings.order_by("-recorded_at", "-id")[:limit])
+        charted = list(readings.order_by("-recorded_at", "-id")[:limit])
+    else:  # a stay in progress (every admission page): compiled once
+        charted = _stay_readings(limit).all(patient_id=patient_id, since=since)
     total = len(charted) if len(charted) < limit else readings.count()
     return chart_series(charted), len(charted), total
 

@@ -5,6 +5,7 @@ A list is never cut silently: either it is paged (`page_of`, shown with hms/pagi
 how many there are with a link to the full list (`first_of`, shown with hms/more.html).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
@@ -35,11 +36,20 @@ def page_of(
     return page_at(object_list, per_page, page_number(request, name), count=count)
 
 
-def page_at(object_list, per_page: int, number: int, *, count: int | None = None) -> Page:
-    """page_of for a page number already read (a selector's `page` argument)."""
+def page_at(
+    object_list,
+    per_page: int,
+    number: int,
+    *,
+    count: int | None = None,
+    first_rows: Callable[[], list] | None = None,
+) -> Page:
+    """page_of for a page number already read (a selector's `page` argument). `first_rows`,
+    when given, reads the list's first `per_page + 1` rows another way than slicing
+    `object_list` (a hms.prepared query: the first page is the one nearly always asked for)."""
     paginator = Paginator(object_list, per_page)
     if count is None and number == 1 and isinstance(object_list, QuerySet):
-        rows = list(object_list[: per_page + 1])
+        rows = first_rows() if first_rows else list(object_list[: per_page + 1])
         paginator.count = len(rows) if len(rows) <= per_page else object_list.count()
         return Page(rows[:per_page], 1, paginator)
     if count is not None:

@@ -4,11 +4,13 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 
 from billing.models import DEPOSIT_MODES
 from clinical import open_orders
 from hms import rbac
 from hms.params import MoneyField, PlainIntegerField
+from hms.prepared import Prepared
 from wards.models import Bed, BedStatus, Ward
 
 BED_TAKEN = "That bed is no longer free (taken a moment ago): choose another."
@@ -58,13 +60,34 @@ class AdmissionForm(forms.Form):
         self.fields["attending_doctor"].queryset = get_user_model().objects.filter(
             role=rbac.DOCTOR, is_active=True
         )
-        self.fields["bed"].queryset = Bed.objects.filter(
-            status=BedStatus.VACANT, ward__active=True
-        ).select_related("ward")
+        self.fields["bed"].queryset = _vacant_beds()
+
+
+def _vacant_beds() -> QuerySet:
+    return Bed.objects.filter(status=BedStatus.VACANT, ward__active=True).select_related("ward")
+
+
+# Every admission page offers the vacant beds to transfer to (hms.prepared: compiled once).
+_VACANT_BEDS = Prepared(_vacant_beds)
+
+
+class _VacantBedChoices(forms.models.ModelChoiceIterator):
+    """The select's options read by the prepared query (the field still checks a chosen bed
+    against its queryset: vacant now, in an open ward)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for bed in _VACANT_BEDS.all():
+            yield self.choice(bed)
+
+
+class _VacantBedField(forms.ModelChoiceField):
+    iterator = _VacantBedChoices
 
 
 class TransferForm(forms.Form):
-    bed = forms.ModelChoiceField(
+    bed = _VacantBedField(
         queryset=None,
         empty_label="Choose a vacant bed",
         error_messages={"required": "Choose a vacant bed.", "invalid_choice": BED_TAKEN},
@@ -79,9 +102,7 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["bed"].queryset = Bed.objects.filter(
-            status=BedStatus.VACANT, ward__active=True
-        ).select_related("ward")
+        self.fields["bed"].queryset = _vacant_beds()
 
     def answers(self) -> dict:
         """What wards.services.admission_transfer takes."""

@@ -112,6 +112,21 @@ NOTES_PAGE = 20
 NOTE_KIND_WORDS = {NoteKind.WARD_ROUND: "ward-round", NoteKind.NURSING: "nursing"}
 
 
+def _notes_of(admission_id: int) -> QuerySet:
+    """The stay's notes (not their addenda), newest first, each knowing if it has addenda."""
+    return (
+        InpatientNote.objects.filter(admission_id=admission_id, addendum_to__isnull=True)
+        .select_related("author")
+        .annotate(has_addenda=Exists(InpatientNote.objects.filter(addendum_to=OuterRef("pk"))))
+    )
+
+
+# The first page of notes, and one more to know whether there are others (hms.prepared).
+_FIRST_NOTES = Prepared(
+    lambda admission_id: _notes_of(admission_id)[: NOTES_PAGE + 1], admission_id=-1
+)
+
+
 def notes_page(user: User, admission: Admission, *, page: int = 1) -> dict:
     """The stay's ward-round and nursing notes for whoever sees clinical content: a page of the
     newest NOTES_PAGE notes, each with its addenda (oldest first), in three queries however many
@@ -120,12 +135,12 @@ def notes_page(user: User, admission: Admission, *, page: int = 1) -> dict:
     "note_form": blank NoteForm, "note_edit_minutes": int}."""
     if not sees_clinical_content(user):
         return {"notes": None, "can_write_notes": False}
-    notes = (
-        InpatientNote.objects.filter(admission=admission, addendum_to__isnull=True)
-        .select_related("author")
-        .annotate(has_addenda=Exists(InpatientNote.objects.filter(addendum_to=OuterRef("pk"))))
+    notes = paging.page_at(
+        _notes_of(admission.pk),
+        NOTES_PAGE,
+        page,
+        first_rows=lambda: _FIRST_NOTES.all(admission_id=admission.pk),
     )
-    notes = paging.page_at(notes, NOTES_PAGE, page)
     # The addenda are read only when a note of the page has one (most have none): a query less.
     prefetch_related_objects(
         [note for note in notes if note.has_addenda],
