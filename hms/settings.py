@@ -201,6 +201,18 @@ if DATABASE_URL:
         DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
     # A kept connection is checked before reuse, so a restarted database costs no failed page.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = int(_CONN_MAX_AGE) > 0
+    # PostgreSQL binds each query's values itself (server-side binding), so a query run again on
+    # a kept connection is parsed and planned once: psycopg prepares it from its
+    # HMS_DB_PREPARE_THRESHOLD-th run (5; "off": never, for a pooler in transaction mode, such
+    # as PgBouncer's, that cannot keep them). Planning was most of the database's time per query
+    # (docs/BENCHMARKS.md, session 22); Django disables it unless asked.
+    _PREPARE_THRESHOLD = os.environ.get("HMS_DB_PREPARE_THRESHOLD", "5")
+    if not (_PREPARE_THRESHOLD.isdigit() or _PREPARE_THRESHOLD == "off"):
+        raise ImproperlyConfigured('HMS_DB_PREPARE_THRESHOLD must be a number of runs, or "off".')
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True,
+        prepare_threshold=None if _PREPARE_THRESHOLD == "off" else int(_PREPARE_THRESHOLD),
+    )
     # One test database per process, so two test runs against one server never collide.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 else:

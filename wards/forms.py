@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from billing.models import DEPOSIT_MODES
 from clinical import open_orders
 from hms import rbac
+from hms.form_renderer import ListedModelChoiceIterator, options_read
 from hms.params import MoneyField, PlainIntegerField
 from hms.prepared import Prepared
 from wards.models import Bed, BedStatus, Ward
@@ -71,15 +72,14 @@ def _vacant_beds() -> QuerySet:
 _VACANT_BEDS = Prepared(_vacant_beds)
 
 
-class _VacantBedChoices(forms.models.ModelChoiceIterator):
-    """The select's options read by the prepared query (the field still checks a chosen bed
-    against its queryset: vacant now, in an open ward)."""
+class _VacantBedChoices(ListedModelChoiceIterator):
+    """The select's options read by the prepared query, once per form (the field still checks
+    a chosen bed against its queryset: vacant now, in an open ward)."""
 
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for bed in _VACANT_BEDS.all():
-            yield self.choice(bed)
+    def __iter__(self):  # noqa: ANN204
+        if getattr(self.field, "rows_read", None) is None:
+            options_read(self.field, _VACANT_BEDS.all())
+        yield from super().__iter__()
 
 
 class _VacantBedField(forms.ModelChoiceField):
