@@ -3,7 +3,9 @@
 from django import forms
 
 from billing.models import DEPOSIT_MODES, PAYMENT_MODES, ChargeItem, ClaimStatus, RefundMethod
+from hms.form_renderer import PreparedModelChoiceField
 from hms.params import MoneyField, PlainDecimalField, plain_formfield
+from hms.prepared import Prepared
 
 
 class ChargeItemForm(forms.ModelForm):
@@ -18,19 +20,19 @@ class ChargeItemForm(forms.ModelForm):
         return self.cleaned_data["code"].strip().upper()
 
 
+# Manual charges are for services no other screen posts: nursing and sundries (the account page
+# offers them on every request: hms.prepared).
+_MANUAL_CHARGE_ITEMS = Prepared(
+    lambda: ChargeItem.objects.filter(active=True, category__in=["nursing", "misc"])
+)
+
+
 class ManualChargeForm(forms.Form):
-    item = forms.ModelChoiceField(queryset=None, empty_label="Choose the service")
+    item = PreparedModelChoiceField(_MANUAL_CHARGE_ITEMS, empty_label="Choose the service")
     quantity = PlainDecimalField(min_value=0.01, max_digits=10, decimal_places=2, initial=1)
     description = forms.CharField(
         max_length=200, required=False, help_text="Optional: what exactly was done."
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Manual charges are for services no other screen posts: nursing and sundries.
-        self.fields["item"].queryset = ChargeItem.objects.filter(
-            active=True, category__in=["nursing", "misc"]
-        )
 
 
 class ReverseForm(forms.Form):

@@ -1,6 +1,7 @@
 """Billing screens: the charge master (admin), a patient's account and invoices (the billing
 desk), insurance claims, and the desk's panel on the dashboards."""
 
+from collections.abc import Callable
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -75,10 +76,17 @@ DESK = {rbac.ALL}
 PER_PAGE = 50
 
 
-def _page(request: HttpRequest, rows, per_page: int = PER_PAGE, *, count: int | None = None):
+def _page(
+    request: HttpRequest,
+    rows,
+    per_page: int = PER_PAGE,
+    *,
+    count: int | None = None,
+    first_rows: Callable[[], list] | None = None,
+):
     """The page of `rows` the request asks for, counted over every row (hms.paging) unless the
-    `count` is known."""
-    return paging.page_of(request, rows, per_page, count=count)
+    `count` is known; `first_rows` reads the first page another way (hms.paging.page_at)."""
+    return paging.page_of(request, rows, per_page, count=count, first_rows=first_rows)
 
 
 @rbac.capability_required("billing.charge_master")
@@ -155,7 +163,13 @@ def _account_page(request: HttpRequest, patient, showing: str, **refused) -> Htt
     """The account page; a refused exemption (`exemption_form=...`) keeps what was typed."""
     context = selectors.account_page(patient, showing=showing)
     context |= {
-        "page": _page(request, context["page"], count=context["counts"][showing]),
+        "page": _page(
+            request,
+            context["page"],
+            selectors.ACCOUNT_PAGE,
+            count=context["counts"][showing],
+            first_rows=context.pop("first_rows"),
+        ),
         "form": ManualChargeForm(),
         "reverse_form": ReverseForm(),
         "can_reverse": rbac.allows(request.user, "billing.adjust"),

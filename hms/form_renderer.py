@@ -15,6 +15,8 @@ from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from hms.prepared import Prepared
+
 SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
 # Django's blank choice reads "---------": to someone new to computers, a line, not a question.
@@ -145,3 +147,25 @@ def use_listed_model_choices() -> None:
     ListedModelChoiceIterator: `iterator` is the documented class attribute for this; set once
     from HmsConfig.ready."""
     ModelChoiceField.iterator = ListedModelChoiceIterator
+
+
+class _PreparedChoices(ListedModelChoiceIterator):
+    """The options of a PreparedModelChoiceField: read by its prepared query, once per form."""
+
+    def __iter__(self):  # noqa: ANN204
+        if getattr(self.field, "rows_read", None) is None:
+            options_read(self.field, self.field.options.all())
+        yield from super().__iter__()
+
+
+class PreparedModelChoiceField(ModelChoiceField):
+    """A model select whose options a page shows on every request (an admission's vacant beds,
+    the account's chargeable services): read by `options`, a hms.prepared.Prepared taking no
+    values (its SQL compiled once); a posted choice is checked against the same query, in the
+    database, as any ModelChoiceField's."""
+
+    iterator = _PreparedChoices
+
+    def __init__(self, options: Prepared, **kwargs) -> None:
+        self.options = options
+        super().__init__(queryset=options.queryset(), **kwargs)

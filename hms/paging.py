@@ -27,13 +27,17 @@ def page_of(
     *,
     name: str = "page",
     count: int | None = None,
+    first_rows: Callable[[], list] | None = None,
 ) -> Page:
     """The page of `object_list` the request asks for (past the last: the last page). Counting
     is one query in the database over every row, whatever the page; a page that has counted
     its rows already (a tab's badge) passes `count` and saves it. The first page of a short
     list is its own count: its rows are read with one more, and a list that fits on the page
-    asks no count at all (a full one is counted as before, its rows kept for the page)."""
-    return page_at(object_list, per_page, page_number(request, name), count=count)
+    asks no count at all (a full one is counted as before, its rows kept for the page).
+    `first_rows`: see page_at."""
+    return page_at(
+        object_list, per_page, page_number(request, name), count=count, first_rows=first_rows
+    )
 
 
 def page_at(
@@ -46,7 +50,8 @@ def page_at(
 ) -> Page:
     """page_of for a page number already read (a selector's `page` argument). `first_rows`,
     when given, reads the list's first `per_page + 1` rows another way than slicing
-    `object_list` (a hms.prepared query: the first page is the one nearly always asked for)."""
+    `object_list` (a hms.prepared query: the first page is the one nearly always asked for);
+    with `count` known, only its first `per_page` are shown, and none is read for a count of 0."""
     paginator = Paginator(object_list, per_page)
     if count is None and number == 1 and isinstance(object_list, QuerySet):
         rows = first_rows() if first_rows else list(object_list[: per_page + 1])
@@ -54,6 +59,8 @@ def page_at(
         return Page(rows[:per_page], 1, paginator)
     if count is not None:
         paginator.count = count  # the cached property, filled in
+        if number == 1 and first_rows:
+            return Page(first_rows()[:per_page] if count else [], 1, paginator)
     return paginator.get_page(number)
 
 

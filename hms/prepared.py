@@ -136,6 +136,10 @@ class Prepared:
             sql, params, tuple(slots), compiler, tuple(queryset._prefetch_related_lookups)
         )
 
+    def queryset(self, **values: object) -> QuerySet:
+        """The queryset itself for `values`, as Django runs it (e.g. to check a posted choice)."""
+        return self._build(**values)
+
     def all(self, **values: object) -> list[models.Model]:
         """The rows for `values` (the names given as stand-ins, every one), as model instances
         with their select_related objects, annotations and prefetches."""

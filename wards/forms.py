@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from billing.models import DEPOSIT_MODES
 from clinical import open_orders
 from hms import rbac
-from hms.form_renderer import ListedModelChoiceIterator, options_read
+from hms.form_renderer import PreparedModelChoiceField
 from hms.params import MoneyField, PlainIntegerField
 from hms.prepared import Prepared
 from wards.models import Bed, BedStatus, Ward
@@ -72,23 +72,9 @@ def _vacant_beds() -> QuerySet:
 _VACANT_BEDS = Prepared(_vacant_beds)
 
 
-class _VacantBedChoices(ListedModelChoiceIterator):
-    """The select's options read by the prepared query, once per form (the field still checks
-    a chosen bed against its queryset: vacant now, in an open ward)."""
-
-    def __iter__(self):  # noqa: ANN204
-        if getattr(self.field, "rows_read", None) is None:
-            options_read(self.field, _VACANT_BEDS.all())
-        yield from super().__iter__()
-
-
-class _VacantBedField(forms.ModelChoiceField):
-    iterator = _VacantBedChoices
-
-
 class TransferForm(forms.Form):
-    bed = _VacantBedField(
-        queryset=None,
+    bed = PreparedModelChoiceField(
+        _VACANT_BEDS,
         empty_label="Choose a vacant bed",
         error_messages={"required": "Choose a vacant bed.", "invalid_choice": BED_TAKEN},
     )
@@ -99,10 +85,6 @@ class TransferForm(forms.Form):
             "max_length": "Reason: at most %(limit_value)d characters (this has %(show_value)d).",
         },
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["bed"].queryset = _vacant_beds()
 
     def answers(self) -> dict:
         """What wards.services.admission_transfer takes."""
