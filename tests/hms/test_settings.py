@@ -94,6 +94,43 @@ def test_the_wsgi_workers_keep_their_database_connection_when_told(tmp_path):
     assert "HMS_DB_CONN_MAX_AGE must be a number of seconds" in refused.stderr
 
 
+def test_postgresql_keeps_a_repeated_query_prepared_unless_told_not_to(tmp_path):
+    """Server-side binding with psycopg's prepared statements (a kept connection parses and
+    plans a query once); "off" for a pooler in transaction mode; anything else is refused."""
+    env = {"DATABASE_URL": "postgres://hms:pw@db.internal:5432/hms"}
+    show = """
+import json, django
+django.setup()
+from django.conf import settings
+print(json.dumps(settings.DATABASES["default"]["OPTIONS"]))
+"""
+
+    default = json.loads(run_django(show, env, tmp_path).stdout)
+    off = json.loads(run_django(show, env | {"HMS_DB_PREPARE_THRESHOLD": "off"}, tmp_path).stdout)
+    refused = run_django(show, env | {"HMS_DB_PREPARE_THRESHOLD": "often"}, tmp_path)
+
+    assert default == {"server_side_binding": True, "prepare_threshold": 5}
+    assert off == {"server_side_binding": True, "prepare_threshold": None}
+    assert refused.returncode != 0
+    assert "HMS_DB_PREPARE_THRESHOLD must be a number of runs" in refused.stderr
+
+
+def test_a_page_worker_loads_every_view_and_keeps_it_out_of_the_collector(tmp_path):
+    """hms.wsgi, as gunicorn loads it: the views imported before the first page, and what is
+    loaded frozen (gc.freeze), so no page pays for a full pass over it."""
+    shown = run_django(
+        "import gc, json, sys; import hms.wsgi; "
+        "print(json.dumps({'frozen': gc.get_freeze_count(), "
+        "'views': 'billing.views' in sys.modules and 'wards.views' in sys.modules}))",
+        {},
+        tmp_path,
+    )
+
+    worker = json.loads(shown.stdout)
+    assert worker["views"] is True
+    assert worker["frozen"] > 100_000  # Django and HMS loaded: ~155,000 objects (2026-12)
+
+
 @pytest.mark.parametrize(
     ("missing", "message"),
     [("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY"), ("DJANGO_ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS")],
