@@ -24,6 +24,7 @@ from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from accounts.models import User
 from billing import unposted
@@ -929,10 +930,15 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
         "total": amount + tax,
         # The sidebar's short lists: the newest few, with how many there are in all.
         # (none to read when the count says there are none)
-        "invoices": _SIDEBAR_INVOICES.all(patient_id=patient.pk) if counts["invoices"] else [],
+        # (read when shown: the account's htmx fragment has no sidebar)
+        "invoices": SimpleLazyObject(lambda: _SIDEBAR_INVOICES.all(patient_id=patient.pk))
+        if counts["invoices"]
+        else [],
         "invoices_count": counts["invoices"],
         # (the sidebar shows no refunds: not read for it)
-        "advances": _SIDEBAR_DEPOSITS.all(patient_id=patient.pk) if counts["deposits"] else [],
+        "advances": SimpleLazyObject(lambda: _SIDEBAR_DEPOSITS.all(patient_id=patient.pk))
+        if counts["deposits"]
+        else [],
         "advances_count": counts["deposits"],
         "currency": settings.HMS_CURRENCY,
     }
