@@ -146,6 +146,8 @@ def test_the_nurse_home_on_a_tablet_shows_what_is_due_and_follows_the_vitals_liv
     )
     page.reload()
     expect(rows).to_have_count(3)
+    # The socket open first: a refresh it brings (every ward) must not land after the pick's.
+    expect_live(page)
     page.get_by_test_id("ward-pick").select_option(label="Surgical Ward")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Chebet Kiprop")
