@@ -390,6 +390,18 @@ def path_of(page) -> str:
     return urlparse(page.url).path
 
 
+def arrive(page, url, **kwargs) -> None:
+    """Wait until `page` is at `url` (a string or pattern, as `to_have_url` takes) and its
+    document has loaded, so htmx has taken over its forms.
+
+    A page reached by a click is at its address as soon as it starts to load; a form sent before
+    htmx has run goes as a whole page (it still works, as for a person who clicks that fast, but
+    its answer is the whole page again, not the part a test then looks for).
+    """
+    expect(page).to_have_url(url, **kwargs)
+    page.wait_for_load_state("load")
+
+
 def login(page, base_url: str, username: str, password: str, totp_key_hex: str | None = None):
     """Sign in through the real sign-in form, and the 6-digit code page when one appears.
 

@@ -20,6 +20,7 @@ from tests.e2e.conftest import (
     SERVER,
     TABLET_VIEWPORT,
     TIMEOUT_MS,
+    arrive,
     login,
 )
 from tests.factories import PASSWORD
@@ -93,7 +94,7 @@ def expect_live(page, timeout: int = TIMEOUT_MS) -> None:
 def sign_in(page, base_url: str, user) -> None:
     """Sign `user` in (roles without a second factor) and wait for the dashboard."""
     login(page, base_url, user.username, PASSWORD)
-    expect(page).to_have_url(DASHBOARD)
+    arrive(page, DASHBOARD)
 
 
 def path_of(page) -> str:

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from billing.models import AdvanceDeposit, Charge, Invoice, InvoiceStatus, Payment
 from hms import rbac
-from tests.e2e.conftest import FAILURE_SCREENSHOTS, _open_page, snapshot
+from tests.e2e.conftest import FAILURE_SCREENSHOTS, _open_page, arrive, snapshot
 from tests.e2e.live import run_elsewhere, sign_in
 from tests.factories import PatientFactory, UserFactory
 from wards import accrual
@@ -111,7 +111,7 @@ def test_the_desk_admits_invoices_the_stay_takes_a_partial_payment_and_prints_th
     snapshot(page, "billing-0-admission-form")
     page.get_by_test_id("admit").click()
 
-    expect(page).to_have_url(ADMISSION)
+    arrive(page, ADMISSION)
     expect(page.get_by_test_id("admission-status")).to_have_text("Admitted")
     expect(page.locator("dd").filter(has_text="KES 2,000.00")).to_be_visible()
     expect(message(page, f"Wanjiku Njeri is admitted to {bed}.")).to_be_visible()
@@ -124,11 +124,11 @@ def test_the_desk_admits_invoices_the_stay_takes_a_partial_payment_and_prints_th
     # 3. The desk opens the patient's account from the bed board, sees the ward days, invoices.
     page.goto(f"{live_server_url}/wards/")
     page.locator(f"[data-testid=bed][data-bed='{bed.pk}']").get_by_test_id("bed-patient").click()
-    expect(page).to_have_url(f"{live_server_url}/wards/admissions/{admission.pk}/")
+    arrive(page, f"{live_server_url}/wards/admissions/{admission.pk}/")
     page.get_by_role("heading", name="Wanjiku Njeri").get_by_role("link").click()
-    expect(page).to_have_url(PATIENT_CHART)
+    arrive(page, PATIENT_CHART)
     page.get_by_role("link", name="Account", exact=True).click()
-    expect(page).to_have_url(ACCOUNT)
+    arrive(page, ACCOUNT)
 
     charges = page.get_by_test_id("charges").locator("tbody tr")
     expect(charges).to_have_count(DAYS_IN_WARD)
@@ -149,7 +149,7 @@ def test_the_desk_admits_invoices_the_stay_takes_a_partial_payment_and_prints_th
     expect(create).to_have_text(re.compile(r"^Invoice 2 inpatient charges \(KES 7,000\.00\)$"))
     create.click()
 
-    expect(page).to_have_url(INVOICE)
+    arrive(page, INVOICE)
     expect(page.get_by_test_id("invoice-status")).to_have_text("Draft")
     expect(page.get_by_test_id("invoice-number")).to_have_text("Draft — not yet issued")
     lines = page.get_by_test_id("invoice-lines")
@@ -229,7 +229,7 @@ def test_the_desk_admits_invoices_the_stay_takes_a_partial_payment_and_prints_th
     assert number in text and "Wanjiku Njeri" in text
     expect(page.locator("#hms-print-frame")).to_have_attribute("src", re.compile(DOCUMENT))
     # Still the invoice: drawn again, with the refused form, at the form's address.
-    expect(page).to_have_url(INVOICE_OR_ITS_FORM)
+    arrive(page, INVOICE_OR_ITS_FORM)
 
     # What the screens showed is what was recorded.
     invoice = Invoice.objects.get()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from clinical.models import Appointment
 from hms import rbac
-from tests.e2e.conftest import snapshot
+from tests.e2e.conftest import arrive, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, sign_in
 from tests.factories import PatientFactory, UserFactory
 
@@ -32,7 +32,7 @@ def start_conversation_from_the_picker(page, base_url: str, search: str, person)
     choice = page.get_by_test_id("pick-person").filter(has_text=str(person))
     expect(page.get_by_test_id("pick-person")).to_have_count(1)
     choice.click()
-    expect(page).to_have_url(THREAD_URL)
+    arrive(page, THREAD_URL)
     return int(THREAD_URL.search(page.url).group(1))
 
 

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from clinical.models import Appointment, AppointmentStatus, DoctorSchedule, Encounter, Patient
 from hms import rbac
-from tests.e2e.conftest import snapshot
+from tests.e2e.conftest import arrive, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, sign_in
 from tests.factories import DoctorScheduleFactory, PatientFactory, UserFactory
 
@@ -114,7 +114,7 @@ def test_reception_registering_the_same_person_twice_is_warned_and_opens_the_fir
     page.goto(f"{live_server_url}/patients/register/")
     fill_registration(page, first="Wanjiku", last="Njeri", born="12/04/1988", phone="0712 345 678")
     page.get_by_role("button", name="Register patient").click()
-    expect(page).to_have_url(PATIENT_CHART)
+    arrive(page, PATIENT_CHART)
     first_record = Patient.objects.get()
     expect(page.get_by_test_id("patient-mrn")).to_have_text(f"MRN {first_record.mrn}")
 
@@ -133,7 +133,7 @@ def test_reception_registering_the_same_person_twice_is_warned_and_opens_the_fir
 
     candidates.click()
 
-    expect(page).to_have_url(f"{live_server_url}/patients/{first_record.pk}/")
+    arrive(page, f"{live_server_url}/patients/{first_record.pk}/")
     expect(page.get_by_test_id("patient-name")).to_have_text("Wanjiku Njeri")
     assert Patient.objects.count() == 1
 
@@ -164,7 +164,7 @@ def test_a_slot_booked_at_reception_appears_on_the_doctors_today_list_without_re
     snapshot(desk_page, "clinical-booking-slots")
     desk_page.get_by_test_id("book").click()
 
-    expect(desk_page).to_have_url(APPOINTMENT)
+    arrive(desk_page, APPOINTMENT)
     expect(desk_page.get_by_test_id("appointment-status")).to_have_text("Scheduled")
     row = today_list.get_by_role("link").filter(has_text="Wanjiku Njeri")
     expect(row).to_be_visible()
@@ -195,11 +195,11 @@ def test_the_doctor_consults_writes_notes_prescribes_and_completes_the_visit(
     sign_in(page, live_server_url, doctor)
     page.goto(f"{live_server_url}/appointments/today/")
     page.get_by_test_id("today-list").get_by_role("link").filter(has_text="Wanjiku Njeri").click()
-    expect(page).to_have_url(f"{live_server_url}/appointments/{appointment.pk}/")
+    arrive(page, f"{live_server_url}/appointments/{appointment.pk}/")
 
     page.get_by_test_id("start-consultation").click()
 
-    expect(page).to_have_url(CONSULTATION)
+    arrive(page, CONSULTATION)
     expect(page.get_by_test_id("encounter-status")).to_have_text("In progress")
     expect(page.get_by_role("alert").filter(has_text="Penicillin")).to_be_visible()
 
@@ -267,7 +267,7 @@ def test_a_patient_books_online_and_sees_the_appointment_under_my_appointments(
     snapshot(page, "clinical-portal-booking")
     page.get_by_test_id("book").click()
 
-    expect(page).to_have_url(APPOINTMENT)
+    arrive(page, APPOINTMENT)
     page.goto(f"{live_server_url}/appointments/")
     expect(page.get_by_role("heading", name="My appointments")).to_be_visible()
     upcoming = page.get_by_test_id("upcoming").get_by_role("link")

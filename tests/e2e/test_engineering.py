@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from engineering import services as engineering
 from engineering.models import FaultRequest, MachineStatus, WorkOrder
 from hms import rbac
-from tests.e2e.conftest import SMALL_TABLET_VIEWPORT, assert_fits, snapshot
+from tests.e2e.conftest import SMALL_TABLET_VIEWPORT, arrive, assert_fits, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
 from tests.factories import UserFactory
 
@@ -81,7 +81,7 @@ def test_a_fault_reported_from_the_qr_label_is_taken_logged_and_resolved_live(
 
     # --- the nurse scans the label (the address it holds, any case) and reports it ---------------
     ward.goto(f"{live_server_url}/engineering/m/rad-xr-01/")
-    expect(ward).to_have_url(f"{live_server_url}/engineering/machines/{xray.pk}/")
+    arrive(ward, f"{live_server_url}/engineering/machines/{xray.pk}/")
     expect_live(ward)
     expect(ward.get_by_role("heading", name="X-ray room 1")).to_be_visible()
     assert_fits(ward, "The machine's page")
@@ -122,7 +122,7 @@ def test_a_fault_reported_from_the_qr_label_is_taken_logged_and_resolved_live(
     assert_touchable(take, "Take it")
     take.click()
     work_order = WorkOrder.objects.get(fault_request=fault)
-    expect(workshop).to_have_url(f"{live_server_url}/engineering/work-orders/{work_order.pk}/")
+    arrive(workshop, f"{live_server_url}/engineering/work-orders/{work_order.pk}/")
     expect(workshop.get_by_text(f"{fault.number} is yours: {work_order.number}.")).to_be_visible()
     expect(ward.get_by_test_id("bell-count")).to_have_text("1")
     expect(

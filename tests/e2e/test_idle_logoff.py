@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from hms import rbac
-from tests.e2e.conftest import login, snapshot
+from tests.e2e.conftest import arrive, login, snapshot
 from tests.factories import PASSWORD, UserFactory
 
 SIGN_IN = re.compile(r"/accounts/login/\?next=(/|%2F)patients(/|%2F)$")
@@ -36,7 +36,7 @@ def test_typing_keeps_the_session_and_an_unanswered_warning_ends_it(
         search.press("Shift")
         page.wait_for_timeout(500)
         expect(dialog).not_to_be_visible()
-    expect(page).to_have_url(f"{live_server_url}/patients/")
+    arrive(page, f"{live_server_url}/patients/")
 
     # Left alone: "Still there?", and staying keeps the page.
     expect(dialog).to_be_visible(timeout=12_000)
@@ -44,11 +44,11 @@ def test_typing_keeps_the_session_and_an_unanswered_warning_ends_it(
     snapshot(page, "idle-warning")
     page.get_by_test_id("idle-stay").click()
     expect(dialog).not_to_be_visible()
-    expect(page).to_have_url(f"{live_server_url}/patients/")
+    arrive(page, f"{live_server_url}/patients/")
 
     # Left alone again, nobody answers: the sign-in page, then back to the same page.
     expect(dialog).to_be_visible(timeout=12_000)
-    expect(page).to_have_url(SIGN_IN, timeout=15_000)
+    arrive(page, SIGN_IN, timeout=15_000)
     expect(page.get_by_test_id("signed-out-notice")).to_contain_text("signed out after")
     snapshot(page, "idle-signed-out")
     # A reload of the sign-in page (the person's, or the page's own) still says why.
@@ -57,4 +57,4 @@ def test_typing_keeps_the_session_and_an_unanswered_warning_ends_it(
     page.locator("input[name=login]").fill(nurse.username)
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page).to_have_url(f"{live_server_url}/patients/")
+    arrive(page, f"{live_server_url}/patients/")

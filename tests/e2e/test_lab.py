@@ -14,7 +14,7 @@ from hms import rbac
 from lab import catalogue
 from lab import services as lab
 from lab.models import LabTest, OrderStatus, TestOrder
-from tests.e2e.conftest import assert_fits, snapshot
+from tests.e2e.conftest import arrive, assert_fits, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
 from tests.factories import PatientFactory, UserFactory
 
@@ -100,7 +100,7 @@ def test_a_critical_blood_count_goes_from_the_doctor_through_the_lab_tablet_and_
     # --- the doctor starts the consultation and orders a full blood count, urgent ------------
     desk.goto(f"{live_server_url}/appointments/{appointment.pk}/")
     desk.get_by_test_id("start-consultation").click()
-    expect(desk).to_have_url(CONSULTATION)
+    arrive(desk, CONSULTATION)
     consultation_url = desk.url
     panel = desk.get_by_test_id("lab-panel")
     expect(panel).to_contain_text("No tests ordered.")
@@ -119,7 +119,7 @@ def test_a_critical_blood_count_goes_from_the_doctor_through_the_lab_tablet_and_
     expect(desk.get_by_test_id("order-placed")).to_have_text(
         "Ordered: Full blood count. The lab sees it now."
     )
-    expect(desk).to_have_url(consultation_url)
+    arrive(desk, consultation_url)
     panel_row = panel.get_by_test_id("lab-panel-row").filter(has_text="Full blood count")
     expect(panel_row).to_have_count(1)
     expect(panel_row.get_by_test_id("order-status")).to_have_text("Pending")
@@ -146,13 +146,13 @@ def test_a_critical_blood_count_goes_from_the_doctor_through_the_lab_tablet_and_
     second.locator(f"[data-testid=worklist-row][data-order='{order.number}']").get_by_role(
         "link", name="Full blood count"
     ).tap()
-    expect(second).to_have_url(f"{live_server_url}/lab/orders/{order.pk}/")
+    arrive(second, f"{live_server_url}/lab/orders/{order.pk}/")
     stale_step = second.get_by_test_id("next-step")
     expect(stale_step).to_have_text("Mark “Sample collected”")
 
     # Sample collected, then Start: each a tap on the worklist.
     tap_step(row, "Sample collected")
-    expect(bench).to_have_url(WORKLIST)
+    arrive(bench, WORKLIST)
     expect(row.get_by_test_id("order-status")).to_have_text("Sample collected")
     expect(panel_row.get_by_test_id("order-status")).to_have_text("Sample collected")
     snapshot(bench, "lab-03-tablet-worklist-collected")
@@ -175,7 +175,7 @@ def test_a_critical_blood_count_goes_from_the_doctor_through_the_lab_tablet_and_
     order.refresh_from_db()
     assert order.status == OrderStatus.IN_PROGRESS and order.collected_by == technician
     second.get_by_role("link", name="Lab worklist").tap()
-    expect(second).to_have_url(WORKLIST)
+    arrive(second, WORKLIST)
     expect_live(second)
     expect(second.get_by_test_id("awaiting")).to_contain_text("None.")
     mark_not_reloaded(second)
@@ -183,7 +183,7 @@ def test_a_critical_blood_count_goes_from_the_doctor_through_the_lab_tablet_and_
     enter.tap()
 
     # --- results: haemoglobin 6.2 g/dL is critical for an adult woman ------------------------
-    expect(bench).to_have_url(f"{live_server_url}/lab/orders/{order.pk}/")
+    arrive(bench, f"{live_server_url}/lab/orders/{order.pk}/")
     expect(bench.get_by_test_id("order-status")).to_have_text("In progress")
     bench.get_by_test_id("result-haemoglobin").fill("6.2")
     bench.get_by_test_id("result-white-cells").fill("7.5")
@@ -231,7 +231,7 @@ def test_a_critical_blood_count_goes_from_the_doctor_through_the_lab_tablet_and_
     snapshot(second, "lab-08-tablet-awaiting-verification")
     assert_big_enough_to_tap(awaiting, "the awaiting-verification row")
     awaiting.tap()
-    expect(second).to_have_url(f"{live_server_url}/lab/orders/{order.pk}/")
+    arrive(second, f"{live_server_url}/lab/orders/{order.pk}/")
     expect(second.get_by_test_id("critical-alert")).to_be_visible()
     second.once("dialog", lambda dialog: dialog.accept())
     second.get_by_test_id("next-step").tap()
@@ -258,7 +258,7 @@ def test_a_critical_blood_count_goes_from_the_doctor_through_the_lab_tablet_and_
     ).to_have_count(1)
     notifications.filter(has_text="Full blood count for Wanjiku Njeri is verified.").click()
 
-    expect(desk).to_have_url(f"{live_server_url}/lab/orders/{order.pk}/")
+    arrive(desk, f"{live_server_url}/lab/orders/{order.pk}/")
     expect(desk.get_by_test_id("order-status")).to_have_text("Verified")
     expect(desk.get_by_test_id("critical-alert")).to_be_visible()
     haemoglobin = desk.get_by_test_id("value-row").filter(has_text="Haemoglobin")

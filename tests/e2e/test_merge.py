@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from clinical.models import Patient, PatientMerge, Vitals
 from hms import rbac
-from tests.e2e.conftest import assert_fits, login, snapshot
+from tests.e2e.conftest import arrive, assert_fits, login, snapshot
 from tests.e2e.live import sign_in
 from tests.factories import (
     PASSWORD,
@@ -64,7 +64,7 @@ def test_reception_merges_a_duplicate_with_a_colleagues_confirmation(
     snapshot(page, "clinical-merge-compare")
     page.get_by_test_id("merge-submit").click()
 
-    expect(page).to_have_url(MERGE_DETAIL)
+    arrive(page, MERGE_DETAIL)
     moved = page.get_by_test_id("merge-moved")
     expect(moved.locator("[data-kind='clinical.Appointment.patient'] td").nth(1)).to_have_text("1")
     expect(moved.locator("[data-kind='clinical.Vitals.patient'] td").nth(1)).to_have_text("1")

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from clinical.models import Prescription
 from hms import rbac
 from pharmacy.models import Dispense, MovementKind, StockBalance, StockMovement
-from tests.e2e.conftest import snapshot
+from tests.e2e.conftest import arrive, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, sign_in
 from tests.factories import (
     EncounterFactory,
@@ -156,7 +156,7 @@ def test_prescribed_in_the_consultation_dispensed_with_a_substitute_labelled_and
     _both_sizes(counter, "pharmacy-flow-2-dispense")
     counter.get_by_test_id("dispense").click()
 
-    expect(counter).to_have_url(DETAIL)
+    arrive(counter, DETAIL)
     expect(counter.get_by_test_id("substitution")).to_contain_text("Coartem short")
     expect(counter.get_by_test_id("left")).to_contain_text("dispensed in full")
     snapshot(counter, "pharmacy-flow-3-dispensed-1024")

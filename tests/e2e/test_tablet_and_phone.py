@@ -13,7 +13,7 @@ from hms import rbac
 from hms.navigation import nav_for
 from messaging import services as messaging
 from tests.e2e.axe import assert_no_serious_violations
-from tests.e2e.conftest import _open_page, assert_fits, login, snapshot
+from tests.e2e.conftest import _open_page, arrive, assert_fits, login, snapshot
 from tests.e2e.live import expect_live, run_elsewhere, watch_socket
 from tests.e2e.touch import assert_big_enough_to_tap, touch_problems
 from tests.factories import (
@@ -123,7 +123,7 @@ def test_a_nurse_on_a_tablet_admits_from_the_bed_board_and_records_vitals(
 
     # The bed board.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Bed board").tap()
-    expect(page).to_have_url(re.compile(r"/wards/$"))
+    arrive(page, re.compile(r"/wards/$"))
     tile = page.locator(f"[data-testid=bed][data-bed='{bed.pk}']")
     expect(tile).to_have_attribute("data-status", "vacant")
     admit_here = tile.get_by_role("link", name="Admit here")
@@ -148,7 +148,7 @@ def test_a_nurse_on_a_tablet_admits_from_the_bed_board_and_records_vitals(
     assert_big_enough_to_tap(page.get_by_test_id("admit"), "“Admit”")
     snapshot(page, "tablet-1024-nurse-admission")
     page.get_by_test_id("admit").tap()
-    expect(page).to_have_url(ADMISSION)
+    arrive(page, ADMISSION)
     assert_fit_for_fingers(page, "The admission")
     snapshot(page, "tablet-1024-nurse-admitted")
 
@@ -222,7 +222,7 @@ def test_a_lab_technician_on_a_tablet_takes_a_test_from_the_worklist_to_its_resu
 
     # The worklist.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Lab").tap()
-    expect(page).to_have_url(re.compile(r"/lab/$"))
+    arrive(page, re.compile(r"/lab/$"))
     row = page.locator(f"[data-testid=worklist-row][data-order='{order.number}']")
     expect(row).to_contain_text("Wanjiku Njeri")
     assert_whole_menu_in_sight(page, technician)
@@ -240,7 +240,7 @@ def test_a_lab_technician_on_a_tablet_takes_a_test_from_the_worklist_to_its_resu
 
     # The result.
     enter.tap()
-    expect(page).to_have_url(f"{live_server_url}/lab/orders/{order.pk}/")
+    arrive(page, f"{live_server_url}/lab/orders/{order.pk}/")
     page.get_by_test_id("result-haemoglobin").fill("11.8")
     page.get_by_test_id("result-white-cells").fill("7.5")
     page.get_by_test_id("result-platelets").fill("250")
@@ -295,7 +295,7 @@ def test_a_patient_on_a_phone_opens_the_menu_and_reads_appointments_and_invoices
 
     # Appointments.
     appointments.tap()
-    expect(page).to_have_url(re.compile(r"/appointments/$"))
+    arrive(page, re.compile(r"/appointments/$"))
     expect(page.get_by_text("Odhiambo").first).to_be_visible()
     assert_fit_for_fingers(page, "My appointments")
     snapshot(page, "phone-390-patient-appointments")
@@ -307,7 +307,7 @@ def test_a_patient_on_a_phone_opens_the_menu_and_reads_appointments_and_invoices
     expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
     expect(page.locator("#main-nav.collapsing")).to_have_count(0)
     navigation.get_by_role("link", name="My invoices", exact=True).tap()
-    expect(page).to_have_url(re.compile(r"/billing/my-invoices/$"))
+    arrive(page, re.compile(r"/billing/my-invoices/$"))
     invoice = page.get_by_test_id("my-invoice").first
     expect(invoice).to_be_visible()
     assert_big_enough_to_tap(invoice, "an invoice")

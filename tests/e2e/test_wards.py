@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from hms import rbac
-from tests.e2e.conftest import login, snapshot
+from tests.e2e.conftest import arrive, login, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, sign_in
 from tests.factories import PASSWORD, PatientFactory, TOTPDeviceFactory, UserFactory
 from wards import services as wards
@@ -56,7 +56,7 @@ def test_the_bed_board_on_a_ward_tablet_follows_admission_discharge_and_cleaning
     expect(desk.locator("[name=bed]")).to_have_value(str(bed.pk))
     desk.locator("[name=reason]").fill("Pneumonia, needs IV antibiotics")
     desk.get_by_test_id("admit").click()
-    expect(desk).to_have_url(ADMISSION)
+    arrive(desk, ADMISSION)
     admission_url = desk.url
 
     expect(tile).to_have_attribute("data-status", "occupied")
