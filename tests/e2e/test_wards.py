@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from hms import rbac
 from tests.e2e.conftest import arrive, login, snapshot
-from tests.e2e.live import browsers_fixture, expect_live, sign_in
+from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
 from tests.factories import PASSWORD, PatientFactory, TOTPDeviceFactory, UserFactory
 from wards import services as wards
 from wards.models import Admission, BedStatus
@@ -113,3 +113,43 @@ def test_the_bed_board_on_a_ward_tablet_follows_admission_discharge_and_cleaning
     bed.refresh_from_db()
     assert bed.status == BedStatus.VACANT
     assert Admission.objects.get(patient=patient).discharged_at is not None
+
+
+@pytest.mark.browser
+def test_a_ward_picked_on_the_bed_board_stays_picked_when_a_bed_changes_live(
+    transactional_db, charge_master, browsers, live_server_url
+):
+    admin = UserFactory(role=rbac.ADMIN)
+    general = wards.ward_create(
+        actor=admin, name="General Ward A", kind="general", charge_code="WARD-GEN", beds=2
+    )
+    maternity = wards.ward_create(
+        actor=admin, name="Maternity", kind="general", charge_code="WARD-GEN", beds=2
+    )
+    nurse = UserFactory(role=rbac.NURSE)
+    tablet = browsers.open("nurse-tablet", tablet=True)
+    sign_in(tablet, live_server_url, nurse)
+    tablet.goto(f"{live_server_url}/wards/")
+    expect_live(tablet)
+    board = tablet.get_by_test_id("bed-board")
+    expect(board.get_by_role("heading", level=2)).to_have_count(2)
+
+    tablet.locator("#ward-filter").select_option(label="Maternity")
+    expect(board.get_by_role("heading", level=2)).to_have_text(
+        ["Maternity 0 of 2 occupied · 2 vacant"]
+    )
+    expect(tablet).to_have_url(re.compile(rf"/wards/\?ward={maternity.pk}$"))
+
+    # A bed of the other ward changes at another tablet: the board redraws, still one ward.
+    bed = general.beds.order_by("number").first()
+    run_elsewhere(lambda: wards.bed_set_status(actor=admin, bed=bed, status=BedStatus.MAINTENANCE))
+    maternity_bed = maternity.beds.order_by("number").first()
+    run_elsewhere(
+        lambda: wards.bed_set_status(actor=admin, bed=maternity_bed, status=BedStatus.MAINTENANCE)
+    )
+    tile = board.locator(f"[data-testid=bed][data-bed='{maternity_bed.pk}']")
+    expect(tile).to_have_attribute("data-status", "maintenance")
+    expect(board.get_by_role("heading", level=2)).to_have_text(
+        ["Maternity 0 of 2 occupied · 1 vacant"]
+    )
+    expect(tablet.locator("[id=bed-board]")).to_have_count(1)
