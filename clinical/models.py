@@ -425,6 +425,14 @@ class Appointment(models.Model):
             # The day's list for every doctor (the desk's appointments page).
             models.Index(fields=["starts_at"], name="appointment_day_idx"),
             models.Index(fields=["patient", "starts_at"], name="appointment_patient_idx"),
+            # The scheduled appointments still to come (the desk's appointments to move): a
+            # few thousand of 150,000 at the large hospital, read from this, not the table
+            # (tests/bench/pages.py --large: 10.4 → 1.6 ms).
+            models.Index(
+                fields=["ends_at"],
+                name="appointment_scheduled_end_idx",
+                condition=models.Q(status="scheduled"),
+            ),
         ]
 
     def __str__(self) -> str:
