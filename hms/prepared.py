@@ -79,6 +79,8 @@ class _Compiled:
     slots: tuple[tuple[int, str], ...]
     compiler: object
     prefetch: tuple
+    # The column names of a `.values()` queryset's rows, as Django's ValuesIterable names them.
+    names: tuple[str, ...]
 
 
 def _db_value(value: object, connection) -> object:
@@ -132,8 +134,10 @@ class Prepared:
                     "transformed on its way in, or not used: it cannot be prepared."
                 )
             slots += [(i, name) for i in differ]
+        query = queryset.query
+        names = (*query.extra_select, *query.values_select, *query.annotation_select)
         return _Compiled(
-            sql, params, tuple(slots), compiler, tuple(queryset._prefetch_related_lookups)
+            sql, params, tuple(slots), compiler, tuple(queryset._prefetch_related_lookups), names
         )
 
     def queryset(self, **values: object) -> QuerySet:
@@ -143,12 +147,32 @@ class Prepared:
     def all(self, **values: object) -> list[models.Model]:
         """The rows for `values` (the names given as stand-ins, every one), as model instances
         with their select_related objects, annotations and prefetches."""
-        if values.keys() != self._stand_ins.keys():
-            raise TypeError(f"Give exactly {sorted(self._stand_ins)}.")
         if any(_beyond_any_integer_column(value) for value in values.values()):
             # An id of 20 digits typed into an address: no row holds it (Django's own lookup
             # answers no rows too, where the database would refuse the number).
+            self._check_names(values)
             return []
+        return _instances(*self._bound(values))
+
+    def values(self, **values: object) -> list[dict]:
+        """The rows of a `.values(...)` queryset (its build ends in values() and, for an
+        aggregate over every row, annotate()) for `values`, as dicts, as Django gives them."""
+        compiled, params, alias = self._bound(values)
+        with connections[alias].cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        return [
+            dict(zip(compiled.names, row, strict=True))
+            for row in compiled.compiler.results_iter(results=[rows])
+        ]
+
+    def _check_names(self, values: dict) -> None:
+        if values.keys() != self._stand_ins.keys():
+            raise TypeError(f"Give exactly {sorted(self._stand_ins)}.")
+
+    def _bound(self, values: dict) -> tuple[_Compiled, list, str]:
+        """The compiled query, its parameters with `values` in their places, and the database."""
+        self._check_names(values)
         if self._alias is None:
             self._alias = router.db_for_read(self._build(**self._stand_ins).model)
         alias = self._alias
@@ -165,7 +189,7 @@ class Prepared:
                     f"{self._build!r} for {values!r}: prepared {compiled.sql!r} {params!r}, "
                     f"Django's own {sql!r} {list(own_params)!r}"
                 )
-        return _instances(compiled, params, alias)
+        return compiled, params, alias
 
     def one(self, **values: object) -> models.Model | None:
         """The row for `values`, or None; the query must not match several (ValueError)."""

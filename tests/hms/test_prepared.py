@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Count, IntegerField, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -108,6 +110,47 @@ def test_values_of_every_kind_land_where_django_puts_them(staff):
         own = list(build(patient_id, since, name))
         assert [fields_of(v) for v in found] == [fields_of(v) for v in own]
         assert [v.patient.first_name for v in found] == [v.patient.first_name for v in own]
+
+
+def test_an_aggregate_over_every_row_reads_as_djangos_own_even_over_no_row(staff):
+    """A values() query of sums (no GROUP BY: one row) gives Django's own figures, and zeros
+    (not no row) when nothing matches."""
+    now = timezone.now()
+    patient = PatientFactory()
+    for hours, pulse in [(1, 80), (5, 90), (30, 100)]:
+        Vitals.objects.create(
+            patient=patient,
+            recorded_at=now - timedelta(hours=hours),
+            pulse=pulse,
+            recorded_by=staff.nurse,
+        )
+
+    def build(since, until):
+        return (
+            Vitals.objects.filter(recorded_at__lt=until)
+            .order_by()
+            .annotate(every=Value(1, output_field=IntegerField()))
+            .values("every")
+            .annotate(
+                readings=Count("id"),
+                recent=Count("id", filter=Q(recorded_at__gte=since)),
+                pulses=Coalesce(Sum("pulse"), 0),
+            )
+        )
+
+    sums = Prepared(build, since=now - timedelta(days=900), until=now - timedelta(days=800))
+    for since, until in [
+        (now - timedelta(hours=6), now),
+        (now - timedelta(hours=2), now - timedelta(hours=3)),
+        (now - timedelta(days=3), now - timedelta(days=2)),
+    ]:
+        assert sums.values(since=since, until=until) == list(build(since, until))
+    assert sums.values(since=now - timedelta(hours=6), until=now) == [
+        {"every": 1, "readings": 3, "recent": 2, "pulses": 270}
+    ]
+    assert sums.values(since=now, until=now - timedelta(days=2)) == [
+        {"every": 1, "readings": 0, "recent": 0, "pulses": 0}
+    ]
 
 
 def test_a_query_is_compiled_once(settings):
