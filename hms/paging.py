@@ -107,9 +107,14 @@ class FirstFew:
         return bool(self.items)
 
 
-def first_of(queryset, size: int) -> FirstFew:
+def first_of(queryset, size: int, *, first_rows: Callable[[], list] | None = None) -> FirstFew:
     """A short panel's rows (the first `size`) and the count of all of them: one query when the
     panel is not full (the rows are all there are), two when it is, whatever the number of rows
-    (a page's query count never grows with the data)."""
+    (a page's query count never grows with the data). `first_rows`, when given, reads the first
+    `size + 1` rows another way (a hms.prepared query): `size` or fewer are all there are."""
+    if first_rows is not None:
+        rows = first_rows()
+        items = rows[:size]
+        return FirstFew(items, len(rows) if len(rows) <= size else queryset.count())
     items = list(queryset[:size])
     return FirstFew(items, len(items) if len(items) < size else queryset.count())

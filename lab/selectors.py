@@ -167,6 +167,24 @@ def awaiting_verification(*, department: str = "") -> QuerySet:
     return orders.order_by("priority_rank", "completed_at", "id")
 
 
+# The worklist as the lab opens it (every department, every open step) and its results awaiting
+# verification: the first page (and one row more, to know whether there are more) of each read
+# by a query compiled once (hms.prepared).
+AWAITING_SHOWN = 50
+_WORKLIST_FIRST = Prepared(lambda: worklist()[: WORKLIST_SIZE + 1])
+_AWAITING_FIRST = Prepared(lambda: awaiting_verification()[: AWAITING_SHOWN + 1])
+
+
+def worklist_first_rows(*, department: str = "", status: str = "") -> Callable[[], list] | None:
+    """For hms.paging.page_of(first_rows=): the unfiltered worklist's first page, else None."""
+    return _WORKLIST_FIRST.all if not department and not status else None
+
+
+def awaiting_first_rows(*, department: str = "") -> Callable[[], list] | None:
+    """For hms.paging.first_of(first_rows=): every department's first results, else None."""
+    return _AWAITING_FIRST.all if not department else None
+
+
 def values_of(order: TestOrder, version: int) -> list[ResultValue]:
     return [v for v in order.values.all() if v.version == version]
 

@@ -362,12 +362,21 @@ def worklist(request: HttpRequest) -> HttpResponse:
         request.GET.get("status"), [*selectors.OPEN_STATUSES, OrderStatus.COMPLETED]
     )
     orders = selectors.worklist(department=department, status=status)
-    page = Paginator(orders, selectors.WORKLIST_SIZE).get_page(request.GET.get("page"))
+    page = paging.page_of(
+        request,
+        orders,
+        selectors.WORKLIST_SIZE,
+        first_rows=selectors.worklist_first_rows(department=department, status=status),
+    )
     context = {
         "page": page,
         "orders": page.object_list,
         # The oldest 50 and how many there are; all of them under the step "Completed".
-        "awaiting": paging.first_of(selectors.awaiting_verification(department=department), 50),
+        "awaiting": paging.first_of(
+            selectors.awaiting_verification(department=department),
+            selectors.AWAITING_SHOWN,
+            first_rows=selectors.awaiting_first_rows(department=department),
+        ),
         "late_count": selectors.late_orders().count(),
         "departments": Department.choices,
         "department": department,

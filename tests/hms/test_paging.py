@@ -3,6 +3,7 @@ when there are fewer than it shows; a full one asks the database how many there 
 
 from hms import audit, paging
 from hms.models import AuditEntry
+from hms.prepared import Prepared
 
 
 def test_a_short_panel_is_its_own_count_in_one_query(staff, django_assert_num_queries):
@@ -27,6 +28,24 @@ def test_a_full_panel_counts_every_row(staff, django_assert_num_queries):
 
     assert (panel.count, panel.shown, panel.cut) == (7, 5, True)
     assert (exactly_full.count, exactly_full.cut) == (7, False)
+
+
+def test_a_panel_read_by_a_prepared_query_counts_only_when_it_has_more(
+    staff, django_assert_num_queries
+):
+    for n in range(7):
+        audit.record(actor=staff.admin, action="test.note", after={"n": n})
+    rows = AuditEntry.objects.filter(action="test.note").order_by("-id")
+    newest = {size: Prepared(lambda size=size: rows[: size + 1]) for size in (5, 7)}
+
+    with django_assert_num_queries(2):
+        panel = paging.first_of(rows, 5, first_rows=newest[5].all)
+    with django_assert_num_queries(1):
+        exactly_full = paging.first_of(rows, 7, first_rows=newest[7].all)
+
+    assert (panel.count, panel.shown, panel.cut) == (7, 5, True)
+    assert [entry.pk for entry in panel] == [entry.pk for entry in rows[:5]]
+    assert (exactly_full.count, exactly_full.shown, exactly_full.cut) == (7, 7, False)
 
 
 def test_a_ranked_list_reads_its_page_and_its_count_in_one_query(
