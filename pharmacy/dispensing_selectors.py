@@ -9,6 +9,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquer
 from django.utils import timezone
 
 from clinical.models import Allergy, Prescription
+from hms.prepared import Prepared
 from pharmacy.models import Dispense, FormularyItem, Sale, StockBalance, Store, admission_model
 
 QUEUE_PAGE = 25
@@ -58,9 +59,7 @@ def queue() -> QuerySet[Prescription]:
     )
 
 
-def prescription_for_dispensing(pk: int) -> Prescription | None:
-    """A prescription with its patient, item (and the item's charge) and doctor, and an
-    inpatient's ward and bed (`ward_name`, `bed_number`; None for an outpatient): one query."""
+def _prescription_for_dispensing(pk: int) -> QuerySet[Prescription]:
     admissions = _open_admissions()
     return (
         Prescription.objects.select_related("patient", "formulary_item__charge_item", "doctor")
@@ -69,8 +68,19 @@ def prescription_for_dispensing(pk: int) -> Prescription | None:
             bed_number=Subquery(admissions.values("bed__number")[:1]),
         )
         .filter(pk=pk)
-        .first()
+        .order_by()
     )
+
+
+# The dispense screen and its every answer open the prescription this way (hms.prepared).
+_PRESCRIPTION_FOR_DISPENSING = Prepared(_prescription_for_dispensing, pk=-1)
+
+
+def prescription_for_dispensing(pk: int) -> Prescription | None:
+    """A prescription with its patient, item (and the item's charge) and doctor, and an
+    inpatient's ward and bed (`ward_name`, `bed_number`; None for an outpatient): one query,
+    compiled once."""
+    return _PRESCRIPTION_FOR_DISPENSING.one(pk=pk)
 
 
 def usable_batches(store: Store, item: FormularyItem, on_day: date | None = None) -> QuerySet:
