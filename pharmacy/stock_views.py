@@ -62,7 +62,9 @@ def stock_levels(request: HttpRequest) -> HttpResponse:
     low = request.GET.get("low") == "1"
     stores = selectors.active_stores()
     rows = selectors.stock_levels(stores=stores, q=q, low_only=low)
-    page = paging.page_of(request, rows, 50)
+    # Every item found is a row (counted without summing its stock), but for "low" only.
+    count = None if low else selectors.active_items(q).count()
+    page = paging.page_of(request, rows, 50, count=count)
     for item in page:
         item.figures = selectors.store_figures(item, stores)
     context = {"page": page, "stores": stores, "q": q, "low": low}
