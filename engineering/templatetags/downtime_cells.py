@@ -5,8 +5,12 @@ page with eight figures each; the included template per row cost ~4 ms of its 10
 (tests/bench/pages.py --profile). The HTML is what the templates wrote
 (tests/engineering/test_downtime_cells.py)."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import floatformat
+from django.utils.formats import get_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -15,44 +19,56 @@ from hms.links import link_to
 register = template.Library()
 
 _DASH = "—"
+_STEPS = {places: Decimal(1).scaleb(-places) for places in range(3)}
+
+
+def _places(value: float, places: int) -> str:
+    """`floatformat(value, places)` (places 0 to 2) of a figure: the same half-up rounding of
+    the number as written and the language's decimal separator, without the filter's checks and
+    formatting context per call; the overview's page writes ~250 figures, and floatformat was
+    half its cells' time (issue 14; tests/engineering/test_downtime_cells.py holds the two
+    equal). A number grouped by thousands, or too large or not finite, goes to floatformat."""
+    if settings.USE_THOUSAND_SEPARATOR or not -1e12 < value < 1e12:
+        return floatformat(value, places)
+    rounded = Decimal(repr(value)).quantize(_STEPS[places], ROUND_HALF_UP)
+    written = f"{rounded if rounded else abs(rounded):f}"  # floatformat writes no "-0.0"
+    return written.replace(".", get_format("DECIMAL_SEPARATOR")) if places else written
 
 
 def _or_dash(value: float | None, places: int, suffix: str = "") -> str:
-    return _DASH if value is None else f"{floatformat(value, places)}{suffix}"
+    return _DASH if value is None else f"{_places(value, places)}{suffix}"
 
 
 @register.simple_tag
 def figure_cells(f: object, machines: bool) -> SafeString:
     """The cells of one row of figures: (machines), availability, hours down, failures, MTBF,
-    MTTR, PM on time, open requests."""
+    MTTR, PM on time, open requests. Every value is a count or a number `_places` wrote (digits
+    and a decimal separator), so the row is put together without escaping each."""
     if f.pm_compliance is None:
         pm = _DASH
     else:
-        pm = format_html(
-            '{} % <span class="small text-body-secondary">{}/{}</span>',
-            floatformat(f.pm_compliance, 0),
-            f.pm_on_time,
-            f.pm_due,
+        pm = (
+            f'{_places(f.pm_compliance, 0)} % <span class="small text-body-secondary">'
+            f"{f.pm_on_time:d}/{f.pm_due:d}</span>"
         )
     old = f.open_by_age[3]
-    return format_html(
-        '{}<td class="text-end fw-semibold{}" data-testid="availability">{}</td>'
-        '<td class="text-end">{}</td><td class="text-end">{}</td><td class="text-end">{}</td>'
-        '<td class="text-end">{}</td><td class="text-end">{}</td><td class="text-end">{}{}</td>',
-        format_html('<td class="text-end">{}</td>', f.machines) if machines else "",
-        " text-danger" if f.availability is not None and f.availability < 95 else "",
-        _or_dash(f.availability, 1, " %"),
-        floatformat(f.hours_down, 1),
-        f.failures,
-        _or_dash(f.mtbf_hours, 1),
-        _or_dash(f.mttr_hours, 1),
-        pm,
-        f.open_requests,
-        format_html(
-            ' <span class="badge text-bg-danger" title="open over 30 days">{} &gt; 30 d</span>', old
+    below = f.availability is not None and f.availability < 95
+    return mark_safe(  # noqa: S308 (fixed markup, counts and written numbers)
+        (f'<td class="text-end">{f.machines:d}</td>' if machines else "")
+        + f'<td class="text-end fw-semibold{" text-danger" if below else ""}"'
+        f' data-testid="availability">{_or_dash(f.availability, 1, " %")}</td>'
+        f'<td class="text-end">{_places(f.hours_down, 1)}</td>'
+        f'<td class="text-end">{f.failures:d}</td>'
+        f'<td class="text-end">{_or_dash(f.mtbf_hours, 1)}</td>'
+        f'<td class="text-end">{_or_dash(f.mttr_hours, 1)}</td>'
+        f'<td class="text-end">{pm}</td>'
+        f'<td class="text-end">{f.open_requests:d}'
+        + (
+            f' <span class="badge text-bg-danger" title="open over 30 days">{old:d} &gt; 30 d</span>'
+            if old
+            else ""
         )
-        if old
-        else "",
+        + "</td>"
     )
 
 
@@ -107,14 +123,14 @@ def _figure_values(f: object) -> list:
         if f.pm_compliance is None
         else format_html(
             '{} % <span class="small text-body-secondary">({} of {})</span>',
-            floatformat(f.pm_compliance, 0),
+            _places(f.pm_compliance, 0),
             f.pm_on_time,
             f.pm_due,
         )
     )
     return [
         _or_dash(f.availability, 1, " %"),
-        floatformat(f.hours_down, 1),
+        _places(f.hours_down, 1),
         f.failures,
         _or_dash(f.mtbf_hours, 1, " h"),
         _or_dash(f.mttr_hours, 1, " h"),

@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db.models import Q
 
 from accounts.models import Department
 from engineering import downtime, services
+from engineering.models import Machine, MachineStatusChange
 from tests.engineering.conftest import register
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
@@ -264,3 +266,188 @@ def test_a_machine_already_loaded_is_not_read_again(xray, django_assert_num_quer
 
     assert [r.machines for r in given] == [r.machines for r in by_id]
     assert given[0].total.down == 28 * HOURS and given[0].machines[0].department == "Radiology"
+
+
+# --- a long history --------------------------------------------------------------------------
+
+
+def on(month: int, day: int, hour: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, tzinfo=NAIROBI)
+
+
+def background() -> list[tuple[datetime, str]]:
+    """Four months of breakdowns and maintenance before the period, ending Operational."""
+    cycle = ["operational", "out_of_order", "maintenance", "operational", "out_of_order"]
+    days = [on(6, 1) + timedelta(days=3 * n, hours=n % 7) for n in range(40)]
+    return [(moment, cycle[n % 5]) for n, moment in enumerate(days)] + [(on(9, 30), "operational")]
+
+
+# Each machine's history, in the order the entries were written (ties: the later entry wins).
+LONG_HISTORIES = {
+    # Out of order since before the period with maintenance between, the failure that restoration
+    # ends the one re-entered on 8 Oct.
+    "LONG-OUT": [
+        *background(),
+        (on(10, 1, 8), "out_of_order"),
+        (on(10, 5), "maintenance"),
+        (on(10, 8), "out_of_order"),
+        (on(11, 9, 12), "maintenance"),
+        (on(11, 11), "operational"),
+    ],
+    # Entered the register out of order and never operational before the period.
+    "NEVER-UP": [
+        (on(6, 1), "out_of_order"),
+        (on(8, 1), "maintenance"),
+        (on(8, 3), "out_of_order"),
+        (on(8, 5), "out_of_order"),
+        (on(11, 9), "maintenance"),
+        (on(11, 12), "operational"),
+    ],
+    # Entered out of order and only repeated it: no failure, so nothing restored.
+    "OUT-FROM-START": [
+        (on(6, 1), "out_of_order"),
+        (on(9, 1), "out_of_order"),
+        (on(11, 11, 6), "operational"),
+    ],
+    # Restored before the period, then planned maintenance across its start and a failure in it.
+    "RESTORED": [
+        *background(),
+        (on(10, 1), "out_of_order"),
+        (on(10, 2), "operational"),
+        (on(11, 9), "maintenance"),
+        (on(11, 10, 6), "operational"),
+        (on(11, 12), "out_of_order"),
+        (on(11, 12, 6), "operational"),
+    ],
+    # A failure before the period, under maintenance until inside it.
+    "MAINT-AFTER": [
+        *background(),
+        (on(10, 1), "out_of_order"),
+        (on(10, 2), "maintenance"),
+        (on(11, 10, 6), "operational"),
+    ],
+    # A correction at the same moment as the operational entry before it: out of order wins.
+    "TIE": [
+        *background(),
+        (on(10, 1), "operational"),
+        (on(10, 1), "out_of_order"),
+        (on(11, 11), "operational"),
+    ],
+    "QUIET": [(on(6, 1), "operational")],
+    "INSTALLED-LATER": [
+        (on(6, 1), "operational"),
+        (on(11, 12), "out_of_order"),
+        (on(11, 12, 12), "operational"),
+    ],
+    "NO-HISTORY": [],
+    "LATER-ONLY": [(on(11, 18), "operational")],
+}
+
+
+@pytest.fixture
+def long_histories(staff) -> dict[str, int]:
+    """The machines of LONG_HISTORIES, their entries written straight to the history: {tag: pk}."""
+    machines = Machine.objects.bulk_create(
+        Machine(
+            name=f"Machine {tag}",
+            asset_tag=tag,
+            machine_type="monitor",
+            status="operational",
+            status_since=on(6, 1),
+            registered_at=on(6, 1),
+            installed_date=date(2026, 11, 11) if tag == "INSTALLED-LATER" else None,
+        )
+        for tag in LONG_HISTORIES
+    )
+    MachineStatusChange.objects.bulk_create(
+        MachineStatusChange(
+            machine=machine,
+            to_status=to_status,
+            effective_at=moment,
+            recorded_at=moment,
+            reason="as it happened",
+        )
+        for machine, entries in zip(machines, LONG_HISTORIES.values(), strict=True)
+        for moment, to_status in entries
+    )
+    return {machine.asset_tag: machine.pk for machine in machines}
+
+
+def hours(figures: downtime.Figures) -> tuple:
+    return (
+        figures.observed / HOURS,
+        figures.down / HOURS,
+        figures.failures,
+        figures.restorations,
+        figures.restoration_time / HOURS,
+    )
+
+
+def test_a_long_history_before_the_period_gives_the_figures_worked_out_by_hand(long_histories):
+    figures = {row.asset_tag: hours(row.figures) for row in report().machines}
+
+    # (observed h, down h, failures, restorations, hours to restore them)
+    assert figures == {
+        "LONG-OUT": (120, 24, 0, 1, 34 * 24),  # out of order again since 8 Oct
+        "NEVER-UP": (120, 48, 0, 1, 101 * 24),  # the failure of 3 Aug
+        "OUT-FROM-START": (120, 30, 0, 0, 0),
+        "RESTORED": (120, 12, 1, 1, 6),
+        "MAINT-AFTER": (120, 6, 0, 1, 40 * 24 + 6),
+        "TIE": (120, 24, 0, 1, 41 * 24),
+        "QUIET": (120, 0, 0, 0, 0),
+        "INSTALLED-LATER": (96, 12, 1, 1, 12),
+        "NO-HISTORY": (0, 0, 0, 0, 0),
+        "LATER-ONLY": (0, 0, 0, 0, 0),
+    }
+
+
+def test_a_long_history_gives_the_same_figures_for_each_of_several_periods(long_histories):
+    month_before = (START - timedelta(days=30), END)
+
+    short, longer = downtime.downtime_reports(periods=[(START, END), month_before], now=AFTER)
+
+    assert {row.asset_tag: hours(row.figures) for row in short.machines} == {
+        row.asset_tag: hours(row.figures) for row in report().machines
+    }
+    # From 11 Oct: 35 days, 840 h.
+    assert {row.asset_tag: hours(row.figures) for row in longer.machines} == {
+        "LONG-OUT": (840, 744, 0, 1, 34 * 24),  # down all but the last 4 days
+        "NEVER-UP": (840, 768, 0, 1, 101 * 24),
+        "OUT-FROM-START": (840, 750, 0, 0, 0),
+        "RESTORED": (840, 36, 1, 1, 6),  # maintenance 9–10 Nov, 30 h, and the failure
+        "MAINT-AFTER": (840, 726, 0, 1, 40 * 24 + 6),
+        "TIE": (840, 744, 0, 1, 41 * 24),
+        "QUIET": (840, 0, 0, 0, 0),
+        "INSTALLED-LATER": (96, 12, 1, 1, 12),
+        "NO-HISTORY": (0, 0, 0, 0, 0),
+        "LATER-ONLY": (0, 0, 0, 0, 0),
+    }
+    for tag, pk in long_histories.items():
+        (alone,) = downtime.downtime_reports(periods=[month_before], now=AFTER, machine_ids=[pk])
+        assert hours(alone.total) == next(
+            hours(row.figures) for row in longer.machines if row.asset_tag == tag
+        )
+
+
+def test_only_the_history_from_each_machines_last_operational_entry_before_the_period_is_read(
+    long_histories,
+):
+    read = list(downtime._history_to_walk(Q(), START, END))
+
+    first_read = {}
+    for machine_id, moment, _status in read:
+        first_read.setdefault(machine_id, moment)
+    tags = {pk: tag for tag, pk in long_histories.items()}
+    assert {tags[pk]: moment for pk, moment in first_read.items()} == {
+        "LONG-OUT": on(9, 30),
+        "NEVER-UP": on(6, 1),  # never Operational before: all of it
+        "OUT-FROM-START": on(6, 1),
+        "RESTORED": on(10, 2),
+        "MAINT-AFTER": on(9, 30),
+        "TIE": on(10, 1),
+        "QUIET": on(6, 1),
+        "INSTALLED-LATER": on(6, 1),
+    }
+    # Four machines' months of background are left behind, and the entry after the period.
+    assert sum(len(entries) for entries in LONG_HISTORIES.values()) == 195
+    assert len(read) == 31

@@ -2,10 +2,15 @@
 (engineering/templatetags/downtime_cells.py): the same HTML the templates wrote, for figures of
 every kind (none yet, below 95 %, old open requests) and names that need escaping."""
 
+import random
+
 import pytest
 from django.template import Context, Template
+from django.template.defaultfilters import floatformat
+from django.utils import translation
 
 from engineering.downtime import Figures, MachineFigures
+from engineering.templatetags.downtime_cells import _places
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +32,17 @@ FIGURES = [
         open_by_age=[1, 0, 2, 4],
     ),
     Figures(machines=1, observed=86_400.0, down=0.0, pm_due=1, pm_on_time=1),
+    # Figures whose last place rounds: 96.3 %, 12.7 h down, MTBF 330.2 h, MTTR 1.1 h, 71 %
+    Figures(
+        machines=2,
+        observed=1_234_567.0,
+        down=45_678.9,
+        failures=1,
+        restorations=3,
+        restoration_time=12_345.6,
+        pm_due=7,
+        pm_on_time=5,
+    ),
 ]
 
 
@@ -34,7 +50,7 @@ def _render(source: str, **context) -> str:
     return Template("{% load downtime_cells %}" + source).render(Context(context))
 
 
-@pytest.mark.parametrize("figures", FIGURES, ids=["empty", "busy", "perfect"])
+@pytest.mark.parametrize("figures", FIGURES, ids=["empty", "busy", "perfect", "rounded"])
 @pytest.mark.parametrize("machines", [True, False])
 def test_the_cells_are_the_html_the_template_wrote(figures, machines):
     assert _render("{% figure_cells f machines %}", f=figures, machines=machines) == _render(
@@ -52,7 +68,7 @@ def test_the_machine_rows_are_the_html_the_template_wrote():
             figures=figures,
         )
         for n, (department, figures) in enumerate(
-            zip(["Radiology", "", "ICU"], FIGURES, strict=True), 1
+            zip(["Radiology", "", "ICU", "Theatre"], FIGURES, strict=True), 1
         )
     ]
 
@@ -62,6 +78,24 @@ def test_the_machine_rows_are_the_html_the_template_wrote():
     assert _render("{% overview_machine_rows rows %}", rows=[]) == " ".join(
         _render(ROWS, rows=[]).split()
     )
+
+
+# Numbers whose last place rounds half up, or would round the other way as a float (2.675 is
+# 2.67499… in binary), whole numbers, zero from below, and large ones.
+NUMBERS = [0, 0.0, -0.0, -0.04, 0.05, 0.15, 0.25, 0.45, 1.005, 2.675, 5, 12.5, 99.95, 99.94999]
+NUMBERS += [100.0, 1234.55, 123_456.789, 10.0**11 + 0.05, 1e-7, 1 / 3, 2 / 3, float("inf")]
+
+
+@pytest.mark.parametrize("places", [0, 1, 2])
+def test_figures_are_written_as_floatformat_writes_them(places):
+    draw = random.Random(14)
+    numbers = NUMBERS + [draw.uniform(0, 10 ** (n % 7)) for n in range(2000)]
+
+    assert [_places(n, places) for n in numbers] == [floatformat(n, places) for n in numbers]
+    with translation.override("de"):  # a language with a decimal comma
+        assert (
+            _places(12.25, places) == floatformat(12.25, places) == ["12", "12,3", "12,25"][places]
+        )
 
 
 # The machine page's history rows, as the template wrote them.
