@@ -369,45 +369,22 @@ def _scores(vitals_ids: list[int | None]) -> dict[int, news2.News2]:
     }
 
 
-def ward_patients(
-    user: User,
-    *,
-    ward_id: int | None = None,
-    now: datetime | None = None,
-    attending: User | None = None,
-) -> dict:
-    """Every active admission of the ward (or of every ward, grouped), bed by bed, with what the
-    nurse has to do (`attending`: only that doctor's patients): observations due by NEWS2 (clinical.news2: the RCP chart's frequencies),
-    discharges ordered and waiting, beds waiting to be cleaned, beds free to admit into.
-
-    Four queries however many patients: the wards with their vacant beds, the admissions (each
-    with the id of its patient's latest scored set of vitals, a subquery on the vitals'
-    patient/time index), those sets, and the beds waiting to be cleaned.
-
-    Returns {"now", "wards": [ward], "all_wards": [(id, name)], "due": {"vitals", "discharges",
-    "cleaning"}} where each ward is {"pk", "name", "vacant", "rows", "cleaning": [bed],
-    "discharges": int, "vitals_due": int, "admit_url"} and each row is what one patient's line
-    shows: {"bed", "name", "mrn", "admission_url", "vitals_url", "days_in", "last_vitals_at",
-    "news2" (clinical.news2.News2 or None), "due_at", "overdue", "due_soon", "discharge_ordered",
-    "admitted_at", "ward_name"} (links only where `user` may follow them). "lists" holds the same
-    rows three ways for the nurse's home: {"due": overdue or due within the hour, soonest first;
-    "newest": admitted in the last 24 hours, newest first; "by_score": the highest NEWS2 first}.
-    """
-    now = now or timezone.now()
-    records_vitals = rbac.allows(user, "vitals.record")
-    can_admit = rbac.allows(user, "wards.admit")
-    cleanable = services.bed_move_allowed(user, BedStatus.CLEANING, BedStatus.VACANT)
-    wards = list(
+# The open wards with their free beds, for the ward's patients (hms.prepared: compiled once).
+_OPEN_WARDS = Prepared(
+    lambda: (
         Ward.objects.filter(active=True)
         .annotate(vacant=Count("beds", filter=Q(beds__status=BedStatus.VACANT)))
         .order_by("kind", "name")
         .values("pk", "name", "vacant")
     )
-    shown = [ward for ward in wards if ward_id is None or ward["pk"] == ward_id]
-    shown_ids = [ward["pk"] for ward in shown]
-    admissions = list(
-        Admission.objects.filter(ACTIVE_ADMISSION, bed__ward__in=shown_ids)
-        .filter(**({"attending_doctor": attending} if attending else {}))
+)
+
+
+def _stays_shown(**where: int) -> QuerySet:
+    """The active stays on the open wards (narrowed by `where`), each with the ids of its
+    patient's latest scored set and latest complete set, as the ward's patients read them."""
+    return (
+        Admission.objects.filter(ACTIVE_ADMISSION, bed__ward__active=True, **where)
         .annotate(
             latest_vitals=Subquery(_latest_scored_set()),
             latest_complete=Subquery(_latest_scored_set(complete=True)),
@@ -425,17 +402,93 @@ def ward_patients(
             *LATEST_SETS,
         )
     )
+
+
+# The stays of every ward or one, of every doctor or one, each query compiled once (hms.prepared:
+# its two subqueries cost ~1.5 ms of CPU a request to build and compile; the panel reloads on
+# every bed and vitals change). Keyed by (one ward?, one doctor?).
+_STAYS_SHOWN = {
+    (False, False): Prepared(lambda: _stays_shown()),
+    (True, False): Prepared(lambda ward_id: _stays_shown(bed__ward_id=ward_id), ward_id=-1),
+    (False, True): Prepared(
+        lambda doctor_id: _stays_shown(attending_doctor_id=doctor_id), doctor_id=-1
+    ),
+    (True, True): Prepared(
+        lambda ward_id, doctor_id: _stays_shown(
+            bed__ward_id=ward_id, attending_doctor_id=doctor_id
+        ),
+        ward_id=-1,
+        doctor_id=-1,
+    ),
+}
+
+# The beds waiting to be cleaned, of every open ward or of one (hms.prepared).
+_CLEANING = {
+    False: Prepared(
+        lambda: (
+            Bed.objects.filter(ward__active=True, status=BedStatus.CLEANING)
+            .order_by("number")
+            .values("pk", "ward_id", "number", "status_changed_at")
+        )
+    ),
+    True: Prepared(
+        lambda ward_id: (
+            Bed.objects.filter(ward_id=ward_id, ward__active=True, status=BedStatus.CLEANING)
+            .order_by("number")
+            .values("pk", "ward_id", "number", "status_changed_at")
+        ),
+        ward_id=-1,
+    ),
+}
+
+
+def ward_patients(
+    user: User,
+    *,
+    ward_id: int | None = None,
+    now: datetime | None = None,
+    attending: User | None = None,
+) -> dict:
+    """Every active admission of the ward (or of every ward, grouped), bed by bed, with what the
+    nurse has to do (`attending`: only that doctor's patients): observations due by NEWS2 (clinical.news2: the RCP chart's frequencies),
+    discharges ordered and waiting, beds waiting to be cleaned, beds free to admit into.
+
+    Four queries however many patients: the wards with their vacant beds, the admissions (each
+    with the id of its patient's latest scored set of vitals, a subquery on the vitals'
+    patient/time index), those sets, and the beds waiting to be cleaned (all but the sets
+    compiled once, hms.prepared). The page writes the rows out in Python
+    (wards/templatetags/ward_rows.py).
+
+    Returns {"now", "wards": [ward], "all_wards": [(id, name)], "due": {"vitals", "discharges",
+    "cleaning"}} where each ward is {"pk", "name", "vacant", "rows", "cleaning": [bed],
+    "discharges": int, "vitals_due": int, "admit_url"} and each row is what one patient's line
+    shows: {"bed", "name", "mrn", "admission_url", "vitals_url", "days_in", "last_vitals_at",
+    "news2" (clinical.news2.News2 or None), "due_at", "overdue", "due_soon", "discharge_ordered",
+    "admitted_at", "ward_name"} (links only where `user` may follow them). "lists" holds the same
+    rows three ways for the nurse's home: {"due": overdue or due within the hour, soonest first;
+    "newest": admitted in the last 24 hours, newest first; "by_score": the highest NEWS2 first}.
+    """
+    now = now or timezone.now()
+    records_vitals = rbac.allows(user, "vitals.record")
+    can_admit = rbac.allows(user, "wards.admit")
+    cleanable = services.bed_move_allowed(user, BedStatus.CLEANING, BedStatus.VACANT)
+    wards = _OPEN_WARDS.values()
+    shown = [ward for ward in wards if ward_id is None or ward["pk"] == ward_id]
+    one_ward = {"ward_id": ward_id} if ward_id is not None else {}
+    one_doctor = {"doctor_id": attending.pk} if attending is not None else {}
+    # A ward picked that is closed (or never was) shows nothing: the view shows every ward.
+    admissions = (
+        _STAYS_SHOWN[bool(one_ward), bool(one_doctor)].values(**one_ward, **one_doctor)
+        if shown
+        else []
+    )
     readings = {
         row["pk"]: row
         for row in Vitals.objects.filter(
             pk__in=[a[key] for a in admissions for key in LATEST_SETS if a[key]]
         ).values("pk", "recorded_at", *news2.FIELDS)
     }
-    cleaning = list(
-        Bed.objects.filter(ward__in=shown_ids, status=BedStatus.CLEANING)
-        .order_by("number")
-        .values("pk", "ward_id", "number", "status_changed_at")
-    )
+    cleaning = _CLEANING[bool(one_ward)].values(**one_ward) if shown else []
     admission_url, vitals_url = link_to("admission_detail"), link_to("patient_vitals")
     clean_url, admit_url = link_to("bed_status"), reverse("admission_new")
     by_ward: dict[int, dict] = {}

@@ -14,6 +14,7 @@ from clinical.live import may_join_vitals
 from clinical.models import Vitals
 from tests.conftest import sign_in
 from tests.factories import AdmissionFactory, BedFactory, PatientFactory, WardFactory
+from wards import selectors
 from wards.models import AdmissionStatus, BedStatus
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
@@ -165,6 +166,25 @@ def test_an_unknown_ward_shows_every_ward(staff, client_for):
 
     html = client_for(staff.nurse).get(reverse("ward_patients"), {"ward": "99999"}).content
     assert "Halima Otieno" in html.decode()
+
+
+def test_the_stays_shown_narrow_to_a_ward_and_a_doctor_and_leave_closed_wards_out(staff):
+    medical, surgical = WardFactory(name="Medical Ward"), WardFactory(name="Surgical Ward")
+    closed = WardFactory(name="Old Ward", active=False)
+    admitted(medical, "1", "Imani", attending_doctor=staff.doctor)
+    admitted(medical, "2", "Juma")
+    admitted(surgical, "1", "Kamau", attending_doctor=staff.doctor)
+    admitted(closed, "1", "Lulu")
+
+    def names(**narrowed) -> list[str]:
+        panel = selectors.ward_patients(staff.nurse, now=NOW, **narrowed)
+        return sorted(row["name"] for ward in panel["wards"] for row in ward["rows"])
+
+    assert names() == ["Imani Otieno", "Juma Otieno", "Kamau Otieno"]
+    assert names(ward_id=medical.pk) == ["Imani Otieno", "Juma Otieno"]
+    assert names(attending=staff.doctor) == ["Imani Otieno", "Kamau Otieno"]
+    assert names(ward_id=medical.pk, attending=staff.doctor) == ["Imani Otieno"]
+    assert names(ward_id=closed.pk) == []
 
 
 def test_the_reception_desk_does_not_see_the_wards_observations(staff, client_for):
