@@ -2,17 +2,20 @@
 number of queries: the team's day, the roster grid, my attendance and the monthly report."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
-from hr import attendance_rules, leave_calendar
+from hms.prepared import Prepared
+from hr import attendance_rules, leave_calendar, people_ids
 from hr.attendance_rules import Day, Interval, RosteredShift
-from hr.models import Attendance, RosterEntry
+from hr.models import Attendance, RosterEntry, Shift
 
 
 def zone() -> ZoneInfo:
@@ -23,26 +26,98 @@ def grace() -> timedelta:
     return timedelta(minutes=settings.HMS_ATTENDANCE_GRACE_MINUTES)
 
 
-def roster_of(user_ids: list[int], first: date, last: date) -> dict[int, dict[date, RosterEntry]]:
-    """{user id: {date: RosterEntry}} from `first` to `last`: one query."""
-    found: dict[int, dict[date, RosterEntry]] = defaultdict(dict)
-    for entry in RosterEntry.objects.filter(
-        user_id__in=user_ids, date__gte=first, date__lte=last
-    ).select_related("shift"):
-        found[entry.user_id][entry.date] = entry
+@dataclass(frozen=True, slots=True)
+class Rostered:
+    """A person's shift on a date as the roster, the matching and my weeks read it: `shift` and
+    `shift_id`, as a RosterEntry has them (read as plain values: a week of a page is ~200)."""
+
+    shift: Shift
+
+    @property
+    def shift_id(self) -> int:
+        return self.shift.pk
+
+
+def _roster_rows(ids: str, first: date, last: date):
+    return RosterEntry.objects.filter(
+        user_id__in=people_ids.among(ids), date__gte=first, date__lte=last
+    ).values_list(
+        "user_id", "date", "shift_id", "shift__name", "shift__starts_at", "shift__ends_at"
+    )
+
+
+def _interval_rows(ids: str, before: date, after: date, first_start: datetime, horizon: datetime):
+    """The intervals begun from `before` to `after` but those of the day before that ended (or
+    were never clocked out) before the first day began, and those of the day after begun from
+    `horizon` on: neither can belong to a day from `before` + 1 to `after` - 1 (see days_of)."""
+    return (
+        Attendance.objects.filter(
+            Q(date__gt=before)
+            | Q(time_in__gte=first_start)
+            | Q(no_clock_out=False, time_out__isnull=True)
+            | Q(no_clock_out=False, time_out__gt=first_start),
+            Q(date__lt=after) | Q(time_in__lt=horizon),
+            user_id__in=people_ids.among(ids),
+            date__gte=before,
+            date__lte=after,
+        )
+        .order_by("time_in")
+        .values_list("user_id", "time_in", "time_out", "no_clock_out")
+    )
+
+
+# Compiled once (hms.prepared): every attendance screen reads these for a page of people.
+_SOME_DAY, _NEXT_DAY = date(2000, 1, 1), date(2000, 1, 2)
+_ROSTER = Prepared(_roster_rows, ids="0", first=_SOME_DAY, last=_NEXT_DAY)
+_INTERVALS = Prepared(
+    _interval_rows,
+    ids="0",
+    before=_SOME_DAY,
+    after=_NEXT_DAY,
+    first_start=datetime(2000, 1, 1, tzinfo=UTC),
+    horizon=datetime(2000, 1, 2, tzinfo=UTC),
+)
+
+
+def roster_of(user_ids: Iterable[int], first: date, last: date) -> dict[int, dict[date, Rostered]]:
+    """{user id: {date: Rostered}} from `first` to `last`: one query, compiled once."""
+    found: dict[int, dict[date, Rostered]] = defaultdict(dict)
+    shifts: dict[int, Rostered] = {}
+    for row in _ROSTER.values(ids=people_ids.written(user_ids), first=first, last=last):
+        rostered = shifts.get(row["shift_id"])
+        if rostered is None:
+            shift = Shift(
+                id=row["shift_id"],
+                name=row["shift__name"],
+                starts_at=row["shift__starts_at"],
+                ends_at=row["shift__ends_at"],
+            )
+            rostered = shifts[row["shift_id"]] = Rostered(shift)
+        found[row["user_id"]][row["date"]] = rostered
     return found
 
 
-def intervals_of(user_ids: list[int], first: date, last: date) -> dict[int, list[Interval]]:
-    """{user id: [Interval]} started from `first` to `last` (dates of arrival), earliest first:
-    one query, read as plain values (a month of a page of people is ~200 rows)."""
+def intervals_of(
+    user_ids: Iterable[int], first: date, last: date, *, horizon: datetime | None = None
+) -> dict[int, list[Interval]]:
+    """{user id: [Interval]} that may belong to the days from `first` to `last`, earliest first:
+    those begun on them, the day before's still going when `first` began (a night shift's
+    morning), the day after's begun before `horizon` (the latest end of a shift on `last`; by
+    default the end of the day after). One query, compiled once, read as plain values (a month
+    of a page of people is ~200 rows; the day before's mostly ended the evening before: the
+    team's day of a large hospital read ~580 where ~310 can count)."""
+    before, after = first - timedelta(days=1), last + timedelta(days=1)
+    if horizon is None:
+        horizon = day_start(after + timedelta(days=1))
     found: dict[int, list[Interval]] = defaultdict(list)
-    for user_id, time_in, time_out, forgotten in (
-        Attendance.objects.filter(user_id__in=user_ids, date__gte=first, date__lte=last)
-        .order_by("time_in")
-        .values_list("user_id", "time_in", "time_out", "no_clock_out")
+    for row in _INTERVALS.values(
+        ids=people_ids.written(user_ids),
+        before=before,
+        after=after,
+        first_start=day_start(first),
+        horizon=horizon,
     ):
-        found[user_id].append(Interval(time_in, time_out, forgotten))
+        found[row["user_id"]].append(Interval(row["time_in"], row["time_out"], row["no_clock_out"]))
     return found
 
 
@@ -52,7 +127,7 @@ def days_of(
     last: date,
     *,
     now: datetime | None = None,
-    roster: dict[int, dict[date, RosterEntry]] | None = None,
+    roster: dict[int, dict[date, Rostered]] | None = None,
     leave: dict[int, dict[date, leave_calendar.LeaveDay]] | None = None,
 ) -> dict[int, dict[date, Day]]:
     """Each person's matched days from `first` to `last` (hr.attendance_rules.match_days):
@@ -63,24 +138,41 @@ def days_of(
     now = now or timezone.now()
     if roster is None:
         roster = roster_of(user_ids, first - timedelta(days=1), last)
-    intervals = intervals_of(user_ids, first - timedelta(days=1), last + timedelta(days=1))
+    # Each shift's hours on each date, worked out once for everybody rostered on it.
+    windows: dict[tuple[int, date], RosteredShift] = {}
+    shifts_of = {}
+    for user_id in user_ids:
+        shifts = shifts_of[user_id] = {}
+        for day, entry in roster.get(user_id, {}).items():
+            shift = entry.shift
+            rostered = windows.get((shift.pk, day))
+            if rostered is None:
+                rostered = windows[shift.pk, day] = RosteredShift(shift.name, *shift.window(day))
+            shifts[day] = rostered
+    # An interval begun the day after `last` belongs to a day until `last` only inside a shift
+    # of theirs, so only when begun before the latest end of a shift on `last` (a night's).
+    after_last = day_start(last + timedelta(days=1))
+    horizon = max(
+        (shift.end for (_, day), shift in windows.items() if day == last), default=after_last
+    )
+    intervals = intervals_of(user_ids, first, last, horizon=max(horizon, after_last))
     if leave is None:
         leave = leave_calendar.approved_leave_days(user_ids=user_ids, first=first, last=last)
+    allowed, hospital_zone = grace(), zone()
     result = {}
     for user_id in user_ids:
-        shifts = {
-            day: RosteredShift(entry.shift.name, *entry.shift.window(day))
-            for day, entry in roster.get(user_id, {}).items()
-        }
+        on_leave = leave.get(user_id)
         result[user_id] = attendance_rules.match_days(
             first=first,
             last=last,
-            shifts=shifts,
+            shifts=shifts_of[user_id],
             intervals=intervals.get(user_id, []),
-            leave_types={day: leave.leave_type for day, leave in leave.get(user_id, {}).items()},
+            leave_types={day: taken.leave_type for day, taken in on_leave.items()}
+            if on_leave
+            else {},
             now=now,
-            grace=grace(),
-            zone=zone(),
+            grace=allowed,
+            zone=hospital_zone,
         )
     return result
 
@@ -156,7 +248,7 @@ def day_start(day: date) -> datetime:
 
 
 def my_fortnight(user, today: date) -> list[list[tuple]]:
-    """This week and next of `user` (Monday first): [(date, RosterEntry or None, Day or None)]
+    """This week and next of `user` (Monday first): [(date, Rostered or None, Day or None)]
     per week, for "My attendance"."""
     monday = today - timedelta(days=today.weekday())
     fortnight = [monday + timedelta(days=n) for n in range(14)]

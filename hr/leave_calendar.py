@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from hms.prepared import Prepared
+from hr import people_ids
+
 
 @dataclass(frozen=True)
 class LeaveDay:
@@ -21,22 +24,38 @@ class LeaveDay:
     fraction: Decimal
 
 
+def _approved(leave_request, status, first: date, last: date):
+    return leave_request.objects.filter(
+        status=status.APPROVED, start_date__lte=last, end_date__gte=first
+    ).select_related("leave_type")
+
+
+def _approved_of(ids: str, first: date, last: date):
+    from hr.models import LeaveRequest, LeaveStatus
+
+    return _approved(LeaveRequest, LeaveStatus, first, last).filter(
+        user_id__in=people_ids.among(ids)
+    )
+
+
+_APPROVED_OF = Prepared(_approved_of, ids="0", first=date(2000, 1, 1), last=date(2000, 1, 2))
+
+
 def approved_leave_days(
     *, user_ids: Iterable[int] | None, first: date, last: date
 ) -> dict[int, dict[date, LeaveDay]]:
     """{user id: {date: LeaveDay}} for every day from `first` to `last` inclusive that falls in
     an approved (not cancelled) leave of those users (all users when `user_ids` is None).
-    A constant number of queries whatever the number of people and days."""
+    A constant number of queries whatever the number of people and days; the one of some
+    users' leave is compiled once."""
     from hr import leave_days
     from hr.leave_selectors import off_days, request_parts
     from hr.models import LeaveRequest, LeaveStatus
 
-    requests = LeaveRequest.objects.filter(
-        status=LeaveStatus.APPROVED, start_date__lte=last, end_date__gte=first
-    ).select_related("leave_type")
-    if user_ids is not None:
-        requests = requests.filter(user_id__in=list(user_ids))
-    requests = list(requests)
+    if user_ids is None:
+        requests = list(_approved(LeaveRequest, LeaveStatus, first, last))
+    else:
+        requests = _APPROVED_OF.all(ids=people_ids.written(user_ids), first=first, last=last)
     # The closure days only price leave days: a week nobody is on leave does not ask for them.
     closed = off_days(first, last) if requests else set()
     found: dict[int, dict[date, LeaveDay]] = {}

@@ -15,6 +15,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from hms.prepared import Prepared
 from hr import leave_days
 from hr.models import (
     HOLDING,
@@ -37,11 +38,19 @@ def days_said(value: Decimal) -> str:
     return f"{text} day" if value == 1 else f"{text} days"
 
 
+# The closure days of a range, for pricing leave on the attendance screens: compiled once.
+_CLOSURES = Prepared(
+    lambda first, last: ClosureDay.objects.filter(date__range=(first, last)).values("date"),
+    first=date(2000, 1, 1),
+    last=date(2000, 1, 2),
+)
+
+
 def off_days(first: date, last: date) -> set[date]:
     """Days from `first` to `last` that are not working days besides weekends: the country's
     public holidays (hr.leave_days.public_holidays) and the hospital's closure days. One query."""
-    closures = ClosureDay.objects.filter(date__range=(first, last)).values_list("date", flat=True)
-    return set(leave_days.public_holidays(first, last)) | set(closures)
+    closures = {row["date"] for row in _CLOSURES.values(first=first, last=last)}
+    return set(leave_days.public_holidays(first, last)) | closures
 
 
 def request_parts(leave_request: LeaveRequest) -> list[tuple[date, str]]:

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Department
+from hms.prepared import Prepared
 from hr.models import Shift
 
 
@@ -89,13 +90,18 @@ class CopyWeekForm(forms.Form):
     department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False)
 
 
+# Every shift and department, for the roster's grid and selects: compiled once (hms.prepared).
+_SHIFTS = Prepared(lambda: Shift.objects.all())
+_DEPARTMENTS = Prepared(lambda: Department.objects.all())
+
+
 def range_form_sharing_options(
     week_form: RosterWeekForm, *, department: Department | None, first, last
 ) -> tuple[list[Shift], DepartmentRangeForm]:
     """The roster page's "department on a shift" form, and the shifts its grid offers: the
     departments and shifts read once for the grid and both forms' selects (a posted choice is
     still checked against the database). Returns (shifts, the range form)."""
-    shifts, departments = list(Shift.objects.all()), list(Department.objects.all())
+    shifts, departments = _SHIFTS.all(), _DEPARTMENTS.all()
     range_form = DepartmentRangeForm(
         initial={"department": department, "first": first, "last": last}
     )

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from hms import paging, params, rbac
-from hr import attendance_selectors, services
+from hms import params, rbac
+from hr import attendance_selectors, services, staff_pages
 from hr.models import Shift
 from hr.roster_forms import (
     CopyWeekForm,
@@ -24,6 +24,7 @@ from hr.roster_forms import (
 )
 
 PEOPLE_PER_PAGE = 25
+_PAGES = staff_pages.FirstPages(PEOPLE_PER_PAGE)
 
 
 def _monday(day):
@@ -38,9 +39,7 @@ def roster(request: HttpRequest) -> HttpResponse:
     valid = form.is_valid()
     week = _monday((valid and form.cleaned_data["week"]) or timezone.localdate())
     department = form.cleaned_data.get("department") if valid else None
-    people = services.rosterable_staff().select_related("department")
-    people = people.filter(department=department) if department is not None else people
-    page = paging.page_of(request, people, PEOPLE_PER_PAGE)
+    page = _PAGES.page(request, department)
     days = [week + timedelta(days=n) for n in range(7)]
     shifts, range_form = range_form_sharing_options(
         form, department=department, first=week, last=days[-1]

@@ -11,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.models import Department, User
 from hms import paging, params, rbac
-from hr import attendance_selectors, services
+from hr import attendance_selectors, services, staff_pages
 from hr.models import Attendance
 from hr.roster_forms import MonthForm, TeamDayForm, with_default
 
@@ -81,9 +82,21 @@ def attendance_mark(request: HttpRequest) -> HttpResponse:
 # --- the administrator's: the team's day, the monthly report ----------------------------------
 
 
-def _staff(department):
-    people = services.rosterable_staff().select_related("department")
-    return people.filter(department=department) if department is not None else people
+# What the team's rows show of a person (hr.templatetags.attendance_rows).
+_PERSON = ("pk", "first_name", "last_name", "username", "role", "department_id", "department__name")
+
+
+def _person(pk, first_name, last_name, username, role, department_id, department_name) -> User:
+    """A person of the team's page from the values read (not saved, nor to be)."""
+    department = Department(pk=department_id, name=department_name) if department_id else None
+    return User(
+        pk=pk,
+        first_name=first_name,
+        last_name=last_name,
+        username=username,
+        role=role,
+        department=department,
+    )
 
 
 @rbac.capability_required("hr.approve_leave")
@@ -91,9 +104,12 @@ def team_attendance(request: HttpRequest) -> HttpResponse:
     form = TeamDayForm(with_default(request.GET, "day", f"{timezone.localdate():%Y-%m-%d}"))
     day = form.chosen_day()
     department = form.cleaned_data.get("department") if form.is_valid() else None
-    people = list(_staff(department))
-    matched = attendance_selectors.days_of([p.pk for p in people], day, day)
-    rows = [(person, matched[person.pk][day]) for person in people if day in matched[person.pk]]
+    staff = staff_pages.staff(department)
+    # Everyone's day is matched for the counts, but only a page of people is shown: they are
+    # read as plain values (a large hospital's ~300 model instances were a tenth of the page).
+    people = list(staff.values_list(*_PERSON))
+    matched = attendance_selectors.days_of([person[0] for person in people], day, day)
+    rows = [(person, matched[person[0]][day]) for person in people if day in matched[person[0]]]
     counts = {
         "in now": sum(d.still_in for _, d in rows),
         "present": sum(d.present for _, d in rows),
@@ -111,7 +127,9 @@ def team_attendance(request: HttpRequest) -> HttpResponse:
             "day": day,
             "counts": counts,
             "page": page,
-            "rows": [(p, d, length_text(d.worked), length_text(d.overtime)) for p, d in page],
+            "rows": [
+                (_person(*p), d, length_text(d.worked), length_text(d.overtime)) for p, d in page
+            ],
             "previous": day - timedelta(days=1),
             "next": day + timedelta(days=1),
         },
@@ -124,6 +142,8 @@ def _month_report(request: HttpRequest):
     department = form.cleaned_data.get("department") if form.is_valid() else None
     return form, month, department
 
+
+_REPORT_PAGES = staff_pages.FirstPages(PEOPLE_PER_PAGE)
 
 REPORT_COLUMNS = [
     "Name",
@@ -141,7 +161,7 @@ REPORT_COLUMNS = [
 @rbac.capability_required("hr.approve_leave")
 def attendance_report(request: HttpRequest) -> HttpResponse:
     form, month, department = _month_report(request)
-    page = paging.page_of(request, _staff(department), PEOPLE_PER_PAGE)
+    page = _REPORT_PAGES.page(request, department)
     lines = attendance_selectors.month_lines(list(page), month)
     return render(
         request,
@@ -182,7 +202,7 @@ def report_rows(lines) -> list[list[str]]:
 @rbac.capability_required("hr.approve_leave")
 def attendance_report_csv(request: HttpRequest) -> HttpResponse:
     _form, month, department = _month_report(request)
-    lines = attendance_selectors.month_lines(list(_staff(department)), month)
+    lines = attendance_selectors.month_lines(list(staff_pages.staff(department)), month)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="attendance-{month:%Y-%m}.csv"'
     csv.writer(response).writerows(report_rows(lines))

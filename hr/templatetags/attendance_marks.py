@@ -14,7 +14,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from hr.attendance_rules import Day
+from hr.attendance_rules import NOTHING, Day
 from hr.models.attendance import Ended, Started
 
 register = template.Library()
@@ -93,8 +93,23 @@ def _out(row, day_date) -> str:
     return written
 
 
-def _interval(row, day_date, said: str) -> str:
-    length = escape(timesince_filter(row.time_in, row.time_out)) if row.time_out else ""
+# Under four weeks, `timesince` words a length the same whatever its dates (no month in it).
+_NO_MONTH = timedelta(days=27)
+
+
+def _how_long(row, lengths: dict[timedelta, str]) -> str:
+    """How long the interval lasted ("8 hours, 5 minutes"), each length worded once a page."""
+    length = row.time_out - row.time_in
+    if not NOTHING <= length < _NO_MONTH:
+        return escape(timesince_filter(row.time_in, row.time_out))
+    written = lengths.get(length)
+    if written is None:
+        written = lengths[length] = escape(timesince_filter(row.time_in, row.time_out))
+    return written
+
+
+def _interval(row, day_date, said: str, lengths: dict[timedelta, str]) -> str:
+    length = _how_long(row, lengths) if row.time_out else ""
     return (
         f"<tr><td>{said}</td>\n"
         f'    <td class="text-nowrap">{timezone.localtime(row.time_in):%H:%M} <span class="small'
@@ -113,12 +128,12 @@ def attendance_days(days: list[dict]) -> SafeString:
             '<tbody><tr><td colspan="4" class="text-body-secondary">Nothing recorded yet.</td>'
             "</tr></tbody>"
         )
-    written = []
+    written, lengths = [], {}
     for day in days:
         day_date = day["date"]
         said = date_format(day_date, "D d M Y")
         rows = "\n  ".join(
-            _interval(row, day_date, said if n == 0 else "")
+            _interval(row, day_date, said if n == 0 else "", lengths)
             for n, row in enumerate(day["intervals"])
         )
         written.append(

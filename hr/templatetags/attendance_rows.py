@@ -60,30 +60,46 @@ def team_rows(rows: list) -> SafeString:
     return mark_safe("\n  ".join(_team_row(*row) for row in rows))  # noqa: S308 (escaped)
 
 
-def _leave_taken(line) -> str:
+class _Figures:
+    """Each figure of a page localized once: `localize` reads the format settings on every call,
+    and a page of 50 lines writes ~350 figures, most of them the same few numbers."""
+
+    def __init__(self) -> None:
+        self._written: dict[tuple[type, str], str] = {}
+
+    def __call__(self, value) -> str:
+        # By type and text: Decimal("7.5") == Decimal("7.50"), but they are written differently.
+        key = (type(value), str(value))
+        written = self._written.get(key)
+        if written is None:
+            written = self._written[key] = localize(value)
+        return written
+
+
+def _leave_taken(line, figure: _Figures) -> str:
     return (
         ", ".join(
-            f'<span class="text-nowrap">{escape(name)}: {localize(days.normalize())}</span>'
+            f'<span class="text-nowrap">{escape(name)}: {figure(days.normalize())}</span>'
             for name, days in line.leave_by_type.items()
         )
         or _DASH
     )
 
 
-def _month_row(line) -> str:
+def _month_row(line, figure: _Figures) -> str:
     user = line.user
     department = f" · {escape(user.department)}" if user.department else ""
     return (
         f'<tr data-testid="report-row"><td>{_who(user)} <span class="small'
         f' text-body-secondary">{escape(user.get_role_display())}{department}</span></td>\n'
-        f'    <td class="text-end" data-testid="days-present">{localize(line.days_present)}</td>\n'
-        f'    <td class="text-end" data-testid="days-late">{localize(line.days_late)}</td>\n'
-        f'    <td class="text-end" data-testid="days-absent">{localize(line.days_absent)}</td>\n'
-        f'    <td class="text-end">{localize(line.days_off_worked)}</td>\n'
-        f'    <td data-testid="leave-taken">{_leave_taken(line)}</td>\n'
-        f'    <td class="text-end" data-testid="hours-worked">{localize(line.hours_worked)}</td>\n'
+        f'    <td class="text-end" data-testid="days-present">{figure(line.days_present)}</td>\n'
+        f'    <td class="text-end" data-testid="days-late">{figure(line.days_late)}</td>\n'
+        f'    <td class="text-end" data-testid="days-absent">{figure(line.days_absent)}</td>\n'
+        f'    <td class="text-end">{figure(line.days_off_worked)}</td>\n'
+        f'    <td data-testid="leave-taken">{_leave_taken(line, figure)}</td>\n'
+        f'    <td class="text-end" data-testid="hours-worked">{figure(line.hours_worked)}</td>\n'
         '    <td class="text-end" data-testid="overtime-hours">'
-        f"{localize(line.overtime_hours)}</td></tr>"
+        f"{figure(line.overtime_hours)}</td></tr>"
     )
 
 
@@ -95,4 +111,5 @@ def month_rows(lines: list) -> SafeString:
         return mark_safe(  # noqa: S308 (constant)
             '<tr><td colspan="8" class="text-body-secondary">No staff in this department.</td></tr>'
         )
-    return mark_safe("\n  ".join(_month_row(line) for line in lines))  # noqa: S308 (escaped)
+    figure = _Figures()
+    return mark_safe("\n  ".join(_month_row(line, figure) for line in lines))  # noqa: S308 (escaped)

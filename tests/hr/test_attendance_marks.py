@@ -173,3 +173,33 @@ def test_my_weeks_are_the_html_the_template_wrote():
     template = Template("{% load attendance_marks %}" + MY_WEEKS).render(Context(context))
     assert " ".join(ours.split()) == " ".join(template.split())
     assert ours.count('data-testid="my-status"') == 10 and "border-primary" in ours
+
+
+def test_each_length_is_worded_once_a_page_as_timesince_words_it():
+    from types import SimpleNamespace
+
+    from django.template.defaultfilters import timesince_filter
+    from django.utils.html import escape
+
+    from hr.templatetags.attendance_marks import _how_long
+
+    def row(start: datetime, **length) -> SimpleNamespace:
+        return SimpleNamespace(time_in=start, time_out=start + timedelta(**length))
+
+    zone = ZoneInfo("Africa/Nairobi")
+    rows = [
+        row(datetime(2026, 1, 31, 20, tzinfo=zone), hours=8, minutes=5),
+        row(datetime(2026, 3, 3, 7, tzinfo=zone), hours=8, minutes=5),  # the same length
+        row(datetime(2026, 2, 3, 7, tzinfo=zone), days=26, hours=23),
+        row(datetime(2026, 2, 28, 10, tzinfo=zone), days=28),  # "1 month": not kept
+        row(datetime(2026, 1, 10, 10, tzinfo=zone), days=40),
+        row(datetime(2026, 1, 10, 10, tzinfo=zone), minutes=-5),
+        row(datetime(2026, 1, 10, 10, tzinfo=zone), seconds=59),
+    ]
+    lengths: dict = {}
+
+    written = [_how_long(r, lengths) for r in rows]
+
+    assert written == [escape(timesince_filter(r.time_in, r.time_out)) for r in rows]
+    assert written[3] == "1\xa0month"
+    assert len(lengths) == 3  # 8 h 5 min, 26 days 23 h, 59 s

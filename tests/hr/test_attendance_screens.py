@@ -53,7 +53,7 @@ def test_my_attendance_asks_a_constant_number_of_queries(
     nurse = large_staff(people=2, days=days, end=date(2026, 11, 29))[1]
     client = client_for(nurse)
 
-    with time_machine.travel(at(26, 10), tick=False), django_assert_max_num_queries(13):
+    with time_machine.travel(at(26, 10), tick=False), django_assert_max_num_queries(12):
         page = client.get(reverse("my_attendance")).content.decode()
 
     worked = Attendance.objects.filter(user=nurse).values("date").distinct().count()

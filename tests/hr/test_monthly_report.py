@@ -152,7 +152,7 @@ def test_the_report_and_the_teams_day_ask_a_constant_number_of_queries(
     large_staff(people=people, days=365, end=date(2026, 11, 29))
     admin = client_for(staff.admin)
 
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(12):
         report = admin.get(reverse("attendance_report"), {"month": "2026-10"})
     with django_assert_max_num_queries(9):
         team = admin.get(reverse("team_attendance"), {"day": "2026-10-14"})
@@ -162,3 +162,16 @@ def test_the_report_and_the_teams_day_ask_a_constant_number_of_queries(
     assert report.content.decode().count('data-testid="report-row"') == min(50, people + 8)
     assert team.status_code == 200
     assert exported.content.decode().count("\n") == 1 + people + 8  # heading, everyone
+
+
+def test_the_report_pages_its_people_the_first_page_with_their_count(staff, client_for):
+    large_staff(people=60, days=1, end=date(2026, 10, 1))
+    everyone = services.rosterable_staff().count()
+    admin = client_for(staff.admin)
+
+    first = admin.get(reverse("attendance_report"), {"month": "2026-10"}).content.decode()
+    second = admin.get(reverse("attendance_report"), {"month": "2026-10", "page": 2})
+
+    assert first.count('data-testid="report-row"') == 50
+    assert f"1–50 of {everyone} people" in first
+    assert second.content.decode().count('data-testid="report-row"') == everyone - 50

@@ -181,7 +181,7 @@ def test_the_roster_page_asks_a_constant_number_of_queries(
     large_staff(people=people, days=365, end=MONDAY + timedelta(days=6))
     admin = client_for(staff.admin)
 
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(13):
         response = admin.get(reverse("roster"), {"week": "2026-11-23"})
 
     assert response.status_code == 200
@@ -206,3 +206,25 @@ def test_a_department_range_form_arriving_twice_is_done_once(staff, ward, client
 
     assert "That form arrived twice; it was done once." in again.content.decode()
     assert RosterEntry.objects.get(user=staff.nurse, date=MONDAY).shift.name == "Night"
+
+
+def test_the_roster_pages_its_people_the_first_page_with_their_count(staff, ward, client_for):
+    large_staff(people=30, days=1, end=MONDAY)
+    for person in services.rosterable_staff()[:3]:
+        person.department = ward
+        person.save()
+    everyone = services.rosterable_staff().count()
+    admin = client_for(staff.admin)
+
+    first = admin.get(reverse("roster"), {"week": "2026-11-23"}).content.decode()
+    second = admin.get(reverse("roster"), {"week": "2026-11-23", "page": 2}).content.decode()
+    past = admin.get(reverse("roster"), {"week": "2026-11-23", "page": 9}).content.decode()
+    ward_only = admin.get(reverse("roster"), {"week": "2026-11-23", "department": ward.pk})
+
+    assert first.count('data-testid="roster-row"') == 25
+    assert f"1–25 of {everyone} people" in first
+    assert second.count('data-testid="roster-row"') == everyone - 25
+    assert f"26–{everyone} of {everyone} people" in second
+    assert past.count('data-testid="roster-row"') == everyone - 25
+    assert ward_only.content.decode().count('data-testid="roster-row"') == 3
+    assert "3 people in all" in ward_only.content.decode()
