@@ -1,9 +1,11 @@
 """Ward screens: the live bed board, admitting, an admission (transfer, discharge), wards admin."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -35,7 +37,11 @@ def bed_board(request: HttpRequest) -> HttpResponse:
 def _board_page(request: HttpRequest, **refused) -> HttpResponse:
     """The board (its fragment for htmx); after a refused bed action (`refused_bed`,
     `bed_refusal`) the sentence shows on that bed's tile."""
-    ward_id = params.db_id(request.GET.get("ward"))
+    asked = request.GET
+    if request.method == "POST" and request.htmx and request.htmx.current_url:
+        # A tile's action answers with the board the person is looking at: its ward pick.
+        asked = QueryDict(urlsplit(request.htmx.current_url).query)
+    ward_id = params.db_id(asked.get("ward"))
     context = selectors.bed_board(request.user, ward_id=ward_id) | {
         "ward_id": str(ward_id or ""),
         "can_admit": rbac.allows(request.user, "wards.admit"),

@@ -97,3 +97,30 @@ def test_the_stay_is_said_in_days_and_hours_or_hours_and_minutes():
     assert (
         stay_length(now + timedelta(minutes=5), now) == "under a minute"
     )  # a clock a little ahead
+
+
+def test_a_bed_marked_clean_on_a_picked_ward_answers_with_that_ward_only(staff, ward, client_for):
+    other = services.ward_create(
+        actor=staff.admin, name="Maternity", kind="general", charge_code="WARD-GEN", beds=2
+    )
+    bed = ward.beds.order_by("number").first()
+    bed.status = BedStatus.CLEANING
+    bed.save(update_fields=["status"])
+    client = client_for(staff.nurse)
+
+    response = client.post(
+        reverse("bed_status", args=[bed.pk]),
+        {"status": BedStatus.VACANT},
+        headers={
+            "HX-Request": "true",
+            "HX-Target": "bed-board",
+            "HX-Current-URL": f"http://testserver{reverse('bed_board')}?ward={ward.pk}",
+        },
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "General A" in page and other.name not in page
+    assert f'data-bed="{bed.pk}"' in page
+    bed.refresh_from_db()
+    assert bed.status == BedStatus.VACANT
