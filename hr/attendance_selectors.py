@@ -305,3 +305,16 @@ def roster_grid(people: list, days: list[date], shifts: list) -> list[tuple]:
 
 def roster_cell(person, day: date, entry, matched, shifts) -> dict:
     return {"person": person, "day": day, "entry": entry, "matched": matched, "shifts": shifts}
+
+
+def day_counts(days: list[Day]) -> dict[str, int]:
+    """The team's day in figures: how many are in now, present, late, absent, on leave (and not
+    in) and worked overtime, of the matched `days` (one per person)."""
+    return {
+        "in now": sum(d.still_in for d in days),
+        "present": sum(d.present for d in days),
+        "late": sum(d.late for d in days),
+        "absent": sum(d.absent for d in days),
+        "on leave": sum(d.on_leave and not d.present for d in days),
+        "overtime": sum(bool(d.overtime) for d in days),
+    }

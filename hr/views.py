@@ -110,14 +110,7 @@ def team_attendance(request: HttpRequest) -> HttpResponse:
     people = list(staff.values_list(*_PERSON))
     matched = attendance_selectors.days_of([person[0] for person in people], day, day)
     rows = [(person, matched[person[0]][day]) for person in people if day in matched[person[0]]]
-    counts = {
-        "in now": sum(d.still_in for _, d in rows),
-        "present": sum(d.present for _, d in rows),
-        "late": sum(d.late for _, d in rows),
-        "absent": sum(d.absent for _, d in rows),
-        "on leave": sum(d.on_leave and not d.present for _, d in rows),
-        "overtime": sum(bool(d.overtime) for _, d in rows),
-    }
+    counts = attendance_selectors.day_counts([matched_day for _, matched_day in rows])
     page = paging.page_of(request, rows, PEOPLE_PER_PAGE)
     return render(
         request,

@@ -21,7 +21,7 @@ from clinical.ages import age_in_range_days
 from clinical.models import Encounter, Patient
 from clinical.timeline import Event, TimelineSource
 from engineering import availability
-from hms import files, params, rbac
+from hms import files, paging, params, rbac
 from hms.prepared import Prepared
 from hms.refusals import Refusal
 from lab.models import (
@@ -183,6 +183,16 @@ def worklist_first_rows(*, department: str = "", status: str = "") -> Callable[[
 def awaiting_first_rows(*, department: str = "") -> Callable[[], list] | None:
     """For hms.paging.first_of(first_rows=): every department's first results, else None."""
     return _AWAITING_FIRST.all if not department else None
+
+
+def awaiting_panel(*, department: str = "") -> paging.FirstFew:
+    """The worklist's oldest results awaiting verification (AWAITING_SHOWN) and how many there
+    are: all of them are under the step "Completed"."""
+    return paging.first_of(
+        awaiting_verification(department=department),
+        AWAITING_SHOWN,
+        first_rows=awaiting_first_rows(department=department),
+    )
 
 
 def values_of(order: TestOrder, version: int) -> list[ResultValue]:

@@ -355,6 +355,14 @@ def report_download(request: HttpRequest, token: str) -> HttpResponse:
 # --- the lab's screens -------------------------------------------------------------------------
 
 
+# The worklist's step filter.
+WORKLIST_STEPS = [
+    (OrderStatus.PENDING, "Pending"),
+    (OrderStatus.COLLECTED, "Sample collected"),
+    (OrderStatus.IN_PROGRESS, "In progress"),
+]
+
+
 @rbac.capability_required("tests.process")
 def worklist(request: HttpRequest) -> HttpResponse:
     department = params.choice_param(request.GET.get("department"), Department.choices)
@@ -372,20 +380,12 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "page": page,
         "orders": page.object_list,
         # The oldest 50 and how many there are; all of them under the step "Completed".
-        "awaiting": paging.first_of(
-            selectors.awaiting_verification(department=department),
-            selectors.AWAITING_SHOWN,
-            first_rows=selectors.awaiting_first_rows(department=department),
-        ),
+        "awaiting": selectors.awaiting_panel(department=department),
         "late_count": selectors.late_orders().count(),
         "departments": Department.choices,
         "department": department,
         "status": status,
-        "statuses": [
-            (OrderStatus.PENDING, "Pending"),
-            (OrderStatus.COLLECTED, "Sample collected"),
-            (OrderStatus.IN_PROGRESS, "In progress"),
-        ],
+        "statuses": WORKLIST_STEPS,
         "now": timezone.now(),
     }
     if request.htmx and request.htmx.target == "worklist":
