@@ -19,17 +19,15 @@ from django.utils.safestring import SafeString, mark_safe
 
 from clinical.news2 import News2
 from hms.durations import elapsed
+from wards.templatetags.bed_board import NEWS2_BADGE
 
 register = template.Library()
 
-# NEWS2's colour bands, as templates/clinical/_news2_badge.html draws them (a score of 0 light).
-_BAND = {
-    "high": "text-bg-danger",
-    "medium": "text-bg-warning",
-    "low-medium": "bg-warning-subtle text-warning-emphasis border border-warning",
-}
+# NEWS2's colour bands, the bed tiles' (templates/clinical/_news2_badge.html): a low score
+# above 0 is green here, 0 light as on the tiles.
+_BAND = {risk: css for risk, css in NEWS2_BADGE.items() if risk != "low"}
 _LOW_SCORED = "bg-success-subtle text-success-emphasis border border-success"
-_LOW_NIL = "text-bg-light border"
+_LOW_NIL = NEWS2_BADGE["low"]
 _LINE = '<li class="d-flex justify-content-between gap-2 py-1 border-bottom"'
 _OVERDUE = ' class="table-danger" data-overdue="true"'
 _DISCHARGE_WAITING = (
