@@ -199,7 +199,7 @@ NAV: list[NavItem] = [
         "ward_list",
         "grid-3x3-gap",
         "wards.manage",
-        "Open wards, add beds, set each ward's charge item.",
+        "Open wards, add beds, take beds out of service and back, set each ward's charge item.",
         place="admin",
     ),
     NavItem(

@@ -27,4 +27,5 @@ urlpatterns = [
     path("beds/<int:pk>/status/", views.bed_status, name="bed_status"),
     path("manage/", views.ward_list, name="ward_list"),
     path("manage/<int:pk>/add-bed/", views.ward_add_bed, name="ward_add_bed"),
+    path("manage/<int:pk>/beds/", views.ward_beds, name="ward_beds"),
 ]

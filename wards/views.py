@@ -376,3 +376,37 @@ def note_addendum(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Addendum saved and signed.")
             return redirect(note.admission.get_absolute_url() + f"#note-{note.pk}")
     return _admission_page(request, note.admission, addendum_form=form, addendum_note_id=note.pk)
+
+
+# How the beds page speaks of the states its buttons move a bed to.
+SERVICE_STATE = {BedStatus.MAINTENANCE: "out of service", BedStatus.VACANT: "in service and free"}
+
+
+@rbac.capability_required("beds.maintenance")
+def ward_beds(request: HttpRequest, pk: int) -> HttpResponse:
+    """A ward's beds for the administrator: each one's state since when, out of service and back."""
+    ward = get_object_or_404(Ward, pk=pk)
+    if request.method == "POST":
+        _move_bed(request, ward)
+        return redirect("ward_beds", pk=ward.pk)
+    beds = selectors.ward_beds(request.user, ward=ward)
+    return render(request, "wards/ward_beds.html", {"ward": ward, "beds": beds})
+
+
+def _move_bed(request: HttpRequest, ward: Ward) -> None:
+    """The beds page's button (`bed`, `status`), what came of it as a message: pressed twice, the
+    bed is found already there and nothing changes twice; a bed that changed meanwhile is refused.
+    """
+    bed = Bed.objects.filter(ward=ward, pk=params.db_id(request.POST.get("bed"))).first()
+    status = params.choice_param(request.POST.get("status"), BedStatus.choices)
+    if bed is None or not status:
+        messages.error(request, "Choose a bed of this ward and what to do with it.")
+    elif bed.status == status:
+        messages.info(request, f"{bed} is already {SERVICE_STATE.get(status, status)}.")
+    else:
+        try:
+            services.bed_set_status(actor=request.user, bed=bed, status=status, request=request)
+        except services.WardError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, f"{bed} is now {SERVICE_STATE.get(status, status)}.")

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from hms import rbac
-from tests.e2e.conftest import arrive, login, snapshot
+from tests.e2e.conftest import arrive, assert_fits, login, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
 from tests.factories import PASSWORD, PatientFactory, TOTPDeviceFactory, UserFactory
 from wards import services as wards
@@ -153,3 +153,39 @@ def test_a_ward_picked_on_the_bed_board_stays_picked_when_a_bed_changes_live(
         ["Maternity 0 of 2 occupied · 1 vacant"]
     )
     expect(tablet.locator("[id=bed-board]")).to_have_count(1)
+
+
+@pytest.mark.browser
+def test_the_administrator_takes_a_bed_out_of_service_and_the_board_shows_it_live(
+    transactional_db, charge_master, browsers, live_server_url
+):
+    admin = UserFactory(role=rbac.ADMIN)
+    ward = wards.ward_create(
+        actor=admin, name="General Ward A", kind="general", charge_code="WARD-GEN", beds=3
+    )
+    bed = ward.beds.order_by("number").first()
+    nurse = UserFactory(role=rbac.NURSE)
+    tablet = browsers.open("nurse-tablet", tablet=True)
+    sign_in(tablet, live_server_url, nurse)
+    tablet.goto(f"{live_server_url}/wards/")
+    expect_live(tablet)
+    tile = tablet.locator(f"[data-testid=bed][data-bed='{bed.pk}']")
+    expect(tile).to_have_attribute("data-status", "vacant")
+
+    office = browsers.open("admin", tablet=True)
+    login(office, live_server_url, admin.username, PASSWORD, TOTPDeviceFactory(user=admin).key)
+    office.goto(f"{live_server_url}/wards/manage/")
+    office.get_by_test_id("ward-beds-link").click()
+    expect(office.get_by_test_id("bed-count")).to_contain_text("3 beds")
+    row = office.locator(f"[data-testid=ward-bed][data-bed='{bed.pk}']")
+    row.get_by_test_id("bed-move").click()
+    expect(office.locator("#messages")).to_contain_text("bed 01 is now out of service")
+    expect(row).to_have_attribute("data-status", "maintenance")
+    expect(row.get_by_test_id("bed-move")).to_have_text("Back in service")
+    snapshot(office, "ward-beds-tablet")
+    assert_fits(office, "the ward's beds on a tablet")
+    expect(tile).to_have_attribute("data-status", "maintenance")  # the board, without a reload
+
+    row.get_by_test_id("bed-move").click()
+    expect(row).to_have_attribute("data-status", "vacant")
+    expect(tile).to_have_attribute("data-status", "vacant")

@@ -146,6 +146,7 @@ def sample_kwargs(samples) -> dict[str, dict]:
         "note_addendum": {"pk": samples["note"].pk},
         "bed_status": {"pk": samples["bed"].pk},
         "ward_add_bed": {"pk": samples["ward"].pk},
+        "ward_beds": {"pk": samples["ward"].pk},
         "patient_documents": {"pk": samples["patient"].pk},
         "document_upload": {"pk": samples["patient"].pk},
         "document_download": {"token": files.sign("document", samples["document"].pk)},
