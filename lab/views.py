@@ -360,6 +360,8 @@ WORKLIST_STEPS = [
     (OrderStatus.PENDING, "Pending"),
     (OrderStatus.COLLECTED, "Sample collected"),
     (OrderStatus.IN_PROGRESS, "In progress"),
+    # Where the awaiting panel's "see all" leads: picked, it must show as picked.
+    (OrderStatus.COMPLETED, "Completed, awaiting verification"),
 ]
 
 

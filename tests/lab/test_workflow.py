@@ -302,6 +302,12 @@ def test_the_worklist_puts_stat_before_urgent_before_routine_oldest_first(
         placed["old stat"].number,
         placed["urgent"].number,
     ]
+    # The awaiting panel's "see all" is a step of the Step select, shown as picked.
+    completed = client.get(reverse("lab_worklist"), {"status": "completed"}).content.decode()
+    assert numbers_in(completed) == [done.number]
+    assert '<option value="completed" selected>Completed, awaiting verification</option>' in (
+        completed
+    )
 
 
 def test_the_late_list_shows_open_and_unverified_tests_past_their_target(
