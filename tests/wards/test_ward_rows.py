@@ -52,12 +52,22 @@ ROWS = (
     "</td>\n</tr>\n{% endfor %}"
 )
 LINE = '<li class="d-flex justify-content-between gap-2 py-1 border-bottom"'
+# Since session 24 a list's time says its day when that is not today's (the lists span midnight;
+# these rows are within a day of `now`).
+DAY = (
+    '{% if row.due_at|date:"Ymd" < now|date:"Ymd" %}yesterday {% elif row.due_at|date:"Ymd" >'
+    ' now|date:"Ymd" %}tomorrow {% endif %}'
+)
 DUE = (
     "{% for row in rows %}" + LINE + "><span>{% if row.vitals_url %}<a"
     ' href="{{ row.vitals_url }}">{{ row.name }}</a>{% else %}{{ row.name }}{% endif %} <span'
     ' class="small text-body-secondary">{{ row.ward_name }} · bed {{ row.bed }}</span></span>{%'
-    ' if row.overdue %}<span class="badge text-bg-danger">overdue {{ row.due_at|date:"H:i"'
-    ' }}</span>{% else %}<span class="badge text-bg-light border">due {{ row.due_at|date:"H:i"'
+    ' if row.overdue %}<span class="badge text-bg-danger">overdue '
+    + DAY
+    + '{{ row.due_at|date:"H:i"'
+    ' }}</span>{% else %}<span class="badge text-bg-light border">due '
+    + DAY
+    + '{{ row.due_at|date:"H:i"'
     " }}</span>{% endif %}</li>\n"
     '{% empty %}<li class="text-body-secondary">Nothing due in the next {{ due_soon_minutes }}'
     " minutes.</li>{% endfor %}"
@@ -65,7 +75,9 @@ DUE = (
 NEWEST = (
     "{% for row in rows %}" + LINE + '><span><a href="{{ row.admission_url }}">{{ row.name'
     ' }}</a> <span class="small text-body-secondary">{{ row.ward_name }} · bed {{ row.bed'
-    ' }}</span></span><span class="small text-nowrap">{{ row.admitted_at|date:"H:i" }}</span></li>\n'
+    ' }}</span></span><span class="small text-nowrap">{% if row.admitted_at|date:"Ymd" =='
+    ' now|date:"Ymd" %}today{% else %}yesterday{% endif %} {{ row.admitted_at|date:"H:i" }}'
+    "</span></li>\n"
     '{% empty %}<li class="text-body-secondary">No admissions in the last 24 hours.</li>{%'
     " endfor %}"
 )
@@ -80,12 +92,12 @@ BY_SCORE = (
 OURS = {
     "rows": "{% load ward_rows %}{% ward_patient_rows rows %}",
     "due": (
-        "{% load ward_rows %}{% if rows %}{% due_items rows %}{% else %}<li"
+        "{% load ward_rows %}{% if rows %}{% due_items rows now %}{% else %}<li"
         ' class="text-body-secondary">Nothing due in the next {{ due_soon_minutes }}'
         " minutes.</li>{% endif %}"
     ),
     "newest": (
-        "{% load ward_rows %}{% if rows %}{% newest_items rows %}{% else %}<li"
+        "{% load ward_rows %}{% if rows %}{% newest_items rows now %}{% else %}<li"
         ' class="text-body-secondary">No admissions in the last 24 hours.</li>{% endif %}'
     ),
     "by_score": '{% load ward_rows %}{% by_score_items rows|slice:":10" %}',
@@ -160,6 +172,9 @@ def _render(source: str, rows: list[dict], now: datetime) -> str:
 @pytest.mark.parametrize("part", ["rows", "due", "newest", "by_score"])
 def test_each_part_is_the_html_the_template_wrote(part, now):
     rows = _rows(now)
+    if part == "newest":  # the newest admissions are the last 24 hours' (selectors.ward_lists)
+        rows = [row for row in rows if row["admitted_at"] > now - timedelta(hours=24)]
+        assert rows
 
     ours = _render(OURS[part], rows, now)
 
@@ -173,6 +188,24 @@ def test_an_empty_list_is_said_as_the_template_said_it(part):
     ours = _render(OURS[part], [], NOW)
 
     assert _same(ours, _render(THEIRS[part], [], NOW))
+
+
+def test_a_time_of_the_nurses_lists_says_its_day_when_not_todays():
+    just_after_midnight = LATE + timedelta(hours=1)  # 00:30 on Tue 1 Dec
+    rows = [
+        _row(1, now=just_after_midnight, admitted_at=just_after_midnight - timedelta(hours=2)),
+        _row(2, now=just_after_midnight, admitted_at=just_after_midnight - timedelta(minutes=20)),
+    ]
+    overdue = _row(3, now=just_after_midnight, due_at=LATE - timedelta(hours=1), overdue=True)
+    due = _row(4, now=LATE, due_at=LATE + timedelta(minutes=45), overdue=False)
+
+    newest = _render(OURS["newest"], rows, just_after_midnight)
+    overdue_line = _render(OURS["due"], [overdue], just_after_midnight)
+    due_line = _render(OURS["due"], [due], LATE)
+
+    assert "yesterday 22:30" in newest and "today 00:10" in newest
+    assert "overdue yesterday 22:30" in overdue_line
+    assert "due tomorrow 00:15" in due_line
 
 
 def test_a_set_due_after_midnight_says_its_day():

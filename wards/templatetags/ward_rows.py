@@ -71,6 +71,17 @@ def _hm(moment: datetime, zone: tzinfo) -> str:
     return f"{moment.astimezone(zone):%H:%M}"
 
 
+def _day_hm(moment: datetime, zone: tzinfo, today: date, *, today_word: str = "") -> str:
+    """The time with its day when that is not `today`: "yesterday 22:10", "tomorrow 00:15",
+    "Sun 29 Nov 09:00"; today's as `today_word` and the time ("today 14:05"), or the time alone."""
+    local = moment.astimezone(zone)
+    days = (local.date() - today).days
+    day = {0: today_word, -1: "yesterday", 1: "tomorrow"}.get(days)
+    if day is None:
+        day = f"{local:%a} {local.day} {local:%b}"
+    return f"{day} {local:%H:%M}" if day else f"{local:%H:%M}"
+
+
 def _row(row: dict, now: datetime, zone: tzinfo, today: date) -> str:
     """One patient's line of a ward's table (a row of wards.selectors.ward_patients)."""
     overdue = row["overdue"]
@@ -134,30 +145,34 @@ def _where(row: dict) -> str:
 
 
 @register.simple_tag
-def due_items(rows: list[dict]) -> SafeString:
-    """The list of vitals due and overdue: whose, where, and when."""
+def due_items(rows: list[dict], now: datetime) -> SafeString:
+    """The list of vitals due and overdue: whose, where, and when (its day, when not today's)."""
     items, zone = [], timezone.get_current_timezone()
+    today = now.astimezone(zone).date()
     for row in rows:
         name = escape(row["name"])
         if row["vitals_url"]:
             name = f'<a href="{escape(row["vitals_url"])}">{name}</a>'
         due = (
-            f'<span class="badge text-bg-danger">overdue {_hm(row["due_at"], zone)}</span>'
+            f'<span class="badge text-bg-danger">overdue {_day_hm(row["due_at"], zone, today)}</span>'
             if row["overdue"]
-            else f'<span class="badge text-bg-light border">due {_hm(row["due_at"], zone)}</span>'
+            else '<span class="badge text-bg-light border">due '
+            f"{_day_hm(row['due_at'], zone, today)}</span>"
         )
         items.append(f"{_LINE}><span>{name} {_where(row)}</span>{due}</li> ")
     return mark_safe("".join(items))  # noqa: S308 (each value is escaped)
 
 
 @register.simple_tag
-def newest_items(rows: list[dict]) -> SafeString:
-    """The list of the newest admissions: whose, where, and when they came."""
+def newest_items(rows: list[dict], now: datetime) -> SafeString:
+    """The list of the newest admissions: whose, where, and when they came ("today 14:05",
+    "yesterday 22:10": the list spans 24 hours, so a time alone could be either day)."""
     zone = timezone.get_current_timezone()
+    today = now.astimezone(zone).date()
     return mark_safe(  # noqa: S308 (each value is escaped)
         "".join(
             f'{_LINE}><span><a href="{escape(row["admission_url"])}">{escape(row["name"])}</a> '
-            f'{_where(row)}</span><span class="small text-nowrap">{_hm(row["admitted_at"], zone)}'
+            f'{_where(row)}</span><span class="small text-nowrap">{_day_hm(row["admitted_at"], zone, today, today_word="today")}'
             "</span></li> "
             for row in rows
         )
