@@ -19,6 +19,10 @@ def work_dir(prefix: str) -> Path:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hms.settings")
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     os.environ["HMS_VAR_DIR"] = str(folder)
+    # One key for every bench run (the throwaway folder would hold a new one each time): the
+    # sessions a kept database holds from an earlier run still read, rather than each sign-in
+    # logging "Session data corrupted" for them.
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "k" * 60)
     os.environ.pop("REDIS_URL", None)  # the embedded Huey queue in the folder, not a shared Redis
     if not os.environ.get("DATABASE_URL"):
         os.environ["HMS_SQLITE_PATH"] = str(folder / "bench.sqlite3")
