@@ -4,7 +4,8 @@ preventive-maintenance plan, the work orders the periodic task makes when one fa
 completing one with its checklist.
 
 Each is one transaction with its audit row; a refusal raises EngineeringError with the sentence
-the person reads (and the form field it is about). A machine's status changes only through
+the person reads (and the form field it is about); a role that may not do the thing at all gets
+PermissionDenied (403, nothing changed). A machine's status changes only through
 machine_status_change, which appends to its history and never rewrites it; the engineers' screens
 and the machine's page hear about every change on commit.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -69,8 +70,9 @@ class EngineeringError(Refusal):
 
 
 def _may_manage(actor: User, what: str) -> None:
+    """Raises PermissionDenied unless the actor's role manages machines and maintenance."""
     if not rbac.allows(actor, "engineering.machines"):
-        raise EngineeringError(f"Only an engineer or an administrator can {what}.")
+        raise PermissionDenied(f"Only an engineer or an administrator can {what}.")
 
 
 def _clean(machine: Machine) -> None:
@@ -139,10 +141,10 @@ def machine_register(
     """Add a machine to the asset register, with the first entry of its status history (`status`,
     effective now). Dates are calendar dates; `pm_interval_days` a whole number of days.
 
-    Raises EngineeringError (with the field) when the actor is not an engineer or administrator,
-    a value breaks the register's rules (the asset tag's characters, a length, an unknown choice,
-    an installation date in the future) or the asset tag is another machine's; AlreadySubmitted
-    (hms.submissions) when the same form was already sent.
+    Raises PermissionDenied when the actor is not an engineer or administrator; EngineeringError
+    (with the field) when a value breaks the register's rules (the asset tag's characters, a length,
+    an unknown choice, an installation date in the future) or the asset tag is another machine's;
+    AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     _may_manage(actor, "add machines to the register")
     if status not in MachineStatus.values:
@@ -212,9 +214,9 @@ def machine_edit(
 ) -> Machine:
     """Change a machine's register entry (not its status: that is machine_status_change).
 
-    Raises EngineeringError (with the field) when the actor is not an engineer or administrator,
-    a value breaks the register's rules or the asset tag is another machine's; AlreadySubmitted
-    when the same form was already sent.
+    Raises PermissionDenied when the actor is not an engineer or administrator; EngineeringError
+    (with the field) when a value breaks the register's rules or the asset tag is another machine's;
+    AlreadySubmitted when the same form was already sent.
     """
     _may_manage(actor, "change the asset register")
     machine = locked(Machine.objects).get(pk=machine.pk)
@@ -354,10 +356,10 @@ def machine_status_change(
     placed in the history where it took effect, the entries after it left as they are (the
     machine's status is the history's last entry).
 
-    Raises EngineeringError (with the field) when the actor is not an engineer or administrator,
-    the status is unknown, the reason is missing or longer than 500 characters, `effective_at` is
-    in the future or before the machine entered the register, or the machine already had that
-    status then; AlreadySubmitted when the same form was already sent.
+    Raises PermissionDenied when the actor is not an engineer or administrator; EngineeringError
+    (with the field) when the status is unknown, the reason is missing or longer than 500
+    characters, `effective_at` is in the future or before the machine entered the register, or the
+    machine already had that status then; AlreadySubmitted when the same form was already sent.
     """
     _may_manage(actor, "change a machine's status")
     if to_status not in MachineStatus.values:
@@ -453,12 +455,12 @@ def fault_request_raise(
     order at once (an entry of its history, by the reporter); the engineers' queue shows the
     request live, and engineers are notified of an urgent or unusable one.
 
-    Raises EngineeringError (with the field) when the actor is not staff, the description is
-    missing or longer than 1,000 characters, or the priority is unknown; AlreadySubmitted when
-    the same form was already sent.
+    Raises PermissionDenied when the actor is not staff; EngineeringError (with the field) when the
+    description is missing or longer than 1,000 characters, or the priority is unknown;
+    AlreadySubmitted when the same form was already sent.
     """
     if not rbac.allows(actor, "engineering.request"):
-        raise EngineeringError("Only the hospital's staff can report a machine fault.")
+        raise PermissionDenied("Only the hospital's staff can report a machine fault.")
     description = _text(
         description,
         limit=DESCRIPTION_LIMIT,
@@ -517,7 +519,7 @@ def fault_request_take(
     engineers taking it at the same moment.
 
     Raises AlreadyTaken (an EngineeringError) naming who has it when another engineer took it
-    first; EngineeringError when the actor is not an engineer or administrator; AlreadySubmitted
+    first; PermissionDenied when the actor is not an engineer or administrator; AlreadySubmitted
     when the same form was already sent.
     """
     _may_manage(actor, "take a fault request")
@@ -617,11 +619,11 @@ def work_log_add(
     started and ended (aware datetimes, not in the future), the parts used (each with its
     quantity and the cost of one, money). The requester is told.
 
-    Raises EngineeringError (with the field) when the actor is not an engineer or administrator,
-    the work order is resolved, what was done is missing or too long, the minutes are not 0 to a
-    week, a time is missing or in the future, it ends before it starts, or a part has no name, a
-    quantity under 1 or a cost that is not money; AlreadySubmitted when the same form was already
-    sent.
+    Raises PermissionDenied when the actor is not an engineer or administrator; EngineeringError
+    (with the field) when the work order is resolved, what was done is missing or too long, the
+    minutes are not 0 to a week, a time is missing or in the future, it ends before it starts, or a
+    part has no name, a quantity under 1 or a cost that is not money; AlreadySubmitted when the same
+    form was already sent.
     """
     _may_manage(actor, "log work on a machine")
     work_done = _text(
@@ -681,9 +683,10 @@ def work_order_escalate(
     """Hand an open work order to the machine's service vendor: it waits for the vendor, with the
     vendor's reference (their ticket or job number). The requester is told.
 
-    Raises EngineeringError (with the field) when the actor is not an engineer or administrator,
-    the work order is resolved or already waiting for the vendor, or the reference is missing or
-    longer than 100 characters; AlreadySubmitted when the same form was already sent.
+    Raises PermissionDenied when the actor is not an engineer or administrator; EngineeringError
+    (with the field) when the work order is resolved or already waiting for the vendor, or the
+    reference is missing or longer than 100 characters; AlreadySubmitted when the same form was
+    already sent.
     """
     _may_manage(actor, "escalate a work order")
     reference = _text(
@@ -729,9 +732,9 @@ def work_order_resolve(
     """Resolve an open work order: the machine is back to Operational (an entry of its history),
     unless another open fault request on it still says it is unusable. The requester is told.
 
-    Raises EngineeringError (with the field) when the actor is not an engineer or administrator,
-    the work order is already resolved, or the resolution is missing or longer than 1,000
-    characters; AlreadySubmitted when the same form was already sent.
+    Raises PermissionDenied when the actor is not an engineer or administrator; EngineeringError
+    (with the field) when the work order is already resolved, or the resolution is missing or longer
+    than 1,000 characters; AlreadySubmitted when the same form was already sent.
     """
     _may_manage(actor, "resolve a work order")
     resolution = _text(
@@ -825,9 +828,9 @@ def pm_plan_save(
     checklist's steps in order (blank ones dropped). Work orders already made keep the steps they
     were made with.
 
-    Raises EngineeringError (with the field) when the actor is not an engineer or administrator,
-    the interval is not 1 to 3,650 days, or there are more than 30 steps or one longer than 200
-    characters; AlreadySubmitted when the same form was already sent.
+    Raises PermissionDenied when the actor is not an engineer or administrator; EngineeringError
+    (with the field) when the interval is not 1 to 3,650 days, or there are more than 30 steps or
+    one longer than 200 characters; AlreadySubmitted when the same form was already sent.
     """
     _may_manage(actor, "change a maintenance plan")
     if pm_interval_days is not None and not 1 <= pm_interval_days <= PM_INTERVAL_LIMIT:
@@ -1001,10 +1004,10 @@ def pm_complete(
     fault opens a fault request on the machine (fault_request_raise: unusable puts it Out of
     order, and engineers are told).
 
-    Raises EngineeringError (with the field) when the actor is not an engineer or administrator,
-    the work order is resolved or is a fault repair, a step has no outcome, a failed step has no
-    note or a note is longer than 500 characters; AlreadySubmitted when the same form was already
-    sent.
+    Raises PermissionDenied when the actor is not an engineer or administrator; EngineeringError
+    (with the field) when the work order is resolved or is a fault repair, a step has no outcome, a
+    failed step has no note or a note is longer than 500 characters; AlreadySubmitted when the same
+    form was already sent.
     """
     _may_manage(actor, "complete a preventive maintenance")
     note = _text(note, limit=RESOLUTION_LIMIT - 50, field="note", required="")

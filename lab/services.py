@@ -2,7 +2,7 @@
 move an order one step along, enter and correct results, attach the report, and the catalogue.
 
 Each is one transaction with its audit row; a refusal raises LabError with the sentence the user
-reads. The technicians' worklist and the ordering doctor hear about every change on commit.
+reads, and a role that may not do the thing at all gets PermissionDenied (403, nothing changed). The technicians' worklist and the ordering doctor hear about every change on commit.
 """
 
 from collections.abc import Callable
@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.http import HttpRequest
@@ -174,15 +175,15 @@ def order_tests(
     Operational is refused, naming them; with `when_machine_back` and a reason it is ordered "to
     be done when the machine is back" (the reason stored on the order and audited).
 
-    Raises MachineUnavailable (a LabError) when an imaging test's machines are all down and
-    `when_machine_back` is not set; LabError when the actor may not order tests, the record is
-    archived, no test or priority is chosen, the consultation or admission is another patient's,
+    Raises PermissionDenied when the actor's role may not order tests; MachineUnavailable (a
+    LabError) when an imaging test's machines are all down and `when_machine_back` is not set;
+    LabError when the record is archived, no test or priority is chosen, the consultation or admission is another patient's,
     the patient was discharged, a test is no longer offered or already pending, the reason for
     ordering while the machine is down is missing or over 200 characters, or a test cannot be
     charged; AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     if not rbac.allows(actor, "tests.order"):
-        raise LabError("Only a doctor can order tests.")
+        raise PermissionDenied("Only a doctor can order tests.")
     if admission is not None:
         # The stay before the patient, in the order a discharge locks them: a test ordered while
         # the stay is being discharged waits, then is refused (the stay has ended) or is seen by
@@ -290,11 +291,11 @@ def order_cancel(
 ) -> TestOrder:
     """Cancel an order the lab has not started on; its charge is reversed with a visible line.
 
-    Raises LabError when the actor may not order tests, the lab has already begun the test, or no
-    reason is given.
+    Raises PermissionDenied when the actor's role may not order tests; LabError when the lab has
+    already begun the test, or no reason is given.
     """
     if not rbac.allows(actor, "tests.order"):
-        raise LabError("Only a doctor can cancel a test order.")
+        raise PermissionDenied("Only a doctor can cancel a test order.")
     order = _locked(order)
     if order.status not in CANCELLABLE:
         raise LabError(
@@ -336,11 +337,11 @@ def order_carry_over(
     it stays on the worklist (marked, with the reason) and its charge stands; the result reaches
     the ordering doctor as any other.
 
-    Raises LabError when the actor may not order tests, the test is done or cancelled, already
-    carried over, or the reason is missing or too long.
+    Raises PermissionDenied when the actor's role may not order tests; LabError when the test is
+    done or cancelled, already carried over, or the reason is missing or too long.
     """
     if not rbac.allows(actor, "tests.order"):
-        raise LabError("Only a doctor can carry a test over to outpatient follow-up.")
+        raise PermissionDenied("Only a doctor can carry a test over to outpatient follow-up.")
     order = _locked(order)
     if not order.is_open:
         raise LabError(
@@ -472,12 +473,12 @@ def order_advance(
     """Move an order one step along its line (Pending → Sample collected → In progress →
     Completed → Verified), stamping who and when. Skipping a step, or going back, is refused.
 
-    Raises LabError when the actor may not process tests, the status is unknown or not the next
-    step, results are missing before completing, or the actor verifies a test they completed or
-    results they entered (a colleague must).
+    Raises PermissionDenied when the actor's role may not process tests; LabError when the status
+    is unknown or not the next step, results are missing before completing, or the actor verifies
+    a test they completed or results they entered (a colleague must).
     """
     if not rbac.allows(actor, "tests.process"):
-        raise LabError("Only the lab can change a test's status.")
+        raise PermissionDenied("Only the lab can change a test's status.")
     order = _locked(order)
     labels = dict(OrderStatus.choices)
     if to_status not in labels:
@@ -659,11 +660,11 @@ def results_enter(
     """Enter (or correct, until it is completed) the result of a test in progress: values per
     field, flagged against the reference range for the patient's sex and age, and findings.
 
-    Raises LabError when the actor may not process tests, the test is not in progress, the findings
-    or a value are too long or refused, or nothing is entered.
+    Raises PermissionDenied when the actor's role may not process tests; LabError when the test is
+    not in progress, the findings or a value are too long or refused, or nothing is entered.
     """
     if not rbac.allows(actor, "tests.process"):
-        raise LabError("Only the lab can enter results.")
+        raise PermissionDenied("Only the lab can enter results.")
     order = _locked(order)
     if order.status != OrderStatus.IN_PROGRESS:
         raise LabError(
@@ -714,11 +715,12 @@ def results_amend(
     and stays what the patient sees) and goes back to Completed until a second person verifies
     the correction.
 
-    Raises LabError when the actor may not process tests, the result is not verified, the reason is
-    missing or too long, the findings or a value are too long or refused, or nothing is entered.
+    Raises PermissionDenied when the actor's role may not process tests; LabError when the result
+    is not verified, the reason is missing or too long, the findings or a value are too long or
+    refused, or nothing is entered.
     """
     if not rbac.allows(actor, "tests.process"):
-        raise LabError("Only the lab can amend results.")
+        raise PermissionDenied("Only the lab can amend results.")
     order = _locked(order)
     if order.status != OrderStatus.VERIFIED:
         raise LabError("Only a verified result is amended; until then, correct it directly.")
@@ -803,11 +805,11 @@ def critical_call_record(
     e.g. "Dr Otieno, ward 3"), when (not in the future), and whether they read the values back.
     Audited as `lab.critical_call`; shown on the result.
 
-    Raises LabError when the actor may not process tests, the result has no critical value, the
-    person is missing or too long, or the time is in the future.
+    Raises PermissionDenied when the actor's role may not process tests; LabError when the result
+    has no critical value, the person is missing or too long, or the time is in the future.
     """
     if not rbac.allows(actor, "tests.process"):
-        raise LabError("Only the lab records the critical-value call.")
+        raise PermissionDenied("Only the lab records the critical-value call.")
     order = _locked(order)
     if order.flag != "critical":
         raise LabError(f"{order.number} has no critical value to call about.")
@@ -866,11 +868,12 @@ def report_attach(
     """Attach the report PDF (type recognised from its bytes, size checked) to a test in
     progress or completed; private storage, downloaded through signed links.
 
-    Raises LabError when the actor may not process tests, the test is not in progress or completed,
-    or the upload is refused, not a PDF, or the file store does not take it.
+    Raises PermissionDenied when the actor's role may not process tests; LabError when the test is
+    not in progress or completed, or the upload is refused, not a PDF, or the file store does not
+    take it.
     """
     if not rbac.allows(actor, "tests.process"):
-        raise LabError("Only the lab can attach reports.")
+        raise PermissionDenied("Only the lab can attach reports.")
     order = _locked(order)
     if order.status not in (OrderStatus.IN_PROGRESS, OrderStatus.COMPLETED):
         raise LabError(
@@ -921,11 +924,11 @@ def catalogue_save(
 ) -> LabTest:
     """Create or change a catalogue test (admin).
 
-    Raises LabError when the actor may not change the catalogue or an imaging test names no machine
-    type.
+    Raises PermissionDenied when the actor's role may not change the catalogue; LabError when an
+    imaging test names no machine type.
     """
     if not rbac.allows(actor, "tests.catalogue"):
-        raise LabError("Only an administrator can change the test catalogue.")
+        raise PermissionDenied("Only an administrator can change the test catalogue.")
     names = [
         "code",
         "name",
@@ -963,10 +966,10 @@ def catalogue_part_save(
     """Add a result field or a reference range to a catalogue test (admin). Results already
     entered keep the range they were flagged against.
 
-    Raises LabError when the actor may not change the catalogue.
+    Raises PermissionDenied when the actor's role may not change the catalogue.
     """
     if not rbac.allows(actor, "tests.catalogue"):
-        raise LabError("Only an administrator can change the test catalogue.")
+        raise PermissionDenied("Only an administrator can change the test catalogue.")
     part.save()
     audit.record(
         actor=actor,
@@ -984,10 +987,10 @@ def catalogue_part_remove(
 ) -> None:
     """Remove a result field or a reference range from the catalogue, audited.
 
-    Raises LabError when the actor may not change the catalogue.
+    Raises PermissionDenied when the actor's role may not change the catalogue.
     """
     if not rbac.allows(actor, "tests.catalogue"):
-        raise LabError("Only an administrator can change the test catalogue.")
+        raise PermissionDenied("Only an administrator can change the test catalogue.")
     audit.record(
         actor=actor,
         action=f"lab.catalogue.{type(part).__name__.lower()}.remove",

@@ -6,10 +6,15 @@ Ticket numbers run per service point per day ("T-001" each morning) from a locke
 (hms.numbering), so two desks checking in at once never get the same number; calling the next
 ticket takes the first waiting one nobody else is taking (SKIP LOCKED on PostgreSQL), so two
 staff calling at once get two different patients.
+
+A role that does not do the work of a service point (a cashier at triage, say), or does not set
+them up, gets PermissionDenied (403, nothing changed); a rule about the ticket or the point itself
+(nobody waiting, another doctor's room) raises QueueError with the sentence the person reads.
 """
 
 from datetime import date, timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -43,12 +48,18 @@ class QueueError(Refusal):
     """A queue action that cannot be done, with the sentence the person reads."""
 
 
+def _does_the_work_of(user: User, point: ServicePoint) -> bool:
+    """Whether `user`'s role does the work of `point`'s kind (SERVED_WITH): a question of the
+    role alone, whoever's room the point is."""
+    capability, scopes = SERVED_WITH[point.kind]
+    return rbac.allows(user, "queue.view") and rbac.allows(user, capability, scopes=scopes)
+
+
 def may_serve(user: User, point: ServicePoint) -> bool:
     """Whether `user` calls patients at `point`: the work of its kind (a nurse or doctor at
     triage, the lab's technicians, the pharmacists, the cashiers), and a doctor's own room is
     that doctor's. Administrators pass every check."""
-    capability, scopes = SERVED_WITH[point.kind]
-    if not rbac.allows(user, "queue.view") or not rbac.allows(user, capability, scopes=scopes):
+    if not _does_the_work_of(user, point):
         return False
     if point.doctor_id and not rbac.passes_every_check(user):
         return point.doctor_id == user.pk
@@ -56,8 +67,13 @@ def may_serve(user: User, point: ServicePoint) -> bool:
 
 
 def _check_serves(actor: User, point: ServicePoint) -> None:
+    """Raises PermissionDenied when the actor's role does not do the work of the point's kind;
+    QueueError when the point is another doctor's own room (the record, not the role)."""
+    refused = f"Patients at {point} are called by the staff who work there."
+    if not _does_the_work_of(actor, point):
+        raise PermissionDenied(refused)
     if not may_serve(actor, point):
-        raise QueueError(f"Patients at {point} are called by the staff who work there.")
+        raise QueueError(refused)
 
 
 def _series(point: ServicePoint, day: date) -> str:
@@ -245,8 +261,9 @@ def ticket_call_next(
     *, actor: User, service_point: ServicePoint, request: HttpRequest | None = None
 ) -> QueueTicket:
     """Call the next patient: the first waiting ticket, priority first then the longest waiting,
-    that no one else is calling this very moment. Raises QueueError when nobody is waiting or
-    the actor does not work there."""
+    that no one else is calling this very moment. Raises PermissionDenied when the actor's role
+    does not work at a point of its kind; QueueError when nobody is waiting or it is another
+    doctor's room."""
     _check_serves(actor, service_point)
     ticket = (
         locked(QueueTicket.objects, skip_locked=True)
@@ -293,7 +310,9 @@ def _step(
 def ticket_recall(
     *, actor: User, ticket: QueueTicket, request: HttpRequest | None = None
 ) -> QueueTicket:
-    """Call the same number again (the patient did not come up yet): the TV announces it again."""
+    """Call the same number again (the patient did not come up yet): the TV announces it again.
+    Raises PermissionDenied or QueueError as `_check_serves` does; QueueError when the ticket is
+    not called."""
     ticket = _step(actor, ticket, allowed_from=[TicketStatus.CALLED], doing="called again")
     ticket.last_called_at = timezone.now()
     ticket.calls += 1
@@ -312,7 +331,9 @@ def ticket_recall(
 def ticket_serve(
     *, actor: User, ticket: QueueTicket, request: HttpRequest | None = None
 ) -> QueueTicket:
-    """The patient has come up: being seen from now (the service time starts)."""
+    """The patient has come up: being seen from now (the service time starts). Raises
+    PermissionDenied or QueueError as `_check_serves` does; QueueError when the ticket is not
+    called."""
     ticket = _step(actor, ticket, allowed_from=[TicketStatus.CALLED], doing="started")
     ticket.status = TicketStatus.SERVING
     ticket.serving_at = timezone.now()
@@ -324,7 +345,9 @@ def ticket_serve(
 def ticket_finish(
     *, actor: User, ticket: QueueTicket, request: HttpRequest | None = None
 ) -> QueueTicket:
-    """Done at this point (the visit ends here, or the patient goes on without a queue)."""
+    """Done at this point (the visit ends here, or the patient goes on without a queue). Raises
+    PermissionDenied or QueueError as `_check_serves` does; QueueError when the ticket is not
+    called or being seen."""
     ticket = _step(
         actor, ticket, allowed_from=[TicketStatus.CALLED, TicketStatus.SERVING], doing="finished"
     )
@@ -342,7 +365,9 @@ def ticket_finish(
 def ticket_no_show(
     *, actor: User, ticket: QueueTicket, request: HttpRequest | None = None
 ) -> QueueTicket:
-    """Called and did not come up: the ticket closes (the desk issues a new one if they return)."""
+    """Called and did not come up: the ticket closes (the desk issues a new one if they return).
+    Raises PermissionDenied or QueueError as `_check_serves` does; QueueError when the ticket is
+    not called."""
     ticket = _step(actor, ticket, allowed_from=[TicketStatus.CALLED], doing="marked not answered")
     ticket.status = TicketStatus.NO_SHOW
     ticket.finished_at = timezone.now()
@@ -368,7 +393,11 @@ def ticket_transfer(
 ) -> QueueTicket:
     """Send the patient on to the next service point (triage to the doctor, the doctor to the
     lab, the pharmacy or the cashier): this ticket ends and the next one, at `to_point`, follows
-    it, so the visit keeps its steps. Returns the new ticket."""
+    it, so the visit keeps its steps. Returns the new ticket.
+
+    Raises PermissionDenied or QueueError as `_check_serves` does (for the point the ticket is
+    at); QueueError when the ticket is not called or being seen, `to_point` is its own point, or
+    `to_point` refuses the ticket as `ticket_issue` does."""
     ticket = _step(
         actor, ticket, allowed_from=[TicketStatus.CALLED, TicketStatus.SERVING], doing="sent on"
     )
@@ -402,10 +431,10 @@ def service_point_save(
     request: HttpRequest | None = None,
 ) -> ServicePoint:
     """Add a service point or change one (name, kind, prefix, a doctor's room, open or closed).
-    Raises QueueError for a doctor's room that is not a consultation, or a name or prefix
-    already used."""
+    Raises PermissionDenied when the actor's role does not set up the queues; QueueError for a
+    doctor's room that is not a consultation, or a name or prefix already used."""
     if not rbac.allows(actor, "queue.setup"):
-        raise QueueError("Service points are set up by an administrator.")
+        raise PermissionDenied("Service points are set up by an administrator.")
     point = locked(ServicePoint.objects).get(pk=point.pk) if point else ServicePoint()
     before = {name: getattr(point, name) for name in fields} if point.pk else None
     for name, value in fields.items():
@@ -436,9 +465,10 @@ def service_point_save(
 @transaction.atomic
 @submissions.once("queue.display_create")
 def display_create(*, actor: User, name: str, request: HttpRequest | None = None) -> DisplayScreen:
-    """A new waiting-area display, with its own random token (its address is the key)."""
+    """A new waiting-area display, with its own random token (its address is the key). Raises
+    PermissionDenied when the actor's role does not set up the queues."""
     if not rbac.allows(actor, "queue.setup"):
-        raise QueueError("Displays are set up by an administrator.")
+        raise PermissionDenied("Displays are set up by an administrator.")
     display = DisplayScreen.objects.create(name=name)
     audit.record(actor=actor, action="queue.display_create", obj=display, request=request)
     return display
@@ -449,9 +479,10 @@ def display_revoke(
     *, actor: User, display: DisplayScreen, request: HttpRequest | None = None
 ) -> DisplayScreen:
     """Switch a display off: its address stops working (its open socket closes at its next
-    heartbeat, within 25 seconds)."""
+    heartbeat, within 25 seconds). Raises PermissionDenied when the actor's role does not set up
+    the queues."""
     if not rbac.allows(actor, "queue.setup"):
-        raise QueueError("Displays are set up by an administrator.")
+        raise PermissionDenied("Displays are set up by an administrator.")
     display = locked(DisplayScreen.objects).get(pk=display.pk)
     display.is_active = False
     display.save(update_fields=["is_active"])

@@ -306,12 +306,13 @@ def discharge_open_order_settle(
     reversed by the module that posted it) or carries it over to outpatient follow-up, with the
     reason recorded on the order.
 
-    Raises WardError when the actor may not order discharges, the patient is discharged, the order
-    is no longer open, no choice or reason is given, the work has begun, or the lab refuses the
-    cancel or carry-over; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    Raises PermissionDenied when the actor's role may not order discharges; WardError when the
+    patient is discharged, the order is no longer open, no choice or reason is given, the work has
+    begun, or the lab refuses the cancel or carry-over; AlreadySubmitted (hms.submissions) when
+    the same form was already sent.
     """
     if not rbac.allows(actor, "wards.order_discharge"):
-        raise WardError("A doctor decides what happens to the stay's open orders.")
+        raise PermissionDenied("A doctor decides what happens to the stay's open orders.")
     admission = locked(Admission.objects).select_related("patient").get(pk=admission.pk)
     if not admission.is_active:
         raise WardError("This patient has already been discharged.")
@@ -521,8 +522,9 @@ def bed_set_status(
     """Cleaning -> Vacant (ward staff); in and out of Maintenance (admin). Occupied beds change
     only through admissions.
 
-    Raises WardError when the bed cannot go from its state to `status`, or the actor's role may not
-    make that change.
+    Raises WardError when the bed cannot go from its state to `status`; PermissionDenied when it
+    can, but the actor's role may not make that change (a nurse or the desk taking a bed out of
+    service: BED_MOVES).
     """
     bed = _locked_bed(bed)
     capability = BED_MOVES.get((bed.status, status))
@@ -531,7 +533,7 @@ def bed_set_status(
             f"{bed} is {bed.get_status_display().lower()}: it cannot become {BedStatus(status).label.lower()} from there."
         )
     if not bed_status_allowed(actor, bed, status):
-        raise WardError("Your role cannot make that change.")
+        raise PermissionDenied("Your role cannot make that change.")
     before = bed.status
     _set_bed(bed, status, by=actor)
     audit.record(
@@ -556,13 +558,13 @@ def ward_create(
     beds: int,
     request: HttpRequest | None = None,
 ) -> Ward:
-    """Open a ward with `beds` vacant beds numbered 01, 02, ...; raises WardError.
+    """Open a ward with `beds` vacant beds numbered 01, 02, ...
 
-    Raises WardError when the actor may not manage wards, a field fails validation, or the charge
-    master has no active item for the ward's charge code.
+    Raises PermissionDenied when the actor's role may not manage wards; WardError when a field
+    fails validation, or the charge master has no active item for the ward's charge code.
     """
     if not rbac.allows(actor, "wards.manage"):
-        raise WardError("Only an administrator opens wards and adds beds.")
+        raise PermissionDenied("Only an administrator opens wards and adds beds.")
     ward = Ward(name=name.strip(), kind=kind, charge_code=charge_code.strip().upper())
     try:
         ward.full_clean()
@@ -591,12 +593,12 @@ def ward_create(
 
 @transaction.atomic
 def ward_add_bed(*, actor: User, ward: Ward, request: HttpRequest | None = None) -> Bed:
-    """Add a vacant bed, numbered after the ward's highest; raises WardError.
+    """Add a vacant bed, numbered after the ward's highest.
 
-    Raises WardError when the actor may not manage wards.
+    Raises PermissionDenied when the actor's role may not manage wards.
     """
     if not rbac.allows(actor, "wards.manage"):
-        raise WardError("Only an administrator opens wards and adds beds.")
+        raise PermissionDenied("Only an administrator opens wards and adds beds.")
     numbers = [int(n) for n in ward.beds.values_list("number", flat=True) if n.isdigit()]
     bed = Bed.objects.create(ward=ward, number=f"{max(numbers, default=0) + 1:02d}")
     audit.record(
@@ -634,7 +636,7 @@ def _note_text(text: str | None) -> str:
 
 def _require_notes(actor: User) -> None:
     if not rbac.allows(actor, "wards.notes"):
-        raise PermissionDenied
+        raise PermissionDenied("Only a doctor or a nurse writes ward-round and nursing notes.")
 
 
 def note_editable_until(note: InpatientNote) -> datetime:

@@ -3,6 +3,7 @@ giving back what is not used."""
 
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -143,13 +144,13 @@ def advance_refund(
     less; the refund takes the next RF number (its printed receipt) and comes off the day's
     takings of its method.
 
-    Raises BillingError when the actor is not an accountant or administrator, the amount is
-    missing or more than the deposit has left, the method is missing, a method that needs a
-    reference has none, or no reason is given; AlreadySubmitted (hms.submissions) when the same
-    form was already sent.
+    Raises PermissionDenied when the actor is not an accountant or administrator; BillingError
+    when the amount is missing or more than the deposit has left, the method is missing, a method
+    that needs a reference has none, or no reason is given; AlreadySubmitted (hms.submissions)
+    when the same form was already sent.
     """
     if not rbac.allows(actor, "billing.adjust"):
-        raise BillingError("Only an accountant or an administrator can refund.")
+        raise PermissionDenied("Only an accountant or an administrator can refund.")
     # Locked: an invoice paid from this deposit at the same moment waits, and then sees less.
     advance = locked(AdvanceDeposit.objects).get(pk=advance.pk)
     amount = _exact_amount(amount)

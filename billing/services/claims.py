@@ -4,6 +4,7 @@ issued invoice submitted.
 
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -23,9 +24,10 @@ from hms.money import money_text
 
 
 def _claim_locked(actor: User, claim: InsuranceClaim, doing: str) -> tuple[Invoice, InsuranceClaim]:
-    """Check the role, then lock the invoice and its claim (in that order, as invoice_void does)."""
+    """Check the role (PermissionDenied), then lock the invoice and its claim (in that order, as
+    invoice_void does)."""
     if not rbac.allows(actor, "billing.adjust"):
-        raise BillingError(
+        raise PermissionDenied(
             f"Only an accountant or an administrator can {doing} an insurance claim."
         )
     invoice = locked(Invoice.objects).get(pk=claim.invoice_id)
@@ -62,9 +64,10 @@ def claim_approve(
     """Record the insurer's approval of a submitted claim, in full or in part. What it did not
     approve (claimed − approved) moves to the patient's balance.
 
-    Raises BillingError when the actor is not an accountant or administrator, the claim is not
-    submitted, the approved amount is missing or more than claimed, or the insurer's reference is
-    missing; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    Raises PermissionDenied when the actor is not an accountant or administrator; BillingError
+    when the claim is not submitted, the approved amount is missing or more than claimed, or the
+    insurer's reference is missing; AlreadySubmitted (hms.submissions) when the same form was
+    already sent.
     """
     invoice, claim = _claim_locked(actor, claim, "approve")
     if claim.status != ClaimStatus.SUBMITTED:
@@ -121,9 +124,9 @@ def claim_reject(
     """Record the insurer's rejection of a submitted claim: the whole claimed amount moves to the
     patient's balance.
 
-    Raises BillingError when the actor is not an accountant or administrator, the claim is not
-    submitted, or the insurer's reason is missing; AlreadySubmitted (hms.submissions) when the same
-    form was already sent.
+    Raises PermissionDenied when the actor is not an accountant or administrator; BillingError
+    when the claim is not submitted, or the insurer's reason is missing; AlreadySubmitted
+    (hms.submissions) when the same form was already sent.
     """
     invoice, claim = _claim_locked(actor, claim, "reject")
     if claim.status != ClaimStatus.SUBMITTED:
@@ -169,9 +172,10 @@ def claim_record_payment(
     amount, which clears the insurer's side of the invoice. Two accountants recording it at once
     record it once: the invoice and claim rows are locked, and a paid claim takes no payment.
 
-    Raises BillingError when the actor is not an accountant or administrator, the claim is already
-    paid or not approved, the amount is not the approved amount, or the remittance reference is
-    missing; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    Raises PermissionDenied when the actor is not an accountant or administrator; BillingError
+    when the claim is already paid or not approved, the amount is not the approved amount, or the
+    remittance reference is missing; AlreadySubmitted (hms.submissions) when the same form was
+    already sent.
     """
     invoice, claim = _claim_locked(actor, claim, "record a payment on")
     if claim.status == ClaimStatus.PAID:

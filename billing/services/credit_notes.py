@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -50,13 +51,13 @@ def credit_note_issue(
     """Correct an issued invoice: credit some of its lines, or an amount, off what the patient
     still owes. The invoice stays as issued; the credit note has its own gapless number.
 
-    Raises BillingError when the actor is not an accountant or administrator, the invoice is not
-    issued with a balance, no reason is given, a line is not on this invoice or already credited,
-    no amount or lines are given, or the amount exceeds the open balance; AlreadySubmitted
-    (hms.submissions) when the same form was already sent.
+    Raises PermissionDenied when the actor is not an accountant or administrator; BillingError
+    when the invoice is not issued with a balance, no reason is given, a line is not on this
+    invoice or already credited, no amount or lines are given, or the amount exceeds the open
+    balance; AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     if not rbac.allows(actor, "billing.adjust"):
-        raise BillingError("Only an accountant or an administrator can issue a credit note.")
+        raise PermissionDenied("Only an accountant or an administrator can issue a credit note.")
     invoice = locked(Invoice.objects).get(pk=invoice.pk)
     if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID):
         raise BillingError(

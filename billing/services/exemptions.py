@@ -1,5 +1,6 @@
 """Discharge exemptions: an accountant's authority for a stay to end while the patient owes."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -26,12 +27,12 @@ def discharge_exemption_grant(
     """Authorise `admission` to end with the patient owing what they owe now (after deposits),
     for `reason`; audited. A later charge beyond it needs a new exemption.
 
-    Raises BillingError when the actor may not exempt, the stay is not the patient's or has
-    ended, nothing is owed, or no reason is given; AlreadySubmitted (hms.submissions) when the
-    same form was already sent.
+    Raises PermissionDenied when the actor's role may not exempt; BillingError when the stay is
+    not the patient's or has ended, nothing is owed, or no reason is given; AlreadySubmitted
+    (hms.submissions) when the same form was already sent.
     """
     if not rbac.allows(actor, "billing.exempt"):
-        raise BillingError("Only an accountant or an administrator may exempt a balance.")
+        raise PermissionDenied("Only an accountant or an administrator may exempt a balance.")
     if admission.patient_id != patient.pk:
         raise BillingError("That stay is not this patient's.", field="admission")
     # The stay's row is locked: the discharge (which reads the exemption) waits for this.

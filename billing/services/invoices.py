@@ -5,6 +5,7 @@ insurance claim) and voiding it; and the figures and lines an invoice shows.
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -156,12 +157,13 @@ def invoice_set_discount(
 ) -> Invoice:
     """Set the discount of a draft invoice (an amount or a percentage), audited.
 
-    Raises BillingError when the actor is not an accountant or administrator, the invoice is
-    already issued, the kind is neither amount nor percentage, the value is out of range, or no
-    reason is given; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    Raises PermissionDenied when the actor is not an accountant or administrator; BillingError
+    when the invoice is already issued, the kind is neither amount nor percentage, the value is
+    out of range, or no reason is given; AlreadySubmitted (hms.submissions) when the same form was
+    already sent.
     """
     if not rbac.allows(actor, "billing.adjust"):
-        raise BillingError("Only an accountant or an administrator can give a discount.")
+        raise PermissionDenied("Only an accountant or an administrator can give a discount.")
     invoice = locked(Invoice.objects).get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
         raise BillingError("An issued invoice is never changed: correct it with a credit note.")
@@ -327,12 +329,13 @@ def invoice_void(
 ) -> Invoice:
     """Void an issued invoice that nothing was paid on; its charges can go on a new invoice.
 
-    Raises BillingError when the actor is not an accountant or administrator, the invoice has
-    credit notes, is not issued and unpaid, the insurer has approved or paid its claim, or no
-    reason is given; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    Raises PermissionDenied when the actor is not an accountant or administrator; BillingError
+    when the invoice has credit notes, is not issued and unpaid, the insurer has approved or paid
+    its claim, or no reason is given; AlreadySubmitted (hms.submissions) when the same form was
+    already sent.
     """
     if not rbac.allows(actor, "billing.adjust"):  # before taking any lock
-        raise BillingError("Only an accountant or an administrator can void an invoice.")
+        raise PermissionDenied("Only an accountant or an administrator can void an invoice.")
     invoice = locked(Invoice.objects).get(pk=invoice.pk)
     claim = locked(InsuranceClaim.objects).filter(invoice=invoice).first()
     refusal = _void_refusal(actor, invoice, claim)

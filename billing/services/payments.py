@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -250,13 +251,13 @@ def payment_refund(
     gives back, so a refund lowers what was paid and what is owed alike: it never makes an
     invoice owed again (a payment that bounced is reversed with `payment_reverse` instead).
 
-    Raises BillingError when the actor is not an accountant or administrator, the payment was
-    reversed, the amount is missing or more than is left to refund, the method is missing or a
-    method that needs a reference has none, or no reason is given; AlreadySubmitted
-    (hms.submissions) when the same form was already sent.
+    Raises PermissionDenied when the actor is not an accountant or administrator; BillingError
+    when the payment was reversed, the amount is missing or more than is left to refund, the
+    method is missing or a method that needs a reference has none, or no reason is given;
+    AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     if not rbac.allows(actor, "billing.adjust"):
-        raise BillingError("Only an accountant or an administrator can refund.")
+        raise PermissionDenied("Only an accountant or an administrator can refund.")
     invoice = locked(Invoice.objects).get(pk=payment.invoice_id)
     payment = locked(Payment.objects).get(pk=payment.pk)
     amount = _exact_amount(amount)
@@ -323,12 +324,12 @@ def payment_reverse(
     chargeback): the whole amount is owed again and the receipt is marked reversed. Unlike a
     refund, the hospital still claims the money.
 
-    Raises BillingError when the actor is not an accountant or administrator, the payment was
-    already reversed, was paid from the advance deposit, has refunds on it, or no reason is given;
-    AlreadySubmitted (hms.submissions) when the same form was already sent.
+    Raises PermissionDenied when the actor is not an accountant or administrator; BillingError
+    when the payment was already reversed, was paid from the advance deposit, has refunds on it,
+    or no reason is given; AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     if not rbac.allows(actor, "billing.adjust"):
-        raise BillingError("Only an accountant or an administrator can reverse a payment.")
+        raise PermissionDenied("Only an accountant or an administrator can reverse a payment.")
     invoice = locked(Invoice.objects).get(pk=payment.invoice_id)
     payment = locked(Payment.objects).get(pk=payment.pk)
     if payment.reversed_at:

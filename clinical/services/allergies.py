@@ -3,7 +3,7 @@ known), removing one entered in error, and the hospital's list of dangerous drug
 prescribing checks (clinical.prescribing) read.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -30,13 +30,15 @@ class AllergyError(Refusal):
 
 
 def _may_record(actor: User) -> None:
+    """Raises PermissionDenied unless the actor's role records allergies."""
     if not rbac.allows(actor, "allergies.record"):
-        raise AllergyError("Only a doctor or a nurse records allergies.")
+        raise PermissionDenied("Only a doctor or a nurse records allergies.")
 
 
 def _may_keep_interactions(actor: User) -> None:
+    """Raises PermissionDenied unless the actor's role keeps the interaction table."""
     if not rbac.allows(actor, "pharmacy.formulary"):
-        raise AllergyError("Only a pharmacist or an administrator keeps the interaction table.")
+        raise PermissionDenied("Only a pharmacist or an administrator keeps the interaction table.")
 
 
 @transaction.atomic
@@ -54,10 +56,10 @@ def allergy_record(
     """Record one allergy of `patient` (a coded class, or words for "other"); a "no known
     allergies" statement is withdrawn by it. Audited.
 
-    Raises AllergyError when the actor is not a doctor, nurse or administrator, the class or
-    severity is unknown (field "allergen_class"/"severity"), "other" has no words (field
-    "allergen"), or the same class (and words) is already recorded; AlreadySubmitted when the same
-    form was already sent.
+    Raises PermissionDenied when the actor is not a doctor, nurse or administrator; AllergyError
+    when the class or severity is unknown (field "allergen_class"/"severity"), "other" has no
+    words (field "allergen"), or the same class (and words) is already recorded; AlreadySubmitted
+    when the same form was already sent.
     """
     _may_record(actor)
     patient = locked(Patient.objects).get(pk=patient.pk)
@@ -109,8 +111,8 @@ def allergy_remove(
     """Remove an allergy entered in error or disproved (e.g. a negative challenge test): the row
     stays with who removed it, when and why. Audited.
 
-    Raises AllergyError when the actor may not record allergies, no reason is given (field
-    "reason"), or it is already removed.
+    Raises PermissionDenied when the actor's role may not record allergies; AllergyError when no
+    reason is given (field "reason"), or it is already removed.
     """
     _may_record(actor)
     allergy = locked(Allergy.objects).get(pk=allergy.pk)
@@ -142,8 +144,8 @@ def patient_no_known_allergies(
     """State that the patient was asked and has no known allergies (not the same as nothing
     recorded). Audited.
 
-    Raises AllergyError when the actor may not record allergies or an allergy is on record
-    (remove it first).
+    Raises PermissionDenied when the actor's role may not record allergies; AllergyError when an
+    allergy is on record (remove it first).
     """
     _may_record(actor)
     patient = locked(Patient.objects).get(pk=patient.pk)
@@ -179,8 +181,9 @@ def drug_interaction_add(
     """Add a dangerous pair to the interaction table (each side a generic name or an allergen
     class code, lower case), or reactivate the same pair with the new words. Audited.
 
-    Raises AllergyError when the actor is not a pharmacist or administrator, a side is missing
-    or both are the same (field "second"), or the severity is unknown (field "severity").
+    Raises PermissionDenied when the actor is not a pharmacist or administrator; AllergyError
+    when a side is missing or both are the same (field "second"), or the severity is unknown
+    (field "severity").
     """
     _may_keep_interactions(actor)
     first, second = sorted([(first or "").strip().lower(), (second or "").strip().lower()])
@@ -221,7 +224,8 @@ def drug_interaction_deactivate(
 ) -> DrugInteraction:
     """Stop warning about a pair (kept, inactive, so its history stays). Audited.
 
-    Raises AllergyError when the actor is not a pharmacist or administrator, or it is inactive.
+    Raises PermissionDenied when the actor is not a pharmacist or administrator; AllergyError
+    when it is inactive.
     """
     _may_keep_interactions(actor)
     interaction = locked(DrugInteraction.objects).get(pk=interaction.pk)

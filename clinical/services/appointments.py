@@ -5,6 +5,7 @@ booking-horizon and portal rules every caller is held to.
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -490,14 +491,15 @@ def appointment_move_to_doctor(
     are posted at booking). The patient's state stays "appointment scheduled". Both doctors are
     told. Returns the new appointment.
 
-    Raises BookingError when the actor is not the desk (the whole scope of booking), the
-    appointment is no longer scheduled, `doctor` is its own doctor (choose a new time instead),
+    Raises PermissionDenied when the actor is not the desk (the whole scope of booking);
+    BookingError when the appointment is no longer scheduled, `doctor` is its own doctor (choose a
+    new time instead),
     or the slot is refused as booking refuses it (past, beyond the horizon, not the doctor's
     hours, a day off); SlotTaken (a BookingError) when the new doctor or the patient is booked
     then; AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     if not rbac.allows(actor, "appointments.book", scopes=[rbac.ALL]):
-        raise BookingError("Only the desk moves an appointment to another doctor.")
+        raise PermissionDenied("Only the desk moves an appointment to another doctor.")
     patient = locked(Patient.objects).get(pk=appointment.patient_id)
     appointment = _locked_scheduled(appointment, "moved")
     if doctor.pk == appointment.doctor_id:
@@ -621,9 +623,10 @@ def appointment_check_in(
 ) -> Appointment:
     """The patient has arrived: the doctor's list shows them waiting, and the modules told of
     arrivals act (the queue issues a ticket; what they said is `appointment.arrival_notes`).
-    Raises BookingError (a portal patient, an appointment not scheduled or not today)."""
+    Raises PermissionDenied when the actor is not the desk (a portal patient); BookingError when
+    the appointment is not scheduled or not today."""
     if not rbac.allows(actor, "appointments.book", scopes=[rbac.ALL]):
-        raise BookingError("Patients are checked in at the desk.")
+        raise PermissionDenied("Patients are checked in at the desk.")
     appointment = _locked_scheduled(appointment, "checked in")
     if timezone.localtime(appointment.starts_at).date() != timezone.localdate():
         raise BookingError("Patients are checked in on the day of their appointment.")
@@ -657,9 +660,10 @@ def appointment_no_show(
     *, actor: User, appointment: Appointment, request: HttpRequest | None = None
 ) -> Appointment:
     """The patient did not come: the slot's time is over and nobody is waiting. Raises
-    BookingError (a portal patient, not scheduled, not yet past)."""
+    PermissionDenied when the actor is not the desk (a portal patient); BookingError when the
+    appointment is not scheduled or not yet past."""
     if not rbac.allows(actor, "appointments.book", scopes=[rbac.ALL]):
-        raise BookingError("Only the desk marks a patient as not come.")
+        raise PermissionDenied("Only the desk marks a patient as not come.")
     appointment = _locked_scheduled(appointment, "marked no-show", or_waiting=True)
     if appointment.starts_at > timezone.now():
         raise BookingError("An appointment can be marked no-show only after its time.")

@@ -5,7 +5,7 @@ consultation charge), and its prescription lines; a doctor changes only their ow
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -122,11 +122,11 @@ def encounter_start(
     when), the patient is under treatment, the doctor's day and the desk's list follow live, and
     the modules told of arrivals act (the queue shows the patient's ticket as being seen).
 
-    Raises ConsultationError when the actor may not consult, the appointment is with another
-    doctor, is not scheduled or checked in, or is not today.
+    Raises PermissionDenied when the actor's role may not consult; ConsultationError when the
+    appointment is with another doctor, is not scheduled or checked in, or is not today.
     """
     if not rbac.allows(actor, "clinical.consult"):
-        raise ConsultationError("Consultations are held by doctors.")
+        raise PermissionDenied("Consultations are held by doctors.")
     appointment = locked(Appointment.objects).select_related("patient").get(pk=appointment.pk)
     existing = Encounter.objects.filter(appointment=appointment).first()
     if existing:

@@ -13,6 +13,7 @@ administrator) confirming with their own password on the same screen (rbac "pati
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -41,12 +42,13 @@ class MergeRefused(Refusal):
 def _check_who(actor: User, confirmed_by: User | None, doing: str) -> User | None:
     """The second person the actor's role needs (None for an administrator), checked.
 
-    Raises MergeRefused when the actor may not merge at all, or needs a second person and
-    `confirmed_by` is missing, the actor themself, inactive, or not allowed to merge.
+    Raises PermissionDenied when the actor's role may not merge at all; MergeRefused when it needs
+    a second person and `confirmed_by` is missing, the actor themself, inactive, or not allowed to
+    merge (about what was typed, beside its field).
     """
     held = rbac.scope(actor, CAPABILITY)
     if held is None:
-        raise MergeRefused(f"Your role may not {doing} patient records.")
+        raise PermissionDenied(f"Your role may not {doing} patient records.")
     if held == rbac.ALL:
         return None
     if confirmed_by is None:
@@ -217,11 +219,12 @@ def patient_merge(
     Returns the PatientMerge, whose `moved` lists every row moved:
     [{"model": "billing.Charge", "field": "patient", "pks": [...]}, ...].
 
-    Raises MergeRefused (nothing changed) when the actor may not merge or lacks a valid second
-    person (field "confirm_username"), the two are one record, either was merged already, the
-    survivor is archived (field "survivor"), both are admitted, both have an appointment at the
-    same time, both hold a row a patient may hold only once, or the database refuses a move;
-    AlreadySubmitted (hms.submissions) when the same form was already sent.
+    Raises PermissionDenied (nothing changed) when the actor's role may not merge; MergeRefused
+    (nothing changed) when the actor lacks a valid second person (field "confirm_username"), the
+    two are one record, either was merged already, the survivor is archived (field "survivor"),
+    both are admitted, both have an appointment at the same time, both hold a row a patient may
+    hold only once, or the database refuses a move; AlreadySubmitted (hms.submissions) when the
+    same form was already sent.
     """
     confirmed_by = _check_who(actor, confirmed_by, "merge")
     if survivor.pk == merged.pk:
@@ -291,8 +294,9 @@ def patient_unmerge(
     Returns the PatientMerge, now marked undone; `restored` on it lists what went back, shaped
     as `moved`.
 
-    Raises MergeRefused (nothing changed) when the actor may not, or lacks a valid second person
-    (field "confirm_username"); the merge was already undone, is older than the window, or its
+    Raises PermissionDenied (nothing changed) when the actor's role may not un-merge;
+    MergeRefused (nothing changed) when the actor lacks a valid second person (field
+    "confirm_username"); the merge was already undone, is older than the window, or its
     survivor was merged into another record since (undo that first); or the database refuses;
     AlreadySubmitted (hms.submissions) when the same form was already sent.
     """

@@ -4,6 +4,7 @@ import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -32,11 +33,12 @@ def schedule_block_add(
 ) -> DoctorSchedule:
     """Add a weekly block of bookable time for a doctor, audited.
 
-    Raises BookingError when the actor may not manage schedules or the block overlaps another block
-    of the same doctor that day; django's ValidationError when a field fails validation.
+    Raises PermissionDenied when the actor's role may not manage schedules; BookingError when the
+    block overlaps another block of the same doctor that day; django's ValidationError when a
+    field fails validation.
     """
     if not rbac.allows(actor, "schedules.manage"):
-        raise BookingError("Only an administrator sets doctors' schedules and days off.")
+        raise PermissionDenied("Only an administrator sets doctors' schedules and days off.")
     block = DoctorSchedule(
         doctor=doctor,
         weekday=weekday,
@@ -74,10 +76,10 @@ def schedule_block_remove(
 ) -> None:
     """Future appointments already booked in the block stay booked; no new ones are offered.
 
-    Raises BookingError when the actor may not manage schedules.
+    Raises PermissionDenied when the actor's role may not manage schedules.
     """
     if not rbac.allows(actor, "schedules.manage"):
-        raise BookingError("Only an administrator sets doctors' schedules and days off.")
+        raise PermissionDenied("Only an administrator sets doctors' schedules and days off.")
     audit.record(
         actor=actor,
         action="schedule.remove",
@@ -101,12 +103,12 @@ def schedule_exception_add(
 ) -> ScheduleException:
     """Record a doctor's day (or hours) off, when no slots are offered, audited.
 
-    Raises BookingError when the actor may not manage schedules, only one of start and end time is
-    given, or the end is not after the start; django's ValidationError when a field fails
-    validation.
+    Raises PermissionDenied when the actor's role may not manage schedules; BookingError when only
+    one of start and end time is given, or the end is not after the start; django's
+    ValidationError when a field fails validation.
     """
     if not rbac.allows(actor, "schedules.manage"):
-        raise BookingError("Only an administrator sets doctors' schedules and days off.")
+        raise PermissionDenied("Only an administrator sets doctors' schedules and days off.")
     exception = ScheduleException(
         doctor=doctor, date=date, start_time=start_time, end_time=end_time, reason=reason
     )
@@ -138,11 +140,16 @@ def _part_hours(part: str) -> tuple[datetime.time | None, datetime.time | None]:
 
 def _check_may_close(actor: User, source: str, *, own: bool = False) -> None:
     """Leave's days off are set by an administrator and lifted by one or, `own`, by the doctor
-    whose days they are (cancelling their own leave); they always name their leave."""
+    whose days they are (cancelling their own leave); they always name their leave.
+
+    Raises PermissionDenied when the actor's role may do neither; BookingError for a missing or
+    over-long `source`."""
     if not own and not (
         rbac.allows(actor, "schedules.manage") or rbac.allows(actor, "hr.approve_leave")
     ):
-        raise BookingError("Only an administrator closes or reopens a doctor's hours for leave.")
+        raise PermissionDenied(
+            "Only an administrator closes or reopens a doctor's hours for leave."
+        )
     limit = ScheduleException._meta.get_field("source").max_length
     if not source or len(source) > limit:
         raise BookingError(
@@ -169,9 +176,9 @@ def days_off_for_leave(
     Idempotent per (source, date, part). Returns the exceptions created (none for a member of
     staff who is not a doctor: they have no bookable hours). Audited once, when any were
     created; the desk's pages (the appointments to move) refresh live.
-    Raises BookingError when the actor may neither manage schedules nor approve leave, or
-    `source` is empty or longer than the field; ValueError on an unknown part (before anything
-    is written).
+    Raises PermissionDenied when the actor's role may neither manage schedules nor approve leave;
+    BookingError when `source` is empty or longer than the field; ValueError on an unknown part
+    (before anything is written).
     """
     _check_may_close(actor, source)
     hours = [(day, *_part_hours(part)) for day, part in days]
@@ -212,10 +219,13 @@ def days_off_for_leave_lifted(
     """Reopen the hours `days_off_for_leave` closed for `source` (the leave was cancelled), from
     `from_day` on when given (days already past stay as they were). Returns how many exceptions
     were lifted; audited when any were. The doctor whose days they are may lift them (they
-    cancelled their own leave); otherwise raises BookingError as `days_off_for_leave` does.
+    cancelled their own leave); otherwise raises PermissionDenied or BookingError as
+    `days_off_for_leave` does.
     """
     lifted = ScheduleException.objects.filter(source=source)
-    own = lifted.exists() and not lifted.exclude(doctor_id=actor.pk).exists()
+    # Nothing closed for the leave (a doctor whose leave closed no hours) is the actor's own too:
+    # cancelling it lifts nothing and is no one else's to refuse.
+    own = not lifted.exclude(doctor_id=actor.pk).exists()
     _check_may_close(actor, source, own=own)
     if from_day is not None:
         lifted = lifted.filter(date__gte=from_day)

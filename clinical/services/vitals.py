@@ -50,7 +50,7 @@ def vitals_record(
     already sent.
     """
     if not rbac.allows(actor, "vitals.record"):
-        raise PermissionDenied
+        raise PermissionDenied("Only a doctor or a nurse records vitals.")
     readings = {name: values.get(name) for name in VITAL_FIELDS}
     if all(value is None for value in readings.values()):
         raise VitalsError("Enter at least one reading.")
@@ -141,10 +141,10 @@ def patient_spo2_target_set(
     respiratory failure): sets recorded from then on score SpO2 on NEWS2 scale 2 (RCP 2017,
     chart 2); those already recorded keep the scale they were taken on. Audited.
 
-    Raises VitalsError when the actor may not prescribe (clinical.consult).
+    Raises PermissionDenied when the actor's role may not prescribe (clinical.consult).
     """
     if not rbac.allows(actor, "clinical.consult"):
-        raise VitalsError("Only a doctor sets the patient's oxygen target.")
+        raise PermissionDenied("Only a doctor sets the patient's oxygen target.")
     patient = locked(Patient.objects).get(pk=patient.pk)
     if patient.spo2_target_88_92 == target_88_92:
         return patient

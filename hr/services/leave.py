@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -143,16 +144,17 @@ def leave_apply(
     Serialised per person (the person's row is locked), so two applications at once cannot
     both pass the overlap and balance checks.
 
-    Raises LeaveError (with the form field it is about) when the role may not apply, the type
-    is not in use, the end is before the start, the start is more than HMS_LEAVE_BACKDATE_DAYS
-    in the past, the days cost nothing, they overlap a pending or approved leave of the person
-    (half days counted), they are more than the balance (unpaid leave excepted), or a document
-    is required and missing or not an accepted file.
+    Raises PermissionDenied when the actor's role does not apply for leave (the administrator
+    account included: rbac.offers); LeaveError (with the form field it is about) when the type is
+    not in use, the end is before the start, the start is more than HMS_LEAVE_BACKDATE_DAYS in the
+    past, the days cost nothing, they overlap a pending or approved leave of the person (half days
+    counted), they are more than the balance (unpaid leave excepted), or a document is required and
+    missing or not an accepted file.
     """
     if not rbac.offers(actor, "hr.self_service"):
         # The administrator account decides leave; an administrator's own leave is asked from
         # their staff account (rbac.offers), or nobody else could ever decide it.
-        raise LeaveError(
+        raise PermissionDenied(
             "The administrator account does not take leave: ask from your own staff account,"
             " so that someone else decides it."
             if rbac.passes_every_check(actor)
@@ -348,7 +350,7 @@ def leave_cancel(
 
 def _decidable(actor: User, leave_request: LeaveRequest) -> LeaveRequest:
     if not rbac.allows(actor, "hr.approve_leave"):
-        raise LeaveError("Only the administrator decides leave.")
+        raise PermissionDenied("Only the administrator decides leave.")
     leave_request = _locked(leave_request)
     if leave_request.user_id == actor.pk:
         raise LeaveError("Someone else decides your own leave.")
@@ -377,8 +379,9 @@ def leave_approve(
     then stay for reception to move. When there are any, the administrator must say they know
     (`patients_moved_knowingly`), having been shown how many.
 
-    Raises LeaveError when the actor may not decide, it is their own request, it was decided
-    already, or booked patients were not acknowledged (field "patients_moved_knowingly").
+    Raises PermissionDenied when the actor's role may not decide leave; LeaveError when it is their
+    own request, it was decided already, or booked patients were not acknowledged (field
+    "patients_moved_knowingly").
     """
     leave_request = _decidable(actor, leave_request)
     parts = selectors.request_parts(leave_request)
@@ -439,7 +442,8 @@ def leave_reject(
     """Refuse a pending request, saying why (audited; the applicant is notified live; the
     days return to their balance).
 
-    Raises LeaveError as leave_approve does, and when no reason is given (field "comment").
+    Raises PermissionDenied and LeaveError as leave_approve does, and LeaveError when no reason
+    is given (field "comment").
     """
     leave_request = _decidable(actor, leave_request)
     comment = comment.strip()[:300]
@@ -492,10 +496,11 @@ def leave_type_update(
     """Change a leave type's rules (`values`: any of LEAVE_TYPE_FIELDS) and its yearly days per
     role (`entitlements`: {role: days}). Requests already made keep what they cost. Audited.
 
-    Raises LeaveError when the actor may not, or the name is another type's.
+    Raises PermissionDenied when the actor's role may not; LeaveError when the name is another
+    type's.
     """
     if not rbac.allows(actor, "hr.approve_leave"):
-        raise LeaveError("Only the administrator changes leave types.")
+        raise PermissionDenied("Only the administrator changes leave types.")
     leave_type = locked(LeaveType.objects).get(pk=leave_type.pk)
     before = {name: getattr(leave_type, name) for name in LEAVE_TYPE_FIELDS}
     before["entitlements"] = dict(leave_type.entitlements.values_list("role", "days"))
@@ -531,11 +536,12 @@ def closure_day_add(
     that day (clinical.services.days_off_for_leave, source "closure:<pk>"); patients already
     booked are listed for reception to move. `closure.booked` says how many. Audited.
 
-    Raises LeaveError when the actor may not, no name is given, the day is past, more than two
-    years ahead, a weekend or a public holiday (already not a working day), or already a closure.
+    Raises PermissionDenied when the actor's role may not; LeaveError when no name is given, the day
+    is past, more than two years ahead, a weekend or a public holiday (already not a working day),
+    or already a closure.
     """
     if not rbac.allows(actor, "hr.approve_leave"):
-        raise LeaveError("Only the administrator adds closure days.")
+        raise PermissionDenied("Only the administrator adds closure days.")
     name = name.strip()
     if not name:
         raise LeaveError("Name the day (e.g. “Staff retreat”).", field="name")
@@ -578,9 +584,9 @@ def closure_day_add(
 def closure_day_remove(
     *, actor: User, closure: ClosureDay, request: HttpRequest | None = None
 ) -> None:
-    """Remove a closure day. Audited. Raises LeaveError when the actor may not."""
+    """Remove a closure day. Audited. Raises PermissionDenied when the actor's role may not."""
     if not rbac.allows(actor, "hr.approve_leave"):
-        raise LeaveError("Only the administrator removes closure days.")
+        raise PermissionDenied("Only the administrator removes closure days.")
     audit.record(
         actor=actor,
         action="leave.closure_remove",

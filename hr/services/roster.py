@@ -1,11 +1,13 @@
 """Shifts and the roster: defining shifts, assigning people to them by date (a cell, a copy of
 last week, a department over a range of dates). Every action is the administrator's
 (hr.approve_leave: "approve leave, run the roster, see team attendance"), audited, and safe to
-repeat: one shift per person per date is the database's rule, and a repeat changes nothing."""
+repeat: one shift per person per date is the database's rule, and a repeat changes nothing.
+Another role gets PermissionDenied from each of them (403, nothing changed)."""
 
 from collections.abc import Iterable
 from datetime import date, time, timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from accounts.models import Department, User
@@ -33,8 +35,9 @@ class RosterError(Refusal):
 
 
 def _check(actor: User) -> None:
+    """Raises PermissionDenied unless the actor's role runs the roster."""
     if not rbac.allows(actor, "hr.approve_leave"):
-        raise RosterError("Only the administrator runs the roster.")
+        raise PermissionDenied("Only the administrator runs the roster.")
 
 
 def rosterable_staff():

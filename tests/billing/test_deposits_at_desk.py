@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
@@ -246,7 +247,7 @@ def test_only_the_accountant_or_administrator_gives_a_deposit_back(people, clien
     )
 
     assert response.status_code == 403
-    with pytest.raises(services.BillingError, match="accountant or an administrator"):
+    with pytest.raises(PermissionDenied, match="accountant or an administrator"):
         services.advance_refund(
             actor=people["desk"], advance=advance, amount=Decimal("1"), method="cash", reason="x"
         )

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from clinical import selectors, services
@@ -282,9 +283,9 @@ def test_no_one_but_an_administrator_closes_or_reopens_a_doctors_hours(
     someone = make_user(role)
     leave(admin, doctor, (THURSDAY, "day"))
 
-    with pytest.raises(services.BookingError, match="Only an administrator"):
+    with pytest.raises(PermissionDenied, match="Only an administrator"):
         leave(someone, doctor, (WEDNESDAY, "day"), source="leave:99")
-    with pytest.raises(services.BookingError, match="Only an administrator"):
+    with pytest.raises(PermissionDenied, match="Only an administrator"):
         services.days_off_for_leave_lifted(actor=someone, source="leave:42")
 
     assert list(ScheduleException.objects.values_list("date", flat=True)) == [THURSDAY]
@@ -297,12 +298,26 @@ def test_the_doctor_whose_leave_it_was_reopens_their_own_hours_and_no_one_elses(
     leave(admin, doctor, (WEDNESDAY, "day"))
     leave(admin, colleague, (THURSDAY, "day"), source="leave:43")
 
-    with pytest.raises(services.BookingError, match="Only an administrator"):
+    with pytest.raises(PermissionDenied, match="Only an administrator"):
         services.days_off_for_leave_lifted(actor=doctor, source="leave:43")
     lifted = services.days_off_for_leave_lifted(actor=doctor, source="leave:42")
 
     assert lifted == 1
     assert list(ScheduleException.objects.values_list("date", flat=True)) == [THURSDAY]
+
+
+def test_a_doctor_cancelling_leave_that_closed_no_hours_lifts_nothing_and_is_not_refused(
+    doctor, make_user
+):
+    """A leave whose days held no clinic hours left nothing to lift: the doctor's cancelling it
+    must not be refused (it raised an unhandled error, then a 403, before session 24)."""
+    leave(make_user(rbac.ADMIN), doctor, (WEDNESDAY, "day"))
+
+    lifted = services.days_off_for_leave_lifted(actor=doctor, source="leave:77")
+
+    assert lifted == 0
+    assert ScheduleException.objects.filter(source="leave:42").count() == 1
+    assert not AuditEntry.objects.filter(action="schedule.leave_days_off_lifted").exists()
 
 
 def test_an_unknown_part_of_a_day_writes_nothing(doctor, admin):

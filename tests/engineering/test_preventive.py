@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -70,7 +71,7 @@ def test_a_plan_out_of_bounds_is_refused_beside_its_field(staff, machine, interv
 
 
 def test_only_engineers_and_the_administrator_change_a_plan(staff, machine):
-    with pytest.raises(services.EngineeringError):
+    with pytest.raises(PermissionDenied, match="Only an engineer or an administrator"):
         services.pm_plan_save(actor=staff.nurse, machine=machine, pm_interval_days=30, steps=[])
 
 

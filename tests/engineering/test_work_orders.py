@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from engineering import services
@@ -77,7 +78,7 @@ def test_a_report_needs_what_is_wrong_and_a_known_priority(staff, machine):
 
 
 def test_a_portal_patient_cannot_report_a_fault(staff, machine):
-    with pytest.raises(services.EngineeringError):
+    with pytest.raises(PermissionDenied, match="Only the hospital's staff"):
         report(staff, machine, by=staff.patient_user)
 
 
@@ -110,7 +111,7 @@ def test_a_request_already_taken_tells_the_second_engineer_who_has_it(staff, mak
 def test_only_engineers_and_the_administrator_take_requests(staff, machine):
     fault = report(staff, machine)
 
-    with pytest.raises(services.EngineeringError):
+    with pytest.raises(PermissionDenied, match="Only an engineer or an administrator"):
         services.fault_request_take(actor=staff.nurse, fault_request=fault)
 
     assert not WorkOrder.objects.exists()

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from clinical import selectors as clinical_selectors
@@ -324,7 +325,7 @@ def test_rejecting_needs_a_reason_and_gives_the_days_back(staff):
 def test_only_the_administrator_decides_and_only_once(staff):
     leave = apply(staff.nurse, MONDAY + timedelta(days=7), MONDAY + timedelta(days=8))
 
-    with pytest.raises(services.LeaveError, match="Only the administrator"):
+    with pytest.raises(PermissionDenied, match="Only the administrator"):
         services.leave_approve(actor=staff.doctor, leave_request=leave)
     services.leave_approve(actor=staff.admin, leave_request=leave)
     with pytest.raises(services.LeaveError, match="already approved"):
@@ -417,7 +418,7 @@ def test_the_administrator_changes_a_types_days_per_role_audited(staff):
     assert balance_of(staff.doctor, annual(), 2026).entitlement == 21
     assert annual().carry_over_limit == 5
     assert AuditEntry.objects.filter(action="leave.type_update").exists()
-    with pytest.raises(services.LeaveError):
+    with pytest.raises(PermissionDenied, match="Only the administrator changes leave types"):
         services.leave_type_update(
             actor=staff.nurse, leave_type=annual(), values={}, entitlements={}
         )

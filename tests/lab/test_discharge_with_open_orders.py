@@ -5,6 +5,7 @@ order and shown on the worklist and the order page. Wards asks clinical's regist
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from billing.models import Charge
@@ -222,7 +223,7 @@ def test_reception_cannot_settle_orders_and_sees_why_the_discharge_waits(
         reverse("discharge_open_order", args=[admission.pk]),
         {"source": "lab", "order": cbc.pk, "decision": "cancel", "reason": "x"},
     )
-    with pytest.raises(wards.WardError, match="A doctor decides"):
+    with pytest.raises(PermissionDenied, match="A doctor decides"):
         wards.discharge_open_order_settle(
             actor=staff["reception"],
             admission=admission,

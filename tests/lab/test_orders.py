@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from billing.models import Charge, ChargeItem
@@ -191,8 +192,10 @@ def test_only_a_doctor_orders_or_cancels_tests(
     cbc.refresh_from_db()
     assert cbc.status == OrderStatus.PENDING
     assert Charge.objects.count() == 1
-    with pytest.raises(services.LabError, match="Only a doctor"):
+    with pytest.raises(PermissionDenied, match="Only a doctor can order"):
         services.order_tests(actor=user, patient=patient, tests=[catalog["RBS"]])
+    with pytest.raises(PermissionDenied, match="Only a doctor can cancel"):
+        services.order_cancel(actor=user, order=cbc, reason="No")
 
 
 def test_a_doctor_orders_from_the_consultation_screen_and_sees_the_order_in_its_panel(
