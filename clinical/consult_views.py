@@ -66,7 +66,7 @@ def _notes_saved(request: HttpRequest, current: Encounter) -> HttpResponse:
         messages.success(request, "Notes saved.")
         return redirect("encounter", pk=current.pk)
     current.refresh_from_db()
-    response = render(request, "clinical/_notes_saved.html", {"saved_at": timezone.now()})
+    response = render(request, "clinical/_notes_saved.html", {"saved_at": current.notes_saved_at})
     response = reswap(retarget(response, "#draft-status"), "outerHTML")
     saved = {name: getattr(current, name) or "" for name in services.ENCOUNTER_FIELDS}
     return trigger_client_event(

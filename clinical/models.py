@@ -582,6 +582,9 @@ class Encounter(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     started_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
+    # When the doctor last saved the notes (clinical.services.encounter_save): the consultation
+    # page says so when it is opened again, as the line under the notes does after a save.
+    notes_saved_at = models.DateTimeField(null=True, blank=True)
     complaints = models.TextField("presenting complaints", blank=True)
     examination = models.TextField(blank=True)
     diagnosis = models.CharField(max_length=200, blank=True)

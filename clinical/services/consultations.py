@@ -212,6 +212,7 @@ def _write_notes(
             " ".join(error.messages),
             field=fields_refused[0] if len(fields_refused) == 1 else None,
         ) from error
+    encounter.notes_saved_at = timezone.now()
     encounter.save()
     after = audit.snapshot(encounter, ENCOUNTER_FIELDS)
     if before != after:

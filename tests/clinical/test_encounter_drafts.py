@@ -4,6 +4,7 @@ writer's alone."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from clinical import services
 from clinical.models import EncounterDraft
@@ -143,3 +144,30 @@ def test_a_draft_arriving_after_the_notes_were_saved_is_not_kept(encounter, clie
     assert late.status_code == 200 and not EncounterDraft.objects.exists()
     page = client.get(reverse("encounter", args=[encounter.pk])).content.decode()
     assert 'data-testid="draft-restored"' not in page and 'value="J45.9"' in page
+
+
+def test_the_page_opened_again_says_when_the_notes_were_last_saved(encounter, client_for):
+    """After a save the line under the notes says "Notes saved at 14:05"; a plain reload (or the
+    page opened later) says the same from the record, instead of nothing."""
+    client = client_for(encounter.doctor)
+    before = client.get(reverse("encounter", args=[encounter.pk])).content.decode()
+    assert "Notes saved at" not in before  # never saved: nothing claimed
+
+    saved = client.post(
+        reverse("encounter", args=[encounter.pk]),
+        {"complaints": COMPLAINTS, "diagnosis": "Malaria"},
+        HTTP_HX_REQUEST="true",
+    )
+    encounter.refresh_from_db()
+    at = timezone.localtime(encounter.notes_saved_at).strftime("%H:%M")
+    assert f"Notes saved at {at}." in saved.content.decode()
+
+    again = client.get(reverse("encounter", args=[encounter.pk])).content.decode()
+    line = again.split('data-testid="draft-status"')[1].split("</span></span>")[0]
+    assert f"Notes saved at {at}." in line and "Unsaved" not in line
+
+    services.encounter_draft_save(
+        actor=encounter.doctor, encounter=encounter, fields={"complaints": COMPLAINTS + " More."}
+    )
+    typing = client.get(reverse("encounter", args=[encounter.pk])).content.decode()
+    assert "Unsaved notes kept at" in typing  # a newer draft is what the line speaks of
