@@ -19,6 +19,12 @@ NAIROBI = ZoneInfo("Africa/Nairobi")
 # Half an hour before midnight in Nairobi (21:30 UTC): a set due after midnight says its day.
 LATE = datetime(2026, 11, 30, 23, 30, tzinfo=NAIROBI)
 
+# Since session 24 a list's time says its day when that is not today's (the lists span midnight;
+# these rows are within a day of `now`).
+DAY = (
+    '{% if row.due_at|date:"Ymd" < now|date:"Ymd" %}yesterday {% elif row.due_at|date:"Ymd" >'
+    ' now|date:"Ymd" %}tomorrow {% endif %}'
+)
 # The template the tags replaced, as it was (templates/wards/ward_patients.html); the badge is
 # clinical's own include, so a change to it shows here.
 ROWS = (
@@ -38,7 +44,9 @@ ROWS = (
     '{% else %}<span class="text-body-secondary">None since admission</span>{% endif %}</td>\n'
     '<td data-testid="vitals-due">{% if row.overdue %}<span class="badge text-bg-danger fs-6"><i'
     ' class="bi bi-alarm" aria-hidden="true"></i> Overdue</span><div class="small">{% if'
-    ' row.last_vitals_at %}due {{ row.due_at|date:"H:i" }}{% else %}due on admission{% endif'
+    " row.last_vitals_at %}due "
+    + DAY
+    + '{{ row.due_at|date:"H:i" }}{% else %}due on admission{% endif'
     ' %}</div>{% else %}{{ row.due_at|date:"H:i" }}{% if row.due_at|date:"Ymd" !='
     ' now|date:"Ymd" %} <span class="small text-body-secondary">{{ row.due_at|date:"D j M"'
     " }}</span>{% endif %}{% endif %}</td>\n"
@@ -52,12 +60,6 @@ ROWS = (
     "</td>\n</tr>\n{% endfor %}"
 )
 LINE = '<li class="d-flex justify-content-between gap-2 py-1 border-bottom"'
-# Since session 24 a list's time says its day when that is not today's (the lists span midnight;
-# these rows are within a day of `now`).
-DAY = (
-    '{% if row.due_at|date:"Ymd" < now|date:"Ymd" %}yesterday {% elif row.due_at|date:"Ymd" >'
-    ' now|date:"Ymd" %}tomorrow {% endif %}'
-)
 DUE = (
     "{% for row in rows %}" + LINE + "><span>{% if row.vitals_url %}<a"
     ' href="{{ row.vitals_url }}">{{ row.name }}</a>{% else %}{{ row.name }}{% endif %} <span'
@@ -205,6 +207,7 @@ def test_a_time_of_the_nurses_lists_says_its_day_when_not_todays():
 
     assert "yesterday 22:30" in newest and "today 00:10" in newest
     assert "overdue yesterday 22:30" in overdue_line
+    assert "due yesterday 22:30" in _render(OURS["rows"], [overdue], just_after_midnight)
     assert "due tomorrow 00:15" in due_line
 
 

@@ -100,7 +100,7 @@ def _row(row: dict, now: datetime, zone: tzinfo, today: date) -> str:
         due = (
             '<span class="badge text-bg-danger fs-6"><i class="bi bi-alarm" aria-hidden="true">'
             '</i> Overdue</span><div class="small">'
-            f"{f'due {_hm(due_at, zone)}' if last_at else 'due on admission'}</div>"
+            f"{f'due {_day_hm(due_at, zone, today)}' if last_at else 'due on admission'}</div>"
         )
     else:
         local_due = due_at.astimezone(zone)
