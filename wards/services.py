@@ -497,6 +497,15 @@ BED_MOVES = {
 }
 
 
+# How a refusal speaks of the state a bed is already in.
+BED_STATE_WORDS = {
+    BedStatus.VACANT: "free",
+    BedStatus.MAINTENANCE: "out of service",
+    BedStatus.CLEANING: "being cleaned",
+    BedStatus.OCCUPIED: "occupied",
+}
+
+
 def bed_move_allowed(actor: User, from_status: str, to_status: str) -> bool:
     """Whether `actor` may move a bed from `from_status` to `to_status` (BED_MOVES): the one rule
     bed_set_status acts on and the bed board asks before offering a button.
@@ -522,11 +531,13 @@ def bed_set_status(
     """Cleaning -> Vacant (ward staff); in and out of Maintenance (admin). Occupied beds change
     only through admissions.
 
-    Raises WardError when the bed cannot go from its state to `status`; PermissionDenied when it
-    can, but the actor's role may not make that change (a nurse or the desk taking a bed out of
-    service: BED_MOVES).
+    Raises WardError when the bed is already in `status` or cannot go from its state to it;
+    PermissionDenied when it can, but the actor's role may not make that change (a nurse or the
+    desk taking a bed out of service: BED_MOVES).
     """
     bed = _locked_bed(bed)
+    if bed.status == status:  # the same press twice, or two people at once: done already
+        raise WardError(f"{bed} is already {BED_STATE_WORDS.get(status, status)}.")
     capability = BED_MOVES.get((bed.status, status))
     if capability is None:
         raise WardError(

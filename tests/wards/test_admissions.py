@@ -159,7 +159,7 @@ def test_cleaning_makes_a_bed_vacant_and_only_admin_handles_maintenance(staff, w
     Bed.objects.filter(pk=target.pk).update(status=BedStatus.CLEANING)
 
     services.bed_set_status(actor=staff.nurse, bed=target, status=BedStatus.VACANT)
-    with pytest.raises(services.WardError, match="cannot become vacant"):
+    with pytest.raises(services.WardError, match="is already free"):
         services.bed_set_status(actor=staff.nurse, bed=target, status=BedStatus.VACANT)
     with pytest.raises(PermissionDenied, match="Your role cannot"):
         services.bed_set_status(actor=staff.nurse, bed=target, status=BedStatus.MAINTENANCE)

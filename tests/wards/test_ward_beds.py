@@ -131,3 +131,15 @@ def test_other_roles_get_403_and_nothing_changes(staff, ward, client_for, role):
     assert response.status_code == 403
     bed.refresh_from_db()
     assert bed.status == BedStatus.VACANT
+
+
+def test_the_second_of_two_presses_arriving_together_says_the_bed_is_already_there(staff, ward):
+    """Two tabs, or a resent request, both past the page's check: the service, under the bed's
+    lock, finds it done and says so; one change, one audit row."""
+    bed = ward.beds.order_by("number").first()
+    services.bed_set_status(actor=staff.admin, bed=bed, status=BedStatus.MAINTENANCE)
+
+    with pytest.raises(services.WardError, match="is already out of service"):
+        services.bed_set_status(actor=staff.admin, bed=bed, status=BedStatus.MAINTENANCE)
+
+    assert AuditEntry.objects.filter(action="bed.status", object_id=str(bed.pk)).count() == 1
