@@ -26,14 +26,18 @@ def my_leave(request: HttpRequest) -> HttpResponse:
     year = timezone.localdate().year
     page = paging.page_of(request, selectors.my_requests(request.user), PER_PAGE)
     balances = selectors.balances_for([request.user], year)[request.user.pk]
-    context = {"page": page, "balances": balances, "year": year}
+    # The administrator account passes every check but takes no leave (services.leave_apply).
+    takes_leave = rbac.offers(request.user, "hr.self_service")
+    context = {"page": page, "balances": balances, "year": year, "takes_leave": takes_leave}
     return render(request, "hr/leave/my_leave.html", context)
 
 
 def _apply_page(request: HttpRequest, form) -> HttpResponse:
     # A refused request still shows what it would cost (its own form carries the refusal).
     quote = _quote(request.user, forms.LeavePreviewForm(request.POST)) if form.is_bound else None
-    return render(request, "hr/leave/apply.html", {"form": form, "quote": quote})
+    takes_leave = rbac.offers(request.user, "hr.self_service")
+    context = {"form": form, "quote": quote, "takes_leave": takes_leave}
+    return render(request, "hr/leave/apply.html", context)
 
 
 def _quote(user: User, form) -> selectors.Quote | None:

@@ -125,3 +125,21 @@ def test_the_administrators_steps_refuse_other_roles_with_permission_denied(staf
     assert ClosureDay.objects.get() == closure
     assert not Shift.objects.filter(name="Long day").exists()
     assert _audit_rows() == audit_rows
+
+
+def test_the_administrator_is_told_to_ask_from_their_staff_account_not_offered_a_form(
+    staff, client_for
+):
+    """Not offered what would be refused: no "Apply for leave" button and no form, the reason
+    said instead; a nurse still has both."""
+    admin = client_for(staff.admin)
+    for name in ("my_leave", "leave_apply"):
+        page = admin.get(reverse(name)).content.decode()
+        assert 'data-testid="no-own-leave"' in page and "your own staff account" in page
+        assert 'data-testid="apply-for-leave"' not in page
+        assert 'data-testid="leave-form"' not in page
+
+    nurse = client_for(staff.nurse)
+    assert 'data-testid="apply-for-leave"' in nurse.get(reverse("my_leave")).content.decode()
+    apply_page = nurse.get(reverse("leave_apply")).content.decode()
+    assert 'data-testid="leave-form"' in apply_page and "no-own-leave" not in apply_page
