@@ -253,14 +253,7 @@ def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = 
     cleanable = services.bed_move_allowed(user, BedStatus.CLEANING, BedStatus.VACANT)
     labels = dict(BedStatus.choices)
     wards = list(
-        Ward.objects.filter(active=True)
-        .annotate(
-            bed_count=Count("beds"),
-            occupied=Count("beds", filter=Q(beds__status=BedStatus.OCCUPIED)),
-            vacant=Count("beds", filter=Q(beds__status=BedStatus.VACANT)),
-        )
-        .order_by("kind", "name")
-        .values("pk", "name", "kind", "bed_count", "occupied", "vacant")
+        Ward.objects.filter(active=True).order_by("kind", "name").values("pk", "name", "kind")
     )
     shown = [ward for ward in wards if ward_id is None or ward["pk"] == ward_id]
     beds = Bed.objects.filter(ward__in=[ward["pk"] for ward in shown]).order_by("number")
@@ -324,7 +317,12 @@ def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = 
             tile["clean_url"] = clean_url(bed["pk"])
         tiles[bed["ward_id"]].append(tile)
     for ward in shown:
+        # Counted from the tiles drawn, not by a query of their own: a bed changing between two
+        # queries would show its new colour beside the old count.
         ward["tiles"] = tiles[ward["pk"]]
+        ward["bed_count"] = len(ward["tiles"])
+        ward["occupied"] = sum(tile["status"] == BedStatus.OCCUPIED for tile in ward["tiles"])
+        ward["vacant"] = sum(tile["status"] == BedStatus.VACANT for tile in ward["tiles"])
     icu = [ward for ward in shown if ward["kind"] == WardKind.ICU]
     icu_beds = sum(ward["bed_count"] for ward in icu)
     return {

@@ -141,6 +141,28 @@
       signal.remove();
     });
   }
+  // A live panel asked again while its last fetch is on the way: htmx queues the second fetch on
+  // the panel that the answer then replaces (outerHTML), so it was dropped and the panel kept the
+  // first answer, which may predate the second change. Count the asks and the fetches; when the
+  // new panel is in and an ask came after its fetch set out, it fetches once more.
+  var liveSeq = 0, liveAsked = {}, liveFetched = {};
+  function livePanel(elt) {
+    return elt && elt.hasAttribute && elt.hasAttribute("data-hms-live") && elt.id ? elt : null;
+  }
+  document.addEventListener("htmx:trigger", function (event) {
+    var panel = livePanel(event.target);
+    if (panel) liveAsked[panel.id] = ++liveSeq;
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var panel = livePanel(event.detail.target);
+    if (panel) liveFetched[panel.id] = { seq: ++liveSeq, elt: panel };
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var panel = livePanel(event.target);
+    var fetched = panel && liveFetched[panel.id];
+    if (!fetched || fetched.elt === panel || fetched.elt.isConnected) return;
+    if ((liveAsked[panel.id] || 0) > fetched.seq) htmx.trigger(panel, "hms:stale");
+  });
   document.addEventListener("htmx:wsAfterMessage", function () {
     showToasts(document);
     fireSignals();

@@ -155,6 +155,66 @@ def test_a_ward_picked_on_the_bed_board_stays_picked_when_a_bed_changes_live(
     expect(tablet.locator("[id=bed-board]")).to_have_count(1)
 
 
+# The board's own refetches (a live panel's are marked as background), not the page's load.
+BOARD_REFETCH = re.compile(r"/wards/(\?.*)?$")
+
+
+@pytest.mark.browser
+def test_a_second_change_while_the_board_is_still_fetching_the_first_is_shown_too(
+    transactional_db, charge_master, browsers, live_server_url
+):
+    """Two beds change a moment apart: the second change's ask arrives while the board's fetch
+    for the first is on its way. htmx queued that ask on the board the answer then replaced, so
+    it was dropped and the board kept showing the second bed as free (found by CI)."""
+    admin = UserFactory(role=rbac.ADMIN)
+    ward = wards.ward_create(
+        actor=admin, name="General Ward A", kind="general", charge_code="WARD-GEN", beds=2
+    )
+    first, second = ward.beds.order_by("number")
+    nurse = UserFactory(role=rbac.NURSE)
+    tablet = browsers.open("nurse-tablet", tablet=True)
+    sign_in(tablet, live_server_url, nurse)
+    tablet.goto(f"{live_server_url}/wards/")
+    expect_live(tablet)
+    board = tablet.get_by_test_id("bed-board")
+    expect(board.get_by_test_id("ward-counts")).to_have_text("0 of 2 occupied · 2 vacant")
+
+    # The first refetch is answered by the server at once but reaches the page only when let go.
+    held = []
+
+    def hold_first_answer(route):
+        if held or not route.request.headers.get("x-hms-background"):
+            route.continue_()
+            return
+        held.append((route, route.fetch()))
+
+    tablet.route(BOARD_REFETCH, hold_first_answer)
+    tablet.evaluate(
+        """() => { window.__boardAsks = 0; document.addEventListener("htmx:trigger", (event) => {
+             if (event.target.id === "bed-board") window.__boardAsks += 1; }); }"""
+    )
+    run_elsewhere(
+        lambda: wards.bed_set_status(actor=admin, bed=first, status=BedStatus.MAINTENANCE)
+    )
+    tablet.wait_for_function("window.__boardAsks >= 1")
+    for _ in range(200):  # the answer reflecting the first change only
+        if held:
+            break
+        tablet.wait_for_timeout(50)
+    assert held, "the board did not fetch itself after the first change"
+    run_elsewhere(
+        lambda: wards.bed_set_status(actor=admin, bed=second, status=BedStatus.MAINTENANCE)
+    )
+    tablet.wait_for_function("window.__boardAsks >= 2")
+    route, answer = held[0]
+    route.fulfill(response=answer)
+
+    for bed in (first, second):
+        tile = board.locator(f"[data-testid=bed][data-bed='{bed.pk}']")
+        expect(tile).to_have_attribute("data-status", "maintenance")
+    expect(board.get_by_test_id("ward-counts")).to_have_text("0 of 2 occupied · 0 vacant")
+
+
 @pytest.mark.browser
 def test_the_administrator_takes_a_bed_out_of_service_and_the_board_shows_it_live(
     transactional_db, charge_master, browsers, live_server_url
