@@ -20,6 +20,7 @@ from hms.models import AuditEntry
 from hr import services
 from hr.models import ClosureDay, LeaveCharge, LeaveRequest, LeaveStatus, LeaveType, Shift
 from messaging.models import Notification
+from tests.conftest import audit_rows_besides_refusals
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MONDAY = date(2026, 11, 16)
@@ -33,17 +34,12 @@ def frozen():
         yield
 
 
-def _audit_rows() -> int:
-    """Audit rows other than the refusal itself (access.denied is how a 403 is recorded)."""
-    return AuditEntry.objects.exclude(action__startswith="access.denied").count()
-
-
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 def test_the_administrator_account_applying_for_leave_gets_403_and_nothing_changes(
     staff, client_for, htmx
 ):
     client = client_for(staff.admin)  # signing in is audited: before counting
-    audit_rows, notifications = _audit_rows(), Notification.objects.count()
+    audit_rows, notifications = audit_rows_besides_refusals(), Notification.objects.count()
     annual = LeaveType.objects.get(code="annual")
 
     response = client.post(
@@ -60,7 +56,7 @@ def test_the_administrator_account_applying_for_leave_gets_403_and_nothing_chang
     assert response.status_code == 403
     assert not LeaveRequest.objects.exists() and not LeaveCharge.objects.exists()
     assert Notification.objects.count() == notifications
-    assert _audit_rows() == audit_rows
+    assert audit_rows_besides_refusals() == audit_rows
     assert AuditEntry.objects.filter(action="access.denied", actor=staff.admin).exists()
 
 
@@ -101,7 +97,7 @@ def test_the_administrators_steps_refuse_other_roles_with_permission_denied(staf
         actor=staff.admin, day=MONDAY + timedelta(days=30), name="Staff day"
     )
     annual = LeaveType.objects.get(code="annual")
-    audit_rows = _audit_rows()
+    audit_rows = audit_rows_besides_refusals()
 
     with pytest.raises(PermissionDenied, match="Only the administrator decides leave"):
         services.leave_approve(actor=actor, leave_request=pending)
@@ -124,7 +120,7 @@ def test_the_administrators_steps_refuse_other_roles_with_permission_denied(staf
     assert annual.name != "Holiday"
     assert ClosureDay.objects.get() == closure
     assert not Shift.objects.filter(name="Long day").exists()
-    assert _audit_rows() == audit_rows
+    assert audit_rows_besides_refusals() == audit_rows
 
 
 def test_the_administrator_is_told_to_ask_from_their_staff_account_not_offered_a_form(

@@ -15,6 +15,7 @@ from hms import rbac
 from hms.models import AuditEntry
 from queues import services
 from queues.models import PointKind, QueueTicket, ServicePoint, TicketStatus
+from tests.conftest import audit_rows_besides_refusals
 
 # "Today" must have hours on both sides, whatever the hour CI runs at.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("midday")]
@@ -28,11 +29,6 @@ REFUSED = {
     "B": ["doctor", "nurse", "lab_technician", "pharmacist"],
 }
 PAIRS = [(prefix, role) for prefix, roles in REFUSED.items() for role in roles]
-
-
-def _audit_rows() -> int:
-    """Audit rows other than the refusal itself (access.denied is how a 403 is recorded)."""
-    return AuditEntry.objects.exclude(action__startswith="access.denied").count()
 
 
 def _tickets() -> list[dict]:
@@ -59,7 +55,7 @@ def test_a_role_that_does_not_work_at_the_point_gets_403_and_nothing_changes(
     services.ticket_issue(actor=staff.receptionist, service_point=point)  # waiting
     elsewhere = next(other for other in points.values() if other != point)
     client = client_for(getattr(staff, role))  # signing in is audited: before counting
-    tickets, audit_rows = _tickets(), _audit_rows()
+    tickets, audit_rows = _tickets(), audit_rows_besides_refusals()
 
     answers = {
         name: client.post(reverse(name, args=[pk]), data).status_code
@@ -79,7 +75,7 @@ def test_a_role_that_does_not_work_at_the_point_gets_403_and_nothing_changes(
     assert answers == dict.fromkeys(answers, 403)
     assert htmx == 403
     assert _tickets() == tickets
-    assert _audit_rows() == audit_rows
+    assert audit_rows_besides_refusals() == audit_rows
     assert AuditEntry.objects.filter(action="access.denied").count() == len(answers) + 1
 
 
@@ -108,13 +104,13 @@ def test_another_doctors_room_is_said_as_a_message_and_nothing_changes(points, s
     )
     services.ticket_issue(actor=staff.receptionist, service_point=room)
     client = client_for(staff.second_doctor)
-    tickets, audit_rows = _tickets(), _audit_rows()
+    tickets, audit_rows = _tickets(), audit_rows_besides_refusals()
 
     response = client.post(reverse("call_next", args=[room.pk]), follow=True)
 
     assert response.status_code == 200
     assert "called by the staff who work there" in response.content.decode()
-    assert _tickets() == tickets and _audit_rows() == audit_rows
+    assert _tickets() == tickets and audit_rows_besides_refusals() == audit_rows
     assert QueueTicket.objects.get().status == TicketStatus.WAITING
 
 
@@ -122,7 +118,7 @@ def test_another_doctors_room_is_said_as_a_message_and_nothing_changes(points, s
 def test_setting_up_the_queues_is_refused_to_other_roles_with_permission_denied(staff, role):
     actor = getattr(staff, role)
     display = services.display_create(actor=staff.admin, name="Waiting area")
-    audit_rows = _audit_rows()
+    audit_rows = audit_rows_besides_refusals()
 
     with pytest.raises(PermissionDenied, match="set up by an administrator"):
         services.service_point_save(
@@ -136,4 +132,4 @@ def test_setting_up_the_queues_is_refused_to_other_roles_with_permission_denied(
     display.refresh_from_db()
     assert display.is_active
     assert not ServicePoint.objects.filter(name="Dental").exists()
-    assert _audit_rows() == audit_rows
+    assert audit_rows_besides_refusals() == audit_rows

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from hms.models import AuditEntry
+from tests.conftest import audit_rows_besides_refusals
 from tests.factories import BedFactory
 from wards import services
 from wards.models import Bed, BedStatus, BedStatusChange, Ward
@@ -32,11 +33,6 @@ def _bed(status: str) -> Bed:
     return bed
 
 
-def _audit_rows() -> int:
-    """Audit rows other than the refusal itself (access.denied is how a 403 is recorded)."""
-    return AuditEntry.objects.exclude(action__startswith="access.denied").count()
-
-
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 @pytest.mark.parametrize(("from_status", "to_status"), MAINTENANCE_MOVES)
 @pytest.mark.parametrize("role", ["nurse", "receptionist"])
@@ -45,7 +41,7 @@ def test_the_desk_and_nurses_may_not_move_a_bed_in_or_out_of_maintenance(
 ):
     bed = _bed(from_status)
     client = client_for(getattr(staff, role))  # signing in is audited: before counting
-    audit_rows, history = _audit_rows(), BedStatusChange.objects.count()
+    audit_rows, history = audit_rows_besides_refusals(), BedStatusChange.objects.count()
     headers = {"HX-Request": "true", "HX-Target": "bed-board"} if htmx else {}
 
     response = client.post(
@@ -57,7 +53,7 @@ def test_the_desk_and_nurses_may_not_move_a_bed_in_or_out_of_maintenance(
     bed.refresh_from_db()
     assert bed.status == from_status
     assert BedStatusChange.objects.count() == history
-    assert _audit_rows() == audit_rows
+    assert audit_rows_besides_refusals() == audit_rows
     assert AuditEntry.objects.filter(action="access.denied", actor=getattr(staff, role)).exists()
 
 
@@ -109,7 +105,7 @@ def test_the_ward_services_refuse_a_role_with_permission_denied(staff, role):
     """The services check their own capability: whoever calls them, not only the screens."""
     actor = getattr(staff, role)
     bed = _bed(BedStatus.VACANT)
-    beds, audit_rows = bed.ward.beds.count(), _audit_rows()
+    beds, audit_rows = bed.ward.beds.count(), audit_rows_besides_refusals()
 
     with pytest.raises(PermissionDenied, match="Only an administrator opens wards"):
         services.ward_add_bed(actor=actor, ward=bed.ward)
@@ -122,4 +118,4 @@ def test_the_ward_services_refuse_a_role_with_permission_denied(staff, role):
     assert not Ward.objects.filter(name="New").exists()
     bed.refresh_from_db()
     assert bed.status == BedStatus.VACANT
-    assert _audit_rows() == audit_rows
+    assert audit_rows_besides_refusals() == audit_rows
