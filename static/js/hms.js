@@ -161,7 +161,10 @@
     var panel = livePanel(event.target);
     var fetched = panel && liveFetched[panel.id];
     if (!fetched || fetched.elt === panel || fetched.elt.isConnected) return;
-    if ((liveAsked[panel.id] || 0) > fetched.seq) htmx.trigger(panel, "hms:stale");
+    // Not bubbling: a panel inside another asks for itself alone.
+    if ((liveAsked[panel.id] || 0) > fetched.seq) {
+      panel.dispatchEvent(new CustomEvent("hms:stale", { bubbles: false }));
+    }
   });
   document.addEventListener("htmx:wsAfterMessage", function () {
     showToasts(document);
