@@ -143,12 +143,37 @@
   }
   // A live panel asked again while its last fetch is on the way: htmx queues the second fetch on
   // the panel that the answer then replaces (outerHTML), so it was dropped and the panel kept the
-  // first answer, which may predate the second change. Count the asks and the fetches; when the
-  // new panel is in and an ask came after its fetch set out, it fetches once more.
-  var liveSeq = 0, liveAsked = {}, liveFetched = {};
+  // first answer, which may predate the second change. Asked in the 20 ms between that swap and
+  // the new panel's settling, no panel listens at all. So the asks are counted where they are
+  // sent (each panel's events, heard on the document before htmx hears them on the body) and the
+  // fetches where they leave; when the new panel has settled and an ask came after its fetch set
+  // out, it fetches once more.
+  var liveSeq = 0, liveAsked = {}, liveFetched = {}, liveEventsHeard = {};
+  var LIVE_EVENT = /(\S+) from:body/g;
   function livePanel(elt) {
     return elt && elt.hasAttribute && elt.hasAttribute("data-hms-live") && elt.id ? elt : null;
   }
+  function liveAsk(event) {
+    document.querySelectorAll("[data-hms-live]").forEach(function (panel) {
+      var names = (panel.getAttribute("hx-trigger") || "").match(LIVE_EVENT) || [];
+      if (panel.id && names.indexOf(event.type + " from:body") !== -1) {
+        liveAsked[panel.id] = ++liveSeq;
+      }
+    });
+  }
+  function hearLiveEvents() {
+    document.querySelectorAll("[data-hms-live]").forEach(function (panel) {
+      var found, trigger = panel.getAttribute("hx-trigger") || "";
+      LIVE_EVENT.lastIndex = 0;
+      while ((found = LIVE_EVENT.exec(trigger)) !== null) {
+        var name = found[1];
+        if (liveEventsHeard[name]) continue;
+        liveEventsHeard[name] = true;
+        document.addEventListener(name, liveAsk, true);  // capture: before htmx's fetch
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", hearLiveEvents);
   document.addEventListener("htmx:trigger", function (event) {
     var panel = livePanel(event.target);
     if (panel) liveAsked[panel.id] = ++liveSeq;
@@ -158,6 +183,7 @@
     if (panel) liveFetched[panel.id] = { seq: ++liveSeq, elt: panel };
   });
   document.addEventListener("htmx:afterSettle", function (event) {
+    hearLiveEvents();
     var panel = livePanel(event.target);
     var fetched = panel && liveFetched[panel.id];
     if (!fetched || fetched.elt === panel || fetched.elt.isConnected) return;
