@@ -159,6 +159,17 @@ def test_a_ward_picked_on_the_bed_board_stays_picked_when_a_bed_changes_live(
 BOARD_REFETCH = re.compile(r"/wards/(\?.*)?$")
 
 
+def _wait_until(page, expression: str) -> None:
+    """Wait until `expression` (a function, as a string) is true in the page, asking from here:
+    Playwright's wait_for_function polls by evaluating a string in the page, which the page's
+    Content Security Policy refuses (no 'unsafe-eval')."""
+    for _ in range(200):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"never true in the page: {expression}")
+
+
 @pytest.mark.browser
 def test_a_second_change_while_the_board_is_still_fetching_the_first_is_shown_too(
     transactional_db, charge_master, browsers, live_server_url
@@ -196,7 +207,7 @@ def test_a_second_change_while_the_board_is_still_fetching_the_first_is_shown_to
     run_elsewhere(
         lambda: wards.bed_set_status(actor=admin, bed=first, status=BedStatus.MAINTENANCE)
     )
-    tablet.wait_for_function("window.__boardAsks >= 1")
+    _wait_until(tablet, "() => window.__boardAsks >= 1")
     for _ in range(200):  # the answer reflecting the first change only
         if held:
             break
@@ -205,7 +216,7 @@ def test_a_second_change_while_the_board_is_still_fetching_the_first_is_shown_to
     run_elsewhere(
         lambda: wards.bed_set_status(actor=admin, bed=second, status=BedStatus.MAINTENANCE)
     )
-    tablet.wait_for_function("window.__boardAsks >= 2")
+    _wait_until(tablet, "() => window.__boardAsks >= 2")
     route, answer = held[0]
     route.fulfill(response=answer)
 
@@ -264,7 +275,7 @@ def test_a_change_signalled_while_the_new_board_settles_is_shown_too(
     route, answer = held[0]
     route.fulfill(response=answer)
 
-    tablet.wait_for_function("window.__signalled === true")
+    _wait_until(tablet, "() => window.__signalled === true")
     for bed in (first, second):
         tile = board.locator(f"[data-testid=bed][data-bed='{bed.pk}']")
         expect(tile).to_have_attribute("data-status", "maintenance")
