@@ -623,6 +623,24 @@ def _latest_observation_of(patient_id: int, *, since: datetime | None) -> dict:
     return {patient_id: {"record": record, "news2": score}}
 
 
+def latest_observation_among(newest_first: Iterable[Vitals]) -> dict | None:
+    """latest_observations' answer for one patient, read from readings already in hand: the
+    patient's newest readings, newest first, with no newer one left out (a stay in progress's
+    chart). {"record", "news2"} as latest_observations gives it, or None when these readings do
+    not settle it (no scored set among them, or the newest scored set is incomplete and no
+    complete set follows it here): then ask latest_observations. No query."""
+    newest = own = None
+    for record in newest_first:
+        score = news2_of_record(record)
+        if score is None:
+            continue
+        if newest is None:
+            newest, own = record, score
+        if score.complete:
+            return {"record": newest, "news2": news2.standing(own, score)}
+    return None
+
+
 def latest_complete_set(record: Vitals) -> Vitals | None:
     """The patient's latest complete set recorded at or before `record` (itself when complete)."""
     return (
@@ -809,18 +827,22 @@ def _stay_readings(limit: int) -> Prepared:
 
 def episode_vitals_chart(
     patient_id: object, *, since: datetime, until: datetime | None = None, limit: int
-) -> tuple[dict[str, list[dict]], int, int]:
+) -> tuple[dict[str, list[dict]], int, int, dict | None]:
     """The vitals of one stay (recorded from `since` to `until`, or to now) for its chart: the
-    series of the latest `limit` readings (chart_series), how many it plots, and how many the
-    stay holds. Two queries however many."""
+    series of the latest `limit` readings (chart_series), how many it plots, how many the stay
+    holds, and, for a stay in progress, the patient's latest observations when its readings
+    settle them (latest_observation_among; None: ask latest_observations). Two queries however
+    many."""
     readings = Vitals.objects.filter(patient_id=patient_id, recorded_at__gte=since)
+    latest = None
     if until is not None:
         readings = readings.filter(recorded_at__lte=until)
         charted = list(readings.order_by("-recorded_at", "-id")[:limit])
-    else:  # a stay in progress (every admission page): compiled once
+    else:  # a stay in progress (every admission page): compiled once; nothing newer left out
         charted = _stay_readings(limit).all(patient_id=patient_id, since=since)
+        latest = latest_observation_among(charted)
     total = len(charted) if len(charted) < limit else readings.count()
-    return chart_series(charted), len(charted), total
+    return chart_series(charted), len(charted), total, latest
 
 
 # --- what the appointment screens show ------------------------------------------------------

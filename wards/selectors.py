@@ -182,18 +182,28 @@ CHART_READINGS = 50
 
 
 def _vitals_chart(user: User, admission: Admission) -> dict:
-    """The stay's vitals over time with their NEWS2, for those who see clinical content:
-    {"vitals_series" (clinical.selectors.chart_series, or None), "vitals_charted",
-    "vitals_count"}."""
+    """The stay's vitals over time with their NEWS2, and the banner's latest observations, for
+    those who see clinical content: {"vitals_series" (clinical.selectors.chart_series, or
+    None), "vitals_charted", "vitals_count", "latest" (clinical.selectors.latest_observations'
+    value for the patient, or None)}. The banner's latest set is read from the chart's readings
+    when they settle it (a stay in progress, as most pages are): a query less."""
     if not sees_clinical_content(user):
-        return {"vitals_series": None}
-    series, charted, total = clinical_selectors.episode_vitals_chart(
+        return {"vitals_series": None, "latest": None}
+    series, charted, total, latest = clinical_selectors.episode_vitals_chart(
         admission.patient_id,
         since=admission.admitted_at,
         until=admission.discharged_at,
         limit=CHART_READINGS,
     )
-    return {"vitals_series": series, "vitals_charted": charted, "vitals_count": total}
+    if latest is None:
+        patient_id = admission.patient_id
+        latest = clinical_selectors.latest_observations([patient_id]).get(patient_id)
+    return {
+        "vitals_series": series,
+        "vitals_charted": charted,
+        "vitals_count": total,
+        "latest": latest,
+    }
 
 
 def _episode(user: User, admission: Admission) -> dict:

@@ -37,7 +37,7 @@ STEADY = {
 }
 # The bound of each page, the same for 3 beds and for 60.
 NURSE_PAGES = {
-    "admission": 14,  # the stays with their beds and wards in one query however many moves
+    "admission": 13,  # the stays with their beds and wards in one query however many moves
     "medication_panel": 6,
     "lab_panel": 8,
     "dashboard": 5,
@@ -46,7 +46,7 @@ NURSE_PAGES = {
     "mar_round": 14,  # a page of 20 beds, their allergies in one query
     "medication_chart": 10,
 }
-DOCTOR_PAGES = {"admission": 18, "doctor_inpatients": 7}
+DOCTOR_PAGES = {"admission": 17, "doctor_inpatients": 7}
 
 
 @pytest.fixture(autouse=True)
