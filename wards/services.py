@@ -497,7 +497,8 @@ BED_MOVES = {
 }
 
 
-# How a refusal speaks of the state a bed is already in.
+# How a message speaks of the state a bed is in: the refusal below, and the beds page's
+# "is already" and "is now" (wards.views._move_bed).
 BED_STATE_WORDS = {
     BedStatus.VACANT: "free",
     BedStatus.MAINTENANCE: "out of service",

@@ -378,10 +378,6 @@ def note_addendum(request: HttpRequest, pk: int) -> HttpResponse:
     return _admission_page(request, note.admission, addendum_form=form, addendum_note_id=note.pk)
 
 
-# How the beds page speaks of the states its buttons move a bed to.
-SERVICE_STATE = {BedStatus.MAINTENANCE: "out of service", BedStatus.VACANT: "in service and free"}
-
-
 @rbac.capability_required("beds.maintenance")
 def ward_beds(request: HttpRequest, pk: int) -> HttpResponse:
     """A ward's beds for the administrator: each one's state since when, out of service and back."""
@@ -402,11 +398,13 @@ def _move_bed(request: HttpRequest, ward: Ward) -> None:
     if bed is None or not status:
         messages.error(request, "Choose a bed of this ward and what to do with it.")
     elif bed.status == status:
-        messages.info(request, f"{bed} is already {SERVICE_STATE.get(status, status)}.")
+        messages.info(request, f"{bed} is already {services.BED_STATE_WORDS.get(status, status)}.")
     else:
         try:
             services.bed_set_status(actor=request.user, bed=bed, status=status, request=request)
         except services.WardError as refusal:
             messages.error(request, str(refusal))
         else:
-            messages.success(request, f"{bed} is now {SERVICE_STATE.get(status, status)}.")
+            messages.success(
+                request, f"{bed} is now {services.BED_STATE_WORDS.get(status, status)}."
+            )

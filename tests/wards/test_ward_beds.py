@@ -64,7 +64,7 @@ def test_a_bed_goes_out_of_service_and_back_and_the_board_follows(staff, ward, c
     page = press(admin, ward, bed, BedStatus.VACANT).content.decode()
     bed.refresh_from_db()
     assert bed.status == BedStatus.VACANT
-    assert f"{bed} is now in service and free." in page
+    assert f"{bed} is now free." in page
     assert list(bed.status_changes.order_by("at", "pk").values_list("to_status", flat=True))[
         -2:
     ] == [BedStatus.MAINTENANCE, BedStatus.VACANT]
