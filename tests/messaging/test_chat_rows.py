@@ -1,10 +1,12 @@
 """A conversation's messages are written out in Python (messaging/templatetags/chat_rows.py), on
 the thread page and in the socket's push alike: the same HTML the include wrote, for mine and
-theirs, each receipt status, whatever a body or a name holds."""
+theirs, each receipt status, whatever a body or a name holds. The live receipt updates write
+their receipts with the same Python, as the receipt's include wrote them."""
 
 import re
 
 from django.template import Context, Template
+from django.template.loader import render_to_string
 
 from messaging.templatetags.chat_rows import message_html
 
@@ -24,6 +26,17 @@ INCLUDE = Template(
     ' aria-hidden="true"></i> Delivered{% else %}<i class="bi bi-check2" aria-hidden="true"></i>'
     " Sent{% endif %}</span>{% endwith %}{% endif %}</div>\n"
     "</div>\n"
+)
+
+# The live receipts as they were (templates/messaging/chat_receipts.html including
+# templates/messaging/_receipt.html, with oob=True, both files' line ends kept).
+RECEIPTS = Template(
+    "{% for receipt in receipts %}{% with id=receipt.id status=receipt.status %}<span"
+    ' id="receipt-{{ id }}" class="chat-receipt chat-receipt-{{ status }}"'
+    ' data-status="{{ status }}" hx-swap-oob="true">{% if status == "read" %}<i'
+    ' class="bi bi-check2-all" aria-hidden="true"></i> Read{% elif status == "delivered" %}<i'
+    ' class="bi bi-check2-all" aria-hidden="true"></i> Delivered{% else %}<i class="bi bi-check2"'
+    ' aria-hidden="true"></i> Sent{% endif %}</span>\n{% endwith %}{% endfor %}\n'
 )
 
 
@@ -67,3 +80,18 @@ def test_the_socket_push_writes_the_same_message_as_the_page():
 
     assert pushed.startswith('<div hx-swap-oob="beforeend:#chat-log-3">')
     assert _same(message_html(_message(sender_id=9, status="read"), 9)) in _same(pushed)
+
+
+def test_the_live_receipts_are_written_as_the_receipt_include_wrote_them():
+    receipts = [
+        {"id": 5, "status": "sent"},
+        {"id": 6, "status": "delivered"},
+        {"id": 7, "status": "read"},
+        {"id": 8, "status": "<b>\"odd\"</b> & 'more'"},
+    ]
+
+    for some in ([], receipts[2:3], receipts):
+        written = render_to_string("messaging/chat_receipts.html", {"receipts": some})
+
+        assert written == RECEIPTS.render(Context({"receipts": some})), some
+    assert written.count('hx-swap-oob="true"') == 4
