@@ -13,10 +13,9 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -124,17 +123,43 @@ def run_on_layer_loop(coroutine: Awaitable, timeout: float = 5) -> Any:
     return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
 
 
+# Sends handed to the running loop of the thread that asked (send_now), until they are done.
+_handed_over: set[asyncio.Task] = set()
+
+
+def _report_failure(group: str) -> Callable[[asyncio.Future], None]:
+    def report(sent: asyncio.Future) -> None:
+        if not sent.cancelled() and sent.exception() is not None:
+            logger.error("realtime: could not publish to %s", group, exc_info=sent.exception())
+
+    return report
+
+
 def send_now(group: str, message: dict[str, Any]) -> bool:
     """Send a message to a group at once. A failing layer (Redis down) is logged, not raised:
-    the user's action has already been saved, and the page shows it on its next load."""
+    the user's action has already been saved, and the page shows it on its next load.
+
+    From a thread whose own event loop is running (synchronous code called inside async code,
+    or Playwright's synchronous API in the browser tests) the send cannot be waited for there:
+    it is handed to the layer's loop and goes out in order after what is already queued; a
+    failure is logged when it happens (True then means "handed over")."""
     layer = get_channel_layer()
     try:
-        if _running_loop() is None:
+        running = _running_loop()
+        if running is None:
             run_on_layer_loop(layer.group_send(group, message))
+            return True
+        loop = _server_loop
+        if not (isinstance(layer, InMemoryChannelLayer) and loop is not None and loop.is_running()):
+            loop = _sender_loop()
+        if loop is running:
+            task = running.create_task(layer.group_send(group, message))
+            _handed_over.add(task)  # the loop holds tasks weakly: kept until sent
+            task.add_done_callback(_handed_over.discard)
+            task.add_done_callback(_report_failure(group))
         else:
-            # A thread whose own loop is running (async code must await group_send itself):
-            # asgiref refuses this, and the refusal is logged below.
-            async_to_sync(layer.group_send)(group, message)
+            sent = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+            sent.add_done_callback(_report_failure(group))
     except Exception:
         logger.exception("realtime: could not publish to %s", group)
         return False

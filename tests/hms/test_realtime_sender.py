@@ -2,6 +2,7 @@
 events through one long-lived event loop per process (hms.realtime): every message arrives, in
 order, and sending does not start a thread (or, with Redis, open a connection) per message."""
 
+import asyncio
 import threading
 
 from channels.layers import get_channel_layer
@@ -42,3 +43,23 @@ def test_a_failing_layer_is_reported_not_raised(settings):
         assert realtime.send_now("test-sender", {"type": "fragment", "html": "x"}) is False
     finally:
         channel_layers.backends.pop("default", None)
+
+
+def test_a_message_sent_from_a_thread_whose_own_loop_runs_arrives():
+    """Synchronous code called inside async code (in the browser tests: a factory under
+    Playwright's synchronous API) cannot wait for the send there: it is handed over, and it
+    arrives, where asgiref used to refuse it and the message was lost."""
+    layer = get_channel_layer()
+    channel = realtime.run_on_layer_loop(layer.new_channel())
+    realtime.run_on_layer_loop(layer.group_add("test-handed-over", channel))
+
+    async def synchronous_code_inside_a_loop() -> bool:
+        return realtime.send_now("test-handed-over", {"type": "fragment", "html": "bed 5"})
+
+    try:
+        assert asyncio.run(synchronous_code_inside_a_loop())
+        received = realtime.run_on_layer_loop(layer.receive(channel))
+    finally:
+        realtime.run_on_layer_loop(layer.group_discard("test-handed-over", channel))
+
+    assert received["html"] == "bed 5"
