@@ -147,7 +147,8 @@
   // the new panel's settling, no panel listens at all. So the asks are counted where they are
   // sent (each panel's events, heard on the document before htmx hears them on the body) and the
   // fetches where they leave; when the new panel has settled and an ask came after its fetch set
-  // out, it fetches once more.
+  // out, it fetches once more. Only those events are asks: a panel's own triggers (load, a timer,
+  // hms:stale) fetch at once, and a timer comes round again on the new panel.
   var liveSeq = 0, liveAsked = {}, liveFetched = {}, liveEventsHeard = {};
   var LIVE_EVENT = /(\S+) from:body/g;
   function livePanel(elt) {
@@ -174,10 +175,6 @@
     });
   }
   document.addEventListener("DOMContentLoaded", hearLiveEvents);
-  document.addEventListener("htmx:trigger", function (event) {
-    var panel = livePanel(event.target);
-    if (panel) liveAsked[panel.id] = ++liveSeq;
-  });
   document.addEventListener("htmx:beforeRequest", function (event) {
     var panel = livePanel(event.detail.target);
     if (panel) liveFetched[panel.id] = { seq: ++liveSeq, elt: panel };

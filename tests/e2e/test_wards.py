@@ -3,10 +3,12 @@ refused while the bill is owed, the accountant exempts it, reception discharges,
 bed cleaned; the bed board follows it all without a reload."""
 
 import re
+from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import APIResponse, Locator, Page, Route, expect
 
+from accounts.models import User
 from hms import rbac
 from tests.e2e.conftest import arrive, assert_fits, login, snapshot
 from tests.e2e.live import browsers_fixture, expect_live, run_elsewhere, sign_in
@@ -170,13 +172,24 @@ def _wait_until(page, expression: str) -> None:
     raise AssertionError(f"never true in the page: {expression}")
 
 
-@pytest.mark.browser
-def test_a_second_change_while_the_board_is_still_fetching_the_first_is_shown_too(
-    transactional_db, charge_master, browsers, live_server_url
-):
-    """Two beds change a moment apart: the second change's ask arrives while the board's fetch
-    for the first is on its way. htmx queued that ask on the board the answer then replaced, so
-    it was dropped and the board kept showing the second bed as free (found by CI)."""
+@dataclass
+class HeldRefetch:
+    """A bed board whose fetch for a first change is answered but held back from the page."""
+
+    admin: User
+    first: Bed
+    second: Bed
+    tablet: Page
+    board: Locator
+    route: Route
+    answer: APIResponse
+
+
+def _board_fetching_the_first_change(browsers, live_server_url) -> HeldRefetch:
+    """A nurse's tablet shows the bed board of a ward of two vacant beds; the first bed changes,
+    and the board's refetch is answered by the server at once but reaches the page only when the
+    test fulfills the held route. The page counts the board's asks as htmx hears them
+    (`window.__boardAsks`) from before that change."""
     admin = UserFactory(role=rbac.ADMIN)
     ward = wards.ward_create(
         actor=admin, name="General Ward A", kind="general", charge_code="WARD-GEN", beds=2
@@ -189,8 +202,6 @@ def test_a_second_change_while_the_board_is_still_fetching_the_first_is_shown_to
     expect_live(tablet)
     board = tablet.get_by_test_id("bed-board")
     expect(board.get_by_test_id("ward-counts")).to_have_text("0 of 2 occupied · 2 vacant")
-
-    # The first refetch is answered by the server at once but reaches the page only when let go.
     held = []
 
     def hold_first_answer(route):
@@ -213,17 +224,31 @@ def test_a_second_change_while_the_board_is_still_fetching_the_first_is_shown_to
             break
         tablet.wait_for_timeout(50)
     assert held, "the board did not fetch itself after the first change"
-    run_elsewhere(
-        lambda: wards.bed_set_status(actor=admin, bed=second, status=BedStatus.MAINTENANCE)
-    )
-    _wait_until(tablet, "() => window.__boardAsks >= 2")
     route, answer = held[0]
-    route.fulfill(response=answer)
+    return HeldRefetch(admin, first, second, tablet, board, route, answer)
 
-    for bed in (first, second):
-        tile = board.locator(f"[data-testid=bed][data-bed='{bed.pk}']")
+
+@pytest.mark.browser
+def test_a_second_change_while_the_board_is_still_fetching_the_first_is_shown_too(
+    transactional_db, charge_master, browsers, live_server_url
+):
+    """Two beds change a moment apart: the second change's ask arrives while the board's fetch
+    for the first is on its way. htmx queued that ask on the board the answer then replaced, so
+    it was dropped and the board kept showing the second bed as free (found by CI)."""
+    held = _board_fetching_the_first_change(browsers, live_server_url)
+
+    run_elsewhere(
+        lambda: wards.bed_set_status(
+            actor=held.admin, bed=held.second, status=BedStatus.MAINTENANCE
+        )
+    )
+    _wait_until(held.tablet, "() => window.__boardAsks >= 2")
+    held.route.fulfill(response=held.answer)
+
+    for bed in (held.first, held.second):
+        tile = held.board.locator(f"[data-testid=bed][data-bed='{bed.pk}']")
         expect(tile).to_have_attribute("data-status", "maintenance")
-    expect(board.get_by_test_id("ward-counts")).to_have_text("0 of 2 occupied · 0 vacant")
+    expect(held.board.get_by_test_id("ward-counts")).to_have_text("0 of 2 occupied · 0 vacant")
 
 
 @pytest.mark.browser
@@ -233,53 +258,25 @@ def test_a_change_signalled_while_the_new_board_settles_is_shown_too(
     """The second change's signal reaches the page in the 20 ms between the swap of the board's
     answer and its settling (htmx's settle delay): the old board is gone and the new one does not
     listen yet, so nothing fetched it (found by a reviewer, 15 of 54 real pairs of changes)."""
-    admin = UserFactory(role=rbac.ADMIN)
-    ward = wards.ward_create(
-        actor=admin, name="General Ward A", kind="general", charge_code="WARD-GEN", beds=2
-    )
-    first, second = ward.beds.order_by("number")
-    nurse = UserFactory(role=rbac.NURSE)
-    tablet = browsers.open("nurse-tablet", tablet=True)
-    sign_in(tablet, live_server_url, nurse)
-    tablet.goto(f"{live_server_url}/wards/")
-    expect_live(tablet)
-    board = tablet.get_by_test_id("bed-board")
-    expect(board.get_by_test_id("ward-counts")).to_have_text("0 of 2 occupied · 2 vacant")
-    held = []
+    held = _board_fetching_the_first_change(browsers, live_server_url)
 
-    def hold_first_answer(route):
-        if held or not route.request.headers.get("x-hms-background"):
-            route.continue_()
-            return
-        held.append((route, route.fetch()))
-
-    tablet.route(BOARD_REFETCH, hold_first_answer)
-    run_elsewhere(
-        lambda: wards.bed_set_status(actor=admin, bed=first, status=BedStatus.MAINTENANCE)
-    )
-    for _ in range(200):  # the answer reflecting the first change only
-        if held:
-            break
-        tablet.wait_for_timeout(50)
-    assert held, "the board did not fetch itself after the first change"
     # The second change is saved now, and its signal arrives 5 ms after the answer is swapped in,
     # as the socket's would (hms.js fires a signal as an event on the body).
-    Bed.objects.filter(pk=second.pk).update(status=BedStatus.MAINTENANCE)
-    tablet.evaluate(
+    Bed.objects.filter(pk=held.second.pk).update(status=BedStatus.MAINTENANCE)
+    held.tablet.evaluate(
         """() => document.addEventListener("htmx:afterSwap", (event) => {
              if (event.detail.target.id !== "bed-board" || window.__signalled) return;
              window.__signalled = true;
              setTimeout(() => htmx.trigger(document.body, "hms:beds-changed"), 5);
            })"""
     )
-    route, answer = held[0]
-    route.fulfill(response=answer)
+    held.route.fulfill(response=held.answer)
 
-    _wait_until(tablet, "() => window.__signalled === true")
-    for bed in (first, second):
-        tile = board.locator(f"[data-testid=bed][data-bed='{bed.pk}']")
+    _wait_until(held.tablet, "() => window.__signalled === true")
+    for bed in (held.first, held.second):
+        tile = held.board.locator(f"[data-testid=bed][data-bed='{bed.pk}']")
         expect(tile).to_have_attribute("data-status", "maintenance")
-    expect(board.get_by_test_id("ward-counts")).to_have_text("0 of 2 occupied · 0 vacant")
+    expect(held.board.get_by_test_id("ward-counts")).to_have_text("0 of 2 occupied · 0 vacant")
 
 
 @pytest.mark.browser
