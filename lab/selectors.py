@@ -621,8 +621,14 @@ def order_page(
     `cancellable` and `colleague_must_verify` are the lab services' answers for this order and
     user."""
     errors = refused.fields if refused is not None else {}
-    values = list(order.values.all())
-    versions = list(order.versions.select_related("entered_by", "verified_by"))
+    # No result entered yet (result version 0: most orders on the bench): no values or versions
+    # to read.
+    values = list(order.values.all()) if order.result_version else []
+    versions = (
+        list(order.versions.select_related("entered_by", "verified_by"))
+        if order.result_version
+        else []
+    )
     entry_rows = _entry_rows(order, values, typed, errors)
     by_version = {}
     for value in values:

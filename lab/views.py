@@ -223,11 +223,12 @@ def _order_page(
 
 def _critical_call(order: TestOrder, call_form: CriticalCallForm | None) -> dict:
     """The critical-value call's form (the time now, or as typed after a refusal) and the calls
-    recorded."""
+    recorded (none to read before a result: a call is about a result's critical value)."""
     now = timezone.localtime().strftime("%H:%M")
+    calls = order.critical_calls.select_related("recorded_by") if order.result_version else []
     return {
         "call_form": call_form or CriticalCallForm(initial={"called_time": now}),
-        "critical_calls": list(order.critical_calls.select_related("recorded_by")),
+        "critical_calls": list(calls),
     }
 
 
