@@ -106,19 +106,22 @@ def _sender_loop() -> asyncio.AbstractEventLoop:
         return _sender[1]
 
 
+def _layer_loop() -> asyncio.AbstractEventLoop:
+    """The loop the channel layer's calls belong on: the server's, when the in-memory layer's
+    sockets live there and it runs, else this process's sender loop."""
+    loop = _server_loop
+    if isinstance(get_channel_layer(), InMemoryChannelLayer) and loop and loop.is_running():
+        return loop
+    return _sender_loop()
+
+
 def run_on_layer_loop(coroutine: Awaitable, timeout: float = 5) -> Any:
     """Run `coroutine` (a channel layer call) to its end from synchronous code and return its
     result: on the server's loop when the in-memory layer's sockets live there, else on this
     process's sender loop. Raises what the coroutine raises, or TimeoutError after `timeout`
     seconds. Not for use from inside a running event loop (await the coroutine there)."""
-    layer = get_channel_layer()
-    loop = _server_loop
-    if not (
-        isinstance(layer, InMemoryChannelLayer)
-        and loop is not None
-        and loop.is_running()
-        and _running_loop() is not loop
-    ):
+    loop = _layer_loop()
+    if loop is _running_loop():  # waiting on the loop this thread runs would never end
         loop = _sender_loop()
     return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
 
@@ -149,9 +152,7 @@ def send_now(group: str, message: dict[str, Any]) -> bool:
         if running is None:
             run_on_layer_loop(layer.group_send(group, message))
             return True
-        loop = _server_loop
-        if not (isinstance(layer, InMemoryChannelLayer) and loop is not None and loop.is_running()):
-            loop = _sender_loop()
+        loop = _layer_loop()
         if loop is running:
             task = running.create_task(layer.group_send(group, message))
             _handed_over.add(task)  # the loop holds tasks weakly: kept until sent
