@@ -623,12 +623,10 @@ def order_page(
     errors = refused.fields if refused is not None else {}
     # No result entered yet (result version 0: most orders on the bench): no values or versions
     # to read.
-    values = list(order.values.all()) if order.result_version else []
-    versions = (
-        list(order.versions.select_related("entered_by", "verified_by"))
-        if order.result_version
-        else []
-    )
+    values, versions = [], []
+    if order.result_version:
+        values = list(order.values.all())
+        versions = list(order.versions.select_related("entered_by", "verified_by"))
     entry_rows = _entry_rows(order, values, typed, errors)
     by_version = {}
     for value in values:
