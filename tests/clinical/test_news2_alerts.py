@@ -19,20 +19,18 @@ from hms.models import AuditEntry
 from messaging.models import Notification
 from tests.conftest import sign_in
 from tests.factories import AdmissionFactory, BedFactory, PatientFactory, UserFactory, WardFactory
+from tests.vitals_sets import STEADY_VALUES
 
-# 0 on the chart: RR 16, SpO2 98 on air, BP 120/80, pulse 72, alert, 36.8.
-STEADY = {
-    "respiratory_rate": 16,
-    "spo2": 98,
-    "systolic": 120,
-    "diastolic": 80,
-    "pulse": 72,
-    "temperature_c": Decimal("36.8"),
-}
+# STEADY_VALUES scores 0 on the chart (on air and alert).
 # 5: RR 21 (2), SpO2 95 (1), pulse 111 (2).
-MEDIUM = STEADY | {"respiratory_rate": 21, "spo2": 95, "pulse": 111}
+MEDIUM = STEADY_VALUES | {"respiratory_rate": 21, "spo2": 95, "pulse": 111}
 # 9: RR 22 (2), SpO2 91 (3), pulse 112 (2), 39.4 (2).
-HIGH = STEADY | {"respiratory_rate": 22, "spo2": 91, "pulse": 112, "temperature_c": Decimal("39.4")}
+HIGH = STEADY_VALUES | {
+    "respiratory_rate": 22,
+    "spo2": 91,
+    "pulse": 112,
+    "temperature_c": Decimal("39.4"),
+}
 
 
 @pytest.fixture
@@ -64,7 +62,7 @@ def told(kind: str = "news2") -> dict[str, str]:
 
 
 def test_a_steady_set_alerts_nobody(staff, ward_patient):
-    record(staff.nurse, ward_patient.patient, STEADY)
+    record(staff.nurse, ward_patient.patient, STEADY_VALUES)
 
     assert not Notification.objects.exists()
 
@@ -73,7 +71,7 @@ def test_a_score_of_5_alerts_the_attending_doctor_and_the_wards_nurses_as_urgent
     staff, ward_patient
 ):
     colleague = UserFactory(role=rbac.NURSE, first_name="Esther", last_name="Njeri")
-    record(colleague, ward_patient.patient, STEADY)  # Esther works this ward today
+    record(colleague, ward_patient.patient, STEADY_VALUES)  # Esther works this ward today
 
     record(staff.nurse, ward_patient.patient, MEDIUM)
 
@@ -100,7 +98,7 @@ def test_the_nurse_who_took_the_set_is_not_told_what_she_just_saw(staff, ward_pa
 
 
 def test_new_confusion_alone_is_a_3_in_one_parameter_and_alerts_as_urgent(staff, ward_patient):
-    record(staff.nurse, ward_patient.patient, STEADY, consciousness="C")
+    record(staff.nurse, ward_patient.patient, STEADY_VALUES, consciousness="C")
 
     assert told()["Amina Odhiambo"].startswith("Urgent: NEWS2 3, low-medium risk")
 
@@ -158,12 +156,12 @@ def test_the_nurse_sees_the_saved_set_its_flags_and_its_score_first(
 
 def test_a_doctors_88_to_92_target_scores_the_next_sets_on_scale_2(staff, ward_patient, client_for):
     patient = ward_patient.patient
-    before = record(staff.nurse, patient, STEADY | {"spo2": 90}, on_oxygen=True)
+    before = record(staff.nurse, patient, STEADY_VALUES | {"spo2": 90}, on_oxygen=True)
 
     client_for(staff.doctor).post(
         reverse("patient_spo2_target", args=[patient.pk]), {"target_88_92": "1"}
     )
-    after = record(staff.nurse, patient, STEADY | {"spo2": 90}, on_oxygen=True)
+    after = record(staff.nurse, patient, STEADY_VALUES | {"spo2": 90}, on_oxygen=True)
 
     assert (before.spo2_scale, after.spo2_scale) == (1, 2)
     assert selectors.news2_of_record(before).score == 3 + 2
@@ -240,7 +238,7 @@ def test_a_rise_from_5_to_7_alerts_as_an_emergency_though_the_urgent_alert_waits
 
 
 def test_a_red_parameter_waiting_is_outranked_by_nothing_but_an_emergency(staff, ward_patient):
-    record(staff.nurse, ward_patient.patient, STEADY, consciousness="C")
+    record(staff.nurse, ward_patient.patient, STEADY_VALUES, consciousness="C")
 
     record(staff.nurse, ward_patient.patient, MEDIUM)
 

@@ -4,7 +4,6 @@ still an alert when its own points call for one; the per-reading flags are the c
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -14,45 +13,25 @@ from clinical import news2, selectors, services, vitals
 from clinical.forms import VitalsForm
 from clinical.models import Vitals
 from messaging.models import Notification
-from tests.factories import AdmissionFactory, BedFactory, PatientFactory, WardFactory
+from tests.vitals_sets import NAIROBI, NOW, STEADY_SET, STEADY_VALUES, medical_ward_stay, taken
 from wards import selectors as ward_selectors
-
-NAIROBI = ZoneInfo("Africa/Nairobi")
-NOW = datetime(2026, 11, 30, 14, 0, tzinfo=NAIROBI)
-FULL = {
-    "respiratory_rate": 16,
-    "spo2": 98,
-    "systolic": 120,
-    "diastolic": 80,
-    "pulse": 72,
-    "temperature_c": Decimal("36.8"),
-}
 
 
 @pytest.fixture
 def admission(staff):
-    return AdmissionFactory(
-        bed=BedFactory(ward=WardFactory(name="Medical Ward"), number="5"),
-        patient=PatientFactory(first_name="Zawadi", last_name="Mwangi"),
-        attending_doctor=staff.doctor,
-        admitted_at=NOW - timedelta(days=1),
-    )
-
-
-def taken(staff, patient, hours_ago: float, values: dict, **chart) -> Vitals:
-    with time_machine.travel(NOW - timedelta(hours=hours_ago), tick=False):
-        return services.vitals_record(actor=staff.nurse, patient=patient, values=values, **chart)
+    return medical_ward_stay(staff)
 
 
 def scored_20_then_5_then_3_then_spo2_alone(staff, patient) -> None:
     """The tester's patient: three complete sets, the last scoring 3 (4-hourly) at 10:00, then
     SpO2 alone at 13:00."""
-    sick = FULL | {"respiratory_rate": 26, "spo2": 90, "systolic": 88, "pulse": 135}
+    sick = STEADY_VALUES | {"respiratory_rate": 26, "spo2": 90, "systolic": 88, "pulse": 135}
     taken(staff, patient, 8, sick | {"temperature_c": Decimal("39.5")}, on_oxygen=True,
           consciousness="V")  # fmt: skip
-    taken(staff, patient, 6, FULL | {"respiratory_rate": 22, "pulse": 115}, on_oxygen=True,
+    taken(staff, patient, 6, STEADY_VALUES | {"respiratory_rate": 22, "pulse": 115},
+          on_oxygen=True, consciousness="A")  # fmt: skip
+    taken(staff, patient, 4, STEADY_VALUES | {"pulse": 115, "spo2": 95}, on_oxygen=False,
           consciousness="A")  # fmt: skip
-    taken(staff, patient, 4, FULL | {"pulse": 115, "spo2": 95}, on_oxygen=False, consciousness="A")
     taken(staff, patient, 1, {"spo2": 98})
 
 
@@ -111,7 +90,9 @@ def test_the_banner_and_the_saved_panel_show_at_least_the_complete_score(
 
 @time_machine.travel(NOW, tick=False)
 def test_an_incomplete_set_with_its_own_red_points_is_due_sooner_and_still_alerts(staff, admission):
-    taken(staff, admission.patient, 2, FULL, on_oxygen=False, consciousness="A")  # 0: 12-hourly
+    taken(
+        staff, admission.patient, 2, STEADY_VALUES, on_oxygen=False, consciousness="A"
+    )  # 0: 12-hourly
 
     partial = taken(staff, admission.patient, 0, {"spo2": 90})  # 3 points from SpO2 alone
 
@@ -132,7 +113,7 @@ def test_an_incomplete_set_alone_is_never_due_12_hourly():
 
 def test_a_complete_set_before_the_stay_does_not_set_its_schedule():
     admitted = datetime(2026, 11, 30, 8, tzinfo=NAIROBI)
-    old = news2.news2_of(FULL | {"on_oxygen": False, "consciousness": "A", "pulse": 135})
+    old = news2.news2_of(STEADY_SET | {"pulse": 135})
     partial = news2.news2_of({"spo2": 98})
 
     due = news2.next_due(
@@ -179,7 +160,7 @@ def test_the_vitals_table_flags_spo2_90_on_scale_2_as_the_target_not_low(
     patient.spo2_target_88_92 = True
     patient.save(update_fields=["spo2_target_88_92"])
     services.vitals_record(
-        actor=staff.nurse, patient=patient, values=FULL | {"spo2": 90, "systolic": 90}
+        actor=staff.nurse, patient=patient, values=STEADY_VALUES | {"spo2": 90, "systolic": 90}
     )
 
     page = client_for(staff.nurse).get(reverse("patient_vitals", args=[patient.pk]))

@@ -12,19 +12,9 @@ from hms import rbac
 from tests.e2e.conftest import snapshot
 from tests.e2e.live import browsers_fixture, sign_in
 from tests.factories import PatientFactory, UserFactory
+from tests.vitals_sets import STEADY_SET
 from wards import services as wards
 from wards.models import Admission
-
-STEADY = {
-    "respiratory_rate": 16,
-    "spo2": 98,
-    "systolic": 120,
-    "diastolic": 80,
-    "pulse": 72,
-    "temperature_c": 36.8,
-    "on_oxygen": False,
-    "consciousness": "A",
-}
 
 
 @pytest.fixture
@@ -62,7 +52,7 @@ def test_the_stays_vitals_and_news2_are_charted_at_the_desk_and_on_the_tablet(
             patient=admission.patient,
             recorded_by=nurse,
             recorded_at=now - timedelta(hours=hours_ago),
-            **(STEADY | changes),
+            **(STEADY_SET | changes),
         )
     url = f"{live_server_url}/wards/admissions/{admission.pk}/"
     tablet = browsers.open("nurse", tablet=True)

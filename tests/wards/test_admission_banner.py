@@ -3,9 +3,7 @@ banner (clinical.selectors.latest_observations), whether the stay's own readings
 from the chart's readings, no query of its own) or not (an incomplete set whose last complete set
 was taken before the admission; no readings this stay; a stay that has ended)."""
 
-from datetime import datetime, timedelta
-from decimal import Decimal
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -13,38 +11,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clinical import selectors, services
-from tests.factories import AdmissionFactory, BedFactory, PatientFactory, WardFactory
+from clinical import selectors
+from tests.vitals_sets import NOW, STEADY_VALUES, medical_ward_stay, taken
 from wards.models import AdmissionStatus
 
-NAIROBI = ZoneInfo("Africa/Nairobi")
-NOW = datetime(2026, 11, 30, 14, 0, tzinfo=NAIROBI)
-STEADY = {
-    "respiratory_rate": 16,
-    "spo2": 98,
-    "systolic": 120,
-    "diastolic": 80,
-    "pulse": 72,
-    "temperature_c": Decimal("36.8"),
-}
 # A complete set scoring 11: RR 26 (3), SpO2 90 (3), oxygen (2), BP 88 (3), pulse 72, alert,
 # 36.8 °C.
-SICK = STEADY | {"respiratory_rate": 26, "spo2": 90, "systolic": 88}
+SICK = STEADY_VALUES | {"respiratory_rate": 26, "spo2": 90, "systolic": 88}
 
 
 @pytest.fixture
 def admission(staff):
-    return AdmissionFactory(
-        bed=BedFactory(ward=WardFactory(name="Medical Ward"), number="5"),
-        patient=PatientFactory(first_name="Zawadi", last_name="Mwangi"),
-        attending_doctor=staff.doctor,
-        admitted_at=NOW - timedelta(days=1),
-    )
-
-
-def taken(staff, patient, hours_ago: float, values: dict, **chart) -> None:
-    with time_machine.travel(NOW - timedelta(hours=hours_ago), tick=False):
-        services.vitals_record(actor=staff.nurse, patient=patient, values=values, **chart)
+    return medical_ward_stay(staff)
 
 
 def complete(staff, patient, hours_ago: float, values: dict, on_oxygen: bool) -> None:
@@ -52,7 +30,7 @@ def complete(staff, patient, hours_ago: float, values: dict, on_oxygen: bool) ->
 
 
 def in_stay_complete(staff, patient):
-    complete(staff, patient, 2, STEADY, on_oxygen=False)
+    complete(staff, patient, 2, STEADY_VALUES, on_oxygen=False)
 
 
 def in_stay_sick_then_spo2_alone(staff, patient):
@@ -123,7 +101,7 @@ def test_the_admission_banner_stands_where_every_banner_stands(staff, admission,
 def test_an_ended_stays_banner_shows_the_patients_latest_set_since(staff, admission, client_for):
     """A discharged stay's chart stops at the discharge; its banner is the patient's latest."""
     patient = admission.patient
-    complete(staff, patient, 10, STEADY, on_oxygen=False)
+    complete(staff, patient, 10, STEADY_VALUES, on_oxygen=False)
     admission.status = AdmissionStatus.DISCHARGED
     admission.discharged_at = NOW - timedelta(hours=8)
     admission.save(update_fields=["status", "discharged_at"])

@@ -2,8 +2,7 @@
 who see whole charts; and the discharge order's medicines, read only for those who may order it."""
 
 import json
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -14,19 +13,7 @@ from django.urls import reverse
 from clinical.models import Vitals
 from tests.factories import AdmissionFactory, FormularyItemFactory
 from tests.pharmacy.mar_rx import ordered
-
-NAIROBI = ZoneInfo("Africa/Nairobi")
-NOW = datetime(2026, 11, 30, 14, 0, tzinfo=NAIROBI)
-STEADY = {
-    "respiratory_rate": 16,
-    "spo2": 98,
-    "systolic": 120,
-    "diastolic": 80,
-    "pulse": 72,
-    "temperature_c": 36.8,
-    "on_oxygen": False,
-    "consciousness": "A",
-}
+from tests.vitals_sets import NOW, STEADY_SET
 
 
 @pytest.fixture(autouse=True)
@@ -41,9 +28,9 @@ def stay(staff):
     visit), a steady set this morning, and one scoring 7 at noon."""
     admission = AdmissionFactory(attending_doctor=staff.doctor, admitted_at=NOW - timedelta(days=1))
     for hours_ago, readings in [
-        (30, STEADY | {"pulse": 64}),
-        (6, STEADY),
-        (2, STEADY | {"respiratory_rate": 25, "pulse": 131, "spo2": 95}),
+        (30, STEADY_SET | {"pulse": 64}),
+        (6, STEADY_SET),
+        (2, STEADY_SET | {"respiratory_rate": 25, "pulse": 131, "spo2": 95}),
     ]:
         Vitals.objects.create(
             patient=admission.patient,
@@ -94,7 +81,7 @@ def test_a_long_stay_charts_its_latest_readings_and_says_how_many_it_holds(staff
             patient=stay.patient,
             recorded_by=staff.nurse,
             recorded_at=NOW - timedelta(hours=20, minutes=minutes),
-            **STEADY,
+            **STEADY_SET,
         )
         for minutes in range(60)
     )

@@ -2,8 +2,7 @@
 score), the bed board tile, the doctor's own inpatients, the doctor's day and the banners; and
 never to those who do not see whole charts."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -17,19 +16,7 @@ from tests.factories import (
     PatientFactory,
     WardFactory,
 )
-
-NAIROBI = ZoneInfo("Africa/Nairobi")
-NOW = datetime(2026, 11, 30, 14, 0, tzinfo=NAIROBI)
-FULL = {
-    "respiratory_rate": 16,
-    "spo2": 98,
-    "systolic": 120,
-    "diastolic": 80,
-    "pulse": 72,
-    "temperature_c": 36.8,
-    "on_oxygen": False,
-    "consciousness": "A",
-}
+from tests.vitals_sets import NOW, STEADY_SET
 
 
 @pytest.fixture(autouse=True)
@@ -45,16 +32,16 @@ def ward(staff):
     ward = WardFactory(name="Medical Ward")
     people = {}
     for bed, name, hours_in, readings, doctor in [
-        ("1", "Akinyi", 30, FULL, staff.doctor),
+        ("1", "Akinyi", 30, STEADY_SET, staff.doctor),
         (
             "2",
             "Baraka",
             30,
-            FULL | {"respiratory_rate": 25, "pulse": 131, "spo2": 95},
+            STEADY_SET | {"respiratory_rate": 25, "pulse": 131, "spo2": 95},
             staff.doctor,
         ),
         ("3", "Chebet", 1, None, staff.doctor),
-        ("4", "Dalmas", 30, FULL | {"pulse": 111}, staff.second_doctor),
+        ("4", "Dalmas", 30, STEADY_SET | {"pulse": 111}, staff.second_doctor),
     ]:
         admission = AdmissionFactory(
             bed=BedFactory(ward=ward, number=bed),

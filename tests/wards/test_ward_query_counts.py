@@ -4,8 +4,7 @@ orders and tests of the stay) and its medication and test panels, the nurse's ho
 (vitals due and overdue, newest admissions, patients by NEWS2, overdue doses) and the doctor's own
 inpatients. Each page is read once at each size under the same bound."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -21,20 +20,9 @@ from tests.factories import (
     PatientFactory,
     WardFactory,
 )
+from tests.vitals_sets import NOW, STEADY_SET
 from wards.models import BedStay, InpatientNote, NoteKind
 
-NAIROBI = ZoneInfo("Africa/Nairobi")
-NOW = datetime(2026, 11, 30, 14, 0, tzinfo=NAIROBI)
-STEADY = {
-    "respiratory_rate": 16,
-    "spo2": 98,
-    "systolic": 120,
-    "diastolic": 80,
-    "pulse": 72,
-    "temperature_c": 36.8,
-    "on_oxygen": False,
-    "consciousness": "A",
-}
 # The bound of each page, the same for 3 beds and for 60.
 NURSE_PAGES = {
     "admission": 13,  # the stays with their beds and wards in one query however many moves
@@ -78,7 +66,7 @@ def full_ward(staff, beds: int):
             patient=stay.patient,
             recorded_by=staff.nurse,
             recorded_at=NOW - timedelta(hours=1),
-            **(STEADY | ({"respiratory_rate": 25, "pulse": 131} if n % 3 == 0 else {})),
+            **(STEADY_SET | ({"respiratory_rate": 25, "pulse": 131} if n % 3 == 0 else {})),
         )
         for n, stay in enumerate(stays)
     ]
@@ -98,7 +86,7 @@ def full_ward(staff, beds: int):
             patient=looked_at.patient,
             recorded_by=staff.nurse,
             recorded_at=NOW - timedelta(minutes=90 + minutes),
-            **STEADY,
+            **STEADY_SET,
         )
         for minutes in range(0, 40 * 2, 2)
     ]
