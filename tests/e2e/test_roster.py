@@ -24,6 +24,30 @@ def both_sizes(page, name: str) -> None:
         snapshot(page, f"{name}-{label}")
 
 
+def shifts_cut_short(page) -> list[str]:
+    """The roster's selects too narrow for the longest shift name they offer: its text, in the
+    select's own font, plus the select's padding (the arrow sits in the right padding) is wider
+    than the select. Each as "cell id: option"."""
+    return page.evaluate(
+        """() => {
+        const ruler = document.createElement("canvas").getContext("2d");
+        const short = [];
+        for (const select of document.querySelectorAll('[data-testid="roster"] select')) {
+            const style = getComputedStyle(select);
+            ruler.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+            const room = select.clientWidth - parseFloat(style.paddingLeft)
+                - parseFloat(style.paddingRight);
+            for (const option of select.options) {
+                if (ruler.measureText(option.text).width > room) {
+                    short.push(`${select.closest("td").id}: ${option.text}`);
+                }
+            }
+        }
+        return short;
+    }"""
+    )
+
+
 @pytest.mark.browser
 def test_the_admin_rosters_a_nurse_on_a_tablet_and_she_sees_her_shift(
     transactional_db, page, live_server_url, browser
@@ -55,6 +79,9 @@ def test_the_admin_rosters_a_nurse_on_a_tablet_and_she_sees_her_shift(
     assert (entry.date, entry.shift.name) == (today, "Night")
     assert_fits(page, "the roster")
     both_sizes(page, "roster")
+    for width in (1280, 1024):
+        page.set_viewport_size({"width": width, "height": 768})
+        assert shifts_cut_short(page) == [], f"shift names cut short at {width} px"
     for name, path in (
         ("team-attendance", "/hr/attendance/team/"),
         ("attendance-report", "/hr/attendance/report/"),
