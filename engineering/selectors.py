@@ -30,6 +30,7 @@ from engineering.models import (
 )
 from hms import paging, params, rbac
 from hms.money import ZERO, money
+from hms.prepared import Prepared
 
 MACHINES_PER_PAGE = 50
 HISTORY_PER_PAGE = 20
@@ -242,28 +243,49 @@ def queue_counts() -> list[tuple[str, str, int]]:
     return [(value, label, counts.get(value, 0)) for value, label in Priority.choices]
 
 
+# The queue's first page of open requests and the engineer's own first open work orders, each
+# with one row more (a full list is counted): their joins compiled once (hms.prepared).
+_FIRST_OPEN_REQUESTS = Prepared(lambda: open_requests()[: QUEUE_PER_PAGE + 1])
+_MY_FIRST_OPEN_WORK = Prepared(
+    lambda engineer_id: open_work_orders().filter(engineer_id=engineer_id)[: MY_WORK_SIZE + 1],
+    engineer_id=-1,
+)
+
+
 def queue_page(request: HttpRequest) -> dict:
     """The engineers' queue: a page of the open requests (the most pressing first) and how many
     there are of each priority, and the actor's own open work orders (the first few, counted)."""
-    page = paging.page_of(request, open_requests(), QUEUE_PER_PAGE)
-    mine = open_work_orders().filter(engineer=request.user)
+    page = paging.page_of(
+        request, open_requests(), QUEUE_PER_PAGE, first_rows=_FIRST_OPEN_REQUESTS.all
+    )
+    mine = open_work_orders().filter(engineer_id=request.user.pk)
     return {
         "page": page,
         "requests": page.object_list,
         "counts": queue_counts(),
-        "mine": paging.first_of(mine, MY_WORK_SIZE),
+        "mine": paging.first_of(
+            mine,
+            MY_WORK_SIZE,
+            first_rows=lambda: _MY_FIRST_OPEN_WORK.all(engineer_id=request.user.pk),
+        ),
         "now": timezone.now(),
     } | preventive_panel(timezone.localdate(), PM_QUEUE_SIZE)
 
 
+# A work order with its machine, department, engineers and request: four joins, compiled once
+# (hms.prepared; building and compiling it was about a third of the work order page's time).
+_WORK_ORDER = Prepared(
+    lambda pk: WorkOrder.objects.select_related(
+        "machine__department", "engineer", "resolved_by", "fault_request__raised_by"
+    ).filter(pk=pk),
+    pk=-1,
+)
+
+
 def work_order(pk: int) -> WorkOrder | None:
-    return (
-        WorkOrder.objects.select_related(
-            "machine__department", "engineer", "resolved_by", "fault_request__raised_by"
-        )
-        .filter(pk=pk)
-        .first()
-    )
+    """The work order `pk` with its machine (and department), engineer, resolver and request
+    (and who raised it); None when there is no such work order."""
+    return _WORK_ORDER.one(pk=pk)
 
 
 def work_log(work_order: WorkOrder) -> list[WorkLogEntry]:
@@ -314,7 +336,8 @@ def open_preventive() -> QuerySet[WorkOrder]:
 
 def preventive_panel(today: date, size: int) -> dict:
     """The first `size` preventive maintenances not done, how many there are, how many overdue."""
-    pm = paging.first_of(open_preventive(), size)
+    first = _FIRST_OPEN_PREVENTIVE.get(size)
+    pm = paging.first_of(open_preventive(), size, first_rows=first.all if first else None)
     for work_order in pm:
         work_order.days_late = (today - work_order.pm_due_date).days
     if pm.cut:
@@ -350,6 +373,14 @@ def maintenance_due_page(request: HttpRequest) -> dict:
 # --- the engineer's dashboard ----------------------------------------------------------------
 
 DASHBOARD_SIZE = 5
+
+# The first preventive maintenances not done, per panel size (the queue's, the dashboard's),
+# with one row more: compiled once (hms.prepared).
+_FIRST_OPEN_PREVENTIVE = {
+    size: Prepared(lambda size=size: open_preventive()[: size + 1])
+    for size in (PM_QUEUE_SIZE, DASHBOARD_SIZE)
+}
+
 WARRANTY_WARNING_DAYS = 60
 # Machines down, the most critical first.
 CRITICALITY_RANK = Case(
