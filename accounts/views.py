@@ -42,7 +42,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "work": [item for item in nav_for(user) if item.url_name != "dashboard"],
         # A session past the second factor has a device; otherwise read with the user.
         "has_second_factor": user.is_verified() or has_confirmed_device(user),
-        "capabilities": rbac.capabilities_of(user.role),
     }
     if rbac.allows(user, "users.manage"):  # the administrator's dashboard: who is here
         counts = dict(

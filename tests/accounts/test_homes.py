@@ -5,8 +5,10 @@ nurse's home loads the ward's patients (issue 15, items 4 and 7)."""
 import re
 
 import pytest
+from django.template import Context, Template
 from django.urls import reverse
 
+from accounts.templatetags.role_capabilities import role_capabilities
 from hms import rbac
 
 STAFF_ROLES = [role for role in rbac.ROLES if role != rbac.PATIENT]
@@ -76,3 +78,29 @@ def test_the_nurse_home_loads_the_wards_patients_and_follows_beds_and_vitals(sta
     assert overdue and f'hx-get="{reverse("mar_overdue")}"' in overdue.group(0)
     assert "hms:pharmacy-mar-changed from:body" in overdue.group(0)
     assert "Your shift: record vitals" not in page  # the old lead paragraph gave way to the ward
+
+
+# The template `{% role_capabilities %}` replaced, as it was
+# (templates/accounts/dashboards/_capabilities.html, included when the role had capabilities).
+CAPABILITIES_TEMPLATE = (
+    "{% if capabilities %}"
+    '<details class="mt-2" data-testid="what-i-can-do">'
+    '<summary class="btn btn-link px-0">What I can do</summary>'
+    '<ul class="list-group mt-2" data-testid="role-capabilities" style="max-width: 40rem">'
+    "{% for label, scope in capabilities %}"
+    '<li class="list-group-item d-flex justify-content-between align-items-center">{{ label }}'
+    '{% if scope != "all" %}<span class="badge text-bg-secondary">{{ scope }}</span>{% endif %}'
+    "</li>{% endfor %}</ul></details>{% endif %}"
+)
+
+
+@pytest.mark.parametrize("role", rbac.ROLES)
+def test_each_roles_capabilities_are_written_as_the_template_wrote_them(role):
+    def same(html: str) -> str:
+        return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", str(html))).strip()
+
+    old = Template(CAPABILITIES_TEMPLATE).render(
+        Context({"capabilities": rbac.capabilities_of(role)})
+    )
+    assert same(role_capabilities(role)) == same(old)
+    assert old.count("<li") == len(rbac.capabilities_of(role))
