@@ -3,9 +3,9 @@
 included template per badge cost ~40 µs each (tests/bench/pages.py --profile)."""
 
 from datetime import datetime
+from html import escape
 
 from django import template
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from hms import submissions
@@ -33,80 +33,79 @@ def priority_badge(order: object) -> SafeString:
     return mark_safe(_PRIORITY.get(order.priority, _ROUTINE))  # noqa: S308 (fixed markup)
 
 
-@register.simple_tag
-def status_badges(order: object) -> SafeString:
-    """The order's step, and whether it was amended or carried over to outpatients."""
-    badges = format_html(
-        '<span class="badge {}" data-testid="order-status">{}</span>',
-        _STATUS_CLASS.get(order.status, "text-bg-light border"),
-        order.get_status_display(),
+def _status_badges(order: object) -> str:
+    badges = (
+        f'<span class="badge {_STATUS_CLASS.get(order.status, "text-bg-light border")}" '
+        f'data-testid="order-status">{escape(str(order.get_status_display()))}</span>'
     )
     if order.amended:
-        badges += mark_safe(' <span class="badge text-bg-warning">Amended</span>')  # noqa: S308
+        badges += ' <span class="badge text-bg-warning">Amended</span>'
     if order.carried_over_at:
-        badges += format_html(
-            ' <span class="badge text-bg-warning" title="{}" data-testid="carried-over">'
-            "Outpatient follow-up</span>",
-            order.carry_over_reason,
+        badges += (
+            f' <span class="badge text-bg-warning" title="{escape(order.carry_over_reason)}" '
+            'data-testid="carried-over">Outpatient follow-up</span>'
         )
     return badges
 
 
-_STEP_FORM = (
-    '<form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-    '<input type="hidden" name="'
-    + submissions.FIELD
-    + '" value="{}"><input type="hidden" name="to" value="{}">'
-    '<input type="hidden" name="next" value="worklist"><button class="btn btn-primary btn-lg" '
-    'type="submit" data-testid="step">{}</button></form>'
-)
+@register.simple_tag
+def status_badges(order: object) -> SafeString:
+    """The order's step, and whether it was amended or carried over to outpatients."""
+    return mark_safe(_status_badges(order))  # noqa: S308 (each value escaped)
 
 
-def _step(order: object, csrf_token: str, order_link: str, advance_link: str) -> SafeString:
-    """The row's next step: a button that moves the order on, or the link to enter results."""
+def _step_form(action: str, csrf_token: str, to: str, label: str) -> str:
+    return (
+        f'<form method="post" action="{action}"><input type="hidden" '
+        f'name="csrfmiddlewaretoken" value="{csrf_token}"><input type="hidden" '
+        f'name="{submissions.FIELD}" value="{submissions.new_token()}"><input type="hidden" '
+        f'name="to" value="{to}"><input type="hidden" name="next" value="worklist">'
+        f'<button class="btn btn-primary btn-lg" type="submit" data-testid="step">{label}</button>'
+        "</form>"
+    )
+
+
+def _step(order: object, csrf_token: str, order_link: str, advance_link: str) -> str:
+    """The row's next step: a button that moves the order on, or the link to enter results
+    (`csrf_token` escaped already)."""
     if order.status == "pending":
         label = "Patient arrived" if order.test.sample_type == "none" else "Sample collected"
-        return format_html(
-            _STEP_FORM, advance_link, csrf_token, submissions.new_token(), "collected", label
-        )
+        return _step_form(advance_link, csrf_token, "collected", label)
     if order.status == "collected":
-        return format_html(
-            _STEP_FORM, advance_link, csrf_token, submissions.new_token(), "in_progress", "Start"
-        )
-    return format_html(
-        '<a class="btn btn-success btn-lg" href="{}" data-testid="enter-results">Enter results</a>',
-        order_link,
+        return _step_form(advance_link, csrf_token, "in_progress", "Start")
+    return (
+        f'<a class="btn btn-success btn-lg" href="{order_link}" data-testid="enter-results">'
+        "Enter results</a>"
     )
 
 
-def _notes(order: object, now: datetime) -> SafeString:
-    lines = format_html(
-        '<div class="text-body-secondary">{} · {} · {}{} · ordered {} ago by Dr {}{}</div>',
-        order.number,
-        order.test.get_department_display(),
-        order.test.get_sample_type_display(),
-        format_html(" · {}", order.get_machine_type_display()) if order.machine_type else "",
-        elapsed(order.ordered_at, now),
-        order.ordered_by,
-        mark_safe(' · <span class="text-danger fw-semibold">past target</span>')  # noqa: S308
-        if order.due_at is not None and order.due_at < now
-        else "",
+_PAST_TARGET = ' · <span class="text-danger fw-semibold">past target</span>'
+
+
+def _notes(order: object, now: datetime) -> str:
+    test = order.test
+    machine = f" · {escape(str(order.get_machine_type_display()))}" if order.machine_type else ""
+    late = _PAST_TARGET if order.due_at is not None and order.due_at < now else ""
+    lines = (
+        f'<div class="text-body-secondary">{escape(order.number)} · '
+        f"{escape(str(test.get_department_display()))} · "
+        f"{escape(str(test.get_sample_type_display()))}{machine} · ordered "
+        f"{escape(elapsed(order.ordered_at, now))} ago by Dr {escape(str(order.ordered_by))}"
+        f"{late}</div>"
     )
     if order.clinical_notes:
-        lines += format_html('<div class="small">“{}”</div>', order.clinical_notes)
+        lines += f'<div class="small">“{escape(order.clinical_notes)}”</div>'
     if order.machine_wait_reason:
-        lines += format_html(
+        lines += (
             '<div class="small text-warning-emphasis fw-semibold" data-testid="machine-wait-note">'
             '<i class="bi bi-exclamation-triangle-fill me-1" aria-hidden="true"></i>Ordered while '
-            "no {} was working: to be done when it is back ({})</div>",
-            order.get_machine_type_display(),
-            order.machine_wait_reason,
+            f"no {escape(str(order.get_machine_type_display()))} was working: to be done when it "
+            f"is back ({escape(order.machine_wait_reason)})</div>"
         )
     if order.carried_over_at:
-        lines += format_html(
+        lines += (
             '<div class="small text-warning-emphasis" data-testid="carry-over-note">Patient '
-            "discharged: outpatient follow-up ({})</div>",
-            order.carry_over_reason,
+            f"discharged: outpatient follow-up ({escape(order.carry_over_reason)})</div>"
         )
     return lines
 
@@ -118,30 +117,25 @@ def worklist_rows(context: template.Context, orders: object, now: datetime) -> S
     line saying so when nothing waits. Written out here: 50 rows of ~25 template lookups, a
     form and two URL reversals each cost the large hospital's worklist ~10 ms."""
     order_link, advance_link = link_to("lab_order"), link_to("lab_order_advance")
-    csrf_token = str(context.get("csrf_token", ""))
-    rows = [
-        format_html(
-            '<div class="list-group-item py-3" data-testid="worklist-row" data-order="{}">'
+    csrf_token = escape(str(context.get("csrf_token", "")))
+    rows = []
+    for order in orders:
+        number, link = escape(order.number), order_link(order.pk)
+        patient = order.patient
+        rows.append(
+            f'<div class="list-group-item py-3" data-testid="worklist-row" data-order="{number}">'
             '<div class="d-flex flex-wrap justify-content-between align-items-center gap-2"><div>'
-            '<div class="fs-5">{} <a href="{}" class="fw-semibold">{}</a> · {} '
-            '<span class="text-body-secondary">MRN {}</span></div>{}</div>'
-            '<div class="d-flex align-items-center gap-2"><span class="fs-5">{}</span>{}</div>'
-            "</div></div>",
-            order.number,
-            priority_badge(order),
-            order_link(order.pk),
-            order.test.name,
-            order.patient.full_name,
-            order.patient.mrn,
-            _notes(order, now),
-            status_badges(order),
-            _step(order, csrf_token, order_link(order.pk), advance_link(order.pk)),
+            f'<div class="fs-5">{_PRIORITY.get(order.priority, _ROUTINE)} <a href="{link}" '
+            f'class="fw-semibold">{escape(order.test.name)}</a> · {escape(patient.full_name)} '
+            f'<span class="text-body-secondary">MRN {escape(patient.mrn)}</span></div>'
+            f"{_notes(order, now)}</div>"
+            '<div class="d-flex align-items-center gap-2"><span class="fs-5">'
+            f"{_status_badges(order)}</span>"
+            f"{_step(order, csrf_token, link, advance_link(order.pk))}</div></div></div>"
         )
-        for order in orders
-    ]
     if not rows:
         return mark_safe(  # noqa: S308 (fixed markup)
             '<div class="list-group-item text-body-secondary py-3">Nothing waiting. New orders '
             "appear here as doctors place them.</div>"
         )
-    return mark_safe("\n".join(rows))  # noqa: S308 (each row escaped by format_html)
+    return mark_safe("\n".join(rows))  # noqa: S308 (every value escaped)
