@@ -108,7 +108,7 @@ def _holt_winters(history: list[float], fixed: dict | None = None):
     with warnings.catch_warnings():
         # Convergence chatter on short or flat histories; the backtest judges the result.
         warnings.simplefilter("ignore")
-        if fixed is None:
+        if not fixed:
             return model.fit()
         return model.fit(**fixed, optimized=False)
 
@@ -116,7 +116,7 @@ def _holt_winters(history: list[float], fixed: dict | None = None):
 def model_forecast(history: list[float], fixed: dict | None = None) -> tuple[list[float], dict]:
     """Holt-Winters' forecast of the next HORIZON days from `history` (beds per day, oldest
     first, at least 14 days), and the smoothing parameters it used. A flat history forecasts
-    itself."""
+    itself and estimates no parameters ({}); with `fixed` empty or None they are estimated."""
     if len(set(history)) == 1:
         return [float(history[-1])] * HORIZON, fixed or {}
     fit = _holt_winters(history, fixed)
@@ -134,13 +134,16 @@ def backtest(history: list[float]) -> Backtest:
     if days < MIN_HISTORY:
         raise ValueError(f"a backtest needs {MIN_HISTORY} days of history, not {days}")
     first_origin = max(MIN_TRAINING, days - BACKTEST_DAYS)
+    # A flat first window (a ward type that never changed) estimates nothing: the parameters
+    # then come from the first origin whose days before it moved, still with no look-ahead.
     _forecast, fixed = model_forecast(history[:first_origin])
     model_errors: list[list[float]] = [[] for _ in range(HORIZON)]
     baseline_errors: list[list[float]] = [[] for _ in range(HORIZON)]
     origins = list(range(first_origin, days, ORIGIN_STEP))
     for origin in origins:
         train = history[:origin]
-        model, _params = model_forecast(train, fixed)
+        model, chosen = model_forecast(train, fixed)
+        fixed = fixed or chosen
         naive = seasonal_naive(train)
         for ahead in range(min(HORIZON, days - origin)):
             actual = history[origin + ahead]
