@@ -9,6 +9,7 @@ template language (tests/bench/pages.py --profile). This writes the markup the t
 each link reversed once for the list.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 from html import escape
 
@@ -52,7 +53,7 @@ def _day(born: date | None) -> str:
     return date_format(born, "d M Y") if born else ""
 
 
-def _result_link(pick: str) -> callable:
+def _result_link(pick: str) -> Callable[[object], str]:
     """Where a search result leads: booking for it (`pick` "book"), admitting it to a bed
     ("admit-<bed>"), else the patient's chart."""
     if pick == "book":

@@ -57,11 +57,18 @@ _STATUS_CLASS = {"operational": "text-bg-success", "maintenance": "text-bg-warni
 
 
 def status_badge_html(machine: object) -> str:
-    """engineering/_status.html: the machine's status as a badge, green, amber or red."""
+    """The machine's status as a badge: green in service, amber in maintenance, red down."""
     return (
         f'<span class="badge {_STATUS_CLASS.get(machine.status, "text-bg-danger")}" '
         f'data-testid="machine-status">{escape(str(machine.get_status_display()))}</span>'
     )
+
+
+@register.simple_tag
+def machine_status(machine: object) -> SafeString:
+    """`{% machine_status machine %}`: status_badge_html, for the pages that show one machine
+    (its page, its work order, the finder, the engineer's dashboard)."""
+    return mark_safe(status_badge_html(machine))  # noqa: S308 (escaped in status_badge_html)
 
 
 def _machine_row(machine: object, link: str, warranty: bool) -> str:

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import Department
 from engineering.models import Criticality, Machine, MachineStatus, MachineType
-from engineering.templatetags.machine_marks import machine_rows
+from engineering.templatetags.machine_marks import machine_rows, machine_status
 
 # The template the tag replaced, as it was (templates/engineering/machine_list.html's loop, with
 # engineering/_status.html included).
@@ -78,6 +78,22 @@ def test_the_register_rows_are_the_html_the_template_wrote(warranty, settings):
     context = Context({"machines": machines, "filters": {"warranty_ending": warranty}})
 
     assert _same(machine_rows(machines, warranty)) == _same(ROWS.render(context))
+
+
+# engineering/_status.html as it was, before `{% machine_status machine %}` replaced it.
+STATUS = Template(
+    "<span class=\"badge {% if machine.status == 'operational' %}text-bg-success{% elif"
+    " machine.status == 'maintenance' %}text-bg-warning{% else %}text-bg-danger{% endif %}\""
+    ' data-testid="machine-status">{{ machine.get_status_display }}</span>'
+)
+
+
+def test_one_machines_status_badge_is_the_html_the_template_wrote_for_every_status():
+    for status in MachineStatus.values:
+        machine = Machine(name="X-ray <room 1>", status=status)
+
+        assert _same(machine_status(machine)) == _same(STATUS.render(Context({"machine": machine})))
+    assert "text-bg-danger" in machine_status(Machine(status=MachineStatus.values[-1]))
 
 
 def test_no_machine_says_so_as_the_template_did():

@@ -2,8 +2,7 @@
 overdue by NEWS2, discharges waiting, beds to clean; a ward picked stays picked for the shift; the
 same number of queries for 6 patients or 60."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -14,21 +13,9 @@ from clinical.live import may_join_vitals
 from clinical.models import Vitals
 from tests.conftest import sign_in
 from tests.factories import AdmissionFactory, BedFactory, PatientFactory, WardFactory
+from tests.vitals_sets import NOW, STEADY_SET
 from wards import selectors
 from wards.models import AdmissionStatus, BedStatus
-
-NAIROBI = ZoneInfo("Africa/Nairobi")
-NOW = datetime(2026, 11, 30, 14, 0, tzinfo=NAIROBI)
-# A complete set (all seven parameters): an incomplete one is never due 12-hourly.
-NORMAL = {
-    "respiratory_rate": 16,
-    "spo2": 98,
-    "systolic": 120,
-    "pulse": 72,
-    "temperature_c": 36.8,
-    "on_oxygen": False,
-    "consciousness": "A",
-}
 
 
 @pytest.fixture(autouse=True)
@@ -47,11 +34,13 @@ def admitted(ward, bed_number: str, first_name: str, *, hours_ago: float = 20, *
 
 
 def observed(admission, *, hours_ago: float, **readings) -> Vitals:
+    """A complete set (all seven NEWS2 parameters; an incomplete one is never due 12-hourly),
+    steady unless `readings` say otherwise."""
     return Vitals.objects.create(
         patient=admission.patient,
         recorded_by=admission.attending_doctor,
         recorded_at=NOW - timedelta(hours=hours_ago),
-        **(NORMAL | readings),
+        **(STEADY_SET | readings),
     )
 
 
