@@ -14,6 +14,19 @@ from django.http import HttpRequest
 
 from hms import params
 
+# Past this many rows a count says "over 10,000" instead of reading every row: counting a table
+# that only grows (the audit log, the sales) costs a read of all of it, on every load.
+COUNT_CAP = 10_000
+
+
+def count_up_to(queryset: QuerySet, cap: int | None = None) -> tuple[int, bool]:
+    """How many rows `queryset` has, read no further than `cap` (default COUNT_CAP) + 1 rows
+    (its order dropped: a LIMIT over an unordered scan stops early): (the count, False), or
+    (`cap`, True) when there are more."""
+    cap = COUNT_CAP if cap is None else cap
+    counted = queryset.order_by()[: cap + 1].count()
+    return (cap, True) if counted > cap else (counted, False)
+
 
 def page_number(request: HttpRequest, name: str = "page") -> int:
     """The page asked for; the first for a missing or odd value ("x", "-1", 20 digits)."""
@@ -28,15 +41,21 @@ def page_of(
     name: str = "page",
     count: int | None = None,
     first_rows: Callable[[], list] | None = None,
+    capped: bool = False,
 ) -> Page:
     """The page of `object_list` the request asks for (past the last: the last page). Counting
     is one query in the database over every row, whatever the page; a page that has counted
     its rows already (a tab's badge) passes `count` and saves it. The first page of a short
     list is its own count: its rows are read with one more, and a list that fits on the page
     asks no count at all (a full one is counted as before, its rows kept for the page).
-    `first_rows`: see page_at."""
+    `first_rows`, `capped`: see page_at."""
     return page_at(
-        object_list, per_page, page_number(request, name), count=count, first_rows=first_rows
+        object_list,
+        per_page,
+        page_number(request, name),
+        count=count,
+        first_rows=first_rows,
+        capped=capped,
     )
 
 
@@ -47,12 +66,20 @@ def page_at(
     *,
     count: int | None = None,
     first_rows: Callable[[], list] | None = None,
+    capped: bool = False,
 ) -> Page:
     """page_of for a page number already read (a selector's `page` argument). `first_rows`,
     when given, reads the list's first `per_page + 1` rows another way than slicing
     `object_list` (a hms.prepared query: the first page is the one nearly always asked for);
-    with `count` known, only its first `per_page` are shown, and none is read for a count of 0."""
+    with `count` known, only its first `per_page` are shown, and none is read for a count of 0.
+
+    `capped` (a QuerySet over a table that only grows, the audit log): counted no further than
+    COUNT_CAP rows; past it the pages stop there and `page.paginator.over` is True, which
+    hms/pagination.html shows as "of over 10,000" (the filters reach the rest)."""
     paginator = Paginator(object_list, per_page)
+    paginator.over = False
+    if capped and count is None and isinstance(object_list, QuerySet):
+        count, paginator.over = count_up_to(object_list)
     if count is None and number == 1 and isinstance(object_list, QuerySet):
         rows = first_rows() if first_rows else list(object_list[: per_page + 1])
         paginator.count = len(rows) if len(rows) <= per_page else object_list.count()
@@ -88,6 +115,7 @@ class FirstFew:
 
     items: list
     count: int
+    over: bool = False  # more than `count` (COUNT_CAP) rows: first_of(capped=True)
 
     @property
     def shown(self) -> int:
@@ -107,14 +135,28 @@ class FirstFew:
         return bool(self.items)
 
 
-def first_of(queryset, size: int, *, first_rows: Callable[[], list] | None = None) -> FirstFew:
+def first_of(
+    queryset,
+    size: int,
+    *,
+    first_rows: Callable[[], list] | None = None,
+    capped: bool = False,
+) -> FirstFew:
     """A short panel's rows (the first `size`) and the count of all of them: one query when the
     panel is not full (the rows are all there are), two when it is, whatever the number of rows
     (a page's query count never grows with the data). `first_rows`, when given, reads the first
-    `size + 1` rows another way (a hms.prepared query): `size` or fewer are all there are."""
+    `size + 1` rows another way (a hms.prepared query): `size` or fewer are all there are.
+    `capped` (a table that only grows): counted no further than COUNT_CAP rows, `over` past it
+    (hms/more.html: "8 of over 10,000")."""
     if first_rows is not None:
         rows = first_rows()
         items = rows[:size]
-        return FirstFew(items, len(rows) if len(rows) <= size else queryset.count())
-    items = list(queryset[:size])
-    return FirstFew(items, len(items) if len(items) < size else queryset.count())
+        full = len(rows) > size
+    else:
+        items = list(queryset[:size])
+        full = len(items) == size
+    if not full:
+        return FirstFew(items, len(items))
+    if capped:
+        return FirstFew(items, *count_up_to(queryset))
+    return FirstFew(items, queryset.count())

@@ -58,7 +58,7 @@ def pharmacy_summary(request: HttpRequest) -> HttpResponse:
     """The pharmacist's home panel: the queue's count and the latest sales (live)."""
     context = {
         "waiting": selectors.waiting().count(),
-        "recent_sales": paging.first_of(selectors.sales(), 5),
+        "recent_sales": paging.first_of(selectors.sales(), 5, capped=True),
     }
     return render(request, "pharmacy/dispensing/_summary.html", context)
 

@@ -71,7 +71,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     sort = selectors.sort_param(request.GET.get("sort"))
     found = selectors.entries(_filters(form), sort)
-    page = paging.page_of(request, found, ENTRIES_PER_PAGE)
+    page = paging.page_of(request, found, ENTRIES_PER_PAGE, capped=True)
     template = "reports/audit_list.html"
     if request.htmx and request.htmx.target == "audit-rows":
         template += "#rows"

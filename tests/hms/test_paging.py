@@ -83,3 +83,41 @@ def test_a_short_lists_first_page_is_its_own_count(staff, rf, django_assert_num_
 
     assert (full.paginator.count, full.paginator.num_pages, full.has_next()) == (7, 2, True)
     assert [entry.after["n"] for entry in second] == [1, 0]
+
+
+def test_a_count_over_a_table_that_only_grows_stops_at_the_cap(
+    staff, rf, django_assert_num_queries
+):
+    for n in range(12):
+        audit.record(actor=staff.admin, action="test.note", after={"n": n})
+    rows = AuditEntry.objects.filter(action="test.note").order_by("-id")
+
+    assert paging.count_up_to(rows, 12) == (12, False)
+    assert paging.count_up_to(rows, 11) == (11, True)
+    with django_assert_num_queries(2):
+        panel = paging.first_of(rows, 5, capped=True)
+    short = paging.first_of(rows, 20, capped=True)
+    with django_assert_num_queries(2):
+        page = paging.page_of(rf.get("/", {"page": "3"}), rows, 4, capped=True)
+        labels = [entry.after["n"] for entry in page]
+    exact = paging.page_of(rf.get("/"), rows.filter(after__n__lt=3), 4, capped=True)
+
+    assert (panel.count, panel.over, panel.cut) == (12, False, True)
+    assert (short.count, short.over) == (12, False)
+    assert labels == [3, 2, 1, 0]
+    assert (page.paginator.count, page.paginator.over) == (12, False)
+    assert (exact.paginator.count, exact.paginator.over, len(exact)) == (3, False, 3)
+
+
+def test_past_the_cap_the_count_says_over_and_the_pages_stop_at_it(staff, rf, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 10)
+    for n in range(12):
+        audit.record(actor=staff.admin, action="test.note", after={"n": n})
+    rows = AuditEntry.objects.filter(action="test.note").order_by("-id")
+
+    panel = paging.first_of(rows, 5, capped=True)
+    last = paging.page_of(rf.get("/", {"page": "9"}), rows, 4, capped=True)
+
+    assert (panel.count, panel.over, panel.cut) == (10, True, True)
+    assert (last.paginator.count, last.paginator.over, last.paginator.num_pages) == (10, True, 3)
+    assert (last.number, [entry.after["n"] for entry in last]) == (3, [3, 2])

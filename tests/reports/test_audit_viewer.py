@@ -13,7 +13,7 @@ import time_machine
 from django.test import RequestFactory
 from django.urls import reverse
 
-from hms import audit, rbac
+from hms import audit, paging, rbac
 from hms.models import AuditEntry
 from tests.factories import PatientFactory
 from tests.hms.test_audit import _tamper
@@ -613,3 +613,44 @@ def test_a_printed_page_says_which_entries_it_holds(client_for, admin, log):
     line = re.search(r'data-testid="audit-print-filters">(.*?)</p>', html, re.S).group(1)
     assert line.startswith("Entries where User: “ami”; Role: “Doctor”. Printed ")
     assert "From" not in line and "by zadmin" in line
+
+
+def test_a_log_longer_than_the_count_cap_says_over_and_pages_as_far_as_the_cap(
+    client_for, admin, monkeypatch
+):
+    # The log only grows (millions of rows in a few years): counting it all on every load would
+    # read all of it. Past hms.paging.COUNT_CAP the count says "over"; the filters reach the rest.
+    monkeypatch.setattr(paging, "COUNT_CAP", 100)
+    for n in range(130):
+        audit.record(actor=admin, action=f"test.{n}")
+    client = client_for(admin)
+
+    first = client.get(reverse("audit_list"), {"action": "test."}).content.decode()
+    past = client.get(reverse("audit_list"), {"action": "test.", "page": 9}).content.decode()
+    narrowed = client.get(reverse("audit_list"), {"action": "test.12"}).content.decode()
+
+    assert "1–50 of over 100 entries" in first
+    assert "Page 1 of" not in first  # the number of pages is not known
+    assert 'data-testid="audit-over"' in first
+    assert "51–100 of over 100 entries" in past  # the last page within the cap
+    assert "test.129" not in past and "test.80 " not in past  # the first 100, newest first
+    # Narrowed under the cap, the count is exact again: test.12 and test.120-129.
+    assert "11 entries in all" in narrowed
+    assert 'data-testid="audit-over"' not in narrowed
+
+
+def test_the_admins_dashboard_counts_the_log_no_further_than_the_cap(
+    client_for, admin, monkeypatch
+):
+    monkeypatch.setattr(paging, "COUNT_CAP", 20)
+    client = client_for(admin)
+    for n in range(12):
+        audit.record(actor=admin, action=f"test.{n}")
+
+    under = client.get(reverse("dashboard")).content.decode()
+    for n in range(12):
+        audit.record(actor=admin, action=f"test.more.{n}")
+    over = client.get(reverse("dashboard")).content.decode()
+
+    assert re.search(r'data-testid="more">8 of 1\d ·', under)
+    assert 'data-testid="more">8 of over 20 ·' in over
