@@ -125,20 +125,47 @@ def machines_like(text: str) -> paging.FirstFew:
     return paging.first_of(machines(MachineFilters(q=text)), FIND_SIZE)
 
 
-def machine_with_department(pk: int) -> Machine | None:
-    """The machine with its department and how many steps its maintenance plan has
-    (`pm_step_count`), in one query."""
-    return (
+# A machine's page reads these on every load (hms.prepared: compiled once).
+_MACHINE = Prepared(
+    lambda pk: (
         Machine.objects.select_related("department")
         .annotate(pm_step_count=Count("pm_steps"))
         .filter(pk=pk)
-        .first()
-    )
+    ),
+    pk=-1,
+)
+
+
+def machine_with_department(pk: int) -> Machine | None:
+    """The machine with its department and how many steps its maintenance plan has
+    (`pm_step_count`), in one query."""
+    return _MACHINE.one(pk=pk)
 
 
 def status_history(machine: Machine) -> QuerySet[MachineStatusChange]:
     """A machine's status history, the latest effective first, with who changed it."""
-    return machine.status_changes.select_related("changed_by").order_by("-effective_at", "-id")
+    return _history_of(machine.pk)
+
+
+def _history_of(machine_id: int) -> QuerySet[MachineStatusChange]:
+    return (
+        MachineStatusChange.objects.filter(machine_id=machine_id)
+        .select_related("changed_by")
+        .order_by("-effective_at", "-id")
+    )
+
+
+_FIRST_HISTORY = Prepared(
+    lambda machine_id: _history_of(machine_id)[: HISTORY_PER_PAGE + 1], machine_id=-1
+)
+_OPEN_WORK_OF = Prepared(
+    lambda machine_id: (
+        WorkOrder.objects.filter(machine_id=machine_id, status__in=OPEN_WORK)
+        .select_related("engineer", "fault_request")
+        .order_by("opened_at", "id")
+    ),
+    machine_id=-1,
+)
 
 
 def machine_page(request: HttpRequest, machine: Machine) -> dict:
@@ -153,7 +180,11 @@ def machine_page(request: HttpRequest, machine: Machine) -> dict:
     return {
         "machine": machine,
         "history": paging.page_of(
-            request, status_history(machine), HISTORY_PER_PAGE, name="history"
+            request,
+            status_history(machine),
+            HISTORY_PER_PAGE,
+            name="history",
+            first_rows=lambda: _FIRST_HISTORY.all(machine_id=machine.pk),
         ),
         "can_manage": rbac.allows(user, "engineering.machines"),
         "today": today,
@@ -165,11 +196,7 @@ def machine_page(request: HttpRequest, machine: Machine) -> dict:
         )
         if requests_open_now
         else [],
-        "open_work": list(
-            WorkOrder.objects.filter(machine=machine, status__in=OPEN_WORK)
-            .select_related("engineer", "fault_request")
-            .order_by("opened_at", "id")
-        ),
+        "open_work": _OPEN_WORK_OF.all(machine_id=machine.pk),
         "pm_step_count": machine.pm_step_count
         if hasattr(machine, "pm_step_count")
         else machine.pm_steps.count(),
