@@ -5,7 +5,7 @@ from django import forms
 
 from hms.money import money_text
 from hms.params import PlainIntegerField
-from pharmacy.models import FormularyItem, Sale, Store
+from pharmacy.models import FormularyItem, Sale, StockBalance, Store
 
 REASON_ERRORS = {"max_length": "At most %(limit_value)d characters (this has %(show_value)d)."}
 
@@ -56,7 +56,7 @@ class DispenseForm(forms.Form):
         },
     )
     balance = BalanceChoiceField(
-        queryset=None,
+        queryset=StockBalance.objects.none(),
         required=False,
         empty_label="First to expire (FEFO)",
         label="Batch",
@@ -70,11 +70,15 @@ class DispenseForm(forms.Form):
         error_messages=REASON_ERRORS,
     )
 
-    def __init__(self, *args, stores, items, balances, **kwargs):
+    def __init__(self, *args, stores=None, items=None, balances=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["store"].queryset = stores
-        self.fields["item"].queryset = items
-        self.fields["balance"].queryset = balances
+        # A form only shown lists the rows its view read (hms.form_renderer.options_read) and
+        # needs no querysets; a posted one checks each choice against its queryset.
+        if self.is_bound and (stores is None or items is None or balances is None):
+            raise TypeError("A posted dispense form checks its choices: give their querysets.")
+        for name, queryset in (("store", stores), ("item", items), ("balance", balances)):
+            if queryset is not None:
+                self.fields[name].queryset = queryset
 
 
 class ReturnForm(forms.Form):

@@ -25,15 +25,11 @@ from pharmacy.models import (
     Sale,
     StockBalance,
     StockMovement,
-    Store,
-    StoreKind,
 )
 from pharmacy.services.dispensing import batches_given, pharmacy_stores
 from pharmacy.units import in_units
 
 DISPENSE = "pharmacy.dispense"
-# The most substitutes "Item to give" offers at once (a search narrows a longer list).
-SUBSTITUTES_SHOWN = 30
 
 
 def _hospital() -> dict:
@@ -46,7 +42,16 @@ def _hospital() -> dict:
 @rbac.capability_required(DISPENSE)
 def dispense_queue(request: HttpRequest) -> HttpResponse:
     """Prescriptions waiting, oldest first, a page at a time with their count; live."""
-    page = paging.page_of(request, selectors.queue(), selectors.QUEUE_PAGE)
+    # The first page's rows are read by a query compiled once; that page only counts the list
+    # (when it is longer than a page), and waiting() counts the same rows as queue() without
+    # building its joins, subqueries and prefetch.
+    first = paging.page_number(request) == 1
+    page = paging.page_of(
+        request,
+        selectors.waiting() if first else selectors.queue(),
+        selectors.QUEUE_PAGE,
+        first_rows=selectors.queue_first_rows,
+    )
     context = {"page": page, "rows": page.object_list}
     if request.htmx and request.htmx.target == "dispense-queue":
         return render(request, "pharmacy/dispensing/queue.html#queue", context)
@@ -67,10 +72,10 @@ def pharmacy_summary(request: HttpRequest) -> HttpResponse:
 
 
 def _dispense_form(request: HttpRequest, prescription, data=None) -> tuple[DispenseForm, dict]:
-    # Each select's rows are read once: the page needs them anyway (the store chosen, the item's
-    # charge, the units on the shelf), and its selects list the same rows.
-    stores = Store.objects.filter(kind=StoreKind.PHARMACY, active=True).order_by("name", "id")
-    store_rows = list(stores)
+    # Each select's rows are read once, by queries compiled once: the page needs them anyway (the
+    # store chosen, the item's charge, the units on the shelf), and its selects list the same
+    # rows. A posted form checks each choice against its queryset, in the database, as before.
+    store_rows = selectors.pharmacy_stores()
     source = data if data is not None else request.GET
     store_id = params.db_id(source.get("store"))
     store = next((row for row in store_rows if row.pk == store_id), None)
@@ -78,30 +83,38 @@ def _dispense_form(request: HttpRequest, prescription, data=None) -> tuple[Dispe
     query = (request.GET.get("q") or "").strip()[:60]
     prescribed = prescription.formulary_item
     chosen = params.db_id(source.get("item"))
-    items = selectors.items_to_give(
-        store, prescribed, chosen=chosen, query=query, shown=SUBSTITUTES_SHOWN
-    )
-    item_rows = list(items)
+    item_rows = selectors.item_rows_to_give(store, prescribed, chosen=chosen, query=query)
     offered = {row.pk: row for row in item_rows}
     item = offered.get(chosen) or offered[prescribed.pk]
-    balances = (
-        selectors.usable_batches(store, item) if store is not None else StockBalance.objects.none()
-    )
-    balance_rows = list(balances)
+    balance_rows = selectors.usable_batch_rows(store, item) if store is not None else []
     initial = {
         "store": store,
         "item": item,
         "quantity": min(prescription.to_dispense, _on_shelf(balance_rows)) or None,
     }
-    form = DispenseForm(data, stores=stores, items=items, balances=balances, initial=initial)
+    checked = {}
+    if data is not None:
+        checked = {
+            "stores": selectors.pharmacy_stores(read=False),
+            "items": selectors.items_to_give(
+                store, prescribed, chosen=chosen, query=query, shown=selectors.SUBSTITUTES_SHOWN
+            ),
+            "balances": (
+                selectors.usable_batches(store, item)
+                if store is not None
+                else StockBalance.objects.none()
+            ),
+        }
+    form = DispenseForm(data, initial=initial, **checked)
     options_read(form.fields["store"], store_rows)
     options_read(form.fields["item"], item_rows)
     options_read(form.fields["balance"], balance_rows)
+    here = reverse("dispense_new", args=[prescription.pk])
     # Choosing another item shows its batches and its charge at once (the rest of the form, and
     # what was typed in it, stays as it is).
     form.fields["item"].widget.attrs.update(
         {
-            "hx-get": reverse("dispense_new", args=[prescription.pk]),
+            "hx-get": here,
             "hx-trigger": "change",
             "hx-include": "closest form",
             "hx-target": "#shelf",
@@ -113,7 +126,7 @@ def _dispense_form(request: HttpRequest, prescription, data=None) -> tuple[Dispe
     # Typing the quantity shows what the charge will be (only the preview is redrawn).
     form.fields["quantity"].widget.attrs.update(
         {
-            "hx-get": reverse("dispense_new", args=[prescription.pk]),
+            "hx-get": here,
             "hx-trigger": "input changed delay:300ms, change",
             "hx-include": "closest form",
             "hx-target": "#charge-preview",
@@ -128,6 +141,7 @@ def _dispense_form(request: HttpRequest, prescription, data=None) -> tuple[Dispe
         "balances": balance_rows,
         "query": query,
         "more_matches": item_rows[0].more_matches,
+        "here": here,
     }
 
 
@@ -187,6 +201,7 @@ def dispense_new(request: HttpRequest, pk: int) -> HttpResponse:
         "several_stores": found["several_stores"],
         "charge": _charge_preview(item, quantity),
         "today": today,
+        "here": found["here"],
     }
     return render(request, "pharmacy/dispensing/dispense.html", context)
 

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from hms import params
+from hms.prepared import Prepared
 from pharmacy.models import (
     Dispense,
     FormularyItem,
@@ -53,8 +54,12 @@ USED = [
 ]
 
 
+# Every stock page lists the active stores (hms.prepared: compiled once).
+_ACTIVE_STORES = Prepared(lambda: Store.objects.filter(active=True).select_related("ward"))
+
+
 def active_stores() -> list[Store]:
-    return list(Store.objects.filter(active=True).select_related("ward"))
+    return _ACTIVE_STORES.all()
 
 
 def ward_stores() -> QuerySet[Store]:
@@ -101,25 +106,53 @@ def store_figures(item: dict | FormularyItem, stores: list[Store]) -> list[int]:
     return [getattr(item, f"at_{store.pk}", 0) for store in stores]
 
 
-def item_batches(item: FormularyItem) -> list[StockBalance]:
-    """Where each batch of `item` is and how much: expired ones marked (`expired`)."""
-    today = timezone.localdate()
-    rows = list(
-        StockBalance.objects.filter(item=item, quantity__gt=0)
+def _item_batches(item_id: int) -> QuerySet[StockBalance]:
+    return (
+        StockBalance.objects.filter(item_id=item_id, quantity__gt=0)
         .select_related("store", "batch")
         .order_by("store__kind", "store__name", "expiry_date", "batch_id")
     )
+
+
+# An item's stock page reads these on every load (hms.prepared: compiled once).
+_ITEM = Prepared(lambda pk: FormularyItem.objects.filter(pk=pk), pk=-1)
+_ITEM_BATCHES = Prepared(_item_batches, item_id=-1)
+# The ledger's first page, and one row more (is there a second?): hms.paging's first_rows.
+ITEM_HISTORY_PAGE = 25
+_ITEM_HISTORY_FIRST = Prepared(
+    lambda item_id: _item_history(item_id)[: ITEM_HISTORY_PAGE + 1], item_id=-1
+)
+
+
+def formulary_item(pk: int) -> FormularyItem | None:
+    """The formulary item `pk`, or None."""
+    return _ITEM.one(pk=pk)
+
+
+def item_batches(item: FormularyItem) -> list[StockBalance]:
+    """Where each batch of `item` is and how much: expired ones marked (`expired`)."""
+    today = timezone.localdate()
+    rows = _ITEM_BATCHES.all(item_id=item.pk)
     for row in rows:
         row.expired = row.expiry_date <= today
     return rows
 
 
-def item_history(item: FormularyItem) -> QuerySet[StockMovement]:
+def _item_history(item_id: int) -> QuerySet[StockMovement]:
     return (
-        StockMovement.objects.filter(item=item)
+        StockMovement.objects.filter(item_id=item_id)
         .select_related("store", "batch", "moved_by")
         .order_by("-moved_at", "-id")
     )
+
+
+def item_history(item: FormularyItem) -> QuerySet[StockMovement]:
+    return _item_history(item.pk)
+
+
+def item_history_first_rows(item: FormularyItem) -> list[StockMovement]:
+    """item_history()'s first ITEM_HISTORY_PAGE + 1 rows, by a query compiled once."""
+    return _ITEM_HISTORY_FIRST.all(item_id=item.pk)
 
 
 def receipts() -> QuerySet[PurchaseReceipt]:
@@ -255,13 +288,10 @@ def period_of(first: date | None, last: date | None) -> Period:
     return Period(*sorted((start, end)))
 
 
-def stock_value() -> list[dict]:
-    """Per store: units on hand and their value (units × the batch's unit cost), expired stock
-    counted apart (it is on a shelf but worth nothing to sell)."""
-    today = timezone.localdate()
+def _stock_value(today: date) -> QuerySet:
     value = ExpressionWrapper(F("quantity") * F("batch__unit_cost"), output_field=MONEY)
     zero = Value(0, output_field=MONEY)
-    return list(
+    return (
         StockBalance.objects.filter(quantity__gt=0)
         .values("store_id", "store__name")
         .annotate(
@@ -272,6 +302,16 @@ def stock_value() -> list[dict]:
         )
         .order_by("store__name")
     )
+
+
+# The stock value report's one query, compiled once (hms.prepared), the day its only value.
+_STOCK_VALUE = Prepared(_stock_value, today=date(2000, 1, 1))
+
+
+def stock_value() -> list[dict]:
+    """Per store: units on hand and their value (units × the batch's unit cost), expired stock
+    counted apart (it is on a shelf but worth nothing to sell)."""
+    return _STOCK_VALUE.values(today=timezone.localdate())
 
 
 def consumption(period: Period) -> QuerySet:

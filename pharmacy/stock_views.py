@@ -6,7 +6,7 @@ records the ward's use."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.forms.utils import ErrorDict
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -17,7 +17,6 @@ from hms.submissions import AlreadySubmitted
 from pharmacy import selectors, services
 from pharmacy.models import (
     Batch,
-    FormularyItem,
     StockTake,
     StockTakeStatus,
     Store,
@@ -74,8 +73,15 @@ def stock_levels(request: HttpRequest) -> HttpResponse:
 @rbac.capability_required(VIEW)
 def stock_item(request: HttpRequest, pk: int) -> HttpResponse:
     """An item's batches per store (expired ones marked) and its ledger, paged."""
-    item = get_object_or_404(FormularyItem, pk=pk)
-    history = paging.page_of(request, selectors.item_history(item), 25)
+    item = selectors.formulary_item(pk)
+    if item is None:
+        raise Http404("No such formulary item.")
+    history = paging.page_of(
+        request,
+        selectors.item_history(item),
+        selectors.ITEM_HISTORY_PAGE,
+        first_rows=lambda: selectors.item_history_first_rows(item),
+    )
     context = {"item": item, "batches": selectors.item_batches(item), "page": history}
     return render(request, "pharmacy/stock/item.html", context)
 

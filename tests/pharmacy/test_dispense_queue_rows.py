@@ -133,3 +133,30 @@ def test_the_queue_rows_are_the_html_the_templates_wrote():
 
 def test_an_empty_queue_says_so_as_the_template_did():
     assert _same(dispense_queue_rows([])) == _same(ROWS.render(Context({"rows": []})))
+
+
+def test_the_first_page_compiled_once_is_the_queues_first_page_with_its_allergies():
+    rows = _queue()
+    allergic = rows[0].patient
+    removed = Allergy.objects.create(
+        patient=allergic,
+        allergen_class="opioids",
+        severity=AllergySeverity.SEVERE,
+        reaction="struck off",
+        recorded_at=timezone.now(),
+        removed_at=timezone.now(),
+    )
+    rows = list(dispensing_selectors.queue())
+
+    first = dispensing_selectors.queue_first_rows()
+
+    assert [rx.pk for rx in first] == [rx.pk for rx in rows]
+    assert [(rx.ward_name, rx.bed_number) for rx in first] == [
+        (rx.ward_name, rx.bed_number) for rx in rows
+    ]
+    assert [[a.pk for a in rx.patient.current_allergies] for rx in first] == [
+        [a.pk for a in rx.patient.current_allergies] for rx in rows
+    ]
+    assert len(first[0].patient.current_allergies) == 3
+    assert removed.pk not in [a.pk for rx in first for a in rx.patient.current_allergies]
+    assert dispense_queue_rows(first) == dispense_queue_rows(rows)

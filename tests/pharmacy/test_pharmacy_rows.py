@@ -1,15 +1,22 @@
-"""The formulary's and the stock levels' rows are written out in Python
+"""The formulary's, the stock levels' and an item's ledger rows are written out in Python
 (pharmacy/templatetags/pharmacy_rows.py): the same HTML the templates wrote, to the character,
 whatever the items hold."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.template import Context, Template
 
 from pharmacy import formulary_selectors, selectors
-from pharmacy.models import FormularyItem
-from tests.factories import FormularyItemFactory, StoreFactory
+from pharmacy.models import FormularyItem, StockMovement
+from tests.factories import (
+    BatchFactory,
+    FormularyItemFactory,
+    StoreFactory,
+    UserFactory,
+)
 from tests.pharmacy.rx import stocked
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +24,9 @@ pytestmark = pytest.mark.django_db
 # The templates' loops the tags replaced, as they were.
 FORMULARY_ROWS = '{% for item in items %}\n  <tr data-testid="formulary-row"{% if not item.active %} class="text-body-secondary"{% endif %}>\n    <td><a class="fw-semibold" href="{% url \'formulary_edit\' item.pk %}">{{ item.generic_name }}</a>{% if item.brand %} <span class="text-body-secondary">({{ item.brand }})</span>{% endif %}\n      <div class="small text-body-secondary"><code>{{ item.charge_item.code }}</code> · {{ item.get_category_display }}{% if not item.active %} · <span class="badge text-bg-secondary">Switched off</span>{% endif %}</div></td>\n    <td>{{ item.get_form_display }}</td>\n    <td>{{ item.strength|default:"—" }}</td>\n    <td>{{ item.dispensing_unit }}</td>\n    <td class="text-end">{{ item.pack_size|intcomma }}</td>\n    <td class="text-end text-nowrap">{{ item.charge_item.price|money }}</td>\n    <td class="text-end">{{ item.charge_item.tax_rate|floatformat:"-2" }} %</td>\n    <td class="text-end">{{ item.reorder_level|intcomma }}</td>\n    <td class="text-end text-nowrap" data-testid="on-hand">{{ item.on_hand|intcomma }}{% if item.active and item.on_hand < item.reorder_level %} <span class="badge text-bg-warning" title="Below the reorder level">Reorder</span>{% endif %}</td>\n  </tr>\n  {% endfor %}'
 STOCK_LEVEL_ROWS = '{% for item in page %}\n  <tr data-testid="stock-row">\n    <td><a class="fw-semibold" href="{% url \'stock_item\' item.pk %}">{{ item.name }}</a><div class="small text-body-secondary">{{ item.dispensing_unit }}</div></td>\n    {% for units in item.figures %}<td class="text-end">{{ units }}</td>{% endfor %}\n    <td class="text-end fw-semibold">{{ item.usable }}{% if item.usable < item.reorder_level %} <span class="badge text-bg-danger" data-testid="below-reorder">Low</span>{% endif %}</td>\n    <td class="text-end text-body-secondary">{{ item.reorder_level }}</td>\n  </tr>\n  {% endfor %}'
+
+ITEM_LEDGER_ROWS = '{% for move in page %}\n  <tr><td>{{ move.moved_at|date:"DATETIME_FORMAT" }}</td><td>{{ move.store.name }}</td><td>{{ move.get_kind_display }}</td><td><code>{{ move.batch.batch_number }}</code></td><td class="text-end">{{ move.quantity|stringformat:"+d" }}</td><td>{{ move.moved_by.get_full_name|default:move.moved_by.username }}</td><td>{{ move.reason }}</td></tr>\n  {% empty %}<tr><td colspan="7" class="text-body-secondary">No movement yet.</td></tr>{% endfor %}'
+NAIROBI = ZoneInfo("Africa/Nairobi")
 
 
 def _render(source: str, **context) -> str:
@@ -67,3 +77,35 @@ def test_the_stock_level_rows_are_the_html_the_template_wrote():
         ours.count('data-testid="stock-row"') == FormularyItem.objects.filter(active=True).count()
     )
     assert 'data-testid="below-reorder"' in ours and "2500" in ours
+
+
+def test_an_items_ledger_rows_are_the_html_the_template_wrote():
+    item = FormularyItemFactory(generic_name="Amoxicillin")
+    store = StoreFactory(name="Main <store> & co", kind="main")
+    batch = BatchFactory(item=item, batch_number="B<1>&2")
+    named = UserFactory(role="pharmacist", first_name="Asha", last_name="O'Neil <x>")
+    unnamed = UserFactory(role="pharmacist", first_name="", last_name="", username="keeper_1")
+    # Late evening in UTC is the next morning in Nairobi: the day shown is the hospital's.
+    for kind, quantity, user, reason, at in [
+        ("receipt", 40, named, 'Order "7" <urgent>', datetime(2026, 3, 1, 22, 30, tzinfo=UTC)),
+        ("adjustment", -3, unnamed, "", datetime(2026, 11, 30, 9, 5, tzinfo=NAIROBI)),
+        ("write_off", -2, named, "Expired", datetime(2026, 11, 30, 9, 6, tzinfo=NAIROBI)),
+    ]:
+        StockMovement.objects.create(
+            store=store,
+            batch=batch,
+            item=item,
+            kind=kind,
+            quantity=quantity,
+            moved_by=user,
+            reason=reason,
+            moved_at=at,
+        )
+    page = list(selectors.item_history(item))
+
+    ours = _render("{% item_ledger_rows page %}", page=page)
+
+    assert ours == _render(ITEM_LEDGER_ROWS, page=page)
+    assert ours.count("<tr>") == 3
+    assert "+40" in ours and "-3" in ours and "keeper_1" in ours and "2 Mar 2026 01:30" in ours
+    assert _render("{% item_ledger_rows page %}", page=[]) == _render(ITEM_LEDGER_ROWS, page=[])
