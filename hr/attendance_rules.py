@@ -24,33 +24,43 @@ Span = tuple[datetime, datetime]
 NOTHING = timedelta(0)
 
 
+# These run for every person's every day on each attendance screen (a month of a page of
+# people is ~1,500 days): loops rather than generators, which cost a call an item.
+
+
 def merged(spans: Iterable[Span]) -> list[Span]:
     """The union of `spans` as sorted, non-overlapping (start, end) pairs; empty ones dropped."""
-    result: list[list[datetime]] = []
-    for start, end in sorted(s for s in spans if s[1] > s[0]):
+    result: list[Span] = []
+    for start, end in sorted([s for s in spans if s[1] > s[0]]):
         if result and start <= result[-1][1]:
-            result[-1][1] = max(result[-1][1], end)
+            if end > result[-1][1]:
+                result[-1] = (result[-1][0], end)
         else:
-            result.append([start, end])
-    return [(start, end) for start, end in result]
+            result.append((start, end))
+    return result
+
+
+def _covered(spans: list[Span]) -> timedelta:
+    """The length of spans that do not overlap (from `merged`)."""
+    total = NOTHING
+    for start, end in spans:
+        total += end - start
+    return total
 
 
 def union_length(spans: Iterable[Span]) -> timedelta:
     """The time covered by at least one of `spans`: never counts two devices twice."""
-    return sum((end - start for start, end in merged(spans)), NOTHING)
+    return _covered(merged(spans))
 
 
 def overlap(spans: Iterable[Span], window: Span) -> timedelta:
     """The time of the union of `spans` that falls inside `window`."""
     low, high = window
-    return sum(
-        (
-            min(end, high) - max(start, low)
-            for start, end in merged(spans)
-            if end > low and start < high
-        ),
-        NOTHING,
-    )
+    total = NOTHING
+    for start, end in merged(spans):
+        if end > low and start < high:
+            total += (end if end < high else high) - (start if start > low else low)
+    return total
 
 
 @dataclass(frozen=True)
@@ -154,15 +164,12 @@ def match_days(
     by_date: dict[date, list[Interval]] = {}
     for interval in intervals:
         start, end = interval.span(now)
-        owner = next(
-            (
-                day
-                for day, shift in windows
-                if start < shift.end
-                and (end > shift.start or (start == end and start >= shift.start))
-            ),
-            start.astimezone(zone).date(),
-        )
+        for day, shift in windows:
+            if start < shift.end and (end > shift.start or (start == end and start >= shift.start)):
+                owner = day
+                break
+        else:
+            owner = start.astimezone(zone).date()
         by_date.setdefault(owner, []).append(interval)
 
     days: dict[date, Day] = {}
@@ -185,15 +192,21 @@ def _match_one(
     now: datetime,
     grace: timedelta,
 ) -> Day:
-    spans = merged(interval.span(now) for interval in own)
+    spans = merged([interval.span(now) for interval in own])
     result = Day(date=day, shift=shift, leave_type=leave_type, spans=spans)
     result.present = bool(own)
-    result.still_in = any(i.end is None and not i.forgotten for i in own)
-    result.worked = union_length(spans)
+    result.worked = _covered(spans)
     if own:
-        result.first_in = min(i.start for i in own)
-        ends = [i.end for i in own if i.end is not None]
-        result.last_out = max(ends) if ends and not result.still_in else None
+        first_in, last_out, still_in = own[0].start, None, False
+        for interval in own:
+            if interval.start < first_in:
+                first_in = interval.start
+            if interval.end is None:
+                still_in = still_in or not interval.forgotten
+            elif last_out is None or interval.end > last_out:
+                last_out = interval.end
+        result.first_in, result.still_in = first_in, still_in
+        result.last_out = None if still_in else last_out
     if shift is None:
         result.overtime = result.worked if result.worked > grace else NOTHING
         return result

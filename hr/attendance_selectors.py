@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -259,19 +260,78 @@ def my_fortnight(user, today: date) -> list[list[tuple]]:
     return [rows[:7], rows[7:]]
 
 
+MY_DAYS_PER_PAGE = 31
+
+# My days: the dates I have intervals on, newest first (the page's rows plus one, to know
+# whether there are more), and my intervals of a range of them; both compiled once.
+_MY_DATES = Prepared(
+    lambda user_id: (
+        Attendance.objects.filter(user_id=user_id)
+        .values_list("date", flat=True)
+        .distinct()
+        .order_by("-date")[: MY_DAYS_PER_PAGE + 1]
+    ),
+    user_id=0,
+)
+_MY_INTERVALS = Prepared(
+    lambda user_id, first, last: (
+        Attendance.objects.filter(user_id=user_id, date__gte=first, date__lte=last)
+        .order_by("time_in")
+        .values("date", "time_in", "time_out", "started_by", "ended_by", "no_clock_out")
+    ),
+    user_id=0,
+    first=_SOME_DAY,
+    last=_NEXT_DAY,
+)
+
+
+def my_dates(user):
+    """The dates `user` has intervals on, newest first, and a way to read the first page of them
+    (hms.paging.page_of's `first_rows`) by a query compiled once."""
+    dates = (
+        Attendance.objects.filter(user=user)
+        .values_list("date", flat=True)
+        .distinct()
+        .order_by("-date")
+    )
+    return dates, lambda: [row["date"] for row in _MY_DATES.values(user_id=user.pk)]
+
+
+class MyInterval(NamedTuple):
+    """One of my intervals as "My days" shows it (read as plain values, not instances)."""
+
+    time_in: datetime
+    time_out: datetime | None
+    started_by: str
+    ended_by: str
+    no_clock_out: bool
+
+
 def my_days(user, dates: list[date], *, now: datetime | None = None) -> list[dict]:
     """Each of `dates` with `user`'s intervals begun that day and the day's worked time (their
-    union; an interval still open counts until now): one query."""
+    union; an interval still open counts until now): one query, compiled once. `dates` are a
+    run of the dates `user` has intervals on (a page of my_dates): every interval from the
+    first to the last of them begins on one of them."""
     now = now or timezone.now()
-    by_date: dict[date, list[Attendance]] = defaultdict(list)
-    for row in Attendance.objects.filter(user=user, date__in=dates).order_by("time_in"):
-        by_date[row.date].append(row)
+    if not dates:
+        return []
+    by_date: dict[date, list[MyInterval]] = defaultdict(list)
+    for row in _MY_INTERVALS.values(user_id=user.pk, first=min(dates), last=max(dates)):
+        by_date[row["date"]].append(
+            MyInterval(
+                row["time_in"],
+                row["time_out"],
+                row["started_by"],
+                row["ended_by"],
+                row["no_clock_out"],
+            )
+        )
     return [
         {
             "date": day,
             "intervals": by_date[day],
             "worked": attendance_rules.union_length(
-                Interval(r.time_in, r.time_out, r.no_clock_out).span(now) for r in by_date[day]
+                [Interval(r.time_in, r.time_out, r.no_clock_out).span(now) for r in by_date[day]]
             ),
         }
         for day in dates

@@ -24,10 +24,23 @@ class LeaveDay:
     fraction: Decimal
 
 
+# What the calendar reads of each approved request: plain values, not instances (a month of a
+# page of people is read on every attendance screen).
+_FIELDS = (
+    "user_id",
+    "leave_type__name",
+    "leave_type__counts",
+    "start_date",
+    "end_date",
+    "starts_afternoon",
+    "ends_morning",
+)
+
+
 def _approved(leave_request, status, first: date, last: date):
     return leave_request.objects.filter(
         status=status.APPROVED, start_date__lte=last, end_date__gte=first
-    ).select_related("leave_type")
+    ).values(*_FIELDS)
 
 
 def _approved_of(ids: str, first: date, last: date):
@@ -49,22 +62,28 @@ def approved_leave_days(
     A constant number of queries whatever the number of people and days; the one of some
     users' leave is compiled once."""
     from hr import leave_days
-    from hr.leave_selectors import off_days, request_parts
+    from hr.leave_selectors import off_days
     from hr.models import LeaveRequest, LeaveStatus
 
     if user_ids is None:
         requests = list(_approved(LeaveRequest, LeaveStatus, first, last))
     else:
-        requests = _APPROVED_OF.all(ids=people_ids.written(user_ids), first=first, last=last)
+        requests = _APPROVED_OF.values(ids=people_ids.written(user_ids), first=first, last=last)
     # The closure days only price leave days: a week nobody is on leave does not ask for them.
     closed = off_days(first, last) if requests else set()
     found: dict[int, dict[date, LeaveDay]] = {}
     for leave_request in requests:
-        counts = leave_request.leave_type.counts
-        for day, part in request_parts(leave_request):
+        counts, name = leave_request["leave_type__counts"], leave_request["leave_type__name"]
+        parts = leave_days.day_parts(
+            leave_request["start_date"],
+            leave_request["end_date"],
+            starts_afternoon=leave_request["starts_afternoon"],
+            ends_morning=leave_request["ends_morning"],
+        )
+        for day, part in parts:
             if first <= day <= last:
-                found.setdefault(leave_request.user_id, {})[day] = LeaveDay(
-                    leave_type=leave_request.leave_type.name,
+                found.setdefault(leave_request["user_id"], {})[day] = LeaveDay(
+                    leave_type=name,
                     part=part,
                     fraction=leave_days.part_cost(day, part, counts=counts, off_days=closed),
                 )

@@ -18,6 +18,7 @@ from hr import services
 from hr.models import ClosureDay, LeaveRequest, LeaveStatus, LeaveType
 
 PER_PAGE = 25
+DECIDED_SHOWN = 10  # under the queue; "see all" pages the rest
 AWAY_DAYS = 14
 
 
@@ -132,8 +133,17 @@ def leave_queue(request: HttpRequest) -> HttpResponse:
         decided = paging.page_of(request, selectors.decided_recently(), PER_PAGE)
         context = {"decided": decided, "all_decided": True}
         return render(request, "hr/leave/queue.html", context)
-    pending = paging.page_of(request, selectors.pending_queue(), PER_PAGE)
-    decided = paging.first_of(selectors.decided_recently(), 10)
+    pending = paging.page_of(
+        request,
+        selectors.pending_queue(),
+        PER_PAGE,
+        first_rows=selectors.first_pending(PER_PAGE + 1),
+    )
+    decided = paging.first_of(
+        selectors.decided_recently(),
+        DECIDED_SHOWN,
+        first_rows=selectors.first_decided(DECIDED_SHOWN + 1),
+    )
     context = {"page": pending, "decided": decided, "all_decided": False}
     return render(request, "hr/leave/queue.html", context)
 
@@ -221,13 +231,10 @@ def leave_away(request: HttpRequest) -> HttpResponse:
 def leave_balances(request: HttpRequest) -> HttpResponse:
     form = forms.YearForm(request.GET or None)
     year = form.year_or_this()
-    staff = User.objects.filter(is_active=True).exclude(role=rbac.PATIENT)
-    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
-        staff = staff.filter(last_name__icontains=form.cleaned_data["q"]) | staff.filter(
-            first_name__icontains=form.cleaned_data["q"]
-        )
-    page = paging.page_of(request, staff.order_by("last_name", "first_name", "pk"), PER_PAGE)
-    leave_types = list(LeaveType.objects.filter(active=True))
+    q = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
+    staff, first_rows = selectors.staff_by_name(q, PER_PAGE)
+    page = paging.page_of(request, staff, PER_PAGE, first_rows=first_rows)
+    leave_types = selectors.active_leave_types()
     balances = selectors.balances_for(page.object_list, year, leave_types)
     rows = [(user, balances[user.pk]) for user in page.object_list]
     context = {"form": form, "year": year, "page": page, "rows": rows, "types": leave_types}

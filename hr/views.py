@@ -14,10 +14,8 @@ from django.views.decorators.http import require_POST
 from accounts.models import Department, User
 from hms import paging, params, rbac
 from hr import attendance_selectors, services, staff_pages
-from hr.models import Attendance
 from hr.roster_forms import MonthForm, TeamDayForm, with_default
 
-DAYS_PER_PAGE = 31
 PEOPLE_PER_PAGE = 50
 
 
@@ -30,13 +28,9 @@ def length_text(length: timedelta) -> str:
 @rbac.capability_required("hr.self_service")
 def my_attendance(request: HttpRequest) -> HttpResponse:
     user, today = request.user, timezone.localdate()
+    all_dates, first_dates = attendance_selectors.my_dates(user)
     dates = paging.page_of(
-        request,
-        Attendance.objects.filter(user=user)
-        .values_list("date", flat=True)
-        .distinct()
-        .order_by("-date"),
-        DAYS_PER_PAGE,
+        request, all_dates, attendance_selectors.MY_DAYS_PER_PAGE, first_rows=first_dates
     )
     days = attendance_selectors.my_days(user, list(dates))
     for day in days:

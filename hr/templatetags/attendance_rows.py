@@ -4,44 +4,51 @@ templates' ~25 lookups and filters a row were a third of the pages' CPU time
 (tests/bench/pages.py --profile). The HTML is what the templates wrote
 (tests/hr/test_attendance_rows.py)."""
 
+from html import escape
+
 from django import template
 from django.utils import timezone
 from django.utils.formats import localize
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
-from hr.templatetags.attendance_marks import day_status
+from hr.templatetags.attendance_marks import role_words, status_html
 
 register = template.Library()
 
 _DASH = "—"
 
 
-def _time(moment) -> str:
+# Django's `escape` is html.escape marked safe; the rows are marked safe once, whole.
+
+
+def _time(moment, zone) -> str:
     """A moment's hospital time, 07:05 (the `time:"H:i"` filter), or a dash."""
-    return f"{timezone.localtime(moment):%H:%M}" if moment else _DASH
+    return f"{moment.astimezone(zone):%H:%M}" if moment else _DASH
 
 
 def _who(person) -> str:
     return escape(person.get_full_name() or person.username)
 
 
-def _team_row(person, day, worked: str, overtime: str) -> str:
+def _team_row(person, day, worked: str, overtime: str, zone, language: str) -> str:
     shift = day.shift
     rostered = (
-        f'{escape(shift.name)} <span class="small text-body-secondary">{_time(shift.start)}'
-        f"–{_time(shift.end)}</span>"
+        f'{escape(shift.name)} <span class="small text-body-secondary">{_time(shift.start, zone)}'
+        f"–{_time(shift.end, zone)}</span>"
         if shift
         else '<span class="text-body-secondary">day off</span>'
     )
+    department = person.department
+    last_out = _DASH if day.still_in else _time(day.last_out, zone)
     return (
         f'<tr data-testid="team-row"><td>{_who(person)} <span class="small'
-        f' text-body-secondary">{escape(person.get_role_display())}</span></td>\n'
-        f"    <td>{escape(person.department) if person.department else _DASH}</td>\n"
+        f' text-body-secondary">{role_words(person.role, language)}</span></td>\n'
+        f"    <td>{escape(str(department)) if department else _DASH}</td>\n"
         f'    <td class="text-nowrap">{rostered}</td>\n'
-        f'    <td class="text-nowrap">{_time(day.first_in)}</td>\n'
-        f'    <td class="text-nowrap">{_DASH if day.still_in else _time(day.last_out)}</td>\n'
-        f"    <td>{day_status(day)}</td>\n"
+        f'    <td class="text-nowrap">{_time(day.first_in, zone)}</td>\n'
+        f'    <td class="text-nowrap">{last_out}</td>\n'
+        f"    <td>{status_html(day)}</td>\n"
         f'    <td class="text-end text-nowrap">{escape(worked)}</td>\n'
         f'    <td class="text-end text-nowrap">{escape(overtime) if day.overtime else _DASH}</td>'
         "</tr>"
@@ -57,7 +64,10 @@ def team_rows(rows: list) -> SafeString:
             '<tr><td colspan="8" class="text-body-secondary">Nobody is rostered, on leave or'
             " signed in on this day.</td></tr>"
         )
-    return mark_safe("\n  ".join(_team_row(*row) for row in rows))  # noqa: S308 (escaped)
+    zone, language = timezone.get_current_timezone(), get_language()
+    return mark_safe(  # noqa: S308 (every value escaped)
+        "\n  ".join([_team_row(*row, zone, language) for row in rows])
+    )
 
 
 class _Figures:
@@ -86,12 +96,12 @@ def _leave_taken(line, figure: _Figures) -> str:
     )
 
 
-def _month_row(line, figure: _Figures) -> str:
+def _month_row(line, figure: _Figures, language: str) -> str:
     user = line.user
-    department = f" · {escape(user.department)}" if user.department else ""
+    department = f" · {escape(str(user.department))}" if user.department else ""
     return (
         f'<tr data-testid="report-row"><td>{_who(user)} <span class="small'
-        f' text-body-secondary">{escape(user.get_role_display())}{department}</span></td>\n'
+        f' text-body-secondary">{role_words(user.role, language)}{department}</span></td>\n'
         f'    <td class="text-end" data-testid="days-present">{figure(line.days_present)}</td>\n'
         f'    <td class="text-end" data-testid="days-late">{figure(line.days_late)}</td>\n'
         f'    <td class="text-end" data-testid="days-absent">{figure(line.days_absent)}</td>\n'
@@ -111,5 +121,7 @@ def month_rows(lines: list) -> SafeString:
         return mark_safe(  # noqa: S308 (constant)
             '<tr><td colspan="8" class="text-body-secondary">No staff in this department.</td></tr>'
         )
-    figure = _Figures()
-    return mark_safe("\n  ".join(_month_row(line, figure) for line in lines))  # noqa: S308 (escaped)
+    figure, language = _Figures(), get_language()
+    return mark_safe(  # noqa: S308 (every value escaped)
+        "\n  ".join([_month_row(line, figure, language) for line in lines])
+    )

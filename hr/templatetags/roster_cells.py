@@ -9,11 +9,11 @@ from datetime import date
 from django import template
 from django.template.defaulttags import CsrfTokenNode
 from django.urls import reverse
-from django.utils.dateformat import format as date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
-from hr.templatetags.attendance_marks import day_status
+from hr.templatetags.attendance_marks import date_words, role_words, status_html
 
 register = template.Library()
 
@@ -27,21 +27,29 @@ class _Page:
         request = context.get("request")
         self.back = escape(request.get_full_path()) if request is not None else ""
         self._options: dict[int, list[tuple[int, str, str]]] = {}
+        self._chosen: dict[tuple[int, int | None], str] = {}
         self._days: dict[date, tuple[str, str, str]] = {}
+        self.language = get_language()
 
     def day(self, day: date) -> tuple[str, str, str]:
         """The day as the cell writes it (20261123, 2026-11-23, Mon 23 Nov), once a page."""
         written = self._days.get(day)
         if written is None:
             written = self._days[day] = (
-                date_format(day, "Ymd"),
-                date_format(day, "Y-m-d"),
-                date_format(day, "D d M"),
+                f"{day:%Y%m%d}",
+                f"{day:%Y-%m-%d}",
+                date_words(day, "D d M", self.language),
             )
         return written
 
     def options(self, shifts: list, chosen: int | None) -> str:
-        """The shifts' options, `chosen` selected; each shift's two forms written once a page."""
+        """The shifts' options, `chosen` selected; each choice's options written once a page."""
+        joined = self._chosen.get((id(shifts), chosen))
+        if joined is None:
+            joined = self._chosen[id(shifts), chosen] = self._options_of(shifts, chosen)
+        return joined
+
+    def _options_of(self, shifts: list, chosen: int | None) -> str:
         written = self._options.get(id(shifts))
         if written is None:
             written = self._options[id(shifts)] = [
@@ -55,11 +63,14 @@ class _Page:
         return "".join(selected if pk == chosen else plain for pk, plain, selected in written)
 
 
-def _cell(page: _Page, cell: dict, saved: bool) -> str:
+def _cell(page: _Page, cell: dict, saved: bool, name: str | None = None) -> str:
+    """A cell; `name`: the person's full name escaped, when the row has written it already."""
     person, day, entry, matched = cell["person"], cell["day"], cell["entry"], cell["matched"]
     compact, iso, said = page.day(day)
     key = f"{person.pk}-{compact}"
-    status = f'<div class="small mt-1">{day_status(matched)}</div>' if matched else ""
+    if name is None:
+        name = escape(person.get_full_name())
+    status = f'<div class="small mt-1">{status_html(matched)}</div>' if matched else ""
     green = ' class="table-success"' if saved else ""
     return (
         f'<td id="cell-{key}" data-testid="cell-{person.pk}-{iso}"{green}>\n'
@@ -70,7 +81,7 @@ def _cell(page: _Page, cell: dict, saved: bool) -> str:
         f'<input type="hidden" name="day" value="{iso}">'
         f'<input type="hidden" name="next" value="{page.back}">\n'
         f'        <label class="visually-hidden" for="shift-{key}">Shift of'
-        f" {escape(person.get_full_name())} on {said}</label>\n"
+        f" {name} on {said}</label>\n"
         f'        <select class="form-select form-select-sm" name="shift" id="shift-{key}">\n'
         '          <option value="">Day off</option>\n'
         f"          {page.options(cell['shifts'], entry.shift_id if entry else None)}\n"
@@ -101,12 +112,29 @@ def roster_rows(context: template.Context, grid: list) -> SafeString:
     rows = []
     for person, cells in grid:
         department = f" · {escape(person.department)}" if person.department else ""
+        full_name = person.get_full_name()
+        name = escape(full_name)
         rows.append(
             '<tr data-testid="roster-row"><th scope="row" class="fw-normal">'
-            f'<span class="fw-semibold">{escape(person.get_full_name() or person.username)}'
+            f'<span class="fw-semibold">{name if full_name else escape(person.username)}'
             '</span><br><span class="small text-body-secondary">'
-            f"{escape(person.get_role_display())}{department}</span></th>\n    "
-            + "".join(_cell(page, cell, False) for cell in cells)
+            f"{role_words(person.role, page.language)}{department}</span></th>\n    "
+            + "".join([_cell(page, cell, False, name) for cell in cells])
             + "\n  </tr>"
         )
     return mark_safe("\n  ".join(rows))  # noqa: S308 (every value escaped)
+
+
+@register.simple_tag
+def roster_days(days: list[date], today: date) -> SafeString:
+    """The grid's heading cells: each day ("Mon 23"), today's marked."""
+    language = get_language()
+    return mark_safe(  # noqa: S308 (dates written by Django's format)
+        "".join(
+            [
+                f'<th class="text-nowrap{" table-primary" if day == today else ""}">'
+                f"{date_words(day, 'D d', language)}</th>"
+                for day in days
+            ]
+        )
+    )

@@ -175,13 +175,13 @@ def test_my_weeks_are_the_html_the_template_wrote():
     assert ours.count('data-testid="my-status"') == 10 and "border-primary" in ours
 
 
-def test_each_length_is_worded_once_a_page_as_timesince_words_it():
+def test_each_length_is_worded_once_as_timesince_words_it():
     from types import SimpleNamespace
 
     from django.template.defaultfilters import timesince_filter
     from django.utils.html import escape
 
-    from hr.templatetags.attendance_marks import _how_long
+    from hr.templatetags.attendance_marks import _how_long, _length_words
 
     def row(start: datetime, **length) -> SimpleNamespace:
         return SimpleNamespace(time_in=start, time_out=start + timedelta(**length))
@@ -191,15 +191,47 @@ def test_each_length_is_worded_once_a_page_as_timesince_words_it():
         row(datetime(2026, 1, 31, 20, tzinfo=zone), hours=8, minutes=5),
         row(datetime(2026, 3, 3, 7, tzinfo=zone), hours=8, minutes=5),  # the same length
         row(datetime(2026, 2, 3, 7, tzinfo=zone), days=26, hours=23),
+        row(datetime(2026, 1, 31, 7, tzinfo=zone), days=26, hours=23, minutes=59, seconds=59),
         row(datetime(2026, 2, 28, 10, tzinfo=zone), days=28),  # "1 month": not kept
         row(datetime(2026, 1, 10, 10, tzinfo=zone), days=40),
         row(datetime(2026, 1, 10, 10, tzinfo=zone), minutes=-5),
-        row(datetime(2026, 1, 10, 10, tzinfo=zone), seconds=59),
+        row(datetime(2026, 1, 10, 10, tzinfo=zone), seconds=59, microseconds=999_999),
+        row(datetime(2026, 12, 31, 23, 30, tzinfo=zone), hours=1),  # into another year
     ]
-    lengths: dict = {}
+    _length_words.cache_clear()
 
-    written = [_how_long(r, lengths) for r in rows]
+    written = [_how_long(r, "en-gb") for r in rows]
 
     assert written == [escape(timesince_filter(r.time_in, r.time_out)) for r in rows]
-    assert written[3] == "1\xa0month"
-    assert len(lengths) == 3  # 8 h 5 min, 26 days 23 h, 59 s
+    assert written[4] == "1\xa0month"
+    assert _length_words.cache_info().currsize == 5  # 8 h 5 min, the two 26 days, 59 s, 1 h
+
+
+def test_a_date_is_written_as_the_date_filter_writes_it_in_each_language():
+    from django.utils import translation
+    from django.utils.dateformat import format as date_format
+
+    from hr.templatetags.attendance_marks import date_words
+
+    days = [date(2026, 11, 23) + timedelta(days=n) for n in range(0, 400, 37)]
+
+    for language in ("en-gb", "fr", "sw"):
+        with translation.override(language):
+            for day in days:
+                for written_as in ("D d M Y", "D d M"):
+                    assert date_words(day, written_as, language) == date_format(day, written_as)
+
+
+def test_a_role_is_written_as_its_display_says_it_in_each_language():
+    from django.utils import translation
+    from django.utils.html import escape
+
+    from accounts.models import User
+    from hr.templatetags.attendance_marks import role_words
+
+    roles = [value for value, _ in User._meta.get_field("role").flatchoices] + ["<new & odd>"]
+
+    for language in ("en-gb", "sw"):
+        with translation.override(language):
+            for role in roles:
+                assert role_words(role, language) == escape(User(role=role).get_role_display())

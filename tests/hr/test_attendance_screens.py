@@ -59,3 +59,50 @@ def test_my_attendance_asks_a_constant_number_of_queries(
     worked = Attendance.objects.filter(user=nurse).values("date").distinct().count()
     assert page.count('data-testid="day-total-') == min(worked, 31)
     assert page.count('data-testid="my-status"') >= 3
+
+
+def test_my_days_are_read_as_the_intervals_of_each_page_of_my_dates(client_for):
+    from hms import paging
+    from hr import attendance_selectors
+    from hr.attendance_rules import Interval, union_length
+
+    nurse = large_staff(people=2, days=70, end=date(2026, 11, 29))[1]
+    Attendance.objects.create(
+        user=nurse,
+        date=date(2026, 11, 30),
+        time_in=at(30, 23, 40),
+        started_by="sign_in",
+        session_key="s1",
+    )
+    all_dates, first_dates = attendance_selectors.my_dates(nurse)
+    now = at(30, 23, 50)
+
+    for number in (1, 2, 3):
+        page = paging.page_at(
+            all_dates, attendance_selectors.MY_DAYS_PER_PAGE, number, first_rows=first_dates
+        )
+        days = attendance_selectors.my_days(nurse, list(page), now=now)
+
+        expected = [
+            list(Attendance.objects.filter(user=nurse, date=day).order_by("time_in"))
+            for day in page
+        ]
+        assert [d["date"] for d in days] == list(page)
+        assert [
+            [
+                (r.time_in, r.time_out, r.started_by, r.ended_by, r.no_clock_out)
+                for r in d["intervals"]
+            ]
+            for d in days
+        ] == [
+            [(r.time_in, r.time_out, r.started_by, r.ended_by, r.no_clock_out) for r in rows]
+            for rows in expected
+        ]
+        assert [d["worked"] for d in days] == [
+            union_length(Interval(r.time_in, r.time_out, r.no_clock_out).span(now) for r in rows)
+            for rows in expected
+        ]
+    assert (
+        page.paginator.count
+        == Attendance.objects.filter(user=nurse).values("date").distinct().count()
+    )

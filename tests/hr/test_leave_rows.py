@@ -29,8 +29,9 @@ ROWS = (
 )
 
 
-def _render(source: str, rows: list) -> str:
-    return Template("{% load leave_rows %}" + source).render(Context({"rows": rows}))
+def _render(source: str, rows) -> str:
+    context = rows if isinstance(rows, dict) else {"rows": rows}
+    return Template("{% load leave_rows %}" + source).render(Context(context))
 
 
 def test_the_rows_are_the_html_the_template_wrote():
@@ -68,3 +69,64 @@ def test_the_rows_are_the_html_the_template_wrote():
     assert " ".join(_render("{% balance_rows rows %}", []).split()) == " ".join(
         _render(ROWS, []).split()
     )
+
+
+# Who is away's heading and rows, as the template wrote them (between <tbody> and </tbody>).
+AWAY_DAYS = (
+    '{% for day in strip %}<th class="{% if day.weekday >= 5 %}table-secondary{% endif %}'
+    ' small">{{ day|date:"D" }}<br>{{ day|date:"j M" }}</th>{% endfor %}'
+)
+AWAY_ROWS = (
+    "{% for row in rows %}\n"
+    '  <tr data-testid="away-row"><th class="text-start fw-normal text-nowrap">{{ row.user }}'
+    '<div class="small text-body-secondary">{{ row.user.department|default:row.user.role_label'
+    " }}</div></th>\n"
+    '    {% for day, part, type in row.days %}<td class="{% if day.weekday >= 5 %}'
+    'table-secondary{% endif %}" {% if part %}title="{{ type }}"{% endif %}>{% if part == "day"'
+    ' %}<span class="badge text-bg-primary">Day</span>{% elif part == "morning" %}<span'
+    ' class="badge text-bg-info">AM</span>{% elif part == "afternoon" %}<span class="badge'
+    ' text-bg-info">PM</span>{% endif %}</td>{% endfor %}\n'
+    "  </tr>\n"
+    "  {% empty %}\n"
+    '  <tr><td colspan="15" class="text-body-secondary text-start">Nobody has approved leave in'
+    " these two weeks.</td></tr>\n"
+    "  {% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["en-gb", "sw"])
+def test_who_is_away_is_the_html_the_template_wrote(language):
+    from datetime import date, timedelta
+
+    from django.utils import translation
+
+    from accounts.models import Department
+    from hr.leave_selectors import AwayRow
+
+    first = date(2026, 12, 24)
+    strip = [first + timedelta(days=n) for n in range(14)]
+    ward = Department.objects.create(name="Ward <3> & 'Theatre'", code="W3")
+    people = [
+        UserFactory(first_name="Zoé", last_name="Ng'ang'a <b>", department=ward),
+        UserFactory(first_name="", last_name="", username="no.name", role=rbac.DOCTOR),
+    ]
+    parts = ["day", "", "morning", "afternoon", "", "day"]
+    rows = [
+        AwayRow(
+            user=person,
+            days=[
+                (day, parts[(n + i) % len(parts)], "Annual <leave> & 'rest'" if n % 2 else "Sick")
+                for n, day in enumerate(strip)
+            ],
+        )
+        for i, person in enumerate(people)
+    ]
+
+    with translation.override(language):
+        for shown in (rows, []):
+            context = {"rows": shown, "strip": strip}
+            ours = _render("{% away_days strip %}|{% away_rows rows %}", context)
+            template = Template(AWAY_DAYS + "|" + AWAY_ROWS).render(Context(context))
+
+            assert ours == template
+    assert ours.count("table-secondary") == 4 and "Nobody has approved" in ours

@@ -213,6 +213,43 @@ def test_the_balance_sheet_of_300_staff_asks_a_constant_number_of_queries(
     assert "of 309 people" in page
 
 
+def test_the_balance_sheet_shows_each_years_own_days_searched_or_not(staff, client_for):
+    from accounts.models import User
+    from hr import leave_selectors
+    from hr.models import LeaveCharge
+
+    people = [
+        UserFactory(role=rbac.NURSE, first_name=f"Amina{n:02d}", last_name="Odhiambo")
+        for n in range(27)
+    ]
+    across = apply(people[0], date(2026, 12, 30), date(2027, 1, 4))
+    services.leave_approve(actor=staff.admin, leave_request=across)
+    waiting = apply(people[1], date(2027, 1, 5), date(2027, 1, 6))
+    client = client_for(staff.admin)
+
+    first = client.get(reverse("leave_balances"), {"year": "2027"}).content.decode()
+    searched = client.get(reverse("leave_balances"), {"q": "amina0"}).content.decode()
+    balances = {year: leave_selectors.balances_for(people[:3], year) for year in (2026, 2027)}
+
+    staff_in_order = User.objects.filter(is_active=True).exclude(role=rbac.PATIENT)
+    names = [str(u) for u in staff_in_order.order_by("last_name", "first_name", "pk")]
+    rows = first.split('data-testid="balance-row"')[1:]
+    assert [row.split("<div", 1)[0].split(">")[-1] for row in rows] == names[:25]
+    assert searched.count('data-testid="balance-row"') == 10
+    charged = {
+        (charge.request_id, charge.year): charge.days for charge in LeaveCharge.objects.all()
+    }
+    annual = {
+        year: [next(b for b in found[p.pk] if b.leave_type.code == "annual") for p in people[:3]]
+        for year, found in balances.items()
+    }
+    assert [b.taken for b in annual[2026]] == [charged[across.pk, 2026], ZERO, ZERO]
+    assert [b.taken for b in annual[2027]] == [charged[across.pk, 2027], ZERO, ZERO]
+    assert [b.pending for b in annual[2027]] == [ZERO, charged[waiting.pk, 2027], ZERO]
+    assert [b.pending for b in annual[2026]] == [ZERO, ZERO, ZERO]
+    assert charged[across.pk, 2027] > ZERO and charged[waiting.pk, 2027] > ZERO
+
+
 def test_the_leave_queue_and_who_is_away_keep_their_queries_as_requests_grow(
     staff, client_for, django_assert_max_num_queries
 ):
@@ -229,6 +266,27 @@ def test_the_leave_queue_and_who_is_away_keep_their_queries_as_requests_grow(
         client.get(reverse("leave_away"))
     with django_assert_max_num_queries(6):
         client.get(reverse("leave_queue"), {"decided": "all"})
+
+
+def test_the_queues_first_rows_are_the_lists_own_first_rows(staff):
+    from hr import leave_selectors
+
+    people = UserFactory.create_batch(30, role=rbac.NURSE)
+    for n, person in enumerate(people):
+        leave = apply(person, MONDAY + timedelta(days=1 + n % 9), MONDAY + timedelta(days=10))
+        if n % 3 == 0:
+            services.leave_approve(actor=staff.admin, leave_request=leave)
+        elif n % 3 == 1:
+            services.leave_reject(actor=staff.admin, leave_request=leave, comment="Short-staffed")
+
+    pending = leave_selectors.first_pending(26)()
+    decided = leave_selectors.first_decided(11)()
+
+    assert [r.pk for r in pending] == [r.pk for r in leave_selectors.pending_queue()[:26]]
+    assert [r.pk for r in decided] == [r.pk for r in leave_selectors.decided_recently()[:11]]
+    assert len(pending) == 10 and len(decided) == 11
+    assert all(r.decided_by_id == staff.admin.pk for r in decided)
+    assert [r.user.pk for r in pending] == [r.user_id for r in pending]
 
 
 def test_every_decided_request_is_reached_from_the_latest_ten(staff, client_for):

@@ -122,3 +122,28 @@ def test_every_kind_of_status_reaches_the_grid(grid):
     for badge in ["leave", "absent", "day-off-worked", "in", "present", "late", "early"]:
         assert f'data-testid="status-{badge}"' in ours
     assert "Ward &lt;3&gt; &amp; &#x27;Theatre&#x27;" in ours and "not yet" in ours
+
+
+# The grid's heading, as the template wrote it.
+HEADING = (
+    '{% for day in days %}<th class="text-nowrap{% if day == today %} table-primary{% endif %}">'
+    '{{ day|date:"D d" }}</th>{% endfor %}'
+)
+
+
+@pytest.mark.parametrize("language", ["en-gb", "sw"])
+@pytest.mark.parametrize("today", [MONDAY - timedelta(days=1), MONDAY, MONDAY + timedelta(days=6)])
+def test_the_heading_is_the_html_the_template_wrote(today, language):
+    from django.utils import translation
+
+    days = [MONDAY + timedelta(days=n) for n in range(7)]
+    context = {"days": days, "today": today}
+
+    with translation.override(language):
+        ours = Template("{% load roster_cells %}{% roster_days days today %}").render(
+            Context(context)
+        )
+        template = Template(HEADING).render(Context(context))
+
+    assert ours == template
+    assert ours.count("table-primary") == (1 if today in days else 0)
