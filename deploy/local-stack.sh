@@ -217,6 +217,29 @@ if bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
 EOF
 }
 
+# migrate only when a migration is unapplied, collectstatic only when what it collects may have
+# changed (as deploy/install-lan.sh does): an `up` of a running stack (the tests' "up again", a
+# drill's restart) then costs no migration plan and no 15 s of compressing every file again.
+migrate_and_collect() {
+	if ! manage migrate --check >/dev/null 2>&1; then
+		say "migrating the database"
+		manage migrate --noinput >>"$DIR/log/migrate.log"
+	fi
+	# What collectstatic reads: the static folder, the pinned packages (Django's admin and
+	# django-htmx bring their own), the settings and this stack's settings file.
+	local stamp=$DIR/.static-collected-from inputs
+	inputs=$({
+		find "$ROOT/static" -type f -printf '%P %s %T@\n' | sort
+		sha256sum "$ROOT/pyproject.toml" "$ROOT/hms/settings.py" "$ENV_FILE"
+		echo "bench=${STACK_BENCH:-}"
+	} | sha256sum | cut -d' ' -f1)
+	if [[ ! -f $stamp || $(<"$stamp") != "$inputs" || ! -f $DIR/www/static/staticfiles.json ]]; then
+		say "collecting static files"
+		manage collectstatic --noinput >>"$DIR/log/migrate.log"
+		echo "$inputs" >"$stamp"
+	fi
+}
+
 up() {
 	command -v nginx >/dev/null || die "nginx is not installed (Debian: apt-get install nginx)"
 	[[ -x $BIN/gunicorn && -x $BIN/moto_server ]] || die "no virtualenv with the test tools at $BIN (make install)"
@@ -230,9 +253,7 @@ up() {
 	wait_for "the S3 server" http_ok "http://127.0.0.1:$S3_PORT/moto-api/"
 	create_bucket
 
-	say "migrating and collecting static files"
-	manage migrate --noinput >>"$DIR/log/migrate.log"
-	manage collectstatic --noinput >>"$DIR/log/migrate.log"
+	migrate_and_collect
 
 	# The commands of deploy/systemd/hms-{web,ws,worker}.service, with this stack's ports.
 	start web env HMS_DB_CONN_MAX_AGE=60 "$BIN/gunicorn" hms.wsgi:application \
