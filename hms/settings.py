@@ -262,7 +262,7 @@ if REDIS_URL:
     DJANGO_REDIS_LOGGER = "hms.cache"
     # Sessions are read from Redis and written to both: every signed-in request skips a query,
     # and a restarted Redis loses no one's session (the database still holds it).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "hms.sessions.cached_db"
     # Pub/sub: a group message crosses Redis once per server process, which then hands it to
     # its local sockets; the list-based layer pays one Redis round trip per socket (measured in
     # docs/BENCHMARKS.md). Delivery is at most once, which suits events that are only hints.
@@ -280,6 +280,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Django's database sessions, each request's read by a query compiled once (hms/sessions/).
+    SESSION_ENGINE = "hms.sessions.db"
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     HUEY = {
         "huey_class": "huey.SqliteHuey",
