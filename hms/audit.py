@@ -135,8 +135,16 @@ def record(
             entry.entry_hash = entry_hash(entry.prev_hash, entry)
             entry.save()
     # The audit screen shows new entries live to those allowed to watch it.
-    realtime.publish(AUDIT_TOPIC, "hms/audit_row_live.html", {"entry": entry})
+    realtime.publish_html(AUDIT_TOPIC, live_row_html(entry))
     return entry
+
+
+def live_row_html(entry: AuditEntry) -> str:
+    """What those watching the audit viewer are sent for a new `entry`: its row, put first in
+    the viewer's table by htmx (out of band)."""
+    from hms.templatetags.audit_marks import audit_row_html
+
+    return f'<tbody hx-swap-oob="afterbegin:#audit-tbody">{audit_row_html(entry)}</tbody>\n'
 
 
 def _json_or_null(value: Any) -> str | None:
