@@ -47,7 +47,7 @@ preventive work orders due in the period, and the requests open at its end.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Case, F, Max, Q, QuerySet, When, Window
 from django.utils import timezone
@@ -61,6 +61,7 @@ from engineering.models import (
     WorkOrder,
 )
 from hms import params
+from hms.prepared import Prepared
 from hms.spreadsheet import spreadsheet_cell
 
 HOUR = 3600.0
@@ -256,6 +257,66 @@ def _age_bucket(opened: datetime, at: datetime) -> int:
     return len(AGE_BUCKETS) - 1
 
 
+def _machine_rows(scope: Q) -> QuerySet:
+    return (
+        Machine.objects.filter(scope)
+        .values_list("pk", "name", "asset_tag", "department__name", "installed_date")
+        .order_by("pk")
+    )
+
+
+def _pm_rows(scope: Q, first_day: date, last_day: date) -> QuerySet:
+    return WorkOrder.objects.filter(
+        scope, kind=WorkKind.PREVENTIVE, pm_due_date__range=(first_day, last_day)
+    ).values_list("machine_id", "pm_due_date", "resolved_at")
+
+
+def _request_rows(scope: Q, latest: datetime, resolved_from: datetime) -> QuerySet:
+    return (
+        FaultRequest.objects.filter(scope, raised_at__lt=latest)
+        .filter(
+            Q(work_order__isnull=True)
+            | Q(work_order__resolved_at__isnull=True)
+            | Q(work_order__resolved_at__gte=resolved_from)
+        )
+        .values_list("machine_id", "raised_at", "work_order__resolved_at")
+    )
+
+
+_MOMENT, _LATER = datetime(2000, 1, 1, tzinfo=UTC), datetime(2000, 2, 1, tzinfo=UTC)
+_DAY, _LATER_DAY = date(2000, 1, 1), date(2000, 2, 1)
+
+
+def _prepared_pair(build, prefix: str, **stand_ins) -> dict[bool, Prepared]:
+    """`build(scope, **values)` prepared for every machine (False) and for one department
+    (True, given `department_id`; `prefix` leads from the rows to their machine)."""
+    return {
+        False: Prepared(lambda **values: build(Q(), **values), **stand_ins),
+        True: Prepared(
+            lambda department_id, **values: build(_scope(None, department_id, prefix), **values),
+            department_id=-1,
+            **stand_ins,
+        ),
+    }
+
+
+# The overview reads the register's four queries on every load: for every machine or one
+# department over a short period, compiled once (hms.prepared); other scopes go through the ORM.
+_MACHINES = _prepared_pair(_machine_rows, "")
+_HISTORY = _prepared_pair(_history_to_walk, "machine__", earliest=_MOMENT, latest=_LATER)
+_PM_ROWS = _prepared_pair(_pm_rows, "machine__", first_day=_DAY, last_day=_LATER_DAY)
+_REQUEST_ROWS = _prepared_pair(_request_rows, "machine__", latest=_LATER, resolved_from=_MOMENT)
+
+
+def _read(prepared: dict[bool, Prepared], department_id: int | None, **values) -> list[tuple]:
+    """The rows of a prepared pair as values_list gives them."""
+    if department_id is None:
+        rows = prepared[False].values(**values)
+    else:
+        rows = prepared[True].values(department_id=department_id, **values)
+    return [tuple(row.values()) for row in rows]
+
+
 def downtime_report(
     *,
     start: datetime,
@@ -297,12 +358,10 @@ def downtime_reports(
         machines = [
             (machine.pk, machine.name, machine.asset_tag, department, machine.installed_date)
         ]
+    elif machine_ids is None:
+        machines = _read(_MACHINES, department_id)
     else:
-        machines = list(
-            Machine.objects.filter(_scope(machine_ids, department_id))
-            .values_list("pk", "name", "asset_tag", "department__name", "installed_date")
-            .order_by("pk")
-        )
+        machines = list(_machine_rows(_scope(machine_ids, department_id)))
     figures = [{pk: Figures(machines=1) for pk, *_ in machines} for _ in windows]
     installed = {pk: day for pk, _n, _t, _d, day in machines}
 
@@ -321,16 +380,21 @@ def downtime_reports(
                 _history_figures(entries, (lo, until), by_machine[machine_id])
 
     earliest = min(start for start, _e, _u in windows)
-    history = _history_to_walk(scope, earliest, latest)
-    current: int | None = None
-    entries: list[tuple[datetime, str]] = []
     # Thousands of machines' history over a long period streams through a server-side cursor; a
     # few machines' (a machine's page), or a short period's (the overview's month: about one
     # entry a machine and those in it), is one plain query, not a cursor's four round trips.
     one_query = (machine_ids is not None and len(machine_ids) <= FEW_MACHINES) or (
         latest - earliest <= SHORT_PERIOD
     )
-    for machine_id, at, to_status in history if one_query else history.iterator(chunk_size=5000):
+    if machine_ids is None and one_query:
+        history = _read(_HISTORY, department_id, earliest=earliest, latest=latest)
+    else:
+        history = _history_to_walk(scope, earliest, latest)
+        if not one_query:
+            history = history.iterator(chunk_size=5000)
+    current: int | None = None
+    entries: list[tuple[datetime, str]] = []
+    for machine_id, at, to_status in history:
         if machine_id != current:
             settle(current, entries)
             current, entries = machine_id, []
@@ -340,9 +404,10 @@ def downtime_reports(
     today = timezone.localdate(now)
     first_day = min(timezone.localdate(start) for start, _e, _u in windows) - timedelta(days=1)
     last_day = max(timezone.localdate(end) for _s, end, _u in windows)
-    pm_rows = WorkOrder.objects.filter(
-        scope, kind=WorkKind.PREVENTIVE, pm_due_date__range=(first_day, last_day)
-    ).values_list("machine_id", "pm_due_date", "resolved_at")
+    if machine_ids is None:
+        pm_rows = _read(_PM_ROWS, department_id, first_day=first_day, last_day=last_day)
+    else:
+        pm_rows = _pm_rows(scope, first_day, last_day)
     for machine_id, due, resolved_at in pm_rows:
         done_on_time = resolved_at is not None and timezone.localdate(resolved_at) <= due
         if not (done_on_time or due < today) or machine_id not in installed:
@@ -352,14 +417,12 @@ def downtime_reports(
                 by_machine[machine_id].pm_due += 1
                 by_machine[machine_id].pm_on_time += done_on_time
 
-    requests = FaultRequest.objects.filter(scope, raised_at__lt=latest).filter(
-        Q(work_order__isnull=True)
-        | Q(work_order__resolved_at__isnull=True)
-        | Q(work_order__resolved_at__gte=min(until for _s, _e, until in windows))
-    )
-    for machine_id, raised_at, resolved_at in requests.values_list(
-        "machine_id", "raised_at", "work_order__resolved_at"
-    ):
+    resolved_from = min(until for _s, _e, until in windows)
+    if machine_ids is None:
+        requests = _read(_REQUEST_ROWS, department_id, latest=latest, resolved_from=resolved_from)
+    else:
+        requests = _request_rows(scope, latest, resolved_from)
+    for machine_id, raised_at, resolved_at in requests:
         for (_start, _end, until), by_machine in zip(windows, figures, strict=True):
             still_open = resolved_at is None or resolved_at >= until
             if machine_id in installed and raised_at < until and still_open:

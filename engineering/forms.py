@@ -21,7 +21,9 @@ from engineering.models import (
 )
 from engineering.services import PartLine, StepOutcome
 from hms import params
+from hms.form_renderer import PreparedModelChoiceField
 from hms.params import plain_formfield
+from hms.prepared import Prepared
 
 # A moment typed day first, as dates are (hms/formats): the browser's own date-time picker would
 # show the tablet's locale (mm/dd/yyyy on a US-set one). ISO (2026-12-05T08:30) is taken too.
@@ -384,14 +386,18 @@ class PmCompleteForm(forms.Form):
 PERIOD_LIMIT_DAYS = 3 * 366
 
 
+# The overview's department select, read on every load: compiled once (hms.prepared).
+_DEPARTMENTS = Prepared(lambda: Department.objects.order_by("name"))
+
+
 class PeriodForm(forms.Form):
     """The overview's period, whole days typed day first (from and to, both included), and a
     department to narrow it to."""
 
     start = params.DayField(label="From")
     end = params.DayField(label="To (included)")
-    department = forms.ModelChoiceField(
-        queryset=Department.objects.order_by("name"),
+    department = PreparedModelChoiceField(
+        _DEPARTMENTS,
         required=False,
         empty_label="Every department",
         error_messages={"invalid_choice": "Choose a department from the list."},

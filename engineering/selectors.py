@@ -2,6 +2,7 @@
 status history, the QR label that opens it, the engineers' queue and a work order's page, the
 preventive maintenance due, the downtime overview (its figures: engineering.downtime)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -251,23 +252,41 @@ def open_requests() -> QuerySet[FaultRequest]:
 
 
 def open_work_orders() -> QuerySet[WorkOrder]:
-    """Work orders not resolved yet (in progress or waiting for the vendor), the oldest first."""
+    """Work orders not resolved yet (in progress or waiting for the vendor), the oldest first,
+    with their machine and request: what an engineer's own list shows (the engineer is the one
+    reading it, and who raised the request is on the work order's page)."""
     return (
         WorkOrder.objects.filter(status__in=OPEN_WORK)
-        .select_related("machine", "engineer", "fault_request__raised_by")
+        .select_related("machine", "fault_request")
         .order_by("opened_at", "id")
     )
 
 
+# The open requests by priority, on the queue and the engineer's dashboard: compiled once.
+_QUEUE_COUNTS = Prepared(
+    lambda: (
+        FaultRequest.objects.filter(work_order__isnull=True)
+        .values("priority")
+        .annotate(n=Count("id"))
+    )
+)
+
+
 def queue_counts() -> list[tuple[str, str, int]]:
     """(priority, label, how many open requests) for every priority: one query."""
-    counts = dict(
-        FaultRequest.objects.filter(work_order__isnull=True)
-        .values_list("priority")
-        .annotate(n=Count("id"))
-        .values_list("priority", "n")
-    )
+    counts = {row["priority"]: row["n"] for row in _QUEUE_COUNTS.values()}
     return [(value, label, counts.get(value, 0)) for value, label in Priority.choices]
+
+
+def _first_few(
+    build: Callable[[], QuerySet], size: int, first_rows: Callable[[], list]
+) -> paging.FirstFew:
+    """paging.first_of of the queryset `build()` makes, built only when the panel is full and
+    its rows must be counted (most loads show every row there is)."""
+    rows = first_rows()
+    if len(rows) <= size:
+        return paging.FirstFew(rows, len(rows))
+    return paging.first_of(build(), size, first_rows=lambda: rows)
 
 
 # The queue's first page of open requests and the engineer's own first open work orders, each
@@ -285,15 +304,15 @@ def queue_page(request: HttpRequest) -> dict:
     page = paging.page_of(
         request, open_requests(), QUEUE_PER_PAGE, first_rows=_FIRST_OPEN_REQUESTS.all
     )
-    mine = open_work_orders().filter(engineer_id=request.user.pk)
+    engineer_id = request.user.pk
     return {
         "page": page,
         "requests": page.object_list,
         "counts": queue_counts(),
-        "mine": paging.first_of(
-            mine,
+        "mine": _first_few(
+            lambda: open_work_orders().filter(engineer_id=engineer_id),
             MY_WORK_SIZE,
-            first_rows=lambda: _MY_FIRST_OPEN_WORK.all(engineer_id=request.user.pk),
+            lambda: _MY_FIRST_OPEN_WORK.all(engineer_id=engineer_id),
         ),
         "now": timezone.now(),
     } | preventive_panel(timezone.localdate(), PM_QUEUE_SIZE)
@@ -315,11 +334,29 @@ def work_order(pk: int) -> WorkOrder | None:
     return _WORK_ORDER.one(pk=pk)
 
 
+# A work order's log and checklist, read on every load of its page: compiled once (hms.prepared).
+_WORK_LOG = Prepared(
+    lambda work_order_id: (
+        WorkLogEntry.objects.filter(work_order_id=work_order_id)
+        .select_related("engineer")
+        .prefetch_related("parts")
+        .order_by("started_at")
+    ),
+    work_order_id=-1,
+)
+_PM_CHECKS = Prepared(
+    lambda work_order_id: (
+        PmCheck.objects.filter(work_order_id=work_order_id)
+        .select_related("fault_request")
+        .order_by("position")
+    ),
+    work_order_id=-1,
+)
+
+
 def work_log(work_order: WorkOrder) -> list[WorkLogEntry]:
     """A work order's log, the earliest first, each entry with its parts."""
-    return list(
-        work_order.log.select_related("engineer").prefetch_related("parts").order_by("started_at")
-    )
+    return _WORK_LOG.all(work_order_id=work_order.pk)
 
 
 def work_order_page(work_order: WorkOrder) -> dict:
@@ -343,7 +380,7 @@ def work_order_page(work_order: WorkOrder) -> dict:
 
 def pm_checks(work_order: WorkOrder) -> list[PmCheck]:
     """A preventive maintenance's checklist in order, each step with the fault it opened."""
-    return list(work_order.checks.select_related("fault_request").order_by("position"))
+    return _PM_CHECKS.all(work_order_id=work_order.pk)
 
 
 # --- preventive maintenance due --------------------------------------------------------------
@@ -364,7 +401,10 @@ def open_preventive() -> QuerySet[WorkOrder]:
 def preventive_panel(today: date, size: int) -> dict:
     """The first `size` preventive maintenances not done, how many there are, how many overdue."""
     first = _FIRST_OPEN_PREVENTIVE.get(size)
-    pm = paging.first_of(open_preventive(), size, first_rows=first.all if first else None)
+    if first is None:
+        pm = paging.first_of(open_preventive(), size)
+    else:
+        pm = _first_few(open_preventive, size, first.all)
     for work_order in pm:
         work_order.days_late = (today - work_order.pm_due_date).days
     if pm.cut:

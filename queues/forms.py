@@ -41,6 +41,9 @@ class TicketIssueForm(forms.Form):
 
 
 class TransferForm(forms.Form):
+    """Sending a ticket on to another open service point. A blank form lists no points: the
+    point's page writes the select from the points it has read already (queues/point.html)."""
+
     to_point = forms.ModelChoiceField(
         queryset=ServicePoint.objects.none(),
         label="Send to",
@@ -50,6 +53,8 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args, exclude: ServicePoint | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            return
         points = active_points()
         if exclude is not None:
             points = points.exclude(pk=exclude.pk)

@@ -84,23 +84,55 @@ def day_flow(day: date) -> dict:
     }
 
 
-def point_line(point: ServicePoint, day: date) -> dict:
-    """One point's day: the tickets at the window now (called, being seen), the waiting line in
-    calling order (the view pages it) and the day's figures."""
-    tickets = QueueTicket.objects.filter(service_point=point, day=day).select_related(
+def _line(point_id: int, day: date) -> QuerySet[QueueTicket]:
+    return QueueTicket.objects.filter(service_point_id=point_id, day=day).select_related(
         "patient", "service_point"
     )
+
+
+def _waiting(point_id: int, day: date) -> QuerySet[QueueTicket]:
+    return (
+        _line(point_id, day)
+        .filter(status=TicketStatus.WAITING)
+        .order_by("-priority", "issued_at", "pk")
+    )
+
+
+# One point's page reads these on every load (and on every live refresh of its line): compiled
+# once (hms.prepared).
+_ACTIVE_POINT = Prepared(lambda pk: ServicePoint.objects.filter(pk=pk, is_active=True), pk=-1)
+_AT_WINDOW = Prepared(
+    lambda point_id, day: (
+        _line(point_id, day)
+        .filter(status__in=[TicketStatus.CALLED, TicketStatus.SERVING])
+        .order_by("-last_called_at", "pk")
+    ),
+    point_id=-1,
+    day=date(2000, 1, 1),
+)
+WAITING_PER_PAGE = 50
+_FIRST_WAITING = Prepared(
+    lambda point_id, day: _waiting(point_id, day)[:WAITING_PER_PAGE],
+    point_id=-1,
+    day=date(2000, 1, 1),
+)
+
+
+def active_point(pk: int) -> ServicePoint | None:
+    """The open service point `pk`, or None (no such point, or closed)."""
+    return _ACTIVE_POINT.one(pk=pk)
+
+
+def point_line(point: ServicePoint, day: date) -> dict:
+    """One point's day: the tickets at the window now (called, being seen), the waiting line in
+    calling order (the view pages it; `first_waiting` reads its first page) and the day's
+    figures."""
     figures = points_with_figures(day)
     return {
         "point": point,
-        "at_window": list(
-            tickets.filter(status__in=[TicketStatus.CALLED, TicketStatus.SERVING]).order_by(
-                "-last_called_at", "pk"
-            )
-        ),
-        "waiting": tickets.filter(status=TicketStatus.WAITING).order_by(
-            "-priority", "issued_at", "pk"
-        ),
+        "at_window": _AT_WINDOW.all(point_id=point.pk, day=day),
+        "waiting": _waiting(point.pk, day),
+        "first_waiting": lambda: _FIRST_WAITING.all(point_id=point.pk, day=day),
         "figures": next((p for p in figures if p.pk == point.pk), point),
         "points": figures,
     }

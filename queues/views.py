@@ -15,7 +15,7 @@ from queues import selectors, services
 from queues.forms import DisplayForm, ServicePointForm, TicketIssueForm, TransferForm
 from queues.models import DisplayScreen, QueueTicket, ServicePoint
 
-WAITING_PER_PAGE = 50
+WAITING_PER_PAGE = selectors.WAITING_PER_PAGE
 
 
 @rbac.capability_required("queue.view")
@@ -64,7 +64,11 @@ def ticket_issue(request: HttpRequest) -> HttpResponse:
 def _point_page(request: HttpRequest, point: ServicePoint, transfer_form=None) -> HttpResponse:
     context = selectors.point_line(point, timezone.localdate())
     context["waiting"] = paging.page_of(
-        request, context["waiting"], WAITING_PER_PAGE, count=context["figures"].waiting
+        request,
+        context["waiting"],
+        WAITING_PER_PAGE,
+        count=context["figures"].waiting,
+        first_rows=context.pop("first_waiting"),
     )
     context["may_serve"] = services.may_serve(request.user, point)
     # The lab's or pharmacy's line shows names without a link to a chart they may not open.
@@ -82,7 +86,9 @@ def _point_page(request: HttpRequest, point: ServicePoint, transfer_form=None) -
 @rbac.capability_required("queue.view")
 def point_queue(request: HttpRequest, pk: int) -> HttpResponse:
     """One service point's line: who is at the window, who waits next, Call next."""
-    point = get_object_or_404(ServicePoint, pk=pk, is_active=True)
+    point = selectors.active_point(pk)
+    if point is None:
+        raise Http404("No such service point, or it is closed.")
     return _point_page(request, point)
 
 

@@ -1,14 +1,16 @@
-"""`{% figure_cells f machines %}`, `{% overview_machine_rows rows %}` and
-`{% figures_table columns %}`: the downtime figures' table cells, the overview's machine rows and
-a machine page's figures side by side, written out in Python. The overview lists 50 machines a
+"""`{% figure_cells f machines %}`, `{% overview_machine_rows rows %}`, `{% overview_totals total %}`
+and `{% figures_table columns %}`: the downtime figures' table cells, the overview's machine rows
+and the hospital's cards, and a machine page's figures side by side, written out in Python. The overview lists 50 machines a
 page with eight figures each; the included template per row cost ~4 ms of its 10
 (tests/bench/pages.py --profile). The HTML is what the templates wrote
 (tests/engineering/test_downtime_cells.py)."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from html import escape
 
 from django import template
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import floatformat
 from django.utils.formats import get_format
 from django.utils.html import format_html, format_html_join
@@ -22,7 +24,7 @@ _DASH = "—"
 _STEPS = {places: Decimal(1).scaleb(-places) for places in range(3)}
 
 
-def _places(value: float, places: int) -> str:
+def _places(value: float, places: int, separator: str | None = None) -> str:
     """`floatformat(value, places)` (places 0 to 2) of a figure: the same half-up rounding of
     the number as written and the language's decimal separator, without the filter's checks and
     formatting context per call; the overview's page writes ~250 figures, and floatformat was
@@ -32,11 +34,15 @@ def _places(value: float, places: int) -> str:
         return floatformat(value, places)
     rounded = Decimal(repr(value)).quantize(_STEPS[places], ROUND_HALF_UP)
     written = f"{rounded if rounded else abs(rounded):f}"  # floatformat writes no "-0.0"
-    return written.replace(".", get_format("DECIMAL_SEPARATOR")) if places else written
+    if not places:
+        return written
+    return written.replace(".", get_format("DECIMAL_SEPARATOR") if separator is None else separator)
 
 
-def _or_dash(value: float | None, places: int, suffix: str = "") -> str:
-    return _DASH if value is None else f"{_places(value, places)}{suffix}"
+def _or_dash(
+    value: float | None, places: int, suffix: str = "", separator: str | None = None
+) -> str:
+    return _DASH if value is None else f"{_places(value, places, separator)}{suffix}"
 
 
 @register.simple_tag
@@ -44,6 +50,11 @@ def figure_cells(f: object, machines: bool) -> SafeString:
     """The cells of one row of figures: (machines), availability, hours down, failures, MTBF,
     MTTR, PM on time, open requests. Every value is a count or a number `_places` wrote (digits
     and a decimal separator), so the row is put together without escaping each."""
+    return mark_safe(_figure_cells(f, machines, get_format("DECIMAL_SEPARATOR")))  # noqa: S308
+
+
+def _figure_cells(f: object, machines: bool, separator: str) -> str:
+    """figure_cells' HTML, the language's decimal separator read once by the caller."""
     if f.pm_compliance is None:
         pm = _DASH
     else:
@@ -53,14 +64,15 @@ def figure_cells(f: object, machines: bool) -> SafeString:
         )
     old = f.open_by_age[3]
     below = f.availability is not None and f.availability < 95
-    return mark_safe(  # noqa: S308 (fixed markup, counts and written numbers)
+    # Fixed markup, counts and written numbers: nothing to escape.
+    return (
         (f'<td class="text-end">{f.machines:d}</td>' if machines else "")
         + f'<td class="text-end fw-semibold{" text-danger" if below else ""}"'
-        f' data-testid="availability">{_or_dash(f.availability, 1, " %")}</td>'
-        f'<td class="text-end">{_places(f.hours_down, 1)}</td>'
+        f' data-testid="availability">{_or_dash(f.availability, 1, " %", separator)}</td>'
+        f'<td class="text-end">{_places(f.hours_down, 1, separator)}</td>'
         f'<td class="text-end">{f.failures:d}</td>'
-        f'<td class="text-end">{_or_dash(f.mtbf_hours, 1)}</td>'
-        f'<td class="text-end">{_or_dash(f.mttr_hours, 1)}</td>'
+        f'<td class="text-end">{_or_dash(f.mtbf_hours, 1, "", separator)}</td>'
+        f'<td class="text-end">{_or_dash(f.mttr_hours, 1, "", separator)}</td>'
         f'<td class="text-end">{pm}</td>'
         f'<td class="text-end">{f.open_requests:d}'
         + (
@@ -80,22 +92,17 @@ def overview_machine_rows(rows: list) -> SafeString:
             '<tr><td colspan="9" class="text-body-secondary">No machine in the register.</td></tr>'
         )
     link = link_to("machine_detail")
-    return format_html_join(
-        "\n    ",
-        '<tr data-testid="overview-machine" data-tag="{}"><td><a href="{}">{}</a> '
-        '<code class="small">{}</code></td><td>{}</td>{}</tr>',
-        (
-            (
-                row.asset_tag,
-                link(row.machine_id),
-                row.name,
-                row.asset_tag,
-                row.department or _DASH,
-                figure_cells(row.figures, False),
-            )
-            for row in rows
-        ),
-    )
+    separator = get_format("DECIMAL_SEPARATOR")
+    lines = []
+    for row in rows:
+        tag = escape(row.asset_tag)
+        lines.append(
+            f'<tr data-testid="overview-machine" data-tag="{tag}"><td>'
+            f'<a href="{escape(link(row.machine_id))}">{escape(row.name)}</a> '
+            f'<code class="small">{tag}</code></td><td>{escape(row.department or _DASH)}</td>'
+            f"{_figure_cells(row.figures, False, separator)}</tr>"
+        )
+    return mark_safe("\n    ".join(lines))  # noqa: S308 (every value escaped, the cells written)
 
 
 _FIGURE_ROWS = [
@@ -164,4 +171,66 @@ def figures_table(columns: list) -> SafeString:
         "Figure</span></th>{}</tr></thead>\n  <tbody>{}\n  </tbody>\n</table>\n</div>\n",
         head,
         rows,
+    )
+
+
+def _dash_or(value: float | None, places: int, suffix: str, separator: str) -> str:
+    return _DASH if value is None else f"{_places(value, places, separator)}{suffix}"
+
+
+def _card(width: str, heading: str, figure: str, below: str, testid: str = "") -> str:
+    return (
+        f'  <div class="{width}"><div class="card h-100"><div class="card-body p-2">'
+        f'<div class="small text-body-secondary">{heading}</div>'
+        f'<div class="fs-3 fw-semibold"{testid}>{figure}</div>{below}</div></div></div>\n'
+    )
+
+
+@register.simple_tag
+def overview_totals(total: object) -> SafeString:
+    """The overview's five cards of the hospital's figures: availability (and how many
+    machines), hours not operational (failures), MTBF · MTTR (restored), PM on time, and the
+    requests open at the end by age."""
+    separator = get_format("DECIMAL_SEPARATOR")
+    machines = total.machines
+    ages = " · ".join(f"{escape(str(label))}: {n}" for label, n in total.open_ages)
+    quarter = "col-6 col-md-3 col-xl"
+    return mark_safe(  # noqa: S308 (fixed markup, counts, written numbers and escaped words)
+        '\n<div class="row g-2 mb-3" data-testid="overview-total">\n'
+        + _card(
+            quarter,
+            "Availability",
+            _dash_or(total.availability, 1, " %", separator),
+            f'<div class="small">{escape(str(intcomma(machines)))} machine'
+            f"{'' if machines == 1 else 's'}</div>",
+            ' data-testid="total-availability"',
+        )
+        + _card(
+            quarter,
+            "Hours not operational",
+            _places(total.hours_down, 1, separator),
+            f'<div class="small">{total.failures} failure'
+            f"{'' if total.failures == 1 else 's'}</div>",
+        )
+        + _card(
+            quarter,
+            '<abbr title="Mean operating time between failures">MTBF</abbr> · '
+            '<abbr title="Mean time to restoration">MTTR</abbr>',
+            f"{_dash_or(total.mtbf_hours, 0, ' h', separator)} · "
+            f"{_dash_or(total.mttr_hours, 1, ' h', separator)}",
+            f'<div class="small">{total.restorations} restored</div>',
+        )
+        + _card(
+            quarter,
+            "Preventive maintenance on time",
+            _dash_or(total.pm_compliance, 0, " %", separator),
+            f'<div class="small">{total.pm_on_time} of {total.pm_due} due</div>',
+        )
+        + _card(
+            "col-12 col-md-12 col-xl",
+            "Requests open at the end, by age",
+            f"{total.open_requests}",
+            f'<div class="small" data-testid="total-ages">{ages}</div>',
+        )
+        + "</div>\n"
     )

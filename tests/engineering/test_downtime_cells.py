@@ -1,6 +1,7 @@
 """The downtime figures' cells and the overview's machine rows are written out in Python
 (engineering/templatetags/downtime_cells.py): the same HTML the templates wrote, for figures of
-every kind (none yet, below 95 %, old open requests) and names that need escaping."""
+every kind (none yet, below 95 %, old open requests) and names that need escaping; and the
+overview's cards of the hospital's figures."""
 
 import random
 
@@ -150,3 +151,22 @@ def test_the_figures_table_is_the_html_the_template_wrote():
 
     assert " ".join(ours.split()) == " ".join(_render(FIGURES_TABLE, columns=columns).split())
     assert ours.count("<tr>") == 8
+
+
+# The overview's cards of the hospital's figures, as they were (templates/engineering/overview.html).
+TOTALS = '\n<div class="row g-2 mb-3" data-testid="overview-total">\n  <div class="col-6 col-md-3 col-xl"><div class="card h-100"><div class="card-body p-2"><div class="small text-body-secondary">Availability</div><div class="fs-3 fw-semibold" data-testid="total-availability">{% if total.availability is None %}—{% else %}{{ total.availability|floatformat:1 }} %{% endif %}</div><div class="small">{{ total.machines|intcomma }} machine{{ total.machines|pluralize }}</div></div></div></div>\n  <div class="col-6 col-md-3 col-xl"><div class="card h-100"><div class="card-body p-2"><div class="small text-body-secondary">Hours not operational</div><div class="fs-3 fw-semibold">{{ total.hours_down|floatformat:1 }}</div><div class="small">{{ total.failures }} failure{{ total.failures|pluralize }}</div></div></div></div>\n  <div class="col-6 col-md-3 col-xl"><div class="card h-100"><div class="card-body p-2"><div class="small text-body-secondary"><abbr title="Mean operating time between failures">MTBF</abbr> · <abbr title="Mean time to restoration">MTTR</abbr></div><div class="fs-3 fw-semibold">{% if total.mtbf_hours is None %}—{% else %}{{ total.mtbf_hours|floatformat:0 }} h{% endif %} · {% if total.mttr_hours is None %}—{% else %}{{ total.mttr_hours|floatformat:1 }} h{% endif %}</div><div class="small">{{ total.restorations }} restored</div></div></div></div>\n  <div class="col-6 col-md-3 col-xl"><div class="card h-100"><div class="card-body p-2"><div class="small text-body-secondary">Preventive maintenance on time</div><div class="fs-3 fw-semibold">{% if total.pm_compliance is None %}—{% else %}{{ total.pm_compliance|floatformat:0 }} %{% endif %}</div><div class="small">{{ total.pm_on_time }} of {{ total.pm_due }} due</div></div></div></div>\n  <div class="col-12 col-md-12 col-xl"><div class="card h-100"><div class="card-body p-2"><div class="small text-body-secondary">Requests open at the end, by age</div><div class="fs-3 fw-semibold">{{ total.open_requests }}</div><div class="small" data-testid="total-ages">{% for label, n in total.open_ages %}{{ label }}: {{ n }}{% if not forloop.last %} · {% endif %}{% endfor %}</div></div></div></div>\n</div>\n'
+
+
+@pytest.mark.parametrize("figures", FIGURES, ids=["empty", "busy", "perfect", "rounded"])
+@pytest.mark.parametrize("language", ["en-gb", "fr"])
+def test_the_overviews_cards_are_the_html_the_template_wrote(figures, language):
+    with translation.override(language):
+        ours = _render("{% overview_totals total %}", total=figures)
+        assert ours == _render("{% load humanize %}" + TOTALS, total=figures)
+
+
+def test_the_cards_count_thousands_of_machines_as_the_template_did():
+    many = Figures(machines=1234, observed=1.0, failures=1, restorations=1, restoration_time=5.0)
+    assert _render("{% overview_totals total %}", total=many) == _render(
+        "{% load humanize %}" + TOTALS, total=many
+    )
