@@ -1,7 +1,7 @@
 """Appointment screens: the day's list, booking (desk and portal), one appointment with its
 history and actions, a doctor's live list of today, and the doctors' weekly schedules (admin)."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -42,7 +42,7 @@ def _day(value: str | None) -> date:
 
 def _doctor(value):
     doctor_id = params.db_id(value)
-    return selectors.doctors().filter(pk=doctor_id).first() if doctor_id else None
+    return selectors.doctor_by_id(doctor_id) if doctor_id else None
 
 
 def _reason(request: HttpRequest) -> str:
@@ -84,30 +84,15 @@ def doctor_today(request: HttpRequest) -> HttpResponse:
         doctor = _doctor(request.GET.get("doctor"))
         if doctor is None or _for_themselves(request.user):
             return redirect("appointment_list")
-    today = list(_today_for(doctor))
-    if rbac.scope(request.user, "patients.view_chart") == rbac.ALL:
-        # Each patient's NEWS2 of the last day beside the appointment (the desk does not see it).
-        since = timezone.now() - timedelta(hours=24)
-        latest = selectors.latest_observations({a.patient_id for a in today}, since=since)
-        for appointment in today:
-            appointment.latest = latest.get(appointment.patient_id)
+    # Each patient's NEWS2 of the last day beside the appointment (the desk does not see it).
+    sees_vitals = rbac.scope(request.user, "patients.view_chart") == rbac.ALL
+    since = timezone.now() - timedelta(hours=24) if sees_vitals else None
+    today = selectors.doctor_day(doctor, timezone.localdate(), observed_since=since)
     context = {"doctor": doctor, "today": today}
     template = "clinical/doctor_today.html"
     if request.htmx and request.htmx.target == f"today-{doctor.pk}":
         template += "#today"
     return render(request, template, context)
-
-
-def _today_for(doctor):
-    start = timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
-    return (
-        Appointment.objects.filter(
-            doctor=doctor, starts_at__gte=start, starts_at__lt=start + timedelta(days=1)
-        )
-        .exclude(status=AppointmentStatus.CANCELLED)
-        .select_related("patient")
-        .order_by("starts_at")
-    )
 
 
 def _for_themselves(user) -> bool:

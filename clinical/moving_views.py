@@ -33,7 +33,19 @@ def _call(patient) -> str:
 @rbac.capability_required("appointments.book", scopes=DESK)
 def appointments_to_move(request: HttpRequest) -> HttpResponse:
     """The list, paged with its count; refreshed live when a leave closes or opens days."""
-    page = paging.page_of(request, selectors.appointments_to_move(), PER_PAGE)
+    first = None
+    if paging.page_number(request) == 1:
+        first = selectors.appointments_to_move_first(PER_PAGE + 1)
+    if first is not None and len(first) <= PER_PAGE:
+        # The whole list on its first page: its rows are its count (no queryset to build).
+        page = paging.page_at(first, PER_PAGE, 1, count=len(first))
+    else:
+        page = paging.page_of(
+            request,
+            selectors.appointments_to_move(),
+            PER_PAGE,
+            first_rows=(lambda: first) if first is not None else None,
+        )
     template = "clinical/appointments_to_move.html"
     if request.htmx and request.htmx.target == "to-move-rows":
         template += "#rows"

@@ -6,7 +6,7 @@ patient, or the attending doctor of the patient's active admission (that half ar
 
 import functools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -31,6 +31,7 @@ from clinical.models import (
     PatientDocument,
     PatientMerge,
     PatientState,
+    PatientStateChange,
     Prescription,
     ScheduleException,
     Vitals,
@@ -334,15 +335,10 @@ def _days_off_over(appointment_ref: str = "doctor") -> QuerySet:
     ).order_by(F("start_time").asc(nulls_first=True), "pk")
 
 
-def appointments_to_move() -> QuerySet:
-    """The scheduled appointments still to come (not ended yet) whose time falls inside a day off
-    of their doctor (leave or set by hand: whole day or hours), each annotated with
-    `day_off_reason` (the day off's reason, "" when none was given), ordered by time. Checked-in
-    patients are not listed: they are at the desk already, and are seen or sent home there.
-    One query for the rows (and one to count them), however many there are."""
+def _to_move(now: datetime) -> QuerySet:
     closing = _days_off_over()
     return (
-        Appointment.objects.filter(status=AppointmentStatus.SCHEDULED, ends_at__gt=timezone.now())
+        Appointment.objects.filter(status=AppointmentStatus.SCHEDULED, ends_at__gt=now)
         .annotate(
             local_day=TruncDate("starts_at"),
             local_start=TruncTime("starts_at"),
@@ -353,6 +349,72 @@ def appointments_to_move() -> QuerySet:
         .select_related("patient", "doctor")
         .order_by("starts_at", "pk")
     )
+
+
+@functools.cache
+def _first_to_move(size: int, zone: str) -> Prepared:
+    """The first `size` appointments to move (hms.prepared; one per size and time zone: the
+    hospital's days are cut in its zone, which the SQL names)."""
+    return Prepared(lambda now: _to_move(now)[:size], now=datetime(2000, 1, 1, tzinfo=UTC))
+
+
+def appointments_to_move_first(size: int) -> list[Appointment]:
+    """The first `size` rows of appointments_to_move() (for paging's first_rows), by a query
+    compiled once."""
+    return _first_to_move(size, timezone.get_current_timezone_name()).all(now=timezone.now())
+
+
+def appointments_to_move() -> QuerySet:
+    """The scheduled appointments still to come (not ended yet) whose time falls inside a day off
+    of their doctor (leave or set by hand: whole day or hours), each annotated with
+    `day_off_reason` (the day off's reason, "" when none was given), ordered by time. Checked-in
+    patients are not listed: they are at the desk already, and are seen or sent home there.
+    One query for the rows (and one to count them), however many there are."""
+    return _to_move(timezone.now())
+
+
+# What slots_for reads, each compiled once (hms.prepared): the doctor's clinic hours of a
+# weekday, their exceptions of a date, and the live appointments holding the day (the doctor's,
+# and the patient's with any doctor when a patient is given).
+_DAY_BLOCKS = Prepared(
+    lambda doctor_id, weekday: DoctorSchedule.objects.filter(
+        doctor_id=doctor_id, weekday=weekday, active=True
+    ).order_by("start_time"),
+    doctor_id=-1,
+    # A small positive column: its stand-ins (this and 7,919 less) must fit it.
+    weekday=9999,
+)
+_DAY_EXCEPTIONS = Prepared(
+    lambda doctor_id, day: ScheduleException.objects.filter(doctor_id=doctor_id, date=day),
+    doctor_id=-1,
+    day=date(2000, 1, 1),
+)
+
+
+def _busy(doctor_id: int, patient_id: uuid.UUID | None, start: datetime, end: datetime) -> QuerySet:
+    holders = Q(doctor_id=doctor_id)
+    if patient_id is not None:
+        holders |= Q(patient_id=patient_id)
+    return Appointment.objects.filter(
+        holders, LIVE_APPOINTMENT, starts_at__lt=end, ends_at__gt=start
+    )
+
+
+_BUSY = Prepared(
+    lambda doctor_id, start, end: _busy(doctor_id, None, start, end).values("starts_at", "ends_at"),
+    doctor_id=-1,
+    start=datetime(2000, 1, 1, tzinfo=UTC),
+    end=datetime(2000, 1, 2, tzinfo=UTC),
+)
+_BUSY_WITH_PATIENT = Prepared(
+    lambda doctor_id, patient_id, start, end: _busy(doctor_id, patient_id, start, end).values(
+        "starts_at", "ends_at"
+    ),
+    doctor_id=-1,
+    patient_id=uuid.UUID(int=1),
+    start=datetime(2000, 1, 1, tzinfo=UTC),
+    end=datetime(2000, 1, 2, tzinfo=UTC),
+)
 
 
 def slots_for(
@@ -369,23 +431,24 @@ def slots_for(
     and, when `patient` is given, the patient's with any doctor. The appointment being `moving`
     does not hold its own time."""
     now = now or timezone.now()
-    blocks = DoctorSchedule.objects.filter(doctor=doctor, weekday=day.weekday(), active=True)
-    exceptions = list(ScheduleException.objects.filter(doctor=doctor, date=day))
+    exceptions = _DAY_EXCEPTIONS.all(doctor_id=doctor.pk, day=day)
     if any(e.start_time is None for e in exceptions):
         return []
     day_start = _aware(day, time.min)
-    holders = Q(doctor=doctor) | Q(patient=patient) if patient is not None else Q(doctor=doctor)
-    busy = Appointment.objects.filter(
-        holders,
-        LIVE_APPOINTMENT,
-        starts_at__lt=day_start + timedelta(days=1),
-        ends_at__gt=day_start,
-    )
+    day_end = day_start + timedelta(days=1)
     if moving is not None:
-        busy = busy.exclude(pk=moving.pk)
-    taken = list(busy.values_list("starts_at", "ends_at"))
+        busy = _busy(doctor.pk, patient.pk if patient is not None else None, day_start, day_end)
+        taken = list(busy.exclude(pk=moving.pk).values_list("starts_at", "ends_at"))
+    elif patient is not None:
+        found = _BUSY_WITH_PATIENT.values(
+            doctor_id=doctor.pk, patient_id=patient.pk, start=day_start, end=day_end
+        )
+        taken = [(row["starts_at"], row["ends_at"]) for row in found]
+    else:
+        found = _BUSY.values(doctor_id=doctor.pk, start=day_start, end=day_end)
+        taken = [(row["starts_at"], row["ends_at"]) for row in found]
     slots = []
-    for block in blocks.order_by("start_time"):
+    for block in _DAY_BLOCKS.all(doctor_id=doctor.pk, weekday=day.weekday()):
         start = _aware(day, block.start_time)
         block_end = _aware(day, block.end_time)
         step = timedelta(minutes=block.slot_minutes)
@@ -457,6 +520,16 @@ def move_offers(appointment: Appointment) -> dict:
             if len(others) == MOVE_OFFERS:
                 break
     return {"appointment": appointment, "same_doctor": same, "other_doctors": others}
+
+
+_DOCTOR = Prepared(lambda pk: doctors().filter(pk=pk)[:1], pk=-1)
+
+
+def doctor_by_id(pk: int) -> User | None:
+    """The active doctor `pk` with their department, or None (a picker's choice, an address's
+    ?doctor=): compiled once (hms.prepared)."""
+    found = _DOCTOR.all(pk=pk)
+    return found[0] if found else None
 
 
 def doctors() -> QuerySet[User]:
@@ -621,6 +694,74 @@ def _latest_observation_of(patient_id: int, *, since: datetime | None) -> dict:
         last_complete = scored.filter(COMPLETE_SET).order_by("-recorded_at", "-id").first()
     score = news2.standing(own, news2_of_record(last_complete) if last_complete else None)
     return {patient_id: {"record": record, "news2": score}}
+
+
+# A doctor's day (the doctor's today screen, refreshed live): its appointments, and the latest
+# scored and latest complete sets of vitals of its patients, each compiled once (hms.prepared).
+def _doctor_day(doctor_id: int, start: datetime, end: datetime) -> QuerySet:
+    return Appointment.objects.filter(
+        doctor_id=doctor_id, starts_at__gte=start, starts_at__lt=end
+    ).exclude(status=AppointmentStatus.CANCELLED)
+
+
+_DOCTOR_DAY = Prepared(
+    lambda doctor_id, start, end: (
+        _doctor_day(doctor_id, start, end).select_related("patient").order_by("starts_at")
+    ),
+    doctor_id=-1,
+    start=datetime(2000, 1, 1, tzinfo=UTC),
+    end=datetime(2000, 1, 2, tzinfo=UTC),
+)
+
+
+def _doctor_day_vitals(doctor_id: int, start: datetime, end: datetime, since: datetime) -> QuerySet:
+    latest = Vitals.objects.filter(
+        SCORED_SET, patient=OuterRef("patient_id"), recorded_at__gte=since
+    ).order_by("-recorded_at", "-id")
+    complete = latest.filter(COMPLETE_SET)
+    day = _doctor_day(doctor_id, start, end)
+    return Vitals.objects.filter(
+        Q(pk__in=day.annotate(set_id=Subquery(latest.values("pk")[:1])).values("set_id"))
+        | Q(pk__in=day.annotate(set_id=Subquery(complete.values("pk")[:1])).values("set_id"))
+    ).order_by("patient_id", "-recorded_at", "-id")
+
+
+_DOCTOR_DAY_VITALS = Prepared(
+    _doctor_day_vitals,
+    doctor_id=-1,
+    start=datetime(2000, 1, 1, tzinfo=UTC),
+    end=datetime(2000, 1, 2, tzinfo=UTC),
+    since=datetime(1999, 12, 1, tzinfo=UTC),
+)
+
+
+def doctor_day(doctor: User, day: date, *, observed_since: datetime | None = None) -> list:
+    """The doctor's appointments of `day` (the hospital's day) that are not cancelled, in time
+    order, with their patients. With `observed_since`, each appointment carries `latest`: its
+    patient's latest observations since then as latest_observations gives them ({"record",
+    "news2"}, or None). Two queries, each compiled once, however many appointments."""
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    end = start + timedelta(days=1)
+    appointments = _DOCTOR_DAY.all(doctor_id=doctor.pk, start=start, end=end)
+    if observed_since is None or not appointments:
+        return appointments
+    # Each patient's latest scored set and latest complete set (the same set when the latest is
+    # complete), newest first: the standing of the first against the second.
+    sets: dict = {}
+    for record in _DOCTOR_DAY_VITALS.all(
+        doctor_id=doctor.pk, start=start, end=end, since=observed_since
+    ):
+        sets.setdefault(record.patient_id, []).append(record)
+    latest = {}
+    for patient_id, (record, *older) in sets.items():
+        last_complete = older[0] if older else None
+        score = news2.standing(
+            news2_of_record(record), news2_of_record(last_complete) if last_complete else None
+        )
+        latest[patient_id] = {"record": record, "news2": score}
+    for appointment in appointments:
+        appointment.latest = latest.get(appointment.patient_id)
+    return appointments
 
 
 def latest_observation_among(newest_first: Iterable[Vitals]) -> dict | None:
@@ -917,6 +1058,44 @@ def booking_page(
 
 CHART_PANEL = 10
 
+# The chart's panels, their first CHART_PANEL + 1 rows compiled once (hms.prepared): the record's
+# state changes, and its appointments as the desk and wards see them (all) or a doctor (their own).
+_CHART_STATE_CHANGES = Prepared(
+    lambda patient_id: PatientStateChange.objects.filter(patient_id=patient_id).select_related(
+        "by"
+    )[: CHART_PANEL + 1],
+    patient_id=uuid.UUID(int=1),
+)
+_CHART_APPOINTMENTS = Prepared(
+    lambda patient_id: (
+        Appointment.objects.select_related("patient", "doctor")
+        .filter(patient_id=patient_id)
+        .order_by("-starts_at")[: CHART_PANEL + 1]
+    ),
+    patient_id=uuid.UUID(int=1),
+)
+_CHART_OWN_APPOINTMENTS = Prepared(
+    lambda patient_id, doctor_id: (
+        Appointment.objects.select_related("patient", "doctor")
+        .filter(doctor_id=doctor_id)
+        .filter(patient_id=patient_id)
+        .order_by("-starts_at")[: CHART_PANEL + 1]
+    ),
+    patient_id=uuid.UUID(int=1),
+    doctor_id=-1,
+)
+
+
+def _chart_appointments(user: User, patient: Patient) -> Callable[[], list] | None:
+    """For paging.first_of(first_rows=): the chart's first appointments as appointments_for(user)
+    gives them, by a prepared query for the desk, the wards and a doctor; None otherwise."""
+    scope = rbac.scope(user, "appointments.view")
+    if scope == rbac.ALL:
+        return lambda: _CHART_APPOINTMENTS.all(patient_id=patient.pk)
+    if scope == rbac.OWN and rbac.scope(user, "patients.view_chart") != rbac.OWN:
+        return lambda: _CHART_OWN_APPOINTMENTS.all(patient_id=patient.pk, doctor_id=user.pk)
+    return None
+
 
 def patient_chart_page(user: User, patient: Patient) -> dict:
     """A patient's chart as `user` may see it: short panels of the latest few (the whole history
@@ -927,7 +1106,11 @@ def patient_chart_page(user: User, patient: Patient) -> dict:
         "clinical_view": scope != rbac.DEMOGRAPHICS,
         # The patient reading their own record: no record states (staff's lifecycle words).
         "is_portal": scope == rbac.OWN,
-        "history": paging.first_of(patient.state_changes.select_related("by"), CHART_PANEL),
+        "history": paging.first_of(
+            patient.state_changes.select_related("by"),
+            CHART_PANEL,
+            first_rows=lambda: _CHART_STATE_CHANGES.all(patient_id=patient.pk),
+        ),
         "can_edit": rbac.allows(user, "patients.register"),
         "can_record_vitals": rbac.allows(user, "vitals.record"),
         "can_see_account": rbac.scope(user, "billing.invoices") == rbac.ALL,
@@ -936,7 +1119,9 @@ def patient_chart_page(user: User, patient: Patient) -> dict:
         "can_archive": PatientState.ARCHIVED in lifecycle.ALLOWED[patient.state],
         "can_book": rbac.allows(user, "appointments.book") and not patient.is_archived,
         "appointments": paging.first_of(
-            appointments_for(user).filter(patient=patient).order_by("-starts_at"), CHART_PANEL
+            appointments_for(user).filter(patient=patient).order_by("-starts_at"),
+            CHART_PANEL,
+            first_rows=_chart_appointments(user, patient),
         ),
         "can_see_history": scope == rbac.ALL,
         "can_merge": rbac.allows(user, "patients.merge"),

@@ -9,11 +9,14 @@ from html import escape
 
 from django import template
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from clinical.templatetags.news2_marks import news2_badge
 from hms import submissions
 from hms.links import link_to
+from hms.templatetags.display import in_words
 
 register = template.Library()
 
@@ -107,6 +110,100 @@ def appointment_rows(
         '<tr><td colspan="{}" class="text-body-secondary">No appointments on this day.</td></tr>',
         columns,
     )
+
+
+# A row's colour on the doctor's today, by status.
+_TODAY_ROW_CLASS = {
+    "checked_in": " list-group-item-warning",
+    "in_consultation": " list-group-item-primary",
+}
+
+
+@register.simple_tag
+def today_rows(today: object) -> SafeString:
+    """The doctor's today's rows (templates/clinical/doctor_today.html): each appointment's
+    time, patient, MRN and reason, its patient's NEWS2 (`latest`, when given) and its status,
+    linking to the appointment; one line saying so when there are none. The HTML the template's
+    loop wrote (tests/clinical/test_today_rows.py)."""
+    link = link_to("appointment_detail")
+    zone = timezone.get_current_timezone()
+    rows = "".join(
+        '\n    <a class="list-group-item list-group-item-action py-3 d-flex '
+        "justify-content-between align-items-center"
+        f'{_TODAY_ROW_CLASS.get(appointment.status, "")}" data-testid="today-appointment" '
+        f'href="{link(appointment.pk)}">\n'
+        f'      <span><strong class="me-2">{appointment.starts_at.astimezone(zone):%H:%M}</strong>'
+        f"{escape(appointment.patient.full_name)} "
+        f'<span class="text-body-secondary">· MRN {escape(appointment.patient.mrn)}'
+        f"{f' · {escape(appointment.reason)}' if appointment.reason else ''}</span></span>\n"
+        '      <span class="d-flex align-items-center gap-2">'
+        # clinical/_news2_badge.html as included: its comment's line end, the badge, its own end.
+        f"{_news2(getattr(appointment, 'latest', None))}"
+        f"{_status_badge(appointment.status, appointment.get_status_display())}</span>\n"
+        "    </a>\n    "
+        for appointment in today
+    )
+    if not rows:
+        rows = (
+            '\n    <div class="list-group-item text-body-secondary py-3">'
+            "No appointments today.</div>\n    "
+        )
+    return mark_safe(rows)  # noqa: S308 (every value escaped)
+
+
+@register.simple_tag
+def chart_appointment_items(appointments: object, for_patient: bool = False) -> SafeString:
+    """The chart's appointments (templates/clinical/patient_chart.html): each one's time (in
+    words for the patient reading their own record), its doctor and its status, linking to the
+    appointment. The HTML the template's loop wrote (tests/clinical/test_chart_rows.py)."""
+    link = link_to("appointment_detail")
+    zone = timezone.get_current_timezone()
+    items = []
+    for appointment in appointments:
+        if for_patient:
+            when = escape(in_words(appointment.starts_at))
+            label = PATIENT_WORDS.get(appointment.status, appointment.get_status_display())
+        else:
+            when = date_format(appointment.starts_at.astimezone(zone), "D d M Y H:i")
+            label = appointment.get_status_display()
+        items.append(
+            '\n        <li class="list-group-item d-flex justify-content-between">'
+            f'<a href="{link(appointment.pk)}">{when} · {escape(str(appointment.doctor))}</a>'
+            f"{_status_badge(appointment.status, label)}</li>\n        "
+        )
+    return mark_safe("".join(items))  # noqa: S308 (every value escaped)
+
+
+@register.simple_tag
+def slot_choices(slots: object, chosen: object) -> SafeString:
+    """The booking form's times (templates/clinical/appointment_book.html, the slots partial):
+    each free slot a radio button and its label (checked when it is `chosen`, the time asked
+    for again), each taken or past one a disabled button. The HTML the template's loop wrote
+    (tests/clinical/test_slot_choices.py)."""
+    zone = timezone.get_current_timezone()
+    chosen = str(chosen) if chosen is not None else None
+    parts = []
+    for n, slot in enumerate(slots, start=1):
+        at = f"{slot.starts_at.astimezone(zone):%H:%M}"
+        if slot.free:
+            value = slot.starts_at.isoformat()
+            checked = " checked" if chosen == value else ""
+            parts.append(
+                f'\n        \n        <input type="radio" class="btn-check" name="starts_at" '
+                f'id="slot-{n}" value="{escape(value)}" autocomplete="off"{checked}>\n'
+                f'        <label class="btn btn-outline-primary btn-lg" for="slot-{n}" '
+                f'data-testid="slot">{at}</label>\n        \n        '
+            )
+        else:
+            parts.append(
+                '\n        \n        <span class="btn btn-lg btn-outline-secondary disabled" '
+                f'aria-disabled="true" title="Taken or past">{at}</span>\n        \n        '
+            )
+    return mark_safe("".join(parts))  # noqa: S308 (nothing typed: times of the schedule)
+
+
+def _news2(latest: dict | None) -> str:
+    return f"\n{news2_badge(latest['news2'])}\n" if latest else ""
 
 
 def _check_in_cell(context: template.Context):

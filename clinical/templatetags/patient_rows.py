@@ -123,3 +123,23 @@ def latest_registration_rows(page) -> SafeString:
             "</td></tr>\n  "
         )
     return mark_safe("".join(html))  # noqa: S308 (every value escaped)
+
+
+@register.simple_tag
+def state_history_items(history: object) -> SafeString:
+    """The chart's record status history (templates/clinical/patient_chart.html): each change's
+    time, the state it left (when any), the state it reached, who made it and why, as the
+    template's loop wrote them (tests/clinical/test_patient_rows.py)."""
+    zone = timezone.get_current_timezone()
+    items = []
+    for change in history:
+        left = f"{escape(str(change.get_from_state_display()))} → " if change.from_state else ""
+        by = f" by {escape(str(change.by))}" if change.by else ""
+        reason = f" · {escape(str(change.reason))}" if change.reason else ""
+        items.append(
+            '\n        <li class="py-1 border-bottom">'
+            f"{date_format(change.at.astimezone(zone), 'd M Y H:i')} · {left}"
+            f"<strong>{escape(str(change.get_to_state_display()))}</strong>{by}{reason}</li>\n"
+            "        "
+        )
+    return mark_safe("".join(items))  # noqa: S308 (every value escaped)
