@@ -1,6 +1,7 @@
 """Read-only questions the ward screens ask: the bed board's tiles, what an admission's page
 shows."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -79,8 +80,9 @@ def sees_clinical_content(user: User) -> bool:
 
 
 def admission_page(user: User, admission: Admission, *, notes_page_number: int = 1) -> dict:
-    """An admission as `user` may see it, with blank transfer and discharge-summary forms (a
-    refused one is put in their place by the view, bound to what was typed)."""
+    """An admission as `user` may see it, with blank transfer and discharge-summary forms (the
+    latter None for whoever may not order the discharge; a refused one is put in their place by
+    the view, bound to what was typed)."""
     can_order_discharge = rbac.allows(user, "wards.order_discharge")
     # The discharge order's form opens filled from the chart (medicines: a pharmacy query) only
     # for those who see it: the only form shown to someone else is a refused one, bound.
@@ -91,7 +93,8 @@ def admission_page(user: User, admission: Admission, *, notes_page_number: int =
             "stays": _STAYS.all(admission_id=admission.pk),
             "days": (timezone.now() - admission.admitted_at).days,
             "transfer_form": TransferForm(),
-            "summary_form": DischargeSummaryForm(initial=initial),
+            # Shown only to whoever orders the discharge (a form built is ~300 calls).
+            "summary_form": DischargeSummaryForm(initial=initial) if can_order_discharge else None,
             "can_admit": rbac.allows(user, "wards.admit"),
             "can_order_discharge": can_order_discharge,
             # Tests not yet resulted (...): each cancelled or carried over before the discharge.
@@ -135,12 +138,18 @@ def notes_page(user: User, admission: Admission, *, page: int = 1) -> dict:
     "note_form": blank NoteForm, "note_edit_minutes": int}."""
     if not sees_clinical_content(user):
         return {"notes": None, "can_write_notes": False}
-    notes = paging.page_at(
-        _notes_of(admission.pk),
-        NOTES_PAGE,
-        page,
-        first_rows=lambda: _FIRST_NOTES.all(admission_id=admission.pk),
-    )
+    first = _FIRST_NOTES.all(admission_id=admission.pk) if page == 1 else None
+    if first is not None and len(first) <= NOTES_PAGE:
+        # Every note on the first page: the list is the page (its queryset, ~1,000 calls to
+        # build, is not needed for a count).
+        notes = paging.page_at(first, NOTES_PAGE, 1)
+    else:
+        notes = paging.page_at(
+            _notes_of(admission.pk),
+            NOTES_PAGE,
+            page,
+            first_rows=None if first is None else lambda: first,
+        )
     # The addenda are read only when a note of the page has one (most have none): a query less.
     prefetch_related_objects(
         [note for note in notes if note.has_addenda],
@@ -247,8 +256,77 @@ def _bill(user: User, admission: Admission) -> dict:
     return bill
 
 
+# The bed board's queries, each compiled once (hms.prepared: building and compiling them was
+# half the board's CPU, and every open board fetches itself again on each bed change). Keyed by
+# (one ward?) and, for the stays, (one ward?, clinical?): the clinical board's stays carry the
+# ids of their latest scored and complete sets, read in one more query for the NEWS2.
+_BED_LABELS = dict(BedStatus.choices)
+_BOARD_WARDS = Prepared(
+    lambda: Ward.objects.filter(active=True).order_by("kind", "name").values("pk", "name", "kind")
+)
+
+
+def _board_beds(**where: int) -> QuerySet:
+    """The open wards' beds (narrowed by `where`), as the board's tiles read them."""
+    return (
+        Bed.objects.filter(ward__active=True, **where)
+        .order_by("number")
+        .values("pk", "ward_id", "number", "status")
+    )
+
+
+def _board_stays(*, clinical: bool, **where: int) -> QuerySet:
+    """The active stays in the open wards' beds (narrowed by `where`), as the tiles read them;
+    `clinical`: with the ids of each patient's latest scored set and latest complete set."""
+    stays = Admission.objects.filter(ACTIVE_ADMISSION, bed__ward__active=True, **where)
+    if clinical:
+        stays = stays.annotate(
+            latest_vitals=Subquery(_latest_scored_set()),
+            latest_complete=Subquery(_latest_scored_set(complete=True)),
+        )
+    return stays.values(
+        "pk",
+        "bed_id",
+        "status",
+        "admitted_at",
+        "patient__first_name",
+        "patient__last_name",
+        "attending_doctor__last_name",
+        *(LATEST_SETS if clinical else ()),
+    )
+
+
+_BOARD_BEDS = {
+    False: Prepared(lambda: _board_beds()),
+    True: Prepared(lambda ward_id: _board_beds(ward_id=ward_id), ward_id=-1),
+}
+_BOARD_STAYS = {
+    (one_ward, clinical): (
+        Prepared(
+            lambda ward_id, clinical=clinical: _board_stays(
+                clinical=clinical, bed__ward_id=ward_id
+            ),
+            ward_id=-1,
+        )
+        if one_ward
+        else Prepared(lambda clinical=clinical: _board_stays(clinical=clinical))
+    )
+    for one_ward in (False, True)
+    for clinical in (False, True)
+}
+_BOARD_READINGS = {
+    False: Prepared(lambda: _readings_of(_board_stays(clinical=True), *news2.FIELDS)),
+    True: Prepared(
+        lambda ward_id: _readings_of(
+            _board_stays(clinical=True, bed__ward_id=ward_id), *news2.FIELDS
+        ),
+        ward_id=-1,
+    ),
+}
+
+
 def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = None) -> dict:
-    """The bed board as `user` sees it, in three queries however many beds.
+    """The bed board as `user` sees it, in four queries however many beds (each compiled once).
 
     Returns {"now", "wards": [ward], "all_wards": [(id, name)], "icu_occupancy": int % or None} where
     each ward is {"pk", "name", "bed_count", "occupied", "vacant", "tiles": [tile]} and each tile
@@ -261,34 +339,25 @@ def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = 
     now = now or timezone.now()
     can_admit = rbac.allows(user, "wards.admit")
     cleanable = services.bed_move_allowed(user, BedStatus.CLEANING, BedStatus.VACANT)
-    labels = dict(BedStatus.choices)
-    wards = list(
-        Ward.objects.filter(active=True).order_by("kind", "name").values("pk", "name", "kind")
-    )
+    labels = _BED_LABELS
+    wards = _BOARD_WARDS.values()
     shown = [ward for ward in wards if ward_id is None or ward["pk"] == ward_id]
-    beds = Bed.objects.filter(ward__in=[ward["pk"] for ward in shown]).order_by("number")
-    stay_rows = Admission.objects.filter(ACTIVE_ADMISSION, bed__in=beds)
+    one_ward = {"ward_id": ward_id} if ward_id is not None else {}
     clinical = sees_clinical_content(user)
-    if clinical:  # each stay's latest NEWS2 on its tile: one more query, however many beds
-        stay_rows = stay_rows.annotate(
-            latest_vitals=Subquery(_latest_scored_set()),
-            latest_complete=Subquery(_latest_scored_set(complete=True)),
-        )
+    # A ward picked that is closed (or never was) shows no beds, and asks for none.
+    beds = _BOARD_BEDS[bool(one_ward)].values(**one_ward) if shown else []
     stays = {
         row["bed_id"]: row
-        for row in stay_rows.values(
-            "pk",
-            "bed_id",
-            "status",
-            "admitted_at",
-            "patient__first_name",
-            "patient__last_name",
-            "attending_doctor__last_name",
-            *(["latest_vitals", "latest_complete"] if clinical else []),
-        )
+        for row in (_BOARD_STAYS[bool(one_ward), clinical].values(**one_ward) if beds else ())
     }
+    # Each stay's latest NEWS2 on its tile: one more query, however many beds.
     scores = (
-        _scores([stay.get(key) for stay in stays.values() for key in LATEST_SETS])
+        {
+            pk: news2.news2_of(row)
+            for pk, row in _latest_readings(
+                _BOARD_READINGS[bool(one_ward)], one_ward, stays.values(), news2.FIELDS
+            ).items()
+        }
         if clinical
         else {}
     )
@@ -296,7 +365,7 @@ def bed_board(user: User, *, ward_id: int | None = None, now: datetime | None = 
     # Reversed once, the id put in per bed: 150 reversals cost the 200-bed board ~3 ms.
     admission_url, clean_url = link_to("admission_detail"), link_to("bed_status")
     tiles: dict[int, list[dict]] = {ward["pk"]: [] for ward in shown}
-    for bed in beds.values("pk", "ward_id", "number", "status"):
+    for bed in beds:
         tile = {
             **bed,
             "status_label": labels.get(bed["status"], bed["status"]),
@@ -367,14 +436,32 @@ def _latest_scored_set(*, complete: bool = False) -> QuerySet:
     return sets.order_by("-recorded_at", "-id").values("pk")[:1]
 
 
-def _scores(vitals_ids: list[int | None]) -> dict[int, news2.News2]:
-    """The NEWS2 of each of these sets of vitals, by id (one query)."""
-    return {
-        row["pk"]: news2.news2_of(row)
-        for row in Vitals.objects.filter(pk__in=[pk for pk in vitals_ids if pk]).values(
-            "pk", *news2.FIELDS
-        )
-    }
+def _readings_of(stays: QuerySet, *fields: str) -> QuerySet:
+    """The sets of vitals `stays` (a queryset of admissions annotated with LATEST_SETS) name as
+    their latest scored and latest complete sets, as dicts of their id and `fields`: one query,
+    its SQL the same however many stays (so it can be prepared, where a list of ids cannot)."""
+    return Vitals.objects.filter(
+        Q(pk__in=stays.values("latest_vitals")) | Q(pk__in=stays.values("latest_complete"))
+    ).values("pk", *fields)
+
+
+def _latest_readings(
+    readings: Prepared, where: dict, stays: Iterable[dict], fields: tuple[str, ...]
+) -> dict[int, dict]:
+    """The sets of vitals `stays` (rows carrying LATEST_SETS) name, by id, as dicts of `fields`:
+    `readings` (a prepared _readings_of the same stays, `where` its values) in one query, none
+    when no stay names a set. A set recorded between the two queries makes the stays' subquery
+    name another: the sets the stays named and the readings lack are read by their ids."""
+    wanted = {stay[key] for stay in stays for key in LATEST_SETS if stay[key]}
+    if not wanted:
+        return {}
+    found = {row["pk"]: row for row in readings.values(**where)}
+    if missing := wanted - found.keys():
+        found |= {
+            row["pk"]: row
+            for row in Vitals.objects.filter(pk__in=sorted(missing)).values("pk", *fields)
+        }
+    return found
 
 
 # The open wards with their free beds, for the ward's patients (hms.prepared: compiled once).
@@ -430,6 +517,32 @@ _STAYS_SHOWN = {
     ),
 }
 
+# The sets of vitals those stays name (the latest scored and latest complete), compiled once too.
+_READINGS_SHOWN = {
+    (False, False): Prepared(lambda: _readings_of(_stays_shown(), "recorded_at", *news2.FIELDS)),
+    (True, False): Prepared(
+        lambda ward_id: _readings_of(
+            _stays_shown(bed__ward_id=ward_id), "recorded_at", *news2.FIELDS
+        ),
+        ward_id=-1,
+    ),
+    (False, True): Prepared(
+        lambda doctor_id: _readings_of(
+            _stays_shown(attending_doctor_id=doctor_id), "recorded_at", *news2.FIELDS
+        ),
+        doctor_id=-1,
+    ),
+    (True, True): Prepared(
+        lambda ward_id, doctor_id: _readings_of(
+            _stays_shown(bed__ward_id=ward_id, attending_doctor_id=doctor_id),
+            "recorded_at",
+            *news2.FIELDS,
+        ),
+        ward_id=-1,
+        doctor_id=-1,
+    ),
+}
+
 # The beds waiting to be cleaned, of every open ward or of one (hms.prepared).
 _CLEANING = {
     False: Prepared(
@@ -463,9 +576,9 @@ def ward_patients(
 
     Four queries however many patients: the wards with their vacant beds, the admissions (each
     with the id of its patient's latest scored set of vitals, a subquery on the vitals'
-    patient/time index), those sets, and the beds waiting to be cleaned (all but the sets
-    compiled once, hms.prepared). The page writes the rows out in Python
-    (wards/templatetags/ward_rows.py).
+    patient/time index), those sets (read by the same subqueries: _readings_of), and the beds
+    waiting to be cleaned, each compiled once (hms.prepared). The page writes the wards and
+    their rows out in Python (wards/templatetags/ward_rows.py).
 
     Returns {"now", "wards": [ward], "all_wards": [(id, name)], "due": {"vitals", "discharges",
     "cleaning"}} where each ward is {"pk", "name", "vacant", "rows", "cleaning": [bed],
@@ -490,12 +603,12 @@ def ward_patients(
         if shown
         else []
     )
-    readings = {
-        row["pk"]: row
-        for row in Vitals.objects.filter(
-            pk__in=[a[key] for a in admissions for key in LATEST_SETS if a[key]]
-        ).values("pk", "recorded_at", *news2.FIELDS)
-    }
+    readings = _latest_readings(
+        _READINGS_SHOWN[bool(one_ward), bool(one_doctor)],
+        one_ward | one_doctor,
+        admissions,
+        ("recorded_at", *news2.FIELDS),
+    )
     cleaning = _CLEANING[bool(one_ward)].values(**one_ward) if shown else []
     admission_url, vitals_url = link_to("admission_detail"), link_to("patient_vitals")
     clean_url, admit_url = link_to("bed_status"), reverse("admission_new")

@@ -1,4 +1,4 @@
-"""`{% ward_patient_rows ward.rows %}`, `{% due_items %}`, `{% newest_items %}`,
+"""`{% ward_sections wards %}`, `{% ward_patient_rows ward.rows %}`, `{% due_items %}`, `{% newest_items %}`,
 `{% by_score_items %}`: the ward's patients' rows and the nurse's three lists, written out in Python.
 
 Every ward at once on the large hospital (106 patients in 11 wards, 101 of them due) cost the
@@ -19,9 +19,12 @@ from django.utils.safestring import SafeString, mark_safe
 
 from clinical.news2 import News2
 from hms.durations import elapsed
-from wards.templatetags.bed_board import NEWS2_BADGE
+from hms.templatetags.submissions import submission_field
+from wards.templatetags.bed_board import NEWS2_BADGE, _number, ward_options
 
 register = template.Library()
+# The ward picker's options, the bed board's (one writer for both pages).
+register.simple_tag(ward_options)
 
 # NEWS2's colour bands, the bed tiles' (templates/clinical/_news2_badge.html): a low score
 # above 0 is green here, 0 light as on the tiles.
@@ -196,3 +199,91 @@ def by_score_items(rows: list[dict]) -> SafeString:
             for row in rows
         )
     )
+
+
+_TABLE_HEAD = (
+    '<thead><tr><th scope="col">Bed</th><th scope="col">Patient</th><th scope="col">Days in'
+    '</th><th scope="col">Last observations</th><th scope="col">Next due</th><th scope="col">'
+    '<span class="visually-hidden">Actions</span></th></tr></thead>'
+)
+_NO_PATIENTS = (
+    '\n    <div class="card-body text-body-secondary">No patients on this ward.</div>\n    '
+)
+_NO_WARDS = '\n  <p class="text-body-secondary">No wards are open.</p>\n  '
+
+
+def _plural(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def _to_clean(ward: dict, csrf: str, here: str) -> str:
+    """The ward's footer of beds waiting to be cleaned: a "clean" button each, or its number."""
+    beds = []
+    for bed in ward["cleaning"]:
+        number = escape(str(bed["number"]))
+        if bed["clean_url"]:
+            shown = (
+                f'<form class="d-inline" method="post" action="{escape(bed["clean_url"])}">'
+                f"{csrf}{submission_field()}"
+                '<input type="hidden" name="status" value="vacant"><input type="hidden" '
+                f'name="next" value="{here}"><button class="btn btn-outline-dark me-1" '
+                'type="submit" data-testid="mark-clean"><i class="bi bi-check2" '
+                f'aria-hidden="true"></i>Bed {number} is clean</button></form>\n      '
+            )
+        else:
+            shown = f'<span class="badge text-bg-secondary fs-6 me-1">Bed {number}</span>'
+        beds.append(f"\n      {shown}\n      ")
+    return (
+        '\n    <div class="card-footer" data-testid="beds-to-clean">\n'
+        '      <span class="me-2">Waiting to be cleaned:</span>\n      '
+        f"{''.join(beds)}\n    </div>\n    "
+    )
+
+
+@register.simple_tag(takes_context=True)
+def ward_sections(context: template.Context, wards: list[dict]) -> SafeString:
+    """Every ward of the ward's patients (wards.selectors.ward_patients): its heading, its
+    patients' table (ward_patient_rows) and its beds to clean, as the template's loop over the
+    wards wrote them (tests/wards/test_ward_rows.py); "No wards are open." when none is."""
+    if not wards:
+        return mark_safe(_NO_WARDS)  # noqa: S308 (a constant)
+    now, zone = context["now"], timezone.get_current_timezone()
+    today = now.astimezone(zone).date()
+    here = escape(str(context.get("here", "")))
+    csrf = ""
+    if any(bed["clean_url"] for ward in wards for bed in ward["cleaning"]):
+        # What {% csrf_token %} writes: the page's token (read once, as the template's is).
+        token = context.get("csrf_token")
+        if token and token != "NOTPROVIDED":
+            csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(token))}">'
+    parts = []
+    for ward in wards:
+        pk, rows, vacant = _number(ward["pk"]), ward["rows"], ward["vacant"]
+        admit = (
+            f'<a class="btn btn-outline-primary" href="{escape(ward["admit_url"])}"><i class="bi '
+            'bi-person-plus" aria-hidden="true"></i>Admit</a>'
+            if ward["admit_url"]
+            else ""
+        )
+        if rows:
+            table = (
+                '\n    <div class="table-responsive">\n'
+                '      <table class="table align-middle mb-0">\n'
+                f"        {_TABLE_HEAD}\n        <tbody>\n        \n        "
+                f"{''.join(_row(row, now, zone, today) for row in rows)}\n"
+                "        </tbody>\n      </table>\n    </div>\n    "
+            )
+        else:
+            table = _NO_PATIENTS
+        parts.append(
+            f'\n  <section class="card mb-3" aria-labelledby="ward-title-{pk}" data-testid="ward" '
+            f'data-ward="{pk}">\n'
+            '    <div class="card-header d-flex flex-wrap justify-content-between '
+            'align-items-center gap-2">\n'
+            f'      <h2 class="h5 mb-0" id="ward-title-{pk}">{escape(str(ward["name"]))} <span '
+            f'class="fw-normal text-body-secondary fs-6">· {_number(len(rows))} patient'
+            f"{_plural(len(rows))} · {_number(vacant)} bed{_plural(vacant)} free</span></h2>\n"
+            f"      {admit}\n    </div>\n    {table}\n    "
+            f"{_to_clean(ward, csrf, here) if ward['cleaning'] else ''}\n  </section>\n  "
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (each value is escaped)
