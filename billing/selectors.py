@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 
 from django.conf import settings
 from django.db import connection, models
@@ -64,6 +65,49 @@ def invoice_by_id(pk: int) -> Invoice | None:
     return _INVOICE.one(pk=pk)
 
 
+# The invoice's page reads its claim with it (one query fewer, and no ORM query built for the
+# reverse one-to-one) and its credit notes by a prepared query: the page and its void rule
+# both ask for them.
+_INVOICE_PAGE = Prepared(
+    lambda pk: Invoice.objects.select_related("patient", "admission", "claim").filter(pk=pk),
+    pk=-1,
+)
+_CREDIT_NOTES = Prepared(
+    lambda invoice_id: CreditNote.objects.filter(invoice_id=invoice_id), invoice_id=-1
+)
+
+
+_INVOICE_PAYMENTS = Prepared(
+    lambda invoice_id: (
+        Payment.objects.filter(invoice_id=invoice_id)
+        .select_related("received_by")
+        .prefetch_related("refunds__refunded_by")
+    ),
+    invoice_id=-1,
+)
+# The advance a patient has left, in one row (none for no deposit: as aggregate()'s None).
+_ADVANCE_LEFT = Prepared(
+    lambda patient_id: (
+        AdvanceDeposit.objects.filter(patient_id=patient_id)
+        .values("patient_id")
+        .annotate(left=Sum("amount") - Sum("applied") - Sum("refunded"))
+    ),
+    patient_id=uuid.UUID(int=1),
+)
+
+
+def invoice_for_page(pk: int) -> Invoice | None:
+    """The invoice `pk` with its patient, stay and insurance claim (`invoice.claim`, absent
+    when it has none: getattr(invoice, "claim", None) asks nothing more), or None. For the
+    invoice's page only: an action that may add a claim reads the invoice by invoice_by_id."""
+    return _INVOICE_PAGE.one(pk=pk)
+
+
+def credit_notes_of(invoice: Invoice) -> list[CreditNote]:
+    """The invoice's credit notes, oldest first."""
+    return _CREDIT_NOTES.all(invoice_id=invoice.pk)
+
+
 OPEN_CLAIMS = [ClaimStatus.SUBMITTED, ClaimStatus.APPROVED]
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
 
@@ -107,13 +151,28 @@ def claim_insurers() -> list[str]:
     )
 
 
+# Every claim the insurers still owe on, summed in one row (no GROUP BY: a constant is not
+# grouped on), compiled once (hms.prepared).
+_CLAIMS_OUTSTANDING = Prepared(
+    lambda: (
+        InsuranceClaim.objects.filter(status__in=OPEN_CLAIMS)
+        .order_by()
+        .annotate(every=Value(1, output_field=models.IntegerField()))
+        .values("every")
+        .annotate(count=Count("id"), amount=_sum(CLAIM_OUTSTANDING))
+    )
+)
+
+
 def claims_outstanding(found: QuerySet[InsuranceClaim] | None = None) -> dict:
     """How many claims the insurers still owe on, and how much (submitted: the amount claimed;
-    approved: the amount approved)."""
-    found = InsuranceClaim.objects.all() if found is None else found
-    figures = found.filter(status__in=OPEN_CLAIMS).aggregate(
-        count=Count("id"), amount=_sum(CLAIM_OUTSTANDING)
-    )
+    approved: the amount approved); of every claim (by a prepared query) unless `found`."""
+    if found is None:
+        (figures,) = _CLAIMS_OUTSTANDING.values()
+    else:
+        figures = found.filter(status__in=OPEN_CLAIMS).aggregate(
+            count=Count("id"), amount=_sum(CLAIM_OUTSTANDING)
+        )
     return {"count": figures["count"], "amount": money(figures["amount"])}
 
 
@@ -322,6 +381,10 @@ class Outstanding:
     total: Decimal
     buckets: list[dict]
 
+    def count_of(self, age: str) -> int:
+        """How many open invoices are of the age bucket `age` ("" or unknown: all of them)."""
+        return next((b["count"] for b in self.buckets if b["bucket"].key == age), self.count)
+
 
 def _outstanding_sums(**edges: datetime) -> QuerySet:
     """The open invoices issued before `edges["upto"]`, summed over every row (one row of
@@ -364,6 +427,12 @@ _OUTSTANDING_SUMS = Prepared(
 )
 
 
+def first_outstanding() -> list[Invoice]:
+    """The first OUTSTANDING_PER_PAGE open invoices of every age, oldest first, with their
+    patients: the outstanding list's first page, the one nearly always shown (prepared)."""
+    return _FIRST_OUTSTANDING.all()
+
+
 def outstanding_figures(today: date | None = None) -> Outstanding:
     """One query, whatever the number of open invoices: the count and balance in all, and per age
     bucket (conditional sums on the issue date), of the invoices issued by the end of `today` (a
@@ -403,6 +472,10 @@ def outstanding_invoices(today: date | None = None, age: str = "") -> QuerySet[I
     if bucket is not None:
         found = found.filter(age_filter(bucket, today or timezone.localdate()))
     return found
+
+
+OUTSTANDING_PER_PAGE = 50
+_FIRST_OUTSTANDING = Prepared(lambda: outstanding_invoices()[:OUTSTANDING_PER_PAGE])
 
 
 def outstanding_rows(invoices: Iterable[Invoice], today: date) -> list[tuple]:
@@ -583,11 +656,26 @@ def discharge_clearance(patient: models.Model, admission: models.Model) -> Disch
     )
 
 
+@cache
+def _open_stays() -> Prepared:
+    """The patient's stays not yet ended, oldest first, compiled once (the stay's model as the
+    invoice's own field knows it: billing never imports wards)."""
+    stay = Invoice._meta.get_field("admission").related_model
+    return Prepared(
+        lambda patient_id: stay.objects.filter(
+            patient_id=patient_id, discharged_at__isnull=True
+        ).order_by("admitted_at"),
+        patient_id=uuid.UUID(int=1),
+    )
+
+
 def stays_awaiting_discharge(patient: models.Model) -> list[dict]:
     """The patient's stays not yet ended, each with where its discharge stands on the bill:
     [{"admission", "clearance"}] (billing reads stays through the patient, never importing
     wards)."""
-    stays = list(patient.admissions.filter(discharged_at__isnull=True).order_by("admitted_at"))
+    stays = _open_stays().all(patient_id=patient.pk)
+    for stay in stays:  # as patient.admissions gave them: each knows its patient already
+        stay.patient = patient
     return [{"admission": stay, "clearance": discharge_clearance(patient, stay)} for stay in stays]
 
 
@@ -981,22 +1069,25 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
 
 
 def invoice_page(
-    user: User, invoice: Invoice, *, lines: list[dict], figures: Totals, can_void: bool
+    user: User,
+    invoice: Invoice,
+    *,
+    lines: list[dict],
+    figures: Totals,
+    can_void: bool,
+    credit_notes: list[CreditNote],
 ) -> dict:
     """An invoice's page: its `lines` and `figures` and whether `user` may void it (`can_void`;
-    billing's services compute all three), its payments, credit notes and documents, its claim,
+    billing's services compute all three), its `credit_notes` (credit_notes_of), its payments
+    and documents, its claim,
     the advance the patient has left, and what else `user` may do."""
     claim = getattr(invoice, "claim", None)  # read once, kept on the invoice (one-to-one)
     can_adjust = rbac.allows(user, "billing.adjust")
-    payments = list(
-        invoice.payments.select_related("received_by").prefetch_related("refunds__refunded_by")
-    )
+    payments = _INVOICE_PAYMENTS.all(invoice_id=invoice.pk)
     for payment in payments:  # each refund's receipt, for its Print button
         for refund in payment.refunds.all():
             refund.pdf_url = refund_pdf_url(refund)
-    advance = AdvanceDeposit.objects.filter(patient=invoice.patient).aggregate(
-        left=Sum("amount") - Sum("applied") - Sum("refunded")
-    )["left"]
+    advance = next(iter(_ADVANCE_LEFT.values(patient_id=invoice.patient_id)), {}).get("left")
     return {
         "invoice": invoice,
         "lines": lines,
@@ -1007,7 +1098,7 @@ def invoice_page(
         "currency": settings.HMS_CURRENCY,
         "payments": [(payment, receipt_pdf_url(payment)) for payment in payments],
         "pdf_url": invoice_pdf_url(invoice) if invoice.number else "",
-        "credit_notes": [(note, credit_note_pdf_url(note)) for note in invoice.credit_notes.all()],
+        "credit_notes": [(note, credit_note_pdf_url(note)) for note in credit_notes],
         "modes": PAYMENT_MODES,
         "refund_methods": RefundMethod.choices,
         # Offered before money is taken: what the deposit would pay of this balance.

@@ -364,8 +364,9 @@ def charge_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 # --- invoices --------------------------------------------------------------------------------
 
 
-def _invoice(pk: int) -> Invoice:
-    invoice = selectors.invoice_by_id(pk)
+def _invoice(pk: int, *, page: bool = False) -> Invoice:
+    """The invoice or 404; `page`: with what its page shows (selectors.invoice_for_page)."""
+    invoice = selectors.invoice_for_page(pk) if page else selectors.invoice_by_id(pk)
     if invoice is None:
         raise Http404("No such invoice.")
     return invoice
@@ -390,18 +391,22 @@ def invoice_create(request: HttpRequest, pk) -> HttpResponse:
 
 @rbac.capability_required("billing.invoices", scopes=DESK)
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _invoice_page(request, _invoice(pk))
+    return _invoice_page(request, _invoice(pk, page=True))
 
 
 def _invoice_page(request: HttpRequest, invoice: Invoice, **refused_forms) -> HttpResponse:
     """The invoice's page; a refused form (`pay_form=...`) shows its messages beside its fields
     and keeps what was typed."""
+    credit_notes = selectors.credit_notes_of(invoice)
     context = selectors.invoice_page(
         request.user,
         invoice,
         lines=services.invoice_lines(invoice),
         figures=services.invoice_figures(invoice),
-        can_void=services.invoice_voidable(request.user, invoice),
+        can_void=services.invoice_voidable(
+            request.user, invoice, has_credit_notes=bool(credit_notes)
+        ),
+        credit_notes=credit_notes,
     )
     return render(request, "billing/invoice_detail.html", context | refused_forms)
 
@@ -438,7 +443,7 @@ def _form_act(
     except services.BillingError as refusal:
         if refusal.field in form.fields:
             refuse_into(form, refusal)
-            return _invoice_page(request, _invoice(invoice_id), **shown_as)
+            return _invoice_page(request, _invoice(invoice_id, page=True), **shown_as)
         # About the invoice as it is now (paid meanwhile, voided): said above its page.
         messages.error(request, str(refusal))
         return redirect("invoice_detail", pk=invoice_id)
@@ -676,15 +681,19 @@ def outstanding(request: HttpRequest) -> HttpResponse:
     age = params.choice_param(request.GET.get("age"), [b.key for b in selectors.AGE_BUCKETS])
     figures = selectors.outstanding_figures(today)
     # The figures have counted the open invoices (in all and per age): the page needs no count.
-    counted = next((b["count"] for b in figures.buckets if b["bucket"].key == age), figures.count)
-    page = _page(request, selectors.outstanding_invoices(today, age), count=counted)
-    rows = selectors.outstanding_rows(page, today)
+    page = _page(
+        request,
+        selectors.outstanding_invoices(today, age),
+        selectors.OUTSTANDING_PER_PAGE,
+        count=figures.count_of(age),
+        first_rows=None if age else selectors.first_outstanding,
+    )
     context = {
         "figures": figures,
         "age": age,
         "age_label": next((b.label for b in selectors.AGE_BUCKETS if b.key == age), ""),
         "page": page,
-        "rows": rows,
+        "rows": selectors.outstanding_rows(page, today),
         "today": today,
         "insurers_owe": selectors.claims_outstanding(),
     }

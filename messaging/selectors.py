@@ -1,14 +1,21 @@
 """Reads of notifications and chat: unread counts, a user's conversations, a page of messages with
 their receipts, and the people one may write to. Nothing here changes a row."""
 
+import dataclasses
+from datetime import datetime
+from functools import partial
+
 from django.contrib.auth import get_user_model
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
-from messaging import rules
-from messaging.models import Message, Notification, Thread, ThreadMember
+from hms import paging
+from hms.prepared import Prepared
+from messaging import kinds, rules
+from messaging.models import Message, Notification, NotificationMute, Thread, ThreadMember
 
 MESSAGES_PER_PAGE = 30
 PICKER_LIMIT = 20
@@ -101,14 +108,21 @@ def message_event(message: Message, sender: User) -> dict:
     }
 
 
+_POINTERS = Prepared(
+    lambda thread_id: ThreadMember.objects.filter(thread_id=thread_id).values(
+        "user_id", "last_delivered_id", "last_read_id"
+    ),
+    thread_id=-1,
+)
+
+
 def receipt_statuses(thread_id: int, messages: list[tuple[int, int]]) -> dict[int, str]:
     """sent / delivered / read for each (message id, sender id): how far every *other* member's
     pointers have come. One query for the whole thread."""
-    pointers = list(
-        ThreadMember.objects.filter(thread_id=thread_id).values_list(
-            "user_id", "last_delivered_id", "last_read_id"
-        )
-    )
+    pointers = [
+        (row["user_id"], row["last_delivered_id"], row["last_read_id"])
+        for row in _POINTERS.values(thread_id=thread_id)
+    ]
     statuses = {}
     for message_id, sender_id in messages:
         others = [p for p in pointers if p[0] != sender_id]
@@ -137,15 +151,35 @@ def with_people(threads: QuerySet, user: User) -> QuerySet:
     )
 
 
+# Opening a conversation, compiled once (hms.prepared): the thread with how far I have read, its
+# other members with their accounts, its latest page of messages and every member's pointers.
+_THREAD_OPEN = Prepared(
+    lambda thread_id, user_id: Thread.objects.filter(
+        pk=thread_id, members__user_id=user_id
+    ).annotate(my_last_read=F("members__last_read_id"))[:1],
+    thread_id=-1,
+    user_id=-2,
+)
+_THREAD_OTHERS = Prepared(
+    lambda thread_id, user_id: (
+        ThreadMember.objects.select_related("user")
+        .filter(thread_id=thread_id)
+        .exclude(user_id=user_id)
+    ),
+    thread_id=-1,
+    user_id=-2,
+)
+
+
 def thread_open(user: User, thread_id: int) -> Thread | None:
     """The thread if `user` is in it (else None), with its other members (`thread.others`) and
     how far `user` has read (`thread.my_last_read`, a message id): what opening it needs."""
-    return with_people(
-        Thread.objects.filter(pk=thread_id, members__user=user).annotate(
-            my_last_read=F("members__last_read_id")
-        ),
-        user,
-    ).first()
+    found = _THREAD_OPEN.all(thread_id=thread_id, user_id=user.pk)
+    if not found:
+        return None
+    thread = found[0]
+    thread.others = _THREAD_OTHERS.all(thread_id=thread_id, user_id=user.pk)
+    return thread
 
 
 def people_by_id(ids: list[int]) -> list:
@@ -188,20 +222,65 @@ def people_to_contact(user: User, query: str) -> QuerySet:
     return people.select_related("department").order_by("first_name", "last_name", "id")
 
 
+_LATEST_MESSAGES = Prepared(
+    lambda thread_id: (
+        Message.objects.filter(thread_id=thread_id)
+        .order_by("-id")
+        .values(
+            "id",
+            "sender_id",
+            "body",
+            "created_at",
+            "sender__first_name",
+            "sender__last_name",
+            "sender__username",
+        )[: MESSAGES_PER_PAGE + 1]
+    ),
+    thread_id=-1,
+)
+
+
+def _latest_events(thread_id: int) -> tuple[list[dict], bool]:
+    """The latest page of the thread's messages as message_event writes them, oldest first
+    (read as values: a model instance for each message and its sender cost more than the
+    page's markup), and whether any is older."""
+    rows = _LATEST_MESSAGES.values(thread_id=thread_id)
+    older = len(rows) > MESSAGES_PER_PAGE
+    events = []
+    for row in reversed(rows[:MESSAGES_PER_PAGE]):
+        local = timezone.localtime(row["created_at"])
+        name = f"{row['sender__first_name']} {row['sender__last_name']}".strip()
+        events.append(
+            {
+                "id": row["id"],
+                "sender_id": row["sender_id"],
+                "sender_name": name or row["sender__username"],
+                "body": row["body"],
+                "time": local.strftime("%H:%M"),
+                "date": local.strftime("%d %b %Y"),
+            }
+        )
+    return events, older
+
+
 def messages_page(thread: Thread, before: int | None) -> tuple[list[dict], int]:
     """The page of `thread`'s messages before message `before` (the latest without it), oldest
     first, each with its receipt status; and how many older ones there are (counted by the
     database)."""
-    rows = Message.objects.filter(thread=thread).select_related("sender").order_by("-id")
     if before:
-        rows = rows.filter(id__lt=before)
-    # One row past the page says whether anything is older: when nothing is, there is nothing
-    # to count; otherwise the database counts it (a page's query count never grows).
-    batch = list(rows[: MESSAGES_PER_PAGE + 1])
-    older = len(batch) > MESSAGES_PER_PAGE
-    batch = batch[:MESSAGES_PER_PAGE][::-1]
-    more = rows.filter(id__lt=batch[0].pk).count() if older else 0
-    events = [message_event(message, message.sender) for message in batch]
+        rows = Message.objects.filter(thread=thread, id__lt=before)
+        # One row past the page says whether anything is older: when nothing is, there is
+        # nothing to count; otherwise the database counts it (a page's query count never
+        # grows).
+        batch = list(rows.select_related("sender").order_by("-id")[: MESSAGES_PER_PAGE + 1])
+        older = len(batch) > MESSAGES_PER_PAGE
+        batch = batch[:MESSAGES_PER_PAGE][::-1]
+        events = [message_event(message, message.sender) for message in batch]
+    else:
+        # The latest page, the one nearly always asked for: by a prepared query.
+        rows = Message.objects.filter(thread=thread)
+        events, older = _latest_events(thread.pk)
+    more = rows.filter(id__lt=events[0]["id"]).count() if older else 0
     statuses = receipt_statuses(thread.pk, [(event["id"], event["sender_id"]) for event in events])
     for event in events:
         event["status"] = statuses[event["id"]]
@@ -216,31 +295,155 @@ def event_waiting(event: str) -> bool:
     )
 
 
+# The notifications page's reads, compiled once (hms.prepared): building them with the ORM on
+# every load cost more Python than the page's rows (tests/bench/pages.py --profile).
+NOTIFICATIONS_PER_PAGE = 30
+
+
+def _notifications(user_id: int, kind: str | None = None) -> QuerySet:
+    rows = Notification.objects.filter(recipient_id=user_id).select_related("acknowledged_by")
+    return rows if kind is None else rows.filter(kind=kind)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NotificationRow:
+    """What a row of the notifications page shows of a notification (read as values: a model
+    instance each, with its acknowledger's, cost a page more than writing its rows). The same
+    names as a Notification's, `acknowledged_by` the acknowledger's name (None for nobody)."""
+
+    pk: int
+    text: str
+    urgent: bool
+    read_at: datetime | None
+    created_at: datetime
+    acknowledged_at: datetime | None
+    acknowledgement_note: str
+    acknowledged_by: str | None
+
+    @property
+    def is_read(self) -> bool:
+        """As Notification.is_read."""
+        return self.read_at is not None
+
+    @property
+    def is_pinned(self) -> bool:
+        """As Notification.is_pinned."""
+        return self.urgent and self.acknowledged_at is None
+
+
+_ROW_VALUES = (
+    "id",
+    "text",
+    "urgent",
+    "read_at",
+    "created_at",
+    "acknowledged_at",
+    "acknowledgement_note",
+    "acknowledged_by_id",
+    "acknowledged_by__first_name",
+    "acknowledged_by__last_name",
+    "acknowledged_by__username",
+)
+_FIRST_NOTIFICATIONS = Prepared(
+    lambda user_id: Notification.objects.filter(recipient_id=user_id).values(*_ROW_VALUES)[
+        :NOTIFICATIONS_PER_PAGE
+    ],
+    user_id=-1,
+)
+_FIRST_NOTIFICATIONS_OF_KIND = Prepared(
+    lambda user_id, kind: Notification.objects.filter(recipient_id=user_id, kind=kind).values(
+        *_ROW_VALUES
+    )[:NOTIFICATIONS_PER_PAGE],
+    user_id=-1,
+    kind="stand-in",
+)
+
+
+def _notification_rows(rows: list[dict]) -> list[NotificationRow]:
+    """The first page's values as rows; the acknowledger named as str(User) names them."""
+    return [
+        NotificationRow(
+            row["id"],
+            row["text"],
+            row["urgent"],
+            row["read_at"],
+            row["created_at"],
+            row["acknowledged_at"],
+            row["acknowledgement_note"],
+            (
+                f"{row['acknowledged_by__first_name']} {row['acknowledged_by__last_name']}".strip()
+                or row["acknowledged_by__username"]
+            )
+            if row["acknowledged_by_id"] is not None
+            else None,
+        )
+        for row in rows
+    ]
+
+
+_PINNED = Prepared(
+    lambda user_id: Notification.objects.filter(
+        recipient_id=user_id, urgent=True, acknowledged_at__isnull=True
+    ).order_by("created_at", "id"),
+    user_id=-1,
+)
+_KIND_COUNTS = Prepared(
+    lambda user_id: (
+        Notification.objects.filter(recipient_id=user_id)
+        .values("kind")
+        .annotate(total=Count("id"), unread=Count("id", filter=Q(read_at__isnull=True)))
+    ),
+    user_id=-1,
+)
+_MUTED_KINDS = Prepared(
+    lambda user_id: NotificationMute.objects.filter(user_id=user_id).values("kind"), user_id=-1
+)
+
+
+def notification_page(user: User, kind: str | None, asked: str | None, groups: list[dict]) -> Page:
+    """The page `asked` (the address's `page`, as Paginator.get_page reads it: the first for
+    none or a word, the last past the end) of `user`'s notifications (of `kind` only, when
+    given), newest first, each with who acknowledged it (the first page as NotificationRow
+    values, the others as Notifications: notification_rows writes either). Counted from `groups`
+    (notification_groups: the page's own tabs), so no query counts them again; the first page
+    is read by a prepared query."""
+    count = sum(group["total"] for group in groups if kind is None or group["kind"] == kind)
+    paginator = Paginator([], NOTIFICATIONS_PER_PAGE)
+    paginator.count = count
+    try:
+        number = paginator.validate_number(asked)
+    except PageNotAnInteger:
+        number = 1
+    except EmptyPage:
+        number = paginator.num_pages
+    if kind is None:
+        first_values = partial(_FIRST_NOTIFICATIONS.values, user_id=user.pk)
+    else:
+        first_values = partial(_FIRST_NOTIFICATIONS_OF_KIND.values, user_id=user.pk, kind=kind)
+    return paging.page_at(
+        # The rows past the first page are sliced from the queryset: the first page never is.
+        _notifications(user.pk, kind) if number > 1 else [],
+        NOTIFICATIONS_PER_PAGE,
+        number,
+        count=count,
+        first_rows=lambda: _notification_rows(first_values()),
+    )
+
+
 def pinned_notifications(user: User) -> list[Notification]:
     """`user`'s urgent notifications nobody has acknowledged yet, oldest first: pinned above
     everything else until acknowledged."""
-    return list(
-        Notification.objects.filter(
-            recipient=user, urgent=True, acknowledged_at__isnull=True
-        ).order_by("created_at", "id")
-    )
+    return _PINNED.all(user_id=user.pk)
 
 
 def notification_groups(user: User) -> list[dict]:
     """The kinds `user` has notifications of, each {kind, label, total, unread, muted, urgent},
     urgent kinds first then by label; with every routine kind they muted (to unmute it). One query
     for the counts, one for the mutes."""
-    from messaging import kinds
-    from messaging.models import NotificationMute
-
     counts = {
-        kind: (total, unread)
-        for kind, total, unread in Notification.objects.filter(recipient=user)
-        .values_list("kind")
-        .annotate(total=Count("id"), unread=Count("id", filter=Q(read_at__isnull=True)))
-        .values_list("kind", "total", "unread")
+        row["kind"]: (row["total"], row["unread"]) for row in _KIND_COUNTS.values(user_id=user.pk)
     }
-    muted = set(NotificationMute.objects.filter(user=user).values_list("kind", flat=True))
+    muted = {row["kind"] for row in _MUTED_KINDS.values(user_id=user.pk)}
     groups = [
         {
             "kind": kind,

@@ -1,7 +1,6 @@
 """Notification screens: the list, mark read, and the bell fragment a page re-fetches."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -9,8 +8,6 @@ from django.views.decorators.http import require_POST
 from hms import params, rbac
 from messaging import kinds, selectors, services
 from messaging.models import Notification
-
-PER_PAGE = 30
 
 
 @rbac.signed_in
@@ -28,12 +25,7 @@ def _list_page(
     known = {group["kind"] for group in groups}
     kind = request.GET.get("kind")
     kind = kind if kind in known else None
-    notifications = Notification.objects.filter(recipient=request.user).select_related(
-        "acknowledged_by"
-    )
-    if kind is not None:
-        notifications = notifications.filter(kind=kind)
-    page = Paginator(notifications, PER_PAGE).get_page(request.GET.get("page"))
+    page = selectors.notification_page(request.user, kind, request.GET.get("page"), groups)
     return render(
         request,
         "messaging/notifications.html",

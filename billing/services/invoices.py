@@ -294,12 +294,20 @@ def _claim_submit(*, actor: User, invoice: Invoice, request: HttpRequest | None)
     return claim
 
 
-def _void_refusal(actor: User, invoice: Invoice, claim: InsuranceClaim | None) -> str | None:
-    """The sentence refusing `actor` a void of `invoice` (whose insurance claim is `claim`), or
-    None when the void may go ahead: the one rule invoice_void and invoice_voidable share."""
+def _void_refusal(
+    actor: User,
+    invoice: Invoice,
+    claim: InsuranceClaim | None,
+    has_credit_notes: bool | None = None,
+) -> str | None:
+    """The sentence refusing `actor` a void of `invoice` (whose insurance claim is `claim`; whether
+    it has credit notes `has_credit_notes`, asked when None), or None when the void may go ahead:
+    the one rule invoice_void and invoice_voidable share."""
     if not rbac.allows(actor, "billing.adjust"):
         return "Only an accountant or an administrator can void an invoice."
-    if invoice.credit_notes.exists():
+    if has_credit_notes is None:
+        has_credit_notes = invoice.credit_notes.exists()
+    if has_credit_notes:
         return "This invoice has credit notes: it cannot be voided."
     if invoice.status not in VOIDABLE:
         return f"Only an issued, unpaid invoice can be voided; this one is {invoice.get_status_display().lower()}."
@@ -311,15 +319,18 @@ def _void_refusal(actor: User, invoice: Invoice, claim: InsuranceClaim | None) -
     return None
 
 
-def invoice_voidable(actor: User, invoice: Invoice) -> bool:
+def invoice_voidable(
+    actor: User, invoice: Invoice, *, has_credit_notes: bool | None = None
+) -> bool:
     """Whether `actor` may void `invoice` as it is now (the invoice page asks before offering the
-    form; invoice_void checks the same rule on the locked rows).
+    form; invoice_void checks the same rule on the locked rows). `has_credit_notes`: whether it
+    has any, when the caller has read them already (asked otherwise).
 
     Raises no domain error.
     """
     # The reverse one-to-one keeps what it found on the invoice: the page asks for it again.
     claim = getattr(invoice, "claim", None)
-    return _void_refusal(actor, invoice, claim) is None
+    return _void_refusal(actor, invoice, claim, has_credit_notes) is None
 
 
 @transaction.atomic

@@ -785,3 +785,47 @@ def test_two_accountants_recording_the_insurers_payment_at_once_record_it_once(
     invoice = Invoice.objects.get(pk=invoice.pk)
     assert invoice.insurer_paid == Decimal("1600.00") and invoice.insurer_balance == 0
     assert AuditEntry.objects.filter(action="claim.pay").count() == 1
+
+
+# --- the prepared reads of the invoice page and the outstanding list ------------------------------
+
+
+def test_the_insurers_figure_and_the_invoice_pages_claim_read_prepared_agree_with_the_orm(
+    people, django_assert_num_queries
+):
+    from django.db.models import Count
+
+    from billing import selectors
+
+    assert selectors.claims_outstanding() == {"count": 0, "amount": Decimal("0.00")}
+    submitted, approved, paid = (issued(people) for _ in range(3))
+    uninsured = issued(people, insurance={})
+    approve(people, InsuranceClaim.objects.get(invoice=approved), "1000.55")
+    claim = approve(people, InsuranceClaim.objects.get(invoice=paid), "1600.00")
+    pay_claim(people, claim, "1600.00")
+
+    orm = InsuranceClaim.objects.filter(status__in=selectors.OPEN_CLAIMS).aggregate(
+        count=Count("id"), amount=selectors._sum(selectors.CLAIM_OUTSTANDING)
+    )
+    figures = selectors.claims_outstanding()
+    assert figures == {"count": 2, "amount": Decimal("2600.55")}
+    assert figures == {"count": orm["count"], "amount": orm["amount"]}
+    assert selectors.claims_outstanding(InsuranceClaim.objects.all()) == figures
+
+    for invoice in (submitted, approved, paid, uninsured):
+        page = selectors.invoice_for_page(invoice.pk)
+        own = getattr(Invoice.objects.get(pk=invoice.pk), "claim", None)
+        with django_assert_num_queries(0):  # read with the invoice, even when there is none
+            assert getattr(page, "claim", None) == own
+        assert selectors.credit_notes_of(page) == list(page.credit_notes.all())
+
+
+def test_the_outstanding_lists_first_page_is_the_orms(people):
+    from billing import selectors
+
+    invoices = [issued(people, insurance={}) for _ in range(3)]
+    Invoice.objects.filter(pk=invoices[1].pk).update(issued_at=datetime(2026, 1, 5, tzinfo=NAIROBI))
+
+    first = selectors.first_outstanding()
+    assert first == list(selectors.outstanding_invoices()[: selectors.OUTSTANDING_PER_PAGE])
+    assert first[0].pk == invoices[1].pk and first[0].patient == invoices[1].patient

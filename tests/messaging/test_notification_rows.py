@@ -10,8 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hms import rbac
-from messaging.models import Notification
-from messaging.templatetags.notification_rows import notification_rows
+from messaging import selectors
+from messaging.models import Notification, NotificationMute
+from messaging.templatetags.notification_rows import (
+    notification_kinds,
+    notification_rows,
+    pinned_rows,
+)
 
 # The template the tag replaced, as it was (templates/messaging/notifications.html).
 ROWS = Template(
@@ -110,3 +115,135 @@ def test_a_row_opens_its_notification_and_marks_it_read(client_for, make_user):
     assert response.status_code == 302
     notification.refresh_from_db()
     assert notification.read_at is not None
+
+
+def test_the_first_page_read_as_values_is_written_as_the_notifications_were(make_user):
+    doctor = make_user(rbac.DOCTOR)
+    nurse = make_user(rbac.NURSE, first_name="Achieng <b>", last_name="O'Neil & Co")
+    nameless = make_user(rbac.NURSE, first_name="", last_name="", username="night.desk")
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        [
+            Notification(recipient=doctor, text="Critical potassium <i>", urgent=True),
+            Notification(
+                recipient=doctor,
+                text="Critical haemoglobin",
+                urgent=True,
+                read_at=now,
+                acknowledged_at=now,
+                acknowledged_by=nurse,
+                acknowledgement_note="<ok>",
+            ),
+            Notification(
+                recipient=doctor,
+                text="Critical sodium",
+                urgent=True,
+                acknowledged_at=now,
+                acknowledged_by=nameless,
+                acknowledgement_note="seen",
+            ),
+            Notification(recipient=doctor, text="Ack by nobody", acknowledged_at=now),
+            Notification(recipient=doctor, text="Leave approved", read_at=now),
+        ]
+    )
+    groups = selectors.notification_groups(doctor)
+    page = selectors.notification_page(doctor, None, None, groups)
+    instances = list(
+        Notification.objects.filter(recipient=doctor).select_related("acknowledged_by")
+    )
+
+    assert [row.pk for row in page] == [row.pk for row in instances]
+    assert _both(list(page))[1] == _both(instances)[0]
+    assert "night.desk" in _both(list(page))[1]
+
+
+# The pinned notifications' loop as messaging/pinned.html and messaging/_pinned.html wrote it.
+PINNED = Template(
+    "{% for notification in pinned %}"
+    + """<div class="card border-danger mb-3" id="pinned-{{ notification.pk }}" data-testid="pinned-notification">
+  <div class="card-body">
+    <p class="mb-1 fs-6"><span class="badge text-bg-danger me-2"><i class="bi bi-pin-angle-fill" aria-hidden="true"></i>urgent</span>{% if notification.is_escalation %}<span class="badge text-bg-warning me-2">escalated</span>{% endif %}{% if notification.link %}<a href="{{ notification.link }}">{{ notification.text }}</a>{% else %}{{ notification.text }}{% endif %}</p>
+    <p class="text-body-secondary small mb-2">{{ notification.created_at|ago }}{% if notification.escalated_at %} · passed on to a second doctor and the admin{% endif %}</p>
+    <form method="post" action="{% url 'notification_acknowledge' notification.pk %}" class="row g-2 align-items-start" novalidate>{% csrf_token %}{% submission_field %}
+      <div class="col-12 col-md">
+        <label class="form-label small mb-1" for="ack-note-{{ notification.pk }}">What was done</label>
+        <input class="form-control{% if refused_pk == notification.pk %} is-invalid{% endif %}" id="ack-note-{{ notification.pk }}" hx-preserve name="note" maxlength="500" required
+               value="{% if refused_pk == notification.pk %}{{ typed_note }}{% endif %}" placeholder="e.g. Patient reviewed, 2 units of blood ordered" data-testid="acknowledge-note"
+               {% if refused_pk == notification.pk %}aria-describedby="ack-note-{{ notification.pk }}-error"{% endif %}>
+        {% if refused_pk == notification.pk %}<div id="ack-note-{{ notification.pk }}-error" class="invalid-feedback d-block" data-testid="error-note">{{ refusal }}</div>{% endif %}
+      </div>
+      <div class="col-12 col-md-auto align-self-end"><button class="btn btn-danger btn-lg" type="submit" data-testid="acknowledge"><i class="bi bi-check2-circle" aria-hidden="true"></i>Acknowledge</button></div>
+    </form>
+  </div>
+</div>
+"""
+    + "{% endfor %}"
+)
+
+
+def _pinned_both(pinned: list, **context) -> tuple[str, str]:
+    context = {"pinned": pinned, "csrf_token": "masked-csrf-token", **context}
+    return (
+        _same(PINNED.render(Context(context))),
+        _same(pinned_rows(Context(context), pinned)),
+    )
+
+
+def test_pinned_notifications_are_written_as_the_template_wrote_them(make_user):
+    doctor = make_user(rbac.DOCTOR)
+    made = [
+        Notification(recipient=doctor, text="Critical K+ for <b>O'Neil</b> & co", urgent=True),
+        Notification(
+            recipient=doctor,
+            text="NEWS2 of 9, bed 4",
+            urgent=True,
+            link='/wards/admissions/7/?a="1"&b=2',
+            is_escalation=True,
+            escalated_at=timezone.now(),
+        ),
+    ]
+    Notification.objects.bulk_create(made)
+    pinned = selectors.pinned_notifications(doctor)
+
+    template, python = _pinned_both(pinned)
+    assert python == template
+    assert python.count('name="submission"') == 2 and "escalated" in python
+    assert "&lt;b&gt;O&#x27;Neil&lt;/b&gt; &amp; co" in python
+
+    # After a refused acknowledgement: the note as typed and the refusal beside it.
+    refused = {"refused_pk": pinned[1].pk, "typed_note": '<"x">', "refusal": "Say what & why"}
+    template, python = _pinned_both(pinned, **refused)
+    assert python == template
+    assert "is-invalid" in python and "&lt;&quot;x&quot;&gt;" in python
+    # Without a CSRF token in the context (a page pushed by a socket) no field is written.
+    template, python = _pinned_both(pinned, csrf_token="")
+    assert python == template and "csrfmiddlewaretoken" not in python
+
+
+KINDS = Template("""{% for group in groups %}
+    <li class="nav-item d-flex align-items-center">
+      <a class="nav-link{% if kind == group.kind %} active{% endif %}" href="?kind={{ group.kind|urlencode }}"{% if kind == group.kind %} aria-current="page"{% endif %} data-testid="kind-{{ group.kind|default:'other' }}">{{ group.label }} <span class="badge text-bg-secondary">{{ group.total }}</span>{% if group.unread %} <span class="badge text-bg-primary">{{ group.unread }} new</span>{% endif %}{% if group.muted %} <i class="bi bi-bell-slash" aria-label="muted"></i>{% endif %}</a>
+    </li>
+    {% endfor %}""")
+
+
+def test_the_kinds_tabs_are_written_as_the_template_wrote_them(make_user):
+    doctor = make_user(rbac.DOCTOR)
+    Notification.objects.bulk_create(
+        [
+            Notification(recipient=doctor, text="a", kind="critical_result", urgent=True),
+            Notification(recipient=doctor, text="b", kind="appointment", read_at=timezone.now()),
+            Notification(recipient=doctor, text="c", kind="appointment"),
+            Notification(recipient=doctor, text="d", kind=""),
+        ]
+    )
+    NotificationMute.objects.create(user=doctor, kind="leave")
+    groups = selectors.notification_groups(doctor)
+    odd = [*groups, dict(groups[0], kind="a b&c", label="<Odd> & 'kind'", unread=0, muted=True)]
+
+    for kind in [None, "appointment", "", "leave", "a b&c"]:
+        context = {"groups": odd, "kind": kind}
+        assert _same(notification_kinds(odd, kind)) == _same(KINDS.render(Context(context)))
+    written = notification_kinds(odd, "a b&c")
+    assert 'href="?kind=a%20b%26c" aria-current="page"' in written
+    assert "&lt;Odd&gt; &amp; &#x27;kind&#x27;" in written and 'data-testid="kind-other"' in written
