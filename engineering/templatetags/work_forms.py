@@ -16,6 +16,8 @@ checklist step's text), never a select whose options come from the database: eng
 WorkLogForm, EscalateForm, ResolveForm and PmCompleteForm, and PeriodForm's days.
 """
 
+from collections.abc import Callable
+
 from django import template
 from django.forms import BaseForm, BoundField
 from django.utils.safestring import SafeString
@@ -29,6 +31,17 @@ register = template.Library()
 # past this the whole store is emptied and filled again.
 KEPT_MAX = 4096
 _kept: dict[tuple, SafeString] = {}
+
+
+def _kept_html(key: tuple, write: Callable[[], SafeString]) -> SafeString:
+    """The HTML kept under `key`, written by `write()` the first time (the store emptied when
+    full)."""
+    html = _kept.get(key)
+    if html is None:
+        if len(_kept) >= KEPT_MAX:
+            _kept.clear()
+        html = _kept[key] = write()
+    return html
 
 
 @register.filter
@@ -47,12 +60,7 @@ def kept_field(field: BoundField) -> SafeString:
         form.auto_id,
         get_language(),
     )
-    html = _kept.get(key)
-    if html is None:
-        if len(_kept) >= KEPT_MAX:
-            _kept.clear()
-        html = _kept[key] = as_crispy_field(field)
-    return html
+    return _kept_html(key, lambda: as_crispy_field(field))
 
 
 @register.filter
@@ -67,9 +75,4 @@ def kept_form(form: object) -> SafeString:
         form.auto_id,
         get_language(),
     )
-    html = _kept.get(key)
-    if html is None:
-        if len(_kept) >= KEPT_MAX:
-            _kept.clear()
-        html = _kept[key] = as_crispy_form(form)
-    return html
+    return _kept_html(key, lambda: as_crispy_form(form))

@@ -17,55 +17,20 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString, mark_safe
 
-from clinical.news2 import News2
+from clinical.templatetags.news2_marks import news2_badge
 from hms.durations import elapsed
 from hms.templatetags.submissions import submission_field
-from wards.templatetags.bed_board import NEWS2_BADGE, _number, ward_options
+from wards.templatetags.bed_board import _number, ward_options
 
 register = template.Library()
 # The ward picker's options, the bed board's (one writer for both pages).
 register.simple_tag(ward_options)
 
-# NEWS2's colour bands, the bed tiles' (templates/clinical/_news2_badge.html): a low score
-# above 0 is green here, 0 light as on the tiles.
-_BAND = {risk: css for risk, css in NEWS2_BADGE.items() if risk != "low"}
-_LOW_SCORED = "bg-success-subtle text-success-emphasis border border-success"
-_LOW_NIL = NEWS2_BADGE["low"]
 _LINE = '<li class="d-flex justify-content-between gap-2 py-1 border-bottom"'
 _OVERDUE = ' class="table-danger" data-overdue="true"'
 _DISCHARGE_WAITING = (
     '<span class="badge text-bg-warning" data-testid="discharge-waiting">Discharge ordered</span>'
 )
-
-
-def news2_badge(score: News2 | None) -> str:
-    """clinical/_news2_badge.html (not big) for `score`: the badge and its band in words; an
-    incomplete set is a lower bound ("≥ N", "or higher", k of 7)."""
-    if score is None:
-        return ""
-    risk = score.risk
-    band = _BAND.get(risk) or (_LOW_SCORED if score.score else _LOW_NIL)
-    incomplete = ""
-    if not score.complete:
-        incomplete = (
-            f"; incomplete: the latest set holds {score.parameters} of 7 parameters, so the "
-            "score is at least this"
-        )
-        if score.complete_score is not None:
-            incomplete += f" and never below the last complete set's {score.complete_score}"
-    words = (
-        f'{risk} or higher</span> · <span class="text-nowrap">incomplete ({score.parameters} of 7)'
-        if not score.complete
-        else risk
-    )
-    emphasis = " text-danger fw-semibold" if risk == "high" else " text-body-secondary"
-    return (
-        f'<span><span class="badge text-nowrap {band}" data-testid="news2" data-risk="{risk}" '
-        f'title="NEWS2 {score.score}: {risk} clinical risk, observations {score.frequency}'
-        f'{incomplete}">NEWS2 {"≥ " if score.at_least else ""}{score.score}</span> '
-        f'<span class="small{emphasis}" data-testid="news2-band"><span class="text-nowrap">'
-        f"{words}</span></span></span>"
-    )
 
 
 def _hm(moment: datetime, zone: tzinfo) -> str:
