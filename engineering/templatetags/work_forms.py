@@ -6,8 +6,9 @@ escalate and a preventive maintenance's checklist (a select and a note a step). 
 were a third of the page's Python work (~10,000 function calls of its 30,000, tests/bench/pages.py
 --profile), and for a blank form they come out the same every time. A field is kept under what
 its HTML depends on for these forms: the form's class, the field's name and label, its initial
-value (as typed, for a bound form) and the language; a field with errors (a refused form) is
-written out each time, as before, and so is a bound `|kept_form`. The overview's "From" and "To"
+value (the day typed, for the overview's bound days) and the language; every field of a refused
+form (what was typed, its messages) is written out each time, as before, and so is a bound
+`|kept_form`: nothing a person typed into a refused form is kept. The overview's "From" and "To"
 are bound on every load (today's month by default) and kept per day typed.
 tests/engineering/test_work_forms.py holds the kept HTML to `|as_crispy_field`'s own.
 
@@ -49,7 +50,7 @@ def kept_field(field: BoundField) -> SafeString:
     """The field as `|as_crispy_field` writes it; a field without errors written once per value
     and kept."""
     form = field.form
-    if form.is_bound and field.errors:
+    if form.is_bound and form.errors:
         return as_crispy_field(field)
     key = (
         type(form),

@@ -7,7 +7,7 @@ Django's select widget: ~130 calls an option, 4,700 a page on the demo hospital'
 admission's page while the vacant beds stay the same, so it is rendered by `crispy` itself and
 kept, keyed by the language and the beds it lists (id, ward's name, number, in the select's
 order), read on every request by one query compiled once; a bed freed or taken is another key,
-rendered afresh. A bound (refused) form is rendered as before (tests/wards/test_ward_forms.py).
+rendered afresh. A bound (refused) form is rendered as before (tests/wards/test_page_writers.py).
 """
 
 from django import template
