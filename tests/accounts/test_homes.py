@@ -104,3 +104,54 @@ def test_each_roles_capabilities_are_written_as_the_template_wrote_them(role):
     )
     assert same(role_capabilities(role)) == same(old)
     assert old.count("<li") == len(rbac.capabilities_of(role))
+
+
+# The "Your work" block `{% work_cards %}` replaced, as it was (templates/accounts/dashboard_base.html).
+WORK_TEMPLATE = (
+    "{% if work %}\n"
+    '<h2 class="h5 mt-4">Your work</h2>\n'
+    '<div class="row g-3">\n'
+    "  {% for item in work %}\n"
+    '  <div class="col-12 col-md-6 col-xl-4">\n'
+    '    <a class="hms-card-link" href="{{ item.href }}">\n'
+    '      <div class="card h-100"><div class="card-body">\n'
+    '        <div class="h5"><i class="bi bi-{{ item.icon }} text-primary me-2"'
+    ' aria-hidden="true"></i>{{ item.label }}</div>\n'
+    '        <div class="text-body-secondary">{{ item.description }}</div>\n'
+    "      </div></div>\n"
+    "    </a>\n"
+    "  </div>\n"
+    "  {% endfor %}\n"
+    "</div>\n"
+    "{% endif %}"
+)
+
+
+@pytest.mark.parametrize("role", rbac.ROLES)
+def test_each_roles_work_cards_are_written_as_the_template_wrote_them(make_user, role):
+    from accounts.templatetags.work_cards import work_cards
+    from hms.navigation import nav_for
+
+    work = [item for item in nav_for(make_user(role)) if item.url_name != "dashboard"]
+
+    old = Template(WORK_TEMPLATE).render(Context({"work": work}))
+    assert str(work_cards(work)) == old
+    assert old.count('class="hms-card-link"') == len(work)
+
+
+def test_work_cards_escape_what_an_entry_holds_as_the_template_did():
+    from accounts.templatetags.work_cards import work_cards
+    from hms.navigation import NavItem
+
+    hostile = NavItem(
+        "<script>alert('x')</script> & \"co\"",
+        "dashboard",
+        'x" onmouseover="alert(1)',
+        "users.manage",
+        "Fish & <chips> 'n' \"peas\"",
+    )
+    work = [hostile, NavItem("Plain", "dashboard", "house", "users.manage")]
+
+    old = Template(WORK_TEMPLATE).render(Context({"work": work}))
+    assert str(work_cards(work)) == old
+    assert str(work_cards([])) == Template(WORK_TEMPLATE).render(Context({"work": []})) == ""
