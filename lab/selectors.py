@@ -466,7 +466,7 @@ def order_new_page(
         "open_orders": orders_for(user, patient=patient).filter(
             status__in=[OrderStatus.PENDING, OrderStatus.COLLECTED, OrderStatus.IN_PROGRESS]
         ),
-        "machines_down": availability.machines_down(),
+        "machines_down": availability.imaging_machines_down(),
         "offer_wait": offer_wait,
         "now": timezone.now(),
     }

@@ -148,7 +148,7 @@ def _waiting(orders: list[TestOrder]) -> bool:
 def machines_down(request: HttpRequest) -> HttpResponse:
     """The banner of imaging machines not working (the worklist's and the order form's),
     fetched again live when engineering changes a machine."""
-    context = {"machines_down": availability.machines_down(), "now": timezone.now()}
+    context = {"machines_down": availability.imaging_machines_down(), "now": timezone.now()}
     return render(request, "lab/_machines_down.html", context)
 
 
@@ -393,7 +393,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     }
     if request.htmx and request.htmx.target == "worklist":
         return render(request, "lab/worklist.html#worklist", context)
-    context["machines_down"] = availability.machines_down()
+    context["machines_down"] = availability.imaging_machines_down()
     return render(request, "lab/worklist.html", context)
 
 
