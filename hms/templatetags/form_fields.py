@@ -25,8 +25,9 @@ from django.forms.boundfield import BoundField
 from django.forms.utils import ErrorList
 from django.template.defaultfilters import unordered_list
 from django.template.loader import get_template
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+from hms.form_renderer import escaped
 
 register = template.Library()
 
@@ -84,7 +85,7 @@ def _help_text(field: BoundField, auto_id: str) -> str:
     """bootstrap5/layout/help_text.html, help text as given (crispy marks it safe)."""
     if not field.help_text:
         return "\n"
-    id_attr = f'id="{conditional_escape(auto_id)}_helptext" ' if auto_id else ""
+    id_attr = f'id="{escaped(auto_id)}_helptext" ' if auto_id else ""
     return f'\n    \n        <div {id_attr}class="form-text">{field.help_text}</div>\n    \n\n'
 
 
@@ -92,13 +93,12 @@ def _errors(errors: ErrorList, auto_id: str) -> str:
     """bootstrap5/layout/field_errors_block.html."""
     if not errors:
         return "\n"
-    auto_id = conditional_escape(auto_id)
+    auto_id = escaped(auto_id)
     paragraphs = "".join(
-        f'\n        <p id="error_{number}_{auto_id}"><strong>{conditional_escape(error)}</strong>'
-        "</p>\n    "
+        f'\n        <p id="error_{number}_{auto_id}"><strong>{escaped(error)}</strong></p>\n    '
         for number, error in enumerate(errors, start=1)
     )
-    field_id = conditional_escape(errors.field_id)
+    field_id = escaped(errors.field_id)
     return (
         f'\n    <div id="{field_id}_error" class="invalid-feedback">\n    '
         f"{paragraphs}\n    </div>\n\n"
@@ -120,12 +120,12 @@ def _field(field: BoundField) -> str:
     auto_id = field.auto_id
     required = field.field.required
     required_class = " requiredField" if required else ""
-    label = f"{conditional_escape(field.label)}{ASTERISK if required else ''}"
+    label = f"{escaped(field.label)}{ASTERISK if required else ''}"
     css_classes = field.css_classes()
-    css_classes = f" {conditional_escape(css_classes)}" if css_classes else ""
+    css_classes = f" {escaped(css_classes)}" if css_classes else ""
     after = _help_text_and_errors(field, errors, auto_id)
     invalid = " is-invalid" if errors else ""
-    wrapper = f'\n    <div id="div_{conditional_escape(auto_id)}" class="'
+    wrapper = f'\n    <div id="div_{escaped(auto_id)}" class="'
 
     if isinstance(widget, forms.CheckboxInput):
         rendered = field.as_widget(
@@ -136,7 +136,7 @@ def _field(field: BoundField) -> str:
             f'{wrapper}form-check{css_classes}">'
             f"\n        \n\n        \n\n        \n            \n                    "
             f"\n                        {rendered}\n                    "
-            f'\n                <label for="{conditional_escape(field.id_for_label)}"'
+            f'\n                <label for="{escaped(field.id_for_label)}"'
             f' class="form-check-label{required_class}">\n                    {label}'
             f"\n                </label>\n                {after}\n            \n        "
             "\n        \n    </div>\n    \n        \n        </div>\n    \n\n"
@@ -144,7 +144,7 @@ def _field(field: BoundField) -> str:
 
     if field.label:
         id_for_label = field.id_for_label
-        label_for = f'for="{conditional_escape(id_for_label)}"' if id_for_label else ""
+        label_for = f'for="{escaped(id_for_label)}"' if id_for_label else ""
         label = (
             f"\n            \n            <label\n                {label_for}"
             f' class="form-label{required_class}">\n                {label}'
@@ -186,7 +186,7 @@ def _radio_written_out(field: object) -> bool:
 def _option_attrs(attrs: dict) -> str:
     """bootstrap5/layout/attrs.html: each attribute, True ones bare, False ones left out."""
     return "".join(
-        f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
+        f" {name}" if value is True else f' {name}="{escaped(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -200,9 +200,9 @@ def _radio_field(field: BoundField) -> str:
     required = field.field.required
     invalid = " is-invalid" if errors else ""
     css_classes = field.css_classes()
-    css_classes = f" {conditional_escape(css_classes)}" if css_classes else ""
+    css_classes = f" {escaped(css_classes)}" if css_classes else ""
     described = field.aria_describedby
-    described = f' aria-describedby="{conditional_escape(described)}"' if described else ""
+    described = f' aria-describedby="{escaped(described)}"' if described else ""
     widget = field.field.widget
     # crispy's |optgroups: the id, then what the bound field adds (required, aria-invalid).
     id_ = widget.attrs.get("id") or auto_id
@@ -223,18 +223,18 @@ def _radio_field(field: BoundField) -> str:
         checks.append(
             '\n    \n    \n      <div class="form-check">'
             f'\n        <input type="{option["type"]}" class="form-check-input{invalid}"  '
-            f'name="{conditional_escape(field.html_name)}" '
-            f'value="{conditional_escape(option["value"])}" {_option_attrs(option["attrs"])}>'
-            f'\n        <label for="{conditional_escape(option["attrs"].get("id", ""))}"'
-            f' class="form-check-label">\n            {conditional_escape(option["label"])}'
+            f'name="{escaped(field.html_name)}" '
+            f'value="{escaped(option["value"])}" {_option_attrs(option["attrs"])}>'
+            f'\n        <label for="{escaped(option["attrs"].get("id", ""))}"'
+            f' class="form-check-label">\n            {escaped(option["label"])}'
             f"\n        </label>\n        {error_block}\n     </div>\n    \n    "
         )
     help_text = f"{_help_text(field, auto_id).strip(chr(10))}\n\n" if field.help_text else ""
     return (
-        f'\n\n\n    \n    <div id="div_{conditional_escape(auto_id)}" class="mb-3{css_classes}">'
+        f'\n\n\n    \n    <div id="div_{escaped(auto_id)}" class="mb-3{css_classes}">'
         f"\n        \n            <fieldset{described}>\n            <legend\n                 "
         f'class="form-label{" requiredField" if required else ""} fs-6">'
-        f"\n                {conditional_escape(field.label)}{ASTERISK if required else ''}"
+        f"\n                {escaped(field.label)}{ASTERISK if required else ''}"
         "\n            </legend>\n        \n\n        \n            \n\n\n<div >\n\n    "
         f"{''.join(checks)}\n\n</div>\n\n\n{help_text}\n\n        \n\n        "
         "\n        </fieldset>\n    </div>\n    \n\n"

@@ -1,10 +1,14 @@
 """Select boxes, inputs and text areas are written out in Python (hms/form_renderer.py) exactly
 as Django's own templates write them: the same HTML, whatever the values hold."""
 
+from decimal import Decimal
+
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from hms.form_renderer import FormRenderer
 
@@ -157,3 +161,25 @@ def test_a_model_select_given_the_rows_read_lists_them_without_a_query(django_as
 
     assert html.index("Amani ward") < html.index("Maternity")
     assert valid and chosen.cleaned_data["ward"] == rows[1]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain",
+        "<script>alert('x')</script> & \"quoted\"",
+        mark_safe("<b>already safe</b> &amp;"),
+        gettext_lazy("Choose…"),
+        format_lazy("{} & {}", "<a>", "b"),
+        7,
+        Decimal("12.50"),
+        None,
+        "",
+    ],
+)
+def test_escaped_is_djangos_conditional_escape(value):
+    from django.utils.html import conditional_escape
+
+    from hms.form_renderer import escaped
+
+    assert escaped(value) == conditional_escape(value)
