@@ -7,13 +7,13 @@ from html import escape
 
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
-from django.template.defaultfilters import date as date_format
 from django.template.defaultfilters import floatformat
 from django.template.defaulttags import CsrfTokenNode
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from hms.dates import date_text
 from hms.links import link_to
 from hms.money import money_text
 from hms.templatetags.submissions import submission_field
@@ -39,7 +39,7 @@ def _outstanding_row(invoice: object, bucket: object, invoice_url: str, account_
     return (
         f'<tr data-testid="outstanding-row"><td><a href="{escape(invoice_url)}">'
         f"{escape(invoice.number)}</a></td>"
-        f'<td class="text-nowrap">{date_format(timezone.localtime(invoice.issued_at), "d M Y")}'
+        f'<td class="text-nowrap">{date_text(timezone.localtime(invoice.issued_at), "d M Y")}'
         f'</td><td class="text-nowrap">{escape(str(bucket.label))}</td>'
         f'<td><a href="{escape(account_url)}">{escape(patient.full_name)}</a> · '
         f"{escape(patient.mrn)}</td>"
@@ -100,7 +100,7 @@ def _charge_row(charge: object, can_reverse: bool, reverse_url, csrf: str) -> Sa
         '          <td class="text-end">{}</td>\n'
         "        </tr>\n        ",
         mark_safe(' class="table-warning"') if charge.reversal_of_id else "",
-        date_format(timezone.localtime(charge.posted_at), "d M Y H:i"),
+        date_text(timezone.localtime(charge.posted_at), "d M Y H:i"),
         charge.description,
         charge.item.code,
         floatformat(charge.quantity, "-2"),

@@ -9,12 +9,12 @@ from html import escape
 
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from clinical.templatetags.news2_marks import news2_badge
 from hms import submissions
+from hms.dates import date_text
 from hms.links import link_to
 from hms.templatetags.display import in_words
 
@@ -164,7 +164,7 @@ def chart_appointment_items(appointments: object, for_patient: bool = False) -> 
             when = escape(in_words(appointment.starts_at))
             label = PATIENT_WORDS.get(appointment.status, appointment.get_status_display())
         else:
-            when = date_format(appointment.starts_at.astimezone(zone), "D d M Y H:i")
+            when = date_text(appointment.starts_at.astimezone(zone), "D d M Y H:i")
             label = appointment.get_status_display()
         items.append(
             '\n        <li class="list-group-item d-flex justify-content-between">'

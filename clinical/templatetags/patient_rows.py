@@ -16,10 +16,10 @@ from html import escape
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString, mark_safe
 
 from clinical.models import Patient, PatientState
+from hms.dates import date_text
 from hms.links import link_to
 from hms.phones import phone_local
 
@@ -50,7 +50,7 @@ def state_badge(patient: Patient) -> SafeString:
 
 
 def _day(born: date | None) -> str:
-    return date_format(born, "d M Y") if born else ""
+    return date_text(born, "d M Y") if born else ""
 
 
 def _result_link(pick: str) -> Callable[[object], str]:
@@ -114,7 +114,7 @@ def latest_registration_rows(page) -> SafeString:
             f'    <td class="text-nowrap">{escape(phone_local(patient.phone or ""))}</td>\n'
             f"    <td>{state_badge_html(patient)}</td>\n"
             '    <td class="text-end text-nowrap">'
-            f"{date_format(registered.astimezone(zone), 'd M Y H:i') if registered else ''}"
+            f"{date_text(registered.astimezone(zone), 'd M Y H:i') if registered else ''}"
             "</td>\n  </tr>\n  "
         )
     if not html:
@@ -138,7 +138,7 @@ def state_history_items(history: object) -> SafeString:
         reason = f" · {escape(str(change.reason))}" if change.reason else ""
         items.append(
             '\n        <li class="py-1 border-bottom">'
-            f"{date_format(change.at.astimezone(zone), 'd M Y H:i')} · {left}"
+            f"{date_text(change.at.astimezone(zone), 'd M Y H:i')} · {left}"
             f"<strong>{escape(str(change.get_to_state_display()))}</strong>{by}{reason}</li>\n"
             "        "
         )

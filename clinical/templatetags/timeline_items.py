@@ -8,8 +8,9 @@ from html import escape
 
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeData, SafeString, mark_safe
+
+from hms.dates import date_text
 
 register = template.Library()
 
@@ -39,7 +40,7 @@ def timeline_items(events: object) -> SafeString:
             '      <div class="d-flex justify-content-between flex-wrap gap-2">'
             f"<strong>{title}</strong>"
             '<span class="text-body-secondary small text-nowrap">'
-            f"{date_format(event.at.astimezone(zone), 'D d M Y H:i')}</span></div>\n"
+            f"{date_text(event.at.astimezone(zone), 'D d M Y H:i')}</span></div>\n"
             f"      {detail}\n"
             "    </div>\n"
             "  </li>\n  "

@@ -9,10 +9,10 @@ each (~2 ms of its page, tests/bench/pages.py --profile). The HTML is what the t
 from html import escape
 
 from django import template
-from django.template.defaultfilters import date as date_format
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from hms.dates import date_text
 from hms.links import link_to
 
 register = template.Library()
@@ -21,7 +21,7 @@ _WHEN = "SHORT_DATETIME_FORMAT"
 
 
 def _when(moment: object) -> str:
-    return date_format(timezone.localtime(moment), _WHEN)
+    return date_text(timezone.localtime(moment), _WHEN)
 
 
 def _history_row(entry: object) -> str:
@@ -79,7 +79,7 @@ def _machine_row(machine: object, link: str, warranty: bool) -> str:
     )
     since = (
         '<div class="small text-body-secondary">since '
-        f"{date_format(timezone.localtime(machine.status_since), 'j M H:i')}</div>"
+        f"{date_text(timezone.localtime(machine.status_since), 'j M H:i')}</div>"
         if machine.is_down
         else ""
     )
@@ -90,7 +90,7 @@ def _machine_row(machine: object, link: str, warranty: bool) -> str:
             if machine.service_vendor
             else ""
         )
-        ends = f'\n    <td data-testid="warranty-ends">{date_format(machine.warranty_end_date)}{vendor}</td>'
+        ends = f'\n    <td data-testid="warranty-ends">{date_text(machine.warranty_end_date)}{vendor}</td>'
     tag = escape(machine.asset_tag)
     return (
         f'\n  <tr data-testid="machine-row" data-tag="{tag}">\n'

@@ -11,12 +11,12 @@ to the template it replaced, kept frozen there)."""
 from html import escape
 
 from django import template
-from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.utils.safestring import SafeString, mark_safe
 
 from engineering.models import Priority
 from hms import submissions
+from hms.dates import date_text
 from hms.links import link_to
 from hms.templatetags.display import elapsed
 
@@ -35,7 +35,7 @@ def pm_due_html(work_order: object) -> str:
         return '<span class="badge text-bg-warning" data-testid="pm-due">Due today</span>\n'
     return (
         '<span class="badge text-bg-info" data-testid="pm-due">Due '
-        f"{date_filter(work_order.pm_due_date, 'j M')}</span>\n"
+        f"{date_text(work_order.pm_due_date, 'j M')}</span>\n"
     )
 
 
@@ -63,7 +63,7 @@ def pm_rows(pm: object) -> SafeString:
             f"{pm_due_html(work_order)} <strong>{escape(machine.name)}</strong> "
             f"<code>{escape(machine.asset_tag)}</code>"
             '<div class="small text-body-secondary text-truncate">'
-            f"{number} · due {date_filter(work_order.pm_due_date)} · {who}{where}</div></a>\n  "
+            f"{number} · due {date_text(work_order.pm_due_date)} · {who}{where}</div></a>\n  "
         )
     return mark_safe("".join(rows))  # noqa: S308 (every value escaped)
 

@@ -12,11 +12,12 @@ from functools import lru_cache
 from html import escape
 
 from django import template
-from django.template.defaultfilters import date as date_filter
 from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
+
+from hms.dates import date_text
 
 register = template.Library()
 
@@ -37,7 +38,7 @@ def audit_row_html(entry) -> str:
     2026 07:03:56"), who and their role, the action, what and which, the patient (a link to
     their access history), where from, and the change's before and after."""
     number = _text(entry.id)
-    when = _text(date_filter(template_localtime(entry.at), "d M Y H:i:s"))
+    when = _text(date_text(template_localtime(entry.at), "d M Y H:i:s"))
     what = _text(entry.object_type)
     if entry.object_id:
         what += f" {_text(entry.object_id)}"

@@ -9,6 +9,7 @@
 {{ notification.created_at|ago }}    5 minutes ago (from now)
 {{ appointment.starts_at|in_words }} Tuesday 4 December 2026, 10:30   (the portal: for a patient)
 {{ invoice.issued_at|in_words:"day" }}   4 December 2026
+{{ stay.admitted_at|date:"j M Y H:i" }}  Django's `date` filter, written by hms.dates (the same text)
 """
 
 from datetime import datetime
@@ -16,6 +17,7 @@ from datetime import datetime
 from django import template
 from django.utils import dateformat, timezone
 
+from hms.dates import date_text
 from hms.durations import elapsed as elapsed_text
 from hms.money import money_text
 from hms.phones import phone_local
@@ -37,6 +39,13 @@ def phone(value) -> str:
 def tel(value) -> str:
     """A stored phone (E.164) as a link's address to call it: "tel:+254712100003"."""
     return f"tel:{value}" if value else ""
+
+
+@register.filter(name="date", expects_localtime=True, is_safe=False)
+def date_filter(value, arg=None) -> str:
+    """Django's builtin `date` filter in its place (a builtin loaded after Django's): the same
+    text, from hms.dates.date_text at a tenth of the cost; a list shows a date or two a row."""
+    return date_text(value, arg)
 
 
 @register.filter

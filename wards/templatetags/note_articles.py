@@ -11,10 +11,10 @@ safe once.
 from html import escape
 
 from django import template
-from django.template.defaultfilters import date as date_filter
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
+from hms.dates import date_text
 from hms.links import link_to
 from hms.templatetags.form_fields import as_crispy_field
 from hms.templatetags.submissions import submission_field
@@ -26,7 +26,7 @@ NO_NOTES = '\n  <p class="text-body-secondary mb-0" data-testid="no-notes">No no
 
 def _when(moment, format_string: str) -> str:
     """As `{{ moment|date:format_string }}` writes it (in the current time zone)."""
-    return escape(str(date_filter(template_localtime(moment), format_string)))
+    return escape(str(date_text(template_localtime(moment), format_string)))
 
 
 def _by(note) -> str:

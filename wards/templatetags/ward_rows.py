@@ -14,10 +14,10 @@ from html import escape
 
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString, mark_safe
 
 from clinical.templatetags.news2_marks import news2_badge
+from hms.dates import date_text
 from hms.durations import elapsed
 from hms.templatetags.submissions import submission_field
 from wards.templatetags.bed_board import _number, ward_options
@@ -75,7 +75,7 @@ def _row(row: dict, now: datetime, zone: tzinfo, today: date) -> str:
         due = f"{local_due:%H:%M}"
         if local_due.date() != today:
             due += (
-                f' <span class="small text-body-secondary">{date_format(local_due, "D j M")}</span>'
+                f' <span class="small text-body-secondary">{date_text(local_due, "D j M")}</span>'
             )
     record = (
         f'<a class="btn {"btn-danger" if overdue else "btn-outline-primary"}" '
