@@ -719,11 +719,14 @@ def _doctor_day_vitals(doctor_id: int, start: datetime, end: datetime, since: da
         SCORED_SET, patient=OuterRef("patient_id"), recorded_at__gte=since
     ).order_by("-recorded_at", "-id")
     complete = latest.filter(COMPLETE_SET)
-    day = _doctor_day(doctor_id, start, end)
-    return Vitals.objects.filter(
-        Q(pk__in=day.annotate(set_id=Subquery(latest.values("pk")[:1])).values("set_id"))
-        | Q(pk__in=day.annotate(set_id=Subquery(complete.values("pk")[:1])).values("set_id"))
-    ).order_by("patient_id", "-recorded_at", "-id")
+    day = _doctor_day(doctor_id, start, end).order_by()
+    # One UNION of the two lists of ids, not two `IN`s joined by OR, which PostgreSQL answers by
+    # reading every set of vitals there is (wards.selectors._readings_of says more).
+    latest_ids = day.annotate(set_id=Subquery(latest.values("pk")[:1])).values("set_id")
+    complete_ids = day.annotate(set_id=Subquery(complete.values("pk")[:1])).values("set_id")
+    return Vitals.objects.filter(pk__in=latest_ids.union(complete_ids)).order_by(
+        "patient_id", "-recorded_at", "-id"
+    )
 
 
 _DOCTOR_DAY_VITALS = Prepared(

@@ -439,10 +439,21 @@ def _latest_scored_set(*, complete: bool = False) -> QuerySet:
 def _readings_of(stays: QuerySet, *fields: str) -> QuerySet:
     """The sets of vitals `stays` (a queryset of admissions annotated with LATEST_SETS) name as
     their latest scored and latest complete sets, as dicts of their id and `fields`: one query,
-    its SQL the same however many stays (so it can be prepared, where a list of ids cannot)."""
-    return Vitals.objects.filter(
-        Q(pk__in=stays.values("latest_vitals")) | Q(pk__in=stays.values("latest_complete"))
-    ).values("pk", *fields)
+    its SQL the same however many stays (so it can be prepared, where a list of ids cannot).
+
+    The two lists of ids are one UNION, not two `IN`s joined by OR: PostgreSQL cannot turn an
+    OR of subqueries into index lookups, so it read every set of vitals there is, newest first
+    through the vitals' time index (the large hospital's bed board: 59 ms of its 67, against
+    1 ms for the union, tests/bench/pages.py --large)."""
+    return (
+        Vitals.objects.filter(
+            pk__in=stays.order_by()
+            .values("latest_vitals")
+            .union(stays.order_by().values("latest_complete"))
+        )
+        .order_by()
+        .values("pk", *fields)
+    )
 
 
 def _latest_readings(
