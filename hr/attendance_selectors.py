@@ -30,13 +30,11 @@ def grace() -> timedelta:
 @dataclass(frozen=True, slots=True)
 class Rostered:
     """A person's shift on a date as the roster, the matching and my weeks read it: `shift` and
-    `shift_id`, as a RosterEntry has them (read as plain values: a week of a page is ~200)."""
+    `shift_id`, as a RosterEntry has them (read as plain values: a week of a page is ~200; the
+    id kept as read, not asked of the shift in each cell)."""
 
     shift: Shift
-
-    @property
-    def shift_id(self) -> int:
-        return self.shift.pk
+    shift_id: int
 
 
 def _roster_rows(ids: str, first: date, last: date):
@@ -93,7 +91,7 @@ def roster_of(user_ids: Iterable[int], first: date, last: date) -> dict[int, dic
                 starts_at=row["shift__starts_at"],
                 ends_at=row["shift__ends_at"],
             )
-            rostered = shifts[row["shift_id"]] = Rostered(shift)
+            rostered = shifts[row["shift_id"]] = Rostered(shift, row["shift_id"])
         found[row["user_id"]][row["date"]] = rostered
     return found
 
@@ -144,11 +142,16 @@ def days_of(
     shifts_of = {}
     for user_id in user_ids:
         shifts = shifts_of[user_id] = {}
-        for day, entry in roster.get(user_id, {}).items():
-            shift = entry.shift
-            rostered = windows.get((shift.pk, day))
+        entries = roster.get(user_id)
+        if not entries:
+            continue
+        for day, entry in entries.items():
+            rostered = windows.get((entry.shift_id, day))
             if rostered is None:
-                rostered = windows[shift.pk, day] = RosteredShift(shift.name, *shift.window(day))
+                shift = entry.shift
+                rostered = windows[entry.shift_id, day] = RosteredShift(
+                    shift.name, *shift.window(day)
+                )
             shifts[day] = rostered
     # An interval begun the day after `last` belongs to a day until `last` only inside a shift
     # of theirs, so only when begun before the latest end of a shift on `last` (a night's).
@@ -345,22 +348,23 @@ def roster_grid(people: list, days: list[date], shifts: list) -> list[tuple]:
     ids = [person.pk for person in people]
     entries = roster_of(ids, days[0] - timedelta(days=1), days[-1])
     matched = days_of(ids, days[0], days[-1], roster=entries)
-    return [
-        (
-            person,
-            [
-                roster_cell(
-                    person,
-                    day,
-                    entries.get(person.pk, {}).get(day),
-                    matched[person.pk].get(day),
-                    shifts,
-                )
-                for day in days
-            ],
-        )
-        for person in people
-    ]
+    grid = []
+    nothing: dict = {}
+    for person, pk in zip(people, ids, strict=True):
+        rostered, days_matched = entries.get(pk, nothing), matched[pk]
+        # The cells as roster_cell makes them, written inline: a week of a page is 175 cells.
+        cells = [
+            {
+                "person": person,
+                "day": day,
+                "entry": rostered.get(day),
+                "matched": days_matched.get(day),
+                "shifts": shifts,
+            }
+            for day in days
+        ]
+        grid.append((person, cells))
+    return grid
 
 
 def roster_cell(person, day: date, entry, matched, shifts) -> dict:

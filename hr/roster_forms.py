@@ -1,5 +1,8 @@
 """Forms of the roster, the shifts, the team's day and the monthly report."""
 
+from datetime import time
+from typing import NamedTuple
+
 from django import forms
 from django.utils import timezone
 
@@ -90,9 +93,45 @@ class CopyWeekForm(forms.Form):
     department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False)
 
 
+class ListedShift(NamedTuple):
+    """A shift as the roster's selects list it, read as plain values: its id, its name (the
+    grid's options) and, as str(), the Shift's own words ("Night 19:00–07:00", the range
+    form's options)."""
+
+    pk: int
+    name: str
+    starts_at: time
+    ends_at: time
+
+    def __str__(self) -> str:
+        return Shift.__str__(self)  # type: ignore[arg-type] (the fields it reads)
+
+
+class ListedDepartment(NamedTuple):
+    """A department as a select lists it, read as plain values; str() as a Department's."""
+
+    pk: int
+    name: str
+
+    def __str__(self) -> str:
+        return Department.__str__(self)  # type: ignore[arg-type] (the fields it reads)
+
+
 # Every shift and department, for the roster's grid and selects: compiled once (hms.prepared).
-_SHIFTS = Prepared(lambda: Shift.objects.all())
-_DEPARTMENTS = Prepared(lambda: Department.objects.all())
+_SHIFTS = Prepared(lambda: Shift.objects.values("pk", "name", "starts_at", "ends_at"))
+_DEPARTMENTS = Prepared(lambda: Department.objects.values("pk", "name"))
+
+
+def _departments() -> list[ListedDepartment]:
+    return [ListedDepartment(row["pk"], row["name"]) for row in _DEPARTMENTS.values()]
+
+
+def departments_listed(form: forms.Form) -> None:
+    """Give the form's department select every department, read as plain values by a query
+    compiled once (the select's own iterator built its query and instances each time), as the
+    list its kept HTML is keyed on (hr.templatetags.hr_forms). Only the options shown; a value
+    sent is still checked against the database."""
+    listed(form, "department", _departments())
 
 
 def range_form_sharing_options(
@@ -100,8 +139,12 @@ def range_form_sharing_options(
 ) -> tuple[list[Shift], DepartmentRangeForm]:
     """The roster page's "department on a shift" form, and the shifts its grid offers: the
     departments and shifts read once for the grid and both forms' selects (a posted choice is
-    still checked against the database). Returns (shifts, the range form)."""
-    shifts, departments = _SHIFTS.all(), _DEPARTMENTS.all()
+    still checked against the database). Returns (shifts as ListedShifts, the range form)."""
+    shifts = [
+        ListedShift(row["pk"], row["name"], row["starts_at"], row["ends_at"])
+        for row in _SHIFTS.values()
+    ]
+    departments = _departments()
     range_form = DepartmentRangeForm(
         initial={"department": department, "first": first, "last": last}
     )

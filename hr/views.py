@@ -11,10 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.models import Department, User
 from hms import paging, params, rbac
 from hr import attendance_selectors, services, staff_pages
-from hr.roster_forms import MonthForm, TeamDayForm, with_default
+from hr.roster_forms import MonthForm, TeamDayForm, departments_listed, with_default
 
 PEOPLE_PER_PAGE = 50
 
@@ -76,34 +75,17 @@ def attendance_mark(request: HttpRequest) -> HttpResponse:
 # --- the administrator's: the team's day, the monthly report ----------------------------------
 
 
-# What the team's rows show of a person (hr.templatetags.attendance_rows).
-_PERSON = ("pk", "first_name", "last_name", "username", "role", "department_id", "department__name")
-
-
-def _person(pk, first_name, last_name, username, role, department_id, department_name) -> User:
-    """A person of the team's page from the values read (not saved, nor to be)."""
-    department = Department(pk=department_id, name=department_name) if department_id else None
-    return User(
-        pk=pk,
-        first_name=first_name,
-        last_name=last_name,
-        username=username,
-        role=role,
-        department=department,
-    )
-
-
 @rbac.capability_required("hr.approve_leave")
 def team_attendance(request: HttpRequest) -> HttpResponse:
     form = TeamDayForm(with_default(request.GET, "day", f"{timezone.localdate():%Y-%m-%d}"))
     day = form.chosen_day()
     department = form.cleaned_data.get("department") if form.is_valid() else None
-    staff = staff_pages.staff(department)
+    departments_listed(form)
     # Everyone's day is matched for the counts, but only a page of people is shown: they are
     # read as plain values (a large hospital's ~300 model instances were a tenth of the page).
-    people = list(staff.values_list(*_PERSON))
-    matched = attendance_selectors.days_of([person[0] for person in people], day, day)
-    rows = [(person, matched[person[0]][day]) for person in people if day in matched[person[0]]]
+    people = staff_pages.members(department)
+    matched = attendance_selectors.days_of([person.pk for person in people], day, day)
+    rows = [(person, matched[person.pk][day]) for person in people if day in matched[person.pk]]
     counts = attendance_selectors.day_counts([matched_day for _, matched_day in rows])
     page = paging.page_of(request, rows, PEOPLE_PER_PAGE)
     return render(
@@ -115,7 +97,7 @@ def team_attendance(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "page": page,
             "rows": [
-                (_person(*p), d, length_text(d.worked), length_text(d.overtime)) for p, d in page
+                (person, d, length_text(d.worked), length_text(d.overtime)) for person, d in page
             ],
             "previous": day - timedelta(days=1),
             "next": day + timedelta(days=1),
@@ -148,6 +130,7 @@ REPORT_COLUMNS = [
 @rbac.capability_required("hr.approve_leave")
 def attendance_report(request: HttpRequest) -> HttpResponse:
     form, month, department = _month_report(request)
+    departments_listed(form)
     page = _REPORT_PAGES.page(request, department)
     lines = attendance_selectors.month_lines(list(page), month)
     return render(

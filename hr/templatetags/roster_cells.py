@@ -4,28 +4,34 @@ status; the template's ~60 lookups, two URL reversals and an include a cell were
 page's ~29 ms CPU (tests/bench/pages.py --profile). The HTML is what the template wrote
 (tests/hr/test_roster_cells.py)."""
 
+import html
 from datetime import date
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.urls import reverse
-from django.utils.html import escape, format_html
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from hr.templatetags.attendance_marks import date_words, role_words, status_html
+from hr.templatetags.hr_links import address
 
 register = template.Library()
+
+
+# The text of a SafeString as a plain str (the caller marks the whole cell or row safe).
+_plain = str.__str__
 
 
 class _Page:
     """What every cell of one page shares: the form's action, the CSRF field, the way back."""
 
     def __init__(self, context: template.Context) -> None:
-        self.action = escape(reverse("roster_cell"))
-        self.csrf = CsrfTokenNode().render(context)
+        # As plain text: a SafeString in an f-string calls its __str__ (Python), each cell.
+        self.action = _plain(address("roster_cell"))
+        self.csrf = _plain(CsrfTokenNode().render(context))
         request = context.get("request")
-        self.back = escape(request.get_full_path()) if request is not None else ""
+        self.back = _plain(escape(request.get_full_path())) if request is not None else ""
         self._options: dict[int, list[tuple[int, str, str]]] = {}
         self._chosen: dict[tuple[int, int | None], str] = {}
         self._days: dict[date, tuple[str, str, str]] = {}
@@ -52,32 +58,40 @@ class _Page:
     def _options_of(self, shifts: list, chosen: int | None) -> str:
         written = self._options.get(id(shifts))
         if written is None:
-            written = self._options[id(shifts)] = [
-                (
-                    shift.pk,
-                    format_html('<option value="{}">{}</option>', shift.pk, shift.name),
-                    format_html('<option value="{}" selected>{}</option>', shift.pk, shift.name),
+            written = self._options[id(shifts)] = []
+            for shift in shifts:
+                # As format_html wrote them (a name read from the database is never marked safe).
+                value, name = html.escape(str(shift.pk)), html.escape(str(shift.name))
+                written.append(
+                    (
+                        shift.pk,
+                        f'<option value="{value}">{name}</option>',
+                        f'<option value="{value}" selected>{name}</option>',
+                    )
                 )
-                for shift in shifts
-            ]
         return "".join(selected if pk == chosen else plain for pk, plain, selected in written)
 
 
-def _cell(page: _Page, cell: dict, saved: bool, name: str | None = None) -> str:
-    """A cell; `name`: the person's full name escaped, when the row has written it already."""
+def _cell(
+    page: _Page, cell: dict, saved: bool, name: str | None = None, pk: int | None = None
+) -> str:
+    """A cell; `name`: the person's full name escaped, and `pk` their id, when the row has
+    them already."""
     person, day, entry, matched = cell["person"], cell["day"], cell["entry"], cell["matched"]
     compact, iso, said = page.day(day)
-    key = f"{person.pk}-{compact}"
+    if pk is None:
+        pk = person.pk
+    key = f"{pk}-{compact}"
     if name is None:
-        name = escape(person.get_full_name())
+        name = html.escape(person.get_full_name())
     status = f'<div class="small mt-1">{status_html(matched)}</div>' if matched else ""
     green = ' class="table-success"' if saved else ""
     return (
-        f'<td id="cell-{key}" data-testid="cell-{person.pk}-{iso}"{green}>\n'
+        f'<td id="cell-{key}" data-testid="cell-{pk}-{iso}"{green}>\n'
         f'      <form method="post" action="{page.action}" hx-post="{page.action}"'
         ' hx-trigger="change" hx-target="closest td" hx-swap="outerHTML">'
         f"{page.csrf}\n"
-        f'        <input type="hidden" name="user" value="{person.pk}">'
+        f'        <input type="hidden" name="user" value="{pk}">'
         f'<input type="hidden" name="day" value="{iso}">'
         f'<input type="hidden" name="next" value="{page.back}">\n'
         f'        <label class="visually-hidden" for="shift-{key}">Shift of'
@@ -111,15 +125,15 @@ def roster_rows(context: template.Context, grid: list) -> SafeString:
     page = _Page(context)
     rows = []
     for person, cells in grid:
-        department = f" · {escape(person.department)}" if person.department else ""
-        full_name = person.get_full_name()
-        name = escape(full_name)
+        department = f" · {html.escape(str(person.department))}" if person.department else ""
+        full_name, pk = person.get_full_name(), person.pk
+        name = html.escape(full_name)
         rows.append(
             '<tr data-testid="roster-row"><th scope="row" class="fw-normal">'
-            f'<span class="fw-semibold">{name if full_name else escape(person.username)}'
+            f'<span class="fw-semibold">{name if full_name else html.escape(person.username)}'
             '</span><br><span class="small text-body-secondary">'
             f"{role_words(person.role, page.language)}{department}</span></th>\n    "
-            + "".join([_cell(page, cell, False, name) for cell in cells])
+            + "".join([_cell(page, cell, False, name, pk) for cell in cells])
             + "\n  </tr>"
         )
     return mark_safe("\n  ".join(rows))  # noqa: S308 (every value escaped)
