@@ -20,7 +20,9 @@ ITEMS_PER_PAGE = 50
 @rbac.capability_required("pharmacy.formulary")
 def formulary_list(request: HttpRequest) -> HttpResponse:
     filters = filters_from(request.GET)
-    page = paging.page_of(request, selectors.formulary_items(filters), ITEMS_PER_PAGE)
+    number = paging.page_number(request)
+    rows, count = selectors.formulary_rows(filters, number=number, per_page=ITEMS_PER_PAGE)
+    page = paging.page_at(rows, ITEMS_PER_PAGE, number, count=count)
     context = {
         "page": page,
         "items": page.object_list,

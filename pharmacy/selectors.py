@@ -1,6 +1,7 @@
 """Read-only queries of the stock screens and reports. Each is aggregate in the database: a page
 costs the same few queries whatever the number of items, batches and ledger rows."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -74,17 +75,20 @@ def ward_stores() -> QuerySet[Store]:
 def stock_levels(*, stores: list[Store], q: str = "", low_only: bool = False) -> QuerySet:
     """Active items (matching `q`) with their unexpired units on hand per store (`at_<store id>`)
     and in all (`usable`), `low` when below the reorder level: one query for a page."""
-    today = timezone.localdate()
+    return _levels([store.pk for store in stores], timezone.localdate(), q, low_only)
+
+
+def _levels(store_ids: list[int], today: date, q: str = "", low_only: bool = False) -> QuerySet:
     # Only the balances that count are joined: most rows of a long-used ledger are empty
     # batches (1,818 of 13,967 at the large hospital), and summing them cost 6 of 6.6 ms.
     usable = FilteredRelation(
         "balances", condition=Q(balances__quantity__gt=0, balances__expiry_date__gt=today)
     )
     per_store = {
-        f"at_{store.pk}": Coalesce(
-            Sum("usable_balances__quantity", filter=Q(usable_balances__store_id=store.pk)), ZERO
+        f"at_{store_id}": Coalesce(
+            Sum("usable_balances__quantity", filter=Q(usable_balances__store_id=store_id)), ZERO
         )
-        for store in stores
+        for store_id in store_ids
     }
     items = active_items(q).alias(usable_balances=usable)
     items = items.annotate(usable=Coalesce(Sum("usable_balances__quantity"), ZERO))
@@ -94,16 +98,70 @@ def stock_levels(*, stores: list[Store], q: str = "", low_only: bool = False) ->
     return items.order_by("generic_name", "strength", "form", "brand", "pk")
 
 
+# What a row of the stock levels shows of an item (pharmacy_rows.stock_level_rows).
+LEVEL_COLUMNS = (
+    "pk",
+    "generic_name",
+    "strength",
+    "form",
+    "brand",
+    "dispensing_unit",
+    "reorder_level",
+    "usable",
+)
+# The first page of every item, each row with the number of all (COUNT(*) OVER ()): the page
+# nearly always opened; compiled once per set of stores (hms.prepared), where Django built the
+# sums per store, the page and a count each time (~11,000 calls of the page's ~24,000).
+_FIRST_LEVELS: dict[tuple[int, ...], Prepared] = {}
+
+
+def _first_levels(store_ids: tuple[int, ...], per_page: int) -> Prepared:
+    key = (*store_ids, per_page)
+    if (prepared := _FIRST_LEVELS.get(key)) is None:
+        columns = (*LEVEL_COLUMNS, *(f"at_{store_id}" for store_id in store_ids))
+        prepared = _FIRST_LEVELS[key] = Prepared(
+            lambda today: (
+                _levels(list(store_ids), today)
+                .annotate(rows_in_all=Window(Count("pk")))
+                .values(*columns, "rows_in_all")[: per_page + 1]
+            ),
+            today=date(2000, 1, 1),
+        )
+    return prepared
+
+
+def stock_level_rows(
+    *, stores: list[Store], q: str, low_only: bool, number: int, per_page: int
+) -> tuple[list[dict] | QuerySet, int | None]:
+    """The stock levels' rows for page `number` (dicts of LEVEL_COLUMNS, `figures`: the units in
+    each of `stores`) and the count of all when known: the first page of every item by one
+    query compiled once; a search, "low" or a later page as Django builds them (`figures` put
+    on by `with_figures`)."""
+    store_ids = tuple(store.pk for store in stores)
+    if q or low_only or number != 1:
+        columns = (*LEVEL_COLUMNS, *(f"at_{store_id}" for store_id in store_ids))
+        rows = _levels(list(store_ids), timezone.localdate(), q, low_only).values(*columns)
+        # Every item found is a row (counted without summing its stock), but for "low" only.
+        return rows, None if low_only else active_items(q).count()
+    rows = _first_levels(store_ids, per_page).values(today=timezone.localdate())
+    return with_figures(rows, stores), rows[0]["rows_in_all"] if rows else 0
+
+
+def with_figures(rows: Iterable[dict], stores: list[Store]) -> list[dict]:
+    """`rows` (stock_level_rows'), each with `figures`: its units in each of `stores`."""
+    keys = [f"at_{store.pk}" for store in stores]
+    rows = list(rows)
+    for row in rows:
+        row["figures"] = [row[key] for key in keys]
+    return rows
+
+
 def active_items(q: str = "") -> QuerySet[FormularyItem]:
     """Active formulary items whose generic name or brand contains `q` (every one for "")."""
     items = FormularyItem.objects.filter(active=True)
     if q:
         items = items.filter(Q(generic_name__icontains=q) | Q(brand__icontains=q))
     return items
-
-
-def store_figures(item: dict | FormularyItem, stores: list[Store]) -> list[int]:
-    return [getattr(item, f"at_{store.pk}", 0) for store in stores]
 
 
 def _item_batches(item_id: int) -> QuerySet[StockBalance]:
@@ -138,21 +196,37 @@ def item_batches(item: FormularyItem) -> list[StockBalance]:
     return rows
 
 
-def _item_history(item_id: int) -> QuerySet[StockMovement]:
+# What a row of an item's ledger shows (pharmacy_rows.item_ledger_rows): read as dicts, not
+# as a movement with its store, batch and user made for each row (~1,000 calls a page).
+LEDGER_COLUMNS = (
+    "moved_at",
+    "store__name",
+    "kind",
+    "batch__batch_number",
+    "quantity",
+    "moved_by__first_name",
+    "moved_by__last_name",
+    "moved_by__username",
+    "reason",
+)
+
+
+def _item_history(item_id: int) -> QuerySet[dict]:
     return (
         StockMovement.objects.filter(item_id=item_id)
-        .select_related("store", "batch", "moved_by")
         .order_by("-moved_at", "-id")
+        .values(*LEDGER_COLUMNS)
     )
 
 
-def item_history(item: FormularyItem) -> QuerySet[StockMovement]:
+def item_history(item: FormularyItem) -> QuerySet[dict]:
+    """The movements of `item`, the latest first, as dicts of LEDGER_COLUMNS."""
     return _item_history(item.pk)
 
 
-def item_history_first_rows(item: FormularyItem) -> list[StockMovement]:
+def item_history_first_rows(item: FormularyItem) -> list[dict]:
     """item_history()'s first ITEM_HISTORY_PAGE + 1 rows, by a query compiled once."""
-    return _ITEM_HISTORY_FIRST.all(item_id=item.pk)
+    return _ITEM_HISTORY_FIRST.values(item_id=item.pk)
 
 
 def receipts() -> QuerySet[PurchaseReceipt]:
@@ -229,12 +303,9 @@ def stock_take_lines(take: StockTake) -> list:
     return lines
 
 
-def alerts() -> dict:
-    """The alerts panel: how many of each kind, and the first few of each (the items below their
-    reorder level by name, the batches by expiry): one query, each kind's rows ranked and counted
-    by window functions."""
+def _first_alerts() -> QuerySet[StockAlert]:
     by_name = Case(When(kind=StockAlertKind.REORDER, then=F("item__generic_name")))
-    rows = (
+    return (
         StockAlert.objects.select_related("item", "store", "batch")
         .annotate(
             rank=Window(
@@ -247,6 +318,18 @@ def alerts() -> dict:
         .filter(rank__lte=ALERTS_SHOWN)
         .order_by("kind", "rank")
     )
+
+
+# The panel the stock pages and the pharmacist's home load, and reload on every change:
+# compiled once (hms.prepared), where Django built the windows each time (~10,000 calls).
+_FIRST_ALERTS = Prepared(_first_alerts)
+
+
+def alerts() -> dict:
+    """The alerts panel: how many of each kind, and the first few of each (the items below their
+    reorder level by name, the batches by expiry): one query, each kind's rows ranked and counted
+    by window functions."""
+    rows = _FIRST_ALERTS.all()
     found: dict[str, list[StockAlert]] = {}
     for row in rows:
         found.setdefault(row.kind, []).append(row)

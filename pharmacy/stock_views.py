@@ -45,6 +45,7 @@ VIEW = "pharmacy.stock_view"
 MOVE = "pharmacy.stock_move"
 WHOLE = {rbac.ALL}
 WARD = {rbac.ALL, rbac.WARD_STOCK}
+LEVELS_PAGE = 50
 
 
 def _fragment(request: HttpRequest, template: str, target: str) -> str:
@@ -60,12 +61,13 @@ def stock_levels(request: HttpRequest) -> HttpResponse:
     q = params.search_text(request.GET.get("q"))
     low = request.GET.get("low") == "1"
     stores = selectors.active_stores()
-    rows = selectors.stock_levels(stores=stores, q=q, low_only=low)
-    # Every item found is a row (counted without summing its stock), but for "low" only.
-    count = None if low else selectors.active_items(q).count()
-    page = paging.page_of(request, rows, 50, count=count)
-    for item in page:
-        item.figures = selectors.store_figures(item, stores)
+    number = paging.page_number(request)
+    rows, count = selectors.stock_level_rows(
+        stores=stores, q=q, low_only=low, number=number, per_page=LEVELS_PAGE
+    )
+    page = paging.page_at(rows, LEVELS_PAGE, number, count=count)
+    if not isinstance(rows, list):
+        page.object_list = selectors.with_figures(page.object_list, stores)
     context = {"page": page, "stores": stores, "q": q, "low": low}
     return render(request, _fragment(request, "pharmacy/stock/levels.html", "levels"), context)
 

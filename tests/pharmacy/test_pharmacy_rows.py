@@ -1,6 +1,6 @@
 """The formulary's, the stock levels' and an item's ledger rows are written out in Python
-(pharmacy/templatetags/pharmacy_rows.py): the same HTML the templates wrote, to the character,
-whatever the items hold."""
+(pharmacy/templatetags/pharmacy_rows.py) from rows read as dicts: the same HTML the templates
+wrote from the model instances, to the character, whatever the items hold."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -54,29 +54,90 @@ def _items() -> None:
 def test_the_formulary_rows_are_the_html_the_template_wrote():
     _items()
     items = list(formulary_selectors.formulary_items({}))
+    rows, count = formulary_selectors.formulary_rows({}, number=1, per_page=50)
 
-    ours = _render("{% formulary_rows items %}", items=items)
+    ours = _render("{% formulary_rows items %}", items=rows)
 
     assert ours == _render(FORMULARY_ROWS, items=items)
+    assert count == 4
     assert ours.count('data-testid="formulary-row"') == 4
     assert "Reorder</span>" in ours and "Switched off" in ours and "12,000" in ours
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"category": "supply"},
+        {"form": "capsule"},
+        {"active": "no"},
+        {"active": "yes", "category": "drug", "form": "tablet"},
+        {"q": "amox"},
+        {"q": "zzz"},
+    ],
+)
+def test_the_formulary_rows_of_a_filtered_list_are_the_rows_django_reads(filters):
+    _items()
+    items = list(formulary_selectors.formulary_items(filters))
+
+    rows, count = formulary_selectors.formulary_rows(filters, number=1, per_page=50)
+
+    assert _render("{% formulary_rows items %}", items=list(rows)) == _render(
+        FORMULARY_ROWS, items=items
+    )
+    assert count in (len(items), None)
+
+
+def test_a_later_page_of_the_formulary_is_read_by_django_and_counted_by_the_view():
+    _items()
+    rows, count = formulary_selectors.formulary_rows({}, number=2, per_page=3)
+
+    assert count is None
+    assert [row["generic_name"] for row in rows][3:] == ['Para<b>cet</b>amol "A" & Co']
+
+
+def _old_stock_levels(stores: list) -> list:
+    """The rows the stock levels' template walked: items with their figures."""
+    page = list(selectors.stock_levels(stores=stores))
+    for item in page:
+        item.figures = [getattr(item, f"at_{store.pk}", 0) for store in stores]
+    return page
 
 
 def test_the_stock_level_rows_are_the_html_the_template_wrote():
     StoreFactory(name="Main <store>", kind="main")
     _items()
     stores = selectors.active_stores()
-    page = list(selectors.stock_levels(stores=stores))
-    for item in page:
-        item.figures = selectors.store_figures(item, stores)
+    page = _old_stock_levels(stores)
+    rows, count = selectors.stock_level_rows(
+        stores=stores, q="", low_only=False, number=1, per_page=50
+    )
 
-    ours = _render("{% stock_level_rows page %}", page=page)
+    ours = _render("{% stock_level_rows page %}", page=rows)
 
     assert ours == _render(STOCK_LEVEL_ROWS, page=page)
-    assert (
-        ours.count('data-testid="stock-row"') == FormularyItem.objects.filter(active=True).count()
-    )
+    assert count == FormularyItem.objects.filter(active=True).count()
+    assert ours.count('data-testid="stock-row"') == count
     assert 'data-testid="below-reorder"' in ours and "2500" in ours
+
+
+@pytest.mark.parametrize(
+    ("q", "low_only", "number"), [("amox", False, 1), ("", True, 1), ("", False, 2)]
+)
+def test_a_search_low_stock_and_a_later_page_are_read_by_django(q, low_only, number):
+    StoreFactory(name="Main <store>", kind="main")
+    _items()
+    stores = selectors.active_stores()
+    old = list(selectors.stock_levels(stores=stores, q=q, low_only=low_only))
+    for item in old:
+        item.figures = [getattr(item, f"at_{store.pk}", 0) for store in stores]
+
+    rows, count = selectors.stock_level_rows(
+        stores=stores, q=q, low_only=low_only, number=number, per_page=50
+    )
+
+    ours = _render("{% stock_level_rows page %}", page=selectors.with_figures(rows, stores))
+    assert ours == _render(STOCK_LEVEL_ROWS, page=old)
+    assert count == (None if low_only else len(old))
 
 
 def test_an_items_ledger_rows_are_the_html_the_template_wrote():
@@ -101,11 +162,18 @@ def test_an_items_ledger_rows_are_the_html_the_template_wrote():
             reason=reason,
             moved_at=at,
         )
-    page = list(selectors.item_history(item))
+    page = list(
+        StockMovement.objects.filter(item=item)
+        .select_related("store", "batch", "moved_by")
+        .order_by("-moved_at", "-id")
+    )
 
-    ours = _render("{% item_ledger_rows page %}", page=page)
+    ours = _render("{% item_ledger_rows page %}", page=list(selectors.item_history(item)))
 
     assert ours == _render(ITEM_LEDGER_ROWS, page=page)
+    assert ours == _render(
+        "{% item_ledger_rows page %}", page=selectors.item_history_first_rows(item)
+    )
     assert ours.count("<tr>") == 3
     assert "+40" in ours and "-3" in ours and "keeper_1" in ours and "2 Mar 2026 01:30" in ours
     assert _render("{% item_ledger_rows page %}", page=[]) == _render(ITEM_LEDGER_ROWS, page=[])
