@@ -129,7 +129,7 @@ def _departments() -> list[ListedDepartment]:
 def departments_listed(form: forms.Form) -> None:
     """Give the form's department select every department, read as plain values by a query
     compiled once (the select's own iterator built its query and instances each time), as the
-    list its kept HTML is keyed on (hr.templatetags.hr_forms). Only the options shown; a value
+    list its kept HTML is keyed on (hms.templatetags.kept_forms). Only the options shown; a value
     sent is still checked against the database."""
     listed(form, "department", _departments())
 

@@ -1,4 +1,4 @@
-"""A work order's blank forms are written once and kept (engineering/templatetags/work_forms.py):
+"""A work order's blank forms are written once and kept (hms/templatetags/kept_forms.py):
 the same HTML `|as_crispy_field` and `|crispy` write, for every field of every form the page shows,
 a checklist step whose text needs escaping, in another language, a bound form written afresh
 with its errors, and the overview's days as typed."""
@@ -11,7 +11,7 @@ from django.template import Context, Template
 from django.utils import translation
 
 from engineering.forms import EscalateForm, PeriodForm, PmCompleteForm, ResolveForm, WorkLogForm
-from engineering.templatetags import work_forms
+from hms.templatetags import kept_forms
 
 # What the work order's page wrote before, as it was (templates/engineering/work_order_detail.html).
 FIELDS = (
@@ -47,21 +47,21 @@ def _forms(data=None, steps=STEPS) -> dict:
 
 
 def _render(source: str, forms: dict) -> str:
-    return Template("{% load work_forms %}" + source).render(Context(forms))
+    return Template("{% load kept_forms %}" + source).render(Context(forms))
 
 
 @pytest.fixture(autouse=True)
 def _nothing_kept():
-    work_forms._kept.clear()
+    kept_forms._kept.clear()
     yield
-    work_forms._kept.clear()
+    kept_forms._kept.clear()
 
 
 def test_blank_forms_kept_are_the_html_crispy_wrote():
     before = _render(FIELDS, _forms())
     assert "&lt;b&gt;fuses&lt;/b&gt; &amp; the &quot;earth&quot; lead" in before
     assert _render(KEPT, _forms()) == before
-    assert work_forms._kept  # kept ...
+    assert kept_forms._kept  # kept ...
     assert _render(KEPT, _forms()) == before  # ... and written from the store the same
 
 
@@ -91,9 +91,9 @@ def test_another_language_is_kept_apart():
 
 
 def test_the_store_is_emptied_when_full(monkeypatch):
-    monkeypatch.setattr(work_forms, "KEPT_MAX", 3)
+    monkeypatch.setattr(kept_forms, "KEPT_MAX", 3)
     assert _render(KEPT, _forms()) == _render(FIELDS, _forms())
-    assert len(work_forms._kept) <= 3
+    assert len(kept_forms._kept) <= 3
 
 
 PERIOD = "{{ form.start|as_crispy_field }}{{ form.end|as_crispy_field }}"

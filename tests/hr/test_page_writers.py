@@ -1,5 +1,5 @@
 """The roster's and the attendance screens' forms are written once per everything their HTML
-depends on and kept (hr/templatetags/hr_forms.py), and their people are read as plain values
+depends on and kept (hms/templatetags/kept_forms.py), and their people are read as plain values
 (hr.staff_pages.StaffMember): the same HTML `|as_crispy_field` and the rows wrote, whatever a
 department's name holds, for a department renamed or added since, a form refused, a select
 whose options were not listed, and in another language."""
@@ -12,6 +12,7 @@ from django.template import Context, Template
 from django.utils import translation
 
 from accounts.models import Department
+from hms.templatetags import kept_forms
 from hr.roster_forms import (
     DepartmentRangeForm,
     ListedDepartment,
@@ -24,7 +25,6 @@ from hr.roster_forms import (
     range_form_sharing_options,
 )
 from hr.staff_pages import StaffMember, members
-from hr.templatetags import hr_forms
 from tests.factories import UserFactory
 from tests.hr.staffing import standard_shifts  # noqa: F401 (autouse)
 
@@ -38,14 +38,14 @@ FIELDS = (
     "{{ range.department|as_crispy_field }}{{ range.shift|as_crispy_field }}"
     "{{ range.first|as_crispy_field }}{{ range.last|as_crispy_field }}"
 )
-KEPT = "{% load hr_forms %}" + FIELDS.replace("|as_crispy_field }}", "|kept_field }}")
+KEPT = "{% load kept_forms %}" + FIELDS.replace("|as_crispy_field }}", "|kept_field }}")
 
 
 @pytest.fixture(autouse=True)
 def _nothing_kept():
-    hr_forms._kept.clear()
+    kept_forms._kept.clear()
     yield
-    hr_forms._kept.clear()
+    kept_forms._kept.clear()
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_the_kept_fields_are_the_html_crispy_wrote(hostile):
 
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;Ward&quot;" in before
     assert _render(KEPT, _forms(department=hostile)) == before
-    assert len(hr_forms._kept) == 10  # kept ...
+    assert len(kept_forms._kept) == 10  # kept ...
     assert _render(KEPT, _forms(department=hostile)) == before  # ... and written from the store
 
 
@@ -120,10 +120,10 @@ def test_a_refused_form_is_written_afresh_with_its_messages():
 def test_a_select_whose_options_were_not_listed_is_not_kept():
     form = TeamDayForm({"day": "2026-11-24"})  # its departments read by the select itself
 
-    kept = _render("{% load hr_forms %}{{ form.department|kept_field }}", {"form": form})
+    kept = _render("{% load kept_forms %}{{ form.department|kept_field }}", {"form": form})
 
     assert kept == _render("{{ form.department|as_crispy_field }}", {"form": form})
-    assert not hr_forms._kept
+    assert not kept_forms._kept
 
 
 def test_another_language_is_kept_apart(hostile):
