@@ -64,12 +64,14 @@ class HmsConfig(AppConfig):
     def ready(self) -> None:
         from hms import (
             checks,  # noqa: F401 (registers the deployment checks)
+            csrf_tokens,
             logs,
             monitoring,
         )
         from hms.form_renderer import use_listed_model_choices
 
         use_listed_model_choices()
+        csrf_tokens.install()
         connection_created.connect(_keep_prepared, dispatch_uid="hms_keep_prepared")
         connection_created.connect(_timestamps_loaded_in_c, dispatch_uid="hms_timestamps_in_c")
         monitoring.start_process()

@@ -3,11 +3,16 @@ the refusal of text no database column can store (NUL bytes)."""
 
 import time
 
+from csp.constants import HEADER as CSP_HEADER
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import Http404
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
@@ -277,3 +282,63 @@ class DuplicateSubmissionMiddleware:
         if getattr(request, "htmx", False):
             return HttpResponseClientRedirect(target)
         return redirect(target)
+
+
+# What a view's django-csp decorators (csp_update, csp_replace, csp, csp_exempt) set on its
+# response: a response carrying any of them gets django-csp's own work.
+_OWN_POLICY_ATTRS = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_exempt",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+    "_csp_exempt_ro",
+)
+_NONCE_MARK = "hms-csp-nonce-mark"
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the header of a response that sets no policy of its own
+    written from one built once per process: django-csp built it afresh for every response,
+    twice (the policy and the report-only one), through dataclass copies, about 330 Python calls
+    of every page (tests/bench/pages.py). The nonce, new per request, goes into the kept text.
+
+    The header is django-csp's own, character for character (tests/hms/test_csp_header.py); a
+    response with its own policy (a view's csp_* decorator), report-only or excluded prefixes in
+    the settings, and DEBUG get django-csp's own work, as before."""
+
+    _headers: dict[bool, tuple[str, ...]] = {}
+
+    def process_response(self, request, response):
+        if (
+            settings.DEBUG
+            or getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+            or (getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}).get(
+                "EXCLUDE_URL_PREFIXES"
+            )
+            or any(name in response.__dict__ for name in _OWN_POLICY_ATTRS)
+        ):
+            return super().process_response(request, response)
+        nonce = getattr(request, "_csp_nonce", None)
+        if CSP_HEADER not in response:
+            parts = self._headers.get(nonce is not None)
+            if parts is None:
+                parts = self._headers[nonce is not None] = tuple(
+                    build_policy(nonce=_NONCE_MARK if nonce is not None else None).split(
+                        _NONCE_MARK
+                    )
+                )
+            if parts != ("",):
+                response[CSP_HEADER] = nonce.join(parts) if nonce is not None else parts[0]
+        if nonce is None:
+            request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+@receiver(setting_changed)
+def _forget_csp_headers(*, setting, **kwargs) -> None:
+    """A test's override of the policy is the policy (the kept headers are built again)."""
+    if setting.startswith("CONTENT_SECURITY_POLICY") or setting == "DEBUG":
+        ContentSecurityPolicyMiddleware._headers.clear()
