@@ -48,7 +48,9 @@ class User(AbstractUser):
 
     @property
     def role_label(self) -> str:
-        return self.get_role_display()
+        """The role's name as shown ("Lab technician"): get_role_display's text, by a lookup
+        (the frame shows it on every page; Django's display method costs ~60 calls)."""
+        return rbac.ROLE_LABELS.get(self.role, self.role)
 
     @property
     def is_patient(self) -> bool:

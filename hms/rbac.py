@@ -38,6 +38,7 @@ ROLE_CHOICES = [
     (PATIENT, "Patient"),
 ]
 ROLES = [role for role, _ in ROLE_CHOICES]
+ROLE_LABELS = dict(ROLE_CHOICES)
 STAFF_ROLES = [role for role in ROLES if role != PATIENT]
 
 # Scopes: what part of a capability a role has. ALL means the whole of it.

@@ -16,11 +16,13 @@ from functools import lru_cache
 from html import escape
 
 from django import template
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
+from django_htmx.jinja import htmx_script
 
 from hms import submissions
 
@@ -55,12 +57,20 @@ def _head_scripts(signed_in: bool) -> SafeString:
     )
 
 
+@lru_cache(maxsize=8)
+def _htmx_scripts(debug: bool) -> SafeString:
+    """htmx's `<script>` and its WebSocket extension's, as django-htmx's `{% htmx_script %}`
+    writes them (its own writer, once per process: ~200 calls a page)."""
+    return htmx_script(extensions="hx-ws")
+
+
 @receiver(setting_changed)
 def _forget_static_addresses(*, setting: str, **kwargs) -> None:
     """A test that changes where static files are served from gets the new addresses."""
     if setting in {"STATIC_URL", "STORAGES", "STATIC_ROOT", "DEBUG"}:
         _head_links.cache_clear()
         _head_scripts.cache_clear()
+        _htmx_scripts.cache_clear()
 
 
 def _is_patient(user) -> bool:
@@ -76,6 +86,12 @@ def frame_head_links(context: template.Context) -> SafeString:
     """`<link>`s of the page's head: Bootstrap, its icons, HMS's own, the portal's, the icon."""
     user = context.get("user")
     return _head_links(_is_patient(user), _signed_in(user))
+
+
+@register.simple_tag
+def frame_htmx_script() -> SafeString:
+    """`{% htmx_script extensions="hx-ws" %}`, written once per process."""
+    return _htmx_scripts(settings.DEBUG)
 
 
 @register.simple_tag(takes_context=True)
