@@ -67,11 +67,13 @@ class HmsConfig(AppConfig):
             csrf_tokens,
             logs,
             monitoring,
+            template_output,
         )
         from hms.form_renderer import use_listed_model_choices
 
         use_listed_model_choices()
         csrf_tokens.install()
+        template_output.install()
         connection_created.connect(_keep_prepared, dispatch_uid="hms_keep_prepared")
         connection_created.connect(_timestamps_loaded_in_c, dispatch_uid="hms_timestamps_in_c")
         monitoring.start_process()
