@@ -2,7 +2,7 @@
 forms that come out the same on nearly every load, written once per process and per everything
 their HTML depends on, and kept.
 
-Used by the roster's and the attendance screens' pickers (week, day or month and department; the
+Used by the sign-in form, the roster's and the attendance screens' pickers (week, day or month and department; the
 roster's "department on a shift"), a work order's forms ("Log work", resolve, escalate, a
 preventive maintenance's checklist) and the downtime overview's days. Written out each load they
 were a fifth to a third of those pages' Python work (tests/bench/pages.py --profile).
@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from django import template
 from django.forms import BaseForm, BoundField
+from django.urls import get_script_prefix
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
@@ -87,4 +88,5 @@ def kept_form(form: object) -> SafeString:
     keys = tuple(_field_key(field) for field in form)
     if None in keys:
         return as_crispy_form(form)
-    return _kept_html((type(form), keys), lambda: as_crispy_form(form))
+    # (the script prefix: a field's help may hold a link, the sign-in's "Forgot your password?")
+    return _kept_html((type(form), keys, get_script_prefix()), lambda: as_crispy_form(form))

@@ -137,3 +137,29 @@ def test_the_navigation_shows_only_what_the_role_may_open(client_for, make_user)
 
     assert reverse("user_list") in admin_page and reverse("audit_list") in admin_page
     assert reverse("user_list") not in nurse_page and reverse("audit_list") not in nurse_page
+
+
+@pytest.mark.parametrize("prefix", ["/", "/hms/"])
+def test_the_sign_in_form_kept_is_the_form_crispy_writes(client, rf, prefix):
+    """The sign-in page's blank form is written once and kept (hms/templatetags/kept_forms.py):
+    the same HTML as `|crispy`, on the first showing and the next, with the "Forgot your
+    password?" link under the site's base path; the page shows it."""
+    from allauth.account.forms import LoginForm
+    from django.urls import set_script_prefix
+
+    from hms.templatetags import kept_forms
+    from hms.templatetags.form_fields import as_crispy_form
+
+    kept_forms._kept.clear()
+    try:
+        set_script_prefix("/")
+        page = client.get(reverse("account_login")).content.decode()
+        set_script_prefix(prefix)
+        expected = str(as_crispy_form(LoginForm(request=rf.get("/"))))
+        kept = [str(kept_forms.kept_form(LoginForm(request=rf.get("/")))) for _ in range(2)]
+    finally:
+        set_script_prefix("/")
+        kept_forms._kept.clear()
+    assert f'href="{prefix}accounts/password/reset/"' in expected
+    assert kept == [expected, expected]
+    assert (expected in page) is (prefix == "/")
