@@ -342,6 +342,32 @@ def my_requests(user: User) -> QuerySet:
     return LeaveRequest.objects.filter(user=user).select_related("user", "leave_type", "decided_by")
 
 
+# A person's first requests by number of rows (the LIMIT is in the SQL), compiled once.
+_FIRST_MINE: dict[int, Prepared] = {}
+
+
+def first_of_mine(user: User, rows: int):
+    """A way to read the first `rows` of my_requests by a query compiled once (hms.paging's
+    `first_rows`), with their leave types: "My leave" shows no other part of them but the
+    person's role, which is the person's own (`user`, whom each row is given)."""
+    prepared = _FIRST_MINE.get(rows)
+    if prepared is None:
+        prepared = _FIRST_MINE[rows] = Prepared(
+            lambda user_id: LeaveRequest.objects.filter(user_id=user_id).select_related(
+                "leave_type"
+            )[:rows],
+            user_id=-1,
+        )
+
+    def read() -> list[LeaveRequest]:
+        found = prepared.all(user_id=user.pk)
+        for leave_request in found:
+            leave_request.user = user
+        return found
+
+    return read
+
+
 def pending_queue() -> QuerySet:
     """Requests waiting for a decision, the earliest leave first."""
     return (

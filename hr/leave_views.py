@@ -25,7 +25,12 @@ AWAY_DAYS = 14
 @rbac.capability_required("hr.self_service")
 def my_leave(request: HttpRequest) -> HttpResponse:
     year = timezone.localdate().year
-    page = paging.page_of(request, selectors.my_requests(request.user), PER_PAGE)
+    page = paging.page_of(
+        request,
+        selectors.my_requests(request.user),
+        PER_PAGE,
+        first_rows=selectors.first_of_mine(request.user, PER_PAGE + 1),
+    )
     balances = selectors.balances_for([request.user], year)[request.user.pk]
     # The administrator account passes every check but takes no leave (services.leave_apply).
     takes_leave = rbac.offers(request.user, "hr.self_service")
