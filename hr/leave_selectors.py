@@ -403,20 +403,42 @@ class AwayRow:
     days: list[tuple[date, str, str]]  # (date, part or "", leave type name)
 
 
-def who_is_away(first: date, days: int, department_id: int | None = None) -> list[AwayRow]:
-    """Everyone with approved leave on any of `days` days from `first` (one department's
-    people when given), and which day parts they are away. One query: the requests with their
-    people, departments and leave types."""
-    last = first + timedelta(days=days - 1)
-    requests = (
+def _approved_between(first: date, last: date) -> QuerySet:
+    return (
         LeaveRequest.objects.filter(
             status=LeaveStatus.APPROVED, start_date__lte=last, end_date__gte=first
         )
         .select_related("user", "user__department", "leave_type")
         .order_by("user__last_name", "user__first_name", "user_id", "start_date")
     )
-    if department_id is not None:
-        requests = requests.filter(user__department_id=department_id)
+
+
+# Who is away's requests, of everyone or of a department: compiled once (hms.prepared), where
+# Django built the query on every load (~4,500 of the page's ~12,900 Python calls).
+_AWAY = Prepared(
+    lambda first, last: _approved_between(first, last),
+    first=date(2000, 1, 1),
+    last=date(2000, 1, 2),
+)
+_AWAY_OF = Prepared(
+    lambda first, last, department_id: _approved_between(first, last).filter(
+        user__department_id=department_id
+    ),
+    first=date(2000, 1, 1),
+    last=date(2000, 1, 2),
+    department_id=-1,
+)
+
+
+def who_is_away(first: date, days: int, department_id: int | None = None) -> list[AwayRow]:
+    """Everyone with approved leave on any of `days` days from `first` (one department's
+    people when given), and which day parts they are away. One query: the requests with their
+    people, departments and leave types."""
+    last = first + timedelta(days=days - 1)
+    if department_id is None:
+        requests = _AWAY.all(first=first, last=last)
+    else:
+        requests = _AWAY_OF.all(first=first, last=last, department_id=department_id)
     strip = [first + timedelta(days=n) for n in range(days)]
     away: dict[int, dict[date, tuple[str, str]]] = {}
     people: dict[int, User] = {}

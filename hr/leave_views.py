@@ -16,6 +16,7 @@ from hr import leave_forms as forms
 from hr import leave_selectors as selectors
 from hr import services
 from hr.models import ClosureDay, LeaveRequest, LeaveStatus, LeaveType
+from hr.roster_forms import departments_listed
 
 PER_PAGE = 25
 DECIDED_SHOWN = 10  # under the queue; "see all" pages the rest
@@ -223,6 +224,8 @@ def leave_attachment(request: HttpRequest, pk) -> HttpResponse:
 def leave_away(request: HttpRequest) -> HttpResponse:
     form = forms.AwayForm(request.GET or None)
     typed = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    # The departments listed once, read as values: the select is written once and kept.
+    departments_listed(form)
     first = typed.get("start") or timezone.localdate()
     department = typed.get("department")
     rows = selectors.who_is_away(first, AWAY_DAYS, department.pk if department else None)
