@@ -16,6 +16,7 @@ from hr import leave_forms as forms
 from hr import leave_selectors as selectors
 from hr import services
 from hr.models import ClosureDay, LeaveRequest, LeaveStatus, LeaveType
+from hr.roster_forms import departments_listed
 
 PER_PAGE = 25
 DECIDED_SHOWN = 10  # under the queue; "see all" pages the rest
@@ -25,7 +26,12 @@ AWAY_DAYS = 14
 @rbac.capability_required("hr.self_service")
 def my_leave(request: HttpRequest) -> HttpResponse:
     year = timezone.localdate().year
-    page = paging.page_of(request, selectors.my_requests(request.user), PER_PAGE)
+    page = paging.page_of(
+        request,
+        selectors.my_requests(request.user),
+        PER_PAGE,
+        first_rows=selectors.first_of_mine(request.user, PER_PAGE + 1),
+    )
     balances = selectors.balances_for([request.user], year)[request.user.pk]
     # The administrator account passes every check but takes no leave (services.leave_apply).
     takes_leave = rbac.offers(request.user, "hr.self_service")
@@ -218,6 +224,8 @@ def leave_attachment(request: HttpRequest, pk) -> HttpResponse:
 def leave_away(request: HttpRequest) -> HttpResponse:
     form = forms.AwayForm(request.GET or None)
     typed = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    # The departments listed once, read as values: the select is written once and kept.
+    departments_listed(form)
     first = typed.get("start") or timezone.localdate()
     department = typed.get("department")
     rows = selectors.who_is_away(first, AWAY_DAYS, department.pk if department else None)

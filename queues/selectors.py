@@ -3,7 +3,17 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
 from clinical.models import Appointment, AppointmentStatus
@@ -146,11 +156,87 @@ def open_ticket_of(patient_id: object) -> QueueTicket | None:
     )
 
 
+# The TV asks for its display, its points, their last calls and who is being seen on every
+# load and every live refresh (each call anywhere refreshes every TV): compiled once
+# (hms.prepared), where Django built five querysets each time, ~8,000 of the board's ~11,700
+# Python calls (tests/bench/pages.py --profile).
+_DISPLAY = Prepared(
+    lambda token: DisplayScreen.objects.filter(token=token, is_active=True), token="stand-in"
+)
+
+
 def display_for(token: str) -> DisplayScreen | None:
     """The active display holding `token`, or None (a wrong or revoked token)."""
     if not token or len(token) > 64:
         return None
-    return DisplayScreen.objects.filter(token=token, is_active=True).first()
+    return _DISPLAY.one(token=token)
+
+
+def _shown_points(display_id: int) -> QuerySet[ServicePoint]:
+    """The open points display `display_id` shows: those chosen for it, or every one when none
+    is chosen."""
+    chosen = DisplayScreen.service_points.through.objects.filter(displayscreen_id=display_id)
+    return ServicePoint.objects.filter(
+        Q(Exists(chosen.filter(servicepoint_id=OuterRef("pk")))) | ~Q(Exists(chosen)),
+        is_active=True,
+    )
+
+
+_BOARD_POINTS = Prepared(
+    lambda display_id, day: (
+        _shown_points(display_id)
+        .annotate(
+            waiting=Count(
+                "tickets", filter=Q(tickets__day=day, tickets__status=TicketStatus.WAITING)
+            )
+        )
+        .values("pk", "name", "kind", "waiting")
+    ),
+    display_id=-1,
+    day=date(2000, 1, 1),
+)
+_BOARD_SERVING = Prepared(
+    lambda display_id, day: (
+        QueueTicket.objects.filter(
+            day=day,
+            service_point__in=_shown_points(display_id).values("pk"),
+            status=TicketStatus.SERVING,
+        )
+        .order_by("serving_at", "pk")
+        .values("service_point_id", "service_point__prefix", "number")
+    ),
+    display_id=-1,
+    day=date(2000, 1, 1),
+)
+# The latest calls read for a board of n points (the number of rows is in the SQL): by n.
+_BOARD_CALLS: dict[int, Prepared] = {}
+
+
+def _board_calls(rows: int) -> Prepared:
+    prepared = _BOARD_CALLS.get(rows)
+    if prepared is None:
+        prepared = _BOARD_CALLS[rows] = Prepared(
+            lambda display_id, day: (
+                QueueTicket.objects.filter(
+                    day=day,
+                    service_point__in=_shown_points(display_id).values("pk"),
+                    last_called_at__isnull=False,
+                )
+                .order_by("-last_called_at", "-pk")
+                .values(
+                    "pk",
+                    "service_point_id",
+                    "service_point__prefix",
+                    "number",
+                    "status",
+                    "calls",
+                    "last_called_at",
+                )[:rows]
+            ),
+            display_id=-1,
+            day=date(2000, 1, 1),
+        )
+    return prepared
 
 
 @dataclass
@@ -171,31 +257,16 @@ def display_board(display: DisplayScreen, day: date) -> dict:
     """What a TV shows: for each of its points the last few numbers called, the numbers being
     seen now (a consultation room's patient with the doctor) and how many wait; and the latest
     call of all (the one to announce). Numbers and places only, never a name."""
-    points = active_points()
-    chosen = list(display.service_points.values_list("pk", flat=True))
-    if chosen:
-        points = points.filter(pk__in=chosen)
-    waiting = Count("tickets", filter=Q(tickets__day=day, tickets__status=TicketStatus.WAITING))
     board = {
-        p.pk: BoardPoint(name=p.name, waiting=p.waiting, kind=p.kind)
-        for p in points.annotate(waiting=waiting).select_related(None)
+        row["pk"]: BoardPoint(name=row["name"], waiting=row["waiting"], kind=row["kind"])
+        for row in _BOARD_POINTS.values(display_id=display.pk, day=day)
     }
-    recent = (
-        QueueTicket.objects.filter(
-            day=day, service_point__in=list(board), last_called_at__isnull=False
-        )
-        .order_by("-last_called_at", "-pk")
-        .values(
-            "pk",
-            "service_point_id",
-            "service_point__prefix",
-            "number",
-            "status",
-            "calls",
-            "last_called_at",
-        )[: CALLS_SHOWN * max(len(board), 1) * 4]
-    )
     latest = None
+    if board:
+        rows = CALLS_SHOWN * len(board) * 4
+        recent = _board_calls(rows).values(display_id=display.pk, day=day)
+    else:
+        recent = []
     for row in recent:
         calls = board[row["service_point_id"]].calls
         if len(calls) >= CALLS_SHOWN:
@@ -209,13 +280,7 @@ def display_board(display: DisplayScreen, day: date) -> dict:
         calls.append(call)
         if latest is None and call["now"]:
             latest = call
-    for row in (
-        QueueTicket.objects.filter(
-            day=day, service_point__in=list(board), status=TicketStatus.SERVING
-        )
-        .order_by("serving_at", "pk")
-        .values("service_point_id", "service_point__prefix", "number")
-    ):
+    for row in _BOARD_SERVING.values(display_id=display.pk, day=day) if board else []:
         board[row["service_point_id"]].serving.append(
             ticket_label(row["service_point__prefix"], row["number"])
         )

@@ -1,4 +1,9 @@
-"""`{% balance_rows rows %}`: the balance sheet's rows, written out in Python. A page is 25
+"""The leave screens' rows written out in Python: `{% my_leave_rows %}`, `{% my_leave_balances %}`
+("My leave"), `{% waiting_rows %}`, `{% decided_rows %}` (the requests' queue),
+`{% balance_rows rows %}`, `{% paid_type_heads %}` (the balance sheet), `{% away_days %}`,
+`{% away_rows %}` (who is away).
+
+`{% balance_rows rows %}`: the balance sheet's rows. A page is 25
 people with a cell per paid leave type, five figures each through `floatformat`; the template's
 ~200 lookups and ~100 filters a page were about a third of its CPU time (tests/bench/pages.py
 --profile). The HTML is what the template wrote (tests/hr/test_leave_rows.py)."""
@@ -9,9 +14,15 @@ from html import escape
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.urls import get_script_prefix
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from hms import rbac
+from hms.dates import date_text
+from hms.links import link_to
+from hr.models import LeaveStatus
 from hr.templatetags.attendance_marks import date_words, role_words
 
 register = template.Library()
@@ -115,3 +126,259 @@ def away_rows(rows: list) -> SafeString:
             + "\n  </tr>\n  "
         )
     return mark_safe("".join(written))  # noqa: S308 (every value escaped)
+
+
+# "My leave" and the administrator's queue: a row a request, its state's badge, its buttons.
+# The templates' loops, each row's `{% include "hr/leave/_state.html" %}` and `{% url %}`s
+# were about half of these pages' Python calls (tests/bench/pages.py --profile). The HTML is
+# what the templates wrote (tests/hr/test_leave_rows.py holds it to them, kept frozen).
+_STATE_SHADES = {
+    "approved": "text-bg-success",
+    "pending": "text-bg-warning",
+    "rejected": "text-bg-danger",
+}
+_STATE_WORDS = dict(LeaveStatus.choices)
+_OOB = ' hx-swap-oob="true"'
+
+
+def state_badge(leave_request) -> str:
+    """The request's state as hr/leave/_state.html writes it (its closing newline included)."""
+    status = leave_request.status
+    shade = _STATE_SHADES.get(status, "text-bg-secondary")
+    words = escape(str(_STATE_WORDS.get(status, status)))
+    return f'<span class="badge {shade} fs-6 fw-normal">{words}</span>\n'
+
+
+def _days(days: Decimal, language: str) -> str:
+    """`{{ days|floatformat:"-1" }} day{{ days|pluralize }}`."""
+    return f"{_written(days, language)} day{'' if float(days) == 1 else 's'}"
+
+
+@lru_cache(maxsize=32)
+def _links(route: str, prefix: str):
+    """link_to(route) under the script prefix `prefix`: reversed once per process."""
+    return link_to(route)
+
+
+def _link(route: str):
+    return _links(route, get_script_prefix())
+
+
+def _csrf_input(context: template.Context) -> str:
+    """What `{% csrf_token %}` writes (nothing where the context has no token: a live
+    update's fragment)."""
+    token = context.get("csrf_token")
+    if not token or token == "NOTPROVIDED":
+        return ""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(token))}">'
+
+
+def _my_row(leave_request, *, csrf: str, oob: bool, doctor: bool, language: str) -> str:
+    pk = leave_request.pk
+    span = escape(leave_request.span)
+    cut = leave_request.cut_short_on
+    cut_short = (
+        '<div class="small text-body-secondary">cut short: back on'
+        f" {escape(date_text(cut, 'D j M'))}</div>"
+        if cut
+        else ""
+    )
+    comment = leave_request.decision_comment
+    said = f'<div class="small">“{escape(comment)}”</div>' if comment else ""
+    if leave_request.withdrawable:
+        action = (
+            f'\n      <form method="post" action="{escape(_link("leave_withdraw")(pk))}"'
+            f' data-confirm="Withdraw this request for {span}?">{csrf}<button class="btn'
+            ' btn-outline-secondary" type="submit" data-testid="withdraw">Withdraw</button>'
+            "</form>\n      "
+        )
+    elif leave_request.cancellable:
+        reopens = (
+            '<div class="small text-body-secondary">Your clinic hours open again for booking.</div>'
+            if doctor
+            else ""
+        )
+        action = (
+            f'\n        <form method="post" action="{escape(_link("leave_cancel")(pk))}"'
+            f' data-confirm="Cancel your leave {span}? The days not yet taken go back to your'
+            f' balance.">{csrf}<button class="btn btn-outline-danger" type="submit"'
+            f' data-testid="cancel-leave">Cancel this leave</button>{reopens}</form>\n      '
+        )
+    else:
+        action = ""
+    swap = _OOB if oob else ""
+    return (
+        f'\n  <tr id="leave-{pk}"{swap} data-testid="leave-row">'
+        f"\n    <td>{escape(leave_request.leave_type.name)}</td>"
+        f"\n    <td>{span}{cut_short}</td>"
+        f'\n    <td class="text-end text-nowrap">{_days(leave_request.days, language)}</td>'
+        f'\n    <td data-testid="leave-state">{state_badge(leave_request)}{said}</td>'
+        f'\n    <td class="text-end">\n      {action}\n    </td>\n  </tr>\n  '
+    )
+
+
+def _mine(context: template.Context) -> dict:
+    """What every row of one person's own requests shares: the form token, whether the rows
+    are a live update's, whether the person is a doctor (cancelling reopens clinic hours)."""
+    user = context.get("user")
+    return {
+        "csrf": _csrf_input(context),
+        "oob": bool(context.get("oob")),
+        "doctor": getattr(user, "role", None) == rbac.DOCTOR,
+        "language": get_language(),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def my_leave_rows(context: template.Context, requests) -> SafeString:
+    """ "My leave": a row each of the person's own requests (`context["user"]`'s): the type,
+    the days (cut short), the cost, the state and the decision's comment, Withdraw or Cancel."""
+    if not requests:
+        return mark_safe(  # noqa: S308 (constant)
+            '\n  <tr><td colspan="5" class="text-body-secondary">No leave asked for yet.</td>'
+            "</tr>\n  "
+        )
+    shared = _mine(context)
+    return mark_safe(  # noqa: S308 (every value escaped)
+        "".join([_my_row(leave_request, **shared) for leave_request in requests])
+    )
+
+
+@register.simple_tag(takes_context=True)
+def my_leave_row(context: template.Context, leave_request) -> SafeString:
+    """One row of my_leave_rows (a live update's, `oob` in the context)."""
+    return mark_safe(_my_row(leave_request, **_mine(context)))  # noqa: S308 (escaped)
+
+
+def _balance_card(balance, year: int, language: str) -> str:
+    # `entitlement|add:carried_over` as the template wrote it: Django's `add` adds whole
+    # numbers first (int() of each), so 21 + 2.5 carried showed "of 23".
+    try:
+        total = int(balance.entitlement) + int(balance.carried_over)
+    except (ValueError, TypeError):
+        total = balance.entitlement + balance.carried_over
+    taken = (
+        f'<div class="small text-body-secondary">{_written(balance.taken, language)} taken or'
+        " booked</div>"
+        if balance.taken
+        else ""
+    )
+    pending = (
+        f'<div class="small text-body-secondary">{_written(balance.pending, language)} waiting'
+        " for a decision</div>"
+        if balance.pending
+        else ""
+    )
+    carried = (
+        f'<div class="small text-body-secondary">{_written(balance.carried_over, language)}'
+        f" carried from {year - 1}</div>"
+        if balance.carried_over
+        else ""
+    )
+    leave_type = balance.leave_type
+    return (
+        '\n    <div class="col"><div class="card h-100"><div class="card-body p-2">'
+        f'\n      <div class="small text-body-secondary">{escape(leave_type.name)}</div>'
+        f'\n      <div class="fs-4 fw-semibold" data-testid="balance-{escape(leave_type.code)}">'
+        f'{_written(balance.left, language)} <span class="fs-6 fw-normal">of'
+        f" {_written(total, language)}</span></div>"
+        f"\n      {taken}\n      {pending}\n      {carried}\n    </div></div></div>\n  "
+    )
+
+
+@register.simple_tag(takes_context=True)
+def my_leave_balances(context: template.Context) -> SafeString:
+    """ "My leave"'s days left in the year (`balances`, `year`): a card each paid leave type,
+    the days left of the year's (and carried), taken, waiting, carried from last year."""
+    year = context.get("year")
+    language = get_language()
+    cards = "".join(
+        [
+            _balance_card(balance, year, language)
+            for balance in context.get("balances") or ()
+            if not balance.leave_type.unpaid
+        ]
+    )
+    oob = _OOB if context.get("oob") else ""
+    return mark_safe(  # noqa: S308 (every value escaped)
+        f'\n<section id="leave-balances" class="mb-4"{oob} data-testid="leave-balances">\n'
+        f'  <h2 class="h5">Days left in {escape(str(year))}</h2>\n'
+        '  <div class="row row-cols-2 row-cols-md-4 g-2">\n'
+        f"  {cards}\n  </div>\n</section>\n"
+    )
+
+
+def _queue_row(leave_request, decide, language: str) -> str:
+    user = leave_request.user
+    department = user.department
+    where = f" · {escape(str(department))}" if department else ""
+    attached = (
+        ' <i class="bi bi-paperclip" title="Document attached" aria-label="Document attached"></i>'
+        if leave_request.attachment
+        else ""
+    )
+    asked = date_text(timezone.localtime(leave_request.created_at), "D j M H:i")
+    return (
+        '\n  <tr data-testid="queue-row">'
+        f'\n    <td>{escape(str(user))}<div class="small text-body-secondary">'
+        f"{role_words(user.role, language)}{where}</div></td>"
+        f"\n    <td>{escape(leave_request.leave_type.name)}{attached}</td>"
+        f"\n    <td>{escape(leave_request.span)}</td>"
+        f'\n    <td class="text-end text-nowrap">{_days(leave_request.days, language)}</td>'
+        f'\n    <td class="text-nowrap">{escape(asked)}</td>'
+        f'\n    <td class="text-end"><a class="btn btn-primary"'
+        f' href="{escape(decide(leave_request.pk))}" data-testid="decide">Decide</a></td>'
+        "\n  </tr>\n  "
+    )
+
+
+@register.simple_tag
+def waiting_rows(requests) -> SafeString:
+    """The requests waiting for a decision: the person (role, department), the leave (a
+    document attached), its days and cost, when it was asked, Decide."""
+    if not requests:
+        return mark_safe(  # noqa: S308 (constant)
+            '\n  <tr><td colspan="6" class="text-body-secondary">No request is waiting.</td>'
+            "</tr>\n  "
+        )
+    decide, language = _link("leave_decide"), get_language()
+    return mark_safe(  # noqa: S308 (every value escaped)
+        "".join([_queue_row(leave_request, decide, language) for leave_request in requests])
+    )
+
+
+@register.simple_tag
+def decided_rows(requests) -> SafeString:
+    """Requests decided: the person (a link to the request), the leave, its days, its state
+    and who decided it."""
+    if not requests:
+        return mark_safe(  # noqa: S308 (constant)
+            '<tr><td colspan="5" class="text-body-secondary">Nothing decided yet.</td></tr>\n  '
+        )
+    decide = _link("leave_decide")
+    return mark_safe(  # noqa: S308 (every value escaped)
+        "".join(
+            [
+                f'\n  <tr><td><a href="{escape(decide(leave_request.pk))}">'
+                f"{escape(str(leave_request.user))}</a></td>"
+                f"<td>{escape(leave_request.leave_type.name)}</td>"
+                f"<td>{escape(leave_request.span)}</td><td>{state_badge(leave_request)}</td>"
+                f"<td>{escape(str(leave_request.decided_by or '—'))}</td></tr>\n  "
+                for leave_request in requests
+            ]
+        )
+    )
+
+
+@register.simple_tag
+def paid_type_heads(leave_types) -> SafeString:
+    """The balance sheet's heading cell of each paid leave type."""
+    return mark_safe(  # noqa: S308 (every name escaped)
+        "".join(
+            [
+                f'<th class="text-end">{escape(leave_type.name)}</th>'
+                for leave_type in leave_types
+                if not leave_type.unpaid
+            ]
+        )
+    )

@@ -47,6 +47,39 @@ def test_a_display_can_show_some_points_only(points, staff):
 
 
 @pytest.mark.django_db
+def test_a_board_shows_its_chosen_open_points_and_only_their_calls(points, staff):
+    display = DisplayScreen.objects.create(name="Lab corridor")
+    display.service_points.add(points["L"], points["P"])
+    every_point = DisplayScreen.objects.create(name="Main hall")
+    for prefix in ("L", "L", "L", "L", "T"):
+        services.ticket_issue(actor=staff.receptionist, service_point=points[prefix])
+    for _ in range(4):
+        services.ticket_call_next(actor=staff.lab_technician, service_point=points["L"])
+    services.ticket_call_next(actor=staff.nurse, service_point=points["T"])
+    services.service_point_save(actor=staff.admin, point=points["P"], fields={"is_active": False})
+
+    board = Client().get(f"/queue/display/{display.token}/board/").content.decode()
+    hall = Client().get(f"/queue/display/{every_point.token}/board/").content.decode()
+
+    assert board.count('data-testid="board-point"') == 1 and "Pharmacy" not in board
+    assert board.count('data-testid="board-call"') == 3  # the last three of the lab's four
+    assert "L-004" in board and "L-001" not in board and "T-001" not in board
+    assert 'data-testid="now-number">L-004<' in board
+    assert hall.count('data-testid="board-point"') == 4 and "T-001" in hall
+
+
+@pytest.mark.django_db
+def test_a_board_whose_chosen_points_are_all_closed_shows_none(points, staff):
+    display = DisplayScreen.objects.create(name="Pharmacy corner")
+    display.service_points.add(points["P"])
+    services.service_point_save(actor=staff.admin, point=points["P"], fields={"is_active": False})
+
+    board = Client().get(f"/queue/display/{display.token}/board/").content.decode()
+
+    assert 'data-testid="board-point"' not in board and "Please wait for your number" in board
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("token", ["wrong", "x" * 65, ""])
 def test_a_wrong_token_is_a_404(token):
     DisplayScreen.objects.create(name="Main hall")
