@@ -1,5 +1,6 @@
-"""`{% status_history_rows history %}`: a machine's status history rows, and `{% machine_rows
-machines %}`: the register's rows, written out in Python. The register's 50 machines a page cost
+"""`{% status_history_rows history %}`: a machine's status history rows, `{% machine_rows
+machines %}`: the register's rows, and `{% choice_options choices chosen %}`: a filter's options,
+written out in Python. The register's 50 machines a page cost
 the template language ~18 lookups, an include and a URL reversal a row (most of the large
 hospital's page, tests/bench/pages.py --large --profile); tests/engineering/test_machine_rows.py
 holds them to the template they replaced. The status history: a machine with a year of history shows 25 entries a page, ~10 template lookups and two dates
@@ -113,4 +114,20 @@ def machine_rows(machines: object, warranty: bool = False) -> SafeString:
     rows = "".join(_machine_row(machine, link(machine.pk), warranty) for machine in machines)
     return mark_safe(  # noqa: S308 (every value escaped)
         rows or '<tr><td colspan="6" class="text-body-secondary">No machine matches.</td></tr>'
+    )
+
+
+@register.simple_tag
+def choice_options(choices: object, chosen: object) -> SafeString:
+    """A filter's `<option>`s, the one whose value equals `chosen` selected, as a template loop
+    over (value, label) pairs wrote them (~60 calls an option there): the register's statuses,
+    types and departments, the lab worklist's departments and steps."""
+    return mark_safe(  # noqa: S308 (every value escaped)
+        "".join(
+            [
+                f'<option value="{escape(str(value))}"'
+                f"{' selected' if value == chosen else ''}>{escape(str(label))}</option>"
+                for value, label in choices
+            ]
+        )
     )
