@@ -2,7 +2,6 @@
 tests, the patient's results in the portal, and the catalogue (admin)."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -54,8 +53,7 @@ def _order(pk: int) -> TestOrder:
     order = selectors.order_by_id(pk)
     if order is None:
         raise Http404("No such test order.")
-    ids = {getattr(order, f"{step}_id") for step in STEP_PEOPLE} - {None}
-    people = get_user_model().objects.in_bulk(ids)
+    people = selectors.step_people([getattr(order, f"{step}_id") for step in STEP_PEOPLE])
     for step in STEP_PEOPLE:
         person = people.get(getattr(order, f"{step}_id"))
         if person is not None:
@@ -224,10 +222,12 @@ def _order_page(
 def _critical_call(order: TestOrder, call_form: CriticalCallForm | None) -> dict:
     """The critical-value call's form (the time now, or as typed after a refusal) and the calls
     recorded (none to read before a result: a call is about a result's critical value)."""
-    now = timezone.localtime().strftime("%H:%M")
     calls = order.critical_calls.select_related("recorded_by") if order.result_version else []
+    if call_form is None and order.flag == "critical":  # the form shows on critical results
+        now = timezone.localtime().strftime("%H:%M")
+        call_form = CriticalCallForm(initial={"called_time": now})
     return {
-        "call_form": call_form or CriticalCallForm(initial={"called_time": now}),
+        "call_form": call_form,
         "critical_calls": list(calls),
     }
 

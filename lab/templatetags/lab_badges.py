@@ -1,5 +1,6 @@
-"""`{% priority_badge order %}` and `{% status_badges order %}`: a test order's badges, and
-`{% worklist_rows orders now %}`: the worklist's rows, written out in Python. They sit on every row of the lab's lists (twice a row on the worklist), where an
+"""`{% priority_badge order %}` and `{% status_badges order %}`: a test order's badges,
+`{% worklist_rows orders now %}`: the worklist's rows, and `{% choice_options choices chosen %}`:
+its filters' options (engineering's, the register's), written out in Python. They sit on every row of the lab's lists (twice a row on the worklist), where an
 included template per badge cost ~40 µs each (tests/bench/pages.py --profile)."""
 
 from datetime import datetime
@@ -8,11 +9,13 @@ from html import escape
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from engineering.templatetags.machine_marks import choice_options
 from hms import submissions
 from hms.durations import elapsed
 from hms.links import link_to
 
 register = template.Library()
+register.simple_tag(choice_options)
 
 _PRIORITY = {
     "stat": '<span class="badge text-bg-danger" data-testid="priority">STAT</span>',
