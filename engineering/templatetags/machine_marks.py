@@ -13,6 +13,7 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from engineering.models import MachineStatus
 from hms.dates import date_text
 from hms.links import link_to
 
@@ -25,26 +26,39 @@ def _when(moment: object) -> str:
     return date_text(timezone.localtime(moment), _WHEN)
 
 
-def _history_row(entry: object) -> str:
+_STATUS_LABEL = dict(MachineStatus.choices)
+
+
+def _person(entry: dict) -> str:
+    """Who made the change, as the template wrote the user (their full name, else their
+    username), or "system"."""
+    if entry["changed_by_id"] is None:
+        return "system"
+    name = f"{entry['changed_by__first_name']} {entry['changed_by__last_name']}".strip()
+    return escape(name or entry["changed_by__username"])
+
+
+def _history_row(entry: dict) -> str:
     correction = (
         '<div class="small text-warning-emphasis" data-testid="correction">'
-        f"correction, recorded {_when(entry.recorded_at)}</div>"
-        if entry.correction
+        f"correction, recorded {_when(entry['recorded_at'])}</div>"
+        if entry["correction"]
         else ""
     )
-    by = escape(str(entry.changed_by)) if entry.changed_by else "system"
+    from_status, to_status = entry["from_status"], entry["to_status"]
     return (
         '<tr data-testid="history-row">'
-        f"<td>{escape(str(entry.get_from_status_display() or '—'))}</td>"
-        f"<td>{escape(str(entry.get_to_status_display()))}</td>\n"
-        f"        <td>{_when(entry.effective_at)}{correction}</td>\n"
-        f"        <td>{by}</td><td>{escape(entry.reason)}</td></tr>"
+        f"<td>{escape(str(_STATUS_LABEL.get(from_status, from_status) or '—'))}</td>"
+        f"<td>{escape(str(_STATUS_LABEL.get(to_status, to_status)))}</td>\n"
+        f"        <td>{_when(entry['effective_at'])}{correction}</td>\n"
+        f"        <td>{_person(entry)}</td><td>{escape(entry['reason'])}</td></tr>"
     )
 
 
 @register.simple_tag
 def status_history_rows(history: object) -> SafeString:
-    """From, to, when (a correction says when it was recorded), by whom, why: one row each."""
+    """From, to, when (a correction says when it was recorded), by whom, why: one row each of
+    `history` (rows of engineering.selectors.HISTORY_COLUMNS)."""
     return mark_safe("\n      ".join(map(_history_row, history)))  # noqa: S308 (every value escaped)
 
 
