@@ -9,8 +9,18 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
-from django.core.paginator import Paginator
-from django.db.models import Case, Model, Prefetch, Q, QuerySet, When
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Model,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
@@ -201,24 +211,35 @@ _WORKLIST_FIRST = Prepared(lambda: worklist()[: WORKLIST_SIZE + 1])
 _AWAITING_FIRST = Prepared(lambda: awaiting_verification()[: AWAITING_SHOWN + 1])
 
 
-def worklist_first_rows(*, department: str = "", status: str = "") -> Callable[[], list] | None:
-    """For hms.paging.page_of(first_rows=): the unfiltered worklist's first page, else None."""
-    return _WORKLIST_FIRST.all if not department and not status else None
+def _listed(rows: list, per_page: int) -> Page:
+    """The first page of a list whose rows are all in `rows` (as hms.paging.page_of gives it)."""
+    paginator = Paginator(rows, per_page)
+    paginator.over = False
+    return paginator.page(1)
 
 
-def awaiting_first_rows(*, department: str = "") -> Callable[[], list] | None:
-    """For hms.paging.first_of(first_rows=): every department's first results, else None."""
-    return _AWAITING_FIRST.all if not department else None
+def worklist_page(number: int, *, department: str = "", status: str = "") -> Page:
+    """Page `number` of the worklist (hms.paging.page_at). The first page of every department's
+    open work is read by a prepared query, and when it holds every row (one more is read) no
+    queryset is built at all, neither to read it nor to count it."""
+    if number == 1 and not department and not status:
+        rows = _WORKLIST_FIRST.all()
+        if len(rows) <= WORKLIST_SIZE:
+            return _listed(rows, WORKLIST_SIZE)
+        return paging.page_at(worklist(), WORKLIST_SIZE, 1, first_rows=lambda: rows)
+    return paging.page_at(worklist(department=department, status=status), WORKLIST_SIZE, number)
 
 
 def awaiting_panel(*, department: str = "") -> paging.FirstFew:
     """The worklist's oldest results awaiting verification (AWAITING_SHOWN) and how many there
-    are: all of them are under the step "Completed"."""
-    return paging.first_of(
-        awaiting_verification(department=department),
-        AWAITING_SHOWN,
-        first_rows=awaiting_first_rows(department=department),
-    )
+    are: all of them are under the step "Completed". Every department's are read by a prepared
+    query, and counted (by a queryset built for it) only when there are more."""
+    if department:
+        return paging.first_of(awaiting_verification(department=department), AWAITING_SHOWN)
+    rows = _AWAITING_FIRST.all()
+    if len(rows) <= AWAITING_SHOWN:
+        return paging.FirstFew(rows, len(rows))
+    return paging.first_of(awaiting_verification(), AWAITING_SHOWN, first_rows=lambda: rows)
 
 
 def values_of(order: TestOrder, version: int) -> list[ResultValue]:
@@ -323,6 +344,27 @@ def late_orders(now: datetime | None = None) -> QuerySet:
         .select_related("patient", "test", "ordered_by")
         .order_by("due_at", "id")
     )
+
+
+# How many orders are late, on the worklist's button and the lab's dashboard panel: one row
+# whatever the number (grouped on a constant), compiled once (hms.prepared).
+_LATE_COUNT = Prepared(
+    lambda now: (
+        TestOrder.objects.filter(due_at__lt=now)
+        .exclude(status__in=[OrderStatus.VERIFIED, OrderStatus.CANCELLED])
+        .order_by()
+        .annotate(every=Value(1, output_field=IntegerField()))
+        .values("every")
+        .annotate(n=Count("id"))
+    ),
+    now=datetime(2000, 1, 1, tzinfo=UTC),
+)
+
+
+def late_count(now: datetime | None = None) -> int:
+    """How many orders late_orders(now) lists."""
+    rows = _LATE_COUNT.values(now=now or timezone.now())
+    return rows[0]["n"] if rows else 0
 
 
 @dataclass(frozen=True)

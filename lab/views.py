@@ -372,19 +372,15 @@ def worklist(request: HttpRequest) -> HttpResponse:
     status = params.choice_param(
         request.GET.get("status"), [*selectors.OPEN_STATUSES, OrderStatus.COMPLETED]
     )
-    orders = selectors.worklist(department=department, status=status)
-    page = paging.page_of(
-        request,
-        orders,
-        selectors.WORKLIST_SIZE,
-        first_rows=selectors.worklist_first_rows(department=department, status=status),
+    page = selectors.worklist_page(
+        paging.page_number(request), department=department, status=status
     )
     context = {
         "page": page,
         "orders": page.object_list,
         # The oldest 50 and how many there are; all of them under the step "Completed".
         "awaiting": selectors.awaiting_panel(department=department),
-        "late_count": selectors.late_orders().count(),
+        "late_count": selectors.late_count(),
         "departments": Department.choices,
         "department": department,
         "status": status,
@@ -547,7 +543,7 @@ def lab_summary(request: HttpRequest) -> HttpResponse:
         "stat": TestOrder.objects.filter(
             status__in=selectors.OPEN_STATUSES, priority="stat"
         ).count(),
-        "late": selectors.late_orders().count(),
+        "late": selectors.late_count(),
     }
     return render(request, "lab/_summary.html", context)
 

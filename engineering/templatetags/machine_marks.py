@@ -13,7 +13,7 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from engineering.models import MachineStatus
+from engineering.models import Machine
 from hms.dates import date_text
 from hms.links import link_to
 
@@ -26,7 +26,22 @@ def _when(moment: object) -> str:
     return date_text(timezone.localtime(moment), _WHEN)
 
 
-_STATUS_LABEL = dict(MachineStatus.choices)
+def _labels(field: str) -> dict:
+    """A machine field's labels by value: what get_<field>_display() looks up, read once (it
+    rebuilds the dict on every call, ~55 Python calls for the machine types)."""
+    return dict(Machine._meta.get_field(field).flatchoices)
+
+
+_TYPE_LABEL, _CRITICALITY_LABEL, _MACHINE_STATUS_LABEL = (
+    _labels("machine_type"),
+    _labels("criticality"),
+    _labels("status"),
+)
+
+
+def _label(labels: dict, value: object) -> str:
+    """get_<field>_display()'s text: the value's label, or the value itself."""
+    return str(labels.get(value, value))
 
 
 def _person(entry: dict) -> str:
@@ -48,8 +63,8 @@ def _history_row(entry: dict) -> str:
     from_status, to_status = entry["from_status"], entry["to_status"]
     return (
         '<tr data-testid="history-row">'
-        f"<td>{escape(str(_STATUS_LABEL.get(from_status, from_status) or '—'))}</td>"
-        f"<td>{escape(str(_STATUS_LABEL.get(to_status, to_status)))}</td>\n"
+        f"<td>{escape(str(_MACHINE_STATUS_LABEL.get(from_status, from_status) or '—'))}</td>"
+        f"<td>{escape(str(_MACHINE_STATUS_LABEL.get(to_status, to_status)))}</td>\n"
         f"        <td>{_when(entry['effective_at'])}{correction}</td>\n"
         f"        <td>{_person(entry)}</td><td>{escape(entry['reason'])}</td></tr>"
     )
@@ -69,7 +84,7 @@ def status_badge_html(machine: object) -> str:
     """The machine's status as a badge: green in service, amber in maintenance, red down."""
     return (
         f'<span class="badge {_STATUS_CLASS.get(machine.status, "text-bg-danger")}" '
-        f'data-testid="machine-status">{escape(str(machine.get_status_display()))}</span>'
+        f'data-testid="machine-status">{escape(_label(_MACHINE_STATUS_LABEL, machine.status))}</span>'
     )
 
 
@@ -90,7 +105,7 @@ def _machine_row(machine: object, link: str, warranty: bool) -> str:
     criticality = (
         '<span class="badge text-bg-danger">Life support</span>'
         if machine.criticality == "life_support"
-        else escape(str(machine.get_criticality_display()))
+        else escape(_label(_CRITICALITY_LABEL, machine.criticality))
     )
     since = (
         '<div class="small text-body-secondary">since '
@@ -111,7 +126,7 @@ def _machine_row(machine: object, link: str, warranty: bool) -> str:
         f'\n  <tr data-testid="machine-row" data-tag="{tag}">\n'
         f'    <td><a class="fw-semibold" href="{link}">{escape(machine.name)}</a>{maker}</td>\n'
         f"    <td><code>{tag}</code></td>\n"
-        f"    <td>{escape(str(machine.get_machine_type_display()))}</td>\n"
+        f"    <td>{escape(_label(_TYPE_LABEL, machine.machine_type))}</td>\n"
         f"    <td>{escape(str(machine.department or '—'))}</td>\n"
         f"    <td>{criticality}</td>\n"
         f"    <td>{status_badge_html(machine)}{since}</td>{ends}\n"

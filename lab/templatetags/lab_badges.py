@@ -13,9 +13,28 @@ from engineering.templatetags.machine_marks import choice_options
 from hms import submissions
 from hms.durations import elapsed
 from hms.links import link_to
+from lab.models import LabTest, TestOrder
 
 register = template.Library()
 register.simple_tag(choice_options)
+
+
+def _labels(model: type, field: str) -> dict:
+    """A field's labels by value: what get_<field>_display() looks up, read once (it rebuilds
+    the dict on every call, ~55 Python calls for the machine types)."""
+    return dict(model._meta.get_field(field).flatchoices)
+
+
+_STATUS_LABEL = _labels(TestOrder, "status")
+_MACHINE_TYPE_LABEL = _labels(TestOrder, "machine_type")
+_DEPARTMENT_LABEL = _labels(LabTest, "department")
+_SAMPLE_LABEL = _labels(LabTest, "sample_type")
+
+
+def _label(labels: dict, value: object) -> str:
+    """get_<field>_display()'s text, escaped: the value's label, or the value itself."""
+    return escape(str(labels.get(value, value)))
+
 
 _PRIORITY = {
     "stat": '<span class="badge text-bg-danger" data-testid="priority">STAT</span>',
@@ -39,7 +58,7 @@ def priority_badge(order: object) -> SafeString:
 def _status_badges(order: object) -> str:
     badges = (
         f'<span class="badge {_STATUS_CLASS.get(order.status, "text-bg-light border")}" '
-        f'data-testid="order-status">{escape(str(order.get_status_display()))}</span>'
+        f'data-testid="order-status">{_label(_STATUS_LABEL, order.status)}</span>'
     )
     if order.amended:
         badges += ' <span class="badge text-bg-warning">Amended</span>'
@@ -87,12 +106,12 @@ _PAST_TARGET = ' · <span class="text-danger fw-semibold">past target</span>'
 
 def _notes(order: object, now: datetime) -> str:
     test = order.test
-    machine = f" · {escape(str(order.get_machine_type_display()))}" if order.machine_type else ""
+    machine = f" · {_label(_MACHINE_TYPE_LABEL, order.machine_type)}" if order.machine_type else ""
     late = _PAST_TARGET if order.due_at is not None and order.due_at < now else ""
     lines = (
         f'<div class="text-body-secondary">{escape(order.number)} · '
-        f"{escape(str(test.get_department_display()))} · "
-        f"{escape(str(test.get_sample_type_display()))}{machine} · ordered "
+        f"{_label(_DEPARTMENT_LABEL, test.department)} · "
+        f"{_label(_SAMPLE_LABEL, test.sample_type)}{machine} · ordered "
         f"{escape(elapsed(order.ordered_at, now))} ago by Dr {escape(str(order.ordered_by))}"
         f"{late}</div>"
     )
@@ -102,7 +121,7 @@ def _notes(order: object, now: datetime) -> str:
         lines += (
             '<div class="small text-warning-emphasis fw-semibold" data-testid="machine-wait-note">'
             '<i class="bi bi-exclamation-triangle-fill me-1" aria-hidden="true"></i>Ordered while '
-            f"no {escape(str(order.get_machine_type_display()))} was working: to be done when it "
+            f"no {_label(_MACHINE_TYPE_LABEL, order.machine_type)} was working: to be done when it "
             f"is back ({escape(order.machine_wait_reason)})</div>"
         )
     if order.carried_over_at:
