@@ -1,6 +1,7 @@
-"""`{% status_history_rows history %}`: a machine's status history rows, `{% machine_rows
-machines %}`: the register's rows, and `{% choice_options choices chosen %}`: a filter's options,
-written out in Python. The register's 50 machines a page cost
+"""`{% status_history_rows history %}`: a machine's status history rows, `{% machine_heading %}`
+and `{% machine_facts %}`: its page's heading and facts, `{% machine_rows machines %}`: the
+register's rows, and `{% choice_options choices chosen %}`: a filter's options, written out in
+Python. The register's 50 machines a page cost
 the template language ~18 lookups, an include and a URL reversal a row (most of the large
 hospital's page, tests/bench/pages.py --large --profile); tests/engineering/test_machine_rows.py
 holds them to the template they replaced. The status history: a machine with a year of history shows 25 entries a page, ~10 template lookups and two dates
@@ -10,7 +11,8 @@ each (~2 ms of its page, tests/bench/pages.py --profile). The HTML is what the t
 from html import escape
 
 from django import template
-from django.utils import timezone
+from django.conf import settings
+from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from engineering.models import Machine
@@ -159,4 +161,106 @@ def choice_options(choices: object, chosen: object) -> SafeString:
                 for value, label in choices
             ]
         )
+    )
+
+
+def _number(value: int) -> str:
+    """A whole number as the template writes it (grouped only if the settings say so)."""
+    return formats.localize(value) if settings.USE_THOUSAND_SEPARATOR else str(value)
+
+
+def _day(value: object) -> str:
+    """`{{ value|date }}`: the day in DATE_FORMAT, "" for none."""
+    return date_text(value)
+
+
+@register.simple_tag
+def machine_heading(machine: object) -> SafeString:
+    """A machine page's heading: name, tag, type and department; status, since when, and how
+    critical it is. Written here: ~20 template lookups, two displays and a date a load."""
+    department = f" · {escape(str(machine.department))}" if machine.department else ""
+    criticality = (
+        '<span class="badge text-bg-danger">Life support</span>'
+        if machine.criticality == "life_support"
+        else f'<span class="small">Criticality: '
+        f"{escape(_label(_CRITICALITY_LABEL, machine.criticality))}</span>"
+    )
+    return mark_safe(  # noqa: S308 (every value escaped)
+        '<div class="d-flex flex-wrap justify-content-between align-items-start gap-2 mb-3">\n'
+        "      <div>\n"
+        f'        <h1 class="h2 mb-1">{escape(machine.name)}</h1>\n'
+        f'        <div class="fs-5"><code class="fs-5">{escape(machine.asset_tag)}</code> · '
+        f"{escape(_label(_TYPE_LABEL, machine.machine_type))}{department}</div>\n"
+        "      </div>\n"
+        '      <div class="text-end">\n'
+        f'        <div class="fs-4">{status_badge_html(machine)}</div>\n'
+        '        <div class="text-body-secondary" data-testid="status-since">since '
+        f"{_when(machine.status_since)}</div>\n"
+        f"        {criticality}\n"
+        "      </div>\n"
+        "    </div>"
+    )
+
+
+def _warranty(machine: object, today: object) -> str:
+    ends = machine.warranty_end_date
+    if not ends:
+        return "—"
+    if ends >= today:
+        return f'<span class="badge text-bg-success">Under warranty</span> until {_day(ends)}'
+    return f"Ended {_day(ends)}"
+
+
+def _plan(machine: object, today: object, pm_step_count: int, can_manage: bool, links: dict) -> str:
+    every = machine.pm_interval_days
+    if every:
+        due = machine.pm_next_due_date
+        overdue = (
+            ' <span class="badge text-bg-danger">overdue</span>'
+            if due is not None and due < today
+            else ""
+        )
+        plan = (
+            f"every {_number(every)} days, {_number(pm_step_count)} "
+            f"step{'' if pm_step_count == 1 else 's'} · next due <strong>{_day(due)}</strong>"
+            f"{overdue}"
+        )
+    else:
+        plan = "no plan"
+    if can_manage:
+        plan += (
+            f' · <a href="{escape(str(links["pm_plan"]))}" data-testid="pm-plan-edit">'
+            f"{'change the plan' if every else 'make a plan'}</a>"
+        )
+    return plan
+
+
+@register.simple_tag
+def machine_facts(
+    machine: object, today: object, pm_step_count: int, can_manage: bool, links: dict
+) -> SafeString:
+    """A machine page's facts: maker and model, serial number, installed, warranty (under it
+    until when, or ended), vendor, last serviced, the maintenance plan (and, for `can_manage`,
+    the link to change it). Written here: ~40 template lookups and five dates a load."""
+    dt, dd = '<dt class="col-5 col-md-4">', '<dd class="col-7 col-md-8"'
+    contact = (
+        f'<div class="small">{escape(machine.vendor_contact)}</div>'
+        if machine.vendor_contact
+        else ""
+    )
+    plan = _plan(machine, today, pm_step_count, can_manage, links)
+    return mark_safe(  # noqa: S308 (every value escaped)
+        '<div class="card mb-3"><div class="card-body">\n'
+        '      <dl class="row mb-0">\n'
+        f"        {dt}Manufacturer, model</dt>{dd}>{escape(machine.manufacturer or '—')} "
+        f"{escape(machine.model_name)}</dd>\n"
+        f"        {dt}Serial number</dt>{dd}>{escape(machine.serial_number or '—')}</dd>\n"
+        f"        {dt}Installed</dt>{dd}>{_day(machine.installed_date) or '—'}</dd>\n"
+        f'        {dt}Warranty</dt>{dd} data-testid="warranty">{_warranty(machine, today)}</dd>\n'
+        f"        {dt}Service vendor</dt>{dd}>{escape(machine.service_vendor or '—')}"
+        f"{contact}</dd>\n"
+        f"        {dt}Last serviced</dt>{dd}>{_day(machine.last_serviced_date) or '—'}</dd>\n"
+        f'        {dt}Preventive maintenance</dt>{dd} data-testid="pm-plan">{plan}</dd>\n'
+        "      </dl>\n"
+        "    </div></div>"
     )
