@@ -24,8 +24,10 @@ register = template.Library()
 _WHEN = "SHORT_DATETIME_FORMAT"
 
 
-def _when(moment: object) -> str:
-    return date_text(timezone.localtime(moment), _WHEN)
+def _when(moment: object, zone: object = None) -> str:
+    """The moment in the hospital's zone (`zone`, the current one when not given), as
+    SHORT_DATETIME_FORMAT writes it."""
+    return date_text(moment.astimezone(zone or timezone.get_current_timezone()), _WHEN)
 
 
 def _labels(field: str) -> dict:
@@ -55,10 +57,10 @@ def _person(entry: dict) -> str:
     return escape(name or entry["changed_by__username"])
 
 
-def _history_row(entry: dict) -> str:
+def _history_row(entry: dict, zone: object) -> str:
     correction = (
         '<div class="small text-warning-emphasis" data-testid="correction">'
-        f"correction, recorded {_when(entry['recorded_at'])}</div>"
+        f"correction, recorded {_when(entry['recorded_at'], zone)}</div>"
         if entry["correction"]
         else ""
     )
@@ -67,7 +69,7 @@ def _history_row(entry: dict) -> str:
         '<tr data-testid="history-row">'
         f"<td>{escape(str(_MACHINE_STATUS_LABEL.get(from_status, from_status) or '—'))}</td>"
         f"<td>{escape(str(_MACHINE_STATUS_LABEL.get(to_status, to_status)))}</td>\n"
-        f"        <td>{_when(entry['effective_at'])}{correction}</td>\n"
+        f"        <td>{_when(entry['effective_at'], zone)}{correction}</td>\n"
         f"        <td>{_person(entry)}</td><td>{escape(entry['reason'])}</td></tr>"
     )
 
@@ -76,7 +78,9 @@ def _history_row(entry: dict) -> str:
 def status_history_rows(history: object) -> SafeString:
     """From, to, when (a correction says when it was recorded), by whom, why: one row each of
     `history` (rows of engineering.selectors.HISTORY_COLUMNS)."""
-    return mark_safe("\n      ".join(map(_history_row, history)))  # noqa: S308 (every value escaped)
+    zone = timezone.get_current_timezone()  # once, not once a date
+    rows = [_history_row(entry, zone) for entry in history]
+    return mark_safe("\n      ".join(rows))  # noqa: S308 (every value escaped)
 
 
 _STATUS_CLASS = {"operational": "text-bg-success", "maintenance": "text-bg-warning"}

@@ -3,10 +3,12 @@
 its filters' options (engineering's, the register's), written out in Python. They sit on every row of the lab's lists (twice a row on the worklist), where an
 included template per badge cost ~40 µs each (tests/bench/pages.py --profile)."""
 
+import functools
 from datetime import datetime
 from html import escape
 
 from django import template
+from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
 
 from engineering.templatetags.machine_marks import choice_options
@@ -132,13 +134,20 @@ def _notes(order: object, now: datetime) -> str:
     return lines
 
 
+@functools.lru_cache(maxsize=8)
+def _row_links(script_prefix: str) -> tuple:
+    """The rows' links to an order and to its next step (hms.links), reversed once per process
+    and script prefix."""
+    return link_to("lab_order"), link_to("lab_order_advance")
+
+
 @register.simple_tag(takes_context=True)
 def worklist_rows(context: template.Context, orders: object, now: datetime) -> SafeString:
     """The worklist's "To do" rows: priority, test (the link), patient, what and since when, the
     notes, the order's badges and its next step (each form with its own submission token); one
     line saying so when nothing waits. Written out here: 50 rows of ~25 template lookups, a
     form and two URL reversals each cost the large hospital's worklist ~10 ms."""
-    order_link, advance_link = link_to("lab_order"), link_to("lab_order_advance")
+    order_link, advance_link = _row_links(get_script_prefix())
     csrf_token = escape(str(context.get("csrf_token", "")))
     rows = []
     for order in orders:
