@@ -111,7 +111,9 @@ def _machine_page(request: HttpRequest, machine: Machine, **forms) -> HttpRespon
     """A machine's page; a refused form (`status_form=...`) shows its messages beside its fields
     and keeps what was typed."""
     context = selectors.machine_page(request, machine)
-    context |= {"status_form": StatusChangeForm(), "fault_form": FaultRequestForm()}
+    context["fault_form"] = FaultRequestForm()
+    if context["can_manage"]:  # the status form is shown to those who may change it only
+        context["status_form"] = StatusChangeForm()
     template = "engineering/machine_detail.html"
     if request.htmx and request.htmx.target == f"machine-{machine.pk}":
         template += "#machine"

@@ -9,8 +9,18 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
-from django.core.paginator import Paginator
-from django.db.models import Case, Model, Prefetch, Q, QuerySet, When
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Model,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
@@ -51,6 +61,32 @@ _ORDER = Prepared(
 def order_by_id(pk: int) -> TestOrder | None:
     """The test order `pk` with its patient, test, consultation and stay, or None."""
     return _ORDER.one(pk=pk)
+
+
+# Who did an order's steps (lab.views.STEP_PEOPLE: six at most), one equality a step so the
+# query is the same whoever they are (an `IN` list's SQL changes with its length): compiled once.
+_STEP_PEOPLE = Prepared(
+    lambda a, b, c, d, e, f: User.objects.filter(
+        Q(pk=a) | Q(pk=b) | Q(pk=c) | Q(pk=d) | Q(pk=e) | Q(pk=f)
+    ),
+    a=-1,
+    b=-2,
+    c=-3,
+    d=-4,
+    e=-5,
+    f=-6,
+)
+# In the place of a step nobody did yet: no user has it.
+_NOBODY = 0
+
+
+def step_people(ids: list[int | None]) -> dict[int, User]:
+    """The users of these ids (six at most, None for a step not done yet), by id."""
+    slots = [_NOBODY if pk is None else pk for pk in ids]
+    slots += [_NOBODY] * (6 - len(slots))
+    return {
+        person.pk: person for person in _STEP_PEOPLE.all(**dict(zip("abcdef", slots, strict=True)))
+    }
 
 
 # Written beside a result compared against the sexes' ranges combined.
@@ -175,24 +211,35 @@ _WORKLIST_FIRST = Prepared(lambda: worklist()[: WORKLIST_SIZE + 1])
 _AWAITING_FIRST = Prepared(lambda: awaiting_verification()[: AWAITING_SHOWN + 1])
 
 
-def worklist_first_rows(*, department: str = "", status: str = "") -> Callable[[], list] | None:
-    """For hms.paging.page_of(first_rows=): the unfiltered worklist's first page, else None."""
-    return _WORKLIST_FIRST.all if not department and not status else None
+def _listed(rows: list, per_page: int) -> Page:
+    """The first page of a list whose rows are all in `rows` (as hms.paging.page_of gives it)."""
+    paginator = Paginator(rows, per_page)
+    paginator.over = False
+    return paginator.page(1)
 
 
-def awaiting_first_rows(*, department: str = "") -> Callable[[], list] | None:
-    """For hms.paging.first_of(first_rows=): every department's first results, else None."""
-    return _AWAITING_FIRST.all if not department else None
+def worklist_page(number: int, *, department: str = "", status: str = "") -> Page:
+    """Page `number` of the worklist (hms.paging.page_at). The first page of every department's
+    open work is read by a prepared query, and when it holds every row (one more is read) no
+    queryset is built at all, neither to read it nor to count it."""
+    if number == 1 and not department and not status:
+        rows = _WORKLIST_FIRST.all()
+        if len(rows) <= WORKLIST_SIZE:
+            return _listed(rows, WORKLIST_SIZE)
+        return paging.page_at(worklist(), WORKLIST_SIZE, 1, first_rows=lambda: rows)
+    return paging.page_at(worklist(department=department, status=status), WORKLIST_SIZE, number)
 
 
 def awaiting_panel(*, department: str = "") -> paging.FirstFew:
     """The worklist's oldest results awaiting verification (AWAITING_SHOWN) and how many there
-    are: all of them are under the step "Completed"."""
-    return paging.first_of(
-        awaiting_verification(department=department),
-        AWAITING_SHOWN,
-        first_rows=awaiting_first_rows(department=department),
-    )
+    are: all of them are under the step "Completed". Every department's are read by a prepared
+    query, and counted (by a queryset built for it) only when there are more."""
+    if department:
+        return paging.first_of(awaiting_verification(department=department), AWAITING_SHOWN)
+    rows = _AWAITING_FIRST.all()
+    if len(rows) <= AWAITING_SHOWN:
+        return paging.FirstFew(rows, len(rows))
+    return paging.first_of(awaiting_verification(), AWAITING_SHOWN, first_rows=lambda: rows)
 
 
 def values_of(order: TestOrder, version: int) -> list[ResultValue]:
@@ -297,6 +344,27 @@ def late_orders(now: datetime | None = None) -> QuerySet:
         .select_related("patient", "test", "ordered_by")
         .order_by("due_at", "id")
     )
+
+
+# How many orders are late, on the worklist's button and the lab's dashboard panel: one row
+# whatever the number (grouped on a constant), compiled once (hms.prepared).
+_LATE_COUNT = Prepared(
+    lambda now: (
+        TestOrder.objects.filter(due_at__lt=now)
+        .exclude(status__in=[OrderStatus.VERIFIED, OrderStatus.CANCELLED])
+        .order_by()
+        .annotate(every=Value(1, output_field=IntegerField()))
+        .values("every")
+        .annotate(n=Count("id"))
+    ),
+    now=datetime(2000, 1, 1, tzinfo=UTC),
+)
+
+
+def late_count(now: datetime | None = None) -> int:
+    """How many orders late_orders(now) lists."""
+    rows = _LATE_COUNT.values(now=now or timezone.now())
+    return rows[0]["n"] if rows else 0
 
 
 @dataclass(frozen=True)
@@ -585,14 +653,26 @@ def orders_panel(
     }
 
 
+# The result fields of an order's test and their reference ranges, read by the order's page
+# whenever results can be entered or amended: compiled once (hms.prepared). Read through the
+# test's related manager and a prefetch, building the two queries was ~3,900 Python calls a load.
+_FIELDS_OF_TEST = Prepared(lambda test_id: ResultField.objects.filter(test_id=test_id), test_id=-1)
+_RANGES_OF_TEST = Prepared(
+    lambda test_id: ReferenceRange.objects.filter(field__test_id=test_id), test_id=-1
+)
+
+
 def _entry_rows(order: TestOrder, values: list, typed: dict | None, errors: dict) -> list[dict]:
     """One row per result field: the value shown (as typed after a refusal, else the current
     version's), its refusal, and the reference range that applies to the patient."""
     current = {v.field_id: v for v in values if v.version == order.result_version}
     age_days = range_age_days(order)
+    ranges: dict[int, list[ReferenceRange]] = {}
+    for band in _RANGES_OF_TEST.all(test_id=order.test_id):
+        ranges.setdefault(band.field_id, []).append(band)
     rows = []
-    for field in fields_with_ranges(order.test):
-        band = reference_range(list(field.ranges.all()), order.patient.sex, age_days)
+    for field in _FIELDS_OF_TEST.all(test_id=order.test_id):
+        band = reference_range(ranges.get(field.pk, []), order.patient.sex, age_days)
         shown = current[field.pk].value if field.pk in current else ""
         rows.append(
             {
@@ -627,11 +707,14 @@ def order_page(
     if order.result_version:
         values = list(order.values.all())
         versions = list(order.versions.select_related("entered_by", "verified_by"))
-    entry_rows = _entry_rows(order, values, typed, errors)
+    can_process = rbac.allows(user, "tests.process")
+    can_enter = can_process and order.status == OrderStatus.IN_PROGRESS
+    can_amend = can_process and order.status == OrderStatus.VERIFIED
+    # The rows are the entry and amendment forms': none to read where neither is shown.
+    entry_rows = _entry_rows(order, values, typed, errors) if can_enter or can_amend else []
     by_version = {}
     for value in values:
         by_version.setdefault(value.version, []).append(value)
-    can_process = rbac.allows(user, "tests.process")
     current_entry = next((e for e in versions if e.version == order.result_version), None)
     return {
         "order": order,
@@ -650,8 +733,8 @@ def order_page(
         "typed_reason": posted.get("reason", "") if refused is not None else "",
         "can_process": can_process,
         "can_cancel": rbac.allows(user, "tests.order") and cancellable,
-        "can_enter": can_process and order.status == OrderStatus.IN_PROGRESS,
-        "can_amend": can_process and order.status == OrderStatus.VERIFIED,
+        "can_enter": can_enter,
+        "can_amend": can_amend,
         "can_attach": can_process
         and order.status in (OrderStatus.IN_PROGRESS, OrderStatus.COMPLETED),
         "next_status": order.next_status,

@@ -2,7 +2,6 @@
 tests, the patient's results in the portal, and the catalogue (admin)."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -54,8 +53,7 @@ def _order(pk: int) -> TestOrder:
     order = selectors.order_by_id(pk)
     if order is None:
         raise Http404("No such test order.")
-    ids = {getattr(order, f"{step}_id") for step in STEP_PEOPLE} - {None}
-    people = get_user_model().objects.in_bulk(ids)
+    people = selectors.step_people([getattr(order, f"{step}_id") for step in STEP_PEOPLE])
     for step in STEP_PEOPLE:
         person = people.get(getattr(order, f"{step}_id"))
         if person is not None:
@@ -224,10 +222,12 @@ def _order_page(
 def _critical_call(order: TestOrder, call_form: CriticalCallForm | None) -> dict:
     """The critical-value call's form (the time now, or as typed after a refusal) and the calls
     recorded (none to read before a result: a call is about a result's critical value)."""
-    now = timezone.localtime().strftime("%H:%M")
     calls = order.critical_calls.select_related("recorded_by") if order.result_version else []
+    if call_form is None and order.flag == "critical":  # the form shows on critical results
+        now = timezone.localtime().strftime("%H:%M")
+        call_form = CriticalCallForm(initial={"called_time": now})
     return {
-        "call_form": call_form or CriticalCallForm(initial={"called_time": now}),
+        "call_form": call_form,
         "critical_calls": list(calls),
     }
 
@@ -372,19 +372,15 @@ def worklist(request: HttpRequest) -> HttpResponse:
     status = params.choice_param(
         request.GET.get("status"), [*selectors.OPEN_STATUSES, OrderStatus.COMPLETED]
     )
-    orders = selectors.worklist(department=department, status=status)
-    page = paging.page_of(
-        request,
-        orders,
-        selectors.WORKLIST_SIZE,
-        first_rows=selectors.worklist_first_rows(department=department, status=status),
+    page = selectors.worklist_page(
+        paging.page_number(request), department=department, status=status
     )
     context = {
         "page": page,
         "orders": page.object_list,
         # The oldest 50 and how many there are; all of them under the step "Completed".
         "awaiting": selectors.awaiting_panel(department=department),
-        "late_count": selectors.late_orders().count(),
+        "late_count": selectors.late_count(),
         "departments": Department.choices,
         "department": department,
         "status": status,
@@ -547,7 +543,7 @@ def lab_summary(request: HttpRequest) -> HttpResponse:
         "stat": TestOrder.objects.filter(
             status__in=selectors.OPEN_STATUSES, priority="stat"
         ).count(),
-        "late": selectors.late_orders().count(),
+        "late": selectors.late_count(),
     }
     return render(request, "lab/_summary.html", context)
 

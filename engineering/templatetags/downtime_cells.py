@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import floatformat
 from django.utils.formats import get_format
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from hms.links import link_to
@@ -124,53 +123,47 @@ _FIGURE_ROWS = [
 ]
 
 
-def _figure_values(f: object) -> list:
+def _figure_values(f: object, separator: str) -> list[str]:
+    """A column's cells, each written and escaped (numbers, a dash, and PM's "n % (a of b)")."""
     pm = (
         _DASH
         if f.pm_compliance is None
-        else format_html(
-            '{} % <span class="small text-body-secondary">({} of {})</span>',
-            _places(f.pm_compliance, 0),
-            f.pm_on_time,
-            f.pm_due,
+        else (
+            f"{escape(_places(f.pm_compliance, 0, separator))} % "
+            f'<span class="small text-body-secondary">({escape(str(f.pm_on_time))} of '
+            f"{escape(str(f.pm_due))})</span>"
         )
     )
     return [
-        _or_dash(f.availability, 1, " %"),
-        _places(f.hours_down, 1),
-        f.failures,
-        _or_dash(f.mtbf_hours, 1, " h"),
-        _or_dash(f.mttr_hours, 1, " h"),
+        escape(_or_dash(f.availability, 1, " %", separator)),
+        escape(_places(f.hours_down, 1, separator)),
+        escape(str(f.failures)),
+        escape(_or_dash(f.mtbf_hours, 1, " h", separator)),
+        escape(_or_dash(f.mttr_hours, 1, " h", separator)),
         pm,
-        f.open_requests,
+        escape(str(f.open_requests)),
     ]
 
 
 @register.simple_tag
 def figures_table(columns: list) -> SafeString:
-    """Downtime figures side by side: `columns` is a list of (heading, Figures)."""
-    values = [_figure_values(f) for _heading, f in columns]
-    head = format_html_join(
-        "", '<th scope="col" class="text-end">{}</th>', columns and [(h,) for h, _f in columns]
+    """Downtime figures side by side: `columns` is a list of (heading, Figures). Written with
+    f-strings (format_html escaped each of its ~20 values at ~15 calls apiece)."""
+    separator = get_format("DECIMAL_SEPARATOR")
+    values = [_figure_values(f, separator) for _heading, f in columns]
+    head = "".join(
+        f'<th scope="col" class="text-end">{escape(str(heading))}</th>' for heading, _f in columns
     )
-    rows = mark_safe(  # noqa: S308 (each row made by format_html)
-        "".join(
-            format_html(
-                '\n    <tr><th scope="row" class="fw-normal">{}</th>{}</tr>',
-                mark_safe(heading),  # noqa: S308 (fixed markup)
-                format_html_join(
-                    "", "<td " + attrs + ">{}</td>", ((column[n],) for column in values)
-                ),
-            )
-            for n, (heading, attrs) in enumerate(_FIGURE_ROWS)
-        )
+    rows = "".join(
+        f'\n    <tr><th scope="row" class="fw-normal">{heading}</th>'
+        + "".join(f"<td {attrs}>{column[n]}</td>" for column in values)
+        + "</tr>"
+        for n, (heading, attrs) in enumerate(_FIGURE_ROWS)
     )
-    return format_html(
+    return mark_safe(  # noqa: S308 (every value escaped, the headings fixed markup)
         '<div class="table-responsive">\n<table class="table table-sm mb-0 align-middle"'
         ' data-testid="figures">\n  <thead><tr><th scope="col"><span class="visually-hidden">'
-        "Figure</span></th>{}</tr></thead>\n  <tbody>{}\n  </tbody>\n</table>\n</div>\n",
-        head,
-        rows,
+        f"Figure</span></th>{head}</tr></thead>\n  <tbody>{rows}\n  </tbody>\n</table>\n</div>\n"
     )
 
 

@@ -1,18 +1,42 @@
-"""`{% priority_badge order %}` and `{% status_badges order %}`: a test order's badges, and
-`{% worklist_rows orders now %}`: the worklist's rows, written out in Python. They sit on every row of the lab's lists (twice a row on the worklist), where an
+"""`{% priority_badge order %}` and `{% status_badges order %}`: a test order's badges,
+`{% worklist_rows orders now %}`: the worklist's rows, and `{% choice_options choices chosen %}`:
+its filters' options (engineering's, the register's), written out in Python. They sit on every row of the lab's lists (twice a row on the worklist), where an
 included template per badge cost ~40 µs each (tests/bench/pages.py --profile)."""
 
+import functools
 from datetime import datetime
 from html import escape
 
 from django import template
+from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
 
+from engineering.templatetags.machine_marks import choice_options
 from hms import submissions
 from hms.durations import elapsed
 from hms.links import link_to
+from lab.models import LabTest, TestOrder
 
 register = template.Library()
+register.simple_tag(choice_options)
+
+
+def _labels(model: type, field: str) -> dict:
+    """A field's labels by value: what get_<field>_display() looks up, read once (it rebuilds
+    the dict on every call, ~55 Python calls for the machine types)."""
+    return dict(model._meta.get_field(field).flatchoices)
+
+
+_STATUS_LABEL = _labels(TestOrder, "status")
+_MACHINE_TYPE_LABEL = _labels(TestOrder, "machine_type")
+_DEPARTMENT_LABEL = _labels(LabTest, "department")
+_SAMPLE_LABEL = _labels(LabTest, "sample_type")
+
+
+def _label(labels: dict, value: object) -> str:
+    """get_<field>_display()'s text, escaped: the value's label, or the value itself."""
+    return escape(str(labels.get(value, value)))
+
 
 _PRIORITY = {
     "stat": '<span class="badge text-bg-danger" data-testid="priority">STAT</span>',
@@ -36,7 +60,7 @@ def priority_badge(order: object) -> SafeString:
 def _status_badges(order: object) -> str:
     badges = (
         f'<span class="badge {_STATUS_CLASS.get(order.status, "text-bg-light border")}" '
-        f'data-testid="order-status">{escape(str(order.get_status_display()))}</span>'
+        f'data-testid="order-status">{_label(_STATUS_LABEL, order.status)}</span>'
     )
     if order.amended:
         badges += ' <span class="badge text-bg-warning">Amended</span>'
@@ -84,12 +108,12 @@ _PAST_TARGET = ' · <span class="text-danger fw-semibold">past target</span>'
 
 def _notes(order: object, now: datetime) -> str:
     test = order.test
-    machine = f" · {escape(str(order.get_machine_type_display()))}" if order.machine_type else ""
+    machine = f" · {_label(_MACHINE_TYPE_LABEL, order.machine_type)}" if order.machine_type else ""
     late = _PAST_TARGET if order.due_at is not None and order.due_at < now else ""
     lines = (
         f'<div class="text-body-secondary">{escape(order.number)} · '
-        f"{escape(str(test.get_department_display()))} · "
-        f"{escape(str(test.get_sample_type_display()))}{machine} · ordered "
+        f"{_label(_DEPARTMENT_LABEL, test.department)} · "
+        f"{_label(_SAMPLE_LABEL, test.sample_type)}{machine} · ordered "
         f"{escape(elapsed(order.ordered_at, now))} ago by Dr {escape(str(order.ordered_by))}"
         f"{late}</div>"
     )
@@ -99,7 +123,7 @@ def _notes(order: object, now: datetime) -> str:
         lines += (
             '<div class="small text-warning-emphasis fw-semibold" data-testid="machine-wait-note">'
             '<i class="bi bi-exclamation-triangle-fill me-1" aria-hidden="true"></i>Ordered while '
-            f"no {escape(str(order.get_machine_type_display()))} was working: to be done when it "
+            f"no {_label(_MACHINE_TYPE_LABEL, order.machine_type)} was working: to be done when it "
             f"is back ({escape(order.machine_wait_reason)})</div>"
         )
     if order.carried_over_at:
@@ -110,13 +134,20 @@ def _notes(order: object, now: datetime) -> str:
     return lines
 
 
+@functools.lru_cache(maxsize=8)
+def _row_links(script_prefix: str) -> tuple:
+    """The rows' links to an order and to its next step (hms.links), reversed once per process
+    and script prefix."""
+    return link_to("lab_order"), link_to("lab_order_advance")
+
+
 @register.simple_tag(takes_context=True)
 def worklist_rows(context: template.Context, orders: object, now: datetime) -> SafeString:
     """The worklist's "To do" rows: priority, test (the link), patient, what and since when, the
     notes, the order's badges and its next step (each form with its own submission token); one
     line saying so when nothing waits. Written out here: 50 rows of ~25 template lookups, a
     form and two URL reversals each cost the large hospital's worklist ~10 ms."""
-    order_link, advance_link = link_to("lab_order"), link_to("lab_order_advance")
+    order_link, advance_link = _row_links(get_script_prefix())
     csrf_token = escape(str(context.get("csrf_token", "")))
     rows = []
     for order in orders:

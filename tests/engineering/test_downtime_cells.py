@@ -10,6 +10,7 @@ from django.template import Context, Template
 from django.template.defaultfilters import floatformat
 from django.utils import translation
 
+from accounts.models import User
 from engineering.downtime import Figures, MachineFigures
 from engineering.templatetags.downtime_cells import _places
 
@@ -128,15 +129,50 @@ def test_the_status_history_rows_are_the_html_the_template_wrote(staff):
         reason="It really stopped earlier",
         effective_at=timezone.now() - timedelta(minutes=5),
     )
-    history = list(status_history(machine))
-    context = {"history": history}
+    User.objects.filter(pk=staff.engineer.pk).update(first_name="Ama <b>", last_name="& Co")
+    rows = list(status_history(machine))  # what the tag is given: the rows as values
+    changes = list(machine.status_changes.select_related("changed_by"))  # what the loop was
     ours = Template("{% load machine_marks %}{% status_history_rows history %}").render(
-        Context(context)
+        Context({"history": rows})
     )
 
-    assert len(history) == 3 and 'data-testid="correction"' in ours
+    assert len(rows) == len(changes) == 3 and 'data-testid="correction"' in ours
+    assert "Ama &lt;b&gt; &amp; Co" in ours and "system" not in ours
     assert " ".join(ours.split()) == " ".join(
-        Template(HISTORY_ROWS).render(Context(context)).split()
+        Template(HISTORY_ROWS).render(Context({"history": changes})).split()
+    )
+
+
+def test_a_change_by_nobody_or_by_someone_without_a_name_is_written_as_the_template_did(staff):
+    from engineering.models import MachineStatusChange
+    from engineering.selectors import status_history
+    from tests.engineering.conftest import register
+
+    machine = register(staff.engineer, tag="XR-10")
+    User.objects.filter(pk=staff.engineer.pk).update(first_name="", last_name="")
+    first = MachineStatusChange.objects.get(machine=machine)
+    MachineStatusChange.objects.bulk_create(
+        [
+            MachineStatusChange(
+                machine=machine,
+                from_status="operational",
+                to_status="out_of_order",
+                effective_at=first.effective_at,
+                recorded_at=first.recorded_at,
+                changed_by=None,
+                reason="Found broken <on the round>",
+            )
+        ]
+    )
+    rows = list(status_history(machine))
+    changes = list(machine.status_changes.select_related("changed_by"))
+    ours = Template("{% load machine_marks %}{% status_history_rows history %}").render(
+        Context({"history": rows})
+    )
+
+    assert "system" in ours and staff.engineer.username in ours
+    assert " ".join(ours.split()) == " ".join(
+        Template(HISTORY_ROWS).render(Context({"history": changes})).split()
     )
 
 
