@@ -160,25 +160,29 @@ def _deposit_asked(request: HttpRequest) -> dict:
 
 
 def _account_page(request: HttpRequest, patient, showing: str, **refused) -> HttpResponse:
-    """The account page; a refused exemption (`exemption_form=...`) keeps what was typed."""
+    """The account page; a refused form (`form=...`, `deposit_form=...`, `exemption_form=...`)
+    keeps what was typed. The side forms, blank, are written by billing's account_forms tags."""
     context = selectors.account_page(patient, showing=showing)
+    rows = context.pop("rows")
+    number = paging.page_number(request)
     context |= {
-        "page": _page(
-            request,
-            context["page"],
+        "page": paging.page_at(
+            # The first page is read by `first_rows`: the list is built only for a later one.
+            rows() if number > 1 else (),
             selectors.ACCOUNT_PAGE,
+            number,
             count=context["counts"][showing],
             first_rows=context.pop("first_rows"),
         ),
-        "form": ManualChargeForm(),
-        "reverse_form": ReverseForm(),
         "can_reverse": rbac.allows(request.user, "billing.adjust"),
         "refund_methods": RefundMethod.choices,
+        "deposit_asked": _deposit_asked(request).get("amount"),
     }
-    context.setdefault("deposit_form", DepositForm(initial=_deposit_asked(request)))
     if rbac.allows(request.user, "billing.exempt"):
-        context["stays_to_exempt"] = selectors.stays_awaiting_discharge(patient)
-        context.setdefault("exemption_form", DischargeExemptionForm())
+        stays = selectors.stays_awaiting_discharge(patient, account=context["account"])
+        context["stays_to_exempt"] = stays
+        if stays:
+            context.setdefault("exemption_form", DischargeExemptionForm())
     context |= refused
     template = "billing/patient_account.html"
     if request.htmx and request.htmx.target == "account":

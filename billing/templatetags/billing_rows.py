@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from hms.dates import date_text
+from hms.form_renderer import escaped
 from hms.links import link_to
 from hms.money import money_text
 from hms.templatetags.submissions import submission_field
@@ -158,3 +159,52 @@ def deposit_refund_url(given_back) -> str:
     from billing.selectors import deposit_refund_pdf_url
 
     return deposit_refund_pdf_url(given_back)
+
+
+# --- the account page's tabs and sidebar lists (were template loops: ~40 lookups and filters a
+# row; tests/billing/test_account_writers.py holds them to the loops, kept frozen there) ---
+
+
+@register.simple_tag
+def account_tabs(tabs: list, showing: str) -> SafeString:
+    """The account's list tabs, each with its count; the one `showing` marked current."""
+    parts = []
+    for key, label, count in tabs:
+        marks = ' active"' + ' aria-current="page"' if key == showing else '"'
+        parts.append(
+            f'<li class="nav-item"><a class="nav-link{marks} href="?show={escaped(key)}">'
+            f'{escaped(label)} <span class="badge text-bg-light border">{escaped(count)}</span>'
+            "</a></li>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (escaped)
+
+
+@register.simple_tag
+def sidebar_invoices(invoices) -> SafeString:
+    """The sidebar's newest invoices: each its link, status and (issued) total."""
+    if not invoices:
+        return mark_safe('<li class="text-body-secondary">None yet.</li>')
+    invoice_url = link_to("invoice_detail")
+    return mark_safe(  # noqa: S308 (escaped)
+        "".join(
+            '<li class="py-1 border-bottom d-flex justify-content-between">'
+            f'<a href="{escaped(invoice_url(invoice.pk))}">{escaped(str(invoice))}</a>'
+            f"<span>{invoice_status(invoice)} "
+            f"{escaped(money_text(invoice.total)) if invoice.status != 'draft' else ''}</span></li>"
+            for invoice in invoices
+        )
+    )
+
+
+@register.simple_tag
+def sidebar_deposits(advances) -> SafeString:
+    """The sidebar's newest advance deposits: receipt (its PDF's link), amount, mode, left."""
+    return mark_safe(  # noqa: S308 (escaped)
+        "".join(
+            f'<li class="py-1 border-bottom"><a href="{escaped(deposit_receipt_url(advance))}"'
+            f' target="_blank" rel="noopener">{escaped(advance.receipt_number)}</a> · '
+            f"{escaped(money_text(advance.amount))} ({escaped(advance.get_mode_display())}) · "
+            f"{escaped(money_text(advance.available))} left</li>"
+            for advance in advances
+        )
+    )
