@@ -352,7 +352,8 @@ AGE_BUCKETS = [
 
 
 def _day_start(day: date) -> datetime:
-    return _day_bounds(day)[0]
+    """The start of the hospital's local day, aware (_day_bounds' start, its end not made)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def age_filter(bucket: AgeBucket, today: date) -> Q:

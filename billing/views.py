@@ -685,12 +685,15 @@ def outstanding(request: HttpRequest) -> HttpResponse:
     age = params.choice_param(request.GET.get("age"), [b.key for b in selectors.AGE_BUCKETS])
     figures = selectors.outstanding_figures(today)
     # The figures have counted the open invoices (in all and per age): the page needs no count.
-    page = _page(
-        request,
-        selectors.outstanding_invoices(today, age),
+    # The first page of every age is read by a prepared query: the list is built for the others.
+    number = paging.page_number(request)
+    first = not age and number == 1
+    page = paging.page_at(
+        () if first else selectors.outstanding_invoices(today, age),
         selectors.OUTSTANDING_PER_PAGE,
+        number,
         count=figures.count_of(age),
-        first_rows=None if age else selectors.first_outstanding,
+        first_rows=selectors.first_outstanding if first else None,
     )
     context = {
         "figures": figures,
@@ -700,6 +703,7 @@ def outstanding(request: HttpRequest) -> HttpResponse:
         "rows": selectors.outstanding_rows(page, today),
         "today": today,
         "insurers_owe": selectors.claims_outstanding(),
+        "claims_url": reverse("claim_list"),  # linked twice
     }
     return render(request, "billing/outstanding.html", context)
 
