@@ -1041,10 +1041,12 @@ _SIDEBAR_DEPOSITS = _prepared_first(
 # What is charged and not invoiced yet, per stay (None: outpatient), as the account's "Invoice
 # ... charges" buttons offer it.
 _UNINVOICED = Prepared(
-    lambda patient_id: Charge.objects.filter(patient_id=patient_id, invoice__isnull=True)
-    .values("admission_id")
-    .annotate(lines=Count("id"), amount=Sum("amount"))
-    .order_by("admission_id"),
+    lambda patient_id: (
+        Charge.objects.filter(patient_id=patient_id, invoice__isnull=True)
+        .values("admission_id")
+        .annotate(lines=Count("id"), amount=Sum("amount"))
+        .order_by("admission_id")
+    ),
     patient_id=uuid.UUID(int=1),
 )
 
@@ -1057,8 +1059,7 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
     account, counts = account_figures(patient)
     amount, tax = account.charged, account.charged_tax
     uninvoiced = [
-        row | {"amount": money(row["amount"])}
-        for row in _UNINVOICED.values(patient_id=patient.pk)
+        row | {"amount": money(row["amount"])} for row in _UNINVOICED.values(patient_id=patient.pk)
     ]
     return {
         "patient": patient,

@@ -52,9 +52,7 @@ def blank_deposit_form(amount: Decimal | None) -> SafeString:
 
 def blank_manual_charge_form() -> SafeString:
     """`{{ ManualChargeForm()|crispy }}` for the services chargeable now."""
-    options = tuple(
-        (row["pk"], row["code"], row["name"]) for row in manual_charge_options.values()
-    )
+    options = tuple((row["pk"], row["code"], row["name"]) for row in manual_charge_options.values())
 
     def write() -> SafeString:
         form = ManualChargeForm()
