@@ -22,9 +22,14 @@ class ChargeItemForm(forms.ModelForm):
 
 # Manual charges are for services no other screen posts: nursing and sundries (the account page
 # offers them on every request: hms.prepared).
-_MANUAL_CHARGE_ITEMS = Prepared(
-    lambda: ChargeItem.objects.filter(active=True, category__in=["nursing", "misc"])
-)
+def _manual_charge_items():
+    return ChargeItem.objects.filter(active=True, category__in=["nursing", "misc"])
+
+
+_MANUAL_CHARGE_ITEMS = Prepared(_manual_charge_items)
+# The same services as plain values, in the select's order: what the account page's blank form,
+# kept, is keyed on (billing/templatetags/account_forms.py).
+manual_charge_options = Prepared(lambda: _manual_charge_items().values("pk", "code", "name"))
 
 
 class ManualChargeForm(forms.Form):

@@ -352,7 +352,8 @@ AGE_BUCKETS = [
 
 
 def _day_start(day: date) -> datetime:
-    return _day_bounds(day)[0]
+    """The start of the hospital's local day, aware (_day_bounds' start, its end not made)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def age_filter(bucket: AgeBucket, today: date) -> Q:
@@ -640,17 +641,20 @@ class DischargeClearance:
         return self.owing == 0 or self.exempted
 
 
-def discharge_clearance(patient: models.Model, admission: models.Model) -> DischargeClearance:
+def discharge_clearance(
+    patient: models.Model, admission: models.Model, *, account: AccountBalance | None = None
+) -> DischargeClearance:
     """Where the patient's account stands for `admission`'s discharge: the account's balance
-    (issued invoices owed + not invoiced − deposits held, one query), the stay's charges earned
-    and not posted yet (billing.unposted) and its latest exemption. Raises nothing."""
+    (issued invoices owed + not invoiced − deposits held, one query; `account` when the caller
+    has just read it), the stay's charges earned and not posted yet (billing.unposted) and its
+    latest exemption. Raises nothing."""
     exemption = (
         DischargeExemption.objects.filter(admission_id=admission.pk)
         .select_related("granted_by")
         .first()
     )
     return DischargeClearance(
-        account=account_balance(patient),
+        account=account or account_balance(patient),
         exemption=exemption,
         unposted=unposted.unposted_for_stay(admission),
     )
@@ -669,14 +673,22 @@ def _open_stays() -> Prepared:
     )
 
 
-def stays_awaiting_discharge(patient: models.Model) -> list[dict]:
+def stays_awaiting_discharge(
+    patient: models.Model, *, account: AccountBalance | None = None
+) -> list[dict]:
     """The patient's stays not yet ended, each with where its discharge stands on the bill:
     [{"admission", "clearance"}] (billing reads stays through the patient, never importing
-    wards)."""
+    wards). `account`: the patient's balance when the caller has just read it (every stay's
+    clearance starts from the same balance; read once otherwise)."""
     stays = _open_stays().all(patient_id=patient.pk)
+    if stays and account is None:
+        account = account_balance(patient)
     for stay in stays:  # as patient.admissions gave them: each knows its patient already
         stay.patient = patient
-    return [{"admission": stay, "clearance": discharge_clearance(patient, stay)} for stay in stays]
+    return [
+        {"admission": stay, "clearance": discharge_clearance(patient, stay, account=account)}
+        for stay in stays
+    ]
 
 
 def account_counts(patient: models.Model) -> dict[str, int]:
@@ -1026,19 +1038,28 @@ _SIDEBAR_DEPOSITS = _prepared_first(
 )
 
 
+# What is charged and not invoiced yet, per stay (None: outpatient), as the account's "Invoice
+# ... charges" buttons offer it.
+_UNINVOICED = Prepared(
+    lambda patient_id: (
+        Charge.objects.filter(patient_id=patient_id, invoice__isnull=True)
+        .values("admission_id")
+        .annotate(lines=Count("id"), amount=Sum("amount"))
+        .order_by("admission_id")
+    ),
+    patient_id=uuid.UUID(int=1),
+)
+
+
 def account_page(patient: models.Model, *, showing: str) -> dict:
-    """A patient's account: the balance, the list `showing` (unpaged: the view pages it as
-    `page`, ACCOUNT_PAGE rows a page, its first page read by `first_rows()`) under tabs with
+    """A patient's account: the balance, the list `showing` (unpaged, built by `rows()`: the view
+    pages it, ACCOUNT_PAGE rows a page, its first page read by `first_rows()`) under tabs with
     each list's count, what is not invoiced yet (per stay), the sum of every charge, and the
     sidebar's newest invoices and deposits with how many there are."""
     account, counts = account_figures(patient)
     amount, tax = account.charged, account.charged_tax
     uninvoiced = [
-        row | {"amount": money(row["amount"])}
-        for row in Charge.objects.filter(patient=patient, invoice__isnull=True)
-        .values("admission_id")
-        .annotate(lines=Count("id"), amount=Sum("amount"))
-        .order_by("admission_id")
+        row | {"amount": money(row["amount"])} for row in _UNINVOICED.values(patient_id=patient.pk)
     ]
     return {
         "patient": patient,
@@ -1046,7 +1067,8 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
         "showing": showing,
         "tabs": [(key, label, counts[key]) for key, label in ACCOUNT_LISTS],
         "counts": counts,
-        "page": ACCOUNT_LISTS_OF[showing](patient.pk),
+        # The whole list, built only for a page past the first (`first_rows` reads the first).
+        "rows": lambda: ACCOUNT_LISTS_OF[showing](patient.pk),
         "first_rows": lambda: _FIRST_PAGES[showing].all(patient_id=patient.pk),
         "uninvoiced": uninvoiced,
         "amount": amount,

@@ -160,25 +160,29 @@ def _deposit_asked(request: HttpRequest) -> dict:
 
 
 def _account_page(request: HttpRequest, patient, showing: str, **refused) -> HttpResponse:
-    """The account page; a refused exemption (`exemption_form=...`) keeps what was typed."""
+    """The account page; a refused form (`form=...`, `deposit_form=...`, `exemption_form=...`)
+    keeps what was typed. The side forms, blank, are written by billing's account_forms tags."""
     context = selectors.account_page(patient, showing=showing)
+    rows = context.pop("rows")
+    number = paging.page_number(request)
     context |= {
-        "page": _page(
-            request,
-            context["page"],
+        "page": paging.page_at(
+            # The first page is read by `first_rows`: the list is built only for a later one.
+            rows() if number > 1 else (),
             selectors.ACCOUNT_PAGE,
+            number,
             count=context["counts"][showing],
             first_rows=context.pop("first_rows"),
         ),
-        "form": ManualChargeForm(),
-        "reverse_form": ReverseForm(),
         "can_reverse": rbac.allows(request.user, "billing.adjust"),
         "refund_methods": RefundMethod.choices,
+        "deposit_asked": _deposit_asked(request).get("amount"),
     }
-    context.setdefault("deposit_form", DepositForm(initial=_deposit_asked(request)))
     if rbac.allows(request.user, "billing.exempt"):
-        context["stays_to_exempt"] = selectors.stays_awaiting_discharge(patient)
-        context.setdefault("exemption_form", DischargeExemptionForm())
+        stays = selectors.stays_awaiting_discharge(patient, account=context["account"])
+        context["stays_to_exempt"] = stays
+        if stays:
+            context.setdefault("exemption_form", DischargeExemptionForm())
     context |= refused
     template = "billing/patient_account.html"
     if request.htmx and request.htmx.target == "account":
@@ -681,12 +685,15 @@ def outstanding(request: HttpRequest) -> HttpResponse:
     age = params.choice_param(request.GET.get("age"), [b.key for b in selectors.AGE_BUCKETS])
     figures = selectors.outstanding_figures(today)
     # The figures have counted the open invoices (in all and per age): the page needs no count.
-    page = _page(
-        request,
-        selectors.outstanding_invoices(today, age),
+    # The first page of every age is read by a prepared query: the list is built for the others.
+    number = paging.page_number(request)
+    first = not age and number == 1
+    page = paging.page_at(
+        () if first else selectors.outstanding_invoices(today, age),
         selectors.OUTSTANDING_PER_PAGE,
+        number,
         count=figures.count_of(age),
-        first_rows=None if age else selectors.first_outstanding,
+        first_rows=selectors.first_outstanding if first else None,
     )
     context = {
         "figures": figures,
@@ -696,6 +703,7 @@ def outstanding(request: HttpRequest) -> HttpResponse:
         "rows": selectors.outstanding_rows(page, today),
         "today": today,
         "insurers_owe": selectors.claims_outstanding(),
+        "claims_url": reverse("claim_list"),  # linked twice
     }
     return render(request, "billing/outstanding.html", context)
 

@@ -616,14 +616,19 @@ def test_the_claims_list_takes_the_same_queries_for_5_or_60_claims(
     accountant.get(reverse("claim_list"))  # session and user warmed up alike for both
     with django_assert_max_num_queries(12) as few:
         accountant.get(reverse("claim_list"))
+    # (counted now: the connection keeps the last 9,000 queries, and making 55 claims runs ~9,000)
+    few_queries = len(few.captured_queries)
 
     claims += _claims(people, 55, insurer="Jubilee")
     for claim in claims[:10]:
         approve(people, claim, "1000")
     for claim in claims[10:15]:
         reject(people, claim)
+    # The session's last activity is written again after 15 s (hms.middleware): on a busy machine
+    # making 55 claims takes longer, and that write (3 queries) lands here, not in the measure.
+    accountant.get(reverse("claim_list"))
     # (5 claims fit on the page: they are their own count; 60 are counted, one query more)
-    with django_assert_max_num_queries(len(few.captured_queries) + 1):
+    with django_assert_max_num_queries(few_queries + 1):
         page = page_of(accountant, reverse("claim_list"))
 
     assert page.count('data-testid="claim-row"') == 25  # one page of them

@@ -1,0 +1,84 @@
+"""`{% deposit_fields %}` and `{% manual_charge_fields %}`: the account page's side forms, their
+blank copies written once per process and kept.
+
+`{{ deposit_form|crispy }}` and `{{ form|crispy }}` (ManualChargeForm, whose select lists the
+nursing and sundry services as model instances) cost ~3,500 calls of the account page's ~17,000,
+building both forms and writing them out on every load (tests/bench/pages.py --profile). A blank
+deposit form differs only by the amount a page suggests (`?deposit=1500`: a visit's fee); a blank
+charge form only by the services it lists, read on every load as plain values by a query compiled
+once. Each is rendered by `crispy` itself the first time and kept under the language and what it
+depends on: a renamed or retired service is another key, never stale HTML. A refused form, with
+what was typed and its messages, is written out each time, as before
+(tests/billing/test_account_writers.py holds the kept HTML to crispy's).
+"""
+
+from decimal import Decimal
+
+from django import template
+from django.utils import translation
+from django.utils.safestring import SafeString
+
+from billing.forms import DepositForm, ManualChargeForm, manual_charge_options
+from billing.models import ChargeItem
+from hms.form_renderer import options_read
+from hms.templatetags.form_fields import as_crispy_form
+
+register = template.Library()
+
+# (form, language, what it depends on) -> the blank form's HTML. The suggested amounts are a few
+# fees, the services one list between two changes to the charge master: past this the store is
+# emptied and filled again.
+_KEPT_MAX = 64
+_kept: dict[tuple, SafeString] = {}
+
+
+def _kept_html(key: tuple, write) -> SafeString:
+    html = _kept.get(key)
+    if html is None:
+        if len(_kept) >= _KEPT_MAX:
+            _kept.clear()
+        html = _kept[key] = write()
+    return html
+
+
+def blank_deposit_form(amount: Decimal | None) -> SafeString:
+    """`{{ DepositForm(initial={"amount": amount})|crispy }}` (no amount: a blank form)."""
+    initial = {} if amount is None else {"amount": amount}
+    return _kept_html(
+        ("deposit", translation.get_language(), repr(amount)),
+        lambda: as_crispy_form(DepositForm(initial=initial)),
+    )
+
+
+def blank_manual_charge_form() -> SafeString:
+    """`{{ ManualChargeForm()|crispy }}` for the services chargeable now."""
+    options = tuple((row["pk"], row["code"], row["name"]) for row in manual_charge_options.values())
+
+    def write() -> SafeString:
+        form = ManualChargeForm()
+        # The select lists exactly the services of the key (not read again: one changed in
+        # between would be kept under the wrong list).
+        options_read(
+            form.fields["item"],
+            [ChargeItem(pk=pk, code=code, name=name) for pk, code, name in options],
+        )
+        return as_crispy_form(form)
+
+    return _kept_html(("charge", translation.get_language(), options), write)
+
+
+@register.simple_tag
+def deposit_fields(refused, amount: Decimal | None = None) -> SafeString:
+    """The deposit form's fields: the refused form as typed, else a blank one suggesting
+    `amount`."""
+    if refused:
+        return as_crispy_form(refused)
+    return blank_deposit_form(amount)
+
+
+@register.simple_tag
+def manual_charge_fields(refused) -> SafeString:
+    """The "Add a charge" form's fields: the refused form as typed, else a blank one."""
+    if refused:
+        return as_crispy_form(refused)
+    return blank_manual_charge_form()
