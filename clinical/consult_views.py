@@ -45,7 +45,9 @@ def encounter(request: HttpRequest, pk: int) -> HttpResponse:
     """The consultation screen; its notes are saved from it (by htmx: only the notes' line
     changes, nothing else on the page is redrawn under the doctor's hands)."""
     current = _encounter(pk)
-    form = EncounterForm(request.POST or None, instance=current)
+    if not request.POST:  # the page opened: its notes form is made once, with any draft
+        return _encounter_page(request, current)
+    form = EncounterForm(request.POST, instance=current)
     if request.method == "POST" and form.is_valid():
         try:
             services.encounter_save(
@@ -55,8 +57,8 @@ def encounter(request: HttpRequest, pk: int) -> HttpResponse:
             refuse_into(form, refusal)
         else:
             return _notes_saved(request, current)
-    part = "notes-form" if request.htmx and form.is_bound else None
-    return _encounter_page(request, current, form=form if form.is_bound else None, part=part)
+    part = "notes-form" if request.htmx else None
+    return _encounter_page(request, current, form=form, part=part)
 
 
 def _notes_saved(request: HttpRequest, current: Encounter) -> HttpResponse:
@@ -97,10 +99,12 @@ def _encounter_page(
         "form": form,
         "draft": draft,
         "notes_version": services.notes_version(current),
-        "prescription_form": PrescriptionForm(),
+        # None: the blank form, kept (clinical/templatetags/consult_forms.py); a refused one
+        # comes in `shown`.
+        "prescription_form": None,
         "prescriptions": selectors.encounter_prescriptions(current),
         "editable": editable,
-        "check_form": PrescriptionCheckForm(),
+        "check_form": None,
     } | shown
     template = f"clinical/encounter.html#{part}" if part else "clinical/encounter.html"
     return render(request, template, context)
