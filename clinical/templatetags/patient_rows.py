@@ -45,8 +45,7 @@ def state_badge_html(patient: Patient) -> str:
     colour = _STATE_COLOUR.get(patient.state, "text-bg-primary")
     label = _STATE_LABEL.get(patient.state, patient.state)
     return (
-        f'<span class="badge fs-6 {colour}" data-testid="patient-state">'
-        f"{escape(str(label))}</span>"
+        f'<span class="badge fs-6 {colour}" data-testid="patient-state">{escape(str(label))}</span>'
     )
 
 
