@@ -29,7 +29,7 @@ from hms.refusals import act, refuse_beside, refuse_into
 REASON_LIMIT = params.model_limit(Appointment, "reason")
 PER_PAGE = selectors.DAY_SHOWN
 PAST_PER_PAGE = 20
-EXCEPTIONS_PER_PAGE = selectors.DAY_SHOWN
+EXCEPTIONS_PER_PAGE = 50
 
 
 DAY_UNREADABLE = "That is not a day: type it as day/month/year, e.g. 04/12/2026."
