@@ -104,8 +104,10 @@ def patient_result_rows(results, pick: str, query: str) -> SafeString:
 
 @register.simple_tag
 def latest_registration_rows(page) -> SafeString:
-    """The latest registrations' table rows (`page`, Patient rows): MRN, name (the chart's link),
-    birth date, phone, state and when registered; a row that says so when there are none."""
+    """The latest registrations' table rows (`page`, Patient rows, or RegisteredPatient rows for
+    the first page: clinical.selectors.latest_registrations_first): MRN, name (the chart's
+    link), birth date, phone, state and when registered; a row that says so when there are
+    none."""
     chart = link_to("patient_chart")
     zone = timezone.get_current_timezone()
     html = []
