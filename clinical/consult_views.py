@@ -45,9 +45,7 @@ def encounter(request: HttpRequest, pk: int) -> HttpResponse:
     """The consultation screen; its notes are saved from it (by htmx: only the notes' line
     changes, nothing else on the page is redrawn under the doctor's hands)."""
     current = _encounter(pk)
-    if not request.POST:  # the page opened: its notes form is made once, with any draft
-        return _encounter_page(request, current)
-    form = EncounterForm(request.POST, instance=current)
+    form = EncounterForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         try:
             services.encounter_save(
@@ -57,8 +55,8 @@ def encounter(request: HttpRequest, pk: int) -> HttpResponse:
             refuse_into(form, refusal)
         else:
             return _notes_saved(request, current)
-    part = "notes-form" if request.htmx else None
-    return _encounter_page(request, current, form=form, part=part)
+    part = "notes-form" if request.htmx and form.is_bound else None
+    return _encounter_page(request, current, form=form if form.is_bound else None, part=part)
 
 
 def _notes_saved(request: HttpRequest, current: Encounter) -> HttpResponse:
@@ -99,12 +97,10 @@ def _encounter_page(
         "form": form,
         "draft": draft,
         "notes_version": services.notes_version(current),
-        # None: the blank form, kept (clinical/templatetags/consult_forms.py); a refused one
-        # comes in `shown`.
-        "prescription_form": None,
+        "prescription_form": PrescriptionForm(),
         "prescriptions": selectors.encounter_prescriptions(current),
         "editable": editable,
-        "check_form": None,
+        "check_form": PrescriptionCheckForm(),
     } | shown
     template = f"clinical/encounter.html#{part}" if part else "clinical/encounter.html"
     return render(request, template, context)
