@@ -41,13 +41,14 @@ def test_a_days_first_page_is_the_querysets_for_every_viewer(staff, zone):
     day = timezone.localdate() + timedelta(days=2)
     with timezone.override(zone):
         start = timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
-        # The day's first minute and last, the days either side, two doctors, every status.
+        # The day's first minute and last, the days either side, two doctors, every status;
+        # five minutes each, so that no doctor's two overlap (PostgreSQL refuses that).
         for n, minutes in enumerate([-15, 0, 30, 30, 60, 600, 1425, 1440, 1455] * 2):
             Appointment.objects.create(
                 patient=PatientFactory(),
                 doctor=staff.doctor if n % 2 else other,
                 starts_at=start + timedelta(minutes=minutes + 5 * (n // 9)),
-                ends_at=start + timedelta(minutes=minutes + 5 * (n // 9) + 15),
+                ends_at=start + timedelta(minutes=minutes + 5 * (n // 9) + 5),
                 status=AppointmentStatus.values[n % len(AppointmentStatus.values)],
                 fee=Decimal("500.00"),
             )
