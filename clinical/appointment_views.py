@@ -27,7 +27,7 @@ from hms import paging, params, rbac
 from hms.refusals import act, refuse_beside, refuse_into
 
 REASON_LIMIT = params.model_limit(Appointment, "reason")
-PER_PAGE = 50
+PER_PAGE = selectors.DAY_SHOWN
 PAST_PER_PAGE = 20
 EXCEPTIONS_PER_PAGE = 50
 
@@ -68,7 +68,9 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
         doctor_id=params.db_id(request.GET.get("doctor")),
         status=params.choice_param(request.GET.get("status"), AppointmentStatus.choices),
     )
-    context["appointments"] = paging.page_of(request, context["appointments"], PER_PAGE)
+    context["appointments"] = paging.page_of(
+        request, context["appointments"], PER_PAGE, first_rows=context.pop("first_rows")
+    )
     template = "clinical/appointment_list.html"
     if request.htmx and request.htmx.target == "appointment-rows":
         template += "#rows"

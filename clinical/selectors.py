@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate, TruncTime
 from django.utils import timezone
 
@@ -129,6 +129,55 @@ def latest_registrations() -> QuerySet:
     """The records registered last, newest first: neither archived nor merged into another."""
     active = Patient.objects.exclude(state=PatientState.ARCHIVED).filter(merged_into__isnull=True)
     return active.order_by("-registered_at")
+
+
+# The patient list's first page (and one row more) and, when it is full, the count of all the
+# active records by state, read by queries compiled once (hms.prepared): the list opens there.
+LATEST_SHOWN = 25
+_LATEST_COLUMNS = (
+    "pk",
+    "mrn",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "phone",
+    "state",
+    "registered_at",
+)
+_LATEST_FIRST = Prepared(
+    lambda: latest_registrations().values(*_LATEST_COLUMNS)[: LATEST_SHOWN + 1]
+)
+_LATEST_BY_STATE = Prepared(
+    lambda: latest_registrations().order_by().values("state").annotate(count=Count("pk"))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredPatient:
+    """A row of the latest registrations: what the patient list shows of a record (a record has
+    ~40 columns; making each row a Patient was half the list's reading)."""
+
+    pk: uuid.UUID
+    mrn: str
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    phone: str
+    state: str
+    registered_at: datetime
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+def latest_registrations_first() -> tuple[list[RegisteredPatient], int]:
+    """latest_registrations()'s first LATEST_SHOWN + 1 rows (what the list shows of each) and
+    how many rows it has (one query when they are all there are, two when there are more)."""
+    rows = [RegisteredPatient(**row) for row in _LATEST_FIRST.values()]
+    if len(rows) <= LATEST_SHOWN:
+        return rows, len(rows)
+    return rows, sum(row["count"] for row in _LATEST_BY_STATE.values())
 
 
 # Every patient page opens the record this way: compiled once (hms.prepared), for staff and for
@@ -1008,19 +1057,65 @@ _DOCTOR_NAMES = Prepared(
 )
 
 
+# A day's first page of appointments (and one row more), every doctor's or one doctor's, in
+# any status: the list as the desk and a doctor open it, read by queries compiled once.
+DAY_SHOWN = 50
+_DAY_ORDER = ("starts_at", "doctor__last_name", "pk")
+_DAY_FIRST = Prepared(
+    lambda start, end: (
+        Appointment.objects.select_related("patient", "doctor")
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .order_by(*_DAY_ORDER)[: DAY_SHOWN + 1]
+    ),
+    start=datetime(2000, 1, 1, tzinfo=UTC),
+    end=datetime(2000, 1, 2, tzinfo=UTC),
+)
+_DAY_FIRST_OF_DOCTOR = Prepared(
+    lambda start, end, doctor_id: (
+        Appointment.objects.select_related("patient", "doctor")
+        .filter(starts_at__gte=start, starts_at__lt=end, doctor_id=doctor_id)
+        .order_by(*_DAY_ORDER)[: DAY_SHOWN + 1]
+    ),
+    start=datetime(2000, 1, 1, tzinfo=UTC),
+    end=datetime(2000, 1, 2, tzinfo=UTC),
+    doctor_id=-1,
+)
+
+
+def _day_first_rows(
+    user: User, start: datetime, end: datetime, doctor_id: int | None, status: str
+) -> Callable[[], list] | None:
+    """For hms.paging.page_of(first_rows=): the day's first DAY_SHOWN + 1 appointments by a
+    prepared query, for the desk and the wards (all, or one doctor's) and for a doctor (their
+    own); None for a status chosen or a patient."""
+    if status:
+        return None
+    scope = rbac.scope(user, "appointments.view")
+    if scope == rbac.ALL:
+        if doctor_id:
+            return lambda: _DAY_FIRST_OF_DOCTOR.all(start=start, end=end, doctor_id=doctor_id)
+        return lambda: _DAY_FIRST.all(start=start, end=end)
+    if scope == rbac.OWN and rbac.scope(user, "patients.view_chart") != rbac.OWN:
+        if doctor_id and doctor_id != user.pk:
+            return None
+        return lambda: _DAY_FIRST_OF_DOCTOR.all(start=start, end=end, doctor_id=user.pk)
+    return None
+
+
 def appointment_day_page(user: User, *, day: date, doctor_id: int | None, status: str = "") -> dict:
     """The desk's list of a day: its appointments (of one doctor when chosen, in one status
-    when chosen: an AppointmentStatus value, "" for any; the view pages them), the days either
-    side, the doctors and statuses to choose from and whether `user` may book."""
+    when chosen: an AppointmentStatus value, "" for any; the view pages them, the first page
+    read by `first_rows` when it is not None), the days either side, the doctors and statuses
+    to choose from and whether `user` may book."""
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
-    appointments = appointments_for(user).filter(
-        starts_at__gte=start, starts_at__lt=start + timedelta(days=1)
-    )
+    end = start + timedelta(days=1)
+    appointments = appointments_for(user).filter(starts_at__gte=start, starts_at__lt=end)
     if doctor_id:
         appointments = appointments.filter(doctor_id=doctor_id)
     if status:
         appointments = appointments.filter(status=status)
     return {
+        "first_rows": _day_first_rows(user, start, end, doctor_id, status),
         "status": status,
         "statuses": AppointmentStatus.choices,
         "day": day,

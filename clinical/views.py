@@ -19,7 +19,7 @@ from clinical.models import Patient, PatientState
 from hms import paging, params, rbac, submissions
 from hms.refusals import Refusal, refuse_beside, refuse_into
 
-RECENT_PER_PAGE = 25
+RECENT_PER_PAGE = selectors.LATEST_SHOWN
 SEARCH_PER_PAGE = 20
 VITALS_PER_PAGE = 50
 CHART_READINGS = 50
@@ -73,8 +73,15 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     if as_you_type:
         return render(request, "clinical/patient_list.html#results", context)
     if not query:  # the latest registrations, while nothing is searched for
-        recent = selectors.latest_registrations()
-        context["page"] = paging.page_of(request, recent, RECENT_PER_PAGE)
+        number = paging.page_number(request)
+        if number == 1:  # the page nearly always opened: read by prepared queries
+            rows, count = selectors.latest_registrations_first()
+            context["page"] = paging.page_at(
+                rows, RECENT_PER_PAGE, 1, count=count, first_rows=lambda: rows
+            )
+        else:
+            recent = selectors.latest_registrations()
+            context["page"] = paging.page_at(recent, RECENT_PER_PAGE, number)
     return render(request, "clinical/patient_list.html", context)
 
 

@@ -243,3 +243,16 @@ def doctor_options(doctors: object, chosen: str) -> SafeString:
             for doctor in doctors
         )
     )
+
+
+@register.simple_tag
+def status_options(statuses: object, chosen: str) -> SafeString:
+    """A status picker's options after "Any status" (`statuses`: (value, label) pairs), the
+    chosen one selected: the template's loop, written out (tests/clinical/test_appointment_marks.py)."""
+    return mark_safe(  # noqa: S308 (every value and label escaped)
+        "".join(
+            f'<option value="{escape(str(value))}"{" selected" if value == chosen else ""}>'
+            f"{escape(str(label))}</option>"
+            for value, label in statuses
+        )
+    )

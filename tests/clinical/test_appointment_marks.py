@@ -83,3 +83,17 @@ def test_the_doctor_picker_marks_the_chosen_doctor():
         ours = _render("{% doctor_options doctors doctor_id %}", doctors=doctors, doctor_id=chosen)
         assert ours == _render(OPTIONS, doctors=doctors, doctor_id=chosen)
     assert ours.count("selected") == 0
+
+
+STATUS_OPTIONS = (
+    '{% for value, label in statuses %}<option value="{{ value }}"{% if value == status %}'
+    " selected{% endif %}>{{ label }}</option>{% endfor %}"
+)
+
+
+def test_the_status_picker_is_the_loop_it_replaced():
+    statuses = [*AppointmentStatus.choices, ('<b>"x"&', "<i>Odd & 'new'</i>")]
+    for chosen in ["", "booked", "cancelled", '<b>"x"&', "nothing"]:
+        ours = _render("{% status_options statuses status %}", statuses=statuses, status=chosen)
+
+        assert ours == _render(STATUS_OPTIONS, statuses=statuses, status=chosen)
