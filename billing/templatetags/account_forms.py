@@ -6,10 +6,10 @@ nursing and sundry services as model instances) cost ~3,500 calls of the account
 building both forms and writing them out on every load (tests/bench/pages.py --profile). A blank
 deposit form differs only by the amount a page suggests (`?deposit=1500`: a visit's fee); a blank
 charge form only by the services it lists, read on every load as plain values by a query compiled
-once. Each is rendered by `crispy` itself the first time and kept under the language and what it
-depends on: a renamed or retired service is another key, never stale HTML. A refused form, with
-what was typed and its messages, is written out each time, as before
-(tests/billing/test_account_writers.py holds the kept HTML to crispy's).
+once. Each is rendered by `crispy` itself the first time and kept in hms.templatetags.kept_forms'
+store under (form, language, what it depends on): a renamed or retired service is another key,
+never stale HTML. A refused form, with what was typed and its messages, is written out each time,
+as before (tests/billing/test_account_writers.py holds the kept HTML to crispy's).
 """
 
 from decimal import Decimal
@@ -22,29 +22,15 @@ from billing.forms import DepositForm, ManualChargeForm, manual_charge_options
 from billing.models import ChargeItem
 from hms.form_renderer import options_read
 from hms.templatetags.form_fields import as_crispy_form
+from hms.templatetags.kept_forms import kept_html
 
 register = template.Library()
-
-# (form, language, what it depends on) -> the blank form's HTML. The suggested amounts are a few
-# fees, the services one list between two changes to the charge master: past this the store is
-# emptied and filled again.
-_KEPT_MAX = 64
-_kept: dict[tuple, SafeString] = {}
-
-
-def _kept_html(key: tuple, write) -> SafeString:
-    html = _kept.get(key)
-    if html is None:
-        if len(_kept) >= _KEPT_MAX:
-            _kept.clear()
-        html = _kept[key] = write()
-    return html
 
 
 def blank_deposit_form(amount: Decimal | None) -> SafeString:
     """`{{ DepositForm(initial={"amount": amount})|crispy }}` (no amount: a blank form)."""
     initial = {} if amount is None else {"amount": amount}
-    return _kept_html(
+    return kept_html(
         ("deposit", translation.get_language(), repr(amount)),
         lambda: as_crispy_form(DepositForm(initial=initial)),
     )
@@ -64,7 +50,7 @@ def blank_manual_charge_form() -> SafeString:
         )
         return as_crispy_form(form)
 
-    return _kept_html(("charge", translation.get_language(), options), write)
+    return kept_html(("charge", translation.get_language(), options), write)
 
 
 @register.simple_tag

@@ -35,9 +35,10 @@ KEPT_MAX = 4096
 _kept: dict[tuple, SafeString] = {}
 
 
-def _kept_html(key: tuple, write: Callable[[], SafeString]) -> SafeString:
+def kept_html(key: tuple, write: Callable[[], SafeString]) -> SafeString:
     """The HTML kept under `key`, written by `write()` the first time (the store emptied when
-    full)."""
+    full). For an app's own blank forms (billing's account page): its key starts with a name of
+    its own and holds everything the HTML depends on."""
     html = _kept.get(key)
     if html is None:
         if len(_kept) >= KEPT_MAX:
@@ -76,7 +77,7 @@ def kept_field(field: BoundField) -> SafeString:
     key = _field_key(field)
     if key is None:
         return as_crispy_field(field)
-    return _kept_html(key, lambda: as_crispy_field(field))
+    return kept_html(key, lambda: as_crispy_field(field))
 
 
 @register.filter
@@ -89,4 +90,4 @@ def kept_form(form: object) -> SafeString:
     if None in keys:
         return as_crispy_form(form)
     # (the script prefix: a field's help may hold a link, the sign-in's "Forgot your password?")
-    return _kept_html((type(form), keys, get_script_prefix()), lambda: as_crispy_form(form))
+    return kept_html((type(form), keys, get_script_prefix()), lambda: as_crispy_form(form))
