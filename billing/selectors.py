@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import cache
 
 from django.conf import settings
+from django.core.paginator import Page
 from django.db import connection, models
 from django.db.models import (
     Case,
@@ -46,7 +47,7 @@ from billing.models import (
     RefundMethod,
 )
 from billing.totals import Totals
-from hms import files, params, rbac
+from hms import files, paging, params, rbac
 from hms.links import link_to
 from hms.money import ZERO, money, money_text
 from hms.prepared import Prepared
@@ -1136,3 +1137,17 @@ def visible_invoices(user: User) -> QuerySet[Invoice]:
     if rbac.scope(user, "billing.invoices") == rbac.OWN:
         invoices = invoices.filter(patient__user=user)
     return invoices
+
+
+def outstanding_page(today: date, age: str | None, number: int, figures: Outstanding) -> Page:
+    """The outstanding list's page `number` of the age bucket `age` (None: every age). The
+    figures have counted the open invoices (in all and per age): the page needs no count. The
+    first page of every age is read by a prepared query; the list is built for the others."""
+    first = not age and number == 1
+    return paging.page_at(
+        () if first else outstanding_invoices(today, age),
+        OUTSTANDING_PER_PAGE,
+        number,
+        count=figures.count_of(age),
+        first_rows=first_outstanding if first else None,
+    )

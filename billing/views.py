@@ -684,17 +684,7 @@ def outstanding(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     age = params.choice_param(request.GET.get("age"), [b.key for b in selectors.AGE_BUCKETS])
     figures = selectors.outstanding_figures(today)
-    # The figures have counted the open invoices (in all and per age): the page needs no count.
-    # The first page of every age is read by a prepared query: the list is built for the others.
-    number = paging.page_number(request)
-    first = not age and number == 1
-    page = paging.page_at(
-        () if first else selectors.outstanding_invoices(today, age),
-        selectors.OUTSTANDING_PER_PAGE,
-        number,
-        count=figures.count_of(age),
-        first_rows=selectors.first_outstanding if first else None,
-    )
+    page = selectors.outstanding_page(today, age, paging.page_number(request), figures)
     context = {
         "figures": figures,
         "age": age,

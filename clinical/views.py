@@ -73,16 +73,17 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     if as_you_type:
         return render(request, "clinical/patient_list.html#results", context)
     if not query:  # the latest registrations, while nothing is searched for
-        number = paging.page_number(request)
-        if number == 1:  # the page nearly always opened: read by prepared queries
-            rows, count = selectors.latest_registrations_first()
-            context["page"] = paging.page_at(
-                rows, RECENT_PER_PAGE, 1, count=count, first_rows=lambda: rows
-            )
-        else:
-            recent = selectors.latest_registrations()
-            context["page"] = paging.page_at(recent, RECENT_PER_PAGE, number)
+        context["page"] = _latest_registrations_page(paging.page_number(request))
     return render(request, "clinical/patient_list.html", context)
+
+
+def _latest_registrations_page(number: int):
+    """The latest registrations' page `number`: the first, the page nearly always opened, read
+    by prepared queries."""
+    if number == 1:
+        rows, count = selectors.latest_registrations_first()
+        return paging.page_at(rows, RECENT_PER_PAGE, 1, count=count, first_rows=lambda: rows)
+    return paging.page_at(selectors.latest_registrations(), RECENT_PER_PAGE, number)
 
 
 @rbac.capability_required("patients.register")
