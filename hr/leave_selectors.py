@@ -76,6 +76,11 @@ class Balance:
     pending: Decimal = ZERO
 
     @property
+    def total(self) -> Decimal:
+        """Days to take this year: the entitlement and the days carried in (21 + 2.5 = 23.5)."""
+        return self.entitlement + self.carried_over
+
+    @property
     def left(self) -> Decimal:
         """Entitlement and days carried in, less days taken and days asked for."""
         return self.entitlement + self.carried_over - self.taken - self.pending

@@ -123,7 +123,9 @@ def _geometry(chart: Chart) -> dict:
         band = {"name": chart.band.name, "points": " ".join(upper + lower)}
     limit = None
     if chart.limit:
-        limit = {"label": chart.limit[0], "y": y(float(chart.limit[1]))}
+        level = y(float(chart.limit[1]))
+        # The label sits 4 px above its line (in Python: the template's `add` drops the decimals).
+        limit = {"label": chart.limit[0], "y": level, "label_y": round(level - 4, 1)}
     return {
         "width": WIDTH,
         "height": HEIGHT,

@@ -251,12 +251,7 @@ def my_leave_row(context: template.Context, leave_request) -> SafeString:
 
 
 def _balance_card(balance, year: int, language: str) -> str:
-    # `entitlement|add:carried_over` as the template wrote it: Django's `add` adds whole
-    # numbers first (int() of each), so 21 + 2.5 carried showed "of 23".
-    try:
-        total = int(balance.entitlement) + int(balance.carried_over)
-    except (ValueError, TypeError):
-        total = balance.entitlement + balance.carried_over
+    total = balance.total
     taken = (
         f'<div class="small text-body-secondary">{_written(balance.taken, language)} taken or'
         " booked</div>"

@@ -186,7 +186,7 @@ MY_BALANCES = (
     '      <div class="small text-body-secondary">{{ balance.leave_type.name }}</div>\n'
     '      <div class="fs-4 fw-semibold" data-testid="balance-{{ balance.leave_type.code }}">'
     '{{ balance.left|floatformat:"-1" }} <span class="fs-6 fw-normal">of'
-    ' {{ balance.entitlement|add:balance.carried_over|floatformat:"-1" }}</span></div>\n'
+    ' {{ balance.total|floatformat:"-1" }}</span></div>\n'
     '      {% if balance.taken %}<div class="small text-body-secondary">'
     '{{ balance.taken|floatformat:"-1" }} taken or booked</div>{% endif %}\n'
     '      {% if balance.pending %}<div class="small text-body-secondary">'
@@ -328,8 +328,9 @@ def test_my_balances_are_the_html_the_template_wrote(language):
             assert _render("{% my_leave_balances %}", context) == Template(MY_BALANCES).render(
                 Context(context)
             )
-    # Django's `add` added whole days: 21 + 2.5 carried was shown "of 23", and still is.
-    assert "of 23<" in _render("{% my_leave_balances %}", {"balances": balances, "year": 2026})
+    # Django's `add` filter, which the template used, added whole days: 21 + 2.5 carried showed
+    # "of 23". The card shows every day the person has this year.
+    assert "of 23.5<" in _render("{% my_leave_balances %}", {"balances": balances, "year": 2026})
 
 
 @pytest.mark.parametrize("language", ["en-gb", "sw"])

@@ -388,3 +388,21 @@ def test_who_is_away_shows_one_department(staff, client_for):
     )
 
     assert page.count('data-testid="away-row"') == 1 and str(staff.nurse) in page
+
+
+def test_half_a_day_carried_in_counts_in_the_year_s_total(staff, client_for):
+    # 2025: 18.5 of 21 days taken, 2.5 left; annual leave carries up to 10, so 2026 has 23.5.
+    staff.nurse.date_joined = datetime(2024, 6, 1, tzinfo=NAIROBI)
+    staff.nurse.save(update_fields=["date_joined"])
+    with time_machine.travel(datetime(2025, 3, 2, 9, tzinfo=NAIROBI), tick=False):
+        last_year = apply(staff.nurse, date(2025, 3, 3), date(2025, 3, 3))
+    LeaveRequest.objects.filter(pk=last_year.pk).update(status=LeaveStatus.APPROVED)
+    last_year.charges.update(days="18.5")
+    leave = apply(staff.nurse, MONDAY + timedelta(days=7), MONDAY + timedelta(days=7))
+
+    mine = client_for(staff.nurse).get(reverse("my_leave")).content.decode()
+    decide = client_for(staff.admin).get(reverse("leave_decide", args=[leave.pk])).content
+
+    # 21 + 2.5 carried - 1 day asked for.
+    assert 'data-testid="balance-annual">22.5 <span class="fs-6 fw-normal">of 23.5<' in mine
+    assert b"22.5 left of 23.5 (" in decide
