@@ -97,10 +97,12 @@ def _encounter_page(
         "form": form,
         "draft": draft,
         "notes_version": services.notes_version(current),
-        "prescription_form": PrescriptionForm(),
+        # None: the blank form, kept (clinical/templatetags/consult_forms.py); a refused one
+        # comes in `shown`.
+        "prescription_form": None,
         "prescriptions": selectors.encounter_prescriptions(current),
         "editable": editable,
-        "check_form": PrescriptionCheckForm(),
+        "check_form": None,
     } | shown
     template = f"clinical/encounter.html#{part}" if part else "clinical/encounter.html"
     return render(request, template, context)
