@@ -45,8 +45,10 @@ def encounter(request: HttpRequest, pk: int) -> HttpResponse:
     """The consultation screen; its notes are saved from it (by htmx: only the notes' line
     changes, nothing else on the page is redrawn under the doctor's hands)."""
     current = _encounter(pk)
-    form = EncounterForm(request.POST or None, instance=current)
-    if request.method == "POST" and form.is_valid():
+    if not request.POST:  # the page opened (its notes form is made there, with any draft)
+        return _encounter_page(request, current)
+    form = EncounterForm(request.POST, instance=current)
+    if form.is_valid():
         try:
             services.encounter_save(
                 actor=request.user, encounter=current, fields=form.cleaned_data, request=request
@@ -55,8 +57,8 @@ def encounter(request: HttpRequest, pk: int) -> HttpResponse:
             refuse_into(form, refusal)
         else:
             return _notes_saved(request, current)
-    part = "notes-form" if request.htmx and form.is_bound else None
-    return _encounter_page(request, current, form=form if form.is_bound else None, part=part)
+    part = "notes-form" if request.htmx else None
+    return _encounter_page(request, current, form=form, part=part)
 
 
 def _notes_saved(request: HttpRequest, current: Encounter) -> HttpResponse:
