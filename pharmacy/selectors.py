@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.paginator import Page
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DecimalField,
@@ -23,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from hms import params
+from hms import paging, params
 from hms.prepared import Prepared
 from pharmacy.models import (
     Dispense,
@@ -180,6 +182,18 @@ ITEM_HISTORY_PAGE = 25
 _ITEM_HISTORY_FIRST = Prepared(
     lambda item_id: _item_history(item_id)[: ITEM_HISTORY_PAGE + 1], item_id=-1
 )
+# The ledger's rows counted by the item's index alone: the count of the ledger's own query kept
+# its joins to the store, batch and user (14 ms for an item with 14,000 movements, against 1 ms).
+_ITEM_MOVEMENT_COUNT = Prepared(
+    lambda item_id: (
+        StockMovement.objects.filter(item_id=item_id)
+        .order_by()
+        .annotate(every=Value(True, output_field=BooleanField()))
+        .values("every")
+        .annotate(count=Count("*"))
+    ),
+    item_id=-1,
+)
 
 
 def formulary_item(pk: int) -> FormularyItem | None:
@@ -227,6 +241,24 @@ def item_history(item: FormularyItem) -> QuerySet[dict]:
 def item_history_first_rows(item: FormularyItem) -> list[dict]:
     """item_history()'s first ITEM_HISTORY_PAGE + 1 rows, by a query compiled once."""
     return _ITEM_HISTORY_FIRST.values(item_id=item.pk)
+
+
+def item_history_page(item: FormularyItem, number: int) -> Page:
+    """Page `number` of the item's ledger (ITEM_HISTORY_PAGE rows; past the last: the last). The
+    first page is read by a prepared query and counts itself when it is not full; else the
+    movements are counted by the item's index."""
+    first = item_history_first_rows(item) if number == 1 else None
+    if first is not None and len(first) <= ITEM_HISTORY_PAGE:
+        count = len(first)
+    else:
+        count = _ITEM_MOVEMENT_COUNT.values(item_id=item.pk)[0]["count"]
+    return paging.page_at(
+        item_history(item),
+        ITEM_HISTORY_PAGE,
+        number,
+        count=count,
+        first_rows=None if first is None else (lambda: first),
+    )
 
 
 def receipts() -> QuerySet[PurchaseReceipt]:

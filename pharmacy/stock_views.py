@@ -78,12 +78,7 @@ def stock_item(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.formulary_item(pk)
     if item is None:
         raise Http404("No such formulary item.")
-    history = paging.page_of(
-        request,
-        selectors.item_history(item),
-        selectors.ITEM_HISTORY_PAGE,
-        first_rows=lambda: selectors.item_history_first_rows(item),
-    )
+    history = selectors.item_history_page(item, paging.page_number(request))
     context = {"item": item, "batches": selectors.item_batches(item), "page": history}
     return render(request, "pharmacy/stock/item.html", context)
 

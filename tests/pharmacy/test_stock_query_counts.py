@@ -130,3 +130,26 @@ def test_the_consumption_report_costs_a_few_queries(
     assert page.context["page"].paginator.count == 1_600
     total = sum(row["consumed"] for row in page.context["page"])
     assert total > 0
+
+
+@pytest.mark.django_db
+def test_an_item_s_ledger_is_counted_and_paged_in_a_few_queries(
+    big_pharmacy, staff, client_for, django_assert_max_num_queries
+):
+    pharmacist = client_for(staff.pharmacist)
+    item = FormularyItem.objects.filter(generic_name__startswith="Bulkamol").order_by("pk")[0]
+    url = reverse("stock_item", args=[item.pk])
+    pharmacist.get(url)  # the session saved once after signing in
+
+    # Session, user, second-factor device, the item, its batches, the ledger's first page and
+    # its count (by the item's index), the navigation's badges.
+    with django_assert_max_num_queries(8):
+        first = pharmacist.get(url)
+    with django_assert_max_num_queries(8):
+        past_the_end = pharmacist.get(url, {"page": "99"})
+
+    # 200,000 movements over 2,000 items: 100 each, 25 to a page.
+    assert first.context["page"].paginator.count == 100
+    assert len(first.context["page"]) == 25 and first.context["page"].has_next()
+    assert past_the_end.context["page"].number == 4 and len(past_the_end.context["page"]) == 25
+    assert "1–25 of 100" in first.content.decode()
