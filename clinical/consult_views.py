@@ -99,9 +99,7 @@ def _encounter_page(
         "form": form,
         "draft": draft,
         "notes_version": services.notes_version(current),
-        # None: the blank form, kept (clinical/templatetags/consult_forms.py); a refused one
-        # comes in `shown`.
-        "prescription_form": None,
+        "prescription_form": None,  # the blank one, kept (templatetags/consult_forms.py)
         "prescriptions": selectors.encounter_prescriptions(current),
         "editable": editable,
         "check_form": None,
