@@ -537,7 +537,7 @@ SETTLING_STATUSES = [
 # it; tests/billing/test_balances.py holds it to the ORM's sums and counts on both databases.
 _ACCOUNT_FIGURES_SQL = """
 SELECT owed, credited, refunded, n_invoices, not_invoiced, charged, charged_tax, n_charges,
-       held, n_deposits, n_credit_notes
+       held, n_deposits, n_credit_notes, n_uninvoiced{page}
 FROM (SELECT COALESCE(SUM(CASE WHEN status IN ({settling}) THEN patient_balance END), 0) AS owed,
              COALESCE(SUM(CASE WHEN status IN ({settling}) THEN amount_credited END), 0)
                  AS credited,
@@ -549,7 +549,8 @@ FROM (SELECT COALESCE(SUM(CASE WHEN status IN ({settling}) THEN patient_balance 
                           THEN c.amount + c.tax_amount END), 0) AS not_invoiced,
              COALESCE(SUM(c.amount), 0) AS charged,
              COALESCE(SUM(c.tax_amount), 0) AS charged_tax,
-             COUNT(*) AS n_charges
+             COUNT(*) AS n_charges,
+             COUNT(CASE WHEN c.invoice_id IS NULL THEN 1 END) AS n_uninvoiced
       FROM billing_charge c LEFT JOIN billing_invoice i ON i.id = c.invoice_id
       WHERE c.patient_id = %(patient)s) AS charges,
      (SELECT COALESCE(SUM(amount - applied - refunded), 0) AS held, COUNT(*) AS n_deposits
@@ -557,7 +558,26 @@ FROM (SELECT COALESCE(SUM(CASE WHEN status IN ({settling}) THEN patient_balance 
      (SELECT COUNT(*) AS n_credit_notes
       FROM billing_creditnote n JOIN billing_invoice i ON i.id = n.invoice_id
       WHERE i.patient_id = %(patient)s) AS credit_notes
-""".format(settling=", ".join(f"'{status}'" for status in SETTLING_STATUSES))  # noqa: S608 (constants)
+"""
+_SETTLING = ", ".join(f"'{status}'" for status in SETTLING_STATUSES)
+
+
+@cache
+def _account_figures_sql(*, page: bool) -> str:
+    """The figures' statement; for the account page (`page`) with the patient's stays not yet
+    ended counted too (their table named as the invoice's own field knows it: billing never
+    imports wards), so a page with none reads none."""
+    extra = ""
+    if page:
+        stay = Invoice._meta.get_field("admission").related_model._meta
+        table, patient, ended = (
+            stay.db_table,
+            stay.get_field("patient").column,
+            stay.get_field("discharged_at").column,
+        )
+        # The model's own table and columns; the patient goes in as a parameter.
+        extra = f",\n       (SELECT COUNT(*) FROM {table} WHERE {patient} = %(patient)s AND {ended} IS NULL) AS n_open_stays"  # noqa: E501, S608
+    return _ACCOUNT_FIGURES_SQL.format(settling=_SETTLING, page=extra)
 
 
 def _amount(value: object) -> Decimal:
@@ -565,15 +585,20 @@ def _amount(value: object) -> Decimal:
     return money(Decimal(str(value)) if isinstance(value, float) else value)
 
 
-def account_figures(patient: models.Model) -> tuple[AccountBalance, dict[str, int]]:
+def account_figures(
+    patient: models.Model, *, page: bool = False
+) -> tuple[AccountBalance, dict[str, int]]:
     """The patient's balance and how many rows each of the account page's lists has, in one
     query whatever the number of charges, invoices and deposits: (balance, {"charges": n,
-    "invoices": n, "credit-notes": n, "deposits": n}). Raises nothing for a patient with no
-    account yet (every figure 0)."""
+    "invoices": n, "credit-notes": n, "deposits": n}); for the account page (`page`), also
+    {"uninvoiced": charges on no invoice, "open-stays": stays not yet ended}, so that lists
+    with nothing in them are not read. Raises nothing for a patient with no account yet (every
+    figure 0)."""
     patient_id = type(patient)._meta.pk.get_db_prep_value(patient.pk, connection)
     with connection.cursor() as cursor:
         cursor.execute(
-            _ACCOUNT_FIGURES_SQL, {"patient": patient_id, "draft": InvoiceStatus.DRAFT.value}
+            _account_figures_sql(page=page),
+            {"patient": patient_id, "draft": InvoiceStatus.DRAFT.value},
         )
         (
             owed,
@@ -587,6 +612,8 @@ def account_figures(patient: models.Model) -> tuple[AccountBalance, dict[str, in
             held,
             n_deposits,
             n_credit_notes,
+            n_uninvoiced,
+            *n_open_stays,
         ) = cursor.fetchone()
     balance = AccountBalance(
         owed=_amount(owed),
@@ -603,6 +630,8 @@ def account_figures(patient: models.Model) -> tuple[AccountBalance, dict[str, in
         "credit-notes": n_credit_notes,
         "deposits": n_deposits,
     }
+    if page:
+        counts |= {"uninvoiced": n_uninvoiced, "open-stays": n_open_stays[0]}
     return balance, counts
 
 
@@ -675,12 +704,15 @@ def _open_stays() -> Prepared:
 
 
 def stays_awaiting_discharge(
-    patient: models.Model, *, account: AccountBalance | None = None
+    patient: models.Model, *, account: AccountBalance | None = None, count: int | None = None
 ) -> list[dict]:
     """The patient's stays not yet ended, each with where its discharge stands on the bill:
     [{"admission", "clearance"}] (billing reads stays through the patient, never importing
     wards). `account`: the patient's balance when the caller has just read it (every stay's
-    clearance starts from the same balance; read once otherwise)."""
+    clearance starts from the same balance; read once otherwise); `count`: how many stays are
+    open when the caller has just counted them (account_figures(page=True)): none, none read."""
+    if count == 0:
+        return []
     stays = _open_stays().all(patient_id=patient.pk)
     if stays and account is None:
         account = account_balance(patient)
@@ -1056,11 +1088,13 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
     """A patient's account: the balance, the list `showing` (unpaged, built by `rows()`: the view
     pages it, ACCOUNT_PAGE rows a page, its first page read by `first_rows()`) under tabs with
     each list's count, what is not invoiced yet (per stay), the sum of every charge, and the
-    sidebar's newest invoices and deposits with how many there are."""
-    account, counts = account_figures(patient)
+    sidebar's newest invoices and deposits with how many there are, and how many of the
+    patient's stays are open (`open_stays`: stays_awaiting_discharge's `count`)."""
+    account, counts = account_figures(patient, page=True)
     amount, tax = account.charged, account.charged_tax
     uninvoiced = [
-        row | {"amount": money(row["amount"])} for row in _UNINVOICED.values(patient_id=patient.pk)
+        row | {"amount": money(row["amount"])}
+        for row in (_UNINVOICED.values(patient_id=patient.pk) if counts["uninvoiced"] else ())
     ]
     return {
         "patient": patient,
@@ -1072,6 +1106,7 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
         "rows": lambda: ACCOUNT_LISTS_OF[showing](patient.pk),
         "first_rows": lambda: _FIRST_PAGES[showing].all(patient_id=patient.pk),
         "uninvoiced": uninvoiced,
+        "open_stays": counts["open-stays"],
         "amount": amount,
         "tax": tax,
         "total": amount + tax,

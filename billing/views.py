@@ -179,7 +179,9 @@ def _account_page(request: HttpRequest, patient, showing: str, **refused) -> Htt
         "deposit_asked": _deposit_asked(request).get("amount"),
     }
     if rbac.allows(request.user, "billing.exempt"):
-        stays = selectors.stays_awaiting_discharge(patient, account=context["account"])
+        stays = selectors.stays_awaiting_discharge(
+            patient, account=context["account"], count=context["open_stays"]
+        )
         context["stays_to_exempt"] = stays
         if stays:
             context.setdefault("exemption_form", DischargeExemptionForm())

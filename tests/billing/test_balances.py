@@ -471,3 +471,36 @@ def test_the_accounts_written_out_figures_are_the_orms(people):
         assert (ours, counts) == _figures_by_the_orm(someone)
     assert selectors.account_figures(patient)[1]["charges"] > 0
     assert selectors.account_figures(untouched)[0].balance == Decimal("0.00")
+
+
+def test_the_account_pages_figures_count_what_is_not_invoiced_and_the_open_stays(people):
+    """For the account page (page=True) the same statement also counts the charges on no invoice
+    and the stays not yet ended, as the ORM counts them: a page with none reads neither list."""
+    from billing.models import Charge
+    from tests.factories import AdmissionFactory
+    from wards.models import Admission
+
+    patient, _insured = _a_busy_account(people)
+    AdmissionFactory(patient=patient)  # a stay not yet ended
+    AdmissionFactory(patient=patient, discharged_at=datetime(2026, 11, 20, tzinfo=NAIROBI))
+    untouched = PatientFactory()
+
+    for someone in [patient, untouched]:
+        balance, counts = selectors.account_figures(someone, page=True)
+        assert (
+            balance,
+            {k: counts[k] for k in [key for key, _label in selectors.ACCOUNT_LISTS]},
+        ) == (selectors.account_figures(someone))
+        assert (
+            counts["uninvoiced"]
+            == Charge.objects.filter(patient=someone, invoice__isnull=True).count()
+        )
+        assert (
+            counts["open-stays"]
+            == Admission.objects.filter(patient=someone, discharged_at__isnull=True).count()
+        )
+    assert selectors.account_figures(patient, page=True)[1]["open-stays"] == 1
+    assert selectors.account_figures(patient, page=True)[1]["uninvoiced"] > 0
+    assert selectors.account_figures(untouched, page=True)[1] == dict.fromkeys(
+        [*(key for key, _label in selectors.ACCOUNT_LISTS), "uninvoiced", "open-stays"], 0
+    )
