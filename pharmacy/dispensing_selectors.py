@@ -119,6 +119,9 @@ def _prescription_for_dispensing(pk: int) -> QuerySet[Prescription]:
         .annotate(
             ward_name=Subquery(admissions.values("bed__ward__name")[:1]),
             bed_number=Subquery(admissions.values("bed__number")[:1]),
+            has_allergies=Exists(
+                Allergy.objects.filter(patient=OuterRef("patient"), removed_at__isnull=True)
+            ),
         )
         .filter(pk=pk)
         .order_by()
@@ -132,8 +135,12 @@ _PRESCRIPTION_FOR_DISPENSING = Prepared(_prescription_for_dispensing, pk=-1)
 def prescription_for_dispensing(pk: int) -> Prescription | None:
     """A prescription with its patient, item (and the item's charge) and doctor, and an
     inpatient's ward and bed (`ward_name`, `bed_number`; None for an outpatient): one query,
-    compiled once."""
-    return _PRESCRIPTION_FOR_DISPENSING.one(pk=pk)
+    compiled once. A patient with no allergy on record comes with `current_allergies` = [] (the
+    allergy banner then reads none); one with some, without (the banner reads them)."""
+    prescription = _PRESCRIPTION_FOR_DISPENSING.one(pk=pk)
+    if prescription is not None and not prescription.has_allergies:
+        prescription.patient.current_allergies = []
+    return prescription
 
 
 def usable_batches(store: Store, item: FormularyItem, on_day: date | None = None) -> QuerySet:
