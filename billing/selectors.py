@@ -726,6 +726,14 @@ def stays_awaiting_discharge(
     ]
 
 
+def account_stays_to_exempt(page: dict) -> list[dict]:
+    """stays_awaiting_discharge() of the account page `page` (account_page()'s context): its
+    patient's, from the balance and the count of open stays the page has read."""
+    return stays_awaiting_discharge(
+        page["patient"], account=page["account"], count=page["open_stays"]
+    )
+
+
 def account_counts(patient: models.Model) -> dict[str, int]:
     """How many rows each of the account page's lists has: one query, whatever the rows."""
     return account_figures(patient)[1]
