@@ -7,7 +7,7 @@ queue's first page read on every load is compiled once (hms.prepared)."""
 from datetime import date
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
 from django.db.models.lookups import Exact
@@ -122,6 +122,13 @@ def _prescription_for_dispensing(pk: int) -> QuerySet[Prescription]:
             has_allergies=Exists(
                 Allergy.objects.filter(patient=OuterRef("patient"), removed_at__isnull=True)
             ),
+            # The stores that dispense, counted, and the first named: the screen reads them
+            # only when there are several (pharmacy_store_rows).
+            stores_count=Subquery(
+                _pharmacy_stores().order_by().values("kind").annotate(n=Count("id")).values("n")
+            ),
+            first_store_id=Subquery(_pharmacy_stores().values("id")[:1]),
+            first_store_name=Subquery(_pharmacy_stores().values("name")[:1]),
         )
         .filter(pk=pk)
         .order_by()
@@ -173,6 +180,21 @@ def _pharmacy_stores() -> QuerySet[Store]:
 
 
 _PHARMACY_STORES = Prepared(_pharmacy_stores)
+
+
+_STORE_FIELDS = ["id", "name", "kind", "ward_id", "active"]  # Store's columns, in order
+
+
+def pharmacy_store_rows(prescription: Prescription) -> list[Store]:
+    """pharmacy_stores()'s rows for the dispense screen of `prescription` (as
+    prescription_for_dispensing read it, with the stores counted and the first named): that one
+    store when it is the only one (a store not of the ward kind has no ward: the rest of its row
+    is known), else read."""
+    if prescription.stores_count == 1:
+        values = [prescription.first_store_id, prescription.first_store_name]
+        values += [StoreKind.PHARMACY.value, None, True]
+        return [Store.from_db(prescription._state.db, _STORE_FIELDS, values)]
+    return pharmacy_stores()
 
 
 def pharmacy_stores(*, read: bool = True) -> QuerySet[Store] | list[Store]:
