@@ -22,14 +22,21 @@ class ChargeItemForm(forms.ModelForm):
 
 # Manual charges are for services no other screen posts: nursing and sundries (the account page
 # offers them on every request: hms.prepared).
-def _manual_charge_items():
-    return ChargeItem.objects.filter(active=True, category__in=["nursing", "misc"])
+MANUAL_CHARGE_ORDER = ["category", "name", "id"]
 
 
-_MANUAL_CHARGE_ITEMS = Prepared(_manual_charge_items)
+def manual_charge_items():
+    """The services the "Add a charge" form lists, in its order (the account page's side column
+    reads the same rows: billing.selectors.side_column)."""
+    return ChargeItem.objects.filter(active=True, category__in=["nursing", "misc"]).order_by(
+        *MANUAL_CHARGE_ORDER
+    )
+
+
+_MANUAL_CHARGE_ITEMS = Prepared(manual_charge_items)
 # The same services as plain values, in the select's order: what the account page's blank form,
 # kept, is keyed on (billing/templatetags/account_forms.py).
-manual_charge_options = Prepared(lambda: _manual_charge_items().values("pk", "code", "name"))
+manual_charge_options = Prepared(lambda: manual_charge_items().values("pk", "code", "name"))
 
 
 class ManualChargeForm(forms.Form):

@@ -10,9 +10,10 @@ from functools import cache
 
 from django.conf import settings
 from django.core.paginator import Page
-from django.db import connection, models
+from django.db import connection, connections, models, router
 from django.db.models import (
     Case,
+    CharField,
     Count,
     DecimalField,
     F,
@@ -21,9 +22,10 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce, NullIf, TruncDate
+from django.db.models.functions import Cast, Coalesce, NullIf, RowNumber, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -537,7 +539,7 @@ SETTLING_STATUSES = [
 # it; tests/billing/test_balances.py holds it to the ORM's sums and counts on both databases.
 _ACCOUNT_FIGURES_SQL = """
 SELECT owed, credited, refunded, n_invoices, not_invoiced, charged, charged_tax, n_charges,
-       held, n_deposits, n_credit_notes
+       held, n_deposits, n_credit_notes, n_uninvoiced{page}
 FROM (SELECT COALESCE(SUM(CASE WHEN status IN ({settling}) THEN patient_balance END), 0) AS owed,
              COALESCE(SUM(CASE WHEN status IN ({settling}) THEN amount_credited END), 0)
                  AS credited,
@@ -549,7 +551,8 @@ FROM (SELECT COALESCE(SUM(CASE WHEN status IN ({settling}) THEN patient_balance 
                           THEN c.amount + c.tax_amount END), 0) AS not_invoiced,
              COALESCE(SUM(c.amount), 0) AS charged,
              COALESCE(SUM(c.tax_amount), 0) AS charged_tax,
-             COUNT(*) AS n_charges
+             COUNT(*) AS n_charges,
+             COUNT(CASE WHEN c.invoice_id IS NULL THEN 1 END) AS n_uninvoiced
       FROM billing_charge c LEFT JOIN billing_invoice i ON i.id = c.invoice_id
       WHERE c.patient_id = %(patient)s) AS charges,
      (SELECT COALESCE(SUM(amount - applied - refunded), 0) AS held, COUNT(*) AS n_deposits
@@ -557,7 +560,26 @@ FROM (SELECT COALESCE(SUM(CASE WHEN status IN ({settling}) THEN patient_balance 
      (SELECT COUNT(*) AS n_credit_notes
       FROM billing_creditnote n JOIN billing_invoice i ON i.id = n.invoice_id
       WHERE i.patient_id = %(patient)s) AS credit_notes
-""".format(settling=", ".join(f"'{status}'" for status in SETTLING_STATUSES))  # noqa: S608 (constants)
+"""
+_SETTLING = ", ".join(f"'{status}'" for status in SETTLING_STATUSES)
+
+
+@cache
+def _account_figures_sql(*, page: bool) -> str:
+    """The figures' statement; for the account page (`page`) with the patient's stays not yet
+    ended counted too (their table named as the invoice's own field knows it: billing never
+    imports wards), so a page with none reads none."""
+    extra = ""
+    if page:
+        stay = Invoice._meta.get_field("admission").related_model._meta
+        table, patient, ended = (
+            stay.db_table,
+            stay.get_field("patient").column,
+            stay.get_field("discharged_at").column,
+        )
+        # The model's own table and columns; the patient goes in as a parameter.
+        extra = f",\n       (SELECT COUNT(*) FROM {table} WHERE {patient} = %(patient)s AND {ended} IS NULL) AS n_open_stays"  # noqa: E501, S608
+    return _ACCOUNT_FIGURES_SQL.format(settling=_SETTLING, page=extra)
 
 
 def _amount(value: object) -> Decimal:
@@ -565,15 +587,20 @@ def _amount(value: object) -> Decimal:
     return money(Decimal(str(value)) if isinstance(value, float) else value)
 
 
-def account_figures(patient: models.Model) -> tuple[AccountBalance, dict[str, int]]:
+def account_figures(
+    patient: models.Model, *, page: bool = False
+) -> tuple[AccountBalance, dict[str, int]]:
     """The patient's balance and how many rows each of the account page's lists has, in one
     query whatever the number of charges, invoices and deposits: (balance, {"charges": n,
-    "invoices": n, "credit-notes": n, "deposits": n}). Raises nothing for a patient with no
-    account yet (every figure 0)."""
+    "invoices": n, "credit-notes": n, "deposits": n}); for the account page (`page`), also
+    {"uninvoiced": charges on no invoice, "open-stays": stays not yet ended}, so that lists
+    with nothing in them are not read. Raises nothing for a patient with no account yet (every
+    figure 0)."""
     patient_id = type(patient)._meta.pk.get_db_prep_value(patient.pk, connection)
     with connection.cursor() as cursor:
         cursor.execute(
-            _ACCOUNT_FIGURES_SQL, {"patient": patient_id, "draft": InvoiceStatus.DRAFT.value}
+            _account_figures_sql(page=page),
+            {"patient": patient_id, "draft": InvoiceStatus.DRAFT.value},
         )
         (
             owed,
@@ -587,6 +614,8 @@ def account_figures(patient: models.Model) -> tuple[AccountBalance, dict[str, in
             held,
             n_deposits,
             n_credit_notes,
+            n_uninvoiced,
+            *n_open_stays,
         ) = cursor.fetchone()
     balance = AccountBalance(
         owed=_amount(owed),
@@ -603,6 +632,8 @@ def account_figures(patient: models.Model) -> tuple[AccountBalance, dict[str, in
         "credit-notes": n_credit_notes,
         "deposits": n_deposits,
     }
+    if page:
+        counts |= {"uninvoiced": n_uninvoiced, "open-stays": n_open_stays[0]}
     return balance, counts
 
 
@@ -675,12 +706,15 @@ def _open_stays() -> Prepared:
 
 
 def stays_awaiting_discharge(
-    patient: models.Model, *, account: AccountBalance | None = None
+    patient: models.Model, *, account: AccountBalance | None = None, count: int | None = None
 ) -> list[dict]:
     """The patient's stays not yet ended, each with where its discharge stands on the bill:
     [{"admission", "clearance"}] (billing reads stays through the patient, never importing
     wards). `account`: the patient's balance when the caller has just read it (every stay's
-    clearance starts from the same balance; read once otherwise)."""
+    clearance starts from the same balance; read once otherwise); `count`: how many stays are
+    open when the caller has just counted them (account_figures(page=True)): none, none read."""
+    if count == 0:
+        return []
     stays = _open_stays().all(patient_id=patient.pk)
     if stays and account is None:
         account = account_balance(patient)
@@ -690,6 +724,14 @@ def stays_awaiting_discharge(
         {"admission": stay, "clearance": discharge_clearance(patient, stay, account=account)}
         for stay in stays
     ]
+
+
+def account_stays_to_exempt(page: dict) -> list[dict]:
+    """stays_awaiting_discharge() of the account page `page` (account_page()'s context): its
+    patient's, from the balance and the count of open stays the page has read."""
+    return stays_awaiting_discharge(
+        page["patient"], account=page["account"], count=page["open_stays"]
+    )
 
 
 def account_counts(patient: models.Model) -> dict[str, int]:
@@ -1033,10 +1075,137 @@ def _prepared_first(build: Callable[..., models.QuerySet], rows: int) -> Prepare
 _FIRST_PAGES = {
     name: _prepared_first(build, ACCOUNT_PAGE + 1) for name, build in ACCOUNT_LISTS_OF.items()
 }
-_SIDEBAR_INVOICES = _prepared_first(ACCOUNT_LISTS_OF["invoices"], SIDEBAR)
-_SIDEBAR_DEPOSITS = _prepared_first(
-    lambda patient_id: ACCOUNT_LISTS_OF["deposits"](patient_id).prefetch_related(None), SIDEBAR
+
+
+# The account page's side column in one statement: the sidebar's newest invoices and advance
+# deposits (SIDEBAR of each, as their lists order them) and the services the "Add a charge" form
+# lists (billing.forms.manual_charge_items, in the select's order), each list compiled by the ORM
+# once and the three joined by UNION ALL (three queries were ~450 calls and three round trips a
+# load). Every row is (list, position, id, text, word, amount, applied, refunded): _SIDE_COLUMNS.
+_SIDE_COLUMNS = (
+    "side_list",
+    "side_position",
+    "side_id",
+    "side_text",
+    "side_word",
+    "side_amount",
+    "side_applied",
+    "side_refunded",
 )
+_NO_AMOUNT = Cast(Value(None), DecimalField(max_digits=14, decimal_places=2))
+
+
+def _side_list(queryset: QuerySet, name: str, order: list[str], **columns: object) -> QuerySet:
+    """One list of the side column: its rows in `order` (field names, "-" descending),
+    numbered from 1, as _SIDE_COLUMNS."""
+    by = [F(key[1:]).desc() if key.startswith("-") else F(key).asc() for key in order]
+    return (
+        queryset.order_by(*order)
+        .annotate(
+            side_list=Value(name, output_field=CharField()),
+            side_position=Window(RowNumber(), order_by=by),
+            side_id=F("id"),
+            side_text=Cast(columns["text"], CharField()),
+            side_word=Cast(columns["word"], CharField()),
+            side_amount=columns.get("amount", _NO_AMOUNT),
+            side_applied=columns.get("applied", _NO_AMOUNT),
+            side_refunded=columns.get("refunded", _NO_AMOUNT),
+        )
+        .values_list(*_SIDE_COLUMNS)
+    )
+
+
+_STAND_IN = uuid.UUID(int=1)
+
+
+@cache
+def _side_column_sql(alias: str) -> tuple[str, tuple]:
+    """The side column's statement on database `alias` and its parameters, the patient's id
+    a stand-in (_STAND_IN) wherever it goes."""
+    from billing.forms import MANUAL_CHARGE_ORDER, manual_charge_items
+
+    lists = [
+        _side_list(
+            Invoice.objects.filter(patient_id=_STAND_IN),
+            "invoices",
+            ["-created_at", "-id"],
+            text=F("number"),
+            word=F("status"),
+            amount=F("total"),
+        )[:SIDEBAR],
+        _side_list(
+            AdvanceDeposit.objects.filter(patient_id=_STAND_IN),
+            "deposits",
+            ["-received_at", "-id"],
+            text=F("receipt_number"),
+            word=F("mode"),
+            amount=F("amount"),
+            applied=F("applied"),
+            refunded=F("refunded"),
+        )[:SIDEBAR],
+        _side_list(
+            manual_charge_items(), "services", MANUAL_CHARGE_ORDER, text=F("code"), word=F("name")
+        ),
+    ]
+    columns = ", ".join(connections[alias].ops.quote_name(name) for name in _SIDE_COLUMNS)
+    parts, params = [], []
+    for index, rows in enumerate(lists):
+        sql, list_params = rows.query.get_compiler(alias).as_sql()
+        parts.append(f"SELECT {columns} FROM ({sql}) side_{index}")  # noqa: S608 (compiled)
+        params += list_params
+    return " UNION ALL ".join(parts), tuple(params)
+
+
+@dataclass
+class SideColumn:
+    """The account page's side column: the newest `invoices` and `deposits` (SIDEBAR each, the
+    newest first, each with only what the sidebar shows: invoice id, number, status and total;
+    deposit id, receipt number, mode, amount, applied and refunded) and the `services` the
+    charge form lists, ((id, code, name), ...) in the select's order."""
+
+    invoices: list[Invoice]
+    deposits: list[AdvanceDeposit]
+    services: tuple[tuple[int, str, str], ...]
+
+
+def _partial(model: type[models.Model], alias: str, fields: dict) -> models.Model:
+    """An instance of `model` read with only `fields` ({attname: value}), the rest deferred."""
+    present = [f.attname for f in model._meta.concrete_fields if f.attname in fields]
+    return model.from_db(alias, present, [fields[name] for name in present])
+
+
+def side_column(patient: models.Model) -> SideColumn:
+    """The patient's account side column (SideColumn), in one query."""
+    alias = router.db_for_read(Invoice)
+    sql, params = _side_column_sql(alias)
+    db = connections[alias]
+    key = type(patient)._meta.pk
+    stand_in = key.get_db_prep_value(_STAND_IN, db)
+    patient_id = key.get_db_prep_value(patient.pk, db)
+    params = [patient_id if value == stand_in else value for value in params]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = sorted(cursor.fetchall(), key=lambda row: (row[0], row[1]))
+    column = SideColumn(invoices=[], deposits=[], services=())
+    services = []
+    for name, _position, pk, text, word, amount, applied, refunded in rows:
+        if name == "invoices":
+            invoice = {"id": pk, "number": text, "status": word, "total": _amount(amount)}
+            column.invoices.append(_partial(Invoice, alias, invoice))
+        elif name == "deposits":
+            deposit = {
+                "id": pk,
+                "receipt_number": text,
+                "mode": word,
+                "amount": _amount(amount),
+                "applied": _amount(applied),
+                "refunded": _amount(refunded),
+            }
+            column.deposits.append(_partial(AdvanceDeposit, alias, deposit))
+        else:
+            services.append((pk, text, word))
+    column.services = tuple(services)
+    return column
 
 
 # What is charged and not invoiced yet, per stay (None: outpatient), as the account's "Invoice
@@ -1056,11 +1225,15 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
     """A patient's account: the balance, the list `showing` (unpaged, built by `rows()`: the view
     pages it, ACCOUNT_PAGE rows a page, its first page read by `first_rows()`) under tabs with
     each list's count, what is not invoiced yet (per stay), the sum of every charge, and the
-    sidebar's newest invoices and deposits with how many there are."""
-    account, counts = account_figures(patient)
+    sidebar's newest invoices and deposits with how many there are, and how many of the
+    patient's stays are open (`open_stays`: stays_awaiting_discharge's `count`)."""
+    account, counts = account_figures(patient, page=True)
     amount, tax = account.charged, account.charged_tax
+    # The side column, read when first shown (the account's htmx fragment has none).
+    side = SimpleLazyObject(lambda: side_column(patient))
     uninvoiced = [
-        row | {"amount": money(row["amount"])} for row in _UNINVOICED.values(patient_id=patient.pk)
+        row | {"amount": money(row["amount"])}
+        for row in (_UNINVOICED.values(patient_id=patient.pk) if counts["uninvoiced"] else ())
     ]
     return {
         "patient": patient,
@@ -1072,21 +1245,19 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
         "rows": lambda: ACCOUNT_LISTS_OF[showing](patient.pk),
         "first_rows": lambda: _FIRST_PAGES[showing].all(patient_id=patient.pk),
         "uninvoiced": uninvoiced,
+        "open_stays": counts["open-stays"],
         "amount": amount,
         "tax": tax,
         "total": amount + tax,
         # The sidebar's short lists: the newest few, with how many there are in all.
         # (none to read when the count says there are none)
         # (read when shown: the account's htmx fragment has no sidebar)
-        "invoices": SimpleLazyObject(lambda: _SIDEBAR_INVOICES.all(patient_id=patient.pk))
-        if counts["invoices"]
-        else [],
+        "invoices": SimpleLazyObject(lambda: side.invoices),
         "invoices_count": counts["invoices"],
         # (the sidebar shows no refunds: not read for it)
-        "advances": SimpleLazyObject(lambda: _SIDEBAR_DEPOSITS.all(patient_id=patient.pk))
-        if counts["deposits"]
-        else [],
+        "advances": SimpleLazyObject(lambda: side.deposits),
         "advances_count": counts["deposits"],
+        "charge_services": SimpleLazyObject(lambda: side.services),
         "currency": settings.HMS_CURRENCY,
     }
 

@@ -179,8 +179,7 @@ def _account_page(request: HttpRequest, patient, showing: str, **refused) -> Htt
         "deposit_asked": _deposit_asked(request).get("amount"),
     }
     if rbac.allows(request.user, "billing.exempt"):
-        stays = selectors.stays_awaiting_discharge(patient, account=context["account"])
-        context["stays_to_exempt"] = stays
+        context["stays_to_exempt"] = stays = selectors.account_stays_to_exempt(context)
         if stays:
             context.setdefault("exemption_form", DischargeExemptionForm())
     context |= refused

@@ -5,7 +5,7 @@ from django import forms
 
 from hms.money import money_text
 from hms.params import PlainIntegerField
-from pharmacy.models import FormularyItem, Sale, StockBalance, Store
+from pharmacy.models import FormularyItem, Sale
 
 REASON_ERRORS = {"max_length": "At most %(limit_value)d characters (this has %(show_value)d)."}
 
@@ -24,15 +24,18 @@ class BalanceChoiceField(forms.ModelChoiceField):
 
 
 class DispenseForm(forms.Form):
+    # The selects have no queryset of their own: a form only shown lists the rows its view read,
+    # one posted is given the querysets to check the choices against (__init__), so no
+    # placeholder queryset is copied for every form made (~180 calls a form).
     store = forms.ModelChoiceField(
-        queryset=Store.objects.none(),
+        queryset=None,
         empty_label=None,
         required=False,
         label="From",
         error_messages={"invalid_choice": "Choose a pharmacy store."},
     )
     item = ItemChoiceField(
-        queryset=FormularyItem.objects.none(),
+        queryset=None,
         empty_label=None,
         label="Item to give",
         error_messages={
@@ -56,7 +59,7 @@ class DispenseForm(forms.Form):
         },
     )
     balance = BalanceChoiceField(
-        queryset=StockBalance.objects.none(),
+        queryset=None,
         required=False,
         empty_label="First to expire (FEFO)",
         label="Batch",
@@ -77,8 +80,8 @@ class DispenseForm(forms.Form):
         if self.is_bound and (stores is None or items is None or balances is None):
             raise TypeError("A posted dispense form checks its choices: give their querysets.")
         for name, queryset in (("store", stores), ("item", items), ("balance", balances)):
-            if queryset is not None:
-                self.fields[name].queryset = queryset
+            # (None as well: the select then lists this field's rows_read, not the class's)
+            self.fields[name].queryset = queryset
 
 
 class ReturnForm(forms.Form):
@@ -126,7 +129,7 @@ class SaleForm(forms.Form):
 
 class SaleLineForm(forms.Form):
     item = ItemChoiceField(
-        queryset=FormularyItem.objects.none(),
+        queryset=None,
         required=False,
         empty_label="—",
         error_messages={"invalid_choice": "Choose an item from the list."},

@@ -7,7 +7,7 @@ queue's first page read on every load is compiled once (hms.prepared)."""
 from datetime import date
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
 from django.db.models.lookups import Exact
@@ -119,6 +119,16 @@ def _prescription_for_dispensing(pk: int) -> QuerySet[Prescription]:
         .annotate(
             ward_name=Subquery(admissions.values("bed__ward__name")[:1]),
             bed_number=Subquery(admissions.values("bed__number")[:1]),
+            has_allergies=Exists(
+                Allergy.objects.filter(patient=OuterRef("patient"), removed_at__isnull=True)
+            ),
+            # The stores that dispense, counted, and the first named: the screen reads them
+            # only when there are several (pharmacy_store_rows).
+            stores_count=Subquery(
+                _pharmacy_stores().order_by().values("kind").annotate(n=Count("id")).values("n")
+            ),
+            first_store_id=Subquery(_pharmacy_stores().values("id")[:1]),
+            first_store_name=Subquery(_pharmacy_stores().values("name")[:1]),
         )
         .filter(pk=pk)
         .order_by()
@@ -132,8 +142,12 @@ _PRESCRIPTION_FOR_DISPENSING = Prepared(_prescription_for_dispensing, pk=-1)
 def prescription_for_dispensing(pk: int) -> Prescription | None:
     """A prescription with its patient, item (and the item's charge) and doctor, and an
     inpatient's ward and bed (`ward_name`, `bed_number`; None for an outpatient): one query,
-    compiled once."""
-    return _PRESCRIPTION_FOR_DISPENSING.one(pk=pk)
+    compiled once. A patient with no allergy on record comes with `current_allergies` = [] (the
+    allergy banner then reads none); one with some, without (the banner reads them)."""
+    prescription = _PRESCRIPTION_FOR_DISPENSING.one(pk=pk)
+    if prescription is not None and not prescription.has_allergies:
+        prescription.patient.current_allergies = []
+    return prescription
 
 
 def usable_batches(store: Store, item: FormularyItem, on_day: date | None = None) -> QuerySet:
@@ -166,6 +180,21 @@ def _pharmacy_stores() -> QuerySet[Store]:
 
 
 _PHARMACY_STORES = Prepared(_pharmacy_stores)
+
+
+_STORE_FIELDS = ["id", "name", "kind", "ward_id", "active"]  # Store's columns, in order
+
+
+def pharmacy_store_rows(prescription: Prescription) -> list[Store]:
+    """pharmacy_stores()'s rows for the dispense screen of `prescription` (as
+    prescription_for_dispensing read it, with the stores counted and the first named): that one
+    store when it is the only one (a store not of the ward kind has no ward: the rest of its row
+    is known), else read."""
+    if prescription.stores_count == 1:
+        values = [prescription.first_store_id, prescription.first_store_name]
+        values += [StoreKind.PHARMACY.value, None, True]
+        return [Store.from_db(prescription._state.db, _STORE_FIELDS, values)]
+    return pharmacy_stores()
 
 
 def pharmacy_stores(*, read: bool = True) -> QuerySet[Store] | list[Store]:

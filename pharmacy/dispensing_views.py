@@ -75,7 +75,7 @@ def _dispense_form(request: HttpRequest, prescription, data=None) -> tuple[Dispe
     # Each select's rows are read once, by queries compiled once: the page needs them anyway (the
     # store chosen, the item's charge, the units on the shelf), and its selects list the same
     # rows. A posted form checks each choice against its queryset, in the database, as before.
-    store_rows = selectors.pharmacy_stores()
+    store_rows = selectors.pharmacy_store_rows(prescription)
     source = data if data is not None else request.GET
     store_id = params.db_id(source.get("store"))
     store = next((row for row in store_rows if row.pk == store_id), None)

@@ -36,9 +36,13 @@ def blank_deposit_form(amount: Decimal | None) -> SafeString:
     )
 
 
-def blank_manual_charge_form() -> SafeString:
-    """`{{ ManualChargeForm()|crispy }}` for the services chargeable now."""
-    options = tuple((row["pk"], row["code"], row["name"]) for row in manual_charge_options.values())
+def blank_manual_charge_form(services=None) -> SafeString:
+    """`{{ ManualChargeForm()|crispy }}` for the services chargeable now: `services`, ((id, code,
+    name), ...) in the select's order, when the page has read them (the account's side column),
+    else read here."""
+    if services is None:
+        services = ((row["pk"], row["code"], row["name"]) for row in manual_charge_options.values())
+    options = tuple(tuple(service) for service in services)
 
     def write() -> SafeString:
         form = ManualChargeForm()
@@ -63,8 +67,9 @@ def deposit_fields(refused, amount: Decimal | None = None) -> SafeString:
 
 
 @register.simple_tag
-def manual_charge_fields(refused) -> SafeString:
-    """The "Add a charge" form's fields: the refused form as typed, else a blank one."""
+def manual_charge_fields(refused, services=None) -> SafeString:
+    """The "Add a charge" form's fields: the refused form as typed, else a blank one listing
+    `services` (blank_manual_charge_form)."""
     if refused:
         return as_crispy_form(refused)
-    return blank_manual_charge_form()
+    return blank_manual_charge_form(services)

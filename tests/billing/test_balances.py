@@ -471,3 +471,81 @@ def test_the_accounts_written_out_figures_are_the_orms(people):
         assert (ours, counts) == _figures_by_the_orm(someone)
     assert selectors.account_figures(patient)[1]["charges"] > 0
     assert selectors.account_figures(untouched)[0].balance == Decimal("0.00")
+
+
+def test_the_account_pages_figures_count_what_is_not_invoiced_and_the_open_stays(people):
+    """For the account page (page=True) the same statement also counts the charges on no invoice
+    and the stays not yet ended, as the ORM counts them: a page with none reads neither list."""
+    from billing.models import Charge
+    from tests.factories import AdmissionFactory
+    from wards.models import Admission
+
+    patient, _insured = _a_busy_account(people)
+    AdmissionFactory(patient=patient)  # a stay not yet ended
+    AdmissionFactory(patient=patient, discharged_at=datetime(2026, 11, 20, tzinfo=NAIROBI))
+    untouched = PatientFactory()
+
+    for someone in [patient, untouched]:
+        balance, counts = selectors.account_figures(someone, page=True)
+        assert (
+            balance,
+            {k: counts[k] for k in [key for key, _label in selectors.ACCOUNT_LISTS]},
+        ) == (selectors.account_figures(someone))
+        assert (
+            counts["uninvoiced"]
+            == Charge.objects.filter(patient=someone, invoice__isnull=True).count()
+        )
+        assert (
+            counts["open-stays"]
+            == Admission.objects.filter(patient=someone, discharged_at__isnull=True).count()
+        )
+    assert selectors.account_figures(patient, page=True)[1]["open-stays"] == 1
+    assert selectors.account_figures(patient, page=True)[1]["uninvoiced"] > 0
+    assert selectors.account_figures(untouched, page=True)[1] == dict.fromkeys(
+        [*(key for key, _label in selectors.ACCOUNT_LISTS), "uninvoiced", "open-stays"], 0
+    )
+
+
+def test_the_account_side_column_is_the_orms_newest_invoices_deposits_and_services(people):
+    """One statement reads the account page's side column (billing.selectors.side_column): the
+    newest invoices and deposits, as many as the sidebar shows, and the charge form's services,
+    each as the ORM reads them (hostile text kept as it is: the writers escape it)."""
+    from billing.forms import manual_charge_options
+    from billing.models import AdvanceDeposit, ChargeItem
+
+    patient, _insured = _a_busy_account(people)
+    for n, amount in enumerate(["10.50", "20", "30.05", "40", "50.99", "60"]):  # 7 deposits
+        services.advance_take(
+            actor=people["desk"],
+            patient=patient,
+            amount=Decimal(amount),
+            mode="mpesa",
+            reference=f"QJK3X7Y2Z{n}",
+        )
+    for _ in range(5):  # 6 invoices, the newest a draft
+        issued(people, patient=patient, quantity="1")
+    services.charge_post(actor=None, patient=patient, code="NURS-INJ", quantity=Decimal("1"))
+    services.invoice_draft(actor=people["desk"], patient=patient)
+    ChargeItem.objects.filter(code="NURS-INJ").update(name="<script>alert('&')</script>")
+    untouched = PatientFactory()
+
+    side = selectors.side_column(patient)
+
+    newest = Invoice.objects.filter(patient=patient).order_by("-created_at", "-id")[:5]
+    assert [(i.pk, str(i), i.status, i.total) for i in side.invoices] == [
+        (i.pk, str(i), i.status, i.total) for i in newest
+    ]
+    assert side.invoices[0].status == InvoiceStatus.DRAFT
+    deposits = AdvanceDeposit.objects.filter(patient=patient).order_by("-received_at", "-id")[:5]
+
+    def shown(d):
+        return (d.pk, d.receipt_number, d.get_mode_display(), d.amount, d.applied, d.available)
+
+    assert [shown(d) for d in side.deposits] == [shown(d) for d in deposits]
+    assert all(str(d.amount) == f"{d.amount:.2f}" for d in side.deposits)  # money, to the cent
+    assert side.services == tuple(
+        (row["pk"], row["code"], row["name"]) for row in manual_charge_options.values()
+    )
+    assert "<script>alert('&')</script>" in [name for _pk, _code, name in side.services]
+    empty = selectors.side_column(untouched)
+    assert (empty.invoices, empty.deposits, empty.services) == ([], [], side.services)

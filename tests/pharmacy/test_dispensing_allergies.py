@@ -72,3 +72,30 @@ def test_the_dispense_screen_and_history_show_the_allergy_banner(counter, patien
         start = page.index('data-testid="allergy-banner"')
         banner = page[start : start + 1500]
         assert all(word in banner for word in words)
+
+
+@pytest.mark.parametrize(("name", "reads"), [("Achieng", 1), ("Baraka", 0), ("Chebet", 0)])
+def test_the_dispense_screen_reads_the_allergies_only_of_a_patient_who_has_some(
+    counter, patients, name, reads
+):
+    """The prescription's query says whether the patient has an allergy on record: the banner
+    reads the list only then (a removed allergy is none: Achieng's, removed, is not read)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("dispense_new", args=[patients[name].pk])
+    with CaptureQueriesContext(connection) as queries:
+        counter.get(url)
+    allergy_reads = [q for q in queries if q["sql"].startswith('SELECT "clinical_allergy"')]
+    assert len(allergy_reads) == reads
+
+    if name == "Achieng":
+        from clinical.models import Allergy
+
+        Allergy.objects.filter(patient_id=patients[name].patient_id).update(
+            removed_at=timezone.now()
+        )
+        with CaptureQueriesContext(connection) as queries:
+            screen = counter.get(url).content.decode()
+        assert not [q for q in queries if q["sql"].startswith('SELECT "clinical_allergy"')]
+        assert "Sulfonamides" not in screen[screen.index('data-testid="allergy-banner"') :][:1500]

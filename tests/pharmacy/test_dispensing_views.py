@@ -230,3 +230,38 @@ def test_the_sales_list_and_a_patients_history_keep_their_queries_as_they_grow(
 
     assert "1–25 of 26 sales" in sales
     assert "1–25 of 26 dispenses" in history
+
+
+def test_the_only_pharmacy_store_comes_with_the_prescription_and_several_are_read(
+    counter, pharmacist
+):
+    """The dispense screen's prescription counts the stores that dispense and names the first:
+    the only one is given from there without reading the stores (a hidden field, its name over
+    the shelf); with several, they are read and offered in a select, by name."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pharmacy.models import Store
+
+    item, _ = stocked(units=(20,), actor=pharmacist)
+    only = Store.objects.get(kind="pharmacy", active=True)
+    Store.objects.filter(pk=only.pk).update(name='Main <pharmacy> & "co"')
+    Store.objects.create(name="Closed pharmacy", kind="pharmacy", active=False)
+    Store.objects.create(name="Main store", kind="main")
+    url = reverse("dispense_new", args=[prescribed(item, 4).pk])
+
+    with CaptureQueriesContext(connection) as queries:
+        page = counter.get(url).content.decode()
+    assert not [q for q in queries if q["sql"].startswith('SELECT "pharmacy_store"')]
+    assert f'<input type="hidden" name="store" value="{only.pk}">' in page
+    assert "· Main &lt;pharmacy&gt; &amp; &quot;co&quot;</span>" in page
+
+    second = Store.objects.create(name="A ward-side pharmacy", kind="pharmacy")
+    with CaptureQueriesContext(connection) as queries:
+        page = counter.get(url).content.decode()
+    assert len([q for q in queries if q["sql"].startswith('SELECT "pharmacy_store"')]) == 1
+    assert 'name="store"' in page and '<input type="hidden" name="store"' not in page
+    offered = page[page.index('<select name="store"') :]
+    offered = offered[: offered.index("</select>")]
+    assert offered.index(f'value="{second.pk}"') < offered.index(f'value="{only.pk}"')
+    assert "Closed pharmacy" not in offered and "Main store" not in offered
