@@ -13,12 +13,14 @@ from html import escape
 from django import template
 from django.template.defaultfilters import truncatechars
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from engineering.models import Priority
 from hms import submissions
 from hms.dates import date_text
 from hms.links import link_to
 from hms.templatetags.display import elapsed
+from hms.templatetags.kept_forms import kept_field, kept_html
 
 register = template.Library()
 
@@ -205,3 +207,47 @@ def work_status_badge(work_order: object) -> SafeString:
 def priority_badge(fault: object) -> SafeString:
     """`{% include "engineering/_priority.html" %}` of `fault`."""
     return mark_safe(priority_html(fault))  # noqa: S308 (the priority escaped)
+
+
+# A work order's page: the checklist's and the parts' field rows, as its template's loops wrote
+# them (each field `|kept_field`). Blank (nearly every load) they are written once per process
+# and kept whole, under the language, the form's id pattern and, for the checklist, each step's
+# position and text (the machine's plan, never what a person typed into the form); a posted
+# form, refused, is written afresh field by field with what was typed and its messages.
+_STEP_ROW = (
+    '\n      <div class="row g-2 border-bottom mb-2" data-testid="pm-step">'
+    '<div class="col-12 col-md-5">{}</div><div class="col-12 col-md-7">{}</div></div>\n      '
+)
+_NO_STEPS = '<p class="text-body-secondary">This machine\'s plan has no checklist: say what was done below.</p>'
+_PART_ROW = (
+    '\n      <div class="row g-2"><div class="col-6">{}</div><div class="col-3">{}</div>'
+    '<div class="col-3">{}</div></div>\n      '
+)
+
+
+def _field_rows(rows: list[tuple], row: str) -> SafeString:
+    return mark_safe(  # noqa: S308 (each field written by crispy)
+        "".join(row.format(*(kept_field(field) for field in fields)) for fields in rows)
+    )
+
+
+@register.simple_tag
+def step_field_rows(form: object) -> SafeString:
+    """The checklist's rows of a PmCompleteForm (a step's result and note), or the sentence
+    for a plan without one."""
+    if not form.checks:
+        return mark_safe(_NO_STEPS)  # noqa: S308 (fixed markup)
+    if form.is_bound:
+        return _field_rows(form.step_rows(), _STEP_ROW)
+    steps = tuple((check.position, check.text) for check in form.checks)
+    key = ("engineering.step_rows", type(form), form.auto_id, get_language(), steps)
+    return kept_html(key, lambda: _field_rows(form.step_rows(), _STEP_ROW))
+
+
+@register.simple_tag
+def part_field_rows(form: object) -> SafeString:
+    """The part rows of a WorkLogForm (a part's name, quantity and cost of one)."""
+    if form.is_bound:
+        return _field_rows(form.part_rows(), _PART_ROW)
+    key = ("engineering.part_rows", type(form), form.auto_id, get_language(), len(form.fields))
+    return kept_html(key, lambda: _field_rows(form.part_rows(), _PART_ROW))
