@@ -386,8 +386,10 @@ class PmCompleteForm(forms.Form):
 PERIOD_LIMIT_DAYS = 3 * 366
 
 
-# The overview's department select, read on every load: compiled once (hms.prepared).
+# The overview's department select, read on every load: compiled once (hms.prepared); its
+# options as (id, name) rows, listed for the page (so the select is kept: kept_forms).
 _DEPARTMENTS = Prepared(lambda: Department.objects.order_by("name"))
+_DEPARTMENT_OPTIONS = Prepared(lambda: Department.objects.order_by("name").values("id", "name"))
 
 
 class PeriodForm(forms.Form):
@@ -410,6 +412,14 @@ class PeriodForm(forms.Form):
             data = data.copy()
             data["start"], data["end"] = (params.day_value(day) for day in initial.values())
         super().__init__(data if data is not None else None, initial=initial, **kwargs)
+
+    def list_departments(self) -> None:
+        """Give the department select its options as a list read now (every department by name,
+        "Every department" first), as the page shows them, so `|kept_field` keeps its HTML; a
+        department sent is still checked against the database."""
+        field = self.fields["department"]
+        rows = _DEPARTMENT_OPTIONS.values()
+        field.choices = [("", field.empty_label)] + [(row["id"], row["name"]) for row in rows]
 
     def clean(self):
         data = super().clean()

@@ -145,3 +145,26 @@ def test_the_checklist_and_parts_rows_are_the_html_the_loops_wrote(steps, posted
     assert ("Step 1 failed" in tags) == bool(posted and steps)
     other = [SimpleNamespace(position=1, text="Replace the <filter> & seal")]
     assert _render(ROW_TAGS, _forms(posted, other)) == _render(ROW_LOOPS, _forms(posted, other))
+
+
+@pytest.mark.parametrize("chosen", [None, "first", "999", "<b>x</b>"])
+@pytest.mark.django_db
+def test_the_overviews_department_select_kept_is_the_html_crispy_wrote(chosen):
+    from accounts.models import Department
+
+    first = Department.objects.create(name="Theatre <b>&</b> recovery", code="THR")
+    Department.objects.create(name="Anaesthesia", code="ANA")
+    data = QueryDict(mutable=True)
+    if chosen:
+        data["department"] = str(first.pk) if chosen == "first" else chosen
+    source = "{{ form.department|as_crispy_field }}"
+    crispy = PeriodForm(data)
+    crispy.is_valid()
+    before = _render(source, {"form": crispy})
+    for _ in range(2):  # written, then (with no refusal) from the store
+        form = PeriodForm(data)
+        form.is_valid()
+        form.list_departments()
+        assert _render(source.replace("as_crispy", "kept"), {"form": form}) == before
+    assert "Theatre &lt;b&gt;&amp;&lt;/b&gt; recovery" in before
+    assert (f'value="{first.pk}" selected' in before) == (chosen == "first")
