@@ -200,6 +200,14 @@ def _history_of(machine_id: int) -> QuerySet:
 _FIRST_HISTORY = Prepared(
     lambda machine_id: _history_of(machine_id)[: HISTORY_PER_PAGE + 1], machine_id=-1
 )
+_OPEN_REQUESTS_OF = Prepared(
+    lambda machine_id: (
+        FaultRequest.objects.filter(machine_id=machine_id, work_order__isnull=True)
+        .select_related("raised_by")
+        .order_by("priority_rank", "raised_at", "id")
+    ),
+    machine_id=-1,
+)
 _OPEN_WORK_OF = Prepared(
     lambda machine_id: (
         WorkOrder.objects.filter(machine_id=machine_id, status__in=OPEN_WORK)
@@ -271,13 +279,7 @@ def machine_page(request: HttpRequest, machine: Machine) -> dict:
         "can_manage": rbac.allows(user, "engineering.machines"),
         "today": today,
         # (the machine is this one: only the people are joined in)
-        "open_requests": list(
-            FaultRequest.objects.filter(machine=machine, work_order__isnull=True)
-            .select_related("raised_by")
-            .order_by("priority_rank", "raised_at", "id")
-        )
-        if requests_open_now
-        else [],
+        "open_requests": _OPEN_REQUESTS_OF.all(machine_id=machine.pk) if requests_open_now else [],
         "open_work": _OPEN_WORK_OF.all(machine_id=machine.pk),
         "pm_step_count": machine.pm_step_count
         if hasattr(machine, "pm_step_count")

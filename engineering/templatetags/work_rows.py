@@ -12,6 +12,7 @@ from html import escape
 
 from django import template
 from django.template.defaultfilters import truncatechars
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -251,3 +252,61 @@ def part_field_rows(form: object) -> SafeString:
         return _field_rows(form.part_rows(), _PART_ROW)
     key = ("engineering.part_rows", type(form), form.auto_id, get_language(), len(form.fields))
     return kept_html(key, lambda: _field_rows(form.part_rows(), _PART_ROW))
+
+
+@register.simple_tag(takes_context=True)
+def open_request_items(context: template.Context, requests: list, can_manage: bool) -> SafeString:
+    """A machine's page: one item a request of the machine's waiting for an engineer (priority,
+    number, what is wrong, who raised it and when), with Take it for those who may."""
+    if not requests:
+        return mark_safe("")
+    take_link = link_to("request_take") if can_manage else None
+    csrf = _csrf_input(context) if can_manage else ""
+    zone = timezone.get_current_timezone()
+    items = []
+    for fault in requests:
+        take = (
+            f'<form class="d-inline" method="post" action="{take_link(fault.pk)}">{csrf}'
+            f'<input type="hidden" name="{submissions.FIELD}" value="{submissions.new_token()}">'
+            '<button class="btn btn-sm btn-primary ms-1" type="submit">Take it</button></form>'
+            if can_manage
+            else ""
+        )
+        raised_at = date_text(fault.raised_at.astimezone(zone), "SHORT_DATETIME_FORMAT")
+        items.append(
+            f'<li class="mb-2" data-testid="open-request">{priority_html(fault)} '
+            f"<strong>{escape(fault.number)}</strong> · {escape(fault.description)} "
+            f'<span class="text-body-secondary">— {escape(str(fault.raised_by))}, '
+            f"{raised_at} · waiting for an engineer</span>\n          {take}</li>"
+        )
+    return mark_safe("".join(items))  # noqa: S308 (every value escaped)
+
+
+@register.simple_tag
+def open_work_items(open_work: list, can_manage: bool) -> SafeString:
+    """A machine's page: one item an open work order of the machine's (status, number, its
+    link for those who may open it, due day, engineer, what was wrong, the vendor's reference)."""
+    link = link_to("work_order_detail") if can_manage else None
+    items = []
+    for work_order in open_work:
+        number = escape(work_order.number)
+        name = (
+            f'<a href="{link(work_order.pk)}">{number}</a>'
+            if can_manage
+            else f"<strong>{number}</strong>"
+        )
+        due = (
+            f" · preventive maintenance due {date_text(work_order.pm_due_date)}"
+            if work_order.is_preventive
+            else ""
+        )
+        engineer, fault = work_order.engineer, work_order.fault_request
+        vendor = work_order.vendor_reference
+        items.append(
+            f'<li class="mb-2" data-testid="open-work">{work_status_html(work_order)} {name}{due}'
+            + (f" · {escape(str(engineer))}" if engineer else "")
+            + (f" · {escape(fault.description)}" if fault else "")
+            + (f" · vendor ref. {escape(vendor)}" if vendor else "")
+            + "</li>"
+        )
+    return mark_safe("".join(items))  # noqa: S308 (every value escaped)
