@@ -193,21 +193,6 @@ class WorkLogForm(forms.Form):
     started_at = _moment_field("Work started")
     ended_at = _moment_field("Work ended")
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for n in range(1, PART_ROWS + 1):
-            self.fields[f"part_{n}_name"] = forms.CharField(
-                label=f"Part {n}",
-                required=False,
-                max_length=PartUsed._meta.get_field("name").max_length,
-            )
-            self.fields[f"part_{n}_qty"] = params.PlainIntegerField(
-                label="Quantity", required=False, min_value=1, max_value=100_000
-            )
-            self.fields[f"part_{n}_cost"] = params.MoneyField(
-                label="Cost of one", required=False, min_value=0, max_digits=12
-            )
-
     def clean(self):
         data = super().clean()
         # Said with the form's other refusals at once (the service checks it too).
@@ -252,6 +237,29 @@ class WorkLogForm(forms.Form):
             "ended_at": data["ended_at"],
             "parts": parts,
         }
+
+
+def _part_fields() -> dict[str, forms.Field]:
+    """A WorkLogForm's part rows' fields: a part's name, quantity and cost of one, per row."""
+    fields = {}
+    for n in range(1, PART_ROWS + 1):
+        fields[f"part_{n}_name"] = forms.CharField(
+            label=f"Part {n}",
+            required=False,
+            max_length=PartUsed._meta.get_field("name").max_length,
+        )
+        fields[f"part_{n}_qty"] = params.PlainIntegerField(
+            label="Quantity", required=False, min_value=1, max_value=100_000
+        )
+        fields[f"part_{n}_cost"] = params.MoneyField(
+            label="Cost of one", required=False, min_value=0, max_digits=12
+        )
+    return fields
+
+
+# The part rows' fields are the same for every form: made once, after the declared fields (each
+# form copies its own, as it copies those), not built on every load of a work order's page.
+WorkLogForm.base_fields.update(_part_fields())
 
 
 class EscalateForm(forms.Form):
