@@ -336,7 +336,8 @@ def engineering_overview(request: HttpRequest) -> HttpResponse:
     for the hospital, each department and each machine."""
     form, period = _period(request)
     form.list_departments()
-    context = {"form": form} | (selectors.overview_page(request, **period) if period else {})
+    context = {"form": form, "links": selectors.fixed_links()}
+    context |= selectors.overview_page(request, **period) if period else {}
     return render(request, "engineering/overview.html", context)
 
 
