@@ -2,6 +2,8 @@
 of work, escalating and resolving a work order, a preventive-maintenance plan and its completion,
 the downtime overview's period."""
 
+import copy
+import functools
 from datetime import datetime, timedelta
 
 from django import forms
@@ -326,6 +328,30 @@ STEP_RESULTS = [
 ]
 
 
+class _StepResultField(forms.ChoiceField):
+    """A checklist step's result: its options (STEP_RESULTS, fixed pairs of text) shared by every
+    copy rather than copied each time, as nothing changes them."""
+
+    def __deepcopy__(self, memo: dict) -> "_StepResultField":
+        return forms.Field.__deepcopy__(self, memo)
+
+
+@functools.lru_cache(maxsize=1024)
+def _step_fields(n: int, text: str) -> tuple[forms.ChoiceField, forms.CharField]:
+    """Step `n`'s result and note fields (`text` the plan's step), made once per step and copied
+    into each form as a form copies its declared fields: building them on every load was about
+    a tenth of a work order page's calls."""
+    result = _StepResultField(
+        label=f"{n}. {text}",
+        choices=STEP_RESULTS,
+        error_messages={"required": f"Step {n}: passed or failed?"},
+    )
+    note = forms.CharField(
+        label="Note", required=False, max_length=PmCheck._meta.get_field("note").max_length
+    )
+    return result, note
+
+
 class PmCompleteForm(forms.Form):
     """Completing a preventive maintenance: each checklist step's outcome and note, and a note on
     the whole."""
@@ -342,16 +368,9 @@ class PmCompleteForm(forms.Form):
         self.checks = list(checks)
         for check in self.checks:
             n = check.position
-            self.fields[f"step_{n}_result"] = forms.ChoiceField(
-                label=f"{n}. {check.text}",
-                choices=STEP_RESULTS,
-                error_messages={"required": f"Step {n}: passed or failed?"},
-            )
-            self.fields[f"step_{n}_note"] = forms.CharField(
-                label="Note",
-                required=False,
-                max_length=PmCheck._meta.get_field("note").max_length,
-            )
+            result, note = _step_fields(n, check.text)
+            self.fields[f"step_{n}_result"] = copy.deepcopy(result)
+            self.fields[f"step_{n}_note"] = copy.deepcopy(note)
 
     def clean(self):
         data = super().clean()
