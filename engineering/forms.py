@@ -2,6 +2,8 @@
 of work, escalating and resolving a work order, a preventive-maintenance plan and its completion,
 the downtime overview's period."""
 
+import copy
+import functools
 from datetime import datetime, timedelta
 
 from django import forms
@@ -193,21 +195,6 @@ class WorkLogForm(forms.Form):
     started_at = _moment_field("Work started")
     ended_at = _moment_field("Work ended")
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for n in range(1, PART_ROWS + 1):
-            self.fields[f"part_{n}_name"] = forms.CharField(
-                label=f"Part {n}",
-                required=False,
-                max_length=PartUsed._meta.get_field("name").max_length,
-            )
-            self.fields[f"part_{n}_qty"] = params.PlainIntegerField(
-                label="Quantity", required=False, min_value=1, max_value=100_000
-            )
-            self.fields[f"part_{n}_cost"] = params.MoneyField(
-                label="Cost of one", required=False, min_value=0, max_digits=12
-            )
-
     def clean(self):
         data = super().clean()
         # Said with the form's other refusals at once (the service checks it too).
@@ -252,6 +239,29 @@ class WorkLogForm(forms.Form):
             "ended_at": data["ended_at"],
             "parts": parts,
         }
+
+
+def _part_fields() -> dict[str, forms.Field]:
+    """A WorkLogForm's part rows' fields: a part's name, quantity and cost of one, per row."""
+    fields = {}
+    for n in range(1, PART_ROWS + 1):
+        fields[f"part_{n}_name"] = forms.CharField(
+            label=f"Part {n}",
+            required=False,
+            max_length=PartUsed._meta.get_field("name").max_length,
+        )
+        fields[f"part_{n}_qty"] = params.PlainIntegerField(
+            label="Quantity", required=False, min_value=1, max_value=100_000
+        )
+        fields[f"part_{n}_cost"] = params.MoneyField(
+            label="Cost of one", required=False, min_value=0, max_digits=12
+        )
+    return fields
+
+
+# The part rows' fields are the same for every form: made once, after the declared fields (each
+# form copies its own, as it copies those), not built on every load of a work order's page.
+WorkLogForm.base_fields.update(_part_fields())
 
 
 class EscalateForm(forms.Form):
@@ -318,6 +328,30 @@ STEP_RESULTS = [
 ]
 
 
+class _StepResultField(forms.ChoiceField):
+    """A checklist step's result: its options (STEP_RESULTS, fixed pairs of text) shared by every
+    copy rather than copied each time, as nothing changes them."""
+
+    def __deepcopy__(self, memo: dict) -> "_StepResultField":
+        return forms.Field.__deepcopy__(self, memo)
+
+
+@functools.lru_cache(maxsize=1024)
+def _step_fields(n: int, text: str) -> tuple[forms.ChoiceField, forms.CharField]:
+    """Step `n`'s result and note fields (`text` the plan's step), made once per step and copied
+    into each form as a form copies its declared fields: building them on every load was about
+    a tenth of a work order page's calls."""
+    result = _StepResultField(
+        label=f"{n}. {text}",
+        choices=STEP_RESULTS,
+        error_messages={"required": f"Step {n}: passed or failed?"},
+    )
+    note = forms.CharField(
+        label="Note", required=False, max_length=PmCheck._meta.get_field("note").max_length
+    )
+    return result, note
+
+
 class PmCompleteForm(forms.Form):
     """Completing a preventive maintenance: each checklist step's outcome and note, and a note on
     the whole."""
@@ -334,16 +368,9 @@ class PmCompleteForm(forms.Form):
         self.checks = list(checks)
         for check in self.checks:
             n = check.position
-            self.fields[f"step_{n}_result"] = forms.ChoiceField(
-                label=f"{n}. {check.text}",
-                choices=STEP_RESULTS,
-                error_messages={"required": f"Step {n}: passed or failed?"},
-            )
-            self.fields[f"step_{n}_note"] = forms.CharField(
-                label="Note",
-                required=False,
-                max_length=PmCheck._meta.get_field("note").max_length,
-            )
+            result, note = _step_fields(n, check.text)
+            self.fields[f"step_{n}_result"] = copy.deepcopy(result)
+            self.fields[f"step_{n}_note"] = copy.deepcopy(note)
 
     def clean(self):
         data = super().clean()
@@ -386,8 +413,10 @@ class PmCompleteForm(forms.Form):
 PERIOD_LIMIT_DAYS = 3 * 366
 
 
-# The overview's department select, read on every load: compiled once (hms.prepared).
+# The overview's department select, read on every load: compiled once (hms.prepared); its
+# options as (id, name) rows, listed for the page (so the select is kept: kept_forms).
 _DEPARTMENTS = Prepared(lambda: Department.objects.order_by("name"))
+_DEPARTMENT_OPTIONS = Prepared(lambda: Department.objects.order_by("name").values("id", "name"))
 
 
 class PeriodForm(forms.Form):
@@ -410,6 +439,14 @@ class PeriodForm(forms.Form):
             data = data.copy()
             data["start"], data["end"] = (params.day_value(day) for day in initial.values())
         super().__init__(data if data is not None else None, initial=initial, **kwargs)
+
+    def list_departments(self) -> None:
+        """Give the department select its options as a list read now (every department by name,
+        "Every department" first), as the page shows them, so `|kept_field` keeps its HTML; a
+        department sent is still checked against the database."""
+        field = self.fields["department"]
+        rows = _DEPARTMENT_OPTIONS.values()
+        field.choices = [("", field.empty_label)] + [(row["id"], row["name"]) for row in rows]
 
     def clean(self):
         data = super().clean()

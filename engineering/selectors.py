@@ -200,6 +200,14 @@ def _history_of(machine_id: int) -> QuerySet:
 _FIRST_HISTORY = Prepared(
     lambda machine_id: _history_of(machine_id)[: HISTORY_PER_PAGE + 1], machine_id=-1
 )
+_OPEN_REQUESTS_OF = Prepared(
+    lambda machine_id: (
+        FaultRequest.objects.filter(machine_id=machine_id, work_order__isnull=True)
+        .select_related("raised_by")
+        .order_by("priority_rank", "raised_at", "id")
+    ),
+    machine_id=-1,
+)
 _OPEN_WORK_OF = Prepared(
     lambda machine_id: (
         WorkOrder.objects.filter(machine_id=machine_id, status__in=OPEN_WORK)
@@ -220,7 +228,14 @@ _MACHINE_ROUTES = (
     "machine_label",
     "machine_status",
 )
-_FIXED_ROUTES = ("machine_list", "machine_find", "engineering_overview")
+_FIXED_ROUTES = (
+    "machine_list",
+    "machine_find",
+    "engineering_overview",
+    "engineering_overview_csv",
+    "work_queue",
+    "maintenance_due",
+)
 
 
 @functools.lru_cache(maxsize=8)
@@ -233,9 +248,27 @@ def _page_links(script_prefix: str) -> tuple[tuple, dict]:
 
 def machine_links(pk: int) -> dict[str, str]:
     """The links of machine `pk`'s page, by route name (reverse(route, args=[pk]), or without
-    arguments for the register, the finder and the overview)."""
+    arguments for the register, the finder, the overview, the queue and the maintenance due)."""
     of_machine, fixed = _page_links(get_script_prefix())
     return fixed | {route: link(pk) for route, link in of_machine}
+
+
+def fixed_links() -> dict[str, str]:
+    """The links of engineering's lists, by route name (reverse(route)): the register, the
+    finder, the overview (and its CSV), the queue, the maintenance due. Reversed once per
+    process and script prefix; the dict is shared, to be read only."""
+    return _page_links(get_script_prefix())[1]
+
+
+@functools.lru_cache(maxsize=64)
+def _row_link(route: str, script_prefix: str) -> Callable[[int], str]:
+    return link_to(route)
+
+
+def row_link(route: str) -> Callable[[int], str]:
+    """hms.links.link_to(route): a row's id to its URL, the route reversed once per process
+    and script prefix rather than once a list."""
+    return _row_link(route, get_script_prefix())
 
 
 def _history_page(request: HttpRequest, machine: Machine) -> Page:
@@ -271,13 +304,7 @@ def machine_page(request: HttpRequest, machine: Machine) -> dict:
         "can_manage": rbac.allows(user, "engineering.machines"),
         "today": today,
         # (the machine is this one: only the people are joined in)
-        "open_requests": list(
-            FaultRequest.objects.filter(machine=machine, work_order__isnull=True)
-            .select_related("raised_by")
-            .order_by("priority_rank", "raised_at", "id")
-        )
-        if requests_open_now
-        else [],
+        "open_requests": _OPEN_REQUESTS_OF.all(machine_id=machine.pk) if requests_open_now else [],
         "open_work": _OPEN_WORK_OF.all(machine_id=machine.pk),
         "pm_step_count": machine.pm_step_count
         if hasattr(machine, "pm_step_count")
@@ -382,9 +409,14 @@ _MY_FIRST_OPEN_WORK = Prepared(
 def queue_page(request: HttpRequest) -> dict:
     """The engineers' queue: a page of the open requests (the most pressing first) and how many
     there are of each priority, and the actor's own open work orders (the first few, counted)."""
-    page = paging.page_of(
-        request, open_requests(), QUEUE_PER_PAGE, first_rows=_FIRST_OPEN_REQUESTS.all
-    )
+    number = paging.page_number(request)
+    first = _FIRST_OPEN_REQUESTS.all() if number == 1 else None
+    if first is not None and len(first) <= QUEUE_PER_PAGE:
+        # Every open request fits on the first page (nearly every load): it is its own count,
+        # and the queryset to count or page through need not be built (~150 calls).
+        page = paging.page_at(first, QUEUE_PER_PAGE, 1)
+    else:
+        page = paging.page_of(request, open_requests(), QUEUE_PER_PAGE, first_rows=lambda: first)
     engineer_id = request.user.pk
     return {
         "page": page,
@@ -396,6 +428,7 @@ def queue_page(request: HttpRequest) -> dict:
             lambda: _MY_FIRST_OPEN_WORK.all(engineer_id=engineer_id),
         ),
         "now": timezone.now(),
+        "links": fixed_links(),
     } | preventive_panel(timezone.localdate(), PM_QUEUE_SIZE)
 
 
@@ -440,6 +473,10 @@ def work_log(work_order: WorkOrder) -> list[WorkLogEntry]:
     return _WORK_LOG.all(work_order_id=work_order.pk)
 
 
+# The forms of a work order's page post to these (its id in each).
+_WORK_ORDER_ROUTES = ("pm_complete", "work_log_add", "work_order_resolve", "work_order_escalate")
+
+
 def work_order_page(work_order: WorkOrder) -> dict:
     """A work order's page: the order, its log with the totals (labour minutes, parts cost as
     money), and a preventive maintenance's checklist."""
@@ -447,7 +484,13 @@ def work_order_page(work_order: WorkOrder) -> dict:
     parts_cost = money(sum((part.cost for entry in log for part in entry.parts.all()), ZERO))
     if work_order.is_preventive:
         work_order.days_late = (timezone.localdate() - work_order.pm_due_date).days
+    pk = work_order.pk
     return {
+        "links": {
+            "work_queue": fixed_links()["work_queue"],
+            "machine_detail": row_link("machine_detail")(work_order.machine_id),
+        }
+        | {route: row_link(route)(pk) for route in _WORK_ORDER_ROUTES},
         "work_order": work_order,
         "machine": work_order.machine,
         "fault": work_order.fault_request,

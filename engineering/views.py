@@ -335,7 +335,9 @@ def engineering_overview(request: HttpRequest) -> HttpResponse:
     """Downtime, availability, failures, MTBF, MTTR, PM compliance and open requests for a period,
     for the hospital, each department and each machine."""
     form, period = _period(request)
-    context = {"form": form} | (selectors.overview_page(request, **period) if period else {})
+    form.list_departments()
+    context = {"form": form, "links": selectors.fixed_links()}
+    context |= selectors.overview_page(request, **period) if period else {}
     return render(request, "engineering/overview.html", context)
 
 

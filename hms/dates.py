@@ -121,3 +121,25 @@ def date_text(value: object, arg: str | None = None) -> str:
     return "".join(
         piece if piece.__class__ is str else piece(value, names) for piece in compiled[0]
     )
+
+
+def date_writer(arg: str | None = None) -> Callable[[object], str]:
+    """`date_text(value, arg)` as a function of the value, the format and the language's names
+    looked up once: for a list that writes many dates in one format (a machine's status
+    history), ~7 calls a date rather than ~20."""
+    language = translation.get_language()
+    compiled = _compiled(_format_of(arg, language))
+    if compiled is None:
+        return lambda value: date_text(value, arg)
+    pieces, timed = compiled
+    names = _names(language)
+
+    def write(value: object) -> str:
+        kind = type(value)
+        if (kind is not datetime and kind is not date) or (timed and kind is date):
+            return date_text(value, arg)
+        return "".join(
+            [piece if piece.__class__ is str else piece(value, names) for piece in pieces]
+        )
+
+    return write

@@ -1,6 +1,8 @@
-"""`{% figure_cells f machines %}`, `{% overview_machine_rows rows %}`, `{% overview_totals total %}`
-and `{% figures_table columns %}`: the downtime figures' table cells, the overview's machine rows
-and the hospital's cards, and a machine page's figures side by side, written out in Python. The overview lists 50 machines a
+"""`{% figure_cells f machines %}`, `{% overview_machine_rows rows %}`,
+`{% overview_department_rows departments %}`, `{% overview_totals total %}` and
+`{% figures_table columns %}`: the downtime figures' table cells, the overview's machine and
+department rows and the hospital's cards, and a machine page's figures side by side, written out
+in Python. The overview lists 50 machines a
 page with eight figures each; the included template per row cost ~4 ms of its 10
 (tests/bench/pages.py --profile). The HTML is what the templates wrote
 (tests/engineering/test_downtime_cells.py)."""
@@ -15,7 +17,7 @@ from django.template.defaultfilters import floatformat
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 
-from hms.links import link_to
+from engineering.selectors import row_link
 
 register = template.Library()
 
@@ -83,14 +85,17 @@ def _figure_cells(f: object, machines: bool, separator: str) -> str:
     )
 
 
+_NO_MACHINE = (
+    '<tr><td colspan="9" class="text-body-secondary">No machine in the register.</td></tr>'
+)
+
+
 @register.simple_tag
 def overview_machine_rows(rows: list) -> SafeString:
     """The overview's rows of machines: name (the link), tag, department, the figures."""
     if not rows:
-        return mark_safe(  # noqa: S308 (fixed markup)
-            '<tr><td colspan="9" class="text-body-secondary">No machine in the register.</td></tr>'
-        )
-    link = link_to("machine_detail")
+        return mark_safe(_NO_MACHINE)  # noqa: S308 (fixed markup)
+    link = row_link("machine_detail")
     separator = get_format("DECIMAL_SEPARATOR")
     lines = []
     for row in rows:
@@ -102,6 +107,22 @@ def overview_machine_rows(rows: list) -> SafeString:
             f"{_figure_cells(row.figures, False, separator)}</tr>"
         )
     return mark_safe("\n    ".join(lines))  # noqa: S308 (every value escaped, the cells written)
+
+
+@register.simple_tag
+def overview_department_rows(departments: list) -> SafeString:
+    """The overview's rows of departments, as (name, Figures): the name, then every figure
+    with the number of machines."""
+    if not departments:
+        return mark_safe(_NO_MACHINE)  # noqa: S308 (fixed markup)
+    separator = get_format("DECIMAL_SEPARATOR")
+    return mark_safe(  # noqa: S308 (every name escaped, the cells written)
+        "".join(
+            f'\n    <tr data-testid="department-row"><td>{escape(str(name))}</td>'
+            f"{_figure_cells(f, True, separator)}</tr>\n  "
+            for name, f in departments
+        )
+    )
 
 
 _FIGURE_ROWS = [

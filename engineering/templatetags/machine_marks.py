@@ -8,6 +8,7 @@ holds them to the template they replaced. The status history: a machine with a y
 each (~2 ms of its page, tests/bench/pages.py --profile). The HTML is what the template wrote
 (tests/engineering/test_downtime_cells.py)."""
 
+from collections.abc import Callable
 from html import escape
 
 from django import template
@@ -16,8 +17,8 @@ from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from engineering.models import Machine
-from hms.dates import date_text
-from hms.links import link_to
+from engineering.selectors import row_link
+from hms.dates import date_text, date_writer
 
 register = template.Library()
 
@@ -57,10 +58,10 @@ def _person(entry: dict) -> str:
     return escape(name or entry["changed_by__username"])
 
 
-def _history_row(entry: dict, zone: object) -> str:
+def _history_row(entry: dict, zone: object, when: Callable[[object], str]) -> str:
     correction = (
         '<div class="small text-warning-emphasis" data-testid="correction">'
-        f"correction, recorded {_when(entry['recorded_at'], zone)}</div>"
+        f"correction, recorded {when(entry['recorded_at'].astimezone(zone))}</div>"
         if entry["correction"]
         else ""
     )
@@ -69,7 +70,7 @@ def _history_row(entry: dict, zone: object) -> str:
         '<tr data-testid="history-row">'
         f"<td>{escape(str(_MACHINE_STATUS_LABEL.get(from_status, from_status) or '—'))}</td>"
         f"<td>{escape(str(_MACHINE_STATUS_LABEL.get(to_status, to_status)))}</td>\n"
-        f"        <td>{_when(entry['effective_at'], zone)}{correction}</td>\n"
+        f"        <td>{when(entry['effective_at'].astimezone(zone))}{correction}</td>\n"
         f"        <td>{_person(entry)}</td><td>{escape(entry['reason'])}</td></tr>"
     )
 
@@ -79,7 +80,8 @@ def status_history_rows(history: object) -> SafeString:
     """From, to, when (a correction says when it was recorded), by whom, why: one row each of
     `history` (rows of engineering.selectors.HISTORY_COLUMNS)."""
     zone = timezone.get_current_timezone()  # once, not once a date
-    rows = [_history_row(entry, zone) for entry in history]
+    when = date_writer(_WHEN)  # the format looked up once, not once a date
+    rows = [_history_row(entry, zone, when) for entry in history]
     return mark_safe("\n      ".join(rows))  # noqa: S308 (every value escaped)
 
 
@@ -145,7 +147,7 @@ def machine_rows(machines: object, warranty: bool = False) -> SafeString:
     """The register's rows: name (the machine's link) and maker, tag, type, department,
     criticality, status (since when, when down) and, `warranty`, when the warranty ends and who
     services it; one row saying so when no machine matches."""
-    link = link_to("machine_detail")
+    link = row_link("machine_detail")
     rows = "".join(_machine_row(machine, link(machine.pk), warranty) for machine in machines)
     return mark_safe(  # noqa: S308 (every value escaped)
         rows or '<tr><td colspan="6" class="text-body-secondary">No machine matches.</td></tr>'

@@ -12,13 +12,16 @@ from html import escape
 
 from django import template
 from django.template.defaultfilters import truncatechars
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from engineering.models import Priority
+from engineering.selectors import row_link
 from hms import submissions
 from hms.dates import date_text
-from hms.links import link_to
 from hms.templatetags.display import elapsed
+from hms.templatetags.kept_forms import kept_field, kept_html
 
 register = template.Library()
 
@@ -47,7 +50,7 @@ def pm_rows(pm: object) -> SafeString:
         return mark_safe(  # noqa: S308 (fixed markup)
             '<div class="list-group-item px-1 text-body-secondary">None due.</div>'
         )
-    link = link_to("work_order_detail")
+    link = row_link("work_order_detail")
     rows = []
     for work_order in pm:
         machine = work_order.machine
@@ -106,7 +109,7 @@ def queue_rows(context: template.Context, requests: list, now: object) -> SafeSt
             '<div class="list-group-item text-body-secondary py-3">Nothing waiting. New reports'
             " appear here as staff send them.</div>"
         )
-    machine_link, take_link = link_to("machine_detail"), link_to("request_take")
+    machine_link, take_link = row_link("machine_detail"), row_link("request_take")
     csrf = _csrf_input(context)
     rows = []
     for fault in requests:
@@ -157,7 +160,7 @@ def my_work_rows(mine: object, now: object) -> SafeString:
         return mark_safe(  # noqa: S308 (fixed markup)
             '<div class="list-group-item text-body-secondary">None open.</div>'
         )
-    link = link_to("work_order_detail")
+    link = row_link("work_order_detail")
     rows = []
     for work_order in mine:
         machine = work_order.machine
@@ -205,3 +208,105 @@ def work_status_badge(work_order: object) -> SafeString:
 def priority_badge(fault: object) -> SafeString:
     """`{% include "engineering/_priority.html" %}` of `fault`."""
     return mark_safe(priority_html(fault))  # noqa: S308 (the priority escaped)
+
+
+# A work order's page: the checklist's and the parts' field rows, as its template's loops wrote
+# them (each field `|kept_field`). Blank (nearly every load) they are written once per process
+# and kept whole, under the language, the form's id pattern and, for the checklist, each step's
+# position and text (the machine's plan, never what a person typed into the form); a posted
+# form, refused, is written afresh field by field with what was typed and its messages.
+_STEP_ROW = (
+    '\n      <div class="row g-2 border-bottom mb-2" data-testid="pm-step">'
+    '<div class="col-12 col-md-5">{}</div><div class="col-12 col-md-7">{}</div></div>\n      '
+)
+_NO_STEPS = '<p class="text-body-secondary">This machine\'s plan has no checklist: say what was done below.</p>'
+_PART_ROW = (
+    '\n      <div class="row g-2"><div class="col-6">{}</div><div class="col-3">{}</div>'
+    '<div class="col-3">{}</div></div>\n      '
+)
+
+
+def _field_rows(rows: list[tuple], row: str) -> SafeString:
+    return mark_safe(  # noqa: S308 (each field written by crispy)
+        "".join(row.format(*(kept_field(field) for field in fields)) for fields in rows)
+    )
+
+
+@register.simple_tag
+def step_field_rows(form: object) -> SafeString:
+    """The checklist's rows of a PmCompleteForm (a step's result and note), or the sentence
+    for a plan without one."""
+    if not form.checks:
+        return mark_safe(_NO_STEPS)  # noqa: S308 (fixed markup)
+    if form.is_bound:
+        return _field_rows(form.step_rows(), _STEP_ROW)
+    steps = tuple((check.position, check.text) for check in form.checks)
+    key = ("engineering.step_rows", type(form), form.auto_id, get_language(), steps)
+    return kept_html(key, lambda: _field_rows(form.step_rows(), _STEP_ROW))
+
+
+@register.simple_tag
+def part_field_rows(form: object) -> SafeString:
+    """The part rows of a WorkLogForm (a part's name, quantity and cost of one)."""
+    if form.is_bound:
+        return _field_rows(form.part_rows(), _PART_ROW)
+    key = ("engineering.part_rows", type(form), form.auto_id, get_language(), len(form.fields))
+    return kept_html(key, lambda: _field_rows(form.part_rows(), _PART_ROW))
+
+
+@register.simple_tag(takes_context=True)
+def open_request_items(context: template.Context, requests: list, can_manage: bool) -> SafeString:
+    """A machine's page: one item a request of the machine's waiting for an engineer (priority,
+    number, what is wrong, who raised it and when), with Take it for those who may."""
+    if not requests:
+        return mark_safe("")
+    take_link = row_link("request_take") if can_manage else None
+    csrf = _csrf_input(context) if can_manage else ""
+    zone = timezone.get_current_timezone()
+    items = []
+    for fault in requests:
+        take = (
+            f'<form class="d-inline" method="post" action="{take_link(fault.pk)}">{csrf}'
+            f'<input type="hidden" name="{submissions.FIELD}" value="{submissions.new_token()}">'
+            '<button class="btn btn-sm btn-primary ms-1" type="submit">Take it</button></form>'
+            if can_manage
+            else ""
+        )
+        raised_at = date_text(fault.raised_at.astimezone(zone), "SHORT_DATETIME_FORMAT")
+        items.append(
+            f'<li class="mb-2" data-testid="open-request">{priority_html(fault)} '
+            f"<strong>{escape(fault.number)}</strong> · {escape(fault.description)} "
+            f'<span class="text-body-secondary">— {escape(str(fault.raised_by))}, '
+            f"{raised_at} · waiting for an engineer</span>\n          {take}</li>"
+        )
+    return mark_safe("".join(items))  # noqa: S308 (every value escaped)
+
+
+@register.simple_tag
+def open_work_items(open_work: list, can_manage: bool) -> SafeString:
+    """A machine's page: one item an open work order of the machine's (status, number, its
+    link for those who may open it, due day, engineer, what was wrong, the vendor's reference)."""
+    link = row_link("work_order_detail") if can_manage else None
+    items = []
+    for work_order in open_work:
+        number = escape(work_order.number)
+        name = (
+            f'<a href="{link(work_order.pk)}">{number}</a>'
+            if can_manage
+            else f"<strong>{number}</strong>"
+        )
+        due = (
+            f" · preventive maintenance due {date_text(work_order.pm_due_date)}"
+            if work_order.is_preventive
+            else ""
+        )
+        engineer, fault = work_order.engineer, work_order.fault_request
+        vendor = work_order.vendor_reference
+        items.append(
+            f'<li class="mb-2" data-testid="open-work">{work_status_html(work_order)} {name}{due}'
+            + (f" · {escape(str(engineer))}" if engineer else "")
+            + (f" · {escape(fault.description)}" if fault else "")
+            + (f" · vendor ref. {escape(vendor)}" if vendor else "")
+            + "</li>"
+        )
+    return mark_safe("".join(items))  # noqa: S308 (every value escaped)

@@ -206,3 +206,16 @@ def test_the_cards_count_thousands_of_machines_as_the_template_did():
     assert _render("{% overview_totals total %}", total=many) == _render(
         "{% load humanize %}" + TOTALS, total=many
     )
+
+
+# The overview's department rows as its template wrote them.
+DEPARTMENT_ROWS = '{% for name, f in departments %}\n    <tr data-testid="department-row"><td>{{ name }}</td>{% figure_cells f True %}</tr>\n  {% empty %}<tr><td colspan="9" class="text-body-secondary">No machine in the register.</td></tr>{% endfor %}'  # noqa: E501
+
+
+def test_the_department_rows_are_the_html_the_template_wrote():
+    names = ["Radiology", "<script>alert(1)</script> & co", "ICU", "No department"]
+    departments = list(zip(names, FIGURES, strict=True))
+    for rows in (departments, []):
+        ours = _render("{% overview_department_rows departments %}", departments=rows)
+        assert ours == _render(DEPARTMENT_ROWS, departments=rows)
+    assert "&lt;script&gt;" in _render("{% overview_department_rows d %}", d=departments)

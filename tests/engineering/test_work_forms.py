@@ -118,3 +118,53 @@ def test_the_overviews_days_kept_are_the_html_crispy_wrote(query):
         form = PeriodForm(data)
         form.is_valid()
         assert _render(kept, {"form": form}) == _render(PERIOD, {"form": form})
+
+
+# The page's checklist and parts loops as they were, and the tags that write them now.
+ROW_LOOPS = """      {% for result, note in complete_form.step_rows %}
+      <div class="row g-2 border-bottom mb-2" data-testid="pm-step"><div class="col-12 col-md-5">{{ result|kept_field }}</div><div class="col-12 col-md-7">{{ note|kept_field }}</div></div>
+      {% empty %}<p class="text-body-secondary">This machine's plan has no checklist: say what was done below.</p>{% endfor %}
+|      {% for name, qty, cost in log_form.part_rows %}
+      <div class="row g-2"><div class="col-6">{{ name|kept_field }}</div><div class="col-3">{{ qty|kept_field }}</div><div class="col-3">{{ cost|kept_field }}</div></div>
+      {% endfor %}
+"""  # noqa: E501
+ROW_TAGS = """{% load work_rows %}      {% step_field_rows complete_form %}
+|      {% part_field_rows log_form %}
+"""
+
+
+@pytest.mark.parametrize("steps", [STEPS, []])
+@pytest.mark.parametrize(
+    "posted", [None, {"work_done": "", "step_1_result": "fail", "part_1_qty": "2<script>"}]
+)
+def test_the_checklist_and_parts_rows_are_the_html_the_loops_wrote(steps, posted):
+    for _ in range(2):  # written, then (a blank form) from the store
+        tags = _render(ROW_TAGS, _forms(posted, steps))
+        assert tags == _render(ROW_LOOPS, _forms(posted, steps))
+    assert ("fuses" in tags) == bool(steps)
+    assert ("Step 1 failed" in tags) == bool(posted and steps)
+    other = [SimpleNamespace(position=1, text="Replace the <filter> & seal")]
+    assert _render(ROW_TAGS, _forms(posted, other)) == _render(ROW_LOOPS, _forms(posted, other))
+
+
+@pytest.mark.parametrize("chosen", [None, "first", "999", "<b>x</b>"])
+@pytest.mark.django_db
+def test_the_overviews_department_select_kept_is_the_html_crispy_wrote(chosen):
+    from accounts.models import Department
+
+    first = Department.objects.create(name="Theatre <b>&</b> recovery", code="THR")
+    Department.objects.create(name="Anaesthesia", code="ANA")
+    data = QueryDict(mutable=True)
+    if chosen:
+        data["department"] = str(first.pk) if chosen == "first" else chosen
+    source = "{{ form.department|as_crispy_field }}"
+    crispy = PeriodForm(data)
+    crispy.is_valid()
+    before = _render(source, {"form": crispy})
+    for _ in range(2):  # written, then (with no refusal) from the store
+        form = PeriodForm(data)
+        form.is_valid()
+        form.list_departments()
+        assert _render(source.replace("as_crispy", "kept"), {"form": form}) == before
+    assert "Theatre &lt;b&gt;&amp;&lt;/b&gt; recovery" in before
+    assert (f'value="{first.pk}" selected' in before) == (chosen == "first")

@@ -183,3 +183,57 @@ def test_the_status_badge_is_the_include(work_order):
     assert _render("{% work_status_badge work_order %}", work_order=work_order) == _render(
         WORK_STATUS_BADGE, work_order=work_order
     )
+
+
+# templates/engineering/machine_detail.html's open requests and open work, with the includes
+# inlined, as they were.
+OPEN_ITEMS = (
+    '{% for fault in open_requests %}<li class="mb-2" data-testid="open-request">'
+    + PRIORITY_BADGE
+    + ' <strong>{{ fault.number }}</strong> · {{ fault.description }} <span class="text-body-secondary">— {{ fault.raised_by }}, {{ fault.raised_at|date:"SHORT_DATETIME_FORMAT" }} · waiting for an engineer</span>\n          {% if can_manage %}<form class="d-inline" method="post" action="{% url \'request_take\' fault.pk %}">{% csrf_token %}{% submission_field %}<button class="btn btn-sm btn-primary ms-1" type="submit">Take it</button></form>{% endif %}</li>{% endfor %}\n'  # noqa: E501
+    '        {% for work_order in open_work %}{% with fault=work_order.fault_request %}<li class="mb-2" data-testid="open-work">'
+    + WORK_STATUS_BADGE
+    + " {% if can_manage %}<a href=\"{% url 'work_order_detail' work_order.pk %}\">{{ work_order.number }}</a>{% else %}<strong>{{ work_order.number }}</strong>{% endif %}{% if work_order.is_preventive %} · preventive maintenance due {{ work_order.pm_due_date|date }}{% endif %}{% if work_order.engineer %} · {{ work_order.engineer }}{% endif %}{% if fault %} · {{ fault.description }}{% endif %}{% if work_order.vendor_reference %} · vendor ref. {{ work_order.vendor_reference }}{% endif %}</li>{% endwith %}{% endfor %}"  # noqa: E501
+)
+OPEN_TAGS = (
+    "{% open_request_items open_requests can_manage %}\n"
+    "        {% open_work_items open_work can_manage %}"
+)
+
+
+def _machine_work(pk: int, status: str, *, preventive: bool, engineer=None, vendor="") -> object:
+    work_order = _open(pk, status, None if preventive else f"Alarm <{pk}> & beeps")
+    work_order.is_preventive = preventive
+    work_order.pm_due_date = date(2026, 12, 4) - timedelta(days=pk) if preventive else None
+    work_order.engineer = _Named(engineer) if engineer else None
+    work_order.vendor_reference = vendor
+    return work_order
+
+
+OPEN_WORK = [
+    _machine_work(1, "in_progress", preventive=False, engineer=TRICKY),
+    _machine_work(2, "waiting_vendor", preventive=False, vendor='RMA "7" <x> & y'),
+    _machine_work(3, "due", preventive=True),
+    _machine_work(4, "in_progress", preventive=True, engineer="Joseph Kamau"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("can_manage", [True, False])
+@pytest.mark.parametrize("language", ["en-gb", "fr"])
+@pytest.mark.parametrize("lists", ["both", "requests", "work", "none"])
+def test_a_machines_open_requests_and_work_are_the_html_the_template_wrote(
+    can_manage, language, lists
+):
+    context = {
+        "open_requests": FAULTS if lists in ("both", "requests") else [],
+        "open_work": OPEN_WORK if lists in ("both", "work") else [],
+        "can_manage": can_manage,
+        "csrf_token": "abc<&>def",
+    }
+    with translation.override(language), timezone.override("Africa/Nairobi"):
+        ours = _render(OPEN_TAGS, **context)
+        assert ours == _render(OPEN_ITEMS, **context)
+    if lists == "both":
+        assert "&lt;script&gt;" in ours and "RMA &quot;7&quot;" in ours
+        assert ("0f0e0d0c-token" in ours) == can_manage

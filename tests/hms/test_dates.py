@@ -11,7 +11,7 @@ from django.template.defaultfilters import date as django_date
 from django.test import override_settings
 from django.utils import timezone, translation
 
-from hms.dates import date_text
+from hms.dates import date_text, date_writer
 
 NAMED = [
     None,
@@ -116,3 +116,14 @@ def test_the_templates_date_filter_is_hms_dates_and_writes_the_same_text():
     for library in template.engine.template_builtins:
         filters.update(library.filters)
     assert filters["date"] is date_filter
+
+
+@pytest.mark.parametrize("arg", NAMED + LITERAL)
+def test_a_writer_writes_each_value_as_date_text_does(arg):
+    write = date_writer(arg)
+    days = [moment.date() for moment in _instants(20)] if arg in DATE_ONLY else []
+    for value in [*_instants(100), *days, None, "", "not a date"]:
+        assert write(value) == date_text(value, arg), (value, arg)
+    with translation.override("fr"):
+        french = date_writer(arg)
+        assert [french(m) for m in _instants(20)] == [date_text(m, arg) for m in _instants(20)]
