@@ -260,17 +260,6 @@ def fixed_links() -> dict[str, str]:
     return _page_links(get_script_prefix())[1]
 
 
-@functools.lru_cache(maxsize=64)
-def _row_link(route: str, script_prefix: str) -> Callable[[int], str]:
-    return link_to(route)
-
-
-def row_link(route: str) -> Callable[[int], str]:
-    """hms.links.link_to(route): a row's id to its URL, the route reversed once per process
-    and script prefix rather than once a list."""
-    return _row_link(route, get_script_prefix())
-
-
 def _history_page(request: HttpRequest, machine: Machine) -> Page:
     """The page of the machine's status history asked for (?history=). The first page of a
     history that fits on it (most machines) is its first rows: no query built for a count."""
@@ -488,9 +477,9 @@ def work_order_page(work_order: WorkOrder) -> dict:
     return {
         "links": {
             "work_queue": fixed_links()["work_queue"],
-            "machine_detail": row_link("machine_detail")(work_order.machine_id),
+            "machine_detail": link_to("machine_detail")(work_order.machine_id),
         }
-        | {route: row_link(route)(pk) for route in _WORK_ORDER_ROUTES},
+        | {route: link_to(route)(pk) for route in _WORK_ORDER_ROUTES},
         "work_order": work_order,
         "machine": work_order.machine,
         "fault": work_order.fault_request,

@@ -17,7 +17,7 @@ from django.template.defaultfilters import floatformat
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 
-from engineering.selectors import row_link
+from hms.links import link_to
 
 register = template.Library()
 
@@ -95,7 +95,7 @@ def overview_machine_rows(rows: list) -> SafeString:
     """The overview's rows of machines: name (the link), tag, department, the figures."""
     if not rows:
         return mark_safe(_NO_MACHINE)  # noqa: S308 (fixed markup)
-    link = row_link("machine_detail")
+    link = link_to("machine_detail")
     separator = get_format("DECIMAL_SEPARATOR")
     lines = []
     for row in rows:

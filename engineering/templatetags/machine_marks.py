@@ -17,8 +17,8 @@ from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from engineering.models import Machine
-from engineering.selectors import row_link
 from hms.dates import date_text, date_writer
+from hms.links import link_to
 
 register = template.Library()
 
@@ -147,7 +147,7 @@ def machine_rows(machines: object, warranty: bool = False) -> SafeString:
     """The register's rows: name (the machine's link) and maker, tag, type, department,
     criticality, status (since when, when down) and, `warranty`, when the warranty ends and who
     services it; one row saying so when no machine matches."""
-    link = row_link("machine_detail")
+    link = link_to("machine_detail")
     rows = "".join(_machine_row(machine, link(machine.pk), warranty) for machine in machines)
     return mark_safe(  # noqa: S308 (every value escaped)
         rows or '<tr><td colspan="6" class="text-body-secondary">No machine matches.</td></tr>'

@@ -17,9 +17,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from engineering.models import Priority
-from engineering.selectors import row_link
 from hms import submissions
 from hms.dates import date_text
+from hms.links import link_to
 from hms.templatetags.display import elapsed
 from hms.templatetags.kept_forms import kept_field, kept_html
 
@@ -50,7 +50,7 @@ def pm_rows(pm: object) -> SafeString:
         return mark_safe(  # noqa: S308 (fixed markup)
             '<div class="list-group-item px-1 text-body-secondary">None due.</div>'
         )
-    link = row_link("work_order_detail")
+    link = link_to("work_order_detail")
     rows = []
     for work_order in pm:
         machine = work_order.machine
@@ -109,7 +109,7 @@ def queue_rows(context: template.Context, requests: list, now: object) -> SafeSt
             '<div class="list-group-item text-body-secondary py-3">Nothing waiting. New reports'
             " appear here as staff send them.</div>"
         )
-    machine_link, take_link = row_link("machine_detail"), row_link("request_take")
+    machine_link, take_link = link_to("machine_detail"), link_to("request_take")
     csrf = _csrf_input(context)
     rows = []
     for fault in requests:
@@ -160,7 +160,7 @@ def my_work_rows(mine: object, now: object) -> SafeString:
         return mark_safe(  # noqa: S308 (fixed markup)
             '<div class="list-group-item text-body-secondary">None open.</div>'
         )
-    link = row_link("work_order_detail")
+    link = link_to("work_order_detail")
     rows = []
     for work_order in mine:
         machine = work_order.machine
@@ -260,7 +260,7 @@ def open_request_items(context: template.Context, requests: list, can_manage: bo
     number, what is wrong, who raised it and when), with Take it for those who may."""
     if not requests:
         return mark_safe("")
-    take_link = row_link("request_take") if can_manage else None
+    take_link = link_to("request_take") if can_manage else None
     csrf = _csrf_input(context) if can_manage else ""
     zone = timezone.get_current_timezone()
     items = []
@@ -286,7 +286,7 @@ def open_request_items(context: template.Context, requests: list, can_manage: bo
 def open_work_items(open_work: list, can_manage: bool) -> SafeString:
     """A machine's page: one item an open work order of the machine's (status, number, its
     link for those who may open it, due day, engineer, what was wrong, the vendor's reference)."""
-    link = row_link("work_order_detail") if can_manage else None
+    link = link_to("work_order_detail") if can_manage else None
     items = []
     for work_order in open_work:
         number = escape(work_order.number)
