@@ -11,7 +11,6 @@ refused. A deactivated account's tokens are refused at once, and a password chan
 every token issued before it (the token carries a hash of the password).
 """
 
-from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -58,11 +57,14 @@ class TokenObtain(APIView):
     def post(self, request):
         given = TokenRequest(data=request.data)
         given.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request,
-            username=given.validated_data["username"],
-            password=given.validated_data["password"],
-        )
+        try:  # the sign-in page's limit of wrong passwords per account counts here too
+            user = services.password_check(
+                request=request._request,
+                username=given.validated_data["username"],
+                password=given.validated_data["password"],
+            )
+        except services.AccountError as limit:
+            raise exceptions.AuthenticationFailed(str(limit)) from limit
         if user is None:
             raise exceptions.AuthenticationFailed("The username or password is not right.")
         if user.must_change_password:

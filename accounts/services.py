@@ -218,7 +218,7 @@ def totp_confirm(
     replacing = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).exists()
     if replacing and not verified:
         raise AccountError("Enter the code from your current authenticator app first.")
-    if replacing and not (password and user.check_password(password)):
+    if replacing and not _password_is(user, password, request):
         audit.record(actor=user, action="auth.otp_replace_refused", obj=user, request=request)
         raise AccountError("That password is not right. Enter your password to move the app.")
     with transaction.atomic():
@@ -295,6 +295,75 @@ def totp_check(*, user: User, token: str, request: HttpRequest | None = None) ->
     if not matched:
         raise AccountError("That code did not match. Enter the 6-digit code shown in the app now.")
     return device
+
+
+def password_check(*, request: HttpRequest, username: str, password: str) -> User | None:
+    """Whether `password` is the password of the account `username` names, for a check made
+    outside the sign-in page (a second person's confirmation, the API's sign-in).
+
+    It counts against the sign-in page's own limit for that account (allauth's adapter, keyed by
+    accounts.adapter: ACCOUNT_RATE_LIMITS["login_failed"], 5 wrong a 5 minutes per account and
+    100 a minute per address), so no other form is a faster way to guess a password. A wrong
+    password is audited as a failed sign-in (Django's signal). Returns the active user, or None
+    when the name or password is wrong. Raises AccountError (field "password") when the account's
+    wrong guesses are used up: no check is made then.
+    """
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).authenticate(request, username=username, password=password)
+    except ValidationError as limit:
+        raise AccountError(
+            "Too many wrong passwords for this account: wait a few minutes, then try again.",
+            field="password",
+        ) from limit
+
+
+def _password_is(user: User, password: str, request: HttpRequest | None) -> bool:
+    """Whether `password` is `user`'s own, counted against their sign-in limit when there is a
+    request (AccountError when it is used up)."""
+    if not password:
+        return False
+    if request is None:
+        return user.check_password(password)
+    return password_check(request=request, username=user.username, password=password) == user
+
+
+def second_person_check(
+    *, request: HttpRequest, username: str, password: str, code: str = ""
+) -> User:
+    """A second person's confirmation on someone else's screen: their username, password and,
+    when their account has an authenticator app (or their role must have one), its current code,
+    as their own sign-in would ask (settings.OTP_REQUIRED_ROLES).
+
+    The password counts against the account's sign-in limit (`password_check`) and the code
+    against the device's wrong-code limit (`totp_check`). Returns the person. Raises AccountError
+    with `field` "password" or "code" naming what to correct.
+    """
+    person = password_check(request=request, username=username, password=password)
+    if person is None:
+        raise AccountError(
+            "That username and password do not match: the second person types their own.",
+            field="password",
+        )
+    has_device = TOTPDevice.objects.filter(user=person, confirmed=True).exists()
+    if not has_device and person.second_factor_required:
+        raise AccountError(
+            f"{person.get_full_name() or person.username} has no authenticator app set up yet:"
+            " they sign in once to set it up, or another person confirms.",
+            field="code",
+        )
+    if has_device:
+        if not _digits(code):
+            raise AccountError(
+                "The second person also types the 6-digit code from their authenticator app.",
+                field="code",
+            )
+        try:
+            totp_check(user=person, token=code, request=request)
+        except AccountError as wrong:
+            raise AccountError(str(wrong), field="code") from wrong
+    return person
 
 
 def _digits(token: str) -> str:

@@ -25,6 +25,7 @@ from clinical.models import (
     Vitals,
 )
 from hms import params, rbac
+from hms.concurrent_edits import ConcurrentEditForm
 from hms.params import DayField, MoneyField, PlainDecimalField, day_example, plain_formfield
 from hms.phones import PhoneRefused, phone_e164, phone_local
 
@@ -46,7 +47,7 @@ def insurance_schemes(current: str = "") -> list[tuple[str, str]]:
 SCHEME_NAMES = {"SHA": "SHA (Social Health Authority)"}
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(ConcurrentEditForm, forms.ModelForm):
     insurance_provider = forms.ChoiceField(label="Insurance scheme", required=False)
     insurance_policy_number = forms.CharField(label="Member number", max_length=50, required=False)
     insurance_coverage_percent = PlainDecimalField(
@@ -488,13 +489,22 @@ class PrescriptionForm(forms.ModelForm):
 
 class SecondPersonForm(forms.Form):
     """A second person's confirmation on the same screen: another receptionist or an
-    administrator types their own username and password (a receptionist merging needs one; an
-    administrator's form has no such fields). The password is checked here; the service checks
-    the person may merge and is not the clerk."""
+    administrator types their own username, password and, when their account has an
+    authenticator app, its code (a receptionist merging needs one; an administrator's form has no
+    such fields). The password and code are checked here, against the same limits as a sign-in
+    (accounts.services.second_person_check); the service checks the person may merge and is not
+    the clerk."""
 
     confirm_username = forms.CharField(label="Second person's username", max_length=150)
     confirm_password = forms.CharField(
         label="Their password", max_length=128, strip=False, widget=forms.PasswordInput
+    )
+    confirm_code = forms.CharField(
+        label="Their authenticator code",
+        max_length=12,
+        required=False,
+        help_text="Only for someone who signs in with an authenticator app (an administrator).",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
     def __init__(
@@ -507,8 +517,8 @@ class SecondPersonForm(forms.Form):
             user = getattr(request, "user", None)
             needs_second_person = rbac.scope(user, "patients.merge") != rbac.ALL
         if not needs_second_person:
-            del self.fields["confirm_username"]
-            del self.fields["confirm_password"]
+            for name in ("confirm_username", "confirm_password", "confirm_code"):
+                del self.fields[name]
         else:
             self.fields["confirm_username"].error_messages["required"] = (
                 "A second person must confirm: their username."
@@ -521,14 +531,17 @@ class SecondPersonForm(forms.Form):
         data = super().clean()
         username, password = data.get("confirm_username"), data.get("confirm_password")
         if "confirm_username" in self.fields and username and password:
-            from django.contrib.auth import authenticate
+            from accounts.services import AccountError, second_person_check
 
-            self.confirmer = authenticate(self.request, username=username, password=password)
-            if self.confirmer is None:
-                self.add_error(
-                    "confirm_password",
-                    "That username and password do not match: the second person types their own.",
+            try:
+                self.confirmer = second_person_check(
+                    request=self.request,
+                    username=username,
+                    password=password,
+                    code=data.get("confirm_code") or "",
                 )
+            except AccountError as refusal:
+                self.add_error(f"confirm_{refusal.field or 'password'}", str(refusal))
         return data
 
 
@@ -551,7 +564,7 @@ class MergeForm(SecondPersonForm):
         # The older record usually holds the longer history: offered as the one to keep.
         older = min((first, second), key=lambda p: (p.registered_at, p.mrn))
         self.fields["survivor"].initial = str(older.pk)
-        self.order_fields(["survivor", "confirm_username", "confirm_password"])
+        self.order_fields(["survivor", "confirm_username", "confirm_password", "confirm_code"])
 
     @property
     def kept(self) -> Patient:

@@ -165,3 +165,26 @@ def test_guessing_passwords_is_slowed_to_ten_a_minute(staff):
         TOKEN, {"username": staff.nurse.username, "password": PASSWORD}, format="json"
     )
     assert right.status_code == 429
+
+
+def test_the_api_shares_the_sign_in_pages_limit_of_wrong_passwords_per_account(staff):
+    """Five wrong passwords for one account in five minutes, through the API: the right one is
+    refused next, here and on the sign-in page (the per-address throttle above is for many
+    accounts; this one is for one)."""
+    wrong = [
+        APIClient().post(
+            TOKEN, {"username": staff.nurse.username, "password": f"guess-{n}"}, format="json"
+        )
+        for n in range(5)
+    ]
+    right = APIClient().post(
+        TOKEN, {"username": staff.nurse.username, "password": PASSWORD}, format="json"
+    )
+    page = APIClient().post(
+        "/accounts/login/", {"login": staff.nurse.username, "password": PASSWORD}
+    )
+
+    assert [answer.status_code for answer in wrong] == [401] * 5
+    assert right.status_code == 401
+    assert right.json()["detail"].startswith("Too many wrong passwords")
+    assert "_auth_user_id" not in page.wsgi_request.session

@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +31,7 @@ from hms.submissions import AlreadySubmitted, new_token
 from pharmacy.models import Dispense, MedicationOrder
 from queues import services as queues
 from queues.models import PointKind, ServicePoint
+from tests.accounts.test_second_factor import code_for
 from tests.factories import (
     PASSWORD,
     AdmissionFactory,
@@ -40,6 +42,7 @@ from tests.factories import (
     LabOrderFactory,
     PatientFactory,
     StoreFactory,
+    TOTPDeviceFactory,
     invoice_issued,
     payment_taken,
 )
@@ -429,6 +432,75 @@ def test_the_merge_screen_compares_the_two_and_merges_with_a_second_persons_pass
     merge = PatientMerge.objects.get()
     assert done["Location"] == reverse("patient_merge_detail", args=[merge.pk])
     assert merge.confirmed_by == colleague and merge.merged_by == staff.receptionist
+
+
+def _merge_post(desk, kept, duplicate, username, password, code=""):
+    return desk.post(
+        reverse("patient_merge", args=[kept.pk]),
+        {
+            "other": duplicate.pk,
+            "survivor": kept.pk,
+            "confirm_username": username,
+            "confirm_password": password,
+            "confirm_code": code,
+            "submission": new_token(),
+        },
+    )
+
+
+def test_the_second_persons_password_has_the_sign_in_pages_limit(staff, client_for, make_user):
+    """Found by a tester (session 33): the merge form checked any account's password with no
+    limit, a faster way to guess one than the sign-in page. Now five wrong in five minutes stop
+    the account's checks here and on the sign-in page alike, and the right one is not tried."""
+    kept, duplicate = PatientFactory(), PatientFactory()
+    make_user(rbac.RECEPTIONIST, username="colleague")
+    desk = client_for(staff.receptionist)
+
+    wrong = [_merge_post(desk, kept, duplicate, "colleague", f"guess-{n}") for n in range(5)]
+    right_too_late = _merge_post(desk, kept, duplicate, "colleague", PASSWORD)
+    sign_in_page = Client().post(
+        reverse("account_login"), {"login": "colleague", "password": PASSWORD}
+    )
+
+    assert all("do not match" in r.content.decode() for r in wrong)
+    assert right_too_late.status_code == 200
+    assert "Too many wrong passwords" in right_too_late.content.decode()
+    assert not PatientMerge.objects.exists()
+    assert "_auth_user_id" not in sign_in_page.wsgi_request.session  # the same account's limit
+    failed = AuditEntry.objects.filter(action="auth.login_failed", actor_username="colleague")
+    assert failed.count() == 5
+
+
+def test_an_administrator_confirming_also_gives_their_authenticator_code(
+    staff, client_for, make_user
+):
+    """An administrator signs in with a code from their app; confirming a merge asks for it too
+    (session 33: the password alone was enough)."""
+    kept, duplicate = PatientFactory(), PatientFactory()
+    manager = make_user(rbac.ADMIN, username="manager")
+    device = TOTPDeviceFactory(user=manager)
+    desk = client_for(staff.receptionist)
+
+    no_code = _merge_post(desk, kept, duplicate, "manager", PASSWORD)
+    wrong_code = _merge_post(desk, kept, duplicate, "manager", PASSWORD, "000000")
+    assert not PatientMerge.objects.exists()
+    done = _merge_post(desk, kept, duplicate, "manager", PASSWORD, code_for(device))
+
+    assert "6-digit code from their authenticator app" in no_code.content.decode()
+    assert "did not match" in wrong_code.content.decode()
+    assert 'value="manager"' in wrong_code.content.decode()  # what was typed stays
+    assert done.status_code == 302
+    assert PatientMerge.objects.get().confirmed_by == manager
+
+
+def test_an_administrator_without_an_app_cannot_confirm(staff, client_for, make_user):
+    kept, duplicate = PatientFactory(), PatientFactory()
+    make_user(rbac.ADMIN, username="newadmin", first_name="New", last_name="Admin")
+
+    refused = _merge_post(client_for(staff.receptionist), kept, duplicate, "newadmin", PASSWORD)
+
+    assert "New Admin has no authenticator app set up yet" in refused.content.decode()
+    assert not PatientMerge.objects.exists()
 
 
 def test_a_refused_merge_says_why_beside_the_form(staff, client_for):
