@@ -17,6 +17,7 @@ from clinical.forms import (
 )
 from clinical.models import Patient, PatientState
 from hms import paging, params, rbac, submissions
+from hms.concurrent_edits import merged_note
 from hms.refusals import Refusal, refuse_beside, refuse_into
 
 RECENT_PER_PAGE = selectors.LATEST_SHOWN
@@ -130,7 +131,7 @@ def patient_edit(request: HttpRequest, pk) -> HttpResponse:
         except Refusal as refusal:
             refuse_into(form, refusal)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, "Saved." + merged_note(form))
             return redirect("patient_chart", pk=patient.pk)
     return render(request, "clinical/patient_form.html", {"form": form, "patient": patient})
 
