@@ -7,6 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 
 from accounts.models import Department, User
 from hms import rbac
+from hms.concurrent_edits import ConcurrentEditForm
 from hms.phones import PhoneRefused, phone_e164, phone_local
 
 
@@ -65,7 +66,7 @@ class UserCreateForm(StaffPhone, forms.ModelForm):
         return cleaned
 
 
-class UserEditForm(StaffPhone, forms.ModelForm):
+class UserEditForm(ConcurrentEditForm, StaffPhone, forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "email", "phone", "role", "department"]
@@ -74,7 +75,7 @@ class UserEditForm(StaffPhone, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
-        if self.instance.phone and not self.is_bound:
+        if self.instance.phone:  # (also when bound: the form compares with it)
             self.initial["phone"] = phone_local(self.instance.phone)
 
     def clean_email(self):

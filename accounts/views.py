@@ -25,6 +25,7 @@ from accounts.forms import (
 )
 from accounts.models import User
 from hms import paging, params, rbac
+from hms.concurrent_edits import merged_note
 from hms.models import AuditEntry
 from hms.navigation import nav_for
 
@@ -125,7 +126,9 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except services.AccountError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Saved {form.cleaned_data['first_name']}'s details.")
+            messages.success(
+                request, f"Saved {form.cleaned_data['first_name']}'s details." + merged_note(form)
+            )
             return redirect("user_edit", pk=pk)
     context = {
         "form": form,

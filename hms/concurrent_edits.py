@@ -51,9 +51,11 @@ class ConcurrentEditForm:
         value = field.prepare_value(self.get_initial_for_field(field, name))
         if isinstance(field.widget, forms.CheckboxInput):
             return bool(value)
-        if isinstance(value, list | tuple):
-            return [str(item) for item in value]
         shown = field.widget.format_value(value)
+        if isinstance(shown, list | tuple):  # a choice widget: its selected values
+            if getattr(field.widget, "allow_multiple_selected", False):
+                return [str(item) for item in shown]
+            return str(shown[0]) if shown else ""
         return "" if shown is None else str(shown)
 
     def _snapshot(self) -> dict:
