@@ -115,6 +115,10 @@ def patient_register(
     already sent.
     """
     patient = Patient(registered_by=actor, **fields)
+    # The MRN series' row lock is taken before the checks: desks registering at the same moment
+    # are checked one after another, so the second sees the record the first just made (three
+    # tabs made three records of one walk-in, session 33). A refusal rolls the number back.
+    mrn = next_number("mrn")
     _normalise(patient)
     _refuse_taken_identity(patient)
     if not not_a_duplicate:
@@ -128,7 +132,7 @@ def patient_register(
         )
         if candidates:
             raise DuplicateSuspected(candidates)
-    patient.mrn = f"{next_number('mrn'):0{selectors.MRN_DIGITS}d}"
+    patient.mrn = f"{mrn:0{selectors.MRN_DIGITS}d}"
     patient.full_clean()
     _save(patient)
     PatientStateChange.objects.create(

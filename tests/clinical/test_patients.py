@@ -12,7 +12,7 @@ from hms import rbac
 from hms.models import AuditEntry
 from hms.phones import phone_local
 from tests.factories import PatientFactory
-from tests.races import race
+from tests.races import kinds, race
 
 FORM = {
     "first_name": "Wanjiru",
@@ -325,6 +325,31 @@ def test_two_clerks_registering_at_once_get_distinct_consecutive_mrns(make_user)
     assert sorted(Patient.objects.values_list("mrn", flat=True)) == [
         f"{n:06d}" for n in range(1, 11)
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_three_desks_registering_the_same_walk_in_at_once_make_one_record(make_user):
+    """Found by a tester (session 33): three tabs sent the same new patient at the same moment
+    and made three records; the likeness check ran in each before any had saved."""
+    clerks = [make_user(rbac.RECEPTIONIST) for _ in range(3)]
+
+    def register(n: int) -> object:
+        return services.patient_register(
+            actor=clerks[n],
+            fields={
+                "first_name": "Two",
+                "last_name": "Tabs",
+                "date_of_birth": date(1988, 8, 8),
+                "sex": "F",
+                "phone": "0733000222",
+            },
+        )
+
+    outcome = race(register, runners=3)
+
+    assert kinds(outcome) == ["DuplicateSuspected", "DuplicateSuspected", "Patient"], outcome
+    assert Patient.objects.filter(last_name="Tabs").count() == 1
 
 
 def test_age_is_counted_in_whole_years(db):
