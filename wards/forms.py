@@ -4,17 +4,60 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from billing.models import DEPOSIT_MODES
 from clinical import open_orders
-from hms import rbac
+from hms import params, rbac
 from hms.form_renderer import PreparedModelChoiceField
 from hms.params import MoneyField, PlainIntegerField
 from hms.prepared import Prepared
 from wards.models import Bed, BedStatus, Ward
 
 BED_TAKEN = "That bed is no longer free (taken a moment ago): choose another."
+
+
+def bed_refusal(value, *, current_bed_id: int | None = None) -> str:
+    """Why the posted bed `value` (an id) is not among the vacant beds a form offers, in the
+    words the desk acts on: no such bed, the patient's own bed, a closed ward, taken, or being
+    cleaned or mended (a tester met "taken a moment ago" for each, session 33)."""
+    bed_id = params.db_id(value)
+    bed = Bed.objects.select_related("ward").filter(pk=bed_id).first() if bed_id else None
+    if bed is None:
+        return "There is no such bed: choose one from the list."
+    if bed.pk == current_bed_id:
+        return "The patient is in that bed now: choose the bed to move to."
+    if not bed.ward.active:
+        return f"{bed.ward.name} is closed: choose a bed in an open ward."
+    if bed.status == BedStatus.CLEANING:
+        return "That bed is waiting to be cleaned: choose a vacant bed."
+    if bed.status == BedStatus.MAINTENANCE:
+        return "That bed is out of use for maintenance: choose a vacant bed."
+    return BED_TAKEN
+
+
+class _SaysWhyNotVacant:
+    """A vacant-bed select that, for a bed not on its list, says why (`bed_refusal`)."""
+
+    current_bed_id: int | None = None
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as refused:
+            if refused.code != "invalid_choice":
+                raise
+            why = bed_refusal(value, current_bed_id=self.current_bed_id)
+            raise ValidationError(why, code="invalid_choice") from None
+
+
+class VacantBedField(_SaysWhyNotVacant, forms.ModelChoiceField):
+    pass
+
+
+class PreparedVacantBedField(_SaysWhyNotVacant, PreparedModelChoiceField):
+    pass
 
 
 class AdmissionForm(forms.Form):
@@ -24,7 +67,7 @@ class AdmissionForm(forms.Form):
     attending_doctor = forms.ModelChoiceField(
         queryset=None, empty_label="Choose the attending doctor"
     )
-    bed = forms.ModelChoiceField(
+    bed = VacantBedField(
         queryset=None,
         empty_label="Choose a vacant bed",
         # The list offers vacant beds only: a bed gone from it was taken while the form was open.
@@ -73,7 +116,7 @@ _VACANT_BEDS = Prepared(_vacant_beds)
 
 
 class TransferForm(forms.Form):
-    bed = PreparedModelChoiceField(
+    bed = PreparedVacantBedField(
         _VACANT_BEDS,
         empty_label="Choose a vacant bed",
         error_messages={"required": "Choose a vacant bed.", "invalid_choice": BED_TAKEN},
@@ -85,6 +128,10 @@ class TransferForm(forms.Form):
             "max_length": "Reason: at most %(limit_value)d characters (this has %(show_value)d).",
         },
     )
+
+    def __init__(self, *args, current_bed_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bed"].current_bed_id = current_bed_id
 
     def answers(self) -> dict:
         """What wards.services.admission_transfer takes."""

@@ -179,7 +179,7 @@ def _decide(request: HttpRequest, pk: int, form, name: str, action, done: str) -
 @rbac.capability_required("wards.admit", post_only=True)
 @require_POST
 def admission_transfer(request: HttpRequest, pk: int) -> HttpResponse:
-    form = TransferForm(request.POST)
+    form = TransferForm(request.POST, current_bed_id=_admission(request, pk).bed_id)
     done = "Transferred. The old bed is waiting to be cleaned."
     return _decide(request, pk, form, "transfer_form", services.admission_transfer, done)
 
