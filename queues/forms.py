@@ -53,12 +53,24 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args, exclude: ServicePoint | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.exclude = exclude
         if not self.is_bound:
             return
         points = active_points()
         if exclude is not None:
             points = points.exclude(pk=exclude.pk)
         self.fields["to_point"].queryset = points
+
+    def clean(self) -> dict:
+        """A point not offered is named for what it is: the ticket's own point, or one closed
+        (a tester was told "closed" for the point the ticket stood at, session 33)."""
+        data = super().clean()
+        sent = self.data.get(self.add_prefix("to_point"))
+        if self.exclude is not None and "to_point" in self.errors and sent == str(self.exclude.pk):
+            self.errors["to_point"] = self.error_class(
+                [f"The ticket is at {self.exclude.name} already: choose where to send it."]
+            )
+        return data
 
 
 class ServicePointForm(forms.ModelForm):

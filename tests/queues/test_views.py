@@ -84,6 +84,19 @@ def test_a_refused_transfer_keeps_the_choice_and_says_why(points, staff):
     assert ticket.status == TicketStatus.CALLED
 
 
+def test_sending_a_ticket_to_its_own_point_says_so_not_closed(points, staff):
+    ticket = services.ticket_issue(actor=staff.receptionist, service_point=points["T"])
+    services.ticket_call_next(actor=staff.nurse, service_point=points["T"])
+    nurse = sign_in(Client(), staff.nurse)
+
+    response = nurse.post(f"/queue/tickets/{ticket.pk}/transfer/", {"to_point": points["T"].pk})
+
+    page = response.content.decode()
+    assert f"The ticket is at {points['T'].name} already" in page and "closed now" not in page
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.service_point_id) == (TicketStatus.CALLED, points["T"].pk)
+
+
 def test_the_waiting_list_is_paged_and_counted(points, staff):
     for _ in range(53):
         services.ticket_issue(actor=staff.receptionist, service_point=points["B"])
