@@ -113,6 +113,18 @@ class PatientForm(ConcurrentEditForm, forms.ModelForm):
         if not self.instance._state.adding:  # (a new Patient already has its UUID)
             del self.fields["not_a_duplicate"]
 
+    def clean_insurance_valid_until(self):
+        """A cover typed as already ended is refused (billing would claim nothing on it and say
+        so only on the invoice); one that ended since it was typed stays as it is on the record,
+        so the rest of the record can still be edited."""
+        until = self.cleaned_data.get("insurance_valid_until")
+        if until and until < timezone.localdate() and "insurance_valid_until" in self.changed_data:
+            raise forms.ValidationError(
+                f"That cover ended on {until:%d/%m/%Y}: enter the renewed date, or clear the"
+                " insurance if the patient pays."
+            )
+        return until
+
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
         today = timezone.localdate()

@@ -11,7 +11,9 @@ from clinical.models import Patient, PatientState
 from hms import rbac
 from hms.models import AuditEntry
 from hms.phones import phone_local
+from hms.submissions import new_token
 from tests.factories import PatientFactory
+from tests.page_forms import form_as_shown
 from tests.races import kinds, race
 
 FORM = {
@@ -410,3 +412,35 @@ def test_the_portal_shows_a_patient_only_their_own_prescriptions(make_user, clie
     assert "Metformin" in page and "Secretamol" not in page
     assert 'data-testid="portal-summary"' in summary
     assert client_for(doctor).get(reverse("portal_prescriptions")).status_code == 403
+
+
+def test_a_cover_typed_as_already_ended_is_refused_beside_its_date(clerk):
+    """Found by a tester (session 33): a cover valid until 01/01/2020 was registered without a
+    word, and the invoice later showed an insurer's share of nothing with no reason."""
+    page = register(clerk, insurance_valid_until="01/01/2020").content.decode()
+
+    assert "That cover ended on 01/01/2020" in page and 'value="01/01/2020"' in page
+    assert not Patient.objects.exists()
+
+
+def test_a_record_whose_cover_has_since_ended_can_still_be_edited(clerk, make_user):
+    patient = PatientFactory(
+        registered_by=make_user(rbac.RECEPTIONIST),
+        insurance={
+            "provider": "SHA",
+            "policy_number": "SHA-1",
+            "coverage_percent": "80.00",
+            "valid_until": "2020-01-01",
+        },
+    )
+    page = clerk.get(reverse("patient_edit", args=[patient.pk])).content.decode()
+    form = form_as_shown(page, containing="first_name")
+
+    saved = clerk.post(
+        reverse("patient_edit", args=[patient.pk]),
+        form | {"address": ["Thika Road"], "submission": [new_token()]},
+    )
+
+    patient.refresh_from_db()
+    assert saved.status_code == 302
+    assert patient.address == "Thika Road" and patient.insurance["valid_until"] == "2020-01-01"
