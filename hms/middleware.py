@@ -239,8 +239,25 @@ class DeniedAccessAuditMiddleware:
         return None
 
 
+def _local_landing(request, response) -> str:
+    """The path on this site a response sends the browser to (a redirect's Location, htmx's
+    HX-Redirect), or "" for a response that is a page of its own or goes elsewhere."""
+    if response.status_code in (301, 302, 303, 307, 308):
+        target = response.get("Location", "")
+    else:
+        target = response.get("HX-Redirect", "")
+    fits = SubmissionReceipt._meta.get_field("result_path").max_length
+    if not target or len(target) > fits:
+        return ""
+    local = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if local else ""
+
+
 class DuplicateSubmissionMiddleware:
-    """A form that arrives a second time is answered with the first result: its page when it has
+    """A form that arrives a second time is answered with the first result: where the first
+    answer went (a leave request: "My leave", listing it), else the result's page when it has
     one, else the page the form was on, with a note.
 
     Checked before the view runs (a used token: the form is not validated again against a world
@@ -253,7 +270,11 @@ class DuplicateSubmissionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        token = getattr(request, "hms_claimed_submission", None)
+        if token is not None and (landing := _local_landing(request, response)):
+            SubmissionReceipt.objects.filter(token=token).update(result_path=landing)
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         token = submissions.token_from(request)
@@ -270,8 +291,10 @@ class DuplicateSubmissionMiddleware:
         return self._first_result(request, exception)
 
     def _first_result(self, request, repeat: submissions.AlreadySubmitted):
-        result = repeat.result
-        target = getattr(result, "get_absolute_url", lambda: "")() if result is not None else ""
+        target = repeat.receipt.result_path
+        if not target:
+            result = repeat.result
+            target = getattr(result, "get_absolute_url", lambda: "")() if result is not None else ""
         if not target:
             referer = request.headers.get("Referer", "")
             safe = url_has_allowed_host_and_scheme(

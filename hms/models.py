@@ -88,6 +88,10 @@ class SubmissionReceipt(models.Model):
     object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(db_index=True)
+    # The page the first submission's answer sent the person to (its redirect's path on this
+    # site), so a repeat lands there too: a leave request lands on "My leave" showing it, not on
+    # an empty form. Blank when the answer was a page of its own (DuplicateSubmissionMiddleware).
+    result_path = models.CharField(max_length=2000, blank=True)
 
     def __str__(self) -> str:
         return f"{self.action} {self.token} -> {self.object_type} {self.object_id}".strip()

@@ -111,6 +111,7 @@ def day_typed(value: str | None) -> date | None:
 # than overflow a screen's "next two weeks".
 FIRST_DAY = date(1800, 1, 1)
 LAST_DAY = date(2100, 12, 31)
+DAY_OUT_OF_RANGE = f"Enter a date from {FIRST_DAY.year} to {LAST_DAY.year}."
 
 
 def date_param(value: str | None) -> date | None:
@@ -483,9 +484,7 @@ class DayField(forms.DateField):
         else:
             typed = super().to_python(value)
         if typed is not None and not FIRST_DAY <= typed <= LAST_DAY:
-            raise ValidationError(
-                f"Enter a date from {FIRST_DAY.year} to {LAST_DAY.year}.", code="out_of_range"
-            )
+            raise ValidationError(DAY_OUT_OF_RANGE, code="out_of_range")
         return typed
 
 

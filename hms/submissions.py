@@ -126,6 +126,9 @@ def once(action: str) -> Callable:
                 _inside_guarded.reset(marker)
             first = result[0] if isinstance(result, list | tuple) and result else result
             complete(receipt, first if isinstance(first, Model) else None)
+            if receipt is not None and kwargs.get("request") is not None:
+                # DuplicateSubmissionMiddleware writes where the answer went (result_path).
+                kwargs["request"].hms_claimed_submission = receipt.token
             return result
 
         guarded.submission_action = action

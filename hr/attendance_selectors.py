@@ -1,6 +1,7 @@
 """Reads of attendance matched to the roster and leave, for many people at once in a constant
 number of queries: the team's day, the roster grid, my attendance and the monthly report."""
 
+import calendar
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -129,7 +130,9 @@ def days_of(
     roster: dict[int, dict[date, Rostered]] | None = None,
     leave: dict[int, dict[date, leave_calendar.LeaveDay]] | None = None,
 ) -> dict[int, dict[date, Day]]:
-    """Each person's matched days from `first` to `last` (hr.attendance_rules.match_days):
+    """Each person's matched days from `first` to `last` (hr.attendance_rules.match_days;
+    dates within hms.params.FIRST_DAY..LAST_DAY, as every form and query reads them: the days
+    either side are read too):
     three queries and the leave calendar's, whatever the number of people and days. A caller
     that shows the roster or the leave itself passes what it read (`roster`: roster_of from the
     day before `first` to `last`; `leave`: the leave calendar of `first` to `last`), so neither
@@ -215,9 +218,10 @@ def hours(length: timedelta) -> Decimal:
 
 
 def month_bounds(month: date) -> tuple[date, date]:
+    """The first and last day of `month`'s month (counted, not stepped past: December 9999
+    has a last day, though no day follows it)."""
     first = month.replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return first, following - timedelta(days=1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
 def month_lines(users: list, month: date, *, now: datetime | None = None) -> list[MonthLine]:

@@ -4,9 +4,11 @@ from datetime import time
 from typing import NamedTuple
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Department
+from hms import params
 from hms.prepared import Prepared
 from hr.models import Shift
 
@@ -36,30 +38,40 @@ def _department_field() -> forms.ModelChoiceField:
 
 
 class TeamDayForm(forms.Form):
-    day = forms.DateField(
-        label="Day", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    # Dates typed day first and held to params.FIRST_DAY..LAST_DAY, as everywhere (a year 9999
+    # would overflow the day after it): one out of range is said beside the box and the page
+    # shows today.
+    day = params.DayField(label="Day", required=False, what="day")
     department = _department_field()
 
     def chosen_day(self):
-        return (self.is_valid() and self.cleaned_data["day"]) or timezone.localdate()
+        self.is_valid()
+        return self.cleaned_data.get("day") or timezone.localdate()
 
 
 class RosterWeekForm(forms.Form):
-    week = forms.DateField(
-        label="Week of", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    week = params.DayField(label="Week of", required=False, what="day")
     department = _department_field()
 
 
+class MonthField(forms.DateField):
+    """A month (its first day), as the month box sends it (2026-11) or typed (11/2026, Nov
+    2026); a month outside params.FIRST_DAY..LAST_DAY is refused (9999-12 would overflow its
+    last day's morrow)."""
+
+    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+    input_formats = ["%Y-%m", "%m/%Y", "%m-%Y", "%b %Y", "%B %Y"]
+    default_error_messages = {"invalid": "Choose a month, for example 2026-11."}
+
+    def to_python(self, value):
+        month = super().to_python(value.strip() if isinstance(value, str) else value)
+        if month is not None and not params.FIRST_DAY <= month <= params.LAST_DAY:
+            raise ValidationError(params.DAY_OUT_OF_RANGE, code="out_of_range")
+        return month
+
+
 class MonthForm(forms.Form):
-    month = forms.DateField(
-        label="Month",
-        required=False,
-        input_formats=["%Y-%m"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-        error_messages={"invalid": "Choose a month, for example 2026-11."},
-    )
+    month = MonthField(label="Month", required=False)
     department = _department_field()
 
 
@@ -77,19 +89,19 @@ class ShiftForm(forms.Form):
 
 class RosterCellForm(forms.Form):
     user = forms.IntegerField(min_value=1, max_value=2**31 - 1)
-    day = forms.DateField()
+    day = params.DayField()
     shift = forms.ModelChoiceField(queryset=Shift.objects.all(), required=False)
 
 
 class DepartmentRangeForm(forms.Form):
     department = forms.ModelChoiceField(queryset=Department.objects.all(), empty_label=None)
     shift = forms.ModelChoiceField(queryset=Shift.objects.all(), empty_label=None)
-    first = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    last = forms.DateField(label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
+    first = params.DayField(label="From", what="first day")
+    last = params.DayField(label="To (inclusive)", what="last day")
 
 
 class CopyWeekForm(forms.Form):
-    week = forms.DateField()
+    week = params.DayField()
     department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False)
 
 

@@ -9,10 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from hms import params, rbac
 from hr import attendance_selectors, services, staff_pages
-from hr.models import Shift
+from hr.models import RosterEntry, Shift
 from hr.roster_forms import (
     CopyWeekForm,
     DepartmentRangeForm,
@@ -36,9 +37,9 @@ def roster(request: HttpRequest) -> HttpResponse:
     form = RosterWeekForm(
         with_default(request.GET, "week", f"{_monday(timezone.localdate()):%Y-%m-%d}")
     )
-    valid = form.is_valid()
-    week = _monday((valid and form.cleaned_data["week"]) or timezone.localdate())
-    department = form.cleaned_data.get("department") if valid else None
+    form.is_valid()  # a box refused is said beside it and falls back alone
+    week = _monday(form.cleaned_data.get("week") or timezone.localdate())
+    department = form.cleaned_data.get("department")
     page = _PAGES.page(request, department)
     days = [week + timedelta(days=n) for n in range(7)]
     shifts, range_form = range_form_sharing_options(
@@ -66,11 +67,23 @@ def _back(request: HttpRequest) -> str:
     return params.safe_next(request, "roster")
 
 
-def _saved_cell(request: HttpRequest, person, day, entry) -> HttpResponse:
-    """The cell just saved, for htmx to swap in (green: saved)."""
+def _saved_cell(request: HttpRequest, person, day, entry, refusal: str = "") -> HttpResponse:
+    """The cell just saved, for htmx to swap in (green: saved); or, with `refusal`, the cell as
+    it is stored with the sentence under its select (htmx swaps a 200 only)."""
+    if refusal:
+        entry = RosterEntry.objects.filter(user=person, date=day).first()
     matched = attendance_selectors.days_of([person.pk], day, day)[person.pk].get(day)
     cell = attendance_selectors.roster_cell(person, day, entry, matched, list(Shift.objects.all()))
-    return render(request, "hr/roster.html#cell", {"cell": cell, "saved": True})
+    context = {"cell": cell, "saved": not refusal, "refusal": refusal}
+    return render(request, "hr/roster.html#cell", context)
+
+
+def _cell_refused(request: HttpRequest, message: str) -> HttpResponse:
+    """A cell not saved: the roster again with `message` on top (the whole page under htmx)."""
+    messages.error(request, message)
+    if request.htmx:
+        return HttpResponseClientRedirect(_back(request))
+    return redirect(_back(request))
 
 
 @rbac.capability_required("hr.approve_leave", post_only=True)
@@ -78,8 +91,7 @@ def _saved_cell(request: HttpRequest, person, day, entry) -> HttpResponse:
 def roster_cell(request: HttpRequest) -> HttpResponse:
     form = RosterCellForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "That cell could not be read; nothing was changed.")
-        return redirect(_back(request))
+        return _cell_refused(request, "That cell could not be read; nothing was changed.")
     person = get_object_or_404(services.rosterable_staff(), pk=form.cleaned_data["user"])
     day, shift = form.cleaned_data["day"], form.cleaned_data["shift"]
     try:
@@ -91,8 +103,9 @@ def roster_cell(request: HttpRequest) -> HttpResponse:
                 actor=request.user, user=person, day=day, shift=shift, request=request
             )
     except services.RosterError as refusal:
-        messages.error(request, str(refusal))
-        return redirect(_back(request))
+        if request.htmx:
+            return _saved_cell(request, person, day, None, refusal=str(refusal))
+        return _cell_refused(request, str(refusal))
     if request.htmx:
         return _saved_cell(request, person, day, entry)
     who = person.get_full_name() or person.username

@@ -79,7 +79,8 @@ def attendance_mark(request: HttpRequest) -> HttpResponse:
 def team_attendance(request: HttpRequest) -> HttpResponse:
     form = TeamDayForm(with_default(request.GET, "day", f"{timezone.localdate():%Y-%m-%d}"))
     day = form.chosen_day()
-    department = form.cleaned_data.get("department") if form.is_valid() else None
+    # A box refused (said beside it) falls back alone: a day out of range keeps the department.
+    department = form.cleaned_data.get("department")
     departments_listed(form)
     # Everyone's day is matched for the counts, but only a page of people is shown: they are
     # read as plain values (a large hospital's ~300 model instances were a tenth of the page).
@@ -107,8 +108,9 @@ def team_attendance(request: HttpRequest) -> HttpResponse:
 
 def _month_report(request: HttpRequest):
     form = MonthForm(with_default(request.GET, "month", f"{timezone.localdate():%Y-%m}"))
-    month = (form.is_valid() and form.cleaned_data["month"]) or timezone.localdate().replace(day=1)
-    department = form.cleaned_data.get("department") if form.is_valid() else None
+    form.is_valid()  # a box refused is said beside it and falls back alone
+    month = form.cleaned_data.get("month") or timezone.localdate().replace(day=1)
+    department = form.cleaned_data.get("department")
     return form, month, department
 
 

@@ -9,6 +9,7 @@ from datetime import date, time, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import Department, User
 from hms import audit, rbac, submissions
@@ -22,12 +23,17 @@ __all__ = [
     "roster_assign_department",
     "roster_copy_week",
     "roster_unassign",
+    "roster_window",
     "rosterable_staff",
     "shift_save",
 ]
 
 # A range assigned at once: a quarter at most, so a typo in a year cannot roster ten years.
 LONGEST_RANGE_DAYS = 92
+# The dates a shift is set on: up to a year back (a correction the monthly report reads) and a
+# year ahead (planning). A shift in 1900 or in 2099 is a slip of the keyboard, not a roster.
+ROSTER_DAYS_BACK = 366
+ROSTER_DAYS_AHEAD = 366
 
 
 class RosterError(Refusal):
@@ -44,6 +50,27 @@ def rosterable_staff():
     """The people a roster holds: active staff with their own attendance (hr.self_service, so
     not patients and not the administrator account), by name."""
     return User.objects.filter(is_active=True, role__in=list(rbac.MATRIX["hr.self_service"]))
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def roster_window(today: date | None = None) -> tuple[date, date]:
+    """The first and last date a shift may be set on, seen from `today` (the hospital's)."""
+    today = today or _today()
+    return today - timedelta(days=ROSTER_DAYS_BACK), today + timedelta(days=ROSTER_DAYS_AHEAD)
+
+
+def _within_window(*days: date, field: str) -> None:
+    """Raises RosterError (beside `field`) unless every one of `days` is in roster_window()."""
+    first, last = roster_window()
+    if not all(first <= day <= last for day in days):
+        raise RosterError(
+            f"Enter a date from {first:%-d %b %Y} to {last:%-d %b %Y}: the roster is set up to"
+            " a year back and a year ahead.",
+            field=field,
+        )
 
 
 def _rosterable(user: User) -> None:
@@ -119,8 +146,10 @@ def _put(*, actor: User, user: User, day: date, shift: Shift, request=None) -> b
 def roster_assign(*, actor: User, user: User, day: date, shift: Shift, request=None) -> RosterEntry:
     """Put `user` on `shift` on `day` (the date the shift starts), replacing another shift of
     that date: one shift per person per date. Setting what is already set changes nothing.
-    Raises RosterError for someone who is not rostered staff."""
+    Raises RosterError for someone who is not rostered staff or a date outside
+    roster_window()."""
     _check(actor)
+    _within_window(day, field="day")
     _rosterable(user)
     _put(actor=actor, user=user, day=day, shift=shift, request=request)
     return RosterEntry.objects.select_related("shift").get(user=user, date=day)
@@ -156,10 +185,12 @@ def roster_copy_week(
 ) -> int:
     """Copy the week before `week_start` (a Monday) onto the week starting then, for the
     department's staff (everyone's when None). A cell already set this week is kept: copying
-    twice changes nothing. Returns how many cells were filled."""
+    twice changes nothing. Returns how many cells were filled. Raises RosterError for a week
+    that does not start on a Monday or has a date outside roster_window()."""
     _check(actor)
     if week_start.weekday() != 0:
         raise RosterError("A roster week starts on a Monday.")
+    _within_window(week_start, week_start + timedelta(days=6), field="week")
     people = list(_people(department).values_list("pk", flat=True))
     last_week = RosterEntry.objects.filter(
         user_id__in=people, date__gte=week_start - timedelta(days=7), date__lt=week_start
@@ -203,8 +234,11 @@ def roster_assign_department(
     """Put every rostered staff member of `department` on `shift` on each date from `first` to
     `last` inclusive (at most LONGEST_RANGE_DAYS days), replacing what was set on those dates.
     Returns how many cells changed (a repeat: 0). Raises RosterError for a range that ends
-    before it starts or is too long, or a department with no rostered staff."""
+    before it starts, is too long or leaves roster_window(), or a department with no rostered
+    staff."""
     _check(actor)
+    _within_window(first, field="first")
+    _within_window(last, field="last")
     if last < first:
         raise RosterError("The last date is before the first.", field="last")
     if (last - first).days + 1 > LONGEST_RANGE_DAYS:

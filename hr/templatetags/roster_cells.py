@@ -73,10 +73,15 @@ class _Page:
 
 
 def _cell(
-    page: _Page, cell: dict, saved: bool, name: str | None = None, pk: int | None = None
+    page: _Page,
+    cell: dict,
+    saved: bool,
+    name: str | None = None,
+    pk: int | None = None,
+    refusal: str = "",
 ) -> str:
     """A cell; `name`: the person's full name escaped, and `pk` their id, when the row has
-    them already."""
+    them already; `refusal`: why the shift chosen was not saved, said under the select."""
     person, day, entry, matched = cell["person"], cell["day"], cell["entry"], cell["matched"]
     compact, iso, said = page.day(day)
     if pk is None:
@@ -86,6 +91,12 @@ def _cell(
         name = html.escape(person.get_full_name())
     status = f'<div class="small mt-1">{status_html(matched)}</div>' if matched else ""
     green = ' class="table-success"' if saved else ""
+    invalid, said_why = "", ""
+    if refusal:
+        invalid = f' is-invalid" aria-describedby="why-{key}'
+        said_why = (
+            f'\n        <div class="invalid-feedback" id="why-{key}">{html.escape(refusal)}</div>'
+        )
     return (
         f'<td id="cell-{key}" data-testid="cell-{pk}-{iso}"{green}>\n'
         f'      <form method="post" action="{page.action}" hx-post="{page.action}"'
@@ -96,10 +107,10 @@ def _cell(
         f'<input type="hidden" name="next" value="{page.back}">\n'
         f'        <label class="visually-hidden" for="shift-{key}">Shift of'
         f" {name} on {said}</label>\n"
-        f'        <select class="form-select form-select-sm" name="shift" id="shift-{key}">\n'
+        f'        <select class="form-select form-select-sm{invalid}" name="shift" id="shift-{key}">\n'
         '          <option value="">Day off</option>\n'
         f"          {page.options(cell['shifts'], entry.shift_id if entry else None)}\n"
-        "        </select>\n"
+        f"        </select>{said_why}\n"
         '        <noscript><button class="btn btn-sm btn-outline-primary mt-1" type="submit">'
         "Save</button></noscript>\n"
         "      </form>\n"
@@ -109,10 +120,13 @@ def _cell(
 
 
 @register.simple_tag(takes_context=True)
-def roster_cell(context: template.Context, cell: dict, saved: bool = False) -> SafeString:
+def roster_cell(
+    context: template.Context, cell: dict, saved: bool = False, refusal: str = ""
+) -> SafeString:
     """One cell: the person's shift that day in a select that saves itself, and the day's
-    status once matched; `saved` marks it green (htmx swaps it in after a save)."""
-    return mark_safe(_cell(_Page(context), cell, saved))  # noqa: S308 (every value escaped)
+    status once matched; `saved` marks it green (htmx swaps it in after a save), `refusal` says
+    under the select why a choice was not saved."""
+    return mark_safe(_cell(_Page(context), cell, saved, refusal=refusal))  # noqa: S308 (escaped)
 
 
 @register.simple_tag(takes_context=True)

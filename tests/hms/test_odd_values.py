@@ -43,6 +43,13 @@ ODD_VALUES = [
     "a\x00b",
     "x" * 10000,
     "2026-12-05T10:00",
+    # Dates at the ends of the calendar Python holds: a day added to 9999-12-31 (a week's
+    # end, a month's) or taken from 0001-01-01 (the day before) overflows.
+    "9999-12-31",
+    "31/12/9999",
+    "0001-01-01",
+    "01/01/0001",
+    "9999-12",
     "next path",
     "//evil.example",
     "javascript:alert(1)",
@@ -81,6 +88,14 @@ QUERY_PARAMETERS = [
     "age",
     "type",
     "history",
+    "week",
+    "day",
+    "month",
+    "start",
+    "year",
+    "start_date",
+    "end_date",
+    "end",
 ]
 
 # Fields a POST view reads by hand (beside those of the forms on its page).

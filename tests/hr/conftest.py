@@ -1,6 +1,20 @@
+from datetime import date
+
 import pytest
 
 from hr.leave_defaults import ensure_leave_types
+from hr.services import roster
+
+# The day this suite's fixed dates (November 2026 to early 2027) are written around.
+SUITE_DAY = date(2026, 11, 30)
+
+
+@pytest.fixture(autouse=True)
+def _roster_window_seen_from_the_suites_day(monkeypatch):
+    """The roster takes dates a year either side of today (hr.services.roster.roster_window):
+    seen from SUITE_DAY here, so the suite's fixed dates stay inside it whatever the machine's
+    clock says."""
+    monkeypatch.setattr(roster, "_today", lambda: SUITE_DAY)
 
 
 @pytest.fixture

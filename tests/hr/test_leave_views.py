@@ -406,3 +406,19 @@ def test_half_a_day_carried_in_counts_in_the_year_s_total(staff, client_for):
     # 21 + 2.5 carried - 1 day asked for.
     assert 'data-testid="balance-annual">22.5 <span class="fs-6 fw-normal">of 23.5<' in mine
     assert b"22.5 left of 23.5 (" in decide
+
+
+def test_a_request_sent_twice_lands_the_second_time_on_my_leave_showing_it(staff, client_for):
+    client = client_for(staff.nurse)
+    form = typed(MONDAY + timedelta(days=7), MONDAY + timedelta(days=8), reason="Family visit")
+    form["submission"] = "0b7e9c1a-2d3f-4a5b-8c6d-7e8f9a0b1c2d"
+    first = client.post(reverse("leave_apply"), form, headers={"Referer": "/hr/leave/apply/"})
+
+    again = client.post(
+        reverse("leave_apply"), form, headers={"Referer": "/hr/leave/apply/"}, follow=True
+    )
+
+    page = again.content.decode()
+    assert first.status_code == 302 and again.redirect_chain[-1][0] == first["Location"]
+    assert "That form arrived twice; it was done once." in page
+    assert "Waiting for a decision" in page and LeaveRequest.objects.count() == 1

@@ -199,12 +199,13 @@ def test_a_department_range_form_arriving_twice_is_done_once(staff, ward, client
         "submission": "6f1d3c2e-8a4b-4c5d-9e6f-7a8b9c0d1e2f",
     }
     admin = client_for(staff.admin)
-    admin.post(reverse("roster_department"), form)
+    first = admin.post(reverse("roster_department"), form)
     services.roster_assign(actor=staff.admin, user=staff.nurse, day=MONDAY, shift=shift("Night"))
 
     again = admin.post(reverse("roster_department"), form, follow=True)
 
     assert "That form arrived twice; it was done once." in again.content.decode()
+    assert again.redirect_chain[-1][0] == first["Location"]  # the week it was set on
     assert RosterEntry.objects.get(user=staff.nurse, date=MONDAY).shift.name == "Night"
 
 
