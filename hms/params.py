@@ -208,14 +208,15 @@ def hospital_zone() -> ZoneInfo:
 def local_datetime(value: str | None) -> datetime | None:
     """A date and time as a browser sends it (2026-12-05T10:00, or with an offset), as an aware
     datetime: without an offset it is the hospital's local time (settings.TIME_ZONE). None for
-    anything that is not a real moment."""
+    anything that is not a real moment, and for a day outside FIRST_DAY..LAST_DAY (0001-01-01
+    overflowed the history's query, session 33)."""
     if not isinstance(value, str) or len(value) > 40:
         return None
     try:
         moment = parse_datetime(value.strip())
     except ValueError:  # well formed but impossible (month 13, 25 o'clock)
         return None
-    if moment is None:
+    if moment is None or not FIRST_DAY <= moment.date() <= LAST_DAY:
         return None
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=hospital_zone())

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from hms import params, rbac
 from hr.models import Attendance
+from tests.conftest import sign_in
 from tests.factories import PatientFactory
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
@@ -61,6 +62,19 @@ def test_a_datetime_without_offset_is_the_hospitals_local_time(settings):
     assert moment == datetime(2026, 12, 5, 10, 0, tzinfo=NAIROBI)
     assert params.local_datetime("2026-13-05T10:00") is None
     assert params.local_datetime("2026-12-05T10:00+00:00").utcoffset().total_seconds() == 0
+
+
+def test_a_datetime_outside_the_calendar_is_no_moment(client, staff):
+    """0001-01-01 as a history's `before` overflowed its query (a 500, session 33)."""
+    assert params.local_datetime("0001-01-01T00:00") is None
+    assert params.local_datetime("9999-12-31T23:59") is None
+    assert params.local_datetime("1800-01-01T00:00") is not None
+
+    history = sign_in(client, staff.doctor).get(
+        reverse("patient_history", args=[staff.patient.pk]), {"before": "0001-01-01"}
+    )
+
+    assert history.status_code == 200
 
 
 @pytest.mark.parametrize(
