@@ -146,7 +146,8 @@ def advance_refund(
 
     Raises PermissionDenied when the actor is not an accountant or administrator; BillingError
     when the amount is missing or more than the deposit has left, the method is missing, a method
-    that needs a reference has none, or no reason is given; AlreadySubmitted (hms.submissions)
+    that needs a reference has none or one refused by `require_refund_reference` (payments.py),
+    or no reason is given; AlreadySubmitted (hms.submissions)
     when the same form was already sent.
     """
     if not rbac.allows(actor, "billing.adjust"):
@@ -162,7 +163,7 @@ def advance_refund(
             " left to give back.",
             field="amount",
         )
-    _require_refund_terms(method, reference, reason)
+    reference = _require_refund_terms(method, reference, reason)
     given_back = AdvanceRefund.objects.create(
         advance=advance,
         number=yearly_number("RF", series="refund"),

@@ -200,7 +200,7 @@ def test_a_refused_refund_keeps_amount_method_reference_and_reason(people, clien
         reference="QKA1B2C3D4",
     )
     url = reverse("payment_refund", args=[payment.pk])
-    typed = {"amount": "900", "method": "mpesa", "reference": "QRV55", "reason": "Overcharged"}
+    typed = {"amount": "900", "method": "mpesa", "reference": "QRV55A1B2C", "reason": "Overcharged"}
 
     too_much = client_for(people["accountant"]).post(url, typed)
     no_reference = client_for(people["accountant"]).post(
@@ -211,10 +211,10 @@ def test_a_refused_refund_keeps_amount_method_reference_and_reason(people, clien
     beside(form, "amount", "At most KES 500.00 can be refunded on receipt")
     assert selected(form, "method") == "mpesa"
     assert value_of(form, "amount") == "900"
-    assert value_of(form, "reference") == "QRV55"
+    assert value_of(form, "reference") == "QRV55A1B2C"
     assert value_of(form, "reason") == "Overcharged"
     form = form_posting_to(no_reference, url)
-    beside(form, "reference", "Enter the reference of the m-pesa reversal")
+    beside(form, "reference", "Enter the M-Pesa reversal's transaction code")
     assert value_of(form, "amount") == "100"
     assert not Refund.objects.exists()
 
