@@ -22,7 +22,7 @@ from billing.models import (
 from billing.services.common import BillingError, _announce, _text
 from hms import audit, rbac, submissions
 from hms.locking import locked
-from hms.money import money
+from hms.money import money, money_text
 from hms.numbering import yearly_number
 
 VOIDABLE = {InvoiceStatus.ISSUED}  # a void needs no payment on it: refund first
@@ -144,6 +144,30 @@ def invoice_draft(
     return draft
 
 
+def _require_discount_within(invoice: Invoice, kind: str, value: Decimal) -> None:
+    """Refuse a discount (`kind` "amount" in KES or "percent", `value` ≥ 0 in cents) that is
+    below zero, over 100 %, or more than the draft's subtotal now (docs/DECISIONS.md: never more
+    than the subtotal; a larger one was once kept and swallowed charges added later).
+
+    Raises BillingError on the field "value"."""
+    if value < 0:
+        raise BillingError("A discount cannot be below zero.", field="value")
+    if kind == "percent" and value > 100:
+        raise BillingError(
+            f"A discount in per cent is at most 100 % (not {value.normalize():f} %).",
+            field="value",
+        )
+    if kind != "amount" or value == 0:
+        return
+    subtotal = _figures_of(invoice, _invoice_charges(invoice), Decimal("0")).subtotal
+    if value > subtotal:
+        raise BillingError(
+            f"A discount cannot be more than the invoice's subtotal of {money_text(subtotal)}"
+            f" ({money_text(value)} typed): for all of it, give 100 %.",
+            field="value",
+        )
+
+
 @transaction.atomic
 @submissions.once("invoice.discount")
 def invoice_set_discount(
@@ -159,7 +183,7 @@ def invoice_set_discount(
 
     Raises PermissionDenied when the actor is not an accountant or administrator; BillingError
     when the invoice is already issued, the kind is neither amount nor percentage, the value is
-    out of range, or no reason is given; AlreadySubmitted (hms.submissions) when the same form was
+    below zero, over 100 % or (an amount) more than the subtotal, or no reason is given; AlreadySubmitted (hms.submissions) when the same form was
     already sent.
     """
     if not rbac.allows(actor, "billing.adjust"):
@@ -170,10 +194,9 @@ def invoice_set_discount(
     if kind not in ("amount", "percent", ""):
         raise BillingError("A discount is an amount or a percentage.")
     value = money(value or 0)
-    if value < 0 or (kind == "percent" and value > 100):
-        raise BillingError(
-            "A discount is between 0 and 100 % (or a positive amount).", field="value"
-        )
+    if not kind and value > 0:
+        raise BillingError("Choose whether the discount is an amount or a percentage.")
+    _require_discount_within(invoice, kind, value)
     if kind and value > 0 and not reason.strip():
         raise BillingError("Give the reason for the discount.", field="reason")
     before = {
@@ -213,8 +236,8 @@ def invoice_issue(*, actor: User, invoice: Invoice, request: HttpRequest | None 
     """Fix the figures, take the next number of the year's series (gapless, also when two desks
     issue at once) and freeze the lines.
 
-    Raises BillingError when the invoice is not a draft, has no lines, or adds up to less than
-    zero; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    Raises BillingError when the invoice is not a draft, has no lines, adds up to less than
+    zero, or has an amount discount more than its subtotal (reversals joined it since); AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     invoice = locked(Invoice.objects).select_related("patient").get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
@@ -227,6 +250,12 @@ def invoice_issue(*, actor: User, invoice: Invoice, request: HttpRequest | None 
     figures = _figures_of(invoice, charges, coverage)
     if figures.total < 0:
         raise BillingError("The invoice adds up to less than zero: check the reversals.")
+    if invoice.discount_kind == "amount" and invoice.discount_value > figures.subtotal:
+        # Reversals joined the draft after the discount was given: never cut it silently.
+        raise BillingError(
+            f"The discount of {money_text(invoice.discount_value)} is more than the subtotal of"
+            f" {money_text(figures.subtotal)} now: change the discount before issuing."
+        )
     invoice.number = yearly_number("INV", series="invoice")
     invoice.status = InvoiceStatus.ISSUED
     invoice.issued_at = timezone.now()
