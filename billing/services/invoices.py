@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing import tasks, totals
+from billing.cover import cover_of
 from billing.models import (
     Charge,
     ClaimStatus,
@@ -31,13 +32,10 @@ VOIDED_CLAIM_REASON = "Invoice voided"
 
 def _insurance_of(patient: models.Model, on_day: date) -> tuple[str, Decimal]:
     """The insurer and coverage % of the patient's policy, if it is valid on `on_day`."""
-    policy = patient.insurance or {}
-    if not policy.get("provider") or not policy.get("coverage_percent"):
+    cover = cover_of(patient, on_day)
+    if cover is None or cover.expired:
         return "", Decimal("0")
-    valid_until = policy.get("valid_until")
-    if valid_until and valid_until < on_day.isoformat():
-        return "", Decimal("0")
-    return policy["provider"], Decimal(policy["coverage_percent"])
+    return cover.insurer, cover.coverage_percent
 
 
 def _invoice_charges(invoice: Invoice) -> list[Charge]:
@@ -246,6 +244,7 @@ def invoice_issue(*, actor: User, invoice: Invoice, request: HttpRequest | None 
     if not charges:
         raise BillingError("An invoice needs at least one line.")
     today = timezone.localdate()
+    cover = cover_of(invoice.patient, today)
     insurer, coverage = _insurance_of(invoice.patient, today)
     figures = _figures_of(invoice, charges, coverage)
     if figures.total < 0:
@@ -266,6 +265,8 @@ def invoice_issue(*, actor: User, invoice: Invoice, request: HttpRequest | None 
     invoice.total = figures.total
     invoice.insurer = insurer
     invoice.coverage_percent = coverage
+    if cover is not None and cover.expired:  # said on the invoice: why nothing is claimed
+        invoice.expired_cover, invoice.expired_cover_on = cover.insurer, cover.valid_until
     invoice.insurer_share = figures.insurer_share
     invoice.patient_share = figures.patient_share
     # Frozen as JSON (amounts as strings), with each line's charge, so a credit note can credit
