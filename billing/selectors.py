@@ -1209,13 +1209,14 @@ def side_column(patient: models.Model) -> SideColumn:
     return column
 
 
-# What is charged and not invoiced yet, per stay (None: outpatient), as the account's "Invoice
-# ... charges" buttons offer it.
+# What is charged and not invoiced yet, per stay (None: outpatient), tax included (as the
+# account's "Charged, not yet invoiced" sums it), as the account's "Invoice ... charges" buttons
+# offer it.
 _UNINVOICED = Prepared(
     lambda patient_id: (
         Charge.objects.filter(patient_id=patient_id, invoice__isnull=True)
         .values("admission_id")
-        .annotate(lines=Count("id"), amount=Sum("amount"))
+        .annotate(lines=Count("id"), amount=Sum(F("amount") + F("tax_amount")))
         .order_by("admission_id")
     ),
     patient_id=uuid.UUID(int=1),

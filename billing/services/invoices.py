@@ -152,7 +152,7 @@ def _require_discount_within(invoice: Invoice, kind: str, value: Decimal) -> Non
         raise BillingError("A discount cannot be below zero.", field="value")
     if kind == "percent" and value > 100:
         raise BillingError(
-            f"A discount in per cent is at most 100 % (not {value.normalize():f} %).",
+            f"A discount in per cent is at most 100 % ({value.normalize():f} % typed).",
             field="value",
         )
     if kind != "amount" or value == 0:

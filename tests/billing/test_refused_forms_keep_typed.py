@@ -243,7 +243,7 @@ def test_a_refused_discount_keeps_its_kind_value_and_reason(people, client_for):
 
     form = form_posting_to(response, url)
     # Under the value and its kind (one input group), above the reason.
-    beside(form, "kind", "A discount in per cent is at most 100 % (not 120 %).")
+    beside(form, "kind", "A discount in per cent is at most 100 % (120 % typed).")
     assert selected(form, "kind") == "percent"
     assert value_of(form, "value") == "120" and value_of(form, "reason") == "Staff"
 
