@@ -70,13 +70,18 @@ def _hospital() -> dict:
 
 
 def invoice_html(invoice: Invoice) -> str:
+    """The A4 invoice: its lines as issued, its totals taken from the patient's share to the
+    balance due line by line (what the insurer declined, credit notes, refunds, what was paid and
+    kept), and every receipt with its refunds and, when it bounced, its reversal."""
+    payments = list(invoice.payments.prefetch_related("refunds"))
     return render_to_string(
         "billing/invoice_pdf.html",
         {
             "invoice": invoice,
             "patient": invoice.patient,
             "lines": invoice.lines_snapshot,
-            "payments": invoice.payments.prefetch_related("refunds"),
+            "payments": payments,
+            "reversed": any(payment.reversed_at for payment in payments),
             "hospital": _hospital(),
             "qr": _qr_svg(invoice.number or ""),
             "printed_at": timezone.now(),

@@ -182,6 +182,10 @@ class Invoice(models.Model):
     total = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     insurer = models.CharField(max_length=100, blank=True)
     coverage_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    # Nothing claimed because the patient's cover had expired when the invoice was issued: the
+    # scheme and the last day it was valid, so the invoice says why the insurer pays nothing.
+    expired_cover = models.CharField(max_length=100, blank=True)
+    expired_cover_on = models.DateField(null=True, blank=True)
     insurer_share = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     patient_share = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     # Payments less refunds and reversed payments: the money the hospital keeps, kept in step by

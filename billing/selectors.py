@@ -32,6 +32,7 @@ from django.utils.functional import SimpleLazyObject
 
 from accounts.models import User
 from billing import unposted
+from billing.cover import cover_of, cover_of_invoice
 from billing.models import (
     PAYMENT_MODES,
     AdvanceDeposit,
@@ -1208,13 +1209,14 @@ def side_column(patient: models.Model) -> SideColumn:
     return column
 
 
-# What is charged and not invoiced yet, per stay (None: outpatient), as the account's "Invoice
-# ... charges" buttons offer it.
+# What is charged and not invoiced yet, per stay (None: outpatient), tax included (as the
+# account's "Charged, not yet invoiced" sums it), as the account's "Invoice ... charges" buttons
+# offer it.
 _UNINVOICED = Prepared(
     lambda patient_id: (
         Charge.objects.filter(patient_id=patient_id, invoice__isnull=True)
         .values("admission_id")
-        .annotate(lines=Count("id"), amount=Sum("amount"))
+        .annotate(lines=Count("id"), amount=Sum(F("amount") + F("tax_amount")))
         .order_by("admission_id")
     ),
     patient_id=uuid.UUID(int=1),
@@ -1238,6 +1240,8 @@ def account_page(patient: models.Model, *, showing: str) -> dict:
     return {
         "patient": patient,
         "account": account,
+        # The patient's insurance cover today: new invoices claim from it unless it has expired.
+        "cover": cover_of(patient, timezone.localdate()),
         "showing": showing,
         "tabs": [(key, label, counts[key]) for key, label in ACCOUNT_LISTS],
         "counts": counts,
@@ -1273,7 +1277,7 @@ def invoice_page(
 ) -> dict:
     """An invoice's page: its `lines` and `figures` and whether `user` may void it (`can_void`;
     billing's services compute all three), its `credit_notes` (credit_notes_of), its payments
-    and documents, its claim,
+    and documents, its claim, the insurance cover it claims from (or that had expired),
     the advance the patient has left, and what else `user` may do."""
     claim = getattr(invoice, "claim", None)  # read once, kept on the invoice (one-to-one)
     can_adjust = rbac.allows(user, "billing.adjust")
@@ -1286,6 +1290,8 @@ def invoice_page(
         "invoice": invoice,
         "lines": lines,
         "figures": figures,
+        # The scheme it claims from, or whose cover had expired (nothing claimed, and why).
+        "cover": cover_of_invoice(invoice, timezone.localdate()),
         "can_adjust": can_adjust,
         "claim": claim,
         "can_void": can_void,

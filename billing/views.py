@@ -96,7 +96,7 @@ def charge_master(request: HttpRequest) -> HttpResponse:
         try:
             services.charge_item_save(actor=request.user, request=request, **form.cleaned_data)
         except services.BillingError as refusal:
-            form.add_error(None, str(refusal))
+            refuse_into(form, refusal)
         else:
             messages.success(request, "Charge item added.")
             return redirect("charge_master")
@@ -114,7 +114,7 @@ def charge_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, item=item, request=request, **form.cleaned_data
             )
         except services.BillingError as refusal:
-            form.add_error(None, str(refusal))
+            refuse_into(form, refusal)
         else:
             messages.success(request, "Saved. Charges already posted keep their price.")
             return redirect("charge_master")

@@ -570,6 +570,13 @@ HMS_ATTENDANCE_GRACE_MINUTES = env_non_negative_int("HMS_ATTENDANCE_GRACE_MINUTE
 # author may correct a note after writing it; after that an addendum is written instead.
 HMS_NOTE_EDIT_MINUTES = env_positive_int("HMS_NOTE_EDIT_MINUTES", 15)
 
+# Billing (docs/DECISIONS.md, "Session 33"): the most one entry the desk types may be where
+# nothing else bounds it (an advance deposit, a price in the charge master), in the hospital's
+# currency, and the most units one charge may be for; more is a slip of the keyboard, refused
+# beside the field. Payments, refunds, credit notes and claim figures are bounded by their invoice.
+HMS_BILLING_MAX_ENTRY = env_positive_int("HMS_BILLING_MAX_ENTRY", 5_000_000)
+HMS_BILLING_MAX_QUANTITY = env_positive_int("HMS_BILLING_MAX_QUANTITY", 1_000)
+
 # Under the tests, every prepared query (hms.prepared) is also compiled the ordinary way and must
 # give the same SQL and parameters: the suite holds each one to Django's own.
 HMS_PREPARED_CHECK = TESTING

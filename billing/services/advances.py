@@ -17,7 +17,13 @@ from billing.models import (
     Payment,
     PaymentMode,
 )
-from billing.services.common import BillingError, _announce, _exact_amount, _text
+from billing.services.common import (
+    BillingError,
+    _announce,
+    _exact_amount,
+    _text,
+    _within_entry_limit,
+)
 from billing.services.payments import (
     _require_not_a_repeat,
     _require_refund_terms,
@@ -45,15 +51,16 @@ def advance_take(
 ) -> AdvanceDeposit:
     """Record money paid ahead (a deposit at admission): held on the patient's account.
 
-    Raises BillingError when the amount is missing or not an exact positive amount, the payment
-    mode is missing, a mode that needs a reference has none or gives one already on a receipt, a
-    text is too long, or the same amount was recorded for the patient minutes ago and `again`
-    (the desk's "yes, another one") is not set;
+    Raises BillingError when the amount is missing, not an exact positive amount or more than
+    HMS_BILLING_MAX_ENTRY, the payment mode is missing, a mode that needs a reference has none
+    or gives one already on a receipt, a text is too long, or the same amount was recorded for
+    the patient minutes ago and `again` (the desk's "yes, another one") is not set;
     AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     amount = _exact_amount(amount)
     if amount <= 0:
         raise BillingError("Enter an amount above zero.", field="amount")
+    _within_entry_limit(amount, what="One deposit")
     if mode not in {value for value, _ in DEPOSIT_MODES}:
         raise BillingError("Choose how the deposit was paid.", field="mode")
     reference = require_reference(mode, reference)
@@ -146,7 +153,8 @@ def advance_refund(
 
     Raises PermissionDenied when the actor is not an accountant or administrator; BillingError
     when the amount is missing or more than the deposit has left, the method is missing, a method
-    that needs a reference has none, or no reason is given; AlreadySubmitted (hms.submissions)
+    that needs a reference has none or one refused by `require_refund_reference` (payments.py),
+    or no reason is given; AlreadySubmitted (hms.submissions)
     when the same form was already sent.
     """
     if not rbac.allows(actor, "billing.adjust"):
@@ -162,7 +170,7 @@ def advance_refund(
             " left to give back.",
             field="amount",
         )
-    _require_refund_terms(method, reference, reason)
+    reference = _require_refund_terms(method, reference, reason)
     given_back = AdvanceRefund.objects.create(
         advance=advance,
         number=yearly_number("RF", series="refund"),

@@ -7,6 +7,7 @@ manual charges); `charge_reverse` is how a charge is taken back (a visible negat
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
@@ -18,7 +19,7 @@ from billing.models import (
     ChargeItem,
     PriceChange,
 )
-from billing.services.common import BillingError, _announce
+from billing.services.common import BillingError, _announce, _within_entry_limit
 from hms import audit, submissions
 from hms.locking import locked
 from hms.money import money, percent_of
@@ -45,7 +46,8 @@ def charge_item_save(
     item has (a new item's model default).
 
     Raises BillingError when the item fails validation (e.g. a code already used, a negative price,
-    a tax rate outside 0-100).
+    a tax rate outside 0-100) or its price is more than HMS_BILLING_MAX_ENTRY; beside the field
+    when the refusal is about one.
     """
     creating = item is None
     item = ChargeItem() if creating else locked(ChargeItem.objects).get(pk=item.pk)
@@ -63,11 +65,14 @@ def charge_item_save(
         if value is not None:
             setattr(item, field_name, value)
     item.code = item.code.strip().upper()
-    item.price = money(item.price)
+    item.price = _within_entry_limit(money(item.price), what="A price", field="price")
     try:
         item.full_clean()
     except ValidationError as error:
-        raise BillingError(" ".join(error.messages)) from error
+        fields = list(getattr(error, "error_dict", {}))
+        raise BillingError(
+            " ".join(error.messages), field=fields[0] if len(fields) == 1 else None
+        ) from error
     item.save()
     after = audit.snapshot(item, ITEM_FIELDS)
     price_moved = (
@@ -120,16 +125,26 @@ def charge_post(
     doctor's consultation fee). With an `accrual_key` the same charge is posted at most once:
     posting it again returns None and changes nothing.
 
-    Raises BillingError when there is no active charge item with `code` or the quantity is not more
-    than zero; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    Raises BillingError when there is no active charge item with `code`, the quantity is not more
+    than zero or more than HMS_BILLING_MAX_QUANTITY, or the price is more than
+    HMS_BILLING_MAX_ENTRY; AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     item = ChargeItem.objects.filter(code=code).first()
     if item is None or not item.active:
         raise BillingError(f"There is no active charge item {code!r} in the charge master.")
     quantity = Decimal(quantity)
     if quantity <= 0:
-        raise BillingError("The quantity must be more than zero.")
-    price = money(item.price if unit_price is None else unit_price)
+        raise BillingError("The quantity must be more than zero.", field="quantity")
+    most = settings.HMS_BILLING_MAX_QUANTITY
+    if quantity > most:
+        raise BillingError(
+            f"The quantity of one charge is at most {most:,} ({quantity.normalize():,f} typed):"
+            " check the quantity.",
+            field="quantity",
+        )
+    price = _within_entry_limit(
+        money(item.price if unit_price is None else unit_price), what="A price", field="unit_price"
+    )
     amount = money(quantity * price)
     charge = Charge(
         patient_id=getattr(patient, "pk", patient),

@@ -186,10 +186,15 @@ def claim_record_payment(
     if claim.status != ClaimStatus.APPROVED:
         raise _claim_state_error(claim, "an approved claim can be paid")
     amount = _claim_amount(amount)
+    approved = money_text(claim.approved_amount)
+    if amount <= 0:
+        raise BillingError(
+            f"Enter the amount the insurer paid: the approved {approved}.", field="amount"
+        )
     if amount != claim.approved_amount:
         raise BillingError(
-            f"Record the insurer's payment of the approved {money_text(claim.approved_amount)}"
-            f" (not {money_text(amount)}): a claim is paid once, in full.",
+            f"Record the insurer's payment of the approved {approved} ({money_text(amount)}"
+            " typed): a claim is paid once, in full.",
             field="amount",
         )
     if not reference.strip():

@@ -4,11 +4,12 @@ typed, and the nudge that refreshes open billing screens.
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 
 from billing import live
 from hms import params
-from hms.money import money_exact
+from hms.money import money_exact, money_text
 from hms.refusals import Refusal
 
 
@@ -19,6 +20,20 @@ def _exact_amount(value: object, *, field: str = "amount") -> Decimal:
         return money_exact(value)
     except (TypeError, ValueError) as refusal:
         raise BillingError(str(refusal), field=field) from None
+
+
+def _within_entry_limit(amount: Decimal, *, what: str, field: str = "amount") -> Decimal:
+    """`amount` (in the hospital's currency) when it is at most HMS_BILLING_MAX_ENTRY, the most
+    one entry may be where nothing else bounds it (an advance deposit, a price); refused beside
+    the form's `field` otherwise, naming the limit. `what` begins the sentence ("A price")."""
+    limit = Decimal(settings.HMS_BILLING_MAX_ENTRY)
+    if amount > limit:
+        raise BillingError(
+            f"{what} is at most {money_text(limit)} ({money_text(amount)} typed): check the"
+            " amount.",
+            field=field,
+        )
+    return amount
 
 
 def _text(

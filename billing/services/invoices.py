@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing import tasks, totals
+from billing.cover import cover_of
 from billing.models import (
     Charge,
     ClaimStatus,
@@ -22,7 +23,7 @@ from billing.models import (
 from billing.services.common import BillingError, _announce, _text
 from hms import audit, rbac, submissions
 from hms.locking import locked
-from hms.money import money
+from hms.money import money, money_text
 from hms.numbering import yearly_number
 
 VOIDABLE = {InvoiceStatus.ISSUED}  # a void needs no payment on it: refund first
@@ -31,13 +32,10 @@ VOIDED_CLAIM_REASON = "Invoice voided"
 
 def _insurance_of(patient: models.Model, on_day: date) -> tuple[str, Decimal]:
     """The insurer and coverage % of the patient's policy, if it is valid on `on_day`."""
-    policy = patient.insurance or {}
-    if not policy.get("provider") or not policy.get("coverage_percent"):
+    cover = cover_of(patient, on_day)
+    if cover is None or cover.expired:
         return "", Decimal("0")
-    valid_until = policy.get("valid_until")
-    if valid_until and valid_until < on_day.isoformat():
-        return "", Decimal("0")
-    return policy["provider"], Decimal(policy["coverage_percent"])
+    return cover.insurer, cover.coverage_percent
 
 
 def _invoice_charges(invoice: Invoice) -> list[Charge]:
@@ -144,6 +142,30 @@ def invoice_draft(
     return draft
 
 
+def _require_discount_within(invoice: Invoice, kind: str, value: Decimal) -> None:
+    """Refuse a discount (`kind` "amount" in KES or "percent", `value` ≥ 0 in cents) that is
+    below zero, over 100 %, or more than the draft's subtotal now (docs/DECISIONS.md: never more
+    than the subtotal; a larger one was once kept and swallowed charges added later).
+
+    Raises BillingError on the field "value"."""
+    if value < 0:
+        raise BillingError("A discount cannot be below zero.", field="value")
+    if kind == "percent" and value > 100:
+        raise BillingError(
+            f"A discount in per cent is at most 100 % ({value.normalize():f} % typed).",
+            field="value",
+        )
+    if kind != "amount" or value == 0:
+        return
+    subtotal = _figures_of(invoice, _invoice_charges(invoice), Decimal("0")).subtotal
+    if value > subtotal:
+        raise BillingError(
+            f"A discount cannot be more than the invoice's subtotal of {money_text(subtotal)}"
+            f" ({money_text(value)} typed): for all of it, give 100 %.",
+            field="value",
+        )
+
+
 @transaction.atomic
 @submissions.once("invoice.discount")
 def invoice_set_discount(
@@ -159,7 +181,7 @@ def invoice_set_discount(
 
     Raises PermissionDenied when the actor is not an accountant or administrator; BillingError
     when the invoice is already issued, the kind is neither amount nor percentage, the value is
-    out of range, or no reason is given; AlreadySubmitted (hms.submissions) when the same form was
+    below zero, over 100 % or (an amount) more than the subtotal, or no reason is given; AlreadySubmitted (hms.submissions) when the same form was
     already sent.
     """
     if not rbac.allows(actor, "billing.adjust"):
@@ -170,10 +192,9 @@ def invoice_set_discount(
     if kind not in ("amount", "percent", ""):
         raise BillingError("A discount is an amount or a percentage.")
     value = money(value or 0)
-    if value < 0 or (kind == "percent" and value > 100):
-        raise BillingError(
-            "A discount is between 0 and 100 % (or a positive amount).", field="value"
-        )
+    if not kind and value > 0:
+        raise BillingError("Choose whether the discount is an amount or a percentage.")
+    _require_discount_within(invoice, kind, value)
     if kind and value > 0 and not reason.strip():
         raise BillingError("Give the reason for the discount.", field="reason")
     before = {
@@ -213,8 +234,8 @@ def invoice_issue(*, actor: User, invoice: Invoice, request: HttpRequest | None 
     """Fix the figures, take the next number of the year's series (gapless, also when two desks
     issue at once) and freeze the lines.
 
-    Raises BillingError when the invoice is not a draft, has no lines, or adds up to less than
-    zero; AlreadySubmitted (hms.submissions) when the same form was already sent.
+    Raises BillingError when the invoice is not a draft, has no lines, adds up to less than
+    zero, or has an amount discount more than its subtotal (reversals joined it since); AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     invoice = locked(Invoice.objects).select_related("patient").get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
@@ -223,10 +244,17 @@ def invoice_issue(*, actor: User, invoice: Invoice, request: HttpRequest | None 
     if not charges:
         raise BillingError("An invoice needs at least one line.")
     today = timezone.localdate()
+    cover = cover_of(invoice.patient, today)
     insurer, coverage = _insurance_of(invoice.patient, today)
     figures = _figures_of(invoice, charges, coverage)
     if figures.total < 0:
         raise BillingError("The invoice adds up to less than zero: check the reversals.")
+    if invoice.discount_kind == "amount" and invoice.discount_value > figures.subtotal:
+        # Reversals joined the draft after the discount was given: never cut it silently.
+        raise BillingError(
+            f"The discount of {money_text(invoice.discount_value)} is more than the subtotal of"
+            f" {money_text(figures.subtotal)} now: change the discount before issuing."
+        )
     invoice.number = yearly_number("INV", series="invoice")
     invoice.status = InvoiceStatus.ISSUED
     invoice.issued_at = timezone.now()
@@ -237,6 +265,8 @@ def invoice_issue(*, actor: User, invoice: Invoice, request: HttpRequest | None 
     invoice.total = figures.total
     invoice.insurer = insurer
     invoice.coverage_percent = coverage
+    if cover is not None and cover.expired:  # said on the invoice: why nothing is claimed
+        invoice.expired_cover, invoice.expired_cover_on = cover.insurer, cover.valid_until
     invoice.insurer_share = figures.insurer_share
     invoice.patient_share = figures.patient_share
     # Frozen as JSON (amounts as strings), with each line's charge, so a credit note can credit

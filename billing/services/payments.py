@@ -16,6 +16,7 @@ from billing import tasks
 from billing.models import (
     MODES_WITH_REFERENCE,
     AdvanceDeposit,
+    AdvanceRefund,
     Invoice,
     InvoiceStatus,
     Payment,
@@ -125,19 +126,80 @@ def _require_not_a_repeat(*, patient_id: int, amount: Decimal, confirmed: bool) 
         )
 
 
-def _require_refund_terms(method: str, reference: str, reason: str) -> None:
-    """What every refund needs, a payment's or a deposit's: how the money goes back, that
-    transaction's reference (not for cash), and why. Raises BillingError with the field."""
-    if method not in RefundMethod.values:
-        raise BillingError("Choose how the money goes back to the patient.", field="method")
-    if method != RefundMethod.CASH and not reference.strip():
+# What a refund by each method needs typed as its reference (a cash refund needs none).
+REFUND_REFERENCE_NEEDED = {
+    RefundMethod.MPESA: "Enter the M-Pesa reversal's transaction code (e.g. QJK3X7Y2ZA).",
+    RefundMethod.CARD: "Enter the card reversal's reference.",
+    RefundMethod.BANK: "Enter the bank transfer's reference.",
+}
+
+
+def require_refund_reference(method: str, reference: str) -> str:
+    """The reference of money given back by `method`, checked as a payment's is
+    (`require_reference`), as it is to be stored (`reference_key`).
+
+    Raises BillingError (field "reference") when a method other than cash has none, an M-Pesa
+    reversal's code is not ten letters and digits or is the code of money received (a payment not
+    reversed, or a deposit: the reversal has a code of its own), or the same reference is already
+    on a refund by that method (a payment's or a deposit's): the same money given back twice."""
+    if method in REFUND_REFERENCE_NEEDED and not reference.strip():
+        raise BillingError(REFUND_REFERENCE_NEEDED[method], field="reference")
+    key = reference_key(method, reference)
+    if method == RefundMethod.MPESA and not MPESA_CODE.fullmatch(key):
         raise BillingError(
-            f"Enter the reference of the {RefundMethod(method).label.lower()}"
-            " (the M-Pesa code, the card slip or the bank's reference).",
+            "An M-Pesa reversal's transaction code is 10 letters and digits, as in the M-Pesa"
+            " message of the reversal (e.g. QJK3X7Y2ZA).",
             field="reference",
         )
+    if method == RefundMethod.CASH or not key:
+        return key
+    label = RefundMethod(method).label
+    if method == RefundMethod.MPESA:
+        received = (
+            Payment.objects.filter(mode=method, reference__iexact=key, reversed_at__isnull=True)
+            .values_list("receipt_number", flat=True)
+            .first()
+        ) or (
+            AdvanceDeposit.objects.filter(mode=method, reference__iexact=key)
+            .values_list("receipt_number", flat=True)
+            .first()
+        )
+        if received is not None:
+            raise BillingError(
+                f"{key} is the M-Pesa code of the money received on receipt {received}: enter"
+                " the code of the reversal (M-Pesa sends it with the reversal).",
+                field="reference",
+            )
+    earlier = (
+        Refund.objects.filter(method=method, reference__iexact=key)
+        .values_list("number", "refunded_at")
+        .first()
+    ) or (
+        AdvanceRefund.objects.filter(method=method, reference__iexact=key)
+        .values_list("number", "refunded_at")
+        .first()
+    )
+    if earlier is not None:
+        number, at = earlier
+        raise BillingError(
+            f"{label} reference {key} is already on refund {number}"
+            f" ({timezone.localtime(at):%d %b %Y %H:%M}): the same money cannot be given back"
+            " twice. Check the reference.",
+            field="reference",
+        )
+    return key
+
+
+def _require_refund_terms(method: str, reference: str, reason: str) -> str:
+    """What every refund needs, a payment's or a deposit's: how the money goes back, that
+    transaction's reference (not for cash), checked as a payment's is (`require_refund_reference`),
+    and why. Returns the reference as it is to be stored. Raises BillingError with the field."""
+    if method not in RefundMethod.values:
+        raise BillingError("Choose how the money goes back to the patient.", field="method")
+    reference = require_refund_reference(method, reference)
     if not reason.strip():
         raise BillingError("Give the reason for the refund.", field="reason")
+    return reference
 
 
 def _settle_status(invoice: Invoice) -> None:
@@ -253,7 +315,8 @@ def payment_refund(
 
     Raises PermissionDenied when the actor is not an accountant or administrator; BillingError
     when the payment was reversed, the amount is missing or more than is left to refund, the
-    method is missing or a method that needs a reference has none, or no reason is given;
+    method is missing, a method that needs a reference has none or one refused by
+    `require_refund_reference`, or no reason is given;
     AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     if not rbac.allows(actor, "billing.adjust"):
@@ -275,7 +338,7 @@ def payment_refund(
             f" {payment.receipt_number}.",
             field="amount",
         )
-    _require_refund_terms(method, reference, reason)
+    reference = _require_refund_terms(method, reference, reason)
     refund = Refund.objects.create(
         payment=payment,
         number=yearly_number("RF", series="refund"),

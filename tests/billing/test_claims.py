@@ -340,9 +340,11 @@ def test_invalid_transitions_are_refused_and_change_nothing(people, steps, actio
             "pay",
             "999.99",
             "EFT-1",
-            r"approved KES 1,000.00 \(not KES 999.99\): a claim is paid once",
+            r"approved KES 1,000.00 \(KES 999.99 typed\): a claim is paid once",
         ),
-        ("pay", "1000.01", "EFT-1", r"approved KES 1,000.00 \(not KES 1,000.01\)"),
+        ("pay", "1000.01", "EFT-1", r"approved KES 1,000.00 \(KES 1,000.01 typed\)"),
+        ("pay", "-3", "EFT-1", r"^Enter the amount the insurer paid: the approved KES 1,000.00\.$"),
+        ("pay", "0", "EFT-1", r"^Enter the amount the insurer paid: the approved KES 1,000.00\.$"),
         ("pay", "1000", "", "Enter the insurer's remittance reference"),
     ],
 )

@@ -155,7 +155,7 @@ def test_an_unused_deposit_is_given_back_with_its_own_slip(people, staff, client
         {
             "amount": "1500.00",
             "method": "mpesa",
-            "reference": "RVSL9911",
+            "reference": "RVSL9911AB",
             "reason": "Left before being seen",
             "submission": str(uuid.uuid4()),
         },
@@ -166,7 +166,7 @@ def test_an_unused_deposit_is_given_back_with_its_own_slip(people, staff, client
     assert response.status_code == 302
     assert advance.available == 0 and advance.refunded == Decimal("1500.00")
     assert given_back.number.startswith("RF-") and given_back.refunded_by == staff.accountant
-    assert AuditEntry.objects.get(action="advance.refund").after["reference"] == "RVSL9911"
+    assert AuditEntry.objects.get(action="advance.refund").after["reference"] == "RVSL9911AB"
     assert selectors.account_balance(patient).deposits_held == 0
     mpesa = next(t for t in selectors.desk_summary().takings if t.mode == "mpesa")
     assert (mpesa.received, mpesa.refunded) == (Decimal("1500.00"), Decimal("1500.00"))
@@ -178,7 +178,7 @@ def test_an_unused_deposit_is_given_back_with_its_own_slip(people, staff, client
     slip = re.search(r'href="([^"]+)"[^>]*data-testid="deposit-refund-slip"', page).group(1)
     text = pdf_text(accountant.get(slip).content)
     assert f"REFUND {given_back.number}" in text and advance.receipt_number in text
-    assert "RVSL9911" in text and "1,500.00" in text
+    assert "RVSL9911AB" in text and "1,500.00" in text
 
 
 def test_more_than_is_left_is_refused_beside_the_amount_and_nothing_changes(
@@ -260,7 +260,7 @@ def test_a_refund_by_m_pesa_needs_its_reference_and_a_reason(people, staff):
         actor=people["desk"], patient=PatientFactory(), amount=Decimal("1500"), mode="cash"
     )
 
-    with pytest.raises(services.BillingError, match="reference of the m-pesa reversal"):
+    with pytest.raises(services.BillingError, match="Enter the M-Pesa reversal's transaction code"):
         services.advance_refund(
             actor=staff.accountant,
             advance=advance,

@@ -99,7 +99,7 @@ def test_a_new_charge_tops_up_the_open_draft(staff):
     [
         ("receptionist", "percent", "10", "Staff", "Only an accountant or an administrator"),
         ("accountant", "percent", "10", "", "Give the reason"),
-        ("accountant", "percent", "120", "x", "between 0 and 100"),
+        ("accountant", "percent", "120", "x", "at most 100 %"),
     ],
 )
 def test_discounts_need_the_right_role_a_reason_and_sense(staff, who, kind, value, reason, message):

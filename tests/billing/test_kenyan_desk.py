@@ -239,7 +239,7 @@ def test_a_refund_records_its_method_reference_and_number(people, client_for):
         {
             "amount": "300",
             "method": "mpesa",
-            "reference": "QRV7781XY",
+            "reference": "QRV7781XYZ",
             "reason": "Dressing not done",
         },
         follow=True,
@@ -249,14 +249,14 @@ def test_a_refund_records_its_method_reference_and_number(people, client_for):
     assert (refund.amount, refund.method, refund.reference) == (
         Decimal("300.00"),
         "mpesa",
-        "QRV7781XY",
+        "QRV7781XYZ",
     )
     assert re.fullmatch(r"RF-\d{4}-000001", refund.number)
     page = html.unescape(response.content.decode())
     assert f"Refund {refund.number} recorded: KES 300.00 by M-Pesa reversal." in page
-    assert f"Refund {refund.number}" in page and "by M-Pesa reversal (QRV7781XY)" in page
+    assert f"Refund {refund.number}" in page and "by M-Pesa reversal (QRV7781XYZ)" in page
     audit = AuditEntry.objects.get(action="payment.refund")
-    assert audit.after["method"] == "mpesa" and audit.after["reference"] == "QRV7781XY"
+    assert audit.after["method"] == "mpesa" and audit.after["reference"] == "QRV7781XYZ"
     assert audit.after["refund"] == refund.number
 
 
@@ -266,8 +266,12 @@ def test_a_refund_by_cash_needs_no_reference_but_every_other_method_does(people)
         actor=people["desk"], invoice=invoice, amount=Decimal("2000"), mode="cash"
     )
 
-    for method in ("card", "bank", "mpesa"):
-        with pytest.raises(services.BillingError, match="Enter the reference") as refused:
+    for method, asked in (
+        ("card", "Enter the card reversal's reference."),
+        ("bank", "Enter the bank transfer's reference."),
+        ("mpesa", "Enter the M-Pesa reversal's transaction code"),
+    ):
+        with pytest.raises(services.BillingError, match=re.escape(asked)) as refused:
             services.payment_refund(
                 actor=people["accountant"],
                 payment=payment,
@@ -343,14 +347,14 @@ def test_the_statement_says_how_a_refund_went_back(people):
         payment=payment,
         amount=Decimal("300"),
         method="mpesa",
-        reference="QRV1",
+        reference="QRV1A2B3C4",
         reason="Overcharged",
     )
 
     statement = selectors.account_statement(invoice.patient)
 
     row = next(row for row in statement.rows if row.reference == refund.number)
-    assert row.text.startswith(f"Refund {refund.number} by M-Pesa reversal, ref QRV1")
+    assert row.text.startswith(f"Refund {refund.number} by M-Pesa reversal, ref QRV1A2B3C4")
     assert row.debit == row.credit == Decimal("300.00")
     assert statement.closing == selectors.account_balance(invoice.patient).balance
 
@@ -365,7 +369,7 @@ def test_a_refund_by_m_pesa_comes_off_the_days_m_pesa_takings(people):
         payment=payment,
         amount=Decimal("300"),
         method="mpesa",
-        reference="QRV2",
+        reference="QRV2A2B3C4",
         reason="Overcharged",
     )
 

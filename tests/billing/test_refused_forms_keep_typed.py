@@ -200,7 +200,7 @@ def test_a_refused_refund_keeps_amount_method_reference_and_reason(people, clien
         reference="QKA1B2C3D4",
     )
     url = reverse("payment_refund", args=[payment.pk])
-    typed = {"amount": "900", "method": "mpesa", "reference": "QRV55", "reason": "Overcharged"}
+    typed = {"amount": "900", "method": "mpesa", "reference": "QRV55A1B2C", "reason": "Overcharged"}
 
     too_much = client_for(people["accountant"]).post(url, typed)
     no_reference = client_for(people["accountant"]).post(
@@ -211,10 +211,10 @@ def test_a_refused_refund_keeps_amount_method_reference_and_reason(people, clien
     beside(form, "amount", "At most KES 500.00 can be refunded on receipt")
     assert selected(form, "method") == "mpesa"
     assert value_of(form, "amount") == "900"
-    assert value_of(form, "reference") == "QRV55"
+    assert value_of(form, "reference") == "QRV55A1B2C"
     assert value_of(form, "reason") == "Overcharged"
     form = form_posting_to(no_reference, url)
-    beside(form, "reference", "Enter the reference of the m-pesa reversal")
+    beside(form, "reference", "Enter the M-Pesa reversal's transaction code")
     assert value_of(form, "amount") == "100"
     assert not Refund.objects.exists()
 
@@ -243,7 +243,7 @@ def test_a_refused_discount_keeps_its_kind_value_and_reason(people, client_for):
 
     form = form_posting_to(response, url)
     # Under the value and its kind (one input group), above the reason.
-    beside(form, "kind", "A discount is between 0 and 100 %")
+    beside(form, "kind", "A discount in per cent is at most 100 % (120 % typed).")
     assert selected(form, "kind") == "percent"
     assert value_of(form, "value") == "120" and value_of(form, "reason") == "Staff"
 

@@ -146,7 +146,9 @@ def test_the_desk_admits_invoices_the_stay_takes_a_partial_payment_and_prints_th
     expect(page.get_by_test_id("invoices")).to_contain_text("None yet.")
     snapshot(page, "billing-2-patient-account")
     create = page.get_by_test_id("create-invoice")
-    expect(create).to_have_text(re.compile(r"^Invoice 2 inpatient charges \(KES 7,000\.00\)$"))
+    expect(create).to_have_text(
+        re.compile(r"^Invoice 2 inpatient charges \(KES 7,000\.00 with tax\)$")
+    )
     create.click()
 
     arrive(page, INVOICE)
