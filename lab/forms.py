@@ -166,8 +166,8 @@ class ReferenceRangeForm(forms.ModelForm):
 
 class CriticalCallForm(forms.Form):
     """The critical-value telephone call: who, at what time (today, hospital time; a time later
-    than now is yesterday's, a call recorded after midnight), and whether the values were read
-    back."""
+    than now is yesterday's, a call recorded after midnight, which the service refuses when the
+    result was entered after it), and whether the values were read back."""
 
     called_person = forms.CharField(
         label="Person called (name, role, where)",

@@ -806,7 +806,8 @@ def critical_call_record(
     Audited as `lab.critical_call`; shown on the result.
 
     Raises PermissionDenied when the actor's role may not process tests; LabError when the result
-    has no critical value, the person is missing or too long, or the time is in the future.
+    has no critical value, the person is missing or too long, or the time is in the future or
+    before the result version it is about was entered.
     """
     if not rbac.allows(actor, "tests.process"):
         raise PermissionDenied("Only the lab records the critical-value call.")
@@ -822,6 +823,19 @@ def critical_call_record(
         )
     if called_at > timezone.now() + timedelta(minutes=1):
         raise LabError("The call cannot be in the future.", field="called_at")
+    entered_at = (
+        order.versions.filter(version=order.result_version)
+        .values_list("entered_at", flat=True)
+        .first()
+    )
+    # The call is typed to the minute: one in the minute the result was entered counts.
+    if entered_at is not None and called_at < entered_at.replace(second=0, microsecond=0):
+        entered = timezone.localtime(entered_at)
+        day = "today" if entered.date() == timezone.localdate() else f"{entered:%d %b %Y}"
+        raise LabError(
+            f"The call cannot be before the result was entered ({entered:%H:%M} {day}).",
+            field="called_at",
+        )
     call = CriticalCall.objects.create(
         order=order,
         result_version=order.result_version,
