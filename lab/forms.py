@@ -109,8 +109,15 @@ class ResultFieldForm(forms.ModelForm):
 
     class Meta:
         model = ResultField
-        fields = ["name", "unit", "numeric", "position"]
+        fields = ["name", "unit", "numeric", "position", "possible_low", "possible_high"]
         labels = {"numeric": "Numeric (has reference ranges)"}
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("possible_low"), data.get("possible_high")
+        if low is not None and high is not None and low >= high:
+            self.add_error("possible_high", "The highest possible value is above the lowest.")
+        return data
 
 
 AGE_UNIT_CHOICES = [("days", "days"), ("months", "months"), ("years", "years")]

@@ -570,7 +570,30 @@ def _parse(field: ResultField, raw: str) -> Decimal:
             f"{field.name}: {text} is not possible (it cannot be below {LOWEST_POSSIBLE});"
             " check the reading."
         )
+    low, high = field.possible_low, field.possible_high
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise LabError(
+            f"{field.name}: {text} is not possible ({possible_range(field)}); check the reading."
+        )
     return value
+
+
+def possible_range(field: ResultField) -> str:
+    """The values `field` can take, as its refusal says them: "a reading lies between 1 and 26
+    g/dL", "... is at least 0.1 mmol/L", "... is at most 15"; "" when the field holds none."""
+
+    def number(value: Decimal) -> str:
+        return f"{value.normalize():f}"
+
+    unit = f" {field.unit}" if field.unit else ""
+    low, high = field.possible_low, field.possible_high
+    if low is not None and high is not None:
+        return f"a reading lies between {number(low)} and {number(high)}{unit}"
+    if low is not None:
+        return f"a reading is at least {number(low)}{unit}"
+    if high is not None:
+        return f"a reading is at most {number(high)}{unit}"
+    return ""
 
 
 def _write_values(order: TestOrder, version: int, values: dict, findings: str) -> str:
