@@ -4,7 +4,7 @@ the downtime overview's period."""
 
 import copy
 import functools
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
@@ -27,50 +27,11 @@ from hms.form_renderer import PreparedModelChoiceField
 from hms.params import plain_formfield
 from hms.prepared import Prepared
 
-# A moment typed day first, as dates are (hms/formats): the browser's own date-time picker would
-# show the tablet's locale (mm/dd/yyyy on a US-set one). ISO (2026-12-05T08:30) is taken too.
-MOMENT_FORMATS = [
-    "%d/%m/%Y %H:%M",
-    "%d-%m-%Y %H:%M",
-    "%d.%m.%Y %H:%M",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d %H:%M",
-]
-MOMENT_PLACEHOLDER = "dd/mm/yyyy hh:mm"
-NOT_A_MOMENT = "Enter the date and time as day/month/year hours:minutes, e.g. 05/12/2026 08:30."
-
-
-def moment_typed(value: str) -> datetime | None:
-    """A date and time as a person types it (MOMENT_FORMATS), in the hospital's time zone, or
-    None for anything else (31/02/2026 10:00, 25:00, a 2-digit year, text)."""
-    text = " ".join(value.split()) if isinstance(value, str) and len(value) <= 40 else ""
-    for pattern in MOMENT_FORMATS:
-        try:
-            typed = datetime.strptime(text, pattern)  # noqa: DTZ007 (made aware below)
-        except ValueError:
-            continue
-        if typed.year >= 1000:
-            return timezone.make_aware(typed, params.hospital_zone())
-    return None
-
-
-class MomentField(forms.CharField):
-    """A date and time typed day first, as an aware datetime (None when left empty)."""
-
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("max_length", 40)
-        attrs = {"placeholder": MOMENT_PLACEHOLDER, "autocomplete": "off", "inputmode": "numeric"}
-        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        text = super().clean(value)
-        if not text:
-            return None
-        moment = moment_typed(text)
-        if moment is None:
-            raise forms.ValidationError(NOT_A_MOMENT)
-        return moment
+# A moment typed day first (hms.params.MomentField), shared with the medication chart's times.
+MOMENT_PLACEHOLDER = params.MOMENT_PLACEHOLDER
+NOT_A_MOMENT = params.NOT_A_MOMENT
+moment_typed = params.moment_typed
+MomentField = params.MomentField
 
 
 class MachineForm(forms.ModelForm):

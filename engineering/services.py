@@ -11,7 +11,7 @@ and the machine's page hear about every change on commit.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -584,6 +584,26 @@ def _moment(value: datetime | None, field: str, label: str) -> datetime:
     return value
 
 
+def _after_the_fault(work_order: WorkOrder, started_at: datetime) -> None:
+    """Work on a fault repair starts once the fault was reported (an engineer may be at the
+    machine before taking the request on screen); on a preventive maintenance once it fell due
+    (its work order opened)."""
+    fault = work_order.fault_request
+    if fault is not None:
+        since = fault.raised_at
+    else:  # from the start of its due day, if the periodic task opened it later
+        due_day = datetime.combine(work_order.pm_due_date, time.min)
+        since = min(work_order.opened_at, timezone.make_aware(due_day))
+    since = since.replace(second=0, microsecond=0)  # typed to the minute
+    if started_at < since:
+        what = (
+            f"{fault.number} was reported" if fault is not None else f"{work_order.number} opened"
+        )
+        raise EngineeringError(
+            f"The work cannot have started before {what} ({_when(since)}).", field="started_at"
+        )
+
+
 def _parts(parts: list[PartLine]) -> list[PartLine]:
     checked = []
     for n, part in enumerate(parts, 1):
@@ -621,7 +641,9 @@ def work_log_add(
 
     Raises PermissionDenied when the actor is not an engineer or administrator; EngineeringError
     (with the field) when the work order is resolved, what was done is missing or too long, the
-    minutes are not 0 to a week, a time is missing or in the future, it ends before it starts, or a
+    minutes are not 0 to a week or more than the time from start to end, a time is missing or in
+    the future, it starts before the fault was reported (a preventive maintenance: before its work
+    order opened), it ends before it starts, or a
     part has no name, a quantity under 1 or a cost that is not money; AlreadySubmitted when the same
     form was already sent.
     """
@@ -637,8 +659,17 @@ def work_log_add(
     ended_at = _moment(ended_at, "ended_at", "ended")
     if ended_at < started_at:
         raise EngineeringError("The work ends after it starts.", field="ended_at")
+    span = int((ended_at - started_at).total_seconds() // 60)
+    if labour_minutes > span:
+        # One engineer's log: the labour is theirs, so no more than the time it spans.
+        raise EngineeringError(
+            f"Labour: at most {span:,} minutes, the time from start to end. A colleague who"
+            " worked alongside logs their own.",
+            field="labour_minutes",
+        )
     checked = _parts(parts or [])
     work_order = _locked_open(work_order)
+    _after_the_fault(work_order, started_at)
     _start(work_order, actor)
     entry = WorkLogEntry.objects.create(
         work_order=work_order,

@@ -180,6 +180,23 @@ TESTS = [
 ]
 
 
+# (test code, field): (lowest, highest) value a patient can have, beyond which a reading is a
+# mistyping (lab.models.ResultField.possible_low/high): wider than any analyser's reportable
+# range after dilution and than any survivable extreme, so that no real result is refused.
+POSSIBLE = {
+    ("CBC", "Haemoglobin"): ("1", "26"),  # g/dL
+    ("CBC", "White cells"): ("0.01", "1000"),  # ×10⁹/L (leukaemias pass 500)
+    ("CBC", "Platelets"): ("1", "5000"),  # ×10⁹/L
+    ("RBS", "Glucose"): ("0.1", "150"),  # mmol/L (hyperosmolar states pass 100)
+    ("UEC", "Sodium"): ("80", "220"),  # mmol/L
+    ("UEC", "Potassium"): ("0.5", "15"),  # mmol/L (a haemolysed sample reads high)
+    ("UEC", "Urea"): ("0.1", "150"),  # mmol/L
+    ("UEC", "Creatinine"): ("5", "5000"),  # µmol/L
+    ("URINE", "pH"): ("4", "10"),
+    ("URINE", "Specific gravity"): ("1", "1.08"),
+}
+
+
 def _dec(value):
     return None if value is None else Decimal(value)
 
@@ -221,6 +238,8 @@ def load(actor) -> int:
                 unit=unit,
                 numeric=bool(ranges),
                 position=position,
+                possible_low=_dec(POSSIBLE.get((code, field_name), (None, None))[0]),
+                possible_high=_dec(POSSIBLE.get((code, field_name), (None, None))[1]),
             )
             ReferenceRange.objects.bulk_create(
                 ReferenceRange(

@@ -109,8 +109,15 @@ class ResultFieldForm(forms.ModelForm):
 
     class Meta:
         model = ResultField
-        fields = ["name", "unit", "numeric", "position"]
+        fields = ["name", "unit", "numeric", "position", "possible_low", "possible_high"]
         labels = {"numeric": "Numeric (has reference ranges)"}
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("possible_low"), data.get("possible_high")
+        if low is not None and high is not None and low >= high:
+            self.add_error("possible_high", "The highest possible value is above the lowest.")
+        return data
 
 
 AGE_UNIT_CHOICES = [("days", "days"), ("months", "months"), ("years", "years")]
@@ -166,8 +173,8 @@ class ReferenceRangeForm(forms.ModelForm):
 
 class CriticalCallForm(forms.Form):
     """The critical-value telephone call: who, at what time (today, hospital time; a time later
-    than now is yesterday's, a call recorded after midnight), and whether the values were read
-    back."""
+    than now is yesterday's, a call recorded after midnight, which the service refuses when the
+    result was entered after it), and whether the values were read back."""
 
     called_person = forms.CharField(
         label="Person called (name, role, where)",

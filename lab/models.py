@@ -92,18 +92,42 @@ class LabTest(models.Model):
 
 class ResultField(models.Model):
     """One value a lab test reports (haemoglobin in g/dL, ...). Numeric fields have reference
-    ranges; text fields (a smear's finding) do not."""
+    ranges; text fields (a smear's finding) do not. A numeric field may hold the values a patient
+    can have at all (`possible_low`–`possible_high`, either end open): a reading outside them is
+    refused as a mistyping, never flagged (haemoglobin 0 is no "critically low")."""
 
     test = models.ForeignKey(LabTest, on_delete=models.CASCADE, related_name="fields")
     name = models.CharField(max_length=80)
     unit = models.CharField(max_length=20, blank=True)
     numeric = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
+    possible_low = models.DecimalField(
+        "lowest possible value",
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="Empty: any value from 0. A value below is refused as a mistyping.",
+    )
+    possible_high = models.DecimalField(
+        "highest possible value",
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="Empty: no upper limit. A value above is refused as a mistyping.",
+    )
 
     class Meta:
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["test", "name"], name="resultfield_unique_name"),
+            models.CheckConstraint(
+                condition=models.Q(possible_low__isnull=True)
+                | models.Q(possible_high__isnull=True)
+                | models.Q(possible_low__lt=models.F("possible_high")),
+                name="resultfield_possible_ordered",
+            ),
         ]
 
     def __str__(self) -> str:

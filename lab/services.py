@@ -570,7 +570,30 @@ def _parse(field: ResultField, raw: str) -> Decimal:
             f"{field.name}: {text} is not possible (it cannot be below {LOWEST_POSSIBLE});"
             " check the reading."
         )
+    low, high = field.possible_low, field.possible_high
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise LabError(
+            f"{field.name}: {text} is not possible ({possible_range(field)}); check the reading."
+        )
     return value
+
+
+def possible_range(field: ResultField) -> str:
+    """The values `field` can take, as its refusal says them: "a reading lies between 1 and 26
+    g/dL", "... is at least 0.1 mmol/L", "... is at most 15"; "" when the field holds none."""
+
+    def number(value: Decimal) -> str:
+        return f"{value.normalize():f}"
+
+    unit = f" {field.unit}" if field.unit else ""
+    low, high = field.possible_low, field.possible_high
+    if low is not None and high is not None:
+        return f"a reading lies between {number(low)} and {number(high)}{unit}"
+    if low is not None:
+        return f"a reading is at least {number(low)}{unit}"
+    if high is not None:
+        return f"a reading is at most {number(high)}{unit}"
+    return ""
 
 
 def _write_values(order: TestOrder, version: int, values: dict, findings: str) -> str:
@@ -806,7 +829,8 @@ def critical_call_record(
     Audited as `lab.critical_call`; shown on the result.
 
     Raises PermissionDenied when the actor's role may not process tests; LabError when the result
-    has no critical value, the person is missing or too long, or the time is in the future.
+    has no critical value, the person is missing or too long, or the time is in the future or
+    before the result version it is about was entered.
     """
     if not rbac.allows(actor, "tests.process"):
         raise PermissionDenied("Only the lab records the critical-value call.")
@@ -822,6 +846,19 @@ def critical_call_record(
         )
     if called_at > timezone.now() + timedelta(minutes=1):
         raise LabError("The call cannot be in the future.", field="called_at")
+    entered_at = (
+        order.versions.filter(version=order.result_version)
+        .values_list("entered_at", flat=True)
+        .first()
+    )
+    # The call is typed to the minute: one in the minute the result was entered counts.
+    if entered_at is not None and called_at < entered_at.replace(second=0, microsecond=0):
+        entered = timezone.localtime(entered_at)
+        day = "today" if entered.date() == timezone.localdate() else f"{entered:%d %b %Y}"
+        raise LabError(
+            f"The call cannot be before the result was entered ({entered:%H:%M} {day}).",
+            field="called_at",
+        )
     call = CriticalCall.objects.create(
         order=order,
         result_version=order.result_version,

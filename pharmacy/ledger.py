@@ -137,9 +137,11 @@ def fefo_take(
         wanted -= take
     if wanted > 0:
         held = sum(balance.quantity for balance in balances)
+        holds = f"only {in_units(held, item.dispensing_unit)} of" if held else "no"
+        asked = int(quantity)
         raise StockError(
-            f"{store} holds only {in_units(held, item.dispensing_unit)} of {item.name} not expired; "
-            f"{quantity} were asked for.",
+            f"{store} holds {holds} {item.name} not expired;"
+            f" {in_units(asked, item.dispensing_unit)} {'was' if asked == 1 else 'were'} asked for.",
             field="quantity",
         )
     return takes

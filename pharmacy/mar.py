@@ -69,10 +69,19 @@ def shift_at(moment: datetime | None = None) -> Shift:
     return Shift(starts_at=starts_at, ends_at=ends_at)
 
 
-def due_times(order: MedicationOrder, starts_at: datetime, ends_at: datetime) -> list[datetime]:
+def due_times(
+    order: MedicationOrder,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    admitted_at: datetime | None = None,
+) -> list[datetime]:
     """The times doses of `order` fall due in [starts_at, ends_at), oldest first (aware, UTC).
-    Empty for a PRN order."""
+    Empty for a PRN order. With `admitted_at` (the stay's admission), none before it: an order
+    written before session 33 may start earlier, and no dose was due before the patient came."""
     begin = max(starts_at, order.start_at)
+    if admitted_at is not None:
+        begin = max(begin, admitted_at)
     end = ends_at if order.ends_at is None else min(ends_at, order.ends_at)
     if begin >= end or order.frequency == DoseFrequency.PRN:
         return []

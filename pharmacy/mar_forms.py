@@ -4,11 +4,10 @@ from django import forms
 from django.urls import reverse
 
 from clinical.models import Route
-from hms.params import PlainIntegerField
+from hms.params import MomentField, PlainIntegerField
 from pharmacy.models import DoseFrequency, DoseOutcome, FormularyItem, ItemCategory
 
 REASON_ERRORS = {"max_length": "At most %(limit_value)d characters (this has %(show_value)d)."}
-LOCAL_TIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class MedicationOrderForm(forms.Form):
@@ -54,19 +53,14 @@ class MedicationOrderForm(forms.Form):
         label="How often",
         error_messages={"invalid_choice": "Choose how often."},
     )
-    start_at = forms.DateTimeField(
+    # Typed day first (DECISIONS, "Dates typed"): the browser's date-time picker reads and shows
+    # the tablet's locale.
+    start_at = MomentField(
         label="Start",
         required=False,
-        widget=LOCAL_TIME,
-        help_text="Leave empty to start now.",
-        error_messages={"invalid": "Enter a date and time."},
+        help_text="dd/mm/yyyy hh:mm. Leave empty to start now.",
     )
-    stop_at = forms.DateTimeField(
-        label="Planned stop",
-        required=False,
-        widget=LOCAL_TIME,
-        error_messages={"invalid": "Enter a date and time."},
-    )
+    stop_at = MomentField(label="Planned stop", required=False, help_text="dd/mm/yyyy hh:mm")
     prn_max_per_24h = PlainIntegerField(
         label="Most doses in 24 hours (PRN)",
         required=False,

@@ -6,7 +6,7 @@ pharmacy.mar)."""
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from clinical import episode_record, prescribing
@@ -88,7 +88,9 @@ def _rows(orders: list[MedicationOrder], shift: mar.Shift, now: datetime) -> lis
     rows = []
     for order in orders:
         row = OrderRow(order=order, prn_given=records.get((order.pk, None), []))
-        for due in mar.due_times(order, earlier.starts_at, shift.ends_at):
+        # Every list of orders read here carries its stay's admission (`admitted_at`).
+        admitted_at = order.admitted_at
+        for due in mar.due_times(order, earlier.starts_at, shift.ends_at, admitted_at=admitted_at):
             record = records.get((order.pk, due))
             dose = Dose(
                 order=order,
@@ -108,8 +110,10 @@ def chart(admission: object, *, now: datetime | None = None) -> dict:
     queryset newest first (the view pages it)}. Three queries and the ended page."""
     now = now or timezone.now()
     shift = mar.shift_at(now)
-    orders = MedicationOrder.objects.filter(admission=admission).select_related(
-        "item", "ordered_by", "stopped_by"
+    orders = (
+        MedicationOrder.objects.filter(admission=admission)
+        .select_related("item", "ordered_by", "stopped_by")
+        .annotate(admitted_at=F("admission__admitted_at"))
     )
     active = list(orders.filter(active_orders_q(now)).order_by("frequency", "start_at", "id"))
     active.sort(key=lambda order: (order.frequency == DoseFrequency.PRN, order.start_at, order.pk))
@@ -165,6 +169,7 @@ def round_rows(stays: list, *, now: datetime | None = None) -> dict:
         .exclude(stopped_at__lte=earlier.starts_at)
         .exclude(stop_at__lte=earlier.starts_at)
         .select_related("item")
+        .annotate(admitted_at=F("admission__admitted_at"))
         .order_by("start_at", "id")
     )
     rows = _rows(orders, shift, now)
@@ -209,9 +214,9 @@ def overdue_doses(*, ward_id: int | None = None, now: datetime | None = None) ->
     if ward_id is not None:
         orders = orders.filter(admission__bed__ward_id=ward_id)
     orders = list(
-        orders.select_related("item", "admission__patient", "admission__bed__ward").order_by(
-            "start_at", "id"
-        )
+        orders.select_related("item", "admission__patient", "admission__bed__ward")
+        .annotate(admitted_at=F("admission__admitted_at"))
+        .order_by("start_at", "id")
     )
     rows = _rows(orders, shift, now)
     late = [

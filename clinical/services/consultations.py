@@ -52,6 +52,11 @@ PRESCRIPTION_FIELDS = [
 ]
 # How far back a prescription of an earlier visit may still be active (its duration decides).
 ACTIVE_LOOKBACK = timedelta(days=90)
+# The most one prescription line hands over, typed or computed (the form's typed limit says the
+# same), and the longest course its duration may run: longer treatment is reviewed and prescribed
+# again (docs/DECISIONS.md, session 33).
+MOST_UNITS_PER_LINE = 10_000
+LONGEST_COURSE_DAYS = 365
 
 
 class ConsultationError(Refusal):
@@ -318,13 +323,22 @@ def prescription_add(
     Raises PrescribingStopped (a ConsultationError, field "drug", carrying the findings) when a
     check stops it; ConsultationError when the actor is not the consultation's doctor, the consultation is
     completed, the item is no longer in use (field "formulary_item"), the quantity cannot be
-    computed and was not typed (field "quantity"), or a field fails validation (e.g. no drug or
+    computed and was not typed, or comes to more than MOST_UNITS_PER_LINE typed or computed (field
+    "quantity"), the duration reads as more than LONGEST_COURSE_DAYS (field "duration"), or a
+    field fails validation (e.g. no drug or
     dose); AlreadySubmitted (hms.submissions) when the same form was already sent.
     """
     encounter = locked(Encounter.objects).get(pk=encounter.pk)
     _own_notes(actor, encounter)
     if outside:
         formulary_item, quantity = None, None
+    days = dosing.days_of(duration)
+    if days is not None and days > LONGEST_COURSE_DAYS:
+        raise ConsultationError(
+            f"A course runs at most {LONGEST_COURSE_DAYS} days on one prescription ({days:,} days"
+            " typed): review the patient and prescribe again.",
+            field="duration",
+        )
     if formulary_item is not None:
         if not formulary_item.active:
             raise ConsultationError(
@@ -344,7 +358,19 @@ def prescription_add(
                     + ".",
                     field="quantity",
                 )
+            if reading.quantity > MOST_UNITS_PER_LINE:
+                raise ConsultationError(
+                    f"The dose, frequency and duration come to {reading.quantity:,}"
+                    f" × {formulary_item.dispensing_unit}: at most {MOST_UNITS_PER_LINE:,} units"
+                    " on one prescription. Check them, or type the quantity.",
+                    field="quantity",
+                )
             quantity = reading.quantity
+        if not 1 <= quantity <= MOST_UNITS_PER_LINE:
+            raise ConsultationError(
+                f"Quantity: 1 to {MOST_UNITS_PER_LINE:,} units on one prescription.",
+                field="quantity",
+            )
     findings = prescription_findings(
         patient=encounter.patient,
         encounter=encounter,

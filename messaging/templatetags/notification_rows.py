@@ -89,6 +89,21 @@ def _csrf_field(context: template.Context) -> str:
     return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(token))}">'
 
 
+# The acknowledgement box's example, fitting what the notification is about (an engineer is not
+# asked whether the patient was reviewed); a clinical alert's is the default.
+ACKNOWLEDGE_HINTS = {
+    "equipment_fault": "e.g. Engineer at the machine, spare unit sent to the ward",
+    "maintenance": "e.g. Service booked for tomorrow 08:00, ward told",
+    "security": "e.g. It was me signing in from the ward tablet",
+}
+CLINICAL_HINT = "e.g. Patient reviewed, 2 units of blood ordered"
+
+
+def acknowledge_hint(kind: str) -> str:
+    """The acknowledgement box's placeholder for a notification of `kind` (plain text)."""
+    return ACKNOWLEDGE_HINTS.get(kind or "", CLINICAL_HINT)
+
+
 @register.simple_tag(takes_context=True)
 def pinned_rows(context: template.Context, pinned) -> SafeString:
     """Each urgent notification of `pinned` waiting for acknowledgement as a card with its
@@ -133,8 +148,8 @@ def pinned_rows(context: template.Context, pinned) -> SafeString:
             " done</label>\n"
             f'        <input class="form-control{" is-invalid" if refused else ""}"'
             f' id="ack-note-{pk}" hx-preserve name="note" maxlength="500" required\n'
-            f'               value="{note}" placeholder="e.g. Patient reviewed, 2 units of'
-            ' blood ordered" data-testid="acknowledge-note"\n'
+            f'               value="{note}" placeholder="{acknowledge_hint(notification.kind)}"'
+            ' data-testid="acknowledge-note"\n'
             "               "
             + (f'aria-describedby="ack-note-{pk}-error"' if refused else "")
             + ">\n        "

@@ -44,6 +44,11 @@ RECORD = "pharmacy.mar_record"
 # A scheduled dose may be recorded from this long before its time (given a little early).
 EARLY_BY = timedelta(hours=1)
 MOST_UNITS_PER_DOSE = 20
+# How far from now an order may start: back to the stay's admission but at most a day (an order
+# written up after the night's doses), ahead at most a week; it runs at most a year.
+STARTS_BACK_BY = timedelta(hours=24)
+STARTS_AHEAD_BY = timedelta(days=7)
+LONGEST_ORDER = timedelta(days=366)
 
 
 def _open_admission(admission: object) -> object:
@@ -68,6 +73,33 @@ def _whole(value: object, *, field: str, low: int, high: int, words: str) -> int
     if not low <= number <= high:
         raise PharmacyError(f"Enter {words} between {low} and {high}.", field=field)
     return number
+
+
+def _when(moment: datetime, now: datetime) -> str:
+    """A moment as the chart writes it, with its year when that is not this one."""
+    local, today = timezone.localtime(moment), timezone.localtime(now)
+    return f"{local:%d %b %H:%M}" if local.year == today.year else f"{local:%d %b %Y %H:%M}"
+
+
+def _check_start(start_at: datetime, admitted_at: datetime, now: datetime) -> None:
+    """An order starts within the stay: not before the admission (to its minute), nor more than
+    STARTS_BACK_BY ago or STARTS_AHEAD_BY ahead (a dose would fall due, overdue, before the
+    patient was here, and giving it would take stock and charge the stay)."""
+    admitted = admitted_at.replace(second=0, microsecond=0)
+    if start_at < admitted:
+        raise PharmacyError(
+            f"The start is before the patient was admitted ({_when(admitted_at, now)}).",
+            field="start_at",
+        )
+    if start_at < now - STARTS_BACK_BY:
+        raise PharmacyError(
+            "The start is at most 24 hours ago: record earlier doses in the notes.",
+            field="start_at",
+        )
+    if start_at > now + STARTS_AHEAD_BY:
+        raise PharmacyError(
+            "The start is at most 7 days ahead: write the order nearer the day.", field="start_at"
+        )
 
 
 @transaction.atomic
@@ -104,8 +136,9 @@ def medication_order_create(
 
     Raises PermissionDenied unless the actor orders medicines (doctor, admin); PharmacyError (with
     its field) when the stay is discharged or the record archived, the item is not an active drug,
-    the dose is blank, the units, route or frequency are not valid, the stop is not after the
-    start, or a PRN order lacks its maximum or indication; clinical's PrescribingStopped (field
+    the dose is blank, the units, route or frequency are not valid, the start is before the
+    admission, more than a day ago or more than a week ahead (field "start_at"), the stop is not
+    after the start or more than a year after it, or a PRN order lacks its maximum or indication; clinical's PrescribingStopped (field
     "drug", with the findings) when a check stops it; AlreadySubmitted on a resent form.
     """
     require(actor, ORDER)
@@ -133,8 +166,15 @@ def medication_order_create(
     start_at = (start_at or now).replace(second=0, microsecond=0)
     if stop_at is not None:
         stop_at = stop_at.replace(second=0, microsecond=0)
+    _check_start(start_at, stay.admitted_at, now)
     if stop_at is not None and stop_at <= start_at:
         raise PharmacyError("The planned stop must be after the start.", field="stop_at")
+    if stop_at is not None and stop_at > start_at + LONGEST_ORDER:
+        raise PharmacyError(
+            "The planned stop is at most a year after the start: review the order and write"
+            " it again then.",
+            field="stop_at",
+        )
     indication = (indication or "").strip()[:120]
     if frequency == DoseFrequency.PRN:
         if prn_max_per_24h in (None, ""):
@@ -268,14 +308,17 @@ def ward_store_of(ward_id: int) -> Store | None:
     return Store.objects.filter(kind=StoreKind.WARD, ward_id=ward_id, active=True).first()
 
 
-def _check_due(order: MedicationOrder, due_at: datetime | None, now: datetime) -> None:
+def _check_due(
+    order: MedicationOrder, due_at: datetime | None, now: datetime, admitted_at: datetime
+) -> None:
     if order.is_prn:
         if due_at is not None:
             raise PharmacyError("A when-required dose has no scheduled time.", field="due_at")
         return
     if due_at is None:
         raise PharmacyError("Choose the scheduled dose to record.", field="due_at")
-    if mar.due_times(order, due_at, due_at + timedelta(microseconds=1)) != [due_at]:
+    window = (due_at, due_at + timedelta(microseconds=1))
+    if mar.due_times(order, *window, admitted_at=admitted_at) != [due_at]:
         raise PharmacyError("No dose of this order is due at that time.", field="due_at")
     if due_at > now + EARLY_BY:
         raise PharmacyError(
@@ -318,7 +361,7 @@ def dose_record(
     now = timezone.now()
     if outcome not in DoseOutcome.values:
         raise PharmacyError("Choose given, held, refused or not available.", field="outcome")
-    _check_due(order, due_at, now)
+    _check_due(order, due_at, now, stay.admitted_at)
     if due_at is not None:
         earlier = (
             MedicationAdministration.objects.filter(order=order, due_at=due_at)

@@ -51,6 +51,11 @@ def test_the_nurse_records_an_overdue_dose_from_the_round_and_sees_it_given(
         bed=ward.beds.get(number="01"),
         reason="Severe malaria",
     )
+    # Admitted three hours ago: the stat dose ordered for an hour after it is overdue now.
+    type(admission).objects.filter(pk=admission.pk).update(
+        admitted_at=timezone.now() - timedelta(hours=3)
+    )
+    admission.refresh_from_db()
     order = pharmacy.medication_order_create(
         actor=doctor,
         admission=admission,

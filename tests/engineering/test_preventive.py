@@ -274,6 +274,7 @@ def test_a_preventive_work_order_is_completed_not_resolved_and_a_repair_not_comp
 def test_logging_work_on_a_due_maintenance_makes_it_the_engineers(staff, ventilator):
     [work_order] = services.pm_work_orders_create()
     start = timezone.now() - timedelta(hours=1)
+    WorkOrder.objects.filter(pk=work_order.pk).update(opened_at=start)
 
     services.work_log_add(
         actor=staff.engineer,
@@ -286,6 +287,24 @@ def test_logging_work_on_a_due_maintenance_makes_it_the_engineers(staff, ventila
 
     work_order.refresh_from_db()
     assert (work_order.status, work_order.engineer) == ("in_progress", staff.engineer)
+
+
+def test_work_before_a_maintenance_fell_due_is_refused(staff, ventilator):
+    [work_order] = services.pm_work_orders_create()
+    before = work_order.opened_at - timedelta(hours=2)  # it falls due in two days
+
+    with pytest.raises(services.EngineeringError) as refused:
+        services.work_log_add(
+            actor=staff.engineer,
+            work_order=work_order,
+            work_done="Filters replaced",
+            labour_minutes=20,
+            started_at=before,
+            ended_at=before + timedelta(minutes=20),
+        )
+
+    assert refused.value.field == "started_at" and "opened" in str(refused.value)
+    assert not work_order.log.exists()
 
 
 # --- screens ---------------------------------------------------------------------------------

@@ -140,6 +140,9 @@ def test_two_engineers_taking_one_request_at_once_one_wins_the_other_is_told(sta
 @pytest.fixture
 def work_order(staff, machine):
     fault = report(staff, machine, unusable=True)
+    # Reported three hours ago: the work logged below starts after it.
+    FaultRequest.objects.filter(pk=fault.pk).update(raised_at=timezone.now() - timedelta(hours=3))
+    fault.refresh_from_db()
     return services.fault_request_take(actor=staff.engineer, fault_request=fault)
 
 

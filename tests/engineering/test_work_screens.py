@@ -124,6 +124,9 @@ def test_other_staff_may_not_take_or_work_on_requests(staff, client_for, fault, 
 
 @pytest.fixture
 def work_order(staff, fault):
+    # Reported three hours ago: the work logged below starts after it.
+    FaultRequest.objects.filter(pk=fault.pk).update(raised_at=timezone.now() - timedelta(hours=3))
+    fault.refresh_from_db()
     return services.fault_request_take(actor=staff.engineer, fault_request=fault)
 
 
@@ -165,6 +168,12 @@ def test_an_engineer_logs_work_with_a_part(staff, client_for, work_order):
             "started_at",
             "future",
         ),
+        (
+            {"started_at": "01/01/1900 08:00", "ended_at": "01/01/1900 09:00"},
+            "started_at",
+            "cannot have started before FR-",
+        ),
+        ({"labour_minutes": "600"}, "labour_minutes", "at most 60 minutes"),
     ],
 )
 def test_a_log_form_refused_keeps_every_value_and_names_the_field(

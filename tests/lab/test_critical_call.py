@@ -2,7 +2,7 @@
 read back yes or no; audited and shown on the result. The critical notification of one result
 version is one event, so one acknowledgement settles it."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -19,18 +19,20 @@ NOON = datetime(2026, 11, 24, 12, tzinfo=NAIROBI)
 CRITICAL = {"Haemoglobin": "5.8", "White_cells": "6", "Platelets": "250"}
 
 
-def _critical_cbc(staff, catalog):
+def _critical_cbc(staff, catalog, at=None):
+    """A CBC with a critical result, entered at `at` (default now)."""
     patient = make_patient(sex="M", age=50, first_name="Juma", last_name="Mwangi")
     (cbc,) = order(staff, catalog, patient, "CBC")
     walk(cbc, OrderStatus.IN_PROGRESS, staff)
-    services.results_enter(actor=staff["tech"], order=cbc, values=field_values(cbc, **CRITICAL))
+    with time_machine.travel(at or datetime.now(tz=NAIROBI), tick=at is None):
+        services.results_enter(actor=staff["tech"], order=cbc, values=field_values(cbc, **CRITICAL))
     return cbc
 
 
 def test_the_technician_records_the_call_and_everyone_sees_it_on_the_result(
     staff, catalog, client_for
 ):
-    cbc = _critical_cbc(staff, catalog)
+    cbc = _critical_cbc(staff, catalog, at=NOON - timedelta(minutes=20))
     url = reverse("lab_critical_call", args=[cbc.pk])
 
     with time_machine.travel(NOON, tick=False):
@@ -109,3 +111,22 @@ def test_the_critical_notification_is_urgent_of_its_kind_and_names_its_event(sta
 
     assert alert.kind == "critical_result"
     assert alert.event == f"critical_result:{cbc.pk}:1"
+
+
+def test_a_call_before_the_result_was_entered_is_refused(staff, catalog, client_for):
+    # Entered at 00:24; at 00:25 a call "at 23:59" would be yesterday's, before the result.
+    entered = datetime(2026, 11, 24, 0, 24, 30, tzinfo=NAIROBI)
+    cbc = _critical_cbc(staff, catalog, at=entered)
+    url = reverse("lab_critical_call", args=[cbc.pk])
+    typed = {"called_person": "Dr Amina Otieno", "called_time": "23:59", "read_back": "yes"}
+
+    with time_machine.travel(entered + timedelta(seconds=30), tick=False):
+        refused = client_for(staff["tech"]).post(url, typed)
+        done = client_for(staff["tech"]).post(url, typed | {"called_time": "00:24"})
+
+    assert refused.status_code == 200
+    errors = refused.context["call_form"].errors
+    assert "before the result was entered (00:24 today)" in " ".join(errors["called_time"])
+    assert done.status_code == 302
+    call = CriticalCall.objects.get(order=cbc)
+    assert call.called_at == datetime(2026, 11, 24, 0, 24, tzinfo=NAIROBI)

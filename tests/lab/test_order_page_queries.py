@@ -5,6 +5,7 @@ values, its versions and the calls are all on the page."""
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from lab import services
 from lab.models import OrderStatus
@@ -46,7 +47,11 @@ def test_an_order_with_a_critical_result_shows_its_values_versions_and_call(
     services.results_enter(actor=staff["tech"], order=cbc, values=field_values(cbc, **critical))
     client_for(staff["tech"]).post(
         reverse("lab_critical_call", args=[cbc.pk]),
-        {"called_person": "Dr Amina Otieno", "called_time": "00:01", "read_back": "yes"},
+        {
+            "called_person": "Dr Amina Otieno",
+            "called_time": f"{timezone.localtime():%H:%M}",  # after the result was entered
+            "read_back": "yes",
+        },
     )
 
     read, page = _tables_read(client_for(staff["doctor"]), reverse("lab_order", args=[cbc.pk]))

@@ -58,7 +58,9 @@ def test_the_refusal_reaches_the_technician_by_name(staff, catalog, client_for):
     assert not ResultValue.objects.filter(order=cbc).exists()
 
 
-@pytest.mark.parametrize(("typed", "stored"), [("13.25", "13.25"), ("0", "0"), ("13,5", "13.5")])
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("13.25", "13.25"), ("1", "1"), ("26", "26"), ("13,5", "13.5")]
+)
 def test_a_plain_value_is_stored_as_typed(staff, catalog, typed, stored):
     cbc = in_progress(staff, catalog)
 

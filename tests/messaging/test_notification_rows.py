@@ -168,7 +168,7 @@ PINNED = Template(
       <div class="col-12 col-md">
         <label class="form-label small mb-1" for="ack-note-{{ notification.pk }}">What was done</label>
         <input class="form-control{% if refused_pk == notification.pk %} is-invalid{% endif %}" id="ack-note-{{ notification.pk }}" hx-preserve name="note" maxlength="500" required
-               value="{% if refused_pk == notification.pk %}{{ typed_note }}{% endif %}" placeholder="e.g. Patient reviewed, 2 units of blood ordered" data-testid="acknowledge-note"
+               value="{% if refused_pk == notification.pk %}{{ typed_note }}{% endif %}" placeholder="{% if notification.kind == 'equipment_fault' %}e.g. Engineer at the machine, spare unit sent to the ward{% elif notification.kind == 'maintenance' %}e.g. Service booked for tomorrow 08:00, ward told{% elif notification.kind == 'security' %}e.g. It was me signing in from the ward tablet{% else %}e.g. Patient reviewed, 2 units of blood ordered{% endif %}" data-testid="acknowledge-note"
                {% if refused_pk == notification.pk %}aria-describedby="ack-note-{{ notification.pk }}-error"{% endif %}>
         {% if refused_pk == notification.pk %}<div id="ack-note-{{ notification.pk }}-error" class="invalid-feedback d-block" data-testid="error-note">{{ refusal }}</div>{% endif %}
       </div>
@@ -209,6 +209,19 @@ def test_pinned_notifications_are_written_as_the_template_wrote_them(make_user):
     assert python == template
     assert python.count('name="submission"') == 2 and "escalated" in python
     assert "&lt;b&gt;O&#x27;Neil&lt;/b&gt; &amp; co" in python
+
+    # An engineer's fault and maintenance alerts hint at what an engineer does, not a patient.
+    Notification.objects.bulk_create(
+        [
+            Notification(recipient=doctor, text="Fault", urgent=True, kind="equipment_fault"),
+            Notification(recipient=doctor, text="PM due", urgent=True, kind="maintenance"),
+        ]
+    )
+    pinned = selectors.pinned_notifications(doctor)
+    template, python = _pinned_both(pinned)
+    assert python == template
+    assert python.count("e.g. Patient reviewed") == 2
+    assert "spare unit sent to the ward" in python and "Service booked" in python
 
     # After a refused acknowledgement: the note as typed and the refusal beside it.
     refused = {"refused_pk": pinned[1].pk, "typed_note": '<"x">', "refusal": "Say what & why"}

@@ -1,7 +1,9 @@
 """What the MAR tests share: an admitted patient on a ward whose store holds a drug, and orders."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from clinical.services import PrescribingStopped
 from pharmacy import services
@@ -24,8 +26,9 @@ def local(year: int, month: int, day: int, hour: int, minute: int = 0) -> dateti
 
 def stocked_ward(units: int = 10, *, item=None, admission=None):
     """An admission whose ward store holds `units` of `item` (a new tablet unless given).
-    Returns (admission, item, store)."""
-    admission = admission or AdmissionFactory()
+    Returns (admission, item, store). A new admission began three days ago: orders start
+    within the stay (pharmacy.services.mar)."""
+    admission = admission or AdmissionFactory(admitted_at=timezone.now() - timedelta(days=3))
     item = item or FormularyItemFactory(generic_name="Paracetamol")
     store = StoreFactory(
         name=f"{admission.bed.ward.name} store", kind="ward", ward=admission.bed.ward

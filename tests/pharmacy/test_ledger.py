@@ -54,6 +54,23 @@ def test_first_expiry_first_out_skips_expired_batches():
         ledger.fefo_take(store=store, item=item, quantity=21)
 
 
+def test_a_shortfall_says_its_numbers_in_words_that_agree():
+    pharmacist = UserFactory(role="pharmacist")
+    store = StoreFactory()
+    item = BatchFactory().item
+    item.dispensing_unit = "capsule"
+
+    with pytest.raises(ledger.StockError) as refused, transaction.atomic():
+        ledger.fefo_take(store=store, item=item, quantity=1)
+
+    assert f"holds no {item.name} not expired; 1 capsule was asked for." in str(refused.value)
+    stock_put(store, BatchFactory(item=item), 1, pharmacist)
+    with pytest.raises(ledger.StockError) as refused, transaction.atomic():
+        ledger.fefo_take(store=store, item=item, quantity=2)
+    assert "holds only 1 capsule of" in str(refused.value)
+    assert "2 capsules were asked for." in str(refused.value)
+
+
 def test_a_movement_is_never_changed_or_deleted():
     movement = stock_put(StoreFactory(), BatchFactory(), 3, UserFactory(role="pharmacist"))
     with pytest.raises(ValueError, match="append-only"):

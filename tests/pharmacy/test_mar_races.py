@@ -40,7 +40,7 @@ def test_two_nurses_recording_the_same_dose_record_it_once():
 def test_the_last_unit_goes_to_one_patients_dose_and_never_below_zero():
     nurses = [UserFactory(role="nurse"), UserFactory(role="nurse")]
     first, item, store = stocked_ward(1)
-    second = AdmissionFactory(bed=BedFactory(ward=first.bed.ward))
+    second = AdmissionFactory(bed=BedFactory(ward=first.bed.ward), admitted_at=first.admitted_at)
     start = (timezone.now() - timedelta(minutes=5)).replace(second=0, microsecond=0)
     orders = [
         ordered(stay, item, frequency="stat", units_per_dose=1, start_at=start)

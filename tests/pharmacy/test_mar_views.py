@@ -153,7 +153,10 @@ def test_the_doctor_stops_an_order_with_a_reason(clock, client_for):
 def _ward_of_60(item_count: int = 2):
     first, item, store = stocked_ward(500)
     ward = first.bed.ward
-    stays = [first] + [AdmissionFactory(bed=BedFactory(ward=ward)) for _ in range(59)]
+    stays = [first] + [
+        AdmissionFactory(bed=BedFactory(ward=ward), admitted_at=first.admitted_at)
+        for _ in range(59)
+    ]
     doctor = UserFactory(role="doctor")
     for stay in stays:
         ordered(stay, item, doctor=doctor, start_at=START)
