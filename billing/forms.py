@@ -3,12 +3,13 @@
 from django import forms
 
 from billing.models import DEPOSIT_MODES, PAYMENT_MODES, ChargeItem, ClaimStatus, RefundMethod
+from hms.concurrent_edits import ConcurrentEditForm
 from hms.form_renderer import PreparedModelChoiceField
 from hms.params import MoneyField, PlainDecimalField, plain_formfield
 from hms.prepared import Prepared
 
 
-class ChargeItemForm(forms.ModelForm):
+class ChargeItemForm(ConcurrentEditForm, forms.ModelForm):
     formfield_callback = plain_formfield
 
     class Meta:

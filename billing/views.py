@@ -68,6 +68,7 @@ from billing.selectors import (
 )
 from clinical import selectors as clinical
 from hms import files, paging, params, rbac
+from hms.concurrent_edits import merged_note
 from hms.money import ZERO, money_text
 from hms.pdf import pdf_response
 from hms.refusals import act, refuse_into
@@ -116,7 +117,9 @@ def charge_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except services.BillingError as refusal:
             refuse_into(form, refusal)
         else:
-            messages.success(request, "Saved. Charges already posted keep their price.")
+            messages.success(
+                request, "Saved. Charges already posted keep their price." + merged_note(form)
+            )
             return redirect("charge_master")
     history = _page(request, item.price_changes.select_related("changed_by"), 20)
     return render(

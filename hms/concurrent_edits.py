@@ -118,6 +118,7 @@ class ConcurrentEditForm:
 
     def _post_clean(self) -> None:
         super()._post_clean()
+        self.cleaned_data.pop(OPENED_AS, None)  # the form's own: no service takes it
         for name, now in getattr(self, "_conflicts", {}).items():
             self.add_error(
                 name,

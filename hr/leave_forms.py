@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Department
 from hms import params, rbac
+from hms.concurrent_edits import ConcurrentEditForm
 from hr.models import LeaveType
 
 ROLE_LABELS = dict(rbac.ROLE_CHOICES)
@@ -60,7 +61,7 @@ class LeaveDecisionForm(forms.Form):
     )
 
 
-class LeaveTypeForm(forms.ModelForm):
+class LeaveTypeForm(ConcurrentEditForm, forms.ModelForm):
     class Meta:
         model = LeaveType
         formfield_callback = params.plain_formfield

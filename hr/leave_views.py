@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from clinical import selectors as clinical_selectors
 from hms import files, paging, rbac, refusals, submissions
+from hms.concurrent_edits import merged_note
 from hr import leave_forms as forms
 from hr import leave_selectors as selectors
 from hr import services
@@ -273,7 +274,7 @@ def leave_type_edit(request: HttpRequest, pk) -> HttpResponse:
         except services.LeaveError as refusal:
             refusals.refuse_into(form, refusal)
         else:
-            messages.success(request, f"{values['name']} saved.")
+            messages.success(request, f"{values['name']} saved." + merged_note(form))
             return redirect("leave_types")
     # The name as saved, not as typed (a refused form has already written it on the instance).
     shown = LeaveType.objects.get(pk=pk)

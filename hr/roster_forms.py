@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Department
 from hms import params
+from hms.concurrent_edits import ConcurrentEditForm
 from hms.prepared import Prepared
 from hr.models import Shift
 
@@ -75,7 +76,7 @@ class MonthForm(forms.Form):
     department = _department_field()
 
 
-class ShiftForm(forms.Form):
+class ShiftForm(ConcurrentEditForm, forms.Form):
     name = forms.CharField(max_length=40)
     starts_at = forms.TimeField(
         label="Starts", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from hms import params, rbac
+from hms.concurrent_edits import merged_note
 from hr import attendance_selectors, services, staff_pages
 from hr.models import RosterEntry, Shift
 from hr.roster_forms import (
@@ -198,7 +199,9 @@ def shift_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except services.RosterError as refusal:
             form.add_error(refusal.field, str(refusal))
         else:
-            messages.success(request, f"Shift “{form.cleaned_data['name']}” saved.")
+            messages.success(
+                request, f"Shift “{form.cleaned_data['name']}” saved." + merged_note(form)
+            )
             return redirect("shift_list")
     return render(
         request,

@@ -54,9 +54,7 @@ def test_each_clerk_keeps_the_change_the_other_made(record, clerks):
     assert told == ["Saved. Kept as someone else saved it meanwhile: phone."]
 
 
-def test_the_same_field_changed_by_both_is_refused_beside_it_then_saved_knowingly(
-    record, clerks
-):
+def test_the_same_field_changed_by_both_is_refused_beside_it_then_saved_knowingly(record, clerks):
     first, second = clerks
     form_a, form_b = opened(first, record), opened(second, record)
     save(first, record, form_a, phone="0799 888 777")
