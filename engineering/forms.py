@@ -23,6 +23,7 @@ from engineering.models import (
 )
 from engineering.services import PartLine, StepOutcome
 from hms import params
+from hms.concurrent_edits import ConcurrentEditForm
 from hms.form_renderer import PreparedModelChoiceField
 from hms.params import plain_formfield
 from hms.prepared import Prepared
@@ -34,7 +35,7 @@ moment_typed = params.moment_typed
 MomentField = params.MomentField
 
 
-class MachineForm(forms.ModelForm):
+class MachineForm(ConcurrentEditForm, forms.ModelForm):
     """A machine's register entry (its status changes on its own form, with a reason)."""
 
     class Meta:

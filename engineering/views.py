@@ -26,6 +26,7 @@ from engineering.forms import (
 )
 from engineering.models import FaultRequest, Machine, WorkOrder
 from hms import params, rbac
+from hms.concurrent_edits import merged_note
 from hms.refusals import refuse_beside, refuse_into
 
 
@@ -94,7 +95,7 @@ def machine_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except services.EngineeringError as refusal:
             refuse_into(form, refusal)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, "Saved." + merged_note(form))
             return redirect(machine.get_absolute_url())
     return render(request, "engineering/machine_form.html", {"form": form, "machine": machine})
 

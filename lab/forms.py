@@ -3,6 +3,7 @@
 from django import forms
 
 from billing.models import ChargeItem
+from hms.concurrent_edits import ConcurrentEditForm
 from hms.money import money_text
 from hms.params import PlainIntegerField, plain_formfield
 from lab.models import (
@@ -72,7 +73,7 @@ class ReasonForm(forms.Form):
     )
 
 
-class LabTestForm(forms.ModelForm):
+class LabTestForm(ConcurrentEditForm, forms.ModelForm):
     formfield_callback = plain_formfield
 
     class Meta:

@@ -14,6 +14,7 @@ from django_htmx.http import trigger_client_event
 from clinical import selectors as clinical
 from engineering import availability
 from hms import files, paging, params, rbac
+from hms.concurrent_edits import merged_note
 from hms.refusals import act, refuse_beside, refuse_into
 from lab import selectors, services
 from lab.forms import (
@@ -462,7 +463,7 @@ def catalogue_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except services.LabError as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, "Saved." + merged_note(form))
             return redirect("lab_catalogue_edit", pk=test.pk)
     return _catalogue_page(request, test, form=form)
 

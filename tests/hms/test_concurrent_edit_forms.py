@@ -9,11 +9,14 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from billing.models import ChargeItem
+from engineering import services as engineering
+from engineering.models import Machine
 from hms import rbac
 from hms.submissions import new_token
 from hr.leave_defaults import ensure_leave_types
 from hr.models import LeaveType, Shift
-from tests.factories import ChargeItemFactory
+from lab.models import LabTest
+from tests.factories import ChargeItemFactory, LabTestFactory, UserFactory
 from tests.page_forms import form_as_shown
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +36,19 @@ def _leave_type():
     ensure_leave_types()
     kind = LeaveType.objects.get(code="annual")
     return reverse("leave_type_edit", args=[kind.pk]), lambda: LeaveType.objects.get(pk=kind.pk)
+
+
+def _lab_test():
+    test = LabTestFactory(name="Full blood count", turnaround_minutes=60)
+    return reverse("lab_catalogue_edit", args=[test.pk]), lambda: LabTest.objects.get(pk=test.pk)
+
+
+def _machine():
+    engineer = UserFactory(role=rbac.ENGINEER)
+    machine = engineering.machine_register(
+        actor=engineer, name="X-ray unit", asset_tag="ENG-0001", machine_type="xray"
+    )
+    return reverse("machine_edit", args=[machine.pk]), lambda: Machine.objects.get(pk=machine.pk)
 
 
 CASES = {
@@ -57,6 +73,20 @@ CASES = {
         {"carry_over_limit": "7"},
         {"full_pay_days": "14"},
         lambda kind: (kind.carry_over_limit, kind.full_pay_days) == (7, 14),
+    ),
+    "lab test": (
+        _lab_test,
+        rbac.ADMIN,
+        {"name": "Full blood count (FBC)"},
+        {"turnaround_minutes": "90"},
+        lambda test: (test.name, test.turnaround_minutes) == ("Full blood count (FBC)", 90),
+    ),
+    "machine": (
+        _machine,
+        rbac.ENGINEER,
+        {"name": "X-ray unit, room 2"},
+        {"serial_number": "SN-4471"},
+        lambda machine: (machine.name, machine.serial_number) == ("X-ray unit, room 2", "SN-4471"),
     ),
 }
 
