@@ -33,6 +33,7 @@ from engineering.models import (
     WorkOrderStatus,
 )
 from hms import audit, params
+from hms.demo_clock import DemoClock
 from hms.numbering import next_number, yearly_number
 
 # tag, name, type, department code, criticality, manufacturer, model, installed (years ago),
@@ -331,15 +332,19 @@ def seed(log) -> None:
             unusable=True,
             priority="urgent",
         )
-        # A monitor whose SpO2 reading drops out: the engineer is on it.
-        fault = services.fault_request_raise(
-            actor=nurse,
-            machine=machines["MED-MON-02"],
-            description="SpO2 reading drops out every few minutes.",
-            unusable=False,
-            priority="normal",
-        )
-        work_order = services.fault_request_take(actor=engineer, fault_request=fault)
+        # A monitor whose SpO2 reading drops out, reported two hours ago: the engineer is on it
+        # (work is logged from after the report, as the service requires).
+        with DemoClock() as clock:
+            clock.set(timezone.now() - timedelta(hours=2))
+            fault = services.fault_request_raise(
+                actor=nurse,
+                machine=machines["MED-MON-02"],
+                description="SpO2 reading drops out every few minutes.",
+                unusable=False,
+                priority="normal",
+            )
+            clock.set(timezone.now() + timedelta(minutes=20))
+            work_order = services.fault_request_take(actor=engineer, fault_request=fault)
         started = timezone.now() - timedelta(hours=1)
         services.work_log_add(
             actor=engineer,

@@ -24,7 +24,7 @@ from django.template.base import VariableNode
 from django.test import RequestFactory
 from django.utils.safestring import mark_safe
 
-from clinical.forms import MergeForm
+from clinical.forms import MergeForm, SecondPersonForm
 from hms.templatetags import form_fields
 from lab.forms import OrderForm, ReferenceRangeForm
 from tests.factories import (
@@ -79,7 +79,13 @@ ARGUMENTS: dict[type, Callable[[], dict]] = {
     allauth_forms.ReauthenticateForm: lambda: {"user": UserFactory()},
     allauth_forms.ResetPasswordKeyForm: lambda: {"user": UserFactory(), "temp_key": "key"},
     allauth_forms.ChangePasswordForm: lambda: {"user": UserFactory()},
-    MergeForm: lambda: {"first": PatientFactory(), "second": PatientFactory()},
+    # The second person's password is checked against the sign-in limit, kept per request.
+    MergeForm: lambda: {
+        "first": PatientFactory(),
+        "second": PatientFactory(),
+        "request": allauth_context.request,
+    },
+    SecondPersonForm: lambda: {"request": allauth_context.request},
 }
 # Forms whose constructor needs what this test cannot give, and why. None so far: a new form
 # that needs arguments fails below until it is given them in ARGUMENTS or listed here.
