@@ -1,5 +1,6 @@
 """Demo records of attendance and the roster: the three standard shifts, every demo staff member
-on the roster for the last four weeks and the next two, and their attendance for the last month
+on the roster for the last four weeks, this week and the next two (a fortnight ahead whatever the
+day: on a Saturday "next week" ends in eight days), and their attendance for the last month
 (intervals as signing in and out would have made them): some late arrivals, one absence, some
 overtime and the nurse's night shifts across midnight. Idempotent: a roster cell or a day that
 exists is kept."""
@@ -45,7 +46,7 @@ def seed_attendance(log) -> None:
     people = list(rosterable_staff().filter(username__in=DEMO_STAFF))
     today = timezone.localdate()
     monday = today - timedelta(days=today.weekday())
-    first, last = monday - timedelta(weeks=4), monday + timedelta(weeks=2, days=-1)
+    first, last = monday - timedelta(weeks=4), monday + timedelta(weeks=3, days=-1)
     cells = []
     day = first
     while day <= last:
